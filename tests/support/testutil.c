@@ -1,0 +1,203 @@
+/*
+ * testutil: see testutil.h.
+ */
+#include "testutil.h"
+
+#include "base/mem.h"
+#include "base/time.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *tu_build_dir(void)
+{
+  const char *d = getenv("CG_BUILD_DIR");
+  return d ? d : ".";
+}
+
+const char *tu_source_dir(void)
+{
+  const char *d = getenv("CG_SOURCE_DIR");
+  return d ? d : CG_SOURCE_DIR;
+}
+
+char *tu_tmpdir(const char *tag)
+{
+  char tmpl[256];
+  snprintf(tmpl, sizeof(tmpl), "/tmp/cg-%s-XXXXXX", tag ? tag : "test");
+  if (mkdtemp(tmpl) == NULL)
+    return NULL;
+  return cg_strdup(tmpl);
+}
+
+void tu_rmtree(const char *dir)
+{
+  if (dir == NULL || strncmp(dir, "/tmp/cg-", 8) != 0)
+    return;
+  pid_t pid = fork();
+  if (pid == 0) {
+    execlp("rm", "rm", "-rf", dir, (char *)NULL);
+    _exit(127);
+  }
+  if (pid > 0)
+    waitpid(pid, NULL, 0);
+}
+
+int tu_free_port(void)
+{
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof(a);
+  int port = -1;
+  if (fd != -1 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+      getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+    port = ntohs(a.sin_port);
+  if (fd != -1)
+    close(fd);
+  return port;
+}
+
+int tu_wait_port(int port, int timeout_ms)
+{
+  int64_t deadline = cg_time_mono_ms() + timeout_ms;
+  while (cg_time_mono_ms() < deadline) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    close(fd);
+    if (ok)
+      return 0;
+    usleep(20 * 1000);
+  }
+  return -1;
+}
+
+pid_t tu_spawn(char *const argv[], const char *log_path)
+{
+  pid_t pid = fork();
+  if (pid != 0)
+    return pid;
+  if (log_path != NULL) {
+    int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd != -1) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+  }
+  execv(argv[0], argv);
+  _exit(127);
+}
+
+int tu_stop(pid_t pid, int sig, int timeout_ms)
+{
+  int status = 0;
+  if (pid <= 0)
+    return -1;
+  kill(pid, sig);
+  int64_t deadline = cg_time_mono_ms() + timeout_ms;
+  while (cg_time_mono_ms() < deadline) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid)
+      return status;
+    usleep(10 * 1000);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return -1;
+}
+
+struct sink {
+  char *data;
+  size_t len;
+};
+
+static size_t cb_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+  struct sink *s = arg;
+  size_t n = size * nmemb;
+  char *p = cg_realloc(s->data, s->len + n + 1);
+  if (p == NULL)
+    return 0;
+  memcpy(p + s->len, ptr, n);
+  s->data = p;
+  s->len += n;
+  s->data[s->len] = '\0';
+  return n;
+}
+
+int tu_http(const char *method, const char *url, const char *const *headers,
+            const char *body, struct tu_http_response *out)
+{
+  memset(out, 0, sizeof(*out));
+  CURL *c = curl_easy_init();
+  if (c == NULL)
+    return -1;
+  struct curl_slist *list = NULL;
+  for (size_t i = 0; headers != NULL && headers[i] != NULL; i++)
+    list = curl_slist_append(list, headers[i]);
+  struct sink b = {0}, h = {0};
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cb_write);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, cb_write);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+  if (body != NULL) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+  }
+  CURLcode rc = curl_easy_perform(c);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+  curl_slist_free_all(list);
+  curl_easy_cleanup(c);
+  out->body = b.data ? b.data : cg_strdup("");
+  out->body_len = b.len;
+  out->headers = h.data ? h.data : cg_strdup("");
+  return rc == CURLE_OK ? 0 : -1;
+}
+
+const char *tu_http_header(const struct tu_http_response *r, const char *name,
+                           char *buf, size_t size)
+{
+  size_t n = strlen(name);
+  for (const char *line = r->headers; line && *line;) {
+    const char *eol = strstr(line, "\r\n");
+    size_t len = eol ? (size_t)(eol - line) : strlen(line);
+    if (len > n && strncasecmp(line, name, n) == 0 && line[n] == ':') {
+      const char *v = line + n + 1;
+      while (*v == ' ')
+        v++;
+      size_t vl = len - (size_t)(v - line);
+      snprintf(buf, size, "%.*s", (int)vl, v);
+      return buf;
+    }
+    line = eol ? eol + 2 : NULL;
+  }
+  return NULL;
+}
+
+void tu_http_response_free(struct tu_http_response *r)
+{
+  cg_free(r->body);
+  cg_free(r->headers);
+  r->body = NULL;
+  r->headers = NULL;
+}
