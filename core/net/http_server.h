@@ -57,6 +57,12 @@ struct cg_http_server_opts {
   unsigned request_timeout_ms; /* whole request must arrive; default 10000 */
   unsigned max_connections;   /* default 1024; extra are closed at once */
   const char *name;           /* log component, default "http" */
+  /* Optional observer, called once per answered exchange (also for the
+   * server's own 4xx/5xx and for resets, with status 0) just before the
+   * response is written: call logs and metrics. */
+  void (*on_response)(const struct cg_http_exchange *ex, int status,
+                      void *arg);
+  void *observer_arg;
 };
 
 /* Creates a server on loop. handler (usually cg_router_dispatch with a
