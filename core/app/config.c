@@ -1,0 +1,457 @@
+/*
+ * config: see config.h. The file runs once in a bare Lua state (base,
+ * string, table, math; no io/os/load/require) under an instruction and
+ * memory budget; then every key is read through the option table below,
+ * so defaults, checks, error messages and `config-help` share one source.
+ */
+#include "app/config.h"
+
+#include "base/err.h"
+#include "base/mem.h"
+
+#include <lauxlib.h>
+#include <libgen.h>
+#include <lualib.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_MEM_LIMIT (16u << 20)
+#define CONFIG_INSTR_LIMIT 10000000
+#define SECRET_TAG "__cg_secret"
+
+enum opt_type { OPT_STR, OPT_SECRET, OPT_INT, OPT_BOOL };
+
+struct opt {
+  const char *key; /* dotted path inside the owning table */
+  enum opt_type type;
+  const char *def; /* NULL = no default */
+  bool required;
+  size_t offset;
+  const char *desc;
+};
+
+#define M(field) offsetof(struct cg_config_merchant, field)
+#define G(field) offsetof(struct cg_config, field)
+
+static const struct opt global_opts[] = {
+    {"admin.listen", OPT_STR, "127.0.0.1:8090", false, G(admin_listen),
+     "admin API (healthz, metrics, /api/v1); keep it on loopback"},
+    {"admin.token", OPT_SECRET, NULL, false, G(admin_token),
+     "bearer token for /api/v1 (env or file)"},
+    {"webhooks.listen", OPT_STR, "127.0.0.1:8091", false, G(webhooks_listen),
+     "where partner webhooks arrive (/webhooks/{centra|gxo}/<merchant>)"},
+    {"log_level", OPT_STR, "info", false, G(log_level),
+     "error | warn | info | debug"},
+};
+
+static const struct opt merchant_opts[] = {
+    {"id", OPT_STR, NULL, true, M(id), "merchant id: [a-z0-9-], unique"},
+    {"centra.url", OPT_STR, NULL, true, M(centra_url),
+     "Centra Integration API endpoint, https://<brand>.centra.com/graphql"},
+    {"centra.token", OPT_SECRET, NULL, true, M(centra_token),
+     "Integration API token (env or file)"},
+    {"centra.warehouse", OPT_INT, "1", false, M(centra_warehouse),
+     "Centra warehouse id that represents GXO"},
+    {"centra.webhook_secret", OPT_SECRET, NULL, false,
+     M(centra_webhook_secret), "Centra webhook plugin secret (env or file)"},
+    {"gxo.url", OPT_STR, NULL, true, M(gxo_url),
+     "warehouse API base, e.g. https://wms.example/wms/v1"},
+    {"gxo.client_id", OPT_STR, NULL, true, M(gxo_client_id),
+     "OAuth client id"},
+    {"gxo.client_secret", OPT_SECRET, NULL, true, M(gxo_client_secret),
+     "OAuth client secret (env or file)"},
+    {"gxo.site", OPT_STR, NULL, true, M(gxo_site), "GXO site id"},
+    {"gxo.webhook_secret", OPT_SECRET, NULL, false, M(gxo_webhook_secret),
+     "secret of the warehouse webhook subscription (env or file)"},
+    {"rules", OPT_STR, "rules/default", false, M(rules),
+     "rule pack folder (relative to the config file)"},
+    {"store", OPT_STR, NULL, true, M(store),
+     "SQLite file (relative to the config file)"},
+    {"store_sync_full", OPT_BOOL, "true", false, M(store_sync_full),
+     "synchronous=FULL (durable commits); false only for throwaway runs"},
+    {"schedules.poll_orders", OPT_INT, "60", false, M(poll_orders_s),
+     "seconds between safety-net polls of confirmed orders"},
+    {"schedules.centra_events", OPT_INT, "10", false, M(centra_events_s),
+     "seconds between Centra events queue pulls"},
+    {"schedules.gxo_events", OPT_INT, "10", false, M(gxo_events_s),
+     "seconds between warehouse event feed pulls"},
+    {"schedules.limits_refresh", OPT_INT, "300", false, M(limits_refresh_s),
+     "seconds between Centra rateLimits reads"},
+    {"limits.lua_memory_mb", OPT_INT, "32", false, M(lua_memory_mb),
+     "memory ceiling of the merchant's rule state"},
+    {"limits.lua_instructions", OPT_INT, "1000000", false,
+     M(lua_instructions), "instruction budget per hook call"},
+};
+
+#define NOPTS(a) (sizeof(a) / sizeof((a)[0]))
+
+struct lstate {
+  size_t used;
+};
+
+static void *cb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+  struct lstate *ls = ud;
+  size_t old = ptr ? osize : 0;
+  if (nsize == 0) {
+    cg_free(ptr);
+    ls->used -= old;
+    return NULL;
+  }
+  if (nsize > old && ls->used - old + nsize > CONFIG_MEM_LIMIT)
+    return NULL;
+  void *p = cg_realloc(ptr, nsize);
+  if (p != NULL)
+    ls->used = ls->used - old + nsize;
+  return p;
+}
+
+static void cb_budget(lua_State *L, lua_Debug *ar)
+{
+  luaL_error(L, "config takes too long to evaluate (loop?)");
+}
+
+/* env "NAME" / file "PATH": [name] -> [{__cg_secret=kind, ref=name}] */
+static int secret_marker(lua_State *L, const char *kind)
+{
+  const char *ref = luaL_checkstring(L, 1);
+  lua_createtable(L, 0, 2);
+  lua_pushstring(L, kind);
+  lua_setfield(L, -2, SECRET_TAG);
+  lua_pushstring(L, ref);
+  lua_setfield(L, -2, "ref");
+  return 1;
+}
+
+static int l_env(lua_State *L)
+{
+  return secret_marker(L, "env");
+}
+
+static int l_file(lua_State *L)
+{
+  return secret_marker(L, "file");
+}
+
+static void open_sandbox(lua_State *L)
+{
+  static const char *const drop[] = {"dofile", "loadfile", "load", "require",
+                                     "collectgarbage", NULL};
+  luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+  luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+  luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+  luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+  lua_pop(L, 4);
+  for (int i = 0; drop[i] != NULL; i++) {
+    lua_pushnil(L);
+    lua_setglobal(L, drop[i]);
+  }
+  lua_pushcfunction(L, l_env);
+  lua_setglobal(L, "env");
+  lua_pushcfunction(L, l_file);
+  lua_setglobal(L, "file");
+}
+
+static int run_file(lua_State *L, const char *path, struct cg_err *err)
+{
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return cg_err_set(err, CG_ECONFIG, "%s: cannot open", path);
+  char *src = cg_malloc(1 << 20);
+  size_t n = src ? fread(src, 1, (1 << 20) - 1, f) : 0;
+  fclose(f);
+  if (src == NULL)
+    return cg_err_set(err, CG_ENOMEM, "out of memory");
+  char name[300];
+  snprintf(name, sizeof(name), "@%s", path);
+  int rc = luaL_loadbufferx(L, src, n, name, "t");
+  cg_free(src);
+  if (rc == LUA_OK) {
+    lua_sethook(L, cb_budget, LUA_MASKCOUNT, CONFIG_INSTR_LIMIT);
+    rc = lua_pcall(L, 0, 0, 0);
+  }
+  if (rc != LUA_OK) {
+    cg_err_set(err, CG_ECONFIG, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return CG_ECONFIG;
+  }
+  return 0;
+}
+
+/* Pushes the value at a dotted key below the table at idx (or nil). */
+static void push_path(lua_State *L, int idx, const char *key)
+{
+  char part[64];
+  lua_pushvalue(L, idx);
+  while (*key) {
+    const char *dot = strchr(key, '.');
+    size_t n = dot ? (size_t)(dot - key) : strlen(key);
+    snprintf(part, sizeof(part), "%.*s", (int)n, key);
+    if (!lua_istable(L, -1)) {
+      lua_pop(L, 1);
+      lua_pushnil(L);
+      return;
+    }
+    lua_getfield(L, -1, part);
+    lua_remove(L, -2);
+    key = dot ? dot + 1 : key + n;
+  }
+}
+
+static int read_secret_file(const char *path, char **out, struct cg_err *err)
+{
+  FILE *f = fopen(path, "r");
+  char line[4096];
+  if (f == NULL)
+    return cg_err_set(err, CG_ECONFIG, "secret file %s cannot be read", path);
+  char *got = fgets(line, sizeof(line), f);
+  fclose(f);
+  if (got == NULL)
+    return cg_err_set(err, CG_ECONFIG, "secret file %s is empty", path);
+  line[strcspn(line, "\r\n")] = '\0';
+  *out = cg_strdup(line);
+  return *out ? 0 : CG_ENOMEM;
+}
+
+/* [.., marker] -> resolves env/file into *out; pops nothing. */
+static int resolve_secret(lua_State *L, const struct cg_config *cfg,
+                          char **out, struct cg_err *err)
+{
+  lua_getfield(L, -1, SECRET_TAG);
+  lua_getfield(L, -2, "ref");
+  const char *kind = lua_tostring(L, -2);
+  const char *ref = lua_tostring(L, -1);
+  int rc = 0;
+  if (kind == NULL || ref == NULL) {
+    rc = cg_err_set(err, CG_ECONFIG, "is a table; use env \"NAME\" or "
+                                     "file \"PATH\"");
+  } else if (strcmp(kind, "env") == 0) {
+    const char *v = getenv(ref);
+    if (v == NULL || *v == '\0')
+      rc = cg_err_set(err, CG_ECONFIG,
+                      "environment variable %s is not set", ref);
+    else if ((*out = cg_strdup(v)) == NULL)
+      rc = CG_ENOMEM;
+  } else {
+    char p[1024];
+    rc = read_secret_file(cg_config_path(cfg, ref, p, sizeof(p)), out, err);
+  }
+  lua_pop(L, 2);
+  return rc;
+}
+
+static int parse_default(const struct opt *o, void *base, struct cg_err *err)
+{
+  char *dst = (char *)base + o->offset;
+  switch (o->type) {
+  case OPT_STR:
+  case OPT_SECRET:
+    *(char **)dst = o->def ? cg_strdup(o->def) : NULL;
+    return (o->def && *(char **)dst == NULL) ? CG_ENOMEM : 0;
+  case OPT_INT:
+    *(int64_t *)dst = o->def ? strtoll(o->def, NULL, 10) : 0;
+    return 0;
+  case OPT_BOOL:
+    *(bool *)dst = o->def && strcmp(o->def, "true") == 0;
+    return 0;
+  }
+  return cg_err_set(err, CG_EINVAL, "bad option type");
+}
+
+/* [.., value] -> stores it per o->type; the value stays on the stack. */
+static int store_value(lua_State *L, const struct opt *o, void *base,
+                       const struct cg_config *cfg, struct cg_err *err)
+{
+  char *dst = (char *)base + o->offset;
+  int t = lua_type(L, -1);
+  if (o->type == OPT_SECRET && t == LUA_TTABLE)
+    return resolve_secret(L, cfg, (char **)dst, err);
+  if (o->type == OPT_SECRET)
+    return cg_err_set(err, CG_ECONFIG, "secrets must come from env \"NAME\" "
+                                       "or file \"PATH\", not a literal");
+  if (o->type == OPT_STR && t == LUA_TSTRING) {
+    *(char **)dst = cg_strdup(lua_tostring(L, -1));
+    return *(char **)dst ? 0 : CG_ENOMEM;
+  }
+  if (o->type == OPT_INT && lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 0) {
+    *(int64_t *)dst = lua_tointeger(L, -1);
+    return 0;
+  }
+  if (o->type == OPT_BOOL && t == LUA_TBOOLEAN) {
+    *(bool *)dst = lua_toboolean(L, -1);
+    return 0;
+  }
+  static const char *const want[] = {"a string", "a secret",
+                                     "a non-negative integer", "a boolean"};
+  return cg_err_set(err, CG_ECONFIG, "must be %s, got %s", want[o->type],
+                    luaL_typename(L, -1));
+}
+
+static int read_opts(lua_State *L, int idx, const struct opt *opts, size_t n,
+                     void *base, const struct cg_config *cfg,
+                     struct cg_err *err)
+{
+  for (size_t i = 0; i < n; i++) {
+    const struct opt *o = &opts[i];
+    push_path(L, idx, o->key);
+    int rc;
+    if (lua_isnil(L, -1))
+      rc = o->required ? cg_err_set(err, CG_ECONFIG, "is required")
+                       : parse_default(o, base, err);
+    else
+      rc = store_value(L, o, base, cfg, err);
+    lua_pop(L, 1);
+    if (rc != 0) {
+      if (rc == CG_ENOMEM)
+        cg_err_set(err, CG_ENOMEM, "out of memory");
+      return cg_err_prefix(err, "%s", o->key);
+    }
+  }
+  return 0;
+}
+
+static int check_merchant_id(const char *id, struct cg_err *err)
+{
+  if (*id == '\0' || strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+                         strlen(id))
+    return cg_err_set(err, CG_ECONFIG,
+                      "id: must be lowercase letters, digits and '-'");
+  return 0;
+}
+
+static int check_unique_ids(const struct cg_config *cfg, size_t upto,
+                            struct cg_err *err)
+{
+  for (size_t j = 0; j < upto; j++)
+    if (strcmp(cfg->merchants[j].id, cfg->merchants[upto].id) == 0)
+      return cg_err_set(err, CG_ECONFIG, "id: duplicate merchant id");
+  return 0;
+}
+
+/* [.., merchants] -> fills cfg->merchants. */
+static int read_merchants(lua_State *L, struct cg_config *cfg,
+                          struct cg_err *err)
+{
+  if (!lua_istable(L, -1) || luaL_len(L, -1) < 1)
+    return cg_err_set(err, CG_ECONFIG,
+                      "merchants: must be a list with at least one merchant");
+  size_t n = (size_t)luaL_len(L, -1);
+  cfg->merchants = cg_calloc(n, sizeof(*cfg->merchants));
+  if (cfg->merchants == NULL)
+    return cg_err_set(err, CG_ENOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    struct cg_config_merchant *m = &cfg->merchants[i];
+    cfg->nmerchants = i + 1;
+    lua_rawgeti(L, -1, (lua_Integer)i + 1);
+    int rc = lua_istable(L, -1)
+                 ? read_opts(L, lua_gettop(L), merchant_opts,
+                             NOPTS(merchant_opts), m, cfg, err)
+                 : cg_err_set(err, CG_ECONFIG, "must be a table");
+    lua_pop(L, 1);
+    if (rc == 0)
+      rc = check_merchant_id(m->id, err);
+    if (rc == 0)
+      rc = check_unique_ids(cfg, i, err);
+    if (rc != 0)
+      return m->id ? cg_err_prefix(err, "merchant '%s'", m->id)
+                   : cg_err_prefix(err, "merchants[%zu]", i + 1);
+  }
+  return 0;
+}
+
+static int set_paths(struct cg_config *cfg, const char *path)
+{
+  cfg->path = cg_strdup(path);
+  char *copy = cg_strdup(path);
+  cfg->base_dir = copy ? cg_strdup(dirname(copy)) : NULL;
+  cg_free(copy);
+  return (cfg->path && cfg->base_dir) ? 0 : CG_ENOMEM;
+}
+
+struct cg_config *cg_config_load(const char *path, struct cg_err *err)
+{
+  struct lstate ls = {0};
+  struct cg_config *cfg = cg_calloc(1, sizeof(*cfg));
+  lua_State *L = lua_newstate(cb_alloc, &ls);
+  int rc = (cfg && L) ? set_paths(cfg, path) : CG_ENOMEM;
+  if (rc != 0) {
+    cg_err_set(err, CG_ENOMEM, "out of memory");
+    goto fail;
+  }
+  open_sandbox(L);
+  if ((rc = run_file(L, path, err)) != 0)
+    goto fail;
+  lua_sethook(L, NULL, 0, 0);
+  lua_pushglobaltable(L);
+  rc = read_opts(L, lua_gettop(L), global_opts, NOPTS(global_opts), cfg, cfg,
+                 err);
+  if (rc == 0) {
+    lua_getglobal(L, "merchants");
+    rc = read_merchants(L, cfg, err);
+  }
+  if (rc != 0)
+    goto fail;
+  lua_close(L);
+  return cfg;
+fail:
+  if (err != NULL)
+    err->code = CG_ECONFIG;
+  if (L != NULL)
+    lua_close(L);
+  cg_config_free(cfg);
+  return NULL;
+}
+
+static void free_opts(const struct opt *opts, size_t n, void *base)
+{
+  for (size_t i = 0; i < n; i++)
+    if (opts[i].type == OPT_STR || opts[i].type == OPT_SECRET) {
+      char **p = (char **)((char *)base + opts[i].offset);
+      if (opts[i].type == OPT_SECRET && *p != NULL)
+        memset(*p, 0, strlen(*p));
+      cg_free(*p);
+      *p = NULL;
+    }
+}
+
+void cg_config_free(struct cg_config *cfg)
+{
+  if (cfg == NULL)
+    return;
+  for (size_t i = 0; i < cfg->nmerchants; i++)
+    free_opts(merchant_opts, NOPTS(merchant_opts), &cfg->merchants[i]);
+  free_opts(global_opts, NOPTS(global_opts), cfg);
+  cg_free(cfg->merchants);
+  cg_free(cfg->path);
+  cg_free(cfg->base_dir);
+  cg_free(cfg);
+}
+
+char *cg_config_path(const struct cg_config *cfg, const char *p, char *out,
+                     size_t size)
+{
+  if (p[0] == '/' || cfg->base_dir == NULL)
+    snprintf(out, size, "%s", p);
+  else
+    snprintf(out, size, "%s/%s", cfg->base_dir, p);
+  return out;
+}
+
+static void help_table(FILE *out, const char *title, const struct opt *opts,
+                       size_t n)
+{
+  static const char *const tn[] = {"string", "secret", "integer", "boolean"};
+  fprintf(out, "%s\n", title);
+  for (size_t i = 0; i < n; i++)
+    fprintf(out, "  %-24s %-8s %-10s %s%s\n", opts[i].key, tn[opts[i].type],
+            opts[i].def ? opts[i].def : "-", opts[i].desc,
+            opts[i].required ? " (required)" : "");
+}
+
+void cg_config_help(FILE *out)
+{
+  help_table(out, "global keys:", global_opts, NOPTS(global_opts));
+  help_table(out, "\nper merchant (merchants = { {...}, ... }):",
+             merchant_opts, NOPTS(merchant_opts));
+}

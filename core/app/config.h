@@ -1,0 +1,73 @@
+/*
+ * config: the engine's configuration file, a Lua file evaluated in a
+ * sandbox (no io/os/require/load). It assigns globals:
+ *
+ *   admin    = { listen = "127.0.0.1:8090", token = env "CG_ADMIN_TOKEN" }
+ *   webhooks = { listen = "127.0.0.1:8091" }
+ *   log_level = "info"
+ *   merchants = { { id = "acme", centra = {...}, gxo = {...},
+ *                   rules = "rules/default", store = "var/acme.db",
+ *                   schedules = {...} }, ... }
+ *
+ * Secrets are never literals in a good config: `env "NAME"` reads an
+ * environment variable and `file "PATH"` the first line of a file, both at
+ * load time, and both only where a key is marked secret. Every key comes
+ * from one option table (config.c) that gives its type, default and
+ * description; `centra-gxo config-help` prints it. A bad config yields
+ * one message naming the merchant, the key and the problem.
+ */
+#ifndef CG_APP_CONFIG_H
+#define CG_APP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct cg_err;
+
+struct cg_config_merchant {
+  char *id;
+  char *centra_url;
+  char *centra_token; /* secret */
+  int64_t centra_warehouse;
+  char *centra_webhook_secret; /* secret */
+  char *gxo_url;
+  char *gxo_client_id;
+  char *gxo_client_secret; /* secret */
+  char *gxo_site;
+  char *gxo_webhook_secret; /* secret */
+  char *rules;              /* rule pack folder */
+  char *store;              /* SQLite file */
+  bool store_sync_full;
+  int64_t poll_orders_s;    /* safety-net poll of confirmed orders */
+  int64_t centra_events_s;  /* events queue pull */
+  int64_t gxo_events_s;     /* warehouse event feed pull */
+  int64_t limits_refresh_s; /* Centra rateLimits refresh */
+  int64_t lua_memory_mb;
+  int64_t lua_instructions; /* budget per hook call */
+};
+
+struct cg_config {
+  char *path;     /* the file read */
+  char *base_dir; /* its directory: relative paths resolve from here */
+  char *admin_listen;
+  char *admin_token; /* secret; NULL = admin API refuses writes */
+  char *webhooks_listen;
+  char *log_level;
+  size_t nmerchants;
+  struct cg_config_merchant *merchants;
+};
+
+/* Reads and validates path. Returns a config (cg_config_free) or NULL with
+ * err->msg like "merchant 'acme': centra.token: environment variable
+ * CENTRA_TOKEN is not set" and err->code CG_ECONFIG. */
+struct cg_config *cg_config_load(const char *path, struct cg_err *err);
+void cg_config_free(struct cg_config *cfg);
+/* Resolves a path from the config relative to its directory into out. */
+char *cg_config_path(const struct cg_config *cfg, const char *p, char *out,
+                     size_t size);
+/* Writes every key with type, default and description to out. */
+void cg_config_help(FILE *out);
+
+#endif
