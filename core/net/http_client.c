@@ -1,0 +1,687 @@
+/*
+ * http_client: libcurl multi driven by the libuv loop (see http_client.h
+ * and docs/internals/http-client.md). Structure as curl's multi-uv.c:
+ *
+ *   send: easy handle + struct xfer -> curl_multi_add_handle
+ *   curl -> cb_socket(s, what)  -> one uv_poll_t per socket (multi_assign)
+ *   curl -> cb_timeout(ms)      -> uv_timer_t (ms > 0), uv_idle_t (ms == 0,
+ *                                  never a 0 ms timer on libuv 1.44), stop
+ *   on_uv_socket / on_uv_timeout / on_uv_kick
+ *     -> curl_multi_socket_action -> check_multi_info (always drained)
+ *        -> remove handle -> deliver -> done(result) -> free the xfer
+ *
+ * curl is never called from inside a curl callback, and done never fires
+ * inside cg_http_client_send: completions come only from socket_action
+ * run by a libuv callback (or from close, by contract). Handles are
+ * embedded in their owner and recovered with container_of; the memory of
+ * the client and of socket contexts is freed only in close callbacks.
+ *
+ * curl_global_init runs once per process, on the first
+ * cg_http_client_create (pthread_once) or an earlier
+ * cg_http_global_init() from main.
+ */
+#include "net/http_client.h"
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/time.h"
+
+#include <assert.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+#define container_of(ptr, type, member)                                      \
+  ((type *)((char *)(ptr) - offsetof(type, member)))
+
+#define COMP "http_client"
+#define DEFAULT_HOST_CONNECTIONS 8
+#define DEFAULT_CONNECT_TIMEOUT_MS 5000
+#define DEFAULT_TIMEOUT_MS 30000
+#define MAX_BODY_BYTES (16u * 1024 * 1024) /* bigger responses fail */
+#define MAX_HEADER_BYTES (64u * 1024)
+
+#ifndef CG_VERSION
+#define CG_VERSION "0"
+#endif
+
+/* A circular doubly linked list with a sentinel head. */
+struct link {
+  struct link *next;
+  struct link *prev;
+};
+
+/* One uv_poll_t per socket curl asks us to watch. */
+struct sock {
+  uv_poll_t poll;
+  curl_socket_t fd;
+  struct cg_http_client *c;
+  struct link link; /* in c->socks until uv_close */
+};
+
+/* One request in flight (CURLOPT_PRIVATE of its easy handle). */
+struct xfer {
+  struct cg_http_client *c;
+  CURL *easy;
+  struct curl_slist *headers;
+  char *body;          /* our copy of the request body */
+  struct cg_buf resp;  /* response body */
+  struct cg_buf rhdr;  /* final response headers: "name\0value\0"... */
+  bool too_large;      /* body or headers over the limit */
+  cg_http_done_fn done;
+  void *arg;
+  int64_t started_ms;
+  struct link link; /* in c->xfers until delivered */
+  char errbuf[CURL_ERROR_SIZE];
+};
+
+struct cg_http_client {
+  uv_loop_t *loop;
+  CURLM *multi; /* NULL once closing */
+  uv_timer_t timer;
+  uv_idle_t kick; /* curl's "timeout 0": run on the next loop turn */
+  struct link xfers;
+  struct link socks;
+  size_t inflight;
+  unsigned open_handles; /* initialised, not yet closed-back */
+  bool closing;
+  long connect_timeout_ms;
+  char *user_agent;
+  void (*done_close)(void *arg);
+  void *close_arg;
+};
+
+static void link_init(struct link *h)
+{
+  h->next = h->prev = h;
+}
+
+static void link_push(struct link *h, struct link *n)
+{
+  n->next = h;
+  n->prev = h->prev;
+  h->prev->next = n;
+  h->prev = n;
+}
+
+static void link_remove(struct link *n)
+{
+  n->prev->next = n->next;
+  n->next->prev = n->prev;
+  link_init(n);
+}
+
+static bool link_empty(const struct link *h)
+{
+  return h->next == h;
+}
+
+/* --- process-wide init ------------------------------------------------ */
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
+
+static void global_init_once(void)
+{
+  global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* Contract in http_client.h. */
+int cg_http_global_init(void)
+{
+  pthread_once(&global_once, global_init_once);
+  return global_rc == CURLE_OK ? 0 : CG_EIO;
+}
+
+/* --- closing ------------------------------------------------------------ */
+
+static void handle_closed(struct cg_http_client *c)
+{
+  assert(c->open_handles > 0);
+  if (--c->open_handles > 0 || !c->closing)
+    return;
+  void (*done_close)(void *) = c->done_close;
+  void *arg = c->close_arg;
+  cg_free(c->user_agent);
+  cg_free(c);
+  if (done_close != NULL)
+    done_close(arg);
+}
+
+static void on_sock_close(uv_handle_t *h)
+{
+  struct sock *k = container_of((uv_poll_t *)h, struct sock, poll);
+  struct cg_http_client *c = k->c;
+  cg_free(k);
+  handle_closed(c);
+}
+
+static void on_timer_close(uv_handle_t *h)
+{
+  handle_closed(container_of((uv_timer_t *)h, struct cg_http_client, timer));
+}
+
+static void on_kick_close(uv_handle_t *h)
+{
+  handle_closed(container_of((uv_idle_t *)h, struct cg_http_client, kick));
+}
+
+static void sock_close(struct sock *k)
+{
+  link_remove(&k->link);
+  uv_close((uv_handle_t *)&k->poll, on_sock_close);
+}
+
+/* --- delivering results -------------------------------------------------- */
+
+static const char *find_header(const struct xfer *x, const char *name)
+{
+  const char *p = x->rhdr.data;
+  const char *end = p + x->rhdr.len;
+  while (p != NULL && p < end) {
+    const char *key = p;
+    const char *value = key + strlen(key) + 1;
+    p = value + strlen(value) + 1;
+    if (strcasecmp(key, name) == 0)
+      return value;
+  }
+  return NULL;
+}
+
+static const char *result_header(const struct cg_http_result *res,
+                                 const char *name)
+{
+  if (res == NULL || res->priv_ == NULL || name == NULL)
+    return NULL;
+  return find_header(res->priv_, name);
+}
+
+static void free_xfer(struct xfer *x)
+{
+  if (x->easy != NULL)
+    curl_easy_cleanup(x->easy);
+  curl_slist_free_all(x->headers);
+  cg_free(x->body);
+  cg_buf_free(&x->resp);
+  cg_buf_free(&x->rhdr);
+  cg_free(x);
+}
+
+/* "scheme://host/path" of url into buf: no userinfo, query or fragment,
+ * which may carry credentials. Never log the headers either. */
+static const char *loggable_url(const char *url, char *buf, size_t size)
+{
+  if (url == NULL)
+    return "?";
+  const char *host = strstr(url, "://");
+  host = host != NULL ? host + 3 : url;
+  size_t slen = (size_t)(host - url);
+  size_t hlen = strcspn(host, "/?#");
+  const char *at = memchr(host, '@', hlen);
+  if (at != NULL)
+    host = at + 1;
+  size_t rest = strcspn(host, "?#");
+  snprintf(buf, size, "%.*s%.*s", (int)slen, url, (int)rest, host);
+  return buf;
+}
+
+static void log_outcome(const struct xfer *x, const struct cg_http_result *r)
+{
+  if (cg_log_get_level() < CG_LOG_DEBUG)
+    return;
+  char *url = NULL;
+  char *method = NULL;
+  curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
+  curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_METHOD, &method);
+  char buf[256];
+  cg_log_debug(COMP, "%s %s -> %ld%s%s in %lld ms", method ? method : "?",
+               loggable_url(url, buf, sizeof(buf)), r->status,
+               r->err ? ": " : "", r->err ? r->errmsg : "",
+               (long long)(cg_time_mono_ms() - x->started_ms));
+}
+
+/* Hands the result to the caller and frees the transfer. The easy handle
+ * is already out of the multi. done may send or close the client. */
+static void deliver(struct xfer *x, int err, const char *errmsg, long status)
+{
+  struct cg_http_client *c = x->c;
+  link_remove(&x->link);
+  c->inflight--;
+  struct cg_http_result res = {
+      .err = err,
+      .errmsg = errmsg != NULL ? errmsg : "",
+      .status = err == 0 ? status : 0,
+      .body = err == 0 && x->resp.data != NULL ? x->resp.data : "",
+      .body_len = err == 0 ? x->resp.len : 0,
+      .retry_after = err == 0 ? find_header(x, "Retry-After") : NULL,
+      .header = result_header,
+      .priv_ = x,
+  };
+  log_outcome(x, &res);
+  x->done(&res, x->arg);
+  free_xfer(x);
+}
+
+static void finish(struct xfer *x, CURLcode code)
+{
+  long status = 0;
+  if (code == CURLE_OK) {
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    deliver(x, 0, "", status);
+  } else if (x->too_large) {
+    deliver(x, CG_EIO, "response too large", 0);
+  } else {
+    int err = code == CURLE_OPERATION_TIMEDOUT ? CG_ETIMEDOUT : CG_EIO;
+    deliver(x, err, x->errbuf[0] ? x->errbuf : curl_easy_strerror(code), 0);
+  }
+}
+
+/* Drains every finished transfer; called after each socket_action. Stops
+ * when a done callback closed the client (multi is gone then). */
+static void check_multi_info(struct cg_http_client *c)
+{
+  CURLMsg *msg;
+  int left;
+  while (c->multi != NULL &&
+         (msg = curl_multi_info_read(c->multi, &left)) != NULL) {
+    if (msg->msg != CURLMSG_DONE)
+      continue;
+    /* Copy out of msg: it dies with the removal. */
+    CURL *easy = msg->easy_handle;
+    CURLcode code = msg->data.result;
+    char *priv = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+    curl_multi_remove_handle(c->multi, easy);
+    finish((struct xfer *)priv, code);
+  }
+}
+
+/* --- libuv callbacks ------------------------------------------------------ */
+
+static void socket_action(struct cg_http_client *c, curl_socket_t fd,
+                          int flags)
+{
+  if (c->multi == NULL)
+    return;
+  int running = 0;
+  CURLMcode mc = curl_multi_socket_action(c->multi, fd, flags, &running);
+  if (mc != CURLM_OK)
+    cg_log_warn(COMP, "curl_multi_socket_action: %s; finished transfers "
+                "are still collected", curl_multi_strerror(mc));
+  check_multi_info(c);
+}
+
+static void on_uv_socket(uv_poll_t *h, int status, int events)
+{
+  struct sock *k = container_of(h, struct sock, poll);
+  int flags = 0;
+  if (status < 0) {
+    flags = CURL_CSELECT_ERR;
+  } else {
+    if (events & UV_READABLE)
+      flags |= CURL_CSELECT_IN;
+    if (events & UV_WRITABLE)
+      flags |= CURL_CSELECT_OUT;
+  }
+  socket_action(k->c, k->fd, flags);
+}
+
+static void on_uv_timeout(uv_timer_t *h)
+{
+  struct cg_http_client *c = container_of(h, struct cg_http_client, timer);
+  socket_action(c, CURL_SOCKET_TIMEOUT, 0);
+}
+
+static void on_uv_kick(uv_idle_t *h)
+{
+  struct cg_http_client *c = container_of(h, struct cg_http_client, kick);
+  uv_idle_stop(h);
+  socket_action(c, CURL_SOCKET_TIMEOUT, 0);
+}
+
+/* --- curl callbacks: only translate to libuv, never call curl back -------- */
+
+static int cb_timeout(CURLM *multi, long timeout_ms, void *userp)
+{
+  struct cg_http_client *c = userp;
+  if (c->closing)
+    return 0;
+  uv_timer_stop(&c->timer);
+  uv_idle_stop(&c->kick);
+  if (timeout_ms == 0)
+    uv_idle_start(&c->kick, on_uv_kick);
+  else if (timeout_ms > 0)
+    uv_timer_start(&c->timer, on_uv_timeout, (uint64_t)timeout_ms, 0);
+  return 0;
+}
+
+static struct sock *sock_open(struct cg_http_client *c, curl_socket_t fd)
+{
+  struct sock *k = cg_calloc(1, sizeof(*k));
+  if (k == NULL)
+    return NULL;
+  int rc = uv_poll_init_socket(c->loop, &k->poll, fd);
+  if (rc != 0) {
+    /* Not initialised, so not closed either. */
+    cg_log_warn(COMP, "cannot watch socket %d: %s; the transfer fails",
+                (int)fd, uv_strerror(rc));
+    cg_free(k);
+    return NULL;
+  }
+  k->fd = fd;
+  k->c = c;
+  link_push(&c->socks, &k->link);
+  c->open_handles++;
+  return k;
+}
+
+static int cb_socket(CURL *easy, curl_socket_t s, int what, void *userp,
+                     void *socketp)
+{
+  struct cg_http_client *c = userp;
+  struct sock *k = socketp;
+  if (what == CURL_POLL_REMOVE) {
+    if (k != NULL) {
+      sock_close(k);
+      if (!c->closing)
+        curl_multi_assign(c->multi, s, NULL);
+    }
+    return 0;
+  }
+  if (k == NULL) {
+    if (c->closing || (k = sock_open(c, s)) == NULL)
+      return -1;
+    curl_multi_assign(c->multi, s, k);
+  }
+  int events = 0;
+  if (what & CURL_POLL_IN)
+    events |= UV_READABLE;
+  if (what & CURL_POLL_OUT)
+    events |= UV_WRITABLE;
+  return uv_poll_start(&k->poll, events, on_uv_socket) == 0 ? 0 : -1;
+}
+
+static size_t cb_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+  struct xfer *x = userdata;
+  size_t n = size * nmemb;
+  if (x->resp.len + n > MAX_BODY_BYTES) {
+    x->too_large = true;
+    return 0;
+  }
+  return cg_buf_append(&x->resp, ptr, n) == 0 ? n : 0;
+}
+
+static void trim(const char **s, size_t *n)
+{
+  while (*n > 0 && (**s == ' ' || **s == '\t')) {
+    (*s)++;
+    (*n)--;
+  }
+  while (*n > 0 && strchr(" \t\r\n", (*s)[*n - 1]) != NULL)
+    (*n)--;
+}
+
+/* Keeps the headers of the last response only (a 100 Continue or any
+ * interim response starts a new status line). */
+static size_t cb_header(char *ptr, size_t size, size_t nitems, void *userdata)
+{
+  struct xfer *x = userdata;
+  size_t n = size * nitems;
+  if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
+    cg_buf_reset(&x->rhdr);
+    return n;
+  }
+  const char *colon = memchr(ptr, ':', n);
+  if (colon == NULL)
+    return n; /* the blank line ending the block */
+  if (x->rhdr.len + n + 2 > MAX_HEADER_BYTES) {
+    x->too_large = true;
+    return 0;
+  }
+  const char *name = ptr, *value = colon + 1;
+  size_t nlen = (size_t)(colon - ptr), vlen = n - nlen - 1;
+  trim(&name, &nlen);
+  trim(&value, &vlen);
+  if (cg_buf_append(&x->rhdr, name, nlen) != 0 ||
+      cg_buf_append(&x->rhdr, "", 1) != 0 ||
+      cg_buf_append(&x->rhdr, value, vlen) != 0 ||
+      cg_buf_append(&x->rhdr, "", 1) != 0)
+    return 0;
+  return n;
+}
+
+/* --- create / close -------------------------------------------------------- */
+
+static int setup_multi(struct cg_http_client *c, long max_host)
+{
+  CURLMcode mc = CURLM_OK;
+#define MSET(opt, val)                                                       \
+  do {                                                                       \
+    if (mc == CURLM_OK)                                                      \
+      mc = curl_multi_setopt(c->multi, (opt), (val));                        \
+  } while (0)
+  MSET(CURLMOPT_SOCKETFUNCTION, cb_socket);
+  MSET(CURLMOPT_SOCKETDATA, c);
+  MSET(CURLMOPT_TIMERFUNCTION, cb_timeout);
+  MSET(CURLMOPT_TIMERDATA, c);
+  MSET(CURLMOPT_MAX_HOST_CONNECTIONS, max_host);
+  /* Idle connections kept for reuse: a few per host we talk to. */
+  MSET(CURLMOPT_MAXCONNECTS, max_host * 4);
+#undef MSET
+  return mc == CURLM_OK ? 0 : CG_EINVAL;
+}
+
+/* Contract in http_client.h. Calls curl_global_init once (pthread_once).
+ * Loop thread only; NULL on CG_ENOMEM or a curl init failure. */
+struct cg_http_client *
+cg_http_client_create(uv_loop_t *loop, const struct cg_http_client_opts *opts)
+{
+  if (loop == NULL || cg_http_global_init() != 0)
+    return NULL;
+  struct cg_http_client *c = cg_calloc(1, sizeof(*c));
+  if (c == NULL)
+    return NULL;
+  long max_host = DEFAULT_HOST_CONNECTIONS;
+  c->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+  const char *ua = "centra-gxo/" CG_VERSION;
+  if (opts != NULL && opts->max_host_connections > 0)
+    max_host = opts->max_host_connections;
+  if (opts != NULL && opts->connect_timeout_ms > 0)
+    c->connect_timeout_ms = opts->connect_timeout_ms;
+  if (opts != NULL && opts->user_agent != NULL)
+    ua = opts->user_agent;
+  c->loop = loop;
+  link_init(&c->xfers);
+  link_init(&c->socks);
+  c->user_agent = cg_strdup(ua);
+  c->multi = c->user_agent != NULL ? curl_multi_init() : NULL;
+  if (c->multi == NULL || setup_multi(c, max_host) != 0)
+    goto fail;
+  uv_timer_init(loop, &c->timer);
+  uv_idle_init(loop, &c->kick);
+  c->open_handles = 2;
+  return c;
+fail:
+  if (c->multi != NULL)
+    curl_multi_cleanup(c->multi);
+  cg_free(c->user_agent);
+  cg_free(c);
+  return NULL;
+}
+
+/* Contract in http_client.h. Also safe from inside a done callback; a
+ * second call (or a call with c == NULL) does nothing. */
+void cg_http_client_close(struct cg_http_client *c,
+                          void (*done_close)(void *arg), void *arg)
+{
+  if (c == NULL || c->closing)
+    return;
+  c->closing = true;
+  c->done_close = done_close;
+  c->close_arg = arg;
+  while (!link_empty(&c->xfers)) {
+    struct xfer *x = container_of(c->xfers.next, struct xfer, link);
+    curl_multi_remove_handle(c->multi, x->easy);
+    deliver(x, CG_ECANCELED, "cancelled: http client closing", 0);
+  }
+  /* May call cb_socket(REMOVE) for cached connections. */
+  curl_multi_cleanup(c->multi);
+  c->multi = NULL;
+  while (!link_empty(&c->socks))
+    sock_close(container_of(c->socks.next, struct sock, link));
+  uv_close((uv_handle_t *)&c->timer, on_timer_close);
+  uv_close((uv_handle_t *)&c->kick, on_kick_close);
+}
+
+size_t cg_http_client_inflight(const struct cg_http_client *c)
+{
+  return c != NULL ? c->inflight : 0;
+}
+
+/* --- send -------------------------------------------------------------------- */
+
+static bool method_valid(const char *m)
+{
+  size_t n = m != NULL ? strlen(m) : 0;
+  if (n == 0 || n > 16)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (m[i] < 'A' || m[i] > 'Z')
+      return false;
+  return true;
+}
+
+static bool url_valid(const char *url)
+{
+  return url != NULL && (strncasecmp(url, "http://", 7) == 0 ||
+                         strncasecmp(url, "https://", 8) == 0);
+}
+
+/* Copies the caller's headers; a CR or LF inside one is refused (header
+ * injection). "Expect:" turns off 100-continue waits on large bodies. */
+static int build_headers(struct xfer *x, const char *const *headers)
+{
+  for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
+    if (strpbrk(headers[i], "\r\n") != NULL)
+      return CG_EINVAL;
+    struct curl_slist *l = curl_slist_append(x->headers, headers[i]);
+    if (l == NULL)
+      return CG_ENOMEM;
+    x->headers = l;
+  }
+  struct curl_slist *l = curl_slist_append(x->headers, "Expect:");
+  if (l == NULL)
+    return CG_ENOMEM;
+  x->headers = l;
+  return 0;
+}
+
+static CURLcode set_method(struct xfer *x, const struct cg_http_req *req)
+{
+  CURL *e = x->easy;
+  if (strcmp(req->method, "GET") == 0)
+    return curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+  if (strcmp(req->method, "HEAD") == 0)
+    return curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+  CURLcode rc = CURLE_OK;
+  if (strcmp(req->method, "POST") != 0)
+    rc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+  if (rc == CURLE_OK && (x->body != NULL || strcmp(req->method, "POST") == 0))
+    rc = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                          (curl_off_t)req->body_len);
+  if (rc == CURLE_OK && (x->body != NULL || strcmp(req->method, "POST") == 0))
+    rc = curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body ? x->body : "");
+  return rc;
+}
+
+static CURLcode set_options(struct xfer *x, const struct cg_http_req *req)
+{
+  struct cg_http_client *c = x->c;
+  long timeout = req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS;
+  CURLcode rc = CURLE_OK;
+#define ESET(opt, val)                                                       \
+  do {                                                                       \
+    if (rc == CURLE_OK)                                                      \
+      rc = curl_easy_setopt(x->easy, (opt), (val));                          \
+  } while (0)
+  ESET(CURLOPT_PRIVATE, (void *)x);
+  ESET(CURLOPT_URL, req->url);
+  ESET(CURLOPT_PROTOCOLS_STR, "http,https");
+  ESET(CURLOPT_NOSIGNAL, 1L);
+  ESET(CURLOPT_TIMEOUT_MS, timeout);
+  ESET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+  ESET(CURLOPT_TCP_KEEPALIVE, 1L);
+  ESET(CURLOPT_USERAGENT, c->user_agent);
+  ESET(CURLOPT_ERRORBUFFER, x->errbuf);
+  ESET(CURLOPT_HTTPHEADER, x->headers);
+  ESET(CURLOPT_WRITEFUNCTION, cb_write);
+  ESET(CURLOPT_WRITEDATA, (void *)x);
+  ESET(CURLOPT_HEADERFUNCTION, cb_header);
+  ESET(CURLOPT_HEADERDATA, (void *)x);
+#undef ESET
+  return rc == CURLE_OK ? set_method(x, req) : rc;
+}
+
+static int new_xfer(struct cg_http_client *c, const struct cg_http_req *req,
+                    struct xfer **out)
+{
+  struct xfer *x = cg_calloc(1, sizeof(*x));
+  if (x == NULL)
+    return CG_ENOMEM;
+  x->c = c;
+  link_init(&x->link);
+  int rc = CG_ENOMEM;
+  if (req->body != NULL &&
+      (x->body = cg_strndup(req->body, req->body_len)) == NULL)
+    goto fail;
+  if ((rc = build_headers(x, req->headers)) != 0)
+    goto fail;
+  rc = CG_ENOMEM;
+  if ((x->easy = curl_easy_init()) == NULL)
+    goto fail;
+  CURLcode cc = set_options(x, req);
+  if (cc != CURLE_OK) {
+    rc = cc == CURLE_OUT_OF_MEMORY ? CG_ENOMEM : CG_EINVAL;
+    goto fail;
+  }
+  *out = x;
+  return 0;
+fail:
+  free_xfer(x);
+  return rc;
+}
+
+/* Contract in http_client.h. The request is only queued here: curl
+ * starts it from the loop (cb_timeout -> uv_idle), so done cannot fire
+ * before this returns. Refused with CG_EINVAL after close, for a method
+ * that is not upper-case letters, a URL that is not http(s), a header
+ * holding CR/LF, or body_len > 0 with no body. */
+int cg_http_client_send(struct cg_http_client *c, const struct cg_http_req *req,
+                        cg_http_done_fn done, void *arg)
+{
+  if (c == NULL || c->closing || req == NULL || done == NULL ||
+      !method_valid(req->method) || !url_valid(req->url) ||
+      (req->body == NULL && req->body_len > 0))
+    return CG_EINVAL;
+  struct xfer *x = NULL;
+  int rc = new_xfer(c, req, &x);
+  if (rc != 0)
+    return rc;
+  x->done = done;
+  x->arg = arg;
+  x->started_ms = cg_time_mono_ms();
+  CURLMcode mc = curl_multi_add_handle(c->multi, x->easy);
+  if (mc != CURLM_OK) {
+    free_xfer(x);
+    return mc == CURLM_OUT_OF_MEMORY ? CG_ENOMEM : CG_EINVAL;
+  }
+  link_push(&c->xfers, &x->link);
+  c->inflight++;
+  return 0;
+}
