@@ -38,6 +38,7 @@
 #include <uv.h>
 
 struct cg_err;
+struct cg_ratelimit;
 struct cg_centra;
 
 struct cg_centra_opts {
@@ -50,6 +51,10 @@ struct cg_centra_opts {
   long max_connections;     /* per host; default 4 */
   int mutation_quota;       /* until rateLimits answers; default 20 */
   int mutation_interval_s;  /* default 10 */
+  /* Partner limiter shared with the caller (e.g. the outbox scheduler
+   * reads its pause), or NULL for one of the client's own. Must outlive
+   * the client. */
+  struct cg_ratelimit *limiter;
 };
 
 /* Creates a client (loop thread only). Call cg_centra_refresh_limits once

@@ -27,6 +27,7 @@
 #include <uv.h>
 
 struct cg_err;
+struct cg_ratelimit;
 struct cg_gxo;
 
 struct cg_gxo_opts {
@@ -43,6 +44,10 @@ struct cg_gxo_opts {
   /* Refresh the cached token this long before it expires; default 60000
    * (capped at half the token lifetime). */
   int64_t token_margin_ms;
+  /* Partner limiter shared with the caller (e.g. the outbox scheduler
+   * reads its pause), or NULL for one of the client's own. Must outlive
+   * the client. */
+  struct cg_ratelimit *limiter;
 };
 
 /* A transport. state is what create returned. Each operation returns 0

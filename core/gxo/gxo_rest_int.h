@@ -1,0 +1,39 @@
+/*
+ * gxo_rest_int: internals shared by the REST transport's files
+ * (gxo_rest.c: token, sending, operations; gxo_rest_result.c: turning one
+ * HTTP answer into a cg_call_result). Not for use outside core/gxo.
+ */
+#ifndef CG_GXO_REST_INT_H
+#define CG_GXO_REST_INT_H
+
+#include "net/call.h"
+
+#include <stdint.h>
+
+struct cg_http_result;
+
+enum cg__gxo_op {
+  CG__GXO_CREATE_ORDER = 0,
+  CG__GXO_GET_ORDER,
+  CG__GXO_CANCEL_ORDER,
+  CG__GXO_PULL_EVENTS,
+  CG__GXO_ACK_EVENTS,
+  CG__GXO_SUBSCRIBE,
+  CG__GXO_TOKEN,
+};
+
+/* Name of an operation for logs ("create_order", ...). */
+const char *cg__gxo_op_name(enum cg__gxo_op op);
+
+/* Fills res (initialised here) from one HTTP answer of operation op:
+ * 2xx -> OK with the parsed body as data; 409 duplicate-order-ref on
+ * create_order -> OK (data {"orderRef", "status":"DUPLICATE"}); 409
+ * idempotency conflict while the first request is in flight -> RETRY;
+ * 408/429/5xx/transport -> RETRY, retry_at_ms from Retry-After (absolute,
+ * wall ms, relative to now_ms); other 4xx -> FAIL with the RFC 9457
+ * problem code and message. order_ref may be NULL. */
+void cg__gxo_interpret(enum cg__gxo_op op, const char *order_ref,
+                       const struct cg_http_result *hr, int64_t now_ms,
+                       struct cg_call_result *res);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * gxo_rest_result: one warehouse HTTP answer -> one cg_call_result. The
+ * only place that knows what the warehouse's statuses and RFC 9457
+ * problem documents mean for the engine (see gxo_rest_int.h):
+ *
+ *   transport error          RETRY "transport"
+ *   2xx                      OK, data = parsed body (NULL when empty)
+ *   409 duplicate-order-ref  OK on create_order: the order exists at the
+ *                            warehouse, which is the effect the send
+ *                            wanted (a replay after a crash with a lost
+ *                            answer, or an older key); never a failure
+ *   409 key in flight        RETRY: the first request with this key is
+ *                            still being processed
+ *   408/429/5xx              RETRY, retry_at_ms from Retry-After
+ *   other 4xx                FAIL with the problem code and detail
+ *
+ * Idempotency-Replayed answers carry the original status and body, so
+ * they are classified like the original (a replayed 202 is OK).
+ */
+#include "gxo/gxo_rest_int.h"
+
+#include "base/json.h"
+#include "net/http_client.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *cg__gxo_op_name(enum cg__gxo_op op)
+{
+  static const char *const names[] = {
+      "create_order", "get_order", "cancel_order", "pull_events",
+      "ack_events",   "subscribe", "token"};
+  return (unsigned)op < sizeof(names) / sizeof(names[0]) ? names[op] : "?";
+}
+
+/* Problem code: top-level "code", else the first errors[].code. */
+static const char *problem_code(const cJSON *p)
+{
+  const char *code = cg_json_str(p, "code");
+  if (code == NULL) {
+    const cJSON *errs = cg_json_get(p, "errors");
+    code = cg_json_str(cJSON_GetArrayItem(errs, 0), "code");
+  }
+  return code;
+}
+
+/* "detail" (or "title"), then the first field error "pointer: message". */
+static void problem_message(const cJSON *p, char *out, size_t size)
+{
+  const char *detail = cg_json_str(p, "detail");
+  if (detail == NULL)
+    detail = cg_json_str(p, "title");
+  const cJSON *e0 = cJSON_GetArrayItem(cg_json_get(p, "errors"), 0);
+  const char *ptr = cg_json_str(e0, "pointer");
+  const char *msg = cg_json_str(e0, "message");
+  if (msg != NULL)
+    snprintf(out, size, "%s (%s: %s)", detail ? detail : "rejected",
+             ptr ? ptr : "-", msg);
+  else
+    snprintf(out, size, "%s", detail ? detail : "");
+}
+
+/* Fills code and message from a problem body when there is one. */
+static void take_problem(const struct cg_http_result *hr,
+                         struct cg_call_result *res)
+{
+  cJSON *p = hr->body_len ? cg_json_parse(hr->body, hr->body_len, NULL)
+                          : NULL;
+  const char *code = problem_code(p);
+  if (code != NULL)
+    snprintf(res->code, sizeof(res->code), "%s", code);
+  else
+    snprintf(res->code, sizeof(res->code), "http-%ld", hr->status);
+  problem_message(p, res->message, sizeof(res->message));
+  if (res->message[0] == '\0')
+    snprintf(res->message, sizeof(res->message), "warehouse answered %ld",
+             hr->status);
+  cJSON_Delete(p);
+}
+
+static void on_success(enum cg__gxo_op op, const struct cg_http_result *hr,
+                       struct cg_call_result *res)
+{
+  res->outcome = CG_OUTCOME_OK;
+  if (hr->body_len == 0)
+    return;
+  res->data = cg_json_parse(hr->body, hr->body_len, NULL);
+  if (res->data == NULL && (op == CG__GXO_PULL_EVENTS || op == CG__GXO_TOKEN
+                            || op == CG__GXO_GET_ORDER))
+    /* A proxy's garbage in place of data we need: try again later. */
+    cg_call_result_set(res, CG_OUTCOME_RETRY, "bad-response",
+                       "warehouse answered %ld with a body that is not "
+                       "JSON", hr->status);
+}
+
+/* The order already exists: report OK with a small document. */
+static void on_duplicate(const char *order_ref, struct cg_call_result *res)
+{
+  res->outcome = CG_OUTCOME_OK;
+  res->data = cJSON_CreateObject();
+  if (res->data != NULL) {
+    cg_json_add_str(res->data, "orderRef", order_ref);
+    cg_json_add_str(res->data, "status", "DUPLICATE");
+  }
+}
+
+static void retry_at(const struct cg_http_result *hr, int64_t now_ms,
+                     struct cg_call_result *res)
+{
+  int64_t deadline = 0;
+  if (hr->retry_after != NULL &&
+      cg_retry_after_parse(hr->retry_after, now_ms, &deadline) == 0)
+    res->retry_at_ms = deadline;
+}
+
+/* A 409 about the Idempotency-Key itself (same key still in flight). */
+static bool key_in_flight(const char *code)
+{
+  return strstr(code, "in-flight") != NULL ||
+         strstr(code, "in-progress") != NULL ||
+         strstr(code, "idempotency") != NULL;
+}
+
+void cg__gxo_interpret(enum cg__gxo_op op, const char *order_ref,
+                       const struct cg_http_result *hr, int64_t now_ms,
+                       struct cg_call_result *res)
+{
+  cg_call_result_init(res);
+  res->http_status = hr->status;
+  if (hr->err != 0 || hr->status == 0) {
+    cg_call_result_set(res, CG_OUTCOME_RETRY, "transport", "%s",
+                       hr->errmsg && hr->errmsg[0] ? hr->errmsg
+                                                   : "transport error");
+    return;
+  }
+  if (hr->status >= 200 && hr->status <= 299) {
+    on_success(op, hr, res);
+    return;
+  }
+  take_problem(hr, res);
+  res->outcome = cg_retry_classify(hr->status, 0);
+  if (hr->status == 409 && op == CG__GXO_CREATE_ORDER &&
+      strcmp(res->code, "duplicate-order-ref") == 0)
+    on_duplicate(order_ref, res);
+  else if (hr->status == 409 && key_in_flight(res->code))
+    res->outcome = CG_OUTCOME_RETRY;
+  else if (res->outcome == CG_OUTCOME_RETRY)
+    retry_at(hr, now_ms, res);
+}
