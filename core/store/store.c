@@ -1,0 +1,332 @@
+/*
+ * store: opening and closing a merchant's SQLite file, schema migrations
+ * and transactions. The per-table modules are store_inbox.c,
+ * store_outbox.c, store_orders.c, store_exceptions.c and store_audit.c;
+ * statement texts are in store_sql.c and the schema in store_schema.c.
+ *
+ *   cg_store_open: open_db (WAL, synchronous, busy_timeout, foreign keys)
+ *                  -> cg__store_migrate (one transaction per step)
+ *                  -> prepare_all (every statement, once)
+ */
+#include "store/store.h"
+#include "store/store_int.h"
+
+#include "base/err.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define DEFAULT_BUSY_TIMEOUT_MS 5000
+
+static const char *const sync_modes[] = {"FULL", "EXTRA", "NORMAL", "OFF"};
+
+static int check_opts(const struct cg_store_opts *o, const char **sync,
+                      struct cg_err *err)
+{
+  if (o == NULL || o->path == NULL || o->path[0] == '\0')
+    return cg_err_set(err, CG_EINVAL, "store: no path given");
+  if (o->busy_timeout_ms < 0)
+    return cg_err_set(err, CG_EINVAL, "store %s: negative busy timeout",
+                      o->path);
+  *sync = sync_modes[0];
+  if (o->synchronous == NULL)
+    return 0;
+  for (size_t i = 0; i < sizeof(sync_modes) / sizeof(sync_modes[0]); i++)
+    if (strcasecmp(o->synchronous, sync_modes[i]) == 0) {
+      *sync = sync_modes[i];
+      return 0;
+    }
+  return cg_err_set(err, CG_EINVAL,
+                    "store %s: synchronous must be FULL, EXTRA, NORMAL or "
+                    "OFF, not '%s'",
+                    o->path, o->synchronous);
+}
+
+/* Runs a one-row pragma and copies its first column into out. */
+static int pragma_text(sqlite3 *db, const char *sql, char *out, size_t size,
+                       struct cg_err *err)
+{
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return cg__store_dberr(db, rc, sql, err);
+  rc = sqlite3_step(st);
+  out[0] = '\0';
+  if (rc == SQLITE_ROW) {
+    const unsigned char *v = sqlite3_column_text(st, 0);
+    snprintf(out, size, "%s", v ? (const char *)v : "");
+    rc = SQLITE_DONE;
+  }
+  int ret = rc == SQLITE_DONE ? 0 : cg__store_dberr(db, rc, sql, err);
+  sqlite3_finalize(st); /* repeats the step's code, handled above */
+  return ret;
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, struct cg_err *err)
+{
+  int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+  return rc == SQLITE_OK ? 0 : cg__store_dberr(db, rc, sql, err);
+}
+
+static int configure(sqlite3 *db, const char *sync, int busy_ms,
+                     struct cg_err *err)
+{
+  char sql[64], val[32];
+  int rc = sqlite3_extended_result_codes(db, 1);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_busy_timeout(db, busy_ms);
+  if (rc != SQLITE_OK)
+    return cg__store_dberr(db, rc, "store: configure", err);
+  if (pragma_text(db, "PRAGMA journal_mode=WAL", val, sizeof(val), err))
+    return CG_EDB;
+  if (strcasecmp(val, "wal") != 0)
+    return cg_err_set(err, CG_EDB, "store: journal_mode is '%s', not wal",
+                      val);
+  snprintf(sql, sizeof(sql), "PRAGMA synchronous=%s", sync);
+  if (exec_sql(db, sql, err) || exec_sql(db, "PRAGMA foreign_keys=ON", err))
+    return CG_EDB;
+  if (pragma_text(db, "PRAGMA foreign_keys", val, sizeof(val), err))
+    return CG_EDB;
+  if (strcmp(val, "1") != 0)
+    return cg_err_set(err, CG_EDB, "store: foreign keys unsupported");
+  return 0;
+}
+
+static int open_db(const char *path, const char *sync, int busy_ms,
+                   sqlite3 **out, struct cg_err *err)
+{
+  sqlite3 *db = NULL;
+  int rc = sqlite3_open_v2(path, &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                               SQLITE_OPEN_NOMUTEX,
+                           NULL);
+  if (rc != SQLITE_OK) {
+    cg__store_dberr(db, rc, "store: open", err);
+    goto fail;
+  }
+  if (configure(db, sync, busy_ms, err) != 0)
+    goto fail;
+  *out = db;
+  return 0;
+fail:
+  cg_err_prefix(err, "store %s", path);
+  sqlite3_close(db); /* NULL-safe; nothing prepared yet, cannot be busy */
+  return err ? err->code : CG_EDB;
+}
+
+static int read_user_version(sqlite3 *db, int *v, struct cg_err *err)
+{
+  char val[32];
+  if (pragma_text(db, "PRAGMA user_version", val, sizeof(val), err))
+    return CG_EDB;
+  *v = atoi(val);
+  return 0;
+}
+
+static int refuse_newer(const char *path, int have, int know,
+                        struct cg_err *err)
+{
+  return cg_err_set(err, CG_EDB,
+                    "store %s: schema version %d is newer than this "
+                    "engine's %d (written by a newer centra-gxo); refusing "
+                    "to open it: upgrade the engine or restore a backup",
+                    path, have, know);
+}
+
+/* Records step m in schema_migrations and user_version (inside the tx). */
+static int record_step(sqlite3 *db, const struct cg__migration *m,
+                       struct cg_err *err)
+{
+  char sql[256];
+  snprintf(sql, sizeof(sql),
+           "INSERT INTO schema_migrations (version, name, applied_at) "
+           "VALUES (%d, ?1, %lld); PRAGMA user_version=%d",
+           m->version, (long long)cg_time_now_ms(), m->version);
+  /* The name is bound, not formatted, so a quote in it cannot break SQL. */
+  sqlite3_stmt *st = NULL;
+  const char *tail = NULL;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &st, &tail);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_text(st, 1, m->name, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step(st);
+  sqlite3_finalize(st); /* repeats the step's code, checked below */
+  if (rc != SQLITE_DONE)
+    return cg__store_dberr(db, rc, "store: record migration", err);
+  return exec_sql(db, tail, err);
+}
+
+/* Applies one step in one transaction; skips it if another process got
+ * there first. */
+static int apply_step(sqlite3 *db, const struct cg__migration *m,
+                      struct cg_err *err)
+{
+  int v = 0;
+  if (exec_sql(db, "BEGIN IMMEDIATE", err) != 0)
+    return CG_EDB;
+  if (read_user_version(db, &v, err) != 0)
+    goto fail;
+  if (v < m->version) {
+    if (exec_sql(db, m->sql, err) != 0 || record_step(db, m, err) != 0)
+      goto fail;
+  }
+  if (exec_sql(db, "COMMIT", err) != 0)
+    goto fail;
+  return 0;
+fail:
+  if (!sqlite3_get_autocommit(db))
+    (void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL); /* best effort */
+  return cg_err_prefix(err, "migration %d (%s)", m->version, m->name);
+}
+
+int cg__store_migrate(sqlite3 *db, const char *path,
+                      const struct cg__migration *steps, size_t n,
+                      int *version, struct cg_err *err)
+{
+  int last = n ? steps[n - 1].version : 0;
+  int v = 0;
+  if (read_user_version(db, &v, err) != 0)
+    return CG_EDB;
+  if (v > last)
+    return refuse_newer(path, v, last, err);
+  for (size_t i = 0; i < n; i++) {
+    if (steps[i].version <= v)
+      continue;
+    if (apply_step(db, &steps[i], err) != 0)
+      return cg_err_prefix(err, "store %s", path);
+    cg_log_info("store", "%s: applied schema migration %d (%s)", path,
+                steps[i].version, steps[i].name);
+  }
+  if (read_user_version(db, &v, err) != 0)
+    return CG_EDB;
+  if (v > last)
+    return refuse_newer(path, v, last, err);
+  *version = v;
+  return 0;
+}
+
+static int prepare_all(struct cg_store *s, struct cg_err *err)
+{
+  for (int i = 0; i < CG__ST_COUNT; i++) {
+    int rc = sqlite3_prepare_v3(s->db, cg__store_sql[i], -1,
+                                SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+    if (rc != SQLITE_OK) {
+      cg__store_dberr(s->db, rc, "store: prepare", err);
+      return cg_err_prefix(err, "statement %d", i);
+    }
+  }
+  return 0;
+}
+
+int cg_store_open(const struct cg_store_opts *opts, struct cg_store **out,
+                  struct cg_err *err)
+{
+  const char *sync = NULL;
+  *out = NULL;
+  int ret = check_opts(opts, &sync, err);
+  if (ret != 0)
+    return ret;
+  struct cg_store *s = cg_calloc(1, sizeof(*s));
+  if (s == NULL || (s->path = cg_strdup(opts->path)) == NULL) {
+    ret = cg_err_set(err, CG_ENOMEM, "store %s: out of memory", opts->path);
+    goto fail;
+  }
+  snprintf(s->comp, sizeof(s->comp), "store:merchant=%s",
+           opts->name ? opts->name : "-");
+  int busy = opts->busy_timeout_ms ? opts->busy_timeout_ms
+                                   : DEFAULT_BUSY_TIMEOUT_MS;
+  if ((ret = open_db(s->path, sync, busy, &s->db, err)) != 0 ||
+      (ret = cg__store_migrate(s->db, s->path, cg__store_migrations,
+                               cg__store_migrations_count,
+                               &s->schema_version, err)) != 0 ||
+      (ret = prepare_all(s, err)) != 0)
+    goto fail;
+  cg_log_info(s->comp, "opened %s (schema %d, WAL, synchronous=%s)",
+              s->path, s->schema_version, sync);
+  *out = s;
+  return 0;
+fail:
+  cg_store_close(s);
+  return ret;
+}
+
+void cg_store_close(struct cg_store *s)
+{
+  if (s == NULL)
+    return;
+  if (s->db != NULL && !sqlite3_get_autocommit(s->db))
+    (void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL); /* best effort */
+  for (int i = 0; i < CG__ST_COUNT; i++) {
+    sqlite3_finalize(s->st[i]); /* NULL-safe; reports past errors only */
+    s->st[i] = NULL;
+  }
+  if (s->db != NULL) {
+    int rc = sqlite3_close(s->db);
+    if (rc != SQLITE_OK)
+      cg_log_error(s->comp, "closing %s: %s; leaking the connection",
+                   s->path, sqlite3_errstr(rc));
+    s->db = NULL;
+  }
+  cg_free(s->path);
+  cg_free(s);
+}
+
+int cg_store_schema_version(const struct cg_store *s)
+{
+  return s->schema_version;
+}
+
+int cg_store_integrity_check(struct cg_store *s, struct cg_err *err)
+{
+  sqlite3_stmt *st = s->st[CG__ST_INTEGRITY];
+  int ret = cg__store_step_row(s, st, "store: integrity_check", err);
+  if (ret != 0)
+    return ret == CG_ENOTFOUND ? CG_EDB : ret;
+  const unsigned char *v = sqlite3_column_text(st, 0);
+  if (v == NULL || strcmp((const char *)v, "ok") != 0)
+    ret = cg_err_set(err, CG_EDB, "store %s: integrity_check: %s", s->path,
+                     v ? (const char *)v : "(no answer)");
+  cg__store_done(st);
+  return ret;
+}
+
+int cg_store_begin(struct cg_store *s, struct cg_err *err)
+{
+  if (s->in_tx)
+    return cg_err_set(err, CG_EINVAL, "store: transaction already open");
+  int ret = cg__store_exec(s, s->st[CG__ST_BEGIN], "store: begin", err);
+  s->in_tx = ret == 0;
+  return ret;
+}
+
+int cg_store_commit(struct cg_store *s, struct cg_err *err)
+{
+  if (!s->in_tx)
+    return cg_err_set(err, CG_EINVAL, "store: commit without begin");
+  int ret = cg__store_exec(s, s->st[CG__ST_COMMIT], "store: commit", err);
+  if (ret != 0 && !sqlite3_get_autocommit(s->db)) {
+    struct cg_err scratch = {0};
+    if (cg__store_exec(s, s->st[CG__ST_ROLLBACK], "rollback", &scratch))
+      cg_log_error(s->comp, "rollback after failed commit: %s", scratch.msg);
+  }
+  s->in_tx = false;
+  return ret;
+}
+
+int cg_store_rollback(struct cg_store *s, struct cg_err *err)
+{
+  s->in_tx = false;
+  if (sqlite3_get_autocommit(s->db))
+    return 0;
+  return cg__store_exec(s, s->st[CG__ST_ROLLBACK], "store: rollback", err);
+}
+
+bool cg_store_in_tx(const struct cg_store *s)
+{
+  return s->in_tx;
+}

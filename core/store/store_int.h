@@ -1,0 +1,182 @@
+/*
+ * store_int: internals shared by the store_*.c files and the store unit
+ * tests. Not for other layers: they use store.h.
+ *
+ * Every SQL statement the store runs is listed in enum cg__st and its text
+ * lives in store_sql.c; cg_store_open() prepares all of them once
+ * (SQLITE_PREPARE_PERSISTENT) and each call binds, steps, checks, resets
+ * and clears bindings (cg__store_bind / cg__store_done).
+ */
+#ifndef CG_STORE_STORE_INT_H
+#define CG_STORE_STORE_INT_H
+
+#include "store/store_types.h"
+
+#include <sqlite3.h>
+
+struct cg_err;
+
+enum cg__st {
+  /* store.c: transactions, savepoints, checks */
+  CG__ST_BEGIN,
+  CG__ST_COMMIT,
+  CG__ST_ROLLBACK,
+  CG__ST_SAVEPOINT,
+  CG__ST_RELEASE,
+  CG__ST_ROLLBACK_TO,
+  CG__ST_INTEGRITY,
+  /* store_inbox.c */
+  CG__ST_INBOX_PUT,
+  CG__ST_INBOX_FIND,
+  CG__ST_INBOX_PENDING,
+  CG__ST_INBOX_GET,
+  CG__ST_INBOX_MARK,
+  /* store_outbox.c */
+  CG__ST_OUTBOX_PUT,
+  CG__ST_OUTBOX_FIND,
+  CG__ST_OUTBOX_DUE,
+  CG__ST_OUTBOX_INFLIGHT,
+  CG__ST_OUTBOX_DONE,
+  CG__ST_OUTBOX_RETRY,
+  CG__ST_OUTBOX_FAIL,
+  CG__ST_OUTBOX_REQUEUE,
+  CG__ST_OUTBOX_RESET,
+  CG__ST_OUTBOX_NEXT_DUE,
+  CG__ST_OUTBOX_DEPTH,
+  CG__ST_OUTBOX_COUNTS,
+  CG__ST_OUTBOX_GET,
+  CG__ST_OUTBOX_LIST,
+  /* store_orders.c */
+  CG__ST_ORDER_UPSERT,
+  CG__ST_ORDER_GET,
+  CG__ST_ORDER_SET_STATE,
+  CG__ST_ORDER_LIST,
+  CG__ST_ORDER_COUNTS,
+  CG__ST_ORDER_EXISTS,
+  CG__ST_LINES_DELETE,
+  CG__ST_LINES_INSERT,
+  CG__ST_LINES_LIST,
+  /* store_exceptions.c */
+  CG__ST_EXC_RAISE,
+  CG__ST_EXC_GET,
+  CG__ST_EXC_LIST,
+  CG__ST_EXC_RESOLVE,
+  CG__ST_EXC_RESOLVE_ENTITY,
+  CG__ST_EXC_RETRY,
+  CG__ST_EXC_OPEN_COUNTS,
+  /* store_audit.c */
+  CG__ST_AUDIT_APPEND,
+  CG__ST_AUDIT_LIST,
+  CG__ST_CURSOR_GET,
+  CG__ST_CURSOR_SET,
+  CG__ST_RULEGEN_RECORD,
+  CG__ST_RULEGEN_LATEST,
+  CG__ST_COUNT
+};
+
+/* Column lists shared by a SELECT in store_sql.c and the row reader that
+ * consumes it; keep each pair in the same order. */
+#define CG__INBOX_COLS                                                       \
+  "id, source, msg_id, kind, payload, received_at, processed_at, outcome, " \
+  "error"
+#define CG__OUTBOX_COLS                                                      \
+  "id, kind, entity_key, idempotency_key, payload, state, attempts, "        \
+  "created_at, next_attempt_at, updated_at, last_status, last_error"
+#define CG__ORDER_COLS                                                       \
+  "number, centra_id, centra_status, state, payload, hold_reason, "          \
+  "rule_generation, gxo_ref, created_at, updated_at"
+#define CG__EXC_COLS                                                         \
+  "id, type, entity_kind, entity_key, message, rule_generation, owner, "     \
+  "severity, state, count, first_seen, last_seen, resolved_at, "            \
+  "resolved_by, resolution_note, retry_requested_at"
+#define CG__AUDIT_COLS                                                       \
+  "id, at, entity_kind, entity_key, action, detail, rule_generation"
+
+struct cg_store {
+  sqlite3 *db;
+  char *path;
+  char comp[96]; /* log component: "store:merchant=<name>" */
+  int schema_version;
+  bool in_tx;
+  sqlite3_stmt *st[CG__ST_COUNT];
+};
+
+/* One numbered migration step: SQL run inside one transaction. */
+struct cg__migration {
+  int version; /* 1, 2, 3 ... in order, no gaps */
+  const char *name;
+  const char *sql; /* several statements allowed */
+};
+
+/* SQL text of every statement, indexed by enum cg__st (store_sql.c). */
+extern const char *const cg__store_sql[CG__ST_COUNT];
+/* The migration steps of the schema, in order (store_schema.c). */
+extern const struct cg__migration cg__store_migrations[];
+extern const size_t cg__store_migrations_count;
+
+/* Applies steps[] whose version is above the file's user_version, each in
+ * its own BEGIN IMMEDIATE transaction that also records the step in
+ * schema_migrations and sets user_version. Refuses (CG_EDB) a file whose
+ * version is above the last step. *version gets the final version. */
+int cg__store_migrate(sqlite3 *db, const char *path,
+                      const struct cg__migration *steps, size_t n,
+                      int *version, struct cg_err *err);
+
+/* Fills err with CG_EDB "<what>: <sqlite message> (code N)" for rc and
+ * returns CG_EDB. */
+int cg__store_dberr(sqlite3 *db, int rc, const char *what,
+                    struct cg_err *err);
+
+/* Binds args to st by a format: 's' text (NULL binds NULL), 'I' int64_t,
+ * 'i' int, 'n' NULL (no argument). Text is bound SQLITE_STATIC, so the
+ * caller's strings must live until cg__store_done(). On failure the
+ * statement is reset and CG_EDB (or CG_EINVAL for a bad format) returned. */
+int cg__store_bind(struct cg_store *s, sqlite3_stmt *st, struct cg_err *err,
+                   const char *fmt, ...);
+
+/* Resets st and clears its bindings, ready for the next use. */
+void cg__store_done(sqlite3_stmt *st);
+
+/* Steps a statement that returns no rows (or only RETURNING rows to
+ * ignore) to SQLITE_DONE, then cg__store_done(). Returns 0 or CG_EDB. */
+int cg__store_exec(struct cg_store *s, sqlite3_stmt *st, const char *what,
+                   struct cg_err *err);
+
+/* Steps st once expecting one row: 0 leaves the row readable (caller
+ * then calls cg__store_done), CG_ENOTFOUND (statement done) or CG_EDB
+ * (statement done). */
+int cg__store_step_row(struct cg_store *s, sqlite3_stmt *st,
+                       const char *what, struct cg_err *err);
+
+/* Owned copy of a text column (NULL for SQL NULL) in *out. CG_ENOMEM on
+ * allocation failure. */
+int cg__store_col_text(sqlite3_stmt *st, int col, char **out);
+
+/* Reads the current row of st into the row struct at row; 0 or CG_ENOMEM
+ * (the row is then partially filled and must be cleared by the caller). */
+typedef int (*cg__store_read_fn)(sqlite3_stmt *st, void *row);
+typedef void (*cg__store_clear_fn)(void *row);
+
+/* Steps st to the end, appending one row struct of elem_size per result
+ * row to *items (cg_realloc), read with read. On failure every row read
+ * so far is cleared, *items freed and zeroed. Always ends with
+ * cg__store_done(st). */
+int cg__store_rows(struct cg_store *s, sqlite3_stmt *st, size_t elem_size,
+                   cg__store_read_fn read, cg__store_clear_fn clear,
+                   void **items, size_t *n, const char *what,
+                   struct cg_err *err);
+
+/* Reads a (text, count) result into counts[] by matching the text against
+ * names[0..n). Unknown names are ignored. */
+int cg__store_count_by_name(struct cg_store *s, sqlite3_stmt *st,
+                            const char *const *names, size_t n,
+                            int64_t *counts, const char *what,
+                            struct cg_err *err);
+
+/* Wraps a multi-statement write in SAVEPOINT ... RELEASE so it is atomic
+ * inside or outside a caller's transaction. end(ok=false) rolls back to
+ * the savepoint. */
+int cg__store_sp_begin(struct cg_store *s, struct cg_err *err);
+int cg__store_sp_end(struct cg_store *s, bool ok, struct cg_err *err);
+
+#endif

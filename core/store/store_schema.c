@@ -1,0 +1,130 @@
+/*
+ * store_schema: the numbered migration steps of the merchant store.
+ *
+ * The schema is a public interface (ops tooling, `sqlite3` by hand, a
+ * future PostgreSQL backend): a step, once released, is never edited.
+ * Changes are a new step appended here, CG_STORE_SCHEMA_VERSION bumped in
+ * store_types.h, and docs/internals/store.md updated. Each step runs in one
+ * transaction (cg__store_migrate in store.c).
+ */
+#include "store/store_int.h"
+
+/* Version 1: the order flow (issue 3). */
+static const char schema_v1[] =
+    "CREATE TABLE schema_migrations ("
+    " version INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " applied_at INTEGER NOT NULL);"
+
+    "CREATE TABLE inbox ("
+    " id INTEGER PRIMARY KEY,"
+    " source TEXT NOT NULL CHECK (source IN ('centra', 'gxo')),"
+    " msg_id TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " payload TEXT NOT NULL,"
+    " received_at INTEGER NOT NULL,"
+    " processed_at INTEGER,"
+    " outcome TEXT,"
+    " error TEXT,"
+    " UNIQUE (source, msg_id));"
+    "CREATE INDEX inbox_pending ON inbox (id) WHERE processed_at IS NULL;"
+
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " entity_key TEXT NOT NULL,"
+    " idempotency_key TEXT NOT NULL,"
+    " payload TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'pending'"
+    "  CHECK (state IN ('pending', 'inflight', 'done', 'failed')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " next_attempt_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL,"
+    " last_status INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT,"
+    " UNIQUE (kind, idempotency_key));"
+    "CREATE INDEX outbox_due ON outbox (next_attempt_at, id)"
+    " WHERE state = 'pending';"
+    "CREATE INDEX outbox_state ON outbox (state);"
+    "CREATE INDEX outbox_entity ON outbox (entity_key);"
+
+    "CREATE TABLE orders ("
+    " number TEXT NOT NULL PRIMARY KEY,"
+    " centra_id TEXT,"
+    " centra_status TEXT,"
+    " state TEXT NOT NULL,"
+    " payload TEXT,"
+    " hold_reason TEXT,"
+    " rule_generation TEXT,"
+    " gxo_ref TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE INDEX orders_state ON orders (state);"
+
+    "CREATE TABLE order_lines ("
+    " order_number TEXT NOT NULL"
+    "  REFERENCES orders (number) ON DELETE CASCADE,"
+    " line_ref TEXT NOT NULL,"
+    " position INTEGER NOT NULL,"
+    " sku TEXT NOT NULL,"
+    " quantity INTEGER NOT NULL CHECK (quantity >= 0),"
+    " unit_price TEXT,"
+    " PRIMARY KEY (order_number, line_ref)) WITHOUT ROWID;"
+
+    "CREATE TABLE exceptions ("
+    " id INTEGER PRIMARY KEY,"
+    " type TEXT NOT NULL,"
+    " entity_kind TEXT NOT NULL,"
+    " entity_key TEXT NOT NULL,"
+    " message TEXT NOT NULL,"
+    " rule_generation TEXT,"
+    " owner TEXT,"
+    " severity TEXT,"
+    " state TEXT NOT NULL DEFAULT 'open'"
+    "  CHECK (state IN ('open', 'resolved')),"
+    " count INTEGER NOT NULL DEFAULT 1,"
+    " first_seen INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL,"
+    " resolved_at INTEGER,"
+    " resolved_by TEXT,"
+    " resolution_note TEXT,"
+    " retry_requested_at INTEGER);"
+    "CREATE UNIQUE INDEX exceptions_open"
+    " ON exceptions (type, entity_kind, entity_key) WHERE state = 'open';"
+    "CREATE INDEX exceptions_entity ON exceptions (entity_kind, entity_key);"
+    "CREATE INDEX exceptions_seen ON exceptions (state, last_seen);"
+
+    "CREATE TABLE audit ("
+    " id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " entity_kind TEXT NOT NULL,"
+    " entity_key TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " detail TEXT,"
+    " rule_generation TEXT);"
+    "CREATE INDEX audit_entity ON audit (entity_key, id);"
+
+    "CREATE TABLE cursors ("
+    " name TEXT NOT NULL PRIMARY KEY,"
+    " value TEXT NOT NULL,"
+    " updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+
+    "CREATE TABLE rule_generations ("
+    " id INTEGER PRIMARY KEY,"
+    " pack TEXT NOT NULL,"
+    " version TEXT NOT NULL,"
+    " content_hash TEXT NOT NULL,"
+    " loaded_at INTEGER NOT NULL);";
+
+const struct cg__migration cg__store_migrations[] = {
+    {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1},
+};
+
+const size_t cg__store_migrations_count =
+    sizeof(cg__store_migrations) / sizeof(cg__store_migrations[0]);
+
+_Static_assert(sizeof(cg__store_migrations) /
+                       sizeof(cg__store_migrations[0]) ==
+                   CG_STORE_SCHEMA_VERSION,
+               "one migration step per schema version");

@@ -1,0 +1,169 @@
+/*
+ * store_sql: the text of every statement the store prepares at open,
+ * indexed by enum cg__st (store_int.h). Keeping them in one table makes
+ * the whole query surface reviewable at a glance and guarantees nothing
+ * is prepared on a hot path.
+ *
+ * Optional filters use "(?N IS NULL OR col = ?N)" so one prepared
+ * statement serves every combination.
+ */
+#include "store/store_int.h"
+
+/* clang-format off */
+const char *const cg__store_sql[CG__ST_COUNT] = {
+  [CG__ST_BEGIN] = "BEGIN IMMEDIATE",
+  [CG__ST_COMMIT] = "COMMIT",
+  [CG__ST_ROLLBACK] = "ROLLBACK",
+  [CG__ST_SAVEPOINT] = "SAVEPOINT cg_sp",
+  [CG__ST_RELEASE] = "RELEASE cg_sp",
+  [CG__ST_ROLLBACK_TO] = "ROLLBACK TO cg_sp",
+  [CG__ST_INTEGRITY] = "PRAGMA integrity_check",
+
+  [CG__ST_INBOX_PUT] =
+    "INSERT INTO inbox (source, msg_id, kind, payload, received_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (source, msg_id) DO NOTHING",
+  [CG__ST_INBOX_FIND] =
+    "SELECT id FROM inbox WHERE source = ?1 AND msg_id = ?2",
+  [CG__ST_INBOX_PENDING] =
+    "SELECT " CG__INBOX_COLS " FROM inbox WHERE processed_at IS NULL"
+    " ORDER BY id LIMIT ?1",
+  [CG__ST_INBOX_GET] =
+    "SELECT " CG__INBOX_COLS " FROM inbox WHERE id = ?1",
+  [CG__ST_INBOX_MARK] =
+    "UPDATE inbox SET processed_at = ?2, outcome = ?3, error = ?4"
+    " WHERE id = ?1",
+
+  [CG__ST_OUTBOX_PUT] =
+    "INSERT INTO outbox (kind, entity_key, idempotency_key, payload,"
+    " created_at, next_attempt_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)"
+    " ON CONFLICT (kind, idempotency_key) DO NOTHING",
+  [CG__ST_OUTBOX_FIND] =
+    "SELECT id FROM outbox WHERE kind = ?1 AND idempotency_key = ?2",
+  [CG__ST_OUTBOX_DUE] =
+    "SELECT " CG__OUTBOX_COLS " FROM outbox"
+    " WHERE state = 'pending' AND next_attempt_at <= ?1"
+    " ORDER BY next_attempt_at, id LIMIT ?2",
+  [CG__ST_OUTBOX_INFLIGHT] =
+    "UPDATE outbox SET state = 'inflight', updated_at = ?2"
+    " WHERE id = ?1 AND state = 'pending'",
+  [CG__ST_OUTBOX_DONE] =
+    "UPDATE outbox SET state = 'done', attempts = attempts + 1,"
+    " last_status = ?2, updated_at = ?3"
+    " WHERE id = ?1 AND state = 'inflight'",
+  [CG__ST_OUTBOX_RETRY] =
+    "UPDATE outbox SET state = 'pending', attempts = attempts + 1,"
+    " next_attempt_at = ?2, last_status = ?3, last_error = ?4,"
+    " updated_at = ?5 WHERE id = ?1 AND state = 'inflight'",
+  [CG__ST_OUTBOX_FAIL] =
+    "UPDATE outbox SET state = 'failed', attempts = attempts + 1,"
+    " last_status = ?2, last_error = ?3, updated_at = ?4"
+    " WHERE id = ?1 AND state = 'inflight'",
+  [CG__ST_OUTBOX_REQUEUE] =
+    "UPDATE outbox SET state = 'pending', attempts = 0,"
+    " next_attempt_at = ?2, updated_at = ?2"
+    " WHERE id = ?1 AND state = 'failed'",
+  [CG__ST_OUTBOX_RESET] =
+    "UPDATE outbox SET state = 'pending', updated_at = ?1"
+    " WHERE state = 'inflight'",
+  [CG__ST_OUTBOX_NEXT_DUE] =
+    "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'",
+  [CG__ST_OUTBOX_DEPTH] =
+    "SELECT count(*) FROM outbox WHERE state IN ('pending', 'inflight')",
+  [CG__ST_OUTBOX_COUNTS] =
+    "SELECT state, count(*) FROM outbox GROUP BY state",
+  [CG__ST_OUTBOX_GET] =
+    "SELECT " CG__OUTBOX_COLS " FROM outbox WHERE id = ?1",
+  [CG__ST_OUTBOX_LIST] =
+    "SELECT " CG__OUTBOX_COLS " FROM outbox"
+    " WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2)"
+    " AND (?3 IS NULL OR entity_key = ?3)"
+    " ORDER BY id LIMIT ?5 OFFSET ?4",
+
+  [CG__ST_ORDER_UPSERT] =
+    "INSERT INTO orders (number, centra_id, centra_status, state, payload,"
+    " hold_reason, rule_generation, gxo_ref, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)"
+    " ON CONFLICT (number) DO UPDATE SET centra_id = excluded.centra_id,"
+    " centra_status = excluded.centra_status, state = excluded.state,"
+    " payload = excluded.payload, hold_reason = excluded.hold_reason,"
+    " rule_generation = excluded.rule_generation,"
+    " gxo_ref = excluded.gxo_ref, updated_at = excluded.updated_at",
+  [CG__ST_ORDER_GET] =
+    "SELECT " CG__ORDER_COLS " FROM orders WHERE number = ?1",
+  [CG__ST_ORDER_SET_STATE] =
+    "UPDATE orders SET state = ?2, hold_reason = ?3,"
+    " rule_generation = coalesce(?4, rule_generation), updated_at = ?5"
+    " WHERE number = ?1",
+  [CG__ST_ORDER_LIST] =
+    "SELECT " CG__ORDER_COLS " FROM orders WHERE (?1 IS NULL OR state = ?1)"
+    " ORDER BY rowid LIMIT ?3 OFFSET ?2",
+  [CG__ST_ORDER_COUNTS] =
+    "SELECT state, count(*) FROM orders GROUP BY state",
+  [CG__ST_ORDER_EXISTS] =
+    "SELECT 1 FROM orders WHERE number = ?1",
+  [CG__ST_LINES_DELETE] =
+    "DELETE FROM order_lines WHERE order_number = ?1",
+  [CG__ST_LINES_INSERT] =
+    "INSERT INTO order_lines (order_number, line_ref, position, sku,"
+    " quantity, unit_price) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+  [CG__ST_LINES_LIST] =
+    "SELECT line_ref, sku, quantity, unit_price FROM order_lines"
+    " WHERE order_number = ?1 ORDER BY position",
+
+  [CG__ST_EXC_RAISE] =
+    "INSERT INTO exceptions (type, entity_kind, entity_key, message,"
+    " rule_generation, owner, severity, first_seen, last_seen)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)"
+    " ON CONFLICT (type, entity_kind, entity_key) WHERE state = 'open'"
+    " DO UPDATE SET count = count + 1, last_seen = excluded.last_seen,"
+    " message = excluded.message,"
+    " rule_generation = excluded.rule_generation,"
+    " owner = coalesce(excluded.owner, owner),"
+    " severity = coalesce(excluded.severity, severity),"
+    " retry_requested_at = NULL"
+    " RETURNING id, count",
+  [CG__ST_EXC_GET] =
+    "SELECT " CG__EXC_COLS " FROM exceptions WHERE id = ?1",
+  [CG__ST_EXC_LIST] =
+    "SELECT " CG__EXC_COLS " FROM exceptions"
+    " WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR type = ?2)"
+    " AND (?3 IS NULL OR entity_kind = ?3)"
+    " AND (?4 IS NULL OR entity_key = ?4)"
+    " AND (?5 = 0 OR retry_requested_at IS NOT NULL)"
+    " ORDER BY last_seen DESC, id DESC LIMIT ?7 OFFSET ?6",
+  [CG__ST_EXC_RESOLVE] =
+    "UPDATE exceptions SET state = 'resolved', resolved_at = ?2,"
+    " resolved_by = ?3, resolution_note = ?4"
+    " WHERE id = ?1 AND state = 'open'",
+  [CG__ST_EXC_RESOLVE_ENTITY] =
+    "UPDATE exceptions SET state = 'resolved', resolved_at = ?3,"
+    " resolved_by = ?4, resolution_note = ?5"
+    " WHERE entity_kind = ?1 AND entity_key = ?2 AND state = 'open'",
+  [CG__ST_EXC_RETRY] =
+    "UPDATE exceptions SET retry_requested_at = ?2"
+    " WHERE id = ?1 AND state = 'open'",
+  [CG__ST_EXC_OPEN_COUNTS] =
+    "SELECT type, count(*) FROM exceptions WHERE state = 'open'"
+    " GROUP BY type ORDER BY type",
+
+  [CG__ST_AUDIT_APPEND] =
+    "INSERT INTO audit (at, entity_kind, entity_key, action, detail,"
+    " rule_generation) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+  [CG__ST_AUDIT_LIST] =
+    "SELECT " CG__AUDIT_COLS " FROM audit WHERE entity_key = ?2"
+    " AND (?1 IS NULL OR entity_kind = ?1) ORDER BY id LIMIT ?3",
+  [CG__ST_CURSOR_GET] =
+    "SELECT value FROM cursors WHERE name = ?1",
+  [CG__ST_CURSOR_SET] =
+    "INSERT INTO cursors (name, value, updated_at) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (name) DO UPDATE SET value = excluded.value,"
+    " updated_at = excluded.updated_at",
+  [CG__ST_RULEGEN_RECORD] =
+    "INSERT INTO rule_generations (pack, version, content_hash, loaded_at)"
+    " VALUES (?1, ?2, ?3, ?4)",
+  [CG__ST_RULEGEN_LATEST] =
+    "SELECT id, pack, version, content_hash, loaded_at"
+    " FROM rule_generations ORDER BY id DESC LIMIT 1",
+};
+/* clang-format on */
