@@ -91,6 +91,25 @@ static int64_t convert_level(const struct cg_ratelimit *rl, int64_t interval)
   return whole * interval + rem * interval / rl->interval_ms;
 }
 
+/* Log component "ratelimit:<partner>". */
+static const char *comp(const struct cg_ratelimit *rl, char *buf, size_t n)
+{
+  snprintf(buf, n, COMP ":%s", rl->name);
+  return buf;
+}
+
+static void log_bucket(const struct cg_ratelimit *rl)
+{
+  char c[48];
+  if (rl->capacity == 0)
+    cg_log_info(comp(rl, c, sizeof(c)), "bucket removed; only Retry-After "
+                "pauses limit sends now");
+  else
+    cg_log_info(comp(rl, c, sizeof(c)), "bucket now %lld tokens, %lld per "
+                "%lld ms", (long long)rl->capacity, (long long)rl->refill,
+                (long long)rl->interval_ms);
+}
+
 static bool bucket_valid(int64_t capacity, int64_t refill, int64_t interval)
 {
   if (capacity < 0 || capacity > CG_RATELIMIT_MAX_TOKENS)
@@ -122,9 +141,7 @@ int cg_ratelimit_set_bucket(struct cg_ratelimit *rl, int64_t capacity,
   if (now > rl->updated_ms || capacity == 0)
     rl->updated_ms = now;
   if (changed)
-    cg_log_info(COMP, "[%s] bucket now %lld tokens, %lld per %lld ms",
-                rl->name, (long long)capacity, (long long)rl->refill,
-                (long long)rl->interval_ms);
+    log_bucket(rl);
   return 0;
 }
 
@@ -158,9 +175,9 @@ void cg_ratelimit_pause_until(struct cg_ratelimit *rl, int64_t deadline_ms)
     return;
   rl->paused_until_ms = deadline_ms;
   rl->stats.pauses++;
-  char when[40];
-  cg_log_info(COMP, "[%s] partner asked us to wait: nothing is sent before "
-              "%s", rl->name,
+  char when[40], c[48];
+  cg_log_info(comp(rl, c, sizeof(c)), "partner asked us to wait: nothing "
+              "is sent before %s",
               cg_time_format_iso8601(deadline_ms, when, sizeof(when)));
 }
 
