@@ -1,0 +1,94 @@
+/*
+ * exceptions: see exceptions.h.
+ */
+#include "flows/exceptions.h"
+
+#include "base/err.h"
+#include "base/log.h"
+#include "flows/flow.h"
+#include "store/store.h"
+
+#include <string.h>
+
+struct type_default {
+  const char *type;
+  const char *owner;
+  const char *severity;
+  const char *next_step;
+};
+
+static const struct type_default defaults[] = {
+    {"UNMAPPED_CARRIER", "integrator", "warning",
+     "map the shipping option in carriers.lua; held orders retry on reload"},
+    {"INVALID_ADDRESS", "customer-service", "warning",
+     "correct the address in Centra; the change is picked up"},
+    {"UNKNOWN_SKU", "merchandising", "critical",
+     "create the item at the warehouse, then retry the exception"},
+    {"PARTNER_REJECTED", "ops", "critical",
+     "read the warehouse's reason, fix, then retry the exception"},
+    {"RULE_ERROR", "integrator", "critical",
+     "fix the rule pack; held orders retry on reload"},
+    {"RULE_HOLD", "ops", "info", "the pack holds it on purpose; retry when "
+                                 "the condition is gone"},
+    {"SYNC_FAILURE", "ops", "critical", "check partner reachability and "
+                                        "the log; retry the exception"},
+};
+
+static const struct type_default *find_default(const char *type)
+{
+  for (size_t i = 0; i < sizeof(defaults) / sizeof(*defaults); i++)
+    if (strcmp(defaults[i].type, type) == 0)
+      return &defaults[i];
+  return NULL;
+}
+
+static int supersede_others(struct cg_flow *f, const char *type,
+                            const char *kind, const char *key,
+                            struct cg_err *err)
+{
+  struct cg_store_exception_filter flt = {.state = "open",
+                                          .entity_kind = kind,
+                                          .entity_key = key};
+  struct cg_store_exception_list list = {0};
+  int rc = cg_store_exception_list(f->store, &flt, &list, err);
+  for (size_t i = 0; rc == 0 && i < list.n; i++)
+    if (strcmp(list.items[i].type, type) != 0)
+      rc = cg_store_exception_resolve(f->store, list.items[i].id, "engine",
+                                      "superseded by a newer problem", err);
+  cg_store_exception_list_clear(&list);
+  return rc;
+}
+
+int cg_flow_raise(struct cg_flow *f, const char *type,
+                  const char *entity_kind, const char *entity_key,
+                  const char *message, const char *generation,
+                  struct cg_err *err)
+{
+  const struct type_default *d = find_default(type);
+  struct cg_store_exception_new x = {
+      .type = type,
+      .entity_kind = entity_kind,
+      .entity_key = entity_key,
+      .message = message,
+      .rule_generation = generation,
+      .owner = d ? d->owner : "ops",
+      .severity = d ? d->severity : "warning",
+  };
+  int rc = supersede_others(f, type, entity_kind, entity_key, err);
+  bool created = false;
+  if (rc == 0)
+    rc = cg_store_exception_raise(f->store, &x, NULL, &created, err);
+  if (rc == 0 && created)
+    cg_log_warn("exceptions", "[merchant=%s] %s %s: %s: %s; next: %s",
+                f->merchant, entity_kind, entity_key, type, message,
+                d ? d->next_step : "investigate");
+  return rc;
+}
+
+int cg_flow_resolve(struct cg_flow *f, const char *entity_kind,
+                    const char *entity_key, const char *note,
+                    struct cg_err *err)
+{
+  return cg_store_exception_resolve_entity(f->store, entity_kind, entity_key,
+                                           "engine", note, NULL, err);
+}

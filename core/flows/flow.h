@@ -1,0 +1,55 @@
+/*
+ * flow: the per-merchant context every flow (orders now; dispatch, stock,
+ * items, returns later) works in, and the metrics they count. The app
+ * layer (core/app/merchant.c) owns and fills it; flows reach partners
+ * only through core/centra and core/gxo and rules only through
+ * core/rules (ARCHITECTURE §2).
+ */
+#ifndef CG_FLOWS_FLOW_H
+#define CG_FLOWS_FLOW_H
+
+#include "base/rand.h"
+
+#include <stdint.h>
+#include <uv.h>
+
+struct cg_store;
+struct cg_rules;
+struct cg_centra;
+struct cg_gxo;
+struct cg_outbox;
+
+/* Monotonic counters since start (the store holds the durable picture). */
+struct cg_flow_metrics {
+  uint64_t orders_received;  /* order versions taken into the inbox */
+  uint64_t orders_ignored;   /* not eligible or already handled */
+  uint64_t orders_queued;    /* decided and put in the outbox */
+  uint64_t orders_held;      /* held with an exception */
+  uint64_t orders_sent;      /* warehouse answered 2xx */
+  uint64_t orders_accepted;  /* order.accepted seen */
+  uint64_t orders_rejected;  /* order.rejected or a permanent 4xx */
+  uint64_t deliveries;       /* outbox attempts started */
+  uint64_t retries;          /* attempts that ended in RETRY */
+  uint64_t dead_letters;     /* outbox rows failed permanently */
+  uint64_t events_gxo;       /* warehouse events taken in */
+  uint64_t events_centra;    /* Centra events taken in */
+  uint64_t duplicates;       /* messages dropped as already seen */
+  uint64_t webhooks_ok;      /* signed webhooks accepted */
+  uint64_t webhooks_refused; /* bad or stale signature */
+  uint64_t rule_errors;      /* hook calls that failed */
+  uint64_t store_errors;     /* transactions that failed and rolled back */
+};
+
+struct cg_flow {
+  const char *merchant; /* id, for logs and idempotency keys */
+  uv_loop_t *loop;
+  struct cg_store *store;
+  struct cg_rules *rules;
+  struct cg_centra *centra;
+  struct cg_gxo *gxo;
+  struct cg_outbox *outbox;
+  struct cg_rand rng;
+  struct cg_flow_metrics metrics;
+};
+
+#endif

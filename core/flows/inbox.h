@@ -1,0 +1,51 @@
+/*
+ * inbox: the first durable step of every incoming message, one general
+ * mechanism for every flow (ARCHITECTURE §3).
+ *
+ *   intake -> cg_inbox_take: inbox row (dedupe by source + msg id) [commit]
+ *          -> kind->apply inside one transaction with the row marked
+ *             processed                                           [commit]
+ *
+ * A duplicate (same source and msg id) changes nothing. If applying fails
+ * (store error, out of memory) the transaction rolls back, the row stays
+ * pending and cg_inbox_drain retries it (at start and periodically).
+ * Rule failures and bad payloads are not apply failures: the apply
+ * function records an exception and returns 0. Loop thread only.
+ */
+#ifndef CG_FLOWS_INBOX_H
+#define CG_FLOWS_INBOX_H
+
+#include <stddef.h>
+
+struct cg_err;
+struct cg_flow;
+struct cg_store_inbox_row;
+
+/* Outcome text recorded on the row, e.g. "queued", "held",
+ * "ignored: not confirmed". At most this long. */
+#define CG_INBOX_OUTCOME_MAX 160
+
+struct cg_inbox_kind {
+  const char *kind; /* e.g. "centra.order", "gxo.event" */
+  /* Applies the row inside the open transaction; writes a short outcome.
+   * Returns 0, or a negative CG_E* to roll back and retry later. */
+  int (*apply)(struct cg_flow *f, const struct cg_store_inbox_row *row,
+               char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err);
+};
+
+/* The kinds every merchant handles (flows register theirs here). */
+extern const struct cg_inbox_kind cg_inbox_kinds[];
+extern const size_t cg_inbox_nkinds;
+
+/* Records the message then applies it. Returns 0 when the message is
+ * durably recorded (applied, or left pending after an apply failure, or a
+ * duplicate: *duplicate set when not NULL); a negative CG_E* only when it
+ * could not be recorded: then the caller must not acknowledge the source. */
+int cg_inbox_take(struct cg_flow *f, const char *source, const char *msg_id,
+                  const char *kind, const char *payload, int *duplicate,
+                  struct cg_err *err);
+/* Applies every pending row, oldest first (boot recovery and periodic
+ * sweep). Returns the number applied or a negative CG_E*. */
+int cg_inbox_drain(struct cg_flow *f);
+
+#endif

@@ -1,0 +1,313 @@
+/*
+ * intake: see intake.h.
+ */
+#include "flows/intake.h"
+
+#include "base/err.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "centra/centra.h"
+#include "flows/flow.h"
+#include "flows/orders.h"
+#include "gxo/gxo.h"
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define EVENTS_BATCH 100
+#define POLL_PAGE 100
+#define GXO_BATCH 200
+#define GXO_CURSOR "gxo.events.after"
+
+struct cg_intake {
+  struct cg_flow *f;
+  bool events_busy;
+  bool poll_busy;
+  bool gxo_busy;
+  bool events_again; /* the last Centra batch was full: pull again */
+  bool gxo_again;    /* the last warehouse batch was full: pull again */
+  int poll_page;
+  unsigned hints_inflight;
+};
+
+struct cg_intake *cg_intake_create(struct cg_flow *f)
+{
+  struct cg_intake *in = cg_calloc(1, sizeof(*in));
+  if (in != NULL)
+    in->f = f;
+  return in;
+}
+
+void cg_intake_destroy(struct cg_intake *in)
+{
+  cg_free(in);
+}
+
+bool cg_intake_busy(const struct cg_intake *in)
+{
+  return in->events_busy || in->poll_busy || in->gxo_busy ||
+         in->hints_inflight > 0;
+}
+
+static void log_failure(struct cg_intake *in, const char *what,
+                        const struct cg_call_result *res)
+{
+  cg_log_warn("intake", "[merchant=%s] %s: %s (%ld %s %s); next tick tries "
+              "again", in->f->merchant, what,
+              cg_call_outcome_name(res->outcome), res->http_status, res->code,
+              res->message);
+}
+
+/* Takes one order; logs what could not be recorded. */
+static int take_order(struct cg_intake *in, const cJSON *order,
+                      const char *via)
+{
+  struct cg_err err = {0};
+  int rc = cg_orders_take(in->f, order, via, &err);
+  if (rc != 0)
+    cg_log_error("intake", "[merchant=%s] order from %s not recorded: %s",
+                 in->f->merchant, via, err.msg);
+  return rc;
+}
+
+static void after_take(struct cg_intake *in)
+{
+  cg_outbox_kick(in->f->outbox);
+}
+
+/* --- Centra events queue ------------------------------------------------*/
+
+static void cb_listen(struct cg_call_result *res, void *arg)
+{
+  struct cg_intake *in = arg;
+  if (res->outcome != CG_OUTCOME_OK)
+    log_failure(in, "setting Centra event listeners", res);
+}
+
+void cg_intake_centra_listen(struct cg_intake *in)
+{
+  static const char *const types[] = {"Order"};
+  cg_centra_set_event_listeners(in->f->centra, types, 1, cb_listen, in);
+}
+
+static void cb_confirm(struct cg_call_result *res, void *arg)
+{
+  struct cg_intake *in = arg;
+  in->events_busy = false;
+  if (res->outcome != CG_OUTCOME_OK)
+    log_failure(in, "confirming Centra events (they come again, "
+                    "deduplicated)", res);
+  else if (in->events_again)
+    cg_intake_centra_events(in);
+}
+
+/* Takes every event's order; returns the ids safe to confirm. */
+static size_t take_events(struct cg_intake *in, const cJSON *events,
+                          int64_t *ids)
+{
+  size_t n = 0;
+  const cJSON *ev;
+  cJSON_ArrayForEach(ev, events)
+  {
+    const cJSON *obj = cg_json_get(ev, "object");
+    const char *type = cg_json_str(ev, "objectType");
+    bool is_order = type && strcmp(type, "Order") == 0 && cJSON_IsObject(obj);
+    if (is_order && take_order(in, obj, "event") != 0)
+      break; /* not recorded: this and later events stay unconfirmed */
+    ids[n++] = cg_json_int(ev, "id", 0);
+    in->f->metrics.events_centra++;
+  }
+  return n;
+}
+
+static void cb_events(struct cg_call_result *res, void *arg)
+{
+  struct cg_intake *in = arg;
+  int count = cJSON_GetArraySize(res->data);
+  if (res->outcome != CG_OUTCOME_OK || count == 0) {
+    if (res->outcome != CG_OUTCOME_OK)
+      log_failure(in, "pulling Centra events", res);
+    in->events_busy = false;
+    return;
+  }
+  int64_t *ids = cg_calloc((size_t)count, sizeof(*ids));
+  size_t n = ids ? take_events(in, res->data, ids) : 0;
+  after_take(in);
+  in->events_again = count >= EVENTS_BATCH && n == (size_t)count;
+  if (n == 0 || cg_centra_confirm_events(in->f->centra, ids, n, cb_confirm,
+                                         in) != 0)
+    in->events_busy = false;
+  cg_free(ids);
+}
+
+void cg_intake_centra_events(struct cg_intake *in)
+{
+  static const char *const types[] = {"Order"};
+  if (in->events_busy)
+    return;
+  in->events_busy = cg_centra_fetch_events(in->f->centra, types, 1,
+                                           EVENTS_BATCH, cb_events, in) == 0;
+}
+
+/* --- Centra poll (safety net) --------------------------------------------*/
+
+static int fetch_page(struct cg_intake *in);
+
+static void cb_poll(struct cg_call_result *res, void *arg)
+{
+  struct cg_intake *in = arg;
+  if (res->outcome != CG_OUTCOME_OK) {
+    log_failure(in, "polling confirmed Centra orders", res);
+    in->poll_busy = false;
+    return;
+  }
+  int count = 0;
+  bool recorded = true;
+  const cJSON *order;
+  cJSON_ArrayForEach(order, res->data)
+  {
+    count++;
+    if (take_order(in, order, "poll") != 0)
+      recorded = false;
+  }
+  after_take(in);
+  if (recorded && count >= POLL_PAGE) {
+    in->poll_page++;
+    if (fetch_page(in) == 0)
+      return;
+  }
+  in->poll_busy = false;
+}
+
+static int fetch_page(struct cg_intake *in)
+{
+  static const char *const statuses[] = {"CONFIRMED"};
+  struct cg_centra_order_filter flt = {
+      .statuses = statuses,
+      .n_statuses = 1,
+      .is_on_hold = CG_CENTRA_FALSE,
+      .is_waiting_for_payment = CG_CENTRA_FALSE,
+      .page = in->poll_page,
+      .limit = POLL_PAGE,
+  };
+  return cg_centra_fetch_orders(in->f->centra, &flt, cb_poll, in);
+}
+
+void cg_intake_centra_poll(struct cg_intake *in)
+{
+  if (in->poll_busy)
+    return;
+  in->poll_page = 1;
+  in->poll_busy = fetch_page(in) == 0;
+}
+
+/* --- Centra webhook hint ------------------------------------------------*/
+
+static void cb_hint(struct cg_call_result *res, void *arg)
+{
+  struct cg_intake *in = arg;
+  in->hints_inflight--;
+  if (res->outcome != CG_OUTCOME_OK) {
+    log_failure(in, "fetching a hinted order (the poll will find it)", res);
+    return;
+  }
+  if (cJSON_IsObject(res->data) && take_order(in, res->data, "hint") == 0)
+    after_take(in);
+}
+
+void cg_intake_centra_hint(struct cg_intake *in, int64_t number)
+{
+  if (cg_centra_fetch_order(in->f->centra, number, cb_hint, in) == 0)
+    in->hints_inflight++;
+}
+
+static void cb_limits(struct cg_call_result *res, void *arg)
+{
+  struct cg_intake *in = arg;
+  if (res->outcome != CG_OUTCOME_OK)
+    log_failure(in, "reading Centra rateLimits (keeping the last budget)",
+                res);
+}
+
+void cg_intake_centra_limits(struct cg_intake *in)
+{
+  cg_centra_refresh_limits(in->f->centra, cb_limits, in);
+}
+
+/* --- warehouse event feed ------------------------------------------------*/
+
+static int64_t feed_position(struct cg_intake *in)
+{
+  char *value = NULL;
+  int64_t after = 0;
+  if (cg_store_cursor_get(in->f->store, GXO_CURSOR, &value, NULL) == 0)
+    after = strtoll(value, NULL, 10);
+  cg_free(value);
+  return after;
+}
+
+static void cb_ack(struct cg_call_result *res, void *arg)
+{
+  struct cg_intake *in = arg;
+  in->gxo_busy = false;
+  if (res->outcome != CG_OUTCOME_OK)
+    log_failure(in, "acknowledging warehouse events", res);
+  else if (in->gxo_again)
+    cg_intake_gxo_events(in);
+}
+
+/* Takes events in sequence order; returns the last sequence recorded. */
+static int64_t take_gxo_events(struct cg_intake *in, const cJSON *events,
+                               int64_t after, int *taken)
+{
+  struct cg_err err = {0};
+  const cJSON *ev;
+  cJSON_ArrayForEach(ev, events)
+  {
+    int64_t seq = cg_json_int(ev, "sequence", 0);
+    if (cg_orders_take_gxo_event(in->f, ev, "feed", &err) != 0) {
+      cg_log_error("intake", "[merchant=%s] warehouse event %lld not "
+                   "recorded: %s", in->f->merchant, (long long)seq, err.msg);
+      break;
+    }
+    (*taken)++;
+    if (seq > after)
+      after = seq;
+  }
+  return after;
+}
+
+static void cb_gxo_events(struct cg_call_result *res, void *arg)
+{
+  struct cg_intake *in = arg;
+  if (res->outcome != CG_OUTCOME_OK) {
+    log_failure(in, "pulling warehouse events", res);
+    in->gxo_busy = false;
+    return;
+  }
+  const cJSON *events = cg_json_get(res->data, "events");
+  int count = cJSON_GetArraySize(events), taken = 0;
+  int64_t before = feed_position(in);
+  int64_t upto = take_gxo_events(in, events, before, &taken);
+  after_take(in);
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%lld", (long long)upto);
+  if (upto == before ||
+      cg_store_cursor_set(in->f->store, GXO_CURSOR, buf, NULL) != 0) {
+    in->gxo_busy = false;
+    return;
+  }
+  in->gxo_again = taken == count && count >= GXO_BATCH;
+  if (cg_gxo_ack_events(in->f->gxo, upto, cb_ack, in) != 0)
+    in->gxo_busy = false;
+}
+
+void cg_intake_gxo_events(struct cg_intake *in)
+{
+  if (in->gxo_busy)
+    return;
+  in->gxo_busy = cg_gxo_pull_events(in->f->gxo, feed_position(in), GXO_BATCH,
+                                    cb_gxo_events, in) == 0;
+}

@@ -1,0 +1,324 @@
+/*
+ * orders: intake and decision of Centra orders (see orders.h). The
+ * delivery half (outbox kinds, warehouse events) is in orders_events.c.
+ */
+#include "flows/orders.h"
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "flows/exceptions.h"
+#include "flows/flow.h"
+#include "flows/orders_internal.h"
+#include "gxo/gxo.h"
+#include "rules/rules.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int cg__order_number(const cJSON *order, char *out, size_t size)
+{
+  int64_t n;
+  if (cg_json_get_int(order, "number", &n) != 0 || n <= 0)
+    return CG_EINVAL;
+  snprintf(out, size, "%lld", (long long)n);
+  return 0;
+}
+
+/* Why an order version is not for the warehouse (yet), or NULL. */
+static const char *not_eligible(const cJSON *order)
+{
+  const char *status = cg_json_str(order, "status");
+  if (status == NULL || strcmp(status, "CONFIRMED") != 0)
+    return "not CONFIRMED";
+  if (cg_json_bool(order, "isOnHold", false))
+    return "on hold in Centra";
+  if (cg_json_bool(order, "isWaitingForPayment", false))
+    return "waiting for payment";
+  return NULL;
+}
+
+static bool already_exported(const cJSON *order)
+{
+  const char *ext = cg_json_str(order, "externalId");
+  return ext != NULL && *ext != '\0';
+}
+
+int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
+                   struct cg_err *err)
+{
+  char number[32], msg_id[128];
+  if (cg__order_number(order, number, sizeof(number)) != 0)
+    return cg_err_set(err, CG_EINVAL, "order without a number (via %s)", via);
+  if (already_exported(order)) {
+    f->metrics.orders_ignored++;
+    return 0;
+  }
+  const char *updated = cg_json_str(order, "updatedAt");
+  snprintf(msg_id, sizeof(msg_id), "order:%s:%s", number,
+           updated ? updated : "-");
+  char *payload = cg_json_print(order);
+  if (payload == NULL)
+    return cg_err_set(err, CG_ENOMEM, "out of memory");
+  int dup = 0;
+  int rc = cg_inbox_take(f, "centra", msg_id, "centra.order", payload, &dup,
+                         err);
+  cg_free(payload);
+  if (rc == 0 && !dup) {
+    f->metrics.orders_received++;
+    cg_log_debug("orders", "[merchant=%s] order %s taken via %s",
+                 f->merchant, number, via);
+  }
+  return rc;
+}
+
+static int write_lines(struct cg_flow *f, const char *number,
+                       const cJSON *order, struct cg_err *err)
+{
+  const cJSON *lines = cg_json_get(order, "lines");
+  size_t n = (size_t)cJSON_GetArraySize(lines);
+  struct cg_store_order_line *rows = cg_calloc(n ? n : 1, sizeof(*rows));
+  char (*ids)[24] = cg_calloc(n ? n : 1, sizeof(*ids));
+  char (*prices)[48] = cg_calloc(n ? n : 1, sizeof(*prices));
+  int rc = (rows && ids && prices) ? 0 : CG_ENOMEM;
+  size_t i = 0;
+  const cJSON *line;
+  cJSON_ArrayForEach(line, lines)
+  {
+    if (rc != 0)
+      break;
+    snprintf(ids[i], sizeof(ids[i]), "%lld",
+             (long long)cg_json_int(line, "id", 0));
+    const cJSON *price = cg_json_get(line, "unitPrice.value");
+    snprintf(prices[i], sizeof(prices[i]), "%.2f",
+             cJSON_IsNumber(price) ? price->valuedouble : 0.0);
+    const char *sku = cg_json_str(line, "productSize.SKU");
+    rows[i] = (struct cg_store_order_line){
+        .line_ref = ids[i], .sku = (char *)(sku ? sku : ""),
+        .quantity = cg_json_int(line, "quantity", 0), .unit_price = prices[i]};
+    i++;
+  }
+  if (rc == 0)
+    rc = cg_store_order_lines_replace(f->store, number, rows, i, err);
+  else
+    cg_err_set(err, rc, "out of memory");
+  cg_free(rows);
+  cg_free(ids);
+  cg_free(prices);
+  return rc;
+}
+
+static int save_order(struct cg_flow *f, const char *number,
+                      const char *payload, const cJSON *order,
+                      enum cg_store_order_state state, const char *reason,
+                      const char *label, struct cg_err *err)
+{
+  struct cg_store_order o = {
+      .number = (char *)number,
+      .centra_id = (char *)cg_json_str(order, "id"),
+      .centra_status = (char *)cg_json_str(order, "status"),
+      .state = state,
+      .payload = (char *)payload,
+      .hold_reason = (char *)reason,
+      .rule_generation = (char *)label,
+  };
+  int rc = cg_store_order_upsert(f->store, &o, err);
+  return rc == 0 ? write_lines(f, number, order, err) : rc;
+}
+
+/* First SKU-less line, as UNKNOWN_SKU, before asking the rules. */
+static bool missing_sku(const cJSON *order, char *msg, size_t size)
+{
+  const cJSON *line;
+  cJSON_ArrayForEach(line, cg_json_get(order, "lines"))
+  {
+    const char *sku = cg_json_str(line, "productSize.SKU");
+    if (sku == NULL || *sku == '\0') {
+      snprintf(msg, size, "line %lld has no SKU in Centra",
+               (long long)cg_json_int(line, "id", 0));
+      return true;
+    }
+  }
+  if (cJSON_GetArraySize(cg_json_get(order, "lines")) == 0) {
+    snprintf(msg, size, "order has no lines");
+    return true;
+  }
+  return false;
+}
+
+int cg__order_hold(struct cg_flow *f, const char *number, const char *type,
+                   const char *message, const char *label,
+                   struct cg_err *err)
+{
+  int rc = cg_store_order_set_state(f->store, number, CG_STORE_ORDER_HELD,
+                                    type, label, err);
+  if (rc == 0)
+    rc = cg_flow_raise(f, type, "order", number, message, label, err);
+  if (rc == 0)
+    rc = cg_store_audit_append(f->store, "order", number, "held", message,
+                               label, err);
+  f->metrics.orders_held++;
+  return rc;
+}
+
+/* Key of the rev-th send of an order: the first is cg_gxo_order_key, a
+ * resend after a permanent failure gets "-r<rev>" because the warehouse
+ * replays the stored 4xx for a key it has seen. */
+static int order_key(struct cg_flow *f, const char *number, char *out,
+                     size_t size, struct cg_err *err)
+{
+  struct cg_store_outbox_filter flt = {.state = -1,
+                                       .kind = CG_ORDERS_KIND_CREATE,
+                                       .entity_key = number};
+  struct cg_store_outbox_list prior = {0};
+  int rc = cg_store_outbox_list(f->store, &flt, &prior, err);
+  if (rc != 0)
+    return rc;
+  size_t n = prior.n;
+  cg_store_outbox_list_clear(&prior);
+  if (cg_gxo_order_key(f->merchant, number, out, size) != 0)
+    return cg_err_set(err, CG_EINVAL, "order key too long");
+  size_t len = strlen(out);
+  if (n > 0)
+    snprintf(out + len, size - len, "-r%zu", n + 1);
+  return 0;
+}
+
+static int queue_order(struct cg_flow *f, const char *number,
+                       const cJSON *payload, const char *label,
+                       struct cg_err *err)
+{
+  char key[200];
+  char *text = cg_json_print(payload);
+  int rc = text ? order_key(f, number, key, sizeof(key), err)
+                : cg_err_set(err, CG_ENOMEM, "out of memory");
+  if (rc == 0)
+    rc = cg_store_outbox_put(f->store, CG_ORDERS_KIND_CREATE, number, key,
+                             text, 0, NULL, err);
+  if (rc == 0)
+    rc = cg_flow_resolve(f, "order", number, "order queued", err);
+  if (rc == 0)
+    rc = cg_store_audit_append(f->store, "order", number, "queued", key,
+                               label, err);
+  cg_free(text);
+  f->metrics.orders_queued++;
+  return rc;
+}
+
+/* Stores the order as decided by the plan; fills outcome. */
+static int apply_plan(struct cg_flow *f, const char *number,
+                      const char *payload, const cJSON *order,
+                      const struct cg_rules_plan *plan,
+                      char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
+{
+  bool send = plan->outcome == CG_RULES_SEND;
+  const char *type = send ? NULL : plan->outcome == CG_RULES_HOLD
+                                       ? "RULE_HOLD"
+                                       : cg_rules_outcome_name(plan->outcome);
+  int rc = save_order(f, number, payload, order,
+                      send ? CG_STORE_ORDER_QUEUED : CG_STORE_ORDER_HELD,
+                      type, plan->label, err);
+  if (rc == 0 && send)
+    rc = queue_order(f, number, plan->payload, plan->label, err);
+  else if (rc == 0)
+    rc = cg__order_hold(f, number, type, plan->message, plan->label, err);
+  if (send)
+    snprintf(outcome, CG_INBOX_OUTCOME_MAX, "queued");
+  else
+    snprintf(outcome, CG_INBOX_OUTCOME_MAX, "held %s", type);
+  return rc;
+}
+
+static int hold_new(struct cg_flow *f, const char *number, const char *payload,
+                    const cJSON *order, const char *type, const char *msg,
+                    const char *label, char outcome[CG_INBOX_OUTCOME_MAX],
+                    struct cg_err *err)
+{
+  int rc = save_order(f, number, payload, order, CG_STORE_ORDER_HELD, type,
+                      label, err);
+  if (rc == 0)
+    rc = cg__order_hold(f, number, type, msg, label, err);
+  snprintf(outcome, CG_INBOX_OUTCOME_MAX, "held %s", type);
+  return rc;
+}
+
+int cg__order_decide(struct cg_flow *f, const char *number,
+                     const char *payload, const cJSON *order,
+                     char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
+{
+  char msg[CG_RULES_MESSAGE_MAX];
+  struct cg_rules_gen *gen = cg_rules_acquire(f->rules);
+  const char *label = cg_rules_gen_label(gen);
+  struct cg_rules_plan plan = {0};
+  struct cg_err rerr = {0};
+  int rc;
+  if (missing_sku(order, msg, sizeof(msg))) {
+    rc = hold_new(f, number, payload, order, "UNKNOWN_SKU", msg, label,
+                  outcome, err);
+  } else if ((rc = cg_rules_order_plan(gen, order, &plan, &rerr)) ==
+             CG_ERULE) {
+    f->metrics.rule_errors++;
+    rc = hold_new(f, number, payload, order, "RULE_ERROR", rerr.msg, label,
+                  outcome, err);
+  } else if (rc != 0) {
+    cg_err_set(err, rc, "rules: %s", rerr.msg);
+  } else {
+    rc = apply_plan(f, number, payload, order, &plan, outcome, err);
+  }
+  cg_rules_plan_clear(&plan);
+  cg_rules_gen_release(gen);
+  return rc;
+}
+
+/* Whether a stored order may be decided again from a new version. */
+static const char *settled(const struct cg_store_order *o)
+{
+  switch (o->state) {
+  case CG_STORE_ORDER_QUEUED:
+  case CG_STORE_ORDER_SENT:
+  case CG_STORE_ORDER_ACCEPTED:
+    return "already with the warehouse";
+  case CG_STORE_ORDER_REJECTED:
+    return "rejected by the warehouse; retry its exception";
+  default:
+    return NULL;
+  }
+}
+
+static int check_known(struct cg_flow *f, const char *number,
+                       const char **why, struct cg_err *err)
+{
+  struct cg_store_order known = {0};
+  int rc = cg_store_order_get(f->store, number, &known, err);
+  *why = rc == 0 ? settled(&known) : NULL;
+  cg_store_order_clear(&known);
+  return rc == CG_ENOTFOUND ? 0 : rc;
+}
+
+int cg_orders_apply_centra_order(struct cg_flow *f,
+                                 const struct cg_store_inbox_row *row,
+                                 char outcome[CG_INBOX_OUTCOME_MAX],
+                                 struct cg_err *err)
+{
+  char number[32];
+  const char *why = NULL;
+  cJSON *order = cg_json_parse(row->payload, strlen(row->payload), NULL);
+  int rc = 0;
+  if (order == NULL || cg__order_number(order, number, sizeof(number)) != 0) {
+    rc = cg_flow_raise(f, "SYNC_FAILURE", "message", row->msg_id,
+                       "Centra order payload is not a valid order", NULL,
+                       err);
+    snprintf(outcome, CG_INBOX_OUTCOME_MAX, "invalid payload");
+  } else if ((why = not_eligible(order)) != NULL ||
+             ((rc = check_known(f, number, &why, err)) == 0 && why)) {
+    f->metrics.orders_ignored++;
+    snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s", why);
+  } else if (rc == 0) {
+    rc = cg__order_decide(f, number, row->payload, order, outcome, err);
+  }
+  cJSON_Delete(order);
+  return rc;
+}

@@ -1,0 +1,372 @@
+/*
+ * orders_events: the delivery half of the order flow. Outbox kinds that
+ * send orders to the warehouse and mark them exported in Centra, the
+ * warehouse events that accept or reject them, and the ways a held order
+ * is decided again (rule reload, operator retry).
+ */
+#include "base/err.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "centra/centra.h"
+#include "flows/exceptions.h"
+#include "flows/flow.h"
+#include "flows/orders.h"
+#include "flows/orders_internal.h"
+#include "gxo/gxo.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Warehouse problem code -> (exception type, order state). Codes that a
+ * fix on our side can cure hold the order; anything else is a rejection
+ * an operator must look at. */
+struct problem_map {
+  const char *code;
+  const char *type;
+  enum cg_store_order_state state;
+};
+
+static const struct problem_map problems[] = {
+    {"unknown-sku", "UNKNOWN_SKU", CG_STORE_ORDER_HELD},
+    {"invalid-address", "INVALID_ADDRESS", CG_STORE_ORDER_HELD},
+    {"unsupported-service", "UNMAPPED_CARRIER", CG_STORE_ORDER_HELD},
+};
+
+static const struct problem_map *map_problem(const char *code)
+{
+  static const struct problem_map other = {"", "PARTNER_REJECTED",
+                                           CG_STORE_ORDER_REJECTED};
+  for (size_t i = 0; code && i < sizeof(problems) / sizeof(*problems); i++)
+    if (strcmp(problems[i].code, code) == 0)
+      return &problems[i];
+  return &other;
+}
+
+/* Applies a warehouse refusal (422 or order.rejected) to an order. */
+static int refuse(struct cg_flow *f, const char *number, const char *code,
+                  const char *message, struct cg_err *err)
+{
+  const struct problem_map *m = map_problem(code);
+  char msg[600];
+  snprintf(msg, sizeof(msg), "warehouse: %s%s%s", code && *code ? code : "",
+           code && *code ? ": " : "", message);
+  if (m->state == CG_STORE_ORDER_HELD)
+    return cg__order_hold(f, number, m->type, msg, NULL, err);
+  f->metrics.orders_rejected++;
+  int rc = cg_store_order_set_state(f->store, number, m->state, m->type, NULL,
+                                    err);
+  if (rc == 0)
+    rc = cg_flow_raise(f, m->type, "order", number, msg, NULL, err);
+  if (rc == 0)
+    rc = cg_store_audit_append(f->store, "order", number, "rejected", msg,
+                               NULL, err);
+  return rc;
+}
+
+/* Moves an order to state, recording the warehouse's id when given. */
+static int advance(struct cg_flow *f, const char *number,
+                   enum cg_store_order_state state, const char *gxo_ref,
+                   struct cg_err *err)
+{
+  struct cg_store_order o = {0};
+  int rc = cg_store_order_get(f->store, number, &o, err);
+  if (rc == 0) {
+    o.state = state;
+    if (gxo_ref != NULL && *gxo_ref != '\0') {
+      cg_free(o.gxo_ref);
+      o.gxo_ref = cg_strdup(gxo_ref);
+    }
+    rc = cg_store_order_upsert(f->store, &o, err);
+  }
+  cg_store_order_clear(&o);
+  return rc;
+}
+
+static int start_create(struct cg_flow *f,
+                        const struct cg_store_outbox_row *row,
+                        cg_call_done_fn done, void *arg)
+{
+  return cg_gxo_create_order(f->gxo, row->payload, row->idempotency_key, done,
+                             arg);
+}
+
+static int sent_ok(struct cg_flow *f, const char *number,
+                   const struct cg_call_result *res, struct cg_err *err)
+{
+  struct cg_store_order o = {0};
+  int rc = cg_store_order_get(f->store, number, &o, err);
+  enum cg_store_order_state st = o.state;
+  cg_store_order_clear(&o);
+  if (rc != 0)
+    return rc;
+  f->metrics.orders_sent++;
+  if (st == CG_STORE_ORDER_QUEUED) /* an early order.accepted wins */
+    rc = advance(f, number, CG_STORE_ORDER_SENT,
+                 cg_json_str(res->data, "wmsOrderId"), err);
+  char detail[128];
+  snprintf(detail, sizeof(detail), "HTTP %ld %s", res->http_status,
+           cg_json_str(res->data, "status") ? cg_json_str(res->data, "status")
+                                            : "");
+  if (rc == 0)
+    rc = cg_store_audit_append(f->store, "order", number, "sent", detail,
+                               NULL, err);
+  return rc;
+}
+
+static int finish_create(struct cg_flow *f,
+                         const struct cg_store_outbox_row *row,
+                         const struct cg_call_result *res)
+{
+  struct cg_err err = {0};
+  switch (res->outcome) {
+  case CG_OUTCOME_OK:
+    return sent_ok(f, row->entity_key, res, &err);
+  case CG_OUTCOME_FAIL:
+    return refuse(f, row->entity_key, res->code, res->message, &err);
+  default:
+    return 0;
+  }
+}
+
+static int start_mark(struct cg_flow *f, const struct cg_store_outbox_row *row,
+                      cg_call_done_fn done, void *arg)
+{
+  cJSON *p = cg_json_parse(row->payload, strlen(row->payload), NULL);
+  const char *ext = cg_json_str(p, "externalId");
+  int64_t number = strtoll(row->entity_key, NULL, 10);
+  int rc = ext ? cg_centra_mark_exported(f->centra, number, ext, done, arg)
+               : CG_EINVAL;
+  cJSON_Delete(p);
+  return rc;
+}
+
+static int finish_mark(struct cg_flow *f, const struct cg_store_outbox_row *row,
+                       const struct cg_call_result *res)
+{
+  struct cg_err err = {0};
+  char msg[600];
+  if (res->outcome == CG_OUTCOME_OK)
+    return cg_store_audit_append(f->store, "order", row->entity_key,
+                                 "marked in Centra", row->payload, NULL,
+                                 &err);
+  if (res->outcome == CG_OUTCOME_RETRY)
+    return 0;
+  snprintf(msg, sizeof(msg), "could not mark the order exported in Centra: "
+           "%s", res->message);
+  return cg_flow_raise(f, "SYNC_FAILURE", "order", row->entity_key, msg, NULL,
+                       &err);
+}
+
+const struct cg_outbox_kind cg_orders_outbox_kinds[] = {
+    {CG_ORDERS_KIND_CREATE, start_create, finish_create},
+    {CG_ORDERS_KIND_MARK, start_mark, finish_mark},
+};
+const size_t cg_orders_outbox_nkinds =
+    sizeof(cg_orders_outbox_kinds) / sizeof(*cg_orders_outbox_kinds);
+
+/* --- warehouse events ---------------------------------------------------*/
+
+static int queue_mark(struct cg_flow *f, const char *number,
+                      const char *external_id, struct cg_err *err)
+{
+  char key[160], payload[256];
+  snprintf(key, sizeof(key), "cg-%s-mark-%s", f->merchant, number);
+  snprintf(payload, sizeof(payload), "{\"externalId\":\"%s\"}", external_id);
+  int rc = cg_store_outbox_put(f->store, CG_ORDERS_KIND_MARK, number, key,
+                               payload, 0, NULL, err);
+  return rc == CG_EEXIST ? 0 : rc;
+}
+
+static int on_accepted(struct cg_flow *f, const cJSON *data,
+                       char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
+{
+  const char *number = cg_json_str(data, "orderRef");
+  const char *wms_id = cg_json_str(data, "wmsOrderId");
+  struct cg_store_order o = {0};
+  int rc = number ? cg_store_order_get(f->store, number, &o, err)
+                  : CG_ENOTFOUND;
+  enum cg_store_order_state st = o.state;
+  cg_store_order_clear(&o);
+  if (rc == CG_ENOTFOUND || st == CG_STORE_ORDER_ACCEPTED) {
+    snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s",
+             rc ? "unknown order" : "already accepted");
+    return 0;
+  }
+  char ext[128];
+  snprintf(ext, sizeof(ext), "%s", wms_id ? wms_id : number);
+  if (rc == 0)
+    rc = advance(f, number, CG_STORE_ORDER_ACCEPTED, wms_id, err);
+  if (rc == 0)
+    rc = queue_mark(f, number, ext, err);
+  if (rc == 0)
+    rc = cg_store_audit_append(f->store, "order", number, "accepted", ext,
+                               NULL, err);
+  f->metrics.orders_accepted++;
+  snprintf(outcome, CG_INBOX_OUTCOME_MAX, "accepted");
+  return rc;
+}
+
+static int on_rejected(struct cg_flow *f, const cJSON *data,
+                       char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
+{
+  const char *number = cg_json_str(data, "orderRef");
+  const cJSON *first = cJSON_GetArrayItem(cg_json_get(data, "problems"), 0);
+  const char *code = cg_json_str(first, "code");
+  const char *msg = cg_json_str(first, "message");
+  struct cg_store_order o = {0};
+  int rc = number ? cg_store_order_get(f->store, number, &o, err)
+                  : CG_ENOTFOUND;
+  cg_store_order_clear(&o);
+  if (rc == CG_ENOTFOUND) {
+    snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: unknown order");
+    return 0;
+  }
+  if (rc == 0)
+    rc = refuse(f, number, code, msg ? msg : "rejected", err);
+  snprintf(outcome, CG_INBOX_OUTCOME_MAX, "rejected %s", code ? code : "");
+  return rc;
+}
+
+int cg_orders_apply_gxo_event(struct cg_flow *f,
+                              const struct cg_store_inbox_row *row,
+                              char outcome[CG_INBOX_OUTCOME_MAX],
+                              struct cg_err *err)
+{
+  cJSON *env = cg_json_parse(row->payload, strlen(row->payload), NULL);
+  const char *type = cg_json_str(env, "eventType");
+  const cJSON *data = cg_json_get(env, "data");
+  int rc = 0;
+  if (type == NULL)
+    snprintf(outcome, CG_INBOX_OUTCOME_MAX, "invalid: not an event");
+  else if (strcmp(type, "order.accepted") == 0)
+    rc = on_accepted(f, data, outcome, err);
+  else if (strcmp(type, "order.rejected") == 0)
+    rc = on_rejected(f, data, outcome, err);
+  else
+    snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s has no flow yet",
+             type);
+  cJSON_Delete(env);
+  return rc;
+}
+
+int cg_orders_take_gxo_event(struct cg_flow *f, const cJSON *envelope,
+                             const char *via, struct cg_err *err)
+{
+  const char *id = cg_json_str(envelope, "eventId");
+  if (id == NULL)
+    return cg_err_set(err, CG_EINVAL, "warehouse event without eventId "
+                      "(via %s)", via);
+  char *payload = cg_json_print(envelope);
+  if (payload == NULL)
+    return cg_err_set(err, CG_ENOMEM, "out of memory");
+  int dup = 0;
+  int rc = cg_inbox_take(f, "gxo", id, "gxo.event", payload, &dup, err);
+  cg_free(payload);
+  if (rc == 0 && !dup)
+    f->metrics.events_gxo++;
+  return rc;
+}
+
+/* --- deciding again -----------------------------------------------------*/
+
+/* Decides a stored order again in its own transaction. */
+static int redecide(struct cg_flow *f, const struct cg_store_order *o,
+                    struct cg_err *err)
+{
+  char outcome[CG_INBOX_OUTCOME_MAX];
+  cJSON *order = o->payload ? cg_json_parse(o->payload, strlen(o->payload),
+                                            NULL)
+                            : NULL;
+  if (order == NULL)
+    return cg_err_set(err, CG_EINVAL, "order %s has no stored payload",
+                      o->number);
+  int rc = cg_store_begin(f->store, err);
+  if (rc == 0)
+    rc = cg__order_decide(f, o->number, o->payload, order, outcome, err);
+  if (rc == 0)
+    rc = cg_store_commit(f->store, err);
+  if (rc != 0)
+    cg_store_rollback(f->store, NULL);
+  cJSON_Delete(order);
+  if (rc == 0)
+    cg_log_info("orders", "[merchant=%s] order %s decided again: %s",
+                f->merchant, o->number, outcome);
+  return rc == 0 && strcmp(outcome, "queued") == 0 ? 1 : rc;
+}
+
+/* Holds a rule change can cure; a warehouse refusal needs an operator. */
+static bool rule_hold(const char *reason)
+{
+  static const char *const rule_types[] = {"UNMAPPED_CARRIER",
+                                           "INVALID_ADDRESS", "RULE_ERROR",
+                                           "RULE_HOLD"};
+  for (size_t i = 0; reason && i < 4; i++)
+    if (strcmp(reason, rule_types[i]) == 0)
+      return true;
+  return false;
+}
+
+int cg_orders_redecide_held(struct cg_flow *f)
+{
+  struct cg_store_order_list list = {0};
+  struct cg_err err = {0};
+  int moved = 0;
+  int rc = cg_store_order_list(f->store, CG_STORE_ORDER_HELD, 0, 100000,
+                               &list, &err);
+  for (size_t i = 0; rc == 0 && i < list.n; i++) {
+    if (!rule_hold(list.items[i].hold_reason))
+      continue;
+    int r = redecide(f, &list.items[i], &err);
+    if (r > 0)
+      moved++;
+    else if (r < 0)
+      cg_log_error("orders", "[merchant=%s] order %s: %s", f->merchant,
+                   list.items[i].number, err.msg);
+  }
+  cg_store_order_list_clear(&list);
+  if (moved > 0)
+    cg_outbox_kick(f->outbox);
+  return rc == 0 ? moved : rc;
+}
+
+/* Operator retry of one exception: resolve it, then decide the order
+ * again (held or rejected) or requeue its failed outbox rows. */
+static int retry_one(struct cg_flow *f, const struct cg_store_exception *x,
+                     struct cg_err *err)
+{
+  int rc = cg_store_exception_resolve(f->store, x->id, "operator",
+                                      "retry requested", err);
+  if (rc != 0 || strcmp(x->entity_kind, "order") != 0)
+    return rc;
+  struct cg_store_order o = {0};
+  rc = cg_store_order_get(f->store, x->entity_key, &o, err);
+  if (rc == 0 && (o.state == CG_STORE_ORDER_HELD ||
+                  o.state == CG_STORE_ORDER_REJECTED))
+    rc = redecide(f, &o, err) < 0 ? -1 : 0;
+  cg_store_order_clear(&o);
+  return rc;
+}
+
+int cg_orders_process_retry_requests(struct cg_flow *f)
+{
+  struct cg_store_exception_filter flt = {.state = "open",
+                                          .retry_requested = true};
+  struct cg_store_exception_list list = {0};
+  struct cg_err err = {0};
+  int rc = cg_store_exception_list(f->store, &flt, &list, &err);
+  int done = 0;
+  for (size_t i = 0; rc == 0 && i < list.n; i++) {
+    if (retry_one(f, &list.items[i], &err) == 0)
+      done++;
+    else
+      cg_log_error("orders", "[merchant=%s] retry of exception %lld: %s",
+                   f->merchant, (long long)list.items[i].id, err.msg);
+  }
+  cg_store_exception_list_clear(&list);
+  if (done > 0)
+    cg_outbox_kick(f->outbox);
+  return rc == 0 ? done : rc;
+}

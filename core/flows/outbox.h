@@ -1,0 +1,65 @@
+/*
+ * outbox: delivers the store's outbox rows to partners, one general
+ * mechanism for every flow.
+ *
+ *   timer -> cg_store_outbox_due -> mark_inflight -> kind->start(row)
+ *                                                        | partner call
+ *   [one commit] outbox_done|retry|fail + kind->finish <-+ result
+ *
+ * A kind ("gxo.order.create", "centra.order.mark", ...) names a start
+ * function that makes the partner call and a finish function that applies
+ * the outcome to the flow's entities inside the same transaction that
+ * records it. RETRY waits for full-jitter backoff and never less than the
+ * partner's Retry-After; FAIL moves the row to the dead-letter set (state
+ * failed) and the finish function raises the exception. At most
+ * max_inflight calls run at once. Loop thread only.
+ */
+#ifndef CG_FLOWS_OUTBOX_H
+#define CG_FLOWS_OUTBOX_H
+
+#include "net/call.h"
+#include "net/retry.h"
+
+#include <stddef.h>
+
+struct cg_flow;
+struct cg_store_outbox_row;
+struct cg_outbox;
+
+struct cg_outbox_kind {
+  const char *kind;
+  /* Starts the partner call for row; done fires once later. Returns 0 or
+   * a negative CG_E* (then done does not fire and the row is retried). */
+  int (*start)(struct cg_flow *f, const struct cg_store_outbox_row *row,
+               cg_call_done_fn done, void *arg);
+  /* Applies res to the flow's entities. Runs inside the transaction that
+   * records the outcome; a non-zero return rolls it all back (the row is
+   * then retried). May be NULL. */
+  int (*finish)(struct cg_flow *f, const struct cg_store_outbox_row *row,
+                const struct cg_call_result *res);
+};
+
+struct cg_outbox_opts {
+  size_t max_inflight;           /* default 8 */
+  struct cg_retry_policy policy; /* zero = retry.h defaults */
+};
+
+/* kinds must outlive the outbox (static tables). Returns NULL on ENOMEM. */
+struct cg_outbox *cg_outbox_create(struct cg_flow *f,
+                                   const struct cg_outbox_kind *kinds,
+                                   size_t nkinds,
+                                   const struct cg_outbox_opts *opts);
+/* Resets rows left inflight by a crash and starts delivering. */
+int cg_outbox_start(struct cg_outbox *ob);
+/* Asks for a delivery pass on the next loop turn (after a commit that
+ * added rows). Cheap; repeated kicks coalesce. */
+void cg_outbox_kick(struct cg_outbox *ob);
+/* Calls in flight now. */
+size_t cg_outbox_inflight(const struct cg_outbox *ob);
+/* Stops starting calls; finished calls are still recorded. The outbox is
+ * freed once its timer is closed and nothing is in flight; done (may be
+ * NULL) fires then. */
+void cg_outbox_close(struct cg_outbox *ob, void (*done)(void *arg),
+                     void *arg);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * metrics: see metrics.h.
+ */
+#include "ops/metrics.h"
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "flows/flow.h"
+#include "store/store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct counter {
+  const char *name;
+  const char *help;
+  size_t offset;
+};
+
+#define C(field, help)                                                       \
+  {"cg_" #field "_total", help, offsetof(struct cg_flow_metrics, field)}
+
+static const struct counter counters[] = {
+    C(orders_received, "Centra order versions taken into the inbox"),
+    C(orders_ignored, "Order versions not eligible or already handled"),
+    C(orders_queued, "Orders decided and queued for the warehouse"),
+    C(orders_held, "Order decisions that held the order"),
+    C(orders_sent, "Orders the warehouse took (2xx)"),
+    C(orders_accepted, "Orders the warehouse accepted"),
+    C(orders_rejected, "Orders the warehouse rejected"),
+    C(deliveries, "Outbox delivery attempts started"),
+    C(retries, "Delivery attempts that will be retried"),
+    C(dead_letters, "Outbox rows failed permanently"),
+    C(events_gxo, "Warehouse events taken in"),
+    C(events_centra, "Centra events taken in"),
+    C(duplicates, "Messages dropped as already seen"),
+    C(webhooks_ok, "Signed webhooks accepted"),
+    C(webhooks_refused, "Webhooks refused for a bad or stale signature"),
+    C(rule_errors, "Rule hook calls that failed"),
+    C(store_errors, "Store transactions that failed"),
+};
+
+static int header(struct cg_buf *out, const char *name, const char *help,
+                  const char *type)
+{
+  return cg_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+                       type);
+}
+
+static int render_counters(struct cg_flow *const *flows, size_t n,
+                           struct cg_buf *out)
+{
+  int rc = 0;
+  for (size_t c = 0; rc == 0 && c < sizeof(counters) / sizeof(*counters);
+       c++) {
+    rc = header(out, counters[c].name, counters[c].help, "counter");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+      const char *base = (const char *)&flows[i]->metrics;
+      uint64_t v = *(const uint64_t *)(base + counters[c].offset);
+      rc = cg_buf_printf(out, "%s{merchant=\"%s\"} %llu\n", counters[c].name,
+                         flows[i]->merchant, (unsigned long long)v);
+    }
+  }
+  return rc;
+}
+
+static int render_order_states(struct cg_flow *const *flows, size_t n,
+                               struct cg_buf *out)
+{
+  int rc = header(out, "cg_orders", "Orders by engine state", "gauge");
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    int64_t counts[CG_STORE_ORDER_NSTATES] = {0};
+    if (cg_store_order_counts(flows[i]->store, counts, NULL) != 0) {
+      rc = cg_buf_printf(out, "# merchant %s: store unreadable\n",
+                         flows[i]->merchant);
+      continue;
+    }
+    for (int s = 0; rc == 0 && s < CG_STORE_ORDER_NSTATES; s++)
+      rc = cg_buf_printf(out, "cg_orders{merchant=\"%s\",state=\"%s\"} %lld\n",
+                         flows[i]->merchant, cg_store_order_state_name(s),
+                         (long long)counts[s]);
+  }
+  return rc;
+}
+
+static int render_exceptions(struct cg_flow *const *flows, size_t n,
+                             struct cg_buf *out)
+{
+  int rc = header(out, "cg_exceptions_open", "Open exceptions by type "
+                  "(orders held by reason)", "gauge");
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    struct cg_store_count_list list = {0};
+    if (cg_store_exception_open_counts(flows[i]->store, &list, NULL) != 0)
+      continue;
+    for (size_t k = 0; rc == 0 && k < list.n; k++)
+      rc = cg_buf_printf(out, "cg_exceptions_open{merchant=\"%s\",type=\"%s\"}"
+                         " %lld\n", flows[i]->merchant, list.items[k].name,
+                         (long long)list.items[k].count);
+    cg_store_count_list_clear(&list);
+  }
+  return rc;
+}
+
+static int render_outbox(struct cg_flow *const *flows, size_t n,
+                         struct cg_buf *out)
+{
+  int rc = header(out, "cg_outbox_rows", "Outbox rows by state (pending + "
+                  "inflight = depth; failed = dead letters)", "gauge");
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    int64_t counts[CG_STORE_OUTBOX_NSTATES] = {0};
+    if (cg_store_outbox_counts(flows[i]->store, counts, NULL) != 0)
+      continue;
+    for (int s = 0; rc == 0 && s < CG_STORE_OUTBOX_NSTATES; s++)
+      rc = cg_buf_printf(out, "cg_outbox_rows{merchant=\"%s\",state=\"%s\"} "
+                         "%lld\n", flows[i]->merchant,
+                         cg_store_outbox_state_name(s), (long long)counts[s]);
+  }
+  return rc;
+}
+
+int cg_metrics_render(struct cg_flow *const *flows, size_t n,
+                      struct cg_buf *out)
+{
+  int rc = render_counters(flows, n, out);
+  if (rc == 0)
+    rc = render_order_states(flows, n, out);
+  if (rc == 0)
+    rc = render_exceptions(flows, n, out);
+  if (rc == 0)
+    rc = render_outbox(flows, n, out);
+  return rc == 0 ? 0 : CG_ENOMEM;
+}
