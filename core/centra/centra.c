@@ -1,0 +1,295 @@
+/*
+ * centra: the Centra client object and the one path every GraphQL
+ * operation takes (see centra.h for the outcomes).
+ *
+ *   cg__centra_call(op, variables)
+ *     -> paused (429 earlier)?           RETRY "paused", deferred
+ *     -> mutation and no budget token?   RETRY "budget", deferred
+ *     -> POST {query, variables, operationName}, Bearer token
+ *     -> on_call_done -> cg__centra_interpret (centra_result.c)
+ *          429 -> partner pause until Retry-After
+ *     -> done(result)
+ *
+ * Outcomes known before sending are delivered through a deferred queue
+ * (net/call.h), never inside the starting call. The token is only ever
+ * put in the Authorization header; logs name operations, not headers.
+ */
+#include "centra/centra.h"
+#include "centra/centra_int.h"
+
+#include "base/err.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/time.h"
+#include "net/http_client.h"
+#include "net/ratelimit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DEFAULT_TIMEOUT_MS 20000
+#define DEFAULT_CONNECT_MS 5000
+#define DEFAULT_MAX_CONN 4
+#define DEFAULT_QUOTA 20
+#define DEFAULT_INTERVAL_S 10
+
+struct cg_centra {
+  char comp[96]; /* "centra:merchant=<m>" */
+  char *url;
+  char *auth_header; /* "Authorization: Bearer <token>" */
+  long timeout_ms;
+  struct cg_http_client *http;
+  struct cg_call_queue *q;
+  struct cg_ratelimit own_rl;
+  struct cg_ratelimit *rl;
+  bool closing;
+};
+
+struct call {
+  struct cg_centra *c;
+  const struct cg__centra_op *op;
+  cg_call_done_fn done;
+  void *arg;
+};
+
+static void log_outcome(struct cg_centra *c, const struct cg__centra_op *op,
+                        const struct cg_call_result *res)
+{
+  if (res->outcome == CG_OUTCOME_OK && res->message[0] != '\0')
+    cg_log_warn(c->comp, "%s succeeded with %s", op->name, res->message);
+  else if (res->outcome == CG_OUTCOME_OK)
+    cg_log_debug(c->comp, "%s: ok", op->name);
+  else
+    cg_log_warn(c->comp, "%s: %s (HTTP %ld, code %s): %s", op->name,
+                cg_call_outcome_name(res->outcome), res->http_status,
+                res->code[0] ? res->code : "-", res->message);
+}
+
+static void on_call_done(const struct cg_http_result *hr, void *arg)
+{
+  struct call *call = arg;
+  struct cg_centra *c = call->c;
+  struct cg_call_result res;
+  if (c->closing || hr->err == CG_ECANCELED) {
+    cg_call_result_init(&res);
+    cg_call_result_set(&res, CG_OUTCOME_RETRY, "canceled",
+                       "Centra client closed before the answer");
+  } else {
+    cg__centra_interpret(call->op, hr, cg_time_now_ms(), &res);
+    if (res.http_status == 429 && res.retry_at_ms > 0)
+      cg_ratelimit_pause_until(c->rl, res.retry_at_ms);
+    log_outcome(c, call->op, &res);
+  }
+  cg_call_result_deliver(&res, call->done, call->arg);
+  cg_free(call);
+}
+
+/* Defers a RETRY without sending when the partner is paused or the
+ * mutation budget is empty. Returns 1 if deferred, 0 to go on, or
+ * CG_ENOMEM. */
+static int gate(struct cg_centra *c, const struct cg__centra_op *op,
+                cg_call_done_fn done, void *arg)
+{
+  int64_t now = cg_time_now_ms();
+  bool paused = cg_ratelimit_is_paused(c->rl, now);
+  if (!paused && (!op->mutation || cg_ratelimit_take(c->rl, now, 1)))
+    return 0;
+  struct cg_call_result res;
+  cg_call_result_init(&res);
+  res.retry_at_ms = cg_ratelimit_next_allowed_ms(c->rl, now,
+                                                 op->mutation ? 1 : 0);
+  if (paused)
+    cg_call_result_set(&res, CG_OUTCOME_RETRY, "paused",
+                       "%s: Centra asked us to wait (429); nothing sent",
+                       op->name);
+  else
+    cg_call_result_set(&res, CG_OUTCOME_RETRY, "budget",
+                       "%s: mutation budget used up; nothing sent",
+                       op->name);
+  cg_log_debug(c->comp, "%s", res.message);
+  int rc = cg_call_defer(c->q, &res, done, arg);
+  return rc == 0 ? 1 : rc;
+}
+
+/* {"query", "variables", "operationName"} as text; takes variables. */
+static char *request_body(const struct cg__centra_op *op, cJSON *variables)
+{
+  cJSON *doc = cJSON_CreateObject();
+  if (doc == NULL || variables == NULL) {
+    cJSON_Delete(doc);
+    cJSON_Delete(variables);
+    return NULL;
+  }
+  cJSON_AddItemToObject(doc, "variables", variables);
+  char *body = NULL;
+  if (cg_json_add_str(doc, "query", op->query) != NULL &&
+      cg_json_add_str(doc, "operationName", op->name) != NULL)
+    body = cg_json_print(doc);
+  cJSON_Delete(doc);
+  return body;
+}
+
+static int send_call(struct cg_centra *c, struct call *call, const char *body)
+{
+  const char *headers[] = {c->auth_header, "Content-Type: application/json",
+                           "Accept: application/json", NULL};
+  struct cg_http_req req = {.method = "POST", .url = c->url,
+                            .headers = headers, .body = body,
+                            .body_len = strlen(body),
+                            .timeout_ms = c->timeout_ms};
+  return cg_http_client_send(c->http, &req, on_call_done, call);
+}
+
+int cg__centra_call(struct cg_centra *c, const struct cg__centra_op *op,
+                    cJSON *variables, cg_call_done_fn done, void *arg)
+{
+  if (c->closing) {
+    cJSON_Delete(variables);
+    return CG_ECANCELED;
+  }
+  char *body = request_body(op, variables);
+  struct call *call = cg_calloc(1, sizeof(*call));
+  int rc = CG_ENOMEM;
+  if (body != NULL && call != NULL) {
+    rc = gate(c, op, done, arg);
+    if (rc == 0) {
+      *call = (struct call){.c = c, .op = op, .done = done, .arg = arg};
+      rc = send_call(c, call, body);
+      if (rc == 0)
+        call = NULL; /* owned by the request now */
+    } else if (rc == 1) {
+      rc = 0;
+    }
+  }
+  cg_free(body);
+  cg_free(call);
+  return rc;
+}
+
+/* The MUTATION_COUNT entry over ten seconds, if present. */
+static const cJSON *find_mutation_limit(const cJSON *limits)
+{
+  const cJSON *it;
+  cJSON_ArrayForEach(it, limits)
+  {
+    const char *type = cg_json_str(it, "type");
+    const char *ival = cg_json_str(it, "intervalSeconds");
+    int64_t secs = cg_json_int(it, "intervalSeconds", 0);
+    bool ten = (ival && strcmp(ival, "TEN_SECONDS") == 0) || secs == 10;
+    if (type != NULL && strcmp(type, "MUTATION_COUNT") == 0 && ten)
+      return it;
+  }
+  return NULL;
+}
+
+int cg__centra_apply_limits(struct cg_centra *c, const cJSON *limits)
+{
+  const cJSON *m = find_mutation_limit(limits);
+  int64_t quota = cg_json_int(m, "quota", -1);
+  if (m == NULL || quota <= 0)
+    return CG_EINVAL;
+  int64_t now = cg_time_now_ms();
+  int rc = cg_ratelimit_set_quota(c->rl, quota, 10000, now);
+  if (rc != 0)
+    return rc;
+  cg_ratelimit_observe_remaining(c->rl,
+                                 cg_json_int(m, "remainingQuota", -1), now);
+  cg_log_info(c->comp, "mutation budget set from rateLimits: %lld per 10 s "
+              "(%lld tokens now)", (long long)quota,
+              (long long)cg_ratelimit_tokens(c->rl, now));
+  return 0;
+}
+
+int cg_centra_budget_available(struct cg_centra *c)
+{
+  return (int)cg_ratelimit_tokens(c->rl, cg_time_now_ms());
+}
+
+/* --- create / destroy --------------------------------------------------- */
+
+static char *bearer(const char *token)
+{
+  size_t n = strlen(token) + 32;
+  char *h = cg_malloc(n);
+  if (h != NULL)
+    snprintf(h, n, "Authorization: Bearer %s", token);
+  return h;
+}
+
+static void centra_free(struct cg_centra *c)
+{
+  cg_free(c->url);
+  if (c->auth_header != NULL)
+    memset(c->auth_header, 0, strlen(c->auth_header));
+  cg_free(c->auth_header);
+  cg_free(c);
+}
+
+static int centra_init(struct cg_centra *c, const struct cg_centra_opts *o,
+                       struct cg_err *err)
+{
+  snprintf(c->comp, sizeof(c->comp), "centra:merchant=%s", o->merchant);
+  c->url = cg_strdup(o->url);
+  c->auth_header = bearer(o->token);
+  c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
+  cg_ratelimit_init(&c->own_rl, c->comp);
+  c->rl = o->limiter ? o->limiter : &c->own_rl;
+  int quota = o->mutation_quota > 0 ? o->mutation_quota : DEFAULT_QUOTA;
+  int ival = o->mutation_interval_s > 0 ? o->mutation_interval_s
+                                        : DEFAULT_INTERVAL_S;
+  if (cg_ratelimit_set_quota(c->rl, quota, ival * 1000LL,
+                             cg_time_now_ms()) != 0)
+    return cg_err_set(err, CG_EINVAL, "centra: bad mutation budget");
+  struct cg_http_client_opts hopts = {
+      .max_host_connections = o->max_connections > 0 ? o->max_connections
+                                                     : DEFAULT_MAX_CONN,
+      .connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms
+                                                      : DEFAULT_CONNECT_MS};
+  if (c->url == NULL || c->auth_header == NULL)
+    return cg_err_set(err, CG_ENOMEM, "centra: out of memory");
+  c->q = cg_call_queue_create(o->loop);
+  c->http = c->q ? cg_http_client_create(o->loop, &hopts) : NULL;
+  if (c->http == NULL)
+    return cg_err_set(err, CG_ENOMEM, "centra: cannot create HTTP client");
+  return 0;
+}
+
+struct cg_centra *cg_centra_create(const struct cg_centra_opts *opts,
+                                   struct cg_err *err)
+{
+  if (opts == NULL || opts->loop == NULL || opts->merchant == NULL ||
+      opts->url == NULL || opts->token == NULL || opts->token[0] == '\0') {
+    cg_err_set(err, CG_EINVAL, "centra: loop, merchant, url and token "
+               "needed");
+    return NULL;
+  }
+  struct cg_centra *c = cg_calloc(1, sizeof(*c));
+  if (c == NULL) {
+    cg_err_set(err, CG_ENOMEM, "centra: out of memory");
+    return NULL;
+  }
+  if (centra_init(c, opts, err) != 0) {
+    cg_call_queue_destroy(c->q);
+    centra_free(c);
+    return NULL;
+  }
+  return c;
+}
+
+static void on_http_closed(void *arg)
+{
+  centra_free(arg);
+}
+
+void cg_centra_destroy(struct cg_centra *c)
+{
+  if (c == NULL)
+    return;
+  c->closing = true;
+  cg_call_queue_destroy(c->q);
+  c->q = NULL;
+  /* In-flight requests complete synchronously with CG_ECANCELED (RETRY
+   * "canceled" to their callers); c is freed in on_http_closed. */
+  cg_http_client_close(c->http, on_http_closed, c);
+}
