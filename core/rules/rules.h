@@ -52,7 +52,7 @@ struct cg_rules_gen;
 struct cg_rules_opts {
   const char *merchant;    /* id used in chunk names and logs; required */
   const char *pack_dir;    /* rules/<pack> folder; required */
-  const char *scripts_dir; /* folder holding cg/*.lua; NULL = CG_SOURCE_DIR
+  const char *scripts_dir; /* folder holding cg/<module>.lua; NULL = CG_SOURCE_DIR
                               "/scripts" */
   size_t mem_limit;        /* bytes per lua_State; 0 = default 32 MiB */
   uint64_t call_instructions; /* VM instructions per hook call */
