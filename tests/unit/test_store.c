@@ -1,0 +1,292 @@
+/*
+ * Unit tests for core/store: opening, migrations (fresh, reopen, refusal
+ * of a newer file, a failing step leaves nothing behind), options,
+ * transaction atomicity, integrity check, cursors, rule generations and
+ * allocation failure paths.
+ */
+#include "store_fixture.h"
+
+#include "store/store_int.h"
+
+#include <string.h>
+
+static void test_fresh_and_reopen(void **state)
+{
+  struct fx *f = *state;
+  assert_int_equal(cg_store_schema_version(f->s), CG_STORE_SCHEMA_VERSION);
+  assert_int_equal(fx_sql_int(f->path, "PRAGMA user_version"),
+                   CG_STORE_SCHEMA_VERSION);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM "
+                                       "schema_migrations"),
+                   CG_STORE_SCHEMA_VERSION);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM "
+                                       "sqlite_master WHERE name='outbox'"),
+                   1);
+  struct cg_err err = {0};
+  assert_int_equal(cg_store_cursor_set(f->s, "k", "v", &err), 0);
+  cg_store_close(f->s);
+  /* Reopening applies nothing again and keeps the data. */
+  assert_int_equal(fx_open(f), 0);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM "
+                                       "schema_migrations"),
+                   CG_STORE_SCHEMA_VERSION);
+  char *v = NULL;
+  assert_int_equal(cg_store_cursor_get(f->s, "k", &v, &err), 0);
+  assert_string_equal(v, "v");
+  cg_free(v);
+  /* WAL is persistent in the file. */
+  assert_int_equal(fx_sql_int(f->path, "SELECT journal_mode = 'wal' FROM "
+                                       "pragma_journal_mode"),
+                   1);
+}
+
+static void test_refuses_newer_schema(void **state)
+{
+  struct fx *f = *state;
+  cg_store_close(f->s);
+  f->s = NULL;
+  assert_int_equal(fx_sql_exec(f->path, "PRAGMA user_version=99"), 0);
+  struct cg_err err = {0};
+  struct cg_store_opts o = {.path = f->path};
+  struct cg_store *s = (struct cg_store *)1;
+  assert_int_equal(cg_store_open(&o, &s, &err), CG_EDB);
+  assert_null(s);
+  assert_non_null(strstr(err.msg, "schema version 99 is newer"));
+  /* The refused file is untouched. */
+  assert_int_equal(fx_sql_int(f->path, "PRAGMA user_version"), 99);
+}
+
+static const struct cg__migration bad_steps[] = {
+    {1, "one", "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+               " name TEXT NOT NULL, applied_at INTEGER NOT NULL);"
+               "CREATE TABLE t1 (a);"},
+    {2, "two", "CREATE TABLE t2 (a); INSERT INTO nosuch VALUES (1);"},
+};
+
+static void test_failed_step_rolls_back(void **state)
+{
+  struct fx *f = *state;
+  char path[600];
+  snprintf(path, sizeof(path), "%s/other.db", f->dir);
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  struct cg_err err = {0};
+  int v = -1;
+  assert_int_equal(cg__store_migrate(db, path, bad_steps, 2, &v, &err),
+                   CG_EDB);
+  assert_non_null(strstr(err.msg, "migration 2 (two)"));
+  assert_non_null(strstr(err.msg, "nosuch"));
+  sqlite3_close(db);
+  /* Step 1 committed on its own; nothing of step 2 survived. */
+  assert_int_equal(fx_sql_int(path, "PRAGMA user_version"), 1);
+  assert_int_equal(fx_sql_int(path, "SELECT count(*) FROM sqlite_master "
+                                    "WHERE name='t2'"),
+                   0);
+  assert_int_equal(fx_sql_int(path, "SELECT count(*) FROM "
+                                    "schema_migrations"),
+                   1);
+  /* Re-running with step 1 only is a no-op. */
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(cg__store_migrate(db, path, bad_steps, 1, &v, &err), 0);
+  assert_int_equal(v, 1);
+  sqlite3_close(db);
+}
+
+static void test_bad_opts(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  struct cg_store *s = NULL;
+  struct cg_store_opts o = {.path = f->path, .synchronous = "SOMETIMES"};
+  assert_int_equal(cg_store_open(&o, &s, &err), CG_EINVAL);
+  assert_null(s);
+  struct cg_store_opts none = {0};
+  assert_int_equal(cg_store_open(&none, &s, &err), CG_EINVAL);
+  struct cg_store_opts bad = {.path = "/nonexistent-dir/x/y.db"};
+  assert_int_equal(cg_store_open(&bad, &s, &err), CG_EDB);
+  assert_non_null(strstr(err.msg, "/nonexistent-dir/x/y.db"));
+  char path[600];
+  snprintf(path, sizeof(path), "%s/normal.db", f->dir);
+  struct cg_store_opts normal = {.path = path, .synchronous = "normal"};
+  assert_int_equal(cg_store_open(&normal, &s, &err), 0);
+  cg_store_close(s);
+  cg_store_close(NULL);
+}
+
+static void enqueue_order(struct cg_store *s, const char *number)
+{
+  struct cg_err err = {0};
+  struct cg_store_order o = {.number = (char *)number,
+                             .state = CG_STORE_ORDER_QUEUED,
+                             .payload = "{}"};
+  assert_int_equal(cg_store_order_upsert(s, &o, &err), 0);
+  char key[64];
+  snprintf(key, sizeof(key), "m:%s", number);
+  assert_int_equal(cg_store_outbox_put(s, "gxo.order.create", number, key,
+                                       "{}", 0, NULL, &err),
+                   0);
+  assert_int_equal(cg_store_audit_append(s, "order", number, "queued", NULL,
+                                         "default@1#abc", &err),
+                   0);
+}
+
+static void test_tx_atomicity(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  assert_int_equal(cg_store_begin(f->s, &err), 0);
+  assert_true(cg_store_in_tx(f->s));
+  assert_int_equal(cg_store_begin(f->s, &err), CG_EINVAL);
+  enqueue_order(f->s, "1001");
+  /* Another connection sees nothing before the commit. */
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM orders"), 0);
+  assert_int_equal(cg_store_rollback(f->s, &err), 0);
+  assert_false(cg_store_in_tx(f->s));
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM orders"), 0);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM outbox"), 0);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM audit"), 0);
+
+  assert_int_equal(cg_store_begin(f->s, &err), 0);
+  enqueue_order(f->s, "1002");
+  assert_int_equal(cg_store_commit(f->s, &err), 0);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM orders"), 1);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM outbox WHERE "
+                                       "entity_key='1002'"),
+                   1);
+  assert_int_equal(cg_store_commit(f->s, &err), CG_EINVAL);
+  assert_int_equal(cg_store_rollback(f->s, &err), 0); /* no-op */
+}
+
+static void test_integrity_cursors_generations(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  assert_int_equal(cg_store_integrity_check(f->s, &err), 0);
+  char *v = (char *)"x";
+  assert_int_equal(cg_store_cursor_get(f->s, "gxo.events.after", &v, &err),
+                   CG_ENOTFOUND);
+  assert_null(v);
+  assert_int_equal(cg_store_cursor_set(f->s, "gxo.events.after", "17", &err),
+                   0);
+  assert_int_equal(cg_store_cursor_set(f->s, "gxo.events.after", "18", &err),
+                   0);
+  assert_int_equal(cg_store_cursor_get(f->s, "gxo.events.after", &v, &err),
+                   0);
+  assert_string_equal(v, "18");
+  cg_free(v);
+
+  struct cg_store_rule_generation g;
+  assert_int_equal(cg_store_rule_generation_latest(f->s, &g, &err),
+                   CG_ENOTFOUND);
+  int64_t id1 = 0, id2 = 0;
+  assert_int_equal(cg_store_rule_generation_record(f->s, "acme", "1.0",
+                                                   "abc", 1000, &id1, &err),
+                   0);
+  assert_int_equal(cg_store_rule_generation_record(f->s, "acme", "1.1",
+                                                   "def", 2000, &id2, &err),
+                   0);
+  assert_true(id2 > id1);
+  assert_int_equal(cg_store_rule_generation_latest(f->s, &g, &err), 0);
+  assert_string_equal(g.version, "1.1");
+  assert_string_equal(g.content_hash, "def");
+  assert_int_equal(g.loaded_at, 2000);
+  cg_store_rule_generation_clear(&g);
+  cg_store_rule_generation_clear(&g);
+}
+
+/* Every store call used by a flow, tolerating CG_ENOMEM anywhere. Returns
+ * the number of calls that failed. */
+static int run_scenario(const char *path)
+{
+  struct cg_err err = {0};
+  struct cg_store *s = NULL;
+  struct cg_store_opts o = {.path = path};
+  if (cg_store_open(&o, &s, &err) != 0)
+    return 1;
+  int fails = 0;
+  struct cg_store_inbox_list in;
+  struct cg_store_outbox_list out;
+  struct cg_store_order ord;
+  struct cg_store_exception_list xs;
+  struct cg_store_audit_list au;
+  struct cg_store_count_list cnt;
+  struct cg_store_order_line_list ll;
+  char *cur = NULL;
+  fails += cg_store_inbox_pending(s, 10, &in, &err) != 0;
+  cg_store_inbox_list_clear(&in);
+  fails += cg_store_outbox_due(s, INT64_MAX, 10, &out, &err) != 0;
+  cg_store_outbox_list_clear(&out);
+  fails += cg_store_order_get(s, "1", &ord, &err) != 0;
+  cg_store_order_clear(&ord);
+  fails += cg_store_order_lines_list(s, "1", &ll, &err) != 0;
+  cg_store_order_line_list_clear(&ll);
+  fails += cg_store_exception_list(s, NULL, &xs, &err) != 0;
+  cg_store_exception_list_clear(&xs);
+  fails += cg_store_exception_open_counts(s, &cnt, &err) != 0;
+  cg_store_count_list_clear(&cnt);
+  fails += cg_store_audit_list(s, NULL, "1", 0, &au, &err) != 0;
+  cg_store_audit_list_clear(&au);
+  fails += cg_store_cursor_get(s, "c", &cur, &err) != 0;
+  cg_free(cur);
+  cg_store_close(s);
+  return fails;
+}
+
+static void seed_for_alloc(struct cg_store *s)
+{
+  struct cg_err err = {0};
+  for (int i = 0; i < 3; i++) {
+    char id[16];
+    snprintf(id, sizeof(id), "m%d", i);
+    assert_int_equal(cg_store_inbox_put(s, "centra", id, "order", "{\"a\":1}",
+                                        NULL, &err),
+                     0);
+  }
+  enqueue_order(s, "1");
+  struct cg_store_order_line l[2] = {{"l1", "SKU1", 1, "9.50"},
+                                     {"l2", "SKU2", 2, NULL}};
+  assert_int_equal(cg_store_order_lines_replace(s, "1", l, 2, &err), 0);
+  struct cg_store_exception_new x = {"UNKNOWN_SKU", "order", "1", "no sku",
+                                     NULL, "ops", "warning"};
+  assert_int_equal(cg_store_exception_raise(s, &x, NULL, NULL, &err), 0);
+  assert_int_equal(cg_store_cursor_set(s, "c", "1", &err), 0);
+}
+
+static void test_alloc_failures(void **state)
+{
+  struct fx *f = *state;
+  seed_for_alloc(f->s);
+  cg_store_close(f->s);
+  f->s = NULL;
+  assert_int_equal(run_scenario(f->path), 0);
+  int n;
+  for (n = 0; n < 500; n++) {
+    cg_mem_fail_after(n);
+    int fails = run_scenario(f->path);
+    cg_mem_fail_after(-1);
+    if (fails == 0)
+      break;
+  }
+  assert_true(n > 0 && n < 500);
+  assert_int_equal(run_scenario(f->path), 0);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_fresh_and_reopen, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_refuses_newer_schema, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_failed_step_rolls_back, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_bad_opts, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_tx_atomicity, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_integrity_cursors_generations,
+                                      fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_alloc_failures, fx_setup,
+                                      fx_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
