@@ -1,0 +1,215 @@
+/*
+ * sim_centra: the simulated Centra Integration API (internal header shared
+ * by the sim_centra*.c files; the public entry points are in sim_ctx.h).
+ *
+ *   POST /graphql -> sim_centra_http.c (token, JSON, GraphQL reader,
+ *                    mutation budget) -> one handler per root field:
+ *        orders/order/updateDirectToConsumerOrder   sim_centra_orders.c
+ *        createShipment/.../shipments               sim_centra_ship.c
+ *        changeStock/setStock/productSizes          sim_centra_stock.c
+ *        returns/completeReturn/refundReturn,
+ *        events queue, rateLimits                   sim_centra_events.c
+ *   /_sim/centra/... control routes                 sim_centra_control.c
+ *   scenario loader and order generator             sim_centra_scenario.c
+ *
+ * State is kept as cJSON documents in the shapes of
+ * docs/internals/centra-api-subset.md, so answers are copies of stored
+ * objects (whole objects, a superset of any selection). Everything runs on
+ * the loop thread; ids are sequences starting at 1 (order numbers at
+ * 1000), so a run is deterministic for a given --seed.
+ */
+#ifndef CG_SIM_CENTRA_H
+#define CG_SIM_CENTRA_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sim_ctx;
+struct cg_router;
+
+enum sc_seq {
+  SC_SEQ_ORDER_NUMBER = 0,
+  SC_SEQ_ORDER_LINE,
+  SC_SEQ_SHIPMENT,
+  SC_SEQ_SHIPMENT_LINE,
+  SC_SEQ_RETURN,
+  SC_SEQ_RETURN_LINE,
+  SC_SEQ_EVENT,
+  SC_SEQ_PRODUCT,
+  SC_SEQ_VARIANT,
+  SC_SEQ_SIZE,
+  SC_SEQ_STOCK_CHANGE,
+  SC_SEQ_COUNT,
+};
+
+#define SC_WINDOW_MS 10000
+#define SC_DEFAULT_WAREHOUSE 1
+
+struct sim_centra {
+  struct sim_ctx *ctx;
+  cJSON *sizes;        /* [ProductSize] */
+  cJSON *orders;       /* [Order] without "shipments" (added on render) */
+  cJSON *shipments;    /* [Shipment] */
+  cJSON *returns;      /* [Return] */
+  cJSON *events;       /* [{id, objectType, changeType, objectReference,
+                          createdAt, confirmed}] */
+  cJSON *listeners;    /* [{objectType, changeTypes}] */
+  cJSON *stock_writes; /* changeStock/setStock history */
+  cJSON *refunds;      /* refundReturn history */
+  cJSON *emails;       /* "email sent" records */
+  cJSON *markers;      /* externalId writes on orders */
+  char *webhook_url;   /* plugin target or NULL */
+  char *webhook_secret;
+  int64_t *mut_times; /* monotonic ms of mutations in the window */
+  size_t mut_n;
+  size_t mut_cap;
+  uint64_t seq[SC_SEQ_COUNT];
+};
+
+/* --- sim_centra.c: ids, time, events, webhooks, payload helpers -------- */
+
+/* Next id of a sequence (1, 2, ...; order numbers from 1000). */
+int64_t sim_centra__next(struct sim_centra *c, enum sc_seq seq);
+/* Makes the sequence continue after an explicitly given id. */
+void sim_centra__bump(struct sim_centra *c, enum sc_seq seq, int64_t used);
+/* Now as "2026-03-04T08:12:00+00:00" into buf (>= 32 bytes). */
+char *sim_centra__now(char *buf, size_t size);
+/* Records an event (objectType "Order" | "Return" | "ProductSize") and,
+ * for orders, posts a webhook-plugin callback when a target is set. */
+void sim_centra__event(struct sim_centra *c, const char *object_type,
+                       const char *change_type, int64_t reference);
+/* Appends {message, path} to payload's "userErrors" array; path is a
+ * dotted string ("input.lines.0.quantity"; numeric parts become numbers)
+ * or NULL. Returns -1 so handlers can `return sim_centra__user_error()`. */
+int sim_centra__user_error(cJSON *payload, const char *path,
+                           const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A payload object with empty "userErrors" and "userWarnings". */
+cJSON *sim_centra__payload(void);
+/* Item of array whose member key is the number id (or NULL). */
+cJSON *sim_centra__find_int(const cJSON *array, const char *key, int64_t id);
+/* Item of array whose member key is the string s (or NULL). */
+cJSON *sim_centra__find_str(const cJSON *array, const char *key,
+                            const char *s);
+/* Sets (replaces) a member. */
+void sim_centra__set(cJSON *obj, const char *key, cJSON *value);
+/* True when list (a JSON array, or absent) is absent or contains v. */
+bool sim_centra__in_str_list(const cJSON *list, const char *v);
+bool sim_centra__in_int_list(const cJSON *list, int64_t v);
+/* limit/page arguments: limit in 1..max (def when absent), page >= 1.
+ * Returns 0 or -1 with msg set. */
+int sim_centra__paging(const cJSON *args, int def, int max, int *limit,
+                       int *page, const char **msg);
+
+/* --- field handlers: return the field's value, or NULL with *err set to a
+ * constant message (a GraphQL field error). ----------------------------- */
+
+typedef cJSON *(*sim_centra_op_fn)(struct sim_centra *c, const cJSON *args,
+                                   const char **err);
+
+cJSON *sim_centra__op_orders(struct sim_centra *c, const cJSON *args,
+                             const char **err);
+cJSON *sim_centra__op_order(struct sim_centra *c, const cJSON *args,
+                            const char **err);
+cJSON *sim_centra__op_update_order(struct sim_centra *c, const cJSON *args,
+                                   const char **err);
+cJSON *sim_centra__op_create_shipment(struct sim_centra *c, const cJSON *args,
+                                      const char **err);
+cJSON *sim_centra__op_update_shipment(struct sim_centra *c, const cJSON *args,
+                                      const char **err);
+cJSON *sim_centra__op_complete_shipment(struct sim_centra *c,
+                                        const cJSON *args, const char **err);
+cJSON *sim_centra__op_shipments(struct sim_centra *c, const cJSON *args,
+                                const char **err);
+cJSON *sim_centra__op_change_stock(struct sim_centra *c, const cJSON *args,
+                                   const char **err);
+cJSON *sim_centra__op_set_stock(struct sim_centra *c, const cJSON *args,
+                                const char **err);
+cJSON *sim_centra__op_product_sizes(struct sim_centra *c, const cJSON *args,
+                                    const char **err);
+cJSON *sim_centra__op_returns(struct sim_centra *c, const cJSON *args,
+                              const char **err);
+cJSON *sim_centra__op_complete_return(struct sim_centra *c, const cJSON *args,
+                                      const char **err);
+cJSON *sim_centra__op_refund_return(struct sim_centra *c, const cJSON *args,
+                                    const char **err);
+cJSON *sim_centra__op_set_listeners(struct sim_centra *c, const cJSON *args,
+                                    const char **err);
+cJSON *sim_centra__op_events(struct sim_centra *c, const cJSON *args,
+                             const char **err);
+cJSON *sim_centra__op_confirm_events(struct sim_centra *c, const cJSON *args,
+                                     const char **err);
+cJSON *sim_centra__op_rate_limits(struct sim_centra *c, const cJSON *args,
+                                  const char **err);
+
+/* --- sim_centra_http.c ------------------------------------------------- */
+
+/* Runs one /graphql request. auth is the Authorization header (or NULL).
+ * Returns the HTTP status, the JSON answer in *body (cg_free) and, for
+ * 429, the Retry-After seconds in *retry_after. */
+int sim_centra__execute(struct sim_centra *c, const char *auth,
+                        const char *body, size_t len, char **out,
+                        int *retry_after);
+/* Mutations used and left in the current window. */
+void sim_centra__budget(struct sim_centra *c, int *used, int *quota);
+
+/* --- sim_centra_orders.c ----------------------------------------------- */
+
+/* Creates an order from a seed spec (control API / scenario): lines by
+ * "sku" with quantity and unitPrice, shippingAddress, shippingOption,
+ * status, flags, currency, number. Returns the stored order, or NULL with
+ * msg set. Emits Order CREATED. */
+cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
+                              const char **msg);
+/* Stored order by hash id or number (NULL when absent). */
+cJSON *sim_centra__order_find(struct sim_centra *c, const cJSON *ref);
+cJSON *sim_centra__order_by_number(struct sim_centra *c, int64_t number);
+/* A copy of the order with its shipments, as the API answers. */
+cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order);
+/* Applies {status, isOnHold, isWaitingForPayment, externalId} from patch;
+ * emits one Order UPDATED when anything changed. Returns 0 or -1 with msg. */
+int sim_centra__order_change(struct sim_centra *c, cJSON *order,
+                             const cJSON *patch, const char **msg);
+/* Recomputes CONFIRMED/PROCESSING/SHIPPED from line quantities. */
+void sim_centra__order_recompute(struct sim_centra *c, cJSON *order);
+/* Units of sku still to ship on open orders (allocated stock). */
+int64_t sim_centra__allocated(struct sim_centra *c, const char *sku);
+
+/* --- sim_centra_stock.c ------------------------------------------------ */
+
+/* Adds products from a catalogue document (nested or flat form). */
+int sim_centra__catalogue_load(struct sim_centra *c, const cJSON *catalogue,
+                               const char **msg);
+cJSON *sim_centra__size_by_sku(struct sim_centra *c, const char *sku);
+cJSON *sim_centra__size_by_ean(struct sim_centra *c, const char *ean);
+/* The size with fresh allocated/free figures, as the API answers. */
+cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size);
+/* Adds delta to the physical stock of a size in a warehouse (created if
+ * absent); emits ProductSize UPDATED when it changed. */
+void sim_centra__stock_add(struct sim_centra *c, cJSON *size, int64_t wh,
+                           int64_t delta);
+void sim_centra__stock_set(struct sim_centra *c, cJSON *size, int64_t wh,
+                           int64_t qty);
+/* Stock table for the control API: [{sku, ean, warehouses:[...]}]. */
+cJSON *sim_centra__stock_report(struct sim_centra *c);
+
+/* --- sim_centra_events.c ----------------------------------------------- */
+
+/* Seeds a return for a shipped order: {orderNumber, shipmentId?,
+ * lines:[{sku | orderLineId, quantity}]}. Emits Return CREATED. */
+cJSON *sim_centra__return_seed(struct sim_centra *c, const cJSON *spec,
+                               const char **msg);
+/* Webhook-plugin delivery of one order event (no-op without a target). */
+void sim_centra__webhook(struct sim_centra *c, const char *action,
+                         int64_t number);
+
+/* --- sim_centra_control.c / sim_centra_scenario.c ---------------------- */
+
+int sim_centra__control_routes(struct sim_centra *c, struct cg_router *r);
+/* Loads {"catalogue":..., "orders":...}; msg on failure. */
+int sim_centra__scenario(struct sim_centra *c, const cJSON *doc,
+                         const char **msg);
+
+#endif

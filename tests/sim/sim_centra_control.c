@@ -1,0 +1,303 @@
+/*
+ * sim_centra_control: the /_sim/centra/... control API of the simulated
+ * Centra (JSON in, JSON out; see docs/sim-centra.md). Tests and the demo
+ * seed products, stock, orders and returns here, change orders the way a
+ * merchant would in the Centra admin, point the webhook plugin somewhere,
+ * and read back what a client did: shipments, stock writes, refunds,
+ * completed returns, e-mails, events and externalId markers.
+ */
+#include "sim_centra.h"
+
+#include "sim_util.h"
+
+#include "base/json.h"
+#include "base/mem.h"
+#include "net/http_server.h"
+#include "net/router.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BASE "/_sim/centra"
+
+/* Parses the body; answers 400 itself and returns NULL when malformed. */
+static cJSON *body_or_400(struct cg_http_exchange *ex)
+{
+  cJSON *doc = NULL;
+  if (sim_body_json(ex, &doc) != 0 || doc == NULL) {
+    sim_send_problem(ex, 400, "invalid_json", "the body must be JSON", NULL);
+    return NULL;
+  }
+  return doc;
+}
+
+static void bad_request(struct cg_http_exchange *ex, const char *msg)
+{
+  sim_send_problem(ex, 400, "invalid", msg ? msg : "invalid request", NULL);
+}
+
+/* The list of specs in doc: doc itself when an array, doc[key] when that
+ * is an array, else a one-item view holding doc. */
+static cJSON *spec_list(cJSON *doc, const char *key)
+{
+  cJSON *list = cJSON_IsArray(doc) ? cJSON_Duplicate(doc, true) : NULL;
+  if (list == NULL && cJSON_IsArray(cJSON_GetObjectItem(doc, key)))
+    list = cJSON_Duplicate(cJSON_GetObjectItem(doc, key), true);
+  if (list == NULL) {
+    list = cJSON_CreateArray();
+    cJSON_AddItemToArray(list, cJSON_Duplicate(doc, true));
+  }
+  return list;
+}
+
+/* --- seeding ----------------------------------------------------------------- */
+
+static void on_products(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  const char *msg = NULL;
+  cJSON *doc = body_or_400(ex);
+  if (doc == NULL)
+    return;
+  cJSON *list = spec_list(doc, "products");
+  if (sim_centra__catalogue_load(c, list, &msg) != 0)
+    bad_request(ex, msg);
+  else
+    sim_send_json(ex, 200, sim_centra__stock_report(c));
+  cJSON_Delete(list);
+  cJSON_Delete(doc);
+}
+
+/* {items:[{sku|ean, warehouseId?, quantity}]}: absolute physical stock. */
+static void on_stock_post(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  cJSON *doc = body_or_400(ex);
+  if (doc == NULL)
+    return;
+  cJSON *list = spec_list(doc, "items");
+  const cJSON *it;
+  cJSON_ArrayForEach(it, list)
+  {
+    cJSON *size = cg_json_str(it, "sku")
+                      ? sim_centra__size_by_sku(c, cg_json_str(it, "sku"))
+                      : sim_centra__size_by_ean(c, cg_json_str(it, "ean"));
+    if (size == NULL) {
+      bad_request(ex, "unknown sku/ean");
+      goto done;
+    }
+    sim_centra__stock_set(c, size, cg_json_int(it, "warehouseId", 1),
+                          cg_json_int(it, "quantity", 0));
+  }
+  sim_send_json(ex, 200, sim_centra__stock_report(c));
+done:
+  cJSON_Delete(list);
+  cJSON_Delete(doc);
+}
+
+static void on_orders_post(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  const char *msg = NULL;
+  cJSON *doc = body_or_400(ex);
+  if (doc == NULL)
+    return;
+  cJSON *list = spec_list(doc, "orders"), *out = cJSON_CreateArray();
+  const cJSON *it;
+  cJSON_ArrayForEach(it, list)
+  {
+    cJSON *o = sim_centra__order_seed(c, it, &msg);
+    if (o == NULL) {
+      bad_request(ex, msg);
+      cJSON_Delete(out);
+      goto done;
+    }
+    cJSON_AddItemToArray(out, sim_centra__order_render(c, o));
+  }
+  sim_send_json(ex, 201, out);
+done:
+  cJSON_Delete(list);
+  cJSON_Delete(doc);
+}
+
+static cJSON *order_param(struct sim_centra *c, struct cg_http_exchange *ex)
+{
+  const char *num = cg_http_exchange_param(ex, "number");
+  cJSON *o = num ? sim_centra__order_by_number(c, strtoll(num, NULL, 10))
+                 : NULL;
+  if (o == NULL)
+    sim_send_problem(ex, 404, "not_found", "no such order number", NULL);
+  return o;
+}
+
+static void on_order_get(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  cJSON *o = order_param(c, ex);
+  if (o != NULL)
+    sim_send_json(ex, 200, sim_centra__order_render(c, o));
+}
+
+/* Merchant-side change: {status?, isOnHold?, isWaitingForPayment?,
+ * externalId?}; emits Order UPDATED (and the webhook) when it changed. */
+static void on_order_post(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  const char *msg = NULL;
+  cJSON *o = order_param(c, ex);
+  if (o == NULL)
+    return;
+  cJSON *doc = body_or_400(ex);
+  if (doc == NULL)
+    return;
+  if (sim_centra__order_change(c, o, doc, &msg) != 0)
+    bad_request(ex, msg);
+  else
+    sim_send_json(ex, 200, sim_centra__order_render(c, o));
+  cJSON_Delete(doc);
+}
+
+static void on_orders_get(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  cJSON *out = cJSON_CreateArray();
+  const cJSON *o;
+  cJSON_ArrayForEach(o, c->orders)
+  {
+    cJSON_AddItemToArray(out, sim_centra__order_render(c, o));
+  }
+  sim_send_json(ex, 200, out);
+}
+
+static void on_returns_post(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  const char *msg = NULL;
+  cJSON *doc = body_or_400(ex);
+  if (doc == NULL)
+    return;
+  cJSON *r = sim_centra__return_seed(c, doc, &msg);
+  if (r == NULL)
+    bad_request(ex, msg);
+  else
+    sim_send_json(ex, 201, cJSON_Duplicate(r, true));
+  cJSON_Delete(doc);
+}
+
+/* {url: "http://..." | null, secret?: "..."} */
+static void on_webhook(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  cJSON *doc = body_or_400(ex);
+  if (doc == NULL)
+    return;
+  const char *url = cg_json_str(doc, "url");
+  const char *secret = cg_json_str(doc, "secret");
+  cg_free(c->webhook_url);
+  c->webhook_url = url ? cg_strdup(url) : NULL;
+  if (secret != NULL) {
+    cg_free(c->webhook_secret);
+    c->webhook_secret = cg_strdup(secret);
+  }
+  cJSON *out = cJSON_CreateObject();
+  cg_json_add_str(out, "url", c->webhook_url);
+  sim_send_json(ex, 200, out);
+  cJSON_Delete(doc);
+}
+
+static void on_scenario(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  const char *msg = NULL;
+  cJSON *doc = body_or_400(ex);
+  if (doc == NULL)
+    return;
+  if (sim_centra__scenario(c, doc, &msg) != 0) {
+    bad_request(ex, msg);
+  } else {
+    cJSON *out = cJSON_CreateObject();
+    cg_json_add_int(out, "orders", cJSON_GetArraySize(c->orders));
+    cg_json_add_int(out, "sizes", cJSON_GetArraySize(c->sizes));
+    sim_send_json(ex, 200, out);
+  }
+  cJSON_Delete(doc);
+}
+
+/* --- read-back --------------------------------------------------------------- */
+
+static void send_copy(struct cg_http_exchange *ex, const cJSON *list)
+{
+  sim_send_json(ex, 200, cJSON_Duplicate(list, true));
+}
+
+static void on_shipments(struct cg_http_exchange *ex, void *arg)
+{
+  send_copy(ex, ((struct sim_centra *)arg)->shipments);
+}
+
+static void on_stock_get(struct cg_http_exchange *ex, void *arg)
+{
+  sim_send_json(ex, 200, sim_centra__stock_report(arg));
+}
+
+static void on_stock_writes(struct cg_http_exchange *ex, void *arg)
+{
+  send_copy(ex, ((struct sim_centra *)arg)->stock_writes);
+}
+
+static void on_returns_get(struct cg_http_exchange *ex, void *arg)
+{
+  send_copy(ex, ((struct sim_centra *)arg)->returns);
+}
+
+static void on_refunds(struct cg_http_exchange *ex, void *arg)
+{
+  send_copy(ex, ((struct sim_centra *)arg)->refunds);
+}
+
+static void on_emails(struct cg_http_exchange *ex, void *arg)
+{
+  send_copy(ex, ((struct sim_centra *)arg)->emails);
+}
+
+static void on_events(struct cg_http_exchange *ex, void *arg)
+{
+  send_copy(ex, ((struct sim_centra *)arg)->events);
+}
+
+static void on_markers(struct cg_http_exchange *ex, void *arg)
+{
+  send_copy(ex, ((struct sim_centra *)arg)->markers);
+}
+
+int sim_centra__control_routes(struct sim_centra *c, struct cg_router *r)
+{
+  static const struct {
+    const char *method, *path;
+    cg_http_handler_fn fn;
+  } routes[] = {
+      {"POST", BASE "/products", on_products},
+      {"POST", BASE "/stock", on_stock_post},
+      {"GET", BASE "/stock", on_stock_get},
+      {"GET", BASE "/stock/writes", on_stock_writes},
+      {"POST", BASE "/orders", on_orders_post},
+      {"GET", BASE "/orders", on_orders_get},
+      {"GET", BASE "/orders/{number}", on_order_get},
+      {"POST", BASE "/orders/{number}", on_order_post},
+      {"POST", BASE "/returns", on_returns_post},
+      {"GET", BASE "/returns", on_returns_get},
+      {"GET", BASE "/shipments", on_shipments},
+      {"GET", BASE "/refunds", on_refunds},
+      {"GET", BASE "/emails", on_emails},
+      {"GET", BASE "/events", on_events},
+      {"GET", BASE "/markers", on_markers},
+      {"POST", BASE "/webhook", on_webhook},
+      {"POST", BASE "/scenario", on_scenario},
+  };
+  for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+    int rc = cg_router_add(r, routes[i].method, routes[i].path, routes[i].fn, c);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}

@@ -1,0 +1,438 @@
+/*
+ * sim_centra_events: returns, the events queue and rateLimits of the
+ * simulated Centra.
+ *
+ * Returns are seeded through the control API for shipped lines, then the
+ * client completes (back to stock on request) and refunds them. The events
+ * queue holds every event since start; `events` answers the oldest
+ * unconfirmed ones that match the registered listeners (all when none are
+ * registered) and the where filter, as often as asked, until confirmed.
+ */
+#include "sim_centra.h"
+
+#include "base/json.h"
+#include "base/mem.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const OBJECT_TYPES[] = {"Order", "Return", "ProductSize",
+                                           "Shipment", "Product",
+                                           "ProductVariant", "Customer"};
+
+/* --- returns ---------------------------------------------------------------- */
+
+/* The shipped shipment line of order line ol (in shipment sid when > 0). */
+static const cJSON *shipped_line(struct sim_centra *c, int64_t onum,
+                                 int64_t sid, int64_t ol, int64_t *ship_id)
+{
+  const cJSON *s, *l;
+  cJSON_ArrayForEach(s, c->shipments)
+  {
+    if (cg_json_int(s, "order.number", 0) != onum ||
+        !cg_json_bool(s, "isShipped", false) ||
+        (sid > 0 && cg_json_int(s, "id", 0) != sid))
+      continue;
+    cJSON_ArrayForEach(l, cg_json_get(s, "lines"))
+    {
+      if (cg_json_int(l, "orderLine.id", 0) == ol) {
+        *ship_id = cg_json_int(s, "id", 0);
+        return l;
+      }
+    }
+  }
+  return NULL;
+}
+
+static const cJSON *return_order_line(const cJSON *order, const cJSON *spec)
+{
+  const char *sku = cg_json_str(spec, "sku");
+  const cJSON *lines = cg_json_get(order, "lines"), *l;
+  if (sku == NULL)
+    return sim_centra__find_int(lines, "id",
+                                cg_json_int(spec, "orderLineId", -1));
+  cJSON_ArrayForEach(l, lines)
+  {
+    const char *ls = cg_json_str(l, "productSize.SKU");
+    if (ls != NULL && strcmp(ls, sku) == 0)
+      return l;
+  }
+  return NULL;
+}
+
+/* Units of order line ol already in returns. */
+static int64_t returned_units(struct sim_centra *c, int64_t ol)
+{
+  int64_t sum = 0;
+  const cJSON *r, *l;
+  cJSON_ArrayForEach(r, c->returns)
+  {
+    cJSON_ArrayForEach(l, cg_json_get(r, "lines"))
+    {
+      if (cg_json_int(l, "orderLine.id", 0) == ol)
+        sum += cg_json_int(l, "quantity", 0);
+    }
+  }
+  return sum;
+}
+
+static int add_return_line(struct sim_centra *c, cJSON *ret,
+                           const cJSON *order, const cJSON *spec,
+                           const char **msg)
+{
+  const cJSON *ol = return_order_line(order, spec);
+  int64_t olid = cg_json_int(ol, "id", 0), sid = 0;
+  int64_t qty = cg_json_int(spec, "quantity", 1);
+  const cJSON *sl = ol ? shipped_line(c, cg_json_int(order, "number", 0),
+                                      cg_json_int(ret, "shipment.id", 0),
+                                      olid, &sid)
+                       : NULL;
+  if (sl == NULL) {
+    *msg = "return line: no shipped line matches (sku/orderLineId)";
+    return -1;
+  }
+  if (qty < 1 || qty > cg_json_int(ol, "shippedQuantity", 0) -
+                           returned_units(c, olid)) {
+    *msg = "return line: quantity exceeds what was shipped and not returned";
+    return -1;
+  }
+  sim_centra__set(cJSON_GetObjectItemCaseSensitive(ret, "shipment"), "id",
+                  cJSON_CreateNumber((double)sid));
+  cJSON *l = cJSON_CreateObject();
+  cg_json_add_int(l, "id", sim_centra__next(c, SC_SEQ_RETURN_LINE));
+  cg_json_add_int(l, "quantity", qty);
+  cJSON_AddItemToObject(cJSON_AddObjectToObject(l, "shipmentLine"), "id",
+                        cJSON_CreateNumber((double)cg_json_int(sl, "id", 0)));
+  cJSON_AddItemToObject(cJSON_AddObjectToObject(l, "orderLine"), "id",
+                        cJSON_CreateNumber((double)olid));
+  cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(ret, "lines"), l);
+  return 0;
+}
+
+static cJSON *new_return(const cJSON *order, const cJSON *spec)
+{
+  char now[40];
+  cJSON *r = cJSON_CreateObject();
+  cg_json_add_str(r, "returnStatus", "PENDING");
+  cg_json_add_str(r, "externalId", cg_json_str(spec, "externalId"));
+  cg_json_add_str(r, "createdAt", sim_centra__now(now, sizeof(now)));
+  cJSON_AddBoolToObject(r, "returnedToStock", false);
+  cJSON_AddBoolToObject(r, "refunded", false);
+  cJSON *o = cJSON_AddObjectToObject(r, "order");
+  cg_json_add_str(o, "id", cg_json_str(order, "id"));
+  cg_json_add_int(o, "number", cg_json_int(order, "number", 0));
+  cJSON *s = cJSON_AddObjectToObject(r, "shipment");
+  cg_json_add_int(s, "id", cg_json_int(spec, "shipmentId", 0));
+  cJSON_AddArrayToObject(r, "lines");
+  return r;
+}
+
+cJSON *sim_centra__return_seed(struct sim_centra *c, const cJSON *spec,
+                               const char **msg)
+{
+  const cJSON *order =
+      sim_centra__order_by_number(c, cg_json_int(spec, "orderNumber", 0));
+  const cJSON *it;
+  if (order == NULL || cJSON_GetArraySize(cg_json_get(spec, "lines")) < 1) {
+    *msg = order ? "a return needs lines" : "return: unknown orderNumber";
+    return NULL;
+  }
+  cJSON *r = new_return(order, spec);
+  cJSON_ArrayForEach(it, cg_json_get(spec, "lines"))
+  {
+    if (add_return_line(c, r, order, it, msg) != 0) {
+      cJSON_Delete(r);
+      return NULL;
+    }
+  }
+  int64_t id = sim_centra__next(c, SC_SEQ_RETURN);
+  cJSON_AddItemToObject(r, "id", cJSON_CreateNumber((double)id));
+  cJSON_AddItemToArray(c->returns, r);
+  sim_centra__event(c, "Return", "CREATED", id);
+  return r;
+}
+
+cJSON *sim_centra__op_returns(struct sim_centra *c, const cJSON *args,
+                              const char **err)
+{
+  int limit, page, seen = 0;
+  const cJSON *where = cg_json_get(args, "where"), *r;
+  if (sim_centra__paging(args, 20, 200, &limit, &page, err) != 0)
+    return NULL;
+  cJSON *out = cJSON_CreateArray();
+  cJSON_ArrayForEach(r, c->returns)
+  {
+    if (!sim_centra__in_int_list(cg_json_get(where, "id"),
+                                 cg_json_int(r, "id", 0)) ||
+        !sim_centra__in_int_list(cg_json_get(where, "orderNumber"),
+                                 cg_json_int(r, "order.number", 0)) ||
+        !sim_centra__in_str_list(cg_json_get(where, "status"),
+                                 cg_json_str(r, "returnStatus")))
+      continue;
+    if (seen++ >= (page - 1) * limit && cJSON_GetArraySize(out) < limit)
+      cJSON_AddItemToArray(out, cJSON_Duplicate(r, true));
+  }
+  return out;
+}
+
+static cJSON *return_arg(struct sim_centra *c, const cJSON *args, cJSON *p)
+{
+  int64_t id;
+  cJSON *r = NULL;
+  if (cg_json_get_int(args, "id", &id) == 0)
+    r = sim_centra__find_int(c->returns, "id", id);
+  if (r == NULL)
+    sim_centra__user_error(p, "id", "Return not found");
+  return r;
+}
+
+/* Adds the returned units to the order lines (and to stock on request). */
+static void apply_return(struct sim_centra *c, const cJSON *r, bool to_stock)
+{
+  cJSON *order = sim_centra__order_by_number(c, cg_json_int(r, "order.number", 0));
+  const cJSON *l;
+  cJSON_ArrayForEach(l, cg_json_get(r, "lines"))
+  {
+    int64_t qty = cg_json_int(l, "quantity", 0);
+    cJSON *ol = sim_centra__find_int(cg_json_get(order, "lines"), "id",
+                                     cg_json_int(l, "orderLine.id", 0));
+    if (ol == NULL)
+      continue;
+    sim_centra__set(ol, "returnedQuantity",
+                    cJSON_CreateNumber((double)(cg_json_int(
+                                           ol, "returnedQuantity", 0) + qty)));
+    cJSON *size = sim_centra__size_by_sku(c, cg_json_str(ol, "productSize.SKU"));
+    if (to_stock && size != NULL)
+      sim_centra__stock_add(c, size, SC_DEFAULT_WAREHOUSE, qty);
+  }
+}
+
+static void record(cJSON *list, const char *type, const cJSON *r)
+{
+  char now[40];
+  cJSON *e = cJSON_CreateObject();
+  cg_json_add_str(e, "type", type);
+  cg_json_add_int(e, "returnId", cg_json_int(r, "id", 0));
+  cg_json_add_int(e, "orderNumber", cg_json_int(r, "order.number", 0));
+  cg_json_add_str(e, "at", sim_centra__now(now, sizeof(now)));
+  cJSON_AddItemToArray(list, e);
+}
+
+cJSON *sim_centra__op_complete_return(struct sim_centra *c, const cJSON *args,
+                                      const char **err)
+{
+  char now[40];
+  cJSON *p = sim_centra__payload();
+  cJSON *r = return_arg(c, args, p);
+  const cJSON *input = cg_json_get(args, "input");
+  if (r != NULL && strcmp(cg_json_str(r, "returnStatus"), "COMPLETED") == 0) {
+    sim_centra__user_error(p, "id", "Return is already completed");
+  } else if (r != NULL) {
+    bool to_stock = cg_json_bool(input, "returnToStock", false);
+    sim_centra__set(r, "returnStatus", cJSON_CreateString("COMPLETED"));
+    sim_centra__set(r, "returnedToStock", cJSON_CreateBool(to_stock));
+    sim_centra__set(r, "completedAt",
+                    cJSON_CreateString(sim_centra__now(now, sizeof(now))));
+    apply_return(c, r, to_stock);
+    if (cg_json_bool(input, "sendEmail", false))
+      record(c->emails, "RETURN_COMPLETED", r);
+    sim_centra__event(c, "Return", "COMPLETED", cg_json_int(r, "id", 0));
+  }
+  cJSON_AddItemToObject(p, "return",
+                        r ? cJSON_Duplicate(r, true) : cJSON_CreateNull());
+  return p;
+}
+
+/* Sum of the returned lines' unit prices. */
+static double return_amount(struct sim_centra *c, const cJSON *r,
+                            const char **currency)
+{
+  const cJSON *order =
+      sim_centra__order_by_number(c, cg_json_int(r, "order.number", 0));
+  const cJSON *l;
+  double sum = 0;
+  *currency = cg_json_str(order, "grandTotal.currency.code");
+  cJSON_ArrayForEach(l, cg_json_get(r, "lines"))
+  {
+    const cJSON *ol = sim_centra__find_int(cg_json_get(order, "lines"), "id",
+                                           cg_json_int(l, "orderLine.id", 0));
+    sum += cJSON_GetNumberValue(cg_json_get(ol, "unitPrice.value")) *
+           (double)cg_json_int(l, "quantity", 0);
+  }
+  return sum;
+}
+
+cJSON *sim_centra__op_refund_return(struct sim_centra *c, const cJSON *args,
+                                    const char **err)
+{
+  cJSON *p = sim_centra__payload();
+  cJSON *r = return_arg(c, args, p);
+  if (r != NULL && cg_json_bool(r, "refunded", false)) {
+    sim_centra__user_error(p, "id", "Return is already refunded");
+  } else if (r != NULL) {
+    const char *currency = NULL;
+    sim_centra__set(r, "refunded", cJSON_CreateTrue());
+    record(c->refunds, "REFUND", r);
+    cJSON *rec = cJSON_GetArrayItem(c->refunds,
+                                    cJSON_GetArraySize(c->refunds) - 1);
+    cJSON_AddNumberToObject(rec, "amount", return_amount(c, r, &currency));
+    cg_json_add_str(rec, "currency", currency);
+    if (cg_json_bool(cg_json_get(args, "input"), "sendEmail", false))
+      record(c->emails, "RETURN_REFUNDED", r);
+  }
+  cJSON_AddItemToObject(p, "return",
+                        r ? cJSON_Duplicate(r, true) : cJSON_CreateNull());
+  return p;
+}
+
+/* --- events queue ------------------------------------------------------------ */
+
+static bool known_type(const char *t)
+{
+  for (size_t i = 0; t && i < sizeof(OBJECT_TYPES) / sizeof(OBJECT_TYPES[0]);
+       i++) {
+    if (strcmp(t, OBJECT_TYPES[i]) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* Merges one listener: a new object type, or more change types. */
+static void merge_listener(struct sim_centra *c, const char *type,
+                           const cJSON *changes)
+{
+  cJSON *l = sim_centra__find_str(c->listeners, "objectType", type);
+  const cJSON *ch;
+  if (l == NULL) {
+    l = cJSON_CreateObject();
+    cg_json_add_str(l, "objectType", type);
+    cJSON_AddItemToObject(l, "changeTypes", cJSON_IsArray(changes)
+                                                ? cJSON_Duplicate(changes, true)
+                                                : cJSON_CreateNull());
+    cJSON_AddItemToArray(c->listeners, l);
+    return;
+  }
+  cJSON *have = cJSON_GetObjectItemCaseSensitive(l, "changeTypes");
+  if (cJSON_IsNull(have) || !cJSON_IsArray(changes)) {
+    sim_centra__set(l, "changeTypes", cJSON_CreateNull());
+    return;
+  }
+  cJSON_ArrayForEach(ch, changes)
+  {
+    if (cJSON_IsString(ch) && !sim_centra__in_str_list(have, ch->valuestring))
+      cJSON_AddItemToArray(have, cJSON_Duplicate(ch, false));
+  }
+}
+
+cJSON *sim_centra__op_set_listeners(struct sim_centra *c, const cJSON *args,
+                                    const char **err)
+{
+  cJSON *p = sim_centra__payload();
+  const cJSON *input = cg_json_get(args, "input"), *it;
+  char path[32];
+  int i = 0;
+  cJSON_ArrayForEach(it, input)
+  {
+    const char *type = cg_json_str(it, "objectType");
+    snprintf(path, sizeof(path), "input.%d.objectType", i++);
+    if (!known_type(type))
+      sim_centra__user_error(p, path, "Unknown objectType");
+    else
+      merge_listener(c, type, cg_json_get(it, "changeTypes"));
+  }
+  cJSON_AddItemToObject(p, "eventListeners",
+                        cJSON_Duplicate(c->listeners, true));
+  return p;
+}
+
+static bool listened(struct sim_centra *c, const cJSON *ev)
+{
+  const cJSON *l;
+  if (cJSON_GetArraySize(c->listeners) == 0)
+    return true;
+  l = sim_centra__find_str(c->listeners, "objectType",
+                           cg_json_str(ev, "objectType"));
+  return l != NULL && sim_centra__in_str_list(cg_json_get(l, "changeTypes"),
+                                              cg_json_str(ev, "changeType"));
+}
+
+static cJSON *event_object(struct sim_centra *c, const cJSON *ev)
+{
+  const char *t = cg_json_str(ev, "objectType");
+  int64_t ref = cg_json_int(ev, "objectReference", 0);
+  const cJSON *o = NULL;
+  if (strcmp(t, "Order") == 0 && (o = sim_centra__order_by_number(c, ref)))
+    return sim_centra__order_render(c, o);
+  if (strcmp(t, "ProductSize") == 0 &&
+      (o = sim_centra__find_int(c->sizes, "id", ref)))
+    return sim_centra__size_render(c, o);
+  if (strcmp(t, "Return") == 0 &&
+      (o = sim_centra__find_int(c->returns, "id", ref)))
+    return cJSON_Duplicate(o, true);
+  return cJSON_CreateNull();
+}
+
+cJSON *sim_centra__op_events(struct sim_centra *c, const cJSON *args,
+                             const char **err)
+{
+  int limit, page;
+  const cJSON *where = cg_json_get(args, "where"), *ev;
+  if (sim_centra__paging(args, 100, 200, &limit, &page, err) != 0)
+    return NULL;
+  cJSON *out = cJSON_CreateArray();
+  cJSON_ArrayForEach(ev, c->events)
+  {
+    if (cJSON_GetArraySize(out) >= limit)
+      break;
+    if (cg_json_bool(ev, "confirmed", false) || !listened(c, ev) ||
+        !sim_centra__in_str_list(cg_json_get(where, "objectType"),
+                                 cg_json_str(ev, "objectType")) ||
+        !sim_centra__in_str_list(cg_json_get(where, "changeType"),
+                                 cg_json_str(ev, "changeType")))
+      continue;
+    cJSON *e = cJSON_Duplicate(ev, true);
+    cJSON_DeleteItemFromObjectCaseSensitive(e, "confirmed");
+    cJSON_AddItemToObject(e, "object", event_object(c, ev));
+    cJSON_AddItemToArray(out, e);
+  }
+  return out;
+}
+
+cJSON *sim_centra__op_confirm_events(struct sim_centra *c, const cJSON *args,
+                                     const char **err)
+{
+  cJSON *p = sim_centra__payload();
+  const cJSON *ids = cg_json_get(args, "input.eventsIds"), *id;
+  int i = 0;
+  char path[48];
+  if (!cJSON_IsArray(ids))
+    sim_centra__user_error(p, "input.eventsIds", "eventsIds is required");
+  cJSON_ArrayForEach(id, ids)
+  {
+    cJSON *ev = cJSON_IsNumber(id) ? sim_centra__find_int(
+                                         c->events, "id", (int64_t)id->valuedouble)
+                                   : NULL;
+    snprintf(path, sizeof(path), "input.eventsIds.%d", i++);
+    if (ev == NULL)
+      sim_centra__user_error(p, path, "Event not found");
+    else
+      sim_centra__set(ev, "confirmed", cJSON_CreateTrue());
+  }
+  return p;
+}
+
+cJSON *sim_centra__op_rate_limits(struct sim_centra *c, const cJSON *args,
+                                  const char **err)
+{
+  int used, quota;
+  sim_centra__budget(c, &used, &quota);
+  cJSON *out = cJSON_CreateArray();
+  cJSON *m = cJSON_CreateObject();
+  cg_json_add_str(m, "type", "MUTATION_COUNT");
+  cg_json_add_int(m, "intervalSeconds", SC_WINDOW_MS / 1000);
+  cg_json_add_int(m, "quota", quota);
+  cg_json_add_int(m, "usedQuota", used);
+  cg_json_add_int(m, "remainingQuota", quota - used);
+  cJSON_AddItemToArray(out, m);
+  return out;
+}

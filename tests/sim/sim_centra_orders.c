@@ -1,0 +1,499 @@
+/*
+ * sim_centra_orders: orders of the simulated Centra. Seeding an order from
+ * a control/scenario spec into the DirectToConsumerOrder shape, the
+ * `orders`/`order` queries with their filters and paging, the
+ * updateDirectToConsumerOrder mutation, and the status life cycle
+ * CONFIRMED -> PROCESSING -> SHIPPED driven by completed shipments.
+ */
+#include "sim_centra.h"
+
+#include "sim_ctx.h"
+
+#include "base/json.h"
+#include "base/mem.h"
+#include "base/time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Copies member key of src (any type) into dst when present. */
+static void copy_member(cJSON *dst, const cJSON *src, const char *key)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(src, key);
+  if (v != NULL)
+    cJSON_AddItemToObject(dst, key, cJSON_Duplicate(v, true));
+}
+
+static const char *const STATUSES[] = {"PENDING",   "CONFIRMED",
+                                       "PROCESSING", "SHIPPED",
+                                       "CANCELLED", "ARCHIVED"};
+
+static bool status_valid(const char *s)
+{
+  for (size_t i = 0; s && i < sizeof(STATUSES) / sizeof(STATUSES[0]); i++) {
+    if (strcmp(s, STATUSES[i]) == 0)
+      return true;
+  }
+  return false;
+}
+
+static const char *country_name(const char *code)
+{
+  static const char *const names[][2] = {
+      {"SE", "Sweden"},  {"NO", "Norway"},        {"DK", "Denmark"},
+      {"FI", "Finland"}, {"DE", "Germany"},       {"NL", "Netherlands"},
+      {"FR", "France"},  {"GB", "United Kingdom"}, {"CH", "Switzerland"},
+      {"US", "United States"}, {"IT", "Italy"},   {"ES", "Spain"},
+      {"PL", "Poland"},  {"AT", "Austria"},       {"BE", "Belgium"}};
+  for (size_t i = 0; code && i < sizeof(names) / sizeof(names[0]); i++) {
+    if (strcmp(code, names[i][0]) == 0)
+      return names[i][1];
+  }
+  return code;
+}
+
+static cJSON *money(double value, const char *currency)
+{
+  cJSON *m = cJSON_CreateObject();
+  cJSON_AddNumberToObject(m, "value", value);
+  cJSON *cur = cJSON_AddObjectToObject(m, "currency");
+  cg_json_add_str(cur, "code", currency);
+  return m;
+}
+
+/* --- seeding --------------------------------------------------------------- */
+
+static cJSON *seed_address(const cJSON *a)
+{
+  static const char *const keys[] = {
+      "firstName", "lastName", "companyName", "address1", "address2",
+      "city",      "zipCode",  "stateOrProvince", "email", "phoneNumber"};
+  cJSON *out = cJSON_CreateObject();
+  for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+    cg_json_add_str(out, keys[i], cg_json_str(a, keys[i]));
+  const char *code = cg_json_str(a, "country");
+  if (code == NULL)
+    code = cg_json_str(a, "country.code");
+  cJSON *country = cJSON_AddObjectToObject(out, "country");
+  cg_json_add_str(country, "code", code);
+  cg_json_add_str(country, "name", country_name(code));
+  return out;
+}
+
+static cJSON *seed_shipping(const cJSON *spec)
+{
+  const cJSON *opt = cg_json_get(spec, "shippingOption");
+  if (!cJSON_IsObject(opt))
+    opt = cg_json_get(spec, "shipping");
+  cJSON *group = cJSON_CreateObject();
+  cJSON *o = cJSON_AddObjectToObject(group, "shippingOption");
+  cg_json_add_int(o, "id", cg_json_int(opt, "id", 1));
+  const char *uri = cg_json_str(opt, "uri");
+  cg_json_add_str(o, "name", cg_json_str(opt, "name") ? cg_json_str(opt, "name")
+                                                      : (uri ? uri : "Standard"));
+  cg_json_add_str(o, "uri", uri ? uri : "standard");
+  return group;
+}
+
+static cJSON *seed_line(struct sim_centra *c, const cJSON *spec,
+                        const char *currency, double *total, const char **msg)
+{
+  const char *sku = cg_json_str(spec, "sku");
+  if (sku == NULL)
+    sku = cg_json_str(spec, "SKU");
+  const cJSON *size = sim_centra__size_by_sku(c, sku);
+  int64_t qty = cg_json_int(spec, "quantity", 1);
+  if (size == NULL || qty < 1) {
+    *msg = size == NULL ? "order line names an unknown SKU (seed products "
+                          "first)"
+                        : "order line quantity must be >= 1";
+    return NULL;
+  }
+  const cJSON *var = cg_json_get(size, "productVariant");
+  double price = cJSON_GetNumberValue(cg_json_get(spec, "unitPrice"));
+  price = price == price ? price : 100.0; /* NaN when absent */
+  *total += price * (double)qty;
+  cJSON *l = cJSON_CreateObject();
+  cg_json_add_str(l, "__typename", "ProductOrderLine");
+  cg_json_add_int(l, "id", sim_centra__next(c, SC_SEQ_ORDER_LINE));
+  cg_json_add_int(l, "quantity", qty);
+  cg_json_add_int(l, "cancelledQuantity", cg_json_int(spec, "cancelledQuantity", 0));
+  cg_json_add_int(l, "returnedQuantity", 0);
+  cg_json_add_int(l, "shippedQuantity", 0);
+  cg_json_add_str(l, "productName", cg_json_str(var, "product.name"));
+  cg_json_add_str(l, "productNumber", cg_json_str(var, "product.productNumber"));
+  cg_json_add_str(l, "productVariantName", cg_json_str(var, "name"));
+  cg_json_add_str(l, "size", cg_json_str(size, "description"));
+  cJSON_AddItemToObject(l, "unitPrice", money(price, currency));
+  cJSON *ps = cJSON_AddObjectToObject(l, "productSize");
+  cg_json_add_int(ps, "id", cg_json_int(size, "id", 0));
+  cg_json_add_str(ps, "SKU", cg_json_str(size, "SKU"));
+  cg_json_add_str(ps, "EAN", cg_json_str(size, "EAN"));
+  cg_json_add_str(ps, "description", cg_json_str(size, "description"));
+  return l;
+}
+
+static int seed_lines(struct sim_centra *c, cJSON *order, const cJSON *spec,
+                      const char *currency, const char **msg)
+{
+  const cJSON *lines = cg_json_get(spec, "lines");
+  const cJSON *it;
+  double total = 0;
+  if (cJSON_GetArraySize(lines) < 1) {
+    *msg = "an order needs at least one line";
+    return -1;
+  }
+  cJSON *out = cJSON_AddArrayToObject(order, "lines");
+  cJSON_ArrayForEach(it, lines)
+  {
+    cJSON *l = seed_line(c, it, currency, &total, msg);
+    if (l == NULL)
+      return -1;
+    cJSON_AddItemToArray(out, l);
+  }
+  cJSON_AddItemToObject(order, "grandTotal", money(total, currency));
+  return 0;
+}
+
+static void seed_identity(struct sim_centra *c, cJSON *o, const cJSON *spec)
+{
+  char hex[40];
+  int64_t number = cg_json_int(spec, "number", 0);
+  if (number > 0)
+    sim_centra__bump(c, SC_SEQ_ORDER_NUMBER, number);
+  else
+    number = sim_centra__next(c, SC_SEQ_ORDER_NUMBER);
+  if (c->ctx != NULL)
+    sim_ctx_random_hex(c->ctx, 16, hex);
+  else
+    snprintf(hex, sizeof(hex), "%032llx", (unsigned long long)number);
+  cg_json_add_str(o, "__typename", "DirectToConsumerOrder");
+  cg_json_add_str(o, "id", cg_json_str(spec, "id") ? cg_json_str(spec, "id")
+                                                    : hex);
+  cg_json_add_int(o, "number", number);
+}
+
+static void seed_flags(cJSON *o, const cJSON *spec, const char *status)
+{
+  char now[40];
+  const char *date = cg_json_str(spec, "orderDate");
+  if (date == NULL)
+    date = sim_centra__now(now, sizeof(now));
+  cg_json_add_str(o, "status", status);
+  cJSON_AddBoolToObject(o, "isOnHold", cg_json_bool(spec, "isOnHold", false));
+  cJSON_AddBoolToObject(o, "isWaitingForPayment",
+                        cg_json_bool(spec, "isWaitingForPayment", false));
+  cJSON_AddBoolToObject(o, "isLocked", false);
+  cg_json_add_str(o, "orderHoldReason", cg_json_str(spec, "orderHoldReason"));
+  cg_json_add_str(o, "externalId", cg_json_str(spec, "externalId"));
+  cg_json_add_str(o, "orderDate", date);
+  cg_json_add_str(o, "createdAt", date);
+  cg_json_add_str(o, "updatedAt", sim_centra__now(now, sizeof(now)));
+  cJSON_AddNumberToObject(o, "currencyBaseRate", 1.0);
+  cg_json_add_str(o, "otherComment", "");
+}
+
+cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
+                              const char **msg)
+{
+  const char *status = cg_json_str(spec, "status");
+  const char *currency = cg_json_str(spec, "currency");
+  status = status ? status : "CONFIRMED";
+  currency = currency ? currency : "EUR";
+  if (!cJSON_IsObject(spec) || !status_valid(status)) {
+    *msg = "an order must be an object with a valid status";
+    return NULL;
+  }
+  int64_t number = cg_json_int(spec, "number", 0);
+  if (number > 0 && sim_centra__order_by_number(c, number) != NULL) {
+    *msg = "an order with this number exists";
+    return NULL;
+  }
+  cJSON *o = cJSON_CreateObject();
+  seed_identity(c, o, spec);
+  seed_flags(o, spec, status);
+  cJSON_AddItemToObject(o, "shippingAddress",
+                        seed_address(cg_json_get(spec, "shippingAddress")));
+  cJSON_AddItemToObject(o, "shippingPriceGroup", seed_shipping(spec));
+  if (seed_lines(c, o, spec, currency, msg) != 0) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  cJSON_AddItemToArray(c->orders, o);
+  sim_centra__event(c, "Order", "CREATED", cg_json_int(o, "number", 0));
+  return o;
+}
+
+/* --- look-ups and rendering ------------------------------------------------ */
+
+cJSON *sim_centra__order_by_number(struct sim_centra *c, int64_t number)
+{
+  return sim_centra__find_int(c->orders, "number", number);
+}
+
+cJSON *sim_centra__order_find(struct sim_centra *c, const cJSON *ref)
+{
+  const char *id = cg_json_str(ref, "id");
+  int64_t number;
+  if (id != NULL)
+    return sim_centra__find_str(c->orders, "id", id);
+  if (cg_json_get_int(ref, "number", &number) == 0)
+    return sim_centra__order_by_number(c, number);
+  return NULL;
+}
+
+cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order)
+{
+  cJSON *o = cJSON_Duplicate(order, true);
+  cJSON *list = cJSON_AddArrayToObject(o, "shipments");
+  const char *id = cg_json_str(order, "id");
+  const cJSON *s;
+  cJSON_ArrayForEach(s, c->shipments)
+  {
+    const char *sid = cg_json_str(s, "order.id");
+    if (sid != NULL && id != NULL && strcmp(sid, id) == 0)
+      cJSON_AddItemToArray(list, cJSON_Duplicate(s, true));
+  }
+  return o;
+}
+
+static bool is_open(const char *status)
+{
+  return status != NULL && (strcmp(status, "PENDING") == 0 ||
+                            strcmp(status, "CONFIRMED") == 0 ||
+                            strcmp(status, "PROCESSING") == 0);
+}
+
+int64_t sim_centra__allocated(struct sim_centra *c, const char *sku)
+{
+  int64_t sum = 0;
+  const cJSON *o, *l;
+  cJSON_ArrayForEach(o, c->orders)
+  {
+    if (!is_open(cg_json_str(o, "status")))
+      continue;
+    cJSON_ArrayForEach(l, cg_json_get(o, "lines"))
+    {
+      const char *lsku = cg_json_str(l, "productSize.SKU");
+      if (lsku == NULL || strcmp(lsku, sku) != 0)
+        continue;
+      int64_t open = cg_json_int(l, "quantity", 0) -
+                     cg_json_int(l, "cancelledQuantity", 0) -
+                     cg_json_int(l, "shippedQuantity", 0);
+      sum += open > 0 ? open : 0;
+    }
+  }
+  return sum;
+}
+
+/* --- changes and life cycle ------------------------------------------------ */
+
+static bool set_bool(cJSON *order, const cJSON *patch, const char *key)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(patch, key);
+  if (!cJSON_IsBool(v) || cg_json_bool(order, key, false) == cJSON_IsTrue(v))
+    return false;
+  sim_centra__set(order, key, cJSON_CreateBool(cJSON_IsTrue(v)));
+  return true;
+}
+
+static bool set_external_id(struct sim_centra *c, cJSON *order,
+                            const cJSON *patch)
+{
+  char now[40];
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(patch, "externalId");
+  const char *old = cg_json_str(order, "externalId");
+  if (v == NULL || (!cJSON_IsString(v) && !cJSON_IsNull(v)))
+    return false;
+  const char *nv = cJSON_IsString(v) ? v->valuestring : NULL;
+  if ((old == NULL && nv == NULL) || (old && nv && strcmp(old, nv) == 0))
+    return false;
+  sim_centra__set(order, "externalId",
+                  nv ? cJSON_CreateString(nv) : cJSON_CreateNull());
+  cJSON *m = cJSON_CreateObject();
+  cg_json_add_int(m, "orderNumber", cg_json_int(order, "number", 0));
+  cg_json_add_str(m, "externalId", nv);
+  cg_json_add_str(m, "at", sim_centra__now(now, sizeof(now)));
+  cJSON_AddItemToArray(c->markers, m);
+  return true;
+}
+
+static void touch(struct sim_centra *c, cJSON *order)
+{
+  char now[40];
+  sim_centra__set(order, "updatedAt",
+                  cJSON_CreateString(sim_centra__now(now, sizeof(now))));
+  sim_centra__event(c, "Order", "UPDATED", cg_json_int(order, "number", 0));
+}
+
+int sim_centra__order_change(struct sim_centra *c, cJSON *order,
+                             const cJSON *patch, const char **msg)
+{
+  const char *status = cg_json_str(patch, "status");
+  bool changed = false;
+  if (cJSON_GetObjectItemCaseSensitive(patch, "status") && !status_valid(status)) {
+    *msg = "unknown order status";
+    return -1;
+  }
+  if (status && strcmp(status, cg_json_str(order, "status")) != 0) {
+    sim_centra__set(order, "status", cJSON_CreateString(status));
+    changed = true;
+  }
+  changed |= set_bool(order, patch, "isOnHold");
+  changed |= set_bool(order, patch, "isWaitingForPayment");
+  changed |= set_external_id(c, order, patch);
+  const char *comment = cg_json_str(patch, "internalComment");
+  if (comment != NULL)
+    sim_centra__set(order, "internalComment", cJSON_CreateString(comment));
+  if (changed)
+    touch(c, order);
+  return 0;
+}
+
+void sim_centra__order_recompute(struct sim_centra *c, cJSON *order)
+{
+  const char *status = cg_json_str(order, "status");
+  if (status == NULL || (strcmp(status, "CONFIRMED") != 0 &&
+                         strcmp(status, "PROCESSING") != 0))
+    return;
+  bool any_shipped = false, all_done = true;
+  const cJSON *l;
+  cJSON_ArrayForEach(l, cg_json_get(order, "lines"))
+  {
+    int64_t shipped = cg_json_int(l, "shippedQuantity", 0);
+    any_shipped |= shipped > 0;
+    all_done &= shipped + cg_json_int(l, "cancelledQuantity", 0) >=
+                cg_json_int(l, "quantity", 0);
+  }
+  const char *want = all_done ? "SHIPPED"
+                              : (any_shipped ? "PROCESSING" : "CONFIRMED");
+  if (strcmp(want, status) != 0) {
+    sim_centra__set(order, "status", cJSON_CreateString(want));
+    touch(c, order);
+  }
+}
+
+/* --- queries and the update mutation -------------------------------------- */
+
+static bool match_bool(const cJSON *order, const cJSON *where, const char *k)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(where, k);
+  return !cJSON_IsBool(v) || cg_json_bool(order, k, false) == cJSON_IsTrue(v);
+}
+
+static bool match_updated(const cJSON *order, const cJSON *range)
+{
+  int64_t at, from, to;
+  if (!cJSON_IsObject(range) ||
+      cg_time_parse_iso8601(cg_json_str(order, "updatedAt"), &at) != 0)
+    return true;
+  if (cg_time_parse_iso8601(cg_json_str(range, "from"), &from) == 0 &&
+      at < from)
+    return false;
+  if (cg_time_parse_iso8601(cg_json_str(range, "to"), &to) == 0 && at > to)
+    return false;
+  return true;
+}
+
+static bool order_matches(const cJSON *o, const cJSON *where)
+{
+  const cJSON *ext = cJSON_GetObjectItemCaseSensitive(where, "externalId");
+  return sim_centra__in_str_list(cg_json_get(where, "status"),
+                                 cg_json_str(o, "status")) &&
+         match_bool(o, where, "isOnHold") &&
+         match_bool(o, where, "isWaitingForPayment") &&
+         sim_centra__in_int_list(cg_json_get(where, "number"),
+                                 cg_json_int(o, "number", 0)) &&
+         match_updated(o, cg_json_get(where, "updatedAt")) &&
+         (ext == NULL || cJSON_IsNull(ext) ||
+          sim_centra__in_str_list(ext, cg_json_str(o, "externalId")));
+}
+
+static int cmp_updated(const void *a, const void *b)
+{
+  const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+  int r = strcmp(cg_json_str(x, "updatedAt"), cg_json_str(y, "updatedAt"));
+  if (r != 0)
+    return r;
+  int64_t d = cg_json_int(x, "number", 0) - cg_json_int(y, "number", 0);
+  return d < 0 ? -1 : (d > 0 ? 1 : 0);
+}
+
+static bool sort_by_updated(const cJSON *sort, const char **err)
+{
+  const char *s = cJSON_IsArray(sort) ? cJSON_GetStringValue(
+                                            cJSON_GetArrayItem(sort, 0))
+                                      : cJSON_GetStringValue(sort);
+  if (s != NULL && strcmp(s, "updatedAt_ASC") != 0 &&
+      strcmp(s, "id_ASC") != 0)
+    *err = "Argument \"sort\" has an invalid value (id_ASC, updatedAt_ASC)";
+  return s != NULL && strcmp(s, "updatedAt_ASC") == 0;
+}
+
+cJSON *sim_centra__op_orders(struct sim_centra *c, const cJSON *args,
+                             const char **err)
+{
+  int limit, page;
+  const cJSON *where = cg_json_get(args, "where");
+  bool by_updated = sort_by_updated(cg_json_get(args, "sort"), err);
+  if (*err != NULL || sim_centra__paging(args, 20, 200, &limit, &page, err))
+    return NULL;
+  int n = cJSON_GetArraySize(c->orders), m = 0;
+  const cJSON **hits = cg_malloc(((size_t)n + 1) * sizeof(*hits));
+  if (hits == NULL)
+    return NULL;
+  const cJSON *o;
+  cJSON_ArrayForEach(o, c->orders)
+  {
+    if (order_matches(o, where))
+      hits[m++] = o;
+  }
+  if (by_updated)
+    qsort(hits, (size_t)m, sizeof(*hits), cmp_updated);
+  cJSON *out = cJSON_CreateArray();
+  int64_t first = (int64_t)(page - 1) * limit;
+  for (int64_t i = first; i < m && i < first + limit; i++)
+    cJSON_AddItemToArray(out, sim_centra__order_render(c, hits[i]));
+  cg_free(hits);
+  return out;
+}
+
+cJSON *sim_centra__op_order(struct sim_centra *c, const cJSON *args,
+                            const char **err)
+{
+  if (cg_json_get(args, "id") == NULL && cg_json_get(args, "number") == NULL) {
+    *err = "Field \"order\" needs an argument \"id\" or \"number\"";
+    return NULL;
+  }
+  const cJSON *o = sim_centra__order_find(c, args);
+  return o ? sim_centra__order_render(c, o) : cJSON_CreateNull();
+}
+
+cJSON *sim_centra__op_update_order(struct sim_centra *c, const cJSON *args,
+                                   const char **err)
+{
+  const char *msg = NULL;
+  cJSON *p = sim_centra__payload();
+  cJSON *o = sim_centra__order_find(c, cg_json_get(args, "order"));
+  const cJSON *input = cg_json_get(args, "input");
+  const cJSON *hold = cg_json_get(input, "isOnHold");
+  if (o == NULL) {
+    sim_centra__user_error(p, "order", "Order not found");
+  } else if (!cJSON_IsObject(input)) {
+    sim_centra__user_error(p, "input", "input is required");
+  } else if (hold != NULL && !cJSON_IsBool(hold)) {
+    sim_centra__user_error(p, "input.isOnHold", "isOnHold must be a boolean");
+  } else {
+    cJSON *patch = cJSON_CreateObject();
+    copy_member(patch, input, "externalId");
+    copy_member(patch, input, "isOnHold");
+    copy_member(patch, input, "internalComment");
+    if (sim_centra__order_change(c, o, patch, &msg) != 0)
+      sim_centra__user_error(p, "input", "%s", msg);
+    cJSON_Delete(patch);
+  }
+  cJSON_AddItemToObject(p, "order", o ? sim_centra__order_render(c, o)
+                                      : cJSON_CreateNull());
+  return p;
+}

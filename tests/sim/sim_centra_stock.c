@@ -1,0 +1,432 @@
+/*
+ * sim_centra_stock: the catalogue and stock of the simulated Centra.
+ * Loading products (nested products/variants/sizes or a flat list of
+ * sizes), the productSizes query, and the changeStock (delta) and setStock
+ * (absolute) mutations, which resolve sizes by SKU or EAN, validate the
+ * whole batch before touching anything, and are recorded as stock writes
+ * for the control API. Allocated stock is derived from open orders.
+ */
+#include "sim_centra.h"
+
+#include "base/json.h"
+#include "base/mem.h"
+#include "base/time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+cJSON *sim_centra__size_by_sku(struct sim_centra *c, const char *sku)
+{
+  return sim_centra__find_str(c->sizes, "SKU", sku);
+}
+
+cJSON *sim_centra__size_by_ean(struct sim_centra *c, const char *ean)
+{
+  return sim_centra__find_str(c->sizes, "EAN", ean);
+}
+
+/* --- stock ----------------------------------------------------------------- */
+
+static cJSON *stock_entry(cJSON *size, int64_t wh, bool create)
+{
+  cJSON *stock = cJSON_GetObjectItemCaseSensitive(size, "stock");
+  cJSON *e = sim_centra__find_int(stock, "warehouse.id", wh);
+  if (e != NULL || !create)
+    return e;
+  char name[32];
+  snprintf(name, sizeof(name), "Warehouse %lld", (long long)wh);
+  e = cJSON_CreateObject();
+  cJSON *w = cJSON_AddObjectToObject(e, "warehouse");
+  cg_json_add_int(w, "id", wh);
+  cg_json_add_str(w, "name", wh == SC_DEFAULT_WAREHOUSE ? "GXO" : name);
+  cg_json_add_int(e, "physicalQuantity", 0);
+  cJSON_AddItemToArray(stock, e);
+  return e;
+}
+
+void sim_centra__stock_set(struct sim_centra *c, cJSON *size, int64_t wh,
+                           int64_t qty)
+{
+  char now[40];
+  cJSON *e = stock_entry(size, wh, true);
+  if (cg_json_int(e, "physicalQuantity", 0) == qty)
+    return;
+  sim_centra__set(e, "physicalQuantity", cJSON_CreateNumber((double)qty));
+  sim_centra__set(size, "updatedAt",
+                  cJSON_CreateString(sim_centra__now(now, sizeof(now))));
+  sim_centra__event(c, "ProductSize", "UPDATED", cg_json_int(size, "id", 0));
+}
+
+void sim_centra__stock_add(struct sim_centra *c, cJSON *size, int64_t wh,
+                           int64_t delta)
+{
+  cJSON *e = stock_entry(size, wh, true);
+  sim_centra__stock_set(c, size, wh,
+                        cg_json_int(e, "physicalQuantity", 0) + delta);
+}
+
+/* stock: a number (warehouse 1), {"<wh>": n}, or [{warehouse, quantity}] */
+static void seed_stock(struct sim_centra *c, cJSON *size, const cJSON *stock)
+{
+  const cJSON *it;
+  if (cJSON_IsNumber(stock)) {
+    sim_centra__stock_set(c, size, SC_DEFAULT_WAREHOUSE,
+                          (int64_t)stock->valuedouble);
+    return;
+  }
+  cJSON_ArrayForEach(it, stock)
+  {
+    int64_t wh = it->string ? strtoll(it->string, NULL, 10)
+                            : cg_json_int(it, "warehouse", 0);
+    if (wh <= 0)
+      wh = cg_json_int(it, "warehouseId", cg_json_int(it, "warehouse.id", 1));
+    int64_t qty = cJSON_IsNumber(it) ? (int64_t)it->valuedouble
+                                     : cg_json_int(it, "quantity", 0);
+    sim_centra__stock_set(c, size, wh, qty);
+  }
+}
+
+cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size)
+{
+  cJSON *s = cJSON_Duplicate(size, true);
+  int64_t alloc = sim_centra__allocated(c, cg_json_str(size, "SKU"));
+  cJSON *e;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(s, "stock"))
+  {
+    int64_t phys = cg_json_int(e, "physicalQuantity", 0);
+    cg_json_add_int(e, "allocatedQuantity", alloc);
+    cg_json_add_int(e, "freeToAllocateQuantity", phys - alloc);
+    alloc = 0; /* allocation sits on the first warehouse */
+  }
+  return s;
+}
+
+cJSON *sim_centra__stock_report(struct sim_centra *c)
+{
+  cJSON *out = cJSON_CreateArray();
+  const cJSON *size, *e;
+  cJSON_ArrayForEach(size, c->sizes)
+  {
+    cJSON *r = sim_centra__size_render(c, size);
+    cJSON *row = cJSON_CreateObject();
+    cg_json_add_str(row, "sku", cg_json_str(r, "SKU"));
+    cg_json_add_str(row, "ean", cg_json_str(r, "EAN"));
+    cg_json_add_int(row, "sizeId", cg_json_int(r, "id", 0));
+    int64_t phys = 0, alloc = 0;
+    cJSON *whs = cJSON_AddArrayToObject(row, "warehouses");
+    cJSON_ArrayForEach(e, cg_json_get(r, "stock"))
+    {
+      cJSON *w = cJSON_CreateObject();
+      cg_json_add_int(w, "id", cg_json_int(e, "warehouse.id", 0));
+      cg_json_add_int(w, "physical", cg_json_int(e, "physicalQuantity", 0));
+      cg_json_add_int(w, "allocated", cg_json_int(e, "allocatedQuantity", 0));
+      phys += cg_json_int(e, "physicalQuantity", 0);
+      alloc += cg_json_int(e, "allocatedQuantity", 0);
+      cJSON_AddItemToArray(whs, w);
+    }
+    cg_json_add_int(row, "physical", phys);
+    cg_json_add_int(row, "allocated", alloc);
+    cJSON_AddItemToArray(out, row);
+    cJSON_Delete(r);
+  }
+  return out;
+}
+
+/* --- catalogue --------------------------------------------------------------- */
+
+static cJSON *new_size(struct sim_centra *c, const cJSON *prod,
+                       const cJSON *var, const cJSON *spec)
+{
+  char now[40], vnum[64];
+  const char *label = cg_json_str(spec, "size");
+  cJSON *s = cJSON_CreateObject();
+  cg_json_add_int(s, "id", sim_centra__next(c, SC_SEQ_SIZE));
+  cg_json_add_str(s, "SKU", cg_json_str(spec, "sku"));
+  cg_json_add_str(s, "EAN", cg_json_str(spec, "ean"));
+  cg_json_add_str(s, "sizeNumber", label ? label : "1");
+  cg_json_add_str(s, "description", label ? label : "One size");
+  cJSON_AddBoolToObject(s, "isActive", true);
+  cg_json_add_str(s, "updatedAt", sim_centra__now(now, sizeof(now)));
+  cJSON *w = cJSON_AddObjectToObject(s, "weight");
+  cJSON_AddNumberToObject(w, "value", cJSON_IsNumber(cg_json_get(spec, "weight"))
+                                          ? cg_json_get(spec, "weight")->valuedouble
+                                          : 0.5);
+  cg_json_add_str(w, "unit", "KILOGRAMS");
+  cJSON_AddArrayToObject(s, "stock");
+  cJSON *v = cJSON_AddObjectToObject(s, "productVariant");
+  cg_json_add_int(v, "id", cg_json_int(var, "id", 0));
+  cg_json_add_str(v, "name", cg_json_str(var, "name"));
+  snprintf(vnum, sizeof(vnum), "%s", cg_json_str(var, "variantNumber")
+                                         ? cg_json_str(var, "variantNumber")
+                                         : "1");
+  cg_json_add_str(v, "variantNumber", vnum);
+  cJSON *p = cJSON_AddObjectToObject(v, "product");
+  cg_json_add_int(p, "id", cg_json_int(prod, "id", 0));
+  cg_json_add_str(p, "name", cg_json_str(prod, "name"));
+  cg_json_add_str(p, "productNumber", cg_json_str(prod, "productNumber"));
+  cg_json_add_str(p, "harmonizedCommodityCode",
+                  cg_json_str(prod, "harmonizedCommodityCode"));
+  cJSON *coo = cJSON_AddObjectToObject(p, "countryOfOrigin");
+  cg_json_add_str(coo, "code", cg_json_str(prod, "countryOfOrigin"));
+  return s;
+}
+
+static int load_size(struct sim_centra *c, const cJSON *prod, const cJSON *var,
+                     const cJSON *spec, const char **msg)
+{
+  const char *sku = cg_json_str(spec, "sku");
+  if (sku == NULL) {
+    *msg = "every size needs a \"sku\"";
+    return -1;
+  }
+  cJSON *size = sim_centra__size_by_sku(c, sku);
+  if (size == NULL) {
+    size = new_size(c, prod, var, spec);
+    cJSON_AddItemToArray(c->sizes, size);
+  }
+  seed_stock(c, size, cg_json_get(spec, "stock"));
+  return 0;
+}
+
+/* Product and variant descriptors with fresh ids (for new_size). */
+static cJSON *describe(struct sim_centra *c, const cJSON *src, enum sc_seq seq)
+{
+  cJSON *d = cJSON_Duplicate(src, false);
+  cJSON *child = src ? src->child : NULL;
+  for (; child != NULL; child = child->next) {
+    if (cJSON_IsString(child))
+      cJSON_AddItemToObject(d, child->string, cJSON_Duplicate(child, false));
+  }
+  sim_centra__set(d, "id", cJSON_CreateNumber((double)sim_centra__next(c, seq)));
+  return d;
+}
+
+static int load_product(struct sim_centra *c, const cJSON *spec,
+                        const char **msg)
+{
+  int rc = 0;
+  cJSON *prod = describe(c, spec, SC_SEQ_PRODUCT);
+  const cJSON *var, *size;
+  cJSON_ArrayForEach(var, cg_json_get(spec, "variants"))
+  {
+    cJSON *v = describe(c, var, SC_SEQ_VARIANT);
+    cJSON_ArrayForEach(size, cg_json_get(var, "sizes"))
+    {
+      if (rc == 0)
+        rc = load_size(c, prod, v, size, msg);
+    }
+    cJSON_Delete(v);
+  }
+  cJSON_Delete(prod);
+  return rc;
+}
+
+/* Flat form: {sku, ean, productNumber?, name?, variant?, size?, stock?} */
+static int load_flat(struct sim_centra *c, const cJSON *spec, const char **msg)
+{
+  cJSON *prod = cJSON_CreateObject(), *var = cJSON_CreateObject();
+  const char *pn = cg_json_str(spec, "productNumber");
+  const char *vn = cg_json_str(spec, "variant");
+  cg_json_add_int(prod, "id", sim_centra__next(c, SC_SEQ_PRODUCT));
+  cg_json_add_str(prod, "productNumber", pn ? pn : cg_json_str(spec, "sku"));
+  cg_json_add_str(prod, "name", cg_json_str(spec, "name"));
+  cg_json_add_str(prod, "countryOfOrigin", cg_json_str(spec, "countryOfOrigin"));
+  cg_json_add_str(prod, "harmonizedCommodityCode",
+                  cg_json_str(spec, "harmonizedCommodityCode"));
+  cg_json_add_int(var, "id", sim_centra__next(c, SC_SEQ_VARIANT));
+  cg_json_add_str(var, "name", vn ? vn : "Default");
+  cg_json_add_str(var, "variantNumber", vn ? vn : "1");
+  int rc = load_size(c, prod, var, spec, msg);
+  cJSON_Delete(prod);
+  cJSON_Delete(var);
+  return rc;
+}
+
+int sim_centra__catalogue_load(struct sim_centra *c, const cJSON *catalogue,
+                               const char **msg)
+{
+  const cJSON *list = cJSON_IsArray(catalogue)
+                          ? catalogue
+                          : cg_json_get(catalogue, "products");
+  const cJSON *it;
+  if (!cJSON_IsArray(list)) {
+    *msg = "catalogue must be a list of products or {\"products\": [...]}";
+    return -1;
+  }
+  cJSON_ArrayForEach(it, list)
+  {
+    int rc = cg_json_get(it, "variants") ? load_product(c, it, msg)
+                                         : load_flat(c, it, msg);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* --- queries and mutations ----------------------------------------------- */
+
+static bool size_matches(const cJSON *size, const cJSON *where)
+{
+  const cJSON *range = cg_json_get(where, "updatedAt");
+  int64_t at = 0, from, to;
+  cg_time_parse_iso8601(cg_json_str(size, "updatedAt"), &at);
+  if (cg_time_parse_iso8601(cg_json_str(range, "from"), &from) == 0 &&
+      at < from)
+    return false;
+  if (cg_time_parse_iso8601(cg_json_str(range, "to"), &to) == 0 && at > to)
+    return false;
+  return sim_centra__in_str_list(cg_json_get(where, "SKU"),
+                                 cg_json_str(size, "SKU")) &&
+         sim_centra__in_str_list(cg_json_get(where, "EAN"),
+                                 cg_json_str(size, "EAN"));
+}
+
+cJSON *sim_centra__op_product_sizes(struct sim_centra *c, const cJSON *args,
+                                    const char **err)
+{
+  int limit, page, seen = 0;
+  const cJSON *where = cg_json_get(args, "where");
+  if (sim_centra__paging(args, 20, 200, &limit, &page, err) != 0)
+    return NULL;
+  cJSON *out = cJSON_CreateArray();
+  const cJSON *size;
+  cJSON_ArrayForEach(size, c->sizes)
+  {
+    if (!size_matches(size, where))
+      continue;
+    if (seen++ >= (page - 1) * limit && cJSON_GetArraySize(out) < limit)
+      cJSON_AddItemToArray(out, sim_centra__size_render(c, size));
+  }
+  return out;
+}
+
+/* Resolves every productSizes[i].productSize {SKU|EAN}; userErrors for the
+ * unknown ones. sizes[i] receives the match. Returns 0 when all resolve. */
+static int resolve_sizes(struct sim_centra *c, cJSON *p, const cJSON *items,
+                         const char *qty_key, cJSON **sizes)
+{
+  int i = 0, rc = 0;
+  const cJSON *it;
+  char path[80];
+  cJSON_ArrayForEach(it, items)
+  {
+    const char *sku = cg_json_str(it, "productSize.SKU");
+    const char *ean = cg_json_str(it, "productSize.EAN");
+    sizes[i] = sku ? sim_centra__size_by_sku(c, sku)
+                   : sim_centra__size_by_ean(c, ean);
+    snprintf(path, sizeof(path), "input.productSizes.%d.productSize", i);
+    if (sizes[i] == NULL)
+      rc = sim_centra__user_error(p, path, "Product size not found (%s %s)",
+                                  sku ? "SKU" : "EAN",
+                                  sku ? sku : (ean ? ean : "missing"));
+    snprintf(path, sizeof(path), "input.productSizes.%d.%s", i, qty_key);
+    if (!cJSON_IsNumber(cg_json_get(it, qty_key)))
+      rc = sim_centra__user_error(p, path, "%s must be an integer", qty_key);
+    i++;
+  }
+  if (i == 0)
+    rc = sim_centra__user_error(p, "input.productSizes", "No product sizes");
+  return rc;
+}
+
+static cJSON *stock_write(struct sim_centra *c, const char *kind, int64_t wh,
+                          const cJSON *input)
+{
+  char now[40];
+  cJSON *w = cJSON_CreateObject();
+  cg_json_add_int(w, "id", sim_centra__next(c, SC_SEQ_STOCK_CHANGE));
+  cg_json_add_str(w, "kind", kind);
+  cg_json_add_int(w, "warehouseId", wh);
+  cg_json_add_str(w, "description", cg_json_str(input, "description"));
+  cg_json_add_str(w, "at", sim_centra__now(now, sizeof(now)));
+  cJSON_AddArrayToObject(w, "items");
+  cJSON_AddItemToArray(c->stock_writes, w);
+  return w;
+}
+
+static void write_item(cJSON *w, const cJSON *size, int64_t wh,
+                       const char *key, int64_t value)
+{
+  cJSON *it = cJSON_CreateObject();
+  cg_json_add_str(it, "sku", cg_json_str(size, "SKU"));
+  cg_json_add_str(it, "ean", cg_json_str(size, "EAN"));
+  cg_json_add_int(it, key, value);
+  cg_json_add_int(it, "physicalAfter",
+                  cg_json_int(sim_centra__find_int(cg_json_get(size, "stock"),
+                                                   "warehouse.id", wh),
+                              "physicalQuantity", 0));
+  cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(w, "items"), it);
+}
+
+static cJSON **sizes_array(const cJSON *items)
+{
+  return cg_calloc((size_t)cJSON_GetArraySize(items) + 1, sizeof(cJSON *));
+}
+
+cJSON *sim_centra__op_change_stock(struct sim_centra *c, const cJSON *args,
+                                   const char **err)
+{
+  const cJSON *input = cg_json_get(args, "input");
+  const cJSON *items = cg_json_get(input, "productSizes");
+  int64_t into = cg_json_int(input, "intoWarehouse.id", 0);
+  int64_t out = cg_json_int(input, "outFromWarehouse.id", 0);
+  cJSON *p = sim_centra__payload();
+  cJSON **sizes = sizes_array(items);
+  int rc = resolve_sizes(c, p, items, "deliveredQuantity", sizes);
+  if ((into > 0) == (out > 0))
+    rc = sim_centra__user_error(p, "input", "Give exactly one of "
+                                "intoWarehouse or outFromWarehouse");
+  if (rc == 0) {
+    int64_t wh = into > 0 ? into : out, sign = into > 0 ? 1 : -1;
+    cJSON *w = stock_write(c, "changeStock", wh, input);
+    int i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items)
+    {
+      int64_t d = sign * cg_json_int(it, "deliveredQuantity", 0);
+      sim_centra__stock_add(c, sizes[i], wh, d);
+      write_item(w, sizes[i++], wh, "delta", d);
+    }
+    cJSON *sc = cJSON_AddObjectToObject(p, "stockChange");
+    cg_json_add_int(sc, "id", cg_json_int(w, "id", 0));
+  } else {
+    cJSON_AddNullToObject(p, "stockChange");
+  }
+  cg_free(sizes);
+  return p;
+}
+
+cJSON *sim_centra__op_set_stock(struct sim_centra *c, const cJSON *args,
+                                const char **err)
+{
+  const cJSON *input = cg_json_get(args, "input");
+  const cJSON *items = cg_json_get(input, "productSizes");
+  const char *type = cg_json_str(input, "stockQuantityType");
+  int64_t wh = cg_json_int(input, "warehouse.id", 0);
+  cJSON *p = sim_centra__payload();
+  cJSON **sizes = sizes_array(items);
+  int rc = resolve_sizes(c, p, items, "quantity", sizes);
+  if (wh <= 0)
+    rc = sim_centra__user_error(p, "input.warehouse", "Warehouse is required");
+  if (type != NULL && strcmp(type, "PHYSICAL") != 0)
+    rc = sim_centra__user_error(p, "input.stockQuantityType",
+                                "Only PHYSICAL stock can be set");
+  cJSON *changes = cJSON_AddArrayToObject(p, "stockChanges");
+  if (rc == 0) {
+    cJSON *w = stock_write(c, "setStock", wh, input);
+    int i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items)
+    {
+      int64_t q = cg_json_int(it, "quantity", 0);
+      sim_centra__stock_set(c, sizes[i], wh, q);
+      write_item(w, sizes[i++], wh, "quantity", q);
+      cJSON *sc = cJSON_CreateObject();
+      cg_json_add_int(sc, "id", cg_json_int(w, "id", 0));
+      cJSON_AddItemToArray(changes, sc);
+    }
+  }
+  cg_free(sizes);
+  return p;
+}
