@@ -6,6 +6,7 @@
  */
 #include "store_fixture.h"
 
+#include "base/log.h"
 #include "store/store_int.h"
 
 #include <string.h>
@@ -273,6 +274,7 @@ static void test_alloc_failures(void **state)
 
 int main(void)
 {
+  cg_log_set_level(CG_LOG_WARN);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_fresh_and_reopen, fx_setup,
                                       fx_teardown),
