@@ -1,0 +1,253 @@
+/*
+ * Unit tests for how partner answers become call results (pure, no
+ * network): the warehouse REST mapping (core/gxo/gxo_rest_result.c), the
+ * Centra GraphQL mapping (core/centra/centra_result.c), and the deferred
+ * completion queue of net/call.c on a real loop.
+ */
+#include "testutil.h"
+
+#include "base/mem.h"
+#include "base/json.h"
+#include "centra/centra_int.h"
+#include "gxo/gxo_rest_int.h"
+#include "net/http_client.h"
+
+#include <string.h>
+#include <uv.h>
+
+#define NOW_MS 1772611920000LL
+
+static struct cg_http_result answer(long status, const char *body,
+                                    const char *retry_after)
+{
+  struct cg_http_result hr = {0};
+  hr.status = status;
+  hr.errmsg = "";
+  hr.body = body ? body : "";
+  hr.body_len = body ? strlen(body) : 0;
+  hr.retry_after = retry_after;
+  return hr;
+}
+
+/* --- warehouse ---------------------------------------------------------- */
+
+static void test_gxo_accepted(void **state)
+{
+  struct cg_http_result hr = answer(
+      202, "{\"orderRef\":\"83651\",\"wmsOrderId\":\"W1\",\"status\":"
+           "\"RECEIVED\"}", NULL);
+  struct cg_call_result res;
+  cg__gxo_interpret(CG__GXO_CREATE_ORDER, "83651", &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(res.http_status, 202);
+  assert_string_equal(cg_json_str(res.data, "status"), "RECEIVED");
+  cg_call_result_clear_data(&res);
+}
+
+static void test_gxo_duplicate_is_ok(void **state)
+{
+  struct cg_http_result hr = answer(
+      409, "{\"type\":\"about:blank\",\"title\":\"Conflict\",\"status\":409,"
+           "\"code\":\"duplicate-order-ref\",\"detail\":\"exists\"}", NULL);
+  struct cg_call_result res;
+  cg__gxo_interpret(CG__GXO_CREATE_ORDER, "83651", &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_OK);
+  assert_string_equal(cg_json_str(res.data, "status"), "DUPLICATE");
+  assert_string_equal(cg_json_str(res.data, "orderRef"), "83651");
+  cg_call_result_clear_data(&res);
+  /* The same problem on another operation is not an order creation. */
+  cg__gxo_interpret(CG__GXO_CANCEL_ORDER, "83651", &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
+}
+
+static void test_gxo_problem_fail(void **state)
+{
+  struct cg_http_result hr = answer(
+      422, "{\"title\":\"Unprocessable\",\"status\":422,\"code\":"
+           "\"unknown-sku\",\"detail\":\"SKU not in item master\","
+           "\"errors\":[{\"pointer\":\"/lines/0/sku\",\"code\":"
+           "\"unknown-sku\",\"message\":\"no item NOPE\"}]}", NULL);
+  struct cg_call_result res;
+  cg__gxo_interpret(CG__GXO_CREATE_ORDER, "1", &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
+  assert_string_equal(res.code, "unknown-sku");
+  assert_non_null(strstr(res.message, "/lines/0/sku"));
+  assert_null(res.data);
+  /* No problem body: a synthetic code. */
+  hr = answer(404, NULL, NULL);
+  cg__gxo_interpret(CG__GXO_GET_ORDER, "1", &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
+  assert_string_equal(res.code, "http-404");
+}
+
+static void test_gxo_retry(void **state)
+{
+  struct cg_call_result res;
+  struct cg_http_result hr = answer(429, "{\"code\":\"rate-limited\"}", "7");
+  cg__gxo_interpret(CG__GXO_CREATE_ORDER, "1", &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  assert_int_equal(res.retry_at_ms, NOW_MS + 7000);
+  hr = answer(503, NULL, "Wed, 04 Mar 2026 08:12:30 GMT");
+  cg__gxo_interpret(CG__GXO_PULL_EVENTS, NULL, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  assert_int_equal(res.retry_at_ms, NOW_MS + 30000);
+  hr = answer(500, "oops", NULL);
+  cg__gxo_interpret(CG__GXO_ACK_EVENTS, NULL, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  assert_int_equal(res.retry_at_ms, 0);
+  hr = answer(0, NULL, NULL);
+  hr.err = -3;
+  hr.errmsg = "Connection refused";
+  cg__gxo_interpret(CG__GXO_ACK_EVENTS, NULL, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  assert_string_equal(res.code, "transport");
+  assert_string_equal(res.message, "Connection refused");
+  /* Same key while the first request is in flight. */
+  hr = answer(409, "{\"code\":\"idempotency-key-in-flight\"}", NULL);
+  cg__gxo_interpret(CG__GXO_CREATE_ORDER, "1", &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  /* A 200 feed answer that is not JSON. */
+  hr = answer(200, "<html>", NULL);
+  cg__gxo_interpret(CG__GXO_PULL_EVENTS, NULL, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  assert_null(res.data);
+}
+
+/* --- Centra ------------------------------------------------------------- */
+
+static const struct cg__centra_op Q = {"CgOrders", "query", "orders", false,
+                                       NULL};
+static const struct cg__centra_op M = {"CgCreateShipment", "mutation",
+                                       "createShipment", true, "shipment"};
+
+static void test_centra_ok(void **state)
+{
+  struct cg_call_result res;
+  struct cg_http_result hr =
+      answer(200, "{\"data\":{\"orders\":[{\"number\":1},{\"number\":2}]}}",
+             NULL);
+  cg__centra_interpret(&Q, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(cJSON_GetArraySize(res.data), 2);
+  cg_call_result_clear_data(&res);
+  hr = answer(200,
+              "{\"data\":{\"createShipment\":{\"shipment\":{\"id\":7},"
+              "\"userErrors\":[],\"userWarnings\":[{\"message\":\"capture "
+              "failed\",\"path\":[\"input\",\"capture\"]}]}}}",
+              NULL);
+  cg__centra_interpret(&M, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(cg_json_int(res.data, "id", 0), 7);
+  assert_non_null(strstr(res.message, "capture failed"));
+  cg_call_result_clear_data(&res);
+}
+
+static void test_centra_errors(void **state)
+{
+  struct cg_call_result res;
+  struct cg_http_result hr = answer(
+      200, "{\"errors\":[{\"message\":\"Cannot query field \\\"nope\\\"\","
+           "\"extensions\":{\"category\":\"graphql\"}}],\"data\":null}",
+      NULL);
+  cg__centra_interpret(&Q, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
+  assert_string_equal(res.code, "graphql");
+  assert_non_null(strstr(res.message, "Cannot query field"));
+  hr = answer(200,
+              "{\"data\":{\"createShipment\":{\"shipment\":null,\"userErrors\":"
+              "[{\"message\":\"Quantity too high\",\"path\":[\"input\","
+              "\"lines\",0,\"quantity\"]}]}}}",
+              NULL);
+  cg__centra_interpret(&M, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
+  assert_string_equal(res.code, "input.lines.0.quantity");
+  assert_string_equal(res.message, "Quantity too high");
+  assert_null(res.data);
+}
+
+static void test_centra_http(void **state)
+{
+  struct cg_call_result res;
+  struct cg_http_result hr = answer(
+      403, "{\"errors\":[{\"message\":\"Forbidden\"}]}", NULL);
+  cg__centra_interpret(&Q, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
+  assert_string_equal(res.message, "token refused (expired or revoked?)");
+  hr = answer(429, NULL, "3");
+  cg__centra_interpret(&M, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  assert_int_equal(res.retry_at_ms, NOW_MS + 3000);
+  hr = answer(502, NULL, NULL);
+  cg__centra_interpret(&Q, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  hr = answer(400, "{\"errors\":[{\"message\":\"Syntax\"}]}", NULL);
+  cg__centra_interpret(&Q, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
+  assert_non_null(strstr(res.message, "Syntax"));
+  hr = answer(200, "not json", NULL);
+  cg__centra_interpret(&Q, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+}
+
+/* --- deferred completions ----------------------------------------------- */
+
+struct seen {
+  int calls;
+  int order[4];
+  bool had_data;
+};
+
+static int seen_tag[3] = {1, 2, 3};
+static struct seen seen;
+
+static void on_done(struct cg_call_result *res, void *arg)
+{
+  seen.order[seen.calls++] = *(int *)arg;
+  seen.had_data = seen.had_data || res->data != NULL;
+}
+
+static void test_call_queue(void **state)
+{
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  memset(&seen, 0, sizeof(seen));
+  struct cg_call_queue *q = cg_call_queue_create(&loop);
+  assert_non_null(q);
+  struct cg_call_result res;
+  for (int i = 0; i < 2; i++) {
+    cg_call_result_init(&res);
+    res.data = cJSON_CreateObject();
+    cg_call_result_set(&res, CG_OUTCOME_RETRY, "budget", "wait");
+    assert_int_equal(cg_call_defer(q, &res, on_done, &seen_tag[i]), 0);
+    assert_null(res.data); /* taken */
+  }
+  assert_int_equal(seen.calls, 0); /* never synchronous */
+  uv_run(&loop, UV_RUN_NOWAIT);
+  assert_int_equal(seen.calls, 2);
+  assert_int_equal(seen.order[0], 1);
+  assert_int_equal(seen.order[1], 2);
+  assert_true(seen.had_data);
+  /* Destroy delivers what is still queued. */
+  cg_call_result_init(&res);
+  assert_int_equal(cg_call_defer(q, &res, on_done, &seen_tag[2]), 0);
+  cg_call_queue_destroy(q);
+  assert_int_equal(seen.calls, 3);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+int main(void)
+{
+  cg_mem_init();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_gxo_accepted),
+      cmocka_unit_test(test_gxo_duplicate_is_ok),
+      cmocka_unit_test(test_gxo_problem_fail),
+      cmocka_unit_test(test_gxo_retry),
+      cmocka_unit_test(test_centra_ok),
+      cmocka_unit_test(test_centra_errors),
+      cmocka_unit_test(test_centra_http),
+      cmocka_unit_test(test_call_queue),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
