@@ -36,8 +36,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define container_of(ptr, type, member)                                      \
-  ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member)                                        \
+  ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define COMP "http_client"
 #define DEFAULT_HOST_CONNECTIONS 8
@@ -69,10 +69,10 @@ struct xfer {
   struct cg_http_client *c;
   CURL *easy;
   struct curl_slist *headers;
-  char *body;          /* our copy of the request body */
-  struct cg_buf resp;  /* response body */
-  struct cg_buf rhdr;  /* final response headers: "name\0value\0"... */
-  bool too_large;      /* body or headers over the limit */
+  char *body;         /* our copy of the request body */
+  struct cg_buf resp; /* response body */
+  struct cg_buf rhdr; /* final response headers: "name\0value\0"... */
+  bool too_large;     /* body or headers over the limit */
   cg_http_done_fn done;
   void *arg;
   int64_t started_ms;
@@ -121,7 +121,7 @@ static bool link_empty(const struct link *h)
   return h->next == h;
 }
 
-/* --- process-wide init ------------------------------------------------ */
+/* --- process-wide init ---------------------------------------------------- */
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_FAILED_INIT;
@@ -138,7 +138,7 @@ int cg_http_global_init(void)
   return global_rc == CURLE_OK ? 0 : CG_EIO;
 }
 
-/* --- closing ------------------------------------------------------------ */
+/* --- closing -------------------------------------------------------------- */
 
 static void handle_closed(struct cg_http_client *c)
 {
@@ -177,7 +177,7 @@ static void sock_close(struct sock *k)
   uv_close((uv_handle_t *)&k->poll, on_sock_close);
 }
 
-/* --- delivering results -------------------------------------------------- */
+/* --- delivering results --------------------------------------------------- */
 
 static const char *find_header(const struct xfer *x, const char *name)
 {
@@ -303,16 +303,17 @@ static void check_multi_info(struct cg_http_client *c)
 
 /* --- libuv callbacks ------------------------------------------------------ */
 
-static void socket_action(struct cg_http_client *c, curl_socket_t fd,
-                          int flags)
+static void socket_action(struct cg_http_client *c, curl_socket_t fd, int flags)
 {
   if (c->multi == NULL)
     return;
   int running = 0;
   CURLMcode mc = curl_multi_socket_action(c->multi, fd, flags, &running);
   if (mc != CURLM_OK)
-    cg_log_warn(COMP, "curl_multi_socket_action: %s; finished transfers "
-                "are still collected", curl_multi_strerror(mc));
+    cg_log_warn(COMP,
+                "curl_multi_socket_action: %s; finished transfers "
+                "are still collected",
+                curl_multi_strerror(mc));
   check_multi_info(c);
 }
 
@@ -368,8 +369,8 @@ static struct sock *sock_open(struct cg_http_client *c, curl_socket_t fd)
   int rc = uv_poll_init_socket(c->loop, &k->poll, fd);
   if (rc != 0) {
     /* Not initialised, so not closed either. */
-    cg_log_warn(COMP, "cannot watch socket %d: %s; the transfer fails",
-                (int)fd, uv_strerror(rc));
+    cg_log_warn(COMP, "cannot watch socket %d: %s; the transfer fails", (int)fd,
+                uv_strerror(rc));
     cg_free(k);
     return NULL;
   }
@@ -456,15 +457,15 @@ static size_t cb_header(char *ptr, size_t size, size_t nitems, void *userdata)
   return n;
 }
 
-/* --- create / close -------------------------------------------------------- */
+/* --- create / close ------------------------------------------------------- */
 
 static int setup_multi(struct cg_http_client *c, long max_host)
 {
   CURLMcode mc = CURLM_OK;
-#define MSET(opt, val)                                                       \
-  do {                                                                       \
-    if (mc == CURLM_OK)                                                      \
-      mc = curl_multi_setopt(c->multi, (opt), (val));                        \
+#define MSET(opt, val)                                                         \
+  do {                                                                         \
+    if (mc == CURLM_OK)                                                        \
+      mc = curl_multi_setopt(c->multi, (opt), (val));                          \
   } while (0)
   MSET(CURLMOPT_SOCKETFUNCTION, cb_socket);
   MSET(CURLMOPT_SOCKETDATA, c);
@@ -544,7 +545,7 @@ size_t cg_http_client_inflight(const struct cg_http_client *c)
   return c != NULL ? c->inflight : 0;
 }
 
-/* --- send -------------------------------------------------------------------- */
+/* --- send ----------------------------------------------------------------- */
 
 static bool method_valid(const char *m)
 {
@@ -605,10 +606,10 @@ static CURLcode set_options(struct xfer *x, const struct cg_http_req *req)
   struct cg_http_client *c = x->c;
   long timeout = req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS;
   CURLcode rc = CURLE_OK;
-#define ESET(opt, val)                                                       \
-  do {                                                                       \
-    if (rc == CURLE_OK)                                                      \
-      rc = curl_easy_setopt(x->easy, (opt), (val));                          \
+#define ESET(opt, val)                                                         \
+  do {                                                                         \
+    if (rc == CURLE_OK)                                                        \
+      rc = curl_easy_setopt(x->easy, (opt), (val));                            \
   } while (0)
   ESET(CURLOPT_PRIVATE, (void *)x);
   ESET(CURLOPT_URL, req->url);

@@ -103,10 +103,12 @@ static void log_bucket(const struct cg_ratelimit *rl)
   char c[48];
   if (rl->capacity == 0)
     cg_log_info(comp(rl, c, sizeof(c)), "bucket removed; only Retry-After "
-                "pauses limit sends now");
+                                        "pauses limit sends now");
   else
-    cg_log_info(comp(rl, c, sizeof(c)), "bucket now %lld tokens, %lld per "
-                "%lld ms", (long long)rl->capacity, (long long)rl->refill,
+    cg_log_info(comp(rl, c, sizeof(c)),
+                "bucket now %lld tokens, %lld per "
+                "%lld ms",
+                (long long)rl->capacity, (long long)rl->refill,
                 (long long)rl->interval_ms);
 }
 
@@ -158,8 +160,8 @@ int cg_ratelimit_set_quota(struct cg_ratelimit *rl, int64_t quota,
   return cg_ratelimit_set_bucket(rl, burst, quota - burst, interval_ms, now);
 }
 
-void cg_ratelimit_observe_remaining(struct cg_ratelimit *rl,
-                                    int64_t remaining, int64_t now)
+void cg_ratelimit_observe_remaining(struct cg_ratelimit *rl, int64_t remaining,
+                                    int64_t now)
 {
   if (rl->capacity == 0 || remaining < 0)
     return;
@@ -176,7 +178,8 @@ void cg_ratelimit_pause_until(struct cg_ratelimit *rl, int64_t deadline_ms)
   rl->paused_until_ms = deadline_ms;
   rl->stats.pauses++;
   char when[40], c[48];
-  cg_log_info(comp(rl, c, sizeof(c)), "partner asked us to wait: nothing "
+  cg_log_info(comp(rl, c, sizeof(c)),
+              "partner asked us to wait: nothing "
               "is sent before %s",
               cg_time_format_iso8601(deadline_ms, when, sizeof(when)));
 }
@@ -200,8 +203,8 @@ static int64_t bucket_ready_at(const struct cg_ratelimit *rl, int64_t now,
   return from + (need - level + rl->refill - 1) / rl->refill;
 }
 
-int64_t cg_ratelimit_next_allowed_ms(const struct cg_ratelimit *rl,
-                                     int64_t now, int64_t cost)
+int64_t cg_ratelimit_next_allowed_ms(const struct cg_ratelimit *rl, int64_t now,
+                                     int64_t cost)
 {
   int64_t at = bucket_ready_at(rl, now, clamp_cost(cost));
   return at > rl->paused_until_ms ? at : rl->paused_until_ms;

@@ -42,9 +42,9 @@ struct cg_ratelimit_stats {
 /* Fields are readable (stats, paused_until_ms, capacity); change them
  * only through the functions below. */
 struct cg_ratelimit {
-  char name[32]; /* partner label for log lines, e.g. "centra:acme" */
-  int64_t capacity;    /* tokens; 0 = no bucket (only the pause applies) */
-  int64_t refill;      /* tokens added per interval_ms */
+  char name[32];    /* partner label for log lines, e.g. "centra:acme" */
+  int64_t capacity; /* tokens; 0 = no bucket (only the pause applies) */
+  int64_t refill;   /* tokens added per interval_ms */
   int64_t interval_ms;
   /* Tokens in units of 1/interval_ms token, as of updated_ms; negative
    * after a take larger than the capacity (debt, repaid by refill). */
@@ -80,8 +80,8 @@ int cg_ratelimit_set_quota(struct cg_ratelimit *rl, int64_t quota,
 /* Lowers the bucket to at most `remaining` tokens (Centra's
  * remainingQuota: the budget is shared with other integrations). Never
  * raises it. No-op without a bucket or when remaining < 0. */
-void cg_ratelimit_observe_remaining(struct cg_ratelimit *rl,
-                                    int64_t remaining, int64_t now);
+void cg_ratelimit_observe_remaining(struct cg_ratelimit *rl, int64_t remaining,
+                                    int64_t now);
 
 /* Nothing may be taken before deadline_ms (a Retry-After deadline). An
  * earlier deadline than the current one is ignored: pauses only extend.
@@ -95,8 +95,8 @@ bool cg_ratelimit_is_paused(const struct cg_ratelimit *rl, int64_t now);
  * capacity is allowed once the bucket is full (it leaves a debt), so the
  * answer is always finite. cost < 0 counts as 0; cost above
  * CG_RATELIMIT_MAX_TOKENS is clamped. Does not change rl. */
-int64_t cg_ratelimit_next_allowed_ms(const struct cg_ratelimit *rl,
-                                     int64_t now, int64_t cost);
+int64_t cg_ratelimit_next_allowed_ms(const struct cg_ratelimit *rl, int64_t now,
+                                     int64_t cost);
 /* Takes cost tokens if both gates are open at now and returns true;
  * otherwise takes nothing, counts the refusal (stats.paused when paused,
  * else stats.throttled) and returns false: ask next_allowed_ms when to

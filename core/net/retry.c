@@ -116,8 +116,7 @@ int cg_retry_after_parse(const char *value, int64_t now_ms,
                          int64_t *deadline_ms)
 {
   char s[MAX_VALUE];
-  if (value == NULL || deadline_ms == NULL ||
-      !trim_copy(value, s, sizeof(s)))
+  if (value == NULL || deadline_ms == NULL || !trim_copy(value, s, sizeof(s)))
     return CG_EINVAL;
   if (isdigit((unsigned char)s[0]))
     return parse_number(s, now_ms, deadline_ms);

@@ -130,16 +130,16 @@ static void peer_echo(int fd, const char *method, const char *target,
 
 /* Answers one parsed request. Returns false when the connection is gone. */
 static bool peer_answer(struct pconn *pc, const char *method,
-                        const char *target, const char *head,
-                        const char *body, size_t blen)
+                        const char *target, const char *head, const char *body,
+                        size_t blen)
 {
   if (strncmp(target, "/echo", 5) == 0) {
     peer_echo(pc->fd, method, target, head, body, blen);
   } else if (strcmp(target, "/429") == 0) {
     peer_respond(pc->fd, 429, "Retry-After: 7\r\n", "slow down", 9);
   } else if (strcmp(target, "/503date") == 0) {
-    peer_respond(pc->fd, 503,
-                 "retry-after: Sun, 15 Nov 2026 08:00:00 GMT\r\n", "", 0);
+    peer_respond(pc->fd, 503, "retry-after: Sun, 15 Nov 2026 08:00:00 GMT\r\n",
+                 "", 0);
   } else if (strncmp(target, "/status/", 8) == 0) {
     peer_respond(pc->fd, atoi(target + 8), NULL, "", 0);
   } else if (strcmp(target, "/hang") == 0) {
@@ -280,7 +280,7 @@ static int peer_count(struct peer *p, const int *field)
   return v;
 }
 
-/* --- the loop side ------------------------------------------------------- */
+/* --- the loop side -------------------------------------------------------- */
 
 struct got {
   int calls;
@@ -350,8 +350,7 @@ static const char *env_url(struct env *e, const char *path)
   return e->url;
 }
 
-static void run_until(struct env *e, const int *count, int want,
-                      int timeout_ms)
+static void run_until(struct env *e, const int *count, int want, int timeout_ms)
 {
   int64_t deadline = cg_time_mono_ms() + timeout_ms;
   while (*count < want && cg_time_mono_ms() < deadline)
@@ -381,8 +380,7 @@ static void env_done(struct env *e)
     peer_stop(e->peer);
 }
 
-static int send_req(struct env *e, const struct cg_http_req *req,
-                    struct got *g)
+static int send_req(struct env *e, const struct cg_http_req *req, struct got *g)
 {
   in_send = true;
   int rc = cg_http_client_send(e->c, req, on_done, g);
@@ -390,25 +388,24 @@ static int send_req(struct env *e, const struct cg_http_req *req,
   return rc;
 }
 
-static void get(struct env *e, const char *path, long timeout_ms,
-                struct got *g)
+static void get(struct env *e, const char *path, long timeout_ms, struct got *g)
 {
-  struct cg_http_req req = {.method = "GET", .url = env_url(e, path),
-                            .timeout_ms = timeout_ms};
+  struct cg_http_req req = {
+      .method = "GET", .url = env_url(e, path), .timeout_ms = timeout_ms};
   assert_int_equal(send_req(e, &req, g), 0);
   assert_int_equal(g->calls, 0);
   run_until(e, &g->calls, 1, 10000);
 }
 
-/* --- cases --------------------------------------------------------------- */
+/* --- cases ---------------------------------------------------------------- */
 
 static void test_get_round_trip(void **state)
 {
   struct env e;
   env_init(&e, true);
   const char *hdrs[] = {"X-Test: hello there", "Accept: text/plain", NULL};
-  struct cg_http_req req = {.method = "GET", .url = env_url(&e, "/echo?a=1"),
-                            .headers = hdrs};
+  struct cg_http_req req = {
+      .method = "GET", .url = env_url(&e, "/echo?a=1"), .headers = hdrs};
   struct got g = {0};
   assert_int_equal(send_req(&e, &req, &g), 0);
   assert_int_equal(cg_http_client_inflight(e.c), 1);
@@ -435,7 +432,8 @@ static void test_post_put_with_body(void **state)
   for (int i = 0; i < 3; i++) {
     struct cg_http_req req = {.method = methods[i],
                               .url = env_url(&e, "/echo"),
-                              .headers = hdrs, .body = json,
+                              .headers = hdrs,
+                              .body = json,
                               .body_len = strlen(json)};
     struct got g = {0};
     assert_int_equal(send_req(&e, &req, &g), 0);
@@ -472,8 +470,10 @@ static void test_large_body_no_expect(void **state)
   for (size_t i = 0; i < 300000; i++)
     big[i] = (char)('a' + i % 26);
   big[300000] = 0;
-  struct cg_http_req req = {.method = "POST", .url = env_url(&e, "/echo"),
-                            .body = big, .body_len = 300000};
+  struct cg_http_req req = {.method = "POST",
+                            .url = env_url(&e, "/echo"),
+                            .body = big,
+                            .body_len = 300000};
   int64_t t0 = cg_time_mono_ms();
   assert_int_equal(cg_http_client_send(e.c, &req, on_done_big, big), 0);
   int64_t deadline = t0 + 5000;
@@ -608,10 +608,8 @@ static void on_chain_done(const struct cg_http_result *res, void *arg)
   struct chain *ch = arg;
   assert_int_equal(res->status, 200);
   if (++ch->done < ch->want) {
-    struct cg_http_req req = {.method = "GET",
-                              .url = env_url(ch->e, "/echo")};
-    assert_int_equal(cg_http_client_send(ch->e->c, &req, on_chain_done, ch),
-                     0);
+    struct cg_http_req req = {.method = "GET", .url = env_url(ch->e, "/echo")};
+    assert_int_equal(cg_http_client_send(ch->e->c, &req, on_chain_done, ch), 0);
   }
 }
 
@@ -695,8 +693,7 @@ static void test_close_from_done(void **state)
   for (int i = 0; i < 3; i++)
     assert_int_equal(send_req(&e, &hang, &g[i]), 0);
   struct cg_http_req echo = {.method = "GET", .url = env_url(&e, "/echo")};
-  assert_int_equal(cg_http_client_send(e.c, &echo, on_done_then_close, &e),
-                   0);
+  assert_int_equal(cg_http_client_send(e.c, &echo, on_done_then_close, &e), 0);
   int64_t deadline = cg_time_mono_ms() + 5000;
   while (!e.closed && cg_time_mono_ms() < deadline)
     uv_run(&e.loop, UV_RUN_ONCE);
@@ -727,8 +724,7 @@ static void test_send_refused(void **state)
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
     assert_int_equal(send_req(&e, &bad[i], &g), CG_EINVAL);
   assert_int_equal(cg_http_client_send(e.c, &bad[0], NULL, NULL), CG_EINVAL);
-  assert_int_equal(cg_http_client_send(NULL, &bad[0], on_done, &g),
-                   CG_EINVAL);
+  assert_int_equal(cg_http_client_send(NULL, &bad[0], on_done, &g), CG_EINVAL);
   assert_int_equal(cg_http_client_inflight(e.c), 0);
   uv_run(&e.loop, UV_RUN_NOWAIT);
   assert_int_equal(g.calls, 0);
@@ -749,8 +745,11 @@ static void test_alloc_failures(void **state)
   struct env e;
   env_init(&e, true);
   const char *hdrs[] = {"X-Test: x", NULL};
-  struct cg_http_req req = {.method = "POST", .url = env_url(&e, "/echo"),
-                            .headers = hdrs, .body = "abc", .body_len = 3};
+  struct cg_http_req req = {.method = "POST",
+                            .url = env_url(&e, "/echo"),
+                            .headers = hdrs,
+                            .body = "abc",
+                            .body_len = 3};
   for (long n = 0; n < 12; n++) {
     struct got g = {0};
     cg_mem_fail_after(n);

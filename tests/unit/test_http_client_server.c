@@ -109,9 +109,8 @@ static void world_init(struct world *w)
                    0);
   assert_int_equal(cg_router_add(w->router, "GET", "/reset", on_reset, w), 0);
   assert_int_equal(cg_router_add(w->router, "GET", "/never", on_never, w), 0);
-  struct cg_http_server_opts so = {.name = "test-server",
-                                   .on_response = on_observed,
-                                   .observer_arg = w};
+  struct cg_http_server_opts so = {
+      .name = "test-server", .on_response = on_observed, .observer_arg = w};
   w->srv = cg_http_server_create(&w->loop, &so, cg_router_dispatch, w->router);
   assert_non_null(w->srv);
   struct cg_err err = {0};
@@ -178,8 +177,11 @@ static void call(struct world *w, const char *method, const char *path,
   snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", w->port, path);
   const char *hdrs[] = {"Content-Type: application/json",
                         "Idempotency-Key: acme-1001", NULL};
-  struct cg_http_req req = {.method = method, .url = url, .headers = hdrs,
-                            .body = body, .body_len = body ? strlen(body) : 0};
+  struct cg_http_req req = {.method = method,
+                            .url = url,
+                            .headers = hdrs,
+                            .body = body,
+                            .body_len = body ? strlen(body) : 0};
   assert_int_equal(cg_http_client_send(w->client, &req, on_done, g), 0);
 }
 
@@ -244,8 +246,7 @@ static void test_reset_and_concurrency(void **state)
   for (int i = 0; i < 40; i++)
     call(&w, "POST", "/orders", "{}", &g[i]);
   int64_t deadline = cg_time_mono_ms() + 5000;
-  while (cg_http_client_inflight(w.client) > 0 &&
-         cg_time_mono_ms() < deadline)
+  while (cg_http_client_inflight(w.client) > 0 && cg_time_mono_ms() < deadline)
     uv_run(&w.loop, UV_RUN_ONCE);
   for (int i = 0; i < 40; i++) {
     assert_int_equal(g[i].calls, 1);

@@ -41,8 +41,7 @@ static void test_bucket_refill(void **state)
   assert_true(cg_ratelimit_take(&rl, T0 + 500, 1));
   assert_false(cg_ratelimit_take(&rl, T0 + 500, 1));
   /* Partial progress is kept across refused takes. */
-  assert_int_equal(cg_ratelimit_next_allowed_ms(&rl, T0 + 750, 1),
-                   T0 + 1000);
+  assert_int_equal(cg_ratelimit_next_allowed_ms(&rl, T0 + 750, 1), T0 + 1000);
   /* Idle for a long time: full, never more than the capacity. */
   assert_int_equal(cg_ratelimit_tokens(&rl, T0 + 3600000), 20);
   for (int i = 0; i < 20; i++)
@@ -90,8 +89,7 @@ static void test_pause_until(void **state)
   for (int i = 0; i < 9; i++)
     assert_true(cg_ratelimit_take(&rl, T0 + 9000, 1));
   assert_false(cg_ratelimit_take(&rl, T0 + 9000, 1));
-  assert_int_equal(cg_ratelimit_next_allowed_ms(&rl, T0 + 9000, 1),
-                   T0 + 9100);
+  assert_int_equal(cg_ratelimit_next_allowed_ms(&rl, T0 + 9000, 1), T0 + 9100);
 }
 
 static void test_cost_above_capacity(void **state)

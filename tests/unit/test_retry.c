@@ -18,24 +18,35 @@ static void test_classify_table(void **state)
     int err;
     enum cg_outcome want;
   } rows[] = {
-      {200, 0, CG_OUTCOME_OK},     {201, 0, CG_OUTCOME_OK},
-      {204, 0, CG_OUTCOME_OK},     {299, 0, CG_OUTCOME_OK},
-      {408, 0, CG_OUTCOME_RETRY},  {429, 0, CG_OUTCOME_RETRY},
-      {500, 0, CG_OUTCOME_RETRY},  {502, 0, CG_OUTCOME_RETRY},
-      {503, 0, CG_OUTCOME_RETRY},  {599, 0, CG_OUTCOME_RETRY},
-      {0, CG_EIO, CG_OUTCOME_RETRY}, {0, CG_ETIMEDOUT, CG_OUTCOME_RETRY},
-      {0, CG_ECANCELED, CG_OUTCOME_RETRY}, {0, 0, CG_OUTCOME_RETRY},
-      {400, 0, CG_OUTCOME_FAIL},   {401, 0, CG_OUTCOME_FAIL},
-      {403, 0, CG_OUTCOME_FAIL},   {404, 0, CG_OUTCOME_FAIL},
-      {409, 0, CG_OUTCOME_FAIL},   {422, 0, CG_OUTCOME_FAIL},
-      {100, 0, CG_OUTCOME_FAIL},   {301, 0, CG_OUTCOME_FAIL},
+      {200, 0, CG_OUTCOME_OK},
+      {201, 0, CG_OUTCOME_OK},
+      {204, 0, CG_OUTCOME_OK},
+      {299, 0, CG_OUTCOME_OK},
+      {408, 0, CG_OUTCOME_RETRY},
+      {429, 0, CG_OUTCOME_RETRY},
+      {500, 0, CG_OUTCOME_RETRY},
+      {502, 0, CG_OUTCOME_RETRY},
+      {503, 0, CG_OUTCOME_RETRY},
+      {599, 0, CG_OUTCOME_RETRY},
+      {0, CG_EIO, CG_OUTCOME_RETRY},
+      {0, CG_ETIMEDOUT, CG_OUTCOME_RETRY},
+      {0, CG_ECANCELED, CG_OUTCOME_RETRY},
+      {0, 0, CG_OUTCOME_RETRY},
+      {400, 0, CG_OUTCOME_FAIL},
+      {401, 0, CG_OUTCOME_FAIL},
+      {403, 0, CG_OUTCOME_FAIL},
+      {404, 0, CG_OUTCOME_FAIL},
+      {409, 0, CG_OUTCOME_FAIL},
+      {422, 0, CG_OUTCOME_FAIL},
+      {100, 0, CG_OUTCOME_FAIL},
+      {301, 0, CG_OUTCOME_FAIL},
       {304, 0, CG_OUTCOME_FAIL},
   };
   for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
     enum cg_outcome got = cg_retry_classify(rows[i].status, rows[i].err);
     if (got != rows[i].want)
-      fail_msg("status %ld err %d: got %d want %d", rows[i].status,
-               rows[i].err, got, rows[i].want);
+      fail_msg("status %ld err %d: got %d want %d", rows[i].status, rows[i].err,
+               got, rows[i].want);
   }
 }
 
@@ -115,8 +126,16 @@ static void test_retry_after_forms(void **state)
 static void test_retry_after_invalid(void **state)
 {
   static const char *const bad[] = {
-      "", "   ", "abc", "-1", "1.5", "7s", "10 20", "9999999999999",
-      "Wed, 21 Oct 2015 07:28:00", "Wed, 32 Oct 2015 07:28:00 GMT",
+      "",
+      "   ",
+      "abc",
+      "-1",
+      "1.5",
+      "7s",
+      "10 20",
+      "9999999999999",
+      "Wed, 21 Oct 2015 07:28:00",
+      "Wed, 32 Oct 2015 07:28:00 GMT",
       "12345678901234567890123456789012345678901234567890123456789012345",
   };
   int64_t d = 77;
@@ -140,16 +159,15 @@ static void test_next_at_honours_deadline(void **state)
                   now + 30000);
       assert_true(cg_retry_next_at(&p, attempt, "1790000045", now, &rng) >=
                   1790000045000LL);
-      assert_true(cg_retry_next_at(&p, attempt,
-                                   "Sun, 15 Nov 2026 08:00:00 GMT", now,
-                                   &rng) >= 1794729600000LL);
+      assert_true(cg_retry_next_at(&p, attempt, "Sun, 15 Nov 2026 08:00:00 GMT",
+                                   now, &rng) >= 1794729600000LL);
       int64_t plain = cg_retry_next_at(&p, attempt, NULL, now, &rng);
       assert_true(plain >= now && plain <= now + 300000);
     }
   }
   /* A past deadline or garbage leaves the backoff alone. */
-  int64_t t = cg_retry_next_at(&p, 1, "Wed, 21 Oct 2015 07:28:00 GMT", now,
-                               &rng);
+  int64_t t =
+      cg_retry_next_at(&p, 1, "Wed, 21 Oct 2015 07:28:00 GMT", now, &rng);
   assert_true(t >= now && t <= now + 1000);
   t = cg_retry_next_at(&p, 1, "soon", now, &rng);
   assert_true(t >= now && t <= now + 1000);
