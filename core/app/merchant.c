@@ -1,0 +1,327 @@
+/*
+ * merchant: see merchant.h.
+ */
+#include "app/merchant.h"
+
+#include "app/config.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/time.h"
+#include "centra/centra.h"
+#include "flows/inbox.h"
+#include "flows/intake.h"
+#include "flows/orders.h"
+#include "flows/outbox.h"
+#include "gxo/gxo.h"
+#include "rules/rules.h"
+#include "store/store.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#define container_of(ptr, type, member)                                      \
+  ((type *)((char *)(ptr) - offsetof(type, member)))
+
+#define SWEEP_MS 1000
+
+struct schedule {
+  uv_timer_t timer;
+  struct cg_merchant *m;
+  void (*fn)(struct cg_merchant *m);
+};
+
+enum { S_EVENTS, S_POLL, S_GXO, S_LIMITS, S_SWEEP, S_COUNT };
+
+struct cg_merchant {
+  const struct cg_config *cfg;
+  const struct cg_config_merchant *mc;
+  struct cg_flow flow;
+  struct cg_intake *intake;
+  struct schedule sched[S_COUNT];
+  int open_handles;
+  bool stopping;
+  void (*on_stopped)(void *arg);
+  void *on_stopped_arg;
+};
+
+static void run_events(struct cg_merchant *m)
+{
+  cg_intake_centra_events(m->intake);
+}
+
+static void run_poll(struct cg_merchant *m)
+{
+  cg_intake_centra_poll(m->intake);
+}
+
+static void run_gxo(struct cg_merchant *m)
+{
+  cg_intake_gxo_events(m->intake);
+}
+
+static void run_limits(struct cg_merchant *m)
+{
+  cg_intake_centra_limits(m->intake);
+}
+
+/* Pending inbox rows (a failed apply) and operator retry requests. */
+static void run_sweep(struct cg_merchant *m)
+{
+  cg_inbox_drain(&m->flow);
+  cg_orders_process_retry_requests(&m->flow);
+}
+
+static void on_schedule(uv_timer_t *t)
+{
+  struct schedule *s = container_of(t, struct schedule, timer);
+  if (!s->m->stopping)
+    s->fn(s->m);
+}
+
+static void start_schedules(struct cg_merchant *m, uv_loop_t *loop)
+{
+  const struct cg_config_merchant *c = m->mc;
+  const struct {
+    void (*fn)(struct cg_merchant *);
+    int64_t every_ms;
+  } table[S_COUNT] = {
+      [S_EVENTS] = {run_events, c->centra_events_s * 1000},
+      [S_POLL] = {run_poll, c->poll_orders_s * 1000},
+      [S_GXO] = {run_gxo, c->gxo_events_s * 1000},
+      [S_LIMITS] = {run_limits, c->limits_refresh_s * 1000},
+      [S_SWEEP] = {run_sweep, SWEEP_MS},
+  };
+  for (int i = 0; i < S_COUNT; i++) {
+    struct schedule *s = &m->sched[i];
+    s->m = m;
+    s->fn = table[i].fn;
+    uv_timer_init(loop, &s->timer);
+    m->open_handles++;
+    uint64_t every = table[i].every_ms > 0 ? (uint64_t)table[i].every_ms : 0;
+    if (every > 0)
+      uv_timer_start(&s->timer, on_schedule, every, every);
+  }
+}
+
+static int open_store(struct cg_merchant *m, struct cg_err *err)
+{
+  char path[1024];
+  struct cg_store_opts o = {
+      .path = cg_config_path(m->cfg, m->mc->store, path, sizeof(path)),
+      .name = m->mc->id,
+      .synchronous = m->mc->store_sync_full ? "FULL" : "NORMAL",
+  };
+  return cg_store_open(&o, &m->flow.store, err);
+}
+
+static int load_rules(struct cg_merchant *m, struct cg_err *err)
+{
+  char path[1024];
+  struct cg_rules_opts o = {
+      .merchant = m->mc->id,
+      .pack_dir = cg_config_path(m->cfg, m->mc->rules, path, sizeof(path)),
+      .mem_limit = (size_t)m->mc->lua_memory_mb << 20,
+      .call_instructions = (uint64_t)m->mc->lua_instructions,
+  };
+  int rc = cg_rules_create(&o, &m->flow.rules, err);
+  if (rc == 0) {
+    struct cg_rules_gen *g = cg_rules_acquire(m->flow.rules);
+    cg_store_rule_generation_record(m->flow.store, cg_rules_gen_name(g),
+                                    cg_rules_gen_version(g),
+                                    cg_rules_gen_hash(g), cg_time_now_ms(), NULL,
+                                    NULL);
+    cg_log_info("merchant", "[merchant=%s] rules %s loaded (%u pack tests "
+                "passed)", m->mc->id, cg_rules_gen_label(g),
+                cg_rules_gen_tests_passed(g));
+    cg_rules_gen_release(g);
+  }
+  return rc;
+}
+
+static int create_clients(struct cg_merchant *m, uv_loop_t *loop,
+                          struct cg_err *err)
+{
+  struct cg_centra_opts co = {.loop = loop,
+                              .merchant = m->mc->id,
+                              .url = m->mc->centra_url,
+                              .token = m->mc->centra_token};
+  struct cg_gxo_opts go = {.loop = loop,
+                           .merchant = m->mc->id,
+                           .base_url = m->mc->gxo_url,
+                           .client_id = m->mc->gxo_client_id,
+                           .client_secret = m->mc->gxo_client_secret};
+  m->flow.centra = cg_centra_create(&co, err);
+  if (m->flow.centra == NULL)
+    return err ? err->code : CG_EINVAL;
+  m->flow.gxo = cg_gxo_create(&cg_gxo_rest_transport, &go, err);
+  return m->flow.gxo ? 0 : (err ? err->code : CG_EINVAL);
+}
+
+static int start_delivery(struct cg_merchant *m, struct cg_err *err)
+{
+  m->intake = cg_intake_create(&m->flow);
+  m->flow.outbox = cg_outbox_create(&m->flow, cg_orders_outbox_kinds,
+                                    cg_orders_outbox_nkinds, NULL);
+  if (m->intake == NULL || m->flow.outbox == NULL)
+    return cg_err_set(err, CG_ENOMEM, "out of memory");
+  int rc = cg_outbox_start(m->flow.outbox);
+  if (rc != 0)
+    return cg_err_set(err, rc, "outbox could not start");
+  cg_inbox_drain(&m->flow);
+  return 0;
+}
+
+static void release_parts(struct cg_merchant *m)
+{
+  cg_centra_destroy(m->flow.centra);
+  m->flow.centra = NULL;
+  cg_gxo_destroy(m->flow.gxo);
+  m->flow.gxo = NULL;
+  cg_intake_destroy(m->intake);
+  m->intake = NULL;
+  cg_rules_destroy(m->flow.rules);
+  m->flow.rules = NULL;
+  cg_store_close(m->flow.store);
+  m->flow.store = NULL;
+}
+
+struct cg_merchant *cg_merchant_start(uv_loop_t *loop,
+                                      const struct cg_config *cfg,
+                                      const struct cg_config_merchant *mc,
+                                      struct cg_err *err)
+{
+  struct cg_merchant *m = cg_calloc(1, sizeof(*m));
+  if (m == NULL) {
+    cg_err_set(err, CG_ENOMEM, "out of memory");
+    return NULL;
+  }
+  m->cfg = cfg;
+  m->mc = mc;
+  m->flow.merchant = mc->id;
+  m->flow.loop = loop;
+  cg_rand_seed(&m->flow.rng, 0);
+  int rc = open_store(m, err);
+  if (rc == 0)
+    rc = load_rules(m, err);
+  if (rc == 0)
+    rc = create_clients(m, loop, err);
+  if (rc == 0)
+    rc = start_delivery(m, err);
+  if (rc != 0) {
+    cg_err_prefix(err, "merchant '%s'", mc->id);
+    if (m->flow.outbox != NULL) { /* its timer must close on the loop */
+      m->stopping = true;
+      cg_merchant_stop(m, NULL, NULL);
+      return NULL;
+    }
+    release_parts(m);
+    cg_free(m);
+    return NULL;
+  }
+  start_schedules(m, loop);
+  cg_intake_centra_limits(m->intake);
+  cg_intake_centra_listen(m->intake);
+  cg_merchant_pull_now(m);
+  return m;
+}
+
+void cg_merchant_pull_now(struct cg_merchant *m)
+{
+  cg_intake_centra_events(m->intake);
+  cg_intake_centra_poll(m->intake);
+  cg_intake_gxo_events(m->intake);
+}
+
+static void finish_stop(struct cg_merchant *m)
+{
+  if (m->open_handles > 0)
+    return;
+  release_parts(m);
+  void (*done)(void *) = m->on_stopped;
+  void *arg = m->on_stopped_arg;
+  cg_free(m);
+  if (done != NULL)
+    done(arg);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+  struct schedule *s = container_of((uv_timer_t *)h, struct schedule, timer);
+  s->m->open_handles--;
+  finish_stop(s->m);
+}
+
+static void on_outbox_closed(void *arg)
+{
+  struct cg_merchant *m = arg;
+  m->flow.outbox = NULL;
+  m->open_handles--;
+  finish_stop(m);
+}
+
+void cg_merchant_stop(struct cg_merchant *m, void (*done)(void *arg),
+                      void *arg)
+{
+  if (m == NULL)
+    return;
+  m->stopping = true;
+  m->on_stopped = done;
+  m->on_stopped_arg = arg;
+  m->open_handles++; /* the outbox */
+  for (int i = 0; i < S_COUNT; i++)
+    if (m->sched[i].m != NULL)
+      uv_close((uv_handle_t *)&m->sched[i].timer, on_handle_closed);
+  /* Cancelling the clients completes in-flight calls (RETRY), which the
+   * outbox records before it lets itself close. */
+  cg_centra_destroy(m->flow.centra);
+  m->flow.centra = NULL;
+  cg_gxo_destroy(m->flow.gxo);
+  m->flow.gxo = NULL;
+  cg_outbox_close(m->flow.outbox, on_outbox_closed, m);
+}
+
+const char *cg_merchant_id(const struct cg_merchant *m)
+{
+  return m->mc->id;
+}
+
+struct cg_flow *cg_merchant_flow(struct cg_merchant *m)
+{
+  return &m->flow;
+}
+
+struct cg_intake *cg_merchant_intake(struct cg_merchant *m)
+{
+  return m->intake;
+}
+
+const struct cg_config_merchant *cg_merchant_config(const struct cg_merchant *m)
+{
+  return m->mc;
+}
+
+int cg_merchant_reload_rules(struct cg_merchant *m, struct cg_err *err)
+{
+  bool changed = false;
+  int rc = cg_rules_reload(m->flow.rules, &changed, err);
+  if (rc != 0) {
+    cg_log_error("merchant", "[merchant=%s] rule reload refused, the "
+                 "previous generation keeps running: %s", m->mc->id,
+                 err ? err->msg : "");
+    return rc;
+  }
+  struct cg_rules_gen *g = cg_rules_acquire(m->flow.rules);
+  cg_store_rule_generation_record(m->flow.store, cg_rules_gen_name(g),
+                                  cg_rules_gen_version(g),
+                                  cg_rules_gen_hash(g), cg_time_now_ms(), NULL,
+                                    NULL);
+  cg_log_info("merchant", "[merchant=%s] rules reloaded: %s%s", m->mc->id,
+              cg_rules_gen_label(g), changed ? "" : " (content unchanged)");
+  cg_rules_gen_release(g);
+  int moved = cg_orders_redecide_held(&m->flow);
+  if (moved > 0)
+    cg_log_info("merchant", "[merchant=%s] %d held orders released by the "
+                "new rules", m->mc->id, moved);
+  return 0;
+}
