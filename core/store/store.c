@@ -85,8 +85,7 @@ static int configure(sqlite3 *db, const char *sync, int busy_ms,
   if (pragma_text(db, "PRAGMA journal_mode=WAL", val, sizeof(val), err))
     return CG_EDB;
   if (strcasecmp(val, "wal") != 0)
-    return cg_err_set(err, CG_EDB, "store: journal_mode is '%s', not wal",
-                      val);
+    return cg_err_set(err, CG_EDB, "store: journal_mode is '%s', not wal", val);
   snprintf(sql, sizeof(sql), "PRAGMA synchronous=%s", sync);
   if (exec_sql(db, sql, err) || exec_sql(db, "PRAGMA foreign_keys=ON", err))
     return CG_EDB;
@@ -101,10 +100,9 @@ static int open_db(const char *path, const char *sync, int busy_ms,
                    sqlite3 **out, struct cg_err *err)
 {
   sqlite3 *db = NULL;
-  int rc = sqlite3_open_v2(path, &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                               SQLITE_OPEN_NOMUTEX,
-                           NULL);
+  int rc = sqlite3_open_v2(
+      path, &db,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK) {
     cg__store_dberr(db, rc, "store: open", err);
     goto fail;
@@ -185,8 +183,8 @@ fail:
 }
 
 int cg__store_migrate(sqlite3 *db, const char *path,
-                      const struct cg__migration *steps, size_t n,
-                      int *version, struct cg_err *err)
+                      const struct cg__migration *steps, size_t n, int *version,
+                      struct cg_err *err)
 {
   int last = n ? steps[n - 1].version : 0;
   int v = 0;
@@ -238,16 +236,16 @@ int cg_store_open(const struct cg_store_opts *opts, struct cg_store **out,
   }
   snprintf(s->comp, sizeof(s->comp), "store:merchant=%s",
            opts->name ? opts->name : "-");
-  int busy = opts->busy_timeout_ms ? opts->busy_timeout_ms
-                                   : DEFAULT_BUSY_TIMEOUT_MS;
+  int busy =
+      opts->busy_timeout_ms ? opts->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
   if ((ret = open_db(s->path, sync, busy, &s->db, err)) != 0 ||
       (ret = cg__store_migrate(s->db, s->path, cg__store_migrations,
-                               cg__store_migrations_count,
-                               &s->schema_version, err)) != 0 ||
+                               cg__store_migrations_count, &s->schema_version,
+                               err)) != 0 ||
       (ret = prepare_all(s, err)) != 0)
     goto fail;
-  cg_log_info(s->comp, "opened %s (schema %d, WAL, synchronous=%s)",
-              s->path, s->schema_version, sync);
+  cg_log_info(s->comp, "opened %s (schema %d, WAL, synchronous=%s)", s->path,
+              s->schema_version, sync);
   *out = s;
   return 0;
 fail:
@@ -268,8 +266,8 @@ void cg_store_close(struct cg_store *s)
   if (s->db != NULL) {
     int rc = sqlite3_close(s->db);
     if (rc != SQLITE_OK)
-      cg_log_error(s->comp, "closing %s: %s; leaking the connection",
-                   s->path, sqlite3_errstr(rc));
+      cg_log_error(s->comp, "closing %s: %s; leaking the connection", s->path,
+                   sqlite3_errstr(rc));
     s->db = NULL;
   }
   cg_free(s->path);

@@ -77,8 +77,7 @@ int cg_store_inbox_put(struct cg_store *s, const char *source,
 /* Up to limit unprocessed rows, oldest first. Free with
  * cg_store_inbox_list_clear(). */
 int cg_store_inbox_pending(struct cg_store *s, size_t limit,
-                           struct cg_store_inbox_list *out,
-                           struct cg_err *err);
+                           struct cg_store_inbox_list *out, struct cg_err *err);
 /* One row by id; CG_ENOTFOUND if none. */
 int cg_store_inbox_get(struct cg_store *s, int64_t id,
                        struct cg_store_inbox_row *out, struct cg_err *err);
@@ -98,8 +97,8 @@ void cg_store_inbox_list_clear(struct cg_store_inbox_list *list);
  * row. Call inside the flow's transaction. */
 int cg_store_outbox_put(struct cg_store *s, const char *kind,
                         const char *entity_key, const char *idempotency_key,
-                        const char *payload, int64_t not_before_ms,
-                        int64_t *id, struct cg_err *err);
+                        const char *payload, int64_t not_before_ms, int64_t *id,
+                        struct cg_err *err);
 /* Up to limit pending rows with next_attempt_at <= now_ms, ordered by
  * next_attempt_at then id. Free with cg_store_outbox_list_clear(). */
 int cg_store_outbox_due(struct cg_store *s, int64_t now_ms, size_t limit,
@@ -146,8 +145,7 @@ int cg_store_outbox_get(struct cg_store *s, int64_t id,
 /* Rows matching f (NULL = all), ordered by id. */
 int cg_store_outbox_list(struct cg_store *s,
                          const struct cg_store_outbox_filter *f,
-                         struct cg_store_outbox_list *out,
-                         struct cg_err *err);
+                         struct cg_store_outbox_list *out, struct cg_err *err);
 void cg_store_outbox_row_clear(struct cg_store_outbox_row *row);
 void cg_store_outbox_list_clear(struct cg_store_outbox_list *list);
 /* "pending", "inflight", ...; "?" for out-of-range values. */
@@ -206,8 +204,7 @@ int cg_store_exception_raise(struct cg_store *s,
                              int64_t *id, bool *created, struct cg_err *err);
 /* CG_ENOTFOUND if none. */
 int cg_store_exception_get(struct cg_store *s, int64_t id,
-                           struct cg_store_exception *out,
-                           struct cg_err *err);
+                           struct cg_store_exception *out, struct cg_err *err);
 /* Exceptions matching f (NULL = all), newest last_seen first, paged. */
 int cg_store_exception_list(struct cg_store *s,
                             const struct cg_store_exception_filter *f,
@@ -215,9 +212,8 @@ int cg_store_exception_list(struct cg_store *s,
                             struct cg_err *err);
 /* open -> resolved with who and an optional note. CG_ENOTFOUND if there is
  * no such id; CG_EINVAL if it is already resolved. */
-int cg_store_exception_resolve(struct cg_store *s, int64_t id,
-                               const char *by, const char *note,
-                               struct cg_err *err);
+int cg_store_exception_resolve(struct cg_store *s, int64_t id, const char *by,
+                               const char *note, struct cg_err *err);
 /* Resolves every open exception of an entity (it went through later).
  * *count (may be NULL) gets how many. */
 int cg_store_exception_resolve_entity(struct cg_store *s,
@@ -257,15 +253,14 @@ void cg_store_audit_list_clear(struct cg_store_audit_list *list);
 int cg_store_cursor_get(struct cg_store *s, const char *name, char **value,
                         struct cg_err *err);
 /* Creates or replaces a named cursor (e.g. "gxo.events.after"). */
-int cg_store_cursor_set(struct cg_store *s, const char *name,
-                        const char *value, struct cg_err *err);
+int cg_store_cursor_set(struct cg_store *s, const char *name, const char *value,
+                        struct cg_err *err);
 
 /* Records a loaded rule generation; *id (may be NULL) gets its row id. */
 int cg_store_rule_generation_record(struct cg_store *s, const char *pack,
                                     const char *version,
-                                    const char *content_hash,
-                                    int64_t loaded_at, int64_t *id,
-                                    struct cg_err *err);
+                                    const char *content_hash, int64_t loaded_at,
+                                    int64_t *id, struct cg_err *err);
 /* The most recently recorded generation; CG_ENOTFOUND if none. */
 int cg_store_rule_generation_latest(struct cg_store *s,
                                     struct cg_store_rule_generation *out,

@@ -18,12 +18,12 @@ int cg_store_audit_append(struct cg_store *s, const char *entity_kind,
                           struct cg_err *err)
 {
   if (entity_kind == NULL || entity_key == NULL || action == NULL)
-    return cg_err_set(err, CG_EINVAL, "audit: entity_kind, entity_key and "
+    return cg_err_set(err, CG_EINVAL,
+                      "audit: entity_kind, entity_key and "
                       "action are required");
   sqlite3_stmt *st = s->st[CG__ST_AUDIT_APPEND];
-  int ret = cg__store_bind(s, st, err, "Isssss", cg_time_now_ms(),
-                           entity_kind, entity_key, action, detail,
-                           rule_generation);
+  int ret = cg__store_bind(s, st, err, "Isssss", cg_time_now_ms(), entity_kind,
+                           entity_key, action, detail, rule_generation);
   return ret ? ret : cg__store_exec(s, st, "audit: append", err);
 }
 
@@ -95,8 +95,8 @@ int cg_store_cursor_get(struct cg_store *s, const char *name, char **value,
   return ret;
 }
 
-int cg_store_cursor_set(struct cg_store *s, const char *name,
-                        const char *value, struct cg_err *err)
+int cg_store_cursor_set(struct cg_store *s, const char *name, const char *value,
+                        struct cg_err *err)
 {
   if (name == NULL || value == NULL)
     return cg_err_set(err, CG_EINVAL, "cursors: name and value required");
@@ -107,12 +107,12 @@ int cg_store_cursor_set(struct cg_store *s, const char *name,
 
 int cg_store_rule_generation_record(struct cg_store *s, const char *pack,
                                     const char *version,
-                                    const char *content_hash,
-                                    int64_t loaded_at, int64_t *id,
-                                    struct cg_err *err)
+                                    const char *content_hash, int64_t loaded_at,
+                                    int64_t *id, struct cg_err *err)
 {
   if (pack == NULL || version == NULL || content_hash == NULL)
-    return cg_err_set(err, CG_EINVAL, "rule_generations: pack, version and "
+    return cg_err_set(err, CG_EINVAL,
+                      "rule_generations: pack, version and "
                       "content_hash are required");
   sqlite3_stmt *st = s->st[CG__ST_RULEGEN_RECORD];
   int ret = cg__store_bind(s, st, err, "sssI", pack, version, content_hash,

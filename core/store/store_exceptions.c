@@ -21,7 +21,8 @@ int cg_store_exception_raise(struct cg_store *s,
 {
   if (x == NULL || x->type == NULL || x->entity_kind == NULL ||
       x->entity_key == NULL || x->message == NULL)
-    return cg_err_set(err, CG_EINVAL, "exceptions: type, entity_kind, "
+    return cg_err_set(err, CG_EINVAL,
+                      "exceptions: type, entity_kind, "
                       "entity_key and message are required");
   sqlite3_stmt *st = s->st[CG__ST_EXC_RAISE];
   int ret = cg__store_bind(s, st, err, "sssssssI", x->type, x->entity_kind,
@@ -68,8 +69,7 @@ static void clear_exc(void *p)
 }
 
 int cg_store_exception_get(struct cg_store *s, int64_t id,
-                           struct cg_store_exception *out,
-                           struct cg_err *err)
+                           struct cg_store_exception *out, struct cg_err *err)
 {
   memset(out, 0, sizeof(*out));
   sqlite3_stmt *st = s->st[CG__ST_EXC_GET];
@@ -103,8 +103,7 @@ int cg_store_exception_list(struct cg_store *s,
   if (ret != 0)
     return ret;
   return cg__store_rows(s, st, sizeof(*out->items), read_exc, clear_exc,
-                        (void **)&out->items, &out->n, "exceptions: list",
-                        err);
+                        (void **)&out->items, &out->n, "exceptions: list", err);
 }
 
 /* After an UPDATE by id matched nothing: missing (CG_ENOTFOUND) or
@@ -117,13 +116,12 @@ static int explain_no_change(struct cg_store *s, int64_t id, const char *op,
   if (ret != 0)
     return ret;
   cg_store_exception_clear(&x);
-  return cg_err_set(err, CG_EINVAL, "exceptions: %s %lld: already resolved",
-                    op, (long long)id);
+  return cg_err_set(err, CG_EINVAL, "exceptions: %s %lld: already resolved", op,
+                    (long long)id);
 }
 
-int cg_store_exception_resolve(struct cg_store *s, int64_t id,
-                               const char *by, const char *note,
-                               struct cg_err *err)
+int cg_store_exception_resolve(struct cg_store *s, int64_t id, const char *by,
+                               const char *note, struct cg_err *err)
 {
   sqlite3_stmt *st = s->st[CG__ST_EXC_RESOLVE];
   int ret = cg__store_bind(s, st, err, "IIss", id, cg_time_now_ms(),
@@ -142,7 +140,8 @@ int cg_store_exception_resolve_entity(struct cg_store *s,
                                       struct cg_err *err)
 {
   if (entity_kind == NULL || entity_key == NULL)
-    return cg_err_set(err, CG_EINVAL, "exceptions: resolve_entity needs "
+    return cg_err_set(err, CG_EINVAL,
+                      "exceptions: resolve_entity needs "
                       "entity_kind and entity_key");
   sqlite3_stmt *st = s->st[CG__ST_EXC_RESOLVE_ENTITY];
   int ret = cg__store_bind(s, st, err, "ssIss", entity_kind, entity_key,
@@ -185,9 +184,8 @@ int cg_store_exception_open_counts(struct cg_store *s,
                                    struct cg_err *err)
 {
   memset(out, 0, sizeof(*out));
-  return cg__store_rows(s, s->st[CG__ST_EXC_OPEN_COUNTS],
-                        sizeof(*out->items), read_count, clear_count,
-                        (void **)&out->items, &out->n,
+  return cg__store_rows(s, s->st[CG__ST_EXC_OPEN_COUNTS], sizeof(*out->items),
+                        read_count, clear_count, (void **)&out->items, &out->n,
                         "exceptions: open_counts", err);
 }
 

@@ -20,8 +20,7 @@ static int valid_source(const char *source)
 }
 
 static int find_existing(struct cg_store *s, const char *source,
-                         const char *msg_id, int64_t *id,
-                         struct cg_err *err)
+                         const char *msg_id, int64_t *id, struct cg_err *err)
 {
   sqlite3_stmt *st = s->st[CG__ST_INBOX_FIND];
   int ret = cg__store_bind(s, st, err, "ss", source, msg_id);
@@ -54,8 +53,10 @@ int cg_store_inbox_put(struct cg_store *s, const char *source,
   if (sqlite3_changes(s->db) == 0) {
     ret = find_existing(s, source, msg_id, id, err);
     return ret ? ret
-               : cg_err_set(err, CG_EEXIST, "inbox: %s message %s already "
-                            "received", source, msg_id);
+               : cg_err_set(err, CG_EEXIST,
+                            "inbox: %s message %s already "
+                            "received",
+                            source, msg_id);
   }
   if (id != NULL)
     *id = sqlite3_last_insert_rowid(s->db);
@@ -84,8 +85,7 @@ static void clear_row(void *p)
 }
 
 int cg_store_inbox_pending(struct cg_store *s, size_t limit,
-                           struct cg_store_inbox_list *out,
-                           struct cg_err *err)
+                           struct cg_store_inbox_list *out, struct cg_err *err)
 {
   memset(out, 0, sizeof(*out));
   sqlite3_stmt *st = s->st[CG__ST_INBOX_PENDING];
@@ -120,13 +120,12 @@ int cg_store_inbox_mark(struct cg_store *s, int64_t id, const char *outcome,
   if (outcome == NULL)
     return cg_err_set(err, CG_EINVAL, "inbox: mark needs an outcome");
   sqlite3_stmt *st = s->st[CG__ST_INBOX_MARK];
-  int ret = cg__store_bind(s, st, err, "IIss", id, cg_time_now_ms(), outcome,
-                           error);
+  int ret =
+      cg__store_bind(s, st, err, "IIss", id, cg_time_now_ms(), outcome, error);
   if (ret == 0)
     ret = cg__store_exec(s, st, "inbox: mark", err);
   if (ret == 0 && sqlite3_changes(s->db) == 0)
-    ret = cg_err_set(err, CG_ENOTFOUND, "inbox: no row %lld",
-                     (long long)id);
+    ret = cg_err_set(err, CG_ENOTFOUND, "inbox: no row %lld", (long long)id);
   return ret;
 }
 

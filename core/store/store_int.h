@@ -76,20 +76,20 @@ enum cg__st {
 
 /* Column lists shared by a SELECT in store_sql.c and the row reader that
  * consumes it; keep each pair in the same order. */
-#define CG__INBOX_COLS                                                       \
-  "id, source, msg_id, kind, payload, received_at, processed_at, outcome, " \
+#define CG__INBOX_COLS                                                         \
+  "id, source, msg_id, kind, payload, received_at, processed_at, outcome, "    \
   "error"
-#define CG__OUTBOX_COLS                                                      \
-  "id, kind, entity_key, idempotency_key, payload, state, attempts, "        \
+#define CG__OUTBOX_COLS                                                        \
+  "id, kind, entity_key, idempotency_key, payload, state, attempts, "          \
   "created_at, next_attempt_at, updated_at, last_status, last_error"
-#define CG__ORDER_COLS                                                       \
-  "number, centra_id, centra_status, state, payload, hold_reason, "          \
+#define CG__ORDER_COLS                                                         \
+  "number, centra_id, centra_status, state, payload, hold_reason, "            \
   "rule_generation, gxo_ref, created_at, updated_at"
-#define CG__EXC_COLS                                                         \
-  "id, type, entity_kind, entity_key, message, rule_generation, owner, "     \
-  "severity, state, count, first_seen, last_seen, resolved_at, "            \
+#define CG__EXC_COLS                                                           \
+  "id, type, entity_kind, entity_key, message, rule_generation, owner, "       \
+  "severity, state, count, first_seen, last_seen, resolved_at, "               \
   "resolved_by, resolution_note, retry_requested_at"
-#define CG__AUDIT_COLS                                                       \
+#define CG__AUDIT_COLS                                                         \
   "id, at, entity_kind, entity_key, action, detail, rule_generation"
 
 struct cg_store {
@@ -119,13 +119,12 @@ extern const size_t cg__store_migrations_count;
  * schema_migrations and sets user_version. Refuses (CG_EDB) a file whose
  * version is above the last step. *version gets the final version. */
 int cg__store_migrate(sqlite3 *db, const char *path,
-                      const struct cg__migration *steps, size_t n,
-                      int *version, struct cg_err *err);
+                      const struct cg__migration *steps, size_t n, int *version,
+                      struct cg_err *err);
 
 /* Fills err with CG_EDB "<what>: <sqlite message> (code N)" for rc and
  * returns CG_EDB. */
-int cg__store_dberr(sqlite3 *db, int rc, const char *what,
-                    struct cg_err *err);
+int cg__store_dberr(sqlite3 *db, int rc, const char *what, struct cg_err *err);
 
 /* Binds args to st by a format: 's' text (NULL binds NULL), 'I' int64_t,
  * 'i' int, 'n' NULL (no argument). Text is bound SQLITE_STATIC, so the
@@ -145,8 +144,8 @@ int cg__store_exec(struct cg_store *s, sqlite3_stmt *st, const char *what,
 /* Steps st once expecting one row: 0 leaves the row readable (caller
  * then calls cg__store_done), CG_ENOTFOUND (statement done) or CG_EDB
  * (statement done). */
-int cg__store_step_row(struct cg_store *s, sqlite3_stmt *st,
-                       const char *what, struct cg_err *err);
+int cg__store_step_row(struct cg_store *s, sqlite3_stmt *st, const char *what,
+                       struct cg_err *err);
 
 /* Owned copy of a text column (NULL for SQL NULL) in *out. CG_ENOMEM on
  * allocation failure. */
@@ -169,9 +168,8 @@ int cg__store_rows(struct cg_store *s, sqlite3_stmt *st, size_t elem_size,
 /* Reads a (text, count) result into counts[] by matching the text against
  * names[0..n). Unknown names are ignored. */
 int cg__store_count_by_name(struct cg_store *s, sqlite3_stmt *st,
-                            const char *const *names, size_t n,
-                            int64_t *counts, const char *what,
-                            struct cg_err *err);
+                            const char *const *names, size_t n, int64_t *counts,
+                            const char *what, struct cg_err *err);
 
 /* Wraps a multi-statement write in SAVEPOINT ... RELEASE so it is atomic
  * inside or outside a caller's transaction. end(ok=false) rolls back to

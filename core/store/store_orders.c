@@ -22,8 +22,7 @@ const char *cg_store_order_state_name(enum cg_store_order_state st)
   return (unsigned)st < CG_STORE_ORDER_NSTATES ? state_names[st] : "?";
 }
 
-int cg_store_order_state_parse(const char *name,
-                               enum cg_store_order_state *out)
+int cg_store_order_state_parse(const char *name, enum cg_store_order_state *out)
 {
   for (int i = 0; name != NULL && i < CG_STORE_ORDER_NSTATES; i++)
     if (strcmp(name, state_names[i]) == 0) {
@@ -38,13 +37,14 @@ int cg_store_order_upsert(struct cg_store *s, const struct cg_store_order *o,
 {
   if (o == NULL || o->number == NULL || o->number[0] == '\0' ||
       (unsigned)o->state >= CG_STORE_ORDER_NSTATES)
-    return cg_err_set(err, CG_EINVAL, "orders: upsert needs a number and a "
+    return cg_err_set(err, CG_EINVAL,
+                      "orders: upsert needs a number and a "
                       "valid state");
   sqlite3_stmt *st = s->st[CG__ST_ORDER_UPSERT];
   int ret = cg__store_bind(s, st, err, "ssssssssI", o->number, o->centra_id,
-                           o->centra_status, state_names[o->state],
-                           o->payload, o->hold_reason, o->rule_generation,
-                           o->gxo_ref, cg_time_now_ms());
+                           o->centra_status, state_names[o->state], o->payload,
+                           o->hold_reason, o->rule_generation, o->gxo_ref,
+                           cg_time_now_ms());
   return ret ? ret : cg__store_exec(s, st, "orders: upsert", err);
 }
 
@@ -52,8 +52,8 @@ static int read_order(sqlite3_stmt *st, void *p)
 {
   struct cg_store_order *o = p;
   enum cg_store_order_state state = CG_STORE_ORDER_RECEIVED;
-  (void)cg_store_order_state_parse(
-      (const char *)sqlite3_column_text(st, 3), &state);
+  (void)cg_store_order_state_parse((const char *)sqlite3_column_text(st, 3),
+                                   &state);
   o->state = state;
   o->created_at = sqlite3_column_int64(st, 8);
   o->updated_at = sqlite3_column_int64(st, 9);
@@ -148,12 +148,13 @@ static int order_exists(struct cg_store *s, const char *number,
 }
 
 static int insert_line(struct cg_store *s, const char *number, size_t pos,
-                       const struct cg_store_order_line *l,
-                       struct cg_err *err)
+                       const struct cg_store_order_line *l, struct cg_err *err)
 {
   if (l->line_ref == NULL || l->sku == NULL || l->quantity < 0)
-    return cg_err_set(err, CG_EINVAL, "orders: line %zu of %s needs a "
-                      "line_ref, a sku and a quantity >= 0", pos, number);
+    return cg_err_set(err, CG_EINVAL,
+                      "orders: line %zu of %s needs a "
+                      "line_ref, a sku and a quantity >= 0",
+                      pos, number);
   sqlite3_stmt *st = s->st[CG__ST_LINES_INSERT];
   int ret = cg__store_bind(s, st, err, "ssIsIs", number, l->line_ref,
                            (int64_t)pos, l->sku, l->quantity, l->unit_price);

@@ -41,8 +41,8 @@ static enum cg_store_outbox_state parse_state(const unsigned char *name)
   return CG_STORE_OUTBOX_FAILED; /* CHECK constraint makes this unreachable */
 }
 
-static int find_existing(struct cg_store *s, const char *kind,
-                         const char *idem, int64_t *id, struct cg_err *err)
+static int find_existing(struct cg_store *s, const char *kind, const char *idem,
+                         int64_t *id, struct cg_err *err)
 {
   sqlite3_stmt *st = s->st[CG__ST_OUTBOX_FIND];
   int ret = cg__store_bind(s, st, err, "ss", kind, idem);
@@ -58,12 +58,13 @@ static int find_existing(struct cg_store *s, const char *kind,
 
 int cg_store_outbox_put(struct cg_store *s, const char *kind,
                         const char *entity_key, const char *idempotency_key,
-                        const char *payload, int64_t not_before_ms,
-                        int64_t *id, struct cg_err *err)
+                        const char *payload, int64_t not_before_ms, int64_t *id,
+                        struct cg_err *err)
 {
   if (kind == NULL || entity_key == NULL || idempotency_key == NULL ||
       payload == NULL)
-    return cg_err_set(err, CG_EINVAL, "outbox: kind, entity_key, "
+    return cg_err_set(err, CG_EINVAL,
+                      "outbox: kind, entity_key, "
                       "idempotency_key and payload are required");
   int64_t now = cg_time_now_ms();
   int64_t due = not_before_ms > 0 ? not_before_ms : now;
@@ -77,8 +78,10 @@ int cg_store_outbox_put(struct cg_store *s, const char *kind,
   if (sqlite3_changes(s->db) == 0) {
     ret = find_existing(s, kind, idempotency_key, id, err);
     return ret ? ret
-               : cg_err_set(err, CG_EEXIST, "outbox: %s with key %s is "
-                            "already enqueued", kind, idempotency_key);
+               : cg_err_set(err, CG_EEXIST,
+                            "outbox: %s with key %s is "
+                            "already enqueued",
+                            kind, idempotency_key);
   }
   if (id != NULL)
     *id = sqlite3_last_insert_rowid(s->db);
@@ -130,16 +133,18 @@ static int explain_no_change(struct cg_store *s, int64_t id, const char *op,
   int ret = cg_store_outbox_get(s, id, &row, err);
   if (ret != 0)
     return ret;
-  ret = cg_err_set(err, CG_EINVAL, "outbox: %s row %lld: state is %s, not "
-                   "%s", op, (long long)id,
-                   cg_store_outbox_state_name(row.state), want);
+  ret = cg_err_set(err, CG_EINVAL,
+                   "outbox: %s row %lld: state is %s, not "
+                   "%s",
+                   op, (long long)id, cg_store_outbox_state_name(row.state),
+                   want);
   cg_store_outbox_row_clear(&row);
   return ret;
 }
 
 /* Steps an already bound transition statement and checks it hit a row. */
 static int transition(struct cg_store *s, enum cg__st which, int64_t id,
-                       const char *op, const char *want, struct cg_err *err)
+                      const char *op, const char *want, struct cg_err *err)
 {
   int ret = cg__store_exec(s, s->st[which], op, err);
   if (ret == 0 && sqlite3_changes(s->db) == 0)
@@ -170,12 +175,11 @@ int cg_store_outbox_retry(struct cg_store *s, int64_t id,
                           int64_t next_attempt_at, int http_status,
                           const char *error, struct cg_err *err)
 {
-  int ret = cg__store_bind(s, s->st[CG__ST_OUTBOX_RETRY], err, "IIisI", id,
-                           next_attempt_at, http_status, error,
-                           cg_time_now_ms());
+  int ret =
+      cg__store_bind(s, s->st[CG__ST_OUTBOX_RETRY], err, "IIisI", id,
+                     next_attempt_at, http_status, error, cg_time_now_ms());
   return ret ? ret
-             : transition(s, CG__ST_OUTBOX_RETRY, id, "retry", "inflight",
-                          err);
+             : transition(s, CG__ST_OUTBOX_RETRY, id, "retry", "inflight", err);
 }
 
 int cg_store_outbox_fail(struct cg_store *s, int64_t id, int http_status,
@@ -228,8 +232,7 @@ static int query_int(struct cg_store *s, enum cg__st which, int64_t *out,
 int cg_store_outbox_next_due(struct cg_store *s, int64_t *at_ms,
                              struct cg_err *err)
 {
-  return query_int(s, CG__ST_OUTBOX_NEXT_DUE, at_ms, "outbox: next_due",
-                   err);
+  return query_int(s, CG__ST_OUTBOX_NEXT_DUE, at_ms, "outbox: next_due", err);
 }
 
 int cg_store_outbox_depth(struct cg_store *s, int64_t *depth,
@@ -267,8 +270,7 @@ int cg_store_outbox_get(struct cg_store *s, int64_t id,
 
 int cg_store_outbox_list(struct cg_store *s,
                          const struct cg_store_outbox_filter *f,
-                         struct cg_store_outbox_list *out,
-                         struct cg_err *err)
+                         struct cg_store_outbox_list *out, struct cg_err *err)
 {
   memset(out, 0, sizeof(*out));
   struct cg_store_outbox_filter all = {.state = -1};
@@ -279,8 +281,8 @@ int cg_store_outbox_list(struct cg_store *s,
                           : NULL;
   int64_t limit = f->limit > 0 ? f->limit : DEFAULT_LIST_LIMIT;
   sqlite3_stmt *st = s->st[CG__ST_OUTBOX_LIST];
-  int ret = cg__store_bind(s, st, err, "sssII", state, f->kind,
-                           f->entity_key, f->offset, limit);
+  int ret = cg__store_bind(s, st, err, "sssII", state, f->kind, f->entity_key,
+                           f->offset, limit);
   if (ret != 0)
     return ret;
   return cg__store_rows(s, st, sizeof(*out->items), read_row, clear_row,

@@ -124,7 +124,6 @@ const struct cg__migration cg__store_migrations[] = {
 const size_t cg__store_migrations_count =
     sizeof(cg__store_migrations) / sizeof(cg__store_migrations[0]);
 
-_Static_assert(sizeof(cg__store_migrations) /
-                       sizeof(cg__store_migrations[0]) ==
+_Static_assert(sizeof(cg__store_migrations) / sizeof(cg__store_migrations[0]) ==
                    CG_STORE_SCHEMA_VERSION,
                "one migration step per schema version");

@@ -163,7 +163,7 @@ struct cg_store_exception {
   char *rule_generation;
   char *owner;
   char *severity;
-  char *state; /* "open" | "resolved" */
+  char *state;   /* "open" | "resolved" */
   int64_t count; /* times raised while open */
   int64_t first_seen;
   int64_t last_seen;

@@ -12,8 +12,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-int cg__store_dberr(sqlite3 *db, int rc, const char *what,
-                    struct cg_err *err)
+int cg__store_dberr(sqlite3 *db, int rc, const char *what, struct cg_err *err)
 {
   const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   return cg_err_set(err, CG_EDB, "%s: %s (sqlite code %d)", what, msg, rc);
@@ -77,8 +76,8 @@ int cg__store_exec(struct cg_store *s, sqlite3_stmt *st, const char *what,
   return ret;
 }
 
-int cg__store_step_row(struct cg_store *s, sqlite3_stmt *st,
-                       const char *what, struct cg_err *err)
+int cg__store_step_row(struct cg_store *s, sqlite3_stmt *st, const char *what,
+                       struct cg_err *err)
 {
   int rc = sqlite3_step(st);
   if (rc == SQLITE_ROW)
@@ -158,9 +157,8 @@ fail:
 }
 
 int cg__store_count_by_name(struct cg_store *s, sqlite3_stmt *st,
-                            const char *const *names, size_t n,
-                            int64_t *counts, const char *what,
-                            struct cg_err *err)
+                            const char *const *names, size_t n, int64_t *counts,
+                            const char *what, struct cg_err *err)
 {
   for (size_t i = 0; i < n; i++)
     counts[i] = 0;
@@ -190,10 +188,11 @@ int cg__store_sp_end(struct cg_store *s, bool ok, struct cg_err *err)
   int ret = cg__store_exec(s, s->st[CG__ST_ROLLBACK_TO], "store: rollback to",
                            &scratch);
   if (ret == 0)
-    ret = cg__store_exec(s, s->st[CG__ST_RELEASE], "store: release",
-                         &scratch);
+    ret = cg__store_exec(s, s->st[CG__ST_RELEASE], "store: release", &scratch);
   if (ret != 0)
-    cg_log_error(s->comp, "undoing a failed write failed: %s; the "
-                 "caller's transaction should be rolled back", scratch.msg);
+    cg_log_error(s->comp,
+                 "undoing a failed write failed: %s; the "
+                 "caller's transaction should be rolled back",
+                 scratch.msg);
   return ret;
 }

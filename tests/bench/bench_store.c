@@ -52,12 +52,12 @@ static int flow_tx(struct cg_store *s, long i, struct cg_err *err)
   struct cg_store_order_line l[2] = {{"1", "SKU-1", 1, "10.00"},
                                      {"2", "SKU-2", 2, "5.00"}};
   int ret = cg_store_begin(s, err);
-  if (ret == 0 && (cg_store_order_upsert(s, &o, err) ||
-                   cg_store_order_lines_replace(s, num, l, 2, err) ||
-                   cg_store_outbox_put(s, "gxo.order.create", num, num, "{}",
-                                       0, NULL, err) ||
-                   cg_store_audit_append(s, "order", num, "queued", NULL,
-                                         NULL, err)))
+  if (ret == 0 &&
+      (cg_store_order_upsert(s, &o, err) ||
+       cg_store_order_lines_replace(s, num, l, 2, err) ||
+       cg_store_outbox_put(s, "gxo.order.create", num, num, "{}", 0, NULL,
+                           err) ||
+       cg_store_audit_append(s, "order", num, "queued", NULL, NULL, err)))
     ret = err->code;
   if (ret != 0) {
     cg_store_rollback(s, NULL);
@@ -81,8 +81,8 @@ static int run(struct cg_store *s, const char *label, bench_fn fn,
     n++;
   }
   double secs = (double)(cg_time_mono_ms() - start) / 1000.0;
-  printf("%-8s %8ld ops in %.2fs = %9.1f /s  (%.3f ms each)\n", label, n,
-         secs, n / secs, secs * 1000.0 / (double)(n ? n : 1));
+  printf("%-8s %8ld ops in %.2fs = %9.1f /s  (%.3f ms each)\n", label, n, secs,
+         n / secs, secs * 1000.0 / (double)(n ? n : 1));
   return 0;
 }
 

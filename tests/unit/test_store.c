@@ -58,9 +58,10 @@ static void test_refuses_newer_schema(void **state)
 }
 
 static const struct cg__migration bad_steps[] = {
-    {1, "one", "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
-               " name TEXT NOT NULL, applied_at INTEGER NOT NULL);"
-               "CREATE TABLE t1 (a);"},
+    {1, "one",
+     "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+     " name TEXT NOT NULL, applied_at INTEGER NOT NULL);"
+     "CREATE TABLE t1 (a);"},
     {2, "two", "CREATE TABLE t2 (a); INSERT INTO nosuch VALUES (1);"},
 };
 
@@ -73,8 +74,7 @@ static void test_failed_step_rolls_back(void **state)
   assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
   struct cg_err err = {0};
   int v = -1;
-  assert_int_equal(cg__store_migrate(db, path, bad_steps, 2, &v, &err),
-                   CG_EDB);
+  assert_int_equal(cg__store_migrate(db, path, bad_steps, 2, &v, &err), CG_EDB);
   assert_non_null(strstr(err.msg, "migration 2 (two)"));
   assert_non_null(strstr(err.msg, "nosuch"));
   sqlite3_close(db);
@@ -123,8 +123,8 @@ static void enqueue_order(struct cg_store *s, const char *number)
   assert_int_equal(cg_store_order_upsert(s, &o, &err), 0);
   char key[64];
   snprintf(key, sizeof(key), "m:%s", number);
-  assert_int_equal(cg_store_outbox_put(s, "gxo.order.create", number, key,
-                                       "{}", 0, NULL, &err),
+  assert_int_equal(cg_store_outbox_put(s, "gxo.order.create", number, key, "{}",
+                                       0, NULL, &err),
                    0);
   assert_int_equal(cg_store_audit_append(s, "order", number, "queued", NULL,
                                          "default@1#abc", &err),
@@ -171,8 +171,7 @@ static void test_integrity_cursors_generations(void **state)
                    0);
   assert_int_equal(cg_store_cursor_set(f->s, "gxo.events.after", "18", &err),
                    0);
-  assert_int_equal(cg_store_cursor_get(f->s, "gxo.events.after", &v, &err),
-                   0);
+  assert_int_equal(cg_store_cursor_get(f->s, "gxo.events.after", &v, &err), 0);
   assert_string_equal(v, "18");
   cg_free(v);
 
@@ -180,11 +179,11 @@ static void test_integrity_cursors_generations(void **state)
   assert_int_equal(cg_store_rule_generation_latest(f->s, &g, &err),
                    CG_ENOTFOUND);
   int64_t id1 = 0, id2 = 0;
-  assert_int_equal(cg_store_rule_generation_record(f->s, "acme", "1.0",
-                                                   "abc", 1000, &id1, &err),
+  assert_int_equal(cg_store_rule_generation_record(f->s, "acme", "1.0", "abc",
+                                                   1000, &id1, &err),
                    0);
-  assert_int_equal(cg_store_rule_generation_record(f->s, "acme", "1.1",
-                                                   "def", 2000, &id2, &err),
+  assert_int_equal(cg_store_rule_generation_record(f->s, "acme", "1.1", "def",
+                                                   2000, &id2, &err),
                    0);
   assert_true(id2 > id1);
   assert_int_equal(cg_store_rule_generation_latest(f->s, &g, &err), 0);
@@ -239,16 +238,16 @@ static void seed_for_alloc(struct cg_store *s)
   for (int i = 0; i < 3; i++) {
     char id[16];
     snprintf(id, sizeof(id), "m%d", i);
-    assert_int_equal(cg_store_inbox_put(s, "centra", id, "order", "{\"a\":1}",
-                                        NULL, &err),
-                     0);
+    assert_int_equal(
+        cg_store_inbox_put(s, "centra", id, "order", "{\"a\":1}", NULL, &err),
+        0);
   }
   enqueue_order(s, "1");
   struct cg_store_order_line l[2] = {{"l1", "SKU1", 1, "9.50"},
                                      {"l2", "SKU2", 2, NULL}};
   assert_int_equal(cg_store_order_lines_replace(s, "1", l, 2, &err), 0);
-  struct cg_store_exception_new x = {"UNKNOWN_SKU", "order", "1", "no sku",
-                                     NULL, "ops", "warning"};
+  struct cg_store_exception_new x = {"UNKNOWN_SKU", "order", "1",      "no sku",
+                                     NULL,          "ops",   "warning"};
   assert_int_equal(cg_store_exception_raise(s, &x, NULL, NULL, &err), 0);
   assert_int_equal(cg_store_cursor_set(s, "c", "1", &err), 0);
 }
@@ -283,8 +282,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_failed_step_rolls_back, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_bad_opts, fx_setup, fx_teardown),
-      cmocka_unit_test_setup_teardown(test_tx_atomicity, fx_setup,
-                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_tx_atomicity, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_integrity_cursors_generations,
                                       fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_alloc_failures, fx_setup,

@@ -42,7 +42,8 @@ static int child_write_one(struct cg_store *s, long i, bool rollback)
   /* A kill between the intake commit and the flow commit leaves the inbox
    * row pending; the replay finds it as a duplicate, as intake would. */
   int ret = cg_store_inbox_put(s, "centra", msg, "order", "{}", &in_id, &err);
-  if ((ret != 0 && ret != CG_EEXIST) || cg_store_begin(s, &err) || cg_store_order_upsert(s, &o, &err) ||
+  if ((ret != 0 && ret != CG_EEXIST) || cg_store_begin(s, &err) ||
+      cg_store_order_upsert(s, &o, &err) ||
       cg_store_order_lines_replace(s, num, l, 2, &err) ||
       cg_store_outbox_put(s, "gxo.order.create", num, key, "{}", 0, NULL,
                           &err) ||
@@ -150,8 +151,8 @@ static void test_sigkill_during_writes(void **state)
   cg_store_close(f->s); /* the children own the file during a round */
   f->s = NULL;
   const char *env = getenv("CG_TEST_SEED");
-  unsigned seed = env ? (unsigned)strtoul(env, NULL, 10)
-                      : (unsigned)cg_time_now_ms();
+  unsigned seed =
+      env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)cg_time_now_ms();
   print_message("crash test seed %u (replay with CG_TEST_SEED)\n", seed);
   long next = 0, total_reported = 0;
   for (int r = 0; r < ROUNDS; r++) {
@@ -163,8 +164,8 @@ static void test_sigkill_during_writes(void **state)
                                      "INTEGER)), -1) + 1 FROM orders");
     assert_true(next > last);
   }
-  print_message("committed %ld transactions across %d kills\n",
-                total_reported, ROUNDS);
+  print_message("committed %ld transactions across %d kills\n", total_reported,
+                ROUNDS);
   assert_true(total_reported > 0);
   assert_int_equal(fx_open(f), 0);
 }

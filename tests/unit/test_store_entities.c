@@ -27,8 +27,7 @@ static void test_orders(void **state)
   struct fx *f = *state;
   struct cg_err err = {0};
   struct cg_store_order o;
-  assert_int_equal(cg_store_order_get(f->s, "83651", &o, &err),
-                   CG_ENOTFOUND);
+  assert_int_equal(cg_store_order_get(f->s, "83651", &o, &err), CG_ENOTFOUND);
   upsert(f, "83651", CG_STORE_ORDER_RECEIVED, "{\"v\":1}");
   upsert(f, "83652", CG_STORE_ORDER_RECEIVED, "{}");
   upsert(f, "83651", CG_STORE_ORDER_QUEUED, "{\"v\":2}");
@@ -39,18 +38,15 @@ static void test_orders(void **state)
   assert_null(o.hold_reason);
   assert_true(o.created_at > 0 && o.updated_at >= o.created_at);
   cg_store_order_clear(&o);
-  assert_int_equal(cg_store_order_set_state(f->s, "83652",
-                                            CG_STORE_ORDER_HELD,
-                                            "UNMAPPED_CARRIER", "p@2#bb",
-                                            &err),
+  assert_int_equal(cg_store_order_set_state(f->s, "83652", CG_STORE_ORDER_HELD,
+                                            "UNMAPPED_CARRIER", "p@2#bb", &err),
                    0);
   assert_int_equal(cg_store_order_get(f->s, "83652", &o, &err), 0);
   assert_string_equal(o.hold_reason, "UNMAPPED_CARRIER");
   assert_string_equal(o.rule_generation, "p@2#bb");
   cg_store_order_clear(&o);
-  assert_int_equal(cg_store_order_set_state(f->s, "nope",
-                                            CG_STORE_ORDER_SENT, NULL, NULL,
-                                            &err),
+  assert_int_equal(cg_store_order_set_state(f->s, "nope", CG_STORE_ORDER_SENT,
+                                            NULL, NULL, &err),
                    CG_ENOTFOUND);
   int64_t c[CG_STORE_ORDER_NSTATES];
   assert_int_equal(cg_store_order_counts(f->s, c, &err), 0);
@@ -58,9 +54,8 @@ static void test_orders(void **state)
   assert_int_equal(c[CG_STORE_ORDER_HELD], 1);
   assert_int_equal(c[CG_STORE_ORDER_SENT], 0);
   struct cg_store_order_list l;
-  assert_int_equal(cg_store_order_list(f->s, CG_STORE_ORDER_HELD, 0, 10, &l,
-                                       &err),
-                   0);
+  assert_int_equal(
+      cg_store_order_list(f->s, CG_STORE_ORDER_HELD, 0, 10, &l, &err), 0);
   assert_int_equal(l.n, 1);
   assert_string_equal(l.items[0].number, "83652");
   cg_store_order_list_clear(&l);
@@ -85,10 +80,8 @@ static void test_order_lines(void **state)
   assert_int_equal(cg_store_order_lines_replace(f->s, "1", lines, 3, &err),
                    CG_ENOTFOUND);
   upsert(f, "1", CG_STORE_ORDER_RECEIVED, "{}");
-  assert_int_equal(cg_store_order_lines_replace(f->s, "1", lines, 3, &err),
-                   0);
-  assert_int_equal(cg_store_order_lines_replace(f->s, "1", lines + 1, 2,
-                                                &err),
+  assert_int_equal(cg_store_order_lines_replace(f->s, "1", lines, 3, &err), 0);
+  assert_int_equal(cg_store_order_lines_replace(f->s, "1", lines + 1, 2, &err),
                    0);
   struct cg_store_order_line_list l;
   assert_int_equal(cg_store_order_lines_list(f->s, "1", &l, &err), 0);
@@ -114,8 +107,7 @@ static void test_order_lines(void **state)
   assert_int_equal(cg_store_order_lines_replace(f->s, "1", dup, 2, &err),
                    CG_EDB);
   assert_non_null(strstr(err.msg, "UNIQUE"));
-  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM order_lines"),
-                   2);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM order_lines"), 2);
 }
 
 static struct cg_store_exception_new xnew(const char *type, const char *key,
@@ -138,14 +130,12 @@ static void test_exceptions_dedupe_resolve(void **state)
   struct cg_store_exception_new a = xnew("UNMAPPED_CARRIER", "1", "dhl?");
   int64_t id1 = 0, id2 = 0, id3 = 0;
   bool created = false;
-  assert_int_equal(cg_store_exception_raise(f->s, &a, &id1, &created, &err),
-                   0);
+  assert_int_equal(cg_store_exception_raise(f->s, &a, &id1, &created, &err), 0);
   assert_true(created);
   assert_int_equal(cg_store_exception_request_retry(f->s, id1, &err), 0);
   a.message = "dhl express?";
   a.owner = NULL; /* keeps the previous owner */
-  assert_int_equal(cg_store_exception_raise(f->s, &a, &id2, &created, &err),
-                   0);
+  assert_int_equal(cg_store_exception_raise(f->s, &a, &id2, &created, &err), 0);
   assert_false(created);
   assert_int_equal(id2, id1);
   struct cg_store_exception x;
@@ -158,12 +148,10 @@ static void test_exceptions_dedupe_resolve(void **state)
   assert_true(x.last_seen >= x.first_seen);
   cg_store_exception_clear(&x);
   struct cg_store_exception_new b = xnew("INVALID_ADDRESS", "1", "zip");
-  assert_int_equal(cg_store_exception_raise(f->s, &b, &id3, &created, &err),
-                   0);
+  assert_int_equal(cg_store_exception_raise(f->s, &b, &id3, &created, &err), 0);
   assert_true(created && id3 != id1);
-  assert_int_equal(cg_store_exception_resolve(f->s, id1, "anna", "mapped",
-                                              &err),
-                   0);
+  assert_int_equal(
+      cg_store_exception_resolve(f->s, id1, "anna", "mapped", &err), 0);
   assert_int_equal(cg_store_exception_resolve(f->s, id1, "anna", NULL, &err),
                    CG_EINVAL);
   assert_int_equal(cg_store_exception_resolve(f->s, 777, NULL, NULL, &err),
@@ -171,8 +159,7 @@ static void test_exceptions_dedupe_resolve(void **state)
   assert_int_equal(cg_store_exception_request_retry(f->s, id1, &err),
                    CG_EINVAL);
   /* Raising again after a resolve opens a new exception. */
-  assert_int_equal(cg_store_exception_raise(f->s, &a, &id2, &created, &err),
-                   0);
+  assert_int_equal(cg_store_exception_raise(f->s, &a, &id2, &created, &err), 0);
   assert_true(created && id2 != id1);
   assert_int_equal(cg_store_exception_get(f->s, id1, &x, &err), 0);
   assert_string_equal(x.state, "resolved");
@@ -181,8 +168,8 @@ static void test_exceptions_dedupe_resolve(void **state)
   assert_true(x.resolved_at > 0);
   cg_store_exception_clear(&x);
   int64_t n = 0;
-  assert_int_equal(cg_store_exception_resolve_entity(f->s, "order", "1",
-                                                     NULL, "sent", &n, &err),
+  assert_int_equal(cg_store_exception_resolve_entity(f->s, "order", "1", NULL,
+                                                     "sent", &n, &err),
                    0);
   assert_int_equal(n, 2);
 }
@@ -242,15 +229,14 @@ static void test_audit_timeline(void **state)
                                            i == 2 ? "{\"status\":201}" : NULL,
                                            "default@1#aa", &err),
                      0);
-  assert_int_equal(cg_store_audit_append(f->s, "order", "99", "received",
-                                         NULL, NULL, &err),
-                   0);
+  assert_int_equal(
+      cg_store_audit_append(f->s, "order", "99", "received", NULL, NULL, &err),
+      0);
   assert_int_equal(cg_store_audit_append(f->s, "shipment", "83651",
                                          "dispatched", NULL, NULL, &err),
                    0);
   struct cg_store_audit_list l;
-  assert_int_equal(cg_store_audit_list(f->s, "order", "83651", 0, &l, &err),
-                   0);
+  assert_int_equal(cg_store_audit_list(f->s, "order", "83651", 0, &l, &err), 0);
   assert_int_equal(l.n, 4);
   for (int i = 0; i < 4; i++)
     assert_string_equal(l.items[i].action, acts[i]);
@@ -264,9 +250,9 @@ static void test_audit_timeline(void **state)
   assert_int_equal(cg_store_audit_list(f->s, NULL, "83651", 2, &l, &err), 0);
   assert_int_equal(l.n, 2);
   cg_store_audit_list_clear(&l);
-  assert_int_equal(cg_store_audit_append(f->s, "order", NULL, "x", NULL,
-                                         NULL, &err),
-                   CG_EINVAL);
+  assert_int_equal(
+      cg_store_audit_append(f->s, "order", NULL, "x", NULL, NULL, &err),
+      CG_EINVAL);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)

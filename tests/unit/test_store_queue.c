@@ -24,9 +24,9 @@ static void test_inbox_dedupe(void **state)
                                       "{\"n\":2}", &dup, &err),
                    CG_EEXIST);
   assert_int_equal(dup, id1);
-  assert_int_equal(cg_store_inbox_put(f->s, "shopify", "x", "k", "{}", NULL,
-                                      &err),
-                   CG_EINVAL);
+  assert_int_equal(
+      cg_store_inbox_put(f->s, "shopify", "x", "k", "{}", NULL, &err),
+      CG_EINVAL);
   struct cg_store_inbox_row r;
   assert_int_equal(cg_store_inbox_get(f->s, id1, &r, &err), 0);
   assert_string_equal(r.payload, "{\"n\":1}"); /* the duplicate changed none */
@@ -44,12 +44,10 @@ static void test_inbox_pending_and_mark(void **state)
   for (int i = 0; i < 3; i++) {
     char m[16];
     snprintf(m, sizeof(m), "m%d", i);
-    assert_int_equal(cg_store_inbox_put(f->s, "centra", m, "order", "{}",
-                                        &ids[i], &err),
-                     0);
+    assert_int_equal(
+        cg_store_inbox_put(f->s, "centra", m, "order", "{}", &ids[i], &err), 0);
   }
-  assert_int_equal(cg_store_inbox_mark(f->s, ids[1], "queued", NULL, &err),
-                   0);
+  assert_int_equal(cg_store_inbox_mark(f->s, ids[1], "queued", NULL, &err), 0);
   assert_int_equal(cg_store_inbox_mark(f->s, 999, "queued", NULL, &err),
                    CG_ENOTFOUND);
   struct cg_store_inbox_list l;
@@ -77,8 +75,8 @@ static int64_t put(struct fx *f, const char *key, int64_t not_before)
 {
   struct cg_err err = {0};
   int64_t id = 0;
-  assert_int_equal(cg_store_outbox_put(f->s, "gxo.order.create", key, key,
-                                       "{}", not_before, &id, &err),
+  assert_int_equal(cg_store_outbox_put(f->s, "gxo.order.create", key, key, "{}",
+                                       not_before, &id, &err),
                    0);
   return id;
 }
@@ -108,8 +106,7 @@ static void test_outbox_lifecycle(void **state)
   int64_t depth = 0;
   assert_int_equal(cg_store_outbox_depth(f->s, &depth, &err), 0);
   assert_int_equal(depth, 1);
-  assert_int_equal(cg_store_outbox_retry(f->s, id, 5000, 503, "busy", &err),
-                   0);
+  assert_int_equal(cg_store_outbox_retry(f->s, id, 5000, 503, "busy", &err), 0);
   struct cg_store_outbox_row r;
   assert_int_equal(cg_store_outbox_get(f->s, id, &r, &err), 0);
   assert_int_equal(r.state, CG_STORE_OUTBOX_PENDING);
@@ -227,23 +224,21 @@ static void test_outbox_unique_idempotency(void **state)
   int64_t id = put(f, "83651", 0), again = 0;
   assert_int_equal(cg_store_begin(f->s, &err), 0);
   assert_int_equal(cg_store_outbox_put(f->s, "gxo.order.create", "83651",
-                                       "83651", "{\"v\":2}", 0, &again,
-                                       &err),
+                                       "83651", "{\"v\":2}", 0, &again, &err),
                    CG_EEXIST);
   assert_int_equal(again, id);
   /* The transaction survives a duplicate and can still commit work. */
   assert_int_equal(cg_store_outbox_put(f->s, "centra.order.external_id",
-                                       "83651", "83651", "{}", 0, NULL,
-                                       &err),
+                                       "83651", "83651", "{}", 0, NULL, &err),
                    0);
   assert_int_equal(cg_store_commit(f->s, &err), 0);
   assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM outbox"), 2);
   assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM outbox WHERE "
                                        "payload = '{}'"),
                    2);
-  assert_int_equal(cg_store_outbox_put(f->s, NULL, "k", "k", "{}", 0, NULL,
-                                       &err),
-                   CG_EINVAL);
+  assert_int_equal(
+      cg_store_outbox_put(f->s, NULL, "k", "k", "{}", 0, NULL, &err),
+      CG_EINVAL);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -252,9 +247,12 @@ int main(void)
 {
   cg_log_set_level(CG_LOG_WARN);
   const struct CMUnitTest tests[] = {
-      T(test_inbox_dedupe),          T(test_inbox_pending_and_mark),
-      T(test_outbox_lifecycle),      T(test_outbox_failed_and_requeue),
-      T(test_outbox_reset_inflight), T(test_outbox_due_order),
+      T(test_inbox_dedupe),
+      T(test_inbox_pending_and_mark),
+      T(test_outbox_lifecycle),
+      T(test_outbox_failed_and_requeue),
+      T(test_outbox_reset_inflight),
+      T(test_outbox_due_order),
       T(test_outbox_unique_idempotency),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
