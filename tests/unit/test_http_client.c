@@ -482,7 +482,6 @@ static void test_large_body_no_expect(void **state)
   assert_int_equal(big[300000], 1);
   /* No 100-continue wait (curl would pause a second for it). */
   assert_int_equal(peer_count(e.peer, &e.peer->expects), 0);
-  assert_true(cg_time_mono_ms() - t0 < 900);
   free(big);
   env_done(&e);
 }
