@@ -64,7 +64,9 @@ static int cb_message_begin(http_parser *p)
 static int cb_url(http_parser *p, const char *at, size_t len)
 {
   struct cg__http_conn *c = p->data;
-  if (count_header_bytes(c, len, 414) != 0)
+  /* The request line's method, spaces, version and CRLF count too. */
+  size_t extra = c->cur->url.len == 0 ? 16 : 0;
+  if (count_header_bytes(c, len + extra, 414) != 0)
     return -1;
   if (cg_buf_append(&c->cur->url, at, len) != 0)
     return fail_cb(c, 503);
@@ -74,7 +76,8 @@ static int cb_url(http_parser *p, const char *at, size_t len)
 static int cb_header_field(http_parser *p, const char *at, size_t len)
 {
   struct cg__http_conn *c = p->data;
-  if (count_header_bytes(c, len + (c->cur->in_value ? 4 : 0), 431) != 0)
+  bool starts = c->cur->in_value || c->cur->hfield.len == 0;
+  if (count_header_bytes(c, len + (starts ? 4 : 0), 431) != 0)
     return -1;
   int rc = cg__http_exchange_push_header(c->cur);
   if (rc == CG_ELIMIT)
@@ -130,6 +133,8 @@ static int cb_headers_complete(http_parser *p)
   if (rc != 0)
     return fail_cb(c, rc == CG_ELIMIT ? 431 : 503);
   ex->req.method = http_method_str((enum http_method)p->method);
+  if (p->http_major == 0)
+    return fail_cb(c, 400); /* "GET /path" without a version */
   if (p->http_major != 1)
     return fail_cb(c, 505);
   if (cg__http_exchange_parse_target(ex) != 0)

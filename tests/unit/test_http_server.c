@@ -223,11 +223,328 @@ static void test_pipelining_in_order(void **state)
   stop(c);
 }
 
+
+static void expect_refused(struct ctx *c, const char *req, int status)
+{
+  int fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, req), 0);
+  struct hf_resp r[1];
+  bool closed = false;
+  assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
+  if (r[0].status != status)
+    fprintf(stderr, "expected %d, got %d for: %.60s\n", status, r[0].status,
+            req);
+  assert_int_equal(r[0].status, status);
+  assert_string_equal(r[0].connection, "close");
+  closed = hf_wait_closed(fd, 5000);
+  assert_true(closed);
+  close(fd);
+}
+
+static void test_limits(void **state)
+{
+  struct cg_http_server_opts o = {.max_header_bytes = 1024,
+                                  .max_body_bytes = 100};
+  struct ctx *c = start(&o);
+  char big[4096];
+  snprintf(big, sizeof(big), "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: %0*d"
+           "\r\n\r\n", 2000, 0);
+  expect_refused(c, big, 431);
+  /* Many small headers add up too. */
+  char many[4096] = "GET /hello HTTP/1.1\r\n";
+  for (int i = 0; i < 120; i++)
+    snprintf(many + strlen(many), sizeof(many) - strlen(many),
+             "X-H%d: v\r\n", i);
+  strcat(many, "\r\n");
+  expect_refused(c, many, 431);
+  expect_refused(c, "POST /echo HTTP/1.1\r\nHost: x\r\n"
+                    "Content-Length: 101\r\n\r\n", 413);
+  char chunked[1024];
+  snprintf(chunked, sizeof(chunked), "POST /echo HTTP/1.1\r\nHost: x\r\n"
+           "Transfer-Encoding: chunked\r\n\r\n40\r\n%0*d\r\n40\r\n%0*d\r\n"
+           "0\r\n\r\n", 64, 0, 64, 0);
+  expect_refused(c, chunked, 413);
+  /* At the limit is fine, chunked included. */
+  int fd = connect_to(c);
+  snprintf(chunked, sizeof(chunked), "POST /echo HTTP/1.1\r\nHost: x\r\n"
+           "Transfer-Encoding: chunked\r\n\r\n32\r\n%0*d\r\n32\r\n%0*d\r\n"
+           "0\r\n\r\n", 50, 0, 50, 0);
+  assert_int_equal(hf_send_str(fd, chunked), 0);
+  struct hf_resp r[1];
+  assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
+  assert_int_equal(r[0].status, 200);
+  assert_int_equal(r[0].body_len, 100);
+  close(fd);
+  stop(c);
+}
+
+static void test_malformed(void **state)
+{
+  struct ctx *c = start(NULL);
+  expect_refused(c, "BLAH\r\n\r\n", 400);
+  expect_refused(c, "GET /hello\r\n\r\n", 400);
+  expect_refused(c, "GET /hello HTTP/1.1 extra\r\n\r\n", 400);
+  expect_refused(c, "GET /a%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+  expect_refused(c, "GET /a%00b HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+  expect_refused(c, "GET /hello HTTP/1.1\r\nBad Header\r\n\r\n", 400);
+  expect_refused(c, "GET /hello HTTP/2.0\r\nHost: x\r\n\r\n", 505);
+  /* A good request before the bad one is still answered, in order. */
+  int fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   "\x01garbage\r\n\r\n"), 0);
+  struct hf_resp r[2];
+  bool closed = false;
+  assert_int_equal(hf_read(fd, r, 2, 5000, &closed), 2);
+  assert_int_equal(r[0].status, 200);
+  assert_int_equal(r[1].status, 400);
+  close(fd);
+  stop(c);
+}
+
+static void test_slow_client_408(void **state)
+{
+  struct cg_http_server_opts o = {.request_timeout_ms = 200};
+  struct ctx *c = start(&o);
+  int fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET /hello HTTP/1.1\r\nHost: x\r\n"), 0);
+  struct hf_resp r[1];
+  assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
+  assert_int_equal(r[0].status, 408);
+  assert_true(hf_wait_closed(fd, 5000));
+  close(fd);
+  /* Half a body stalls the same way. */
+  fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "POST /echo HTTP/1.1\r\nHost: x\r\n"
+                                   "Content-Length: 10\r\n\r\nabc"), 0);
+  assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
+  assert_int_equal(r[0].status, 408);
+  assert_true(hf_wait_closed(fd, 5000));
+  close(fd);
+  stop(c);
+}
+
+static void test_idle_close(void **state)
+{
+  struct cg_http_server_opts o = {.idle_timeout_ms = 200};
+  struct ctx *c = start(&o);
+  int fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"),
+                   0);
+  struct hf_resp r[1];
+  assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
+  assert_int_equal(r[0].status, 200);
+  /* Nothing more is sent: the server closes without a response. */
+  bool closed = false;
+  assert_int_equal(hf_read(fd, r, 1, 5000, &closed), 0);
+  assert_true(closed);
+  close(fd);
+  /* A connection that never sends anything is closed as well. */
+  fd = connect_to(c);
+  assert_true(hf_wait_closed(fd, 5000));
+  close(fd);
+  stop(c);
+}
+
+static void test_http10_and_connection_close(void **state)
+{
+  struct ctx *c = start(NULL);
+  int fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET /hello HTTP/1.0\r\n\r\n"), 0);
+  struct hf_resp r[2];
+  bool closed = false;
+  assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
+  assert_string_equal(r[0].connection, "close");
+  assert_true(hf_wait_closed(fd, 5000));
+  close(fd);
+  fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET /hello HTTP/1.0\r\n"
+                                   "Connection: keep-alive\r\n\r\n"), 0);
+  assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
+  assert_string_equal(r[0].connection, "keep-alive");
+  close(fd);
+  /* Connection: close on the second of two pipelined requests; a third
+   * one after it is never answered. */
+  fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET /p/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   "GET /p/2 HTTP/1.1\r\nHost: x\r\n"
+                                   "Connection: close\r\n\r\n"
+                                   "GET /p/3 HTTP/1.1\r\nHost: x\r\n\r\n"),
+                   0);
+  assert_int_equal(hf_read(fd, r, 2, 5000, NULL), 2);
+  assert_string_equal(r[0].body, "/p/1");
+  assert_string_equal(r[1].body, "/p/2");
+  assert_string_equal(r[1].connection, "close");
+  assert_int_equal(hf_read(fd, r, 1, 2000, &closed), 0);
+  assert_true(closed);
+  close(fd);
+  stop(c);
+}
+
+static void test_expect_continue(void **state)
+{
+  struct ctx *c = start(NULL);
+  int fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "POST /echo HTTP/1.1\r\nHost: x\r\n"
+                                   "Content-Length: 4\r\n"
+                                   "Expect: 100-continue\r\n\r\n"), 0);
+  struct hf_resp r[1];
+  assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
+  assert_int_equal(r[0].status, 100);
+  assert_int_equal(hf_send_str(fd, "ping"), 0);
+  assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
+  assert_int_equal(r[0].status, 200);
+  assert_string_equal(r[0].body, "ping");
+  close(fd);
+  stop(c);
+}
+
+#define NCONN 200
+
+static void test_many_connections(void **state)
+{
+  struct ctx *c = start(NULL);
+  int fds[NCONN];
+  for (int i = 0; i < NCONN; i++)
+    fds[i] = connect_to(c);
+  for (int i = 0; i < NCONN; i++) {
+    char req[128];
+    snprintf(req, sizeof(req), "GET /p/%d HTTP/1.1\r\nHost: x\r\n\r\n", i);
+    assert_int_equal(hf_send_str(fds[i], req), 0);
+  }
+  for (int i = 0; i < NCONN; i++) {
+    struct hf_resp r[1];
+    char want[32];
+    snprintf(want, sizeof(want), "/p/%d", i);
+    assert_int_equal(hf_read(fds[i], r, 1, 5000, NULL), 1);
+    assert_string_equal(r[0].body, want);
+    close(fds[i]);
+  }
+  stop(c);
+}
+
+static void test_connection_cap(void **state)
+{
+  struct cg_http_server_opts o = {.max_connections = 3};
+  struct ctx *c = start(&o);
+  int fds[3];
+  struct hf_resp r[1];
+  for (int i = 0; i < 3; i++) {
+    fds[i] = connect_to(c);
+    assert_int_equal(hf_send_str(fds[i], "GET /hello HTTP/1.1\r\n\r\n"), 0);
+    assert_int_equal(hf_read(fds[i], r, 1, 5000, NULL), 1);
+  }
+  int extra = connect_to(c);
+  assert_true(hf_wait_closed(extra, 5000));
+  close(extra);
+  close(fds[0]);
+  /* Once one leaves, a new client gets in (allow the close to land). */
+  bool served = false;
+  for (int attempt = 0; attempt < 50 && !served; attempt++) {
+    int fd = connect_to(c);
+    hf_send_str(fd, "GET /hello HTTP/1.1\r\n\r\n");
+    served = hf_read(fd, r, 1, 2000, NULL) == 1;
+    close(fd);
+    if (!served)
+      usleep(20000);
+  }
+  assert_true(served);
+  close(fds[1]);
+  close(fds[2]);
+  stop(c);
+}
+
+static void test_shutdown_answers_pending_503(void **state)
+{
+  struct ctx *c = start(NULL);
+  int fd = connect_to(c);
+  int idle = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"),
+                   0);
+  for (int i = 0; i < 500 && !atomic_load(&c->held); i++)
+    usleep(10000);
+  assert_int_equal(atomic_load(&c->held), 1);
+  uv_async_send(&c->f.stop);
+  struct hf_resp r[1];
+  assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
+  assert_int_equal(r[0].status, 503);
+  assert_string_equal(r[0].connection, "close");
+  assert_true(hf_wait_closed(fd, 5000));
+  assert_true(hf_wait_closed(idle, 5000));
+  close(fd);
+  close(idle);
+  pthread_join(c->f.thread, NULL);
+  assert_int_equal(uv_loop_close(&c->f.loop), 0);
+  assert_int_equal(atomic_load(&c->f.closed), 1);
+  assert_int_equal(atomic_load(&c->held_gone), 1);
+  assert_int_equal(atomic_load(&c->observed_503), 1);
+  cg_router_destroy(c->router);
+  free(c);
+}
+
+static void test_client_gone_before_async_answer(void **state)
+{
+  struct ctx *c = start(NULL);
+  int fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET /watch HTTP/1.1\r\nHost: x\r\n\r\n"),
+                   0);
+  usleep(50000);
+  close(fd);
+  for (int i = 0; i < 600 && atomic_load(&c->gone_seen) == 0; i++)
+    usleep(10000);
+  assert_int_equal(atomic_load(&c->gone_seen), 1);
+  assert_int_equal(atomic_load(&c->observed_0), 1);
+  /* The server is still healthy. */
+  fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET /hello HTTP/1.1\r\n\r\n"), 0);
+  struct hf_resp r[1];
+  assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
+  close(fd);
+  stop(c);
+}
+
+static void test_reset_and_observer(void **state)
+{
+  struct ctx *c = start(NULL);
+  int fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET /reset HTTP/1.1\r\nHost: x\r\n\r\n"),
+                   0);
+  struct hf_resp r[3];
+  bool closed = false;
+  assert_int_equal(hf_read(fd, r, 1, 5000, &closed), 0);
+  assert_true(closed);
+  close(fd);
+  fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET /hello HTTP/1.1\r\n\r\n"
+                                   "GET /nope HTTP/1.1\r\n\r\n"
+                                   "BAD\r\n\r\n"), 0);
+  assert_int_equal(hf_read(fd, r, 3, 5000, NULL), 3);
+  assert_int_equal(r[1].status, 404);
+  assert_int_equal(r[2].status, 400);
+  close(fd);
+  int observed = atomic_load(&c->observed);
+  int observed_0 = atomic_load(&c->observed_0);
+  stop(c);
+  /* reset (0), 200, 404, 400: one observer call each. */
+  assert_int_equal(observed, 4);
+  assert_int_equal(observed_0, 1);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_keep_alive),
       cmocka_unit_test(test_pipelining_in_order),
+      cmocka_unit_test(test_limits),
+      cmocka_unit_test(test_malformed),
+      cmocka_unit_test(test_slow_client_408),
+      cmocka_unit_test(test_idle_close),
+      cmocka_unit_test(test_http10_and_connection_close),
+      cmocka_unit_test(test_expect_continue),
+      cmocka_unit_test(test_many_connections),
+      cmocka_unit_test(test_connection_cap),
+      cmocka_unit_test(test_shutdown_answers_pending_503),
+      cmocka_unit_test(test_client_gone_before_async_answer),
+      cmocka_unit_test(test_reset_and_observer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
