@@ -196,7 +196,8 @@ static const char *find_header(const struct xfer *x, const char *name)
 static const char *result_header(const struct cg_http_result *res,
                                  const char *name)
 {
-  if (res == NULL || res->priv_ == NULL || name == NULL)
+  /* A transport error has no response, even if some headers arrived. */
+  if (res == NULL || res->priv_ == NULL || name == NULL || res->err != 0)
     return NULL;
   return find_header(res->priv_, name);
 }

@@ -12,6 +12,8 @@
  *   /429          429 + Retry-After: 7
  *   /503date      503 + Retry-After: <IMF-fixdate>
  *   /status/NNN   NNN, empty body
+ *   /interim      100 Continue (with a header), then 200 "final"
+ *   /partial      headers and 10 of 100 body bytes, then RST
  *   /hang         reads, never answers
  *   /reset        reads, then RST (SO_LINGER 0)
  *   /close        reads, then closes without an answer
@@ -142,6 +144,16 @@ static bool peer_answer(struct pconn *pc, const char *method,
                  "", 0);
   } else if (strncmp(target, "/status/", 8) == 0) {
     peer_respond(pc->fd, atoi(target + 8), NULL, "", 0);
+  } else if (strcmp(target, "/interim") == 0) {
+    const char *info = "HTTP/1.1 100 Continue\r\nX-Interim: yes\r\n\r\n";
+    peer_write(pc->fd, info, strlen(info));
+    peer_respond(pc->fd, 200, "X-Final: yes\r\n", "final", 5);
+  } else if (strcmp(target, "/partial") == 0) {
+    const char *resp = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
+                       "X-Partial: yes\r\n\r\nonly ten b";
+    peer_write(pc->fd, resp, strlen(resp));
+    pconn_close(pc, true);
+    return false;
   } else if (strcmp(target, "/hang") == 0) {
     return true;
   } else {
@@ -551,6 +563,45 @@ static void test_reset_and_empty_reply(void **state)
   env_done(&e);
 }
 
+struct hdrs_seen {
+  int calls;
+  bool interim, final, partial;
+};
+
+static void on_done_headers(const struct cg_http_result *res, void *arg)
+{
+  struct hdrs_seen *h = arg;
+  h->calls++;
+  h->interim = res->header(res, "X-Interim") != NULL;
+  h->final = res->header(res, "X-Final") != NULL;
+  h->partial = res->header(res, "X-Partial") != NULL;
+}
+
+static void test_interim_and_partial(void **state)
+{
+  struct env e;
+  env_init(&e, true);
+  struct hdrs_seen h = {0};
+  struct cg_http_req req = {.method = "GET", .url = env_url(&e, "/interim")};
+  assert_int_equal(cg_http_client_send(e.c, &req, on_done_headers, &h), 0);
+  run_until(&e, &h.calls, 1, 5000);
+  assert_true(h.final);
+  assert_false(h.interim); /* only the final response's headers */
+  /* Headers arrived, the body did not: a transport error, status 0. */
+  struct got g = {0};
+  get(&e, "/partial", 0, &g);
+  assert_int_equal(g.err, CG_EIO);
+  assert_int_equal(g.status, 0);
+  assert_int_equal(g.body_len, 0);
+  assert_false(g.had_retry_after);
+  struct hdrs_seen p = {0};
+  req.url = env_url(&e, "/partial");
+  assert_int_equal(cg_http_client_send(e.c, &req, on_done_headers, &p), 0);
+  run_until(&e, &p.calls, 1, 5000);
+  assert_false(p.partial);
+  env_done(&e);
+}
+
 static void test_timeout(void **state)
 {
   struct env e;
@@ -819,6 +870,7 @@ int main(void)
       cmocka_unit_test(test_429_retry_after),
       cmocka_unit_test(test_connection_refused),
       cmocka_unit_test(test_reset_and_empty_reply),
+      cmocka_unit_test(test_interim_and_partial),
       cmocka_unit_test(test_timeout),
       cmocka_unit_test(test_concurrent_requests),
       cmocka_unit_test(test_connection_reuse),
