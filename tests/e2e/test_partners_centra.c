@@ -1,0 +1,271 @@
+/*
+ * E2E: the Centra client (core/centra) against the simulated Centra of
+ * centra-gxo-sim, on a real uv loop: order filters, one order, the events
+ * queue, marking an order exported (read back through /_sim/centra),
+ * userErrors, a refused token, the rateLimits budget, and budget
+ * exhaustion that answers RETRY without sending anything.
+ */
+#include "test_partners_fixture.h"
+
+#include "base/err.h"
+#include "centra/centra.h"
+
+static struct pf_sim sim;
+static char graphql[96];
+
+static const char CATALOGUE[] =
+    "{\"products\":[{\"sku\":\"CG-COAT-38\",\"ean\":\"5772428043001\","
+    "\"name\":\"Wool coat\",\"productNumber\":\"CG-COAT\"}]}";
+
+/* Numbers 7001..7004: only 7001 is ready for the warehouse. */
+static const char ORDERS[] =
+    "{\"orders\":["
+    "{\"number\":7001,\"status\":\"CONFIRMED\",\"lines\":[{\"sku\":"
+    "\"CG-COAT-38\",\"quantity\":1}]},"
+    "{\"number\":7002,\"status\":\"CONFIRMED\",\"isOnHold\":true,\"lines\":"
+    "[{\"sku\":\"CG-COAT-38\",\"quantity\":1}]},"
+    "{\"number\":7003,\"status\":\"PENDING\",\"lines\":[{\"sku\":"
+    "\"CG-COAT-38\",\"quantity\":1}]},"
+    "{\"number\":7004,\"status\":\"CONFIRMED\",\"isWaitingForPayment\":true,"
+    "\"lines\":[{\"sku\":\"CG-COAT-38\",\"quantity\":2}]}]}";
+
+static int group_setup(void **state)
+{
+  cg_mem_init();
+  const char *extra[] = {"--centra-mutation-budget", "20", NULL};
+  pf_sim_start(&sim, extra);
+  snprintf(graphql, sizeof(graphql), "%s/graphql", sim.centra);
+  cJSON_Delete(pf_control(sim.centra, "POST", "/_sim/centra/products",
+                          CATALOGUE));
+  cJSON_Delete(pf_control(sim.centra, "POST", "/_sim/centra/orders",
+                          ORDERS));
+  return 0;
+}
+
+static int group_teardown(void **state)
+{
+  pf_sim_stop(&sim);
+  return 0;
+}
+
+struct env {
+  uv_loop_t loop;
+  struct cg_centra *c;
+  struct pf_capture cap;
+};
+
+static void env_open(struct env *e, const char *token, int quota)
+{
+  memset(e, 0, sizeof(*e));
+  assert_int_equal(uv_loop_init(&e->loop), 0);
+  struct cg_centra_opts o = {.loop = &e->loop, .merchant = "acme",
+                             .url = graphql, .token = token,
+                             .timeout_ms = 5000, .mutation_quota = quota};
+  struct cg_err err = {0};
+  e->c = cg_centra_create(&o, &err);
+  assert_non_null(e->c);
+}
+
+static void env_close(struct env *e)
+{
+  pf_capture_reset(&e->cap);
+  cg_centra_destroy(e->c);
+  pf_loop_close(&e->loop);
+}
+
+/* Asserts the callback did not fire inside the starting call, then waits. */
+static void expect_async(struct env *e, int rc)
+{
+  assert_int_equal(rc, 0);
+  assert_int_equal(e->cap.calls, 0);
+  pf_wait(&e->loop, &e->cap, 10000);
+}
+
+static void test_fetch_orders_filter(void **state)
+{
+  struct env e;
+  env_open(&e, "centra-dev-token", 0);
+  const char *statuses[] = {"CONFIRMED"};
+  struct cg_centra_order_filter f = {
+      .statuses = statuses, .n_statuses = 1,
+      .is_on_hold = CG_CENTRA_FALSE,
+      .is_waiting_for_payment = CG_CENTRA_FALSE, .limit = 50};
+  expect_async(&e, cg_centra_fetch_orders(e.c, &f, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_true(cJSON_IsArray(e.cap.data));
+  bool seen_7001 = false;
+  const cJSON *o;
+  cJSON_ArrayForEach(o, e.cap.data)
+  {
+    int64_t n = cg_json_int(o, "number", 0);
+    assert_true(n != 7002 && n != 7003 && n != 7004);
+    seen_7001 = seen_7001 || n == 7001;
+    assert_string_equal(cg_json_str(o, "status"), "CONFIRMED");
+  }
+  assert_true(seen_7001);
+  /* Without filters every seeded order comes back. */
+  pf_capture_reset(&e.cap);
+  struct cg_centra_order_filter all = {.limit = 200};
+  expect_async(&e, cg_centra_fetch_orders(e.c, &all, pf_on_done, &e.cap));
+  assert_true(cJSON_GetArraySize(e.cap.data) >= 4);
+  env_close(&e);
+}
+
+static void test_fetch_order(void **state)
+{
+  struct env e;
+  env_open(&e, "centra-dev-token", 0);
+  expect_async(&e, cg_centra_fetch_order(e.c, 7001, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(cg_json_int(e.cap.data, "number", 0), 7001);
+  const cJSON *line = cJSON_GetArrayItem(cg_json_get(e.cap.data, "lines"), 0);
+  assert_string_equal(cg_json_str(line, "productSize.SKU"), "CG-COAT-38");
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_centra_fetch_order(e.c, 999999, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_null(e.cap.data);
+  env_close(&e);
+}
+
+static void test_events_fetch_confirm(void **state)
+{
+  struct env e;
+  env_open(&e, "centra-dev-token", 0);
+  const char *types[] = {"Order"};
+  expect_async(&e, cg_centra_set_event_listeners(e.c, types, 1, pf_on_done,
+                                                 &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_centra_fetch_events(e.c, types, 1, 200, pf_on_done,
+                                          &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  int n = cJSON_GetArraySize(e.cap.data);
+  assert_true(n >= 1);
+  int64_t ids[200];
+  for (int i = 0; i < n && i < 200; i++) {
+    const cJSON *ev = cJSON_GetArrayItem(e.cap.data, i);
+    assert_string_equal(cg_json_str(ev, "objectType"), "Order");
+    ids[i] = cg_json_int(ev, "id", 0);
+    assert_true(ids[i] > 0);
+  }
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_centra_confirm_events(e.c, ids, (size_t)n, pf_on_done,
+                                            &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_centra_fetch_events(e.c, types, 1, 200, pf_on_done,
+                                          &e.cap));
+  const cJSON *ev;
+  cJSON_ArrayForEach(ev, e.cap.data)
+  {
+    int64_t id = cg_json_int(ev, "id", 0);
+    for (int i = 0; i < n; i++)
+      assert_true(id != ids[i]); /* confirmed ones never come back */
+  }
+  env_close(&e);
+}
+
+static void test_mark_exported(void **state)
+{
+  struct env e;
+  env_open(&e, "centra-dev-token", 0);
+  expect_async(&e, cg_centra_mark_exported(e.c, 7001, "gxo:W-7001",
+                                           pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_string_equal(cg_json_str(e.cap.data, "externalId"), "gxo:W-7001");
+  cJSON *o = pf_control(sim.centra, "GET", "/_sim/centra/orders/7001", NULL);
+  assert_string_equal(cg_json_str(o, "externalId"), "gxo:W-7001");
+  cJSON_Delete(o);
+  env_close(&e);
+}
+
+static void test_user_errors_fail(void **state)
+{
+  struct env e;
+  env_open(&e, "centra-dev-token", 0);
+  /* More than the line's unshipped quantity: a userError, not a crash. */
+  cJSON *order = pf_control(sim.centra, "GET", "/_sim/centra/orders/7001",
+                            NULL);
+  int64_t line_id = cg_json_int(
+      cJSON_GetArrayItem(cg_json_get(order, "lines"), 0), "id", 0);
+  cJSON_Delete(order);
+  char input[256];
+  snprintf(input, sizeof(input),
+           "{\"order\":{\"number\":7001},\"lines\":[{\"orderLine\":{\"id\":"
+           "%lld},\"quantity\":5}],\"isGoodToGo\":true,\"capture\":false}",
+           (long long)line_id);
+  cJSON *in = cJSON_Parse(input);
+  expect_async(&e, cg_centra_create_shipment(e.c, in, pf_on_done, &e.cap));
+  cJSON_Delete(in);
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_FAIL);
+  assert_true(e.cap.res.code[0] != '\0');
+  assert_true(e.cap.res.message[0] != '\0');
+  assert_null(e.cap.data);
+  env_close(&e);
+}
+
+static void test_token_refused(void **state)
+{
+  struct env e;
+  env_open(&e, "not-the-token", 0);
+  expect_async(&e, cg_centra_fetch_order(e.c, 7001, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_FAIL);
+  assert_int_equal(e.cap.res.http_status, 403);
+  assert_string_equal(e.cap.res.message,
+                      "token refused (expired or revoked?)");
+  assert_null(strstr(e.cap.res.message, "not-the-token"));
+  env_close(&e);
+}
+
+static void test_rate_limits(void **state)
+{
+  struct env e;
+  env_open(&e, "centra-dev-token", 0);
+  expect_async(&e, cg_centra_refresh_limits(e.c, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_true(cJSON_IsArray(e.cap.data));
+  assert_true(cg_centra_budget_available(e.c) >= 1);
+  env_close(&e);
+}
+
+static void test_budget_exhausted(void **state)
+{
+  struct env e;
+  /* quota 2 per 10 s: a burst of one mutation, then wait. */
+  env_open(&e, "centra-dev-token", 2);
+  const char *types[] = {"Order"};
+  expect_async(&e, cg_centra_set_event_listeners(e.c, types, 1, pf_on_done,
+                                                 &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  int before = pf_count_calls(sim.centra, "centra", "POST", "/graphql");
+  pf_capture_reset(&e.cap);
+  int64_t now = cg_time_now_ms();
+  expect_async(&e, cg_centra_set_event_listeners(e.c, types, 1, pf_on_done,
+                                                 &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_RETRY);
+  assert_string_equal(e.cap.res.code, "budget");
+  assert_true(e.cap.res.retry_at_ms > now);
+  assert_int_equal(e.cap.res.http_status, 0);
+  /* Nothing reached the partner; queries are not budgeted. */
+  assert_int_equal(pf_count_calls(sim.centra, "centra", "POST", "/graphql"),
+                   before);
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_centra_fetch_order(e.c, 7001, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  env_close(&e);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fetch_orders_filter),
+      cmocka_unit_test(test_fetch_order),
+      cmocka_unit_test(test_events_fetch_confirm),
+      cmocka_unit_test(test_mark_exported),
+      cmocka_unit_test(test_user_errors_fail),
+      cmocka_unit_test(test_token_refused),
+      cmocka_unit_test(test_rate_limits),
+      cmocka_unit_test(test_budget_exhausted),
+  };
+  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,341 @@
+/*
+ * E2E: the warehouse client (core/gxo, REST transport) against the
+ * simulated warehouse of centra-gxo-sim, on a real uv loop: token fetch
+ * and the one refresh after the warehouse drops tokens, create_order 202
+ * and its idempotent replay, a duplicate orderRef treated as OK, 422
+ * unknown-sku as FAIL with the problem code, an injected 429 answered
+ * with RETRY at Retry-After and a partner pause that sends nothing early,
+ * the event feed pulled and acknowledged, webhook subscription, and
+ * destroying the client with a call in flight.
+ */
+#include "test_partners_fixture.h"
+
+#include "base/err.h"
+#include "gxo/gxo.h"
+
+static struct pf_sim sim;
+
+#define SKU "CG-COAT-38"
+
+static char *order_doc(const char *ref, const char *sku)
+{
+  char *buf = cg_malloc(1024);
+  snprintf(buf, 1024,
+           "{\"orderRef\":\"%s\",\"orderDate\":\"2026-03-04T08:12:00Z\","
+           "\"currency\":\"EUR\",\"shipTo\":{\"name\":\"Anna Svensson\","
+           "\"address1\":\"Storgatan 1\",\"city\":\"Stockholm\","
+           "\"postalCode\":\"11122\",\"countryCode\":\"SE\","
+           "\"phone\":\"+46700000000\",\"email\":\"anna@example.com\"},"
+           "\"shipping\":{\"carrierCode\":\"POSTNORD\",\"serviceCode\":"
+           "\"PN-MYPACK-HOME\",\"servicePointId\":null},"
+           "\"allowPartialShipment\":true,\"lines\":[{\"lineRef\":\"1\","
+           "\"sku\":\"%s\",\"gtin\":\"5772428043000\",\"quantity\":1,"
+           "\"unitPrice\":\"450.50\"}]}",
+           ref, sku);
+  return buf;
+}
+
+/* Seeds the item master the way a client would: token, then PUT item. */
+static void seed_item(void)
+{
+  char url[256];
+  snprintf(url, sizeof(url), "%s/wms/v1/oauth/token", sim.gxo);
+  const char *form[] = {"Content-Type: application/x-www-form-urlencoded",
+                        NULL};
+  struct tu_http_response r = {0};
+  assert_int_equal(tu_http("POST", url, form,
+                           "grant_type=client_credentials&client_id="
+                           "centra-gxo&client_secret=gxo-dev-secret",
+                           &r),
+                   0);
+  assert_int_equal(r.status, 200);
+  cJSON *tok = cg_json_parse(r.body, r.body_len, NULL);
+  tu_http_response_free(&r);
+  char auth[256];
+  snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+           cg_json_str(tok, "access_token"));
+  cJSON_Delete(tok);
+  const char *headers[] = {auth, "Content-Type: application/json", NULL};
+  snprintf(url, sizeof(url), "%s/wms/v1/items/" SKU, sim.gxo);
+  assert_int_equal(
+      tu_http("PUT", url, headers,
+              "{\"sku\":\"" SKU "\",\"gtin\":\"5772428043000\","
+              "\"description\":\"Wool coat 38\",\"attributes\":{\"style\":"
+              "\"CG-COAT\",\"colour\":\"Black\",\"size\":\"38\"},\"uom\":"
+              "\"EA\",\"weightKg\":1.2,\"dimensionsCm\":{\"length\":60,"
+              "\"width\":40,\"height\":10},\"hsCode\":\"620213\","
+              "\"countryOfOrigin\":\"PT\",\"status\":\"ACTIVE\"}",
+              &r),
+      0);
+  if (r.status != 200 && r.status != 201)
+    fprintf(stderr, "item seed: %ld %s\n", r.status, r.body);
+  assert_true(r.status == 200 || r.status == 201);
+  tu_http_response_free(&r);
+}
+
+static int group_setup(void **state)
+{
+  cg_mem_init();
+  pf_sim_start(&sim, NULL);
+  seed_item();
+  return 0;
+}
+
+static int group_teardown(void **state)
+{
+  pf_sim_stop(&sim);
+  return 0;
+}
+
+struct env {
+  uv_loop_t loop;
+  struct cg_gxo *g;
+  struct pf_capture cap;
+};
+
+static void env_open(struct env *e, const char *secret)
+{
+  memset(e, 0, sizeof(*e));
+  assert_int_equal(uv_loop_init(&e->loop), 0);
+  struct cg_gxo_opts o = {.loop = &e->loop, .merchant = "acme",
+                          .base_url = sim.gxo, .client_id = "centra-gxo",
+                          .client_secret = secret, .timeout_ms = 5000};
+  struct cg_err err = {0};
+  e->g = cg_gxo_create(&cg_gxo_rest_transport, &o, &err);
+  assert_non_null(e->g);
+}
+
+static void env_close(struct env *e)
+{
+  pf_capture_reset(&e->cap);
+  cg_gxo_destroy(e->g);
+  pf_loop_close(&e->loop);
+}
+
+static void expect_async(struct env *e, int rc)
+{
+  assert_int_equal(rc, 0);
+  assert_int_equal(e->cap.calls, 0); /* never inside the starting call */
+  pf_wait(&e->loop, &e->cap, 10000);
+}
+
+static void create(struct env *e, const char *ref, const char *sku,
+                   const char *key)
+{
+  char *doc = order_doc(ref, sku);
+  pf_capture_reset(&e->cap);
+  expect_async(e, cg_gxo_create_order(e->g, doc, key, pf_on_done, &e->cap));
+  cg_free(doc);
+}
+
+static void test_token_and_refresh(void **state)
+{
+  struct env e;
+  env_open(&e, "gxo-dev-secret");
+  int tokens = pf_count_calls(sim.gxo, "gxo", "POST", "/wms/v1/oauth/token");
+  expect_async(&e, cg_gxo_pull_events(e.g, 0, 1, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_gxo_pull_events(e.g, 0, 1, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  /* The token is cached: one token request for two calls. */
+  assert_int_equal(
+      pf_count_calls(sim.gxo, "gxo", "POST", "/wms/v1/oauth/token"),
+      tokens + 1);
+  /* The warehouse drops every token: 401, refresh once, same call again. */
+  cJSON_Delete(pf_control(sim.gxo, "POST", "/_sim/wms/tokens/expire", "{}"));
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_gxo_pull_events(e.g, 0, 1, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(
+      pf_count_calls(sim.gxo, "gxo", "POST", "/wms/v1/oauth/token"),
+      tokens + 2);
+  env_close(&e);
+}
+
+static void test_bad_credentials(void **state)
+{
+  struct env e;
+  env_open(&e, "wrong-secret");
+  expect_async(&e, cg_gxo_pull_events(e.g, 0, 1, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_FAIL);
+  assert_int_equal(e.cap.res.http_status, 401);
+  assert_null(strstr(e.cap.res.message, "wrong-secret"));
+  env_close(&e);
+}
+
+static void test_create_replay_duplicate(void **state)
+{
+  struct env e;
+  env_open(&e, "gxo-dev-secret");
+  char key[96];
+  assert_int_equal(cg_gxo_order_key("acme", "G-1001", key, sizeof(key)), 0);
+  create(&e, "G-1001", SKU, key);
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(e.cap.res.http_status, 202);
+  assert_string_equal(cg_json_str(e.cap.data, "orderRef"), "G-1001");
+  char wms_id[64];
+  snprintf(wms_id, sizeof(wms_id), "%s",
+           cg_json_str(e.cap.data, "wmsOrderId")
+               ? cg_json_str(e.cap.data, "wmsOrderId")
+               : "");
+  /* Same key, same body (a replay after a lost answer): same result. */
+  create(&e, "G-1001", SKU, key);
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(e.cap.res.http_status, 202);
+  if (wms_id[0])
+    assert_string_equal(cg_json_str(e.cap.data, "wmsOrderId"), wms_id);
+  /* Another key for the same orderRef: the order exists, which is OK. */
+  create(&e, "G-1001", SKU, "cg-acme-order-G-1001-older-key");
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(e.cap.res.http_status, 409);
+  assert_string_equal(cg_json_str(e.cap.data, "status"), "DUPLICATE");
+  /* Exactly one order at the warehouse. */
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_gxo_get_order(e.g, "G-1001", pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_string_equal(cg_json_str(e.cap.data, "orderRef"), "G-1001");
+  env_close(&e);
+}
+
+static void test_unknown_sku_fails(void **state)
+{
+  struct env e;
+  env_open(&e, "gxo-dev-secret");
+  create(&e, "G-1002", "NO-SUCH-SKU", "cg-acme-order-G-1002");
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_FAIL);
+  assert_int_equal(e.cap.res.http_status, 422);
+  assert_string_equal(e.cap.res.code, "unknown-sku");
+  assert_true(e.cap.res.message[0] != '\0');
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_gxo_get_order(e.g, "G-NOPE", pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_FAIL);
+  assert_int_equal(e.cap.res.http_status, 404);
+  env_close(&e);
+}
+
+static void test_429_pauses_partner(void **state)
+{
+  struct env e;
+  env_open(&e, "gxo-dev-secret");
+  /* Warm the token so the fault hits the order call. */
+  expect_async(&e, cg_gxo_pull_events(e.g, 0, 1, pf_on_done, &e.cap));
+  cJSON_Delete(pf_control(
+      sim.gxo, "POST", "/_sim/faults",
+      "{\"rules\":[{\"method\":\"POST\",\"path\":\"/wms/v1/orders\","
+      "\"share429\":1,\"limit\":1,\"retryAfter\":2}]}"));
+  int64_t t0 = cg_time_now_ms();
+  create(&e, "G-1003", SKU, "cg-acme-order-G-1003");
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_RETRY);
+  assert_int_equal(e.cap.res.http_status, 429);
+  int64_t at = e.cap.res.retry_at_ms;
+  assert_true(at >= t0 + 1000 && at <= cg_time_now_ms() + 2500);
+  /* Until the deadline nothing at all is sent to this partner. */
+  int before = pf_count_calls(sim.gxo, "gxo", NULL, "/wms/v1/*");
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_gxo_get_order(e.g, "G-1001", pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_RETRY);
+  assert_string_equal(e.cap.res.code, "paused");
+  assert_int_equal(e.cap.res.retry_at_ms, at);
+  assert_int_equal(pf_count_calls(sim.gxo, "gxo", NULL, "/wms/v1/*"),
+                   before);
+  while (cg_time_now_ms() < at)
+    uv_sleep(50);
+  create(&e, "G-1003", SKU, "cg-acme-order-G-1003");
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  cJSON *calls = pf_control(sim.gxo, "GET", "/_sim/calls?side=gxo", NULL);
+  assert_int_equal(cg_json_int(calls, "retryAfterViolations", -1), 0);
+  cJSON_Delete(calls);
+  env_close(&e);
+}
+
+/* Pulls until an order.accepted for ref shows up; returns lastSequence. */
+static int64_t pull_until_accepted(struct env *e, const char *ref)
+{
+  for (int tries = 0; tries < 50; tries++) {
+    pf_capture_reset(&e->cap);
+    expect_async(e, cg_gxo_pull_events(e->g, 0, 500, pf_on_done, &e->cap));
+    assert_int_equal(e->cap.res.outcome, CG_OUTCOME_OK);
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, cg_json_get(e->cap.data, "events"))
+    {
+      const char *t = cg_json_str(ev, "eventType");
+      const char *r = cg_json_str(ev, "data.orderRef");
+      if (t && r && strcmp(t, "order.accepted") == 0 && strcmp(r, ref) == 0)
+        return cg_json_int(e->cap.data, "lastSequence", 0);
+    }
+    uv_sleep(50);
+  }
+  fail_msg("no order.accepted for %s", ref);
+  return 0;
+}
+
+static void test_events_pull_ack(void **state)
+{
+  struct env e;
+  env_open(&e, "gxo-dev-secret");
+  create(&e, "G-1004", SKU, "cg-acme-order-G-1004");
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  int64_t last = pull_until_accepted(&e, "G-1004");
+  assert_true(last > 0);
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_gxo_ack_events(e.g, last, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  /* Acknowledging again is idempotent (same derived key and body). */
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_gxo_ack_events(e.g, last, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_gxo_pull_events(e.g, last, 100, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  const cJSON *ev;
+  cJSON_ArrayForEach(ev, cg_json_get(e.cap.data, "events"))
+    assert_true(cg_json_int(ev, "sequence", 0) > last);
+  env_close(&e);
+}
+
+static void test_subscribe_webhooks(void **state)
+{
+  struct env e;
+  env_open(&e, "gxo-dev-secret");
+  char url[128];
+  snprintf(url, sizeof(url), "%s/_sim/sink/hooks", sim.gxo);
+  const char *types[] = {"order.accepted", "shipment.confirmed"};
+  expect_async(&e, cg_gxo_subscribe_webhooks(e.g, url, "hook-secret", types,
+                                             2, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  env_close(&e);
+}
+
+static void test_destroy_in_flight(void **state)
+{
+  struct env e;
+  env_open(&e, "gxo-dev-secret");
+  char *doc = order_doc("G-1005", SKU);
+  assert_int_equal(cg_gxo_create_order(e.g, doc, "cg-acme-order-G-1005",
+                                       pf_on_done, &e.cap),
+                   0);
+  cg_free(doc);
+  assert_int_equal(e.cap.calls, 0);
+  cg_gxo_destroy(e.g);
+  assert_int_equal(e.cap.calls, 1);
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_RETRY);
+  assert_string_equal(e.cap.res.code, "canceled");
+  pf_capture_reset(&e.cap);
+  pf_loop_close(&e.loop);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_token_and_refresh),
+      cmocka_unit_test(test_bad_credentials),
+      cmocka_unit_test(test_create_replay_duplicate),
+      cmocka_unit_test(test_unknown_sku_fails),
+      cmocka_unit_test(test_429_pauses_partner),
+      cmocka_unit_test(test_events_pull_ack),
+      cmocka_unit_test(test_subscribe_webhooks),
+      cmocka_unit_test(test_destroy_in_flight),
+  };
+  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
