@@ -1,0 +1,28 @@
+# Simulated Centra: the mutation budget per 10 s. Over it, HTTP 429 with
+# Retry-After and nothing executed; queries still pass; rateLimits reports
+# the use; the window frees after Retry-After seconds.
+source "$(dirname "$0")/sim_centra_lib.sh"
+sim_start --seed 5 --centra-mutation-budget 3
+seed_basic
+
+SET='mutation($q: Int!) { setStock(input: {warehouse: {id: 1}, productSizes: [{productSize: {SKU: "TEE-WHT-M"}, quantity: $q}]}) { userErrors { message } } }'
+for q in 1 2 3; do
+  gql "$SET" "{\"q\": $q}"
+  check "mutation $q admitted" "$STATUS" 200
+done
+gql "$SET" '{"q": 99}'
+check "over budget 429" "$STATUS" 429
+RA=$(grep -i '^retry-after:' "$HDR" | tr -d '\r' | awk '{print $2}')
+check "Retry-After within window" "$([ -n "$RA" ] && [ "$RA" -ge 1 ] && [ "$RA" -le 10 ] && echo yes)" yes
+check "429 body" "$(jqo '.errors[0].extensions.category')" rate_limit
+gql '{ productSizes(where: {SKU: ["TEE-WHT-M"]}) { stock { physicalQuantity } } }'
+check "queries still served" "$STATUS" 200
+check "refused mutation not executed" "$(jqo '.data.productSizes[0].stock[0].physicalQuantity')" 3
+gql '{ rateLimits { type quota usedQuota remainingQuota } }'
+check "rateLimits" "$(jqo '.data.rateLimits[0] | "\(.type) \(.quota) \(.usedQuota) \(.remainingQuota)"')" "MUTATION_COUNT 3 3 0"
+ctl GET /_sim/centra/stock/writes
+check "three writes only" "$(jqo 'length')" 3
+echo "  waiting ${RA}s for the window"
+sleep "$RA"
+gql "$SET" '{"q": 4}'
+check "admitted after Retry-After" "$STATUS" 200
