@@ -45,8 +45,9 @@ static cJSON *stock_entry(cJSON *size, int64_t wh, bool create)
   return e;
 }
 
-void sim_centra__stock_set(struct sim_centra *c, cJSON *size, int64_t wh,
-                           int64_t qty)
+/* Sets physical stock; an event only for changes after seeding. */
+static void set_physical(struct sim_centra *c, cJSON *size, int64_t wh,
+                         int64_t qty, bool event)
 {
   char now[40];
   cJSON *e = stock_entry(size, wh, true);
@@ -55,7 +56,14 @@ void sim_centra__stock_set(struct sim_centra *c, cJSON *size, int64_t wh,
   sim_centra__set(e, "physicalQuantity", cJSON_CreateNumber((double)qty));
   sim_centra__set(size, "updatedAt",
                   cJSON_CreateString(sim_centra__now(now, sizeof(now))));
-  sim_centra__event(c, "ProductSize", "UPDATED", cg_json_int(size, "id", 0));
+  if (event)
+    sim_centra__event(c, "ProductSize", "UPDATED", cg_json_int(size, "id", 0));
+}
+
+void sim_centra__stock_set(struct sim_centra *c, cJSON *size, int64_t wh,
+                           int64_t qty)
+{
+  set_physical(c, size, wh, qty, true);
 }
 
 void sim_centra__stock_add(struct sim_centra *c, cJSON *size, int64_t wh,
@@ -71,8 +79,8 @@ static void seed_stock(struct sim_centra *c, cJSON *size, const cJSON *stock)
 {
   const cJSON *it;
   if (cJSON_IsNumber(stock)) {
-    sim_centra__stock_set(c, size, SC_DEFAULT_WAREHOUSE,
-                          (int64_t)stock->valuedouble);
+    set_physical(c, size, SC_DEFAULT_WAREHOUSE, (int64_t)stock->valuedouble,
+                 false);
     return;
   }
   cJSON_ArrayForEach(it, stock)
@@ -83,7 +91,7 @@ static void seed_stock(struct sim_centra *c, cJSON *size, const cJSON *stock)
       wh = cg_json_int(it, "warehouseId", cg_json_int(it, "warehouse.id", 1));
     int64_t qty = cJSON_IsNumber(it) ? (int64_t)it->valuedouble
                                      : cg_json_int(it, "quantity", 0);
-    sim_centra__stock_set(c, size, wh, qty);
+    set_physical(c, size, wh, qty, false);
   }
 }
 
