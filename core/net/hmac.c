@@ -25,8 +25,8 @@
 /* Refuses absurd timestamps so that |now - t| cannot overflow. */
 #define T_MAX INT64_C(100000000000000)
 
-static int mac(const void *key, size_t key_len, const void *msg,
-               size_t msg_len, unsigned char out[MAC_LEN])
+static int mac(const void *key, size_t key_len, const void *msg, size_t msg_len,
+               unsigned char out[MAC_LEN])
 {
   unsigned int len = 0;
   if (key_len > INT32_MAX)

@@ -213,16 +213,23 @@ static void dispatch(struct cg__http_conn *c)
   c->srv->handler(ex, c->srv->arg);
 }
 
+static bool can_dispatch(struct cg__http_conn *c)
+{
+  return c->state == CG__CONN_OPEN && c->active == NULL && c->in.len > 0 &&
+         uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) <
+             CG__HTTP_WRITE_CAP;
+}
+
 /* Parses buffered input until a request is dispatched and not yet
- * answered, the input runs out, or the connection stops being open.
- * Handlers that answer inline re-enter through cg__http_conn_answered;
- * the processing flag keeps that from recursing. */
+ * answered, the input runs out, too much output is queued, or the
+ * connection stops being open. Handlers that answer inline re-enter
+ * through cg__http_conn_answered; the processing flag stops recursion. */
 static void conn_process(struct cg__http_conn *c)
 {
   if (c->processing)
     return;
   c->processing = true;
-  while (c->state == CG__CONN_OPEN && c->active == NULL && c->in.len > 0) {
+  while (can_dispatch(c)) {
     size_t n = http_parser_execute(&c->parser, &parser_settings, c->in.data,
                                    c->in.len);
     enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
@@ -254,7 +261,8 @@ void cg__http_conn_answered(struct cg__http_conn *c, bool keep_alive)
     conn_process(c);
 }
 
-/* --- timers and reading ---------------------------------------------------- */
+/* --- timers and reading ----------------------------------------------------
+ */
 
 static void on_conn_timer(uv_timer_t *t);
 
@@ -360,9 +368,11 @@ static void on_conn_write(uv_write_t *req, int status)
   cg_buf_free(&w->data);
   cg_free(w);
   if (status < 0 && c->state != CG__CONN_CLOSED) {
-    cg_log_debug(c->srv->opts.name, "write to %s failed: %s; closing",
-                 c->peer, uv_strerror(status));
+    cg_log_debug(c->srv->opts.name, "write to %s failed: %s; closing", c->peer,
+                 uv_strerror(status));
     cg__http_conn_close_now(c);
+  } else if (can_dispatch(c)) {
+    conn_process(c); /* output drained below the cap */
   }
 }
 
@@ -469,8 +479,8 @@ static void conn_finish(struct cg__http_conn *c)
   c->state = CG__CONN_LINGER;
   cg__http_exchange_free(c->cur);
   c->cur = NULL;
-  if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp,
-                  on_conn_shutdown) != 0) {
+  if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_conn_shutdown) !=
+      0) {
     cg__http_conn_close_now(c);
     return;
   }
@@ -491,8 +501,8 @@ void cg__http_conn_shutdown(struct cg__http_conn *c)
     return;
   }
   const char *msg = "server shutting down";
-  int rc = cg__http_exchange_send(c, ex, 503, "text/plain", msg, strlen(msg),
-                                  false);
+  int rc =
+      cg__http_exchange_send(c, ex, 503, "text/plain", msg, strlen(msg), false);
   c->active = NULL;
   ex->conn = NULL;
   ex->gone = true;
@@ -532,10 +542,11 @@ void cg__http_conn_start(struct cg_http_server *srv, struct cg__http_conn *c,
   c->open_handles = 2;
   int rc = uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)&c->tcp);
   if (rc != 0 || reject) {
-    if (reject)
-      cg_log_warn(srv->opts.name, "connection refused: %u open (cap %u)%s",
-                  srv->nconns - 1, srv->opts.max_connections,
-                  srv->closing ? ", shutting down" : "");
+    if (reject && !srv->closing)
+      cg_log_warn(srv->opts.name,
+                  "connection cap of %u reached; closing "
+                  "new connections until some end",
+                  srv->opts.max_connections);
     cg__http_conn_close_now(c);
     return;
   }

@@ -91,8 +91,8 @@ int cg__http_exchange_push_header(struct cg_http_exchange *ex)
     return 0;
   if (ex->nheaders >= CG__HTTP_MAX_HEADERS)
     return CG_ELIMIT;
-  char *name = cg_strndup(ex->hfield.data ? ex->hfield.data : "",
-                          ex->hfield.len);
+  char *name =
+      cg_strndup(ex->hfield.data ? ex->hfield.data : "", ex->hfield.len);
   char *value = trimmed_copy(ex->hvalue.data, ex->hvalue.len);
   cg_buf_reset(&ex->hfield);
   cg_buf_reset(&ex->hvalue);
@@ -213,22 +213,22 @@ static int serialize(struct cg_buf *out, const struct cg_http_exchange *ex,
   return rc;
 }
 
-int cg__http_exchange_send(struct cg__http_conn *c,
-                           struct cg_http_exchange *ex, int status,
-                           const char *content_type, const char *body,
-                           size_t body_len, bool keep_alive)
+int cg__http_exchange_send(struct cg__http_conn *c, struct cg_http_exchange *ex,
+                           int status, const char *content_type,
+                           const char *body, size_t body_len, bool keep_alive)
 {
   struct cg_buf out = CG_BUF_INIT;
   cg__http_notify(c->srv, ex, status);
-  int rc = serialize(&out, ex, status, content_type, body, body_len,
-                     keep_alive);
+  int rc =
+      serialize(&out, ex, status, content_type, body, body_len, keep_alive);
   if (rc == 0)
     rc = cg__http_conn_write(c, &out);
   cg_buf_free(&out);
   return rc;
 }
 
-/* --- public: accessors ----------------------------------------------------- */
+/* --- public: accessors -----------------------------------------------------
+ */
 
 const struct cg_http_request *
 cg_http_exchange_request(const struct cg_http_exchange *ex)
@@ -256,8 +256,8 @@ const char *cg_http_exchange_param(const struct cg_http_exchange *ex,
 
 /* Compares the decoded key of "k=v" (len n) with name; on a match copies
  * the decoded value into out. */
-static bool query_pair(const char *pair, size_t n, const char *name,
-                       char *out, size_t size)
+static bool query_pair(const char *pair, size_t n, const char *name, char *out,
+                       size_t size)
 {
   const char *eq = memchr(pair, '=', n);
   size_t klen = eq ? (size_t)(eq - pair) : n;
@@ -268,8 +268,7 @@ static bool query_pair(const char *pair, size_t n, const char *name,
   cg_free(key);
   char *val = NULL;
   const char *v = eq ? eq + 1 : pair + n;
-  if (!match || cg__http_pct_decode(v, (size_t)(pair + n - v), true,
-                                    &val) != 0)
+  if (!match || cg__http_pct_decode(v, (size_t)(pair + n - v), true, &val) != 0)
     return false;
   if (out != NULL && size > 0)
     snprintf(out, size, "%s", val);
@@ -277,8 +276,8 @@ static bool query_pair(const char *pair, size_t n, const char *name,
   return true;
 }
 
-bool cg_http_exchange_query(const struct cg_http_exchange *ex,
-                            const char *name, char *out, size_t size)
+bool cg_http_exchange_query(const struct cg_http_exchange *ex, const char *name,
+                            char *out, size_t size)
 {
   const char *p = ex->query ? ex->query : "";
   while (*p != '\0') {
@@ -306,7 +305,8 @@ void *cg_http_exchange_data(const struct cg_http_exchange *ex)
   return ex->data;
 }
 
-/* --- internal: router support ---------------------------------------------- */
+/* --- internal: router support ----------------------------------------------
+ */
 
 const char *cg__http_exchange_raw_path(const struct cg_http_exchange *ex)
 {
@@ -328,7 +328,8 @@ int cg__http_exchange_add_param(struct cg_http_exchange *ex, const char *name,
                    cg_strndup(value, value_len));
 }
 
-/* --- public: answering ----------------------------------------------------- */
+/* --- public: answering -----------------------------------------------------
+ */
 
 static bool is_token(const char *s)
 {
@@ -370,8 +371,8 @@ void cg_http_respond(struct cg_http_exchange *ex, int status,
   if (body == NULL)
     body_len = 0;
   bool keep_alive = ex->keep_alive && !c->srv->closing;
-  int rc = cg__http_exchange_send(c, ex, status, content_type, body,
-                                  body_len, keep_alive);
+  int rc = cg__http_exchange_send(c, ex, status, content_type, body, body_len,
+                                  keep_alive);
   cg__http_exchange_free(ex);
   c->active = NULL;
   if (rc != 0) {
@@ -406,40 +407,47 @@ void cg_http_exchange_reset(struct cg_http_exchange *ex)
     cg__http_conn_reset(c);
 }
 
+static const struct {
+  int code;
+  const char *text;
+} reasons[] = {
+    {100, "Continue"},
+    {200, "OK"},
+    {201, "Created"},
+    {202, "Accepted"},
+    {204, "No Content"},
+    {301, "Moved Permanently"},
+    {302, "Found"},
+    {304, "Not Modified"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {408, "Request Timeout"},
+    {409, "Conflict"},
+    {410, "Gone"},
+    {412, "Precondition Failed"},
+    {413, "Content Too Large"},
+    {414, "URI Too Long"},
+    {415, "Unsupported Media Type"},
+    {417, "Expectation Failed"},
+    {422, "Unprocessable Content"},
+    {428, "Precondition Required"},
+    {429, "Too Many Requests"},
+    {431, "Request Header Fields Too Large"},
+    {500, "Internal Server Error"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {504, "Gateway Timeout"},
+    {505, "HTTP Version Not Supported"},
+};
+
 const char *cg__http_reason(int status)
 {
-  switch (status) {
-  case 100: return "Continue";
-  case 200: return "OK";
-  case 201: return "Created";
-  case 202: return "Accepted";
-  case 204: return "No Content";
-  case 301: return "Moved Permanently";
-  case 302: return "Found";
-  case 304: return "Not Modified";
-  case 400: return "Bad Request";
-  case 401: return "Unauthorized";
-  case 403: return "Forbidden";
-  case 404: return "Not Found";
-  case 405: return "Method Not Allowed";
-  case 408: return "Request Timeout";
-  case 409: return "Conflict";
-  case 410: return "Gone";
-  case 412: return "Precondition Failed";
-  case 413: return "Content Too Large";
-  case 414: return "URI Too Long";
-  case 415: return "Unsupported Media Type";
-  case 417: return "Expectation Failed";
-  case 422: return "Unprocessable Content";
-  case 428: return "Precondition Required";
-  case 429: return "Too Many Requests";
-  case 431: return "Request Header Fields Too Large";
-  case 500: return "Internal Server Error";
-  case 501: return "Not Implemented";
-  case 502: return "Bad Gateway";
-  case 503: return "Service Unavailable";
-  case 504: return "Gateway Timeout";
-  case 505: return "HTTP Version Not Supported";
-  default: return "Unknown";
-  }
+  for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+    if (reasons[i].code == status)
+      return reasons[i].text;
+  return "Unknown";
 }

@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <uv.h>
 
-#define CG_CONTAINER_OF(ptr, type, member)                                   \
-  ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define CG_CONTAINER_OF(ptr, type, member)                                     \
+  ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* Bytes received but not yet parsed above which reading pauses. */
 #define CG__HTTP_INBUF_CAP (256 * 1024)
@@ -31,6 +31,10 @@
  * response, so that unread input does not turn our close into a RST that
  * destroys the response in flight. */
 #define CG__HTTP_LINGER_MS 1000
+/* Bytes queued for writing above which pipelined requests wait: a client
+ * that sends but does not read cannot make the server buffer without
+ * bound. */
+#define CG__HTTP_WRITE_CAP (1024 * 1024)
 #define CG__HTTP_MAX_HEADERS 128
 #define CG__HTTP_PEER_MAX 64
 
@@ -80,11 +84,11 @@ struct cg__http_conn {
   struct cg__http_conn *prev;
   struct cg__http_conn *next;
   http_parser parser;
-  struct cg_buf in;                 /* received, not yet parsed */
-  struct cg_http_exchange *cur;     /* being parsed */
-  struct cg_http_exchange *active;  /* dispatched, not yet answered */
+  struct cg_buf in;                /* received, not yet parsed */
+  struct cg_http_exchange *cur;    /* being parsed */
+  struct cg_http_exchange *active; /* dispatched, not yet answered */
   size_t header_bytes;
-  int err_status; /* set by a parser callback that aborts */
+  int err_status;  /* set by a parser callback that aborts */
   unsigned writes; /* uv_write requests in flight */
   unsigned open_handles;
   enum cg__http_conn_state state;
@@ -111,24 +115,36 @@ struct cg_http_server {
   char readbuf[64 * 1024]; /* shared: reads are consumed synchronously */
 };
 
+/* All of these run on the loop thread only. */
+
 /* http_server.c */
+/* Unlinks a connection whose last handle has closed (the caller frees it
+ * right after) and finishes a pending server close if it was the last. */
 void cg__http_server_conn_freed(struct cg_http_server *srv,
                                 struct cg__http_conn *conn);
 
 /* http_conn.c */
+/* Initializes c's handles and accepts into it; reject closes it at once
+ * (connection cap, shutting down). c is linked in srv and owned by it. */
 void cg__http_conn_start(struct cg_http_server *srv, struct cg__http_conn *c,
                          bool reject);
 /* Called after conn->active was answered: resumes parsing or closes. */
 void cg__http_conn_answered(struct cg__http_conn *c, bool keep_alive);
-/* Queues bytes (copied) for writing; 0 or CG_ENOMEM. */
+/* Queues data for writing, taking its storage (data is left empty). 0,
+ * CG_ENOMEM or CG_EIO. */
 int cg__http_conn_write(struct cg__http_conn *c, struct cg_buf *data);
+/* Closes now (queued writes are cancelled); a dispatched exchange becomes
+ * gone. Memory is freed in the close callbacks. Idempotent. */
 void cg__http_conn_close_now(struct cg__http_conn *c);
+/* Like close_now, but the peer sees a TCP RST. */
 void cg__http_conn_reset(struct cg__http_conn *c);
 /* Server shutdown: answers a pending exchange 503, closes the rest. */
 void cg__http_conn_shutdown(struct cg__http_conn *c);
 
 /* http_exchange.c */
+/* A new, empty exchange on c, or NULL (out of memory). */
 struct cg_http_exchange *cg__http_exchange_create(struct cg__http_conn *c);
+/* Frees ex and everything it owns; NULL is a no-op. */
 void cg__http_exchange_free(struct cg_http_exchange *ex);
 /* Ends header accumulation: pushes the pending header. 0, CG_ENOMEM or
  * CG_ELIMIT (too many headers). */
@@ -138,10 +154,11 @@ int cg__http_exchange_parse_target(struct cg_http_exchange *ex);
 /* Points ex->req at the stored fields; call before dispatch. */
 void cg__http_exchange_seal(struct cg_http_exchange *ex, const char *method);
 /* Serializes and queues a response, calls the observer. 0 or CG_ENOMEM. */
-int cg__http_exchange_send(struct cg__http_conn *c,
-                           struct cg_http_exchange *ex, int status,
-                           const char *content_type, const char *body,
-                           size_t body_len, bool keep_alive);
+int cg__http_exchange_send(struct cg__http_conn *c, struct cg_http_exchange *ex,
+                           int status, const char *content_type,
+                           const char *body, size_t body_len, bool keep_alive);
+/* Router support: the undecoded path, and the parameter list (copied;
+ * add returns 0 or CG_ENOMEM). */
 const char *cg__http_exchange_raw_path(const struct cg_http_exchange *ex);
 void cg__http_exchange_clear_params(struct cg_http_exchange *ex);
 int cg__http_exchange_add_param(struct cg_http_exchange *ex, const char *name,
@@ -150,6 +167,7 @@ int cg__http_exchange_add_param(struct cg_http_exchange *ex, const char *name,
 /* Percent-decodes s[0..n) into a new string (cg_free). plus_space turns
  * '+' into ' ' (query strings). Refuses bad escapes and %00: CG_EINVAL. */
 int cg__http_pct_decode(const char *s, size_t n, bool plus_space, char **out);
+/* Standard reason phrase, "Unknown" for unlisted codes. */
 const char *cg__http_reason(int status);
 /* Calls the server's on_response observer, if any. */
 void cg__http_notify(struct cg_http_server *srv,

@@ -196,8 +196,8 @@ static void on_listener_close(uv_handle_t *h)
   maybe_finish(srv);
 }
 
-void cg_http_server_close(struct cg_http_server *srv,
-                          void (*done)(void *arg), void *arg)
+void cg_http_server_close(struct cg_http_server *srv, void (*done)(void *arg),
+                          void *arg)
 {
   if (srv == NULL || srv->closing)
     return;

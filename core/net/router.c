@@ -223,8 +223,7 @@ static void respond_problem(struct cg_http_exchange *ex, int status,
   cg_http_respond(ex, status, "application/problem+json", body, (size_t)n);
 }
 
-static void respond_405(struct cg_http_exchange *ex, char *allow,
-                        size_t size)
+static void respond_405(struct cg_http_exchange *ex, char *allow, size_t size)
 {
   if (strstr(allow, "GET") != NULL)
     allow_add(allow, size, "HEAD");

@@ -197,8 +197,7 @@ static ssize_t recv_until(int fd, char *buf, size_t size, int64_t deadline)
   return recv(fd, buf, size, 0);
 }
 
-int hf_read(int fd, struct hf_resp *out, int n, int timeout_ms,
-            bool *closed)
+int hf_read(int fd, struct hf_resp *out, int n, int timeout_ms, bool *closed)
 {
   struct reader r = {.out = out, .want = n};
   http_parser p;

@@ -50,7 +50,7 @@ int hf_send_str(int fd, const char *s);
 struct hf_resp {
   int status;
   char body[1024]; /* truncated, NUL-terminated */
-  size_t body_len;  /* full length */
+  size_t body_len; /* full length */
   char connection[32];
   char allow[128];
   bool has_date;
@@ -60,8 +60,7 @@ struct hf_resp {
 /* Reads until n responses are complete, the peer closes or timeout_ms
  * passes. Returns how many responses were complete; *closed tells whether
  * the peer closed (may be NULL). */
-int hf_read(int fd, struct hf_resp *out, int n, int timeout_ms,
-            bool *closed);
+int hf_read(int fd, struct hf_resp *out, int n, int timeout_ms, bool *closed);
 /* True if the peer closes (FIN or RST) within timeout_ms, discarding any
  * bytes that arrive first. */
 bool hf_wait_closed(int fd, int timeout_ms);

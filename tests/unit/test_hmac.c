@@ -43,8 +43,7 @@ static void test_rfc4231_vectors(void **state)
 static void openssl_hmac(const char *key, const char *path, char *hex)
 {
   char cmd[512];
-  snprintf(cmd, sizeof(cmd), "openssl dgst -sha256 -hmac '%s' '%s'", key,
-           path);
+  snprintf(cmd, sizeof(cmd), "openssl dgst -sha256 -hmac '%s' '%s'", key, path);
   FILE *p = popen(cmd, "r");
   assert_non_null(p);
   char line[512] = "";
@@ -91,8 +90,9 @@ static void test_against_openssl_command(void **state)
     snprintf(line, sizeof(line), "t=%" PRId64 ",v1=%s", t, want);
     assert_string_equal(header, line);
     char hex[CG_HMAC_HEX_LEN + 1];
-    assert_int_equal(cg_hmac_sha256_hex(secret, strlen(secret), msg,
-                                        (size_t)plen + n, hex), 0);
+    assert_int_equal(
+        cg_hmac_sha256_hex(secret, strlen(secret), msg, (size_t)plen + n, hex),
+        0);
     assert_string_equal(hex, want);
     assert_int_equal(cg_sig_verify(secret, line, body, n, t, 300), 0);
     cg_free(msg);
@@ -145,10 +145,16 @@ static void test_verify_refuses(void **state)
   snprintf(bad, sizeof(bad), "t=1,v1=%064d", 0);
   assert_int_equal(cg_sig_verify("s3cret", bad, body, n, 1000, 300), CG_ESIG);
   /* Malformed. */
-  const char *malformed[] = {
-      "", "t=", "t=abc,v1=00", "v1=abcd", "t=1000", "t=1000,v1=",
-      "t=-5,v1=00", "t=1000,t=1000,v1=00", "t=99999999999999999999,v1=00",
-      "garbage"};
+  const char *malformed[] = {"",
+                             "t=",
+                             "t=abc,v1=00",
+                             "v1=abcd",
+                             "t=1000",
+                             "t=1000,v1=",
+                             "t=-5,v1=00",
+                             "t=1000,t=1000,v1=00",
+                             "t=99999999999999999999,v1=00",
+                             "garbage"};
   for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++)
     assert_int_equal(cg_sig_verify("s3cret", malformed[i], body, n, 1000, 300),
                      CG_ESIG);
@@ -166,8 +172,7 @@ static void test_verify_refuses(void **state)
 static void test_make_small_buffer(void **state)
 {
   char out[20];
-  assert_int_equal(cg_sig_make("k", 1000, "x", 1, out, sizeof(out)),
-                   CG_EINVAL);
+  assert_int_equal(cg_sig_make("k", 1000, "x", 1, out, sizeof(out)), CG_EINVAL);
   char ok[96];
   assert_int_equal(cg_sig_make("k", 1000, NULL, 0, ok, sizeof(ok)), 0);
   assert_int_equal(cg_sig_verify("k", ok, NULL, 0, 1000, 0), 0);

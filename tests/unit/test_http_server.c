@@ -22,8 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define container_of(ptr, type, member)                                      \
-  ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member)                                        \
+  ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 struct ctx {
   struct cg_router *router;
@@ -116,6 +116,22 @@ static void h_watch(struct cg_http_exchange *ex, void *arg)
   uv_timer_start(&l->timer, on_watch_timer, 10, 10);
 }
 
+static void h_big(struct cg_http_exchange *ex, void *arg)
+{
+  static char big[32768];
+  memset(big, 'b', sizeof(big));
+  cg_http_respond(ex, 200, "text/plain", big, sizeof(big));
+}
+
+/* Answers while every allocation fails: the server closes the
+ * connection instead of sending, and leaks nothing. */
+static void h_nomem(struct cg_http_exchange *ex, void *arg)
+{
+  cg_mem_fail_after(0);
+  cg_http_respond(ex, 200, "text/plain", "x", 1);
+  cg_mem_fail_after(-1);
+}
+
 static void h_reset(struct cg_http_exchange *ex, void *arg)
 {
   cg_http_exchange_reset(ex);
@@ -151,11 +167,12 @@ static struct ctx *start(struct cg_http_server_opts *opts)
   assert_int_equal(cg_router_add(c->router, "GET", "/hello", h_hello, c), 0);
   assert_int_equal(cg_router_add(c->router, "POST", "/echo", h_echo, c), 0);
   assert_int_equal(cg_router_add(c->router, "GET", "/p/{x}", h_path, c), 0);
-  assert_int_equal(cg_router_add(c->router, "GET", "/late/{ms}", h_late, c),
-                   0);
+  assert_int_equal(cg_router_add(c->router, "GET", "/late/{ms}", h_late, c), 0);
   assert_int_equal(cg_router_add(c->router, "GET", "/hold", h_hold, c), 0);
   assert_int_equal(cg_router_add(c->router, "GET", "/watch", h_watch, c), 0);
   assert_int_equal(cg_router_add(c->router, "GET", "/reset", h_reset, c), 0);
+  assert_int_equal(cg_router_add(c->router, "GET", "/big", h_big, c), 0);
+  assert_int_equal(cg_router_add(c->router, "GET", "/nomem", h_nomem, c), 0);
   struct cg_http_server_opts o = {0};
   if (opts != NULL)
     o = *opts;
@@ -223,7 +240,6 @@ static void test_pipelining_in_order(void **state)
   stop(c);
 }
 
-
 static void expect_refused(struct ctx *c, const char *req, int status)
 {
   int fd = connect_to(c);
@@ -247,28 +263,36 @@ static void test_limits(void **state)
                                   .max_body_bytes = 100};
   struct ctx *c = start(&o);
   char big[4096];
-  snprintf(big, sizeof(big), "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: %0*d"
-           "\r\n\r\n", 2000, 0);
+  snprintf(big, sizeof(big),
+           "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: %0*d"
+           "\r\n\r\n",
+           2000, 0);
   expect_refused(c, big, 431);
   /* Many small headers add up too. */
   char many[4096] = "GET /hello HTTP/1.1\r\n";
   for (int i = 0; i < 120; i++)
-    snprintf(many + strlen(many), sizeof(many) - strlen(many),
-             "X-H%d: v\r\n", i);
+    snprintf(many + strlen(many), sizeof(many) - strlen(many), "X-H%d: v\r\n",
+             i);
   strcat(many, "\r\n");
   expect_refused(c, many, 431);
-  expect_refused(c, "POST /echo HTTP/1.1\r\nHost: x\r\n"
-                    "Content-Length: 101\r\n\r\n", 413);
+  expect_refused(c,
+                 "POST /echo HTTP/1.1\r\nHost: x\r\n"
+                 "Content-Length: 101\r\n\r\n",
+                 413);
   char chunked[1024];
-  snprintf(chunked, sizeof(chunked), "POST /echo HTTP/1.1\r\nHost: x\r\n"
+  snprintf(chunked, sizeof(chunked),
+           "POST /echo HTTP/1.1\r\nHost: x\r\n"
            "Transfer-Encoding: chunked\r\n\r\n40\r\n%0*d\r\n40\r\n%0*d\r\n"
-           "0\r\n\r\n", 64, 0, 64, 0);
+           "0\r\n\r\n",
+           64, 0, 64, 0);
   expect_refused(c, chunked, 413);
   /* At the limit is fine, chunked included. */
   int fd = connect_to(c);
-  snprintf(chunked, sizeof(chunked), "POST /echo HTTP/1.1\r\nHost: x\r\n"
+  snprintf(chunked, sizeof(chunked),
+           "POST /echo HTTP/1.1\r\nHost: x\r\n"
            "Transfer-Encoding: chunked\r\n\r\n32\r\n%0*d\r\n32\r\n%0*d\r\n"
-           "0\r\n\r\n", 50, 0, 50, 0);
+           "0\r\n\r\n",
+           50, 0, 50, 0);
   assert_int_equal(hf_send_str(fd, chunked), 0);
   struct hf_resp r[1];
   assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
@@ -291,7 +315,8 @@ static void test_malformed(void **state)
   /* A good request before the bad one is still answered, in order. */
   int fd = connect_to(c);
   assert_int_equal(hf_send_str(fd, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
-                                   "\x01garbage\r\n\r\n"), 0);
+                                   "\x01garbage\r\n\r\n"),
+                   0);
   struct hf_resp r[2];
   bool closed = false;
   assert_int_equal(hf_read(fd, r, 2, 5000, &closed), 2);
@@ -315,7 +340,8 @@ static void test_slow_client_408(void **state)
   /* Half a body stalls the same way. */
   fd = connect_to(c);
   assert_int_equal(hf_send_str(fd, "POST /echo HTTP/1.1\r\nHost: x\r\n"
-                                   "Content-Length: 10\r\n\r\nabc"), 0);
+                                   "Content-Length: 10\r\n\r\nabc"),
+                   0);
   assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
   assert_int_equal(r[0].status, 408);
   assert_true(hf_wait_closed(fd, 5000));
@@ -358,7 +384,8 @@ static void test_http10_and_connection_close(void **state)
   close(fd);
   fd = connect_to(c);
   assert_int_equal(hf_send_str(fd, "GET /hello HTTP/1.0\r\n"
-                                   "Connection: keep-alive\r\n\r\n"), 0);
+                                   "Connection: keep-alive\r\n\r\n"),
+                   0);
   assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
   assert_string_equal(r[0].connection, "keep-alive");
   close(fd);
@@ -386,7 +413,8 @@ static void test_expect_continue(void **state)
   int fd = connect_to(c);
   assert_int_equal(hf_send_str(fd, "POST /echo HTTP/1.1\r\nHost: x\r\n"
                                    "Content-Length: 4\r\n"
-                                   "Expect: 100-continue\r\n\r\n"), 0);
+                                   "Expect: 100-continue\r\n\r\n"),
+                   0);
   struct hf_resp r[1];
   assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
   assert_int_equal(r[0].status, 100);
@@ -458,8 +486,7 @@ static void test_shutdown_answers_pending_503(void **state)
   struct ctx *c = start(NULL);
   int fd = connect_to(c);
   int idle = connect_to(c);
-  assert_int_equal(hf_send_str(fd, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"),
-                   0);
+  assert_int_equal(hf_send_str(fd, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"), 0);
   for (int i = 0; i < 500 && !atomic_load(&c->held); i++)
     usleep(10000);
   assert_int_equal(atomic_load(&c->held), 1);
@@ -516,12 +543,17 @@ static void test_reset_and_observer(void **state)
   fd = connect_to(c);
   assert_int_equal(hf_send_str(fd, "GET /hello HTTP/1.1\r\n\r\n"
                                    "GET /nope HTTP/1.1\r\n\r\n"
-                                   "BAD\r\n\r\n"), 0);
+                                   "BAD\r\n\r\n"),
+                   0);
   assert_int_equal(hf_read(fd, r, 3, 5000, NULL), 3);
   assert_int_equal(r[1].status, 404);
   assert_int_equal(r[2].status, 400);
   close(fd);
-  int observed = atomic_load(&c->observed);
+  fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET /nomem HTTP/1.1\r\n\r\n"), 0);
+  assert_true(hf_wait_closed(fd, 5000));
+  close(fd);
+  int observed = atomic_load(&c->observed) - 1;
   int observed_0 = atomic_load(&c->observed_0);
   stop(c);
   /* reset (0), 200, 404, 400: one observer call each. */
@@ -529,11 +561,37 @@ static void test_reset_and_observer(void **state)
   assert_int_equal(observed_0, 1);
 }
 
+#define NBIG 300
+
+/* A client pipelines many requests with large answers before reading any:
+ * the server stops dispatching while its output queue is full, and every
+ * answer still arrives, in order. */
+static void test_pipelining_backpressure(void **state)
+{
+  struct ctx *c = start(NULL);
+  int fd = connect_to(c);
+  static char reqs[NBIG * 64];
+  reqs[0] = '\0';
+  for (int i = 0; i < NBIG; i++)
+    strcat(reqs,
+           i % 2 ? "GET /big HTTP/1.1\r\n\r\n" : "GET /p/x HTTP/1.1\r\n\r\n");
+  assert_int_equal(hf_send_str(fd, reqs), 0);
+  usleep(100000);
+  struct hf_resp *r = calloc(NBIG, sizeof(*r));
+  assert_int_equal(hf_read(fd, r, NBIG, 10000, NULL), NBIG);
+  for (int i = 0; i < NBIG; i++)
+    assert_int_equal(r[i].body_len, i % 2 ? 32768 : 4);
+  free(r);
+  close(fd);
+  stop(c);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_keep_alive),
       cmocka_unit_test(test_pipelining_in_order),
+      cmocka_unit_test(test_pipelining_backpressure),
       cmocka_unit_test(test_limits),
       cmocka_unit_test(test_malformed),
       cmocka_unit_test(test_slow_client_408),

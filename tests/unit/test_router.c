@@ -44,8 +44,8 @@ static void h_info(struct cg_http_exchange *ex, void *arg)
   bool has_q = cg_http_exchange_query(ex, "q", q, sizeof(q));
   bool has_m = cg_http_exchange_query(ex, "missing", missing, sizeof(missing));
   const char *h = cg_http_exchange_header(ex, "x-TeSt");
-  cg_buf_printf(&b, "q=%s|%d|%d|h=%s|path=%s|query=%s|peer=%d", q, has_q,
-                has_m, h ? h : "-", r->path, r->query,
+  cg_buf_printf(&b, "q=%s|%d|%d|h=%s|path=%s|query=%s|peer=%d", q, has_q, has_m,
+                h ? h : "-", r->path, r->query,
                 strncmp(r->peer, "127.0.0.1:", 10) == 0);
   cg_http_add_header(ex, "X-Reply", "yes");
   assert_int_equal(cg_http_add_header(ex, "X-Bad", "a\r\nb"), CG_EINVAL);
@@ -64,22 +64,22 @@ static int setup(void **state)
   struct fx *x = cg_calloc(1, sizeof(*x));
   x->r = cg_router_create();
   struct cg_router *r = x->r;
-  assert_int_equal(cg_router_add(r, "POST", "/wms/v1/items:batch", h_tag,
-                                 "batch"), 0);
-  assert_int_equal(cg_router_add(r, "POST", "/wms/v1/events:ack", h_tag,
-                                 "ack"), 0);
-  assert_int_equal(cg_router_add(r, "GET", "/wms/v1/orders/{ref}", h_tag,
-                                 "order"), 0);
-  assert_int_equal(cg_router_add(r, "POST", "/wms/v1/orders/{ref}/cancel",
-                                 h_tag, "cancel"), 0);
-  assert_int_equal(cg_router_add(r, "DELETE", "/wms/v1/orders/{ref}", h_tag,
-                                 "delete"), 0);
-  assert_int_equal(cg_router_add(r, "GET", "/first/{a}", h_tag, "first"), 0);
-  assert_int_equal(cg_router_add(r, "GET", "/first/{b}", h_tag, "second"),
+  assert_int_equal(
+      cg_router_add(r, "POST", "/wms/v1/items:batch", h_tag, "batch"), 0);
+  assert_int_equal(cg_router_add(r, "POST", "/wms/v1/events:ack", h_tag, "ack"),
                    0);
+  assert_int_equal(
+      cg_router_add(r, "GET", "/wms/v1/orders/{ref}", h_tag, "order"), 0);
+  assert_int_equal(
+      cg_router_add(r, "POST", "/wms/v1/orders/{ref}/cancel", h_tag, "cancel"),
+      0);
+  assert_int_equal(
+      cg_router_add(r, "DELETE", "/wms/v1/orders/{ref}", h_tag, "delete"), 0);
+  assert_int_equal(cg_router_add(r, "GET", "/first/{a}", h_tag, "first"), 0);
+  assert_int_equal(cg_router_add(r, "GET", "/first/{b}", h_tag, "second"), 0);
   assert_int_equal(cg_router_add(r, "*", "/any", h_tag, "any"), 0);
-  assert_int_equal(cg_router_add(r, "GET", "/static/{rest*}", h_tag,
-                                 "static"), 0);
+  assert_int_equal(cg_router_add(r, "GET", "/static/{rest*}", h_tag, "static"),
+                   0);
   assert_int_equal(cg_router_add(r, "GET", "/", h_tag, "root"), 0);
   assert_int_equal(cg_router_add(r, "GET", "/info/{id}", h_info, NULL), 0);
   assert_int_equal(hf_start(&x->f, NULL, cg_router_dispatch, r), 0);
@@ -98,8 +98,8 @@ static int teardown(void **state)
 }
 
 /* Calls method path; returns the status and copies the body. */
-static long call(struct fx *x, const char *method, const char *path,
-                 char *body, size_t size, char *allow, size_t asize)
+static long call(struct fx *x, const char *method, const char *path, char *body,
+                 size_t size, char *allow, size_t asize)
 {
   char url[512];
   snprintf(url, sizeof(url), "%s%s", x->base, path);
@@ -141,8 +141,7 @@ static void test_params(void **state)
 {
   struct fx *x = *state;
   expect(x, "GET", "/wms/v1/orders/SO-1001", 200, "order ref=SO-1001");
-  expect(x, "POST", "/wms/v1/orders/SO-1001/cancel", 200,
-         "cancel ref=SO-1001");
+  expect(x, "POST", "/wms/v1/orders/SO-1001/cancel", 200, "cancel ref=SO-1001");
   /* Decoded per segment: an encoded '/' stays inside the parameter. */
   expect(x, "GET", "/wms/v1/orders/A%2FB%20C", 200, "order ref=A/B C");
   expect(x, "GET", "/wms/v1/orders/", 404, NULL);
@@ -158,12 +157,14 @@ static void test_methods_404_405(void **state)
   struct fx *x = *state;
   char allow[128], body[512];
   assert_int_equal(call(x, "PUT", "/wms/v1/orders/SO-1", body, sizeof(body),
-                        allow, sizeof(allow)), 405);
+                        allow, sizeof(allow)),
+                   405);
   assert_string_equal(allow, "GET, DELETE, HEAD");
   assert_non_null(strstr(body, "\"status\":405"));
   expect(x, "DELETE", "/wms/v1/orders/SO-1", 200, "delete ref=SO-1");
-  assert_int_equal(call(x, "GET", "/wms/v1/items:batch", NULL, 0, allow,
-                        sizeof(allow)), 405);
+  assert_int_equal(
+      call(x, "GET", "/wms/v1/items:batch", NULL, 0, allow, sizeof(allow)),
+      405);
   assert_string_equal(allow, "POST");
   assert_int_equal(call(x, "GET", "/nowhere", body, sizeof(body), NULL, 0),
                    404);
@@ -181,7 +182,8 @@ static void test_head_as_get(void **state)
   int fd = hf_connect(x->f.port);
   assert_true(fd >= 0);
   assert_int_equal(hf_send_str(fd, "HEAD /wms/v1/orders/SO-1 HTTP/1.1\r\n"
-                                   "Host: x\r\n\r\n"), 0);
+                                   "Host: x\r\n\r\n"),
+                   0);
   char buf[1024];
   size_t len = 0;
   while (len < sizeof(buf) - 1) {
@@ -196,7 +198,8 @@ static void test_head_as_get(void **state)
   assert_non_null(strstr(buf, "Content-Length: 14\r\n"));
   assert_int_equal(strlen(strstr(buf, "\r\n\r\n")), 4);
   assert_int_equal(hf_send_str(fd, "GET /wms/v1/orders/SO-1 HTTP/1.1\r\n"
-                                   "Host: x\r\n\r\n"), 0);
+                                   "Host: x\r\n\r\n"),
+                   0);
   struct hf_resp r[1];
   assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
   assert_string_equal(r[0].body, "order ref=SO-1");
