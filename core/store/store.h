@@ -15,7 +15,9 @@
  *   - Returns 0 or a negative CG_E*; details go to err (may be NULL).
  *     SQLite failures are CG_EDB with SQLite's own message in err->msg.
  *   - A struct cg_store is used from one thread only (the merchant's loop
- *     thread). Calls never block longer than busy_timeout_ms.
+ *     thread). Calls block for their own disk I/O (a durable commit waits
+ *     for fsync) and at most busy_timeout_ms for a lock held by another
+ *     process (the CLI, a backup).
  *   - Outside cg_store_begin()/commit() every write is its own durable
  *     transaction; inside, writes become durable at commit. A write that
  *     fails inside a transaction undoes only its own statement: the
@@ -48,7 +50,8 @@ void cg_store_close(struct cg_store *s);
 int cg_store_schema_version(const struct cg_store *s);
 
 /* Runs PRAGMA integrity_check. 0 when SQLite answers "ok"; CG_EDB with the
- * first problem reported otherwise. */
+ * first problem reported otherwise. Reads the whole file: for start-up,
+ * the CLI and tests, not for the loop's hot path. */
 int cg_store_integrity_check(struct cg_store *s, struct cg_err *err);
 
 /* ---- transactions ------------------------------------------------------*/
