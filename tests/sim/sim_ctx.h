@@ -56,6 +56,9 @@ struct sim_ctx {
   struct sim_centra *centra;
   struct sim_wms *wms;
   uint64_t counters[16]; /* sim_ctx_next_id */
+  /* Added by sim_ctx.c's owner: sequence names and the webhook queue;
+   * created lazily, freed by sim_ctx_fini. */
+  struct sim_ctx_priv *priv;
 };
 
 /* Next value of a named sequence ("shipment", "parcel", ...), starting at
@@ -83,6 +86,28 @@ struct sim_webhook {
 int sim_webhook_send(struct sim_ctx *ctx, const struct sim_webhook *wh);
 /* Deliveries attempted / succeeded / pending, for /_sim/calls. */
 void sim_webhook_stats(const struct sim_ctx *ctx, cJSON *into);
+
+/* --- process lifecycle (sim_main.c; also for tests embedding the sim) --- */
+
+struct cg_http_exchange;
+
+/* Fills opts with the documented defaults above. */
+void sim_opts_defaults(struct sim_opts *opts);
+/* Initializes ctx on loop (seeds the PRNG, creates the webhook client,
+ * faults and call log). Partners are created by the caller. 0 or CG_ENOMEM
+ * (then sim_ctx_fini cleans up what was made). */
+int sim_ctx_init(struct sim_ctx *ctx, uv_loop_t *loop,
+                 const struct sim_opts *opts);
+/* Stops webhook deliveries (pending ones are dropped and counted), closes
+ * the HTTP client and frees faults, call log and private state. The caller
+ * then runs the loop until its handles are closed. */
+void sim_ctx_fini(struct sim_ctx *ctx);
+/* Partner code that answers 429/503 with a Retry-After header itself calls
+ * this with the header value, so early repeats by the client count as
+ * Retry-After violations in /_sim/calls. */
+void sim_note_retry_after(struct sim_ctx *ctx,
+                          const struct cg_http_exchange *ex,
+                          const char *retry_after);
 
 /* --- the partners: each side implements create/routes/scenario/destroy -- */
 

@@ -1,0 +1,303 @@
+/*
+ * sim_faults: rule storage, the per-request decision and the /_sim/faults
+ * control routes. See sim_faults.h.
+ */
+#include "sim_faults.h"
+
+#include "sim_util.h"
+
+#include "base/err.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "base/rand.h"
+#include "net/http_server.h"
+#include "net/router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct fault_rule {
+  char method[16];
+  char path[256];
+  double share429, share500, share503, reset_share;
+  char retry_after[64];
+  int latency_ms;
+  int latency_jitter_ms;
+  double latency_share;
+  long limit; /* 0 = unlimited */
+  long fired;
+};
+
+struct side_arg {
+  struct sim_faults *f;
+  enum sim_side side;
+};
+
+struct sim_faults {
+  struct sim_ctx *ctx;
+  struct sim_vec rules[2];
+  struct sim_webhook_faults wh[2];
+  struct side_arg args[2];
+};
+
+struct sim_faults *sim_faults_create(struct sim_ctx *ctx)
+{
+  struct sim_faults *f = cg_calloc(1, sizeof(*f));
+  if (f == NULL)
+    return NULL;
+  f->ctx = ctx;
+  for (int s = 0; s < 2; s++) {
+    f->args[s].f = f;
+    f->args[s].side = (enum sim_side)s;
+  }
+  return f;
+}
+
+static void clear_side(struct sim_faults *f, enum sim_side side)
+{
+  for (size_t i = 0; i < f->rules[side].n; i++)
+    cg_free(f->rules[side].v[i]);
+  sim_vec_free(&f->rules[side]);
+  memset(&f->wh[side], 0, sizeof(f->wh[side]));
+}
+
+void sim_faults_destroy(struct sim_faults *f)
+{
+  if (f == NULL)
+    return;
+  clear_side(f, SIM_CENTRA);
+  clear_side(f, SIM_GXO);
+  cg_free(f);
+}
+
+static bool draw(struct sim_faults *f, double share)
+{
+  return share > 0 && cg_rand_unit(&f->ctx->rng) < share;
+}
+
+static bool rule_matches(const struct fault_rule *r, const char *method,
+                         const char *path)
+{
+  if (r->limit > 0 && r->fired >= r->limit)
+    return false;
+  if (strcmp(r->method, "*") != 0 && strcmp(r->method, method) != 0)
+    return false;
+  return sim_glob(r->path, path);
+}
+
+static void decide_rule(struct sim_faults *f, struct fault_rule *r,
+                        struct sim_fault_decision *out)
+{
+  if (draw(f, r->reset_share))
+    out->reset = true;
+  else if (draw(f, r->share429))
+    out->status = 429;
+  else if (draw(f, r->share500))
+    out->status = 500;
+  else if (draw(f, r->share503))
+    out->status = 503;
+  if (r->latency_ms > 0 && draw(f, r->latency_share)) {
+    out->latency_ms = r->latency_ms;
+    if (r->latency_jitter_ms > 0)
+      out->latency_ms += (int)cg_rand_below(&f->ctx->rng,
+                                            (uint64_t)r->latency_jitter_ms);
+  }
+  if (out->status == 429 || out->status == 503)
+    snprintf(out->retry_after, sizeof(out->retry_after), "%s",
+             r->retry_after);
+  if (out->reset || out->status != 0)
+    r->fired++;
+}
+
+void sim_faults_decide(struct sim_faults *f, enum sim_side side,
+                       const char *method, const char *path,
+                       struct sim_fault_decision *out)
+{
+  memset(out, 0, sizeof(*out));
+  if (f == NULL || strncmp(path, "/_sim/", 6) == 0)
+    return;
+  struct sim_vec *rules = &f->rules[side];
+  for (size_t i = 0; i < rules->n; i++) {
+    struct fault_rule *r = rules->v[i];
+    if (rule_matches(r, method, path)) {
+      decide_rule(f, r, out);
+      return;
+    }
+  }
+}
+
+void sim_faults_webhook(const struct sim_faults *f, enum sim_side side,
+                        struct sim_webhook_faults *out)
+{
+  if (f == NULL)
+    memset(out, 0, sizeof(*out));
+  else
+    *out = f->wh[side];
+}
+
+static double share_of(const cJSON *o, const char *key)
+{
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+  double v = cJSON_IsNumber(it) ? it->valuedouble : 0;
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+static void retry_after_of(const cJSON *o, char *out, size_t size)
+{
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, "retryAfter");
+  if (cJSON_IsString(it))
+    snprintf(out, size, "%s", it->valuestring);
+  else if (cJSON_IsNumber(it))
+    snprintf(out, size, "%lld", (long long)it->valuedouble);
+  else
+    snprintf(out, size, "1");
+}
+
+static int parse_rule(const cJSON *o, struct fault_rule *r, char *errbuf,
+                      size_t errsize)
+{
+  const char *path = cg_json_str(o, "path");
+  const char *method = cg_json_str(o, "method");
+  if (!cJSON_IsObject(o) || path == NULL || strlen(path) >= sizeof(r->path) ||
+      (method != NULL && strlen(method) >= sizeof(r->method))) {
+    snprintf(errbuf, errsize, "each rule needs a \"path\" glob");
+    return CG_EINVAL;
+  }
+  snprintf(r->path, sizeof(r->path), "%s", path);
+  snprintf(r->method, sizeof(r->method), "%s", method ? method : "*");
+  r->share429 = share_of(o, "share429");
+  r->share500 = share_of(o, "share500");
+  r->share503 = share_of(o, "share503");
+  r->reset_share = share_of(o, "resetShare");
+  r->latency_ms = (int)cg_json_int(o, "latencyMs", 0);
+  r->latency_jitter_ms = (int)cg_json_int(o, "latencyJitterMs", 0);
+  r->latency_share = cJSON_GetObjectItemCaseSensitive(o, "latencyShare")
+                         ? share_of(o, "latencyShare")
+                         : 1.0;
+  r->limit = (long)cg_json_int(o, "limit", 0);
+  retry_after_of(o, r->retry_after, sizeof(r->retry_after));
+  if (r->latency_ms < 0 || r->latency_ms > 60000 || r->limit < 0) {
+    snprintf(errbuf, errsize, "latencyMs must be 0..60000, limit >= 0");
+    return CG_EINVAL;
+  }
+  return 0;
+}
+
+static int add_rules(struct sim_faults *f, enum sim_side side,
+                     const cJSON *rules, char *errbuf, size_t errsize)
+{
+  const cJSON *o;
+  if (rules != NULL && !cJSON_IsArray(rules)) {
+    snprintf(errbuf, errsize, "\"rules\" must be an array");
+    return CG_EINVAL;
+  }
+  cJSON_ArrayForEach(o, rules)
+  {
+    struct fault_rule *r = cg_calloc(1, sizeof(*r));
+    if (r == NULL)
+      return CG_ENOMEM;
+    int rc = parse_rule(o, r, errbuf, errsize);
+    if (rc == 0)
+      rc = sim_vec_push(&f->rules[side], r);
+    if (rc != 0) {
+      cg_free(r);
+      return rc;
+    }
+  }
+  return 0;
+}
+
+int sim_faults_apply(struct sim_faults *f, enum sim_side side,
+                     const cJSON *doc, char *errbuf, size_t errsize)
+{
+  if (!cJSON_IsObject(doc)) {
+    snprintf(errbuf, errsize, "expected a JSON object");
+    return CG_EINVAL;
+  }
+  if (cg_json_bool(doc, "replace", false))
+    clear_side(f, side);
+  int rc = add_rules(f, side, cg_json_get(doc, "rules"), errbuf, errsize);
+  if (rc != 0)
+    return rc;
+  const cJSON *wh = cg_json_get(doc, "webhooks");
+  if (cJSON_IsObject(wh)) {
+    f->wh[side].duplicate_share = share_of(wh, "duplicateShare");
+    f->wh[side].reorder_share = share_of(wh, "reorderShare");
+    f->wh[side].reorder_delay_ms = (int)cg_json_int(wh, "reorderDelayMs", 300);
+  }
+  return 0;
+}
+
+static cJSON *rule_json(const struct fault_rule *r)
+{
+  cJSON *o = cJSON_CreateObject();
+  cg_json_add_str(o, "method", r->method);
+  cg_json_add_str(o, "path", r->path);
+  cJSON_AddNumberToObject(o, "share429", r->share429);
+  cJSON_AddNumberToObject(o, "share500", r->share500);
+  cJSON_AddNumberToObject(o, "share503", r->share503);
+  cJSON_AddNumberToObject(o, "resetShare", r->reset_share);
+  cg_json_add_str(o, "retryAfter", r->retry_after);
+  cg_json_add_int(o, "latencyMs", r->latency_ms);
+  cg_json_add_int(o, "latencyJitterMs", r->latency_jitter_ms);
+  cJSON_AddNumberToObject(o, "latencyShare", r->latency_share);
+  cg_json_add_int(o, "limit", r->limit);
+  cg_json_add_int(o, "fired", r->fired);
+  return o;
+}
+
+static cJSON *side_json(const struct sim_faults *f, enum sim_side side)
+{
+  cJSON *doc = cJSON_CreateObject();
+  cJSON *rules = cJSON_AddArrayToObject(doc, "rules");
+  for (size_t i = 0; i < f->rules[side].n; i++)
+    cJSON_AddItemToArray(rules, rule_json(f->rules[side].v[i]));
+  cJSON *wh = cJSON_AddObjectToObject(doc, "webhooks");
+  cJSON_AddNumberToObject(wh, "duplicateShare", f->wh[side].duplicate_share);
+  cJSON_AddNumberToObject(wh, "reorderShare", f->wh[side].reorder_share);
+  cg_json_add_int(wh, "reorderDelayMs", f->wh[side].reorder_delay_ms);
+  return doc;
+}
+
+static void on_faults_get(struct cg_http_exchange *ex, void *arg)
+{
+  struct side_arg *a = arg;
+  sim_send_json(ex, 200, side_json(a->f, a->side));
+}
+
+static void on_faults_post(struct cg_http_exchange *ex, void *arg)
+{
+  struct side_arg *a = arg;
+  char msg[256];
+  cJSON *doc;
+  if (sim_body_json(ex, &doc) != 0 || doc == NULL) {
+    sim_send_problem(ex, 400, "malformed-json", "body must be JSON", NULL);
+    return;
+  }
+  int rc = sim_faults_apply(a->f, a->side, doc, msg, sizeof(msg));
+  cJSON_Delete(doc);
+  if (rc != 0) {
+    sim_send_problem(ex, 422, "invalid-faults", msg, NULL);
+    return;
+  }
+  sim_send_json(ex, 200, side_json(a->f, a->side));
+}
+
+static void on_faults_delete(struct cg_http_exchange *ex, void *arg)
+{
+  struct side_arg *a = arg;
+  clear_side(a->f, a->side);
+  sim_send_json(ex, 200, side_json(a->f, a->side));
+}
+
+int sim_faults_routes(struct sim_faults *f, enum sim_side side,
+                      struct cg_router *r)
+{
+  void *arg = &f->args[side];
+  int rc = cg_router_add(r, "GET", "/_sim/faults", on_faults_get, arg);
+  if (rc == 0)
+    rc = cg_router_add(r, "POST", "/_sim/faults", on_faults_post, arg);
+  if (rc == 0)
+    rc = cg_router_add(r, "DELETE", "/_sim/faults", on_faults_delete, arg);
+  return rc;
+}

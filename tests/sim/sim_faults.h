@@ -1,0 +1,66 @@
+/*
+ * sim_faults: fault injection for centra-gxo-sim, per side (port) and per
+ * endpoint pattern, deterministic for a given --seed.
+ *
+ *   request -> sim_port (sim_port.c) -> sim_faults_decide -> 429/500/503
+ *                                                         -> TCP reset
+ *                                                         -> + latency
+ *                                                         -> router
+ *
+ * A rule matches a method ("*" any) and a path glob ("/wms/v1/orders*").
+ * For each matching request it draws, in order: reset, 429, 500, 503
+ * (shares in [0,1]), then latency. The first matching rule decides; a rule
+ * with "limit" N disarms after N injected faults (a burst). /_sim/... paths
+ * never get faults. Webhook faults (duplicate share, out-of-order share and
+ * hold-back delay) are per side and read by the webhook sender (sim_ctx.c).
+ *
+ * Control routes (on both ports, applying to that port's side):
+ *   GET    /_sim/faults   rules and webhook settings
+ *   POST   /_sim/faults   {"rules":[...], "webhooks":{...}} appends rules,
+ *                         replaces webhook settings; "replace":true clears
+ *   DELETE /_sim/faults   clears rules and webhook faults
+ */
+#ifndef CG_SIM_FAULTS_H
+#define CG_SIM_FAULTS_H
+
+#include "sim_ctx.h"
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+struct cg_router;
+
+struct sim_fault_decision {
+  int status;              /* 0, 429, 500 or 503 */
+  bool reset;              /* reset the connection instead of answering */
+  int latency_ms;          /* added before the answer */
+  char retry_after[64];    /* Retry-After for 429/503, or "" */
+};
+
+struct sim_webhook_faults {
+  double duplicate_share; /* deliver twice */
+  double reorder_share;   /* hold back so later events overtake */
+  int reorder_delay_ms;   /* how long a held-back delivery waits */
+};
+
+struct sim_faults *sim_faults_create(struct sim_ctx *ctx);
+void sim_faults_destroy(struct sim_faults *f);
+
+/* Decides what to do with one request on side. Consumes PRNG draws only
+ * when a rule matches, so runs without faults stay reproducible. */
+void sim_faults_decide(struct sim_faults *f, enum sim_side side,
+                       const char *method, const char *path,
+                       struct sim_fault_decision *out);
+/* Current webhook fault settings of side. */
+void sim_faults_webhook(const struct sim_faults *f, enum sim_side side,
+                        struct sim_webhook_faults *out);
+/* Applies {"rules":[...], "webhooks":{...}, "replace":bool} to side, as
+ * POST /_sim/faults does (also used by scenario files). Returns 0 or
+ * CG_EINVAL with a message in errbuf. */
+int sim_faults_apply(struct sim_faults *f, enum sim_side side,
+                     const cJSON *doc, char *errbuf, size_t errsize);
+/* Adds the /_sim/faults routes for side. */
+int sim_faults_routes(struct sim_faults *f, enum sim_side side,
+                      struct cg_router *r);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * sim_util: small helpers every part of centra-gxo-sim uses: JSON request
+ * bodies, JSON and RFC 9457 problem+json answers, a glob for fault rules,
+ * a body hash for request identities, and growable pointer arrays.
+ * Everything runs on the loop thread.
+ */
+#ifndef CG_SIM_UTIL_H
+#define CG_SIM_UTIL_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cg_http_exchange;
+
+#define SIM_CONTAINER_OF(ptr, type, member)                                  \
+  ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/* Parses the request body as JSON into *out (caller frees with
+ * cJSON_Delete). An empty body gives *out == NULL and 0. Returns CG_EINVAL
+ * on malformed JSON. */
+int sim_body_json(const struct cg_http_exchange *ex, cJSON **out);
+
+/* Answers with doc printed compactly; doc is consumed (deleted) even when
+ * printing fails (then the answer is 500). */
+void sim_send_json(struct cg_http_exchange *ex, int status, cJSON *doc);
+
+/* Builds an RFC 9457 problem document {type, title, status, detail, code,
+ * errors[]} where errors holds one {pointer, code, message} when pointer is
+ * not NULL. Returns NULL on allocation failure. */
+cJSON *sim_problem(int status, const char *code, const char *detail,
+                   const char *pointer);
+/* Adds one {pointer, code, message} to a problem's errors[]. */
+void sim_problem_add(cJSON *problem, const char *pointer, const char *code,
+                     const char *message);
+/* Answers application/problem+json with sim_problem(...). */
+void sim_send_problem(struct cg_http_exchange *ex, int status,
+                      const char *code, const char *detail,
+                      const char *pointer);
+/* Reason phrase for a status ("Too Many Requests"). */
+const char *sim_status_title(int status);
+
+/* Glob match where '*' matches any run of characters (also '/'). */
+bool sim_glob(const char *pattern, const char *s);
+/* FNV-1a 64 of a byte range. */
+uint64_t sim_hash(const void *data, size_t len, uint64_t seed);
+
+/* A growable array of owned pointers. */
+struct sim_vec {
+  void **v;
+  size_t n;
+  size_t cap;
+};
+/* Appends p; returns 0 or CG_ENOMEM (p is not taken on failure). */
+int sim_vec_push(struct sim_vec *vec, void *p);
+/* Frees the array (not the elements). */
+void sim_vec_free(struct sim_vec *vec);
+
+/* Adds a string member copied from src object (or null) to dst. */
+void sim_json_copy(cJSON *dst, const cJSON *src, const char *key);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * sim_wms: the simulated GXO warehouse (internal header shared by the
+ * sim_wms*.c files; create/routes/scenario/destroy are in sim_ctx.h). It
+ * implements shared/reference/warehouse-api-v1.md exactly:
+ *
+ *   gxo port -> sim_port pre hook (sim_wms_auth.c): bearer token,
+ *               Idempotency-Key (replay / 422 / 409 in flight / 400)
+ *            -> router: /wms/v1/oauth/token            sim_wms_auth.c
+ *                       /wms/v1/orders...              sim_wms_orders.c
+ *                       /wms/v1/items..., /stock       sim_wms_stock.c
+ *                       /wms/v1/return-advices         sim_wms_returns.c
+ *                       /wms/v1/events..., webhooks    sim_wms_events.c
+ *                       /_sim/wms/...                  sim_wms_control.c
+ *   warehouse actions (accept, dispatch, split, ...)   sim_wms_ship.c
+ *
+ * Every answer of a POST with an Idempotency-Key goes through wms_reply so
+ * it can be replayed. Events are stored in sequence order for the pull
+ * feed and pushed to webhook subscriptions, signed X-Wms-Signature.
+ * Everything runs on the loop thread; ids come from sim_ctx sequences.
+ */
+#ifndef CG_SIM_WMS_H
+#define CG_SIM_WMS_H
+
+#include "sim_ctx.h"
+#include "sim_util.h"
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cg_http_exchange;
+struct sim_port;
+
+enum wms_stock_status {
+  WMS_AVAILABLE = 0,
+  WMS_ALLOCATED,
+  WMS_QUARANTINE,
+  WMS_DAMAGED,
+  WMS_BLOCKED,
+  WMS_NSTATUS,
+};
+
+struct wms_line {
+  char *line_ref, *sku;
+  int64_t ordered, shipped, cancelled, allocated;
+  char code[4]; /* X12 368 status once closed, else "" */
+};
+
+struct wms_order {
+  char *ref;
+  char wms_id[32];
+  bool created;
+  char status[24]; /* RECEIVED, ACCEPTED, REJECTED, RELEASED, PICKING,
+                      PACKED, ON_HOLD, PARTIALLY_SHIPPED, SHIPPED, CLOSED,
+                      CANCELLED */
+  cJSON *request;  /* body as received (first creation) */
+  struct wms_line *lines;
+  size_t nlines;
+  cJSON *shipments; /* shipment.confirmed data, in order */
+  int shipment_seq;
+  /* attempts, for the control API */
+  unsigned creates, replays, inflight409, duplicates, invalid;
+  cJSON *keys; /* Idempotency-Keys seen for this orderRef */
+};
+
+struct wms_idem {
+  char *key;
+  char *path;
+  char *body;
+  size_t body_len;
+  bool in_flight;
+  int status;
+  char *ctype;
+  char *resp;
+  size_t resp_len;
+  char *order_ref; /* for POST /orders */
+};
+
+struct wms_token {
+  char token[65];
+  int64_t expires_ms;
+};
+
+struct wms_sub {
+  char id[32];
+  char *url, *secret;
+  cJSON *types; /* array of strings; empty = all */
+};
+
+struct wms_event {
+  int64_t seq;
+  char id[40];
+  bool acked;
+  cJSON *env;
+};
+
+struct wms_item {
+  char *sku;
+  cJSON *doc;
+};
+
+struct wms_stock {
+  char *sku;
+  int64_t qty[WMS_NSTATUS];
+};
+
+struct wms_journal {
+  struct wms_stock *st;
+  int status;
+  int64_t delta;
+  int64_t seq; /* the sequence the change is part of */
+};
+
+struct wms_snapshot {
+  char id[48];
+  int64_t as_of_ms;
+  int64_t as_of_seq;
+  cJSON *items;
+};
+
+struct wms_rma {
+  char *ref;
+  char status[16]; /* EXPECTED, ARRIVED, RECEIVED */
+  cJSON *advice;
+  cJSON *receipts;
+};
+
+struct wms_job {
+  int64_t due_ms;
+  bool reject;
+  char *order_ref;
+  char *code, *message;
+  struct wms_job *next;
+};
+
+struct wms_stats {
+  unsigned long orders, duplicates, replays, inflight409, key_reuse422,
+      missing_key400, invalid_orders, unauthorized, tokens, cancels,
+      shipments, parcels, returns_advised, returns_received, items_upserted;
+};
+
+struct sim_wms {
+  struct sim_ctx *ctx;
+  struct sim_vec tokens, idem, orders, events, subs, items, stock, journal,
+      rmas, snapshots;
+  int64_t last_seq;
+  int64_t acked_upto;
+  char site_id[32];
+  char *rotated_secret; /* replaces every subscription's secret */
+  /* settings */
+  bool auto_accept;
+  int accept_after_ms;
+  int token_ttl_s;
+  cJSON *auto_reject; /* [{orderRef, code, message}] */
+  cJSON *services;    /* [[carrierCode, serviceCode], ...] */
+  uv_timer_t *timer;  /* the job scheduler; freed in its close callback */
+  struct wms_job *jobs;
+  struct wms_stats stats;
+};
+
+/* --- sim_wms.c: replies, lookups, ids ------------------------------------ */
+/* Answers and, when ex carries an idempotency reservation, stores the
+ * answer for replay. body may be NULL when len is 0. */
+void wms_reply(struct cg_http_exchange *ex, int status, const char *ctype,
+               const char *body, size_t len);
+void wms_reply_json(struct cg_http_exchange *ex, int status, cJSON *doc);
+void wms_reply_problem(struct cg_http_exchange *ex, cJSON *problem);
+void wms_fail(struct cg_http_exchange *ex, int status, const char *code,
+              const char *detail, const char *pointer);
+struct wms_order *wms_order_find(struct sim_wms *w, const char *ref);
+/* Finds or adds the attempts record for ref; NULL on allocation failure. */
+struct wms_order *wms_order_get(struct sim_wms *w, const char *ref);
+struct wms_line *wms_line_find(struct wms_order *o, const char *line_ref);
+struct wms_item *wms_item_find(struct sim_wms *w, const char *sku);
+struct wms_stock *wms_stock_get(struct sim_wms *w, const char *sku);
+/* "<prefix><n padded to 6>" from the named sequence. */
+char *wms_next_ref(struct sim_wms *w, const char *seq, const char *prefix,
+                   char *out, size_t size);
+char *wms_now_iso(char *buf, size_t size);
+/* Adds a line/quantity delta to a SKU's stock in status; journaled. */
+void wms_stock_add(struct sim_wms *w, struct wms_stock *st, int status,
+                   int64_t delta);
+int wms_status_index(const char *name);
+const char *wms_status_name(int status);
+
+/* --- sim_wms_auth.c ------------------------------------------------------- */
+bool wms_pre(struct cg_http_exchange *ex, void *arg);
+void wms_post(const struct cg_http_exchange *ex, int status, void *arg);
+int wms_auth_routes(struct sim_wms *w, struct cg_router *r);
+void wms_tokens_expire_all(struct sim_wms *w);
+void wms_idem_free(struct wms_idem *e);
+
+/* --- sim_wms_events.c ----------------------------------------------------- */
+/* Publishes an event (data consumed): stores it for the feed and sends it
+ * to every matching subscription. order_ref / rma_ref may be NULL. */
+void wms_publish(struct sim_wms *w, const char *type, const char *order_ref,
+                 const char *rma_ref, cJSON *data);
+int wms_events_routes(struct sim_wms *w, struct cg_router *r);
+bool wms_event_type_known(const char *type);
+
+/* --- sim_wms_orders.c / sim_wms_ship.c ------------------------------------ */
+int wms_orders_routes(struct sim_wms *w, struct cg_router *r);
+void wms_order_free(struct wms_order *o);
+cJSON *wms_order_json(const struct wms_order *o, bool attempts);
+/* Warehouse actions; each returns 0 or an HTTP status with a message in
+ * msg (409 wrong state, 422 bad request). */
+int wms_accept(struct sim_wms *w, struct wms_order *o, char *msg, size_t n);
+int wms_reject(struct sim_wms *w, struct wms_order *o, const char *code,
+               const char *message, const char *pointer, char *msg,
+               size_t n);
+int wms_set_status(struct sim_wms *w, struct wms_order *o,
+                   const char *status, const char *reason, char *msg,
+                   size_t n);
+int wms_dispatch(struct sim_wms *w, struct wms_order *o, const cJSON *body,
+                 char *msg, size_t n);
+int wms_split(struct sim_wms *w, struct wms_order *o, const cJSON *body,
+              char *msg, size_t n);
+int wms_close(struct sim_wms *w, struct wms_order *o, const char *remainder,
+              char *msg, size_t n);
+void wms_jobs_schedule(struct sim_wms *w, const char *order_ref, bool reject,
+                       const char *code, const char *message, int after_ms);
+void wms_jobs_stop(struct sim_wms *w);
+
+/* --- sim_wms_stock.c ------------------------------------------------------ */
+int wms_stock_routes(struct sim_wms *w, struct cg_router *r);
+void wms_stock_free(struct sim_wms *w);
+/* Seeds items / stock from arrays (scenario and control); 0 or CG_EINVAL
+ * with a message. */
+int wms_seed_items(struct sim_wms *w, const cJSON *items, char *msg,
+                   size_t n);
+int wms_seed_stock(struct sim_wms *w, const cJSON *stock, char *msg,
+                   size_t n);
+int wms_adjust(struct sim_wms *w, const cJSON *body, char *msg, size_t n);
+int wms_move(struct sim_wms *w, const cJSON *body, char *msg, size_t n);
+cJSON *wms_publish_snapshot(struct sim_wms *w, const cJSON *body);
+cJSON *wms_stock_table(const struct sim_wms *w);
+
+/* --- sim_wms_returns.c ---------------------------------------------------- */
+int wms_returns_routes(struct sim_wms *w, struct cg_router *r);
+void wms_rma_free(struct wms_rma *r);
+struct wms_rma *wms_rma_find(struct sim_wms *w, const char *ref);
+int wms_receive_return(struct sim_wms *w, struct wms_rma *rma,
+                       const cJSON *body, cJSON **receipt, char *msg,
+                       size_t n);
+
+/* --- sim_wms_control.c ---------------------------------------------------- */
+int wms_control_routes(struct sim_wms *w, struct cg_router *r);
+cJSON *wms_settings_json(const struct sim_wms *w);
+int wms_settings_apply(struct sim_wms *w, const cJSON *doc, char *msg,
+                       size_t n);
+
+/* Installs the warehouse's pre/post hooks on its port (sim_main.c). */
+void sim_wms_port_hooks(struct sim_wms *w, struct sim_port *port);
+
+#endif

@@ -1,0 +1,586 @@
+/*
+ * sim_wms_stock: the item master and stock per SKU and stock status.
+ *
+ *   PUT  /wms/v1/items/{sku}   201 created / 200 updated (stale
+ *                              sourceUpdatedAt ignored); 422 invalid-gtin,
+ *                              missing-hs-code
+ *   POST /wms/v1/items:batch   up to 500, 200 {results[]}; 400 / 422
+ *   GET  /wms/v1/items/{sku}   200 / 404
+ *   GET  /wms/v1/stock?cursor=&limit=&snapshotId=   a snapshot, paged
+ *
+ * Every stock change is journaled with the event sequence it belongs to,
+ * so a "stale" snapshot can be rebuilt as of an earlier sequence. The
+ * newest snapshots are kept for paging (a cursor names its snapshot).
+ */
+#include "sim_wms.h"
+
+#include "base/err.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "base/time.h"
+#include "net/http_server.h"
+#include "net/router.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH_MAX 500
+#define SNAPSHOTS_KEEP 16
+#define JOURNAL_MAX 200000
+#define PAGE_DEFAULT 100
+#define PAGE_MAX 1000
+
+static const char *const status_names[WMS_NSTATUS] = {
+    "AVAILABLE", "ALLOCATED", "QUARANTINE", "DAMAGED", "BLOCKED"};
+
+static const char *const w19_codes[] = {
+    "AA", "AU", "AV", "AC", "05", "55", "07", "AW", "AY", "AR", "AB",
+    "AE", "AF", "AK", "AX", "BR", "BS", "04", "53", "51", "56", "AH"};
+
+int wms_status_index(const char *name)
+{
+  for (int i = 0; name != NULL && i < WMS_NSTATUS; i++)
+    if (strcmp(status_names[i], name) == 0)
+      return i;
+  return -1;
+}
+
+const char *wms_status_name(int status)
+{
+  return status >= 0 && status < WMS_NSTATUS ? status_names[status] : "?";
+}
+
+static bool w19_known(const char *code)
+{
+  for (size_t i = 0; code && i < sizeof(w19_codes) / sizeof(*w19_codes); i++)
+    if (strcmp(w19_codes[i], code) == 0)
+      return true;
+  return false;
+}
+
+static void free_snapshot(struct wms_snapshot *s)
+{
+  cJSON_Delete(s->items);
+  cg_free(s);
+}
+
+void wms_stock_free(struct sim_wms *w)
+{
+  for (size_t i = 0; i < w->stock.n; i++) {
+    struct wms_stock *st = w->stock.v[i];
+    cg_free(st->sku);
+    cg_free(st);
+  }
+  sim_vec_free(&w->stock);
+  for (size_t i = 0; i < w->journal.n; i++)
+    cg_free(w->journal.v[i]);
+  sim_vec_free(&w->journal);
+  for (size_t i = 0; i < w->snapshots.n; i++)
+    free_snapshot(w->snapshots.v[i]);
+  sim_vec_free(&w->snapshots);
+}
+
+struct wms_stock *wms_stock_get(struct sim_wms *w, const char *sku)
+{
+  for (size_t i = 0; sku != NULL && i < w->stock.n; i++) {
+    struct wms_stock *st = w->stock.v[i];
+    if (strcmp(st->sku, sku) == 0)
+      return st;
+  }
+  struct wms_stock *st = sku ? cg_calloc(1, sizeof(*st)) : NULL;
+  if (st == NULL)
+    return NULL;
+  st->sku = cg_strdup(sku);
+  if (st->sku == NULL || sim_vec_push(&w->stock, st) != 0) {
+    cg_free(st->sku);
+    cg_free(st);
+    return NULL;
+  }
+  return st;
+}
+
+void wms_stock_add(struct sim_wms *w, struct wms_stock *st, int status,
+                   int64_t delta)
+{
+  if (st == NULL || delta == 0 || status < 0 || status >= WMS_NSTATUS)
+    return;
+  st->qty[status] += delta;
+  if (w->journal.n >= JOURNAL_MAX)
+    return; /* stale snapshots go no further back than this */
+  struct wms_journal *j = cg_calloc(1, sizeof(*j));
+  if (j == NULL)
+    return;
+  j->st = st;
+  j->status = status;
+  j->delta = delta;
+  j->seq = w->last_seq + 1; /* the event this change belongs to */
+  if (sim_vec_push(&w->journal, j) != 0)
+    cg_free(j);
+}
+
+/* --- items ---------------------------------------------------------------- */
+
+/* Length and digits only: the contract's own sample GTIN fails the check
+ * digit, and a site that refused real shop data would be no help. */
+static bool gtin_valid(const char *g)
+{
+  size_t n = strlen(g);
+  if (n != 8 && n != 12 && n != 13 && n != 14)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (g[i] < '0' || g[i] > '9')
+      return false;
+  return true;
+}
+
+/* Returns a 422 problem for a bad item, or NULL. */
+static cJSON *item_problem(const cJSON *doc, const char *sku)
+{
+  const char *body_sku = cg_json_str(doc, "sku");
+  const cJSON *gtin = cg_json_get(doc, "gtin");
+  if (!cJSON_IsObject(doc))
+    return sim_problem(400, "malformed-json", "item must be an object",
+                       NULL);
+  if (sku == NULL || *sku == '\0' || strlen(sku) > 64 ||
+      (body_sku && strcmp(body_sku, sku) != 0))
+    return sim_problem(422, "invalid-item",
+                       "sku missing, too long or not the one in the URL",
+                       "/sku");
+  if (gtin != NULL && !cJSON_IsNull(gtin) &&
+      (!cJSON_IsString(gtin) || !gtin_valid(gtin->valuestring)))
+    return sim_problem(422, "invalid-gtin",
+                       "gtin must be 8, 12, 13 or 14 digits", "/gtin");
+  const char *hs = cg_json_str(doc, "hsCode");
+  if (hs == NULL || *hs == '\0')
+    return sim_problem(422, "missing-hs-code", "hsCode is required",
+                       "/hsCode");
+  return NULL;
+}
+
+static bool stale_update(const struct wms_item *it, const cJSON *doc)
+{
+  int64_t old_ms, new_ms;
+  const char *old_s = cg_json_str(it->doc, "sourceUpdatedAt");
+  const char *new_s = cg_json_str(doc, "sourceUpdatedAt");
+  return old_s && new_s && cg_time_parse_iso8601(old_s, &old_ms) == 0 &&
+         cg_time_parse_iso8601(new_s, &new_ms) == 0 && new_ms < old_ms;
+}
+
+/* Stores doc for sku; returns 201, 200, or 503 on allocation failure. */
+static int item_store(struct sim_wms *w, const char *sku, const cJSON *doc)
+{
+  struct wms_item *it = wms_item_find(w, sku);
+  cJSON *copy = cJSON_Duplicate(doc, true);
+  if (copy == NULL)
+    return 503;
+  if (cJSON_GetObjectItem(copy, "sku") == NULL)
+    cg_json_add_str(copy, "sku", sku);
+  if (it != NULL) {
+    if (stale_update(it, doc)) {
+      cJSON_Delete(copy);
+      return 200;
+    }
+    cJSON_Delete(it->doc);
+    it->doc = copy;
+    return 200;
+  }
+  it = cg_calloc(1, sizeof(*it));
+  if (it == NULL || (it->sku = cg_strdup(sku)) == NULL ||
+      sim_vec_push(&w->items, it) != 0) {
+    if (it)
+      cg_free(it->sku);
+    cg_free(it);
+    cJSON_Delete(copy);
+    return 503;
+  }
+  it->doc = copy;
+  w->stats.items_upserted++;
+  return 201;
+}
+
+static void on_item_put(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_wms *w = arg;
+  const char *sku = cg_http_exchange_param(ex, "sku");
+  cJSON *doc;
+  if (sim_body_json(ex, &doc) != 0 || doc == NULL) {
+    wms_fail(ex, 400, "malformed-json", "body must be a JSON item", NULL);
+    return;
+  }
+  cJSON *problem = item_problem(doc, sku);
+  if (problem != NULL) {
+    cJSON_Delete(doc);
+    wms_reply_problem(ex, problem);
+    return;
+  }
+  int status = item_store(w, sku, doc);
+  cJSON_Delete(doc);
+  if (status == 503) {
+    wms_fail(ex, 503, "out-of-memory", "try again", NULL);
+    return;
+  }
+  wms_reply_json(ex, status,
+                 cJSON_Duplicate(wms_item_find(w, sku)->doc, true));
+}
+
+static void on_item_get(struct cg_http_exchange *ex, void *arg)
+{
+  struct wms_item *it = wms_item_find(arg, cg_http_exchange_param(ex, "sku"));
+  if (it == NULL) {
+    wms_fail(ex, 404, "item-not-found", "no item with this sku", NULL);
+    return;
+  }
+  wms_reply_json(ex, 200, cJSON_Duplicate(it->doc, true));
+}
+
+static cJSON *batch_result(struct sim_wms *w, const cJSON *item, int index)
+{
+  const char *sku = cg_json_str(item, "sku");
+  cJSON *r = cJSON_CreateObject();
+  cJSON *problem = item_problem(item, sku);
+  cg_json_add_int(r, "index", index);
+  cg_json_add_str(r, "sku", sku);
+  if (problem != NULL) {
+    cg_json_add_int(r, "status", cg_json_int(problem, "status", 422));
+    cg_json_add_str(r, "code", cg_json_str(problem, "code"));
+    cJSON_AddItemToObject(r, "errors", cJSON_DetachItemFromObject(problem,
+                                                                  "errors"));
+    cJSON_Delete(problem);
+    return r;
+  }
+  cg_json_add_int(r, "status", item_store(w, sku, item));
+  return r;
+}
+
+static void on_items_batch(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_wms *w = arg;
+  cJSON *doc;
+  if (sim_body_json(ex, &doc) != 0 || doc == NULL) {
+    wms_fail(ex, 400, "malformed-json", "body must be {\"items\":[...]}",
+             NULL);
+    return;
+  }
+  const cJSON *items = cJSON_IsArray(doc) ? doc : cg_json_get(doc, "items");
+  int n = cJSON_GetArraySize(items);
+  if (!cJSON_IsArray(items) || n == 0 || n > BATCH_MAX) {
+    cJSON_Delete(doc);
+    wms_fail(ex, 422, "invalid-batch", "items must hold 1..500 items",
+             "/items");
+    return;
+  }
+  cJSON *resp = cJSON_CreateObject();
+  cJSON *results = cJSON_AddArrayToObject(resp, "results");
+  const cJSON *it;
+  int i = 0;
+  cJSON_ArrayForEach(it, items)
+  {
+    cJSON_AddItemToArray(results, batch_result(w, it, i++));
+  }
+  cJSON_Delete(doc);
+  wms_reply_json(ex, 200, resp);
+}
+
+/* --- seeding -------------------------------------------------------------- */
+
+int wms_seed_items(struct sim_wms *w, const cJSON *items, char *msg,
+                   size_t n)
+{
+  const cJSON *it;
+  if (items != NULL && !cJSON_IsArray(items)) {
+    snprintf(msg, n, "items must be an array");
+    return CG_EINVAL;
+  }
+  cJSON_ArrayForEach(it, items)
+  {
+    const char *sku = cg_json_str(it, "sku");
+    if (sku == NULL || *sku == '\0') {
+      snprintf(msg, n, "every item needs a sku");
+      return CG_EINVAL;
+    }
+    if (item_store(w, sku, it) == 503)
+      return CG_ENOMEM;
+  }
+  return 0;
+}
+
+int wms_seed_stock(struct sim_wms *w, const cJSON *stock, char *msg, size_t n)
+{
+  const cJSON *s;
+  if (stock != NULL && !cJSON_IsArray(stock)) {
+    snprintf(msg, n, "stock must be an array of {sku, quantity, status?}");
+    return CG_EINVAL;
+  }
+  cJSON_ArrayForEach(s, stock)
+  {
+    const char *sku = cg_json_str(s, "sku");
+    const char *status = cg_json_str(s, "status");
+    int idx = status ? wms_status_index(status) : WMS_AVAILABLE;
+    int64_t q;
+    if (sku == NULL || idx < 0 || cg_json_get_int(s, "quantity", &q) != 0 ||
+        q < 0) {
+      snprintf(msg, n, "stock entries need sku, quantity >= 0 and a known "
+                       "status");
+      return CG_EINVAL;
+    }
+    struct wms_stock *st = wms_stock_get(w, sku);
+    if (st == NULL)
+      return CG_ENOMEM;
+    wms_stock_add(w, st, idx, q - st->qty[idx]);
+  }
+  return 0;
+}
+
+/* --- adjustments ---------------------------------------------------------- */
+
+int wms_adjust(struct sim_wms *w, const cJSON *body, char *msg, size_t n)
+{
+  const char *sku = cg_json_str(body, "sku");
+  const char *status = cg_json_str(body, "status");
+  const char *reason = cg_json_str(body, "reasonCode");
+  int idx = status ? wms_status_index(status) : WMS_AVAILABLE;
+  int64_t delta;
+  if (sku == NULL || cg_json_get_int(body, "delta", &delta) != 0 ||
+      delta == 0 || idx < 0 || !w19_known(reason ? reason : "AA")) {
+    snprintf(msg, n, "need sku, delta != 0, a known status and an X12 W19 "
+                     "reasonCode");
+    return 422;
+  }
+  struct wms_stock *st = wms_stock_get(w, sku);
+  if (st == NULL || st->qty[idx] + delta < 0) {
+    snprintf(msg, n, "stock of %s in %s would go negative", sku,
+             wms_status_name(idx));
+    return 409;
+  }
+  char id[32];
+  wms_stock_add(w, st, idx, delta);
+  cJSON *d = cJSON_CreateObject();
+  cg_json_add_str(d, "adjustmentId",
+                  wms_next_ref(w, "wms-adjustment", "GXO-ADJ-", id,
+                               sizeof(id)));
+  cg_json_add_str(d, "sku", sku);
+  cg_json_add_int(d, "quantityDelta", delta);
+  cg_json_add_str(d, "stockStatus", wms_status_name(idx));
+  cg_json_add_str(d, "reasonCode", reason ? reason : "AA");
+  cg_json_add_str(d, "reasonText", cg_json_str(body, "reasonText"));
+  if (cg_json_str(body, "reference") != NULL)
+    cg_json_add_str(d, "reference", cg_json_str(body, "reference"));
+  wms_publish(w, "stock.adjusted", NULL, NULL, d);
+  return 0;
+}
+
+int wms_move(struct sim_wms *w, const cJSON *body, char *msg, size_t n)
+{
+  const char *sku = cg_json_str(body, "sku");
+  int from = wms_status_index(cg_json_str(body, "fromStatus"));
+  int to = wms_status_index(cg_json_str(body, "toStatus"));
+  const char *reason = cg_json_str(body, "reasonCode");
+  int64_t q;
+  if (sku == NULL || from < 0 || to < 0 || from == to ||
+      cg_json_get_int(body, "quantity", &q) != 0 || q < 1 ||
+      !w19_known(reason ? reason : "AC")) {
+    snprintf(msg, n, "need sku, quantity >= 1, two different known "
+                     "statuses and an X12 W19 reasonCode");
+    return 422;
+  }
+  struct wms_stock *st = wms_stock_get(w, sku);
+  if (st == NULL || st->qty[from] < q) {
+    snprintf(msg, n, "not enough %s stock of %s", wms_status_name(from), sku);
+    return 409;
+  }
+  wms_stock_add(w, st, from, -q);
+  wms_stock_add(w, st, to, q);
+  cJSON *d = cJSON_CreateObject();
+  cg_json_add_str(d, "sku", sku);
+  cg_json_add_int(d, "quantity", q);
+  cg_json_add_str(d, "fromStatus", wms_status_name(from));
+  cg_json_add_str(d, "toStatus", wms_status_name(to));
+  cg_json_add_str(d, "reasonCode", reason ? reason : "AC");
+  wms_publish(w, "stock.status_moved", NULL, NULL, d);
+  return 0;
+}
+
+/* --- snapshots ------------------------------------------------------------ */
+
+static cJSON *stock_item(const char *sku, const int64_t *qty)
+{
+  int64_t on_hand = 0;
+  cJSON *o = cJSON_CreateObject();
+  for (int s = 0; s < WMS_NSTATUS; s++)
+    on_hand += qty[s];
+  cg_json_add_str(o, "sku", sku);
+  cg_json_add_int(o, "onHand", on_hand);
+  cg_json_add_int(o, "allocated", qty[WMS_ALLOCATED]);
+  cg_json_add_int(o, "available", qty[WMS_AVAILABLE]);
+  cJSON *by = cJSON_AddObjectToObject(o, "byStatus");
+  for (int s = 0; s < WMS_NSTATUS; s++)
+    cg_json_add_int(by, status_names[s], qty[s]);
+  return o;
+}
+
+/* Items as they were once every event up to as_of_seq had happened. */
+static cJSON *items_as_of(const struct sim_wms *w, int64_t as_of_seq)
+{
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; i < w->stock.n; i++) {
+    const struct wms_stock *st = w->stock.v[i];
+    int64_t qty[WMS_NSTATUS];
+    memcpy(qty, st->qty, sizeof(qty));
+    for (size_t k = w->journal.n; k-- > 0;) {
+      const struct wms_journal *j = w->journal.v[k];
+      if (j->seq <= as_of_seq)
+        break;
+      if (j->st == st)
+        qty[j->status] -= j->delta;
+    }
+    cJSON_AddItemToArray(arr, stock_item(st->sku, qty));
+  }
+  return arr;
+}
+
+cJSON *wms_stock_table(const struct sim_wms *w)
+{
+  return items_as_of(w, INT64_MAX);
+}
+
+static struct wms_snapshot *snapshot_take(struct sim_wms *w, int64_t seq,
+                                          int64_t as_of_ms)
+{
+  struct wms_snapshot *s = cg_calloc(1, sizeof(*s));
+  if (s == NULL)
+    return NULL;
+  snprintf(s->id, sizeof(s->id), "SNAP-%06llu",
+           (unsigned long long)sim_ctx_next_id(w->ctx, "wms-snapshot"));
+  s->as_of_seq = seq;
+  s->as_of_ms = as_of_ms;
+  s->items = items_as_of(w, seq);
+  if (w->snapshots.n == SNAPSHOTS_KEEP) {
+    free_snapshot(w->snapshots.v[0]);
+    memmove(w->snapshots.v, w->snapshots.v + 1,
+            (SNAPSHOTS_KEEP - 1) * sizeof(void *));
+    w->snapshots.n--;
+  }
+  if (s->items == NULL || sim_vec_push(&w->snapshots, s) != 0) {
+    free_snapshot(s);
+    return NULL;
+  }
+  return s;
+}
+
+static cJSON *snapshot_meta(const struct wms_snapshot *s)
+{
+  char when[40];
+  cJSON *o = cJSON_CreateObject();
+  cg_json_add_str(o, "snapshotId", s->id);
+  cg_json_add_str(o, "asOf",
+                  cg_time_format_iso8601_s(s->as_of_ms, when, sizeof(when)));
+  cg_json_add_int(o, "asOfSequence", s->as_of_seq);
+  return o;
+}
+
+/* Default stale point: just before the newest journaled stock change. */
+static int64_t stale_seq(const struct sim_wms *w)
+{
+  if (w->journal.n == 0)
+    return w->last_seq;
+  const struct wms_journal *j = w->journal.v[w->journal.n - 1];
+  return j->seq - 1 < w->last_seq ? j->seq - 1 : w->last_seq;
+}
+
+cJSON *wms_publish_snapshot(struct sim_wms *w, const cJSON *body)
+{
+  bool stale = cg_json_bool(body, "stale", false);
+  int64_t seq = w->last_seq, now = cg_time_now_ms();
+  int64_t age = cg_json_int(body, "ageSeconds", stale ? 3600 : 0);
+  if (stale)
+    seq = cg_json_int(body, "asOfSequence", stale_seq(w));
+  if (seq < 0 || seq > w->last_seq)
+    seq = w->last_seq;
+  struct wms_snapshot *s = snapshot_take(w, seq, now - age * 1000);
+  if (s == NULL)
+    return NULL;
+  wms_publish(w, "stock.snapshot", NULL, NULL, snapshot_meta(s));
+  return snapshot_meta(s);
+}
+
+static struct wms_snapshot *snapshot_find(struct sim_wms *w, const char *id)
+{
+  for (size_t i = 0; i < w->snapshots.n; i++) {
+    struct wms_snapshot *s = w->snapshots.v[i];
+    if (strcmp(s->id, id) == 0)
+      return s;
+  }
+  return NULL;
+}
+
+/* Cursor "<snapshotId>:<offset>". */
+static struct wms_snapshot *cursor_read(struct sim_wms *w, const char *c,
+                                        long *offset)
+{
+  char id[48];
+  const char *colon = strrchr(c, ':');
+  char *end;
+  if (colon == NULL || (size_t)(colon - c) >= sizeof(id))
+    return NULL;
+  snprintf(id, sizeof(id), "%.*s", (int)(colon - c), c);
+  *offset = strtol(colon + 1, &end, 10);
+  if (*end != '\0' || *offset < 0)
+    return NULL;
+  return snapshot_find(w, id);
+}
+
+static void send_page(struct cg_http_exchange *ex, struct wms_snapshot *s,
+                      long offset, long limit)
+{
+  cJSON *doc = snapshot_meta(s);
+  cJSON *items = cJSON_AddArrayToObject(doc, "items");
+  long total = cJSON_GetArraySize(s->items), i = 0;
+  const cJSON *it;
+  cJSON_ArrayForEach(it, s->items)
+  {
+    if (i >= offset && i < offset + limit)
+      cJSON_AddItemToArray(items, cJSON_Duplicate(it, true));
+    i++;
+  }
+  char next[80];
+  snprintf(next, sizeof(next), "%s:%ld", s->id, offset + limit);
+  cg_json_add_str(doc, "nextCursor", offset + limit < total ? next : NULL);
+  wms_reply_json(ex, 200, doc);
+}
+
+static void on_stock(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_wms *w = arg;
+  char v[96], *end;
+  long limit = PAGE_DEFAULT, offset = 0;
+  struct wms_snapshot *s = NULL;
+  if (cg_http_exchange_query(ex, "limit", v, sizeof(v))) {
+    limit = strtol(v, &end, 10);
+    if (*end != '\0' || limit < 1 || limit > PAGE_MAX)
+      limit = -1;
+  }
+  if (limit > 0 && cg_http_exchange_query(ex, "cursor", v, sizeof(v)) &&
+      v[0] != '\0')
+    s = cursor_read(w, v, &offset);
+  else if (limit > 0 && cg_http_exchange_query(ex, "snapshotId", v, sizeof(v)))
+    s = snapshot_find(w, v);
+  else if (limit > 0)
+    s = snapshot_take(w, w->last_seq, cg_time_now_ms());
+  if (s == NULL) {
+    wms_fail(ex, 400, "invalid-parameter",
+             "limit must be 1..1000; cursor or snapshotId unknown or expired",
+             NULL);
+    return;
+  }
+  send_page(ex, s, offset, limit);
+}
+
+int wms_stock_routes(struct sim_wms *w, struct cg_router *r)
+{
+  int rc = cg_router_add(r, "POST", "/wms/v1/items:batch", on_items_batch, w);
+  rc = rc ? rc : cg_router_add(r, "PUT", "/wms/v1/items/{sku}", on_item_put, w);
+  rc = rc ? rc : cg_router_add(r, "GET", "/wms/v1/items/{sku}", on_item_get, w);
+  rc = rc ? rc : cg_router_add(r, "GET", "/wms/v1/stock", on_stock, w);
+  return rc;
+}
