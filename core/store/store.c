@@ -293,6 +293,30 @@ int cg_store_integrity_check(struct cg_store *s, struct cg_err *err)
   return ret;
 }
 
+static int prune_one(struct cg_store *s, enum cg__st which, int64_t before,
+                     int64_t *count, struct cg_err *err)
+{
+  int ret = cg__store_bind(s, s->st[which], err, "I", before);
+  if (ret == 0)
+    ret = cg__store_exec(s, s->st[which], "store: prune", err);
+  if (ret == 0 && count != NULL)
+    *count = sqlite3_changes64(s->db);
+  return ret;
+}
+
+int cg_store_prune(struct cg_store *s, int64_t before_ms, int64_t *inbox,
+                   int64_t *outbox, struct cg_err *err)
+{
+  int ret = cg__store_sp_begin(s, err);
+  if (ret != 0)
+    return ret;
+  ret = prune_one(s, CG__ST_PRUNE_INBOX, before_ms, inbox, err);
+  if (ret == 0)
+    ret = prune_one(s, CG__ST_PRUNE_OUTBOX, before_ms, outbox, err);
+  int end = cg__store_sp_end(s, ret == 0, err);
+  return ret ? ret : end;
+}
+
 int cg_store_begin(struct cg_store *s, struct cg_err *err)
 {
   if (s->in_tx)

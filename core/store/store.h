@@ -54,6 +54,15 @@ int cg_store_schema_version(const struct cg_store *s);
  * the CLI and tests, not for the loop's hot path. */
 int cg_store_integrity_check(struct cg_store *s, struct cg_err *err);
 
+/* Retention: deletes processed inbox rows and done outbox rows whose last
+ * change is older than before_ms, in one transaction. Pending, inflight
+ * and failed rows, orders, exceptions and audit are never pruned. A pruned
+ * inbox row no longer dedupes a redelivery of that message, so keep
+ * before_ms well past every source's redelivery window (days, not hours).
+ * *inbox / *outbox (may be NULL) get the counts deleted. */
+int cg_store_prune(struct cg_store *s, int64_t before_ms, int64_t *inbox,
+                   int64_t *outbox, struct cg_err *err);
+
 /* ---- transactions ------------------------------------------------------*/
 
 /* BEGIN IMMEDIATE: takes the write lock now (waiting up to the busy

@@ -25,6 +25,8 @@ enum cg__st {
   CG__ST_RELEASE,
   CG__ST_ROLLBACK_TO,
   CG__ST_INTEGRITY,
+  CG__ST_PRUNE_INBOX,
+  CG__ST_PRUNE_OUTBOX,
   /* store_inbox.c */
   CG__ST_INBOX_PUT,
   CG__ST_INBOX_FIND,

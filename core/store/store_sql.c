@@ -18,6 +18,10 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_RELEASE] = "RELEASE cg_sp",
   [CG__ST_ROLLBACK_TO] = "ROLLBACK TO cg_sp",
   [CG__ST_INTEGRITY] = "PRAGMA integrity_check",
+  [CG__ST_PRUNE_INBOX] =
+    "DELETE FROM inbox WHERE processed_at IS NOT NULL AND processed_at < ?1",
+  [CG__ST_PRUNE_OUTBOX] =
+    "DELETE FROM outbox WHERE state = 'done' AND updated_at < ?1",
 
   [CG__ST_INBOX_PUT] =
     "INSERT INTO inbox (source, msg_id, kind, payload, received_at)"

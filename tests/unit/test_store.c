@@ -7,6 +7,7 @@
 #include "store_fixture.h"
 
 #include "base/log.h"
+#include "base/time.h"
 #include "store/store_int.h"
 
 #include <string.h>
@@ -112,6 +113,87 @@ static void test_bad_opts(void **state)
   assert_int_equal(cg_store_open(&normal, &s, &err), 0);
   cg_store_close(s);
   cg_store_close(NULL);
+}
+
+static long long pragma_int(struct cg_store *s, const char *sql)
+{
+  sqlite3_stmt *st = NULL;
+  long long v = -1;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+static void test_connection_settings(void **state)
+{
+  struct fx *f = *state;
+  assert_int_equal(pragma_int(f->s, "PRAGMA synchronous"), 2); /* FULL */
+  assert_int_equal(pragma_int(f->s, "PRAGMA foreign_keys"), 1);
+  assert_int_equal(pragma_int(f->s, "PRAGMA busy_timeout"), 5000);
+  cg_store_close(f->s);
+  struct cg_err err = {0};
+  struct cg_store_opts o = {
+      .path = f->path, .synchronous = "NORMAL", .busy_timeout_ms = 50};
+  assert_int_equal(cg_store_open(&o, &f->s, &err), 0);
+  assert_int_equal(pragma_int(f->s, "PRAGMA synchronous"), 1);
+  assert_int_equal(pragma_int(f->s, "PRAGMA busy_timeout"), 50);
+}
+
+static void test_busy_is_reported(void **state)
+{
+  struct fx *f = *state;
+  cg_store_close(f->s);
+  struct cg_err err = {0};
+  struct cg_store_opts o = {.path = f->path, .busy_timeout_ms = 50};
+  assert_int_equal(cg_store_open(&o, &f->s, &err), 0);
+  sqlite3 *other = NULL;
+  assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                   SQLITE_OK);
+  assert_int_equal(cg_store_begin(f->s, &err), CG_EDB);
+  assert_non_null(strstr(err.msg, "locked"));
+  assert_false(cg_store_in_tx(f->s));
+  assert_int_equal(cg_store_cursor_set(f->s, "c", "1", &err), CG_EDB);
+  /* Reads go on while another process writes (WAL). */
+  char *v = NULL;
+  assert_int_equal(cg_store_cursor_get(f->s, "c", &v, &err), CG_ENOTFOUND);
+  assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(other);
+  assert_int_equal(cg_store_cursor_set(f->s, "c", "1", &err), 0);
+}
+
+static void test_prune(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  int64_t a = 0, b = 0, done = 0, pend = 0;
+  assert_int_equal(cg_store_inbox_put(f->s, "gxo", "1", "k", "{}", &a, &err),
+                   0);
+  assert_int_equal(cg_store_inbox_put(f->s, "gxo", "2", "k", "{}", &b, &err),
+                   0);
+  assert_int_equal(cg_store_inbox_mark(f->s, a, "queued", NULL, &err), 0);
+  assert_int_equal(
+      cg_store_outbox_put(f->s, "k", "e", "1", "{}", 0, &done, &err), 0);
+  assert_int_equal(
+      cg_store_outbox_put(f->s, "k", "e", "2", "{}", 0, &pend, &err), 0);
+  assert_int_equal(cg_store_outbox_mark_inflight(f->s, done, &err), 0);
+  assert_int_equal(cg_store_outbox_done(f->s, done, 200, &err), 0);
+  int64_t ni = -1, no = -1;
+  assert_int_equal(cg_store_prune(f->s, 1, &ni, &no, &err), 0);
+  assert_int_equal(ni + no, 0); /* nothing that old */
+  assert_int_equal(
+      cg_store_prune(f->s, cg_time_now_ms() + 1000, &ni, &no, &err), 0);
+  assert_int_equal(ni, 1);
+  assert_int_equal(no, 1);
+  struct cg_store_inbox_row r;
+  assert_int_equal(cg_store_inbox_get(f->s, b, &r, &err), 0);
+  cg_store_inbox_row_clear(&r);
+  int64_t depth = 0;
+  assert_int_equal(cg_store_outbox_depth(f->s, &depth, &err), 0);
+  assert_int_equal(depth, 1);
 }
 
 static void enqueue_order(struct cg_store *s, const char *number)
@@ -282,6 +364,11 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_failed_step_rolls_back, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_bad_opts, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_connection_settings, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_busy_is_reported, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_prune, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_tx_atomicity, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_integrity_cursors_generations,
                                       fx_setup, fx_teardown),
