@@ -340,7 +340,24 @@ static int take_name(struct rd *r, char **out)
   *out = cg_strndup(r->tok_start, r->tok_len);
   if (*out == NULL)
     return r->rc = CG_ENOMEM;
-  return lex_next(r);
+  if (lex_next(r) != 0) {
+    cg_free(*out);
+    *out = NULL;
+  }
+  return r->rc;
+}
+
+/* Adds item under key (a copy); item is freed if that fails. */
+static int put_member(struct rd *r, cJSON *obj, const char *key, cJSON *item)
+{
+  if (item == NULL)
+    return r->rc = CG_ENOMEM;
+  cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+  if (!cJSON_AddItemToObject(obj, key, item)) {
+    cJSON_Delete(item);
+    return r->rc = CG_ENOMEM;
+  }
+  return 0;
 }
 
 /* --- values --------------------------------------------------------------- */
@@ -402,8 +419,8 @@ static int rd_object(struct rd *r, bool is_const, int depth, cJSON **out)
     if (take_name(r, &key) != 0 || expect_punct(r, ':') != 0 ||
         rd_value(r, is_const, depth + 1, &item) != 0)
       goto fail;
-    cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-    cJSON_AddItemToObject(obj, key, item ? item : cJSON_CreateNull());
+    if (put_member(r, obj, key, item ? item : cJSON_CreateNull()) != 0)
+      goto fail;
     cg_free(key);
     key = NULL;
   }
@@ -456,7 +473,11 @@ static int rd_value(struct rd *r, bool is_const, int depth, cJSON **out)
   *out = scalar_from_token(r);
   if (*out == NULL)
     return r->rc = CG_ENOMEM;
-  return lex_next(r);
+  if (lex_next(r) != 0) {
+    cJSON_Delete(*out);
+    *out = NULL;
+  }
+  return r->rc;
 }
 
 /* --- operations ----------------------------------------------------------- */
@@ -514,7 +535,7 @@ static int rd_variable_defs(struct rd *r)
       return r->rc;
     if (expect_punct(r, ':') == 0 && rd_type(r, 0) == 0 && at_punct(r, '=') &&
         lex_next(r) == 0 && rd_value(r, true, 0, &def) == 0 && def != NULL)
-      cJSON_AddItemToObject(r->defaults, name, def);
+      put_member(r, r->defaults, name, def);
     cg_free(name);
     if (r->rc != 0)
       return r->rc;
@@ -532,10 +553,8 @@ static int rd_arguments(struct rd *r, cJSON *args)
     char *name = NULL;
     cJSON *v = NULL;
     if (take_name(r, &name) == 0 && expect_punct(r, ':') == 0 &&
-        rd_value(r, false, 0, &v) == 0 && v != NULL) {
-      cJSON_DeleteItemFromObjectCaseSensitive(args, name);
-      cJSON_AddItemToObject(args, name, v);
-    }
+        rd_value(r, false, 0, &v) == 0 && v != NULL)
+      put_member(r, args, name, v);
     cg_free(name);
     if (r->rc != 0)
       return r->rc;
