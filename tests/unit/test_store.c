@@ -108,6 +108,16 @@ static void test_bad_opts(void **state)
   assert_int_equal(cg_store_open(&bad, &s, &err), CG_EDB);
   assert_non_null(strstr(err.msg, "/nonexistent-dir/x/y.db"));
   char path[600];
+  snprintf(path, sizeof(path), "%s/garbage.db", f->dir);
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  for (int i = 0; i < 512; i++)
+    fputs("not sqlite at all ", fp);
+  fclose(fp);
+  struct cg_store_opts garbage = {.path = path};
+  assert_int_equal(cg_store_open(&garbage, &s, &err), CG_EDB);
+  assert_non_null(strstr(err.msg, "not a database"));
+  assert_null(s);
   snprintf(path, sizeof(path), "%s/normal.db", f->dir);
   struct cg_store_opts normal = {.path = path, .synchronous = "normal"};
   assert_int_equal(cg_store_open(&normal, &s, &err), 0);
@@ -238,6 +248,13 @@ static void test_tx_atomicity(void **state)
                    1);
   assert_int_equal(cg_store_commit(f->s, &err), CG_EINVAL);
   assert_int_equal(cg_store_rollback(f->s, &err), 0); /* no-op */
+  /* Closing with a transaction open keeps nothing of it. */
+  assert_int_equal(cg_store_begin(f->s, &err), 0);
+  enqueue_order(f->s, "1003");
+  cg_store_close(f->s);
+  assert_int_equal(fx_open(f), 0);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM orders"), 1);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM outbox"), 1);
 }
 
 static void test_integrity_cursors_generations(void **state)
