@@ -113,6 +113,9 @@ static int explain_no_change(struct cg_store *s, int64_t id, const char *op,
 {
   struct cg_store_exception x;
   int ret = cg_store_exception_get(s, id, &x, err);
+  if (ret == CG_ENOTFOUND)
+    return cg_err_set(err, ret, "exceptions: %s: no exception %lld", op,
+                      (long long)id);
   if (ret != 0)
     return ret;
   cg_store_exception_clear(&x);

@@ -131,6 +131,8 @@ static int explain_no_change(struct cg_store *s, int64_t id, const char *op,
 {
   struct cg_store_outbox_row row;
   int ret = cg_store_outbox_get(s, id, &row, err);
+  if (ret == CG_ENOTFOUND)
+    return cg_err_set(err, ret, "outbox: %s: no row %lld", op, (long long)id);
   if (ret != 0)
     return ret;
   ret = cg_err_set(err, CG_EINVAL,

@@ -99,8 +99,10 @@ struct cg_store_outbox_filter {
 
 /* ---- orders ------------------------------------------------------------*/
 
-/* Our state of an order. Stored as its lower-case name ("received", ...);
- * adding a state needs no migration, renaming one does. */
+/* Our state of an order. Stored as its lower-case name ("received", ...).
+ * Adding a state needs no table change, but it does need a new (possibly
+ * empty) migration step so that older engines, which would misread the
+ * new name, refuse the file (docs/internals/store.md §3). */
 enum cg_store_order_state {
   CG_STORE_ORDER_RECEIVED = 0,
   CG_STORE_ORDER_HELD,
