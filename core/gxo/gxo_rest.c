@@ -213,9 +213,11 @@ static void on_token_done(const struct cg_http_result *hr, void *arg)
 {
   struct rest *r = arg;
   r->token_busy = false;
+  if (r->closing)
+    return; /* destroy already failed the waiting calls */
   struct cg_call_result res;
   cg__gxo_interpret(CG__GXO_TOKEN, NULL, hr, cg_time_now_ms(), &res);
-  if (res.outcome == CG_OUTCOME_OK && !r->closing) {
+  if (res.outcome == CG_OUTCOME_OK) {
     if (token_store(r, &res)) {
       cg_call_result_clear_data(&res);
       wait_flush(r);

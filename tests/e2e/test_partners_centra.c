@@ -255,6 +255,67 @@ static void test_budget_exhausted(void **state)
   env_close(&e);
 }
 
+static void test_429_pauses_client(void **state)
+{
+  struct env e;
+  env_open(&e, "centra-dev-token", 0);
+  cJSON_Delete(pf_control(sim.centra, "POST", "/_sim/faults",
+                          "{\"rules\":[{\"method\":\"POST\",\"path\":"
+                          "\"/graphql\",\"share429\":1,\"limit\":1,"
+                          "\"retryAfter\":3}]}"));
+  int64_t t0 = cg_time_now_ms();
+  expect_async(&e, cg_centra_fetch_order(e.c, 7001, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_RETRY);
+  assert_int_equal(e.cap.res.http_status, 429);
+  int64_t at = e.cap.res.retry_at_ms;
+  assert_true(at >= t0 + 2000 && at <= cg_time_now_ms() + 3500);
+  int before = pf_count_calls(sim.centra, "centra", "POST", "/graphql");
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_centra_fetch_order(e.c, 7001, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_RETRY);
+  assert_string_equal(e.cap.res.code, "paused");
+  assert_true(e.cap.res.retry_at_ms >= at);
+  assert_int_equal(pf_count_calls(sim.centra, "centra", "POST", "/graphql"),
+                   before);
+  env_close(&e);
+}
+
+/* The simulated webhook plugin's encoding and signature, read back from
+ * the sink, pass cg_centra_webhook_parse (an independent encoder). */
+static void test_webhook_interop(void **state)
+{
+  char body[256];
+  snprintf(body, sizeof(body), "{\"url\":\"%s/_sim/sink/centra-hook\"}",
+           sim.centra);
+  cJSON_Delete(pf_control(sim.centra, "POST", "/_sim/centra/webhook", body));
+  cJSON_Delete(pf_control(sim.centra, "POST", "/_sim/centra/orders/7004",
+                          "{\"isWaitingForPayment\":false}"));
+  int i = pf_sink_wait(sim.centra, "7004", 10000);
+  char sig[256];
+  size_t len = 0;
+  char *raw = pf_sink_get(sim.centra, i, "X-Centra-Signature", sig,
+                          sizeof(sig), &len);
+  const char *secrets[] = {"old-secret", "centra-webhook-secret"};
+  cJSON *events = NULL;
+  struct cg_err err = {0};
+  assert_int_equal(cg_centra_webhook_parse(secrets, 2, sig, raw, len,
+                                           cg_time_now_ms() / 1000, 0,
+                                           &events, &err),
+                   0);
+  bool found = false;
+  const cJSON *ev;
+  cJSON_ArrayForEach(ev, events)
+    found = found || cg_json_int(ev, "id", 0) == 7004;
+  assert_true(found);
+  cJSON_Delete(events);
+  /* The wrong secret alone is refused. */
+  assert_int_equal(cg_centra_webhook_parse(secrets, 1, sig, raw, len,
+                                           cg_time_now_ms() / 1000, 0,
+                                           &events, &err),
+                   CG_ESIG);
+  cg_free(raw);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -266,6 +327,8 @@ int main(void)
       cmocka_unit_test(test_token_refused),
       cmocka_unit_test(test_rate_limits),
       cmocka_unit_test(test_budget_exhausted),
+      cmocka_unit_test(test_429_pauses_client),
+      cmocka_unit_test(test_webhook_interop),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -148,4 +148,51 @@ static inline int pf_count_calls(const char *base, const char *side,
   return n;
 }
 
+/* Waits until the port's sink holds a request whose body contains
+ * needle; returns its index (body and header read with pf_sink_get). */
+static inline int pf_sink_wait(const char *base, const char *needle,
+                               int timeout_ms)
+{
+  int64_t end = cg_time_mono_ms() + timeout_ms;
+  while (cg_time_mono_ms() < end) {
+    cJSON *doc = pf_control(base, "GET", "/_sim/sink", NULL);
+    int n = (int)cg_json_int(doc, "count", 0);
+    cJSON_Delete(doc);
+    for (int i = 0; i < n; i++) {
+      char url[256];
+      snprintf(url, sizeof(url), "%s/_sim/sink/%d/body", base, i);
+      struct tu_http_response r = {0};
+      assert_int_equal(tu_http("GET", url, NULL, NULL, &r), 0);
+      bool hit = r.body != NULL && strstr(r.body, needle) != NULL;
+      tu_http_response_free(&r);
+      if (hit)
+        return i;
+    }
+    uv_sleep(50);
+  }
+  fail_msg("no webhook containing %s reached the sink", needle);
+  return -1;
+}
+
+/* Raw body (cg_free) and one header (into hdr) of sink entry i. */
+static inline char *pf_sink_get(const char *base, int i, const char *header,
+                                char *hdr, size_t size, size_t *len)
+{
+  char url[256];
+  struct tu_http_response r = {0};
+  snprintf(url, sizeof(url), "%s/_sim/sink/%d/header?name=%s", base, i,
+           header);
+  assert_int_equal(tu_http("GET", url, NULL, NULL, &r), 0);
+  assert_int_equal(r.status, 200);
+  snprintf(hdr, size, "%s", r.body);
+  tu_http_response_free(&r);
+  snprintf(url, sizeof(url), "%s/_sim/sink/%d/body", base, i);
+  assert_int_equal(tu_http("GET", url, NULL, NULL, &r), 0);
+  char *body = r.body;
+  *len = r.body_len;
+  r.body = NULL;
+  tu_http_response_free(&r);
+  return body;
+}
+
 #endif

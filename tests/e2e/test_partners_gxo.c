@@ -294,6 +294,8 @@ static void test_events_pull_ack(void **state)
   env_close(&e);
 }
 
+/* Subscribes the sink, then checks a delivered order.accepted against
+ * cg_gxo_webhook_parse (the simulator signs independently). */
 static void test_subscribe_webhooks(void **state)
 {
   struct env e;
@@ -304,6 +306,54 @@ static void test_subscribe_webhooks(void **state)
   expect_async(&e, cg_gxo_subscribe_webhooks(e.g, url, "hook-secret", types,
                                              2, pf_on_done, &e.cap));
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  create(&e, "G-1006", SKU, "cg-acme-order-G-1006");
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  int i = pf_sink_wait(sim.gxo, "G-1006", 10000);
+  char sig[256];
+  size_t len = 0;
+  char *raw = pf_sink_get(sim.gxo, i, "X-Wms-Signature", sig, sizeof(sig),
+                          &len);
+  const char *secrets[] = {"hook-secret"};
+  cJSON *env = NULL;
+  struct cg_err err = {0};
+  assert_int_equal(cg_gxo_webhook_parse(secrets, 1, sig, raw, len,
+                                        cg_time_now_ms() / 1000, 0, &env,
+                                        &err),
+                   0);
+  assert_string_equal(cg_json_str(env, "eventType"), "order.accepted");
+  assert_string_equal(cg_json_str(env, "data.orderRef"), "G-1006");
+  cJSON_Delete(env);
+  const char *wrong[] = {"gxo-webhook-secret"};
+  assert_int_equal(cg_gxo_webhook_parse(wrong, 1, sig, raw, len,
+                                        cg_time_now_ms() / 1000, 0, &env,
+                                        &err),
+                   CG_ESIG);
+  cg_free(raw);
+  env_close(&e);
+}
+
+static void test_transport_error_retries(void **state)
+{
+  struct env e;
+  env_open(&e, "gxo-dev-secret");
+  expect_async(&e, cg_gxo_pull_events(e.g, 0, 1, pf_on_done, &e.cap));
+  cJSON_Delete(pf_control(sim.gxo, "POST", "/_sim/faults",
+                          "{\"rules\":[{\"method\":\"GET\",\"path\":"
+                          "\"/wms/v1/events*\",\"resetShare\":1,"
+                          "\"limit\":1}]}"));
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_gxo_pull_events(e.g, 0, 1, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_RETRY);
+  assert_string_equal(e.cap.res.code, "transport");
+  assert_int_equal(e.cap.res.retry_at_ms, 0);
+  pf_capture_reset(&e.cap);
+  cJSON_Delete(pf_control(sim.gxo, "POST", "/_sim/faults",
+                          "{\"rules\":[{\"method\":\"GET\",\"path\":"
+                          "\"/wms/v1/events*\",\"share500\":1,"
+                          "\"limit\":1}]}"));
+  expect_async(&e, cg_gxo_pull_events(e.g, 0, 1, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_RETRY);
+  assert_int_equal(e.cap.res.http_status, 500);
   env_close(&e);
 }
 
@@ -335,6 +385,7 @@ int main(void)
       cmocka_unit_test(test_429_pauses_partner),
       cmocka_unit_test(test_events_pull_ack),
       cmocka_unit_test(test_subscribe_webhooks),
+      cmocka_unit_test(test_transport_error_retries),
       cmocka_unit_test(test_destroy_in_flight),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
