@@ -86,6 +86,30 @@ static bool token_valid(struct sim_wms *w, const char *auth, bool *expired)
   return false;
 }
 
+static int hexval(char c)
+{
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
+}
+
+/* Form-decodes len bytes of v ('+' and %XX) into out. */
+static void form_decode(const char *v, size_t len, char *out, size_t size)
+{
+  size_t o = 0;
+  for (size_t i = 0; i < len && o + 1 < size; i++) {
+    if (v[i] == '%' && i + 2 < len && hexval(v[i + 1]) >= 0 &&
+        hexval(v[i + 2]) >= 0) {
+      out[o++] = (char)(hexval(v[i + 1]) * 16 + hexval(v[i + 2]));
+      i += 2;
+    } else {
+      out[o++] = v[i] == '+' ? ' ' : v[i];
+    }
+  }
+  out[o] = '\0';
+}
+
 /* Finds a form field ("a=1&b=2") or JSON member value; copies into out. */
 static bool cred_field(const struct cg_http_request *req, const cJSON *json,
                        const char *name, char *out, size_t size)
@@ -102,7 +126,7 @@ static bool cred_field(const struct cg_http_request *req, const cJSON *json,
     if (strncmp(p, name, n) == 0 && p[n] == '=') {
       const char *v = p + n + 1, *end = strchr(v, '&');
       size_t len = end ? (size_t)(end - v) : strlen(v);
-      snprintf(out, size, "%.*s", (int)len, v);
+      form_decode(v, len, out, size);
       return true;
     }
     p = strchr(p, '&');
@@ -148,6 +172,27 @@ static bool creds_ok(struct sim_wms *w, struct cg_http_exchange *ex,
          strcmp(sec, o->gxo_client_secret) == 0;
 }
 
+static void issue_token(struct sim_wms *w, struct cg_http_exchange *ex)
+{
+  int64_t now = cg_time_now_ms();
+  prune_tokens(w, now);
+  struct wms_token *t = cg_calloc(1, sizeof(*t));
+  if (t == NULL || w->tokens.n >= TOKENS_MAX ||
+      sim_vec_push(&w->tokens, t) != 0) {
+    cg_free(t);
+    wms_fail(ex, 503, "too-many-tokens", "token store full", NULL);
+    return;
+  }
+  sim_ctx_random_hex(w->ctx, 24, t->token);
+  t->expires_ms = now + (int64_t)w->token_ttl_s * 1000;
+  w->stats.tokens++;
+  cJSON *doc = cJSON_CreateObject();
+  cg_json_add_str(doc, "access_token", t->token);
+  cg_json_add_str(doc, "token_type", "Bearer");
+  cg_json_add_int(doc, "expires_in", w->token_ttl_s);
+  sim_send_json(ex, 200, doc);
+}
+
 static void on_token(struct cg_http_exchange *ex, void *arg)
 {
   struct sim_wms *w = arg;
@@ -175,23 +220,7 @@ static void on_token(struct cg_http_exchange *ex, void *arg)
              NULL);
     return;
   }
-  int64_t now = cg_time_now_ms();
-  prune_tokens(w, now);
-  struct wms_token *t = cg_calloc(1, sizeof(*t));
-  if (t == NULL || w->tokens.n >= TOKENS_MAX ||
-      sim_vec_push(&w->tokens, t) != 0) {
-    cg_free(t);
-    wms_fail(ex, 503, "too-many-tokens", "token store full", NULL);
-    return;
-  }
-  sim_ctx_random_hex(w->ctx, 24, t->token);
-  t->expires_ms = now + (int64_t)w->token_ttl_s * 1000;
-  w->stats.tokens++;
-  cJSON *doc = cJSON_CreateObject();
-  cg_json_add_str(doc, "access_token", t->token);
-  cg_json_add_str(doc, "token_type", "Bearer");
-  cg_json_add_int(doc, "expires_in", w->token_ttl_s);
-  sim_send_json(ex, 200, doc);
+  issue_token(w, ex);
 }
 
 int wms_auth_routes(struct sim_wms *w, struct cg_router *r)
