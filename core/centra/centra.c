@@ -97,16 +97,15 @@ static int gate(struct cg_centra *c, const struct cg__centra_op *op,
     return 0;
   struct cg_call_result res;
   cg_call_result_init(&res);
-  res.retry_at_ms = cg_ratelimit_next_allowed_ms(c->rl, now,
-                                                 op->mutation ? 1 : 0);
+  res.retry_at_ms =
+      cg_ratelimit_next_allowed_ms(c->rl, now, op->mutation ? 1 : 0);
   if (paused)
     cg_call_result_set(&res, CG_OUTCOME_RETRY, "paused",
                        "%s: Centra asked us to wait (429); nothing sent",
                        op->name);
   else
     cg_call_result_set(&res, CG_OUTCOME_RETRY, "budget",
-                       "%s: mutation budget used up; nothing sent",
-                       op->name);
+                       "%s: mutation budget used up; nothing sent", op->name);
   cg_log_debug(c->comp, "%s", res.message);
   int rc = cg_call_defer(c->q, &res, done, arg);
   return rc == 0 ? 1 : rc;
@@ -134,8 +133,10 @@ static int send_call(struct cg_centra *c, struct call *call, const char *body)
 {
   const char *headers[] = {c->auth_header, "Content-Type: application/json",
                            "Accept: application/json", NULL};
-  struct cg_http_req req = {.method = "POST", .url = c->url,
-                            .headers = headers, .body = body,
+  struct cg_http_req req = {.method = "POST",
+                            .url = c->url,
+                            .headers = headers,
+                            .body = body,
                             .body_len = strlen(body),
                             .timeout_ms = c->timeout_ms};
   return cg_http_client_send(c->http, &req, on_call_done, call);
@@ -193,11 +194,12 @@ int cg__centra_apply_limits(struct cg_centra *c, const cJSON *limits)
   int rc = cg_ratelimit_set_quota(c->rl, quota, 10000, now);
   if (rc != 0)
     return rc;
-  cg_ratelimit_observe_remaining(c->rl,
-                                 cg_json_int(m, "remainingQuota", -1), now);
-  cg_log_info(c->comp, "mutation budget set from rateLimits: %lld per 10 s "
-              "(%lld tokens now)", (long long)quota,
-              (long long)cg_ratelimit_tokens(c->rl, now));
+  cg_ratelimit_observe_remaining(c->rl, cg_json_int(m, "remainingQuota", -1),
+                                 now);
+  cg_log_info(c->comp,
+              "mutation budget set from rateLimits: %lld per 10 s "
+              "(%lld tokens now)",
+              (long long)quota, (long long)cg_ratelimit_tokens(c->rl, now));
   return 0;
 }
 
@@ -236,14 +238,14 @@ static int centra_init(struct cg_centra *c, const struct cg_centra_opts *o,
   cg_ratelimit_init(&c->own_rl, c->comp);
   c->rl = o->limiter ? o->limiter : &c->own_rl;
   int quota = o->mutation_quota > 0 ? o->mutation_quota : DEFAULT_QUOTA;
-  int ival = o->mutation_interval_s > 0 ? o->mutation_interval_s
-                                        : DEFAULT_INTERVAL_S;
-  if (cg_ratelimit_set_quota(c->rl, quota, ival * 1000LL,
-                             cg_time_now_ms()) != 0)
+  int ival =
+      o->mutation_interval_s > 0 ? o->mutation_interval_s : DEFAULT_INTERVAL_S;
+  if (cg_ratelimit_set_quota(c->rl, quota, ival * 1000LL, cg_time_now_ms()) !=
+      0)
     return cg_err_set(err, CG_EINVAL, "centra: bad mutation budget");
   struct cg_http_client_opts hopts = {
-      .max_host_connections = o->max_connections > 0 ? o->max_connections
-                                                     : DEFAULT_MAX_CONN,
+      .max_host_connections =
+          o->max_connections > 0 ? o->max_connections : DEFAULT_MAX_CONN,
       .connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms
                                                       : DEFAULT_CONNECT_MS};
   if (c->url == NULL || c->auth_header == NULL)
@@ -260,7 +262,8 @@ struct cg_centra *cg_centra_create(const struct cg_centra_opts *opts,
 {
   if (opts == NULL || opts->loop == NULL || opts->merchant == NULL ||
       opts->url == NULL || opts->token == NULL || opts->token[0] == '\0') {
-    cg_err_set(err, CG_EINVAL, "centra: loop, merchant, url and token "
+    cg_err_set(err, CG_EINVAL,
+               "centra: loop, merchant, url and token "
                "needed");
     return NULL;
   }

@@ -42,15 +42,15 @@ struct cg_ratelimit;
 struct cg_centra;
 
 struct cg_centra_opts {
-  uv_loop_t *loop;          /* required */
-  const char *merchant;     /* log prefix; required */
-  const char *url;          /* GraphQL endpoint, ".../graphql"; required */
-  const char *token;        /* bearer token (copied, never logged) */
-  long timeout_ms;          /* per request; default 20000 */
-  long connect_timeout_ms;  /* default 5000 */
-  long max_connections;     /* per host; default 4 */
-  int mutation_quota;       /* until rateLimits answers; default 20 */
-  int mutation_interval_s;  /* default 10 */
+  uv_loop_t *loop;         /* required */
+  const char *merchant;    /* log prefix; required */
+  const char *url;         /* GraphQL endpoint, ".../graphql"; required */
+  const char *token;       /* bearer token (copied, never logged) */
+  long timeout_ms;         /* per request; default 20000 */
+  long connect_timeout_ms; /* default 5000 */
+  long max_connections;    /* per host; default 4 */
+  int mutation_quota;      /* until rateLimits answers; default 20 */
+  int mutation_interval_s; /* default 10 */
   /* Partner limiter shared with the caller (e.g. the outbox scheduler
    * reads its pause), or NULL for one of the client's own. Must outlive
    * the client. */
@@ -78,8 +78,7 @@ int cg_centra_refresh_limits(struct cg_centra *c, cg_call_done_fn done,
                              void *arg);
 /* Reads `rateLimits` only. OK data: [{type, intervalSeconds, quota,
  * usedQuota, remainingQuota}]. */
-int cg_centra_rate_limits(struct cg_centra *c, cg_call_done_fn done,
-                          void *arg);
+int cg_centra_rate_limits(struct cg_centra *c, cg_call_done_fn done, void *arg);
 
 enum cg_centra_tristate {
   CG_CENTRA_ANY = 0, /* no filter */
@@ -114,9 +113,9 @@ int cg_centra_set_event_listeners(struct cg_centra *c,
 /* `events(where: {objectType}, limit)`: the oldest unconfirmed events
  * (n_types 0 = every type; limit 0 = 100, max 200). OK data: array of
  * Event objects. */
-int cg_centra_fetch_events(struct cg_centra *c,
-                           const char *const *object_types, size_t n_types,
-                           int limit, cg_call_done_fn done, void *arg);
+int cg_centra_fetch_events(struct cg_centra *c, const char *const *object_types,
+                           size_t n_types, int limit, cg_call_done_fn done,
+                           void *arg);
 /* (mutation) `confirmEvents(input: {eventsIds})`, n_ids > 0. OK data:
  * NULL. */
 int cg_centra_confirm_events(struct cg_centra *c, const int64_t *ids,
@@ -168,8 +167,7 @@ int cg_centra_budget_available(struct cg_centra *c);
  * CG_EINVAL (signed but not a payload); err says why. */
 int cg_centra_webhook_parse(const char *const *secrets, size_t n_secrets,
                             const char *signature, const char *body,
-                            size_t body_len, int64_t now_s,
-                            int64_t tolerance_s, cJSON **events,
-                            struct cg_err *err);
+                            size_t body_len, int64_t now_s, int64_t tolerance_s,
+                            cJSON **events, struct cg_err *err);
 
 #endif

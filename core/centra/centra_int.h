@@ -15,17 +15,18 @@
 #include <stdint.h>
 
 /* Selections shared by several documents (centra_ops.c, centra_write.c). */
-#define CG__CENTRA_SHIPMENT_FIELDS                                                      \
-  "id number externalId createdAt isGoodToGo isShipped isPaid isCaptured"    \
-  " shippedAt trackingNumber returnTrackingNumber numberOfPackages"         \
-  " carrierInformation { carrierName serviceName }"                         \
+#define CG__CENTRA_SHIPMENT_FIELDS                                             \
+  "id number externalId createdAt isGoodToGo isShipped isPaid isCaptured"      \
+  " shippedAt trackingNumber returnTrackingNumber numberOfPackages"            \
+  " carrierInformation { carrierName serviceName }"                            \
   " order { id number } lines { id quantity orderLine { id } }"
 
-#define CG__CENTRA_SHIPMENT_FRAGMENT                                                    \
-  "fragment DtcShipment on DirectToConsumerShipment { " CG__CENTRA_SHIPMENT_FIELDS      \
-  " }\n"
+#define CG__CENTRA_SHIPMENT_FRAGMENT                                           \
+  "fragment DtcShipment on DirectToConsumerShipment "                          \
+  "{ " CG__CENTRA_SHIPMENT_FIELDS " }\n"
 
-#define CG__CENTRA_PROBLEMS "userErrors { message path } userWarnings { message path }"
+#define CG__CENTRA_PROBLEMS                                                    \
+  "userErrors { message path } userWarnings { message path }"
 
 struct cg_centra;
 struct cg_http_result;

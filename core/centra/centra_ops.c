@@ -20,17 +20,17 @@
 
 #define MONEY "{ value currency { code } }"
 
-#define ORDER_FRAGMENT                                                       \
-  "fragment DtcOrder on DirectToConsumerOrder {"                             \
-  " __typename id number status isOnHold isWaitingForPayment isLocked"      \
-  " orderHoldReason externalId orderDate createdAt updatedAt"               \
-  " currencyBaseRate otherComment grandTotal " MONEY                         \
-  " shippingAddress { firstName lastName companyName address1 address2"    \
-  " city zipCode stateOrProvince country { code name } email phoneNumber }" \
-  " shippingPriceGroup { shippingOption { id name uri } }"                  \
-  " lines { __typename id quantity cancelledQuantity returnedQuantity"      \
-  " shippedQuantity productName productNumber productVariantName size"      \
-  " unitPrice " MONEY " productSize { id SKU EAN description } }"           \
+#define ORDER_FRAGMENT                                                         \
+  "fragment DtcOrder on DirectToConsumerOrder {"                               \
+  " __typename id number status isOnHold isWaitingForPayment isLocked"         \
+  " orderHoldReason externalId orderDate createdAt updatedAt"                  \
+  " currencyBaseRate otherComment grandTotal " MONEY                           \
+  " shippingAddress { firstName lastName companyName address1 address2"        \
+  " city zipCode stateOrProvince country { code name } email phoneNumber }"    \
+  " shippingPriceGroup { shippingOption { id name uri } }"                     \
+  " lines { __typename id quantity cancelledQuantity returnedQuantity"         \
+  " shippedQuantity productName productNumber productVariantName size"         \
+  " unitPrice " MONEY " productSize { id SKU EAN description } }"              \
   " shipments { ...DtcShipment } }\n"
 
 /* --- documents ---------------------------------------------------------- */
@@ -44,7 +44,7 @@ static const char Q_ORDERS[] =
 static const char Q_ORDER[] =
     "query CgOrder($number: Int) {\n"
     "  order(number: $number) { ...DtcOrder }\n}\n" ORDER_FRAGMENT
-    CG__CENTRA_SHIPMENT_FRAGMENT;
+        CG__CENTRA_SHIPMENT_FRAGMENT;
 
 static const char M_SET_LISTENERS[] =
     "mutation CgSetEventListeners($input: [EventListenerInput!]!) {\n"
@@ -64,25 +64,25 @@ static const char M_MARK[] =
     "mutation CgMarkExported($order: OrderInput!,"
     " $input: DirectToConsumerOrderUpdateInput!) {\n"
     "  updateDirectToConsumerOrder(order: $order, input: $input) {"
-    " order { ...DtcOrder } " CG__CENTRA_PROBLEMS " }\n}\n" ORDER_FRAGMENT
-    CG__CENTRA_SHIPMENT_FRAGMENT;
+    " order { ...DtcOrder } " CG__CENTRA_PROBLEMS
+    " }\n}\n" ORDER_FRAGMENT CG__CENTRA_SHIPMENT_FRAGMENT;
 
 static const char Q_LIMITS[] =
     "query CgRateLimits {\n"
     "  rateLimits { type intervalSeconds quota usedQuota remainingQuota }\n"
     "}\n";
 
-static const struct cg__centra_op OP_ORDERS = {"CgOrders", Q_ORDERS,
-                                               "orders", false, NULL};
+static const struct cg__centra_op OP_ORDERS = {"CgOrders", Q_ORDERS, "orders",
+                                               false, NULL};
 static const struct cg__centra_op OP_ORDER = {"CgOrder", Q_ORDER, "order",
                                               false, NULL};
 static const struct cg__centra_op OP_SET_LISTENERS = {
     "CgSetEventListeners", M_SET_LISTENERS, "setEventListeners", true,
     "eventListeners"};
-static const struct cg__centra_op OP_EVENTS = {"CgEvents", Q_EVENTS,
-                                               "events", false, NULL};
-static const struct cg__centra_op OP_CONFIRM = {
-    "CgConfirmEvents", M_CONFIRM, "confirmEvents", true, NULL};
+static const struct cg__centra_op OP_EVENTS = {"CgEvents", Q_EVENTS, "events",
+                                               false, NULL};
+static const struct cg__centra_op OP_CONFIRM = {"CgConfirmEvents", M_CONFIRM,
+                                                "confirmEvents", true, NULL};
 static const struct cg__centra_op OP_MARK = {
     "CgMarkExported", M_MARK, "updateDirectToConsumerOrder", true, "order"};
 static const struct cg__centra_op OP_LIMITS = {"CgRateLimits", Q_LIMITS,
@@ -211,9 +211,9 @@ int cg_centra_set_event_listeners(struct cg_centra *c,
   return cg__centra_call(c, &OP_SET_LISTENERS, vars, done, arg);
 }
 
-int cg_centra_fetch_events(struct cg_centra *c,
-                           const char *const *object_types, size_t n_types,
-                           int limit, cg_call_done_fn done, void *arg)
+int cg_centra_fetch_events(struct cg_centra *c, const char *const *object_types,
+                           size_t n_types, int limit, cg_call_done_fn done,
+                           void *arg)
 {
   if (done == NULL || limit < 0 || limit > 200 ||
       (n_types > 0 && object_types == NULL))
@@ -275,8 +275,7 @@ int cg_centra_mark_exported(struct cg_centra *c, int64_t number,
   return cg__centra_call(c, &OP_MARK, vars, done, arg);
 }
 
-int cg_centra_rate_limits(struct cg_centra *c, cg_call_done_fn done,
-                          void *arg)
+int cg_centra_rate_limits(struct cg_centra *c, cg_call_done_fn done, void *arg)
 {
   if (done == NULL)
     return CG_EINVAL;

@@ -66,8 +66,8 @@ static bool take_user_errors(const cJSON *payload, struct cg_call_result *res)
   char path[CG_CALL_CODE_MAX];
   join_path(cg_json_get(e0, "path"), path, sizeof(path));
   const char *msg = cg_json_str(e0, "message");
-  cg_call_result_set(res, CG_OUTCOME_FAIL, path[0] ? path : "userError",
-                     "%s", msg ? msg : "rejected by Centra");
+  cg_call_result_set(res, CG_OUTCOME_FAIL, path[0] ? path : "userError", "%s",
+                     msg ? msg : "rejected by Centra");
   return true;
 }
 
@@ -106,9 +106,8 @@ static void take_data(const struct cg__centra_op *op, cJSON *doc,
   if (take_user_errors(value, res))
     return;
   take_warnings(value, res);
-  cJSON *picked = op->pick
-                      ? cJSON_GetObjectItemCaseSensitive(value, op->pick)
-                      : NULL;
+  cJSON *picked =
+      op->pick ? cJSON_GetObjectItemCaseSensitive(value, op->pick) : NULL;
   if (picked != NULL && !cJSON_IsNull(picked))
     res->data = cJSON_DetachItemViaPointer(value, picked);
 }
@@ -120,8 +119,7 @@ static void on_http_200(const struct cg__centra_op *op,
   cJSON *doc = cg_json_parse(hr->body, hr->body_len, NULL);
   if (!cJSON_IsObject(doc)) {
     cg_call_result_set(res, CG_OUTCOME_RETRY, "bad-response",
-                       "%s: HTTP 200 with a body that is not JSON",
-                       op->name);
+                       "%s: HTTP 200 with a body that is not JSON", op->name);
   } else if (!take_errors(doc, res)) {
     take_data(op, doc, res);
   }
@@ -133,11 +131,10 @@ static void on_http_other(const struct cg__centra_op *op,
                           const struct cg_http_result *hr, int64_t now_ms,
                           struct cg_call_result *res)
 {
-  cJSON *doc = hr->body_len ? cg_json_parse(hr->body, hr->body_len, NULL)
-                            : NULL;
+  cJSON *doc =
+      hr->body_len ? cg_json_parse(hr->body, hr->body_len, NULL) : NULL;
   const char *msg =
-      cg_json_str(cJSON_GetArrayItem(cg_json_get(doc, "errors"), 0),
-                  "message");
+      cg_json_str(cJSON_GetArrayItem(cg_json_get(doc, "errors"), 0), "message");
   char code[32];
   snprintf(code, sizeof(code), "http-%ld", hr->status);
   enum cg_outcome outcome = cg_retry_classify(hr->status, 0);
@@ -146,8 +143,7 @@ static void on_http_other(const struct cg__centra_op *op,
                        "token refused (expired or revoked?)");
   else
     cg_call_result_set(res, outcome, code, "%s: Centra answered %ld%s%s",
-                       op->name, hr->status, msg ? ": " : "",
-                       msg ? msg : "");
+                       op->name, hr->status, msg ? ": " : "", msg ? msg : "");
   int64_t deadline = 0;
   if (outcome == CG_OUTCOME_RETRY && hr->retry_after != NULL &&
       cg_retry_after_parse(hr->retry_after, now_ms, &deadline) == 0)
@@ -162,8 +158,7 @@ void cg__centra_interpret(const struct cg__centra_op *op,
   cg_call_result_init(res);
   res->http_status = hr->status;
   if (hr->err != 0 || hr->status == 0)
-    cg_call_result_set(res, CG_OUTCOME_RETRY, "transport", "%s: %s",
-                       op->name,
+    cg_call_result_set(res, CG_OUTCOME_RETRY, "transport", "%s: %s", op->name,
                        hr->errmsg && hr->errmsg[0] ? hr->errmsg
                                                    : "transport error");
   else if (hr->status == 200)

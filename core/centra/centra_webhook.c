@@ -32,8 +32,8 @@ static int verify_any(const char *const *secrets, size_t n_secrets,
   for (size_t i = 0; i < n_secrets; i++) {
     if (secrets[i] == NULL || secrets[i][0] == '\0')
       continue;
-    int rc = cg_sig_verify(secrets[i], signature, body, len, now_s,
-                           tolerance_s);
+    int rc =
+        cg_sig_verify(secrets[i], signature, body, len, now_s, tolerance_s);
     if (rc == 0)
       return 0;
     if (rc == CG_ESTALE)
@@ -60,8 +60,7 @@ static const char *find_payload(const char *body, size_t len, size_t *vlen)
 }
 
 /* Form-decodes value ('+' is a space, then %XX) and parses the JSON. */
-static cJSON *decode_payload(const char *value, size_t vlen,
-                             struct cg_err *err)
+static cJSON *decode_payload(const char *value, size_t vlen, struct cg_err *err)
 {
   char *copy = cg_strndup(value, vlen);
   if (copy == NULL) {
@@ -100,9 +99,8 @@ static int take_events(cJSON *doc, cJSON **events, struct cg_err *err)
 
 int cg_centra_webhook_parse(const char *const *secrets, size_t n_secrets,
                             const char *signature, const char *body,
-                            size_t body_len, int64_t now_s,
-                            int64_t tolerance_s, cJSON **events,
-                            struct cg_err *err)
+                            size_t body_len, int64_t now_s, int64_t tolerance_s,
+                            cJSON **events, struct cg_err *err)
 {
   *events = NULL;
   if (signature == NULL || signature[0] == '\0')
@@ -117,8 +115,7 @@ int cg_centra_webhook_parse(const char *const *secrets, size_t n_secrets,
     return cg_err_set(err, rc, "X-Centra-Signature timestamp outside %llds",
                       (long long)tolerance_s);
   if (rc != 0)
-    return cg_err_set(err, rc,
-                      "X-Centra-Signature matches no accepted secret");
+    return cg_err_set(err, rc, "X-Centra-Signature matches no accepted secret");
   size_t vlen = 0;
   const char *value = find_payload(body, body_len, &vlen);
   if (value == NULL)

@@ -18,14 +18,15 @@
 
 static const char M_CREATE_SHIPMENT[] =
     "mutation CgCreateShipment($input: ShipmentCreateInput!) {\n"
-    "  createShipment(input: $input) { shipment { ...DtcShipment } " CG__CENTRA_PROBLEMS
-    " }\n}\n" CG__CENTRA_SHIPMENT_FRAGMENT;
+    "  createShipment(input: $input) { shipment { ...DtcShipment "
+    "} " CG__CENTRA_PROBLEMS " }\n}\n" CG__CENTRA_SHIPMENT_FRAGMENT;
 
 static const char M_COMPLETE_SHIPMENT[] =
     "mutation CgCompleteShipment($id: Int!,"
     " $input: ShipmentCompleteInput!) {\n"
     "  completeShipment(id: $id, input: $input) {"
-    " shipment { ...DtcShipment } " CG__CENTRA_PROBLEMS " }\n}\n" CG__CENTRA_SHIPMENT_FRAGMENT;
+    " shipment { ...DtcShipment } " CG__CENTRA_PROBLEMS
+    " }\n}\n" CG__CENTRA_SHIPMENT_FRAGMENT;
 
 static const char Q_SHIPMENTS[] =
     "query CgShipments($where: ShipmentFilter, $limit: Int, $page: Int) {\n"
@@ -34,21 +35,21 @@ static const char Q_SHIPMENTS[] =
 
 static const char M_CHANGE_STOCK[] =
     "mutation CgChangeStock($input: StockChangeInput!) {\n"
-    "  changeStock(input: $input) { stockChange { id } " CG__CENTRA_PROBLEMS " }\n}\n";
+    "  changeStock(input: $input) { stockChange { id } " CG__CENTRA_PROBLEMS
+    " }\n}\n";
 
 static const char M_SET_STOCK[] =
     "mutation CgSetStock($input: StockSetInput!) {\n"
-    "  setStock(input: $input) { stockChanges { id } " CG__CENTRA_PROBLEMS " }\n}\n";
-
+    "  setStock(input: $input) { stockChanges { id } " CG__CENTRA_PROBLEMS
+    " }\n}\n";
 
 static const struct cg__centra_op OP_CREATE_SHIPMENT = {
-    "CgCreateShipment", M_CREATE_SHIPMENT, "createShipment", true,
-    "shipment"};
+    "CgCreateShipment", M_CREATE_SHIPMENT, "createShipment", true, "shipment"};
 static const struct cg__centra_op OP_COMPLETE_SHIPMENT = {
     "CgCompleteShipment", M_COMPLETE_SHIPMENT, "completeShipment", true,
     "shipment"};
-static const struct cg__centra_op OP_SHIPMENTS = {
-    "CgShipments", Q_SHIPMENTS, "shipments", false, NULL};
+static const struct cg__centra_op OP_SHIPMENTS = {"CgShipments", Q_SHIPMENTS,
+                                                  "shipments", false, NULL};
 static const struct cg__centra_op OP_CHANGE_STOCK = {
     "CgChangeStock", M_CHANGE_STOCK, "changeStock", true, "stockChange"};
 static const struct cg__centra_op OP_SET_STOCK = {

@@ -17,8 +17,7 @@ struct cg_gxo {
 };
 
 struct cg_gxo *cg_gxo_create(const struct cg_gxo_transport_ops *ops,
-                             const struct cg_gxo_opts *opts,
-                             struct cg_err *err)
+                             const struct cg_gxo_opts *opts, struct cg_err *err)
 {
   if (ops == NULL || opts == NULL || opts->loop == NULL ||
       opts->merchant == NULL || opts->merchant[0] == '\0') {
@@ -53,8 +52,7 @@ int cg_gxo_create_order(struct cg_gxo *g, const char *order_json,
   if (order_json == NULL || idempotency_key == NULL ||
       idempotency_key[0] == '\0' || done == NULL)
     return CG_EINVAL;
-  return g->ops->create_order(g->state, order_json, idempotency_key, done,
-                              arg);
+  return g->ops->create_order(g->state, order_json, idempotency_key, done, arg);
 }
 
 int cg_gxo_get_order(struct cg_gxo *g, const char *order_ref,
@@ -66,8 +64,7 @@ int cg_gxo_get_order(struct cg_gxo *g, const char *order_ref,
 }
 
 int cg_gxo_cancel_order(struct cg_gxo *g, const char *order_ref,
-                        const char *body_json, cg_call_done_fn done,
-                        void *arg)
+                        const char *body_json, cg_call_done_fn done, void *arg)
 {
   if (order_ref == NULL || order_ref[0] == '\0' || done == NULL)
     return CG_EINVAL;
@@ -98,8 +95,8 @@ int cg_gxo_subscribe_webhooks(struct cg_gxo *g, const char *url,
   if (url == NULL || secret == NULL || event_types == NULL || n_types == 0 ||
       done == NULL)
     return CG_EINVAL;
-  return g->ops->subscribe_webhooks(g->state, url, secret, event_types,
-                                    n_types, done, arg);
+  return g->ops->subscribe_webhooks(g->state, url, secret, event_types, n_types,
+                                    done, arg);
 }
 
 int cg_gxo_order_key(const char *merchant, const char *order_ref, char *out,

@@ -66,8 +66,8 @@ struct cg_gxo_transport_ops {
                       void *arg);
   int (*get_order)(void *state, const char *order_ref, cg_call_done_fn done,
                    void *arg);
-  int (*cancel_order)(void *state, const char *order_ref,
-                      const char *body_json, cg_call_done_fn done, void *arg);
+  int (*cancel_order)(void *state, const char *order_ref, const char *body_json,
+                      cg_call_done_fn done, void *arg);
   int (*pull_events)(void *state, int64_t after_sequence, int limit,
                      cg_call_done_fn done, void *arg);
   int (*ack_events)(void *state, int64_t up_to_sequence, cg_call_done_fn done,
@@ -107,8 +107,7 @@ int cg_gxo_get_order(struct cg_gxo *g, const char *order_ref,
 /* Cancels a whole order (body_json NULL) or lines ({"lines": [...]}). OK
  * data: the 202 body or NULL. */
 int cg_gxo_cancel_order(struct cg_gxo *g, const char *order_ref,
-                        const char *body_json, cg_call_done_fn done,
-                        void *arg);
+                        const char *body_json, cg_call_done_fn done, void *arg);
 /* Pulls events with sequence > after_sequence (limit 1..500, 0 = server
  * default). OK data: {"events": [...], "lastSequence": N}. */
 int cg_gxo_pull_events(struct cg_gxo *g, int64_t after_sequence, int limit,

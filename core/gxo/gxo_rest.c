@@ -203,9 +203,10 @@ static bool token_store(struct rest *r, const struct cg_call_result *res)
   int64_t ttl_ms = ttl_s * 1000;
   int64_t margin = r->margin_ms < ttl_ms / 2 ? r->margin_ms : ttl_ms / 2;
   r->token_until_ms = cg_time_now_ms() + ttl_ms - margin;
-  cg_log_info(r->comp, "new access token, valid for %llds; using it for "
-              "%llds", (long long)ttl_s, (long long)((ttl_ms - margin) /
-                                                     1000));
+  cg_log_info(r->comp,
+              "new access token, valid for %llds; using it for "
+              "%llds",
+              (long long)ttl_s, (long long)((ttl_ms - margin) / 1000));
   return true;
 }
 
@@ -230,9 +231,11 @@ static void on_token_done(const struct cg_http_result *hr, void *arg)
   if (res.http_status == 429 || res.http_status == 503)
     if (res.retry_at_ms > 0)
       cg_ratelimit_pause_until(r->rl, res.retry_at_ms);
-  cg_log_warn(r->comp, "token request failed (%s, HTTP %ld, %s): failing "
-              "waiting calls with %s", res.code, res.http_status,
-              res.message, cg_call_outcome_name(res.outcome));
+  cg_log_warn(r->comp,
+              "token request failed (%s, HTTP %ld, %s): failing "
+              "waiting calls with %s",
+              res.code, res.http_status, res.message,
+              cg_call_outcome_name(res.outcome));
   wait_fail(r, &res, false);
 }
 
@@ -263,14 +266,16 @@ static void token_fetch(struct rest *r)
   char url[1024];
   snprintf(url, sizeof(url), "%s/oauth/token", r->base);
   char *body = token_body(r);
-  const char *headers[] = {
-      "Content-Type: application/x-www-form-urlencoded",
-      "Accept: application/json", NULL};
-  struct cg_http_req req = {.method = "POST", .url = url, .headers = headers,
-                            .body = body, .body_len = body ? strlen(body) : 0,
+  const char *headers[] = {"Content-Type: application/x-www-form-urlencoded",
+                           "Accept: application/json", NULL};
+  struct cg_http_req req = {.method = "POST",
+                            .url = url,
+                            .headers = headers,
+                            .body = body,
+                            .body_len = body ? strlen(body) : 0,
                             .timeout_ms = r->timeout_ms};
-  int rc = body ? cg_http_client_send(r->http, &req, on_token_done, r)
-                : CG_ENOMEM;
+  int rc =
+      body ? cg_http_client_send(r->http, &req, on_token_done, r) : CG_ENOMEM;
   cg_free(body);
   if (rc == 0) {
     r->token_busy = true;
@@ -301,10 +306,12 @@ static int op_send(struct op *op)
       snprintf(key, klen, "Idempotency-Key: %s", op->idem_key);
     const char *headers[] = {auth, "Accept: application/json",
                              "Content-Type: application/json", key, NULL};
-    struct cg_http_req req = {
-        .method = op->method, .url = op->url, .headers = headers,
-        .body = op->body, .body_len = op->body ? strlen(op->body) : 0,
-        .timeout_ms = r->timeout_ms};
+    struct cg_http_req req = {.method = op->method,
+                              .url = op->url,
+                              .headers = headers,
+                              .body = op->body,
+                              .body_len = op->body ? strlen(op->body) : 0,
+                              .timeout_ms = r->timeout_ms};
     op->token_gen = r->token_gen;
     rc = cg_http_client_send(r->http, &req, on_op_done, op);
   }
@@ -331,8 +338,7 @@ static void op_start(struct op *op)
   }
   if (token_usable(r, now)) {
     if (op_send(op) != 0)
-      finish_local(op, CG_OUTCOME_RETRY, "local", "cannot start request",
-                   true);
+      finish_local(op, CG_OUTCOME_RETRY, "local", "cannot start request", true);
     return;
   }
   wait_push(r, op);
@@ -347,10 +353,9 @@ static void log_outcome(const struct op *op, const struct cg_call_result *res)
     cg_log_debug(op->r->comp, "%s orderRef=%s: ok (HTTP %ld)", name, ref,
                  res->http_status);
   else
-    cg_log_warn(op->r->comp, "%s orderRef=%s: %s (HTTP %ld, code %s): %s",
-                name, ref, cg_call_outcome_name(res->outcome),
-                res->http_status, res->code[0] ? res->code : "-",
-                res->message);
+    cg_log_warn(op->r->comp, "%s orderRef=%s: %s (HTTP %ld, code %s): %s", name,
+                ref, cg_call_outcome_name(res->outcome), res->http_status,
+                res->code[0] ? res->code : "-", res->message);
 }
 
 static void on_op_done(const struct cg_http_result *hr, void *arg)
@@ -366,15 +371,16 @@ static void on_op_done(const struct cg_http_result *hr, void *arg)
     op->refreshed = true;
     if (op->token_gen == r->token_gen)
       token_drop(r);
-    cg_log_info(r->comp, "%s: token refused (401), fetching a new one and "
-                "sending once more", cg__gxo_op_name(op->kind));
+    cg_log_info(r->comp,
+                "%s: token refused (401), fetching a new one and "
+                "sending once more",
+                cg__gxo_op_name(op->kind));
     op_start(op);
     return;
   }
   struct cg_call_result res;
   cg__gxo_interpret(op->kind, op->order_ref, hr, cg_time_now_ms(), &res);
-  if ((res.http_status == 429 || res.http_status == 503) &&
-      res.retry_at_ms > 0)
+  if ((res.http_status == 429 || res.http_status == 503) && res.retry_at_ms > 0)
     cg_ratelimit_pause_until(r->rl, res.retry_at_ms);
   log_outcome(op, &res);
   finish_now(op, &res);
@@ -442,8 +448,8 @@ static char *content_key(const struct rest *r, const char *what,
   msg[n++] = '\n';
   memcpy(msg + n, body, blen + 1);
   char hex[CG_HMAC_HEX_LEN + 1];
-  int rc = cg_hmac_sha256_hex(r->merchant, strlen(r->merchant), msg,
-                              n + blen, hex);
+  int rc =
+      cg_hmac_sha256_hex(r->merchant, strlen(r->merchant), msg, n + blen, hex);
   cg_free(msg);
   if (rc != 0)
     return NULL;
@@ -479,8 +485,8 @@ static char *order_ref_of(const char *order_json)
 }
 
 static int rest_create_order(void *state, const char *order_json,
-                             const char *idempotency_key,
-                             cg_call_done_fn done, void *arg)
+                             const char *idempotency_key, cg_call_done_fn done,
+                             void *arg)
 {
   struct rest *r = state;
   if (r->closing)
@@ -586,8 +592,8 @@ static int rest_ack_events(void *state, int64_t up_to_sequence,
   if (r->closing)
     return CG_ECANCELED;
   cJSON *body = cJSON_CreateObject();
-  if (body != NULL && cg_json_add_int(body, "upToSequence",
-                                      up_to_sequence) == NULL) {
+  if (body != NULL &&
+      cg_json_add_int(body, "upToSequence", up_to_sequence) == NULL) {
     cJSON_Delete(body);
     body = NULL;
   }
@@ -621,8 +627,8 @@ static int rest_subscribe(void *state, const char *url, const char *secret,
   if (r->closing)
     return CG_ECANCELED;
   cJSON *body = subscription_body(url, secret, event_types, n_types);
-  return post_json(r, CG__GXO_SUBSCRIBE, "/webhook-subscriptions",
-                   "subscribe", body, done, arg);
+  return post_json(r, CG__GXO_SUBSCRIBE, "/webhook-subscriptions", "subscribe",
+                   body, done, arg);
 }
 
 /* --- create / destroy --------------------------------------------------- */
@@ -665,13 +671,13 @@ static int rest_init(struct rest *r, const struct cg_gxo_opts *o,
   r->client_id = cg_strdup(o->client_id);
   r->client_secret = cg_strdup(o->client_secret);
   r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
-  r->margin_ms = o->token_margin_ms > 0 ? o->token_margin_ms
-                                        : DEFAULT_MARGIN_MS;
+  r->margin_ms =
+      o->token_margin_ms > 0 ? o->token_margin_ms : DEFAULT_MARGIN_MS;
   cg_ratelimit_init(&r->own_rl, r->comp);
   r->rl = o->limiter ? o->limiter : &r->own_rl;
   struct cg_http_client_opts hopts = {
-      .max_host_connections = o->max_connections > 0 ? o->max_connections
-                                                     : DEFAULT_MAX_CONN,
+      .max_host_connections =
+          o->max_connections > 0 ? o->max_connections : DEFAULT_MAX_CONN,
       .connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms
                                                       : DEFAULT_CONNECT_MS};
   if (r->merchant == NULL || r->base == NULL || r->client_id == NULL ||

@@ -65,8 +65,7 @@ static void problem_message(const cJSON *p, char *out, size_t size)
 static void take_problem(const struct cg_http_result *hr,
                          struct cg_call_result *res)
 {
-  cJSON *p = hr->body_len ? cg_json_parse(hr->body, hr->body_len, NULL)
-                          : NULL;
+  cJSON *p = hr->body_len ? cg_json_parse(hr->body, hr->body_len, NULL) : NULL;
   const char *code = problem_code(p);
   if (code != NULL)
     snprintf(res->code, sizeof(res->code), "%s", code);
@@ -86,12 +85,13 @@ static void on_success(enum cg__gxo_op op, const struct cg_http_result *hr,
   if (hr->body_len == 0)
     return;
   res->data = cg_json_parse(hr->body, hr->body_len, NULL);
-  if (res->data == NULL && (op == CG__GXO_PULL_EVENTS || op == CG__GXO_TOKEN
-                            || op == CG__GXO_GET_ORDER))
+  if (res->data == NULL && (op == CG__GXO_PULL_EVENTS || op == CG__GXO_TOKEN ||
+                            op == CG__GXO_GET_ORDER))
     /* A proxy's garbage in place of data we need: try again later. */
     cg_call_result_set(res, CG_OUTCOME_RETRY, "bad-response",
                        "warehouse answered %ld with a body that is not "
-                       "JSON", hr->status);
+                       "JSON",
+                       hr->status);
 }
 
 /* The order already exists: report OK with a small document. */

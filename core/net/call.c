@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define container_of(ptr, type, member)                                      \
+#define container_of(ptr, type, member)                                        \
   ((type *)((char *)(ptr)-offsetof(type, member)))
 
 struct deferred {

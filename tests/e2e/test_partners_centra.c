@@ -35,10 +35,9 @@ static int group_setup(void **state)
   const char *extra[] = {"--centra-mutation-budget", "20", NULL};
   pf_sim_start(&sim, extra);
   snprintf(graphql, sizeof(graphql), "%s/graphql", sim.centra);
-  cJSON_Delete(pf_control(sim.centra, "POST", "/_sim/centra/products",
-                          CATALOGUE));
-  cJSON_Delete(pf_control(sim.centra, "POST", "/_sim/centra/orders",
-                          ORDERS));
+  cJSON_Delete(
+      pf_control(sim.centra, "POST", "/_sim/centra/products", CATALOGUE));
+  cJSON_Delete(pf_control(sim.centra, "POST", "/_sim/centra/orders", ORDERS));
   return 0;
 }
 
@@ -58,9 +57,12 @@ static void env_open(struct env *e, const char *token, int quota)
 {
   memset(e, 0, sizeof(*e));
   assert_int_equal(uv_loop_init(&e->loop), 0);
-  struct cg_centra_opts o = {.loop = &e->loop, .merchant = "acme",
-                             .url = graphql, .token = token,
-                             .timeout_ms = 5000, .mutation_quota = quota};
+  struct cg_centra_opts o = {.loop = &e->loop,
+                             .merchant = "acme",
+                             .url = graphql,
+                             .token = token,
+                             .timeout_ms = 5000,
+                             .mutation_quota = quota};
   struct cg_err err = {0};
   e->c = cg_centra_create(&o, &err);
   assert_non_null(e->c);
@@ -86,10 +88,11 @@ static void test_fetch_orders_filter(void **state)
   struct env e;
   env_open(&e, "centra-dev-token", 0);
   const char *statuses[] = {"CONFIRMED"};
-  struct cg_centra_order_filter f = {
-      .statuses = statuses, .n_statuses = 1,
-      .is_on_hold = CG_CENTRA_FALSE,
-      .is_waiting_for_payment = CG_CENTRA_FALSE, .limit = 50};
+  struct cg_centra_order_filter f = {.statuses = statuses,
+                                     .n_statuses = 1,
+                                     .is_on_hold = CG_CENTRA_FALSE,
+                                     .is_waiting_for_payment = CG_CENTRA_FALSE,
+                                     .limit = 50};
   expect_async(&e, cg_centra_fetch_orders(e.c, &f, pf_on_done, &e.cap));
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
   assert_true(cJSON_IsArray(e.cap.data));
@@ -132,12 +135,12 @@ static void test_events_fetch_confirm(void **state)
   struct env e;
   env_open(&e, "centra-dev-token", 0);
   const char *types[] = {"Order"};
-  expect_async(&e, cg_centra_set_event_listeners(e.c, types, 1, pf_on_done,
-                                                 &e.cap));
+  expect_async(
+      &e, cg_centra_set_event_listeners(e.c, types, 1, pf_on_done, &e.cap));
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
   pf_capture_reset(&e.cap);
-  expect_async(&e, cg_centra_fetch_events(e.c, types, 1, 200, pf_on_done,
-                                          &e.cap));
+  expect_async(&e,
+               cg_centra_fetch_events(e.c, types, 1, 200, pf_on_done, &e.cap));
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
   int n = cJSON_GetArraySize(e.cap.data);
   assert_true(n >= 1);
@@ -149,12 +152,12 @@ static void test_events_fetch_confirm(void **state)
     assert_true(ids[i] > 0);
   }
   pf_capture_reset(&e.cap);
-  expect_async(&e, cg_centra_confirm_events(e.c, ids, (size_t)n, pf_on_done,
-                                            &e.cap));
+  expect_async(
+      &e, cg_centra_confirm_events(e.c, ids, (size_t)n, pf_on_done, &e.cap));
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
   pf_capture_reset(&e.cap);
-  expect_async(&e, cg_centra_fetch_events(e.c, types, 1, 200, pf_on_done,
-                                          &e.cap));
+  expect_async(&e,
+               cg_centra_fetch_events(e.c, types, 1, 200, pf_on_done, &e.cap));
   const cJSON *ev;
   cJSON_ArrayForEach(ev, e.cap.data)
   {
@@ -169,8 +172,8 @@ static void test_mark_exported(void **state)
 {
   struct env e;
   env_open(&e, "centra-dev-token", 0);
-  expect_async(&e, cg_centra_mark_exported(e.c, 7001, "gxo:W-7001",
-                                           pf_on_done, &e.cap));
+  expect_async(
+      &e, cg_centra_mark_exported(e.c, 7001, "gxo:W-7001", pf_on_done, &e.cap));
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
   assert_string_equal(cg_json_str(e.cap.data, "externalId"), "gxo:W-7001");
   cJSON *o = pf_control(sim.centra, "GET", "/_sim/centra/orders/7001", NULL);
@@ -184,10 +187,10 @@ static void test_user_errors_fail(void **state)
   struct env e;
   env_open(&e, "centra-dev-token", 0);
   /* More than the line's unshipped quantity: a userError, not a crash. */
-  cJSON *order = pf_control(sim.centra, "GET", "/_sim/centra/orders/7001",
-                            NULL);
-  int64_t line_id = cg_json_int(
-      cJSON_GetArrayItem(cg_json_get(order, "lines"), 0), "id", 0);
+  cJSON *order =
+      pf_control(sim.centra, "GET", "/_sim/centra/orders/7001", NULL);
+  int64_t line_id =
+      cg_json_int(cJSON_GetArrayItem(cg_json_get(order, "lines"), 0), "id", 0);
   cJSON_Delete(order);
   char input[256];
   snprintf(input, sizeof(input),
@@ -211,8 +214,7 @@ static void test_token_refused(void **state)
   expect_async(&e, cg_centra_fetch_order(e.c, 7001, pf_on_done, &e.cap));
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_FAIL);
   assert_int_equal(e.cap.res.http_status, 403);
-  assert_string_equal(e.cap.res.message,
-                      "token refused (expired or revoked?)");
+  assert_string_equal(e.cap.res.message, "token refused (expired or revoked?)");
   assert_null(strstr(e.cap.res.message, "not-the-token"));
   env_close(&e);
 }
@@ -234,14 +236,14 @@ static void test_budget_exhausted(void **state)
   /* quota 2 per 10 s: a burst of one mutation, then wait. */
   env_open(&e, "centra-dev-token", 2);
   const char *types[] = {"Order"};
-  expect_async(&e, cg_centra_set_event_listeners(e.c, types, 1, pf_on_done,
-                                                 &e.cap));
+  expect_async(
+      &e, cg_centra_set_event_listeners(e.c, types, 1, pf_on_done, &e.cap));
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
   int before = pf_count_calls(sim.centra, "centra", "POST", "/graphql");
   pf_capture_reset(&e.cap);
   int64_t now = cg_time_now_ms();
-  expect_async(&e, cg_centra_set_event_listeners(e.c, types, 1, pf_on_done,
-                                                 &e.cap));
+  expect_async(
+      &e, cg_centra_set_event_listeners(e.c, types, 1, pf_on_done, &e.cap));
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_RETRY);
   assert_string_equal(e.cap.res.code, "budget");
   assert_true(e.cap.res.retry_at_ms > now);
@@ -293,25 +295,25 @@ static void test_webhook_interop(void **state)
   int i = pf_sink_wait(sim.centra, "7004", 10000);
   char sig[256];
   size_t len = 0;
-  char *raw = pf_sink_get(sim.centra, i, "X-Centra-Signature", sig,
-                          sizeof(sig), &len);
+  char *raw =
+      pf_sink_get(sim.centra, i, "X-Centra-Signature", sig, sizeof(sig), &len);
   const char *secrets[] = {"old-secret", "centra-webhook-secret"};
   cJSON *events = NULL;
   struct cg_err err = {0};
   assert_int_equal(cg_centra_webhook_parse(secrets, 2, sig, raw, len,
-                                           cg_time_now_ms() / 1000, 0,
-                                           &events, &err),
+                                           cg_time_now_ms() / 1000, 0, &events,
+                                           &err),
                    0);
   bool found = false;
   const cJSON *ev;
-  cJSON_ArrayForEach(ev, events)
-    found = found || cg_json_int(ev, "id", 0) == 7004;
+  cJSON_ArrayForEach(ev, events) found =
+      found || cg_json_int(ev, "id", 0) == 7004;
   assert_true(found);
   cJSON_Delete(events);
   /* The wrong secret alone is refused. */
   assert_int_equal(cg_centra_webhook_parse(secrets, 1, sig, raw, len,
-                                           cg_time_now_ms() / 1000, 0,
-                                           &events, &err),
+                                           cg_time_now_ms() / 1000, 0, &events,
+                                           &err),
                    CG_ESIG);
   cg_free(raw);
 }

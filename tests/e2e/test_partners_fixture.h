@@ -38,8 +38,8 @@ static inline void pf_sim_start(struct pf_sim *s, const char *const *extra)
   snprintf(bin, sizeof(bin), "%s/centra-gxo-sim", tu_build_dir());
   snprintf(clisten, sizeof(clisten), "127.0.0.1:%d", cport);
   snprintf(glisten, sizeof(glisten), "127.0.0.1:%d", gport);
-  char *argv[32] = {bin, "--centra-listen", clisten, "--gxo-listen",
-                    glisten, "--seed", "7"};
+  char *argv[32] = {bin,     "--centra-listen", clisten, "--gxo-listen",
+                    glisten, "--seed",          "7"};
   size_t n = 7;
   for (size_t i = 0; extra != NULL && extra[i] != NULL && n < 30; i++)
     argv[n++] = (char *)extra[i];
@@ -139,8 +139,8 @@ static inline int pf_count_calls(const char *base, const char *side,
   {
     const char *m = cg_json_str(c, "method");
     const char *p = cg_json_str(c, "path");
-    bool path_ok = p && (prefix ? strncmp(p, path, plen - 1) == 0
-                                : strcmp(p, path) == 0);
+    bool path_ok =
+        p && (prefix ? strncmp(p, path, plen - 1) == 0 : strcmp(p, path) == 0);
     if (m && (method == NULL || strcmp(m, method) == 0) && path_ok)
       n++;
   }
@@ -180,8 +180,7 @@ static inline char *pf_sink_get(const char *base, int i, const char *header,
 {
   char url[256];
   struct tu_http_response r = {0};
-  snprintf(url, sizeof(url), "%s/_sim/sink/%d/header?name=%s", base, i,
-           header);
+  snprintf(url, sizeof(url), "%s/_sim/sink/%d/header?name=%s", base, i, header);
   assert_int_equal(tu_http("GET", url, NULL, NULL, &r), 0);
   assert_int_equal(r.status, 200);
   snprintf(hdr, size, "%s", r.body);

@@ -97,9 +97,12 @@ static void env_open(struct env *e, const char *secret)
 {
   memset(e, 0, sizeof(*e));
   assert_int_equal(uv_loop_init(&e->loop), 0);
-  struct cg_gxo_opts o = {.loop = &e->loop, .merchant = "acme",
-                          .base_url = sim.gxo, .client_id = "centra-gxo",
-                          .client_secret = secret, .timeout_ms = 5000};
+  struct cg_gxo_opts o = {.loop = &e->loop,
+                          .merchant = "acme",
+                          .base_url = sim.gxo,
+                          .client_id = "centra-gxo",
+                          .client_secret = secret,
+                          .timeout_ms = 5000};
   struct cg_err err = {0};
   e->g = cg_gxo_create(&cg_gxo_rest_transport, &o, &err);
   assert_non_null(e->g);
@@ -220,10 +223,10 @@ static void test_429_pauses_partner(void **state)
   env_open(&e, "gxo-dev-secret");
   /* Warm the token so the fault hits the order call. */
   expect_async(&e, cg_gxo_pull_events(e.g, 0, 1, pf_on_done, &e.cap));
-  cJSON_Delete(pf_control(
-      sim.gxo, "POST", "/_sim/faults",
-      "{\"rules\":[{\"method\":\"POST\",\"path\":\"/wms/v1/orders\","
-      "\"share429\":1,\"limit\":1,\"retryAfter\":2}]}"));
+  cJSON_Delete(
+      pf_control(sim.gxo, "POST", "/_sim/faults",
+                 "{\"rules\":[{\"method\":\"POST\",\"path\":\"/wms/v1/orders\","
+                 "\"share429\":1,\"limit\":1,\"retryAfter\":2}]}"));
   int64_t t0 = cg_time_now_ms();
   create(&e, "G-1003", SKU, "cg-acme-order-G-1003");
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_RETRY);
@@ -237,8 +240,7 @@ static void test_429_pauses_partner(void **state)
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_RETRY);
   assert_string_equal(e.cap.res.code, "paused");
   assert_int_equal(e.cap.res.retry_at_ms, at);
-  assert_int_equal(pf_count_calls(sim.gxo, "gxo", NULL, "/wms/v1/*"),
-                   before);
+  assert_int_equal(pf_count_calls(sim.gxo, "gxo", NULL, "/wms/v1/*"), before);
   while (cg_time_now_ms() < at)
     uv_sleep(50);
   create(&e, "G-1003", SKU, "cg-acme-order-G-1003");
@@ -290,7 +292,7 @@ static void test_events_pull_ack(void **state)
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
   const cJSON *ev;
   cJSON_ArrayForEach(ev, cg_json_get(e.cap.data, "events"))
-    assert_true(cg_json_int(ev, "sequence", 0) > last);
+      assert_true(cg_json_int(ev, "sequence", 0) > last);
   env_close(&e);
 }
 
@@ -303,30 +305,28 @@ static void test_subscribe_webhooks(void **state)
   char url[128];
   snprintf(url, sizeof(url), "%s/_sim/sink/hooks", sim.gxo);
   const char *types[] = {"order.accepted", "shipment.confirmed"};
-  expect_async(&e, cg_gxo_subscribe_webhooks(e.g, url, "hook-secret", types,
-                                             2, pf_on_done, &e.cap));
+  expect_async(&e, cg_gxo_subscribe_webhooks(e.g, url, "hook-secret", types, 2,
+                                             pf_on_done, &e.cap));
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
   create(&e, "G-1006", SKU, "cg-acme-order-G-1006");
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
   int i = pf_sink_wait(sim.gxo, "G-1006", 10000);
   char sig[256];
   size_t len = 0;
-  char *raw = pf_sink_get(sim.gxo, i, "X-Wms-Signature", sig, sizeof(sig),
-                          &len);
+  char *raw =
+      pf_sink_get(sim.gxo, i, "X-Wms-Signature", sig, sizeof(sig), &len);
   const char *secrets[] = {"hook-secret"};
   cJSON *env = NULL;
   struct cg_err err = {0};
   assert_int_equal(cg_gxo_webhook_parse(secrets, 1, sig, raw, len,
-                                        cg_time_now_ms() / 1000, 0, &env,
-                                        &err),
+                                        cg_time_now_ms() / 1000, 0, &env, &err),
                    0);
   assert_string_equal(cg_json_str(env, "eventType"), "order.accepted");
   assert_string_equal(cg_json_str(env, "data.orderRef"), "G-1006");
   cJSON_Delete(env);
   const char *wrong[] = {"gxo-webhook-secret"};
   assert_int_equal(cg_gxo_webhook_parse(wrong, 1, sig, raw, len,
-                                        cg_time_now_ms() / 1000, 0, &env,
-                                        &err),
+                                        cg_time_now_ms() / 1000, 0, &env, &err),
                    CG_ESIG);
   cg_free(raw);
   env_close(&e);
@@ -362,9 +362,9 @@ static void test_destroy_in_flight(void **state)
   struct env e;
   env_open(&e, "gxo-dev-secret");
   char *doc = order_doc("G-1005", SKU);
-  assert_int_equal(cg_gxo_create_order(e.g, doc, "cg-acme-order-G-1005",
-                                       pf_on_done, &e.cap),
-                   0);
+  assert_int_equal(
+      cg_gxo_create_order(e.g, doc, "cg-acme-order-G-1005", pf_on_done, &e.cap),
+      0);
   cg_free(doc);
   assert_int_equal(e.cap.calls, 0);
   cg_gxo_destroy(e.g);

@@ -33,9 +33,11 @@ static struct cg_http_result answer(long status, const char *body,
 
 static void test_gxo_accepted(void **state)
 {
-  struct cg_http_result hr = answer(
-      202, "{\"orderRef\":\"83651\",\"wmsOrderId\":\"W1\",\"status\":"
-           "\"RECEIVED\"}", NULL);
+  struct cg_http_result hr =
+      answer(202,
+             "{\"orderRef\":\"83651\",\"wmsOrderId\":\"W1\",\"status\":"
+             "\"RECEIVED\"}",
+             NULL);
   struct cg_call_result res;
   cg__gxo_interpret(CG__GXO_CREATE_ORDER, "83651", &hr, NOW_MS, &res);
   assert_int_equal(res.outcome, CG_OUTCOME_OK);
@@ -46,9 +48,11 @@ static void test_gxo_accepted(void **state)
 
 static void test_gxo_duplicate_is_ok(void **state)
 {
-  struct cg_http_result hr = answer(
-      409, "{\"type\":\"about:blank\",\"title\":\"Conflict\",\"status\":409,"
-           "\"code\":\"duplicate-order-ref\",\"detail\":\"exists\"}", NULL);
+  struct cg_http_result hr =
+      answer(409,
+             "{\"type\":\"about:blank\",\"title\":\"Conflict\",\"status\":409,"
+             "\"code\":\"duplicate-order-ref\",\"detail\":\"exists\"}",
+             NULL);
   struct cg_call_result res;
   cg__gxo_interpret(CG__GXO_CREATE_ORDER, "83651", &hr, NOW_MS, &res);
   assert_int_equal(res.outcome, CG_OUTCOME_OK);
@@ -62,11 +66,13 @@ static void test_gxo_duplicate_is_ok(void **state)
 
 static void test_gxo_problem_fail(void **state)
 {
-  struct cg_http_result hr = answer(
-      422, "{\"title\":\"Unprocessable\",\"status\":422,\"code\":"
-           "\"unknown-sku\",\"detail\":\"SKU not in item master\","
-           "\"errors\":[{\"pointer\":\"/lines/0/sku\",\"code\":"
-           "\"unknown-sku\",\"message\":\"no item NOPE\"}]}", NULL);
+  struct cg_http_result hr =
+      answer(422,
+             "{\"title\":\"Unprocessable\",\"status\":422,\"code\":"
+             "\"unknown-sku\",\"detail\":\"SKU not in item master\","
+             "\"errors\":[{\"pointer\":\"/lines/0/sku\",\"code\":"
+             "\"unknown-sku\",\"message\":\"no item NOPE\"}]}",
+             NULL);
   struct cg_call_result res;
   cg__gxo_interpret(CG__GXO_CREATE_ORDER, "1", &hr, NOW_MS, &res);
   assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
@@ -123,9 +129,8 @@ static const struct cg__centra_op M = {"CgCreateShipment", "mutation",
 static void test_centra_ok(void **state)
 {
   struct cg_call_result res;
-  struct cg_http_result hr =
-      answer(200, "{\"data\":{\"orders\":[{\"number\":1},{\"number\":2}]}}",
-             NULL);
+  struct cg_http_result hr = answer(
+      200, "{\"data\":{\"orders\":[{\"number\":1},{\"number\":2}]}}", NULL);
   cg__centra_interpret(&Q, &hr, NOW_MS, &res);
   assert_int_equal(res.outcome, CG_OUTCOME_OK);
   assert_int_equal(cJSON_GetArraySize(res.data), 2);
@@ -145,10 +150,11 @@ static void test_centra_ok(void **state)
 static void test_centra_errors(void **state)
 {
   struct cg_call_result res;
-  struct cg_http_result hr = answer(
-      200, "{\"errors\":[{\"message\":\"Cannot query field \\\"nope\\\"\","
-           "\"extensions\":{\"category\":\"graphql\"}}],\"data\":null}",
-      NULL);
+  struct cg_http_result hr =
+      answer(200,
+             "{\"errors\":[{\"message\":\"Cannot query field \\\"nope\\\"\","
+             "\"extensions\":{\"category\":\"graphql\"}}],\"data\":null}",
+             NULL);
   cg__centra_interpret(&Q, &hr, NOW_MS, &res);
   assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
   assert_string_equal(res.code, "graphql");
@@ -168,8 +174,8 @@ static void test_centra_errors(void **state)
 static void test_centra_http(void **state)
 {
   struct cg_call_result res;
-  struct cg_http_result hr = answer(
-      403, "{\"errors\":[{\"message\":\"Forbidden\"}]}", NULL);
+  struct cg_http_result hr =
+      answer(403, "{\"errors\":[{\"message\":\"Forbidden\"}]}", NULL);
   cg__centra_interpret(&Q, &hr, NOW_MS, &res);
   assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
   assert_string_equal(res.message, "token refused (expired or revoked?)");

@@ -131,12 +131,12 @@ static void test_gxo_not_envelope(void **state)
   }
 }
 
-static int centra_parse(const char *const *secrets, size_t n,
-                        const char *sig, const char *body, cJSON **events)
+static int centra_parse(const char *const *secrets, size_t n, const char *sig,
+                        const char *body, cJSON **events)
 {
   struct cg_err err = {0};
-  int rc = cg_centra_webhook_parse(secrets, n, sig, body, strlen(body), NOW,
-                                   0, events, &err);
+  int rc = cg_centra_webhook_parse(secrets, n, sig, body, strlen(body), NOW, 0,
+                                   events, &err);
   if (rc != 0)
     assert_true(err.msg[0] != '\0');
   return rc;
@@ -215,8 +215,7 @@ static void test_order_key(void **state)
   char key[64];
   assert_int_equal(cg_gxo_order_key("acme", "83651", key, sizeof(key)), 0);
   assert_string_equal(key, "cg-acme-order-83651");
-  assert_int_equal(cg_gxo_order_key("acme", "", key, sizeof(key)),
-                   CG_EINVAL);
+  assert_int_equal(cg_gxo_order_key("acme", "", key, sizeof(key)), CG_EINVAL);
   char tiny[8];
   assert_int_equal(cg_gxo_order_key("acme", "83651", tiny, sizeof(tiny)),
                    CG_EINVAL);
