@@ -169,7 +169,9 @@ static int cb_complete(http_parser *p)
   struct hf_resp *o = cur_resp(p);
   if (o != NULL)
     o->status = (int)p->status_code;
-  r->done++;
+  /* Stop at the last wanted response; later bytes are not counted. */
+  if (++r->done == r->want)
+    http_parser_pause(p, 1);
   return 0;
 }
 
@@ -218,8 +220,12 @@ int hf_read(int fd, struct hf_resp *out, int n, int timeout_ms, bool *closed)
       break;
     }
     http_parser_execute(&p, &reader_settings, buf, (size_t)got);
-    if (HTTP_PARSER_ERRNO(&p) != HPE_OK)
+    enum http_errno e = HTTP_PARSER_ERRNO(&p);
+    if (e != HPE_OK && e != HPE_PAUSED) {
+      fprintf(stderr, "hf_read: bad response (%s): %.*s\n", http_errno_name(e),
+              (int)got, buf);
       break;
+    }
   }
   return r.done;
 }

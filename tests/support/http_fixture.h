@@ -58,8 +58,10 @@ struct hf_resp {
 };
 
 /* Reads until n responses are complete, the peer closes or timeout_ms
- * passes. Returns how many responses were complete; *closed tells whether
- * the peer closed (may be NULL). */
+ * passes. Returns how many responses were complete (at most n; bytes
+ * received after the n-th are dropped, so ask for every response you
+ * expect in one call); *closed tells whether the peer closed (may be
+ * NULL). */
 int hf_read(int fd, struct hf_resp *out, int n, int timeout_ms, bool *closed);
 /* True if the peer closes (FIN or RST) within timeout_ms, discarding any
  * bytes that arrive first. */
