@@ -83,16 +83,15 @@ static void test_operations_and_variables(void **state)
                    0);
   assert_string_equal(d.fields[0].name, "b");
   sim_gql_doc_free(&d);
-  assert_int_equal(parse("query A { a } query B { b }", NULL, NULL, &d, err,
-                         sizeof(err)),
-                   CG_EINVAL);
+  assert_int_equal(
+      parse("query A { a } query B { b }", NULL, NULL, &d, err, sizeof(err)),
+      CG_EINVAL);
   assert_non_null(strstr(err, "operation name"));
   assert_int_equal(parse("query A { a }", "C", NULL, &d, err, sizeof(err)),
                    CG_EINVAL);
   /* An unset variable leaves the argument out; inside a list it is null. */
-  assert_int_equal(parse("{ a(x: $m, y: [$m]) }", NULL, NULL, &d, err,
-                         sizeof(err)),
-                   0);
+  assert_int_equal(
+      parse("{ a(x: $m, y: [$m]) }", NULL, NULL, &d, err, sizeof(err)), 0);
   char *a = args_text(&d, 0);
   assert_string_equal(a, "{\"y\":[null]}");
   cg_free(a);
@@ -202,10 +201,10 @@ static void test_execute_answers(void **state)
   int retry;
   assert_int_equal(run(c, "Bearer nope", "{\"query\":\"{ a }\"}", &out, &retry),
                    403);
-  assert_string_equal(cg_json_str(cJSON_GetArrayItem(cg_json_get(out, "errors"),
-                                                     0),
-                                  "extensions.category"),
-                      "authorization");
+  assert_string_equal(
+      cg_json_str(cJSON_GetArrayItem(cg_json_get(out, "errors"), 0),
+                  "extensions.category"),
+      "authorization");
   cJSON_Delete(out);
   assert_int_equal(run(c, tok, "{\"query\":", &out, &retry), 400);
   cJSON_Delete(out);

@@ -67,16 +67,35 @@ static const char *const VARS[] = {"w", "l", "p", "s", "id", "n", "i", "o"};
 
 /* Values of every JSON type, including plausible and hostile shapes. */
 static const char *const VALUES[] = {
-    "null", "0", "-1", "1", "2", "1000", "1e308", "2.5", "true", "\"\"",
-    "\"CONFIRMED\"", "\"x\"", "[]", "{}", "[null]", "[1,2]", "[\"a\"]",
-    "{\"number\":1000}", "{\"id\":\"nope\"}", "{\"status\":[\"CONFIRMED\"]}",
-    "{\"status\":\"SHIPPED\"}", "{\"updatedAt\":{\"from\":3,\"to\":\"x\"}}",
+    "null",
+    "0",
+    "-1",
+    "1",
+    "2",
+    "1000",
+    "1e308",
+    "2.5",
+    "true",
+    "\"\"",
+    "\"CONFIRMED\"",
+    "\"x\"",
+    "[]",
+    "{}",
+    "[null]",
+    "[1,2]",
+    "[\"a\"]",
+    "{\"number\":1000}",
+    "{\"id\":\"nope\"}",
+    "{\"status\":[\"CONFIRMED\"]}",
+    "{\"status\":\"SHIPPED\"}",
+    "{\"updatedAt\":{\"from\":3,\"to\":\"x\"}}",
     "{\"order\":{\"number\":1000},\"lines\":[{\"orderLine\":{\"id\":1},"
     "\"quantity\":1}],\"capture\":true}",
     "{\"order\":{\"number\":1001},\"lines\":[{\"orderLine\":{\"id\":\"1\"},"
     "\"quantity\":\"1\"}]}",
     "{\"order\":1,\"lines\":{\"a\":1}}",
-    "{\"eventsIds\":[1,2,\"3\",null,{}]}", "{\"eventsIds\":7}",
+    "{\"eventsIds\":[1,2,\"3\",null,{}]}",
+    "{\"eventsIds\":7}",
     "[{\"objectType\":\"Order\"},{\"objectType\":7},{\"changeTypes\":3}]",
     "{\"intoWarehouse\":{\"id\":1},\"productSizes\":[{\"productSize\":"
     "{\"SKU\":\"J-1\"},\"deliveredQuantity\":2}]}",
@@ -113,12 +132,11 @@ static const char *const CONTROL[][2] = {
 
 static bool status_known(long s)
 {
-  return s == 200 || s == 201 || s == 400 || s == 403 || s == 404 ||
-         s == 405 || s == 429;
+  return s == 200 || s == 201 || s == 400 || s == 403 || s == 404 || s == 405 ||
+         s == 429;
 }
 
-static void post(const char *path, const char *body, long *status,
-                 bool *json)
+static void post(const char *path, const char *body, long *status, bool *json)
 {
   char url[256];
   struct tu_http_response r = {0};
@@ -144,18 +162,24 @@ static int setup(void **state)
   snprintf(bin, sizeof(bin), "%s/centra-gxo-sim", tu_build_dir());
   snprintf(cl, sizeof(cl), "127.0.0.1:%d", cport);
   snprintf(gl, sizeof(gl), "127.0.0.1:%d", gport);
-  char *argv[] = {bin, "--centra-listen", cl, "--gxo-listen", gl, "--seed",
-                  "5", "--centra-mutation-budget", "1000000", NULL};
+  char *argv[] = {bin,       "--centra-listen",
+                  cl,        "--gxo-listen",
+                  gl,        "--seed",
+                  "5",       "--centra-mutation-budget",
+                  "1000000", NULL};
   pid = tu_spawn(argv, logpath);
   assert_true(pid > 0);
   assert_int_equal(tu_wait_port(cport, 10000), 0);
   snprintf(base, sizeof(base), "http://%s", cl);
   long st;
   bool json;
-  post("/_sim/centra/products", "[{\"sku\":\"J-1\",\"ean\":\"100\",\"stock\":"
-       "50},{\"sku\":\"J-2\",\"ean\":\"200\",\"stock\":5}]", &st, &json);
+  post("/_sim/centra/products",
+       "[{\"sku\":\"J-1\",\"ean\":\"100\",\"stock\":"
+       "50},{\"sku\":\"J-2\",\"ean\":\"200\",\"stock\":5}]",
+       &st, &json);
   assert_int_equal(st, 200);
-  post("/_sim/centra/orders", "[{\"number\":1000,\"lines\":[{\"sku\":\"J-1\","
+  post("/_sim/centra/orders",
+       "[{\"number\":1000,\"lines\":[{\"sku\":\"J-1\","
        "\"quantity\":3},{\"sku\":\"J-2\"}]},{\"lines\":[{\"sku\":\"J-2\"}]}]",
        &st, &json);
   assert_int_equal(st, 201);
@@ -175,14 +199,14 @@ static char *fuzz_graphql(struct cg_rand *rng)
   for (size_t i = 0; i < sizeof(VARS) / sizeof(VARS[0]); i++) {
     if (cg_rand_below(rng, 3) == 0)
       continue;
-    const char *v = VALUES[cg_rand_below(rng, sizeof(VALUES) /
-                                                  sizeof(VALUES[0]))];
+    const char *v =
+        VALUES[cg_rand_below(rng, sizeof(VALUES) / sizeof(VALUES[0]))];
     cJSON_AddItemToObject(vars, VARS[i], cJSON_Parse(v));
   }
   cJSON_AddStringToObject(req, "query", text);
-  cJSON_AddItemToObject(req, "variables", cg_rand_below(rng, 10) == 0
-                                              ? cJSON_CreateString("v")
-                                              : vars);
+  cJSON_AddItemToObject(req, "variables",
+                        cg_rand_below(rng, 10) == 0 ? cJSON_CreateString("v")
+                                                    : vars);
   if (cJSON_GetObjectItem(req, "variables") != vars)
     cJSON_Delete(vars);
   char *body = cJSON_PrintUnformatted(req);
@@ -223,8 +247,8 @@ static void test_junk_keeps_answering(void **state)
     if (!status_known(st))
       fail_msg("round %d: unexpected status %ld", i, st);
   }
-  print_message("graphql %d, control %d, malformed %d\n", counts[0],
-                counts[1], counts[2]);
+  print_message("graphql %d, control %d, malformed %d\n", counts[0], counts[1],
+                counts[2]);
   /* The fuzz reached the handlers, not only the reader. */
   static const char *const reads[] = {"/_sim/centra/stock/writes",
                                       "/_sim/centra/shipments",

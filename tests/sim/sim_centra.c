@@ -29,10 +29,9 @@ struct sim_centra *sim_centra_create(struct sim_ctx *ctx)
   if (c == NULL)
     return NULL;
   c->ctx = ctx;
-  cJSON **arrays[] = {&c->sizes,        &c->orders,  &c->shipments,
-                      &c->returns,      &c->events,  &c->listeners,
-                      &c->stock_writes, &c->refunds, &c->emails,
-                      &c->markers};
+  cJSON **arrays[] = {&c->sizes,  &c->orders,    &c->shipments,    &c->returns,
+                      &c->events, &c->listeners, &c->stock_writes, &c->refunds,
+                      &c->emails, &c->markers};
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
     *arrays[i] = cJSON_CreateArray();
     if (*arrays[i] == NULL)
@@ -55,9 +54,9 @@ void sim_centra_destroy(struct sim_centra *c)
 {
   if (c == NULL)
     return;
-  cJSON *arrays[] = {c->sizes,        c->orders,  c->shipments, c->returns,
-                     c->events,       c->listeners, c->stock_writes,
-                     c->refunds,      c->emails,  c->markers};
+  cJSON *arrays[] = {c->sizes,  c->orders,    c->shipments,    c->returns,
+                     c->events, c->listeners, c->stock_writes, c->refunds,
+                     c->emails, c->markers};
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
     cJSON_Delete(arrays[i]);
   cg_free(c->webhook_url);
@@ -78,7 +77,8 @@ int sim_centra_load_scenario(struct sim_centra *c, const cJSON *scenario)
   return CG_EINVAL;
 }
 
-/* --- ids and time ---------------------------------------------------------- */
+/* --- ids and time ----------------------------------------------------------
+ */
 
 int64_t sim_centra__next(struct sim_centra *c, enum sc_seq seq)
 {
@@ -119,9 +119,9 @@ void sim_centra__event(struct sim_centra *c, const char *object_type,
   cJSON_AddBoolToObject(ev, "confirmed", false);
   cJSON_AddItemToArray(c->events, ev);
   if (strcmp(object_type, "Order") == 0)
-    sim_centra__webhook(c, strcmp(change_type, "CREATED") == 0 ? "insert"
-                                                               : "update",
-                        reference);
+    sim_centra__webhook(
+        c, strcmp(change_type, "CREATED") == 0 ? "insert" : "update",
+        reference);
 }
 
 static int url_encode(struct cg_buf *b, const char *s)
@@ -241,7 +241,8 @@ int sim_centra__user_error(cJSON *payload, const char *path, const char *fmt,
     return -1;
   }
   cg_json_add_str(e, "message", msg);
-  cJSON_AddItemToObject(e, "path", path ? path_array(path) : cJSON_CreateNull());
+  cJSON_AddItemToObject(e, "path",
+                        path ? path_array(path) : cJSON_CreateNull());
   cJSON_AddItemToArray(errors, e);
   return -1;
 }
@@ -258,8 +259,7 @@ cJSON *sim_centra__find_int(const cJSON *array, const char *key, int64_t id)
   return NULL;
 }
 
-cJSON *sim_centra__find_str(const cJSON *array, const char *key,
-                            const char *s)
+cJSON *sim_centra__find_str(const cJSON *array, const char *key, const char *s)
 {
   cJSON *it;
   if (s == NULL)

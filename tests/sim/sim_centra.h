@@ -83,16 +83,14 @@ void sim_centra__event(struct sim_centra *c, const char *object_type,
 /* Appends {message, path} to payload's "userErrors" array; path is a
  * dotted string ("input.lines.0.quantity"; numeric parts become numbers)
  * or NULL. Returns -1 so handlers can `return sim_centra__user_error()`. */
-int sim_centra__user_error(cJSON *payload, const char *path,
-                           const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int sim_centra__user_error(cJSON *payload, const char *path, const char *fmt,
+                           ...) __attribute__((format(printf, 3, 4)));
 /* A payload object with empty "userErrors" and "userWarnings". */
 cJSON *sim_centra__payload(void);
 /* Item of array whose member key is the number id (or NULL). */
 cJSON *sim_centra__find_int(const cJSON *array, const char *key, int64_t id);
 /* Item of array whose member key is the string s (or NULL). */
-cJSON *sim_centra__find_str(const cJSON *array, const char *key,
-                            const char *s);
+cJSON *sim_centra__find_str(const cJSON *array, const char *key, const char *s);
 /* Sets (replaces) a member. */
 void sim_centra__set(cJSON *obj, const char *key, cJSON *value);
 /* True when list (a JSON array, or absent) is absent or contains v. */
@@ -119,8 +117,8 @@ cJSON *sim_centra__op_create_shipment(struct sim_centra *c, const cJSON *args,
                                       const char **err);
 cJSON *sim_centra__op_update_shipment(struct sim_centra *c, const cJSON *args,
                                       const char **err);
-cJSON *sim_centra__op_complete_shipment(struct sim_centra *c,
-                                        const cJSON *args, const char **err);
+cJSON *sim_centra__op_complete_shipment(struct sim_centra *c, const cJSON *args,
+                                        const char **err);
 cJSON *sim_centra__op_shipments(struct sim_centra *c, const cJSON *args,
                                 const char **err);
 cJSON *sim_centra__op_change_stock(struct sim_centra *c, const cJSON *args,

@@ -50,7 +50,8 @@ static cJSON *spec_list(cJSON *doc, const char *key)
   return list;
 }
 
-/* --- seeding ----------------------------------------------------------------- */
+/* --- seeding -----------------------------------------------------------------
+ */
 
 static void on_products(struct cg_http_exchange *ex, void *arg)
 {
@@ -123,8 +124,8 @@ done:
 static cJSON *order_param(struct sim_centra *c, struct cg_http_exchange *ex)
 {
   const char *num = cg_http_exchange_param(ex, "number");
-  cJSON *o = num ? sim_centra__order_by_number(c, strtoll(num, NULL, 10))
-                 : NULL;
+  cJSON *o =
+      num ? sim_centra__order_by_number(c, strtoll(num, NULL, 10)) : NULL;
   if (o == NULL)
     sim_send_problem(ex, 404, "not_found", "no such order number", NULL);
   return o;
@@ -223,7 +224,8 @@ static void on_scenario(struct cg_http_exchange *ex, void *arg)
   cJSON_Delete(doc);
 }
 
-/* --- read-back --------------------------------------------------------------- */
+/* --- read-back ---------------------------------------------------------------
+ */
 
 static void send_copy(struct cg_http_exchange *ex, const cJSON *list)
 {
@@ -295,7 +297,8 @@ int sim_centra__control_routes(struct sim_centra *c, struct cg_router *r)
       {"POST", BASE "/scenario", on_scenario},
   };
   for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-    int rc = cg_router_add(r, routes[i].method, routes[i].path, routes[i].fn, c);
+    int rc =
+        cg_router_add(r, routes[i].method, routes[i].path, routes[i].fn, c);
     if (rc != 0)
       return rc;
   }

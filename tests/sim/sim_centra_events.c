@@ -16,11 +16,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const OBJECT_TYPES[] = {"Order", "Return", "ProductSize",
-                                           "Shipment", "Product",
-                                           "ProductVariant", "Customer"};
+static const char *const OBJECT_TYPES[] = {
+    "Order",   "Return",         "ProductSize", "Shipment",
+    "Product", "ProductVariant", "Customer"};
 
-/* --- returns ---------------------------------------------------------------- */
+/* --- returns ----------------------------------------------------------------
+ */
 
 /* The shipped shipment line of order line ol (in shipment sid when > 0). */
 static const cJSON *shipped_line(struct sim_centra *c, int64_t onum,
@@ -76,23 +77,22 @@ static int64_t returned_units(struct sim_centra *c, int64_t ol)
   return sum;
 }
 
-static int add_return_line(struct sim_centra *c, cJSON *ret,
-                           const cJSON *order, const cJSON *spec,
-                           const char **msg)
+static int add_return_line(struct sim_centra *c, cJSON *ret, const cJSON *order,
+                           const cJSON *spec, const char **msg)
 {
   const cJSON *ol = return_order_line(order, spec);
   int64_t olid = cg_json_int(ol, "id", 0), sid = 0;
   int64_t qty = cg_json_int(spec, "quantity", 1);
-  const cJSON *sl = ol ? shipped_line(c, cg_json_int(order, "number", 0),
-                                      cg_json_int(ret, "shipment.id", 0),
-                                      olid, &sid)
-                       : NULL;
+  const cJSON *sl =
+      ol ? shipped_line(c, cg_json_int(order, "number", 0),
+                        cg_json_int(ret, "shipment.id", 0), olid, &sid)
+         : NULL;
   if (sl == NULL) {
     *msg = "return line: no shipped line matches (sku/orderLineId)";
     return -1;
   }
-  if (qty < 1 || qty > cg_json_int(ol, "shippedQuantity", 0) -
-                           returned_units(c, olid)) {
+  if (qty < 1 ||
+      qty > cg_json_int(ol, "shippedQuantity", 0) - returned_units(c, olid)) {
     *msg = "return line: quantity exceeds what was shipped and not returned";
     return -1;
   }
@@ -189,7 +189,8 @@ static cJSON *return_arg(struct sim_centra *c, const cJSON *args, cJSON *p)
 /* Adds the returned units to the order lines (and to stock on request). */
 static void apply_return(struct sim_centra *c, const cJSON *r, bool to_stock)
 {
-  cJSON *order = sim_centra__order_by_number(c, cg_json_int(r, "order.number", 0));
+  cJSON *order =
+      sim_centra__order_by_number(c, cg_json_int(r, "order.number", 0));
   const cJSON *l;
   cJSON_ArrayForEach(l, cg_json_get(r, "lines"))
   {
@@ -199,9 +200,10 @@ static void apply_return(struct sim_centra *c, const cJSON *r, bool to_stock)
     if (ol == NULL)
       continue;
     sim_centra__set(ol, "returnedQuantity",
-                    cJSON_CreateNumber((double)(cg_json_int(
-                                           ol, "returnedQuantity", 0) + qty)));
-    cJSON *size = sim_centra__size_by_sku(c, cg_json_str(ol, "productSize.SKU"));
+                    cJSON_CreateNumber((
+                        double)(cg_json_int(ol, "returnedQuantity", 0) + qty)));
+    cJSON *size =
+        sim_centra__size_by_sku(c, cg_json_str(ol, "productSize.SKU"));
     if (to_stock && size != NULL)
       sim_centra__stock_add(c, size, SC_DEFAULT_WAREHOUSE, qty);
   }
@@ -273,8 +275,8 @@ cJSON *sim_centra__op_refund_return(struct sim_centra *c, const cJSON *args,
     const char *currency = NULL;
     sim_centra__set(r, "refunded", cJSON_CreateTrue());
     record(c->refunds, "REFUND", r);
-    cJSON *rec = cJSON_GetArrayItem(c->refunds,
-                                    cJSON_GetArraySize(c->refunds) - 1);
+    cJSON *rec =
+        cJSON_GetArrayItem(c->refunds, cJSON_GetArraySize(c->refunds) - 1);
     cJSON_AddNumberToObject(rec, "amount", return_amount(c, r, &currency));
     cg_json_add_str(rec, "currency", currency);
     if (cg_json_bool(cg_json_get(args, "input"), "sendEmail", false))
@@ -285,7 +287,8 @@ cJSON *sim_centra__op_refund_return(struct sim_centra *c, const cJSON *args,
   return p;
 }
 
-/* --- events queue ------------------------------------------------------------ */
+/* --- events queue ------------------------------------------------------------
+ */
 
 static bool known_type(const char *t)
 {
@@ -306,9 +309,10 @@ static void merge_listener(struct sim_centra *c, const char *type,
   if (l == NULL) {
     l = cJSON_CreateObject();
     cg_json_add_str(l, "objectType", type);
-    cJSON_AddItemToObject(l, "changeTypes", cJSON_IsArray(changes)
-                                                ? cJSON_Duplicate(changes, true)
-                                                : cJSON_CreateNull());
+    cJSON_AddItemToObject(l, "changeTypes",
+                          cJSON_IsArray(changes)
+                              ? cJSON_Duplicate(changes, true)
+                              : cJSON_CreateNull());
     cJSON_AddItemToArray(c->listeners, l);
     return;
   }
@@ -409,9 +413,10 @@ cJSON *sim_centra__op_confirm_events(struct sim_centra *c, const cJSON *args,
     sim_centra__user_error(p, "input.eventsIds", "eventsIds is required");
   cJSON_ArrayForEach(id, ids)
   {
-    cJSON *ev = cJSON_IsNumber(id) ? sim_centra__find_int(
-                                         c->events, "id", (int64_t)id->valuedouble)
-                                   : NULL;
+    cJSON *ev =
+        cJSON_IsNumber(id)
+            ? sim_centra__find_int(c->events, "id", (int64_t)id->valuedouble)
+            : NULL;
     snprintf(path, sizeof(path), "input.eventsIds.%d", i++);
     if (ev == NULL)
       sim_centra__user_error(p, path, "Event not found");

@@ -63,7 +63,8 @@ static const struct op_entry *op_find(const char *name, bool mutation)
   return NULL;
 }
 
-/* --- answers --------------------------------------------------------------- */
+/* --- answers ---------------------------------------------------------------
+ */
 
 static cJSON *error_item(const char *message, const char *path,
                          const char *category)
@@ -103,7 +104,8 @@ static bool token_ok(const struct sim_centra *c, const char *auth)
   return strcmp(auth + 7, want) == 0;
 }
 
-/* --- budget ----------------------------------------------------------------- */
+/* --- budget -----------------------------------------------------------------
+ */
 
 static int budget_quota(const struct sim_centra *c)
 {
@@ -154,7 +156,8 @@ static int budget_take(struct sim_centra *c, size_t n)
   return 0;
 }
 
-/* --- execution -------------------------------------------------------------- */
+/* --- execution --------------------------------------------------------------
+ */
 
 /* Every root field must exist on the operation's root type. */
 static cJSON *validate(const struct sim_gql_doc *doc)
@@ -230,8 +233,10 @@ int sim_centra__execute(struct sim_centra *c, const char *auth,
   const char *query = cg_json_str(req, "query");
   if (!cJSON_IsObject(req) || query == NULL) {
     cJSON_Delete(req);
-    return error_doc(out, 400, "Bad request: expected a JSON object with a "
-                               "\"query\" string", "request");
+    return error_doc(out, 400,
+                     "Bad request: expected a JSON object with a "
+                     "\"query\" string",
+                     "request");
   }
   const cJSON *vars = cJSON_GetObjectItemCaseSensitive(req, "variables");
   int status;
@@ -239,8 +244,8 @@ int sim_centra__execute(struct sim_centra *c, const char *auth,
     status = error_doc(out, 200, "Variables must be an object", "graphql");
   } else {
     struct sim_gql_doc doc;
-    int rc = sim_gql_parse(query, cg_json_str(req, "operationName"), vars,
-                           &doc, msg, sizeof(msg));
+    int rc = sim_gql_parse(query, cg_json_str(req, "operationName"), vars, &doc,
+                           msg, sizeof(msg));
     status = rc == 0 ? run_doc(c, &doc, out, retry_after)
                      : error_doc(out, 200, msg, "graphql");
     sim_gql_doc_free(&doc);
@@ -249,7 +254,8 @@ int sim_centra__execute(struct sim_centra *c, const char *auth,
   return status;
 }
 
-/* --- HTTP glue -------------------------------------------------------------- */
+/* --- HTTP glue --------------------------------------------------------------
+ */
 
 static void on_graphql(struct cg_http_exchange *ex, void *arg)
 {

@@ -25,9 +25,8 @@ static void copy_member(cJSON *dst, const cJSON *src, const char *key)
     cJSON_AddItemToObject(dst, key, cJSON_Duplicate(v, true));
 }
 
-static const char *const STATUSES[] = {"PENDING",   "CONFIRMED",
-                                       "PROCESSING", "SHIPPED",
-                                       "CANCELLED", "ARCHIVED"};
+static const char *const STATUSES[] = {"PENDING", "CONFIRMED", "PROCESSING",
+                                       "SHIPPED", "CANCELLED", "ARCHIVED"};
 
 static bool status_valid(const char *s)
 {
@@ -41,11 +40,11 @@ static bool status_valid(const char *s)
 static const char *country_name(const char *code)
 {
   static const char *const names[][2] = {
-      {"SE", "Sweden"},  {"NO", "Norway"},        {"DK", "Denmark"},
-      {"FI", "Finland"}, {"DE", "Germany"},       {"NL", "Netherlands"},
-      {"FR", "France"},  {"GB", "United Kingdom"}, {"CH", "Switzerland"},
-      {"US", "United States"}, {"IT", "Italy"},   {"ES", "Spain"},
-      {"PL", "Poland"},  {"AT", "Austria"},       {"BE", "Belgium"}};
+      {"SE", "Sweden"},        {"NO", "Norway"},         {"DK", "Denmark"},
+      {"FI", "Finland"},       {"DE", "Germany"},        {"NL", "Netherlands"},
+      {"FR", "France"},        {"GB", "United Kingdom"}, {"CH", "Switzerland"},
+      {"US", "United States"}, {"IT", "Italy"},          {"ES", "Spain"},
+      {"PL", "Poland"},        {"AT", "Austria"},        {"BE", "Belgium"}};
   for (size_t i = 0; code && i < sizeof(names) / sizeof(names[0]); i++) {
     if (strcmp(code, names[i][0]) == 0)
       return names[i][1];
@@ -62,13 +61,14 @@ static cJSON *money(double value, const char *currency)
   return m;
 }
 
-/* --- seeding --------------------------------------------------------------- */
+/* --- seeding ---------------------------------------------------------------
+ */
 
 static cJSON *seed_address(const cJSON *a)
 {
   static const char *const keys[] = {
-      "firstName", "lastName", "companyName", "address1", "address2",
-      "city",      "zipCode",  "stateOrProvince", "email", "phoneNumber"};
+      "firstName", "lastName", "companyName",     "address1", "address2",
+      "city",      "zipCode",  "stateOrProvince", "email",    "phoneNumber"};
   cJSON *out = cJSON_CreateObject();
   for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
     cg_json_add_str(out, keys[i], cg_json_str(a, keys[i]));
@@ -90,8 +90,9 @@ static cJSON *seed_shipping(const cJSON *spec)
   cJSON *o = cJSON_AddObjectToObject(group, "shippingOption");
   cg_json_add_int(o, "id", cg_json_int(opt, "id", 1));
   const char *uri = cg_json_str(opt, "uri");
-  cg_json_add_str(o, "name", cg_json_str(opt, "name") ? cg_json_str(opt, "name")
-                                                      : (uri ? uri : "Standard"));
+  cg_json_add_str(o, "name",
+                  cg_json_str(opt, "name") ? cg_json_str(opt, "name")
+                                           : (uri ? uri : "Standard"));
   cg_json_add_str(o, "uri", uri ? uri : "standard");
   return group;
 }
@@ -118,11 +119,13 @@ static cJSON *seed_line(struct sim_centra *c, const cJSON *spec,
   cg_json_add_str(l, "__typename", "ProductOrderLine");
   cg_json_add_int(l, "id", sim_centra__next(c, SC_SEQ_ORDER_LINE));
   cg_json_add_int(l, "quantity", qty);
-  cg_json_add_int(l, "cancelledQuantity", cg_json_int(spec, "cancelledQuantity", 0));
+  cg_json_add_int(l, "cancelledQuantity",
+                  cg_json_int(spec, "cancelledQuantity", 0));
   cg_json_add_int(l, "returnedQuantity", 0);
   cg_json_add_int(l, "shippedQuantity", 0);
   cg_json_add_str(l, "productName", cg_json_str(var, "product.name"));
-  cg_json_add_str(l, "productNumber", cg_json_str(var, "product.productNumber"));
+  cg_json_add_str(l, "productNumber",
+                  cg_json_str(var, "product.productNumber"));
   cg_json_add_str(l, "productVariantName", cg_json_str(var, "name"));
   cg_json_add_str(l, "size", cg_json_str(size, "description"));
   cJSON_AddItemToObject(l, "unitPrice", money(price, currency));
@@ -169,8 +172,8 @@ static void seed_identity(struct sim_centra *c, cJSON *o, const cJSON *spec)
   else
     snprintf(hex, sizeof(hex), "%032llx", (unsigned long long)number);
   cg_json_add_str(o, "__typename", "DirectToConsumerOrder");
-  cg_json_add_str(o, "id", cg_json_str(spec, "id") ? cg_json_str(spec, "id")
-                                                    : hex);
+  cg_json_add_str(o, "id",
+                  cg_json_str(spec, "id") ? cg_json_str(spec, "id") : hex);
   cg_json_add_int(o, "number", number);
 }
 
@@ -225,7 +228,8 @@ cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
   return o;
 }
 
-/* --- look-ups and rendering ------------------------------------------------ */
+/* --- look-ups and rendering ------------------------------------------------
+ */
 
 cJSON *sim_centra__order_by_number(struct sim_centra *c, int64_t number)
 {
@@ -260,9 +264,9 @@ cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order)
 
 static bool is_open(const char *status)
 {
-  return status != NULL && (strcmp(status, "PENDING") == 0 ||
-                            strcmp(status, "CONFIRMED") == 0 ||
-                            strcmp(status, "PROCESSING") == 0);
+  return status != NULL &&
+         (strcmp(status, "PENDING") == 0 || strcmp(status, "CONFIRMED") == 0 ||
+          strcmp(status, "PROCESSING") == 0);
 }
 
 int64_t sim_centra__allocated(struct sim_centra *c, const char *sku)
@@ -287,7 +291,8 @@ int64_t sim_centra__allocated(struct sim_centra *c, const char *sku)
   return sum;
 }
 
-/* --- changes and life cycle ------------------------------------------------ */
+/* --- changes and life cycle ------------------------------------------------
+ */
 
 static bool set_bool(cJSON *order, const cJSON *patch, const char *key)
 {
@@ -332,7 +337,8 @@ int sim_centra__order_change(struct sim_centra *c, cJSON *order,
 {
   const char *status = cg_json_str(patch, "status");
   bool changed = false;
-  if (cJSON_GetObjectItemCaseSensitive(patch, "status") && !status_valid(status)) {
+  if (cJSON_GetObjectItemCaseSensitive(patch, "status") &&
+      !status_valid(status)) {
     *msg = "unknown order status";
     return -1;
   }
@@ -354,8 +360,8 @@ int sim_centra__order_change(struct sim_centra *c, cJSON *order,
 void sim_centra__order_recompute(struct sim_centra *c, cJSON *order)
 {
   const char *status = cg_json_str(order, "status");
-  if (status == NULL || (strcmp(status, "CONFIRMED") != 0 &&
-                         strcmp(status, "PROCESSING") != 0))
+  if (status == NULL ||
+      (strcmp(status, "CONFIRMED") != 0 && strcmp(status, "PROCESSING") != 0))
     return;
   bool any_shipped = false, all_done = true;
   const cJSON *l;
@@ -366,8 +372,8 @@ void sim_centra__order_recompute(struct sim_centra *c, cJSON *order)
     all_done &= shipped + cg_json_int(l, "cancelledQuantity", 0) >=
                 cg_json_int(l, "quantity", 0);
   }
-  const char *want = all_done ? "SHIPPED"
-                              : (any_shipped ? "PROCESSING" : "CONFIRMED");
+  const char *want =
+      all_done ? "SHIPPED" : (any_shipped ? "PROCESSING" : "CONFIRMED");
   if (strcmp(want, status) != 0) {
     sim_centra__set(order, "status", cJSON_CreateString(want));
     touch(c, order);
@@ -422,11 +428,10 @@ static int cmp_updated(const void *a, const void *b)
 
 static bool sort_by_updated(const cJSON *sort, const char **err)
 {
-  const char *s = cJSON_IsArray(sort) ? cJSON_GetStringValue(
-                                            cJSON_GetArrayItem(sort, 0))
-                                      : cJSON_GetStringValue(sort);
-  if (s != NULL && strcmp(s, "updatedAt_ASC") != 0 &&
-      strcmp(s, "id_ASC") != 0)
+  const char *s = cJSON_IsArray(sort)
+                      ? cJSON_GetStringValue(cJSON_GetArrayItem(sort, 0))
+                      : cJSON_GetStringValue(sort);
+  if (s != NULL && strcmp(s, "updatedAt_ASC") != 0 && strcmp(s, "id_ASC") != 0)
     *err = "Argument \"sort\" has an invalid value (id_ASC, updatedAt_ASC)";
   return s != NULL && strcmp(s, "updatedAt_ASC") == 0;
 }
@@ -493,7 +498,7 @@ cJSON *sim_centra__op_update_order(struct sim_centra *c, const cJSON *args,
       sim_centra__user_error(p, "input", "%s", msg);
     cJSON_Delete(patch);
   }
-  cJSON_AddItemToObject(p, "order", o ? sim_centra__order_render(c, o)
-                                      : cJSON_CreateNull());
+  cJSON_AddItemToObject(
+      p, "order", o ? sim_centra__order_render(c, o) : cJSON_CreateNull());
   return p;
 }

@@ -40,23 +40,24 @@ static const struct addr ADDRS[] = {
      "+447700900456", "GBP"},
     {"Lukas", "Müller", "Bahnhofstrasse 10", "Zürich", "8001", "CH", NULL,
      "+41791234567", "CHF"},
-    {"Sophie", "Schneider", "Friedrichstraße 43", "Berlin", "10117", "DE",
-     NULL, "+4915112345678", "EUR"},
+    {"Sophie", "Schneider", "Friedrichstraße 43", "Berlin", "10117", "DE", NULL,
+     "+4915112345678", "EUR"},
     {"Daan", "de Vries", "Damrak 70", "Amsterdam", "1012 LM", "NL", NULL,
      "+31612345678", "EUR"},
     {"Camille", "Dubois", "15 Rue de Rivoli", "Paris", "75004", "FR", NULL,
      "+33612345678", "EUR"},
     {"Emma", "Johnson", "350 Fifth Avenue", "New York", "10118", "US", "NY",
      "+12125551234", "USD"},
-    {"Liam", "Garcia", "1 Market Street", "San Francisco", "94105", "US",
-     "CA", "+14155550123", "USD"},
+    {"Liam", "Garcia", "1 Market Street", "San Francisco", "94105", "US", "CA",
+     "+14155550123", "USD"},
     {"Mikkel", "Nielsen", "Strøget 30", "København", "1160", "DK", NULL,
      "+4520123456", "DKK"},
 };
 
 #define NADDR (sizeof(ADDRS) / sizeof(ADDRS[0]))
 
-/* --- generated orders ------------------------------------------------------- */
+/* --- generated orders -------------------------------------------------------
+ */
 
 static cJSON *gen_address(struct cg_rand *rng, int bad)
 {
@@ -71,8 +72,8 @@ static cJSON *gen_address(struct cg_rand *rng, int bad)
   cg_json_add_str(o, "address1", a->street);
   cg_json_add_str(o, "city", a->city);
   /* bad 1: postcode missing; bad 2: a postcode of the wrong format. */
-  cg_json_add_str(o, "zipCode", bad == 1 ? NULL
-                                          : (bad == 2 ? "XX-00000-YY" : a->zip));
+  cg_json_add_str(o, "zipCode",
+                  bad == 1 ? NULL : (bad == 2 ? "XX-00000-YY" : a->zip));
   cg_json_add_str(o, "stateOrProvince", a->state);
   cg_json_add_str(o, "country", a->country);
   cg_json_add_str(o, "email", email);
@@ -85,9 +86,8 @@ static cJSON *gen_option(struct cg_rand *rng, const cJSON *options, bool bad)
 {
   cJSON *o = cJSON_CreateObject();
   int n = cJSON_GetArraySize(options);
-  const cJSON *pick = n > 0 ? cJSON_GetArrayItem(options,
-                                                 (int)cg_rand_below(rng, n))
-                            : NULL;
+  const cJSON *pick =
+      n > 0 ? cJSON_GetArrayItem(options, (int)cg_rand_below(rng, n)) : NULL;
   if (bad || pick == NULL) {
     cg_json_add_int(o, "id", 99);
     cg_json_add_str(o, "name", bad ? "Carrier pigeon" : "Standard");
@@ -104,8 +104,8 @@ static cJSON *gen_option(struct cg_rand *rng, const cJSON *options, bool bad)
 }
 
 /* 1-4 distinct sizes of the catalogue (never the unknown SKU). */
-static cJSON *gen_lines(struct sim_centra *c, struct cg_rand *rng,
-                        int nsizes, bool bad_sku)
+static cJSON *gen_lines(struct sim_centra *c, struct cg_rand *rng, int nsizes,
+                        bool bad_sku)
 {
   static const double prices[] = {19.9, 49.0, 79.5, 129.0, 249.0, 450.5};
   cJSON *lines = cJSON_CreateArray();
@@ -117,9 +117,9 @@ static cJSON *gen_lines(struct sim_centra *c, struct cg_rand *rng,
     const char *sku = cg_json_str(size, "SKU");
     cg_json_add_str(l, "sku", bad_sku && i == 0 ? UNKNOWN_SKU : sku);
     cg_json_add_int(l, "quantity", cg_rand_below(rng, 4) == 0 ? 2 : 1);
-    cJSON_AddNumberToObject(l, "unitPrice",
-                            prices[cg_rand_below(rng, sizeof(prices) /
-                                                          sizeof(prices[0]))]);
+    cJSON_AddNumberToObject(
+        l, "unitPrice",
+        prices[cg_rand_below(rng, sizeof(prices) / sizeof(prices[0]))]);
     cJSON_AddItemToArray(lines, l);
   }
   return lines;
@@ -202,16 +202,16 @@ static int generate(struct sim_centra *c, const cJSON *g, const char **msg)
   cg_rand_seed(&rng, seed ? (uint64_t)seed
                           : (c->ctx ? cg_rand_next(&c->ctx->rng) | 1 : 1));
   enum bad_kind *kinds = cg_calloc((size_t)n + 1, sizeof(*kinds));
-  if (kinds == NULL || plan_bad(&rng, cg_json_get(g, "bad"), (int)n, kinds,
-                                msg) != 0) {
+  if (kinds == NULL ||
+      plan_bad(&rng, cg_json_get(g, "bad"), (int)n, kinds, msg) != 0) {
     cg_free(kinds);
     return -1;
   }
   for (int64_t i = 0; i < n && rc == 0; i++) {
     if (kinds[i] == BAD_SKU)
       ensure_unknown_sku(c);
-    cJSON *spec = gen_order(c, &rng, cg_json_get(g, "shippingOptions"),
-                            nsizes, kinds[i], 1 + (int)(i % 2));
+    cJSON *spec = gen_order(c, &rng, cg_json_get(g, "shippingOptions"), nsizes,
+                            kinds[i], 1 + (int)(i % 2));
     rc = sim_centra__order_seed(c, spec, msg) ? 0 : -1;
     cJSON_Delete(spec);
   }

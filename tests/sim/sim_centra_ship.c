@@ -54,8 +54,7 @@ static int check_order(cJSON *p, const cJSON *order)
                                   (long long)cg_json_int(order, "number", 0),
                                   status);
   if (cg_json_bool(order, "isOnHold", false))
-    return sim_centra__user_error(p, "input.order",
-                                  "Order %lld is on hold",
+    return sim_centra__user_error(p, "input.order", "Order %lld is on hold",
                                   (long long)cg_json_int(order, "number", 0));
   return 0;
 }
@@ -68,11 +67,14 @@ static int check_line(struct sim_centra *c, cJSON *p, const cJSON *order,
   char path[64];
   int64_t id = cg_json_int(req, "orderLine.id", -1);
   int64_t qty = cg_json_int(req, "quantity", 0);
-  const cJSON *line = sim_centra__find_int(cg_json_get(order, "lines"), "id", id);
+  const cJSON *line =
+      sim_centra__find_int(cg_json_get(order, "lines"), "id", id);
   snprintf(path, sizeof(path), "input.lines.%d.orderLine", i);
   if (line == NULL)
-    return sim_centra__user_error(p, path, "Order line %lld not found on "
-                                  "this order", (long long)id);
+    return sim_centra__user_error(p, path,
+                                  "Order line %lld not found on "
+                                  "this order",
+                                  (long long)id);
   snprintf(path, sizeof(path), "input.lines.%d.quantity", i);
   if (qty < 1)
     return sim_centra__user_error(p, path, "Quantity must be at least 1");
@@ -86,7 +88,8 @@ static int check_line(struct sim_centra *c, cJSON *p, const cJSON *order,
       open -= cg_json_int(r, "quantity", 0);
   }
   if (qty > open)
-    return sim_centra__user_error(p, path, "Cannot ship %lld of order line "
+    return sim_centra__user_error(p, path,
+                                  "Cannot ship %lld of order line "
                                   "%lld: only %lld left to ship",
                                   (long long)qty, (long long)id,
                                   (long long)(open > 0 ? open : 0));
@@ -136,9 +139,11 @@ static cJSON *new_shipment(struct sim_centra *c, const cJSON *order,
   cg_json_add_str(s, "number", num);
   cg_json_add_str(s, "externalId", cg_json_str(input, "externalId"));
   cg_json_add_str(s, "createdAt", sim_centra__now(now, sizeof(now)));
-  cJSON_AddBoolToObject(s, "isGoodToGo", cg_json_bool(input, "isGoodToGo", true));
+  cJSON_AddBoolToObject(s, "isGoodToGo",
+                        cg_json_bool(input, "isGoodToGo", true));
   cJSON_AddBoolToObject(s, "isShipped", false);
-  cJSON_AddBoolToObject(s, "isPaid", captured || cg_json_bool(input, "isPaid", false));
+  cJSON_AddBoolToObject(s, "isPaid",
+                        captured || cg_json_bool(input, "isPaid", false));
   cJSON_AddBoolToObject(s, "isCaptured", captured);
   cJSON_AddNullToObject(s, "shippedAt");
   cJSON_AddNullToObject(s, "trackingNumber");
@@ -183,14 +188,16 @@ cJSON *sim_centra__op_create_shipment(struct sim_centra *c, const cJSON *args,
   add_lines(c, s, lines);
   if (cg_json_bool(input, "capture", false) &&
       !cg_json_bool(s, "isCaptured", false))
-    warn(p, "input.capture", "Capture failed: the order is waiting for "
-                             "payment");
+    warn(p, "input.capture",
+         "Capture failed: the order is waiting for "
+         "payment");
   cJSON_AddItemToArray(c->shipments, s);
   cJSON_AddItemToObject(p, "shipment", cJSON_Duplicate(s, true));
   return p;
 }
 
-/* --- update, complete, list ------------------------------------------------- */
+/* --- update, complete, list -------------------------------------------------
+ */
 
 static cJSON *shipment_arg(struct sim_centra *c, const cJSON *args, cJSON *p)
 {
@@ -231,8 +238,9 @@ static void ship_info(cJSON *s, const cJSON *input)
   const cJSON *info = cg_json_get(input, "shipmentInfo");
   const char *at = cg_json_str(input, "shippedAt");
   sim_centra__set(s, "isShipped", cJSON_CreateTrue());
-  sim_centra__set(s, "shippedAt", cJSON_CreateString(
-                                      at ? at : sim_centra__now(now, sizeof(now))));
+  sim_centra__set(
+      s, "shippedAt",
+      cJSON_CreateString(at ? at : sim_centra__now(now, sizeof(now))));
   static const char *const map[][2] = {
       {"trackingNumber", "trackingNumber"},
       {"returnTrackingNumber", "returnTrackingNumber"},
@@ -260,9 +268,10 @@ static void ship_lines(struct sim_centra *c, const cJSON *s, cJSON *order)
     if (ol == NULL)
       continue;
     sim_centra__set(ol, "shippedQuantity",
-                    cJSON_CreateNumber((double)(cg_json_int(
-                                           ol, "shippedQuantity", 0) + qty)));
-    cJSON *size = sim_centra__size_by_sku(c, cg_json_str(ol, "productSize.SKU"));
+                    cJSON_CreateNumber(
+                        (double)(cg_json_int(ol, "shippedQuantity", 0) + qty)));
+    cJSON *size =
+        sim_centra__size_by_sku(c, cg_json_str(ol, "productSize.SKU"));
     if (size == NULL)
       continue;
     int64_t wh = cg_json_int(cJSON_GetArrayItem(cg_json_get(size, "stock"), 0),
@@ -285,15 +294,15 @@ static void record_email(struct sim_centra *c, const cJSON *s,
   cJSON_AddItemToArray(c->emails, e);
 }
 
-cJSON *sim_centra__op_complete_shipment(struct sim_centra *c,
-                                        const cJSON *args, const char **err)
+cJSON *sim_centra__op_complete_shipment(struct sim_centra *c, const cJSON *args,
+                                        const char **err)
 {
   cJSON *p = sim_centra__payload();
   cJSON *s = shipment_arg(c, args, p);
   const cJSON *input = cg_json_get(args, "input");
-  cJSON *order = s ? sim_centra__find_str(c->orders, "id",
-                                          cg_json_str(s, "order.id"))
-                   : NULL;
+  cJSON *order =
+      s ? sim_centra__find_str(c->orders, "id", cg_json_str(s, "order.id"))
+        : NULL;
   if (s != NULL && cg_json_bool(s, "isShipped", false)) {
     sim_centra__user_error(p, "id", "Shipment %lld is already completed",
                            (long long)cg_json_int(s, "id", 0));
@@ -325,7 +334,8 @@ cJSON *sim_centra__op_shipments(struct sim_centra *c, const cJSON *args,
                                  cg_json_int(s, "id", 0)) ||
         !sim_centra__in_int_list(cg_json_get(where, "orderNumber"),
                                  cg_json_int(s, "order.number", 0)) ||
-        (ext != NULL && !sim_centra__in_str_list(ext, cg_json_str(s, "externalId"))))
+        (ext != NULL &&
+         !sim_centra__in_str_list(ext, cg_json_str(s, "externalId"))))
       continue;
     if (seen++ >= (page - 1) * limit && cJSON_GetArraySize(out) < limit)
       cJSON_AddItemToArray(out, cJSON_Duplicate(s, true));

@@ -26,7 +26,8 @@ cJSON *sim_centra__size_by_ean(struct sim_centra *c, const char *ean)
   return sim_centra__find_str(c->sizes, "EAN", ean);
 }
 
-/* --- stock ----------------------------------------------------------------- */
+/* --- stock -----------------------------------------------------------------
+ */
 
 static cJSON *stock_entry(cJSON *size, int64_t wh, bool create)
 {
@@ -141,7 +142,8 @@ cJSON *sim_centra__stock_report(struct sim_centra *c)
   return out;
 }
 
-/* --- catalogue --------------------------------------------------------------- */
+/* --- catalogue ---------------------------------------------------------------
+ */
 
 static cJSON *new_size(struct sim_centra *c, const cJSON *prod,
                        const cJSON *var, const cJSON *spec)
@@ -157,17 +159,18 @@ static cJSON *new_size(struct sim_centra *c, const cJSON *prod,
   cJSON_AddBoolToObject(s, "isActive", true);
   cg_json_add_str(s, "updatedAt", sim_centra__now(now, sizeof(now)));
   cJSON *w = cJSON_AddObjectToObject(s, "weight");
-  cJSON_AddNumberToObject(w, "value", cJSON_IsNumber(cg_json_get(spec, "weight"))
-                                          ? cg_json_get(spec, "weight")->valuedouble
-                                          : 0.5);
+  cJSON_AddNumberToObject(w, "value",
+                          cJSON_IsNumber(cg_json_get(spec, "weight"))
+                              ? cg_json_get(spec, "weight")->valuedouble
+                              : 0.5);
   cg_json_add_str(w, "unit", "KILOGRAMS");
   cJSON_AddArrayToObject(s, "stock");
   cJSON *v = cJSON_AddObjectToObject(s, "productVariant");
   cg_json_add_int(v, "id", cg_json_int(var, "id", 0));
   cg_json_add_str(v, "name", cg_json_str(var, "name"));
-  snprintf(vnum, sizeof(vnum), "%s", cg_json_str(var, "variantNumber")
-                                         ? cg_json_str(var, "variantNumber")
-                                         : "1");
+  snprintf(vnum, sizeof(vnum), "%s",
+           cg_json_str(var, "variantNumber") ? cg_json_str(var, "variantNumber")
+                                             : "1");
   cg_json_add_str(v, "variantNumber", vnum);
   cJSON *p = cJSON_AddObjectToObject(v, "product");
   cg_json_add_int(p, "id", cg_json_int(prod, "id", 0));
@@ -206,7 +209,8 @@ static cJSON *describe(struct sim_centra *c, const cJSON *src, enum sc_seq seq)
     if (cJSON_IsString(child))
       cJSON_AddItemToObject(d, child->string, cJSON_Duplicate(child, false));
   }
-  sim_centra__set(d, "id", cJSON_CreateNumber((double)sim_centra__next(c, seq)));
+  sim_centra__set(d, "id",
+                  cJSON_CreateNumber((double)sim_centra__next(c, seq)));
   return d;
 }
 
@@ -239,7 +243,8 @@ static int load_flat(struct sim_centra *c, const cJSON *spec, const char **msg)
   cg_json_add_int(prod, "id", sim_centra__next(c, SC_SEQ_PRODUCT));
   cg_json_add_str(prod, "productNumber", pn ? pn : cg_json_str(spec, "sku"));
   cg_json_add_str(prod, "name", cg_json_str(spec, "name"));
-  cg_json_add_str(prod, "countryOfOrigin", cg_json_str(spec, "countryOfOrigin"));
+  cg_json_add_str(prod, "countryOfOrigin",
+                  cg_json_str(spec, "countryOfOrigin"));
   cg_json_add_str(prod, "harmonizedCommodityCode",
                   cg_json_str(spec, "harmonizedCommodityCode"));
   cg_json_add_int(var, "id", sim_centra__next(c, SC_SEQ_VARIANT));
@@ -254,9 +259,8 @@ static int load_flat(struct sim_centra *c, const cJSON *spec, const char **msg)
 int sim_centra__catalogue_load(struct sim_centra *c, const cJSON *catalogue,
                                const char **msg)
 {
-  const cJSON *list = cJSON_IsArray(catalogue)
-                          ? catalogue
-                          : cg_json_get(catalogue, "products");
+  const cJSON *list =
+      cJSON_IsArray(catalogue) ? catalogue : cg_json_get(catalogue, "products");
   const cJSON *it;
   if (!cJSON_IsArray(list)) {
     *msg = "catalogue must be a list of products or {\"products\": [...]}";
@@ -321,8 +325,8 @@ static int resolve_sizes(struct sim_centra *c, cJSON *p, const cJSON *items,
   {
     const char *sku = cg_json_str(it, "productSize.SKU");
     const char *ean = cg_json_str(it, "productSize.EAN");
-    sizes[i] = sku ? sim_centra__size_by_sku(c, sku)
-                   : sim_centra__size_by_ean(c, ean);
+    sizes[i] =
+        sku ? sim_centra__size_by_sku(c, sku) : sim_centra__size_by_ean(c, ean);
     snprintf(path, sizeof(path), "input.productSizes.%d.productSize", i);
     if (sizes[i] == NULL)
       rc = sim_centra__user_error(p, path, "Product size not found (%s %s)",
@@ -353,8 +357,8 @@ static cJSON *stock_write(struct sim_centra *c, const char *kind, int64_t wh,
   return w;
 }
 
-static void write_item(cJSON *w, const cJSON *size, int64_t wh,
-                       const char *key, int64_t value)
+static void write_item(cJSON *w, const cJSON *size, int64_t wh, const char *key,
+                       int64_t value)
 {
   cJSON *it = cJSON_CreateObject();
   cg_json_add_str(it, "sku", cg_json_str(size, "SKU"));
@@ -383,7 +387,8 @@ cJSON *sim_centra__op_change_stock(struct sim_centra *c, const cJSON *args,
   cJSON **sizes = sizes_array(items);
   int rc = resolve_sizes(c, p, items, "deliveredQuantity", sizes);
   if ((into > 0) == (out > 0))
-    rc = sim_centra__user_error(p, "input", "Give exactly one of "
+    rc = sim_centra__user_error(p, "input",
+                                "Give exactly one of "
                                 "intoWarehouse or outFromWarehouse");
   if (rc == 0) {
     int64_t wh = into > 0 ? into : out, sign = into > 0 ? 1 : -1;

@@ -57,8 +57,7 @@ static int rd_fail(struct rd *r, const char *at, const char *fmt,
   if (r->rc == 0 && r->errbuf != NULL && r->errsize > 0) {
     char msg[256];
     snprintf(msg, sizeof(msg), fmt, arg ? arg : "");
-    snprintf(r->errbuf, r->errsize, "%s at line %d, column %d", msg, line,
-             col);
+    snprintf(r->errbuf, r->errsize, "%s at line %d, column %d", msg, line, col);
   }
   if (r->rc == 0)
     r->rc = CG_EINVAL;
@@ -657,8 +656,8 @@ static int rd_operation(struct rd *r, const char *want, struct sim_gql_doc *doc,
   char *name = NULL;
   if (!at_punct(r, '{')) {
     if (at_name(r, "subscription"))
-      return rd_fail(r, r->tok_start,
-                     "Subscriptions are not supported%s", NULL);
+      return rd_fail(r, r->tok_start, "Subscriptions are not supported%s",
+                     NULL);
     mutation = at_name(r, "mutation");
     if (lex_next(r) != 0)
       return r->rc;
@@ -711,18 +710,22 @@ static int rd_document(struct rd *r, const char *want, struct sim_gql_doc *doc)
   if (want == NULL && nops > 1)
     return rd_fail(r, r->src,
                    "Must provide operation name if query contains multiple "
-                   "operations%s", NULL);
+                   "operations%s",
+                   NULL);
   if (doc->fields == NULL)
     return rd_fail(r, r->src, "Unknown operation named \"%s\"", want);
   return 0;
 }
 
 int sim_gql_parse(const char *src, const char *operation_name,
-                  const cJSON *variables, struct sim_gql_doc *doc,
-                  char *errbuf, size_t errsize)
+                  const cJSON *variables, struct sim_gql_doc *doc, char *errbuf,
+                  size_t errsize)
 {
-  struct rd r = {.src = src, .p = src, .variables = variables,
-                 .errbuf = errbuf, .errsize = errsize};
+  struct rd r = {.src = src,
+                 .p = src,
+                 .variables = variables,
+                 .errbuf = errbuf,
+                 .errsize = errsize};
   memset(doc, 0, sizeof(*doc));
   if (errbuf != NULL && errsize > 0)
     errbuf[0] = '\0';

@@ -40,8 +40,8 @@ struct sim_gql_doc {
  * column C") in errbuf, or CG_ENOMEM. On failure doc is left empty. The
  * caller frees doc with sim_gql_doc_free. */
 int sim_gql_parse(const char *src, const char *operation_name,
-                  const cJSON *variables, struct sim_gql_doc *doc,
-                  char *errbuf, size_t errsize);
+                  const cJSON *variables, struct sim_gql_doc *doc, char *errbuf,
+                  size_t errsize);
 /* Frees what sim_gql_parse filled; the struct itself is the caller's. */
 void sim_gql_doc_free(struct sim_gql_doc *doc);
 
