@@ -96,3 +96,23 @@ ctl GET /_sim/centra/stock
 check "returned to stock" "$(jqo '.[] | select(.sku == "COAT-BLK-38") | .physical')" 9
 gql '{ events(where: {objectType: [Return]}) { changeType } }'
 check "return events" "$(jqo '[.data.events[].changeType] | join(",")')" "CREATED,COMPLETED"
+
+echo "# merchant cancels lines"
+ctl POST /_sim/centra/orders '[{"number": 2003, "lines": [{"sku": "COAT-BLK-40", "quantity": 1}, {"sku": "TEE-WHT-M", "quantity": 2}]},
+  {"number": 2004, "lines": [{"sku": "COAT-BLK-40", "quantity": 2}]}]'
+C1=$(jqo '.[0].lines[0].id')
+ctl POST /_sim/centra/orders/2003 '{"cancelLines": [{"sku": "TEE-WHT-M", "quantity": 3}]}'
+check "cancel more than open refused" "$STATUS" 400
+ctl POST /_sim/centra/orders/2003 '{"cancelLines": [{"sku": "TEE-WHT-M"}]}'
+check "cancel a whole line" "$STATUS/$(jqo '.status')/$(jqo '.lines[1].cancelledQuantity')" "200/CONFIRMED/2"
+gql "$CREATE" "{\"in\": {\"order\": {\"number\": 2003}, \"lines\": [{\"orderLine\": {\"id\": $(jqo '.lines[1].id')}, \"quantity\": 1}]}}"
+check "cancelled units cannot ship" "$(jqo '.data.createShipment.userErrors | length')" 1
+gql "$CREATE" "{\"in\": {\"order\": {\"number\": 2003}, \"lines\": [{\"orderLine\": {\"id\": $C1}, \"quantity\": 1}]}}"
+S3=$(jqo '.data.createShipment.shipment.id')
+gql "$COMPLETE" "{\"id\": $S3, \"in\": {\"sendEmail\": false, \"shipmentInfo\": {\"carrier\": \"DHL\", \"trackingNumber\": \"JD0003\", \"packagesNumber\": 1}}}"
+gql '{ order(number: 2003) { status } }'
+check "shipped + cancelled is SHIPPED" "$(jqo '.data.order.status')" SHIPPED
+ctl POST /_sim/centra/orders/2004 '{"cancelLines": [{"sku": "COAT-BLK-40"}]}'
+check "all cancelled is CANCELLED" "$(jqo '.status')" CANCELLED
+ctl GET /_sim/centra/stock
+check "cancelled units not allocated" "$(jqo '.[] | select(.sku == "COAT-BLK-40") | "\(.physical)/\(.allocated)"')" "3/0"

@@ -332,15 +332,94 @@ static void touch(struct sim_centra *c, cJSON *order)
   sim_centra__event(c, "Order", "UPDATED", cg_json_int(order, "number", 0));
 }
 
+/* The status line quantities call for; NULL when the order is not open
+ * (only CONFIRMED and PROCESSING orders move by themselves). */
+static const char *status_from_lines(const cJSON *order)
+{
+  const char *status = cg_json_str(order, "status");
+  if (status == NULL ||
+      (strcmp(status, "CONFIRMED") != 0 && strcmp(status, "PROCESSING") != 0))
+    return NULL;
+  bool any_shipped = false, all_done = true;
+  const cJSON *l;
+  cJSON_ArrayForEach(l, cg_json_get(order, "lines"))
+  {
+    int64_t shipped = cg_json_int(l, "shippedQuantity", 0);
+    any_shipped |= shipped > 0;
+    all_done &= shipped + cg_json_int(l, "cancelledQuantity", 0) >=
+                cg_json_int(l, "quantity", 0);
+  }
+  if (all_done)
+    return any_shipped ? "SHIPPED" : "CANCELLED";
+  return any_shipped ? "PROCESSING" : "CONFIRMED";
+}
+
+static cJSON *line_of(cJSON *order, const cJSON *spec)
+{
+  const char *sku = cg_json_str(spec, "sku");
+  int64_t id = cg_json_int(spec, "id", -1);
+  cJSON *l;
+  cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(order, "lines"))
+  {
+    const char *ls = cg_json_str(l, "productSize.SKU");
+    if (sku ? (ls != NULL && strcmp(ls, sku) == 0)
+            : cg_json_int(l, "id", -2) == id)
+      return l;
+  }
+  return NULL;
+}
+
+/* cancelLines: [{id | sku, quantity? (default: all open)}]. Checked whole
+ * first (apply false), then applied. */
+static int cancel_lines(cJSON *order, const cJSON *list, bool apply,
+                        const char **msg)
+{
+  const cJSON *spec;
+  cJSON_ArrayForEach(spec, list)
+  {
+    cJSON *l = line_of(order, spec);
+    int64_t done = cg_json_int(l, "cancelledQuantity", 0);
+    int64_t open = cg_json_int(l, "quantity", 0) - done -
+                   cg_json_int(l, "shippedQuantity", 0);
+    int64_t qty = cg_json_int(spec, "quantity", open);
+    if (l == NULL || qty < 1 || qty > open) {
+      *msg = "cancelLines: unknown line, or more than its open quantity";
+      return -1;
+    }
+    if (apply)
+      sim_centra__set(l, "cancelledQuantity",
+                      cJSON_CreateNumber((double)(done + qty)));
+  }
+  return 0;
+}
+
+static int check_patch(cJSON *order, const cJSON *patch, const char **msg)
+{
+  const cJSON *cancel = cg_json_get(patch, "cancelLines");
+  if (cJSON_GetObjectItemCaseSensitive(patch, "status") &&
+      !status_valid(cg_json_str(patch, "status"))) {
+    *msg = "unknown order status";
+    return -1;
+  }
+  if (cancel != NULL && !cJSON_IsArray(cancel)) {
+    *msg = "cancelLines must be a list";
+    return -1;
+  }
+  return cancel_lines(order, cancel, false, msg);
+}
+
 int sim_centra__order_change(struct sim_centra *c, cJSON *order,
                              const cJSON *patch, const char **msg)
 {
   const char *status = cg_json_str(patch, "status");
   bool changed = false;
-  if (cJSON_GetObjectItemCaseSensitive(patch, "status") &&
-      !status_valid(status)) {
-    *msg = "unknown order status";
+  if (check_patch(order, patch, msg) != 0)
     return -1;
+  if (cJSON_GetArraySize(cg_json_get(patch, "cancelLines")) > 0) {
+    cancel_lines(order, cg_json_get(patch, "cancelLines"), true, msg);
+    if (status == NULL)
+      status = status_from_lines(order);
+    changed = true;
   }
   if (status && strcmp(status, cg_json_str(order, "status")) != 0) {
     sim_centra__set(order, "status", cJSON_CreateString(status));
@@ -359,22 +438,8 @@ int sim_centra__order_change(struct sim_centra *c, cJSON *order,
 
 void sim_centra__order_recompute(struct sim_centra *c, cJSON *order)
 {
-  const char *status = cg_json_str(order, "status");
-  if (status == NULL ||
-      (strcmp(status, "CONFIRMED") != 0 && strcmp(status, "PROCESSING") != 0))
-    return;
-  bool any_shipped = false, all_done = true;
-  const cJSON *l;
-  cJSON_ArrayForEach(l, cg_json_get(order, "lines"))
-  {
-    int64_t shipped = cg_json_int(l, "shippedQuantity", 0);
-    any_shipped |= shipped > 0;
-    all_done &= shipped + cg_json_int(l, "cancelledQuantity", 0) >=
-                cg_json_int(l, "quantity", 0);
-  }
-  const char *want =
-      all_done ? "SHIPPED" : (any_shipped ? "PROCESSING" : "CONFIRMED");
-  if (strcmp(want, status) != 0) {
+  const char *want = status_from_lines(order);
+  if (want != NULL && strcmp(want, cg_json_str(order, "status")) != 0) {
     sim_centra__set(order, "status", cJSON_CreateString(want));
     touch(c, order);
   }
