@@ -145,11 +145,12 @@ static int budget_take(struct sim_centra *c, size_t n)
     return s > 0 ? s : 1;
   }
   if (c->mut_n + n > c->mut_cap) {
-    int64_t *grown = cg_realloc(c->mut_times, quota * sizeof(*grown));
+    size_t cap = (c->mut_n + n) * 2 < quota ? (c->mut_n + n) * 2 : quota;
+    int64_t *grown = cg_realloc(c->mut_times, cap * sizeof(*grown));
     if (grown == NULL)
       return 1;
     c->mut_times = grown;
-    c->mut_cap = quota;
+    c->mut_cap = cap;
   }
   for (size_t i = 0; i < n; i++)
     c->mut_times[c->mut_n++] = now;
