@@ -25,8 +25,13 @@
 #include "net/http_client.h"
 #include "net/ratelimit.h"
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+
+#define container_of(ptr, type, member)                                        \
+  ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define DEFAULT_TIMEOUT_MS 20000
 #define DEFAULT_CONNECT_MS 5000
@@ -47,6 +52,7 @@ struct cg_centra {
 };
 
 struct call {
+  struct cg_call_slot slot; /* for outcomes known before sending */
   struct cg_centra *c;
   const struct cg__centra_op *op;
   cg_call_done_fn done;
@@ -85,16 +91,21 @@ static void on_call_done(const struct cg_http_result *hr, void *arg)
   cg_free(call);
 }
 
-/* Defers a RETRY without sending when the partner is paused or the
- * mutation budget is empty. Returns 1 if deferred, 0 to go on, or
- * CG_ENOMEM. */
-static int gate(struct cg_centra *c, const struct cg__centra_op *op,
-                cg_call_done_fn done, void *arg)
+static void on_slot_release(struct cg_call_slot *slot)
 {
+  cg_free(container_of(slot, struct call, slot));
+}
+
+/* Parks a RETRY (nothing sent) in the call's slot when the partner is
+ * paused or the mutation budget is empty; the call is freed after
+ * delivery. Returns true if parked. */
+static bool gate(struct cg_centra *c, struct call *call)
+{
+  const struct cg__centra_op *op = call->op;
   int64_t now = cg_time_now_ms();
   bool paused = cg_ratelimit_is_paused(c->rl, now);
   if (!paused && (!op->mutation || cg_ratelimit_take(c->rl, now, 1)))
-    return 0;
+    return false;
   struct cg_call_result res;
   cg_call_result_init(&res);
   res.retry_at_ms =
@@ -107,8 +118,9 @@ static int gate(struct cg_centra *c, const struct cg__centra_op *op,
     cg_call_result_set(&res, CG_OUTCOME_RETRY, "budget",
                        "%s: mutation budget used up; nothing sent", op->name);
   cg_log_debug(c->comp, "%s", res.message);
-  int rc = cg_call_defer(c->q, &res, done, arg);
-  return rc == 0 ? 1 : rc;
+  call->slot.release = on_slot_release;
+  cg_call_defer_slot(c->q, &call->slot, &res, call->done, call->arg);
+  return true;
 }
 
 /* {"query", "variables", "operationName"} as text; takes variables. */
@@ -120,7 +132,11 @@ static char *request_body(const struct cg__centra_op *op, cJSON *variables)
     cJSON_Delete(variables);
     return NULL;
   }
-  cJSON_AddItemToObject(doc, "variables", variables);
+  if (!cJSON_AddItemToObject(doc, "variables", variables)) {
+    cJSON_Delete(variables); /* the key copy failed: not attached */
+    cJSON_Delete(doc);
+    return NULL;
+  }
   char *body = NULL;
   if (cg_json_add_str(doc, "query", op->query) != NULL &&
       cg_json_add_str(doc, "operationName", op->name) != NULL)
@@ -150,21 +166,16 @@ int cg__centra_call(struct cg_centra *c, const struct cg__centra_op *op,
     return CG_ECANCELED;
   }
   char *body = request_body(op, variables);
-  struct call *call = cg_calloc(1, sizeof(*call));
+  struct call *call = body ? cg_calloc(1, sizeof(*call)) : NULL;
   int rc = CG_ENOMEM;
-  if (body != NULL && call != NULL) {
-    rc = gate(c, op, done, arg);
-    if (rc == 0) {
-      *call = (struct call){.c = c, .op = op, .done = done, .arg = arg};
-      rc = send_call(c, call, body);
-      if (rc == 0)
-        call = NULL; /* owned by the request now */
-    } else if (rc == 1) {
-      rc = 0;
-    }
+  if (call != NULL) {
+    *call = (struct call){.c = c, .op = op, .done = done, .arg = arg};
+    if (gate(c, call))
+      rc = 0; /* parked: freed after delivery */
+    else if ((rc = send_call(c, call, body)) != 0)
+      cg_free(call);
   }
   cg_free(body);
-  cg_free(call);
   return rc;
 }
 

@@ -34,6 +34,7 @@
 
 #include <curl/curl.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,10 +44,14 @@
 #define DEFAULT_MARGIN_MS 60000
 #define API_PREFIX "/wms/v1"
 
+#define container_of(ptr, type, member)                                        \
+  ((type *)((char *)(ptr)-offsetof(type, member)))
+
 struct rest;
 
 struct op {
-  struct op *next; /* wait list */
+  struct cg_call_slot slot; /* for outcomes known before any I/O */
+  struct op *next;          /* wait list */
   struct rest *r;
   enum cg__gxo_op kind;
   const char *method;
@@ -100,17 +105,22 @@ static void finish_now(struct op *op, struct cg_call_result *res)
   op_free(op);
 }
 
-/* Delivers res on a later loop turn and frees the op now. */
+static void on_slot_release(struct cg_call_slot *slot)
+{
+  op_free(container_of(slot, struct op, slot));
+}
+
+/* Delivers res on a later loop turn (the op is freed after delivery).
+ * Cannot fail: the slot is part of the op. */
 static void finish_later(struct op *op, struct cg_call_result *res)
 {
-  struct rest *r = op->r;
-  if (r->closing || cg_call_defer(r->q, res, op->done, op->arg) != 0) {
-    /* Closing: the queue is gone or going; we are inside destroy, not
-     * inside the starting call, so delivering now keeps the contract. */
+  if (op->r->closing) {
+    /* We are inside destroy, not inside the starting call. */
     finish_now(op, res);
     return;
   }
-  op_free(op);
+  op->slot.release = on_slot_release;
+  cg_call_defer_slot(op->r->q, &op->slot, res, op->done, op->arg);
 }
 
 static void finish_local(struct op *op, enum cg_outcome outcome,

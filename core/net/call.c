@@ -19,17 +19,10 @@
 #define container_of(ptr, type, member)                                        \
   ((type *)((char *)(ptr)-offsetof(type, member)))
 
-struct deferred {
-  struct deferred *next;
-  struct cg_call_result res;
-  cg_call_done_fn done;
-  void *arg;
-};
-
 struct cg_call_queue {
   uv_idle_t idle;
-  struct deferred *head;
-  struct deferred *tail;
+  struct cg_call_slot *head;
+  struct cg_call_slot *tail;
 };
 
 void cg_call_result_init(struct cg_call_result *res)
@@ -76,15 +69,23 @@ const char *cg_call_outcome_name(enum cg_outcome outcome)
   return "?";
 }
 
-static struct deferred *queue_pop(struct cg_call_queue *q)
+static struct cg_call_slot *queue_pop(struct cg_call_queue *q)
 {
-  struct deferred *d = q->head;
+  struct cg_call_slot *d = q->head;
   if (d != NULL) {
     q->head = d->next;
     if (q->head == NULL)
       q->tail = NULL;
+    d->next = NULL;
   }
   return d;
+}
+
+static void deliver_slot(struct cg_call_slot *d)
+{
+  cg_call_result_deliver(&d->res, d->done, d->arg);
+  if (d->release != NULL)
+    d->release(d);
 }
 
 /* Drains only what was queued before this turn started: a callback that
@@ -93,18 +94,14 @@ static struct deferred *queue_pop(struct cg_call_queue *q)
 static void on_idle_drain(uv_idle_t *h)
 {
   struct cg_call_queue *q = container_of(h, struct cg_call_queue, idle);
-  struct deferred *last = q->tail;
-  struct deferred *d;
-  do {
-    d = queue_pop(q);
-    if (d == NULL)
-      break;
-    cg_call_result_deliver(&d->res, d->done, d->arg);
+  struct cg_call_slot *last = q->tail;
+  struct cg_call_slot *d;
+  while ((d = queue_pop(q)) != NULL) {
     bool was_last = (d == last);
-    cg_free(d);
+    deliver_slot(d);
     if (was_last)
       break;
-  } while (1);
+  }
   if (q->head == NULL)
     uv_idle_stop(&q->idle);
 }
@@ -121,24 +118,38 @@ struct cg_call_queue *cg_call_queue_create(uv_loop_t *loop)
   return q;
 }
 
+void cg_call_defer_slot(struct cg_call_queue *q, struct cg_call_slot *slot,
+                        struct cg_call_result *res, cg_call_done_fn done,
+                        void *arg)
+{
+  slot->res = *res;
+  res->data = NULL;
+  slot->done = done;
+  slot->arg = arg;
+  slot->next = NULL;
+  if (q->tail != NULL)
+    q->tail->next = slot;
+  else
+    q->head = slot;
+  q->tail = slot;
+  uv_idle_start(&q->idle, on_idle_drain);
+}
+
+static void release_owned(struct cg_call_slot *slot)
+{
+  cg_free(slot);
+}
+
 int cg_call_defer(struct cg_call_queue *q, struct cg_call_result *res,
                   cg_call_done_fn done, void *arg)
 {
-  struct deferred *d = cg_calloc(1, sizeof(*d));
-  if (d == NULL) {
+  struct cg_call_slot *slot = cg_calloc(1, sizeof(*slot));
+  if (slot == NULL) {
     cg_call_result_clear_data(res);
     return CG_ENOMEM;
   }
-  d->res = *res;
-  res->data = NULL;
-  d->done = done;
-  d->arg = arg;
-  if (q->tail != NULL)
-    q->tail->next = d;
-  else
-    q->head = d;
-  q->tail = d;
-  uv_idle_start(&q->idle, on_idle_drain);
+  slot->release = release_owned;
+  cg_call_defer_slot(q, slot, res, done, arg);
   return 0;
 }
 
@@ -153,10 +164,8 @@ void cg_call_queue_destroy(struct cg_call_queue *q)
 {
   if (q == NULL)
     return;
-  struct deferred *d;
-  while ((d = queue_pop(q)) != NULL) {
-    cg_call_result_deliver(&d->res, d->done, d->arg);
-    cg_free(d);
-  }
+  struct cg_call_slot *d;
+  while ((d = queue_pop(q)) != NULL)
+    deliver_slot(d);
   uv_close((uv_handle_t *)&q->idle, on_idle_closed);
 }

@@ -70,21 +70,40 @@ void cg_call_result_deliver(struct cg_call_result *res, cg_call_done_fn done,
 const char *cg_call_outcome_name(enum cg_outcome outcome);
 
 /* --- deferred completions ---------------------------------------------
- * One queue per partner client: cg_call_defer copies a result (taking its
- * data) and delivers it from a one-shot uv_idle_t on a later loop turn. */
+ * One queue per partner client. A result known at once (budget empty,
+ * partner paused) is parked in a slot and delivered from a one-shot
+ * uv_idle_t on a later loop turn. Operations embed their slot, so
+ * deferring cannot fail for lack of memory (which would otherwise force a
+ * callback inside the starting call). */
 
 struct cg_call_queue;
 
+struct cg_call_slot {
+  struct cg_call_slot *next; /* queue link; the queue's while parked */
+  struct cg_call_result res;
+  cg_call_done_fn done;
+  void *arg;
+  /* Called once after delivery so the owner can free the object that
+   * holds the slot; may be NULL. */
+  void (*release)(struct cg_call_slot *slot);
+};
+
 /* Creates a queue on loop (loop thread only). NULL on ENOMEM. */
 struct cg_call_queue *cg_call_queue_create(uv_loop_t *loop);
-/* Queues done(res) for the next loop turn. Takes res->data (sets it to
- * NULL in the caller's copy) even on failure. Returns 0 or CG_ENOMEM (then
- * done does not fire and the data is freed). */
+/* Parks res (moved, including data: res->data is NULL afterwards) in
+ * slot and delivers done(&slot->res, arg) on a later loop turn, then calls
+ * slot->release (set by the caller before or after; read at delivery).
+ * Cannot fail. */
+void cg_call_defer_slot(struct cg_call_queue *q, struct cg_call_slot *slot,
+                        struct cg_call_result *res, cg_call_done_fn done,
+                        void *arg);
+/* As cg_call_defer_slot with a slot allocated here. Takes res->data even
+ * on failure. Returns 0 or CG_ENOMEM (done does not fire, data freed). */
 int cg_call_defer(struct cg_call_queue *q, struct cg_call_result *res,
                   cg_call_done_fn done, void *arg);
-/* Delivers every queued result now (synchronously, in order), closes the
- * idle handle and frees the queue in its close callback; the loop must run
- * afterwards. destroy(NULL) is a no-op. */
+/* Delivers every parked result now (synchronously, in order), closes the
+ * idle handle and frees the queue in its close callback; the loop must
+ * run afterwards. destroy(NULL) is a no-op. */
 void cg_call_queue_destroy(struct cg_call_queue *q);
 
 #endif

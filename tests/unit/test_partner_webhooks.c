@@ -221,6 +221,38 @@ static void test_order_key(void **state)
                    CG_EINVAL);
 }
 
+/* Every allocation failure is an error return, never a crash or a leak. */
+static void test_alloc_failures(void **state)
+{
+  const char *gs[] = {"gxo-webhook-secret"};
+  const char *cs[] = {"centra-webhook-secret"};
+  char gsig[160], csig[160];
+  sign("gxo-webhook-secret", NOW, ENVELOPE, gsig, sizeof(gsig));
+  sign("centra-webhook-secret", NOW, CENTRA_BODY, csig, sizeof(csig));
+  int ok = 0;
+  for (long n = 0; n < 200; n++) {
+    cJSON *out = NULL;
+    cg_mem_fail_after(n);
+    int g = cg_gxo_webhook_parse(gs, 1, gsig, ENVELOPE, strlen(ENVELOPE), NOW,
+                                 0, &out, NULL);
+    cg_mem_fail_after(-1);
+    /* cg_sig_verify reports its own allocation failure as CG_ESIG. */
+    assert_true(g == 0 || g == CG_EINVAL || g == CG_ENOMEM || g == CG_ESIG);
+    assert_true((g == 0) == (out != NULL));
+    cJSON_Delete(out);
+    out = NULL;
+    cg_mem_fail_after(n);
+    int c = cg_centra_webhook_parse(cs, 1, csig, CENTRA_BODY,
+                                    strlen(CENTRA_BODY), NOW, 0, &out, NULL);
+    cg_mem_fail_after(-1);
+    assert_true(c == 0 || c == CG_EINVAL || c == CG_ENOMEM || c == CG_ESIG);
+    assert_true((c == 0) == (out != NULL));
+    cJSON_Delete(out);
+    ok += (g == 0 && c == 0);
+  }
+  assert_true(ok > 0); /* enough allocations eventually succeed */
+}
+
 int main(void)
 {
   cg_mem_init();
@@ -235,6 +267,7 @@ int main(void)
       cmocka_unit_test(test_centra_forged_and_stale),
       cmocka_unit_test(test_centra_bad_payload),
       cmocka_unit_test(test_order_key),
+      cmocka_unit_test(test_alloc_failures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
