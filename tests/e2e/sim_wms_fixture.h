@@ -116,8 +116,8 @@ static inline void fx_resp_free(struct fx_resp *r)
 
 /* One call. key and token may be NULL; base is f->c or f->g. */
 static inline long fx_call(struct fx *f, const char *base, const char *method,
-                           const char *path, const char *key,
-                           const char *body, struct fx_resp *out)
+                           const char *path, const char *key, const char *body,
+                           struct fx_resp *out)
 {
   char url[512], auth[200], idem[300];
   const char *headers[5];
@@ -144,9 +144,9 @@ static inline long fx_call(struct fx *f, const char *base, const char *method,
 }
 
 /* Call and forget the answer; returns the status. */
-static inline long fx_status(struct fx *f, const char *base,
-                             const char *method, const char *path,
-                             const char *key, const char *body)
+static inline long fx_status(struct fx *f, const char *base, const char *method,
+                             const char *path, const char *key,
+                             const char *body)
 {
   struct fx_resp r;
   long st = fx_call(f, base, method, path, key, body, &r);
@@ -177,13 +177,12 @@ static inline void fx_token(struct fx *f)
 /* Items SKU-A..SKU-C with 10 units each, as the control API seeds them. */
 static inline void fx_seed(struct fx *f)
 {
-  assert_int_equal(
-      fx_status(f, f->g, "POST", "/_sim/wms/items", NULL,
-                "[{\"sku\":\"SKU-A\",\"gtin\":\"5772428043001\","
-                "\"hsCode\":\"620193\",\"weightKg\":1.2},"
-                "{\"sku\":\"SKU-B\",\"hsCode\":\"620193\"},"
-                "{\"sku\":\"SKU-C\",\"hsCode\":\"620193\"}]"),
-      200);
+  assert_int_equal(fx_status(f, f->g, "POST", "/_sim/wms/items", NULL,
+                             "[{\"sku\":\"SKU-A\",\"gtin\":\"5772428043001\","
+                             "\"hsCode\":\"620193\",\"weightKg\":1.2},"
+                             "{\"sku\":\"SKU-B\",\"hsCode\":\"620193\"},"
+                             "{\"sku\":\"SKU-C\",\"hsCode\":\"620193\"}]"),
+                   200);
   assert_int_equal(fx_status(f, f->g, "POST", "/_sim/wms/stock", NULL,
                              "[{\"sku\":\"SKU-A\",\"quantity\":10},"
                              "{\"sku\":\"SKU-B\",\"quantity\":10},"

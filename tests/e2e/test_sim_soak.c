@@ -138,8 +138,8 @@ static void make_changed_body(struct req *r)
 
 static void make_misc_gxo(struct req *r, int pick)
 {
-  static const char *const bad_json[] = {"{", "{\"orderRef\":", "[1,2",
-                                         "nul", "\"x\"", "{\"a\":tru}"};
+  static const char *const bad_json[] = {
+      "{", "{\"orderRef\":", "[1,2", "nul", "\"x\"", "{\"a\":tru}"};
   char key[32], path[96];
   snprintf(key, sizeof(key), "misc-%lu", S.sent);
   switch (pick) {
@@ -171,8 +171,8 @@ static void make_misc_gxo(struct req *r, int pick)
     break;
   default:
     snprintf(path, sizeof(path), "/wms/v1/events?after=%d&limit=%d",
-             (int)cg_rand_below(&S.rng, 50), 1 + (int)cg_rand_below(&S.rng,
-                                                                    600));
+             (int)cg_rand_below(&S.rng, 50),
+             1 + (int)cg_rand_below(&S.rng, 600));
     gxo_req(r, "GET", path, NULL, NULL);
     allow(r, 200, 400, 0, 0); /* limit > 500 is a 400 */
     r->kind = "events";
@@ -322,8 +322,8 @@ static bool status_ok(const struct req *r, long status)
 {
   static const int injected[] = {429, 500, 503, 0};
   for (int i = 0; i < 4; i++)
-    if (r->allowed[i] == status && (status != 0 || i == 0 ||
-                                    r->allowed[0] == 413))
+    if (r->allowed[i] == status &&
+        (status != 0 || i == 0 || r->allowed[0] == 413))
       return true;
   for (int i = 0; r->faults && i < 4; i++)
     if (injected[i] == status)
@@ -340,8 +340,8 @@ static void finish(CURL *e, CURLcode rc)
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
   S.by_class[status / 100 < 6 ? status / 100 : 0]++;
   if (!status_ok(r, status) && S.wrong++ < 20)
-    fprintf(stderr, "wrong answer: %s %s %s -> %ld (%s)\n", r->kind,
-            r->method, r->url, status, curl_easy_strerror(rc));
+    fprintf(stderr, "wrong answer: %s %s %s -> %ld (%s)\n", r->kind, r->method,
+            r->url, status, curl_easy_strerror(rc));
   curl_slist_free_all(r->headers);
   cg_free(r->body);
   cg_free(r);
@@ -454,14 +454,15 @@ static void test_soak(void **state)
   int64_t t0 = cg_time_mono_ms();
   run_http(TOTAL - RAW);
   run_raw(RAW);
-  fprintf(stderr, "soak: %lu requests in %lld ms; 2xx %lu 4xx %lu 5xx %lu "
-          "none %lu\n", S.sent, (long long)(cg_time_mono_ms() - t0),
-          S.by_class[2], S.by_class[4], S.by_class[5], S.by_class[0]);
+  fprintf(stderr,
+          "soak: %lu requests in %lld ms; 2xx %lu 4xx %lu 5xx %lu "
+          "none %lu\n",
+          S.sent, (long long)(cg_time_mono_ms() - t0), S.by_class[2],
+          S.by_class[4], S.by_class[5], S.by_class[0]);
   /* Still answering, and the books add up. */
   struct fx_resp r;
-  assert_int_equal(fx_call(&S.fx, S.fx.g, "GET", "/_sim/wms/stats", NULL,
-                           NULL, &r),
-                   200);
+  assert_int_equal(
+      fx_call(&S.fx, S.fx.g, "GET", "/_sim/wms/stats", NULL, NULL, &r), 200);
   assert_true(cg_json_int(r.json, "orders", 0) > 100);
   assert_true(cg_json_int(r.json, "replays", 0) > 10);
   assert_true(cg_json_int(r.json, "duplicates", 0) > 10);

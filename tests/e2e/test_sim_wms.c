@@ -53,9 +53,10 @@ static int64_t stat_of(const char *name)
 static void test_idempotency(void **state)
 {
   struct fx_resp r;
-  char *o = fx_order("1001", LINES_AB), *o2 = fx_order("1001", "[{\"lineRef\""
-                                                     ":\"L1\",\"sku\":\"SKU-A"
-                                                     "\",\"quantity\":2}]");
+  char *o = fx_order("1001", LINES_AB),
+       *o2 = fx_order("1001", "[{\"lineRef\""
+                              ":\"L1\",\"sku\":\"SKU-A"
+                              "\",\"quantity\":2}]");
   assert_int_equal(fx_call(&F, F.g, "POST", "/wms/v1/orders", "k-1", o, &r),
                    202);
   assert_string_equal(cg_json_str(r.json, "status"), "RECEIVED");
@@ -141,21 +142,17 @@ static void test_in_flight(void **state)
 static void test_token_expiry(void **state)
 {
   struct fx_resp r;
-  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/SKU-A", NULL,
-                             NULL),
+  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/SKU-A", NULL, NULL),
                    200);
-  assert_int_equal(fx_status(&F, F.g, "POST", "/_sim/wms/tokens/expire", NULL,
-                             "{}"),
-                   200);
-  assert_int_equal(fx_call(&F, F.g, "GET", "/wms/v1/items/SKU-A", NULL, NULL,
-                           &r),
-                   401);
+  assert_int_equal(
+      fx_status(&F, F.g, "POST", "/_sim/wms/tokens/expire", NULL, "{}"), 200);
+  assert_int_equal(
+      fx_call(&F, F.g, "GET", "/wms/v1/items/SKU-A", NULL, NULL, &r), 401);
   assert_string_equal(cg_json_str(r.json, "code"), "token-expired");
   assert_non_null(hdr(&r, "WWW-Authenticate"));
   fx_resp_free(&r);
   fx_token(&F); /* refresh once, retry */
-  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/SKU-A", NULL,
-                             NULL),
+  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/SKU-A", NULL, NULL),
                    200);
   /* A short TTL expires by itself. */
   assert_int_equal(fx_status(&F, F.g, "POST", "/_sim/wms/settings", NULL,
@@ -166,17 +163,16 @@ static void test_token_expiry(void **state)
   snprintf(url, sizeof(url), "%s/wms/v1/oauth/token", F.g);
   tu_http("POST", url, NULL,
           "grant_type=client_credentials&client_id=centra-gxo&client_secret="
-          "wrong", &t);
+          "wrong",
+          &t);
   assert_int_equal(t.status, 401);
   tu_http_response_free(&t);
   fx_token(&F);
   usleep(1100 * 1000);
-  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/SKU-A", NULL,
-                             NULL),
+  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/SKU-A", NULL, NULL),
                    401);
   F.token[0] = '\0';
-  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/SKU-A", NULL,
-                             NULL),
+  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/SKU-A", NULL, NULL),
                    401);
 }
 
@@ -212,13 +208,11 @@ static void test_retry_after(void **state)
           "\"share503\":1,\"retryAfter\":\"5\",\"limit\":1}]}";
   assert_int_equal(fx_status(&F, F.g, "POST", "/_sim/faults", NULL, burst),
                    200);
-  assert_int_equal(fx_call(&F, F.g, "GET", "/wms/v1/orders/1003", NULL, NULL,
-                           &r),
-                   503);
+  assert_int_equal(
+      fx_call(&F, F.g, "GET", "/wms/v1/orders/1003", NULL, NULL, &r), 503);
   assert_string_equal(hdr(&r, "Retry-After"), "5");
   fx_resp_free(&r);
-  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/orders/1003", NULL,
-                             NULL),
+  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/orders/1003", NULL, NULL),
                    200);
   assert_int_equal(violations(), 1);
   /* 500 and resets come from the same rules. */
@@ -228,12 +222,10 @@ static void test_retry_after(void **state)
                 "\"share500\":1,\"limit\":1},{\"path\":\"/wms/v1/stock\","
                 "\"resetShare\":1,\"limit\":1}]}"),
       200);
-  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/SKU-A", NULL,
-                             NULL),
+  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/SKU-A", NULL, NULL),
                    500);
   assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/stock", NULL, NULL), 0);
-  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/stock", NULL, NULL),
-                   200);
+  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/stock", NULL, NULL), 200);
   fx_call(&F, F.g, "GET", "/_sim/calls?side=gxo", NULL, NULL, &r);
   assert_int_equal(cg_json_int(r.json, "counts.429", 0), 1);
   assert_int_equal(cg_json_int(r.json, "counts.503", 0), 1);
@@ -264,9 +256,8 @@ static void make_events(int n)
     char body[160];
     snprintf(body, sizeof(body),
              "{\"sku\":\"SKU-C\",\"delta\":%d,\"reasonCode\":\"AA\"}", i + 1);
-    assert_int_equal(fx_status(&F, F.g, "POST", "/_sim/wms/stock/adjust",
-                               NULL, body),
-                     200);
+    assert_int_equal(
+        fx_status(&F, F.g, "POST", "/_sim/wms/stock/adjust", NULL, body), 200);
   }
 }
 
@@ -300,9 +291,9 @@ static void test_event_feed(void **state)
                                "sequence", 0),
                    3);
   char id4[64];
-  snprintf(id4, sizeof(id4), "%s",
-           cg_json_str(cJSON_GetArrayItem(cg_json_get(j, "events"), 1),
-                       "eventId"));
+  snprintf(
+      id4, sizeof(id4), "%s",
+      cg_json_str(cJSON_GetArrayItem(cg_json_get(j, "events"), 1), "eventId"));
   cJSON_Delete(j);
   /* Ack up to 2 moves the default position; ack 4 by id skips it. */
   assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/events:ack", "a-1",
@@ -310,9 +301,8 @@ static void test_event_feed(void **state)
                    204);
   char body[128];
   snprintf(body, sizeof(body), "{\"eventIds\":[\"%s\"]}", id4);
-  assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/events:ack", "a-2",
-                             body),
-                   204);
+  assert_int_equal(
+      fx_status(&F, F.g, "POST", "/wms/v1/events:ack", "a-2", body), 204);
   j = feed("", &st);
   assert_int_equal(cJSON_GetArraySize(cg_json_get(j, "events")), 2);
   assert_int_equal(cg_json_int(cJSON_GetArrayItem(cg_json_get(j, "events"), 0),
@@ -339,9 +329,8 @@ static void test_event_feed(void **state)
   assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/events:ack", "a-4",
                              "{\"upToSequence\":99}"),
                    400);
-  assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/events:ack", "a-5",
-                             "{nope"),
-                   400);
+  assert_int_equal(
+      fx_status(&F, F.g, "POST", "/wms/v1/events:ack", "a-5", "{nope"), 400);
 }
 
 static const char *first_error(const cJSON *j, const char *field)
@@ -383,8 +372,7 @@ static void test_validation(void **state)
                    202);
   assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/orders", "v-5", "{x"),
                    400);
-  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/orders/none", NULL,
-                             NULL),
+  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/orders/none", NULL, NULL),
                    404);
   /* Items: 201 then 200, 422 invalid-gtin / missing-hs-code, 404. */
   assert_int_equal(fx_status(&F, F.g, "PUT", "/wms/v1/items/N1", NULL,
@@ -401,12 +389,13 @@ static void test_validation(void **state)
   fx_resp_free(&r);
   assert_int_equal(fx_call(&F, F.g, "POST", "/wms/v1/items:batch", "b-1",
                            "{\"items\":[{\"sku\":\"N3\",\"hsCode\":\"1\"},"
-                           "{\"sku\":\"N4\"}]}", &r),
+                           "{\"sku\":\"N4\"}]}",
+                           &r),
                    200);
-  assert_int_equal(cg_json_int(cJSON_GetArrayItem(cg_json_get(r.json,
-                                                              "results"), 1),
-                               "status", 0),
-                   422);
+  assert_int_equal(
+      cg_json_int(cJSON_GetArrayItem(cg_json_get(r.json, "results"), 1),
+                  "status", 0),
+      422);
   fx_resp_free(&r);
   assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/N4", NULL, NULL),
                    404);
@@ -468,8 +457,7 @@ static void test_split_dispatch(void **state)
 {
   char *o = fx_order("3001", LINES_AB);
   long st;
-  assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/orders", "s-1", o),
-                   202);
+  assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/orders", "s-1", o), 202);
   wait_status("3001", "ACCEPTED");
   assert_int_equal(
       fx_status(&F, F.g, "POST", "/_sim/wms/orders/3001/split", NULL,
@@ -494,15 +482,15 @@ static void test_split_dispatch(void **state)
   assert_int_equal(cg_json_int(total_of(s2, "L1"), "ordered", 0), 3);
   const cJSON *closed = cJSON_GetArrayItem(ev, 2);
   assert_string_equal(cg_json_str(closed, "eventType"), "order.closed");
-  assert_string_equal(cg_json_str(cJSON_GetArrayItem(
-                                      cg_json_get(closed, "data.lines"), 0),
-                                  "statusCode"),
-                      "CC");
+  assert_string_equal(
+      cg_json_str(cJSON_GetArrayItem(cg_json_get(closed, "data.lines"), 0),
+                  "statusCode"),
+      "CC");
   cJSON_Delete(j);
   /* Over-shipping is refused. */
-  assert_int_equal(fx_status(&F, F.g, "POST", "/_sim/wms/orders/3001/dispatch",
-                             NULL, "{}"),
-                   409);
+  assert_int_equal(
+      fx_status(&F, F.g, "POST", "/_sim/wms/orders/3001/dispatch", NULL, "{}"),
+      409);
   cg_free(o);
 }
 
@@ -510,8 +498,7 @@ static void test_short_ship_cancel_return(void **state)
 {
   struct fx_resp r;
   char *o = fx_order("4001", LINES_AB), *o2 = fx_order("4002", LINES_AB);
-  assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/orders", "c-1", o),
-                   202);
+  assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/orders", "c-1", o), 202);
   assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/orders", "c-2", o2),
                    202);
   wait_status("4001", "ACCEPTED");
@@ -520,49 +507,52 @@ static void test_short_ship_cancel_return(void **state)
   assert_int_equal(fx_call(&F, F.g, "POST", "/_sim/wms/orders/4001/short-ship",
                            NULL,
                            "{\"lines\":[{\"lineRef\":\"L1\",\"quantity\":1}],"
-                           "\"remainder\":\"IC\"}", &r),
+                           "\"remainder\":\"IC\"}",
+                           &r),
                    200);
   assert_string_equal(cg_json_str(r.json, "status"), "CLOSED");
   fx_resp_free(&r);
   /* Cancel 4002 line L2, then picking blocks a full cancel. */
-  assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/orders/4002/cancel",
-                             "x-1", "{\"reason\":\"CUSTOMER_REQUEST\","
-                             "\"lines\":[{\"lineRef\":\"L2\",\"quantity\":1}]}"),
-                   202);
+  assert_int_equal(
+      fx_status(&F, F.g, "POST", "/wms/v1/orders/4002/cancel", "x-1",
+                "{\"reason\":\"CUSTOMER_REQUEST\","
+                "\"lines\":[{\"lineRef\":\"L2\",\"quantity\":1}]}"),
+      202);
   assert_int_equal(fx_status(&F, F.g, "POST", "/_sim/wms/orders/4002/status",
                              NULL, "{\"status\":\"PICKING\"}"),
                    200);
-  assert_int_equal(fx_call(&F, F.g, "POST", "/wms/v1/orders/4002/cancel", "x-2",
-                           "{}", &r),
-                   409);
+  assert_int_equal(
+      fx_call(&F, F.g, "POST", "/wms/v1/orders/4002/cancel", "x-2", "{}", &r),
+      409);
   assert_string_equal(cg_json_str(r.json, "code"), "order-not-cancellable");
   fx_resp_free(&r);
   /* Return of 4001's shipped unit: advice, duplicate, receipt. */
   const char *adv = "{\"rmaRef\":\"R1\",\"originalOrderRef\":\"4001\","
                     "\"lines\":[{\"lineRef\":\"L1\",\"sku\":\"SKU-A\","
                     "\"quantity\":1,\"reasonCode\":\"PF\"}]}";
-  assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/return-advices", "r-1",
-                             adv),
-                   202);
-  assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/return-advices", "r-2",
-                             adv),
-                   409);
-  assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/return-advices", "r-3",
-                             "{\"rmaRef\":\"R2\",\"originalOrderRef\":\"4001\","
-                             "\"lines\":[{\"lineRef\":\"L9\",\"quantity\":1}]}"),
-                   422);
+  assert_int_equal(
+      fx_status(&F, F.g, "POST", "/wms/v1/return-advices", "r-1", adv), 202);
+  assert_int_equal(
+      fx_status(&F, F.g, "POST", "/wms/v1/return-advices", "r-2", adv), 409);
+  assert_int_equal(
+      fx_status(&F, F.g, "POST", "/wms/v1/return-advices", "r-3",
+                "{\"rmaRef\":\"R2\",\"originalOrderRef\":\"4001\","
+                "\"lines\":[{\"lineRef\":\"L9\",\"quantity\":1}]}"),
+      422);
   assert_int_equal(fx_call(&F, F.g, "POST", "/_sim/wms/returns/R1/receive",
                            NULL,
                            "{\"lines\":[{\"lineRef\":\"L1\",\"condition\":"
                            "\"SELLABLE\",\"disposition\":\"RESTOCK\"}],"
                            "\"unexpectedItems\":[{\"sku\":\"SKU-C\","
-                           "\"quantity\":1}]}", &r),
+                           "\"quantity\":1}]}",
+                           &r),
                    200);
   assert_true(cJSON_IsTrue(cg_json_get(r.json, "requiresAction")));
   fx_resp_free(&r);
   long st;
   cJSON *j = feed("?types=order.closed,order.cancelled,return.arrived,"
-                  "return.received", &st);
+                  "return.received",
+                  &st);
   const cJSON *ev = cg_json_get(j, "events");
   assert_int_equal(cJSON_GetArraySize(ev), 4);
   const cJSON *cl = cg_json_get(cJSON_GetArrayItem(ev, 0), "data.lines");

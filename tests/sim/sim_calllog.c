@@ -93,8 +93,7 @@ static uint64_t identity_of(const struct cg_http_exchange *ex)
 static void add_violation(struct sim_calllog *log, enum sim_side side,
                           const struct cg_http_request *req, int64_t early)
 {
-  struct violation *v =
-      &log->violations[log->nviolations % VIOLATIONS_MAX];
+  struct violation *v = &log->violations[log->nviolations % VIOLATIONS_MAX];
   v->t_ms = cg_time_now_ms();
   v->side = side;
   snprintf(v->method, sizeof(v->method), "%s", req->method);
@@ -115,8 +114,7 @@ void sim_calllog_arrive(struct sim_calllog *log, enum sim_side side,
     if (d->identity != id)
       continue;
     if (now + DEADLINE_SLACK_MS < d->until_ms)
-      add_violation(log, side, cg_http_exchange_request(ex),
-                    d->until_ms - now);
+      add_violation(log, side, cg_http_exchange_request(ex), d->until_ms - now);
     *d = log->deadlines[--log->ndeadlines];
     return;
   }
@@ -192,8 +190,7 @@ static cJSON *call_json(const struct call *c)
 {
   char when[40];
   cJSON *o = cJSON_CreateObject();
-  cg_json_add_str(o, "at", cg_time_format_iso8601(c->t_ms, when,
-                                                   sizeof(when)));
+  cg_json_add_str(o, "at", cg_time_format_iso8601(c->t_ms, when, sizeof(when)));
   cg_json_add_str(o, "side", side_name(c->side));
   cg_json_add_str(o, "method", c->method);
   cg_json_add_str(o, "path", c->path);
@@ -202,8 +199,7 @@ static cJSON *call_json(const struct call *c)
   return o;
 }
 
-static cJSON *calls_json(const struct sim_calllog *log, int side,
-                         size_t limit)
+static cJSON *calls_json(const struct sim_calllog *log, int side, size_t limit)
 {
   cJSON *arr = cJSON_CreateArray();
   size_t taken = 0;
@@ -243,14 +239,14 @@ static cJSON *counts_json(const struct sim_calllog *log, int side)
 static cJSON *violations_json(const struct sim_calllog *log)
 {
   cJSON *arr = cJSON_CreateArray();
-  unsigned long n = log->nviolations < VIOLATIONS_MAX ? log->nviolations
-                                                       : VIOLATIONS_MAX;
+  unsigned long n =
+      log->nviolations < VIOLATIONS_MAX ? log->nviolations : VIOLATIONS_MAX;
   for (unsigned long i = 0; i < n; i++) {
     const struct violation *v = &log->violations[i];
     char when[40];
     cJSON *o = cJSON_CreateObject();
-    cg_json_add_str(o, "at", cg_time_format_iso8601(v->t_ms, when,
-                                                     sizeof(when)));
+    cg_json_add_str(o, "at",
+                    cg_time_format_iso8601(v->t_ms, when, sizeof(when)));
     cg_json_add_str(o, "side", side_name(v->side));
     cg_json_add_str(o, "method", v->method);
     cg_json_add_str(o, "path", v->path);

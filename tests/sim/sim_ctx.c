@@ -171,15 +171,17 @@ static void cb_delivered(const struct cg_http_result *res, void *arg)
     p->delivered++;
     item_finish(it);
   } else if (it->attempt >= WH_MAX_ATTEMPTS) {
-    cg_log_warn("sim:webhook", "giving up on %s after %d attempts (last "
-                "status %ld)", it->url, it->attempt, res->status);
+    cg_log_warn("sim:webhook",
+                "giving up on %s after %d attempts (last "
+                "status %ld)",
+                it->url, it->attempt, res->status);
     p->failed++;
     item_finish(it);
   } else {
     uint64_t backoff = (uint64_t)WH_BACKOFF_BASE_MS << (it->attempt - 1);
     p->retried++;
-    item_schedule(it, backoff > WH_BACKOFF_CAP_MS ? WH_BACKOFF_CAP_MS
-                                                  : backoff);
+    item_schedule(it,
+                  backoff > WH_BACKOFF_CAP_MS ? WH_BACKOFF_CAP_MS : backoff);
   }
 }
 
@@ -187,8 +189,8 @@ static void item_attempt(struct wh_item *it)
 {
   struct sim_ctx_priv *p = it->ctx->priv;
   char sig[160], sig_line[256], ct_line[160];
-  cg_sig_make(it->secret, cg_time_now_ms() / 1000, it->body, it->body_len,
-              sig, sizeof(sig));
+  cg_sig_make(it->secret, cg_time_now_ms() / 1000, it->body, it->body_len, sig,
+              sizeof(sig));
   snprintf(sig_line, sizeof(sig_line), "%s: %s", it->sig_header, sig);
   snprintf(ct_line, sizeof(ct_line), "Content-Type: %s", it->content_type);
   const char *headers[] = {ct_line, sig_line, NULL};
@@ -229,8 +231,8 @@ static struct wh_item *item_create(struct sim_ctx *ctx,
   it->url = cg_strdup(wh->url);
   it->secret = cg_strdup(wh->secret ? wh->secret : "");
   it->sig_header = cg_strdup(wh->sig_header);
-  it->content_type = cg_strdup(wh->content_type ? wh->content_type
-                                                : "application/json");
+  it->content_type =
+      cg_strdup(wh->content_type ? wh->content_type : "application/json");
   it->body = cg_strndup(wh->body, wh->body_len);
   it->body_len = wh->body_len;
   it->side = wh->side;

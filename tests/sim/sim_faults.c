@@ -99,12 +99,11 @@ static void decide_rule(struct sim_faults *f, struct fault_rule *r,
   if (r->latency_ms > 0 && draw(f, r->latency_share)) {
     out->latency_ms = r->latency_ms;
     if (r->latency_jitter_ms > 0)
-      out->latency_ms += (int)cg_rand_below(&f->ctx->rng,
-                                            (uint64_t)r->latency_jitter_ms);
+      out->latency_ms +=
+          (int)cg_rand_below(&f->ctx->rng, (uint64_t)r->latency_jitter_ms);
   }
   if (out->status == 429 || out->status == 503)
-    snprintf(out->retry_after, sizeof(out->retry_after), "%s",
-             r->retry_after);
+    snprintf(out->retry_after, sizeof(out->retry_after), "%s", r->retry_after);
   if (out->reset || out->status != 0)
     r->fired++;
 }
@@ -207,8 +206,8 @@ static int add_rules(struct sim_faults *f, enum sim_side side,
   return 0;
 }
 
-int sim_faults_apply(struct sim_faults *f, enum sim_side side,
-                     const cJSON *doc, char *errbuf, size_t errsize)
+int sim_faults_apply(struct sim_faults *f, enum sim_side side, const cJSON *doc,
+                     char *errbuf, size_t errsize)
 {
   if (!cJSON_IsObject(doc)) {
     snprintf(errbuf, errsize, "expected a JSON object");

@@ -31,10 +31,10 @@
 struct cg_router;
 
 struct sim_fault_decision {
-  int status;              /* 0, 429, 500 or 503 */
-  bool reset;              /* reset the connection instead of answering */
-  int latency_ms;          /* added before the answer */
-  char retry_after[64];    /* Retry-After for 429/503, or "" */
+  int status;           /* 0, 429, 500 or 503 */
+  bool reset;           /* reset the connection instead of answering */
+  int latency_ms;       /* added before the answer */
+  char retry_after[64]; /* Retry-After for 429/503, or "" */
 };
 
 struct sim_webhook_faults {
@@ -57,8 +57,8 @@ void sim_faults_webhook(const struct sim_faults *f, enum sim_side side,
 /* Applies {"rules":[...], "webhooks":{...}, "replace":bool} to side, as
  * POST /_sim/faults does (also used by scenario files). Returns 0 or
  * CG_EINVAL with a message in errbuf. */
-int sim_faults_apply(struct sim_faults *f, enum sim_side side,
-                     const cJSON *doc, char *errbuf, size_t errsize);
+int sim_faults_apply(struct sim_faults *f, enum sim_side side, const cJSON *doc,
+                     char *errbuf, size_t errsize);
 /* Adds the /_sim/faults routes for side. */
 int sim_faults_routes(struct sim_faults *f, enum sim_side side,
                       struct cg_router *r);

@@ -35,7 +35,10 @@ struct opt_def {
   const char *help;
 };
 
-#define OPT(n, t, f, h) {n, t, offsetof(struct sim_opts, f), h}
+#define OPT(n, t, f, h)                                                        \
+  {                                                                            \
+    n, t, offsetof(struct sim_opts, f), h                                      \
+  }
 static const struct opt_def opt_defs[] = {
     OPT("centra-listen", OPT_STR, centra_listen, "Centra side host:port"),
     OPT("gxo-listen", OPT_STR, gxo_listen, "warehouse side host:port"),
@@ -133,7 +136,8 @@ bad:
   return CG_EINVAL;
 }
 
-/* --- scenario -------------------------------------------------------------- */
+/* --- scenario --------------------------------------------------------------
+ */
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -158,9 +162,8 @@ static int apply_scenario_faults(struct sim_ctx *ctx, const cJSON *doc)
   char msg[256];
   for (int s = 0; s < 2; s++) {
     const cJSON *f = cg_json_get(doc, names[s]);
-    if (f != NULL &&
-        sim_faults_apply(ctx->faults, (enum sim_side)s, f, msg,
-                         sizeof(msg)) != 0) {
+    if (f != NULL && sim_faults_apply(ctx->faults, (enum sim_side)s, f, msg,
+                                      sizeof(msg)) != 0) {
       fprintf(stderr, "centra-gxo-sim: scenario faults.%s: %s\n", names[s],
               msg);
       return CG_EINVAL;
@@ -182,7 +185,7 @@ static int load_scenario(struct sim_ctx *ctx, const char *path)
   cg_free(text);
   if (!cJSON_IsObject(doc)) {
     fprintf(stderr, "centra-gxo-sim: scenario %s: %s\n", path,
-                    doc ? "not a JSON object" : err.msg);
+            doc ? "not a JSON object" : err.msg);
     cJSON_Delete(doc);
     return CG_EINVAL;
   }

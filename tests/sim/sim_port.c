@@ -66,8 +66,8 @@ struct sim_port *sim_port_create(struct sim_ctx *ctx, enum sim_side side)
       .observer_arg = p,
   };
   p->router = cg_router_create();
-  p->server = p->router ? cg_http_server_create(ctx->loop, &o, on_request, p)
-                        : NULL;
+  p->server =
+      p->router ? cg_http_server_create(ctx->loop, &o, on_request, p) : NULL;
   if (p->server == NULL) {
     cg_router_destroy(p->router);
     cg_free(p);
@@ -393,11 +393,10 @@ int sim_port_common_routes(struct sim_port *p)
   rc = rc ? rc : cg_router_add(r, "GET", "/_sim/sink", on_sink_list, p);
   rc = rc ? rc : cg_router_add(r, "DELETE", "/_sim/sink", on_sink_clear, p);
   rc = rc ? rc
-          : cg_router_add(r, "GET", "/_sim/sink/{index}/body", on_sink_body,
-                          p);
+          : cg_router_add(r, "GET", "/_sim/sink/{index}/body", on_sink_body, p);
   rc = rc ? rc
-          : cg_router_add(r, "GET", "/_sim/sink/{index}/header",
-                          on_sink_header, p);
+          : cg_router_add(r, "GET", "/_sim/sink/{index}/header", on_sink_header,
+                          p);
   rc = rc ? rc : cg_router_add(r, "*", "/_sim/sink", on_sink_store, p);
   rc = rc ? rc : cg_router_add(r, "*", "/_sim/sink/{rest*}", on_sink_store, p);
   rc = rc ? rc : sim_faults_routes(p->ctx->faults, p->side, r);

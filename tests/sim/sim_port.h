@@ -38,8 +38,7 @@ void sim_port_set_hooks(struct sim_port *p, sim_pre_fn pre, sim_post_fn post,
 /* Adds /_sim/health, /_sim/sink..., /_sim/faults, /_sim/calls. */
 int sim_port_common_routes(struct sim_port *p);
 /* Listens on "host:port"; 0 or a negative CG_E* with err filled. */
-int sim_port_listen(struct sim_port *p, const char *addr,
-                    struct cg_err *err);
+int sim_port_listen(struct sim_port *p, const char *addr, struct cg_err *err);
 int sim_port_number(const struct sim_port *p);
 /* Drops requests waiting on injected latency (the server answers them
  * 503), closes the server; done fires once it is closed, after which the

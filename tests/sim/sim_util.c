@@ -36,18 +36,30 @@ void sim_send_json(struct cg_http_exchange *ex, int status, cJSON *doc)
 const char *sim_status_title(int status)
 {
   switch (status) {
-  case 400: return "Bad Request";
-  case 401: return "Unauthorized";
-  case 403: return "Forbidden";
-  case 404: return "Not Found";
-  case 405: return "Method Not Allowed";
-  case 409: return "Conflict";
-  case 413: return "Content Too Large";
-  case 422: return "Unprocessable Content";
-  case 429: return "Too Many Requests";
-  case 500: return "Internal Server Error";
-  case 503: return "Service Unavailable";
-  default: return "Error";
+  case 400:
+    return "Bad Request";
+  case 401:
+    return "Unauthorized";
+  case 403:
+    return "Forbidden";
+  case 404:
+    return "Not Found";
+  case 405:
+    return "Method Not Allowed";
+  case 409:
+    return "Conflict";
+  case 413:
+    return "Content Too Large";
+  case 422:
+    return "Unprocessable Content";
+  case 429:
+    return "Too Many Requests";
+  case 500:
+    return "Internal Server Error";
+  case 503:
+    return "Service Unavailable";
+  default:
+    return "Error";
   }
 }
 
@@ -85,9 +97,8 @@ cJSON *sim_problem(int status, const char *code, const char *detail,
   return p;
 }
 
-void sim_send_problem(struct cg_http_exchange *ex, int status,
-                      const char *code, const char *detail,
-                      const char *pointer)
+void sim_send_problem(struct cg_http_exchange *ex, int status, const char *code,
+                      const char *detail, const char *pointer)
 {
   cJSON *p = sim_problem(status, code, detail, pointer);
   char *text = cg_json_print(p);

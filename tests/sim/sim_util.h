@@ -14,8 +14,8 @@
 
 struct cg_http_exchange;
 
-#define SIM_CONTAINER_OF(ptr, type, member)                                  \
-  ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define SIM_CONTAINER_OF(ptr, type, member)                                    \
+  ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* Parses the request body as JSON into *out (caller frees with
  * cJSON_Delete). An empty body gives *out == NULL and 0. Returns CG_EINVAL
@@ -35,9 +35,8 @@ cJSON *sim_problem(int status, const char *code, const char *detail,
 void sim_problem_add(cJSON *problem, const char *pointer, const char *code,
                      const char *message);
 /* Answers application/problem+json with sim_problem(...). */
-void sim_send_problem(struct cg_http_exchange *ex, int status,
-                      const char *code, const char *detail,
-                      const char *pointer);
+void sim_send_problem(struct cg_http_exchange *ex, int status, const char *code,
+                      const char *detail, const char *pointer);
 /* Reason phrase for a status ("Too Many Requests"). */
 const char *sim_status_title(int status);
 

@@ -45,8 +45,8 @@ struct sim_wms *sim_wms_create(struct sim_ctx *ctx)
   snprintf(w->site_id, sizeof(w->site_id), "SE-GBG1");
   w->auto_accept = true;
   w->accept_after_ms = 50;
-  w->token_ttl_s = ctx->opts.gxo_token_ttl_s > 0 ? ctx->opts.gxo_token_ttl_s
-                                                  : 3600;
+  w->token_ttl_s =
+      ctx->opts.gxo_token_ttl_s > 0 ? ctx->opts.gxo_token_ttl_s : 3600;
   w->auto_reject = cJSON_CreateArray();
   w->services = services_default();
   w->timer = cg_calloc(1, sizeof(*w->timer));
@@ -299,7 +299,8 @@ static void inherit(const cJSON *o, struct cat_ctx *c)
   const char *v;
   if ((v = str2(o, "productNumber", "style")) != NULL)
     c->style = v;
-  if ((v = str2(o, "variantName", "colour")) != NULL)
+  if ((v = str2(o, "variantName", "colour")) != NULL ||
+      (v = cg_json_str(o, "variant")) != NULL)
     c->colour = v;
   if ((v = str2(o, "hsCode", "harmonizedCommodityCode")) != NULL)
     c->hs = v;
@@ -310,8 +311,27 @@ static void inherit(const cJSON *o, struct cat_ctx *c)
   else if (c->colour == NULL && (v = cg_json_str(o, "name")) != NULL)
     c->colour = v;
   const cJSON *wt = cJSON_GetObjectItemCaseSensitive(o, "weightKg");
+  if (!cJSON_IsNumber(wt))
+    wt = cJSON_GetObjectItemCaseSensitive(o, "weight");
   if (cJSON_IsNumber(wt))
     c->weight = wt->valuedouble;
+}
+
+/* The warehouse's share of a size's Centra stock: a number, {"1": n} or
+ * [{"warehouse": 1, "quantity": n}]; GXO is Centra warehouse 1. */
+static int64_t gxo_stock(const cJSON *size)
+{
+  const cJSON *st = cJSON_GetObjectItemCaseSensitive(size, "stock"), *e;
+  if (cJSON_IsNumber(st))
+    return (int64_t)st->valuedouble;
+  if (cJSON_IsObject(st))
+    return cg_json_int(st, "1", 0);
+  cJSON_ArrayForEach(e, st)
+  {
+    if (cg_json_int(e, "warehouse", 1) == 1)
+      return cg_json_int(e, "quantity", 0);
+  }
+  return 0;
 }
 
 /* Walks the catalogue in whatever nesting the Centra side uses (products
@@ -328,7 +348,7 @@ static void walk_catalogue(const cJSON *node, struct cat_ctx c, cJSON *items,
       cJSON_AddItemToArray(items, catalogue_item(node, &c));
       cJSON *s = cJSON_CreateObject();
       cg_json_add_str(s, "sku", sku);
-      cg_json_add_int(s, "quantity", cg_json_int(node, "stock", 0));
+      cg_json_add_int(s, "quantity", gxo_stock(node));
       cJSON_AddItemToArray(stock, s);
       return;
     }

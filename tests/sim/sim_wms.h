@@ -135,8 +135,8 @@ struct wms_job {
 
 struct wms_stats {
   unsigned long orders, duplicates, replays, inflight409, key_reuse422,
-      missing_key400, invalid_orders, unauthorized, tokens, cancels,
-      shipments, parcels, returns_advised, returns_received, items_upserted;
+      missing_key400, invalid_orders, unauthorized, tokens, cancels, shipments,
+      parcels, returns_advised, returns_received, items_upserted;
 };
 
 struct sim_wms {
@@ -206,11 +206,9 @@ cJSON *wms_order_json(const struct wms_order *o, bool attempts);
  * msg (409 wrong state, 422 bad request). */
 int wms_accept(struct sim_wms *w, struct wms_order *o, char *msg, size_t n);
 int wms_reject(struct sim_wms *w, struct wms_order *o, const char *code,
-               const char *message, const char *pointer, char *msg,
-               size_t n);
-int wms_set_status(struct sim_wms *w, struct wms_order *o,
-                   const char *status, const char *reason, char *msg,
-                   size_t n);
+               const char *message, const char *pointer, char *msg, size_t n);
+int wms_set_status(struct sim_wms *w, struct wms_order *o, const char *status,
+                   const char *reason, char *msg, size_t n);
 int wms_dispatch(struct sim_wms *w, struct wms_order *o, const cJSON *body,
                  char *msg, size_t n);
 int wms_split(struct sim_wms *w, struct wms_order *o, const cJSON *body,
@@ -226,10 +224,8 @@ int wms_stock_routes(struct sim_wms *w, struct cg_router *r);
 void wms_stock_free(struct sim_wms *w);
 /* Seeds items / stock from arrays (scenario and control); 0 or CG_EINVAL
  * with a message. */
-int wms_seed_items(struct sim_wms *w, const cJSON *items, char *msg,
-                   size_t n);
-int wms_seed_stock(struct sim_wms *w, const cJSON *stock, char *msg,
-                   size_t n);
+int wms_seed_items(struct sim_wms *w, const cJSON *items, char *msg, size_t n);
+int wms_seed_stock(struct sim_wms *w, const cJSON *stock, char *msg, size_t n);
 int wms_adjust(struct sim_wms *w, const cJSON *body, char *msg, size_t n);
 int wms_move(struct sim_wms *w, const cJSON *body, char *msg, size_t n);
 cJSON *wms_publish_snapshot(struct sim_wms *w, const cJSON *body);
@@ -240,8 +236,7 @@ int wms_returns_routes(struct sim_wms *w, struct cg_router *r);
 void wms_rma_free(struct wms_rma *r);
 struct wms_rma *wms_rma_find(struct sim_wms *w, const char *ref);
 int wms_receive_return(struct sim_wms *w, struct wms_rma *rma,
-                       const cJSON *body, cJSON **receipt, char *msg,
-                       size_t n);
+                       const cJSON *body, cJSON **receipt, char *msg, size_t n);
 
 /* --- sim_wms_control.c ---------------------------------------------------- */
 int wms_control_routes(struct sim_wms *w, struct cg_router *r);

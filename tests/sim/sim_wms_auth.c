@@ -30,9 +30,9 @@
 
 /* POST endpoints that take an Idempotency-Key. */
 static const char *const idem_paths[] = {
-    "/wms/v1/orders",       "/wms/v1/orders/*/cancel",
-    "/wms/v1/items:batch",  "/wms/v1/return-advices",
-    "/wms/v1/events:ack",   "/wms/v1/webhook-subscriptions",
+    "/wms/v1/orders",      "/wms/v1/orders/*/cancel",
+    "/wms/v1/items:batch", "/wms/v1/return-advices",
+    "/wms/v1/events:ack",  "/wms/v1/webhook-subscriptions",
 };
 
 void wms_idem_free(struct wms_idem *e)
@@ -141,8 +141,7 @@ static bool basic_matches(const char *auth, const char *id, const char *sec)
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   char plain[512], enc[800];
   size_t n = (size_t)snprintf(plain, sizeof(plain), "%s:%s", id, sec), o = 0;
-  if (auth == NULL || strncasecmp(auth, "Basic ", 6) != 0 ||
-      n >= sizeof(plain))
+  if (auth == NULL || strncasecmp(auth, "Basic ", 6) != 0 || n >= sizeof(plain))
     return false;
   for (size_t i = 0; i < n; i += 3) {
     unsigned v = (unsigned char)plain[i] << 16;
@@ -216,8 +215,7 @@ static void on_token(struct cg_http_exchange *ex, void *arg)
   cJSON_Delete(json);
   if (!ok) {
     w->stats.unauthorized++;
-    wms_fail(ex, 401, "invalid-client", "unknown client or wrong secret",
-             NULL);
+    wms_fail(ex, 401, "invalid-client", "unknown client or wrong secret", NULL);
     return;
   }
   issue_token(w, ex);
@@ -316,8 +314,7 @@ static bool seen_key(struct sim_wms *w, struct cg_http_exchange *ex,
     if (o != NULL)
       o->inflight409++;
     sim_send_problem(ex, 409, "request-in-progress",
-                     "a request with this Idempotency-Key is in flight",
-                     NULL);
+                     "a request with this Idempotency-Key is in flight", NULL);
   } else {
     replay(w, ex, e);
   }
@@ -372,8 +369,7 @@ bool wms_pre(struct cg_http_exchange *ex, void *arg)
   if (strncmp(req->path, "/wms/v1/", 8) != 0 ||
       strcmp(req->path, "/wms/v1/oauth/token") == 0)
     return false;
-  if (!token_valid(w, cg_http_exchange_header(ex, "Authorization"),
-                   &expired)) {
+  if (!token_valid(w, cg_http_exchange_header(ex, "Authorization"), &expired)) {
     w->stats.unauthorized++;
     cg_http_add_header(ex, "WWW-Authenticate",
                        "Bearer error=\"invalid_token\"");

@@ -71,8 +71,7 @@ static int replace_json(cJSON **slot, const cJSON *v)
   return 0;
 }
 
-int wms_settings_apply(struct sim_wms *w, const cJSON *doc, char *msg,
-                       size_t n)
+int wms_settings_apply(struct sim_wms *w, const cJSON *doc, char *msg, size_t n)
 {
   const cJSON *svc = cg_json_get(doc, "services");
   const cJSON *rej = cg_json_get(doc, "autoReject");
@@ -82,9 +81,10 @@ int wms_settings_apply(struct sim_wms *w, const cJSON *doc, char *msg,
   if ((svc && !services_valid(svc)) || (rej && !cJSON_IsArray(rej)) ||
       after < 0 || after > 3600000 || ttl < 1 || ttl > 86400 ||
       (site && strlen(site) >= sizeof(w->site_id))) {
-    snprintf(msg, n, "services must be [[carrier, service], ...], autoReject "
-                     "an array, acceptAfterMs 0..3600000, tokenTtlSeconds "
-                     "1..86400");
+    snprintf(msg, n,
+             "services must be [[carrier, service], ...], autoReject "
+             "an array, acceptAfterMs 0..3600000, tokenTtlSeconds "
+             "1..86400");
     return CG_EINVAL;
   }
   if ((svc && replace_json(&w->services, svc) != 0) ||
@@ -101,8 +101,8 @@ int wms_settings_apply(struct sim_wms *w, const cJSON *doc, char *msg,
 static cJSON *body_or_fail(struct cg_http_exchange *ex, bool required)
 {
   cJSON *doc;
-  if (sim_body_json(ex, &doc) != 0 || (doc && !cJSON_IsObject(doc) &&
-                                       !cJSON_IsArray(doc)) ||
+  if (sim_body_json(ex, &doc) != 0 ||
+      (doc && !cJSON_IsObject(doc) && !cJSON_IsArray(doc)) ||
       (required && doc == NULL)) {
     cJSON_Delete(doc);
     sim_send_problem(ex, 400, "malformed-json", "body must be JSON", NULL);
@@ -186,37 +186,37 @@ static void on_order(struct cg_http_exchange *ex, void *arg)
 
 /* --- order actions -------------------------------------------------------- */
 
-static int act_accept(struct sim_wms *w, struct wms_order *o,
-                      const cJSON *body, char *msg, size_t n)
+static int act_accept(struct sim_wms *w, struct wms_order *o, const cJSON *body,
+                      char *msg, size_t n)
 {
   return wms_accept(w, o, msg, n);
 }
 
-static int act_reject(struct sim_wms *w, struct wms_order *o,
-                      const cJSON *body, char *msg, size_t n)
+static int act_reject(struct sim_wms *w, struct wms_order *o, const cJSON *body,
+                      char *msg, size_t n)
 {
   return wms_reject(w, o, cg_json_str(body, "code"),
-                    cg_json_str(body, "message"),
-                    cg_json_str(body, "pointer"), msg, n);
+                    cg_json_str(body, "message"), cg_json_str(body, "pointer"),
+                    msg, n);
 }
 
-static int act_status(struct sim_wms *w, struct wms_order *o,
-                      const cJSON *body, char *msg, size_t n)
+static int act_status(struct sim_wms *w, struct wms_order *o, const cJSON *body,
+                      char *msg, size_t n)
 {
   return wms_set_status(w, o, cg_json_str(body, "status"),
                         cg_json_str(body, "reason"), msg, n);
 }
 
-static int act_close(struct sim_wms *w, struct wms_order *o,
-                     const cJSON *body, char *msg, size_t n)
+static int act_close(struct sim_wms *w, struct wms_order *o, const cJSON *body,
+                     char *msg, size_t n)
 {
   return wms_close(w, o, cg_json_str(body, "remainder"), msg, n);
 }
 
 /* Ships what "lines"/"parcels" say (maybe nothing), then closes the rest
  * as "remainder" (default CP). */
-static int act_short(struct sim_wms *w, struct wms_order *o,
-                     const cJSON *body, char *msg, size_t n)
+static int act_short(struct sim_wms *w, struct wms_order *o, const cJSON *body,
+                     char *msg, size_t n)
 {
   const char *rem = cg_json_str(body, "remainder");
   if (cg_json_get(body, "lines") == NULL &&
@@ -236,9 +236,9 @@ static const struct {
   const char *name;
   order_action_fn fn;
 } order_actions[] = {
-    {"accept", act_accept},     {"reject", act_reject},
-    {"status", act_status},     {"dispatch", wms_dispatch},
-    {"split", wms_split},       {"short-ship", act_short},
+    {"accept", act_accept}, {"reject", act_reject},
+    {"status", act_status}, {"dispatch", wms_dispatch},
+    {"split", wms_split},   {"short-ship", act_short},
     {"close", act_close},
 };
 
@@ -344,8 +344,9 @@ static void stock_action(struct cg_http_exchange *ex, struct sim_wms *w,
   int rc = fn(w, doc, msg, sizeof(msg));
   cJSON_Delete(doc);
   if (rc != 0)
-    sim_send_problem(ex, rc, rc == 409 ? "insufficient-stock"
-                                       : "invalid-stock-change", msg, NULL);
+    sim_send_problem(ex, rc,
+                     rc == 409 ? "insufficient-stock" : "invalid-stock-change",
+                     msg, NULL);
   else
     on_stock_get(ex, w);
 }
@@ -409,8 +410,7 @@ static void on_secret_rotate(struct cg_http_exchange *ex, void *arg)
     return;
   const char *s = cg_json_str(doc, "secret");
   if (s == NULL || *s == '\0') {
-    snprintf(gen, sizeof(gen), "whsec-%s",
-             sim_ctx_random_hex(w->ctx, 16, hex));
+    snprintf(gen, sizeof(gen), "whsec-%s", sim_ctx_random_hex(w->ctx, 16, hex));
     s = gen;
   }
   char *copy = cg_strdup(s);
@@ -450,8 +450,8 @@ int wms_control_routes(struct sim_wms *w, struct cg_router *r)
       {"POST", "/_sim/wms/webhook-secret", on_secret_rotate},
   };
   for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++) {
-    int rc = cg_router_add(r, routes[i].method, routes[i].path, routes[i].fn,
-                           w);
+    int rc =
+        cg_router_add(r, routes[i].method, routes[i].path, routes[i].fn, w);
     if (rc != 0)
       return rc;
   }

@@ -28,10 +28,10 @@
 #define SUBS_MAX 100
 
 static const char *const event_types[] = {
-    "order.accepted",   "order.rejected",     "order.status",
-    "shipment.confirmed", "order.closed",     "order.cancelled",
-    "stock.adjusted",   "stock.status_moved", "stock.snapshot",
-    "return.arrived",   "return.received",    "item.rejected",
+    "order.accepted",     "order.rejected",     "order.status",
+    "shipment.confirmed", "order.closed",       "order.cancelled",
+    "stock.adjusted",     "stock.status_moved", "stock.snapshot",
+    "return.arrived",     "return.received",    "item.rejected",
 };
 
 bool wms_event_type_known(const char *type)
@@ -264,8 +264,8 @@ static const char *check_sub(const cJSON *doc, const char **pointer)
   const char *url = cg_json_str(doc, "url");
   const cJSON *types = cg_json_get(doc, "eventTypes"), *t;
   *pointer = "/url";
-  if (url == NULL || (strncmp(url, "http://", 7) != 0 &&
-                      strncmp(url, "https://", 8) != 0))
+  if (url == NULL ||
+      (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
     return "url must be an http(s) URL";
   *pointer = "/secret";
   const cJSON *sec = cg_json_get(doc, "secret");
@@ -378,8 +378,7 @@ int wms_events_routes(struct sim_wms *w, struct cg_router *r)
           : cg_router_add(r, "POST", "/wms/v1/webhook-subscriptions",
                           on_subscribe, w);
   rc = rc ? rc
-          : cg_router_add(r, "GET", "/_sim/wms/subscriptions", on_subs_list,
-                          w);
+          : cg_router_add(r, "GET", "/_sim/wms/subscriptions", on_subs_list, w);
   rc = rc ? rc : cg_router_add(r, "GET", "/_sim/wms/events", on_all_events, w);
   return rc;
 }

@@ -282,7 +282,8 @@ static void on_create(struct cg_http_exchange *ex, void *arg)
     cJSON_Delete(doc);
     wms_fail(ex, 409, "duplicate-order-ref",
              "an order with this orderRef exists (created with another "
-             "Idempotency-Key)", "/orderRef");
+             "Idempotency-Key)",
+             "/orderRef");
     return;
   }
   cJSON *problem = validate(w, doc);
@@ -310,8 +311,7 @@ static void on_get(struct cg_http_exchange *ex, void *arg)
   struct sim_wms *w = arg;
   struct wms_order *o = wms_order_find(w, cg_http_exchange_param(ex, "ref"));
   if (o == NULL || !o->created) {
-    wms_fail(ex, 404, "order-not-found", "no order with this orderRef",
-             NULL);
+    wms_fail(ex, 404, "order-not-found", "no order with this orderRef", NULL);
     return;
   }
   wms_reply_json(ex, 200, wms_order_json(o, false));
@@ -333,8 +333,8 @@ static bool cancellable(const struct wms_order *o)
 static const char *check_cancel_lines(struct wms_order *o, const cJSON *lines)
 {
   const cJSON *l;
-  if (lines != NULL && (!cJSON_IsArray(lines) ||
-                        cJSON_GetArraySize(lines) == 0))
+  if (lines != NULL &&
+      (!cJSON_IsArray(lines) || cJSON_GetArraySize(lines) == 0))
     return "lines must be a non-empty array when given";
   cJSON_ArrayForEach(l, lines)
   {
@@ -361,7 +361,7 @@ static cJSON *apply_cancel(struct sim_wms *w, struct wms_order *o,
       const char *lr = cg_json_str(l, "lineRef");
       if (lr && strcmp(lr, ln->line_ref) == 0)
         q += cg_json_int(l, "quantity",
-                          ln->ordered - ln->shipped - ln->cancelled);
+                         ln->ordered - ln->shipped - ln->cancelled);
     }
     if (q <= 0)
       continue;
@@ -418,8 +418,7 @@ static void on_cancel(struct cg_http_exchange *ex, void *arg)
   if (sim_body_json(ex, &doc) != 0 || (doc && !cJSON_IsObject(doc))) {
     wms_fail(ex, 400, "malformed-json", "body must be a JSON object", NULL);
   } else if (o == NULL || !o->created) {
-    wms_fail(ex, 404, "order-not-found", "no order with this orderRef",
-             NULL);
+    wms_fail(ex, 404, "order-not-found", "no order with this orderRef", NULL);
   } else if (!cancellable(o)) {
     wms_fail(ex, 409, "order-not-cancellable",
              "picking has started or the order is finished", NULL);

@@ -23,11 +23,10 @@
 #include <string.h>
 
 static const char *const conditions[] = {
-    "SELLABLE", "SELLABLE_B", "DAMAGED", "DEFECTIVE", "INCOMPLETE",
-    "UNIDENTIFIED", "NOT_RECEIVED"};
+    "SELLABLE",   "SELLABLE_B",   "DAMAGED",     "DEFECTIVE",
+    "INCOMPLETE", "UNIDENTIFIED", "NOT_RECEIVED"};
 static const char *const dispositions[] = {
-    "RESTOCK", "QUARANTINE", "REWORK", "RETURN_TO_VENDOR", "DISPOSE",
-    "DONATE"};
+    "RESTOCK", "QUARANTINE", "REWORK", "RETURN_TO_VENDOR", "DISPOSE", "DONATE"};
 
 static bool listed(const char *const *list, size_t n, const char *v)
 {
@@ -68,8 +67,7 @@ static cJSON *advice_problem(struct sim_wms *w, const cJSON *doc)
       !cJSON_IsArray(lines) || cJSON_GetArraySize(lines) == 0)
     return sim_problem(422, "invalid-return-advice",
                        "rmaRef (1..35 chars) and lines[] are required", NULL);
-  struct wms_order *o = wms_order_find(w, cg_json_str(doc,
-                                                      "originalOrderRef"));
+  struct wms_order *o = wms_order_find(w, cg_json_str(doc, "originalOrderRef"));
   if (o == NULL || !o->created)
     return sim_problem(422, "unknown-order-line",
                        "originalOrderRef is not a known order",
@@ -83,7 +81,8 @@ static cJSON *advice_problem(struct sim_wms *w, const cJSON *doc)
         q > ln->ordered)
       return sim_problem(422, "unknown-order-line",
                          "lineRef not on the order or quantity out of "
-                         "range", ptr);
+                         "range",
+                         ptr);
   }
   return NULL;
 }
@@ -99,8 +98,10 @@ static void on_advice(struct cg_http_exchange *ex, void *arg)
   }
   if (wms_rma_find(w, cg_json_str(doc, "rmaRef")) != NULL) {
     cJSON_Delete(doc);
-    wms_fail(ex, 409, "duplicate-rma-ref", "a return advice with this rmaRef "
-             "exists", "/rmaRef");
+    wms_fail(ex, 409, "duplicate-rma-ref",
+             "a return advice with this rmaRef "
+             "exists",
+             "/rmaRef");
     return;
   }
   if ((problem = advice_problem(w, doc)) != NULL) {
@@ -150,10 +151,9 @@ static void on_advice_get(struct cg_http_exchange *ex, void *arg)
 static void restock(struct sim_wms *w, const char *rma, const char *sku,
                     int64_t q, const char *disposition)
 {
-  const char *status = strcmp(disposition, "RESTOCK") == 0 ? "AVAILABLE"
-                       : strcmp(disposition, "QUARANTINE") == 0
-                           ? "QUARANTINE"
-                           : NULL;
+  const char *status = strcmp(disposition, "RESTOCK") == 0      ? "AVAILABLE"
+                       : strcmp(disposition, "QUARANTINE") == 0 ? "QUARANTINE"
+                                                                : NULL;
   char msg[128];
   if (status == NULL || q <= 0 || sku == NULL)
     return;
@@ -170,15 +170,14 @@ static void restock(struct sim_wms *w, const char *rma, const char *sku,
 
 /* One receipt line from the advice line and the control body's override
  * (same lineRef), defaulting to "all received, SELLABLE, RESTOCK". */
-static cJSON *receipt_line(const cJSON *adv, const cJSON *given,
-                           bool *action)
+static cJSON *receipt_line(const cJSON *adv, const cJSON *given, bool *action)
 {
   const char *cond = cg_json_str(given, "condition");
   const char *disp = cg_json_str(given, "disposition");
   const char *reason = cg_json_str(given, "reasonCode");
   int64_t expected = cg_json_int(adv, "quantity", 0);
-  int64_t received = cg_json_int(given, "quantityReceived", given ? 0 :
-                                 expected);
+  int64_t received =
+      cg_json_int(given, "quantityReceived", given ? 0 : expected);
   if (given != NULL && cJSON_GetObjectItem(given, "quantityReceived") == NULL)
     received = expected;
   cJSON *l = cJSON_CreateObject();
@@ -267,14 +266,12 @@ static void publish_arrived(struct sim_wms *w, struct wms_rma *rma,
   cg_json_add_str(d, "parcelTracking",
                   cg_json_str(rma->advice, "carrier.trackingNumber"));
   cg_json_add_str(d, "receivedAt", now);
-  wms_publish(w, "return.arrived", cg_json_str(rma->advice,
-                                               "originalOrderRef"),
+  wms_publish(w, "return.arrived", cg_json_str(rma->advice, "originalOrderRef"),
               rma->ref, d);
 }
 
 int wms_receive_return(struct sim_wms *w, struct wms_rma *rma,
-                       const cJSON *body, cJSON **receipt, char *msg,
-                       size_t n)
+                       const cJSON *body, cJSON **receipt, char *msg, size_t n)
 {
   const char *why = check_receive(body, rma->advice);
   char now[40], id[32];
@@ -297,8 +294,8 @@ int wms_receive_return(struct sim_wms *w, struct wms_rma *rma,
   cJSON *lines = cJSON_AddArrayToObject(d, "lines");
   cJSON_ArrayForEach(a, cg_json_get(rma->advice, "lines"))
   {
-    cJSON *l = receipt_line(a, given_for(body, cg_json_str(a, "lineRef")),
-                            &action);
+    cJSON *l =
+        receipt_line(a, given_for(body, cg_json_str(a, "lineRef")), &action);
     restock(w, rma->ref, cg_json_str(l, "sku"),
             cg_json_int(l, "quantityReceived", 0),
             cg_json_str(l, "disposition"));

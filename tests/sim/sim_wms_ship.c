@@ -98,8 +98,7 @@ int wms_reject(struct sim_wms *w, struct wms_order *o, const char *code,
 int wms_set_status(struct sim_wms *w, struct wms_order *o, const char *status,
                    const char *reason, char *msg, size_t n)
 {
-  static const char *const ok[] = {"RELEASED", "PICKING", "PACKED",
-                                   "ON_HOLD"};
+  static const char *const ok[] = {"RELEASED", "PICKING", "PACKED", "ON_HOLD"};
   bool known = false;
   for (size_t i = 0; status && i < sizeof(ok) / sizeof(*ok); i++)
     known = known || strcmp(ok[i], status) == 0;
@@ -421,12 +420,13 @@ static cJSON *close_line(struct sim_wms *w, struct wms_line *ln,
   wms_stock_add(w, st, WMS_ALLOCATED, -ln->allocated);
   wms_stock_add(w, st, WMS_AVAILABLE, ln->allocated);
   ln->allocated = 0;
-  const char *code = ln->shipped >= ln->ordered                ? "CC"
-                     : ln->shipped == 0 && ln->cancelled > 0 &&
-                             ln->cancelled >= ln->ordered     ? "IC"
-                     : open > 0                                ? rem
-                     : ln->cancelled > 0                       ? "IC"
-                                                               : "CP";
+  const char *code =
+      ln->shipped >= ln->ordered ? "CC"
+      : ln->shipped == 0 && ln->cancelled > 0 && ln->cancelled >= ln->ordered
+          ? "IC"
+      : open > 0          ? rem
+      : ln->cancelled > 0 ? "IC"
+                          : "CP";
   snprintf(ln->code, sizeof(ln->code), "%s", code);
   cJSON *l = cJSON_CreateObject();
   cg_json_add_str(l, "lineRef", ln->line_ref);
@@ -441,8 +441,7 @@ int wms_close(struct sim_wms *w, struct wms_order *o, const char *remainder,
               char *msg, size_t n)
 {
   const char *rem = remainder ? remainder : "CP";
-  if (!o->created || is(o, "CLOSED") || is(o, "REJECTED") ||
-      is(o, "RECEIVED"))
+  if (!o->created || is(o, "CLOSED") || is(o, "REJECTED") || is(o, "RECEIVED"))
     return state_error(o, msg, n);
   if (strcmp(rem, "CP") != 0 && strcmp(rem, "IC") != 0 &&
       strcmp(rem, "BP") != 0 && strcmp(rem, "DS") != 0) {
@@ -462,8 +461,8 @@ int wms_close(struct sim_wms *w, struct wms_order *o, const char *remainder,
 /* --- split ---------------------------------------------------------------- */
 
 /* Body for shipment k of n: a contiguous share of the open units. */
-static cJSON *split_body(const struct wms_order *o, int k, int n,
-                         int64_t total, int parcels)
+static cJSON *split_body(const struct wms_order *o, int k, int n, int64_t total,
+                         int parcels)
 {
   cJSON *b = cJSON_CreateObject();
   cJSON *lines = cJSON_AddArrayToObject(b, "lines");
@@ -514,8 +513,9 @@ int wms_split(struct sim_wms *w, struct wms_order *o, const cJSON *body,
   if (!dispatchable(o))
     return state_error(o, msg, n);
   if (count < 1 || count > SPLIT_MAX || total == 0) {
-    snprintf(msg, n, "shipments must be 1..50 and the order must have open "
-                     "units");
+    snprintf(msg, n,
+             "shipments must be 1..50 and the order must have open "
+             "units");
     return 422;
   }
   if (count > total)

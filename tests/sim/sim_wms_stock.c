@@ -140,8 +140,7 @@ static cJSON *item_problem(const cJSON *doc, const char *sku)
   const char *body_sku = cg_json_str(doc, "sku");
   const cJSON *gtin = cg_json_get(doc, "gtin");
   if (!cJSON_IsObject(doc))
-    return sim_problem(400, "malformed-json", "item must be an object",
-                       NULL);
+    return sim_problem(400, "malformed-json", "item must be an object", NULL);
   if (sku == NULL || *sku == '\0' || strlen(sku) > 64 ||
       (body_sku && strcmp(body_sku, sku) != 0))
     return sim_problem(422, "invalid-item",
@@ -153,8 +152,7 @@ static cJSON *item_problem(const cJSON *doc, const char *sku)
                        "gtin must be 8, 12, 13 or 14 digits", "/gtin");
   const char *hs = cg_json_str(doc, "hsCode");
   if (hs == NULL || *hs == '\0')
-    return sim_problem(422, "missing-hs-code", "hsCode is required",
-                       "/hsCode");
+    return sim_problem(422, "missing-hs-code", "hsCode is required", "/hsCode");
   return NULL;
 }
 
@@ -220,8 +218,7 @@ static void on_item_put(struct cg_http_exchange *ex, void *arg)
     wms_fail(ex, 503, "out-of-memory", "try again", NULL);
     return;
   }
-  wms_reply_json(ex, status,
-                 cJSON_Duplicate(wms_item_find(w, sku)->doc, true));
+  wms_reply_json(ex, status, cJSON_Duplicate(wms_item_find(w, sku)->doc, true));
 }
 
 static void on_item_get(struct cg_http_exchange *ex, void *arg)
@@ -244,8 +241,8 @@ static cJSON *batch_result(struct sim_wms *w, const cJSON *item, int index)
   if (problem != NULL) {
     cg_json_add_int(r, "status", cg_json_int(problem, "status", 422));
     cg_json_add_str(r, "code", cg_json_str(problem, "code"));
-    cJSON_AddItemToObject(r, "errors", cJSON_DetachItemFromObject(problem,
-                                                                  "errors"));
+    cJSON_AddItemToObject(r, "errors",
+                          cJSON_DetachItemFromObject(problem, "errors"));
     cJSON_Delete(problem);
     return r;
   }
@@ -258,8 +255,7 @@ static void on_items_batch(struct cg_http_exchange *ex, void *arg)
   struct sim_wms *w = arg;
   cJSON *doc;
   if (sim_body_json(ex, &doc) != 0 || doc == NULL) {
-    wms_fail(ex, 400, "malformed-json", "body must be {\"items\":[...]}",
-             NULL);
+    wms_fail(ex, 400, "malformed-json", "body must be {\"items\":[...]}", NULL);
     return;
   }
   const cJSON *items = cJSON_IsArray(doc) ? doc : cg_json_get(doc, "items");
@@ -284,8 +280,7 @@ static void on_items_batch(struct cg_http_exchange *ex, void *arg)
 
 /* --- seeding -------------------------------------------------------------- */
 
-int wms_seed_items(struct sim_wms *w, const cJSON *items, char *msg,
-                   size_t n)
+int wms_seed_items(struct sim_wms *w, const cJSON *items, char *msg, size_t n)
 {
   const cJSON *it;
   if (items != NULL && !cJSON_IsArray(items)) {
@@ -320,8 +315,9 @@ int wms_seed_stock(struct sim_wms *w, const cJSON *stock, char *msg, size_t n)
     int64_t q;
     if (sku == NULL || idx < 0 || cg_json_get_int(s, "quantity", &q) != 0 ||
         q < 0) {
-      snprintf(msg, n, "stock entries need sku, quantity >= 0 and a known "
-                       "status");
+      snprintf(msg, n,
+               "stock entries need sku, quantity >= 0 and a known "
+               "status");
       return CG_EINVAL;
     }
     struct wms_stock *st = wms_stock_get(w, sku);
@@ -343,8 +339,9 @@ int wms_adjust(struct sim_wms *w, const cJSON *body, char *msg, size_t n)
   int64_t delta;
   if (sku == NULL || cg_json_get_int(body, "delta", &delta) != 0 ||
       delta == 0 || idx < 0 || !w19_known(reason ? reason : "AA")) {
-    snprintf(msg, n, "need sku, delta != 0, a known status and an X12 W19 "
-                     "reasonCode");
+    snprintf(msg, n,
+             "need sku, delta != 0, a known status and an X12 W19 "
+             "reasonCode");
     return 422;
   }
   struct wms_stock *st = wms_stock_get(w, sku);
@@ -356,9 +353,9 @@ int wms_adjust(struct sim_wms *w, const cJSON *body, char *msg, size_t n)
   char id[32];
   wms_stock_add(w, st, idx, delta);
   cJSON *d = cJSON_CreateObject();
-  cg_json_add_str(d, "adjustmentId",
-                  wms_next_ref(w, "wms-adjustment", "GXO-ADJ-", id,
-                               sizeof(id)));
+  cg_json_add_str(
+      d, "adjustmentId",
+      wms_next_ref(w, "wms-adjustment", "GXO-ADJ-", id, sizeof(id)));
   cg_json_add_str(d, "sku", sku);
   cg_json_add_int(d, "quantityDelta", delta);
   cg_json_add_str(d, "stockStatus", wms_status_name(idx));
@@ -380,8 +377,9 @@ int wms_move(struct sim_wms *w, const cJSON *body, char *msg, size_t n)
   if (sku == NULL || from < 0 || to < 0 || from == to ||
       cg_json_get_int(body, "quantity", &q) != 0 || q < 1 ||
       !w19_known(reason ? reason : "AC")) {
-    snprintf(msg, n, "need sku, quantity >= 1, two different known "
-                     "statuses and an X12 W19 reasonCode");
+    snprintf(msg, n,
+             "need sku, quantity >= 1, two different known "
+             "statuses and an X12 W19 reasonCode");
     return 422;
   }
   struct wms_stock *st = wms_stock_get(w, sku);
