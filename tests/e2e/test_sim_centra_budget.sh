@@ -5,7 +5,7 @@ source "$(dirname "$0")/sim_centra_lib.sh"
 sim_start --seed 5 --centra-mutation-budget 3
 seed_basic
 
-SET='mutation($q: Int!) { setStock(input: {warehouse: {id: 1}, productSizes: [{productSize: {SKU: "TEE-WHT-M"}, quantity: $q}]}) { userErrors { message } } }'
+SET='mutation($q: Int!) { setStock(input: {warehouse: {id: 1}, description: "count", stockQuantityType: PHYSICAL, productSizes: [{productSize: {SKU: "TEE-WHT-M"}, quantity: $q}]}) { userErrors { message } } }'
 for q in 1 2 3; do
   gql "$SET" "{\"q\": $q}"
   check "mutation $q admitted" "$STATUS" 200

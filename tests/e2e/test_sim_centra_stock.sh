@@ -15,10 +15,10 @@ check "outFromWarehouse" "$(jqo '.data.changeStock.userErrors | length')" 0
 gql '{ productSizes(where: {SKU: ["COAT-BLK-38", "COAT-BLK-40", "TEE-WHT-M"]}) { SKU stock { physicalQuantity } } }'
 check "after changeStock" "$(jqo '[.data.productSizes[] | .stock[0].physicalQuantity] | join(",")')" "15,3,52"
 
-gql "$CHANGE" '{"in": {"intoWarehouse": {"id": 1}, "productSizes": [{"productSize": {"SKU": "COAT-BLK-38"}, "deliveredQuantity": 1}, {"productSize": {"SKU": "NOPE-1"}, "deliveredQuantity": 1}]}}'
+gql "$CHANGE" '{"in": {"intoWarehouse": {"id": 1}, "description": "x", "productSizes": [{"productSize": {"SKU": "COAT-BLK-38"}, "deliveredQuantity": 1}, {"productSize": {"SKU": "NOPE-1"}, "deliveredQuantity": 1}]}}'
 check "unknown SKU userError" "$(jqo '.data.changeStock.userErrors[0].path | join(".")')" "input.productSizes.1.productSize"
 check "unknown SKU no stockChange" "$(jqo '.data.changeStock.stockChange')" null
-gql "$SET" '{"in": {"warehouse": {"id": 1}, "stockQuantityType": "PHYSICAL", "productSizes": [{"productSize": {"EAN": "0000000000000"}, "quantity": 1}]}}'
+gql "$SET" '{"in": {"warehouse": {"id": 1}, "description": "x", "stockQuantityType": "PHYSICAL", "productSizes": [{"productSize": {"EAN": "0000000000000"}, "quantity": 1}]}}'
 check "unknown EAN userError" "$(jqo '.data.setStock.userErrors[0].message | test("EAN")')" true
 gql '{ productSizes(where: {SKU: ["COAT-BLK-38"]}) { stock { physicalQuantity } } }'
 check "nothing applied on error" "$(jqo '.data.productSizes[0].stock[0].physicalQuantity')" 15
@@ -26,15 +26,28 @@ check "nothing applied on error" "$(jqo '.data.productSizes[0].stock[0].physical
 gql "$SET" '{"in": {"warehouse": {"id": 1}, "description": "GXO snapshot", "stockQuantityType": "PHYSICAL", "productSizes": [{"productSize": {"SKU": "COAT-BLK-38"}, "quantity": 7}, {"productSize": {"EAN": "5772428043002"}, "quantity": 0}]}}'
 check "setStock ok" "$(jqo '.data.setStock.userErrors | length')" 0
 check "setStock changes" "$(jqo '.data.setStock.stockChanges | length')" 2
-gql "$SET" '{"in": {"warehouse": {"id": 2}, "productSizes": [{"productSize": {"SKU": "TEE-WHT-M"}, "quantity": 4}]}}'
+gql "$SET" '{"in": {"warehouse": {"id": 2}, "description": "GXO site 2", "stockQuantityType": "PHYSICAL", "productSizes": [{"productSize": {"SKU": "TEE-WHT-M"}, "quantity": 4}]}}'
 gql '{ productSizes(where: {EAN: ["5772428043001", "5772428043002", "5772428043100"]}) { stock { warehouse { id } physicalQuantity } } }'
 check "after setStock" "$(jqo '[.data.productSizes[] | [.stock[] | "\(.warehouse.id):\(.physicalQuantity)"] | join("+")] | join(",")')" "1:7,1:0,1:52+2:4"
 gql '{ productSizes(limit: 1, page: 2) { SKU } }'
 check "productSizes paging" "$(jqo '.data.productSizes[0].SKU')" COAT-BLK-40
 
+gql "$CHANGE" '{"in": {"intoWarehouse": {"id": 1}, "productSizes": [{"productSize": {"SKU": "COAT-BLK-38"}, "deliveredQuantity": 1}]}}'
+check "description required (GraphQL error)" "$(jqo '.data.changeStock')/$(jqo '.errors[0].message | test("description")')" "null/true"
+gql "$SET" '{"in": {"warehouse": {"id": 1}, "description": "x", "productSizes": [{"productSize": {"SKU": "COAT-BLK-38"}, "quantity": 1}]}}'
+check "stockQuantityType required" "$(jqo '.errors[0].message | test("stockQuantityType")')" true
+gql "$SET" '{"in": {"warehouse": {"id": 1}, "description": "x", "stockQuantityType": "PHYSICAL", "productSizes": [{"productSize": {"SKU": "COAT-BLK-38"}, "quantity": -2}]}}'
+check "negative quantity userError" "$(jqo '.data.setStock.userErrors[0].path | join(".")')" "input.productSizes.0.quantity"
+gql "$CHANGE" '{"in": {"outFromWarehouse": {"id": 2}, "intoWarehouse": {"id": 1}, "description": "move", "productSizes": [{"productSize": {"SKU": "TEE-WHT-M"}, "deliveredQuantity": 5}]}}'
+check "transfer beyond stock userError" "$(jqo '.data.changeStock.userErrors[0].message | test("Only 4")')" true
+gql "$CHANGE" '{"in": {"outFromWarehouse": {"id": 2}, "intoWarehouse": {"id": 1}, "description": "move", "productSizes": [{"productSize": {"SKU": "TEE-WHT-M"}, "deliveredQuantity": 3}]}}'
+gql '{ productSizes(where: {SKU: ["TEE-WHT-M"]}) { stock { physicalQuantity } } }'
+check "transfer" "$(jqo '[.data.productSizes[0].stock[].physicalQuantity] | join(",")')" "55,1"
+
 ctl GET /_sim/centra/stock/writes
-check "writes logged" "$(jqo '[.[].kind] | join(",")')" "changeStock,changeStock,setStock,setStock"
+check "writes logged" "$(jqo '[.[].kind] | join(",")')" "changeStock,changeStock,setStock,setStock,changeStock"
+check "transfer logged" "$(jqo '.[4] | "\(.fromWarehouseId)->\(.warehouseId) \(.items[0].delta)"')" "2->1 3"
 check "write items" "$(jqo '.[0].items | map("\(.sku):\(.delta)") | join(",")')" "COAT-BLK-38:5,TEE-WHT-M:2"
 check "out is negative" "$(jqo '.[1].items[0].delta')" -1
 gql '{ events(where: {objectType: [ProductSize]}) { objectReference } }'
-check "ProductSize events" "$(jqo '.data.events | length')" 6
+check "ProductSize events" "$(jqo '.data.events | length')" 8

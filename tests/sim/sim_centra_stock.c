@@ -376,6 +376,70 @@ static cJSON **sizes_array(const cJSON *items)
   return cg_calloc((size_t)cJSON_GetArraySize(items) + 1, sizeof(cJSON *));
 }
 
+/* A required input field absent: a GraphQL error, as Centra's schema
+ * (String!, StockQuantityType!) makes the server refuse it. */
+static bool missing_required(const cJSON *input, const char *key,
+                             const char **err)
+{
+  static const char *const msgs[][2] = {
+      {"description", "Field \"description\" of required type \"String!\" "
+                      "was not provided."},
+      {"stockQuantityType", "Field \"stockQuantityType\" of required type "
+                            "\"StockQuantityType!\" was not provided."}};
+  if (cg_json_str(input, key) != NULL)
+    return false;
+  for (size_t i = 0; i < 2; i++) {
+    if (strcmp(key, msgs[i][0]) == 0)
+      *err = msgs[i][1];
+  }
+  return true;
+}
+
+/* A transfer takes units out of one warehouse: no more than it holds. */
+static int check_transfer(cJSON *p, cJSON **sizes, const cJSON *items,
+                          int64_t out)
+{
+  int i = 0, rc = 0;
+  const cJSON *it;
+  char path[80];
+  cJSON_ArrayForEach(it, items)
+  {
+    int64_t have =
+        cg_json_int(stock_entry(sizes[i], out, false), "physicalQuantity", 0);
+    snprintf(path, sizeof(path), "input.productSizes.%d.deliveredQuantity",
+             i++);
+    if (cg_json_int(it, "deliveredQuantity", 0) > have)
+      rc = sim_centra__user_error(p, path,
+                                  "Only %lld in warehouse %lld to "
+                                  "transfer",
+                                  (long long)have, (long long)out);
+  }
+  return rc;
+}
+
+/* Applies a checked change: out of `out` and/or into `into`. */
+static int64_t apply_change(struct sim_centra *c, cJSON **sizes,
+                            const cJSON *items, int64_t into, int64_t out,
+                            const cJSON *input)
+{
+  cJSON *w = stock_write(c, "changeStock", into > 0 ? into : out, input);
+  if (into > 0 && out > 0)
+    cg_json_add_int(w, "fromWarehouseId", out);
+  int i = 0;
+  const cJSON *it;
+  cJSON_ArrayForEach(it, items)
+  {
+    int64_t d = cg_json_int(it, "deliveredQuantity", 0);
+    if (out > 0)
+      sim_centra__stock_add(c, sizes[i], out, -d);
+    if (into > 0)
+      sim_centra__stock_add(c, sizes[i], into, d);
+    write_item(w, sizes[i++], into > 0 ? into : out, "delta",
+               into > 0 ? d : -d);
+  }
+  return cg_json_int(w, "id", 0);
+}
+
 cJSON *sim_centra__op_change_stock(struct sim_centra *c, const cJSON *args,
                                    const char **err)
 {
@@ -383,26 +447,20 @@ cJSON *sim_centra__op_change_stock(struct sim_centra *c, const cJSON *args,
   const cJSON *items = cg_json_get(input, "productSizes");
   int64_t into = cg_json_int(input, "intoWarehouse.id", 0);
   int64_t out = cg_json_int(input, "outFromWarehouse.id", 0);
+  if (missing_required(input, "description", err))
+    return NULL;
   cJSON *p = sim_centra__payload();
   cJSON **sizes = sizes_array(items);
   int rc = resolve_sizes(c, p, items, "deliveredQuantity", sizes);
-  if ((into > 0) == (out > 0))
+  if (into <= 0 && out <= 0)
     rc = sim_centra__user_error(p, "input",
-                                "Give exactly one of "
-                                "intoWarehouse or outFromWarehouse");
+                                "Give intoWarehouse, "
+                                "outFromWarehouse, or both (a transfer)");
+  if (rc == 0 && into > 0 && out > 0)
+    rc = check_transfer(p, sizes, items, out);
   if (rc == 0) {
-    int64_t wh = into > 0 ? into : out, sign = into > 0 ? 1 : -1;
-    cJSON *w = stock_write(c, "changeStock", wh, input);
-    int i = 0;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, items)
-    {
-      int64_t d = sign * cg_json_int(it, "deliveredQuantity", 0);
-      sim_centra__stock_add(c, sizes[i], wh, d);
-      write_item(w, sizes[i++], wh, "delta", d);
-    }
     cJSON *sc = cJSON_AddObjectToObject(p, "stockChange");
-    cg_json_add_int(sc, "id", cg_json_int(w, "id", 0));
+    cg_json_add_int(sc, "id", apply_change(c, sizes, items, into, out, input));
   } else {
     cJSON_AddNullToObject(p, "stockChange");
   }
@@ -410,21 +468,39 @@ cJSON *sim_centra__op_change_stock(struct sim_centra *c, const cJSON *args,
   return p;
 }
 
+static int check_set(cJSON *p, const cJSON *items, int64_t wh, const char *type)
+{
+  int rc = 0, i = 0;
+  const cJSON *it;
+  char path[80];
+  if (wh <= 0)
+    rc = sim_centra__user_error(p, "input.warehouse", "Warehouse is required");
+  if (strcmp(type, "PHYSICAL") != 0)
+    rc = sim_centra__user_error(p, "input.stockQuantityType",
+                                "Only PHYSICAL stock can be set");
+  cJSON_ArrayForEach(it, items)
+  {
+    snprintf(path, sizeof(path), "input.productSizes.%d.quantity", i++);
+    if (cg_json_int(it, "quantity", 0) < 0)
+      rc = sim_centra__user_error(p, path, "Quantity must be >= 0");
+  }
+  return rc;
+}
+
 cJSON *sim_centra__op_set_stock(struct sim_centra *c, const cJSON *args,
                                 const char **err)
 {
   const cJSON *input = cg_json_get(args, "input");
   const cJSON *items = cg_json_get(input, "productSizes");
-  const char *type = cg_json_str(input, "stockQuantityType");
   int64_t wh = cg_json_int(input, "warehouse.id", 0);
+  if (missing_required(input, "description", err) ||
+      missing_required(input, "stockQuantityType", err))
+    return NULL;
   cJSON *p = sim_centra__payload();
   cJSON **sizes = sizes_array(items);
   int rc = resolve_sizes(c, p, items, "quantity", sizes);
-  if (wh <= 0)
-    rc = sim_centra__user_error(p, "input.warehouse", "Warehouse is required");
-  if (type != NULL && strcmp(type, "PHYSICAL") != 0)
-    rc = sim_centra__user_error(p, "input.stockQuantityType",
-                                "Only PHYSICAL stock can be set");
+  if (check_set(p, items, wh, cg_json_str(input, "stockQuantityType")) != 0)
+    rc = -1;
   cJSON *changes = cJSON_AddArrayToObject(p, "stockChanges");
   if (rc == 0) {
     cJSON *w = stock_write(c, "setStock", wh, input);
