@@ -38,6 +38,7 @@
 #define DEFAULT_MAX_CONN 4
 #define DEFAULT_QUOTA 20
 #define DEFAULT_INTERVAL_S 10
+#define PAUSE_FALLBACK_MS 10000
 
 struct cg_centra {
   char comp[96]; /* "centra:merchant=<m>" */
@@ -82,8 +83,13 @@ static void on_call_done(const struct cg_http_result *hr, void *arg)
     cg_call_result_set(&res, CG_OUTCOME_RETRY, "canceled",
                        "Centra client closed before the answer");
   } else {
-    cg__centra_interpret(call->op, hr, cg_time_now_ms(), &res);
-    if (res.http_status == 429 && res.retry_at_ms > 0)
+    int64_t now = cg_time_now_ms();
+    cg__centra_interpret(call->op, hr, now, &res);
+    /* Centra counts in 10 s windows: without a usable Retry-After, wait
+     * one window rather than hammering it again. */
+    if (res.http_status == 429 && res.retry_at_ms <= now)
+      res.retry_at_ms = now + PAUSE_FALLBACK_MS;
+    if (res.http_status == 429)
       cg_ratelimit_pause_until(c->rl, res.retry_at_ms);
     log_outcome(c, call->op, &res);
   }

@@ -14,8 +14,9 @@
  * userErrors -> OK; top-level errors -> FAIL with the first message (code
  * = its extensions.category or "graphql"); userErrors -> FAIL with the
  * message and the path joined by '.' as code; 403 -> FAIL "token refused
- * (expired or revoked?)"; 429 -> RETRY at Retry-After and the whole
- * client pauses until then; 408/5xx/transport -> RETRY; other 4xx -> FAIL.
+ * (expired or revoked?)"; 429 -> RETRY at Retry-After (10 s when absent)
+ * and the whole client pauses until then; 408/5xx/transport -> RETRY; other 4xx
+ * -> FAIL.
  *
  * Mutations take a token from a bucket (MUTATION_COUNT per TEN_SECONDS,
  * default 20 per 10 s) that cg_centra_refresh_limits sets from

@@ -251,6 +251,37 @@ static void test_429_pauses_partner(void **state)
   env_close(&e);
 }
 
+/* The same key sent twice at once: the second finds the first still in
+ * flight (409 request-in-progress), which is RETRY, not FAIL. */
+static void test_key_in_flight_retries(void **state)
+{
+  struct env e;
+  env_open(&e, "gxo-dev-secret");
+  expect_async(&e, cg_gxo_pull_events(e.g, 0, 1, pf_on_done, &e.cap));
+  cJSON_Delete(pf_control(sim.gxo, "POST", "/_sim/faults",
+                          "{\"rules\":[{\"method\":\"POST\",\"path\":"
+                          "\"/wms/v1/orders\",\"latencyMs\":400}]}"));
+  char *doc = order_doc("G-1007", SKU);
+  struct pf_capture a = {0}, b = {0};
+  assert_int_equal(
+      cg_gxo_create_order(e.g, doc, "cg-acme-order-G-1007", pf_on_done, &a), 0);
+  assert_int_equal(
+      cg_gxo_create_order(e.g, doc, "cg-acme-order-G-1007", pf_on_done, &b), 0);
+  cg_free(doc);
+  pf_wait(&e.loop, &a, 10000);
+  pf_wait(&e.loop, &b, 10000);
+  cJSON_Delete(pf_control(sim.gxo, "DELETE", "/_sim/faults", NULL));
+  struct pf_capture *ok = a.res.outcome == CG_OUTCOME_OK ? &a : &b;
+  struct pf_capture *busy = ok == &a ? &b : &a;
+  assert_int_equal(ok->res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(ok->res.http_status, 202);
+  assert_int_equal(busy->res.outcome, CG_OUTCOME_RETRY);
+  assert_int_equal(busy->res.http_status, 409);
+  pf_capture_reset(&a);
+  pf_capture_reset(&b);
+  env_close(&e);
+}
+
 /* Pulls until an order.accepted for ref shows up; returns lastSequence. */
 static int64_t pull_until_accepted(struct env *e, const char *ref)
 {
@@ -383,6 +414,7 @@ int main(void)
       cmocka_unit_test(test_create_replay_duplicate),
       cmocka_unit_test(test_unknown_sku_fails),
       cmocka_unit_test(test_429_pauses_partner),
+      cmocka_unit_test(test_key_in_flight_retries),
       cmocka_unit_test(test_events_pull_ack),
       cmocka_unit_test(test_subscribe_webhooks),
       cmocka_unit_test(test_transport_error_retries),
