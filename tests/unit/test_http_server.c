@@ -12,6 +12,7 @@
 #include "testutil.h"
 #include "http_fixture.h"
 
+#include "base/err.h"
 #include "base/mem.h"
 #include "base/time.h"
 #include "net/http_server.h"
@@ -652,6 +653,44 @@ static void test_garbage_survival(void **state)
   stop(c);
 }
 
+static void on_listen_test_done(void *arg)
+{
+  *(int *)arg += 1;
+}
+
+/* Address parsing, IPv6, a port already in use; close without traffic
+ * frees everything on the caller's own loop. */
+static void test_listen_addresses(void **state)
+{
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct cg_err err = {0};
+  struct cg_http_server *a = cg_http_server_create(&loop, NULL, h_hello, NULL);
+  struct cg_http_server *b = cg_http_server_create(&loop, NULL, h_hello, NULL);
+  const char *bad[] = {"nohost",  "127.0.0.1", "127.0.0.1:99999", "127.0.0.1:x",
+                       "[::1:80", ":80",       "999.1.1.1:80"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    assert_int_equal(cg_http_server_listen(a, bad[i], &err), CG_EINVAL);
+  assert_int_equal(cg_http_server_listen(a, "127.0.0.1:0", &err), 0);
+  char taken[64];
+  snprintf(taken, sizeof(taken), "127.0.0.1:%d", cg_http_server_port(a));
+  assert_int_equal(cg_http_server_listen(b, taken, &err), CG_EIO);
+  assert_non_null(strstr(err.msg, "cannot listen"));
+  int done = 0;
+  cg_http_server_close(a, on_listen_test_done, &done);
+  cg_http_server_close(b, on_listen_test_done, &done);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(done, 2);
+  /* IPv6 loopback, when the machine has it. */
+  struct cg_http_server *v6 = cg_http_server_create(&loop, NULL, h_hello, NULL);
+  if (cg_http_server_listen(v6, "[::1]:0", &err) == 0)
+    assert_true(cg_http_server_port(v6) > 0);
+  cg_http_server_close(v6, on_listen_test_done, &done);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(done, 3);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -670,6 +709,7 @@ int main(void)
       cmocka_unit_test(test_client_gone_before_async_answer),
       cmocka_unit_test(test_reset_and_observer),
       cmocka_unit_test(test_garbage_survival),
+      cmocka_unit_test(test_listen_addresses),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
