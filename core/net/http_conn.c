@@ -461,16 +461,23 @@ void cg__http_conn_reset(struct cg__http_conn *c)
     uv_close((uv_handle_t *)&c->tcp, on_tcp_close);
 }
 
+/* Everything queued was written and our FIN sent: now wait briefly for
+ * the peer's FIN. */
 static void on_conn_shutdown(uv_shutdown_t *req, int status)
 {
   struct cg__http_conn *c =
       CG_CONTAINER_OF(req, struct cg__http_conn, shutdown_req);
-  if (c->state != CG__CONN_CLOSED && (status < 0 || c->peer_eof))
+  if (c->state == CG__CONN_CLOSED)
+    return;
+  if (status < 0 || c->peer_eof)
     cg__http_conn_close_now(c);
+  else
+    set_timer(c, CG__TIMER_LINGER, CG__HTTP_LINGER_MS, true);
 }
 
-/* Graceful close: flush what was queued, send FIN, then wait briefly for
- * the peer's FIN while discarding its input (lingering close). */
+/* Graceful close: flush what was queued (bounded by the idle timeout, so
+ * a large final answer to a slow reader is not cut short), send FIN, then
+ * linger: discard input until the peer's FIN or CG__HTTP_LINGER_MS. */
 static void conn_finish(struct cg__http_conn *c)
 {
   if (c->state != CG__CONN_OPEN)
@@ -485,7 +492,7 @@ static void conn_finish(struct cg__http_conn *c)
     return;
   }
   set_reading(c, true);
-  set_timer(c, CG__TIMER_LINGER, CG__HTTP_LINGER_MS, true);
+  set_timer(c, CG__TIMER_LINGER, c->srv->opts.idle_timeout_ms, true);
 }
 
 void cg__http_conn_shutdown(struct cg__http_conn *c)

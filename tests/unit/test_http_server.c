@@ -134,6 +134,16 @@ static void h_nomem(struct cg_http_exchange *ex, void *arg)
   cg_mem_fail_after(-1);
 }
 
+#define HUGE_LEN (16 * 1024 * 1024)
+
+static void h_huge(struct cg_http_exchange *ex, void *arg)
+{
+  char *huge = cg_malloc(HUGE_LEN);
+  memset(huge, 'h', HUGE_LEN);
+  cg_http_respond(ex, 200, "text/plain", huge, HUGE_LEN);
+  cg_free(huge);
+}
+
 static void h_reset(struct cg_http_exchange *ex, void *arg)
 {
   cg_http_exchange_reset(ex);
@@ -174,6 +184,7 @@ static struct ctx *start(struct cg_http_server_opts *opts)
   assert_int_equal(cg_router_add(c->router, "GET", "/watch", h_watch, c), 0);
   assert_int_equal(cg_router_add(c->router, "GET", "/reset", h_reset, c), 0);
   assert_int_equal(cg_router_add(c->router, "GET", "/big", h_big, c), 0);
+  assert_int_equal(cg_router_add(c->router, "GET", "/huge", h_huge, c), 0);
   assert_int_equal(cg_router_add(c->router, "GET", "/nomem", h_nomem, c), 0);
   struct cg_http_server_opts o = {0};
   if (opts != NULL)
@@ -653,6 +664,22 @@ static void test_garbage_survival(void **state)
   stop(c);
 }
 
+/* A closing connection (HTTP/1.0) whose large final answer a slow client
+ * reads late: the server flushes it all before its lingering close. */
+static void test_final_answer_flushed_to_slow_reader(void **state)
+{
+  struct ctx *c = start(NULL);
+  int fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET /huge HTTP/1.0\r\n\r\n"), 0);
+  usleep(1500 * 1000); /* longer than the linger period */
+  struct hf_resp r[1];
+  assert_int_equal(hf_read(fd, r, 1, 20000, NULL), 1);
+  assert_int_equal(r[0].body_len, HUGE_LEN);
+  assert_true(hf_wait_closed(fd, 5000));
+  close(fd);
+  stop(c);
+}
+
 static void on_listen_test_done(void *arg)
 {
   *(int *)arg += 1;
@@ -710,6 +737,7 @@ int main(void)
       cmocka_unit_test(test_reset_and_observer),
       cmocka_unit_test(test_garbage_survival),
       cmocka_unit_test(test_listen_addresses),
+      cmocka_unit_test(test_final_answer_flushed_to_slow_reader),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
