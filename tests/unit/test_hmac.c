@@ -148,7 +148,14 @@ static void test_verify_refuses(void **state)
   /* A forgery with a stale timestamp is a forgery. */
   snprintf(bad, sizeof(bad), "t=1,v1=%064d", 0);
   assert_int_equal(cg_sig_verify("s3cret", bad, body, n, 1000, 300), CG_ESIG);
-  /* Malformed. */
+}
+
+static void test_verify_refuses_malformed(void **state)
+{
+  const char *body = "{\"qty\":5}";
+  size_t n = strlen(body);
+  char h[128], bad[160];
+  assert_int_equal(cg_sig_make("s3cret", 1000, body, n, h, sizeof(h)), 0);
   const char *malformed[] = {"",
                              "t=",
                              "t=abc,v1=00",
@@ -198,6 +205,7 @@ int main(void)
       cmocka_unit_test(test_against_openssl_command),
       cmocka_unit_test(test_verify_accepts),
       cmocka_unit_test(test_verify_refuses),
+      cmocka_unit_test(test_verify_refuses_malformed),
       cmocka_unit_test(test_make_small_buffer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
