@@ -373,6 +373,10 @@ static void on_conn_write(uv_write_t *req, int status)
     cg__http_conn_close_now(c);
   } else if (can_dispatch(c)) {
     conn_process(c); /* output drained below the cap */
+  } else if (c->state == CG__CONN_OPEN && c->writes == 0 &&
+             c->timer_mode == CG__TIMER_IDLE) {
+    /* Idle time counts from the end of the last answer, not its start. */
+    set_timer(c, CG__TIMER_IDLE, c->srv->opts.idle_timeout_ms, true);
   }
 }
 
