@@ -113,9 +113,11 @@ void sim_calllog_arrive(struct sim_calllog *log, enum sim_side side,
     struct deadline *d = &log->deadlines[i];
     if (d->identity != id)
       continue;
+    /* Every early repeat counts; the deadline stays until it passes. */
     if (now + DEADLINE_SLACK_MS < d->until_ms)
       add_violation(log, side, cg_http_exchange_request(ex), d->until_ms - now);
-    *d = log->deadlines[--log->ndeadlines];
+    else
+      *d = log->deadlines[--log->ndeadlines];
     return;
   }
 }
