@@ -56,6 +56,7 @@ struct sim_calllog {
   size_t ndeadlines;
   struct violation violations[VIOLATIONS_MAX];
   unsigned long nviolations;
+  unsigned long side_violations[2];
 };
 
 struct sim_calllog *sim_calllog_create(void)
@@ -86,7 +87,7 @@ static uint64_t identity_of(const struct cg_http_exchange *ex)
   if (key != NULL && *key != '\0')
     return sim_hash(key, strlen(key), 1);
   uint64_t h = sim_hash(req->method, strlen(req->method), 2);
-  h = sim_hash(req->path, strlen(req->path), h);
+  h = sim_hash(req->url, strlen(req->url), h); /* path and query */
   return sim_hash(req->body ? req->body : "", req->body_len, h);
 }
 
@@ -100,6 +101,7 @@ static void add_violation(struct sim_calllog *log, enum sim_side side,
   snprintf(v->path, sizeof(v->path), "%s", req->path);
   v->early_ms = early;
   log->nviolations++;
+  log->side_violations[side]++;
 }
 
 void sim_calllog_arrive(struct sim_calllog *log, enum sim_side side,
@@ -280,7 +282,9 @@ static void on_calls_get(struct cg_http_exchange *ex, void *arg)
   cJSON *doc = cJSON_CreateObject();
   cg_json_add_int(doc, "total", (int64_t)log->total);
   cJSON_AddItemToObject(doc, "counts", counts_json(log, side));
-  cg_json_add_int(doc, "retryAfterViolations", (int64_t)log->nviolations);
+  cg_json_add_int(
+      doc, "retryAfterViolations",
+      (int64_t)(side < 0 ? log->nviolations : log->side_violations[side]));
   cJSON_AddItemToObject(doc, "violations", violations_json(log));
   cJSON *wh = cJSON_AddObjectToObject(doc, "webhooks");
   sim_webhook_stats(ctx, wh);
