@@ -27,7 +27,6 @@ struct call {
   int nargs;
   bool not_found;
   cJSON *out;
-  char where[200]; /* "acme/orders.lua:10" of the hook function */
 };
 
 /* [call] -> [call, ...] (result converted into c->out) */
@@ -42,9 +41,10 @@ static int protected_call(lua_State *L)
     return 0;
   }
   lua_Debug ar; /* [.., fn] */
+  struct cg_rules_gen *g = cg__gen_of(L);
   lua_pushvalue(L, -1);
   if (lua_getinfo(L, ">S", &ar))
-    snprintf(c->where, sizeof(c->where), "%s:%d", ar.short_src,
+    snprintf(g->where, sizeof(g->where), "%s:%d", ar.short_src,
              ar.linedefined);
   for (int i = 0; i < c->nargs; i++)
     cg__json_push(L, c->args[i]);
@@ -65,7 +65,8 @@ static int split_hook(const char *hook, struct call *c)
   return 0;
 }
 
-static int check_shape(const char *hook, struct call *c, struct cg_err *err)
+static int check_shape(struct cg_rules_gen *g, const char *hook,
+                       struct call *c, struct cg_err *err)
 {
   const struct cg__hook_spec *spec = cg__hook_find(hook);
   if (spec == NULL || spec->check == NULL)
@@ -74,7 +75,7 @@ static int check_shape(const char *hook, struct call *c, struct cg_err *err)
   if (spec->check(&c->out, why, sizeof(why)) == 0)
     return 0;
   return cg_err_set(err, CG_ERULE, "%s: %s returned a bad shape: %s",
-                    c->where, hook, why);
+                    g->where, hook, why);
 }
 
 int cg_rules_callv(struct cg_rules_gen *g, const char *hook,
@@ -94,7 +95,7 @@ int cg_rules_callv(struct cg_rules_gen *g, const char *hook,
   if (rc == 0 && c.not_found)
     rc = cg_err_set(err, CG_ENOTFOUND, "%s has no hook %s", g->label, hook);
   if (rc == 0)
-    rc = check_shape(hook, &c, err);
+    rc = check_shape(g, hook, &c, err);
   if (rc != 0) {
     cJSON_Delete(c.out);
     return rc;

@@ -27,10 +27,25 @@
 
 #include <lauxlib.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_SAFE_INT 9007199254740992.0 /* 2^53 */
+
+/* Raises "<hook file:line>: <message>" so conversion errors point at the
+ * hook that produced (or receives) the value. */
+static int conv_error(lua_State *L, const char *fmt, ...)
+{
+  const char *where = cg__gen_of(L)->where;
+  va_list ap;
+  va_start(ap, fmt);
+  const char *msg = lua_pushvfstring(L, fmt, ap);
+  va_end(ap);
+  if (where[0] != '\0')
+    lua_pushfstring(L, "%s: %s", where, msg);
+  return lua_error(L);
+}
 
 static void push_value(lua_State *L, const cJSON *j, int depth);
 
@@ -60,7 +75,7 @@ static void push_container(lua_State *L, const cJSON *j, int depth)
 static void push_value(lua_State *L, const cJSON *j, int depth)
 {
   if (depth > CG__JSON_MAX_DEPTH)
-    luaL_error(L, "JSON nested deeper than %d levels", CG__JSON_MAX_DEPTH);
+    conv_error(L, "JSON nested deeper than %d levels", CG__JSON_MAX_DEPTH);
   luaL_checkstack(L, 4, "JSON conversion");
   if (j == NULL) {
     lua_pushnil(L);
@@ -79,7 +94,7 @@ static void push_value(lua_State *L, const cJSON *j, int depth)
   } else if (cJSON_IsArray(j) || cJSON_IsObject(j)) {
     push_container(L, j, depth);
   } else {
-    luaL_error(L, "unsupported JSON value");
+    conv_error(L, "unsupported JSON value");
   }
 }
 
@@ -99,14 +114,14 @@ static cJSON *attach(lua_State *L, cJSON *item, cJSON *parent,
                      const char *key, cJSON **root)
 {
   if (item == NULL)
-    luaL_error(L, "out of memory converting a rule result");
+    conv_error(L, "out of memory converting a rule result");
   if (parent == NULL) {
     *root = item;
   } else if (cJSON_IsArray(parent)) {
     cJSON_AddItemToArray(parent, item);
   } else if (!cJSON_AddItemToObject(parent, key, item)) {
     cJSON_Delete(item);
-    luaL_error(L, "out of memory converting a rule result");
+    conv_error(L, "out of memory converting a rule result");
   }
   return item;
 }
@@ -116,12 +131,12 @@ static cJSON *number_item(lua_State *L, int idx, const char *key)
   if (lua_isinteger(L, idx)) {
     lua_Integer v = lua_tointeger(L, idx);
     if ((double)v > MAX_SAFE_INT || (double)v < -MAX_SAFE_INT)
-      luaL_error(L, "integer at '%s' is too large for JSON", key);
+      conv_error(L, "integer at '%s' is too large for JSON", key);
     return cJSON_CreateNumber((double)v);
   }
   double d = lua_tonumber(L, idx);
   if (!isfinite(d))
-    luaL_error(L, "number at '%s' is not finite", key);
+    conv_error(L, "number at '%s' is not finite", key);
   return cJSON_CreateNumber(d);
 }
 
@@ -152,7 +167,7 @@ static int table_kind(lua_State *L, int idx, const char *key)
     return 1;
   if (strings)
     return 0;
-  return luaL_error(L, "table at '%s' mixes keys or has holes; it is "
+  return conv_error(L, "table at '%s' mixes keys or has holes; it is "
                        "neither a JSON array nor an object",
                     key);
 }
@@ -171,7 +186,7 @@ static void sort_members(lua_State *L, cJSON *obj)
     return;
   cJSON **v = cg_malloc(sizeof(*v) * (size_t)n);
   if (v == NULL)
-    luaL_error(L, "out of memory converting a rule result");
+    conv_error(L, "out of memory converting a rule result");
   int i = 0;
   for (cJSON *c = obj->child; c != NULL; c = c->next)
     v[i++] = c;
@@ -200,7 +215,7 @@ static void fill_table(lua_State *L, int idx, int depth, cJSON *item,
   lua_pushnil(L);
   while (lua_next(L, idx)) { /* [.., k, v] */
     if (lua_type(L, -2) != LUA_TSTRING)
-      luaL_error(L, "object keys must be strings (in a table converted "
+      conv_error(L, "object keys must be strings (in a table converted "
                     "to JSON)");
     const char *k = lua_tostring(L, -2);
     from_lua(L, lua_gettop(L), depth + 1, item, k, NULL);
@@ -222,7 +237,7 @@ static cJSON *scalar_item(lua_State *L, int idx, const char *key)
     size_t len;
     const char *s = lua_tolstring(L, idx, &len);
     if (strlen(s) != len)
-      luaL_error(L, "string at '%s' contains a NUL byte", key);
+      conv_error(L, "string at '%s' contains a NUL byte", key);
     return cJSON_CreateString(s);
   }
   case LUA_TLIGHTUSERDATA:
@@ -232,7 +247,7 @@ static cJSON *scalar_item(lua_State *L, int idx, const char *key)
   default:
     break;
   }
-  luaL_error(L, "a %s value at '%s' cannot be converted to JSON",
+  conv_error(L, "a %s value at '%s' cannot be converted to JSON",
              luaL_typename(L, idx), key);
   return NULL;
 }
@@ -241,7 +256,7 @@ static void from_lua(lua_State *L, int idx, int depth, cJSON *parent,
                      const char *key, cJSON **root)
 {
   if (depth > CG__JSON_MAX_DEPTH)
-    luaL_error(L, "result nested deeper than %d levels (a cycle?)",
+    conv_error(L, "result nested deeper than %d levels (a cycle?)",
                CG__JSON_MAX_DEPTH);
   luaL_checkstack(L, 6, "JSON conversion");
   if (lua_type(L, idx) != LUA_TTABLE) {

@@ -74,6 +74,7 @@ struct cg_rules_gen {
   int64_t deadline_ms;
   bool killed;
   char kill_reason[64];
+  char where[200]; /* "acme/orders.lua:10" of the hook being called */
   /* per-call and load limits from the options */
   uint64_t call_instructions;
   int64_t call_timeout_ms;

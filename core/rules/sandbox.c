@@ -11,7 +11,8 @@
  * exposed as read-only proxies so one hook cannot rewrite another's
  * string or math functions.
  *
- * The budget hook is a count hook every CG__HOOK_STEP instructions. Once
+ * xpcall is replaced so its message handler never runs with hooks off
+ * (see cb_xpcall). The budget hook is a count hook every CG__HOOK_STEP instructions. Once
  * the instruction or time budget is spent it re-arms as a line+count hook
  * with a count of 1 and raises on every instruction, so a `pcall` in the
  * rule cannot swallow the error (as Redis luaMaskCountHook).
@@ -38,8 +39,8 @@ const char cg__key_object_mt;
 static const char *const base_allow[] = {
     "assert", "error",    "getmetatable", "ipairs",   "next",
     "pairs",  "pcall",    "rawequal",     "rawget",   "rawlen",
-    "select", "tonumber", "tostring",     "type",     "xpcall",
-    "_VERSION", NULL,
+    "select", "tonumber", "tostring",     "type",     "_VERSION",
+    NULL,
 };
 
 static void *cb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -119,6 +120,7 @@ static void arm_budget(struct cg_rules_gen *g, uint64_t instructions,
   g->deadline_ms = cg_time_mono_ms() + timeout_ms;
   g->killed = false;
   g->kill_reason[0] = '\0';
+  g->where[0] = '\0';
   lua_sethook(g->L, cb_budget, LUA_MASKCOUNT, CG__HOOK_STEP);
 }
 
@@ -126,9 +128,8 @@ static int report(struct cg_rules_gen *g, int rc, struct cg_err *err)
 {
   lua_State *L = g->L;
   if (rc == LUA_ERRMEM)
-    return cg_err_set(err, CG_ERULE,
-                      "%s: memory limit exceeded (%zu bytes)", g->merchant,
-                      g->mem_limit);
+    return cg_err_set(err, CG_ERULE, "%s: memory limit exceeded (%zu bytes)",
+                      g->where[0] ? g->where : g->merchant, g->mem_limit);
   const char *msg = lua_tostring(L, -1);
   return cg_err_set(err, CG_ERULE, "%s", msg ? msg : "unknown rule error");
 }
@@ -212,6 +213,34 @@ static int cb_setmetatable(lua_State *L)
   return 1;
 }
 
+/* xpcall(f, msgh, ...) whose handler runs after the protected call has
+ * unwound instead of at the error point. Lua calls a message handler for
+ * an error raised from a hook while hooks are still disabled, so a
+ * handler `function() while true do end end` would escape the budget;
+ * here it runs as ordinary rule code. The handler cannot see the stack of
+ * the error (debug is not available to rules anyway).
+ * [f, msgh, args...] -> [true, results...] | [false, msgh(err)] */
+static int cb_xpcall(lua_State *L)
+{
+  int n = lua_gettop(L);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  luaL_checkstack(L, n + 2, "xpcall");
+  lua_pushvalue(L, 1);
+  for (int i = 3; i <= n; i++)
+    lua_pushvalue(L, i);
+  if (lua_pcall(L, n - 2, LUA_MULTRET, 0) == LUA_OK) {
+    lua_pushboolean(L, 1);
+    lua_insert(L, n + 1);
+    return lua_gettop(L) - n;
+  }
+  lua_pushvalue(L, 2); /* [.., err, msgh] */
+  lua_insert(L, -2);
+  lua_pcall(L, 1, 1, 0); /* [.., handled or the handler's error] */
+  lua_pushboolean(L, 0);
+  lua_insert(L, -2);
+  return 2;
+}
+
 /* Opens lib with luaL_requiref and leaves a copy of its table in env under
  * field (read-only proxy). [env] -> [env] */
 static void add_lib(lua_State *L, const char *modname, lua_CFunction open,
@@ -262,6 +291,8 @@ static void add_base(lua_State *L)
   lua_pushcclosure(L, cb_setmetatable, 1);
   lua_setfield(L, -3, "setmetatable");
   lua_pop(L, 1);
+  lua_pushcfunction(L, cb_xpcall);
+  lua_setfield(L, -2, "xpcall");
   lua_pushcfunction(L, cg__require);
   lua_setfield(L, -2, "require");
 }
