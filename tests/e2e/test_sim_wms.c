@@ -50,6 +50,22 @@ static int64_t stat_of(const char *name)
   return v;
 }
 
+static void check_attempts_1001(void)
+{
+  struct fx_resp r;
+  assert_int_equal(stat_of("orders"), 1);
+  assert_int_equal(stat_of("duplicates"), 1);
+  assert_int_equal(stat_of("replays"), 1);
+  /* Attempts per orderRef. */
+  fx_call(&F, F.g, "GET", "/_sim/wms/orders/1001", NULL, NULL, &r);
+  assert_int_equal(cg_json_int(r.json, "attempts.creates", -1), 1);
+  assert_int_equal(cg_json_int(r.json, "attempts.replays", -1), 1);
+  assert_int_equal(cg_json_int(r.json, "attempts.duplicates", -1), 1);
+  assert_int_equal(
+      cJSON_GetArraySize(cg_json_get(r.json, "attempts.idempotencyKeys")), 2);
+  fx_resp_free(&r);
+}
+
 static void test_idempotency(void **state)
 {
   struct fx_resp r;
@@ -90,17 +106,7 @@ static void test_idempotency(void **state)
                    400);
   assert_string_equal(cg_json_str(r.json, "code"), "missing-idempotency-key");
   fx_resp_free(&r);
-  assert_int_equal(stat_of("orders"), 1);
-  assert_int_equal(stat_of("duplicates"), 1);
-  assert_int_equal(stat_of("replays"), 1);
-  /* Attempts per orderRef. */
-  fx_call(&F, F.g, "GET", "/_sim/wms/orders/1001", NULL, NULL, &r);
-  assert_int_equal(cg_json_int(r.json, "attempts.creates", -1), 1);
-  assert_int_equal(cg_json_int(r.json, "attempts.replays", -1), 1);
-  assert_int_equal(cg_json_int(r.json, "attempts.duplicates", -1), 1);
-  assert_int_equal(
-      cJSON_GetArraySize(cg_json_get(r.json, "attempts.idempotencyKeys")), 2);
-  fx_resp_free(&r);
+  check_attempts_1001();
   cg_free(o);
   cg_free(o2);
 }
@@ -185,6 +191,30 @@ static int64_t violations(void)
   return v;
 }
 
+static void check_500_and_reset(void)
+{
+  struct fx_resp r;
+  /* 500 and resets come from the same rules. */
+  assert_int_equal(
+      fx_status(&F, F.g, "POST", "/_sim/faults", NULL,
+                "{\"replace\":true,\"rules\":[{\"path\":\"/wms/v1/items/*\","
+                "\"share500\":1,\"limit\":1},{\"path\":\"/wms/v1/stock\","
+                "\"resetShare\":1,\"limit\":1}]}"),
+      200);
+  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/SKU-A", NULL, NULL),
+                   500);
+  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/stock", NULL, NULL), 0);
+  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/stock", NULL, NULL), 200);
+  fx_call(&F, F.g, "GET", "/_sim/calls?side=gxo", NULL, NULL, &r);
+  assert_int_equal(cg_json_int(r.json, "counts.429", 0), 1);
+  assert_int_equal(cg_json_int(r.json, "counts.503", 0), 1);
+  assert_int_equal(cg_json_int(r.json, "counts.0", 0), 1);
+  fx_resp_free(&r);
+  assert_int_equal(fx_status(&F, F.g, "POST", "/_sim/reset-calls", NULL, "{}"),
+                   200);
+  assert_int_equal(violations(), 0);
+}
+
 static void test_retry_after(void **state)
 {
   struct fx_resp r;
@@ -215,25 +245,7 @@ static void test_retry_after(void **state)
   assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/orders/1003", NULL, NULL),
                    200);
   assert_int_equal(violations(), 1);
-  /* 500 and resets come from the same rules. */
-  assert_int_equal(
-      fx_status(&F, F.g, "POST", "/_sim/faults", NULL,
-                "{\"replace\":true,\"rules\":[{\"path\":\"/wms/v1/items/*\","
-                "\"share500\":1,\"limit\":1},{\"path\":\"/wms/v1/stock\","
-                "\"resetShare\":1,\"limit\":1}]}"),
-      200);
-  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/SKU-A", NULL, NULL),
-                   500);
-  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/stock", NULL, NULL), 0);
-  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/stock", NULL, NULL), 200);
-  fx_call(&F, F.g, "GET", "/_sim/calls?side=gxo", NULL, NULL, &r);
-  assert_int_equal(cg_json_int(r.json, "counts.429", 0), 1);
-  assert_int_equal(cg_json_int(r.json, "counts.503", 0), 1);
-  assert_int_equal(cg_json_int(r.json, "counts.0", 0), 1);
-  fx_resp_free(&r);
-  assert_int_equal(fx_status(&F, F.g, "POST", "/_sim/reset-calls", NULL, "{}"),
-                   200);
-  assert_int_equal(violations(), 0);
+  check_500_and_reset();
   cg_free(o);
 }
 
@@ -261,40 +273,10 @@ static void make_events(int n)
   }
 }
 
-static void test_event_feed(void **state)
+static void check_acks(const char *id4)
 {
   long st;
-  make_events(5);
-  cJSON *j = feed("?after=0&limit=2", &st), *e;
-  assert_int_equal(st, 200);
-  assert_int_equal(cJSON_GetArraySize(cg_json_get(j, "events")), 2);
-  assert_int_equal(cg_json_int(j, "lastSequence", 0), 2);
-  int64_t prev = 0;
-  cJSON_ArrayForEach(e, cg_json_get(j, "events"))
-  {
-    assert_true(cg_json_int(e, "sequence", 0) > prev);
-    prev = cg_json_int(e, "sequence", 0);
-    assert_string_equal(cg_json_str(e, "eventType"), "stock.adjusted");
-    assert_non_null(cg_json_str(e, "eventId"));
-    assert_int_equal(cg_json_int(e, "eventVersion", 0), 1);
-    assert_non_null(cg_json_str(e, "occurredAt"));
-    assert_non_null(cg_json_str(e, "publishedAt"));
-    assert_non_null(cg_json_str(e, "clientId"));
-    assert_non_null(cg_json_str(e, "siteId"));
-    assert_non_null(cg_json_get(e, "correlation"));
-    assert_string_equal(cg_json_str(e, "data.reasonCode"), "AA");
-  }
-  cJSON_Delete(j);
-  j = feed("?after=2&limit=10", &st);
-  assert_int_equal(cJSON_GetArraySize(cg_json_get(j, "events")), 3);
-  assert_int_equal(cg_json_int(cJSON_GetArrayItem(cg_json_get(j, "events"), 0),
-                               "sequence", 0),
-                   3);
-  char id4[64];
-  snprintf(
-      id4, sizeof(id4), "%s",
-      cg_json_str(cJSON_GetArrayItem(cg_json_get(j, "events"), 1), "eventId"));
-  cJSON_Delete(j);
+  cJSON *j;
   /* Ack up to 2 moves the default position; ack 4 by id skips it. */
   assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/events:ack", "a-1",
                              "{\"upToSequence\":2}"),
@@ -333,9 +315,76 @@ static void test_event_feed(void **state)
       fx_status(&F, F.g, "POST", "/wms/v1/events:ack", "a-5", "{nope"), 400);
 }
 
+static void test_event_feed(void **state)
+{
+  long st;
+  make_events(5);
+  cJSON *j = feed("?after=0&limit=2", &st), *e;
+  assert_int_equal(st, 200);
+  assert_int_equal(cJSON_GetArraySize(cg_json_get(j, "events")), 2);
+  assert_int_equal(cg_json_int(j, "lastSequence", 0), 2);
+  int64_t prev = 0;
+  cJSON_ArrayForEach(e, cg_json_get(j, "events"))
+  {
+    assert_true(cg_json_int(e, "sequence", 0) > prev);
+    prev = cg_json_int(e, "sequence", 0);
+    assert_string_equal(cg_json_str(e, "eventType"), "stock.adjusted");
+    assert_non_null(cg_json_str(e, "eventId"));
+    assert_int_equal(cg_json_int(e, "eventVersion", 0), 1);
+    assert_non_null(cg_json_str(e, "occurredAt"));
+    assert_non_null(cg_json_str(e, "publishedAt"));
+    assert_non_null(cg_json_str(e, "clientId"));
+    assert_non_null(cg_json_str(e, "siteId"));
+    assert_non_null(cg_json_get(e, "correlation"));
+    assert_string_equal(cg_json_str(e, "data.reasonCode"), "AA");
+  }
+  cJSON_Delete(j);
+  j = feed("?after=2&limit=10", &st);
+  assert_int_equal(cJSON_GetArraySize(cg_json_get(j, "events")), 3);
+  assert_int_equal(cg_json_int(cJSON_GetArrayItem(cg_json_get(j, "events"), 0),
+                               "sequence", 0),
+                   3);
+  char id4[64];
+  snprintf(
+      id4, sizeof(id4), "%s",
+      cg_json_str(cJSON_GetArrayItem(cg_json_get(j, "events"), 1), "eventId"));
+  cJSON_Delete(j);
+  check_acks(id4);
+}
+
 static const char *first_error(const cJSON *j, const char *field)
 {
   return cg_json_str(cJSON_GetArrayItem(cg_json_get(j, "errors"), 0), field);
+}
+
+static void check_items(void)
+{
+  struct fx_resp r;
+  /* Items: 201 then 200, 422 invalid-gtin / missing-hs-code, 404. */
+  assert_int_equal(fx_status(&F, F.g, "PUT", "/wms/v1/items/N1", NULL,
+                             "{\"sku\":\"N1\",\"gtin\":\"12345678\","
+                             "\"hsCode\":\"6202\"}"),
+                   201);
+  assert_int_equal(fx_status(&F, F.g, "PUT", "/wms/v1/items/N1", NULL,
+                             "{\"sku\":\"N1\",\"hsCode\":\"6203\"}"),
+                   200);
+  assert_int_equal(fx_call(&F, F.g, "PUT", "/wms/v1/items/N2", NULL,
+                           "{\"gtin\":\"12ab\",\"hsCode\":\"1\"}", &r),
+                   422);
+  assert_string_equal(cg_json_str(r.json, "code"), "invalid-gtin");
+  fx_resp_free(&r);
+  assert_int_equal(fx_call(&F, F.g, "POST", "/wms/v1/items:batch", "b-1",
+                           "{\"items\":[{\"sku\":\"N3\",\"hsCode\":\"1\"},"
+                           "{\"sku\":\"N4\"}]}",
+                           &r),
+                   200);
+  assert_int_equal(
+      cg_json_int(cJSON_GetArrayItem(cg_json_get(r.json, "results"), 1),
+                  "status", 0),
+      422);
+  fx_resp_free(&r);
+  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/N4", NULL, NULL),
+                   404);
 }
 
 static void test_validation(void **state)
@@ -374,31 +423,7 @@ static void test_validation(void **state)
                    400);
   assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/orders/none", NULL, NULL),
                    404);
-  /* Items: 201 then 200, 422 invalid-gtin / missing-hs-code, 404. */
-  assert_int_equal(fx_status(&F, F.g, "PUT", "/wms/v1/items/N1", NULL,
-                             "{\"sku\":\"N1\",\"gtin\":\"12345678\","
-                             "\"hsCode\":\"6202\"}"),
-                   201);
-  assert_int_equal(fx_status(&F, F.g, "PUT", "/wms/v1/items/N1", NULL,
-                             "{\"sku\":\"N1\",\"hsCode\":\"6203\"}"),
-                   200);
-  assert_int_equal(fx_call(&F, F.g, "PUT", "/wms/v1/items/N2", NULL,
-                           "{\"gtin\":\"12ab\",\"hsCode\":\"1\"}", &r),
-                   422);
-  assert_string_equal(cg_json_str(r.json, "code"), "invalid-gtin");
-  fx_resp_free(&r);
-  assert_int_equal(fx_call(&F, F.g, "POST", "/wms/v1/items:batch", "b-1",
-                           "{\"items\":[{\"sku\":\"N3\",\"hsCode\":\"1\"},"
-                           "{\"sku\":\"N4\"}]}",
-                           &r),
-                   200);
-  assert_int_equal(
-      cg_json_int(cJSON_GetArrayItem(cg_json_get(r.json, "results"), 1),
-                  "status", 0),
-      422);
-  fx_resp_free(&r);
-  assert_int_equal(fx_status(&F, F.g, "GET", "/wms/v1/items/N4", NULL, NULL),
-                   404);
+  check_items();
   cg_free(bad);
   cg_free(o);
 }
@@ -494,38 +519,9 @@ static void test_split_dispatch(void **state)
   cg_free(o);
 }
 
-static void test_short_ship_cancel_return(void **state)
+static void check_return_4001(void)
 {
   struct fx_resp r;
-  char *o = fx_order("4001", LINES_AB), *o2 = fx_order("4002", LINES_AB);
-  assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/orders", "c-1", o), 202);
-  assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/orders", "c-2", o2),
-                   202);
-  wait_status("4001", "ACCEPTED");
-  wait_status("4002", "ACCEPTED");
-  /* Short-ship 4001: 1 of 3 of L1, nothing of L2, remainder IC. */
-  assert_int_equal(fx_call(&F, F.g, "POST", "/_sim/wms/orders/4001/short-ship",
-                           NULL,
-                           "{\"lines\":[{\"lineRef\":\"L1\",\"quantity\":1}],"
-                           "\"remainder\":\"IC\"}",
-                           &r),
-                   200);
-  assert_string_equal(cg_json_str(r.json, "status"), "CLOSED");
-  fx_resp_free(&r);
-  /* Cancel 4002 line L2, then picking blocks a full cancel. */
-  assert_int_equal(
-      fx_status(&F, F.g, "POST", "/wms/v1/orders/4002/cancel", "x-1",
-                "{\"reason\":\"CUSTOMER_REQUEST\","
-                "\"lines\":[{\"lineRef\":\"L2\",\"quantity\":1}]}"),
-      202);
-  assert_int_equal(fx_status(&F, F.g, "POST", "/_sim/wms/orders/4002/status",
-                             NULL, "{\"status\":\"PICKING\"}"),
-                   200);
-  assert_int_equal(
-      fx_call(&F, F.g, "POST", "/wms/v1/orders/4002/cancel", "x-2", "{}", &r),
-      409);
-  assert_string_equal(cg_json_str(r.json, "code"), "order-not-cancellable");
-  fx_resp_free(&r);
   /* Return of 4001's shipped unit: advice, duplicate, receipt. */
   const char *adv = "{\"rmaRef\":\"R1\",\"originalOrderRef\":\"4001\","
                     "\"lines\":[{\"lineRef\":\"L1\",\"sku\":\"SKU-A\","
@@ -562,6 +558,41 @@ static void test_short_ship_cancel_return(void **state)
   assert_string_equal(cg_json_str(cJSON_GetArrayItem(ev, 3), "eventType"),
                       "return.received");
   cJSON_Delete(j);
+}
+
+static void test_short_ship_cancel_return(void **state)
+{
+  struct fx_resp r;
+  char *o = fx_order("4001", LINES_AB), *o2 = fx_order("4002", LINES_AB);
+  assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/orders", "c-1", o), 202);
+  assert_int_equal(fx_status(&F, F.g, "POST", "/wms/v1/orders", "c-2", o2),
+                   202);
+  wait_status("4001", "ACCEPTED");
+  wait_status("4002", "ACCEPTED");
+  /* Short-ship 4001: 1 of 3 of L1, nothing of L2, remainder IC. */
+  assert_int_equal(fx_call(&F, F.g, "POST", "/_sim/wms/orders/4001/short-ship",
+                           NULL,
+                           "{\"lines\":[{\"lineRef\":\"L1\",\"quantity\":1}],"
+                           "\"remainder\":\"IC\"}",
+                           &r),
+                   200);
+  assert_string_equal(cg_json_str(r.json, "status"), "CLOSED");
+  fx_resp_free(&r);
+  /* Cancel 4002 line L2, then picking blocks a full cancel. */
+  assert_int_equal(
+      fx_status(&F, F.g, "POST", "/wms/v1/orders/4002/cancel", "x-1",
+                "{\"reason\":\"CUSTOMER_REQUEST\","
+                "\"lines\":[{\"lineRef\":\"L2\",\"quantity\":1}]}"),
+      202);
+  assert_int_equal(fx_status(&F, F.g, "POST", "/_sim/wms/orders/4002/status",
+                             NULL, "{\"status\":\"PICKING\"}"),
+                   200);
+  assert_int_equal(
+      fx_call(&F, F.g, "POST", "/wms/v1/orders/4002/cancel", "x-2", "{}", &r),
+      409);
+  assert_string_equal(cg_json_str(r.json, "code"), "order-not-cancellable");
+  fx_resp_free(&r);
+  check_return_4001();
   cg_free(o);
   cg_free(o2);
 }
