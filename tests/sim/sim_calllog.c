@@ -168,8 +168,8 @@ void sim_calllog_record(struct sim_calllog *log, enum sim_side side,
   struct call *c = &log->ring[log->head];
   c->t_ms = cg_time_now_ms();
   c->side = side;
-  snprintf(c->method, sizeof(c->method), "%s", req->method);
-  snprintf(c->path, sizeof(c->path), "%s", req->path);
+  snprintf(c->method, sizeof(c->method), "%s", req->method ? req->method : "");
+  snprintf(c->path, sizeof(c->path), "%s", req->path ? req->path : "");
   snprintf(c->key, sizeof(c->key), "%s", key ? key : "");
   c->status = status;
   log->head = (log->head + 1) % CALLS_MAX;
