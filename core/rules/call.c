@@ -35,8 +35,13 @@ static int protected_call(lua_State *L)
   struct call *c = lua_touserdata(L, 1);
   luaL_checkstack(L, c->nargs + 8, "hook call");
   lua_rawgetp(L, LUA_REGISTRYINDEX, &cg__key_modules);
-  if (lua_getfield(L, -1, c->module) != LUA_TTABLE ||
-      lua_getfield(L, -1, c->name) != LUA_TFUNCTION) {
+  lua_pushstring(L, c->module); /* raw: rule code cannot intercept */
+  if (lua_rawget(L, -2) != LUA_TTABLE) {
+    c->not_found = true;
+    return 0;
+  }
+  lua_pushstring(L, c->name);
+  if (lua_rawget(L, -2) != LUA_TFUNCTION) {
     c->not_found = true;
     return 0;
   }

@@ -245,12 +245,16 @@ int cg__require(lua_State *L)
                       strncmp(name, "cg.", 3) == 0
                           ? "looked in scripts/"
                           : "looked in the pack; defaults are cg.<name>");
+  cg__load_chunk(L, f->data, f->len, chunk); /* [name, loaded, nil, fn] */
   lua_pushboolean(L, 0);
   lua_setfield(L, 2, name); /* mark as loading */
-  cg__load_chunk(L, f->data, f->len, chunk); /* [name, loaded, nil, fn] */
   lua_pushvalue(L, 1);
-  lua_call(L, 1, 1); /* [name, loaded, nil, value] */
-  if (lua_isnil(L, -1)) {
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) { /* [name, loaded, nil, err] */
+    lua_pushnil(L);
+    lua_setfield(L, 2, name); /* a later require may try again */
+    return lua_error(L);
+  }
+  if (lua_isnil(L, -1)) { /* [name, loaded, nil, value] */
     lua_pop(L, 1);
     lua_pushboolean(L, 1);
   }
@@ -344,8 +348,10 @@ static void load_module(lua_State *L, struct cg_rules_gen *g, const char *m)
 static void check_hooks(lua_State *L, struct cg_rules_gen *g)
 {
   for (const struct cg__hook_spec *h = cg__hooks; h->hook != NULL; h++) {
-    lua_getfield(L, -1, h->module);
-    int t = lua_getfield(L, -1, h->name);
+    lua_pushstring(L, h->module);
+    lua_rawget(L, -2);
+    lua_pushstring(L, h->name);
+    int t = lua_type(L, -2) == LUA_TTABLE ? lua_rawget(L, -2) : LUA_TNIL;
     if (t != LUA_TFUNCTION)
       luaL_error(L, "%s/%s.lua: hook %s must be a function (got %s)",
                  g->merchant, h->module, h->hook, lua_typename(L, t));

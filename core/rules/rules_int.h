@@ -109,6 +109,9 @@ void cg__push_readonly(lua_State *L, int idx);
 /* Replaces rep/find/match/gmatch/gsub/format in the table at idx with
  * capped versions and removes dump. [-0, +0] */
 void cg__strlib_wrap(lua_State *L, int idx);
+/* Replaces move in the table library at idx with a capped version.
+ * [-0, +0] */
+void cg__tablib_wrap(lua_State *L, int idx);
 
 /* ---- convert.c --------------------------------------------------------- */
 

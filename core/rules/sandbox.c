@@ -257,6 +257,8 @@ static void add_lib(lua_State *L, const char *modname, lua_CFunction open,
   lua_remove(L, -2); /* [env, copy] */
   if (strcmp(field, "string") == 0)
     cg__strlib_wrap(L, -1);
+  if (strcmp(field, "table") == 0)
+    cg__tablib_wrap(L, -1);
   if (strcmp(field, "math") == 0) {
     /* Rules are pure: no hidden random state. */
     lua_pushnil(L);
@@ -314,7 +316,9 @@ static int protected_open(lua_State *L)
   lua_newtable(L); /* [arg, env, modules] */
   lua_pushvalue(L, -1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &cg__key_modules);
-  lua_setfield(L, -2, "rules");
+  cg__push_readonly(L, -1); /* rules.orders = ... raises */
+  lua_setfield(L, -3, "rules");
+  lua_pop(L, 1);
   lua_newtable(L);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &cg__key_loaded);
   lua_createtable(L, 0, 3); /* [arg, env, mt] */

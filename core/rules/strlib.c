@@ -13,6 +13,10 @@
  *                     per '?'). The estimate must stay under
  *                     CG__PATTERN_COST_MAX or the call raises.
  *
+ *   table.move        moves e-f+1 elements in one C loop, even nils (no
+ *                     memory grows, so the ceiling does not stop it):
+ *                     capped at CG__STRING_RESULT_MAX elements
+ *
  * The estimate is pessimistic by design; rule inputs are orders, whose
  * strings are short, so real rules stay far below it. dump, pack, unpack
  * and packsize are removed (bytecode and binary layouts have no place in
@@ -144,4 +148,21 @@ void cg__strlib_wrap(lua_State *L, int idx)
     lua_pushnil(L);
     lua_setfield(L, idx, removed[i]);
   }
+}
+
+static int cb_move(lua_State *L)
+{
+  lua_Integer f = luaL_checkinteger(L, 2);
+  lua_Integer e = luaL_checkinteger(L, 3);
+  if (e >= f && (lua_Unsigned)e - (lua_Unsigned)f >= CG__STRING_RESULT_MAX)
+    return luaL_error(L, "table.move of more than %d elements exceeds the "
+                         "rule limit",
+                      (int)CG__STRING_RESULT_MAX);
+  return forward(L);
+}
+
+void cg__tablib_wrap(lua_State *L, int idx)
+{
+  idx = lua_absindex(L, idx);
+  wrap(L, idx, "move", cb_move);
 }

@@ -94,6 +94,9 @@ static void test_escapes_are_refused(void **state)
       {"return (('a'):rep(20000)):find('.-.-.-b')", "pattern too complex"},
       {"return (('a'):rep(20000)):gsub('a*b', '')", "pattern too complex"},
       {"return string.format('%099999d', 1)", "invalid conversion"},
+      {"return table.move({}, 1, 1 << 50, 2)", "table.move of more than"},
+      {"rules.orders = nil", "read-only table"},
+      {"return require 'lib.nothere'", "module 'lib.nothere' not found"},
       {"local function f() return 1 + f() end return f()",
        "probe/orders.lua:2:"}, /* stack overflow or the memory ceiling */
       {"error({})", "error object is a table value"},
