@@ -111,13 +111,33 @@ static void test_idempotency(void **state)
   cg_free(o2);
 }
 
+/* Waits until the simulator has reserved key for ref (the first request
+ * is in flight), however slow the machine. */
+static void wait_reserved(const char *ref, const char *key)
+{
+  char path[96];
+  snprintf(path, sizeof(path), "/_sim/wms/orders/%s", ref);
+  for (int i = 0; i < 500; i++) {
+    struct fx_resp r;
+    fx_call(&F, F.g, "GET", path, NULL, NULL, &r);
+    const cJSON *k =
+        cJSON_GetArrayItem(cg_json_get(r.json, "attempts.idempotencyKeys"), 0);
+    bool seen = cJSON_IsString(k) && strcmp(k->valuestring, key) == 0;
+    fx_resp_free(&r);
+    if (seen)
+      return;
+    usleep(10 * 1000);
+  }
+  fail_msg("the first request for %s never arrived", ref);
+}
+
 static void test_in_flight(void **state)
 {
   char *o = fx_order("1002", LINES_AB), req[6000];
   assert_int_equal(
       fx_status(&F, F.g, "POST", "/_sim/faults", NULL,
                 "{\"rules\":[{\"method\":\"POST\",\"path\":\"/wms/v1/orders\","
-                "\"latencyMs\":1500}]}"),
+                "\"latencyMs\":3000}]}"),
       200);
   snprintf(req, sizeof(req),
            "POST /wms/v1/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
@@ -126,7 +146,7 @@ static void test_in_flight(void **state)
            F.token, strlen(o), o);
   int fd = fx_raw_send(F.gport, req, strlen(req));
   assert_true(fd >= 0);
-  usleep(300 * 1000);
+  wait_reserved("1002", "k-fly");
   struct fx_resp r;
   assert_int_equal(fx_call(&F, F.g, "POST", "/wms/v1/orders", "k-fly", o, &r),
                    409);
@@ -433,7 +453,7 @@ static void wait_status(const char *ref, const char *status)
 {
   char path[128];
   snprintf(path, sizeof(path), "/wms/v1/orders/%s", ref);
-  for (int i = 0; i < 100; i++) {
+  for (int i = 0; i < 500; i++) {
     struct fx_resp r;
     fx_call(&F, F.g, "GET", path, NULL, NULL, &r);
     bool ok = cg_json_str(r.json, "status") &&

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The warehouse side of centra-gxo-sim's scenario files and settings:
 # items and stock from the shared catalogue or explicit lists, services,
-# auto-reject, scenario faults, stale stock snapshots, the command line
+# auto-reject, auto-dispatch, scenario faults, stale stock snapshots, the command line
 # (bad options, unreadable scenario), and determinism: two runs with the
 # same --seed and the same requests give the same ids and events.
 set -euo pipefail
@@ -84,7 +84,8 @@ cat >"$WORK/scen.json" <<'JSON'
   "warehouse": {
     "services": [["POSTNORD", "PN-MYPACK-HOME"]],
     "autoReject": [{"orderRef": "R-1", "code": "invalid-address", "message": "no such street"}],
-    "acceptAfterMs": 10, "siteId": "SE-TEST1"
+    "acceptAfterMs": 10, "siteId": "SE-TEST1",
+    "autoDispatchAfterMs": 20, "autoDispatchShipments": 2
   },
   "faults": {"gxo": {"rules": [{"path": "/wms/v1/stock", "share503": 1, "retryAfter": 3, "limit": 1}]}}
 }
@@ -120,6 +121,10 @@ jq -e '[.events[] | select(.eventType == "order.rejected")][0] |
   fail "auto-reject: $(cat "$WORK/out")"
 jq -e '[.events[] | select(.eventType == "order.accepted")][0].data.orderRef == "R-3"' \
   "$WORK/out" >/dev/null || fail "auto-accept"
+# Auto-dispatch: the one unit of R-3 cannot make two consignments, so one.
+jq -e '[.events[] | select(.eventType == "shipment.confirmed")] | length == 1 and
+       .[0].data.orderRef == "R-3" and .[0].data.orderComplete == true' \
+  "$WORK/out" >/dev/null || fail "auto-dispatch: $(cat "$WORK/out")"
 # Stale snapshot: stock as it was before the last adjustment.
 curl -sf -X POST "$G/_sim/wms/stock/adjust" \
   -d '{"sku":"M411740BLK40","delta":-2,"reasonCode":"AU","reasonText":"damaged"}' >/dev/null

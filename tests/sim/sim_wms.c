@@ -45,6 +45,7 @@ struct sim_wms *sim_wms_create(struct sim_ctx *ctx)
   snprintf(w->site_id, sizeof(w->site_id), "SE-GBG1");
   w->auto_accept = true;
   w->accept_after_ms = 50;
+  w->auto_dispatch_shipments = 1;
   w->token_ttl_s =
       ctx->opts.gxo_token_ttl_s > 0 ? ctx->opts.gxo_token_ttl_s : 3600;
   w->auto_reject = cJSON_CreateArray();

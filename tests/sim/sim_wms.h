@@ -125,9 +125,11 @@ struct wms_rma {
   cJSON *receipts;
 };
 
+enum wms_job_kind { WMS_JOB_ACCEPT, WMS_JOB_REJECT, WMS_JOB_DISPATCH };
+
 struct wms_job {
   int64_t due_ms;
-  bool reject;
+  enum wms_job_kind kind;
   char *order_ref;
   char *code, *message;
   struct wms_job *next;
@@ -151,9 +153,11 @@ struct sim_wms {
   bool auto_accept;
   int accept_after_ms;
   int token_ttl_s;
-  cJSON *auto_reject; /* [{orderRef, code, message}] */
-  cJSON *services;    /* [[carrierCode, serviceCode], ...] */
-  uv_timer_t *timer;  /* the job scheduler; freed in its close callback */
+  int auto_dispatch_ms;        /* 0: the warehouse waits for the control API */
+  int auto_dispatch_shipments; /* consignments per auto-dispatched order */
+  cJSON *auto_reject;          /* [{orderRef, code, message}] */
+  cJSON *services;             /* [[carrierCode, serviceCode], ...] */
+  uv_timer_t *timer; /* the job scheduler; freed in its close callback */
   struct wms_job *jobs;
   struct wms_stats stats;
 };
@@ -215,8 +219,9 @@ int wms_split(struct sim_wms *w, struct wms_order *o, const cJSON *body,
               char *msg, size_t n);
 int wms_close(struct sim_wms *w, struct wms_order *o, const char *remainder,
               char *msg, size_t n);
-void wms_jobs_schedule(struct sim_wms *w, const char *order_ref, bool reject,
-                       const char *code, const char *message, int after_ms);
+void wms_jobs_schedule(struct sim_wms *w, const char *order_ref,
+                       enum wms_job_kind kind, const char *code,
+                       const char *message, int after_ms);
 void wms_jobs_stop(struct sim_wms *w);
 
 /* --- sim_wms_stock.c ------------------------------------------------------ */

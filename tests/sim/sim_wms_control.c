@@ -42,6 +42,8 @@ cJSON *wms_settings_json(const struct sim_wms *w)
   cJSON_AddItemToObject(doc, "autoReject", cJSON_Duplicate(w->auto_reject, 1));
   cJSON_AddItemToObject(doc, "services", cJSON_Duplicate(w->services, 1));
   cg_json_add_int(doc, "tokenTtlSeconds", w->token_ttl_s);
+  cg_json_add_int(doc, "autoDispatchAfterMs", w->auto_dispatch_ms);
+  cg_json_add_int(doc, "autoDispatchShipments", w->auto_dispatch_shipments);
   cg_json_add_str(doc, "siteId", w->site_id);
   return doc;
 }
@@ -78,13 +80,17 @@ int wms_settings_apply(struct sim_wms *w, const cJSON *doc, char *msg, size_t n)
   const char *site = cg_json_str(doc, "siteId");
   int64_t after = cg_json_int(doc, "acceptAfterMs", w->accept_after_ms);
   int64_t ttl = cg_json_int(doc, "tokenTtlSeconds", w->token_ttl_s);
+  int64_t disp = cg_json_int(doc, "autoDispatchAfterMs", w->auto_dispatch_ms);
+  int64_t nship =
+      cg_json_int(doc, "autoDispatchShipments", w->auto_dispatch_shipments);
   if ((svc && !services_valid(svc)) || (rej && !cJSON_IsArray(rej)) ||
-      after < 0 || after > 3600000 || ttl < 1 || ttl > 86400 ||
+      after < 0 || after > 3600000 || ttl < 1 || ttl > 86400 || disp < 0 ||
+      disp > 3600000 || nship < 1 || nship > 50 ||
       (site && strlen(site) >= sizeof(w->site_id))) {
     snprintf(msg, n,
              "services must be [[carrier, service], ...], autoReject "
-             "an array, acceptAfterMs 0..3600000, tokenTtlSeconds "
-             "1..86400");
+             "an array, acceptAfterMs and autoDispatchAfterMs 0..3600000, "
+             "autoDispatchShipments 1..50, tokenTtlSeconds 1..86400");
     return CG_EINVAL;
   }
   if ((svc && replace_json(&w->services, svc) != 0) ||
@@ -93,6 +99,8 @@ int wms_settings_apply(struct sim_wms *w, const cJSON *doc, char *msg, size_t n)
   w->auto_accept = cg_json_bool(doc, "autoAccept", w->auto_accept);
   w->accept_after_ms = (int)after;
   w->token_ttl_s = (int)ttl;
+  w->auto_dispatch_ms = (int)disp;
+  w->auto_dispatch_shipments = (int)nship;
   if (site != NULL)
     snprintf(w->site_id, sizeof(w->site_id), "%s", site);
   return 0;

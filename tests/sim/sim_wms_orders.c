@@ -235,10 +235,11 @@ static void schedule_decision(struct sim_wms *w, struct wms_order *o)
   const cJSON *rej = auto_reject_for(w, o->ref);
   if (rej != NULL) {
     const char *code = cg_json_str(rej, "code");
-    wms_jobs_schedule(w, o->ref, true, code ? code : "unknown-sku",
+    wms_jobs_schedule(w, o->ref, WMS_JOB_REJECT, code ? code : "unknown-sku",
                       cg_json_str(rej, "message"), w->accept_after_ms);
   } else if (w->auto_accept) {
-    wms_jobs_schedule(w, o->ref, false, NULL, NULL, w->accept_after_ms);
+    wms_jobs_schedule(w, o->ref, WMS_JOB_ACCEPT, NULL, NULL,
+                      w->accept_after_ms);
   }
 }
 

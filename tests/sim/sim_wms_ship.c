@@ -70,6 +70,9 @@ int wms_accept(struct sim_wms *w, struct wms_order *o, char *msg, size_t n)
     return state_error(o, msg, n);
   set(o, "ACCEPTED");
   allocate(w, o);
+  if (w->auto_dispatch_ms > 0)
+    wms_jobs_schedule(w, o->ref, WMS_JOB_DISPATCH, NULL, NULL,
+                      w->auto_dispatch_ms);
   cJSON *data = cJSON_CreateObject();
   cg_json_add_str(data, "orderRef", o->ref);
   cg_json_add_str(data, "wmsOrderId", o->wms_id);
@@ -558,12 +561,20 @@ static void job_run(struct sim_wms *w, struct wms_job *j)
 {
   char msg[128];
   struct wms_order *o = wms_order_find(w, j->order_ref);
-  if (o == NULL || !is(o, "RECEIVED"))
-    return; /* decided by hand or cancelled meanwhile */
-  if (j->reject)
+  /* Decided by hand, cancelled or shipped meanwhile: nothing to do. */
+  if (o == NULL || (j->kind != WMS_JOB_DISPATCH && !is(o, "RECEIVED")) ||
+      (j->kind == WMS_JOB_DISPATCH && !dispatchable(o)))
+    return;
+  if (j->kind == WMS_JOB_DISPATCH) {
+    cJSON *b = cJSON_CreateObject();
+    cg_json_add_int(b, "shipments", w->auto_dispatch_shipments);
+    wms_split(w, o, b, msg, sizeof(msg));
+    cJSON_Delete(b);
+  } else if (j->kind == WMS_JOB_REJECT) {
     wms_reject(w, o, j->code, j->message, NULL, msg, sizeof(msg));
-  else
+  } else {
     wms_accept(w, o, msg, sizeof(msg));
+  }
 }
 
 static void on_jobs_timer(uv_timer_t *t)
@@ -579,14 +590,15 @@ static void on_jobs_timer(uv_timer_t *t)
   jobs_arm(w);
 }
 
-void wms_jobs_schedule(struct sim_wms *w, const char *order_ref, bool reject,
-                       const char *code, const char *message, int after_ms)
+void wms_jobs_schedule(struct sim_wms *w, const char *order_ref,
+                       enum wms_job_kind kind, const char *code,
+                       const char *message, int after_ms)
 {
   struct wms_job *j = cg_calloc(1, sizeof(*j)), **at = &w->jobs;
   if (j == NULL)
     return;
   j->due_ms = cg_time_mono_ms() + (after_ms > 0 ? after_ms : 0);
-  j->reject = reject;
+  j->kind = kind;
   j->order_ref = cg_strdup(order_ref);
   j->code = code ? cg_strdup(code) : NULL;
   j->message = message ? cg_strdup(message) : NULL;
