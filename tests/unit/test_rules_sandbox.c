@@ -272,6 +272,32 @@ static void test_hostile_packs(void **state)
   cJSON_Delete(order);
 }
 
+/* examples/packs/hostile-mix (used end to end): orders ending in 0-3 fail
+ * with their own limit, the others are planned to SEND. */
+static void test_hostile_mix(void **state)
+{
+  static const char *const want[10] = {
+      "instruction budget", "instruction budget", "memory limit",
+      "unknown global 'os'", NULL, NULL, NULL, NULL, NULL, NULL};
+  struct cg_rules_gen *g =
+      kit_load("shop", kit_src("examples/packs/hostile-mix"));
+  cJSON *order = kit_order();
+  for (int k = 0; k < 10; k++) {
+    cJSON_ReplaceItemInObject(order, "number", cJSON_CreateNumber(83650 + k));
+    struct cg_rules_plan plan;
+    struct cg_err err = {0};
+    int rc = cg_rules_order_plan(g, order, &plan, &err);
+    if (want[k] == NULL && (rc != 0 || plan.outcome != CG_RULES_SEND))
+      fail_msg("order %d: rc %d outcome %d: %s", k, rc, plan.outcome,
+               err.msg);
+    if (want[k] != NULL && (rc != CG_ERULE || !strstr(err.msg, want[k])))
+      fail_msg("order %d: rc %d, '%s' not in %s", k, rc, want[k], err.msg);
+    cg_rules_plan_clear(&plan);
+  }
+  cJSON_Delete(order);
+  cg_rules_gen_release(g);
+}
+
 /* Shape checks: a hook returning the wrong shape is a rule error naming
  * the hook and the line where it is defined. */
 static void test_bad_shapes(void **state)
@@ -320,6 +346,7 @@ int main(void)
       cmocka_unit_test(test_load_budget),
       cmocka_unit_test(test_bytecode_file_refused),
       cmocka_unit_test(test_hostile_packs),
+      cmocka_unit_test(test_hostile_mix),
       cmocka_unit_test(test_bad_shapes),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,31 +1,34 @@
--- orders.lua of hostile-mix: see pack.lua.
 local default = require "cg.orders"
 
 local M = {}
 
 local function spin()
-  local n = 0
-  while true do n = n + 1 end
+  while true do end
 end
 
-local function bomb()
-  local t = {}
-  for i = 1, 1e9 do t[i] = string.rep("x", 4096) .. i end
-  return t
+local function spin_in_pcall()
+  while true do
+    pcall(spin)
+  end
 end
+
+local function eat_memory()
+  local t = {}
+  while true do
+    t[#t + 1] = string.rep("x", 1024 * 1024 - 16) .. #t
+  end
+end
+
+local function shell()
+  os.execute("touch /tmp/centra-gxo-pwned")
+end
+
+local trips = { [0] = spin, [1] = spin_in_pcall, [2] = eat_memory,
+                [3] = shell }
 
 function M.accept(order)
-  local k = order.number % 10
-  if k == 0 then
-    spin()
-  elseif k == 1 then
-    pcall(spin)
-    pcall(spin)
-  elseif k == 2 then
-    bomb()
-  elseif k == 3 then
-    os.execute("touch /tmp/centra-gxo-pwned")
-  end
+  local trip = trips[(order.number or 0) % 10]
+  if trip then trip() end
   return default.accept(order)
 end
 
