@@ -56,6 +56,14 @@ void cg_call_result_deliver(struct cg_call_result *res, cg_call_done_fn done,
   cg_call_result_clear_data(res);
 }
 
+bool cg_call_result_sent(const struct cg_call_result *res)
+{
+  if (res->outcome != CG_OUTCOME_RETRY || res->http_status != 0)
+    return true;
+  return strcmp(res->code, "paused") != 0 && strcmp(res->code, "budget") != 0 &&
+         strcmp(res->code, "local") != 0;
+}
+
 const char *cg_call_outcome_name(enum cg_outcome outcome)
 {
   switch (outcome) {

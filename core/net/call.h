@@ -22,6 +22,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -66,6 +67,13 @@ void cg_call_result_clear_data(struct cg_call_result *res);
 /* Calls done(res, arg), then frees whatever data the callback left. */
 void cg_call_result_deliver(struct cg_call_result *res, cg_call_done_fn done,
                             void *arg);
+/* False when the client refused the operation before sending anything:
+ * a RETRY with code "paused" (partner pause after a 429/503), "budget"
+ * (Centra mutation budget empty) or "local" (request could not start).
+ * Such a RETRY is not a failed attempt: schedule it at retry_at_ms
+ * without growing the backoff, or a busy partner escalates every queued
+ * row to the backoff cap. */
+bool cg_call_result_sent(const struct cg_call_result *res);
 /* Short name of an outcome: "ok", "retry", "fail". */
 const char *cg_call_outcome_name(enum cg_outcome outcome);
 

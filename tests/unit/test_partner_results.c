@@ -215,6 +215,22 @@ static void on_done(struct cg_call_result *res, void *arg)
   seen.had_data = seen.had_data || res->data != NULL;
 }
 
+static void test_result_sent(void **state)
+{
+  struct cg_call_result res;
+  cg_call_result_init(&res);
+  assert_true(cg_call_result_sent(&res));
+  cg_call_result_set(&res, CG_OUTCOME_RETRY, "budget", "wait");
+  assert_false(cg_call_result_sent(&res));
+  cg_call_result_set(&res, CG_OUTCOME_RETRY, "paused", "wait");
+  assert_false(cg_call_result_sent(&res));
+  cg_call_result_set(&res, CG_OUTCOME_RETRY, "transport", "reset");
+  assert_true(cg_call_result_sent(&res));
+  res.http_status = 429;
+  cg_call_result_set(&res, CG_OUTCOME_RETRY, "rate-limited", "429");
+  assert_true(cg_call_result_sent(&res));
+}
+
 static void test_call_queue(void **state)
 {
   uv_loop_t loop;
@@ -348,6 +364,7 @@ int main(void)
       cmocka_unit_test(test_centra_ok),
       cmocka_unit_test(test_centra_errors),
       cmocka_unit_test(test_centra_http),
+      cmocka_unit_test(test_result_sent),
       cmocka_unit_test(test_call_queue),
       cmocka_unit_test(test_client_alloc_failures),
   };
