@@ -1,0 +1,30 @@
+local fx = require "cg.fixtures"
+local h = require "tests._orders"
+
+return {
+  { name = "a VIP order is accepted even on hold", hook = "orders.accept",
+    input = h.vip_on_hold(), expect = { action = "accept" } },
+  { name = "others fall back to the default", hook = "orders.accept",
+    input = fx.order { isOnHold = true },
+    expect = { action = "hold", reason = "ON_HOLD" } },
+  { name = "data-only carriers keep the default hook", hook = "carriers.map",
+    args = { fx.option("pickup"), fx.order() },
+    expect = { carrierCode = "BRING", servicePointId = "SP-1" } },
+  { name = "postnord is not mapped in this pack", hook = "carriers.map",
+    args = { fx.option("postnord-home"), fx.order() }, expect = cg.null },
+  { name = "the added Åland format is used", hook = "orders.check_address",
+    input = fx.order { shippingAddress = { zipCode = "22100",
+      country = { code = "AX" } } },
+    expect = {} },
+  { name = "partial shipment is switched off", hook = "orders.payload",
+    args = { fx.order(), { carrierCode = "BRING", serviceCode = "X" } },
+    expect = { allowPartialShipment = false,
+               shipping = { servicePointId = cg.null } } },
+  { name = "a missing orderDate is a rule error", hook = "orders.payload",
+    args = { fx.order { orderDate = cg.null },
+             { carrierCode = "BRING", serviceCode = "X" } },
+    expect_error = "not an ISO 8601 timestamp" },
+  { name = "names read back", hook = "carriers.display",
+    input = { carrierCode = "BRING", serviceCode = "BRING-HOME" },
+    expect = { carrier = "Bring", service = "BRING-HOME" } },
+}
