@@ -168,13 +168,32 @@ static struct op *wait_take_all(struct rest *r)
 
 static int op_send(struct op *op);
 
+/* Completes op with RETRY "paused" (deferred, nothing sent) while the
+ * partner is paused. Returns true if it did. */
+static bool finish_if_paused(struct op *op, int64_t now)
+{
+  struct rest *r = op->r;
+  if (!cg_ratelimit_is_paused(r->rl, now))
+    return false;
+  struct cg_call_result res;
+  cg_call_result_init(&res);
+  res.retry_at_ms = r->rl->paused_until_ms;
+  cg_call_result_set(&res, CG_OUTCOME_RETRY, "paused",
+                     "warehouse asked us to wait (Retry-After); nothing "
+                     "sent");
+  finish_later(op, &res);
+  return true;
+}
+
 /* Sends every waiting op with the new token. */
 static void wait_flush(struct rest *r)
 {
   struct op *op = wait_take_all(r);
+  int64_t now = cg_time_now_ms();
   while (op != NULL) {
     struct op *next = op->next;
-    if (op_send(op) != 0)
+    /* A 429 may have paused the partner while we waited for the token. */
+    if (!finish_if_paused(op, now) && op_send(op) != 0)
       finish_local(op, CG_OUTCOME_RETRY, "local", "cannot start request",
                    false);
     op = next;
@@ -336,16 +355,8 @@ static void op_start(struct op *op)
 {
   struct rest *r = op->r;
   int64_t now = cg_time_now_ms();
-  if (cg_ratelimit_is_paused(r->rl, now)) {
-    struct cg_call_result res;
-    cg_call_result_init(&res);
-    res.retry_at_ms = r->rl->paused_until_ms;
-    cg_call_result_set(&res, CG_OUTCOME_RETRY, "paused",
-                       "warehouse asked us to wait (Retry-After); "
-                       "nothing sent");
-    finish_later(op, &res);
+  if (finish_if_paused(op, now))
     return;
-  }
   if (token_usable(r, now)) {
     if (op_send(op) != 0)
       finish_local(op, CG_OUTCOME_RETRY, "local", "cannot start request", true);
