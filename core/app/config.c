@@ -64,6 +64,9 @@ static const struct opt merchant_opts[] = {
     {"gxo.site", OPT_STR, NULL, true, M(gxo_site), "GXO site id"},
     {"gxo.webhook_secret", OPT_SECRET, NULL, false, M(gxo_webhook_secret),
      "secret of the warehouse webhook subscription (env or file)"},
+    {"gxo.webhook_url", OPT_STR, NULL, false, M(gxo_webhook_url),
+     "public URL of /webhooks/gxo/<id>; when set the merchant subscribes "
+     "at start (the event feed pull runs either way)"},
     {"rules", OPT_STR, "rules/default", false, M(rules),
      "rule pack folder (relative to the config file)"},
     {"store", OPT_STR, NULL, true, M(store),

@@ -37,6 +37,7 @@ struct cg_config_merchant {
   char *gxo_client_secret; /* secret */
   char *gxo_site;
   char *gxo_webhook_secret; /* secret */
+  char *gxo_webhook_url;    /* our public webhook URL, or NULL */
   char *rules;              /* rule pack folder */
   char *store;              /* SQLite file */
   bool store_sync_full;

@@ -45,6 +45,40 @@ struct cg_merchant {
   void *on_stopped_arg;
 };
 
+static void cb_subscribed(struct cg_call_result *res, void *arg)
+{
+  struct cg_merchant *m = arg;
+  if (res->outcome == CG_OUTCOME_OK)
+    cg_log_info("merchant", "[merchant=%s] warehouse webhooks subscribed",
+                m->mc->id);
+  else
+    cg_log_warn("merchant", "[merchant=%s] warehouse webhook subscription "
+                "failed (%s %s); the event feed pull still runs", m->mc->id,
+                res->code, res->message);
+}
+
+/* Subscribes our webhook endpoint to every warehouse event type. The
+ * subscription is idempotent: the same content replays. */
+static void subscribe_webhooks(struct cg_merchant *m)
+{
+  static const char *const types[] = {
+      "order.accepted",    "order.rejected",  "order.status",
+      "shipment.confirmed", "order.closed",   "order.cancelled",
+      "stock.adjusted",    "stock.status_moved", "stock.snapshot",
+      "return.arrived",    "return.received", "item.rejected"};
+  const char *url = m->mc->gxo_webhook_url;
+  const char *secret = m->mc->gxo_webhook_secret;
+  if (url == NULL)
+    return;
+  if (secret == NULL) {
+    cg_log_warn("merchant", "[merchant=%s] gxo.webhook_url is set but "
+                "gxo.webhook_secret is not; not subscribing", m->mc->id);
+    return;
+  }
+  cg_gxo_subscribe_webhooks(m->flow.gxo, url, secret, types,
+                            sizeof(types) / sizeof(*types), cb_subscribed, m);
+}
+
 static void run_events(struct cg_merchant *m)
 {
   cg_intake_centra_events(m->intake);
@@ -222,6 +256,7 @@ struct cg_merchant *cg_merchant_start(uv_loop_t *loop,
   start_schedules(m, loop);
   cg_intake_centra_limits(m->intake);
   cg_intake_centra_listen(m->intake);
+  subscribe_webhooks(m);
   cg_merchant_pull_now(m);
   return m;
 }

@@ -51,13 +51,21 @@ bool cg_intake_busy(const struct cg_intake *in)
          in->hints_inflight > 0;
 }
 
+/* Throttling and shutdown are expected: they are logged at debug level;
+ * anything else is a warning. */
 static void log_failure(struct cg_intake *in, const char *what,
                         const struct cg_call_result *res)
 {
-  cg_log_warn("intake", "[merchant=%s] %s: %s (%ld %s %s); next tick tries "
-              "again", in->f->merchant, what,
-              cg_call_outcome_name(res->outcome), res->http_status, res->code,
-              res->message);
+  static const char *const quiet[] = {"budget", "paused", "canceled"};
+  enum cg_log_level lvl = CG_LOG_WARN;
+  for (size_t i = 0; i < sizeof(quiet) / sizeof(*quiet); i++)
+    if (strcmp(res->code, quiet[i]) == 0)
+      lvl = CG_LOG_DEBUG;
+  if (lvl <= cg_log_get_level())
+    cg_log_write(lvl, "intake", "[merchant=%s] %s: %s (%ld %s %s); next tick "
+                 "tries again", in->f->merchant, what,
+                 cg_call_outcome_name(res->outcome), res->http_status,
+                 res->code, res->message);
 }
 
 /* Takes one order; logs what could not be recorded. */

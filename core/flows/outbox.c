@@ -104,6 +104,17 @@ static int64_t next_attempt(struct cg_outbox *ob, const struct delivery *d,
   return res->retry_at_ms > at ? res->retry_at_ms : at;
 }
 
+/* A RETRY for which no request left the engine (the partner asked us to
+ * wait, or the mutation budget is used up): it waits for the partner's
+ * deadline and does not count as an attempt, so backoff does not grow
+ * while a partner throttles everyone. */
+static bool nothing_sent(const struct cg_call_result *res)
+{
+  return res->outcome == CG_OUTCOME_RETRY && res->http_status == 0 &&
+         res->retry_at_ms > 0 &&
+         (strcmp(res->code, "paused") == 0 || strcmp(res->code, "budget") == 0);
+}
+
 static int record_outcome(struct cg_outbox *ob, struct delivery *d,
                           const struct cg_call_result *res,
                           struct cg_err *err)
@@ -111,6 +122,9 @@ static int record_outcome(struct cg_outbox *ob, struct delivery *d,
   struct cg_store *st = ob->flow->store;
   const struct cg_store_outbox_row *row = &d->row;
   int status = (int)res->http_status;
+  if (nothing_sent(res))
+    return cg_store_outbox_defer(st, row->id, res->retry_at_ms, res->message,
+                                 err);
   switch (res->outcome) {
   case CG_OUTCOME_OK:
     return cg_store_outbox_done(st, row->id, status, err);
@@ -153,7 +167,7 @@ static void cb_done(struct cg_call_result *res, void *arg)
 {
   struct delivery *d = arg;
   struct cg_outbox *ob = d->ob;
-  if (res->outcome != CG_OUTCOME_OK)
+  if (res->outcome != CG_OUTCOME_OK && !nothing_sent(res))
     cg_log_info("outbox", "[merchant=%s] %s %s attempt %lld: %s (%ld %s) %s",
                 ob->flow->merchant, d->row.kind, d->row.entity_key,
                 (long long)d->row.attempts + 1,

@@ -128,6 +128,12 @@ int cg_store_outbox_done(struct cg_store *s, int64_t id, int http_status,
 int cg_store_outbox_retry(struct cg_store *s, int64_t id,
                           int64_t next_attempt_at, int http_status,
                           const char *error, struct cg_err *err);
+/* inflight -> pending at next_attempt_at WITHOUT counting an attempt:
+ * nothing was sent (the partner asked us to wait, or the budget is used
+ * up), so the backoff must not grow. reason goes to last_error. */
+int cg_store_outbox_defer(struct cg_store *s, int64_t id,
+                          int64_t next_attempt_at, const char *reason,
+                          struct cg_err *err);
 /* inflight -> failed (permanent; the dead-letter set); attempts+1. */
 int cg_store_outbox_fail(struct cg_store *s, int64_t id, int http_status,
                          const char *error, struct cg_err *err);

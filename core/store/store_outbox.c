@@ -184,6 +184,16 @@ int cg_store_outbox_retry(struct cg_store *s, int64_t id,
              : transition(s, CG__ST_OUTBOX_RETRY, id, "retry", "inflight", err);
 }
 
+int cg_store_outbox_defer(struct cg_store *s, int64_t id,
+                          int64_t next_attempt_at, const char *reason,
+                          struct cg_err *err)
+{
+  int ret = cg__store_bind(s, s->st[CG__ST_OUTBOX_DEFER], err, "IIsI", id,
+                           next_attempt_at, reason, cg_time_now_ms());
+  return ret ? ret
+             : transition(s, CG__ST_OUTBOX_DEFER, id, "defer", "inflight", err);
+}
+
 int cg_store_outbox_fail(struct cg_store *s, int64_t id, int http_status,
                          const char *error, struct cg_err *err)
 {

@@ -59,6 +59,9 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "UPDATE outbox SET state = 'pending', attempts = attempts + 1,"
     " next_attempt_at = ?2, last_status = ?3, last_error = ?4,"
     " updated_at = ?5 WHERE id = ?1 AND state = 'inflight'",
+  [CG__ST_OUTBOX_DEFER] =
+    "UPDATE outbox SET state = 'pending', next_attempt_at = ?2,"
+    " last_error = ?3, updated_at = ?4 WHERE id = ?1 AND state = 'inflight'",
   [CG__ST_OUTBOX_FAIL] =
     "UPDATE outbox SET state = 'failed', attempts = attempts + 1,"
     " last_status = ?2, last_error = ?3, updated_at = ?4"

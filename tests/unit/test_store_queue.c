@@ -129,6 +129,26 @@ static void test_outbox_lifecycle(void **state)
                    CG_ENOTFOUND);
 }
 
+/* A deferral (nothing was sent) moves the row back without counting an
+ * attempt, and only from inflight. */
+static void test_outbox_defer(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  int64_t id = put(f, "83652", 0);
+  assert_int_equal(cg_store_outbox_defer(f->s, id, 9000, "paused", &err),
+                   CG_EINVAL);
+  assert_int_equal(cg_store_outbox_mark_inflight(f->s, id, &err), 0);
+  assert_int_equal(cg_store_outbox_defer(f->s, id, 9000, "paused", &err), 0);
+  struct cg_store_outbox_row r;
+  assert_int_equal(cg_store_outbox_get(f->s, id, &r, &err), 0);
+  assert_int_equal(r.state, CG_STORE_OUTBOX_PENDING);
+  assert_int_equal(r.attempts, 0);
+  assert_int_equal(r.next_attempt_at, 9000);
+  assert_string_equal(r.last_error, "paused");
+  cg_store_outbox_row_clear(&r);
+}
+
 static void test_outbox_failed_and_requeue(void **state)
 {
   struct fx *f = *state;
@@ -249,7 +269,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       T(test_inbox_dedupe),
       T(test_inbox_pending_and_mark),
-      T(test_outbox_lifecycle),
+      T(test_outbox_lifecycle), T(test_outbox_defer),
       T(test_outbox_failed_and_requeue),
       T(test_outbox_reset_inflight),
       T(test_outbox_due_order),

@@ -1,0 +1,255 @@
+/*
+ * e2e: see e2e.h.
+ */
+#include "e2e.h"
+
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "testutil.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ADMIN_TOKEN "e2e-admin-token"
+
+static void set_env(void)
+{
+  setenv("CG_E2E_CENTRA_TOKEN", "centra-dev-token", 1);
+  setenv("CG_E2E_GXO_SECRET", "gxo-dev-secret", 1);
+  setenv("CG_E2E_GXO_WEBHOOK_SECRET", "gxo-webhook-secret", 1);
+  setenv("CG_E2E_CENTRA_WEBHOOK_SECRET", "centra-webhook-secret", 1);
+  setenv("CG_E2E_ADMIN_TOKEN", ADMIN_TOKEN, 1);
+}
+
+static void write_file(const char *path, const char *text)
+{
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static void write_config(struct e2e *t, const struct e2e_opts *o)
+{
+  struct cg_buf b = CG_BUF_INIT;
+  cg_buf_printf(&b,
+      "admin = { listen = '127.0.0.1:%d', token = env 'CG_E2E_ADMIN_TOKEN' }\n"
+      "webhooks = { listen = '127.0.0.1:%d' }\n"
+      "log_level = 'info'\n"
+      "merchants = { {\n"
+      "  id = 'shop', store = 'shop.db', rules = '%s',\n"
+      "  centra = { url = 'http://127.0.0.1:%d/graphql',\n"
+      "    token = env 'CG_E2E_CENTRA_TOKEN',\n"
+      "    webhook_secret = env 'CG_E2E_CENTRA_WEBHOOK_SECRET' },\n"
+      "  gxo = { url = 'http://127.0.0.1:%d/wms/v1', client_id = 'centra-gxo',\n"
+      "    client_secret = env 'CG_E2E_GXO_SECRET', site = 'SE-GOT-01',\n"
+      "    webhook_secret = env 'CG_E2E_GXO_WEBHOOK_SECRET' },\n"
+      "  schedules = { poll_orders = 2, centra_events = 1, gxo_events = 1 },\n"
+      "  %s\n} }\n"
+      "%s",
+      t->port_admin, t->port_hooks,
+      o->rules ? o->rules : CG_SOURCE_DIR "/rules/default", t->port_centra,
+      t->port_gxo, o->extra_merchant ? o->extra_merchant : "", "");
+  if (o->subscribe_webhooks)
+    cg_buf_printf(&b, "merchants[1].gxo.webhook_url = "
+                      "'http://127.0.0.1:%d/webhooks/gxo/shop'\n",
+                  t->port_hooks);
+  snprintf(t->config, sizeof(t->config), "%s/centra-gxo.lua", t->dir);
+  write_file(t->config, b.data);
+  cg_buf_free(&b);
+}
+
+static void start_sim(struct e2e *t, const struct e2e_opts *o)
+{
+  char bin[512], centra[32], gxo[32], seed[16], scen[512], log[512];
+  snprintf(bin, sizeof(bin), "%s/centra-gxo-sim", tu_build_dir());
+  snprintf(centra, sizeof(centra), "127.0.0.1:%d", t->port_centra);
+  snprintf(gxo, sizeof(gxo), "127.0.0.1:%d", t->port_gxo);
+  snprintf(seed, sizeof(seed), "%u", o->seed ? o->seed : 7);
+  snprintf(scen, sizeof(scen), "%s/scenario.json", t->dir);
+  snprintf(log, sizeof(log), "%s/sim.log", t->dir);
+  write_file(scen, o->scenario_json);
+  char *argv[32] = {bin, "--centra-listen", centra, "--gxo-listen", gxo,
+                    "--seed", seed, "--scenario", scen};
+  int n = 9;
+  for (size_t i = 0; o->sim_args && o->sim_args[i] && n < 30; i++)
+    argv[n++] = (char *)o->sim_args[i];
+  argv[n] = NULL;
+  t->sim = tu_spawn(argv, log);
+  assert_true(t->sim > 0);
+  assert_int_equal(tu_wait_port(t->port_centra, 15000), 0);
+  assert_int_equal(tu_wait_port(t->port_gxo, 15000), 0);
+}
+
+void e2e_setup(struct e2e *t, const struct e2e_opts *o)
+{
+  memset(t, 0, sizeof(*t));
+  t->dir = tu_tmpdir("e2e");
+  assert_non_null(t->dir);
+  t->port_centra = tu_free_port();
+  t->port_gxo = tu_free_port();
+  t->port_admin = tu_free_port();
+  t->port_hooks = tu_free_port();
+  set_env();
+  write_config(t, o);
+  start_sim(t, o);
+}
+
+void e2e_engine_start(struct e2e *t)
+{
+  char bin[512], log[512];
+  snprintf(bin, sizeof(bin), "%s/centra-gxo", tu_build_dir());
+  snprintf(log, sizeof(log), "%s/engine.log", t->dir);
+  char *argv[] = {bin, "run", "-c", t->config, NULL};
+  t->engine = tu_spawn(argv, log);
+  t->engine_starts++;
+  assert_true(t->engine > 0);
+  assert_int_equal(tu_wait_port(t->port_admin, 15000), 0);
+}
+
+void e2e_engine_kill(struct e2e *t)
+{
+  kill(t->engine, SIGKILL);
+  waitpid(t->engine, NULL, 0);
+  t->engine = 0;
+}
+
+void e2e_engine_stop(struct e2e *t)
+{
+  int status = tu_stop(t->engine, SIGTERM, 20000);
+  t->engine = 0;
+  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    fail_msg("engine did not stop cleanly (status %d); see %s/engine.log",
+             status, t->dir);
+}
+
+void e2e_teardown(struct e2e *t)
+{
+  if (t->engine > 0)
+    e2e_engine_stop(t);
+  int status = tu_stop(t->sim, SIGTERM, 20000);
+  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    fail_msg("simulator did not exit cleanly (status %d); see %s/sim.log",
+             status, t->dir);
+  if (getenv("CG_E2E_KEEP") == NULL)
+    tu_rmtree(t->dir);
+  cg_free(t->dir);
+}
+
+static void url_of(struct e2e *t, char side, const char *path, char *out,
+                   size_t size)
+{
+  int port = side == 'c' ? t->port_centra
+             : side == 'g' ? t->port_gxo : t->port_admin;
+  snprintf(out, size, "http://127.0.0.1:%d%s", port, path);
+}
+
+static cJSON *request(struct e2e *t, char side, const char *method,
+                      const char *path, const char *body)
+{
+  char url[1024];
+  url_of(t, side, path, url, sizeof(url));
+  const char *const hdrs[] = {"Authorization: Bearer " ADMIN_TOKEN,
+                              "Content-Type: application/json", NULL};
+  struct tu_http_response r;
+  cJSON *doc = NULL;
+  if (tu_http(method, url, hdrs, body, &r) == 0)
+    doc = cg_json_parse(r.body, r.body_len, NULL);
+  tu_http_response_free(&r);
+  return doc;
+}
+
+cJSON *e2e_get(struct e2e *t, char side, const char *path)
+{
+  return request(t, side, "GET", path, NULL);
+}
+
+cJSON *e2e_post(struct e2e *t, char side, const char *path, const char *body)
+{
+  return request(t, side, "POST", path, body ? body : "{}");
+}
+
+long e2e_post_status(struct e2e *t, char side, const char *path,
+                     const char *const *headers, const char *body)
+{
+  char url[1024];
+  url_of(t, side, path, url, sizeof(url));
+  struct tu_http_response r;
+  long status = tu_http("POST", url, headers, body, &r) == 0 ? r.status : -1;
+  tu_http_response_free(&r);
+  return status;
+}
+
+bool e2e_wait(struct e2e *t, int timeout_s, bool (*pred)(struct e2e *, void *),
+              void *arg)
+{
+  for (int i = 0; i < timeout_s * 5; i++) {
+    if (pred(t, arg))
+      return true;
+    usleep(200 * 1000);
+  }
+  return pred(t, arg);
+}
+
+long e2e_wms_orders(struct e2e *t)
+{
+  cJSON *s = e2e_get(t, 'g', "/_sim/wms/stats");
+  long n = (long)cg_json_int(s, "orders", -1);
+  cJSON_Delete(s);
+  return n;
+}
+
+char *e2e_scenario(long orders, long bad_each)
+{
+  char path[512];
+  snprintf(path, sizeof(path), "%s/examples/demo/scenario.json",
+           tu_source_dir());
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  struct cg_buf b = CG_BUF_INIT;
+  char chunk[4096];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+    cg_buf_append(&b, chunk, n);
+  fclose(f);
+  cJSON *doc = cg_json_parse(b.data, b.len, NULL);
+  cg_buf_free(&b);
+  cJSON *o = cJSON_GetObjectItemCaseSensitive(doc, "orders");
+  cJSON_ReplaceItemInObjectCaseSensitive(o, "generate",
+                                         cJSON_CreateNumber((double)orders));
+  cJSON *bad = cJSON_GetObjectItemCaseSensitive(o, "bad");
+  const char *kinds[] = {"unmappedShippingOption", "badAddress", "unknownSku"};
+  for (int i = 0; i < 3; i++)
+    cJSON_ReplaceItemInObjectCaseSensitive(
+        bad, kinds[i], cJSON_CreateNumber((double)bad_each));
+  char *text = cg_json_print(doc);
+  cJSON_Delete(doc);
+  return text;
+}
+
+long e2e_metric(struct e2e *t, const char *name)
+{
+  char url[256];
+  url_of(t, 'a', "/metrics", url, sizeof(url));
+  struct tu_http_response r;
+  long v = -1;
+  if (tu_http("GET", url, NULL, NULL, &r) == 0) {
+    const char *p = r.body;
+    size_t n = strlen(name);
+    while ((p = strstr(p, name)) != NULL) {
+      if ((p == r.body || p[-1] == '\n') && (p[n] == '{' || p[n] == ' ')) {
+        const char *sp = strchr(p, ' ');
+        v = sp ? atol(sp + 1) : -1;
+        break;
+      }
+      p += n;
+    }
+  }
+  tu_http_response_free(&r);
+  return v;
+}
