@@ -110,9 +110,8 @@ static int64_t next_attempt(struct cg_outbox *ob, const struct delivery *d,
  * while a partner throttles everyone. */
 static bool nothing_sent(const struct cg_call_result *res)
 {
-  return res->outcome == CG_OUTCOME_RETRY && res->http_status == 0 &&
-         res->retry_at_ms > 0 &&
-         (strcmp(res->code, "paused") == 0 || strcmp(res->code, "budget") == 0);
+  return res->outcome == CG_OUTCOME_RETRY && !cg_call_result_sent(res) &&
+         res->retry_at_ms > 0;
 }
 
 static int record_outcome(struct cg_outbox *ob, struct delivery *d,
