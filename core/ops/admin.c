@@ -1,0 +1,272 @@
+/*
+ * admin: see admin.h. Handlers answer at once; every store read is a
+ * short indexed query on the loop thread.
+ */
+#include "ops/admin.h"
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "flows/flow.h"
+#include "net/http_server.h"
+#include "net/router.h"
+#include "ops/metrics.h"
+#include "store/store.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void reply_json(struct cg_http_exchange *ex, int status, cJSON *doc)
+{
+  char *text = doc ? cg_json_print(doc) : NULL;
+  if (text == NULL)
+    cg_http_respond_json(ex, 500, "{\"error\":\"out of memory\"}");
+  else
+    cg_http_respond_json(ex, status, text);
+  cg_free(text);
+  cJSON_Delete(doc);
+}
+
+static void reply_error(struct cg_http_exchange *ex, int status,
+                        const char *msg)
+{
+  cJSON *doc = cJSON_CreateObject();
+  cJSON_AddStringToObject(doc, "error", msg);
+  reply_json(ex, status, doc);
+}
+
+static bool authorized(struct cg_http_exchange *ex,
+                       const struct cg_admin_source *src)
+{
+  const char *h = cg_http_exchange_header(ex, "Authorization");
+  if (src->token == NULL) {
+    reply_error(ex, 403, "admin.token is not configured");
+    return false;
+  }
+  size_t n = strlen(src->token);
+  if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) != n ||
+      CRYPTO_memcmp(h + 7, src->token, n) != 0) {
+    reply_error(ex, 401, "missing or wrong bearer token");
+    return false;
+  }
+  return true;
+}
+
+static struct cg_flow *find_flow(const struct cg_admin_source *src,
+                                 const char *id)
+{
+  for (size_t i = 0; id && i < src->n; i++)
+    if (strcmp(src->flows[i]->merchant, id) == 0)
+      return src->flows[i];
+  return NULL;
+}
+
+static cJSON *merchant_health(struct cg_flow *f)
+{
+  cJSON *m = cJSON_CreateObject();
+  int64_t depth = -1;
+  cg_store_outbox_depth(f->store, &depth, NULL);
+  cJSON_AddStringToObject(m, "id", f->merchant);
+  cg_json_add_int(m, "outbox_depth", depth);
+  int64_t counts[CG_STORE_ORDER_NSTATES] = {0};
+  cJSON *orders = cJSON_AddObjectToObject(m, "orders");
+  if (cg_store_order_counts(f->store, counts, NULL) == 0)
+    for (int s = 0; s < CG_STORE_ORDER_NSTATES; s++)
+      cg_json_add_int(orders, cg_store_order_state_name(s), counts[s]);
+  return m;
+}
+
+static void h_healthz(struct cg_http_exchange *ex, void *arg)
+{
+  const struct cg_admin_source *src = arg;
+  cJSON *doc = cJSON_CreateObject();
+  cJSON_AddStringToObject(doc, "status", "ok");
+  cJSON *list = cJSON_AddArrayToObject(doc, "merchants");
+  for (size_t i = 0; i < src->n; i++)
+    cJSON_AddItemToArray(list, merchant_health(src->flows[i]));
+  reply_json(ex, 200, doc);
+}
+
+static void h_metrics(struct cg_http_exchange *ex, void *arg)
+{
+  const struct cg_admin_source *src = arg;
+  struct cg_buf b = CG_BUF_INIT;
+  if (cg_metrics_render(src->flows, src->n, &b) != 0)
+    cg_http_respond(ex, 500, "text/plain", "out of memory\n", 14);
+  else
+    cg_http_respond(ex, 200, "text/plain; version=0.0.4", b.data, b.len);
+  cg_buf_free(&b);
+}
+
+static cJSON *exception_json(const struct cg_store_exception *x)
+{
+  cJSON *o = cJSON_CreateObject();
+  cg_json_add_int(o, "id", x->id);
+  cg_json_add_str(o, "type", x->type);
+  cg_json_add_str(o, "entity", x->entity_kind);
+  cg_json_add_str(o, "key", x->entity_key);
+  cg_json_add_str(o, "message", x->message);
+  cg_json_add_str(o, "owner", x->owner);
+  cg_json_add_str(o, "severity", x->severity);
+  cg_json_add_str(o, "state", x->state);
+  cg_json_add_str(o, "rule_generation", x->rule_generation);
+  cg_json_add_int(o, "count", x->count);
+  cg_json_add_int(o, "first_seen", x->first_seen);
+  cg_json_add_int(o, "last_seen", x->last_seen);
+  cJSON_AddBoolToObject(o, "retry_requested", x->retry_requested_at != 0);
+  return o;
+}
+
+static void h_exceptions(struct cg_http_exchange *ex, void *arg)
+{
+  const struct cg_admin_source *src = arg;
+  if (!authorized(ex, src))
+    return;
+  char state[16] = "open", type[64] = "";
+  cg_http_exchange_query(ex, "state", state, sizeof(state));
+  cg_http_exchange_query(ex, "type", type, sizeof(type));
+  struct cg_flow *f = find_flow(src, cg_http_exchange_param(ex, "merchant"));
+  if (f == NULL) {
+    reply_error(ex, 404, "no such merchant");
+    return;
+  }
+  struct cg_store_exception_filter flt = {
+      .state = strcmp(state, "all") ? state : NULL,
+      .type = type[0] ? type : NULL, .limit = 500};
+  struct cg_store_exception_list list = {0};
+  if (cg_store_exception_list(f->store, &flt, &list, NULL) != 0) {
+    reply_error(ex, 500, "store read failed");
+    return;
+  }
+  cJSON *doc = cJSON_CreateArray();
+  for (size_t i = 0; i < list.n; i++)
+    cJSON_AddItemToArray(doc, exception_json(&list.items[i]));
+  cg_store_exception_list_clear(&list);
+  reply_json(ex, 200, doc);
+}
+
+/* POST .../exceptions/{id}/retry|resolve */
+static void exception_action(struct cg_http_exchange *ex,
+                             const struct cg_admin_source *src, bool retry)
+{
+  if (!authorized(ex, src))
+    return;
+  struct cg_flow *f = find_flow(src, cg_http_exchange_param(ex, "merchant"));
+  const char *id_text = cg_http_exchange_param(ex, "id");
+  if (f == NULL || id_text == NULL) {
+    reply_error(ex, 404, "no such merchant");
+    return;
+  }
+  struct cg_err err = {0};
+  int64_t id = strtoll(id_text, NULL, 10);
+  int rc = retry ? cg_store_exception_request_retry(f->store, id, &err)
+                 : cg_store_exception_resolve(f->store, id, "admin-api",
+                                              "resolved by hand", &err);
+  if (rc == CG_ENOTFOUND) {
+    reply_error(ex, 404, "no such exception");
+    return;
+  }
+  if (rc != 0) {
+    reply_error(ex, 409, err.msg);
+    return;
+  }
+  cJSON *doc = cJSON_CreateObject();
+  cg_json_add_int(doc, "id", id);
+  cJSON_AddStringToObject(doc, "status", retry ? "retry requested"
+                                               : "resolved");
+  reply_json(ex, 202, doc);
+}
+
+static void h_retry(struct cg_http_exchange *ex, void *arg)
+{
+  exception_action(ex, arg, true);
+}
+
+static void h_resolve(struct cg_http_exchange *ex, void *arg)
+{
+  exception_action(ex, arg, false);
+}
+
+static cJSON *order_timeline(struct cg_flow *f, const char *number)
+{
+  struct cg_store_audit_list list = {0};
+  cJSON *arr = cJSON_CreateArray();
+  if (cg_store_audit_list(f->store, NULL, number, 0, &list, NULL) != 0)
+    return arr;
+  for (size_t i = 0; i < list.n; i++) {
+    cJSON *e = cJSON_CreateObject();
+    cg_json_add_int(e, "at", list.items[i].at);
+    cg_json_add_str(e, "action", list.items[i].action);
+    cg_json_add_str(e, "detail", list.items[i].detail);
+    cg_json_add_str(e, "rule_generation", list.items[i].rule_generation);
+    cJSON_AddItemToArray(arr, e);
+  }
+  cg_store_audit_list_clear(&list);
+  return arr;
+}
+
+static void h_order(struct cg_http_exchange *ex, void *arg)
+{
+  const struct cg_admin_source *src = arg;
+  if (!authorized(ex, src))
+    return;
+  struct cg_flow *f = find_flow(src, cg_http_exchange_param(ex, "merchant"));
+  const char *number = cg_http_exchange_param(ex, "number");
+  struct cg_store_order o = {0};
+  if (f == NULL || cg_store_order_get(f->store, number, &o, NULL) != 0) {
+    reply_error(ex, 404, "no such order");
+    return;
+  }
+  cJSON *doc = cJSON_CreateObject();
+  cg_json_add_str(doc, "number", o.number);
+  cg_json_add_str(doc, "state", cg_store_order_state_name(o.state));
+  cg_json_add_str(doc, "hold_reason", o.hold_reason);
+  cg_json_add_str(doc, "gxo_ref", o.gxo_ref);
+  cg_json_add_str(doc, "rule_generation", o.rule_generation);
+  cJSON_AddItemToObject(doc, "timeline", order_timeline(f, number));
+  cg_store_order_clear(&o);
+  reply_json(ex, 200, doc);
+}
+
+static void h_reload(struct cg_http_exchange *ex, void *arg)
+{
+  const struct cg_admin_source *src = arg;
+  if (!authorized(ex, src))
+    return;
+  struct cg_err err = {0};
+  const char *id = cg_http_exchange_param(ex, "merchant");
+  if (find_flow(src, id) == NULL) {
+    reply_error(ex, 404, "no such merchant");
+    return;
+  }
+  if (src->reload(src->ctx, id, &err) != 0) {
+    reply_error(ex, 422, err.msg);
+    return;
+  }
+  reply_error(ex, 200, "reloaded");
+}
+
+int cg_admin_routes(struct cg_router *r, const struct cg_admin_source *src)
+{
+  void *a = (void *)src;
+  const struct {
+    const char *method, *pattern;
+    cg_http_handler_fn fn;
+  } routes[] = {
+      {"GET", "/healthz", h_healthz},
+      {"GET", "/metrics", h_metrics},
+      {"GET", "/api/v1/merchants/{merchant}/exceptions", h_exceptions},
+      {"POST", "/api/v1/merchants/{merchant}/exceptions/{id}/retry", h_retry},
+      {"POST", "/api/v1/merchants/{merchant}/exceptions/{id}/resolve",
+       h_resolve},
+      {"GET", "/api/v1/merchants/{merchant}/orders/{number}", h_order},
+      {"POST", "/api/v1/merchants/{merchant}/rules/reload", h_reload},
+  };
+  for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
+    if (cg_router_add(r, routes[i].method, routes[i].pattern, routes[i].fn,
+                      a) != 0)
+      return CG_ENOMEM;
+  return 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * admin: the operations HTTP API on the admin listener (loopback by
+ * default). Public: GET /healthz, GET /metrics. Behind the bearer token
+ * (admin.token): /api/v1/... JSON to list exceptions, retry or resolve
+ * one, show an order's timeline, and reload a merchant's rules.
+ *
+ * The ops layer sits below the app: it sees merchants only through
+ * struct cg_admin_source (their flows and a reload callback).
+ */
+#ifndef CG_OPS_ADMIN_H
+#define CG_OPS_ADMIN_H
+
+#include <stddef.h>
+
+struct cg_err;
+struct cg_flow;
+struct cg_router;
+
+struct cg_admin_source {
+  struct cg_flow *const *flows; /* one per merchant */
+  size_t n;
+  const char *token; /* NULL: /api/v1 answers 403 (not configured) */
+  /* Reloads a merchant's rules; 0 or a negative CG_E* with err. */
+  int (*reload)(void *ctx, const char *merchant, struct cg_err *err);
+  void *ctx;
+};
+
+/* Adds the admin routes to r; src must outlive the router. Returns 0 or
+ * CG_ENOMEM. */
+int cg_admin_routes(struct cg_router *r, const struct cg_admin_source *src);
+
+#endif
