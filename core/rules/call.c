@@ -49,8 +49,7 @@ static int protected_call(lua_State *L)
   struct cg_rules_gen *g = cg__gen_of(L);
   lua_pushvalue(L, -1);
   if (lua_getinfo(L, ">S", &ar))
-    snprintf(g->where, sizeof(g->where), "%s:%d", ar.short_src,
-             ar.linedefined);
+    snprintf(g->where, sizeof(g->where), "%s:%d", ar.short_src, ar.linedefined);
   for (int i = 0; i < c->nargs; i++)
     cg__json_push(L, c->args[i]);
   lua_call(L, c->nargs, 1); /* [.., result] */
@@ -70,8 +69,8 @@ static int split_hook(const char *hook, struct call *c)
   return 0;
 }
 
-static int check_shape(struct cg_rules_gen *g, const char *hook,
-                       struct call *c, struct cg_err *err)
+static int check_shape(struct cg_rules_gen *g, const char *hook, struct call *c,
+                       struct cg_err *err)
 {
   const struct cg__hook_spec *spec = cg__hook_find(hook);
   if (spec == NULL || spec->check == NULL)
@@ -79,8 +78,8 @@ static int check_shape(struct cg_rules_gen *g, const char *hook,
   char why[256] = "";
   if (spec->check(&c->out, why, sizeof(why)) == 0)
     return 0;
-  return cg_err_set(err, CG_ERULE, "%s: %s returned a bad shape: %s",
-                    g->where, hook, why);
+  return cg_err_set(err, CG_ERULE, "%s: %s returned a bad shape: %s", g->where,
+                    hook, why);
 }
 
 int cg_rules_callv(struct cg_rules_gen *g, const char *hook,
@@ -109,8 +108,8 @@ int cg_rules_callv(struct cg_rules_gen *g, const char *hook,
   return 0;
 }
 
-int cg_rules_call(struct cg_rules_gen *g, const char *hook,
-                  const cJSON *input, cJSON **out, struct cg_err *err)
+int cg_rules_call(struct cg_rules_gen *g, const char *hook, const cJSON *input,
+                  cJSON **out, struct cg_err *err)
 {
   const cJSON *args[1] = {input};
   return cg_rules_callv(g, hook, args, 1, out, err);
@@ -135,8 +134,7 @@ int cg_rules_order_accept(struct cg_rules_gen *g, const cJSON *order,
   out->accept = action != NULL && strcmp(action, "accept") == 0;
   if (!out->accept) {
     copy_str(out->reason, sizeof(out->reason), cg_json_str(res, "reason"));
-    copy_str(out->message, sizeof(out->message),
-             cg_json_str(res, "message"));
+    copy_str(out->message, sizeof(out->message), cg_json_str(res, "message"));
   }
   cJSON_Delete(res);
   return 0;
@@ -177,9 +175,8 @@ static cJSON *carrier_json(const struct cg_rules_carrier *c)
   cJSON *j = cJSON_CreateObject();
   if (j == NULL || !cg_json_add_str(j, "carrierCode", c->carrier_code) ||
       !cg_json_add_str(j, "serviceCode", c->service_code) ||
-      !cg_json_add_str(j, "servicePointId", c->service_point_id[0]
-                                                ? c->service_point_id
-                                                : NULL)) {
+      !cg_json_add_str(j, "servicePointId",
+                       c->service_point_id[0] ? c->service_point_id : NULL)) {
     cJSON_Delete(j);
     return NULL;
   }
@@ -228,15 +225,15 @@ static void unmapped_message(struct cg_rules_plan *p, const cJSON *option)
   const char *uri = cg_json_str(option, "uri");
   const char *name = cg_json_str(option, "name");
   snprintf(p->message, sizeof(p->message),
-           "no carrier mapping for shipping option '%s' (%s)",
-           uri ? uri : "?", name ? name : "no name");
+           "no carrier mapping for shipping option '%s' (%s)", uri ? uri : "?",
+           name ? name : "no name");
 }
 
 static void problems_message(struct cg_rules_plan *p)
 {
   int n = cJSON_GetArraySize(p->problems);
-  const char *first = cg_json_str(cJSON_GetArrayItem(p->problems, 0),
-                                  "message");
+  const char *first =
+      cg_json_str(cJSON_GetArrayItem(p->problems, 0), "message");
   snprintf(p->message, sizeof(p->message), "%s%s", first ? first : "?",
            n > 1 ? " (and more)" : "");
 }

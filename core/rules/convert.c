@@ -110,8 +110,8 @@ static void from_lua(lua_State *L, int idx, int depth, cJSON *parent,
 
 /* Attaches item to parent (or makes it the root) before anything can
  * raise, so partial results are always reachable for the caller. */
-static cJSON *attach(lua_State *L, cJSON *item, cJSON *parent,
-                     const char *key, cJSON **root)
+static cJSON *attach(lua_State *L, cJSON *item, cJSON *parent, const char *key,
+                     cJSON **root)
 {
   if (item == NULL)
     conv_error(L, "out of memory converting a rule result");
@@ -167,8 +167,9 @@ static int table_kind(lua_State *L, int idx, const char *key)
     return 1;
   if (strings)
     return 0;
-  return conv_error(L, "table at '%s' mixes keys or has holes; it is "
-                       "neither a JSON array nor an object",
+  return conv_error(L,
+                    "table at '%s' mixes keys or has holes; it is "
+                    "neither a JSON array nor an object",
                     key);
 }
 
@@ -200,8 +201,7 @@ static void sort_members(lua_State *L, cJSON *obj)
 }
 
 /* [..] -> [..]: converts the table at idx into item. */
-static void fill_table(lua_State *L, int idx, int depth, cJSON *item,
-                       bool arr)
+static void fill_table(lua_State *L, int idx, int depth, cJSON *item, bool arr)
 {
   if (arr) {
     lua_Unsigned n = lua_rawlen(L, idx);

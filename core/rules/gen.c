@@ -111,10 +111,10 @@ int cg_rules_gen_load(const struct cg_rules_opts *opts, uint64_t number,
 {
   int rc = build(opts, number, out, err);
   if (rc == 0)
-    cg_log_info("rules", "[rules:merchant=%s] loaded generation %s "
+    cg_log_info("rules",
+                "[rules:merchant=%s] loaded generation %s "
                 "(#%" PRIu64 ", %u pack tests passed)",
-                (*out)->merchant, (*out)->label, number,
-                (*out)->tests_passed);
+                (*out)->merchant, (*out)->label, number, (*out)->tests_passed);
   return rc;
 }
 
@@ -238,7 +238,8 @@ int cg_rules_reload(struct cg_rules *r, bool *changed, struct cg_err *err)
   bool diff = strcmp(next->hash, cur->hash) != 0;
   if (changed != NULL)
     *changed = diff;
-  cg_log_info("rules", "[rules:merchant=%s] swapped %s (#%" PRIu64 ") for "
+  cg_log_info("rules",
+              "[rules:merchant=%s] swapped %s (#%" PRIu64 ") for "
               "%s (#%" PRIu64 ")%s",
               r->opts.merchant, cur->label, cur->number, next->label,
               next->number, diff ? "" : ", content unchanged");

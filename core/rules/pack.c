@@ -6,9 +6,9 @@
  * then covers exactly what runs, and a `require` at call time never sees a
  * half-edited file. Names are '/'-separated relative paths, sorted.
  *
- *   require "orders"      -> <pack>/orders.lua      chunk "@<merchant>/orders.lua"
- *   require "lib.util"    -> <pack>/lib/util.lua
- *   require "cg.orders"   -> scripts/cg/orders.lua  chunk "@scripts/cg/orders.lua"
+ *   require "orders"      -> <pack>/orders.lua      chunk
+ * "@<merchant>/orders.lua" require "lib.util"    -> <pack>/lib/util.lua require
+ * "cg.orders"   -> scripts/cg/orders.lua  chunk "@scripts/cg/orders.lua"
  *
  * Text chunks only; results cached per state (registry cg__key_loaded).
  *
@@ -30,8 +30,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const modules[] = {"carriers", "orders",  "dispatch",
-                                      "stock",    "items",   "returns",
+static const char *const modules[] = {"carriers", "orders", "dispatch",
+                                      "stock",    "items",  "returns",
                                       "alerts",   NULL};
 
 /* ---- files ------------------------------------------------------------- */
@@ -62,8 +62,7 @@ static int add_file(struct cg__files *f, const char *path, const char *rel,
                     struct cg_err *err)
 {
   if (f->n == CG__MAX_FILES)
-    return cg_err_set(err, CG_ELIMIT, "more than %d .lua files",
-                      CG__MAX_FILES);
+    return cg_err_set(err, CG_ELIMIT, "more than %d .lua files", CG__MAX_FILES);
   if (f->n == f->cap) {
     size_t cap = f->cap ? f->cap * 2 : 16;
     struct cg__file *v = cg_realloc(f->v, cap * sizeof(*v));
@@ -123,8 +122,7 @@ static int cmp_files(const void *a, const void *b)
                 ((const struct cg__file *)b)->name);
 }
 
-int cg__files_read(const char *dir, struct cg__files *out,
-                   struct cg_err *err)
+int cg__files_read(const char *dir, struct cg__files *out, struct cg_err *err)
 {
   memset(out, 0, sizeof(*out));
   int rc = walk(dir, "", 0, out, err);
@@ -207,9 +205,8 @@ static bool valid_module_name(const char *s)
 }
 
 /* Finds the file behind a module name and its chunk name. */
-static const struct cg__file *resolve(struct cg_rules_gen *g,
-                                      const char *name, char *chunk,
-                                      size_t size)
+static const struct cg__file *resolve(struct cg_rules_gen *g, const char *name,
+                                      char *chunk, size_t size)
 {
   char rel[128];
   snprintf(rel, sizeof(rel), "%s.lua", name);
@@ -291,16 +288,17 @@ static void copy_field(lua_State *L, int idx, const char *field, char *dst,
 {
   lua_getfield(L, idx, field);
   const char *s = lua_tostring(L, -1);
-  if (lua_type(L, -1) != LUA_TSTRING || *s == '\0' ||
-      strlen(s) >= size || strspn(s, allowed) != strlen(s))
-    luaL_error(L, "%s/pack.lua: '%s' must be a non-empty string of at most "
-                  "%d characters from [%s]",
+  if (lua_type(L, -1) != LUA_TSTRING || *s == '\0' || strlen(s) >= size ||
+      strspn(s, allowed) != strlen(s))
+    luaL_error(L,
+               "%s/pack.lua: '%s' must be a non-empty string of at most "
+               "%d characters from [%s]",
                cg__gen_of(L)->merchant, field, (int)size - 1, allowed);
   strcpy(dst, s);
   lua_pop(L, 1);
 }
 
-#define NAME_CHARS                                                           \
+#define NAME_CHARS                                                             \
   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."
 
 /* [..] -> [..]: reads and checks pack.lua. */
@@ -312,8 +310,7 @@ static void load_manifest(lua_State *L, struct cg_rules_gen *g)
   if (!lua_istable(L, -1))
     luaL_error(L, "%s/pack.lua must return a table", g->merchant);
   copy_field(L, -1, "name", g->name, sizeof(g->name), NAME_CHARS);
-  copy_field(L, -1, "version", g->version, sizeof(g->version),
-             NAME_CHARS "+");
+  copy_field(L, -1, "version", g->version, sizeof(g->version), NAME_CHARS "+");
   lua_getfield(L, -1, "api");
   if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) != CG_RULES_API_VERSION)
     luaL_error(L, "%s/pack.lua: api must be %d (this engine's rule API)",

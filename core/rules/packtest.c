@@ -20,6 +20,7 @@
 
 #include "base/err.h"
 #include "base/json.h"
+#include "base/time.h"
 
 #include <lauxlib.h>
 #include <math.h>
@@ -87,8 +88,7 @@ static bool match_at(const cJSON *e, const cJSON *a, char *path, size_t psize,
   bool ok;
   if (cJSON_IsArray(e) || cJSON_IsObject(e)) {
     ok = a != NULL && (e->type & 0xFF) == (a->type & 0xFF) &&
-         (!cJSON_IsArray(e) ||
-          cJSON_GetArraySize(e) == cJSON_GetArraySize(a));
+         (!cJSON_IsArray(e) || cJSON_GetArraySize(e) == cJSON_GetArraySize(a));
     if (ok)
       return match_members(e, a, path, psize, why, wsize);
   } else {
@@ -127,8 +127,7 @@ static int run_case(struct cg_rules_gen *g, const cJSON *c, char *why,
     snprintf(why, size, "a case needs hook and args = {...}");
     return -1;
   }
-  for (const cJSON *a = args ? args->child : NULL; a && nargs < 8;
-       a = a->next)
+  for (const cJSON *a = args ? args->child : NULL; a && nargs < 8; a = a->next)
     argv[nargs++] = cJSON_IsNull(a) ? NULL : a;
   struct cg_err err = {0};
   cJSON *out = NULL;
@@ -136,8 +135,8 @@ static int run_case(struct cg_rules_gen *g, const cJSON *c, char *why,
   int ret = 0;
   if (want_err != NULL) {
     if (rc == 0 || strstr(err.msg, want_err) == NULL) {
-      snprintf(why, size, "expected an error containing '%s', got %s",
-               want_err, rc == 0 ? "success" : err.msg);
+      snprintf(why, size, "expected an error containing '%s', got %s", want_err,
+               rc == 0 ? "success" : err.msg);
       ret = -1;
     }
   } else if (rc != 0) {
@@ -154,8 +153,7 @@ static int run_file(struct cg_rules_gen *g, const struct cg__file *f,
                     struct cg_err *err)
 {
   char module[128];
-  snprintf(module, sizeof(module), "%.*s", (int)(strlen(f->name) - 4),
-           f->name);
+  snprintf(module, sizeof(module), "%.*s", (int)(strlen(f->name) - 4), f->name);
   for (char *p = module; *p; p++)
     if (*p == '/')
       *p = '.';
@@ -171,10 +169,10 @@ static int run_file(struct cg_rules_gen *g, const struct cg__file *f,
       continue;
     }
     const char *name = cg_json_str(c, "name");
-    rc = cg_err_set(err, CG_ERULE, "pack test failed: %s/%s case %d (%s): "
-                                   "%s",
-                    g->merchant, f->name, i + 1, name ? name : "unnamed",
-                    why);
+    rc = cg_err_set(err, CG_ERULE,
+                    "pack test failed: %s/%s case %d (%s): "
+                    "%s",
+                    g->merchant, f->name, i + 1, name ? name : "unnamed", why);
   }
   cJSON_Delete(t.cases);
   return rc;
@@ -190,6 +188,10 @@ static bool is_test_file(const char *name)
 
 int cg__packtest_run(struct cg_rules_gen *g, struct cg_err *err)
 {
+  /* Each case has the call budget; all of them together may take at most
+   * CG__PACKTEST_LOADS load budgets, so a reload stays a bounded step. */
+  int64_t deadline =
+      cg_time_mono_ms() + CG__PACKTEST_LOADS * g->load_timeout_ms;
   g->tests_passed = 0;
   for (size_t i = 0; i < g->pack.n; i++) {
     if (!is_test_file(g->pack.v[i].name))
@@ -197,6 +199,13 @@ int cg__packtest_run(struct cg_rules_gen *g, struct cg_err *err)
     int rc = run_file(g, &g->pack.v[i], err);
     if (rc != 0)
       return rc;
+    if (cg_time_mono_ms() > deadline)
+      return cg_err_set(err, CG_ERULE,
+                        "%s: pack tests took longer than "
+                        "%lld ms (stopped after %s)",
+                        g->merchant,
+                        (long long)(CG__PACKTEST_LOADS * g->load_timeout_ms),
+                        g->pack.v[i].name);
   }
   return 0;
 }

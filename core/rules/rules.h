@@ -50,16 +50,22 @@ struct cg_rules_gen;
 #define CG_RULES_LABEL_MAX 160
 
 struct cg_rules_opts {
-  const char *merchant;    /* id used in chunk names and logs; required */
-  const char *pack_dir;    /* rules/<pack> folder; required */
-  const char *scripts_dir; /* folder holding cg/<module>.lua; NULL = CG_SOURCE_DIR
-                              "/scripts" */
-  size_t mem_limit;        /* bytes per lua_State; 0 = default 32 MiB */
-  uint64_t call_instructions; /* VM instructions per hook call */
-  int64_t call_timeout_ms;    /* wall-clock deadline per hook call */
-  uint64_t load_instructions; /* budget for loading all modules */
+  /* id used in chunk names and logs; required */
+  const char *merchant;
+  /* the rules/<pack> folder; required */
+  const char *pack_dir;
+  /* folder holding cg/<module>.lua; NULL = CG_SOURCE_DIR "/scripts" */
+  const char *scripts_dir;
+  /* bytes per lua_State; 0 = default 32 MiB */
+  size_t mem_limit;
+  /* per hook call: VM instructions and wall-clock deadline */
+  uint64_t call_instructions;
+  int64_t call_timeout_ms;
+  /* loading all modules (and each pack test file) */
+  uint64_t load_instructions;
   int64_t load_timeout_ms;
-  bool skip_pack_tests; /* only for `rules check`; never in production */
+  /* only for `rules check`; never in production */
+  bool skip_pack_tests;
 };
 
 /* ---- merchant holder and hot reload ----------------------------------- */
@@ -125,8 +131,8 @@ int cg_rules_callv(struct cg_rules_gen *g, const char *hook,
                    const cJSON *const *args, int nargs, cJSON **out,
                    struct cg_err *err);
 /* One-argument form of cg_rules_callv. */
-int cg_rules_call(struct cg_rules_gen *g, const char *hook,
-                  const cJSON *input, cJSON **out, struct cg_err *err);
+int cg_rules_call(struct cg_rules_gen *g, const char *hook, const cJSON *input,
+                  cJSON **out, struct cg_err *err);
 
 /* ---- typed wrappers for the order flow ---------------------------------
  * order is the canonical Centra order (docs/internals/centra-api-subset.md).

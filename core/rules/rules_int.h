@@ -27,12 +27,13 @@
 
 struct cg_err;
 
-#define CG__JSON_MAX_DEPTH 32     /* nesting levels either way */
-#define CG__HOOK_STEP 1000        /* VM instructions between budget checks */
-#define CG__MAX_FILES 256         /* .lua files per pack or scripts tree */
+#define CG__JSON_MAX_DEPTH 32 /* nesting levels either way */
+#define CG__HOOK_STEP 1000    /* VM instructions between budget checks */
+#define CG__MAX_FILES 256     /* .lua files per pack or scripts tree */
 #define CG__MAX_FILE_BYTES (1u << 20)
 #define CG__STRING_RESULT_MAX (1u << 20) /* string.rep and friends */
 #define CG__PATTERN_COST_MAX 100000000.0 /* worst-case match steps */
+#define CG__PACKTEST_LOADS 5 /* all pack tests: this many load timeouts */
 
 /* Registry keys (light userdata addresses are unique per process). */
 extern const char cg__key_modules;  /* table: module name -> eff. table */
@@ -129,8 +130,7 @@ void cg__convert_register(lua_State *L, int idx);
 /* ---- pack.c ------------------------------------------------------------ */
 
 /* Reads every .lua file under dir (sorted, limited). */
-int cg__files_read(const char *dir, struct cg__files *out,
-                   struct cg_err *err);
+int cg__files_read(const char *dir, struct cg__files *out, struct cg_err *err);
 void cg__files_free(struct cg__files *f);
 const struct cg__file *cg__files_find(const struct cg__files *f,
                                       const char *name);

@@ -12,10 +12,10 @@
  * string or math functions.
  *
  * xpcall is replaced so its message handler never runs with hooks off
- * (see cb_xpcall). The budget hook is a count hook every CG__HOOK_STEP instructions. Once
- * the instruction or time budget is spent it re-arms as a line+count hook
- * with a count of 1 and raises on every instruction, so a `pcall` in the
- * rule cannot swallow the error (as Redis luaMaskCountHook).
+ * (see cb_xpcall). The budget hook is a count hook every CG__HOOK_STEP
+ * instructions. Once the instruction or time budget is spent it re-arms as a
+ * line+count hook with a count of 1 and raises on every instruction, so a
+ * `pcall` in the rule cannot swallow the error (as Redis luaMaskCountHook).
  */
 #include "rules/rules_int.h"
 
@@ -37,10 +37,9 @@ const char cg__key_object_mt;
 /* Base functions rule code may use; load, loadfile, dofile, print,
  * collectgarbage, rawset and require (replaced) are left out. */
 static const char *const base_allow[] = {
-    "assert", "error",    "getmetatable", "ipairs",   "next",
-    "pairs",  "pcall",    "rawequal",     "rawget",   "rawlen",
-    "select", "tonumber", "tostring",     "type",     "_VERSION",
-    NULL,
+    "assert",   "error",    "getmetatable", "ipairs", "next",   "pairs",
+    "pcall",    "rawequal", "rawget",       "rawlen", "select", "tonumber",
+    "tostring", "type",     "_VERSION",     NULL,
 };
 
 static void *cb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -106,8 +105,8 @@ static int cb_msgh(lua_State *L)
   if (lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER)
     msg = lua_tostring(L, 1);
   if (msg == NULL)
-    msg = lua_pushfstring(L, "(error object is a %s value)",
-                          luaL_typename(L, 1));
+    msg =
+        lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
   luaL_traceback(L, L, msg, 1);
   return 1;
 }
@@ -193,8 +192,9 @@ static int cb_env_index(lua_State *L)
 
 static int cb_env_newindex(lua_State *L)
 {
-  return luaL_error(L, "assignment to global '%s' is not allowed (use "
-                       "local)",
+  return luaL_error(L,
+                    "assignment to global '%s' is not allowed (use "
+                    "local)",
                     lua_tostring(L, 2) ? lua_tostring(L, 2) : "?");
 }
 
@@ -342,8 +342,6 @@ int cg__sandbox_open(struct cg_rules_gen *g, struct cg_err *err)
                       g->merchant);
   memcpy(lua_getextraspace(g->L), &g, sizeof(g));
   lua_atpanic(g->L, cb_panic);
-  /* Generational GC keeps the many short-lived call tables cheap. */
-  lua_gc(g->L, LUA_GCGEN, 0, 0);
   return cg__pcall(g, protected_open, NULL, g->load_instructions,
                    g->load_timeout_ms, err);
 }

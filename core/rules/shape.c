@@ -57,13 +57,15 @@ static int check_accept(cJSON **out, char *why, size_t size)
 {
   const char *a = cg_json_str(*out, "action");
   if (!cJSON_IsObject(*out) || a == NULL)
-    return fail(why, size, "expected {action=\"accept\"} or {action=\"hold\", "
-                           "reason=..., message=...}");
+    return fail(why, size,
+                "expected {action=\"accept\"} or {action=\"hold\", "
+                "reason=..., message=...}");
   if (strcmp(a, "accept") == 0)
     return 0;
   if (strcmp(a, "hold") != 0)
-    return fail(why, size, "action must be \"accept\" or \"hold\", not "
-                           "\"%s\"",
+    return fail(why, size,
+                "action must be \"accept\" or \"hold\", not "
+                "\"%s\"",
                 a);
   if (str_field(*out, "reason", CG_RULES_REASON_MAX - 1, false, why, size))
     return -1;
@@ -75,8 +77,9 @@ static int check_carrier(cJSON **out, char *why, size_t size)
   if (cJSON_IsNull(*out))
     return 0;
   if (!cJSON_IsObject(*out))
-    return fail(why, size, "expected {carrierCode=..., serviceCode=...} or "
-                           "nil");
+    return fail(why, size,
+                "expected {carrierCode=..., serviceCode=...} or "
+                "nil");
   if (str_field(*out, "carrierCode", 32, false, why, size) ||
       str_field(*out, "serviceCode", 64, false, why, size))
     return -1;
@@ -99,8 +102,9 @@ static int normalise_problem(cJSON *arr, int i, char *why, size_t size)
     return 0;
   }
   if (!cJSON_IsObject(p) || cg_json_str(p, "message") == NULL)
-    return fail(why, size, "problem %d must be a string or a table with a "
-                           "message",
+    return fail(why, size,
+                "problem %d must be a string or a table with a "
+                "message",
                 i + 1);
   return 0;
 }
@@ -148,16 +152,18 @@ static void reorder(cJSON *obj, const char *const *keys)
 }
 
 static const char *const payload_keys[] = {
-    "orderRef",     "orderDate",    "currency",    "shipTo",
-    "shipping",     "allowPartialShipment",         "instructions",
-    "giftMessage",  "lines",        NULL};
+    "orderRef",     "orderDate",
+    "currency",     "shipTo",
+    "shipping",     "allowPartialShipment",
+    "instructions", "giftMessage",
+    "lines",        NULL};
 static const char *const ship_to_keys[] = {
-    "name",     "company",    "address1",    "address2", "city",
-    "region",   "postalCode", "countryCode", "phone",    "email", NULL};
+    "name",       "company",     "address1", "address2", "city", "region",
+    "postalCode", "countryCode", "phone",    "email",    NULL};
 static const char *const shipping_keys[] = {"carrierCode", "serviceCode",
                                             "servicePointId", NULL};
-static const char *const line_keys[] = {"lineRef", "sku", "gtin", "quantity",
-                                        "unitPrice", NULL};
+static const char *const line_keys[] = {"lineRef",  "sku",       "gtin",
+                                        "quantity", "unitPrice", NULL};
 
 static bool all_in(const char *s, const char *set, size_t min, size_t max)
 {
@@ -194,8 +200,9 @@ static int check_line(cJSON *line, int i, char *why, size_t size)
     return fail(why, size, "lines[%d].quantity must be a positive integer",
                 i + 1);
   if (price == NULL || !is_decimal(price))
-    return fail(why, size, "lines[%d].unitPrice must be a decimal string "
-                           "like \"450.50\"",
+    return fail(why, size,
+                "lines[%d].unitPrice must be a decimal string "
+                "like \"450.50\"",
                 i + 1);
   reorder(line, line_keys);
   return 0;
@@ -207,11 +214,10 @@ static int check_ship_to(cJSON *st, char *why, size_t size)
     const char *key;
     size_t max;
     bool optional;
-  } f[] = {{"name", 35, false},       {"company", 35, true},
-           {"address1", 35, false},   {"address2", 35, true},
-           {"city", 35, false},       {"region", 35, true},
-           {"postalCode", 10, true},  {"phone", 20, true},
-           {"email", 80, true}};
+  } f[] = {
+      {"name", 35, false},      {"company", 35, true}, {"address1", 35, false},
+      {"address2", 35, true},   {"city", 35, false},   {"region", 35, true},
+      {"postalCode", 10, true}, {"phone", 20, true},   {"email", 80, true}};
   if (!cJSON_IsObject(st))
     return fail(why, size, "shipTo must be an object");
   for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
@@ -251,10 +257,8 @@ static int check_payload(cJSON **out, char *why, size_t size)
   if (!cJSON_IsObject(p))
     return fail(why, size, "expected the warehouse order table");
   if (check_header(p, why, size) ||
-      check_ship_to(cJSON_GetObjectItemCaseSensitive(p, "shipTo"), why,
-                    size) ||
-      check_carrier(&(cJSON *){cJSON_GetObjectItemCaseSensitive(
-                        p, "shipping")},
+      check_ship_to(cJSON_GetObjectItemCaseSensitive(p, "shipTo"), why, size) ||
+      check_carrier(&(cJSON *){cJSON_GetObjectItemCaseSensitive(p, "shipping")},
                     why, size))
     return -1;
   cJSON *ship = cJSON_GetObjectItemCaseSensitive(p, "shipping");

@@ -83,8 +83,9 @@ static void check_pattern(lua_State *L, int sidx, int pidx)
   if (strpbrk(p, "^$*+?.([%-") == NULL)
     return; /* plain text: a linear search */
   if (pattern_cost(p, plen, slen) > CG__PATTERN_COST_MAX)
-    luaL_error(L, "pattern too complex for a %d-byte subject "
-                  "(rule limit on backtracking)",
+    luaL_error(L,
+               "pattern too complex for a %d-byte subject "
+               "(rule limit on backtracking)",
                (int)slen);
 }
 
@@ -117,11 +118,12 @@ static int cb_rep(lua_State *L)
   luaL_checklstring(L, 1, &len);
   lua_Integer n = luaL_checkinteger(L, 2);
   luaL_optlstring(L, 3, "", &seplen);
-  double total = n <= 0 ? 0 : (double)n * (double)len +
-                                  (double)(n - 1) * (double)seplen;
+  double total =
+      n <= 0 ? 0 : (double)n * (double)len + (double)(n - 1) * (double)seplen;
   if (total > (double)CG__STRING_RESULT_MAX)
-    return luaL_error(L, "string.rep result of %f bytes exceeds the rule "
-                         "limit of %d",
+    return luaL_error(L,
+                      "string.rep result of %f bytes exceeds the rule "
+                      "limit of %d",
                       total, (int)CG__STRING_RESULT_MAX);
   return forward(L);
 }
@@ -155,8 +157,9 @@ static int cb_move(lua_State *L)
   lua_Integer f = luaL_checkinteger(L, 2);
   lua_Integer e = luaL_checkinteger(L, 3);
   if (e >= f && (lua_Unsigned)e - (lua_Unsigned)f >= CG__STRING_RESULT_MAX)
-    return luaL_error(L, "table.move of more than %d elements exceeds the "
-                         "rule limit",
+    return luaL_error(L,
+                      "table.move of more than %d elements exceeds the "
+                      "rule limit",
                       (int)CG__STRING_RESULT_MAX);
   return forward(L);
 }

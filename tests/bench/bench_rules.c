@@ -100,13 +100,13 @@ int main(int argc, char **argv)
 {
   long n = argc > 1 ? atol(argv[1]) : 20000;
   cg_mem_init();
-  const char *src = getenv("CG_SOURCE_DIR") ? getenv("CG_SOURCE_DIR")
-                                            : CG_SOURCE_DIR;
+  const char *src =
+      getenv("CG_SOURCE_DIR") ? getenv("CG_SOURCE_DIR") : CG_SOURCE_DIR;
   char pack[512], scripts[512];
   snprintf(pack, sizeof(pack), "%s/rules/default", src);
   snprintf(scripts, sizeof(scripts), "%s/scripts", src);
-  struct cg_rules_opts o = {.merchant = "bench", .pack_dir = pack,
-                            .scripts_dir = scripts};
+  struct cg_rules_opts o = {
+      .merchant = "bench", .pack_dir = pack, .scripts_dir = scripts};
   struct cg_rules_gen *g = NULL;
   struct cg_err err = {0};
   if (cg_rules_gen_load(&o, 1, &g, &err) != 0) {

@@ -70,8 +70,8 @@ static void test_plan_outcomes(void **state)
   assert_int_equal(cg_rules_order_plan(g, order, &plan, &err), 0);
   assert_int_equal(plan.outcome, CG_RULES_INVALID_ADDRESS);
   assert_int_equal(cJSON_GetArraySize(plan.problems), 1);
-  assert_string_equal(cg_json_str(cJSON_GetArrayItem(plan.problems, 0),
-                                  "field"), "postalCode");
+  assert_string_equal(
+      cg_json_str(cJSON_GetArrayItem(plan.problems, 0), "field"), "postalCode");
   cg_rules_plan_clear(&plan);
   cJSON_ReplaceItemInObject(order, "isOnHold", cJSON_CreateTrue());
   assert_int_equal(cg_rules_order_plan(g, order, &plan, &err), 0);
@@ -123,7 +123,8 @@ static void test_require_inside_pack(void **state)
   const char *opt = "{\"id\":3,\"name\":\"Bring\",\"uri\":\"bring-home\"}";
   char *s = kit_call_text(g, "carriers.map", opt, &err);
   assert_non_null(s);
-  assert_string_equal(s, "{\"carrierCode\":\"BRING\",\"serviceCode\":\"HOME\"}");
+  assert_string_equal(s,
+                      "{\"carrierCode\":\"BRING\",\"serviceCode\":\"HOME\"}");
   cg_free(s);
   cg_rules_gen_release(g);
   kit_unpack(dir);

@@ -67,8 +67,8 @@ KIT_FN char kit_scripts[512];
 KIT_FN struct cg_rules_opts kit_opts(const char *merchant, const char *dir)
 {
   snprintf(kit_scripts, sizeof(kit_scripts), "%s/scripts", tu_source_dir());
-  struct cg_rules_opts o = {.merchant = merchant, .pack_dir = dir,
-                            .scripts_dir = kit_scripts};
+  struct cg_rules_opts o = {
+      .merchant = merchant, .pack_dir = dir, .scripts_dir = kit_scripts};
   return o;
 }
 
@@ -96,7 +96,7 @@ KIT_FN void kit_write(const char *dir, const char *name, const char *text)
   fclose(f);
 }
 
-#define KIT_MANIFEST                                                         \
+#define KIT_MANIFEST                                                           \
   "return { name = \"probe\", version = \"0.1.0\", api = 1 }\n"
 
 /* A fresh pack folder with (name, text) pairs, NULL-terminated; a
@@ -108,7 +108,8 @@ KIT_FN char *kit_pack(const char *first, ...)
   bool manifest = false;
   va_list ap;
   va_start(ap, first);
-  for (const char *name = first; name != NULL; name = va_arg(ap, const char *)) {
+  for (const char *name = first; name != NULL;
+       name = va_arg(ap, const char *)) {
     const char *text = va_arg(ap, const char *);
     kit_write(dir, name, text);
     manifest = manifest || strcmp(name, "pack.lua") == 0;
@@ -150,8 +151,8 @@ KIT_FN struct cg_rules_gen *kit_probe(const char *body, char **dir_out)
 }
 
 /* Calls hook with one JSON argument given as text (NULL = nil). */
-KIT_FN int kit_call(struct cg_rules_gen *g, const char *hook,
-                    const char *arg, cJSON **out, struct cg_err *err)
+KIT_FN int kit_call(struct cg_rules_gen *g, const char *hook, const char *arg,
+                    cJSON **out, struct cg_err *err)
 {
   cJSON *a = arg ? kit_json(arg) : NULL;
   int rc = cg_rules_call(g, hook, a, out, err);

@@ -47,8 +47,7 @@ static void expect_probe_error(const char *body, const char *want)
   cJSON *out = NULL;
   int rc = kit_call(g, "orders.probe", "{\"n\":1}", &out, &err);
   if (rc != CG_ERULE || strstr(err.msg, want) == NULL)
-    fail_msg("probe `%s`: rc %d, want '%s' in: %s", body, rc, want,
-             err.msg);
+    fail_msg("probe `%s`: rc %d, want '%s' in: %s", body, rc, want, err.msg);
   assert_null(out);
   if (strstr(err.msg, "probe/orders.lua:") == NULL)
     fail_msg("probe `%s`: no file:line in: %s", body, err.msg);
@@ -136,9 +135,9 @@ static void test_budget_pcall_cannot_swallow(void **state)
 
 static void test_time_budget(void **state)
 {
-  char *dir = kit_pack("orders.lua",
-                       "return { probe = function() while true do end end }\n",
-                       NULL);
+  char *dir =
+      kit_pack("orders.lua",
+               "return { probe = function() while true do end end }\n", NULL);
   struct cg_rules_opts o = kit_opts("probe", dir);
   o.call_instructions = UINT64_MAX / 2;
   o.call_timeout_ms = 30;
@@ -154,16 +153,16 @@ static void test_time_budget(void **state)
 
 static void test_memory_ceiling(void **state)
 {
-  char *dir = kit_pack(
-      "orders.lua",
-      "local M = {}\n"
-      "function M.probe()\n"
-      "  local t = {}\n"
-      "  while true do t[#t + 1] = ('x'):rep(1 << 19) .. #t end\n"
-      "end\n"
-      "function M.small() return { n = 1 } end\n"
-      "return M\n",
-      NULL);
+  char *dir =
+      kit_pack("orders.lua",
+               "local M = {}\n"
+               "function M.probe()\n"
+               "  local t = {}\n"
+               "  while true do t[#t + 1] = ('x'):rep(1 << 19) .. #t end\n"
+               "end\n"
+               "function M.small() return { n = 1 } end\n"
+               "return M\n",
+               NULL);
   struct cg_rules_opts o = kit_opts("probe", dir);
   o.mem_limit = 4u << 20;
   struct cg_rules_gen *g = NULL;
@@ -263,8 +262,8 @@ static void test_hostile_packs(void **state)
     }
     /* The hostile state itself is still usable for a default hook. */
     cJSON *out = NULL;
-    assert_int_equal(kit_call(g, "carriers.map", "{\"uri\":\"x\"}", &out,
-                              &err), 0);
+    assert_int_equal(kit_call(g, "carriers.map", "{\"uri\":\"x\"}", &out, &err),
+                     0);
     cJSON_Delete(out);
     cg_rules_gen_release(g);
     assert_good_still_works(good);
@@ -276,9 +275,16 @@ static void test_hostile_packs(void **state)
  * with their own limit, the others are planned to SEND. */
 static void test_hostile_mix(void **state)
 {
-  static const char *const want[10] = {
-      "instruction budget", "instruction budget", "memory limit",
-      "unknown global 'os'", NULL, NULL, NULL, NULL, NULL, NULL};
+  static const char *const want[10] = {"instruction budget",
+                                       "instruction budget",
+                                       "memory limit",
+                                       "unknown global 'os'",
+                                       NULL,
+                                       NULL,
+                                       NULL,
+                                       NULL,
+                                       NULL,
+                                       NULL};
   struct cg_rules_gen *g =
       kit_load("shop", kit_src("examples/packs/hostile-mix"));
   cJSON *order = kit_order();
@@ -288,8 +294,7 @@ static void test_hostile_mix(void **state)
     struct cg_err err = {0};
     int rc = cg_rules_order_plan(g, order, &plan, &err);
     if (want[k] == NULL && (rc != 0 || plan.outcome != CG_RULES_SEND))
-      fail_msg("order %d: rc %d outcome %d: %s", k, rc, plan.outcome,
-               err.msg);
+      fail_msg("order %d: rc %d outcome %d: %s", k, rc, plan.outcome, err.msg);
     if (want[k] != NULL && (rc != CG_ERULE || !strstr(err.msg, want[k])))
       fail_msg("order %d: rc %d, '%s' not in %s", k, rc, want[k], err.msg);
     cg_rules_plan_clear(&plan);
@@ -309,8 +314,7 @@ static void test_bad_shapes(void **state)
       "  check_address = function() return 42 end,\n"
       "  payload = function() return { orderRef = '1' } end }\n",
       "carriers.lua",
-      "return { map = function() return { carrierCode = 'X' } end }\n",
-      NULL);
+      "return { map = function() return { carrierCode = 'X' } end }\n", NULL);
   struct cg_rules_gen *g = kit_load("shape", dir);
   cJSON *order = kit_order();
   struct cg_err err = {0};
@@ -321,12 +325,10 @@ static void test_bad_shapes(void **state)
   cJSON *p = NULL;
   assert_int_equal(cg_rules_address_check(g, order, &p, &err), CG_ERULE);
   struct cg_rules_carrier car;
-  assert_int_equal(cg_rules_carrier_map(g, NULL, order, &car, &err),
-                   CG_ERULE);
+  assert_int_equal(cg_rules_carrier_map(g, NULL, order, &car, &err), CG_ERULE);
   assert_non_null(strstr(err.msg, "serviceCode is required"));
   snprintf(car.carrier_code, sizeof(car.carrier_code), "X");
-  assert_int_equal(cg_rules_order_payload(g, order, &car, &p, &err),
-                   CG_ERULE);
+  assert_int_equal(cg_rules_order_payload(g, order, &car, &p, &err), CG_ERULE);
   assert_non_null(strstr(err.msg, "orderDate"));
   assert_int_equal(kit_call(g, "orders.nope", NULL, &p, &err), CG_ENOTFOUND);
   assert_int_equal(kit_call(g, "nodot", NULL, &p, &err), CG_EINVAL);
