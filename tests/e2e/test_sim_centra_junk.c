@@ -97,11 +97,13 @@ static const char *const VALUES[] = {
     "{\"eventsIds\":[1,2,\"3\",null,{}]}",
     "{\"eventsIds\":7}",
     "[{\"objectType\":\"Order\"},{\"objectType\":7},{\"changeTypes\":3}]",
-    "{\"intoWarehouse\":{\"id\":1},\"productSizes\":[{\"productSize\":"
+    "{\"intoWarehouse\":{\"id\":1},\"description\":\"d\",\"productSizes\":[{"
+    "\"productSize\":"
     "{\"SKU\":\"J-1\"},\"deliveredQuantity\":2}]}",
     "{\"outFromWarehouse\":{\"id\":\"1\"},\"productSizes\":[{\"productSize\":"
     "{\"EAN\":5},\"deliveredQuantity\":null}]}",
     "{\"warehouse\":{\"id\":2},\"stockQuantityType\":\"PHYSICAL\","
+    "\"description\":\"d\","
     "\"productSizes\":[{\"productSize\":{\"EAN\":\"200\"},\"quantity\":3}]}",
     "{\"warehouse\":{},\"productSizes\":\"all\"}",
     "{\"sendEmail\":true,\"shipmentInfo\":{\"carrier\":\"DHL\","
