@@ -160,6 +160,9 @@ static const char passing_test[] =
     "return { { name = 'ok', hook = 'carriers.map',\n"
     "  args = { { uri = 'x' } }, expect = cg.null } }\n";
 
+static void reload_swaps(struct cg_rules *r, const char *dir,
+                         struct cg_rules_gen *g1, const char *label1);
+
 static void test_reload_swaps_and_refuses(void **state)
 {
   char *dir = kit_pack("tests/t.lua", passing_test, NULL);
@@ -185,7 +188,17 @@ static void test_reload_swaps_and_refuses(void **state)
   assert_ptr_equal(cur, g1);
   cg_rules_gen_release(cur);
 
-  /* Fix the test: the reload swaps; g1 lives on until released. */
+  reload_swaps(r, dir, g1, label1);
+  cg_rules_destroy(r);
+  kit_unpack(dir);
+}
+
+/* Fix the test: the reload swaps; g1 lives on until released. */
+static void reload_swaps(struct cg_rules *r, const char *dir,
+                         struct cg_rules_gen *g1, const char *label1)
+{
+  struct cg_err err = {0};
+  bool changed = false;
   kit_write(dir, "tests/t.lua",
             "return { { name = 'ok', hook = 'carriers.map',\n"
             "  args = { { uri = 'x' } }, expect = { carrierCode = 'A' } } }\n");
@@ -204,8 +217,6 @@ static void test_reload_swaps_and_refuses(void **state)
   assert_int_equal(cg_rules_reload(r, &changed, &err), 0);
   assert_false(changed);
   cg_rules_gen_release(g2);
-  cg_rules_destroy(r);
-  kit_unpack(dir);
 }
 
 static void test_bad_manifest_and_hooks(void **state)

@@ -59,60 +59,62 @@ static void expect_probe_error(const char *body, const char *want)
   kit_unpack(dir);
 }
 
+/* Each probe body must fail with CG_ERULE and a message containing want. */
+static const struct {
+  const char *body, *want;
+} escapes[] = {
+    {"return os.execute('id')", "unknown global 'os'"},
+    {"return io.open('/etc/passwd')", "unknown global 'io'"},
+    {"return debug.getinfo(1)", "unknown global 'debug'"},
+    {"return load('return 1')()", "unknown global 'load'"},
+    {"return loadstring('return 1')", "unknown global 'loadstring'"},
+    {"return dofile('/etc/passwd')", "unknown global 'dofile'"},
+    {"return loadfile('/etc/passwd')", "unknown global 'loadfile'"},
+    {"return package.loaded", "unknown global 'package'"},
+    {"return collectgarbage('count')", "unknown global 'collectgarbage'"},
+    {"return coroutine.create(print)", "unknown global 'coroutine'"},
+    {"return _G", "unknown global '_G'"},
+    {"return require('io')", "module 'io' not found"},
+    {"return require('debug')", "module 'debug' not found"},
+    {"return require('../../etc/passwd')", "bad module name"},
+    {"return string.dump(tostring)", "attempt to call a nil value"},
+    {"return string.pack('i4', 1)", "attempt to call a nil value"},
+    {"return math.random()", "attempt to call a nil value"},
+    {"leak = 1", "assignment to global 'leak'"},
+    {"rawset(_ENV, 'leak', 1)", "unknown global 'rawset'"},
+    {"setmetatable(_ENV, nil)", "protected metatable"},
+    {"string.rep = function() end", "read-only table"},
+    {"getmetatable('').__index = {}", "attempt to index a boolean"},
+    {"setmetatable({}, { __gc = tostring })", "__gc metamethods"},
+    {"local mt = { __gc = true }; setmetatable({}, mt)", "__gc"},
+    {"return ('x'):rep(1 << 40)", "string.rep result"},
+    {"return string.rep('ab', 1e7, ',')", "string.rep result"},
+    {"return (('a'):rep(20000)):find('.-.-.-b')", "pattern too complex"},
+    {"return (('a'):rep(20000)):gsub('a*b', '')", "pattern too complex"},
+    {"return string.format('%099999d', 1)", "invalid conversion"},
+    {"return table.move({}, 1, 1 << 50, 2)", "table.move of more than"},
+    {"rules.orders = nil", "read-only table"},
+    {"return require 'lib.nothere'", "module 'lib.nothere' not found"},
+    {"local function f() return 1 + f() end return f()",
+     "probe/orders.lua:2:"}, /* stack overflow or the memory ceiling */
+    {"error({})", "error object is a table value"},
+    {"error(setmetatable({}, { __tostring = function() "
+     "while true do end end }))",
+     "error object is a table value"},
+    {"return print", "unknown global 'print'"},
+    {"return function() end", "cannot be converted to JSON"},
+    {"local t = {} t.t = t return t", "nested deeper than"},
+    {"return { 1, 2, x = 3 }", "mixes keys"},
+    {"return { [1] = 1, [3] = 3 }", "mixes keys"},
+    {"return 0/0", "not finite"},
+    {"return 'a\\0b'", "NUL byte"},
+    {"return _ENV", "cannot be converted to JSON"},
+};
+
 static void test_escapes_are_refused(void **state)
 {
-  static const struct {
-    const char *body, *want;
-  } c[] = {
-      {"return os.execute('id')", "unknown global 'os'"},
-      {"return io.open('/etc/passwd')", "unknown global 'io'"},
-      {"return debug.getinfo(1)", "unknown global 'debug'"},
-      {"return load('return 1')()", "unknown global 'load'"},
-      {"return loadstring('return 1')", "unknown global 'loadstring'"},
-      {"return dofile('/etc/passwd')", "unknown global 'dofile'"},
-      {"return loadfile('/etc/passwd')", "unknown global 'loadfile'"},
-      {"return package.loaded", "unknown global 'package'"},
-      {"return collectgarbage('count')", "unknown global 'collectgarbage'"},
-      {"return coroutine.create(print)", "unknown global 'coroutine'"},
-      {"return _G", "unknown global '_G'"},
-      {"return require('io')", "module 'io' not found"},
-      {"return require('debug')", "module 'debug' not found"},
-      {"return require('../../etc/passwd')", "bad module name"},
-      {"return string.dump(tostring)", "attempt to call a nil value"},
-      {"return string.pack('i4', 1)", "attempt to call a nil value"},
-      {"return math.random()", "attempt to call a nil value"},
-      {"leak = 1", "assignment to global 'leak'"},
-      {"rawset(_ENV, 'leak', 1)", "unknown global 'rawset'"},
-      {"setmetatable(_ENV, nil)", "protected metatable"},
-      {"string.rep = function() end", "read-only table"},
-      {"getmetatable('').__index = {}", "attempt to index a boolean"},
-      {"setmetatable({}, { __gc = tostring })", "__gc metamethods"},
-      {"local mt = { __gc = true }; setmetatable({}, mt)", "__gc"},
-      {"return ('x'):rep(1 << 40)", "string.rep result"},
-      {"return string.rep('ab', 1e7, ',')", "string.rep result"},
-      {"return (('a'):rep(20000)):find('.-.-.-b')", "pattern too complex"},
-      {"return (('a'):rep(20000)):gsub('a*b', '')", "pattern too complex"},
-      {"return string.format('%099999d', 1)", "invalid conversion"},
-      {"return table.move({}, 1, 1 << 50, 2)", "table.move of more than"},
-      {"rules.orders = nil", "read-only table"},
-      {"return require 'lib.nothere'", "module 'lib.nothere' not found"},
-      {"local function f() return 1 + f() end return f()",
-       "probe/orders.lua:2:"}, /* stack overflow or the memory ceiling */
-      {"error({})", "error object is a table value"},
-      {"error(setmetatable({}, { __tostring = function() "
-       "while true do end end }))",
-       "error object is a table value"},
-      {"return print", "unknown global 'print'"},
-      {"return function() end", "cannot be converted to JSON"},
-      {"local t = {} t.t = t return t", "nested deeper than"},
-      {"return { 1, 2, x = 3 }", "mixes keys"},
-      {"return { [1] = 1, [3] = 3 }", "mixes keys"},
-      {"return 0/0", "not finite"},
-      {"return 'a\\0b'", "NUL byte"},
-      {"return _ENV", "cannot be converted to JSON"},
-  };
-  for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-    expect_probe_error(c[i].body, c[i].want);
+  for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++)
+    expect_probe_error(escapes[i].body, escapes[i].want);
   assert_good_still_works(good);
 }
 
@@ -224,40 +226,41 @@ static void test_bytecode_file_refused(void **state)
 
 /* Every hostile pack loads, then fails its hooks as CG_ERULE with a
  * file:line message; the good generation keeps answering in between. */
+/* Hostile packs and what their orders.accept / check_address raise. */
+static const struct {
+  const char *pack, *accept_err, *address_err;
+} hostile[] = {
+    {"infinite-loop", "instruction budget exceeded", NULL},
+    {"pcall-loop", "budget exceeded", NULL},
+    {"memory-bomb", "memory limit exceeded", NULL},
+    {"os-execute", "unknown global 'os'", "module 'io' not found"},
+    {"gc-finalizer", "__gc metamethods", "__gc metamethods"},
+    {"string-bomb", "string.rep result", "pattern too complex"},
+    {"bytecode", "unknown global 'load'", NULL},
+    {"global-write", "assignment to global 'seen'", "unknown global 'rawset'"},
+    {"returns-g", "unknown global '_G'", "cannot be converted to JSON"},
+};
+
 static void test_hostile_packs(void **state)
 {
-  static const struct {
-    const char *pack, *accept_err, *address_err;
-  } c[] = {
-      {"infinite-loop", "instruction budget exceeded", NULL},
-      {"pcall-loop", "budget exceeded", NULL},
-      {"memory-bomb", "memory limit exceeded", NULL},
-      {"os-execute", "unknown global 'os'", "module 'io' not found"},
-      {"gc-finalizer", "__gc metamethods", "__gc metamethods"},
-      {"string-bomb", "string.rep result", "pattern too complex"},
-      {"bytecode", "unknown global 'load'", NULL},
-      {"global-write", "assignment to global 'seen'",
-       "unknown global 'rawset'"},
-      {"returns-g", "unknown global '_G'", "cannot be converted to JSON"},
-  };
   cJSON *order = kit_order();
-  for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+  for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
     char rel[128];
-    snprintf(rel, sizeof(rel), "examples/packs/%s", c[i].pack);
+    snprintf(rel, sizeof(rel), "examples/packs/%s", hostile[i].pack);
     struct cg_rules_gen *g = kit_load("hostile", kit_src(rel));
     struct cg_rules_plan plan;
     struct cg_err err = {0};
     int rc = cg_rules_order_plan(g, order, &plan, &err);
-    if (rc != CG_ERULE || strstr(err.msg, c[i].accept_err) == NULL)
-      fail_msg("%s: rc %d, err %s", c[i].pack, rc, err.msg);
+    if (rc != CG_ERULE || strstr(err.msg, hostile[i].accept_err) == NULL)
+      fail_msg("%s: rc %d, err %s", hostile[i].pack, rc, err.msg);
     assert_non_null(strstr(err.msg, "hostile/orders.lua:"));
     assert_string_equal(plan.label, cg_rules_gen_label(g));
     assert_good_still_works(good);
-    if (c[i].address_err != NULL) {
+    if (hostile[i].address_err != NULL) {
       cJSON *problems = NULL;
       rc = cg_rules_address_check(g, order, &problems, &err);
-      if (rc != CG_ERULE || strstr(err.msg, c[i].address_err) == NULL)
-        fail_msg("%s address: rc %d, err %s", c[i].pack, rc, err.msg);
+      if (rc != CG_ERULE || strstr(err.msg, hostile[i].address_err) == NULL)
+        fail_msg("%s address: rc %d, err %s", hostile[i].pack, rc, err.msg);
       assert_null(problems);
     }
     /* The hostile state itself is still usable for a default hook. */
