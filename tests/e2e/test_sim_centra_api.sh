@@ -112,3 +112,7 @@ gql 'mutation { confirmEvents(input: {eventsIds: [999]}) { userErrors { message 
 check "unknown event id userError" "$(jqo '.data.confirmEvents.userErrors | length')" 1
 ctl GET /_sim/centra/events
 check "control events with confirmed flag" "$(jqo '[.[] | select(.confirmed)] | length')" 2
+
+echo "# __typename"
+gql '{ __typename rateLimits { type } }'
+check "root __typename" "$(jqo '.data.__typename')" Query

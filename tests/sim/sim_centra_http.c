@@ -34,7 +34,21 @@ struct op_entry {
   sim_centra_op_fn fn;
 };
 
+static cJSON *op_typename_query(struct sim_centra *c, const cJSON *args,
+                                const char **err)
+{
+  return cJSON_CreateString("Query");
+}
+
+static cJSON *op_typename_mutation(struct sim_centra *c, const cJSON *args,
+                                   const char **err)
+{
+  return cJSON_CreateString("Mutation");
+}
+
 static const struct op_entry OPS[] = {
+    {"__typename", false, op_typename_query},
+    {"__typename", true, op_typename_mutation},
     {"orders", false, sim_centra__op_orders},
     {"order", false, sim_centra__op_order},
     {"shipments", false, sim_centra__op_shipments},
@@ -209,7 +223,10 @@ static int run_doc(struct sim_centra *c, const struct sim_gql_doc *doc,
     cJSON_Delete(res);
     return 200;
   }
-  int wait = budget_take(c, doc->mutation ? doc->nfields : 0);
+  size_t mutations = 0;
+  for (size_t i = 0; doc->mutation && i < doc->nfields; i++)
+    mutations += strcmp(doc->fields[i].name, "__typename") != 0;
+  int wait = budget_take(c, mutations);
   if (wait > 0) {
     *retry_after = wait;
     return error_doc(out, 429, "Too Many Requests: mutation budget exceeded",
