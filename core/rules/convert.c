@@ -277,7 +277,8 @@ void cg__json_from_lua(lua_State *L, int idx, cJSON **slot)
 
 /* ---- cg.* helpers ------------------------------------------------------ */
 
-/* cg.array(t) / cg.object(t): marks t (or a new table) and returns it. */
+/* cg.array(t) / cg.object(t): marks t (or a new table) and returns it; a
+ * table from JSON can be re-marked, one with another metatable cannot. */
 static int mark(lua_State *L, const void *key)
 {
   if (lua_isnoneornil(L, 1))
@@ -285,8 +286,13 @@ static int mark(lua_State *L, const void *key)
   else
     luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
-  if (lua_getmetatable(L, 1))
-    return luaL_error(L, "table already has a metatable");
+  if (lua_getmetatable(L, 1)) { /* only a marker may be replaced */
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &cg__key_array_mt);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &cg__key_object_mt);
+    if (!lua_rawequal(L, 2, 3) && !lua_rawequal(L, 2, 4))
+      return luaL_error(L, "table already has a metatable");
+    lua_settop(L, 1);
+  }
   lua_rawgetp(L, LUA_REGISTRYINDEX, key);
   lua_setmetatable(L, 1);
   return 1;

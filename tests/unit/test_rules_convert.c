@@ -21,6 +21,9 @@ static int setup(void **state)
                 "           ea = cg.array() }\n"
                 "end\n"
                 "if op == 'big' then return 1 << 62 end\n"
+                "if op == 'remark' then return cg.object(x.v) end\n"
+                "if op == 'badmark' then\n"
+                "  return cg.array(setmetatable({}, {})) end\n"
                 "if op == 'cycle' then local t = {} t[1] = t return t end\n"
                 "if op == 'deep' then\n"
                 "  local t = {} for i = 1, x.v do t = { t } end return t\n"
@@ -100,6 +103,8 @@ static void test_null_and_markers(void **state)
   expect_text("{\"op\":\"mt\",\"v\":{}}", "\"cg.object\"");
   expect_text("{\"op\":\"mt\",\"v\":[]}", "\"cg.array\"");
   expect_text("{\"op\":\"isarr\",\"v\":{}}", "[true,true,false,false]");
+  expect_text("{\"op\":\"remark\",\"v\":[]}", "{}");
+  expect_error("{\"op\":\"badmark\"}", "already has a metatable");
   expect_text("{\"op\":\"lua\"}",
               "{\"a\":2,\"arr\":[3,2,1],\"b\":1,\"c\":{\"y\":null,\"z\":1},"
               "\"e\":[],\"ea\":[],\"f\":1099511627776,\"i\":3,"
