@@ -190,9 +190,11 @@ static cJSON *validate(struct sim_wms *w, const cJSON *doc)
     cJSON_Delete(p);
     return NULL;
   }
-  /* The problem's code is the first error's code. */
+  /* The problem's code and detail are the first error's. */
   const char *code = cg_json_str(cJSON_GetArrayItem(errs, 0), "code");
   cJSON_ReplaceItemInObjectCaseSensitive(p, "code", cJSON_CreateString(code));
+  const char *why = cg_json_str(cJSON_GetArrayItem(errs, 0), "message");
+  cJSON_ReplaceItemInObjectCaseSensitive(p, "detail", cJSON_CreateString(why));
   return p;
 }
 
