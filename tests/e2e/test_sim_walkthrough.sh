@@ -22,7 +22,7 @@ for try in 1 2 3 4 5; do
     --seed 1 >"$WORK/sim.log" 2>&1 &
   SIM_PID=$!
   for i in $(seq 100); do
-    curl -sf -o /dev/null "http://127.0.0.1:$GPORT/_sim/health" && break 2
+    grep -q "^centra-gxo-sim: centra on" "$WORK/sim.log" && break 2
     kill -0 "$SIM_PID" 2>/dev/null || break
     sleep 0.05
   done

@@ -23,7 +23,7 @@ start() { # options...
       "$@" >"$WORK/sim.log" 2>&1 &
     SIM_PID=$!
     for i in $(seq 100); do
-      if curl -sf -o /dev/null "http://127.0.0.1:$GPORT/_sim/health"; then
+      if grep -q "^centra-gxo-sim: centra on" "$WORK/sim.log"; then
         G="http://127.0.0.1:$GPORT"; C="http://127.0.0.1:$CPORT"; return 0
       fi
       kill -0 "$SIM_PID" 2>/dev/null || break
