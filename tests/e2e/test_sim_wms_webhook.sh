@@ -4,7 +4,7 @@
 # (/_sim/sink on the Centra port, which stores raw bodies and headers), and
 # `openssl dgst -hmac` recomputes X-Wms-Signature over "<t>.<raw body>".
 # Also: secret rotation, retries with backoff on non-2xx, and injected
-# duplicate deliveries.
+# duplicate and out-of-order deliveries.
 set -euo pipefail
 
 SIM="${CG_BUILD_DIR:?CG_BUILD_DIR must point at the build tree}/centra-gxo-sim"
@@ -122,6 +122,22 @@ dups=$(curl -sf "$C/_sim/sink" |
   jq -r '[.requests[] | select(.path == "/_sim/sink/wms") | .body | fromjson | .eventId] | group_by(.) | map(length) | max')
 [ "$dups" = 2 ] || fail "expected a duplicate delivery, got $dups"
 curl -sf "$G/_sim/calls" | jq -e '.webhooks.duplicated >= 1' >/dev/null || fail "dup stats"
+
+# 5. Out of order: the first event is held back, the second overtakes it.
+curl -sf -X DELETE "$C/_sim/sink" >/dev/null
+curl -sf -o /dev/null -X POST "$G/_sim/faults" \
+  -d '{"webhooks":{"duplicateShare":0,"reorderShare":1,"reorderDelayMs":700}}'
+adjust 3
+curl -sf -o /dev/null -X POST "$G/_sim/faults" -d '{"webhooks":{"reorderShare":0}}'
+adjust 4
+wms_count() {
+  curl -sf "$C/_sim/sink" | jq '[.requests[] | select(.path == "/_sim/sink/wms")] | length'
+}
+for i in $(seq 200); do [ "$(wms_count)" -ge 2 ] && break; sleep 0.05; done
+order=$(curl -sf "$C/_sim/sink" |
+  jq -c '[.requests[] | select(.path == "/_sim/sink/wms") | .body | fromjson | .data.quantityDelta]')
+[ "$order" = "[4,3]" ] || fail "expected the held-back event last, got $order"
+curl -sf "$G/_sim/calls" | jq -e '.webhooks.reordered >= 1' >/dev/null || fail "reorder stats"
 
 kill -TERM "$SIM_PID"
 wait "$SIM_PID" || fail "simulator exit status $?"
