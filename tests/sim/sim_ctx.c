@@ -5,7 +5,7 @@
  *   sim_webhook_send -> item (copy) -> [duplicate?] -> timer (0 or
  *   hold-back when reordered) -> cg_http_client_send -> 2xx: delivered
  *                                                    -> else: backoff,
- *                                                       retry up to 8x
+ *                                                       retry up to 20x
  *
  * Each attempt is signed afresh ("t=<now>,v1=HMAC(secret, t.body)").
  * Items live in a list so shutdown can drop the ones still waiting; an
@@ -28,7 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define WH_MAX_ATTEMPTS 8
+#define WH_MAX_ATTEMPTS 20 /* about 80 s: outlives an engine restart */
 #define WH_BACKOFF_BASE_MS 200
 #define WH_BACKOFF_CAP_MS 5000
 #define WH_TIMEOUT_MS 10000
