@@ -33,6 +33,7 @@
 #define WH_BACKOFF_CAP_MS 5000
 #define WH_TIMEOUT_MS 10000
 #define NAMES_MAX 16
+#define WH_PENDING_MAX 10000 /* beyond: new deliveries are dropped */
 
 struct wh_item {
   struct sim_ctx *ctx;
@@ -49,7 +50,9 @@ struct wh_item {
 struct sim_ctx_priv {
   char names[NAMES_MAX][32];
   struct wh_item *items; /* waiting or in flight */
+  size_t nitems;
   bool closing;
+  bool warned_full;
   unsigned long queued, attempts, delivered, failed, dropped, duplicated,
       reordered, retried;
 };
@@ -154,6 +157,7 @@ static void item_finish(struct wh_item *it)
     p->items = it->next;
   if (it->next)
     it->next->prev = it->prev;
+  p->nitems--;
   uv_close((uv_handle_t *)&it->timer, on_item_closed);
 }
 
@@ -247,6 +251,7 @@ static struct wh_item *item_create(struct sim_ctx *ctx,
   if (p->items)
     p->items->prev = it;
   p->items = it;
+  p->nitems++;
   return it;
 }
 
@@ -274,7 +279,13 @@ int sim_webhook_send(struct sim_ctx *ctx, const struct sim_webhook *wh)
   if (p == NULL || wh->url == NULL || wh->sig_header == NULL ||
       (wh->body == NULL && wh->body_len > 0))
     return p == NULL ? CG_ENOMEM : CG_EINVAL;
-  if (ctx->http == NULL || p->closing) {
+  if (ctx->http == NULL || p->closing || p->nitems >= WH_PENDING_MAX) {
+    if (p->nitems >= WH_PENDING_MAX && !p->warned_full)
+      cg_log_warn("sim:webhook",
+                  "%d deliveries pending: dropping new ones "
+                  "(counted as dropped in /_sim/calls)",
+                  WH_PENDING_MAX);
+    p->warned_full = p->warned_full || p->nitems >= WH_PENDING_MAX;
     p->dropped++;
     return 0;
   }
@@ -291,11 +302,8 @@ int sim_webhook_send(struct sim_ctx *ctx, const struct sim_webhook *wh)
 void sim_webhook_stats(const struct sim_ctx *ctx, cJSON *into)
 {
   const struct sim_ctx_priv *p = ctx->priv;
-  size_t pending = 0;
   if (p == NULL)
     return;
-  for (const struct wh_item *it = p->items; it; it = it->next)
-    pending++;
   cg_json_add_int(into, "queued", (int64_t)p->queued);
   cg_json_add_int(into, "attempts", (int64_t)p->attempts);
   cg_json_add_int(into, "delivered", (int64_t)p->delivered);
@@ -304,7 +312,7 @@ void sim_webhook_stats(const struct sim_ctx *ctx, cJSON *into)
   cg_json_add_int(into, "duplicated", (int64_t)p->duplicated);
   cg_json_add_int(into, "reordered", (int64_t)p->reordered);
   cg_json_add_int(into, "dropped", (int64_t)p->dropped);
-  cg_json_add_int(into, "pending", (int64_t)pending);
+  cg_json_add_int(into, "pending", (int64_t)p->nitems);
 }
 
 void sim_ctx_fini(struct sim_ctx *ctx)
