@@ -24,6 +24,7 @@
   ((type *)((char *)(ptr) - offsetof(type, member)))
 
 #define SWEEP_MS 1000
+#define RELOAD_DEBOUNCE_MS 300
 
 struct schedule {
   uv_timer_t timer;
@@ -35,6 +36,9 @@ enum { S_EVENTS, S_POLL, S_GXO, S_LIMITS, S_SWEEP, S_COUNT };
 
 struct cg_merchant {
   const struct cg_config *cfg;
+  uv_fs_event_t pack_watch; /* the rule pack folder */
+  uv_timer_t reload_timer;  /* debounces a burst of file events */
+  bool watching;
   const struct cg_config_merchant *mc;
   struct cg_flow flow;
   struct cg_intake *intake;
@@ -111,6 +115,41 @@ static void on_schedule(uv_timer_t *t)
   struct schedule *s = container_of(t, struct schedule, timer);
   if (!s->m->stopping)
     s->fn(s->m);
+}
+
+static void on_reload_timer(uv_timer_t *t)
+{
+  struct cg_merchant *m = container_of(t, struct cg_merchant, reload_timer);
+  struct cg_err err = {0};
+  if (!m->stopping)
+    cg_merchant_reload_rules(m, &err);
+}
+
+/* Editors write a file in several steps: wait until the folder is quiet. */
+static void on_pack_changed(uv_fs_event_t *h, const char *name, int events,
+                            int status)
+{
+  struct cg_merchant *m = container_of(h, struct cg_merchant, pack_watch);
+  if (status == 0 && !m->stopping)
+    uv_timer_start(&m->reload_timer, on_reload_timer, RELOAD_DEBOUNCE_MS, 0);
+}
+
+/* Watches the pack folder (not its tests/ subfolder: a reload runs the
+ * tests anyway). A folder that cannot be watched only loses the automatic
+ * reload; SIGHUP and the admin API still work. */
+static void watch_pack(struct cg_merchant *m, uv_loop_t *loop)
+{
+  char path[1024];
+  cg_config_path(m->cfg, m->mc->rules, path, sizeof(path));
+  uv_timer_init(loop, &m->reload_timer);
+  uv_fs_event_init(loop, &m->pack_watch);
+  m->open_handles += 2;
+  m->watching = true;
+  int rc = uv_fs_event_start(&m->pack_watch, on_pack_changed, path, 0);
+  if (rc != 0)
+    cg_log_warn("merchant", "[merchant=%s] cannot watch %s (%s); reload "
+                "with SIGHUP or the admin API", m->mc->id, path,
+                uv_strerror(rc));
 }
 
 static void start_schedules(struct cg_merchant *m, uv_loop_t *loop)
@@ -254,6 +293,7 @@ struct cg_merchant *cg_merchant_start(uv_loop_t *loop,
     return NULL;
   }
   start_schedules(m, loop);
+  watch_pack(m, loop);
   cg_intake_centra_limits(m->intake);
   cg_intake_centra_listen(m->intake);
   subscribe_webhooks(m);
@@ -287,6 +327,13 @@ static void on_handle_closed(uv_handle_t *h)
   finish_stop(s->m);
 }
 
+static void on_watch_closed(uv_handle_t *h)
+{
+  struct cg_merchant *m = h->data;
+  m->open_handles--;
+  finish_stop(m);
+}
+
 static void on_outbox_closed(void *arg)
 {
   struct cg_merchant *m = arg;
@@ -307,6 +354,11 @@ void cg_merchant_stop(struct cg_merchant *m, void (*done)(void *arg),
   for (int i = 0; i < S_COUNT; i++)
     if (m->sched[i].m != NULL)
       uv_close((uv_handle_t *)&m->sched[i].timer, on_handle_closed);
+  if (m->watching) {
+    m->pack_watch.data = m->reload_timer.data = m;
+    uv_close((uv_handle_t *)&m->pack_watch, on_watch_closed);
+    uv_close((uv_handle_t *)&m->reload_timer, on_watch_closed);
+  }
   /* Cancelling the clients completes in-flight calls (RETRY), which the
    * outbox records before it lets itself close. */
   cg_centra_destroy(m->flow.centra);
