@@ -21,16 +21,21 @@
 
 static struct e2e T;
 
-static long post_gxo_webhook(const char *secret, int64_t t_s,
-                             const char *body)
+static long post_webhook(const char *partner, const char *secret,
+                         int64_t t_s, const char *body)
 {
   char sig[160], hdr[200];
+  bool gxo = strcmp(partner, "gxo") == 0;
   cg_sig_make(secret, t_s, body, strlen(body), sig, sizeof(sig));
-  snprintf(hdr, sizeof(hdr), "X-Wms-Signature: %s", sig);
-  const char *const headers[] = {hdr, "Content-Type: application/json", NULL};
+  snprintf(hdr, sizeof(hdr), "%s: %s",
+           gxo ? "X-Wms-Signature" : "X-Centra-Signature", sig);
+  const char *const headers[] = {
+      hdr, gxo ? "Content-Type: application/json"
+               : "Content-Type: application/x-www-form-urlencoded",
+      NULL};
   char url[128];
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d/webhooks/gxo/shop",
-           T.port_hooks);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/webhooks/%s/shop",
+           T.port_hooks, partner);
   struct tu_http_response r;
   long status = tu_http("POST", url, headers, body, &r) == 0 ? r.status : -1;
   tu_http_response_free(&r);
@@ -40,7 +45,8 @@ static long post_gxo_webhook(const char *secret, int64_t t_s,
 static void test_500_orders(void **state)
 {
   char *scenario = e2e_scenario(500, 5);
-  struct e2e_opts o = {.scenario_json = scenario, .seed = 11};
+  struct e2e_opts o = {.scenario_json = scenario, .seed = 11,
+                       .centra_hints = true};
   e2e_setup(&T, &o);
   cg_free(scenario);
   struct orders_expect x;
@@ -97,14 +103,24 @@ static void test_webhooks(void **state)
            "\"wmsOrderId\":\"W-TEST\"}}", ref);
   int64_t now = cg_time_now_ms() / 1000;
   long refused_before = e2e_metric(&T, "cg_webhooks_refused_total");
-  assert_int_equal(post_gxo_webhook("not-the-secret", now, body), 401);
-  assert_int_equal(post_gxo_webhook("gxo-webhook-secret", now - 3600, body),
+  assert_int_equal(post_webhook("gxo", "not-the-secret", now, body), 401);
+  assert_int_equal(post_webhook("gxo", "gxo-webhook-secret", now - 3600, body),
                    401);
+  const char *hint = "payload=%7B%22events%22%3A%5B%7B%22type%22%3A%22order"
+                     "%22%2C%22action%22%3A%22update%22%2C%22id%22%3A1001%7D"
+                     "%5D%7D";
+  assert_int_equal(post_webhook("centra", "forged", now, hint), 401);
+  assert_int_equal(post_webhook("centra", "centra-webhook-secret", now - 900,
+                                hint), 401);
   assert_int_equal(e2e_metric(&T, "cg_webhooks_refused_total"),
-                   refused_before + 2);
+                   refused_before + 4);
+  assert_int_equal(post_webhook("centra", "centra-webhook-secret", now, hint),
+                   204);
+  /* The simulator's own signed hints were accepted during the run. */
+  assert_true(e2e_metric(&T, "cg_webhooks_ok_total") > 1);
   int accepted = count_action(ref, "accepted");
-  assert_int_equal(post_gxo_webhook("gxo-webhook-secret", now, body), 200);
-  assert_int_equal(post_gxo_webhook("gxo-webhook-secret", now, body), 200);
+  assert_int_equal(post_webhook("gxo", "gxo-webhook-secret", now, body), 200);
+  assert_int_equal(post_webhook("gxo", "gxo-webhook-secret", now, body), 200);
   assert_true(accepted <= 1);
   assert_int_equal(count_action(ref, "accepted"), 1);
   e2e_engine_stop(&T);

@@ -77,6 +77,13 @@ static void start_sim(struct e2e *t, const struct e2e_opts *o)
   char *argv[32] = {bin, "--centra-listen", centra, "--gxo-listen", gxo,
                     "--seed", seed, "--scenario", scen};
   int n = 9;
+  char hook[128];
+  snprintf(hook, sizeof(hook), "http://127.0.0.1:%d/webhooks/centra/shop",
+           t->port_hooks);
+  if (o->centra_hints) {
+    argv[n++] = "--centra-webhook-url";
+    argv[n++] = hook;
+  }
   for (size_t i = 0; o->sim_args && o->sim_args[i] && n < 30; i++)
     argv[n++] = (char *)o->sim_args[i];
   argv[n] = NULL;

@@ -26,6 +26,7 @@ struct e2e_opts {
   const char *extra_merchant; /* extra Lua inside the merchant table */
   const char *const *sim_args; /* extra sim arguments, NULL-terminated */
   bool subscribe_webhooks;     /* set gxo.webhook_url to the engine's */
+  bool centra_hints;           /* the sim posts Centra webhook hints */
 };
 
 /* Starts the simulator and writes the engine config (not started yet). */
