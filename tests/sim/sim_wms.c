@@ -100,24 +100,24 @@ static void free_item(void *p)
 
 static void free_order(void *p)
 {
-  wms_order_free(p);
+  sim_wms__order_free(p);
 }
 
 static void free_idem(void *p)
 {
-  wms_idem_free(p);
+  sim_wms__idem_free(p);
 }
 
 static void free_rma(void *p)
 {
-  wms_rma_free(p);
+  sim_wms__rma_free(p);
 }
 
 void sim_wms_destroy(struct sim_wms *w)
 {
   if (w == NULL)
     return;
-  wms_jobs_stop(w);
+  sim_wms__jobs_stop(w);
   free_vec(&w->tokens, free_plain);
   free_vec(&w->idem, free_idem);
   free_vec(&w->orders, free_order);
@@ -125,7 +125,7 @@ void sim_wms_destroy(struct sim_wms *w)
   free_vec(&w->subs, free_sub);
   free_vec(&w->items, free_item);
   free_vec(&w->rmas, free_rma);
-  wms_stock_free(w);
+  sim_wms__stock_free(w);
   cJSON_Delete(w->auto_reject);
   cJSON_Delete(w->services);
   cg_free(w->rotated_secret);
@@ -134,24 +134,24 @@ void sim_wms_destroy(struct sim_wms *w)
 
 int sim_wms_routes(struct sim_wms *w, struct cg_router *r)
 {
-  int rc = wms_auth_routes(w, r);
-  rc = rc ? rc : wms_orders_routes(w, r);
-  rc = rc ? rc : wms_stock_routes(w, r);
-  rc = rc ? rc : wms_returns_routes(w, r);
-  rc = rc ? rc : wms_events_routes(w, r);
-  rc = rc ? rc : wms_control_routes(w, r);
+  int rc = sim_wms__auth_routes(w, r);
+  rc = rc ? rc : sim_wms__orders_routes(w, r);
+  rc = rc ? rc : sim_wms__stock_routes(w, r);
+  rc = rc ? rc : sim_wms__returns_routes(w, r);
+  rc = rc ? rc : sim_wms__events_routes(w, r);
+  rc = rc ? rc : sim_wms__control_routes(w, r);
   return rc;
 }
 
 void sim_wms_port_hooks(struct sim_wms *w, struct sim_port *port)
 {
-  sim_port_set_hooks(port, wms_pre, wms_post, w);
+  sim_port_set_hooks(port, sim_wms__pre, sim_wms__post, w);
 }
 
 /* --- replies -------------------------------------------------------------- */
 
-void wms_reply(struct cg_http_exchange *ex, int status, const char *ctype,
-               const char *body, size_t len)
+void sim_wms__reply(struct cg_http_exchange *ex, int status, const char *ctype,
+                    const char *body, size_t len)
 {
   struct wms_idem *e = cg_http_exchange_data(ex);
   if (e != NULL && e->in_flight) {
@@ -165,7 +165,7 @@ void wms_reply(struct cg_http_exchange *ex, int status, const char *ctype,
   cg_http_respond(ex, status, len ? ctype : NULL, body, len);
 }
 
-void wms_reply_json(struct cg_http_exchange *ex, int status, cJSON *doc)
+void sim_wms__reply_json(struct cg_http_exchange *ex, int status, cJSON *doc)
 {
   char *text = cg_json_print(doc);
   cJSON_Delete(doc);
@@ -173,11 +173,11 @@ void wms_reply_json(struct cg_http_exchange *ex, int status, cJSON *doc)
     cg_http_respond_json(ex, 500, "{\"error\":\"out of memory\"}");
     return;
   }
-  wms_reply(ex, status, "application/json", text, strlen(text));
+  sim_wms__reply(ex, status, "application/json", text, strlen(text));
   cg_free(text);
 }
 
-void wms_reply_problem(struct cg_http_exchange *ex, cJSON *problem)
+void sim_wms__reply_problem(struct cg_http_exchange *ex, cJSON *problem)
 {
   int status = (int)cg_json_int(problem, "status", 500);
   char *text = cg_json_print(problem);
@@ -186,19 +186,19 @@ void wms_reply_problem(struct cg_http_exchange *ex, cJSON *problem)
     cg_http_respond_json(ex, 500, "{\"error\":\"out of memory\"}");
     return;
   }
-  wms_reply(ex, status, "application/problem+json", text, strlen(text));
+  sim_wms__reply(ex, status, "application/problem+json", text, strlen(text));
   cg_free(text);
 }
 
-void wms_fail(struct cg_http_exchange *ex, int status, const char *code,
-              const char *detail, const char *pointer)
+void sim_wms__fail(struct cg_http_exchange *ex, int status, const char *code,
+                   const char *detail, const char *pointer)
 {
-  wms_reply_problem(ex, sim_problem(status, code, detail, pointer));
+  sim_wms__reply_problem(ex, sim_problem(status, code, detail, pointer));
 }
 
 /* --- lookups -------------------------------------------------------------- */
 
-struct wms_order *wms_order_find(struct sim_wms *w, const char *ref)
+struct wms_order *sim_wms__order_find(struct sim_wms *w, const char *ref)
 {
   for (size_t i = 0; ref != NULL && i < w->orders.n; i++) {
     struct wms_order *o = w->orders.v[i];
@@ -208,9 +208,9 @@ struct wms_order *wms_order_find(struct sim_wms *w, const char *ref)
   return NULL;
 }
 
-struct wms_order *wms_order_get(struct sim_wms *w, const char *ref)
+struct wms_order *sim_wms__order_get(struct sim_wms *w, const char *ref)
 {
-  struct wms_order *o = wms_order_find(w, ref);
+  struct wms_order *o = sim_wms__order_find(w, ref);
   if (o != NULL)
     return o;
   o = cg_calloc(1, sizeof(*o));
@@ -221,13 +221,13 @@ struct wms_order *wms_order_get(struct sim_wms *w, const char *ref)
   o->shipments = cJSON_CreateArray();
   if (!o->ref || !o->keys || !o->shipments ||
       sim_vec_push(&w->orders, o) != 0) {
-    wms_order_free(o);
+    sim_wms__order_free(o);
     return NULL;
   }
   return o;
 }
 
-struct wms_line *wms_line_find(struct wms_order *o, const char *line_ref)
+struct wms_line *sim_wms__line_find(struct wms_order *o, const char *line_ref)
 {
   for (size_t i = 0; line_ref != NULL && i < o->nlines; i++)
     if (strcmp(o->lines[i].line_ref, line_ref) == 0)
@@ -235,7 +235,7 @@ struct wms_line *wms_line_find(struct wms_order *o, const char *line_ref)
   return NULL;
 }
 
-struct wms_item *wms_item_find(struct sim_wms *w, const char *sku)
+struct wms_item *sim_wms__item_find(struct sim_wms *w, const char *sku)
 {
   for (size_t i = 0; sku != NULL && i < w->items.n; i++) {
     struct wms_item *it = w->items.v[i];
@@ -245,15 +245,15 @@ struct wms_item *wms_item_find(struct sim_wms *w, const char *sku)
   return NULL;
 }
 
-char *wms_next_ref(struct sim_wms *w, const char *seq, const char *prefix,
-                   char *out, size_t size)
+char *sim_wms__next_ref(struct sim_wms *w, const char *seq, const char *prefix,
+                        char *out, size_t size)
 {
   snprintf(out, size, "%s%06llu", prefix,
            (unsigned long long)sim_ctx_next_id(w->ctx, seq));
   return out;
 }
 
-char *wms_now_iso(char *buf, size_t size)
+char *sim_wms__now_iso(char *buf, size_t size)
 {
   return cg_time_format_iso8601_s(cg_time_now_ms(), buf, size);
 }
@@ -367,11 +367,13 @@ static int load_warehouse(struct sim_wms *w, const cJSON *wh,
   char msg[256] = "";
   const cJSON *wi = cg_json_get(wh, "items");
   const cJSON *ws = cg_json_get(wh, "stock");
-  int rc = wms_seed_items(w, cJSON_IsArray(wi) ? wi : items, msg, sizeof(msg));
+  int rc =
+      sim_wms__seed_items(w, cJSON_IsArray(wi) ? wi : items, msg, sizeof(msg));
   if (rc == 0)
-    rc = wms_seed_stock(w, cJSON_IsArray(ws) ? ws : stock, msg, sizeof(msg));
+    rc = sim_wms__seed_stock(w, cJSON_IsArray(ws) ? ws : stock, msg,
+                             sizeof(msg));
   if (rc == 0 && wh != NULL)
-    rc = wms_settings_apply(w, wh, msg, sizeof(msg));
+    rc = sim_wms__settings_apply(w, wh, msg, sizeof(msg));
   if (rc != 0)
     fprintf(stderr, "centra-gxo-sim: scenario warehouse: %s\n", msg);
   return rc;

@@ -13,7 +13,7 @@
  *                       /_sim/wms/...                  sim_wms_control.c
  *   warehouse actions (accept, dispatch, split, ...)   sim_wms_ship.c
  *
- * Every answer of a POST with an Idempotency-Key goes through wms_reply so
+ * Every answer of a POST with an Idempotency-Key goes through sim_wms__reply so
  * it can be replayed. Events are stored in sequence order for the pull
  * feed and pushed to webhook subscriptions, signed X-Wms-Signature.
  * Everything runs on the loop thread; ids come from sim_ctx sequences.
@@ -165,89 +165,95 @@ struct sim_wms {
 /* --- sim_wms.c: replies, lookups, ids ------------------------------------ */
 /* Answers and, when ex carries an idempotency reservation, stores the
  * answer for replay. body may be NULL when len is 0. */
-void wms_reply(struct cg_http_exchange *ex, int status, const char *ctype,
-               const char *body, size_t len);
-void wms_reply_json(struct cg_http_exchange *ex, int status, cJSON *doc);
-void wms_reply_problem(struct cg_http_exchange *ex, cJSON *problem);
-void wms_fail(struct cg_http_exchange *ex, int status, const char *code,
-              const char *detail, const char *pointer);
-struct wms_order *wms_order_find(struct sim_wms *w, const char *ref);
+void sim_wms__reply(struct cg_http_exchange *ex, int status, const char *ctype,
+                    const char *body, size_t len);
+void sim_wms__reply_json(struct cg_http_exchange *ex, int status, cJSON *doc);
+void sim_wms__reply_problem(struct cg_http_exchange *ex, cJSON *problem);
+void sim_wms__fail(struct cg_http_exchange *ex, int status, const char *code,
+                   const char *detail, const char *pointer);
+struct wms_order *sim_wms__order_find(struct sim_wms *w, const char *ref);
 /* Finds or adds the attempts record for ref; NULL on allocation failure. */
-struct wms_order *wms_order_get(struct sim_wms *w, const char *ref);
-struct wms_line *wms_line_find(struct wms_order *o, const char *line_ref);
-struct wms_item *wms_item_find(struct sim_wms *w, const char *sku);
-struct wms_stock *wms_stock_get(struct sim_wms *w, const char *sku);
+struct wms_order *sim_wms__order_get(struct sim_wms *w, const char *ref);
+struct wms_line *sim_wms__line_find(struct wms_order *o, const char *line_ref);
+struct wms_item *sim_wms__item_find(struct sim_wms *w, const char *sku);
+struct wms_stock *sim_wms__stock_get(struct sim_wms *w, const char *sku);
 /* "<prefix><n padded to 6>" from the named sequence. */
-char *wms_next_ref(struct sim_wms *w, const char *seq, const char *prefix,
-                   char *out, size_t size);
-char *wms_now_iso(char *buf, size_t size);
+char *sim_wms__next_ref(struct sim_wms *w, const char *seq, const char *prefix,
+                        char *out, size_t size);
+char *sim_wms__now_iso(char *buf, size_t size);
 /* Adds a line/quantity delta to a SKU's stock in status; journaled. */
-void wms_stock_add(struct sim_wms *w, struct wms_stock *st, int status,
-                   int64_t delta);
-int wms_status_index(const char *name);
-const char *wms_status_name(int status);
+void sim_wms__stock_add(struct sim_wms *w, struct wms_stock *st, int status,
+                        int64_t delta);
+int sim_wms__status_index(const char *name);
+const char *sim_wms__status_name(int status);
 
 /* --- sim_wms_auth.c ------------------------------------------------------- */
-bool wms_pre(struct cg_http_exchange *ex, void *arg);
-void wms_post(const struct cg_http_exchange *ex, int status, void *arg);
-int wms_auth_routes(struct sim_wms *w, struct cg_router *r);
-void wms_tokens_expire_all(struct sim_wms *w);
-void wms_idem_free(struct wms_idem *e);
+bool sim_wms__pre(struct cg_http_exchange *ex, void *arg);
+void sim_wms__post(const struct cg_http_exchange *ex, int status, void *arg);
+int sim_wms__auth_routes(struct sim_wms *w, struct cg_router *r);
+void sim_wms__tokens_expire_all(struct sim_wms *w);
+void sim_wms__idem_free(struct wms_idem *e);
 
 /* --- sim_wms_events.c ----------------------------------------------------- */
 /* Publishes an event (data consumed): stores it for the feed and sends it
  * to every matching subscription. order_ref / rma_ref may be NULL. */
-void wms_publish(struct sim_wms *w, const char *type, const char *order_ref,
-                 const char *rma_ref, cJSON *data);
-int wms_events_routes(struct sim_wms *w, struct cg_router *r);
-bool wms_event_type_known(const char *type);
+void sim_wms__publish(struct sim_wms *w, const char *type,
+                      const char *order_ref, const char *rma_ref, cJSON *data);
+int sim_wms__events_routes(struct sim_wms *w, struct cg_router *r);
+bool sim_wms__event_type_known(const char *type);
 
 /* --- sim_wms_orders.c / sim_wms_ship.c ------------------------------------ */
-int wms_orders_routes(struct sim_wms *w, struct cg_router *r);
-void wms_order_free(struct wms_order *o);
-cJSON *wms_order_json(const struct wms_order *o, bool attempts);
+int sim_wms__orders_routes(struct sim_wms *w, struct cg_router *r);
+void sim_wms__order_free(struct wms_order *o);
+cJSON *sim_wms__order_json(const struct wms_order *o, bool attempts);
 /* Warehouse actions; each returns 0 or an HTTP status with a message in
  * msg (409 wrong state, 422 bad request). */
-int wms_accept(struct sim_wms *w, struct wms_order *o, char *msg, size_t n);
-int wms_reject(struct sim_wms *w, struct wms_order *o, const char *code,
-               const char *message, const char *pointer, char *msg, size_t n);
-int wms_set_status(struct sim_wms *w, struct wms_order *o, const char *status,
-                   const char *reason, char *msg, size_t n);
-int wms_dispatch(struct sim_wms *w, struct wms_order *o, const cJSON *body,
-                 char *msg, size_t n);
-int wms_split(struct sim_wms *w, struct wms_order *o, const cJSON *body,
-              char *msg, size_t n);
-int wms_close(struct sim_wms *w, struct wms_order *o, const char *remainder,
-              char *msg, size_t n);
-void wms_jobs_schedule(struct sim_wms *w, const char *order_ref,
-                       enum wms_job_kind kind, const char *code,
-                       const char *message, int after_ms);
-void wms_jobs_stop(struct sim_wms *w);
+int sim_wms__accept(struct sim_wms *w, struct wms_order *o, char *msg,
+                    size_t n);
+int sim_wms__reject(struct sim_wms *w, struct wms_order *o, const char *code,
+                    const char *message, const char *pointer, char *msg,
+                    size_t n);
+int sim_wms__set_status(struct sim_wms *w, struct wms_order *o,
+                        const char *status, const char *reason, char *msg,
+                        size_t n);
+int sim_wms__dispatch(struct sim_wms *w, struct wms_order *o, const cJSON *body,
+                      char *msg, size_t n);
+int sim_wms__split(struct sim_wms *w, struct wms_order *o, const cJSON *body,
+                   char *msg, size_t n);
+int sim_wms__close(struct sim_wms *w, struct wms_order *o,
+                   const char *remainder, char *msg, size_t n);
+void sim_wms__jobs_schedule(struct sim_wms *w, const char *order_ref,
+                            enum wms_job_kind kind, const char *code,
+                            const char *message, int after_ms);
+void sim_wms__jobs_stop(struct sim_wms *w);
 
 /* --- sim_wms_stock.c ------------------------------------------------------ */
-int wms_stock_routes(struct sim_wms *w, struct cg_router *r);
-void wms_stock_free(struct sim_wms *w);
+int sim_wms__stock_routes(struct sim_wms *w, struct cg_router *r);
+void sim_wms__stock_free(struct sim_wms *w);
 /* Seeds items / stock from arrays (scenario and control); 0 or CG_EINVAL
  * with a message. */
-int wms_seed_items(struct sim_wms *w, const cJSON *items, char *msg, size_t n);
-int wms_seed_stock(struct sim_wms *w, const cJSON *stock, char *msg, size_t n);
-int wms_adjust(struct sim_wms *w, const cJSON *body, char *msg, size_t n);
-int wms_move(struct sim_wms *w, const cJSON *body, char *msg, size_t n);
-cJSON *wms_publish_snapshot(struct sim_wms *w, const cJSON *body);
-cJSON *wms_stock_table(const struct sim_wms *w);
+int sim_wms__seed_items(struct sim_wms *w, const cJSON *items, char *msg,
+                        size_t n);
+int sim_wms__seed_stock(struct sim_wms *w, const cJSON *stock, char *msg,
+                        size_t n);
+int sim_wms__adjust(struct sim_wms *w, const cJSON *body, char *msg, size_t n);
+int sim_wms__move(struct sim_wms *w, const cJSON *body, char *msg, size_t n);
+cJSON *sim_wms__publish_snapshot(struct sim_wms *w, const cJSON *body);
+cJSON *sim_wms__stock_table(const struct sim_wms *w);
 
 /* --- sim_wms_returns.c ---------------------------------------------------- */
-int wms_returns_routes(struct sim_wms *w, struct cg_router *r);
-void wms_rma_free(struct wms_rma *r);
-struct wms_rma *wms_rma_find(struct sim_wms *w, const char *ref);
-int wms_receive_return(struct sim_wms *w, struct wms_rma *rma,
-                       const cJSON *body, cJSON **receipt, char *msg, size_t n);
+int sim_wms__returns_routes(struct sim_wms *w, struct cg_router *r);
+void sim_wms__rma_free(struct wms_rma *r);
+struct wms_rma *sim_wms__rma_find(struct sim_wms *w, const char *ref);
+int sim_wms__receive_return(struct sim_wms *w, struct wms_rma *rma,
+                            const cJSON *body, cJSON **receipt, char *msg,
+                            size_t n);
 
 /* --- sim_wms_control.c ---------------------------------------------------- */
-int wms_control_routes(struct sim_wms *w, struct cg_router *r);
-cJSON *wms_settings_json(const struct sim_wms *w);
-int wms_settings_apply(struct sim_wms *w, const cJSON *doc, char *msg,
-                       size_t n);
+int sim_wms__control_routes(struct sim_wms *w, struct cg_router *r);
+cJSON *sim_wms__settings_json(const struct sim_wms *w);
+int sim_wms__settings_apply(struct sim_wms *w, const cJSON *doc, char *msg,
+                            size_t n);
 
 /* Installs the warehouse's pre/post hooks on its port (sim_main.c). */
 void sim_wms_port_hooks(struct sim_wms *w, struct sim_port *port);

@@ -8,7 +8,7 @@
  *                           key seen, in flight -> 409
  *                           key seen, other path/body -> 422
  *                           key seen, done -> replay + Idempotency-Replayed
- *                           new -> reserve, handler answers via wms_reply
+ *                           new -> reserve, handler answers via sim_wms__reply
  *   post hook: a reservation still open when the exchange is answered
  *              (router 404, shutdown 503) is dropped.
  */
@@ -35,7 +35,7 @@ static const char *const idem_paths[] = {
     "/wms/v1/events:ack",  "/wms/v1/webhook-subscriptions",
 };
 
-void wms_idem_free(struct wms_idem *e)
+void sim_wms__idem_free(struct wms_idem *e)
 {
   if (e == NULL)
     return;
@@ -63,7 +63,7 @@ static void prune_tokens(struct sim_wms *w, int64_t now)
   w->tokens.n = j;
 }
 
-void wms_tokens_expire_all(struct sim_wms *w)
+void sim_wms__tokens_expire_all(struct sim_wms *w)
 {
   for (size_t i = 0; i < w->tokens.n; i++)
     ((struct wms_token *)w->tokens.v[i])->expires_ms = 0;
@@ -179,7 +179,7 @@ static void issue_token(struct sim_wms *w, struct cg_http_exchange *ex)
   if (t == NULL || w->tokens.n >= TOKENS_MAX ||
       sim_vec_push(&w->tokens, t) != 0) {
     cg_free(t);
-    wms_fail(ex, 503, "too-many-tokens", "token store full", NULL);
+    sim_wms__fail(ex, 503, "too-many-tokens", "token store full", NULL);
     return;
   }
   sim_ctx_random_hex(w->ctx, 24, t->token);
@@ -201,27 +201,28 @@ static void on_token(struct cg_http_exchange *ex, void *arg)
   char grant[64];
   if (ct != NULL && strstr(ct, "json") != NULL &&
       sim_body_json(ex, &json) != 0) {
-    wms_fail(ex, 400, "malformed-json", "body is not JSON", NULL);
+    sim_wms__fail(ex, 400, "malformed-json", "body is not JSON", NULL);
     return;
   }
   if (!cred_field(req, json, "grant_type", grant, sizeof(grant)) ||
       strcmp(grant, "client_credentials") != 0) {
     cJSON_Delete(json);
-    wms_fail(ex, 400, "unsupported-grant-type",
-             "grant_type must be client_credentials", "/grant_type");
+    sim_wms__fail(ex, 400, "unsupported-grant-type",
+                  "grant_type must be client_credentials", "/grant_type");
     return;
   }
   bool ok = creds_ok(w, ex, json);
   cJSON_Delete(json);
   if (!ok) {
     w->stats.unauthorized++;
-    wms_fail(ex, 401, "invalid-client", "unknown client or wrong secret", NULL);
+    sim_wms__fail(ex, 401, "invalid-client", "unknown client or wrong secret",
+                  NULL);
     return;
   }
   issue_token(w, ex);
 }
 
-int wms_auth_routes(struct sim_wms *w, struct cg_router *r)
+int sim_wms__auth_routes(struct sim_wms *w, struct cg_router *r)
 {
   return cg_router_add(r, "POST", "/wms/v1/oauth/token", on_token, w);
 }
@@ -282,7 +283,7 @@ static void note_key(struct wms_order *o, const char *key)
 static void replay(struct sim_wms *w, struct cg_http_exchange *ex,
                    struct wms_idem *e)
 {
-  struct wms_order *o = wms_order_find(w, e->order_ref);
+  struct wms_order *o = sim_wms__order_find(w, e->order_ref);
   w->stats.replays++;
   if (o != NULL)
     o->replays++;
@@ -303,7 +304,7 @@ static bool seen_key(struct sim_wms *w, struct cg_http_exchange *ex,
                      struct wms_idem *e)
 {
   const struct cg_http_request *req = cg_http_exchange_request(ex);
-  struct wms_order *o = wms_order_find(w, e->order_ref);
+  struct wms_order *o = sim_wms__order_find(w, e->order_ref);
   if (!same_request(e, req)) {
     w->stats.key_reuse422++;
     sim_send_problem(ex, 422, "idempotency-key-reused",
@@ -336,11 +337,12 @@ static bool reserve(struct sim_wms *w, struct cg_http_exchange *ex,
   }
   if (e == NULL || !e->key || !e->path || !e->body ||
       sim_vec_push(&w->idem, e) != 0) {
-    wms_idem_free(e);
+    sim_wms__idem_free(e);
     sim_send_problem(ex, 503, "out-of-memory", "try again", NULL);
     return true;
   }
-  struct wms_order *o = e->order_ref ? wms_order_get(w, e->order_ref) : NULL;
+  struct wms_order *o =
+      e->order_ref ? sim_wms__order_get(w, e->order_ref) : NULL;
   if (o != NULL)
     note_key(o, key);
   cg_http_exchange_set_data(ex, e);
@@ -361,7 +363,7 @@ static bool check_key(struct sim_wms *w, struct cg_http_exchange *ex)
   return e != NULL ? seen_key(w, ex, e) : reserve(w, ex, key);
 }
 
-bool wms_pre(struct cg_http_exchange *ex, void *arg)
+bool sim_wms__pre(struct cg_http_exchange *ex, void *arg)
 {
   struct sim_wms *w = arg;
   const struct cg_http_request *req = cg_http_exchange_request(ex);
@@ -382,18 +384,18 @@ bool wms_pre(struct cg_http_exchange *ex, void *arg)
   return needs_key(req) ? check_key(w, ex) : false;
 }
 
-void wms_post(const struct cg_http_exchange *ex, int status, void *arg)
+void sim_wms__post(const struct cg_http_exchange *ex, int status, void *arg)
 {
   struct sim_wms *w = arg;
   struct wms_idem *e = cg_http_exchange_data(ex);
   if (e == NULL || !e->in_flight)
     return;
-  /* Answered without wms_reply (router 404/405, shutdown): forget the
+  /* Answered without sim_wms__reply (router 404/405, shutdown): forget the
    * reservation so the key can be used again. */
   for (size_t i = 0; i < w->idem.n; i++) {
     if (w->idem.v[i] == e) {
       w->idem.v[i] = w->idem.v[--w->idem.n];
-      wms_idem_free(e);
+      sim_wms__idem_free(e);
       return;
     }
   }

@@ -34,7 +34,7 @@ typedef int (*order_action_fn)(struct sim_wms *w, struct wms_order *o,
 
 /* --- settings ------------------------------------------------------------- */
 
-cJSON *wms_settings_json(const struct sim_wms *w)
+cJSON *sim_wms__settings_json(const struct sim_wms *w)
 {
   cJSON *doc = cJSON_CreateObject();
   cJSON_AddBoolToObject(doc, "autoAccept", w->auto_accept);
@@ -73,7 +73,8 @@ static int replace_json(cJSON **slot, const cJSON *v)
   return 0;
 }
 
-int wms_settings_apply(struct sim_wms *w, const cJSON *doc, char *msg, size_t n)
+int sim_wms__settings_apply(struct sim_wms *w, const cJSON *doc, char *msg,
+                            size_t n)
 {
   const cJSON *svc = cg_json_get(doc, "services");
   const cJSON *rej = cg_json_get(doc, "autoReject");
@@ -121,7 +122,7 @@ static cJSON *body_or_fail(struct cg_http_exchange *ex, bool required)
 
 static void on_settings_get(struct cg_http_exchange *ex, void *arg)
 {
-  sim_send_json(ex, 200, wms_settings_json(arg));
+  sim_send_json(ex, 200, sim_wms__settings_json(arg));
 }
 
 static void on_settings_post(struct cg_http_exchange *ex, void *arg)
@@ -130,12 +131,12 @@ static void on_settings_post(struct cg_http_exchange *ex, void *arg)
   cJSON *doc = body_or_fail(ex, true);
   if (doc == NULL)
     return;
-  int rc = wms_settings_apply(arg, doc, msg, sizeof(msg));
+  int rc = sim_wms__settings_apply(arg, doc, msg, sizeof(msg));
   cJSON_Delete(doc);
   if (rc != 0)
     sim_send_problem(ex, 422, "invalid-settings", msg, NULL);
   else
-    sim_send_json(ex, 200, wms_settings_json(arg));
+    sim_send_json(ex, 200, sim_wms__settings_json(arg));
 }
 
 /* --- read back ------------------------------------------------------------ */
@@ -172,14 +173,15 @@ static void on_orders(struct cg_http_exchange *ex, void *arg)
   cJSON *doc = cJSON_CreateObject();
   cJSON *arr = cJSON_AddArrayToObject(doc, "orders");
   for (size_t i = 0; i < w->orders.n; i++)
-    cJSON_AddItemToArray(arr, wms_order_json(w->orders.v[i], true));
+    cJSON_AddItemToArray(arr, sim_wms__order_json(w->orders.v[i], true));
   sim_send_json(ex, 200, doc);
 }
 
 static struct wms_order *order_or_404(struct sim_wms *w,
                                       struct cg_http_exchange *ex)
 {
-  struct wms_order *o = wms_order_find(w, cg_http_exchange_param(ex, "ref"));
+  struct wms_order *o =
+      sim_wms__order_find(w, cg_http_exchange_param(ex, "ref"));
   if (o == NULL)
     sim_send_problem(ex, 404, "order-not-found", "no such orderRef", NULL);
   return o;
@@ -189,7 +191,7 @@ static void on_order(struct cg_http_exchange *ex, void *arg)
 {
   struct wms_order *o = order_or_404(arg, ex);
   if (o != NULL)
-    sim_send_json(ex, 200, wms_order_json(o, true));
+    sim_send_json(ex, 200, sim_wms__order_json(o, true));
 }
 
 /* --- order actions -------------------------------------------------------- */
@@ -197,28 +199,28 @@ static void on_order(struct cg_http_exchange *ex, void *arg)
 static int act_accept(struct sim_wms *w, struct wms_order *o, const cJSON *body,
                       char *msg, size_t n)
 {
-  return wms_accept(w, o, msg, n);
+  return sim_wms__accept(w, o, msg, n);
 }
 
 static int act_reject(struct sim_wms *w, struct wms_order *o, const cJSON *body,
                       char *msg, size_t n)
 {
-  return wms_reject(w, o, cg_json_str(body, "code"),
-                    cg_json_str(body, "message"), cg_json_str(body, "pointer"),
-                    msg, n);
+  return sim_wms__reject(w, o, cg_json_str(body, "code"),
+                         cg_json_str(body, "message"),
+                         cg_json_str(body, "pointer"), msg, n);
 }
 
 static int act_status(struct sim_wms *w, struct wms_order *o, const cJSON *body,
                       char *msg, size_t n)
 {
-  return wms_set_status(w, o, cg_json_str(body, "status"),
-                        cg_json_str(body, "reason"), msg, n);
+  return sim_wms__set_status(w, o, cg_json_str(body, "status"),
+                             cg_json_str(body, "reason"), msg, n);
 }
 
 static int act_close(struct sim_wms *w, struct wms_order *o, const cJSON *body,
                      char *msg, size_t n)
 {
-  return wms_close(w, o, cg_json_str(body, "remainder"), msg, n);
+  return sim_wms__close(w, o, cg_json_str(body, "remainder"), msg, n);
 }
 
 /* Ships what "lines"/"parcels" say (maybe nothing), then closes the rest
@@ -229,13 +231,13 @@ static int act_short(struct sim_wms *w, struct wms_order *o, const cJSON *body,
   const char *rem = cg_json_str(body, "remainder");
   if (cg_json_get(body, "lines") == NULL &&
       cg_json_get(body, "parcels") == NULL)
-    return wms_close(w, o, rem ? rem : "CP", msg, n);
+    return sim_wms__close(w, o, rem ? rem : "CP", msg, n);
   cJSON *b = cJSON_Duplicate(body, true);
   if (b == NULL)
     return 503;
   if (rem == NULL)
     cg_json_add_str(b, "remainder", "CP");
-  int rc = wms_dispatch(w, o, b, msg, n);
+  int rc = sim_wms__dispatch(w, o, b, msg, n);
   cJSON_Delete(b);
   return rc;
 }
@@ -244,9 +246,9 @@ static const struct {
   const char *name;
   order_action_fn fn;
 } order_actions[] = {
-    {"accept", act_accept}, {"reject", act_reject},
-    {"status", act_status}, {"dispatch", wms_dispatch},
-    {"split", wms_split},   {"short-ship", act_short},
+    {"accept", act_accept},    {"reject", act_reject},
+    {"status", act_status},    {"dispatch", sim_wms__dispatch},
+    {"split", sim_wms__split}, {"short-ship", act_short},
     {"close", act_close},
 };
 
@@ -275,7 +277,7 @@ static void on_order_action(struct cg_http_exchange *ex, void *arg)
     sim_send_problem(ex, rc, rc == 409 ? "invalid-state" : "invalid-action",
                      msg[0] ? msg : "the order was never created", NULL);
   else
-    sim_send_json(ex, 200, wms_order_json(o, false));
+    sim_send_json(ex, 200, sim_wms__order_json(o, false));
 }
 
 /* --- items, stock, returns ------------------------------------------------ */
@@ -291,7 +293,7 @@ static void on_items_seed(struct cg_http_exchange *ex, void *arg)
   cJSON *doc = body_or_fail(ex, true);
   if (doc == NULL)
     return;
-  int rc = wms_seed_items(arg, list_of(doc, "items"), msg, sizeof(msg));
+  int rc = sim_wms__seed_items(arg, list_of(doc, "items"), msg, sizeof(msg));
   cJSON_Delete(doc);
   if (rc != 0)
     sim_send_problem(ex, 422, "invalid-items", msg, NULL);
@@ -316,14 +318,14 @@ static void on_item_reject(struct cg_http_exchange *ex, void *arg)
   cg_json_add_str(p, "message", message ? message : "rejected by the site");
   cJSON_AddItemToArray(probs, p);
   cJSON_Delete(doc);
-  wms_publish(arg, "item.rejected", NULL, NULL, d);
+  sim_wms__publish(arg, "item.rejected", NULL, NULL, d);
   cg_http_respond_json(ex, 200, "{\"published\":true}");
 }
 
 static void on_stock_get(struct cg_http_exchange *ex, void *arg)
 {
   cJSON *doc = cJSON_CreateObject();
-  cJSON_AddItemToObject(doc, "items", wms_stock_table(arg));
+  cJSON_AddItemToObject(doc, "items", sim_wms__stock_table(arg));
   sim_send_json(ex, 200, doc);
 }
 
@@ -333,7 +335,7 @@ static void on_stock_set(struct cg_http_exchange *ex, void *arg)
   cJSON *doc = body_or_fail(ex, true);
   if (doc == NULL)
     return;
-  int rc = wms_seed_stock(arg, list_of(doc, "items"), msg, sizeof(msg));
+  int rc = sim_wms__seed_stock(arg, list_of(doc, "items"), msg, sizeof(msg));
   cJSON_Delete(doc);
   if (rc != 0)
     sim_send_problem(ex, 422, "invalid-stock", msg, NULL);
@@ -361,12 +363,12 @@ static void stock_action(struct cg_http_exchange *ex, struct sim_wms *w,
 
 static void on_stock_adjust(struct cg_http_exchange *ex, void *arg)
 {
-  stock_action(ex, arg, wms_adjust);
+  stock_action(ex, arg, sim_wms__adjust);
 }
 
 static void on_stock_move(struct cg_http_exchange *ex, void *arg)
 {
-  stock_action(ex, arg, wms_move);
+  stock_action(ex, arg, sim_wms__move);
 }
 
 static void on_snapshot(struct cg_http_exchange *ex, void *arg)
@@ -374,7 +376,7 @@ static void on_snapshot(struct cg_http_exchange *ex, void *arg)
   cJSON *doc = body_or_fail(ex, false);
   if (doc == NULL)
     return;
-  cJSON *meta = wms_publish_snapshot(arg, doc);
+  cJSON *meta = sim_wms__publish_snapshot(arg, doc);
   cJSON_Delete(doc);
   if (meta == NULL)
     sim_send_problem(ex, 500, "out-of-memory", "snapshot failed", NULL);
@@ -384,7 +386,8 @@ static void on_snapshot(struct cg_http_exchange *ex, void *arg)
 
 static void on_return_receive(struct cg_http_exchange *ex, void *arg)
 {
-  struct wms_rma *rma = wms_rma_find(arg, cg_http_exchange_param(ex, "ref"));
+  struct wms_rma *rma =
+      sim_wms__rma_find(arg, cg_http_exchange_param(ex, "ref"));
   char msg[256];
   cJSON *receipt = NULL;
   if (rma == NULL) {
@@ -395,7 +398,7 @@ static void on_return_receive(struct cg_http_exchange *ex, void *arg)
   cJSON *doc = body_or_fail(ex, false);
   if (doc == NULL)
     return;
-  int rc = wms_receive_return(arg, rma, doc, &receipt, msg, sizeof(msg));
+  int rc = sim_wms__receive_return(arg, rma, doc, &receipt, msg, sizeof(msg));
   cJSON_Delete(doc);
   if (rc != 0)
     sim_send_problem(ex, rc, "invalid-receipt", msg, NULL);
@@ -405,7 +408,7 @@ static void on_return_receive(struct cg_http_exchange *ex, void *arg)
 
 static void on_tokens_expire(struct cg_http_exchange *ex, void *arg)
 {
-  wms_tokens_expire_all(arg);
+  sim_wms__tokens_expire_all(arg);
   cg_http_respond_json(ex, 200, "{\"expired\":true}");
 }
 
@@ -434,7 +437,7 @@ static void on_secret_rotate(struct cg_http_exchange *ex, void *arg)
   sim_send_json(ex, 200, resp);
 }
 
-int wms_control_routes(struct sim_wms *w, struct cg_router *r)
+int sim_wms__control_routes(struct sim_wms *w, struct cg_router *r)
 {
   static const struct {
     const char *method, *path;

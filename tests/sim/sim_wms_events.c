@@ -34,7 +34,7 @@ static const char *const event_types[] = {
     "return.arrived",     "return.received",    "item.rejected",
 };
 
-bool wms_event_type_known(const char *type)
+bool sim_wms__event_type_known(const char *type)
 {
   for (size_t i = 0; i < sizeof(event_types) / sizeof(*event_types); i++)
     if (strcmp(event_types[i], type) == 0)
@@ -61,7 +61,7 @@ static cJSON *envelope(struct sim_wms *w, struct wms_event *ev,
   cg_json_add_str(env, "eventType", type);
   cg_json_add_int(env, "eventVersion", 1);
   cg_json_add_int(env, "sequence", ev->seq);
-  wms_now_iso(now, sizeof(now));
+  sim_wms__now_iso(now, sizeof(now));
   cg_json_add_str(env, "occurredAt", now);
   cg_json_add_str(env, "publishedAt", now);
   cg_json_add_str(env, "clientId", w->ctx->opts.gxo_client_id);
@@ -111,8 +111,8 @@ static void push(struct sim_wms *w, const char *type, const cJSON *env)
   cg_free(body);
 }
 
-void wms_publish(struct sim_wms *w, const char *type, const char *order_ref,
-                 const char *rma_ref, cJSON *data)
+void sim_wms__publish(struct sim_wms *w, const char *type,
+                      const char *order_ref, const char *rma_ref, cJSON *data)
 {
   struct wms_event *ev = cg_calloc(1, sizeof(*ev));
   if (ev == NULL || data == NULL) {
@@ -171,8 +171,8 @@ static void on_events(struct cg_http_exchange *ex, void *arg)
   if (!query_int(ex, "after", &after, &has_after) ||
       !query_int(ex, "limit", &limit, &has_limit) || limit < 1 ||
       limit > FEED_LIMIT_MAX) {
-    wms_fail(ex, 400, "invalid-parameter",
-             "after must be a sequence >= 0, limit 1..500", NULL);
+    sim_wms__fail(ex, 400, "invalid-parameter",
+                  "after must be a sequence >= 0, limit 1..500", NULL);
     return;
   }
   cJSON *doc = cJSON_CreateObject();
@@ -188,7 +188,7 @@ static void on_events(struct cg_http_exchange *ex, void *arg)
     taken++;
   }
   cg_json_add_int(doc, "lastSequence", last);
-  wms_reply_json(ex, 200, doc);
+  sim_wms__reply_json(ex, 200, doc);
 }
 
 static void advance_acked(struct sim_wms *w)
@@ -231,7 +231,8 @@ static void on_ack(struct cg_http_exchange *ex, void *arg)
   int64_t upto;
   if (sim_body_json(ex, &doc) != 0 || !cJSON_IsObject(doc)) {
     cJSON_Delete(doc);
-    wms_fail(ex, 400, "malformed-json", "body must be a JSON object", NULL);
+    sim_wms__fail(ex, 400, "malformed-json", "body must be a JSON object",
+                  NULL);
     return;
   }
   int rc = 0;
@@ -248,13 +249,13 @@ static void on_ack(struct cg_http_exchange *ex, void *arg)
   }
   cJSON_Delete(doc);
   if (rc != 0) {
-    wms_fail(ex, 400, "invalid-ack",
-             "give upToSequence (0..lastSequence) or a non-empty eventIds[]",
-             NULL);
+    sim_wms__fail(
+        ex, 400, "invalid-ack",
+        "give upToSequence (0..lastSequence) or a non-empty eventIds[]", NULL);
     return;
   }
   advance_acked(w);
-  wms_reply(ex, 204, NULL, NULL, 0);
+  sim_wms__reply(ex, 204, NULL, NULL, 0);
 }
 
 /* --- subscriptions -------------------------------------------------------- */
@@ -277,7 +278,7 @@ static const char *check_sub(const cJSON *doc, const char **pointer)
     return "eventTypes must be an array of event types";
   cJSON_ArrayForEach(t, types)
   {
-    if (!cJSON_IsString(t) || !wms_event_type_known(t->valuestring))
+    if (!cJSON_IsString(t) || !sim_wms__event_type_known(t->valuestring))
       return "unknown event type in eventTypes";
   }
   return NULL;
@@ -299,7 +300,7 @@ static struct wms_sub *sub_make(struct sim_wms *w, const cJSON *doc)
   const char *secret = cg_json_str(doc, "secret");
   if (s == NULL)
     return NULL;
-  wms_next_ref(w, "wms-sub", "SUB-", s->id, sizeof(s->id));
+  sim_wms__next_ref(w, "wms-sub", "SUB-", s->id, sizeof(s->id));
   s->url = cg_strdup(cg_json_str(doc, "url"));
   s->secret = cg_strdup(secret ? secret : w->ctx->opts.gxo_webhook_secret);
   s->types = types ? cJSON_Duplicate(types, true) : cJSON_CreateArray();
@@ -320,12 +321,13 @@ static void on_subscribe(struct cg_http_exchange *ex, void *arg)
   const char *pointer = NULL, *why;
   if (sim_body_json(ex, &doc) != 0 || !cJSON_IsObject(doc)) {
     cJSON_Delete(doc);
-    wms_fail(ex, 400, "malformed-json", "body must be a JSON object", NULL);
+    sim_wms__fail(ex, 400, "malformed-json", "body must be a JSON object",
+                  NULL);
     return;
   }
   if ((why = check_sub(doc, &pointer)) != NULL) {
     cJSON_Delete(doc);
-    wms_fail(ex, 422, "invalid-subscription", why, pointer);
+    sim_wms__fail(ex, 422, "invalid-subscription", why, pointer);
     return;
   }
   struct wms_sub *s = w->subs.n < SUBS_MAX ? sub_make(w, doc) : NULL;
@@ -337,10 +339,10 @@ static void on_subscribe(struct cg_http_exchange *ex, void *arg)
       cJSON_Delete(s->types);
       cg_free(s);
     }
-    wms_fail(ex, 422, "too-many-subscriptions", "at most 100", NULL);
+    sim_wms__fail(ex, 422, "too-many-subscriptions", "at most 100", NULL);
     return;
   }
-  wms_reply_json(ex, 201, sub_json(s));
+  sim_wms__reply_json(ex, 201, sub_json(s));
 }
 
 static void on_subs_list(struct cg_http_exchange *ex, void *arg)
@@ -370,7 +372,7 @@ static void on_all_events(struct cg_http_exchange *ex, void *arg)
   sim_send_json(ex, 200, doc);
 }
 
-int wms_events_routes(struct sim_wms *w, struct cg_router *r)
+int sim_wms__events_routes(struct sim_wms *w, struct cg_router *r)
 {
   int rc = cg_router_add(r, "GET", "/wms/v1/events", on_events, w);
   rc = rc ? rc : cg_router_add(r, "POST", "/wms/v1/events:ack", on_ack, w);

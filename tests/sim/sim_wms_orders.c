@@ -26,7 +26,7 @@
 #define REF_MAX 35
 #define LINES_MAX 1000
 
-void wms_order_free(struct wms_order *o)
+void sim_wms__order_free(struct wms_order *o)
 {
   if (o == NULL)
     return;
@@ -55,7 +55,7 @@ static cJSON *line_json(const struct wms_line *l)
   return o;
 }
 
-cJSON *wms_order_json(const struct wms_order *o, bool attempts)
+cJSON *sim_wms__order_json(const struct wms_order *o, bool attempts)
 {
   cJSON *doc = cJSON_CreateObject();
   cg_json_add_str(doc, "orderRef", o->ref);
@@ -155,7 +155,7 @@ static void check_lines(struct sim_wms *w, const cJSON *doc, cJSON *problem)
       snprintf(ptr, sizeof(ptr), "/lines/%d/lineRef", i);
       sim_problem_add(problem, ptr, "invalid-order", "lineRef is required");
     }
-    if (wms_item_find(w, cg_json_str(l, "sku")) == NULL) {
+    if (sim_wms__item_find(w, cg_json_str(l, "sku")) == NULL) {
       snprintf(ptr, sizeof(ptr), "/lines/%d/sku", i);
       sim_problem_add(problem, ptr, "unknown-sku",
                       "sku is not in the item master");
@@ -237,11 +237,12 @@ static void schedule_decision(struct sim_wms *w, struct wms_order *o)
   const cJSON *rej = auto_reject_for(w, o->ref);
   if (rej != NULL) {
     const char *code = cg_json_str(rej, "code");
-    wms_jobs_schedule(w, o->ref, WMS_JOB_REJECT, code ? code : "unknown-sku",
-                      cg_json_str(rej, "message"), w->accept_after_ms);
+    sim_wms__jobs_schedule(w, o->ref, WMS_JOB_REJECT,
+                           code ? code : "unknown-sku",
+                           cg_json_str(rej, "message"), w->accept_after_ms);
   } else if (w->auto_accept) {
-    wms_jobs_schedule(w, o->ref, WMS_JOB_ACCEPT, NULL, NULL,
-                      w->accept_after_ms);
+    sim_wms__jobs_schedule(w, o->ref, WMS_JOB_ACCEPT, NULL, NULL,
+                           w->accept_after_ms);
   }
 }
 
@@ -250,13 +251,13 @@ static void create(struct sim_wms *w, struct cg_http_exchange *ex,
 {
   if (take_lines(o, doc) != 0) {
     cJSON_Delete(doc);
-    wms_fail(ex, 503, "out-of-memory", "try again", NULL);
+    sim_wms__fail(ex, 503, "out-of-memory", "try again", NULL);
     return;
   }
   o->created = true;
   o->creates++;
   o->request = doc;
-  wms_next_ref(w, "wms-order", "GXO-ORD-", o->wms_id, sizeof(o->wms_id));
+  sim_wms__next_ref(w, "wms-order", "GXO-ORD-", o->wms_id, sizeof(o->wms_id));
   snprintf(o->status, sizeof(o->status), "RECEIVED");
   w->stats.orders++;
   schedule_decision(w, o);
@@ -264,7 +265,7 @@ static void create(struct sim_wms *w, struct cg_http_exchange *ex,
   cg_json_add_str(resp, "orderRef", o->ref);
   cg_json_add_str(resp, "wmsOrderId", o->wms_id);
   cg_json_add_str(resp, "status", "RECEIVED");
-  wms_reply_json(ex, 202, resp);
+  sim_wms__reply_json(ex, 202, resp);
 }
 
 static void on_create(struct cg_http_exchange *ex, void *arg)
@@ -274,36 +275,37 @@ static void on_create(struct cg_http_exchange *ex, void *arg)
   if (sim_body_json(ex, &doc) != 0 || !cJSON_IsObject(doc)) {
     cJSON_Delete(doc);
     w->stats.invalid_orders++;
-    wms_fail(ex, 400, "malformed-json", "body must be a JSON object", NULL);
+    sim_wms__fail(ex, 400, "malformed-json", "body must be a JSON object",
+                  NULL);
     return;
   }
   const char *ref = cg_json_str(doc, "orderRef");
-  struct wms_order *o = wms_order_find(w, ref);
+  struct wms_order *o = sim_wms__order_find(w, ref);
   if (o != NULL && o->created) {
     o->duplicates++;
     w->stats.duplicates++;
     cJSON_Delete(doc);
-    wms_fail(ex, 409, "duplicate-order-ref",
-             "an order with this orderRef exists (created with another "
-             "Idempotency-Key)",
-             "/orderRef");
+    sim_wms__fail(ex, 409, "duplicate-order-ref",
+                  "an order with this orderRef exists (created with another "
+                  "Idempotency-Key)",
+                  "/orderRef");
     return;
   }
   cJSON *problem = validate(w, doc);
   o = problem == NULL || (ref && *ref && strlen(ref) <= REF_MAX)
-          ? wms_order_get(w, ref)
+          ? sim_wms__order_get(w, ref)
           : NULL;
   if (problem != NULL) {
     if (o != NULL)
       o->invalid++;
     w->stats.invalid_orders++;
     cJSON_Delete(doc);
-    wms_reply_problem(ex, problem);
+    sim_wms__reply_problem(ex, problem);
     return;
   }
   if (o == NULL) {
     cJSON_Delete(doc);
-    wms_fail(ex, 503, "out-of-memory", "try again", NULL);
+    sim_wms__fail(ex, 503, "out-of-memory", "try again", NULL);
     return;
   }
   create(w, ex, o, doc);
@@ -312,12 +314,14 @@ static void on_create(struct cg_http_exchange *ex, void *arg)
 static void on_get(struct cg_http_exchange *ex, void *arg)
 {
   struct sim_wms *w = arg;
-  struct wms_order *o = wms_order_find(w, cg_http_exchange_param(ex, "ref"));
+  struct wms_order *o =
+      sim_wms__order_find(w, cg_http_exchange_param(ex, "ref"));
   if (o == NULL || !o->created) {
-    wms_fail(ex, 404, "order-not-found", "no order with this orderRef", NULL);
+    sim_wms__fail(ex, 404, "order-not-found", "no order with this orderRef",
+                  NULL);
     return;
   }
-  wms_reply_json(ex, 200, wms_order_json(o, false));
+  sim_wms__reply_json(ex, 200, sim_wms__order_json(o, false));
 }
 
 /* --- cancel --------------------------------------------------------------- */
@@ -341,7 +345,7 @@ static const char *check_cancel_lines(struct wms_order *o, const cJSON *lines)
     return "lines must be a non-empty array when given";
   cJSON_ArrayForEach(l, lines)
   {
-    struct wms_line *ln = wms_line_find(o, cg_json_str(l, "lineRef"));
+    struct wms_line *ln = sim_wms__line_find(o, cg_json_str(l, "lineRef"));
     int64_t q = cg_json_int(l, "quantity", ln ? ln->ordered : 0);
     if (ln == NULL)
       return "unknown lineRef";
@@ -370,8 +374,8 @@ static cJSON *apply_cancel(struct sim_wms *w, struct wms_order *o,
       continue;
     ln->cancelled += q;
     int64_t rel = ln->allocated < q ? ln->allocated : q;
-    wms_stock_add(w, wms_stock_get(w, ln->sku), WMS_ALLOCATED, -rel);
-    wms_stock_add(w, wms_stock_get(w, ln->sku), WMS_AVAILABLE, rel);
+    sim_wms__stock_add(w, sim_wms__stock_get(w, ln->sku), WMS_ALLOCATED, -rel);
+    sim_wms__stock_add(w, sim_wms__stock_get(w, ln->sku), WMS_AVAILABLE, rel);
     ln->allocated -= rel;
     cJSON *c = cJSON_CreateObject();
     cg_json_add_str(c, "lineRef", ln->line_ref);
@@ -395,7 +399,7 @@ static void cancel(struct sim_wms *w, struct cg_http_exchange *ex,
   const cJSON *lines = cg_json_get(doc, "lines");
   const char *why = check_cancel_lines(o, lines);
   if (why != NULL) {
-    wms_fail(ex, 422, "unknown-order-line", why, "/lines");
+    sim_wms__fail(ex, 422, "unknown-order-line", why, "/lines");
     return;
   }
   const char *reason = cg_json_str(doc, "reason");
@@ -406,32 +410,35 @@ static void cancel(struct sim_wms *w, struct cg_http_exchange *ex,
   if (all_cancelled(o))
     snprintf(o->status, sizeof(o->status), "CANCELLED");
   w->stats.cancels++;
-  wms_publish(w, "order.cancelled", o->ref, NULL, data);
+  sim_wms__publish(w, "order.cancelled", o->ref, NULL, data);
   cJSON *resp = cJSON_CreateObject();
   cg_json_add_str(resp, "orderRef", o->ref);
   cg_json_add_str(resp, "status", "CANCEL_ACCEPTED");
-  wms_reply_json(ex, 202, resp);
+  sim_wms__reply_json(ex, 202, resp);
 }
 
 static void on_cancel(struct cg_http_exchange *ex, void *arg)
 {
   struct sim_wms *w = arg;
   cJSON *doc = NULL;
-  struct wms_order *o = wms_order_find(w, cg_http_exchange_param(ex, "ref"));
+  struct wms_order *o =
+      sim_wms__order_find(w, cg_http_exchange_param(ex, "ref"));
   if (sim_body_json(ex, &doc) != 0 || (doc && !cJSON_IsObject(doc))) {
-    wms_fail(ex, 400, "malformed-json", "body must be a JSON object", NULL);
+    sim_wms__fail(ex, 400, "malformed-json", "body must be a JSON object",
+                  NULL);
   } else if (o == NULL || !o->created) {
-    wms_fail(ex, 404, "order-not-found", "no order with this orderRef", NULL);
+    sim_wms__fail(ex, 404, "order-not-found", "no order with this orderRef",
+                  NULL);
   } else if (!cancellable(o)) {
-    wms_fail(ex, 409, "order-not-cancellable",
-             "picking has started or the order is finished", NULL);
+    sim_wms__fail(ex, 409, "order-not-cancellable",
+                  "picking has started or the order is finished", NULL);
   } else {
     cancel(w, ex, o, doc);
   }
   cJSON_Delete(doc);
 }
 
-int wms_orders_routes(struct sim_wms *w, struct cg_router *r)
+int sim_wms__orders_routes(struct sim_wms *w, struct cg_router *r)
 {
   int rc = cg_router_add(r, "POST", "/wms/v1/orders", on_create, w);
   rc = rc ? rc : cg_router_add(r, "GET", "/wms/v1/orders/{ref}", on_get, w);

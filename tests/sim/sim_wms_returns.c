@@ -6,7 +6,7 @@
  *                                           422 unknown-order-line
  *   GET  /wms/v1/return-advices/{rmaRef} -> 200 advice, status, receipts
  *
- * The control API receives a return (wms_receive_return): return.arrived,
+ * The control API receives a return (sim_wms__receive_return): return.arrived,
  * then return.received with per-line quantity, condition and disposition
  * plus unexpected items; restocked (RESTOCK) and quarantined units also
  * move stock and publish stock.adjusted.
@@ -36,7 +36,7 @@ static bool listed(const char *const *list, size_t n, const char *v)
   return false;
 }
 
-void wms_rma_free(struct wms_rma *r)
+void sim_wms__rma_free(struct wms_rma *r)
 {
   if (r == NULL)
     return;
@@ -46,7 +46,7 @@ void wms_rma_free(struct wms_rma *r)
   cg_free(r);
 }
 
-struct wms_rma *wms_rma_find(struct sim_wms *w, const char *ref)
+struct wms_rma *sim_wms__rma_find(struct sim_wms *w, const char *ref)
 {
   for (size_t i = 0; ref != NULL && i < w->rmas.n; i++) {
     struct wms_rma *r = w->rmas.v[i];
@@ -67,14 +67,15 @@ static cJSON *advice_problem(struct sim_wms *w, const cJSON *doc)
       !cJSON_IsArray(lines) || cJSON_GetArraySize(lines) == 0)
     return sim_problem(422, "invalid-return-advice",
                        "rmaRef (1..35 chars) and lines[] are required", NULL);
-  struct wms_order *o = wms_order_find(w, cg_json_str(doc, "originalOrderRef"));
+  struct wms_order *o =
+      sim_wms__order_find(w, cg_json_str(doc, "originalOrderRef"));
   if (o == NULL || !o->created)
     return sim_problem(422, "unknown-order-line",
                        "originalOrderRef is not a known order",
                        "/originalOrderRef");
   cJSON_ArrayForEach(l, lines)
   {
-    struct wms_line *ln = wms_line_find(o, cg_json_str(l, "lineRef"));
+    struct wms_line *ln = sim_wms__line_find(o, cg_json_str(l, "lineRef"));
     int64_t q;
     snprintf(ptr, sizeof(ptr), "/lines/%d", i++);
     if (ln == NULL || cg_json_get_int(l, "quantity", &q) != 0 || q < 1 ||
@@ -93,29 +94,30 @@ static void on_advice(struct cg_http_exchange *ex, void *arg)
   cJSON *doc, *problem;
   if (sim_body_json(ex, &doc) != 0 || !cJSON_IsObject(doc)) {
     cJSON_Delete(doc);
-    wms_fail(ex, 400, "malformed-json", "body must be a JSON object", NULL);
+    sim_wms__fail(ex, 400, "malformed-json", "body must be a JSON object",
+                  NULL);
     return;
   }
-  if (wms_rma_find(w, cg_json_str(doc, "rmaRef")) != NULL) {
+  if (sim_wms__rma_find(w, cg_json_str(doc, "rmaRef")) != NULL) {
     cJSON_Delete(doc);
-    wms_fail(ex, 409, "duplicate-rma-ref",
-             "a return advice with this rmaRef "
-             "exists",
-             "/rmaRef");
+    sim_wms__fail(ex, 409, "duplicate-rma-ref",
+                  "a return advice with this rmaRef "
+                  "exists",
+                  "/rmaRef");
     return;
   }
   if ((problem = advice_problem(w, doc)) != NULL) {
     cJSON_Delete(doc);
-    wms_reply_problem(ex, problem);
+    sim_wms__reply_problem(ex, problem);
     return;
   }
   struct wms_rma *r = cg_calloc(1, sizeof(*r));
   if (r == NULL || (r->ref = cg_strdup(cg_json_str(doc, "rmaRef"))) == NULL ||
       (r->receipts = cJSON_CreateArray()) == NULL ||
       sim_vec_push(&w->rmas, r) != 0) {
-    wms_rma_free(r);
+    sim_wms__rma_free(r);
     cJSON_Delete(doc);
-    wms_fail(ex, 503, "out-of-memory", "try again", NULL);
+    sim_wms__fail(ex, 503, "out-of-memory", "try again", NULL);
     return;
   }
   r->advice = doc;
@@ -124,7 +126,7 @@ static void on_advice(struct cg_http_exchange *ex, void *arg)
   cJSON *resp = cJSON_CreateObject();
   cg_json_add_str(resp, "rmaRef", r->ref);
   cg_json_add_str(resp, "status", "EXPECTED");
-  wms_reply_json(ex, 202, resp);
+  sim_wms__reply_json(ex, 202, resp);
 }
 
 static cJSON *rma_json(const struct wms_rma *r)
@@ -137,13 +139,13 @@ static cJSON *rma_json(const struct wms_rma *r)
 
 static void on_advice_get(struct cg_http_exchange *ex, void *arg)
 {
-  struct wms_rma *r = wms_rma_find(arg, cg_http_exchange_param(ex, "ref"));
+  struct wms_rma *r = sim_wms__rma_find(arg, cg_http_exchange_param(ex, "ref"));
   if (r == NULL) {
-    wms_fail(ex, 404, "return-not-found", "no return advice with this rmaRef",
-             NULL);
+    sim_wms__fail(ex, 404, "return-not-found",
+                  "no return advice with this rmaRef", NULL);
     return;
   }
-  wms_reply_json(ex, 200, rma_json(r));
+  sim_wms__reply_json(ex, 200, rma_json(r));
 }
 
 /* --- receipt -------------------------------------------------------------- */
@@ -164,7 +166,7 @@ static void restock(struct sim_wms *w, const char *rma, const char *sku,
   cg_json_add_str(b, "reasonCode", "56");
   cg_json_add_str(b, "reasonText", "customer return received");
   cg_json_add_str(b, "reference", rma);
-  wms_adjust(w, b, msg, sizeof(msg));
+  sim_wms__adjust(w, b, msg, sizeof(msg));
   cJSON_Delete(b);
 }
 
@@ -266,12 +268,13 @@ static void publish_arrived(struct sim_wms *w, struct wms_rma *rma,
   cg_json_add_str(d, "parcelTracking",
                   cg_json_str(rma->advice, "carrier.trackingNumber"));
   cg_json_add_str(d, "receivedAt", now);
-  wms_publish(w, "return.arrived", cg_json_str(rma->advice, "originalOrderRef"),
-              rma->ref, d);
+  sim_wms__publish(w, "return.arrived",
+                   cg_json_str(rma->advice, "originalOrderRef"), rma->ref, d);
 }
 
-int wms_receive_return(struct sim_wms *w, struct wms_rma *rma,
-                       const cJSON *body, cJSON **receipt, char *msg, size_t n)
+int sim_wms__receive_return(struct sim_wms *w, struct wms_rma *rma,
+                            const cJSON *body, cJSON **receipt, char *msg,
+                            size_t n)
 {
   const char *why = check_receive(body, rma->advice);
   char now[40], id[32];
@@ -281,15 +284,16 @@ int wms_receive_return(struct sim_wms *w, struct wms_rma *rma,
     snprintf(msg, n, "%s", why);
     return 422;
   }
-  wms_now_iso(now, sizeof(now));
+  sim_wms__now_iso(now, sizeof(now));
   if (cg_json_bool(body, "arrived", true))
     publish_arrived(w, rma, now);
   cJSON *d = cJSON_CreateObject();
   cg_json_add_str(d, "rmaRef", rma->ref);
   cg_json_add_str(d, "originalOrderRef",
                   cg_json_str(rma->advice, "originalOrderRef"));
-  cg_json_add_str(d, "receiptId",
-                  wms_next_ref(w, "wms-receipt", "GXO-RCV-", id, sizeof(id)));
+  cg_json_add_str(
+      d, "receiptId",
+      sim_wms__next_ref(w, "wms-receipt", "GXO-RCV-", id, sizeof(id)));
   cg_json_add_str(d, "receivedAt", now);
   cJSON *lines = cJSON_AddArrayToObject(d, "lines");
   cJSON_ArrayForEach(a, cg_json_get(rma->advice, "lines"))
@@ -309,12 +313,12 @@ int wms_receive_return(struct sim_wms *w, struct wms_rma *rma,
   cJSON_AddItemToArray(rma->receipts, cJSON_Duplicate(d, true));
   w->stats.returns_received++;
   *receipt = cJSON_Duplicate(d, true);
-  wms_publish(w, "return.received",
-              cg_json_str(rma->advice, "originalOrderRef"), rma->ref, d);
+  sim_wms__publish(w, "return.received",
+                   cg_json_str(rma->advice, "originalOrderRef"), rma->ref, d);
   return 0;
 }
 
-int wms_returns_routes(struct sim_wms *w, struct cg_router *r)
+int sim_wms__returns_routes(struct sim_wms *w, struct cg_router *r)
 {
   int rc = cg_router_add(r, "POST", "/wms/v1/return-advices", on_advice, w);
   rc = rc ? rc

@@ -52,36 +52,37 @@ static void allocate(struct sim_wms *w, struct wms_order *o)
 {
   for (size_t i = 0; i < o->nlines; i++) {
     struct wms_line *ln = &o->lines[i];
-    struct wms_stock *st = wms_stock_get(w, ln->sku);
+    struct wms_stock *st = sim_wms__stock_get(w, ln->sku);
     int64_t want = ln->ordered - ln->cancelled - ln->shipped - ln->allocated;
     int64_t have = st ? st->qty[WMS_AVAILABLE] : 0;
     int64_t q = want < have ? want : have;
     if (q <= 0)
       continue;
-    wms_stock_add(w, st, WMS_AVAILABLE, -q);
-    wms_stock_add(w, st, WMS_ALLOCATED, q);
+    sim_wms__stock_add(w, st, WMS_AVAILABLE, -q);
+    sim_wms__stock_add(w, st, WMS_ALLOCATED, q);
     ln->allocated += q;
   }
 }
 
-int wms_accept(struct sim_wms *w, struct wms_order *o, char *msg, size_t n)
+int sim_wms__accept(struct sim_wms *w, struct wms_order *o, char *msg, size_t n)
 {
   if (!is(o, "RECEIVED"))
     return state_error(o, msg, n);
   set(o, "ACCEPTED");
   allocate(w, o);
   if (w->auto_dispatch_ms > 0)
-    wms_jobs_schedule(w, o->ref, WMS_JOB_DISPATCH, NULL, NULL,
-                      w->auto_dispatch_ms);
+    sim_wms__jobs_schedule(w, o->ref, WMS_JOB_DISPATCH, NULL, NULL,
+                           w->auto_dispatch_ms);
   cJSON *data = cJSON_CreateObject();
   cg_json_add_str(data, "orderRef", o->ref);
   cg_json_add_str(data, "wmsOrderId", o->wms_id);
-  wms_publish(w, "order.accepted", o->ref, NULL, data);
+  sim_wms__publish(w, "order.accepted", o->ref, NULL, data);
   return 0;
 }
 
-int wms_reject(struct sim_wms *w, struct wms_order *o, const char *code,
-               const char *message, const char *pointer, char *msg, size_t n)
+int sim_wms__reject(struct sim_wms *w, struct wms_order *o, const char *code,
+                    const char *message, const char *pointer, char *msg,
+                    size_t n)
 {
   if (!is(o, "RECEIVED"))
     return state_error(o, msg, n);
@@ -94,12 +95,13 @@ int wms_reject(struct sim_wms *w, struct wms_order *o, const char *code,
   cg_json_add_str(p, "pointer", pointer ? pointer : "");
   cg_json_add_str(p, "message", message ? message : "rejected by the site");
   cJSON_AddItemToArray(probs, p);
-  wms_publish(w, "order.rejected", o->ref, NULL, data);
+  sim_wms__publish(w, "order.rejected", o->ref, NULL, data);
   return 0;
 }
 
-int wms_set_status(struct sim_wms *w, struct wms_order *o, const char *status,
-                   const char *reason, char *msg, size_t n)
+int sim_wms__set_status(struct sim_wms *w, struct wms_order *o,
+                        const char *status, const char *reason, char *msg,
+                        size_t n)
 {
   static const char *const ok[] = {"RELEASED", "PICKING", "PACKED", "ON_HOLD"};
   bool known = false;
@@ -117,7 +119,7 @@ int wms_set_status(struct sim_wms *w, struct wms_order *o, const char *status,
   cg_json_add_str(data, "status", status);
   if (reason != NULL)
     cg_json_add_str(data, "reason", reason);
-  wms_publish(w, "order.status", o->ref, NULL, data);
+  sim_wms__publish(w, "order.status", o->ref, NULL, data);
   return 0;
 }
 
@@ -145,7 +147,7 @@ static int parcel_lines_add(struct wms_order *o, const cJSON *lines,
   cJSON_ArrayForEach(l, lines)
   {
     const char *ref = cg_json_str(l, "lineRef");
-    struct wms_line *ln = wms_line_find(o, ref);
+    struct wms_line *ln = sim_wms__line_find(o, ref);
     int64_t q;
     if (ln == NULL || cg_json_get_int(l, "quantity", &q) != 0 || q < 1) {
       snprintf(msg, n, "unknown lineRef %s or quantity < 1",
@@ -269,13 +271,13 @@ static int plan_check(const struct wms_order *o, const struct plan *pl,
 
 static void take_stock(struct sim_wms *w, struct wms_line *ln, int64_t q)
 {
-  struct wms_stock *st = wms_stock_get(w, ln->sku);
+  struct wms_stock *st = sim_wms__stock_get(w, ln->sku);
   int64_t from_alloc = ln->allocated < q ? ln->allocated : q;
-  wms_stock_add(w, st, WMS_ALLOCATED, -from_alloc);
+  sim_wms__stock_add(w, st, WMS_ALLOCATED, -from_alloc);
   ln->allocated -= from_alloc;
   int64_t rest = q - from_alloc;
   int64_t avail = st ? st->qty[WMS_AVAILABLE] : 0;
-  wms_stock_add(w, st, WMS_AVAILABLE, -(rest < avail ? rest : avail));
+  sim_wms__stock_add(w, st, WMS_AVAILABLE, -(rest < avail ? rest : avail));
 }
 
 static void parcel_fill(struct sim_wms *w, struct wms_order *o, cJSON *p)
@@ -293,8 +295,8 @@ static void parcel_fill(struct sim_wms *w, struct wms_order *o, cJSON *p)
   snprintf(url, sizeof(url), "https://tracking.example/%s", tn);
   cJSON_ArrayForEach(l, cJSON_GetObjectItem(p, "lines"))
   {
-    struct wms_line *ln = wms_line_find(o, cg_json_str(l, "lineRef"));
-    struct wms_item *it = ln ? wms_item_find(w, ln->sku) : NULL;
+    struct wms_line *ln = sim_wms__line_find(o, cg_json_str(l, "lineRef"));
+    struct wms_item *it = ln ? sim_wms__item_find(w, ln->sku) : NULL;
     if (ln != NULL && cJSON_GetObjectItem(l, "sku") == NULL)
       cg_json_add_str(l, "sku", ln->sku);
     kg += cg_json_int(l, "quantity", 0) *
@@ -345,10 +347,11 @@ static cJSON *shipment_data(struct sim_wms *w, struct wms_order *o,
   char id[32], now[40];
   cJSON *d = cJSON_CreateObject(), *p;
   cg_json_add_str(d, "orderRef", o->ref);
-  cg_json_add_str(d, "shipmentId",
-                  wms_next_ref(w, "wms-shipment", "GXO-SHP-", id, sizeof(id)));
+  cg_json_add_str(
+      d, "shipmentId",
+      sim_wms__next_ref(w, "wms-shipment", "GXO-SHP-", id, sizeof(id)));
   cg_json_add_int(d, "shipmentSeq", ++o->shipment_seq);
-  cg_json_add_str(d, "shippedAt", wms_now_iso(now, sizeof(now)));
+  cg_json_add_str(d, "shippedAt", sim_wms__now_iso(now, sizeof(now)));
   cJSON *carrier = cJSON_AddObjectToObject(d, "carrier");
   cg_json_add_str(carrier, "carrierCode",
                   cg_json_str(o->request, "shipping.carrierCode"));
@@ -380,8 +383,8 @@ static const char *remainder_of(const cJSON *body, bool *bad)
   return r;
 }
 
-int wms_dispatch(struct sim_wms *w, struct wms_order *o, const cJSON *body,
-                 char *msg, size_t n)
+int sim_wms__dispatch(struct sim_wms *w, struct wms_order *o, const cJSON *body,
+                      char *msg, size_t n)
 {
   bool bad;
   const char *rem = remainder_of(body, &bad);
@@ -402,9 +405,9 @@ int wms_dispatch(struct sim_wms *w, struct wms_order *o, const cJSON *body,
     cJSON_AddItemToArray(o->shipments, cJSON_Duplicate(d, true));
     set(o, complete ? "SHIPPED" : "PARTIALLY_SHIPPED");
     w->stats.shipments++;
-    wms_publish(w, "shipment.confirmed", o->ref, NULL, d);
+    sim_wms__publish(w, "shipment.confirmed", o->ref, NULL, d);
     if (complete)
-      wms_close(w, o, rem ? rem : "CP", msg, n);
+      sim_wms__close(w, o, rem ? rem : "CP", msg, n);
   }
   cJSON_Delete(pl.parcels);
   cg_free(pl.qty);
@@ -419,9 +422,9 @@ static cJSON *close_line(struct sim_wms *w, struct wms_line *ln,
   int64_t open = open_qty(ln);
   if (open > 0 && strcmp(rem, "IC") == 0)
     ln->cancelled += open;
-  struct wms_stock *st = wms_stock_get(w, ln->sku);
-  wms_stock_add(w, st, WMS_ALLOCATED, -ln->allocated);
-  wms_stock_add(w, st, WMS_AVAILABLE, ln->allocated);
+  struct wms_stock *st = sim_wms__stock_get(w, ln->sku);
+  sim_wms__stock_add(w, st, WMS_ALLOCATED, -ln->allocated);
+  sim_wms__stock_add(w, st, WMS_AVAILABLE, ln->allocated);
   ln->allocated = 0;
   const char *code =
       ln->shipped >= ln->ordered ? "CC"
@@ -440,8 +443,8 @@ static cJSON *close_line(struct sim_wms *w, struct wms_line *ln,
   return l;
 }
 
-int wms_close(struct sim_wms *w, struct wms_order *o, const char *remainder,
-              char *msg, size_t n)
+int sim_wms__close(struct sim_wms *w, struct wms_order *o,
+                   const char *remainder, char *msg, size_t n)
 {
   const char *rem = remainder ? remainder : "CP";
   if (!o->created || is(o, "CLOSED") || is(o, "REJECTED") || is(o, "RECEIVED"))
@@ -457,7 +460,7 @@ int wms_close(struct sim_wms *w, struct wms_order *o, const char *remainder,
   for (size_t i = 0; i < o->nlines; i++)
     cJSON_AddItemToArray(lines, close_line(w, &o->lines[i], rem));
   set(o, "CLOSED");
-  wms_publish(w, "order.closed", o->ref, NULL, data);
+  sim_wms__publish(w, "order.closed", o->ref, NULL, data);
   return 0;
 }
 
@@ -497,13 +500,13 @@ static int split_explicit(struct sim_wms *w, struct wms_order *o,
   cJSON_ArrayForEach(b, list)
   {
     if (rc == 0)
-      rc = wms_dispatch(w, o, b, msg, n);
+      rc = sim_wms__dispatch(w, o, b, msg, n);
   }
   return rc;
 }
 
-int wms_split(struct sim_wms *w, struct wms_order *o, const cJSON *body,
-              char *msg, size_t n)
+int sim_wms__split(struct sim_wms *w, struct wms_order *o, const cJSON *body,
+                   char *msg, size_t n)
 {
   const cJSON *sh = cg_json_get(body, "shipments");
   if (cJSON_IsArray(sh))
@@ -560,7 +563,7 @@ static void job_free(struct wms_job *j)
 static void job_run(struct sim_wms *w, struct wms_job *j)
 {
   char msg[128];
-  struct wms_order *o = wms_order_find(w, j->order_ref);
+  struct wms_order *o = sim_wms__order_find(w, j->order_ref);
   /* Decided by hand, cancelled or shipped meanwhile: nothing to do. */
   if (o == NULL || (j->kind != WMS_JOB_DISPATCH && !is(o, "RECEIVED")) ||
       (j->kind == WMS_JOB_DISPATCH && !dispatchable(o)))
@@ -568,12 +571,12 @@ static void job_run(struct sim_wms *w, struct wms_job *j)
   if (j->kind == WMS_JOB_DISPATCH) {
     cJSON *b = cJSON_CreateObject();
     cg_json_add_int(b, "shipments", w->auto_dispatch_shipments);
-    wms_split(w, o, b, msg, sizeof(msg));
+    sim_wms__split(w, o, b, msg, sizeof(msg));
     cJSON_Delete(b);
   } else if (j->kind == WMS_JOB_REJECT) {
-    wms_reject(w, o, j->code, j->message, NULL, msg, sizeof(msg));
+    sim_wms__reject(w, o, j->code, j->message, NULL, msg, sizeof(msg));
   } else {
-    wms_accept(w, o, msg, sizeof(msg));
+    sim_wms__accept(w, o, msg, sizeof(msg));
   }
 }
 
@@ -590,9 +593,9 @@ static void on_jobs_timer(uv_timer_t *t)
   jobs_arm(w);
 }
 
-void wms_jobs_schedule(struct sim_wms *w, const char *order_ref,
-                       enum wms_job_kind kind, const char *code,
-                       const char *message, int after_ms)
+void sim_wms__jobs_schedule(struct sim_wms *w, const char *order_ref,
+                            enum wms_job_kind kind, const char *code,
+                            const char *message, int after_ms)
 {
   struct wms_job *j = cg_calloc(1, sizeof(*j)), **at = &w->jobs;
   if (j == NULL)
@@ -614,7 +617,7 @@ static void on_timer_closed(uv_handle_t *h)
   cg_free(h);
 }
 
-void wms_jobs_stop(struct sim_wms *w)
+void sim_wms__jobs_stop(struct sim_wms *w)
 {
   while (w->jobs != NULL) {
     struct wms_job *j = w->jobs;

@@ -38,7 +38,7 @@ static const char *const w19_codes[] = {
     "AA", "AU", "AV", "AC", "05", "55", "07", "AW", "AY", "AR", "AB",
     "AE", "AF", "AK", "AX", "BR", "BS", "04", "53", "51", "56", "AH"};
 
-int wms_status_index(const char *name)
+int sim_wms__status_index(const char *name)
 {
   for (int i = 0; name != NULL && i < WMS_NSTATUS; i++)
     if (strcmp(status_names[i], name) == 0)
@@ -46,7 +46,7 @@ int wms_status_index(const char *name)
   return -1;
 }
 
-const char *wms_status_name(int status)
+const char *sim_wms__status_name(int status)
 {
   return status >= 0 && status < WMS_NSTATUS ? status_names[status] : "?";
 }
@@ -65,7 +65,7 @@ static void free_snapshot(struct wms_snapshot *s)
   cg_free(s);
 }
 
-void wms_stock_free(struct sim_wms *w)
+void sim_wms__stock_free(struct sim_wms *w)
 {
   for (size_t i = 0; i < w->stock.n; i++) {
     struct wms_stock *st = w->stock.v[i];
@@ -81,7 +81,7 @@ void wms_stock_free(struct sim_wms *w)
   sim_vec_free(&w->snapshots);
 }
 
-struct wms_stock *wms_stock_get(struct sim_wms *w, const char *sku)
+struct wms_stock *sim_wms__stock_get(struct sim_wms *w, const char *sku)
 {
   for (size_t i = 0; sku != NULL && i < w->stock.n; i++) {
     struct wms_stock *st = w->stock.v[i];
@@ -100,8 +100,8 @@ struct wms_stock *wms_stock_get(struct sim_wms *w, const char *sku)
   return st;
 }
 
-void wms_stock_add(struct sim_wms *w, struct wms_stock *st, int status,
-                   int64_t delta)
+void sim_wms__stock_add(struct sim_wms *w, struct wms_stock *st, int status,
+                        int64_t delta)
 {
   if (st == NULL || delta == 0 || status < 0 || status >= WMS_NSTATUS)
     return;
@@ -168,7 +168,7 @@ static bool stale_update(const struct wms_item *it, const cJSON *doc)
 /* Stores doc for sku; returns 201, 200, or 503 on allocation failure. */
 static int item_store(struct sim_wms *w, const char *sku, const cJSON *doc)
 {
-  struct wms_item *it = wms_item_find(w, sku);
+  struct wms_item *it = sim_wms__item_find(w, sku);
   cJSON *copy = cJSON_Duplicate(doc, true);
   if (copy == NULL)
     return 503;
@@ -203,32 +203,34 @@ static void on_item_put(struct cg_http_exchange *ex, void *arg)
   const char *sku = cg_http_exchange_param(ex, "sku");
   cJSON *doc;
   if (sim_body_json(ex, &doc) != 0 || doc == NULL) {
-    wms_fail(ex, 400, "malformed-json", "body must be a JSON item", NULL);
+    sim_wms__fail(ex, 400, "malformed-json", "body must be a JSON item", NULL);
     return;
   }
   cJSON *problem = item_problem(doc, sku);
   if (problem != NULL) {
     cJSON_Delete(doc);
-    wms_reply_problem(ex, problem);
+    sim_wms__reply_problem(ex, problem);
     return;
   }
   int status = item_store(w, sku, doc);
   cJSON_Delete(doc);
   if (status == 503) {
-    wms_fail(ex, 503, "out-of-memory", "try again", NULL);
+    sim_wms__fail(ex, 503, "out-of-memory", "try again", NULL);
     return;
   }
-  wms_reply_json(ex, status, cJSON_Duplicate(wms_item_find(w, sku)->doc, true));
+  sim_wms__reply_json(ex, status,
+                      cJSON_Duplicate(sim_wms__item_find(w, sku)->doc, true));
 }
 
 static void on_item_get(struct cg_http_exchange *ex, void *arg)
 {
-  struct wms_item *it = wms_item_find(arg, cg_http_exchange_param(ex, "sku"));
+  struct wms_item *it =
+      sim_wms__item_find(arg, cg_http_exchange_param(ex, "sku"));
   if (it == NULL) {
-    wms_fail(ex, 404, "item-not-found", "no item with this sku", NULL);
+    sim_wms__fail(ex, 404, "item-not-found", "no item with this sku", NULL);
     return;
   }
-  wms_reply_json(ex, 200, cJSON_Duplicate(it->doc, true));
+  sim_wms__reply_json(ex, 200, cJSON_Duplicate(it->doc, true));
 }
 
 static cJSON *batch_result(struct sim_wms *w, const cJSON *item, int index)
@@ -255,15 +257,16 @@ static void on_items_batch(struct cg_http_exchange *ex, void *arg)
   struct sim_wms *w = arg;
   cJSON *doc;
   if (sim_body_json(ex, &doc) != 0 || doc == NULL) {
-    wms_fail(ex, 400, "malformed-json", "body must be {\"items\":[...]}", NULL);
+    sim_wms__fail(ex, 400, "malformed-json", "body must be {\"items\":[...]}",
+                  NULL);
     return;
   }
   const cJSON *items = cJSON_IsArray(doc) ? doc : cg_json_get(doc, "items");
   int n = cJSON_GetArraySize(items);
   if (!cJSON_IsArray(items) || n == 0 || n > BATCH_MAX) {
     cJSON_Delete(doc);
-    wms_fail(ex, 422, "invalid-batch", "items must hold 1..500 items",
-             "/items");
+    sim_wms__fail(ex, 422, "invalid-batch", "items must hold 1..500 items",
+                  "/items");
     return;
   }
   cJSON *resp = cJSON_CreateObject();
@@ -275,12 +278,13 @@ static void on_items_batch(struct cg_http_exchange *ex, void *arg)
     cJSON_AddItemToArray(results, batch_result(w, it, i++));
   }
   cJSON_Delete(doc);
-  wms_reply_json(ex, 200, resp);
+  sim_wms__reply_json(ex, 200, resp);
 }
 
 /* --- seeding -------------------------------------------------------------- */
 
-int wms_seed_items(struct sim_wms *w, const cJSON *items, char *msg, size_t n)
+int sim_wms__seed_items(struct sim_wms *w, const cJSON *items, char *msg,
+                        size_t n)
 {
   const cJSON *it;
   if (items != NULL && !cJSON_IsArray(items)) {
@@ -300,7 +304,8 @@ int wms_seed_items(struct sim_wms *w, const cJSON *items, char *msg, size_t n)
   return 0;
 }
 
-int wms_seed_stock(struct sim_wms *w, const cJSON *stock, char *msg, size_t n)
+int sim_wms__seed_stock(struct sim_wms *w, const cJSON *stock, char *msg,
+                        size_t n)
 {
   const cJSON *s;
   if (stock != NULL && !cJSON_IsArray(stock)) {
@@ -311,7 +316,7 @@ int wms_seed_stock(struct sim_wms *w, const cJSON *stock, char *msg, size_t n)
   {
     const char *sku = cg_json_str(s, "sku");
     const char *status = cg_json_str(s, "status");
-    int idx = status ? wms_status_index(status) : WMS_AVAILABLE;
+    int idx = status ? sim_wms__status_index(status) : WMS_AVAILABLE;
     int64_t q;
     if (sku == NULL || idx < 0 || cg_json_get_int(s, "quantity", &q) != 0 ||
         q < 0) {
@@ -320,22 +325,22 @@ int wms_seed_stock(struct sim_wms *w, const cJSON *stock, char *msg, size_t n)
                "status");
       return CG_EINVAL;
     }
-    struct wms_stock *st = wms_stock_get(w, sku);
+    struct wms_stock *st = sim_wms__stock_get(w, sku);
     if (st == NULL)
       return CG_ENOMEM;
-    wms_stock_add(w, st, idx, q - st->qty[idx]);
+    sim_wms__stock_add(w, st, idx, q - st->qty[idx]);
   }
   return 0;
 }
 
 /* --- adjustments ---------------------------------------------------------- */
 
-int wms_adjust(struct sim_wms *w, const cJSON *body, char *msg, size_t n)
+int sim_wms__adjust(struct sim_wms *w, const cJSON *body, char *msg, size_t n)
 {
   const char *sku = cg_json_str(body, "sku");
   const char *status = cg_json_str(body, "status");
   const char *reason = cg_json_str(body, "reasonCode");
-  int idx = status ? wms_status_index(status) : WMS_AVAILABLE;
+  int idx = status ? sim_wms__status_index(status) : WMS_AVAILABLE;
   int64_t delta;
   if (sku == NULL || cg_json_get_int(body, "delta", &delta) != 0 ||
       delta == 0 || idx < 0 || !w19_known(reason ? reason : "AA")) {
@@ -344,34 +349,34 @@ int wms_adjust(struct sim_wms *w, const cJSON *body, char *msg, size_t n)
              "reasonCode");
     return 422;
   }
-  struct wms_stock *st = wms_stock_get(w, sku);
+  struct wms_stock *st = sim_wms__stock_get(w, sku);
   if (st == NULL || st->qty[idx] + delta < 0) {
     snprintf(msg, n, "stock of %s in %s would go negative", sku,
-             wms_status_name(idx));
+             sim_wms__status_name(idx));
     return 409;
   }
   char id[32];
-  wms_stock_add(w, st, idx, delta);
+  sim_wms__stock_add(w, st, idx, delta);
   cJSON *d = cJSON_CreateObject();
   cg_json_add_str(
       d, "adjustmentId",
-      wms_next_ref(w, "wms-adjustment", "GXO-ADJ-", id, sizeof(id)));
+      sim_wms__next_ref(w, "wms-adjustment", "GXO-ADJ-", id, sizeof(id)));
   cg_json_add_str(d, "sku", sku);
   cg_json_add_int(d, "quantityDelta", delta);
-  cg_json_add_str(d, "stockStatus", wms_status_name(idx));
+  cg_json_add_str(d, "stockStatus", sim_wms__status_name(idx));
   cg_json_add_str(d, "reasonCode", reason ? reason : "AA");
   cg_json_add_str(d, "reasonText", cg_json_str(body, "reasonText"));
   if (cg_json_str(body, "reference") != NULL)
     cg_json_add_str(d, "reference", cg_json_str(body, "reference"));
-  wms_publish(w, "stock.adjusted", NULL, NULL, d);
+  sim_wms__publish(w, "stock.adjusted", NULL, NULL, d);
   return 0;
 }
 
-int wms_move(struct sim_wms *w, const cJSON *body, char *msg, size_t n)
+int sim_wms__move(struct sim_wms *w, const cJSON *body, char *msg, size_t n)
 {
   const char *sku = cg_json_str(body, "sku");
-  int from = wms_status_index(cg_json_str(body, "fromStatus"));
-  int to = wms_status_index(cg_json_str(body, "toStatus"));
+  int from = sim_wms__status_index(cg_json_str(body, "fromStatus"));
+  int to = sim_wms__status_index(cg_json_str(body, "toStatus"));
   const char *reason = cg_json_str(body, "reasonCode");
   int64_t q;
   if (sku == NULL || from < 0 || to < 0 || from == to ||
@@ -382,20 +387,21 @@ int wms_move(struct sim_wms *w, const cJSON *body, char *msg, size_t n)
              "statuses and an X12 W19 reasonCode");
     return 422;
   }
-  struct wms_stock *st = wms_stock_get(w, sku);
+  struct wms_stock *st = sim_wms__stock_get(w, sku);
   if (st == NULL || st->qty[from] < q) {
-    snprintf(msg, n, "not enough %s stock of %s", wms_status_name(from), sku);
+    snprintf(msg, n, "not enough %s stock of %s", sim_wms__status_name(from),
+             sku);
     return 409;
   }
-  wms_stock_add(w, st, from, -q);
-  wms_stock_add(w, st, to, q);
+  sim_wms__stock_add(w, st, from, -q);
+  sim_wms__stock_add(w, st, to, q);
   cJSON *d = cJSON_CreateObject();
   cg_json_add_str(d, "sku", sku);
   cg_json_add_int(d, "quantity", q);
-  cg_json_add_str(d, "fromStatus", wms_status_name(from));
-  cg_json_add_str(d, "toStatus", wms_status_name(to));
+  cg_json_add_str(d, "fromStatus", sim_wms__status_name(from));
+  cg_json_add_str(d, "toStatus", sim_wms__status_name(to));
   cg_json_add_str(d, "reasonCode", reason ? reason : "AC");
-  wms_publish(w, "stock.status_moved", NULL, NULL, d);
+  sim_wms__publish(w, "stock.status_moved", NULL, NULL, d);
   return 0;
 }
 
@@ -437,7 +443,7 @@ static cJSON *items_as_of(const struct sim_wms *w, int64_t as_of_seq)
   return arr;
 }
 
-cJSON *wms_stock_table(const struct sim_wms *w)
+cJSON *sim_wms__stock_table(const struct sim_wms *w)
 {
   return items_as_of(w, INT64_MAX);
 }
@@ -486,7 +492,7 @@ static int64_t stale_seq(const struct sim_wms *w)
   return j->seq - 1 < w->last_seq ? j->seq - 1 : w->last_seq;
 }
 
-cJSON *wms_publish_snapshot(struct sim_wms *w, const cJSON *body)
+cJSON *sim_wms__publish_snapshot(struct sim_wms *w, const cJSON *body)
 {
   bool stale = cg_json_bool(body, "stale", false);
   int64_t seq = w->last_seq, now = cg_time_now_ms();
@@ -498,7 +504,7 @@ cJSON *wms_publish_snapshot(struct sim_wms *w, const cJSON *body)
   struct wms_snapshot *s = snapshot_take(w, seq, now - age * 1000);
   if (s == NULL)
     return NULL;
-  wms_publish(w, "stock.snapshot", NULL, NULL, snapshot_meta(s));
+  sim_wms__publish(w, "stock.snapshot", NULL, NULL, snapshot_meta(s));
   return snapshot_meta(s);
 }
 
@@ -544,7 +550,7 @@ static void send_page(struct cg_http_exchange *ex, struct wms_snapshot *s,
   char next[80];
   snprintf(next, sizeof(next), "%s:%ld", s->id, offset + limit);
   cg_json_add_str(doc, "nextCursor", offset + limit < total ? next : NULL);
-  wms_reply_json(ex, 200, doc);
+  sim_wms__reply_json(ex, 200, doc);
 }
 
 static void on_stock(struct cg_http_exchange *ex, void *arg)
@@ -566,15 +572,15 @@ static void on_stock(struct cg_http_exchange *ex, void *arg)
   else if (limit > 0)
     s = snapshot_take(w, w->last_seq, cg_time_now_ms());
   if (s == NULL) {
-    wms_fail(ex, 400, "invalid-parameter",
-             "limit must be 1..1000; cursor or snapshotId unknown or expired",
-             NULL);
+    sim_wms__fail(
+        ex, 400, "invalid-parameter",
+        "limit must be 1..1000; cursor or snapshotId unknown or expired", NULL);
     return;
   }
   send_page(ex, s, offset, limit);
 }
 
-int wms_stock_routes(struct sim_wms *w, struct cg_router *r)
+int sim_wms__stock_routes(struct sim_wms *w, struct cg_router *r)
 {
   int rc = cg_router_add(r, "POST", "/wms/v1/items:batch", on_items_batch, w);
   rc = rc ? rc : cg_router_add(r, "PUT", "/wms/v1/items/{sku}", on_item_put, w);
