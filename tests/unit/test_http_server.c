@@ -233,6 +233,23 @@ static void test_keep_alive(void **state)
   stop(c);
 }
 
+/* Absolute-form targets and encoded paths reach handlers decoded. */
+static void test_request_targets(void **state)
+{
+  struct ctx *c = start(NULL);
+  int fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET http://example.com/p/abs?x=1 HTTP/1.1"
+                                   "\r\n\r\n"
+                                   "GET /p/a%20b?y=%41 HTTP/1.1\r\n\r\n"),
+                   0);
+  struct hf_resp r[2];
+  assert_int_equal(hf_read(fd, r, 2, 5000, NULL), 2);
+  assert_string_equal(r[0].body, "/p/abs");
+  assert_string_equal(r[1].body, "/p/a b");
+  close(fd);
+  stop(c);
+}
+
 static void test_pipelining_in_order(void **state)
 {
   struct ctx *c = start(NULL);
@@ -718,6 +735,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_keep_alive),
+      cmocka_unit_test(test_request_targets),
       cmocka_unit_test(test_pipelining_in_order),
       cmocka_unit_test(test_pipelining_backpressure),
       cmocka_unit_test(test_header_limits),
