@@ -261,8 +261,7 @@ void cg__http_conn_answered(struct cg__http_conn *c, bool keep_alive)
     conn_process(c);
 }
 
-/* --- timers and reading ----------------------------------------------------
- */
+/* --- timers and reading -------------------------------------------------- */
 
 static void on_conn_timer(uv_timer_t *t);
 
@@ -326,18 +325,18 @@ static void on_conn_timer(uv_timer_t *t)
   }
 }
 
-/* The peer closed its side or the socket failed. A dispatched exchange
- * then counts as gone; answers already queued are still flushed. */
+/* The peer closed its side (EOF) or the socket failed. A dispatched
+ * exchange then counts as gone; answers already queued are still flushed
+ * after an EOF (the shutdown callback closes once they are written). */
 static void on_read_end(struct cg__http_conn *c, ssize_t nread)
 {
   c->peer_eof = true;
   c->reading = false;
-  if (nread != UV_EOF || c->state != CG__CONN_OPEN || c->active != NULL ||
-      c->writes == 0) {
+  if (nread != UV_EOF || c->active != NULL || c->writes == 0) {
     cg__http_conn_close_now(c);
     return;
   }
-  conn_finish(c);
+  conn_finish(c); /* a no-op when already lingering */
 }
 
 static void on_conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define container_of(ptr, type, member)                                        \
@@ -689,6 +690,14 @@ static void test_final_answer_flushed_to_slow_reader(void **state)
   assert_int_equal(hf_read(fd, r, 1, 20000, NULL), 1);
   assert_int_equal(r[0].body_len, HUGE_LEN);
   assert_true(hf_wait_closed(fd, 5000));
+  close(fd);
+  /* Same when the client half-closes right after its request. */
+  fd = connect_to(c);
+  assert_int_equal(hf_send_str(fd, "GET /huge HTTP/1.0\r\n\r\n"), 0);
+  shutdown(fd, SHUT_WR);
+  usleep(1500 * 1000);
+  assert_int_equal(hf_read(fd, r, 1, 20000, NULL), 1);
+  assert_int_equal(r[0].body_len, HUGE_LEN);
   close(fd);
   stop(c);
 }
