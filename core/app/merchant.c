@@ -13,6 +13,7 @@
 #include "flows/intake.h"
 #include "flows/orders.h"
 #include "flows/outbox.h"
+#include "flows/skus.h"
 #include "gxo/gxo.h"
 #include "rules/rules.h"
 #include "store/store.h"
@@ -257,6 +258,8 @@ static void release_parts(struct cg_merchant *m)
   m->flow.rules = NULL;
   cg_store_close(m->flow.store);
   m->flow.store = NULL;
+  cg_skuset_free(m->flow.known_skus);
+  m->flow.known_skus = NULL;
 }
 
 struct cg_merchant *cg_merchant_start(uv_loop_t *loop,

@@ -18,6 +18,7 @@ struct cg_rules;
 struct cg_centra;
 struct cg_gxo;
 struct cg_outbox;
+struct cg_skuset;
 
 /* Monotonic counters since start (the store holds the durable picture). */
 struct cg_flow_metrics {
@@ -48,6 +49,7 @@ struct cg_flow {
   struct cg_centra *centra;
   struct cg_gxo *gxo;
   struct cg_outbox *outbox;
+  struct cg_skuset *known_skus; /* SKUs seen at the warehouse (skus.h) */
   struct cg_rand rng;
   struct cg_flow_metrics metrics;
 };

@@ -13,6 +13,7 @@
 #include "flows/flow.h"
 #include "flows/orders.h"
 #include "flows/orders_internal.h"
+#include "flows/skus.h"
 #include "gxo/gxo.h"
 #include "store/store.h"
 
@@ -31,6 +32,7 @@ struct problem_map {
 
 static const struct problem_map problems[] = {
     {"unknown-sku", "UNKNOWN_SKU", CG_STORE_ORDER_HELD},
+    {"item-not-found", "UNKNOWN_SKU", CG_STORE_ORDER_HELD},
     {"invalid-address", "INVALID_ADDRESS", CG_STORE_ORDER_HELD},
     {"unsupported-service", "UNMAPPED_CARRIER", CG_STORE_ORDER_HELD},
 };
@@ -89,8 +91,7 @@ static int start_create(struct cg_flow *f,
                         const struct cg_store_outbox_row *row,
                         cg_call_done_fn done, void *arg)
 {
-  return cg_gxo_create_order(f->gxo, row->payload, row->idempotency_key, done,
-                             arg);
+  return cg_skus_send_order(f, row->payload, row->idempotency_key, done, arg);
 }
 
 static int sent_ok(struct cg_flow *f, const char *number,

@@ -63,6 +63,14 @@ int cg_gxo_get_order(struct cg_gxo *g, const char *order_ref,
   return g->ops->get_order(g->state, order_ref, done, arg);
 }
 
+int cg_gxo_get_item(struct cg_gxo *g, const char *sku,
+                     cg_call_done_fn done, void *arg)
+{
+  if (sku == NULL || sku[0] == '\0' || done == NULL)
+    return CG_EINVAL;
+  return g->ops->get_item(g->state, sku, done, arg);
+}
+
 int cg_gxo_cancel_order(struct cg_gxo *g, const char *order_ref,
                         const char *body_json, cg_call_done_fn done, void *arg)
 {

@@ -66,6 +66,8 @@ struct cg_gxo_transport_ops {
                       void *arg);
   int (*get_order)(void *state, const char *order_ref, cg_call_done_fn done,
                    void *arg);
+  int (*get_item)(void *state, const char *sku, cg_call_done_fn done,
+                  void *arg);
   int (*cancel_order)(void *state, const char *order_ref, const char *body_json,
                       cg_call_done_fn done, void *arg);
   int (*pull_events)(void *state, int64_t after_sequence, int limit,
@@ -104,6 +106,10 @@ int cg_gxo_create_order(struct cg_gxo *g, const char *order_json,
  * 404 is FAIL with the problem code. */
 int cg_gxo_get_order(struct cg_gxo *g, const char *order_ref,
                      cg_call_done_fn done, void *arg);
+/* Reads one item of the warehouse item master. OK data: the item; a 404
+ * is FAIL with code "item-not-found" (the SKU is unknown there). */
+int cg_gxo_get_item(struct cg_gxo *g, const char *sku, cg_call_done_fn done,
+                    void *arg);
 /* Cancels a whole order (body_json NULL) or lines ({"lines": [...]}). OK
  * data: the 202 body or NULL. */
 int cg_gxo_cancel_order(struct cg_gxo *g, const char *order_ref,

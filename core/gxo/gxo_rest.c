@@ -433,23 +433,29 @@ static char *make_url(const struct rest *r, const char *path)
   return url;
 }
 
-/* "/orders/<escaped ref><suffix>" as a URL. */
-static char *order_url(const struct rest *r, const char *ref,
-                       const char *suffix)
+/* "/<collection>/<escaped ref><suffix>" as a URL. */
+static char *resource_url(const struct rest *r, const char *collection,
+                          const char *ref, const char *suffix)
 {
   char *esc = curl_easy_escape(NULL, ref, 0);
   if (esc == NULL)
     return NULL;
-  size_t n = strlen(esc) + strlen(suffix) + 16;
+  size_t n = strlen(collection) + strlen(esc) + strlen(suffix) + 16;
   char *path = cg_malloc(n);
   char *url = NULL;
   if (path != NULL) {
-    snprintf(path, n, "/orders/%s%s", esc, suffix);
+    snprintf(path, n, "/%s/%s%s", collection, esc, suffix);
     url = make_url(r, path);
   }
   cg_free(path);
   curl_free(esc);
   return url;
+}
+
+static char *order_url(const struct rest *r, const char *ref,
+                       const char *suffix)
+{
+  return resource_url(r, "orders", ref, suffix);
 }
 
 /* A stable Idempotency-Key derived from what is sent: the same request
@@ -542,6 +548,19 @@ static int rest_get_order(void *state, const char *order_ref,
     op_free(op);
     return CG_ENOMEM;
   }
+  return op_launch(op, false, false);
+}
+
+static int rest_get_item(void *state, const char *sku, cg_call_done_fn done,
+                         void *arg)
+{
+  struct rest *r = state;
+  if (r->closing)
+    return CG_ECANCELED;
+  struct op *op = op_new(r, CG__GXO_GET_ITEM, "GET", done, arg);
+  if (op == NULL)
+    return CG_ENOMEM;
+  op->url = resource_url(r, "items", sku, "");
   return op_launch(op, false, false);
 }
 
@@ -754,6 +773,7 @@ const struct cg_gxo_transport_ops cg_gxo_rest_transport = {
     .destroy = rest_destroy,
     .create_order = rest_create_order,
     .get_order = rest_get_order,
+    .get_item = rest_get_item,
     .cancel_order = rest_cancel_order,
     .pull_events = rest_pull_events,
     .ack_events = rest_ack_events,

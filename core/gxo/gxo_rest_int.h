@@ -20,6 +20,7 @@ enum cg__gxo_op {
   CG__GXO_ACK_EVENTS,
   CG__GXO_SUBSCRIBE,
   CG__GXO_TOKEN,
+  CG__GXO_GET_ITEM,
 };
 
 /* Name of an operation for logs ("create_order", ...). */

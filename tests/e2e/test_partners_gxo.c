@@ -260,7 +260,7 @@ static void test_key_in_flight_retries(void **state)
   expect_async(&e, cg_gxo_pull_events(e.g, 0, 1, pf_on_done, &e.cap));
   cJSON_Delete(pf_control(sim.gxo, "POST", "/_sim/faults",
                           "{\"rules\":[{\"method\":\"POST\",\"path\":"
-                          "\"/wms/v1/orders\",\"latencyMs\":400}]}"));
+                          "\"/wms/v1/orders\",\"latencyMs\":2000}]}"));
   char *doc = order_doc("G-1007", SKU);
   struct pf_capture a = {0}, b = {0};
   assert_int_equal(
