@@ -292,6 +292,7 @@ static void on_graphql(struct cg_http_exchange *ex, void *arg)
     char v[16];
     snprintf(v, sizeof(v), "%d", retry_after);
     cg_http_add_header(ex, "Retry-After", v);
+    sim_note_retry_after(c->ctx, ex, v); /* early repeats count */
   }
   cg_http_respond_json(ex, status, out);
   cg_free(out);
