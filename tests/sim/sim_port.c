@@ -234,9 +234,12 @@ void sim_port_close(struct sim_port *p, void (*done)(void *arg), void *arg)
 {
   p->done = done;
   p->done_arg = arg;
+  /* A held-back answer must still end its exchange, or it leaks. */
   while (p->delayed != NULL) {
+    struct cg_http_exchange *ex = p->delayed->ex;
     uv_timer_stop(&p->delayed->timer);
     delayed_unlink(p->delayed);
+    cg_http_respond_json(ex, 503, "{\"title\":\"simulator shutting down\"}");
   }
   cg_http_server_close(p->server, on_server_closed, p);
 }
