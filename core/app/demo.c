@@ -18,19 +18,17 @@
 #include "base/time.h"
 #include "flows/flow.h"
 #include "net/http_client.h"
+#include "net/port.h"
 #include "store/store.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,21 +50,6 @@ struct demo {
   bool stopping;
   cJSON *summary;
 };
-
-static int free_port(void)
-{
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t len = sizeof(a);
-  int port = -1;
-  if (fd != -1 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-      getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-    port = ntohs(a.sin_port);
-  if (fd != -1)
-    close(fd);
-  return port;
-}
 
 static int parse_args(struct demo *d, int argc, char **argv)
 {
@@ -184,23 +167,6 @@ static void find_sim(struct demo *d)
            n > 0 ? dirname(self) : ".");
 }
 
-static int wait_port(int port, int timeout_ms)
-{
-  int64_t deadline = cg_time_mono_ms() + timeout_ms;
-  while (cg_time_mono_ms() < deadline) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-    close(fd);
-    if (ok)
-      return 0;
-    usleep(20000);
-  }
-  return CG_ETIMEDOUT;
-}
-
 static int spawn_sim(struct demo *d)
 {
   char centra[32], gxo[32], seed[24], scenario[128], hook[128], log[128];
@@ -225,8 +191,8 @@ static int spawn_sim(struct demo *d)
     fprintf(stderr, "demo: cannot start %s: %s\n", d->sim_bin, strerror(rc));
     return CG_EIO;
   }
-  if (wait_port(d->port_centra, 10000) != 0 ||
-      wait_port(d->port_gxo, 10000) != 0) {
+  if (cg_port_wait(d->port_centra, 10000) != 0 ||
+      cg_port_wait(d->port_gxo, 10000) != 0) {
     fprintf(stderr, "demo: the simulator did not start; see %s\n", log);
     return CG_ETIMEDOUT;
   }
@@ -361,10 +327,10 @@ static int prepare(struct demo *d)
   if (mkdtemp(d->dir) == NULL)
     return CG_EIO;
   find_sim(d);
-  d->port_centra = free_port();
-  d->port_gxo = free_port();
-  d->port_admin = free_port();
-  d->port_hooks = free_port();
+  d->port_centra = cg_port_free();
+  d->port_gxo = cg_port_free();
+  d->port_admin = cg_port_free();
+  d->port_hooks = cg_port_free();
   set_secrets();
   int rc = write_scenario(d);
   if (rc == 0)

@@ -24,24 +24,6 @@
 
 #define PAYLOAD_MAX (4 * 1024 * 1024)
 
-static int verify_any(const char *const *secrets, size_t n_secrets,
-                      const char *signature, const char *body, size_t len,
-                      int64_t now_s, int64_t tolerance_s)
-{
-  bool stale = false;
-  for (size_t i = 0; i < n_secrets; i++) {
-    if (secrets[i] == NULL || secrets[i][0] == '\0')
-      continue;
-    int rc =
-        cg_sig_verify(secrets[i], signature, body, len, now_s, tolerance_s);
-    if (rc == 0)
-      return 0;
-    if (rc == CG_ESTALE)
-      stale = true;
-  }
-  return stale ? CG_ESTALE : CG_ESIG;
-}
-
 /* Finds the value of form field `payload` in body[0..len). */
 static const char *find_payload(const char *body, size_t len, size_t *vlen)
 {
@@ -109,8 +91,8 @@ int cg_centra_webhook_parse(const char *const *secrets, size_t n_secrets,
     return cg_err_set(err, CG_EINVAL, "webhook body empty or too large");
   if (tolerance_s <= 0)
     tolerance_s = CG_CENTRA_WEBHOOK_TOLERANCE_S;
-  int rc = verify_any(secrets, n_secrets, signature, body, body_len, now_s,
-                      tolerance_s);
+  int rc = cg_sig_verify_any(secrets, n_secrets, signature, body, body_len,
+                             now_s, tolerance_s);
   if (rc == CG_ESTALE)
     return cg_err_set(err, rc, "X-Centra-Signature timestamp outside %llds",
                       (long long)tolerance_s);

@@ -14,26 +14,6 @@
 
 #include <stdbool.h>
 
-/* Tries every secret. 0 on the first valid one; CG_ESTALE if some secret
- * reported a stale timestamp; CG_ESIG otherwise. */
-static int verify_any(const char *const *secrets, size_t n_secrets,
-                      const char *signature, const char *body, size_t len,
-                      int64_t now_s, int64_t tolerance_s)
-{
-  bool stale = false;
-  for (size_t i = 0; i < n_secrets; i++) {
-    if (secrets[i] == NULL || secrets[i][0] == '\0')
-      continue;
-    int rc =
-        cg_sig_verify(secrets[i], signature, body, len, now_s, tolerance_s);
-    if (rc == 0)
-      return 0;
-    if (rc == CG_ESTALE)
-      stale = true;
-  }
-  return stale ? CG_ESTALE : CG_ESIG;
-}
-
 static bool is_envelope(const cJSON *env)
 {
   int64_t seq;
@@ -54,8 +34,8 @@ int cg_gxo_webhook_parse(const char *const *secrets, size_t n_secrets,
     return cg_err_set(err, CG_EINVAL, "empty webhook body");
   if (tolerance_s <= 0)
     tolerance_s = CG_GXO_WEBHOOK_TOLERANCE_S;
-  int rc = verify_any(secrets, n_secrets, signature, body, body_len, now_s,
-                      tolerance_s);
+  int rc = cg_sig_verify_any(secrets, n_secrets, signature, body, body_len,
+                             now_s, tolerance_s);
   if (rc == CG_ESTALE)
     return cg_err_set(err, rc, "X-Wms-Signature timestamp outside %llds",
                       (long long)tolerance_s);

@@ -195,3 +195,21 @@ int cg_sig_verify(const char *secret, const char *header, const char *body,
   int64_t skew = now_s > h.t ? now_s - h.t : h.t - now_s;
   return skew > tolerance_s ? CG_ESTALE : 0;
 }
+
+int cg_sig_verify_any(const char *const *secrets, size_t n_secrets,
+                      const char *header, const char *body, size_t body_len,
+                      int64_t now_s, int64_t tolerance_s)
+{
+  bool stale = false;
+  for (size_t i = 0; i < n_secrets; i++) {
+    if (secrets[i] == NULL || secrets[i][0] == '\0')
+      continue;
+    int rc = cg_sig_verify(secrets[i], header, body, body_len, now_s,
+                           tolerance_s);
+    if (rc == 0)
+      return 0;
+    if (rc == CG_ESTALE)
+      stale = true;
+  }
+  return stale ? CG_ESTALE : CG_ESIG;
+}

@@ -25,4 +25,12 @@ int cg_sig_make(const char *secret, int64_t unix_s, const char *body,
 int cg_sig_verify(const char *secret, const char *header, const char *body,
                   size_t body_len, int64_t now_s, int64_t tolerance_s);
 
+/* cg_sig_verify against several secrets (during a rotation both the old
+ * and the new one are accepted; NULL or empty entries are skipped): 0 on
+ * the first match, CG_ESTALE if a secret matched outside the window,
+ * CG_ESIG otherwise. */
+int cg_sig_verify_any(const char *const *secrets, size_t n_secrets,
+                      const char *header, const char *body, size_t body_len,
+                      int64_t now_s, int64_t tolerance_s);
+
 #endif

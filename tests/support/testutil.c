@@ -5,6 +5,7 @@
 
 #include "base/mem.h"
 #include "base/time.h"
+#include "net/port.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -56,34 +57,12 @@ void tu_rmtree(const char *dir)
 
 int tu_free_port(void)
 {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t len = sizeof(a);
-  int port = -1;
-  if (fd != -1 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-      getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-    port = ntohs(a.sin_port);
-  if (fd != -1)
-    close(fd);
-  return port;
+  return cg_port_free();
 }
 
 int tu_wait_port(int port, int timeout_ms)
 {
-  int64_t deadline = cg_time_mono_ms() + timeout_ms;
-  while (cg_time_mono_ms() < deadline) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-    close(fd);
-    if (ok)
-      return 0;
-    usleep(20 * 1000);
-  }
-  return -1;
+  return cg_port_wait(port, timeout_ms) == 0 ? 0 : -1;
 }
 
 pid_t tu_spawn(char *const argv[], const char *log_path)
