@@ -4,11 +4,14 @@
  * order number, lines keyed by Centra line ids and the pack's carrier;
  * every bad one is held with the right exception and never created.
  * Then webhooks: forged and stale signatures are refused and counted; a
- * duplicate delivery has no second effect.
+ * duplicate delivery has no second effect. Secrets stay out of the log
+ * and the store.
  */
+#define _GNU_SOURCE /* memmem */
 #include "e2e.h"
 #include "e2e_orders.h"
 
+#include "base/buf.h"
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/time.h"
@@ -90,6 +93,34 @@ static int count_action(const char *number, const char *action)
   return n;
 }
 
+/* Secrets reach the engine only through its environment; none may appear
+ * in its log or its store. */
+static void assert_no_secrets(void)
+{
+  static const char *const secrets[] = {"centra-dev-token", "gxo-dev-secret",
+                                        "gxo-webhook-secret",
+                                        "centra-webhook-secret",
+                                        "e2e-admin-token"};
+  static const char *const files[] = {"engine.log", "shop.db", "shop.db-wal"};
+  for (size_t f = 0; f < 3; f++) {
+    char path[600];
+    snprintf(path, sizeof(path), "%s/%s", T.dir, files[f]);
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL)
+      continue;
+    struct cg_buf b = CG_BUF_INIT;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+      cg_buf_append(&b, chunk, n);
+    fclose(fp);
+    for (size_t i = 0; b.data && i < sizeof(secrets) / sizeof(*secrets); i++)
+      if (memmem(b.data, b.len, secrets[i], strlen(secrets[i])) != NULL)
+        fail_msg("secret %s found in %s", secrets[i], files[f]);
+    cg_buf_free(&b);
+  }
+}
+
 static void test_webhooks(void **state)
 {
   int64_t number = first_order_number();
@@ -124,6 +155,7 @@ static void test_webhooks(void **state)
   assert_true(accepted <= 1);
   assert_int_equal(count_action(ref, "accepted"), 1);
   e2e_engine_stop(&T);
+  assert_no_secrets();
   e2e_teardown(&T);
 }
 
