@@ -8,6 +8,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/time.h"
 #include "centra/centra.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
@@ -273,9 +274,10 @@ int cg_orders_take_gxo_event(struct cg_flow *f, const cJSON *envelope,
 
 /* --- deciding again -----------------------------------------------------*/
 
-/* Decides a stored order again in its own transaction. */
-static int redecide(struct cg_flow *f, const struct cg_store_order *o,
-                    struct cg_err *err)
+/* Decides a stored order again inside the open transaction; returns 1
+ * when it was queued, 0 when held again, or a negative CG_E*. */
+static int redecide_in_tx(struct cg_flow *f, const struct cg_store_order *o,
+                          struct cg_err *err)
 {
   char outcome[CG_INBOX_OUTCOME_MAX];
   cJSON *order = o->payload ? cg_json_parse(o->payload, strlen(o->payload),
@@ -284,18 +286,32 @@ static int redecide(struct cg_flow *f, const struct cg_store_order *o,
   if (order == NULL)
     return cg_err_set(err, CG_EINVAL, "order %s has no stored payload",
                       o->number);
-  int rc = cg_store_begin(f->store, err);
-  if (rc == 0)
-    rc = cg__order_decide(f, o->number, o->payload, order, outcome, err);
-  if (rc == 0)
-    rc = cg_store_commit(f->store, err);
-  if (rc != 0)
-    cg_store_rollback(f->store, NULL);
+  int rc = cg__order_decide(f, o->number, o->payload, order, outcome, err);
   cJSON_Delete(order);
   if (rc == 0)
     cg_log_info("orders", "[merchant=%s] order %s decided again: %s",
                 f->merchant, o->number, outcome);
-  return rc == 0 && strcmp(outcome, "queued") == 0 ? 1 : rc;
+  return rc == 0 ? strcmp(outcome, "queued") == 0 : rc;
+}
+
+/* Runs step(f, ctx) in one transaction; returns its result. */
+static int in_tx(struct cg_flow *f,
+                 int (*step)(struct cg_flow *f, const void *ctx,
+                             struct cg_err *err),
+                 const void *ctx, struct cg_err *err)
+{
+  int rc = cg_store_begin(f->store, err);
+  int res = rc == 0 ? step(f, ctx, err) : rc;
+  if (res >= 0 && cg_store_commit(f->store, err) == 0)
+    return res;
+  cg_store_rollback(f->store, NULL);
+  return res < 0 ? res : CG_EDB;
+}
+
+static int step_redecide(struct cg_flow *f, const void *ctx,
+                         struct cg_err *err)
+{
+  return redecide_in_tx(f, ctx, err);
 }
 
 /* Holds a rule change can cure; a warehouse refusal needs an operator. */
@@ -320,7 +336,7 @@ int cg_orders_redecide_held(struct cg_flow *f)
   for (size_t i = 0; rc == 0 && i < list.n; i++) {
     if (!rule_hold(list.items[i].hold_reason))
       continue;
-    int r = redecide(f, &list.items[i], &err);
+    int r = in_tx(f, step_redecide, &list.items[i], &err);
     if (r > 0)
       moved++;
     else if (r < 0)
@@ -333,11 +349,29 @@ int cg_orders_redecide_held(struct cg_flow *f)
   return rc == 0 ? moved : rc;
 }
 
-/* Operator retry of one exception: resolve it, then decide the order
- * again (held or rejected) or requeue its failed outbox rows. */
-static int retry_one(struct cg_flow *f, const struct cg_store_exception *x,
-                     struct cg_err *err)
+/* Requeues the entity's dead-letter rows (e.g. a Centra mark that failed
+ * for good) so the outbox sends them again. */
+static int requeue_failed(struct cg_flow *f, const char *key,
+                          struct cg_err *err)
 {
+  struct cg_store_outbox_filter flt = {.state = CG_STORE_OUTBOX_FAILED,
+                                       .entity_key = key};
+  struct cg_store_outbox_list list = {0};
+  int rc = cg_store_outbox_list(f->store, &flt, &list, err);
+  for (size_t i = 0; rc == 0 && i < list.n; i++)
+    if (strcmp(list.items[i].kind, CG_ORDERS_KIND_CREATE) != 0)
+      rc = cg_store_outbox_requeue(f->store, list.items[i].id,
+                                   cg_time_now_ms(), err);
+  cg_store_outbox_list_clear(&list);
+  return rc;
+}
+
+/* Operator retry of one exception, all in one transaction: resolve it,
+ * then decide the order again (held or rejected; a new exception opens if
+ * it fails again) or requeue the order's failed outbox rows. */
+static int step_retry(struct cg_flow *f, const void *ctx, struct cg_err *err)
+{
+  const struct cg_store_exception *x = ctx;
   int rc = cg_store_exception_resolve(f->store, x->id, "operator",
                                       "retry requested", err);
   if (rc != 0 || strcmp(x->entity_kind, "order") != 0)
@@ -345,8 +379,12 @@ static int retry_one(struct cg_flow *f, const struct cg_store_exception *x,
   struct cg_store_order o = {0};
   rc = cg_store_order_get(f->store, x->entity_key, &o, err);
   if (rc == 0 && (o.state == CG_STORE_ORDER_HELD ||
-                  o.state == CG_STORE_ORDER_REJECTED))
-    rc = redecide(f, &o, err) < 0 ? -1 : 0;
+                  o.state == CG_STORE_ORDER_REJECTED)) {
+    int decided = redecide_in_tx(f, &o, err);
+    rc = decided < 0 ? decided : 0;
+  }
+  else if (rc == 0)
+    rc = requeue_failed(f, x->entity_key, err);
   cg_store_order_clear(&o);
   return rc;
 }
@@ -360,7 +398,7 @@ int cg_orders_process_retry_requests(struct cg_flow *f)
   int rc = cg_store_exception_list(f->store, &flt, &list, &err);
   int done = 0;
   for (size_t i = 0; rc == 0 && i < list.n; i++) {
-    if (retry_one(f, &list.items[i], &err) == 0)
+    if (in_tx(f, step_retry, &list.items[i], &err) >= 0)
       done++;
     else
       cg_log_error("orders", "[merchant=%s] retry of exception %lld: %s",
