@@ -39,16 +39,16 @@ static int open_session(const struct cg_cli *c, struct session *s)
                     : s->cfg->nmerchants == 1)
       s->mc = &s->cfg->merchants[i];
   if (s->mc == NULL) {
-    fprintf(stderr, "centra-gxo: %s\n", c->merchant
-                ? "no merchant with that id in the config"
-                : "several merchants: name one with --merchant ID");
+    fprintf(stderr, "centra-gxo: %s\n",
+            c->merchant ? "no merchant with that id in the config"
+                        : "several merchants: name one with --merchant ID");
     cg_config_free(s->cfg);
     return 2;
   }
   char path[1024];
-  struct cg_store_opts o = {.path = cg_config_path(s->cfg, s->mc->store, path,
-                                                   sizeof(path)),
-                            .name = s->mc->id};
+  struct cg_store_opts o = {
+      .path = cg_config_path(s->cfg, s->mc->store, path, sizeof(path)),
+      .name = s->mc->id};
   if (cg_store_open(&o, &s->store, &err) != 0) {
     fprintf(stderr, "centra-gxo: merchant '%s': %s\n", s->mc->id, err.msg);
     cg_config_free(s->cfg);
@@ -71,8 +71,8 @@ static void print_time(int64_t ms)
 
 static int list_exceptions(const struct cg_cli *c, struct session *s)
 {
-  struct cg_store_exception_filter f = {.state = c->all ? NULL : "open",
-                                        .type = c->type, .limit = 1000};
+  struct cg_store_exception_filter f = {
+      .state = c->all ? NULL : "open", .type = c->type, .limit = 1000};
   struct cg_store_exception_list list = {0};
   struct cg_err err = {0};
   if (cg_store_exception_list(s->store, &f, &list, &err) != 0) {
@@ -83,18 +83,17 @@ static int list_exceptions(const struct cg_cli *c, struct session *s)
          "KEY", "OWNER", "STATE", "COUNT", "MESSAGE");
   for (size_t i = 0; i < list.n; i++) {
     const struct cg_store_exception *x = &list.items[i];
-    printf("%-6lld %-18s %-8s %-10s %-16s %-9s %5lld  %s%s\n",
-           (long long)x->id, x->type, x->entity_kind, x->entity_key,
-           x->owner ? x->owner : "-", x->state, (long long)x->count,
-           x->message, x->retry_requested_at ? " [retry requested]" : "");
+    printf("%-6lld %-18s %-8s %-10s %-16s %-9s %5lld  %s%s\n", (long long)x->id,
+           x->type, x->entity_kind, x->entity_key, x->owner ? x->owner : "-",
+           x->state, (long long)x->count, x->message,
+           x->retry_requested_at ? " [retry requested]" : "");
   }
   printf("%zu exception(s)\n", list.n);
   cg_store_exception_list_clear(&list);
   return 0;
 }
 
-static int act_exception(const struct cg_cli *c, struct session *s,
-                         bool retry)
+static int act_exception(const struct cg_cli *c, struct session *s, bool retry)
 {
   struct cg_err err = {0};
   if (c->nargs < 2) {
@@ -103,9 +102,9 @@ static int act_exception(const struct cg_cli *c, struct session *s,
     return 2;
   }
   int64_t id = strtoll(c->args[1], NULL, 10);
-  int rc = retry ? cg_store_exception_request_retry(s->store, id, &err)
-                 : cg_store_exception_resolve(s->store, id, "cli",
-                                              c->note, &err);
+  int rc = retry
+               ? cg_store_exception_request_retry(s->store, id, &err)
+               : cg_store_exception_resolve(s->store, id, "cli", c->note, &err);
   if (rc != 0) {
     fprintf(stderr, "centra-gxo: exception %lld: %s\n", (long long)id,
             rc == CG_ENOTFOUND ? "no such exception" : err.msg);
@@ -113,7 +112,8 @@ static int act_exception(const struct cg_cli *c, struct session *s,
   }
   printf(retry ? "exception %lld: retry requested; the running engine "
                  "retries it within a second\n"
-               : "exception %lld resolved\n", (long long)id);
+               : "exception %lld resolved\n",
+         (long long)id);
   return 0;
 }
 
@@ -121,7 +121,8 @@ int cg_cli_exceptions(const struct cg_cli *c)
 {
   struct session s;
   const char *verb = c->nargs > 0 ? c->args[0] : "list";
-  if (strcmp(verb, "list") && strcmp(verb, "retry") && strcmp(verb, "resolve")) {
+  if (strcmp(verb, "list") && strcmp(verb, "retry") &&
+      strcmp(verb, "resolve")) {
     fprintf(stderr, "centra-gxo: exceptions list|retry ID|resolve ID\n");
     return 2;
   }
@@ -209,15 +210,15 @@ int cg_cli_status(const struct cg_cli *c)
  * loads it and runs its tests, as a reload would. */
 int cg_cli_rules(const struct cg_cli *c)
 {
-  if (c->nargs < 2 || (strcmp(c->args[0], "check") && strcmp(c->args[0],
-                                                            "test"))) {
+  if (c->nargs < 2 ||
+      (strcmp(c->args[0], "check") && strcmp(c->args[0], "test"))) {
     fprintf(stderr, "centra-gxo: rules check|test PACK_DIR\n");
     return 2;
   }
   struct cg_rules_opts o = {.merchant = "cli",
                             .pack_dir = c->args[1],
-                            .skip_pack_tests = strcmp(c->args[0], "check")
-                                               == 0};
+                            .skip_pack_tests =
+                                strcmp(c->args[0], "check") == 0};
   struct cg_rules_gen *g = NULL;
   struct cg_err err = {0};
   if (cg_rules_gen_load(&o, 1, &g, &err) != 0) {

@@ -9,12 +9,12 @@
 
 /* Parsed common options. */
 struct cg_cli {
-  const char *config;   /* -c FILE */
-  const char *merchant; /* --merchant ID (needed with several merchants) */
-  const char *note;     /* --note TEXT */
-  const char *type;     /* --type T */
-  int all;              /* --all */
-  int json;             /* --json */
+  const char *config;      /* -c FILE */
+  const char *merchant;    /* --merchant ID (needed with several merchants) */
+  const char *note;        /* --note TEXT */
+  const char *type;        /* --type T */
+  int all;                 /* --all */
+  int json;                /* --json */
   const char *const *args; /* positional arguments after the command */
   int nargs;
 };

@@ -53,12 +53,11 @@ static const struct opt merchant_opts[] = {
      "Integration API token (env or file)"},
     {"centra.warehouse", OPT_INT, "1", false, M(centra_warehouse),
      "Centra warehouse id that represents GXO"},
-    {"centra.webhook_secret", OPT_SECRET, NULL, false,
-     M(centra_webhook_secret), "Centra webhook plugin secret (env or file)"},
+    {"centra.webhook_secret", OPT_SECRET, NULL, false, M(centra_webhook_secret),
+     "Centra webhook plugin secret (env or file)"},
     {"gxo.url", OPT_STR, NULL, true, M(gxo_url),
      "warehouse API base, e.g. https://wms.example/wms/v1"},
-    {"gxo.client_id", OPT_STR, NULL, true, M(gxo_client_id),
-     "OAuth client id"},
+    {"gxo.client_id", OPT_STR, NULL, true, M(gxo_client_id), "OAuth client id"},
     {"gxo.client_secret", OPT_SECRET, NULL, true, M(gxo_client_secret),
      "OAuth client secret (env or file)"},
     {"gxo.site", OPT_STR, NULL, true, M(gxo_site), "GXO site id"},
@@ -83,8 +82,8 @@ static const struct opt merchant_opts[] = {
      "seconds between Centra rateLimits reads"},
     {"limits.lua_memory_mb", OPT_INT, "32", false, M(lua_memory_mb),
      "memory ceiling of the merchant's rule state"},
-    {"limits.lua_instructions", OPT_INT, "1000000", false,
-     M(lua_instructions), "instruction budget per hook call"},
+    {"limits.lua_instructions", OPT_INT, "1000000", false, M(lua_instructions),
+     "instruction budget per hook call"},
 };
 
 #define NOPTS(a) (sizeof(a) / sizeof((a)[0]))
@@ -139,8 +138,8 @@ static int l_file(lua_State *L)
 
 static void open_sandbox(lua_State *L)
 {
-  static const char *const drop[] = {"dofile", "loadfile", "load", "require",
-                                     "collectgarbage", NULL};
+  static const char *const drop[] = {"dofile",  "loadfile",       "load",
+                                     "require", "collectgarbage", NULL};
   luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
   luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
   luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
@@ -218,8 +217,8 @@ static int read_secret_file(const char *path, char **out, struct cg_err *err)
 }
 
 /* [.., marker] -> resolves env/file into *out; pops nothing. */
-static int resolve_secret(lua_State *L, const struct cg_config *cfg,
-                          char **out, struct cg_err *err)
+static int resolve_secret(lua_State *L, const struct cg_config *cfg, char **out,
+                          struct cg_err *err)
 {
   lua_getfield(L, -1, SECRET_TAG);
   lua_getfield(L, -2, "ref");
@@ -227,13 +226,14 @@ static int resolve_secret(lua_State *L, const struct cg_config *cfg,
   const char *ref = lua_tostring(L, -1);
   int rc = 0;
   if (kind == NULL || ref == NULL) {
-    rc = cg_err_set(err, CG_ECONFIG, "is a table; use env \"NAME\" or "
-                                     "file \"PATH\"");
+    rc = cg_err_set(err, CG_ECONFIG,
+                    "is a table; use env \"NAME\" or "
+                    "file \"PATH\"");
   } else if (strcmp(kind, "env") == 0) {
     const char *v = getenv(ref);
     if (v == NULL || *v == '\0')
-      rc = cg_err_set(err, CG_ECONFIG,
-                      "environment variable %s is not set", ref);
+      rc = cg_err_set(err, CG_ECONFIG, "environment variable %s is not set",
+                      ref);
     else if ((*out = cg_strdup(v)) == NULL)
       rc = CG_ENOMEM;
   } else {
@@ -271,8 +271,9 @@ static int store_value(lua_State *L, const struct opt *o, void *base,
   if (o->type == OPT_SECRET && t == LUA_TTABLE)
     return resolve_secret(L, cfg, (char **)dst, err);
   if (o->type == OPT_SECRET)
-    return cg_err_set(err, CG_ECONFIG, "secrets must come from env \"NAME\" "
-                                       "or file \"PATH\", not a literal");
+    return cg_err_set(err, CG_ECONFIG,
+                      "secrets must come from env \"NAME\" "
+                      "or file \"PATH\", not a literal");
   if (o->type == OPT_STR && t == LUA_TSTRING) {
     *(char **)dst = cg_strdup(lua_tostring(L, -1));
     return *(char **)dst ? 0 : CG_ENOMEM;
@@ -316,8 +317,8 @@ static int read_opts(lua_State *L, int idx, const struct opt *opts, size_t n,
 
 static int check_merchant_id(const char *id, struct cg_err *err)
 {
-  if (*id == '\0' || strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
-                         strlen(id))
+  if (*id == '\0' ||
+      strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(id))
     return cg_err_set(err, CG_ECONFIG,
                       "id: must be lowercase letters, digits and '-'");
   return 0;
@@ -455,6 +456,6 @@ static void help_table(FILE *out, const char *title, const struct opt *opts,
 void cg_config_help(FILE *out)
 {
   help_table(out, "global keys:", global_opts, NOPTS(global_opts));
-  help_table(out, "\nper merchant (merchants = { {...}, ... }):",
-             merchant_opts, NOPTS(merchant_opts));
+  help_table(out, "\nper merchant (merchants = { {...}, ... }):", merchant_opts,
+             NOPTS(merchant_opts));
 }

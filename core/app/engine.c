@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#define container_of(ptr, type, member)                                      \
-  ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member)                                        \
+  ((type *)((char *)(ptr)-offsetof(type, member)))
 
 enum { SIG_HUP, SIG_INT, SIG_TERM, SIG_COUNT };
 
@@ -82,8 +82,7 @@ static void on_signal(uv_signal_t *h, int signum)
 {
   struct cg_engine *e = h->data;
   if (signum == SIGHUP) {
-    cg_log_info("engine", "SIGHUP: reloading the rules of %zu merchants",
-                e->n);
+    cg_log_info("engine", "SIGHUP: reloading the rules of %zu merchants", e->n);
     for (size_t i = 0; i < e->n; i++) {
       struct cg_err err = {0};
       cg_merchant_reload_rules(e->merchants[i], &err);
@@ -114,8 +113,8 @@ static int start_merchants(struct cg_engine *e, struct cg_err *err)
   if (e->merchants == NULL || e->flows == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
   for (size_t i = 0; i < e->n; i++) {
-    e->merchants[i] = cg_merchant_start(e->loop, e->cfg,
-                                        &e->cfg->merchants[i], err);
+    e->merchants[i] =
+        cg_merchant_start(e->loop, e->cfg, &e->cfg->merchants[i], err);
     if (e->merchants[i] == NULL)
       return err ? err->code : CG_EINVAL;
     e->flows[i] = cg_merchant_flow(e->merchants[i]);
@@ -124,13 +123,12 @@ static int start_merchants(struct cg_engine *e, struct cg_err *err)
 }
 
 static struct cg_http_server *listen_on(struct cg_engine *e, const char *addr,
-                                        const char *name,
-                                        struct cg_router *r,
+                                        const char *name, struct cg_router *r,
                                         struct cg_err *err)
 {
   struct cg_http_server_opts o = {.name = name, .max_body_bytes = 1 << 20};
-  struct cg_http_server *s = cg_http_server_create(e->loop, &o,
-                                                   cg_router_dispatch, r);
+  struct cg_http_server *s =
+      cg_http_server_create(e->loop, &o, cg_router_dispatch, r);
   if (s == NULL) {
     cg_err_set(err, CG_ENOMEM, "out of memory");
     return NULL;
@@ -161,8 +159,8 @@ static int start_listeners(struct cg_engine *e, struct cg_err *err)
   e->admin = listen_on(e, e->cfg->admin_listen, "admin", e->admin_router, err);
   if (e->admin == NULL)
     return CG_EIO;
-  e->hooks = listen_on(e, e->cfg->webhooks_listen, "webhooks",
-                       e->hooks_router, err);
+  e->hooks =
+      listen_on(e, e->cfg->webhooks_listen, "webhooks", e->hooks_router, err);
   return e->hooks ? 0 : CG_EIO;
 }
 

@@ -47,8 +47,9 @@ static const struct command commands[] = {
     {"orders", cg_cli_orders, "orders show NUMBER -c CONFIG [--merchant ID]"},
     {"status", cg_cli_status, "status -c CONFIG [--merchant ID]"},
     {"rules", cg_cli_rules, "rules check|test PACK_DIR"},
-    {"config-help", cmd_config_help, "config-help              every config "
-                                     "key with its default"},
+    {"config-help", cmd_config_help,
+     "config-help              every config "
+     "key with its default"},
     {"version", cmd_version, "version"},
 };
 

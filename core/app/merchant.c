@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#define container_of(ptr, type, member)                                      \
-  ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member)                                        \
+  ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define SWEEP_MS 1000
 #define RELOAD_DEBOUNCE_MS 300
@@ -57,9 +57,10 @@ static void cb_subscribed(struct cg_call_result *res, void *arg)
     cg_log_info("merchant", "[merchant=%s] warehouse webhooks subscribed",
                 m->mc->id);
   else
-    cg_log_warn("merchant", "[merchant=%s] warehouse webhook subscription "
-                "failed (%s %s); the event feed pull still runs", m->mc->id,
-                res->code, res->message);
+    cg_log_warn("merchant",
+                "[merchant=%s] warehouse webhook subscription "
+                "failed (%s %s); the event feed pull still runs",
+                m->mc->id, res->code, res->message);
 }
 
 /* Subscribes our webhook endpoint to every warehouse event type. The
@@ -67,17 +68,19 @@ static void cb_subscribed(struct cg_call_result *res, void *arg)
 static void subscribe_webhooks(struct cg_merchant *m)
 {
   static const char *const types[] = {
-      "order.accepted",    "order.rejected",  "order.status",
-      "shipment.confirmed", "order.closed",   "order.cancelled",
-      "stock.adjusted",    "stock.status_moved", "stock.snapshot",
-      "return.arrived",    "return.received", "item.rejected"};
+      "order.accepted",     "order.rejected",     "order.status",
+      "shipment.confirmed", "order.closed",       "order.cancelled",
+      "stock.adjusted",     "stock.status_moved", "stock.snapshot",
+      "return.arrived",     "return.received",    "item.rejected"};
   const char *url = m->mc->gxo_webhook_url;
   const char *secret = m->mc->gxo_webhook_secret;
   if (url == NULL)
     return;
   if (secret == NULL) {
-    cg_log_warn("merchant", "[merchant=%s] gxo.webhook_url is set but "
-                "gxo.webhook_secret is not; not subscribing", m->mc->id);
+    cg_log_warn("merchant",
+                "[merchant=%s] gxo.webhook_url is set but "
+                "gxo.webhook_secret is not; not subscribing",
+                m->mc->id);
     return;
   }
   cg_gxo_subscribe_webhooks(m->flow.gxo, url, secret, types,
@@ -148,9 +151,10 @@ static void watch_pack(struct cg_merchant *m, uv_loop_t *loop)
   m->watching = true;
   int rc = uv_fs_event_start(&m->pack_watch, on_pack_changed, path, 0);
   if (rc != 0)
-    cg_log_warn("merchant", "[merchant=%s] cannot watch %s (%s); reload "
-                "with SIGHUP or the admin API", m->mc->id, path,
-                uv_strerror(rc));
+    cg_log_warn("merchant",
+                "[merchant=%s] cannot watch %s (%s); reload "
+                "with SIGHUP or the admin API",
+                m->mc->id, path, uv_strerror(rc));
 }
 
 static void start_schedules(struct cg_merchant *m, uv_loop_t *loop)
@@ -201,13 +205,13 @@ static int load_rules(struct cg_merchant *m, struct cg_err *err)
   int rc = cg_rules_create(&o, &m->flow.rules, err);
   if (rc == 0) {
     struct cg_rules_gen *g = cg_rules_acquire(m->flow.rules);
-    cg_store_rule_generation_record(m->flow.store, cg_rules_gen_name(g),
-                                    cg_rules_gen_version(g),
-                                    cg_rules_gen_hash(g), cg_time_now_ms(), NULL,
-                                    NULL);
-    cg_log_info("merchant", "[merchant=%s] rules %s loaded (%u pack tests "
-                "passed)", m->mc->id, cg_rules_gen_label(g),
-                cg_rules_gen_tests_passed(g));
+    cg_store_rule_generation_record(
+        m->flow.store, cg_rules_gen_name(g), cg_rules_gen_version(g),
+        cg_rules_gen_hash(g), cg_time_now_ms(), NULL, NULL);
+    cg_log_info("merchant",
+                "[merchant=%s] rules %s loaded (%u pack tests "
+                "passed)",
+                m->mc->id, cg_rules_gen_label(g), cg_rules_gen_tests_passed(g));
     cg_rules_gen_release(g);
   }
   return rc;
@@ -345,8 +349,7 @@ static void on_outbox_closed(void *arg)
   finish_stop(m);
 }
 
-void cg_merchant_stop(struct cg_merchant *m, void (*done)(void *arg),
-                      void *arg)
+void cg_merchant_stop(struct cg_merchant *m, void (*done)(void *arg), void *arg)
 {
   if (m == NULL)
     return;
@@ -396,22 +399,24 @@ int cg_merchant_reload_rules(struct cg_merchant *m, struct cg_err *err)
   bool changed = false;
   int rc = cg_rules_reload(m->flow.rules, &changed, err);
   if (rc != 0) {
-    cg_log_error("merchant", "[merchant=%s] rule reload refused, the "
-                 "previous generation keeps running: %s", m->mc->id,
-                 err ? err->msg : "");
+    cg_log_error("merchant",
+                 "[merchant=%s] rule reload refused, the "
+                 "previous generation keeps running: %s",
+                 m->mc->id, err ? err->msg : "");
     return rc;
   }
   struct cg_rules_gen *g = cg_rules_acquire(m->flow.rules);
   cg_store_rule_generation_record(m->flow.store, cg_rules_gen_name(g),
-                                  cg_rules_gen_version(g),
-                                  cg_rules_gen_hash(g), cg_time_now_ms(), NULL,
-                                    NULL);
+                                  cg_rules_gen_version(g), cg_rules_gen_hash(g),
+                                  cg_time_now_ms(), NULL, NULL);
   cg_log_info("merchant", "[merchant=%s] rules reloaded: %s%s", m->mc->id,
               cg_rules_gen_label(g), changed ? "" : " (content unchanged)");
   cg_rules_gen_release(g);
   int moved = cg_orders_redecide_held(&m->flow);
   if (moved > 0)
-    cg_log_info("merchant", "[merchant=%s] %d held orders released by the "
-                "new rules", m->mc->id, moved);
+    cg_log_info("merchant",
+                "[merchant=%s] %d held orders released by the "
+                "new rules",
+                m->mc->id, moved);
   return 0;
 }

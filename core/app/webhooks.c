@@ -34,8 +34,8 @@ static void refuse(struct cg_http_exchange *ex, struct cg_merchant *m,
 {
   cg_merchant_flow(m)->metrics.webhooks_refused++;
   cg_log_warn("webhooks", "[merchant=%s] %s webhook from %s refused: %s",
-              cg_merchant_id(m), partner,
-              cg_http_exchange_request(ex)->peer, err->msg);
+              cg_merchant_id(m), partner, cg_http_exchange_request(ex)->peer,
+              err->msg);
   cg_http_respond_json(ex, 401, "{\"error\":\"bad signature\"}");
 }
 
@@ -48,12 +48,12 @@ static void h_gxo(struct cg_http_exchange *ex, void *arg)
   const char *secret = cg_merchant_config(m)->gxo_webhook_secret;
   struct cg_err err = {0};
   cJSON *env = NULL;
-  int rc = secret ? cg_gxo_webhook_parse(
-                        &secret, 1,
-                        cg_http_exchange_header(ex, "X-Wms-Signature"),
-                        req->body, req->body_len, cg_time_now_ms() / 1000, 0,
-                        &env, &err)
-                  : cg_err_set(&err, CG_ESIG, "no gxo.webhook_secret set");
+  int rc = secret
+               ? cg_gxo_webhook_parse(
+                     &secret, 1, cg_http_exchange_header(ex, "X-Wms-Signature"),
+                     req->body, req->body_len, cg_time_now_ms() / 1000, 0, &env,
+                     &err)
+               : cg_err_set(&err, CG_ESIG, "no gxo.webhook_secret set");
   if (rc == CG_ESIG || rc == CG_ESTALE) {
     refuse(ex, m, "warehouse", &err);
     return;
@@ -96,12 +96,12 @@ static void h_centra(struct cg_http_exchange *ex, void *arg)
   const char *secret = cg_merchant_config(m)->centra_webhook_secret;
   struct cg_err err = {0};
   cJSON *events = NULL;
-  int rc = secret ? cg_centra_webhook_parse(
-                        &secret, 1,
-                        cg_http_exchange_header(ex, "X-Centra-Signature"),
-                        req->body, req->body_len, cg_time_now_ms() / 1000, 0,
-                        &events, &err)
-                  : cg_err_set(&err, CG_ESIG, "no centra.webhook_secret set");
+  int rc =
+      secret ? cg_centra_webhook_parse(
+                   &secret, 1,
+                   cg_http_exchange_header(ex, "X-Centra-Signature"), req->body,
+                   req->body_len, cg_time_now_ms() / 1000, 0, &events, &err)
+             : cg_err_set(&err, CG_ESIG, "no centra.webhook_secret set");
   if (rc == CG_ESIG || rc == CG_ESTALE) {
     refuse(ex, m, "Centra", &err);
     return;

@@ -13,7 +13,10 @@ struct cg_buf {
   size_t cap;
 };
 
-#define CG_BUF_INIT {NULL, 0, 0}
+#define CG_BUF_INIT                                                            \
+  {                                                                            \
+    NULL, 0, 0                                                                 \
+  }
 
 /* Each returns 0 or CG_ENOMEM (the buffer is unchanged on failure). */
 int cg_buf_reserve(struct cg_buf *b, size_t extra);

@@ -50,10 +50,10 @@ void cg_err_clear(struct cg_err *err)
 const char *cg_strerror(int code)
 {
   static const char *const names[] = {
-      "CG_OK",     "CG_ENOMEM",    "CG_EINVAL", "CG_EIO",
-      "CG_ENOTFOUND", "CG_EEXIST", "CG_ERETRY", "CG_EPERM",
-      "CG_ETIMEDOUT", "CG_ERULE",  "CG_EDB",    "CG_ESIG",
-      "CG_ESTALE", "CG_ECANCELED", "CG_ELIMIT", "CG_ECONFIG",
+      "CG_OK",        "CG_ENOMEM",    "CG_EINVAL", "CG_EIO",
+      "CG_ENOTFOUND", "CG_EEXIST",    "CG_ERETRY", "CG_EPERM",
+      "CG_ETIMEDOUT", "CG_ERULE",     "CG_EDB",    "CG_ESIG",
+      "CG_ESTALE",    "CG_ECANCELED", "CG_ELIMIT", "CG_ECONFIG",
   };
   int idx = -code;
   if (idx < 0 || idx >= (int)(sizeof(names) / sizeof(names[0])))

@@ -33,23 +33,23 @@ unsigned long cg_log_count(enum cg_log_level level);
 void cg_log_write(enum cg_log_level level, const char *component,
                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-#define cg_log_error(comp, ...)                                              \
-  do {                                                                       \
-    cg_log_write(CG_LOG_ERROR, (comp), __VA_ARGS__);                         \
+#define cg_log_error(comp, ...)                                                \
+  do {                                                                         \
+    cg_log_write(CG_LOG_ERROR, (comp), __VA_ARGS__);                           \
   } while (0)
-#define cg_log_warn(comp, ...)                                               \
-  do {                                                                       \
-    cg_log_write(CG_LOG_WARN, (comp), __VA_ARGS__);                          \
+#define cg_log_warn(comp, ...)                                                 \
+  do {                                                                         \
+    cg_log_write(CG_LOG_WARN, (comp), __VA_ARGS__);                            \
   } while (0)
-#define cg_log_info(comp, ...)                                               \
-  do {                                                                       \
-    if (cg_log_get_level() >= CG_LOG_INFO)                                   \
-      cg_log_write(CG_LOG_INFO, (comp), __VA_ARGS__);                        \
+#define cg_log_info(comp, ...)                                                 \
+  do {                                                                         \
+    if (cg_log_get_level() >= CG_LOG_INFO)                                     \
+      cg_log_write(CG_LOG_INFO, (comp), __VA_ARGS__);                          \
   } while (0)
-#define cg_log_debug(comp, ...)                                              \
-  do {                                                                       \
-    if (cg_log_get_level() >= CG_LOG_DEBUG)                                  \
-      cg_log_write(CG_LOG_DEBUG, (comp), __VA_ARGS__);                       \
+#define cg_log_debug(comp, ...)                                                \
+  do {                                                                         \
+    if (cg_log_get_level() >= CG_LOG_DEBUG)                                    \
+      cg_log_write(CG_LOG_DEBUG, (comp), __VA_ARGS__);                         \
   } while (0)
 
 #endif

@@ -28,10 +28,12 @@ static const struct type_default defaults[] = {
      "read the warehouse's reason, fix, then retry the exception"},
     {"RULE_ERROR", "integrator", "critical",
      "fix the rule pack; held orders retry on reload"},
-    {"RULE_HOLD", "ops", "info", "the pack holds it on purpose; retry when "
-                                 "the condition is gone"},
-    {"SYNC_FAILURE", "ops", "critical", "check partner reachability and "
-                                        "the log; retry the exception"},
+    {"RULE_HOLD", "ops", "info",
+     "the pack holds it on purpose; retry when "
+     "the condition is gone"},
+    {"SYNC_FAILURE", "ops", "critical",
+     "check partner reachability and "
+     "the log; retry the exception"},
 };
 
 static const struct type_default *find_default(const char *type)
@@ -46,9 +48,8 @@ static int supersede_others(struct cg_flow *f, const char *type,
                             const char *kind, const char *key,
                             struct cg_err *err)
 {
-  struct cg_store_exception_filter flt = {.state = "open",
-                                          .entity_kind = kind,
-                                          .entity_key = key};
+  struct cg_store_exception_filter flt = {
+      .state = "open", .entity_kind = kind, .entity_key = key};
   struct cg_store_exception_list list = {0};
   int rc = cg_store_exception_list(f->store, &flt, &list, err);
   for (size_t i = 0; rc == 0 && i < list.n; i++)
@@ -59,10 +60,9 @@ static int supersede_others(struct cg_flow *f, const char *type,
   return rc;
 }
 
-int cg_flow_raise(struct cg_flow *f, const char *type,
-                  const char *entity_kind, const char *entity_key,
-                  const char *message, const char *generation,
-                  struct cg_err *err)
+int cg_flow_raise(struct cg_flow *f, const char *type, const char *entity_kind,
+                  const char *entity_key, const char *message,
+                  const char *generation, struct cg_err *err)
 {
   const struct type_default *d = find_default(type);
   struct cg_store_exception_new x = {

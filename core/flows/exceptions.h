@@ -12,10 +12,9 @@ struct cg_flow;
 /* Raises (or bumps) an open exception of type for the entity, and
  * resolves the entity's other open exceptions as superseded: one entity
  * has one current problem. Call inside the flow's transaction. */
-int cg_flow_raise(struct cg_flow *f, const char *type,
-                  const char *entity_kind, const char *entity_key,
-                  const char *message, const char *generation,
-                  struct cg_err *err);
+int cg_flow_raise(struct cg_flow *f, const char *type, const char *entity_kind,
+                  const char *entity_key, const char *message,
+                  const char *generation, struct cg_err *err);
 /* Resolves every open exception of the entity (it went through). */
 int cg_flow_resolve(struct cg_flow *f, const char *entity_kind,
                     const char *entity_key, const char *note,

@@ -55,9 +55,10 @@ static int apply_row(struct cg_flow *f, const struct cg_store_inbox_row *row)
   int rc = apply_in_tx(f, row, &err);
   if (rc != 0) {
     f->metrics.store_errors++;
-    cg_log_error("inbox", "[merchant=%s] %s message %s (%s) not applied: "
-                 "%s; it stays pending and is retried", f->merchant,
-                 row->source, row->msg_id, row->kind, err.msg);
+    cg_log_error("inbox",
+                 "[merchant=%s] %s message %s (%s) not applied: "
+                 "%s; it stays pending and is retried",
+                 f->merchant, row->source, row->msg_id, row->kind, err.msg);
   }
   return rc;
 }
@@ -67,8 +68,8 @@ int cg_inbox_take(struct cg_flow *f, const char *source, const char *msg_id,
                   struct cg_err *err)
 {
   int64_t id = 0;
-  int rc = cg_store_inbox_put(f->store, source, msg_id, kind, payload, &id,
-                              err);
+  int rc =
+      cg_store_inbox_put(f->store, source, msg_id, kind, payload, &id, err);
   if (duplicate != NULL)
     *duplicate = rc == CG_EEXIST;
   if (rc == CG_EEXIST) {

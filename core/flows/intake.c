@@ -62,15 +62,15 @@ static void log_failure(struct cg_intake *in, const char *what,
     if (strcmp(res->code, quiet[i]) == 0)
       lvl = CG_LOG_DEBUG;
   if (lvl <= cg_log_get_level())
-    cg_log_write(lvl, "intake", "[merchant=%s] %s: %s (%ld %s %s); next tick "
-                 "tries again", in->f->merchant, what,
-                 cg_call_outcome_name(res->outcome), res->http_status,
-                 res->code, res->message);
+    cg_log_write(lvl, "intake",
+                 "[merchant=%s] %s: %s (%ld %s %s); next tick "
+                 "tries again",
+                 in->f->merchant, what, cg_call_outcome_name(res->outcome),
+                 res->http_status, res->code, res->message);
 }
 
 /* Takes one order; logs what could not be recorded. */
-static int take_order(struct cg_intake *in, const cJSON *order,
-                      const char *via)
+static int take_order(struct cg_intake *in, const cJSON *order, const char *via)
 {
   struct cg_err err = {0};
   int rc = cg_orders_take(in->f, order, via, &err);
@@ -105,8 +105,10 @@ static void cb_confirm(struct cg_call_result *res, void *arg)
   struct cg_intake *in = arg;
   in->events_busy = false;
   if (res->outcome != CG_OUTCOME_OK)
-    log_failure(in, "confirming Centra events (they come again, "
-                    "deduplicated)", res);
+    log_failure(in,
+                "confirming Centra events (they come again, "
+                "deduplicated)",
+                res);
   else if (in->events_again)
     cg_intake_centra_events(in);
 }
@@ -144,8 +146,8 @@ static void cb_events(struct cg_call_result *res, void *arg)
   size_t n = ids ? take_events(in, res->data, ids) : 0;
   after_take(in);
   in->events_again = count >= EVENTS_BATCH && n == (size_t)count;
-  if (n == 0 || cg_centra_confirm_events(in->f->centra, ids, n, cb_confirm,
-                                         in) != 0)
+  if (n == 0 ||
+      cg_centra_confirm_events(in->f->centra, ids, n, cb_confirm, in) != 0)
     in->events_busy = false;
   cg_free(ids);
 }
@@ -235,8 +237,7 @@ static void cb_limits(struct cg_call_result *res, void *arg)
 {
   struct cg_intake *in = arg;
   if (res->outcome != CG_OUTCOME_OK)
-    log_failure(in, "reading Centra rateLimits (keeping the last budget)",
-                res);
+    log_failure(in, "reading Centra rateLimits (keeping the last budget)", res);
 }
 
 void cg_intake_centra_limits(struct cg_intake *in)
@@ -276,8 +277,10 @@ static int64_t take_gxo_events(struct cg_intake *in, const cJSON *events,
   {
     int64_t seq = cg_json_int(ev, "sequence", 0);
     if (cg_orders_take_gxo_event(in->f, ev, "feed", &err) != 0) {
-      cg_log_error("intake", "[merchant=%s] warehouse event %lld not "
-                   "recorded: %s", in->f->merchant, (long long)seq, err.msg);
+      cg_log_error("intake",
+                   "[merchant=%s] warehouse event %lld not "
+                   "recorded: %s",
+                   in->f->merchant, (long long)seq, err.msg);
       break;
     }
     (*taken)++;

@@ -64,13 +64,13 @@ int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
   if (payload == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
   int dup = 0;
-  int rc = cg_inbox_take(f, "centra", msg_id, "centra.order", payload, &dup,
-                         err);
+  int rc =
+      cg_inbox_take(f, "centra", msg_id, "centra.order", payload, &dup, err);
   cg_free(payload);
   if (rc == 0 && !dup) {
     f->metrics.orders_received++;
-    cg_log_debug("orders", "[merchant=%s] order %s taken via %s",
-                 f->merchant, number, via);
+    cg_log_debug("orders", "[merchant=%s] order %s taken via %s", f->merchant,
+                 number, via);
   }
   return rc;
 }
@@ -81,8 +81,8 @@ static int write_lines(struct cg_flow *f, const char *number,
   const cJSON *lines = cg_json_get(order, "lines");
   size_t n = (size_t)cJSON_GetArraySize(lines);
   struct cg_store_order_line *rows = cg_calloc(n ? n : 1, sizeof(*rows));
-  char (*ids)[24] = cg_calloc(n ? n : 1, sizeof(*ids));
-  char (*prices)[48] = cg_calloc(n ? n : 1, sizeof(*prices));
+  char(*ids)[24] = cg_calloc(n ? n : 1, sizeof(*ids));
+  char(*prices)[48] = cg_calloc(n ? n : 1, sizeof(*prices));
   int rc = (rows && ids && prices) ? 0 : CG_ENOMEM;
   size_t i = 0;
   const cJSON *line;
@@ -96,9 +96,11 @@ static int write_lines(struct cg_flow *f, const char *number,
     snprintf(prices[i], sizeof(prices[i]), "%.2f",
              cJSON_IsNumber(price) ? price->valuedouble : 0.0);
     const char *sku = cg_json_str(line, "productSize.SKU");
-    rows[i] = (struct cg_store_order_line){
-        .line_ref = ids[i], .sku = (char *)(sku ? sku : ""),
-        .quantity = cg_json_int(line, "quantity", 0), .unit_price = prices[i]};
+    rows[i] = (struct cg_store_order_line){.line_ref = ids[i],
+                                           .sku = (char *)(sku ? sku : ""),
+                                           .quantity =
+                                               cg_json_int(line, "quantity", 0),
+                                           .unit_price = prices[i]};
     i++;
   }
   if (rc == 0)
@@ -150,11 +152,10 @@ static bool missing_sku(const cJSON *order, char *msg, size_t size)
 }
 
 int cg__order_hold(struct cg_flow *f, const char *number, const char *type,
-                   const char *message, const char *label,
-                   struct cg_err *err)
+                   const char *message, const char *label, struct cg_err *err)
 {
-  int rc = cg_store_order_set_state(f->store, number, CG_STORE_ORDER_HELD,
-                                    type, label, err);
+  int rc = cg_store_order_set_state(f->store, number, CG_STORE_ORDER_HELD, type,
+                                    label, err);
   if (rc == 0)
     rc = cg_flow_raise(f, type, "order", number, message, label, err);
   if (rc == 0)
@@ -170,9 +171,8 @@ int cg__order_hold(struct cg_flow *f, const char *number, const char *type,
 static int order_key(struct cg_flow *f, const char *number, char *out,
                      size_t size, struct cg_err *err)
 {
-  struct cg_store_outbox_filter flt = {.state = -1,
-                                       .kind = CG_ORDERS_KIND_CREATE,
-                                       .entity_key = number};
+  struct cg_store_outbox_filter flt = {
+      .state = -1, .kind = CG_ORDERS_KIND_CREATE, .entity_key = number};
   struct cg_store_outbox_list prior = {0};
   int rc = cg_store_outbox_list(f->store, &flt, &prior, err);
   if (rc != 0)
@@ -196,13 +196,13 @@ static int queue_order(struct cg_flow *f, const char *number,
   int rc = text ? order_key(f, number, key, sizeof(key), err)
                 : cg_err_set(err, CG_ENOMEM, "out of memory");
   if (rc == 0)
-    rc = cg_store_outbox_put(f->store, CG_ORDERS_KIND_CREATE, number, key,
-                             text, 0, NULL, err);
+    rc = cg_store_outbox_put(f->store, CG_ORDERS_KIND_CREATE, number, key, text,
+                             0, NULL, err);
   if (rc == 0)
     rc = cg_flow_resolve(f, "order", number, "order queued", err);
   if (rc == 0)
-    rc = cg_store_audit_append(f->store, "order", number, "queued", key,
-                               label, err);
+    rc = cg_store_audit_append(f->store, "order", number, "queued", key, label,
+                               err);
   cg_free(text);
   f->metrics.orders_queued++;
   return rc;
@@ -215,12 +215,13 @@ static int apply_plan(struct cg_flow *f, const char *number,
                       char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
 {
   bool send = plan->outcome == CG_RULES_SEND;
-  const char *type = send ? NULL : plan->outcome == CG_RULES_HOLD
-                                       ? "RULE_HOLD"
-                                       : cg_rules_outcome_name(plan->outcome);
+  const char *type = send ? NULL
+                     : plan->outcome == CG_RULES_HOLD
+                         ? "RULE_HOLD"
+                         : cg_rules_outcome_name(plan->outcome);
   int rc = save_order(f, number, payload, order,
-                      send ? CG_STORE_ORDER_QUEUED : CG_STORE_ORDER_HELD,
-                      type, plan->label, err);
+                      send ? CG_STORE_ORDER_QUEUED : CG_STORE_ORDER_HELD, type,
+                      plan->label, err);
   if (rc == 0 && send)
     rc = queue_order(f, number, plan->payload, plan->label, err);
   else if (rc == 0)
@@ -245,9 +246,9 @@ static int hold_new(struct cg_flow *f, const char *number, const char *payload,
   return rc;
 }
 
-int cg__order_decide(struct cg_flow *f, const char *number,
-                     const char *payload, const cJSON *order,
-                     char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
+int cg__order_decide(struct cg_flow *f, const char *number, const char *payload,
+                     const cJSON *order, char outcome[CG_INBOX_OUTCOME_MAX],
+                     struct cg_err *err)
 {
   char msg[CG_RULES_MESSAGE_MAX];
   struct cg_rules_gen *gen = cg_rules_acquire(f->rules);
@@ -256,10 +257,9 @@ int cg__order_decide(struct cg_flow *f, const char *number,
   struct cg_err rerr = {0};
   int rc;
   if (missing_sku(order, msg, sizeof(msg))) {
-    rc = hold_new(f, number, payload, order, "UNKNOWN_SKU", msg, label,
-                  outcome, err);
-  } else if ((rc = cg_rules_order_plan(gen, order, &plan, &rerr)) ==
-             CG_ERULE) {
+    rc = hold_new(f, number, payload, order, "UNKNOWN_SKU", msg, label, outcome,
+                  err);
+  } else if ((rc = cg_rules_order_plan(gen, order, &plan, &rerr)) == CG_ERULE) {
     f->metrics.rule_errors++;
     rc = hold_new(f, number, payload, order, "RULE_ERROR", rerr.msg, label,
                   outcome, err);
@@ -288,8 +288,8 @@ static const char *settled(const struct cg_store_order *o)
   }
 }
 
-static int check_known(struct cg_flow *f, const char *number,
-                       const char **why, struct cg_err *err)
+static int check_known(struct cg_flow *f, const char *number, const char **why,
+                       struct cg_err *err)
 {
   struct cg_store_order known = {0};
   int rc = cg_store_order_get(f->store, number, &known, err);
@@ -309,8 +309,7 @@ int cg_orders_apply_centra_order(struct cg_flow *f,
   int rc = 0;
   if (order == NULL || cg__order_number(order, number, sizeof(number)) != 0) {
     rc = cg_flow_raise(f, "SYNC_FAILURE", "message", row->msg_id,
-                       "Centra order payload is not a valid order", NULL,
-                       err);
+                       "Centra order payload is not a valid order", NULL, err);
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "invalid payload");
   } else if ((why = not_eligible(order)) != NULL ||
              ((rc = check_known(f, number, &why, err)) == 0 && why)) {

@@ -59,13 +59,13 @@ static int refuse(struct cg_flow *f, const char *number, const char *code,
   if (m->state == CG_STORE_ORDER_HELD)
     return cg__order_hold(f, number, m->type, msg, NULL, err);
   f->metrics.orders_rejected++;
-  int rc = cg_store_order_set_state(f->store, number, m->state, m->type, NULL,
-                                    err);
+  int rc =
+      cg_store_order_set_state(f->store, number, m->state, m->type, NULL, err);
   if (rc == 0)
     rc = cg_flow_raise(f, m->type, "order", number, msg, NULL, err);
   if (rc == 0)
-    rc = cg_store_audit_append(f->store, "order", number, "rejected", msg,
-                               NULL, err);
+    rc = cg_store_audit_append(f->store, "order", number, "rejected", msg, NULL,
+                               err);
   return rc;
 }
 
@@ -113,8 +113,8 @@ static int sent_ok(struct cg_flow *f, const char *number,
            cg_json_str(res->data, "status") ? cg_json_str(res->data, "status")
                                             : "");
   if (rc == 0)
-    rc = cg_store_audit_append(f->store, "order", number, "sent", detail,
-                               NULL, err);
+    rc = cg_store_audit_append(f->store, "order", number, "sent", detail, NULL,
+                               err);
   return rc;
 }
 
@@ -152,12 +152,13 @@ static int finish_mark(struct cg_flow *f, const struct cg_store_outbox_row *row,
   char msg[600];
   if (res->outcome == CG_OUTCOME_OK)
     return cg_store_audit_append(f->store, "order", row->entity_key,
-                                 "marked in Centra", row->payload, NULL,
-                                 &err);
+                                 "marked in Centra", row->payload, NULL, &err);
   if (res->outcome == CG_OUTCOME_RETRY)
     return 0;
-  snprintf(msg, sizeof(msg), "could not mark the order exported in Centra: "
-           "%s", res->message);
+  snprintf(msg, sizeof(msg),
+           "could not mark the order exported in Centra: "
+           "%s",
+           res->message);
   return cg_flow_raise(f, "SYNC_FAILURE", "order", row->entity_key, msg, NULL,
                        &err);
 }
@@ -188,8 +189,8 @@ static int on_accepted(struct cg_flow *f, const cJSON *data,
   const char *number = cg_json_str(data, "orderRef");
   const char *wms_id = cg_json_str(data, "wmsOrderId");
   struct cg_store_order o = {0};
-  int rc = number ? cg_store_order_get(f->store, number, &o, err)
-                  : CG_ENOTFOUND;
+  int rc =
+      number ? cg_store_order_get(f->store, number, &o, err) : CG_ENOTFOUND;
   enum cg_store_order_state st = o.state;
   cg_store_order_clear(&o);
   if (rc == CG_ENOTFOUND || st == CG_STORE_ORDER_ACCEPTED) {
@@ -204,8 +205,8 @@ static int on_accepted(struct cg_flow *f, const cJSON *data,
   if (rc == 0)
     rc = queue_mark(f, number, ext, err);
   if (rc == 0)
-    rc = cg_store_audit_append(f->store, "order", number, "accepted", ext,
-                               NULL, err);
+    rc = cg_store_audit_append(f->store, "order", number, "accepted", ext, NULL,
+                               err);
   f->metrics.orders_accepted++;
   snprintf(outcome, CG_INBOX_OUTCOME_MAX, "accepted");
   return rc;
@@ -219,8 +220,8 @@ static int on_rejected(struct cg_flow *f, const cJSON *data,
   const char *code = cg_json_str(first, "code");
   const char *msg = cg_json_str(first, "message");
   struct cg_store_order o = {0};
-  int rc = number ? cg_store_order_get(f->store, number, &o, err)
-                  : CG_ENOTFOUND;
+  int rc =
+      number ? cg_store_order_get(f->store, number, &o, err) : CG_ENOTFOUND;
   cg_store_order_clear(&o);
   if (rc == CG_ENOTFOUND) {
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: unknown order");
@@ -259,8 +260,10 @@ int cg_orders_take_gxo_event(struct cg_flow *f, const cJSON *envelope,
 {
   const char *id = cg_json_str(envelope, "eventId");
   if (id == NULL)
-    return cg_err_set(err, CG_EINVAL, "warehouse event without eventId "
-                      "(via %s)", via);
+    return cg_err_set(err, CG_EINVAL,
+                      "warehouse event without eventId "
+                      "(via %s)",
+                      via);
   char *payload = cg_json_print(envelope);
   if (payload == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
@@ -280,9 +283,8 @@ static int redecide_in_tx(struct cg_flow *f, const struct cg_store_order *o,
                           struct cg_err *err)
 {
   char outcome[CG_INBOX_OUTCOME_MAX];
-  cJSON *order = o->payload ? cg_json_parse(o->payload, strlen(o->payload),
-                                            NULL)
-                            : NULL;
+  cJSON *order =
+      o->payload ? cg_json_parse(o->payload, strlen(o->payload), NULL) : NULL;
   if (order == NULL)
     return cg_err_set(err, CG_EINVAL, "order %s has no stored payload",
                       o->number);
@@ -308,8 +310,7 @@ static int in_tx(struct cg_flow *f,
   return res < 0 ? res : CG_EDB;
 }
 
-static int step_redecide(struct cg_flow *f, const void *ctx,
-                         struct cg_err *err)
+static int step_redecide(struct cg_flow *f, const void *ctx, struct cg_err *err)
 {
   return redecide_in_tx(f, ctx, err);
 }
@@ -317,9 +318,8 @@ static int step_redecide(struct cg_flow *f, const void *ctx,
 /* Holds a rule change can cure; a warehouse refusal needs an operator. */
 static bool rule_hold(const char *reason)
 {
-  static const char *const rule_types[] = {"UNMAPPED_CARRIER",
-                                           "INVALID_ADDRESS", "RULE_ERROR",
-                                           "RULE_HOLD"};
+  static const char *const rule_types[] = {
+      "UNMAPPED_CARRIER", "INVALID_ADDRESS", "RULE_ERROR", "RULE_HOLD"};
   for (size_t i = 0; reason && i < 4; i++)
     if (strcmp(reason, rule_types[i]) == 0)
       return true;
@@ -331,8 +331,8 @@ int cg_orders_redecide_held(struct cg_flow *f)
   struct cg_store_order_list list = {0};
   struct cg_err err = {0};
   int moved = 0;
-  int rc = cg_store_order_list(f->store, CG_STORE_ORDER_HELD, 0, 100000,
-                               &list, &err);
+  int rc = cg_store_order_list(f->store, CG_STORE_ORDER_HELD, 0, 100000, &list,
+                               &err);
   for (size_t i = 0; rc == 0 && i < list.n; i++) {
     if (!rule_hold(list.items[i].hold_reason))
       continue;
@@ -360,8 +360,8 @@ static int requeue_failed(struct cg_flow *f, const char *key,
   int rc = cg_store_outbox_list(f->store, &flt, &list, err);
   for (size_t i = 0; rc == 0 && i < list.n; i++)
     if (strcmp(list.items[i].kind, CG_ORDERS_KIND_CREATE) != 0)
-      rc = cg_store_outbox_requeue(f->store, list.items[i].id,
-                                   cg_time_now_ms(), err);
+      rc = cg_store_outbox_requeue(f->store, list.items[i].id, cg_time_now_ms(),
+                                   err);
   cg_store_outbox_list_clear(&list);
   return rc;
 }
@@ -378,12 +378,11 @@ static int step_retry(struct cg_flow *f, const void *ctx, struct cg_err *err)
     return rc;
   struct cg_store_order o = {0};
   rc = cg_store_order_get(f->store, x->entity_key, &o, err);
-  if (rc == 0 && (o.state == CG_STORE_ORDER_HELD ||
-                  o.state == CG_STORE_ORDER_REJECTED)) {
+  if (rc == 0 &&
+      (o.state == CG_STORE_ORDER_HELD || o.state == CG_STORE_ORDER_REJECTED)) {
     int decided = redecide_in_tx(f, &o, err);
     rc = decided < 0 ? decided : 0;
-  }
-  else if (rc == 0)
+  } else if (rc == 0)
     rc = requeue_failed(f, x->entity_key, err);
   cg_store_order_clear(&o);
   return rc;

@@ -19,12 +19,11 @@ struct cg_flow;
 int cg__order_number(const cJSON *order, char *out, size_t size);
 /* Decides a stored or new order version with the current rules, inside
  * the open transaction: queued + outbox row, or held + exception. */
-int cg__order_decide(struct cg_flow *f, const char *number,
-                     const char *payload, const cJSON *order,
-                     char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err);
+int cg__order_decide(struct cg_flow *f, const char *number, const char *payload,
+                     const cJSON *order, char outcome[CG_INBOX_OUTCOME_MAX],
+                     struct cg_err *err);
 /* Moves a stored order to held with an exception of type. */
 int cg__order_hold(struct cg_flow *f, const char *number, const char *type,
-                   const char *message, const char *label,
-                   struct cg_err *err);
+                   const char *message, const char *label, struct cg_err *err);
 
 #endif

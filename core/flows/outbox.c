@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#define container_of(ptr, type, member)                                      \
-  ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member)                                        \
+  ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define MAX_SLEEP_MS 30000
 
@@ -55,8 +55,7 @@ static void maybe_free(struct cg_outbox *ob)
 
 static void on_timer_closed(uv_handle_t *h)
 {
-  struct cg_outbox *ob = container_of((uv_timer_t *)h, struct cg_outbox,
-                                      timer);
+  struct cg_outbox *ob = container_of((uv_timer_t *)h, struct cg_outbox, timer);
   ob->timer_closed = true;
   maybe_free(ob);
 }
@@ -115,8 +114,7 @@ static bool nothing_sent(const struct cg_call_result *res)
 }
 
 static int record_outcome(struct cg_outbox *ob, struct delivery *d,
-                          const struct cg_call_result *res,
-                          struct cg_err *err)
+                          const struct cg_call_result *res, struct cg_err *err)
 {
   struct cg_store *st = ob->flow->store;
   const struct cg_store_outbox_row *row = &d->row;
@@ -129,8 +127,8 @@ static int record_outcome(struct cg_outbox *ob, struct delivery *d,
     return cg_store_outbox_done(st, row->id, status, err);
   case CG_OUTCOME_RETRY:
     ob->flow->metrics.retries++;
-    return cg_store_outbox_retry(st, row->id, next_attempt(ob, d, res),
-                                 status, res->message, err);
+    return cg_store_outbox_retry(st, row->id, next_attempt(ob, d, res), status,
+                                 res->message, err);
   case CG_OUTCOME_FAIL:
     ob->flow->metrics.dead_letters++;
     return cg_store_outbox_fail(st, row->id, status, res->message, err);
@@ -154,7 +152,8 @@ static int commit_outcome(struct cg_outbox *ob, struct delivery *d,
   if (rc != 0) {
     cg_store_rollback(st, NULL);
     ob->flow->metrics.store_errors++;
-    cg_log_error("outbox", "[merchant=%s] row %lld (%s %s): recording "
+    cg_log_error("outbox",
+                 "[merchant=%s] row %lld (%s %s): recording "
                  "outcome failed: %s; it stays inflight until restart",
                  ob->flow->merchant, (long long)d->row.id, d->row.kind,
                  d->row.entity_key, err.msg);
@@ -170,8 +169,8 @@ static void cb_done(struct cg_call_result *res, void *arg)
     cg_log_info("outbox", "[merchant=%s] %s %s attempt %lld: %s (%ld %s) %s",
                 ob->flow->merchant, d->row.kind, d->row.entity_key,
                 (long long)d->row.attempts + 1,
-                cg_call_outcome_name(res->outcome), res->http_status,
-                res->code, res->message);
+                cg_call_outcome_name(res->outcome), res->http_status, res->code,
+                res->message);
   commit_outcome(ob, d, res);
   cg_store_outbox_row_clear(&d->row);
   cg_free(d);
@@ -218,8 +217,10 @@ static void run_pass(struct cg_outbox *ob)
   size_t room = ob->opts.max_inflight - ob->inflight;
   if (cg_store_outbox_due(ob->flow->store, cg_time_now_ms(), room, &due,
                           &err) != 0) {
-    cg_log_error("outbox", "[merchant=%s] reading due rows failed: %s; "
-                 "trying again in 1 s", ob->flow->merchant, err.msg);
+    cg_log_error("outbox",
+                 "[merchant=%s] reading due rows failed: %s; "
+                 "trying again in 1 s",
+                 ob->flow->merchant, err.msg);
     arm(ob, 1000);
     return;
   }
@@ -260,7 +261,8 @@ int cg_outbox_start(struct cg_outbox *ob)
     return rc;
   }
   if (n > 0)
-    cg_log_info("outbox", "[merchant=%s] %lld calls were in flight at the "
+    cg_log_info("outbox",
+                "[merchant=%s] %lld calls were in flight at the "
                 "last stop; resending them with their idempotency keys",
                 ob->flow->merchant, (long long)n);
   arm(ob, 1);
@@ -278,8 +280,7 @@ size_t cg_outbox_inflight(const struct cg_outbox *ob)
   return ob ? ob->inflight : 0;
 }
 
-void cg_outbox_close(struct cg_outbox *ob, void (*done)(void *arg),
-                     void *arg)
+void cg_outbox_close(struct cg_outbox *ob, void (*done)(void *arg), void *arg)
 {
   if (ob == NULL || ob->closing)
     return;

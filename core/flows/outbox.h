@@ -59,7 +59,6 @@ size_t cg_outbox_inflight(const struct cg_outbox *ob);
 /* Stops starting calls; finished calls are still recorded. The outbox is
  * freed once its timer is closed and nothing is in flight; done (may be
  * NULL) fires then. */
-void cg_outbox_close(struct cg_outbox *ob, void (*done)(void *arg),
-                     void *arg);
+void cg_outbox_close(struct cg_outbox *ob, void (*done)(void *arg), void *arg);
 
 #endif

@@ -38,7 +38,7 @@ struct check {
   cg_call_done_fn done;
   void *arg;
   size_t pending;
-  struct cg_buf missing; /* "SKU1, SKU2" */
+  struct cg_buf missing;       /* "SKU1, SKU2" */
   struct cg_call_result retry; /* the latest RETRY seen, if any */
   bool must_retry;
 };
@@ -86,8 +86,8 @@ static void names_add(struct names *s, const char *sku)
 
 static void names_remove(struct names *s, const char *sku)
 {
-  char **hit = s->n ? bsearch(&sku, s->items, s->n, sizeof(char *), cmp_sku)
-                    : NULL;
+  char **hit =
+      s->n ? bsearch(&sku, s->items, s->n, sizeof(char *), cmp_sku) : NULL;
   if (hit == NULL)
     return;
   cg_free(*hit);
@@ -140,7 +140,8 @@ static void conclude(struct check *c)
   if (c->missing.len > 0) {
     cg_call_result_set(&res, CG_OUTCOME_FAIL, "unknown-sku",
                        "not in the warehouse item master: %s; the order was "
-                       "not sent", c->missing.data);
+                       "not sent",
+                       c->missing.data);
     cg_call_result_deliver(&res, c->done, c->arg);
   } else if (c->must_retry) {
     cg_call_result_deliver(&c->retry, c->done, c->arg);
@@ -252,7 +253,9 @@ int cg_skus_send_order(struct cg_flow *f, const char *order_json,
     cJSON_Delete(order);
     return CG_ENOMEM;
   }
-  *c = (struct check){.f = f, .done = done, .arg = arg,
+  *c = (struct check){.f = f,
+                      .done = done,
+                      .arg = arg,
                       .order_json = cg_strdup(order_json),
                       .key = cg_strdup(idempotency_key)};
   c->pending = 1; /* held until every lookup has started */

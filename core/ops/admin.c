@@ -132,9 +132,10 @@ static void h_exceptions(struct cg_http_exchange *ex, void *arg)
     reply_error(ex, 404, "no such merchant");
     return;
   }
-  struct cg_store_exception_filter flt = {
-      .state = strcmp(state, "all") ? state : NULL,
-      .type = type[0] ? type : NULL, .limit = 500};
+  struct cg_store_exception_filter flt = {.state = strcmp(state, "all") ? state
+                                                                        : NULL,
+                                          .type = type[0] ? type : NULL,
+                                          .limit = 500};
   struct cg_store_exception_list list = {0};
   if (cg_store_exception_list(f->store, &flt, &list, NULL) != 0) {
     reply_error(ex, 500, "store read failed");
@@ -174,8 +175,8 @@ static void exception_action(struct cg_http_exchange *ex,
   }
   cJSON *doc = cJSON_CreateObject();
   cg_json_add_int(doc, "id", id);
-  cJSON_AddStringToObject(doc, "status", retry ? "retry requested"
-                                               : "resolved");
+  cJSON_AddStringToObject(doc, "status",
+                          retry ? "retry requested" : "resolved");
   reply_json(ex, 202, doc);
 }
 

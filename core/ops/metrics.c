@@ -17,8 +17,10 @@ struct counter {
   size_t offset;
 };
 
-#define C(field, help)                                                       \
-  {"cg_" #field "_total", help, offsetof(struct cg_flow_metrics, field)}
+#define C(field, help)                                                         \
+  {                                                                            \
+    "cg_" #field "_total", help, offsetof(struct cg_flow_metrics, field)       \
+  }
 
 static const struct counter counters[] = {
     C(orders_received, "Centra order versions taken into the inbox"),
@@ -51,8 +53,7 @@ static int render_counters(struct cg_flow *const *flows, size_t n,
                            struct cg_buf *out)
 {
   int rc = 0;
-  for (size_t c = 0; rc == 0 && c < sizeof(counters) / sizeof(*counters);
-       c++) {
+  for (size_t c = 0; rc == 0 && c < sizeof(counters) / sizeof(*counters); c++) {
     rc = header(out, counters[c].name, counters[c].help, "counter");
     for (size_t i = 0; rc == 0 && i < n; i++) {
       const char *base = (const char *)&flows[i]->metrics;
@@ -86,15 +87,19 @@ static int render_order_states(struct cg_flow *const *flows, size_t n,
 static int render_exceptions(struct cg_flow *const *flows, size_t n,
                              struct cg_buf *out)
 {
-  int rc = header(out, "cg_exceptions_open", "Open exceptions by type "
-                  "(orders held by reason)", "gauge");
+  int rc = header(out, "cg_exceptions_open",
+                  "Open exceptions by type "
+                  "(orders held by reason)",
+                  "gauge");
   for (size_t i = 0; rc == 0 && i < n; i++) {
     struct cg_store_count_list list = {0};
     if (cg_store_exception_open_counts(flows[i]->store, &list, NULL) != 0)
       continue;
     for (size_t k = 0; rc == 0 && k < list.n; k++)
-      rc = cg_buf_printf(out, "cg_exceptions_open{merchant=\"%s\",type=\"%s\"}"
-                         " %lld\n", flows[i]->merchant, list.items[k].name,
+      rc = cg_buf_printf(out,
+                         "cg_exceptions_open{merchant=\"%s\",type=\"%s\"}"
+                         " %lld\n",
+                         flows[i]->merchant, list.items[k].name,
                          (long long)list.items[k].count);
     cg_store_count_list_clear(&list);
   }
@@ -104,16 +109,20 @@ static int render_exceptions(struct cg_flow *const *flows, size_t n,
 static int render_outbox(struct cg_flow *const *flows, size_t n,
                          struct cg_buf *out)
 {
-  int rc = header(out, "cg_outbox_rows", "Outbox rows by state (pending + "
-                  "inflight = depth; failed = dead letters)", "gauge");
+  int rc = header(out, "cg_outbox_rows",
+                  "Outbox rows by state (pending + "
+                  "inflight = depth; failed = dead letters)",
+                  "gauge");
   for (size_t i = 0; rc == 0 && i < n; i++) {
     int64_t counts[CG_STORE_OUTBOX_NSTATES] = {0};
     if (cg_store_outbox_counts(flows[i]->store, counts, NULL) != 0)
       continue;
     for (int s = 0; rc == 0 && s < CG_STORE_OUTBOX_NSTATES; s++)
-      rc = cg_buf_printf(out, "cg_outbox_rows{merchant=\"%s\",state=\"%s\"} "
-                         "%lld\n", flows[i]->merchant,
-                         cg_store_outbox_state_name(s), (long long)counts[s]);
+      rc = cg_buf_printf(out,
+                         "cg_outbox_rows{merchant=\"%s\",state=\"%s\"} "
+                         "%lld\n",
+                         flows[i]->merchant, cg_store_outbox_state_name(s),
+                         (long long)counts[s]);
   }
   return rc;
 }

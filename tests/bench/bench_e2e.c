@@ -35,10 +35,10 @@ static void bench(void **state)
   char *scenario = e2e_scenario(orders, 0);
   /* A production Centra allows 20-500 mutations per 10 s by plan; the
    * simulator gets a large budget here so the figure is the engine's. */
-  static const char *const sim_args[] = {"--centra-mutation-budget",
-                                         "100000", NULL};
-  struct e2e_opts o = {.scenario_json = scenario, .seed = 3,
-                       .sim_args = sim_args};
+  static const char *const sim_args[] = {"--centra-mutation-budget", "100000",
+                                         NULL};
+  struct e2e_opts o = {
+      .scenario_json = scenario, .seed = 3, .sim_args = sim_args};
   e2e_setup(&t, &o);
   cg_free(scenario);
   int64_t t0 = cg_time_mono_ms();
@@ -55,11 +55,12 @@ static void bench(void **state)
   double s1 = (double)(t_wms - t0) / 1000.0;
   double s2 = (double)(t_mark - t0) / 1000.0;
   printf("e2e: %ld orders at the warehouse in %.1f s = %.0f orders/s "
-         "(durable commits, synchronous=FULL)\n", orders, s1, orders / s1);
+         "(durable commits, synchronous=FULL)\n",
+         orders, s1, orders / s1);
   printf("e2e: accepted and marked exported in Centra after %.1f s = "
          "%.0f orders/s end to end (simulator mutation budget raised; a real "
-         "Centra plan allows 2-50 mutations/s and bounds this part)\n", s2,
-         orders / s2);
+         "Centra plan allows 2-50 mutations/s and bounds this part)\n",
+         s2, orders / s2);
   e2e_engine_stop(&t);
   e2e_teardown(&t);
 }

@@ -34,8 +34,8 @@ static void test_faults(void **state)
 {
   struct e2e t;
   char *scenario = e2e_scenario(150, 2);
-  struct e2e_opts o = {.scenario_json = scenario, .seed = 31,
-                       .subscribe_webhooks = true};
+  struct e2e_opts o = {
+      .scenario_json = scenario, .seed = 31, .subscribe_webhooks = true};
   e2e_setup(&t, &o);
   cg_free(scenario);
   cJSON_Delete(e2e_post(&t, 'c', "/_sim/faults", faults));
@@ -47,8 +47,10 @@ static void test_faults(void **state)
     fail_msg("orders did not settle under faults; see %s", t.dir);
   orders_verify(&t, &x);
   long vc = violations(&t, 'c'), vg = violations(&t, 'g');
-  fprintf(stderr, "retry-after violations: centra %ld, gxo %ld; retries "
-          "%ld\n", vc, vg, e2e_metric(&t, "cg_retries_total"));
+  fprintf(stderr,
+          "retry-after violations: centra %ld, gxo %ld; retries "
+          "%ld\n",
+          vc, vg, e2e_metric(&t, "cg_retries_total"));
   assert_int_equal(vc, 0);
   assert_int_equal(vg, 0);
   assert_true(e2e_metric(&t, "cg_retries_total") > 0);

@@ -24,8 +24,8 @@
 
 static struct e2e T;
 
-static long post_webhook(const char *partner, const char *secret,
-                         int64_t t_s, const char *body)
+static long post_webhook(const char *partner, const char *secret, int64_t t_s,
+                         const char *body)
 {
   char sig[160], hdr[200];
   bool gxo = strcmp(partner, "gxo") == 0;
@@ -33,8 +33,9 @@ static long post_webhook(const char *partner, const char *secret,
   snprintf(hdr, sizeof(hdr), "%s: %s",
            gxo ? "X-Wms-Signature" : "X-Centra-Signature", sig);
   const char *const headers[] = {
-      hdr, gxo ? "Content-Type: application/json"
-               : "Content-Type: application/x-www-form-urlencoded",
+      hdr,
+      gxo ? "Content-Type: application/json"
+          : "Content-Type: application/x-www-form-urlencoded",
       NULL};
   char url[128];
   snprintf(url, sizeof(url), "http://127.0.0.1:%d/webhooks/%s/shop",
@@ -48,8 +49,8 @@ static long post_webhook(const char *partner, const char *secret,
 static void test_500_orders(void **state)
 {
   char *scenario = e2e_scenario(500, 5);
-  struct e2e_opts o = {.scenario_json = scenario, .seed = 11,
-                       .centra_hints = true};
+  struct e2e_opts o = {
+      .scenario_json = scenario, .seed = 11, .centra_hints = true};
   e2e_setup(&T, &o);
   cg_free(scenario);
   struct orders_expect x;
@@ -97,10 +98,9 @@ static int count_action(const char *number, const char *action)
  * in its log or its store. */
 static void assert_no_secrets(void)
 {
-  static const char *const secrets[] = {"centra-dev-token", "gxo-dev-secret",
-                                        "gxo-webhook-secret",
-                                        "centra-webhook-secret",
-                                        "e2e-admin-token"};
+  static const char *const secrets[] = {
+      "centra-dev-token", "gxo-dev-secret", "gxo-webhook-secret",
+      "centra-webhook-secret", "e2e-admin-token"};
   static const char *const files[] = {"engine.log", "shop.db", "shop.db-wal"};
   for (size_t f = 0; f < 3; f++) {
     char path[600];
@@ -131,7 +131,8 @@ static void test_webhooks(void **state)
            "{\"eventId\":\"evt-test-1\",\"eventType\":\"order.accepted\","
            "\"eventVersion\":1,\"sequence\":999999,\"occurredAt\":"
            "\"2026-03-04T08:12:00Z\",\"data\":{\"orderRef\":\"%s\","
-           "\"wmsOrderId\":\"W-TEST\"}}", ref);
+           "\"wmsOrderId\":\"W-TEST\"}}",
+           ref);
   int64_t now = cg_time_now_ms() / 1000;
   long refused_before = e2e_metric(&T, "cg_webhooks_refused_total");
   assert_int_equal(post_webhook("gxo", "not-the-secret", now, body), 401);
@@ -141,8 +142,8 @@ static void test_webhooks(void **state)
                      "%22%2C%22action%22%3A%22update%22%2C%22id%22%3A1001%7D"
                      "%5D%7D";
   assert_int_equal(post_webhook("centra", "forged", now, hint), 401);
-  assert_int_equal(post_webhook("centra", "centra-webhook-secret", now - 900,
-                                hint), 401);
+  assert_int_equal(
+      post_webhook("centra", "centra-webhook-secret", now - 900, hint), 401);
   assert_int_equal(e2e_metric(&T, "cg_webhooks_refused_total"),
                    refused_before + 4);
   assert_int_equal(post_webhook("centra", "centra-webhook-secret", now, hint),

@@ -44,7 +44,7 @@ static void expect(struct e2e *t, const char *number, const char *state,
   assert_string_equal(cg_json_str(o, "hold_reason"), reason);
   const cJSON *e;
   cJSON_ArrayForEach(e, cg_json_get(o, "timeline"))
-    assert_string_not_equal(cg_json_str(e, "action"), "accepted");
+      assert_string_not_equal(cg_json_str(e, "action"), "accepted");
   cJSON_Delete(o);
 }
 
@@ -56,10 +56,10 @@ static void test_async_rejection(void **state)
   e2e_setup(&t, &o);
   cg_free(scenario);
   cJSON *orders = e2e_get(&t, 'c', "/_sim/centra/orders");
-  snprintf(cure, sizeof(cure), "%lld", (long long)cg_json_int(
-               cJSON_GetArrayItem(orders, 0), "number", 0));
-  snprintf(other, sizeof(other), "%lld", (long long)cg_json_int(
-               cJSON_GetArrayItem(orders, 1), "number", 0));
+  snprintf(cure, sizeof(cure), "%lld",
+           (long long)cg_json_int(cJSON_GetArrayItem(orders, 0), "number", 0));
+  snprintf(other, sizeof(other), "%lld",
+           (long long)cg_json_int(cJSON_GetArrayItem(orders, 1), "number", 0));
   cJSON_Delete(orders);
   char settings[512];
   snprintf(settings, sizeof(settings),
@@ -73,8 +73,9 @@ static void test_async_rejection(void **state)
     fail_msg("orders %s and %s were not decided; see %s", cure, other, t.dir);
   expect(&t, cure, "held", "INVALID_ADDRESS");
   expect(&t, other, "rejected", "PARTNER_REJECTED");
-  cJSON *x = e2e_get(&t, 'a', "/api/v1/merchants/shop/exceptions"
-                              "?type=PARTNER_REJECTED");
+  cJSON *x = e2e_get(&t, 'a',
+                     "/api/v1/merchants/shop/exceptions"
+                     "?type=PARTNER_REJECTED");
   const char *msg = cg_json_str(cJSON_GetArrayItem(x, 0), "message");
   assert_non_null(msg);
   assert_non_null(strstr(msg, "no collections this week"));

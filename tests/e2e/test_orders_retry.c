@@ -55,8 +55,7 @@ static void append_to(const char *file, const char *text)
 static void restore_with_mapping(void)
 {
   char src[700], dst[700], text[16384];
-  snprintf(src, sizeof(src), "%s/rules/default/carriers.lua",
-           tu_source_dir());
+  snprintf(src, sizeof(src), "%s/rules/default/carriers.lua", tu_source_dir());
   snprintf(dst, sizeof(dst), "%s/carriers.lua", pack);
   FILE *f = fopen(src, "r");
   assert_non_null(f);
@@ -69,7 +68,8 @@ static void restore_with_mapping(void)
   f = fopen(dst, "w");
   fwrite(text, 1, (size_t)(at - text), f);
   fputs("\n    [\"carrier-pigeon\"] = { carrierCode = \"POSTNORD\","
-        " serviceCode = \"PN-MYPACK-HOME\" },", f);
+        " serviceCode = \"PN-MYPACK-HOME\" },",
+        f);
   fputs(at, f);
   fclose(f);
 }
@@ -128,8 +128,9 @@ static void test_cli_retry_after_item_created(void **state)
   cJSON_Delete(e2e_post(&T, 'g', "/_sim/wms/items",
                         "{\"items\":[{\"sku\":\"NOPE-SKU-1\",\"gtin\":"
                         "\"0000000000017\",\"description\":\"late item\"}]}"));
-  cJSON *doc = e2e_get(&T, 'a', "/api/v1/merchants/shop/exceptions"
-                                "?type=UNKNOWN_SKU");
+  cJSON *doc = e2e_get(&T, 'a',
+                       "/api/v1/merchants/shop/exceptions"
+                       "?type=UNKNOWN_SKU");
   const cJSON *x;
   long n = 0;
   cJSON_ArrayForEach(x, doc)

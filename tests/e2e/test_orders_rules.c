@@ -22,8 +22,9 @@ struct want {
 
 static long rule_errors(struct e2e *t)
 {
-  cJSON *doc = e2e_get(t, 'a', "/api/v1/merchants/shop/exceptions"
-                               "?type=RULE_ERROR");
+  cJSON *doc = e2e_get(t, 'a',
+                       "/api/v1/merchants/shop/exceptions"
+                       "?type=RULE_ERROR");
   long n = cJSON_IsArray(doc) ? cJSON_GetArraySize(doc) : -1;
   cJSON_Delete(doc);
   return n;
@@ -38,10 +39,11 @@ static bool settled(struct e2e *t, void *arg)
 /* Each failure kind leaves its own words in the exception message. */
 static void check_messages(struct e2e *t)
 {
-  static const char *const words[4] = {"instruction", "instruction",
-                                       "memory", "os"};
-  cJSON *doc = e2e_get(t, 'a', "/api/v1/merchants/shop/exceptions"
-                               "?type=RULE_ERROR");
+  static const char *const words[4] = {"instruction", "instruction", "memory",
+                                       "os"};
+  cJSON *doc = e2e_get(t, 'a',
+                       "/api/v1/merchants/shop/exceptions"
+                       "?type=RULE_ERROR");
   const cJSON *x;
   cJSON_ArrayForEach(x, doc)
   {
@@ -59,13 +61,14 @@ static void test_hostile_pack(void **state)
 {
   struct e2e t;
   char *scenario = e2e_scenario(100, 0);
-  struct e2e_opts o = {.scenario_json = scenario, .seed = 5,
+  struct e2e_opts o = {.scenario_json = scenario,
+                       .seed = 5,
                        .rules = CG_SOURCE_DIR "/examples/packs/hostile-mix"};
   e2e_setup(&t, &o);
   cg_free(scenario);
   cJSON *orders = e2e_get(&t, 'c', "/_sim/centra/orders");
-  const cJSON *list = cJSON_IsArray(orders) ? orders
-                                            : cg_json_get(orders, "orders");
+  const cJSON *list =
+      cJSON_IsArray(orders) ? orders : cg_json_get(orders, "orders");
   struct want w = {0};
   const cJSON *ord;
   cJSON_ArrayForEach(ord, list)
@@ -80,8 +83,8 @@ static void test_hostile_pack(void **state)
   e2e_engine_start(&t);
   if (!e2e_wait(&t, 180, settled, &w))
     fail_msg("not settled: %ld at warehouse (want %ld), %ld RULE_ERROR "
-             "(want %ld)", e2e_wms_orders(&t), w.good, rule_errors(&t),
-             w.hostile);
+             "(want %ld)",
+             e2e_wms_orders(&t), w.good, rule_errors(&t), w.hostile);
   assert_int_equal(e2e_wms_orders(&t), w.good);
   assert_int_equal(rule_errors(&t), w.hostile);
   check_messages(&t);

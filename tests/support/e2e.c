@@ -71,7 +71,8 @@ static void write_file(const char *path, const char *text)
 static void write_config(struct e2e *t, const struct e2e_opts *o)
 {
   struct cg_buf b = CG_BUF_INIT;
-  cg_buf_printf(&b,
+  cg_buf_printf(
+      &b,
       "admin = { listen = '127.0.0.1:%d', token = env 'CG_E2E_ADMIN_TOKEN' }\n"
       "webhooks = { listen = '127.0.0.1:%d' }\n"
       "log_level = 'info'\n"
@@ -80,7 +81,8 @@ static void write_config(struct e2e *t, const struct e2e_opts *o)
       "  centra = { url = 'http://127.0.0.1:%d/graphql',\n"
       "    token = env 'CG_E2E_CENTRA_TOKEN',\n"
       "    webhook_secret = env 'CG_E2E_CENTRA_WEBHOOK_SECRET' },\n"
-      "  gxo = { url = 'http://127.0.0.1:%d/wms/v1', client_id = 'centra-gxo',\n"
+      "  gxo = { url = 'http://127.0.0.1:%d/wms/v1', client_id = "
+      "'centra-gxo',\n"
       "    client_secret = env 'CG_E2E_GXO_SECRET', site = 'SE-GOT-01',\n"
       "    webhook_secret = env 'CG_E2E_GXO_WEBHOOK_SECRET' },\n"
       "  schedules = { poll_orders = 2, centra_events = 1, gxo_events = 1 },\n"
@@ -90,8 +92,9 @@ static void write_config(struct e2e *t, const struct e2e_opts *o)
       o->rules ? o->rules : CG_SOURCE_DIR "/rules/default", t->port_centra,
       t->port_gxo, o->extra_merchant ? o->extra_merchant : "", "");
   if (o->subscribe_webhooks)
-    cg_buf_printf(&b, "merchants[1].gxo.webhook_url = "
-                      "'http://127.0.0.1:%d/webhooks/gxo/shop'\n",
+    cg_buf_printf(&b,
+                  "merchants[1].gxo.webhook_url = "
+                  "'http://127.0.0.1:%d/webhooks/gxo/shop'\n",
                   t->port_hooks);
   snprintf(t->config, sizeof(t->config), "%s/centra-gxo.lua", t->dir);
   write_file(t->config, b.data);
@@ -108,8 +111,9 @@ static void start_sim(struct e2e *t, const struct e2e_opts *o)
   snprintf(scen, sizeof(scen), "%s/scenario.json", t->dir);
   snprintf(log, sizeof(log), "%s/sim.log", t->dir);
   write_file(scen, o->scenario_json);
-  char *argv[32] = {bin, "--centra-listen", centra, "--gxo-listen", gxo,
-                    "--seed", seed, "--scenario", scen};
+  char *argv[32] = {bin, "--centra-listen", centra, "--gxo-listen",
+                    gxo, "--seed",          seed,   "--scenario",
+                    scen};
   int n = 9;
   char hook[128];
   snprintf(hook, sizeof(hook), "http://127.0.0.1:%d/webhooks/centra/shop",
@@ -190,8 +194,9 @@ void e2e_teardown(struct e2e *t)
 static void url_of(struct e2e *t, char side, const char *path, char *out,
                    size_t size)
 {
-  int port = side == 'c' ? t->port_centra
-             : side == 'g' ? t->port_gxo : t->port_admin;
+  int port = side == 'c'   ? t->port_centra
+             : side == 'g' ? t->port_gxo
+                           : t->port_admin;
   snprintf(out, size, "http://127.0.0.1:%d%s", port, path);
 }
 

@@ -20,10 +20,10 @@ struct e2e {
 };
 
 struct e2e_opts {
-  const char *scenario_json; /* scenario document text */
-  const char *rules;         /* pack dir; NULL = rules/default */
-  unsigned seed;             /* sim --seed */
-  const char *extra_merchant; /* extra Lua inside the merchant table */
+  const char *scenario_json;   /* scenario document text */
+  const char *rules;           /* pack dir; NULL = rules/default */
+  unsigned seed;               /* sim --seed */
+  const char *extra_merchant;  /* extra Lua inside the merchant table */
   const char *const *sim_args; /* extra sim arguments, NULL-terminated */
   bool subscribe_webhooks;     /* set gxo.webhook_url to the engine's */
   bool centra_hints;           /* the sim posts Centra webhook hints */
@@ -43,8 +43,7 @@ void e2e_engine_stop(struct e2e *t);
 /* GET/POST on a side: 'c' centra, 'g' gxo, 'a' admin (with token). The
  * body is parsed; NULL on transport error or bad JSON. */
 cJSON *e2e_get(struct e2e *t, char side, const char *path);
-cJSON *e2e_post(struct e2e *t, char side, const char *path,
-                const char *body);
+cJSON *e2e_post(struct e2e *t, char side, const char *path, const char *body);
 long e2e_post_status(struct e2e *t, char side, const char *path,
                      const char *const *headers, const char *body);
 

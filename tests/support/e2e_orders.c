@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const bad_types[3] = {"UNMAPPED_CARRIER",
-                                         "INVALID_ADDRESS", "UNKNOWN_SKU"};
+static const char *const bad_types[3] = {"UNMAPPED_CARRIER", "INVALID_ADDRESS",
+                                         "UNKNOWN_SKU"};
 
 /* Expected carrier of each mapped shipping option (rules/default). */
 static const char *const carriers[][3] = {
@@ -75,8 +75,8 @@ void orders_expect_read(struct e2e *t, struct orders_expect *x)
 static long open_of_type(struct e2e *t, const char *type)
 {
   char path[128];
-  snprintf(path, sizeof(path),
-           "/api/v1/merchants/shop/exceptions?type=%s", type);
+  snprintf(path, sizeof(path), "/api/v1/merchants/shop/exceptions?type=%s",
+           type);
   cJSON *doc = e2e_get(t, 'a', path);
   long n = cJSON_IsArray(doc) ? cJSON_GetArraySize(doc) : -1;
   cJSON_Delete(doc);

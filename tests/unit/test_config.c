@@ -24,10 +24,10 @@ static const char *write_file(const char *name, const char *text)
   return path;
 }
 
-#define MERCHANT(extra)                                                      \
-  "merchants = { { id = 'acme', store = 'acme.db',"                          \
-  " centra = { url = 'http://c/graphql', token = env 'T_CENTRA' },"          \
-  " gxo = { url = 'http://g/wms/v1', client_id = 'cg', site = 'SE1',"        \
+#define MERCHANT(extra)                                                        \
+  "merchants = { { id = 'acme', store = 'acme.db',"                            \
+  " centra = { url = 'http://c/graphql', token = env 'T_CENTRA' },"            \
+  " gxo = { url = 'http://g/wms/v1', client_id = 'cg', site = 'SE1',"          \
   "  client_secret = file 'gxo.secret' }" extra " } }\n"
 
 static struct cg_config *load(const char *text, struct cg_err *err)
@@ -51,8 +51,8 @@ static void test_good_config(void **state)
   assert_string_equal(cfg->log_level, "debug");
   assert_string_equal(cfg->admin_listen, "127.0.0.1:8090");
   char p[512];
-  assert_non_null(strstr(cg_config_path(cfg, m->store, p, sizeof(p)),
-                         "/acme.db"));
+  assert_non_null(
+      strstr(cg_config_path(cfg, m->store, p, sizeof(p)), "/acme.db"));
   cg_config_free(cfg);
 }
 
