@@ -30,6 +30,8 @@ struct req {
   int allowed[8];
   bool faults; /* injected faults may answer instead */
   const char *kind;
+  int slot;     /* an "order" request's key slot, or -1 */
+  char key[32]; /* its key: the slot may be reused meanwhile */
 };
 
 struct soak {
@@ -40,7 +42,7 @@ struct soak {
   /* keys and bodies of earlier order posts, for replays */
   char keys[64][32];
   char *bodies[64];
-  unsigned long born[64]; /* S.sent when the key was first sent */
+  bool answered[64]; /* the key's first request has been answered */
   int nkeys;
   unsigned long wrong, sent, by_class[6];
 };
@@ -99,7 +101,9 @@ static void make_order(struct req *r)
   r->kind = "order";
   int slot = S.nkeys < 64 ? S.nkeys++ : (int)cg_rand_below(&S.rng, 64);
   snprintf(S.keys[slot], sizeof(S.keys[slot]), "%s", key);
-  S.born[slot] = S.sent;
+  S.answered[slot] = false;
+  r->slot = slot;
+  snprintf(r->key, sizeof(r->key), "%s", key);
   cg_free(S.bodies[slot]);
   S.bodies[slot] = body;
 }
@@ -121,9 +125,9 @@ static void make_replay(struct req *r)
 static void make_changed_body(struct req *r)
 {
   int i = S.nkeys ? (int)cg_rand_below(&S.rng, (uint64_t)S.nkeys) : 0;
-  /* Only keys whose first request has surely been answered, so "order"
-   * requests never race a changed body for their own key. */
-  if (S.nkeys == 0 || S.born[i] + 4 * PARALLEL > S.sent) {
+  /* Only keys whose first request has been answered, so "order" requests
+   * never race a changed body for their own key. */
+  if (S.nkeys == 0 || !S.answered[i]) {
     make_order(r);
     return;
   }
@@ -270,6 +274,7 @@ static void make_centra(struct req *r, int pick)
 static void make_req(struct req *r)
 {
   memset(r, 0, sizeof(*r));
+  r->slot = -1;
   int k = (int)cg_rand_below(&S.rng, 100);
   if (k < 22)
     make_order(r);
@@ -339,6 +344,8 @@ static void finish(CURL *e, CURLcode rc)
   if (rc == CURLE_OK)
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
   S.by_class[status / 100 < 6 ? status / 100 : 0]++;
+  if (r->slot >= 0 && strcmp(S.keys[r->slot], r->key) == 0)
+    S.answered[r->slot] = true;
   if (!status_ok(r, status) && S.wrong++ < 20)
     fprintf(stderr, "wrong answer: %s %s %s -> %ld (%s)\n", r->kind, r->method,
             r->url, status, curl_easy_strerror(rc));
