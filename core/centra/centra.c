@@ -89,7 +89,10 @@ static void on_call_done(const struct cg_http_result *hr, void *arg)
      * one window rather than hammering it again. */
     if (res.http_status == 429 && res.retry_at_ms <= now)
       res.retry_at_ms = now + PAUSE_FALLBACK_MS;
-    if (res.http_status == 429)
+    /* A 503 with Retry-After is about the whole service, like a 429:
+     * nothing goes to Centra before that deadline (the polls too). */
+    if (res.http_status == 429 ||
+        (res.http_status == 503 && res.retry_at_ms > now))
       cg_ratelimit_pause_until(c->rl, res.retry_at_ms);
     log_outcome(c, call->op, &res);
   }

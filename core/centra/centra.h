@@ -15,14 +15,14 @@
  * = its extensions.category or "graphql"); userErrors -> FAIL with the
  * message and the path joined by '.' as code; 403 -> FAIL "token refused
  * (expired or revoked?)"; 429 -> RETRY at Retry-After (10 s when absent)
- * and the whole client pauses until then; 408/5xx/transport -> RETRY; other 4xx
- * -> FAIL.
+ * and the whole client pauses until then (so does a 503 that carries
+ * Retry-After); 408/5xx/transport -> RETRY; other 4xx -> FAIL.
  *
  * Mutations take a token from a bucket (MUTATION_COUNT per TEN_SECONDS,
  * default 20 per 10 s) that cg_centra_refresh_limits sets from
  * `rateLimits`; a mutation that cannot take a token now, or any request
- * during a 429 pause, completes with RETRY, code "budget" or "paused",
- * and retry_at_ms = when it can go, without sending anything.
+ * during a pause, completes with RETRY, code "budget" or "paused", and
+ * retry_at_ms = when it can go, without sending anything.
  *
  * The bearer token is never logged. Webhook verification
  * (cg_centra_webhook_parse) is a pure function and needs no client.

@@ -22,10 +22,18 @@ static const char *const faults =
     "\"webhooks\":{\"duplicateShare\":0.5,\"reorderShare\":0.3,"
     "\"reorderDelayMs\":200}}";
 
+/* Early repeats the simulator saw on one side; prints each one. */
 static long violations(struct e2e *t, char side)
 {
-  cJSON *doc = e2e_get(t, side, "/_sim/calls?limit=1");
+  cJSON *doc = e2e_get(t, side, side == 'c' ? "/_sim/calls?side=centra&limit=1"
+                                            : "/_sim/calls?side=gxo&limit=1");
   long v = (long)cg_json_int(doc, "retryAfterViolations", -1);
+  if (v != 0) {
+    char *text = cJSON_PrintUnformatted(cg_json_get(doc, "violations"));
+    fprintf(stderr, "violations seen by the %s port: %s\n",
+            side == 'c' ? "centra" : "gxo", text ? text : "?");
+    cJSON_free(text);
+  }
   cJSON_Delete(doc);
   return v;
 }
