@@ -11,7 +11,10 @@
  * Every operation is asynchronous: it returns 0 at once and its callback
  * fires exactly once, later, on the loop thread, with an OK / RETRY / FAIL
  * outcome (net/call.h). Operations never retry by themselves except the
- * one token refresh after a 401; the outbox owns retries.
+ * one token refresh after a 401; the outbox owns retries. Refused client
+ * credentials complete calls with RETRY code "auth" a minute later (and
+ * pause the client) rather than FAIL: a rotated secret must not reject
+ * every queued order.
  *
  * Webhook verification (cg_gxo_webhook_parse) is a pure function and does
  * not need a client.

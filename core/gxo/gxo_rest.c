@@ -47,6 +47,8 @@
 #define container_of(ptr, type, member)                                        \
   ((type *)((char *)(ptr)-offsetof(type, member)))
 
+#define AUTH_RETRY_MS 60000
+
 struct rest;
 
 struct op {
@@ -239,6 +241,23 @@ static bool token_store(struct rest *r, const struct cg_call_result *res)
   return true;
 }
 
+/* Refused credentials are the connection's problem, not any message's:
+ * failing every waiting call would reject orders one by one. They wait
+ * instead (RETRY, the partner paused a minute) while the log says which
+ * keys to check. */
+static void auth_refused(struct rest *r, struct cg_call_result *res)
+{
+  char msg[CG_CALL_MESSAGE_MAX];
+  snprintf(msg, sizeof(msg), "%s", res->message);
+  res->retry_at_ms = cg_time_now_ms() + AUTH_RETRY_MS;
+  cg_call_result_set(res, CG_OUTCOME_RETRY, "auth",
+                     "the warehouse refuses our client credentials (HTTP "
+                     "%ld: %s); check gxo.client_id and gxo.client_secret",
+                     res->http_status, msg);
+  cg_log_error(r->comp, "%s; calls wait and retry every %d s", res->message,
+               AUTH_RETRY_MS / 1000);
+}
+
 static void on_token_done(const struct cg_http_result *hr, void *arg)
 {
   struct rest *r = arg;
@@ -257,11 +276,14 @@ static void on_token_done(const struct cg_http_result *hr, void *arg)
                        "token answer has no access_token/expires_in");
   }
   cg_call_result_clear_data(&res);
-  if (res.http_status == 429 || res.http_status == 503)
+  if (res.outcome == CG_OUTCOME_FAIL)
+    auth_refused(r, &res);
+  if (res.http_status == 429 || res.http_status == 503 ||
+      strcmp(res.code, "auth") == 0)
     if (res.retry_at_ms > 0)
       cg_ratelimit_pause_until(r->rl, res.retry_at_ms);
   cg_log_warn(r->comp,
-              "token request failed (%s, HTTP %ld, %s): failing "
+              "token request failed (%s, HTTP %ld, %s): answering "
               "waiting calls with %s",
               res.code, res.http_status, res.message,
               cg_call_outcome_name(res.outcome));
