@@ -91,7 +91,7 @@ static void on_call_done(const struct cg_http_result *hr, void *arg)
       res.retry_at_ms = now + PAUSE_FALLBACK_MS;
     /* A 503 with Retry-After is about the whole service, like a 429:
      * nothing goes to Centra before that deadline (the polls too). */
-    if (res.http_status == 429 ||
+    if (res.http_status == 429 || res.http_status == 403 ||
         (res.http_status == 503 && res.retry_at_ms > now))
       cg_ratelimit_pause_until(c->rl, res.retry_at_ms);
     log_outcome(c, call->op, &res);

@@ -13,8 +13,10 @@
  * Outcomes (net/call.h): HTTP 200 with no top-level errors and empty
  * userErrors -> OK; top-level errors -> FAIL with the first message (code
  * = its extensions.category or "graphql"); userErrors -> FAIL with the
- * message and the path joined by '.' as code; 403 -> FAIL "token refused
- * (expired or revoked?)"; 429 -> RETRY at Retry-After (10 s when absent)
+ * message and the path joined by '.' as code; 403 -> RETRY code "auth" a
+ * minute later with the client paused ("token refused (expired or
+ * revoked?)": the connection's problem, so queued writes wait rather than
+ * fail one by one); 429 -> RETRY at Retry-After (10 s when absent)
  * and the whole client pauses until then (so does a 503 that carries
  * Retry-After); 408/5xx/transport -> RETRY; other 4xx -> FAIL.
  *

@@ -62,4 +62,7 @@ void cg__centra_interpret(const struct cg__centra_op *op,
                           const struct cg_http_result *hr, int64_t now_ms,
                           struct cg_call_result *res);
 
+/* How long every call waits after Centra refuses the token (403). */
+#define CG__CENTRA_AUTH_RETRY_MS 60000
+
 #endif

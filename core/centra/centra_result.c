@@ -138,10 +138,14 @@ static void on_http_other(const struct cg__centra_op *op,
   char code[32];
   snprintf(code, sizeof(code), "http-%ld", hr->status);
   enum cg_outcome outcome = cg_retry_classify(hr->status, 0);
-  if (hr->status == 403)
-    cg_call_result_set(res, CG_OUTCOME_FAIL, "forbidden",
-                       "token refused (expired or revoked?)");
-  else
+  if (hr->status == 403) {
+    /* The token is the connection's, not the call's: wait, do not fail
+     * every queued write (the client pauses until retry_at_ms). */
+    cg_call_result_set(res, CG_OUTCOME_RETRY, "auth",
+                       "token refused (expired or revoked?); check "
+                       "centra.token");
+    res->retry_at_ms = now_ms + CG__CENTRA_AUTH_RETRY_MS;
+  } else
     cg_call_result_set(res, outcome, code, "%s: Centra answered %ld%s%s",
                        op->name, hr->status, msg ? ": " : "", msg ? msg : "");
   int64_t deadline = 0;

@@ -180,8 +180,9 @@ static void test_centra_http(void **state)
   struct cg_http_result hr =
       answer(403, "{\"errors\":[{\"message\":\"Forbidden\"}]}", NULL);
   cg__centra_interpret(&Q, &hr, NOW_MS, &res);
-  assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
-  assert_string_equal(res.message, "token refused (expired or revoked?)");
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  assert_string_equal(res.code, "auth");
+  assert_int_equal(res.retry_at_ms, NOW_MS + 60000);
   hr = answer(429, NULL, "3");
   cg__centra_interpret(&M, &hr, NOW_MS, &res);
   assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
