@@ -12,26 +12,11 @@ HDR="$WORK/headers"
 SIM_PID=""
 FAILS=0
 
+source "$(dirname "${BASH_SOURCE[0]}")/sim_boot.sh"
+
 sim_start() { # extra centra-gxo-sim options
-  local try i
-  for try in 1 2 3 4 5; do
-    CPORT=$((20000 + RANDOM % 20000))
-    GPORT=$((CPORT + 1))
-    SIM_LOG="$WORK/sim-$try.log"
-    "$SIM" --centra-listen "127.0.0.1:$CPORT" --gxo-listen "127.0.0.1:$GPORT" \
-      "$@" >"$SIM_LOG" 2>&1 &
-    SIM_PID=$!
-    for i in $(seq 100); do
-      if curl -s -o /dev/null "http://127.0.0.1:$CPORT/_sim/health"; then
-        C="http://127.0.0.1:$CPORT"
-        return 0
-      fi
-      kill -0 "$SIM_PID" 2>/dev/null || break
-      sleep 0.05
-    done
-    kill "$SIM_PID" 2>/dev/null || true
-    wait "$SIM_PID" 2>/dev/null || true
-  done
+  SIM_LOG="$WORK/sim.log"
+  sim_boot "$SIM_LOG" "$@" && return 0
   echo "FAIL: centra-gxo-sim did not start"; cat "$SIM_LOG"; exit 1
 }
 

@@ -16,22 +16,9 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; tail -20 "$WORK/sim.log" 2>/dev/null; exit 1; }
 
+source "$(dirname "$0")/sim_boot.sh"
 start() { # options...
-  for try in 1 2 3 4 5; do
-    CPORT=$((20000 + RANDOM % 20000)); GPORT=$((CPORT + 1))
-    "$SIM" --centra-listen "127.0.0.1:$CPORT" --gxo-listen "127.0.0.1:$GPORT" \
-      "$@" >"$WORK/sim.log" 2>&1 &
-    SIM_PID=$!
-    for i in $(seq 100); do
-      if grep -q "^centra-gxo-sim: centra on" "$WORK/sim.log"; then
-        G="http://127.0.0.1:$GPORT"; C="http://127.0.0.1:$CPORT"; return 0
-      fi
-      kill -0 "$SIM_PID" 2>/dev/null || break
-      sleep 0.05
-    done
-    kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true
-  done
-  SIM_PID=""; fail "centra-gxo-sim did not start"
+  sim_boot "$WORK/sim.log" "$@" || fail "centra-gxo-sim did not start"
 }
 stop() {
   kill -TERM "$SIM_PID"

@@ -17,20 +17,8 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; cat "$WORK/sim.log" 2>/dev/null | tail -20; exit 1; }
 
-for try in 1 2 3 4 5; do
-  CPORT=$((20000 + RANDOM % 20000)); GPORT=$((CPORT + 1))
-  "$SIM" --centra-listen "127.0.0.1:$CPORT" --gxo-listen "127.0.0.1:$GPORT" \
-    --seed 9 >"$WORK/sim.log" 2>&1 &
-  SIM_PID=$!
-  for i in $(seq 100); do
-    grep -q "^centra-gxo-sim: centra on" "$WORK/sim.log" && break 2
-    kill -0 "$SIM_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true
-  SIM_PID=""
-done
-[ -n "$SIM_PID" ] || fail "centra-gxo-sim did not start"
+source "$(dirname "$0")/sim_boot.sh"
+sim_boot "$WORK/sim.log" --seed 9 || fail "centra-gxo-sim did not start"
 C="http://127.0.0.1:$CPORT"; G="http://127.0.0.1:$GPORT"
 
 TOKEN=$(curl -sf -X POST "$G/wms/v1/oauth/token" \

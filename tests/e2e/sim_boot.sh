@@ -1,0 +1,32 @@
+# sim_boot.sh: starts centra-gxo-sim on free loopback ports for the shell
+# tests (sourced; needs SIM, the binary's path).
+#
+#   sim_boot LOG [sim options...]
+#
+# Sets SIM_PID, CPORT, GPORT, C and G (the two base URLs) once the
+# simulator has printed its ready line, trying five random port pairs;
+# returns 1 if none worked.
+sim_boot() {
+  local log=$1 try i
+  shift
+  for try in 1 2 3 4 5; do
+    CPORT=$((20000 + RANDOM % 20000))
+    GPORT=$((CPORT + 1))
+    "$SIM" --centra-listen "127.0.0.1:$CPORT" --gxo-listen "127.0.0.1:$GPORT" \
+      "$@" >"$log" 2>&1 &
+    SIM_PID=$!
+    for i in $(seq 100); do
+      if grep -q "^centra-gxo-sim: centra on" "$log"; then
+        C="http://127.0.0.1:$CPORT"
+        G="http://127.0.0.1:$GPORT"
+        return 0
+      fi
+      kill -0 "$SIM_PID" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill "$SIM_PID" 2>/dev/null || true
+    wait "$SIM_PID" 2>/dev/null || true
+    SIM_PID=""
+  done
+  return 1
+}
