@@ -50,8 +50,11 @@ static inline bool fx_wait_ready(const struct fx *f, int timeout_ms)
       fclose(fp);
     if (ready)
       return true;
-    if (waitpid(f->pid, NULL, WNOHANG) == f->pid)
+    if (waitpid(f->pid, NULL, WNOHANG) == f->pid) {
+      tu_forget(f->pid); /* reaped here: never signal that pid again */
+      f->pid = -1;
       return false; /* it exited: a port was taken */
+    }
     usleep(20 * 1000);
   }
   return false;

@@ -120,6 +120,7 @@ static void run_cli_retry(long id)
   pid_t pid = tu_spawn(argv, NULL);
   int status = 0;
   waitpid(pid, &status, 0);
+  tu_forget(pid);
   assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 

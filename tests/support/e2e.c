@@ -16,41 +16,6 @@
 #include <unistd.h>
 
 #define ADMIN_TOKEN "e2e-admin-token"
-#define MAX_CHILDREN 8
-
-/* Children still running; a failed assertion skips the teardown, so an
- * exit handler kills whatever is left (no orphans in CI). */
-static pid_t children[MAX_CHILDREN];
-
-static void kill_children(void)
-{
-  for (int i = 0; i < MAX_CHILDREN; i++)
-    if (children[i] > 0) {
-      kill(children[i], SIGKILL);
-      waitpid(children[i], NULL, 0);
-      children[i] = 0;
-    }
-}
-
-static void track(pid_t pid)
-{
-  static bool registered;
-  if (!registered)
-    registered = atexit(kill_children) == 0;
-  for (int i = 0; i < MAX_CHILDREN; i++)
-    if (children[i] == 0) {
-      children[i] = pid;
-      return;
-    }
-}
-
-static void untrack(pid_t pid)
-{
-  for (int i = 0; i < MAX_CHILDREN; i++)
-    if (children[i] == pid)
-      children[i] = 0;
-}
-
 static void set_env(void)
 {
   setenv("CG_E2E_CENTRA_TOKEN", "centra-dev-token", 1);
@@ -127,7 +92,6 @@ static void start_sim(struct e2e *t, const struct e2e_opts *o)
   argv[n] = NULL;
   t->sim = tu_spawn(argv, log);
   assert_true(t->sim > 0);
-  track(t->sim);
   assert_int_equal(tu_wait_port(t->port_centra, 15000), 0);
   assert_int_equal(tu_wait_port(t->port_gxo, 15000), 0);
 }
@@ -155,7 +119,6 @@ void e2e_engine_start(struct e2e *t)
   t->engine = tu_spawn(argv, log);
   t->engine_starts++;
   assert_true(t->engine > 0);
-  track(t->engine);
   assert_int_equal(tu_wait_port(t->port_admin, 15000), 0);
 }
 
@@ -163,14 +126,13 @@ void e2e_engine_kill(struct e2e *t)
 {
   kill(t->engine, SIGKILL);
   waitpid(t->engine, NULL, 0);
-  untrack(t->engine);
+  tu_forget(t->engine);
   t->engine = 0;
 }
 
 void e2e_engine_stop(struct e2e *t)
 {
   int status = tu_stop(t->engine, SIGTERM, 20000);
-  untrack(t->engine);
   t->engine = 0;
   if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
     fail_msg("engine did not stop cleanly (status %d); see %s/engine.log",
@@ -182,7 +144,6 @@ void e2e_teardown(struct e2e *t)
   if (t->engine > 0)
     e2e_engine_stop(t);
   int status = tu_stop(t->sim, SIGTERM, 20000);
-  untrack(t->sim);
   if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
     fail_msg("simulator did not exit cleanly (status %d); see %s/sim.log",
              status, t->dir);

@@ -65,9 +65,46 @@ int tu_wait_port(int port, int timeout_ms)
   return cg_port_wait(port, timeout_ms) == 0 ? 0 : -1;
 }
 
+/* Children still running; a failed assertion skips a test's teardown, so
+ * an exit handler kills whatever is left: no simulator or engine outlives
+ * its test (and holds CI's output open). */
+#define MAX_CHILDREN 16
+static pid_t children[MAX_CHILDREN];
+
+static void kill_children(void)
+{
+  for (int i = 0; i < MAX_CHILDREN; i++)
+    if (children[i] > 0) {
+      kill(children[i], SIGKILL);
+      waitpid(children[i], NULL, 0);
+      children[i] = 0;
+    }
+}
+
+static void track(pid_t pid)
+{
+  static int registered;
+  if (!registered)
+    registered = atexit(kill_children) == 0;
+  for (int i = 0; i < MAX_CHILDREN; i++)
+    if (children[i] == 0) {
+      children[i] = pid;
+      return;
+    }
+}
+
+void tu_forget(pid_t pid)
+{
+  for (int i = 0; i < MAX_CHILDREN; i++)
+    if (children[i] == pid)
+      children[i] = 0;
+}
+
 pid_t tu_spawn(char *const argv[], const char *log_path)
 {
   pid_t pid = fork();
+  if (pid > 0)
+    track(pid);
   if (pid != 0)
     return pid;
   if (log_path != NULL) {
@@ -87,6 +124,7 @@ int tu_stop(pid_t pid, int sig, int timeout_ms)
   int status = 0;
   if (pid <= 0)
     return -1;
+  tu_forget(pid);
   kill(pid, sig);
   int64_t deadline = cg_time_mono_ms() + timeout_ms;
   while (cg_time_mono_ms() < deadline) {

@@ -27,9 +27,13 @@ int tu_free_port(void);
 int tu_wait_port(int port, int timeout_ms);
 
 /* Spawns argv (argv[0] is a path) with stdout/stderr to log_path (may be
- * NULL to inherit). Returns the pid or -1. */
+ * NULL to inherit). Returns the pid or -1. The child is killed at exit if
+ * the test has not stopped it (tu_stop) or forgotten it (tu_forget). */
 pid_t tu_spawn(char *const argv[], const char *log_path);
-/* Sends sig and waits up to timeout_ms; returns the wait status or -1. */
+/* A child reaped by the caller (waitpid) is no longer killed at exit. */
+void tu_forget(pid_t pid);
+/* Sends sig and waits up to timeout_ms; returns the wait status or -1.
+ * Children not stopped by the test are killed when the test exits. */
 int tu_stop(pid_t pid, int sig, int timeout_ms);
 
 struct tu_http_response {
