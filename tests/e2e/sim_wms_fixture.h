@@ -38,7 +38,7 @@ struct fx_resp {
   char *body;
 };
 
-static inline bool fx_wait_ready(const struct fx *f, int timeout_ms)
+static inline bool fx_wait_ready(struct fx *f, int timeout_ms)
 {
   char line[512];
   for (int waited = 0; waited < timeout_ms; waited += 20) {
