@@ -1,0 +1,69 @@
+// check.js: the one GraphQL document check of the project, shared by the
+// simulator's Centra front (tests/sim/centra_gql.js), the document test in
+// `make test` and `centra-gxo centra check` (tools/graphql/check-documents.js).
+//
+// Everything here is graphql-js (Debian node-graphql): parse, validate
+// against a schema, coerce variables against the operation's declared
+// types. Nothing is checked by hand.
+'use strict';
+
+const fs = require('fs');
+const g = require('./graphql.js');
+
+// Builds a schema from SDL text (the project's copy of Centra's schema).
+function schemaFromSdl(path) {
+  return g.buildSchema(fs.readFileSync(path, 'utf8'));
+}
+
+// Builds a schema from an introspection answer ({data: {__schema}} or the
+// bare {__schema}), as a live Centra returns it.
+function schemaFromIntrospection(json) {
+  if (json && json.errors && json.errors.length)
+    throw new Error('introspection failed: ' + json.errors[0].message);
+  const data = json && json.data ? json.data : json;
+  return g.buildClientSchema(data);
+}
+
+function locate(err) {
+  const loc = err.locations && err.locations[0];
+  return loc ? ` (line ${loc.line}, column ${loc.column})` : '';
+}
+
+// Picks the operation the request names (or the only one).
+function pickOperation(doc, operationName) {
+  const ops = doc.definitions.filter((d) => d.kind === g.Kind.OPERATION_DEFINITION);
+  if (operationName)
+    return ops.find((o) => o.name && o.name.value === operationName) || null;
+  return ops.length === 1 ? ops[0] : null;
+}
+
+// Checks one request. Returns {document, operation, errors: [message]}:
+// errors is empty when the document parses, validates against the schema
+// and, when variables is not undefined, the variables coerce against the
+// operation's declared types.
+function checkRequest(schema, query, variables, operationName) {
+  let document;
+  try {
+    document = g.parse(query);
+  } catch (e) {
+    return {errors: [e.message + locate(e)]};
+  }
+  const invalid = g.validate(schema, document);
+  if (invalid.length)
+    return {document, errors: invalid.map((e) => e.message + locate(e))};
+  const operation = pickOperation(document, operationName);
+  if (operation === null) {
+    const msg = operationName ? `Unknown operation named "${operationName}".`
+                              : 'Must provide operation name if query contains multiple operations.';
+    return {document, errors: [msg]};
+  }
+  if (variables === undefined)
+    return {document, operation, errors: []};
+  const coerced = g.getVariableValues(schema, operation.variableDefinitions || [],
+                                      variables || {}, {maxErrors: 50});
+  if (coerced.errors)
+    return {document, operation, errors: coerced.errors.map((e) => e.message + locate(e))};
+  return {document, operation, coerced: coerced.coerced, errors: []};
+}
+
+module.exports = {g, schemaFromSdl, schemaFromIntrospection, checkRequest, pickOperation};
