@@ -210,6 +210,38 @@ static void test_centra_bad_payload(void **state)
   }
 }
 
+/* Centra's published test vector (Centra Webhook plugin docs): secret
+ * "test123", t=12345678 and this raw body give this v1. The payload has no
+ * "events" array, so the parse ends in CG_EINVAL for the payload, which
+ * proves the signature itself was accepted (a mismatch is CG_ESIG, a
+ * stale timestamp CG_ESTALE). */
+static void test_centra_published_vector(void **state)
+{
+  static const char body[] = "payload=%7B%22x%22%3A%22test%22%7D";
+  static const char sig[] =
+      "t=12345678,v1=0b9cd84f5d583e5e1aadfb9f160aa8080b51d5b85ff85808d6b75b"
+      "dac356c549";
+  const char *secrets[] = {"test123"};
+  const int64_t t = 12345678;
+  assert_int_equal(
+      cg_sig_verify_any(secrets, 1, sig, body, strlen(body), t + 30, 300), 0);
+  struct cg_err err = {0};
+  cJSON *events = NULL;
+  assert_int_equal(cg_centra_webhook_parse(secrets, 1, sig, body, strlen(body),
+                                           t + 30, 300, &events, &err),
+                   CG_EINVAL);
+  assert_non_null(strstr(err.msg, "no events array"));
+  assert_null(events);
+  /* A wrong secret is a signature error; a late arrival a stale one. */
+  const char *other[] = {"test124"};
+  assert_int_equal(cg_centra_webhook_parse(other, 1, sig, body, strlen(body), t,
+                                           300, &events, &err),
+                   CG_ESIG);
+  assert_int_equal(cg_centra_webhook_parse(secrets, 1, sig, body, strlen(body),
+                                           t + 301, 300, &events, &err),
+                   CG_ESTALE);
+}
+
 static void test_order_key(void **state)
 {
   char key[64];
@@ -266,6 +298,7 @@ int main(void)
       cmocka_unit_test(test_centra_other_fields),
       cmocka_unit_test(test_centra_forged_and_stale),
       cmocka_unit_test(test_centra_bad_payload),
+      cmocka_unit_test(test_centra_published_vector),
       cmocka_unit_test(test_order_key),
       cmocka_unit_test(test_alloc_failures),
   };
