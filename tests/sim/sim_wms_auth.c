@@ -10,7 +10,8 @@
  *                           key seen, done -> replay + Idempotency-Replayed
  *                           new -> reserve, handler answers via sim_wms__reply
  *   post hook: a reservation still open when the exchange is answered
- *              (router 404, shutdown 503) is dropped.
+ *              (router 404, shutdown 503) is dropped; one whose client
+ *              went away (status 0) is kept until the handler answers.
  */
 #include "sim_wms.h"
 
@@ -389,6 +390,15 @@ void sim_wms__post(const struct cg_http_exchange *ex, int status, void *arg)
   struct sim_wms *w = arg;
   struct wms_idem *e = cg_http_exchange_data(ex);
   if (e == NULL || !e->in_flight)
+    return;
+  /* Status 0 with a reservation: the client went away while the request
+   * was held back (injected latency); resets are only injected before the
+   * reservation. The exchange stays valid and is still dispatched, like a
+   * real server that finishes work its client stopped waiting for, so the
+   * reservation stays: sim_wms__reply stores the answer for a replay, and
+   * a retry meanwhile gets 409 request-in-progress. Freeing it here left
+   * the exchange pointing at freed memory. */
+  if (status == 0)
     return;
   /* Answered without sim_wms__reply (router 404/405, shutdown): forget the
    * reservation so the key can be used again. */
