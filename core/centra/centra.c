@@ -38,6 +38,7 @@
 #define DEFAULT_MAX_CONN 4
 #define DEFAULT_QUOTA 20
 #define DEFAULT_INTERVAL_S 10
+#define DEFAULT_REQUEST_QUOTA 40 /* per 10 s: Centra's "standard" plan */
 #define PAUSE_FALLBACK_MS 10000
 
 struct cg_centra {
@@ -48,7 +49,8 @@ struct cg_centra {
   struct cg_http_client *http;
   struct cg_call_queue *q;
   struct cg_ratelimit own_rl;
-  struct cg_ratelimit *rl;
+  struct cg_ratelimit *rl;    /* mutations, and the partner-wide pause */
+  struct cg_ratelimit req_rl; /* every request (REQUEST_COUNT) */
   bool closing;
 };
 
@@ -105,27 +107,45 @@ static void on_slot_release(struct cg_call_slot *slot)
   cg_free(container_of(slot, struct call, slot));
 }
 
+/* Takes a request token and, for a mutation, a mutation token: both or
+ * neither. */
+static bool take_budget(struct cg_centra *c, bool mutation, int64_t now)
+{
+  if (cg_ratelimit_tokens(&c->req_rl, now) < 1)
+    return false;
+  if (mutation && !cg_ratelimit_take(c->rl, now, 1))
+    return false;
+  return cg_ratelimit_take(&c->req_rl, now, 1);
+}
+
+static int64_t budget_next_ms(struct cg_centra *c, bool mutation, int64_t now)
+{
+  int64_t req = cg_ratelimit_next_allowed_ms(&c->req_rl, now, 1);
+  int64_t mut = cg_ratelimit_next_allowed_ms(c->rl, now, mutation ? 1 : 0);
+  return req > mut ? req : mut;
+}
+
 /* Parks a RETRY (nothing sent) in the call's slot when the partner is
- * paused or the mutation budget is empty; the call is freed after
- * delivery. Returns true if parked. */
+ * paused or the request or mutation budget is empty; the call is freed
+ * after delivery. Returns true if parked. */
 static bool gate(struct cg_centra *c, struct call *call)
 {
   const struct cg__centra_op *op = call->op;
   int64_t now = cg_time_now_ms();
   bool paused = cg_ratelimit_is_paused(c->rl, now);
-  if (!paused && (!op->mutation || cg_ratelimit_take(c->rl, now, 1)))
+  if (!paused && take_budget(c, op->mutation, now))
     return false;
   struct cg_call_result res;
   cg_call_result_init(&res);
-  res.retry_at_ms =
-      cg_ratelimit_next_allowed_ms(c->rl, now, op->mutation ? 1 : 0);
+  res.retry_at_ms = budget_next_ms(c, op->mutation, now);
   if (paused)
     cg_call_result_set(&res, CG_OUTCOME_RETRY, "paused",
                        "%s: Centra asked us to wait (429); nothing sent",
                        op->name);
   else
     cg_call_result_set(&res, CG_OUTCOME_RETRY, "budget",
-                       "%s: mutation budget used up; nothing sent", op->name);
+                       "%s: request or mutation budget used up; nothing sent",
+                       op->name);
   cg_log_debug(c->comp, "%s", res.message);
   call->slot.release = on_slot_release;
   cg_call_defer_slot(c->q, &call->slot, &res, call->done, call->arg);
@@ -170,9 +190,9 @@ static int send_call(struct cg_centra *c, struct call *call, const char *body)
 int cg__centra_call(struct cg_centra *c, const struct cg__centra_op *op,
                     cJSON *variables, cg_call_done_fn done, void *arg)
 {
-  if (c->closing) {
+  if (c->closing || !cg__centra_op_known(op)) {
     cJSON_Delete(variables);
-    return CG_ECANCELED;
+    return c->closing ? CG_ECANCELED : CG_EINVAL;
   }
   char *body = request_body(op, variables);
   struct call *call = body ? cg_calloc(1, sizeof(*call)) : NULL;
@@ -188,38 +208,49 @@ int cg__centra_call(struct cg_centra *c, const struct cg__centra_op *op,
   return rc;
 }
 
-/* The MUTATION_COUNT entry over ten seconds, if present. */
-static const cJSON *find_mutation_limit(const cJSON *limits)
+/* The entry of one type over TEN_SECONDS (RateLimitInterval is an enum,
+ * not a number of seconds), if present. */
+static const cJSON *find_limit(const cJSON *limits, const char *type)
 {
   const cJSON *it;
   cJSON_ArrayForEach(it, limits)
   {
-    const char *type = cg_json_str(it, "type");
+    const char *t = cg_json_str(it, "type");
     const char *ival = cg_json_str(it, "intervalSeconds");
-    int64_t secs = cg_json_int(it, "intervalSeconds", 0);
-    bool ten = (ival && strcmp(ival, "TEN_SECONDS") == 0) || secs == 10;
-    if (type != NULL && strcmp(type, "MUTATION_COUNT") == 0 && ten)
+    if (t != NULL && ival != NULL && strcmp(t, type) == 0 &&
+        strcmp(ival, "TEN_SECONDS") == 0)
       return it;
   }
   return NULL;
 }
 
+/* Sizes one bucket from its entry; returns the quota or -1. */
+static int64_t apply_limit(struct cg_ratelimit *rl, const cJSON *entry,
+                           int64_t now)
+{
+  int64_t quota = cg_json_int(entry, "quota", -1);
+  if (entry == NULL || quota <= 0 ||
+      cg_ratelimit_set_quota(rl, quota, 10000, now) != 0)
+    return -1;
+  cg_ratelimit_observe_remaining(rl, cg_json_int(entry, "remainingQuota", -1),
+                                 now);
+  return quota;
+}
+
 int cg__centra_apply_limits(struct cg_centra *c, const cJSON *limits)
 {
-  const cJSON *m = find_mutation_limit(limits);
-  int64_t quota = cg_json_int(m, "quota", -1);
-  if (m == NULL || quota <= 0)
-    return CG_EINVAL;
   int64_t now = cg_time_now_ms();
-  int rc = cg_ratelimit_set_quota(c->rl, quota, 10000, now);
-  if (rc != 0)
-    return rc;
-  cg_ratelimit_observe_remaining(c->rl, cg_json_int(m, "remainingQuota", -1),
-                                 now);
+  int64_t muts = apply_limit(c->rl, find_limit(limits, "MUTATION_COUNT"), now);
+  int64_t reqs =
+      apply_limit(&c->req_rl, find_limit(limits, "REQUEST_COUNT"), now);
+  if (muts < 0)
+    return CG_EINVAL;
   cg_log_info(c->comp,
-              "mutation budget set from rateLimits: %lld per 10 s "
-              "(%lld tokens now)",
-              (long long)quota, (long long)cg_ratelimit_tokens(c->rl, now));
+              "budget set from rateLimits: %lld mutations and %lld requests"
+              " per 10 s (%lld mutation tokens now)",
+              (long long)muts,
+              (long long)(reqs < 0 ? DEFAULT_REQUEST_QUOTA : reqs),
+              (long long)cg_ratelimit_tokens(c->rl, now));
   return 0;
 }
 
@@ -256,7 +287,11 @@ static int centra_init(struct cg_centra *c, const struct cg_centra_opts *o,
   c->auth_header = bearer(o->token);
   c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
   cg_ratelimit_init(&c->own_rl, c->comp);
+  cg_ratelimit_init(&c->req_rl, c->comp);
   c->rl = o->limiter ? o->limiter : &c->own_rl;
+  if (cg_ratelimit_set_quota(&c->req_rl, DEFAULT_REQUEST_QUOTA, 10000,
+                             cg_time_now_ms()) != 0)
+    return cg_err_set(err, CG_EINVAL, "centra: bad request budget");
   int quota = o->mutation_quota > 0 ? o->mutation_quota : DEFAULT_QUOTA;
   int ival =
       o->mutation_interval_s > 0 ? o->mutation_interval_s : DEFAULT_INTERVAL_S;

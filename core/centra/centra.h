@@ -83,77 +83,103 @@ int cg_centra_refresh_limits(struct cg_centra *c, cg_call_done_fn done,
  * usedQuota, remainingQuota}]. */
 int cg_centra_rate_limits(struct cg_centra *c, cg_call_done_fn done, void *arg);
 
-enum cg_centra_tristate {
-  CG_CENTRA_ANY = 0, /* no filter */
-  CG_CENTRA_FALSE = 1,
-  CG_CENTRA_TRUE = 2,
-};
-
 struct cg_centra_order_filter {
-  const char *const *statuses; /* e.g. {"CONFIRMED"}; NULL = any */
-  size_t n_statuses;
-  enum cg_centra_tristate is_on_hold;
-  enum cg_centra_tristate is_waiting_for_payment;
-  const char *updated_from; /* ISO 8601, or NULL */
-  int page;                 /* 1-based; 0 = 1 */
-  int limit;                /* 1..200; 0 = 20 */
+  const char *const *statuses; /* e.g. {"CONFIRMED"}; required */
+  size_t n_statuses;           /* 1..8 */
+  const char *since;           /* updatedAt from (ISO 8601); NULL = the epoch */
+  int page;                    /* 1-based; 0 = 1 */
+  int limit;                   /* 1..200; 0 = 20 */
 };
 
-/* `orders(where, sort: [id_ASC], limit, page)`. OK data: array of Order
- * objects (possibly empty). */
+/* The "ready for the warehouse" poll: `orders(where: {status, storeType:
+ * DIRECT_TO_CONSUMER, isOnHold: false, isWaitingForPayment: false,
+ * updatedAt: {from}}, sort: [orderDate_ASC], limit, page)`. OK data: array
+ * of orders in the WarehouseOrder shape (docs/internals/centra-api-subset.md),
+ * possibly empty. */
 int cg_centra_fetch_orders(struct cg_centra *c,
                            const struct cg_centra_order_filter *filter,
                            cg_call_done_fn done, void *arg);
-/* `order(number)`. OK data: the Order, or NULL when it does not exist. */
+/* One order by number: `orders(where: {number: [n]}, limit: 1)`. OK data:
+ * the order (WarehouseOrder shape), or NULL when Centra has none. */
 int cg_centra_fetch_order(struct cg_centra *c, int64_t number,
                           cg_call_done_fn done, void *arg);
-/* (mutation) `setEventListeners` for object types ("Order", "Return",
- * "ProductSize"), all change types. OK data: the eventListeners array. */
-int cg_centra_set_event_listeners(struct cg_centra *c,
-                                  const char *const *object_types,
-                                  size_t n_types, cg_call_done_fn done,
+/* (mutation) `setEventListeners` for Order events (CREATED, UPDATED,
+ * COMPLETED); idempotent, only ever adds. OK data: the eventListeners
+ * array. */
+int cg_centra_set_event_listeners(struct cg_centra *c, cg_call_done_fn done,
                                   void *arg);
-/* `events(where: {objectType}, limit)`: the oldest unconfirmed events
- * (n_types 0 = every type; limit 0 = 100, max 200). OK data: array of
- * Event objects. */
-int cg_centra_fetch_events(struct cg_centra *c, const char *const *object_types,
-                           size_t n_types, int limit, cg_call_done_fn done,
+/* `events(where: {objectType: [Order]}, limit)`: the oldest unconfirmed
+ * Order events (limit 0 = 100, max 200), each {id, objectType, changeType,
+ * objectReference, createdAt, object} where object is the order's current
+ * state in the WarehouseOrder shape (null when deleted). OK data: the
+ * array. */
+int cg_centra_fetch_events(struct cg_centra *c, int limit, cg_call_done_fn done,
                            void *arg);
 /* (mutation) `confirmEvents(input: {eventsIds})`, n_ids > 0. OK data:
  * NULL. */
 int cg_centra_confirm_events(struct cg_centra *c, const int64_t *ids,
                              size_t n_ids, cg_call_done_fn done, void *arg);
 /* (mutation) `updateDirectToConsumerOrder(order: {number}, input:
- * {externalId})`: marks the order as sent to the warehouse so no later
- * poll resends it. OK data: the updated Order. */
+ * {externalId})`: tags the order with the warehouse's order id in the
+ * integration's ID-conversion table. It is a marker for people and other
+ * integrations; the engine itself decides "already exported" from its
+ * store. OK data: {number, status}. */
 int cg_centra_mark_exported(struct cg_centra *c, int64_t number,
                             const char *external_id, cg_call_done_fn done,
                             void *arg);
 
 /* --- for the dispatch and stock flows --------------------------------- */
 
-/* (mutation) `createShipment(input)`; input is a ShipmentCreateInput
- * (borrowed, not modified). OK data: the Shipment. */
-int cg_centra_create_shipment(struct cg_centra *c, const cJSON *input,
-                              cg_call_done_fn done, void *arg);
-/* (mutation) `completeShipment(id, input)`; input is a
- * ShipmentCompleteInput (borrowed). OK data: the Shipment. */
+/* (mutation) `createShipment(input: {order: {number}, lines, isGoodToGo:
+ * true, capture: true})`; lines is a [ShipmentLineInput] array
+ * ([{orderLine: {id}, quantity}], borrowed). A failed capture does not
+ * fail the mutation: check the result's message (userWarnings) and the
+ * shipment's isCaptured. OK data: the Shipment. */
+int cg_centra_create_shipment(struct cg_centra *c, int64_t order_number,
+                              const cJSON *lines, cg_call_done_fn done,
+                              void *arg);
+/* (mutation) `updateShipment(id, input: {externalId})`: tags a shipment
+ * with the warehouse's shipment id (the create takes none). OK data:
+ * {id, number}. */
+int cg_centra_tag_shipment(struct cg_centra *c, int64_t shipment_id,
+                           const char *external_id, cg_call_done_fn done,
+                           void *arg);
+
+struct cg_centra_completion {
+  const char *shipped_at; /* ISO 8601, not in the future; required */
+  bool send_email;        /* the customer's shipping e-mail */
+  const char *carrier;    /* carrier name as Centra shows it; required */
+  const char *service;    /* service name; required */
+  const char *tracking;   /* first parcel's tracking number; required */
+  int packages;           /* number of parcels, >= 1 */
+};
+
+/* (mutation) `completeShipment(id, input: {shippedAt, sendEmail,
+ * shipmentInfo})`. OK data: the Shipment. */
 int cg_centra_complete_shipment(struct cg_centra *c, int64_t shipment_id,
-                                const cJSON *input, cg_call_done_fn done,
-                                void *arg);
+                                const struct cg_centra_completion *how,
+                                cg_call_done_fn done, void *arg);
 /* `shipments(where: {externalId: [external_id]})`. OK data: array of
- * Shipment objects (empty when none). */
+ * Shipment objects (empty when none). The root field `shipments` is
+ * UNCONFIRMED in the schema. */
 int cg_centra_find_shipments_by_external_id(struct cg_centra *c,
                                             const char *external_id,
                                             cg_call_done_fn done, void *arg);
-/* (mutation) `changeStock(input)` (StockChangeInput, borrowed). OK data:
- * {"id"} of the stock change. */
-int cg_centra_change_stock(struct cg_centra *c, const cJSON *input,
-                           cg_call_done_fn done, void *arg);
-/* (mutation) `setStock(input)` (StockSetInput, borrowed). OK data: the
- * stockChanges array. */
-int cg_centra_set_stock(struct cg_centra *c, const cJSON *input,
+/* (mutation) `setStock(input: {warehouse: {id}, description,
+ * stockQuantityType: PHYSICAL, productSizes})`; sizes is a
+ * [StockSetProductSizeInput] array ([{productSize: {SKU}, quantity}],
+ * borrowed). OK data: the stockChanges array. */
+int cg_centra_set_stock(struct cg_centra *c, int64_t warehouse_id,
+                        const char *description, const cJSON *sizes,
                         cg_call_done_fn done, void *arg);
+
+/* --- the documents ------------------------------------------------------ */
+
+/* How many GraphQL documents the engine can send. */
+size_t cg_centra_document_count(void);
+/* The i-th document's operation name and text (static storage). Returns
+ * 0, or CG_ENOTFOUND past the end. */
+int cg_centra_document(size_t i, const char **name, const char **query);
 
 /* Mutation tokens available now (for metrics and tests). */
 int cg_centra_budget_available(struct cg_centra *c);

@@ -2,7 +2,9 @@
  * centra_int: internals shared by the Centra client's files
  *   centra.c         client, budget gate, sending one GraphQL request
  *   centra_result.c  one HTTP answer -> one cg_call_result (pure)
- *   centra_ops.c     the query texts and the public operations
+ *   centra_docs.c    every GraphQL document the engine sends (one table)
+ *   centra_ops.c     the order and event operations (variables, results)
+ *   centra_write.c   the shipment and stock operations
  * Not for use outside core/centra.
  */
 #ifndef CG_CENTRA_INT_H
@@ -13,20 +15,6 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-/* Selections shared by several documents (centra_ops.c, centra_write.c). */
-#define CG__CENTRA_SHIPMENT_FIELDS                                             \
-  "id number externalId createdAt isGoodToGo isShipped isPaid isCaptured"      \
-  " shippedAt trackingNumber returnTrackingNumber numberOfPackages"            \
-  " carrierInformation { carrierName serviceName }"                            \
-  " order { id number } lines { id quantity orderLine { id } }"
-
-#define CG__CENTRA_SHIPMENT_FRAGMENT                                           \
-  "fragment DtcShipment on DirectToConsumerShipment "                          \
-  "{ " CG__CENTRA_SHIPMENT_FIELDS " }\n"
-
-#define CG__CENTRA_PROBLEMS                                                    \
-  "userErrors { message path } userWarnings { message path }"
 
 struct cg_centra;
 struct cg_http_result;
@@ -42,11 +30,60 @@ struct cg__centra_op {
   const char *pick;
 };
 
+/* The documents of centra_docs.c, by purpose. */
+enum cg__centra_doc {
+  CG__DOC_READY_ORDERS,
+  CG__DOC_ORDER_BY_NUMBER,
+  CG__DOC_SET_LISTENERS,
+  CG__DOC_EVENTS,
+  CG__DOC_CONFIRM_EVENTS,
+  CG__DOC_MARK_EXPORTED,
+  CG__DOC_RATE_LIMITS,
+  CG__DOC_CREATE_SHIPMENT,
+  CG__DOC_TAG_SHIPMENT,
+  CG__DOC_COMPLETE_SHIPMENT,
+  CG__DOC_SHIPMENTS_BY_EXTERNAL_ID,
+  CG__DOC_SET_STOCK,
+  CG__DOC_COUNT
+};
+
+/* The operation of a document (never NULL for a valid doc). */
+const struct cg__centra_op *cg__centra_op(enum cg__centra_doc doc);
+/* Whether op is one of the table's (cg__centra_call sends no other). */
+bool cg__centra_op_known(const struct cg__centra_op *op);
+
 /* Sends op with variables (taken: freed here in every case). Returns 0
- * (done fires later, exactly once) or CG_ENOMEM / CG_ECANCELED (done does
- * not fire). */
+ * (done fires later, exactly once) or CG_ENOMEM / CG_ECANCELED, or
+ * CG_EINVAL for an op that is not in centra_docs.c (done does not
+ * fire). */
 int cg__centra_call(struct cg_centra *c, const struct cg__centra_op *op,
                     cJSON *variables, cg_call_done_fn done, void *arg);
+
+/* Variables under construction: every setter is a no-op once one failed,
+ * so a builder checks once, at send. */
+struct cg__centra_vars {
+  cJSON *obj;
+  bool ok;
+};
+
+void cg__centra_vars_init(struct cg__centra_vars *v);
+void cg__centra_vars_int(struct cg__centra_vars *v, const char *key,
+                         int64_t value);
+void cg__centra_vars_str(struct cg__centra_vars *v, const char *key,
+                         const char *value);
+void cg__centra_vars_bool(struct cg__centra_vars *v, const char *key,
+                          bool value);
+/* Adds a deep copy of item (borrowed). */
+void cg__centra_vars_copy(struct cg__centra_vars *v, const char *key,
+                          const cJSON *item);
+/* Adds item (taken; freed on failure). */
+void cg__centra_vars_put(struct cg__centra_vars *v, const char *key,
+                         cJSON *item);
+/* Sends doc with the variables (as cg__centra_call), or frees them and
+ * returns CG_ENOMEM when a setter failed. */
+int cg__centra_vars_send(struct cg__centra_vars *v, struct cg_centra *c,
+                         enum cg__centra_doc doc, cg_call_done_fn done,
+                         void *arg);
 
 /* Sets the mutation bucket from a rateLimits array (MUTATION_COUNT over
  * TEN_SECONDS). Returns 0, or CG_EINVAL when the entry is missing. */

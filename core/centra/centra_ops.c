@@ -1,10 +1,10 @@
 /*
- * centra_ops: the GraphQL documents the engine sends to Centra and the
- * public operations that fill their variables. Every argument is a
- * variable ($where, $limit, ...), never spliced into the text, so no
- * value can change a query's shape. Selections follow
- * docs/internals/centra-api-subset.md; the simulator answers with whole
- * objects, real Centra with what is selected.
+ * centra_ops: the order, event and rate-limit operations of the Centra
+ * client: each fills the variables of one document of centra_docs.c and,
+ * where the caller wants another shape than the root field's value,
+ * reshapes the answer. Every value is a variable, never spliced into the
+ * text, so no value can change a document's shape. Also the variable
+ * builder shared with centra_write.c.
  */
 #include "centra/centra.h"
 #include "centra/centra_int.h"
@@ -16,78 +16,61 @@
 #include <stdio.h>
 #include <string.h>
 
-/* --- selections --------------------------------------------------------- */
+#define EPOCH "1970-01-01T00:00:00+00:00"
+#define MAX_STATUSES 8
 
-#define MONEY "{ value currency { code } }"
+/* --- variables ------------------------------------------------------------ */
 
-#define ORDER_FRAGMENT                                                         \
-  "fragment DtcOrder on DirectToConsumerOrder {"                               \
-  " __typename id number status isOnHold isWaitingForPayment isLocked"         \
-  " orderHoldReason externalId orderDate createdAt updatedAt"                  \
-  " currencyBaseRate otherComment grandTotal " MONEY                           \
-  " shippingAddress { firstName lastName companyName address1 address2"        \
-  " city zipCode stateOrProvince country { code name } email phoneNumber }"    \
-  " shippingPriceGroup { shippingOption { id name uri } }"                     \
-  " lines { __typename id quantity cancelledQuantity returnedQuantity"         \
-  " shippedQuantity productName productNumber productVariantName size"         \
-  " unitPrice " MONEY " productSize { id SKU EAN description } }"              \
-  " shipments { ...DtcShipment } }\n"
+void cg__centra_vars_init(struct cg__centra_vars *v)
+{
+  v->obj = cJSON_CreateObject();
+  v->ok = v->obj != NULL;
+}
 
-/* --- documents ---------------------------------------------------------- */
+void cg__centra_vars_put(struct cg__centra_vars *v, const char *key,
+                         cJSON *item)
+{
+  if (!v->ok || item == NULL || !cJSON_AddItemToObject(v->obj, key, item)) {
+    cJSON_Delete(item);
+    v->ok = false;
+  }
+}
 
-static const char Q_ORDERS[] =
-    "query CgOrders($where: OrderFilter, $sort: [OrderSort!], $limit: Int,"
-    " $page: Int) {\n"
-    "  orders(where: $where, sort: $sort, limit: $limit, page: $page)"
-    " { ...DtcOrder }\n}\n" ORDER_FRAGMENT CG__CENTRA_SHIPMENT_FRAGMENT;
+void cg__centra_vars_int(struct cg__centra_vars *v, const char *key,
+                         int64_t value)
+{
+  if (v->ok && cg_json_add_int(v->obj, key, value) == NULL)
+    v->ok = false;
+}
 
-static const char Q_ORDER[] =
-    "query CgOrder($number: Int) {\n"
-    "  order(number: $number) { ...DtcOrder }\n}\n" ORDER_FRAGMENT
-        CG__CENTRA_SHIPMENT_FRAGMENT;
+void cg__centra_vars_str(struct cg__centra_vars *v, const char *key,
+                         const char *value)
+{
+  cg__centra_vars_put(v, key, cJSON_CreateString(value ? value : ""));
+}
 
-static const char M_SET_LISTENERS[] =
-    "mutation CgSetEventListeners($input: [EventListenerInput!]!) {\n"
-    "  setEventListeners(input: $input) {"
-    " eventListeners { objectType changeTypes } " CG__CENTRA_PROBLEMS " }\n}\n";
+void cg__centra_vars_bool(struct cg__centra_vars *v, const char *key,
+                          bool value)
+{
+  cg__centra_vars_put(v, key, cJSON_CreateBool(value));
+}
 
-static const char Q_EVENTS[] =
-    "query CgEvents($where: EventFilter, $limit: Int) {\n"
-    "  events(where: $where, limit: $limit) {"
-    " id objectType changeType objectReference createdAt }\n}\n";
+void cg__centra_vars_copy(struct cg__centra_vars *v, const char *key,
+                          const cJSON *item)
+{
+  cg__centra_vars_put(v, key, v->ok ? cJSON_Duplicate(item, true) : NULL);
+}
 
-static const char M_CONFIRM[] =
-    "mutation CgConfirmEvents($input: EventConfirmInput!) {\n"
-    "  confirmEvents(input: $input) { " CG__CENTRA_PROBLEMS " }\n}\n";
-
-static const char M_MARK[] =
-    "mutation CgMarkExported($order: OrderInput!,"
-    " $input: DirectToConsumerOrderUpdateInput!) {\n"
-    "  updateDirectToConsumerOrder(order: $order, input: $input) {"
-    " order { ...DtcOrder } " CG__CENTRA_PROBLEMS
-    " }\n}\n" ORDER_FRAGMENT CG__CENTRA_SHIPMENT_FRAGMENT;
-
-static const char Q_LIMITS[] =
-    "query CgRateLimits {\n"
-    "  rateLimits { type intervalSeconds quota usedQuota remainingQuota }\n"
-    "}\n";
-
-static const struct cg__centra_op OP_ORDERS = {"CgOrders", Q_ORDERS, "orders",
-                                               false, NULL};
-static const struct cg__centra_op OP_ORDER = {"CgOrder", Q_ORDER, "order",
-                                              false, NULL};
-static const struct cg__centra_op OP_SET_LISTENERS = {
-    "CgSetEventListeners", M_SET_LISTENERS, "setEventListeners", true,
-    "eventListeners"};
-static const struct cg__centra_op OP_EVENTS = {"CgEvents", Q_EVENTS, "events",
-                                               false, NULL};
-static const struct cg__centra_op OP_CONFIRM = {"CgConfirmEvents", M_CONFIRM,
-                                                "confirmEvents", true, NULL};
-static const struct cg__centra_op OP_MARK = {
-    "CgMarkExported", M_MARK, "updateDirectToConsumerOrder", true, "order"};
-static const struct cg__centra_op OP_LIMITS = {"CgRateLimits", Q_LIMITS,
-                                               "rateLimits", false, NULL};
-/* --- variable helpers --------------------------------------------------- */
+int cg__centra_vars_send(struct cg__centra_vars *v, struct cg_centra *c,
+                         enum cg__centra_doc doc, cg_call_done_fn done,
+                         void *arg)
+{
+  if (!v->ok) {
+    cJSON_Delete(v->obj);
+    return CG_ENOMEM;
+  }
+  return cg__centra_call(c, cg__centra_op(doc), v->obj, done, arg);
+}
 
 /* A JSON array of strings; NULL on ENOMEM. */
 static cJSON *str_array(const char *const *items, size_t n)
@@ -104,131 +87,125 @@ static cJSON *str_array(const char *const *items, size_t n)
   return arr;
 }
 
-/* Adds item under key, or marks *ok false (item freed). */
-static void put(cJSON *obj, const char *key, cJSON *item, bool *ok)
+/* A JSON array of integers; NULL on ENOMEM. */
+static cJSON *int_array(const int64_t *items, size_t n)
 {
-  if (!*ok || obj == NULL || item == NULL ||
-      !cJSON_AddItemToObject(obj, key, item)) {
-    cJSON_Delete(item);
-    *ok = false;
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; arr != NULL && i < n; i++) {
+    cJSON *num = cJSON_CreateNumber((double)items[i]);
+    if (num == NULL || !cJSON_AddItemToArray(arr, num)) {
+      cJSON_Delete(num);
+      cJSON_Delete(arr);
+      arr = NULL;
+    }
   }
+  return arr;
 }
 
-/* Returns vars, or frees it and returns NULL when !ok. */
-static cJSON *vars_or_null(cJSON *vars, bool ok)
-{
-  if (ok && vars != NULL)
-    return vars;
-  cJSON_Delete(vars);
-  return NULL;
-}
-
-static void put_tristate(cJSON *where, const char *key,
-                         enum cg_centra_tristate t, bool *ok)
-{
-  if (t != CG_CENTRA_ANY)
-    put(where, key, cJSON_CreateBool(t == CG_CENTRA_TRUE), ok);
-}
-
-static cJSON *orders_where(const struct cg_centra_order_filter *f, bool *ok)
-{
-  cJSON *where = cJSON_CreateObject();
-  if (f->statuses != NULL && f->n_statuses > 0)
-    put(where, "status", str_array(f->statuses, f->n_statuses), ok);
-  put_tristate(where, "isOnHold", f->is_on_hold, ok);
-  put_tristate(where, "isWaitingForPayment", f->is_waiting_for_payment, ok);
-  if (f->updated_from != NULL) {
-    cJSON *range = cJSON_CreateObject();
-    put(range, "from", cJSON_CreateString(f->updated_from), ok);
-    put(where, "updatedAt", range, ok);
-  }
-  if (!*ok || where == NULL) {
-    cJSON_Delete(where);
-    *ok = false;
-    return NULL;
-  }
-  return where;
-}
-
-/* --- operations --------------------------------------------------------- */
+/* --- orders ----------------------------------------------------------------
+ */
 
 int cg_centra_fetch_orders(struct cg_centra *c,
-                           const struct cg_centra_order_filter *filter,
+                           const struct cg_centra_order_filter *f,
                            cg_call_done_fn done, void *arg)
 {
-  struct cg_centra_order_filter none = {0};
-  const struct cg_centra_order_filter *f = filter ? filter : &none;
-  if (done == NULL || f->limit < 0 || f->limit > 200 || f->page < 0)
+  if (done == NULL || f == NULL || f->statuses == NULL || f->n_statuses == 0 ||
+      f->n_statuses > MAX_STATUSES || f->limit < 0 || f->limit > 200 ||
+      f->page < 0)
     return CG_EINVAL;
-  bool ok = true;
-  cJSON *vars = cJSON_CreateObject();
-  const char *sort[] = {"id_ASC"};
-  put(vars, "where", orders_where(f, &ok), &ok);
-  put(vars, "sort", str_array(sort, 1), &ok);
-  put(vars, "limit", cJSON_CreateNumber(f->limit ? f->limit : 20), &ok);
-  put(vars, "page", cJSON_CreateNumber(f->page ? f->page : 1), &ok);
-  vars = vars_or_null(vars, ok);
-  if (vars == NULL)
-    return CG_ENOMEM;
-  return cg__centra_call(c, &OP_ORDERS, vars, done, arg);
+  struct cg__centra_vars v;
+  cg__centra_vars_init(&v);
+  cg__centra_vars_put(&v, "statuses", str_array(f->statuses, f->n_statuses));
+  cg__centra_vars_str(&v, "since", f->since ? f->since : EPOCH);
+  cg__centra_vars_int(&v, "limit", f->limit ? f->limit : 20);
+  cg__centra_vars_int(&v, "page", f->page ? f->page : 1);
+  return cg__centra_vars_send(&v, c, CG__DOC_READY_ORDERS, done, arg);
+}
+
+/* The caller's callback, for answers that need reshaping first. */
+struct reshape {
+  struct cg_centra *c;
+  cg_call_done_fn done;
+  void *arg;
+};
+
+static struct reshape *reshape_new(struct cg_centra *c, cg_call_done_fn done,
+                                   void *arg)
+{
+  struct reshape *r = cg_calloc(1, sizeof(*r));
+  if (r != NULL)
+    *r = (struct reshape){.c = c, .done = done, .arg = arg};
+  return r;
+}
+
+/* orders(...) answers a list; the caller asked for one order or NULL. */
+static void on_order_by_number(struct cg_call_result *res, void *arg)
+{
+  struct reshape *r = arg;
+  if (res->outcome == CG_OUTCOME_OK) {
+    cJSON *list = res->data;
+    cJSON *first = cJSON_DetachItemFromArray(list, 0);
+    res->data = first;
+    cJSON_Delete(list);
+  }
+  r->done(res, r->arg);
+  cg_free(r);
 }
 
 int cg_centra_fetch_order(struct cg_centra *c, int64_t number,
                           cg_call_done_fn done, void *arg)
 {
-  if (done == NULL || number <= 0)
+  if (done == NULL || number <= 0 || number > INT32_MAX)
     return CG_EINVAL;
-  cJSON *vars = cJSON_CreateObject();
-  bool ok = vars && cg_json_add_int(vars, "number", number) != NULL;
-  vars = vars_or_null(vars, ok);
-  if (vars == NULL)
+  struct reshape *r = reshape_new(c, done, arg);
+  if (r == NULL)
     return CG_ENOMEM;
-  return cg__centra_call(c, &OP_ORDER, vars, done, arg);
+  struct cg__centra_vars v;
+  cg__centra_vars_init(&v);
+  cg__centra_vars_int(&v, "number", number);
+  int rc = cg__centra_vars_send(&v, c, CG__DOC_ORDER_BY_NUMBER,
+                                on_order_by_number, r);
+  if (rc != 0)
+    cg_free(r);
+  return rc;
 }
 
-int cg_centra_set_event_listeners(struct cg_centra *c,
-                                  const char *const *object_types,
-                                  size_t n_types, cg_call_done_fn done,
+int cg_centra_mark_exported(struct cg_centra *c, int64_t number,
+                            const char *external_id, cg_call_done_fn done,
+                            void *arg)
+{
+  if (done == NULL || number <= 0 || number > INT32_MAX ||
+      external_id == NULL || external_id[0] == '\0')
+    return CG_EINVAL;
+  struct cg__centra_vars v;
+  cg__centra_vars_init(&v);
+  cg__centra_vars_int(&v, "orderNumber", number);
+  cg__centra_vars_str(&v, "externalId", external_id);
+  return cg__centra_vars_send(&v, c, CG__DOC_MARK_EXPORTED, done, arg);
+}
+
+/* --- events ----------------------------------------------------------------
+ */
+
+int cg_centra_set_event_listeners(struct cg_centra *c, cg_call_done_fn done,
                                   void *arg)
 {
-  if (done == NULL || object_types == NULL || n_types == 0)
+  if (done == NULL)
     return CG_EINVAL;
-  bool ok = true;
-  cJSON *vars = cJSON_CreateObject();
-  cJSON *input = cJSON_CreateArray();
-  for (size_t i = 0; ok && input != NULL && i < n_types; i++) {
-    cJSON *l = cJSON_CreateObject();
-    put(l, "objectType", cJSON_CreateString(object_types[i]), &ok);
-    if (ok && !cJSON_AddItemToArray(input, l))
-      ok = false;
-    else if (!ok)
-      cJSON_Delete(l);
-  }
-  put(vars, "input", input, &ok);
-  vars = vars_or_null(vars, ok);
-  if (vars == NULL)
-    return CG_ENOMEM;
-  return cg__centra_call(c, &OP_SET_LISTENERS, vars, done, arg);
+  struct cg__centra_vars v;
+  cg__centra_vars_init(&v);
+  return cg__centra_vars_send(&v, c, CG__DOC_SET_LISTENERS, done, arg);
 }
 
-int cg_centra_fetch_events(struct cg_centra *c, const char *const *object_types,
-                           size_t n_types, int limit, cg_call_done_fn done,
+int cg_centra_fetch_events(struct cg_centra *c, int limit, cg_call_done_fn done,
                            void *arg)
 {
-  if (done == NULL || limit < 0 || limit > 200 ||
-      (n_types > 0 && object_types == NULL))
+  if (done == NULL || limit < 0 || limit > 200)
     return CG_EINVAL;
-  bool ok = true;
-  cJSON *vars = cJSON_CreateObject();
-  cJSON *where = cJSON_CreateObject();
-  if (n_types > 0)
-    put(where, "objectType", str_array(object_types, n_types), &ok);
-  put(vars, "where", where, &ok);
-  put(vars, "limit", cJSON_CreateNumber(limit ? limit : 100), &ok);
-  vars = vars_or_null(vars, ok);
-  if (vars == NULL)
-    return CG_ENOMEM;
-  return cg__centra_call(c, &OP_EVENTS, vars, done, arg);
+  struct cg__centra_vars v;
+  cg__centra_vars_init(&v);
+  cg__centra_vars_int(&v, "limit", limit ? limit : 100);
+  return cg__centra_vars_send(&v, c, CG__DOC_EVENTS, done, arg);
 }
 
 int cg_centra_confirm_events(struct cg_centra *c, const int64_t *ids,
@@ -236,64 +213,27 @@ int cg_centra_confirm_events(struct cg_centra *c, const int64_t *ids,
 {
   if (done == NULL || ids == NULL || n_ids == 0)
     return CG_EINVAL;
-  bool ok = true;
-  cJSON *vars = cJSON_CreateObject();
-  cJSON *input = cJSON_CreateObject();
-  cJSON *arr = cJSON_CreateArray();
-  for (size_t i = 0; ok && arr != NULL && i < n_ids; i++) {
-    cJSON *n = cJSON_CreateNumber((double)ids[i]);
-    if (n == NULL || !cJSON_AddItemToArray(arr, n)) {
-      cJSON_Delete(n);
-      ok = false;
-    }
-  }
-  put(input, "eventsIds", arr, &ok);
-  put(vars, "input", input, &ok);
-  vars = vars_or_null(vars, ok);
-  if (vars == NULL)
-    return CG_ENOMEM;
-  return cg__centra_call(c, &OP_CONFIRM, vars, done, arg);
+  struct cg__centra_vars v;
+  cg__centra_vars_init(&v);
+  cg__centra_vars_put(&v, "ids", int_array(ids, n_ids));
+  return cg__centra_vars_send(&v, c, CG__DOC_CONFIRM_EVENTS, done, arg);
 }
 
-int cg_centra_mark_exported(struct cg_centra *c, int64_t number,
-                            const char *external_id, cg_call_done_fn done,
-                            void *arg)
-{
-  if (done == NULL || number <= 0 || external_id == NULL)
-    return CG_EINVAL;
-  bool ok = true;
-  cJSON *vars = cJSON_CreateObject();
-  cJSON *order = cJSON_CreateObject();
-  cJSON *input = cJSON_CreateObject();
-  ok = order && cg_json_add_int(order, "number", number) != NULL;
-  put(input, "externalId", cJSON_CreateString(external_id), &ok);
-  put(vars, "order", order, &ok);
-  put(vars, "input", input, &ok);
-  vars = vars_or_null(vars, ok);
-  if (vars == NULL)
-    return CG_ENOMEM;
-  return cg__centra_call(c, &OP_MARK, vars, done, arg);
-}
+/* --- rate limits -----------------------------------------------------------
+ */
 
 int cg_centra_rate_limits(struct cg_centra *c, cg_call_done_fn done, void *arg)
 {
   if (done == NULL)
     return CG_EINVAL;
-  cJSON *vars = cJSON_CreateObject();
-  if (vars == NULL)
-    return CG_ENOMEM;
-  return cg__centra_call(c, &OP_LIMITS, vars, done, arg);
+  struct cg__centra_vars v;
+  cg__centra_vars_init(&v);
+  return cg__centra_vars_send(&v, c, CG__DOC_RATE_LIMITS, done, arg);
 }
-
-struct refresh {
-  struct cg_centra *c;
-  cg_call_done_fn done;
-  void *arg;
-};
 
 static void on_limits_done(struct cg_call_result *res, void *arg)
 {
-  struct refresh *rf = arg;
+  struct reshape *rf = arg;
   if (res->outcome == CG_OUTCOME_OK &&
       cg__centra_apply_limits(rf->c, res->data) != 0)
     cg_call_result_set(res, CG_OUTCOME_FAIL, "no-mutation-limit",
@@ -308,10 +248,9 @@ int cg_centra_refresh_limits(struct cg_centra *c, cg_call_done_fn done,
 {
   if (done == NULL)
     return CG_EINVAL;
-  struct refresh *rf = cg_calloc(1, sizeof(*rf));
+  struct reshape *rf = reshape_new(c, done, arg);
   if (rf == NULL)
     return CG_ENOMEM;
-  *rf = (struct refresh){.c = c, .done = done, .arg = arg};
   int rc = cg_centra_rate_limits(c, on_limits_done, rf);
   if (rc != 0)
     cg_free(rf);

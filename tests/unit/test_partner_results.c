@@ -276,12 +276,15 @@ static int start_all(struct cg_gxo *g, struct cg_centra *c, struct fail_run *fr)
 {
   const char *types[] = {"Order"};
   const char *statuses[] = {"CONFIRMED"};
-  struct cg_centra_order_filter f = {.statuses = statuses,
-                                     .n_statuses = 1,
-                                     .is_on_hold = CG_CENTRA_FALSE,
-                                     .updated_from = "2026-03-04T00:00:00Z"};
+  struct cg_centra_order_filter f = {
+      .statuses = statuses, .n_statuses = 1, .since = "2026-03-04T00:00:00Z"};
+  struct cg_centra_completion how = {.shipped_at = "2026-03-04T00:00:00Z",
+                                     .carrier = "PostNord",
+                                     .service = "Home",
+                                     .tracking = "T1",
+                                     .packages = 1};
   int64_t ids[] = {1, 2};
-  cJSON *input = cJSON_Parse("{\"order\":{\"number\":1},\"lines\":[]}");
+  cJSON *input = cJSON_Parse("[{\"orderLine\":{\"id\":1},\"quantity\":1}]");
   int n = 0;
   n += cg_gxo_create_order(g, "{\"orderRef\":\"1\"}", "k", on_counted, fr) == 0;
   n += cg_gxo_get_order(g, "1/2", on_counted, fr) == 0;
@@ -290,14 +293,18 @@ static int start_all(struct cg_gxo *g, struct cg_centra *c, struct fail_run *fr)
   n += cg_gxo_ack_events(g, 5, on_counted, fr) == 0;
   n += cg_gxo_subscribe_webhooks(g, "http://x", "s", types, 1, on_counted,
                                  fr) == 0;
-  n += cg_centra_set_event_listeners(c, types, 1, on_counted, fr) == 0;
+  n += cg_centra_set_event_listeners(c, on_counted, fr) == 0;
   n += cg_centra_fetch_orders(c, &f, on_counted, fr) == 0;
-  n += cg_centra_fetch_events(c, types, 1, 10, on_counted, fr) == 0;
+  n += cg_centra_fetch_order(c, 7, on_counted, fr) == 0;
+  n += cg_centra_fetch_events(c, 10, on_counted, fr) == 0;
   n += cg_centra_confirm_events(c, ids, 2, on_counted, fr) == 0;
   n += cg_centra_mark_exported(c, 1, "x", on_counted, fr) == 0;
   n += cg_centra_refresh_limits(c, on_counted, fr) == 0;
-  n += input ? cg_centra_create_shipment(c, input, on_counted, fr) == 0 : 0;
+  n += input ? cg_centra_create_shipment(c, 1, input, on_counted, fr) == 0 : 0;
+  n += cg_centra_tag_shipment(c, 1, "x", on_counted, fr) == 0;
+  n += cg_centra_complete_shipment(c, 1, &how, on_counted, fr) == 0;
   n += cg_centra_find_shipments_by_external_id(c, "x", on_counted, fr) == 0;
+  n += input ? cg_centra_set_stock(c, 1, "d", input, on_counted, fr) == 0 : 0;
   cJSON_Delete(input);
   return n;
 }

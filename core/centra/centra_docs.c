@@ -1,0 +1,166 @@
+/*
+ * centra_docs: every GraphQL document the engine can send to Centra, in
+ * one table. Nothing else in the engine holds GraphQL text, and
+ * cg__centra_call refuses an operation that is not in this table, so
+ * `centra-gxo centra documents` (and the test that validates its output
+ * against core/centra/centra-integration.graphql with graphql-js) sees
+ * every document that can leave the process.
+ *
+ * The documents follow the validated forms of
+ * shared/reference/centra-queries-expected.md:
+ *   - every variable is declared non-null ($x: T!);
+ *   - input types whose names the schema marks UNCONFIRMED are never
+ *     named: their object literals are written inline;
+ *   - type-specific fields are read through fragments (`... on Order`
+ *     inside Event.object, `... on DirectToConsumerOrder`);
+ *   - every mutation selects userErrors and userWarnings.
+ */
+#include "centra/centra.h"
+#include "centra/centra_int.h"
+
+#include "base/err.h"
+
+#include <stddef.h>
+
+#define PROBLEMS "userErrors { message path } userWarnings { message path }"
+
+/* The order as the engine stores it and the rules see it (the "order"
+ * table of docs/rule-packs.md). */
+#define WAREHOUSE_ORDER                                                        \
+  "fragment WarehouseOrder on Order {\n"                                       \
+  "  __typename id number status isOnHold isLocked orderDate updatedAt"        \
+  " otherComment\n"                                                            \
+  "  store { id type } market { id name }\n"                                   \
+  "  shippingPriceGroup { shippingOption { id name uri } }\n"                  \
+  "  grandTotal(includingTax: true) { value currency { code } }\n"             \
+  "  shippingAddress { firstName lastName companyName attention address1"      \
+  " address2 zipCode city stateOrProvince country { code } email"              \
+  " phoneNumber cellPhoneNumber }\n"                                           \
+  "  lines { __typename id productNumber productName productVariantName size"  \
+  " quantity cancelledQuantity productSize { id SKU EAN }"                     \
+  " unitPrice(includingTax: true) { value } }\n"                               \
+  "  ... on DirectToConsumerOrder { customer { email } orderHoldReason }\n"    \
+  "}\n"
+
+#define SHIPMENT_FIELDS                                                        \
+  "id number isGoodToGo isShipped isPaid isCaptured shippedAt"                 \
+  " trackingNumber numberOfPackages"                                           \
+  " carrierInformation { carrierName serviceName }"                            \
+  " order { id number } lines { id quantity orderLine { id } }"
+
+static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
+    [CG__DOC_READY_ORDERS] =
+        {"CgReadyOrders",
+         "query CgReadyOrders($statuses: [OrderStatus!]!,"
+         " $since: DateTimeTz!, $limit: Int!, $page: Int!) {\n"
+         "  orders(where: { status: $statuses, storeType: DIRECT_TO_CONSUMER,"
+         " isOnHold: false, isWaitingForPayment: false,"
+         " updatedAt: { from: $since } },"
+         " sort: [orderDate_ASC], limit: $limit, page: $page)"
+         " { ...WarehouseOrder }\n}\n" WAREHOUSE_ORDER,
+         "orders", false, NULL},
+    [CG__DOC_ORDER_BY_NUMBER] =
+        {"CgOrderByNumber",
+         "query CgOrderByNumber($number: Int!) {\n"
+         "  orders(where: { number: [$number] }, limit: 1)"
+         " { ...WarehouseOrder }\n}\n" WAREHOUSE_ORDER,
+         "orders", false, NULL},
+    [CG__DOC_SET_LISTENERS] =
+        {"CgSetEventListeners",
+         "mutation CgSetEventListeners {\n"
+         "  setEventListeners(input: [{ objectType: Order,"
+         " changeTypes: [CREATED, UPDATED, COMPLETED] }]) {"
+         " eventListeners { objectType changeTypes } " PROBLEMS " }\n}\n",
+         "setEventListeners", true, "eventListeners"},
+    [CG__DOC_EVENTS] =
+        {"CgEvents",
+         "query CgEvents($limit: Int!) {\n"
+         "  events(where: { objectType: [Order] }, limit: $limit) {"
+         " id objectType changeType objectReference createdAt"
+         " object { __typename ... on Order { ...WarehouseOrder } } }\n"
+         "}\n" WAREHOUSE_ORDER,
+         "events", false, NULL},
+    [CG__DOC_CONFIRM_EVENTS] = {"CgConfirmEvents",
+                                "mutation CgConfirmEvents($ids: [Int!]!) {\n"
+                                "  confirmEvents(input: { eventsIds: $ids }) {"
+                                " events { id } " PROBLEMS " }\n}\n",
+                                "confirmEvents", true, NULL},
+    [CG__DOC_MARK_EXPORTED] =
+        {"CgMarkExported",
+         "mutation CgMarkExported($orderNumber: Int!,"
+         " $externalId: String!) {\n"
+         "  updateDirectToConsumerOrder(order: { number: $orderNumber },"
+         " input: { externalId: $externalId }) {"
+         " order { number status } " PROBLEMS " }\n}\n",
+         "updateDirectToConsumerOrder", true, "order"},
+    [CG__DOC_RATE_LIMITS] =
+        {"CgRateLimits",
+         "query CgRateLimits {\n"
+         "  rateLimits { type intervalSeconds quota usedQuota"
+         " remainingQuota }\n}\n",
+         "rateLimits", false, NULL},
+    [CG__DOC_CREATE_SHIPMENT] =
+        {"CgCreateShipment",
+         "mutation CgCreateShipment($orderNumber: Int!,"
+         " $lines: [ShipmentLineInput!]!) {\n"
+         "  createShipment(input: { order: { number: $orderNumber },"
+         " lines: $lines, isGoodToGo: true, capture: true }) {"
+         " shipment { " SHIPMENT_FIELDS " } " PROBLEMS " }\n}\n",
+         "createShipment", true, "shipment"},
+    [CG__DOC_TAG_SHIPMENT] =
+        {"CgTagShipment",
+         "mutation CgTagShipment($id: Int!, $externalId: String!) {\n"
+         "  updateShipment(id: $id, input: { externalId: $externalId }) {"
+         " shipment { id number } " PROBLEMS " }\n}\n",
+         "updateShipment", true, "shipment"},
+    [CG__DOC_COMPLETE_SHIPMENT] =
+        {"CgCompleteShipment",
+         "mutation CgCompleteShipment($id: Int!, $shippedAt: DateTimeTz!,"
+         " $sendEmail: Boolean!, $carrier: String!, $service: String!,"
+         " $tracking: String!, $packages: Int!) {\n"
+         "  completeShipment(id: $id, input: { shippedAt: $shippedAt,"
+         " sendEmail: $sendEmail, shipmentInfo: { carrier: $carrier,"
+         " service: $service, trackingNumber: $tracking,"
+         " packagesNumber: $packages } }) {"
+         " shipment { " SHIPMENT_FIELDS " } " PROBLEMS " }\n}\n",
+         "completeShipment", true, "shipment"},
+    [CG__DOC_SHIPMENTS_BY_EXTERNAL_ID] =
+        {"CgShipmentsByExternalId",
+         "query CgShipmentsByExternalId($externalId: String!) {\n"
+         "  shipments(where: { externalId: [$externalId] })"
+         " { " SHIPMENT_FIELDS " }\n}\n",
+         "shipments", false, NULL},
+    [CG__DOC_SET_STOCK] =
+        {"CgSetStock",
+         "mutation CgSetStock($warehouseId: Int!, $description: String!,"
+         " $sizes: [StockSetProductSizeInput!]!) {\n"
+         "  setStock(input: { warehouse: { id: $warehouseId },"
+         " description: $description, stockQuantityType: PHYSICAL,"
+         " productSizes: $sizes }) {"
+         " stockChanges { id } " PROBLEMS " }\n}\n",
+         "setStock", true, "stockChanges"},
+};
+
+const struct cg__centra_op *cg__centra_op(enum cg__centra_doc doc)
+{
+  return (unsigned)doc < CG__DOC_COUNT ? &OPS[doc] : NULL;
+}
+
+bool cg__centra_op_known(const struct cg__centra_op *op)
+{
+  return op >= OPS && op < OPS + CG__DOC_COUNT;
+}
+
+size_t cg_centra_document_count(void)
+{
+  return CG__DOC_COUNT;
+}
+
+int cg_centra_document(size_t i, const char **name, const char **query)
+{
+  if (i >= CG__DOC_COUNT)
+    return CG_ENOTFOUND;
+  *name = OPS[i].name;
+  *query = OPS[i].query;
+  return 0;
+}
