@@ -22,29 +22,41 @@ struct session {
   struct cg_store *store;
 };
 
-static int open_session(const struct cg_cli *c, struct session *s)
+int cg_cli_pick_merchant(const struct cg_cli *c, struct cg_config **cfg,
+                         const struct cg_config_merchant **mc)
 {
   struct cg_err err = {0};
-  memset(s, 0, sizeof(*s));
+  *mc = NULL;
   if (c->config == NULL) {
     fprintf(stderr, "centra-gxo: -c CONFIG is required\n");
     return 2;
   }
-  if ((s->cfg = cg_config_load(c->config, &err)) == NULL) {
+  if ((*cfg = cg_config_load(c->config, &err)) == NULL) {
     fprintf(stderr, "centra-gxo: %s\n", err.msg);
     return 2;
   }
-  for (size_t i = 0; i < s->cfg->nmerchants; i++)
-    if (c->merchant ? strcmp(s->cfg->merchants[i].id, c->merchant) == 0
-                    : s->cfg->nmerchants == 1)
-      s->mc = &s->cfg->merchants[i];
-  if (s->mc == NULL) {
+  for (size_t i = 0; i < (*cfg)->nmerchants; i++)
+    if (c->merchant ? strcmp((*cfg)->merchants[i].id, c->merchant) == 0
+                    : (*cfg)->nmerchants == 1)
+      *mc = &(*cfg)->merchants[i];
+  if (*mc == NULL) {
     fprintf(stderr, "centra-gxo: %s\n",
             c->merchant ? "no merchant with that id in the config"
                         : "several merchants: name one with --merchant ID");
-    cg_config_free(s->cfg);
+    cg_config_free(*cfg);
+    *cfg = NULL;
     return 2;
   }
+  return 0;
+}
+
+static int open_session(const struct cg_cli *c, struct session *s)
+{
+  struct cg_err err = {0};
+  memset(s, 0, sizeof(*s));
+  int rc = cg_cli_pick_merchant(c, &s->cfg, &s->mc);
+  if (rc != 0)
+    return rc;
   char path[1024];
   struct cg_store_opts o = {
       .path = cg_config_path(s->cfg, s->mc->store, path, sizeof(path)),

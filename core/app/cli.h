@@ -9,19 +9,31 @@
 
 /* Parsed common options. */
 struct cg_cli {
-  const char *config;      /* -c FILE */
-  const char *merchant;    /* --merchant ID (needed with several merchants) */
-  const char *note;        /* --note TEXT */
-  const char *type;        /* --type T */
-  int all;                 /* --all */
-  int json;                /* --json */
-  const char *const *args; /* positional arguments after the command */
+  const char *config;        /* -c FILE */
+  const char *merchant;      /* --merchant ID (needed with several merchants) */
+  const char *note;          /* --note TEXT */
+  const char *type;          /* --type T */
+  const char *introspection; /* --introspection FILE (centra check) */
+  int all;                   /* --all */
+  int json;                  /* --json */
+  const char *const *args;   /* positional arguments after the command */
   int nargs;
 };
+
+struct cg_config;
+struct cg_config_merchant;
+
+/* Loads the config and picks the merchant (--merchant, or the only one).
+ * Returns 0 with *cfg (caller frees with cg_config_free) and *mc, or 2
+ * after printing why. */
+int cg_cli_pick_merchant(const struct cg_cli *c, struct cg_config **cfg,
+                         const struct cg_config_merchant **mc);
 
 int cg_cli_exceptions(const struct cg_cli *c);
 int cg_cli_orders(const struct cg_cli *c);
 int cg_cli_status(const struct cg_cli *c);
 int cg_cli_rules(const struct cg_cli *c);
+/* `centra documents|check` (centra_cli.c). */
+int cg_cli_centra(const struct cg_cli *c);
 
 #endif

@@ -55,6 +55,16 @@ static const struct opt merchant_opts[] = {
      "Centra warehouse id that represents GXO"},
     {"centra.webhook_secret", OPT_SECRET, NULL, false, M(centra_webhook_secret),
      "Centra webhook plugin secret (env or file)"},
+    {"centra.events", OPT_BOOL, "true", false, M(centra_events),
+     "the shop has Centra's events system on; false: say so at start and "
+     "rely on the poll"},
+    {"centra.direct_to_shipment", OPT_BOOL, "false", false,
+     M(centra_direct_to_shipment),
+     "store setting 'Direct to Shipment': Centra makes the shipment and "
+     "moves orders to PROCESSING; those are exported too"},
+    {"centra.autoconfirm", OPT_BOOL, "true", false, M(centra_autoconfirm),
+     "store setting 'Autoconfirm orders'; false: orders wait in PENDING "
+     "until confirmed in Centra (the engine never confirms them)"},
     {"gxo.url", OPT_STR, NULL, true, M(gxo_url),
      "warehouse API base, e.g. https://wms.example/wms/v1"},
     {"gxo.client_id", OPT_STR, NULL, true, M(gxo_client_id), "OAuth client id"},

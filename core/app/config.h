@@ -31,7 +31,10 @@ struct cg_config_merchant {
   char *centra_url;
   char *centra_token; /* secret */
   int64_t centra_warehouse;
-  char *centra_webhook_secret; /* secret */
+  char *centra_webhook_secret;    /* secret */
+  bool centra_events;             /* the shop's events system is on */
+  bool centra_direct_to_shipment; /* store setting "Direct to Shipment" */
+  bool centra_autoconfirm;        /* store setting "Autoconfirm orders" */
   char *gxo_url;
   char *gxo_client_id;
   char *gxo_client_secret; /* secret */

@@ -47,6 +47,9 @@ static const struct command commands[] = {
     {"orders", cg_cli_orders, "orders show NUMBER -c CONFIG [--merchant ID]"},
     {"status", cg_cli_status, "status -c CONFIG [--merchant ID]"},
     {"rules", cg_cli_rules, "rules check|test PACK_DIR"},
+    {"centra", cg_cli_centra,
+     "centra documents | centra check -c CONFIG [--merchant ID] | "
+     "centra check --introspection FILE"},
     {"config-help", cmd_config_help,
      "config-help              every config "
      "key with its default"},
@@ -77,6 +80,8 @@ static int parse(int argc, char **argv, struct cg_cli *c, const char **pos)
       slot = &c->note;
     else if (strcmp(a, "--type") == 0)
       slot = &c->type;
+    else if (strcmp(a, "--introspection") == 0)
+      slot = &c->introspection;
     else if (strcmp(a, "--all") == 0)
       c->all = 1;
     else if (strcmp(a, "--json") == 0)

@@ -266,6 +266,25 @@ static void release_parts(struct cg_merchant *m)
   m->flow.known_skus = NULL;
 }
 
+/* Says once, at start, which Centra store settings the flows follow. */
+static void log_store_settings(const struct cg_merchant *m)
+{
+  const struct cg_flow_settings *st = &m->flow.settings;
+  if (!st->centra_events)
+    cg_log_warn("merchant",
+                "[merchant=%s] centra.events is off: the events system is "
+                "not used; new orders arrive through the poll every %llds "
+                "(and webhook hints, if configured)",
+                m->mc->id, (long long)m->mc->poll_orders_s);
+  cg_log_info("merchant",
+              "[merchant=%s] Centra store settings: Direct to Shipment %s, "
+              "Autoconfirm %s; exporting %s orders",
+              m->mc->id, st->direct_to_shipment ? "on" : "off",
+              st->autoconfirm ? "on" : "off (PENDING orders wait)",
+              st->direct_to_shipment ? "CONFIRMED and PROCESSING"
+                                     : "CONFIRMED");
+}
+
 struct cg_merchant *cg_merchant_start(uv_loop_t *loop,
                                       const struct cg_config *cfg,
                                       const struct cg_config_merchant *mc,
@@ -280,6 +299,11 @@ struct cg_merchant *cg_merchant_start(uv_loop_t *loop,
   m->mc = mc;
   m->flow.merchant = mc->id;
   m->flow.loop = loop;
+  m->flow.settings = (struct cg_flow_settings){
+      .centra_events = mc->centra_events,
+      .direct_to_shipment = mc->centra_direct_to_shipment,
+      .autoconfirm = mc->centra_autoconfirm,
+  };
   cg_rand_seed(&m->flow.rng, 0);
   int rc = open_store(m, err);
   if (rc == 0)
@@ -301,6 +325,7 @@ struct cg_merchant *cg_merchant_start(uv_loop_t *loop,
   }
   start_schedules(m, loop);
   watch_pack(m, loop);
+  log_store_settings(m);
   cg_intake_centra_limits(m->intake);
   cg_intake_centra_listen(m->intake);
   subscribe_webhooks(m);

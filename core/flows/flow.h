@@ -10,6 +10,7 @@
 
 #include "base/rand.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -41,6 +42,14 @@ struct cg_flow_metrics {
   uint64_t store_errors;     /* transactions that failed and rolled back */
 };
 
+/* Centra store settings that change the flows (docs/operations.md,
+ * "Store settings"). */
+struct cg_flow_settings {
+  bool centra_events;      /* events queue on; else the poll alone */
+  bool direct_to_shipment; /* orders arrive PROCESSING with a shipment */
+  bool autoconfirm;        /* orders skip PENDING */
+};
+
 struct cg_flow {
   const char *merchant; /* id, for logs and idempotency keys */
   uv_loop_t *loop;
@@ -51,6 +60,7 @@ struct cg_flow {
   struct cg_outbox *outbox;
   struct cg_skuset *known_skus; /* SKUs seen at the warehouse (skus.h) */
   struct cg_rand rng;
+  struct cg_flow_settings settings;
   struct cg_flow_metrics metrics;
 };
 

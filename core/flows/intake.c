@@ -7,12 +7,14 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/time.h"
 #include "centra/centra.h"
 #include "flows/flow.h"
 #include "flows/orders.h"
 #include "gxo/gxo.h"
 #include "store/store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,11 @@
 #define POLL_PAGE 100
 #define GXO_BATCH 200
 #define GXO_CURSOR "gxo.events.after"
+#define POLL_CURSOR "centra.poll.since"
+/* The poll asks for orders updated since its last complete pass began,
+ * less this overlap (clock skew between Centra and us, commits in flight
+ * at Centra while we paged). */
+#define POLL_OVERLAP_MS (5 * 60 * 1000)
 
 struct cg_intake {
   struct cg_flow *f;
@@ -29,6 +36,8 @@ struct cg_intake {
   bool events_again; /* the last Centra batch was full: pull again */
   bool gxo_again;    /* the last warehouse batch was full: pull again */
   int poll_page;
+  int64_t poll_started_ms; /* when the current pass began */
+  char poll_since[40];     /* updatedAt lower bound of the current pass */
   unsigned hints_inflight;
 };
 
@@ -96,8 +105,8 @@ static void cb_listen(struct cg_call_result *res, void *arg)
 
 void cg_intake_centra_listen(struct cg_intake *in)
 {
-  static const char *const types[] = {"Order"};
-  cg_centra_set_event_listeners(in->f->centra, types, 1, cb_listen, in);
+  if (in->f->settings.centra_events)
+    cg_centra_set_event_listeners(in->f->centra, cb_listen, in);
 }
 
 static void cb_confirm(struct cg_call_result *res, void *arg)
@@ -113,7 +122,9 @@ static void cb_confirm(struct cg_call_result *res, void *arg)
     cg_intake_centra_events(in);
 }
 
-/* Takes every event's order; returns the ids safe to confirm. */
+/* Takes every event's order (Event.object: the order's current state, in
+ * the WarehouseOrder shape; null once deleted, which leaves nothing to
+ * export); returns the ids safe to confirm. */
 static size_t take_events(struct cg_intake *in, const cJSON *events,
                           int64_t *ids)
 {
@@ -154,16 +165,30 @@ static void cb_events(struct cg_call_result *res, void *arg)
 
 void cg_intake_centra_events(struct cg_intake *in)
 {
-  static const char *const types[] = {"Order"};
-  if (in->events_busy)
+  if (in->events_busy || !in->f->settings.centra_events)
     return;
-  in->events_busy = cg_centra_fetch_events(in->f->centra, types, 1,
-                                           EVENTS_BATCH, cb_events, in) == 0;
+  in->events_busy =
+      cg_centra_fetch_events(in->f->centra, EVENTS_BATCH, cb_events, in) == 0;
 }
 
 /* --- Centra poll (safety net) --------------------------------------------*/
 
 static int fetch_page(struct cg_intake *in);
+
+/* A complete pass: the next one asks only for what changed since this
+ * one began (less the overlap). */
+static void poll_pass_done(struct cg_intake *in)
+{
+  char since[40];
+  cg_time_format_iso8601_s(in->poll_started_ms - POLL_OVERLAP_MS, since,
+                           sizeof(since));
+  struct cg_err err = {0};
+  if (cg_store_cursor_set(in->f->store, POLL_CURSOR, since, &err) != 0)
+    cg_log_warn("intake",
+                "[merchant=%s] poll cursor not saved (%s); the next poll "
+                "starts from the previous one",
+                in->f->merchant, err.msg);
+}
 
 static void cb_poll(struct cg_call_result *res, void *arg)
 {
@@ -187,22 +212,37 @@ static void cb_poll(struct cg_call_result *res, void *arg)
     in->poll_page++;
     if (fetch_page(in) == 0)
       return;
+  } else if (recorded) {
+    poll_pass_done(in);
   }
   in->poll_busy = false;
 }
 
 static int fetch_page(struct cg_intake *in)
 {
-  static const char *const statuses[] = {"CONFIRMED"};
+  static const char *const statuses[] = {"CONFIRMED", "PROCESSING"};
   struct cg_centra_order_filter flt = {
       .statuses = statuses,
-      .n_statuses = 1,
-      .is_on_hold = CG_CENTRA_FALSE,
-      .is_waiting_for_payment = CG_CENTRA_FALSE,
+      /* With Direct to Shipment, Centra moves a paid order to PROCESSING
+       * itself; without it, PROCESSING means we already shipped some. */
+      .n_statuses = in->f->settings.direct_to_shipment ? 2 : 1,
+      .since = in->poll_since,
       .page = in->poll_page,
       .limit = POLL_PAGE,
   };
   return cg_centra_fetch_orders(in->f->centra, &flt, cb_poll, in);
+}
+
+/* The updatedAt lower bound of a new pass: the stored cursor, or the
+ * epoch on the first pass. */
+static void poll_load_since(struct cg_intake *in)
+{
+  char *value = NULL;
+  snprintf(in->poll_since, sizeof(in->poll_since), "%s",
+           "1970-01-01T00:00:00Z");
+  if (cg_store_cursor_get(in->f->store, POLL_CURSOR, &value, NULL) == 0)
+    snprintf(in->poll_since, sizeof(in->poll_since), "%s", value);
+  cg_free(value);
 }
 
 void cg_intake_centra_poll(struct cg_intake *in)
@@ -210,6 +250,8 @@ void cg_intake_centra_poll(struct cg_intake *in)
   if (in->poll_busy)
     return;
   in->poll_page = 1;
+  in->poll_started_ms = cg_time_now_ms();
+  poll_load_since(in);
   in->poll_busy = fetch_page(in) == 0;
 }
 

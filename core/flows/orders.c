@@ -28,23 +28,23 @@ int cg__order_number(const cJSON *order, char *out, size_t size)
   return 0;
 }
 
-/* Why an order version is not for the warehouse (yet), or NULL. */
-static const char *not_eligible(const cJSON *order)
+/* Why an order version is not for the warehouse (yet), or NULL. Centra
+ * publishes "waiting for payment" only as a filter; an order read from
+ * an event shows it as its hold reason. */
+static const char *not_eligible(const struct cg_flow *f, const cJSON *order)
 {
   const char *status = cg_json_str(order, "status");
-  if (status == NULL || strcmp(status, "CONFIRMED") != 0)
-    return "not CONFIRMED";
+  bool confirmed = status != NULL && strcmp(status, "CONFIRMED") == 0;
+  bool processing = status != NULL && strcmp(status, "PROCESSING") == 0;
+  const char *hold = cg_json_str(order, "orderHoldReason");
+  if (!confirmed && !(processing && f->settings.direct_to_shipment))
+    return f->settings.direct_to_shipment ? "not CONFIRMED or PROCESSING"
+                                          : "not CONFIRMED";
   if (cg_json_bool(order, "isOnHold", false))
     return "on hold in Centra";
-  if (cg_json_bool(order, "isWaitingForPayment", false))
+  if (hold != NULL && strcmp(hold, "WAITING_FOR_PAYMENT") == 0)
     return "waiting for payment";
   return NULL;
-}
-
-static bool already_exported(const cJSON *order)
-{
-  const char *ext = cg_json_str(order, "externalId");
-  return ext != NULL && *ext != '\0';
 }
 
 int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
@@ -53,10 +53,6 @@ int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
   char number[32], msg_id[128];
   if (cg__order_number(order, number, sizeof(number)) != 0)
     return cg_err_set(err, CG_EINVAL, "order without a number (via %s)", via);
-  if (already_exported(order)) {
-    f->metrics.orders_ignored++;
-    return 0;
-  }
   const char *updated = cg_json_str(order, "updatedAt");
   snprintf(msg_id, sizeof(msg_id), "order:%s:%s", number,
            updated ? updated : "-");
@@ -311,7 +307,7 @@ int cg_orders_apply_centra_order(struct cg_flow *f,
     rc = cg_flow_raise(f, "SYNC_FAILURE", "message", row->msg_id,
                        "Centra order payload is not a valid order", NULL, err);
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "invalid payload");
-  } else if ((why = not_eligible(order)) != NULL ||
+  } else if ((why = not_eligible(f, order)) != NULL ||
              ((rc = check_known(f, number, &why, err)) == 0 && why)) {
     f->metrics.orders_ignored++;
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s", why);

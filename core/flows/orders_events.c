@@ -175,11 +175,19 @@ const size_t cg_orders_outbox_nkinds =
 static int queue_mark(struct cg_flow *f, const char *number,
                       const char *external_id, struct cg_err *err)
 {
-  char key[160], payload[256];
+  char key[160];
   snprintf(key, sizeof(key), "cg-%s-mark-%s", f->merchant, number);
-  snprintf(payload, sizeof(payload), "{\"externalId\":\"%s\"}", external_id);
+  /* The warehouse's id is partner data: built with cJSON, never spliced. */
+  cJSON *p = cJSON_CreateObject();
+  char *payload = p && cg_json_add_str(p, "externalId", external_id)
+                      ? cg_json_print(p)
+                      : NULL;
+  cJSON_Delete(p);
+  if (payload == NULL)
+    return cg_err_set(err, CG_ENOMEM, "out of memory");
   int rc = cg_store_outbox_put(f->store, CG_ORDERS_KIND_MARK, number, key,
                                payload, 0, NULL, err);
+  cg_free(payload);
   return rc == CG_EEXIST ? 0 : rc;
 }
 

@@ -1,5 +1,6 @@
 -- cg.fixtures: canonical Centra objects for pack tests, as the engine
--- passes them (docs/internals/centra-api-subset.md).
+-- passes them: the WarehouseOrder selection of core/centra/centra_docs.c
+-- (docs/internals/centra-api-subset.md).
 --
 --   local fx = require "cg.fixtures"
 --   local order = fx.order { shippingAddress = { zipCode = "12" } }
@@ -14,32 +15,34 @@ local function reference_order()
   return {
     __typename = "DirectToConsumerOrder",
     id = "1497ccf644db871e1e4026d101bde6f3", number = 83651,
-    status = "CONFIRMED", isOnHold = false, isWaitingForPayment = false,
-    isLocked = false, orderHoldReason = cg.null, externalId = cg.null,
+    status = "CONFIRMED", isOnHold = false, isLocked = false,
+    orderHoldReason = cg.null,
     orderDate = "2026-03-04T08:12:00+00:00",
-    createdAt = "2026-03-04T08:12:00+00:00",
     updatedAt = "2026-03-04T08:12:00+00:00",
-    currencyBaseRate = 1.0, otherComment = "",
+    otherComment = "",
+    store = { id = 1, type = "DIRECT_TO_CONSUMER" },
+    market = { id = 1, name = "Default" },
+    customer = { email = "anna@example.com" },
     grandTotal = { value = 450.5, currency = { code = "EUR" } },
     shippingAddress = {
       firstName = "Anna", lastName = "Svensson", companyName = cg.null,
+      attention = cg.null,
       address1 = "Storgatan 1", address2 = cg.null, city = "Stockholm",
       zipCode = "11122", stateOrProvince = cg.null,
-      country = { code = "SE", name = "Sweden" },
+      country = { code = "SE" },
       email = "anna@example.com", phoneNumber = "+46700000000",
+      cellPhoneNumber = cg.null,
     },
     shippingPriceGroup = { shippingOption = {
       id = 1, name = "PostNord Home", uri = "postnord-home" } },
     lines = { {
       __typename = "ProductOrderLine", id = 43243, quantity = 1,
-      cancelledQuantity = 0, returnedQuantity = 0, shippedQuantity = 0,
+      cancelledQuantity = 0,
       productName = "Wool coat", productNumber = "M411740",
       productVariantName = "Black", size = "38",
-      unitPrice = { value = 450.5, currency = { code = "EUR" } },
-      productSize = { id = 901, SKU = "M411740BLK38", EAN = "5772428043001",
-        description = "38" },
+      unitPrice = { value = 450.5 },
+      productSize = { id = 901, SKU = "M411740BLK38", EAN = "5772428043001" },
     } },
-    shipments = cg.array(),
   }
 end
 

@@ -29,10 +29,11 @@ local function hold(reason, message)
   return { action = "hold", reason = reason, message = message }
 end
 
+-- Centra's line quantity already excludes cancelled units.
 local function open_lines(order)
   local n = 0
   for _, line in ipairs(order.lines or {}) do
-    if (line.quantity or 0) - (line.cancelledQuantity or 0) > 0 then
+    if (line.quantity or 0) > 0 then
       n = n + 1
     end
   end
@@ -40,9 +41,11 @@ local function open_lines(order)
 end
 
 -- Accept a confirmed order unless Centra has it on hold or is still
--- waiting for payment.
+-- waiting for payment. PROCESSING reaches the rules only from a store
+-- with "Direct to Shipment" on, where Centra moves a paid order there
+-- itself (the engine filters it out otherwise).
 function M.accept(order)
-  if order.status ~= "CONFIRMED" then
+  if order.status ~= "CONFIRMED" and order.status ~= "PROCESSING" then
     return hold("NOT_CONFIRMED", "order status is "
       .. tostring(order.status) .. ", not CONFIRMED")
   end
@@ -51,7 +54,7 @@ function M.accept(order)
     return hold("ON_HOLD", "the order is on hold in Centra"
       .. (why and (": " .. why) or ""))
   end
-  if order.isWaitingForPayment == true then
+  if order.orderHoldReason == "WAITING_FOR_PAYMENT" then
     return hold("WAITING_FOR_PAYMENT", "the order is waiting for payment")
   end
   if open_lines(order) == 0 then

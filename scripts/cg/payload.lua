@@ -52,12 +52,13 @@ function M.ship_to(order)
   }
 end
 
--- Product lines with their quantity still to fulfil (> 0).
+-- Product lines with their quantity still to fulfil (> 0). Centra's
+-- quantity already excludes cancelled units.
 function M.lines(order)
   local out = cg.array()
   for _, line in ipairs(order.lines or {}) do
     local kind = line.__typename
-    local qty = (line.quantity or 0) - (line.cancelledQuantity or 0)
+    local qty = line.quantity or 0
     if (kind == nil or kind == "ProductOrderLine") and qty > 0 then
       out[#out + 1] = {
         lineRef = tostring(line.id),

@@ -21,32 +21,33 @@
 
 #define KIT_FN static __attribute__((unused))
 
-/* The canonical Centra order of docs/internals/centra-api-subset.md. */
+/* The canonical Centra order: the WarehouseOrder selection of
+ * core/centra/centra_docs.c, as Centra answers it. */
 KIT_FN const char kit_order_json[] =
     "{\"__typename\":\"DirectToConsumerOrder\","
     "\"id\":\"1497ccf644db871e1e4026d101bde6f3\",\"number\":83651,"
-    "\"status\":\"CONFIRMED\",\"isOnHold\":false,\"isWaitingForPayment\":false,"
-    "\"isLocked\":false,\"orderHoldReason\":null,\"externalId\":null,"
+    "\"status\":\"CONFIRMED\",\"isOnHold\":false,"
+    "\"isLocked\":false,\"orderHoldReason\":null,"
     "\"orderDate\":\"2026-03-04T08:12:00+00:00\","
-    "\"createdAt\":\"2026-03-04T08:12:00+00:00\","
-    "\"updatedAt\":\"2026-03-04T08:12:00+00:00\","
-    "\"currencyBaseRate\":1.0,\"otherComment\":\"\","
+    "\"updatedAt\":\"2026-03-04T08:12:00+00:00\",\"otherComment\":\"\","
+    "\"store\":{\"id\":1,\"type\":\"DIRECT_TO_CONSUMER\"},"
+    "\"market\":{\"id\":1,\"name\":\"Default\"},"
+    "\"customer\":{\"email\":\"anna@example.com\"},"
     "\"grandTotal\":{\"value\":450.5,\"currency\":{\"code\":\"EUR\"}},"
     "\"shippingAddress\":{\"firstName\":\"Anna\",\"lastName\":\"Svensson\","
-    "\"companyName\":null,\"address1\":\"Storgatan 1\",\"address2\":null,"
-    "\"city\":\"Stockholm\",\"zipCode\":\"11122\",\"stateOrProvince\":null,"
-    "\"country\":{\"code\":\"SE\",\"name\":\"Sweden\"},"
-    "\"email\":\"anna@example.com\",\"phoneNumber\":\"+46700000000\"},"
+    "\"companyName\":null,\"attention\":null,\"address1\":\"Storgatan 1\","
+    "\"address2\":null,\"city\":\"Stockholm\",\"zipCode\":\"11122\","
+    "\"stateOrProvince\":null,\"country\":{\"code\":\"SE\"},"
+    "\"email\":\"anna@example.com\",\"phoneNumber\":\"+46700000000\","
+    "\"cellPhoneNumber\":null},"
     "\"shippingPriceGroup\":{\"shippingOption\":{\"id\":1,"
     "\"name\":\"PostNord Home\",\"uri\":\"postnord-home\"}},"
     "\"lines\":[{\"__typename\":\"ProductOrderLine\",\"id\":43243,"
-    "\"quantity\":1,\"cancelledQuantity\":0,\"returnedQuantity\":0,"
-    "\"shippedQuantity\":0,\"productName\":\"Wool coat\","
+    "\"quantity\":1,\"cancelledQuantity\":0,\"productName\":\"Wool coat\","
     "\"productNumber\":\"M411740\",\"productVariantName\":\"Black\","
-    "\"size\":\"38\",\"unitPrice\":{\"value\":450.5,"
-    "\"currency\":{\"code\":\"EUR\"}},\"productSize\":{\"id\":901,"
-    "\"SKU\":\"M411740BLK38\",\"EAN\":\"5772428043001\","
-    "\"description\":\"38\"}}],\"shipments\":[]}";
+    "\"size\":\"38\",\"unitPrice\":{\"value\":450.5},"
+    "\"productSize\":{\"id\":901,\"SKU\":\"M411740BLK38\","
+    "\"EAN\":\"5772428043001\"}}]}";
 
 KIT_FN cJSON *kit_json(const char *text)
 {

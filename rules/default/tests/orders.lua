@@ -13,7 +13,8 @@ return {
     expect = { action = "hold", reason = "ON_HOLD" } },
 
   { name = "an order waiting for payment is held",
-    hook = "orders.accept", input = fx.order { isWaitingForPayment = true },
+    hook = "orders.accept",
+    input = fx.order { orderHoldReason = "WAITING_FOR_PAYMENT" },
     expect = { action = "hold", reason = "WAITING_FOR_PAYMENT" } },
 
   { name = "#hold in the comment holds the order",

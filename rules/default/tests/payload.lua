@@ -24,10 +24,10 @@ return {
                   unitPrice = "450.50" } },
     } },
 
-  { name = "cancelled quantity is not sent",
+  { name = "cancelled units are not sent (quantity excludes them)",
     hook = "orders.payload",
     args = { fx.order { lines = { {
-      id = 1, quantity = 3, cancelledQuantity = 1,
+      id = 1, quantity = 2, cancelledQuantity = 1,
       unitPrice = { value = 10 }, productSize = { SKU = "A", EAN = "" } } } },
       carrier },
     expect = { lines = { { lineRef = "1", sku = "A", gtin = cg.null,
