@@ -121,6 +121,14 @@ done:
   cJSON_Delete(doc);
 }
 
+/* Copies member key of src into dst when present. */
+static void copy_key(cJSON *dst, const cJSON *src, const char *key)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(src, key);
+  if (v != NULL)
+    cJSON_AddItemToObject(dst, key, cJSON_Duplicate(v, true));
+}
+
 static cJSON *order_param(struct sim_centra *c, struct cg_http_exchange *ex)
 {
   const char *num = cg_http_exchange_param(ex, "number");
@@ -140,7 +148,8 @@ static void on_order_get(struct cg_http_exchange *ex, void *arg)
 }
 
 /* Merchant-side change: {status?, isOnHold?, isWaitingForPayment?,
- * externalId?}; emits Order UPDATED (and the webhook) when it changed. */
+ * externalId?, cancelLines?, shippingAddress?, otherComment?}; emits Order
+ * UPDATED (and the webhook) when it changed. */
 static void on_order_post(struct cg_http_exchange *ex, void *arg)
 {
   struct sim_centra *c = arg;
@@ -155,6 +164,32 @@ static void on_order_post(struct cg_http_exchange *ex, void *arg)
     bad_request(ex, msg);
   else
     sim_send_json(ex, 200, sim_centra__order_render(c, o));
+  cJSON_Delete(doc);
+}
+
+/* The customer or customer service changes the shipping address after
+ * the order was placed: {shippingAddress?: {member: value | null, ...,
+ * country?: code}, otherComment?: string | null}; at least one of the two.
+ * Other order fields are not touched. Bumps updatedAt and emits Order
+ * UPDATED (and the webhook) when anything changed. */
+static void on_order_address(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  const char *msg = NULL;
+  cJSON *o = order_param(c, ex);
+  cJSON *doc = o ? body_or_400(ex) : NULL;
+  if (doc == NULL)
+    return;
+  cJSON *patch = cJSON_CreateObject();
+  copy_key(patch, doc, "shippingAddress");
+  copy_key(patch, doc, "otherComment");
+  if (cJSON_GetArraySize(patch) == 0)
+    bad_request(ex, "give shippingAddress and/or otherComment");
+  else if (sim_centra__order_change(c, o, patch, &msg) != 0)
+    bad_request(ex, msg);
+  else
+    sim_send_json(ex, 200, sim_centra__order_render(c, o));
+  cJSON_Delete(patch);
   cJSON_Delete(doc);
 }
 
@@ -286,6 +321,7 @@ int sim_centra__control_routes(struct sim_centra *c, struct cg_router *r)
       {"GET", BASE "/orders", on_orders_get},
       {"GET", BASE "/orders/{number}", on_order_get},
       {"POST", BASE "/orders/{number}", on_order_post},
+      {"POST", BASE "/orders/{number}/address", on_order_address},
       {"POST", BASE "/returns", on_returns_post},
       {"GET", BASE "/returns", on_returns_get},
       {"GET", BASE "/shipments", on_shipments},

@@ -192,9 +192,12 @@ static void seed_flags(cJSON *o, const cJSON *spec, const char *status)
   cg_json_add_str(o, "externalId", cg_json_str(spec, "externalId"));
   cg_json_add_str(o, "orderDate", date);
   cg_json_add_str(o, "createdAt", date);
-  cg_json_add_str(o, "updatedAt", sim_centra__now(now, sizeof(now)));
+  const char *updated = cg_json_str(spec, "updatedAt"); /* for tests */
+  cg_json_add_str(o, "updatedAt",
+                  updated ? updated : sim_centra__now(now, sizeof(now)));
   cJSON_AddNumberToObject(o, "currencyBaseRate", 1.0);
-  cg_json_add_str(o, "otherComment", "");
+  const char *note = cg_json_str(spec, "otherComment");
+  cg_json_add_str(o, "otherComment", note ? note : "");
 }
 
 cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
@@ -324,6 +327,91 @@ static bool set_external_id(struct sim_centra *c, cJSON *order,
   return true;
 }
 
+/* The text members of a shippingAddress a patch may change. */
+static const char *const ADDRESS_KEYS[] = {
+    "firstName", "lastName", "companyName",     "address1", "address2",
+    "city",      "zipCode",  "stateOrProvince", "email",    "phoneNumber"};
+
+static void set_country(cJSON *addr, const char *code)
+{
+  const cJSON *old = cJSON_GetObjectItemCaseSensitive(addr, "country");
+  cJSON *country =
+      cJSON_IsObject(old) ? cJSON_Duplicate(old, true) : cJSON_CreateObject();
+  sim_centra__set(country, "code", cJSON_CreateString(code));
+  sim_centra__set(country, "name", cJSON_CreateString(country_name(code)));
+  sim_centra__set(addr, "country", country);
+}
+
+/* patch.shippingAddress: the members given replace the stored ones (null
+ * clears one; "country" is a code); true if the address changed. */
+static bool set_address(cJSON *order, const cJSON *patch)
+{
+  const cJSON *a = cg_json_get(patch, "shippingAddress");
+  const cJSON *old = cg_json_get(order, "shippingAddress");
+  if (!cJSON_IsObject(a) || !cJSON_IsObject(old))
+    return false;
+  cJSON *addr = cJSON_Duplicate(old, true);
+  for (size_t i = 0; i < sizeof(ADDRESS_KEYS) / sizeof(ADDRESS_KEYS[0]); i++) {
+    if (cJSON_GetObjectItemCaseSensitive(a, ADDRESS_KEYS[i]) != NULL) {
+      const char *v = cg_json_str(a, ADDRESS_KEYS[i]);
+      sim_centra__set(addr, ADDRESS_KEYS[i],
+                      v ? cJSON_CreateString(v) : cJSON_CreateNull());
+    }
+  }
+  if (cg_json_str(a, "country") != NULL)
+    set_country(addr, cg_json_str(a, "country"));
+  if (cJSON_Compare(addr, old, true)) {
+    cJSON_Delete(addr);
+    return false;
+  }
+  sim_centra__set(order, "shippingAddress", addr);
+  return true;
+}
+
+/* patch.otherComment, the customer's delivery note (null empties it). */
+static bool set_other_comment(cJSON *order, const cJSON *patch)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(patch, "otherComment");
+  const char *old = cg_json_str(order, "otherComment");
+  if (v == NULL)
+    return false;
+  const char *nv = cJSON_IsString(v) ? v->valuestring : "";
+  if (old != NULL && strcmp(old, nv) == 0)
+    return false;
+  sim_centra__set(order, "otherComment", cJSON_CreateString(nv));
+  return true;
+}
+
+static bool address_key(const char *key)
+{
+  for (size_t i = 0; i < sizeof(ADDRESS_KEYS) / sizeof(ADDRESS_KEYS[0]); i++) {
+    if (strcmp(key, ADDRESS_KEYS[i]) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* shippingAddress: an object of known members, strings or null (country a
+ * code string); otherComment: a string or null. */
+static bool address_patch_valid(const cJSON *patch)
+{
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(patch, "shippingAddress");
+  const cJSON *note = cJSON_GetObjectItemCaseSensitive(patch, "otherComment");
+  const cJSON *v;
+  if (note != NULL && !cJSON_IsString(note) && !cJSON_IsNull(note))
+    return false;
+  if (a != NULL && !cJSON_IsObject(a))
+    return false;
+  cJSON_ArrayForEach(v, a)
+  {
+    bool country = strcmp(v->string, "country") == 0;
+    if ((!country && !address_key(v->string)) ||
+        !(cJSON_IsString(v) || (!country && cJSON_IsNull(v))))
+      return false;
+  }
+  return true;
+}
+
 static void touch(struct sim_centra *c, cJSON *order)
 {
   char now[40];
@@ -405,6 +493,11 @@ static int check_patch(cJSON *order, const cJSON *patch, const char **msg)
     *msg = "cancelLines must be a list";
     return -1;
   }
+  if (!address_patch_valid(patch)) {
+    *msg = "shippingAddress must be an object of strings (country a code), "
+           "otherComment a string";
+    return -1;
+  }
   return cancel_lines(order, cancel, false, msg);
 }
 
@@ -428,6 +521,8 @@ int sim_centra__order_change(struct sim_centra *c, cJSON *order,
   changed |= set_bool(order, patch, "isOnHold");
   changed |= set_bool(order, patch, "isWaitingForPayment");
   changed |= set_external_id(c, order, patch);
+  changed |= set_address(order, patch);
+  changed |= set_other_comment(order, patch);
   const char *comment = cg_json_str(patch, "internalComment");
   if (comment != NULL)
     sim_centra__set(order, "internalComment", cJSON_CreateString(comment));
