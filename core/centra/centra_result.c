@@ -93,8 +93,14 @@ static void take_data(const struct cg__centra_op *op, cJSON *doc,
 {
   cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data");
   cJSON *value = cJSON_GetObjectItemCaseSensitive(data, op->root);
+  if (value == NULL) {
+    /* A 200 that does not answer what was asked is not a success. */
+    cg_call_result_set(res, CG_OUTCOME_RETRY, "bad-response",
+                       "%s: HTTP 200 without data.%s", op->name, op->root);
+    return;
+  }
   if (!op->mutation) {
-    if (value != NULL && !cJSON_IsNull(value))
+    if (!cJSON_IsNull(value))
       res->data = cJSON_DetachItemViaPointer(data, value);
     return;
   }

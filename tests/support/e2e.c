@@ -52,10 +52,11 @@ static void write_config(struct e2e *t, const struct e2e_opts *o)
       "    webhook_secret = env 'CG_E2E_GXO_WEBHOOK_SECRET' },\n"
       "  schedules = { poll_orders = 2, centra_events = 1, gxo_events = 1 },\n"
       "  %s\n} }\n"
-      "%s",
+      "%s\n",
       t->port_admin, t->port_hooks,
       o->rules ? o->rules : CG_SOURCE_DIR "/rules/default", t->port_centra,
-      t->port_gxo, o->extra_merchant ? o->extra_merchant : "", "");
+      t->port_gxo, o->extra_merchant ? o->extra_merchant : "",
+      o->extra_config ? o->extra_config : "");
   if (o->subscribe_webhooks)
     cg_buf_printf(&b,
                   "merchants[1].gxo.webhook_url = "

@@ -27,6 +27,9 @@ struct e2e_opts {
   const char *const *sim_args; /* extra sim arguments, NULL-terminated */
   bool subscribe_webhooks;     /* set gxo.webhook_url to the engine's */
   bool centra_hints;           /* the sim posts Centra webhook hints */
+  /* Lua run after the merchants table, e.g. to set store settings:
+   * "merchants[1].centra.events = false". NULL = none. */
+  const char *extra_config;
 };
 
 /* Starts the simulator and writes the engine config (not started yet). */

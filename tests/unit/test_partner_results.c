@@ -197,6 +197,16 @@ static void test_centra_http(void **state)
   hr = answer(200, "not json", NULL);
   cg__centra_interpret(&Q, &hr, NOW_MS, &res);
   assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  /* A 200 that answers something else is not a success (nor "no
+   * orders"): only an explicit null or value for the root field is. */
+  hr = answer(200, "{\"data\":{}}", NULL);
+  cg__centra_interpret(&Q, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  assert_string_equal(res.code, "bad-response");
+  hr = answer(200, "{\"data\":{\"orders\":null}}", NULL);
+  cg__centra_interpret(&Q, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_OK);
+  assert_null(res.data);
 }
 
 /* --- deferred completions ----------------------------------------------- */
