@@ -1,6 +1,6 @@
 /*
- * sim_faults: rule storage, the per-request decision and the /_sim/faults
- * control routes. See sim_faults.h.
+ * sim_faults: rule storage, the per-request decision, the requests held by
+ * hang faults and the /_sim/faults control routes. See sim_faults.h.
  */
 #include "sim_faults.h"
 
@@ -13,13 +13,14 @@
 #include "net/http_server.h"
 #include "net/router.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
 struct fault_rule {
   char method[16];
   char path[256];
-  double share429, share500, share503, reset_share;
+  double share429, share500, share503, reset_share, hang_share;
   char retry_after[64];
   int latency_ms;
   int latency_jitter_ms;
@@ -36,6 +37,7 @@ struct side_arg {
 struct sim_faults {
   struct sim_ctx *ctx;
   struct sim_vec rules[2];
+  struct sim_vec held[2]; /* hung exchanges, still owned by their server */
   struct sim_webhook_faults wh[2];
   struct side_arg args[2];
 };
@@ -53,20 +55,77 @@ struct sim_faults *sim_faults_create(struct sim_ctx *ctx)
   return f;
 }
 
+/* --- held (hung) requests ---------------------------------------------- */
+
+/* Ends one held exchange: reset when its client is still there (no answer
+ * ever), else only free it (an answer to a gone exchange frees it). */
+static void end_held(struct cg_http_exchange *ex)
+{
+  if (cg_http_exchange_gone(ex))
+    cg_http_respond(ex, 503, NULL, NULL, 0);
+  else
+    cg_http_exchange_reset(ex);
+}
+
+/* Frees the held exchanges whose clients went away; keeps the rest. */
+static void prune_held(struct sim_vec *held)
+{
+  size_t j = 0;
+  for (size_t i = 0; i < held->n; i++) {
+    if (cg_http_exchange_gone(held->v[i]))
+      end_held(held->v[i]);
+    else
+      held->v[j++] = held->v[i];
+  }
+  held->n = j;
+}
+
+void sim_faults_hold(struct sim_faults *f, enum sim_side side,
+                     struct cg_http_exchange *ex)
+{
+  struct sim_vec *held = &f->held[side];
+  prune_held(held);
+  if (held->n >= SIM_FAULTS_HELD_MAX || sim_vec_push(held, ex) != 0)
+    cg_http_exchange_reset(ex);
+}
+
+void sim_faults_release(struct sim_faults *f, enum sim_side side)
+{
+  if (f == NULL)
+    return;
+  /* Detach the list first: a reset runs the port's observer, which must
+   * not find a half-ended list. */
+  struct sim_vec held = f->held[side];
+  memset(&f->held[side], 0, sizeof(f->held[side]));
+  for (size_t i = 0; i < held.n; i++)
+    end_held(held.v[i]);
+  sim_vec_free(&held);
+}
+
 static void clear_side(struct sim_faults *f, enum sim_side side)
 {
   for (size_t i = 0; i < f->rules[side].n; i++)
     cg_free(f->rules[side].v[i]);
   sim_vec_free(&f->rules[side]);
   memset(&f->wh[side], 0, sizeof(f->wh[side]));
+  sim_faults_release(f, side);
 }
 
 void sim_faults_destroy(struct sim_faults *f)
 {
   if (f == NULL)
     return;
-  clear_side(f, SIM_CENTRA);
-  clear_side(f, SIM_GXO);
+  /* The ports released their held requests before closing their servers;
+   * an exchange must not be touched after that, so only the lists go. */
+  for (int s = 0; s < 2; s++) {
+    assert(f->held[s].n == 0);
+    sim_vec_free(&f->held[s]);
+  }
+  for (size_t s = 0; s < 2; s++) {
+    for (size_t i = 0; i < f->rules[s].n; i++)
+      cg_free(f->rules[s].v[i]);
+    sim_vec_free(&f->rules[s]);
+  }
   cg_free(f);
 }
 
@@ -96,7 +155,9 @@ static void decide_rule(struct sim_faults *f, struct fault_rule *r,
     out->status = 500;
   else if (draw(f, r->share503))
     out->status = 503;
-  if (r->latency_ms > 0 && draw(f, r->latency_share)) {
+  else if (draw(f, r->hang_share))
+    out->hang = true;
+  if (!out->hang && r->latency_ms > 0 && draw(f, r->latency_share)) {
     out->latency_ms = r->latency_ms;
     if (r->latency_jitter_ms > 0)
       out->latency_ms +=
@@ -104,7 +165,7 @@ static void decide_rule(struct sim_faults *f, struct fault_rule *r,
   }
   if (out->status == 429 || out->status == 503)
     snprintf(out->retry_after, sizeof(out->retry_after), "%s", r->retry_after);
-  if (out->reset || out->status != 0)
+  if (out->reset || out->status != 0 || out->hang)
     r->fired++;
 }
 
@@ -168,6 +229,7 @@ static int parse_rule(const cJSON *o, struct fault_rule *r, char *errbuf,
   r->share500 = share_of(o, "share500");
   r->share503 = share_of(o, "share503");
   r->reset_share = share_of(o, "resetShare");
+  r->hang_share = share_of(o, "hangShare");
   r->latency_ms = (int)cg_json_int(o, "latencyMs", 0);
   r->latency_jitter_ms = (int)cg_json_int(o, "latencyJitterMs", 0);
   r->latency_share = cJSON_GetObjectItemCaseSensitive(o, "latencyShare")
@@ -236,6 +298,7 @@ static cJSON *rule_json(const struct fault_rule *r)
   cJSON_AddNumberToObject(o, "share500", r->share500);
   cJSON_AddNumberToObject(o, "share503", r->share503);
   cJSON_AddNumberToObject(o, "resetShare", r->reset_share);
+  cJSON_AddNumberToObject(o, "hangShare", r->hang_share);
   cg_json_add_str(o, "retryAfter", r->retry_after);
   cg_json_add_int(o, "latencyMs", r->latency_ms);
   cg_json_add_int(o, "latencyJitterMs", r->latency_jitter_ms);
@@ -245,9 +308,11 @@ static cJSON *rule_json(const struct fault_rule *r)
   return o;
 }
 
-static cJSON *side_json(const struct sim_faults *f, enum sim_side side)
+static cJSON *side_json(struct sim_faults *f, enum sim_side side)
 {
   cJSON *doc = cJSON_CreateObject();
+  prune_held(&f->held[side]);
+  cg_json_add_int(doc, "held", (int64_t)f->held[side].n);
   cJSON *rules = cJSON_AddArrayToObject(doc, "rules");
   for (size_t i = 0; i < f->rules[side].n; i++)
     cJSON_AddItemToArray(rules, rule_json(f->rules[side].v[i]));

@@ -133,7 +133,9 @@ static void answer_fault(struct sim_port *p, struct cg_http_exchange *ex,
 static void finish(struct sim_port *p, struct cg_http_exchange *ex,
                    const struct sim_fault_decision *d)
 {
-  if (d->reset || d->status != 0)
+  if (d->hang)
+    sim_faults_hold(p->ctx->faults, p->side, ex);
+  else if (d->reset || d->status != 0)
     answer_fault(p, ex, d);
   else
     cg_router_dispatch(ex, p->router);
@@ -195,7 +197,7 @@ static void on_request(struct cg_http_exchange *ex, void *arg)
     return;
   }
   sim_faults_decide(p->ctx->faults, p->side, req->method, req->path, &d);
-  bool faulted = d.reset || d.status != 0;
+  bool faulted = d.reset || d.status != 0 || d.hang;
   if (!faulted && p->pre != NULL && p->pre(ex, p->hook_arg))
     return;
   if (d.latency_ms > 0)
@@ -241,6 +243,8 @@ void sim_port_close(struct sim_port *p, void (*done)(void *arg), void *arg)
     delayed_unlink(p->delayed);
     cg_http_respond_json(ex, 503, "{\"title\":\"simulator shutting down\"}");
   }
+  /* Requests a hang fault holds end (reset) before their server goes. */
+  sim_faults_release(p->ctx->faults, p->side);
   cg_http_server_close(p->server, on_server_closed, p);
 }
 

@@ -4,7 +4,8 @@
  *
  *   server -> on_request: call log arrival (Retry-After check)
  *             /_sim/...  ---------------------------------> router
- *             faults: reset | 429/500/503 (+Retry-After) (+latency)
+ *             faults: reset | 429/500/503 (+Retry-After) | hang (held
+ *             in sim_faults until cleared) (+latency)
  *             pre hook (warehouse: token, Idempotency-Key reservation)
  *             latency timer ---------------------------------> router
  *   on_response observer: post hook, call log record
@@ -41,7 +42,7 @@ int sim_port_common_routes(struct sim_port *p);
 int sim_port_listen(struct sim_port *p, const char *addr, struct cg_err *err);
 int sim_port_number(const struct sim_port *p);
 /* Drops requests waiting on injected latency (the server answers them
- * 503), closes the server; done fires once it is closed, after which the
+ * 503) and resets those a hang fault holds, closes the server; done fires once it is closed, after which the
  * port's memory is gone. Call once. */
 void sim_port_close(struct sim_port *p, void (*done)(void *arg), void *arg);
 
