@@ -7,6 +7,7 @@
 #include "sim_centra.h"
 
 #include "sim_ctx.h"
+#include "sim_gqlhost.h"
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -31,7 +32,7 @@ struct sim_centra *sim_centra_create(struct sim_ctx *ctx)
   c->ctx = ctx;
   cJSON **arrays[] = {&c->sizes,  &c->orders,    &c->shipments,    &c->returns,
                       &c->events, &c->listeners, &c->stock_writes, &c->refunds,
-                      &c->emails, &c->markers};
+                      &c->emails, &c->markers,   &c->refusals};
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
     *arrays[i] = cJSON_CreateArray();
     if (*arrays[i] == NULL)
@@ -44,6 +45,9 @@ struct sim_centra *sim_centra_create(struct sim_ctx *ctx)
   if (ctx != NULL && ctx->opts.centra_webhook_url != NULL &&
       (c->webhook_url = cg_strdup(ctx->opts.centra_webhook_url)) == NULL)
     goto fail;
+  c->gql = sim_gqlhost_start(ctx ? ctx->opts.centra_node : NULL,
+                             ctx ? ctx->opts.centra_gql_script : NULL,
+                             ctx ? ctx->opts.centra_schema : NULL);
   return c;
 fail:
   sim_centra_destroy(c);
@@ -56,12 +60,13 @@ void sim_centra_destroy(struct sim_centra *c)
     return;
   cJSON *arrays[] = {c->sizes,  c->orders,    c->shipments,    c->returns,
                      c->events, c->listeners, c->stock_writes, c->refunds,
-                     c->emails, c->markers};
+                     c->emails, c->markers,   c->refusals};
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
     cJSON_Delete(arrays[i]);
   cg_free(c->webhook_url);
   cg_free(c->webhook_secret);
   cg_free(c->mut_times);
+  sim_gqlhost_stop(c->gql);
   if (c->ctx != NULL && c->ctx->centra == c)
     c->ctx->centra = NULL;
   cg_free(c);
@@ -116,6 +121,7 @@ void sim_centra__event(struct sim_centra *c, const char *object_type,
   cg_json_add_str(ev, "changeType", change_type);
   cg_json_add_int(ev, "objectReference", reference);
   cg_json_add_str(ev, "createdAt", sim_centra__now(now, sizeof(now)));
+  cJSON_AddItemToObject(ev, "store", sim_centra__store());
   cJSON_AddBoolToObject(ev, "confirmed", false);
   cJSON_AddItemToArray(c->events, ev);
   if (strcmp(object_type, "Order") == 0)
@@ -196,6 +202,76 @@ void sim_centra__webhook(struct sim_centra *c, const char *action,
 }
 
 /* --- payload and lookup helpers ------------------------------------------ */
+
+cJSON *sim_centra__store(void)
+{
+  cJSON *s = cJSON_CreateObject();
+  cg_json_add_int(s, "id", SC_STORE_ID);
+  cg_json_add_str(s, "name", "Retail");
+  cg_json_add_str(s, "type", "DIRECT_TO_CONSUMER");
+  return s;
+}
+
+cJSON *sim_centra__money(double value, const char *currency)
+{
+  char text[64];
+  cJSON *m = cJSON_CreateObject();
+  cJSON_AddNumberToObject(m, "value", value);
+  cJSON_AddNumberToObject(m, "conversionRate", 1.0);
+  snprintf(text, sizeof(text), "%.2f %s", value, currency ? currency : "EUR");
+  cg_json_add_str(m, "formattedValue", text);
+  cJSON *cur = cJSON_AddObjectToObject(m, "currency");
+  cg_json_add_int(cur, "id", 1);
+  cg_json_add_str(cur, "code", currency ? currency : "EUR");
+  return m;
+}
+
+cJSON *sim_centra__warehouse(int64_t id)
+{
+  char name[32];
+  snprintf(name, sizeof(name), "Warehouse %lld", (long long)id);
+  cJSON *w = cJSON_CreateObject();
+  cg_json_add_int(w, "id", id);
+  cg_json_add_str(w, "name", id == SC_DEFAULT_WAREHOUSE ? "GXO" : name);
+  cg_json_add_str(w, "status", "ACTIVE");
+  return w;
+}
+
+bool sim_centra__in_range(const char *at, const cJSON *range)
+{
+  int64_t t, from, to;
+  if (!cJSON_IsObject(range) || cg_time_parse_iso8601(at, &t) != 0)
+    return true;
+  if (cg_time_parse_iso8601(cg_json_str(range, "from"), &from) == 0 && t < from)
+    return false;
+  if (cg_time_parse_iso8601(cg_json_str(range, "to"), &to) == 0 && t > to)
+    return false;
+  return true;
+}
+
+bool sim_centra__string_match(const cJSON *match, const char *v)
+{
+  const char *eq = cg_json_str(match, "equals");
+  const char *has = cg_json_str(match, "contains");
+  if (!cJSON_IsObject(match))
+    return true;
+  if (eq != NULL && (v == NULL || strcmp(eq, v) != 0))
+    return false;
+  return has == NULL || (v != NULL && strstr(v, has) != NULL);
+}
+
+bool sim_centra__match_bool(const cJSON *obj, const cJSON *where,
+                            const char *key)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(where, key);
+  return !cJSON_IsBool(v) || cg_json_bool(obj, key, false) == cJSON_IsTrue(v);
+}
+
+bool sim_centra__store_type_ok(const cJSON *where)
+{
+  const char *t = cg_json_str(where, "storeType");
+  return t == NULL || strcmp(t, "DIRECT_TO_CONSUMER") == 0;
+}
 
 cJSON *sim_centra__payload(void)
 {

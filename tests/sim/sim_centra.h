@@ -2,8 +2,9 @@
  * sim_centra: the simulated Centra Integration API (internal header shared
  * by the sim_centra*.c files; the public entry points are in sim_ctx.h).
  *
- *   POST /graphql -> sim_centra_http.c (token, JSON, GraphQL reader,
- *                    mutation budget) -> one handler per root field:
+ *   POST /graphql -> sim_centra_http.c (token, JSON, mutation budget;
+ *                    GraphQL in a node child, sim_gqlhost.c and
+ *                    centra_gql.js) -> one handler per root field:
  *        orders/order/updateDirectToConsumerOrder   sim_centra_orders.c
  *        createShipment/.../shipments               sim_centra_ship.c
  *        changeStock/setStock/productSizes          sim_centra_stock.c
@@ -13,8 +14,9 @@
  *   scenario loader and order generator             sim_centra_scenario.c
  *
  * State is kept as cJSON documents in the shapes of
- * docs/internals/centra-api-subset.md, so answers are copies of stored
- * objects (whole objects, a superset of any selection). Everything runs on
+ * core/centra/centra-integration.graphql (abstract types carry
+ * "__typename"); handlers answer whole stored objects and the GraphQL
+ * layer keeps only the selected fields. Everything runs on
  * the loop thread; ids are sequences starting at 1 (order numbers at
  * 1000), so a run is deterministic for a given --seed.
  */
@@ -45,7 +47,28 @@ enum sc_seq {
 };
 
 #define SC_WINDOW_MS 10000
+
+/* rateLimits buckets: type x interval (sim_centra_http.c). */
+enum sc_rate_limit {
+  SC_RL_REQUESTS_10S = 0,
+  SC_RL_REQUESTS_1H,
+  SC_RL_COMPLEXITY_10S,
+  SC_RL_COMPLEXITY_1H,
+  SC_RL_MUTATIONS_10S,
+  SC_RL_MUTATIONS_1H,
+  SC_RL_COUNT,
+};
+
+struct sc_bucket {
+  int64_t start; /* monotonic ms the window opened (0: never) */
+  int64_t used;
+};
+
+struct sim_gqlhost;
 #define SC_DEFAULT_WAREHOUSE 1
+#define SC_STORE_ID 1
+#define SC_MARKET_ID 1
+#define SC_INTEGRATION_NAME "centra-gxo"
 
 struct sim_centra {
   struct sim_ctx *ctx;
@@ -65,6 +88,10 @@ struct sim_centra {
   int64_t *mut_times; /* monotonic ms of mutations in the window */
   size_t mut_n;
   size_t mut_cap;
+  struct sc_bucket rl[SC_RL_COUNT];
+  struct sim_gqlhost *gql; /* node child: validation and shaping */
+  uint64_t refused;        /* requests refused by the GraphQL layer */
+  cJSON *refusals;         /* the last few: [{operationName, message}] */
   uint64_t seq[SC_SEQ_COUNT];
 };
 
@@ -85,6 +112,21 @@ void sim_centra__event(struct sim_centra *c, const char *object_type,
  * or NULL. Returns -1 so handlers can `return sim_centra__user_error()`. */
 int sim_centra__user_error(cJSON *payload, const char *path, const char *fmt,
                            ...) __attribute__((format(printf, 3, 4)));
+/* The one store {id, name, type: DIRECT_TO_CONSUMER}. */
+cJSON *sim_centra__store(void);
+/* MonetaryValue {value, conversionRate, formattedValue, currency{id code}}
+ * (currency NULL: EUR). */
+cJSON *sim_centra__money(double value, const char *currency);
+/* Warehouse {id, name, status}; warehouse 1 is "GXO". */
+cJSON *sim_centra__warehouse(int64_t id);
+/* Filter helpers: a DateRange {from, to} (absent: true), a StringMatch
+ * {equals, contains}, a Boolean filter member, the storeType filter (the
+ * simulator has one DIRECT_TO_CONSUMER store). */
+bool sim_centra__in_range(const char *at, const cJSON *range);
+bool sim_centra__string_match(const cJSON *match, const char *v);
+bool sim_centra__match_bool(const cJSON *obj, const cJSON *where,
+                            const char *key);
+bool sim_centra__store_type_ok(const cJSON *where);
 /* A payload object with empty "userErrors" and "userWarnings". */
 cJSON *sim_centra__payload(void);
 /* Item of array whose member key is the number id (or NULL). */
@@ -119,6 +161,8 @@ cJSON *sim_centra__op_update_shipment(struct sim_centra *c, const cJSON *args,
                                       const char **err);
 cJSON *sim_centra__op_complete_shipment(struct sim_centra *c, const cJSON *args,
                                         const char **err);
+cJSON *sim_centra__op_capture_shipment(struct sim_centra *c, const cJSON *args,
+                                       const char **err);
 cJSON *sim_centra__op_shipments(struct sim_centra *c, const cJSON *args,
                                 const char **err);
 cJSON *sim_centra__op_change_stock(struct sim_centra *c, const cJSON *args,
@@ -127,14 +171,26 @@ cJSON *sim_centra__op_set_stock(struct sim_centra *c, const cJSON *args,
                                 const char **err);
 cJSON *sim_centra__op_product_sizes(struct sim_centra *c, const cJSON *args,
                                     const char **err);
+cJSON *sim_centra__op_products(struct sim_centra *c, const cJSON *args,
+                               const char **err);
+cJSON *sim_centra__op_counters(struct sim_centra *c, const cJSON *args,
+                               const char **err);
+cJSON *sim_centra__op_warehouses(struct sim_centra *c, const cJSON *args,
+                                 const char **err);
+cJSON *sim_centra__op_id_conversions(struct sim_centra *c, const cJSON *args,
+                                     const char **err);
 cJSON *sim_centra__op_returns(struct sim_centra *c, const cJSON *args,
                               const char **err);
+cJSON *sim_centra__op_create_return(struct sim_centra *c, const cJSON *args,
+                                    const char **err);
 cJSON *sim_centra__op_complete_return(struct sim_centra *c, const cJSON *args,
                                       const char **err);
 cJSON *sim_centra__op_refund_return(struct sim_centra *c, const cJSON *args,
                                     const char **err);
 cJSON *sim_centra__op_set_listeners(struct sim_centra *c, const cJSON *args,
                                     const char **err);
+cJSON *sim_centra__op_event_listeners(struct sim_centra *c, const cJSON *args,
+                                      const char **err);
 cJSON *sim_centra__op_events(struct sim_centra *c, const cJSON *args,
                              const char **err);
 cJSON *sim_centra__op_confirm_events(struct sim_centra *c, const cJSON *args,
@@ -161,7 +217,7 @@ void sim_centra__budget(struct sim_centra *c, int *used, int *quota);
  * msg set. Emits Order CREATED. */
 cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
                               const char **msg);
-/* Stored order by hash id or number (NULL when absent). */
+/* Stored order by hash id, number or externalId (NULL when absent). */
 cJSON *sim_centra__order_find(struct sim_centra *c, const cJSON *ref);
 cJSON *sim_centra__order_by_number(struct sim_centra *c, int64_t number);
 /* A copy of the order with its shipments, as the API answers. */
@@ -174,6 +230,12 @@ int sim_centra__order_change(struct sim_centra *c, cJSON *order,
 void sim_centra__order_recompute(struct sim_centra *c, cJSON *order);
 /* Units of sku still to ship on open orders (allocated stock). */
 int64_t sim_centra__allocated(struct sim_centra *c, const char *sku);
+
+/* --- sim_centra_ship.c ------------------------------------------------- */
+
+/* A copy of the shipment as the API answers: its order (without
+ * shipments) and each line's orderLine in full. */
+cJSON *sim_centra__shipment_render(struct sim_centra *c, const cJSON *s);
 
 /* --- sim_centra_stock.c ------------------------------------------------ */
 

@@ -1,6 +1,6 @@
 /*
  * sim_centra_events: returns, the events queue and rateLimits of the
- * simulated Centra.
+ * simulated Centra (rateLimits is in sim_centra_http.c, with the budget).
  *
  * Returns are seeded through the control API for shipped lines, then the
  * client completes (back to stock on request) and refunds them. The events
@@ -10,15 +10,13 @@
  */
 #include "sim_centra.h"
 
+#include "sim_util.h"
+
 #include "base/json.h"
 #include "base/mem.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static const char *const OBJECT_TYPES[] = {
-    "Order",   "Return",         "ProductSize", "Shipment",
-    "Product", "ProductVariant", "Customer"};
 
 /* --- returns ----------------------------------------------------------------
  */
@@ -109,10 +107,33 @@ static int add_return_line(struct sim_centra *c, cJSON *ret, const cJSON *order,
   return 0;
 }
 
+/* Restock on completion: releaseItemsBackToWarehouse or
+ * sendItemsToDifferentWarehouse (the control API's returnToStock: true, the
+ * default). */
+static bool restock_policy(const cJSON *spec)
+{
+  const cJSON *pol = cg_json_get(spec, "returnStockActionPolicy");
+  if (pol != NULL)
+    return cg_json_bool(pol, "releaseItemsBackToWarehouse", false) ||
+           cg_json_get(pol, "sendItemsToDifferentWarehouse.id") != NULL;
+  return cg_json_bool(spec, "returnToStock", true);
+}
+
 static cJSON *new_return(const cJSON *order, const cJSON *spec)
 {
   char now[40];
   cJSON *r = cJSON_CreateObject();
+  cg_json_add_str(r, "__typename", "DirectToConsumerReturn");
+  cg_json_add_str(r, "status", "ACTIVE");
+  cg_json_add_str(r, "comment", cg_json_str(spec, "comment"));
+  cJSON_AddNumberToObject(r, "currencyBaseRate", 1.0);
+  cJSON_AddItemToObject(r, "store", sim_centra__store());
+  cJSON_AddItemToObject(r, "customer",
+                        cJSON_Duplicate(cg_json_get(order, "customer"), true));
+  cJSON_AddArrayToObject(r, "refundPaymentHistory");
+  cJSON_AddItemToObject(r, "returnWarehouse",
+                        sim_centra__warehouse(SC_DEFAULT_WAREHOUSE));
+  cJSON_AddBoolToObject(r, "restock", restock_policy(spec));
   cg_json_add_str(r, "returnStatus", "PENDING");
   cg_json_add_str(r, "externalId", cg_json_str(spec, "externalId"));
   cg_json_add_str(r, "createdAt", sim_centra__now(now, sizeof(now)));
@@ -125,6 +146,26 @@ static cJSON *new_return(const cJSON *order, const cJSON *spec)
   cg_json_add_int(s, "id", cg_json_int(spec, "shipmentId", 0));
   cJSON_AddArrayToObject(r, "lines");
   return r;
+}
+
+/* totalQuantity and grandTotal from the lines' unit prices. */
+static void return_totals(struct sim_centra *c, cJSON *r, const cJSON *order)
+{
+  int64_t qty = 0;
+  double sum = 0;
+  const cJSON *l;
+  cJSON_ArrayForEach(l, cg_json_get(r, "lines"))
+  {
+    const cJSON *ol = sim_centra__find_int(cg_json_get(order, "lines"), "id",
+                                           cg_json_int(l, "orderLine.id", 0));
+    double price = cJSON_GetNumberValue(cg_json_get(ol, "unitPrice.value"));
+    qty += cg_json_int(l, "quantity", 0);
+    sum += (price == price ? price : 0) * (double)cg_json_int(l, "quantity", 0);
+  }
+  cg_json_add_int(r, "totalQuantity", qty);
+  cJSON_AddItemToObject(
+      r, "grandTotal",
+      sim_centra__money(sum, cg_json_str(order, "grandTotal.currency.code")));
 }
 
 cJSON *sim_centra__return_seed(struct sim_centra *c, const cJSON *spec,
@@ -145,11 +186,41 @@ cJSON *sim_centra__return_seed(struct sim_centra *c, const cJSON *spec,
       return NULL;
     }
   }
+  return_totals(c, r, order);
   int64_t id = sim_centra__next(c, SC_SEQ_RETURN);
   cJSON_AddItemToObject(r, "id", cJSON_CreateNumber((double)id));
   cJSON_AddItemToArray(c->returns, r);
   sim_centra__event(c, "Return", "CREATED", id);
   return r;
+}
+
+/* A copy of the return as the API answers: each line's orderLine and
+ * shipmentLine in full. */
+static cJSON *return_render(struct sim_centra *c, const cJSON *r)
+{
+  cJSON *out = cJSON_Duplicate(r, true);
+  const cJSON *order =
+      sim_centra__order_by_number(c, cg_json_int(r, "order.number", 0));
+  const cJSON *ship = sim_centra__find_int(c->shipments, "id",
+                                           cg_json_int(r, "shipment.id", 0));
+  cJSON *rs = ship ? sim_centra__shipment_render(c, ship) : NULL;
+  cJSON *l;
+  cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(out, "lines"))
+  {
+    const cJSON *ol = sim_centra__find_int(cg_json_get(order, "lines"), "id",
+                                           cg_json_int(l, "orderLine.id", -1));
+    const cJSON *sl = sim_centra__find_int(
+        cg_json_get(rs, "lines"), "id", cg_json_int(l, "shipmentLine.id", -1));
+    if (ol != NULL)
+      sim_centra__set(l, "orderLine", cJSON_Duplicate(ol, true));
+    if (sl != NULL)
+      sim_centra__set(l, "shipmentLine", cJSON_Duplicate(sl, true));
+  }
+  if (rs != NULL)
+    sim_centra__set(out, "shipment", rs);
+  if (order != NULL)
+    sim_centra__set(out, "order", cJSON_Duplicate(order, true));
+  return out;
 }
 
 cJSON *sim_centra__op_returns(struct sim_centra *c, const cJSON *args,
@@ -164,15 +235,61 @@ cJSON *sim_centra__op_returns(struct sim_centra *c, const cJSON *args,
   {
     if (!sim_centra__in_int_list(cg_json_get(where, "id"),
                                  cg_json_int(r, "id", 0)) ||
-        !sim_centra__in_int_list(cg_json_get(where, "orderNumber"),
-                                 cg_json_int(r, "order.number", 0)) ||
-        !sim_centra__in_str_list(cg_json_get(where, "status"),
-                                 cg_json_str(r, "returnStatus")))
+        !sim_centra__in_int_list(cg_json_get(where, "customerId"),
+                                 cg_json_int(r, "customer.id", 0)) ||
+        !sim_centra__in_range(cg_json_str(r, "createdAt"),
+                              cg_json_get(where, "createdAt")) ||
+        !sim_centra__store_type_ok(where))
       continue;
     if (seen++ >= (page - 1) * limit && cJSON_GetArraySize(out) < limit)
-      cJSON_AddItemToArray(out, cJSON_Duplicate(r, true));
+      cJSON_AddItemToArray(out, return_render(c, r));
   }
   return out;
+}
+
+/* createReturn: shipment lines -> the seed form (order line ids). */
+static cJSON *return_spec(struct sim_centra *c, const cJSON *input,
+                          const cJSON **ship)
+{
+  *ship = sim_centra__find_int(c->shipments, "id",
+                               cg_json_int(input, "shipment.id", -1));
+  cJSON *spec = cJSON_CreateObject();
+  cg_json_add_int(spec, "orderNumber", cg_json_int(*ship, "order.number", 0));
+  cg_json_add_int(spec, "shipmentId", cg_json_int(*ship, "id", 0));
+  sim_json_copy(spec, input, "externalId");
+  sim_json_copy(spec, input, "comment");
+  sim_json_copy(spec, input, "returnStockActionPolicy");
+  cJSON *lines = cJSON_AddArrayToObject(spec, "lines");
+  const cJSON *it;
+  cJSON_ArrayForEach(it, cg_json_get(input, "lines"))
+  {
+    const cJSON *sl =
+        sim_centra__find_int(cg_json_get(*ship, "lines"), "id",
+                             cg_json_int(it, "shipmentLine.id", -1));
+    cJSON *l = cJSON_CreateObject();
+    cg_json_add_int(l, "orderLineId", cg_json_int(sl, "orderLine.id", -1));
+    cg_json_add_int(l, "quantity", cg_json_int(it, "quantity", 0));
+    cJSON_AddItemToArray(lines, l);
+  }
+  return spec;
+}
+
+cJSON *sim_centra__op_create_return(struct sim_centra *c, const cJSON *args,
+                                    const char **err)
+{
+  const char *msg = NULL;
+  const cJSON *ship;
+  cJSON *p = sim_centra__payload();
+  cJSON *spec = return_spec(c, cg_json_get(args, "input"), &ship);
+  cJSON *r = NULL;
+  if (ship == NULL)
+    sim_centra__user_error(p, "input.shipment", "Shipment not found");
+  else if ((r = sim_centra__return_seed(c, spec, &msg)) == NULL)
+    sim_centra__user_error(p, "input.lines", "%s", msg);
+  cJSON_AddItemToObject(p, "return",
+                        r ? return_render(c, r) : cJSON_CreateNull());
+  cJSON_Delete(spec);
+  return p;
 }
 
 static cJSON *return_arg(struct sim_centra *c, const cJSON *args, cJSON *p)
@@ -230,7 +347,7 @@ cJSON *sim_centra__op_complete_return(struct sim_centra *c, const cJSON *args,
   if (r != NULL && strcmp(cg_json_str(r, "returnStatus"), "COMPLETED") == 0) {
     sim_centra__user_error(p, "id", "Return is already completed");
   } else if (r != NULL) {
-    bool to_stock = cg_json_bool(input, "returnToStock", false);
+    bool to_stock = cg_json_bool(r, "restock", false);
     sim_centra__set(r, "returnStatus", cJSON_CreateString("COMPLETED"));
     sim_centra__set(r, "returnedToStock", cJSON_CreateBool(to_stock));
     sim_centra__set(r, "completedAt",
@@ -241,7 +358,7 @@ cJSON *sim_centra__op_complete_return(struct sim_centra *c, const cJSON *args,
     sim_centra__event(c, "Return", "COMPLETED", cg_json_int(r, "id", 0));
   }
   cJSON_AddItemToObject(p, "return",
-                        r ? cJSON_Duplicate(r, true) : cJSON_CreateNull());
+                        r ? return_render(c, r) : cJSON_CreateNull());
   return p;
 }
 
@@ -264,9 +381,30 @@ static double return_amount(struct sim_centra *c, const cJSON *r,
   return sum;
 }
 
+/* The refund's payment history entry (the schema's entry types name no
+ * refund, so entryType is null); also kept on the return. */
+static cJSON *refund_entry(cJSON *r, double amount, const char *currency)
+{
+  char now[40];
+  cJSON *e = cJSON_CreateObject();
+  cg_json_add_int(e, "id", cg_json_int(r, "id", 0));
+  cg_json_add_str(e, "createdAt", sim_centra__now(now, sizeof(now)));
+  cg_json_add_str(e, "status", "SUCCESS");
+  cJSON_AddNullToObject(e, "entryType");
+  cg_json_add_str(e, "externalReference", "sim-refund");
+  cJSON_AddItemToObject(e, "value", sim_centra__money(amount, currency));
+  cg_json_add_str(e, "paymentMethod", "sim");
+  cg_json_add_str(e, "paramsJSON", "{}");
+  cJSON_AddItemToArray(
+      cJSON_GetObjectItemCaseSensitive(r, "refundPaymentHistory"),
+      cJSON_Duplicate(e, true));
+  return e;
+}
+
 cJSON *sim_centra__op_refund_return(struct sim_centra *c, const cJSON *args,
                                     const char **err)
 {
+  cJSON *entry = NULL;
   cJSON *p = sim_centra__payload();
   cJSON *r = return_arg(c, args, p);
   if (r != NULL && cg_json_bool(r, "refunded", false)) {
@@ -277,76 +415,85 @@ cJSON *sim_centra__op_refund_return(struct sim_centra *c, const cJSON *args,
     record(c->refunds, "REFUND", r);
     cJSON *rec =
         cJSON_GetArrayItem(c->refunds, cJSON_GetArraySize(c->refunds) - 1);
-    cJSON_AddNumberToObject(rec, "amount", return_amount(c, r, &currency));
+    double amount = return_amount(c, r, &currency);
+    cJSON_AddNumberToObject(rec, "amount", amount);
     cg_json_add_str(rec, "currency", currency);
     if (cg_json_bool(cg_json_get(args, "input"), "sendEmail", false))
       record(c->emails, "RETURN_REFUNDED", r);
+    entry = refund_entry(r, amount, currency);
   }
+  cJSON *list = cJSON_AddArrayToObject(p, "paymentHistoryEntries");
+  if (entry != NULL)
+    cJSON_AddItemToArray(list, cJSON_Duplicate(entry, true));
+  cJSON_AddItemToObject(p, "paymentHistoryEntry",
+                        entry ? entry : cJSON_CreateNull());
   cJSON_AddItemToObject(p, "return",
-                        r ? cJSON_Duplicate(r, true) : cJSON_CreateNull());
+                        r ? return_render(c, r) : cJSON_CreateNull());
   return p;
 }
 
 /* --- events queue ------------------------------------------------------------
  */
 
-static bool known_type(const char *t)
+static const char *const CHANGE_TYPES[] = {"CREATED", "UPDATED", "COMPLETED",
+                                           "DELETED", "DEPENDENT_DATA_CHANGED"};
+
+/* changeTypes absent or null: every change type. */
+static cJSON *change_types(const cJSON *changes)
 {
-  for (size_t i = 0; t && i < sizeof(OBJECT_TYPES) / sizeof(OBJECT_TYPES[0]);
-       i++) {
-    if (strcmp(t, OBJECT_TYPES[i]) == 0)
-      return true;
-  }
-  return false;
+  if (cJSON_IsArray(changes))
+    return cJSON_Duplicate(changes, true);
+  return cJSON_CreateStringArray(CHANGE_TYPES, 5);
 }
 
 /* Merges one listener: a new object type, or more change types. */
 static void merge_listener(struct sim_centra *c, const char *type,
                            const cJSON *changes)
 {
+  char now[40];
   cJSON *l = sim_centra__find_str(c->listeners, "objectType", type);
+  cJSON *want = change_types(changes);
   const cJSON *ch;
+  sim_centra__now(now, sizeof(now));
   if (l == NULL) {
     l = cJSON_CreateObject();
+    cg_json_add_str(l, "integrationName", SC_INTEGRATION_NAME);
     cg_json_add_str(l, "objectType", type);
-    cJSON_AddItemToObject(l, "changeTypes",
-                          cJSON_IsArray(changes)
-                              ? cJSON_Duplicate(changes, true)
-                              : cJSON_CreateNull());
+    cJSON_AddItemToObject(l, "changeTypes", want);
+    cg_json_add_str(l, "createdAt", now);
+    cg_json_add_str(l, "updatedAt", now);
     cJSON_AddItemToArray(c->listeners, l);
     return;
   }
   cJSON *have = cJSON_GetObjectItemCaseSensitive(l, "changeTypes");
-  if (cJSON_IsNull(have) || !cJSON_IsArray(changes)) {
-    sim_centra__set(l, "changeTypes", cJSON_CreateNull());
-    return;
-  }
-  cJSON_ArrayForEach(ch, changes)
+  cJSON_ArrayForEach(ch, want)
   {
     if (cJSON_IsString(ch) && !sim_centra__in_str_list(have, ch->valuestring))
       cJSON_AddItemToArray(have, cJSON_Duplicate(ch, false));
   }
+  sim_centra__set(l, "updatedAt", cJSON_CreateString(now));
+  cJSON_Delete(want);
 }
 
 cJSON *sim_centra__op_set_listeners(struct sim_centra *c, const cJSON *args,
                                     const char **err)
 {
   cJSON *p = sim_centra__payload();
-  const cJSON *input = cg_json_get(args, "input"), *it;
-  char path[32];
-  int i = 0;
-  cJSON_ArrayForEach(it, input)
+  const cJSON *it;
+  cJSON_ArrayForEach(it, cg_json_get(args, "input"))
   {
-    const char *type = cg_json_str(it, "objectType");
-    snprintf(path, sizeof(path), "input.%d.objectType", i++);
-    if (!known_type(type))
-      sim_centra__user_error(p, path, "Unknown objectType");
-    else
-      merge_listener(c, type, cg_json_get(it, "changeTypes"));
+    merge_listener(c, cg_json_str(it, "objectType"),
+                   cg_json_get(it, "changeTypes"));
   }
   cJSON_AddItemToObject(p, "eventListeners",
                         cJSON_Duplicate(c->listeners, true));
   return p;
+}
+
+cJSON *sim_centra__op_event_listeners(struct sim_centra *c, const cJSON *args,
+                                      const char **err)
+{
+  return cJSON_Duplicate(c->listeners, true);
 }
 
 static bool listened(struct sim_centra *c, const cJSON *ev)
@@ -372,7 +519,10 @@ static cJSON *event_object(struct sim_centra *c, const cJSON *ev)
     return sim_centra__size_render(c, o);
   if (strcmp(t, "Return") == 0 &&
       (o = sim_centra__find_int(c->returns, "id", ref)))
-    return cJSON_Duplicate(o, true);
+    return return_render(c, o);
+  if (strcmp(t, "Shipment") == 0 &&
+      (o = sim_centra__find_int(c->shipments, "id", ref)))
+    return sim_centra__shipment_render(c, o);
   return cJSON_CreateNull();
 }
 
@@ -407,6 +557,7 @@ cJSON *sim_centra__op_confirm_events(struct sim_centra *c, const cJSON *args,
 {
   cJSON *p = sim_centra__payload();
   const cJSON *ids = cg_json_get(args, "input.eventsIds"), *id;
+  cJSON *done = cJSON_AddArrayToObject(p, "events");
   int i = 0;
   char path[48];
   if (!cJSON_IsArray(ids))
@@ -418,26 +569,14 @@ cJSON *sim_centra__op_confirm_events(struct sim_centra *c, const cJSON *args,
             ? sim_centra__find_int(c->events, "id", (int64_t)id->valuedouble)
             : NULL;
     snprintf(path, sizeof(path), "input.eventsIds.%d", i++);
-    if (ev == NULL)
+    if (ev == NULL) {
       sim_centra__user_error(p, path, "Event not found");
-    else
-      sim_centra__set(ev, "confirmed", cJSON_CreateTrue());
+      continue;
+    }
+    sim_centra__set(ev, "confirmed", cJSON_CreateTrue());
+    cJSON *e = cJSON_Duplicate(ev, true);
+    cJSON_DeleteItemFromObjectCaseSensitive(e, "confirmed");
+    cJSON_AddItemToArray(done, e);
   }
   return p;
-}
-
-cJSON *sim_centra__op_rate_limits(struct sim_centra *c, const cJSON *args,
-                                  const char **err)
-{
-  int used, quota;
-  sim_centra__budget(c, &used, &quota);
-  cJSON *out = cJSON_CreateArray();
-  cJSON *m = cJSON_CreateObject();
-  cg_json_add_str(m, "type", "MUTATION_COUNT");
-  cg_json_add_int(m, "intervalSeconds", SC_WINDOW_MS / 1000);
-  cg_json_add_int(m, "quota", quota);
-  cg_json_add_int(m, "usedQuota", used);
-  cg_json_add_int(m, "remainingQuota", quota - used);
-  cJSON_AddItemToArray(out, m);
-  return out;
 }

@@ -1,22 +1,29 @@
 /*
  * sim_centra_http: the POST /graphql endpoint of the simulated Centra.
  *
- *   token (403) -> JSON body (400) -> GraphQL reader (200 + errors)
- *     -> known root fields? (200 + errors, nothing run)
+ *   token (403) -> JSON body (400)
+ *     -> plan in the GraphQL host (node + graphql-js, sim_gqlhost.c):
+ *        invalid document or variables -> 400, counted as a refusal;
+ *        introspection only -> answered there
  *     -> mutation budget (429 + Retry-After, nothing run)
- *     -> each root field's handler -> {"data": {alias: value}, "errors"?}
+ *     -> each root field's handler (whole stored objects)
+ *     -> the host executes the document over them: only what was selected,
+ *        aliases, fragments, __typename; handler errors become field errors
  *
  * The budget is a sliding window of SC_WINDOW_MS holding the times of the
  * mutations it admitted; a request whose mutations do not all fit is
- * refused whole.
+ * refused whole. The other rate-limit buckets are only counted and
+ * reported by rateLimits. GET /_sim/centra/refusals lists refusals.
  */
 #include "sim_centra.h"
 
 #include "sim_ctx.h"
-#include "sim_graphql.h"
+#include "sim_gqlhost.h"
+#include "sim_util.h"
 
 #include "base/err.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "base/time.h"
 #include "net/http_server.h"
@@ -34,33 +41,26 @@ struct op_entry {
   sim_centra_op_fn fn;
 };
 
-static cJSON *op_typename_query(struct sim_centra *c, const cJSON *args,
-                                const char **err)
-{
-  return cJSON_CreateString("Query");
-}
-
-static cJSON *op_typename_mutation(struct sim_centra *c, const cJSON *args,
-                                   const char **err)
-{
-  return cJSON_CreateString("Mutation");
-}
-
 static const struct op_entry OPS[] = {
-    {"__typename", false, op_typename_query},
-    {"__typename", true, op_typename_mutation},
     {"orders", false, sim_centra__op_orders},
     {"order", false, sim_centra__op_order},
     {"shipments", false, sim_centra__op_shipments},
     {"productSizes", false, sim_centra__op_product_sizes},
     {"returns", false, sim_centra__op_returns},
     {"events", false, sim_centra__op_events},
+    {"eventListeners", false, sim_centra__op_event_listeners},
+    {"idConversions", false, sim_centra__op_id_conversions},
+    {"products", false, sim_centra__op_products},
+    {"counters", false, sim_centra__op_counters},
+    {"warehouses", false, sim_centra__op_warehouses},
     {"rateLimits", false, sim_centra__op_rate_limits},
     {"setEventListeners", true, sim_centra__op_set_listeners},
     {"confirmEvents", true, sim_centra__op_confirm_events},
     {"createShipment", true, sim_centra__op_create_shipment},
     {"updateShipment", true, sim_centra__op_update_shipment},
     {"completeShipment", true, sim_centra__op_complete_shipment},
+    {"captureShipment", true, sim_centra__op_capture_shipment},
+    {"createReturn", true, sim_centra__op_create_return},
     {"changeStock", true, sim_centra__op_change_stock},
     {"setStock", true, sim_centra__op_set_stock},
     {"completeReturn", true, sim_centra__op_complete_return},
@@ -80,17 +80,10 @@ static const struct op_entry *op_find(const char *name, bool mutation)
 /* --- answers ---------------------------------------------------------------
  */
 
-static cJSON *error_item(const char *message, const char *path,
-                         const char *category)
+static cJSON *error_item(const char *message, const char *category)
 {
   cJSON *e = cJSON_CreateObject();
   cg_json_add_str(e, "message", message);
-  if (path != NULL) {
-    cJSON *p = cJSON_AddArrayToObject(e, "path");
-    cJSON_AddItemToArray(p, cJSON_CreateString(path));
-  } else {
-    cJSON_AddNullToObject(e, "path");
-  }
   cJSON *ext = cJSON_AddObjectToObject(e, "extensions");
   cg_json_add_str(ext, "category", category);
   return e;
@@ -102,7 +95,7 @@ static int error_doc(char **out, int status, const char *message,
 {
   cJSON *doc = cJSON_CreateObject();
   cJSON *errors = cJSON_AddArrayToObject(doc, "errors");
-  cJSON_AddItemToArray(errors, error_item(message, NULL, category));
+  cJSON_AddItemToArray(errors, error_item(message, category));
   *out = cg_json_print(doc);
   cJSON_Delete(doc);
   return status;
@@ -171,103 +164,230 @@ static int budget_take(struct sim_centra *c, size_t n)
   return 0;
 }
 
+/* --- rate-limit buckets ----------------------------------------------------
+ */
+
+static const struct {
+  const char *type;
+  const char *interval;
+  int64_t ms;
+  int quota; /* 0: the mutation budget (x 360 for the hour) */
+} LIMITS[SC_RL_COUNT] = {
+    {"REQUEST_COUNT", "TEN_SECONDS", 10000, 500},
+    {"REQUEST_COUNT", "ONE_HOUR", 3600000, 100000},
+    {"QUERY_COMPLEXITY", "TEN_SECONDS", 10000, 50000},
+    {"QUERY_COMPLEXITY", "ONE_HOUR", 3600000, 5000000},
+    {"MUTATION_COUNT", "TEN_SECONDS", SC_WINDOW_MS, 0},
+    {"MUTATION_COUNT", "ONE_HOUR", 3600000, 0},
+};
+
+/* Fixed windows for the buckets the simulator only reports. */
+static void bucket_add(struct sim_centra *c, int i, int64_t n)
+{
+  int64_t now = cg_time_mono_ms();
+  if (now - c->rl[i].start >= LIMITS[i].ms || c->rl[i].start == 0) {
+    c->rl[i].start = now;
+    c->rl[i].used = 0;
+  }
+  c->rl[i].used += n;
+}
+
+static cJSON *rate_limit(const char *type, const char *interval, int64_t quota,
+                         int64_t used)
+{
+  cJSON *m = cJSON_CreateObject();
+  cg_json_add_str(m, "type", type);
+  cg_json_add_str(m, "intervalSeconds", interval);
+  cg_json_add_int(m, "quota", quota);
+  cg_json_add_int(m, "usedQuota", used);
+  cg_json_add_int(m, "remainingQuota", quota > used ? quota - used : 0);
+  return m;
+}
+
+cJSON *sim_centra__op_rate_limits(struct sim_centra *c, const cJSON *args,
+                                  const char **err)
+{
+  int used, quota;
+  sim_centra__budget(c, &used, &quota);
+  cJSON *out = cJSON_CreateArray();
+  for (int i = 0; i < SC_RL_COUNT; i++) {
+    bucket_add(c, i, 0);
+    int64_t q = LIMITS[i].quota;
+    int64_t u = c->rl[i].used;
+    if (q == 0)
+      q = LIMITS[i].ms == SC_WINDOW_MS ? quota : (int64_t)quota * 360;
+    if (i == SC_RL_MUTATIONS_10S)
+      u = used;
+    cJSON_AddItemToArray(out,
+                         rate_limit(LIMITS[i].type, LIMITS[i].interval, q, u));
+  }
+  return out;
+}
+
+/* --- refusals ---------------------------------------------------------------
+ */
+
+#define REFUSALS_KEPT 10
+
+/* Counts and logs a 400 from the GraphQL layer; keeps the last few. */
+static void note_refusal(struct sim_centra *c, const char *op,
+                         const cJSON *body)
+{
+  const char *msg = cg_json_str(
+      cJSON_GetArrayItem(cg_json_get(body, "errors"), 0), "message");
+  c->refused++;
+  cg_log_warn("sim:centra", "refused GraphQL request %s: %s",
+              op ? op : "(anonymous)", msg ? msg : "(no message)");
+  cJSON *r = cJSON_CreateObject();
+  if (op != NULL)
+    cg_json_add_str(r, "operationName", op);
+  else
+    cJSON_AddNullToObject(r, "operationName");
+  cg_json_add_str(r, "message", msg ? msg : "");
+  cJSON_AddItemToArray(c->refusals, r);
+  if (cJSON_GetArraySize(c->refusals) > REFUSALS_KEPT)
+    cJSON_DeleteItemFromArray(c->refusals, 0);
+}
+
+static void on_refusals(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  cJSON *doc = cJSON_CreateObject();
+  cJSON_AddNumberToObject(doc, "count", (double)c->refused);
+  cJSON_AddItemToObject(doc, "last", cJSON_Duplicate(c->refusals, true));
+  sim_send_json(ex, 200, doc);
+}
+
 /* --- execution --------------------------------------------------------------
  */
 
-/* Every root field must exist on the operation's root type. */
-static cJSON *validate(const struct sim_gql_doc *doc)
+/* Runs each planned root field; {alias: value} and {alias: message}. */
+static void run_fields(struct sim_centra *c, const cJSON *fields, bool mutation,
+                       cJSON *values, cJSON *errors)
 {
-  cJSON *errors = NULL;
-  char msg[200];
-  for (size_t i = 0; i < doc->nfields; i++) {
-    const struct sim_gql_field *f = &doc->fields[i];
-    if (op_find(f->name, doc->mutation) != NULL)
-      continue;
-    if (errors == NULL)
-      errors = cJSON_CreateArray();
-    snprintf(msg, sizeof(msg), "Cannot query field \"%.80s\" on type \"%s\".",
-             f->name, doc->mutation ? "Mutation" : "Query");
-    cJSON_AddItemToArray(errors, error_item(msg, f->alias, "graphql"));
-  }
-  return errors;
-}
-
-static cJSON *run_fields(struct sim_centra *c, const struct sim_gql_doc *doc)
-{
-  cJSON *res = cJSON_CreateObject();
-  cJSON *data = cJSON_AddObjectToObject(res, "data");
-  cJSON *errors = NULL;
-  for (size_t i = 0; i < doc->nfields; i++) {
-    const struct sim_gql_field *f = &doc->fields[i];
+  char msg[160];
+  const cJSON *f;
+  cJSON_ArrayForEach(f, fields)
+  {
+    const char *alias = cg_json_str(f, "alias");
+    const char *name = cg_json_str(f, "name");
+    const struct op_entry *op = name ? op_find(name, mutation) : NULL;
     const char *err = NULL;
-    cJSON *v = op_find(f->name, doc->mutation)->fn(c, f->args, &err);
-    if (v == NULL && err != NULL) {
-      if (errors == NULL)
-        errors = cJSON_AddArrayToObject(res, "errors");
-      cJSON_AddItemToArray(errors, error_item(err, f->alias, "graphql"));
+    cJSON *v = op ? op->fn(c, cg_json_get(f, "args"), &err) : NULL;
+    if (op == NULL) {
+      snprintf(msg, sizeof(msg), "The simulator does not implement %s.%.80s",
+               mutation ? "Mutation" : "Query", name ? name : "?");
+      err = msg;
     }
-    cJSON_DeleteItemFromObjectCaseSensitive(data, f->alias);
-    cJSON_AddItemToObject(data, f->alias, v ? v : cJSON_CreateNull());
+    if (v == NULL)
+      cg_json_add_str(errors, alias, err ? err : "Internal error");
+    cJSON_AddItemToObject(values, alias, v ? v : cJSON_CreateNull());
   }
-  return res;
 }
 
-static int run_doc(struct sim_centra *c, const struct sim_gql_doc *doc,
-                   char **out, int *retry_after)
+/* Reply of the host -> status and body; NULL reply means it is gone. */
+static int host_answer(struct sim_centra *c, cJSON *reply, const char *op,
+                       char **out)
 {
-  cJSON *errors = validate(doc);
-  if (errors != NULL) {
-    cJSON *res = cJSON_CreateObject();
-    cJSON_AddItemToObject(res, "errors", errors);
-    *out = cg_json_print(res);
-    cJSON_Delete(res);
+  const cJSON *body;
+  if (reply == NULL)
+    return error_doc(out, 500, "The simulator's GraphQL layer is unavailable",
+                     "internal");
+  if ((body = cg_json_get(reply, "answer")) != NULL) {
+    *out = cg_json_print(body);
     return 200;
   }
-  size_t mutations = 0;
-  for (size_t i = 0; doc->mutation && i < doc->nfields; i++)
-    mutations += strcmp(doc->fields[i].name, "__typename") != 0;
-  int wait = budget_take(c, mutations);
+  if ((body = cg_json_get(reply, "refuse")) != NULL) {
+    note_refusal(c, op ? op : cg_json_str(reply, "operationName"), body);
+    *out = cg_json_print(body);
+    return 400;
+  }
+  cg_log_error("sim:centra", "GraphQL host failed: %s",
+               cg_json_str(reply, "fatal") ? cg_json_str(reply, "fatal")
+                                           : "unexpected reply");
+  return error_doc(out, 500, "The simulator's GraphQL layer failed",
+                   "internal");
+}
+
+static int count_mutations(const cJSON *plan)
+{
+  return cg_json_bool(plan, "mutation", false)
+             ? cJSON_GetArraySize(cg_json_get(plan, "fields"))
+             : 0;
+}
+
+/* Budget, handlers, then the host shapes the answer. */
+static int execute_plan(struct sim_centra *c, const cJSON *plan, char **out,
+                        int *retry_after)
+{
+  int mutations = count_mutations(plan);
+  bucket_add(c, SC_RL_COMPLEXITY_10S,
+             cJSON_GetArraySize(cg_json_get(plan, "fields")));
+  bucket_add(c, SC_RL_COMPLEXITY_1H,
+             cJSON_GetArraySize(cg_json_get(plan, "fields")));
+  int wait = budget_take(c, (size_t)mutations);
   if (wait > 0) {
     *retry_after = wait;
     return error_doc(out, 429, "Too Many Requests: mutation budget exceeded",
                      "rate_limit");
   }
-  cJSON *res = run_fields(c, doc);
-  *out = cg_json_print(res);
-  cJSON_Delete(res);
-  return 200;
+  bucket_add(c, SC_RL_MUTATIONS_1H, mutations);
+  cJSON *msg = cJSON_CreateObject();
+  cJSON *exec = cJSON_AddObjectToObject(msg, "exec");
+  cJSON *values = cJSON_AddObjectToObject(exec, "values");
+  cJSON *errors = cJSON_AddObjectToObject(exec, "errors");
+  run_fields(c, cg_json_get(plan, "fields"), cg_json_bool(plan, "mutation", 0),
+             values, errors);
+  cJSON *reply = sim_gqlhost_call(c->gql, msg);
+  cJSON_Delete(msg);
+  int status = host_answer(c, reply, NULL, out);
+  cJSON_Delete(reply);
+  return status;
+}
+
+static int run_request(struct sim_centra *c, const cJSON *req, char **out,
+                       int *retry_after)
+{
+  cJSON *msg = cJSON_CreateObject();
+  cJSON *plan = cJSON_AddObjectToObject(msg, "plan");
+  sim_json_copy(plan, req, "query");
+  sim_json_copy(plan, req, "variables");
+  sim_json_copy(plan, req, "operationName");
+  bucket_add(c, SC_RL_REQUESTS_10S, 1);
+  bucket_add(c, SC_RL_REQUESTS_1H, 1);
+  cJSON *reply = sim_gqlhost_call(c->gql, msg);
+  cJSON_Delete(msg);
+  int status;
+  if (cJSON_IsArray(cg_json_get(reply, "fields")))
+    status = execute_plan(c, reply, out, retry_after);
+  else
+    status = host_answer(c, reply, cg_json_str(req, "operationName"), out);
+  cJSON_Delete(reply);
+  return status;
 }
 
 int sim_centra__execute(struct sim_centra *c, const char *auth,
                         const char *body, size_t len, char **out,
                         int *retry_after)
 {
-  char msg[300];
   *out = NULL;
   *retry_after = 0;
   if (!token_ok(c, auth))
     return error_doc(out, 403, "Forbidden", "authorization");
   cJSON *req = cg_json_parse(body, len, NULL);
-  const char *query = cg_json_str(req, "query");
-  if (!cJSON_IsObject(req) || query == NULL) {
-    cJSON_Delete(req);
-    return error_doc(out, 400,
-                     "Bad request: expected a JSON object with a "
-                     "\"query\" string",
-                     "request");
-  }
   const cJSON *vars = cJSON_GetObjectItemCaseSensitive(req, "variables");
+  const cJSON *opn = cJSON_GetObjectItemCaseSensitive(req, "operationName");
   int status;
-  if (vars != NULL && !cJSON_IsNull(vars) && !cJSON_IsObject(vars)) {
-    status = error_doc(out, 200, "Variables must be an object", "graphql");
-  } else {
-    struct sim_gql_doc doc;
-    int rc = sim_gql_parse(query, cg_json_str(req, "operationName"), vars, &doc,
-                           msg, sizeof(msg));
-    status = rc == 0 ? run_doc(c, &doc, out, retry_after)
-                     : error_doc(out, 200, msg, "graphql");
-    sim_gql_doc_free(&doc);
-  }
+  if (!cJSON_IsObject(req) || cg_json_str(req, "query") == NULL ||
+      (vars != NULL && !cJSON_IsNull(vars) && !cJSON_IsObject(vars)) ||
+      (opn != NULL && !cJSON_IsNull(opn) && !cJSON_IsString(opn)))
+    status = error_doc(out, 400,
+                       "Bad request: expected a JSON object with a \"query\" "
+                       "string, optional \"variables\" object and "
+                       "\"operationName\" string",
+                       "request");
+  else
+    status = run_request(c, req, out, retry_after);
   cJSON_Delete(req);
   return status;
 }
@@ -301,6 +421,8 @@ static void on_graphql(struct cg_http_exchange *ex, void *arg)
 int sim_centra_routes(struct sim_centra *c, struct cg_router *r)
 {
   int rc = cg_router_add(r, "POST", "/graphql", on_graphql, c);
+  if (rc == 0)
+    rc = cg_router_add(r, "GET", "/_sim/centra/refusals", on_refusals, c);
   if (rc != 0)
     return rc;
   return sim_centra__control_routes(c, r);

@@ -26,7 +26,7 @@ static void copy_member(cJSON *dst, const cJSON *src, const char *key)
 }
 
 static const char *const STATUSES[] = {"PENDING", "CONFIRMED", "PROCESSING",
-                                       "SHIPPED", "CANCELLED", "ARCHIVED"};
+                                       "SHIPPED", "CANCELLED"};
 
 static bool status_valid(const char *s)
 {
@@ -52,15 +52,6 @@ static const char *country_name(const char *code)
   return code;
 }
 
-static cJSON *money(double value, const char *currency)
-{
-  cJSON *m = cJSON_CreateObject();
-  cJSON_AddNumberToObject(m, "value", value);
-  cJSON *cur = cJSON_AddObjectToObject(m, "currency");
-  cg_json_add_str(cur, "code", currency);
-  return m;
-}
-
 /* --- seeding ---------------------------------------------------------------
  */
 
@@ -75,7 +66,14 @@ static cJSON *seed_address(const cJSON *a)
   const char *code = cg_json_str(a, "country");
   if (code == NULL)
     code = cg_json_str(a, "country.code");
+  cg_json_add_str(out, "attention", cg_json_str(a, "attention"));
+  cg_json_add_str(out, "cellPhoneNumber", cg_json_str(a, "cellPhoneNumber"));
+  if (code == NULL) {
+    cJSON_AddNullToObject(out, "country");
+    return out;
+  }
   cJSON *country = cJSON_AddObjectToObject(out, "country");
+  cg_json_add_int(country, "id", 1);
   cg_json_add_str(country, "code", code);
   cg_json_add_str(country, "name", country_name(code));
   return out;
@@ -124,16 +122,25 @@ static cJSON *seed_line(struct sim_centra *c, const cJSON *spec,
   cg_json_add_int(l, "returnedQuantity", 0);
   cg_json_add_int(l, "shippedQuantity", 0);
   cg_json_add_str(l, "productName", cg_json_str(var, "product.name"));
-  cg_json_add_str(l, "productNumber",
-                  cg_json_str(var, "product.productNumber"));
+  const char *pn = cg_json_str(var, "product.productNumber");
+  cg_json_add_str(l, "productNumber", pn ? pn : sku);
   cg_json_add_str(l, "productVariantName", cg_json_str(var, "name"));
   cg_json_add_str(l, "size", cg_json_str(size, "description"));
-  cJSON_AddItemToObject(l, "unitPrice", money(price, currency));
+  cJSON_AddItemToObject(l, "unitPrice", sim_centra__money(price, currency));
+  cJSON_AddItemToObject(l, "unitOriginalPrice",
+                        sim_centra__money(price, currency));
+  cJSON_AddItemToObject(l, "lineValue",
+                        sim_centra__money(price * (double)qty, currency));
+  cJSON_AddBoolToObject(l, "hasAnyDiscount", false);
+  cJSON_AddNumberToObject(l, "discountPercent", 0);
+  cJSON_AddNumberToObject(l, "taxPercent", 25);
+  cJSON_AddArrayToObject(l, "allocations");
   cJSON *ps = cJSON_AddObjectToObject(l, "productSize");
   cg_json_add_int(ps, "id", cg_json_int(size, "id", 0));
   cg_json_add_str(ps, "SKU", cg_json_str(size, "SKU"));
   cg_json_add_str(ps, "EAN", cg_json_str(size, "EAN"));
   cg_json_add_str(ps, "description", cg_json_str(size, "description"));
+  cg_json_add_str(ps, "updatedAt", cg_json_str(size, "updatedAt"));
   return l;
 }
 
@@ -155,7 +162,8 @@ static int seed_lines(struct sim_centra *c, cJSON *order, const cJSON *spec,
       return -1;
     cJSON_AddItemToArray(out, l);
   }
-  cJSON_AddItemToObject(order, "grandTotal", money(total, currency));
+  cJSON_AddItemToObject(order, "grandTotal",
+                        sim_centra__money(total, currency));
   return 0;
 }
 
@@ -200,6 +208,22 @@ static void seed_flags(cJSON *o, const cJSON *spec, const char *status)
   cg_json_add_str(o, "otherComment", note ? note : "");
 }
 
+/* store, market and customer of a seeded order. */
+static void seed_parties(cJSON *o, const cJSON *spec)
+{
+  const cJSON *a = cg_json_get(spec, "shippingAddress");
+  cJSON_AddItemToObject(o, "store", sim_centra__store());
+  cJSON *m = cJSON_AddObjectToObject(o, "market");
+  cg_json_add_int(m, "id", SC_MARKET_ID);
+  cg_json_add_str(m, "name", "Default");
+  cJSON *cu = cJSON_AddObjectToObject(o, "customer");
+  cg_json_add_int(cu, "id", cg_json_int(o, "number", 0));
+  cg_json_add_str(cu, "email", cg_json_str(a, "email"));
+  cg_json_add_str(cu, "firstName", cg_json_str(a, "firstName"));
+  cg_json_add_str(cu, "lastName", cg_json_str(a, "lastName"));
+  cJSON_AddArrayToObject(o, "paymentHistory");
+}
+
 cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
                               const char **msg)
 {
@@ -219,6 +243,7 @@ cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
   cJSON *o = cJSON_CreateObject();
   seed_identity(c, o, spec);
   seed_flags(o, spec, status);
+  seed_parties(o, spec);
   cJSON_AddItemToObject(o, "shippingAddress",
                         seed_address(cg_json_get(spec, "shippingAddress")));
   cJSON_AddItemToObject(o, "shippingPriceGroup", seed_shipping(spec));
@@ -245,6 +270,9 @@ cJSON *sim_centra__order_find(struct sim_centra *c, const cJSON *ref)
   int64_t number;
   if (id != NULL)
     return sim_centra__find_str(c->orders, "id", id);
+  if (cg_json_str(ref, "externalId") != NULL)
+    return sim_centra__find_str(c->orders, "externalId",
+                                cg_json_str(ref, "externalId"));
   if (cg_json_get_int(ref, "number", &number) == 0)
     return sim_centra__order_by_number(c, number);
   return NULL;
@@ -260,7 +288,7 @@ cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order)
   {
     const char *sid = cg_json_str(s, "order.id");
     if (sid != NULL && id != NULL && strcmp(sid, id) == 0)
-      cJSON_AddItemToArray(list, cJSON_Duplicate(s, true));
+      cJSON_AddItemToArray(list, sim_centra__shipment_render(c, s));
   }
   return o;
 }
@@ -317,6 +345,13 @@ static bool set_external_id(struct sim_centra *c, cJSON *order,
   const char *nv = cJSON_IsString(v) ? v->valuestring : NULL;
   if ((old == NULL && nv == NULL) || (old && nv && strcmp(old, nv) == 0))
     return false;
+  cJSON *other, *all = nv ? c->orders : NULL;
+  cJSON_ArrayForEach(other, all)
+  {
+    const char *x = cg_json_str(other, "externalId");
+    if (other != order && x != NULL && strcmp(x, nv) == 0)
+      sim_centra__set(other, "externalId", cJSON_CreateNull());
+  }
   sim_centra__set(order, "externalId",
                   nv ? cJSON_CreateString(nv) : cJSON_CreateNull());
   cJSON *m = cJSON_CreateObject();
@@ -542,58 +577,38 @@ void sim_centra__order_recompute(struct sim_centra *c, cJSON *order)
 
 /* --- queries and the update mutation -------------------------------------- */
 
-static bool match_bool(const cJSON *order, const cJSON *where, const char *k)
-{
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(where, k);
-  return !cJSON_IsBool(v) || cg_json_bool(order, k, false) == cJSON_IsTrue(v);
-}
-
-static bool match_updated(const cJSON *order, const cJSON *range)
-{
-  int64_t at, from, to;
-  if (!cJSON_IsObject(range) ||
-      cg_time_parse_iso8601(cg_json_str(order, "updatedAt"), &at) != 0)
-    return true;
-  if (cg_time_parse_iso8601(cg_json_str(range, "from"), &from) == 0 &&
-      at < from)
-    return false;
-  if (cg_time_parse_iso8601(cg_json_str(range, "to"), &to) == 0 && at > to)
-    return false;
-  return true;
-}
-
 static bool order_matches(const cJSON *o, const cJSON *where)
 {
   const cJSON *ext = cJSON_GetObjectItemCaseSensitive(where, "externalId");
   return sim_centra__in_str_list(cg_json_get(where, "status"),
                                  cg_json_str(o, "status")) &&
-         match_bool(o, where, "isOnHold") &&
-         match_bool(o, where, "isWaitingForPayment") &&
+         sim_centra__in_str_list(cg_json_get(where, "id"),
+                                 cg_json_str(o, "id")) &&
+         sim_centra__match_bool(o, where, "isOnHold") &&
+         sim_centra__match_bool(o, where, "isWaitingForPayment") &&
+         sim_centra__match_bool(o, where, "isLocked") &&
+         sim_centra__store_type_ok(where) &&
          sim_centra__in_int_list(cg_json_get(where, "number"),
                                  cg_json_int(o, "number", 0)) &&
-         match_updated(o, cg_json_get(where, "updatedAt")) &&
+         sim_centra__in_range(cg_json_str(o, "updatedAt"),
+                              cg_json_get(where, "updatedAt")) &&
+         sim_centra__in_range(cg_json_str(o, "createdAt"),
+                              cg_json_get(where, "createdAt")) &&
+         sim_centra__in_range(cg_json_str(o, "orderDate"),
+                              cg_json_get(where, "orderDate")) &&
          (ext == NULL || cJSON_IsNull(ext) ||
           sim_centra__in_str_list(ext, cg_json_str(o, "externalId")));
 }
 
-static int cmp_updated(const void *a, const void *b)
+/* orderDate_ASC, the one OrderSort value: by date, then number. */
+static int cmp_order_date(const void *a, const void *b)
 {
   const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-  int r = strcmp(cg_json_str(x, "updatedAt"), cg_json_str(y, "updatedAt"));
+  int r = strcmp(cg_json_str(x, "orderDate"), cg_json_str(y, "orderDate"));
   if (r != 0)
     return r;
   int64_t d = cg_json_int(x, "number", 0) - cg_json_int(y, "number", 0);
   return d < 0 ? -1 : (d > 0 ? 1 : 0);
-}
-
-static bool sort_by_updated(const cJSON *sort, const char **err)
-{
-  const char *s = cJSON_IsArray(sort)
-                      ? cJSON_GetStringValue(cJSON_GetArrayItem(sort, 0))
-                      : cJSON_GetStringValue(sort);
-  if (s != NULL && strcmp(s, "updatedAt_ASC") != 0 && strcmp(s, "id_ASC") != 0)
-    *err = "Argument \"sort\" has an invalid value (id_ASC, updatedAt_ASC)";
-  return s != NULL && strcmp(s, "updatedAt_ASC") == 0;
 }
 
 cJSON *sim_centra__op_orders(struct sim_centra *c, const cJSON *args,
@@ -601,8 +616,7 @@ cJSON *sim_centra__op_orders(struct sim_centra *c, const cJSON *args,
 {
   int limit, page;
   const cJSON *where = cg_json_get(args, "where");
-  bool by_updated = sort_by_updated(cg_json_get(args, "sort"), err);
-  if (*err != NULL || sim_centra__paging(args, 20, 200, &limit, &page, err))
+  if (sim_centra__paging(args, 20, 200, &limit, &page, err))
     return NULL;
   int n = cJSON_GetArraySize(c->orders), m = 0;
   const cJSON **hits = cg_malloc(((size_t)n + 1) * sizeof(*hits));
@@ -614,8 +628,8 @@ cJSON *sim_centra__op_orders(struct sim_centra *c, const cJSON *args,
     if (order_matches(o, where))
       hits[m++] = o;
   }
-  if (by_updated)
-    qsort(hits, (size_t)m, sizeof(*hits), cmp_updated);
+  if (cJSON_GetArraySize(cg_json_get(args, "sort")) > 0)
+    qsort(hits, (size_t)m, sizeof(*hits), cmp_order_date);
   cJSON *out = cJSON_CreateArray();
   int64_t first = (int64_t)(page - 1) * limit;
   for (int64_t i = first; i < m && i < first + limit; i++)
@@ -627,37 +641,96 @@ cJSON *sim_centra__op_orders(struct sim_centra *c, const cJSON *args,
 cJSON *sim_centra__op_order(struct sim_centra *c, const cJSON *args,
                             const char **err)
 {
-  if (cg_json_get(args, "id") == NULL && cg_json_get(args, "number") == NULL) {
-    *err = "Field \"order\" needs an argument \"id\" or \"number\"";
-    return NULL;
-  }
   const cJSON *o = sim_centra__order_find(c, args);
   return o ? sim_centra__order_render(c, o) : cJSON_CreateNull();
+}
+
+/* idConversions: orders tagged through updateDirectToConsumerOrder's
+ * externalId (internalId = the order number). */
+cJSON *sim_centra__op_id_conversions(struct sim_centra *c, const cJSON *args,
+                                     const char **err)
+{
+  const char *type = cg_json_str(args, "where.objectType");
+  const cJSON *match = cg_json_get(args, "where.externalId"), *o;
+  const cJSON *orders = type && strcmp(type, "Order") != 0 ? NULL : c->orders;
+  cJSON *out = cJSON_CreateArray();
+  cJSON_ArrayForEach(o, orders)
+  {
+    const char *ext = cg_json_str(o, "externalId");
+    if (ext == NULL || !sim_centra__string_match(match, ext))
+      continue;
+    cJSON *e = cJSON_CreateObject();
+    cg_json_add_int(e, "id", cg_json_int(o, "number", 0));
+    cg_json_add_int(e, "internalId", cg_json_int(o, "number", 0));
+    cg_json_add_str(e, "externalId", ext);
+    cg_json_add_str(e, "objectType", "Order");
+    cg_json_add_str(e, "integrationName", SC_INTEGRATION_NAME);
+    cJSON_AddItemToArray(out, e);
+  }
+  return out;
+}
+
+/* cancelLines [{line {id}, quantity, stockActionPolicy}] -> the patch form
+ * [{id, quantity}]; removeItemsFromStock units leave physical stock. */
+static cJSON *cancel_patch(const cJSON *input)
+{
+  cJSON *out = cJSON_CreateArray();
+  const cJSON *it;
+  cJSON_ArrayForEach(it, cg_json_get(input, "cancelLines"))
+  {
+    cJSON *l = cJSON_CreateObject();
+    cg_json_add_int(l, "id", cg_json_int(it, "line.id", -1));
+    cg_json_add_int(l, "quantity", cg_json_int(it, "quantity", 0));
+    cJSON_AddItemToArray(out, l);
+  }
+  return out;
+}
+
+static void cancel_stock(struct sim_centra *c, cJSON *order, const cJSON *input)
+{
+  const cJSON *it;
+  cJSON_ArrayForEach(it, cg_json_get(input, "cancelLines"))
+  {
+    if (!cg_json_bool(it, "stockActionPolicy.removeItemsFromStock", false))
+      continue;
+    cJSON *l = sim_centra__find_int(cg_json_get(order, "lines"), "id",
+                                    cg_json_int(it, "line.id", -1));
+    cJSON *size = sim_centra__size_by_sku(c, cg_json_str(l, "productSize.SKU"));
+    if (size != NULL)
+      sim_centra__stock_add(c, size, SC_DEFAULT_WAREHOUSE,
+                            -cg_json_int(it, "quantity", 0));
+  }
+}
+
+static void update_order(struct sim_centra *c, cJSON *o, const cJSON *input,
+                         cJSON *p)
+{
+  const char *msg = NULL;
+  cJSON *patch = cJSON_CreateObject();
+  copy_member(patch, input, "externalId");
+  copy_member(patch, input, "isOnHold");
+  copy_member(patch, input, "internalComment");
+  if (cg_json_get(input, "cancelLines") != NULL)
+    cJSON_AddItemToObject(patch, "cancelLines", cancel_patch(input));
+  if (sim_centra__order_change(c, o, patch, &msg) != 0)
+    sim_centra__user_error(p, "input.cancelLines", "%s", msg);
+  else
+    cancel_stock(c, o, input);
+  const char *other = cg_json_str(input, "otherComment");
+  if (other != NULL)
+    sim_centra__set(o, "otherComment", cJSON_CreateString(other));
+  cJSON_Delete(patch);
 }
 
 cJSON *sim_centra__op_update_order(struct sim_centra *c, const cJSON *args,
                                    const char **err)
 {
-  const char *msg = NULL;
   cJSON *p = sim_centra__payload();
   cJSON *o = sim_centra__order_find(c, cg_json_get(args, "order"));
-  const cJSON *input = cg_json_get(args, "input");
-  const cJSON *hold = cg_json_get(input, "isOnHold");
-  if (o == NULL) {
+  if (o == NULL)
     sim_centra__user_error(p, "order", "Order not found");
-  } else if (!cJSON_IsObject(input)) {
-    sim_centra__user_error(p, "input", "input is required");
-  } else if (hold != NULL && !cJSON_IsBool(hold)) {
-    sim_centra__user_error(p, "input.isOnHold", "isOnHold must be a boolean");
-  } else {
-    cJSON *patch = cJSON_CreateObject();
-    copy_member(patch, input, "externalId");
-    copy_member(patch, input, "isOnHold");
-    copy_member(patch, input, "internalComment");
-    if (sim_centra__order_change(c, o, patch, &msg) != 0)
-      sim_centra__user_error(p, "input", "%s", msg);
-    cJSON_Delete(patch);
-  }
+  else
+    update_order(c, o, cg_json_get(args, "input"), p);
   cJSON_AddItemToObject(
       p, "order", o ? sim_centra__order_render(c, o) : cJSON_CreateNull());
   return p;

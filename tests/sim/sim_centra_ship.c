@@ -135,10 +135,17 @@ static cJSON *new_shipment(struct sim_centra *c, const cJSON *order,
   snprintf(num, sizeof(num), "%lld-%d", (long long)onum,
            count_shipments(c, cg_json_str(order, "id")) + 1);
   cJSON *s = cJSON_CreateObject();
+  cg_json_add_str(s, "__typename", "DirectToConsumerShipment");
   cg_json_add_int(s, "id", sim_centra__next(c, SC_SEQ_SHIPMENT));
   cg_json_add_str(s, "number", num);
-  cg_json_add_str(s, "externalId", cg_json_str(input, "externalId"));
+  cJSON_AddNullToObject(s, "externalId");
   cg_json_add_str(s, "createdAt", sim_centra__now(now, sizeof(now)));
+  cg_json_add_str(s, "updatedAt", now);
+  cJSON_AddBoolToObject(s, "isOnHold", false);
+  cJSON_AddBoolToObject(s, "isPrinted", false);
+  cJSON_AddNumberToObject(s, "currencyBaseRate", 1.0);
+  cg_json_add_str(s, "capturedAt", captured ? now : NULL);
+  cg_json_add_str(s, "paidAt", captured ? now : NULL);
   cJSON_AddBoolToObject(s, "isGoodToGo",
                         cg_json_bool(input, "isGoodToGo", true));
   cJSON_AddBoolToObject(s, "isShipped", false);
@@ -148,7 +155,7 @@ static cJSON *new_shipment(struct sim_centra *c, const cJSON *order,
   cJSON_AddNullToObject(s, "shippedAt");
   cJSON_AddNullToObject(s, "trackingNumber");
   cJSON_AddNullToObject(s, "returnTrackingNumber");
-  cJSON_AddNullToObject(s, "numberOfPackages");
+  cg_json_add_int(s, "numberOfPackages", 0);
   cJSON *ci = cJSON_AddObjectToObject(s, "carrierInformation");
   cJSON_AddNullToObject(ci, "carrierName");
   cJSON_AddNullToObject(ci, "serviceName");
@@ -158,19 +165,66 @@ static cJSON *new_shipment(struct sim_centra *c, const cJSON *order,
   return s;
 }
 
-static void add_lines(struct sim_centra *c, cJSON *s, const cJSON *lines)
+static void add_lines(struct sim_centra *c, cJSON *s, const cJSON *order,
+                      const cJSON *lines)
 {
   cJSON *out = cJSON_AddArrayToObject(s, "lines");
+  const char *cur = cg_json_str(order, "grandTotal.currency.code");
   const cJSON *req;
+  double total = 0;
   cJSON_ArrayForEach(req, lines)
   {
+    int64_t qty = cg_json_int(req, "quantity", 0);
+    const cJSON *ol = sim_centra__find_int(cg_json_get(order, "lines"), "id",
+                                           cg_json_int(req, "orderLine.id", 0));
+    double price = cJSON_GetNumberValue(cg_json_get(ol, "unitPrice.value"));
+    price = price == price ? price : 0; /* NaN when absent */
+    total += price * (double)qty;
     cJSON *l = cJSON_CreateObject();
     cg_json_add_int(l, "id", sim_centra__next(c, SC_SEQ_SHIPMENT_LINE));
-    cg_json_add_int(l, "quantity", cg_json_int(req, "quantity", 0));
-    cJSON *ol = cJSON_AddObjectToObject(l, "orderLine");
-    cg_json_add_int(ol, "id", cg_json_int(req, "orderLine.id", 0));
+    cg_json_add_int(l, "quantity", qty);
+    cg_json_add_int(l, "returnedQuantity", 0);
+    cg_json_add_int(l, "invoicedQuantity", 0);
+    cJSON_AddItemToObject(l, "unitPrice", sim_centra__money(price, cur));
+    cJSON_AddItemToObject(l, "lineValue",
+                          sim_centra__money(price * (double)qty, cur));
+    cJSON *olr = cJSON_AddObjectToObject(l, "orderLine");
+    cg_json_add_int(olr, "id", cg_json_int(req, "orderLine.id", 0));
     cJSON_AddItemToArray(out, l);
   }
+  cJSON_AddItemToObject(s, "grandTotal", sim_centra__money(total, cur));
+}
+
+/* --- rendering --------------------------------------------------------------
+ */
+
+cJSON *sim_centra__shipment_render(struct sim_centra *c, const cJSON *s)
+{
+  cJSON *r = cJSON_Duplicate(s, true);
+  const cJSON *order =
+      sim_centra__find_str(c->orders, "id", cg_json_str(s, "order.id"));
+  cJSON *l;
+  cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(r, "lines"))
+  {
+    const cJSON *ol = sim_centra__find_int(cg_json_get(order, "lines"), "id",
+                                           cg_json_int(l, "orderLine.id", -1));
+    if (ol != NULL)
+      sim_centra__set(l, "orderLine", cJSON_Duplicate(ol, true));
+  }
+  if (order != NULL) {
+    sim_centra__set(r, "order", cJSON_Duplicate(order, true));
+    sim_centra__set(r, "shippingAddress",
+                    cJSON_Duplicate(cg_json_get(order, "shippingAddress"), 1));
+  }
+  return r;
+}
+
+static void touch(struct sim_centra *c, cJSON *s, const char *change)
+{
+  char now[40];
+  sim_centra__set(s, "updatedAt",
+                  cJSON_CreateString(sim_centra__now(now, sizeof(now))));
+  sim_centra__event(c, "Shipment", change, cg_json_int(s, "id", 0));
 }
 
 cJSON *sim_centra__op_create_shipment(struct sim_centra *c, const cJSON *args,
@@ -185,14 +239,15 @@ cJSON *sim_centra__op_create_shipment(struct sim_centra *c, const cJSON *args,
     return p;
   }
   cJSON *s = new_shipment(c, order, input);
-  add_lines(c, s, lines);
+  add_lines(c, s, order, lines);
   if (cg_json_bool(input, "capture", false) &&
       !cg_json_bool(s, "isCaptured", false))
     warn(p, "input.capture",
          "Capture failed: the order is waiting for "
          "payment");
   cJSON_AddItemToArray(c->shipments, s);
-  cJSON_AddItemToObject(p, "shipment", cJSON_Duplicate(s, true));
+  sim_centra__event(c, "Shipment", "CREATED", cg_json_int(s, "id", 0));
+  cJSON_AddItemToObject(p, "shipment", sim_centra__shipment_render(c, s));
   return p;
 }
 
@@ -226,9 +281,11 @@ cJSON *sim_centra__op_update_shipment(struct sim_centra *c, const cJSON *args,
       if (cJSON_IsBool(v))
         sim_centra__set(s, flags[i], cJSON_CreateBool(cJSON_IsTrue(v)));
     }
+    touch(c, s, "UPDATED");
   }
   cJSON_AddItemToObject(p, "shipment",
-                        s ? cJSON_Duplicate(s, true) : cJSON_CreateNull());
+                        s ? sim_centra__shipment_render(c, s)
+                          : cJSON_CreateNull());
   return p;
 }
 
@@ -237,6 +294,8 @@ static void ship_info(cJSON *s, const cJSON *input)
   char now[40];
   const cJSON *info = cg_json_get(input, "shipmentInfo");
   const char *at = cg_json_str(input, "shippedAt");
+  if (at != NULL && strcmp(at, "now") == 0)
+    at = NULL; /* PHP formats: only "now" is understood here */
   sim_centra__set(s, "isShipped", cJSON_CreateTrue());
   sim_centra__set(
       s, "shippedAt",
@@ -311,11 +370,37 @@ cJSON *sim_centra__op_complete_shipment(struct sim_centra *c, const cJSON *args,
     ship_lines(c, s, order);
     if (cg_json_bool(input, "sendEmail", false))
       record_email(c, s, order);
+    touch(c, s, "COMPLETED");
     sim_centra__order_recompute(c, order);
   }
   cJSON_AddItemToObject(p, "shipment",
-                        s ? cJSON_Duplicate(s, true) : cJSON_CreateNull());
+                        s ? sim_centra__shipment_render(c, s)
+                          : cJSON_CreateNull());
   return p;
+}
+
+static bool shipment_matches(const cJSON *s, const cJSON *where)
+{
+  static const char *const flags[] = {"isGoodToGo", "isShipped", "isPaid",
+                                      "isCaptured", "isOnHold",  "isPrinted"};
+  for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+    if (!sim_centra__match_bool(s, where, flags[i]))
+      return false;
+  }
+  const cJSON *ext = cg_json_get(where, "externalId");
+  return sim_centra__in_int_list(cg_json_get(where, "id"),
+                                 cg_json_int(s, "id", 0)) &&
+         sim_centra__in_str_list(cg_json_get(where, "number"),
+                                 cg_json_str(s, "number")) &&
+         sim_centra__in_str_list(cg_json_get(where, "orderId"),
+                                 cg_json_str(s, "order.id")) &&
+         sim_centra__store_type_ok(where) &&
+         sim_centra__in_range(cg_json_str(s, "createdAt"),
+                              cg_json_get(where, "createdAt")) &&
+         sim_centra__in_range(cg_json_str(s, "updatedAt"),
+                              cg_json_get(where, "updatedAt")) &&
+         (ext == NULL ||
+          sim_centra__in_str_list(ext, cg_json_str(s, "externalId")));
 }
 
 cJSON *sim_centra__op_shipments(struct sim_centra *c, const cJSON *args,
@@ -329,16 +414,70 @@ cJSON *sim_centra__op_shipments(struct sim_centra *c, const cJSON *args,
   const cJSON *s;
   cJSON_ArrayForEach(s, c->shipments)
   {
-    const cJSON *ext = cg_json_get(where, "externalId");
-    if (!sim_centra__in_int_list(cg_json_get(where, "id"),
-                                 cg_json_int(s, "id", 0)) ||
-        !sim_centra__in_int_list(cg_json_get(where, "orderNumber"),
-                                 cg_json_int(s, "order.number", 0)) ||
-        (ext != NULL &&
-         !sim_centra__in_str_list(ext, cg_json_str(s, "externalId"))))
+    if (!shipment_matches(s, where))
       continue;
     if (seen++ >= (page - 1) * limit && cJSON_GetArraySize(out) < limit)
-      cJSON_AddItemToArray(out, cJSON_Duplicate(s, true));
+      cJSON_AddItemToArray(out, sim_centra__shipment_render(c, s));
   }
   return out;
+}
+
+/* --- capture ----------------------------------------------------------------
+ */
+
+static cJSON *capture_entry(struct sim_centra *c, const cJSON *s)
+{
+  char ref[48];
+  cJSON *order =
+      sim_centra__find_str(c->orders, "id", cg_json_str(s, "order.id"));
+  cJSON *e = cJSON_CreateObject();
+  cg_json_add_int(e, "id", cg_json_int(s, "id", 0));
+  cg_json_add_str(e, "createdAt", cg_json_str(s, "capturedAt"));
+  cg_json_add_str(e, "status", "SUCCESS");
+  cg_json_add_str(e, "entryType", "CAPTURE");
+  snprintf(ref, sizeof(ref), "sim-capture-%lld",
+           (long long)cg_json_int(s, "id", 0));
+  cg_json_add_str(e, "externalReference", ref);
+  cJSON_AddItemToObject(e, "value",
+                        cJSON_Duplicate(cg_json_get(s, "grandTotal"), true));
+  cg_json_add_str(e, "paymentMethod", "sim");
+  cg_json_add_str(e, "paramsJSON", "{}");
+  cJSON *hist = cJSON_GetObjectItemCaseSensitive(order, "paymentHistory");
+  if (hist != NULL)
+    cJSON_AddItemToArray(hist, cJSON_Duplicate(e, true));
+  return e;
+}
+
+/* captureShipment: a failed capture fails the mutation (userErrors). */
+cJSON *sim_centra__op_capture_shipment(struct sim_centra *c, const cJSON *args,
+                                       const char **err)
+{
+  char now[40];
+  cJSON *p = sim_centra__payload();
+  cJSON *s = shipment_arg(c, args, p);
+  const cJSON *order =
+      s ? sim_centra__find_str(c->orders, "id", cg_json_str(s, "order.id"))
+        : NULL;
+  cJSON *entry = NULL;
+  if (s != NULL && cg_json_bool(s, "isCaptured", false)) {
+    sim_centra__user_error(p, "id", "Shipment is already captured");
+  } else if (s != NULL && cg_json_bool(order, "isWaitingForPayment", false)) {
+    sim_centra__user_error(p, "id",
+                           "Capture failed: the order is waiting "
+                           "for payment");
+  } else if (s != NULL) {
+    sim_centra__now(now, sizeof(now));
+    sim_centra__set(s, "isCaptured", cJSON_CreateTrue());
+    sim_centra__set(s, "isPaid", cJSON_CreateTrue());
+    sim_centra__set(s, "capturedAt", cJSON_CreateString(now));
+    sim_centra__set(s, "paidAt", cJSON_CreateString(now));
+    entry = capture_entry(c, s);
+    touch(c, s, "UPDATED");
+  }
+  cJSON_AddItemToObject(p, "paymentHistoryEntry",
+                        entry ? entry : cJSON_CreateNull());
+  cJSON_AddItemToObject(p, "shipment",
+                        s ? sim_centra__shipment_render(c, s)
+                          : cJSON_CreateNull());
+  return p;
 }

@@ -8,6 +8,8 @@
  */
 #include "sim_centra.h"
 
+#include "sim_util.h"
+
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/time.h"
@@ -35,12 +37,8 @@ static cJSON *stock_entry(cJSON *size, int64_t wh, bool create)
   cJSON *e = sim_centra__find_int(stock, "warehouse.id", wh);
   if (e != NULL || !create)
     return e;
-  char name[32];
-  snprintf(name, sizeof(name), "Warehouse %lld", (long long)wh);
   e = cJSON_CreateObject();
-  cJSON *w = cJSON_AddObjectToObject(e, "warehouse");
-  cg_json_add_int(w, "id", wh);
-  cg_json_add_str(w, "name", wh == SC_DEFAULT_WAREHOUSE ? "GXO" : name);
+  cJSON_AddItemToObject(e, "warehouse", sim_centra__warehouse(wh));
   cg_json_add_int(e, "physicalQuantity", 0);
   cJSON_AddItemToArray(stock, e);
   return e;
@@ -145,15 +143,44 @@ cJSON *sim_centra__stock_report(struct sim_centra *c)
 /* --- catalogue ---------------------------------------------------------------
  */
 
+/* The product part of a stored size (Product's scalar fields). */
+static void product_info(cJSON *p, const cJSON *prod, const char *sku,
+                         const char *now)
+{
+  const char *pn = cg_json_str(prod, "productNumber");
+  const char *name = cg_json_str(prod, "name");
+  const char *coo = cg_json_str(prod, "countryOfOrigin");
+  cg_json_add_int(p, "id", cg_json_int(prod, "id", 0));
+  cg_json_add_str(p, "name", name ? name : (pn ? pn : sku));
+  cg_json_add_str(p, "productNumber", pn ? pn : sku);
+  cg_json_add_str(p, "status", "ACTIVE");
+  cJSON_AddBoolToObject(p, "isBundle", false);
+  cg_json_add_str(p, "createdAt", now);
+  static const char *const keys[] = {"harmonizedCommodityCode",
+                                     "harmonizedCommodityCodeDescription"};
+  for (size_t i = 0; i < 2; i++)
+    cg_json_add_str(p, keys[i], cg_json_str(prod, keys[i]));
+  if (coo == NULL) {
+    cJSON_AddNullToObject(p, "countryOfOrigin");
+    return;
+  }
+  cJSON *co = cJSON_AddObjectToObject(p, "countryOfOrigin");
+  cg_json_add_int(co, "id", 1);
+  cg_json_add_str(co, "code", coo);
+  cg_json_add_str(co, "name", coo);
+}
+
 static cJSON *new_size(struct sim_centra *c, const cJSON *prod,
                        const cJSON *var, const cJSON *spec)
 {
   char now[40], vnum[64];
   const char *label = cg_json_str(spec, "size");
   cJSON *s = cJSON_CreateObject();
+  cg_json_add_str(s, "__typename", "ProductSize");
   cg_json_add_int(s, "id", sim_centra__next(c, SC_SEQ_SIZE));
   cg_json_add_str(s, "SKU", cg_json_str(spec, "sku"));
   cg_json_add_str(s, "EAN", cg_json_str(spec, "ean"));
+  cg_json_add_str(s, "UPC", cg_json_str(spec, "upc"));
   cg_json_add_str(s, "sizeNumber", label ? label : "1");
   cg_json_add_str(s, "description", label ? label : "One size");
   cJSON_AddBoolToObject(s, "isActive", true);
@@ -164,6 +191,10 @@ static cJSON *new_size(struct sim_centra *c, const cJSON *prod,
                               ? cg_json_get(spec, "weight")->valuedouble
                               : 0.5);
   cg_json_add_str(w, "unit", "KILOGRAMS");
+  char text[48];
+  snprintf(text, sizeof(text), "%.3f kg",
+           cJSON_GetNumberValue(cg_json_get(w, "value")));
+  cg_json_add_str(w, "formattedValue", text);
   cJSON_AddArrayToObject(s, "stock");
   cJSON *v = cJSON_AddObjectToObject(s, "productVariant");
   cg_json_add_int(v, "id", cg_json_int(var, "id", 0));
@@ -172,14 +203,9 @@ static cJSON *new_size(struct sim_centra *c, const cJSON *prod,
            cg_json_str(var, "variantNumber") ? cg_json_str(var, "variantNumber")
                                              : "1");
   cg_json_add_str(v, "variantNumber", vnum);
+  cg_json_add_str(v, "status", "ACTIVE");
   cJSON *p = cJSON_AddObjectToObject(v, "product");
-  cg_json_add_int(p, "id", cg_json_int(prod, "id", 0));
-  cg_json_add_str(p, "name", cg_json_str(prod, "name"));
-  cg_json_add_str(p, "productNumber", cg_json_str(prod, "productNumber"));
-  cg_json_add_str(p, "harmonizedCommodityCode",
-                  cg_json_str(prod, "harmonizedCommodityCode"));
-  cJSON *coo = cJSON_AddObjectToObject(p, "countryOfOrigin");
-  cg_json_add_str(coo, "code", cg_json_str(prod, "countryOfOrigin"));
+  product_info(p, prod, cg_json_str(spec, "sku"), now);
   return s;
 }
 
@@ -247,6 +273,8 @@ static int load_flat(struct sim_centra *c, const cJSON *spec, const char **msg)
                   cg_json_str(spec, "countryOfOrigin"));
   cg_json_add_str(prod, "harmonizedCommodityCode",
                   cg_json_str(spec, "harmonizedCommodityCode"));
+  cg_json_add_str(prod, "harmonizedCommodityCodeDescription",
+                  cg_json_str(spec, "harmonizedCommodityCodeDescription"));
   cg_json_add_int(var, "id", sim_centra__next(c, SC_SEQ_VARIANT));
   cg_json_add_str(var, "name", vn ? vn : "Default");
   cg_json_add_str(var, "variantNumber", vn ? vn : "1");
@@ -280,36 +308,68 @@ int sim_centra__catalogue_load(struct sim_centra *c, const cJSON *catalogue,
 
 static bool size_matches(const cJSON *size, const cJSON *where)
 {
-  const cJSON *range = cg_json_get(where, "updatedAt");
-  int64_t at = 0, from, to;
-  cg_time_parse_iso8601(cg_json_str(size, "updatedAt"), &at);
-  if (cg_time_parse_iso8601(cg_json_str(range, "from"), &from) == 0 &&
-      at < from)
-    return false;
-  if (cg_time_parse_iso8601(cg_json_str(range, "to"), &to) == 0 && at > to)
-    return false;
-  return sim_centra__in_str_list(cg_json_get(where, "SKU"),
-                                 cg_json_str(size, "SKU")) &&
-         sim_centra__in_str_list(cg_json_get(where, "EAN"),
-                                 cg_json_str(size, "EAN"));
+  static const char *const text[] = {"SKU", "EAN", "UPC", "sizeNumber",
+                                     "description"};
+  for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+    if (!sim_centra__string_match(cg_json_get(where, text[i]),
+                                  cg_json_str(size, text[i])))
+      return false;
+  }
+  return sim_centra__in_range(cg_json_str(size, "updatedAt"),
+                              cg_json_get(where, "updatedAt")) &&
+         sim_centra__in_int_list(cg_json_get(where, "id"),
+                                 cg_json_int(size, "id", 0)) &&
+         sim_centra__in_int_list(cg_json_get(where, "sizeId"),
+                                 cg_json_int(size, "id", 0)) &&
+         sim_centra__match_bool(size, where, "isActive");
+}
+
+static int cmp_updated(const void *a, const void *b)
+{
+  const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+  int r = strcmp(cg_json_str(x, "updatedAt"), cg_json_str(y, "updatedAt"));
+  int64_t d = cg_json_int(x, "id", 0) - cg_json_int(y, "id", 0);
+  return r != 0 ? r : (d < 0 ? -1 : (d > 0 ? 1 : 0));
+}
+
+static int cmp_updated_desc(const void *a, const void *b)
+{
+  return cmp_updated(b, a);
+}
+
+/* Sorts items (stored objects with updatedAt and id) by sort[0]. */
+static void sort_updated(const cJSON **items, size_t n, const cJSON *sort)
+{
+  const char *s = cJSON_GetStringValue(cJSON_GetArrayItem(sort, 0));
+  if (s != NULL && strcmp(s, "updatedAt_ASC") == 0)
+    qsort(items, n, sizeof(*items), cmp_updated);
+  else if (s != NULL && strcmp(s, "updatedAt_DESC") == 0)
+    qsort(items, n, sizeof(*items), cmp_updated_desc);
 }
 
 cJSON *sim_centra__op_product_sizes(struct sim_centra *c, const cJSON *args,
                                     const char **err)
 {
-  int limit, page, seen = 0;
-  const cJSON *where = cg_json_get(args, "where");
+  int limit, page;
+  const cJSON *where = cg_json_get(args, "where"), *size;
   if (sim_centra__paging(args, 20, 200, &limit, &page, err) != 0)
     return NULL;
-  cJSON *out = cJSON_CreateArray();
-  const cJSON *size;
+  size_t m = 0;
+  const cJSON **hits =
+      cg_calloc((size_t)cJSON_GetArraySize(c->sizes) + 1, sizeof(*hits));
+  if (hits == NULL)
+    return NULL;
   cJSON_ArrayForEach(size, c->sizes)
   {
-    if (!size_matches(size, where))
-      continue;
-    if (seen++ >= (page - 1) * limit && cJSON_GetArraySize(out) < limit)
-      cJSON_AddItemToArray(out, sim_centra__size_render(c, size));
+    if (size_matches(size, where))
+      hits[m++] = size;
   }
+  sort_updated(hits, m, cg_json_get(args, "sort"));
+  cJSON *out = cJSON_CreateArray();
+  size_t first = (size_t)(page - 1) * (size_t)limit;
+  for (size_t i = first; i < m && i < first + (size_t)limit; i++)
+    cJSON_AddItemToArray(out, sim_centra__size_render(c, hits[i]));
+  cg_free(hits);
   return out;
 }
 
@@ -325,8 +385,10 @@ static int resolve_sizes(struct sim_centra *c, cJSON *p, const cJSON *items,
   {
     const char *sku = cg_json_str(it, "productSize.SKU");
     const char *ean = cg_json_str(it, "productSize.EAN");
-    sizes[i] =
-        sku ? sim_centra__size_by_sku(c, sku) : sim_centra__size_by_ean(c, ean);
+    int64_t id = cg_json_int(it, "productSize.id", -1);
+    sizes[i] = sku   ? sim_centra__size_by_sku(c, sku)
+               : ean ? sim_centra__size_by_ean(c, ean)
+                     : sim_centra__find_int(c->sizes, "id", id);
     snprintf(path, sizeof(path), "input.productSizes.%d.productSize", i);
     if (sizes[i] == NULL)
       rc = sim_centra__user_error(p, path, "Product size not found (%s %s)",
@@ -376,25 +438,6 @@ static cJSON **sizes_array(const cJSON *items)
   return cg_calloc((size_t)cJSON_GetArraySize(items) + 1, sizeof(cJSON *));
 }
 
-/* A required input field absent: a GraphQL error, as Centra's schema
- * (String!, StockQuantityType!) makes the server refuse it. */
-static bool missing_required(const cJSON *input, const char *key,
-                             const char **err)
-{
-  static const char *const msgs[][2] = {
-      {"description", "Field \"description\" of required type \"String!\" "
-                      "was not provided."},
-      {"stockQuantityType", "Field \"stockQuantityType\" of required type "
-                            "\"StockQuantityType!\" was not provided."}};
-  if (cg_json_str(input, key) != NULL)
-    return false;
-  for (size_t i = 0; i < 2; i++) {
-    if (strcmp(key, msgs[i][0]) == 0)
-      *err = msgs[i][1];
-  }
-  return true;
-}
-
 /* A transfer takes units out of one warehouse: no more than it holds. */
 static int check_transfer(cJSON *p, cJSON **sizes, const cJSON *items,
                           int64_t out)
@@ -440,15 +483,61 @@ static int64_t apply_change(struct sim_centra *c, cJSON **sizes,
   return cg_json_int(w, "id", 0);
 }
 
+/* The size of variant vid called name (description or sizeNumber). */
+static const cJSON *variant_size(struct sim_centra *c, int64_t vid,
+                                 const char *name)
+{
+  const cJSON *s;
+  cJSON_ArrayForEach(s, c->sizes)
+  {
+    const char *d = cg_json_str(s, "description");
+    const char *n = cg_json_str(s, "sizeNumber");
+    if (cg_json_int(s, "productVariant.id", -1) == vid && name != NULL &&
+        ((d && strcmp(d, name) == 0) || (n && strcmp(n, name) == 0)))
+      return s;
+  }
+  return NULL;
+}
+
+/* productVariants [{productVariant {id}, sizeChanges [{size {name | id},
+ * deliveredQuantity}]}] in the productSizes form (by SKU). */
+static cJSON *flatten_variants(struct sim_centra *c, const cJSON *variants)
+{
+  char label[96];
+  cJSON *out = cJSON_CreateArray();
+  const cJSON *v, *ch;
+  cJSON_ArrayForEach(v, variants)
+  {
+    int64_t vid = cg_json_int(v, "productVariant.id", -1);
+    cJSON_ArrayForEach(ch, cg_json_get(v, "sizeChanges"))
+    {
+      const cJSON *size = variant_size(c, vid, cg_json_str(ch, "size.name"));
+      if (size == NULL)
+        size = sim_centra__find_int(c->sizes, "id",
+                                    cg_json_int(ch, "size.id", -1));
+      snprintf(label, sizeof(label), "variant %lld size %.40s", (long long)vid,
+               cg_json_str(ch, "size.name") ? cg_json_str(ch, "size.name")
+                                            : "?");
+      cJSON *it = cJSON_CreateObject();
+      cJSON *ps = cJSON_AddObjectToObject(it, "productSize");
+      cg_json_add_str(ps, "SKU", size ? cg_json_str(size, "SKU") : label);
+      sim_json_copy(it, ch, "deliveredQuantity");
+      cJSON_AddItemToArray(out, it);
+    }
+  }
+  return out;
+}
+
 cJSON *sim_centra__op_change_stock(struct sim_centra *c, const cJSON *args,
                                    const char **err)
 {
   const cJSON *input = cg_json_get(args, "input");
+  cJSON *flat = NULL;
   const cJSON *items = cg_json_get(input, "productSizes");
+  if (cg_json_get(input, "productVariants") != NULL)
+    items = flat = flatten_variants(c, cg_json_get(input, "productVariants"));
   int64_t into = cg_json_int(input, "intoWarehouse.id", 0);
   int64_t out = cg_json_int(input, "outFromWarehouse.id", 0);
-  if (missing_required(input, "description", err))
-    return NULL;
   cJSON *p = sim_centra__payload();
   cJSON **sizes = sizes_array(items);
   int rc = resolve_sizes(c, p, items, "deliveredQuantity", sizes);
@@ -465,6 +554,7 @@ cJSON *sim_centra__op_change_stock(struct sim_centra *c, const cJSON *args,
     cJSON_AddNullToObject(p, "stockChange");
   }
   cg_free(sizes);
+  cJSON_Delete(flat);
   return p;
 }
 
@@ -493,9 +583,6 @@ cJSON *sim_centra__op_set_stock(struct sim_centra *c, const cJSON *args,
   const cJSON *input = cg_json_get(args, "input");
   const cJSON *items = cg_json_get(input, "productSizes");
   int64_t wh = cg_json_int(input, "warehouse.id", 0);
-  if (missing_required(input, "description", err) ||
-      missing_required(input, "stockQuantityType", err))
-    return NULL;
   cJSON *p = sim_centra__payload();
   cJSON **sizes = sizes_array(items);
   int rc = resolve_sizes(c, p, items, "quantity", sizes);
@@ -518,4 +605,114 @@ cJSON *sim_centra__op_set_stock(struct sim_centra *c, const cJSON *args,
   }
   cg_free(sizes);
   return p;
+}
+
+/* --- products, counters, warehouses ----------------------------------------
+ */
+
+/* The product of a size with this size's variant added (or extended). */
+static void product_add_size(struct sim_centra *c, cJSON *prod,
+                             const cJSON *size)
+{
+  cJSON *vars = cJSON_GetObjectItemCaseSensitive(prod, "variants");
+  const cJSON *sv = cg_json_get(size, "productVariant");
+  cJSON *v = sim_centra__find_int(vars, "id", cg_json_int(sv, "id", 0));
+  if (v == NULL) {
+    v = cJSON_Duplicate(sv, true);
+    cJSON_DeleteItemFromObjectCaseSensitive(v, "product");
+    cJSON_AddArrayToObject(v, "productSizes");
+    cJSON_AddItemToArray(vars, v);
+  }
+  cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(v, "productSizes"),
+                       sim_centra__size_render(c, size));
+  const char *at = cg_json_str(size, "updatedAt");
+  const char *have = cg_json_str(prod, "updatedAt");
+  if (at != NULL && (have == NULL || strcmp(at, have) > 0))
+    sim_centra__set(prod, "updatedAt", cJSON_CreateString(at));
+}
+
+/* Every product, built from the stored sizes (sizes carry their product). */
+static cJSON *products_all(struct sim_centra *c)
+{
+  cJSON *out = cJSON_CreateArray();
+  const cJSON *size;
+  cJSON_ArrayForEach(size, c->sizes)
+  {
+    const cJSON *sp = cg_json_get(size, "productVariant.product");
+    cJSON *prod = sim_centra__find_int(out, "id", cg_json_int(sp, "id", 0));
+    if (prod == NULL) {
+      prod = cJSON_Duplicate(sp, true);
+      cJSON_AddItemToObject(prod, "weight",
+                            cJSON_Duplicate(cg_json_get(size, "weight"), 1));
+      cJSON_AddArrayToObject(prod, "variants");
+      cJSON_AddItemToArray(out, prod);
+    }
+    product_add_size(c, prod, size);
+  }
+  return out;
+}
+
+static bool product_matches(const cJSON *p, const cJSON *where)
+{
+  return sim_centra__in_str_list(cg_json_get(where, "status"),
+                                 cg_json_str(p, "status")) &&
+         sim_centra__string_match(cg_json_get(where, "name"),
+                                  cg_json_str(p, "name"));
+}
+
+cJSON *sim_centra__op_products(struct sim_centra *c, const cJSON *args,
+                               const char **err)
+{
+  int limit, page;
+  if (sim_centra__paging(args, 20, 200, &limit, &page, err) != 0)
+    return NULL;
+  cJSON *all = products_all(c), *p;
+  size_t m = 0;
+  const cJSON **hits =
+      cg_calloc((size_t)cJSON_GetArraySize(all) + 1, sizeof(*hits));
+  cJSON *list = hits ? all : NULL;
+  cJSON_ArrayForEach(p, list)
+  {
+    if (product_matches(p, cg_json_get(args, "where")))
+      hits[m++] = p;
+  }
+  sort_updated(hits, m, cg_json_get(args, "sort"));
+  cJSON *out = cJSON_CreateArray();
+  size_t first = (size_t)(page - 1) * (size_t)limit;
+  for (size_t i = first; i < m && i < first + (size_t)limit; i++)
+    cJSON_AddItemToArray(out, cJSON_Duplicate(hits[i], true));
+  cg_free(hits);
+  cJSON_Delete(all);
+  return out;
+}
+
+/* counters {products orders}: totals (centra_gql.js applies the products
+ * status filter; every simulated product is ACTIVE). */
+cJSON *sim_centra__op_counters(struct sim_centra *c, const cJSON *args,
+                               const char **err)
+{
+  cJSON *all = products_all(c);
+  cJSON *out = cJSON_CreateObject();
+  cg_json_add_int(out, "products", cJSON_GetArraySize(all));
+  cg_json_add_int(out, "orders", cJSON_GetArraySize(c->orders));
+  cJSON_Delete(all);
+  return out;
+}
+
+cJSON *sim_centra__op_warehouses(struct sim_centra *c, const cJSON *args,
+                                 const char **err)
+{
+  cJSON *out = cJSON_CreateArray();
+  const cJSON *size, *e;
+  cJSON_AddItemToArray(out, sim_centra__warehouse(SC_DEFAULT_WAREHOUSE));
+  cJSON_ArrayForEach(size, c->sizes)
+  {
+    cJSON_ArrayForEach(e, cg_json_get(size, "stock"))
+    {
+      int64_t id = cg_json_int(e, "warehouse.id", 0);
+      if (sim_centra__find_int(out, "id", id) == NULL)
+        cJSON_AddItemToArray(out, sim_centra__warehouse(id));
+    }
+  }
+  return out;
 }

@@ -32,18 +32,23 @@ enum sim_side {
 };
 
 struct sim_opts {
-  const char *centra_listen; /* default 127.0.0.1:8081 */
-  const char *gxo_listen;    /* default 127.0.0.1:8082 */
-  uint64_t seed;             /* 0 = random */
-  const char *scenario;      /* JSON scenario file, or NULL */
-  const char *centra_token;  /* bearer token; default "centra-dev-token" */
-  const char *gxo_client_id;     /* default "centra-gxo" */
-  const char *gxo_client_secret; /* default "gxo-dev-secret" */
-  const char *gxo_webhook_secret;    /* default "gxo-webhook-secret" */
+  const char *centra_listen;      /* default 127.0.0.1:8081 */
+  const char *gxo_listen;         /* default 127.0.0.1:8082 */
+  uint64_t seed;                  /* 0 = random */
+  const char *scenario;           /* JSON scenario file, or NULL */
+  const char *centra_token;       /* bearer token; default "centra-dev-token" */
+  const char *gxo_client_id;      /* default "centra-gxo" */
+  const char *gxo_client_secret;  /* default "gxo-dev-secret" */
+  const char *gxo_webhook_secret; /* default "gxo-webhook-secret" */
   const char *centra_webhook_secret; /* default "centra-webhook-secret" */
   const char *centra_webhook_url;    /* plugin callback target, or NULL */
   int centra_mutation_budget;        /* per 10 s; default 20 */
   int gxo_token_ttl_s;               /* default 3600 */
+  /* The Centra GraphQL layer (a node child); NULL: "node" on PATH and the
+   * files under CG_SOURCE_DIR. */
+  const char *centra_node;
+  const char *centra_gql_script; /* tests/sim/centra_gql.js */
+  const char *centra_schema;     /* core/centra/centra-integration.graphql */
 };
 
 struct sim_ctx {

@@ -56,6 +56,12 @@ static const struct opt_def opt_defs[] = {
         "Centra webhook-plugin callback URL"),
     OPT("centra-mutation-budget", OPT_INT, centra_mutation_budget,
         "Centra mutations per 10 s"),
+    OPT("centra-node", OPT_STR, centra_node,
+        "node binary for the Centra GraphQL layer (default: node on PATH)"),
+    OPT("centra-gql-script", OPT_STR, centra_gql_script,
+        "centra_gql.js (default: under the source tree)"),
+    OPT("centra-schema", OPT_STR, centra_schema,
+        "Centra SDL (default: core/centra/centra-integration.graphql)"),
     OPT("gxo-token-ttl", OPT_INT, gxo_token_ttl_s,
         "warehouse token lifetime, seconds"),
 };

@@ -37,33 +37,58 @@ function pickOperation(doc, operationName) {
   return ops.length === 1 ? ops[0] : null;
 }
 
+// Parses and validates a document. Returns {document, errors: [GraphQLError]}
+// (errors carry locations; document is undefined on a syntax error).
+function parseAndValidate(schema, query) {
+  let document;
+  try {
+    document = g.parse(query);
+  } catch (e) {
+    return {errors: [e]};
+  }
+  return {document, errors: g.validate(schema, document)};
+}
+
+// Picks the operation and coerces variables (unless undefined) against its
+// declared types. Returns {operation, coerced, errors: [GraphQLError]}.
+function coerceRequest(schema, document, variables, operationName) {
+  const operation = pickOperation(document, operationName);
+  if (operation === null) {
+    const msg = operationName ? `Unknown operation named "${operationName}".`
+                              : 'Must provide operation name if query contains multiple operations.';
+    return {errors: [new g.GraphQLError(msg)]};
+  }
+  if (variables === undefined)
+    return {operation, errors: []};
+  const coerced = g.getVariableValues(schema, operation.variableDefinitions || [],
+                                      variables || {}, {maxErrors: 50});
+  if (coerced.errors)
+    return {operation, errors: coerced.errors};
+  return {operation, coerced: coerced.coerced, errors: []};
+}
+
 // Checks one request. Returns {document, operation, errors: [message]}:
 // errors is empty when the document parses, validates against the schema
 // and, when variables is not undefined, the variables coerce against the
 // operation's declared types.
 function checkRequest(schema, query, variables, operationName) {
-  let document;
-  try {
-    document = g.parse(query);
-  } catch (e) {
-    return {errors: [e.message + locate(e)]};
-  }
-  const invalid = g.validate(schema, document);
-  if (invalid.length)
-    return {document, errors: invalid.map((e) => e.message + locate(e))};
-  const operation = pickOperation(document, operationName);
-  if (operation === null) {
-    const msg = operationName ? `Unknown operation named "${operationName}".`
-                              : 'Must provide operation name if query contains multiple operations.';
-    return {document, errors: [msg]};
-  }
-  if (variables === undefined)
-    return {document, operation, errors: []};
-  const coerced = g.getVariableValues(schema, operation.variableDefinitions || [],
-                                      variables || {}, {maxErrors: 50});
-  if (coerced.errors)
-    return {document, operation, errors: coerced.errors.map((e) => e.message + locate(e))};
-  return {document, operation, coerced: coerced.coerced, errors: []};
+  const text = (errs) => errs.map((e) => e.message + locate(e));
+  const pv = parseAndValidate(schema, query);
+  if (pv.document === undefined)
+    return {errors: text(pv.errors)};
+  const document = pv.document;
+  if (pv.errors.length)
+    return {document, errors: text(pv.errors)};
+  const cr = coerceRequest(schema, document, variables, operationName);
+  if (cr.operation === undefined)
+    return {document, errors: text(cr.errors)};
+  if (cr.errors.length)
+    return {document, operation: cr.operation, errors: text(cr.errors)};
+  const out = {document, operation: cr.operation, errors: []};
+  if (cr.coerced !== undefined)
+    out.coerced = cr.coerced;
+  return out;
 }
 
-module.exports = {g, schemaFromSdl, schemaFromIntrospection, checkRequest, pickOperation};
+module.exports = {g, schemaFromSdl, schemaFromIntrospection, checkRequest, pickOperation,
+                  parseAndValidate, coerceRequest};

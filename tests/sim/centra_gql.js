@@ -1,0 +1,216 @@
+// centra_gql.js: the GraphQL layer of the simulated Centra. One long-lived
+// child of centra-gxo-sim (tests/sim/sim_gqlhost.c starts it); everything
+// GraphQL is graphql-js, through tools/graphql/check.js. The C side keeps
+// the token, the budget, faults and the data; this process only checks
+// documents and shapes answers.
+//
+// Protocol: one JSON object per line on stdin, one reply line on stdout.
+//   {"plan": {query, variables, operationName}}
+//     -> {"refuse": {errors: [...]}, operationName}   invalid: HTTP 400
+//     -> {"answer": {data, errors?}}                  introspection only
+//     -> {"fields": [{alias, name, args}], mutation, operationName}
+//   {"exec": {values: {alias: wholeValue}, errors: {alias: message}}}
+//     -> {"answer": {data, errors?}}   the planned request, executed with
+//        graphql-js over the handlers' values (only selected fields)
+//
+// Usage: node centra_gql.js <schema.graphql>
+'use strict';
+
+const path = require('path');
+const readline = require('readline');
+const check = require(path.join(__dirname, '../../tools/graphql/check.js'));
+const g = check.g;
+
+const CACHE_MAX = 512;
+const cache = new Map(); // query text -> {document, errors}
+let pending = null;      // the planned request awaiting "exec"
+
+function shapeError(e) {
+  const out = {message: e.message};
+  if (e.locations && e.locations.length)
+    out.locations = e.locations;
+  if (e.path)
+    out.path = e.path;
+  out.extensions = {category: 'graphql'};
+  return out;
+}
+
+function checked(schema, query) {
+  let hit = cache.get(query);
+  if (hit === undefined) {
+    hit = check.parseAndValidate(schema, query);
+    if (cache.size >= CACHE_MAX)
+      cache.clear();
+    cache.set(query, hit);
+  }
+  return hit;
+}
+
+// The root fields of the operation, fragments and @skip/@include applied,
+// grouped by response key (the first node of a key gives its arguments).
+function collectRoot(schema, document, operation, vars) {
+  const frags = {};
+  for (const d of document.definitions)
+    if (d.kind === g.Kind.FRAGMENT_DEFINITION)
+      frags[d.name.value] = d;
+  const out = new Map();
+  const seen = new Set();
+  const included = (node) => {
+    const skip = g.getDirectiveValues(g.GraphQLSkipDirective, node, vars);
+    const inc = g.getDirectiveValues(g.GraphQLIncludeDirective, node, vars);
+    return !(skip && skip.if === true) && !(inc && inc.if === false);
+  };
+  const walk = (set) => {
+    for (const sel of set.selections) {
+      if (!included(sel))
+        continue;
+      if (sel.kind === g.Kind.FIELD) {
+        const key = sel.alias ? sel.alias.value : sel.name.value;
+        if (!out.has(key))
+          out.set(key, sel);
+      } else if (sel.kind === g.Kind.INLINE_FRAGMENT) {
+        walk(sel.selectionSet);
+      } else if (!seen.has(sel.name.value) && frags[sel.name.value]) {
+        seen.add(sel.name.value);
+        walk(frags[sel.name.value].selectionSet);
+      }
+    }
+  };
+  walk(operation.selectionSet);
+  return out;
+}
+
+function rootType(schema, operation) {
+  return operation.operation === 'mutation' ? schema.getMutationType()
+                                            : schema.getQueryType();
+}
+
+function plan(schema, req) {
+  const query = typeof req.query === 'string' ? req.query : '';
+  const opName = req.operationName || undefined;
+  const vars = req.variables === null || req.variables === undefined ? {} : req.variables;
+  const pv = checked(schema, query);
+  let errors = pv.errors, cr = null;
+  if (!errors.length) {
+    cr = check.coerceRequest(schema, pv.document, vars, opName);
+    errors = cr.errors;
+  }
+  const name = opName || (cr && cr.operation && cr.operation.name ? cr.operation.name.value : null);
+  if (errors.length)
+    return {refuse: {errors: errors.map(shapeError)}, operationName: name};
+  const type = rootType(schema, cr.operation);
+  const fields = [];
+  for (const [alias, node] of collectRoot(schema, pv.document, cr.operation, cr.coerced)) {
+    if (node.name.value.startsWith('__'))
+      continue;
+    const def = type.getFields()[node.name.value];
+    fields.push({alias, name: node.name.value,
+                 args: g.getArgumentValues(def, node, cr.coerced)});
+  }
+  pending = {document: pv.document, variables: vars, operationName: opName};
+  if (!fields.length)
+    return {answer: run(schema, {}, {})};
+  return {fields, mutation: cr.operation.operation === 'mutation', operationName: name};
+}
+
+function run(schema, values, errors) {
+  const root = {};
+  const rootResolver = (source, args, ctx, info) => {
+    if (source === root && info.path.prev === undefined) {
+      const key = info.path.key;
+      if (errors && typeof errors[key] === 'string')
+        throw new Error(errors[key]);
+      return values[key];
+    }
+    return g.defaultFieldResolver(source, args, ctx, info);
+  };
+  const res = g.execute({schema, document: pending.document, rootValue: root,
+                         variableValues: pending.variables,
+                         operationName: pending.operationName,
+                         fieldResolver: rootResolver});
+  pending = null;
+  const out = {data: res.data === undefined ? null : res.data};
+  if (res.errors && res.errors.length)
+    out.errors = res.errors.map(shapeError);
+  return out;
+}
+
+// --- argument-aware resolvers ----------------------------------------------
+
+function fullyCancelled(line) {
+  return (line.cancelledQuantity || 0) > 0 &&
+         (line.cancelledQuantity || 0) >= (line.quantity || 0);
+}
+
+function linesResolver(order, args) {
+  const lines = Array.isArray(order.lines) ? order.lines : [];
+  return args.includeFullyCancelled ? lines : lines.filter((l) => !fullyCancelled(l));
+}
+
+const TOTALS = ['freeToAllocateQuantity', 'physicalQuantity', 'allocatedQuantity',
+                'availableQuantity', 'demandQuantity', 'unshippedQuantity',
+                'onDeliveryQuantity', 'linkedIncomingQuantity', 'unlinkedIncomingQuantity'];
+
+function stockTotalsResolver(size, args) {
+  const wh = args.where && args.where.warehouseId;
+  const sum = {};
+  for (const k of TOTALS)
+    sum[k] = 0;
+  for (const e of Array.isArray(size.stock) ? size.stock : []) {
+    const id = e.warehouse ? e.warehouse.id : null;
+    if (Array.isArray(wh) && !wh.includes(id))
+      continue;
+    sum.physicalQuantity += e.physicalQuantity || 0;
+    sum.allocatedQuantity += e.allocatedQuantity || 0;
+    sum.freeToAllocateQuantity += e.freeToAllocateQuantity || 0;
+  }
+  sum.availableQuantity = sum.freeToAllocateQuantity;
+  sum.unshippedQuantity = sum.allocatedQuantity;
+  return sum;
+}
+
+function productCounter(counters, args) {
+  const st = args.where && args.where.status;
+  return Array.isArray(st) && !st.includes('ACTIVE') ? 0 : counters.products;
+}
+
+function install(schema) {
+  for (const name of ['DirectToConsumerOrder'])
+    schema.getType(name).getFields().lines.resolve = linesResolver;
+  schema.getType('ProductSize').getFields().stockTotals.resolve = stockTotalsResolver;
+  schema.getType('Counters').getFields().products.resolve = productCounter;
+}
+
+// --- the line loop ---------------------------------------------------------
+
+function handle(schema, line) {
+  let msg;
+  try {
+    msg = JSON.parse(line);
+  } catch (e) {
+    return {fatal: 'bad JSON from the simulator: ' + e.message};
+  }
+  if (msg.plan)
+    return plan(schema, msg.plan);
+  if (msg.exec && pending)
+    return {answer: run(schema, msg.exec.values || {}, msg.exec.errors || {})};
+  return {fatal: 'unexpected message (no plan pending?)'};
+}
+
+function main() {
+  const schema = check.schemaFromSdl(process.argv[2]);
+  install(schema);
+  const rl = readline.createInterface({input: process.stdin, crlfDelay: Infinity});
+  rl.on('line', (line) => {
+    let reply;
+    try {
+      reply = handle(schema, line);
+    } catch (e) {
+      reply = {fatal: String(e && e.stack || e)};
+    }
+    process.stdout.write(JSON.stringify(reply) + '\n');
+  });
+  rl.on('close', () => process.exit(0));
+}
+
+main();

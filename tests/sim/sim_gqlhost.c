@@ -1,0 +1,194 @@
+/*
+ * sim_gqlhost: the node child behind the simulated Centra's /graphql (see
+ * sim_gqlhost.h). One AF_UNIX socket pair: the child's end becomes its
+ * stdin and stdout, ours stays blocking and close-on-exec. A reply is read
+ * with poll() and a deadline, so a wedged child cannot hang the simulator
+ * for ever; a failed call marks the host dead and ends the child.
+ */
+#include "sim_gqlhost.h"
+
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define REPLY_TIMEOUT_MS 30000
+
+extern char **environ;
+
+struct sim_gqlhost {
+  pid_t pid;        /* child, or -1 once reaped */
+  int fd;           /* our end of the socket pair, or -1 */
+  bool dead;        /* a call failed: refuse the rest */
+  struct cg_buf in; /* bytes read and not yet consumed */
+};
+
+static int spawn_child(struct sim_gqlhost *h, char *const argv[])
+{
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+    return -1;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
+  posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
+  int rc = posix_spawnp(&h->pid, argv[0], &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(sv[1]);
+  if (rc != 0) {
+    close(sv[0]);
+    errno = rc;
+    return -1;
+  }
+  h->fd = sv[0];
+  return 0;
+}
+
+struct sim_gqlhost *sim_gqlhost_start(const char *node, const char *script,
+                                      const char *schema)
+{
+  struct sim_gqlhost *h = cg_calloc(1, sizeof(*h));
+  if (h == NULL)
+    return NULL;
+  h->pid = -1;
+  h->fd = -1;
+  h->in = (struct cg_buf)CG_BUF_INIT;
+  char *argv[] = {
+      (char *)(node ? node : "node"),
+      (char *)(script ? script : CG_SOURCE_DIR "/tests/sim/centra_gql.js"),
+      (char *)(schema ? schema
+                      : CG_SOURCE_DIR
+                   "/core/centra/centra-integration.graphql"),
+      NULL};
+  if (spawn_child(h, argv) != 0) {
+    cg_log_error("sim:centra", "cannot start the GraphQL host %s %s: %s",
+                 argv[0], argv[1], strerror(errno));
+    cg_free(h);
+    return NULL;
+  }
+  return h;
+}
+
+/* Ends the child (EOF first, then SIGTERM) and reaps it. */
+static void end_child(struct sim_gqlhost *h)
+{
+  if (h->fd != -1) {
+    close(h->fd);
+    h->fd = -1;
+  }
+  if (h->pid > 0) {
+    int st;
+    kill(h->pid, SIGTERM);
+    while (waitpid(h->pid, &st, 0) == -1 && errno == EINTR)
+      ;
+    h->pid = -1;
+  }
+}
+
+static void fail(struct sim_gqlhost *h, const char *why)
+{
+  cg_log_error("sim:centra",
+               "GraphQL host (node, pid %d) is gone: %s; /graphql answers 500 "
+               "from now on",
+               (int)h->pid, why);
+  h->dead = true;
+  end_child(h);
+}
+
+static int send_all(int fd, const char *p, size_t n)
+{
+  while (n > 0) {
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w == -1 && errno == EINTR)
+      continue;
+    if (w == -1)
+      return -1;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Reads until a newline is buffered; returns its offset or -1. */
+static ssize_t read_line(struct sim_gqlhost *h, const char **why)
+{
+  size_t scanned = 0;
+  for (;;) {
+    const char *nl = h->in.len > scanned ? memchr(h->in.data + scanned, '\n',
+                                                  h->in.len - scanned)
+                                         : NULL;
+    if (nl != NULL)
+      return nl - h->in.data;
+    scanned = h->in.len;
+    struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
+    int pr = poll(&pfd, 1, REPLY_TIMEOUT_MS);
+    if (pr == -1 && errno == EINTR)
+      continue;
+    if (pr <= 0) {
+      *why = pr == 0 ? "no answer within 30 s" : strerror(errno);
+      return -1;
+    }
+    if (cg_buf_reserve(&h->in, 65536) != 0) {
+      *why = "out of memory";
+      return -1;
+    }
+    ssize_t r = recv(h->fd, h->in.data + h->in.len, 65536, 0);
+    if (r == -1 && errno == EINTR)
+      continue;
+    if (r <= 0) {
+      *why = r == 0 ? "it closed its end (exited?)" : strerror(errno);
+      return -1;
+    }
+    h->in.len += (size_t)r;
+  }
+}
+
+cJSON *sim_gqlhost_call(struct sim_gqlhost *h, const cJSON *msg)
+{
+  const char *why = "out of memory";
+  if (h == NULL || h->dead)
+    return NULL;
+  char *line = cg_json_print(msg);
+  if (line == NULL)
+    return NULL;
+  int rc = send_all(h->fd, line, strlen(line));
+  if (rc == 0)
+    rc = send_all(h->fd, "\n", 1);
+  cg_free(line);
+  if (rc != 0) {
+    fail(h, strerror(errno));
+    return NULL;
+  }
+  ssize_t end = read_line(h, &why);
+  if (end < 0) {
+    fail(h, why);
+    return NULL;
+  }
+  cJSON *reply = cg_json_parse(h->in.data, (size_t)end, NULL);
+  cg_buf_consume(&h->in, (size_t)end + 1);
+  if (!cJSON_IsObject(reply)) {
+    cJSON_Delete(reply);
+    fail(h, "it answered something that is not a JSON object");
+    return NULL;
+  }
+  return reply;
+}
+
+void sim_gqlhost_stop(struct sim_gqlhost *h)
+{
+  if (h == NULL)
+    return;
+  end_child(h);
+  cg_buf_free(&h->in);
+  cg_free(h);
+}

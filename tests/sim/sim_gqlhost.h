@@ -1,0 +1,31 @@
+/*
+ * sim_gqlhost: the simulated Centra's GraphQL layer lives in one node child
+ * process (tests/sim/centra_gql.js, graphql-js); this module starts it,
+ * talks line-delimited JSON with it over a socket pair, synchronously from
+ * the loop thread, and stops it. Used only by sim_centra_http.c.
+ *
+ *   sim_centra_http --(one JSON line)--> node centra_gql.js <schema>
+ *                   <--(one JSON line)--
+ *
+ * When the child dies or stops answering, every later call fails at once
+ * (one log line says so); the simulator answers 500 and keeps running.
+ */
+#ifndef CG_SIM_GQLHOST_H
+#define CG_SIM_GQLHOST_H
+
+#include <cjson/cJSON.h>
+
+struct sim_gqlhost;
+
+/* Starts `node script schema`; node NULL means "node" on PATH, script and
+ * schema NULL mean the copies under CG_SOURCE_DIR. Returns the host, or
+ * NULL (logged) when the child cannot be started. */
+struct sim_gqlhost *sim_gqlhost_start(const char *node, const char *script,
+                                      const char *schema);
+/* Sends msg as one line and returns the parsed reply line (caller deletes),
+ * or NULL when the child is gone, times out, or answers junk. */
+cJSON *sim_gqlhost_call(struct sim_gqlhost *h, const cJSON *msg);
+/* Closes the socket, ends and reaps the child, frees h. NULL is a no-op. */
+void sim_gqlhost_stop(struct sim_gqlhost *h);
+
+#endif
