@@ -83,7 +83,7 @@ static const struct opt merchant_opts[] = {
     {"store_sync_full", OPT_BOOL, "true", false, M(store_sync_full),
      "synchronous=FULL (durable commits); false only for throwaway runs"},
     {"schedules.poll_orders", OPT_INT, "60", false, M(poll_orders_s),
-     "seconds between safety-net polls of confirmed orders"},
+     "seconds between safety-net polls of confirmed orders; 0 = no poll"},
     {"schedules.centra_events", OPT_INT, "10", false, M(centra_events_s),
      "seconds between Centra events queue pulls"},
     {"schedules.gxo_events", OPT_INT, "10", false, M(gxo_events_s),

@@ -270,7 +270,13 @@ static void release_parts(struct cg_merchant *m)
 static void log_store_settings(const struct cg_merchant *m)
 {
   const struct cg_flow_settings *st = &m->flow.settings;
-  if (!st->centra_events)
+  if (!st->centra_events && m->mc->poll_orders_s == 0)
+    cg_log_error("merchant",
+                 "[merchant=%s] centra.events is off and "
+                 "schedules.poll_orders is 0: no new order reaches the "
+                 "engine except through webhook hints",
+                 m->mc->id);
+  else if (!st->centra_events)
     cg_log_warn("merchant",
                 "[merchant=%s] centra.events is off: the events system is "
                 "not used; new orders arrive through the poll every %llds "
@@ -336,7 +342,8 @@ struct cg_merchant *cg_merchant_start(uv_loop_t *loop,
 void cg_merchant_pull_now(struct cg_merchant *m)
 {
   cg_intake_centra_events(m->intake);
-  cg_intake_centra_poll(m->intake);
+  if (m->mc->poll_orders_s > 0) /* 0: the poll is off */
+    cg_intake_centra_poll(m->intake);
   cg_intake_gxo_events(m->intake);
 }
 

@@ -140,10 +140,31 @@ void e2e_engine_stop(struct e2e *t)
              status, t->dir);
 }
 
+/* Every request the engine sent during the test validated against the
+ * Centra schema, variables included: the strict simulator counts the ones
+ * it refused with 400 (docs/internals/centra-api-subset.md). */
+static void assert_no_refusals(struct e2e *t)
+{
+  cJSON *doc = e2e_get(t, 'c', "/_sim/centra/refusals");
+  if (doc == NULL)
+    fail_msg("simulator did not answer /_sim/centra/refusals");
+  long n = (long)cg_json_int(doc, "count", -1);
+  const cJSON *last = cJSON_GetArrayItem(cg_json_get(doc, "last"), 0);
+  char msg[400];
+  snprintf(msg, sizeof(msg), "%s: %s", cg_json_str(last, "operationName"),
+           cg_json_str(last, "message"));
+  cJSON_Delete(doc);
+  if (n != 0)
+    fail_msg("the simulated Centra refused %ld engine request(s) as invalid "
+             "against the schema, e.g. %s",
+             n, msg);
+}
+
 void e2e_teardown(struct e2e *t)
 {
   if (t->engine > 0)
     e2e_engine_stop(t);
+  assert_no_refusals(t);
   int status = tu_stop(t->sim, SIGTERM, 20000);
   if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
     fail_msg("simulator did not exit cleanly (status %d); see %s/sim.log",
