@@ -104,6 +104,11 @@ cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size)
     int64_t phys = cg_json_int(e, "physicalQuantity", 0);
     cg_json_add_int(e, "allocatedQuantity", alloc);
     cg_json_add_int(e, "freeToAllocateQuantity", phys - alloc);
+    cg_json_add_int(e, "availableNowQuantity", phys - alloc);
+    cg_json_add_int(e, "availableQuantity", phys - alloc);
+    cg_json_add_int(e, "demandQuantity", 0);
+    cg_json_add_int(e, "incomingQuantity", 0);
+    cg_json_add_int(e, "linkedIncomingQuantity", 0);
     alloc = 0; /* allocation sits on the first warehouse */
   }
   return s;
