@@ -31,31 +31,34 @@ printf '{"query": "{ orders { id } "' >"$WORK/bad.json"
 raw_post /graphql "$WORK/bad.json"
 check "malformed JSON 400" "$STATUS" 400
 
-echo "# GraphQL errors"
+echo "# GraphQL refusals (400, nothing run) and field errors (200)"
 gql '{ orders(where: {status: [CONFIRMED]) { id } }'
-check "syntax error is 200" "$STATUS" 200
+check "syntax error is 400" "$STATUS" 400
 check "syntax error category" "$(jqo '.errors[0].extensions.category')" graphql
 check "syntax error message" "$(jqo '.errors[0].message | test("Syntax Error")')" true
+check "syntax error location" "$(jqo '.errors[0].locations[0].line')" 1
 check "syntax error has no data" "$(jqo 'has("data")')" false
 gql '{ orders { id } fooBar { id } }'
-check "unknown field is 200" "$STATUS" 200
+check "unknown field is 400" "$STATUS" 400
 check "unknown field named" "$(jqo '.errors[0].message')" \
   'Cannot query field "fooBar" on type "Query".'
-check "unknown field path" "$(jqo '.errors[0].path[0]')" fooBar
 gql 'mutation { orders { id } }'
-check "query field on Mutation refused" "$(jqo '.errors[0].message | test("Mutation")')" true
-gql '{ a: order(number: 1000) { id } b: order(number: 1004) { id } rateLimits { type } }'
-check "aliases a" "$(jqo '.data.a.number')" 1000
-check "aliases b" "$(jqo '.data.b.number')" 1004
-check "several root fields" "$(jqo '.data.rateLimits[0].type')" MUTATION_COUNT
-gql '{ order(number: 999999) { id } }'
+check "query field on Mutation refused" "$STATUS/$(jqo '.errors[0].message | test("Mutation")')" "400/true"
+gql '{ a: orders(where: {number: [1000]}) { number } b: orders(where: {number: [1004]}) { number } rateLimits { type } }'
+check "aliases a" "$(jqo '.data.a[0].number')" 1000
+check "aliases b" "$(jqo '.data.b[0].number')" 1004
+check "several root fields" "$(jqo '.data.rateLimits[0].type')" REQUEST_COUNT
+gql 'query($id: String!) { order(id: $id) { id } }' '{"id": "nope"}'
 check "unknown order is null" "$(jqo '.data.order')" null
 gql '{ orders(limit: 500) { id } }'
-check "limit out of range is a field error" "$(jqo '.errors[0].path[0]')" orders
+check "limit out of range is a field error" "$STATUS/$(jqo '.errors[0].path[0]')" 200/orders
 for junk in '' '{' '}}}' 'query' '{ a(x: "\u12) }' '{ a(x: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]) }' '{ ...F }' '{ a @skip(if: true) }' 'subscription { a }'; do
   gql "$junk"
-  check "junk '${junk:0:12}' answered 200 + errors" "$STATUS/$(jqo '.errors | length > 0')" "200/true"
+  check "junk '${junk:0:12}' refused 400 + errors" "$STATUS/$(jqo '.errors | length > 0')" "400/true"
 done
+ctl GET /_sim/centra/refusals
+check "refusals counted" "$(jqo '.count')" 12
+check "last refusals kept" "$(jqo '.last | length')" 10
 
 echo "# orders"
 gql 'query($w: OrderFilter) { orders(where: $w) { number } }' '{"w": {"status": ["CONFIRMED"], "isOnHold": false, "isWaitingForPayment": false}}'
@@ -65,25 +68,25 @@ check "isOnHold filter" "$(jqo '[.data.orders[].number] | join(",")')" 1001
 gql '{ orders(where: {number: [1002, 1003]}) { number status } }'
 check "number filter" "$(jqo '[.data.orders[].number] | join(",")')" "1002,1003"
 check "PENDING kept" "$(jqo '.data.orders[1].status')" PENDING
-gql '{ orders(limit: 2, page: 2, sort: [id_ASC]) { number } }'
+gql '{ orders(limit: 2, page: 2, sort: [orderDate_ASC]) { number } }'
 check "paging" "$(jqo '[.data.orders[].number] | join(",")')" "1002,1003"
 gql '{ orders(limit: 2, page: 3) { number } }'
 check "last page" "$(jqo '[.data.orders[].number] | join(",")')" "1004"
 gql '{ orders(where: {updatedAt: {from: "2000-01-01T00:00:00Z", to: "2000-01-02T00:00:00Z"}}) { number } }'
 check "updatedAt window" "$(jqo '.data.orders | length')" 0
-gql '{ o: order(number: 1000) { id } }'
-ID=$(jqo '.data.o.id')
-check "order shape" "$(jqo '.data.o | [.lines[0].productSize.SKU, .shippingAddress.country.code, .shippingPriceGroup.shippingOption.uri, .grandTotal.currency.code, .status] | join(",")')" "COAT-BLK-38,SE,postnord-home,SEK,CONFIRMED"
-gql 'query($id: String) { order(id: $id) { number } }' "{\"id\": \"$ID\"}"
+gql '{ o: orders(where: {number: [1000]}) { id lines { productSize { SKU } } shippingAddress { country { code } } shippingPriceGroup { shippingOption { uri } } grandTotal { currency { code } } status } }'
+ID=$(jqo '.data.o[0].id')
+check "order shape" "$(jqo '.data.o[0] | [.lines[0].productSize.SKU, .shippingAddress.country.code, .shippingPriceGroup.shippingOption.uri, .grandTotal.currency.code, .status] | join(",")')" "COAT-BLK-38,SE,postnord-home,SEK,CONFIRMED"
+gql 'query($id: String!) { order(id: $id) { number } }' "{\"id\": \"$ID\"}"
 check "order by id" "$(jqo '.data.order.number')" 1000
 
 echo "# updateDirectToConsumerOrder"
-gql 'mutation($o: OrderReference!, $i: DirectToConsumerOrderUpdateInput!) { updateDirectToConsumerOrder(order: $o, input: $i) { order { externalId } userErrors { message } } }' \
+gql 'mutation($o: OrderInput!, $i: DirectToConsumerOrderUpdateInput!) { updateDirectToConsumerOrder(order: $o, input: $i) { order { number } userErrors { message } } }' \
   '{"o": {"number": 1000}, "i": {"externalId": "GXO-1000"}}'
-check "externalId set" "$(jqo '.data.updateDirectToConsumerOrder.order.externalId')" GXO-1000
+check "externalId set" "$(jqo '.data.updateDirectToConsumerOrder | [.order.number, (.userErrors | length)] | join(",")')" 1000,0
 gql '{ orders(where: {externalId: ["GXO-1000"]}) { number } }'
 check "externalId filter" "$(jqo '[.data.orders[].number] | join(",")')" 1000
-gql 'mutation { updateDirectToConsumerOrder(order: {number: 4242}, input: {isOnHold: true}) { order { id } } }'
+gql 'mutation { updateDirectToConsumerOrder(order: {number: 4242}, input: {isOnHold: true}) { order { id } userErrors { path } } }'
 check "unknown order userError" "$(jqo '.data.updateDirectToConsumerOrder.userErrors[0].path[0]')" order
 ctl GET /_sim/centra/markers
 check "marker recorded" "$(jqo '.[0].orderNumber,.[0].externalId' | paste -sd,)" "1000,GXO-1000"
@@ -94,7 +97,8 @@ check "listeners set" "$(jqo '.data.setEventListeners.eventListeners | length')"
 gql '{ events(limit: 3) { id objectType changeType objectReference } }'
 check "oldest first" "$(jqo '[.data.events[].id] | join(",")')" "1,2,3"
 check "order created event" "$(jqo '.data.events[0].objectType + "/" + .data.events[0].changeType + "/" + (.data.events[0].objectReference|tostring)')" "Order/CREATED/1000"
-check "event object" "$(jqo '.data.events[0].object.number')" 1000
+gql '{ events(limit: 1) { object { __typename ... on Order { number } } } }'
+check "event object" "$(jqo '.data.events[0].object | [.__typename, .number] | join(",")')" DirectToConsumerOrder,1000
 gql '{ events(limit: 3) { id } }'
 check "repeated until confirmed" "$(jqo '[.data.events[].id] | join(",")')" "1,2,3"
 gql 'mutation { confirmEvents(input: {eventsIds: [1, 2]}) { userErrors { message } } }'

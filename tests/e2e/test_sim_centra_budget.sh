@@ -15,11 +15,11 @@ check "over budget 429" "$STATUS" 429
 RA=$(grep -i '^retry-after:' "$HDR" | tr -d '\r' | awk '{print $2}')
 check "Retry-After within window" "$([ -n "$RA" ] && [ "$RA" -ge 1 ] && [ "$RA" -le 10 ] && echo yes)" yes
 check "429 body" "$(jqo '.errors[0].extensions.category')" rate_limit
-gql '{ productSizes(where: {SKU: ["TEE-WHT-M"]}) { stock { physicalQuantity } } }'
+gql '{ productSizes(where: {SKU: {equals: "TEE-WHT-M"}}) { stockTotals(where: {warehouseId: [1]}) { physicalQuantity } } }'
 check "queries still served" "$STATUS" 200
-check "refused mutation not executed" "$(jqo '.data.productSizes[0].stock[0].physicalQuantity')" 3
-gql '{ rateLimits { type quota usedQuota remainingQuota } }'
-check "rateLimits" "$(jqo '.data.rateLimits[0] | "\(.type) \(.quota) \(.usedQuota) \(.remainingQuota)"')" "MUTATION_COUNT 3 3 0"
+check "refused mutation not executed" "$(jqo '.data.productSizes[0].stockTotals.physicalQuantity')" 3
+gql '{ rateLimits { type intervalSeconds quota usedQuota remainingQuota } }'
+check "rateLimits" "$(jqo '.data.rateLimits[] | select(.type == "MUTATION_COUNT" and .intervalSeconds == "TEN_SECONDS") | "\(.type) \(.quota) \(.usedQuota) \(.remainingQuota)"')" "MUTATION_COUNT 3 3 0"
 ctl GET /_sim/centra/stock/writes
 check "three writes only" "$(jqo 'length')" 3
 echo "  waiting ${RA}s for the window"

@@ -12,23 +12,23 @@ check "changeStock ok" "$(jqo '.data.changeStock.userErrors | length')" 0
 check "stockChange id" "$(jqo '.data.changeStock.stockChange.id')" 1
 gql "$CHANGE" '{"in": {"outFromWarehouse": {"id": 1}, "description": "damaged", "productSizes": [{"productSize": {"SKU": "COAT-BLK-40"}, "deliveredQuantity": 1}]}}'
 check "outFromWarehouse" "$(jqo '.data.changeStock.userErrors | length')" 0
-gql '{ productSizes(where: {SKU: ["COAT-BLK-38", "COAT-BLK-40", "TEE-WHT-M"]}) { SKU stock { physicalQuantity } } }'
-check "after changeStock" "$(jqo '[.data.productSizes[] | .stock[0].physicalQuantity] | join(",")')" "15,3,52"
+gql '{ productSizes { SKU stockTotals(where: {warehouseId: [1]}) { physicalQuantity } } }'
+check "after changeStock" "$(jqo '[.data.productSizes[] | .stockTotals.physicalQuantity] | join(",")')" "15,3,52"
 
 gql "$CHANGE" '{"in": {"intoWarehouse": {"id": 1}, "description": "x", "productSizes": [{"productSize": {"SKU": "COAT-BLK-38"}, "deliveredQuantity": 1}, {"productSize": {"SKU": "NOPE-1"}, "deliveredQuantity": 1}]}}'
 check "unknown SKU userError" "$(jqo '.data.changeStock.userErrors[0].path | join(".")')" "input.productSizes.1.productSize"
 check "unknown SKU no stockChange" "$(jqo '.data.changeStock.stockChange')" null
 gql "$SET" '{"in": {"warehouse": {"id": 1}, "description": "x", "stockQuantityType": "PHYSICAL", "productSizes": [{"productSize": {"EAN": "0000000000000"}, "quantity": 1}]}}'
 check "unknown EAN userError" "$(jqo '.data.setStock.userErrors[0].message | test("EAN")')" true
-gql '{ productSizes(where: {SKU: ["COAT-BLK-38"]}) { stock { physicalQuantity } } }'
-check "nothing applied on error" "$(jqo '.data.productSizes[0].stock[0].physicalQuantity')" 15
+gql '{ productSizes(where: {SKU: {equals: "COAT-BLK-38"}}) { stockTotals(where: {warehouseId: [1]}) { physicalQuantity } } }'
+check "nothing applied on error" "$(jqo '.data.productSizes[0].stockTotals.physicalQuantity')" 15
 
 gql "$SET" '{"in": {"warehouse": {"id": 1}, "description": "GXO snapshot", "stockQuantityType": "PHYSICAL", "productSizes": [{"productSize": {"SKU": "COAT-BLK-38"}, "quantity": 7}, {"productSize": {"EAN": "5772428043002"}, "quantity": 0}]}}'
 check "setStock ok" "$(jqo '.data.setStock.userErrors | length')" 0
 check "setStock changes" "$(jqo '.data.setStock.stockChanges | length')" 2
 gql "$SET" '{"in": {"warehouse": {"id": 2}, "description": "GXO site 2", "stockQuantityType": "PHYSICAL", "productSizes": [{"productSize": {"SKU": "TEE-WHT-M"}, "quantity": 4}]}}'
-gql '{ productSizes(where: {EAN: ["5772428043001", "5772428043002", "5772428043100"]}) { stock { warehouse { id } physicalQuantity } } }'
-check "after setStock" "$(jqo '[.data.productSizes[] | [.stock[] | "\(.warehouse.id):\(.physicalQuantity)"] | join("+")] | join(",")')" "1:7,1:0,1:52+2:4"
+gql '{ productSizes { w1: stockTotals(where: {warehouseId: [1]}) { physicalQuantity } w2: stockTotals(where: {warehouseId: [2]}) { physicalQuantity } } }'
+check "after setStock" "$(jqo '[.data.productSizes[] | "1:\(.w1.physicalQuantity)+2:\(.w2.physicalQuantity)"] | join(",")')" "1:7+2:0,1:0+2:0,1:52+2:4"
 gql '{ productSizes(limit: 1, page: 2) { SKU } }'
 check "productSizes paging" "$(jqo '.data.productSizes[0].SKU')" COAT-BLK-40
 
@@ -41,8 +41,8 @@ check "negative quantity userError" "$(jqo '.data.setStock.userErrors[0].path | 
 gql "$CHANGE" '{"in": {"outFromWarehouse": {"id": 2}, "intoWarehouse": {"id": 1}, "description": "move", "productSizes": [{"productSize": {"SKU": "TEE-WHT-M"}, "deliveredQuantity": 5}]}}'
 check "transfer beyond stock userError" "$(jqo '.data.changeStock.userErrors[0].message | test("Only 4")')" true
 gql "$CHANGE" '{"in": {"outFromWarehouse": {"id": 2}, "intoWarehouse": {"id": 1}, "description": "move", "productSizes": [{"productSize": {"SKU": "TEE-WHT-M"}, "deliveredQuantity": 3}]}}'
-gql '{ productSizes(where: {SKU: ["TEE-WHT-M"]}) { stock { physicalQuantity } } }'
-check "transfer" "$(jqo '[.data.productSizes[0].stock[].physicalQuantity] | join(",")')" "55,1"
+gql '{ productSizes(where: {SKU: {equals: "TEE-WHT-M"}}) { w1: stockTotals(where: {warehouseId: [1]}) { physicalQuantity } w2: stockTotals(where: {warehouseId: [2]}) { physicalQuantity } } }'
+check "transfer" "$(jqo '.data.productSizes[0] | [.w1.physicalQuantity, .w2.physicalQuantity] | join(",")')" "55,1"
 
 ctl GET /_sim/centra/stock/writes
 check "writes logged" "$(jqo '[.[].kind] | join(",")')" "changeStock,changeStock,setStock,setStock,changeStock"

@@ -81,6 +81,8 @@ function collectRoot(schema, document, operation, vars) {
 }
 
 function rootType(schema, operation) {
+  if (operation.operation === 'subscription')
+    return schema.getSubscriptionType();
   return operation.operation === 'mutation' ? schema.getMutationType()
                                             : schema.getQueryType();
 }
@@ -99,6 +101,12 @@ function plan(schema, req) {
   if (errors.length)
     return {refuse: {errors: errors.map(shapeError)}, operationName: name};
   const type = rootType(schema, cr.operation);
+  if (!type) {
+    const e = new g.GraphQLError(
+        `Schema is not configured to execute ${cr.operation.operation} operation.`,
+        {nodes: cr.operation});
+    return {refuse: {errors: [shapeError(e)]}, operationName: name};
+  }
   const fields = [];
   for (const [alias, node] of collectRoot(schema, pv.document, cr.operation, cr.coerced)) {
     if (node.name.value.startsWith('__'))
