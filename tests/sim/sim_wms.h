@@ -10,6 +10,7 @@
  *                       /wms/v1/items..., /stock       sim_wms_stock.c
  *                       /wms/v1/return-advices         sim_wms_returns.c
  *                       /wms/v1/events..., webhooks    sim_wms_events.c
+ *            field limits of every request body            sim_wms_limits.c
  *                       /_sim/wms/...                  sim_wms_control.c
  *   warehouse actions (accept, dispatch, split, ...)   sim_wms_ship.c
  *
@@ -248,6 +249,24 @@ struct wms_rma *sim_wms__rma_find(struct sim_wms *w, const char *ref);
 int sim_wms__receive_return(struct sim_wms *w, struct wms_rma *rma,
                             const cJSON *body, cJSON **receipt, char *msg,
                             size_t n);
+
+/* --- sim_wms_limits.c ----------------------------------------------------- */
+/* Request bodies with field limits (warehouse-api-v1.md "Field limits"). */
+enum wms_body {
+  WMS_BODY_ORDER,  /* POST /orders */
+  WMS_BODY_ITEM,   /* PUT /items/{sku}, one item of POST /items:batch */
+  WMS_BODY_ADVICE, /* POST /return-advices */
+  WMS_BODY_CANCEL, /* POST /orders/{orderRef}/cancel */
+};
+/* Length of UTF-8 text s in characters (code points). */
+size_t sim_wms__chars(const char *s);
+/* Adds one 422 field-too-long {pointer, code, message} to problem's
+ * errors[] per string member of doc longer than its limit; returns how
+ * many. Members of other types are left to the resource's own checks. */
+int sim_wms__limits_check(enum wms_body kind, const cJSON *doc, cJSON *problem);
+/* A new 422 field-too-long problem listing every too-long member of doc
+ * (detail: the first), or NULL when all fit. Caller owns the result. */
+cJSON *sim_wms__limits_problem(enum wms_body kind, const cJSON *doc);
 
 /* --- sim_wms_control.c ---------------------------------------------------- */
 int sim_wms__control_routes(struct sim_wms *w, struct cg_router *r);

@@ -2,7 +2,8 @@
  * sim_wms_orders: fulfilment orders as the client sees them.
  *
  *   POST /wms/v1/orders              -> 202 RECEIVED; 409 duplicate-order-ref;
- *                                       422 unknown-sku / invalid-address /
+ *                                       422 field-too-long / unknown-sku /
+ *                                       invalid-address /
  *                                       unsupported-service / invalid-order
  *   GET  /wms/v1/orders/{orderRef}   -> 200 status, lines, shipments; 404
  *   POST /wms/v1/orders/{ref}/cancel -> 202; 409 order-not-cancellable; 404
@@ -23,7 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define REF_MAX 35
+#define REF_MAX 32 /* orderRef, as sim_wms_limits.c */
 #define LINES_MAX 1000
 
 void sim_wms__order_free(struct wms_order *o)
@@ -175,9 +176,10 @@ static cJSON *validate(struct sim_wms *w, const cJSON *doc)
   cJSON *p = sim_problem(422, "invalid-order", "the order is invalid", NULL);
   const char *ref = cg_json_str(doc, "orderRef");
   const cJSON *lines = cg_json_get(doc, "lines");
-  if (ref == NULL || *ref == '\0' || strlen(ref) > REF_MAX)
-    sim_problem_add(p, "/orderRef", "invalid-order",
-                    "orderRef is required (1..35 characters)");
+  /* Too-long fields first, so they set the problem's code. */
+  sim_wms__limits_check(WMS_BODY_ORDER, doc, p);
+  if (ref == NULL || *ref == '\0')
+    sim_problem_add(p, "/orderRef", "invalid-order", "orderRef is required");
   if (!cJSON_IsArray(lines) || cJSON_GetArraySize(lines) == 0 ||
       cJSON_GetArraySize(lines) > LINES_MAX)
     sim_problem_add(p, "/lines", "invalid-order",
@@ -190,12 +192,16 @@ static cJSON *validate(struct sim_wms *w, const cJSON *doc)
     cJSON_Delete(p);
     return NULL;
   }
-  /* The problem's code and detail are the first error's. */
-  const char *code = cg_json_str(cJSON_GetArrayItem(errs, 0), "code");
-  cJSON_ReplaceItemInObjectCaseSensitive(p, "code", cJSON_CreateString(code));
-  const char *why = cg_json_str(cJSON_GetArrayItem(errs, 0), "message");
-  cJSON_ReplaceItemInObjectCaseSensitive(p, "detail", cJSON_CreateString(why));
-  return p;
+  /* The problem's type, code and detail are the first error's. */
+  const cJSON *first = cJSON_GetArrayItem(errs, 0);
+  cJSON *out = sim_problem(422, cg_json_str(first, "code"),
+                           cg_json_str(first, "message"), NULL);
+  if (out == NULL)
+    return p; /* still a refusal, with the generic type */
+  cJSON_ReplaceItemInObjectCaseSensitive(
+      out, "errors", cJSON_DetachItemFromObjectCaseSensitive(p, "errors"));
+  cJSON_Delete(p);
+  return out;
 }
 
 /* --- create --------------------------------------------------------------- */
@@ -292,7 +298,7 @@ static void on_create(struct cg_http_exchange *ex, void *arg)
     return;
   }
   cJSON *problem = validate(w, doc);
-  o = problem == NULL || (ref && *ref && strlen(ref) <= REF_MAX)
+  o = problem == NULL || (ref && *ref && sim_wms__chars(ref) <= REF_MAX)
           ? sim_wms__order_get(w, ref)
           : NULL;
   if (problem != NULL) {
@@ -421,6 +427,7 @@ static void on_cancel(struct cg_http_exchange *ex, void *arg)
 {
   struct sim_wms *w = arg;
   cJSON *doc = NULL;
+  cJSON *problem = NULL;
   struct wms_order *o =
       sim_wms__order_find(w, cg_http_exchange_param(ex, "ref"));
   if (sim_body_json(ex, &doc) != 0 || (doc && !cJSON_IsObject(doc))) {
@@ -429,6 +436,8 @@ static void on_cancel(struct cg_http_exchange *ex, void *arg)
   } else if (o == NULL || !o->created) {
     sim_wms__fail(ex, 404, "order-not-found", "no order with this orderRef",
                   NULL);
+  } else if ((problem = sim_wms__limits_problem(WMS_BODY_CANCEL, doc))) {
+    sim_wms__reply_problem(ex, problem);
   } else if (!cancellable(o)) {
     sim_wms__fail(ex, 409, "order-not-cancellable",
                   "picking has started or the order is finished", NULL);

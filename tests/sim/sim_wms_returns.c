@@ -3,7 +3,8 @@
  *
  *   POST /wms/v1/return-advices          -> 202 {rmaRef, status:"EXPECTED"};
  *                                           409 duplicate-rma-ref;
- *                                           422 unknown-order-line
+ *                                           422 field-too-long /
+ *                                           unknown-order-line
  *   GET  /wms/v1/return-advices/{rmaRef} -> 200 advice, status, receipts
  *
  * The control API receives a return (sim_wms__receive_return): return.arrived,
@@ -63,10 +64,13 @@ static cJSON *advice_problem(struct sim_wms *w, const cJSON *doc)
   const cJSON *lines = cg_json_get(doc, "lines"), *l;
   char ptr[64];
   int i = 0;
-  if (ref == NULL || *ref == '\0' || strlen(ref) > 35 ||
-      !cJSON_IsArray(lines) || cJSON_GetArraySize(lines) == 0)
+  cJSON *too_long = sim_wms__limits_problem(WMS_BODY_ADVICE, doc);
+  if (too_long != NULL)
+    return too_long;
+  if (ref == NULL || *ref == '\0' || !cJSON_IsArray(lines) ||
+      cJSON_GetArraySize(lines) == 0)
     return sim_problem(422, "invalid-return-advice",
-                       "rmaRef (1..35 chars) and lines[] are required", NULL);
+                       "rmaRef and lines[] are required", NULL);
   struct wms_order *o =
       sim_wms__order_find(w, cg_json_str(doc, "originalOrderRef"));
   if (o == NULL || !o->created)

@@ -141,11 +141,18 @@ static cJSON *item_problem(const cJSON *doc, const char *sku)
   const cJSON *gtin = cg_json_get(doc, "gtin");
   if (!cJSON_IsObject(doc))
     return sim_problem(400, "malformed-json", "item must be an object", NULL);
-  if (sku == NULL || *sku == '\0' || strlen(sku) > 64 ||
-      (body_sku && strcmp(body_sku, sku) != 0))
+  cJSON *too_long = sim_wms__limits_problem(WMS_BODY_ITEM, doc);
+  if (too_long == NULL && body_sku == NULL && sku != NULL) {
+    cJSON *url = cJSON_CreateObject(); /* the URL's sku is the item's */
+    cg_json_add_str(url, "sku", sku);
+    too_long = sim_wms__limits_problem(WMS_BODY_ITEM, url);
+    cJSON_Delete(url);
+  }
+  if (too_long != NULL)
+    return too_long;
+  if (sku == NULL || *sku == '\0' || (body_sku && strcmp(body_sku, sku) != 0))
     return sim_problem(422, "invalid-item",
-                       "sku missing, too long or not the one in the URL",
-                       "/sku");
+                       "sku missing or not the one in the URL", "/sku");
   if (gtin != NULL && !cJSON_IsNull(gtin) &&
       (!cJSON_IsString(gtin) || !gtin_valid(gtin->valuestring)))
     return sim_problem(422, "invalid-gtin",
