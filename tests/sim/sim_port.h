@@ -42,8 +42,8 @@ int sim_port_common_routes(struct sim_port *p);
 int sim_port_listen(struct sim_port *p, const char *addr, struct cg_err *err);
 int sim_port_number(const struct sim_port *p);
 /* Drops requests waiting on injected latency (the server answers them
- * 503) and resets those a hang fault holds, closes the server; done fires once it is closed, after which the
- * port's memory is gone. Call once. */
+ * 503) and resets those a hang fault holds, closes the server; done fires once
+ * it is closed, after which the port's memory is gone. Call once. */
 void sim_port_close(struct sim_port *p, void (*done)(void *arg), void *arg);
 
 #endif
