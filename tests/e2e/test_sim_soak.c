@@ -265,7 +265,7 @@ static void make_centra(struct req *r, int pick)
   r->kind = "graphql";
   if (pick == 6)
     allow(r, 403, 0, 0, 0);
-  else if (pick == 5)
+  else if (pick >= 3) /* invalid document or JSON: refused */
     allow(r, 400, 0, 0, 0);
   else
     allow(r, 200, 429, 0, 0); /* 429: the mutation budget */

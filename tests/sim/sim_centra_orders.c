@@ -95,6 +95,21 @@ static cJSON *seed_shipping(const cJSON *spec)
   return group;
 }
 
+/* Prices of an order line (no discounts, 25 % tax). */
+static void line_prices(cJSON *l, double price, int64_t qty,
+                        const char *currency)
+{
+  cJSON_AddItemToObject(l, "unitPrice", sim_centra__money(price, currency));
+  cJSON_AddItemToObject(l, "unitOriginalPrice",
+                        sim_centra__money(price, currency));
+  cJSON_AddItemToObject(l, "lineValue",
+                        sim_centra__money(price * (double)qty, currency));
+  cJSON_AddBoolToObject(l, "hasAnyDiscount", false);
+  cJSON_AddNumberToObject(l, "discountPercent", 0);
+  cJSON_AddNumberToObject(l, "taxPercent", 25);
+  cJSON_AddArrayToObject(l, "allocations");
+}
+
 static cJSON *seed_line(struct sim_centra *c, const cJSON *spec,
                         const char *currency, double *total, const char **msg)
 {
@@ -126,15 +141,7 @@ static cJSON *seed_line(struct sim_centra *c, const cJSON *spec,
   cg_json_add_str(l, "productNumber", pn ? pn : sku);
   cg_json_add_str(l, "productVariantName", cg_json_str(var, "name"));
   cg_json_add_str(l, "size", cg_json_str(size, "description"));
-  cJSON_AddItemToObject(l, "unitPrice", sim_centra__money(price, currency));
-  cJSON_AddItemToObject(l, "unitOriginalPrice",
-                        sim_centra__money(price, currency));
-  cJSON_AddItemToObject(l, "lineValue",
-                        sim_centra__money(price * (double)qty, currency));
-  cJSON_AddBoolToObject(l, "hasAnyDiscount", false);
-  cJSON_AddNumberToObject(l, "discountPercent", 0);
-  cJSON_AddNumberToObject(l, "taxPercent", 25);
-  cJSON_AddArrayToObject(l, "allocations");
+  line_prices(l, price, qty, currency);
   cJSON *ps = cJSON_AddObjectToObject(l, "productSize");
   cg_json_add_int(ps, "id", cg_json_int(size, "id", 0));
   cg_json_add_str(ps, "SKU", cg_json_str(size, "SKU"));
