@@ -25,6 +25,13 @@
   ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define SWEEP_MS 1000
+/* Retention (docs/internals/store.md §6): done outbox rows and processed
+ * inbox messages older than this are deleted every PRUNE_EVERY_MS, well
+ * past every source's redelivery window. Each run deletes about one
+ * period's rows through an index, so its cost does not grow with the
+ * store. */
+#define PRUNE_EVERY_MS (60 * 60 * 1000)
+#define RETENTION_MS (14LL * 24 * 60 * 60 * 1000)
 #define RELOAD_DEBOUNCE_MS 300
 
 struct schedule {
@@ -33,7 +40,7 @@ struct schedule {
   void (*fn)(struct cg_merchant *m);
 };
 
-enum { S_EVENTS, S_POLL, S_GXO, S_LIMITS, S_SWEEP, S_COUNT };
+enum { S_EVENTS, S_POLL, S_GXO, S_LIMITS, S_SWEEP, S_PRUNE, S_COUNT };
 
 struct cg_merchant {
   const struct cg_config *cfg;
@@ -114,6 +121,22 @@ static void run_sweep(struct cg_merchant *m)
   cg_orders_process_retry_requests(&m->flow);
 }
 
+static void run_prune(struct cg_merchant *m)
+{
+  struct cg_err err = {0};
+  int64_t inbox = 0, outbox = 0;
+  if (cg_store_prune(m->flow.store, cg_time_now_ms() - RETENTION_MS, &inbox,
+                     &outbox, &err) != 0)
+    cg_log_warn("merchant", "[merchant=%s] pruning the store failed: %s",
+                m->mc->id, err.msg);
+  else if (inbox + outbox > 0)
+    cg_log_info("merchant",
+                "[merchant=%s] pruned %lld processed messages and %lld "
+                "done calls older than %d days",
+                m->mc->id, (long long)inbox, (long long)outbox,
+                (int)(RETENTION_MS / 86400000));
+}
+
 static void on_schedule(uv_timer_t *t)
 {
   struct schedule *s = container_of(t, struct schedule, timer);
@@ -169,6 +192,7 @@ static void start_schedules(struct cg_merchant *m, uv_loop_t *loop)
       [S_GXO] = {run_gxo, c->gxo_events_s * 1000},
       [S_LIMITS] = {run_limits, c->limits_refresh_s * 1000},
       [S_SWEEP] = {run_sweep, SWEEP_MS},
+      [S_PRUNE] = {run_prune, PRUNE_EVERY_MS},
   };
   for (int i = 0; i < S_COUNT; i++) {
     struct schedule *s = &m->sched[i];

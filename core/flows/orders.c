@@ -167,19 +167,16 @@ int cg__order_hold(struct cg_flow *f, const char *number, const char *type,
 static int order_key(struct cg_flow *f, const char *number, char *out,
                      size_t size, struct cg_err *err)
 {
-  struct cg_store_outbox_filter flt = {
-      .state = -1, .kind = CG_ORDERS_KIND_CREATE, .entity_key = number};
-  struct cg_store_outbox_list prior = {0};
-  int rc = cg_store_outbox_list(f->store, &flt, &prior, err);
+  int64_t n = 0; /* earlier sends, counted through the entity index */
+  int rc = cg_store_outbox_count_entity(f->store, CG_ORDERS_KIND_CREATE, number,
+                                        &n, err);
   if (rc != 0)
     return rc;
-  size_t n = prior.n;
-  cg_store_outbox_list_clear(&prior);
   if (cg_gxo_order_key(f->merchant, number, out, size) != 0)
     return cg_err_set(err, CG_EINVAL, "order key too long");
   size_t len = strlen(out);
   if (n > 0)
-    snprintf(out + len, size - len, "-r%zu", n + 1);
+    snprintf(out + len, size - len, "-r%lld", (long long)n + 1);
   return 0;
 }
 

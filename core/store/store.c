@@ -221,6 +221,13 @@ static int prepare_all(struct cg_store *s, struct cg_err *err)
   return 0;
 }
 
+/* Counts every commit, explicit or autocommit (returns 0: go ahead). */
+static int count_commit(void *arg)
+{
+  ((struct cg_store *)arg)->commits++;
+  return 0;
+}
+
 int cg_store_open(const struct cg_store_opts *opts, struct cg_store **out,
                   struct cg_err *err)
 {
@@ -244,6 +251,7 @@ int cg_store_open(const struct cg_store_opts *opts, struct cg_store **out,
                                err)) != 0 ||
       (ret = prepare_all(s, err)) != 0)
     goto fail;
+  sqlite3_commit_hook(s->db, count_commit, s);
   cg_log_info(s->comp, "opened %s (schema %d, WAL, synchronous=%s)", s->path,
               s->schema_version, sync);
   *out = s;
@@ -264,6 +272,9 @@ void cg_store_close(struct cg_store *s)
     s->st[i] = NULL;
   }
   if (s->db != NULL) {
+    if (s->commits > 0)
+      cg_log_info(s->comp, "closing %s after %llu commits", s->path,
+                  (unsigned long long)s->commits);
     int rc = sqlite3_close(s->db);
     if (rc != SQLITE_OK)
       cg_log_error(s->comp, "closing %s: %s; leaking the connection", s->path,
@@ -272,6 +283,11 @@ void cg_store_close(struct cg_store *s)
   }
   cg_free(s->path);
   cg_free(s);
+}
+
+uint64_t cg_store_commits(const struct cg_store *s)
+{
+  return s->commits;
 }
 
 int cg_store_schema_version(const struct cg_store *s)
@@ -346,6 +362,16 @@ int cg_store_rollback(struct cg_store *s, struct cg_err *err)
   if (sqlite3_get_autocommit(s->db))
     return 0;
   return cg__store_exec(s, s->st[CG__ST_ROLLBACK], "store: rollback", err);
+}
+
+int cg_store_savepoint(struct cg_store *s, struct cg_err *err)
+{
+  return cg__store_sp_begin(s, err);
+}
+
+int cg_store_savepoint_end(struct cg_store *s, bool keep, struct cg_err *err)
+{
+  return cg__store_sp_end(s, keep, err);
 }
 
 bool cg_store_in_tx(const struct cg_store *s)

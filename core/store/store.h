@@ -46,6 +46,11 @@ int cg_store_open(const struct cg_store_opts *opts, struct cg_store **out,
  * and closes. NULL is a no-op. */
 void cg_store_close(struct cg_store *s);
 
+/* Transactions committed through this connection since open (explicit
+ * and autocommit writes alike); logged at close. For benchmarks and
+ * metrics. */
+uint64_t cg_store_commits(const struct cg_store *s);
+
 /* Schema version of the open file (== CG_STORE_SCHEMA_VERSION). */
 int cg_store_schema_version(const struct cg_store *s);
 
@@ -75,6 +80,14 @@ int cg_store_commit(struct cg_store *s, struct cg_err *err);
 /* ROLLBACK. A no-op returning 0 when no transaction is open, so it is safe
  * on every error path. */
 int cg_store_rollback(struct cg_store *s, struct cg_err *err);
+/* A savepoint: a unit inside the open transaction (or, outside one, its
+ * own transaction) that can be undone alone. savepoint_end(keep=true)
+ * releases it into the enclosing transaction; keep=false undoes every
+ * write since the savepoint. Savepoints nest. Group commit uses them: a
+ * batch of messages in one transaction, each message in a savepoint, so
+ * one failing message does not undo the others. */
+int cg_store_savepoint(struct cg_store *s, struct cg_err *err);
+int cg_store_savepoint_end(struct cg_store *s, bool keep, struct cg_err *err);
 /* True between begin and commit/rollback. */
 bool cg_store_in_tx(const struct cg_store *s);
 
@@ -90,6 +103,11 @@ int cg_store_inbox_put(struct cg_store *s, const char *source,
  * cg_store_inbox_list_clear(). */
 int cg_store_inbox_pending(struct cg_store *s, size_t limit,
                            struct cg_store_inbox_list *out, struct cg_err *err);
+/* Whether a message (source, msg_id) is already recorded: 0 and *id when
+ * it is, CG_ENOTFOUND when not. Lets intake skip a duplicate before
+ * building its payload. */
+int cg_store_inbox_find(struct cg_store *s, const char *source,
+                        const char *msg_id, int64_t *id, struct cg_err *err);
 /* One row by id; CG_ENOTFOUND if none. */
 int cg_store_inbox_get(struct cg_store *s, int64_t id,
                        struct cg_store_inbox_row *out, struct cg_err *err);
@@ -115,6 +133,12 @@ int cg_store_outbox_put(struct cg_store *s, const char *kind,
  * next_attempt_at then id. Free with cg_store_outbox_list_clear(). */
 int cg_store_outbox_due(struct cg_store *s, int64_t now_ms, size_t limit,
                         struct cg_store_outbox_list *out, struct cg_err *err);
+/* As cg_store_outbox_due, for one kind only (each partner's rows are
+ * taken within its own in-flight bound). */
+int cg_store_outbox_due_kind(struct cg_store *s, const char *kind,
+                             int64_t now_ms, size_t limit,
+                             struct cg_store_outbox_list *out,
+                             struct cg_err *err);
 /* pending -> inflight, before the HTTP call. CG_ENOTFOUND if no such row;
  * CG_EINVAL if the row is not pending. */
 int cg_store_outbox_mark_inflight(struct cg_store *s, int64_t id,
@@ -150,6 +174,15 @@ int cg_store_outbox_reset_inflight(struct cg_store *s, int64_t *count,
  * CG_ENOTFOUND when nothing is pending. */
 int cg_store_outbox_next_due(struct cg_store *s, int64_t *at_ms,
                              struct cg_err *err);
+/* Earliest next_attempt_at among pending rows of one kind; CG_ENOTFOUND
+ * when none. */
+int cg_store_outbox_next_due_kind(struct cg_store *s, const char *kind,
+                                  int64_t *at_ms, struct cg_err *err);
+/* Rows of any state with this kind and entity key (e.g. how many times an
+ * order was sent). */
+int cg_store_outbox_count_entity(struct cg_store *s, const char *kind,
+                                 const char *entity_key, int64_t *count,
+                                 struct cg_err *err);
 /* pending + inflight rows. */
 int cg_store_outbox_depth(struct cg_store *s, int64_t *depth,
                           struct cg_err *err);

@@ -96,7 +96,11 @@ int cg_store_exception_list(struct cg_store *s,
   if (f == NULL)
     f = &all;
   int64_t limit = f->limit > 0 ? f->limit : DEFAULT_LIST_LIMIT;
-  sqlite3_stmt *st = s->st[CG__ST_EXC_LIST];
+  /* The sweep's question (open retry requests) has its own index. */
+  bool retry_open =
+      f->retry_requested && f->state != NULL && strcmp(f->state, "open") == 0;
+  sqlite3_stmt *st =
+      s->st[retry_open ? CG__ST_EXC_LIST_RETRY : CG__ST_EXC_LIST];
   int ret = cg__store_bind(s, st, err, "ssssiII", f->state, f->type,
                            f->entity_kind, f->entity_key,
                            f->retry_requested ? 1 : 0, f->offset, limit);

@@ -34,6 +34,14 @@ static int find_existing(struct cg_store *s, const char *source,
   return 0;
 }
 
+int cg_store_inbox_find(struct cg_store *s, const char *source,
+                        const char *msg_id, int64_t *id, struct cg_err *err)
+{
+  if (source == NULL || msg_id == NULL)
+    return cg_err_set(err, CG_EINVAL, "inbox: source and msg_id required");
+  return find_existing(s, source, msg_id, id, err);
+}
+
 int cg_store_inbox_put(struct cg_store *s, const char *source,
                        const char *msg_id, const char *kind,
                        const char *payload, int64_t *id, struct cg_err *err)

@@ -37,6 +37,7 @@ enum cg__st {
   CG__ST_OUTBOX_PUT,
   CG__ST_OUTBOX_FIND,
   CG__ST_OUTBOX_DUE,
+  CG__ST_OUTBOX_DUE_KIND,
   CG__ST_OUTBOX_INFLIGHT,
   CG__ST_OUTBOX_DONE,
   CG__ST_OUTBOX_RETRY,
@@ -45,10 +46,13 @@ enum cg__st {
   CG__ST_OUTBOX_REQUEUE,
   CG__ST_OUTBOX_RESET,
   CG__ST_OUTBOX_NEXT_DUE,
+  CG__ST_OUTBOX_NEXT_DUE_KIND,
+  CG__ST_OUTBOX_ENTITY_COUNT,
   CG__ST_OUTBOX_DEPTH,
   CG__ST_OUTBOX_COUNTS,
   CG__ST_OUTBOX_GET,
   CG__ST_OUTBOX_LIST,
+  CG__ST_OUTBOX_LIST_ENTITY,
   /* store_orders.c */
   CG__ST_ORDER_UPSERT,
   CG__ST_ORDER_GET,
@@ -63,6 +67,7 @@ enum cg__st {
   CG__ST_EXC_RAISE,
   CG__ST_EXC_GET,
   CG__ST_EXC_LIST,
+  CG__ST_EXC_LIST_RETRY,
   CG__ST_EXC_RESOLVE,
   CG__ST_EXC_RESOLVE_ENTITY,
   CG__ST_EXC_RETRY,
@@ -101,6 +106,7 @@ struct cg_store {
   char comp[96]; /* log component: "store:merchant=<name>" */
   int schema_version;
   bool in_tx;
+  uint64_t commits; /* transactions committed (sqlite3_commit_hook) */
   sqlite3_stmt *st[CG__ST_COUNT];
 };
 

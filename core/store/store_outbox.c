@@ -124,6 +124,20 @@ int cg_store_outbox_due(struct cg_store *s, int64_t now_ms, size_t limit,
                         (void **)&out->items, &out->n, "outbox: due", err);
 }
 
+int cg_store_outbox_due_kind(struct cg_store *s, const char *kind,
+                             int64_t now_ms, size_t limit,
+                             struct cg_store_outbox_list *out,
+                             struct cg_err *err)
+{
+  memset(out, 0, sizeof(*out));
+  sqlite3_stmt *st = s->st[CG__ST_OUTBOX_DUE_KIND];
+  int ret = cg__store_bind(s, st, err, "IIs", now_ms, (int64_t)limit, kind);
+  if (ret != 0)
+    return ret;
+  return cg__store_rows(s, st, sizeof(*out->items), read_row, clear_row,
+                        (void **)&out->items, &out->n, "outbox: due", err);
+}
+
 /* After an UPDATE that matched nothing: tell a missing row (CG_ENOTFOUND)
  * from one in the wrong state (CG_EINVAL). */
 static int explain_no_change(struct cg_store *s, int64_t id, const char *op,
@@ -247,6 +261,27 @@ int cg_store_outbox_next_due(struct cg_store *s, int64_t *at_ms,
   return query_int(s, CG__ST_OUTBOX_NEXT_DUE, at_ms, "outbox: next_due", err);
 }
 
+int cg_store_outbox_next_due_kind(struct cg_store *s, const char *kind,
+                                  int64_t *at_ms, struct cg_err *err)
+{
+  int ret =
+      cg__store_bind(s, s->st[CG__ST_OUTBOX_NEXT_DUE_KIND], err, "s", kind);
+  return ret ? ret
+             : query_int(s, CG__ST_OUTBOX_NEXT_DUE_KIND, at_ms,
+                         "outbox: next_due", err);
+}
+
+int cg_store_outbox_count_entity(struct cg_store *s, const char *kind,
+                                 const char *entity_key, int64_t *count,
+                                 struct cg_err *err)
+{
+  int ret = cg__store_bind(s, s->st[CG__ST_OUTBOX_ENTITY_COUNT], err, "ss",
+                           entity_key, kind);
+  return ret ? ret
+             : query_int(s, CG__ST_OUTBOX_ENTITY_COUNT, count, "outbox: count",
+                         err);
+}
+
 int cg_store_outbox_depth(struct cg_store *s, int64_t *depth,
                           struct cg_err *err)
 {
@@ -292,7 +327,9 @@ int cg_store_outbox_list(struct cg_store *s,
                           ? state_names[f->state]
                           : NULL;
   int64_t limit = f->limit > 0 ? f->limit : DEFAULT_LIST_LIMIT;
-  sqlite3_stmt *st = s->st[CG__ST_OUTBOX_LIST];
+  /* Keyed by entity: through its index (the other is for listings). */
+  sqlite3_stmt *st =
+      s->st[f->entity_key ? CG__ST_OUTBOX_LIST_ENTITY : CG__ST_OUTBOX_LIST];
   int ret = cg__store_bind(s, st, err, "sssII", state, f->kind, f->entity_key,
                            f->offset, limit);
   if (ret != 0)

@@ -117,8 +117,23 @@ static const char schema_v1[] =
     " content_hash TEXT NOT NULL,"
     " loaded_at INTEGER NOT NULL);";
 
+/* Version 2: every hot-path statement finds its rows through an index
+ * whose size is the work, not the table (issue 8): due rows per kind,
+ * done rows and processed messages by age (pruning), open exceptions an
+ * operator asked to retry. */
+static const char schema_v2[] =
+    "CREATE INDEX outbox_due_kind ON outbox (kind, next_attempt_at, id)"
+    " WHERE state = 'pending';"
+    "CREATE INDEX outbox_done ON outbox (updated_at) WHERE state = 'done';"
+    "CREATE INDEX inbox_processed ON inbox (processed_at)"
+    " WHERE processed_at IS NOT NULL;"
+    "CREATE INDEX exceptions_retry ON exceptions (last_seen, id)"
+    " WHERE state = 'open' AND retry_requested_at IS NOT NULL;";
+
 const struct cg__migration cg__store_migrations[] = {
     {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1},
+    {2, "hot-path indexes: due rows per kind, pruning, retry requests",
+     schema_v2},
 };
 
 const size_t cg__store_migrations_count =

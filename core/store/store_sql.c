@@ -5,7 +5,11 @@
  * is prepared on a hot path.
  *
  * Optional filters use "(?N IS NULL OR col = ?N)" so one prepared
- * statement serves every combination.
+ * statement serves every combination. Such a filter cannot use an index,
+ * so a statement on the hot path keys on a column that can (a second
+ * statement for the keyed case, e.g. OUTBOX_LIST_ENTITY) and names its
+ * index with INDEXED BY: preparing fails if the index cannot serve it.
+ * tests/unit/test_store_plans.c checks every hot-path plan.
  */
 #include "store/store_int.h"
 
@@ -19,9 +23,11 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_ROLLBACK_TO] = "ROLLBACK TO cg_sp",
   [CG__ST_INTEGRITY] = "PRAGMA integrity_check",
   [CG__ST_PRUNE_INBOX] =
-    "DELETE FROM inbox WHERE processed_at IS NOT NULL AND processed_at < ?1",
+    "DELETE FROM inbox INDEXED BY inbox_processed"
+    " WHERE processed_at IS NOT NULL AND processed_at < ?1",
   [CG__ST_PRUNE_OUTBOX] =
-    "DELETE FROM outbox WHERE state = 'done' AND updated_at < ?1",
+    "DELETE FROM outbox INDEXED BY outbox_done"
+    " WHERE state = 'done' AND updated_at < ?1",
 
   [CG__ST_INBOX_PUT] =
     "INSERT INTO inbox (source, msg_id, kind, payload, received_at)"
@@ -45,8 +51,12 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_OUTBOX_FIND] =
     "SELECT id FROM outbox WHERE kind = ?1 AND idempotency_key = ?2",
   [CG__ST_OUTBOX_DUE] =
-    "SELECT " CG__OUTBOX_COLS " FROM outbox"
+    "SELECT " CG__OUTBOX_COLS " FROM outbox INDEXED BY outbox_due"
     " WHERE state = 'pending' AND next_attempt_at <= ?1"
+    " ORDER BY next_attempt_at, id LIMIT ?2",
+  [CG__ST_OUTBOX_DUE_KIND] =
+    "SELECT " CG__OUTBOX_COLS " FROM outbox INDEXED BY outbox_due_kind"
+    " WHERE state = 'pending' AND kind = ?3 AND next_attempt_at <= ?1"
     " ORDER BY next_attempt_at, id LIMIT ?2",
   [CG__ST_OUTBOX_INFLIGHT] =
     "UPDATE outbox SET state = 'inflight', updated_at = ?2"
@@ -74,7 +84,14 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "UPDATE outbox SET state = 'pending', updated_at = ?1"
     " WHERE state = 'inflight'",
   [CG__ST_OUTBOX_NEXT_DUE] =
-    "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'",
+    "SELECT min(next_attempt_at) FROM outbox INDEXED BY outbox_due"
+    " WHERE state = 'pending'",
+  [CG__ST_OUTBOX_NEXT_DUE_KIND] =
+    "SELECT min(next_attempt_at) FROM outbox INDEXED BY outbox_due_kind"
+    " WHERE state = 'pending' AND kind = ?1",
+  [CG__ST_OUTBOX_ENTITY_COUNT] =
+    "SELECT count(*) FROM outbox INDEXED BY outbox_entity"
+    " WHERE entity_key = ?1 AND kind = ?2",
   [CG__ST_OUTBOX_DEPTH] =
     "SELECT count(*) FROM outbox WHERE state IN ('pending', 'inflight')",
   [CG__ST_OUTBOX_COUNTS] =
@@ -86,6 +103,10 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2)"
     " AND (?3 IS NULL OR entity_key = ?3)"
     " ORDER BY id LIMIT ?5 OFFSET ?4",
+  [CG__ST_OUTBOX_LIST_ENTITY] =
+    "SELECT " CG__OUTBOX_COLS " FROM outbox INDEXED BY outbox_entity"
+    " WHERE entity_key = ?3 AND (?1 IS NULL OR state = ?1)"
+    " AND (?2 IS NULL OR kind = ?2) ORDER BY id LIMIT ?5 OFFSET ?4",
 
   [CG__ST_ORDER_UPSERT] =
     "INSERT INTO orders (number, centra_id, centra_status, state, payload,"
@@ -139,12 +160,19 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " AND (?4 IS NULL OR entity_key = ?4)"
     " AND (?5 = 0 OR retry_requested_at IS NOT NULL)"
     " ORDER BY last_seen DESC, id DESC LIMIT ?7 OFFSET ?6",
+  [CG__ST_EXC_LIST_RETRY] =
+    "SELECT " CG__EXC_COLS " FROM exceptions INDEXED BY exceptions_retry"
+    " WHERE state = 'open' AND retry_requested_at IS NOT NULL"
+    " AND (?2 IS NULL OR type = ?2) AND (?3 IS NULL OR entity_kind = ?3)"
+    " AND (?4 IS NULL OR entity_key = ?4)"
+    " ORDER BY last_seen DESC, id DESC LIMIT ?7 OFFSET ?6",
   [CG__ST_EXC_RESOLVE] =
     "UPDATE exceptions SET state = 'resolved', resolved_at = ?2,"
     " resolved_by = ?3, resolution_note = ?4"
     " WHERE id = ?1 AND state = 'open'",
   [CG__ST_EXC_RESOLVE_ENTITY] =
-    "UPDATE exceptions SET state = 'resolved', resolved_at = ?3,"
+    "UPDATE exceptions INDEXED BY exceptions_entity"
+    " SET state = 'resolved', resolved_at = ?3,"
     " resolved_by = ?4, resolution_note = ?5"
     " WHERE entity_kind = ?1 AND entity_key = ?2 AND state = 'open'",
   [CG__ST_EXC_RETRY] =

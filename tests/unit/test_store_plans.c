@@ -1,0 +1,186 @@
+/*
+ * Unit test of the store's query plans (issue 8): every statement the
+ * engine runs per order or per delivery finds its rows through an index
+ * whose size is the work itself, so its cost does not grow with the
+ * tables. EXPLAIN QUERY PLAN of each statement, on a store opened at the
+ * current schema, must
+ *
+ *   - never SCAN a table, nor walk a whole index (a SCAN ... USING INDEX
+ *     is allowed only through a partial index that holds just the rows
+ *     asked for, e.g. the pending inbox rows);
+ *   - never sort with a temporary B-tree, except one order's lines;
+ *   - use the index named below.
+ *
+ * Every statement of enum cg__st is listed, on the hot path or off it
+ * with the reason, so a new statement must be classified here.
+ */
+#include "store_fixture.h"
+
+#include "store/store_int.h"
+
+#include <string.h>
+
+#define PARTIAL_SCAN 1u /* may walk this partial index: its rows are the work  \
+                         */
+#define SMALL_SORT 2u   /* may sort one entity's few rows */
+
+struct hot {
+  enum cg__st st;
+  const char *index; /* must appear in the plan; NULL: no table read */
+  unsigned allow;
+};
+
+/* clang-format off */
+static const struct hot hot[] = {
+  {CG__ST_BEGIN, NULL, 0},
+  {CG__ST_COMMIT, NULL, 0},
+  {CG__ST_ROLLBACK, NULL, 0},
+  {CG__ST_SAVEPOINT, NULL, 0},
+  {CG__ST_RELEASE, NULL, 0},
+  {CG__ST_ROLLBACK_TO, NULL, 0},
+  {CG__ST_PRUNE_INBOX, "inbox_processed", 0},
+  {CG__ST_PRUNE_OUTBOX, "outbox_done", 0},
+  {CG__ST_INBOX_PUT, NULL, 0},
+  {CG__ST_INBOX_FIND, "sqlite_autoindex_inbox_1", 0},
+  {CG__ST_INBOX_PENDING, "inbox_pending", PARTIAL_SCAN},
+  {CG__ST_INBOX_GET, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_INBOX_MARK, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_OUTBOX_PUT, NULL, 0},
+  {CG__ST_OUTBOX_FIND, "sqlite_autoindex_outbox_1", 0},
+  {CG__ST_OUTBOX_DUE, "outbox_due", 0},
+  {CG__ST_OUTBOX_DUE_KIND, "outbox_due_kind", 0},
+  {CG__ST_OUTBOX_INFLIGHT, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_OUTBOX_DONE, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_OUTBOX_RETRY, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_OUTBOX_DEFER, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_OUTBOX_FAIL, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_OUTBOX_REQUEUE, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_OUTBOX_NEXT_DUE, "outbox_due", 0},
+  {CG__ST_OUTBOX_NEXT_DUE_KIND, "outbox_due_kind", 0},
+  {CG__ST_OUTBOX_ENTITY_COUNT, "outbox_entity", 0},
+  {CG__ST_OUTBOX_GET, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_OUTBOX_LIST_ENTITY, "outbox_entity", 0},
+  {CG__ST_ORDER_UPSERT, NULL, 0},
+  {CG__ST_ORDER_GET, "sqlite_autoindex_orders_1", 0},
+  {CG__ST_ORDER_SET_STATE, "sqlite_autoindex_orders_1", 0},
+  {CG__ST_ORDER_EXISTS, "sqlite_autoindex_orders_1", 0},
+  {CG__ST_LINES_DELETE, "PRIMARY KEY", 0},
+  {CG__ST_LINES_INSERT, NULL, 0},
+  {CG__ST_LINES_LIST, "PRIMARY KEY", SMALL_SORT},
+  {CG__ST_EXC_RAISE, NULL, 0},
+  {CG__ST_EXC_GET, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_EXC_LIST_RETRY, "exceptions_retry", PARTIAL_SCAN},
+  {CG__ST_EXC_RESOLVE, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_EXC_RESOLVE_ENTITY, "exceptions_entity", 0},
+  {CG__ST_EXC_RETRY, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_AUDIT_APPEND, NULL, 0},
+  {CG__ST_AUDIT_LIST, "audit_entity", 0},
+  {CG__ST_CURSOR_GET, "PRIMARY KEY", 0},
+  {CG__ST_CURSOR_SET, NULL, 0},
+  {CG__ST_RULEGEN_RECORD, NULL, 0},
+};
+
+/* Off the hot path: run by an operator, at boot or for metrics, never
+ * per order. */
+static const enum cg__st off_path[] = {
+  CG__ST_INTEGRITY,      /* start-up and the CLI; reads the whole file */
+  CG__ST_OUTBOX_RESET,   /* once at boot: rows left inflight */
+  CG__ST_OUTBOX_DEPTH,   /* metrics scrape */
+  CG__ST_OUTBOX_COUNTS,  /* metrics scrape */
+  CG__ST_OUTBOX_LIST,    /* operator listing without an entity key */
+  CG__ST_ORDER_LIST,     /* operator listing; rule reload (held orders) */
+  CG__ST_ORDER_COUNTS,   /* metrics scrape */
+  CG__ST_EXC_LIST,       /* operator listing */
+  CG__ST_EXC_OPEN_COUNTS,/* metrics scrape */
+  CG__ST_RULEGEN_LATEST, /* start-up and status */
+};
+/* clang-format on */
+
+#define NHOT (sizeof(hot) / sizeof(hot[0]))
+#define NOFF (sizeof(off_path) / sizeof(off_path[0]))
+
+/* Collects the plan's detail lines, one per line, into out. */
+static void plan_of(sqlite3 *db, enum cg__st which, char *out, size_t size)
+{
+  char sql[4096];
+  snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", cg__store_sql[which]);
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    fail_msg("statement %d: %s", (int)which, sqlite3_errmsg(db));
+  size_t len = 0;
+  out[0] = '\0';
+  while (sqlite3_step(st) == SQLITE_ROW && len < size) {
+    const char *d = (const char *)sqlite3_column_text(st, 3);
+    len += (size_t)snprintf(out + len, size - len, "%s\n", d ? d : "");
+  }
+  sqlite3_finalize(st);
+}
+
+/* Fails unless every plan line of h is allowed. */
+static void check_lines(const struct hot *h, const char *plan)
+{
+  const char *sql = cg__store_sql[h->st];
+  char line[512];
+  for (const char *p = plan; *p != '\0';) {
+    size_t n = strcspn(p, "\n");
+    snprintf(line, sizeof(line), "%.*s", (int)n, p);
+    p += n + (p[n] == '\n');
+    bool partial = h->index && strstr(line, h->index) != NULL;
+    if (strncmp(line, "SCAN ", 5) == 0 &&
+        !((h->allow & PARTIAL_SCAN) && partial))
+      fail_msg("hot-path statement scans: %s\n  plan: %s  sql: %s", line, plan,
+               sql);
+    if (strstr(line, "TEMP B-TREE") && !(h->allow & SMALL_SORT))
+      fail_msg("hot-path statement sorts: %s\n  sql: %s", line, sql);
+  }
+}
+
+static void test_hot_path_plans(void **state)
+{
+  struct fx *f = *state;
+  char plan[4096];
+  for (size_t i = 0; i < NHOT; i++) {
+    plan_of(f->s->db, hot[i].st, plan, sizeof(plan));
+    check_lines(&hot[i], plan);
+    if (hot[i].index != NULL && strstr(plan, hot[i].index) == NULL)
+      fail_msg("statement %d should use %s\n  plan: %s  sql: %s",
+               (int)hot[i].st, hot[i].index, plan, cg__store_sql[hot[i].st]);
+  }
+}
+
+/* The check itself: a scan is caught. */
+static void test_a_scan_fails_the_rule(void **state)
+{
+  struct fx *f = *state;
+  char plan[4096];
+  plan_of(f->s->db, CG__ST_OUTBOX_LIST, plan, sizeof(plan));
+  assert_non_null(strstr(plan, "SCAN outbox"));
+}
+
+static void test_every_statement_classified(void **state)
+{
+  (void)state;
+  int seen[CG__ST_COUNT] = {0};
+  for (size_t i = 0; i < NHOT; i++)
+    seen[hot[i].st]++;
+  for (size_t i = 0; i < NOFF; i++)
+    seen[off_path[i]]++;
+  for (int i = 0; i < CG__ST_COUNT; i++)
+    if (seen[i] != 1)
+      fail_msg("statement %d is classified %d times (want once): %s", i,
+               seen[i], cg__store_sql[i]);
+}
+
+int main(void)
+{
+  cg_mem_init();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_hot_path_plans, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_a_scan_fails_the_rule, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test(test_every_statement_classified),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
