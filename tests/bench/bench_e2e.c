@@ -1,11 +1,24 @@
 /*
- * bench_e2e: end-to-end orders per second. The engine (durable commits,
- * synchronous=FULL) runs against the simulator on loopback; the clock runs
- * from engine start until the warehouse simulator holds every order, and
- * again until every order is accepted and marked exported in Centra.
- * Prints figures; asserts nothing about speed.
+ * bench_e2e: end-to-end orders per second and what each order costs. The
+ * engine (durable commits, synchronous=FULL) runs against the simulator
+ * on loopback; the clock runs from engine start until the warehouse
+ * simulator holds every order, and again until every order is accepted
+ * and marked exported in Centra. For each run it prints:
  *
- *   CG_BUILD_DIR=build/release bench_e2e [ORDERS]
+ *   orders/s to the warehouse and accepted + marked
+ *   commits per order    the store's commit counter (logged at close)
+ *   fsyncs per order     fdatasync + fsync counted by the iocount shim
+ *                        (LD_PRELOAD, CG_IOCOUNT_LIB), and pwrites
+ *   CPU per order        the engine's user + system time (/proc/PID/stat)
+ *
+ * and, after several sizes, CPU per 1,000 orders at each size and their
+ * spread. Floors measured earlier in the same `make bench` run may be
+ * passed in the environment to print the ratios: CG_BENCH_COMMIT_RATE
+ * (bench_store's single-row durable commits/s) and CG_BENCH_CJSON_NS
+ * (bench_rules's cJSON parse + print of an order, ns). Prints figures;
+ * asserts nothing about speed.
+ *
+ *   CG_BUILD_DIR=build/release bench_e2e [ORDERS ...]
  */
 #include "e2e.h"
 
@@ -16,9 +29,21 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
-static long orders = 2000;
+#define MAX_SIZES 8
+
+struct figures {
+  long orders;
+  double wms_s, mark_s, cpu_s;
+  long commits, syncs, pwrites;
+  bool complete;
+};
+
+static long sizes[MAX_SIZES] = {2000};
+static int nsizes = 1;
+static struct figures results[MAX_SIZES];
 
 static long markers(struct e2e *t)
 {
@@ -29,47 +54,206 @@ static long markers(struct e2e *t)
   return n;
 }
 
-static void bench(void **state)
+/* User + system CPU seconds of a live process. */
+static double cpu_seconds(pid_t pid)
+{
+  char path[64], buf[1024];
+  snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+  FILE *f = fopen(path, "r");
+  size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+  if (f)
+    fclose(f);
+  buf[n] = '\0';
+  const char *p = strrchr(buf, ')');
+  unsigned long ut = 0, st = 0;
+  if (p == NULL || sscanf(p + 2,
+                          "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+                          "%*u %lu %lu",
+                          &ut, &st) != 2)
+    return -1;
+  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The number after key in a file (first match), or -1. */
+static long file_number(const char *path, const char *key)
+{
+  FILE *f = fopen(path, "r");
+  char line[1024];
+  long v = -1;
+  while (f && v < 0 && fgets(line, sizeof(line), f)) {
+    const char *k = strstr(line, key);
+    if (k != NULL)
+      v = atol(k + strlen(key));
+  }
+  if (f)
+    fclose(f);
+  return v;
+}
+
+/* The store logs "closing <path> after N commits" when the engine stops. */
+static long engine_commits(const char *dir)
+{
+  char path[600];
+  snprintf(path, sizeof(path), "%s/engine.log", dir);
+  FILE *f = fopen(path, "r");
+  char line[2048];
+  long v = -1;
+  while (f && fgets(line, sizeof(line), f)) {
+    const char *k = strstr(line, " commits");
+    const char *a = strstr(line, " after ");
+    if (k != NULL && a != NULL && a < k)
+      v = atol(a + 7);
+  }
+  if (f)
+    fclose(f);
+  return v;
+}
+
+/* Whether the simulator knows an option (its --help lists it). */
+static bool sim_has_option(const char *opt)
+{
+  char cmd[700], line[512];
+  snprintf(cmd, sizeof(cmd), "%s/centra-gxo-sim --help 2>&1", tu_build_dir());
+  FILE *p = popen(cmd, "r");
+  bool has = false;
+  while (p && fgets(line, sizeof(line), p))
+    has = has || strstr(line, opt) != NULL;
+  if (p)
+    pclose(p);
+  return has;
+}
+
+static void engine_start(struct e2e *t)
+{
+  const char *lib = getenv("CG_IOCOUNT_LIB");
+  char io[600];
+  snprintf(io, sizeof(io), "%s/iocount.txt", t->dir);
+  if (lib != NULL && access(lib, R_OK) == 0) {
+    setenv("LD_PRELOAD", lib, 1);
+    setenv("CG_IOCOUNT_FILE", io, 1);
+  }
+  e2e_engine_start(t);
+  unsetenv("LD_PRELOAD");
+}
+
+/* Waits until the warehouse holds every order and Centra has every
+ * marker; fills the times (0 when not reached). */
+static void wait_done(struct e2e *t, struct figures *r, int64_t t0)
+{
+  int64_t limit = 60000 + r->orders * 60;
+  while (cg_time_mono_ms() - t0 < limit) {
+    if (r->wms_s == 0 && e2e_wms_orders(t) >= r->orders)
+      r->wms_s = (double)(cg_time_mono_ms() - t0) / 1000.0;
+    if (r->wms_s > 0 && markers(t) >= r->orders) {
+      r->mark_s = (double)(cg_time_mono_ms() - t0) / 1000.0;
+      r->complete = true;
+      return;
+    }
+    usleep(50 * 1000);
+  }
+}
+
+static void run_one(struct figures *r)
 {
   struct e2e t;
-  char *scenario = e2e_scenario(orders, 0);
+  char *scenario = e2e_scenario(r->orders, 0);
   /* A production Centra allows 20-500 mutations per 10 s by plan; the
    * simulator gets a large budget here so the figure is the engine's. */
-  static const char *const sim_args[] = {"--centra-mutation-budget", "100000",
-                                         NULL};
+  const char *sim_args[5] = {"--centra-mutation-budget", "100000", NULL};
+  if (sim_has_option("centra-request-budget")) {
+    sim_args[2] = "--centra-request-budget";
+    sim_args[3] = "100000";
+  }
   struct e2e_opts o = {
       .scenario_json = scenario, .seed = 3, .sim_args = sim_args};
   e2e_setup(&t, &o);
   cg_free(scenario);
   int64_t t0 = cg_time_mono_ms();
-  e2e_engine_start(&t);
-  int64_t t_wms = 0;
-  while (cg_time_mono_ms() - t0 < 120000) {
-    if (t_wms == 0 && e2e_wms_orders(&t) >= orders)
-      t_wms = cg_time_mono_ms();
-    if (t_wms && markers(&t) >= orders)
-      break;
-    usleep(100 * 1000);
-  }
-  int64_t t_mark = cg_time_mono_ms();
-  double s1 = (double)(t_wms - t0) / 1000.0;
-  double s2 = (double)(t_mark - t0) / 1000.0;
-  printf("e2e: %ld orders at the warehouse in %.1f s = %.0f orders/s "
-         "(durable commits, synchronous=FULL)\n",
-         orders, s1, orders / s1);
-  printf("e2e: accepted and marked exported in Centra after %.1f s = "
-         "%.0f orders/s end to end (simulator mutation budget raised; a real "
-         "Centra plan allows 2-50 mutations/s and bounds this part)\n",
-         s2, orders / s2);
+  engine_start(&t);
+  wait_done(&t, r, t0);
+  r->cpu_s = cpu_seconds(t.engine);
   e2e_engine_stop(&t);
+  char io[600];
+  snprintf(io, sizeof(io), "%s/iocount.txt", t.dir);
+  r->syncs = file_number(io, "fdatasync ");
+  if (r->syncs >= 0)
+    r->syncs += file_number(io, "fsync ");
+  r->pwrites = file_number(io, "pwrite ");
+  r->commits = engine_commits(t.dir);
   e2e_teardown(&t);
+}
+
+static void print_one(const struct figures *r)
+{
+  double n = (double)r->orders;
+  double cjson_ns =
+      getenv("CG_BENCH_CJSON_NS") ? atof(getenv("CG_BENCH_CJSON_NS")) : 0;
+  printf("e2e %ld orders: %s\n", r->orders,
+         r->complete ? "all at the warehouse, accepted and marked"
+                     : "NOT COMPLETE within the time limit");
+  if (r->wms_s > 0)
+    printf("  to the warehouse      %7.1f s = %6.0f orders/s (durable, "
+           "synchronous=FULL)\n",
+           r->wms_s, n / r->wms_s);
+  if (r->mark_s > 0)
+    printf("  accepted and marked   %7.1f s = %6.0f orders/s\n", r->mark_s,
+           n / r->mark_s);
+  printf("  commits per order     %7.2f   fsyncs per order %6.2f   pwrites "
+         "per order %6.1f\n",
+         r->commits >= 0 ? r->commits / n : -1.0,
+         r->syncs >= 0 ? r->syncs / n : -1.0,
+         r->pwrites >= 0 ? r->pwrites / n : -1.0);
+  printf("  CPU per order         %7.3f ms", r->cpu_s * 1000.0 / n);
+  if (cjson_ns > 0)
+    printf(" = %.0fx the cJSON floor (%.1f us)", r->cpu_s * 1e9 / n / cjson_ns,
+           cjson_ns / 1000.0);
+  printf("\n");
+}
+
+static void print_summary(void)
+{
+  double rate =
+      getenv("CG_BENCH_COMMIT_RATE") ? atof(getenv("CG_BENCH_COMMIT_RATE")) : 0;
+  double lo = 1e30, hi = 0;
+  printf("e2e summary\n");
+  for (int i = 0; i < nsizes; i++) {
+    const struct figures *r = &results[i];
+    double per_k = r->cpu_s * 1000.0 / (double)r->orders;
+    lo = per_k < lo ? per_k : lo;
+    hi = per_k > hi ? per_k : hi;
+    printf("  %6ld orders: CPU per 1,000 orders %.2f s", r->orders, per_k);
+    if (rate > 0 && r->wms_s > 0)
+      printf("; to the warehouse at %.2fx the raw single-row commit rate "
+             "(%.0f/s)",
+             (double)r->orders / r->wms_s / rate, rate);
+    printf("\n");
+  }
+  if (nsizes > 1)
+    printf("  CPU per 1,000 orders: largest / smallest = %.2f\n", hi / lo);
+}
+
+static void bench(void **state)
+{
+  (void)state;
+  for (int i = 0; i < nsizes; i++) {
+    results[i] = (struct figures){.orders = sizes[i], .commits = -1};
+    run_one(&results[i]);
+    print_one(&results[i]);
+    fflush(stdout);
+  }
+  print_summary();
 }
 
 int main(int argc, char **argv)
 {
   cg_mem_init();
   if (argc > 1)
-    orders = atol(argv[1]);
+    nsizes = 0;
+  for (int i = 1; i < argc && nsizes < MAX_SIZES; i++)
+    if (atol(argv[i]) > 0)
+      sizes[nsizes++] = atol(argv[i]);
+  if (nsizes == 0)
+    nsizes = 1; /* sizes[0] is still the default */
   const struct CMUnitTest tests[] = {cmocka_unit_test(bench)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
