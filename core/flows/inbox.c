@@ -27,21 +27,36 @@ static const struct cg_inbox_kind *find_kind(const char *kind)
   return NULL;
 }
 
-static int apply_in_tx(struct cg_flow *f, const struct cg_store_inbox_row *row,
-                       struct cg_err *err)
+/* Applies row and marks it processed, inside the open transaction. */
+static int apply_kind(struct cg_flow *f, const struct cg_store_inbox_row *row,
+                      struct cg_err *err)
 {
   char outcome[CG_INBOX_OUTCOME_MAX] = "";
   const struct cg_inbox_kind *k = find_kind(row->kind);
-  int rc = cg_store_begin(f->store, err);
-  if (rc != 0)
-    return rc;
+  int rc = 0;
   if (k == NULL)
     snprintf(outcome, sizeof(outcome), "ignored: no flow handles %s",
              row->kind);
   else
     rc = k->apply(f, row, outcome, err);
-  if (rc == 0)
-    rc = cg_store_inbox_mark(f->store, row->id, outcome, NULL, err);
+  return rc ? rc : cg_store_inbox_mark(f->store, row->id, outcome, NULL, err);
+}
+
+/* Alone: its own transaction. In a batch: a savepoint, so a failure
+ * undoes this message's effects only and the row stays pending. */
+static int apply_in_tx(struct cg_flow *f, const struct cg_store_inbox_row *row,
+                       struct cg_err *err)
+{
+  bool batch = cg_store_in_tx(f->store);
+  int rc =
+      batch ? cg_store_savepoint(f->store, err) : cg_store_begin(f->store, err);
+  if (rc != 0)
+    return rc;
+  rc = apply_kind(f, row, err);
+  if (batch) {
+    int end = cg_store_savepoint_end(f->store, rc == 0, rc ? NULL : err);
+    return rc ? rc : end;
+  }
   if (rc == 0)
     rc = cg_store_commit(f->store, err);
   if (rc != 0)
@@ -90,6 +105,24 @@ int cg_inbox_take(struct cg_flow *f, const char *source, const char *msg_id,
   return 0;
 }
 
+int cg_inbox_batch_begin(struct cg_flow *f, struct cg_err *err)
+{
+  return cg_store_begin(f->store, err);
+}
+
+int cg_inbox_batch_end(struct cg_flow *f, struct cg_err *err)
+{
+  int rc = cg_store_commit(f->store, err);
+  if (rc != 0) {
+    f->metrics.store_errors++;
+    cg_log_error("inbox",
+                 "[merchant=%s] a batch of messages was not recorded: %s; "
+                 "none of it is acknowledged, the sources send it again",
+                 f->merchant, err ? err->msg : "");
+  }
+  return rc;
+}
+
 int cg_inbox_drain(struct cg_flow *f)
 {
   struct cg_store_inbox_list list = {0};
@@ -101,9 +134,12 @@ int cg_inbox_drain(struct cg_flow *f)
     return rc;
   }
   int applied = 0;
+  bool batch = list.n > 1 && cg_inbox_batch_begin(f, NULL) == 0;
   for (size_t i = 0; i < list.n; i++)
     if (apply_row(f, &list.items[i]) == 0)
       applied++;
+  if (batch && cg_inbox_batch_end(f, NULL) != 0)
+    applied = 0;
   cg_store_inbox_list_clear(&list);
   return applied;
 }

@@ -6,6 +6,11 @@
  *          -> kind->apply inside one transaction with the row marked
  *             processed                                           [commit]
  *
+ * Group commit: intake that receives messages together (a Centra page, a
+ * warehouse feed page) opens a batch; every take in it records its row
+ * and applies it in savepoints of one transaction, and the batch commits
+ * once. The source is acknowledged only after that commit returns 0.
+ *
  * A duplicate (same source and msg id) changes nothing. If applying fails
  * (store error, out of memory) the transaction rolls back, the row stays
  * pending and cg_inbox_drain retries it (at start and periodically).
@@ -44,6 +49,14 @@ extern const size_t cg_inbox_nkinds;
 int cg_inbox_take(struct cg_flow *f, const char *source, const char *msg_id,
                   const char *kind, const char *payload, int *duplicate,
                   struct cg_err *err);
+/* Opens a batch: one transaction for the takes that follow, until
+ * cg_inbox_batch_end. Nothing of the batch is durable before its end.
+ * Returns 0 or a negative CG_E* (then takes commit one by one). */
+int cg_inbox_batch_begin(struct cg_flow *f, struct cg_err *err);
+/* Commits the batch. 0: every message taken in it is durable, and the
+ * sources may be acknowledged. Otherwise everything of the batch is
+ * rolled back (logged): acknowledge none of it. */
+int cg_inbox_batch_end(struct cg_flow *f, struct cg_err *err);
 /* Applies every pending row, oldest first (boot recovery and periodic
  * sweep). Returns the number applied or a negative CG_E*. */
 int cg_inbox_drain(struct cg_flow *f);

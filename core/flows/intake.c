@@ -94,6 +94,19 @@ static void after_take(struct cg_intake *in)
   cg_outbox_kick(in->f->outbox);
 }
 
+/* Group commit: the messages of one page are recorded in one transaction
+ * (flows/inbox.h). Without a batch each take commits alone. */
+static bool batch_begin(struct cg_intake *in)
+{
+  return cg_inbox_batch_begin(in->f, NULL) == 0;
+}
+
+/* False when the page is not durable: acknowledge none of it. */
+static bool batch_end(struct cg_intake *in, bool open)
+{
+  return !open || cg_inbox_batch_end(in->f, NULL) == 0;
+}
+
 /* --- Centra events queue ------------------------------------------------*/
 
 static void cb_listen(struct cg_call_result *res, void *arg)
@@ -154,7 +167,10 @@ static void cb_events(struct cg_call_result *res, void *arg)
     return;
   }
   int64_t *ids = cg_calloc((size_t)count, sizeof(*ids));
+  bool open = batch_begin(in);
   size_t n = ids ? take_events(in, res->data, ids) : 0;
+  if (!batch_end(in, open))
+    n = 0; /* nothing recorded: confirm nothing, they come again */
   after_take(in);
   in->events_again = count >= EVENTS_BATCH && n == (size_t)count;
   if (n == 0 ||
@@ -199,7 +215,7 @@ static void cb_poll(struct cg_call_result *res, void *arg)
     return;
   }
   int count = 0;
-  bool recorded = true;
+  bool recorded = true, open = batch_begin(in);
   const cJSON *order;
   cJSON_ArrayForEach(order, res->data)
   {
@@ -207,6 +223,7 @@ static void cb_poll(struct cg_call_result *res, void *arg)
     if (take_order(in, order, "poll") != 0)
       recorded = false;
   }
+  recorded = batch_end(in, open) && recorded;
   after_take(in);
   if (recorded && count >= POLL_PAGE) {
     in->poll_page++;
@@ -343,12 +360,16 @@ static void cb_gxo_events(struct cg_call_result *res, void *arg)
   const cJSON *events = cg_json_get(res->data, "events");
   int count = cJSON_GetArraySize(events), taken = 0;
   int64_t before = feed_position(in);
+  bool open = batch_begin(in);
   int64_t upto = take_gxo_events(in, events, before, &taken);
-  after_take(in);
   char buf[32];
   snprintf(buf, sizeof(buf), "%lld", (long long)upto);
-  if (upto == before ||
-      cg_store_cursor_set(in->f->store, GXO_CURSOR, buf, NULL) != 0) {
+  /* The cursor moves in the same transaction as the events' effects. */
+  bool moved = upto != before &&
+               cg_store_cursor_set(in->f->store, GXO_CURSOR, buf, NULL) == 0;
+  bool recorded = batch_end(in, open);
+  after_take(in);
+  if (!moved || !recorded) {
     in->gxo_busy = false;
     return;
   }

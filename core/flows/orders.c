@@ -56,6 +56,12 @@ int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
   const char *updated = cg_json_str(order, "updatedAt");
   snprintf(msg_id, sizeof(msg_id), "order:%s:%s", number,
            updated ? updated : "-");
+  /* The same version from the poll and the events queue: already
+   * recorded, so skip it before building its payload. */
+  if (cg_store_inbox_find(f->store, "centra", msg_id, NULL, NULL) == 0) {
+    f->metrics.duplicates++;
+    return 0;
+  }
   char *payload = cg_json_print(order);
   if (payload == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");

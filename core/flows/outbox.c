@@ -1,7 +1,8 @@
 /*
- * outbox: see outbox.h. One uv_timer_t drives passes; a pass takes due
- * rows up to the free in-flight slots, and each finished call re-arms the
- * timer for the earliest next attempt in the store.
+ * outbox: see outbox.h. One uv_timer_t drives passes. A finished call
+ * queues its delivery on ob->finished and arms the timer; the next pass
+ * records every queued outcome and marks the next due rows inflight in
+ * one transaction, then starts those calls.
  */
 #include "flows/outbox.h"
 
@@ -20,34 +21,61 @@
   ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define MAX_SLEEP_MS 30000
+#define STORE_RETRY_MS 1000
+#define DEFAULT_MAX_INFLIGHT 32
+
+/* The calls to one partner (kinds sharing the prefix before '.'). */
+struct partner {
+  char name[32];
+  size_t inflight;      /* started, outcome not yet committed */
+  int64_t paused_until; /* the partner said wait (budget, 429/503) */
+};
+
+struct delivery {
+  struct delivery *next;
+  struct cg_outbox *ob;
+  const struct cg_outbox_kind *kind;
+  struct partner *partner;
+  struct cg_store_outbox_row row;
+  struct cg_call_result res; /* once done fired; owns res.data */
+};
 
 struct cg_outbox {
   struct cg_flow *flow;
   const struct cg_outbox_kind *kinds;
   size_t nkinds;
   struct cg_outbox_opts opts;
+  struct partner *partners; /* one per kind at most */
+  struct partner **of_kind; /* kinds[i]'s partner */
   uv_timer_t timer;
-  size_t inflight;
+  size_t inflight;            /* calls whose done has not fired */
+  struct delivery *finished;  /* done fired, outcome not committed */
+  struct delivery **fin_tail; /* where the next finished one goes */
   bool closing;
   bool timer_closed;
   void (*on_closed)(void *arg);
   void *on_closed_arg;
 };
 
-struct delivery {
-  struct cg_outbox *ob;
-  const struct cg_outbox_kind *kind;
-  struct cg_store_outbox_row row;
-};
-
 static void run_pass(struct cg_outbox *ob);
+static void record_now(struct cg_outbox *ob);
+
+static void delivery_free(struct delivery *d)
+{
+  cg_call_result_clear_data(&d->res);
+  cg_store_outbox_row_clear(&d->row);
+  cg_free(d);
+}
 
 static void maybe_free(struct cg_outbox *ob)
 {
-  if (!ob->closing || !ob->timer_closed || ob->inflight > 0)
+  if (!ob->closing || !ob->timer_closed || ob->inflight > 0 ||
+      ob->finished != NULL)
     return;
   void (*done)(void *) = ob->on_closed;
   void *arg = ob->on_closed_arg;
+  cg_free(ob->partners);
+  cg_free(ob->of_kind);
   cg_free(ob);
   if (done != NULL)
     done(arg);
@@ -76,31 +104,43 @@ static void arm(struct cg_outbox *ob, int64_t delay_ms)
   uv_timer_start(&ob->timer, on_timer, (uint64_t)delay_ms, 0);
 }
 
-/* Arms the timer for the earliest pending row (or the idle maximum). */
+/* Free slots of a partner now (0 while it asked us to wait). */
+static size_t room(const struct cg_outbox *ob, const struct partner *p,
+                   int64_t now)
+{
+  if (p->paused_until > now || p->inflight >= ob->opts.max_inflight)
+    return 0;
+  return ob->opts.max_inflight - p->inflight;
+}
+
+/* Arms the timer for the next thing to do: queued outcomes at once, else
+ * the earliest due row of a partner with room, else a partner's pause
+ * end. A partner without room is woken by its next finished call. */
 static void arm_next(struct cg_outbox *ob)
 {
-  int64_t at;
-  struct cg_err err;
-  int rc = cg_store_outbox_next_due(ob->flow->store, &at, &err);
-  arm(ob, rc == 0 ? at - cg_time_now_ms() : MAX_SLEEP_MS);
+  int64_t now = cg_time_now_ms(), at = now + MAX_SLEEP_MS, due;
+  if (ob->finished != NULL)
+    at = now;
+  for (size_t i = 0; i < ob->nkinds && at > now; i++) {
+    struct partner *p = ob->of_kind[i];
+    if (p->inflight >= ob->opts.max_inflight)
+      continue;
+    if (cg_store_outbox_next_due_kind(ob->flow->store, ob->kinds[i].kind, &due,
+                                      NULL) != 0)
+      continue;
+    if (due < p->paused_until)
+      due = p->paused_until;
+    at = due < at ? due : at;
+  }
+  arm(ob, at - now);
 }
 
-static const struct cg_outbox_kind *find_kind(const struct cg_outbox *ob,
-                                              const char *kind)
-{
-  for (size_t i = 0; i < ob->nkinds; i++)
-    if (strcmp(ob->kinds[i].kind, kind) == 0)
-      return &ob->kinds[i];
-  return NULL;
-}
-
-static int64_t next_attempt(struct cg_outbox *ob, const struct delivery *d,
-                            const struct cg_call_result *res)
+static int64_t next_attempt(struct cg_outbox *ob, const struct delivery *d)
 {
   int64_t now = cg_time_now_ms();
   int64_t at = cg_retry_next_at(&ob->opts.policy, (int)d->row.attempts + 1,
                                 NULL, now, &ob->flow->rng);
-  return res->retry_at_ms > at ? res->retry_at_ms : at;
+  return d->res.retry_at_ms > at ? d->res.retry_at_ms : at;
 }
 
 /* A RETRY for which no request left the engine (the partner asked us to
@@ -113,122 +153,261 @@ static bool nothing_sent(const struct cg_call_result *res)
          res->retry_at_ms > 0;
 }
 
+/* "budget" and "paused" hold every call to the partner; "local" (e.g. an
+ * SKU being looked up for another order) holds only its own row. */
+static bool partner_waits(const struct cg_call_result *res)
+{
+  return nothing_sent(res) &&
+         (strcmp(res->code, "budget") == 0 || strcmp(res->code, "paused") == 0);
+}
+
 static int record_outcome(struct cg_outbox *ob, struct delivery *d,
-                          const struct cg_call_result *res, struct cg_err *err)
+                          struct cg_err *err)
 {
   struct cg_store *st = ob->flow->store;
-  const struct cg_store_outbox_row *row = &d->row;
+  const struct cg_call_result *res = &d->res;
+  int64_t id = d->row.id;
   int status = (int)res->http_status;
   if (nothing_sent(res))
-    return cg_store_outbox_defer(st, row->id, res->retry_at_ms, res->message,
-                                 err);
+    return cg_store_outbox_defer(st, id, res->retry_at_ms, res->message, err);
   switch (res->outcome) {
   case CG_OUTCOME_OK:
-    return cg_store_outbox_done(st, row->id, status, err);
+    return cg_store_outbox_done(st, id, status, err);
   case CG_OUTCOME_RETRY:
     ob->flow->metrics.retries++;
-    return cg_store_outbox_retry(st, row->id, next_attempt(ob, d, res), status,
+    return cg_store_outbox_retry(st, id, next_attempt(ob, d), status,
                                  res->message, err);
   case CG_OUTCOME_FAIL:
     ob->flow->metrics.dead_letters++;
-    return cg_store_outbox_fail(st, row->id, status, res->message, err);
+    return cg_store_outbox_fail(st, id, status, res->message, err);
   }
   return cg_err_set(err, CG_EINVAL, "bad outcome");
 }
 
-/* Records the outcome and the kind's effects in one transaction. */
-static int commit_outcome(struct cg_outbox *ob, struct delivery *d,
-                          const struct cg_call_result *res)
+/* Records one outcome and the kind's effects in a savepoint of the pass's
+ * transaction: a failure undoes this delivery's writes only (the row then
+ * stays inflight until restart, when it is resent). */
+static void record_one(struct cg_outbox *ob, struct delivery *d)
 {
   struct cg_store *st = ob->flow->store;
   struct cg_err err = {0};
-  int rc = cg_store_begin(st, &err);
-  if (rc == 0)
-    rc = record_outcome(ob, d, res, &err);
-  if (rc == 0 && d->kind->finish != NULL)
-    rc = d->kind->finish(ob->flow, &d->row, res);
-  if (rc == 0)
-    rc = cg_store_commit(st, &err);
+  int rc = cg_store_savepoint(st, &err);
+  if (rc == 0) {
+    rc = record_outcome(ob, d, &err);
+    if (rc == 0 && d->kind->finish != NULL)
+      rc = d->kind->finish(ob->flow, &d->row, &d->res);
+    if (rc != 0 && err.msg[0] == '\0')
+      cg_err_set(&err, rc, "the flow could not apply the outcome");
+    cg_store_savepoint_end(st, rc == 0, NULL);
+  }
   if (rc != 0) {
-    cg_store_rollback(st, NULL);
     ob->flow->metrics.store_errors++;
     cg_log_error("outbox",
-                 "[merchant=%s] row %lld (%s %s): recording "
-                 "outcome failed: %s; it stays inflight until restart",
+                 "[merchant=%s] row %lld (%s %s): recording outcome "
+                 "failed: %s; it stays inflight until restart",
                  ob->flow->merchant, (long long)d->row.id, d->row.kind,
                  d->row.entity_key, err.msg);
   }
-  return rc;
+}
+
+/* Marks up to the partner's free slots of kind's due rows inflight (in
+ * the pass's transaction) and appends their deliveries to *starts. */
+static void take_due(struct cg_outbox *ob, size_t k, int64_t now,
+                     struct delivery ***starts)
+{
+  struct partner *p = ob->of_kind[k];
+  size_t free_slots = room(ob, p, now);
+  struct cg_store_outbox_list due = {0};
+  struct cg_err err = {0};
+  if (free_slots == 0 ||
+      cg_store_outbox_due_kind(ob->flow->store, ob->kinds[k].kind, now,
+                               free_slots, &due, &err) != 0)
+    return;
+  for (size_t i = 0; i < due.n; i++) {
+    struct delivery *d = cg_calloc(1, sizeof(*d));
+    if (d == NULL || cg_store_outbox_mark_inflight(
+                         ob->flow->store, due.items[i].id, &err) != 0) {
+      cg_free(d);
+      continue; /* stays pending; a later pass takes it */
+    }
+    *d = (struct delivery){.ob = ob, .kind = &ob->kinds[k], .partner = p};
+    d->row = due.items[i];
+    memset(&due.items[i], 0, sizeof(due.items[i]));
+    p->inflight++;
+    **starts = d;
+    *starts = &d->next;
+  }
+  cg_store_outbox_list_clear(&due);
 }
 
 static void cb_done(struct cg_call_result *res, void *arg)
 {
   struct delivery *d = arg;
   struct cg_outbox *ob = d->ob;
+  d->res = *res;
+  res->data = NULL; /* the delivery owns it until recorded */
   if (res->outcome != CG_OUTCOME_OK && !nothing_sent(res))
     cg_log_info("outbox", "[merchant=%s] %s %s attempt %lld: %s (%ld %s) %s",
                 ob->flow->merchant, d->row.kind, d->row.entity_key,
                 (long long)d->row.attempts + 1,
                 cg_call_outcome_name(res->outcome), res->http_status, res->code,
                 res->message);
-  commit_outcome(ob, d, res);
-  cg_store_outbox_row_clear(&d->row);
-  cg_free(d);
+  if (partner_waits(res) && res->retry_at_ms > d->partner->paused_until)
+    d->partner->paused_until = res->retry_at_ms;
   ob->inflight--;
+  d->next = NULL;
+  *ob->fin_tail = d;
+  ob->fin_tail = &d->next;
   if (ob->closing)
-    maybe_free(ob);
+    record_now(ob);
   else
-    arm(ob, 1);
+    arm(ob, 1); /* outcomes that arrive meanwhile share the commit */
 }
 
-/* Starts one due row; the row's ownership moves into the delivery. */
-static void start_row(struct cg_outbox *ob, struct cg_store_outbox_row *row)
+/* Starts the calls of rows committed inflight. */
+static void start_all(struct cg_outbox *ob, struct delivery *d)
 {
+  while (d != NULL) {
+    struct delivery *next = d->next;
+    d->next = NULL;
+    ob->inflight++;
+    ob->flow->metrics.deliveries++;
+    if (d->kind->start(ob->flow, &d->row, cb_done, d) != 0) {
+      struct cg_call_result res;
+      cg_call_result_init(&res);
+      cg_call_result_set(&res, CG_OUTCOME_RETRY, "local", "could not start");
+      cb_done(&res, d);
+    }
+    d = next;
+  }
+}
+
+/* After the pass's commit: the recorded deliveries are done with. */
+static void release_recorded(struct delivery *d)
+{
+  while (d != NULL) {
+    struct delivery *next = d->next;
+    d->partner->inflight--;
+    delivery_free(d);
+    d = next;
+  }
+}
+
+/* Undoes a pass whose commit failed: outcomes go back on the queue (the
+ * next pass records them again), taken rows are pending again. */
+static void undo_pass(struct cg_outbox *ob, struct delivery *recorded,
+                      struct delivery *starts)
+{
+  if (recorded != NULL) {
+    struct delivery *last = recorded;
+    while (last->next != NULL)
+      last = last->next;
+    last->next = ob->finished;
+    if (ob->finished == NULL)
+      ob->fin_tail = &last->next;
+    ob->finished = recorded;
+  }
+  while (starts != NULL) {
+    struct delivery *next = starts->next;
+    starts->partner->inflight--;
+    delivery_free(starts);
+    starts = next;
+  }
+}
+
+/* One transaction: every queued outcome, then (unless closing) the due
+ * rows each partner has room for. Returns 0 when it committed. */
+/* Whether a pass has anything to write: outcomes, or a due row of a
+ * partner with room (an empty pass takes no write lock). */
+static bool work_to_do(struct cg_outbox *ob, int64_t now)
+{
+  int64_t due;
+  if (ob->finished != NULL)
+    return true;
+  for (size_t k = 0; k < ob->nkinds && !ob->closing; k++)
+    if (room(ob, ob->of_kind[k], now) > 0 &&
+        cg_store_outbox_next_due_kind(ob->flow->store, ob->kinds[k].kind, &due,
+                                      NULL) == 0 &&
+        due <= now)
+      return true;
+  return false;
+}
+
+static int pass_tx(struct cg_outbox *ob, struct delivery **recorded,
+                   struct delivery **starts, struct cg_err *err)
+{
+  struct cg_store *st = ob->flow->store;
+  if (!work_to_do(ob, cg_time_now_ms()))
+    return 0;
+  int rc = cg_store_begin(st, err);
+  if (rc != 0)
+    return rc;
+  *recorded = ob->finished;
+  ob->finished = NULL;
+  ob->fin_tail = &ob->finished;
+  for (struct delivery *d = *recorded; d != NULL; d = d->next)
+    record_one(ob, d);
+  struct delivery **tail = starts;
+  int64_t now = cg_time_now_ms();
+  for (size_t k = 0; k < ob->nkinds && !ob->closing; k++)
+    take_due(ob, k, now, &tail);
+  rc = cg_store_commit(st, err);
+  if (rc != 0)
+    cg_store_rollback(st, NULL);
+  return rc;
+}
+
+static void pass(struct cg_outbox *ob)
+{
+  struct delivery *recorded = NULL, *starts = NULL;
   struct cg_err err = {0};
-  const struct cg_outbox_kind *kind = find_kind(ob, row->kind);
-  struct delivery *d = cg_calloc(1, sizeof(*d));
-  if (kind == NULL || d == NULL ||
-      cg_store_outbox_mark_inflight(ob->flow->store, row->id, &err) != 0) {
-    cg_log_error("outbox", "[merchant=%s] row %lld kind %s not started: %s",
-                 ob->flow->merchant, (long long)row->id, row->kind,
-                 kind ? (d ? err.msg : "out of memory") : "unknown kind");
-    cg_free(d);
-    cg_store_outbox_row_clear(row);
+  if (pass_tx(ob, &recorded, &starts, &err) != 0) {
+    ob->flow->metrics.store_errors++;
+    cg_log_error("outbox",
+                 "[merchant=%s] delivery pass not recorded: %s; trying "
+                 "again in 1 s",
+                 ob->flow->merchant, err.msg);
+    if (ob->closing) { /* no later pass: they stay inflight till restart */
+      release_recorded(recorded);
+      return;
+    }
+    undo_pass(ob, recorded, starts);
+    arm(ob, STORE_RETRY_MS);
     return;
   }
-  *d = (struct delivery){.ob = ob, .kind = kind, .row = *row};
-  memset(row, 0, sizeof(*row));
-  ob->inflight++;
-  ob->flow->metrics.deliveries++;
-  if (kind->start(ob->flow, &d->row, cb_done, d) != 0) {
-    struct cg_call_result res;
-    cg_call_result_init(&res);
-    cg_call_result_set(&res, CG_OUTCOME_RETRY, "local", "could not start");
-    cb_done(&res, d);
-  }
+  release_recorded(recorded);
+  start_all(ob, starts);
 }
 
 static void run_pass(struct cg_outbox *ob)
 {
-  if (ob->closing || ob->inflight >= ob->opts.max_inflight)
+  if (ob->closing)
     return;
-  struct cg_store_outbox_list due = {0};
-  struct cg_err err = {0};
-  size_t room = ob->opts.max_inflight - ob->inflight;
-  if (cg_store_outbox_due(ob->flow->store, cg_time_now_ms(), room, &due,
-                          &err) != 0) {
-    cg_log_error("outbox",
-                 "[merchant=%s] reading due rows failed: %s; "
-                 "trying again in 1 s",
-                 ob->flow->merchant, err.msg);
-    arm(ob, 1000);
-    return;
-  }
-  for (size_t i = 0; i < due.n; i++)
-    start_row(ob, &due.items[i]);
-  cg_store_outbox_list_clear(&due);
-  if (ob->inflight < ob->opts.max_inflight)
+  pass(ob);
+  if (!uv_is_active((uv_handle_t *)&ob->timer))
     arm_next(ob);
+}
+
+/* While closing: outcomes are recorded as they come (no timer). */
+static void record_now(struct cg_outbox *ob)
+{
+  if (ob->finished != NULL)
+    pass(ob);
+  maybe_free(ob);
+}
+
+/* One partner per kind prefix ("gxo", "centra"). */
+static struct partner *partner_for(struct cg_outbox *ob, const char *kind)
+{
+  size_t len = strcspn(kind, ".");
+  for (size_t i = 0; i < ob->nkinds; i++) {
+    struct partner *p = &ob->partners[i];
+    if (p->name[0] == '\0')
+      snprintf(p->name, sizeof(p->name), "%.*s", (int)len, kind);
+    if (strlen(p->name) == len && strncmp(p->name, kind, len) == 0)
+      return p;
+  }
+  return &ob->partners[0]; /* unreachable: nkinds slots suffice */
 }
 
 struct cg_outbox *cg_outbox_create(struct cg_flow *f,
@@ -237,15 +416,25 @@ struct cg_outbox *cg_outbox_create(struct cg_flow *f,
                                    const struct cg_outbox_opts *opts)
 {
   struct cg_outbox *ob = cg_calloc(1, sizeof(*ob));
-  if (ob == NULL)
+  size_t n = nkinds ? nkinds : 1;
+  if (ob == NULL ||
+      (ob->partners = cg_calloc(n, sizeof(*ob->partners))) == NULL ||
+      (ob->of_kind = cg_calloc(n, sizeof(*ob->of_kind))) == NULL) {
+    if (ob != NULL)
+      cg_free(ob->partners);
+    cg_free(ob);
     return NULL;
+  }
   ob->flow = f;
   ob->kinds = kinds;
   ob->nkinds = nkinds;
+  ob->fin_tail = &ob->finished;
   if (opts != NULL)
     ob->opts = *opts;
   if (ob->opts.max_inflight == 0)
-    ob->opts.max_inflight = 8;
+    ob->opts.max_inflight = DEFAULT_MAX_INFLIGHT;
+  for (size_t i = 0; i < nkinds; i++)
+    ob->of_kind[i] = partner_for(ob, kinds[i].kind);
   uv_timer_init(f->loop, &ob->timer);
   return ob;
 }
@@ -289,4 +478,6 @@ void cg_outbox_close(struct cg_outbox *ob, void (*done)(void *arg), void *arg)
   ob->on_closed_arg = arg;
   uv_timer_stop(&ob->timer);
   uv_close((uv_handle_t *)&ob->timer, on_timer_closed);
+  if (ob->finished != NULL)
+    pass(ob); /* outcomes already in: record them now */
 }

@@ -2,17 +2,31 @@
  * outbox: delivers the store's outbox rows to partners, one general
  * mechanism for every flow.
  *
- *   timer -> cg_store_outbox_due -> mark_inflight -> kind->start(row)
- *                                                        | partner call
- *   [one commit] outbox_done|retry|fail + kind->finish <-+ result
+ *   pass: begin
+ *           outcomes of the calls that finished since the last pass:
+ *             outbox_done|retry|fail|defer + kind->finish (a savepoint each)
+ *           due rows of each kind, up to its partner's free slots:
+ *             mark_inflight
+ *         commit                                  [one commit per pass]
+ *         -> kind->start(row) for each row marked  | partner call
+ *   call done -> queued for the next pass (on the next loop turn) <-+
+ *
+ * Group commit: every outcome that arrives in the same loop turn, and the
+ * next rows to send, share one durable commit. A row is marked inflight
+ * and committed before its call starts; an outcome is applied to the
+ * flow's entities in the same transaction that records it. A crash
+ * before that commit leaves the row inflight: reset on boot, resent with
+ * the same idempotency key (or after a read of current state, Centra).
  *
  * A kind ("gxo.order.create", "centra.order.mark", ...) names a start
  * function that makes the partner call and a finish function that applies
- * the outcome to the flow's entities inside the same transaction that
- * records it. RETRY waits for full-jitter backoff and never less than the
- * partner's Retry-After; FAIL moves the row to the dead-letter set (state
- * failed) and the finish function raises the exception. At most
- * max_inflight calls run at once. Loop thread only.
+ * the outcome. Kinds are grouped by partner (the name up to the first
+ * '.'); each partner has its own bound of calls in flight, so a throttled
+ * partner never holds another's slots, and when a partner answers "wait"
+ * (budget used up, paused after a 429/503) its rows rest until then.
+ * RETRY waits for full-jitter backoff and never less than the partner's
+ * Retry-After; FAIL moves the row to the dead-letter set (state failed)
+ * and the finish function raises the exception. Loop thread only.
  */
 #ifndef CG_FLOWS_OUTBOX_H
 #define CG_FLOWS_OUTBOX_H
@@ -40,7 +54,7 @@ struct cg_outbox_kind {
 };
 
 struct cg_outbox_opts {
-  size_t max_inflight;           /* default 8 */
+  size_t max_inflight;           /* per partner; default 32 */
   struct cg_retry_policy policy; /* zero = retry.h defaults */
 };
 
