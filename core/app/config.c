@@ -1,14 +1,28 @@
 /*
  * config: see config.h. The file runs once in a bare Lua state (base,
- * string, table, math; no io/os/load/require) under an instruction and
- * memory budget; then every key is read through the option table below,
- * so defaults, checks, error messages and `config-help` share one source.
+ * string, table, math; no io/os/load/require) and every key is then read
+ * through the option table below, so defaults, checks, error messages and
+ * `config-help` share one source.
+ *
+ * Every touch of the config's lua_State happens inside one protected call
+ * of a C function (load_protected) through the rules sandbox's cg__pcall:
+ * a C message handler, and the budget hook that re-arms itself once the
+ * instruction or time budget is spent so a `pcall` in the config cannot
+ * swallow it. Reading keys can run metamethods of the config's tables
+ * (`__index`), so the reading is inside the same call and budget as the
+ * file itself. The state has its own byte ceiling (CONFIG_MEM_LIMIT), the
+ * string and table functions the hook cannot interrupt are capped as for
+ * rules (cg__strlib_wrap), `setmetatable` refuses `__gc` (finalizers run
+ * with hooks off) and `xpcall` is left out (its handler can run with hooks
+ * off). The whole file is read; one over CONFIG_FILE_MAX is refused.
  */
 #include "app/config.h"
 
 #include "base/err.h"
 #include "base/mem.h"
+#include "rules/rules_int.h"
 
+#include <errno.h>
 #include <lauxlib.h>
 #include <libgen.h>
 #include <lualib.h>
@@ -18,6 +32,8 @@
 
 #define CONFIG_MEM_LIMIT (16u << 20)
 #define CONFIG_INSTR_LIMIT 10000000
+#define CONFIG_TIME_MS 3000
+#define CONFIG_FILE_MAX (4u << 20)
 #define SECRET_TAG "__cg_secret"
 
 enum opt_type { OPT_STR, OPT_SECRET, OPT_INT, OPT_BOOL };
@@ -102,6 +118,7 @@ struct lstate {
   size_t used;
 };
 
+/* Byte ceiling; a shrink never fails; osize is a type tag when ptr is NULL. */
 static void *cb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
   struct lstate *ls = ud;
@@ -114,14 +131,17 @@ static void *cb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
   if (nsize > old && ls->used - old + nsize > CONFIG_MEM_LIMIT)
     return NULL;
   void *p = cg_realloc(ptr, nsize);
-  if (p != NULL)
-    ls->used = ls->used - old + nsize;
+  if (p == NULL)
+    return nsize <= old ? ptr : NULL;
+  ls->used = ls->used - old + nsize;
   return p;
 }
 
-static void cb_budget(lua_State *L, lua_Debug *ar)
+static int cb_panic(lua_State *L)
 {
-  luaL_error(L, "config takes too long to evaluate (loop?)");
+  /* Unreachable by design: every use of the state is protected. */
+  fprintf(stderr, "config: lua panic: %s\n", lua_tostring(L, -1));
+  return 0;
 }
 
 /* env "NAME" / file "PATH": [name] -> [{__cg_secret=kind, ref=name}] */
@@ -146,49 +166,84 @@ static int l_file(lua_State *L)
   return secret_marker(L, "file");
 }
 
+/* setmetatable(t, mt) refusing __gc: finalizers run with hooks off, so a
+ * looping one would hang lua_close. [t, mt] -> [t] */
+static int cb_setmetatable(lua_State *L)
+{
+  if (lua_type(L, 2) == LUA_TTABLE) {
+    lua_pushliteral(L, "__gc");
+    if (lua_rawget(L, 2) != LUA_TNIL)
+      return luaL_error(L, "__gc metamethods are not allowed in the config");
+    lua_pop(L, 1);
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+/* Runs protected. [..] -> [..] */
 static void open_sandbox(lua_State *L)
 {
   static const char *const drop[] = {"dofile",  "loadfile",       "load",
-                                     "require", "collectgarbage", NULL};
+                                     "require", "collectgarbage", "xpcall",
+                                     NULL};
   luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
   luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+  cg__strlib_wrap(L, -1); /* also what ("x"):rep reaches */
   luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+  cg__tablib_wrap(L, -1);
   luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
   lua_pop(L, 4);
   for (int i = 0; drop[i] != NULL; i++) {
     lua_pushnil(L);
     lua_setglobal(L, drop[i]);
   }
+  lua_getglobal(L, "setmetatable");
+  lua_pushcclosure(L, cb_setmetatable, 1);
+  lua_setglobal(L, "setmetatable");
   lua_pushcfunction(L, l_env);
   lua_setglobal(L, "env");
   lua_pushcfunction(L, l_file);
   lua_setglobal(L, "file");
 }
 
-static int run_file(lua_State *L, const char *path, struct cg_err *err)
+/* Reads the whole file into *src (cg_free); refuses one over
+ * CONFIG_FILE_MAX rather than cutting it. */
+static int read_source(const char *path, char **src, size_t *len,
+                       struct cg_err *err)
 {
   FILE *f = fopen(path, "rb");
   if (f == NULL)
-    return cg_err_set(err, CG_ECONFIG, "%s: cannot open", path);
-  char *src = cg_malloc(1 << 20);
-  size_t n = src ? fread(src, 1, (1 << 20) - 1, f) : 0;
+    return cg_err_set(err, CG_ECONFIG, "%s: cannot open: %s", path,
+                      strerror(errno));
+  size_t cap = 0, n = 0;
+  char *buf = NULL;
+  int rc = 0;
+  /* Stops one byte past the limit: enough to know the file is too big. */
+  while (rc == 0 && n <= CONFIG_FILE_MAX && !feof(f) && !ferror(f)) {
+    if (n == cap) {
+      cap = cap ? cap * 2 : 64 * 1024;
+      char *p = cg_realloc(buf, cap);
+      if (p == NULL)
+        rc = cg_err_set(err, CG_ENOMEM, "%s: out of memory reading", path);
+      buf = p ? p : buf;
+    }
+    if (rc == 0)
+      n += fread(buf + n, 1, cap - n, f);
+  }
+  if (rc == 0 && ferror(f))
+    rc = cg_err_set(err, CG_ECONFIG, "%s: read error", path);
+  else if (rc == 0 && n > CONFIG_FILE_MAX)
+    rc = cg_err_set(err, CG_ECONFIG,
+                    "%s: file is larger than %u MiB, too big for a config",
+                    path, CONFIG_FILE_MAX >> 20);
   fclose(f);
-  if (src == NULL)
-    return cg_err_set(err, CG_ENOMEM, "out of memory");
-  char name[300];
-  snprintf(name, sizeof(name), "@%s", path);
-  int rc = luaL_loadbufferx(L, src, n, name, "t");
-  cg_free(src);
-  if (rc == LUA_OK) {
-    lua_sethook(L, cb_budget, LUA_MASKCOUNT, CONFIG_INSTR_LIMIT);
-    rc = lua_pcall(L, 0, 0, 0);
-  }
-  if (rc != LUA_OK) {
-    cg_err_set(err, CG_ECONFIG, "%s", lua_tostring(L, -1));
-    lua_pop(L, 1);
-    return CG_ECONFIG;
-  }
-  return 0;
+  if (rc != 0)
+    cg_free(buf);
+  *src = rc == 0 ? buf : NULL;
+  *len = n;
+  return rc;
 }
 
 /* Pushes the value at a dotted key below the table at idx (or nil). */
@@ -383,37 +438,100 @@ static int set_paths(struct cg_config *cfg, const char *path)
   return (cfg->path && cfg->base_dir) ? 0 : CG_ENOMEM;
 }
 
+struct load_ctx {
+  const char *path;
+  const char *src;
+  size_t len;
+  struct cg_config *cfg;
+  struct cg_err *err; /* failures of the C-side checks */
+  int rc;
+};
+
+/* The one protected entry into the config's state: opens the libraries,
+ * runs the file and reads every key, so metamethods the config set on its
+ * tables run under the same budget. [ctx] -> [ctx, ...]; cg__pcall
+ * restores the stack. */
+static int load_protected(lua_State *L)
+{
+  struct load_ctx *c = lua_touserdata(L, 1);
+  open_sandbox(L);
+  char name[300];
+  snprintf(name, sizeof(name), "@%s", c->path);
+  if (luaL_loadbufferx(L, c->src, c->len, name, "t") != LUA_OK)
+    lua_error(L);
+  lua_call(L, 0, 0);
+  lua_pushglobaltable(L);
+  c->rc = read_opts(L, lua_gettop(L), global_opts, NOPTS(global_opts), c->cfg,
+                    c->cfg, c->err);
+  if (c->rc == 0) {
+    lua_getglobal(L, "merchants");
+    c->rc = read_merchants(L, c->cfg, c->err);
+  }
+  return 0;
+}
+
+/* One line naming the file and the problem from a Lua failure (the
+ * message handler appends a traceback, which is dropped here). */
+static int lua_failure(const struct cg_rules_gen *g, struct cg_err *lerr,
+                       const char *path, struct cg_err *err)
+{
+  lerr->msg[strcspn(lerr->msg, "\n")] = '\0';
+  if (g->killed)
+    return cg_err_set(err, CG_ECONFIG,
+                      "config takes too long to evaluate (a loop?): %s",
+                      lerr->msg);
+  if (strncmp(lerr->msg, path, strlen(path)) == 0)
+    return cg_err_set(err, CG_ECONFIG, "%s", lerr->msg);
+  return cg_err_set(err, CG_ECONFIG, "%s: %s", path, lerr->msg);
+}
+
+/* Runs load_protected through the rules sandbox's cg__pcall (C message
+ * handler, pcall-proof instruction and time budget). */
+static int run_config(lua_State *L, struct load_ctx *c)
+{
+  struct cg_rules_gen g = {.L = L, .mem_limit = CONFIG_MEM_LIMIT};
+  snprintf(g.merchant, sizeof(g.merchant), "config");
+  struct cg_rules_gen *gp = &g;
+  memcpy(lua_getextraspace(L), &gp, sizeof(gp)); /* read by the hook */
+  struct cg_err lerr = {0};
+  int rc = cg__pcall(&g, load_protected, c, CONFIG_INSTR_LIMIT, CONFIG_TIME_MS,
+                     &lerr);
+  memset(lua_getextraspace(L), 0, sizeof(gp)); /* g dies here */
+  if (rc != 0)
+    return lua_failure(&g, &lerr, c->path, c->err);
+  return c->rc;
+}
+
 struct cg_config *cg_config_load(const char *path, struct cg_err *err)
 {
   struct lstate ls = {0};
-  struct cg_config *cfg = cg_calloc(1, sizeof(*cfg));
-  lua_State *L = lua_newstate(cb_alloc, &ls);
-  int rc = (cfg && L) ? set_paths(cfg, path) : CG_ENOMEM;
-  if (rc != 0) {
-    cg_err_set(err, CG_ENOMEM, "out of memory");
-    goto fail;
-  }
-  open_sandbox(L);
-  if ((rc = run_file(L, path, err)) != 0)
-    goto fail;
-  lua_sethook(L, NULL, 0, 0);
-  lua_pushglobaltable(L);
-  rc = read_opts(L, lua_gettop(L), global_opts, NOPTS(global_opts), cfg, cfg,
-                 err);
-  if (rc == 0) {
-    lua_getglobal(L, "merchants");
-    rc = read_merchants(L, cfg, err);
-  }
+  struct load_ctx c = {.path = path, .err = err};
+  char *src = NULL;
+  lua_State *L = NULL;
+  int rc = read_source(path, &src, &c.len, err);
   if (rc != 0)
     goto fail;
+  c.src = src;
+  c.cfg = cg_calloc(1, sizeof(*c.cfg));
+  L = lua_newstate(cb_alloc, &ls);
+  rc = (c.cfg && L) ? set_paths(c.cfg, path) : CG_ENOMEM;
+  if (rc != 0) {
+    cg_err_set(err, CG_ENOMEM, "%s: out of memory", path);
+    goto fail;
+  }
+  lua_atpanic(L, cb_panic);
+  if ((rc = run_config(L, &c)) != 0)
+    goto fail;
   lua_close(L);
-  return cfg;
+  cg_free(src);
+  return c.cfg;
 fail:
   if (err != NULL)
     err->code = CG_ECONFIG;
   if (L != NULL)
     lua_close(L);
-  cg_config_free(cfg);
+  cg_free(src);
+  cg_config_free(c.cfg);
   return NULL;
 }
 

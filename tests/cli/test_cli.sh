@@ -38,6 +38,23 @@ grep -q "gxo.client_secret: environment variable CG_CLI_SECRET is not set" \
   "$WORK/err" || fail "missing secret message"
 grep -q "=s\b\|CG_CLI_TOKEN=t" "$WORK/err" && fail "a secret value was printed"
 
+# Hostile metamethods on the config's tables: exit 2 with one line, within
+# the config budget (timeout only guards the test against a hang).
+export CG_CLI_SECRET=s
+printf 'admin = setmetatable({}, {__index = function() while true do end end})\n' \
+  >"$WORK/loop.lua"
+expect_exit 2 timeout 60 "$BIN" run -c "$WORK/loop.lua"
+grep -q "config takes too long to evaluate" "$WORK/err" || { cat "$WORK/err"; fail "looping __index"; }
+[ "$(grep -c . "$WORK/err")" -eq 1 ] || fail "more than one line for a looping __index"
+printf 'admin = setmetatable({}, {__index = function() error("no admin here") end})\n' \
+  >"$WORK/boom.lua"
+expect_exit 2 timeout 60 "$BIN" run -c "$WORK/boom.lua"
+grep -q "boom.lua:1: no admin here" "$WORK/err" || { cat "$WORK/err"; fail "erroring __index"; }
+head -c 5000000 /dev/zero | tr '\0' '-' >"$WORK/huge.lua"
+expect_exit 2 "$BIN" run -c "$WORK/huge.lua"
+grep -q "huge.lua: file is larger than 4 MiB" "$WORK/err" || { cat "$WORK/err"; fail "oversize config"; }
+unset CG_CLI_SECRET
+
 expect_exit 2 "$BIN"
 expect_exit 2 "$BIN" no-such-command
 expect_exit 2 "$BIN" exceptions list

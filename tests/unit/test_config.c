@@ -13,6 +13,7 @@
 #include <string.h>
 
 static char *dir;
+static char pathbuf[512];
 
 static const char *write_file(const char *name, const char *text)
 {
@@ -89,6 +90,73 @@ static void test_errors_name_merchant_and_key(void **state)
   expect_error("os.execute('true')", "os");
 }
 
+/* A config that hangs or aborts the engine at start is a config error with
+ * one line, read within the budget, whatever its tables' metamethods do. */
+static void test_hostile_metamethods(void **state)
+{
+  setenv("T_CENTRA", "tok-1", 1);
+  write_file("gxo.secret", "s3cret\n");
+  expect_error("admin = setmetatable({}, {__index = function(t, k)"
+               " while true do end end})",
+               "too long");
+  expect_error("merchants = { setmetatable({}, {__index = function(t, k)"
+               " while true do end end}) }",
+               "too long");
+  expect_error("webhooks = setmetatable({}, {__index = function(t, k)"
+               " while true do pcall(function() while true do end end) end"
+               " end})",
+               "too long");
+  expect_error("admin = setmetatable({}, {__index = function(t, k)"
+               " error('index says no') end})\n" MERCHANT(""),
+               "c.lua:1: index says no");
+  expect_error("merchants = { setmetatable({}, {__index = function()"
+               " error({}) end}) }",
+               "error object is a table value");
+  expect_error("admin = setmetatable({}, {__index = function(t, k)"
+               " return t[k] end})",
+               "c.lua");
+  expect_error("setmetatable({}, {__gc = function() while true do end end})",
+               "__gc metamethods are not allowed");
+  expect_error("xpcall(function() error('x') end, function() end)", "xpcall");
+  expect_error("local t = {} for i = 1, 1e9 do t[i] = ('x'):rep(64) .. i end",
+               "memory");
+  expect_error("return ('a'):rep(1e6):find(('.-'):rep(20) .. 'b')", "pattern");
+}
+
+/* Writes a config of about `size` bytes: a long comment, then text. */
+static const char *write_padded(const char *name, size_t size, const char *text)
+{
+  snprintf(pathbuf, sizeof(pathbuf), "%s/%s", dir, name);
+  FILE *f = fopen(pathbuf, "w");
+  fputs("--[[\n", f);
+  for (size_t n = 0; n < size; n += 64)
+    fputs("padding padding padding padding padding padding padding pad\n", f);
+  fputs("]]\n", f);
+  fputs(text, f);
+  fclose(f);
+  return pathbuf;
+}
+
+static void test_whole_file_is_read(void **state)
+{
+  struct cg_err err = {0};
+  setenv("T_CENTRA", "tok-1", 1);
+  write_file("gxo.secret", "s3cret\n");
+  /* 2 MiB of comment before the keys: the keys at the end are read. */
+  const char *big = write_padded("big.lua", 2u << 20, MERCHANT(""));
+  struct cg_config *cfg = cg_config_load(big, &err);
+  if (cfg == NULL)
+    fail_msg("2 MiB config refused: %s", err.msg);
+  assert_string_equal(cfg->merchants[0].id, "acme");
+  cg_config_free(cfg);
+  /* Over the limit: refused by name, never cut. */
+  const char *huge = write_padded("huge.lua", 5u << 20, MERCHANT(""));
+  assert_null(cg_config_load(huge, &err));
+  assert_int_equal(err.code, CG_ECONFIG);
+  assert_non_null(strstr(err.msg, "huge.lua"));
+  assert_non_null(strstr(err.msg, "too big"));
+}
+
 int main(void)
 {
   cg_mem_init();
@@ -96,6 +164,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_good_config),
       cmocka_unit_test(test_errors_name_merchant_and_key),
+      cmocka_unit_test(test_hostile_metamethods),
+      cmocka_unit_test(test_whole_file_is_read),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   tu_rmtree(dir);
