@@ -414,3 +414,11 @@ int sim_centra__paging(const cJSON *args, int def, int max, int *limit,
   }
   return 0;
 }
+
+bool sim_centra__setting(const struct sim_centra *c, enum sc_setting s)
+{
+  if (c->ctx == NULL) /* defaults of a real store */
+    return s == SC_AUTOCONFIRM;
+  return s == SC_AUTOCONFIRM ? c->ctx->opts.centra_autoconfirm
+                             : c->ctx->opts.centra_direct_to_shipment;
+}

@@ -236,6 +236,14 @@ int64_t sim_centra__allocated(struct sim_centra *c, const char *sku);
 /* A copy of the shipment as the API answers: its order (without
  * shipments) and each line's orderLine in full. */
 cJSON *sim_centra__shipment_render(struct sim_centra *c, const cJSON *s);
+/* Direct to Shipment: the good-to-go shipment Centra makes at checkout,
+ * holding every open unit of order (paid, not captured, not shipped). */
+void sim_centra__shipment_good_to_go(struct sim_centra *c, const cJSON *order);
+
+/* Store settings (sim options --centra-autoconfirm and
+ * --centra-direct-to-shipment). */
+enum sc_setting { SC_AUTOCONFIRM, SC_DIRECT_TO_SHIPMENT };
+bool sim_centra__setting(const struct sim_centra *c, enum sc_setting s);
 
 /* --- sim_centra_stock.c ------------------------------------------------ */
 

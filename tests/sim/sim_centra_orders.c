@@ -236,7 +236,11 @@ cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
 {
   const char *status = cg_json_str(spec, "status");
   const char *currency = cg_json_str(spec, "currency");
-  status = status ? status : "CONFIRMED";
+  bool dts = status == NULL && sim_centra__setting(c, SC_DIRECT_TO_SHIPMENT);
+  if (status == NULL) /* checkout: the store settings decide */
+    status = dts                                      ? "PROCESSING"
+             : sim_centra__setting(c, SC_AUTOCONFIRM) ? "CONFIRMED"
+                                                      : "PENDING";
   currency = currency ? currency : "EUR";
   if (!cJSON_IsObject(spec) || !status_valid(status)) {
     *msg = "an order must be an object with a valid status";
@@ -260,6 +264,8 @@ cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
   }
   cJSON_AddItemToArray(c->orders, o);
   sim_centra__event(c, "Order", "CREATED", cg_json_int(o, "number", 0));
+  if (dts) /* Direct to Shipment: Centra makes the shipment itself */
+    sim_centra__shipment_good_to_go(c, o);
   return o;
 }
 
@@ -285,9 +291,23 @@ cJSON *sim_centra__order_find(struct sim_centra *c, const cJSON *ref)
   return NULL;
 }
 
+/* Centra's line quantity excludes cancelled units (schema: "current
+ * quantity, EXCLUDING cancelled units"); the stored one is as ordered. */
+static void render_quantities(cJSON *o)
+{
+  cJSON *l;
+  cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(o, "lines"))
+  {
+    int64_t left =
+        cg_json_int(l, "quantity", 0) - cg_json_int(l, "cancelledQuantity", 0);
+    sim_centra__set(l, "quantity", cJSON_CreateNumber(left > 0 ? left : 0));
+  }
+}
+
 cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order)
 {
   cJSON *o = cJSON_Duplicate(order, true);
+  render_quantities(o);
   cJSON *list = cJSON_AddArrayToObject(o, "shipments");
   const char *id = cg_json_str(order, "id");
   const cJSON *s;

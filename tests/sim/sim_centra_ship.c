@@ -251,6 +251,33 @@ cJSON *sim_centra__op_create_shipment(struct sim_centra *c, const cJSON *args,
   return p;
 }
 
+void sim_centra__shipment_good_to_go(struct sim_centra *c, const cJSON *order)
+{
+  cJSON *lines = cJSON_CreateArray();
+  const cJSON *ol;
+  cJSON_ArrayForEach(ol, cg_json_get(order, "lines"))
+  {
+    int64_t open = cg_json_int(ol, "quantity", 0) -
+                   cg_json_int(ol, "cancelledQuantity", 0);
+    if (open <= 0)
+      continue;
+    cJSON *l = cJSON_CreateObject();
+    cJSON *ref = cJSON_AddObjectToObject(l, "orderLine");
+    cg_json_add_int(ref, "id", cg_json_int(ol, "id", 0));
+    cg_json_add_int(l, "quantity", open);
+    cJSON_AddItemToArray(lines, l);
+  }
+  cJSON *input = cJSON_CreateObject();
+  cJSON_AddBoolToObject(input, "isGoodToGo", true);
+  cJSON_AddBoolToObject(input, "isPaid", true);
+  cJSON *s = new_shipment(c, order, input);
+  add_lines(c, s, order, lines);
+  cJSON_AddItemToArray(c->shipments, s);
+  sim_centra__event(c, "Shipment", "CREATED", cg_json_int(s, "id", 0));
+  cJSON_Delete(input);
+  cJSON_Delete(lines);
+}
+
 /* --- update, complete, list -------------------------------------------------
  */
 

@@ -69,6 +69,7 @@ void sim_opts_defaults(struct sim_opts *o)
   o->centra_webhook_secret = "centra-webhook-secret";
   o->centra_mutation_budget = 20;
   o->gxo_token_ttl_s = 3600;
+  o->centra_autoconfirm = true;
 }
 
 static struct sim_ctx_priv *priv_of(struct sim_ctx *ctx)

@@ -44,6 +44,9 @@ struct sim_opts {
   const char *centra_webhook_url;    /* plugin callback target, or NULL */
   int centra_mutation_budget;        /* per 10 s; default 20 */
   int gxo_token_ttl_s;               /* default 3600 */
+  /* Centra store settings (docs/sim-centra.md "Store settings"). */
+  bool centra_autoconfirm;        /* new orders CONFIRMED; default on */
+  bool centra_direct_to_shipment; /* PROCESSING + good-to-go shipment */
   /* The Centra GraphQL layer (a node child); NULL: "node" on PATH and the
    * files under CG_SOURCE_DIR. */
   const char *centra_node;

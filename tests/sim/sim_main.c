@@ -26,7 +26,7 @@
 
 #define SCENARIO_MAX_BYTES (64 * 1024 * 1024)
 
-enum opt_type { OPT_STR, OPT_U64, OPT_INT };
+enum opt_type { OPT_STR, OPT_U64, OPT_INT, OPT_BOOL };
 
 struct opt_def {
   const char *name;
@@ -64,6 +64,12 @@ static const struct opt_def opt_defs[] = {
         "Centra SDL (default: core/centra/centra-integration.graphql)"),
     OPT("gxo-token-ttl", OPT_INT, gxo_token_ttl_s,
         "warehouse token lifetime, seconds"),
+    OPT("centra-autoconfirm", OPT_BOOL, centra_autoconfirm,
+        "store setting Autoconfirm orders: on = new orders CONFIRMED, "
+        "off = PENDING until confirmed"),
+    OPT("centra-direct-to-shipment", OPT_BOOL, centra_direct_to_shipment,
+        "store setting Direct to Shipment: new orders PROCESSING with a "
+        "good-to-go shipment"),
 };
 #undef OPT
 
@@ -89,6 +95,9 @@ static void usage(FILE *out)
       snprintf(def, sizeof(def), " (default %s)", *(const char *const *)base);
     else if (o->type == OPT_INT)
       snprintf(def, sizeof(def), " (default %d)", *(const int *)base);
+    else if (o->type == OPT_BOOL)
+      snprintf(def, sizeof(def), " on|off (default %s)",
+               *(const bool *)base ? "on" : "off");
     fprintf(out, "  --%-24s %s%s\n", o->name, o->help, def);
   }
   fprintf(out, "  --%-24s %s\n", "log-level L", "error|warn|info|debug");
@@ -100,6 +109,13 @@ static int set_opt(struct sim_opts *opts, const struct opt_def *o,
   char *base = (char *)opts + o->offset, *end;
   if (o->type == OPT_STR) {
     *(const char **)base = v;
+    return 0;
+  }
+  if (o->type == OPT_BOOL) {
+    bool on = strcmp(v, "on") == 0 || strcmp(v, "true") == 0;
+    if (!on && strcmp(v, "off") != 0 && strcmp(v, "false") != 0)
+      return CG_EINVAL;
+    *(bool *)base = on;
     return 0;
   }
   long long n = strtoll(v, &end, 10);
