@@ -47,15 +47,29 @@ static const char *not_eligible(const struct cg_flow *f, const cJSON *order)
   return NULL;
 }
 
+/* The inbox id of one order version. updatedAt has whole seconds, and a
+ * shop confirms or releases an order within the second it was placed
+ * often enough: the status and the hold flag are part of the version, so
+ * such a change is never taken for a duplicate. */
+static void order_version_id(const cJSON *order, const char *number, char *out,
+                             size_t size)
+{
+  const char *updated = cg_json_str(order, "updatedAt");
+  const char *status = cg_json_str(order, "status");
+  const char *hold = cg_json_str(order, "orderHoldReason");
+  snprintf(out, size, "order:%s:%s:%s:%s%s", number, updated ? updated : "-",
+           status ? status : "-",
+           cg_json_bool(order, "isOnHold", false) ? "hold" : "free",
+           hold ? hold : "");
+}
+
 int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
                    struct cg_err *err)
 {
-  char number[32], msg_id[128];
+  char number[32], msg_id[192];
   if (cg__order_number(order, number, sizeof(number)) != 0)
     return cg_err_set(err, CG_EINVAL, "order without a number (via %s)", via);
-  const char *updated = cg_json_str(order, "updatedAt");
-  snprintf(msg_id, sizeof(msg_id), "order:%s:%s", number,
-           updated ? updated : "-");
+  order_version_id(order, number, msg_id, sizeof(msg_id));
   /* The same version from the poll and the events queue: already
    * recorded, so skip it before building its payload. */
   if (cg_store_inbox_find(f->store, "centra", msg_id, NULL, NULL) == 0) {

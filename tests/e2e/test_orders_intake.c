@@ -8,6 +8,12 @@
  *                 confirmed
  *   events off    centra.events = false: the engine never touches the
  *                 queue, says so at start, and the poll carries the orders
+ *   autoconfirm   the shop confirms orders by hand: PENDING orders are not
+ *   off           exported until someone confirms them in Centra, then
+ *                 each reaches the warehouse once
+ *   direct to     Centra moves paid orders to PROCESSING with its own
+ *   shipment      good-to-go shipment: the engine exports them, and makes
+ *                 no shipment of its own
  */
 #include "e2e.h"
 #include "e2e_orders.h"
@@ -65,26 +71,60 @@ static bool log_has(const char *needle)
   return found;
 }
 
-static void run_orders(long n, const char *extra_config)
+/* A budget that lets the export marks finish within the test, so the
+ * events they cause are confirmed too. */
+#define SIM_BUDGET "--centra-mutation-budget", "1000"
+
+static void setup(long n, long bad_each, const char *extra_config,
+                  const char *const *sim_args)
 {
-  /* A budget that lets the export marks finish within the test, so the
-   * events they cause are confirmed too. */
-  static const char *const budget[] = {"--centra-mutation-budget", "1000",
-                                       NULL};
-  char *scenario = e2e_scenario(n, 2);
+  char *scenario = e2e_scenario(n, bad_each);
   struct e2e_opts o = {.scenario_json = scenario,
                        .seed = 23,
                        .extra_config = extra_config,
-                       .sim_args = budget};
+                       .sim_args = sim_args};
   e2e_setup(&T, &o);
   cg_free(scenario);
+}
+
+static void settle(struct orders_expect *x)
+{
+  if (!orders_wait_settled(&T, x, 240))
+    fail_msg("orders did not settle; see %s/engine.log", T.dir);
+  orders_verify(&T, x);
+}
+
+static void run_orders(long n, const char *extra_config)
+{
+  static const char *const args[] = {SIM_BUDGET, NULL};
+  setup(n, 2, extra_config, args);
   struct orders_expect x;
   orders_expect_read(&T, &x);
   assert_int_equal(x.total, n);
   e2e_engine_start(&T);
-  if (!orders_wait_settled(&T, &x, 240))
-    fail_msg("orders did not settle; see %s/engine.log", T.dir);
-  orders_verify(&T, &x);
+  settle(&x);
+}
+
+/* The simulated orders' numbers and statuses. */
+static long orders_with_status(const char *status, int64_t *numbers, long max)
+{
+  cJSON *doc = e2e_get(&T, 'c', "/_sim/centra/orders");
+  const cJSON *list = cJSON_IsArray(doc) ? doc : cg_json_get(doc, "orders");
+  const cJSON *o;
+  long n = 0;
+  cJSON_ArrayForEach(o, list)
+  {
+    const char *st = cg_json_str(o, "status");
+    if (st != NULL && strcmp(st, status) == 0 && n < max)
+      numbers[n++] = cg_json_int(o, "number", 0);
+  }
+  cJSON_Delete(doc);
+  return n;
+}
+
+static bool ignored_at_least(struct e2e *t, void *arg)
+{
+  return e2e_metric(t, "cg_orders_ignored_total") >= *(long *)arg;
 }
 
 static void test_events_only(void **state)
@@ -109,12 +149,67 @@ static void test_events_off(void **state)
   e2e_teardown(&T);
 }
 
+static void test_autoconfirm_off(void **state)
+{
+  static const char *const args[] = {SIM_BUDGET, "--centra-autoconfirm", "off",
+                                     NULL};
+  int64_t numbers[40];
+  setup(30, 0, "merchants[1].centra.autoconfirm = false\n", args);
+  long pending = orders_with_status("PENDING", numbers, 40);
+  assert_int_equal(pending, 30);
+  e2e_engine_start(&T);
+  /* The engine has seen every PENDING order and let it be. */
+  if (!e2e_wait(&T, 30, ignored_at_least, &pending))
+    fail_msg("the engine did not see the pending orders");
+  assert_int_equal(e2e_wms_orders(&T), 0);
+  /* Someone confirms them in Centra. */
+  for (long i = 0; i < pending; i++) {
+    char path[96];
+    snprintf(path, sizeof(path), "/_sim/centra/orders/%lld",
+             (long long)numbers[i]);
+    cJSON_Delete(e2e_post(&T, 'c', path, "{\"status\":\"CONFIRMED\"}"));
+  }
+  struct orders_expect x;
+  orders_expect_read(&T, &x);
+  settle(&x);
+  e2e_engine_stop(&T);
+  e2e_teardown(&T);
+}
+
+static void test_direct_to_shipment(void **state)
+{
+  static const char *const args[] = {SIM_BUDGET, "--centra-direct-to-shipment",
+                                     "on", NULL};
+  int64_t numbers[40];
+  setup(30, 0, "merchants[1].centra.direct_to_shipment = true\n", args);
+  assert_int_equal(orders_with_status("PROCESSING", numbers, 40), 30);
+  cJSON *ships = e2e_get(&T, 'c', "/_sim/centra/shipments");
+  const cJSON *list =
+      cJSON_IsArray(ships) ? ships : cg_json_get(ships, "shipments");
+  int before = cJSON_GetArraySize(list);
+  cJSON_Delete(ships);
+  assert_int_equal(before, 30);
+  e2e_engine_start(&T);
+  struct orders_expect x;
+  orders_expect_read(&T, &x);
+  settle(&x);
+  /* Still Centra's one good-to-go shipment per order. */
+  ships = e2e_get(&T, 'c', "/_sim/centra/shipments");
+  list = cJSON_IsArray(ships) ? ships : cg_json_get(ships, "shipments");
+  assert_int_equal(cJSON_GetArraySize(list), 30);
+  cJSON_Delete(ships);
+  e2e_engine_stop(&T);
+  e2e_teardown(&T);
+}
+
 int main(void)
 {
   cg_mem_init();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_events_only),
       cmocka_unit_test(test_events_off),
+      cmocka_unit_test(test_autoconfirm_off),
+      cmocka_unit_test(test_direct_to_shipment),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
