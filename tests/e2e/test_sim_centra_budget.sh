@@ -1,4 +1,4 @@
-# Simulated Centra: the mutation budget per 10 s. Over it, HTTP 429 with
+# Simulated Centra: the mutation and request budgets per 10 s. Over it, HTTP 429 with
 # Retry-After and nothing executed; queries still pass; rateLimits reports
 # the use; the window frees after Retry-After seconds.
 source "$(dirname "$0")/sim_centra_lib.sh"
@@ -26,3 +26,19 @@ echo "  waiting ${RA}s for the window"
 sleep "$RA"
 gql "$SET" '{"q": 4}'
 check "admitted after Retry-After" "$STATUS" 200
+
+# The request budget: every query and mutation counts (a fresh simulator
+# with 5 requests per 10 s).
+sim_stop
+sim_start --seed 5 --centra-request-budget 5
+for i in 1 2 3 4; do
+  gql '{ rateLimits { type } }'
+  check "request $i admitted" "$STATUS" 200
+done
+gql '{ rateLimits { type intervalSeconds quota usedQuota } }'
+check "rateLimits reports the request bucket" "$(jqo '.data.rateLimits[] | select(.type == "REQUEST_COUNT" and .intervalSeconds == "TEN_SECONDS") | "\(.quota) \(.usedQuota)"')" "5 5"
+gql '{ rateLimits { type } }'
+check "request over budget 429" "$STATUS" 429
+check "request 429 body" "$(jqo '.errors[0].message')" "Too Many Requests: request budget exceeded"
+grep -qi '^retry-after:' "$HDR" && check "request 429 has Retry-After" yes yes ||
+  check "request 429 has Retry-After" no yes

@@ -451,7 +451,8 @@ static void arm(void)
 
 static void test_soak(void **state)
 {
-  const char *const extra[] = {"--centra-mutation-budget", "200", NULL};
+  const char *const extra[] = {"--centra-mutation-budget", "200",
+                               "--centra-request-budget", "1000000", NULL};
   cg_rand_seed(&S.rng, 20260304);
   fx_start(&S.fx, extra);
   fx_token(&S.fx);

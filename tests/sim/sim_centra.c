@@ -65,7 +65,8 @@ void sim_centra_destroy(struct sim_centra *c)
     cJSON_Delete(arrays[i]);
   cg_free(c->webhook_url);
   cg_free(c->webhook_secret);
-  cg_free(c->mut_times);
+  cg_free(c->mutations.times);
+  cg_free(c->requests.times);
   sim_gqlhost_stop(c->gql);
   if (c->ctx != NULL && c->ctx->centra == c)
     c->ctx->centra = NULL;

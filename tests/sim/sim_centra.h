@@ -70,6 +70,13 @@ struct sim_gqlhost;
 #define SC_MARKET_ID 1
 #define SC_INTEGRATION_NAME "centra-gxo"
 
+/* Monotonic ms of what a budget admitted in its sliding window. */
+struct sc_window {
+  int64_t *times;
+  size_t n;
+  size_t cap;
+};
+
 struct sim_centra {
   struct sim_ctx *ctx;
   cJSON *sizes;        /* [ProductSize] */
@@ -85,9 +92,8 @@ struct sim_centra {
   cJSON *markers;      /* externalId writes on orders */
   char *webhook_url;   /* plugin target or NULL */
   char *webhook_secret;
-  int64_t *mut_times; /* monotonic ms of mutations in the window */
-  size_t mut_n;
-  size_t mut_cap;
+  struct sc_window mutations; /* admitted mutations in the last 10 s */
+  struct sc_window requests;  /* admitted requests in the last 10 s */
   struct sc_bucket rl[SC_RL_COUNT];
   struct sim_gqlhost *gql; /* node child: validation and shaping */
   uint64_t refused;        /* requests refused by the GraphQL layer */

@@ -10,10 +10,13 @@
  *     -> the host executes the document over them: only what was selected,
  *        aliases, fragments, __typename; handler errors become field errors
  *
- * The budget is a sliding window of SC_WINDOW_MS holding the times of the
- * mutations it admitted; a request whose mutations do not all fit is
- * refused whole. The other rate-limit buckets are only counted and
- * reported by rateLimits. GET /_sim/centra/refusals lists refusals.
+ * Two budgets are enforced, each a sliding window of SC_WINDOW_MS holding
+ * the times of what it admitted: requests (--centra-request-budget,
+ * default 500 per 10 s; every request after the token and body checks)
+ * and mutations (--centra-mutation-budget, default 20; a request whose
+ * mutations do not all fit is refused whole). Over either: 429 with
+ * Retry-After, nothing run. The other rate-limit buckets are only
+ * counted and reported by rateLimits. GET /_sim/centra/refusals lists refusals.
  */
 #include "sim_centra.h"
 
@@ -34,6 +37,7 @@
 
 #define DEFAULT_TOKEN "centra-dev-token"
 #define DEFAULT_BUDGET 20
+#define DEFAULT_REQUEST_BUDGET 500
 
 struct op_entry {
   const char *name;
@@ -120,47 +124,53 @@ static int budget_quota(const struct sim_centra *c)
   return q > 0 ? q : DEFAULT_BUDGET;
 }
 
-static void budget_expire(struct sim_centra *c, int64_t now)
+static int request_quota(const struct sim_centra *c)
+{
+  int q = c->ctx ? c->ctx->opts.centra_request_budget : 0;
+  return q > 0 ? q : DEFAULT_REQUEST_BUDGET;
+}
+
+static void window_expire(struct sc_window *w, int64_t now)
 {
   size_t keep = 0;
-  for (size_t i = 0; i < c->mut_n; i++) {
-    if (c->mut_times[i] + SC_WINDOW_MS > now)
-      c->mut_times[keep++] = c->mut_times[i];
+  for (size_t i = 0; i < w->n; i++) {
+    if (w->times[i] + SC_WINDOW_MS > now)
+      w->times[keep++] = w->times[i];
   }
-  c->mut_n = keep;
+  w->n = keep;
 }
 
 void sim_centra__budget(struct sim_centra *c, int *used, int *quota)
 {
-  budget_expire(c, cg_time_mono_ms());
-  *used = (int)c->mut_n;
+  window_expire(&c->mutations, cg_time_mono_ms());
+  *used = (int)c->mutations.n;
   *quota = budget_quota(c);
 }
 
-/* Admits n mutations (0) or returns the seconds until enough free up. */
-static int budget_take(struct sim_centra *c, size_t n)
+/* Admits n (0) into a window of quota per SC_WINDOW_MS, or returns the
+ * seconds until enough of it frees up. */
+static int window_take(struct sc_window *w, size_t quota, size_t n)
 {
   int64_t now = cg_time_mono_ms();
-  size_t quota = (size_t)budget_quota(c);
-  budget_expire(c, now);
+  window_expire(w, now);
   if (n == 0)
     return 0;
-  if (c->mut_n + n > quota) {
-    size_t oldest = n > quota ? 0 : c->mut_n + n - quota - 1;
-    int64_t wait = c->mut_times[oldest] + SC_WINDOW_MS - now;
+  if (w->n + n > quota) {
+    size_t oldest = n > quota ? 0 : w->n + n - quota - 1;
+    int64_t wait = w->times[oldest] + SC_WINDOW_MS - now;
     int s = (int)((wait + 999) / 1000);
     return s > 0 ? s : 1;
   }
-  if (c->mut_n + n > c->mut_cap) {
-    size_t cap = (c->mut_n + n) * 2 < quota ? (c->mut_n + n) * 2 : quota;
-    int64_t *grown = cg_realloc(c->mut_times, cap * sizeof(*grown));
+  if (w->n + n > w->cap) {
+    size_t cap = (w->n + n) * 2 < quota ? (w->n + n) * 2 : quota;
+    int64_t *grown = cg_realloc(w->times, cap * sizeof(*grown));
     if (grown == NULL)
       return 1;
-    c->mut_times = grown;
-    c->mut_cap = cap;
+    w->times = grown;
+    w->cap = cap;
   }
   for (size_t i = 0; i < n; i++)
-    c->mut_times[c->mut_n++] = now;
+    w->times[w->n++] = now;
   return 0;
 }
 
@@ -218,6 +228,11 @@ cJSON *sim_centra__op_rate_limits(struct sim_centra *c, const cJSON *args,
       q = LIMITS[i].ms == SC_WINDOW_MS ? quota : (int64_t)quota * 360;
     if (i == SC_RL_MUTATIONS_10S)
       u = used;
+    if (i == SC_RL_REQUESTS_10S) {
+      window_expire(&c->requests, cg_time_mono_ms());
+      q = request_quota(c);
+      u = (int64_t)c->requests.n;
+    }
     cJSON_AddItemToArray(out,
                          rate_limit(LIMITS[i].type, LIMITS[i].interval, q, u));
   }
@@ -325,7 +340,8 @@ static int execute_plan(struct sim_centra *c, const cJSON *plan, char **out,
              cJSON_GetArraySize(cg_json_get(plan, "fields")));
   bucket_add(c, SC_RL_COMPLEXITY_1H,
              cJSON_GetArraySize(cg_json_get(plan, "fields")));
-  int wait = budget_take(c, (size_t)mutations);
+  int wait =
+      window_take(&c->mutations, (size_t)budget_quota(c), (size_t)mutations);
   if (wait > 0) {
     *retry_after = wait;
     return error_doc(out, 429, "Too Many Requests: mutation budget exceeded",
@@ -353,7 +369,13 @@ static int run_request(struct sim_centra *c, const cJSON *req, char **out,
   sim_json_copy(plan, req, "query");
   sim_json_copy(plan, req, "variables");
   sim_json_copy(plan, req, "operationName");
-  bucket_add(c, SC_RL_REQUESTS_10S, 1);
+  int wait = window_take(&c->requests, (size_t)request_quota(c), 1);
+  if (wait > 0) {
+    cJSON_Delete(msg);
+    *retry_after = wait;
+    return error_doc(out, 429, "Too Many Requests: request budget exceeded",
+                     "rate_limit");
+  }
   bucket_add(c, SC_RL_REQUESTS_1H, 1);
   cJSON *reply = sim_gqlhost_call(c->gql, msg);
   cJSON_Delete(msg);

@@ -56,6 +56,8 @@ static const struct opt_def opt_defs[] = {
         "Centra webhook-plugin callback URL"),
     OPT("centra-mutation-budget", OPT_INT, centra_mutation_budget,
         "Centra mutations per 10 s"),
+    OPT("centra-request-budget", OPT_INT, centra_request_budget,
+        "Centra requests per 10 s (every query and mutation)"),
     OPT("centra-node", OPT_STR, centra_node,
         "node binary for the Centra GraphQL layer (default: node on PATH)"),
     OPT("centra-gql-script", OPT_STR, centra_gql_script,
