@@ -18,7 +18,6 @@
 #include "e2e.h"
 #include "e2e_orders.h"
 
-#include "base/buf.h"
 #include "base/json.h"
 #include "base/mem.h"
 #include "testutil.h"
@@ -51,24 +50,6 @@ static bool all_confirmed(struct e2e *t, void *arg)
   long total, confirmed;
   count_events(&total, &confirmed);
   return total > 0 && confirmed == total;
-}
-
-static bool log_has(const char *needle)
-{
-  char path[600];
-  snprintf(path, sizeof(path), "%s/engine.log", T.dir);
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return false;
-  struct cg_buf b = CG_BUF_INIT;
-  char chunk[8192];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-    cg_buf_append(&b, chunk, n);
-  fclose(f);
-  bool found = b.data != NULL && strstr(b.data, needle) != NULL;
-  cg_buf_free(&b);
-  return found;
 }
 
 /* A budget that lets the export marks finish within the test, so the
@@ -144,7 +125,7 @@ static void test_events_off(void **state)
   count_events(&total, &confirmed);
   assert_true(total >= 60);
   assert_int_equal(confirmed, 0); /* the queue was never touched */
-  assert_true(log_has("centra.events is off"));
+  assert_true(e2e_log_has(&T, "centra.events is off"));
   e2e_engine_stop(&T);
   e2e_teardown(&T);
 }

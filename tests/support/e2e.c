@@ -287,3 +287,21 @@ long e2e_metric(struct e2e *t, const char *name)
   tu_http_response_free(&r);
   return v;
 }
+
+bool e2e_log_has(struct e2e *t, const char *needle)
+{
+  char path[600];
+  snprintf(path, sizeof(path), "%s/engine.log", t->dir);
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return false;
+  struct cg_buf b = CG_BUF_INIT;
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+    cg_buf_append(&b, chunk, n);
+  fclose(f);
+  bool found = b.data != NULL && strstr(b.data, needle) != NULL;
+  cg_buf_free(&b);
+  return found;
+}

@@ -60,6 +60,9 @@ long e2e_wms_orders(struct e2e *t);
 /* A scenario with generated orders over examples/demo/scenario.json's
  * catalogue; caller frees (cg_free). */
 char *e2e_scenario(long orders, long bad_each);
+/* Whether the engine's log (engine.log in the test folder) contains
+ * needle. */
+bool e2e_log_has(struct e2e *t, const char *needle);
 /* Count of a Prometheus sample, e.g. "cg_webhooks_refused_total". */
 long e2e_metric(struct e2e *t, const char *name);
 
