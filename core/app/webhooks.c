@@ -75,16 +75,48 @@ static void h_gxo(struct cg_http_exchange *ex, void *arg)
   cg_http_respond_json(ex, 200, "{\"status\":\"recorded\"}");
 }
 
-static void hint_orders(struct cg_merchant *m, const cJSON *events)
+/* Distinct order numbers of one delivery, at most CG_WEBHOOKS_HINTS_MAX;
+ * returns how many were kept and counts the order entries left out. */
+static size_t collect_orders(const cJSON *events, int64_t *numbers,
+                             size_t *left_out)
 {
+  size_t n = 0;
   const cJSON *ev;
   cJSON_ArrayForEach(ev, events)
   {
     const char *type = cg_json_str(ev, "type");
     int64_t number = cg_json_int(ev, "id", 0);
-    if (type && strcmp(type, "order") == 0 && number > 0)
-      cg_intake_centra_hint(cg_merchant_intake(m), number);
+    if (type == NULL || strcmp(type, "order") != 0 || number <= 0)
+      continue;
+    size_t i = 0;
+    while (i < n && numbers[i] != number)
+      i++;
+    if (i < n)
+      continue; /* named twice in one delivery */
+    if (n == CG_WEBHOOKS_HINTS_MAX)
+      (*left_out)++;
+    else
+      numbers[n++] = number;
   }
+  return n;
+}
+
+/* Starts one fetch per distinct order number of the delivery, up to the
+ * cap; the rest reach the engine through the events queue and the poll. */
+static void hint_orders(struct cg_merchant *m, const cJSON *events)
+{
+  int64_t numbers[CG_WEBHOOKS_HINTS_MAX];
+  size_t left_out = 0, started = 0;
+  size_t n = collect_orders(events, numbers, &left_out);
+  for (size_t i = 0; i < n; i++)
+    if (cg_intake_centra_hint(cg_merchant_intake(m), numbers[i]) == 0)
+      started++;
+  if (left_out > 0)
+    cg_log_warn("webhooks",
+                "[merchant=%s] Centra webhook names more than %d orders: "
+                "fetching %zu now, %zu more order entries are left to the "
+                "events queue and the poll",
+                cg_merchant_id(m), CG_WEBHOOKS_HINTS_MAX, started, left_out);
 }
 
 static void h_centra(struct cg_http_exchange *ex, void *arg)

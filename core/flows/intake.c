@@ -27,6 +27,14 @@
  * less this overlap (clock skew between Centra and us, commits in flight
  * at Centra while we paged). */
 #define POLL_OVERLAP_MS (5 * 60 * 1000)
+/* Hinted order fetches in flight at once, all deliveries together. */
+#define HINTS_MAX 256
+
+/* One hinted fetch in flight: the callback's context. number 0 = free. */
+struct hint_slot {
+  struct cg_intake *in;
+  int64_t number;
+};
 
 struct cg_intake {
   struct cg_flow *f;
@@ -39,6 +47,7 @@ struct cg_intake {
   int64_t poll_started_ms; /* when the current pass began */
   char poll_since[40];     /* updatedAt lower bound of the current pass */
   unsigned hints_inflight;
+  struct hint_slot hints[HINTS_MAX];
 };
 
 struct cg_intake *cg_intake_create(struct cg_flow *f)
@@ -276,7 +285,9 @@ void cg_intake_centra_poll(struct cg_intake *in)
 
 static void cb_hint(struct cg_call_result *res, void *arg)
 {
-  struct cg_intake *in = arg;
+  struct hint_slot *slot = arg;
+  struct cg_intake *in = slot->in;
+  slot->number = 0; /* free again: a later hint may fetch it anew */
   in->hints_inflight--;
   if (res->outcome != CG_OUTCOME_OK) {
     log_failure(in, "fetching a hinted order (the poll will find it)", res);
@@ -286,10 +297,24 @@ static void cb_hint(struct cg_call_result *res, void *arg)
     after_take(in);
 }
 
-void cg_intake_centra_hint(struct cg_intake *in, int64_t number)
+int cg_intake_centra_hint(struct cg_intake *in, int64_t number)
 {
-  if (cg_centra_fetch_order(in->f->centra, number, cb_hint, in) == 0)
-    in->hints_inflight++;
+  struct hint_slot *free_slot = NULL;
+  for (size_t i = 0; i < HINTS_MAX; i++) {
+    if (in->hints[i].number == number)
+      return CG_EEXIST;
+    if (free_slot == NULL && in->hints[i].number == 0)
+      free_slot = &in->hints[i];
+  }
+  if (free_slot == NULL)
+    return CG_ELIMIT;
+  *free_slot = (struct hint_slot){.in = in, .number = number};
+  if (cg_centra_fetch_order(in->f->centra, number, cb_hint, free_slot) != 0) {
+    free_slot->number = 0;
+    return CG_ERETRY;
+  }
+  in->hints_inflight++;
+  return 0;
 }
 
 static void cb_limits(struct cg_call_result *res, void *arg)

@@ -30,8 +30,12 @@ void cg_intake_destroy(struct cg_intake *in);
 void cg_intake_centra_listen(struct cg_intake *in);
 void cg_intake_centra_events(struct cg_intake *in);
 void cg_intake_centra_poll(struct cg_intake *in);
-/* Fetches one order now (a webhook hint named it). */
-void cg_intake_centra_hint(struct cg_intake *in, int64_t number);
+/* Fetches one order now (a webhook hint named it; number > 0). Returns 0
+ * when the fetch started, CG_EEXIST when a hint for that number is already
+ * in flight (nothing to do), CG_ELIMIT when too many hints are in flight or
+ * CG_ERETRY when the fetch could not start; in each of those cases the
+ * events queue and the poll still bring the order in. */
+int cg_intake_centra_hint(struct cg_intake *in, int64_t number);
 void cg_intake_gxo_events(struct cg_intake *in);
 /* Refreshes the Centra mutation budget from rateLimits. */
 void cg_intake_centra_limits(struct cg_intake *in);
