@@ -13,6 +13,7 @@
 #include "net/http_server.h"
 #include "net/router.h"
 #include "ops/admin.h"
+#include "store/store.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -29,6 +30,7 @@ struct cg_engine {
   const struct cg_config *cfg;
   struct cg_merchant **merchants;
   struct cg_flow **flows;
+  struct cg_store_health **health; /* per merchant, for /healthz */
   size_t n;
   struct cg_router *admin_router;
   struct cg_router *hooks_router;
@@ -105,12 +107,30 @@ void cg_engine_handle_signals(struct cg_engine *e)
   e->signals_on = true;
 }
 
+/* Records the store's identity and runs quick_check once; a damaged
+ * store is logged here and reported by /healthz from now on. */
+static int start_health(struct cg_engine *e, size_t i, struct cg_err *err)
+{
+  struct cg_store *store = e->flows[i]->store;
+  e->health[i] = cg_store_health_create(store);
+  if (e->health[i] == NULL)
+    return cg_err_set(err, CG_ENOMEM, "merchant '%s': out of memory",
+                      e->flows[i]->merchant);
+  struct cg_err herr = {0};
+  if (cg_store_health_check(store, e->health[i], &herr) != 0)
+    cg_log_error("engine",
+                 "[merchant=%s] %s; /healthz reports it until it is fixed",
+                 e->flows[i]->merchant, herr.msg);
+  return 0;
+}
+
 static int start_merchants(struct cg_engine *e, struct cg_err *err)
 {
   e->n = e->cfg->nmerchants;
   e->merchants = cg_calloc(e->n, sizeof(*e->merchants));
   e->flows = cg_calloc(e->n, sizeof(*e->flows));
-  if (e->merchants == NULL || e->flows == NULL)
+  e->health = cg_calloc(e->n, sizeof(*e->health));
+  if (e->merchants == NULL || e->flows == NULL || e->health == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
   for (size_t i = 0; i < e->n; i++) {
     e->merchants[i] =
@@ -118,6 +138,9 @@ static int start_merchants(struct cg_engine *e, struct cg_err *err)
     if (e->merchants[i] == NULL)
       return err ? err->code : CG_EINVAL;
     e->flows[i] = cg_merchant_flow(e->merchants[i]);
+    int rc = start_health(e, i, err);
+    if (rc != 0)
+      return rc;
   }
   return 0;
 }
@@ -147,6 +170,7 @@ static int start_listeners(struct cg_engine *e, struct cg_err *err)
 {
   e->admin_src = (struct cg_admin_source){.flows = e->flows,
                                           .n = e->n,
+                                          .health = e->health,
                                           .token = e->cfg->admin_token,
                                           .reload = reload_one,
                                           .ctx = e};
@@ -192,6 +216,9 @@ static void finish(struct cg_engine *e)
   cg_router_destroy(e->hooks_router);
   void (*done)(void *) = e->on_stopped;
   void *arg = e->on_stopped_arg;
+  for (size_t i = 0; e->health && i < e->n; i++)
+    cg_store_health_destroy(e->health[i]);
+  cg_free(e->health);
   cg_free(e->merchants);
   cg_free(e->flows);
   cg_free(e);

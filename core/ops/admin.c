@@ -15,6 +15,7 @@
 #include "store/store.h"
 
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,15 +79,40 @@ static cJSON *merchant_health(struct cg_flow *f)
   return m;
 }
 
+/* Runs the store checks of merchant i; on a problem adds it to the
+ * merchant's entry and to problems. Returns true when healthy. */
+static bool store_healthy(const struct cg_admin_source *src, size_t i,
+                          cJSON *entry, cJSON *problems)
+{
+  struct cg_flow *f = src->flows[i];
+  struct cg_err err = {0};
+  const struct cg_store_health *h = src->health ? src->health[i] : NULL;
+  bool ok = cg_store_health_check(f->store, h, &err) == 0;
+  cJSON_AddStringToObject(entry, "store", ok ? "ok" : err.msg);
+  if (!ok) {
+    char line[CG_ERR_MSG_MAX + 80];
+    snprintf(line, sizeof(line), "merchant '%s': %s", f->merchant, err.msg);
+    cJSON_AddItemToArray(problems, cJSON_CreateString(line));
+  }
+  return ok;
+}
+
 static void h_healthz(struct cg_http_exchange *ex, void *arg)
 {
   const struct cg_admin_source *src = arg;
   cJSON *doc = cJSON_CreateObject();
-  cJSON_AddStringToObject(doc, "status", "ok");
+  cJSON *status = cJSON_AddStringToObject(doc, "status", "ok");
+  cJSON *problems = cJSON_AddArrayToObject(doc, "problems");
   cJSON *list = cJSON_AddArrayToObject(doc, "merchants");
-  for (size_t i = 0; i < src->n; i++)
-    cJSON_AddItemToArray(list, merchant_health(src->flows[i]));
-  reply_json(ex, 200, doc);
+  bool ok = true;
+  for (size_t i = 0; i < src->n; i++) {
+    cJSON *entry = merchant_health(src->flows[i]);
+    ok = store_healthy(src, i, entry, problems) && ok;
+    cJSON_AddItemToArray(list, entry);
+  }
+  if (!ok && status != NULL)
+    cJSON_SetValuestring(status, "failing");
+  reply_json(ex, ok ? 200 : 503, doc);
 }
 
 static void h_metrics(struct cg_http_exchange *ex, void *arg)

@@ -4,6 +4,12 @@
  * (admin.token): /api/v1/... JSON to list exceptions, retry or resolve
  * one, show an order's timeline, and reload a merchant's rules.
  *
+ * GET /healthz answers 200 when every merchant's store is usable and 503
+ * otherwise, with a JSON body whose "problems" name the merchant and the
+ * problem (store file missing or replaced, not writable, quick_check
+ * failed at start): {"status": "ok"|"failing", "problems": [...],
+ * "merchants": [{id, outbox_depth, orders, store}]}.
+ *
  * The ops layer sits below the app: it sees merchants only through
  * struct cg_admin_source (their flows and a reload callback).
  */
@@ -15,10 +21,14 @@
 struct cg_err;
 struct cg_flow;
 struct cg_router;
+struct cg_store_health;
 
 struct cg_admin_source {
   struct cg_flow *const *flows; /* one per merchant */
   size_t n;
+  /* one per merchant (an entry may be NULL): the store checks /healthz
+   * runs; NULL = only the write probe */
+  struct cg_store_health *const *health;
   const char *token; /* NULL: /api/v1 answers 403 (not configured) */
   /* Reloads a merchant's rules; 0 or a negative CG_E* with err. */
   int (*reload)(void *ctx, const char *merchant, struct cg_err *err);

@@ -318,4 +318,24 @@ int cg_store_rule_generation_latest(struct cg_store *s,
                                     struct cg_err *err);
 void cg_store_rule_generation_clear(struct cg_store_rule_generation *g);
 
+/* ---- health (store_health.c) -------------------------------------------
+ * What /healthz reports about the store. All on the store's thread. */
+
+struct cg_store_health;
+
+/* Records which file s has open (device, inode) and runs PRAGMA
+ * quick_check once; a failure is kept and reported by every check. Call
+ * right after cg_store_open. Returns NULL only when out of memory. */
+struct cg_store_health *cg_store_health_create(struct cg_store *s);
+/* NULL is a no-op. */
+void cg_store_health_destroy(struct cg_store_health *h);
+/* 0 when the store is usable: the start-up quick_check passed, s's path
+ * still names the open file (not deleted or replaced), and a write in a
+ * rolled-back transaction succeeds (skipped inside a transaction). Else
+ * CG_EDB or CG_EIO with one sentence naming the file and the problem in
+ * err. h may be NULL (only the write probe runs). May wait busy_timeout
+ * for another process's write lock. */
+int cg_store_health_check(struct cg_store *s, const struct cg_store_health *h,
+                          struct cg_err *err);
+
 #endif
