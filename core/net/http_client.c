@@ -10,6 +10,12 @@
  *     -> curl_multi_socket_action -> check_multi_info (always drained)
  *        -> remove handle -> deliver -> done(result) -> free the xfer
  *
+ * A socket callback that cannot watch a socket (no memory, uv_poll fails)
+ * never returns -1, which would abort every transfer of the multi handle
+ * for good: it marks only that transfer (sock_err), returns 0, and
+ * reap_failed removes and fails it right after the socket_action that
+ * caused it.
+ *
  * curl is never called from inside a curl callback, and done never fires
  * inside cg_http_client_send: completions come only from socket_action
  * run by a libuv callback (or from close, by contract). Handles are
@@ -76,6 +82,9 @@ struct xfer {
   cg_http_done_fn done;
   void *arg;
   int64_t started_ms;
+  /* Set by cb_socket when it cannot watch this transfer's socket: the
+   * transfer is failed with it after the current socket_action. */
+  const char *sock_err;
   struct link link; /* in c->xfers until delivered */
   char errbuf[CURL_ERROR_SIZE];
 };
@@ -88,6 +97,7 @@ struct cg_http_client {
   struct link xfers;
   struct link socks;
   size_t inflight;
+  unsigned sock_failed;  /* transfers with sock_err set, to reap */
   unsigned open_handles; /* initialised, not yet closed-back */
   bool closing;
   long connect_timeout_ms;
@@ -302,6 +312,25 @@ static void check_multi_info(struct cg_http_client *c)
   }
 }
 
+/* Fails the transfers whose socket cb_socket could not watch. Outside
+ * curl callbacks; stops when a done callback closed the client. */
+static void reap_failed(struct cg_http_client *c)
+{
+  while (c->sock_failed > 0 && c->multi != NULL) {
+    struct xfer *x = NULL;
+    for (struct link *l = c->xfers.next; l != &c->xfers && !x; l = l->next)
+      if (container_of(l, struct xfer, link)->sock_err != NULL)
+        x = container_of(l, struct xfer, link);
+    if (x == NULL) { /* finished by curl meanwhile */
+      c->sock_failed = 0;
+      return;
+    }
+    c->sock_failed--;
+    curl_multi_remove_handle(c->multi, x->easy);
+    deliver(x, CG_EIO, x->sock_err, 0);
+  }
+}
+
 /* --- libuv callbacks ------------------------------------------------------ */
 
 static void socket_action(struct cg_http_client *c, curl_socket_t fd, int flags)
@@ -316,6 +345,7 @@ static void socket_action(struct cg_http_client *c, curl_socket_t fd, int flags)
                 "are still collected",
                 curl_multi_strerror(mc));
   check_multi_info(c);
+  reap_failed(c);
 }
 
 static void on_uv_socket(uv_poll_t *h, int status, int events)
@@ -362,12 +392,19 @@ static int cb_timeout(CURLM *multi, long timeout_ms, void *userp)
   return 0;
 }
 
-static struct sock *sock_open(struct cg_http_client *c, curl_socket_t fd)
+static const char ERR_SOCK_NOMEM[] = "cannot watch the socket: out of memory";
+static const char ERR_SOCK_POLL[] = "cannot watch the socket (uv_poll)";
+
+/* NULL with *why set when the socket cannot be watched. */
+static struct sock *sock_open(struct cg_http_client *c, curl_socket_t fd,
+                              const char **why)
 {
   struct sock *k = cg_calloc(1, sizeof(*k));
+  *why = ERR_SOCK_NOMEM;
   if (k == NULL)
     return NULL;
   int rc = uv_poll_init_socket(c->loop, &k->poll, fd);
+  *why = ERR_SOCK_POLL;
   if (rc != 0) {
     /* Not initialised, so not closed either. */
     cg_log_warn(COMP, "cannot watch socket %d: %s; the transfer fails", (int)fd,
@@ -382,6 +419,22 @@ static struct sock *sock_open(struct cg_http_client *c, curl_socket_t fd)
   return k;
 }
 
+/* Marks the transfer of easy to be failed with why (see reap_failed). A
+ * socket curl keeps for no transfer of ours (connection cache) has no
+ * xfer; curl closes it when it next needs it or at cleanup. */
+static void fail_xfer(struct cg_http_client *c, CURL *easy, const char *why)
+{
+  char *priv = NULL;
+  if (easy != NULL)
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+  struct xfer *x = (struct xfer *)priv;
+  if (x == NULL || x->sock_err != NULL)
+    return;
+  x->sock_err = why;
+  c->sock_failed++;
+}
+
+/* Never returns -1: that would abort the whole multi handle. */
 static int cb_socket(CURL *easy, curl_socket_t s, int what, void *userp,
                      void *socketp)
 {
@@ -395,9 +448,14 @@ static int cb_socket(CURL *easy, curl_socket_t s, int what, void *userp,
     }
     return 0;
   }
+  if (c->closing)
+    return 0;
   if (k == NULL) {
-    if (c->closing || (k = sock_open(c, s)) == NULL)
-      return -1;
+    const char *why = NULL;
+    if ((k = sock_open(c, s, &why)) == NULL) {
+      fail_xfer(c, easy, why);
+      return 0;
+    }
     curl_multi_assign(c->multi, s, k);
   }
   int events = 0;
@@ -405,7 +463,9 @@ static int cb_socket(CURL *easy, curl_socket_t s, int what, void *userp,
     events |= UV_READABLE;
   if (what & CURL_POLL_OUT)
     events |= UV_WRITABLE;
-  return uv_poll_start(&k->poll, events, on_uv_socket) == 0 ? 0 : -1;
+  if (uv_poll_start(&k->poll, events, on_uv_socket) != 0)
+    fail_xfer(c, easy, ERR_SOCK_POLL);
+  return 0;
 }
 
 static size_t cb_write(char *ptr, size_t size, size_t nmemb, void *userdata)

@@ -814,6 +814,37 @@ static void test_alloc_failures(void **state)
   env_done(&e);
 }
 
+static void on_done_heal(const struct cg_http_result *res, void *arg)
+{
+  cg_mem_fail_after(-1);
+  on_done(res, arg);
+}
+
+/* The socket callback's own allocation fails: that transfer fails with a
+ * message, and the multi handle keeps working for every later one (a -1
+ * from the callback would abort it for good). */
+static void test_socket_callback_failure(void **state)
+{
+  struct env e;
+  env_init(&e, true);
+  struct cg_http_req req = {.method = "GET", .url = env_url(&e, "/echo")};
+  struct got g = {0};
+  assert_int_equal(cg_http_client_send(e.c, &req, on_done_heal, &g), 0);
+  cg_mem_fail_after(0); /* the next allocation: the socket's context */
+  run_until(&e, &g.calls, 1, 5000);
+  cg_mem_fail_after(-1);
+  assert_int_equal(g.err, CG_EIO);
+  assert_string_equal(g.errmsg, "cannot watch the socket: out of memory");
+  assert_int_equal(cg_http_client_inflight(e.c), 0);
+  for (int i = 0; i < 3; i++) {
+    struct got ok = {0};
+    get(&e, "/echo", 5000, &ok);
+    assert_int_equal(ok.err, 0);
+    assert_int_equal(ok.status, 200);
+  }
+  env_done(&e);
+}
+
 struct capture {
   int lines;
   bool leaked;
@@ -879,6 +910,7 @@ int main(void)
       cmocka_unit_test(test_close_from_done),
       cmocka_unit_test(test_send_refused),
       cmocka_unit_test(test_alloc_failures),
+      cmocka_unit_test(test_socket_callback_failure),
       cmocka_unit_test(test_no_secrets_logged),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
