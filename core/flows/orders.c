@@ -63,6 +63,21 @@ static void order_version_id(const cJSON *order, const char *number, char *out,
            hold ? hold : "");
 }
 
+static const char *settled(enum cg_store_order_state state);
+
+/* A new version of an order the warehouse already has (or refused) would
+ * only be recorded as ignored: it is skipped without a write (Centra
+ * sends one after every change we make, e.g. marking it exported). */
+static bool skip_settled(struct cg_flow *f, const char *number)
+{
+  enum cg_store_order_state st;
+  if (cg_store_order_state(f->store, number, &st, NULL) != 0 ||
+      settled(st) == NULL)
+    return false;
+  f->metrics.orders_ignored++;
+  return true;
+}
+
 int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
                    struct cg_err *err)
 {
@@ -76,6 +91,8 @@ int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
     f->metrics.duplicates++;
     return 0;
   }
+  if (skip_settled(f, number))
+    return 0;
   char *payload = cg_json_print(order);
   if (payload == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
@@ -287,9 +304,9 @@ int cg__order_decide(struct cg_flow *f, const char *number, const char *payload,
 }
 
 /* Whether a stored order may be decided again from a new version. */
-static const char *settled(const struct cg_store_order *o)
+static const char *settled(enum cg_store_order_state state)
 {
-  switch (o->state) {
+  switch (state) {
   case CG_STORE_ORDER_QUEUED:
   case CG_STORE_ORDER_SENT:
   case CG_STORE_ORDER_ACCEPTED:
@@ -306,7 +323,7 @@ static int check_known(struct cg_flow *f, const char *number, const char **why,
 {
   struct cg_store_order known = {0};
   int rc = cg_store_order_get(f->store, number, &known, err);
-  *why = rc == 0 ? settled(&known) : NULL;
+  *why = rc == 0 ? settled(known.state) : NULL;
   cg_store_order_clear(&known);
   return rc == CG_ENOTFOUND ? 0 : rc;
 }

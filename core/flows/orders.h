@@ -33,7 +33,8 @@ extern const size_t cg_orders_outbox_nkinds;
 
 /* Takes one Centra order version (canonical order JSON, as fetched) into
  * the inbox and decides it. via ("event", "poll", "hint") is logged.
- * Orders already exported (externalId set) are skipped without a write.
+ * A version already in the inbox, or of an order the store holds as
+ * queued, sent, accepted or rejected, is skipped without a write.
  * Returns 0 when durably recorded or skipped; negative when not recorded
  * (the caller must not confirm the source event). */
 int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,

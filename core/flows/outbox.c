@@ -28,6 +28,7 @@
 struct partner {
   char name[32];
   size_t inflight;      /* started, outcome not yet committed */
+  size_t window;        /* calls allowed in flight now (<= max_inflight) */
   int64_t paused_until; /* the partner said wait (budget, 429/503) */
 };
 
@@ -108,9 +109,9 @@ static void arm(struct cg_outbox *ob, int64_t delay_ms)
 static size_t room(const struct cg_outbox *ob, const struct partner *p,
                    int64_t now)
 {
-  if (p->paused_until > now || p->inflight >= ob->opts.max_inflight)
+  if (p->paused_until > now || p->inflight >= p->window)
     return 0;
-  return ob->opts.max_inflight - p->inflight;
+  return p->window - p->inflight;
 }
 
 /* Arms the timer for the next thing to do: queued outcomes at once, else
@@ -123,7 +124,7 @@ static void arm_next(struct cg_outbox *ob)
     at = now;
   for (size_t i = 0; i < ob->nkinds && at > now; i++) {
     struct partner *p = ob->of_kind[i];
-    if (p->inflight >= ob->opts.max_inflight)
+    if (p->inflight >= p->window)
       continue;
     if (cg_store_outbox_next_due_kind(ob->flow->store, ob->kinds[i].kind, &due,
                                       NULL) != 0)
@@ -159,6 +160,21 @@ static bool partner_waits(const struct cg_call_result *res)
 {
   return nothing_sent(res) &&
          (strcmp(res->code, "budget") == 0 || strcmp(res->code, "paused") == 0);
+}
+
+/* A partner that says wait gets one call at a time after the pause, one
+ * more per call it takes, up to max_inflight: a throttled partner is not
+ * sent a burst it will refuse (each refusal is a wasted deferral). */
+static void adapt_window(struct cg_outbox *ob, struct partner *p,
+                         const struct cg_call_result *res)
+{
+  if (partner_waits(res)) {
+    p->window = 1;
+    if (res->retry_at_ms > p->paused_until)
+      p->paused_until = res->retry_at_ms;
+  } else if (cg_call_result_sent(res) && p->window < ob->opts.max_inflight) {
+    p->window++;
+  }
 }
 
 static int record_outcome(struct cg_outbox *ob, struct delivery *d,
@@ -252,8 +268,7 @@ static void cb_done(struct cg_call_result *res, void *arg)
                 (long long)d->row.attempts + 1,
                 cg_call_outcome_name(res->outcome), res->http_status, res->code,
                 res->message);
-  if (partner_waits(res) && res->retry_at_ms > d->partner->paused_until)
-    d->partner->paused_until = res->retry_at_ms;
+  adapt_window(ob, d->partner, res);
   ob->inflight--;
   d->next = NULL;
   *ob->fin_tail = d;
@@ -433,8 +448,10 @@ struct cg_outbox *cg_outbox_create(struct cg_flow *f,
     ob->opts = *opts;
   if (ob->opts.max_inflight == 0)
     ob->opts.max_inflight = DEFAULT_MAX_INFLIGHT;
-  for (size_t i = 0; i < nkinds; i++)
+  for (size_t i = 0; i < nkinds; i++) {
     ob->of_kind[i] = partner_for(ob, kinds[i].kind);
+    ob->of_kind[i]->window = ob->opts.max_inflight;
+  }
   uv_timer_init(f->loop, &ob->timer);
   return ob;
 }

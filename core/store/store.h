@@ -212,6 +212,9 @@ int cg_store_order_upsert(struct cg_store *s, const struct cg_store_order *o,
 /* CG_ENOTFOUND if no order has that number. */
 int cg_store_order_get(struct cg_store *s, const char *number,
                        struct cg_store_order *out, struct cg_err *err);
+/* Only the state of an order (no payload copied); CG_ENOTFOUND if none. */
+int cg_store_order_state(struct cg_store *s, const char *number,
+                         enum cg_store_order_state *state, struct cg_err *err);
 /* Sets our state and hold_reason (NULL clears it); rule_generation is
  * updated when not NULL. CG_ENOTFOUND if no such order. */
 int cg_store_order_set_state(struct cg_store *s, const char *number,

@@ -133,6 +133,22 @@ int cg_store_order_counts(struct cg_store *s,
                                  "orders: counts", err);
 }
 
+int cg_store_order_state(struct cg_store *s, const char *number,
+                         enum cg_store_order_state *state, struct cg_err *err)
+{
+  sqlite3_stmt *st = s->st[CG__ST_ORDER_STATE];
+  int ret = cg__store_bind(s, st, err, "s", number);
+  if (ret == 0)
+    ret = cg__store_step_row(s, st, "orders: state", err);
+  if (ret != 0)
+    return ret;
+  ret = cg_store_order_state_parse((const char *)sqlite3_column_text(st, 0),
+                                   state);
+  cg__store_done(st);
+  return ret ? cg_err_set(err, ret, "orders: %s has an unknown state", number)
+             : 0;
+}
+
 static int order_exists(struct cg_store *s, const char *number,
                         struct cg_err *err)
 {

@@ -128,6 +128,8 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " ORDER BY rowid LIMIT ?3 OFFSET ?2",
   [CG__ST_ORDER_COUNTS] =
     "SELECT state, count(*) FROM orders GROUP BY state",
+  [CG__ST_ORDER_STATE] =
+    "SELECT state FROM orders WHERE number = ?1",
   [CG__ST_ORDER_EXISTS] =
     "SELECT 1 FROM orders WHERE number = ?1",
   [CG__ST_LINES_DELETE] =

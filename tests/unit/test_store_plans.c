@@ -20,9 +20,10 @@
 
 #include <string.h>
 
-#define PARTIAL_SCAN 1u /* may walk this partial index: its rows are the work  \
-                         */
-#define SMALL_SORT 2u   /* may sort one entity's few rows */
+#define PARTIAL_SCAN                                                           \
+  1u                  /* may walk this partial index: its rows are the work    \
+                       */
+#define SMALL_SORT 2u /* may sort one entity's few rows */
 
 struct hot {
   enum cg__st st;
@@ -64,6 +65,7 @@ static const struct hot hot[] = {
   {CG__ST_ORDER_GET, "sqlite_autoindex_orders_1", 0},
   {CG__ST_ORDER_SET_STATE, "sqlite_autoindex_orders_1", 0},
   {CG__ST_ORDER_EXISTS, "sqlite_autoindex_orders_1", 0},
+  {CG__ST_ORDER_STATE, "sqlite_autoindex_orders_1", 0},
   {CG__ST_LINES_DELETE, "PRIMARY KEY", 0},
   {CG__ST_LINES_INSERT, NULL, 0},
   {CG__ST_LINES_LIST, "PRIMARY KEY", SMALL_SORT},
