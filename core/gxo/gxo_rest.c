@@ -401,6 +401,30 @@ static void log_outcome(const struct op *op, const struct cg_call_result *res)
                 res->code[0] ? res->code : "-", res->message);
 }
 
+static char *order_url(const struct rest *r, const char *ref,
+                       const char *suffix);
+
+/* The create got 409 duplicate-order-ref: the same op reads what the
+ * warehouse holds before anything is reported. False (the 409 is
+ * reported as a RETRY) only when the URL cannot be built. */
+static bool verify_order(struct op *op)
+{
+  char *url = order_url(op->r, op->order_ref, "");
+  if (url == NULL)
+    return false;
+  cg_free(op->url);
+  cg_free(op->body);
+  cg_free(op->idem_key);
+  op->url = url;
+  op->body = NULL;
+  op->idem_key = NULL;
+  op->method = "GET";
+  op->kind = CG__GXO_VERIFY_ORDER;
+  op->refreshed = false;
+  op_start(op);
+  return true;
+}
+
 static void on_op_done(const struct cg_http_result *hr, void *arg)
 {
   struct op *op = arg;
@@ -426,6 +450,10 @@ static void on_op_done(const struct cg_http_result *hr, void *arg)
   if ((res.http_status == 429 || res.http_status == 503) && res.retry_at_ms > 0)
     cg_ratelimit_pause_until(r->rl, res.retry_at_ms);
   log_outcome(op, &res);
+  if (strcmp(res.code, CG__GXO_EXISTS) == 0 && verify_order(op)) {
+    cg_call_result_clear_data(&res);
+    return;
+  }
   finish_now(op, &res);
 }
 

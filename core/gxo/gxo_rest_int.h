@@ -21,18 +21,28 @@ enum cg__gxo_op {
   CG__GXO_SUBSCRIBE,
   CG__GXO_TOKEN,
   CG__GXO_GET_ITEM,
+  /* GET /orders/{orderRef} after a 409 duplicate-order-ref on create: what
+   * the warehouse holds decides the create's outcome. */
+  CG__GXO_VERIFY_ORDER,
 };
 
 /* Name of an operation for logs ("create_order", ...). */
 const char *cg__gxo_op_name(enum cg__gxo_op op);
 
 /* Fills res (initialised here) from one HTTP answer of operation op:
- * 2xx -> OK with the parsed body as data; 409 duplicate-order-ref on
- * create_order -> OK (data {"orderRef", "status":"DUPLICATE"}); 409
+ * 2xx with a body that parses as what op promises -> OK with the parsed
+ * body as data (anything else, e.g. an HTML page or an empty body where a
+ * document is due -> RETRY "bad-response"); 409 duplicate-order-ref on
+ * create_order -> RETRY code CG__GXO_EXISTS (the transport then verifies
+ * with CG__GXO_VERIFY_ORDER: an order the warehouse holds in work -> OK
+ * with the order as data, one it holds as REJECTED or CANCELLED -> FAIL
+ * "held-as-rejected"/"held-as-cancelled", a 404 -> RETRY); 409
  * idempotency conflict while the first request is in flight -> RETRY;
  * 408/429/5xx/transport -> RETRY, retry_at_ms from Retry-After (absolute,
  * wall ms, relative to now_ms); other 4xx -> FAIL with the RFC 9457
  * problem code and message. order_ref may be NULL. */
+#define CG__GXO_EXISTS "exists-verify"
+
 void cg__gxo_interpret(enum cg__gxo_op op, const char *order_ref,
                        const struct cg_http_result *hr, int64_t now_ms,
                        struct cg_call_result *res);

@@ -4,11 +4,19 @@
  * problem documents mean for the engine (see gxo_rest_int.h):
  *
  *   transport error          RETRY "transport"
- *   2xx                      OK, data = parsed body (NULL when empty)
- *   409 duplicate-order-ref  OK on create_order: the order exists at the
- *                            warehouse, which is the effect the send
- *                            wanted (a replay after a crash with a lost
- *                            answer, or an older key); never a failure
+ *   2xx, body as promised    OK, data = parsed body (NULL when none due)
+ *   2xx, anything else       RETRY "bad-response" (an HTML error page from
+ *                            a proxy, an empty body where the order or the
+ *                            events are due: never counted as done)
+ *   409 duplicate-order-ref  RETRY "exists-verify" on create_order: the
+ *                            order exists, but "exists" is not "in work";
+ *                            the transport reads GET /orders/{orderRef}
+ *                            (verify_order) before it reports anything:
+ *                              held in work          OK, data = the order
+ *                              REJECTED / CANCELLED  FAIL, so the flow
+ *                                raises it; a resend with a new key
+ *                                replaces it (warehouse-api-v1.md)
+ *                              404                   RETRY
  *   409 key in flight        RETRY: the first request with this key is
  *                            still being processed
  *   408/429/5xx              RETRY, retry_at_ms from Retry-After
@@ -29,8 +37,8 @@
 const char *cg__gxo_op_name(enum cg__gxo_op op)
 {
   static const char *const names[] = {
-      "create_order", "get_order", "cancel_order", "pull_events",
-      "ack_events",   "subscribe", "token",        "get_item"};
+      "create_order", "get_order", "cancel_order", "pull_events", "ack_events",
+      "subscribe",    "token",     "get_item",     "verify_order"};
   return (unsigned)op < sizeof(names) / sizeof(names[0]) ? names[op] : "?";
 }
 
@@ -78,31 +86,57 @@ static void take_problem(const struct cg_http_result *hr,
   cJSON_Delete(p);
 }
 
+/* What a 2xx of each operation must carry: a JSON object with this
+ * member, or (NULL key) nothing in particular. */
+static const char *promised_member(enum cg__gxo_op op)
+{
+  switch (op) {
+  case CG__GXO_CREATE_ORDER:
+  case CG__GXO_GET_ORDER:
+  case CG__GXO_VERIFY_ORDER:
+    return "orderRef";
+  case CG__GXO_PULL_EVENTS:
+    return "events";
+  case CG__GXO_TOKEN:
+    return "access_token";
+  case CG__GXO_GET_ITEM:
+    return "sku";
+  default:
+    return NULL;
+  }
+}
+
 static void on_success(enum cg__gxo_op op, const struct cg_http_result *hr,
                        struct cg_call_result *res)
 {
+  const char *member = promised_member(op);
   res->outcome = CG_OUTCOME_OK;
-  if (hr->body_len == 0)
+  if (hr->body_len > 0)
+    res->data = cg_json_parse(hr->body, hr->body_len, NULL);
+  if (member == NULL || cJSON_GetObjectItemCaseSensitive(res->data, member))
     return;
-  res->data = cg_json_parse(hr->body, hr->body_len, NULL);
-  if (res->data == NULL && (op == CG__GXO_PULL_EVENTS || op == CG__GXO_TOKEN ||
-                            op == CG__GXO_GET_ORDER))
-    /* A proxy's garbage in place of data we need: try again later. */
-    cg_call_result_set(res, CG_OUTCOME_RETRY, "bad-response",
-                       "warehouse answered %ld with a body that is not "
-                       "JSON",
-                       hr->status);
+  /* A proxy's page, or an empty answer, in place of what was promised:
+   * not done, try again later. */
+  cg_call_result_set(res, CG_OUTCOME_RETRY, "bad-response",
+                     "warehouse answered %ld without the promised %s "
+                     "(%zu bytes%s)",
+                     hr->status, member, hr->body_len,
+                     res->data ? " of other JSON" : ", not JSON");
 }
 
-/* The order already exists: report OK with a small document. */
-static void on_duplicate(const char *order_ref, struct cg_call_result *res)
+/* What the warehouse holds for an orderRef it said exists (409). */
+static void on_verified(const char *order_ref, struct cg_call_result *res)
 {
-  res->outcome = CG_OUTCOME_OK;
-  res->data = cJSON_CreateObject();
-  if (res->data != NULL) {
-    cg_json_add_str(res->data, "orderRef", order_ref);
-    cg_json_add_str(res->data, "status", "DUPLICATE");
-  }
+  const char *status = cg_json_str(res->data, "status");
+  bool rejected = status && strcmp(status, "REJECTED") == 0;
+  bool cancelled = status && strcmp(status, "CANCELLED") == 0;
+  if (!rejected && !cancelled)
+    return; /* in work: the create's effect is there */
+  cg_call_result_set(res, CG_OUTCOME_FAIL,
+                     rejected ? "held-as-rejected" : "held-as-cancelled",
+                     "the warehouse already holds order %s as %s; a retry "
+                     "sends it again with a new key, which replaces it",
+                     order_ref ? order_ref : "?", status);
 }
 
 static void retry_at(const struct cg_http_result *hr, int64_t now_ms,
@@ -136,13 +170,18 @@ void cg__gxo_interpret(enum cg__gxo_op op, const char *order_ref,
   }
   if (hr->status >= 200 && hr->status <= 299) {
     on_success(op, hr, res);
+    if (op == CG__GXO_VERIFY_ORDER && res->outcome == CG_OUTCOME_OK)
+      on_verified(order_ref, res);
     return;
   }
   take_problem(hr, res);
   res->outcome = cg_retry_classify(hr->status, 0);
   if (hr->status == 409 && op == CG__GXO_CREATE_ORDER &&
-      strcmp(res->code, "duplicate-order-ref") == 0)
-    on_duplicate(order_ref, res);
+      strcmp(res->code, "duplicate-order-ref") == 0) {
+    res->outcome = CG_OUTCOME_RETRY;
+    snprintf(res->code, sizeof(res->code), "%s", CG__GXO_EXISTS);
+  } else if (hr->status == 404 && op == CG__GXO_VERIFY_ORDER)
+    res->outcome = CG_OUTCOME_RETRY; /* said to exist: ask again later */
   else if (hr->status == 409 && key_in_flight(res->code))
     res->outcome = CG_OUTCOME_RETRY;
   else if (res->outcome == CG_OUTCOME_RETRY)

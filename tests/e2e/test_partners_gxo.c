@@ -194,16 +194,30 @@ static void test_create_replay_duplicate(void **state)
   assert_int_equal(e.cap.res.http_status, 202);
   if (wms_id[0])
     assert_string_equal(cg_json_str(e.cap.data, "wmsOrderId"), wms_id);
-  /* Another key for the same orderRef: the order exists, which is OK. */
+  /* Another key for the same orderRef: 409 says the order exists; the
+   * client reads what the warehouse holds (in work) before it says OK. */
+  int gets = pf_count_calls(sim.gxo, "gxo", "GET", "/wms/v1/orders/G-1001");
   create(&e, "G-1001", SKU, "cg-acme-order-G-1001-older-key");
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
-  assert_int_equal(e.cap.res.http_status, 409);
-  assert_string_equal(cg_json_str(e.cap.data, "status"), "DUPLICATE");
-  /* Exactly one order at the warehouse. */
+  assert_int_equal(e.cap.res.http_status, 200);
+  assert_string_equal(cg_json_str(e.cap.data, "orderRef"), "G-1001");
+  assert_int_equal(
+      pf_count_calls(sim.gxo, "gxo", "GET", "/wms/v1/orders/G-1001"), gets + 1);
+  /* Rejected at the warehouse since: the same 409 (replayed for that key)
+   * is now a failure the flow raises, never "done". */
+  cJSON_Delete(pf_control(sim.gxo, "POST", "/_sim/wms/orders/G-1001/reject",
+                          "{\"code\":\"carrier-strike\"}"));
+  create(&e, "G-1001", SKU, "cg-acme-order-G-1001-older-key");
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_FAIL);
+  assert_string_equal(e.cap.res.code, "held-as-rejected");
+  /* A new key replaces the rejected order (warehouse-api-v1.md). */
+  create(&e, "G-1001", SKU, "cg-acme-order-G-1001-r2");
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(e.cap.res.http_status, 202);
   pf_capture_reset(&e.cap);
   expect_async(&e, cg_gxo_get_order(e.g, "G-1001", pf_on_done, &e.cap));
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
-  assert_string_equal(cg_json_str(e.cap.data, "orderRef"), "G-1001");
+  assert_string_not_equal(cg_json_str(e.cap.data, "status"), "REJECTED");
   env_close(&e);
 }
 

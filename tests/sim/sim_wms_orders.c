@@ -1,7 +1,9 @@
 /*
  * sim_wms_orders: fulfilment orders as the client sees them.
  *
- *   POST /wms/v1/orders              -> 202 RECEIVED; 409 duplicate-order-ref;
+ *   POST /wms/v1/orders              -> 202 RECEIVED (also replacing a
+ *                                       REJECTED or CANCELLED order);
+ *                                       409 duplicate-order-ref;
  *                                       422 field-too-long / unknown-sku /
  *                                       invalid-address /
  *                                       unsupported-service / invalid-order
@@ -238,9 +240,11 @@ static const cJSON *auto_reject_for(const struct sim_wms *w, const char *ref)
   return NULL;
 }
 
+/* autoReject decides an orderRef's first creation only: a replacement
+ * (below) is decided like any other order. */
 static void schedule_decision(struct sim_wms *w, struct wms_order *o)
 {
-  const cJSON *rej = auto_reject_for(w, o->ref);
+  const cJSON *rej = o->creates == 1 ? auto_reject_for(w, o->ref) : NULL;
   if (rej != NULL) {
     const char *code = cg_json_str(rej, "code");
     sim_wms__jobs_schedule(w, o->ref, WMS_JOB_REJECT,
@@ -274,6 +278,32 @@ static void create(struct sim_wms *w, struct cg_http_exchange *ex,
   sim_wms__reply_json(ex, 202, resp);
 }
 
+/* A REJECTED or CANCELLED order may be posted again with a new key; the
+ * new document replaces it (warehouse-api-v1.md). */
+static bool replaceable(const struct wms_order *o)
+{
+  return strcmp(o->status, "REJECTED") == 0 ||
+         strcmp(o->status, "CANCELLED") == 0;
+}
+
+/* Forgets what a replaced order held; its attempt counters stay. */
+static void order_reset(struct wms_order *o)
+{
+  for (size_t i = 0; i < o->nlines; i++) {
+    cg_free(o->lines[i].line_ref);
+    cg_free(o->lines[i].sku);
+  }
+  cg_free(o->lines);
+  o->lines = NULL;
+  o->nlines = 0;
+  cJSON_Delete(o->request);
+  o->request = NULL;
+  cJSON_Delete(o->shipments);
+  o->shipments = cJSON_CreateArray();
+  o->shipment_seq = 0;
+  o->created = false;
+}
+
 static void on_create(struct cg_http_exchange *ex, void *arg)
 {
   struct sim_wms *w = arg;
@@ -287,7 +317,7 @@ static void on_create(struct cg_http_exchange *ex, void *arg)
   }
   const char *ref = cg_json_str(doc, "orderRef");
   struct wms_order *o = sim_wms__order_find(w, ref);
-  if (o != NULL && o->created) {
+  if (o != NULL && o->created && !replaceable(o)) {
     o->duplicates++;
     w->stats.duplicates++;
     cJSON_Delete(doc);
@@ -314,6 +344,8 @@ static void on_create(struct cg_http_exchange *ex, void *arg)
     sim_wms__fail(ex, 503, "out-of-memory", "try again", NULL);
     return;
   }
+  if (o->created)
+    order_reset(o);
   create(w, ex, o, doc);
 }
 

@@ -49,7 +49,9 @@ static void test_gxo_accepted(void **state)
   cg_call_result_clear_data(&res);
 }
 
-static void test_gxo_duplicate_is_ok(void **state)
+/* A 409 duplicate-order-ref says "exists", not "in work": it is not OK
+ * until what the warehouse holds has been read (verify_order). */
+static void test_gxo_duplicate_is_verified(void **state)
 {
   struct cg_http_result hr =
       answer(409,
@@ -58,13 +60,46 @@ static void test_gxo_duplicate_is_ok(void **state)
              NULL);
   struct cg_call_result res;
   cg__gxo_interpret(CG__GXO_CREATE_ORDER, "83651", &hr, NOW_MS, &res);
-  assert_int_equal(res.outcome, CG_OUTCOME_OK);
-  assert_string_equal(cg_json_str(res.data, "status"), "DUPLICATE");
-  assert_string_equal(cg_json_str(res.data, "orderRef"), "83651");
-  cg_call_result_clear_data(&res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  assert_string_equal(res.code, CG__GXO_EXISTS);
   /* The same problem on another operation is not an order creation. */
   cg__gxo_interpret(CG__GXO_CANCEL_ORDER, "83651", &hr, NOW_MS, &res);
   assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
+  /* Held in work: the create's effect is there. */
+  hr = answer(200, "{\"orderRef\":\"83651\",\"status\":\"ACCEPTED\"}", NULL);
+  cg__gxo_interpret(CG__GXO_VERIFY_ORDER, "83651", &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_OK);
+  assert_string_equal(cg_json_str(res.data, "status"), "ACCEPTED");
+  cg_call_result_clear_data(&res);
+  /* Held as rejected: a failure the flow raises (a retry resends). */
+  hr = answer(200, "{\"orderRef\":\"83651\",\"status\":\"REJECTED\"}", NULL);
+  cg__gxo_interpret(CG__GXO_VERIFY_ORDER, "83651", &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
+  assert_string_equal(res.code, "held-as-rejected");
+  assert_non_null(strstr(res.message, "83651"));
+  cg_call_result_clear_data(&res);
+  hr = answer(404, "{\"code\":\"not-found\"}", NULL);
+  cg__gxo_interpret(CG__GXO_VERIFY_ORDER, "83651", &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+}
+
+/* A 2xx is done only when its body is what the operation promises. */
+static void test_gxo_2xx_not_as_promised(void **state)
+{
+  static const char *const bodies[] = {"", "<html>Bad gateway</html>",
+                                       "{\"ok\":true}"};
+  struct cg_call_result res;
+  for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++) {
+    struct cg_http_result hr = answer(202, bodies[i], NULL);
+    cg__gxo_interpret(CG__GXO_CREATE_ORDER, "1", &hr, NOW_MS, &res);
+    assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+    assert_string_equal(res.code, "bad-response");
+    cg_call_result_clear_data(&res);
+  }
+  /* An ack promises nothing in particular. */
+  struct cg_http_result hr = answer(204, "", NULL);
+  cg__gxo_interpret(CG__GXO_ACK_EVENTS, NULL, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_OK);
 }
 
 static void test_gxo_problem_fail(void **state)
@@ -376,7 +411,8 @@ int main(void)
   cg_mem_init();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gxo_accepted),
-      cmocka_unit_test(test_gxo_duplicate_is_ok),
+      cmocka_unit_test(test_gxo_duplicate_is_verified),
+      cmocka_unit_test(test_gxo_2xx_not_as_promised),
       cmocka_unit_test(test_gxo_problem_fail),
       cmocka_unit_test(test_gxo_retry),
       cmocka_unit_test(test_centra_ok),
