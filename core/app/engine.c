@@ -237,9 +237,11 @@ static void on_signal_closed(uv_handle_t *h)
   finish(h->data);
 }
 
+/* Also after a failed start: the arrays may be missing (allocation
+ * failed) or partly filled. */
 static void stop_merchants(struct cg_engine *e)
 {
-  for (size_t i = 0; i < e->n; i++)
+  for (size_t i = 0; e->merchants != NULL && i < e->n; i++)
     if (e->merchants[i] != NULL) {
       e->pending++;
       cg_merchant_stop(e->merchants[i], on_part_stopped, e);
