@@ -328,12 +328,55 @@ static int check_known(struct cg_flow *f, const char *number, const char **why,
   return rc == CG_ENOTFOUND ? 0 : rc;
 }
 
+#define LINE_QTY_MAX 100000
+
+/* Why Centra's lines cannot be stored as they are (a line without an id,
+ * two lines with one id, a negative or absurd quantity), or NULL. Such an
+ * order would break the store's constraints and its inbox row would be
+ * retried for ever; it becomes an exception instead, and a corrected
+ * version from Centra is taken as usual. */
+static const char *malformed_lines(const cJSON *order, char *msg, size_t size)
+{
+  const cJSON *a, *b;
+  int i = 0;
+  cJSON_ArrayForEach(a, cg_json_get(order, "lines"))
+  {
+    int64_t id = cg_json_int(a, "id", 0);
+    int64_t qty = cg_json_int(a, "quantity", -1);
+    if (id <= 0)
+      snprintf(msg, size, "line %d has no id", i);
+    else if (qty < 0 || qty > LINE_QTY_MAX)
+      snprintf(msg, size, "line %lld has quantity %lld", (long long)id,
+               (long long)qty);
+    for (b = a->next; b != NULL && id > 0 && msg[0] == '\0'; b = b->next)
+      if (cg_json_int(b, "id", 0) == id)
+        snprintf(msg, size, "two lines have id %lld", (long long)id);
+    if (msg[0] != '\0')
+      return msg;
+    i++;
+  }
+  return NULL;
+}
+
+static int refuse_malformed(struct cg_flow *f, const char *number,
+                            const char *why, char outcome[CG_INBOX_OUTCOME_MAX],
+                            struct cg_err *err)
+{
+  char msg[300];
+  snprintf(msg, sizeof(msg),
+           "Centra sent order %s with lines the engine cannot store: %s; "
+           "next: correct the order in Centra (the change is picked up)",
+           number, why);
+  snprintf(outcome, CG_INBOX_OUTCOME_MAX, "malformed: %s", why);
+  return cg_flow_raise(f, "SYNC_FAILURE", "order", number, msg, NULL, err);
+}
+
 int cg_orders_apply_centra_order(struct cg_flow *f,
                                  const struct cg_store_inbox_row *row,
                                  char outcome[CG_INBOX_OUTCOME_MAX],
                                  struct cg_err *err)
 {
-  char number[32];
+  char number[32], bad[160] = "";
   const char *why = NULL;
   cJSON *order = cg_json_parse(row->payload, strlen(row->payload), NULL);
   int rc = 0;
@@ -345,6 +388,8 @@ int cg_orders_apply_centra_order(struct cg_flow *f,
              ((rc = check_known(f, number, &why, err)) == 0 && why)) {
     f->metrics.orders_ignored++;
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s", why);
+  } else if (rc == 0 && malformed_lines(order, bad, sizeof(bad))) {
+    rc = refuse_malformed(f, number, bad, outcome, err);
   } else if (rc == 0) {
     rc = cg__order_decide(f, number, row->payload, order, outcome, err);
   }
