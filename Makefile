@@ -1,7 +1,8 @@
 # Thin wrapper over CMake. Every target first installs missing Debian
 # packages (tools/install-deps.sh), then configures and builds.
 #   make demo   release build, runs the engine against the simulators
-#   make test   ASan/UBSan build, runs every test through ctest
+#   make test   ASan/UBSan build, runs every test through ctest; then the
+#               release build (what users run) and a short demo of it
 #   make bench  release build, prints benchmark figures
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 REL  := build/release
@@ -25,8 +26,9 @@ asan: deps
 demo: release
 	@$(REL)/centra-gxo demo $(DEMO_ARGS)
 
-test: asan
+test: asan release
 	@cd $(ASAN) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	@bash tests/release_smoke.sh $(REL)
 
 bench: release
 	@sh tests/bench/run.sh $(REL)

@@ -4,7 +4,7 @@
 # before every build, so a fresh machine needs nothing but `make test`.
 set -eu
 
-PKGS="build-essential cmake pkg-config curl openssl jq \
+PKGS="build-essential cmake pkg-config curl openssl jq clang-format \
 liblua5.4-dev libcurl4-openssl-dev libcjson-dev libuv1-dev libsqlite3-dev \
 libhttp-parser-dev libssl-dev libcmocka-dev nodejs node-graphql"
 

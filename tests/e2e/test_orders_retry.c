@@ -41,6 +41,11 @@ static bool wms_at_least(struct e2e *t, void *arg)
   return e2e_wms_orders(t) >= *(long *)arg;
 }
 
+static bool refused_reload(struct e2e *t, void *arg)
+{
+  return e2e_log_has(t, "rule reload refused");
+}
+
 static void append_to(const char *file, const char *text)
 {
   char path[700];
@@ -97,9 +102,13 @@ static void test_rule_change_releases_held(void **state)
 {
   setup_run();
   assert_int_equal(open_count("UNMAPPED_CARRIER"), X.bad[0]);
-  /* A broken pack is refused; nothing changes. */
+  /* A broken pack is refused; nothing changes. The watch must have fired
+   * and the reload been refused: a fixed sleep would pass with no watch
+   * at all (nothing reloads, so nothing changes either). */
+  assert_false(e2e_log_has(&T, "rule reload refused"));
   append_to("carriers.lua", "\nthis is not lua\n");
-  sleep(2);
+  if (!e2e_wait(&T, 30, refused_reload, NULL))
+    fail_msg("no reload was attempted after the pack changed (watch?)");
   assert_int_equal(open_count("UNMAPPED_CARRIER"), X.bad[0]);
   /* Restore the pack and add the mapping: the held orders go out. */
   restore_with_mapping();
@@ -109,6 +118,7 @@ static void test_rule_change_releases_held(void **state)
              e2e_wms_orders(&T), want);
   assert_int_equal(open_count("UNMAPPED_CARRIER"), 0);
   assert_int_equal(open_count("INVALID_ADDRESS"), X.bad[1]);
+  assert_true(e2e_log_has(&T, "rules reloaded: "));
 }
 
 static void run_cli_retry(long id)

@@ -15,6 +15,7 @@
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/time.h"
+#include "net/http_internal.h"
 #include "net/http_server.h"
 #include "net/router.h"
 
@@ -37,6 +38,7 @@ struct ctx {
   atomic_int observed;   /* observer calls */
   atomic_int observed_0; /* observer calls with status 0 */
   atomic_int observed_503;
+  atomic_int bigs;                  /* /big requests dispatched */
   struct cg_http_exchange *held_ex; /* loop thread only */
 };
 
@@ -121,6 +123,8 @@ static void h_watch(struct cg_http_exchange *ex, void *arg)
 
 static void h_big(struct cg_http_exchange *ex, void *arg)
 {
+  struct ctx *c = arg;
+  atomic_fetch_add(&c->bigs, 1);
   static char big[32768];
   memset(big, 'b', sizeof(big));
   cg_http_respond(ex, 200, "text/plain", big, sizeof(big));
@@ -610,26 +614,66 @@ static void test_reset_and_observer(void **state)
   assert_int_equal(observed_0, 1);
 }
 
-#define NBIG 300
+#define NBIG 1200 /* half of them /big: 19 MiB of answers */
+#define BIG_BYTES 32768
+#define CLIENT_RCVBUF 16384
+
+/* Most /big answers the server can have handed over before the client
+ * reads: its write queue cap plus what the kernel buffers on both sides
+ * (the send buffer grows up to tcp_wmem's maximum; the client's receive
+ * buffer is pinned small, which Linux doubles). */
+static int big_bound(void)
+{
+  long lo = 0, def = 0, max = 4L << 20;
+  FILE *f = fopen("/proc/sys/net/ipv4/tcp_wmem", "r");
+  if (f != NULL) {
+    if (fscanf(f, "%ld %ld %ld", &lo, &def, &max) != 3)
+      max = 4L << 20;
+    fclose(f);
+  }
+  long bytes = CG__HTTP_WRITE_CAP + max + 4 * CLIENT_RCVBUF;
+  return (int)(bytes / BIG_BYTES) + 4;
+}
 
 /* A client pipelines many requests with large answers before reading any:
- * the server stops dispatching while its output queue is full, and every
- * answer still arrives, in order. */
+ * the server stops dispatching while its output queue is full (so far
+ * fewer /big handlers ran than were asked for when the first answer can
+ * be read), and every answer still arrives, in order. */
 static void test_pipelining_backpressure(void **state)
 {
   struct ctx *c = start(NULL);
   int fd = connect_to(c);
+  int rcvbuf = CLIENT_RCVBUF;
+  assert_int_equal(
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
   static char reqs[NBIG * 64];
   reqs[0] = '\0';
   for (int i = 0; i < NBIG; i++)
     strcat(reqs,
            i % 2 ? "GET /big HTTP/1.1\r\n\r\n" : "GET /p/x HTTP/1.1\r\n\r\n");
   assert_int_equal(hf_send_str(fd, reqs), 0);
-  usleep(100000);
+  /* Barrier: two round trips on another connection. The pipelined bytes
+   * were already waiting when the first one was sent, so the loop turn
+   * that answered it also read them, and that turn is over once the
+   * second answer arrives: whatever the server would dispatch without
+   * the client reading has been dispatched. */
+  int probe = connect_to(c);
+  struct hf_resp pr[1];
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(hf_send_str(probe, "GET /hello HTTP/1.1\r\n\r\n"), 0);
+    assert_int_equal(hf_read(probe, pr, 1, 5000, NULL), 1);
+  }
+  close(probe);
+  int dispatched = atomic_load(&c->bigs);
+  if (dispatched > big_bound())
+    fail_msg("%d of %d /big requests dispatched before the client read "
+             "anything (at most %d fit the buffers): no back-pressure",
+             dispatched, NBIG / 2, big_bound());
   struct hf_resp *r = calloc(NBIG, sizeof(*r));
-  assert_int_equal(hf_read(fd, r, NBIG, 10000, NULL), NBIG);
+  assert_int_equal(hf_read(fd, r, NBIG, 30000, NULL), NBIG);
   for (int i = 0; i < NBIG; i++)
-    assert_int_equal(r[i].body_len, i % 2 ? 32768 : 4);
+    assert_int_equal(r[i].body_len, i % 2 ? BIG_BYTES : 4);
+  assert_int_equal(atomic_load(&c->bigs), NBIG / 2);
   free(r);
   close(fd);
   stop(c);
