@@ -23,6 +23,9 @@
 #define MAX_SLEEP_MS 30000
 #define STORE_RETRY_MS 1000
 #define DEFAULT_MAX_INFLIGHT 32
+/* An outcome waits at most this long for others to share its commit;
+ * less when half the calls in flight are already back, or none is left. */
+#define GATHER_MS 10
 
 /* The calls to one partner (kinds sharing the prefix before '.'). */
 struct partner {
@@ -50,6 +53,7 @@ struct cg_outbox {
   struct partner **of_kind; /* kinds[i]'s partner */
   uv_timer_t timer;
   size_t inflight;            /* calls whose done has not fired */
+  size_t nfinished;           /* deliveries on the finished queue */
   struct delivery *finished;  /* done fired, outcome not committed */
   struct delivery **fin_tail; /* where the next finished one goes */
   bool closing;
@@ -256,6 +260,17 @@ static void take_due(struct cg_outbox *ob, size_t k, int64_t now,
   cg_store_outbox_list_clear(&due);
 }
 
+/* Schedules the pass that records the queued outcomes: at once when half
+ * the calls in flight are back (or none is left), else within GATHER_MS
+ * of the first, so that outcomes arriving meanwhile share one commit. */
+static void gather(struct cg_outbox *ob)
+{
+  if (ob->nfinished >= ob->inflight || ob->nfinished >= 16)
+    arm(ob, 1);
+  else if (ob->nfinished == 1 || !uv_is_active((uv_handle_t *)&ob->timer))
+    arm(ob, GATHER_MS);
+}
+
 static void cb_done(struct cg_call_result *res, void *arg)
 {
   struct delivery *d = arg;
@@ -273,10 +288,11 @@ static void cb_done(struct cg_call_result *res, void *arg)
   d->next = NULL;
   *ob->fin_tail = d;
   ob->fin_tail = &d->next;
+  ob->nfinished++;
   if (ob->closing)
     record_now(ob);
   else
-    arm(ob, 1); /* outcomes that arrive meanwhile share the commit */
+    gather(ob);
 }
 
 /* Starts the calls of rows committed inflight. */
@@ -315,8 +331,9 @@ static void undo_pass(struct cg_outbox *ob, struct delivery *recorded,
 {
   if (recorded != NULL) {
     struct delivery *last = recorded;
-    while (last->next != NULL)
-      last = last->next;
+    ob->nfinished++;
+    for (; last->next != NULL; last = last->next)
+      ob->nfinished++;
     last->next = ob->finished;
     if (ob->finished == NULL)
       ob->fin_tail = &last->next;
@@ -360,6 +377,7 @@ static int pass_tx(struct cg_outbox *ob, struct delivery **recorded,
   *recorded = ob->finished;
   ob->finished = NULL;
   ob->fin_tail = &ob->finished;
+  ob->nfinished = 0;
   for (struct delivery *d = *recorded; d != NULL; d = d->next)
     record_one(ob, d);
   struct delivery **tail = starts;
