@@ -63,8 +63,8 @@ int cg_gxo_get_order(struct cg_gxo *g, const char *order_ref,
   return g->ops->get_order(g->state, order_ref, done, arg);
 }
 
-int cg_gxo_get_item(struct cg_gxo *g, const char *sku,
-                     cg_call_done_fn done, void *arg)
+int cg_gxo_get_item(struct cg_gxo *g, const char *sku, cg_call_done_fn done,
+                    void *arg)
 {
   if (sku == NULL || sku[0] == '\0' || done == NULL)
     return CG_EINVAL;

@@ -204,8 +204,8 @@ int cg_sig_verify_any(const char *const *secrets, size_t n_secrets,
   for (size_t i = 0; i < n_secrets; i++) {
     if (secrets[i] == NULL || secrets[i][0] == '\0')
       continue;
-    int rc = cg_sig_verify(secrets[i], header, body, body_len, now_s,
-                           tolerance_s);
+    int rc =
+        cg_sig_verify(secrets[i], header, body, body_len, now_s, tolerance_s);
     if (rc == 0)
       return 0;
     if (rc == CG_ESTALE)

@@ -51,17 +51,16 @@ struct cg_http_request {
 typedef void (*cg_http_handler_fn)(struct cg_http_exchange *ex, void *arg);
 
 struct cg_http_server_opts {
-  size_t max_header_bytes;    /* default 16 KiB -> 431 */
-  size_t max_body_bytes;      /* default 8 MiB -> 413 */
-  unsigned idle_timeout_ms;   /* keep-alive idle; default 30000 */
+  size_t max_header_bytes;     /* default 16 KiB -> 431 */
+  size_t max_body_bytes;       /* default 8 MiB -> 413 */
+  unsigned idle_timeout_ms;    /* keep-alive idle; default 30000 */
   unsigned request_timeout_ms; /* whole request must arrive; default 10000 */
-  unsigned max_connections;   /* default 1024; extra are closed at once */
-  const char *name;           /* log component, default "http" */
+  unsigned max_connections;    /* default 1024; extra are closed at once */
+  const char *name;            /* log component, default "http" */
   /* Optional observer, called once per answered exchange (also for the
    * server's own 4xx/5xx and for resets, with status 0) just before the
    * response is written: call logs and metrics. */
-  void (*on_response)(const struct cg_http_exchange *ex, int status,
-                      void *arg);
+  void (*on_response)(const struct cg_http_exchange *ex, int status, void *arg);
   void *observer_arg;
 };
 
@@ -80,8 +79,8 @@ int cg_http_server_port(const struct cg_http_server *srv);
  * closes everything; done (may be NULL) fires once all handles are closed.
  * Pending exchanges are answered 503 by the server. The server memory is
  * freed after done has fired. Safe to call once. */
-void cg_http_server_close(struct cg_http_server *srv,
-                          void (*done)(void *arg), void *arg);
+void cg_http_server_close(struct cg_http_server *srv, void (*done)(void *arg),
+                          void *arg);
 
 /* --- exchange ------------------------------------------------------------ */
 
@@ -95,8 +94,8 @@ const char *cg_http_exchange_param(const struct cg_http_exchange *ex,
                                    const char *name);
 /* Decoded query parameter copied into out (truncated to size); returns
  * true if present. */
-bool cg_http_exchange_query(const struct cg_http_exchange *ex,
-                            const char *name, char *out, size_t size);
+bool cg_http_exchange_query(const struct cg_http_exchange *ex, const char *name,
+                            char *out, size_t size);
 /* True once the client has disconnected (the answer will be dropped). */
 bool cg_http_exchange_gone(const struct cg_http_exchange *ex);
 

@@ -20,9 +20,9 @@ enum cg_outcome {
 };
 
 struct cg_retry_policy {
-  int64_t base_ms;   /* default 500 */
-  int64_t cap_ms;    /* default 300000 (5 min) */
-  int max_attempts;  /* 0 = unlimited (outbox rows never drop silently) */
+  int64_t base_ms;  /* default 500 */
+  int64_t cap_ms;   /* default 300000 (5 min) */
+  int max_attempts; /* 0 = unlimited (outbox rows never drop silently) */
 };
 
 /* status 0 means transport error (err != 0). */

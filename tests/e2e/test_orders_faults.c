@@ -25,8 +25,9 @@ static const char *const faults =
 /* Early repeats the simulator saw on one side; prints each one. */
 static long violations(struct e2e *t, char side)
 {
-  cJSON *doc = e2e_get(t, side, side == 'c' ? "/_sim/calls?side=centra&limit=1"
-                                            : "/_sim/calls?side=gxo&limit=1");
+  cJSON *doc = e2e_get(t, side,
+                       side == 'c' ? "/_sim/calls?side=centra&limit=1"
+                                   : "/_sim/calls?side=gxo&limit=1");
   long v = (long)cg_json_int(doc, "retryAfterViolations", -1);
   if (v != 0) {
     char *text = cJSON_PrintUnformatted(cg_json_get(doc, "violations"));

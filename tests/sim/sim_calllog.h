@@ -7,9 +7,9 @@
  *   later request, same identity, before the deadline -> violation
  *
  * The identity is the Idempotency-Key when present, else method + request
- * target (path and query) + a hash of the body. The fault layer and partner code that answers
- * 429/503 itself report Retry-After through sim_calllog_retry_after (or
- * sim_note_retry_after in sim_ctx.h).
+ * target (path and query) + a hash of the body. The fault layer and partner
+ * code that answers 429/503 itself report Retry-After through
+ * sim_calllog_retry_after (or sim_note_retry_after in sim_ctx.h).
  *
  * Control routes (on both ports, showing both sides):
  *   GET  /_sim/calls?side=centra|gxo&limit=N  log tail, counts, violations
