@@ -113,24 +113,6 @@ static long graphql_calls(void)
   return n;
 }
 
-static bool log_has(const char *needle)
-{
-  char path[600];
-  snprintf(path, sizeof(path), "%s/engine.log", T.dir);
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return false;
-  struct cg_buf b = CG_BUF_INIT;
-  char chunk[8192];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-    cg_buf_append(&b, chunk, n);
-  fclose(f);
-  bool found = b.data != NULL && strstr(b.data, needle) != NULL;
-  cg_buf_free(&b);
-  return found;
-}
-
 static void healthz_ok(void)
 {
   char url[128];
@@ -188,7 +170,7 @@ static void test_hints_bounded(void **state)
     fail_msg("%ld Centra calls for two deliveries of %d ids (%d distinct)",
              calls, IDS, DISTINCT);
   assert_true(calls >= 2);
-  assert_true(log_has("left to the events queue and the poll"));
+  assert_true(e2e_log_has(&T, "left to the events queue and the poll"));
   e2e_engine_stop(&T);
   e2e_teardown(&T);
 }
