@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config curl openssl jq clang-format \
 liblua5.4-dev libcurl4-openssl-dev libcjson-dev libuv1-dev libsqlite3-dev \
-libhttp-parser-dev libssl-dev libcmocka-dev nodejs node-graphql"
+libhttp-parser-dev libssl-dev libcmocka-dev libseccomp-dev nodejs node-graphql"
 
 missing=""
 for p in $PKGS; do

@@ -53,7 +53,7 @@ static int protected_call(lua_State *L)
   for (int i = 0; i < c->nargs; i++)
     cg__json_push(L, c->args[i]);
   lua_call(L, c->nargs, 1); /* [.., result] */
-  cg__json_from_lua(L, -1, &c->out);
+  cg__json_from_lua(L, -1, CG__RESULT_MAX, &c->out);
   return 0;
 }
 

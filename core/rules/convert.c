@@ -252,6 +252,22 @@ static cJSON *scalar_item(lua_State *L, int idx, const char *key)
   return NULL;
 }
 
+/* Charges about the printed size of the value at idx (plus its key) to
+ * the conversion budget; raises when it is spent. */
+static void charge(lua_State *L, int idx, const char *key)
+{
+  struct cg_rules_gen *g = cg__gen_of(L);
+  size_t n = 8 + strlen(key);
+  if (lua_type(L, idx) == LUA_TSTRING)
+    n += lua_rawlen(L, idx);
+  if (n > g->json_left)
+    conv_error(L,
+               "result is larger than %d bytes as JSON (shared tables "
+               "count once per reference)",
+               (int)g->json_budget);
+  g->json_left -= n;
+}
+
 static void from_lua(lua_State *L, int idx, int depth, cJSON *parent,
                      const char *key, cJSON **root)
 {
@@ -259,6 +275,7 @@ static void from_lua(lua_State *L, int idx, int depth, cJSON *parent,
     conv_error(L, "result nested deeper than %d levels (a cycle?)",
                CG__JSON_MAX_DEPTH);
   luaL_checkstack(L, 6, "JSON conversion");
+  charge(L, idx, key);
   if (lua_type(L, idx) != LUA_TTABLE) {
     attach(L, scalar_item(L, idx, key), parent, key, root);
     return;
@@ -269,9 +286,11 @@ static void from_lua(lua_State *L, int idx, int depth, cJSON *parent,
   fill_table(L, idx, depth, item, arr);
 }
 
-void cg__json_from_lua(lua_State *L, int idx, cJSON **slot)
+void cg__json_from_lua(lua_State *L, int idx, size_t budget, cJSON **slot)
 {
   *slot = NULL;
+  cg__gen_of(L)->json_budget = budget;
+  cg__gen_of(L)->json_left = budget;
   from_lua(L, lua_absindex(L, idx), 0, NULL, "result", slot);
 }
 

@@ -66,26 +66,30 @@ static int read_sources(struct cg_rules_gen *g, const struct cg_rules_opts *o,
   int rc = cg__files_read(o->pack_dir, &g->pack, err);
   if (rc == 0)
     rc = cg__files_read(scripts, &g->scripts, err);
-  if (rc == 0)
-    rc = cg__pack_hash(g, err);
   return rc;
 }
 
-static int build(const struct cg_rules_opts *o, uint64_t number,
-                 struct cg_rules_gen **out, struct cg_err *err)
+static struct cg_rules_gen *gen_new(const struct cg_rules_opts *o,
+                                    uint64_t number, struct cg_err *err)
 {
-  *out = NULL;
-  if (o == NULL || o->merchant == NULL || o->pack_dir == NULL)
-    return cg_err_set(err, CG_EINVAL, "rules: merchant and pack_dir needed");
   struct cg_rules_gen *g = cg_calloc(1, sizeof(*g));
-  if (g == NULL)
-    return cg_err_set(err, CG_ENOMEM, "rules: no memory for a generation");
+  if (g == NULL) {
+    cg_err_set(err, CG_ENOMEM, "rules: no memory for a generation");
+    return NULL;
+  }
   g->refs = 1;
   g->number = number;
   snprintf(g->merchant, sizeof(g->merchant), "%s", o->merchant);
   snprintf(g->pack_dir, sizeof(g->pack_dir), "%s", o->pack_dir);
   apply_limits(g, o);
-  int rc = read_sources(g, o, err);
+  return g;
+}
+
+/* The files are in g: hash, sandbox, modules, label, pack tests. */
+static int gen_finish(struct cg_rules_gen *g, const struct cg_rules_opts *o,
+                      struct cg_err *err)
+{
+  int rc = cg__pack_hash(g, err);
   if (rc == 0)
     rc = cg__sandbox_open(g, err);
   if (rc == 0)
@@ -96,14 +100,58 @@ static int build(const struct cg_rules_opts *o, uint64_t number,
              g->hash);
   if (rc == 0 && !o->skip_pack_tests)
     rc = cg__packtest_run(g, err);
-  if (rc != 0)
-    goto fail;
-  lua_gc(g->L, LUA_GCCOLLECT);
+  if (rc == 0)
+    lua_gc(g->L, LUA_GCCOLLECT);
+  return rc;
+}
+
+static int build(const struct cg_rules_opts *o, uint64_t number,
+                 struct cg_rules_gen **out, struct cg_err *err)
+{
+  *out = NULL;
+  if (o == NULL || o->merchant == NULL || o->pack_dir == NULL)
+    return cg_err_set(err, CG_EINVAL, "rules: merchant and pack_dir needed");
+  struct cg_rules_gen *g = gen_new(o, number, err);
+  if (g == NULL)
+    return CG_ENOMEM;
+  int rc = read_sources(g, o, err);
+  if (rc == 0)
+    rc = gen_finish(g, o, err);
+  if (rc != 0) {
+    gen_free(g);
+    return rc;
+  }
   *out = g;
   return 0;
-fail:
-  gen_free(g);
-  return rc;
+}
+
+int cg__gen_build_files(const struct cg_rules_opts *o, uint64_t number,
+                        struct cg__files *pack, struct cg__files *scripts,
+                        struct cg_rules_gen **out, struct cg_err *err)
+{
+  *out = NULL;
+  int rc = 0;
+  struct cg_rules_gen *g = NULL;
+  if (o == NULL || o->merchant == NULL || o->pack_dir == NULL)
+    rc = cg_err_set(err, CG_EINVAL, "rules: merchant and pack_dir needed");
+  else if ((g = gen_new(o, number, err)) == NULL)
+    rc = CG_ENOMEM;
+  if (rc != 0) {
+    cg__files_free(pack);
+    cg__files_free(scripts);
+    return rc;
+  }
+  g->pack = *pack;
+  g->scripts = *scripts;
+  memset(pack, 0, sizeof(*pack));
+  memset(scripts, 0, sizeof(*scripts));
+  rc = gen_finish(g, o, err);
+  if (rc != 0) {
+    gen_free(g);
+    return rc;
+  }
+  *out = g;
+  return 0;
 }
 
 int cg_rules_gen_load(const struct cg_rules_opts *opts, uint64_t number,

@@ -58,30 +58,57 @@ static int read_file(const char *path, char **data, size_t *len,
   return 0;
 }
 
-static int add_file(struct cg__files *f, const char *path, const char *rel,
-                    struct cg_err *err)
+/* Appends (name, data) to f, taking both (freed on failure). */
+static int push_file(struct cg__files *f, char *name, char *data, size_t len,
+                     struct cg_err *err)
 {
-  if (f->n == CG__MAX_FILES)
-    return cg_err_set(err, CG_ELIMIT, "more than %d .lua files", CG__MAX_FILES);
-  if (f->n == f->cap) {
+  int rc = 0;
+  if (name == NULL || data == NULL)
+    rc = cg_err_set(err, CG_ENOMEM, "no memory for a pack file");
+  else if (f->n == CG__MAX_FILES)
+    rc = cg_err_set(err, CG_ELIMIT, "more than %d .lua files", CG__MAX_FILES);
+  if (rc == 0 && f->n == f->cap) {
     size_t cap = f->cap ? f->cap * 2 : 16;
     struct cg__file *v = cg_realloc(f->v, cap * sizeof(*v));
     if (v == NULL)
-      return cg_err_set(err, CG_ENOMEM, "reading %s", path);
-    f->v = v;
-    f->cap = cap;
+      rc = cg_err_set(err, CG_ENOMEM, "no memory for %s", name);
+    else {
+      f->v = v;
+      f->cap = cap;
+    }
   }
-  struct cg__file *e = &f->v[f->n];
-  e->name = cg_strdup(rel);
-  if (e->name == NULL)
-    return cg_err_set(err, CG_ENOMEM, "reading %s", path);
-  int rc = read_file(path, &e->data, &e->len, err);
   if (rc != 0) {
-    cg_free(e->name);
+    cg_free(name);
+    cg_free(data);
     return rc;
   }
-  f->n++;
+  f->v[f->n++] = (struct cg__file){.name = name, .data = data, .len = len};
   return 0;
+}
+
+static int add_file(struct cg__files *f, const char *path, const char *rel,
+                    struct cg_err *err)
+{
+  char *data;
+  size_t len;
+  int rc = read_file(path, &data, &len, err);
+  if (rc != 0)
+    return rc;
+  return push_file(f, cg_strdup(rel), data, len, err);
+}
+
+int cg__files_add(struct cg__files *f, const char *name, const char *data,
+                  size_t len, struct cg_err *err)
+{
+  if (len > CG__MAX_FILE_BYTES)
+    return cg_err_set(err, CG_ELIMIT, "%s is larger than %u bytes", name,
+                      CG__MAX_FILE_BYTES);
+  char *copy = cg_malloc(len + 1);
+  if (copy != NULL) {
+    memcpy(copy, data, len);
+    copy[len] = '\0';
+  }
+  return push_file(f, cg_strdup(name), copy, len, err);
 }
 
 static bool is_lua(const char *name)
@@ -122,6 +149,12 @@ static int cmp_files(const void *a, const void *b)
                 ((const struct cg__file *)b)->name);
 }
 
+void cg__files_sort(struct cg__files *f)
+{
+  if (f->n > 1)
+    qsort(f->v, f->n, sizeof(*f->v), cmp_files);
+}
+
 int cg__files_read(const char *dir, struct cg__files *out, struct cg_err *err)
 {
   memset(out, 0, sizeof(*out));
@@ -130,8 +163,7 @@ int cg__files_read(const char *dir, struct cg__files *out, struct cg_err *err)
     cg__files_free(out);
     return rc;
   }
-  if (out->n > 1)
-    qsort(out->v, out->n, sizeof(*out->v), cmp_files);
+  cg__files_sort(out);
   return 0;
 }
 

@@ -41,7 +41,7 @@ static int protected_read(lua_State *L)
   lua_call(L, 1, 1);
   if (!lua_istable(L, -1))
     luaL_error(L, "%s must return a list of test cases", t->module);
-  cg__json_from_lua(L, -1, &t->cases);
+  cg__json_from_lua(L, -1, CG__TESTDATA_MAX, &t->cases);
   return 0;
 }
 

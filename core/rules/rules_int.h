@@ -33,7 +33,9 @@ struct cg_err;
 #define CG__MAX_FILE_BYTES (1u << 20)
 #define CG__STRING_RESULT_MAX (1u << 20) /* string.rep and friends */
 #define CG__PATTERN_COST_MAX 100000000.0 /* worst-case match steps */
-#define CG__PACKTEST_LOADS 5 /* all pack tests: this many load timeouts */
+#define CG__PACKTEST_LOADS 5      /* all pack tests: this many load timeouts */
+#define CG__RESULT_MAX (1u << 20) /* a hook result, as JSON (approx.) */
+#define CG__TESTDATA_MAX (8u << 20) /* one pack test file, as JSON */
 
 /* Registry keys (light userdata addresses are unique per process). */
 extern const char cg__key_modules;  /* table: module name -> eff. table */
@@ -75,7 +77,9 @@ struct cg_rules_gen {
   int64_t deadline_ms;
   bool killed;
   char kill_reason[64];
-  char where[200]; /* "acme/orders.lua:10" of the hook being called */
+  char where[200];    /* "acme/orders.lua:10" of the hook being called */
+  size_t json_budget; /* bytes the conversion in progress may emit */
+  size_t json_left;   /* of which still unspent */
   /* per-call and load limits from the options */
   uint64_t call_instructions;
   int64_t call_timeout_ms;
@@ -121,8 +125,10 @@ void cg__tablib_wrap(lua_State *L, int idx);
 void cg__json_push(lua_State *L, const cJSON *j);
 /* Converts the value at idx to JSON. *slot receives the root as soon as
  * it exists, so a raise leaves everything built so far reachable from
- * *slot for the caller to free. [-0, +0] */
-void cg__json_from_lua(lua_State *L, int idx, cJSON **slot);
+ * *slot for the caller to free. Raises once the JSON text would exceed
+ * about budget bytes (shared references count each time they are
+ * reached: a table seen from 2^21 paths is 2^21 subtrees). [-0, +0] */
+void cg__json_from_lua(lua_State *L, int idx, size_t budget, cJSON **slot);
 /* Pushes the marker metatables and cg.* C functions into the table at idx.
  * [-0, +0] */
 void cg__convert_register(lua_State *L, int idx);
@@ -131,6 +137,12 @@ void cg__convert_register(lua_State *L, int idx);
 
 /* Reads every .lua file under dir (sorted, limited). */
 int cg__files_read(const char *dir, struct cg__files *out, struct cg_err *err);
+/* Appends a copy of data (len bytes) as file name; the same limits as
+ * reading from disk (count, size). Call cg__files_sort when done. */
+int cg__files_add(struct cg__files *f, const char *name, const char *data,
+                  size_t len, struct cg_err *err);
+/* Sorts by name, the order the hash and the loader rely on. */
+void cg__files_sort(struct cg__files *f);
 void cg__files_free(struct cg__files *f);
 const struct cg__file *cg__files_find(const struct cg__files *f,
                                       const char *name);
@@ -141,6 +153,16 @@ int cg__require(lua_State *L);
 /* Loads manifest and modules, merges with defaults, validates hook shapes
  * (protected; run through cg__pcall with the load budget). */
 int cg__pack_load(lua_State *L);
+
+/* ---- gen.c ------------------------------------------------------------ */
+
+/* Builds a generation from file sets already in memory (the rule host's
+ * load: the engine read them). Takes over *pack and *scripts (left empty),
+ * also on failure. Same contract as cg_rules_gen_load otherwise;
+ * o->pack_dir only names the pack in messages. */
+int cg__gen_build_files(const struct cg_rules_opts *o, uint64_t number,
+                        struct cg__files *pack, struct cg__files *scripts,
+                        struct cg_rules_gen **out, struct cg_err *err);
 
 /* ---- packtest.c -------------------------------------------------------- */
 

@@ -1,0 +1,334 @@
+/*
+ * host_child: the OS limits of the rule host process and its call
+ * children (docs/internals/rules.md, "The rule host").
+ *
+ *   zygote start (cg__host_lockdown)       call child (cg__host_fork)
+ *     close fds > 2, open own statm          RLIMIT_AS = zygote image
+ *     reply page: MAP_SHARED|ANONYMOUS         + mem_limit + slack
+ *     PR_SET_NO_NEW_PRIVS                    RLIMIT_CPU (whole seconds)
+ *     RLIMIT_NOFILE 4, RLIMIT_CORE 0         second filter: no clone,
+ *     SIGCHLD blocked (sigtimedwait)           fork, kill, wait4, ...
+ *     seccomp: allowlist, default KILL       run, reply into the page,
+ *                                            _exit
+ *
+ * The zygote is the only writer of frames on stdout: a child puts its
+ * reply in the shared page and the zygote frames it after the child is
+ * gone, so a child killed halfway through can never leave half a frame on
+ * the pipe. The zygote waits with sigtimedwait(SIGCHLD) up to the
+ * deadline, then SIGKILLs. Children _exit: no atexit handlers, no stdio
+ * flush, no LeakSanitizer pass (which would need ptrace and clone).
+ */
+#define _GNU_SOURCE /* close_range */
+#include "rules/host_int.h"
+#include "rules/rules_int.h"
+
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/time.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define AS_SLACK (64u << 20) /* cJSON of arguments and results, stacks */
+#define SHM_HEAD 8           /* uint32 length, then the text */
+#define EXIT_SETUP 121       /* a call child could not tighten its limits */
+
+/* ---- the zygote's filter ---------------------------------------------- */
+
+/* Every syscall the zygote makes after start; found by running the tests
+ * (also under ASan). Anything else kills the process. */
+static const int zygote_allow[] = {
+    SCMP_SYS(read),
+    SCMP_SYS(write),
+    SCMP_SYS(exit),
+    SCMP_SYS(exit_group),
+    SCMP_SYS(brk),
+    SCMP_SYS(munmap),
+    SCMP_SYS(mremap),
+    SCMP_SYS(madvise),
+    SCMP_SYS(futex),
+    SCMP_SYS(clock_gettime),
+    SCMP_SYS(gettimeofday),
+    SCMP_SYS(getpid),
+    SCMP_SYS(gettid),
+    SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(rt_sigtimedwait),
+    SCMP_SYS(wait4),
+    SCMP_SYS(pread64),
+    SCMP_SYS(prlimit64),
+    SCMP_SYS(seccomp),
+    SCMP_SYS(time),
+    SCMP_SYS(set_robust_list),
+    SCMP_SYS(getppid),
+    SCMP_SYS(sigaltstack),
+};
+
+static int add_rules(scmp_filter_ctx ctx)
+{
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < sizeof(zygote_allow) / sizeof(int); i++)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, zygote_allow[i], 0);
+  /* Memory, never executable. */
+  if (rc == 0)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+                          SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+  if (rc == 0)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+                          SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+  /* fork (glibc: clone without CLONE_VM/CLONE_THREAD), not threads. */
+  if (rc == 0)
+    rc = seccomp_rule_add(
+        ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+        SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_VM | CLONE_THREAD, 0));
+  /* A call child asks to die with the zygote. */
+  if (rc == 0)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                          SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG));
+  /* SIGKILL to an overrunning child, nothing else. */
+  if (rc == 0)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
+                          SCMP_A1(SCMP_CMP_EQ, SIGKILL));
+  return rc;
+}
+
+static int zygote_filter(void)
+{
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+  if (ctx == NULL)
+    return -ENOMEM;
+  int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+  if (rc == 0)
+    rc = add_rules(ctx);
+  if (rc == 0)
+    rc = seccomp_load(ctx);
+  seccomp_release(ctx);
+  return rc;
+}
+
+/* The call child's second filter: on top of the zygote's, no process
+ * control and no more limit changes. */
+static scmp_filter_ctx child_filter(void)
+{
+  static const int deny[] = {
+      SCMP_SYS(clone),   SCMP_SYS(clone3),  SCMP_SYS(fork),
+      SCMP_SYS(vfork),   SCMP_SYS(kill),    SCMP_SYS(tkill),
+      SCMP_SYS(tgkill),  SCMP_SYS(wait4),   SCMP_SYS(prlimit64),
+      SCMP_SYS(seccomp), SCMP_SYS(pread64), SCMP_SYS(prctl),
+  };
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  int rc = ctx ? seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) : -ENOMEM;
+  for (size_t i = 0; rc == 0 && i < sizeof(deny) / sizeof(*deny); i++)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, deny[i], 0);
+  if (rc != 0) {
+    seccomp_release(ctx);
+    return NULL;
+  }
+  return ctx;
+}
+
+/* ---- zygote start ------------------------------------------------------ */
+
+static int set_limit(int resource, rlim_t value)
+{
+  struct rlimit rl = {.rlim_cur = value, .rlim_max = value};
+  return setrlimit(resource, &rl);
+}
+
+static void close_inherited(void)
+{
+  if (close_range(3, ~0u, 0) == 0)
+    return;
+  for (int fd = 3; fd < 1024; fd++)
+    close(fd); /* no close_range (old kernel): EBADF is expected */
+}
+
+static int open_own(struct cg__host *z, struct cg_err *err)
+{
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/statm", (int)getpid());
+  z->statm_fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (z->statm_fd == -1)
+    return cg_err_set(err, CG_EIO, "cannot open %s: %s", path, strerror(errno));
+  z->shm_cap = CG__FRAME_MAX;
+  z->shm = mmap(NULL, z->shm_cap + SHM_HEAD, PROT_READ | PROT_WRITE,
+                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (z->shm == MAP_FAILED) {
+    z->shm = NULL;
+    return cg_err_set(err, CG_EIO, "cannot map the reply page: %s",
+                      strerror(errno));
+  }
+  return 0;
+}
+
+/* Runs every lazy initialisation that would open a file later: glibc
+ * reads /etc/localtime on the first gmtime_r (log lines, cg.iso8601_utc),
+ * OpenSSL its config and provider on the first digest. */
+static int warm_up(void)
+{
+  tzset();
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1)
+    return -1;
+  return EVP_Digest("", 0, md, &n, EVP_sha256(), NULL) == 1 ? 0 : -1;
+}
+
+int cg__host_lockdown(struct cg__host *z, struct cg_err *err)
+{
+  if (warm_up() != 0)
+    return cg_err_set(err, CG_EIO, "cannot initialise SHA-256");
+  close_inherited();
+  int rc = open_own(z, err);
+  if (rc != 0)
+    return rc;
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  if (sigprocmask(SIG_BLOCK, &chld, NULL) == -1 ||
+      prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+      set_limit(RLIMIT_NOFILE, 4) == -1 || set_limit(RLIMIT_CORE, 0) == -1)
+    return cg_err_set(err, CG_EIO, "cannot limit the rule host: %s",
+                      strerror(errno));
+  z->child_rules = child_filter();
+  if (z->child_rules == NULL)
+    return cg_err_set(err, CG_EIO, "cannot build the call child filter");
+  rc = zygote_filter();
+  if (rc != 0)
+    return cg_err_set(err, CG_EIO, "cannot install the seccomp filter: %s",
+                      strerror(-rc));
+  return 0;
+}
+
+/* ---- call children ----------------------------------------------------- */
+
+/* The zygote's address space in bytes (first field of statm, in pages). */
+static size_t image_bytes(struct cg__host *z)
+{
+  char buf[128];
+  ssize_t n = pread(z->statm_fd, buf, sizeof(buf) - 1, 0);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  unsigned long long pages = 0;
+  if (sscanf(buf, "%llu", &pages) != 1)
+    return 0;
+  return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+void cg__host_shm_put(struct cg__host *z, const cJSON *reply)
+{
+  char *text = z->shm + SHM_HEAD;
+  if (reply == NULL ||
+      !cJSON_PrintPreallocated((cJSON *)reply, text, (int)z->shm_cap, 0))
+    return; /* the zygote reports a child that left no reply */
+  uint32_t len = (uint32_t)strlen(text);
+  memcpy(z->shm, &len, sizeof(len));
+}
+
+static void child_main(struct cg__host *z, pid_t zygote, size_t as,
+                       int64_t deadline_ms, cg__host_child_fn fn, void *arg)
+{
+  rlim_t cpu = (rlim_t)(deadline_ms / 1000 + 1);
+  struct rlimit rl_cpu = {.rlim_cur = cpu, .rlim_max = cpu + 1};
+  /* Orphans die: a killed zygote must not leave rule code running. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 || getppid() != zygote ||
+      (as != 0 && set_limit(RLIMIT_AS, (rlim_t)as) == -1) ||
+      setrlimit(RLIMIT_CPU, &rl_cpu) == -1 || seccomp_load(z->child_rules) != 0)
+    _exit(EXIT_SETUP);
+  fn(z, arg);
+  _exit(0);
+}
+
+/* Reaps pid, SIGKILLing it at deadline (absolute, monotonic ms). */
+static int reap(pid_t pid, int64_t deadline, int *status, bool *killed)
+{
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  for (;;) {
+    pid_t r = waitpid(pid, status, *killed ? 0 : WNOHANG);
+    if (r == pid)
+      return 0;
+    if (r == -1 && errno != EINTR)
+      return -1;
+    int64_t left = deadline - cg_time_mono_ms();
+    if (!*killed && left <= 0) {
+      if (kill(pid, SIGKILL) == -1 && errno != ESRCH)
+        return -1;
+      *killed = true;
+      continue;
+    }
+    struct timespec ts = {.tv_sec = left / 1000,
+                          .tv_nsec = (long)(left % 1000) * 1000000};
+    if (!*killed && sigtimedwait(&chld, NULL, &ts) == -1 && errno != EAGAIN &&
+        errno != EINTR)
+      return -1;
+  }
+}
+
+static int child_failed(int status, bool killed, int64_t deadline_ms,
+                        struct cg_err *why)
+{
+  if (killed)
+    return cg_err_set(why, CG_ERULE,
+                      "rule code ran past its budget of %lld ms (killed)",
+                      (long long)deadline_ms);
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+    return cg_err_set(why, CG_ERULE,
+                      "rule code made a forbidden system call (killed)");
+  if (WIFSIGNALED(status))
+    return cg_err_set(why, CG_ERULE, "rule code died of signal %d (%s)",
+                      WTERMSIG(status), strsignal(WTERMSIG(status)));
+  if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SETUP)
+    return cg_err_set(why, CG_ERULE, "a call child could not set its limits");
+  return cg_err_set(why, CG_ERULE,
+                    "rule code ended without an answer (exit status %d)",
+                    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+int cg__host_fork(struct cg__host *z, int64_t deadline_ms, size_t mem_limit,
+                  cg__host_child_fn fn, void *arg, struct cg_err *why)
+{
+  size_t image = image_bytes(z);
+  size_t as = image ? image + mem_limit + AS_SLACK : 0;
+  memset(z->shm, 0, SHM_HEAD);
+  int64_t deadline = cg_time_mono_ms() + deadline_ms;
+  pid_t zygote = getpid();
+  pid_t pid = fork();
+  if (pid == -1)
+    return cg_err_set(why, CG_ERULE, "cannot fork a call child: %s",
+                      strerror(errno));
+  if (pid == 0)
+    child_main(z, zygote, as, deadline_ms, fn, arg);
+  int status = 0;
+  bool killed = false;
+  if (reap(pid, deadline, &status, &killed) == -1)
+    return cg_err_set(why, CG_ERULE, "lost the call child: %s",
+                      strerror(errno));
+  uint32_t len;
+  memcpy(&len, z->shm, sizeof(len));
+  if (killed || len == 0 || len >= z->shm_cap)
+    return child_failed(status, killed, deadline_ms, why);
+  z->shm[SHM_HEAD + len] = '\0';
+  return 0;
+}
+
+const char *cg__host_reply(const struct cg__host *z, size_t *len)
+{
+  uint32_t n;
+  memcpy(&n, z->shm, sizeof(n));
+  *len = n;
+  return z->shm + SHM_HEAD;
+}
