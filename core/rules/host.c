@@ -136,10 +136,12 @@ static void fail(struct cg_rulehost *h, struct cg__req *r, int code,
                  const char *why)
 {
   struct cg_err err = {0};
-  if (r->kind == CG__REQ_LOAD)
+  if (r->kind == CG__REQ_LOAD) {
     cg_err_set(&err, code, "load refused, keeping %s: %s",
                h->label[0] ? h->label : "no generation", why);
-  else
+    cg_log_warn("rulehost", "[rulehost:merchant=%s] %.*s", h->merchant,
+                (int)strcspn(err.msg, "\n"), err.msg);
+  } else
     cg_err_set(&err, code, "%s", why);
   finish(h, r, err.code, NULL, &err);
 }
@@ -186,7 +188,7 @@ static void loaded(struct cg_rulehost *h, struct cg__req *r, const cJSON *reply)
   cJSON_Delete(h->last_good);
   h->last_good = r->load;
   r->load = NULL;
-  h->last_good_deadline_ms = r->deadline_ms;
+  h->last_good_load_ms = r->load_timeout_ms;
   snprintf(h->label, sizeof(h->label), "%s", cg_json_str(reply, "label"));
   struct cg_rules_opts o = {0};
   cg__limits_from_json(cJSON_GetObjectItem(h->last_good, "limits"), &o);
@@ -219,6 +221,13 @@ void cg__host_on_reply(struct cg_rulehost *h, const char *text, size_t len)
   if (r == NULL || !cJSON_IsNumber(id) || id->valuedouble != r->id) {
     cJSON_Delete(reply);
     cg__host_on_death(h, "the rule host answered out of turn (killed)");
+    return;
+  }
+  if (cJSON_HasObjectItem(reply, "progress")) { /* load: tests start */
+    r->deadline_ms = cg__host_tests_deadline_ms(r->load_timeout_ms);
+    uv_timer_start(&h->watchdog, on_watchdog,
+                   (uint64_t)(r->deadline_ms + CG__ENGINE_SLACK_MS), 0);
+    cJSON_Delete(reply);
     return;
   }
   uv_timer_stop(&h->watchdog);
@@ -279,7 +288,8 @@ static void on_restart(uv_timer_t *t)
   struct cg__req *r =
       req_new(h, CG__REQ_RELOAD, cJSON_Duplicate(h->last_good, true), &err);
   if (r != NULL) {
-    r->deadline_ms = h->last_good_deadline_ms;
+    r->load_timeout_ms = h->last_good_load_ms;
+    r->deadline_ms = cg__host_load_deadline_ms(r->load_timeout_ms);
     enqueue(h, r, true, &err);
   }
 }
@@ -469,6 +479,7 @@ int cg_rulehost_load(struct cg_rulehost *h, const struct cg_rules_opts *opts,
   struct cg__req *r = req_new(h, CG__REQ_LOAD, body, &err);
   if (r == NULL)
     return err.code;
+  r->load_timeout_ms = opts->load_timeout_ms;
   r->deadline_ms = cg__host_load_deadline_ms(opts->load_timeout_ms);
   r->done = done;
   r->arg = arg;

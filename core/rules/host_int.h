@@ -48,9 +48,12 @@ void cg__limits_from_json(const cJSON *j, struct cg_rules_opts *o);
 /* The zygote's deadline for a request of ncalls hook calls, each with
  * call_timeout_ms (0 = the default): ncalls budgets plus the slack. */
 int64_t cg__host_call_deadline_ms(int64_t call_timeout_ms, int ncalls);
-/* The zygote's deadline for a load: the load budget for the modules plus
- * CG__PACKTEST_LOADS load budgets for the pack tests, plus the slack. */
+/* The zygote's deadline for a load, in two phases: building the
+ * generation (the load budget plus the slack; the zygote then sends
+ * {id, progress: "tests"}), and the pack tests in a child
+ * (CG__PACKTEST_LOADS load budgets plus the slack). 0 = the default. */
 int64_t cg__host_load_deadline_ms(int64_t load_timeout_ms);
+int64_t cg__host_tests_deadline_ms(int64_t load_timeout_ms);
 
 /* ---- the engine side (host.c, host_proc.c) ----------------------------- */
 
@@ -67,10 +70,11 @@ struct cg__req {
   double id;
   char *frame; /* header + JSON; handed to the proc when written */
   size_t len;
-  int ncalls;          /* CALL/BATCH: deadline computed when sent */
-  int64_t deadline_ms; /* LOAD: the zygote's deadline; the watchdog adds
-                        * CG__ENGINE_SLACK_MS */
-  cJSON *load;         /* LOAD/RELOAD: the request without id */
+  int ncalls;              /* CALL/BATCH: deadline computed when sent */
+  int64_t deadline_ms;     /* the zygote's; the watchdog adds
+                            * CG__ENGINE_SLACK_MS */
+  int64_t load_timeout_ms; /* LOAD/RELOAD: the generation's load budget */
+  cJSON *load;             /* LOAD/RELOAD: the request without id */
   cg_rulehost_done_fn done;
   void *arg;
 };
@@ -99,8 +103,8 @@ struct cg_rulehost {
   uv_timer_t watchdog, restart;
   int open_timers;
   bool closing;
-  cJSON *last_good; /* the load request of the current generation */
-  int64_t last_good_deadline_ms;
+  cJSON *last_good;          /* the load request of the current generation */
+  int64_t last_good_load_ms; /* its load budget */
   char label[CG_RULES_LABEL_MAX];
   int64_t call_timeout_ms; /* of the current generation */
   double next_id;

@@ -145,11 +145,16 @@ static void run_packtests(struct cg__host *z, void *arg)
   cJSON_Delete(r);
 }
 
-static int packtests_in_child(struct cg__host *z, struct cg_rules_gen *g,
-                              struct cg_err *err)
+/* Runs the pack tests of g in a call child, after telling the engine
+ * (its watchdog moves to the tests' deadline). */
+static int packtests_in_child(struct cg__host *z, double id,
+                              struct cg_rules_gen *g, struct cg_err *err)
 {
-  int64_t deadline =
-      g->load_timeout_ms * CG__PACKTEST_LOADS + CG__HOST_SLACK_MS;
+  cJSON *progress = cJSON_CreateObject();
+  cJSON_AddNumberToObject(progress, "id", id);
+  cJSON_AddStringToObject(progress, "progress", "tests");
+  write_json(progress);
+  int64_t deadline = cg__host_tests_deadline_ms(g->load_timeout_ms);
   int rc = cg__host_fork(z, deadline, g->mem_limit, run_packtests, g, err);
   if (rc != 0)
     return cg_err_prefix(err, "pack tests");
@@ -204,11 +209,11 @@ static cJSON *do_load(struct cg__host *z, double id, const cJSON *req)
   cg__files_free(&pack);
   cg__files_free(&scripts);
   if (rc == 0 && !cg_json_bool(req, "skip_tests", false))
-    rc = packtests_in_child(z, g, &err);
+    rc = packtests_in_child(z, id, g, &err);
   if (rc != 0) {
     cg_rules_gen_release(g);
-    cg_log_warn("rulehost", "[rulehost:merchant=%s] load refused: %s",
-                z->merchant, err.msg);
+    cg_log_debug("rulehost", "[rulehost:merchant=%s] load refused: %s",
+                 z->merchant, err.msg);
     return cg__reply_error(id, rc, err.msg);
   }
   cg_rules_gen_release(z->gen);
@@ -298,6 +303,10 @@ static void do_calls(struct cg__host *z, double id, const cJSON *req,
   struct job j = {.id = id, .req = req, .batch = batch};
   int64_t deadline = cg__host_call_deadline_ms(z->gen->call_timeout_ms, n);
   if (cg__host_fork(z, deadline, z->gen->mem_limit, run_calls, &j, &err) != 0) {
+    if (batch)
+      cg_err_prefix(&err, "batch of %d calls", n);
+    else
+      cg_err_prefix(&err, "%s", cg_json_str(req, "hook"));
     write_json(cg__reply_error(id, CG_ERULE, err.msg));
     return;
   }

@@ -84,9 +84,18 @@ int64_t cg__host_call_deadline_ms(int64_t call_timeout_ms, int ncalls)
   return per * (ncalls > 0 ? ncalls : 1) + CG__HOST_SLACK_MS;
 }
 
+static int64_t load_budget(int64_t load_timeout_ms)
+{
+  return load_timeout_ms > 0 ? load_timeout_ms
+                             : CG_RULES_DEFAULT_LOAD_TIMEOUT_MS;
+}
+
 int64_t cg__host_load_deadline_ms(int64_t load_timeout_ms)
 {
-  int64_t per =
-      load_timeout_ms > 0 ? load_timeout_ms : CG_RULES_DEFAULT_LOAD_TIMEOUT_MS;
-  return per * (1 + CG__PACKTEST_LOADS) + CG__HOST_SLACK_MS;
+  return load_budget(load_timeout_ms) + CG__HOST_SLACK_MS;
+}
+
+int64_t cg__host_tests_deadline_ms(int64_t load_timeout_ms)
+{
+  return load_budget(load_timeout_ms) * CG__PACKTEST_LOADS + CG__HOST_SLACK_MS;
 }

@@ -330,6 +330,112 @@ static void test_calls_start_pristine(void **state)
   destroy(h);
 }
 
+/* ---- loads, deaths, the queue ----------------------------------------- */
+
+/* Top-level code that loops: in Lua the load budget stops it inside the
+ * host; in a C function nothing does, so the engine's watchdog kills the
+ * host, starts a fresh one and re-loads the last good generation. Either
+ * way the load fails and the last good generation keeps answering. */
+static void test_loads_that_loop(void **state)
+{
+  static const struct {
+    const char *top, *want;
+  } cases[] = {
+      {"while true do end\n", "budget exceeded"},
+      {"local s = string.rep('', math.maxinteger)\n", "did not answer"},
+  };
+  struct cg_rulehost *h = host_new(0);
+  load_ok(h, "rules/default");
+  char label[CG_RULES_LABEL_MAX];
+  snprintf(label, sizeof(label), "%s", cg_rulehost_label(h));
+  for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+    char *dir = kit_pack("orders.lua", cases[i].top, NULL);
+    struct cg_rules_opts o = kit_opts("m1", dir);
+    o.load_timeout_ms = 200;
+    struct result r;
+    int rc = load_opts(h, &o, &r);
+    int64_t limit = 200 + 100 + 500; /* load budget + both slacks */
+    printf("# load looping at top level: %lld ms (limit %lld): %.100s\n",
+           (long long)r.ms, (long long)limit, r.msg);
+    if (rc != CG_ERULE || strstr(r.msg, cases[i].want) == NULL ||
+        strstr(r.msg, label) == NULL)
+      fail_msg("load %zu: rc %d: %s", i, rc, r.msg);
+    assert_true(r.ms < limit + GENEROUS_MS);
+    assert_string_equal(cg_rulehost_label(h), label);
+    assert_next_call_works(h, true);
+    kit_unpack(dir);
+  }
+  assert_int_equal(cg_rulehost_restarts(h), 1);
+  destroy(h);
+}
+
+/* A pack whose own test fails is refused; the last good one stays. */
+static void test_failing_pack_test_keeps_last_good(void **state)
+{
+  struct cg_rulehost *h = host_new(0);
+  load_ok(h, "rules/default");
+  struct cg_rules_opts o = kit_opts("m1", kit_src("tests/rules/failing-test"));
+  struct result r;
+  assert_int_equal(load_opts(h, &o, &r), CG_ERULE);
+  assert_non_null(strstr(r.msg, "pack test failed"));
+  assert_non_null(strstr(r.msg, "keeping default@"));
+  assert_next_call_works(h, true);
+  o.skip_pack_tests = true; /* rules check: loads */
+  assert_int_equal(load_opts(h, &o, &r), 0);
+  cJSON_Delete(r.reply);
+  destroy(h);
+}
+
+static void on_kill_host(uv_timer_t *t)
+{
+  struct cg_rulehost *h = t->data;
+  assert_int_equal(kill(cg_rulehost_pid(h), SIGKILL), 0);
+}
+
+/* The host dies under an in-flight call: that call is RULE_ERROR, the
+ * next one is answered by a fresh host holding the same generation. */
+static void test_host_dies_mid_call(void **state)
+{
+  struct cg_rulehost *h = host_new(0);
+  load_ok(h, "examples/packs/c-loops");
+  struct result r;
+  uv_timer_t killer;
+  uv_timer_init(&loop, &killer);
+  killer.data = h;
+  uv_timer_start(&killer, on_kill_host, 50, 0);
+  call(h, "orders.rep_empty", NULL, &r);
+  uv_close((uv_handle_t *)&killer, NULL);
+  printf("# host killed mid-call: %lld ms: %s\n", (long long)r.ms, r.msg);
+  assert_int_equal(r.rc, CG_ERULE);
+  assert_non_null(strstr(r.msg, "signal 9"));
+  assert_next_call_works(h, false);
+  assert_int_equal(cg_rulehost_restarts(h), 1);
+  assert_non_null(strstr(cg_rulehost_label(h), "hostile-c-loops@"));
+  destroy(h);
+}
+
+/* The queue is bounded; destroy cancels what waits, once each. */
+static void test_queue_limit_and_cancel(void **state)
+{
+  struct cg_rulehost *h = host_new(3);
+  struct result r[4] = {{0}};
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(cg_rulehost_call(h, "orders.accept", NULL, cb_done, &r[i]),
+                     0);
+  assert_int_equal(cg_rulehost_call(h, "orders.accept", NULL, cb_done, &r[3]),
+                   CG_ELIMIT);
+  cJSON *notarray = kit_json("{}");
+  assert_int_equal(cg_rulehost_call(h, "x.y", notarray, cb_done, &r[3]),
+                   CG_EINVAL);
+  cJSON_Delete(notarray);
+  destroy(h);
+  for (int i = 0; i < 3; i++) {
+    assert_true(r[i].done);
+    assert_int_equal(r[i].rc, CG_ECANCELED);
+  }
+  assert_false(r[3].done);
+}
+
 int main(void)
 {
   cg_mem_init();
@@ -340,6 +446,12 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_batch_and_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_hostile_calls, setup, teardown),
       cmocka_unit_test_setup_teardown(test_calls_start_pristine, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_loads_that_loop, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_failing_pack_test_keeps_last_good,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_host_dies_mid_call, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_queue_limit_and_cancel, setup,
                                       teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
