@@ -257,6 +257,32 @@ static void test_tx_atomicity(void **state)
   assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM outbox"), 1);
 }
 
+/* Group commit: a batch in one transaction, each unit in a savepoint; a
+ * failing unit is undone alone, the rest commits once. */
+static void test_batch_savepoints(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  uint64_t commits = cg_store_commits(f->s);
+  assert_int_equal(cg_store_begin(f->s, &err), 0);
+  for (int i = 0; i < 3; i++) {
+    char num[16];
+    snprintf(num, sizeof(num), "20%02d", i);
+    assert_int_equal(cg_store_savepoint(f->s, &err), 0);
+    enqueue_order(f->s, num);
+    assert_int_equal(cg_store_savepoint_end(f->s, i != 1, &err), 0);
+  }
+  assert_true(cg_store_in_tx(f->s));
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM orders"), 0);
+  assert_int_equal(cg_store_commit(f->s, &err), 0);
+  assert_int_equal(cg_store_commits(f->s), commits + 1);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM orders"), 2);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM orders "
+                                       "WHERE number = '2001'"),
+                   0);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM outbox"), 2);
+}
+
 static void test_integrity_cursors_generations(void **state)
 {
   struct fx *f = *state;
@@ -387,6 +413,8 @@ int main(void)
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_prune, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_tx_atomicity, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_batch_savepoints, fx_setup,
+                                      fx_teardown),
       cmocka_unit_test_setup_teardown(test_integrity_cursors_generations,
                                       fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_alloc_failures, fx_setup,
