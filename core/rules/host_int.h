@@ -137,7 +137,8 @@ struct cg__host {
   char *shm;                /* MAP_SHARED: a call child's reply */
   size_t shm_cap;
   int statm_fd;      /* /proc/<zygote>/statm, opened before the filter */
-  void *child_rules; /* scmp_filter_ctx the call child adds */
+  void *child_bpf;  /* the call child's filter, compiled once: a struct */
+  size_t child_len; /* sock_filter array of child_len instructions */
 };
 
 /* Runs in a call child: leaves its reply in the shared page (or nothing,

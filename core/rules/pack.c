@@ -89,8 +89,8 @@ static int push_file(struct cg__files *f, char *name, char *data, size_t len,
 static int add_file(struct cg__files *f, const char *path, const char *rel,
                     struct cg_err *err)
 {
-  char *data;
-  size_t len;
+  char *data = NULL;
+  size_t len = 0;
   int rc = read_file(path, &data, &len, err);
   if (rc != 0)
     return rc;

@@ -33,3 +33,4 @@ echo "floors: raw single-row durable commits ${CG_BENCH_COMMIT_RATE}/s," \
   "cJSON parse + print ${CG_BENCH_CJSON_NS} ns per order"
 # shellcheck disable=SC2086
 "$BUILD/bench_e2e" ${BENCH_ORDERS:-500 2000 10000} 2>/dev/null | grep -v '^\['
+echo; echo "== rule step per order through the rule host (bench_rulehost)"; "$BUILD/bench_rulehost" 2>/dev/null

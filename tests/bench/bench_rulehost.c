@@ -1,0 +1,265 @@
+/*
+ * bench_rulehost: the rule step per order through the rule host
+ * (core/rules/host.h), next to the same step in process and the cJSON
+ * floor (bench_rules measures those two the same way).
+ *
+ *   in process     cg_rules_order_plan: accept, carrier map, address
+ *                  check, GXO payload on the reference order
+ *   host, 4 calls  the same four hooks as four cg_rulehost_call, each
+ *                  after the previous answered (the flow's chain)
+ *   host, batch    the four as one cg_rulehost_batch (one fork)
+ *   host, trivial  carriers.map of an unknown option: the fixed cost of
+ *                  one call through the host (frames, fork, filter, wait)
+ *   cjson          parse + print of the order text
+ *
+ * The host is $CG_BUILD_DIR/centra-gxo. Prints figures only.
+ * Usage: bench_rulehost [orders]
+ */
+#include "base/err.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "rules/host.h"
+#include "rules/rules.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+static const char order_json[] =
+    "{\"__typename\":\"DirectToConsumerOrder\","
+    "\"id\":\"1497ccf644db871e1e4026d101bde6f3\",\"number\":83651,"
+    "\"status\":\"CONFIRMED\",\"isOnHold\":false,\"isLocked\":false,"
+    "\"orderHoldReason\":null,\"orderDate\":\"2026-03-04T08:12:00+00:00\","
+    "\"grandTotal\":{\"value\":901.0,\"currency\":{\"code\":\"EUR\"}},"
+    "\"shippingAddress\":{\"firstName\":\"Anna\",\"lastName\":\"Svensson\","
+    "\"companyName\":null,\"address1\":\"Storgatan 1\",\"address2\":null,"
+    "\"city\":\"Stockholm\",\"zipCode\":\"111 22\",\"stateOrProvince\":null,"
+    "\"country\":{\"code\":\"SE\",\"name\":\"Sweden\"},"
+    "\"email\":\"anna@example.com\",\"phoneNumber\":\"+46700000000\"},"
+    "\"shippingPriceGroup\":{\"shippingOption\":{\"id\":1,"
+    "\"name\":\"PostNord Home\",\"uri\":\"postnord-home\"}},"
+    "\"lines\":[{\"__typename\":\"ProductOrderLine\",\"id\":43243,"
+    "\"quantity\":1,\"cancelledQuantity\":0,\"productName\":\"Wool coat\","
+    "\"productNumber\":\"M411740\",\"productVariantName\":\"Black\","
+    "\"size\":\"38\",\"unitPrice\":{\"value\":450.5},\"productSize\":{"
+    "\"id\":901,\"SKU\":\"M411740BLK38\",\"EAN\":\"5772428043001\"}},"
+    "{\"__typename\":\"ProductOrderLine\",\"id\":43244,"
+    "\"quantity\":1,\"cancelledQuantity\":0,\"productName\":\"Wool coat\","
+    "\"productNumber\":\"M411740\",\"productVariantName\":\"Black\","
+    "\"size\":\"40\",\"unitPrice\":{\"value\":450.5},\"productSize\":{"
+    "\"id\":902,\"SKU\":\"M411740BLK40\",\"EAN\":\"5772428043002\"}}]}";
+
+static const char carrier_json[] =
+    "{\"carrierCode\":\"POSTNORD\",\"serviceCode\":\"PN-MYPACK-HOME\"}";
+
+/* The four hook calls of the plan: hook and its argument list. */
+static cJSON *plan_calls(const cJSON *order)
+{
+  const cJSON *option = cg_json_get(order, "shippingPriceGroup.shippingOption");
+  cJSON *calls = cJSON_CreateArray();
+  const char *hooks[4] = {"orders.accept", "carriers.map",
+                          "orders.check_address", "orders.payload"};
+  for (int i = 0; i < 4; i++) {
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "hook", hooks[i]);
+    cJSON *args = cJSON_AddArrayToObject(c, "args");
+    if (i == 1)
+      cJSON_AddItemToArray(args, cJSON_Duplicate(option, true));
+    cJSON_AddItemToArray(args, cJSON_Duplicate(order, true));
+    if (i == 3)
+      cJSON_AddItemToArray(args, cJSON_Parse(carrier_json));
+    cJSON_AddItemToArray(calls, c);
+  }
+  return calls;
+}
+
+static int64_t now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void report(const char *what, long n, int64_t ns)
+{
+  double per = (double)ns / (double)n;
+  printf("%-34s %9.0f ns/order %10.0f orders/s\n", what, per, 1e9 / per);
+}
+
+/* ---- through the host ----------------------------------------------- */
+
+enum mode { MODE_CALLS, MODE_BATCH, MODE_TRIVIAL };
+
+struct run {
+  struct cg_rulehost *h;
+  const cJSON *calls; /* the plan's four calls */
+  cJSON *trivial;     /* [{"uri": "none"}] */
+  enum mode mode;
+  long n, done_orders;
+  int step; /* MODE_CALLS: hook 0..3 of the current order */
+  bool failed, finished;
+};
+
+static void next(struct run *r);
+
+static void cb_done(int rc, cJSON *reply, const struct cg_err *err, void *arg)
+{
+  struct run *r = arg;
+  cJSON_Delete(reply);
+  if (rc != 0) {
+    fprintf(stderr, "bench_rulehost: %s\n", err->msg);
+    r->failed = r->finished = true;
+    return;
+  }
+  if (r->mode != MODE_CALLS || ++r->step == 4) {
+    r->step = 0;
+    r->done_orders++;
+  }
+  next(r);
+}
+
+static void next(struct run *r)
+{
+  if (r->done_orders == r->n) {
+    r->finished = true;
+    return;
+  }
+  int rc;
+  if (r->mode == MODE_BATCH) {
+    rc = cg_rulehost_batch(r->h, r->calls, cb_done, r);
+  } else if (r->mode == MODE_TRIVIAL) {
+    rc = cg_rulehost_call(r->h, "carriers.map", r->trivial, cb_done, r);
+  } else {
+    const cJSON *c = cJSON_GetArrayItem(r->calls, r->step);
+    rc = cg_rulehost_call(r->h, cg_json_str(c, "hook"),
+                          cJSON_GetObjectItem(c, "args"), cb_done, r);
+  }
+  if (rc != 0)
+    r->failed = r->finished = true;
+}
+
+static int bench_host(uv_loop_t *loop, struct run *r, enum mode mode, long n,
+                      const char *what)
+{
+  r->mode = mode;
+  r->n = n;
+  r->done_orders = 0;
+  r->step = 0;
+  r->finished = false;
+  int64_t t0 = now_ns();
+  next(r);
+  while (!r->finished)
+    uv_run(loop, UV_RUN_ONCE);
+  if (!r->failed && what != NULL)
+    report(what, n, now_ns() - t0);
+  return r->failed ? 1 : 0;
+}
+
+static void cb_loaded(int rc, cJSON *reply, const struct cg_err *err, void *arg)
+{
+  struct run *r = arg;
+  if (rc != 0)
+    fprintf(stderr, "bench_rulehost: load: %s\n", err->msg);
+  else
+    printf("bench_rulehost: host loaded %s\n", cg_json_str(reply, "label"));
+  cJSON_Delete(reply);
+  r->failed = rc != 0;
+  r->finished = true;
+}
+
+static int host_benches(const struct cg_rules_opts *o, const cJSON *order,
+                        long n)
+{
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  char bin[512];
+  const char *build = getenv("CG_BUILD_DIR") ? getenv("CG_BUILD_DIR") : ".";
+  snprintf(bin, sizeof(bin), "%s/centra-gxo", build);
+  struct cg_rulehost_opts ho = {.merchant = "bench", .binary = bin};
+  struct run r = {.calls = plan_calls(order),
+                  .trivial = cJSON_Parse("[{\"uri\":\"none\"}]")};
+  struct cg_err err = {0};
+  int rc = cg_rulehost_create(&loop, &ho, &r.h, &err);
+  if (rc == 0)
+    rc = cg_rulehost_load(r.h, o, cb_loaded, &r);
+  while (rc == 0 && !r.finished)
+    uv_run(&loop, UV_RUN_ONCE);
+  rc = rc != 0 || r.failed;
+  if (rc == 0)
+    rc = bench_host(&loop, &r, MODE_CALLS, n / 10 + 1, NULL) ||
+         bench_host(&loop, &r, MODE_CALLS, n, "host plan (4 calls, 4 forks)") ||
+         bench_host(&loop, &r, MODE_BATCH, n, "host plan (1 batch, 1 fork)") ||
+         bench_host(&loop, &r, MODE_TRIVIAL, n, "host trivial call (per call)");
+  cg_rulehost_destroy(r.h);
+  while (uv_loop_close(&loop) == UV_EBUSY)
+    uv_run(&loop, UV_RUN_ONCE);
+  cJSON_Delete((cJSON *)r.calls);
+  cJSON_Delete(r.trivial);
+  return rc;
+}
+
+/* ---- in process ------------------------------------------------------- */
+
+static int bench_inproc(struct cg_rules_gen *g, const cJSON *order, long n,
+                        const char *what)
+{
+  int64_t t0 = now_ns();
+  for (long i = 0; i < n; i++) {
+    struct cg_rules_plan plan;
+    struct cg_err err = {0};
+    if (cg_rules_order_plan(g, order, &plan, &err) != 0 ||
+        plan.outcome != CG_RULES_SEND) {
+      fprintf(stderr, "bench_rulehost: plan failed: %s\n", err.msg);
+      return 1;
+    }
+    cg_rules_plan_clear(&plan);
+  }
+  if (what != NULL)
+    report(what, n, now_ns() - t0);
+  return 0;
+}
+
+static void bench_cjson(long n)
+{
+  int64_t t0 = now_ns();
+  for (long i = 0; i < n; i++) {
+    cJSON *j = cg_json_parse(order_json, sizeof(order_json) - 1, NULL);
+    char *s = cg_json_print(j);
+    cg_free(s);
+    cJSON_Delete(j);
+  }
+  report("cjson parse + print of the order", n, now_ns() - t0);
+}
+
+int main(int argc, char **argv)
+{
+  long n = argc > 1 ? atol(argv[1]) : 2000;
+  cg_mem_init();
+  const char *src =
+      getenv("CG_SOURCE_DIR") ? getenv("CG_SOURCE_DIR") : CG_SOURCE_DIR;
+  char pack[512], scripts[512];
+  snprintf(pack, sizeof(pack), "%s/rules/default", src);
+  snprintf(scripts, sizeof(scripts), "%s/scripts", src);
+  struct cg_rules_opts o = {
+      .merchant = "bench", .pack_dir = pack, .scripts_dir = scripts};
+  struct cg_rules_gen *g = NULL;
+  struct cg_err err = {0};
+  if (cg_rules_gen_load(&o, 1, &g, &err) != 0) {
+    fprintf(stderr, "bench_rulehost: %s\n", err.msg);
+    return 1;
+  }
+  cJSON *order = cg_json_parse(order_json, sizeof(order_json) - 1, NULL);
+  printf("bench_rulehost: %ld orders, generation %s\n", n,
+         cg_rules_gen_label(g));
+  int rc = bench_inproc(g, order, n / 10 + 1, NULL) ||
+           bench_inproc(g, order, n * 10, "in-process plan (4 hooks)");
+  if (rc == 0) {
+    bench_cjson(n * 10);
+    rc = host_benches(&o, order, n);
+  }
+  cJSON_Delete(order);
+  cg_rules_gen_release(g);
+  return rc;
+}
