@@ -136,7 +136,7 @@ struct cg__host {
   struct cg_rules_gen *gen; /* the loaded generation; NULL before load */
   char *shm;                /* MAP_SHARED: a call child's reply */
   size_t shm_cap;
-  int statm_fd;      /* /proc/<zygote>/statm, opened before the filter */
+  int statm_fd;     /* /proc/<zygote>/statm, opened before the filter */
   void *child_bpf;  /* the call child's filter, compiled once: a struct */
   size_t child_len; /* sock_filter array of child_len instructions */
 };
