@@ -203,19 +203,30 @@ static void test_create_replay_duplicate(void **state)
   assert_string_equal(cg_json_str(e.cap.data, "orderRef"), "G-1001");
   assert_int_equal(
       pf_count_calls(sim.gxo, "gxo", "GET", "/wms/v1/orders/G-1001"), gets + 1);
-  /* Rejected at the warehouse since: the same 409 (replayed for that key)
-   * is now a failure the flow raises, never "done". */
-  cJSON_Delete(pf_control(sim.gxo, "POST", "/_sim/wms/orders/G-1001/reject",
+  env_close(&e);
+}
+
+/* An order rejected at the warehouse: the 409 replayed for a key it saw
+ * is a failure the flow raises, never "done"; a new key replaces it. */
+static void test_create_rejected_is_not_done(void **state)
+{
+  struct env e;
+  env_open(&e, "gxo-dev-secret");
+  create(&e, "G-1009", SKU, "cg-acme-order-G-1009");
+  assert_int_equal(e.cap.res.http_status, 202);
+  create(&e, "G-1009", SKU, "cg-acme-order-G-1009-b"); /* 409, in work */
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  cJSON_Delete(pf_control(sim.gxo, "POST", "/_sim/wms/orders/G-1009/reject",
                           "{\"code\":\"carrier-strike\"}"));
-  create(&e, "G-1001", SKU, "cg-acme-order-G-1001-older-key");
+  create(&e, "G-1009", SKU, "cg-acme-order-G-1009-b"); /* replayed 409 */
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_FAIL);
   assert_string_equal(e.cap.res.code, "held-as-rejected");
   /* A new key replaces the rejected order (warehouse-api-v1.md). */
-  create(&e, "G-1001", SKU, "cg-acme-order-G-1001-r2");
+  create(&e, "G-1009", SKU, "cg-acme-order-G-1009-r2");
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
   assert_int_equal(e.cap.res.http_status, 202);
   pf_capture_reset(&e.cap);
-  expect_async(&e, cg_gxo_get_order(e.g, "G-1001", pf_on_done, &e.cap));
+  expect_async(&e, cg_gxo_get_order(e.g, "G-1009", pf_on_done, &e.cap));
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
   assert_string_not_equal(cg_json_str(e.cap.data, "status"), "REJECTED");
   env_close(&e);
@@ -434,6 +445,7 @@ int main(void)
       cmocka_unit_test(test_token_and_refresh),
       cmocka_unit_test(test_bad_credentials),
       cmocka_unit_test(test_create_replay_duplicate),
+      cmocka_unit_test(test_create_rejected_is_not_done),
       cmocka_unit_test(test_unknown_sku_fails),
       cmocka_unit_test(test_429_pauses_partner),
       cmocka_unit_test(test_key_in_flight_retries),

@@ -304,6 +304,21 @@ static void order_reset(struct wms_order *o)
   o->created = false;
 }
 
+/* 409 for an orderRef the warehouse holds in work; true when answered. */
+static bool refuse_duplicate(struct sim_wms *w, struct cg_http_exchange *ex,
+                             struct wms_order *o)
+{
+  if (o == NULL || !o->created || replaceable(o))
+    return false;
+  o->duplicates++;
+  w->stats.duplicates++;
+  sim_wms__fail(ex, 409, "duplicate-order-ref",
+                "an order with this orderRef exists (created with another "
+                "Idempotency-Key)",
+                "/orderRef");
+  return true;
+}
+
 static void on_create(struct cg_http_exchange *ex, void *arg)
 {
   struct sim_wms *w = arg;
@@ -317,14 +332,8 @@ static void on_create(struct cg_http_exchange *ex, void *arg)
   }
   const char *ref = cg_json_str(doc, "orderRef");
   struct wms_order *o = sim_wms__order_find(w, ref);
-  if (o != NULL && o->created && !replaceable(o)) {
-    o->duplicates++;
-    w->stats.duplicates++;
+  if (refuse_duplicate(w, ex, o)) {
     cJSON_Delete(doc);
-    sim_wms__fail(ex, 409, "duplicate-order-ref",
-                  "an order with this orderRef exists (created with another "
-                  "Idempotency-Key)",
-                  "/orderRef");
     return;
   }
   cJSON *problem = validate(w, doc);
