@@ -8,7 +8,7 @@
  *     in  (uv_pipe_t) ◀── cg__proc_send: one frame at a time
  *     out (uv_pipe_t) ──▶ on_out_read ─ frames ─▶ cg__host_on_reply
  *     err (uv_pipe_t) ──▶ on_err_read ─ lines ─▶ cg_log "[rulehost:...]"
- *     exit            ──▶ on_exit ─▶ cg__host_on_death
+ *     exit            ──▶ on_process_exit ─▶ cg__host_on_death
  *
  * A struct cg__proc lives on its own: cg__proc_detach cuts it from its
  * host, kills the process and closes the pipes; the process handle closes
@@ -167,7 +167,7 @@ int cg__proc_send(struct cg__proc *p, struct cg__req *req)
 
 /* ---- the process ------------------------------------------------------- */
 
-static void on_exit(uv_process_t *proc, int64_t status, int signo)
+static void on_process_exit(uv_process_t *proc, int64_t status, int signo)
 {
   struct cg__proc *p = proc->data;
   p->exited = true;
@@ -219,7 +219,7 @@ static int spawn(struct cg_rulehost *h, struct cg__proc *p)
        .data.stream = (uv_stream_t *)&p->err},
   };
   char *args[] = {h->binary, "__rule-host", h->merchant, NULL};
-  uv_process_options_t o = {.exit_cb = on_exit,
+  uv_process_options_t o = {.exit_cb = on_process_exit,
                             .file = h->binary,
                             .args = args,
                             .stdio_count = 3,
