@@ -31,7 +31,9 @@ struct cg_engine {
   struct cg_merchant **merchants;
   struct cg_flow **flows;
   struct cg_store_health **health; /* per merchant, for /healthz */
-  size_t n;
+  size_t n;                        /* merchants running */
+  char **down;                     /* "merchant 'x' is not running: why" */
+  size_t n_down;
   struct cg_router *admin_router;
   struct cg_router *hooks_router;
   struct cg_http_server *admin;
@@ -124,24 +126,54 @@ static int start_health(struct cg_engine *e, size_t i, struct cg_err *err)
   return 0;
 }
 
+/* Records a merchant that did not start: logged, reported by /healthz,
+ * and the other merchants run (one merchant's failure never stops
+ * another). */
+static int mark_down(struct cg_engine *e, const char *id,
+                     const struct cg_err *why)
+{
+  size_t n = strlen(id) + strlen(why->msg) + 64;
+  char *line = cg_malloc(n);
+  if (line == NULL)
+    return CG_ENOMEM;
+  snprintf(line, n, "merchant '%s' is not running: %s", id, why->msg);
+  e->down[e->n_down++] = line;
+  cg_log_error("engine",
+               "[merchant=%s] did not start (%s); the other merchants run, "
+               "/healthz reports it; fix it and restart the engine",
+               id, why->msg);
+  return 0;
+}
+
+/* Starts merchant c into the next running slot. */
+static int start_one(struct cg_engine *e, const struct cg_config_merchant *c)
+{
+  struct cg_err why = {0};
+  struct cg_merchant *m = cg_merchant_start(e->loop, e->cfg, c, &why);
+  if (m == NULL)
+    return why.code == CG_ENOMEM ? CG_ENOMEM : mark_down(e, c->id, &why);
+  size_t i = e->n++;
+  e->merchants[i] = m;
+  e->flows[i] = cg_merchant_flow(m);
+  return start_health(e, i, &why);
+}
+
 static int start_merchants(struct cg_engine *e, struct cg_err *err)
 {
-  e->n = e->cfg->nmerchants;
-  e->merchants = cg_calloc(e->n, sizeof(*e->merchants));
-  e->flows = cg_calloc(e->n, sizeof(*e->flows));
-  e->health = cg_calloc(e->n, sizeof(*e->health));
-  if (e->merchants == NULL || e->flows == NULL || e->health == NULL)
+  size_t total = e->cfg->nmerchants;
+  e->merchants = cg_calloc(total, sizeof(*e->merchants));
+  e->flows = cg_calloc(total, sizeof(*e->flows));
+  e->health = cg_calloc(total, sizeof(*e->health));
+  e->down = cg_calloc(total ? total : 1, sizeof(*e->down));
+  if (e->merchants == NULL || e->flows == NULL || e->health == NULL ||
+      e->down == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
-  for (size_t i = 0; i < e->n; i++) {
-    e->merchants[i] =
-        cg_merchant_start(e->loop, e->cfg, &e->cfg->merchants[i], err);
-    if (e->merchants[i] == NULL)
-      return err ? err->code : CG_EINVAL;
-    e->flows[i] = cg_merchant_flow(e->merchants[i]);
-    int rc = start_health(e, i, err);
-    if (rc != 0)
-      return rc;
-  }
+  for (size_t i = 0; i < total; i++)
+    if (start_one(e, &e->cfg->merchants[i]) != 0)
+      return cg_err_set(err, CG_ENOMEM, "out of memory");
+  if (e->n == 0)
+    return cg_err_set(err, CG_ECONFIG, "%s",
+                      e->n_down ? e->down[0] : "no merchant configured");
   return 0;
 }
 
@@ -171,6 +203,8 @@ static int start_listeners(struct cg_engine *e, struct cg_err *err)
   e->admin_src = (struct cg_admin_source){.flows = e->flows,
                                           .n = e->n,
                                           .health = e->health,
+                                          .down = (const char *const *)e->down,
+                                          .n_down = e->n_down,
                                           .token = e->cfg->admin_token,
                                           .reload = reload_one,
                                           .ctx = e};
@@ -219,6 +253,9 @@ static void finish(struct cg_engine *e)
   for (size_t i = 0; e->health && i < e->n; i++)
     cg_store_health_destroy(e->health[i]);
   cg_free(e->health);
+  for (size_t i = 0; i < e->n_down; i++)
+    cg_free(e->down[i]);
+  cg_free(e->down);
   cg_free(e->merchants);
   cg_free(e->flows);
   cg_free(e);

@@ -104,7 +104,9 @@ static void h_healthz(struct cg_http_exchange *ex, void *arg)
   cJSON *status = cJSON_AddStringToObject(doc, "status", "ok");
   cJSON *problems = cJSON_AddArrayToObject(doc, "problems");
   cJSON *list = cJSON_AddArrayToObject(doc, "merchants");
-  bool ok = true;
+  bool ok = src->n_down == 0;
+  for (size_t i = 0; i < src->n_down; i++)
+    cJSON_AddItemToArray(problems, cJSON_CreateString(src->down[i]));
   for (size_t i = 0; i < src->n; i++) {
     cJSON *entry = merchant_health(src->flows[i]);
     ok = store_healthy(src, i, entry, problems) && ok;

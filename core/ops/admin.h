@@ -29,6 +29,10 @@ struct cg_admin_source {
   /* one per merchant (an entry may be NULL): the store checks /healthz
    * runs; NULL = only the write probe */
   struct cg_store_health *const *health;
+  /* merchants of the config that did not start, one line each ("merchant
+   * 'x' is not running: why"): /healthz answers 503 with them */
+  const char *const *down;
+  size_t n_down;
   const char *token; /* NULL: /api/v1 answers 403 (not configured) */
   /* Reloads a merchant's rules; 0 or a negative CG_E* with err. */
   int (*reload)(void *ctx, const char *merchant, struct cg_err *err);
