@@ -9,6 +9,7 @@
 #include "base/mem.h"
 #include "base/time.h"
 #include "centra/centra.h"
+#include "flows/exceptions.h"
 #include "flows/inbox.h"
 #include "flows/intake.h"
 #include "flows/orders.h"
@@ -19,6 +20,7 @@
 #include "store/store.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #define container_of(ptr, type, member)                                        \
@@ -217,6 +219,60 @@ static int open_store(struct cg_merchant *m, struct cg_err *err)
   return cg_store_open(&o, &m->flow.store, err);
 }
 
+/* Records the generation now running (the timeline's label), saves its
+ * sources as the last good ones, and closes a boot-fallback exception. */
+static void remember_generation(struct cg_merchant *m, const char *what)
+{
+  struct cg_rules_gen *g = cg_rules_acquire(m->flow.rules);
+  struct cg_store *s = m->flow.store;
+  int64_t now = cg_time_now_ms();
+  cg_store_rule_generation_record(s, cg_rules_gen_name(g),
+                                  cg_rules_gen_version(g), cg_rules_gen_hash(g),
+                                  now, NULL, NULL);
+  char *sources = cg_rules_gen_sources(g);
+  struct cg_err err = {0};
+  if (sources == NULL ||
+      cg_store_rule_source_save(s, cg_rules_gen_hash(g), cg_rules_gen_label(g),
+                                sources, now, &err) != 0)
+    cg_log_warn("merchant",
+                "[merchant=%s] sources of %s not saved (%s): a restart with "
+                "a broken pack could not fall back to them",
+                m->mc->id, cg_rules_gen_label(g),
+                sources ? err.msg : "out of memory");
+  cg_free(sources);
+  cg_flow_resolve(&m->flow, "rules", m->mc->rules, "a pack loaded", NULL);
+  cg_log_info("merchant", "[merchant=%s] rules %s: %s (%u pack tests passed)",
+              m->mc->id, what, cg_rules_gen_label(g),
+              cg_rules_gen_tests_passed(g));
+  cg_rules_gen_release(g);
+}
+
+/* The pack on disk does not load: boot from the last good sources the
+ * store holds, and say so where operators look. */
+static int load_last_good(struct cg_merchant *m, const struct cg_rules_opts *o,
+                          const struct cg_err *why, struct cg_err *err)
+{
+  char *label = NULL, *sources = NULL;
+  int rc = cg_store_rule_source_latest(m->flow.store, &label, &sources, NULL);
+  if (rc == 0)
+    rc = cg_rules_create_from_sources(o, sources, &m->flow.rules, err);
+  if (rc == 0) {
+    char msg[CG_ERR_MSG_MAX + 200];
+    snprintf(msg, sizeof(msg),
+             "the rule pack %s does not load (%s); running the last good "
+             "generation %s until it is fixed",
+             m->mc->rules, why->msg, label);
+    cg_log_error("merchant", "[merchant=%s] %s", m->mc->id, msg);
+    cg_flow_raise(&m->flow, "RULE_ERROR", "rules", m->mc->rules, msg, label,
+                  NULL);
+  }
+  cg_free(label);
+  cg_free(sources);
+  if (rc != 0)
+    *err = *why; /* nothing to fall back to: the pack's own error */
+  return rc;
+}
+
 static int load_rules(struct cg_merchant *m, struct cg_err *err)
 {
   char path[1024];
@@ -226,18 +282,14 @@ static int load_rules(struct cg_merchant *m, struct cg_err *err)
       .mem_limit = (size_t)m->mc->lua_memory_mb << 20,
       .call_instructions = (uint64_t)m->mc->lua_instructions,
   };
-  int rc = cg_rules_create(&o, &m->flow.rules, err);
-  if (rc == 0) {
-    struct cg_rules_gen *g = cg_rules_acquire(m->flow.rules);
-    cg_store_rule_generation_record(
-        m->flow.store, cg_rules_gen_name(g), cg_rules_gen_version(g),
-        cg_rules_gen_hash(g), cg_time_now_ms(), NULL, NULL);
-    cg_log_info("merchant",
-                "[merchant=%s] rules %s loaded (%u pack tests "
-                "passed)",
-                m->mc->id, cg_rules_gen_label(g), cg_rules_gen_tests_passed(g));
-    cg_rules_gen_release(g);
-  }
+  struct cg_err why = {0};
+  int rc = cg_rules_create(&o, &m->flow.rules, &why);
+  if (rc != 0 && rc != CG_ENOMEM)
+    rc = load_last_good(m, &o, &why, err);
+  else if (rc != 0)
+    *err = why;
+  else
+    remember_generation(m, "loaded");
   return rc;
 }
 
@@ -461,13 +513,7 @@ int cg_merchant_reload_rules(struct cg_merchant *m, struct cg_err *err)
                  m->mc->id, err ? err->msg : "");
     return rc;
   }
-  struct cg_rules_gen *g = cg_rules_acquire(m->flow.rules);
-  cg_store_rule_generation_record(m->flow.store, cg_rules_gen_name(g),
-                                  cg_rules_gen_version(g), cg_rules_gen_hash(g),
-                                  cg_time_now_ms(), NULL, NULL);
-  cg_log_info("merchant", "[merchant=%s] rules reloaded: %s%s", m->mc->id,
-              cg_rules_gen_label(g), changed ? "" : " (content unchanged)");
-  cg_rules_gen_release(g);
+  remember_generation(m, changed ? "reloaded" : "reloaded, content unchanged");
   int moved = cg_orders_redecide_held(&m->flow);
   if (moved > 0)
     cg_log_info("merchant",

@@ -80,6 +80,13 @@ int cg_rules_create(const struct cg_rules_opts *opts, struct cg_rules **out,
  * acquired by callers live until their last cg_rules_gen_release().
  * NULL is a no-op. */
 void cg_rules_destroy(struct cg_rules *r);
+/* Like cg_rules_create, but the first generation is built from saved
+ * sources (cg_rules_gen_sources) instead of opts->pack_dir: the boot
+ * fallback when the pack on disk does not load. Later reloads read
+ * opts->pack_dir as usual. */
+int cg_rules_create_from_sources(const struct cg_rules_opts *opts,
+                                 const char *sources, struct cg_rules **out,
+                                 struct cg_err *err);
 /* Builds a new generation from the same folders (re-read from disk) and
  * swaps it in only if it loads, validates and passes its tests. On failure
  * the current generation keeps running, err says why and the return is
@@ -106,6 +113,9 @@ void cg_rules_gen_release(struct cg_rules_gen *g);
 
 /* "default@1.0.0#a1b2c3d4": what every decision records. */
 const char *cg_rules_gen_label(const struct cg_rules_gen *g);
+/* The generation's files (pack and scripts) as JSON text, for saving in
+ * the store; caller frees (cg_free). NULL on ENOMEM. */
+char *cg_rules_gen_sources(const struct cg_rules_gen *g);
 const char *cg_rules_gen_name(const struct cg_rules_gen *g);
 const char *cg_rules_gen_version(const struct cg_rules_gen *g);
 /* 64 lowercase hex digits: SHA-256 over the sorted file names and

@@ -164,6 +164,13 @@ int cg__gen_build_files(const struct cg_rules_opts *o, uint64_t number,
                         struct cg__files *pack, struct cg__files *scripts,
                         struct cg_rules_gen **out, struct cg_err *err);
 
+/* ---- sources.c ---------------------------------------------------------- */
+
+/* Parses what cg_rules_gen_sources printed into two sorted file sets
+ * (emptied on failure). */
+int cg__sources_parse(const char *sources, struct cg__files *pack,
+                      struct cg__files *scripts, struct cg_err *err);
+
 /* ---- packtest.c -------------------------------------------------------- */
 
 /* Runs every tests/<name>.lua file (names not starting with '_'). Returns 0 and

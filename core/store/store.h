@@ -321,6 +321,20 @@ int cg_store_rule_generation_latest(struct cg_store *s,
                                     struct cg_err *err);
 void cg_store_rule_generation_clear(struct cg_store_rule_generation *g);
 
+/* How many last good rule sources the store keeps. */
+#define CG_STORE_RULE_SOURCES_KEPT 3
+
+/* Saves the sources of a generation that loaded and passed its tests
+ * (files: JSON text, see store_schema.c v3), keyed by its content hash;
+ * keeps the newest CG_STORE_RULE_SOURCES_KEPT. One transaction. */
+int cg_store_rule_source_save(struct cg_store *s, const char *content_hash,
+                              const char *label, const char *files,
+                              int64_t saved_at, struct cg_err *err);
+/* The newest saved sources: *label and *files are owned copies
+ * (cg_free). CG_ENOTFOUND if none was ever saved. */
+int cg_store_rule_source_latest(struct cg_store *s, char **label, char **files,
+                                struct cg_err *err);
+
 /* ---- health (store_health.c) -------------------------------------------
  * What /healthz reports about the store. All on the store's thread. */
 

@@ -1,7 +1,8 @@
 /*
  * store_audit: the append-only timeline of what the engine decided about
  * each business key (`orders show N`), named cursors into partner feeds
- * (e.g. "gxo.events.after") and the rule generations that made decisions.
+ * (e.g. "gxo.events.after"), the rule generations that made decisions
+ * and the sources of the last good ones (boot fallback).
  */
 #include "store/store.h"
 #include "store/store_int.h"
@@ -153,4 +154,55 @@ void cg_store_rule_generation_clear(struct cg_store_rule_generation *g)
   cg_free(g->version);
   cg_free(g->content_hash);
   memset(g, 0, sizeof(*g));
+}
+
+static int rule_source_put(struct cg_store *s, const char *content_hash,
+                           const char *label, const char *files,
+                           int64_t saved_at, struct cg_err *err)
+{
+  sqlite3_stmt *st = s->st[CG__ST_RULESRC_SAVE];
+  int ret =
+      cg__store_bind(s, st, err, "sssI", content_hash, label, files, saved_at);
+  if (ret == 0)
+    ret = cg__store_exec(s, st, "rule_sources: save", err);
+  st = s->st[CG__ST_RULESRC_TRIM];
+  if (ret == 0)
+    ret = cg__store_bind(s, st, err, "I", (int64_t)CG_STORE_RULE_SOURCES_KEPT);
+  return ret ? ret : cg__store_exec(s, st, "rule_sources: trim", err);
+}
+
+int cg_store_rule_source_save(struct cg_store *s, const char *content_hash,
+                              const char *label, const char *files,
+                              int64_t saved_at, struct cg_err *err)
+{
+  if (content_hash == NULL || label == NULL || files == NULL)
+    return cg_err_set(err, CG_EINVAL,
+                      "rule_sources: hash, label and files are required");
+  int ret = cg_store_begin(s, err);
+  if (ret != 0)
+    return ret;
+  ret = rule_source_put(s, content_hash, label, files, saved_at, err);
+  if (ret != 0) {
+    cg_store_rollback(s, NULL);
+    return ret;
+  }
+  return cg_store_commit(s, err);
+}
+
+int cg_store_rule_source_latest(struct cg_store *s, char **label, char **files,
+                                struct cg_err *err)
+{
+  *label = *files = NULL;
+  sqlite3_stmt *st = s->st[CG__ST_RULESRC_LATEST];
+  int ret = cg__store_step_row(s, st, "rule_sources: latest", err);
+  if (ret != 0)
+    return ret;
+  if (cg__store_col_text(st, 0, label) || cg__store_col_text(st, 1, files)) {
+    cg_free(*label);
+    cg_free(*files);
+    *label = *files = NULL;
+    ret = cg_err_set(err, CG_ENOMEM, "rule_sources: out of memory");
+  }
+  cg__store_done(st);
+  return ret;
 }

@@ -130,10 +130,22 @@ static const char schema_v2[] =
     "CREATE INDEX exceptions_retry ON exceptions (last_seen, id)"
     " WHERE state = 'open' AND retry_requested_at IS NOT NULL;";
 
+/* Version 3: the sources of the last good rule generations, so that a
+ * merchant whose pack on disk no longer loads boots from the last one
+ * that did (files as JSON: {"pack": [{name, text}], "scripts": [...]}). */
+static const char schema_v3[] =
+    "CREATE TABLE rule_sources ("
+    " content_hash TEXT NOT NULL PRIMARY KEY,"
+    " label TEXT NOT NULL,"
+    " files TEXT NOT NULL,"
+    " saved_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX rule_sources_saved ON rule_sources (saved_at);";
+
 const struct cg__migration cg__store_migrations[] = {
     {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1},
     {2, "hot-path indexes: due rows per kind, pruning, retry requests",
      schema_v2},
+    {3, "sources of the last good rule generations", schema_v3},
 };
 
 const size_t cg__store_migrations_count =

@@ -202,5 +202,16 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_RULEGEN_LATEST] =
     "SELECT id, pack, version, content_hash, loaded_at"
     " FROM rule_generations ORDER BY id DESC LIMIT 1",
+  [CG__ST_RULESRC_SAVE] =
+    "INSERT INTO rule_sources (content_hash, label, files, saved_at)"
+    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (content_hash) DO UPDATE"
+    " SET label = excluded.label, saved_at = excluded.saved_at",
+  [CG__ST_RULESRC_LATEST] =
+    "SELECT label, files FROM rule_sources INDEXED BY rule_sources_saved"
+    " ORDER BY saved_at DESC LIMIT 1",
+  [CG__ST_RULESRC_TRIM] =
+    "DELETE FROM rule_sources WHERE content_hash NOT IN (SELECT content_hash"
+    " FROM rule_sources INDEXED BY rule_sources_saved"
+    " ORDER BY saved_at DESC LIMIT ?1)",
 };
 /* clang-format on */

@@ -17,24 +17,10 @@
 
 static struct e2e T;
 
-/* GET /healthz: status code, and the parsed body in *doc. */
-static long healthz(cJSON **doc)
-{
-  char url[128];
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d/healthz", T.port_admin);
-  struct tu_http_response r;
-  assert_int_equal(tu_http("GET", url, NULL, NULL, &r), 0);
-  *doc = cJSON_Parse(r.body);
-  assert_non_null(*doc);
-  long status = r.status;
-  tu_http_response_free(&r);
-  return status;
-}
-
 static void expect_problem(const char *needle)
 {
   cJSON *doc;
-  assert_int_equal(healthz(&doc), 503);
+  assert_int_equal(e2e_healthz(&T, &doc), 503);
   assert_string_equal(cg_json_str(doc, "status"), "failing");
   const char *p =
       cJSON_GetStringValue(cJSON_GetArrayItem(cg_json_get(doc, "problems"), 0));
@@ -58,7 +44,7 @@ static void start(void)
 static void expect_healthy(void)
 {
   cJSON *doc;
-  assert_int_equal(healthz(&doc), 200);
+  assert_int_equal(e2e_healthz(&T, &doc), 200);
   assert_string_equal(cg_json_str(doc, "status"), "ok");
   const cJSON *m = cJSON_GetArrayItem(cg_json_get(doc, "merchants"), 0);
   assert_string_equal(cg_json_str(m, "store"), "ok");

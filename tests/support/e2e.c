@@ -305,3 +305,16 @@ bool e2e_log_has(struct e2e *t, const char *needle)
   cg_buf_free(&b);
   return found;
 }
+
+long e2e_healthz(struct e2e *t, cJSON **doc)
+{
+  char url[128];
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/healthz", t->port_admin);
+  struct tu_http_response r;
+  assert_int_equal(tu_http("GET", url, NULL, NULL, &r), 0);
+  *doc = cJSON_Parse(r.body);
+  assert_non_null(*doc);
+  long status = r.status;
+  tu_http_response_free(&r);
+  return status;
+}

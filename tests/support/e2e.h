@@ -60,6 +60,9 @@ long e2e_wms_orders(struct e2e *t);
 /* A scenario with generated orders over examples/demo/scenario.json's
  * catalogue; caller frees (cg_free). */
 char *e2e_scenario(long orders, long bad_each);
+/* GET /healthz of the engine: the status code, and the parsed body in
+ * *doc (caller frees; the test fails if the body is not JSON). */
+long e2e_healthz(struct e2e *t, cJSON **doc);
 /* Whether the engine's log (engine.log in the test folder) contains
  * needle. */
 bool e2e_log_has(struct e2e *t, const char *needle);

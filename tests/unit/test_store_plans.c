@@ -95,6 +95,9 @@ static const enum cg__st off_path[] = {
   CG__ST_EXC_LIST,       /* operator listing */
   CG__ST_EXC_OPEN_COUNTS,/* metrics scrape */
   CG__ST_RULEGEN_LATEST, /* start-up and status */
+  CG__ST_RULESRC_SAVE,   /* a rule pack loaded (start, reload) */
+  CG__ST_RULESRC_LATEST, /* start-up, when the pack does not load */
+  CG__ST_RULESRC_TRIM,   /* a rule pack loaded */
 };
 /* clang-format on */
 
