@@ -167,6 +167,24 @@ static int run(struct cg_store *s, const char *label, bench_fn fn,
   return 0;
 }
 
+/* hot@N for N = 0, 10,000 and 100,000 stored rows. */
+static int run_backlog(struct cg_store *s, double seconds)
+{
+  static const long sizes[] = {0, 10000, 100000};
+  struct cg_err err = {0};
+  int rc = 0;
+  for (size_t k = 0; rc == 0 && k < 3; k++) {
+    char label[32];
+    snprintf(label, sizeof(label), "hot@%ld", sizes[k]);
+    if (k > 0 && backlog_fill(s, sizes[k - 1], sizes[k], &err) != 0) {
+      fprintf(stderr, "bench_store: backlog: %s\n", err.msg);
+      return 1;
+    }
+    rc = run(s, label, hot_path, seconds);
+  }
+  return rc;
+}
+
 int main(int argc, char **argv)
 {
   cg_log_set_level(CG_LOG_WARN);
@@ -191,14 +209,7 @@ int main(int argc, char **argv)
   int rc = run(s, "commit", one_commit, seconds) ||
            run(s, "outbox", outbox_cycle, seconds) ||
            run(s, "flow", flow_tx, seconds);
-  static const long sizes[] = {0, 10000, 100000};
-  struct cg_err ferr = {0};
-  for (size_t k = 0; rc == 0 && k < 3; k++) {
-    char label[32];
-    snprintf(label, sizeof(label), "hot@%ld", sizes[k]);
-    rc = (k > 0 && backlog_fill(s, sizes[k - 1], sizes[k], &ferr) != 0) ||
-         run(s, label, hot_path, seconds);
-  }
+  rc = rc || run_backlog(s, seconds);
   cg_store_close(s);
   char side[1100];
   const char *sfx[] = {"", "-wal", "-shm"};
