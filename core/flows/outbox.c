@@ -31,6 +31,7 @@
 struct partner {
   char name[32];
   size_t inflight;      /* started, outcome not yet committed */
+  size_t parked;        /* of those, waiting in memory to start again */
   size_t window;        /* calls allowed in flight now (<= max_inflight) */
   int64_t paused_until; /* the partner said wait (budget, 429/503) */
 };
@@ -55,6 +56,7 @@ struct cg_outbox {
   size_t inflight;            /* calls whose done has not fired */
   size_t nfinished;           /* deliveries on the finished queue */
   struct delivery *finished;  /* done fired, outcome not committed */
+  struct delivery *parked;    /* nothing sent: start again at retry_at */
   struct delivery **fin_tail; /* where the next finished one goes */
   bool closing;
   bool timer_closed;
@@ -75,7 +77,7 @@ static void delivery_free(struct delivery *d)
 static void maybe_free(struct cg_outbox *ob)
 {
   if (!ob->closing || !ob->timer_closed || ob->inflight > 0 ||
-      ob->finished != NULL)
+      ob->finished != NULL || ob->parked != NULL)
     return;
   void (*done)(void *) = ob->on_closed;
   void *arg = ob->on_closed_arg;
@@ -126,6 +128,15 @@ static void arm_next(struct cg_outbox *ob)
   int64_t now = cg_time_now_ms(), at = now + MAX_SLEEP_MS, due;
   if (ob->finished != NULL)
     at = now;
+  for (struct delivery *d = ob->parked; d != NULL; d = d->next) {
+    const struct partner *p = d->partner;
+    if (p->inflight - p->parked >= p->window)
+      continue; /* woken when one of its calls finishes */
+    int64_t when = d->res.retry_at_ms > d->partner->paused_until
+                       ? d->res.retry_at_ms
+                       : d->partner->paused_until;
+    at = when < at ? when : at;
+  }
   for (size_t i = 0; i < ob->nkinds && at > now; i++) {
     struct partner *p = ob->of_kind[i];
     if (p->inflight >= p->window)
@@ -271,6 +282,47 @@ static void gather(struct cg_outbox *ob)
     arm(ob, GATHER_MS);
 }
 
+/* A call refused before anything was sent (budget, pause, an SKU looked up
+ * for another order) changes nothing at the partner: the row stays
+ * inflight in the store and the delivery waits in memory, with its slot,
+ * until retry_at; no commit. A crash meanwhile resets the row at boot. */
+static void park(struct cg_outbox *ob, struct delivery *d)
+{
+  d->next = ob->parked;
+  ob->parked = d;
+  d->partner->parked++;
+  int64_t delay = d->res.retry_at_ms - cg_time_now_ms();
+  if (!uv_is_active((uv_handle_t *)&ob->timer) ||
+      (int64_t)uv_timer_get_due_in(&ob->timer) > delay)
+    arm(ob, delay);
+}
+
+static void start_all(struct cg_outbox *ob, struct delivery *d);
+
+/* Starts again the parked deliveries whose time has come, within each
+ * partner's window. */
+static void unpark(struct cg_outbox *ob, int64_t now)
+{
+  struct delivery **at = &ob->parked, *go = NULL, **tail = &go;
+  while (*at != NULL) {
+    struct delivery *d = *at;
+    struct partner *p = d->partner;
+    size_t active = p->inflight - p->parked;
+    if (d->res.retry_at_ms > now || p->paused_until > now ||
+        active >= p->window) {
+      at = &d->next;
+      continue;
+    }
+    *at = d->next;
+    p->parked--;
+    cg_call_result_clear_data(&d->res);
+    d->next = NULL;
+    *tail = d;
+    tail = &d->next;
+  }
+  start_all(ob, go);
+}
+
 static void cb_done(struct cg_call_result *res, void *arg)
 {
   struct delivery *d = arg;
@@ -285,6 +337,10 @@ static void cb_done(struct cg_call_result *res, void *arg)
                 res->message);
   adapt_window(ob, d->partner, res);
   ob->inflight--;
+  if (nothing_sent(res) && !ob->closing) {
+    park(ob, d);
+    return;
+  }
   d->next = NULL;
   *ob->fin_tail = d;
   ob->fin_tail = &d->next;
@@ -416,6 +472,7 @@ static void run_pass(struct cg_outbox *ob)
 {
   if (ob->closing)
     return;
+  unpark(ob, cg_time_now_ms());
   pass(ob);
   if (!uv_is_active((uv_handle_t *)&ob->timer))
     arm_next(ob);
@@ -513,6 +570,15 @@ void cg_outbox_close(struct cg_outbox *ob, void (*done)(void *arg), void *arg)
   ob->on_closed_arg = arg;
   uv_timer_stop(&ob->timer);
   uv_close((uv_handle_t *)&ob->timer, on_timer_closed);
+  while (ob->parked != NULL) { /* recorded as deferred, as they are */
+    struct delivery *d = ob->parked;
+    ob->parked = d->next;
+    d->partner->parked--;
+    d->next = NULL;
+    *ob->fin_tail = d;
+    ob->fin_tail = &d->next;
+    ob->nfinished++;
+  }
   if (ob->finished != NULL)
     pass(ob); /* outcomes already in: record them now */
 }
