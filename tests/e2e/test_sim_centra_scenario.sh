@@ -18,9 +18,11 @@ cat >"$WORK/scenario.json" <<'JSON'
    "bad": {"unmappedShippingOption": 2, "badAddress": 3, "unknownSku": 1}}}
 JSON
 
-# Orders without the run-dependent fields (timestamps).
+# Orders without the run-dependent fields (timestamps, at any depth: an
+# order's product sizes carry their own updatedAt).
 snapshot() {
-  curl -s "$C/_sim/centra/orders" | jq -S 'map(del(.orderDate, .createdAt, .updatedAt))' >"$1"
+  curl -s "$C/_sim/centra/orders" |
+    jq -S 'walk(if type == "object" then del(.orderDate, .createdAt, .updatedAt) else . end)' >"$1"
 }
 
 sim_start --seed 42 --scenario "$WORK/scenario.json"
