@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
 # Every tracked C file is formatted as .clang-format says
-# (clang-format --dry-run --Werror). Files in backlog.txt were committed
-# unformatted by modules whose owners have not reformatted them yet: they
-# are listed as warnings, never silently passed, and the list only
-# shrinks. Skipped (exit 77, shown as skipped by ctest) when clang-format
-# is not installed; tools/install-deps.sh installs it.
+# (clang-format --dry-run --Werror). Skipped (exit 77, shown as skipped by
+# ctest) when clang-format is not installed; tools/install-deps.sh
+# installs it.
 set -uo pipefail
 SRC="${CG_SOURCE_DIR:?CG_SOURCE_DIR must point at the source tree}"
 cd "$SRC" || exit 1
@@ -17,19 +15,14 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else
   files=$(find core tests -name '*.c' -o -name '*.h')
 fi
-backlog=$(grep -v '^#' tests/format/backlog.txt 2>/dev/null || true)
 bad=0
 for f in $files; do
   [ -f "$f" ] || continue
   if clang-format --dry-run --Werror "$f" >/dev/null 2>&1; then
     continue
   fi
-  if printf '%s\n' "$backlog" | grep -qxF "$f"; then
-    echo "warning: $f is not formatted (backlog; run clang-format -i $f)"
-  else
-    echo "FAIL: $f is not formatted; run: clang-format -i $f"
-    bad=1
-  fi
+  echo "FAIL: $f is not formatted; run: clang-format -i $f"
+  bad=1
 done
 [ "$bad" -eq 0 ] && echo "ok"
 exit "$bad"

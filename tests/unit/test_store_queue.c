@@ -269,7 +269,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
       T(test_inbox_dedupe),
       T(test_inbox_pending_and_mark),
-      T(test_outbox_lifecycle), T(test_outbox_defer),
+      T(test_outbox_lifecycle),
+      T(test_outbox_defer),
       T(test_outbox_failed_and_requeue),
       T(test_outbox_reset_inflight),
       T(test_outbox_due_order),
