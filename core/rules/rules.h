@@ -211,6 +211,17 @@ int cg_rules_order_plan(struct cg_rules_gen *g, const cJSON *order,
 /* Frees problems/payload and zeroes the plan; safe on a zeroed plan. */
 void cg_rules_plan_clear(struct cg_rules_plan *p);
 
+/* The plan as JSON (the rule host's wire form, docs/internals/rules.md):
+ * {outcome: "SEND"|"HOLD"|..., reason, message, label, carrier: {mapped,
+ * carrierCode, serviceCode, servicePointId}, problems?, payload?}.
+ * Caller owns; NULL on ENOMEM. */
+cJSON *cg_rules_plan_json(const struct cg_rules_plan *p);
+/* Reads a plan from its JSON form; problems and payload are detached
+ * from j into *out (clear it with cg_rules_plan_clear). CG_EINVAL with
+ * err for a document that is not a plan. */
+int cg_rules_plan_from_json(cJSON *j, struct cg_rules_plan *out,
+                            struct cg_err *err);
+
 /* Exception type name for an outcome: "UNMAPPED_CARRIER", ... ("" for
  * SEND). */
 const char *cg_rules_outcome_name(enum cg_rules_outcome o);
