@@ -59,7 +59,9 @@ struct cg_merchant {
   struct schedule sched[S_COUNT];
   int open_handles;
   bool stopping;
-  char hash[72]; /* of the generation running, to tell a change */
+  char hash[72];      /* of the generation running, to tell a change */
+  char *boot_sources; /* saved generation, while the boot load is out */
+  char boot_why[CG_ERR_MSG_MAX]; /* why the pack did not load at boot */
   void (*on_stopped)(void *arg);
   void *on_stopped_arg;
 };
@@ -264,7 +266,7 @@ static struct cg_rules_opts rules_opts(const struct cg_merchant *m, char *path,
   };
 }
 
-/* The host's first load (sources checked already): its failure only
+/* The host's load of checked sources (first boot): its failure only
  * delays the orders, which wait pending for a generation. */
 static void on_boot_loaded(int rc, cJSON *reply, const struct cg_err *err,
                            void *arg)
@@ -278,83 +280,140 @@ static void on_boot_loaded(int rc, cJSON *reply, const struct cg_err *err,
   cJSON_Delete(reply);
 }
 
-/* Starts the rule host and loads sources into it (pack tests skipped:
- * they passed in the boot check, or when the sources were saved). */
+/* Starts the merchant's rule host (nothing loaded yet) and its plan set. */
 static int start_host(struct cg_merchant *m, uv_loop_t *loop,
-                      const char *sources, struct cg_err *err)
+                      struct cg_err *err)
 {
-  char path[1024];
-  struct cg_rules_opts o = rules_opts(m, path, sizeof(path));
   struct cg_rulehost_opts ho = {.merchant = m->mc->id,
                                 .binary = getenv("CG_RULE_HOST_BINARY")};
-  o.skip_pack_tests = true;
   int rc = cg_rulehost_create(loop, &ho, &m->flow.rulehost, err);
-  if (rc == 0)
-    rc = cg_rulehost_load_sources(m->flow.rulehost, &o, sources, on_boot_loaded,
-                                  m);
-  if (rc != 0 && err->code == 0)
-    cg_err_set(err, rc, "the rule host could not load the rules");
   m->flow.decide = rc == 0 ? cg_decide_create(&m->flow) : NULL;
   if (rc == 0 && m->flow.decide == NULL)
     rc = cg_err_set(err, CG_ENOMEM, "out of memory");
   return rc;
 }
 
-/* The pack on disk does not load: boot from the last good sources the
- * store holds, and say so where operators look. */
-static int load_last_good(struct cg_merchant *m, uv_loop_t *loop,
-                          const struct cg_err *why, struct cg_err *err)
+/* The saved generation answered (or not) after the pack failed. */
+static void on_boot_fallback(int rc, cJSON *reply, const struct cg_err *err,
+                             void *arg)
 {
-  char *label = NULL, *sources = NULL;
-  int rc = cg_store_rule_source_latest(m->flow.store, &label, &sources, NULL);
-  if (rc == 0) {
-    snprintf(m->flow.rules_label, sizeof(m->flow.rules_label), "%s", label);
-    rc = start_host(m, loop, sources, err);
+  struct cg_merchant *m = arg;
+  if (rc == CG_ECANCELED || m->stopping) {
+    cJSON_Delete(reply);
+    return;
   }
-  if (rc == 0) {
-    char msg[CG_ERR_MSG_MAX + 200];
+  char msg[CG_ERR_MSG_MAX * 2 + 200];
+  if (rc == 0)
     snprintf(msg, sizeof(msg),
              "the rule pack %s does not load (%s); running the last good "
              "generation %s until it is fixed",
-             m->mc->rules, why->msg, label);
-    cg_log_error("merchant", "[merchant=%s] %s", m->mc->id, msg);
-    cg_flow_raise(&m->flow, "RULE_ERROR", "rules", m->mc->rules, msg, label,
-                  NULL);
-  }
-  cg_free(label);
-  cg_free(sources);
-  if (rc == CG_ENOTFOUND || (rc != 0 && err->code == 0))
-    *err = *why; /* nothing to fall back to: the pack's own error */
-  return rc;
+             m->mc->rules, m->boot_why, m->flow.rules_label);
+  else
+    snprintf(msg, sizeof(msg),
+             "the rule pack %s does not load (%s), nor does the last good "
+             "generation %s (%s); orders wait for a pack that loads",
+             m->mc->rules, m->boot_why, m->flow.rules_label, err->msg);
+  cg_log_error("merchant", "[merchant=%s] %s", m->mc->id, msg);
+  cg_flow_raise(&m->flow, "RULE_ERROR", "rules", m->mc->rules, msg,
+                m->flow.rules_label, NULL);
+  cJSON_Delete(reply);
 }
 
-/* The boot check, in process: a pack that does not load (and has no
- * saved fallback) must stop this merchant's start now, synchronously.
- * Its hooks then run only in the rule host. */
-static int load_rules(struct cg_merchant *m, uv_loop_t *loop,
-                      struct cg_err *err)
+/* The pack did not load at boot: the saved sources go to the host. */
+static void boot_fallback(struct cg_merchant *m, const char *why)
+{
+  char path[1024];
+  struct cg_rules_opts o = rules_opts(m, path, sizeof(path));
+  o.skip_pack_tests = true; /* they passed when the sources were saved */
+  snprintf(m->boot_why, sizeof(m->boot_why), "%s", why);
+  int rc = cg_rulehost_load_sources(m->flow.rulehost, &o, m->boot_sources,
+                                    on_boot_fallback, m);
+  if (rc != 0) {
+    struct cg_err e = {0};
+    cg_err_set(&e, rc, "%s", cg_strerror(rc));
+    on_boot_fallback(rc, NULL, &e, m);
+  }
+}
+
+/* The host's answer to the pack's load at boot. */
+static void on_boot_pack(int rc, cJSON *reply, const struct cg_err *err,
+                         void *arg)
+{
+  struct cg_merchant *m = arg;
+  if (rc == 0 && !m->stopping) {
+    struct gen_info gi = {
+        cg_json_str(reply, "name"), cg_json_str(reply, "version"),
+        cg_json_str(reply, "hash"), cg_json_str(reply, "label"),
+        (unsigned)cg_json_int(reply, "tests_passed", 0)};
+    char *sources = cg_rulehost_sources(m->flow.rulehost);
+    if (gi.name && gi.version && gi.hash && gi.label)
+      remember_generation(m, &gi, sources, "loaded");
+    cg_free(sources);
+  } else if (rc != CG_ECANCELED && !m->stopping) {
+    boot_fallback(m, err->msg);
+  }
+  cg_free(m->boot_sources);
+  m->boot_sources = NULL;
+  cJSON_Delete(reply);
+}
+
+/* First boot (no saved generation): the check runs in process, because
+ * a pack that does not load must stop this merchant's start now. Its
+ * hooks then run only in the rule host. */
+static int boot_first(struct cg_merchant *m, struct cg_err *err)
 {
   char path[1024];
   struct cg_rules_opts o = rules_opts(m, path, sizeof(path));
   struct cg_rules_gen *g = NULL;
-  struct cg_err why = {0};
-  int rc = cg_rules_gen_load(&o, 1, &g, &why);
-  if (rc != 0 && rc != CG_ENOMEM)
-    return load_last_good(m, loop, &why, err);
-  if (rc != 0) {
-    *err = why;
-    return rc;
-  }
-  char *sources = cg_rules_gen_sources(g);
-  struct gen_info gi = {cg_rules_gen_name(g), cg_rules_gen_version(g),
-                        cg_rules_gen_hash(g), cg_rules_gen_label(g),
-                        cg_rules_gen_tests_passed(g)};
-  rc = sources ? start_host(m, loop, sources, err)
-               : cg_err_set(err, CG_ENOMEM, "out of memory");
+  int rc = cg_rules_gen_load(&o, 1, &g, err);
+  char *sources = rc == 0 ? cg_rules_gen_sources(g) : NULL;
+  if (rc == 0 && sources == NULL)
+    rc = cg_err_set(err, CG_ENOMEM, "out of memory");
+  o.skip_pack_tests = true; /* they just passed */
   if (rc == 0)
+    rc = cg_rulehost_load_sources(m->flow.rulehost, &o, sources, on_boot_loaded,
+                                  m);
+  if (rc == 0) {
+    struct gen_info gi = {cg_rules_gen_name(g), cg_rules_gen_version(g),
+                          cg_rules_gen_hash(g), cg_rules_gen_label(g),
+                          cg_rules_gen_tests_passed(g)};
     remember_generation(m, &gi, sources, "loaded");
+  } else if (err->code == 0) {
+    cg_err_set(err, rc, "the rule host could not load the rules");
+  }
   cg_free(sources);
   cg_rules_gen_release(g);
+  return rc;
+}
+
+/* Starts the rule host and loads the pack. With a saved generation in
+ * the store the pack loads only in the host (with its tests), and if it
+ * fails the saved sources are loaded instead, with a RULE_ERROR on
+ * `rules` (the merchant runs either way). Without one, boot_first. */
+static int load_rules(struct cg_merchant *m, uv_loop_t *loop,
+                      struct cg_err *err)
+{
+  char path[1024], *label = NULL;
+  struct cg_rules_opts o = rules_opts(m, path, sizeof(path));
+  int rc = start_host(m, loop, err);
+  if (rc == 0)
+    rc = cg_store_rule_source_latest(m->flow.store, &label, &m->boot_sources,
+                                     err);
+  if (rc == CG_ENOTFOUND) {
+    memset(err, 0, sizeof(*err));
+    return boot_first(m, err);
+  }
+  if (rc == 0) {
+    snprintf(m->flow.rules_label, sizeof(m->flow.rules_label), "%s", label);
+    rc = cg_rulehost_load(m->flow.rulehost, &o, on_boot_pack, m);
+    if (rc != 0) { /* the pack's files could not be read */
+      boot_fallback(m, "its files cannot be read");
+      cg_free(m->boot_sources);
+      m->boot_sources = NULL;
+      rc = 0;
+    }
+  }
+  cg_free(label);
   return rc;
 }
 
@@ -403,6 +462,8 @@ static void release_parts(struct cg_merchant *m)
   m->flow.rulehost = NULL;
   cg_decide_destroy(m->flow.decide);
   m->flow.decide = NULL;
+  cg_free(m->boot_sources);
+  m->boot_sources = NULL;
   cg_store_close(m->flow.store);
   m->flow.store = NULL;
   cg_skuset_free(m->flow.known_skus);

@@ -5,8 +5,9 @@
  * table). One merchant's failure never stalls another: each has its own
  * of everything.
  *
- *   start: store -> rules (boot check in process, then the rule host
- *          started and loaded) -> clients -> outbox (reset inflight) ->
+ *   start: store -> rule host started, the pack loaded into it (the
+ *          saved generation if it fails; first boot: checked in process
+ *          first) -> clients -> outbox (reset inflight) ->
  *          inbox drain -> timers -> first pulls
  *   stop:  timers -> rule host (plans in flight cancelled: their rows
  *          stay pending) -> outbox (waits for in-flight calls) ->

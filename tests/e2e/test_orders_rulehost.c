@@ -142,6 +142,18 @@ static long first_order(long *count)
   return n;
 }
 
+/* The one open RULE_ERROR says the call was killed. */
+static void expect_killed(void)
+{
+  cJSON *x =
+      e2e_get(&T, 'a', "/api/v1/merchants/shop/exceptions?type=RULE_ERROR");
+  const char *msg = cg_json_str(cJSON_GetArrayItem(x, 0), "message");
+  assert_non_null(msg);
+  if (strstr(msg, "killed") == NULL)
+    fail_msg("RULE_ERROR message '%s' does not say the call was killed", msg);
+  cJSON_Delete(x);
+}
+
 static void test_c_loop_costs_one_order(void **state)
 {
   char *scenario = e2e_scenario(40, 0);
@@ -161,13 +173,7 @@ static void test_c_loop_costs_one_order(void **state)
              e2e_wms_orders(&T), w.want_wms, open_rule_errors());
   assert_int_equal(e2e_wms_orders(&T), count - 1);
   assert_int_equal(open_rule_errors(), 1);
-  cJSON *x =
-      e2e_get(&T, 'a', "/api/v1/merchants/shop/exceptions?type=RULE_ERROR");
-  const char *msg = cg_json_str(cJSON_GetArrayItem(x, 0), "message");
-  assert_non_null(msg);
-  if (strstr(msg, "killed") == NULL)
-    fail_msg("RULE_ERROR message '%s' does not say the call was killed", msg);
-  cJSON_Delete(x);
+  expect_killed();
   char *before = order_label(w.victim);
   /* A reload through the admin API goes to the host: the new generation
    * decides the held order again. */
