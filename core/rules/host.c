@@ -587,9 +587,9 @@ int cg_rulehost_plans(struct cg_rulehost *h, const cJSON *orders,
     return CG_ENOMEM;
   }
   cJSON_AddItemToObject(body, "orders", o);
-  /* The zygote's worst case: the batch's child killed at one order's
-   * deadline (four budgets + slack), then one child per order, each the
-   * same; a budget is at least the slack. */
+  /* The zygote's worst case: n + 1 children killed at one order's
+   * deadline (four budgets + slack) each (one per culprit, or one for the
+   * batch and one per order); a budget is at least the slack. */
   int ncalls =
       n == 1 ? CG_RULEHOST_PLAN_HOOKS : (CG_RULEHOST_PLAN_HOOKS + 1) * (n + 1);
   return submit(h, CG__REQ_BATCH, body, ncalls, done, arg);

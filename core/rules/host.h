@@ -110,9 +110,11 @@ int cg_rulehost_load_sources(struct cg_rulehost *h,
 #define CG_RULEHOST_PLAN_HOOKS 4
 /* Queues the order plans (cg_rules_order_plan, in the host) of orders, a
  * JSON array of canonical Centra orders (copied). All run in one call
- * child with one order's deadline (4 budgets + 100 ms); if that child is
- * killed and there are several, each is planned again in its own child
- * with its own deadline, so a hostile order costs only itself. The reply is an
+ * child with one order's deadline (4 budgets + 100 ms). If it is killed
+ * while one order had run for all its budgets, that order alone fails and
+ * the others go again in a new child; if it is killed otherwise, each is
+ * planned again in its own child with its own deadline. A hostile order
+ * costs only itself. The reply is an
  * array, one item per order: {ok: true, plan} (cg_rules_plan_from_json) or {ok:
  * false, code, error} (code "CG_ERULE": a RULE_ERROR for that order). Same
  * returns as cg_rulehost_call. */
