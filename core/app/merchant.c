@@ -9,6 +9,8 @@
 #include "base/mem.h"
 #include "base/time.h"
 #include "centra/centra.h"
+#include "base/json.h"
+#include "flows/decide.h"
 #include "flows/exceptions.h"
 #include "flows/inbox.h"
 #include "flows/intake.h"
@@ -16,11 +18,13 @@
 #include "flows/outbox.h"
 #include "flows/skus.h"
 #include "gxo/gxo.h"
+#include "rules/host.h"
 #include "rules/rules.h"
 #include "store/store.h"
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define container_of(ptr, type, member)                                        \
@@ -55,6 +59,9 @@ struct cg_merchant {
   struct schedule sched[S_COUNT];
   int open_handles;
   bool stopping;
+  char hash[72];      /* of the generation running, to tell a change */
+  char *boot_sources; /* saved generation, while the boot load is out */
+  char boot_why[CG_ERR_MSG_MAX]; /* why the pack did not load at boot */
   void (*on_stopped)(void *arg);
   void *on_stopped_arg;
 };
@@ -219,77 +226,194 @@ static int open_store(struct cg_merchant *m, struct cg_err *err)
   return cg_store_open(&o, &m->flow.store, err);
 }
 
+/* What a generation is known by, from the boot check or a load reply. */
+struct gen_info {
+  const char *name, *version, *hash, *label;
+  unsigned tests_passed;
+};
+
 /* Records the generation now running (the timeline's label), saves its
  * sources as the last good ones, and closes a boot-fallback exception. */
-static void remember_generation(struct cg_merchant *m, const char *what)
+static void remember_generation(struct cg_merchant *m, const struct gen_info *g,
+                                const char *sources, const char *what)
 {
-  struct cg_rules_gen *g = cg_rules_acquire(m->flow.rules);
   struct cg_store *s = m->flow.store;
   int64_t now = cg_time_now_ms();
-  cg_store_rule_generation_record(s, cg_rules_gen_name(g),
-                                  cg_rules_gen_version(g), cg_rules_gen_hash(g),
-                                  now, NULL, NULL);
-  char *sources = cg_rules_gen_sources(g);
+  cg_store_rule_generation_record(s, g->name, g->version, g->hash, now, NULL,
+                                  NULL);
   struct cg_err err = {0};
   if (sources == NULL ||
-      cg_store_rule_source_save(s, cg_rules_gen_hash(g), cg_rules_gen_label(g),
-                                sources, now, &err) != 0)
+      cg_store_rule_source_save(s, g->hash, g->label, sources, now, &err) != 0)
     cg_log_warn("merchant",
                 "[merchant=%s] sources of %s not saved (%s): a restart with "
                 "a broken pack could not fall back to them",
-                m->mc->id, cg_rules_gen_label(g),
-                sources ? err.msg : "out of memory");
-  cg_free(sources);
+                m->mc->id, g->label, sources ? err.msg : "out of memory");
+  snprintf(m->flow.rules_label, sizeof(m->flow.rules_label), "%s", g->label);
+  snprintf(m->hash, sizeof(m->hash), "%s", g->hash);
   cg_flow_resolve(&m->flow, "rules", m->mc->rules, "a pack loaded", NULL);
   cg_log_info("merchant", "[merchant=%s] rules %s: %s (%u pack tests passed)",
-              m->mc->id, what, cg_rules_gen_label(g),
-              cg_rules_gen_tests_passed(g));
-  cg_rules_gen_release(g);
+              m->mc->id, what, g->label, g->tests_passed);
 }
 
-/* The pack on disk does not load: boot from the last good sources the
- * store holds, and say so where operators look. */
-static int load_last_good(struct cg_merchant *m, const struct cg_rules_opts *o,
-                          const struct cg_err *why, struct cg_err *err)
+static struct cg_rules_opts rules_opts(const struct cg_merchant *m, char *path,
+                                       size_t size)
 {
-  char *label = NULL, *sources = NULL;
-  int rc = cg_store_rule_source_latest(m->flow.store, &label, &sources, NULL);
-  if (rc == 0)
-    rc = cg_rules_create_from_sources(o, sources, &m->flow.rules, err);
-  if (rc == 0) {
-    char msg[CG_ERR_MSG_MAX + 200];
-    snprintf(msg, sizeof(msg),
-             "the rule pack %s does not load (%s); running the last good "
-             "generation %s until it is fixed",
-             m->mc->rules, why->msg, label);
-    cg_log_error("merchant", "[merchant=%s] %s", m->mc->id, msg);
-    cg_flow_raise(&m->flow, "RULE_ERROR", "rules", m->mc->rules, msg, label,
-                  NULL);
-  }
-  cg_free(label);
-  cg_free(sources);
-  if (rc != 0)
-    *err = *why; /* nothing to fall back to: the pack's own error */
-  return rc;
-}
-
-static int load_rules(struct cg_merchant *m, struct cg_err *err)
-{
-  char path[1024];
-  struct cg_rules_opts o = {
+  return (struct cg_rules_opts){
       .merchant = m->mc->id,
-      .pack_dir = cg_config_path(m->cfg, m->mc->rules, path, sizeof(path)),
+      .pack_dir = cg_config_path(m->cfg, m->mc->rules, path, size),
       .mem_limit = (size_t)m->mc->lua_memory_mb << 20,
       .call_instructions = (uint64_t)m->mc->lua_instructions,
   };
-  struct cg_err why = {0};
-  int rc = cg_rules_create(&o, &m->flow.rules, &why);
-  if (rc != 0 && rc != CG_ENOMEM)
-    rc = load_last_good(m, &o, &why, err);
-  else if (rc != 0)
-    *err = why;
+}
+
+/* The host's load of checked sources (first boot): its failure only
+ * delays the orders, which wait pending for a generation. */
+static void on_boot_loaded(int rc, cJSON *reply, const struct cg_err *err,
+                           void *arg)
+{
+  struct cg_merchant *m = arg;
+  if (rc != 0 && rc != CG_ECANCELED)
+    cg_log_error("merchant",
+                 "[merchant=%s] the rule host did not load %s: %s; orders "
+                 "wait for a reload",
+                 m->mc->id, m->flow.rules_label, err->msg);
+  cJSON_Delete(reply);
+}
+
+/* Starts the merchant's rule host (nothing loaded yet) and its plan set. */
+static int start_host(struct cg_merchant *m, uv_loop_t *loop,
+                      struct cg_err *err)
+{
+  struct cg_rulehost_opts ho = {.merchant = m->mc->id,
+                                .binary = getenv("CG_RULE_HOST_BINARY")};
+  int rc = cg_rulehost_create(loop, &ho, &m->flow.rulehost, err);
+  m->flow.decide = rc == 0 ? cg_decide_create(&m->flow) : NULL;
+  if (rc == 0 && m->flow.decide == NULL)
+    rc = cg_err_set(err, CG_ENOMEM, "out of memory");
+  return rc;
+}
+
+/* The saved generation answered (or not) after the pack failed. */
+static void on_boot_fallback(int rc, cJSON *reply, const struct cg_err *err,
+                             void *arg)
+{
+  struct cg_merchant *m = arg;
+  if (rc == CG_ECANCELED || m->stopping) {
+    cJSON_Delete(reply);
+    return;
+  }
+  char msg[CG_ERR_MSG_MAX * 2 + 200];
+  if (rc == 0)
+    snprintf(msg, sizeof(msg),
+             "the rule pack %s does not load (%s); running the last good "
+             "generation %s until it is fixed",
+             m->mc->rules, m->boot_why, m->flow.rules_label);
   else
-    remember_generation(m, "loaded");
+    snprintf(msg, sizeof(msg),
+             "the rule pack %s does not load (%s), nor does the last good "
+             "generation %s (%s); orders wait for a pack that loads",
+             m->mc->rules, m->boot_why, m->flow.rules_label, err->msg);
+  cg_log_error("merchant", "[merchant=%s] %s", m->mc->id, msg);
+  cg_flow_raise(&m->flow, "RULE_ERROR", "rules", m->mc->rules, msg,
+                m->flow.rules_label, NULL);
+  cJSON_Delete(reply);
+}
+
+/* The pack did not load at boot: the saved sources go to the host. */
+static void boot_fallback(struct cg_merchant *m, const char *why)
+{
+  char path[1024];
+  struct cg_rules_opts o = rules_opts(m, path, sizeof(path));
+  o.skip_pack_tests = true; /* they passed when the sources were saved */
+  snprintf(m->boot_why, sizeof(m->boot_why), "%s", why);
+  int rc = cg_rulehost_load_sources(m->flow.rulehost, &o, m->boot_sources,
+                                    on_boot_fallback, m);
+  if (rc != 0) {
+    struct cg_err e = {0};
+    cg_err_set(&e, rc, "%s", cg_strerror(rc));
+    on_boot_fallback(rc, NULL, &e, m);
+  }
+}
+
+/* The host's answer to the pack's load at boot. */
+static void on_boot_pack(int rc, cJSON *reply, const struct cg_err *err,
+                         void *arg)
+{
+  struct cg_merchant *m = arg;
+  if (rc == 0 && !m->stopping) {
+    struct gen_info gi = {
+        cg_json_str(reply, "name"), cg_json_str(reply, "version"),
+        cg_json_str(reply, "hash"), cg_json_str(reply, "label"),
+        (unsigned)cg_json_int(reply, "tests_passed", 0)};
+    char *sources = cg_rulehost_sources(m->flow.rulehost);
+    if (gi.name && gi.version && gi.hash && gi.label)
+      remember_generation(m, &gi, sources, "loaded");
+    cg_free(sources);
+  } else if (rc != CG_ECANCELED && !m->stopping) {
+    boot_fallback(m, err->msg);
+  }
+  cg_free(m->boot_sources);
+  m->boot_sources = NULL;
+  cJSON_Delete(reply);
+}
+
+/* First boot (no saved generation): the check runs in process, because
+ * a pack that does not load must stop this merchant's start now. Its
+ * hooks then run only in the rule host. */
+static int boot_first(struct cg_merchant *m, struct cg_err *err)
+{
+  char path[1024];
+  struct cg_rules_opts o = rules_opts(m, path, sizeof(path));
+  struct cg_rules_gen *g = NULL;
+  int rc = cg_rules_gen_load(&o, 1, &g, err);
+  char *sources = rc == 0 ? cg_rules_gen_sources(g) : NULL;
+  if (rc == 0 && sources == NULL)
+    rc = cg_err_set(err, CG_ENOMEM, "out of memory");
+  o.skip_pack_tests = true; /* they just passed */
+  if (rc == 0)
+    rc = cg_rulehost_load_sources(m->flow.rulehost, &o, sources, on_boot_loaded,
+                                  m);
+  if (rc == 0) {
+    struct gen_info gi = {cg_rules_gen_name(g), cg_rules_gen_version(g),
+                          cg_rules_gen_hash(g), cg_rules_gen_label(g),
+                          cg_rules_gen_tests_passed(g)};
+    remember_generation(m, &gi, sources, "loaded");
+  } else if (err->code == 0) {
+    cg_err_set(err, rc, "the rule host could not load the rules");
+  }
+  cg_free(sources);
+  cg_rules_gen_release(g);
+  return rc;
+}
+
+/* Starts the rule host and loads the pack. With a saved generation in
+ * the store the pack loads only in the host (with its tests), and if it
+ * fails the saved sources are loaded instead, with a RULE_ERROR on
+ * `rules` (the merchant runs either way). Without one, boot_first. */
+static int load_rules(struct cg_merchant *m, uv_loop_t *loop,
+                      struct cg_err *err)
+{
+  char path[1024], *label = NULL;
+  struct cg_rules_opts o = rules_opts(m, path, sizeof(path));
+  int rc = start_host(m, loop, err);
+  if (rc == 0)
+    rc = cg_store_rule_source_latest(m->flow.store, &label, &m->boot_sources,
+                                     err);
+  if (rc == CG_ENOTFOUND) {
+    memset(err, 0, sizeof(*err));
+    return boot_first(m, err);
+  }
+  if (rc == 0) {
+    snprintf(m->flow.rules_label, sizeof(m->flow.rules_label), "%s", label);
+    rc = cg_rulehost_load(m->flow.rulehost, &o, on_boot_pack, m);
+    if (rc != 0) { /* the pack's files could not be read */
+      boot_fallback(m, "its files cannot be read");
+      cg_free(m->boot_sources);
+      m->boot_sources = NULL;
+      rc = 0;
+    }
+  }
+  cg_free(label);
   return rc;
 }
 
@@ -334,8 +458,12 @@ static void release_parts(struct cg_merchant *m)
   m->flow.gxo = NULL;
   cg_intake_destroy(m->intake);
   m->intake = NULL;
-  cg_rules_destroy(m->flow.rules);
-  m->flow.rules = NULL;
+  cg_rulehost_destroy(m->flow.rulehost); /* cancels its plans first */
+  m->flow.rulehost = NULL;
+  cg_decide_destroy(m->flow.decide);
+  m->flow.decide = NULL;
+  cg_free(m->boot_sources);
+  m->boot_sources = NULL;
   cg_store_close(m->flow.store);
   m->flow.store = NULL;
   cg_skuset_free(m->flow.known_skus);
@@ -389,7 +517,7 @@ struct cg_merchant *cg_merchant_start(uv_loop_t *loop,
   cg_rand_seed(&m->flow.rng, 0);
   int rc = open_store(m, err);
   if (rc == 0)
-    rc = load_rules(m, err);
+    rc = load_rules(m, loop, err);
   if (rc == 0)
     rc = create_clients(m, loop, err);
   if (rc == 0)
@@ -473,6 +601,10 @@ void cg_merchant_stop(struct cg_merchant *m, void (*done)(void *arg), void *arg)
     uv_close((uv_handle_t *)&m->pack_watch, on_watch_closed);
     uv_close((uv_handle_t *)&m->reload_timer, on_watch_closed);
   }
+  /* Plans in flight are cancelled (their rows stay pending); the host's
+   * handles close on the loop. */
+  cg_rulehost_destroy(m->flow.rulehost);
+  m->flow.rulehost = NULL;
   /* Cancelling the clients completes in-flight calls (RETRY), which the
    * outbox records before it lets itself close. */
   cg_centra_destroy(m->flow.centra);
@@ -502,23 +634,52 @@ const struct cg_config_merchant *cg_merchant_config(const struct cg_merchant *m)
   return m->mc;
 }
 
-int cg_merchant_reload_rules(struct cg_merchant *m, struct cg_err *err)
+/* A reload's answer from the rule host: the new generation decides
+ * from now on, and held orders are decided again by it. */
+static void on_reloaded(int rc, cJSON *reply, const struct cg_err *err,
+                        void *arg)
 {
-  bool changed = false;
-  int rc = cg_rules_reload(m->flow.rules, &changed, err);
+  struct cg_merchant *m = arg;
+  if (rc == CG_ECANCELED || m->stopping) {
+    cJSON_Delete(reply);
+    return;
+  }
   if (rc != 0) {
     cg_log_error("merchant",
                  "[merchant=%s] rule reload refused, the "
                  "previous generation keeps running: %s",
-                 m->mc->id, err ? err->msg : "");
-    return rc;
+                 m->mc->id, err->msg);
+    return;
   }
-  remember_generation(m, changed ? "reloaded" : "reloaded, content unchanged");
-  int moved = cg_orders_redecide_held(&m->flow);
-  if (moved > 0)
+  struct gen_info gi = {cg_json_str(reply, "name"),
+                        cg_json_str(reply, "version"),
+                        cg_json_str(reply, "hash"), cg_json_str(reply, "label"),
+                        (unsigned)cg_json_int(reply, "tests_passed", 0)};
+  bool changed = gi.hash == NULL || strcmp(gi.hash, m->hash) != 0;
+  char *sources = cg_rulehost_sources(m->flow.rulehost);
+  if (gi.name && gi.version && gi.hash && gi.label)
+    remember_generation(m, &gi, sources,
+                        changed ? "reloaded" : "reloaded, content unchanged");
+  cg_free(sources);
+  cJSON_Delete(reply);
+  int asked = cg_orders_redecide_held(&m->flow);
+  if (asked > 0)
     cg_log_info("merchant",
-                "[merchant=%s] %d held orders released by the "
-                "new rules",
-                m->mc->id, moved);
-  return 0;
+                "[merchant=%s] %d held orders asked again of the new rules",
+                m->mc->id, asked);
+}
+
+int cg_merchant_reload_rules(struct cg_merchant *m, struct cg_err *err)
+{
+  char path[1024];
+  struct cg_rules_opts o = rules_opts(m, path, sizeof(path));
+  int rc = cg_rulehost_load(m->flow.rulehost, &o, on_reloaded, m);
+  if (rc != 0) {
+    cg_err_set(err, rc, "reload not started: %s", cg_strerror(rc));
+    cg_log_error("merchant",
+                 "[merchant=%s] rule reload refused, the "
+                 "previous generation keeps running: %s",
+                 m->mc->id, err ? err->msg : "");
+  }
+  return rc;
 }

@@ -5,10 +5,13 @@
  * table). One merchant's failure never stalls another: each has its own
  * of everything.
  *
- *   start: store -> rules -> clients -> outbox (reset inflight) ->
+ *   start: store -> rule host started, the pack loaded into it (the
+ *          saved generation if it fails; first boot: checked in process
+ *          first) -> clients -> outbox (reset inflight) ->
  *          inbox drain -> timers -> first pulls
- *   stop:  timers -> outbox (waits for in-flight calls) -> clients ->
- *          intake -> rules -> store
+ *   stop:  timers -> rule host (plans in flight cancelled: their rows
+ *          stay pending) -> outbox (waits for in-flight calls) ->
+ *          clients -> intake -> store
  */
 #ifndef CG_APP_MERCHANT_H
 #define CG_APP_MERCHANT_H
@@ -41,8 +44,11 @@ struct cg_intake *cg_merchant_intake(struct cg_merchant *m);
 const struct cg_config_merchant *
 cg_merchant_config(const struct cg_merchant *m);
 
-/* Reloads the rule pack; on success re-decides held orders. Returns 0 or
- * a negative CG_E* with err (the old generation keeps running). */
+/* Sends a load of the rule pack to the merchant's rule host. Returns 0
+ * when it is queued: later, on success, the new generation decides and
+ * held orders are decided again; on failure the old generation keeps
+ * running and the log says why ("rule reload refused"). A negative CG_E*
+ * with err when it could not be sent (nothing changes). */
 int cg_merchant_reload_rules(struct cg_merchant *m, struct cg_err *err);
 /* Starts every pull now (events, poll, warehouse feed). */
 void cg_merchant_pull_now(struct cg_merchant *m);

@@ -15,7 +15,8 @@
 #include <uv.h>
 
 struct cg_store;
-struct cg_rules;
+struct cg_rulehost;
+struct cg_decide;
 struct cg_centra;
 struct cg_gxo;
 struct cg_outbox;
@@ -54,7 +55,10 @@ struct cg_flow {
   const char *merchant; /* id, for logs and idempotency keys */
   uv_loop_t *loop;
   struct cg_store *store;
-  struct cg_rules *rules;
+  struct cg_rulehost *rulehost; /* decides orders (flows/decide.h) */
+  struct cg_decide *decide;     /* the plans asked for and not stored */
+  char rules_label[160];        /* CG_RULES_LABEL_MAX: the generation
+                                 * that decides now, for the timeline */
   struct cg_centra *centra;
   struct cg_gxo *gxo;
   struct cg_outbox *outbox;

@@ -5,6 +5,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "flows/decide.h"
 #include "flows/flow.h"
 #include "flows/orders.h"
 #include "store/store.h"
@@ -39,10 +40,13 @@ static int apply_kind(struct cg_flow *f, const struct cg_store_inbox_row *row,
              row->kind);
   else
     rc = k->apply(f, row, outcome, err);
+  if (rc == CG_INBOX_LATER)
+    return rc; /* no effect, nothing to mark */
   return rc ? rc : cg_store_inbox_mark(f->store, row->id, outcome, NULL, err);
 }
 
-/* Alone: its own transaction. In a batch: a savepoint, so a failure
+/* Returns 0 (applied), CG_INBOX_LATER or a negative CG_E*.
+ * Alone: its own transaction. In a batch: a savepoint, so a failure
  * undoes this message's effects only and the row stays pending. */
 static int apply_in_tx(struct cg_flow *f, const struct cg_store_inbox_row *row,
                        struct cg_err *err)
@@ -52,23 +56,24 @@ static int apply_in_tx(struct cg_flow *f, const struct cg_store_inbox_row *row,
       batch ? cg_store_savepoint(f->store, err) : cg_store_begin(f->store, err);
   if (rc != 0)
     return rc;
-  rc = apply_kind(f, row, err);
+  int res = apply_kind(f, row, err);
+  rc = res == CG_INBOX_LATER ? 0 : res;
   if (batch) {
     int end = cg_store_savepoint_end(f->store, rc == 0, rc ? NULL : err);
-    return rc ? rc : end;
+    return rc ? rc : end ? end : res;
   }
   if (rc == 0)
     rc = cg_store_commit(f->store, err);
   if (rc != 0)
     cg_store_rollback(f->store, NULL);
-  return rc;
+  return rc ? rc : res;
 }
 
 static int apply_row(struct cg_flow *f, const struct cg_store_inbox_row *row)
 {
   struct cg_err err = {0};
   int rc = apply_in_tx(f, row, &err);
-  if (rc != 0) {
+  if (rc < 0) {
     f->metrics.store_errors++;
     cg_log_error("inbox",
                  "[merchant=%s] %s message %s (%s) not applied: "
@@ -102,6 +107,8 @@ int cg_inbox_take(struct cg_flow *f, const char *source, const char *msg_id,
       .payload = (char *)payload,
   };
   apply_row(f, &row);
+  if (!cg_store_in_tx(f->store))
+    cg_decide_flush(f); /* in a batch: at its end */
   return 0;
 }
 
@@ -113,6 +120,7 @@ int cg_inbox_batch_begin(struct cg_flow *f, struct cg_err *err)
 int cg_inbox_batch_end(struct cg_flow *f, struct cg_err *err)
 {
   int rc = cg_store_commit(f->store, err);
+  cg_decide_flush(f); /* a rolled-back row is simply not found later */
   if (rc != 0) {
     f->metrics.store_errors++;
     cg_log_error("inbox",
@@ -140,6 +148,8 @@ int cg_inbox_drain(struct cg_flow *f)
       applied++;
   if (batch && cg_inbox_batch_end(f, NULL) != 0)
     applied = 0;
+  else if (!batch)
+    cg_decide_flush(f);
   cg_store_inbox_list_clear(&list);
   return applied;
 }

@@ -15,7 +15,10 @@
  * (store error, out of memory) the transaction rolls back, the row stays
  * pending and cg_inbox_drain retries it (at start and periodically).
  * Rule failures and bad payloads are not apply failures: the apply
- * function records an exception and returns 0. Loop thread only.
+ * function records an exception and returns 0. A message whose decision
+ * needs the rule host stays pending until the plan arrives (apply returns
+ * CG_INBOX_LATER); the plans are asked for after the commit. Loop thread
+ * only.
  */
 #ifndef CG_FLOWS_INBOX_H
 #define CG_FLOWS_INBOX_H
@@ -30,10 +33,16 @@ struct cg_store_inbox_row;
  * "ignored: not confirmed". At most this long. */
 #define CG_INBOX_OUTCOME_MAX 160
 
+/* An apply function's "later": the row stays pending with no effect; its
+ * decision comes from the rule host and is stored then (flows/decide.h),
+ * which marks the row. */
+#define CG_INBOX_LATER 1
+
 struct cg_inbox_kind {
   const char *kind; /* e.g. "centra.order", "gxo.event" */
   /* Applies the row inside the open transaction; writes a short outcome.
-   * Returns 0, or a negative CG_E* to roll back and retry later. */
+   * Returns 0, CG_INBOX_LATER, or a negative CG_E* to roll back and
+   * retry later. */
   int (*apply)(struct cg_flow *f, const struct cg_store_inbox_row *row,
                char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err);
 };

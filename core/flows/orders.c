@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "flows/decide.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "flows/orders_internal.h"
@@ -184,6 +185,12 @@ static bool missing_sku(const cJSON *order, char *msg, size_t size)
   return false;
 }
 
+bool cg__order_needs_rules(const cJSON *order)
+{
+  char msg[CG_RULES_MESSAGE_MAX];
+  return !missing_sku(order, msg, sizeof(msg));
+}
+
 int cg__order_hold(struct cg_flow *f, const char *number, const char *type,
                    const char *message, const char *label, struct cg_err *err)
 {
@@ -281,26 +288,22 @@ int cg__order_decide(struct cg_flow *f, const char *number, const char *payload,
                      struct cg_err *err)
 {
   char msg[CG_RULES_MESSAGE_MAX];
-  struct cg_rules_gen *gen = cg_rules_acquire(f->rules);
-  const char *label = cg_rules_gen_label(gen);
-  struct cg_rules_plan plan = {0};
-  struct cg_err rerr = {0};
-  int rc;
-  if (missing_sku(order, msg, sizeof(msg))) {
-    rc = hold_new(f, number, payload, order, "UNKNOWN_SKU", msg, label, outcome,
-                  err);
-  } else if ((rc = cg_rules_order_plan(gen, order, &plan, &rerr)) == CG_ERULE) {
-    f->metrics.rule_errors++;
-    rc = hold_new(f, number, payload, order, "RULE_ERROR", rerr.msg, label,
-                  outcome, err);
-  } else if (rc != 0) {
-    cg_err_set(err, rc, "rules: %s", rerr.msg);
-  } else {
-    rc = apply_plan(f, number, payload, order, &plan, outcome, err);
-  }
-  cg_rules_plan_clear(&plan);
-  cg_rules_gen_release(gen);
-  return rc;
+  if (missing_sku(order, msg, sizeof(msg)))
+    return hold_new(f, number, payload, order, "UNKNOWN_SKU", msg,
+                    f->rules_label, outcome, err);
+  return CG__NEEDS_RULES;
+}
+
+int cg__order_apply(struct cg_flow *f, const char *number, const char *payload,
+                    const cJSON *order, const struct cg_rules_plan *plan,
+                    const char *rule_err, char outcome[CG_INBOX_OUTCOME_MAX],
+                    struct cg_err *err)
+{
+  if (plan != NULL)
+    return apply_plan(f, number, payload, order, plan, outcome, err);
+  f->metrics.rule_errors++;
+  return hold_new(f, number, payload, order, "RULE_ERROR", rule_err,
+                  f->rules_label, outcome, err);
 }
 
 /* Whether a stored order may be decided again from a new version. */
@@ -358,6 +361,20 @@ static const char *malformed_lines(const cJSON *order, char *msg, size_t size)
   return NULL;
 }
 
+/* Step 1 found the order needs its rules: the row stays pending and the
+ * plan is asked for (sent after the caller's commit). Without a rule
+ * host, or with the set full, the sweep asks again later. */
+static int ask_rules(struct cg_flow *f, const struct cg_store_inbox_row *row,
+                     const char *number)
+{
+  int rc = cg_decide_later(f, CG_DECIDE_INBOX, row->id, row->msg_id, number,
+                           row->payload);
+  if (rc != 0 && rc != CG_EEXIST)
+    cg_log_debug("orders", "[merchant=%s] order %s waits for its rules (%s)",
+                 f->merchant, number, cg_strerror(rc));
+  return CG_INBOX_LATER;
+}
+
 static int refuse_malformed(struct cg_flow *f, const char *number,
                             const char *why, char outcome[CG_INBOX_OUTCOME_MAX],
                             struct cg_err *err)
@@ -378,6 +395,8 @@ int cg_orders_apply_centra_order(struct cg_flow *f,
 {
   char number[32], bad[160] = "";
   const char *why = NULL;
+  if (cg_decide_pending(f, CG_DECIDE_INBOX, row->id, NULL))
+    return CG_INBOX_LATER; /* its plan is on the way */
   cJSON *order = cg_json_parse(row->payload, strlen(row->payload), NULL);
   int rc = 0;
   if (order == NULL || cg__order_number(order, number, sizeof(number)) != 0) {
@@ -392,6 +411,30 @@ int cg_orders_apply_centra_order(struct cg_flow *f,
     rc = refuse_malformed(f, number, bad, outcome, err);
   } else if (rc == 0) {
     rc = cg__order_decide(f, number, row->payload, order, outcome, err);
+    if (rc == CG__NEEDS_RULES)
+      rc = ask_rules(f, row, number);
+  }
+  cJSON_Delete(order);
+  return rc;
+}
+
+int cg__order_finish(struct cg_flow *f, const struct cg_store_inbox_row *row,
+                     const struct cg_rules_plan *plan, const char *rule_err,
+                     char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
+{
+  char number[32];
+  const char *why = NULL;
+  cJSON *order = cg_json_parse(row->payload, strlen(row->payload), NULL);
+  int rc = 0;
+  if (order == NULL || cg__order_number(order, number, sizeof(number)) != 0)
+    snprintf(outcome, CG_INBOX_OUTCOME_MAX, "invalid payload");
+  else if ((why = not_eligible(f, order)) != NULL ||
+           ((rc = check_known(f, number, &why, err)) == 0 && why)) {
+    f->metrics.orders_ignored++;
+    snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s", why);
+  } else if (rc == 0) {
+    rc = cg__order_apply(f, number, row->payload, order, plan, rule_err,
+                         outcome, err);
   }
   cJSON_Delete(order);
   return rc;

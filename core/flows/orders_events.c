@@ -10,6 +10,7 @@
 #include "base/mem.h"
 #include "base/time.h"
 #include "centra/centra.h"
+#include "flows/decide.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "flows/orders.h"
@@ -283,11 +284,17 @@ int cg_orders_take_gxo_event(struct cg_flow *f, const cJSON *envelope,
   return rc;
 }
 
-/* --- deciding again -----------------------------------------------------*/
+/* --- deciding again -----------------------------------------------------
+ * Both a re-decision after a reload and an operator's retry go the two
+ * steps of every decision (flows/decide.h): step 1 here, in a
+ * transaction; step 2 (cg__order_redecided, cg__order_retried) when the
+ * rule host's plan arrives. */
 
-/* Decides a stored order again inside the open transaction; returns 1
- * when it was queued, 0 when held again, or a negative CG_E*. */
+/* Step 1 for a stored order, inside the open transaction: a decision
+ * that needs no rules is stored now; otherwise a job of kind is recorded
+ * (sent at the next cg_decide_flush). 0 or a negative CG_E*. */
 static int redecide_in_tx(struct cg_flow *f, const struct cg_store_order *o,
+                          enum cg_decide_kind kind, int64_t key,
                           struct cg_err *err)
 {
   char outcome[CG_INBOX_OUTCOME_MAX];
@@ -298,10 +305,16 @@ static int redecide_in_tx(struct cg_flow *f, const struct cg_store_order *o,
                       o->number);
   int rc = cg__order_decide(f, o->number, o->payload, order, outcome, err);
   cJSON_Delete(order);
+  if (rc == CG__NEEDS_RULES) {
+    rc = cg_decide_later(f, kind, key, NULL, o->number, o->payload);
+    if (rc != 0 && rc != CG_EEXIST)
+      return cg_err_set(err, rc, "not asked again now (%s)", cg_strerror(rc));
+    return 0;
+  }
   if (rc == 0)
     cg_log_info("orders", "[merchant=%s] order %s decided again: %s",
                 f->merchant, o->number, outcome);
-  return rc == 0 ? strcmp(outcome, "queued") == 0 : rc;
+  return rc;
 }
 
 /* Runs step(f, ctx) in one transaction; returns its result. */
@@ -320,7 +333,7 @@ static int in_tx(struct cg_flow *f,
 
 static int step_redecide(struct cg_flow *f, const void *ctx, struct cg_err *err)
 {
-  return redecide_in_tx(f, ctx, err);
+  return redecide_in_tx(f, ctx, CG_DECIDE_REDECIDE, 0, err);
 }
 
 /* Holds a rule change can cure; a warehouse refusal needs an operator. */
@@ -338,23 +351,74 @@ int cg_orders_redecide_held(struct cg_flow *f)
 {
   struct cg_store_order_list list = {0};
   struct cg_err err = {0};
-  int moved = 0;
+  int asked = 0;
   int rc = cg_store_order_list(f->store, CG_STORE_ORDER_HELD, 0, 100000, &list,
                                &err);
   for (size_t i = 0; rc == 0 && i < list.n; i++) {
-    if (!rule_hold(list.items[i].hold_reason))
+    const struct cg_store_order *o = &list.items[i];
+    if (!rule_hold(o->hold_reason) ||
+        cg_decide_pending(f, CG_DECIDE_REDECIDE, 0, o->number))
       continue;
-    int r = in_tx(f, step_redecide, &list.items[i], &err);
-    if (r > 0)
-      moved++;
-    else if (r < 0)
+    if (in_tx(f, step_redecide, o, &err) == 0)
+      asked++;
+    else
       cg_log_error("orders", "[merchant=%s] order %s: %s", f->merchant,
-                   list.items[i].number, err.msg);
+                   o->number, err.msg);
   }
   cg_store_order_list_clear(&list);
-  if (moved > 0)
-    cg_outbox_kick(f->outbox);
-  return rc == 0 ? moved : rc;
+  cg_decide_flush(f);
+  return rc == 0 ? asked : rc;
+}
+
+/* Applies a plan to order number if it is (still) held or rejected;
+ * only_rule_holds: only if held for a reason rules can cure. */
+static int apply_again(struct cg_flow *f, const char *number,
+                       bool only_rule_holds, const struct cg_rules_plan *plan,
+                       const char *rule_err, bool *queued, struct cg_err *err)
+{
+  char outcome[CG_INBOX_OUTCOME_MAX] = "";
+  struct cg_store_order o = {0};
+  int rc = cg_store_order_get(f->store, number, &o, err);
+  bool held = rc == 0 && o.state == CG_STORE_ORDER_HELD &&
+              (!only_rule_holds || rule_hold(o.hold_reason));
+  bool again = held || (rc == 0 && !only_rule_holds &&
+                        o.state == CG_STORE_ORDER_REJECTED);
+  cJSON *order = again && o.payload
+                     ? cg_json_parse(o.payload, strlen(o.payload), NULL)
+                     : NULL;
+  if (order != NULL)
+    rc = cg__order_apply(f, number, o.payload, order, plan, rule_err, outcome,
+                         err);
+  cJSON_Delete(order);
+  cg_store_order_clear(&o);
+  *queued = rc == 0 && strcmp(outcome, "queued") == 0;
+  if (rc == 0 && outcome[0] != '\0')
+    cg_log_info("orders", "[merchant=%s] order %s decided again: %s",
+                f->merchant, number, outcome);
+  return rc == CG_ENOTFOUND ? 0 : rc;
+}
+
+int cg__order_redecided(struct cg_flow *f, const char *number,
+                        const struct cg_rules_plan *plan, const char *rule_err,
+                        bool *queued, struct cg_err *err)
+{
+  return apply_again(f, number, true, plan, rule_err, queued, err);
+}
+
+int cg__order_retried(struct cg_flow *f, int64_t xid, const char *number,
+                      const struct cg_rules_plan *plan, const char *rule_err,
+                      bool *queued, struct cg_err *err)
+{
+  struct cg_store_exception x = {0};
+  int rc = cg_store_exception_get(f->store, xid, &x, err);
+  bool open = rc == 0 && x.state != NULL && strcmp(x.state, "open") == 0;
+  cg_store_exception_clear(&x);
+  *queued = false;
+  if (!open)
+    return rc == CG_ENOTFOUND ? 0 : rc; /* handled meanwhile */
+  rc = cg_store_exception_resolve(f->store, xid, "operator", "retry requested",
+                                  err);
+  return rc ? rc : apply_again(f, number, false, plan, rule_err, queued, err);
 }
 
 /* Requeues the entity's dead-letter rows (e.g. a Centra mark that failed
@@ -374,24 +438,40 @@ static int requeue_failed(struct cg_flow *f, const char *key,
   return rc;
 }
 
-/* Operator retry of one exception, all in one transaction: resolve it,
- * then decide the order again (held or rejected; a new exception opens if
- * it fails again) or requeue the order's failed outbox rows. */
+/* Operator retry of one exception. An order that needs its rules again:
+ * a job (step 2 resolves the exception and stores the decision in one
+ * transaction). Anything else, all now in one transaction: resolve it,
+ * then decide the order again without rules, or requeue its failed
+ * outbox rows. */
 static int step_retry(struct cg_flow *f, const void *ctx, struct cg_err *err)
 {
   const struct cg_store_exception *x = ctx;
-  int rc = cg_store_exception_resolve(f->store, x->id, "operator",
+  if (strcmp(x->entity_kind, "order") != 0)
+    return cg_store_exception_resolve(f->store, x->id, "operator",
                                       "retry requested", err);
-  if (rc != 0 || strcmp(x->entity_kind, "order") != 0)
-    return rc;
   struct cg_store_order o = {0};
-  rc = cg_store_order_get(f->store, x->entity_key, &o, err);
-  if (rc == 0 &&
-      (o.state == CG_STORE_ORDER_HELD || o.state == CG_STORE_ORDER_REJECTED)) {
-    int decided = redecide_in_tx(f, &o, err);
-    rc = decided < 0 ? decided : 0;
-  } else if (rc == 0)
-    rc = requeue_failed(f, x->entity_key, err);
+  int rc = cg_store_order_get(f->store, x->entity_key, &o, err);
+  bool found = rc == 0;
+  bool again = found && (o.state == CG_STORE_ORDER_HELD ||
+                         o.state == CG_STORE_ORDER_REJECTED);
+  cJSON *order = again && o.payload
+                     ? cg_json_parse(o.payload, strlen(o.payload), NULL)
+                     : NULL;
+  if (order != NULL && cg__order_needs_rules(order)) {
+    rc = cg_decide_later(f, CG_DECIDE_RETRY, x->id, NULL, o.number, o.payload);
+    if (rc == CG_EEXIST)
+      rc = 0;
+    else if (rc != 0)
+      cg_err_set(err, rc, "not asked again now (%s)", cg_strerror(rc));
+  } else if (rc == 0 || rc == CG_ENOTFOUND) {
+    rc = cg_store_exception_resolve(f->store, x->id, "operator",
+                                    "retry requested", err);
+    if (rc == 0 && again)
+      rc = redecide_in_tx(f, &o, CG_DECIDE_RETRY, x->id, err);
+    else if (rc == 0 && found)
+      rc = requeue_failed(f, x->entity_key, err);
+  }
+  cJSON_Delete(order);
   cg_store_order_clear(&o);
   return rc;
 }
@@ -405,6 +485,8 @@ int cg_orders_process_retry_requests(struct cg_flow *f)
   int rc = cg_store_exception_list(f->store, &flt, &list, &err);
   int done = 0;
   for (size_t i = 0; rc == 0 && i < list.n; i++) {
+    if (cg_decide_pending(f, CG_DECIDE_RETRY, list.items[i].id, NULL))
+      continue; /* its plan is on the way */
     if (in_tx(f, step_retry, &list.items[i], &err) >= 0)
       done++;
     else
@@ -412,6 +494,7 @@ int cg_orders_process_retry_requests(struct cg_flow *f)
                    f->merchant, (long long)list.items[i].id, err.msg);
   }
   cg_store_exception_list_clear(&list);
+  cg_decide_flush(f);
   if (done > 0)
     cg_outbox_kick(f->outbox);
   return rc == 0 ? done : rc;

@@ -274,7 +274,7 @@ static void h_reload(struct cg_http_exchange *ex, void *arg)
     reply_error(ex, 422, err.msg);
     return;
   }
-  reply_error(ex, 200, "reloaded");
+  reply_error(ex, 200, "reload requested");
 }
 
 int cg_admin_routes(struct cg_router *r, const struct cg_admin_source *src)

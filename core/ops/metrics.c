@@ -5,7 +5,9 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "flows/decide.h"
 #include "flows/flow.h"
+#include "rules/host.h"
 #include "store/store.h"
 
 #include <stddef.h>
@@ -127,6 +129,32 @@ static int render_outbox(struct cg_flow *const *flows, size_t n,
   return rc;
 }
 
+/* The rule host: restarts (kills, deaths) and plans asked for and not
+ * stored yet. */
+static int render_rulehost(struct cg_flow *const *flows, size_t n,
+                           struct cg_buf *out)
+{
+  int rc = header(out, "cg_rulehost_restarts_total",
+                  "Rule host processes started after the first (kills, "
+                  "deaths)",
+                  "counter");
+  for (size_t i = 0; rc == 0 && i < n; i++)
+    if (flows[i]->rulehost != NULL)
+      rc = cg_buf_printf(
+          out, "cg_rulehost_restarts_total{merchant=\"%s\"} %llu\n",
+          flows[i]->merchant,
+          (unsigned long long)cg_rulehost_restarts(flows[i]->rulehost));
+  if (rc == 0)
+    rc = header(out, "cg_rule_plans_pending",
+                "Orders whose plan is asked of the rule host and not stored",
+                "gauge");
+  for (size_t i = 0; rc == 0 && i < n; i++)
+    rc = cg_buf_printf(out, "cg_rule_plans_pending{merchant=\"%s\"} %llu\n",
+                       flows[i]->merchant,
+                       (unsigned long long)cg_decide_count(flows[i]));
+  return rc;
+}
+
 int cg_metrics_render(struct cg_flow *const *flows, size_t n,
                       struct cg_buf *out)
 {
@@ -137,5 +165,7 @@ int cg_metrics_render(struct cg_flow *const *flows, size_t n,
     rc = render_exceptions(flows, n, out);
   if (rc == 0)
     rc = render_outbox(flows, n, out);
+  if (rc == 0)
+    rc = render_rulehost(flows, n, out);
   return rc == 0 ? 0 : CG_ENOMEM;
 }

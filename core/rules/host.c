@@ -414,8 +414,10 @@ static int add_files(cJSON *arr, const char *prefix, const struct cg__files *f,
   return 0;
 }
 
+/* The files of a load: saved sources (cg_rules_gen_sources) when saved
+ * is set, else the pack and scripts/ folders of o, read now. */
 static int add_sources(cJSON *body, const struct cg_rules_opts *o,
-                       struct cg_err *err)
+                       const char *saved, struct cg_err *err)
 {
   char scripts_dir[512];
   snprintf(scripts_dir, sizeof(scripts_dir), "%s",
@@ -423,9 +425,11 @@ static int add_sources(cJSON *body, const struct cg_rules_opts *o,
   struct cg__files pack = {0}, scripts = {0};
   cJSON *files = cJSON_AddArrayToObject(body, "files");
   int rc = files ? 0 : cg_err_set(err, CG_ENOMEM, "no memory");
-  if (rc == 0)
+  if (rc == 0 && saved != NULL)
+    rc = cg__sources_parse(saved, &pack, &scripts, err);
+  else if (rc == 0)
     rc = cg__files_read(o->pack_dir, &pack, err);
-  if (rc == 0)
+  if (rc == 0 && saved == NULL)
     rc = cg__files_read(scripts_dir, &scripts, err);
   if (rc == 0)
     rc = add_files(files, "pack/", &pack, err);
@@ -438,7 +442,7 @@ static int add_sources(cJSON *body, const struct cg_rules_opts *o,
 
 /* The load request for o (NULL with err). */
 static cJSON *load_body(struct cg_rulehost *h, const struct cg_rules_opts *o,
-                        struct cg_err *err)
+                        const char *saved, struct cg_err *err)
 {
   cJSON *body = cJSON_CreateObject();
   cJSON *limits = cg__limits_json(o);
@@ -453,7 +457,7 @@ static cJSON *load_body(struct cg_rulehost *h, const struct cg_rules_opts *o,
       rc = cg_err_set(err, CG_ENOMEM, "no memory");
   }
   if (rc == 0)
-    rc = add_sources(body, o, err);
+    rc = add_sources(body, o, saved, err);
   cJSON_Delete(limits);
   if (rc != 0) {
     cJSON_Delete(body);
@@ -465,12 +469,20 @@ static cJSON *load_body(struct cg_rulehost *h, const struct cg_rules_opts *o,
 int cg_rulehost_load(struct cg_rulehost *h, const struct cg_rules_opts *opts,
                      cg_rulehost_done_fn done, void *arg)
 {
+  return cg_rulehost_load_sources(h, opts, NULL, done, arg);
+}
+
+int cg_rulehost_load_sources(struct cg_rulehost *h,
+                             const struct cg_rules_opts *opts,
+                             const char *sources, cg_rulehost_done_fn done,
+                             void *arg)
+{
   struct cg_err err = {0};
   if (h->closing)
     return CG_ECANCELED;
   if (opts == NULL || opts->pack_dir == NULL)
     return CG_EINVAL;
-  cJSON *body = load_body(h, opts, &err);
+  cJSON *body = load_body(h, opts, sources, &err);
   if (body == NULL) {
     cg_log_warn("rulehost", "[rulehost:merchant=%s] load not sent: %s",
                 h->merchant, err.msg);
@@ -555,4 +567,56 @@ int cg_rulehost_pid(const struct cg_rulehost *h)
 uint64_t cg_rulehost_restarts(const struct cg_rulehost *h)
 {
   return h->restarts;
+}
+
+int cg_rulehost_plans(struct cg_rulehost *h, const cJSON *orders,
+                      cg_rulehost_done_fn done, void *arg)
+{
+  if (h->closing)
+    return CG_ECANCELED;
+  int n = cJSON_GetArraySize(orders);
+  if (!cJSON_IsArray(orders) || n == 0)
+    return CG_EINVAL;
+  if (h->queued >= h->queue_max)
+    return CG_ELIMIT;
+  cJSON *body = cJSON_CreateObject();
+  cJSON *o = cJSON_Duplicate(orders, true);
+  if (body == NULL || o == NULL || !cg_json_add_str(body, "op", "plans")) {
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+    return CG_ENOMEM;
+  }
+  cJSON_AddItemToObject(body, "orders", o);
+  /* The zygote's worst case: n + 1 children killed at one order's
+   * deadline (four budgets + slack) each (one per culprit, or one for the
+   * batch and one per order); a budget is at least the slack. */
+  int ncalls =
+      n == 1 ? CG_RULEHOST_PLAN_HOOKS : (CG_RULEHOST_PLAN_HOOKS + 1) * (n + 1);
+  return submit(h, CG__REQ_BATCH, body, ncalls, done, arg);
+}
+
+/* {pack: [{name, text}], scripts: [...]} from the load request's files. */
+char *cg_rulehost_sources(const struct cg_rulehost *h)
+{
+  const cJSON *files = cJSON_GetObjectItemCaseSensitive(h->last_good, "files");
+  cJSON *doc = cJSON_CreateObject();
+  cJSON *pack = cJSON_AddArrayToObject(doc, "pack");
+  cJSON *scripts = cJSON_AddArrayToObject(doc, "scripts");
+  bool ok = files != NULL && pack != NULL && scripts != NULL;
+  const cJSON *f;
+  cJSON_ArrayForEach(f, files)
+  {
+    const char *name = cg_json_str(f, "name");
+    const char *slash = name ? strchr(name, '/') : NULL;
+    cJSON *o = cJSON_CreateObject();
+    ok = ok && slash != NULL && o != NULL &&
+         cJSON_AddItemToArray(name[0] == 'p' ? pack : scripts, o) &&
+         cg_json_add_str(o, "name", slash + 1) &&
+         cg_json_add_str(o, "text", cg_json_str(f, "text"));
+    if (!ok)
+      break;
+  }
+  char *text = ok ? cg_json_print(doc) : NULL;
+  cJSON_Delete(doc);
+  return text;
 }

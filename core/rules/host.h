@@ -23,8 +23,9 @@
  * loop given to cg_rulehost_create; every callback fires on that thread,
  * never from inside the function that queued it.
  *
- * The in-process API (rules.h) stays for the CLI and the flows until they
- * move to the host.
+ * The order flow decides through cg_rulehost_plans; the in-process API
+ * (rules.h) is what the host runs, and what the CLI and the merchant's
+ * boot check use (docs/internals/rules.md "Wired").
  */
 #ifndef CG_RULES_HOST_H
 #define CG_RULES_HOST_H
@@ -96,6 +97,32 @@ int cg_rulehost_call(struct cg_rulehost *h, const char *hook, const cJSON *args,
  * fails the whole batch. Same returns as cg_rulehost_call. */
 int cg_rulehost_batch(struct cg_rulehost *h, const cJSON *calls,
                       cg_rulehost_done_fn done, void *arg);
+
+/* Like cg_rulehost_load, but the files are saved sources (the JSON of
+ * cg_rules_gen_sources / cg_rulehost_sources) instead of opts->pack_dir:
+ * the boot fallback to the store's last good generation. sources NULL =
+ * read the folders, as cg_rulehost_load. */
+int cg_rulehost_load_sources(struct cg_rulehost *h,
+                             const struct cg_rules_opts *opts,
+                             const char *sources, cg_rulehost_done_fn done,
+                             void *arg);
+/* Hooks one order plan calls (each with its own budget). */
+#define CG_RULEHOST_PLAN_HOOKS 4
+/* Queues the order plans (cg_rules_order_plan, in the host) of orders, a
+ * JSON array of canonical Centra orders (copied). All run in one call
+ * child with one order's deadline (4 budgets + 100 ms). If it is killed
+ * while one order had run for all its budgets, that order alone fails and
+ * the others go again in a new child; if it is killed otherwise, each is
+ * planned again in its own child with its own deadline. A hostile order
+ * costs only itself. The reply is an
+ * array, one item per order: {ok: true, plan} (cg_rules_plan_from_json) or {ok:
+ * false, code, error} (code "CG_ERULE": a RULE_ERROR for that order). Same
+ * returns as cg_rulehost_call. */
+int cg_rulehost_plans(struct cg_rulehost *h, const cJSON *orders,
+                      cg_rulehost_done_fn done, void *arg);
+/* The last good generation's files as saved sources JSON (cg_free), for
+ * the store; NULL before the first load or on ENOMEM. */
+char *cg_rulehost_sources(const struct cg_rulehost *h);
 
 /* The label of the last good generation ("" before the first load). */
 const char *cg_rulehost_label(const struct cg_rulehost *h);

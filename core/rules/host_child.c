@@ -44,8 +44,12 @@
 #include <unistd.h>
 
 #define AS_SLACK (64u << 20) /* cJSON of arguments and results, stacks */
-#define SHM_HEAD 8           /* uint32 length, then the text */
-#define EXIT_SETUP 121       /* a call child could not tighten its limits */
+/* uint32 length, uint32 progress step, int64 the step's start (mono ms),
+ * then the text */
+#define SHM_HEAD 24
+#define SHM_STEP 4
+#define SHM_STEP_AT 8
+#define EXIT_SETUP 121 /* a call child could not tighten its limits */
 
 /* ---- the zygote's filter ---------------------------------------------- */
 
@@ -265,6 +269,23 @@ void cg__host_shm_put(struct cg__host *z, const cJSON *reply)
     return; /* the zygote reports a child that left no reply */
   uint32_t len = (uint32_t)strlen(text);
   memcpy(z->shm, &len, sizeof(len));
+}
+
+void cg__host_progress(struct cg__host *z, uint32_t step)
+{
+  int64_t now = cg_time_mono_ms();
+  memcpy(z->shm + SHM_STEP_AT, &now, sizeof(now));
+  memcpy(z->shm + SHM_STEP, &step, sizeof(step));
+}
+
+uint32_t cg__host_progress_get(const struct cg__host *z, int64_t *ran_ms)
+{
+  uint32_t step;
+  int64_t at;
+  memcpy(&step, z->shm + SHM_STEP, sizeof(step));
+  memcpy(&at, z->shm + SHM_STEP_AT, sizeof(at));
+  *ran_ms = step != 0 ? cg_time_mono_ms() - at : 0;
+  return step;
 }
 
 static void child_main(struct cg__host *z, pid_t zygote, size_t as,

@@ -6,6 +6,7 @@
  *   stdin ──frames──▶ read ─▶ load: build a generation from the files in
  *                       │           the request (pack tests in a child),
  *                       │           keep it on success
+ *                       ├─▶ plans: order plans in a child (host_plan.c)
  *                       └─▶ call/batch: fork; the child runs the hook(s)
  *                               on its copy-on-write copy of the
  *                               generation and leaves its reply in the
@@ -328,6 +329,8 @@ static int handle(struct cg__host *z, const char *text, size_t len)
     rc = -1;
   else if (strcmp(op, "load") == 0)
     write_json(do_load(z, id->valuedouble, req));
+  else if (strcmp(op, "plans") == 0)
+    write_json(cg__host_do_plans(z, id->valuedouble, req));
   else if (strcmp(op, "call") == 0 || strcmp(op, "batch") == 0)
     do_calls(z, id->valuedouble, req, op[0] == 'b');
   else

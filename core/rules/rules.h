@@ -1,7 +1,7 @@
 /*
  * rules: per-merchant business rules in sandboxed Lua 5.4 (ARCHITECTURE §4).
  *
- *   flows/orders.c ──cJSON──▶ cg_rules_call(gen, "orders.accept", ...)
+ *   rule host call child ──cJSON──▶ cg_rules_call(gen, "orders.accept", ..)
  *                                   │ one lua_pcall of a C function:
  *                                   │ cJSON→Lua, hook, Lua→cJSON, shape check
  *                                   ▼
@@ -9,15 +9,20 @@
  *                                          lua_State + pack name, version,
  *                                          content hash, number, label
  *
- * A merchant owns one struct cg_rules. It holds the current generation: a
- * lua_State loaded from a pack folder (rules/<pack>/) on top of the
- * defaults in scripts/cg/. cg_rules_reload() builds a new generation in a
- * fresh state, validates it (hook shapes, the pack's own tests) and swaps
- * only on success; the old generation stays current otherwise. Callers
- * never touch Lua: every hook takes and returns cJSON.
+ * This is the in-process embedding. The engine's merchants do not call it
+ * on their loop thread: their rule host (host.h) runs it in its zygote
+ * (loads) and call children (hooks, order plans); the CLI (`rules
+ * check|test`), a merchant's first boot check and the tests call it
+ * directly. A struct cg_rules holds a current generation: a lua_State
+ * loaded from a pack folder (rules/<pack>/) on top of the defaults in
+ * scripts/cg/. cg_rules_reload() builds a new generation in a fresh
+ * state, validates it (hook shapes, the pack's own tests) and swaps only
+ * on success; the old generation stays current otherwise. Callers never
+ * touch Lua: every hook takes and returns cJSON.
  *
- * Threading: everything here runs on the loop thread that owns the
- * merchant. Calls never block longer than the per-call budget.
+ * Threading: everything here runs on the thread that created the object.
+ * Calls are bounded by the per-call budget, except C functions that Lua
+ * calls, which no hook can stop: hence the rule host.
  *
  * Errors: a failing hook (runtime error, instruction or time budget, memory
  * ceiling, bad return shape) returns CG_ERULE with "file:line: message"
@@ -210,6 +215,17 @@ int cg_rules_order_plan(struct cg_rules_gen *g, const cJSON *order,
                         struct cg_rules_plan *out, struct cg_err *err);
 /* Frees problems/payload and zeroes the plan; safe on a zeroed plan. */
 void cg_rules_plan_clear(struct cg_rules_plan *p);
+
+/* The plan as JSON (the rule host's wire form, docs/internals/rules.md):
+ * {outcome: "SEND"|"HOLD"|..., reason, message, label, carrier: {mapped,
+ * carrierCode, serviceCode, servicePointId}, problems?, payload?}.
+ * Caller owns; NULL on ENOMEM. */
+cJSON *cg_rules_plan_json(const struct cg_rules_plan *p);
+/* Reads a plan from its JSON form; problems and payload are detached
+ * from j into *out (clear it with cg_rules_plan_clear). CG_EINVAL with
+ * err for a document that is not a plan. */
+int cg_rules_plan_from_json(cJSON *j, struct cg_rules_plan *out,
+                            struct cg_err *err);
 
 /* Exception type name for an outcome: "UNMAPPED_CARRIER", ... ("" for
  * SEND). */

@@ -10,6 +10,7 @@
  *   fsyncs per order     fdatasync + fsync counted by the iocount shim
  *                        (LD_PRELOAD, CG_IOCOUNT_LIB), and pwrites
  *   CPU per order        the engine's user + system time (/proc/PID/stat),
+ *   rule host CPU        its merchants' rule hosts and their call children
  *                        and the simulator's (with its node child), which
  *                        shares the machine's cores
  *
@@ -39,7 +40,7 @@
 
 struct figures {
   long orders;
-  double wms_s, mark_s, cpu_s, sim_cpu_s;
+  double wms_s, mark_s, cpu_s, host_cpu_s, sim_cpu_s;
   long commits, syncs, pwrites;
   bool complete;
 };
@@ -58,7 +59,9 @@ static long markers(struct e2e *t)
 }
 
 /* User + system CPU seconds of a live process. */
-static double cpu_seconds(pid_t pid)
+/* User + system CPU seconds of a live process; with reaped, also of its
+ * children that it has waited for (cutime + cstime). */
+static double cpu_seconds_of(pid_t pid, bool reaped)
 {
   char path[64], buf[1024];
   snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
@@ -69,19 +72,30 @@ static double cpu_seconds(pid_t pid)
   buf[n] = '\0';
   const char *p = strrchr(buf, ')');
   unsigned long ut = 0, st = 0;
+  long cut = 0, cst = 0;
   if (p == NULL || sscanf(p + 2,
                           "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-                          "%*u %lu %lu",
-                          &ut, &st) != 2)
+                          "%*u %lu %lu %ld %ld",
+                          &ut, &st, &cut, &cst) != 4)
     return -1;
-  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+  if (!reaped)
+    cut = cst = 0;
+  return (double)(ut + st + (unsigned long)(cut + cst)) /
+         (double)sysconf(_SC_CLK_TCK);
 }
 
-/* CPU seconds of pid and of its direct children (the simulator runs its
- * GraphQL layer in a node child process). */
-static double tree_cpu_seconds(pid_t pid)
+static double cpu_seconds(pid_t pid)
 {
-  double total = cpu_seconds(pid);
+  return cpu_seconds_of(pid, false);
+}
+
+/* CPU seconds of pid (with pid) and of its direct children (the
+ * simulator runs its GraphQL layer in a node child process; the engine's
+ * children are its merchants' rule hosts, whose call children they reap:
+ * reaped counts those). */
+static double tree_cpu_seconds(pid_t pid, bool with_pid, bool reaped)
+{
+  double total = with_pid ? cpu_seconds(pid) : 0;
   DIR *d = opendir("/proc");
   struct dirent *e;
   while (d && (e = readdir(d)) != NULL) {
@@ -97,7 +111,7 @@ static double tree_cpu_seconds(pid_t pid)
     buf[n] = '\0';
     const char *p = strrchr(buf, ')');
     if (p && sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == (long)pid)
-      total += cpu_seconds((pid_t)atol(e->d_name));
+      total += cpu_seconds_of((pid_t)atol(e->d_name), reaped);
   }
   if (d)
     closedir(d);
@@ -211,7 +225,8 @@ static void run_one(struct figures *r)
   engine_start(&t);
   wait_done(&t, r, t0);
   r->cpu_s = cpu_seconds(t.engine);
-  r->sim_cpu_s = tree_cpu_seconds(t.sim);
+  r->host_cpu_s = tree_cpu_seconds(t.engine, false, true);
+  r->sim_cpu_s = tree_cpu_seconds(t.sim, true, false);
   e2e_engine_stop(&t);
   char io[600];
   snprintf(io, sizeof(io), "%s/iocount.txt", t.dir);
@@ -249,6 +264,9 @@ static void print_one(const struct figures *r)
     printf(" = %.0fx the cJSON floor (%.1f us)", r->cpu_s * 1e9 / n / cjson_ns,
            cjson_ns / 1000.0);
   printf("\n");
+  printf("  rule host CPU         %7.3f ms per order (the host and its call "
+         "children)\n",
+         r->host_cpu_s * 1000.0 / n);
   /* The simulator shares this machine's cores with the engine. */
   printf("  simulator CPU         %7.3f ms per order (with its GraphQL "
          "child); engine + simulator %.2f cores busy until marked\n",

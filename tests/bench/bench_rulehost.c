@@ -8,6 +8,8 @@
  *   host, 4 calls  the same four hooks as four cg_rulehost_call, each
  *                  after the previous answered (the flow's chain)
  *   host, batch    the four as one cg_rulehost_batch (one fork)
+ *   host, plans    cg_rulehost_plans (what the order flow uses): one
+ *                  order a request, and 32 (one fork for all)
  *   host, trivial  carriers.map of an unknown option: the fixed cost of
  *                  one call through the host (frames, fork, filter, wait)
  *   cjson          parse + print of the order text
@@ -90,12 +92,13 @@ static void report(const char *what, long n, int64_t ns)
 
 /* ---- through the host ----------------------------------------------- */
 
-enum mode { MODE_CALLS, MODE_BATCH, MODE_TRIVIAL };
+enum mode { MODE_CALLS, MODE_BATCH, MODE_TRIVIAL, MODE_PLAN1, MODE_PLAN32 };
 
 struct run {
   struct cg_rulehost *h;
   const cJSON *calls; /* the plan's four calls */
   cJSON *trivial;     /* [{"uri": "none"}] */
+  cJSON *one, *many;  /* [order] and 32 copies: cg_rulehost_plans */
   enum mode mode;
   long n, done_orders;
   int step; /* MODE_CALLS: hook 0..3 of the current order */
@@ -113,7 +116,9 @@ static void cb_done(int rc, cJSON *reply, const struct cg_err *err, void *arg)
     r->failed = r->finished = true;
     return;
   }
-  if (r->mode != MODE_CALLS || ++r->step == 4) {
+  if (r->mode == MODE_PLAN32) {
+    r->done_orders += cJSON_GetArraySize(r->many);
+  } else if (r->mode != MODE_CALLS || ++r->step == 4) {
     r->step = 0;
     r->done_orders++;
   }
@@ -122,13 +127,16 @@ static void cb_done(int rc, cJSON *reply, const struct cg_err *err, void *arg)
 
 static void next(struct run *r)
 {
-  if (r->done_orders == r->n) {
+  if (r->done_orders >= r->n) {
     r->finished = true;
     return;
   }
   int rc;
   if (r->mode == MODE_BATCH) {
     rc = cg_rulehost_batch(r->h, r->calls, cb_done, r);
+  } else if (r->mode == MODE_PLAN1 || r->mode == MODE_PLAN32) {
+    rc = cg_rulehost_plans(r->h, r->mode == MODE_PLAN1 ? r->one : r->many,
+                           cb_done, r);
   } else if (r->mode == MODE_TRIVIAL) {
     rc = cg_rulehost_call(r->h, "carriers.map", r->trivial, cb_done, r);
   } else {
@@ -179,7 +187,12 @@ static int host_benches(const struct cg_rules_opts *o, const cJSON *order,
   snprintf(bin, sizeof(bin), "%s/centra-gxo", build);
   struct cg_rulehost_opts ho = {.merchant = "bench", .binary = bin};
   struct run r = {.calls = plan_calls(order),
-                  .trivial = cJSON_Parse("[{\"uri\":\"none\"}]")};
+                  .trivial = cJSON_Parse("[{\"uri\":\"none\"}]"),
+                  .one = cJSON_CreateArray(),
+                  .many = cJSON_CreateArray()};
+  cJSON_AddItemToArray(r.one, cJSON_Duplicate(order, true));
+  for (int i = 0; i < 32; i++)
+    cJSON_AddItemToArray(r.many, cJSON_Duplicate(order, true));
   struct cg_err err = {0};
   int rc = cg_rulehost_create(&loop, &ho, &r.h, &err);
   if (rc == 0)
@@ -188,15 +201,22 @@ static int host_benches(const struct cg_rules_opts *o, const cJSON *order,
     uv_run(&loop, UV_RUN_ONCE);
   rc = rc != 0 || r.failed;
   if (rc == 0)
-    rc = bench_host(&loop, &r, MODE_CALLS, n / 10 + 1, NULL) ||
-         bench_host(&loop, &r, MODE_CALLS, n, "host plan (4 calls, 4 forks)") ||
-         bench_host(&loop, &r, MODE_BATCH, n, "host plan (1 batch, 1 fork)") ||
-         bench_host(&loop, &r, MODE_TRIVIAL, n, "host trivial call (per call)");
+    rc =
+        bench_host(&loop, &r, MODE_CALLS, n / 10 + 1, NULL) ||
+        bench_host(&loop, &r, MODE_CALLS, n, "host plan (4 calls, 4 forks)") ||
+        bench_host(&loop, &r, MODE_BATCH, n, "host plan (1 batch, 1 fork)") ||
+        bench_host(&loop, &r, MODE_TRIVIAL, n,
+                   "host trivial call (per call)") ||
+        bench_host(&loop, &r, MODE_PLAN1, n, "host plans, 1 order a request") ||
+        bench_host(&loop, &r, MODE_PLAN32, n * 4,
+                   "host plans, 32 orders a request");
   cg_rulehost_destroy(r.h);
   while (uv_loop_close(&loop) == UV_EBUSY)
     uv_run(&loop, UV_RUN_ONCE);
   cJSON_Delete((cJSON *)r.calls);
   cJSON_Delete(r.trivial);
+  cJSON_Delete(r.one);
+  cJSON_Delete(r.many);
   return rc;
 }
 

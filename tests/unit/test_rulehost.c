@@ -236,6 +236,64 @@ static void test_batch_and_errors(void **state)
   destroy(h);
 }
 
+/* ---- order plans (the order flow's op) ---------------------------------- */
+
+static cJSON *order_numbered(long n)
+{
+  cJSON *o = kit_order();
+  cJSON_ReplaceItemInObjectCaseSensitive(o, "number", cJSON_CreateNumber(n));
+  return o;
+}
+
+/* Three orders in one request; the middle one loops in C. The batch's
+ * child is killed at one order's deadline (1.1 s) while at that order:
+ * it alone gets a RULE_ERROR, a new child plans the other two, which get
+ * the same plan as in process, and nothing costs a second kill. */
+static void test_plans_batch_costs_one_order(void **state)
+{
+  struct cg_rulehost *h = host_new(0);
+  load_ok(h, "examples/packs/c-loop-one");
+  struct cg_rules_gen *g = kit_load("m1", kit_src("examples/packs/c-loop-one"));
+  cJSON *orders = cJSON_CreateArray();
+  cJSON_AddItemToArray(orders, order_numbered(1001));
+  cJSON_AddItemToArray(orders, order_numbered(1007));
+  cJSON_AddItemToArray(orders, order_numbered(1002));
+  struct result r = {.t0 = cg_time_mono_ms()};
+  assert_int_equal(cg_rulehost_plans(h, orders, cb_done, &r), 0);
+  wait_for(&r, 30000);
+  assert_int_equal(r.rc, 0);
+  assert_int_equal(cJSON_GetArraySize(r.reply), 3);
+  printf("# 3 plans, one killed, in %lld ms\n", (long long)r.ms);
+  assert_true(r.ms < 2000);
+  for (int i = 0; i < 3; i += 2) {
+    cJSON *item = cJSON_GetArrayItem(r.reply, i);
+    struct cg_rules_plan want = {0}, got = {0};
+    struct cg_err err = {0};
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(item, "ok")));
+    assert_int_equal(
+        cg_rules_order_plan(g, cJSON_GetArrayItem(orders, i), &want, &err), 0);
+    assert_int_equal(
+        cg_rules_plan_from_json(cJSON_GetObjectItem(item, "plan"), &got, &err),
+        0);
+    char *a = print_free(cg_rules_plan_json(&want));
+    char *b = print_free(cg_rules_plan_json(&got));
+    assert_string_equal(a, b);
+    assert_int_equal(got.outcome, CG_RULES_SEND);
+    cg_free(a);
+    cg_free(b);
+    cg_rules_plan_clear(&want);
+    cg_rules_plan_clear(&got);
+  }
+  cJSON *bad = cJSON_GetArrayItem(r.reply, 1);
+  assert_string_equal(cg_json_str(bad, "code"), "CG_ERULE");
+  assert_non_null(strstr(cg_json_str(bad, "error"), "killed"));
+  assert_true(ticks > 0); /* the loop ran while rule code spun */
+  cJSON_Delete(r.reply);
+  cJSON_Delete(orders);
+  cg_rules_gen_release(g);
+  destroy(h);
+}
+
 /* ---- the hostile suite -------------------------------------------------- */
 
 /* pack, hook, and what the RULE_ERROR message must contain (either
@@ -514,6 +572,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_same_answers_as_in_process, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_batch_and_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_plans_batch_costs_one_order, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_hostile_calls, setup, teardown),
       cmocka_unit_test_setup_teardown(test_calls_start_pristine, setup,
                                       teardown),

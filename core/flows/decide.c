@@ -1,0 +1,321 @@
+/*
+ * decide: see decide.h. The set is a doubly linked list (removal in O(1),
+ * lookup by a scan: it holds the orders waiting for a plan, a few
+ * thousand at a burst at most, bounded by CG_DECIDE_MAX).
+ */
+#include "flows/decide.h"
+
+#include "base/err.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "flows/flow.h"
+#include "flows/inbox.h"
+#include "flows/orders_internal.h"
+#include "flows/outbox.h"
+#include "rules/host.h"
+#include "rules/rules.h"
+#include "store/store.h"
+
+#include <string.h>
+
+struct job {
+  struct job *prev, *next;
+  enum cg_decide_kind kind;
+  int64_t key;
+  char number[32];
+  char msg_id[192];
+  char *payload;
+  bool sent;  /* in a request to the host */
+  bool alone; /* its batch's host died: ask again in a batch of one */
+};
+
+struct cg_decide {
+  struct cg_flow *f;
+  struct job *head, *tail; /* oldest first: versions in order */
+  uint64_t n;
+};
+
+/* One request to the host: the jobs it plans, in order. */
+struct batch {
+  struct cg_decide *d;
+  int n;
+  struct job *jobs[CG_DECIDE_BATCH];
+};
+
+struct cg_decide *cg_decide_create(struct cg_flow *f)
+{
+  struct cg_decide *d = cg_calloc(1, sizeof(*d));
+  if (d != NULL)
+    d->f = f;
+  return d;
+}
+
+static void job_drop(struct cg_decide *d, struct job *j)
+{
+  if (j->prev != NULL)
+    j->prev->next = j->next;
+  else
+    d->head = j->next;
+  if (j->next != NULL)
+    j->next->prev = j->prev;
+  else
+    d->tail = j->prev;
+  d->n--;
+  cg_free(j->payload);
+  cg_free(j);
+}
+
+void cg_decide_destroy(struct cg_decide *d)
+{
+  if (d == NULL)
+    return;
+  while (d->head != NULL)
+    job_drop(d, d->head);
+  cg_free(d);
+}
+
+bool cg_decide_pending(const struct cg_flow *f, enum cg_decide_kind kind,
+                       int64_t key, const char *number)
+{
+  const struct cg_decide *d = f->decide;
+  for (const struct job *j = d ? d->head : NULL; j != NULL; j = j->next)
+    if (j->kind == kind &&
+        (key != 0 ? j->key == key : strcmp(j->number, number) == 0))
+      return true;
+  return false;
+}
+
+uint64_t cg_decide_count(const struct cg_flow *f)
+{
+  return f->decide ? f->decide->n : 0;
+}
+
+int cg_decide_later(struct cg_flow *f, enum cg_decide_kind kind, int64_t key,
+                    const char *msg_id, const char *number, const char *payload)
+{
+  struct cg_decide *d = f->decide;
+  if (d == NULL || f->rulehost == NULL)
+    return CG_ECANCELED;
+  if (cg_decide_pending(f, kind, key, number))
+    return CG_EEXIST;
+  if (d->n >= CG_DECIDE_MAX)
+    return CG_ELIMIT;
+  struct job *j = cg_calloc(1, sizeof(*j));
+  size_t len = strlen(payload);
+  char *copy = j ? cg_malloc(len + 1) : NULL;
+  if (copy == NULL) {
+    cg_free(j);
+    return CG_ENOMEM;
+  }
+  memcpy(copy, payload, len + 1);
+  *j = (struct job){.kind = kind, .key = key, .payload = copy};
+  snprintf(j->number, sizeof(j->number), "%s", number);
+  snprintf(j->msg_id, sizeof(j->msg_id), "%s", msg_id ? msg_id : "");
+  j->prev = d->tail;
+  if (d->tail != NULL)
+    d->tail->next = j;
+  else
+    d->head = j;
+  d->tail = j;
+  d->n++;
+  return 0;
+}
+
+/* ---- step 2 ------------------------------------------------------------ */
+
+/* The inbox row of j, if still pending and still the same message. */
+static int step2_inbox(struct cg_flow *f, const struct job *j,
+                       const struct cg_rules_plan *plan, const char *rule_err,
+                       bool *queued, struct cg_err *err)
+{
+  struct cg_store_inbox_row row = {0};
+  char outcome[CG_INBOX_OUTCOME_MAX] = "";
+  int rc = cg_store_inbox_get(f->store, j->key, &row, err);
+  if (rc == CG_ENOTFOUND)
+    return 0; /* its batch rolled back */
+  if (rc == 0 && row.processed_at == 0 && strcmp(row.msg_id, j->msg_id) == 0) {
+    rc = cg__order_finish(f, &row, plan, rule_err, outcome, err);
+    if (rc == 0)
+      rc = cg_store_inbox_mark(f->store, row.id, outcome, NULL, err);
+    *queued = strcmp(outcome, "queued") == 0;
+  }
+  cg_store_inbox_row_clear(&row);
+  return rc;
+}
+
+static int step2_one(struct cg_flow *f, const struct job *j,
+                     const struct cg_rules_plan *plan, const char *rule_err,
+                     bool *queued, struct cg_err *err)
+{
+  switch (j->kind) {
+  case CG_DECIDE_INBOX:
+    return step2_inbox(f, j, plan, rule_err, queued, err);
+  case CG_DECIDE_REDECIDE:
+    return cg__order_redecided(f, j->number, plan, rule_err, queued, err);
+  default:
+    return cg__order_retried(f, j->key, j->number, plan, rule_err, queued, err);
+  }
+}
+
+/* 0 with *plan, 1 with *rule_err (RULE_ERROR), or -1: not decided now
+ * (no generation, host busy, out of memory): the sweep asks again. */
+static int item_result(int rc, const struct cg_err *err, cJSON *item,
+                       struct cg_rules_plan *plan, const char **rule_err)
+{
+  if (rc == CG_ERULE) {
+    *rule_err = err->msg;
+    return 1;
+  }
+  if (rc != 0 || item == NULL)
+    return -1;
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "ok")))
+    return cg_rules_plan_from_json(
+               cJSON_GetObjectItemCaseSensitive(item, "plan"), plan, NULL) == 0
+               ? 0
+               : -1;
+  const char *code = cg_json_str(item, "code");
+  if (code == NULL || strcmp(code, "CG_ERULE") != 0)
+    return -1;
+  *rule_err = cg_json_str(item, "error");
+  if (*rule_err == NULL)
+    *rule_err = "rule error";
+  return 1;
+}
+
+/* Applies job i of b in its own savepoint; true when it was queued. */
+static bool apply_one(struct batch *b, int i, int rc, const struct cg_err *herr,
+                      cJSON *reply)
+{
+  struct cg_flow *f = b->d->f;
+  struct job *j = b->jobs[i];
+  struct cg_rules_plan plan = {0};
+  const char *rule_err = NULL;
+  struct cg_err err = {0};
+  bool queued = false;
+  int got =
+      item_result(rc, herr, cJSON_GetArrayItem(reply, i), &plan, &rule_err);
+  if (got < 0) {
+    cg_log_warn("orders",
+                "[merchant=%s] order %s: no plan yet (%s); asked "
+                "again later",
+                f->merchant, j->number, rc ? herr->msg : "unreadable plan");
+    return false;
+  }
+  int r = cg_store_savepoint(f->store, &err);
+  if (r == 0) {
+    r = step2_one(f, j, got == 0 ? &plan : NULL, rule_err, &queued, &err);
+    int end = cg_store_savepoint_end(f->store, r == 0, r ? NULL : &err);
+    r = r ? r : end;
+  }
+  if (r != 0) {
+    f->metrics.store_errors++;
+    cg_log_error("orders",
+                 "[merchant=%s] order %s: decision not stored: %s; "
+                 "asked again later",
+                 f->merchant, j->number, err.msg);
+  }
+  cg_rules_plan_clear(&plan);
+  return r == 0 && queued;
+}
+
+/* Step 2 of every job of b in one transaction. */
+static void step2_batch(struct batch *b, int rc, const struct cg_err *herr,
+                        cJSON *reply)
+{
+  struct cg_flow *f = b->d->f;
+  struct cg_err err = {0};
+  int queued = 0;
+  if (cg_store_begin(f->store, &err) != 0) {
+    cg_log_error("orders", "[merchant=%s] decisions not stored: %s",
+                 f->merchant, err.msg);
+    return;
+  }
+  for (int i = 0; i < b->n; i++)
+    queued += apply_one(b, i, rc, herr, reply);
+  if (cg_store_commit(f->store, &err) != 0) {
+    cg_store_rollback(f->store, NULL);
+    f->metrics.store_errors++;
+    cg_log_error("orders", "[merchant=%s] %d decisions not stored: %s",
+                 f->merchant, b->n, err.msg);
+    return;
+  }
+  if (queued > 0)
+    cg_outbox_kick(f->outbox);
+}
+
+static void on_plans(int rc, cJSON *reply, const struct cg_err *err, void *arg)
+{
+  struct batch *b = arg;
+  struct cg_decide *d = b->d;
+  bool again = rc == CG_ERULE && b->n > 1; /* the host died under it */
+  if (rc != CG_ECANCELED && !again)
+    step2_batch(b, rc, err, reply);
+  for (int i = 0; i < b->n; i++) {
+    if (again) {
+      b->jobs[i]->sent = false;
+      b->jobs[i]->alone = true;
+    } else {
+      job_drop(d, b->jobs[i]);
+    }
+  }
+  cJSON_Delete(reply);
+  cg_free(b);
+  if (again)
+    cg_decide_flush(d->f);
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+static void send_batch(struct cg_decide *d, struct batch *b)
+{
+  cJSON *orders = cJSON_CreateArray();
+  for (int i = 0; orders != NULL && i < b->n; i++) {
+    const char *p = b->jobs[i]->payload;
+    cJSON *o = cg_json_parse(p, strlen(p), NULL);
+    if (o == NULL || !cJSON_AddItemToArray(orders, o)) {
+      cJSON_Delete(o);
+      cJSON_Delete(orders);
+      orders = NULL;
+    }
+  }
+  int rc = orders ? cg_rulehost_plans(d->f->rulehost, orders, on_plans, b)
+                  : CG_ENOMEM;
+  cJSON_Delete(orders);
+  if (rc == 0)
+    return;
+  cg_log_warn("orders",
+              "[merchant=%s] %d orders not sent to the rule host "
+              "(%s); asked again later",
+              d->f->merchant, b->n, cg_strerror(rc));
+  for (int i = 0; i < b->n; i++)
+    job_drop(d, b->jobs[i]);
+  cg_free(b);
+}
+
+void cg_decide_flush(struct cg_flow *f)
+{
+  struct cg_decide *d = f->decide;
+  struct batch *b = NULL;
+  struct job *j = d ? d->head : NULL, *next;
+  for (; j != NULL; j = next) {
+    next = j->next; /* send_batch may drop j */
+    if (j->sent)
+      continue;
+    if (b != NULL && (j->alone || b->n == CG_DECIDE_BATCH)) {
+      send_batch(d, b);
+      b = NULL;
+    }
+    if (b == NULL && (b = cg_calloc(1, sizeof(*b))) == NULL)
+      return; /* the jobs stay; the next flush sends them */
+    b->d = d;
+    b->jobs[b->n++] = j;
+    j->sent = true;
+    if (j->alone) {
+      send_batch(d, b);
+      b = NULL;
+    }
+  }
+  if (b != NULL)
+    send_batch(d, b);
+}
