@@ -59,6 +59,9 @@ static const struct opt global_opts[] = {
      "where partner webhooks arrive (/webhooks/{centra|gxo}/<merchant>)"},
     {"log_level", OPT_STR, "info", false, G(log_level),
      "error | warn | info | debug"},
+    {"drain_grace_s", OPT_INT, "10", false, G(drain_grace_s),
+     "on SIGTERM, seconds the calls in flight may take to finish before "
+     "they are cancelled (intake stops at once)"},
 };
 
 static const struct opt merchant_opts[] = {

@@ -59,6 +59,7 @@ struct cg_config {
   char *admin_token; /* secret; NULL = admin API refuses writes */
   char *webhooks_listen;
   char *log_level;
+  int64_t drain_grace_s; /* SIGTERM: how long calls in flight may finish */
   size_t nmerchants;
   struct cg_config_merchant *merchants;
 };

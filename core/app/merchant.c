@@ -57,6 +57,9 @@ struct cg_merchant {
   struct cg_flow flow;
   struct cg_intake *intake;
   struct schedule sched[S_COUNT];
+  uv_timer_t drain_timer; /* a graceful stop waits for calls in flight */
+  int64_t drain_until_ms;
+  int64_t drain_logged_ms;
   int open_handles;
   bool stopping;
   char hash[72];      /* of the generation running, to tell a change */
@@ -585,6 +588,62 @@ static void on_outbox_closed(void *arg)
   finish_stop(m);
 }
 
+/* The second half of a stop: what is still in flight is cancelled (the
+ * clients answer RETRY, which the outbox records) and the outbox closes. */
+static void stop_deliveries(struct cg_merchant *m)
+{
+  cg_centra_destroy(m->flow.centra);
+  m->flow.centra = NULL;
+  cg_gxo_destroy(m->flow.gxo);
+  m->flow.gxo = NULL;
+  cg_outbox_close(m->flow.outbox, on_outbox_closed, m);
+}
+
+static void on_drain_closed(uv_handle_t *h)
+{
+  struct cg_merchant *m =
+      container_of((uv_timer_t *)h, struct cg_merchant, drain_timer);
+  m->open_handles--;
+  finish_stop(m);
+}
+
+/* Drain: intake has stopped; calls in flight may finish until the grace
+ * period ends. Progress is logged once a second. */
+static void on_drain_tick(uv_timer_t *t)
+{
+  struct cg_merchant *m = container_of(t, struct cg_merchant, drain_timer);
+  int64_t now = cg_time_now_ms();
+  size_t calls = cg_outbox_inflight(m->flow.outbox);
+  bool busy = calls > 0 || cg_intake_busy(m->intake);
+  if (busy && now < m->drain_until_ms) {
+    if (now - m->drain_logged_ms >= 1000) {
+      m->drain_logged_ms = now;
+      cg_log_info("merchant",
+                  "[merchant=%s] draining: %zu calls in flight, up to %lld ms "
+                  "left before they are cancelled",
+                  m->mc->id, calls, (long long)(m->drain_until_ms - now));
+    }
+    return;
+  }
+  cg_log_info("merchant", "[merchant=%s] drained%s; closing", m->mc->id,
+              busy ? " (grace period over: cancelling the rest)" : "");
+  uv_timer_stop(t);
+  uv_close((uv_handle_t *)t, on_drain_closed);
+  stop_deliveries(m);
+}
+
+/* Intake stops at once; deliveries drain (ARCHITECTURE §3: SIGTERM). */
+static void start_drain(struct cg_merchant *m)
+{
+  int64_t grace = m->cfg->drain_grace_s * 1000;
+  m->drain_until_ms = cg_time_now_ms() + (grace > 0 ? grace : 0);
+  m->drain_logged_ms = cg_time_now_ms();
+  cg_outbox_quiesce(m->flow.outbox);
+  uv_timer_init(m->flow.loop, &m->drain_timer);
+  m->open_handles++;
+  uv_timer_start(&m->drain_timer, on_drain_tick, 1, 50);
+}
+
 void cg_merchant_stop(struct cg_merchant *m, void (*done)(void *arg), void *arg)
 {
   if (m == NULL)
@@ -605,13 +664,10 @@ void cg_merchant_stop(struct cg_merchant *m, void (*done)(void *arg), void *arg)
    * handles close on the loop. */
   cg_rulehost_destroy(m->flow.rulehost);
   m->flow.rulehost = NULL;
-  /* Cancelling the clients completes in-flight calls (RETRY), which the
-   * outbox records before it lets itself close. */
-  cg_centra_destroy(m->flow.centra);
-  m->flow.centra = NULL;
-  cg_gxo_destroy(m->flow.gxo);
-  m->flow.gxo = NULL;
-  cg_outbox_close(m->flow.outbox, on_outbox_closed, m);
+  if (m->flow.loop != NULL && m->flow.outbox != NULL)
+    start_drain(m);
+  else
+    stop_deliveries(m);
 }
 
 const char *cg_merchant_id(const struct cg_merchant *m)

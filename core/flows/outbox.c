@@ -59,6 +59,7 @@ struct cg_outbox {
   struct delivery *parked;    /* nothing sent: start again at retry_at */
   struct delivery **fin_tail; /* where the next finished one goes */
   bool closing;
+  bool quiescing; /* draining: start nothing new */
   bool timer_closed;
   void (*on_closed)(void *arg);
   void *on_closed_arg;
@@ -412,7 +413,7 @@ static bool work_to_do(struct cg_outbox *ob, int64_t now)
   int64_t due;
   if (ob->finished != NULL)
     return true;
-  for (size_t k = 0; k < ob->nkinds && !ob->closing; k++)
+  for (size_t k = 0; k < ob->nkinds && !ob->closing && !ob->quiescing; k++)
     if (room(ob, ob->of_kind[k], now) > 0 &&
         cg_store_outbox_next_due_kind(ob->flow->store, ob->kinds[k].kind, &due,
                                       NULL) == 0 &&
@@ -438,7 +439,7 @@ static int pass_tx(struct cg_outbox *ob, struct delivery **recorded,
     record_one(ob, d);
   struct delivery **tail = starts;
   int64_t now = cg_time_now_ms();
-  for (size_t k = 0; k < ob->nkinds && !ob->closing; k++)
+  for (size_t k = 0; k < ob->nkinds && !ob->closing && !ob->quiescing; k++)
     take_due(ob, k, now, &tail);
   rc = cg_store_commit(st, err);
   if (rc != 0)
@@ -472,7 +473,8 @@ static void run_pass(struct cg_outbox *ob)
 {
   if (ob->closing)
     return;
-  unpark(ob, cg_time_now_ms());
+  if (!ob->quiescing)
+    unpark(ob, cg_time_now_ms());
   pass(ob);
   if (!uv_is_active((uv_handle_t *)&ob->timer))
     arm_next(ob);
@@ -559,6 +561,12 @@ void cg_outbox_kick(struct cg_outbox *ob)
 size_t cg_outbox_inflight(const struct cg_outbox *ob)
 {
   return ob ? ob->inflight : 0;
+}
+
+void cg_outbox_quiesce(struct cg_outbox *ob)
+{
+  if (ob != NULL)
+    ob->quiescing = true;
 }
 
 void cg_outbox_close(struct cg_outbox *ob, void (*done)(void *arg), void *arg)

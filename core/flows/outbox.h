@@ -70,6 +70,11 @@ int cg_outbox_start(struct cg_outbox *ob);
 void cg_outbox_kick(struct cg_outbox *ob);
 /* Calls in flight now. */
 size_t cg_outbox_inflight(const struct cg_outbox *ob);
+/* For a graceful stop: no due row is started any more (nor a call the
+ * partner refused before sending: it is recorded as deferred at close);
+ * calls in flight finish and their outcomes are committed as usual. Then
+ * wait until cg_outbox_inflight is 0, or a grace period ends, and close. */
+void cg_outbox_quiesce(struct cg_outbox *ob);
 /* Stops starting calls; finished calls are still recorded. The outbox is
  * freed once its timer is closed and nothing is in flight; done (may be
  * NULL) fires then. */
