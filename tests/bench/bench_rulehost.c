@@ -17,6 +17,8 @@
  * The host is $CG_BUILD_DIR/centra-gxo. Prints figures only.
  * Usage: bench_rulehost [orders]
  */
+#include "bench_kit.h"
+
 #include "base/err.h"
 #include "base/json.h"
 #include "base/mem.h"
@@ -28,30 +30,6 @@
 #include <string.h>
 #include <time.h>
 #include <uv.h>
-
-static const char order_json[] =
-    "{\"__typename\":\"DirectToConsumerOrder\","
-    "\"id\":\"1497ccf644db871e1e4026d101bde6f3\",\"number\":83651,"
-    "\"status\":\"CONFIRMED\",\"isOnHold\":false,\"isLocked\":false,"
-    "\"orderHoldReason\":null,\"orderDate\":\"2026-03-04T08:12:00+00:00\","
-    "\"grandTotal\":{\"value\":901.0,\"currency\":{\"code\":\"EUR\"}},"
-    "\"shippingAddress\":{\"firstName\":\"Anna\",\"lastName\":\"Svensson\","
-    "\"companyName\":null,\"address1\":\"Storgatan 1\",\"address2\":null,"
-    "\"city\":\"Stockholm\",\"zipCode\":\"111 22\",\"stateOrProvince\":null,"
-    "\"country\":{\"code\":\"SE\",\"name\":\"Sweden\"},"
-    "\"email\":\"anna@example.com\",\"phoneNumber\":\"+46700000000\"},"
-    "\"shippingPriceGroup\":{\"shippingOption\":{\"id\":1,"
-    "\"name\":\"PostNord Home\",\"uri\":\"postnord-home\"}},"
-    "\"lines\":[{\"__typename\":\"ProductOrderLine\",\"id\":43243,"
-    "\"quantity\":1,\"cancelledQuantity\":0,\"productName\":\"Wool coat\","
-    "\"productNumber\":\"M411740\",\"productVariantName\":\"Black\","
-    "\"size\":\"38\",\"unitPrice\":{\"value\":450.5},\"productSize\":{"
-    "\"id\":901,\"SKU\":\"M411740BLK38\",\"EAN\":\"5772428043001\"}},"
-    "{\"__typename\":\"ProductOrderLine\",\"id\":43244,"
-    "\"quantity\":1,\"cancelledQuantity\":0,\"productName\":\"Wool coat\","
-    "\"productNumber\":\"M411740\",\"productVariantName\":\"Black\","
-    "\"size\":\"40\",\"unitPrice\":{\"value\":450.5},\"productSize\":{"
-    "\"id\":902,\"SKU\":\"M411740BLK40\",\"EAN\":\"5772428043002\"}}]}";
 
 static const char carrier_json[] =
     "{\"carrierCode\":\"POSTNORD\",\"serviceCode\":\"PN-MYPACK-HOME\"}";
@@ -75,19 +53,6 @@ static cJSON *plan_calls(const cJSON *order)
     cJSON_AddItemToArray(calls, c);
   }
   return calls;
-}
-
-static int64_t now_ns(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void report(const char *what, long n, int64_t ns)
-{
-  double per = (double)ns / (double)n;
-  printf("%-34s %9.0f ns/order %10.0f orders/s\n", what, per, 1e9 / per);
 }
 
 /* ---- through the host ----------------------------------------------- */
@@ -156,12 +121,12 @@ static int bench_host(uv_loop_t *loop, struct run *r, enum mode mode, long n,
   r->done_orders = 0;
   r->step = 0;
   r->finished = false;
-  int64_t t0 = now_ns();
+  int64_t t0 = bench_now_ns();
   next(r);
   while (!r->finished)
     uv_run(loop, UV_RUN_ONCE);
   if (!r->failed && what != NULL)
-    report(what, n, now_ns() - t0);
+    bench_report(what, n, bench_now_ns() - t0);
   return r->failed ? 1 : 0;
 }
 
@@ -225,7 +190,7 @@ static int host_benches(const struct cg_rules_opts *o, const cJSON *order,
 static int bench_inproc(struct cg_rules_gen *g, const cJSON *order, long n,
                         const char *what)
 {
-  int64_t t0 = now_ns();
+  int64_t t0 = bench_now_ns();
   for (long i = 0; i < n; i++) {
     struct cg_rules_plan plan;
     struct cg_err err = {0};
@@ -237,47 +202,27 @@ static int bench_inproc(struct cg_rules_gen *g, const cJSON *order, long n,
     cg_rules_plan_clear(&plan);
   }
   if (what != NULL)
-    report(what, n, now_ns() - t0);
+    bench_report(what, n, bench_now_ns() - t0);
   return 0;
-}
-
-static void bench_cjson(long n)
-{
-  int64_t t0 = now_ns();
-  for (long i = 0; i < n; i++) {
-    cJSON *j = cg_json_parse(order_json, sizeof(order_json) - 1, NULL);
-    char *s = cg_json_print(j);
-    cg_free(s);
-    cJSON_Delete(j);
-  }
-  report("cjson parse + print of the order", n, now_ns() - t0);
 }
 
 int main(int argc, char **argv)
 {
   long n = argc > 1 ? atol(argv[1]) : 2000;
   cg_mem_init();
-  const char *src =
-      getenv("CG_SOURCE_DIR") ? getenv("CG_SOURCE_DIR") : CG_SOURCE_DIR;
-  char pack[512], scripts[512];
-  snprintf(pack, sizeof(pack), "%s/rules/default", src);
-  snprintf(scripts, sizeof(scripts), "%s/scripts", src);
-  struct cg_rules_opts o = {
-      .merchant = "bench", .pack_dir = pack, .scripts_dir = scripts};
-  struct cg_rules_gen *g = NULL;
-  struct cg_err err = {0};
-  if (cg_rules_gen_load(&o, 1, &g, &err) != 0) {
-    fprintf(stderr, "bench_rulehost: %s\n", err.msg);
+  struct bench_pack bp;
+  struct cg_rules_gen *g = bench_load_default("bench_rulehost", &bp);
+  if (g == NULL)
     return 1;
-  }
-  cJSON *order = cg_json_parse(order_json, sizeof(order_json) - 1, NULL);
+  cJSON *order =
+      cg_json_parse(bench_order_json, sizeof(bench_order_json) - 1, NULL);
   printf("bench_rulehost: %ld orders, generation %s\n", n,
          cg_rules_gen_label(g));
   int rc = bench_inproc(g, order, n / 10 + 1, NULL) ||
            bench_inproc(g, order, n * 10, "in-process plan (4 hooks)");
   if (rc == 0) {
     bench_cjson(n * 10);
-    rc = host_benches(&o, order, n);
+    rc = host_benches(&bp.opts, order, n);
   }
   cJSON_Delete(order);
   cg_rules_gen_release(g);
