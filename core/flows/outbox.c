@@ -300,6 +300,45 @@ static void park(struct cg_outbox *ob, struct delivery *d)
 
 static void start_all(struct cg_outbox *ob, struct delivery *d);
 
+/* Takes the parked delivery *at off the parked list and queues its
+ * outcome (the "nothing sent, come back at retry_at" it got) to be
+ * recorded: the row goes back to pending, and its window slot frees once
+ * that is committed. */
+static void parked_to_finished(struct cg_outbox *ob, struct delivery **at)
+{
+  struct delivery *d = *at;
+  *at = d->next;
+  d->partner->parked--;
+  d->next = NULL;
+  *ob->fin_tail = d;
+  ob->fin_tail = &d->next;
+  ob->nfinished++;
+}
+
+/* One budget per partner, with priorities: kinds are listed most urgent
+ * first. A call of a less urgent kind waiting in memory for the partner's
+ * budget gives its window slot up when a more urgent kind of the same
+ * partner has a row due, so 10,000 waiting bookkeeping writes cannot hold
+ * back a customer-visible one. */
+static void yield_parked(struct cg_outbox *ob, int64_t now)
+{
+  size_t urgent = ob->nkinds; /* most urgent kind index with a due row */
+  int64_t due;
+  for (size_t k = 0; k < ob->nkinds && urgent == ob->nkinds; k++)
+    if (cg_store_outbox_next_due_kind(ob->flow->store, ob->kinds[k].kind, &due,
+                                      NULL) == 0 &&
+        due <= now)
+      urgent = k;
+  struct delivery **at = &ob->parked;
+  while (*at != NULL) {
+    size_t k = (size_t)((*at)->kind - ob->kinds);
+    if (k > urgent && ob->of_kind[urgent] == (*at)->partner)
+      parked_to_finished(ob, at);
+    else
+      at = &(*at)->next;
+  }
+}
+
 /* Starts again the parked deliveries whose time has come, within each
  * partner's window. */
 static void unpark(struct cg_outbox *ob, int64_t now)
@@ -473,8 +512,10 @@ static void run_pass(struct cg_outbox *ob)
 {
   if (ob->closing)
     return;
-  if (!ob->quiescing)
+  if (!ob->quiescing && ob->parked != NULL) {
+    yield_parked(ob, cg_time_now_ms());
     unpark(ob, cg_time_now_ms());
+  }
   pass(ob);
   if (!uv_is_active((uv_handle_t *)&ob->timer))
     arm_next(ob);
@@ -578,15 +619,8 @@ void cg_outbox_close(struct cg_outbox *ob, void (*done)(void *arg), void *arg)
   ob->on_closed_arg = arg;
   uv_timer_stop(&ob->timer);
   uv_close((uv_handle_t *)&ob->timer, on_timer_closed);
-  while (ob->parked != NULL) { /* recorded as deferred, as they are */
-    struct delivery *d = ob->parked;
-    ob->parked = d->next;
-    d->partner->parked--;
-    d->next = NULL;
-    *ob->fin_tail = d;
-    ob->fin_tail = &d->next;
-    ob->nfinished++;
-  }
+  while (ob->parked != NULL) /* recorded as deferred, as they are */
+    parked_to_finished(ob, &ob->parked);
   if (ob->finished != NULL)
     pass(ob); /* outcomes already in: record them now */
 }

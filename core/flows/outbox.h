@@ -58,7 +58,11 @@ struct cg_outbox_opts {
   struct cg_retry_policy policy; /* zero = retry.h defaults */
 };
 
-/* kinds must outlive the outbox (static tables). Returns NULL on ENOMEM. */
+/* kinds must outlive the outbox (static tables) and are listed most
+ * urgent first: due rows are taken kind by kind in that order, and a call
+ * of a less urgent kind waiting in memory for its partner's budget gives
+ * its slot to a due row of a more urgent kind of the same partner (one
+ * budget per partner, with priorities). Returns NULL on ENOMEM. */
 struct cg_outbox *cg_outbox_create(struct cg_flow *f,
                                    const struct cg_outbox_kind *kinds,
                                    size_t nkinds,

@@ -1,0 +1,155 @@
+/*
+ * Unit: one budget per partner, with priorities. Two synthetic kinds of
+ * the same partner share a budget of 20 calls per 10 s (Centra's default
+ * mutation budget): "centra.high" (customer-visible, listed first: the
+ * outbox takes due rows kind by kind in table order) and "centra.low"
+ * (bookkeeping). 10,000 low rows are queued and the partner starts
+ * throttling; then one high row is queued. It must be sent before more
+ * than one budget window's worth of low calls (20) go out after it was
+ * queued, although 10,000 low rows are due before it.
+ */
+#include "store_fixture.h"
+
+#include "base/time.h"
+#include "flows/flow.h"
+#include "flows/outbox.h"
+#include "net/call.h"
+#include "net/ratelimit.h"
+
+#include <string.h>
+#include <uv.h>
+
+#define LOW_ROWS 10000
+#define WINDOW_QUOTA 20
+
+static struct {
+  struct cg_store *store;
+  struct cg_call_queue *q;
+  struct cg_ratelimit rl;
+  struct cg_outbox *ob;
+  uv_timer_t tick;
+  long low_sent;
+  long low_at_queue; /* low calls sent when the high row was queued */
+  long low_at_high;  /* ... when the high row's call was sent */
+  bool queued, high_done, timed_out;
+  int64_t deadline_ms;
+} S;
+
+/* The partner: a call goes out only with a token, else nothing is sent
+ * and the caller is told when to come back (as the Centra client does). */
+static int start(bool high, cg_call_done_fn done, void *arg)
+{
+  struct cg_call_result res;
+  cg_call_result_init(&res);
+  int64_t now = cg_time_now_ms();
+  if (!cg_ratelimit_take(&S.rl, now, 1)) {
+    res.retry_at_ms = cg_ratelimit_next_allowed_ms(&S.rl, now, 1);
+    cg_call_result_set(&res, CG_OUTCOME_RETRY, "budget", "no token; not sent");
+  } else {
+    res.http_status = 200;
+    if (high && !S.high_done) {
+      S.high_done = true;
+      S.low_at_high = S.low_sent;
+    } else if (!high) {
+      S.low_sent++;
+    }
+  }
+  return cg_call_defer(S.q, &res, done, arg);
+}
+
+static int start_high(struct cg_flow *f, const struct cg_store_outbox_row *row,
+                      cg_call_done_fn done, void *arg)
+{
+  return start(true, done, arg);
+}
+
+static int start_low(struct cg_flow *f, const struct cg_store_outbox_row *row,
+                     cg_call_done_fn done, void *arg)
+{
+  return start(false, done, arg);
+}
+
+static const struct cg_outbox_kind kinds[] = {
+    {"centra.high", start_high, NULL}, /* most urgent first */
+    {"centra.low", start_low, NULL},
+};
+
+static void put(const char *kind, long i)
+{
+  char key[48];
+  snprintf(key, sizeof(key), "%s-%ld", kind, i);
+  assert_int_equal(
+      cg_store_outbox_put(S.store, kind, key, key, "{}", 0, NULL, NULL), 0);
+}
+
+static void put_low_rows(void)
+{
+  assert_int_equal(cg_store_begin(S.store, NULL), 0);
+  for (long i = 0; i < LOW_ROWS; i++)
+    put("centra.low", i);
+  assert_int_equal(cg_store_commit(S.store, NULL), 0);
+}
+
+static void on_closed(void *arg)
+{
+  S.ob = NULL;
+}
+
+/* Queues the high row once the burst is spent; stops when it went out. */
+static void on_tick(uv_timer_t *t)
+{
+  if (!S.queued && S.low_sent >= WINDOW_QUOTA / 4 + 1) {
+    S.queued = true;
+    S.low_at_queue = S.low_sent;
+    put("centra.high", 0);
+    cg_outbox_kick(S.ob);
+  }
+  S.timed_out = cg_time_now_ms() > S.deadline_ms;
+  if (S.high_done || S.timed_out) {
+    uv_timer_stop(t);
+    uv_close((uv_handle_t *)t, NULL);
+    cg_outbox_close(S.ob, on_closed, NULL);
+  }
+}
+
+static void test_high_priority_jumps_the_backlog(void **state)
+{
+  struct fx *f = *state;
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  memset(&S, 0, sizeof(S));
+  S.store = f->s;
+  S.q = cg_call_queue_create(&loop);
+  cg_ratelimit_init(&S.rl, "test");
+  assert_int_equal(
+      cg_ratelimit_set_quota(&S.rl, WINDOW_QUOTA, 10000, cg_time_now_ms()), 0);
+  struct cg_flow flow = {.merchant = "t", .loop = &loop, .store = f->s};
+  S.ob = cg_outbox_create(&flow, kinds, 2, NULL);
+  assert_non_null(S.ob);
+  put_low_rows();
+  S.deadline_ms = cg_time_now_ms() + 60000;
+  uv_timer_init(&loop, &S.tick);
+  uv_timer_start(&S.tick, on_tick, 20, 20);
+  assert_int_equal(cg_outbox_start(S.ob), 0);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  cg_call_queue_destroy(S.q);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  assert_false(S.timed_out);
+  assert_true(S.high_done);
+  long low_after = S.low_at_high - S.low_at_queue;
+  if (low_after > WINDOW_QUOTA)
+    fail_msg("%ld low-priority calls went out after the high one was "
+             "queued (more than one budget window of %d)",
+             low_after, WINDOW_QUOTA);
+}
+
+int main(void)
+{
+  cg_mem_init();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_high_priority_jumps_the_backlog,
+                                      fx_setup, fx_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
