@@ -30,3 +30,11 @@ sim_boot() {
   done
   return 1
 }
+
+# wms_token: prints a warehouse bearer token for the simulator's default
+# client (needs G from sim_boot); empty output when none was issued.
+wms_token() {
+  curl -sf -X POST "$G/wms/v1/oauth/token" \
+    -d 'grant_type=client_credentials&client_id=centra-gxo&client_secret=gxo-dev-secret' |
+    jq -r '.access_token // empty'
+}

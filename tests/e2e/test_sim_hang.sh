@@ -24,10 +24,8 @@ ok() { echo "  ok  $*"; }
 source "$(dirname "$0")/sim_boot.sh"
 sim_boot "$WORK/sim.log" --seed 12 || fail "centra-gxo-sim did not start"
 
-TOKEN=$(curl -sf -X POST "$G/wms/v1/oauth/token" \
-  -d 'grant_type=client_credentials&client_id=centra-gxo&client_secret=gxo-dev-secret' |
-  jq -r .access_token)
-[ -n "$TOKEN" ] && [ "$TOKEN" != null ] || fail "no token"
+TOKEN=$(wms_token)
+[ -n "$TOKEN" ] || fail "no token"
 wms() { # path [curl options...] -> status
   local p=$1
   shift

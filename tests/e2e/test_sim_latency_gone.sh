@@ -23,10 +23,8 @@ ok() { echo "  ok  $*"; }
 source "$(dirname "$0")/sim_boot.sh"
 sim_boot "$WORK/sim.log" --seed 11 || fail "centra-gxo-sim did not start"
 
-TOKEN=$(curl -sf -X POST "$G/wms/v1/oauth/token" \
-  -d 'grant_type=client_credentials&client_id=centra-gxo&client_secret=gxo-dev-secret' |
-  jq -r .access_token)
-[ -n "$TOKEN" ] && [ "$TOKEN" != null ] || fail "no token"
+TOKEN=$(wms_token)
+[ -n "$TOKEN" ] || fail "no token"
 curl -sf -X POST "$G/_sim/wms/items" -d '[{"sku":"SKU-1","gtin":"5772428043001"}]' \
   >/dev/null || fail "seed item"
 curl -sf -X POST "$G/_sim/wms/stock" -d '[{"sku":"SKU-1","quantity":5}]' >/dev/null ||

@@ -76,10 +76,8 @@ limit_of() { awk -v f="$1" '$1 == f {print $2}' <<<"$LIMITS"; }
 # --- simulator and helpers ------------------------------------------------------
 source "$(dirname "$0")/sim_boot.sh"
 sim_boot "$WORK/sim.log" --seed 21 || fail "centra-gxo-sim did not start"
-TOKEN=$(curl -sf -X POST "$G/wms/v1/oauth/token" \
-  -d 'grant_type=client_credentials&client_id=centra-gxo&client_secret=gxo-dev-secret' |
-  jq -r .access_token)
-[ -n "$TOKEN" ] && [ "$TOKEN" != null ] || fail "no token"
+TOKEN=$(wms_token)
+[ -n "$TOKEN" ] || fail "no token"
 curl -sf -X POST "$G/_sim/wms/settings" -d '{"autoAccept": false}' >/dev/null ||
   fail "settings"
 

@@ -21,9 +21,7 @@ source "$(dirname "$0")/sim_boot.sh"
 sim_boot "$WORK/sim.log" --seed 9 || fail "centra-gxo-sim did not start"
 C="http://127.0.0.1:$CPORT"; G="http://127.0.0.1:$GPORT"
 
-TOKEN=$(curl -sf -X POST "$G/wms/v1/oauth/token" \
-  -d 'grant_type=client_credentials&client_id=centra-gxo&client_secret=gxo-dev-secret' |
-  jq -r .access_token)
+TOKEN=$(wms_token)
 api() { # method path idempotency-key body
   curl -s -o "$WORK/out" -w '%{http_code}' -X "$1" "$G/wms/v1$2" \
     -H "Authorization: Bearer $TOKEN" -H "Idempotency-Key: $3" \
