@@ -49,8 +49,10 @@ struct cg_centra {
   struct cg_http_client *http;
   struct cg_call_queue *q;
   struct cg_ratelimit own_rl;
-  struct cg_ratelimit *rl;    /* mutations, and the partner-wide pause */
-  struct cg_ratelimit req_rl; /* every request (REQUEST_COUNT) */
+  struct cg_ratelimit *rl;      /* mutations, and the partner-wide pause */
+  struct cg_ratelimit req_rl;   /* every request (REQUEST_COUNT, 10 s) */
+  struct cg_ratelimit req_hour; /* REQUEST_COUNT over ONE_HOUR */
+  struct cg_ratelimit mut_hour; /* MUTATION_COUNT over ONE_HOUR */
   bool closing;
 };
 
@@ -107,22 +109,46 @@ static void on_slot_release(struct cg_call_slot *slot)
   cg_free(container_of(slot, struct call, slot));
 }
 
-/* Takes a request token and, for a mutation, a mutation token: both or
- * neither. */
+/* The buckets a call needs: every request takes a request token (10 s
+ * and hour), a mutation also a mutation token (10 s and hour). A bucket
+ * with no quota yet (the hours, until rateLimits answers) never holds a
+ * call back. */
+static size_t needed_buckets(struct cg_centra *c, bool mutation,
+                             struct cg_ratelimit *out[4])
+{
+  size_t n = 0;
+  out[n++] = &c->req_rl;
+  out[n++] = &c->req_hour;
+  if (mutation) {
+    out[n++] = c->rl;
+    out[n++] = &c->mut_hour;
+  }
+  return n;
+}
+
+/* Takes one token from every bucket the call needs: all or none. */
 static bool take_budget(struct cg_centra *c, bool mutation, int64_t now)
 {
-  if (cg_ratelimit_tokens(&c->req_rl, now) < 1)
-    return false;
-  if (mutation && !cg_ratelimit_take(c->rl, now, 1))
-    return false;
-  return cg_ratelimit_take(&c->req_rl, now, 1);
+  struct cg_ratelimit *b[4];
+  size_t n = needed_buckets(c, mutation, b);
+  for (size_t i = 0; i < n; i++)
+    if (cg_ratelimit_next_allowed_ms(b[i], now, 1) > now)
+      return false;
+  for (size_t i = 0; i < n; i++)
+    cg_ratelimit_take(b[i], now, 1);
+  return true;
 }
 
 static int64_t budget_next_ms(struct cg_centra *c, bool mutation, int64_t now)
 {
-  int64_t req = cg_ratelimit_next_allowed_ms(&c->req_rl, now, 1);
-  int64_t mut = cg_ratelimit_next_allowed_ms(c->rl, now, mutation ? 1 : 0);
-  return req > mut ? req : mut;
+  struct cg_ratelimit *b[4];
+  size_t n = needed_buckets(c, mutation, b);
+  int64_t at = cg_ratelimit_next_allowed_ms(c->rl, now, 0); /* the pause */
+  for (size_t i = 0; i < n; i++) {
+    int64_t t = cg_ratelimit_next_allowed_ms(b[i], now, 1);
+    at = t > at ? t : at;
+  }
+  return at;
 }
 
 /* Parks a RETRY (nothing sent) in the call's slot when the partner is
@@ -208,9 +234,10 @@ int cg__centra_call(struct cg_centra *c, const struct cg__centra_op *op,
   return rc;
 }
 
-/* The entry of one type over TEN_SECONDS (RateLimitInterval is an enum,
+/* The entry of one type and interval (RateLimitInterval is an enum,
  * not a number of seconds), if present. */
-static const cJSON *find_limit(const cJSON *limits, const char *type)
+static const cJSON *find_limit(const cJSON *limits, const char *type,
+                               const char *interval)
 {
   const cJSON *it;
   cJSON_ArrayForEach(it, limits)
@@ -218,7 +245,7 @@ static const cJSON *find_limit(const cJSON *limits, const char *type)
     const char *t = cg_json_str(it, "type");
     const char *ival = cg_json_str(it, "intervalSeconds");
     if (t != NULL && ival != NULL && strcmp(t, type) == 0 &&
-        strcmp(ival, "TEN_SECONDS") == 0)
+        strcmp(ival, interval) == 0)
       return it;
   }
   return NULL;
@@ -226,31 +253,41 @@ static const cJSON *find_limit(const cJSON *limits, const char *type)
 
 /* Sizes one bucket from its entry; returns the quota or -1. */
 static int64_t apply_limit(struct cg_ratelimit *rl, const cJSON *entry,
-                           int64_t now)
+                           int64_t window_ms, int64_t now)
 {
   int64_t quota = cg_json_int(entry, "quota", -1);
   if (entry == NULL || quota <= 0 ||
-      cg_ratelimit_set_quota(rl, quota, 10000, now) != 0)
+      cg_ratelimit_set_quota(rl, quota, window_ms, now) != 0)
     return -1;
   cg_ratelimit_observe_remaining(rl, cg_json_int(entry, "remainingQuota", -1),
                                  now);
   return quota;
 }
 
+#define HOUR_MS 3600000
+
 int cg__centra_apply_limits(struct cg_centra *c, const cJSON *limits)
 {
   int64_t now = cg_time_now_ms();
-  int64_t muts = apply_limit(c->rl, find_limit(limits, "MUTATION_COUNT"), now);
-  int64_t reqs =
-      apply_limit(&c->req_rl, find_limit(limits, "REQUEST_COUNT"), now);
+  int64_t muts = apply_limit(
+      c->rl, find_limit(limits, "MUTATION_COUNT", "TEN_SECONDS"), 10000, now);
+  int64_t reqs = apply_limit(&c->req_rl,
+                             find_limit(limits, "REQUEST_COUNT", "TEN_SECONDS"),
+                             10000, now);
+  int64_t muth = apply_limit(&c->mut_hour,
+                             find_limit(limits, "MUTATION_COUNT", "ONE_HOUR"),
+                             HOUR_MS, now);
+  int64_t reqh =
+      apply_limit(&c->req_hour, find_limit(limits, "REQUEST_COUNT", "ONE_HOUR"),
+                  HOUR_MS, now);
   if (muts < 0)
     return CG_EINVAL;
   cg_log_info(c->comp,
               "budget set from rateLimits: %lld mutations and %lld requests"
-              " per 10 s (%lld mutation tokens now)",
+              " per 10 s, %lld and %lld per hour (-1: not reported)",
               (long long)muts,
               (long long)(reqs < 0 ? DEFAULT_REQUEST_QUOTA : reqs),
-              (long long)cg_ratelimit_tokens(c->rl, now));
+              (long long)muth, (long long)reqh);
   return 0;
 }
 
@@ -288,6 +325,8 @@ static int centra_init(struct cg_centra *c, const struct cg_centra_opts *o,
   c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
   cg_ratelimit_init(&c->own_rl, c->comp);
   cg_ratelimit_init(&c->req_rl, c->comp);
+  cg_ratelimit_init(&c->req_hour, c->comp);
+  cg_ratelimit_init(&c->mut_hour, c->comp);
   c->rl = o->limiter ? o->limiter : &c->own_rl;
   if (cg_ratelimit_set_quota(&c->req_rl, DEFAULT_REQUEST_QUOTA, 10000,
                              cg_time_now_ms()) != 0)

@@ -8,6 +8,7 @@
 
 #include "base/mem.h"
 #include "base/json.h"
+#include "base/time.h"
 #include "centra/centra_int.h"
 #include "gxo/gxo_rest_int.h"
 #include "net/http_client.h"
@@ -397,6 +398,63 @@ static void run_with_failure(long n, bool during_loop)
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* Captures one completion. */
+struct one {
+  int calls;
+  struct cg_call_result res;
+};
+
+static void on_one(struct cg_call_result *res, void *arg)
+{
+  struct one *o = arg;
+  o->calls++;
+  o->res = *res;
+  o->res.data = NULL;
+}
+
+static void run_until(uv_loop_t *loop, const struct one *o)
+{
+  for (int i = 0; i < 5000 && o->calls == 0; i++)
+    if (uv_run(loop, UV_RUN_ONCE) == 0)
+      uv_sleep(1);
+}
+
+/* The hourly buckets of rateLimits are paced too: with 4 requests an
+ * hour (a first burst of one), the second request is not sent and is
+ * told to come back minutes later. */
+static void test_centra_hourly_budget(void **state)
+{
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  struct cg_centra_opts co = {.loop = &loop,
+                              .merchant = "acme",
+                              .url = "http://127.0.0.1:1/graphql",
+                              .token = "t",
+                              .timeout_ms = 2000};
+  struct cg_centra *c = cg_centra_create(&co, NULL);
+  assert_non_null(c);
+  cJSON *limits = cJSON_Parse(
+      "[{\"type\":\"MUTATION_COUNT\",\"intervalSeconds\":\"TEN_SECONDS\","
+      "\"quota\":20,\"remainingQuota\":20},{\"type\":\"REQUEST_COUNT\","
+      "\"intervalSeconds\":\"ONE_HOUR\",\"quota\":4,\"remainingQuota\":4}]");
+  assert_int_equal(cg__centra_apply_limits(c, limits), 0);
+  cJSON_Delete(limits);
+  struct one first = {0}, second = {0};
+  assert_int_equal(cg_centra_rate_limits(c, on_one, &first), 0);
+  run_until(&loop, &first);
+  assert_true(cg_call_result_sent(&first.res)); /* went out (port closed) */
+  int64_t now = cg_time_now_ms();
+  assert_int_equal(cg_centra_rate_limits(c, on_one, &second), 0);
+  run_until(&loop, &second);
+  assert_string_equal(second.res.code, "budget");
+  assert_false(cg_call_result_sent(&second.res));
+  assert_true(second.res.retry_at_ms > now + 60000);
+  cg_centra_destroy(c);
+  while (uv_run(&loop, UV_RUN_NOWAIT) != 0)
+    ;
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 static void test_client_alloc_failures(void **state)
 {
   for (long n = 0; n < 160; n += 1)
@@ -421,6 +479,7 @@ int main(void)
       cmocka_unit_test(test_result_sent),
       cmocka_unit_test(test_call_queue),
       cmocka_unit_test(test_client_alloc_failures),
+      cmocka_unit_test(test_centra_hourly_budget),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
