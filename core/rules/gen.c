@@ -261,35 +261,6 @@ int cg_rules_create(const struct cg_rules_opts *opts, struct cg_rules **out,
   return 0;
 }
 
-int cg_rules_create_from_sources(const struct cg_rules_opts *opts,
-                                 const char *sources, struct cg_rules **out,
-                                 struct cg_err *err)
-{
-  *out = NULL;
-  if (opts == NULL || opts->merchant == NULL || opts->pack_dir == NULL ||
-      sources == NULL)
-    return cg_err_set(err, CG_EINVAL, "rules: merchant, pack_dir, sources");
-  struct cg__files pack = {0}, scripts = {0};
-  int rc = cg__sources_parse(sources, &pack, &scripts, err);
-  if (rc != 0)
-    return rc;
-  struct cg_rules *r = cg_calloc(1, sizeof(*r));
-  if (r == NULL || opts_copy(&r->opts, opts) != 0) {
-    cg_free(r);
-    cg__files_free(&pack);
-    cg__files_free(&scripts);
-    return cg_err_set(err, CG_ENOMEM, "rules: no memory");
-  }
-  rc = cg__gen_build_files(&r->opts, 1, &pack, &scripts, &r->current, err);
-  if (rc != 0) {
-    opts_free(&r->opts);
-    cg_free(r);
-    return rc;
-  }
-  *out = r;
-  return 0;
-}
-
 void cg_rules_destroy(struct cg_rules *r)
 {
   if (r == NULL)

@@ -85,13 +85,7 @@ int cg_rules_create(const struct cg_rules_opts *opts, struct cg_rules **out,
  * acquired by callers live until their last cg_rules_gen_release().
  * NULL is a no-op. */
 void cg_rules_destroy(struct cg_rules *r);
-/* Like cg_rules_create, but the first generation is built from saved
- * sources (cg_rules_gen_sources) instead of opts->pack_dir: the boot
- * fallback when the pack on disk does not load. Later reloads read
- * opts->pack_dir as usual. */
-int cg_rules_create_from_sources(const struct cg_rules_opts *opts,
-                                 const char *sources, struct cg_rules **out,
-                                 struct cg_err *err);
+
 /* Builds a new generation from the same folders (re-read from disk) and
  * swaps it in only if it loads, validates and passes its tests. On failure
  * the current generation keeps running, err says why and the return is

@@ -75,6 +75,28 @@ BENCH_FN void bench_cjson(long n)
   bench_report("cjson parse + print of the order", n, bench_now_ns() - t0);
 }
 
+/* n in-process order plans (accept, carrier map, address check, GXO
+ * payload) of order; prints one line named what (NULL: a warm-up, no
+ * line). 1 after printing why a plan failed. */
+BENCH_FN int bench_plan_inproc(struct cg_rules_gen *g, const cJSON *order,
+                               long n, const char *what)
+{
+  int64_t t0 = bench_now_ns();
+  for (long i = 0; i < n; i++) {
+    struct cg_rules_plan plan;
+    struct cg_err err = {0};
+    if (cg_rules_order_plan(g, order, &plan, &err) != 0 ||
+        plan.outcome != CG_RULES_SEND) {
+      fprintf(stderr, "bench: plan failed: %s\n", err.msg);
+      return 1;
+    }
+    cg_rules_plan_clear(&plan);
+  }
+  if (what != NULL)
+    bench_report(what, n, bench_now_ns() - t0);
+  return 0;
+}
+
 /* Paths and options of rules/default under $CG_SOURCE_DIR. */
 struct bench_pack {
   char pack[512];

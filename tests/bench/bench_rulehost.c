@@ -187,25 +187,6 @@ static int host_benches(const struct cg_rules_opts *o, const cJSON *order,
 
 /* ---- in process ------------------------------------------------------- */
 
-static int bench_inproc(struct cg_rules_gen *g, const cJSON *order, long n,
-                        const char *what)
-{
-  int64_t t0 = bench_now_ns();
-  for (long i = 0; i < n; i++) {
-    struct cg_rules_plan plan;
-    struct cg_err err = {0};
-    if (cg_rules_order_plan(g, order, &plan, &err) != 0 ||
-        plan.outcome != CG_RULES_SEND) {
-      fprintf(stderr, "bench_rulehost: plan failed: %s\n", err.msg);
-      return 1;
-    }
-    cg_rules_plan_clear(&plan);
-  }
-  if (what != NULL)
-    bench_report(what, n, bench_now_ns() - t0);
-  return 0;
-}
-
 int main(int argc, char **argv)
 {
   long n = argc > 1 ? atol(argv[1]) : 2000;
@@ -218,8 +199,8 @@ int main(int argc, char **argv)
       cg_json_parse(bench_order_json, sizeof(bench_order_json) - 1, NULL);
   printf("bench_rulehost: %ld orders, generation %s\n", n,
          cg_rules_gen_label(g));
-  int rc = bench_inproc(g, order, n / 10 + 1, NULL) ||
-           bench_inproc(g, order, n * 10, "in-process plan (4 hooks)");
+  int rc = bench_plan_inproc(g, order, n / 10 + 1, NULL) ||
+           bench_plan_inproc(g, order, n * 10, "in-process plan (4 hooks)");
   if (rc == 0) {
     bench_cjson(n * 10);
     rc = host_benches(&bp.opts, order, n);

@@ -22,23 +22,6 @@
 #include <string.h>
 #include <time.h>
 
-static int bench_lua(struct cg_rules_gen *g, const cJSON *order, long n)
-{
-  int64_t t0 = bench_now_ns();
-  for (long i = 0; i < n; i++) {
-    struct cg_rules_plan plan;
-    struct cg_err err = {0};
-    if (cg_rules_order_plan(g, order, &plan, &err) != 0 ||
-        plan.outcome != CG_RULES_SEND) {
-      fprintf(stderr, "bench_rules: plan failed: %s\n", err.msg);
-      return 1;
-    }
-    cg_rules_plan_clear(&plan);
-  }
-  bench_report("lua plan (4 hooks, default pack)", n, bench_now_ns() - t0);
-  return 0;
-}
-
 int main(int argc, char **argv)
 {
   long n = argc > 1 ? atol(argv[1]) : 20000;
@@ -51,9 +34,9 @@ int main(int argc, char **argv)
       cg_json_parse(bench_order_json, sizeof(bench_order_json) - 1, NULL);
   printf("bench_rules: %ld orders, generation %s, order JSON %zu bytes\n", n,
          cg_rules_gen_label(g), sizeof(bench_order_json) - 1);
-  int rc = bench_lua(g, order, n / 10 + 1); /* warm-up */
+  int rc = bench_plan_inproc(g, order, n / 10 + 1, NULL); /* warm-up */
   if (rc == 0) {
-    rc = bench_lua(g, order, n);
+    rc = bench_plan_inproc(g, order, n, "lua plan (4 hooks, default pack)");
     bench_cjson(n);
     printf("lua state after the run: %zu KiB\n",
            cg_rules_gen_mem_used(g) / 1024);
