@@ -253,6 +253,7 @@ static void remember_generation(struct cg_merchant *m, const struct gen_info *g,
                 m->mc->id, g->label, sources ? err.msg : "out of memory");
   snprintf(m->flow.rules_label, sizeof(m->flow.rules_label), "%s", g->label);
   snprintf(m->hash, sizeof(m->hash), "%s", g->hash);
+  m->flow.rules_problem[0] = '\0';
   cg_flow_resolve(&m->flow, "rules", m->mc->rules, "a pack loaded", NULL);
   cg_log_info("merchant", "[merchant=%s] rules %s: %s (%u pack tests passed)",
               m->mc->id, what, g->label, g->tests_passed);
@@ -267,20 +268,6 @@ static struct cg_rules_opts rules_opts(const struct cg_merchant *m, char *path,
       .mem_limit = (size_t)m->mc->lua_memory_mb << 20,
       .call_instructions = (uint64_t)m->mc->lua_instructions,
   };
-}
-
-/* The host's load of checked sources (first boot): its failure only
- * delays the orders, which wait pending for a generation. */
-static void on_boot_loaded(int rc, cJSON *reply, const struct cg_err *err,
-                           void *arg)
-{
-  struct cg_merchant *m = arg;
-  if (rc != 0 && rc != CG_ECANCELED)
-    cg_log_error("merchant",
-                 "[merchant=%s] the rule host did not load %s: %s; orders "
-                 "wait for a reload",
-                 m->mc->id, m->flow.rules_label, err->msg);
-  cJSON_Delete(reply);
 }
 
 /* Starts the merchant's rule host (nothing loaded yet) and its plan set. */
@@ -338,6 +325,32 @@ static void boot_fallback(struct cg_merchant *m, const char *why)
   }
 }
 
+/* No generation has ever loaded for this merchant (first boot, and the
+ * pack does not load): its orders wait, pending, for a pack that loads
+ * (a fixed file reloads by itself); /healthz names the merchant. */
+static void no_rules(struct cg_merchant *m, const char *why)
+{
+  char msg[sizeof(m->flow.rules_problem)];
+  snprintf(msg, sizeof(msg),
+           "the rule pack %s does not load (%s) and no generation of it "
+           "ever has: orders wait until it is fixed",
+           m->mc->rules, why);
+  snprintf(m->flow.rules_problem, sizeof(m->flow.rules_problem), "%s", msg);
+  cg_log_error("merchant", "[merchant=%s] %s", m->mc->id, msg);
+  cg_flow_raise(&m->flow, "RULE_ERROR", "rules", m->mc->rules, msg, NULL, NULL);
+}
+
+/* The pack did not load at boot: the saved generation, else no rules. */
+static void boot_failed(struct cg_merchant *m, const char *why)
+{
+  if (m->boot_sources != NULL)
+    boot_fallback(m, why);
+  else
+    no_rules(m, why);
+  cg_free(m->boot_sources);
+  m->boot_sources = NULL;
+}
+
 /* The host's answer to the pack's load at boot. */
 static void on_boot_pack(int rc, cJSON *reply, const struct cg_err *err,
                          void *arg)
@@ -353,46 +366,17 @@ static void on_boot_pack(int rc, cJSON *reply, const struct cg_err *err,
       remember_generation(m, &gi, sources, "loaded");
     cg_free(sources);
   } else if (rc != CG_ECANCELED && !m->stopping) {
-    boot_fallback(m, err->msg);
+    boot_failed(m, err->msg);
   }
   cg_free(m->boot_sources);
   m->boot_sources = NULL;
   cJSON_Delete(reply);
 }
 
-/* First boot (no saved generation): the check runs in process, because
- * a pack that does not load must stop this merchant's start now. Its
- * hooks then run only in the rule host. */
-static int boot_first(struct cg_merchant *m, struct cg_err *err)
-{
-  char path[1024];
-  struct cg_rules_opts o = rules_opts(m, path, sizeof(path));
-  struct cg_rules_gen *g = NULL;
-  int rc = cg_rules_gen_load(&o, 1, &g, err);
-  char *sources = rc == 0 ? cg_rules_gen_sources(g) : NULL;
-  if (rc == 0 && sources == NULL)
-    rc = cg_err_set(err, CG_ENOMEM, "out of memory");
-  o.skip_pack_tests = true; /* they just passed */
-  if (rc == 0)
-    rc = cg_rulehost_load_sources(m->flow.rulehost, &o, sources, on_boot_loaded,
-                                  m);
-  if (rc == 0) {
-    struct gen_info gi = {cg_rules_gen_name(g), cg_rules_gen_version(g),
-                          cg_rules_gen_hash(g), cg_rules_gen_label(g),
-                          cg_rules_gen_tests_passed(g)};
-    remember_generation(m, &gi, sources, "loaded");
-  } else if (err->code == 0) {
-    cg_err_set(err, rc, "the rule host could not load the rules");
-  }
-  cg_free(sources);
-  cg_rules_gen_release(g);
-  return rc;
-}
-
-/* Starts the rule host and loads the pack. With a saved generation in
- * the store the pack loads only in the host (with its tests), and if it
- * fails the saved sources are loaded instead, with a RULE_ERROR on
- * `rules` (the merchant runs either way). Without one, boot_first. */
+/* Starts the rule host and has it load the pack (off the loop thread,
+ * with the pack's tests). If that fails, the saved generation is loaded
+ * instead, with a RULE_ERROR on `rules`; with none saved (first boot),
+ * the merchant waits without rules (no_rules). Either way it runs. */
 static int load_rules(struct cg_merchant *m, uv_loop_t *loop,
                       struct cg_err *err)
 {
@@ -402,19 +386,15 @@ static int load_rules(struct cg_merchant *m, uv_loop_t *loop,
   if (rc == 0)
     rc = cg_store_rule_source_latest(m->flow.store, &label, &m->boot_sources,
                                      err);
-  if (rc == CG_ENOTFOUND) {
+  if (rc == CG_ENOTFOUND) { /* first boot: nothing to fall back to */
     memset(err, 0, sizeof(*err));
-    return boot_first(m, err);
+    rc = 0;
   }
   if (rc == 0) {
-    snprintf(m->flow.rules_label, sizeof(m->flow.rules_label), "%s", label);
-    rc = cg_rulehost_load(m->flow.rulehost, &o, on_boot_pack, m);
-    if (rc != 0) { /* the pack's files could not be read */
-      boot_fallback(m, "its files cannot be read");
-      cg_free(m->boot_sources);
-      m->boot_sources = NULL;
-      rc = 0;
-    }
+    if (label != NULL)
+      snprintf(m->flow.rules_label, sizeof(m->flow.rules_label), "%s", label);
+    if (cg_rulehost_load(m->flow.rulehost, &o, on_boot_pack, m) != 0)
+      boot_failed(m, "its files cannot be read");
   }
   cg_free(label);
   return rc;
@@ -690,6 +670,27 @@ const struct cg_config_merchant *cg_merchant_config(const struct cg_merchant *m)
   return m->mc;
 }
 
+/* A reload that did not load: the generation running (if any) keeps
+ * deciding, and the operator sees a RULE_ERROR on `rules` until a pack
+ * loads (remember_generation resolves it). */
+static void reload_refused(struct cg_merchant *m, const char *why)
+{
+  char msg[CG_ERR_MSG_MAX + 300];
+  if (m->flow.rules_problem[0] != '\0')
+    snprintf(msg, sizeof(msg),
+             "rule reload refused (%s); still no generation: orders wait "
+             "until the pack %s loads",
+             why, m->mc->rules);
+  else
+    snprintf(msg, sizeof(msg),
+             "rule reload refused (%s); the previous generation %s keeps "
+             "running",
+             why, m->flow.rules_label);
+  cg_log_error("merchant", "[merchant=%s] %s", m->mc->id, msg);
+  cg_flow_raise(&m->flow, "RULE_ERROR", "rules", m->mc->rules, msg,
+                m->flow.rules_label[0] ? m->flow.rules_label : NULL, NULL);
+}
+
 /* A reload's answer from the rule host: the new generation decides
  * from now on, and held orders are decided again by it. */
 static void on_reloaded(int rc, cJSON *reply, const struct cg_err *err,
@@ -701,10 +702,8 @@ static void on_reloaded(int rc, cJSON *reply, const struct cg_err *err,
     return;
   }
   if (rc != 0) {
-    cg_log_error("merchant",
-                 "[merchant=%s] rule reload refused, the "
-                 "previous generation keeps running: %s",
-                 m->mc->id, err->msg);
+    reload_refused(m, err->msg);
+    cJSON_Delete(reply);
     return;
   }
   struct gen_info gi = {cg_json_str(reply, "name"),
@@ -732,10 +731,7 @@ int cg_merchant_reload_rules(struct cg_merchant *m, struct cg_err *err)
   int rc = cg_rulehost_load(m->flow.rulehost, &o, on_reloaded, m);
   if (rc != 0) {
     cg_err_set(err, rc, "reload not started: %s", cg_strerror(rc));
-    cg_log_error("merchant",
-                 "[merchant=%s] rule reload refused, the "
-                 "previous generation keeps running: %s",
-                 m->mc->id, err ? err->msg : "");
+    reload_refused(m, cg_strerror(rc));
   }
   return rc;
 }

@@ -5,10 +5,11 @@
  * table). One merchant's failure never stalls another: each has its own
  * of everything.
  *
- *   start: store -> rule host started, the pack loaded into it (the
- *          saved generation if it fails; first boot: checked in process
- *          first) -> clients -> outbox (reset inflight) ->
- *          inbox drain -> timers -> first pulls
+ *   start: store -> rule host started, the pack's load sent to it
+ *          (answered later: the saved generation if it fails; with none
+ *          saved, the merchant runs without rules and its orders wait)
+ *          -> clients -> outbox (reset inflight) -> inbox drain ->
+ *          timers -> first pulls
  *   stop:  timers -> rule host (plans in flight cancelled: their rows
  *          stay pending) -> outbox (waits for in-flight calls) ->
  *          clients -> intake -> store

@@ -59,6 +59,8 @@ struct cg_flow {
   struct cg_decide *decide;     /* the plans asked for and not stored */
   char rules_label[160];        /* CG_RULES_LABEL_MAX: the generation
                                  * that decides now, for the timeline */
+  char rules_problem[768];      /* non-empty: no generation has ever
+                                 * loaded, and why (/healthz reports it) */
   struct cg_centra *centra;
   struct cg_gxo *gxo;
   struct cg_outbox *outbox;

@@ -97,6 +97,22 @@ static bool store_healthy(const struct cg_admin_source *src, size_t i,
   return ok;
 }
 
+/* A merchant none of whose generations ever loaded has no rules: its
+ * orders wait. Adds it to problems; returns true when it has rules. */
+static bool rules_healthy(const struct cg_flow *f, cJSON *entry,
+                          cJSON *problems)
+{
+  bool ok = f->rules_problem[0] == '\0';
+  cJSON_AddStringToObject(entry, "rules", ok ? "ok" : f->rules_problem);
+  if (!ok) {
+    char line[sizeof(f->rules_problem) + 80];
+    snprintf(line, sizeof(line), "merchant '%s' has no rules: %s", f->merchant,
+             f->rules_problem);
+    cJSON_AddItemToArray(problems, cJSON_CreateString(line));
+  }
+  return ok;
+}
+
 static void h_healthz(struct cg_http_exchange *ex, void *arg)
 {
   const struct cg_admin_source *src = arg;
@@ -110,6 +126,7 @@ static void h_healthz(struct cg_http_exchange *ex, void *arg)
   for (size_t i = 0; i < src->n; i++) {
     cJSON *entry = merchant_health(src->flows[i]);
     ok = store_healthy(src, i, entry, problems) && ok;
+    ok = rules_healthy(src->flows[i], entry, problems) && ok;
     cJSON_AddItemToArray(list, entry);
   }
   if (!ok && status != NULL)

@@ -7,8 +7,9 @@
  * GET /healthz answers 200 when every merchant's store is usable and 503
  * otherwise, with a JSON body whose "problems" name the merchant and the
  * problem (store file missing or replaced, not writable, quick_check
- * failed at start): {"status": "ok"|"failing", "problems": [...],
- * "merchants": [{id, outbox_depth, orders, store}]}.
+ * failed at start) or a merchant without rules (its pack never loaded):
+ * {"status": "ok"|"failing", "problems": [...],
+ * "merchants": [{id, outbox_depth, orders, store, rules}]}.
  *
  * The ops layer sits below the app: it sees merchants only through
  * struct cg_admin_source (their flows and a reload callback).

@@ -7,8 +7,12 @@
  *   2. The second's pack is broken on disk, the engine restarts: the
  *      second boots from the last good sources, with a RULE_ERROR
  *      exception and a log line that say so; the first exports its orders.
- *   3. With no last good sources either (a fresh store), the second does
- *      not start: /healthz answers 503 naming it, and the first runs.
+ *   3. With no last good sources either (a fresh store), the second runs
+ *      without rules: /healthz answers 503 naming it, a RULE_ERROR says
+ *      why, and the first runs. The pack's load is the rule host's work,
+ *      never the engine's loop: the admin API answers throughout.
+ *   4. The pack is fixed and reloaded: the second has rules, /healthz
+ *      answers 200 and the exception is resolved.
  */
 #include "e2e.h"
 #include "e2e_orders.h"
@@ -73,6 +77,34 @@ static const cJSON *problem(const cJSON *doc, const char *needle)
   return NULL;
 }
 
+static bool healthz_is(struct e2e *t, void *arg)
+{
+  cJSON *doc = NULL;
+  long status = e2e_healthz(t, &doc);
+  cJSON_Delete(doc);
+  return status == *(long *)arg;
+}
+
+/* Open RULE_ERROR exceptions of a merchant. */
+static int open_rule_errors(const char *merchant)
+{
+  char path[200];
+  snprintf(path, sizeof(path),
+           "/api/v1/merchants/%s/exceptions?type=RULE_ERROR", merchant);
+  cJSON *x = e2e_get(&T, 'a', path);
+  assert_non_null(x);
+  int n = cJSON_GetArraySize(x);
+  cJSON_Delete(x);
+  return n;
+}
+
+/* The pack loads in the rule host, after the start: its sources are
+ * saved when it answers. */
+static bool other_loaded(struct e2e *t, void *arg)
+{
+  return e2e_log_has(t, "[merchant=other] rules loaded: ");
+}
+
 static bool fell_back(struct e2e *t, void *arg)
 {
   return e2e_log_has(t, "running the last good generation");
@@ -108,6 +140,7 @@ static void test_broken_pack_isolated(void **state)
   /* 1. Both start; the second's sources are kept. */
   cJSON *doc = NULL;
   e2e_engine_start(&T);
+  assert_true(e2e_wait(&T, 10, other_loaded, NULL));
   assert_int_equal(e2e_healthz(&T, &doc), 200);
   cJSON_Delete(doc);
   e2e_engine_stop(&T);
@@ -128,12 +161,22 @@ static void test_broken_pack_isolated(void **state)
   snprintf(db, sizeof(db), "%s/other.db", T.dir);
   assert_int_equal(unlink(db), 0);
   e2e_engine_start(&T);
+  assert_true(e2e_wait(&T, 10, healthz_is, &(long){503}));
   assert_int_equal(e2e_healthz(&T, &doc), 503);
-  assert_non_null(problem(doc, "merchant 'other' is not running"));
+  assert_non_null(problem(doc, "merchant 'other' has no rules"));
   cJSON_Delete(doc);
+  assert_int_equal(open_rule_errors("other"), 1);
   cJSON *shop = e2e_get(&T, 'a', "/api/v1/merchants/shop/exceptions");
   assert_non_null(shop); /* the first merchant answers */
   cJSON_Delete(shop);
+  /* 4. Fixed and reloaded: rules, a healthy engine, the alert closed. */
+  char rm[700];
+  snprintf(rm, sizeof(rm), "rm -rf '%s'", pack2);
+  assert_int_equal(system(rm), 0);
+  copy_default_pack();
+  cJSON_Delete(e2e_post(&T, 'a', "/api/v1/merchants/other/rules/reload", ""));
+  assert_true(e2e_wait(&T, 10, healthz_is, &(long){200}));
+  assert_int_equal(open_rule_errors("other"), 0);
   e2e_engine_stop(&T);
   e2e_teardown(&T);
 }

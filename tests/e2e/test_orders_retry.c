@@ -110,6 +110,7 @@ static void test_rule_change_releases_held(void **state)
   if (!e2e_wait(&T, 30, refused_reload, NULL))
     fail_msg("no reload was attempted after the pack changed (watch?)");
   assert_int_equal(open_count("UNMAPPED_CARRIER"), X.bad[0]);
+  assert_int_equal(open_count("RULE_ERROR"), 1); /* the operator sees it */
   /* Restore the pack and add the mapping: the held orders go out. */
   restore_with_mapping();
   long want = X.good + X.bad[0];
@@ -118,6 +119,7 @@ static void test_rule_change_releases_held(void **state)
              e2e_wms_orders(&T), want);
   assert_int_equal(open_count("UNMAPPED_CARRIER"), 0);
   assert_int_equal(open_count("INVALID_ADDRESS"), X.bad[1]);
+  assert_int_equal(open_count("RULE_ERROR"), 0); /* closed by the good one */
   assert_true(e2e_log_has(&T, "rules reloaded: "));
 }
 
