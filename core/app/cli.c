@@ -9,12 +9,16 @@
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/time.h"
+#include "base/json.h"
+#include "rules/host.h"
 #include "rules/rules.h"
 #include "store/store.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 struct session {
   struct cg_config *cfg;
@@ -218,8 +222,52 @@ int cg_cli_status(const struct cg_cli *c)
   return 0;
 }
 
+/* The rule host's answer to the CLI's load. */
+struct cli_load {
+  bool done;
+  int rc;
+  cJSON *reply;
+  struct cg_err err;
+};
+
+static void on_cli_loaded(int rc, cJSON *reply, const struct cg_err *err,
+                          void *arg)
+{
+  struct cli_load *l = arg;
+  l->done = true;
+  l->rc = rc;
+  l->reply = reply;
+  if (rc != 0)
+    l->err = *err;
+}
+
+/* Loads o in a rule host, as a merchant's reload does (same sandbox,
+ * limits and load budget: a top level that loops fails, it does not
+ * hang the terminal), and waits for the answer. */
+static int load_in_host(const struct cg_rules_opts *o, struct cli_load *l)
+{
+  uv_loop_t loop;
+  struct cg_rulehost *h = NULL;
+  struct cg_rulehost_opts ho = {.merchant = o->merchant,
+                                .binary = getenv("CG_RULE_HOST_BINARY")};
+  int rc = uv_loop_init(&loop);
+  if (rc != 0)
+    return cg_err_set(&l->err, CG_EIO, "no event loop: %s", uv_strerror(rc));
+  rc = cg_rulehost_create(&loop, &ho, &h, &l->err);
+  if (rc == 0 && (rc = cg_rulehost_load(h, o, on_cli_loaded, l)) != 0)
+    cg_err_set(&l->err, rc, "cannot read the pack: %s", cg_strerror(rc));
+  while (rc == 0 && !l->done && uv_run(&loop, UV_RUN_ONCE) != 0)
+    ;
+  if (rc == 0 && !l->done)
+    rc = cg_err_set(&l->err, CG_EIO, "the rule host stopped answering");
+  cg_rulehost_destroy(h);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  return rc != 0 ? rc : l->rc;
+}
+
 /* `rules check DIR` loads a pack (skipping its tests); `rules test DIR`
- * loads it and runs its tests, as a reload would. */
+ * loads it and runs its tests, as a reload would: both in a rule host. */
 int cg_cli_rules(const struct cg_cli *c)
 {
   if (c->nargs < 2 ||
@@ -231,14 +279,15 @@ int cg_cli_rules(const struct cg_cli *c)
                             .pack_dir = c->args[1],
                             .skip_pack_tests =
                                 strcmp(c->args[0], "check") == 0};
-  struct cg_rules_gen *g = NULL;
-  struct cg_err err = {0};
-  if (cg_rules_gen_load(&o, 1, &g, &err) != 0) {
-    fprintf(stderr, "centra-gxo: rules %s: %s\n", c->args[1], err.msg);
+  struct cli_load l = {0};
+  if (load_in_host(&o, &l) != 0) {
+    fprintf(stderr, "centra-gxo: rules %s: %s\n", c->args[1], l.err.msg);
+    cJSON_Delete(l.reply);
     return 1;
   }
-  printf("%s: ok (%s, %u pack tests passed)\n", c->args[1],
-         cg_rules_gen_label(g), cg_rules_gen_tests_passed(g));
-  cg_rules_gen_release(g);
+  printf("%s: ok (%s, %lld pack tests passed)\n", c->args[1],
+         cg_json_str(l.reply, "label"),
+         (long long)cg_json_int(l.reply, "tests_passed", 0));
+  cJSON_Delete(l.reply);
   return 0;
 }

@@ -30,4 +30,22 @@ if ! "$bin" rules check "$src/tests/rules/failing-test" >/dev/null 2>&1; then
   echo "FAIL failing-test: rules check (tests skipped) should pass" >&2
   fail=1
 fi
+# A pack whose top level loops inside C (no instruction count reaches it)
+# fails `rules check` within the load budget: the load runs in a rule
+# host, whose watchdog kills it. `timeout` only keeps a regression from
+# hanging CI; the claim is exit 1 with the watchdog's message.
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cp -r "$src/rules/default" "$tmp/loops"
+{ echo "local s = string.rep('', math.maxinteger)"; cat "$src/rules/default/orders.lua"; } \
+  >"$tmp/loops/orders.lua"
+t0=$(date +%s%N)
+out=$(timeout 60 "$bin" rules check "$tmp/loops" 2>&1 >/dev/null)
+rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if [ $rc -ne 1 ] || ! grep -q "did not answer" <<<"$out"; then
+  echo "FAIL top-level C loop: want exit 1 and 'did not answer', got $rc: $out" >&2
+  fail=1
+else
+  echo "ok   top-level C loop refused in $ms ms: $(grep 'did not answer' <<<"$out" | head -1)"
+fi
 exit $fail
