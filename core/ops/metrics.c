@@ -129,8 +129,8 @@ static int render_outbox(struct cg_flow *const *flows, size_t n,
   return rc;
 }
 
-/* The rule host: restarts (kills, deaths) and plans asked for and not
- * stored yet. */
+/* The rule host: restarts (kills, deaths), plans asked for and not
+ * stored yet, and requests waiting at the host. */
 static int render_rulehost(struct cg_flow *const *flows, size_t n,
                            struct cg_buf *out)
 {
@@ -152,6 +152,14 @@ static int render_rulehost(struct cg_flow *const *flows, size_t n,
     rc = cg_buf_printf(out, "cg_rule_plans_pending{merchant=\"%s\"} %llu\n",
                        flows[i]->merchant,
                        (unsigned long long)cg_decide_count(flows[i]));
+  if (rc == 0)
+    rc = header(out, "cg_rulehost_queue_depth",
+                "Requests queued or in flight at the rule host", "gauge");
+  for (size_t i = 0; rc == 0 && i < n; i++)
+    if (flows[i]->rulehost != NULL)
+      rc = cg_buf_printf(out, "cg_rulehost_queue_depth{merchant=\"%s\"} %zu\n",
+                         flows[i]->merchant,
+                         cg_rulehost_queued(flows[i]->rulehost));
   return rc;
 }
 

@@ -569,6 +569,11 @@ uint64_t cg_rulehost_restarts(const struct cg_rulehost *h)
   return h->restarts;
 }
 
+size_t cg_rulehost_queued(const struct cg_rulehost *h)
+{
+  return h->queued;
+}
+
 int cg_rulehost_plans(struct cg_rulehost *h, const cJSON *orders,
                       cg_rulehost_done_fn done, void *arg)
 {

@@ -130,6 +130,8 @@ const char *cg_rulehost_label(const struct cg_rulehost *h);
 int cg_rulehost_pid(const struct cg_rulehost *h);
 /* Host processes started after the first (kills, deaths). */
 uint64_t cg_rulehost_restarts(const struct cg_rulehost *h);
+/* Requests queued or in flight (loads, hook calls, plan batches). */
+size_t cg_rulehost_queued(const struct cg_rulehost *h);
 
 /* The `__rule-host` subcommand (core/app/main.c): the host process. Never
  * returns; argv[1] is the merchant. */

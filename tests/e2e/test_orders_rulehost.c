@@ -189,6 +189,9 @@ static void test_c_loop_costs_one_order(void **state)
   cg_free(before);
   cg_free(after);
   assert_true(e2e_log_has(&T, "rules reloaded: c-loop-one@1#"));
+  /* Nothing is left waiting at the host once every order is out. */
+  assert_int_equal(e2e_metric(&T, "cg_rulehost_queue_depth"), 0);
+  assert_int_equal(e2e_metric(&T, "cg_rule_plans_pending"), 0);
   print_message("%ld probes of /healthz + the admin API, slowest %lld ms\n",
                 w.probes, (long long)w.slowest_ms);
   assert_true(w.slowest_ms < ANSWER_MS);
