@@ -50,6 +50,10 @@
 #define SHM_STEP 4
 #define SHM_STEP_AT 8
 #define EXIT_SETUP 121 /* a call child could not tighten its limits */
+/* The host and its call children run below the engine's priority: rule
+ * code that spins takes what the engine's loop (every merchant's I/O)
+ * and other processes leave, never their share. */
+#define HOST_NICE 10
 
 /* ---- the zygote's filter ---------------------------------------------- */
 
@@ -235,7 +239,8 @@ int cg__host_lockdown(struct cg__host *z, struct cg_err *err)
   sigaddset(&chld, SIGCHLD);
   if (sigprocmask(SIG_BLOCK, &chld, NULL) == -1 ||
       prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
-      set_limit(RLIMIT_NOFILE, 4) == -1 || set_limit(RLIMIT_CORE, 0) == -1)
+      set_limit(RLIMIT_NOFILE, 4) == -1 || set_limit(RLIMIT_CORE, 0) == -1 ||
+      setpriority(PRIO_PROCESS, 0, HOST_NICE) == -1)
     return cg_err_set(err, CG_EIO, "cannot limit the rule host: %s",
                       strerror(errno));
   rc = zygote_filter();

@@ -34,3 +34,5 @@ echo "floors: raw single-row durable commits ${CG_BENCH_COMMIT_RATE}/s," \
 # shellcheck disable=SC2086
 "$BUILD/bench_e2e" ${BENCH_ORDERS:-500 2000 10000} 2>/dev/null | grep -v '^\['
 echo; echo "== rule step per order through the rule host (bench_rulehost)"; "$BUILD/bench_rulehost" 2>/dev/null
+echo; echo "== a merchant's rate beside a hostile neighbour (bench_neighbour)"
+"$BUILD/bench_neighbour" ${BENCH_NEIGHBOUR_ORDERS:-1500} 2>/dev/null | grep -v '^\['
