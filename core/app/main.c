@@ -8,6 +8,7 @@
 #include "app/demo.h"
 #include "app/engine.h"
 #include "base/mem.h"
+#include "flows/hooks.h"
 #include "rules/host.h"
 
 #include <stdio.h>
@@ -106,6 +107,12 @@ static int parse(int argc, char **argv, struct cg_cli *c, const char **pos)
 int main(int argc, char **argv)
 {
   cg_mem_init();
+  /* Every command that loads a pack, and the rule host, needs the hooks
+   * the flows call and the order plan (flows/hooks.h). */
+  if (cg_hooks_register() != 0) {
+    fprintf(stderr, "centra-gxo: the rule hooks did not register\n");
+    return 1;
+  }
   if (argc < 2 || strcmp(argv[1], "help") == 0 ||
       strcmp(argv[1], "--help") == 0) {
     usage(argc < 2 ? stderr : stdout);

@@ -10,11 +10,12 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "flows/flow.h"
+#include "flows/hooks.h"
 #include "flows/inbox.h"
 #include "flows/orders_internal.h"
 #include "flows/outbox.h"
+#include "flows/plan.h"
 #include "rules/host.h"
-#include "rules/rules.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -45,6 +46,8 @@ struct batch {
 
 struct cg_decide *cg_decide_create(struct cg_flow *f)
 {
+  if (cg_hooks_register() != 0) /* the plan the host is asked for */
+    return NULL;
   struct cg_decide *d = cg_calloc(1, sizeof(*d));
   if (d != NULL)
     d->f = f;
@@ -126,7 +129,7 @@ int cg_decide_later(struct cg_flow *f, enum cg_decide_kind kind, int64_t key,
 
 /* The inbox row of j, if still pending and still the same message. */
 static int step2_inbox(struct cg_flow *f, const struct job *j,
-                       const struct cg_rules_plan *plan, const char *rule_err,
+                       const struct cg_plan *plan, const char *rule_err,
                        bool *queued, struct cg_err *err)
 {
   struct cg_store_inbox_row row = {0};
@@ -145,7 +148,7 @@ static int step2_inbox(struct cg_flow *f, const struct job *j,
 }
 
 static int step2_one(struct cg_flow *f, const struct job *j,
-                     const struct cg_rules_plan *plan, const char *rule_err,
+                     const struct cg_plan *plan, const char *rule_err,
                      bool *queued, struct cg_err *err)
 {
   switch (j->kind) {
@@ -161,7 +164,7 @@ static int step2_one(struct cg_flow *f, const struct job *j,
 /* 0 with *plan, 1 with *rule_err (RULE_ERROR), or -1: not decided now
  * (no generation, host busy, out of memory): the sweep asks again. */
 static int item_result(int rc, const struct cg_err *err, cJSON *item,
-                       struct cg_rules_plan *plan, const char **rule_err)
+                       struct cg_plan *plan, const char **rule_err)
 {
   if (rc == CG_ERULE) {
     *rule_err = err->msg;
@@ -170,8 +173,8 @@ static int item_result(int rc, const struct cg_err *err, cJSON *item,
   if (rc != 0 || item == NULL)
     return -1;
   if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "ok")))
-    return cg_rules_plan_from_json(
-               cJSON_GetObjectItemCaseSensitive(item, "plan"), plan, NULL) == 0
+    return cg_plan_from_json(cJSON_GetObjectItemCaseSensitive(item, "result"),
+                             plan, NULL) == 0
                ? 0
                : -1;
   const char *code = cg_json_str(item, "code");
@@ -189,7 +192,7 @@ static bool apply_one(struct batch *b, int i, int rc, const struct cg_err *herr,
 {
   struct cg_flow *f = b->d->f;
   struct job *j = b->jobs[i];
-  struct cg_rules_plan plan = {0};
+  struct cg_plan plan = {0};
   const char *rule_err = NULL;
   struct cg_err err = {0};
   bool queued = false;
@@ -215,7 +218,7 @@ static bool apply_one(struct batch *b, int i, int rc, const struct cg_err *herr,
                  "asked again later",
                  f->merchant, j->number, err.msg);
   }
-  cg_rules_plan_clear(&plan);
+  cg_plan_clear(&plan);
   return r == 0 && queued;
 }
 
@@ -279,7 +282,8 @@ static void send_batch(struct cg_decide *d, struct batch *b)
       orders = NULL;
     }
   }
-  int rc = orders ? cg_rulehost_plans(d->f->rulehost, orders, on_plans, b)
+  int rc = orders ? cg_rulehost_plans(d->f->rulehost, CG_PLAN_ORDERS, orders,
+                                      on_plans, b)
                   : CG_ENOMEM;
   cJSON_Delete(orders);
   if (rc == 0)

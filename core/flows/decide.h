@@ -6,7 +6,8 @@
  *     no rules needed → decided there
  *     rules needed    → cg_decide_later: a job; the row stays pending
  *   cg_decide_flush (after the caller's commit): jobs ─▶ cg_rulehost_plans
- *     in batches of up to CG_DECIDE_BATCH orders (one call child each)
+ *     of the plan "orders" (plan.h) in batches of up to CG_DECIDE_BATCH
+ *     orders (one call child each)
  *   plans arrive ─▶ step 2: one transaction, a savepoint per job: re-read,
  *     re-check, apply the plan (or RULE_ERROR), mark the row processed
  *
@@ -22,7 +23,7 @@
 #include <stdint.h>
 
 struct cg_flow;
-struct cg_rules_plan;
+struct cg_plan;
 struct cg_err;
 
 #define CG_DECIDE_BATCH 32
@@ -35,7 +36,9 @@ enum cg_decide_kind {
   CG_DECIDE_RETRY,    /* key: exception id; an operator's retry */
 };
 
-/* The per-flow set of jobs; NULL on ENOMEM. */
+/* The per-flow set of jobs; NULL on ENOMEM. Registers the flows' hooks
+ * and the order plan with core/rules first (hooks.h), so an engine
+ * embedded in any binary can ask its rule host for plans. */
 struct cg_decide *cg_decide_create(struct cg_flow *f);
 /* Frees every job not in flight. Call after cg_rulehost_destroy (which
  * cancels the ones in flight). NULL is a no-op. */

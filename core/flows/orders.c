@@ -13,8 +13,8 @@
 #include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "flows/orders_internal.h"
+#include "flows/plan.h"
 #include "gxo/gxo.h"
-#include "rules/rules.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -187,7 +187,7 @@ static bool missing_sku(const cJSON *order, char *msg, size_t size)
 
 bool cg__order_needs_rules(const cJSON *order)
 {
-  char msg[CG_RULES_MESSAGE_MAX];
+  char msg[CG_PLAN_MESSAGE_MAX];
   return !missing_sku(order, msg, sizeof(msg));
 }
 
@@ -248,14 +248,14 @@ static int queue_order(struct cg_flow *f, const char *number,
 /* Stores the order as decided by the plan; fills outcome. */
 static int apply_plan(struct cg_flow *f, const char *number,
                       const char *payload, const cJSON *order,
-                      const struct cg_rules_plan *plan,
+                      const struct cg_plan *plan,
                       char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
 {
-  bool send = plan->outcome == CG_RULES_SEND;
+  bool send = plan->outcome == CG_PLAN_SEND;
   const char *type = send ? NULL
-                     : plan->outcome == CG_RULES_HOLD
+                     : plan->outcome == CG_PLAN_HOLD
                          ? "RULE_HOLD"
-                         : cg_rules_outcome_name(plan->outcome);
+                         : cg_plan_outcome_name(plan->outcome);
   int rc = save_order(f, number, payload, order,
                       send ? CG_STORE_ORDER_QUEUED : CG_STORE_ORDER_HELD, type,
                       plan->label, err);
@@ -287,7 +287,7 @@ int cg__order_decide(struct cg_flow *f, const char *number, const char *payload,
                      const cJSON *order, char outcome[CG_INBOX_OUTCOME_MAX],
                      struct cg_err *err)
 {
-  char msg[CG_RULES_MESSAGE_MAX];
+  char msg[CG_PLAN_MESSAGE_MAX];
   if (missing_sku(order, msg, sizeof(msg)))
     return hold_new(f, number, payload, order, "UNKNOWN_SKU", msg,
                     f->rules_label, outcome, err);
@@ -295,7 +295,7 @@ int cg__order_decide(struct cg_flow *f, const char *number, const char *payload,
 }
 
 int cg__order_apply(struct cg_flow *f, const char *number, const char *payload,
-                    const cJSON *order, const struct cg_rules_plan *plan,
+                    const cJSON *order, const struct cg_plan *plan,
                     const char *rule_err, char outcome[CG_INBOX_OUTCOME_MAX],
                     struct cg_err *err)
 {
@@ -419,7 +419,7 @@ int cg_orders_apply_centra_order(struct cg_flow *f,
 }
 
 int cg__order_finish(struct cg_flow *f, const struct cg_store_inbox_row *row,
-                     const struct cg_rules_plan *plan, const char *rule_err,
+                     const struct cg_plan *plan, const char *rule_err,
                      char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
 {
   char number[32];

@@ -373,7 +373,7 @@ int cg_orders_redecide_held(struct cg_flow *f)
 /* Applies a plan to order number if it is (still) held or rejected;
  * only_rule_holds: only if held for a reason rules can cure. */
 static int apply_again(struct cg_flow *f, const char *number,
-                       bool only_rule_holds, const struct cg_rules_plan *plan,
+                       bool only_rule_holds, const struct cg_plan *plan,
                        const char *rule_err, bool *queued, struct cg_err *err)
 {
   char outcome[CG_INBOX_OUTCOME_MAX] = "";
@@ -399,14 +399,14 @@ static int apply_again(struct cg_flow *f, const char *number,
 }
 
 int cg__order_redecided(struct cg_flow *f, const char *number,
-                        const struct cg_rules_plan *plan, const char *rule_err,
+                        const struct cg_plan *plan, const char *rule_err,
                         bool *queued, struct cg_err *err)
 {
   return apply_again(f, number, true, plan, rule_err, queued, err);
 }
 
 int cg__order_retried(struct cg_flow *f, int64_t xid, const char *number,
-                      const struct cg_rules_plan *plan, const char *rule_err,
+                      const struct cg_plan *plan, const char *rule_err,
                       bool *queued, struct cg_err *err)
 {
   struct cg_store_exception x = {0};

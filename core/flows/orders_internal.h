@@ -19,7 +19,7 @@ struct cg_flow;
 
 /* "83651" from order.number; CG_EINVAL if absent. */
 int cg__order_number(const cJSON *order, char *out, size_t size);
-struct cg_rules_plan;
+struct cg_plan;
 struct cg_store_inbox_row;
 
 /* cg__order_decide: the rules must decide (step 2, flows/decide.h). */
@@ -37,24 +37,24 @@ bool cg__order_needs_rules(const cJSON *order);
  * (queued + outbox row, or held + exception), or, plan NULL, holds the
  * order as RULE_ERROR with rule_err. */
 int cg__order_apply(struct cg_flow *f, const char *number, const char *payload,
-                    const cJSON *order, const struct cg_rules_plan *plan,
+                    const cJSON *order, const struct cg_plan *plan,
                     const char *rule_err, char outcome[CG_INBOX_OUTCOME_MAX],
                     struct cg_err *err);
 /* Step 2 of a pending inbox row: eligibility and the stored state are
  * checked again (they may have changed while the plan was out), then
  * cg__order_apply. Writes the row's outcome; the caller marks it. */
 int cg__order_finish(struct cg_flow *f, const struct cg_store_inbox_row *row,
-                     const struct cg_rules_plan *plan, const char *rule_err,
+                     const struct cg_plan *plan, const char *rule_err,
                      char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err);
 /* Step 2 of a re-decision after a reload: applies to the order only if
  * it is still held for a reason rules can cure. *queued when it left. */
 int cg__order_redecided(struct cg_flow *f, const char *number,
-                        const struct cg_rules_plan *plan, const char *rule_err,
+                        const struct cg_plan *plan, const char *rule_err,
                         bool *queued, struct cg_err *err);
 /* Step 2 of an operator's retry of exception xid: resolves it if still
  * open, then decides the order if it is held or rejected. */
 int cg__order_retried(struct cg_flow *f, int64_t xid, const char *number,
-                      const struct cg_rules_plan *plan, const char *rule_err,
+                      const struct cg_plan *plan, const char *rule_err,
                       bool *queued, struct cg_err *err);
 /* Moves a stored order to held with an exception of type. */
 int cg__order_hold(struct cg_flow *f, const char *number, const char *type,

@@ -89,6 +89,10 @@ static struct cg_rules_gen *gen_new(const struct cg_rules_opts *o,
 static int gen_finish(struct cg_rules_gen *g, const struct cg_rules_opts *o,
                       struct cg_err *err)
 {
+  if (cg__hook_count() == 0) /* a pack of no modules would load "fine" */
+    return cg_err_set(err, CG_EINVAL,
+                      "rules: no hooks registered (cg_rules_register_hooks "
+                      "comes first)");
   int rc = cg__pack_hash(g, err);
   if (rc == 0)
     rc = cg__sandbox_open(g, err);

@@ -574,29 +574,32 @@ size_t cg_rulehost_queued(const struct cg_rulehost *h)
   return h->queued;
 }
 
-int cg_rulehost_plans(struct cg_rulehost *h, const cJSON *orders,
-                      cg_rulehost_done_fn done, void *arg)
+int cg_rulehost_plans(struct cg_rulehost *h, const char *plan,
+                      const cJSON *inputs, cg_rulehost_done_fn done, void *arg)
 {
   if (h->closing)
     return CG_ECANCELED;
-  int n = cJSON_GetArraySize(orders);
-  if (!cJSON_IsArray(orders) || n == 0)
+  const struct cg_rules_plan_spec *spec = cg_rules_plan_find(plan);
+  int n = cJSON_GetArraySize(inputs);
+  if (spec == NULL)
+    return CG_ENOTFOUND;
+  if (!cJSON_IsArray(inputs) || n == 0)
     return CG_EINVAL;
   if (h->queued >= h->queue_max)
     return CG_ELIMIT;
   cJSON *body = cJSON_CreateObject();
-  cJSON *o = cJSON_Duplicate(orders, true);
-  if (body == NULL || o == NULL || !cg_json_add_str(body, "op", "plans")) {
-    cJSON_Delete(o);
+  cJSON *in = cJSON_Duplicate(inputs, true);
+  if (body == NULL || in == NULL || !cg_json_add_str(body, "op", "plans") ||
+      !cg_json_add_str(body, "plan", spec->name) ||
+      !cJSON_AddItemToObject(body, "inputs", in)) {
+    cJSON_Delete(in);
     cJSON_Delete(body);
     return CG_ENOMEM;
   }
-  cJSON_AddItemToObject(body, "orders", o);
-  /* The zygote's worst case: n + 1 children killed at one order's
-   * deadline (four budgets + slack) each (one per culprit, or one for the
-   * batch and one per order); a budget is at least the slack. */
-  int ncalls =
-      n == 1 ? CG_RULEHOST_PLAN_HOOKS : (CG_RULEHOST_PLAN_HOOKS + 1) * (n + 1);
+  /* The zygote's worst case: n + 1 children killed at one input's
+   * deadline (the plan's budgets + slack) each (one per culprit, or one
+   * for the batch and one per input); a budget is at least the slack. */
+  int ncalls = n == 1 ? spec->hooks : (spec->hooks + 1) * (n + 1);
   return submit(h, CG__REQ_BATCH, body, ncalls, done, arg);
 }
 

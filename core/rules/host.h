@@ -23,9 +23,9 @@
  * loop given to cg_rulehost_create; every callback fires on that thread,
  * never from inside the function that queued it.
  *
- * The order flow decides through cg_rulehost_plans; the in-process API
- * (rules.h) is what the host runs, and what the CLI and the merchant's
- * boot check use (docs/internals/rules.md "Wired").
+ * A flow decides through cg_rulehost_plans (a plan it registered); the
+ * in-process API (rules.h) is what the host runs, and what the CLI and
+ * the merchant's boot check use (docs/internals/rules.md "Wired").
  */
 #ifndef CG_RULES_HOST_H
 #define CG_RULES_HOST_H
@@ -106,20 +106,19 @@ int cg_rulehost_load_sources(struct cg_rulehost *h,
                              const struct cg_rules_opts *opts,
                              const char *sources, cg_rulehost_done_fn done,
                              void *arg);
-/* Hooks one order plan calls (each with its own budget). */
-#define CG_RULEHOST_PLAN_HOOKS 4
-/* Queues the order plans (cg_rules_order_plan, in the host) of orders, a
- * JSON array of canonical Centra orders (copied). All run in one call
- * child with one order's deadline (4 budgets + 100 ms). If it is killed
- * while one order had run for all its budgets, that order alone fails and
- * the others go again in a new child; if it is killed otherwise, each is
- * planned again in its own child with its own deadline. A hostile order
- * costs only itself. The reply is an
- * array, one item per order: {ok: true, plan} (cg_rules_plan_from_json) or {ok:
- * false, code, error} (code "CG_ERULE": a RULE_ERROR for that order). Same
- * returns as cg_rulehost_call. */
-int cg_rulehost_plans(struct cg_rulehost *h, const cJSON *orders,
-                      cg_rulehost_done_fn done, void *arg);
+/* Queues a registered plan (rules.h cg_rules_register_plan; registered in
+ * this process too) on each input of inputs, a JSON array (copied). All
+ * run in one call child with one input's deadline (the plan's hooks
+ * budgets + 100 ms). If it is killed while one input had run for all its
+ * budgets, that input alone fails and the others go again in a new child;
+ * if it is killed otherwise, each is run again in its own child with its
+ * own deadline. A hostile input costs only itself. The reply is an array,
+ * one item per input: {ok: true, result} (what the plan's function
+ * returned) or {ok: false, code, error} (code "CG_ERULE": a RULE_ERROR
+ * for that input). Same returns as cg_rulehost_call; CG_ENOTFOUND for a
+ * plan not registered. */
+int cg_rulehost_plans(struct cg_rulehost *h, const char *plan,
+                      const cJSON *inputs, cg_rulehost_done_fn done, void *arg);
 /* The last good generation's files as saved sources JSON (cg_free), for
  * the store; NULL before the first load or on ENOMEM. */
 char *cg_rulehost_sources(const struct cg_rulehost *h);

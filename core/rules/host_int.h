@@ -162,10 +162,10 @@ void cg__host_shm_put(struct cg__host *z, const cJSON *reply);
 /* In a call child: "now at step" (1-based; 0 = none yet), with the time,
  * in the shared page; cg__host_fork clears it. After a failed fork the
  * zygote reads the step the child was at and how long it had been there
- * (*ran_ms): which order of a batch a kill interrupted. */
+ * (*ran_ms): which input of a batch a kill interrupted. */
 void cg__host_progress(struct cg__host *z, uint32_t step);
 uint32_t cg__host_progress_get(const struct cg__host *z, int64_t *ran_ms);
-/* host_plan.c: the reply to {id, op: "plans", orders: [...]}. */
+/* host_plan.c: the reply to {id, op: "plans", plan, inputs: [...]}. */
 cJSON *cg__host_do_plans(struct cg__host *z, double id, const cJSON *req);
 /* After cg__host_fork returned 0: the child's reply text (NUL-terminated,
  * valid until the next fork) and its length. */

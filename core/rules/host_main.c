@@ -1,12 +1,13 @@
 /*
- * host_main: the rule host process, `centra-gxo __rule-host MERCHANT`
+ * host_main: the rule host process, `<engine binary> __rule-host MERCHANT`
  * (a hidden subcommand; the engine starts one per merchant through
  * core/rules/host.c). It is a zygote:
  *
  *   stdin ──frames──▶ read ─▶ load: build a generation from the files in
  *                       │           the request (pack tests in a child),
  *                       │           keep it on success
- *                       ├─▶ plans: order plans in a child (host_plan.c)
+ *                       ├─▶ plans: a registered plan on each input, in a
+ *                       │          child (host_plan.c)
  *                       └─▶ call/batch: fork; the child runs the hook(s)
  *                               on its copy-on-write copy of the
  *                               generation and leaves its reply in the

@@ -1,21 +1,23 @@
 /*
- * host_plan: the `plans` op of the rule host process (host_main.c): the
- * order plan of one or more orders (cg_rules_order_plan, the in-process
- * code unchanged) in call children.
+ * host_plan: the `plans` op of the rule host process (host_main.c): a plan
+ * the caller registered (rules.h cg_rules_register_plan: several hooks for
+ * one input, in the caller's C function) on each input of a batch, in call
+ * children.
  *
- *   {id, op: "plans", orders: [order, ...]}
- *     ─▶ one call child plans the orders still open, one after the other
- *        (four hooks each, each hook with its own Lua budget), marking in
- *        the shared page which order it is at; its deadline is one
- *        order's (4 budgets + slack): a healthy batch takes milliseconds
- *     ─▶ killed while one order had run for its whole 4 budgets: that
- *        order is the culprit (RULE_ERROR "killed"); a new child plans
- *        the others (and so on: one kill per hostile order)
- *     ─▶ killed otherwise (a slow batch, a crash): one child per order,
- *        each with a whole order's deadline, so a slow order still gets
+ *   {id, op: "plans", plan: name, inputs: [input, ...]}
+ *     ─▶ one call child runs the plan on the inputs still open, one after
+ *        the other (each hook with its own Lua budget), marking in the
+ *        shared page which input it is at; its deadline is one input's
+ *        (the plan's hooks budgets + slack): a healthy batch takes
+ *        milliseconds
+ *     ─▶ killed while one input had run for its whole budgets: that input
+ *        is the culprit (RULE_ERROR "killed"); a new child runs the
+ *        others (and so on: one kill per hostile input)
+ *     ─▶ killed otherwise (a slow batch, a crash): one child per input,
+ *        each with a whole input's deadline, so a slow input still gets
  *        its budgets and a hostile one costs only itself
- *   ◀─ {id, ok: true, results: [{ok: true, plan} | {ok: false, code,
- *                                error}, ...]} (plan: plan_json.c)
+ *   ◀─ {id, ok: true, results: [{ok: true, result} | {ok: false, code,
+ *                                error}, ...]}
  */
 #include "rules/host_int.h"
 #include "rules/rules_int.h"
@@ -24,28 +26,27 @@
 #include "base/json.h"
 #include "base/mem.h"
 
-/* The hooks of one plan: accept, carriers.map, check_address, payload. */
-#define PLAN_HOOKS CG_RULEHOST_PLAN_HOOKS
-
 struct plan_job {
-  const cJSON *orders;
-  const int *idx; /* the orders of this child: indices into orders */
+  const struct cg_rules_plan_spec *spec;
+  const cJSON *inputs;
+  const int *idx; /* the inputs of this child: indices into inputs */
   int n;
 };
 
-/* {ok: true, plan} | {ok: false, code, error} of one order. */
-static cJSON *plan_one(struct cg_rules_gen *g, const cJSON *order)
+/* {ok: true, result} | {ok: false, code, error} of one input. */
+static cJSON *plan_one(const struct cg_rules_plan_spec *spec,
+                       struct cg_rules_gen *g, const cJSON *input)
 {
-  struct cg_rules_plan plan = {0};
   struct cg_err err = {0};
-  int rc = cg_rules_order_plan(g, order, &plan, &err);
-  cJSON *j = rc == 0 ? cg_rules_plan_json(&plan) : NULL;
-  cg_rules_plan_clear(&plan);
-  if (rc != 0)
+  cJSON *j = NULL;
+  int rc = spec->run(g, input, &j, &err);
+  if (rc != 0) {
+    cJSON_Delete(j);
     return cg__reply_error(-1, rc, err.msg);
+  }
   cJSON *r = j ? cJSON_CreateObject() : NULL;
   if (r == NULL || !cJSON_AddTrueToObject(r, "ok") ||
-      !cJSON_AddItemToObject(r, "plan", j)) {
+      !cJSON_AddItemToObject(r, "result", j)) {
     cJSON_Delete(r);
     cJSON_Delete(j);
     return cg__reply_error(-1, CG_ENOMEM, "no memory for a plan");
@@ -53,7 +54,7 @@ static cJSON *plan_one(struct cg_rules_gen *g, const cJSON *order)
   return r;
 }
 
-/* Call child: {results: [...]} for the job's orders. */
+/* Call child: {results: [...]} for the job's inputs. */
 static void run_plans(struct cg__host *z, void *arg)
 {
   const struct plan_job *j = arg;
@@ -61,7 +62,8 @@ static void run_plans(struct cg__host *z, void *arg)
   cJSON *results = cJSON_AddArrayToObject(r, "results");
   for (int i = 0; results != NULL && i < j->n; i++) {
     cg__host_progress(z, (uint32_t)i + 1);
-    cJSON *one = plan_one(z->gen, cJSON_GetArrayItem(j->orders, j->idx[i]));
+    cJSON *one =
+        plan_one(j->spec, z->gen, cJSON_GetArrayItem(j->inputs, j->idx[i]));
     if (one == NULL || !cJSON_AddItemToArray(results, one)) {
       cJSON_Delete(one);
       results = NULL;
@@ -72,13 +74,13 @@ static void run_plans(struct cg__host *z, void *arg)
 }
 
 /* Runs job in one child: its results array (caller owns), or NULL with
- * why and *culprit: the job position (0-based) of an order that ran for
+ * why and *culprit: the job position (0-based) of an input that ran for
  * its whole budgets when the child was killed, else -1. */
 static cJSON *fork_plans(struct cg__host *z, const struct plan_job *j,
                          int *culprit, struct cg_err *why)
 {
   int64_t budget =
-      cg__host_call_deadline_ms(z->gen->call_timeout_ms, PLAN_HOOKS) -
+      cg__host_call_deadline_ms(z->gen->call_timeout_ms, j->spec->hooks) -
       CG__HOST_SLACK_MS;
   *culprit = -1;
   if (cg__host_fork(z, budget + CG__HOST_SLACK_MS, z->gen->mem_limit, run_plans,
@@ -102,32 +104,34 @@ static cJSON *fork_plans(struct cg__host *z, const struct plan_job *j,
   return res;
 }
 
-/* One child per order of j, into slots. */
+/* One child per input of j, into slots. */
 static void one_by_one(struct cg__host *z, const struct plan_job *j,
                        cJSON **slots)
 {
   for (int i = 0; i < j->n; i++) {
-    struct plan_job one = {.orders = j->orders, .idx = &j->idx[i], .n = 1};
+    struct plan_job one = {
+        .spec = j->spec, .inputs = j->inputs, .idx = &j->idx[i], .n = 1};
     struct cg_err why = {0};
     int culprit;
     cJSON *res = fork_plans(z, &one, &culprit, &why);
     cJSON *item = res ? cJSON_DetachItemFromArray(res, 0) : NULL;
     cJSON_Delete(res);
     if (item == NULL) {
-      cg_err_prefix(&why, "order plan");
+      cg_err_prefix(&why, "%s", j->spec->about);
       item = cg__reply_error(-1, CG_ERULE, why.msg);
     }
     slots[j->idx[i]] = item;
   }
 }
 
-/* Plans the n orders in idx (modified) into slots: kills that name a
- * culprit fail that order alone and the rest go again in one child. */
-static void plan_open(struct cg__host *z, const cJSON *orders, int *idx, int n,
-                      cJSON **slots)
+/* Runs the plan on the n inputs in idx (modified) into slots: kills that
+ * name a culprit fail that input alone and the rest go again in one
+ * child. */
+static void plan_open(struct cg__host *z, const struct cg_rules_plan_spec *spec,
+                      const cJSON *inputs, int *idx, int n, cJSON **slots)
 {
   while (n > 0) {
-    struct plan_job j = {.orders = orders, .idx = idx, .n = n};
+    struct plan_job j = {.spec = spec, .inputs = inputs, .idx = idx, .n = n};
     struct cg_err why = {0};
     int culprit;
     cJSON *res = fork_plans(z, &j, &culprit, &why);
@@ -142,7 +146,7 @@ static void plan_open(struct cg__host *z, const cJSON *orders, int *idx, int n,
       return;
     }
     culprit = culprit < 0 ? 0 : culprit;
-    cg_err_prefix(&why, "order plan");
+    cg_err_prefix(&why, "%s", spec->about);
     slots[idx[culprit]] = cg__reply_error(-1, CG_ERULE, why.msg);
     for (int i = culprit; i + 1 < n; i++) /* the others go again */
       idx[i] = idx[i + 1];
@@ -172,19 +176,23 @@ static cJSON *collect(double id, cJSON **slots, int n)
 
 cJSON *cg__host_do_plans(struct cg__host *z, double id, const cJSON *req)
 {
-  const cJSON *orders = cJSON_GetObjectItemCaseSensitive(req, "orders");
-  int n = cJSON_GetArraySize(orders);
+  const char *name = cg_json_str(req, "plan");
+  const struct cg_rules_plan_spec *spec = cg_rules_plan_find(name);
+  const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(req, "inputs");
+  int n = cJSON_GetArraySize(inputs);
   if (z->gen == NULL)
     return cg__reply_error(id, CG_ENOTFOUND, "no generation loaded");
-  if (!cJSON_IsArray(orders) || n == 0)
-    return cg__reply_error(id, CG_EINVAL, "plans needs orders: [...]");
+  if (spec == NULL)
+    return cg__reply_error(id, CG_ENOTFOUND, "no such plan");
+  if (!cJSON_IsArray(inputs) || n == 0)
+    return cg__reply_error(id, CG_EINVAL, "plans needs inputs: [...]");
   int *idx = cg_calloc((size_t)n, sizeof(*idx));
   cJSON **slots = cg_calloc((size_t)n, sizeof(*slots));
   cJSON *r = NULL;
   if (idx != NULL && slots != NULL) {
     for (int i = 0; i < n; i++)
       idx[i] = i;
-    plan_open(z, orders, idx, n, slots);
+    plan_open(z, spec, inputs, idx, n, slots);
     r = collect(id, slots, n);
   }
   cg_free(idx);

@@ -6,16 +6,17 @@
  * then covers exactly what runs, and a `require` at call time never sees a
  * half-edited file. Names are '/'-separated relative paths, sorted.
  *
- *   require "orders"      -> <pack>/orders.lua      chunk
- * "@<merchant>/orders.lua" require "lib.util"    -> <pack>/lib/util.lua require
- * "cg.orders"   -> scripts/cg/orders.lua  chunk "@scripts/cg/orders.lua"
+ *   require "<m>"      -> <pack>/<m>.lua        chunk "@<merchant>/<m>.lua"
+ *   require "lib.util" -> <pack>/lib/util.lua
+ *   require "cg.<m>"   -> scripts/cg/<m>.lua    chunk "@scripts/cg/<m>.lua"
  *
  * Text chunks only; results cached per state (registry cg__key_loaded).
  *
+ * The modules are the module names of the registered hooks (registry.c).
  * Effective module m = copy of scripts/cg/<m>.lua's table, overlaid key by
  * key with the pack's <m>.lua table (when the pack has one). The effective
  * modules are reachable from rule code as `rules.<m>`, which is how the
- * default hooks read the pack's data (rules.carriers.options, ...).
+ * default hooks read the pack's data (`rules.<m>.<table>`).
  */
 #include "rules/rules_int.h"
 
@@ -29,10 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static const char *const modules[] = {"carriers", "orders", "dispatch",
-                                      "stock",    "items",  "returns",
-                                      "alerts",   NULL};
 
 /* ---- files ------------------------------------------------------------- */
 
@@ -373,17 +370,18 @@ static void load_module(lua_State *L, struct cg_rules_gen *g, const char *m)
   lua_setfield(L, -2, m);
 }
 
-/* [modules] -> [modules]: every known hook must be a function. */
+/* [modules] -> [modules]: every registered hook must be a function. */
 static void check_hooks(lua_State *L, struct cg_rules_gen *g)
 {
-  for (const struct cg__hook_spec *h = cg__hooks; h->hook != NULL; h++) {
+  const struct cg__hook *h;
+  for (size_t i = 0; (h = cg__hook_at(i)) != NULL; i++) {
     lua_pushstring(L, h->module);
     lua_rawget(L, -2);
     lua_pushstring(L, h->name);
     int t = lua_type(L, -2) == LUA_TTABLE ? lua_rawget(L, -2) : LUA_TNIL;
     if (t != LUA_TFUNCTION)
       luaL_error(L, "%s/%s.lua: hook %s must be a function (got %s)",
-                 g->merchant, h->module, h->hook, lua_typename(L, t));
+                 g->merchant, h->module, h->spec->hook, lua_typename(L, t));
     lua_pop(L, 2);
   }
 }
@@ -391,8 +389,9 @@ static void check_hooks(lua_State *L, struct cg_rules_gen *g)
 /* [modules] -> [modules]: calls each module's validate(self) if any. */
 static void run_validators(lua_State *L)
 {
-  for (int i = 0; modules[i] != NULL; i++) {
-    lua_getfield(L, -1, modules[i]);
+  const char *m;
+  for (size_t i = 0; (m = cg__module_at(i)) != NULL; i++) {
+    lua_getfield(L, -1, m);
     if (lua_getfield(L, -1, "validate") == LUA_TFUNCTION) {
       lua_pushvalue(L, -2);
       lua_call(L, 1, 0);
@@ -408,8 +407,9 @@ int cg__pack_load(lua_State *L)
   struct cg_rules_gen *g = cg__gen_of(L);
   load_manifest(L, g);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &cg__key_modules); /* [arg, modules] */
-  for (int i = 0; modules[i] != NULL; i++)
-    load_module(L, g, modules[i]);
+  const char *m;
+  for (size_t i = 0; (m = cg__module_at(i)) != NULL; i++)
+    load_module(L, g, m);
   check_hooks(L, g);
   run_validators(L);
   return 0;

@@ -5,9 +5,9 @@
  * returning a list of cases:
  *
  *   { name = "home delivery",            -- shown on failure
- *     hook = "carriers.map",             -- any known hook
- *     args = { option, order },          -- or input = value (one argument)
- *     expect = { carrierCode = "POSTNORD" },  -- subset match, optional
+ *     hook = "module.name",              -- any hook of the pack
+ *     args = { a, b },                   -- or input = value (one argument)
+ *     expect = { code = "HOME" },        -- subset match, optional
  *     -- expect = cg.null                -- the hook must return nil
  *     -- expect_error = "text"           -- the call must fail with text
  *   }
@@ -28,7 +28,7 @@
 #include <string.h>
 
 struct test_file {
-  const char *module; /* "tests.carriers" */
+  const char *module; /* "tests.<name>" */
   cJSON *cases;
 };
 

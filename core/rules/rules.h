@@ -1,9 +1,14 @@
 /*
  * rules: per-merchant business rules in sandboxed Lua 5.4 (ARCHITECTURE §4).
+ * A generic engine: it knows no partner and no flow.
  *
- *   rule host call child ──cJSON──▶ cg_rules_call(gen, "orders.accept", ..)
+ *   caller, at start-up ──▶ cg_rules_register_hooks: "module.name" ->
+ *                           result check; cg_rules_register_plan: a
+ *                           multi-hook function run per input
+ *   rule host call child ──cJSON──▶ cg_rules_call(gen, "module.name", ..)
  *                                   │ one lua_pcall of a C function:
- *                                   │ cJSON→Lua, hook, Lua→cJSON, shape check
+ *                                   │ cJSON→Lua, hook, Lua→cJSON, and the
+ *                                   │ caller's check for that hook
  *                                   ▼
  *   struct cg_rules (merchant) ─current─▶ struct cg_rules_gen (refcounted)
  *                                          lua_State + pack name, version,
@@ -11,18 +16,22 @@
  *
  * This is the in-process embedding. The engine's merchants do not call it
  * on their loop thread: their rule host (host.h) runs it in its zygote
- * (loads) and call children (hooks, order plans); the CLI (`rules
- * check|test`), a merchant's first boot check and the tests call it
- * directly. A struct cg_rules holds a current generation: a lua_State
- * loaded from a pack folder (rules/<pack>/) on top of the defaults in
- * scripts/cg/. cg_rules_reload() builds a new generation in a fresh
- * state, validates it (hook shapes, the pack's own tests) and swaps only
- * on success; the old generation stays current otherwise. Callers never
- * touch Lua: every hook takes and returns cJSON.
+ * (loads) and call children (hooks, plans); the CLI (`rules check|test`),
+ * a merchant's first boot check and the tests call it directly. A struct
+ * cg_rules holds a current generation: a lua_State loaded from a pack
+ * folder (rules/<pack>/) on top of the defaults in scripts/cg/: one
+ * module per registered module name. cg_rules_reload() builds a new
+ * generation in a fresh state, validates it (every registered hook is a
+ * function, the pack's own tests) and swaps only on success; the old
+ * generation stays current otherwise. Callers never touch Lua: every hook
+ * takes and returns cJSON. Which hooks exist and what they must return is
+ * the caller's (core/flows/hooks.c): every process that builds a
+ * generation or runs a plan registers them first.
  *
- * Threading: everything here runs on the thread that created the object.
- * Calls are bounded by the per-call budget, except C functions that Lua
- * calls, which no hook can stop: hence the rule host.
+ * Threading: everything here runs on the thread that created the object;
+ * registration happens once, at start-up, before any of it. Calls are
+ * bounded by the per-call budget, except C functions that Lua calls,
+ * which no hook can stop: hence the rule host.
  *
  * Errors: a failing hook (runtime error, instruction or time budget, memory
  * ceiling, bad return shape) returns CG_ERULE with "file:line: message"
@@ -126,14 +135,63 @@ unsigned cg_rules_gen_tests_passed(const struct cg_rules_gen *g);
 /* Bytes the generation's lua_State currently holds. */
 size_t cg_rules_gen_mem_used(const struct cg_rules_gen *g);
 
+/* ---- what the caller registers: hooks and plans ------------------------ */
+
+/* Hooks and plans registered per process (static storage). */
+#define CG_RULES_HOOKS_MAX 64
+#define CG_RULES_PLANS_MAX 8
+
+/* Checks what a hook returned, outside Lua. May normalise it in place
+ * (replacing *result is allowed: the old value is the check's to free).
+ * Returns 0, or -1 with a reason in why (empty: "expected <about>"). */
+typedef int (*cg_rules_check_fn)(cJSON **result, char *why, size_t why_size);
+
+struct cg_rules_hook {
+  /* "module.name": every pack must end up with this function, its own
+   * or the default's from scripts/cg/<module>.lua */
+  const char *hook;
+  cg_rules_check_fn check; /* NULL: any JSON result */
+  /* what the hook returns, for people and for a check without a reason */
+  const char *about;
+};
+
+/* Registers hooks, a table ending with {NULL} that must outlive every
+ * generation (kept by pointer). A pack is made of the hooks' module names,
+ * loaded as they first appear; hooks are checked for presence
+ * in table sequence. A name registered again replaces its entry, so a second
+ * registration of the same table changes nothing. Returns 0, CG_EINVAL (a
+ * name is not "module.name") or CG_ELIMIT (past CG_RULES_HOOKS_MAX or 16
+ * modules). Building a generation with no hook registered is CG_EINVAL. */
+int cg_rules_register_hooks(const struct cg_rules_hook *hooks);
+
+/* A plan: several hook calls for one input, run by the caller's function
+ * in one rule host call child for a batch of inputs (host.h
+ * cg_rulehost_plans). run returns 0 and *out (a JSON document the caller
+ * reads back on the engine side) or an error, as cg_rules_callv. */
+typedef int (*cg_rules_plan_fn)(struct cg_rules_gen *g, const cJSON *input,
+                                cJSON **out, struct cg_err *err);
+
+struct cg_rules_plan_spec {
+  const char *name; /* on the wire: {op: "plans", plan: name} */
+  int hooks;        /* hook calls per input at most: its deadline */
+  cg_rules_plan_fn run;
+  const char *about; /* prefixes the message of a killed input */
+};
+
+/* Registers a plan (kept by pointer); a name registered again is
+ * replaced. 0, CG_EINVAL or CG_ELIMIT. */
+int cg_rules_register_plan(const struct cg_rules_plan_spec *plan);
+/* The plan registered under name, or NULL. */
+const struct cg_rules_plan_spec *cg_rules_plan_find(const char *name);
+
 /* ---- hook calls --------------------------------------------------------- */
 
-/* Calls a hook "module.name" (e.g. "orders.accept") with nargs JSON
- * arguments (args[i] may be NULL for nil), converts the single result back
- * to JSON and checks its shape for known hooks. On success returns 0 and
- * *out (caller owns, cJSON_Delete; a JSON null item when the hook returned
- * nil). On failure *out is NULL and the return is CG_ERULE (rule failed,
- * err has file:line, message, traceback), CG_ENOTFOUND (unknown hook),
+/* Calls a hook "module.name" with nargs JSON arguments (args[i] may be
+ * NULL for nil), converts the single result back to JSON and applies the
+ * check registered for the hook (none for an unregistered one). On success
+ * returns 0 and *out (caller owns, cJSON_Delete; a JSON null item when the hook
+ * returned nil). On failure *out is NULL and the return is CG_ERULE (rule
+ * failed, err has file:line, message, traceback), CG_ENOTFOUND (unknown hook),
  * CG_EINVAL (bad arguments) or CG_ENOMEM. Never crashes, never leaves the
  * state unusable. */
 int cg_rules_callv(struct cg_rules_gen *g, const char *hook,
@@ -142,87 +200,5 @@ int cg_rules_callv(struct cg_rules_gen *g, const char *hook,
 /* One-argument form of cg_rules_callv. */
 int cg_rules_call(struct cg_rules_gen *g, const char *hook, const cJSON *input,
                   cJSON **out, struct cg_err *err);
-
-/* ---- typed wrappers for the order flow ---------------------------------
- * order is the canonical Centra order (docs/internals/centra-api-subset.md).
- */
-
-#define CG_RULES_REASON_MAX 64
-#define CG_RULES_MESSAGE_MAX 256
-#define CG_RULES_CODE_MAX 72
-
-/* orders.accept(order) -> {action="accept"} |
- *                         {action="hold", reason=..., message=...} */
-struct cg_rules_accept {
-  bool accept;
-  char reason[CG_RULES_REASON_MAX];   /* "" when accepted */
-  char message[CG_RULES_MESSAGE_MAX]; /* "" when accepted */
-};
-int cg_rules_order_accept(struct cg_rules_gen *g, const cJSON *order,
-                          struct cg_rules_accept *out, struct cg_err *err);
-
-/* carriers.map(option, order) -> {carrierCode, serviceCode,
- * servicePointId?} | nil. option is the Centra shipping option
- * {id, name, uri}. mapped=false means UNMAPPED_CARRIER. */
-struct cg_rules_carrier {
-  bool mapped;
-  char carrier_code[CG_RULES_CODE_MAX];
-  char service_code[CG_RULES_CODE_MAX];
-  char service_point_id[CG_RULES_CODE_MAX]; /* "" when none */
-};
-int cg_rules_carrier_map(struct cg_rules_gen *g, const cJSON *option,
-                         const cJSON *order, struct cg_rules_carrier *out,
-                         struct cg_err *err);
-
-/* orders.check_address(order) -> nil | {} | {problem, ...}. On success
- * *problems is a JSON array (caller owns) of {field, code, message}
- * objects, empty when the address is fine; non-empty = INVALID_ADDRESS. */
-int cg_rules_address_check(struct cg_rules_gen *g, const cJSON *order,
-                           cJSON **problems, struct cg_err *err);
-
-/* orders.payload(order, carrier) -> the warehouse v1 order JSON. The
- * result is shape-checked against the contract's required fields and field
- * limits; *payload is owned by the caller. */
-int cg_rules_order_payload(struct cg_rules_gen *g, const cJSON *order,
-                           const struct cg_rules_carrier *carrier,
-                           cJSON **payload, struct cg_err *err);
-
-/* All four in the order the flow needs them: accept, carrier, address,
- * payload. Outcome decides what the flow does; the label names the
- * generation that decided. A rule failure returns CG_ERULE (RULE_ERROR). */
-enum cg_rules_outcome {
-  CG_RULES_SEND = 0,             /* payload is set */
-  CG_RULES_HOLD = 1,             /* accept said hold: reason/message */
-  CG_RULES_UNMAPPED_CARRIER = 2, /* message names the shipping option */
-  CG_RULES_INVALID_ADDRESS = 3,  /* problems is set; message summarises */
-};
-struct cg_rules_plan {
-  enum cg_rules_outcome outcome;
-  char reason[CG_RULES_REASON_MAX];
-  char message[CG_RULES_MESSAGE_MAX];
-  struct cg_rules_carrier carrier;
-  cJSON *problems; /* INVALID_ADDRESS only; freed by cg_rules_plan_clear */
-  cJSON *payload;  /* SEND only; freed by cg_rules_plan_clear */
-  char label[CG_RULES_LABEL_MAX];
-};
-int cg_rules_order_plan(struct cg_rules_gen *g, const cJSON *order,
-                        struct cg_rules_plan *out, struct cg_err *err);
-/* Frees problems/payload and zeroes the plan; safe on a zeroed plan. */
-void cg_rules_plan_clear(struct cg_rules_plan *p);
-
-/* The plan as JSON (the rule host's wire form, docs/internals/rules.md):
- * {outcome: "SEND"|"HOLD"|..., reason, message, label, carrier: {mapped,
- * carrierCode, serviceCode, servicePointId}, problems?, payload?}.
- * Caller owns; NULL on ENOMEM. */
-cJSON *cg_rules_plan_json(const struct cg_rules_plan *p);
-/* Reads a plan from its JSON form; problems and payload are detached
- * from j into *out (clear it with cg_rules_plan_clear). CG_EINVAL with
- * err for a document that is not a plan. */
-int cg_rules_plan_from_json(cJSON *j, struct cg_rules_plan *out,
-                            struct cg_err *err);
-
-/* Exception type name for an outcome: "UNMAPPED_CARRIER", ... ("" for
- * SEND). */
-const char *cg_rules_outcome_name(enum cg_rules_outcome o);
 
 #endif

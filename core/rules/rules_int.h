@@ -8,8 +8,8 @@
  *   pack.c      pack files, content hash, require, module merge
  *   packtest.c  the pack's own tests (tests/<name>.lua)
  *   gen.c       generations: build, refcount, hot reload
- *   call.c      hook calls, typed wrappers, the order plan
- *   shape.c     known hooks and the checks on their results
+ *   call.c      hook calls and the registered result checks
+ *   registry.c  the hooks and plans the caller registered
  *
  * A generation owns one lua_State; the state's extra space holds a pointer
  * back to the generation so C functions called from Lua find their host
@@ -45,7 +45,7 @@ extern const char cg__key_array_mt; /* marker metatable for JSON arrays */
 extern const char cg__key_object_mt;
 
 struct cg__file {
-  char *name; /* relative, '/'-separated: "orders.lua", "cg/orders.lua" */
+  char *name; /* relative, '/'-separated: "<m>.lua", "cg/<m>.lua" */
   char *data;
   size_t len;
 };
@@ -77,7 +77,7 @@ struct cg_rules_gen {
   int64_t deadline_ms;
   bool killed;
   char kill_reason[64];
-  char where[200];    /* "acme/orders.lua:10" of the hook being called */
+  char where[200];    /* "acme/<m>.lua:10" of the hook being called */
   size_t json_budget; /* bytes the conversion in progress may emit */
   size_t json_left;   /* of which still unspent */
   /* per-call and load limits from the options */
@@ -141,7 +141,7 @@ int cg__files_read(const char *dir, struct cg__files *out, struct cg_err *err);
  * reading from disk (count, size). Call cg__files_sort when done. */
 int cg__files_add(struct cg__files *f, const char *name, const char *data,
                   size_t len, struct cg_err *err);
-/* Sorts by name, the order the hash and the loader rely on. */
+/* Sorts by name, as the hash and the loader rely on. */
 void cg__files_sort(struct cg__files *f);
 void cg__files_free(struct cg__files *f);
 const struct cg__file *cg__files_find(const struct cg__files *f,
@@ -181,19 +181,25 @@ int cg__packtest_run(struct cg_rules_gen *g, struct cg_err *err);
 bool cg__json_match(const cJSON *expected, const cJSON *actual, char *why,
                     size_t why_size);
 
-/* ---- call.c ------------------------------------------------------------ */
+/* ---- registry.c -------------------------------------------------------- */
 
-struct cg__hook_spec {
-  const char *hook;   /* "orders.accept" */
-  const char *module; /* "orders" */
-  const char *name;   /* "accept" */
-  int nargs;
-  /* NULL when any JSON is fine; else 0 or a message into why */
-  int (*check)(cJSON **out, char *why, size_t why_size);
+#define CG__MODULE_MAX 32    /* "module" of "module.name", with its NUL */
+#define CG__HOOK_NAME_MAX 64 /* "name" of "module.name", with its NUL */
+
+/* A registered hook, split into module and name. */
+struct cg__hook {
+  const struct cg_rules_hook *spec;
+  char module[CG__MODULE_MAX];
+  const char *name; /* inside spec->hook */
 };
 
-/* Every hook the engine knows, NULL-terminated. */
-extern const struct cg__hook_spec cg__hooks[];
-const struct cg__hook_spec *cg__hook_find(const char *hook);
+size_t cg__hook_count(void);
+/* The i-th registered hook (as registered), or NULL. */
+const struct cg__hook *cg__hook_at(size_t i);
+/* The hook registered as "module.name", or NULL. */
+const struct cg__hook *cg__hook_find(const char *hook);
+/* The i-th module name of the registered hooks (as first seen), or
+ * NULL past the last. */
+const char *cg__module_at(size_t i);
 
 #endif

@@ -316,7 +316,7 @@ static int protected_open(lua_State *L)
   lua_newtable(L); /* [arg, env, modules] */
   lua_pushvalue(L, -1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &cg__key_modules);
-  cg__push_readonly(L, -1); /* rules.orders = ... raises */
+  cg__push_readonly(L, -1); /* rules.<m> = ... raises */
   lua_setfield(L, -3, "rules");
   lua_pop(L, 1);
   lua_newtable(L);

@@ -5,8 +5,8 @@
  * at the next start (a bad save, a half-copied folder) does not stop the
  * merchant: it boots from the last good sources and an alert says why.
  *
- *   {"pack": [{"name": "orders.lua", "text": "..."}, ...],
- *    "scripts": [{"name": "cg/orders.lua", "text": "..."}, ...]}
+ *   {"pack": [{"name": "<m>.lua", "text": "..."}, ...],
+ *    "scripts": [{"name": "cg/<m>.lua", "text": "..."}, ...]}
  *
  * The hash of a generation built from its sources equals the original's:
  * the same bytes, sorted the same way (pack.c).

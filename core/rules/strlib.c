@@ -17,10 +17,10 @@
  *                     memory grows, so the ceiling does not stop it):
  *                     capped at CG__STRING_RESULT_MAX elements
  *
- * The estimate is pessimistic by design; rule inputs are orders, whose
- * strings are short, so real rules stay far below it. dump, pack, unpack
- * and packsize are removed (bytecode and binary layouts have no place in
- * rules).
+ * The estimate is pessimistic by design; rule inputs are business
+ * documents, whose strings are short, so real rules stay far below it. dump,
+ * pack, unpack and packsize are removed (bytecode and binary layouts have no
+ * place in rules).
  */
 #include "rules/rules_int.h"
 

@@ -10,6 +10,8 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/mem.h"
+#include "flows/hooks.h"
+#include "flows/plan.h"
 #include "rules/rules.h"
 
 #include <stdint.h>
@@ -83,14 +85,14 @@ BENCH_FN int bench_plan_inproc(struct cg_rules_gen *g, const cJSON *order,
 {
   int64_t t0 = bench_now_ns();
   for (long i = 0; i < n; i++) {
-    struct cg_rules_plan plan;
+    struct cg_plan plan;
     struct cg_err err = {0};
-    if (cg_rules_order_plan(g, order, &plan, &err) != 0 ||
-        plan.outcome != CG_RULES_SEND) {
+    if (cg_plan_order(g, order, &plan, &err) != 0 ||
+        plan.outcome != CG_PLAN_SEND) {
       fprintf(stderr, "bench: plan failed: %s\n", err.msg);
       return 1;
     }
-    cg_rules_plan_clear(&plan);
+    cg_plan_clear(&plan);
   }
   if (what != NULL)
     bench_report(what, n, bench_now_ns() - t0);
@@ -116,6 +118,10 @@ BENCH_FN struct cg_rules_gen *bench_load_default(const char *who,
       .merchant = "bench", .pack_dir = p->pack, .scripts_dir = p->scripts};
   struct cg_rules_gen *g = NULL;
   struct cg_err err = {0};
+  if (cg_hooks_register() != 0) {
+    fprintf(stderr, "%s: the flows' hooks did not register\n", who);
+    return NULL;
+  }
   if (cg_rules_gen_load(&p->opts, 1, &g, &err) != 0) {
     fprintf(stderr, "%s: %s\n", who, err.msg);
     return NULL;

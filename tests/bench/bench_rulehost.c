@@ -3,7 +3,7 @@
  * (core/rules/host.h), next to the same step in process and the cJSON
  * floor (bench_rules measures those two the same way).
  *
- *   in process     cg_rules_order_plan: accept, carrier map, address
+ *   in process     cg_plan_order: accept, carrier map, address
  *                  check, GXO payload on the reference order
  *   host, 4 calls  the same four hooks as four cg_rulehost_call, each
  *                  after the previous answered (the flow's chain)
@@ -100,8 +100,9 @@ static void next(struct run *r)
   if (r->mode == MODE_BATCH) {
     rc = cg_rulehost_batch(r->h, r->calls, cb_done, r);
   } else if (r->mode == MODE_PLAN1 || r->mode == MODE_PLAN32) {
-    rc = cg_rulehost_plans(r->h, r->mode == MODE_PLAN1 ? r->one : r->many,
-                           cb_done, r);
+    rc =
+        cg_rulehost_plans(r->h, CG_PLAN_ORDERS,
+                          r->mode == MODE_PLAN1 ? r->one : r->many, cb_done, r);
   } else if (r->mode == MODE_TRIVIAL) {
     rc = cg_rulehost_call(r->h, "carriers.map", r->trivial, cb_done, r);
   } else {

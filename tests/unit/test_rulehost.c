@@ -259,7 +259,8 @@ static void test_plans_batch_costs_one_order(void **state)
   cJSON_AddItemToArray(orders, order_numbered(1007));
   cJSON_AddItemToArray(orders, order_numbered(1002));
   struct result r = {.t0 = cg_time_mono_ms()};
-  assert_int_equal(cg_rulehost_plans(h, orders, cb_done, &r), 0);
+  assert_int_equal(cg_rulehost_plans(h, CG_PLAN_ORDERS, orders, cb_done, &r),
+                   0);
   wait_for(&r, 30000);
   assert_int_equal(r.rc, 0);
   assert_int_equal(cJSON_GetArraySize(r.reply), 3);
@@ -267,26 +268,26 @@ static void test_plans_batch_costs_one_order(void **state)
   assert_true(r.ms < 2000);
   for (int i = 0; i < 3; i += 2) {
     cJSON *item = cJSON_GetArrayItem(r.reply, i);
-    struct cg_rules_plan want = {0}, got = {0};
+    struct cg_plan want = {0}, got = {0};
     struct cg_err err = {0};
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(item, "ok")));
     assert_int_equal(
-        cg_rules_order_plan(g, cJSON_GetArrayItem(orders, i), &want, &err), 0);
+        cg_plan_order(g, cJSON_GetArrayItem(orders, i), &want, &err), 0);
     assert_int_equal(
-        cg_rules_plan_from_json(cJSON_GetObjectItem(item, "plan"), &got, &err),
-        0);
-    char *a = print_free(cg_rules_plan_json(&want));
-    char *b = print_free(cg_rules_plan_json(&got));
+        cg_plan_from_json(cJSON_GetObjectItem(item, "result"), &got, &err), 0);
+    char *a = print_free(cg_plan_json(&want));
+    char *b = print_free(cg_plan_json(&got));
     assert_string_equal(a, b);
-    assert_int_equal(got.outcome, CG_RULES_SEND);
+    assert_int_equal(got.outcome, CG_PLAN_SEND);
     cg_free(a);
     cg_free(b);
-    cg_rules_plan_clear(&want);
-    cg_rules_plan_clear(&got);
+    cg_plan_clear(&want);
+    cg_plan_clear(&got);
   }
   cJSON *bad = cJSON_GetArrayItem(r.reply, 1);
   assert_string_equal(cg_json_str(bad, "code"), "CG_ERULE");
   assert_non_null(strstr(cg_json_str(bad, "error"), "killed"));
+  assert_non_null(strstr(cg_json_str(bad, "error"), "order plan: "));
   assert_true(ticks > 0); /* the loop ran while rule code spun */
   cJSON_Delete(r.reply);
   cJSON_Delete(orders);

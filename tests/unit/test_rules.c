@@ -37,17 +37,17 @@ static void test_payload_matches_contract(void **state)
 {
   struct cg_rules_gen *g = kit_load("acme", kit_src("rules/default"));
   cJSON *order = kit_order();
-  struct cg_rules_plan plan;
+  struct cg_plan plan;
   struct cg_err err = {0};
-  assert_int_equal(cg_rules_order_plan(g, order, &plan, &err), 0);
-  assert_int_equal(plan.outcome, CG_RULES_SEND);
+  assert_int_equal(cg_plan_order(g, order, &plan, &err), 0);
+  assert_int_equal(plan.outcome, CG_PLAN_SEND);
   assert_string_equal(plan.carrier.carrier_code, "POSTNORD");
   assert_string_equal(plan.label, cg_rules_gen_label(g));
   char *got = cg_json_print(plan.payload);
   /* Field by field and in the contract's order: the printed text is equal. */
   assert_string_equal(got, contract_example);
   cg_free(got);
-  cg_rules_plan_clear(&plan);
+  cg_plan_clear(&plan);
   cJSON_Delete(order);
   cg_rules_gen_release(g);
 }
@@ -55,29 +55,29 @@ static void test_payload_matches_contract(void **state)
 static void test_plan_outcomes(void **state)
 {
   struct cg_rules_gen *g = kit_load("acme", kit_src("rules/default"));
-  struct cg_rules_plan plan;
+  struct cg_plan plan;
   struct cg_err err = {0};
   cJSON *order = kit_order();
   cJSON *opt = (cJSON *)cg_json_get(order, "shippingPriceGroup.shippingOption");
   cJSON_ReplaceItemInObject(opt, "uri", cJSON_CreateString("bring-home"));
-  assert_int_equal(cg_rules_order_plan(g, order, &plan, &err), 0);
-  assert_int_equal(plan.outcome, CG_RULES_UNMAPPED_CARRIER);
+  assert_int_equal(cg_plan_order(g, order, &plan, &err), 0);
+  assert_int_equal(plan.outcome, CG_PLAN_UNMAPPED_CARRIER);
   assert_non_null(strstr(plan.message, "bring-home"));
-  cg_rules_plan_clear(&plan);
+  cg_plan_clear(&plan);
   cJSON_ReplaceItemInObject(opt, "uri", cJSON_CreateString("dhl-express"));
   cJSON *addr = (cJSON *)cg_json_get(order, "shippingAddress");
   cJSON_ReplaceItemInObject(addr, "zipCode", cJSON_CreateString("ABC"));
-  assert_int_equal(cg_rules_order_plan(g, order, &plan, &err), 0);
-  assert_int_equal(plan.outcome, CG_RULES_INVALID_ADDRESS);
+  assert_int_equal(cg_plan_order(g, order, &plan, &err), 0);
+  assert_int_equal(plan.outcome, CG_PLAN_INVALID_ADDRESS);
   assert_int_equal(cJSON_GetArraySize(plan.problems), 1);
   assert_string_equal(
       cg_json_str(cJSON_GetArrayItem(plan.problems, 0), "field"), "postalCode");
-  cg_rules_plan_clear(&plan);
+  cg_plan_clear(&plan);
   cJSON_ReplaceItemInObject(order, "isOnHold", cJSON_CreateTrue());
-  assert_int_equal(cg_rules_order_plan(g, order, &plan, &err), 0);
-  assert_int_equal(plan.outcome, CG_RULES_HOLD);
+  assert_int_equal(cg_plan_order(g, order, &plan, &err), 0);
+  assert_int_equal(plan.outcome, CG_PLAN_HOLD);
   assert_string_equal(plan.reason, "ON_HOLD");
-  cg_rules_plan_clear(&plan);
+  cg_plan_clear(&plan);
   cJSON_Delete(order);
   cg_rules_gen_release(g);
 }
@@ -90,13 +90,13 @@ static void test_fallback_to_defaults(void **state)
   char *dir = kit_pack(NULL);
   struct cg_rules_gen *g = kit_load("bare", dir);
   cJSON *order = kit_order();
-  struct cg_rules_plan plan;
+  struct cg_plan plan;
   struct cg_err err = {0};
-  assert_int_equal(cg_rules_order_plan(g, order, &plan, &err), 0);
-  assert_int_equal(plan.outcome, CG_RULES_UNMAPPED_CARRIER);
-  cg_rules_plan_clear(&plan);
+  assert_int_equal(cg_plan_order(g, order, &plan, &err), 0);
+  assert_int_equal(plan.outcome, CG_PLAN_UNMAPPED_CARRIER);
+  cg_plan_clear(&plan);
   cJSON *problems = NULL;
-  assert_int_equal(cg_rules_address_check(g, order, &problems, &err), 0);
+  assert_int_equal(cg_plan_address_check(g, order, &problems, &err), 0);
   assert_int_equal(cJSON_GetArraySize(problems), 0);
   cJSON_Delete(problems);
   cJSON_Delete(order);

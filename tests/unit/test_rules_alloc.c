@@ -41,24 +41,24 @@ static void test_plan_under_failures(void **state)
   cJSON *order = kit_order();
   long ok = 0;
   for (long n = 0; n < 100000 && ok == 0; n = next_n(n)) {
-    struct cg_rules_plan plan;
+    struct cg_plan plan;
     struct cg_err err = {0};
     cg_mem_fail_after(n);
-    int rc = cg_rules_order_plan(g, order, &plan, &err);
+    int rc = cg_plan_order(g, order, &plan, &err);
     cg_mem_fail_after(-1);
     if (rc == 0) {
-      assert_int_equal(plan.outcome, CG_RULES_SEND);
+      assert_int_equal(plan.outcome, CG_PLAN_SEND);
       ok++;
     } else {
       assert_true(rc == CG_ENOMEM || rc == CG_ERULE);
       assert_null(plan.payload);
     }
-    cg_rules_plan_clear(&plan);
+    cg_plan_clear(&plan);
     /* the generation is still fine */
-    rc = cg_rules_order_plan(g, order, &plan, &err);
+    rc = cg_plan_order(g, order, &plan, &err);
     if (rc != 0)
       fail_msg("after failing allocation %ld: %s", n, err.msg);
-    cg_rules_plan_clear(&plan);
+    cg_plan_clear(&plan);
   }
   assert_int_equal(ok, 1);
   cJSON_Delete(order);

@@ -11,6 +11,8 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/mem.h"
+#include "flows/hooks.h"
+#include "flows/plan.h"
 #include "rules/rules.h"
 
 #include <stdarg.h>
@@ -65,8 +67,12 @@ KIT_FN cJSON *kit_order(void)
 
 KIT_FN char kit_scripts[512];
 
+/* Options for a pack in dir; registers the flows' hooks first (core/rules
+ * knows none by itself), as the engine and the CLI do. */
 KIT_FN struct cg_rules_opts kit_opts(const char *merchant, const char *dir)
 {
+  if (cg_hooks_register() != 0)
+    fail_msg("the flows' hooks did not register");
   snprintf(kit_scripts, sizeof(kit_scripts), "%s/scripts", tu_source_dir());
   struct cg_rules_opts o = {
       .merchant = merchant, .pack_dir = dir, .scripts_dir = kit_scripts};

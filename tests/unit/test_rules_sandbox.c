@@ -27,13 +27,13 @@ static int teardown(void **state)
 static void assert_good_still_works(struct cg_rules_gen *g)
 {
   cJSON *order = kit_order();
-  struct cg_rules_plan plan;
+  struct cg_plan plan;
   struct cg_err err = {0};
-  int rc = cg_rules_order_plan(g, order, &plan, &err);
+  int rc = cg_plan_order(g, order, &plan, &err);
   if (rc != 0)
     fail_msg("good call failed: %s", err.msg);
-  assert_int_equal(plan.outcome, CG_RULES_SEND);
-  cg_rules_plan_clear(&plan);
+  assert_int_equal(plan.outcome, CG_PLAN_SEND);
+  cg_plan_clear(&plan);
   cJSON_Delete(order);
 }
 
@@ -249,9 +249,9 @@ static void test_hostile_packs(void **state)
     char rel[128];
     snprintf(rel, sizeof(rel), "examples/packs/%s", hostile[i].pack);
     struct cg_rules_gen *g = kit_load("hostile", kit_src(rel));
-    struct cg_rules_plan plan;
+    struct cg_plan plan;
     struct cg_err err = {0};
-    int rc = cg_rules_order_plan(g, order, &plan, &err);
+    int rc = cg_plan_order(g, order, &plan, &err);
     if (rc != CG_ERULE || strstr(err.msg, hostile[i].accept_err) == NULL)
       fail_msg("%s: rc %d, err %s", hostile[i].pack, rc, err.msg);
     assert_non_null(strstr(err.msg, "hostile/orders.lua:"));
@@ -259,7 +259,7 @@ static void test_hostile_packs(void **state)
     assert_good_still_works(good);
     if (hostile[i].address_err != NULL) {
       cJSON *problems = NULL;
-      rc = cg_rules_address_check(g, order, &problems, &err);
+      rc = cg_plan_address_check(g, order, &problems, &err);
       if (rc != CG_ERULE || strstr(err.msg, hostile[i].address_err) == NULL)
         fail_msg("%s address: rc %d, err %s", hostile[i].pack, rc, err.msg);
       assert_null(problems);
@@ -294,14 +294,14 @@ static void test_hostile_mix(void **state)
   cJSON *order = kit_order();
   for (int k = 0; k < 10; k++) {
     cJSON_ReplaceItemInObject(order, "number", cJSON_CreateNumber(83650 + k));
-    struct cg_rules_plan plan;
+    struct cg_plan plan;
     struct cg_err err = {0};
-    int rc = cg_rules_order_plan(g, order, &plan, &err);
-    if (want[k] == NULL && (rc != 0 || plan.outcome != CG_RULES_SEND))
+    int rc = cg_plan_order(g, order, &plan, &err);
+    if (want[k] == NULL && (rc != 0 || plan.outcome != CG_PLAN_SEND))
       fail_msg("order %d: rc %d outcome %d: %s", k, rc, plan.outcome, err.msg);
     if (want[k] != NULL && (rc != CG_ERULE || !strstr(err.msg, want[k])))
       fail_msg("order %d: rc %d, '%s' not in %s", k, rc, want[k], err.msg);
-    cg_rules_plan_clear(&plan);
+    cg_plan_clear(&plan);
   }
   cJSON_Delete(order);
   cg_rules_gen_release(g);
@@ -322,17 +322,17 @@ static void test_bad_shapes(void **state)
   struct cg_rules_gen *g = kit_load("shape", dir);
   cJSON *order = kit_order();
   struct cg_err err = {0};
-  struct cg_rules_accept acc;
-  assert_int_equal(cg_rules_order_accept(g, order, &acc, &err), CG_ERULE);
+  struct cg_plan_accept acc;
+  assert_int_equal(cg_plan_accept(g, order, &acc, &err), CG_ERULE);
   assert_non_null(strstr(err.msg, "shape/orders.lua:2: orders.accept "
                                   "returned a bad shape"));
   cJSON *p = NULL;
-  assert_int_equal(cg_rules_address_check(g, order, &p, &err), CG_ERULE);
-  struct cg_rules_carrier car;
-  assert_int_equal(cg_rules_carrier_map(g, NULL, order, &car, &err), CG_ERULE);
+  assert_int_equal(cg_plan_address_check(g, order, &p, &err), CG_ERULE);
+  struct cg_plan_carrier car;
+  assert_int_equal(cg_plan_carrier_map(g, NULL, order, &car, &err), CG_ERULE);
   assert_non_null(strstr(err.msg, "serviceCode is required"));
   snprintf(car.carrier_code, sizeof(car.carrier_code), "X");
-  assert_int_equal(cg_rules_order_payload(g, order, &car, &p, &err), CG_ERULE);
+  assert_int_equal(cg_plan_payload(g, order, &car, &p, &err), CG_ERULE);
   assert_non_null(strstr(err.msg, "orderDate"));
   assert_int_equal(kit_call(g, "orders.nope", NULL, &p, &err), CG_ENOTFOUND);
   assert_int_equal(kit_call(g, "nodot", NULL, &p, &err), CG_EINVAL);

@@ -1,14 +1,14 @@
 /*
- * plan_json: an order plan (struct cg_rules_plan) as JSON and back: the
- * rule host's call child prints it, the engine reads it (host.h
- * cg_rulehost_plans).
+ * plan_json: the order plan (struct cg_plan, plan.h) as JSON and back:
+ * the rule host's call child prints it (the plan "orders" registered by
+ * hooks.c), the engine reads it (decide.c, from cg_rulehost_plans).
  *
  *   {outcome: "SEND"|"HOLD"|"UNMAPPED_CARRIER"|"INVALID_ADDRESS",
  *    reason, message, label,
  *    carrier: {mapped, carrierCode, serviceCode, servicePointId},
  *    problems: [...] (INVALID_ADDRESS), payload: {...} (SEND)}
  */
-#include "rules/rules.h"
+#include "flows/plan.h"
 
 #include "base/err.h"
 #include "base/json.h"
@@ -16,16 +16,16 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *outcome_word(enum cg_rules_outcome o)
+static const char *outcome_word(enum cg_plan_outcome o)
 {
-  return o == CG_RULES_SEND ? "SEND" : cg_rules_outcome_name(o);
+  return o == CG_PLAN_SEND ? "SEND" : cg_plan_outcome_name(o);
 }
 
-static int outcome_from(const char *w, enum cg_rules_outcome *o)
+static int outcome_from(const char *w, enum cg_plan_outcome *o)
 {
-  static const enum cg_rules_outcome all[] = {CG_RULES_SEND, CG_RULES_HOLD,
-                                              CG_RULES_UNMAPPED_CARRIER,
-                                              CG_RULES_INVALID_ADDRESS};
+  static const enum cg_plan_outcome all[] = {CG_PLAN_SEND, CG_PLAN_HOLD,
+                                             CG_PLAN_UNMAPPED_CARRIER,
+                                             CG_PLAN_INVALID_ADDRESS};
   for (size_t i = 0; w != NULL && i < sizeof(all) / sizeof(*all); i++)
     if (strcmp(w, outcome_word(all[i])) == 0) {
       *o = all[i];
@@ -34,7 +34,7 @@ static int outcome_from(const char *w, enum cg_rules_outcome *o)
   return CG_EINVAL;
 }
 
-static cJSON *carrier_json(const struct cg_rules_carrier *c)
+static cJSON *carrier_json(const struct cg_plan_carrier *c)
 {
   cJSON *o = cJSON_CreateObject();
   if (o == NULL || !cJSON_AddBoolToObject(o, "mapped", c->mapped) ||
@@ -59,7 +59,7 @@ static bool add_copy(cJSON *o, const char *key, const cJSON *item)
   return false;
 }
 
-cJSON *cg_rules_plan_json(const struct cg_rules_plan *p)
+cJSON *cg_plan_json(const struct cg_plan *p)
 {
   cJSON *o = cJSON_CreateObject();
   cJSON *c = carrier_json(&p->carrier);
@@ -85,8 +85,7 @@ static void copy_str(char *dst, size_t size, const cJSON *j, const char *key)
   snprintf(dst, size, "%s", s ? s : "");
 }
 
-int cg_rules_plan_from_json(cJSON *j, struct cg_rules_plan *out,
-                            struct cg_err *err)
+int cg_plan_from_json(cJSON *j, struct cg_plan *out, struct cg_err *err)
 {
   memset(out, 0, sizeof(*out));
   if (outcome_from(cg_json_str(j, "outcome"), &out->outcome) != 0)
@@ -95,7 +94,7 @@ int cg_rules_plan_from_json(cJSON *j, struct cg_rules_plan *out,
   copy_str(out->message, sizeof(out->message), j, "message");
   copy_str(out->label, sizeof(out->label), j, "label");
   const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "carrier");
-  struct cg_rules_carrier *k = &out->carrier;
+  struct cg_plan_carrier *k = &out->carrier;
   k->mapped = cg_json_bool(c, "mapped", false);
   copy_str(k->carrier_code, sizeof(k->carrier_code), c, "carrierCode");
   copy_str(k->service_code, sizeof(k->service_code), c, "serviceCode");
@@ -103,8 +102,8 @@ int cg_rules_plan_from_json(cJSON *j, struct cg_rules_plan *out,
            "servicePointId");
   out->problems = cJSON_DetachItemFromObjectCaseSensitive(j, "problems");
   out->payload = cJSON_DetachItemFromObjectCaseSensitive(j, "payload");
-  if (out->outcome == CG_RULES_SEND && !cJSON_IsObject(out->payload)) {
-    cg_rules_plan_clear(out);
+  if (out->outcome == CG_PLAN_SEND && !cJSON_IsObject(out->payload)) {
+    cg_plan_clear(out);
     return cg_err_set(err, CG_EINVAL, "plan SEND without a payload");
   }
   return 0;

@@ -1,0 +1,162 @@
+/*
+ * hooks: see hooks.h. The catalogue below is the engine's side of the
+ * hook API in docs/rule-packs.md: a hook listed here must be a function
+ * in every pack (its own or the default's), and its result goes through
+ * the check beside it before any flow sees it. A check may normalise the
+ * result in place (address problems become {field, code, message}; the
+ * warehouse payload is put into the contract's field order). Where a
+ * result is warehouse data, the limits are the contract's
+ * (gxo/gxo_contract.h).
+ */
+#include "flows/hooks.h"
+
+#include "base/err.h"
+#include "base/json.h"
+#include "flows/plan.h"
+#include "gxo/gxo_contract.h"
+#include "rules/rules.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MESSAGE_MAX 4096 /* a hold's message, before the plan cuts it */
+#define DISPLAY_MAX 64   /* carriers.display names, shown to customers */
+
+static int bad(char *why, size_t size, const char *msg)
+{
+  snprintf(why, size, "%s", msg);
+  return -1;
+}
+
+static int check_accept(cJSON **out, char *why, size_t size)
+{
+  const char *a = cg_json_str(*out, "action");
+  if (!cJSON_IsObject(*out) || a == NULL)
+    return bad(why, size,
+               "expected {action=\"accept\"} or {action=\"hold\", "
+               "reason=..., message=...}");
+  if (strcmp(a, "accept") == 0)
+    return 0;
+  if (strcmp(a, "hold") != 0) {
+    snprintf(why, size, "action must be \"accept\" or \"hold\", not \"%s\"", a);
+    return -1;
+  }
+  if (cg_gxo_contract_str(*out, "reason", CG_PLAN_REASON_MAX - 1, false, why,
+                          size))
+    return -1;
+  return cg_gxo_contract_str(*out, "message", MESSAGE_MAX, true, why, size);
+}
+
+static int check_carrier(cJSON **out, char *why, size_t size)
+{
+  if (cJSON_IsNull(*out))
+    return 0;
+  if (!cJSON_IsObject(*out))
+    return bad(why, size, "expected {carrierCode=..., serviceCode=...} or nil");
+  return cg_gxo_contract_shipping(*out, why, size);
+}
+
+/* One problem as {field, code, message}; a bare string is the message. */
+static int normalise_problem(cJSON *arr, int i, char *why, size_t size)
+{
+  cJSON *p = cJSON_GetArrayItem(arr, i);
+  if (cJSON_IsString(p)) {
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL || !cg_json_add_str(o, "field", NULL) ||
+        !cg_json_add_str(o, "code", "INVALID") ||
+        !cg_json_add_str(o, "message", p->valuestring)) {
+      cJSON_Delete(o);
+      return bad(why, size, "out of memory");
+    }
+    cJSON_ReplaceItemInArray(arr, i, o);
+    return 0;
+  }
+  if (!cJSON_IsObject(p) || cg_json_str(p, "message") == NULL) {
+    snprintf(why, size, "problem %d must be a string or a table with a message",
+             i + 1);
+    return -1;
+  }
+  return 0;
+}
+
+static int check_address(cJSON **out, char *why, size_t size)
+{
+  if (cJSON_IsNull(*out) || cJSON_IsTrue(*out)) {
+    cJSON *empty = cJSON_CreateArray();
+    if (empty == NULL)
+      return bad(why, size, "out of memory");
+    cJSON_Delete(*out);
+    *out = empty;
+    return 0;
+  }
+  if (!cJSON_IsArray(*out))
+    return bad(why, size, "expected nil, true or a list of problems");
+  for (int i = 0; i < cJSON_GetArraySize(*out); i++)
+    if (normalise_problem(*out, i, why, size) != 0)
+      return -1;
+  return 0;
+}
+
+static int check_payload(cJSON **out, char *why, size_t size)
+{
+  if (!cJSON_IsObject(*out))
+    return bad(why, size, "expected the warehouse order table");
+  return cg_gxo_contract_order(*out, why, size);
+}
+
+static int check_display(cJSON **out, char *why, size_t size)
+{
+  if (cJSON_IsNull(*out))
+    return 0;
+  if (!cJSON_IsObject(*out))
+    return bad(why, size, "expected {carrier=..., service=...} or nil");
+  if (cg_gxo_contract_str(*out, "carrier", DISPLAY_MAX, false, why, size))
+    return -1;
+  return cg_gxo_contract_str(*out, "service", DISPLAY_MAX, true, why, size);
+}
+
+/* Grouped by module, in the sequence packs load them. */
+static const struct cg_rules_hook catalogue[] = {
+    {"carriers.map", check_carrier,
+     "{carrierCode=..., serviceCode=..., servicePointId=...} or nil"},
+    {"carriers.display", check_display, "{carrier=..., service=...} or nil"},
+    {"orders.accept", check_accept,
+     "{action=\"accept\"} or {action=\"hold\", reason=..., message=...}"},
+    {"orders.check_address", check_address, "nil, true or a list of problems"},
+    {"orders.payload", check_payload, "the warehouse order table"},
+    {"dispatch.shipment", NULL, "the shipment decision"},
+    {"stock.sellable", NULL, "whether a stock status is sellable"},
+    {"stock.buffer", NULL, "the safety buffer"},
+    {"items.include", NULL, "whether a product size goes to the warehouse"},
+    {"items.payload", NULL, "the warehouse item"},
+    {"returns.disposition", NULL, "restock, refund or quarantine"},
+    {"alerts.route", NULL, "owner, severity, channel"},
+    {NULL, NULL, NULL},
+};
+
+/* The plan "orders" in the rule host's call child: plan.h's chain, its
+ * result in the wire form of plan_json.c. */
+static int run_order_plan(struct cg_rules_gen *g, const cJSON *order,
+                          cJSON **out, struct cg_err *err)
+{
+  struct cg_plan plan = {0};
+  int rc = cg_plan_order(g, order, &plan, err);
+  *out = rc == 0 ? cg_plan_json(&plan) : NULL;
+  cg_plan_clear(&plan);
+  if (rc == 0 && *out == NULL)
+    rc = cg_err_set(err, CG_ENOMEM, "no memory for a plan");
+  return rc;
+}
+
+static const struct cg_rules_plan_spec order_plan = {
+    .name = CG_PLAN_ORDERS,
+    .hooks = CG_PLAN_HOOKS,
+    .run = run_order_plan,
+    .about = "order plan",
+};
+
+int cg_hooks_register(void)
+{
+  int rc = cg_rules_register_hooks(catalogue);
+  return rc ? rc : cg_rules_register_plan(&order_plan);
+}
