@@ -24,8 +24,8 @@
  * never from inside the function that queued it.
  *
  * A flow decides through cg_rulehost_plans (a plan it registered); the
- * in-process API (rules.h) is what the host runs, and what the CLI and
- * the merchant's boot check use (docs/internals/rules.md "Wired").
+ * in-process API (rules.h) is what the host runs (docs/internals/rules.md
+ * "Wired").
  */
 #ifndef CG_RULES_HOST_H
 #define CG_RULES_HOST_H

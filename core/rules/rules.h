@@ -16,10 +16,10 @@
  *
  * This is the in-process embedding. The engine's merchants do not call it
  * on their loop thread: their rule host (host.h) runs it in its zygote
- * (loads) and call children (hooks, plans); the CLI (`rules check|test`),
- * a merchant's first boot check and the tests call it directly. A struct
- * cg_rules holds a current generation: a lua_State loaded from a pack
- * folder (rules/<pack>/) on top of the defaults in scripts/cg/: one
+ * (loads) and call children (hooks, plans), for the engine and for the
+ * CLI (`rules check|test`); the tests and benchmarks call it directly.
+ * A struct cg_rules holds a current generation: a lua_State loaded from a
+ * pack folder (rules/<pack>/) on top of the defaults in scripts/cg/: one
  * module per registered module name. cg_rules_reload() builds a new
  * generation in a fresh state, validates it (every registered hook is a
  * function, the pack's own tests) and swaps only on success; the old
