@@ -447,9 +447,10 @@ static cJSON *load_body(struct cg_rulehost *h, const struct cg_rules_opts *o,
   cJSON *body = cJSON_CreateObject();
   cJSON *limits = cg__limits_json(o);
   int rc = body && limits ? 0 : cg_err_set(err, CG_ENOMEM, "no memory");
+  if (rc == 0 && !cJSON_AddItemToObject(body, "limits", limits))
+    rc = cg_err_set(err, CG_ENOMEM, "no memory"); /* limits stays ours */
   if (rc == 0) {
-    cJSON_AddItemToObject(body, "limits", limits);
-    limits = NULL;
+    limits = NULL; /* body's now */
     if (!cg_json_add_str(body, "op", "load") ||
         !cg_json_add_str(body, "pack_dir", o->pack_dir) ||
         !cJSON_AddNumberToObject(body, "number", (double)++h->generations) ||
