@@ -95,6 +95,8 @@ int cg_rules_callv(struct cg_rules_gen *g, const char *hook,
     return cg_err_set(err, CG_EINVAL, "bad hook call '%s'", hook);
   assert(!g->busy);
   g->busy = true;
+  if (g->on_hook != NULL)
+    g->on_hook(g->on_hook_ctx);
   int rc = cg__pcall(g, protected_call, &c, g->call_instructions,
                      g->call_timeout_ms, err);
   g->busy = false;

@@ -45,10 +45,13 @@
 
 #define AS_SLACK (64u << 20) /* cJSON of arguments and results, stacks */
 /* uint32 length, uint32 progress step, int64 the step's start (mono ms),
- * then the text */
+ * int64 the start of the hook call in progress (mono ms; 0 = none), then
+ * the text */
 #define SHM_HEAD 24
 #define SHM_STEP 4
 #define SHM_STEP_AT 8
+#define SHM_HOOK_AT 16
+#define POLL_MS 10     /* the zygote's look at a child's first hook */
 #define EXIT_SETUP 121 /* a call child could not tighten its limits */
 /* The host and its call children run below the engine's priority: rule
  * code that spins takes what the engine's loop (every merchant's I/O)
@@ -293,6 +296,28 @@ uint32_t cg__host_progress_get(const struct cg__host *z, int64_t *ran_ms)
   return step;
 }
 
+/* The generation's on_hook in a call child: the zygote's watchdog reads
+ * when the hook in progress started. */
+static void hook_started(void *ctx)
+{
+  struct cg__host *z = ctx;
+  int64_t now = cg_time_mono_ms();
+  memcpy(z->shm + SHM_HOOK_AT, &now, sizeof(now));
+}
+
+static int64_t hook_at(const struct cg__host *z)
+{
+  int64_t at;
+  memcpy(&at, z->shm + SHM_HOOK_AT, sizeof(at));
+  return at;
+}
+
+int64_t cg__host_hook_ran_ms(const struct cg__host *z)
+{
+  int64_t at = hook_at(z);
+  return at != 0 ? cg_time_mono_ms() - at : 0;
+}
+
 static void child_main(struct cg__host *z, pid_t zygote, size_t as,
                        int64_t deadline_ms, cg__host_child_fn fn, void *arg)
 {
@@ -303,44 +328,85 @@ static void child_main(struct cg__host *z, pid_t zygote, size_t as,
       (as != 0 && set_limit(RLIMIT_AS, (rlim_t)as) == -1) ||
       setrlimit(RLIMIT_CPU, &rl_cpu) == -1 || load_child_filter(z) != 0)
     _exit(EXIT_SETUP);
+  if (z->gen != NULL) {
+    z->gen->on_hook = hook_started;
+    z->gen->on_hook_ctx = z;
+  }
   fn(z, arg);
   _exit(0);
 }
 
-/* Reaps pid, SIGKILLing it at deadline (absolute, monotonic ms). */
-static int reap(pid_t pid, int64_t deadline, int *status, bool *killed)
+/* A call child being reaped: when it must end. */
+struct reaping {
+  const struct cg__host *z;
+  int64_t deadline; /* absolute, monotonic ms */
+  int64_t hook_ms;  /* per hook call; 0 = none */
+  bool killed, by_hook;
+};
+
+/* When the child is to be killed: its deadline, or earlier if the hook in
+ * progress has run its hook_ms. */
+static int64_t kill_at(struct reaping *r)
+{
+  int64_t at = hook_at(r->z);
+  if (r->hook_ms > 0 && at != 0 && at + r->hook_ms < r->deadline) {
+    r->by_hook = true;
+    return at + r->hook_ms;
+  }
+  r->by_hook = false;
+  return r->deadline;
+}
+
+/* Ms until the zygote must look again: until kill_at (<= 0: kill now),
+ * but at most POLL_MS while a per-hook limit waits for the first hook
+ * to start (its start is only seen by looking). */
+static int64_t wake_in(struct reaping *r)
+{
+  int64_t now = cg_time_mono_ms(), left = kill_at(r) - now;
+  if (left > 0 && r->hook_ms > 0 && hook_at(r->z) == 0 && left > POLL_MS)
+    return POLL_MS;
+  return left;
+}
+
+/* Reaps pid, SIGKILLing it at kill_at (re-read at each wake: a new hook
+ * call moves it later). */
+static int reap(pid_t pid, struct reaping *r, int *status)
 {
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   for (;;) {
-    pid_t r = waitpid(pid, status, *killed ? 0 : WNOHANG);
-    if (r == pid)
+    pid_t w = waitpid(pid, status, r->killed ? 0 : WNOHANG);
+    if (w == pid)
       return 0;
-    if (r == -1 && errno != EINTR)
+    if (w == -1 && errno != EINTR)
       return -1;
-    int64_t left = deadline - cg_time_mono_ms();
-    if (!*killed && left <= 0) {
+    int64_t left = r->killed ? 0 : wake_in(r);
+    if (!r->killed && left <= 0) {
       if (kill(pid, SIGKILL) == -1 && errno != ESRCH)
         return -1;
-      *killed = true;
+      r->killed = true;
       continue;
     }
     struct timespec ts = {.tv_sec = left / 1000,
                           .tv_nsec = (long)(left % 1000) * 1000000};
-    if (!*killed && sigtimedwait(&chld, NULL, &ts) == -1 && errno != EAGAIN &&
+    if (!r->killed && sigtimedwait(&chld, NULL, &ts) == -1 && errno != EAGAIN &&
         errno != EINTR)
       return -1;
   }
 }
 
-static int child_failed(int status, bool killed, int64_t deadline_ms,
-                        struct cg_err *why)
+static int child_failed(int status, const struct reaping *r,
+                        const struct cg__fork_limits *lim, struct cg_err *why)
 {
-  if (killed)
+  if (r->killed && r->by_hook)
+    return cg_err_set(why, CG_ERULE,
+                      "a hook ran past its budget of %lld ms (killed)",
+                      (long long)lim->hook_ms);
+  if (r->killed)
     return cg_err_set(why, CG_ERULE,
                       "rule code ran past its budget of %lld ms (killed)",
-                      (long long)deadline_ms);
+                      (long long)lim->deadline_ms);
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
     return cg_err_set(why, CG_ERULE,
                       "rule code made a forbidden system call (killed)");
@@ -354,29 +420,30 @@ static int child_failed(int status, bool killed, int64_t deadline_ms,
                     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
-int cg__host_fork(struct cg__host *z, int64_t deadline_ms, size_t mem_limit,
+int cg__host_fork(struct cg__host *z, const struct cg__fork_limits *lim,
                   cg__host_child_fn fn, void *arg, struct cg_err *why)
 {
   size_t image = image_bytes(z);
-  size_t as = image ? image + mem_limit + AS_SLACK : 0;
+  size_t as = image ? image + lim->mem_limit + AS_SLACK : 0;
   memset(z->shm, 0, SHM_HEAD);
-  int64_t deadline = cg_time_mono_ms() + deadline_ms;
+  struct reaping r = {.z = z,
+                      .deadline = cg_time_mono_ms() + lim->deadline_ms,
+                      .hook_ms = lim->hook_ms};
   pid_t zygote = getpid();
   pid_t pid = fork();
   if (pid == -1)
     return cg_err_set(why, CG_ERULE, "cannot fork a call child: %s",
                       strerror(errno));
   if (pid == 0)
-    child_main(z, zygote, as, deadline_ms, fn, arg);
+    child_main(z, zygote, as, lim->deadline_ms, fn, arg);
   int status = 0;
-  bool killed = false;
-  if (reap(pid, deadline, &status, &killed) == -1)
+  if (reap(pid, &r, &status) == -1)
     return cg_err_set(why, CG_ERULE, "lost the call child: %s",
                       strerror(errno));
   uint32_t len;
   memcpy(&len, z->shm, sizeof(len));
-  if (killed || len == 0 || len >= z->shm_cap)
-    return child_failed(status, killed, deadline_ms, why);
+  if (r.killed || len == 0 || len >= z->shm_cap)
+    return child_failed(status, &r, lim, why);
   z->shm[SHM_HEAD + len] = '\0';
   return 0;
 }

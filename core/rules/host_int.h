@@ -150,13 +150,25 @@ typedef void (*cg__host_child_fn)(struct cg__host *z, void *arg);
  * the call child's filter and installs the zygote's seccomp filter. 0 or
  * CG_EIO with err (the host then exits). */
 int cg__host_lockdown(struct cg__host *z, struct cg_err *err);
-/* Forks a call child that tightens its limits (mem_limit bytes above the
- * zygote's image, cpu_s seconds of CPU, the child filter) and runs
- * fn(z, arg), then _exits. Waits at most deadline_ms for it, SIGKILLing
- * it on overrun. Returns 0 when the child left a reply (cg__host_reply),
- * else CG_ERULE with why (killed, died, silent). */
-int cg__host_fork(struct cg__host *z, int64_t deadline_ms, size_t mem_limit,
+/* What a call child may spend. */
+struct cg__fork_limits {
+  int64_t deadline_ms; /* the whole child, wall clock */
+  /* each hook call, from its start: a hook that the Lua budgets cannot
+   * stop (a C function looping) is killed at this; 0 = none (loads) */
+  int64_t hook_ms;
+  size_t mem_limit; /* bytes above the zygote's image */
+};
+
+/* Forks a call child that tightens its limits (memory, CPU seconds, the
+ * child filter) and runs fn(z, arg), then _exits. SIGKILLs it when it
+ * overruns lim->deadline_ms, or when one hook call has run lim->hook_ms.
+ * Returns 0 when the child left a reply (cg__host_reply), else CG_ERULE
+ * with why (killed, died, silent). */
+int cg__host_fork(struct cg__host *z, const struct cg__fork_limits *lim,
                   cg__host_child_fn fn, void *arg, struct cg_err *why);
+/* After a failed cg__host_fork: ms the last hook call had run when the
+ * child ended (0: no hook had started). */
+int64_t cg__host_hook_ran_ms(const struct cg__host *z);
 /* In a call child: prints reply into the shared page. */
 void cg__host_shm_put(struct cg__host *z, const cJSON *reply);
 /* In a call child: "now at step" (1-based; 0 = none yet), with the time,

@@ -156,8 +156,10 @@ static int packtests_in_child(struct cg__host *z, double id,
   cJSON_AddNumberToObject(progress, "id", id);
   cJSON_AddStringToObject(progress, "progress", "tests");
   write_json(progress);
-  int64_t deadline = cg__host_tests_deadline_ms(g->load_timeout_ms);
-  int rc = cg__host_fork(z, deadline, g->mem_limit, run_packtests, g, err);
+  struct cg__fork_limits lim = {
+      .deadline_ms = cg__host_tests_deadline_ms(g->load_timeout_ms),
+      .mem_limit = g->mem_limit};
+  int rc = cg__host_fork(z, &lim, run_packtests, g, err);
   if (rc != 0)
     return cg_err_prefix(err, "pack tests");
   size_t len;
@@ -303,8 +305,11 @@ static void do_calls(struct cg__host *z, double id, const cJSON *req,
     return;
   }
   struct job j = {.id = id, .req = req, .batch = batch};
-  int64_t deadline = cg__host_call_deadline_ms(z->gen->call_timeout_ms, n);
-  if (cg__host_fork(z, deadline, z->gen->mem_limit, run_calls, &j, &err) != 0) {
+  struct cg__fork_limits lim = {
+      .deadline_ms = cg__host_call_deadline_ms(z->gen->call_timeout_ms, n),
+      .hook_ms = cg__host_call_deadline_ms(z->gen->call_timeout_ms, 1),
+      .mem_limit = z->gen->mem_limit};
+  if (cg__host_fork(z, &lim, run_calls, &j, &err) != 0) {
     if (batch)
       cg_err_prefix(&err, "batch of %d calls", n);
     else

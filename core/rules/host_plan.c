@@ -7,12 +7,14 @@
  *   {id, op: "plans", plan: name, inputs: [input, ...]}
  *     ─▶ one call child runs the plan on the inputs still open, one after
  *        the other (each hook with its own Lua budget), marking in the
- *        shared page which input it is at; its deadline is one input's
- *        (the plan's hooks budgets + slack): a healthy batch takes
- *        milliseconds
- *     ─▶ killed while one input had run for its whole budgets: that input
+ *        shared page which input it is at (and each hook call, when it
+ *        starts); its deadline is one input's (the plan's hooks budgets
+ *        + slack), and one hook call may run its budget + slack: a
+ *        healthy batch takes milliseconds
+ *     ─▶ killed while one hook had run for its whole budget: that input
  *        is the culprit (RULE_ERROR "killed"); a new child runs the
- *        others (and so on: one kill per hostile input)
+ *        others (and so on: one kill, one budget + slack, per hostile
+ *        input)
  *     ─▶ killed otherwise (a slow batch, a crash): one child per input,
  *        each with a whole input's deadline, so a slow input still gets
  *        its budgets and a hostile one costs only itself
@@ -75,19 +77,21 @@ static void run_plans(struct cg__host *z, void *arg)
 
 /* Runs job in one child: its results array (caller owns), or NULL with
  * why and *culprit: the job position (0-based) of an input that ran for
- * its whole budgets when the child was killed, else -1. */
+ * a hook for its whole budget when the child was killed, else -1. */
 static cJSON *fork_plans(struct cg__host *z, const struct plan_job *j,
                          int *culprit, struct cg_err *why)
 {
-  int64_t budget =
-      cg__host_call_deadline_ms(z->gen->call_timeout_ms, j->spec->hooks) -
-      CG__HOST_SLACK_MS;
+  int64_t per =
+      cg__host_call_deadline_ms(z->gen->call_timeout_ms, 1) - CG__HOST_SLACK_MS;
+  struct cg__fork_limits lim = {.deadline_ms = cg__host_call_deadline_ms(
+                                    z->gen->call_timeout_ms, j->spec->hooks),
+                                .hook_ms = per + CG__HOST_SLACK_MS,
+                                .mem_limit = z->gen->mem_limit};
   *culprit = -1;
-  if (cg__host_fork(z, budget + CG__HOST_SLACK_MS, z->gen->mem_limit, run_plans,
-                    (void *)j, why) != 0) {
+  if (cg__host_fork(z, &lim, run_plans, (void *)j, why) != 0) {
     int64_t ran = 0;
     uint32_t step = cg__host_progress_get(z, &ran);
-    if (step > 0 && ran >= budget)
+    if (step > 0 && cg__host_hook_ran_ms(z) >= per)
       *culprit = (int)step - 1;
     return NULL;
   }

@@ -86,6 +86,10 @@ struct cg_rules_gen {
   uint64_t load_instructions;
   int64_t load_timeout_ms;
   unsigned tests_passed;
+  /* Called as each hook call starts (the rule host's per-hook watchdog
+   * reads the time it leaves); NULL = none. */
+  void (*on_hook)(void *ctx);
+  void *on_hook_ctx;
 };
 
 /* ---- sandbox.c --------------------------------------------------------- */

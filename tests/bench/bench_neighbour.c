@@ -14,7 +14,7 @@
  * answer of /healthz + the admin API (probed all along), and for the
  * neighbour run how many of noisy's orders ended as RULE_ERROR and how
  * many are still at its rule host (each hostile plan spins for its whole
- * deadline, 4 budgets + 100 ms, before it is killed; a batch answers when
+ * budget + 100 ms before it is killed; a batch answers when
  * all its orders have). Prints figures; asserts nothing about speed.
  *
  *   CG_BUILD_DIR=build/release bench_neighbour [ORDERS]

@@ -20,7 +20,7 @@
 #include <string.h>
 
 /* The admin API and /healthz must answer within this while rule code
- * spins (the host kills a plan at 4 budgets + 100 ms, about 1.1 s). */
+ * spins (the host kills a hook at its budget + 100 ms, 350 ms). */
 #define ANSWER_MS 500
 
 static struct e2e T;
