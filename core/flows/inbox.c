@@ -6,6 +6,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "flows/decide.h"
+#include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "flows/orders.h"
 #include "store/store.h"
@@ -28,6 +29,24 @@ static const struct cg_inbox_kind *find_kind(const char *kind)
   return NULL;
 }
 
+/* A message no flow of this engine handles (written by a newer version,
+ * or a partner's new event type): settled, so that it blocks no other
+ * message, and raised, so that an operator sees it; its payload stays in
+ * the inbox row the exception names. */
+static int unknown_kind(struct cg_flow *f, const struct cg_store_inbox_row *row,
+                        char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
+{
+  char msg[CG_INBOX_OUTCOME_MAX + 200];
+  snprintf(msg, sizeof(msg),
+           "%s message of kind '%s' (inbox row %lld): no flow of this "
+           "engine handles it; nothing was applied",
+           row->source, row->kind, (long long)row->id);
+  snprintf(outcome, CG_INBOX_OUTCOME_MAX, "held: no flow handles %s",
+           row->kind);
+  return cg_flow_raise(f, "SYNC_FAILURE", "message", row->msg_id, msg, NULL,
+                       err);
+}
+
 /* Applies row and marks it processed, inside the open transaction. */
 static int apply_kind(struct cg_flow *f, const struct cg_store_inbox_row *row,
                       struct cg_err *err)
@@ -36,8 +55,7 @@ static int apply_kind(struct cg_flow *f, const struct cg_store_inbox_row *row,
   const struct cg_inbox_kind *k = find_kind(row->kind);
   int rc = 0;
   if (k == NULL)
-    snprintf(outcome, sizeof(outcome), "ignored: no flow handles %s",
-             row->kind);
+    rc = unknown_kind(f, row, outcome, err);
   else
     rc = k->apply(f, row, outcome, err);
   if (rc == CG_INBOX_LATER)

@@ -3,12 +3,14 @@
  * an id, two lines with one id, a negative quantity) becomes one open
  * SYNC_FAILURE exception on that order, naming the problem; its inbox row
  * is settled (never retried for ever), nothing of it is stored, and a
- * corrected version is taken as a new message.
+ * corrected version is taken as a new message. A message of a kind no
+ * flow handles is settled the same way, with an exception naming it.
  */
 #include "store_fixture.h"
 
 #include "base/json.h"
 #include "flows/flow.h"
+#include "flows/inbox.h"
 #include "flows/orders.h"
 
 #include <stdio.h>
@@ -71,11 +73,38 @@ static void test_malformed_becomes_exception(void **state)
   assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM inbox"), 4);
 }
 
+static void test_unknown_kind_becomes_exception(void **state)
+{
+  struct fx *f = *state;
+  struct cg_flow flow = {.merchant = "t", .store = f->s};
+  struct cg_err err = {0};
+  assert_int_equal(cg_inbox_take(&flow, "gxo", "ev-9", "gxo.parcel_lost",
+                                 "{\"parcelId\":\"P1\"}", NULL, &err),
+                   0);
+  struct cg_store_exception_filter flt = {.state = "open", .limit = 10};
+  struct cg_store_exception_list list = {0};
+  assert_int_equal(cg_store_exception_list(f->s, &flt, &list, NULL), 0);
+  assert_int_equal(list.n, 1);
+  assert_string_equal(list.items[0].type, "SYNC_FAILURE");
+  assert_string_equal(list.items[0].entity_key, "ev-9");
+  assert_non_null(strstr(list.items[0].message, "gxo.parcel_lost"));
+  cg_store_exception_list_clear(&list);
+  /* settled: it blocks nothing; its payload is kept */
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM inbox WHERE "
+                                       "processed_at IS NULL"),
+                   0);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM inbox WHERE "
+                                       "payload LIKE '%P1%'"),
+                   1);
+}
+
 int main(void)
 {
   cg_mem_init();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_malformed_becomes_exception,
+                                      fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_unknown_kind_becomes_exception,
                                       fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
