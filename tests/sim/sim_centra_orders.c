@@ -263,6 +263,7 @@ cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
     return NULL;
   }
   cJSON_AddItemToArray(c->orders, o);
+  sim_centra__index_order(c, o);
   sim_centra__event(c, "Order", "CREATED", cg_json_int(o, "number", 0));
   if (dts) /* Direct to Shipment: Centra makes the shipment itself */
     sim_centra__shipment_good_to_go(c, o);
@@ -272,20 +273,14 @@ cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
 /* --- look-ups and rendering ------------------------------------------------
  */
 
-cJSON *sim_centra__order_by_number(struct sim_centra *c, int64_t number)
-{
-  return sim_centra__find_int(c->orders, "number", number);
-}
-
 cJSON *sim_centra__order_find(struct sim_centra *c, const cJSON *ref)
 {
   const char *id = cg_json_str(ref, "id");
   int64_t number;
   if (id != NULL)
-    return sim_centra__find_str(c->orders, "id", id);
+    return sim_centra__order_by_id(c, id);
   if (cg_json_str(ref, "externalId") != NULL)
-    return sim_centra__find_str(c->orders, "externalId",
-                                cg_json_str(ref, "externalId"));
+    return sim_centra__order_by_external_id(c, cg_json_str(ref, "externalId"));
   if (cg_json_get_int(ref, "number", &number) == 0)
     return sim_centra__order_by_number(c, number);
   return NULL;
@@ -372,15 +367,7 @@ static bool set_external_id(struct sim_centra *c, cJSON *order,
   const char *nv = cJSON_IsString(v) ? v->valuestring : NULL;
   if ((old == NULL && nv == NULL) || (old && nv && strcmp(old, nv) == 0))
     return false;
-  cJSON *other, *all = nv ? c->orders : NULL;
-  cJSON_ArrayForEach(other, all)
-  {
-    const char *x = cg_json_str(other, "externalId");
-    if (other != order && x != NULL && strcmp(x, nv) == 0)
-      sim_centra__set(other, "externalId", cJSON_CreateNull());
-  }
-  sim_centra__set(order, "externalId",
-                  nv ? cJSON_CreateString(nv) : cJSON_CreateNull());
+  sim_centra__set_external_id(c, order, nv);
   cJSON *m = cJSON_CreateObject();
   cg_json_add_int(m, "orderNumber", cg_json_int(order, "number", 0));
   cg_json_add_str(m, "externalId", nv);
@@ -638,6 +625,18 @@ static int cmp_order_date(const void *a, const void *b)
   return d < 0 ? -1 : (d > 0 ? 1 : 0);
 }
 
+/* where.number names one order (the engine's look-up by number): the
+ * index gives the only candidate in *only (NULL: no such order). */
+static bool single_number(struct sim_centra *c, const cJSON *where,
+                          const cJSON **only)
+{
+  const cJSON *list = cg_json_get(where, "number");
+  if (cJSON_GetArraySize(list) != 1 || !cJSON_IsNumber(list->child))
+    return false;
+  *only = sim_centra__order_by_number(c, (int64_t)list->child->valuedouble);
+  return true;
+}
+
 cJSON *sim_centra__op_orders(struct sim_centra *c, const cJSON *args,
                              const char **err)
 {
@@ -645,16 +644,17 @@ cJSON *sim_centra__op_orders(struct sim_centra *c, const cJSON *args,
   const cJSON *where = cg_json_get(args, "where");
   if (sim_centra__paging(args, 20, 200, &limit, &page, err))
     return NULL;
-  int n = cJSON_GetArraySize(c->orders), m = 0;
+  const cJSON *o, *only = NULL;
+  bool one = single_number(c, where, &only);
+  int n = one ? 1 : cJSON_GetArraySize(c->orders), m = 0;
   const cJSON **hits = cg_malloc(((size_t)n + 1) * sizeof(*hits));
   if (hits == NULL)
     return NULL;
-  const cJSON *o;
-  cJSON_ArrayForEach(o, c->orders)
-  {
+  if (one && only != NULL && order_matches(only, where))
+    hits[m++] = only;
+  for (o = one ? NULL : c->orders->child; o != NULL; o = o->next)
     if (order_matches(o, where))
       hits[m++] = o;
-  }
   if (cJSON_GetArraySize(cg_json_get(args, "sort")) > 0)
     qsort(hits, (size_t)m, sizeof(*hits), cmp_order_date);
   cJSON *out = cJSON_CreateArray();
