@@ -591,38 +591,61 @@ void sim_centra__order_recompute(struct sim_centra *c, cJSON *order)
 
 /* --- queries and the update mutation -------------------------------------- */
 
+/* The filters read the order only for the members where names: a page of
+ * a large list tests every order. */
+static bool str_filter(const cJSON *o, const cJSON *where, const char *key)
+{
+  const cJSON *list = cg_json_get(where, key);
+  return list == NULL || cJSON_IsNull(list) ||
+         sim_centra__in_str_list(list, cg_json_str(o, key));
+}
+
+static bool range_filter(const cJSON *o, const cJSON *where, const char *key)
+{
+  const cJSON *range = cg_json_get(where, key);
+  return !cJSON_IsObject(range) ||
+         sim_centra__in_range(cg_json_str(o, key), range);
+}
+
 static bool order_matches(const cJSON *o, const cJSON *where)
 {
-  const cJSON *ext = cJSON_GetObjectItemCaseSensitive(where, "externalId");
-  return sim_centra__in_str_list(cg_json_get(where, "status"),
-                                 cg_json_str(o, "status")) &&
-         sim_centra__in_str_list(cg_json_get(where, "id"),
-                                 cg_json_str(o, "id")) &&
+  const cJSON *number = cg_json_get(where, "number");
+  return str_filter(o, where, "status") && str_filter(o, where, "id") &&
          sim_centra__match_bool(o, where, "isOnHold") &&
          sim_centra__match_bool(o, where, "isWaitingForPayment") &&
          sim_centra__match_bool(o, where, "isLocked") &&
          sim_centra__store_type_ok(where) &&
-         sim_centra__in_int_list(cg_json_get(where, "number"),
-                                 cg_json_int(o, "number", 0)) &&
-         sim_centra__in_range(cg_json_str(o, "updatedAt"),
-                              cg_json_get(where, "updatedAt")) &&
-         sim_centra__in_range(cg_json_str(o, "createdAt"),
-                              cg_json_get(where, "createdAt")) &&
-         sim_centra__in_range(cg_json_str(o, "orderDate"),
-                              cg_json_get(where, "orderDate")) &&
-         (ext == NULL || cJSON_IsNull(ext) ||
-          sim_centra__in_str_list(ext, cg_json_str(o, "externalId")));
+         (number == NULL ||
+          sim_centra__in_int_list(number, cg_json_int(o, "number", 0))) &&
+         range_filter(o, where, "updatedAt") &&
+         range_filter(o, where, "createdAt") &&
+         range_filter(o, where, "orderDate") &&
+         str_filter(o, where, "externalId");
+}
+
+/* A matching order with its sort key, read once rather than in every
+ * comparison (a page of a large list sorts every match). */
+struct order_hit {
+  const cJSON *o;
+  const char *date;
+  int64_t number;
+};
+
+static void add_hit(struct order_hit *hits, int *m, const cJSON *o)
+{
+  const char *date = cg_json_str(o, "orderDate");
+  hits[(*m)++] =
+      (struct order_hit){o, date ? date : "", cg_json_int(o, "number", 0)};
 }
 
 /* orderDate_ASC, the one OrderSort value: by date, then number. */
 static int cmp_order_date(const void *a, const void *b)
 {
-  const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-  int r = strcmp(cg_json_str(x, "orderDate"), cg_json_str(y, "orderDate"));
+  const struct order_hit *x = a, *y = b;
+  int r = strcmp(x->date, y->date);
   if (r != 0)
     return r;
-  int64_t d = cg_json_int(x, "number", 0) - cg_json_int(y, "number", 0);
-  return d < 0 ? -1 : (d > 0 ? 1 : 0);
+  return x->number < y->number ? -1 : (x->number > y->number ? 1 : 0);
 }
 
 /* where.number names one order (the engine's look-up by number): the
@@ -647,20 +670,20 @@ cJSON *sim_centra__op_orders(struct sim_centra *c, const cJSON *args,
   const cJSON *o, *only = NULL;
   bool one = single_number(c, where, &only);
   int n = one ? 1 : cJSON_GetArraySize(c->orders), m = 0;
-  const cJSON **hits = cg_malloc(((size_t)n + 1) * sizeof(*hits));
+  struct order_hit *hits = cg_malloc(((size_t)n + 1) * sizeof(*hits));
   if (hits == NULL)
     return NULL;
   if (one && only != NULL && order_matches(only, where))
-    hits[m++] = only;
+    add_hit(hits, &m, only);
   for (o = one ? NULL : c->orders->child; o != NULL; o = o->next)
     if (order_matches(o, where))
-      hits[m++] = o;
+      add_hit(hits, &m, o);
   if (cJSON_GetArraySize(cg_json_get(args, "sort")) > 0)
     qsort(hits, (size_t)m, sizeof(*hits), cmp_order_date);
   cJSON *out = cJSON_CreateArray();
   int64_t first = (int64_t)(page - 1) * limit;
   for (int64_t i = first; i < m && i < first + limit; i++)
-    cJSON_AddItemToArray(out, sim_centra__order_render(c, hits[i]));
+    cJSON_AddItemToArray(out, sim_centra__order_render(c, hits[i].o));
   cg_free(hits);
   return out;
 }
