@@ -61,6 +61,7 @@ void sim_centra_destroy(struct sim_centra *c)
   cJSON *arrays[] = {c->sizes,  c->orders,    c->shipments,    c->returns,
                      c->events, c->listeners, c->stock_writes, c->refunds,
                      c->emails, c->markers,   c->refusals};
+  sim_centra__index_free(c);
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
     cJSON_Delete(arrays[i]);
   cg_free(c->webhook_url);
@@ -125,6 +126,7 @@ void sim_centra__event(struct sim_centra *c, const char *object_type,
   cJSON_AddItemToObject(ev, "store", sim_centra__store());
   cJSON_AddBoolToObject(ev, "confirmed", false);
   cJSON_AddItemToArray(c->events, ev);
+  sim_centra__index_event(c, ev);
   if (strcmp(object_type, "Order") == 0)
     sim_centra__webhook(
         c, strcmp(change_type, "CREATED") == 0 ? "insert" : "update",

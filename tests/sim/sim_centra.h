@@ -23,6 +23,8 @@
 #ifndef CG_SIM_CENTRA_H
 #define CG_SIM_CENTRA_H
 
+#include "sim_map.h"
+
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -99,6 +101,12 @@ struct sim_centra {
   uint64_t refused;        /* requests refused by the GraphQL layer */
   cJSON *refusals;         /* the last few: [{operationName, message}] */
   uint64_t seq[SC_SEQ_COUNT];
+  /* look-ups by key (sim_centra_index.c); the maps point into the arrays */
+  struct sim_map orders_by_number, orders_by_id, orders_by_external_id;
+  struct sim_map events_by_id;
+  const cJSON *events_done; /* last event of the confirmed prefix, or NULL */
+  bool index_lost;          /* an insert failed: look-ups scan */
+  bool external_id_shared;  /* seeded orders share an externalId: scan */
 };
 
 /* --- sim_centra.c: ids, time, events, webhooks, payload helpers -------- */
@@ -236,6 +244,24 @@ int sim_centra__order_change(struct sim_centra *c, cJSON *order,
 void sim_centra__order_recompute(struct sim_centra *c, cJSON *order);
 /* Units of sku still to ship on open orders (allocated stock). */
 int64_t sim_centra__allocated(struct sim_centra *c, const char *sku);
+
+/* --- sim_centra_index.c ------------------------------------------------ */
+
+/* Indexes a stored order (after it joined c->orders). */
+void sim_centra__index_order(struct sim_centra *c, cJSON *order);
+/* Stored order by hash id / externalId (NULL when absent). */
+cJSON *sim_centra__order_by_id(struct sim_centra *c, const char *id);
+cJSON *sim_centra__order_by_external_id(struct sim_centra *c, const char *ext);
+/* Sets order's externalId to nv (NULL: null), taking it from any other
+ * order that had it. */
+void sim_centra__set_external_id(struct sim_centra *c, cJSON *order,
+                                 const char *nv);
+/* Indexes a recorded event; event by id (NULL when absent). */
+void sim_centra__index_event(struct sim_centra *c, cJSON *ev);
+cJSON *sim_centra__event_by_id(struct sim_centra *c, int64_t id);
+/* The first event after the confirmed prefix of the queue (or NULL). */
+const cJSON *sim_centra__events_open(struct sim_centra *c);
+void sim_centra__index_free(struct sim_centra *c);
 
 /* --- sim_centra_ship.c ------------------------------------------------- */
 

@@ -534,10 +534,9 @@ cJSON *sim_centra__op_events(struct sim_centra *c, const cJSON *args,
   if (sim_centra__paging(args, 100, 200, &limit, &page, err) != 0)
     return NULL;
   cJSON *out = cJSON_CreateArray();
-  cJSON_ArrayForEach(ev, c->events)
-  {
-    if (cJSON_GetArraySize(out) >= limit)
-      break;
+  int n = 0;
+  for (ev = sim_centra__events_open(c); ev != NULL && n < limit;
+       ev = ev->next) {
     if (cg_json_bool(ev, "confirmed", false) || !listened(c, ev) ||
         !sim_centra__in_str_list(cg_json_get(where, "objectType"),
                                  cg_json_str(ev, "objectType")) ||
@@ -548,6 +547,7 @@ cJSON *sim_centra__op_events(struct sim_centra *c, const cJSON *args,
     cJSON_DeleteItemFromObjectCaseSensitive(e, "confirmed");
     cJSON_AddItemToObject(e, "object", event_object(c, ev));
     cJSON_AddItemToArray(out, e);
+    n++;
   }
   return out;
 }
@@ -564,10 +564,9 @@ cJSON *sim_centra__op_confirm_events(struct sim_centra *c, const cJSON *args,
     sim_centra__user_error(p, "input.eventsIds", "eventsIds is required");
   cJSON_ArrayForEach(id, ids)
   {
-    cJSON *ev =
-        cJSON_IsNumber(id)
-            ? sim_centra__find_int(c->events, "id", (int64_t)id->valuedouble)
-            : NULL;
+    cJSON *ev = cJSON_IsNumber(id)
+                    ? sim_centra__event_by_id(c, (int64_t)id->valuedouble)
+                    : NULL;
     snprintf(path, sizeof(path), "input.eventsIds.%d", i++);
     if (ev == NULL) {
       sim_centra__user_error(p, path, "Event not found");

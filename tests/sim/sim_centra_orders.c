@@ -263,6 +263,7 @@ cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
     return NULL;
   }
   cJSON_AddItemToArray(c->orders, o);
+  sim_centra__index_order(c, o);
   sim_centra__event(c, "Order", "CREATED", cg_json_int(o, "number", 0));
   if (dts) /* Direct to Shipment: Centra makes the shipment itself */
     sim_centra__shipment_good_to_go(c, o);
@@ -272,20 +273,14 @@ cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
 /* --- look-ups and rendering ------------------------------------------------
  */
 
-cJSON *sim_centra__order_by_number(struct sim_centra *c, int64_t number)
-{
-  return sim_centra__find_int(c->orders, "number", number);
-}
-
 cJSON *sim_centra__order_find(struct sim_centra *c, const cJSON *ref)
 {
   const char *id = cg_json_str(ref, "id");
   int64_t number;
   if (id != NULL)
-    return sim_centra__find_str(c->orders, "id", id);
+    return sim_centra__order_by_id(c, id);
   if (cg_json_str(ref, "externalId") != NULL)
-    return sim_centra__find_str(c->orders, "externalId",
-                                cg_json_str(ref, "externalId"));
+    return sim_centra__order_by_external_id(c, cg_json_str(ref, "externalId"));
   if (cg_json_get_int(ref, "number", &number) == 0)
     return sim_centra__order_by_number(c, number);
   return NULL;
@@ -372,15 +367,7 @@ static bool set_external_id(struct sim_centra *c, cJSON *order,
   const char *nv = cJSON_IsString(v) ? v->valuestring : NULL;
   if ((old == NULL && nv == NULL) || (old && nv && strcmp(old, nv) == 0))
     return false;
-  cJSON *other, *all = nv ? c->orders : NULL;
-  cJSON_ArrayForEach(other, all)
-  {
-    const char *x = cg_json_str(other, "externalId");
-    if (other != order && x != NULL && strcmp(x, nv) == 0)
-      sim_centra__set(other, "externalId", cJSON_CreateNull());
-  }
-  sim_centra__set(order, "externalId",
-                  nv ? cJSON_CreateString(nv) : cJSON_CreateNull());
+  sim_centra__set_external_id(c, order, nv);
   cJSON *m = cJSON_CreateObject();
   cg_json_add_int(m, "orderNumber", cg_json_int(order, "number", 0));
   cg_json_add_str(m, "externalId", nv);
@@ -604,38 +591,73 @@ void sim_centra__order_recompute(struct sim_centra *c, cJSON *order)
 
 /* --- queries and the update mutation -------------------------------------- */
 
+/* The filters read the order only for the members where names: a page of
+ * a large list tests every order. */
+static bool str_filter(const cJSON *o, const cJSON *where, const char *key)
+{
+  const cJSON *list = cg_json_get(where, key);
+  return list == NULL || cJSON_IsNull(list) ||
+         sim_centra__in_str_list(list, cg_json_str(o, key));
+}
+
+static bool range_filter(const cJSON *o, const cJSON *where, const char *key)
+{
+  const cJSON *range = cg_json_get(where, key);
+  return !cJSON_IsObject(range) ||
+         sim_centra__in_range(cg_json_str(o, key), range);
+}
+
 static bool order_matches(const cJSON *o, const cJSON *where)
 {
-  const cJSON *ext = cJSON_GetObjectItemCaseSensitive(where, "externalId");
-  return sim_centra__in_str_list(cg_json_get(where, "status"),
-                                 cg_json_str(o, "status")) &&
-         sim_centra__in_str_list(cg_json_get(where, "id"),
-                                 cg_json_str(o, "id")) &&
+  const cJSON *number = cg_json_get(where, "number");
+  return str_filter(o, where, "status") && str_filter(o, where, "id") &&
          sim_centra__match_bool(o, where, "isOnHold") &&
          sim_centra__match_bool(o, where, "isWaitingForPayment") &&
          sim_centra__match_bool(o, where, "isLocked") &&
          sim_centra__store_type_ok(where) &&
-         sim_centra__in_int_list(cg_json_get(where, "number"),
-                                 cg_json_int(o, "number", 0)) &&
-         sim_centra__in_range(cg_json_str(o, "updatedAt"),
-                              cg_json_get(where, "updatedAt")) &&
-         sim_centra__in_range(cg_json_str(o, "createdAt"),
-                              cg_json_get(where, "createdAt")) &&
-         sim_centra__in_range(cg_json_str(o, "orderDate"),
-                              cg_json_get(where, "orderDate")) &&
-         (ext == NULL || cJSON_IsNull(ext) ||
-          sim_centra__in_str_list(ext, cg_json_str(o, "externalId")));
+         (number == NULL ||
+          sim_centra__in_int_list(number, cg_json_int(o, "number", 0))) &&
+         range_filter(o, where, "updatedAt") &&
+         range_filter(o, where, "createdAt") &&
+         range_filter(o, where, "orderDate") &&
+         str_filter(o, where, "externalId");
+}
+
+/* A matching order with its sort key, read once rather than in every
+ * comparison (a page of a large list sorts every match). */
+struct order_hit {
+  const cJSON *o;
+  const char *date;
+  int64_t number;
+};
+
+static void add_hit(struct order_hit *hits, int *m, const cJSON *o)
+{
+  const char *date = cg_json_str(o, "orderDate");
+  hits[(*m)++] =
+      (struct order_hit){o, date ? date : "", cg_json_int(o, "number", 0)};
 }
 
 /* orderDate_ASC, the one OrderSort value: by date, then number. */
 static int cmp_order_date(const void *a, const void *b)
 {
-  const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-  int r = strcmp(cg_json_str(x, "orderDate"), cg_json_str(y, "orderDate"));
+  const struct order_hit *x = a, *y = b;
+  int r = strcmp(x->date, y->date);
   if (r != 0)
     return r;
-  int64_t d = cg_json_int(x, "number", 0) - cg_json_int(y, "number", 0);
-  return d < 0 ? -1 : (d > 0 ? 1 : 0);
+  return x->number < y->number ? -1 : (x->number > y->number ? 1 : 0);
+}
+
+/* where.number names one order (the engine's look-up by number): the
+ * index gives the only candidate in *only (NULL: no such order). */
+static bool single_number(struct sim_centra *c, const cJSON *where,
+                          const cJSON **only)
+{
+  const cJSON *list = cg_json_get(where, "number");
+  if (cJSON_GetArraySize(list) != 1 || !cJSON_IsNumber(list->child))
+    return false;
+  *only = sim_centra__order_by_number(c, (int64_t)list->child->valuedouble);
+  return true;
 }
 
 cJSON *sim_centra__op_orders(struct sim_centra *c, const cJSON *args,
@@ -645,22 +667,23 @@ cJSON *sim_centra__op_orders(struct sim_centra *c, const cJSON *args,
   const cJSON *where = cg_json_get(args, "where");
   if (sim_centra__paging(args, 20, 200, &limit, &page, err))
     return NULL;
-  int n = cJSON_GetArraySize(c->orders), m = 0;
-  const cJSON **hits = cg_malloc(((size_t)n + 1) * sizeof(*hits));
+  const cJSON *o, *only = NULL;
+  bool one = single_number(c, where, &only);
+  int n = one ? 1 : cJSON_GetArraySize(c->orders), m = 0;
+  struct order_hit *hits = cg_malloc(((size_t)n + 1) * sizeof(*hits));
   if (hits == NULL)
     return NULL;
-  const cJSON *o;
-  cJSON_ArrayForEach(o, c->orders)
-  {
+  if (one && only != NULL && order_matches(only, where))
+    add_hit(hits, &m, only);
+  for (o = one ? NULL : c->orders->child; o != NULL; o = o->next)
     if (order_matches(o, where))
-      hits[m++] = o;
-  }
+      add_hit(hits, &m, o);
   if (cJSON_GetArraySize(cg_json_get(args, "sort")) > 0)
     qsort(hits, (size_t)m, sizeof(*hits), cmp_order_date);
   cJSON *out = cJSON_CreateArray();
   int64_t first = (int64_t)(page - 1) * limit;
   for (int64_t i = first; i < m && i < first + limit; i++)
-    cJSON_AddItemToArray(out, sim_centra__order_render(c, hits[i]));
+    cJSON_AddItemToArray(out, sim_centra__order_render(c, hits[i].o));
   cg_free(hits);
   return out;
 }

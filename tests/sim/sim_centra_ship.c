@@ -201,8 +201,7 @@ static void add_lines(struct sim_centra *c, cJSON *s, const cJSON *order,
 cJSON *sim_centra__shipment_render(struct sim_centra *c, const cJSON *s)
 {
   cJSON *r = cJSON_Duplicate(s, true);
-  const cJSON *order =
-      sim_centra__find_str(c->orders, "id", cg_json_str(s, "order.id"));
+  const cJSON *order = sim_centra__order_by_id(c, cg_json_str(s, "order.id"));
   cJSON *l;
   cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(r, "lines"))
   {
@@ -387,8 +386,7 @@ cJSON *sim_centra__op_complete_shipment(struct sim_centra *c, const cJSON *args,
   cJSON *s = shipment_arg(c, args, p);
   const cJSON *input = cg_json_get(args, "input");
   cJSON *order =
-      s ? sim_centra__find_str(c->orders, "id", cg_json_str(s, "order.id"))
-        : NULL;
+      s ? sim_centra__order_by_id(c, cg_json_str(s, "order.id")) : NULL;
   if (s != NULL && cg_json_bool(s, "isShipped", false)) {
     sim_centra__user_error(p, "id", "Shipment %lld is already completed",
                            (long long)cg_json_int(s, "id", 0));
@@ -455,8 +453,7 @@ cJSON *sim_centra__op_shipments(struct sim_centra *c, const cJSON *args,
 static cJSON *capture_entry(struct sim_centra *c, const cJSON *s)
 {
   char ref[48];
-  cJSON *order =
-      sim_centra__find_str(c->orders, "id", cg_json_str(s, "order.id"));
+  cJSON *order = sim_centra__order_by_id(c, cg_json_str(s, "order.id"));
   cJSON *e = cJSON_CreateObject();
   cg_json_add_int(e, "id", cg_json_int(s, "id", 0));
   cg_json_add_str(e, "createdAt", cg_json_str(s, "capturedAt"));
@@ -483,8 +480,7 @@ cJSON *sim_centra__op_capture_shipment(struct sim_centra *c, const cJSON *args,
   cJSON *p = sim_centra__payload();
   cJSON *s = shipment_arg(c, args, p);
   const cJSON *order =
-      s ? sim_centra__find_str(c->orders, "id", cg_json_str(s, "order.id"))
-        : NULL;
+      s ? sim_centra__order_by_id(c, cg_json_str(s, "order.id")) : NULL;
   cJSON *entry = NULL;
   if (s != NULL && cg_json_bool(s, "isCaptured", false)) {
     sim_centra__user_error(p, "id", "Shipment is already captured");

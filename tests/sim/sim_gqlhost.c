@@ -8,6 +8,7 @@
 #include "sim_gqlhost.h"
 
 #include "base/buf.h"
+#include "base/err.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -153,35 +154,69 @@ static ssize_t read_line(struct sim_gqlhost *h, const char **why)
   }
 }
 
-cJSON *sim_gqlhost_call(struct sim_gqlhost *h, const cJSON *msg)
+/* msg printed with its newline, so that it goes out in one write; NULL
+ * when out of memory. */
+static char *frame(const cJSON *msg, size_t *n)
+{
+  char *line = cg_json_print(msg);
+  *n = line ? strlen(line) : 0;
+  char *framed = line ? cg_realloc(line, *n + 2) : NULL;
+  if (framed == NULL) {
+    cg_free(line);
+    return NULL;
+  }
+  framed[(*n)++] = '\n';
+  framed[*n] = '\0';
+  return framed;
+}
+
+#define ANSWER_HEAD "{\"answer\":"
+
+/* The reply line of len bytes: {"answer": X} as X's text, else parsed.
+ * Returns 0, CG_ENOMEM, or CG_EINVAL (not a JSON object). */
+static int take_reply(const char *line, size_t len, cJSON **reply,
+                      char **answer)
+{
+  size_t head = sizeof(ANSWER_HEAD) - 1;
+  if (len > head + 1 && memcmp(line, ANSWER_HEAD, head) == 0 &&
+      line[len - 1] == '}') {
+    *answer = cg_strndup(line + head, len - head - 1);
+    return *answer != NULL ? 0 : CG_ENOMEM;
+  }
+  *reply = cg_json_parse(line, len, NULL);
+  if (cJSON_IsObject(*reply))
+    return 0;
+  cJSON_Delete(*reply);
+  *reply = NULL;
+  return CG_EINVAL;
+}
+
+int sim_gqlhost_call(struct sim_gqlhost *h, const cJSON *msg, cJSON **reply,
+                     char **answer)
 {
   const char *why = "out of memory";
-  if (h == NULL || h->dead)
-    return NULL;
-  char *line = cg_json_print(msg);
+  *reply = NULL;
+  *answer = NULL;
+  size_t n;
+  char *line = h != NULL && !h->dead ? frame(msg, &n) : NULL;
   if (line == NULL)
-    return NULL;
-  int rc = send_all(h->fd, line, strlen(line));
-  if (rc == 0)
-    rc = send_all(h->fd, "\n", 1);
+    return -1;
+  int rc = send_all(h->fd, line, n);
   cg_free(line);
   if (rc != 0) {
     fail(h, strerror(errno));
-    return NULL;
+    return -1;
   }
   ssize_t end = read_line(h, &why);
   if (end < 0) {
     fail(h, why);
-    return NULL;
+    return -1;
   }
-  cJSON *reply = cg_json_parse(h->in.data, (size_t)end, NULL);
+  rc = take_reply(h->in.data, (size_t)end, reply, answer);
   cg_buf_consume(&h->in, (size_t)end + 1);
-  if (!cJSON_IsObject(reply)) {
-    cJSON_Delete(reply);
+  if (rc == CG_EINVAL)
     fail(h, "it answered something that is not a JSON object");
-    return NULL;
-  }
-  return reply;
+  return rc == 0 ? 0 : -1;
 }
 
 void sim_gqlhost_stop(struct sim_gqlhost *h)

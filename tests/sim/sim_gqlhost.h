@@ -22,9 +22,13 @@ struct sim_gqlhost;
  * NULL (logged) when the child cannot be started. */
 struct sim_gqlhost *sim_gqlhost_start(const char *node, const char *script,
                                       const char *schema);
-/* Sends msg as one line and returns the parsed reply line (caller deletes),
- * or NULL when the child is gone, times out, or answers junk. */
-cJSON *sim_gqlhost_call(struct sim_gqlhost *h, const cJSON *msg);
+/* Sends msg as one line and reads the reply line. A reply {"answer": X}
+ * comes back as the text of X in *answer (cg_free), as the child printed
+ * it: not parsed and printed again; any other reply is parsed into *reply
+ * (cJSON_Delete). Returns 0, or -1 when the child is gone, times out, or
+ * answers junk. */
+int sim_gqlhost_call(struct sim_gqlhost *h, const cJSON *msg, cJSON **reply,
+                     char **answer);
 /* Closes the socket, ends and reaps the child, frees h. NULL is a no-op. */
 void sim_gqlhost_stop(struct sim_gqlhost *h);
 

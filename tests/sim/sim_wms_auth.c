@@ -251,12 +251,7 @@ static bool needs_key(const struct cg_http_request *req)
 
 static struct wms_idem *idem_find(struct sim_wms *w, const char *key)
 {
-  for (size_t i = 0; i < w->idem.n; i++) {
-    struct wms_idem *e = w->idem.v[i];
-    if (strcmp(e->key, key) == 0)
-      return e;
-  }
-  return NULL;
+  return sim_map_get_str(&w->idem_by_key, key);
 }
 
 static char *order_ref_of(const struct cg_http_request *req)
@@ -337,7 +332,7 @@ static bool reserve(struct sim_wms *w, struct cg_http_exchange *ex,
     e->order_ref = order_ref_of(req);
   }
   if (e == NULL || !e->key || !e->path || !e->body ||
-      sim_vec_push(&w->idem, e) != 0) {
+      sim_wms__keep(&w->idem, &w->idem_by_key, e->key, e) != 0) {
     sim_wms__idem_free(e);
     sim_send_problem(ex, 503, "out-of-memory", "try again", NULL);
     return true;
@@ -405,6 +400,7 @@ void sim_wms__post(const struct cg_http_exchange *ex, int status, void *arg)
   for (size_t i = 0; i < w->idem.n; i++) {
     if (w->idem.v[i] == e) {
       w->idem.v[i] = w->idem.v[--w->idem.n];
+      sim_map_del_str(&w->idem_by_key, e->key);
       sim_wms__idem_free(e);
       return;
     }

@@ -83,16 +83,15 @@ void sim_wms__stock_free(struct sim_wms *w)
 
 struct wms_stock *sim_wms__stock_get(struct sim_wms *w, const char *sku)
 {
-  for (size_t i = 0; sku != NULL && i < w->stock.n; i++) {
-    struct wms_stock *st = w->stock.v[i];
-    if (strcmp(st->sku, sku) == 0)
-      return st;
-  }
-  struct wms_stock *st = sku ? cg_calloc(1, sizeof(*st)) : NULL;
+  struct wms_stock *st = sim_map_get_str(&w->stock_by_sku, sku);
+  if (st != NULL)
+    return st;
+  st = sku ? cg_calloc(1, sizeof(*st)) : NULL;
   if (st == NULL)
     return NULL;
   st->sku = cg_strdup(sku);
-  if (st->sku == NULL || sim_vec_push(&w->stock, st) != 0) {
+  if (st->sku == NULL ||
+      sim_wms__keep(&w->stock, &w->stock_by_sku, st->sku, st) != 0) {
     cg_free(st->sku);
     cg_free(st);
     return NULL;
@@ -192,7 +191,7 @@ static int item_store(struct sim_wms *w, const char *sku, const cJSON *doc)
   }
   it = cg_calloc(1, sizeof(*it));
   if (it == NULL || (it->sku = cg_strdup(sku)) == NULL ||
-      sim_vec_push(&w->items, it) != 0) {
+      sim_wms__keep(&w->items, &w->items_by_sku, it->sku, it) != 0) {
     if (it)
       cg_free(it->sku);
     cg_free(it);

@@ -1,0 +1,131 @@
+/*
+ * sim_centra_index: the simulated Centra's look-ups by key, so a request
+ * costs the same whatever number of orders and events the simulator holds.
+ * Orders by number, hash id and externalId, events by id, and the end of
+ * the confirmed prefix of the events queue. The arrays stay the store (in
+ * their order, for lists); the maps only point into them. When the maps
+ * cannot be trusted (an insert failed, or seeded orders share an
+ * externalId, which set_external_id then has to clear everywhere) the
+ * look-ups scan the arrays as before.
+ */
+#include "sim_centra.h"
+
+#include "base/json.h"
+#include "base/log.h"
+
+#include <string.h>
+
+/* An index insert failed: from now on every look-up scans. */
+static void index_lost(struct sim_centra *c)
+{
+  if (!c->index_lost)
+    cg_log_error("sim:centra", "out of memory indexing; look-ups scan");
+  c->index_lost = true;
+}
+
+static void put_first_str(struct sim_centra *c, struct sim_map *m,
+                          const char *key, cJSON *item)
+{
+  if (key != NULL && sim_map_get_str(m, key) == NULL &&
+      sim_map_put_str(m, key, item) != 0)
+    index_lost(c);
+}
+
+void sim_centra__index_order(struct sim_centra *c, cJSON *order)
+{
+  const char *ext = cg_json_str(order, "externalId");
+  if (sim_map_put_int(&c->orders_by_number, cg_json_int(order, "number", 0),
+                      order) != 0)
+    index_lost(c);
+  put_first_str(c, &c->orders_by_id, cg_json_str(order, "id"), order);
+  if (ext != NULL && sim_map_get_str(&c->orders_by_external_id, ext) != NULL)
+    c->external_id_shared = true;
+  put_first_str(c, &c->orders_by_external_id, ext, order);
+}
+
+cJSON *sim_centra__order_by_number(struct sim_centra *c, int64_t number)
+{
+  if (c->index_lost)
+    return sim_centra__find_int(c->orders, "number", number);
+  return sim_map_get_int(&c->orders_by_number, number);
+}
+
+cJSON *sim_centra__order_by_id(struct sim_centra *c, const char *id)
+{
+  if (c->index_lost)
+    return sim_centra__find_str(c->orders, "id", id);
+  return sim_map_get_str(&c->orders_by_id, id);
+}
+
+cJSON *sim_centra__order_by_external_id(struct sim_centra *c, const char *ext)
+{
+  if (c->index_lost || c->external_id_shared)
+    return sim_centra__find_str(c->orders, "externalId", ext);
+  return sim_map_get_str(&c->orders_by_external_id, ext);
+}
+
+/* Clears nv on every order but order (externalIds are unique). */
+static void clear_external_id(struct sim_centra *c, const cJSON *order,
+                              const char *nv)
+{
+  cJSON *other;
+  if (!c->index_lost && !c->external_id_shared) {
+    other = sim_map_del_str(&c->orders_by_external_id, nv);
+    if (other != NULL && other != order)
+      sim_centra__set(other, "externalId", cJSON_CreateNull());
+    return;
+  }
+  cJSON_ArrayForEach(other, c->orders)
+  {
+    const char *x = cg_json_str(other, "externalId");
+    if (other != order && x != NULL && strcmp(x, nv) == 0)
+      sim_centra__set(other, "externalId", cJSON_CreateNull());
+  }
+}
+
+void sim_centra__set_external_id(struct sim_centra *c, cJSON *order,
+                                 const char *nv)
+{
+  const char *old = cg_json_str(order, "externalId");
+  if (old != NULL && !c->external_id_shared)
+    sim_map_del_str(&c->orders_by_external_id, old);
+  if (nv != NULL)
+    clear_external_id(c, order, nv);
+  sim_centra__set(order, "externalId",
+                  nv ? cJSON_CreateString(nv) : cJSON_CreateNull());
+  if (nv != NULL && !c->external_id_shared &&
+      sim_map_put_str(&c->orders_by_external_id, nv, order) != 0)
+    index_lost(c);
+}
+
+void sim_centra__index_event(struct sim_centra *c, cJSON *ev)
+{
+  if (sim_map_put_int(&c->events_by_id, cg_json_int(ev, "id", 0), ev) != 0)
+    index_lost(c);
+}
+
+cJSON *sim_centra__event_by_id(struct sim_centra *c, int64_t id)
+{
+  if (c->index_lost)
+    return sim_centra__find_int(c->events, "id", id);
+  return sim_map_get_int(&c->events_by_id, id);
+}
+
+const cJSON *sim_centra__events_open(struct sim_centra *c)
+{
+  const cJSON *ev = c->events_done ? c->events_done->next : c->events->child;
+  while (ev != NULL && cg_json_bool(ev, "confirmed", false)) {
+    c->events_done = ev;
+    ev = ev->next;
+  }
+  return ev;
+}
+
+void sim_centra__index_free(struct sim_centra *c)
+{
+  sim_map_free(&c->orders_by_number);
+  sim_map_free(&c->orders_by_id);
+  sim_map_free(&c->orders_by_external_id);
+  sim_map_free(&c->events_by_id);
+  c->events_done = NULL;
+}
