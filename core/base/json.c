@@ -19,9 +19,15 @@ cJSON *cg_json_parse(const char *data, size_t len, struct cg_err *err)
   return root;
 }
 
+/* Starts with room for a typical order: cJSON grows its buffer by
+ * malloc + copy + free (our hooks give it no realloc), and
+ * cJSON_PrintUnformatted starts at 256 bytes, then copies the result
+ * once more to trim it. */
+#define PRINT_START 4096
+
 char *cg_json_print(const cJSON *item)
 {
-  return item ? cJSON_PrintUnformatted(item) : NULL;
+  return item ? cJSON_PrintBuffered(item, PRINT_START, false) : NULL;
 }
 
 const cJSON *cg_json_get(const cJSON *obj, const char *path)

@@ -49,7 +49,7 @@ static int unknown_kind(struct cg_flow *f, const struct cg_store_inbox_row *row,
 
 /* Applies row and marks it processed, inside the open transaction. */
 static int apply_kind(struct cg_flow *f, const struct cg_store_inbox_row *row,
-                      struct cg_err *err)
+                      const cJSON *doc, struct cg_err *err)
 {
   char outcome[CG_INBOX_OUTCOME_MAX] = "";
   const struct cg_inbox_kind *k = find_kind(row->kind);
@@ -57,7 +57,7 @@ static int apply_kind(struct cg_flow *f, const struct cg_store_inbox_row *row,
   if (k == NULL)
     rc = unknown_kind(f, row, outcome, err);
   else
-    rc = k->apply(f, row, outcome, err);
+    rc = k->apply(f, row, doc, outcome, err);
   if (rc == CG_INBOX_LATER)
     return rc; /* no effect, nothing to mark */
   return rc ? rc : cg_store_inbox_mark(f->store, row->id, outcome, NULL, err);
@@ -67,14 +67,14 @@ static int apply_kind(struct cg_flow *f, const struct cg_store_inbox_row *row,
  * Alone: its own transaction. In a batch: a savepoint, so a failure
  * undoes this message's effects only and the row stays pending. */
 static int apply_in_tx(struct cg_flow *f, const struct cg_store_inbox_row *row,
-                       struct cg_err *err)
+                       const cJSON *doc, struct cg_err *err)
 {
   bool batch = cg_store_in_tx(f->store);
   int rc =
       batch ? cg_store_savepoint(f->store, err) : cg_store_begin(f->store, err);
   if (rc != 0)
     return rc;
-  int res = apply_kind(f, row, err);
+  int res = apply_kind(f, row, doc, err);
   rc = res == CG_INBOX_LATER ? 0 : res;
   if (batch) {
     int end = cg_store_savepoint_end(f->store, rc == 0, rc ? NULL : err);
@@ -87,10 +87,11 @@ static int apply_in_tx(struct cg_flow *f, const struct cg_store_inbox_row *row,
   return rc ? rc : res;
 }
 
-static int apply_row(struct cg_flow *f, const struct cg_store_inbox_row *row)
+static int apply_row(struct cg_flow *f, const struct cg_store_inbox_row *row,
+                     const cJSON *doc)
 {
   struct cg_err err = {0};
-  int rc = apply_in_tx(f, row, &err);
+  int rc = apply_in_tx(f, row, doc, &err);
   if (rc < 0) {
     f->metrics.store_errors++;
     cg_log_error("inbox",
@@ -102,8 +103,8 @@ static int apply_row(struct cg_flow *f, const struct cg_store_inbox_row *row)
 }
 
 int cg_inbox_take(struct cg_flow *f, const char *source, const char *msg_id,
-                  const char *kind, const char *payload, int *duplicate,
-                  struct cg_err *err)
+                  const char *kind, const char *payload, const cJSON *doc,
+                  int *duplicate, struct cg_err *err)
 {
   int64_t id = 0;
   int rc =
@@ -124,7 +125,7 @@ int cg_inbox_take(struct cg_flow *f, const char *source, const char *msg_id,
       .kind = (char *)kind,
       .payload = (char *)payload,
   };
-  apply_row(f, &row);
+  apply_row(f, &row, doc);
   if (!cg_store_in_tx(f->store))
     cg_decide_flush(f); /* in a batch: at its end */
   return 0;
@@ -162,7 +163,7 @@ int cg_inbox_drain(struct cg_flow *f)
   int applied = 0;
   bool batch = list.n > 1 && cg_inbox_batch_begin(f, NULL) == 0;
   for (size_t i = 0; i < list.n; i++)
-    if (apply_row(f, &list.items[i]) == 0)
+    if (apply_row(f, &list.items[i], NULL) == 0)
       applied++;
   if (batch && cg_inbox_batch_end(f, NULL) != 0)
     applied = 0;

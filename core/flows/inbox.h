@@ -23,6 +23,7 @@
 #ifndef CG_FLOWS_INBOX_H
 #define CG_FLOWS_INBOX_H
 
+#include <cjson/cJSON.h>
 #include <stddef.h>
 
 struct cg_err;
@@ -41,10 +42,12 @@ struct cg_store_inbox_row;
 struct cg_inbox_kind {
   const char *kind; /* e.g. "centra.order", "gxo.event" */
   /* Applies the row inside the open transaction; writes a short outcome.
-   * Returns 0, CG_INBOX_LATER, or a negative CG_E* to roll back and
-   * retry later. */
+   * doc is row->payload already parsed by the taker, or NULL (the apply
+   * parses it). Returns 0, CG_INBOX_LATER, or a negative CG_E* to roll
+   * back and retry later. */
   int (*apply)(struct cg_flow *f, const struct cg_store_inbox_row *row,
-               char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err);
+               const cJSON *doc, char outcome[CG_INBOX_OUTCOME_MAX],
+               struct cg_err *err);
 };
 
 /* The kinds every merchant handles (flows register theirs here). */
@@ -54,10 +57,12 @@ extern const size_t cg_inbox_nkinds;
 /* Records the message then applies it. Returns 0 when the message is
  * durably recorded (applied, or left pending after an apply failure, or a
  * duplicate: *duplicate set when not NULL); a negative CG_E* only when it
- * could not be recorded: then the caller must not acknowledge the source. */
+ * could not be recorded: then the caller must not acknowledge the source.
+ * doc, when not NULL, is payload parsed (the taker holds it): the apply
+ * uses it instead of parsing the text again. */
 int cg_inbox_take(struct cg_flow *f, const char *source, const char *msg_id,
-                  const char *kind, const char *payload, int *duplicate,
-                  struct cg_err *err);
+                  const char *kind, const char *payload, const cJSON *doc,
+                  int *duplicate, struct cg_err *err);
 /* Opens a batch: one transaction for the takes that follow, until
  * cg_inbox_batch_end. Nothing of the batch is durable before its end.
  * Returns 0 or a negative CG_E* (then takes commit one by one). */

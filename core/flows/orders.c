@@ -98,8 +98,8 @@ int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
   if (payload == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
   int dup = 0;
-  int rc =
-      cg_inbox_take(f, "centra", msg_id, "centra.order", payload, &dup, err);
+  int rc = cg_inbox_take(f, "centra", msg_id, "centra.order", payload, order,
+                         &dup, err);
   cg_free(payload);
   if (rc == 0 && !dup) {
     f->metrics.orders_received++;
@@ -390,6 +390,7 @@ static int refuse_malformed(struct cg_flow *f, const char *number,
 
 int cg_orders_apply_centra_order(struct cg_flow *f,
                                  const struct cg_store_inbox_row *row,
+                                 const cJSON *doc,
                                  char outcome[CG_INBOX_OUTCOME_MAX],
                                  struct cg_err *err)
 {
@@ -397,7 +398,9 @@ int cg_orders_apply_centra_order(struct cg_flow *f,
   const char *why = NULL;
   if (cg_decide_pending(f, CG_DECIDE_INBOX, row->id, NULL))
     return CG_INBOX_LATER; /* its plan is on the way */
-  cJSON *order = cg_json_parse(row->payload, strlen(row->payload), NULL);
+  cJSON *parsed =
+      doc ? NULL : cg_json_parse(row->payload, strlen(row->payload), NULL);
+  const cJSON *order = doc ? doc : parsed;
   int rc = 0;
   if (order == NULL || cg__order_number(order, number, sizeof(number)) != 0) {
     rc = cg_flow_raise(f, "SYNC_FAILURE", "message", row->msg_id,
@@ -414,7 +417,7 @@ int cg_orders_apply_centra_order(struct cg_flow *f,
     if (rc == CG__NEEDS_RULES)
       rc = ask_rules(f, row, number);
   }
-  cJSON_Delete(order);
+  cJSON_Delete(parsed);
   return rc;
 }
 

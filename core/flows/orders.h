@@ -47,10 +47,12 @@ int cg_orders_take_gxo_event(struct cg_flow *f, const cJSON *envelope,
 /* Inbox apply functions (flows/inbox.c registers them). */
 int cg_orders_apply_centra_order(struct cg_flow *f,
                                  const struct cg_store_inbox_row *row,
+                                 const cJSON *doc,
                                  char outcome[CG_INBOX_OUTCOME_MAX],
                                  struct cg_err *err);
 int cg_orders_apply_gxo_event(struct cg_flow *f,
                               const struct cg_store_inbox_row *row,
+                              const cJSON *doc,
                               char outcome[CG_INBOX_OUTCOME_MAX],
                               struct cg_err *err);
 

@@ -70,23 +70,15 @@ static int refuse(struct cg_flow *f, const char *number, const char *code,
   return rc;
 }
 
-/* Moves an order to state, recording the warehouse's id when given. */
+/* Moves an order to state, recording the warehouse's id when given (the
+ * payload is neither read nor rewritten). */
 static int advance(struct cg_flow *f, const char *number,
                    enum cg_store_order_state state, const char *gxo_ref,
                    struct cg_err *err)
 {
-  struct cg_store_order o = {0};
-  int rc = cg_store_order_get(f->store, number, &o, err);
-  if (rc == 0) {
-    o.state = state;
-    if (gxo_ref != NULL && *gxo_ref != '\0') {
-      cg_free(o.gxo_ref);
-      o.gxo_ref = cg_strdup(gxo_ref);
-    }
-    rc = cg_store_order_upsert(f->store, &o, err);
-  }
-  cg_store_order_clear(&o);
-  return rc;
+  bool has_ref = gxo_ref != NULL && *gxo_ref != '\0';
+  return cg_store_order_advance(f->store, number, state,
+                                has_ref ? gxo_ref : NULL, err);
 }
 
 static int start_create(struct cg_flow *f,
@@ -99,10 +91,8 @@ static int start_create(struct cg_flow *f,
 static int sent_ok(struct cg_flow *f, const char *number,
                    const struct cg_call_result *res, struct cg_err *err)
 {
-  struct cg_store_order o = {0};
-  int rc = cg_store_order_get(f->store, number, &o, err);
-  enum cg_store_order_state st = o.state;
-  cg_store_order_clear(&o);
+  enum cg_store_order_state st = CG_STORE_ORDER_RECEIVED;
+  int rc = cg_store_order_state(f->store, number, &st, err);
   if (rc != 0)
     return rc;
   f->metrics.orders_sent++;
@@ -197,11 +187,9 @@ static int on_accepted(struct cg_flow *f, const cJSON *data,
 {
   const char *number = cg_json_str(data, "orderRef");
   const char *wms_id = cg_json_str(data, "wmsOrderId");
-  struct cg_store_order o = {0};
+  enum cg_store_order_state st = CG_STORE_ORDER_RECEIVED;
   int rc =
-      number ? cg_store_order_get(f->store, number, &o, err) : CG_ENOTFOUND;
-  enum cg_store_order_state st = o.state;
-  cg_store_order_clear(&o);
+      number ? cg_store_order_state(f->store, number, &st, err) : CG_ENOTFOUND;
   if (rc == CG_ENOTFOUND || st == CG_STORE_ORDER_ACCEPTED) {
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s",
              rc ? "unknown order" : "already accepted");
@@ -228,10 +216,9 @@ static int on_rejected(struct cg_flow *f, const cJSON *data,
   const cJSON *first = cJSON_GetArrayItem(cg_json_get(data, "problems"), 0);
   const char *code = cg_json_str(first, "code");
   const char *msg = cg_json_str(first, "message");
-  struct cg_store_order o = {0};
+  enum cg_store_order_state st;
   int rc =
-      number ? cg_store_order_get(f->store, number, &o, err) : CG_ENOTFOUND;
-  cg_store_order_clear(&o);
+      number ? cg_store_order_state(f->store, number, &st, err) : CG_ENOTFOUND;
   if (rc == CG_ENOTFOUND) {
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: unknown order");
     return 0;
@@ -244,10 +231,13 @@ static int on_rejected(struct cg_flow *f, const cJSON *data,
 
 int cg_orders_apply_gxo_event(struct cg_flow *f,
                               const struct cg_store_inbox_row *row,
+                              const cJSON *doc,
                               char outcome[CG_INBOX_OUTCOME_MAX],
                               struct cg_err *err)
 {
-  cJSON *env = cg_json_parse(row->payload, strlen(row->payload), NULL);
+  cJSON *parsed =
+      doc ? NULL : cg_json_parse(row->payload, strlen(row->payload), NULL);
+  const cJSON *env = doc ? doc : parsed;
   const char *type = cg_json_str(env, "eventType");
   const cJSON *data = cg_json_get(env, "data");
   int rc = 0;
@@ -260,7 +250,7 @@ int cg_orders_apply_gxo_event(struct cg_flow *f,
   else
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s has no flow yet",
              type);
-  cJSON_Delete(env);
+  cJSON_Delete(parsed);
   return rc;
 }
 
@@ -277,7 +267,8 @@ int cg_orders_take_gxo_event(struct cg_flow *f, const cJSON *envelope,
   if (payload == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
   int dup = 0;
-  int rc = cg_inbox_take(f, "gxo", id, "gxo.event", payload, &dup, err);
+  int rc =
+      cg_inbox_take(f, "gxo", id, "gxo.event", payload, envelope, &dup, err);
   cg_free(payload);
   if (rc == 0 && !dup)
     f->metrics.events_gxo++;

@@ -23,9 +23,12 @@
 #define MAX_SLEEP_MS 30000
 #define STORE_RETRY_MS 1000
 #define DEFAULT_MAX_INFLIGHT 32
-/* An outcome waits at most this long for others to share its commit;
- * less when half the calls in flight are already back, or none is left. */
+/* An outcome waits for others to share its commit: a quarter of the
+ * recent call time, between these bounds; less when half the calls in
+ * flight are already back, or none is left. A slow partner (calls of a
+ * second) then costs a commit per several outcomes, not one each. */
 #define GATHER_MS 10
+#define GATHER_MAX_MS 100
 
 /* The calls to one partner (kinds sharing the prefix before '.'). */
 struct partner {
@@ -43,6 +46,7 @@ struct delivery {
   struct partner *partner;
   struct cg_store_outbox_row row;
   struct cg_call_result res; /* once done fired; owns res.data */
+  int64_t started_ms;        /* when its call started */
 };
 
 struct cg_outbox {
@@ -55,6 +59,7 @@ struct cg_outbox {
   uv_timer_t timer;
   size_t inflight;            /* calls whose done has not fired */
   size_t nfinished;           /* deliveries on the finished queue */
+  int64_t call_ms;            /* recent call duration (moving average) */
   struct delivery *finished;  /* done fired, outcome not committed */
   struct delivery *parked;    /* nothing sent: start again at retry_at */
   struct delivery **fin_tail; /* where the next finished one goes */
@@ -277,10 +282,19 @@ static void take_due(struct cg_outbox *ob, size_t k, int64_t now,
  * of the first, so that outcomes arriving meanwhile share one commit. */
 static void gather(struct cg_outbox *ob)
 {
+  int64_t wait = ob->call_ms / 4;
+  wait = wait < GATHER_MS ? GATHER_MS : wait;
   if (ob->nfinished >= ob->inflight || ob->nfinished >= 16)
     arm(ob, 1);
   else if (ob->nfinished == 1 || !uv_is_active((uv_handle_t *)&ob->timer))
-    arm(ob, GATHER_MS);
+    arm(ob, wait > GATHER_MAX_MS ? GATHER_MAX_MS : wait);
+}
+
+/* Folds one call's duration into the moving average (weight 1/8). */
+static void note_call_time(struct cg_outbox *ob, const struct delivery *d)
+{
+  int64_t took = cg_time_mono_ms() - d->started_ms;
+  ob->call_ms += (took - ob->call_ms) / 8;
 }
 
 /* A call refused before anything was sent (budget, pause, an SKU looked up
@@ -376,6 +390,8 @@ static void cb_done(struct cg_call_result *res, void *arg)
                 cg_call_outcome_name(res->outcome), res->http_status, res->code,
                 res->message);
   adapt_window(ob, d->partner, res);
+  if (cg_call_result_sent(res))
+    note_call_time(ob, d);
   ob->inflight--;
   if (nothing_sent(res) && !ob->closing) {
     park(ob, d);
@@ -399,6 +415,7 @@ static void start_all(struct cg_outbox *ob, struct delivery *d)
     d->next = NULL;
     ob->inflight++;
     ob->flow->metrics.deliveries++;
+    d->started_ms = cg_time_mono_ms();
     if (d->kind->start(ob->flow, &d->row, cb_done, d) != 0) {
       struct cg_call_result res;
       cg_call_result_init(&res);

@@ -221,6 +221,12 @@ int cg_store_order_set_state(struct cg_store *s, const char *number,
                              enum cg_store_order_state state,
                              const char *hold_reason,
                              const char *rule_generation, struct cg_err *err);
+/* Moves an order on to state (sent, accepted …), recording gxo_ref when
+ * not NULL; payload, hold reason and generation stay as they are (no
+ * payload read or rewritten). CG_ENOTFOUND if no such order. */
+int cg_store_order_advance(struct cg_store *s, const char *number,
+                           enum cg_store_order_state state, const char *gxo_ref,
+                           struct cg_err *err);
 /* Orders in state (or any state when state < 0), oldest first, paged. */
 int cg_store_order_list(struct cg_store *s, int state, int64_t offset,
                         int64_t limit, struct cg_store_order_list *out,

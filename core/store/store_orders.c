@@ -108,6 +108,22 @@ int cg_store_order_set_state(struct cg_store *s, const char *number,
   return ret;
 }
 
+int cg_store_order_advance(struct cg_store *s, const char *number,
+                           enum cg_store_order_state state, const char *gxo_ref,
+                           struct cg_err *err)
+{
+  if (number == NULL || (unsigned)state >= CG_STORE_ORDER_NSTATES)
+    return cg_err_set(err, CG_EINVAL, "orders: bad advance arguments");
+  sqlite3_stmt *st = s->st[CG__ST_ORDER_ADVANCE];
+  int ret = cg__store_bind(s, st, err, "sssI", number, state_names[state],
+                           gxo_ref, cg_time_now_ms());
+  if (ret == 0)
+    ret = cg__store_exec(s, st, "orders: advance", err);
+  if (ret == 0 && sqlite3_changes(s->db) == 0)
+    ret = cg_err_set(err, CG_ENOTFOUND, "orders: no order %s", number);
+  return ret;
+}
+
 int cg_store_order_list(struct cg_store *s, int state, int64_t offset,
                         int64_t limit, struct cg_store_order_list *out,
                         struct cg_err *err)

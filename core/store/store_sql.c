@@ -123,6 +123,9 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "UPDATE orders SET state = ?2, hold_reason = ?3,"
     " rule_generation = coalesce(?4, rule_generation), updated_at = ?5"
     " WHERE number = ?1",
+  [CG__ST_ORDER_ADVANCE] =
+    "UPDATE orders SET state = ?2, gxo_ref = coalesce(?3, gxo_ref),"
+    " updated_at = ?4 WHERE number = ?1",
   [CG__ST_ORDER_LIST] =
     "SELECT " CG__ORDER_COLS " FROM orders WHERE (?1 IS NULL OR state = ?1)"
     " ORDER BY rowid LIMIT ?3 OFFSET ?2",

@@ -64,6 +64,7 @@ static const struct hot hot[] = {
   {CG__ST_ORDER_UPSERT, NULL, 0},
   {CG__ST_ORDER_GET, "sqlite_autoindex_orders_1", 0},
   {CG__ST_ORDER_SET_STATE, "sqlite_autoindex_orders_1", 0},
+  {CG__ST_ORDER_ADVANCE, "sqlite_autoindex_orders_1", 0},
   {CG__ST_ORDER_EXISTS, "sqlite_autoindex_orders_1", 0},
   {CG__ST_ORDER_STATE, "sqlite_autoindex_orders_1", 0},
   {CG__ST_LINES_DELETE, "PRIMARY KEY", 0},
