@@ -79,7 +79,7 @@ static void test_unknown_kind_becomes_exception(void **state)
   struct cg_flow flow = {.merchant = "t", .store = f->s};
   struct cg_err err = {0};
   assert_int_equal(cg_inbox_take(&flow, "gxo", "ev-9", "gxo.parcel_lost",
-                                 "{\"parcelId\":\"P1\"}", NULL, &err),
+                                 "{\"parcelId\":\"P1\"}", NULL, NULL, &err),
                    0);
   struct cg_store_exception_filter flt = {.state = "open", .limit = 10};
   struct cg_store_exception_list list = {0};
