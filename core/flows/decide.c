@@ -1,13 +1,16 @@
 /*
- * decide: see decide.h. The set is a doubly linked list (removal in O(1),
- * lookup by a scan: it holds the orders waiting for a plan, a few
- * thousand at a burst at most, bounded by CG_DECIDE_MAX).
+ * decide: see decide.h. The set is a doubly linked list in the order the
+ * jobs came (versions of an order in order), indexed by two hash maps so
+ * that "is this one already asked for?" costs the same with ten jobs
+ * waiting or CG_DECIDE_MAX: by (kind, key) and, counted, by (kind, order
+ * number).
  */
 #include "flows/decide.h"
 
 #include "base/err.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/map.h"
 #include "base/mem.h"
 #include "flows/flow.h"
 #include "flows/hooks.h"
@@ -18,6 +21,8 @@
 #include "rules/host.h"
 #include "store/store.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 struct job {
@@ -35,7 +40,57 @@ struct cg_decide {
   struct cg_flow *f;
   struct job *head, *tail; /* oldest first: versions in order */
   uint64_t n;
+  struct cg_map by_key;    /* "kind/key" -> job (jobs with a key) */
+  struct cg_map by_number; /* "kind:number" -> how many jobs */
 };
+
+/* The index keys of a job. */
+static void key_name(char *buf, size_t size, enum cg_decide_kind kind,
+                     int64_t key)
+{
+  snprintf(buf, size, "%d/%lld", (int)kind, (long long)key);
+}
+
+static void number_name(char *buf, size_t size, enum cg_decide_kind kind,
+                        const char *number)
+{
+  snprintf(buf, size, "%d:%s", (int)kind, number);
+}
+
+static uintptr_t number_count(const struct cg_decide *d, const char *name)
+{
+  return (uintptr_t)cg_map_get_str(&d->by_number, name);
+}
+
+/* Adds j to the indexes; 0 or CG_ENOMEM (then it is in neither). */
+static int index_add(struct cg_decide *d, struct job *j)
+{
+  char kname[48], nname[48];
+  key_name(kname, sizeof(kname), j->kind, j->key);
+  number_name(nname, sizeof(nname), j->kind, j->number);
+  if (j->key != 0 && cg_map_put_str(&d->by_key, kname, j) != 0)
+    return CG_ENOMEM;
+  uintptr_t n = number_count(d, nname) + 1;
+  if (cg_map_put_str(&d->by_number, nname, (void *)n) == 0)
+    return 0;
+  if (j->key != 0)
+    cg_map_del_str(&d->by_key, kname);
+  return CG_ENOMEM;
+}
+
+static void index_drop(struct cg_decide *d, const struct job *j)
+{
+  char kname[48], nname[48];
+  key_name(kname, sizeof(kname), j->kind, j->key);
+  number_name(nname, sizeof(nname), j->kind, j->number);
+  if (j->key != 0)
+    cg_map_del_str(&d->by_key, kname);
+  uintptr_t n = number_count(d, nname);
+  if (n > 1)
+    cg_map_put_str(&d->by_number, nname, (void *)(n - 1)); /* cannot fail */
+  else
+    cg_map_del_str(&d->by_number, nname);
+}
 
 /* One request to the host: the jobs it plans, in order. */
 struct batch {
@@ -56,6 +111,7 @@ struct cg_decide *cg_decide_create(struct cg_flow *f)
 
 static void job_drop(struct cg_decide *d, struct job *j)
 {
+  index_drop(d, j);
   if (j->prev != NULL)
     j->prev->next = j->next;
   else
@@ -75,6 +131,8 @@ void cg_decide_destroy(struct cg_decide *d)
     return;
   while (d->head != NULL)
     job_drop(d, d->head);
+  cg_map_free(&d->by_key);
+  cg_map_free(&d->by_number);
   cg_free(d);
 }
 
@@ -82,11 +140,15 @@ bool cg_decide_pending(const struct cg_flow *f, enum cg_decide_kind kind,
                        int64_t key, const char *number)
 {
   const struct cg_decide *d = f->decide;
-  for (const struct job *j = d ? d->head : NULL; j != NULL; j = j->next)
-    if (j->kind == kind &&
-        (key != 0 ? j->key == key : strcmp(j->number, number) == 0))
-      return true;
-  return false;
+  char name[48];
+  if (d == NULL)
+    return false;
+  if (key != 0) {
+    key_name(name, sizeof(name), kind, key);
+    return cg_map_get_str(&d->by_key, name) != NULL;
+  }
+  number_name(name, sizeof(name), kind, number);
+  return number_count(d, name) > 0;
 }
 
 uint64_t cg_decide_count(const struct cg_flow *f)
@@ -115,6 +177,11 @@ int cg_decide_later(struct cg_flow *f, enum cg_decide_kind kind, int64_t key,
   *j = (struct job){.kind = kind, .key = key, .payload = copy};
   snprintf(j->number, sizeof(j->number), "%s", number);
   snprintf(j->msg_id, sizeof(j->msg_id), "%s", msg_id ? msg_id : "");
+  if (index_add(d, j) != 0) {
+    cg_free(copy);
+    cg_free(j);
+    return CG_ENOMEM;
+  }
   j->prev = d->tail;
   if (d->tail != NULL)
     d->tail->next = j;
