@@ -148,6 +148,7 @@ struct sim_wms {
       rmas, snapshots;
   int64_t last_seq;
   int64_t acked_upto;
+  long refuse_acks; /* fault: answer the next N events:ack with 400 */
   char site_id[32];
   char *rotated_secret; /* replaces every subscription's secret */
   /* settings */
