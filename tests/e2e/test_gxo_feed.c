@@ -48,22 +48,27 @@ static bool all_created(struct e2e *t, void *arg)
   return e2e_wms_orders(t) >= ORDERS;
 }
 
-/* The open SYNC_FAILURE about the bogus event, or NULL. */
-static cJSON *bogus_exception(struct e2e *t)
+/* The SYNC_FAILURE (any state) whose field equals value, or NULL. */
+static cJSON *sync_failure(struct e2e *t, const char *field, const char *value)
 {
   cJSON *list = e2e_get(t, 'a',
                         "/api/v1/merchants/shop/exceptions"
-                        "?type=SYNC_FAILURE");
+                        "?type=SYNC_FAILURE&state=all");
   cJSON *found = NULL;
   const cJSON *x;
   cJSON_ArrayForEach(x, list)
   {
-    const char *key = cg_json_str(x, "key");
-    if (found == NULL && key && strcmp(key, bogus_id) == 0)
+    const char *v = cg_json_str(x, field);
+    if (found == NULL && v && strcmp(v, value) == 0)
       found = cJSON_Duplicate(x, true);
   }
   cJSON_Delete(list);
   return found;
+}
+
+static cJSON *bogus_exception(struct e2e *t)
+{
+  return sync_failure(t, "key", bogus_id);
 }
 
 static bool exception_raised(struct e2e *t, void *arg)
@@ -229,22 +234,9 @@ static void test_crash_before_ack(void **state)
   e2e_teardown(&t);
 }
 
-/* The feed's exception in any state, or NULL. */
 static cJSON *feed_exception(struct e2e *t)
 {
-  cJSON *list = e2e_get(t, 'a',
-                        "/api/v1/merchants/shop/exceptions"
-                        "?type=SYNC_FAILURE&state=all");
-  cJSON *found = NULL;
-  const cJSON *x;
-  cJSON_ArrayForEach(x, list)
-  {
-    const char *entity = cg_json_str(x, "entity");
-    if (found == NULL && entity && strcmp(entity, "feed") == 0)
-      found = cJSON_Duplicate(x, true);
-  }
-  cJSON_Delete(list);
-  return found;
+  return sync_failure(t, "entity", "feed");
 }
 
 static bool feed_recovered(struct e2e *t, void *arg)
