@@ -4,9 +4,12 @@
  *
  *   cg__centra_call(op, variables)
  *     -> paused (429 earlier)?           RETRY "paused", deferred
- *     -> mutation and no budget token?   RETRY "budget", deferred
+ *     -> a bucket short?                 RETRY "budget", deferred
+ *        (a request token, a mutation token for mutations, and the
+ *        estimated complexity, each over 10 s and over an hour)
  *     -> POST {query, variables, operationName}, Bearer token
- *     -> on_call_done -> cg__centra_interpret (centra_result.c)
+ *     -> on_call_done -> cg__centra_interpret_cost (centra_result.c)
+ *          extensions.complexity -> settle the estimate with it
  *          429 -> partner pause until Retry-After
  *     -> done(result)
  *
@@ -39,6 +42,13 @@
 #define DEFAULT_QUOTA 20
 #define DEFAULT_INTERVAL_S 10
 #define DEFAULT_REQUEST_QUOTA 40 /* per 10 s: Centra's "standard" plan */
+/* QUERY_COMPLEXITY of the same plan, per 10 s and per hour. */
+#define DEFAULT_COMPLEXITY_QUOTA 150000
+#define DEFAULT_COMPLEXITY_HOUR 20000000
+#define HOUR_MS 3600000
+/* Complexity charged for a document Centra has not priced yet. */
+#define COST_UNSEEN_QUERY 10000
+#define COST_UNSEEN_MUTATION 1000
 #define PAUSE_FALLBACK_MS 10000
 
 struct cg_centra {
@@ -53,6 +63,11 @@ struct cg_centra {
   struct cg_ratelimit req_rl;   /* every request (REQUEST_COUNT, 10 s) */
   struct cg_ratelimit req_hour; /* REQUEST_COUNT over ONE_HOUR */
   struct cg_ratelimit mut_hour; /* MUTATION_COUNT over ONE_HOUR */
+  struct cg_ratelimit cx_10s;   /* QUERY_COMPLEXITY over TEN_SECONDS */
+  struct cg_ratelimit cx_hour;  /* QUERY_COMPLEXITY over ONE_HOUR */
+  /* The largest complexity Centra reported for each document; -1 until
+   * one answer reported it. */
+  int64_t cost_seen[CG__DOC_COUNT];
   bool closing;
 };
 
@@ -62,6 +77,7 @@ struct call {
   const struct cg__centra_op *op;
   cg_call_done_fn done;
   void *arg;
+  int64_t estimate; /* complexity taken from both buckets before sending */
 };
 
 static void log_outcome(struct cg_centra *c, const struct cg__centra_op *op,
@@ -77,6 +93,56 @@ static void log_outcome(struct cg_centra *c, const struct cg__centra_op *op,
                 res->code[0] ? res->code : "-", res->message);
 }
 
+/* The document's slot in cost_seen (ops are the table's, checked at
+ * cg__centra_call). */
+static size_t op_index(const struct cg__centra_op *op)
+{
+  size_t i = 0;
+  while (i + 1 < CG__DOC_COUNT && cg__centra_op((enum cg__centra_doc)i) != op)
+    i++;
+  return i;
+}
+
+/* The complexity charged before sending: the largest Centra reported for
+ * the document so far (its cost depends on the variables, mostly a list
+ * limit the engine keeps constant, so the largest is a safe estimate), or
+ * until one is seen COST_UNSEEN_QUERY for a query (above what the
+ * engine's heaviest documents, a page of 100 orders with their lines, are
+ * expected to cost) and COST_UNSEEN_MUTATION for a mutation (one payload
+ * object, no lists of a limit), at most a full burst of the 10 s bucket.
+ * A mutation must not wait for a whole burst: the events queue's confirm
+ * follows a costly pull, and would otherwise never find the bucket full
+ * before the next pull. A document that costs more than its estimate is
+ * corrected by the settle, once. */
+static int64_t estimate(const struct cg_centra *c,
+                        const struct cg__centra_op *op)
+{
+  int64_t seen = c->cost_seen[op_index(op)];
+  if (seen >= 0)
+    return seen;
+  int64_t guess = op->mutation ? COST_UNSEEN_MUTATION : COST_UNSEEN_QUERY;
+  int64_t burst = c->cx_10s.capacity;
+  return burst > 0 && burst < guess ? burst : guess;
+}
+
+/* Corrects the estimate with what Centra charged (when it says): a
+ * debit may leave the buckets in debt, which delays later calls. */
+static void settle_cost(struct cg_centra *c, const struct call *call,
+                        int64_t actual, int64_t now)
+{
+  if (actual < 0)
+    return; /* not reported: the estimate stands */
+  size_t i = op_index(call->op);
+  if (actual > c->cost_seen[i])
+    c->cost_seen[i] = actual;
+  cg_ratelimit_settle(&c->cx_10s, now, actual - call->estimate);
+  cg_ratelimit_settle(&c->cx_hour, now, actual - call->estimate);
+  if (actual > call->estimate)
+    cg_log_debug(c->comp, "%s cost %lld, %lld more than estimated",
+                 call->op->name, (long long)actual,
+                 (long long)(actual - call->estimate));
+}
+
 static void on_call_done(const struct cg_http_result *hr, void *arg)
 {
   struct call *call = arg;
@@ -87,8 +153,9 @@ static void on_call_done(const struct cg_http_result *hr, void *arg)
     cg_call_result_set(&res, CG_OUTCOME_RETRY, "canceled",
                        "Centra client closed before the answer");
   } else {
-    int64_t now = cg_time_now_ms();
-    cg__centra_interpret(call->op, hr, now, &res);
+    int64_t now = cg_time_now_ms(), complexity;
+    cg__centra_interpret_cost(call->op, hr, now, &res, &complexity);
+    settle_cost(c, call, complexity, now);
     /* Centra counts in 10 s windows: without a usable Retry-After, wait
      * one window rather than hammering it again. */
     if (res.http_status == 429 && res.retry_at_ms <= now)
@@ -109,68 +176,82 @@ static void on_slot_release(struct cg_call_slot *slot)
   cg_free(container_of(slot, struct call, slot));
 }
 
-/* The buckets a call needs: every request takes a request token (10 s
- * and hour), a mutation also a mutation token (10 s and hour). A bucket
- * with no quota yet (the hours, until rateLimits answers) never holds a
- * call back. */
-static size_t needed_buckets(struct cg_centra *c, bool mutation,
-                             struct cg_ratelimit *out[4])
+/* One bucket a call draws on, and how much. */
+struct need {
+  struct cg_ratelimit *rl;
+  int64_t cost;
+};
+
+#define NEEDS_MAX 6
+
+/* The buckets a call needs: every request takes a request token and its
+ * estimated complexity (10 s and hour each), a mutation also a mutation
+ * token (10 s and hour). A bucket with no quota yet (the request and
+ * mutation hours, until rateLimits answers) never holds a call back. */
+static size_t needed_buckets(struct cg_centra *c, const struct call *call,
+                             struct need out[NEEDS_MAX])
 {
   size_t n = 0;
-  out[n++] = &c->req_rl;
-  out[n++] = &c->req_hour;
-  if (mutation) {
-    out[n++] = c->rl;
-    out[n++] = &c->mut_hour;
+  out[n++] = (struct need){&c->req_rl, 1};
+  out[n++] = (struct need){&c->req_hour, 1};
+  out[n++] = (struct need){&c->cx_10s, call->estimate};
+  out[n++] = (struct need){&c->cx_hour, call->estimate};
+  if (call->op->mutation) {
+    out[n++] = (struct need){c->rl, 1};
+    out[n++] = (struct need){&c->mut_hour, 1};
   }
   return n;
 }
 
-/* Takes one token from every bucket the call needs: all or none. */
-static bool take_budget(struct cg_centra *c, bool mutation, int64_t now)
+/* Takes what the call needs from every bucket: all or none. */
+static bool take_budget(struct cg_centra *c, const struct call *call,
+                        int64_t now)
 {
-  struct cg_ratelimit *b[4];
-  size_t n = needed_buckets(c, mutation, b);
+  struct need b[NEEDS_MAX];
+  size_t n = needed_buckets(c, call, b);
   for (size_t i = 0; i < n; i++)
-    if (cg_ratelimit_next_allowed_ms(b[i], now, 1) > now)
+    if (cg_ratelimit_next_allowed_ms(b[i].rl, now, b[i].cost) > now)
       return false;
   for (size_t i = 0; i < n; i++)
-    cg_ratelimit_take(b[i], now, 1);
+    cg_ratelimit_take(b[i].rl, now, b[i].cost);
   return true;
 }
 
-static int64_t budget_next_ms(struct cg_centra *c, bool mutation, int64_t now)
+static int64_t budget_next_ms(struct cg_centra *c, const struct call *call,
+                              int64_t now)
 {
-  struct cg_ratelimit *b[4];
-  size_t n = needed_buckets(c, mutation, b);
+  struct need b[NEEDS_MAX];
+  size_t n = needed_buckets(c, call, b);
   int64_t at = cg_ratelimit_next_allowed_ms(c->rl, now, 0); /* the pause */
   for (size_t i = 0; i < n; i++) {
-    int64_t t = cg_ratelimit_next_allowed_ms(b[i], now, 1);
+    int64_t t = cg_ratelimit_next_allowed_ms(b[i].rl, now, b[i].cost);
     at = t > at ? t : at;
   }
   return at;
 }
 
 /* Parks a RETRY (nothing sent) in the call's slot when the partner is
- * paused or the request or mutation budget is empty; the call is freed
- * after delivery. Returns true if parked. */
+ * paused or a budget (requests, mutations, complexity) is short; the call is
+ * freed after delivery. Returns true if parked. */
 static bool gate(struct cg_centra *c, struct call *call)
 {
   const struct cg__centra_op *op = call->op;
   int64_t now = cg_time_now_ms();
   bool paused = cg_ratelimit_is_paused(c->rl, now);
-  if (!paused && take_budget(c, op->mutation, now))
+  call->estimate = estimate(c, op);
+  if (!paused && take_budget(c, call, now))
     return false;
   struct cg_call_result res;
   cg_call_result_init(&res);
-  res.retry_at_ms = budget_next_ms(c, op->mutation, now);
+  res.retry_at_ms = budget_next_ms(c, call, now);
   if (paused)
     cg_call_result_set(&res, CG_OUTCOME_RETRY, "paused",
                        "%s: Centra asked us to wait (429); nothing sent",
                        op->name);
   else
     cg_call_result_set(&res, CG_OUTCOME_RETRY, "budget",
-                       "%s: request or mutation budget used up; nothing sent",
+                       "%s: request, mutation or complexity budget used up;"
+                       " nothing sent",
                        op->name);
   cg_log_debug(c->comp, "%s", res.message);
   call->slot.release = on_slot_release;
@@ -251,43 +332,65 @@ static const cJSON *find_limit(const cJSON *limits, const char *type,
   return NULL;
 }
 
-/* Sizes one bucket from its entry; returns the quota or -1. */
+/* Sizes one bucket from its entry; returns the quota or -1 (bucket
+ * unchanged). What the window already spent stays spent: a smaller quota
+ * starts with the old spending (a debt, when it was more than the new
+ * burst), so calls sent under the defaults before rateLimits answered
+ * count against the real quota. Then lowered to remainingQuota. */
 static int64_t apply_limit(struct cg_ratelimit *rl, const cJSON *entry,
                            int64_t window_ms, int64_t now)
 {
   int64_t quota = cg_json_int(entry, "quota", -1);
+  int64_t spent = rl->capacity - cg_ratelimit_tokens(rl, now);
   if (entry == NULL || quota <= 0 ||
       cg_ratelimit_set_quota(rl, quota, window_ms, now) != 0)
     return -1;
+  int64_t excess = cg_ratelimit_tokens(rl, now) - (rl->capacity - spent);
+  if (spent > 0 && excess > 0)
+    cg_ratelimit_settle(rl, now, excess);
   cg_ratelimit_observe_remaining(rl, cg_json_int(entry, "remainingQuota", -1),
                                  now);
   return quota;
 }
 
-#define HOUR_MS 3600000
+/* The six rateLimits buckets, in the order of centra_buckets(). */
+static const struct {
+  const char *type;
+  const char *interval;
+  int64_t ms;
+} LIMITS[NEEDS_MAX] = {
+    {"MUTATION_COUNT", "TEN_SECONDS", 10000},
+    {"REQUEST_COUNT", "TEN_SECONDS", 10000},
+    {"QUERY_COMPLEXITY", "TEN_SECONDS", 10000},
+    {"MUTATION_COUNT", "ONE_HOUR", HOUR_MS},
+    {"REQUEST_COUNT", "ONE_HOUR", HOUR_MS},
+    {"QUERY_COMPLEXITY", "ONE_HOUR", HOUR_MS},
+};
+
+static void centra_buckets(struct cg_centra *c, struct cg_ratelimit *b[])
+{
+  struct cg_ratelimit *all[NEEDS_MAX] = {
+      c->rl, &c->req_rl, &c->cx_10s, &c->mut_hour, &c->req_hour, &c->cx_hour};
+  memcpy(b, all, sizeof(all));
+}
 
 int cg__centra_apply_limits(struct cg_centra *c, const cJSON *limits)
 {
-  int64_t now = cg_time_now_ms();
-  int64_t muts = apply_limit(
-      c->rl, find_limit(limits, "MUTATION_COUNT", "TEN_SECONDS"), 10000, now);
-  int64_t reqs = apply_limit(&c->req_rl,
-                             find_limit(limits, "REQUEST_COUNT", "TEN_SECONDS"),
-                             10000, now);
-  int64_t muth = apply_limit(&c->mut_hour,
-                             find_limit(limits, "MUTATION_COUNT", "ONE_HOUR"),
-                             HOUR_MS, now);
-  int64_t reqh =
-      apply_limit(&c->req_hour, find_limit(limits, "REQUEST_COUNT", "ONE_HOUR"),
-                  HOUR_MS, now);
-  if (muts < 0)
+  int64_t now = cg_time_now_ms(), q[NEEDS_MAX];
+  struct cg_ratelimit *b[NEEDS_MAX];
+  centra_buckets(c, b);
+  for (size_t i = 0; i < NEEDS_MAX; i++)
+    q[i] = apply_limit(b[i],
+                       find_limit(limits, LIMITS[i].type, LIMITS[i].interval),
+                       LIMITS[i].ms, now);
+  if (q[0] < 0)
     return CG_EINVAL;
   cg_log_info(c->comp,
-              "budget set from rateLimits: %lld mutations and %lld requests"
-              " per 10 s, %lld and %lld per hour (-1: not reported)",
-              (long long)muts,
-              (long long)(reqs < 0 ? DEFAULT_REQUEST_QUOTA : reqs),
-              (long long)muth, (long long)reqh);
+              "budget set from rateLimits: %lld mutations, %lld requests,"
+              " %lld complexity per 10 s; %lld, %lld, %lld per hour"
+              " (-1: not reported, that bucket is unchanged)",
+              (long long)q[0], (long long)q[1], (long long)q[2],
+              (long long)q[3], (long long)q[4], (long long)q[5]);
   return 0;
 }
 
@@ -316,6 +419,32 @@ static void centra_free(struct cg_centra *c)
   cg_free(c);
 }
 
+/* The buckets before rateLimits answers: the standard plan's requests
+ * and complexity, the caller's (or the default) mutation quota. */
+static int init_budgets(struct cg_centra *c, const struct cg_centra_opts *o)
+{
+  struct cg_ratelimit *b[NEEDS_MAX];
+  cg_ratelimit_init(&c->own_rl, c->comp);
+  c->rl = o->limiter ? o->limiter : &c->own_rl;
+  centra_buckets(c, b);
+  for (size_t i = 1; i < NEEDS_MAX; i++)
+    cg_ratelimit_init(b[i], c->comp);
+  for (size_t i = 0; i < CG__DOC_COUNT; i++)
+    c->cost_seen[i] = -1;
+  int64_t now = cg_time_now_ms();
+  int quota = o->mutation_quota > 0 ? o->mutation_quota : DEFAULT_QUOTA;
+  int ival =
+      o->mutation_interval_s > 0 ? o->mutation_interval_s : DEFAULT_INTERVAL_S;
+  if (cg_ratelimit_set_quota(&c->req_rl, DEFAULT_REQUEST_QUOTA, 10000, now) ||
+      cg_ratelimit_set_quota(&c->cx_10s, DEFAULT_COMPLEXITY_QUOTA, 10000,
+                             now) ||
+      cg_ratelimit_set_quota(&c->cx_hour, DEFAULT_COMPLEXITY_HOUR, HOUR_MS,
+                             now) ||
+      cg_ratelimit_set_quota(c->rl, quota, ival * 1000LL, now))
+    return CG_EINVAL;
+  return 0;
+}
+
 static int centra_init(struct cg_centra *c, const struct cg_centra_opts *o,
                        struct cg_err *err)
 {
@@ -323,19 +452,7 @@ static int centra_init(struct cg_centra *c, const struct cg_centra_opts *o,
   c->url = cg_strdup(o->url);
   c->auth_header = bearer(o->token);
   c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
-  cg_ratelimit_init(&c->own_rl, c->comp);
-  cg_ratelimit_init(&c->req_rl, c->comp);
-  cg_ratelimit_init(&c->req_hour, c->comp);
-  cg_ratelimit_init(&c->mut_hour, c->comp);
-  c->rl = o->limiter ? o->limiter : &c->own_rl;
-  if (cg_ratelimit_set_quota(&c->req_rl, DEFAULT_REQUEST_QUOTA, 10000,
-                             cg_time_now_ms()) != 0)
-    return cg_err_set(err, CG_EINVAL, "centra: bad request budget");
-  int quota = o->mutation_quota > 0 ? o->mutation_quota : DEFAULT_QUOTA;
-  int ival =
-      o->mutation_interval_s > 0 ? o->mutation_interval_s : DEFAULT_INTERVAL_S;
-  if (cg_ratelimit_set_quota(c->rl, quota, ival * 1000LL, cg_time_now_ms()) !=
-      0)
+  if (init_budgets(c, o) != 0)
     return cg_err_set(err, CG_EINVAL, "centra: bad mutation budget");
   struct cg_http_client_opts hopts = {
       .max_host_connections =

@@ -20,11 +20,13 @@
  * and the whole client pauses until then (so does a 503 that carries
  * Retry-After); 408/5xx/transport -> RETRY; other 4xx -> FAIL.
  *
- * Mutations take a token from a bucket (MUTATION_COUNT per TEN_SECONDS,
- * default 20 per 10 s) that cg_centra_refresh_limits sets from
- * `rateLimits`; a mutation that cannot take a token now, or any request
- * during a pause, completes with RETRY, code "budget" or "paused", and
- * retry_at_ms = when it can go, without sending anything.
+ * Every call pays Centra's six rate-limit buckets before it is sent
+ * (REQUEST_COUNT, MUTATION_COUNT for mutations, and an estimate of its
+ * QUERY_COMPLEXITY settled with the answer's extensions.complexity, each
+ * over 10 s and an hour; docs/internals/partners.md "Pacing"), sized by
+ * cg_centra_refresh_limits from `rateLimits`; a call that cannot pay now,
+ * or any request during a pause, completes with RETRY, code "budget" or
+ * "paused", and retry_at_ms = when it can go, without sending anything.
  *
  * The bearer token is never logged. Webhook verification
  * (cg_centra_webhook_parse) is a pure function and needs no client.
@@ -75,8 +77,9 @@ void cg_centra_destroy(struct cg_centra *c);
  * CG_EINVAL / CG_ENOMEM (done never fires). "(mutation)" marks those that
  * spend the mutation budget. */
 
-/* Reads `rateLimits` and resizes the mutation bucket from the
- * MUTATION_COUNT / TEN_SECONDS entry. OK data: the rateLimits array. */
+/* Reads `rateLimits` and resizes the six buckets from its entries (FAIL
+ * "no-mutation-limit" when MUTATION_COUNT / TEN_SECONDS is missing). OK
+ * data: the rateLimits array. */
 int cg_centra_refresh_limits(struct cg_centra *c, cg_call_done_fn done,
                              void *arg);
 /* Reads `rateLimits` only. OK data: [{type, intervalSeconds, quota,

@@ -85,8 +85,10 @@ int cg__centra_vars_send(struct cg__centra_vars *v, struct cg_centra *c,
                          enum cg__centra_doc doc, cg_call_done_fn done,
                          void *arg);
 
-/* Sets the mutation bucket from a rateLimits array (MUTATION_COUNT over
- * TEN_SECONDS). Returns 0, or CG_EINVAL when the entry is missing. */
+/* Sizes the six buckets from a rateLimits array (REQUEST_COUNT,
+ * MUTATION_COUNT, QUERY_COMPLEXITY over TEN_SECONDS and ONE_HOUR; an
+ * entry missing keeps its bucket). Returns 0, or CG_EINVAL when the
+ * MUTATION_COUNT/TEN_SECONDS entry is missing. */
 int cg__centra_apply_limits(struct cg_centra *c, const cJSON *limits);
 
 /* Fills res (initialised here) from one answer to op. 200 + no errors +
@@ -98,6 +100,14 @@ int cg__centra_apply_limits(struct cg_centra *c, const cJSON *limits);
 void cg__centra_interpret(const struct cg__centra_op *op,
                           const struct cg_http_result *hr, int64_t now_ms,
                           struct cg_call_result *res);
+
+/* cg__centra_interpret, and *complexity = the answer's
+ * extensions.complexity (what Centra charged the QUERY_COMPLEXITY
+ * buckets), or -1 when the answer reports none (transport error, not
+ * JSON, no extensions). */
+void cg__centra_interpret_cost(const struct cg__centra_op *op,
+                               const struct cg_http_result *hr, int64_t now_ms,
+                               struct cg_call_result *res, int64_t *complexity);
 
 /* How long every call waits after Centra refuses the token (403). */
 #define CG__CENTRA_AUTH_RETRY_MS 60000

@@ -10,6 +10,10 @@
  *   HTTP 429                                           RETRY at Retry-After
  *   HTTP 408, 5xx, transport, unreadable 200 body      RETRY
  *   other statuses (400 malformed body, ...)           FAIL
+ *
+ * Any JSON answer may also report what the request cost in
+ * `extensions.complexity` (the client settles its complexity budget with
+ * it); -1 when the answer says nothing.
  */
 #include "centra/centra_int.h"
 
@@ -118,11 +122,21 @@ static void take_data(const struct cg__centra_op *op, cJSON *doc,
     res->data = cJSON_DetachItemViaPointer(value, picked);
 }
 
+/* extensions.complexity when it is a non-negative number, else -1. */
+static int64_t reported_complexity(const cJSON *doc)
+{
+  const cJSON *n = cg_json_get(cg_json_get(doc, "extensions"), "complexity");
+  if (!cJSON_IsNumber(n) || n->valuedouble < 0 || n->valuedouble > 1e15)
+    return -1;
+  return (int64_t)n->valuedouble;
+}
+
 static void on_http_200(const struct cg__centra_op *op,
                         const struct cg_http_result *hr,
-                        struct cg_call_result *res)
+                        struct cg_call_result *res, int64_t *complexity)
 {
   cJSON *doc = cg_json_parse(hr->body, hr->body_len, NULL);
+  *complexity = reported_complexity(doc);
   if (!cJSON_IsObject(doc)) {
     cg_call_result_set(res, CG_OUTCOME_RETRY, "bad-response",
                        "%s: HTTP 200 with a body that is not JSON", op->name);
@@ -135,10 +149,11 @@ static void on_http_200(const struct cg__centra_op *op,
 /* Non-200: the first errors[].message when the body has one. */
 static void on_http_other(const struct cg__centra_op *op,
                           const struct cg_http_result *hr, int64_t now_ms,
-                          struct cg_call_result *res)
+                          struct cg_call_result *res, int64_t *complexity)
 {
   cJSON *doc =
       hr->body_len ? cg_json_parse(hr->body, hr->body_len, NULL) : NULL;
+  *complexity = reported_complexity(doc);
   const char *msg =
       cg_json_str(cJSON_GetArrayItem(cg_json_get(doc, "errors"), 0), "message");
   char code[32];
@@ -161,18 +176,27 @@ static void on_http_other(const struct cg__centra_op *op,
   cJSON_Delete(doc);
 }
 
-void cg__centra_interpret(const struct cg__centra_op *op,
-                          const struct cg_http_result *hr, int64_t now_ms,
-                          struct cg_call_result *res)
+void cg__centra_interpret_cost(const struct cg__centra_op *op,
+                               const struct cg_http_result *hr, int64_t now_ms,
+                               struct cg_call_result *res, int64_t *complexity)
 {
   cg_call_result_init(res);
   res->http_status = hr->status;
+  *complexity = -1;
   if (hr->err != 0 || hr->status == 0)
     cg_call_result_set(res, CG_OUTCOME_RETRY, "transport", "%s: %s", op->name,
                        hr->errmsg && hr->errmsg[0] ? hr->errmsg
                                                    : "transport error");
   else if (hr->status == 200)
-    on_http_200(op, hr, res);
+    on_http_200(op, hr, res, complexity);
   else
-    on_http_other(op, hr, now_ms, res);
+    on_http_other(op, hr, now_ms, res, complexity);
+}
+
+void cg__centra_interpret(const struct cg__centra_op *op,
+                          const struct cg_http_result *hr, int64_t now_ms,
+                          struct cg_call_result *res)
+{
+  int64_t complexity;
+  cg__centra_interpret_cost(op, hr, now_ms, res, &complexity);
 }

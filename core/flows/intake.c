@@ -9,9 +9,11 @@
 #include "base/mem.h"
 #include "base/time.h"
 #include "centra/centra.h"
+#include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "flows/orders.h"
 #include "gxo/gxo.h"
+#include "net/retry.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -41,8 +43,11 @@ struct cg_intake {
   bool events_busy;
   bool poll_busy;
   bool gxo_busy;
-  bool events_again; /* the last Centra batch was full: pull again */
-  bool gxo_again;    /* the last warehouse batch was full: pull again */
+  bool events_again;   /* the last Centra batch was full: pull again */
+  bool gxo_again;      /* the last warehouse batch was full: pull again */
+  int64_t gxo_acking;  /* the upToSequence of the ack in flight */
+  int64_t gxo_hold_ms; /* no feed pull before (a refused ack) */
+  int gxo_refusals;    /* acks refused in a row */
   int poll_page;
   int64_t poll_started_ms; /* when the current pass began */
   char poll_since[40];     /* updatedAt lower bound of the current pass */
@@ -329,7 +334,13 @@ void cg_intake_centra_limits(struct cg_intake *in)
   cg_centra_refresh_limits(in->f->centra, cb_limits, in);
 }
 
-/* --- warehouse event feed ------------------------------------------------*/
+/* --- warehouse event feed ------------------------------------------------
+ * Effects first, cursor last: a page's events are committed (deduplicated
+ * by eventId) before the acknowledgement, and the cursor moves only when
+ * the warehouse accepted it. A crash or a refusal in between re-reads the
+ * page from the last acknowledged cursor; the inbox drops what it has. */
+
+#define FEED_ENTITY "gxo.events"
 
 static int64_t feed_position(struct cg_intake *in)
 {
@@ -341,37 +352,108 @@ static int64_t feed_position(struct cg_intake *in)
   return after;
 }
 
+/* The warehouse accepted the acknowledgement: now the cursor moves. */
+static void feed_acked(struct cg_intake *in)
+{
+  struct cg_err err = {0};
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%lld", (long long)in->gxo_acking);
+  if (in->gxo_acking > feed_position(in) &&
+      cg_store_cursor_set(in->f->store, GXO_CURSOR, buf, &err) != 0)
+    cg_log_warn("intake",
+                "[merchant=%s] warehouse feed acknowledged up to %lld but "
+                "the cursor was not saved (%s); the next pull reads those "
+                "events again (deduplicated)",
+                in->f->merchant, (long long)in->gxo_acking, err.msg);
+  if (in->gxo_refusals > 0)
+    cg_flow_resolve(in->f, "feed", FEED_ENTITY,
+                    "the warehouse accepts acknowledgements again", NULL);
+  in->gxo_refusals = 0;
+}
+
+/* A refused acknowledgement (4xx): one exception, and no pull before a
+ * growing, jittered delay; the cursor stays where the warehouse last
+ * agreed, so the next pull reads the same events again. */
+static void feed_refused(struct cg_intake *in, const struct cg_call_result *res)
+{
+  static const struct cg_retry_policy policy = {.base_ms = 2000,
+                                                .cap_ms = 300000};
+  int64_t wait = cg_retry_backoff_ms(&policy, ++in->gxo_refusals, &in->f->rng);
+  in->gxo_hold_ms = cg_time_now_ms() + (wait > 1000 ? wait : 1000);
+  char msg[CG_CALL_MESSAGE_MAX + 256];
+  snprintf(msg, sizeof(msg),
+           "the warehouse refused the acknowledgement of events up to "
+           "sequence %lld (HTTP %ld %s: %s); the feed cursor stays at %lld "
+           "and the feed is read again from there in %lld s",
+           (long long)in->gxo_acking, res->http_status, res->code, res->message,
+           (long long)feed_position(in), (long long)wait / 1000);
+  cg_log_warn("intake", "[merchant=%s] %s", in->f->merchant, msg);
+  cg_flow_raise(in->f, "SYNC_FAILURE", "feed", FEED_ENTITY, msg, NULL, NULL);
+}
+
 static void cb_ack(struct cg_call_result *res, void *arg)
 {
   struct cg_intake *in = arg;
   in->gxo_busy = false;
-  if (res->outcome != CG_OUTCOME_OK)
+  if (res->outcome == CG_OUTCOME_FAIL)
+    feed_refused(in, res);
+  else if (res->outcome != CG_OUTCOME_OK)
     log_failure(in, "acknowledging warehouse events", res);
-  else if (in->gxo_again)
-    cg_intake_gxo_events(in);
+  else {
+    feed_acked(in);
+    if (in->gxo_again)
+      cg_intake_gxo_events(in);
+  }
 }
 
-/* Takes events in sequence order; returns the last sequence recorded. */
-static int64_t take_gxo_events(struct cg_intake *in, const cJSON *events,
+/* An event whose sequence lies outside its page, (after, last]: recorded
+ * (its effects are keyed by eventId) but never acknowledged by sequence
+ * or used as the cursor; one exception per event. */
+static void feed_bogus(struct cg_intake *in, const cJSON *ev, int64_t seq,
+                       int64_t after, int64_t last, bool recorded)
+{
+  const char *id = cg_json_str(ev, "eventId");
+  const char *type = cg_json_str(ev, "eventType");
+  char msg[512], key[160];
+  snprintf(msg, sizeof(msg),
+           "warehouse event %s (%s) has sequence %lld, outside its page "
+           "(after %lld, lastSequence %lld]; %s, but it does not move the "
+           "feed cursor or the acknowledgement; ask the warehouse why",
+           id ? id : "(no eventId)", type ? type : "?", (long long)seq,
+           (long long)after, (long long)last,
+           recorded ? "recorded" : "not recorded (invalid)");
+  snprintf(key, sizeof(key), "%s", id ? id : "sequence");
+  cg_flow_raise(in->f, "SYNC_FAILURE", "warehouse-event", key, msg, NULL, NULL);
+}
+
+/* Takes events in page order; returns the highest sequence recorded
+ * without a gap (an event not recorded stops the page). */
+static int64_t take_gxo_events(struct cg_intake *in, const cJSON *page,
                                int64_t after, int *taken)
 {
   struct cg_err err = {0};
+  int64_t upto = after;
+  int64_t last = cg_json_int(page, "lastSequence", INT64_MAX);
   const cJSON *ev;
-  cJSON_ArrayForEach(ev, events)
+  cJSON_ArrayForEach(ev, cg_json_get(page, "events"))
   {
-    int64_t seq = cg_json_int(ev, "sequence", 0);
-    if (cg_orders_take_gxo_event(in->f, ev, "feed", &err) != 0) {
+    int64_t seq = cg_json_int(ev, "sequence", -1);
+    bool ok = cg_orders_take_gxo_event(in->f, ev, "feed", &err) == 0;
+    bool bogus = seq <= after || seq > last;
+    if (bogus)
+      feed_bogus(in, ev, seq, after, last, ok);
+    else if (!ok)
       cg_log_error("intake",
                    "[merchant=%s] warehouse event %lld not "
                    "recorded: %s",
                    in->f->merchant, (long long)seq, err.msg);
+    if (!ok && !bogus)
       break;
-    }
     (*taken)++;
-    if (seq > after)
-      after = seq;
+    if (!bogus && seq > upto)
+      upto = seq;
   }
-  return after;
+  return upto;
 }
 
 static void cb_gxo_events(struct cg_call_result *res, void *arg)
@@ -382,30 +464,27 @@ static void cb_gxo_events(struct cg_call_result *res, void *arg)
     in->gxo_busy = false;
     return;
   }
-  const cJSON *events = cg_json_get(res->data, "events");
-  int count = cJSON_GetArraySize(events), taken = 0;
+  int count = cJSON_GetArraySize(cg_json_get(res->data, "events"));
+  int taken = 0;
   int64_t before = feed_position(in);
   bool open = batch_begin(in);
-  int64_t upto = take_gxo_events(in, events, before, &taken);
-  char buf[32];
-  snprintf(buf, sizeof(buf), "%lld", (long long)upto);
-  /* The cursor moves in the same transaction as the events' effects. */
-  bool moved = upto != before &&
-               cg_store_cursor_set(in->f->store, GXO_CURSOR, buf, NULL) == 0;
+  int64_t upto = take_gxo_events(in, res->data, before, &taken);
   bool recorded = batch_end(in, open);
   after_take(in);
-  if (!moved || !recorded) {
+  /* Nothing new, or not durable: nothing to acknowledge. */
+  if (upto == before || !recorded) {
     in->gxo_busy = false;
     return;
   }
   in->gxo_again = taken == count && count >= GXO_BATCH;
+  in->gxo_acking = upto;
   if (cg_gxo_ack_events(in->f->gxo, upto, cb_ack, in) != 0)
     in->gxo_busy = false;
 }
 
 void cg_intake_gxo_events(struct cg_intake *in)
 {
-  if (in->gxo_busy)
+  if (in->gxo_busy || cg_time_now_ms() < in->gxo_hold_ms)
     return;
   in->gxo_busy = cg_gxo_pull_events(in->f->gxo, feed_position(in), GXO_BATCH,
                                     cb_gxo_events, in) == 0;

@@ -687,8 +687,14 @@ static int rest_ack_events(void *state, int64_t up_to_sequence,
     cJSON_Delete(body);
     body = NULL;
   }
-  return post_json(r, CG__GXO_ACK_EVENTS, "/events:ack", "ack", body, done,
-                   arg);
+  /* An acknowledgement is idempotent by nature. Its key names the
+   * attempt (the time) as well as the content, so one the warehouse
+   * refused is judged afresh when the feed sends it again, instead of
+   * having the stored refusal replayed for ever. */
+  char what[32];
+  snprintf(what, sizeof(what), "ack-%llx",
+           (unsigned long long)cg_time_now_ms());
+  return post_json(r, CG__GXO_ACK_EVENTS, "/events:ack", what, body, done, arg);
 }
 
 static cJSON *subscription_body(const char *url, const char *secret,

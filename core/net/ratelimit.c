@@ -5,7 +5,8 @@
  * The bucket level is kept in "ticks": one token is interval_ms ticks and
  * every millisecond adds `refill` ticks, so a continuous refill of
  * refill/interval_ms tokens per ms needs no floating point and loses no
- * fraction. Bounds (1e6 tokens, one day) keep every product in int64.
+ * fraction. Bounds (1e9 tokens, one day, a debt of at most 1e9 tokens)
+ * keep every product in int64.
  */
 #include "net/ratelimit.h"
 
@@ -227,6 +228,22 @@ bool cg_ratelimit_take(struct cg_ratelimit *rl, int64_t now, int64_t cost)
   }
   rl->stats.taken++;
   return true;
+}
+
+void cg_ratelimit_settle(struct cg_ratelimit *rl, int64_t now, int64_t delta)
+{
+  if (rl->capacity == 0 || delta == 0)
+    return;
+  advance(rl, now);
+  if (delta > CG_RATELIMIT_MAX_TOKENS)
+    delta = CG_RATELIMIT_MAX_TOKENS;
+  if (delta < -CG_RATELIMIT_MAX_TOKENS)
+    delta = -CG_RATELIMIT_MAX_TOKENS;
+  int64_t min_level = -CG_RATELIMIT_MAX_TOKENS * rl->interval_ms;
+  int64_t level = rl->level - delta * rl->interval_ms;
+  if (level > full_level(rl))
+    level = full_level(rl);
+  rl->level = level < min_level ? min_level : level;
 }
 
 int64_t cg_ratelimit_tokens(const struct cg_ratelimit *rl, int64_t now)

@@ -6,6 +6,7 @@
  *     want to send (cost n) ---------------> take(now, n)?
  *        yes: send now                        | pause: now < paused_until
  *        no:  wake at next_allowed_ms(now, n) | bucket: level < n tokens
+ *     real cost known afterwards ---------> settle(now, real - n)
  *     429/503 + Retry-After -------------> pause_until(deadline)
  *     Centra rateLimits answer ----------> set_quota / observe_remaining
  *
@@ -28,8 +29,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Bounds accepted by the setters (CG_EINVAL beyond them). */
-#define CG_RATELIMIT_MAX_TOKENS 1000000
+/* Bounds accepted by the setters (CG_EINVAL beyond them). With them the
+ * level (tokens x interval) stays below 1e17 and a debt is bounded by
+ * the same, so every product fits in int64. 1e9 tokens holds an hourly
+ * complexity quota in the hundreds of millions. */
+#define CG_RATELIMIT_MAX_TOKENS 1000000000
 #define CG_RATELIMIT_MAX_INTERVAL_MS (24LL * 3600 * 1000)
 
 struct cg_ratelimit_stats {
@@ -102,6 +106,15 @@ int64_t cg_ratelimit_next_allowed_ms(const struct cg_ratelimit *rl, int64_t now,
  * else stats.throttled) and returns false: ask next_allowed_ms when to
  * wake. */
 bool cg_ratelimit_take(struct cg_ratelimit *rl, int64_t now, int64_t cost);
+/* Corrects an earlier take whose real cost is known only afterwards (a
+ * cost the partner reports in its answer): delta = real - taken. delta >
+ * 0 takes the difference now, even below zero (a debt that delays later
+ * takes until refill repays it, so the limit is never exceeded); delta <
+ * 0 gives the difference back, never above the capacity. Never refused,
+ * ignores the pause, counts nothing in stats. No-op without a bucket;
+ * |delta| is clamped to CG_RATELIMIT_MAX_TOKENS and the debt to as many
+ * tokens. */
+void cg_ratelimit_settle(struct cg_ratelimit *rl, int64_t now, int64_t delta);
 /* Whole tokens available at now (negative while in debt); 0 without a
  * bucket. For metrics and tests. */
 int64_t cg_ratelimit_tokens(const struct cg_ratelimit *rl, int64_t now);

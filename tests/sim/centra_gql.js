@@ -10,10 +10,21 @@
 //   {"plan": {query, variables, operationName}}
 //     -> {"refuse": {errors: [...]}, operationName}   invalid: HTTP 400
 //     -> {"answer": {data, errors?}}                  introspection only
-//     -> {"fields": [{alias, name, args}], mutation, operationName}
+//     -> {"fields": [{alias, name, args}], mutation, operationName,
+//         complexity}
 //   {"exec": {values: {alias: wholeValue}, errors: {alias: message}}}
-//     -> {"answer": {data, errors?}}   the planned request, executed with
-//        graphql-js over the handlers' values (only selected fields)
+//     -> {"answer": {data, errors?, extensions: {complexity}}}   the planned
+//        request, executed with graphql-js over the handlers' values (only
+//        selected fields)
+//
+// Complexity (what Centra charges its QUERY_COMPLEXITY buckets and reports
+// in extensions.complexity) is computed from the document before it runs,
+// as graphql-php's QueryComplexity rule does: every selected field costs 1
+// plus its selection; a list field with a `limit` argument multiplies its
+// selection by the limit (its default when not given); abstract types
+// count every fragment; introspection and freeToAllocateQuantity (free in
+// Centra's docs) cost nothing. An upper bound: it does not depend on how
+// many rows exist.
 //
 // Usage: node centra_gql.js <schema.graphql>
 'use strict';
@@ -81,6 +92,61 @@ function collectRoot(schema, document, operation, vars) {
   return out;
 }
 
+const FREE_FIELDS = new Set(['freeToAllocateQuantity']);
+
+function isList(type) {
+  const t = type instanceof g.GraphQLNonNull ? type.ofType : type;
+  return t instanceof g.GraphQLList;
+}
+
+// The cost of a selection set on a type (see the header).
+function selectionCost(schema, ctx, type, set) {
+  let sum = 0;
+  for (const sel of set.selections) {
+    if (!ctx.included(sel))
+      continue;
+    if (sel.kind === g.Kind.INLINE_FRAGMENT) {
+      const t = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : type;
+      sum += selectionCost(schema, ctx, t, sel.selectionSet);
+    } else if (sel.kind === g.Kind.FRAGMENT_SPREAD) {
+      const f = ctx.frags[sel.name.value];
+      if (f)
+        sum += selectionCost(schema, ctx, schema.getType(f.typeCondition.name.value),
+                             f.selectionSet);
+    } else {
+      sum += fieldCost(schema, ctx, type, sel);
+    }
+  }
+  return sum;
+}
+
+function fieldCost(schema, ctx, type, node) {
+  const name = node.name.value;
+  const def = type && type.getFields ? type.getFields()[name] : undefined;
+  if (name.startsWith('__') || FREE_FIELDS.has(name) || !def)
+    return 0;
+  if (!node.selectionSet)
+    return 1;
+  const inner = selectionCost(schema, ctx, g.getNamedType(def.type), node.selectionSet);
+  const args = g.getArgumentValues(def, node, ctx.vars);
+  const times = isList(def.type) && typeof args.limit === 'number' ? args.limit : 1;
+  return 1 + inner * Math.max(times, 1);
+}
+
+function complexity(schema, document, operation, vars) {
+  const frags = {};
+  for (const d of document.definitions)
+    if (d.kind === g.Kind.FRAGMENT_DEFINITION)
+      frags[d.name.value] = d;
+  const included = (node) => {
+    const skip = g.getDirectiveValues(g.GraphQLSkipDirective, node, vars);
+    const inc = g.getDirectiveValues(g.GraphQLIncludeDirective, node, vars);
+    return !(skip && skip.if === true) && !(inc && inc.if === false);
+  };
+  return selectionCost(schema, {frags, vars, included}, rootType(schema, operation),
+                       operation.selectionSet);
+}
+
 function rootType(schema, operation) {
   if (operation.operation === 'subscription')
     return schema.getSubscriptionType();
@@ -116,10 +182,13 @@ function plan(schema, req) {
     fields.push({alias, name: node.name.value,
                  args: g.getArgumentValues(def, node, cr.coerced)});
   }
-  pending = {document: pv.document, variables: vars, operationName: opName};
+  const cost = complexity(schema, pv.document, cr.operation, cr.coerced);
+  pending = {document: pv.document, variables: vars, operationName: opName,
+             complexity: cost};
   if (!fields.length)
     return {answer: run(schema, {}, {})};
-  return {fields, mutation: cr.operation.operation === 'mutation', operationName: name};
+  return {fields, mutation: cr.operation.operation === 'mutation', operationName: name,
+          complexity: cost};
 }
 
 function run(schema, values, errors) {
@@ -137,10 +206,12 @@ function run(schema, values, errors) {
                          variableValues: pending.variables,
                          operationName: pending.operationName,
                          fieldResolver: rootResolver});
+  const cost = pending.complexity;
   pending = null;
   const out = {data: res.data === undefined ? null : res.data};
   if (res.errors && res.errors.length)
     out.errors = res.errors.map(shapeError);
+  out.extensions = {complexity: cost};
   return out;
 }
 

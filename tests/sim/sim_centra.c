@@ -68,6 +68,8 @@ void sim_centra_destroy(struct sim_centra *c)
   cg_free(c->webhook_secret);
   cg_free(c->mutations.times);
   cg_free(c->requests.times);
+  cg_free(c->cx_10s.v);
+  cg_free(c->cx_hour.v);
   sim_gqlhost_stop(c->gql);
   if (c->ctx != NULL && c->ctx->centra == c)
     c->ctx->centra = NULL;

@@ -79,6 +79,25 @@ struct sc_window {
   size_t cap;
 };
 
+/* A sliding window of weighted admissions (query complexity). */
+struct sc_cost {
+  int64_t at; /* monotonic ms */
+  int64_t cost;
+};
+struct sc_wwindow {
+  struct sc_cost *v;
+  size_t n;
+  size_t cap;
+  int64_t sum; /* of the costs still in the window */
+};
+
+/* 429s the simulator answered, by budget. */
+struct sc_throttled {
+  uint64_t requests;
+  uint64_t mutations;
+  uint64_t complexity;
+};
+
 struct sim_centra {
   struct sim_ctx *ctx;
   cJSON *sizes;        /* [ProductSize] */
@@ -96,6 +115,11 @@ struct sim_centra {
   char *webhook_secret;
   struct sc_window mutations; /* admitted mutations in the last 10 s */
   struct sc_window requests;  /* admitted requests in the last 10 s */
+  struct sc_wwindow cx_10s;   /* admitted complexity in the last 10 s */
+  struct sc_wwindow cx_hour;  /* ... and in the last hour */
+  struct sc_throttled throttled;
+  int64_t cx_admitted; /* complexity of every admitted request */
+  int64_t cx_largest;  /* the costliest admitted request */
   struct sc_bucket rl[SC_RL_COUNT];
   struct sim_gqlhost *gql; /* node child: validation and shaping */
   uint64_t refused;        /* requests refused by the GraphQL layer */

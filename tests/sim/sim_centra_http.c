@@ -5,18 +5,24 @@
  *     -> plan in the GraphQL host (node + graphql-js, sim_gqlhost.c):
  *        invalid document or variables -> 400, counted as a refusal;
  *        introspection only -> answered there
- *     -> mutation budget (429 + Retry-After, nothing run)
+ *     -> complexity and mutation budgets (429 + Retry-After, nothing run)
  *     -> each root field's handler (whole stored objects)
  *     -> the host executes the document over them: only what was selected,
  *        aliases, fragments, __typename; handler errors become field errors
  *
- * Two budgets are enforced, each a sliding window of SC_WINDOW_MS holding
- * the times of what it admitted: requests (--centra-request-budget,
- * default 500 per 10 s; every request after the token and body checks)
- * and mutations (--centra-mutation-budget, default 20; a request whose
- * mutations do not all fit is refused whole). Over either: 429 with
- * Retry-After, nothing run. The other rate-limit buckets are only
- * counted and reported by rateLimits. GET /_sim/centra/refusals lists refusals.
+ * Three budgets are enforced, each a sliding window holding what it
+ * admitted: requests (--centra-request-budget, default 500 per 10 s;
+ * every request after the token and body checks), query complexity
+ * (--centra-complexity-budget, default 1,500,000 per 10 s, ten times
+ * Centra's standard plan as the request budget is lenient too, and 400/3
+ * of that per hour, the standard plan's ratio; the document's cost as
+ * centra_gql.js computes it before running it, also reported in the answer's
+ * extensions.complexity) and mutations (--centra-mutation-budget, default
+ * 20 per 10 s; a request whose mutations do not all fit is refused
+ * whole). Over any: 429 with Retry-After, nothing run, nothing counted.
+ * The hourly request and mutation buckets are only counted and reported
+ * by rateLimits. GET /_sim/centra/refusals lists refusals and counts the
+ * 429s of each budget.
  */
 #include "sim_centra.h"
 
@@ -38,6 +44,8 @@
 #define DEFAULT_TOKEN "centra-dev-token"
 #define DEFAULT_BUDGET 20
 #define DEFAULT_REQUEST_BUDGET 500
+#define DEFAULT_COMPLEXITY_BUDGET 1500000
+#define HOUR_MS 3600000
 
 struct op_entry {
   const char *name;
@@ -140,6 +148,72 @@ static void window_expire(struct sc_window *w, int64_t now)
   w->n = keep;
 }
 
+/* Complexity per 10 s, or per hour (x 400/3: 150 k -> 20 M, as Centra's
+ * standard plan). */
+static int64_t complexity_quota(const struct sim_centra *c, bool hour)
+{
+  int64_t q = c->ctx ? c->ctx->opts.centra_complexity_budget : 0;
+  q = q > 0 ? q : DEFAULT_COMPLEXITY_BUDGET;
+  return hour ? q * 400 / 3 : q;
+}
+
+/* Drops what left the window (entries are in time order). */
+static void wwindow_expire(struct sc_wwindow *w, int64_t span, int64_t now)
+{
+  size_t gone = 0;
+  while (gone < w->n && w->v[gone].at + span <= now)
+    w->sum -= w->v[gone++].cost;
+  if (gone == 0)
+    return;
+  memmove(w->v, w->v + gone, (w->n - gone) * sizeof(*w->v));
+  w->n -= gone;
+}
+
+/* Seconds until cost fits in quota per span (0: fits now). A cost above
+ * the quota never fits: one window, to be answered again. */
+static int wwindow_wait(struct sc_wwindow *w, int64_t span, int64_t quota,
+                        int64_t cost, int64_t now)
+{
+  wwindow_expire(w, span, now);
+  int64_t need = w->sum + cost - quota, freed = 0, wait = span;
+  if (need <= 0)
+    return 0;
+  for (size_t i = 0; i < w->n && cost <= quota; i++) {
+    freed += w->v[i].cost;
+    if (freed >= need) {
+      wait = w->v[i].at + span - now;
+      break;
+    }
+  }
+  int sec = (int)((wait + 999) / 1000);
+  return sec > 0 ? sec : 1;
+}
+
+static void wwindow_add(struct sc_wwindow *w, int64_t cost, int64_t now)
+{
+  if (w->n == w->cap) {
+    size_t cap = w->cap ? w->cap * 2 : 64;
+    struct sc_cost *grown = cg_realloc(w->v, cap * sizeof(*grown));
+    if (grown == NULL)
+      return; /* the simulator under-counts rather than fails */
+    w->v = grown;
+    w->cap = cap;
+  }
+  w->v[w->n++] = (struct sc_cost){.at = now, .cost = cost};
+  w->sum += cost;
+}
+
+/* Seconds until a request of this complexity fits both windows. */
+static int complexity_wait(struct sim_centra *c, int64_t cost)
+{
+  int64_t now = cg_time_mono_ms();
+  int a = wwindow_wait(&c->cx_10s, SC_WINDOW_MS, complexity_quota(c, false),
+                       cost, now);
+  int b =
+      wwindow_wait(&c->cx_hour, HOUR_MS, complexity_quota(c, true), cost, now);
+  return a > b ? a : b;
+}
+
 void sim_centra__budget(struct sim_centra *c, int *used, int *quota)
 {
   window_expire(&c->mutations, cg_time_mono_ms());
@@ -181,12 +255,12 @@ static const struct {
   const char *type;
   const char *interval;
   int64_t ms;
-  int quota; /* 0: the mutation budget (x 360 for the hour) */
+  int quota; /* 0: from the options (bucket_report) */
 } LIMITS[SC_RL_COUNT] = {
-    {"REQUEST_COUNT", "TEN_SECONDS", 10000, 500},
+    {"REQUEST_COUNT", "TEN_SECONDS", 10000, 0},
     {"REQUEST_COUNT", "ONE_HOUR", 3600000, 100000},
-    {"QUERY_COMPLEXITY", "TEN_SECONDS", 10000, 50000},
-    {"QUERY_COMPLEXITY", "ONE_HOUR", 3600000, 5000000},
+    {"QUERY_COMPLEXITY", "TEN_SECONDS", 10000, 0},
+    {"QUERY_COMPLEXITY", "ONE_HOUR", 3600000, 0},
     {"MUTATION_COUNT", "TEN_SECONDS", SC_WINDOW_MS, 0},
     {"MUTATION_COUNT", "ONE_HOUR", 3600000, 0},
 };
@@ -214,25 +288,39 @@ static cJSON *rate_limit(const char *type, const char *interval, int64_t quota,
   return m;
 }
 
+/* Quota and use of one rateLimits bucket now. */
+static void bucket_report(struct sim_centra *c, int i, int64_t *q, int64_t *u)
+{
+  int64_t now = cg_time_mono_ms();
+  bucket_add(c, i, 0);
+  *q = LIMITS[i].quota;
+  *u = c->rl[i].used;
+  if (i == SC_RL_REQUESTS_10S) {
+    window_expire(&c->requests, now);
+    *q = request_quota(c);
+    *u = (int64_t)c->requests.n;
+  } else if (i == SC_RL_MUTATIONS_10S) {
+    window_expire(&c->mutations, now);
+    *q = budget_quota(c);
+    *u = (int64_t)c->mutations.n;
+  } else if (i == SC_RL_MUTATIONS_1H) {
+    *q = (int64_t)budget_quota(c) * 360;
+  } else if (i == SC_RL_COMPLEXITY_10S || i == SC_RL_COMPLEXITY_1H) {
+    bool hour = i == SC_RL_COMPLEXITY_1H;
+    struct sc_wwindow *w = hour ? &c->cx_hour : &c->cx_10s;
+    wwindow_expire(w, hour ? HOUR_MS : SC_WINDOW_MS, now);
+    *q = complexity_quota(c, hour);
+    *u = w->sum;
+  }
+}
+
 cJSON *sim_centra__op_rate_limits(struct sim_centra *c, const cJSON *args,
                                   const char **err)
 {
-  int used, quota;
-  sim_centra__budget(c, &used, &quota);
   cJSON *out = cJSON_CreateArray();
   for (int i = 0; i < SC_RL_COUNT; i++) {
-    bucket_add(c, i, 0);
-    int64_t q = LIMITS[i].quota;
-    int64_t u = c->rl[i].used;
-    if (q == 0)
-      q = LIMITS[i].ms == SC_WINDOW_MS ? quota : (int64_t)quota * 360;
-    if (i == SC_RL_MUTATIONS_10S)
-      u = used;
-    if (i == SC_RL_REQUESTS_10S) {
-      window_expire(&c->requests, cg_time_mono_ms());
-      q = request_quota(c);
-      u = (int64_t)c->requests.n;
-    }
+    int64_t q, u;
+    bucket_report(c, i, &q, &u);
     cJSON_AddItemToArray(out,
                          rate_limit(LIMITS[i].type, LIMITS[i].interval, q, u));
   }
@@ -270,6 +358,14 @@ static void on_refusals(struct cg_http_exchange *ex, void *arg)
   cJSON *doc = cJSON_CreateObject();
   cJSON_AddNumberToObject(doc, "count", (double)c->refused);
   cJSON_AddItemToObject(doc, "last", cJSON_Duplicate(c->refusals, true));
+  cJSON *limited = cJSON_AddObjectToObject(doc, "rateLimited");
+  cg_json_add_int(limited, "requests", (int64_t)c->throttled.requests);
+  cg_json_add_int(limited, "mutations", (int64_t)c->throttled.mutations);
+  cg_json_add_int(limited, "complexity", (int64_t)c->throttled.complexity);
+  cJSON *cx = cJSON_AddObjectToObject(doc, "complexity");
+  cg_json_add_int(cx, "quota10s", complexity_quota(c, false));
+  cg_json_add_int(cx, "admitted", (int64_t)c->cx_admitted);
+  cg_json_add_int(cx, "largest", (int64_t)c->cx_largest);
   sim_send_json(ex, 200, doc);
 }
 
@@ -338,23 +434,44 @@ static int count_mutations(const cJSON *plan)
              : 0;
 }
 
-/* Budget, handlers, then the host shapes the answer. */
-static int execute_plan(struct sim_centra *c, const cJSON *plan, char **out,
-                        int *retry_after)
+/* The complexity and mutation budgets: 0 when the plan may run (and is
+ * counted), else the 429 answered. */
+static int admit_plan(struct sim_centra *c, const cJSON *plan, char **out,
+                      int *retry_after)
 {
+  int64_t cost = cg_json_int(plan, "complexity", 0);
   int mutations = count_mutations(plan);
-  bucket_add(c, SC_RL_COMPLEXITY_10S,
-             cJSON_GetArraySize(cg_json_get(plan, "fields")));
-  bucket_add(c, SC_RL_COMPLEXITY_1H,
-             cJSON_GetArraySize(cg_json_get(plan, "fields")));
-  int wait =
-      window_take(&c->mutations, (size_t)budget_quota(c), (size_t)mutations);
+  int wait = complexity_wait(c, cost);
   if (wait > 0) {
+    c->throttled.complexity++;
+    *retry_after = wait;
+    return error_doc(out, 429,
+                     "Too Many Requests: query complexity budget exceeded",
+                     "rate_limit");
+  }
+  wait = window_take(&c->mutations, (size_t)budget_quota(c), (size_t)mutations);
+  if (wait > 0) {
+    c->throttled.mutations++;
     *retry_after = wait;
     return error_doc(out, 429, "Too Many Requests: mutation budget exceeded",
                      "rate_limit");
   }
+  int64_t now = cg_time_mono_ms();
+  wwindow_add(&c->cx_10s, cost, now);
+  wwindow_add(&c->cx_hour, cost, now);
+  c->cx_admitted += cost;
+  c->cx_largest = cost > c->cx_largest ? cost : c->cx_largest;
   bucket_add(c, SC_RL_MUTATIONS_1H, mutations);
+  return 0;
+}
+
+/* Budgets, handlers, then the host shapes the answer. */
+static int execute_plan(struct sim_centra *c, const cJSON *plan, char **out,
+                        int *retry_after)
+{
+  int refused = admit_plan(c, plan, out, retry_after);
+  if (refused != 0)
+    return refused;
   cJSON *msg = cJSON_CreateObject();
   cJSON *exec = cJSON_AddObjectToObject(msg, "exec");
   cJSON *values = cJSON_AddObjectToObject(exec, "values");
@@ -382,6 +499,7 @@ static int run_request(struct sim_centra *c, const cJSON *req, char **out,
   int wait = window_take(&c->requests, (size_t)request_quota(c), 1);
   if (wait > 0) {
     cJSON_Delete(msg);
+    c->throttled.requests++;
     *retry_after = wait;
     return error_doc(out, 429, "Too Many Requests: request budget exceeded",
                      "rate_limit");

@@ -69,6 +69,7 @@ void sim_opts_defaults(struct sim_opts *o)
   o->centra_webhook_secret = "centra-webhook-secret";
   o->centra_mutation_budget = 20;
   o->centra_request_budget = 500;
+  o->centra_complexity_budget = 1500000;
   o->gxo_token_ttl_s = 3600;
   o->centra_autoconfirm = true;
 }

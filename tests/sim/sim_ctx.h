@@ -44,6 +44,7 @@ struct sim_opts {
   const char *centra_webhook_url;    /* plugin callback target, or NULL */
   int centra_mutation_budget;        /* per 10 s; default 20 */
   int centra_request_budget;         /* per 10 s; default 500 */
+  int centra_complexity_budget;      /* per 10 s; default 1500000 */
   int gxo_token_ttl_s;               /* default 3600 */
   /* Centra store settings (docs/sim-centra.md "Store settings"). */
   bool centra_autoconfirm;        /* new orders CONFIRMED; default on */

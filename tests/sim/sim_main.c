@@ -58,6 +58,8 @@ static const struct opt_def opt_defs[] = {
         "Centra mutations per 10 s"),
     OPT("centra-request-budget", OPT_INT, centra_request_budget,
         "Centra requests per 10 s (every query and mutation)"),
+    OPT("centra-complexity-budget", OPT_INT, centra_complexity_budget,
+        "Centra query complexity per 10 s (x 400/3 per hour)"),
     OPT("centra-node", OPT_STR, centra_node,
         "node binary for the Centra GraphQL layer (default: node on PATH)"),
     OPT("centra-gql-script", OPT_STR, centra_gql_script,

@@ -151,6 +151,7 @@ struct sim_wms {
   struct sim_map idem_by_key, orders_by_ref, items_by_sku, stock_by_sku;
   int64_t last_seq;
   int64_t acked_upto;
+  long refuse_acks; /* fault: answer the next N events:ack with 400 */
   char site_id[32];
   char *rotated_secret; /* replaces every subscription's secret */
   /* settings */

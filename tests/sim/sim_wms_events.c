@@ -10,6 +10,11 @@
  *        acknowledged position
  *   POST /wms/v1/events:ack  {upToSequence} | {eventIds[]}  -> 204
  *   POST /wms/v1/webhook-subscriptions {url, secret?, eventTypes[]} -> 201
+ *   POST /_sim/wms/events/bogus-sequence {sequence?, orderRef?, status?}
+ *        fault: an order.status event whose envelope shows another
+ *        sequence than its place in the feed
+ *   POST /_sim/wms/events/refuse-acks {count}   fault: the next count
+ *        events:ack are answered 400 invalid-ack
  */
 #include "sim_wms.h"
 
@@ -111,24 +116,69 @@ static void push(struct sim_wms *w, const char *type, const cJSON *env)
   cg_free(body);
 }
 
-void sim_wms__publish(struct sim_wms *w, const char *type,
-                      const char *order_ref, const char *rma_ref, cJSON *data)
+/* Publishes the next event; its envelope shows `shown` as its sequence
+ * when not 0 (a fault), else its place in the feed. NULL on ENOMEM. */
+static struct wms_event *publish(struct sim_wms *w, const char *type,
+                                 const char *order_ref, const char *rma_ref,
+                                 cJSON *data, int64_t shown)
 {
   struct wms_event *ev = cg_calloc(1, sizeof(*ev));
   if (ev == NULL || data == NULL) {
     cg_free(ev);
     cJSON_Delete(data);
-    return;
+    return NULL;
   }
   ev->seq = ++w->last_seq;
   uuid(w, ev->id);
   ev->env = envelope(w, ev, type, order_ref, rma_ref, data);
+  if (ev->env != NULL && shown != 0)
+    cJSON_ReplaceItemInObjectCaseSensitive(ev->env, "sequence",
+                                           cJSON_CreateNumber((double)shown));
   if (ev->env == NULL || sim_vec_push(&w->events, ev) != 0) {
     cJSON_Delete(ev->env);
     cg_free(ev);
-    return;
+    return NULL;
   }
   push(w, type, ev->env);
+  return ev;
+}
+
+void sim_wms__publish(struct sim_wms *w, const char *type,
+                      const char *order_ref, const char *rma_ref, cJSON *data)
+{
+  publish(w, type, order_ref, rma_ref, data, 0);
+}
+
+/* Fault: an order.status event (valid content) whose envelope shows
+ * `sequence` (default: a million past the feed) while it takes the next
+ * place in the feed, so no page's (after, lastSequence] covers it. */
+static void on_bogus_sequence(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_wms *w = arg;
+  cJSON *doc = NULL;
+  if (sim_body_json(ex, &doc) != 0 || (doc && !cJSON_IsObject(doc))) {
+    cJSON_Delete(doc);
+    sim_send_problem(ex, 400, "malformed-json", "body must be an object", NULL);
+    return;
+  }
+  int64_t shown = cg_json_int(doc, "sequence", w->last_seq + 1000001);
+  const char *ref = cg_json_str(doc, "orderRef");
+  const char *status = cg_json_str(doc, "status");
+  cJSON *data = cJSON_CreateObject();
+  cg_json_add_str(data, "orderRef", ref ? ref : "bogus");
+  cg_json_add_str(data, "status", status ? status : "PICKING");
+  struct wms_event *ev = publish(w, "order.status", ref ? ref : "bogus", NULL,
+                                 data, shown ? shown : -1);
+  cJSON_Delete(doc);
+  if (ev == NULL) {
+    sim_send_problem(ex, 500, "out-of-memory", "event not published", NULL);
+    return;
+  }
+  cJSON *out = cJSON_CreateObject();
+  cg_json_add_str(out, "eventId", ev->id);
+  cg_json_add_int(out, "sequence", cg_json_int(ev->env, "sequence", 0));
+  cg_json_add_int(out, "position", ev->seq);
+  sim_send_json(ex, 200, out);
 }
 
 /* --- feed ----------------------------------------------------------------- */
@@ -236,7 +286,10 @@ static void on_ack(struct cg_http_exchange *ex, void *arg)
     return;
   }
   int rc = 0;
-  if (cg_json_get(doc, "upToSequence") != NULL) {
+  if (w->refuse_acks > 0) {
+    w->refuse_acks--;
+    rc = CG_EINVAL;
+  } else if (cg_json_get(doc, "upToSequence") != NULL) {
     rc = cg_json_get_int(doc, "upToSequence", &upto);
     if (rc == 0 && (upto < 0 || upto > w->last_seq))
       rc = CG_EINVAL;
@@ -372,6 +425,25 @@ static void on_all_events(struct cg_http_exchange *ex, void *arg)
   sim_send_json(ex, 200, doc);
 }
 
+static void on_refuse_acks(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_wms *w = arg;
+  cJSON *doc = NULL;
+  int64_t count = -1;
+  if (sim_body_json(ex, &doc) == 0)
+    count = cg_json_int(doc, "count", -1);
+  cJSON_Delete(doc);
+  if (count < 0) {
+    sim_send_problem(ex, 400, "invalid-count", "give {\"count\": n >= 0}",
+                     NULL);
+    return;
+  }
+  w->refuse_acks = (long)count;
+  cJSON *out = cJSON_CreateObject();
+  cg_json_add_int(out, "refuseAcks", count);
+  sim_send_json(ex, 200, out);
+}
+
 int sim_wms__events_routes(struct sim_wms *w, struct cg_router *r)
 {
   int rc = cg_router_add(r, "GET", "/wms/v1/events", on_events, w);
@@ -382,5 +454,11 @@ int sim_wms__events_routes(struct sim_wms *w, struct cg_router *r)
   rc = rc ? rc
           : cg_router_add(r, "GET", "/_sim/wms/subscriptions", on_subs_list, w);
   rc = rc ? rc : cg_router_add(r, "GET", "/_sim/wms/events", on_all_events, w);
+  rc = rc ? rc
+          : cg_router_add(r, "POST", "/_sim/wms/events/bogus-sequence",
+                          on_bogus_sequence, w);
+  rc = rc ? rc
+          : cg_router_add(r, "POST", "/_sim/wms/events/refuse-acks",
+                          on_refuse_acks, w);
   return rc;
 }
