@@ -43,11 +43,16 @@ struct cg_intake {
   bool events_busy;
   bool poll_busy;
   bool gxo_busy;
-  bool events_again;   /* the last Centra batch was full: pull again */
-  bool gxo_again;      /* the last warehouse batch was full: pull again */
-  int64_t gxo_acking;  /* the upToSequence of the ack in flight */
-  int64_t gxo_hold_ms; /* no feed pull before (a refused ack) */
-  int gxo_refusals;    /* acks refused in a row */
+  bool events_again;    /* the last Centra batch was full: pull again */
+  bool gxo_again;       /* the last warehouse batch was full: pull again */
+  int64_t gxo_acking;   /* the upToSequence of the ack in flight */
+  int64_t gxo_hold_ms;  /* no feed pull before (a refused ack) */
+  int gxo_refusals;     /* acks refused in a row */
+  bool listening;       /* setEventListeners answered OK */
+  bool listen_busy;     /* setEventListeners in flight */
+  int64_t *unconfirmed; /* recorded events whose confirm was refused */
+  size_t n_unconfirmed;
+  bool poll_resume; /* a page failed: the next poll goes on from it */
   int poll_page;
   int64_t poll_started_ms; /* when the current pass began */
   char poll_since[40];     /* updatedAt lower bound of the current pass */
@@ -65,6 +70,8 @@ struct cg_intake *cg_intake_create(struct cg_flow *f)
 
 void cg_intake_destroy(struct cg_intake *in)
 {
+  if (in != NULL)
+    cg_free(in->unconfirmed);
   cg_free(in);
 }
 
@@ -123,30 +130,61 @@ static bool batch_end(struct cg_intake *in, bool open)
 
 /* --- Centra events queue ------------------------------------------------*/
 
+/* Without listeners Centra queues no events: a refused registration
+ * (budget, 429) is asked again at the next events tick. */
 static void cb_listen(struct cg_call_result *res, void *arg)
 {
   struct cg_intake *in = arg;
-  if (res->outcome != CG_OUTCOME_OK)
+  in->listen_busy = false;
+  in->listening = res->outcome == CG_OUTCOME_OK;
+  if (!in->listening)
     log_failure(in, "setting Centra event listeners", res);
 }
 
 void cg_intake_centra_listen(struct cg_intake *in)
 {
-  if (in->f->settings.centra_events)
-    cg_centra_set_event_listeners(in->f->centra, cb_listen, in);
+  if (in->f->settings.centra_events && !in->listen_busy)
+    in->listen_busy =
+        cg_centra_set_event_listeners(in->f->centra, cb_listen, in) == 0;
+}
+
+/* Keeps the ids of a refused confirm (they are recorded): the next tick
+ * confirms them before it pulls again, instead of pulling the same
+ * events to confirm them. Without memory they simply come again. */
+static void keep_unconfirmed(struct cg_intake *in, const int64_t *ids, size_t n)
+{
+  int64_t *copy = n ? cg_malloc(n * sizeof(*copy)) : NULL;
+  if (copy != NULL)
+    memcpy(copy, ids, n * sizeof(*copy));
+  cg_free(in->unconfirmed);
+  in->unconfirmed = copy;
+  in->n_unconfirmed = copy ? n : 0;
 }
 
 static void cb_confirm(struct cg_call_result *res, void *arg)
 {
   struct cg_intake *in = arg;
   in->events_busy = false;
-  if (res->outcome != CG_OUTCOME_OK)
+  if (res->outcome != CG_OUTCOME_OK) {
     log_failure(in,
-                "confirming Centra events (they come again, "
-                "deduplicated)",
+                "confirming Centra events (confirmed again next tick; "
+                "duplicates are ignored)",
                 res);
-  else if (in->events_again)
+    return;
+  }
+  keep_unconfirmed(in, NULL, 0);
+  if (in->events_again)
     cg_intake_centra_events(in);
+}
+
+/* Sends the confirm of ids; false when it could not start. */
+static bool confirm(struct cg_intake *in, const int64_t *ids, size_t n)
+{
+  if (ids != in->unconfirmed)
+    keep_unconfirmed(in, ids, n); /* until the confirm is accepted */
+  return cg_centra_confirm_events(in->f->centra,
+                                  in->unconfirmed ? in->unconfirmed : ids, n,
+                                  cb_confirm, in) == 0;
 }
 
 /* Takes every event's order (Event.object: the order's current state, in
@@ -187,8 +225,7 @@ static void cb_events(struct cg_call_result *res, void *arg)
     n = 0; /* nothing recorded: confirm nothing, they come again */
   after_take(in);
   in->events_again = count >= EVENTS_BATCH && n == (size_t)count;
-  if (n == 0 ||
-      cg_centra_confirm_events(in->f->centra, ids, n, cb_confirm, in) != 0)
+  if (n == 0 || !confirm(in, ids, n))
     in->events_busy = false;
   cg_free(ids);
 }
@@ -197,8 +234,13 @@ void cg_intake_centra_events(struct cg_intake *in)
 {
   if (in->events_busy || !in->f->settings.centra_events)
     return;
-  in->events_busy =
-      cg_centra_fetch_events(in->f->centra, EVENTS_BATCH, cb_events, in) == 0;
+  if (!in->listening)
+    cg_intake_centra_listen(in);
+  if (in->n_unconfirmed > 0)
+    in->events_busy = confirm(in, in->unconfirmed, in->n_unconfirmed);
+  else
+    in->events_busy =
+        cg_centra_fetch_events(in->f->centra, EVENTS_BATCH, cb_events, in) == 0;
 }
 
 /* --- Centra poll (safety net) --------------------------------------------*/
@@ -225,6 +267,7 @@ static void cb_poll(struct cg_call_result *res, void *arg)
   struct cg_intake *in = arg;
   if (res->outcome != CG_OUTCOME_OK) {
     log_failure(in, "polling confirmed Centra orders", res);
+    in->poll_resume = true; /* the pages before this one are in */
     in->poll_busy = false;
     return;
   }
@@ -280,10 +323,13 @@ void cg_intake_centra_poll(struct cg_intake *in)
 {
   if (in->poll_busy)
     return;
-  in->poll_page = 1;
-  in->poll_started_ms = cg_time_now_ms();
-  poll_load_since(in);
+  if (!in->poll_resume) { /* else: the failed page of the same pass */
+    in->poll_page = 1;
+    in->poll_started_ms = cg_time_now_ms();
+    poll_load_since(in);
+  }
   in->poll_busy = fetch_page(in) == 0;
+  in->poll_resume = !in->poll_busy && in->poll_resume;
 }
 
 /* --- Centra webhook hint ------------------------------------------------*/
