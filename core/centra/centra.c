@@ -50,6 +50,12 @@
 #define COST_UNSEEN_QUERY 10000
 #define COST_UNSEEN_MUTATION 1000
 #define PAUSE_FALLBACK_MS 10000
+/* Until rateLimits first answers, or this long after start, only
+ * rateLimits is sent: the quota is shared with the shop's other
+ * integrations (and a previous run of this engine), so full default
+ * buckets could overrun what is left of it. */
+#define WARMUP_MAX_MS 10000
+#define WARMUP_RETRY_MS 250
 
 struct cg_centra {
   char comp[96]; /* "centra:merchant=<m>" */
@@ -68,6 +74,8 @@ struct cg_centra {
   /* The largest complexity Centra reported for each document; -1 until
    * one answer reported it. */
   int64_t cost_seen[CG__DOC_COUNT];
+  bool limits_known;     /* rateLimits answered once (whatever it said) */
+  int64_t warm_until_ms; /* no other call before limits_known or this */
   bool closing;
 };
 
@@ -155,6 +163,8 @@ static void on_call_done(const struct cg_http_result *hr, void *arg)
   } else {
     int64_t now = cg_time_now_ms(), complexity;
     cg__centra_interpret_cost(call->op, hr, now, &res, &complexity);
+    if (call->op == cg__centra_op(CG__DOC_RATE_LIMITS))
+      c->limits_known = true;
     settle_cost(c, call, complexity, now);
     /* Centra counts in 10 s windows: without a usable Retry-After, wait
      * one window rather than hammering it again. */
@@ -230,21 +240,38 @@ static int64_t budget_next_ms(struct cg_centra *c, const struct call *call,
   return at;
 }
 
+/* True while the client waits for its first rateLimits answer and op is
+ * another call (see WARMUP_MAX_MS). */
+static bool warming_up(const struct cg_centra *c,
+                       const struct cg__centra_op *op, int64_t now)
+{
+  return !c->limits_known && now < c->warm_until_ms &&
+         op != cg__centra_op(CG__DOC_RATE_LIMITS);
+}
+
 /* Parks a RETRY (nothing sent) in the call's slot when the partner is
- * paused or a budget (requests, mutations, complexity) is short; the call is
- * freed after delivery. Returns true if parked. */
+ * paused, the budget is not known yet, or a budget (requests, mutations,
+ * complexity) is short; the call is freed after delivery. Returns true
+ * if parked. */
 static bool gate(struct cg_centra *c, struct call *call)
 {
   const struct cg__centra_op *op = call->op;
   int64_t now = cg_time_now_ms();
   bool paused = cg_ratelimit_is_paused(c->rl, now);
+  bool warming = warming_up(c, op, now);
   call->estimate = estimate(c, op);
-  if (!paused && take_budget(c, call, now))
+  if (!paused && !warming && take_budget(c, call, now))
     return false;
   struct cg_call_result res;
   cg_call_result_init(&res);
-  res.retry_at_ms = budget_next_ms(c, call, now);
-  if (paused)
+  res.retry_at_ms =
+      warming ? now + WARMUP_RETRY_MS : budget_next_ms(c, call, now);
+  if (warming)
+    cg_call_result_set(&res, CG_OUTCOME_RETRY, "budget",
+                       "%s: waiting for Centra's rateLimits (the quota is "
+                       "shared); nothing sent",
+                       op->name);
+  else if (paused)
     cg_call_result_set(&res, CG_OUTCOME_RETRY, "paused",
                        "%s: Centra asked us to wait (429); nothing sent",
                        op->name);
@@ -461,6 +488,7 @@ static int centra_init(struct cg_centra *c, const struct cg_centra_opts *o,
                                                       : DEFAULT_CONNECT_MS};
   if (c->url == NULL || c->auth_header == NULL)
     return cg_err_set(err, CG_ENOMEM, "centra: out of memory");
+  c->warm_until_ms = cg_time_now_ms() + WARMUP_MAX_MS;
   c->q = cg_call_queue_create(o->loop);
   c->http = c->q ? cg_http_client_create(o->loop, &hopts) : NULL;
   if (c->http == NULL)

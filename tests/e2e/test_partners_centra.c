@@ -53,7 +53,7 @@ struct env {
   struct pf_capture cap;
 };
 
-static void env_open(struct env *e, const char *token, int quota)
+static void env_create(struct env *e, const char *token, int quota)
 {
   memset(e, 0, sizeof(*e));
   assert_int_equal(uv_loop_init(&e->loop), 0);
@@ -66,6 +66,16 @@ static void env_open(struct env *e, const char *token, int quota)
   struct cg_err err = {0};
   e->c = cg_centra_create(&o, &err);
   assert_non_null(e->c);
+}
+
+/* As the engine does at start: until rateLimits has answered once, the
+ * client sends nothing else (the quota is shared). */
+static void env_open(struct env *e, const char *token, int quota)
+{
+  env_create(e, token, quota);
+  assert_int_equal(cg_centra_rate_limits(e->c, pf_on_done, &e->cap), 0);
+  pf_wait(&e->loop, &e->cap, 10000);
+  pf_capture_reset(&e->cap);
 }
 
 static void env_close(struct env *e)
@@ -220,8 +230,8 @@ static void test_user_errors_fail(void **state)
 static void test_token_refused(void **state)
 {
   struct env e;
-  env_open(&e, "not-the-token", 0);
-  expect_async(&e, cg_centra_fetch_order(e.c, 7001, pf_on_done, &e.cap));
+  env_create(&e, "not-the-token", 0); /* rateLimits is the first call */
+  expect_async(&e, cg_centra_rate_limits(e.c, pf_on_done, &e.cap));
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_RETRY);
   assert_string_equal(e.cap.res.code, "auth");
   assert_int_equal(e.cap.res.http_status, 403);
@@ -259,6 +269,27 @@ static void test_budget_exhausted(void **state)
   /* Nothing reached the partner; a query only needs a request token. */
   assert_int_equal(pf_count_calls(sim.centra, "centra", "POST", "/graphql"),
                    before);
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_centra_fetch_order(e.c, 7001, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  env_close(&e);
+}
+
+/* Before rateLimits answered, nothing but rateLimits reaches Centra. */
+static void test_waits_for_rate_limits(void **state)
+{
+  struct env e;
+  env_create(&e, "centra-dev-token", 0);
+  int before = pf_count_calls(sim.centra, "centra", "POST", "/graphql");
+  expect_async(&e, cg_centra_fetch_order(e.c, 7001, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_RETRY);
+  assert_string_equal(e.cap.res.code, "budget");
+  assert_non_null(strstr(e.cap.res.message, "waiting for Centra's rateLimits"));
+  assert_int_equal(pf_count_calls(sim.centra, "centra", "POST", "/graphql"),
+                   before);
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_centra_rate_limits(e.c, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
   pf_capture_reset(&e.cap);
   expect_async(&e, cg_centra_fetch_order(e.c, 7001, pf_on_done, &e.cap));
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
@@ -336,6 +367,7 @@ int main(void)
       cmocka_unit_test(test_user_errors_fail),
       cmocka_unit_test(test_token_refused),
       cmocka_unit_test(test_rate_limits),
+      cmocka_unit_test(test_waits_for_rate_limits),
       cmocka_unit_test(test_budget_exhausted),
       cmocka_unit_test(test_429_pauses_client),
       cmocka_unit_test(test_webhook_interop),
