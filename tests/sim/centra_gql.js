@@ -154,6 +154,99 @@ function complexity(schema, document, operation, vars) {
                        operation.selectionSet);
 }
 
+// What the execution of each root field can read of its value, by response
+// key: {name: 1 (the whole value) | {name: ...}} over the fields selected
+// below it, across every fragment and type condition and ignoring @skip and
+// @include (a superset), plus what the custom resolvers read beyond the
+// selection (RESOLVER_READS). The simulator sends only that of the stored
+// objects (sim_gqlhost.c keeps __typename everywhere, for abstract types).
+const RESOLVER_READS = {
+  lines: {own: {quantity: 1, cancelledQuantity: 1}},
+  stockTotals: {sibling: {stock: {warehouse: {id: 1}, physicalQuantity: 1,
+                                  allocatedQuantity: 1, freeToAllocateQuantity: 1}}},
+};
+
+function mergeNeeds(into, tree) {
+  for (const k of Object.keys(tree)) {
+    if (tree[k] === 1 || into[k] === 1)
+      into[k] = 1;
+    else
+      mergeNeeds(into[k] || (into[k] = {}), tree[k]);
+  }
+}
+
+function addNeeds(set, into, frags) {
+  for (const sel of set.selections) {
+    if (sel.kind === g.Kind.INLINE_FRAGMENT) {
+      addNeeds(sel.selectionSet, into, frags);
+    } else if (sel.kind === g.Kind.FRAGMENT_SPREAD) {
+      if (frags[sel.name.value])
+        addNeeds(frags[sel.name.value].selectionSet, into, frags);
+    } else if (!sel.selectionSet) {
+      into[sel.name.value] = 1;
+    } else {
+      const name = sel.name.value, extra = RESOLVER_READS[name];
+      if (into[name] !== 1) {
+        addNeeds(sel.selectionSet, into[name] || (into[name] = {}), frags);
+        if (extra && extra.own)
+          mergeNeeds(into[name], extra.own);
+      }
+      if (extra && extra.sibling)
+        mergeNeeds(into, extra.sibling);
+    }
+  }
+}
+
+function rootNeeds(document, operation) {
+  const frags = {};
+  for (const d of document.definitions)
+    if (d.kind === g.Kind.FRAGMENT_DEFINITION)
+      frags[d.name.value] = d;
+  const byKey = {};
+  const walk = (set) => {
+    for (const sel of set.selections) {
+      if (sel.kind === g.Kind.FIELD) {
+        const key = sel.alias ? sel.alias.value : sel.name.value;
+        if (byKey[key] === undefined)
+          byKey[key] = {};
+        if (!sel.selectionSet)
+          byKey[key] = 1;
+        else if (byKey[key] !== 1)
+          addNeeds({selections: [sel]}, byKey[key], frags);
+      } else {
+        const f = sel.kind === g.Kind.INLINE_FRAGMENT ? sel : frags[sel.name.value];
+        if (f)
+          walk(f.selectionSet);
+      }
+    }
+  };
+  walk(operation.selectionSet);
+  // addNeeds put each key's tree under the field's name: unwrap it.
+  const out = {};
+  for (const [key, t] of Object.entries(byKey))
+    out[key] = t === 1 ? 1 : mergeAll(Object.values(t));
+  return out;
+}
+
+function mergeAll(trees) {
+  const out = {};
+  for (const t of trees) {
+    if (t === 1)
+      return 1;
+    mergeNeeds(out, t);
+  }
+  return out;
+}
+
+function cachedNeeds(hit, operation) {
+  if (hit.needs === undefined)
+    hit.needs = new Map();
+  let n = hit.needs.get(operation);
+  if (n === undefined)
+    hit.needs.set(operation, n = rootNeeds(hit.document, operation));
+  return n;
+}
+
 function rootType(schema, operation) {
   if (operation.operation === 'subscription')
     return schema.getSubscriptionType();
@@ -195,7 +288,7 @@ function plan(schema, req) {
   if (!fields.length)
     return {answer: run(schema, {}, {})};
   return {fields, mutation: cr.operation.operation === 'mutation', operationName: name,
-          complexity: cost};
+          complexity: cost, needs: cachedNeeds(pv, cr.operation)};
 }
 
 function run(schema, values, errors) {
