@@ -291,23 +291,33 @@ function plan(schema, req) {
           complexity: cost, needs: cachedNeeds(pv, cr.operation)};
 }
 
+// The root value: one function per root field name (graphql-js's default
+// resolver calls a function-valued property), answering the handler's value
+// or error for the field's response key. Below the root the default
+// resolver reads the stored objects as they are, with no wrapper per field.
+let execValues = {}, execErrors = {};
+const rootValue = {};
+
+function rootField(args, ctx, info) {
+  const key = info.path.key;
+  if (typeof execErrors[key] === 'string')
+    throw new Error(execErrors[key]);
+  return execValues[key];
+}
+
 function run(schema, values, errors) {
-  const root = {};
-  const rootResolver = (source, args, ctx, info) => {
-    if (source === root && info.path.prev === undefined) {
-      const key = info.path.key;
-      if (errors && typeof errors[key] === 'string')
-        throw new Error(errors[key]);
-      return values[key];
-    }
-    return g.defaultFieldResolver(source, args, ctx, info);
-  };
-  const res = g.execute({schema, document: pending.document, rootValue: root,
-                         variableValues: pending.variables,
-                         operationName: pending.operationName,
-                         fieldResolver: rootResolver});
+  execValues = values;
+  execErrors = errors || {};
   const cost = pending.complexity;
-  pending = null;
+  let res;
+  try {
+    res = g.execute({schema, document: pending.document, rootValue,
+                     variableValues: pending.variables,
+                     operationName: pending.operationName});
+  } finally {
+    pending = null;
+    execValues = execErrors = {};
+  }
   const out = {data: res.data === undefined ? null : res.data};
   if (res.errors && res.errors.length)
     out.errors = res.errors.map(shapeError);
@@ -355,6 +365,9 @@ function productCounter(counters, args) {
 }
 
 function install(schema) {
+  for (const type of [schema.getQueryType(), schema.getMutationType()])
+    for (const name of Object.keys(type ? type.getFields() : {}))
+      rootValue[name] = rootField;
   for (const name of ['DirectToConsumerOrder'])
     schema.getType(name).getFields().lines.resolve = linesResolver;
   schema.getType('ProductSize').getFields().stockTotals.resolve = stockTotalsResolver;
