@@ -11,11 +11,12 @@
 //     -> {"refuse": {errors: [...]}, operationName}   invalid: HTTP 400
 //     -> {"answer": {data, errors?}}                  introspection only
 //     -> {"fields": [{alias, name, args}], mutation, operationName,
-//         complexity}
-//   {"exec": {values: {alias: wholeValue}, errors: {alias: message}}}
+//         complexity, needs: {alias: tree}}   tree: what execution can read
+//   {"exec": {values: {alias: value}, errors: {alias: message}}}
 //     -> {"answer": {data, errors?, extensions: {complexity}}}   the planned
 //        request, executed with graphql-js over the handlers' values (only
-//        selected fields)
+//        selected fields); the simulator cuts each value to its tree
+//        (rootNeeds) before sending it
 //
 // Complexity (what Centra charges its QUERY_COMPLEXITY buckets and reports
 // in extensions.complexity) is computed from the document before it runs,
