@@ -11,11 +11,12 @@
 //     -> {"refuse": {errors: [...]}, operationName}   invalid: HTTP 400
 //     -> {"answer": {data, errors?}}                  introspection only
 //     -> {"fields": [{alias, name, args}], mutation, operationName,
-//         complexity}
-//   {"exec": {values: {alias: wholeValue}, errors: {alias: message}}}
+//         complexity, needs: {alias: tree}}   tree: what execution can read
+//   {"exec": {values: {alias: value}, errors: {alias: message}}}
 //     -> {"answer": {data, errors?, extensions: {complexity}}}   the planned
 //        request, executed with graphql-js over the handlers' values (only
-//        selected fields)
+//        selected fields); the simulator cuts each value to its tree
+//        (rootNeeds) before sending it
 //
 // Complexity (what Centra charges its QUERY_COMPLEXITY buckets and reports
 // in extensions.complexity) is computed from the document before it runs,
@@ -29,6 +30,13 @@
 // Usage: node centra_gql.js <schema.graphql>
 'use strict';
 
+// graphql-js's instanceOf adds a check for a second copy of the library
+// (another realm) to every type test unless NODE_ENV is production; this
+// process loads one copy, and the check cost a tenth of its CPU. It must be
+// set before graphql-js loads. Validation and execution do not change.
+process.env.NODE_ENV = 'production';
+
+const fs = require('fs');
 const path = require('path');
 const check = require(path.join(__dirname, '../../tools/graphql/check.js'));
 const g = check.g;
@@ -147,6 +155,99 @@ function complexity(schema, document, operation, vars) {
                        operation.selectionSet);
 }
 
+// What the execution of each root field can read of its value, by response
+// key: {name: 1 (the whole value) | {name: ...}} over the fields selected
+// below it, across every fragment and type condition and ignoring @skip and
+// @include (a superset), plus what the custom resolvers read beyond the
+// selection (RESOLVER_READS). The simulator sends only that of the stored
+// objects (sim_gqlhost.c keeps __typename everywhere, for abstract types).
+const RESOLVER_READS = {
+  lines: {own: {quantity: 1, cancelledQuantity: 1}},
+  stockTotals: {sibling: {stock: {warehouse: {id: 1}, physicalQuantity: 1,
+                                  allocatedQuantity: 1, freeToAllocateQuantity: 1}}},
+};
+
+function mergeNeeds(into, tree) {
+  for (const k of Object.keys(tree)) {
+    if (tree[k] === 1 || into[k] === 1)
+      into[k] = 1;
+    else
+      mergeNeeds(into[k] || (into[k] = {}), tree[k]);
+  }
+}
+
+function addNeeds(set, into, frags) {
+  for (const sel of set.selections) {
+    if (sel.kind === g.Kind.INLINE_FRAGMENT) {
+      addNeeds(sel.selectionSet, into, frags);
+    } else if (sel.kind === g.Kind.FRAGMENT_SPREAD) {
+      if (frags[sel.name.value])
+        addNeeds(frags[sel.name.value].selectionSet, into, frags);
+    } else if (!sel.selectionSet) {
+      into[sel.name.value] = 1;
+    } else {
+      const name = sel.name.value, extra = RESOLVER_READS[name];
+      if (into[name] !== 1) {
+        addNeeds(sel.selectionSet, into[name] || (into[name] = {}), frags);
+        if (extra && extra.own)
+          mergeNeeds(into[name], extra.own);
+      }
+      if (extra && extra.sibling)
+        mergeNeeds(into, extra.sibling);
+    }
+  }
+}
+
+function rootNeeds(document, operation) {
+  const frags = {};
+  for (const d of document.definitions)
+    if (d.kind === g.Kind.FRAGMENT_DEFINITION)
+      frags[d.name.value] = d;
+  const byKey = {};
+  const walk = (set) => {
+    for (const sel of set.selections) {
+      if (sel.kind === g.Kind.FIELD) {
+        const key = sel.alias ? sel.alias.value : sel.name.value;
+        if (byKey[key] === undefined)
+          byKey[key] = {};
+        if (!sel.selectionSet)
+          byKey[key] = 1;
+        else if (byKey[key] !== 1)
+          addNeeds({selections: [sel]}, byKey[key], frags);
+      } else {
+        const f = sel.kind === g.Kind.INLINE_FRAGMENT ? sel : frags[sel.name.value];
+        if (f)
+          walk(f.selectionSet);
+      }
+    }
+  };
+  walk(operation.selectionSet);
+  // addNeeds put each key's tree under the field's name: unwrap it.
+  const out = {};
+  for (const [key, t] of Object.entries(byKey))
+    out[key] = t === 1 ? 1 : mergeAll(Object.values(t));
+  return out;
+}
+
+function mergeAll(trees) {
+  const out = {};
+  for (const t of trees) {
+    if (t === 1)
+      return 1;
+    mergeNeeds(out, t);
+  }
+  return out;
+}
+
+function cachedNeeds(hit, operation) {
+  if (hit.needs === undefined)
+    hit.needs = new Map();
+  let n = hit.needs.get(operation);
+  if (n === undefined)
+    hit.needs.set(operation, n = rootNeeds(hit.document, operation));
+  return n;
+}
+
 function rootType(schema, operation) {
   if (operation.operation === 'subscription')
     return schema.getSubscriptionType();
@@ -188,26 +289,36 @@ function plan(schema, req) {
   if (!fields.length)
     return {answer: run(schema, {}, {})};
   return {fields, mutation: cr.operation.operation === 'mutation', operationName: name,
-          complexity: cost};
+          complexity: cost, needs: cachedNeeds(pv, cr.operation)};
+}
+
+// The root value: one function per root field name (graphql-js's default
+// resolver calls a function-valued property), answering the handler's value
+// or error for the field's response key. Below the root the default
+// resolver reads the stored objects as they are, with no wrapper per field.
+let execValues = {}, execErrors = {};
+const rootValue = {};
+
+function rootField(args, ctx, info) {
+  const key = info.path.key;
+  if (typeof execErrors[key] === 'string')
+    throw new Error(execErrors[key]);
+  return execValues[key];
 }
 
 function run(schema, values, errors) {
-  const root = {};
-  const rootResolver = (source, args, ctx, info) => {
-    if (source === root && info.path.prev === undefined) {
-      const key = info.path.key;
-      if (errors && typeof errors[key] === 'string')
-        throw new Error(errors[key]);
-      return values[key];
-    }
-    return g.defaultFieldResolver(source, args, ctx, info);
-  };
-  const res = g.execute({schema, document: pending.document, rootValue: root,
-                         variableValues: pending.variables,
-                         operationName: pending.operationName,
-                         fieldResolver: rootResolver});
+  execValues = values;
+  execErrors = errors || {};
   const cost = pending.complexity;
-  pending = null;
+  let res;
+  try {
+    res = g.execute({schema, document: pending.document, rootValue,
+                     variableValues: pending.variables,
+                     operationName: pending.operationName});
+  } finally {
+    pending = null;
+    execValues = execErrors = {};
+  }
   const out = {data: res.data === undefined ? null : res.data};
   if (res.errors && res.errors.length)
     out.errors = res.errors.map(shapeError);
@@ -255,6 +366,9 @@ function productCounter(counters, args) {
 }
 
 function install(schema) {
+  for (const type of [schema.getQueryType(), schema.getMutationType()])
+    for (const name of Object.keys(type ? type.getFields() : {}))
+      rootValue[name] = rootField;
   for (const name of ['DirectToConsumerOrder'])
     schema.getType(name).getFields().lines.resolve = linesResolver;
   schema.getType('ProductSize').getFields().stockTotals.resolve = stockTotalsResolver;
@@ -284,28 +398,52 @@ function reply(schema, line) {
   } catch (e) {
     out = {fatal: String(e && e.stack || e)};
   }
-  process.stdout.write(JSON.stringify(out) + '\n');
+  writeAll(Buffer.from(JSON.stringify(out) + '\n', 'utf8'));
 }
 
-// Splits stdin into lines by hand: readline's decoder, regular expression
-// and events cost more than the requests' own work at benchmark rates.
+function writeAll(buf) {
+  for (let off = 0; off < buf.length;)
+    off += fs.writeSync(1, buf, off, buf.length - off);
+}
+
+// A plain blocking loop on fds 0 and 1 (the simulator's socket; process.stdin
+// and process.stdout are never touched, so node leaves them blocking): the
+// simulator waits for every reply, so there is nothing to overlap, and
+// streams, events and the string decoder cost more than small requests'
+// own work. Lines are found in the bytes and decoded once.
 function main() {
   const schema = check.schemaFromSdl(process.argv[2]);
   install(schema);
-  let input = '', scanned = 0;
-  process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (chunk) => {
-    input += chunk;
-    let nl;
-    while ((nl = input.indexOf('\n', scanned)) !== -1) {
-      const line = input.slice(0, nl);
-      input = input.slice(nl + 1);
-      scanned = 0;
-      reply(schema, line);
+  let buf = Buffer.allocUnsafe(1 << 20), len = 0, scanned = 0;
+  for (;;) {
+    if (len === buf.length) {
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, len);
+      buf = bigger;
     }
-    scanned = input.length;
-  });
-  process.stdin.on('end', () => process.exit(0));
+    let n;
+    try {
+      n = fs.readSync(0, buf, len, buf.length - len, null);
+    } catch (e) {
+      if (e.code === 'EAGAIN' || e.code === 'EINTR')
+        continue;
+      throw e;
+    }
+    if (n === 0)
+      process.exit(0);
+    len += n;
+    let start = 0, nl;
+    while ((nl = buf.subarray(0, len).indexOf(10, scanned)) !== -1) {
+      reply(schema, buf.toString('utf8', start, nl));
+      start = scanned = nl + 1;
+    }
+    scanned = len;
+    if (start > 0) {
+      buf.copy(buf, 0, start, len);
+      len -= start;
+      scanned -= start;
+    }
+  }
 }
 
 main();

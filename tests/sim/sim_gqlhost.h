@@ -22,10 +22,12 @@ struct sim_gqlhost;
  * NULL (logged) when the child cannot be started. */
 struct sim_gqlhost *sim_gqlhost_start(const char *node, const char *script,
                                       const char *schema);
-/* Sends msg as one line and reads the reply line. A reply {"answer": X}
- * comes back as the text of X in *answer (cg_free), as the child printed
- * it: not parsed and printed again; any other reply is parsed into *reply
- * (cJSON_Delete). Returns 0, or -1 when the child is gone, times out, or
+/* Sends msg as one line and reads the reply line. An "exec" message goes
+ * cut to the "needs" of the plan reply before it (what graphql-js can read
+ * of each root field's value); "needs" is taken out of that reply. A reply
+ * {"answer": X} comes back as the text of X in *answer (cg_free), as the child
+ * printed it: not parsed and printed again; any other reply is parsed into
+ * *reply (cJSON_Delete). Returns 0, or -1 when the child is gone, times out, or
  * answers junk. */
 int sim_gqlhost_call(struct sim_gqlhost *h, const cJSON *msg, cJSON **reply,
                      char **answer);
