@@ -15,8 +15,19 @@
 
 #define MIN_CAP 16
 
-/* FNV-1a over the key, from a per-process random seed (drawn once) so
- * that keys chosen by a partner cannot be aimed at one cluster. */
+uint64_t cg_hash(const void *data, size_t len, uint64_t seed)
+{
+  const unsigned char *p = data;
+  uint64_t h = 1469598103934665603ULL ^ seed;
+  for (size_t i = 0; i < len; i++) {
+    h ^= p[i];
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/* cg_hash from a per-process random seed (drawn once), so that keys
+ * chosen by a partner cannot be aimed at one cluster. */
 static uint64_t hash_of(const void *data, size_t len)
 {
   static uint64_t seed;
@@ -25,13 +36,7 @@ static uint64_t hash_of(const void *data, size_t len)
     cg_rand_seed(&r, 0);
     seed = cg_rand_next(&r) | 1;
   }
-  const unsigned char *p = data;
-  uint64_t h = 1469598103934665603ULL ^ seed;
-  for (size_t i = 0; i < len; i++) {
-    h ^= p[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
+  return cg_hash(data, len, seed);
 }
 
 static size_t home(const struct cg_map *m, uint64_t hash)

@@ -31,6 +31,10 @@ struct cg_map {
     NULL, 0, 0                                                                 \
   }
 
+/* FNV-1a of len bytes, starting from seed: a fingerprint, not a defence
+ * (the map adds its own random seed). */
+uint64_t cg_hash(const void *data, size_t len, uint64_t seed);
+
 /* Sets key to value; returns 0 or CG_ENOMEM. Replacing the value of a
  * key already present never allocates (and never fails). */
 int cg_map_put(struct cg_map *m, const void *key, size_t len, void *value);

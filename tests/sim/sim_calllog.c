@@ -7,6 +7,7 @@
 #include "sim_util.h"
 
 #include "base/json.h"
+#include "base/map.h"
 #include "base/mem.h"
 #include "base/time.h"
 #include "net/http_server.h"
@@ -85,10 +86,10 @@ static uint64_t identity_of(const struct cg_http_exchange *ex)
   const struct cg_http_request *req = cg_http_exchange_request(ex);
   const char *key = cg_http_exchange_header(ex, "Idempotency-Key");
   if (key != NULL && *key != '\0')
-    return sim_hash(key, strlen(key), 1);
-  uint64_t h = sim_hash(req->method, strlen(req->method), 2);
-  h = sim_hash(req->url, strlen(req->url), h); /* path and query */
-  return sim_hash(req->body ? req->body : "", req->body_len, h);
+    return cg_hash(key, strlen(key), 1);
+  uint64_t h = cg_hash(req->method, strlen(req->method), 2);
+  h = cg_hash(req->url, strlen(req->url), h); /* path and query */
+  return cg_hash(req->body ? req->body : "", req->body_len, h);
 }
 
 static void add_violation(struct sim_calllog *log, enum sim_side side,

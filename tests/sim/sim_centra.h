@@ -23,7 +23,7 @@
 #ifndef CG_SIM_CENTRA_H
 #define CG_SIM_CENTRA_H
 
-#include "sim_map.h"
+#include "base/map.h"
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
@@ -126,8 +126,8 @@ struct sim_centra {
   cJSON *refusals;         /* the last few: [{operationName, message}] */
   uint64_t seq[SC_SEQ_COUNT];
   /* look-ups by key (sim_centra_index.c); the maps point into the arrays */
-  struct sim_map orders_by_number, orders_by_id, orders_by_external_id;
-  struct sim_map events_by_id;
+  struct cg_map orders_by_number, orders_by_id, orders_by_external_id;
+  struct cg_map events_by_id;
   const cJSON *events_done; /* last event of the confirmed prefix, or NULL */
   bool index_lost;          /* an insert failed: look-ups scan */
   bool external_id_shared;  /* seeded orders share an externalId: scan */

@@ -23,22 +23,22 @@ static void index_lost(struct sim_centra *c)
   c->index_lost = true;
 }
 
-static void put_first_str(struct sim_centra *c, struct sim_map *m,
+static void put_first_str(struct sim_centra *c, struct cg_map *m,
                           const char *key, cJSON *item)
 {
-  if (key != NULL && sim_map_get_str(m, key) == NULL &&
-      sim_map_put_str(m, key, item) != 0)
+  if (key != NULL && cg_map_get_str(m, key) == NULL &&
+      cg_map_put_str(m, key, item) != 0)
     index_lost(c);
 }
 
 void sim_centra__index_order(struct sim_centra *c, cJSON *order)
 {
   const char *ext = cg_json_str(order, "externalId");
-  if (sim_map_put_int(&c->orders_by_number, cg_json_int(order, "number", 0),
-                      order) != 0)
+  if (cg_map_put_int(&c->orders_by_number, cg_json_int(order, "number", 0),
+                     order) != 0)
     index_lost(c);
   put_first_str(c, &c->orders_by_id, cg_json_str(order, "id"), order);
-  if (ext != NULL && sim_map_get_str(&c->orders_by_external_id, ext) != NULL)
+  if (ext != NULL && cg_map_get_str(&c->orders_by_external_id, ext) != NULL)
     c->external_id_shared = true;
   put_first_str(c, &c->orders_by_external_id, ext, order);
 }
@@ -47,21 +47,21 @@ cJSON *sim_centra__order_by_number(struct sim_centra *c, int64_t number)
 {
   if (c->index_lost)
     return sim_centra__find_int(c->orders, "number", number);
-  return sim_map_get_int(&c->orders_by_number, number);
+  return cg_map_get_int(&c->orders_by_number, number);
 }
 
 cJSON *sim_centra__order_by_id(struct sim_centra *c, const char *id)
 {
   if (c->index_lost)
     return sim_centra__find_str(c->orders, "id", id);
-  return sim_map_get_str(&c->orders_by_id, id);
+  return cg_map_get_str(&c->orders_by_id, id);
 }
 
 cJSON *sim_centra__order_by_external_id(struct sim_centra *c, const char *ext)
 {
   if (c->index_lost || c->external_id_shared)
     return sim_centra__find_str(c->orders, "externalId", ext);
-  return sim_map_get_str(&c->orders_by_external_id, ext);
+  return cg_map_get_str(&c->orders_by_external_id, ext);
 }
 
 /* Clears nv on every order but order (externalIds are unique). */
@@ -70,7 +70,7 @@ static void clear_external_id(struct sim_centra *c, const cJSON *order,
 {
   cJSON *other;
   if (!c->index_lost && !c->external_id_shared) {
-    other = sim_map_del_str(&c->orders_by_external_id, nv);
+    other = cg_map_del_str(&c->orders_by_external_id, nv);
     if (other != NULL && other != order)
       sim_centra__set(other, "externalId", cJSON_CreateNull());
     return;
@@ -88,19 +88,19 @@ void sim_centra__set_external_id(struct sim_centra *c, cJSON *order,
 {
   const char *old = cg_json_str(order, "externalId");
   if (old != NULL && !c->external_id_shared)
-    sim_map_del_str(&c->orders_by_external_id, old);
+    cg_map_del_str(&c->orders_by_external_id, old);
   if (nv != NULL)
     clear_external_id(c, order, nv);
   sim_centra__set(order, "externalId",
                   nv ? cJSON_CreateString(nv) : cJSON_CreateNull());
   if (nv != NULL && !c->external_id_shared &&
-      sim_map_put_str(&c->orders_by_external_id, nv, order) != 0)
+      cg_map_put_str(&c->orders_by_external_id, nv, order) != 0)
     index_lost(c);
 }
 
 void sim_centra__index_event(struct sim_centra *c, cJSON *ev)
 {
-  if (sim_map_put_int(&c->events_by_id, cg_json_int(ev, "id", 0), ev) != 0)
+  if (cg_map_put_int(&c->events_by_id, cg_json_int(ev, "id", 0), ev) != 0)
     index_lost(c);
 }
 
@@ -108,7 +108,7 @@ cJSON *sim_centra__event_by_id(struct sim_centra *c, int64_t id)
 {
   if (c->index_lost)
     return sim_centra__find_int(c->events, "id", id);
-  return sim_map_get_int(&c->events_by_id, id);
+  return cg_map_get_int(&c->events_by_id, id);
 }
 
 const cJSON *sim_centra__events_open(struct sim_centra *c)
@@ -123,9 +123,9 @@ const cJSON *sim_centra__events_open(struct sim_centra *c)
 
 void sim_centra__index_free(struct sim_centra *c)
 {
-  sim_map_free(&c->orders_by_number);
-  sim_map_free(&c->orders_by_id);
-  sim_map_free(&c->orders_by_external_id);
-  sim_map_free(&c->events_by_id);
+  cg_map_free(&c->orders_by_number);
+  cg_map_free(&c->orders_by_id);
+  cg_map_free(&c->orders_by_external_id);
+  cg_map_free(&c->events_by_id);
   c->events_done = NULL;
 }

@@ -133,17 +133,6 @@ bool sim_glob(const char *pattern, const char *s)
   return *pattern == '\0';
 }
 
-uint64_t sim_hash(const void *data, size_t len, uint64_t seed)
-{
-  const unsigned char *p = data;
-  uint64_t h = 1469598103934665603ULL ^ seed;
-  for (size_t i = 0; i < len; i++) {
-    h ^= p[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 int sim_vec_push(struct sim_vec *vec, void *p)
 {
   if (vec->n == vec->cap) {

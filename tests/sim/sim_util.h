@@ -42,8 +42,6 @@ const char *sim_status_title(int status);
 
 /* Glob match where '*' matches any run of characters (also '/'). */
 bool sim_glob(const char *pattern, const char *s);
-/* FNV-1a 64 of a byte range. */
-uint64_t sim_hash(const void *data, size_t len, uint64_t seed);
 
 /* A growable array of owned pointers. */
 struct sim_vec {

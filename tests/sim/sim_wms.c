@@ -118,10 +118,10 @@ void sim_wms_destroy(struct sim_wms *w)
   if (w == NULL)
     return;
   sim_wms__jobs_stop(w);
-  sim_map_free(&w->idem_by_key);
-  sim_map_free(&w->orders_by_ref);
-  sim_map_free(&w->items_by_sku);
-  sim_map_free(&w->stock_by_sku);
+  cg_map_free(&w->idem_by_key);
+  cg_map_free(&w->orders_by_ref);
+  cg_map_free(&w->items_by_sku);
+  cg_map_free(&w->stock_by_sku);
   free_vec(&w->tokens, free_plain);
   free_vec(&w->idem, free_idem);
   free_vec(&w->orders, free_order);
@@ -202,12 +202,12 @@ void sim_wms__fail(struct cg_http_exchange *ex, int status, const char *code,
 
 /* --- lookups -------------------------------------------------------------- */
 
-int sim_wms__keep(struct sim_vec *vec, struct sim_map *map, const char *key,
+int sim_wms__keep(struct sim_vec *vec, struct cg_map *map, const char *key,
                   void *p)
 {
   if (sim_vec_push(vec, p) != 0)
     return CG_ENOMEM;
-  if (sim_map_put_str(map, key, p) != 0) {
+  if (cg_map_put_str(map, key, p) != 0) {
     vec->n--;
     return CG_ENOMEM;
   }
@@ -216,7 +216,7 @@ int sim_wms__keep(struct sim_vec *vec, struct sim_map *map, const char *key,
 
 struct wms_order *sim_wms__order_find(struct sim_wms *w, const char *ref)
 {
-  return sim_map_get_str(&w->orders_by_ref, ref);
+  return cg_map_get_str(&w->orders_by_ref, ref);
 }
 
 struct wms_order *sim_wms__order_get(struct sim_wms *w, const char *ref)
@@ -248,7 +248,7 @@ struct wms_line *sim_wms__line_find(struct wms_order *o, const char *line_ref)
 
 struct wms_item *sim_wms__item_find(struct sim_wms *w, const char *sku)
 {
-  return sim_map_get_str(&w->items_by_sku, sku);
+  return cg_map_get_str(&w->items_by_sku, sku);
 }
 
 char *sim_wms__next_ref(struct sim_wms *w, const char *seq, const char *prefix,

@@ -23,7 +23,7 @@
 #define CG_SIM_WMS_H
 
 #include "sim_ctx.h"
-#include "sim_map.h"
+#include "base/map.h"
 #include "sim_util.h"
 
 #include <cjson/cJSON.h>
@@ -147,8 +147,8 @@ struct sim_wms {
   struct sim_ctx *ctx;
   struct sim_vec tokens, idem, orders, events, subs, items, stock, journal,
       rmas, snapshots;
-  /* look-ups by key into idem, orders, items and stock (sim_map.h) */
-  struct sim_map idem_by_key, orders_by_ref, items_by_sku, stock_by_sku;
+  /* look-ups by key into idem, orders, items and stock (cg_map.h) */
+  struct cg_map idem_by_key, orders_by_ref, items_by_sku, stock_by_sku;
   int64_t last_seq;
   int64_t acked_upto;
   long refuse_acks; /* fault: answer the next N events:ack with 400 */
@@ -178,7 +178,7 @@ void sim_wms__fail(struct cg_http_exchange *ex, int status, const char *code,
                    const char *detail, const char *pointer);
 /* Appends p to vec and indexes it under key in map; returns 0 or
  * CG_ENOMEM (then neither holds p). */
-int sim_wms__keep(struct sim_vec *vec, struct sim_map *map, const char *key,
+int sim_wms__keep(struct sim_vec *vec, struct cg_map *map, const char *key,
                   void *p);
 struct wms_order *sim_wms__order_find(struct sim_wms *w, const char *ref);
 /* Finds or adds the attempts record for ref; NULL on allocation failure. */

@@ -251,7 +251,7 @@ static bool needs_key(const struct cg_http_request *req)
 
 static struct wms_idem *idem_find(struct sim_wms *w, const char *key)
 {
-  return sim_map_get_str(&w->idem_by_key, key);
+  return cg_map_get_str(&w->idem_by_key, key);
 }
 
 static char *order_ref_of(const struct cg_http_request *req)
@@ -400,7 +400,7 @@ void sim_wms__post(const struct cg_http_exchange *ex, int status, void *arg)
   for (size_t i = 0; i < w->idem.n; i++) {
     if (w->idem.v[i] == e) {
       w->idem.v[i] = w->idem.v[--w->idem.n];
-      sim_map_del_str(&w->idem_by_key, e->key);
+      cg_map_del_str(&w->idem_by_key, e->key);
       sim_wms__idem_free(e);
       return;
     }

@@ -83,7 +83,7 @@ void sim_wms__stock_free(struct sim_wms *w)
 
 struct wms_stock *sim_wms__stock_get(struct sim_wms *w, const char *sku)
 {
-  struct wms_stock *st = sim_map_get_str(&w->stock_by_sku, sku);
+  struct wms_stock *st = cg_map_get_str(&w->stock_by_sku, sku);
   if (st != NULL)
     return st;
   st = sku ? cg_calloc(1, sizeof(*st)) : NULL;
