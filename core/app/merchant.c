@@ -123,7 +123,7 @@ static void run_gxo(struct cg_merchant *m)
 
 static void run_limits(struct cg_merchant *m)
 {
-  cg_intake_centra_limits(m->intake);
+  cg_intake_centra_limits(m->intake, NULL, NULL);
 }
 
 /* Pending inbox rows (a failed apply) and operator retry requests. */
@@ -478,6 +478,15 @@ static void log_store_settings(const struct cg_merchant *m)
                                      : "CONFIRMED");
 }
 
+static void first_pulls(void *arg)
+{
+  struct cg_merchant *m = arg;
+  if (m->stopping)
+    return;
+  cg_intake_centra_listen(m->intake);
+  cg_merchant_pull_now(m);
+}
+
 struct cg_merchant *cg_merchant_start(uv_loop_t *loop,
                                       const struct cg_config *cfg,
                                       const struct cg_config_merchant *mc,
@@ -519,10 +528,11 @@ struct cg_merchant *cg_merchant_start(uv_loop_t *loop,
   start_schedules(m, loop);
   watch_pack(m, loop);
   log_store_settings(m);
-  cg_intake_centra_limits(m->intake);
-  cg_intake_centra_listen(m->intake);
   subscribe_webhooks(m);
-  cg_merchant_pull_now(m);
+  cg_intake_gxo_events(m->intake);
+  /* Centra first answers rateLimits (its budget is shared); then the
+   * listeners and the first pulls. */
+  cg_intake_centra_limits(m->intake, first_pulls, m);
   return m;
 }
 

@@ -43,11 +43,13 @@ struct cg_intake {
   bool events_busy;
   bool poll_busy;
   bool gxo_busy;
-  bool events_again;    /* the last Centra batch was full: pull again */
-  bool gxo_again;       /* the last warehouse batch was full: pull again */
-  int64_t gxo_acking;   /* the upToSequence of the ack in flight */
-  int64_t gxo_hold_ms;  /* no feed pull before (a refused ack) */
-  int gxo_refusals;     /* acks refused in a row */
+  bool events_again;   /* the last Centra batch was full: pull again */
+  bool gxo_again;      /* the last warehouse batch was full: pull again */
+  int64_t gxo_acking;  /* the upToSequence of the ack in flight */
+  int64_t gxo_hold_ms; /* no feed pull before (a refused ack) */
+  int gxo_refusals;    /* acks refused in a row */
+  void (*limits_then)(void *arg); /* after the rateLimits answer */
+  void *limits_then_arg;
   bool listening;       /* setEventListeners answered OK */
   bool listen_busy;     /* setEventListeners in flight */
   int64_t *unconfirmed; /* recorded events whose confirm was refused */
@@ -371,13 +373,26 @@ int cg_intake_centra_hint(struct cg_intake *in, int64_t number)
 static void cb_limits(struct cg_call_result *res, void *arg)
 {
   struct cg_intake *in = arg;
+  void (*then)(void *) = in->limits_then;
+  in->limits_then = NULL;
   if (res->outcome != CG_OUTCOME_OK)
     log_failure(in, "reading Centra rateLimits (keeping the last budget)", res);
+  if (then != NULL)
+    then(in->limits_then_arg);
 }
 
-void cg_intake_centra_limits(struct cg_intake *in)
+void cg_intake_centra_limits(struct cg_intake *in, void (*then)(void *arg),
+                             void *arg)
 {
-  cg_centra_refresh_limits(in->f->centra, cb_limits, in);
+  if (then != NULL) {
+    in->limits_then = then;
+    in->limits_then_arg = arg;
+  }
+  if (cg_centra_refresh_limits(in->f->centra, cb_limits, in) != 0 &&
+      then != NULL) {
+    in->limits_then = NULL;
+    then(arg); /* not asked: the client's own warm-up bound applies */
+  }
 }
 
 /* --- warehouse event feed ------------------------------------------------

@@ -37,8 +37,12 @@ void cg_intake_centra_poll(struct cg_intake *in);
  * events queue and the poll still bring the order in. */
 int cg_intake_centra_hint(struct cg_intake *in, int64_t number);
 void cg_intake_gxo_events(struct cg_intake *in);
-/* Refreshes the Centra mutation budget from rateLimits. */
-void cg_intake_centra_limits(struct cg_intake *in);
+/* Refreshes the Centra budgets from rateLimits; then, when not NULL,
+ * then(arg) runs once the answer is in (whatever it was): the Centra
+ * client sends nothing else before it (the merchant's first pulls wait
+ * for it). */
+void cg_intake_centra_limits(struct cg_intake *in, void (*then)(void *arg),
+                             void *arg);
 /* True while any pull is in flight (tests and the demo wait on it). */
 bool cg_intake_busy(const struct cg_intake *in);
 
