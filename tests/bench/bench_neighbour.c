@@ -2,13 +2,18 @@
  * bench_neighbour: does a merchant keep its normal order rate while
  * another merchant in the same engine runs a hostile rule pack?
  *
- * Two runs on the same scenario (ORDERS orders, default 500):
+ * Three runs on the same scenario (ORDERS orders, default 500):
  *
  *   alone      the engine runs merchant `shop` only;
- *   neighbour  it also runs `noisy`, which polls the same Centra and
- *              whose orders.accept loops inside C (string.rep of the
- *              empty string) for every order: each of its plans burns
- *              a rule-host child until the watchdog kills it.
+ *   quiet      it also runs `noisy`, which polls the same Centra and
+ *              holds every order at once (orders.accept returns hold):
+ *              the cost of a neighbour's intake and decisions;
+ *   hostile    `noisy`'s orders.accept loops inside C (string.rep of the
+ *              empty string) for every order instead: each of its plans
+ *              burns a rule-host child until the watchdog kills it.
+ *
+ * The question is hostile against quiet: a neighbour whose rules spin
+ * must cost the other merchant no more than a neighbour does.
  *
  * For each it prints shop's orders/s to the warehouse, the slowest
  * answer of /healthz + the admin API (probed all along), and for the
@@ -32,8 +37,10 @@
 #include <string.h>
 #include <unistd.h>
 
+enum neighbour { ALONE, QUIET, HOSTILE };
+
 struct run {
-  bool neighbour;
+  enum neighbour neighbour;
   long orders;
   double wms_s;
   int64_t slowest_ms;
@@ -41,8 +48,15 @@ struct run {
   bool complete;
 };
 
-/* A pack whose orders.accept loops in C for every order. */
-static char *hostile_pack(void)
+static const char *const accept_of[] = {
+    [QUIET] = "  return { action = \"hold\", reason = \"QUIET\",\n"
+              "           message = \"held by the neighbour benchmark\" }\n",
+    [HOSTILE] = "  return string.rep(\"\", math.maxinteger) -- loops in C\n",
+};
+
+/* The neighbour's pack: its orders.accept holds every order (QUIET) or
+ * loops in C for every order (HOSTILE). */
+static char *neighbour_pack(enum neighbour kind)
 {
   char *dir = tu_tmpdir("noisy");
   char cmd[1400], path[700];
@@ -57,12 +71,8 @@ static char *hostile_pack(void)
   fclose(f);
   snprintf(path, sizeof(path), "%s/orders.lua", dir);
   f = fopen(path, "w");
-  fputs("local M = {}\n"
-        "function M.accept(order)\n"
-        "  return string.rep(\"\", math.maxinteger) -- loops in C\n"
-        "end\n"
-        "return M\n",
-        f);
+  fprintf(f, "local M = {}\nfunction M.accept(order)\n%send\nreturn M\n",
+          accept_of[kind]);
   fclose(f);
   return dir;
 }
@@ -122,13 +132,14 @@ static void wait_shop(struct e2e *t, struct run *r, int64_t t0)
   }
 }
 
-static void run_one(struct run *r, const char *pack)
+static void run_one(struct run *r)
 {
   struct e2e t;
+  char *pack = r->neighbour != ALONE ? neighbour_pack(r->neighbour) : NULL;
   char *scenario = e2e_scenario(r->orders, 0);
   const char *sim_args[] = {"--centra-mutation-budget", "100000",
                             "--centra-request-budget", "100000", NULL};
-  char *config = r->neighbour ? noisy_config(pack) : NULL;
+  char *config = pack ? noisy_config(pack) : NULL;
   struct e2e_opts o = {.scenario_json = scenario,
                        .seed = 3,
                        .sim_args = sim_args,
@@ -141,23 +152,24 @@ static void run_one(struct run *r, const char *pack)
   int64_t t0 = cg_time_mono_ms();
   e2e_engine_start(&t);
   wait_shop(&t, r, t0);
-  if (r->neighbour) {
+  if (r->neighbour == HOSTILE) {
     r->noisy_errors = open_errors(&t, "noisy");
     r->noisy_pending =
         e2e_metric(&t, "cg_rule_plans_pending{merchant=\"noisy\"}");
   }
   e2e_engine_stop(&t);
   e2e_teardown(&t);
+  cg_free(pack);
 }
 
 static void print_run(const struct run *r)
 {
   printf("%-10s %5ld orders  shop %7.1f orders/s to the warehouse  "
          "admin slowest %4lld ms",
-         r->neighbour ? "neighbour" : "alone", r->orders,
+         (const char *[]){"alone", "quiet", "hostile"}[r->neighbour], r->orders,
          r->complete ? (double)r->orders / r->wms_s : 0.0,
          (long long)r->slowest_ms);
-  if (r->neighbour)
+  if (r->neighbour == HOSTILE)
     printf("  noisy: %ld RULE_ERROR, %ld plans spinning or queued",
            r->noisy_errors, r->noisy_pending);
   printf("%s\n", r->complete ? "" : "  (INCOMPLETE)");
@@ -167,17 +179,17 @@ int main(int argc, char **argv)
 {
   cg_mem_init();
   long orders = argc > 1 ? atol(argv[1]) : 500;
-  char *pack = hostile_pack();
-  struct run runs[2] = {{.neighbour = false, .orders = orders},
-                        {.neighbour = true, .orders = orders}};
-  for (int i = 0; i < 2; i++) {
-    run_one(&runs[i], pack);
+  struct run runs[3] = {{.neighbour = ALONE, .orders = orders},
+                        {.neighbour = QUIET, .orders = orders},
+                        {.neighbour = HOSTILE, .orders = orders}};
+  for (int i = 0; i < 3; i++) {
+    run_one(&runs[i]);
     print_run(&runs[i]);
   }
-  if (runs[0].complete && runs[1].complete)
-    printf("shop's rate with a hostile neighbour: %.0f%% of its rate "
-           "alone\n",
-           100.0 * runs[0].wms_s / runs[1].wms_s);
-  cg_free(pack);
+  if (runs[1].complete && runs[2].complete)
+    printf("shop's rate beside a hostile neighbour: %.0f%% of its rate "
+           "beside a quiet one (%.0f%% of its rate alone)\n",
+           100.0 * runs[1].wms_s / runs[2].wms_s,
+           100.0 * runs[0].wms_s / runs[2].wms_s);
   return 0;
 }
