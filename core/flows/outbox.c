@@ -10,11 +10,13 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/time.h"
+#include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #define container_of(ptr, type, member)                                        \
@@ -591,6 +593,40 @@ struct cg_outbox *cg_outbox_create(struct cg_flow *f,
   return ob;
 }
 
+static bool known_kind(const struct cg_outbox *ob, const char *kind)
+{
+  for (size_t k = 0; k < ob->nkinds; k++)
+    if (strcmp(ob->kinds[k].kind, kind) == 0)
+      return true;
+  return false;
+}
+
+/* Rows of a kind this engine has no delivery for (written by a newer
+ * version, or by hand) would wait unseen: each such kind is raised once
+ * at start, with how many rows wait. */
+static void raise_unknown_kinds(struct cg_outbox *ob)
+{
+  struct cg_store_count_list kinds = {0};
+  struct cg_err err = {0};
+  if (cg_store_outbox_open_kinds(ob->flow->store, &kinds, &err) != 0)
+    cg_log_error("outbox", "[merchant=%s] reading the kinds waiting failed: %s",
+                 ob->flow->merchant, err.msg);
+  for (size_t i = 0; i < kinds.n; i++) {
+    const struct cg_store_count *k = &kinds.items[i];
+    if (known_kind(ob, k->name))
+      continue;
+    char msg[300];
+    snprintf(msg, sizeof(msg),
+             "%lld outbox rows of kind '%s' wait, and no flow of this "
+             "engine delivers that kind; they are kept, not sent",
+             (long long)k->count, k->name);
+    cg_log_error("outbox", "[merchant=%s] %s", ob->flow->merchant, msg);
+    cg_flow_raise(ob->flow, "SYNC_FAILURE", "outbox-kind", k->name, msg, NULL,
+                  NULL);
+  }
+  cg_store_count_list_clear(&kinds);
+}
+
 int cg_outbox_start(struct cg_outbox *ob)
 {
   struct cg_err err = {0};
@@ -606,6 +642,7 @@ int cg_outbox_start(struct cg_outbox *ob)
                 "[merchant=%s] %lld calls were in flight at the "
                 "last stop; resending them with their idempotency keys",
                 ob->flow->merchant, (long long)n);
+  raise_unknown_kinds(ob);
   arm(ob, 1);
   return 0;
 }

@@ -190,6 +190,13 @@ int cg_store_outbox_depth(struct cg_store *s, int64_t *depth,
 int cg_store_outbox_counts(struct cg_store *s,
                            int64_t counts[CG_STORE_OUTBOX_NSTATES],
                            struct cg_err *err);
+/* Pending and inflight rows per kind, by kind (a boot check: rows of a
+ * kind this engine has no delivery for). Clear with
+ * cg_store_count_list_clear. */
+struct cg_store_count_list;
+int cg_store_outbox_open_kinds(struct cg_store *s,
+                               struct cg_store_count_list *out,
+                               struct cg_err *err);
 /* One row; CG_ENOTFOUND if none. */
 int cg_store_outbox_get(struct cg_store *s, int64_t id,
                         struct cg_store_outbox_row *out, struct cg_err *err);

@@ -186,14 +186,21 @@ static void clear_count(void *p)
   memset(c, 0, sizeof(*c));
 }
 
+int cg__store_count_list(struct cg_store *s, sqlite3_stmt *st,
+                         struct cg_store_count_list *out, const char *what,
+                         struct cg_err *err)
+{
+  memset(out, 0, sizeof(*out));
+  return cg__store_rows(s, st, sizeof(*out->items), read_count, clear_count,
+                        (void **)&out->items, &out->n, what, err);
+}
+
 int cg_store_exception_open_counts(struct cg_store *s,
                                    struct cg_store_count_list *out,
                                    struct cg_err *err)
 {
-  memset(out, 0, sizeof(*out));
-  return cg__store_rows(s, s->st[CG__ST_EXC_OPEN_COUNTS], sizeof(*out->items),
-                        read_count, clear_count, (void **)&out->items, &out->n,
-                        "exceptions: open_counts", err);
+  return cg__store_count_list(s, s->st[CG__ST_EXC_OPEN_COUNTS], out,
+                              "exceptions: open_counts", err);
 }
 
 void cg_store_exception_clear(struct cg_store_exception *x)

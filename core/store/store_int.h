@@ -50,6 +50,7 @@ enum cg__st {
   CG__ST_OUTBOX_ENTITY_COUNT,
   CG__ST_OUTBOX_DEPTH,
   CG__ST_OUTBOX_COUNTS,
+  CG__ST_OUTBOX_KINDS,
   CG__ST_OUTBOX_GET,
   CG__ST_OUTBOX_LIST,
   CG__ST_OUTBOX_LIST_ENTITY,
@@ -178,6 +179,11 @@ int cg__store_rows(struct cg_store *s, sqlite3_stmt *st, size_t elem_size,
                    cg__store_read_fn read, cg__store_clear_fn clear,
                    void **items, size_t *n, const char *what,
                    struct cg_err *err);
+
+/* Reads a (text, count) result into out (store_exceptions.c). */
+int cg__store_count_list(struct cg_store *s, sqlite3_stmt *st,
+                         struct cg_store_count_list *out, const char *what,
+                         struct cg_err *err);
 
 /* Reads a (text, count) result into counts[] by matching the text against
  * names[0..n). Unknown names are ignored. */

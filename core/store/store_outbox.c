@@ -297,6 +297,14 @@ int cg_store_outbox_counts(struct cg_store *s,
                                  "outbox: counts", err);
 }
 
+int cg_store_outbox_open_kinds(struct cg_store *s,
+                               struct cg_store_count_list *out,
+                               struct cg_err *err)
+{
+  return cg__store_count_list(s, s->st[CG__ST_OUTBOX_KINDS], out,
+                              "outbox: open kinds", err);
+}
+
 int cg_store_outbox_get(struct cg_store *s, int64_t id,
                         struct cg_store_outbox_row *out, struct cg_err *err)
 {

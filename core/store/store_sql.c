@@ -96,6 +96,9 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "SELECT count(*) FROM outbox WHERE state IN ('pending', 'inflight')",
   [CG__ST_OUTBOX_COUNTS] =
     "SELECT state, count(*) FROM outbox GROUP BY state",
+  [CG__ST_OUTBOX_KINDS] =
+    "SELECT kind, count(*) FROM outbox WHERE state IN ('pending', 'inflight')"
+    " GROUP BY kind ORDER BY kind",
   [CG__ST_OUTBOX_GET] =
     "SELECT " CG__OUTBOX_COLS " FROM outbox WHERE id = ?1",
   [CG__ST_OUTBOX_LIST] =

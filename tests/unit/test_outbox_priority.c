@@ -144,12 +144,45 @@ static void test_high_priority_jumps_the_backlog(void **state)
              low_after, WINDOW_QUOTA);
 }
 
+/* A row of a kind no flow delivers (a newer version wrote it) does not
+ * wait unseen: the start raises it, once per kind, and keeps the row. */
+static void test_unknown_kind_is_raised(void **state)
+{
+  struct fx *f = *state;
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  memset(&S, 0, sizeof(S));
+  S.store = f->s;
+  struct cg_flow flow = {.merchant = "t", .loop = &loop, .store = f->s};
+  S.ob = cg_outbox_create(&flow, kinds, 2, NULL);
+  assert_non_null(S.ob);
+  put("centra.from_the_future", 1);
+  put("centra.from_the_future", 2);
+  assert_int_equal(cg_outbox_start(S.ob), 0);
+  cg_outbox_close(S.ob, on_closed, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  struct cg_store_exception_filter flt = {.state = "open", .limit = 10};
+  struct cg_store_exception_list list = {0};
+  assert_int_equal(cg_store_exception_list(f->s, &flt, &list, NULL), 0);
+  assert_int_equal(list.n, 1);
+  assert_string_equal(list.items[0].type, "SYNC_FAILURE");
+  assert_string_equal(list.items[0].entity_key, "centra.from_the_future");
+  assert_non_null(strstr(list.items[0].message, "2 outbox rows"));
+  cg_store_exception_list_clear(&list);
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM outbox WHERE "
+                                       "state = 'pending'"),
+                   2);
+}
+
 int main(void)
 {
   cg_mem_init();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_high_priority_jumps_the_backlog,
                                       fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_unknown_kind_is_raised, fx_setup,
+                                      fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -90,6 +90,7 @@ static const enum cg__st off_path[] = {
   CG__ST_OUTBOX_RESET,   /* once at boot: rows left inflight */
   CG__ST_OUTBOX_DEPTH,   /* metrics scrape */
   CG__ST_OUTBOX_COUNTS,  /* metrics scrape */
+  CG__ST_OUTBOX_KINDS,   /* once at boot: kinds this engine may not know */
   CG__ST_OUTBOX_LIST,    /* operator listing without an entity key */
   CG__ST_ORDER_LIST,     /* operator listing; rule reload (held orders) */
   CG__ST_ORDER_COUNTS,   /* metrics scrape */
