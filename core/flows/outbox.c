@@ -66,7 +66,8 @@ struct cg_outbox {
   struct delivery *parked;    /* nothing sent: start again at retry_at */
   struct delivery **fin_tail; /* where the next finished one goes */
   bool closing;
-  bool quiescing; /* draining: start nothing new */
+  bool store_failing; /* the last pass was not recorded (logged once) */
+  bool quiescing;     /* draining: start nothing new */
   bool timer_closed;
   void (*on_closed)(void *arg);
   void *on_closed_arg;
@@ -511,10 +512,13 @@ static void pass(struct cg_outbox *ob)
   struct cg_err err = {0};
   if (pass_tx(ob, &recorded, &starts, &err) != 0) {
     ob->flow->metrics.store_errors++;
-    cg_log_error("outbox",
-                 "[merchant=%s] delivery pass not recorded: %s; trying "
-                 "again in 1 s",
-                 ob->flow->merchant, err.msg);
+    if (!ob->store_failing) /* once, not every second until it heals */
+      cg_log_error("outbox",
+                   "[merchant=%s] delivery pass not recorded: %s; trying "
+                   "again every second (cg_store_errors_total counts the "
+                   "attempts)",
+                   ob->flow->merchant, err.msg);
+    ob->store_failing = true;
     if (ob->closing) { /* no later pass: they stay inflight till restart */
       release_recorded(recorded);
       return;
@@ -523,6 +527,10 @@ static void pass(struct cg_outbox *ob)
     arm(ob, STORE_RETRY_MS);
     return;
   }
+  if (ob->store_failing)
+    cg_log_info("outbox", "[merchant=%s] delivery passes are recorded again",
+                ob->flow->merchant);
+  ob->store_failing = false;
   release_recorded(recorded);
   start_all(ob, starts);
 }
