@@ -117,7 +117,10 @@ static size_t op_index(const struct cg__centra_op *op)
  * until one is seen COST_UNSEEN_QUERY for a query (above what the
  * engine's heaviest documents, a page of 100 orders with their lines, are
  * expected to cost) and COST_UNSEEN_MUTATION for a mutation (one payload
- * object, no lists of a limit), at most a full burst of the 10 s bucket.
+ * object, no lists of a limit); either way at most a full burst of the
+ * 10 s bucket, so that a document dearer than the burst (a small quota)
+ * still goes out when the bucket is full, its settle leaving a debt
+ * that later calls wait for, instead of never going out.
  * A mutation must not wait for a whole burst: the events queue's confirm
  * follows a costly pull, and would otherwise never find the bucket full
  * before the next pull. A document that costs more than its estimate is
@@ -126,9 +129,9 @@ static int64_t estimate(const struct cg_centra *c,
                         const struct cg__centra_op *op)
 {
   int64_t seen = c->cost_seen[op_index(op)];
-  if (seen >= 0)
-    return seen;
-  int64_t guess = op->mutation ? COST_UNSEEN_MUTATION : COST_UNSEEN_QUERY;
+  int64_t guess = seen >= 0      ? seen
+                  : op->mutation ? COST_UNSEEN_MUTATION
+                                 : COST_UNSEEN_QUERY;
   int64_t burst = c->cx_10s.capacity;
   return burst > 0 && burst < guess ? burst : guess;
 }

@@ -20,7 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EVENTS_BATCH 100
+/* Events page size: Centra prices a request by its list limits, not by
+ * what comes back, so an idle pull is cheapest small; a full page doubles
+ * the next one up to EVENTS_MAX (Centra's own examples use 200), and a
+ * page that is not full brings it back to EVENTS_MIN. */
+#define EVENTS_MIN 50
+#define EVENTS_MAX 200
 #define POLL_PAGE 100
 #define GXO_BATCH 200
 #define GXO_CURSOR "gxo.events.after"
@@ -44,6 +49,7 @@ struct cg_intake {
   bool poll_busy;
   bool gxo_busy;
   bool events_again;   /* the last Centra batch was full: pull again */
+  int events_limit;    /* the next events page's size (EVENTS_MIN..MAX) */
   bool gxo_again;      /* the last warehouse batch was full: pull again */
   int64_t gxo_acking;  /* the upToSequence of the ack in flight */
   int64_t gxo_hold_ms; /* no feed pull before (a refused ack) */
@@ -65,8 +71,10 @@ struct cg_intake {
 struct cg_intake *cg_intake_create(struct cg_flow *f)
 {
   struct cg_intake *in = cg_calloc(1, sizeof(*in));
-  if (in != NULL)
+  if (in != NULL) {
     in->f = f;
+    in->events_limit = EVENTS_MIN;
+  }
   return in;
 }
 
@@ -210,6 +218,15 @@ static size_t take_events(struct cg_intake *in, const cJSON *events,
   return n;
 }
 
+/* After a page: a full one doubles the next (a backlog), up to
+ * EVENTS_MAX; any other goes back to EVENTS_MIN. */
+static int next_events_limit(int limit, bool full)
+{
+  if (!full)
+    return EVENTS_MIN;
+  return limit * 2 < EVENTS_MAX ? limit * 2 : EVENTS_MAX;
+}
+
 static void cb_events(struct cg_call_result *res, void *arg)
 {
   struct cg_intake *in = arg;
@@ -217,6 +234,8 @@ static void cb_events(struct cg_call_result *res, void *arg)
   if (res->outcome != CG_OUTCOME_OK || count == 0) {
     if (res->outcome != CG_OUTCOME_OK)
       log_failure(in, "pulling Centra events", res);
+    else
+      in->events_limit = EVENTS_MIN; /* idle: the cheapest page */
     in->events_busy = false;
     return;
   }
@@ -226,7 +245,8 @@ static void cb_events(struct cg_call_result *res, void *arg)
   if (!batch_end(in, open))
     n = 0; /* nothing recorded: confirm nothing, they come again */
   after_take(in);
-  in->events_again = count >= EVENTS_BATCH && n == (size_t)count;
+  in->events_again = count >= in->events_limit && n == (size_t)count;
+  in->events_limit = next_events_limit(in->events_limit, in->events_again);
   if (n == 0 || !confirm(in, ids, n))
     in->events_busy = false;
   cg_free(ids);
@@ -241,8 +261,8 @@ void cg_intake_centra_events(struct cg_intake *in)
   if (in->n_unconfirmed > 0)
     in->events_busy = confirm(in, in->unconfirmed, in->n_unconfirmed);
   else
-    in->events_busy =
-        cg_centra_fetch_events(in->f->centra, EVENTS_BATCH, cb_events, in) == 0;
+    in->events_busy = cg_centra_fetch_events(in->f->centra, in->events_limit,
+                                             cb_events, in) == 0;
 }
 
 /* --- Centra poll (safety net) --------------------------------------------*/
