@@ -1,9 +1,9 @@
 /*
  * decide: see decide.h. The set is a doubly linked list in the order the
- * jobs came (versions of an order in order), indexed by two hash maps so
+ * jobs came (versions of an order in order), indexed by a hash map so
  * that "is this one already asked for?" costs the same with ten jobs
- * waiting or CG_DECIDE_MAX: by (kind, key) and, counted, by (kind, order
- * number).
+ * waiting or CG_DECIDE_MAX: by (kind, key), or (kind, order number) for
+ * the jobs without a key (re-decisions: one per order at most).
  */
 #include "flows/decide.h"
 
@@ -40,56 +40,32 @@ struct cg_decide {
   struct cg_flow *f;
   struct job *head, *tail; /* oldest first: versions in order */
   uint64_t n;
-  struct cg_map by_key;    /* "kind/key" -> job (jobs with a key) */
-  struct cg_map by_number; /* "kind:number" -> how many jobs */
+  struct cg_map index; /* job_name -> job */
 };
 
-/* The index keys of a job. */
-static void key_name(char *buf, size_t size, enum cg_decide_kind kind,
-                     int64_t key)
+/* A job's name in the index: "kind/key", or "kind:number" without a key
+ * (cg_decide_later refuses a second job of the same name). */
+static void job_name(char *buf, size_t size, enum cg_decide_kind kind,
+                     int64_t key, const char *number)
 {
-  snprintf(buf, size, "%d/%lld", (int)kind, (long long)key);
+  if (key != 0)
+    snprintf(buf, size, "%d/%lld", (int)kind, (long long)key);
+  else
+    snprintf(buf, size, "%d:%s", (int)kind, number ? number : "");
 }
 
-static void number_name(char *buf, size_t size, enum cg_decide_kind kind,
-                        const char *number)
-{
-  snprintf(buf, size, "%d:%s", (int)kind, number);
-}
-
-static uintptr_t number_count(const struct cg_decide *d, const char *name)
-{
-  return (uintptr_t)cg_map_get_str(&d->by_number, name);
-}
-
-/* Adds j to the indexes; 0 or CG_ENOMEM (then it is in neither). */
 static int index_add(struct cg_decide *d, struct job *j)
 {
-  char kname[48], nname[48];
-  key_name(kname, sizeof(kname), j->kind, j->key);
-  number_name(nname, sizeof(nname), j->kind, j->number);
-  if (j->key != 0 && cg_map_put_str(&d->by_key, kname, j) != 0)
-    return CG_ENOMEM;
-  uintptr_t n = number_count(d, nname) + 1;
-  if (cg_map_put_str(&d->by_number, nname, (void *)n) == 0)
-    return 0;
-  if (j->key != 0)
-    cg_map_del_str(&d->by_key, kname);
-  return CG_ENOMEM;
+  char name[48];
+  job_name(name, sizeof(name), j->kind, j->key, j->number);
+  return cg_map_put_str(&d->index, name, j);
 }
 
 static void index_drop(struct cg_decide *d, const struct job *j)
 {
-  char kname[48], nname[48];
-  key_name(kname, sizeof(kname), j->kind, j->key);
-  number_name(nname, sizeof(nname), j->kind, j->number);
-  if (j->key != 0)
-    cg_map_del_str(&d->by_key, kname);
-  uintptr_t n = number_count(d, nname);
-  if (n > 1)
-    cg_map_put_str(&d->by_number, nname, (void *)(n - 1)); /* cannot fail */
-  else
-    cg_map_del_str(&d->by_number, nname);
+  char name[48];
+  job_name(name, sizeof(name), j->kind, j->key, j->number);
+  cg_map_del_str(&d->index, name);
 }
 
 /* One request to the host: the jobs it plans, in order. */
@@ -131,8 +107,7 @@ void cg_decide_destroy(struct cg_decide *d)
     return;
   while (d->head != NULL)
     job_drop(d, d->head);
-  cg_map_free(&d->by_key);
-  cg_map_free(&d->by_number);
+  cg_map_free(&d->index);
   cg_free(d);
 }
 
@@ -143,12 +118,8 @@ bool cg_decide_pending(const struct cg_flow *f, enum cg_decide_kind kind,
   char name[48];
   if (d == NULL)
     return false;
-  if (key != 0) {
-    key_name(name, sizeof(name), kind, key);
-    return cg_map_get_str(&d->by_key, name) != NULL;
-  }
-  number_name(name, sizeof(name), kind, number);
-  return number_count(d, name) > 0;
+  job_name(name, sizeof(name), kind, key, number);
+  return cg_map_get_str(&d->index, name) != NULL;
 }
 
 uint64_t cg_decide_count(const struct cg_flow *f)
