@@ -274,7 +274,8 @@ static void on_restart(uv_timer_t *t)
     cg_log_error("rulehost", "[rulehost:merchant=%s] %s; retrying", h->merchant,
                  err.msg);
     h->quick_deaths++;
-    drain(h, CG_ERULE, err.msg);
+    /* No rule ran: not a rule error (the flows ask again later). */
+    drain(h, CG_EIO, err.msg);
     schedule_restart(h);
     return;
   }

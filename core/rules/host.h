@@ -54,7 +54,8 @@ struct cg_rulehost_opts {
 
 /* Completion of a request: rc 0 and reply (owned by the callback,
  * cJSON_Delete it), or rc < 0, reply NULL and err set: CG_ERULE (the rule
- * failed, ran past its budget, or the host died or was killed),
+ * failed, ran past its budget, or the host died or was killed), CG_EIO
+ * (no host could be started: nothing ran),
  * CG_ENOTFOUND (no such hook / nothing loaded), CG_EINVAL, CG_ENOMEM,
  * CG_ELIMIT (reply too large), CG_ECANCELED (the host was destroyed
  * first; try again elsewhere). Fires exactly once per accepted request. */
