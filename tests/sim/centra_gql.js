@@ -328,9 +328,10 @@ function run(schema, values, errors) {
 
 // --- argument-aware resolvers ----------------------------------------------
 
+// quantity is already without the cancelled units (the C side renders
+// it as Centra does), so a line is fully cancelled when none is left.
 function fullyCancelled(line) {
-  return (line.cancelledQuantity || 0) > 0 &&
-         (line.cancelledQuantity || 0) >= (line.quantity || 0);
+  return (line.cancelledQuantity || 0) > 0 && (line.quantity || 0) <= 0;
 }
 
 function linesResolver(order, args) {

@@ -173,6 +173,10 @@ cJSON *sim_centra__find_int(const cJSON *array, const char *key, int64_t id);
 cJSON *sim_centra__find_str(const cJSON *array, const char *key, const char *s);
 /* Sets (replaces) a member. */
 void sim_centra__set(cJSON *obj, const char *key, cJSON *value);
+/* As Centra answers them: a line's quantity without its cancelled units
+ * (the stored one is as ordered); for every line of an order. */
+void sim_centra__render_line(cJSON *line);
+void sim_centra__render_lines(cJSON *order);
 /* True when list (a JSON array, or absent) is absent or contains v. */
 bool sim_centra__in_str_list(const cJSON *list, const char *v);
 bool sim_centra__in_int_list(const cJSON *list, int64_t v);

@@ -211,15 +211,21 @@ static cJSON *return_render(struct sim_centra *c, const cJSON *r)
                                            cg_json_int(l, "orderLine.id", -1));
     const cJSON *sl = sim_centra__find_int(
         cg_json_get(rs, "lines"), "id", cg_json_int(l, "shipmentLine.id", -1));
-    if (ol != NULL)
-      sim_centra__set(l, "orderLine", cJSON_Duplicate(ol, true));
+    cJSON *line = ol != NULL ? cJSON_Duplicate(ol, true) : NULL;
+    if (line != NULL) {
+      sim_centra__render_line(line);
+      sim_centra__set(l, "orderLine", line);
+    }
     if (sl != NULL)
       sim_centra__set(l, "shipmentLine", cJSON_Duplicate(sl, true));
   }
   if (rs != NULL)
     sim_centra__set(out, "shipment", rs);
-  if (order != NULL)
-    sim_centra__set(out, "order", cJSON_Duplicate(order, true));
+  cJSON *copy = order != NULL ? cJSON_Duplicate(order, true) : NULL;
+  if (copy != NULL) {
+    sim_centra__render_lines(copy);
+    sim_centra__set(out, "order", copy);
+  }
   return out;
 }
 

@@ -288,21 +288,26 @@ cJSON *sim_centra__order_find(struct sim_centra *c, const cJSON *ref)
 
 /* Centra's line quantity excludes cancelled units (schema: "current
  * quantity, EXCLUDING cancelled units"); the stored one is as ordered. */
-static void render_quantities(cJSON *o)
+void sim_centra__render_line(cJSON *l)
+{
+  int64_t left =
+      cg_json_int(l, "quantity", 0) - cg_json_int(l, "cancelledQuantity", 0);
+  sim_centra__set(l, "quantity", cJSON_CreateNumber(left > 0 ? left : 0));
+}
+
+void sim_centra__render_lines(cJSON *o)
 {
   cJSON *l;
   cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(o, "lines"))
   {
-    int64_t left =
-        cg_json_int(l, "quantity", 0) - cg_json_int(l, "cancelledQuantity", 0);
-    sim_centra__set(l, "quantity", cJSON_CreateNumber(left > 0 ? left : 0));
+    sim_centra__render_line(l);
   }
 }
 
 cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order)
 {
   cJSON *o = cJSON_Duplicate(order, true);
-  render_quantities(o);
+  sim_centra__render_lines(o);
   cJSON *list = cJSON_AddArrayToObject(o, "shipments");
   const char *id = cg_json_str(order, "id");
   const cJSON *s;

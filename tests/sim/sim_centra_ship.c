@@ -207,11 +207,16 @@ cJSON *sim_centra__shipment_render(struct sim_centra *c, const cJSON *s)
   {
     const cJSON *ol = sim_centra__find_int(cg_json_get(order, "lines"), "id",
                                            cg_json_int(l, "orderLine.id", -1));
-    if (ol != NULL)
-      sim_centra__set(l, "orderLine", cJSON_Duplicate(ol, true));
+    cJSON *line = ol != NULL ? cJSON_Duplicate(ol, true) : NULL;
+    if (line != NULL) {
+      sim_centra__render_line(line);
+      sim_centra__set(l, "orderLine", line);
+    }
   }
-  if (order != NULL) {
-    sim_centra__set(r, "order", cJSON_Duplicate(order, true));
+  cJSON *copy = order != NULL ? cJSON_Duplicate(order, true) : NULL;
+  if (copy != NULL) {
+    sim_centra__render_lines(copy);
+    sim_centra__set(r, "order", copy);
     sim_centra__set(r, "shippingAddress",
                     cJSON_Duplicate(cg_json_get(order, "shippingAddress"), 1));
   }
