@@ -324,10 +324,9 @@ static const char *settled(enum cg_store_order_state state)
 static int check_known(struct cg_flow *f, const char *number, const char **why,
                        struct cg_err *err)
 {
-  struct cg_store_order known = {0};
-  int rc = cg_store_order_get(f->store, number, &known, err);
-  *why = rc == 0 ? settled(known.state) : NULL;
-  cg_store_order_clear(&known);
+  enum cg_store_order_state state;
+  int rc = cg_store_order_state(f->store, number, &state, err);
+  *why = rc == 0 ? settled(state) : NULL;
   return rc == CG_ENOTFOUND ? 0 : rc;
 }
 

@@ -17,7 +17,7 @@
  * core/rules as the plan "orders" (hooks.c) and runs in the merchant's
  * rule host, one call child per batch of orders (decide.c asks with
  * cg_rulehost_plans); the call child prints each struct cg_plan as JSON
- * (plan_json.c) and decide.c reads it back. The CLI, the benchmarks and
+ * (plan_json.c) and decide.c reads it back. Only the benchmarks and
  * the tests call cg_plan_order in process. Each hook's result is checked
  * by core/rules with the check hooks.c registered for it.
  */

@@ -108,10 +108,11 @@ int cg_rulehost_load_sources(struct cg_rulehost *h,
                              const char *sources, cg_rulehost_done_fn done,
                              void *arg);
 /* Queues a registered plan (rules.h cg_rules_register_plan; registered in
- * this process too) on each input of inputs, a JSON array (copied). All
- * run in one call child with one input's deadline (the plan's hooks
- * budgets + 100 ms). If it is killed while one input had run for all its
- * budgets, that input alone fails and the others go again in a new child;
+ * this process too) on each input of inputs, a JSON array (printed into
+ * the request before this returns, not kept). All run in one call child
+ * with one input's deadline (the plan's hooks budgets + 100 ms), each
+ * hook within its own budget + 100 ms. If a hook is killed for running
+ * past it, that input alone fails and the others go again in a new child;
  * if it is killed otherwise, each is run again in its own child with its
  * own deadline. A hostile input costs only itself. The reply is an array,
  * one item per input: {ok: true, result} (what the plan's function

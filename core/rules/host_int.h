@@ -5,7 +5,7 @@
  *
  *   frame    = 4-byte big-endian length, then that many bytes of JSON
  *              (at most CG__FRAME_MAX); one request or one reply
- *   request  = {id, op: "load"|"call"|"batch", ...}
+ *   request  = {id, op: "load"|"call"|"batch"|"plans", ...}
  *   reply    = {id, ok: true, ...} | {id, ok: false, code, error}
  *
  * code is the name of a CG_E* code ("CG_ERULE"); see
