@@ -415,7 +415,7 @@ static int add_files(cJSON *arr, const char *prefix, const struct cg__files *f,
   return 0;
 }
 
-/* The files of a load: saved sources (cg_rules_gen_sources) when saved
+/* The files of a load: saved sources (cg_rulehost_sources) when saved
  * is set, else the pack and scripts/ folders of o, read now. */
 static int add_sources(cJSON *body, const struct cg_rules_opts *o,
                        const char *saved, struct cg_err *err)

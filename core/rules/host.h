@@ -100,7 +100,7 @@ int cg_rulehost_batch(struct cg_rulehost *h, const cJSON *calls,
                       cg_rulehost_done_fn done, void *arg);
 
 /* Like cg_rulehost_load, but the files are saved sources (the JSON of
- * cg_rules_gen_sources / cg_rulehost_sources) instead of opts->pack_dir:
+ * cg_rulehost_sources) instead of opts->pack_dir:
  * the boot fallback to the store's last good generation. sources NULL =
  * read the folders, as cg_rulehost_load. */
 int cg_rulehost_load_sources(struct cg_rulehost *h,

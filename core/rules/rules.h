@@ -121,9 +121,6 @@ void cg_rules_gen_release(struct cg_rules_gen *g);
 
 /* "default@1.0.0#a1b2c3d4": what every decision records. */
 const char *cg_rules_gen_label(const struct cg_rules_gen *g);
-/* The generation's files (pack and scripts) as JSON text, for saving in
- * the store; caller frees (cg_free). NULL on ENOMEM. */
-char *cg_rules_gen_sources(const struct cg_rules_gen *g);
 const char *cg_rules_gen_name(const struct cg_rules_gen *g);
 const char *cg_rules_gen_version(const struct cg_rules_gen *g);
 /* 64 lowercase hex digits: SHA-256 over the sorted file names and

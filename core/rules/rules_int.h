@@ -170,7 +170,7 @@ int cg__gen_build_files(const struct cg_rules_opts *o, uint64_t number,
 
 /* ---- sources.c ---------------------------------------------------------- */
 
-/* Parses what cg_rules_gen_sources printed into two sorted file sets
+/* Parses what cg_rulehost_sources printed into two sorted file sets
  * (emptied on failure). */
 int cg__sources_parse(const char *sources, struct cg__files *pack,
                       struct cg__files *scripts, struct cg_err *err);

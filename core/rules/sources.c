@@ -1,5 +1,6 @@
 /*
- * sources: a generation's files as one JSON document, and back. The
+ * sources: a generation's files from one JSON document (the rule host
+ * prints it: cg_rulehost_sources). The
  * merchant runtime saves the sources of every generation that loaded (and
  * passed its pack tests) in the store, so that a pack that no longer loads
  * at the next start (a bad save, a half-copied folder) does not stop the
@@ -11,53 +12,13 @@
  * The hash of a generation built from its sources equals the original's:
  * the same bytes, sorted the same way (pack.c).
  */
-#include "rules/rules.h"
 #include "rules/rules_int.h"
 
 #include "base/err.h"
 #include "base/json.h"
 #include "base/mem.h"
 
-#include <stdbool.h>
 #include <string.h>
-
-/* [{name, text}] of a file set; NULL on ENOMEM. Every node is attached
- * as soon as it exists (adding a non-NULL item to an array cannot fail),
- * so one delete frees everything. */
-static cJSON *files_json(const struct cg__files *f)
-{
-  cJSON *arr = cJSON_CreateArray();
-  for (size_t i = 0; arr != NULL && i < f->n; i++) {
-    cJSON *o = cJSON_CreateObject();
-    if (o == NULL || !cJSON_AddItemToArray(arr, o) ||
-        cg_json_add_str(o, "name", f->v[i].name) == NULL ||
-        cg_json_add_str(o, "text", f->v[i].data) == NULL) {
-      cJSON_Delete(arr);
-      return NULL;
-    }
-  }
-  return arr;
-}
-
-/* Adds item under key, or frees it; false on failure. */
-static bool attach(cJSON *doc, const char *key, cJSON *item)
-{
-  if (item != NULL && cJSON_AddItemToObject(doc, key, item))
-    return true;
-  cJSON_Delete(item);
-  return false;
-}
-
-char *cg_rules_gen_sources(const struct cg_rules_gen *g)
-{
-  cJSON *doc = cJSON_CreateObject();
-  char *text = NULL;
-  if (doc != NULL && attach(doc, "pack", files_json(&g->pack)) &&
-      attach(doc, "scripts", files_json(&g->scripts)))
-    text = cg_json_print(doc);
-  cJSON_Delete(doc);
-  return text;
-}
 
 /* Fills out from one array of {name, text}. */
 static int files_from(const cJSON *arr, struct cg__files *out,
