@@ -95,17 +95,6 @@ static char *noisy_config(const char *pack)
   return b.data;
 }
 
-static long open_errors(struct e2e *t, const char *merchant)
-{
-  char path[200];
-  snprintf(path, sizeof(path),
-           "/api/v1/merchants/%s/exceptions?type=RULE_ERROR", merchant);
-  cJSON *doc = e2e_get(t, 'a', path);
-  long n = cJSON_IsArray(doc) ? cJSON_GetArraySize(doc) : -1;
-  cJSON_Delete(doc);
-  return n;
-}
-
 /* /healthz and an admin read, timed. */
 static int64_t probe_ms(struct e2e *t)
 {
@@ -153,7 +142,7 @@ static void run_one(struct run *r)
   e2e_engine_start(&t);
   wait_shop(&t, r, t0);
   if (r->neighbour == HOSTILE) {
-    r->noisy_errors = open_errors(&t, "noisy");
+    r->noisy_errors = e2e_open_exceptions(&t, "noisy", "RULE_ERROR");
     r->noisy_pending =
         e2e_metric(&t, "cg_rule_plans_pending{merchant=\"noisy\"}");
   }

@@ -85,19 +85,6 @@ static bool healthz_is(struct e2e *t, void *arg)
   return status == *(long *)arg;
 }
 
-/* Open RULE_ERROR exceptions of a merchant. */
-static int open_rule_errors(const char *merchant)
-{
-  char path[200];
-  snprintf(path, sizeof(path),
-           "/api/v1/merchants/%s/exceptions?type=RULE_ERROR", merchant);
-  cJSON *x = e2e_get(&T, 'a', path);
-  assert_non_null(x);
-  int n = cJSON_GetArraySize(x);
-  cJSON_Delete(x);
-  return n;
-}
-
 /* The pack loads in the rule host, after the start: its sources are
  * saved when it answers. */
 static bool other_loaded(struct e2e *t, void *arg)
@@ -165,7 +152,7 @@ static void test_broken_pack_isolated(void **state)
   assert_int_equal(e2e_healthz(&T, &doc), 503);
   assert_non_null(problem(doc, "merchant 'other' has no rules"));
   cJSON_Delete(doc);
-  assert_int_equal(open_rule_errors("other"), 1);
+  assert_int_equal(e2e_open_exceptions(&T, "other", "RULE_ERROR"), 1);
   cJSON *shop = e2e_get(&T, 'a', "/api/v1/merchants/shop/exceptions");
   assert_non_null(shop); /* the first merchant answers */
   cJSON_Delete(shop);
@@ -176,7 +163,7 @@ static void test_broken_pack_isolated(void **state)
   copy_default_pack();
   cJSON_Delete(e2e_post(&T, 'a', "/api/v1/merchants/other/rules/reload", ""));
   assert_true(e2e_wait(&T, 10, healthz_is, &(long){200}));
-  assert_int_equal(open_rule_errors("other"), 0);
+  assert_int_equal(e2e_open_exceptions(&T, "other", "RULE_ERROR"), 0);
   e2e_engine_stop(&T);
   e2e_teardown(&T);
 }

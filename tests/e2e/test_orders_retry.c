@@ -25,17 +25,6 @@ static struct e2e T;
 static struct orders_expect X;
 static char pack[600];
 
-static long open_count(const char *type)
-{
-  char path[160];
-  snprintf(path, sizeof(path), "/api/v1/merchants/shop/exceptions?type=%s",
-           type);
-  cJSON *doc = e2e_get(&T, 'a', path);
-  long n = cJSON_IsArray(doc) ? cJSON_GetArraySize(doc) : -1;
-  cJSON_Delete(doc);
-  return n;
-}
-
 static bool wms_at_least(struct e2e *t, void *arg)
 {
   return e2e_wms_orders(t) >= *(long *)arg;
@@ -101,7 +90,8 @@ static void setup_run(void)
 static void test_rule_change_releases_held(void **state)
 {
   setup_run();
-  assert_int_equal(open_count("UNMAPPED_CARRIER"), X.bad[0]);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "UNMAPPED_CARRIER"),
+                   X.bad[0]);
   /* A broken pack is refused; nothing changes. The watch must have fired
    * and the reload been refused: a fixed sleep would pass with no watch
    * at all (nothing reloads, so nothing changes either). */
@@ -109,17 +99,21 @@ static void test_rule_change_releases_held(void **state)
   append_to("carriers.lua", "\nthis is not lua\n");
   if (!e2e_wait(&T, 30, refused_reload, NULL))
     fail_msg("no reload was attempted after the pack changed (watch?)");
-  assert_int_equal(open_count("UNMAPPED_CARRIER"), X.bad[0]);
-  assert_int_equal(open_count("RULE_ERROR"), 1); /* the operator sees it */
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "UNMAPPED_CARRIER"),
+                   X.bad[0]);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "RULE_ERROR"),
+                   1); /* the operator sees it */
   /* Restore the pack and add the mapping: the held orders go out. */
   restore_with_mapping();
   long want = X.good + X.bad[0];
   if (!e2e_wait(&T, 60, wms_at_least, &want))
     fail_msg("unmapped orders not released: %ld at warehouse, want %ld",
              e2e_wms_orders(&T), want);
-  assert_int_equal(open_count("UNMAPPED_CARRIER"), 0);
-  assert_int_equal(open_count("INVALID_ADDRESS"), X.bad[1]);
-  assert_int_equal(open_count("RULE_ERROR"), 0); /* closed by the good one */
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "UNMAPPED_CARRIER"), 0);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "INVALID_ADDRESS"),
+                   X.bad[1]);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "RULE_ERROR"),
+                   0); /* closed by the good one */
   assert_true(e2e_log_has(&T, "rules reloaded: "));
 }
 
@@ -167,7 +161,7 @@ static void test_cli_retry_after_item_created(void **state)
     cJSON_Delete(w);
   }
   cJSON_Delete(doc);
-  assert_int_equal(open_count("UNKNOWN_SKU"), 0);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "UNKNOWN_SKU"), 0);
   e2e_engine_stop(&T);
   e2e_teardown(&T);
   char *dir = cg_strdup(pack);

@@ -78,15 +78,6 @@ static void make_pack(long victim)
   write_orders(victim);
 }
 
-static long open_rule_errors(void)
-{
-  cJSON *doc =
-      e2e_get(&T, 'a', "/api/v1/merchants/shop/exceptions?type=RULE_ERROR");
-  long n = cJSON_IsArray(doc) ? cJSON_GetArraySize(doc) : -1;
-  cJSON_Delete(doc);
-  return n;
-}
-
 /* /healthz and one admin read, timed; the slowest is kept. */
 static void probe(struct watch *w)
 {
@@ -108,14 +99,16 @@ static bool settled(struct e2e *t, void *arg)
 {
   struct watch *w = arg;
   probe(w);
-  return e2e_wms_orders(t) >= w->want_wms && open_rule_errors() >= 1;
+  return e2e_wms_orders(t) >= w->want_wms &&
+         e2e_open_exceptions(&T, "shop", "RULE_ERROR") >= 1;
 }
 
 static bool all_out(struct e2e *t, void *arg)
 {
   struct watch *w = arg;
   probe(w);
-  return e2e_wms_orders(t) >= w->want_wms && open_rule_errors() == 0;
+  return e2e_wms_orders(t) >= w->want_wms &&
+         e2e_open_exceptions(&T, "shop", "RULE_ERROR") == 0;
 }
 
 static char *order_label(long number)
@@ -170,9 +163,10 @@ static void test_c_loop_costs_one_order(void **state)
   e2e_engine_start(&T);
   if (!e2e_wait(&T, 120, settled, &w))
     fail_msg("not settled: %ld at the warehouse (want %ld), %ld RULE_ERROR",
-             e2e_wms_orders(&T), w.want_wms, open_rule_errors());
+             e2e_wms_orders(&T), w.want_wms,
+             e2e_open_exceptions(&T, "shop", "RULE_ERROR"));
   assert_int_equal(e2e_wms_orders(&T), count - 1);
-  assert_int_equal(open_rule_errors(), 1);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "RULE_ERROR"), 1);
   expect_killed();
   char *before = order_label(w.victim);
   /* A reload through the admin API goes to the host: the new generation

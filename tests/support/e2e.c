@@ -266,6 +266,17 @@ char *e2e_scenario(long orders, long bad_each)
   return text;
 }
 
+long e2e_open_exceptions(struct e2e *t, const char *merchant, const char *type)
+{
+  char path[256];
+  snprintf(path, sizeof(path), "/api/v1/merchants/%s/exceptions?type=%s",
+           merchant, type);
+  cJSON *doc = e2e_get(t, 'a', path);
+  long n = cJSON_IsArray(doc) ? cJSON_GetArraySize(doc) : -1;
+  cJSON_Delete(doc);
+  return n;
+}
+
 long e2e_metric(struct e2e *t, const char *name)
 {
   char url[256];

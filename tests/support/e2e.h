@@ -68,5 +68,7 @@ long e2e_healthz(struct e2e *t, cJSON **doc);
 bool e2e_log_has(struct e2e *t, const char *needle);
 /* Count of a Prometheus sample, e.g. "cg_webhooks_refused_total". */
 long e2e_metric(struct e2e *t, const char *name);
+/* Open exceptions of a type at a merchant (admin API), or -1. */
+long e2e_open_exceptions(struct e2e *t, const char *merchant, const char *type);
 
 #endif

@@ -72,24 +72,13 @@ void orders_expect_read(struct e2e *t, struct orders_expect *x)
   assert_true(x->total > 0);
 }
 
-static long open_of_type(struct e2e *t, const char *type)
-{
-  char path[128];
-  snprintf(path, sizeof(path), "/api/v1/merchants/shop/exceptions?type=%s",
-           type);
-  cJSON *doc = e2e_get(t, 'a', path);
-  long n = cJSON_IsArray(doc) ? cJSON_GetArraySize(doc) : -1;
-  cJSON_Delete(doc);
-  return n;
-}
-
 static bool settled(struct e2e *t, void *arg)
 {
   const struct orders_expect *x = arg;
   if (e2e_wms_orders(t) < x->good)
     return false;
   for (int k = 0; k < 3; k++)
-    if (open_of_type(t, bad_types[k]) < x->bad[k])
+    if (e2e_open_exceptions(t, "shop", bad_types[k]) < x->bad[k])
       return false;
   return true;
 }
