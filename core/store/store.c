@@ -253,6 +253,7 @@ int cg_store_open(const struct cg_store_opts *opts, struct cg_store **out,
            opts->name ? opts->name : "-");
   int busy =
       opts->busy_timeout_ms ? opts->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
+  s->busy_ms = busy;
   if ((ret = open_db(s->path, sync, busy, &s->db, err)) != 0 ||
       (ret = cg__store_migrate(s->db, s->path, cg__store_migrations,
                                cg__store_migrations_count, &s->schema_version,

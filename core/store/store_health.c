@@ -10,7 +10,9 @@
  *                so nothing else would notice until restart)
  *                a write is possible: BEGIN IMMEDIATE, one upsert of a
  *                probe cursor, ROLLBACK (skipped inside a transaction,
- *                whose own writes are the probe)
+ *                whose own writes are the probe); it does not wait for a
+ *                lock another process holds, and a locked store counts
+ *                as writable
  *
  * Everything runs on the store's loop thread. The probe costs a lock and
  * a page in the cache, never an fsync: a rolled-back WAL write is not
@@ -96,12 +98,17 @@ static int write_probe(struct cg_store *s, struct cg_err *err)
   if (s->in_tx || !sqlite3_get_autocommit(s->db))
     return 0; /* never touch a transaction someone else has open */
   char *msg = NULL;
+  /* On the loop thread: never wait for a lock another process holds (the
+   * CLI writing an operator's retry). A locked store is a busy one, not a
+   * broken one. */
+  sqlite3_busy_timeout(s->db, 0);
   int rc = sqlite3_exec(s->db,
                         "BEGIN IMMEDIATE;"
                         "INSERT OR REPLACE INTO cursors (name, value, "
                         "updated_at) VALUES ('cg.health.probe', '', 0);",
                         NULL, NULL, &msg);
-  int ret = rc == SQLITE_OK
+  sqlite3_busy_timeout(s->db, s->busy_ms);
+  int ret = rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY
                 ? 0
                 : cg_err_set(err, CG_EDB, "store %s cannot be written: %s",
                              s->path, msg ? msg : sqlite3_errstr(rc));
