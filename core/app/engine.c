@@ -214,12 +214,14 @@ static int start_listeners(struct cg_engine *e, struct cg_err *err)
       cg_admin_routes(e->admin_router, &e->admin_src) != 0 ||
       cg_webhooks_routes(e->hooks_router, e) != 0)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
-  e->admin = listen_on(e, e->cfg->admin_listen, "admin", e->admin_router, err);
-  if (e->admin == NULL)
-    return CG_EIO;
+  /* Webhooks first: an admin port that answers means every listener is
+   * up (supervisors and tests wait on admin alone). */
   e->hooks =
       listen_on(e, e->cfg->webhooks_listen, "webhooks", e->hooks_router, err);
-  return e->hooks ? 0 : CG_EIO;
+  if (e->hooks == NULL)
+    return CG_EIO;
+  e->admin = listen_on(e, e->cfg->admin_listen, "admin", e->admin_router, err);
+  return e->admin ? 0 : CG_EIO;
 }
 
 struct cg_engine *cg_engine_start(uv_loop_t *loop, const struct cg_config *cfg,

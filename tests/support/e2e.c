@@ -121,6 +121,7 @@ void e2e_engine_start(struct e2e *t)
   t->engine_starts++;
   assert_true(t->engine > 0);
   assert_int_equal(tu_wait_port(t->port_admin, 15000), 0);
+  assert_int_equal(tu_wait_port(t->port_hooks, 15000), 0);
 }
 
 void e2e_engine_kill(struct e2e *t)
