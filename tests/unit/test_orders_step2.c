@@ -4,7 +4,8 @@
  * for orders eligible or not, with extra members, odd lines and every
  * plan outcome, both ways store the same order row, lines, outbox row,
  * exceptions and audit. Also: which stored texts go to the rule host as
- * they are (cg__order_parse).
+ * they are (cg__order_parse), and that cg_plan_json_take prints as
+ * cg_plan_json while moving the payload.
  */
 #include "store_fixture.h"
 
@@ -164,6 +165,27 @@ static void test_whole_texts(void **state)
   assert_false(whole);
 }
 
+static void test_plan_json_take(void **state)
+{
+  (void)state;
+  cJSON *pj = cJSON_Parse(CASES[0][1]);
+  struct cg_plan plan = {0};
+  assert_int_equal(cg_plan_from_json(pj, &plan, NULL), 0);
+  plan.problems = cJSON_CreateArray();
+  cJSON *copy = cg_plan_json(&plan);
+  cJSON *moved = cg_plan_json_take(&plan);
+  assert_null(plan.payload);
+  assert_null(plan.problems);
+  char *x = cg_json_print(copy), *y = cg_json_print(moved);
+  assert_string_equal(x, y);
+  assert_non_null(strstr(y, "\"payload\":{\"orderRef\":\"601\""));
+  cg_free(x);
+  cg_free(y);
+  cJSON_Delete(copy);
+  cJSON_Delete(moved);
+  cJSON_Delete(pj);
+}
+
 int main(void)
 {
   cg_mem_init();
@@ -171,6 +193,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_facts_decide_as_the_order, fx_setup,
                                       fx_teardown),
       cmocka_unit_test(test_whole_texts),
+      cmocka_unit_test(test_plan_json_take),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
