@@ -32,8 +32,10 @@ struct job {
   char number[32];
   char msg_id[192];
   char *payload;
-  bool sent;  /* in a request to the host */
-  bool alone; /* its batch's host died: ask again in a batch of one */
+  bool whole;   /* payload is one JSON object as printed: sent as it is */
+  cJSON *facts; /* INBOX: what step 2 reads of the order, or NULL */
+  bool sent;    /* in a request to the host */
+  bool alone;   /* its batch's host died: ask again in a batch of one */
 };
 
 struct cg_decide {
@@ -98,6 +100,7 @@ static void job_drop(struct cg_decide *d, struct job *j)
     d->tail = j->prev;
   d->n--;
   cg_free(j->payload);
+  cJSON_Delete(j->facts);
   cg_free(j);
 }
 
@@ -127,32 +130,38 @@ uint64_t cg_decide_count(const struct cg_flow *f)
   return f->decide ? f->decide->n : 0;
 }
 
-int cg_decide_later(struct cg_flow *f, enum cg_decide_kind kind, int64_t key,
-                    const char *msg_id, const char *number, const char *payload)
+/* A new job holding a copy of payload; NULL on ENOMEM. */
+static struct job *job_new(enum cg_decide_kind kind, int64_t key,
+                           const char *msg_id, const char *number,
+                           const char *payload)
 {
-  struct cg_decide *d = f->decide;
-  if (d == NULL || f->rulehost == NULL)
-    return CG_ECANCELED;
-  if (cg_decide_pending(f, kind, key, number))
-    return CG_EEXIST;
-  if (d->n >= CG_DECIDE_MAX)
-    return CG_ELIMIT;
   struct job *j = cg_calloc(1, sizeof(*j));
   size_t len = strlen(payload);
   char *copy = j ? cg_malloc(len + 1) : NULL;
   if (copy == NULL) {
     cg_free(j);
-    return CG_ENOMEM;
+    return NULL;
   }
   memcpy(copy, payload, len + 1);
   *j = (struct job){.kind = kind, .key = key, .payload = copy};
   snprintf(j->number, sizeof(j->number), "%s", number);
   snprintf(j->msg_id, sizeof(j->msg_id), "%s", msg_id ? msg_id : "");
-  if (index_add(d, j) != 0) {
-    cg_free(copy);
+  return j;
+}
+
+static int job_add(struct cg_decide *d, enum cg_decide_kind kind, int64_t key,
+                   const char *msg_id, const char *number,
+                   const struct cg_decide_order *o)
+{
+  struct job *j = job_new(kind, key, msg_id, number, o->payload);
+  if (j == NULL || index_add(d, j) != 0) {
+    if (j != NULL)
+      cg_free(j->payload);
     cg_free(j);
     return CG_ENOMEM;
   }
+  j->whole = o->whole;
+  j->facts = o->facts;
   j->prev = d->tail;
   if (d->tail != NULL)
     d->tail->next = j;
@@ -161,6 +170,26 @@ int cg_decide_later(struct cg_flow *f, enum cg_decide_kind kind, int64_t key,
   d->tail = j;
   d->n++;
   return 0;
+}
+
+int cg_decide_later(struct cg_flow *f, enum cg_decide_kind kind, int64_t key,
+                    const char *msg_id, const char *number,
+                    struct cg_decide_order *o)
+{
+  struct cg_decide *d = f->decide;
+  int rc = 0;
+  if (d == NULL || f->rulehost == NULL)
+    rc = CG_ECANCELED;
+  else if (cg_decide_pending(f, kind, key, number))
+    rc = CG_EEXIST;
+  else if (d->n >= CG_DECIDE_MAX)
+    rc = CG_ELIMIT;
+  else
+    rc = job_add(d, kind, key, msg_id, number, o);
+  if (rc != 0)
+    cJSON_Delete(o->facts);
+  o->facts = NULL; /* the job's, or freed */
+  return rc;
 }
 
 /* ---- step 2 ------------------------------------------------------------ */
@@ -176,7 +205,7 @@ static int step2_inbox(struct cg_flow *f, const struct job *j,
   if (rc == CG_ENOTFOUND)
     return 0; /* its batch rolled back */
   if (rc == 0 && row.processed_at == 0 && strcmp(row.msg_id, j->msg_id) == 0) {
-    rc = cg__order_finish(f, &row, plan, rule_err, outcome, err);
+    rc = cg__order_finish(f, &row, j->facts, plan, rule_err, outcome, err);
     if (rc == 0)
       rc = cg_store_inbox_mark(f->store, row.id, outcome, NULL, err);
     *queued = strcmp(outcome, "queued") == 0;
@@ -308,12 +337,20 @@ static void on_plans(int rc, cJSON *reply, const struct cg_err *err, void *arg)
 
 /* ---- sending ----------------------------------------------------------- */
 
+/* A job's order in the request: its text as it is when it is one JSON
+ * object as printed (the host parses the request; a parse and a print
+ * here would give the same bytes), else parsed, printed with the rest. */
+static cJSON *job_input(const struct job *j)
+{
+  const char *p = j->payload;
+  return j->whole ? cJSON_CreateRaw(p) : cg_json_parse(p, strlen(p), NULL);
+}
+
 static void send_batch(struct cg_decide *d, struct batch *b)
 {
   cJSON *orders = cJSON_CreateArray();
   for (int i = 0; orders != NULL && i < b->n; i++) {
-    const char *p = b->jobs[i]->payload;
-    cJSON *o = cg_json_parse(p, strlen(p), NULL);
+    cJSON *o = job_input(b->jobs[i]);
     if (o == NULL || !cJSON_AddItemToArray(orders, o)) {
       cJSON_Delete(o);
       cJSON_Delete(orders);

@@ -19,6 +19,7 @@
 #ifndef CG_FLOWS_DECIDE_H
 #define CG_FLOWS_DECIDE_H
 
+#include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -48,13 +49,24 @@ void cg_decide_destroy(struct cg_decide *d);
  * waiting or in flight. */
 bool cg_decide_pending(const struct cg_flow *f, enum cg_decide_kind kind,
                        int64_t key, const char *number);
-/* Records a job for the order number whose JSON text is payload (copied);
- * msg_id names the inbox row (INBOX only). 0, CG_EEXIST (already
- * pending), CG_ELIMIT (set full), CG_ENOMEM, or CG_ECANCELED (no rule
- * host). Nothing is sent before cg_decide_flush. */
+/* The order a job plans. payload: its JSON text (copied). whole: that
+ * text is one JSON object exactly as cJSON printed it (by this engine,
+ * or parsed whole), so it goes into the request as it is (cJSON_CreateRaw)
+ * instead of being parsed and printed again. facts: for an INBOX job,
+ * what step 2 reads of the order (cg__order_facts), so that step 2 does
+ * not parse the row again; NULL = it does. */
+struct cg_decide_order {
+  const char *payload;
+  bool whole;
+  cJSON *facts; /* taken by cg_decide_later (NULL after it) */
+};
+/* Records a job for the order number; msg_id names the inbox row (INBOX
+ * only). 0, CG_EEXIST (already pending), CG_ELIMIT (set full),
+ * CG_ENOMEM, or CG_ECANCELED (no rule host); o->facts is the job's or
+ * freed either way. Nothing is sent before cg_decide_flush. */
 int cg_decide_later(struct cg_flow *f, enum cg_decide_kind kind, int64_t key,
                     const char *msg_id, const char *number,
-                    const char *payload);
+                    struct cg_decide_order *o);
 /* Sends every recorded job to the rule host. Call after the transaction
  * that recorded them commits (a job whose row rolled back finds nothing
  * in step 2). */

@@ -141,7 +141,7 @@ static int run_order_plan(struct cg_rules_gen *g, const cJSON *order,
 {
   struct cg_plan plan = {0};
   int rc = cg_plan_order(g, order, &plan, err);
-  *out = rc == 0 ? cg_plan_json(&plan) : NULL;
+  *out = rc == 0 ? cg_plan_json_take(&plan) : NULL;
   cg_plan_clear(&plan);
   if (rc == 0 && *out == NULL)
     rc = cg_err_set(err, CG_ENOMEM, "no memory for a plan");

@@ -361,13 +361,16 @@ static const char *malformed_lines(const cJSON *order, char *msg, size_t size)
 }
 
 /* Step 1 found the order needs its rules: the row stays pending and the
- * plan is asked for (sent after the caller's commit). Without a rule
- * host, or with the set full, the sweep asks again later. */
+ * plan is asked for (sent after the caller's commit), with what step 2
+ * reads of the order. Without a rule host, or with the set full, the
+ * sweep asks again later. */
 static int ask_rules(struct cg_flow *f, const struct cg_store_inbox_row *row,
-                     const char *number)
+                     const char *number, const cJSON *order, bool whole)
 {
-  int rc = cg_decide_later(f, CG_DECIDE_INBOX, row->id, row->msg_id, number,
-                           row->payload);
+  struct cg_decide_order o = {
+      .payload = row->payload, .whole = whole, .facts = cg__order_facts(order)};
+  int rc =
+      cg_decide_later(f, CG_DECIDE_INBOX, row->id, row->msg_id, number, &o);
   if (rc != 0 && rc != CG_EEXIST)
     cg_log_debug("orders", "[merchant=%s] order %s waits for its rules (%s)",
                  f->merchant, number, cg_strerror(rc));
@@ -397,8 +400,9 @@ int cg_orders_apply_centra_order(struct cg_flow *f,
   const char *why = NULL;
   if (cg_decide_pending(f, CG_DECIDE_INBOX, row->id, NULL))
     return CG_INBOX_LATER; /* its plan is on the way */
-  cJSON *parsed =
-      doc ? NULL : cg_json_parse(row->payload, strlen(row->payload), NULL);
+  /* With doc, the text is cg_orders_take's print of it. */
+  bool whole = doc != NULL;
+  cJSON *parsed = doc ? NULL : cg__order_parse(row->payload, &whole);
   const cJSON *order = doc ? doc : parsed;
   int rc = 0;
   if (order == NULL || cg__order_number(order, number, sizeof(number)) != 0) {
@@ -414,19 +418,22 @@ int cg_orders_apply_centra_order(struct cg_flow *f,
   } else if (rc == 0) {
     rc = cg__order_decide(f, number, row->payload, order, outcome, err);
     if (rc == CG__NEEDS_RULES)
-      rc = ask_rules(f, row, number);
+      rc = ask_rules(f, row, number, order, whole);
   }
   cJSON_Delete(parsed);
   return rc;
 }
 
 int cg__order_finish(struct cg_flow *f, const struct cg_store_inbox_row *row,
-                     const struct cg_plan *plan, const char *rule_err,
-                     char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
+                     const cJSON *facts, const struct cg_plan *plan,
+                     const char *rule_err, char outcome[CG_INBOX_OUTCOME_MAX],
+                     struct cg_err *err)
 {
   char number[32];
   const char *why = NULL;
-  cJSON *order = cg_json_parse(row->payload, strlen(row->payload), NULL);
+  cJSON *parsed =
+      facts ? NULL : cg_json_parse(row->payload, strlen(row->payload), NULL);
+  const cJSON *order = facts ? facts : parsed;
   int rc = 0;
   if (order == NULL || cg__order_number(order, number, sizeof(number)) != 0)
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "invalid payload");
@@ -438,6 +445,97 @@ int cg__order_finish(struct cg_flow *f, const struct cg_store_inbox_row *row,
     rc = cg__order_apply(f, number, row->payload, order, plan, rule_err,
                          outcome, err);
   }
-  cJSON_Delete(order);
+  cJSON_Delete(parsed);
   return rc;
+}
+
+cJSON *cg__order_parse(const char *text, bool *whole)
+{
+  size_t len = strlen(text);
+  const char *end = NULL;
+  cJSON *order = cJSON_ParseWithLengthOpts(text, len, &end, false);
+  /* cJSON skips a BOM and whitespace before the value and stops after
+   * it: only "{...}" with nothing around it is what it prints. */
+  *whole = order != NULL && text[0] == '{' && end == text + len;
+  return order;
+}
+
+/* ---- facts: what step 2 reads of an order ----------------------------- */
+
+/* A member step 2 reads: key, or key of the member object in. */
+struct fact {
+  const char *in, *key;
+};
+
+/* What step 2 reads (cg__order_finish: number and eligibility;
+ * save_order: id, status, and write_lines for each of the lines). Keep
+ * them in step with those functions: step 2 sees nothing else. Each `in`
+ * appears once in a list. */
+static const struct fact ORDER_FACTS[] = {{NULL, "number"},
+                                          {NULL, "id"},
+                                          {NULL, "status"},
+                                          {NULL, "isOnHold"},
+                                          {NULL, "orderHoldReason"}};
+static const struct fact LINE_FACTS[] = {{NULL, "id"},
+                                         {NULL, "quantity"},
+                                         {"unitPrice", "value"},
+                                         {"productSize", "SKU"}};
+
+/* Copies what cg_json_get(from, "in.key") finds to the same place in to
+ * (an object; the names are static: no copies of them); false on ENOMEM. */
+static bool copy_fact(cJSON *to, const cJSON *from, const struct fact *k)
+{
+  const cJSON *it =
+      cg_json_get(k->in ? cg_json_get(from, k->in) : from, k->key);
+  if (it == NULL)
+    return true;
+  if (k->in != NULL) {
+    cJSON *in = cJSON_CreateObject();
+    if (in == NULL || !cJSON_AddItemToObjectCS(to, k->in, in)) {
+      cJSON_Delete(in);
+      return false;
+    }
+    to = in;
+  }
+  cJSON *copy = cJSON_Duplicate(it, true);
+  if (copy != NULL && cJSON_AddItemToObjectCS(to, k->key, copy))
+    return true;
+  cJSON_Delete(copy);
+  return false;
+}
+
+/* An object with the facts of from; NULL on ENOMEM. */
+static cJSON *pick(const cJSON *from, const struct fact *facts, size_t n)
+{
+  cJSON *o = cJSON_CreateObject();
+  for (size_t i = 0; o != NULL && i < n; i++)
+    if (!copy_fact(o, from, &facts[i])) {
+      cJSON_Delete(o);
+      o = NULL;
+    }
+  return o;
+}
+
+cJSON *cg__order_facts(const cJSON *order)
+{
+  cJSON *facts =
+      pick(order, ORDER_FACTS, sizeof(ORDER_FACTS) / sizeof(*ORDER_FACTS));
+  const cJSON *lines = cg_json_get(order, "lines"), *line;
+  /* write_lines counts and walks the children of "lines", whatever
+   * its type: an array of their facts is read the same way. */
+  cJSON *out = lines && facts ? cJSON_AddArrayToObject(facts, "lines") : NULL;
+  if (lines != NULL && out == NULL) {
+    cJSON_Delete(facts);
+    return NULL;
+  }
+  cJSON_ArrayForEach(line, lines)
+  {
+    cJSON *l = pick(line, LINE_FACTS, sizeof(LINE_FACTS) / sizeof(*LINE_FACTS));
+    if (l == NULL || !cJSON_AddItemToArray(out, l)) {
+      cJSON_Delete(l);
+      cJSON_Delete(facts);
+      return NULL;
+    }
+  }
+  return facts;
 }

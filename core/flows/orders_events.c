@@ -289,15 +289,15 @@ static int redecide_in_tx(struct cg_flow *f, const struct cg_store_order *o,
                           struct cg_err *err)
 {
   char outcome[CG_INBOX_OUTCOME_MAX];
-  cJSON *order =
-      o->payload ? cg_json_parse(o->payload, strlen(o->payload), NULL) : NULL;
+  struct cg_decide_order d = {.payload = o->payload};
+  cJSON *order = o->payload ? cg__order_parse(o->payload, &d.whole) : NULL;
   if (order == NULL)
     return cg_err_set(err, CG_EINVAL, "order %s has no stored payload",
                       o->number);
   int rc = cg__order_decide(f, o->number, o->payload, order, outcome, err);
   cJSON_Delete(order);
   if (rc == CG__NEEDS_RULES) {
-    rc = cg_decide_later(f, kind, key, NULL, o->number, o->payload);
+    rc = cg_decide_later(f, kind, key, NULL, o->number, &d);
     if (rc != 0 && rc != CG_EEXIST)
       return cg_err_set(err, rc, "not asked again now (%s)", cg_strerror(rc));
     return 0;
@@ -445,11 +445,11 @@ static int step_retry(struct cg_flow *f, const void *ctx, struct cg_err *err)
   bool found = rc == 0;
   bool again = found && (o.state == CG_STORE_ORDER_HELD ||
                          o.state == CG_STORE_ORDER_REJECTED);
-  cJSON *order = again && o.payload
-                     ? cg_json_parse(o.payload, strlen(o.payload), NULL)
-                     : NULL;
+  struct cg_decide_order d = {.payload = o.payload};
+  cJSON *order =
+      again && o.payload ? cg__order_parse(o.payload, &d.whole) : NULL;
   if (order != NULL && cg__order_needs_rules(order)) {
-    rc = cg_decide_later(f, CG_DECIDE_RETRY, x->id, NULL, o.number, o.payload);
+    rc = cg_decide_later(f, CG_DECIDE_RETRY, x->id, NULL, o.number, &d);
     if (rc == CG_EEXIST)
       rc = 0;
     else if (rc != 0)

@@ -42,10 +42,21 @@ int cg__order_apply(struct cg_flow *f, const char *number, const char *payload,
                     struct cg_err *err);
 /* Step 2 of a pending inbox row: eligibility and the stored state are
  * checked again (they may have changed while the plan was out), then
- * cg__order_apply. Writes the row's outcome; the caller marks it. */
+ * cg__order_apply. facts: cg__order_facts of the row's order, kept by its
+ * job since step 1; NULL = the row's payload is parsed again. Writes the
+ * row's outcome; the caller marks it. */
 int cg__order_finish(struct cg_flow *f, const struct cg_store_inbox_row *row,
-                     const struct cg_plan *plan, const char *rule_err,
-                     char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err);
+                     const cJSON *facts, const struct cg_plan *plan,
+                     const char *rule_err, char outcome[CG_INBOX_OUTCOME_MAX],
+                     struct cg_err *err);
+/* What step 2 reads of an order (its number, eligibility, id, status and
+ * lines), copied: a small tree a job keeps instead of the order's text
+ * parsed again (a few members instead of every customer and address
+ * field). Reads the same as order for cg__order_finish. NULL on ENOMEM. */
+cJSON *cg__order_facts(const cJSON *order);
+/* Parses a stored order's text; *whole when the text is one JSON object
+ * with nothing around it, as cJSON prints it (cg_decide_order.whole). */
+cJSON *cg__order_parse(const char *text, bool *whole);
 /* Step 2 of a re-decision after a reload: applies to the order only if
  * it is still held for a reason rules can cure. *queued when it left. */
 int cg__order_redecided(struct cg_flow *f, const char *number,

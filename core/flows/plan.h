@@ -115,6 +115,9 @@ const char *cg_plan_outcome_name(enum cg_plan_outcome o);
 
 /* The plan as JSON; caller owns; NULL on ENOMEM. */
 cJSON *cg_plan_json(const struct cg_plan *p);
+/* The same, moving problems and payload into it instead of copying them
+ * (p has neither after it, even on ENOMEM). */
+cJSON *cg_plan_json_take(struct cg_plan *p);
 /* Reads a plan from its JSON form; problems and payload are detached
  * from j into *out (clear it with cg_plan_clear). CG_EINVAL with err for
  * a document that is not a plan. */

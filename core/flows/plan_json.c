@@ -79,6 +79,32 @@ cJSON *cg_plan_json(const struct cg_plan *p)
   return o;
 }
 
+/* Moves *item (may be NULL) under key; false on ENOMEM, *item then still
+ * the caller's. */
+static bool add_taken(cJSON *o, const char *key, cJSON **item)
+{
+  if (*item != NULL && !cJSON_AddItemToObject(o, key, *item))
+    return false;
+  *item = NULL;
+  return true;
+}
+
+cJSON *cg_plan_json_take(struct cg_plan *p)
+{
+  cJSON *problems = p->problems, *payload = p->payload;
+  p->problems = p->payload = NULL;
+  cJSON *o = cg_plan_json(p); /* without them: added below, in place */
+  bool ok = o != NULL && add_taken(o, "problems", &problems) &&
+            add_taken(o, "payload", &payload);
+  cJSON_Delete(problems);
+  cJSON_Delete(payload);
+  if (!ok) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
 static void copy_str(char *dst, size_t size, const cJSON *j, const char *key)
 {
   const char *s = cg_json_str(j, key);

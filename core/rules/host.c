@@ -197,20 +197,24 @@ static void loaded(struct cg_rulehost *h, struct cg__req *r, const cJSON *reply)
               h->label);
 }
 
-/* What the caller gets from a successful reply (detached from reply). */
-static cJSON *payload(struct cg_rulehost *h, struct cg__req *r, cJSON *reply)
+/* What the caller gets from a successful reply: a member detached from
+ * *reply, or (a load) the reply itself without id and ok, and then *reply
+ * is NULL. */
+static cJSON *payload(struct cg_rulehost *h, struct cg__req *r, cJSON **reply)
 {
   if (r->kind == CG__REQ_CALL) {
-    cJSON *res = cJSON_DetachItemFromObjectCaseSensitive(reply, "result");
+    cJSON *res = cJSON_DetachItemFromObjectCaseSensitive(*reply, "result");
     return res ? res : cJSON_CreateNull();
   }
   if (r->kind == CG__REQ_BATCH)
-    return cJSON_DetachItemFromObjectCaseSensitive(reply, "results");
+    return cJSON_DetachItemFromObjectCaseSensitive(*reply, "results");
   if (r->kind == CG__REQ_LOAD)
-    loaded(h, r, reply);
-  cJSON_DeleteItemFromObjectCaseSensitive(reply, "id");
-  cJSON_DeleteItemFromObjectCaseSensitive(reply, "ok");
-  return cJSON_Duplicate(reply, true);
+    loaded(h, r, *reply);
+  cJSON *all = *reply;
+  *reply = NULL;
+  cJSON_DeleteItemFromObjectCaseSensitive(all, "id");
+  cJSON_DeleteItemFromObjectCaseSensitive(all, "ok");
+  return all;
 }
 
 void cg__host_on_reply(struct cg_rulehost *h, const char *text, size_t len)
@@ -233,7 +237,7 @@ void cg__host_on_reply(struct cg_rulehost *h, const char *text, size_t len)
   uv_timer_stop(&h->watchdog);
   h->inflight = NULL;
   if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
-    cJSON *out = payload(h, r, reply);
+    cJSON *out = payload(h, r, &reply);
     struct cg_err err = {0};
     if (out == NULL)
       cg_err_set(&err, CG_ENOMEM, "no memory for a rule host reply");
@@ -525,14 +529,16 @@ int cg_rulehost_call(struct cg_rulehost *h, const char *hook, const cJSON *args,
   if (h->queued >= h->queue_max)
     return CG_ELIMIT;
   cJSON *body = cJSON_CreateObject();
-  cJSON *a = args ? cJSON_Duplicate(args, true) : cJSON_CreateArray();
+  /* References: the request is printed before this returns. */
+  cJSON *a =
+      args ? cJSON_CreateArrayReference(args->child) : cJSON_CreateArray();
   if (body == NULL || a == NULL || !cg_json_add_str(body, "op", "call") ||
-      !cg_json_add_str(body, "hook", hook)) {
+      !cg_json_add_str(body, "hook", hook) ||
+      !cJSON_AddItemToObject(body, "args", a)) {
     cJSON_Delete(a);
     cJSON_Delete(body);
     return CG_ENOMEM;
   }
-  cJSON_AddItemToObject(body, "args", a);
   return submit(h, CG__REQ_CALL, body, 1, done, arg);
 }
 
@@ -546,13 +552,13 @@ int cg_rulehost_batch(struct cg_rulehost *h, const cJSON *calls,
   if (h->queued >= h->queue_max)
     return CG_ELIMIT;
   cJSON *body = cJSON_CreateObject();
-  cJSON *c = cJSON_Duplicate(calls, true);
-  if (body == NULL || c == NULL || !cg_json_add_str(body, "op", "batch")) {
+  cJSON *c = cJSON_CreateArrayReference(calls->child); /* printed now */
+  if (body == NULL || c == NULL || !cg_json_add_str(body, "op", "batch") ||
+      !cJSON_AddItemToObject(body, "calls", c)) {
     cJSON_Delete(c);
     cJSON_Delete(body);
     return CG_ENOMEM;
   }
-  cJSON_AddItemToObject(body, "calls", c);
   return submit(h, CG__REQ_BATCH, body, cJSON_GetArraySize(calls), done, arg);
 }
 

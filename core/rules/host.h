@@ -84,14 +84,16 @@ void cg_rulehost_destroy(struct cg_rulehost *h);
 int cg_rulehost_load(struct cg_rulehost *h, const struct cg_rules_opts *opts,
                      cg_rulehost_done_fn done, void *arg);
 /* Queues hook(args...): args is a JSON array (NULL = no arguments; a JSON
- * null element is nil), copied before returning. The reply is the hook's
+ * null element is nil), printed into the request before returning (not
+ * kept). The reply is the hook's
  * result, shape-checked as in cg_rules_callv. Each call runs in a fresh
  * copy of the loaded generation. Returns 0 when queued, else CG_ELIMIT
  * (queue full: "rule host busy"), CG_EINVAL, CG_ENOMEM or CG_ECANCELED,
  * and done never fires. */
 int cg_rulehost_call(struct cg_rulehost *h, const char *hook, const cJSON *args,
                      cg_rulehost_done_fn done, void *arg);
-/* Queues independent calls [{hook, args}, ...] (copied) run one after
+/* Queues independent calls [{hook, args}, ...] (printed now, not kept)
+ * run one after
  * the other in one call child: they share that child's copy, so a later
  * call may see what an earlier one changed. The reply is an array with
  * one {ok: true, result} or {ok: false, code, error} per call. A kill

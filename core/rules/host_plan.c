@@ -20,6 +20,11 @@
  *        its budgets and a hostile one costs only itself
  *   ◀─ {id, ok: true, results: [{ok: true, result} | {ok: false, code,
  *                                error}, ...]}
+ *
+ * A child prints its results array into the shared page; the zygote
+ * parses it (it must be one array of one item per input). When the first
+ * child answered for the whole batch, that text goes into the reply as
+ * it is (printing the parsed tree again would give the same bytes).
  */
 #include "rules/host_int.h"
 #include "rules/rules_int.h"
@@ -56,30 +61,32 @@ static cJSON *plan_one(const struct cg_rules_plan_spec *spec,
   return r;
 }
 
-/* Call child: {results: [...]} for the job's inputs. */
+/* Call child: the results array for the job's inputs. */
 static void run_plans(struct cg__host *z, void *arg)
 {
   const struct plan_job *j = arg;
-  cJSON *r = cJSON_CreateObject();
-  cJSON *results = cJSON_AddArrayToObject(r, "results");
+  cJSON *results = cJSON_CreateArray();
   for (int i = 0; results != NULL && i < j->n; i++) {
     cg__host_progress(z, (uint32_t)i + 1);
     cJSON *one =
         plan_one(j->spec, z->gen, cJSON_GetArrayItem(j->inputs, j->idx[i]));
     if (one == NULL || !cJSON_AddItemToArray(results, one)) {
       cJSON_Delete(one);
+      cJSON_Delete(results);
       results = NULL;
     }
   }
-  cg__host_shm_put(z, results ? r : NULL);
-  cJSON_Delete(r);
+  cg__host_shm_put(z, results);
+  cJSON_Delete(results);
 }
 
 /* Runs job in one child: its results array (caller owns), or NULL with
  * why and *culprit: the job position (0-based) of an input that ran for
- * a hook for its whole budget when the child was killed, else -1. */
+ * a hook for its whole budget when the child was killed, else -1. With
+ * whole, *whole is the child's text when it is that array and nothing
+ * else (valid until the next fork), else NULL. */
 static cJSON *fork_plans(struct cg__host *z, const struct plan_job *j,
-                         int *culprit, struct cg_err *why)
+                         int *culprit, struct cg_err *why, const char **whole)
 {
   int64_t per =
       cg__host_call_deadline_ms(z->gen->call_timeout_ms, 1) - CG__HOST_SLACK_MS;
@@ -96,15 +103,15 @@ static cJSON *fork_plans(struct cg__host *z, const struct plan_job *j,
     return NULL;
   }
   size_t len;
-  const char *text = cg__host_reply(z, &len);
-  cJSON *doc = cg_json_parse(text, len, why);
-  cJSON *res = cJSON_DetachItemFromObjectCaseSensitive(doc, "results");
-  cJSON_Delete(doc);
+  const char *text = cg__host_reply(z, &len), *end = NULL;
+  cJSON *res = cJSON_ParseWithLengthOpts(text, len, &end, false);
   if (cJSON_GetArraySize(res) != j->n) {
     cJSON_Delete(res);
     cg_err_set(why, CG_ERULE, "the plan child answered no plans");
     return NULL;
   }
+  if (whole != NULL)
+    *whole = text[0] == '[' && end == text + len ? text : NULL;
   return res;
 }
 
@@ -117,7 +124,7 @@ static void one_by_one(struct cg__host *z, const struct plan_job *j,
         .spec = j->spec, .inputs = j->inputs, .idx = &j->idx[i], .n = 1};
     struct cg_err why = {0};
     int culprit;
-    cJSON *res = fork_plans(z, &one, &culprit, &why);
+    cJSON *res = fork_plans(z, &one, &culprit, &why, NULL);
     cJSON *item = res ? cJSON_DetachItemFromArray(res, 0) : NULL;
     cJSON_Delete(res);
     if (item == NULL) {
@@ -130,24 +137,28 @@ static void one_by_one(struct cg__host *z, const struct plan_job *j,
 
 /* Runs the plan on the n inputs in idx (modified) into slots: kills that
  * name a culprit fail that input alone and the rest go again in one
- * child. */
-static void plan_open(struct cg__host *z, const struct cg_rules_plan_spec *spec,
-                      const cJSON *inputs, int *idx, int n, cJSON **slots)
+ * child. When the first child answers for all n, its text is returned
+ * as it is (valid until the next fork) and slots stay empty. */
+static const char *plan_open(struct cg__host *z,
+                             const struct cg_rules_plan_spec *spec,
+                             const cJSON *inputs, int *idx, int n,
+                             cJSON **slots)
 {
-  while (n > 0) {
+  for (bool first = true; n > 0; first = false) {
     struct plan_job j = {.spec = spec, .inputs = inputs, .idx = idx, .n = n};
     struct cg_err why = {0};
     int culprit;
-    cJSON *res = fork_plans(z, &j, &culprit, &why);
-    if (res != NULL) {
-      for (int i = 0; i < n; i++)
-        slots[idx[i]] = cJSON_DetachItemFromArray(res, 0);
-      cJSON_Delete(res);
-      return;
-    }
+    const char *text = NULL;
+    cJSON *res = fork_plans(z, &j, &culprit, &why, first ? &text : NULL);
+    bool answered = res != NULL;
+    for (int i = 0; answered && text == NULL && i < n; i++)
+      slots[idx[i]] = cJSON_DetachItemFromArray(res, 0);
+    cJSON_Delete(res);
+    if (answered)
+      return text;
     if (culprit < 0 && n > 1) { /* a slow batch or a crash */
       one_by_one(z, &j, slots);
-      return;
+      return NULL;
     }
     culprit = culprit < 0 ? 0 : culprit;
     cg_err_prefix(&why, "%s", spec->about);
@@ -156,6 +167,25 @@ static void plan_open(struct cg__host *z, const struct cg_rules_plan_spec *spec,
       idx[i] = idx[i + 1];
     n--;
   }
+  return NULL;
+}
+
+/* {id, ok: true, results} with the results as a child printed them (the
+ * zygote parsed them whole: printing them again would give the same
+ * bytes); NULL on ENOMEM. */
+static cJSON *reply_raw(double id, const char *results)
+{
+  cJSON *r = cJSON_CreateObject();
+  cJSON *raw = cJSON_CreateRaw(results);
+  bool ok =
+      r != NULL && raw != NULL && cJSON_AddItemToObject(r, "results", raw);
+  if (!ok)
+    cJSON_Delete(raw);
+  if (ok && cJSON_AddNumberToObject(r, "id", id) &&
+      cJSON_AddTrueToObject(r, "ok"))
+    return r;
+  cJSON_Delete(r);
+  return NULL;
 }
 
 /* {id, ok: true, results} from slots (taken), or NULL on ENOMEM. */
@@ -196,8 +226,8 @@ cJSON *cg__host_do_plans(struct cg__host *z, double id, const cJSON *req)
   if (idx != NULL && slots != NULL) {
     for (int i = 0; i < n; i++)
       idx[i] = i;
-    plan_open(z, spec, inputs, idx, n, slots);
-    r = collect(id, slots, n);
+    const char *text = plan_open(z, spec, inputs, idx, n, slots);
+    r = text ? reply_raw(id, text) : collect(id, slots, n);
   }
   cg_free(idx);
   cg_free(slots);
