@@ -20,6 +20,7 @@
 #include "centra/centra.h"
 #include "centra/centra_int.h"
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -56,11 +57,16 @@
  * buckets could overrun what is left of it. */
 #define WARMUP_MAX_MS 10000
 #define WARMUP_RETRY_MS 250
+/* Request text buffer: first size, and the size at which printing gives
+ * up (a document that large is a bug, not a request). */
+#define PRINT_MIN 4096
+#define PRINT_MAX (64 * 1024 * 1024)
 
 struct cg_centra {
   char comp[96]; /* "centra:merchant=<m>" */
   char *url;
-  char *auth_header; /* "Authorization: Bearer <token>" */
+  char *auth_header;  /* "Authorization: Bearer <token>" */
+  struct cg_buf body; /* the request being sent: reused storage */
   long timeout_ms;
   struct cg_http_client *http;
   struct cg_call_queue *q;
@@ -289,24 +295,48 @@ static bool gate(struct cg_centra *c, struct call *call)
   return true;
 }
 
-/* {"query", "variables", "operationName"} as text; takes variables. */
-static char *request_body(const struct cg__centra_op *op, cJSON *variables)
+/* Adds text to doc under a constant key without copying either (both
+ * outlive doc). */
+static bool add_ref(cJSON *doc, const char *key, const char *text)
+{
+  cJSON *s = cJSON_CreateStringReference(text);
+  if (s != NULL && cJSON_AddItemToObjectCS(doc, key, s))
+    return true;
+  cJSON_Delete(s);
+  return false;
+}
+
+/* Prints doc into b, which the client keeps between calls (grown by
+ * doubling until the text fits), so a call allocates no text of its own.
+ * NULL on ENOMEM. */
+static const char *print_into(struct cg_buf *b, cJSON *doc)
+{
+  if (b->cap < PRINT_MIN && cg_buf_reserve(b, PRINT_MIN) != 0)
+    return NULL;
+  while (!cJSON_PrintPreallocated(doc, b->data, (int)b->cap, false))
+    if (b->cap >= PRINT_MAX || cg_buf_reserve(b, b->cap) != 0)
+      return NULL;
+  return b->data;
+}
+
+/* {"query", "variables", "operationName"} as text in c->body (valid
+ * until the next call); takes variables. The document and operation
+ * name are referenced, not copied. */
+static const char *request_body(struct cg_centra *c,
+                                const struct cg__centra_op *op,
+                                cJSON *variables)
 {
   cJSON *doc = cJSON_CreateObject();
-  if (doc == NULL || variables == NULL) {
+  if (doc == NULL || variables == NULL ||
+      !cJSON_AddItemToObjectCS(doc, "variables", variables)) {
     cJSON_Delete(doc);
-    cJSON_Delete(variables);
+    cJSON_Delete(variables); /* not attached */
     return NULL;
   }
-  if (!cJSON_AddItemToObject(doc, "variables", variables)) {
-    cJSON_Delete(variables); /* the key copy failed: not attached */
-    cJSON_Delete(doc);
-    return NULL;
-  }
-  char *body = NULL;
-  if (cg_json_add_str(doc, "query", op->query) != NULL &&
-      cg_json_add_str(doc, "operationName", op->name) != NULL)
-    body = cg_json_print(doc);
+  const char *body = NULL;
+  if (add_ref(doc, "query", op->query) &&
+      add_ref(doc, "operationName", op->name))
+    body = print_into(&c->body, doc);
   cJSON_Delete(doc);
   return body;
 }
@@ -331,7 +361,7 @@ int cg__centra_call(struct cg_centra *c, const struct cg__centra_op *op,
     cJSON_Delete(variables);
     return c->closing ? CG_ECANCELED : CG_EINVAL;
   }
-  char *body = request_body(op, variables);
+  const char *body = request_body(c, op, variables);
   struct call *call = body ? cg_calloc(1, sizeof(*call)) : NULL;
   int rc = CG_ENOMEM;
   if (call != NULL) {
@@ -341,7 +371,6 @@ int cg__centra_call(struct cg_centra *c, const struct cg__centra_op *op,
     else if ((rc = send_call(c, call, body)) != 0)
       cg_free(call);
   }
-  cg_free(body);
   return rc;
 }
 
@@ -446,6 +475,7 @@ static void centra_free(struct cg_centra *c)
   if (c->auth_header != NULL)
     memset(c->auth_header, 0, strlen(c->auth_header));
   cg_free(c->auth_header);
+  cg_buf_free(&c->body);
   cg_free(c);
 }
 

@@ -58,8 +58,8 @@ struct op {
   enum cg__gxo_op kind;
   const char *method;
   char *url;
-  char *body; /* NULL for GET */
-  char *idem_key;
+  char *body;        /* NULL for GET */
+  char *idem_header; /* "Idempotency-Key: <key>" (POST), or NULL */
   char *order_ref;
   unsigned token_gen; /* token generation the request was sent with */
   bool refreshed;     /* already retried once after a 401 */
@@ -79,7 +79,7 @@ struct rest {
   struct cg_call_queue *q;
   struct cg_ratelimit own_rl;
   struct cg_ratelimit *rl;
-  char *token;
+  char *auth;             /* "Authorization: Bearer <token>", or NULL */
   int64_t token_until_ms; /* wall ms after which the token is not used */
   unsigned token_gen;
   bool token_busy;
@@ -94,9 +94,21 @@ static void op_free(struct op *op)
     return;
   cg_free(op->url);
   cg_free(op->body);
-  cg_free(op->idem_key);
+  cg_free(op->idem_header);
   cg_free(op->order_ref);
   cg_free(op);
+}
+
+/* prefix + value as one new string (cg_free); NULL on ENOMEM. */
+static char *header_line(const char *prefix, const char *value)
+{
+  size_t plen = strlen(prefix), vlen = strlen(value);
+  char *line = cg_malloc(plen + vlen + 1);
+  if (line != NULL) {
+    memcpy(line, prefix, plen);
+    memcpy(line + plen, value, vlen + 1);
+  }
+  return line;
 }
 
 /* Delivers res to the op's caller now and frees the op. Only from a
@@ -141,13 +153,13 @@ static void finish_local(struct op *op, enum cg_outcome outcome,
 
 static bool token_usable(const struct rest *r, int64_t now)
 {
-  return r->token != NULL && now < r->token_until_ms;
+  return r->auth != NULL && now < r->token_until_ms;
 }
 
 static void token_drop(struct rest *r)
 {
-  cg_free(r->token);
-  r->token = NULL;
+  cg_free(r->auth);
+  r->auth = NULL;
   r->token_gen++;
 }
 
@@ -226,11 +238,11 @@ static bool token_store(struct rest *r, const struct cg_call_result *res)
   int64_t ttl_s = cg_json_int(res->data, "expires_in", 3600);
   if (tok == NULL || tok[0] == '\0' || ttl_s <= 0)
     return false;
-  char *copy = cg_strdup(tok);
-  if (copy == NULL)
+  char *auth = header_line("Authorization: Bearer ", tok);
+  if (auth == NULL)
     return false;
   token_drop(r);
-  r->token = copy;
+  r->auth = auth;
   int64_t ttl_ms = ttl_s * 1000;
   int64_t margin = r->margin_ms < ttl_ms / 2 ? r->margin_ms : ttl_ms / 2;
   r->token_until_ms = cg_time_now_ms() + ttl_ms - margin;
@@ -346,29 +358,17 @@ static void on_op_done(const struct cg_http_result *hr, void *arg);
 static int op_send(struct op *op)
 {
   struct rest *r = op->r;
-  size_t alen = strlen(r->token) + 32;
-  size_t klen = op->idem_key ? strlen(op->idem_key) + 32 : 0;
-  char *auth = cg_malloc(alen);
-  char *key = klen ? cg_malloc(klen) : NULL;
-  int rc = CG_ENOMEM;
-  if (auth != NULL && (klen == 0 || key != NULL)) {
-    snprintf(auth, alen, "Authorization: Bearer %s", r->token);
-    if (key != NULL)
-      snprintf(key, klen, "Idempotency-Key: %s", op->idem_key);
-    const char *headers[] = {auth, "Accept: application/json",
-                             "Content-Type: application/json", key, NULL};
-    struct cg_http_req req = {.method = op->method,
-                              .url = op->url,
-                              .headers = headers,
-                              .body = op->body,
-                              .body_len = op->body ? strlen(op->body) : 0,
-                              .timeout_ms = r->timeout_ms};
-    op->token_gen = r->token_gen;
-    rc = cg_http_client_send(r->http, &req, on_op_done, op);
-  }
-  cg_free(auth);
-  cg_free(key);
-  return rc;
+  const char *headers[] = {r->auth, "Accept: application/json",
+                           "Content-Type: application/json", op->idem_header,
+                           NULL};
+  struct cg_http_req req = {.method = op->method,
+                            .url = op->url,
+                            .headers = headers,
+                            .body = op->body,
+                            .body_len = op->body ? strlen(op->body) : 0,
+                            .timeout_ms = r->timeout_ms};
+  op->token_gen = r->token_gen;
+  return cg_http_client_send(r->http, &req, on_op_done, op);
 }
 
 /* Starts (or restarts after a 401) an op. Outcomes known at once are
@@ -414,10 +414,10 @@ static bool verify_order(struct op *op)
     return false;
   cg_free(op->url);
   cg_free(op->body);
-  cg_free(op->idem_key);
+  cg_free(op->idem_header);
   op->url = url;
   op->body = NULL;
-  op->idem_key = NULL;
+  op->idem_header = NULL;
   op->method = "GET";
   op->kind = CG__GXO_VERIFY_ORDER;
   op->refreshed = false;
@@ -508,10 +508,10 @@ static char *order_url(const struct rest *r, const char *ref,
   return resource_url(r, "orders", ref, suffix);
 }
 
-/* A stable Idempotency-Key derived from what is sent: the same request
- * (path and body) always gets the same key, so a replay after a crash is
- * recognised by the warehouse. HMAC-SHA256 keyed by the merchant name is
- * used as a hash; it leaks nothing of the body. */
+/* The Idempotency-Key header line of a stable key derived from what is
+ * sent: the same request (path and body) always gets the same key, so a
+ * replay after a crash is recognised by the warehouse. HMAC-SHA256 keyed by the
+ * merchant name is used as a hash; it leaks nothing of the body. */
 static char *content_key(const struct rest *r, const char *what,
                          const char *url, const char *body)
 {
@@ -531,10 +531,10 @@ static char *content_key(const struct rest *r, const char *what,
   if (rc != 0)
     return NULL;
   hex[32] = '\0';
-  size_t klen = strlen(r->merchant) + strlen(what) + 48;
+  size_t klen = strlen(r->merchant) + strlen(what) + 64;
   char *key = cg_malloc(klen);
   if (key != NULL)
-    snprintf(key, klen, "cg-%s-%s-%s", r->merchant, what, hex);
+    snprintf(key, klen, "Idempotency-Key: cg-%s-%s-%s", r->merchant, what, hex);
   return key;
 }
 
@@ -543,7 +543,7 @@ static char *content_key(const struct rest *r, const char *what,
 static int op_launch(struct op *op, bool need_body, bool need_key)
 {
   if (op->url == NULL || (need_body && op->body == NULL) ||
-      (need_key && op->idem_key == NULL)) {
+      (need_key && op->idem_header == NULL)) {
     op_free(op);
     return CG_ENOMEM;
   }
@@ -579,7 +579,7 @@ static int rest_create_order(void *state, const char *order_json,
   op->order_ref = ref;
   op->url = make_url(r, "/orders");
   op->body = cg_strdup(order_json);
-  op->idem_key = cg_strdup(idempotency_key);
+  op->idem_header = header_line("Idempotency-Key: ", idempotency_key);
   return op_launch(op, true, true);
 }
 
@@ -628,7 +628,7 @@ static int rest_cancel_order(void *state, const char *order_ref,
   op->url = order_url(r, order_ref, "/cancel");
   op->body = cg_strdup(body_json ? body_json : "{}");
   if (op->url != NULL && op->body != NULL)
-    op->idem_key = content_key(r, "cancel", op->url, op->body);
+    op->idem_header = content_key(r, "cancel", op->url, op->body);
   if (op->order_ref == NULL) {
     op_free(op);
     return CG_ENOMEM;
@@ -671,7 +671,7 @@ static int post_json(struct rest *r, enum cg__gxo_op kind, const char *path,
   op->body = cg_json_print(body);
   cJSON_Delete(body);
   if (op->url != NULL && op->body != NULL)
-    op->idem_key = content_key(r, what, op->url, op->body);
+    op->idem_header = content_key(r, what, op->url, op->body);
   return op_launch(op, true, true);
 }
 
@@ -749,7 +749,7 @@ static void rest_free(struct rest *r)
   cg_free(r->base);
   cg_free(r->client_id);
   cg_free(r->client_secret);
-  cg_free(r->token);
+  cg_free(r->auth);
   cg_free(r);
 }
 

@@ -2,13 +2,15 @@
  * http_client: libcurl multi driven by the libuv loop (see http_client.h
  * and docs/internals/http-client.md). Structure as curl's multi-uv.c:
  *
- *   send: easy handle + struct xfer -> curl_multi_add_handle
+ *   send: cg__http_xfer_get (http_xfer.c: an idle easy handle reused, or
+ *         a new one) -> curl_multi_add_handle
  *   curl -> cb_socket(s, what)  -> one uv_poll_t per socket (multi_assign)
  *   curl -> cb_timeout(ms)      -> uv_timer_t (ms > 0), uv_idle_t (ms == 0,
  *                                  never a 0 ms timer on libuv 1.44), stop
  *   on_uv_socket / on_uv_timeout / on_uv_kick
  *     -> curl_multi_socket_action -> check_multi_info (always drained)
- *        -> remove handle -> deliver -> done(result) -> free the xfer
+ *        -> remove handle -> deliver -> done(result)
+ *        -> cg__http_xfer_put (reset, kept idle for the next send)
  *
  * A socket callback that cannot watch a socket (no memory, uv_poll fails)
  * never returns -1, which would abort every transfer of the multi handle
@@ -27,8 +29,8 @@
  * cg_http_global_init() from main.
  */
 #include "net/http_client.h"
+#include "net/http_client_int.h"
 
-#include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -48,88 +50,18 @@
 #define COMP "http_client"
 #define DEFAULT_HOST_CONNECTIONS 8
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000
-#define DEFAULT_TIMEOUT_MS 30000
-#define MAX_BODY_BYTES (16u * 1024 * 1024) /* bigger responses fail */
-#define MAX_HEADER_BYTES (64u * 1024)
 
 #ifndef CG_VERSION
 #define CG_VERSION "0"
 #endif
-
-/* A circular doubly linked list with a sentinel head. */
-struct link {
-  struct link *next;
-  struct link *prev;
-};
 
 /* One uv_poll_t per socket curl asks us to watch. */
 struct sock {
   uv_poll_t poll;
   curl_socket_t fd;
   struct cg_http_client *c;
-  struct link link; /* in c->socks until uv_close */
+  struct cg__link link; /* in c->socks until uv_close */
 };
-
-/* One request in flight (CURLOPT_PRIVATE of its easy handle). */
-struct xfer {
-  struct cg_http_client *c;
-  CURL *easy;
-  struct curl_slist *headers;
-  char *body;         /* our copy of the request body */
-  struct cg_buf resp; /* response body */
-  struct cg_buf rhdr; /* final response headers: "name\0value\0"... */
-  bool too_large;     /* body or headers over the limit */
-  cg_http_done_fn done;
-  void *arg;
-  int64_t started_ms;
-  /* Set by cb_socket when it cannot watch this transfer's socket: the
-   * transfer is failed with it after the current socket_action. */
-  const char *sock_err;
-  struct link link; /* in c->xfers until delivered */
-  char errbuf[CURL_ERROR_SIZE];
-};
-
-struct cg_http_client {
-  uv_loop_t *loop;
-  CURLM *multi; /* NULL once closing */
-  uv_timer_t timer;
-  uv_idle_t kick; /* curl's "timeout 0": run on the next loop turn */
-  struct link xfers;
-  struct link socks;
-  size_t inflight;
-  unsigned sock_failed;  /* transfers with sock_err set, to reap */
-  unsigned open_handles; /* initialised, not yet closed-back */
-  bool closing;
-  long connect_timeout_ms;
-  char *user_agent;
-  void (*done_close)(void *arg);
-  void *close_arg;
-};
-
-static void link_init(struct link *h)
-{
-  h->next = h->prev = h;
-}
-
-static void link_push(struct link *h, struct link *n)
-{
-  n->next = h;
-  n->prev = h->prev;
-  h->prev->next = n;
-  h->prev = n;
-}
-
-static void link_remove(struct link *n)
-{
-  n->prev->next = n->next;
-  n->next->prev = n->prev;
-  link_init(n);
-}
-
-static bool link_empty(const struct link *h)
-{
-  return h->next == h;
-}
 
 /* --- process-wide init ---------------------------------------------------- */
 
@@ -183,25 +115,11 @@ static void on_kick_close(uv_handle_t *h)
 
 static void sock_close(struct sock *k)
 {
-  link_remove(&k->link);
+  cg__link_remove(&k->link);
   uv_close((uv_handle_t *)&k->poll, on_sock_close);
 }
 
 /* --- delivering results --------------------------------------------------- */
-
-static const char *find_header(const struct xfer *x, const char *name)
-{
-  const char *p = x->rhdr.data;
-  const char *end = p + x->rhdr.len;
-  while (p != NULL && p < end) {
-    const char *key = p;
-    const char *value = key + strlen(key) + 1;
-    p = value + strlen(value) + 1;
-    if (strcasecmp(key, name) == 0)
-      return value;
-  }
-  return NULL;
-}
 
 static const char *result_header(const struct cg_http_result *res,
                                  const char *name)
@@ -209,18 +127,7 @@ static const char *result_header(const struct cg_http_result *res,
   /* A transport error has no response, even if some headers arrived. */
   if (res == NULL || res->priv_ == NULL || name == NULL || res->err != 0)
     return NULL;
-  return find_header(res->priv_, name);
-}
-
-static void free_xfer(struct xfer *x)
-{
-  if (x->easy != NULL)
-    curl_easy_cleanup(x->easy);
-  curl_slist_free_all(x->headers);
-  cg_free(x->body);
-  cg_buf_free(&x->resp);
-  cg_buf_free(&x->rhdr);
-  cg_free(x);
+  return cg__http_xfer_header(res->priv_, name);
 }
 
 /* "scheme://host/path" of url into buf: no userinfo, query or fragment,
@@ -241,7 +148,8 @@ static const char *loggable_url(const char *url, char *buf, size_t size)
   return buf;
 }
 
-static void log_outcome(const struct xfer *x, const struct cg_http_result *r)
+static void log_outcome(const struct cg__http_xfer *x,
+                        const struct cg_http_result *r)
 {
   if (cg_log_get_level() < CG_LOG_DEBUG)
     return;
@@ -258,10 +166,11 @@ static void log_outcome(const struct xfer *x, const struct cg_http_result *r)
 
 /* Hands the result to the caller and frees the transfer. The easy handle
  * is already out of the multi. done may send or close the client. */
-static void deliver(struct xfer *x, int err, const char *errmsg, long status)
+static void deliver(struct cg__http_xfer *x, int err, const char *errmsg,
+                    long status)
 {
   struct cg_http_client *c = x->c;
-  link_remove(&x->link);
+  cg__link_remove(&x->link);
   c->inflight--;
   struct cg_http_result res = {
       .err = err,
@@ -269,16 +178,16 @@ static void deliver(struct xfer *x, int err, const char *errmsg, long status)
       .status = err == 0 ? status : 0,
       .body = err == 0 && x->resp.data != NULL ? x->resp.data : "",
       .body_len = err == 0 ? x->resp.len : 0,
-      .retry_after = err == 0 ? find_header(x, "Retry-After") : NULL,
+      .retry_after = err == 0 ? cg__http_xfer_header(x, "Retry-After") : NULL,
       .header = result_header,
       .priv_ = x,
   };
   log_outcome(x, &res);
   x->done(&res, x->arg);
-  free_xfer(x);
+  cg__http_xfer_put(x);
 }
 
-static void finish(struct xfer *x, CURLcode code)
+static void finish(struct cg__http_xfer *x, CURLcode code)
 {
   long status = 0;
   if (code == CURLE_OK) {
@@ -308,7 +217,7 @@ static void check_multi_info(struct cg_http_client *c)
     char *priv = NULL;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
     curl_multi_remove_handle(c->multi, easy);
-    finish((struct xfer *)priv, code);
+    finish((struct cg__http_xfer *)priv, code);
   }
 }
 
@@ -317,10 +226,10 @@ static void check_multi_info(struct cg_http_client *c)
 static void reap_failed(struct cg_http_client *c)
 {
   while (c->sock_failed > 0 && c->multi != NULL) {
-    struct xfer *x = NULL;
-    for (struct link *l = c->xfers.next; l != &c->xfers && !x; l = l->next)
-      if (container_of(l, struct xfer, link)->sock_err != NULL)
-        x = container_of(l, struct xfer, link);
+    struct cg__http_xfer *x = NULL;
+    for (struct cg__link *l = c->xfers.next; l != &c->xfers && !x; l = l->next)
+      if (container_of(l, struct cg__http_xfer, link)->sock_err != NULL)
+        x = container_of(l, struct cg__http_xfer, link);
     if (x == NULL) { /* finished by curl meanwhile */
       c->sock_failed = 0;
       return;
@@ -414,7 +323,7 @@ static struct sock *sock_open(struct cg_http_client *c, curl_socket_t fd,
   }
   k->fd = fd;
   k->c = c;
-  link_push(&c->socks, &k->link);
+  cg__link_push(&c->socks, &k->link);
   c->open_handles++;
   return k;
 }
@@ -427,7 +336,7 @@ static void fail_xfer(struct cg_http_client *c, CURL *easy, const char *why)
   char *priv = NULL;
   if (easy != NULL)
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-  struct xfer *x = (struct xfer *)priv;
+  struct cg__http_xfer *x = (struct cg__http_xfer *)priv;
   if (x == NULL || x->sock_err != NULL)
     return;
   x->sock_err = why;
@@ -468,56 +377,6 @@ static int cb_socket(CURL *easy, curl_socket_t s, int what, void *userp,
   return 0;
 }
 
-static size_t cb_write(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-  struct xfer *x = userdata;
-  size_t n = size * nmemb;
-  if (x->resp.len + n > MAX_BODY_BYTES) {
-    x->too_large = true;
-    return 0;
-  }
-  return cg_buf_append(&x->resp, ptr, n) == 0 ? n : 0;
-}
-
-static void trim(const char **s, size_t *n)
-{
-  while (*n > 0 && (**s == ' ' || **s == '\t')) {
-    (*s)++;
-    (*n)--;
-  }
-  while (*n > 0 && strchr(" \t\r\n", (*s)[*n - 1]) != NULL)
-    (*n)--;
-}
-
-/* Keeps the headers of the last response only (a 100 Continue or any
- * interim response starts a new status line). */
-static size_t cb_header(char *ptr, size_t size, size_t nitems, void *userdata)
-{
-  struct xfer *x = userdata;
-  size_t n = size * nitems;
-  if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
-    cg_buf_reset(&x->rhdr);
-    return n;
-  }
-  const char *colon = memchr(ptr, ':', n);
-  if (colon == NULL)
-    return n; /* the blank line ending the block */
-  if (x->rhdr.len + n + 2 > MAX_HEADER_BYTES) {
-    x->too_large = true;
-    return 0;
-  }
-  const char *name = ptr, *value = colon + 1;
-  size_t nlen = (size_t)(colon - ptr), vlen = n - nlen - 1;
-  trim(&name, &nlen);
-  trim(&value, &vlen);
-  if (cg_buf_append(&x->rhdr, name, nlen) != 0 ||
-      cg_buf_append(&x->rhdr, "", 1) != 0 ||
-      cg_buf_append(&x->rhdr, value, vlen) != 0 ||
-      cg_buf_append(&x->rhdr, "", 1) != 0)
-    return 0;
-  return n;
-}
-
 /* --- create / close ------------------------------------------------------- */
 
 static int setup_multi(struct cg_http_client *c, long max_host)
@@ -534,7 +393,7 @@ static int setup_multi(struct cg_http_client *c, long max_host)
   MSET(CURLMOPT_TIMERDATA, c);
   MSET(CURLMOPT_MAX_HOST_CONNECTIONS, max_host);
   /* Idle connections kept for reuse: a few per host we talk to. */
-  MSET(CURLMOPT_MAXCONNECTS, max_host * 4);
+  MSET(CURLMOPT_MAXCONNECTS, max_host * CG__HTTP_IDLE_PER_HOST);
 #undef MSET
   return mc == CURLM_OK ? 0 : CG_EINVAL;
 }
@@ -559,8 +418,10 @@ cg_http_client_create(uv_loop_t *loop, const struct cg_http_client_opts *opts)
   if (opts != NULL && opts->user_agent != NULL)
     ua = opts->user_agent;
   c->loop = loop;
-  link_init(&c->xfers);
-  link_init(&c->socks);
+  cg__link_init(&c->xfers);
+  cg__link_init(&c->socks);
+  cg__link_init(&c->idle);
+  c->idle_max = (size_t)max_host * CG__HTTP_IDLE_PER_HOST;
   c->user_agent = cg_strdup(ua);
   c->multi = c->user_agent != NULL ? curl_multi_init() : NULL;
   if (c->multi == NULL || setup_multi(c, max_host) != 0)
@@ -587,15 +448,17 @@ void cg_http_client_close(struct cg_http_client *c,
   c->closing = true;
   c->done_close = done_close;
   c->close_arg = arg;
-  while (!link_empty(&c->xfers)) {
-    struct xfer *x = container_of(c->xfers.next, struct xfer, link);
+  while (!cg__link_empty(&c->xfers)) {
+    struct cg__http_xfer *x =
+        container_of(c->xfers.next, struct cg__http_xfer, link);
     curl_multi_remove_handle(c->multi, x->easy);
     deliver(x, CG_ECANCELED, "cancelled: http client closing", 0);
   }
+  cg__http_xfer_drain(c);
   /* May call cb_socket(REMOVE) for cached connections. */
   curl_multi_cleanup(c->multi);
   c->multi = NULL;
-  while (!link_empty(&c->socks))
+  while (!cg__link_empty(&c->socks))
     sock_close(container_of(c->socks.next, struct sock, link));
   uv_close((uv_handle_t *)&c->timer, on_timer_close);
   uv_close((uv_handle_t *)&c->kick, on_kick_close);
@@ -604,6 +467,11 @@ void cg_http_client_close(struct cg_http_client *c,
 size_t cg_http_client_inflight(const struct cg_http_client *c)
 {
   return c != NULL ? c->inflight : 0;
+}
+
+size_t cg_http_client_idle(const struct cg_http_client *c)
+{
+  return c != NULL ? c->n_idle : 0;
 }
 
 /* --- send ----------------------------------------------------------------- */
@@ -625,100 +493,6 @@ static bool url_valid(const char *url)
                          strncasecmp(url, "https://", 8) == 0);
 }
 
-/* Copies the caller's headers; a CR or LF inside one is refused (header
- * injection). "Expect:" turns off 100-continue waits on large bodies. */
-static int build_headers(struct xfer *x, const char *const *headers)
-{
-  for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
-    if (strpbrk(headers[i], "\r\n") != NULL)
-      return CG_EINVAL;
-    struct curl_slist *l = curl_slist_append(x->headers, headers[i]);
-    if (l == NULL)
-      return CG_ENOMEM;
-    x->headers = l;
-  }
-  struct curl_slist *l = curl_slist_append(x->headers, "Expect:");
-  if (l == NULL)
-    return CG_ENOMEM;
-  x->headers = l;
-  return 0;
-}
-
-static CURLcode set_method(struct xfer *x, const struct cg_http_req *req)
-{
-  CURL *e = x->easy;
-  if (strcmp(req->method, "GET") == 0)
-    return curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-  if (strcmp(req->method, "HEAD") == 0)
-    return curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-  CURLcode rc = CURLE_OK;
-  if (strcmp(req->method, "POST") != 0)
-    rc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
-  if (rc == CURLE_OK && (x->body != NULL || strcmp(req->method, "POST") == 0))
-    rc = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-                          (curl_off_t)req->body_len);
-  if (rc == CURLE_OK && (x->body != NULL || strcmp(req->method, "POST") == 0))
-    rc = curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body ? x->body : "");
-  return rc;
-}
-
-static CURLcode set_options(struct xfer *x, const struct cg_http_req *req)
-{
-  struct cg_http_client *c = x->c;
-  long timeout = req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS;
-  CURLcode rc = CURLE_OK;
-#define ESET(opt, val)                                                         \
-  do {                                                                         \
-    if (rc == CURLE_OK)                                                        \
-      rc = curl_easy_setopt(x->easy, (opt), (val));                            \
-  } while (0)
-  ESET(CURLOPT_PRIVATE, (void *)x);
-  ESET(CURLOPT_URL, req->url);
-  ESET(CURLOPT_PROTOCOLS_STR, "http,https");
-  ESET(CURLOPT_NOSIGNAL, 1L);
-  ESET(CURLOPT_TIMEOUT_MS, timeout);
-  ESET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-  ESET(CURLOPT_TCP_KEEPALIVE, 1L);
-  ESET(CURLOPT_USERAGENT, c->user_agent);
-  ESET(CURLOPT_ERRORBUFFER, x->errbuf);
-  ESET(CURLOPT_HTTPHEADER, x->headers);
-  ESET(CURLOPT_WRITEFUNCTION, cb_write);
-  ESET(CURLOPT_WRITEDATA, (void *)x);
-  ESET(CURLOPT_HEADERFUNCTION, cb_header);
-  ESET(CURLOPT_HEADERDATA, (void *)x);
-#undef ESET
-  return rc == CURLE_OK ? set_method(x, req) : rc;
-}
-
-static int new_xfer(struct cg_http_client *c, const struct cg_http_req *req,
-                    struct xfer **out)
-{
-  struct xfer *x = cg_calloc(1, sizeof(*x));
-  if (x == NULL)
-    return CG_ENOMEM;
-  x->c = c;
-  link_init(&x->link);
-  int rc = CG_ENOMEM;
-  if (req->body != NULL &&
-      (x->body = cg_strndup(req->body, req->body_len)) == NULL)
-    goto fail;
-  if ((rc = build_headers(x, req->headers)) != 0)
-    goto fail;
-  rc = CG_ENOMEM;
-  if ((x->easy = curl_easy_init()) == NULL)
-    goto fail;
-  CURLcode cc = set_options(x, req);
-  if (cc != CURLE_OK) {
-    rc = cc == CURLE_OUT_OF_MEMORY ? CG_ENOMEM : CG_EINVAL;
-    goto fail;
-  }
-  *out = x;
-  return 0;
-fail:
-  free_xfer(x);
-  return rc;
-}
-
 /* Contract in http_client.h. The request is only queued here: curl
  * starts it from the loop (cb_timeout -> uv_idle), so done cannot fire
  * before this returns. Refused with CG_EINVAL after close, for a method
@@ -731,8 +505,8 @@ int cg_http_client_send(struct cg_http_client *c, const struct cg_http_req *req,
       !method_valid(req->method) || !url_valid(req->url) ||
       (req->body == NULL && req->body_len > 0))
     return CG_EINVAL;
-  struct xfer *x = NULL;
-  int rc = new_xfer(c, req, &x);
+  struct cg__http_xfer *x = NULL;
+  int rc = cg__http_xfer_get(c, req, &x);
   if (rc != 0)
     return rc;
   x->done = done;
@@ -740,10 +514,10 @@ int cg_http_client_send(struct cg_http_client *c, const struct cg_http_req *req,
   x->started_ms = cg_time_mono_ms();
   CURLMcode mc = curl_multi_add_handle(c->multi, x->easy);
   if (mc != CURLM_OK) {
-    free_xfer(x);
+    cg__http_xfer_put(x);
     return mc == CURLM_OUT_OF_MEMORY ? CG_ENOMEM : CG_EINVAL;
   }
-  link_push(&c->xfers, &x->link);
+  cg__link_push(&c->xfers, &x->link);
   c->inflight++;
   return 0;
 }

@@ -64,6 +64,9 @@ int cg_http_client_send(struct cg_http_client *c, const struct cg_http_req *req,
                         cg_http_done_fn done, void *arg);
 /* Requests in flight. */
 size_t cg_http_client_inflight(const struct cg_http_client *c);
+/* Easy handles kept idle for the next requests (at most 4 per allowed
+ * host connection); freed by close. */
+size_t cg_http_client_idle(const struct cg_http_client *c);
 /* Added: runs curl_global_init once per process (pthread_once) and
  * returns 0 or CG_EIO; later calls return the first result. create calls
  * it itself; main() may call it first, before starting any thread, to

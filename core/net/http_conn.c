@@ -26,6 +26,10 @@
 #include <string.h>
 #include <strings.h>
 
+/* Body bytes reserved at once from a Content-Length (larger bodies grow
+ * as they arrive). */
+#define BODY_PRESIZE_MAX (64u * 1024)
+
 struct write_req {
   uv_write_t req;
   struct cg__http_conn *conn;
@@ -142,6 +146,13 @@ static int cb_headers_complete(http_parser *p)
   if ((p->flags & F_CONTENTLENGTH) &&
       p->content_length > c->srv->opts.max_body_bytes)
     return fail_cb(c, 413);
+  /* Room for the announced body at once (not grown by doubling), up to a
+   * bound: a header alone must not make us allocate max_body_bytes. */
+  if ((p->flags & F_CONTENTLENGTH) && p->content_length > 0 &&
+      cg_buf_reserve(&ex->body, p->content_length < BODY_PRESIZE_MAX
+                                    ? (size_t)p->content_length
+                                    : BODY_PRESIZE_MAX) != 0)
+    return fail_cb(c, 503);
   ex->keep_alive = http_should_keep_alive(p) != 0 && !p->upgrade;
   ex->head = p->method == HTTP_HEAD;
   return handle_expect(c, p);

@@ -29,12 +29,11 @@ struct cg_http_exchange *cg__http_exchange_create(struct cg__http_conn *c)
   return ex;
 }
 
+/* A pair's value lives in its name's allocation (push_pair). */
 static void free_pairs(struct cg_http_header *h, size_t n)
 {
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < n; i++)
     cg_free(h[i].name);
-    cg_free(h[i].value);
-  }
   cg_free(h);
 }
 
@@ -55,34 +54,43 @@ void cg__http_exchange_free(struct cg_http_exchange *ex)
   cg_free(ex);
 }
 
-/* Appends (name, value) to a pair array, taking ownership of both. */
-static int push_pair(struct cg_http_header **arr, size_t *n, char *name,
-                     char *value)
+/* Appends a copy of (name, value) to a pair array: both strings in one
+ * allocation (value points into name's), the array doubled when full,
+ * so a request's headers cost one allocation each. */
+static int push_pair(struct cg_http_header **arr, size_t *n, size_t *cap,
+                     const char *name, size_t nlen, const char *value,
+                     size_t vlen)
 {
-  struct cg_http_header *grown = NULL;
-  if (name != NULL && value != NULL)
-    grown = cg_realloc(*arr, (*n + 1) * sizeof(**arr));
-  if (grown == NULL) {
-    cg_free(name);
-    cg_free(value);
-    return CG_ENOMEM;
+  if (*n == *cap) {
+    size_t want = *cap ? *cap * 2 : 8;
+    struct cg_http_header *grown = cg_realloc(*arr, want * sizeof(**arr));
+    if (grown == NULL)
+      return CG_ENOMEM;
+    *arr = grown;
+    *cap = want;
   }
-  grown[*n].name = name;
-  grown[*n].value = value;
-  *arr = grown;
+  char *s = cg_malloc(nlen + vlen + 2);
+  if (s == NULL)
+    return CG_ENOMEM;
+  memcpy(s, name, nlen);
+  s[nlen] = '\0';
+  memcpy(s + nlen + 1, value, vlen);
+  s[nlen + 1 + vlen] = '\0';
+  (*arr)[*n] = (struct cg_http_header){.name = s, .value = s + nlen + 1};
   (*n)++;
   return 0;
 }
 
-static char *trimmed_copy(const char *s, size_t n)
+/* Blanks and tabs off both ends of s[0..*n). */
+static const char *trim_blanks(const char *s, size_t *n)
 {
-  while (n > 0 && (*s == ' ' || *s == '\t')) {
+  while (*n > 0 && (*s == ' ' || *s == '\t')) {
     s++;
-    n--;
+    (*n)--;
   }
-  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-    n--;
-  return cg_strndup(s ? s : "", n);
+  while (*n > 0 && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
+    (*n)--;
+  return s;
 }
 
 int cg__http_exchange_push_header(struct cg_http_exchange *ex)
@@ -91,13 +99,16 @@ int cg__http_exchange_push_header(struct cg_http_exchange *ex)
     return 0;
   if (ex->nheaders >= CG__HTTP_MAX_HEADERS)
     return CG_ELIMIT;
-  char *name =
-      cg_strndup(ex->hfield.data ? ex->hfield.data : "", ex->hfield.len);
-  char *value = trimmed_copy(ex->hvalue.data, ex->hvalue.len);
+  size_t vlen = ex->hvalue.len;
+  const char *value =
+      trim_blanks(ex->hvalue.data ? ex->hvalue.data : "", &vlen);
+  int rc = push_pair(&ex->headers, &ex->nheaders, &ex->cap_headers,
+                     ex->hfield.data ? ex->hfield.data : "", ex->hfield.len,
+                     value, vlen);
   cg_buf_reset(&ex->hfield);
   cg_buf_reset(&ex->hvalue);
   ex->in_value = false;
-  return push_pair(&ex->headers, &ex->nheaders, name, value);
+  return rc;
 }
 
 static int hexval(int ch)
@@ -197,8 +208,13 @@ static int serialize(struct cg_buf *out, const struct cg_http_exchange *ex,
   char date[64];
   cg_time_format_http(cg_time_now_ms(), date, sizeof(date));
   bool no_body = status < 200 || status == 204 || status == 304;
-  int rc = cg_buf_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status,
-                         cg__http_reason(status), date);
+  /* Status line, Date, the fixed headers: one allocation for it all. */
+  int rc = cg_buf_reserve(out, 256 + ex->resp_headers.len +
+                                   (content_type ? strlen(content_type) : 0) +
+                                   body_len);
+  if (rc == 0)
+    rc = cg_buf_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status,
+                       cg__http_reason(status), date);
   if (rc == 0 && ex->resp_headers.len > 0)
     rc = cg_buf_append(out, ex->resp_headers.data, ex->resp_headers.len);
   if (rc == 0 && content_type != NULL && !no_body)
@@ -318,14 +334,15 @@ void cg__http_exchange_clear_params(struct cg_http_exchange *ex)
   free_pairs(ex->params, ex->nparams);
   ex->params = NULL;
   ex->nparams = 0;
+  ex->cap_params = 0;
 }
 
 int cg__http_exchange_add_param(struct cg_http_exchange *ex, const char *name,
                                 size_t name_len, const char *value,
                                 size_t value_len)
 {
-  return push_pair(&ex->params, &ex->nparams, cg_strndup(name, name_len),
-                   cg_strndup(value, value_len));
+  return push_pair(&ex->params, &ex->nparams, &ex->cap_params, name, name_len,
+                   value, value_len);
 }
 
 /* --- public: answering -----------------------------------------------------

@@ -44,17 +44,19 @@ struct cg_http_exchange {
   struct cg__http_conn *conn; /* NULL once detached (gone) */
   struct cg_http_request req; /* pointers into the fields below */
   struct cg_buf url;
-  char *raw_path; /* path without query, not decoded */
-  char *path;     /* decoded */
-  char *query;    /* raw, without '?' */
-  struct cg_http_header *headers;
+  char *raw_path;                 /* path without query, not decoded */
+  char *path;                     /* decoded */
+  char *query;                    /* raw, without '?' */
+  struct cg_http_header *headers; /* name and value in one allocation */
   size_t nheaders;
+  size_t cap_headers;
   struct cg_buf hfield; /* header being received */
   struct cg_buf hvalue;
   bool in_value;
   struct cg_buf body;
-  struct cg_http_header *params; /* router parameters */
+  struct cg_http_header *params; /* router parameters, as headers */
   size_t nparams;
+  size_t cap_params;
   struct cg_buf resp_headers; /* "Name: value\r\n" lines */
   void *data;
   bool keep_alive;

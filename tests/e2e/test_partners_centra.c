@@ -204,6 +204,29 @@ static void test_mark_exported(void **state)
   env_close(&e);
 }
 
+/* A request whose text is larger than the client's first print buffer
+ * (4 KiB; it grows and prints again) reaches Centra whole: the unknown
+ * ids are refused one by one in a userError, not as a malformed body. */
+static void test_large_request_body(void **state)
+{
+  enum { N = 3000 };
+  static int64_t ids[N];
+  for (int i = 0; i < N; i++)
+    ids[i] = 900000000 + i;
+  struct env e;
+  env_open(&e, "centra-dev-token", 0);
+  expect_async(&e, cg_centra_confirm_events(e.c, ids, N, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.http_status, 200);
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_FAIL);
+  assert_string_equal(e.cap.res.code, "input.eventsIds.0");
+  /* And a small one after it, from the same (now larger) buffer. */
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_centra_fetch_order(e.c, 7001, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(cg_json_int(e.cap.data, "number", 0), 7001);
+  env_close(&e);
+}
+
 static void test_user_errors_fail(void **state)
 {
   struct env e;
@@ -366,6 +389,7 @@ int main(void)
       cmocka_unit_test(test_fetch_order),
       cmocka_unit_test(test_events_fetch_confirm),
       cmocka_unit_test(test_mark_exported),
+      cmocka_unit_test(test_large_request_body),
       cmocka_unit_test(test_user_errors_fail),
       cmocka_unit_test(test_token_refused),
       cmocka_unit_test(test_rate_limits),

@@ -15,6 +15,7 @@
  *   /interim      100 Continue (with a header), then 200 "final"
  *   /partial      headers and 10 of 100 body bytes, then RST
  *   /hang         reads, never answers
+ *   /slow         answers 200 "slow" after 600 ms
  *   /reset        reads, then RST (SO_LINGER 0)
  *   /close        reads, then closes without an answer
  * Every case ends with uv_loop_close(loop) == 0.
@@ -156,6 +157,9 @@ static bool peer_answer(struct pconn *pc, const char *method,
     return false;
   } else if (strcmp(target, "/hang") == 0) {
     return true;
+  } else if (strcmp(target, "/slow") == 0) {
+    usleep(600 * 1000);
+    peer_respond(pc->fd, 200, NULL, "slow", 4);
   } else {
     pconn_close(pc, strcmp(target, "/reset") == 0);
     return false;
@@ -644,6 +648,8 @@ static void test_concurrent_requests(void **state)
   /* Capped at 8 connections per host (the default). */
   assert_true(peer_count(e.peer, &e.peer->accepts) <= 8);
   assert_int_equal(peer_count(e.peer, &e.peer->requests), N);
+  /* Easy handles kept for reuse: 4 per connection, the rest freed. */
+  assert_int_equal(cg_http_client_idle(e.c), 32);
   env_done(&e);
 }
 
@@ -673,6 +679,67 @@ static void test_connection_reuse(void **state)
   run_until(&e, &ch.done, 6, 5000);
   assert_int_equal(peer_count(e.peer, &e.peer->requests), 6);
   assert_int_equal(peer_count(e.peer, &e.peer->accepts), 1);
+  env_done(&e);
+}
+
+static bool head_has(struct peer *p, const char *what)
+{
+  pthread_mutex_lock(&p->mu);
+  bool has = strstr(p->last_head, what) != NULL;
+  pthread_mutex_unlock(&p->mu);
+  return has;
+}
+
+/* One request at a time, so every one runs on the same reused easy
+ * handle: nothing of a request (timeout, method, headers, body, error
+ * text, response headers) may reach the next. */
+static void test_reused_handle_forgets(void **state)
+{
+  struct env e;
+  env_init(&e, true);
+  struct got t = {0};
+  get(&e, "/hang", 300, &t);
+  assert_int_equal(t.err, CG_ETIMEDOUT);
+  assert_int_equal(cg_http_client_idle(e.c), 1);
+  char refused[64];
+  snprintf(refused, sizeof(refused), "http://127.0.0.1:%d/x", tu_free_port());
+  struct cg_http_req r = {.method = "GET", .url = refused};
+  struct got f = {0};
+  assert_int_equal(send_req(&e, &r, &f), 0);
+  run_until(&e, &f.calls, 1, 5000);
+  assert_int_equal(f.err, CG_EIO);
+  assert_null(strcasestr(f.errmsg, "timed out")); /* not the old text */
+  const char *hdrs[] = {"X-Test: first", "X-Only-First: yes", NULL};
+  struct cg_http_req put = {.method = "PUT",
+                            .url = env_url(&e, "/echo"),
+                            .headers = hdrs,
+                            .body = "first-body",
+                            .body_len = 10};
+  struct got p = {0};
+  assert_int_equal(send_req(&e, &put, &p), 0);
+  run_until(&e, &p.calls, 1, 5000);
+  assert_string_equal(p.body, "first-body");
+  assert_true(head_has(e.peer, "X-Only-First: yes"));
+  struct got q = {0};
+  get(&e, "/429", 0, &q); /* was PUT with a body and headers */
+  assert_int_equal(q.status, 429);
+  assert_string_equal(q.retry_after, "7");
+  assert_false(head_has(e.peer, "X-Only-First"));
+  assert_false(head_has(e.peer, "Content-Length"));
+  assert_true(strncmp(e.peer->last_head, "GET /429 ", 9) == 0);
+  struct cg_http_req post = {.method = "POST", .url = env_url(&e, "/echo")};
+  struct got b = {0};
+  assert_int_equal(send_req(&e, &post, &b), 0);
+  run_until(&e, &b.calls, 1, 5000);
+  assert_string_equal(b.body, "POST /echo"); /* not "first-body" */
+  assert_string_equal(b.echo_method, "POST");
+  assert_string_equal(b.seen, "");
+  assert_false(b.had_retry_after); /* the 429's header is gone */
+  struct got s = {0};
+  get(&e, "/slow", 0, &s); /* the 300 ms timeout is gone too */
+  assert_int_equal(s.err, 0);
+  assert_string_equal(s.body, "slow");
+  assert_int_equal(cg_http_client_idle(e.c), 1);
   env_done(&e);
 }
 
@@ -905,6 +972,7 @@ int main(void)
       cmocka_unit_test(test_timeout),
       cmocka_unit_test(test_concurrent_requests),
       cmocka_unit_test(test_connection_reuse),
+      cmocka_unit_test(test_reused_handle_forgets),
       cmocka_unit_test(test_close_cancels_inflight),
       cmocka_unit_test(test_close_before_start),
       cmocka_unit_test(test_close_from_done),

@@ -121,6 +121,18 @@ static void h_watch(struct cg_http_exchange *ex, void *arg)
   uv_timer_start(&l->timer, on_watch_timer, 10, 10);
 }
 
+/* Answers "<header count> <value of the header named {name}>|<name>". */
+static void h_header(struct cg_http_exchange *ex, void *arg)
+{
+  const char *name = cg_http_exchange_param(ex, "name");
+  const char *value = cg_http_exchange_header(ex, name);
+  char out[256];
+  int n = snprintf(out, sizeof(out), "%zu %s|%s",
+                   cg_http_exchange_request(ex)->nheaders,
+                   value ? value : "(none)", name);
+  cg_http_respond(ex, 200, "text/plain", out, (size_t)n);
+}
+
 static void h_big(struct cg_http_exchange *ex, void *arg)
 {
   struct ctx *c = arg;
@@ -189,6 +201,8 @@ static struct ctx *start(struct cg_http_server_opts *opts)
   assert_int_equal(cg_router_add(c->router, "GET", "/watch", h_watch, c), 0);
   assert_int_equal(cg_router_add(c->router, "GET", "/reset", h_reset, c), 0);
   assert_int_equal(cg_router_add(c->router, "GET", "/big", h_big, c), 0);
+  assert_int_equal(cg_router_add(c->router, "GET", "/hdr/{name}", h_header, c),
+                   0);
   assert_int_equal(cg_router_add(c->router, "GET", "/huge", h_huge, c), 0);
   assert_int_equal(cg_router_add(c->router, "GET", "/nomem", h_nomem, c), 0);
   struct cg_http_server_opts o = {0};
@@ -290,6 +304,34 @@ static void expect_refused(struct ctx *c, const char *req, int status)
   closed = hf_wait_closed(fd, 5000);
   assert_true(closed);
   close(fd);
+}
+
+/* Headers beyond the first few (the array grows) keep their names and
+ * trimmed values. */
+static void test_many_headers_kept(void **state)
+{
+  struct ctx *c = start(NULL);
+  int fd = connect_to(c);
+  const char *names[] = {"X-H0", "X-H17", "x-h29"};
+  const char *want[] = {"30 v0|X-H0", "30 padded value|X-H17", "30 v29|x-h29"};
+  for (int k = 0; k < 3; k++) {
+    char req[2048];
+    snprintf(req, sizeof(req), "GET /hdr/%s HTTP/1.1\r\n", names[k]);
+    for (int i = 0; i < 30; i++) {
+      char value[32];
+      snprintf(value, sizeof(value), "v%d", i);
+      snprintf(req + strlen(req), sizeof(req) - strlen(req), "X-H%d: %s\r\n", i,
+               i == 17 ? " \tpadded value \t" : value);
+    }
+    strcat(req, "\r\n");
+    assert_int_equal(hf_send_str(fd, req), 0);
+    struct hf_resp r[1];
+    assert_int_equal(hf_read(fd, r, 1, 5000, NULL), 1);
+    assert_int_equal(r[0].status, 200);
+    assert_string_equal(r[0].body, want[k]);
+  }
+  close(fd);
+  stop(c);
 }
 
 static void test_header_limits(void **state)
@@ -791,6 +833,7 @@ int main(void)
       cmocka_unit_test(test_request_targets),
       cmocka_unit_test(test_pipelining_in_order),
       cmocka_unit_test(test_pipelining_backpressure),
+      cmocka_unit_test(test_many_headers_kept),
       cmocka_unit_test(test_header_limits),
       cmocka_unit_test(test_body_limits),
       cmocka_unit_test(test_malformed),
