@@ -102,6 +102,19 @@ struct cg_centra_order_filter {
 int cg_centra_fetch_orders(struct cg_centra *c,
                            const struct cg_centra_order_filter *filter,
                            cg_call_done_fn done, void *arg);
+/* The same filter, answering only what names each order's version:
+ * {number, updatedAt, status, isOnHold, orderHoldReason?}. OK data: the
+ * array, possibly empty. The poll lists with it and fetches in full only
+ * what the engine has not recorded. */
+int cg_centra_fetch_order_versions(struct cg_centra *c,
+                                   const struct cg_centra_order_filter *filter,
+                                   cg_call_done_fn done, void *arg);
+/* Orders by number, 1..200 of them: `orders(where: {number: [...]},
+ * limit: n)`. OK data: the orders Centra has of them (WarehouseOrder
+ * shape), in any order, possibly fewer. */
+int cg_centra_fetch_orders_by_number(struct cg_centra *c,
+                                     const int64_t *numbers, size_t n,
+                                     cg_call_done_fn done, void *arg);
 /* One order by number: `orders(where: {number: [n]}, limit: 1)`. OK data:
  * the order (WarehouseOrder shape), or NULL when Centra has none. */
 int cg_centra_fetch_order(struct cg_centra *c, int64_t number,

@@ -48,21 +48,41 @@
   " carrierInformation { carrierName serviceName }"                            \
   " order { id number } lines { id quantity orderLine { id } }"
 
+/* The "ready for the warehouse" orders: the poll's filter, in full
+ * (CgReadyOrders) or as versions only (CgReadyOrderVersions). */
+#define READY_VARS                                                             \
+  "$statuses: [OrderStatus!]!, $since: DateTimeTz!, $limit: Int!, $page: Int!"
+#define READY_ARGS                                                             \
+  "where: { status: $statuses, storeType: DIRECT_TO_CONSUMER,"                 \
+  " isOnHold: false, isWaitingForPayment: false,"                              \
+  " updatedAt: { from: $since } },"                                            \
+  " sort: [orderDate_ASC], limit: $limit, page: $page"
+/* What names an order's version (flows/orders.c, order_version_id). */
+#define ORDER_VERSION                                                          \
+  "number updatedAt status isOnHold"                                           \
+  " ... on DirectToConsumerOrder { orderHoldReason }"
+
 static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
-    [CG__DOC_READY_ORDERS] =
-        {"CgReadyOrders",
-         "query CgReadyOrders($statuses: [OrderStatus!]!,"
-         " $since: DateTimeTz!, $limit: Int!, $page: Int!) {\n"
-         "  orders(where: { status: $statuses, storeType: DIRECT_TO_CONSUMER,"
-         " isOnHold: false, isWaitingForPayment: false,"
-         " updatedAt: { from: $since } },"
-         " sort: [orderDate_ASC], limit: $limit, page: $page)"
-         " { ...WarehouseOrder }\n}\n" WAREHOUSE_ORDER,
-         "orders", false, NULL},
+    [CG__DOC_READY_ORDERS] = {"CgReadyOrders",
+                              "query CgReadyOrders(" READY_VARS ") {\n"
+                              "  orders(" READY_ARGS
+                              ") { ...WarehouseOrder }\n}\n" WAREHOUSE_ORDER,
+                              "orders", false, NULL},
+    [CG__DOC_READY_VERSIONS] = {"CgReadyOrderVersions",
+                                "query CgReadyOrderVersions(" READY_VARS ") {\n"
+                                "  orders(" READY_ARGS ") { " ORDER_VERSION
+                                " }\n}\n",
+                                "orders", false, NULL},
     [CG__DOC_ORDER_BY_NUMBER] =
         {"CgOrderByNumber",
          "query CgOrderByNumber($number: Int!) {\n"
          "  orders(where: { number: [$number] }, limit: 1)"
+         " { ...WarehouseOrder }\n}\n" WAREHOUSE_ORDER,
+         "orders", false, NULL},
+    [CG__DOC_ORDERS_BY_NUMBERS] =
+        {"CgOrdersByNumbers",
+         "query CgOrdersByNumbers($numbers: [Int!]!, $limit: Int!) {\n"
+         "  orders(where: { number: $numbers }, limit: $limit)"
          " { ...WarehouseOrder }\n}\n" WAREHOUSE_ORDER,
          "orders", false, NULL},
     [CG__DOC_SET_LISTENERS] =

@@ -33,7 +33,9 @@ struct cg__centra_op {
 /* The documents of centra_docs.c, by purpose. */
 enum cg__centra_doc {
   CG__DOC_READY_ORDERS,
+  CG__DOC_READY_VERSIONS,
   CG__DOC_ORDER_BY_NUMBER,
+  CG__DOC_ORDERS_BY_NUMBERS,
   CG__DOC_SET_LISTENERS,
   CG__DOC_EVENTS,
   CG__DOC_CONFIRM_EVENTS,

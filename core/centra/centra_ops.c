@@ -105,9 +105,11 @@ static cJSON *int_array(const int64_t *items, size_t n)
 /* --- orders ----------------------------------------------------------------
  */
 
-int cg_centra_fetch_orders(struct cg_centra *c,
-                           const struct cg_centra_order_filter *f,
-                           cg_call_done_fn done, void *arg)
+/* The ready-orders filter f, in full (CG__DOC_READY_ORDERS) or as
+ * versions (CG__DOC_READY_VERSIONS). */
+static int fetch_ready(struct cg_centra *c, enum cg__centra_doc doc,
+                       const struct cg_centra_order_filter *f,
+                       cg_call_done_fn done, void *arg)
 {
   if (done == NULL || f == NULL || f->statuses == NULL || f->n_statuses == 0 ||
       f->n_statuses > MAX_STATUSES || f->limit < 0 || f->limit > 200 ||
@@ -119,7 +121,37 @@ int cg_centra_fetch_orders(struct cg_centra *c,
   cg__centra_vars_str(&v, "since", f->since ? f->since : EPOCH);
   cg__centra_vars_int(&v, "limit", f->limit ? f->limit : 20);
   cg__centra_vars_int(&v, "page", f->page ? f->page : 1);
-  return cg__centra_vars_send(&v, c, CG__DOC_READY_ORDERS, done, arg);
+  return cg__centra_vars_send(&v, c, doc, done, arg);
+}
+
+int cg_centra_fetch_orders(struct cg_centra *c,
+                           const struct cg_centra_order_filter *f,
+                           cg_call_done_fn done, void *arg)
+{
+  return fetch_ready(c, CG__DOC_READY_ORDERS, f, done, arg);
+}
+
+int cg_centra_fetch_order_versions(struct cg_centra *c,
+                                   const struct cg_centra_order_filter *f,
+                                   cg_call_done_fn done, void *arg)
+{
+  return fetch_ready(c, CG__DOC_READY_VERSIONS, f, done, arg);
+}
+
+int cg_centra_fetch_orders_by_number(struct cg_centra *c,
+                                     const int64_t *numbers, size_t n,
+                                     cg_call_done_fn done, void *arg)
+{
+  if (done == NULL || numbers == NULL || n == 0 || n > 200)
+    return CG_EINVAL;
+  for (size_t i = 0; i < n; i++)
+    if (numbers[i] <= 0 || numbers[i] > INT32_MAX)
+      return CG_EINVAL;
+  struct cg__centra_vars v;
+  cg__centra_vars_init(&v);
+  cg__centra_vars_put(&v, "numbers", int_array(numbers, n));
+  cg__centra_vars_int(&v, "limit", (int64_t)n);
+  return cg__centra_vars_send(&v, c, CG__DOC_ORDERS_BY_NUMBERS, done, arg);
 }
 
 /* The caller's callback, for answers that need reshaping first. */

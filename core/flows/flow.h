@@ -36,6 +36,8 @@ struct cg_flow_metrics {
   uint64_t dead_letters;     /* outbox rows failed permanently */
   uint64_t events_gxo;       /* warehouse events taken in */
   uint64_t events_centra;    /* Centra events taken in */
+  uint64_t orders_polled;    /* orders the poll read in full */
+  uint64_t poll_passes;      /* complete poll passes */
   uint64_t duplicates;       /* messages dropped as already seen */
   uint64_t webhooks_ok;      /* signed webhooks accepted */
   uint64_t webhooks_refused; /* bad or stale signature */

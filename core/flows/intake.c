@@ -34,6 +34,9 @@
  * less this overlap (clock skew between Centra and us, commits in flight
  * at Centra while we paged). */
 #define POLL_OVERLAP_MS (5 * 60 * 1000)
+/* With the events queue on, a poll pass waits at most this long for the
+ * queue's backlog to drain before it lists anyway. */
+#define POLL_WAIT_MAX_MS (5 * 60 * 1000)
 /* Hinted order fetches in flight at once, all deliveries together. */
 #define HINTS_MAX 256
 
@@ -60,7 +63,13 @@ struct cg_intake {
   bool listen_busy;     /* setEventListeners in flight */
   int64_t *unconfirmed; /* recorded events whose confirm was refused */
   size_t n_unconfirmed;
-  bool poll_resume; /* a page failed: the next poll goes on from it */
+  bool events_drained; /* an events page came back short: no backlog */
+  bool events_failing; /* the last events pull failed */
+  bool poll_resume;    /* a page failed: the next poll goes on from it */
+  bool poll_due;       /* a pass waited for the events backlog: run it after */
+  bool poll_full;      /* the current listing page was full: more follow */
+  int64_t poll_waiting_ms;         /* since when a pass waits for the backlog */
+  int64_t poll_missing[POLL_PAGE]; /* listed, not recorded: fetch these */
   int poll_page;
   int64_t poll_started_ms; /* when the current pass began */
   char poll_since[40];     /* updatedAt lower bound of the current pass */
@@ -227,16 +236,28 @@ static int next_events_limit(int limit, bool full)
   return limit * 2 < EVENTS_MAX ? limit * 2 : EVENTS_MAX;
 }
 
+/* After each events answer: a poll pass that waited for the backlog runs
+ * once the queue is drained or failing (poll_waits). */
+static void events_answered(struct cg_intake *in, bool ok, bool drained)
+{
+  in->events_failing = !ok;
+  in->events_drained = in->events_drained || drained;
+  if (in->poll_due)
+    cg_intake_centra_poll(in);
+}
+
 static void cb_events(struct cg_call_result *res, void *arg)
 {
   struct cg_intake *in = arg;
   int count = cJSON_GetArraySize(res->data);
   if (res->outcome != CG_OUTCOME_OK || count == 0) {
-    if (res->outcome != CG_OUTCOME_OK)
+    in->events_busy = false;
+    bool ok = res->outcome == CG_OUTCOME_OK;
+    if (!ok)
       log_failure(in, "pulling Centra events", res);
     else
       in->events_limit = EVENTS_MIN; /* idle: the cheapest page */
-    in->events_busy = false;
+    events_answered(in, ok, ok);
     return;
   }
   int64_t *ids = cg_calloc((size_t)count, sizeof(*ids));
@@ -247,6 +268,7 @@ static void cb_events(struct cg_call_result *res, void *arg)
   after_take(in);
   in->events_again = count >= in->events_limit && n == (size_t)count;
   in->events_limit = next_events_limit(in->events_limit, in->events_again);
+  events_answered(in, true, !in->events_again);
   if (n == 0 || !confirm(in, ids, n))
     in->events_busy = false;
   cg_free(ids);
@@ -265,7 +287,12 @@ void cg_intake_centra_events(struct cg_intake *in)
                                              cb_events, in) == 0;
 }
 
-/* --- Centra poll (safety net) --------------------------------------------*/
+/* --- Centra poll (safety net) --------------------------------------------
+ * With the events queue on, the poll is the net under it: each page lists
+ * only the orders' versions (CgReadyOrderVersions) and fetches in full,
+ * by number, just those the engine has not recorded, so an order the
+ * queue brought is not read twice. A poll-only merchant reads full pages.
+ */
 
 static int fetch_page(struct cg_intake *in);
 
@@ -274,6 +301,7 @@ static int fetch_page(struct cg_intake *in);
 static void poll_pass_done(struct cg_intake *in)
 {
   char since[40];
+  in->f->metrics.poll_passes++;
   cg_time_format_iso8601_s(in->poll_started_ms - POLL_OVERLAP_MS, since,
                            sizeof(since));
   struct cg_err err = {0};
@@ -284,27 +312,18 @@ static void poll_pass_done(struct cg_intake *in)
                 in->f->merchant, err.msg);
 }
 
-static void cb_poll(struct cg_call_result *res, void *arg)
+static void poll_failed(struct cg_intake *in, struct cg_call_result *res)
 {
-  struct cg_intake *in = arg;
-  if (res->outcome != CG_OUTCOME_OK) {
-    log_failure(in, "polling confirmed Centra orders", res);
-    in->poll_resume = true; /* the pages before this one are in */
-    in->poll_busy = false;
-    return;
-  }
-  int count = 0;
-  bool recorded = true, open = batch_begin(in);
-  const cJSON *order;
-  cJSON_ArrayForEach(order, res->data)
-  {
-    count++;
-    if (take_order(in, order, "poll") != 0)
-      recorded = false;
-  }
-  recorded = batch_end(in, open) && recorded;
-  after_take(in);
-  if (recorded && count >= POLL_PAGE) {
+  log_failure(in, "polling confirmed Centra orders", res);
+  in->poll_resume = true; /* the pages before this one are in */
+  in->poll_busy = false;
+}
+
+/* After a page: the next one when it was full, else the pass is done. A
+ * page not recorded ends the pass; the next begins again. */
+static void poll_next(struct cg_intake *in, bool recorded, bool full)
+{
+  if (recorded && full) {
     in->poll_page++;
     if (fetch_page(in) == 0)
       return;
@@ -312,6 +331,73 @@ static void cb_poll(struct cg_call_result *res, void *arg)
     poll_pass_done(in);
   }
   in->poll_busy = false;
+}
+
+/* Takes the orders of a page in one transaction; false if any was not
+ * recorded. */
+static bool take_page(struct cg_intake *in, const cJSON *orders, int *count)
+{
+  bool recorded = true, open = batch_begin(in);
+  const cJSON *order;
+  *count = 0;
+  cJSON_ArrayForEach(order, orders)
+  {
+    (*count)++;
+    if (take_order(in, order, "poll") != 0)
+      recorded = false;
+  }
+  recorded = batch_end(in, open) && recorded;
+  after_take(in);
+  in->f->metrics.orders_polled += (uint64_t)*count;
+  return recorded;
+}
+
+static void cb_poll(struct cg_call_result *res, void *arg)
+{
+  struct cg_intake *in = arg;
+  int count = 0;
+  if (res->outcome != CG_OUTCOME_OK) {
+    poll_failed(in, res);
+    return;
+  }
+  bool recorded = take_page(in, res->data, &count);
+  poll_next(in, recorded, count >= POLL_PAGE);
+}
+
+static void cb_missing(struct cg_call_result *res, void *arg)
+{
+  struct cg_intake *in = arg;
+  int count = 0;
+  if (res->outcome != CG_OUTCOME_OK) {
+    poll_failed(in, res); /* the listing page is asked again */
+    return;
+  }
+  bool recorded = take_page(in, res->data, &count);
+  poll_next(in, recorded, in->poll_full);
+}
+
+static void cb_versions(struct cg_call_result *res, void *arg)
+{
+  struct cg_intake *in = arg;
+  if (res->outcome != CG_OUTCOME_OK) {
+    poll_failed(in, res);
+    return;
+  }
+  size_t n = 0;
+  int count = 0;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, res->data)
+  {
+    int64_t number = cg_json_int(v, "number", 0);
+    if (count++ < POLL_PAGE && number > 0 && !cg_orders_known(in->f, v))
+      in->poll_missing[n++] = number;
+  }
+  in->poll_full = count >= POLL_PAGE;
+  if (n == 0)
+    poll_next(in, true, in->poll_full);
+  else if (cg_centra_fetch_orders_by_number(in->f->centra, in->poll_missing, n,
+                                            cb_missing, in) != 0)
+    in->poll_busy = false; /* the next tick begins the pass again */
 }
 
 static int fetch_page(struct cg_intake *in)
@@ -326,6 +412,8 @@ static int fetch_page(struct cg_intake *in)
       .page = in->poll_page,
       .limit = POLL_PAGE,
   };
+  if (in->f->settings.centra_events)
+    return cg_centra_fetch_order_versions(in->f->centra, &flt, cb_versions, in);
   return cg_centra_fetch_orders(in->f->centra, &flt, cb_poll, in);
 }
 
@@ -341,10 +429,32 @@ static void poll_load_since(struct cg_intake *in)
   cg_free(value);
 }
 
+/* With the events queue on, a new pass waits while the queue still brings
+ * a backlog (no page answered yet, or the last was full): listed now,
+ * every order of the backlog would look unrecorded and be read twice. It
+ * runs when the queue drains or fails, or after POLL_WAIT_MAX_MS. */
+static bool poll_waits(struct cg_intake *in)
+{
+  bool backlog = in->f->settings.centra_events && !in->events_failing &&
+                 (!in->events_drained || in->events_again);
+  int64_t now = cg_time_mono_ms();
+  if (!backlog) {
+    in->poll_waiting_ms = 0;
+    return false;
+  }
+  if (in->poll_waiting_ms == 0)
+    in->poll_waiting_ms = now;
+  return now - in->poll_waiting_ms < POLL_WAIT_MAX_MS;
+}
+
 void cg_intake_centra_poll(struct cg_intake *in)
 {
   if (in->poll_busy)
     return;
+  in->poll_due = !in->poll_resume && poll_waits(in);
+  if (in->poll_due)
+    return;
+  in->poll_waiting_ms = 0;
   if (!in->poll_resume) { /* else: the failed page of the same pass */
     in->poll_page = 1;
     in->poll_started_ms = cg_time_now_ms();

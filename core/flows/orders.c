@@ -69,14 +69,35 @@ static const char *settled(enum cg_store_order_state state);
 /* A new version of an order the warehouse already has (or refused) would
  * only be recorded as ignored: it is skipped without a write (Centra
  * sends one after every change we make, e.g. marking it exported). */
-static bool skip_settled(struct cg_flow *f, const char *number)
+static bool is_settled(struct cg_flow *f, const char *number)
 {
   enum cg_store_order_state st;
-  if (cg_store_order_state(f->store, number, &st, NULL) != 0 ||
-      settled(st) == NULL)
+  return cg_store_order_state(f->store, number, &st, NULL) == 0 &&
+         settled(st) != NULL;
+}
+
+static bool skip_settled(struct cg_flow *f, const char *number)
+{
+  if (!is_settled(f, number))
     return false;
   f->metrics.orders_ignored++;
   return true;
+}
+
+/* The same version from the poll and the events queue: already recorded,
+ * so it is skipped before its payload is built. */
+static bool recorded(struct cg_flow *f, const char *msg_id)
+{
+  return cg_store_inbox_find(f->store, "centra", msg_id, NULL, NULL) == 0;
+}
+
+bool cg_orders_known(struct cg_flow *f, const cJSON *version)
+{
+  char number[32], msg_id[192];
+  if (cg__order_number(version, number, sizeof(number)) != 0)
+    return false;
+  order_version_id(version, number, msg_id, sizeof(msg_id));
+  return recorded(f, msg_id) || is_settled(f, number);
 }
 
 int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
@@ -86,9 +107,7 @@ int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
   if (cg__order_number(order, number, sizeof(number)) != 0)
     return cg_err_set(err, CG_EINVAL, "order without a number (via %s)", via);
   order_version_id(order, number, msg_id, sizeof(msg_id));
-  /* The same version from the poll and the events queue: already
-   * recorded, so skip it before building its payload. */
-  if (cg_store_inbox_find(f->store, "centra", msg_id, NULL, NULL) == 0) {
+  if (recorded(f, msg_id)) {
     f->metrics.duplicates++;
     return 0;
   }

@@ -39,6 +39,12 @@ extern const size_t cg_orders_outbox_nkinds;
  * (the caller must not confirm the source event). */
 int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
                    struct cg_err *err);
+/* True when taking this version would write nothing: it is in the inbox
+ * already, or the store holds the order as queued, sent, accepted or
+ * rejected. version needs only what names it (number, updatedAt, status,
+ * isOnHold, orderHoldReason): the poll asks Centra for no more before it
+ * fetches the rest. False when the store cannot tell. */
+bool cg_orders_known(struct cg_flow *f, const cJSON *version);
 /* Takes one warehouse event envelope (feed or webhook) into the inbox and
  * applies it. Same return contract as cg_orders_take. */
 int cg_orders_take_gxo_event(struct cg_flow *f, const cJSON *envelope,

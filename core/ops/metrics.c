@@ -37,6 +37,9 @@ static const struct counter counters[] = {
     C(dead_letters, "Outbox rows failed permanently"),
     C(events_gxo, "Warehouse events taken in"),
     C(events_centra, "Centra events taken in"),
+    C(orders_polled, "Orders the poll read in full (with the events queue "
+                     "on: what the queue had not brought)"),
+    C(poll_passes, "Complete passes of the Centra orders poll"),
     C(duplicates, "Messages dropped as already seen"),
     C(webhooks_ok, "Signed webhooks accepted"),
     C(webhooks_refused, "Webhooks refused for a bad or stale signature"),
