@@ -167,27 +167,61 @@ static int record_step(sqlite3 *db, const struct cg__migration *m,
   return exec_sql(db, tail, err);
 }
 
+/* After a table rebuild, inside its transaction: no row may break a
+ * foreign key (none was enforced while the step ran). */
+static int check_foreign_keys(sqlite3 *db, struct cg_err *err)
+{
+  char table[128];
+  if (pragma_text(db, "PRAGMA foreign_key_check", table, sizeof(table), err))
+    return CG_EDB;
+  if (table[0] == '\0')
+    return 0;
+  return cg_err_set(err, CG_EDB, "a row of %s breaks a foreign key", table);
+}
+
 /* Applies one step in one transaction; skips it if another process got
  * there first. */
-static int apply_step(sqlite3 *db, const struct cg__migration *m,
-                      struct cg_err *err)
+static int run_step(sqlite3 *db, const struct cg__migration *m,
+                    struct cg_err *err)
 {
   int v = 0;
   if (exec_sql(db, "BEGIN IMMEDIATE", err) != 0)
     return CG_EDB;
   if (read_user_version(db, &v, err) != 0)
     goto fail;
-  if (v < m->version) {
-    if (exec_sql(db, m->sql, err) != 0 || record_step(db, m, err) != 0)
-      goto fail;
-  }
+  if (v < m->version && (exec_sql(db, m->sql, err) != 0 ||
+                         (m->rebuild && check_foreign_keys(db, err) != 0) ||
+                         record_step(db, m, err) != 0))
+    goto fail;
   if (exec_sql(db, "COMMIT", err) != 0)
     goto fail;
   return 0;
 fail:
   if (!sqlite3_get_autocommit(db))
     (void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL); /* best effort */
-  return cg_err_prefix(err, "migration %d (%s)", m->version, m->name);
+  return CG_EDB;
+}
+
+/* A step that rebuilds a table runs with foreign keys off (SQLite's
+ * procedure; the setting cannot change inside a transaction) and puts
+ * them back as they were afterwards, whatever the outcome. */
+static int apply_step(sqlite3 *db, const struct cg__migration *m,
+                      struct cg_err *err)
+{
+  char fk[8] = "0";
+  int ret = 0;
+  if (m->rebuild &&
+      (pragma_text(db, "PRAGMA foreign_keys", fk, sizeof(fk), err) != 0 ||
+       exec_sql(db, "PRAGMA foreign_keys=OFF", err) != 0))
+    ret = CG_EDB;
+  if (ret == 0)
+    ret = run_step(db, m, err);
+  if (m->rebuild && strcmp(fk, "1") == 0) {
+    struct cg_err scratch = {0};
+    if (exec_sql(db, "PRAGMA foreign_keys=ON", ret ? &scratch : err) != 0)
+      ret = CG_EDB;
+  }
+  return ret ? cg_err_prefix(err, "migration %d (%s)", m->version, m->name) : 0;
 }
 
 int cg__store_migrate(sqlite3 *db, const char *path,
