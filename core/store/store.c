@@ -16,6 +16,7 @@
 #include "base/mem.h"
 #include "base/time.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,21 @@
 #define CACHE_KIB "-16384" /* 16 MiB page cache (SQLite default: 2) */
 
 static const char *const sync_modes[] = {"FULL", "EXTRA", "NORMAL", "OFF"};
+
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+/* Process-wide SQLite settings, before SQLite initialises. Memory
+ * statistics off: with them, every allocation and free inside SQLite
+ * takes a global mutex to count bytes (Debian's SQLite has no lookaside,
+ * so every allocation is a malloc); the engine reads none of them (no
+ * sqlite3_memory_used, sqlite3_status or heap limit). If something
+ * initialised SQLite first the setting stays as it was (SQLITE_MISUSE,
+ * harmless). cg_store_open then initialises SQLite (again: a failed
+ * initialisation is retried by the next open). */
+static void sqlite_global_config(void)
+{
+  (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 
 static int check_opts(const struct cg_store_opts *o, const char **sync,
                       struct cg_err *err)
@@ -278,6 +294,11 @@ int cg_store_open(const struct cg_store_opts *opts, struct cg_store **out,
   int ret = check_opts(opts, &sync, err);
   if (ret != 0)
     return ret;
+  pthread_once(&sqlite_once, sqlite_global_config);
+  int rc = sqlite3_initialize();
+  if (rc != SQLITE_OK)
+    return cg_err_set(err, CG_EDB, "store %s: sqlite3_initialize: %s",
+                      opts->path, sqlite3_errstr(rc));
   struct cg_store *s = cg_calloc(1, sizeof(*s));
   if (s == NULL || (s->path = cg_strdup(opts->path)) == NULL) {
     ret = cg_err_set(err, CG_ENOMEM, "store %s: out of memory", opts->path);

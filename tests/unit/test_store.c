@@ -150,6 +150,13 @@ static void test_connection_settings(void **state)
   assert_int_equal(cg_store_open(&o, &f->s, &err), 0);
   assert_int_equal(pragma_int(f->s, "PRAGMA synchronous"), 1);
   assert_int_equal(pragma_int(f->s, "PRAGMA busy_timeout"), 50);
+  /* Process-wide: no memory statistics (a mutex per allocation), so
+   * SQLite counts nothing although the stores above allocated. */
+  sqlite3_int64 cur = -1, peak = -1;
+  assert_int_equal(sqlite3_status64(SQLITE_STATUS_MALLOC_COUNT, &cur, &peak, 0),
+                   SQLITE_OK);
+  assert_int_equal(peak, 0);
+  assert_int_equal(sqlite3_memory_used(), 0);
 }
 
 static void test_busy_is_reported(void **state)
