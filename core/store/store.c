@@ -16,6 +16,7 @@
 #include "base/mem.h"
 #include "base/time.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,21 @@
 #define CACHE_KIB "-16384" /* 16 MiB page cache (SQLite default: 2) */
 
 static const char *const sync_modes[] = {"FULL", "EXTRA", "NORMAL", "OFF"};
+
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+/* Process-wide SQLite settings, before SQLite initialises. Memory
+ * statistics off: with them, every allocation and free inside SQLite
+ * takes a global mutex to count bytes (Debian's SQLite has no lookaside,
+ * so every allocation is a malloc); the engine reads none of them (no
+ * sqlite3_memory_used, sqlite3_status or heap limit). If something
+ * initialised SQLite first the setting stays as it was (SQLITE_MISUSE,
+ * harmless). cg_store_open then initialises SQLite (again: a failed
+ * initialisation is retried by the next open). */
+static void sqlite_global_config(void)
+{
+  (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 
 static int check_opts(const struct cg_store_opts *o, const char **sync,
                       struct cg_err *err)
@@ -167,27 +183,61 @@ static int record_step(sqlite3 *db, const struct cg__migration *m,
   return exec_sql(db, tail, err);
 }
 
+/* After a table rebuild, inside its transaction: no row may break a
+ * foreign key (none was enforced while the step ran). */
+static int check_foreign_keys(sqlite3 *db, struct cg_err *err)
+{
+  char table[128];
+  if (pragma_text(db, "PRAGMA foreign_key_check", table, sizeof(table), err))
+    return CG_EDB;
+  if (table[0] == '\0')
+    return 0;
+  return cg_err_set(err, CG_EDB, "a row of %s breaks a foreign key", table);
+}
+
 /* Applies one step in one transaction; skips it if another process got
  * there first. */
-static int apply_step(sqlite3 *db, const struct cg__migration *m,
-                      struct cg_err *err)
+static int run_step(sqlite3 *db, const struct cg__migration *m,
+                    struct cg_err *err)
 {
   int v = 0;
   if (exec_sql(db, "BEGIN IMMEDIATE", err) != 0)
     return CG_EDB;
   if (read_user_version(db, &v, err) != 0)
     goto fail;
-  if (v < m->version) {
-    if (exec_sql(db, m->sql, err) != 0 || record_step(db, m, err) != 0)
-      goto fail;
-  }
+  if (v < m->version && (exec_sql(db, m->sql, err) != 0 ||
+                         (m->rebuild && check_foreign_keys(db, err) != 0) ||
+                         record_step(db, m, err) != 0))
+    goto fail;
   if (exec_sql(db, "COMMIT", err) != 0)
     goto fail;
   return 0;
 fail:
   if (!sqlite3_get_autocommit(db))
     (void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL); /* best effort */
-  return cg_err_prefix(err, "migration %d (%s)", m->version, m->name);
+  return CG_EDB;
+}
+
+/* A step that rebuilds a table runs with foreign keys off (SQLite's
+ * procedure; the setting cannot change inside a transaction) and puts
+ * them back as they were afterwards, whatever the outcome. */
+static int apply_step(sqlite3 *db, const struct cg__migration *m,
+                      struct cg_err *err)
+{
+  char fk[8] = "0";
+  int ret = 0;
+  if (m->rebuild &&
+      (pragma_text(db, "PRAGMA foreign_keys", fk, sizeof(fk), err) != 0 ||
+       exec_sql(db, "PRAGMA foreign_keys=OFF", err) != 0))
+    ret = CG_EDB;
+  if (ret == 0)
+    ret = run_step(db, m, err);
+  if (m->rebuild && strcmp(fk, "1") == 0) {
+    struct cg_err scratch = {0};
+    if (exec_sql(db, "PRAGMA foreign_keys=ON", ret ? &scratch : err) != 0)
+      ret = CG_EDB;
+  }
+  return ret ? cg_err_prefix(err, "migration %d (%s)", m->version, m->name) : 0;
 }
 
 int cg__store_migrate(sqlite3 *db, const char *path,
@@ -244,6 +294,11 @@ int cg_store_open(const struct cg_store_opts *opts, struct cg_store **out,
   int ret = check_opts(opts, &sync, err);
   if (ret != 0)
     return ret;
+  pthread_once(&sqlite_once, sqlite_global_config);
+  int rc = sqlite3_initialize();
+  if (rc != SQLITE_OK)
+    return cg_err_set(err, CG_EDB, "store %s: sqlite3_initialize: %s",
+                      opts->path, sqlite3_errstr(rc));
   struct cg_store *s = cg_calloc(1, sizeof(*s));
   if (s == NULL || (s->path = cg_strdup(opts->path)) == NULL) {
     ret = cg_err_set(err, CG_ENOMEM, "store %s: out of memory", opts->path);

@@ -7,7 +7,7 @@
  *                order_upsert / order_set_state / order_lines_replace
  *                outbox_put ...  audit_append  exception_raise
  *              commit               [one commit]
- *   delivery --> outbox_due -> outbox_mark_inflight -> HTTP ->
+ *   delivery --> outbox_due_kind -> outbox_mark_inflight -> HTTP ->
  *                outbox_done | outbox_retry | outbox_fail   [commit]
  *
  * Rules every function follows (see store_types.h for row ownership):
@@ -129,12 +129,10 @@ int cg_store_outbox_put(struct cg_store *s, const char *kind,
                         const char *entity_key, const char *idempotency_key,
                         const char *payload, int64_t not_before_ms, int64_t *id,
                         struct cg_err *err);
-/* Up to limit pending rows with next_attempt_at <= now_ms, ordered by
- * next_attempt_at then id. Free with cg_store_outbox_list_clear(). */
-int cg_store_outbox_due(struct cg_store *s, int64_t now_ms, size_t limit,
-                        struct cg_store_outbox_list *out, struct cg_err *err);
-/* As cg_store_outbox_due, for one kind only (each partner's rows are
- * taken within its own in-flight bound). */
+/* Up to limit pending rows of one kind with next_attempt_at <= now_ms,
+ * ordered by next_attempt_at then id (each partner's rows are taken
+ * within its own in-flight bound). Free with cg_store_outbox_list_clear().
+ */
 int cg_store_outbox_due_kind(struct cg_store *s, const char *kind,
                              int64_t now_ms, size_t limit,
                              struct cg_store_outbox_list *out,
@@ -170,12 +168,8 @@ int cg_store_outbox_requeue(struct cg_store *s, int64_t id, int64_t now_ms,
  * safe). *count (may be NULL) gets the number of rows reset. */
 int cg_store_outbox_reset_inflight(struct cg_store *s, int64_t *count,
                                    struct cg_err *err);
-/* Earliest next_attempt_at among pending rows, for arming one timer.
- * CG_ENOTFOUND when nothing is pending. */
-int cg_store_outbox_next_due(struct cg_store *s, int64_t *at_ms,
-                             struct cg_err *err);
-/* Earliest next_attempt_at among pending rows of one kind; CG_ENOTFOUND
- * when none. */
+/* Earliest next_attempt_at among pending rows of one kind, for arming a
+ * timer; CG_ENOTFOUND when none. */
 int cg_store_outbox_next_due_kind(struct cg_store *s, const char *kind,
                                   int64_t *at_ms, struct cg_err *err);
 /* Rows of any state with this kind and entity key (e.g. how many times an

@@ -36,7 +36,6 @@ enum cg__st {
   /* store_outbox.c */
   CG__ST_OUTBOX_PUT,
   CG__ST_OUTBOX_FIND,
-  CG__ST_OUTBOX_DUE,
   CG__ST_OUTBOX_DUE_KIND,
   CG__ST_OUTBOX_INFLIGHT,
   CG__ST_OUTBOX_DONE,
@@ -45,7 +44,6 @@ enum cg__st {
   CG__ST_OUTBOX_FAIL,
   CG__ST_OUTBOX_REQUEUE,
   CG__ST_OUTBOX_RESET,
-  CG__ST_OUTBOX_NEXT_DUE,
   CG__ST_OUTBOX_NEXT_DUE_KIND,
   CG__ST_OUTBOX_ENTITY_COUNT,
   CG__ST_OUTBOX_DEPTH,
@@ -61,7 +59,7 @@ enum cg__st {
   CG__ST_ORDER_ADVANCE,
   CG__ST_ORDER_LIST,
   CG__ST_ORDER_COUNTS,
-  CG__ST_ORDER_EXISTS,
+  CG__ST_ORDER_HAS_LINES,
   CG__ST_ORDER_STATE,
   CG__ST_LINES_DELETE,
   CG__ST_LINES_INSERT,
@@ -122,6 +120,9 @@ struct cg__migration {
   int version; /* 1, 2, 3 ... in order, no gaps */
   const char *name;
   const char *sql; /* several statements allowed */
+  bool rebuild;    /* rebuilds a table (create, copy, drop, rename): runs
+                      with foreign keys off and fails if the result breaks
+                      one (PRAGMA foreign_key_check) */
 };
 
 /* SQL text of every statement, indexed by enum cg__st (store_sql.c). */

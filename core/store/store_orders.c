@@ -165,18 +165,21 @@ int cg_store_order_state(struct cg_store *s, const char *number,
              : 0;
 }
 
-static int order_exists(struct cg_store *s, const char *number,
-                        struct cg_err *err)
+/* 0 if the order exists (*has_lines: it has lines), else CG_ENOTFOUND. */
+static int order_has_lines(struct cg_store *s, const char *number,
+                           bool *has_lines, struct cg_err *err)
 {
-  sqlite3_stmt *st = s->st[CG__ST_ORDER_EXISTS];
+  sqlite3_stmt *st = s->st[CG__ST_ORDER_HAS_LINES];
   int ret = cg__store_bind(s, st, err, "s", number);
   if (ret == 0)
     ret = cg__store_step_row(s, st, "orders: exists", err);
-  if (ret == 0)
-    cg__store_done(st);
-  else if (ret == CG_ENOTFOUND)
-    cg_err_set(err, CG_ENOTFOUND, "orders: no order %s", number);
-  return ret;
+  if (ret != 0)
+    return ret;
+  bool exists = sqlite3_column_int(st, 0) != 0;
+  *has_lines = sqlite3_column_int(st, 1) != 0;
+  cg__store_done(st);
+  return exists ? 0
+                : cg_err_set(err, CG_ENOTFOUND, "orders: no order %s", number);
 }
 
 static int insert_line(struct cg_store *s, const char *number, size_t pos,
@@ -197,14 +200,16 @@ int cg_store_order_lines_replace(struct cg_store *s, const char *number,
                                  const struct cg_store_order_line *lines,
                                  size_t n, struct cg_err *err)
 {
-  int ret = order_exists(s, number, err);
+  bool has_lines = false;
+  int ret = order_has_lines(s, number, &has_lines, err);
   if (ret != 0)
     return ret;
   if ((ret = cg__store_sp_begin(s, err)) != 0)
     return ret;
   sqlite3_stmt *del = s->st[CG__ST_LINES_DELETE];
-  ret = cg__store_bind(s, del, err, "s", number);
-  if (ret == 0)
+  if (has_lines) /* a new order has none: no DELETE, no temporary table */
+    ret = cg__store_bind(s, del, err, "s", number);
+  if (ret == 0 && has_lines)
     ret = cg__store_exec(s, del, "orders: delete lines", err);
   for (size_t i = 0; ret == 0 && i < n; i++)
     ret = insert_line(s, number, i, &lines[i], err);

@@ -112,18 +112,6 @@ static void clear_row(void *p)
   cg_store_outbox_row_clear(p);
 }
 
-int cg_store_outbox_due(struct cg_store *s, int64_t now_ms, size_t limit,
-                        struct cg_store_outbox_list *out, struct cg_err *err)
-{
-  memset(out, 0, sizeof(*out));
-  sqlite3_stmt *st = s->st[CG__ST_OUTBOX_DUE];
-  int ret = cg__store_bind(s, st, err, "II", now_ms, (int64_t)limit);
-  if (ret != 0)
-    return ret;
-  return cg__store_rows(s, st, sizeof(*out->items), read_row, clear_row,
-                        (void **)&out->items, &out->n, "outbox: due", err);
-}
-
 int cg_store_outbox_due_kind(struct cg_store *s, const char *kind,
                              int64_t now_ms, size_t limit,
                              struct cg_store_outbox_list *out,
@@ -253,12 +241,6 @@ static int query_int(struct cg_store *s, enum cg__st which, int64_t *out,
     *out = sqlite3_column_int64(st, 0);
   cg__store_done(st);
   return ret;
-}
-
-int cg_store_outbox_next_due(struct cg_store *s, int64_t *at_ms,
-                             struct cg_err *err)
-{
-  return query_int(s, CG__ST_OUTBOX_NEXT_DUE, at_ms, "outbox: next_due", err);
 }
 
 int cg_store_outbox_next_due_kind(struct cg_store *s, const char *kind,

@@ -141,11 +141,58 @@ static const char schema_v3[] =
     " saved_at INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX rule_sources_saved ON rule_sources (saved_at);";
 
+/* Version 4: the outbox rebuilt (SQLite's create, copy, drop, rename
+ * procedure; see docs/internals/store.md §3) for the cost of each write:
+ *   - the state CHECK compares one value at a time: the same rule as v1's
+ *     "state IN (4 names)", which SQLite evaluated through a temporary
+ *     B-tree built on every insert and state change;
+ *   - outbox_due (pending rows by time, all kinds) and outbox_state (every
+ *     row by state) go: no hot-path statement reads them, yet every state
+ *     change rewrote them. Each state's rows are now found through a
+ *     partial index of that state only: outbox_due_kind (pending),
+ *     outbox_inflight, outbox_done, outbox_failed. */
+static const char schema_v4[] =
+    "CREATE TABLE outbox_v4 ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " entity_key TEXT NOT NULL,"
+    " idempotency_key TEXT NOT NULL,"
+    " payload TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'pending'"
+    "  CHECK (state = 'pending' OR state = 'inflight' OR state = 'done'"
+    "   OR state = 'failed'),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " next_attempt_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL,"
+    " last_status INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT,"
+    " UNIQUE (kind, idempotency_key));"
+    "INSERT INTO outbox_v4 (id, kind, entity_key, idempotency_key, payload,"
+    " state, attempts, created_at, next_attempt_at, updated_at, last_status,"
+    " last_error)"
+    " SELECT id, kind, entity_key, idempotency_key, payload, state, attempts,"
+    " created_at, next_attempt_at, updated_at, last_status, last_error"
+    " FROM outbox ORDER BY id;"
+    "DROP TABLE outbox;"
+    "ALTER TABLE outbox_v4 RENAME TO outbox;"
+    "CREATE INDEX outbox_due_kind ON outbox (kind, next_attempt_at, id)"
+    " WHERE state = 'pending';"
+    "CREATE INDEX outbox_inflight ON outbox (kind) WHERE state = 'inflight';"
+    "CREATE INDEX outbox_done ON outbox (updated_at) WHERE state = 'done';"
+    "CREATE INDEX outbox_failed ON outbox (kind) WHERE state = 'failed';"
+    "CREATE INDEX outbox_entity ON outbox (entity_key);";
+
 const struct cg__migration cg__store_migrations[] = {
-    {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1},
+    {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1,
+     false},
     {2, "hot-path indexes: due rows per kind, pruning, retry requests",
-     schema_v2},
-    {3, "sources of the last good rule generations", schema_v3},
+     schema_v2, false},
+    {3, "sources of the last good rule generations", schema_v3, false},
+    {4,
+     "outbox rebuilt: a state check without a temporary table, one index "
+     "per state",
+     schema_v4, true},
 };
 
 const size_t cg__store_migrations_count =

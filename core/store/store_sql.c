@@ -50,10 +50,6 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " ON CONFLICT (kind, idempotency_key) DO NOTHING",
   [CG__ST_OUTBOX_FIND] =
     "SELECT id FROM outbox WHERE kind = ?1 AND idempotency_key = ?2",
-  [CG__ST_OUTBOX_DUE] =
-    "SELECT " CG__OUTBOX_COLS " FROM outbox INDEXED BY outbox_due"
-    " WHERE state = 'pending' AND next_attempt_at <= ?1"
-    " ORDER BY next_attempt_at, id LIMIT ?2",
   [CG__ST_OUTBOX_DUE_KIND] =
     "SELECT " CG__OUTBOX_COLS " FROM outbox INDEXED BY outbox_due_kind"
     " WHERE state = 'pending' AND kind = ?3 AND next_attempt_at <= ?1"
@@ -81,24 +77,34 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " next_attempt_at = ?2, updated_at = ?2"
     " WHERE id = ?1 AND state = 'failed'",
   [CG__ST_OUTBOX_RESET] =
-    "UPDATE outbox SET state = 'pending', updated_at = ?1"
-    " WHERE state = 'inflight'",
-  [CG__ST_OUTBOX_NEXT_DUE] =
-    "SELECT min(next_attempt_at) FROM outbox INDEXED BY outbox_due"
-    " WHERE state = 'pending'",
+    "UPDATE outbox INDEXED BY outbox_inflight"
+    " SET state = 'pending', updated_at = ?1 WHERE state = 'inflight'",
   [CG__ST_OUTBOX_NEXT_DUE_KIND] =
     "SELECT min(next_attempt_at) FROM outbox INDEXED BY outbox_due_kind"
     " WHERE state = 'pending' AND kind = ?1",
   [CG__ST_OUTBOX_ENTITY_COUNT] =
     "SELECT count(*) FROM outbox INDEXED BY outbox_entity"
     " WHERE entity_key = ?1 AND kind = ?2",
+  /* Each state through its own partial index (schema v4). */
   [CG__ST_OUTBOX_DEPTH] =
-    "SELECT count(*) FROM outbox WHERE state IN ('pending', 'inflight')",
+    "SELECT (SELECT count(*) FROM outbox INDEXED BY outbox_due_kind"
+    " WHERE state = 'pending') + (SELECT count(*) FROM outbox"
+    " INDEXED BY outbox_inflight WHERE state = 'inflight')",
   [CG__ST_OUTBOX_COUNTS] =
-    "SELECT state, count(*) FROM outbox GROUP BY state",
+    "SELECT 'pending', count(*) FROM outbox INDEXED BY outbox_due_kind"
+    " WHERE state = 'pending' UNION ALL"
+    " SELECT 'inflight', count(*) FROM outbox INDEXED BY outbox_inflight"
+    " WHERE state = 'inflight' UNION ALL"
+    " SELECT 'done', count(*) FROM outbox INDEXED BY outbox_done"
+    " WHERE state = 'done' UNION ALL"
+    " SELECT 'failed', count(*) FROM outbox INDEXED BY outbox_failed"
+    " WHERE state = 'failed'",
   [CG__ST_OUTBOX_KINDS] =
-    "SELECT kind, count(*) FROM outbox WHERE state IN ('pending', 'inflight')"
-    " GROUP BY kind ORDER BY kind",
+    "SELECT kind, count(*) FROM"
+    " (SELECT kind FROM outbox INDEXED BY outbox_due_kind"
+    " WHERE state = 'pending' UNION ALL"
+    " SELECT kind FROM outbox INDEXED BY outbox_inflight"
+    " WHERE state = 'inflight') GROUP BY kind ORDER BY kind",
   [CG__ST_OUTBOX_GET] =
     "SELECT " CG__OUTBOX_COLS " FROM outbox WHERE id = ?1",
   [CG__ST_OUTBOX_LIST] =
@@ -136,8 +142,12 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "SELECT state, count(*) FROM orders GROUP BY state",
   [CG__ST_ORDER_STATE] =
     "SELECT state FROM orders WHERE number = ?1",
-  [CG__ST_ORDER_EXISTS] =
-    "SELECT 1 FROM orders WHERE number = ?1",
+  /* Whether the order exists and has lines: a DELETE of order_lines
+   * builds a temporary table (foreign keys are on), so lines_replace
+   * deletes only when there is something to delete. */
+  [CG__ST_ORDER_HAS_LINES] =
+    "SELECT EXISTS (SELECT 1 FROM orders WHERE number = ?1),"
+    " EXISTS (SELECT 1 FROM order_lines WHERE order_number = ?1)",
   [CG__ST_LINES_DELETE] =
     "DELETE FROM order_lines WHERE order_number = ?1",
   [CG__ST_LINES_INSERT] =

@@ -113,13 +113,15 @@ static int hot_steps(struct cg_store *s, const char *num, struct cg_err *err)
     ret = cg_store_exception_resolve_entity(s, "order", num, "bench", NULL,
                                             NULL, err);
   if (ret == 0)
-    ret = cg_store_outbox_due(s, cg_time_now_ms(), 32, &l, err);
+    ret = cg_store_outbox_due_kind(s, "gxo.order.create", cg_time_now_ms(), 32,
+                                   &l, err);
   cg_store_outbox_list_clear(&l);
   if (ret == 0)
     ret = cg_store_outbox_mark_inflight(s, id, err);
   if (ret == 0)
     ret = cg_store_outbox_done(s, id, 201, err);
-  return ret ? ret : cg_store_outbox_next_due(s, &at, err);
+  return ret ? ret
+             : cg_store_outbox_next_due_kind(s, "gxo.order.create", &at, err);
 }
 
 static int hot_path(struct cg_store *s, long i, struct cg_err *err)

@@ -99,7 +99,8 @@ static int scenario(const char *path, int n)
   fails += ret != 0 && ret != CG_EEXIST;
   fails += flow_step(s, n, &err) != 0;
   struct cg_store_outbox_list l;
-  fails += cg_store_outbox_due(s, INT64_MAX, 5, &l, &err) != 0;
+  fails += cg_store_outbox_due_kind(s, "gxo.order.create", INT64_MAX, 5, &l,
+                                    &err) != 0;
   cg_store_outbox_list_clear(&l);
   struct cg_store_exception_new x = {"RULE_ERROR", "order", msg, "boom",
                                      NULL,         NULL,    NULL};

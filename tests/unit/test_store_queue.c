@@ -71,13 +71,15 @@ static void test_inbox_pending_and_mark(void **state)
   cg_store_inbox_row_clear(&r);
 }
 
+#define KIND "gxo.order.create"
+
 static int64_t put(struct fx *f, const char *key, int64_t not_before)
 {
   struct cg_err err = {0};
   int64_t id = 0;
-  assert_int_equal(cg_store_outbox_put(f->s, "gxo.order.create", key, key, "{}",
-                                       not_before, &id, &err),
-                   0);
+  assert_int_equal(
+      cg_store_outbox_put(f->s, KIND, key, key, "{}", not_before, &id, &err),
+      0);
   return id;
 }
 
@@ -97,12 +99,13 @@ static void test_outbox_lifecycle(void **state)
   struct cg_err err = {0};
   int64_t id = put(f, "83651", 0);
   int64_t at = 0;
-  assert_int_equal(cg_store_outbox_next_due(f->s, &at, &err), 0);
+  assert_int_equal(cg_store_outbox_next_due_kind(f->s, KIND, &at, &err), 0);
   assert_int_equal(cg_store_outbox_done(f->s, id, 200, &err), CG_EINVAL);
   assert_non_null(strstr(err.msg, "not inflight"));
   assert_int_equal(cg_store_outbox_mark_inflight(f->s, id, &err), 0);
   assert_int_equal(cg_store_outbox_mark_inflight(f->s, id, &err), CG_EINVAL);
-  assert_int_equal(cg_store_outbox_next_due(f->s, &at, &err), CG_ENOTFOUND);
+  assert_int_equal(cg_store_outbox_next_due_kind(f->s, KIND, &at, &err),
+                   CG_ENOTFOUND);
   int64_t depth = 0;
   assert_int_equal(cg_store_outbox_depth(f->s, &depth, &err), 0);
   assert_int_equal(depth, 1);
@@ -116,7 +119,7 @@ static void test_outbox_lifecycle(void **state)
   assert_string_equal(r.last_error, "busy");
   assert_string_equal(r.entity_key, "83651");
   cg_store_outbox_row_clear(&r);
-  assert_int_equal(cg_store_outbox_next_due(f->s, &at, &err), 0);
+  assert_int_equal(cg_store_outbox_next_due_kind(f->s, KIND, &at, &err), 0);
   assert_int_equal(at, 5000);
   assert_int_equal(cg_store_outbox_mark_inflight(f->s, id, &err), 0);
   assert_int_equal(cg_store_outbox_done(f->s, id, 201, &err), 0);
@@ -190,6 +193,54 @@ static void test_outbox_failed_and_requeue(void **state)
   assert_string_equal(cg_store_outbox_state_name(99), "?");
 }
 
+static void mark(struct fx *f, int64_t id, enum cg_store_outbox_state to)
+{
+  struct cg_err err = {0};
+  assert_int_equal(cg_store_outbox_mark_inflight(f->s, id, &err), 0);
+  if (to == CG_STORE_OUTBOX_DONE)
+    assert_int_equal(cg_store_outbox_done(f->s, id, 201, &err), 0);
+  if (to == CG_STORE_OUTBOX_FAILED)
+    assert_int_equal(cg_store_outbox_fail(f->s, id, 422, "no", &err), 0);
+}
+
+/* Counts, depth and the open kinds (each state is read through its own
+ * partial index since schema v4): every state a different count. */
+static void test_outbox_counts_per_state(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  const char *keys[] = {"p1", "i1", "i2", "d1", "d2",
+                        "d3", "f1", "f2", "f3", "f4"};
+  int64_t ids[10], other = 0;
+  for (int i = 0; i < 10; i++)
+    ids[i] = put(f, keys[i], 0); /* p1 stays pending */
+  assert_int_equal(cg_store_outbox_put(f->s, "centra.order.external_id", "m",
+                                       "m", "{}", 0, &other, &err),
+                   0);
+  mark(f, other, CG_STORE_OUTBOX_INFLIGHT);
+  for (int i = 1; i < 10; i++)
+    mark(f, ids[i],
+         i < 3   ? CG_STORE_OUTBOX_INFLIGHT
+         : i < 6 ? CG_STORE_OUTBOX_DONE
+                 : CG_STORE_OUTBOX_FAILED);
+  int64_t c[CG_STORE_OUTBOX_NSTATES], depth = 0;
+  assert_int_equal(cg_store_outbox_counts(f->s, c, &err), 0);
+  assert_int_equal(c[CG_STORE_OUTBOX_PENDING], 1);
+  assert_int_equal(c[CG_STORE_OUTBOX_INFLIGHT], 3);
+  assert_int_equal(c[CG_STORE_OUTBOX_DONE], 3);
+  assert_int_equal(c[CG_STORE_OUTBOX_FAILED], 4);
+  assert_int_equal(cg_store_outbox_depth(f->s, &depth, &err), 0);
+  assert_int_equal(depth, 4);
+  struct cg_store_count_list k = {0};
+  assert_int_equal(cg_store_outbox_open_kinds(f->s, &k, &err), 0);
+  assert_int_equal(k.n, 2);
+  assert_string_equal(k.items[0].name, "centra.order.external_id");
+  assert_int_equal(k.items[0].count, 1);
+  assert_string_equal(k.items[1].name, KIND);
+  assert_int_equal(k.items[1].count, 3);
+  cg_store_count_list_clear(&k);
+}
+
 static void test_outbox_reset_inflight(void **state)
 {
   struct fx *f = *state;
@@ -218,21 +269,25 @@ static void test_outbox_due_order(void **state)
   int64_t early = put(f, "early", 1000);
   int64_t mid1 = put(f, "mid1", 2000);
   int64_t mid2 = put(f, "mid2", 2000);
+  /* Due first, but of another kind: not among KIND's due rows. */
+  assert_int_equal(cg_store_outbox_put(f->s, "centra.order.external_id", "x",
+                                       "x", "{}", 500, NULL, &err),
+                   0);
   struct cg_store_outbox_list l;
-  assert_int_equal(cg_store_outbox_due(f->s, 2500, 10, &l, &err), 0);
+  assert_int_equal(cg_store_outbox_due_kind(f->s, KIND, 2500, 10, &l, &err), 0);
   assert_int_equal(l.n, 3);
   assert_int_equal(l.items[0].id, early);
   assert_int_equal(l.items[1].id, mid1);
   assert_int_equal(l.items[2].id, mid2);
   cg_store_outbox_list_clear(&l);
-  assert_int_equal(cg_store_outbox_due(f->s, 2500, 2, &l, &err), 0);
+  assert_int_equal(cg_store_outbox_due_kind(f->s, KIND, 2500, 2, &l, &err), 0);
   assert_int_equal(l.n, 2);
   cg_store_outbox_list_clear(&l);
-  assert_int_equal(cg_store_outbox_due(f->s, 999, 10, &l, &err), 0);
+  assert_int_equal(cg_store_outbox_due_kind(f->s, KIND, 999, 10, &l, &err), 0);
   assert_int_equal(l.n, 0);
   assert_null(l.items);
   int64_t at = 0;
-  assert_int_equal(cg_store_outbox_next_due(f->s, &at, &err), 0);
+  assert_int_equal(cg_store_outbox_next_due_kind(f->s, KIND, &at, &err), 0);
   assert_int_equal(at, 1000);
   (void)late;
 }
@@ -274,6 +329,7 @@ int main(void)
       T(test_outbox_failed_and_requeue),
       T(test_outbox_reset_inflight),
       T(test_outbox_due_order),
+      T(test_outbox_counts_per_state),
       T(test_outbox_unique_idempotency),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
