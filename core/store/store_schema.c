@@ -141,11 +141,47 @@ static const char schema_v3[] =
     " saved_at INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX rule_sources_saved ON rule_sources (saved_at);";
 
+/* Version 4: the dispatch flow (docs/internals/dispatch.md): one row per
+ * warehouse consignment (shipmentId) with the step its Centra shipment
+ * reached, the order lines it holds, and its parcels for the timeline. */
+static const char schema_v4[] =
+    "CREATE TABLE dispatches ("
+    " shipment_id TEXT NOT NULL PRIMARY KEY,"
+    " order_number TEXT NOT NULL,"
+    " payload TEXT NOT NULL,"
+    " step TEXT NOT NULL CHECK (step IN ('received', 'created', 'tagged',"
+    "  'completed', 'held')),"
+    " centra_id INTEGER,"
+    " stamp TEXT NOT NULL,"
+    " captured INTEGER NOT NULL DEFAULT 0,"
+    " hold_reason TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX dispatches_order ON dispatches (order_number);"
+
+    "CREATE TABLE dispatch_lines ("
+    " shipment_id TEXT NOT NULL"
+    "  REFERENCES dispatches (shipment_id) ON DELETE CASCADE,"
+    " line_ref TEXT NOT NULL,"
+    " quantity INTEGER NOT NULL CHECK (quantity > 0),"
+    " PRIMARY KEY (shipment_id, line_ref)) WITHOUT ROWID;"
+
+    "CREATE TABLE dispatch_parcels ("
+    " shipment_id TEXT NOT NULL"
+    "  REFERENCES dispatches (shipment_id) ON DELETE CASCADE,"
+    " position INTEGER NOT NULL,"
+    " parcel_id TEXT,"
+    " tracking_number TEXT,"
+    " tracking_url TEXT,"
+    " PRIMARY KEY (shipment_id, position)) WITHOUT ROWID;";
+
 const struct cg__migration cg__store_migrations[] = {
     {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1},
     {2, "hot-path indexes: due rows per kind, pruning, retry requests",
      schema_v2},
     {3, "sources of the last good rule generations", schema_v3},
+    {4, "dispatches: warehouse consignments and their Centra shipments",
+     schema_v4},
 };
 
 const size_t cg__store_migrations_count =
