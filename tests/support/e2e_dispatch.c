@@ -23,7 +23,7 @@ cJSON *dispatch_wms_orders(struct e2e *t)
 
 static bool all_accepted(struct e2e *t, void *arg)
 {
-  (void)arg;
+  const long *expected = arg;
   cJSON *doc = dispatch_wms_orders(t);
   const cJSON *o;
   int n = 0, waiting = 0;
@@ -35,12 +35,12 @@ static bool all_accepted(struct e2e *t, void *arg)
                strcmp(st, "NOT_CREATED") == 0;
   }
   cJSON_Delete(doc);
-  return n > 0 && waiting == 0;
+  return n >= *expected && waiting == 0;
 }
 
-bool dispatch_wait_accepted(struct e2e *t, int timeout_s)
+bool dispatch_wait_accepted(struct e2e *t, long expected, int timeout_s)
 {
-  return e2e_wait(t, timeout_s, all_accepted, NULL);
+  return e2e_wait(t, timeout_s, all_accepted, &expected);
 }
 
 long dispatch_consignments(const cJSON *wms_orders)
@@ -75,6 +75,31 @@ static bool settled(struct e2e *t, void *arg)
   long want = dispatch_consignments(wms);
   cJSON_Delete(wms);
   return want > 0 && dispatch_centra_completed(t) >= want;
+}
+
+/* Every warehouse order shipped in full, and Centra has them all. */
+static bool all_shipped(struct e2e *t, void *arg)
+{
+  (void)arg;
+  cJSON *wms = dispatch_wms_orders(t);
+  const cJSON *o, *l;
+  long open = 0;
+  cJSON_ArrayForEach(o, dispatch_orders_of(wms))
+  {
+    cJSON_ArrayForEach(l, cg_json_get(o, "lines"))
+    {
+      open += cg_json_int(l, "ordered", 0) - cg_json_int(l, "shipped", 0) -
+              cg_json_int(l, "cancelled", 0);
+    }
+  }
+  long want = dispatch_consignments(wms);
+  cJSON_Delete(wms);
+  return open == 0 && want > 0 && dispatch_centra_completed(t) >= want;
+}
+
+bool dispatch_wait_all_shipped(struct e2e *t, int timeout_s)
+{
+  return e2e_wait(t, timeout_s, all_shipped, NULL);
 }
 
 bool dispatch_wait_settled(struct e2e *t, int timeout_s)

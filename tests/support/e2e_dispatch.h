@@ -16,8 +16,9 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 
-/* Waits until every order the warehouse holds is ACCEPTED (or later). */
-bool dispatch_wait_accepted(struct e2e *t, int timeout_s);
+/* Waits until the warehouse holds expected orders, each ACCEPTED (or
+ * later). */
+bool dispatch_wait_accepted(struct e2e *t, long expected, int timeout_s);
 /* The warehouse's orders (GET /_sim/wms/orders), caller frees. */
 cJSON *dispatch_wms_orders(struct e2e *t);
 /* The order list in a dispatch_wms_orders answer. */
@@ -28,6 +29,9 @@ long dispatch_consignments(const cJSON *wms_orders);
 long dispatch_centra_completed(struct e2e *t);
 /* Waits until Centra has a completed shipment per consignment. */
 bool dispatch_wait_settled(struct e2e *t, int timeout_s);
+/* Waits until the warehouse has shipped every unit of every order and
+ * Centra has a completed shipment per consignment. */
+bool dispatch_wait_all_shipped(struct e2e *t, int timeout_s);
 /* The verdict above over every order; fails the test on the first
  * disagreement. Returns the number of shipments checked. */
 long dispatch_verify(struct e2e *t);
