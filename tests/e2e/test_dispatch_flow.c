@@ -13,7 +13,11 @@
  *   - the same consignment again under a new event id: nothing new;
  *   - bad data (unknown order, unknown line, more than is open, a
  *     carrier the pack cannot name): an exception each with the payload,
- *     and no Centra write.
+ *     and no Centra write;
+ *   - the operator's retry after the fix: a consignment for an order the
+ *     engine does not know yet (on hold in Centra) is held; the hold is
+ *     released, the order reaches the engine, the exception is retried
+ *     and the consignment becomes its Centra shipment.
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
@@ -252,6 +256,96 @@ static void test_bad_data(void **state)
   cJSON_Delete(p.wms);
 }
 
+/* A Centra order on hold (the engine does not take it): its number, and
+ * its first line id in line_ref. */
+static long held_order(char *line_ref, size_t size)
+{
+  cJSON *r = e2e_post(
+      &T, 'c', "/_sim/centra/orders",
+      "{\"isOnHold\": true, \"shippingOption\": {\"id\": 1, \"name\":"
+      " \"PostNord Home\", \"uri\": \"postnord-home\"},"
+      " \"shippingAddress\": {\"firstName\": \"Anna\", \"lastName\":"
+      " \"Svensson\", \"address1\": \"Storgatan 1\", \"city\":"
+      " \"Stockholm\", \"zipCode\": \"11122\", \"country\": \"SE\","
+      " \"email\": \"anna@example.com\", \"phoneNumber\": \"+46701234567\"},"
+      " \"lines\": [{\"sku\": \"M411740BLK38\", \"quantity\": 1,"
+      " \"unitPrice\": 100}]}");
+  const cJSON *o = cJSON_IsArray(r)
+                       ? cJSON_GetArrayItem(r, 0)
+                       : cJSON_GetArrayItem(cg_json_get(r, "orders"), 0);
+  long number = (long)cg_json_int(o, "number", 0);
+  snprintf(line_ref, size, "%lld",
+           (long long)cg_json_int(
+               cJSON_GetArrayItem(cg_json_get(o, "lines"), 0), "id", 0));
+  cJSON_Delete(r);
+  assert_true(number > 0);
+  return number;
+}
+
+static bool order_known(struct e2e *t, void *arg)
+{
+  char st[32];
+  dispatch_order_state(t, arg, st, sizeof(st));
+  return strcmp(st, "queued") == 0 || strcmp(st, "sent") == 0 ||
+         strcmp(st, "accepted") == 0;
+}
+
+static bool retried_shipped(struct e2e *t, void *arg)
+{
+  char st[32];
+  dispatch_order_state(t, arg, st, sizeof(st));
+  return strcmp(st, "shipped") == 0;
+}
+
+static void test_retry_after_fix(void **state)
+{
+  char line[32], number[32], path[160];
+  snprintf(number, sizeof(number), "%ld", held_order(line, sizeof(line)));
+  long invalid = e2e_open_exceptions(&T, "shop", "DISPATCH_INVALID");
+  cJSON *env =
+      envelope("retry-event", consignment("RETRY-1", number, line, 1, true));
+  assert_int_equal(post_gxo_webhook(env), 200);
+  cJSON_Delete(env);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "DISPATCH_INVALID"),
+                   invalid + 1);
+  /* The fix: the hold is released, the order reaches the engine. */
+  snprintf(path, sizeof(path), "/_sim/centra/orders/%s", number);
+  cJSON *r = e2e_post(&T, 'c', path, "{\"isOnHold\": false}");
+  cJSON_Delete(r);
+  if (!e2e_wait(&T, 30, order_known, number))
+    fail_msg("order %s not taken after its release; see %s", number, T.dir);
+  cJSON *x = e2e_get(&T, 'a',
+                     "/api/v1/merchants/shop/exceptions?type=DISPATCH_INVALID");
+  const cJSON *e;
+  long id = 0;
+  cJSON_ArrayForEach(e, x)
+  {
+    if (strcmp(cg_json_str(e, "key"), "RETRY-1") == 0)
+      id = (long)cg_json_int(e, "id", 0);
+  }
+  cJSON_Delete(x);
+  assert_true(id > 0);
+  snprintf(path, sizeof(path), "/api/v1/merchants/shop/exceptions/%ld/retry",
+           id);
+  r = e2e_post(&T, 'a', path, "{}");
+  cJSON_Delete(r);
+  if (!e2e_wait(&T, 30, retried_shipped, number))
+    fail_msg("order %s not shipped after the retry; see %s", number, T.dir);
+  cJSON *ships = e2e_get(&T, 'c', "/_sim/centra/shipments");
+  const cJSON *s;
+  int found = 0;
+  cJSON_ArrayForEach(s, ships)
+  {
+    const char *m = cg_json_str(s, "additionalMessage");
+    found += m && strcmp(m, "gxo:RETRY-1") == 0 &&
+             cg_json_bool(s, "isShipped", false);
+  }
+  cJSON_Delete(ships);
+  assert_int_equal(found, 1);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "DISPATCH_INVALID"),
+                   invalid);
+}
+
 static int setup(void **state)
 {
   char *scenario = e2e_scenario(12, 0);
@@ -282,6 +376,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_single_split_duplicate),
       cmocka_unit_test(test_bad_data),
+      cmocka_unit_test(test_retry_after_fix),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
