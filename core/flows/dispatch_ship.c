@@ -353,6 +353,11 @@ static void on_found(struct cg_call_result *res, void *arg)
     end(sh, res);
     return;
   }
+  if (!cJSON_IsArray(res->data)) { /* never create blind */
+    end_with(sh, CG_OUTCOME_FAIL, "unreadable", 0,
+             "the order's shipments came back unreadable");
+    return;
+  }
   const cJSON *s = ours(res->data, sh->d.stamp);
   int64_t id = 0;
   if (s == NULL || cg_json_get_int(s, "id", &id) != 0) {
