@@ -242,6 +242,8 @@ int cg_dispatch_apply_event(struct cg_flow *f, const cJSON *data,
                : cg_err_set(err, CG_ENOMEM, "out of memory");
   if (rc == 0)
     rc = check_and_queue(f, &d, data, &held, err);
+  if (rc == 0)
+    f->metrics.consignments_received++;
   cg_free(payload);
   snprintf(outcome, CG_INBOX_OUTCOME_MAX, "consignment %s %s", id,
            held ? "held" : "queued");
@@ -291,6 +293,8 @@ int cg__dispatch_hold(struct cg_flow *f, struct cg_store_dispatch *d,
   if (rc == 0 && d->order_number[0] != '\0')
     rc = cg_store_audit_append(f->store, "order", d->order_number,
                                "consignment held", msg, NULL, err);
+  if (rc == 0)
+    f->metrics.consignments_held++;
   return rc;
 }
 

@@ -491,6 +491,8 @@ static int shipped(struct cg_flow *f, struct cg_store_dispatch *d,
     rc = audit_shipped(f, d, res, err);
   if (rc == 0)
     rc = cg_flow_resolve(f, CG_DISPATCH_ENTITY, d->shipment_id, "shipped", err);
+  if (rc == 0)
+    f->metrics.consignments_shipped++;
   return rc ? rc : close_if_shipped(f, d->order_number, err);
 }
 

@@ -200,6 +200,8 @@ static void test_single_split_duplicate(void **state)
   assert_int_equal(dispatch_verify(&T), 3);
   assert_int_equal(dispatch_centra_completed(&T), before);
   assert_int_equal(timeline_count(a, "consignment received", NULL), 1);
+  assert_int_equal(e2e_metric(&T, "cg_consignments_received_total"), 3);
+  assert_int_equal(e2e_metric(&T, "cg_consignments_shipped_total"), 3);
   cJSON_Delete(p.wms);
 }
 
