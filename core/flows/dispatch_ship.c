@@ -91,18 +91,18 @@ static int commit_step(struct ship *sh, enum cg_store_dispatch_step step)
   struct cg_store *st = sh->f->store;
   sh->d.step = step;
   int rc = cg_store_savepoint(st, &err);
-  if (rc == 0)
+  if (rc == 0) {
     rc = cg_store_dispatch_update(st, &sh->d, &err);
-  int end_rc = rc == 0 ? cg_store_savepoint_end(st, true, &err) : 0;
+    int end_rc = cg_store_savepoint_end(st, rc == 0, rc == 0 ? &err : NULL);
+    rc = rc ? rc : end_rc;
+  }
   if (rc != 0)
-    cg_store_savepoint_end(st, false, NULL);
-  if (rc != 0 || end_rc != 0)
     cg_log_error("dispatch",
                  "[merchant=%s] consignment %s: step %s not "
                  "recorded: %s",
                  sh->f->merchant, sh->d.shipment_id,
                  cg_store_dispatch_step_name(step), err.msg);
-  return rc ? rc : end_rc;
+  return rc;
 }
 
 /* --- the calls, last first ---------------------------------------------*/
