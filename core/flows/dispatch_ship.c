@@ -301,14 +301,16 @@ static void ask_rules(struct ship *sh)
 
 /* --- Find ----------------------------------------------------------------*/
 
-/* Our shipment among the order's: its additionalMessage is our stamp. */
-static const cJSON *ours(const cJSON *list, const char *stamp)
+/* Ours among the order's shipments: the one with our stamp, or the one
+ * whose id we committed (a Direct to Shipment one we adopted). */
+static const cJSON *ours(const cJSON *list, const struct cg_store_dispatch *d)
 {
   const cJSON *s;
   cJSON_ArrayForEach(s, list)
   {
     const char *m = cg_json_str(s, "additionalMessage");
-    if (m != NULL && strcmp(m, stamp) == 0)
+    if ((m != NULL && strcmp(m, d->stamp) == 0) ||
+        (d->centra_id != 0 && cg_json_int(s, "id", 0) == d->centra_id))
       return s;
   }
   return NULL;
@@ -326,14 +328,79 @@ static void seen_shipped(struct ship *sh, struct cg_call_result *res,
   end(sh, res);
 }
 
-static void not_found(struct ship *sh, int seen)
+/* Takes shipment s as ours (its id committed before any write to it). */
+static void adopt(struct ship *sh, const cJSON *s)
+{
+  sh->d.centra_id = cg_json_int(s, "id", 0);
+  sh->d.captured = cg_json_bool(s, "isCaptured", false);
+  if (commit_step(sh, CG_STORE_DISPATCH_CREATED) != 0)
+    end_with(sh, CG_OUTCOME_RETRY, "store", 0, "adoption not recorded");
+  else
+    ask_rules(sh);
+}
+
+/* Direct to Shipment: Centra's own open shipment of the order (no stamp). */
+static const cJSON *good_to_go(const cJSON *list)
+{
+  const cJSON *s;
+  cJSON_ArrayForEach(s, list)
+  {
+    const char *m = cg_json_str(s, "additionalMessage");
+    if (!cg_json_bool(s, "isShipped", true) && (m == NULL || m[0] == '\0'))
+      return s;
+  }
+  return NULL;
+}
+
+/* Whether shipment s holds exactly the consignment's lines. */
+static bool same_lines(const cJSON *s, const struct cg_store_count_list *lines)
+{
+  const cJSON *l;
+  int64_t in_shipment = 0, in_consignment = 0;
+  cJSON_ArrayForEach(l, cg_json_get(s, "lines"))
+  {
+    in_shipment += cg_json_int(l, "quantity", 0);
+  }
+  for (size_t i = 0; i < lines->n; i++) {
+    int64_t id = strtoll(lines->items[i].name, NULL, 10), q = 0;
+    cJSON_ArrayForEach(l, cg_json_get(s, "lines"))
+    {
+      q += cg_json_int(l, "orderLine.id", -1) == id
+               ? cg_json_int(l, "quantity", 0)
+               : 0;
+    }
+    if (q != lines->items[i].count)
+      return false;
+    in_consignment += q;
+  }
+  return in_shipment == in_consignment;
+}
+
+static void direct(struct ship *sh, const cJSON *g)
 {
   char msg[300];
+  if (same_lines(g, &sh->lines)) {
+    adopt(sh, g);
+    return;
+  }
+  snprintf(msg, sizeof(msg),
+           "Centra's shipment %lld holds order %s's lines as Direct to "
+           "Shipment made it, this consignment only part of them; Centra "
+           "cannot shrink it and a second one would double the order",
+           (long long)cg_json_int(g, "id", 0), sh->d.order_number);
+  end_with(sh, CG_OUTCOME_FAIL, "split-direct-to-shipment", 0, msg);
+}
+
+static void not_found(struct ship *sh, const cJSON *list)
+{
+  char msg[300];
+  int seen = cJSON_GetArraySize(list);
+  const cJSON *g = sh->f->settings.direct_to_shipment ? good_to_go(list) : NULL;
   if (sh->d.centra_id != 0) {
     snprintf(msg, sizeof(msg),
              "Centra shipment %lld of this consignment is not among order "
-             "%s's shipments with the stamp %s; not creating another",
-             (long long)sh->d.centra_id, sh->d.order_number, sh->d.stamp);
+             "%s's shipments; not creating another",
+             (long long)sh->d.centra_id, sh->d.order_number);
     end_with(sh, CG_OUTCOME_FAIL, "shipment-missing", 0, msg);
   } else if (seen >= CG_CENTRA_ORDER_SHIPMENTS_MAX) {
     snprintf(msg, sizeof(msg),
@@ -341,6 +408,8 @@ static void not_found(struct ship *sh, int seen)
              "whether this consignment's is among them",
              sh->d.order_number, seen);
     end_with(sh, CG_OUTCOME_FAIL, "too-many-shipments", 0, msg);
+  } else if (g != NULL) {
+    direct(sh, g);
   } else {
     ask_rules(sh);
   }
@@ -358,22 +427,15 @@ static void on_found(struct cg_call_result *res, void *arg)
              "the order's shipments came back unreadable");
     return;
   }
-  const cJSON *s = ours(res->data, sh->d.stamp);
-  int64_t id = 0;
-  if (s == NULL || cg_json_get_int(s, "id", &id) != 0) {
-    not_found(sh, cJSON_GetArraySize(res->data));
-  } else if (cg_json_bool(s, "isShipped", false)) {
+  const cJSON *s = ours(res->data, &sh->d);
+  if (s == NULL || cg_json_int(s, "id", 0) <= 0)
+    not_found(sh, res->data);
+  else if (cg_json_bool(s, "isShipped", false))
     seen_shipped(sh, res, s);
-  } else if (id != sh->d.centra_id) { /* created, answer lost: adopt */
-    sh->d.centra_id = id;
-    sh->d.captured = cg_json_bool(s, "isCaptured", false);
-    if (commit_step(sh, CG_STORE_DISPATCH_CREATED) != 0)
-      end_with(sh, CG_OUTCOME_RETRY, "store", 0, "adoption not recorded");
-    else
-      ask_rules(sh);
-  } else {
+  else if (cg_json_int(s, "id", 0) != sh->d.centra_id)
+    adopt(sh, s); /* created, answer lost */
+  else
     ask_rules(sh);
-  }
 }
 
 /* --- the outbox kind -----------------------------------------------------*/
@@ -502,6 +564,8 @@ static const char *hold_type(const char *code)
     return "UNMAPPED_CARRIER";
   if (strcmp(code, "rule-error") == 0)
     return "RULE_ERROR";
+  if (strcmp(code, "split-direct-to-shipment") == 0)
+    return "SPLIT_DIRECT_TO_SHIPMENT";
   return "SYNC_FAILURE";
 }
 

@@ -202,7 +202,7 @@ static void test_sigkill_dispatches(void **state)
   cg_rand_seed(&rng, 4343);
   for (int i = 0; i < KILLS; i++) {
     e2e_engine_start(&t);
-    usleep((useconds_t)(100 + cg_rand_below(&rng, 600)) * 1000);
+    usleep((useconds_t)(100 + cg_rand_below(&rng, 400)) * 1000);
     e2e_engine_kill(&t);
   }
   e2e_engine_start(&t);
