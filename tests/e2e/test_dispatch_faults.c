@@ -1,8 +1,8 @@
 /*
  * End to end (issue 9): 20% of Centra's answers (reads and writes) are
- * 429 or 500 while the warehouse ships 6 orders. Every consignment still becomes exactly one
- * completed Centra shipment with one e-mail, and no request goes to
- * Centra before the Retry-After it was given.
+ * 429 or 500 while the warehouse ships 6 orders. Every consignment still
+ * becomes exactly one completed Centra shipment with one e-mail, and no request
+ * goes to Centra before the Retry-After it was given.
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
