@@ -11,6 +11,7 @@
 #include "centra/centra.h"
 #include "base/json.h"
 #include "flows/decide.h"
+#include "flows/dispatch.h"
 #include "flows/exceptions.h"
 #include "flows/inbox.h"
 #include "flows/intake.h"
@@ -48,6 +49,8 @@ struct schedule {
 
 enum { S_EVENTS, S_POLL, S_GXO, S_LIMITS, S_SWEEP, S_PRUNE, S_COUNT };
 
+#define KINDS_MAX 8 /* outbox kinds of every flow */
+
 struct cg_merchant {
   const struct cg_config *cfg;
   uv_fs_event_t pack_watch; /* the rule pack folder */
@@ -56,6 +59,9 @@ struct cg_merchant {
   const struct cg_config_merchant *mc;
   struct cg_flow flow;
   struct cg_intake *intake;
+  /* Outbox kinds, most urgent first: the dispatch flow's Centra write
+   * (a customer waits for its e-mail), then the order flow's. */
+  struct cg_outbox_kind kinds[KINDS_MAX];
   struct schedule sched[S_COUNT];
   uv_timer_t drain_timer; /* a graceful stop waits for calls in flight */
   int64_t drain_until_ms;
@@ -419,11 +425,20 @@ static int create_clients(struct cg_merchant *m, uv_loop_t *loop,
   return m->flow.gxo ? 0 : (err ? err->code : CG_EINVAL);
 }
 
+/* Every flow's outbox kinds, most urgent first. */
+static size_t fill_kinds(struct cg_merchant *m)
+{
+  size_t n = 0;
+  m->kinds[n++] = cg_dispatch_outbox_kind;
+  for (size_t i = 0; i < cg_orders_outbox_nkinds && n < KINDS_MAX; i++)
+    m->kinds[n++] = cg_orders_outbox_kinds[i];
+  return n;
+}
+
 static int start_delivery(struct cg_merchant *m, struct cg_err *err)
 {
   m->intake = cg_intake_create(&m->flow);
-  m->flow.outbox = cg_outbox_create(&m->flow, cg_orders_outbox_kinds,
-                                    cg_orders_outbox_nkinds, NULL);
+  m->flow.outbox = cg_outbox_create(&m->flow, m->kinds, fill_kinds(m), NULL);
   if (m->intake == NULL || m->flow.outbox == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
   int rc = cg_outbox_start(m->flow.outbox);

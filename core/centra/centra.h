@@ -147,13 +147,15 @@ int cg_centra_mark_exported(struct cg_centra *c, int64_t number,
 /* --- for the dispatch and stock flows --------------------------------- */
 
 /* (mutation) `createShipment(input: {order: {number}, lines, isGoodToGo:
- * true, capture: true})`; lines is a [ShipmentLineInput] array
- * ([{orderLine: {id}, quantity}], borrowed). A failed capture does not
- * fail the mutation: check the result's message (userWarnings) and the
- * shipment's isCaptured. OK data: the Shipment. */
+ * true, capture: true, additionalMessage})`; lines is a
+ * [ShipmentLineInput] array ([{orderLine: {id}, quantity}], borrowed);
+ * message (may be NULL) is the additionalMessage, which the dispatch flow
+ * uses as its stamp. A failed capture does not fail the mutation: check
+ * the result's message (userWarnings) and the shipment's isCaptured. OK
+ * data: the Shipment. */
 int cg_centra_create_shipment(struct cg_centra *c, int64_t order_number,
-                              const cJSON *lines, cg_call_done_fn done,
-                              void *arg);
+                              const cJSON *lines, const char *message,
+                              cg_call_done_fn done, void *arg);
 /* (mutation) `updateShipment(id, input: {externalId})`: tags a shipment
  * with the warehouse's shipment id (the create takes none). OK data:
  * {id, number}. */
@@ -181,6 +183,15 @@ int cg_centra_complete_shipment(struct cg_centra *c, int64_t shipment_id,
 int cg_centra_find_shipments_by_external_id(struct cg_centra *c,
                                             const char *external_id,
                                             cg_call_done_fn done, void *arg);
+/* At most this many shipments of one order are read back. */
+#define CG_CENTRA_ORDER_SHIPMENTS_MAX 100
+/* `shipments(where: {orderId: [order_id]}, limit)`: every shipment of the
+ * order whose hash id is order_id (shipped or not), up to
+ * CG_CENTRA_ORDER_SHIPMENTS_MAX. OK data: array of Shipment objects (with
+ * additionalMessage; empty when none). The root field `shipments` is
+ * UNCONFIRMED in the schema. */
+int cg_centra_find_order_shipments(struct cg_centra *c, const char *order_id,
+                                   cg_call_done_fn done, void *arg);
 /* (mutation) `setStock(input: {warehouse: {id}, description,
  * stockQuantityType: PHYSICAL, productSizes})`; sizes is a
  * [StockSetProductSizeInput] array ([{productSize: {SKU}, quantity}],

@@ -44,7 +44,7 @@
 
 #define SHIPMENT_FIELDS                                                        \
   "id number isGoodToGo isShipped isPaid isCaptured shippedAt"                 \
-  " trackingNumber numberOfPackages"                                           \
+  " trackingNumber numberOfPackages additionalMessage"                         \
   " carrierInformation { carrierName serviceName }"                            \
   " order { id number } lines { id quantity orderLine { id } }"
 
@@ -122,9 +122,10 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
     [CG__DOC_CREATE_SHIPMENT] =
         {"CgCreateShipment",
          "mutation CgCreateShipment($orderNumber: Int!,"
-         " $lines: [ShipmentLineInput!]!) {\n"
+         " $lines: [ShipmentLineInput!]!, $message: String) {\n"
          "  createShipment(input: { order: { number: $orderNumber },"
-         " lines: $lines, isGoodToGo: true, capture: true }) {"
+         " lines: $lines, isGoodToGo: true, capture: true,"
+         " additionalMessage: $message }) {"
          " shipment { " SHIPMENT_FIELDS " } " PROBLEMS " }\n}\n",
          "createShipment", true, "shipment"},
     [CG__DOC_TAG_SHIPMENT] =
@@ -148,6 +149,12 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
         {"CgShipmentsByExternalId",
          "query CgShipmentsByExternalId($externalId: String!) {\n"
          "  shipments(where: { externalId: [$externalId] })"
+         " { " SHIPMENT_FIELDS " }\n}\n",
+         "shipments", false, NULL},
+    [CG__DOC_ORDER_SHIPMENTS] =
+        {"CgOrderShipments",
+         "query CgOrderShipments($orderId: String!, $limit: Int!) {\n"
+         "  shipments(where: { orderId: [$orderId] }, limit: $limit)"
          " { " SHIPMENT_FIELDS " }\n}\n",
          "shipments", false, NULL},
     [CG__DOC_SET_STOCK] =

@@ -5,8 +5,8 @@
  * are built by the caller and copied here.
  *
  * Centra has no idempotency keys: a caller guards createShipment with a
- * read of current state (cg_centra_find_shipments_by_external_id after
- * tagging, ARCHITECTURE §3).
+ * read of current state (cg_centra_find_order_shipments, looking for the
+ * additionalMessage stamp the create wrote; docs/internals/dispatch.md).
  */
 #include "centra/centra.h"
 #include "centra/centra_int.h"
@@ -26,8 +26,8 @@ static bool nonempty(const char *s)
 }
 
 int cg_centra_create_shipment(struct cg_centra *c, int64_t order_number,
-                              const cJSON *lines, cg_call_done_fn done,
-                              void *arg)
+                              const cJSON *lines, const char *message,
+                              cg_call_done_fn done, void *arg)
 {
   if (done == NULL || !valid_id(order_number) || !cJSON_IsArray(lines) ||
       cJSON_GetArraySize(lines) == 0)
@@ -36,6 +36,8 @@ int cg_centra_create_shipment(struct cg_centra *c, int64_t order_number,
   cg__centra_vars_init(&v);
   cg__centra_vars_int(&v, "orderNumber", order_number);
   cg__centra_vars_copy(&v, "lines", lines);
+  if (message != NULL)
+    cg__centra_vars_str(&v, "message", message);
   return cg__centra_vars_send(&v, c, CG__DOC_CREATE_SHIPMENT, done, arg);
 }
 
@@ -83,6 +85,18 @@ int cg_centra_find_shipments_by_external_id(struct cg_centra *c,
   cg__centra_vars_str(&v, "externalId", external_id);
   return cg__centra_vars_send(&v, c, CG__DOC_SHIPMENTS_BY_EXTERNAL_ID, done,
                               arg);
+}
+
+int cg_centra_find_order_shipments(struct cg_centra *c, const char *order_id,
+                                   cg_call_done_fn done, void *arg)
+{
+  if (done == NULL || !nonempty(order_id))
+    return CG_EINVAL;
+  struct cg__centra_vars v;
+  cg__centra_vars_init(&v);
+  cg__centra_vars_str(&v, "orderId", order_id);
+  cg__centra_vars_int(&v, "limit", CG_CENTRA_ORDER_SHIPMENTS_MAX);
+  return cg__centra_vars_send(&v, c, CG__DOC_ORDER_SHIPMENTS, done, arg);
 }
 
 int cg_centra_set_stock(struct cg_centra *c, int64_t warehouse_id,

@@ -31,6 +31,12 @@ static const struct type_default defaults[] = {
     {"RULE_HOLD", "ops", "info",
      "the pack holds it on purpose; retry when "
      "the condition is gone"},
+    {"DISPATCH_INVALID", "ops", "critical",
+     "the warehouse shipped what the order does not hold (order, line or "
+     "quantity): fix the data, then retry the exception"},
+    {"SPLIT_DIRECT_TO_SHIPMENT", "ops", "warning",
+     "the warehouse shipped part of an order Centra made one shipment for: "
+     "split or remove that shipment in Centra, then retry the exception"},
     {"SYNC_FAILURE", "ops", "critical",
      "check partner reachability and "
      "the log; retry the exception"},

@@ -24,25 +24,28 @@ struct cg_skuset;
 
 /* Monotonic counters since start (the store holds the durable picture). */
 struct cg_flow_metrics {
-  uint64_t orders_received;  /* order versions taken into the inbox */
-  uint64_t orders_ignored;   /* not eligible or already handled */
-  uint64_t orders_queued;    /* decided and put in the outbox */
-  uint64_t orders_held;      /* held with an exception */
-  uint64_t orders_sent;      /* warehouse answered 2xx */
-  uint64_t orders_accepted;  /* order.accepted seen */
-  uint64_t orders_rejected;  /* order.rejected or a permanent 4xx */
-  uint64_t deliveries;       /* outbox attempts started */
-  uint64_t retries;          /* attempts that ended in RETRY */
-  uint64_t dead_letters;     /* outbox rows failed permanently */
-  uint64_t events_gxo;       /* warehouse events taken in */
-  uint64_t events_centra;    /* Centra events taken in */
-  uint64_t orders_polled;    /* orders the poll read in full */
-  uint64_t poll_passes;      /* complete poll passes */
-  uint64_t duplicates;       /* messages dropped as already seen */
-  uint64_t webhooks_ok;      /* signed webhooks accepted */
-  uint64_t webhooks_refused; /* bad or stale signature */
-  uint64_t rule_errors;      /* hook calls that failed */
-  uint64_t store_errors;     /* transactions that failed and rolled back */
+  uint64_t orders_received;       /* order versions taken into the inbox */
+  uint64_t orders_ignored;        /* not eligible or already handled */
+  uint64_t orders_queued;         /* decided and put in the outbox */
+  uint64_t orders_held;           /* held with an exception */
+  uint64_t orders_sent;           /* warehouse answered 2xx */
+  uint64_t orders_accepted;       /* order.accepted seen */
+  uint64_t orders_rejected;       /* order.rejected or a permanent 4xx */
+  uint64_t deliveries;            /* outbox attempts started */
+  uint64_t retries;               /* attempts that ended in RETRY */
+  uint64_t dead_letters;          /* outbox rows failed permanently */
+  uint64_t events_gxo;            /* warehouse events taken in */
+  uint64_t events_centra;         /* Centra events taken in */
+  uint64_t orders_polled;         /* orders the poll read in full */
+  uint64_t poll_passes;           /* complete poll passes */
+  uint64_t duplicates;            /* messages dropped as already seen */
+  uint64_t webhooks_ok;           /* signed webhooks accepted */
+  uint64_t webhooks_refused;      /* bad or stale signature */
+  uint64_t consignments_received; /* shipment.confirmed taken (new) */
+  uint64_t consignments_shipped;  /* completed in Centra */
+  uint64_t consignments_held;     /* held with an exception */
+  uint64_t rule_errors;           /* hook calls that failed */
+  uint64_t store_errors;          /* transactions that failed and rolled back */
 };
 
 /* Centra store settings that change the flows (docs/operations.md,

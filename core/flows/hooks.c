@@ -12,6 +12,7 @@
 
 #include "base/err.h"
 #include "base/json.h"
+#include "flows/dispatch.h"
 #include "flows/plan.h"
 #include "gxo/gxo_contract.h"
 #include "rules/rules.h"
@@ -124,7 +125,8 @@ static const struct cg_rules_hook catalogue[] = {
      "{action=\"accept\"} or {action=\"hold\", reason=..., message=...}"},
     {"orders.check_address", check_address, "nil, true or a list of problems"},
     {"orders.payload", check_payload, "the warehouse order table"},
-    {"dispatch.shipment", NULL, "the shipment decision"},
+    {"dispatch.shipment", cg_dispatch_check_shipment,
+     "{carrier=..., service=..., notify=true|false}"},
     {"stock.sellable", NULL, "whether a stock status is sellable"},
     {"stock.buffer", NULL, "the safety buffer"},
     {"items.include", NULL, "whether a product size goes to the warehouse"},

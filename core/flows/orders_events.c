@@ -11,6 +11,7 @@
 #include "base/time.h"
 #include "centra/centra.h"
 #include "flows/decide.h"
+#include "flows/dispatch.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "flows/orders.h"
@@ -190,7 +191,8 @@ static int on_accepted(struct cg_flow *f, const cJSON *data,
   enum cg_store_order_state st = CG_STORE_ORDER_RECEIVED;
   int rc =
       number ? cg_store_order_state(f->store, number, &st, err) : CG_ENOTFOUND;
-  if (rc == CG_ENOTFOUND || st == CG_STORE_ORDER_ACCEPTED) {
+  if (rc == CG_ENOTFOUND || st == CG_STORE_ORDER_ACCEPTED ||
+      st == CG_STORE_ORDER_SHIPPED) { /* a late copy after the dispatch */
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s",
              rc ? "unknown order" : "already accepted");
     return 0;
@@ -247,6 +249,8 @@ int cg_orders_apply_gxo_event(struct cg_flow *f,
     rc = on_accepted(f, data, outcome, err);
   else if (strcmp(type, "order.rejected") == 0)
     rc = on_rejected(f, data, outcome, err);
+  else if (strcmp(type, "shipment.confirmed") == 0)
+    rc = cg_dispatch_apply_event(f, data, outcome, err);
   else
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s has no flow yet",
              type);
@@ -437,6 +441,8 @@ static int requeue_failed(struct cg_flow *f, const char *key,
 static int step_retry(struct cg_flow *f, const void *ctx, struct cg_err *err)
 {
   const struct cg_store_exception *x = ctx;
+  if (strcmp(x->entity_kind, CG_DISPATCH_ENTITY) == 0)
+    return cg_dispatch_retry(f, x, err);
   if (strcmp(x->entity_kind, "order") != 0)
     return cg_store_exception_resolve(f->store, x->id, "operator",
                                       "retry requested", err);

@@ -43,6 +43,9 @@ static const struct counter counters[] = {
     C(duplicates, "Messages dropped as already seen"),
     C(webhooks_ok, "Signed webhooks accepted"),
     C(webhooks_refused, "Webhooks refused for a bad or stale signature"),
+    C(consignments_received, "Warehouse consignments taken in"),
+    C(consignments_shipped, "Consignments completed as Centra shipments"),
+    C(consignments_held, "Consignments held with an exception"),
     C(rule_errors, "Rule hook calls that failed"),
     C(store_errors, "Store transactions that failed"),
 };

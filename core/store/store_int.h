@@ -83,6 +83,16 @@ enum cg__st {
   CG__ST_RULESRC_SAVE,
   CG__ST_RULESRC_LATEST,
   CG__ST_RULESRC_TRIM,
+  /* store_dispatch.c */
+  CG__ST_DISPATCH_INSERT,
+  CG__ST_DISPATCH_GET,
+  CG__ST_DISPATCH_UPDATE,
+  CG__ST_DISPATCH_LINES_DELETE,
+  CG__ST_DISPATCH_LINES_INSERT,
+  CG__ST_DISPATCH_LINES_LIST,
+  CG__ST_DISPATCH_LINES_ORDER,
+  CG__ST_DISPATCH_PARCEL_INSERT,
+  CG__ST_DISPATCH_PARCELS_LIST,
   CG__ST_COUNT
 };
 
@@ -101,6 +111,9 @@ enum cg__st {
   "id, type, entity_kind, entity_key, message, rule_generation, owner, "       \
   "severity, state, count, first_seen, last_seen, resolved_at, "               \
   "resolved_by, resolution_note, retry_requested_at"
+#define CG__DISPATCH_COLS                                                      \
+  "shipment_id, order_number, payload, step, centra_id, stamp, captured, "     \
+  "hold_reason, created_at, updated_at"
 #define CG__AUDIT_COLS                                                         \
   "id, at, entity_kind, entity_key, action, detail, rule_generation"
 

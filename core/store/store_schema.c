@@ -183,6 +183,40 @@ static const char schema_v4[] =
     "CREATE INDEX outbox_failed ON outbox (kind) WHERE state = 'failed';"
     "CREATE INDEX outbox_entity ON outbox (entity_key);";
 
+/* Version 5: the dispatch flow (docs/internals/dispatch.md): one row per
+ * warehouse consignment (shipmentId) with the step its Centra shipment
+ * reached, the order lines it holds, and its parcels for the timeline. */
+static const char schema_v5[] =
+    "CREATE TABLE dispatches ("
+    " shipment_id TEXT NOT NULL PRIMARY KEY,"
+    " order_number TEXT NOT NULL,"
+    " payload TEXT NOT NULL,"
+    " step TEXT NOT NULL CHECK (step = 'received' OR step = 'created'"
+    "  OR step = 'tagged' OR step = 'completed' OR step = 'held'),"
+    " centra_id INTEGER,"
+    " stamp TEXT NOT NULL,"
+    " captured INTEGER NOT NULL DEFAULT 0,"
+    " hold_reason TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX dispatches_order ON dispatches (order_number);"
+
+    "CREATE TABLE dispatch_lines ("
+    " shipment_id TEXT NOT NULL"
+    "  REFERENCES dispatches (shipment_id) ON DELETE CASCADE,"
+    " line_ref TEXT NOT NULL,"
+    " quantity INTEGER NOT NULL CHECK (quantity > 0),"
+    " PRIMARY KEY (shipment_id, line_ref)) WITHOUT ROWID;"
+
+    "CREATE TABLE dispatch_parcels ("
+    " shipment_id TEXT NOT NULL"
+    "  REFERENCES dispatches (shipment_id) ON DELETE CASCADE,"
+    " position INTEGER NOT NULL,"
+    " parcel_id TEXT,"
+    " tracking_number TEXT,"
+    " tracking_url TEXT,"
+    " PRIMARY KEY (shipment_id, position)) WITHOUT ROWID;";
+
 const struct cg__migration cg__store_migrations[] = {
     {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1,
      false},
@@ -193,6 +227,8 @@ const struct cg__migration cg__store_migrations[] = {
      "outbox rebuilt: a state check without a temporary table, one index "
      "per state",
      schema_v4, true},
+    {5, "dispatches: warehouse consignments and their Centra shipments",
+     schema_v5, false},
 };
 
 const size_t cg__store_migrations_count =

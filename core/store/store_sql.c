@@ -229,5 +229,41 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "DELETE FROM rule_sources WHERE content_hash NOT IN (SELECT content_hash"
     " FROM rule_sources INDEXED BY rule_sources_saved"
     " ORDER BY saved_at DESC LIMIT ?1)",
+
+  [CG__ST_DISPATCH_INSERT] =
+    "INSERT INTO dispatches (shipment_id, order_number, payload, step,"
+    " stamp, hold_reason, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+    " ON CONFLICT (shipment_id) DO NOTHING",
+  [CG__ST_DISPATCH_GET] =
+    "SELECT " CG__DISPATCH_COLS " FROM dispatches WHERE shipment_id = ?1",
+  [CG__ST_DISPATCH_UPDATE] =
+    "UPDATE dispatches SET step = ?2, centra_id = NULLIF(?3, 0),"
+    " captured = ?4, hold_reason = ?5, updated_at = ?6"
+    " WHERE shipment_id = ?1",
+  [CG__ST_DISPATCH_LINES_DELETE] =
+    "DELETE FROM dispatch_lines WHERE shipment_id = ?1",
+  [CG__ST_DISPATCH_LINES_INSERT] =
+    "INSERT INTO dispatch_lines (shipment_id, line_ref, quantity)"
+    " VALUES (?1, ?2, ?3)",
+  [CG__ST_DISPATCH_LINES_LIST] =
+    "SELECT line_ref, quantity FROM dispatch_lines WHERE shipment_id = ?1"
+    " ORDER BY line_ref",
+  [CG__ST_DISPATCH_LINES_ORDER] =
+    "SELECT l.line_ref, SUM(l.quantity)"
+    " FROM dispatches d INDEXED BY dispatches_order"
+    " JOIN dispatch_lines l ON l.shipment_id = d.shipment_id"
+    " WHERE d.order_number = ?1 AND d.shipment_id <> ?2"
+    " AND (?3 IS NULL OR d.step = ?3) GROUP BY l.line_ref ORDER BY l.line_ref",
+  [CG__ST_DISPATCH_PARCEL_INSERT] =
+    "INSERT INTO dispatch_parcels (shipment_id, position, parcel_id,"
+    " tracking_number, tracking_url) VALUES (?1, ?2, ?3, ?4, ?5)"
+    " ON CONFLICT (shipment_id, position) DO UPDATE SET"
+    " parcel_id = excluded.parcel_id,"
+    " tracking_number = excluded.tracking_number,"
+    " tracking_url = excluded.tracking_url",
+  [CG__ST_DISPATCH_PARCELS_LIST] =
+    "SELECT parcel_id, tracking_number, tracking_url FROM dispatch_parcels"
+    " WHERE shipment_id = ?1 ORDER BY position",
 };
 /* clang-format on */

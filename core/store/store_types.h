@@ -28,7 +28,7 @@
 struct cg_store;
 
 /* Bump together with a new migration step in store.c (and store.md). */
-#define CG_STORE_SCHEMA_VERSION 4
+#define CG_STORE_SCHEMA_VERSION 5
 
 struct cg_store_opts {
   const char *path;        /* SQLite file; required; created if missing */
@@ -110,6 +110,7 @@ enum cg_store_order_state {
   CG_STORE_ORDER_SENT,
   CG_STORE_ORDER_ACCEPTED,
   CG_STORE_ORDER_REJECTED,
+  CG_STORE_ORDER_SHIPPED, /* every line shipped (dispatch flow) */
   CG_STORE_ORDER_NSTATES
 };
 

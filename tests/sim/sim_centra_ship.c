@@ -155,6 +155,8 @@ static cJSON *new_shipment(struct sim_centra *c, const cJSON *order,
   cJSON_AddNullToObject(s, "shippedAt");
   cJSON_AddNullToObject(s, "trackingNumber");
   cJSON_AddNullToObject(s, "returnTrackingNumber");
+  cg_json_add_str(s, "additionalMessage",
+                  cg_json_str(input, "additionalMessage"));
   cg_json_add_int(s, "numberOfPackages", 0);
   cJSON *ci = cJSON_AddObjectToObject(s, "carrierInformation");
   cJSON_AddNullToObject(ci, "carrierName");

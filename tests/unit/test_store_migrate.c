@@ -153,7 +153,7 @@ static void test_v3_rows_survive_migration_4(void **state)
   struct seen seen = {0};
   struct cg_store *s = open_logged(path, &seen);
   assert_true(seen.migration4);
-  assert_int_equal(cg_store_schema_version(s), 4);
+  assert_int_equal(cg_store_schema_version(s), CG_STORE_SCHEMA_VERSION);
   char *after = sql_text(path, OUTBOX_DUMP);
   assert_string_equal(after, before);
   char *indexes = sql_text(path, OUTBOX_INDEXES);

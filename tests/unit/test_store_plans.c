@@ -86,6 +86,15 @@ static const struct hot hot[] = {
   {CG__ST_CURSOR_GET, "PRIMARY KEY", 0},
   {CG__ST_CURSOR_SET, NULL, 0},
   {CG__ST_RULEGEN_RECORD, NULL, 0},
+  {CG__ST_DISPATCH_INSERT, NULL, 0},
+  {CG__ST_DISPATCH_GET, "PRIMARY KEY", 0},
+  {CG__ST_DISPATCH_UPDATE, "PRIMARY KEY", 0},
+  {CG__ST_DISPATCH_LINES_DELETE, "PRIMARY KEY", 0},
+  {CG__ST_DISPATCH_LINES_INSERT, NULL, 0},
+  {CG__ST_DISPATCH_LINES_LIST, "PRIMARY KEY", 0},
+  {CG__ST_DISPATCH_LINES_ORDER, "dispatches_order", SMALL_SORT},
+  {CG__ST_DISPATCH_PARCEL_INSERT, NULL, 0},
+  {CG__ST_DISPATCH_PARCELS_LIST, "PRIMARY KEY", 0},
 };
 
 /* Off the hot path: run by an operator, at boot or for metrics, never

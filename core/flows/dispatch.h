@@ -1,0 +1,59 @@
+/*
+ * dispatch: the dispatch flow (issue 9, docs/internals/dispatch.md): a
+ * warehouse consignment (`shipment.confirmed`) becomes exactly one
+ * completed Centra shipment holding exactly its lines.
+ *
+ *   inbox (gxo.event shipment.confirmed)  --  dispatch_intake.c
+ *     dedupe by shipmentId; check order, lines, open quantities
+ *     ok:  dispatch row (received) + lines + parcels + outbox row
+ *     bad: dispatch row (held) + DISPATCH_INVALID exception, no Centra write
+ *   outbox kind "centra.dispatch.ship"    --  dispatch_ship.c
+ *     Find (the order's shipments, our stamp) -> dispatch.lua (names,
+ *     e-mail) -> createShipment -> updateShipment externalId ->
+ *     completeShipment; each answer committed before the next call
+ *   finish: completed, parcels and lines in the order's timeline, the
+ *     order shipped once every line is; or held with an exception
+ *
+ * Loop thread only.
+ */
+#ifndef CG_FLOWS_DISPATCH_H
+#define CG_FLOWS_DISPATCH_H
+
+#include "flows/inbox.h"
+#include "flows/outbox.h"
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+struct cg_err;
+struct cg_flow;
+struct cg_store_exception;
+
+/* The outbox kind: a Centra write, the most urgent one (list it first). */
+#define CG_DISPATCH_KIND "centra.dispatch.ship"
+/* Exception type of a consignment refused at intake. */
+#define CG_DISPATCH_INVALID "DISPATCH_INVALID"
+/* Exception entity kind of a consignment (key: the shipmentId). */
+#define CG_DISPATCH_ENTITY "dispatch"
+
+extern const struct cg_outbox_kind cg_dispatch_outbox_kind;
+
+/* Applies a `shipment.confirmed` event's data inside the inbox's
+ * transaction: a consignment already known changes nothing; else it is
+ * recorded and queued, or held with an exception. 0 or a negative CG_E*
+ * (store failure: roll back). */
+int cg_dispatch_apply_event(struct cg_flow *f, const cJSON *data,
+                            char outcome[CG_INBOX_OUTCOME_MAX],
+                            struct cg_err *err);
+/* An operator's retry of an exception on a consignment, inside the
+ * caller's transaction: resolves it, then checks a consignment refused
+ * at intake again (queued, or held again), or sends a held delivery
+ * again from the step Centra shows. */
+int cg_dispatch_retry(struct cg_flow *f, const struct cg_store_exception *x,
+                      struct cg_err *err);
+/* The check of the hook dispatch.shipment's result (flows/hooks.c):
+ * {carrier?, service?, notify?}; a missing carrier means "cannot map
+ * back" (the flow raises UNMAPPED_CARRIER). */
+int cg_dispatch_check_shipment(cJSON **out, char *why, size_t size);
+
+#endif

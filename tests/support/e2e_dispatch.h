@@ -1,0 +1,42 @@
+/*
+ * e2e_dispatch: the shared verdict of the dispatch e2e tests (issue 9).
+ * The warehouse simulator's consignments (shipment.confirmed data, kept
+ * per order) are compared with the simulated Centra's shipments: each
+ * consignment is exactly one completed Centra shipment (found by the
+ * engine's stamp gxo:<shipmentId> in additionalMessage) with exactly its
+ * lines and quantities, its parcel count and first tracking number;
+ * Centra holds no other shipment of the order; one shipping e-mail per
+ * shipment (none completed twice).
+ */
+#ifndef CG_E2E_DISPATCH_H
+#define CG_E2E_DISPATCH_H
+
+#include "e2e.h"
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+/* Waits until the warehouse holds expected orders, each ACCEPTED (or
+ * later). */
+bool dispatch_wait_accepted(struct e2e *t, long expected, int timeout_s);
+/* The warehouse's orders (GET /_sim/wms/orders), caller frees. */
+cJSON *dispatch_wms_orders(struct e2e *t);
+/* The order list in a dispatch_wms_orders answer. */
+const cJSON *dispatch_orders_of(const cJSON *doc);
+/* Consignments the warehouse sent, over every order. */
+long dispatch_consignments(const cJSON *wms_orders);
+/* Completed Centra shipments with a stamp (any order). */
+long dispatch_centra_completed(struct e2e *t);
+/* Waits until Centra has a completed shipment per consignment. */
+bool dispatch_wait_settled(struct e2e *t, int timeout_s);
+/* Waits until the warehouse has shipped every unit of every order and
+ * Centra has a completed shipment per consignment. */
+bool dispatch_wait_all_shipped(struct e2e *t, int timeout_s);
+/* The verdict above over every order; fails the test on the first
+ * disagreement. Returns the number of shipments checked. */
+long dispatch_verify(struct e2e *t);
+/* The engine's state of an order ("accepted", "shipped", ...), or "". */
+void dispatch_order_state(struct e2e *t, const char *number, char *out,
+                          size_t size);
+
+#endif
