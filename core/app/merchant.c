@@ -465,6 +465,7 @@ static void release_parts(struct cg_merchant *m)
   cg_store_close(m->flow.store);
   m->flow.store = NULL;
   cg_skuset_free(m->flow.known_skus);
+  cg_map_free(&m->flow.dispatch_checked);
   m->flow.known_skus = NULL;
 }
 

@@ -51,6 +51,7 @@ struct ship {
   char carrier[NAME_MAX_LEN + 1];
   char service[NAME_MAX_LEN + 1];
   bool notify;
+  bool checked; /* Find answered this attempt, or an earlier one did */
 };
 
 static void ship_free(struct ship *sh)
@@ -62,9 +63,24 @@ static void ship_free(struct ship *sh)
   cg_free(sh);
 }
 
+/* An attempt that sent nothing more after Find answered leaves Centra as
+ * the row says: the next attempt in this process skips Find. Otherwise a
+ * request budget that refuses the write would be spent on Finds for
+ * ever (each Find costs a request, and the write waits for the next).
+ * Anything sent and not answered, or a restart, asks Centra again. */
+static void note_attempt(struct ship *sh, const struct cg_call_result *res)
+{
+  struct cg_map *m = &sh->f->dispatch_checked;
+  bool keep = sh->checked && res->outcome == CG_OUTCOME_RETRY &&
+              !cg_call_result_sent(res);
+  if (!keep || cg_map_put_str(m, sh->d.shipment_id, sh->f) != 0)
+    cg_map_del_str(m, sh->d.shipment_id);
+}
+
 /* Ends the delivery with res (its data goes to the outbox). */
 static void end(struct ship *sh, struct cg_call_result *res)
 {
+  note_attempt(sh, res);
   cg_call_done_fn done = sh->done;
   void *arg = sh->arg;
   ship_free(sh);
@@ -79,6 +95,7 @@ static void end_with(struct ship *sh, enum cg_outcome outcome, const char *code,
   cg_call_result_init(&res);
   cg_call_result_set(&res, outcome, code, "%s", msg);
   res.retry_at_ms = retry_at;
+  note_attempt(sh, &res);
   cg_call_result_deliver(&res, sh->done, sh->arg);
   sh->done = NULL;
   ship_free(sh);
@@ -428,6 +445,7 @@ static void on_found(struct cg_call_result *res, void *arg)
     return;
   }
   const cJSON *s = ours(res->data, &sh->d);
+  sh->checked = true;
   if (s == NULL || cg_json_int(s, "id", 0) <= 0)
     not_found(sh, res->data);
   else if (cg_json_bool(s, "isShipped", false))
@@ -476,7 +494,11 @@ static int start_ship(struct cg_flow *f, const struct cg_store_outbox_row *row,
     return CG_ENOMEM;
   *sh = (struct ship){.f = f, .done = done, .arg = arg, .notify = true};
   int rc = load(sh, row->entity_key, &err);
-  if (rc == 0)
+  sh->checked = rc == 0 &&
+                cg_map_get_str(&f->dispatch_checked, sh->d.shipment_id) != NULL;
+  if (sh->checked)
+    ask_rules(sh); /* then resume() at the step the row names */
+  else if (rc == 0)
     rc =
         cg_centra_find_order_shipments(f->centra, sh->order_hash, on_found, sh);
   if (rc != 0) {

@@ -8,6 +8,7 @@
 #ifndef CG_FLOWS_FLOW_H
 #define CG_FLOWS_FLOW_H
 
+#include "base/map.h"
 #include "base/rand.h"
 
 #include <stdbool.h>
@@ -69,7 +70,9 @@ struct cg_flow {
   struct cg_centra *centra;
   struct cg_gxo *gxo;
   struct cg_outbox *outbox;
-  struct cg_skuset *known_skus; /* SKUs seen at the warehouse (skus.h) */
+  struct cg_skuset *known_skus;   /* SKUs seen at the warehouse (skus.h) */
+  struct cg_map dispatch_checked; /* consignments whose row matches Centra
+                                   * (flows/dispatch_ship.c) */
   struct cg_rand rng;
   struct cg_flow_settings settings;
   struct cg_flow_metrics metrics;

@@ -89,7 +89,8 @@ static const struct hot hot[] = {
   {CG__ST_DISPATCH_INSERT, NULL, 0},
   {CG__ST_DISPATCH_GET, "PRIMARY KEY", 0},
   {CG__ST_DISPATCH_UPDATE, "PRIMARY KEY", 0},
-  {CG__ST_DISPATCH_LINES_DELETE, "PRIMARY KEY", 0},
+  /* once per consignment (intake, or an operator retry), not per order */
+  {CG__ST_DISPATCH_LINES_DELETE, "PRIMARY KEY", RARE_TEMP},
   {CG__ST_DISPATCH_LINES_INSERT, NULL, 0},
   {CG__ST_DISPATCH_LINES_LIST, "PRIMARY KEY", 0},
   {CG__ST_DISPATCH_LINES_ORDER, "dispatches_order", SMALL_SORT},
