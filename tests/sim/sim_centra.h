@@ -262,7 +262,8 @@ cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
 /* Stored order by hash id, number or externalId (NULL when absent). */
 cJSON *sim_centra__order_find(struct sim_centra *c, const cJSON *ref);
 cJSON *sim_centra__order_by_number(struct sim_centra *c, int64_t number);
-/* A copy of the order with its shipments, as the API answers. */
+/* The order with its shipments, as the API answers: a view sharing the
+ * stored members (sim_json_view), to print before the order changes. */
 cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order);
 /* Applies {status, isOnHold, isWaitingForPayment, externalId} from patch;
  * emits one Order UPDATED when anything changed. Returns 0 or -1 with msg. */

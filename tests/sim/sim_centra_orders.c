@@ -8,6 +8,7 @@
 #include "sim_centra.h"
 
 #include "sim_ctx.h"
+#include "sim_util.h"
 
 #include "base/json.h"
 #include "base/mem.h"
@@ -304,10 +305,27 @@ void sim_centra__render_lines(cJSON *o)
   }
 }
 
+/* A view of a stored line as Centra answers it (sim_centra__render_line). */
+static cJSON *line_view(const cJSON *l)
+{
+  cJSON *v = sim_json_view(l);
+  if (v != NULL)
+    sim_centra__render_line(v);
+  return v;
+}
+
 cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order)
 {
-  cJSON *o = cJSON_Duplicate(order, true);
-  sim_centra__render_lines(o);
+  cJSON *o = sim_json_view(order);
+  if (o == NULL)
+    return NULL;
+  cJSON *lines = cJSON_CreateArray();
+  const cJSON *l;
+  cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(order, "lines"))
+  {
+    cJSON_AddItemToArray(lines, line_view(l));
+  }
+  sim_centra__set(o, "lines", lines);
   cJSON *list = cJSON_AddArrayToObject(o, "shipments");
   const char *id = cg_json_str(order, "id");
   const cJSON *s;
