@@ -4,7 +4,8 @@
  * what Centra refuses is refused with 400 and Centra's error shape,
  * nothing runs and no budget is spent; answers carry only the selected
  * fields (aliases, fragments on interfaces and unions, __typename);
- * introspection answers from the schema; refusals are counted; a missing
+ * introspection answers from the schema; root mutations answer the state
+ * each left; refusals are counted; a missing
  * GraphQL host means 500, not a crash.
  */
 #include "testutil.h"
@@ -190,6 +191,25 @@ static void test_field_errors_and_budget(void **state)
   sim_centra_destroy(c);
 }
 
+/* Root mutations run in order and each answer shows the order as its own
+ * field left it: the second change does not reach the first answer (the
+ * answers share the stored members until printed, sim_json_view). */
+static void test_serial_mutations(void **state)
+{
+  struct sim_centra *c = seeded();
+  cJSON *out;
+  const char *q = "mutation { a: updateDirectToConsumerOrder(order: {number: "
+                  "1000}, input: {otherComment: \"first\"}) { order { "
+                  "otherComment } } b: updateDirectToConsumerOrder(order: "
+                  "{number: 1000}, input: {otherComment: \"second\"}) { "
+                  "order { otherComment } } }";
+  assert_int_equal(run(c, q, NULL, &out, NULL), 200);
+  assert_string_equal(cg_json_str(out, "data.a.order.otherComment"), "first");
+  assert_string_equal(cg_json_str(out, "data.b.order.otherComment"), "second");
+  cJSON_Delete(out);
+  sim_centra_destroy(c);
+}
+
 static void test_transport_answers(void **state)
 {
   struct sim_centra *c = sim_centra_create(NULL);
@@ -237,6 +257,7 @@ int main(void)
       cmocka_unit_test(test_only_selected_fields),
       cmocka_unit_test(test_union_and_introspection),
       cmocka_unit_test(test_field_errors_and_budget),
+      cmocka_unit_test(test_serial_mutations),
       cmocka_unit_test(test_transport_answers),
       cmocka_unit_test(test_host_gone),
   };
