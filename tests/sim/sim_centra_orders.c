@@ -614,36 +614,91 @@ void sim_centra__order_recompute(struct sim_centra *c, cJSON *order)
 
 /* --- queries and the update mutation -------------------------------------- */
 
-/* The filters read the order only for the members where names: a page of
- * a large list tests every order. */
-static bool str_filter(const cJSON *o, const cJSON *where, const char *key)
+/* An orders query's where, read once per request (a page of a large list
+ * tests every order): the lists and flags it names (NULL: not named), and
+ * each DateRange with its bounds parsed. The order is read only for the
+ * members named. */
+struct where_range {
+  bool set, has_from, has_to;
+  int64_t from, to;
+};
+
+static const char *const FLAG_KEYS[] = {"isOnHold", "isWaitingForPayment",
+                                        "isLocked"};
+static const char *const RANGE_KEYS[] = {"updatedAt", "createdAt", "orderDate"};
+#define N_FLAGS (sizeof(FLAG_KEYS) / sizeof(FLAG_KEYS[0]))
+#define N_RANGES (sizeof(RANGE_KEYS) / sizeof(RANGE_KEYS[0]))
+
+struct order_where {
+  const cJSON *status, *id, *number, *external_id;
+  const cJSON *flags[N_FLAGS];
+  struct where_range ranges[N_RANGES];
+  bool store_ok;
+};
+
+static const cJSON *where_list(const cJSON *where, const char *key)
 {
-  const cJSON *list = cg_json_get(where, key);
-  return list == NULL || cJSON_IsNull(list) ||
-         sim_centra__in_str_list(list, cg_json_str(o, key));
+  const cJSON *l = cJSON_GetObjectItemCaseSensitive(where, key);
+  return cJSON_IsNull(l) ? NULL : l;
 }
 
-static bool range_filter(const cJSON *o, const cJSON *where, const char *key)
+static void where_read(struct order_where *w, const cJSON *where)
 {
-  const cJSON *range = cg_json_get(where, key);
-  return !cJSON_IsObject(range) ||
-         sim_centra__in_range(cg_json_str(o, key), range);
+  w->status = where_list(where, "status");
+  w->id = where_list(where, "id");
+  w->number = where_list(where, "number");
+  w->external_id = where_list(where, "externalId");
+  w->store_ok = sim_centra__store_type_ok(where);
+  for (size_t i = 0; i < N_FLAGS; i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(where, FLAG_KEYS[i]);
+    w->flags[i] = cJSON_IsBool(v) ? v : NULL;
+  }
+  for (size_t i = 0; i < N_RANGES; i++) {
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(where, RANGE_KEYS[i]);
+    struct where_range *wr = &w->ranges[i];
+    wr->set = cJSON_IsObject(r);
+    wr->has_from = wr->set && cg_time_parse_iso8601(cg_json_str(r, "from"),
+                                                    &wr->from) == 0;
+    wr->has_to =
+        wr->set && cg_time_parse_iso8601(cg_json_str(r, "to"), &wr->to) == 0;
+  }
 }
 
-static bool order_matches(const cJSON *o, const cJSON *where)
+static const char *member_str(const cJSON *o, const char *key)
 {
-  const cJSON *number = cg_json_get(where, "number");
-  return str_filter(o, where, "status") && str_filter(o, where, "id") &&
-         sim_centra__match_bool(o, where, "isOnHold") &&
-         sim_centra__match_bool(o, where, "isWaitingForPayment") &&
-         sim_centra__match_bool(o, where, "isLocked") &&
-         sim_centra__store_type_ok(where) &&
-         (number == NULL ||
-          sim_centra__in_int_list(number, cg_json_int(o, "number", 0))) &&
-         range_filter(o, where, "updatedAt") &&
-         range_filter(o, where, "createdAt") &&
-         range_filter(o, where, "orderDate") &&
-         str_filter(o, where, "externalId");
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* As sim_centra__in_range: a time that does not parse is in range. */
+static bool in_where_range(const cJSON *o, const char *key,
+                           const struct where_range *r)
+{
+  int64_t t;
+  if (!r->set || cg_time_parse_iso8601(member_str(o, key), &t) != 0)
+    return true;
+  return !(r->has_from && t < r->from) && !(r->has_to && t > r->to);
+}
+
+static bool order_matches(const cJSON *o, const struct order_where *w)
+{
+  if (!w->store_ok ||
+      (w->status &&
+       !sim_centra__in_str_list(w->status, member_str(o, "status"))) ||
+      (w->id && !sim_centra__in_str_list(w->id, member_str(o, "id"))) ||
+      (w->number &&
+       !sim_centra__in_int_list(w->number, cg_json_int(o, "number", 0))) ||
+      (w->external_id &&
+       !sim_centra__in_str_list(w->external_id, member_str(o, "externalId"))))
+    return false;
+  for (size_t i = 0; i < N_FLAGS; i++)
+    if (w->flags[i] != NULL &&
+        cg_json_bool(o, FLAG_KEYS[i], false) != cJSON_IsTrue(w->flags[i]))
+      return false;
+  for (size_t i = 0; i < N_RANGES; i++)
+    if (!in_where_range(o, RANGE_KEYS[i], &w->ranges[i]))
+      return false;
+  return true;
 }
 
 /* A matching order with its sort key, read once rather than in every
@@ -691,15 +746,17 @@ cJSON *sim_centra__op_orders(struct sim_centra *c, const cJSON *args,
   if (sim_centra__paging(args, 20, 200, &limit, &page, err))
     return NULL;
   const cJSON *o, *only = NULL;
+  struct order_where w;
+  where_read(&w, where);
   bool one = single_number(c, where, &only);
   int n = one ? 1 : cJSON_GetArraySize(c->orders), m = 0;
   struct order_hit *hits = cg_malloc(((size_t)n + 1) * sizeof(*hits));
   if (hits == NULL)
     return NULL;
-  if (one && only != NULL && order_matches(only, where))
+  if (one && only != NULL && order_matches(only, &w))
     add_hit(hits, &m, only);
   for (o = one ? NULL : c->orders->child; o != NULL; o = o->next)
-    if (order_matches(o, where))
+    if (order_matches(o, &w))
       add_hit(hits, &m, o);
   if (cJSON_GetArraySize(cg_json_get(args, "sort")) > 0)
     qsort(hits, (size_t)m, sizeof(*hits), cmp_order_date);
