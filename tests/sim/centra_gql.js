@@ -136,8 +136,8 @@ function fieldCost(schema, ctx, type, node) {
   if (!node.selectionSet)
     return 1;
   const inner = selectionCost(schema, ctx, g.getNamedType(def.type), node.selectionSet);
-  const args = g.getArgumentValues(def, node, ctx.vars);
-  const times = isList(def.type) && typeof args.limit === 'number' ? args.limit : 1;
+  const args = isList(def.type) ? g.getArgumentValues(def, node, ctx.vars) : {};
+  const times = typeof args.limit === 'number' ? args.limit : 1;
   return 1 + inner * Math.max(times, 1);
 }
 
@@ -239,6 +239,53 @@ function mergeAll(trees) {
   return out;
 }
 
+// A result computed from an operation and its coerced variables, cached
+// with the document (hit) for the variables the computation read: it is
+// computed over a proxy that notes every variable it looks at, and reused
+// when those variables have the same values (the same values lead it down
+// the same path, so it reads the same ones). Root fields and complexity
+// read variables only through @skip/@include and list limits: a document
+// without those is computed once.
+const BY_VARS_KEPT = 8;
+
+function varsKey(vars, names) {
+  return JSON.stringify(names.map((n) => Object.prototype.hasOwnProperty.call(vars, n) ?
+                                         [vars[n]] : []));
+}
+
+function noting(vars, seen) {
+  const note = (k) => {
+    if (typeof k === 'string')
+      seen.add(k);
+  };
+  return new Proxy(vars, {
+    get(t, k) { note(k); return t[k]; },
+    has(t, k) { note(k); return k in t; },
+    getOwnPropertyDescriptor(t, k) { note(k); return Object.getOwnPropertyDescriptor(t, k); },
+    ownKeys(t) { Object.keys(t).forEach(note); return Reflect.ownKeys(t); },
+  });
+}
+
+function byVars(hit, what, operation, vars, compute) {
+  const v = vars || {};
+  if (hit.byVars === undefined)
+    hit.byVars = new Map();
+  let lists = hit.byVars.get(operation);
+  if (lists === undefined)
+    hit.byVars.set(operation, lists = {});
+  const list = lists[what] || (lists[what] = []);
+  for (const e of list)
+    if (varsKey(v, e.names) === e.key)
+      return e.value;
+  const seen = new Set();
+  const value = compute(noting(v, seen));
+  const names = [...seen];
+  if (list.length >= BY_VARS_KEPT)
+    list.shift();
+  list.push({names, key: varsKey(v, names), value});
+  return value;
+}
+
 function cachedNeeds(hit, operation) {
   if (hit.needs === undefined)
     hit.needs = new Map();
@@ -276,14 +323,17 @@ function plan(schema, req) {
     return {refuse: {errors: [shapeError(e)]}, operationName: name};
   }
   const fields = [];
-  for (const [alias, node] of collectRoot(schema, pv.document, cr.operation, cr.coerced)) {
+  const root = byVars(pv, 'root', cr.operation, cr.coerced,
+                      (vars) => collectRoot(schema, pv.document, cr.operation, vars));
+  for (const [alias, node] of root) {
     if (node.name.value.startsWith('__'))
       continue;
     const def = type.getFields()[node.name.value];
     fields.push({alias, name: node.name.value,
                  args: g.getArgumentValues(def, node, cr.coerced)});
   }
-  const cost = complexity(schema, pv.document, cr.operation, cr.coerced);
+  const cost = byVars(pv, 'cost', cr.operation, cr.coerced,
+                      (vars) => complexity(schema, pv.document, cr.operation, vars));
   pending = {document: pv.document, variables: vars, operationName: opName,
              complexity: cost};
   if (!fields.length)
