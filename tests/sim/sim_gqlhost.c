@@ -2,8 +2,9 @@
  * sim_gqlhost: the node child behind the simulated Centra's /graphql (see
  * sim_gqlhost.h). One AF_UNIX socket pair: the child's end becomes its
  * stdin and stdout, ours stays blocking and close-on-exec. A reply is read
- * with poll() and a deadline, so a wedged child cannot hang the simulator
- * for ever; a failed call marks the host dead and ends the child.
+ * with a receive timeout (SO_RCVTIMEO) as the deadline, so a wedged child
+ * cannot hang the simulator for ever; a failed call marks the host dead
+ * and ends the child.
  *
  * sim_gqlhost_cut prints a root field's value cut to the plan's tree for
  * it, through references to the value's members (nothing copied before
@@ -21,12 +22,12 @@
 #include "base/mem.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,6 +60,8 @@ static int spawn_child(struct sim_gqlhost *h, char *const argv[])
     return -1;
   }
   h->fd = sv[0];
+  struct timeval tv = {.tv_sec = REPLY_TIMEOUT_MS / 1000};
+  setsockopt(h->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   return 0;
 }
 
@@ -138,23 +141,18 @@ static ssize_t read_line(struct sim_gqlhost *h, const char **why)
     if (nl != NULL)
       return nl - h->in.data;
     scanned = h->in.len;
-    struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
-    int pr = poll(&pfd, 1, REPLY_TIMEOUT_MS);
-    if (pr == -1 && errno == EINTR)
-      continue;
-    if (pr <= 0) {
-      *why = pr == 0 ? "no answer within 30 s" : strerror(errno);
-      return -1;
-    }
     if (cg_buf_reserve(&h->in, 65536) != 0) {
       *why = "out of memory";
       return -1;
     }
+    /* Blocking, with SO_RCVTIMEO as the deadline (no poll first). */
     ssize_t r = recv(h->fd, h->in.data + h->in.len, 65536, 0);
     if (r == -1 && errno == EINTR)
       continue;
     if (r <= 0) {
-      *why = r == 0 ? "it closed its end (exited?)" : strerror(errno);
+      *why = r == 0 ? "it closed its end (exited?)"
+             : errno == EAGAIN || errno == EWOULDBLOCK ? "no answer within 30 s"
+                                                       : strerror(errno);
       return -1;
     }
     h->in.len += (size_t)r;
