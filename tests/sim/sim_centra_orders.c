@@ -621,6 +621,10 @@ void sim_centra__order_recompute(struct sim_centra *c, cJSON *order)
 struct where_range {
   bool set, has_from, has_to;
   int64_t from, to;
+  bool cached; /* last holds the last time parsed, last_rc and last_t */
+  char last[40];
+  int64_t last_t;
+  int last_rc;
 };
 
 static const char *const FLAG_KEYS[] = {"isOnHold", "isWaitingForPayment",
@@ -661,6 +665,7 @@ static void where_read(struct order_where *w, const cJSON *where)
                                                     &wr->from) == 0;
     wr->has_to =
         wr->set && cg_time_parse_iso8601(cg_json_str(r, "to"), &wr->to) == 0;
+    wr->cached = false;
   }
 }
 
@@ -670,17 +675,33 @@ static const char *member_str(const cJSON *o, const char *key)
   return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* cg_time_parse_iso8601 of at, remembering the last one parsed (orders
+ * made in the same second share it). */
+static int parse_time(struct where_range *r, const char *at, int64_t *t)
+{
+  size_t n = at != NULL ? strlen(at) : 0;
+  if (at == NULL || n >= sizeof(r->last))
+    return cg_time_parse_iso8601(at, t);
+  if (!r->cached || strcmp(at, r->last) != 0) {
+    r->last_rc = cg_time_parse_iso8601(at, &r->last_t);
+    memcpy(r->last, at, n + 1);
+    r->cached = true;
+  }
+  *t = r->last_t;
+  return r->last_rc;
+}
+
 /* As sim_centra__in_range: a time that does not parse is in range. */
 static bool in_where_range(const cJSON *o, const char *key,
-                           const struct where_range *r)
+                           struct where_range *r)
 {
   int64_t t;
-  if (!r->set || cg_time_parse_iso8601(member_str(o, key), &t) != 0)
+  if (!r->set || parse_time(r, member_str(o, key), &t) != 0)
     return true;
   return !(r->has_from && t < r->from) && !(r->has_to && t > r->to);
 }
 
-static bool order_matches(const cJSON *o, const struct order_where *w)
+static bool order_matches(const cJSON *o, struct order_where *w)
 {
   if (!w->store_ok ||
       (w->status &&
