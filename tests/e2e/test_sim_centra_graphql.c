@@ -270,6 +270,56 @@ static void test_execution_is_graphql_js(void **state)
   sim_centra_destroy(c);
 }
 
+/* The numbers of a page of orders not on hold, joined with ','. */
+static void page_numbers(struct sim_centra *c, int page, char *buf, size_t size)
+{
+  char q[160];
+  cJSON *out;
+  snprintf(q, sizeof(q),
+           "{ orders(where: {isOnHold: false}, sort: [orderDate_ASC], limit: "
+           "2, page: %d) { number } }",
+           page);
+  assert_int_equal(run(c, q, NULL, &out, NULL), 200);
+  const cJSON *o;
+  buf[0] = '\0';
+  cJSON_ArrayForEach(o, cg_json_get(out, "data.orders"))
+  {
+    size_t n = strlen(buf);
+    snprintf(buf + n, size - n, "%s%lld", n ? "," : "",
+             (long long)cg_json_int(o, "number", 0));
+  }
+  cJSON_Delete(out);
+}
+
+/* The matches of a filter are kept from page to page; a changed or a new
+ * order shows on the next page asked for all the same. */
+static void test_pages_see_changes(void **state)
+{
+  struct sim_centra *c = seeded();
+  const char *msg = NULL;
+  char got[64];
+  cJSON *ord = cJSON_Parse("{\"lines\":[{\"sku\":\"A-1\"}]}");
+  for (int i = 0; i < 3; i++)
+    assert_non_null(sim_centra__order_seed(c, ord, &msg));
+  page_numbers(c, 1, got, sizeof(got));
+  assert_string_equal(got, "1000,1001");
+  cJSON *out;
+  assert_int_equal(run(c,
+                       "mutation { updateDirectToConsumerOrder(order: "
+                       "{number: 1000}, input: {isOnHold: true}) { order { "
+                       "number } } }",
+                       NULL, &out, NULL),
+                   200);
+  cJSON_Delete(out);
+  page_numbers(c, 1, got, sizeof(got));
+  assert_string_equal(got, "1001,1002");
+  assert_non_null(sim_centra__order_seed(c, ord, &msg));
+  page_numbers(c, 2, got, sizeof(got));
+  assert_string_equal(got, "1003,1004");
+  cJSON_Delete(ord);
+  sim_centra_destroy(c);
+}
+
 static void test_transport_answers(void **state)
 {
   struct sim_centra *c = sim_centra_create(NULL);
@@ -320,6 +370,7 @@ int main(void)
       cmocka_unit_test(test_field_errors_and_budget),
       cmocka_unit_test(test_serial_mutations),
       cmocka_unit_test(test_execution_is_graphql_js),
+      cmocka_unit_test(test_pages_see_changes),
       cmocka_unit_test(test_transport_answers),
       cmocka_unit_test(test_host_gone),
   };
