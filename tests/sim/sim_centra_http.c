@@ -510,14 +510,24 @@ static int execute_plan(struct sim_centra *c, const cJSON *plan, char **out,
   return status;
 }
 
+/* Adds member key of src (null when absent) to dst by reference: dst is
+ * printed while src lives. */
+static void add_ref(cJSON *dst, const cJSON *src, const char *key)
+{
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(src, key);
+  cJSON *ref = it ? sim_json_ref(it) : cJSON_CreateNull();
+  if (ref != NULL && !cJSON_AddItemToObjectCS(dst, key, ref))
+    cJSON_Delete(ref);
+}
+
 static int run_request(struct sim_centra *c, const cJSON *req, char **out,
                        int *retry_after)
 {
   cJSON *msg = cJSON_CreateObject();
   cJSON *plan = cJSON_AddObjectToObject(msg, "plan");
-  sim_json_copy(plan, req, "query");
-  sim_json_copy(plan, req, "variables");
-  sim_json_copy(plan, req, "operationName");
+  add_ref(plan, req, "query");
+  add_ref(plan, req, "variables");
+  add_ref(plan, req, "operationName");
   int wait = window_take(&c->requests, (size_t)request_quota(c), 1);
   if (wait > 0) {
     cJSON_Delete(msg);
