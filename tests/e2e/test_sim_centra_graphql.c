@@ -4,7 +4,8 @@
  * what Centra refuses is refused with 400 and Centra's error shape,
  * nothing runs and no budget is spent; answers carry only the selected
  * fields (aliases, fragments on interfaces and unions, __typename);
- * introspection answers from the schema; refusals are counted; a missing
+ * introspection answers from the schema; root mutations answer the state
+ * each left; refusals are counted; a missing
  * GraphQL host means 500, not a crash.
  */
 #include "testutil.h"
@@ -15,6 +16,7 @@
 #include "base/json.h"
 #include "base/mem.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const TOKEN = "Bearer centra-dev-token";
@@ -190,6 +192,134 @@ static void test_field_errors_and_budget(void **state)
   sim_centra_destroy(c);
 }
 
+/* Root mutations run in order and each answer shows the order as its own
+ * field left it: the second change does not reach the first answer (the
+ * answers share the stored members until printed, sim_json_view). */
+static void test_serial_mutations(void **state)
+{
+  struct sim_centra *c = seeded();
+  cJSON *out;
+  const char *q = "mutation { a: updateDirectToConsumerOrder(order: {number: "
+                  "1000}, input: {otherComment: \"first\"}) { order { "
+                  "otherComment } } b: updateDirectToConsumerOrder(order: "
+                  "{number: 1000}, input: {otherComment: \"second\"}) { "
+                  "order { otherComment } } }";
+  assert_int_equal(run(c, q, NULL, &out, NULL), 200);
+  assert_string_equal(cg_json_str(out, "data.a.order.otherComment"), "first");
+  assert_string_equal(cg_json_str(out, "data.b.order.otherComment"), "second");
+  cJSON_Delete(out);
+  sim_centra_destroy(c);
+}
+
+/* Answers the child makes without graphql-js's execute (centra_gql_exec.js)
+ * are graphql-js's own: with CG_SIM_GQL_VERIFY=1 (set in main) the child
+ * runs both and fails the request (500) on any difference. These documents
+ * go through what that execution does: aliases, fragments on interfaces
+ * and unions, __typename at every depth, @skip/@include with variables,
+ * lists, enums, nulls, resolvers with arguments, mutations; and what it
+ * leaves to graphql-js: field errors. */
+static void test_execution_is_graphql_js(void **state)
+{
+  static const struct {
+    const char *query, *vars;
+  } docs[] = {
+      {"{ orders { __typename id n: number status isOnHold orderDate "
+       "grandTotal(includingTax: true) { value currency { code } } "
+       "shippingAddress { country { code } zipCode } store { type } "
+       "lines { __typename id quantity ... on ProductOrderLine { productSize "
+       "{ SKU EAN __typename } } } ... on DirectToConsumerOrder { customer "
+       "{ email } orderHoldReason } } }",
+       NULL},
+      {"query Q($all: Boolean!, $skip: Boolean!) { events(limit: 5) { id "
+       "changeType objectType object { __typename ... on Order { number "
+       "lines(includeFullyCancelled: $all) { id quantity } status @skip(if: "
+       "$skip) } } } }",
+       "{\"all\":true,\"skip\":true}"},
+      {"query Q($all: Boolean!, $skip: Boolean!) { events(limit: 5) { id "
+       "object { __typename ... on Order { number @include(if: $all) status "
+       "@skip(if: $skip) } } } }",
+       "{\"all\":false,\"skip\":false}"},
+      {"{ productSizes { SKU stockTotals(where: {warehouseId: [1]}) { "
+       "freeToAllocateQuantity physicalQuantity } stock { allocatedQuantity "
+       "freeToAllocateQuantity } } counters { products } warehouses { id "
+       "name status } }",
+       NULL},
+      {"{ a: orders(limit: 500) { id } b: orders(limit: 1) { number } }", NULL},
+      {"mutation M($n: Int!) { updateDirectToConsumerOrder(order: {number: "
+       "$n}, input: {isOnHold: true}) { order { number isOnHold status } "
+       "userErrors { message path } userWarnings { message path } } }",
+       "{\"n\":1000}"},
+      {"mutation { updateDirectToConsumerOrder(order: {number: 4242}, input: "
+       "{isOnHold: true}) { order { number } userErrors { message path } } }",
+       NULL},
+  };
+  struct sim_centra *c = seeded();
+  for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+    cJSON *out;
+    int st = run(c, docs[i].query, docs[i].vars, &out, NULL);
+    if (st != 200)
+      fail_msg("%s: status %d", docs[i].query, st);
+    assert_non_null(cJSON_GetObjectItemCaseSensitive(out, "data"));
+    cJSON_Delete(out);
+  }
+  cJSON *out;
+  assert_int_equal(run(c, docs[4].query, NULL, &out, NULL), 200);
+  assert_non_null(first_error(out)); /* orders is [Order!]!: data is null */
+  assert_true(cJSON_IsNull(cg_json_get(out, "data")));
+  cJSON_Delete(out);
+  sim_centra_destroy(c);
+}
+
+/* The numbers of a page of orders not on hold, joined with ','. */
+static void page_numbers(struct sim_centra *c, int page, char *buf, size_t size)
+{
+  char q[160];
+  cJSON *out;
+  snprintf(q, sizeof(q),
+           "{ orders(where: {isOnHold: false}, sort: [orderDate_ASC], limit: "
+           "2, page: %d) { number } }",
+           page);
+  assert_int_equal(run(c, q, NULL, &out, NULL), 200);
+  const cJSON *o;
+  buf[0] = '\0';
+  cJSON_ArrayForEach(o, cg_json_get(out, "data.orders"))
+  {
+    size_t n = strlen(buf);
+    snprintf(buf + n, size - n, "%s%lld", n ? "," : "",
+             (long long)cg_json_int(o, "number", 0));
+  }
+  cJSON_Delete(out);
+}
+
+/* The matches of a filter are kept from page to page; a changed or a new
+ * order shows on the next page asked for all the same. */
+static void test_pages_see_changes(void **state)
+{
+  struct sim_centra *c = seeded();
+  const char *msg = NULL;
+  char got[64];
+  cJSON *ord = cJSON_Parse("{\"lines\":[{\"sku\":\"A-1\"}]}");
+  for (int i = 0; i < 3; i++)
+    assert_non_null(sim_centra__order_seed(c, ord, &msg));
+  page_numbers(c, 1, got, sizeof(got));
+  assert_string_equal(got, "1000,1001");
+  cJSON *out;
+  assert_int_equal(run(c,
+                       "mutation { updateDirectToConsumerOrder(order: "
+                       "{number: 1000}, input: {isOnHold: true}) { order { "
+                       "number } } }",
+                       NULL, &out, NULL),
+                   200);
+  cJSON_Delete(out);
+  page_numbers(c, 1, got, sizeof(got));
+  assert_string_equal(got, "1001,1002");
+  assert_non_null(sim_centra__order_seed(c, ord, &msg));
+  page_numbers(c, 2, got, sizeof(got));
+  assert_string_equal(got, "1003,1004");
+  cJSON_Delete(ord);
+  sim_centra_destroy(c);
+}
+
 static void test_transport_answers(void **state)
 {
   struct sim_centra *c = sim_centra_create(NULL);
@@ -232,11 +362,15 @@ static void test_host_gone(void **state)
 int main(void)
 {
   cg_mem_init();
+  setenv("CG_SIM_GQL_VERIFY", "1", 1);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_only_selected_fields),
       cmocka_unit_test(test_union_and_introspection),
       cmocka_unit_test(test_field_errors_and_budget),
+      cmocka_unit_test(test_serial_mutations),
+      cmocka_unit_test(test_execution_is_graphql_js),
+      cmocka_unit_test(test_pages_see_changes),
       cmocka_unit_test(test_transport_answers),
       cmocka_unit_test(test_host_gone),
   };

@@ -14,9 +14,15 @@
 //         complexity, needs: {alias: tree}}   tree: what execution can read
 //   {"exec": {values: {alias: value}, errors: {alias: message}}}
 //     -> {"answer": {data, errors?, extensions: {complexity}}}   the planned
-//        request, executed with graphql-js over the handlers' values (only
-//        selected fields); the simulator cuts each value to its tree
-//        (rootNeeds) before sending it
+//        request, executed over the handlers' values (only selected
+//        fields); the simulator cuts each value to its tree (rootNeeds)
+//        before sending it
+//
+// Execution: centra_gql_exec.js, graphql-js's execution steps without its
+// per-field bookkeeping, gives the answers that have no error; anything
+// else (an error, introspection) is graphql-js's execute. With
+// CG_SIM_GQL_VERIFY=1 (the simulator's tests) both run and a difference
+// fails the request.
 //
 // Complexity (what Centra charges its QUERY_COMPLEXITY buckets and reports
 // in extensions.complexity) is computed from the document before it runs,
@@ -40,6 +46,10 @@ const fs = require('fs');
 const path = require('path');
 const check = require(path.join(__dirname, '../../tools/graphql/check.js'));
 const g = check.g;
+
+const exec = require(path.join(__dirname, 'centra_gql_exec.js'));
+const fast = exec.make(g);
+const VERIFY = process.env.CG_SIM_GQL_VERIFY === '1';
 
 const CACHE_MAX = 512;
 const cache = new Map(); // query text -> {document, errors}
@@ -136,8 +146,8 @@ function fieldCost(schema, ctx, type, node) {
   if (!node.selectionSet)
     return 1;
   const inner = selectionCost(schema, ctx, g.getNamedType(def.type), node.selectionSet);
-  const args = g.getArgumentValues(def, node, ctx.vars);
-  const times = isList(def.type) && typeof args.limit === 'number' ? args.limit : 1;
+  const args = isList(def.type) ? g.getArgumentValues(def, node, ctx.vars) : {};
+  const times = typeof args.limit === 'number' ? args.limit : 1;
   return 1 + inner * Math.max(times, 1);
 }
 
@@ -239,6 +249,67 @@ function mergeAll(trees) {
   return out;
 }
 
+// A result computed from an operation and its coerced variables, cached
+// with the document (hit) for the variables the computation read: it is
+// computed over a proxy that notes every variable it looks at, and reused
+// when those variables have the same values (the same values lead it down
+// the same path, so it reads the same ones). Root fields and complexity
+// read variables only through @skip/@include and list limits: a document
+// without those is computed once.
+const BY_VARS_KEPT = 8;
+
+function varsKey(vars, names) {
+  return JSON.stringify(names.map((n) => Object.prototype.hasOwnProperty.call(vars, n) ?
+                                         [vars[n]] : []));
+}
+
+function noting(vars, seen) {
+  const note = (k) => {
+    if (typeof k === 'string')
+      seen.add(k);
+  };
+  return new Proxy(vars, {
+    get(t, k) { note(k); return t[k]; },
+    has(t, k) { note(k); return k in t; },
+    getOwnPropertyDescriptor(t, k) { note(k); return Object.getOwnPropertyDescriptor(t, k); },
+    ownKeys(t) { Object.keys(t).forEach(note); return Reflect.ownKeys(t); },
+  });
+}
+
+function byVars(hit, what, operation, vars, compute) {
+  const v = vars || {};
+  if (hit.byVars === undefined)
+    hit.byVars = new Map();
+  let lists = hit.byVars.get(operation);
+  if (lists === undefined)
+    hit.byVars.set(operation, lists = {});
+  const list = lists[what] || (lists[what] = []);
+  for (const e of list)
+    if (varsKey(v, e.names) === e.key)
+      return e.value;
+  const seen = new Set();
+  const value = compute(noting(v, seen));
+  const names = [...seen];
+  if (list.length >= BY_VARS_KEPT)
+    list.shift();
+  list.push({names, key: varsKey(v, names), value});
+  return value;
+}
+
+// The execution memo (centra_gql_exec.js) of a cached document: kept with
+// it when the document has no @skip or @include, else a new one each time.
+function execMemo(hit) {
+  if (hit.execMemo !== undefined)
+    return hit.execMemo || fast.memo(hit.document);
+  let directives = false;
+  g.visit(hit.document, {Directive(node) {
+    if (node.name.value === 'skip' || node.name.value === 'include')
+      directives = true;
+  }});
+  hit.execMemo = directives ? null : fast.memo(hit.document);
+  return hit.execMemo || fast.memo(hit.document);
+}
+
 function cachedNeeds(hit, operation) {
   if (hit.needs === undefined)
     hit.needs = new Map();
@@ -275,17 +346,21 @@ function plan(schema, req) {
         {nodes: cr.operation});
     return {refuse: {errors: [shapeError(e)]}, operationName: name};
   }
-  const fields = [];
-  for (const [alias, node] of collectRoot(schema, pv.document, cr.operation, cr.coerced)) {
+  const fields = [], args = new Map();
+  const root = byVars(pv, 'root', cr.operation, cr.coerced,
+                      (vars) => collectRoot(schema, pv.document, cr.operation, vars));
+  for (const [alias, node] of root) {
     if (node.name.value.startsWith('__'))
       continue;
     const def = type.getFields()[node.name.value];
-    fields.push({alias, name: node.name.value,
-                 args: g.getArgumentValues(def, node, cr.coerced)});
+    args.set(node, g.getArgumentValues(def, node, cr.coerced));
+    fields.push({alias, name: node.name.value, args: args.get(node)});
   }
-  const cost = complexity(schema, pv.document, cr.operation, cr.coerced);
+  const cost = byVars(pv, 'cost', cr.operation, cr.coerced,
+                      (vars) => complexity(schema, pv.document, cr.operation, vars));
   pending = {document: pv.document, variables: vars, operationName: opName,
-             complexity: cost};
+             operation: cr.operation, coerced: cr.coerced, complexity: cost,
+             memo: execMemo(pv), args};
   if (!fields.length)
     return {answer: run(schema, {}, {})};
   return {fields, mutation: cr.operation.operation === 'mutation', operationName: name,
@@ -306,15 +381,31 @@ function rootField(args, ctx, info) {
   return execValues[key];
 }
 
+function graphqlExecute(schema) {
+  return g.execute({schema, document: pending.document, rootValue,
+                    variableValues: pending.variables, operationName: pending.operationName});
+}
+
+// CG_SIM_GQL_VERIFY=1: every answer of the fast execution is compared with
+// graphql-js's; a difference is a fatal reply (the simulator answers 500).
+function verify(fast, reference) {
+  const a = JSON.stringify(fast), b = JSON.stringify(reference);
+  if (a !== b)
+    throw new Error('centra_gql_exec.js differs from graphql-js: ' + a.slice(0, 300) + ' vs ' +
+                    b.slice(0, 300));
+}
+
 function run(schema, values, errors) {
   execValues = values;
   execErrors = errors || {};
   const cost = pending.complexity;
   let res;
   try {
-    res = g.execute({schema, document: pending.document, rootValue,
-                     variableValues: pending.variables,
-                     operationName: pending.operationName});
+    const data = fast.execute(schema, pending.document, pending.operation, pending.coerced,
+                              rootValue, pending.memo, pending.args);
+    res = data === exec.FALLBACK ? graphqlExecute(schema) : {data};
+    if (VERIFY && data !== exec.FALLBACK)
+      verify(res, graphqlExecute(schema));
   } finally {
     pending = null;
     execValues = execErrors = {};

@@ -62,6 +62,7 @@ void sim_centra_destroy(struct sim_centra *c)
                      c->events, c->listeners, c->stock_writes, c->refunds,
                      c->emails, c->markers,   c->refusals};
   sim_centra__index_free(c);
+  sim_centra__orders_hits_free(c);
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
     cJSON_Delete(arrays[i]);
   cg_free(c->webhook_url);
@@ -120,6 +121,8 @@ void sim_centra__event(struct sim_centra *c, const char *object_type,
   cJSON *ev = cJSON_CreateObject();
   if (ev == NULL)
     return;
+  if (strcmp(object_type, "Order") == 0)
+    c->orders_gen++; /* kept orders query matches are out of date */
   cg_json_add_int(ev, "id", sim_centra__next(c, SC_SEQ_EVENT));
   cg_json_add_str(ev, "objectType", object_type);
   cg_json_add_str(ev, "changeType", change_type);

@@ -5,7 +5,8 @@
  *   POST /graphql -> sim_centra_http.c (token, JSON, mutation budget;
  *                    GraphQL in a node child, sim_gqlhost.c and
  *                    centra_gql.js) -> one handler per root field:
- *        orders/order/updateDirectToConsumerOrder   sim_centra_orders.c
+ *        orders                                     sim_centra_order_query.c
+ *        order/updateDirectToConsumerOrder          sim_centra_orders.c
  *        createShipment/.../shipments               sim_centra_ship.c
  *        changeStock/setStock/productSizes          sim_centra_stock.c
  *        returns/completeReturn/refundReturn,
@@ -98,6 +99,17 @@ struct sc_throttled {
   uint64_t complexity;
 };
 
+/* The sorted matches of the last orders query (sim_centra_order_query.c),
+ * valid while key (the where, printed), sorted and gen match. */
+struct sc_order_hit;
+struct sc_order_hits {
+  char *key;
+  bool sorted;
+  uint64_t gen;
+  struct sc_order_hit *v;
+  size_t n, cap;
+};
+
 struct sim_centra {
   struct sim_ctx *ctx;
   cJSON *sizes;        /* [ProductSize] */
@@ -129,8 +141,10 @@ struct sim_centra {
   struct cg_map orders_by_number, orders_by_id, orders_by_external_id;
   struct cg_map events_by_id;
   const cJSON *events_done; /* last event of the confirmed prefix, or NULL */
-  bool index_lost;          /* an insert failed: look-ups scan */
-  bool external_id_shared;  /* seeded orders share an externalId: scan */
+  uint64_t orders_gen;      /* moves with every Order event */
+  struct sc_order_hits orders_hits;
+  bool index_lost;         /* an insert failed: look-ups scan */
+  bool external_id_shared; /* seeded orders share an externalId: scan */
 };
 
 /* --- sim_centra.c: ids, time, events, webhooks, payload helpers -------- */
@@ -262,7 +276,8 @@ cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
 /* Stored order by hash id, number or externalId (NULL when absent). */
 cJSON *sim_centra__order_find(struct sim_centra *c, const cJSON *ref);
 cJSON *sim_centra__order_by_number(struct sim_centra *c, int64_t number);
-/* A copy of the order with its shipments, as the API answers. */
+/* The order with its shipments, as the API answers: a view sharing the
+ * stored members (sim_json_view), to print before the order changes. */
 cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order);
 /* Applies {status, isOnHold, isWaitingForPayment, externalId} from patch;
  * emits one Order UPDATED when anything changed. Returns 0 or -1 with msg. */
@@ -272,6 +287,10 @@ int sim_centra__order_change(struct sim_centra *c, cJSON *order,
 void sim_centra__order_recompute(struct sim_centra *c, cJSON *order);
 /* Units of sku still to ship on open orders (allocated stock). */
 int64_t sim_centra__allocated(struct sim_centra *c, const char *sku);
+
+/* --- sim_centra_order_query.c ------------------------------------------ */
+
+void sim_centra__orders_hits_free(struct sim_centra *c);
 
 /* --- sim_centra_index.c ------------------------------------------------ */
 

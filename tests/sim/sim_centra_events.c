@@ -549,7 +549,7 @@ cJSON *sim_centra__op_events(struct sim_centra *c, const cJSON *args,
         !sim_centra__in_str_list(cg_json_get(where, "changeType"),
                                  cg_json_str(ev, "changeType")))
       continue;
-    cJSON *e = cJSON_Duplicate(ev, true);
+    cJSON *e = sim_json_view(ev);
     cJSON_DeleteItemFromObjectCaseSensitive(e, "confirmed");
     cJSON_AddItemToObject(e, "object", event_object(c, ev));
     cJSON_AddItemToArray(out, e);

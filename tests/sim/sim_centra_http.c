@@ -372,28 +372,50 @@ static void on_refusals(struct cg_http_exchange *ex, void *arg)
 /* --- execution --------------------------------------------------------------
  */
 
-/* Runs each planned root field; {alias: value} and {alias: message}. */
-static void run_fields(struct sim_centra *c, const cJSON *fields, bool mutation,
-                       cJSON *values, cJSON *errors)
+/* Runs one planned root field: its value (never NULL) and, when the
+ * handler failed, its message in *err. */
+static cJSON *run_field(struct sim_centra *c, const cJSON *f, bool mutation,
+                        const char **err, char *msg, size_t size)
+{
+  const char *name = cg_json_str(f, "name");
+  const struct op_entry *op = name ? op_find(name, mutation) : NULL;
+  cJSON *v = op ? op->fn(c, cg_json_get(f, "args"), err) : NULL;
+  if (op == NULL) {
+    snprintf(msg, size, "The simulator does not implement %s.%.80s",
+             mutation ? "Mutation" : "Query", name ? name : "?");
+    *err = msg;
+  }
+  if (v == NULL && *err == NULL)
+    *err = "Internal error";
+  return v != NULL ? v : cJSON_CreateNull();
+}
+
+/* Runs each planned root field in order; {alias: value} and {alias:
+ * message}. Each value is cut to what its selection reads and printed
+ * before the next field runs (a later mutation may change what an earlier
+ * value shows). False when out of memory. */
+static bool run_fields(struct sim_centra *c, const cJSON *plan, cJSON *values,
+                       cJSON *errors)
 {
   char msg[160];
-  const cJSON *f;
-  cJSON_ArrayForEach(f, fields)
+  bool mutation = cg_json_bool(plan, "mutation", false);
+  const cJSON *needs = cg_json_get(plan, "needs"), *f;
+  cJSON_ArrayForEach(f, cg_json_get(plan, "fields"))
   {
-    const char *alias = cg_json_str(f, "alias");
-    const char *name = cg_json_str(f, "name");
-    const struct op_entry *op = name ? op_find(name, mutation) : NULL;
-    const char *err = NULL;
-    cJSON *v = op ? op->fn(c, cg_json_get(f, "args"), &err) : NULL;
-    if (op == NULL) {
-      snprintf(msg, sizeof(msg), "The simulator does not implement %s.%.80s",
-               mutation ? "Mutation" : "Query", name ? name : "?");
-      err = msg;
+    const char *alias = cg_json_str(f, "alias"), *err = NULL;
+    cJSON *v = run_field(c, f, mutation, &err, msg, sizeof(msg));
+    cJSON *text = sim_gqlhost_cut(
+        v, alias ? cJSON_GetObjectItemCaseSensitive(needs, alias) : NULL);
+    cJSON_Delete(v);
+    if (text == NULL || alias == NULL ||
+        !cJSON_AddItemToObject(values, alias, text)) {
+      cJSON_Delete(text);
+      return false;
     }
-    if (v == NULL)
-      cg_json_add_str(errors, alias, err ? err : "Internal error");
-    cJSON_AddItemToObject(values, alias, v ? v : cJSON_CreateNull());
+    if (err != NULL)
+      cg_json_add_str(errors, alias, err);
   }
+  return true;
 }
 
 /* Reply of the host -> status and body; NULL reply means it is gone. */
@@ -476,11 +498,11 @@ static int execute_plan(struct sim_centra *c, const cJSON *plan, char **out,
   cJSON *exec = cJSON_AddObjectToObject(msg, "exec");
   cJSON *values = cJSON_AddObjectToObject(exec, "values");
   cJSON *errors = cJSON_AddObjectToObject(exec, "errors");
-  run_fields(c, cg_json_get(plan, "fields"), cg_json_bool(plan, "mutation", 0),
-             values, errors);
-  cJSON *reply;
-  char *answer;
-  int rc = sim_gqlhost_call(c->gql, msg, &reply, &answer);
+  cJSON *reply = NULL;
+  char *answer = NULL;
+  int rc = run_fields(c, plan, values, errors)
+               ? sim_gqlhost_call(c->gql, msg, &reply, &answer)
+               : -1;
   cJSON_Delete(msg);
   int status = rc == 0 && answer != NULL ? take_answer(answer, out)
                                          : host_answer(c, reply, NULL, out);
@@ -488,14 +510,24 @@ static int execute_plan(struct sim_centra *c, const cJSON *plan, char **out,
   return status;
 }
 
+/* Adds member key of src (null when absent) to dst by reference: dst is
+ * printed while src lives. */
+static void add_ref(cJSON *dst, const cJSON *src, const char *key)
+{
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(src, key);
+  cJSON *ref = it ? sim_json_ref(it) : cJSON_CreateNull();
+  if (ref != NULL && !cJSON_AddItemToObjectCS(dst, key, ref))
+    cJSON_Delete(ref);
+}
+
 static int run_request(struct sim_centra *c, const cJSON *req, char **out,
                        int *retry_after)
 {
   cJSON *msg = cJSON_CreateObject();
   cJSON *plan = cJSON_AddObjectToObject(msg, "plan");
-  sim_json_copy(plan, req, "query");
-  sim_json_copy(plan, req, "variables");
-  sim_json_copy(plan, req, "operationName");
+  add_ref(plan, req, "query");
+  add_ref(plan, req, "variables");
+  add_ref(plan, req, "operationName");
   int wait = window_take(&c->requests, (size_t)request_quota(c), 1);
   if (wait > 0) {
     cJSON_Delete(msg);

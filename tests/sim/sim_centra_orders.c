@@ -1,13 +1,14 @@
 /*
  * sim_centra_orders: orders of the simulated Centra. Seeding an order from
  * a control/scenario spec into the DirectToConsumerOrder shape, the
- * `orders`/`order` queries with their filters and paging, the
+ * `order` query (`orders` is sim_centra_order_query.c), the
  * updateDirectToConsumerOrder mutation, and the status life cycle
  * CONFIRMED -> PROCESSING -> SHIPPED driven by completed shipments.
  */
 #include "sim_centra.h"
 
 #include "sim_ctx.h"
+#include "sim_util.h"
 
 #include "base/json.h"
 #include "base/mem.h"
@@ -304,10 +305,27 @@ void sim_centra__render_lines(cJSON *o)
   }
 }
 
+/* A view of a stored line as Centra answers it (sim_centra__render_line). */
+static cJSON *line_view(const cJSON *l)
+{
+  cJSON *v = sim_json_view(l);
+  if (v != NULL)
+    sim_centra__render_line(v);
+  return v;
+}
+
 cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order)
 {
-  cJSON *o = cJSON_Duplicate(order, true);
-  sim_centra__render_lines(o);
+  cJSON *o = sim_json_view(order);
+  if (o == NULL)
+    return NULL;
+  cJSON *lines = cJSON_CreateArray();
+  const cJSON *l;
+  cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(order, "lines"))
+  {
+    cJSON_AddItemToArray(lines, line_view(l));
+  }
+  sim_centra__set(o, "lines", lines);
   cJSON *list = cJSON_AddArrayToObject(o, "shipments");
   const char *id = cg_json_str(order, "id");
   const cJSON *s;
@@ -594,104 +612,7 @@ void sim_centra__order_recompute(struct sim_centra *c, cJSON *order)
   }
 }
 
-/* --- queries and the update mutation -------------------------------------- */
-
-/* The filters read the order only for the members where names: a page of
- * a large list tests every order. */
-static bool str_filter(const cJSON *o, const cJSON *where, const char *key)
-{
-  const cJSON *list = cg_json_get(where, key);
-  return list == NULL || cJSON_IsNull(list) ||
-         sim_centra__in_str_list(list, cg_json_str(o, key));
-}
-
-static bool range_filter(const cJSON *o, const cJSON *where, const char *key)
-{
-  const cJSON *range = cg_json_get(where, key);
-  return !cJSON_IsObject(range) ||
-         sim_centra__in_range(cg_json_str(o, key), range);
-}
-
-static bool order_matches(const cJSON *o, const cJSON *where)
-{
-  const cJSON *number = cg_json_get(where, "number");
-  return str_filter(o, where, "status") && str_filter(o, where, "id") &&
-         sim_centra__match_bool(o, where, "isOnHold") &&
-         sim_centra__match_bool(o, where, "isWaitingForPayment") &&
-         sim_centra__match_bool(o, where, "isLocked") &&
-         sim_centra__store_type_ok(where) &&
-         (number == NULL ||
-          sim_centra__in_int_list(number, cg_json_int(o, "number", 0))) &&
-         range_filter(o, where, "updatedAt") &&
-         range_filter(o, where, "createdAt") &&
-         range_filter(o, where, "orderDate") &&
-         str_filter(o, where, "externalId");
-}
-
-/* A matching order with its sort key, read once rather than in every
- * comparison (a page of a large list sorts every match). */
-struct order_hit {
-  const cJSON *o;
-  const char *date;
-  int64_t number;
-};
-
-static void add_hit(struct order_hit *hits, int *m, const cJSON *o)
-{
-  const char *date = cg_json_str(o, "orderDate");
-  hits[(*m)++] =
-      (struct order_hit){o, date ? date : "", cg_json_int(o, "number", 0)};
-}
-
-/* orderDate_ASC, the one OrderSort value: by date, then number. */
-static int cmp_order_date(const void *a, const void *b)
-{
-  const struct order_hit *x = a, *y = b;
-  int r = strcmp(x->date, y->date);
-  if (r != 0)
-    return r;
-  return x->number < y->number ? -1 : (x->number > y->number ? 1 : 0);
-}
-
-/* where.number names one order (the engine's look-up by number): the
- * index gives the only candidate in *only (NULL: no such order). */
-static bool single_number(struct sim_centra *c, const cJSON *where,
-                          const cJSON **only)
-{
-  const cJSON *list = cg_json_get(where, "number");
-  if (cJSON_GetArraySize(list) != 1 || !cJSON_IsNumber(list->child))
-    return false;
-  *only = sim_centra__order_by_number(c, (int64_t)list->child->valuedouble);
-  return true;
-}
-
-cJSON *sim_centra__op_orders(struct sim_centra *c, const cJSON *args,
-                             const char **err)
-{
-  int limit, page;
-  const cJSON *where = cg_json_get(args, "where");
-  if (sim_centra__paging(args, 20, 200, &limit, &page, err))
-    return NULL;
-  const cJSON *o, *only = NULL;
-  bool one = single_number(c, where, &only);
-  int n = one ? 1 : cJSON_GetArraySize(c->orders), m = 0;
-  struct order_hit *hits = cg_malloc(((size_t)n + 1) * sizeof(*hits));
-  if (hits == NULL)
-    return NULL;
-  if (one && only != NULL && order_matches(only, where))
-    add_hit(hits, &m, only);
-  for (o = one ? NULL : c->orders->child; o != NULL; o = o->next)
-    if (order_matches(o, where))
-      add_hit(hits, &m, o);
-  if (cJSON_GetArraySize(cg_json_get(args, "sort")) > 0)
-    qsort(hits, (size_t)m, sizeof(*hits), cmp_order_date);
-  cJSON *out = cJSON_CreateArray();
-  int64_t first = (int64_t)(page - 1) * limit;
-  for (int64_t i = first; i < m && i < first + limit; i++)
-    cJSON_AddItemToArray(out, sim_centra__order_render(c, hits[i].o));
-  cg_free(hits);
-  return out;
-}
+/* --- order, idConversions and the update mutation ------------------------ */
 
 cJSON *sim_centra__op_order(struct sim_centra *c, const cJSON *args,
                             const char **err)

@@ -2,16 +2,18 @@
  * sim_gqlhost: the node child behind the simulated Centra's /graphql (see
  * sim_gqlhost.h). One AF_UNIX socket pair: the child's end becomes its
  * stdin and stdout, ours stays blocking and close-on-exec. A reply is read
- * with poll() and a deadline, so a wedged child cannot hang the simulator
- * for ever; a failed call marks the host dead and ends the child.
+ * with a receive timeout (SO_RCVTIMEO) as the deadline, so a wedged child
+ * cannot hang the simulator for ever; a failed call marks the host dead
+ * and ends the child.
  *
- * A plan reply carries "needs", per root field what its execution can read
- * ({name: 1 | {...}}, centra_gql.js); the host keeps it (detached from the
- * reply) and sends the next "exec" message's values cut to it, sharing the
- * kept members with the caller's values (cJSON references, nothing copied).
- * __typename is always kept: graphql-js resolves abstract types by it.
+ * sim_gqlhost_cut prints a root field's value cut to the plan's tree for
+ * it, through references to the value's members (nothing copied before
+ * printing); __typename is always kept: graphql-js resolves abstract types
+ * by it.
  */
 #include "sim_gqlhost.h"
+
+#include "sim_util.h"
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -20,12 +22,12 @@
 #include "base/mem.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,7 +40,6 @@ struct sim_gqlhost {
   int fd;           /* our end of the socket pair, or -1 */
   bool dead;        /* a call failed: refuse the rest */
   struct cg_buf in; /* bytes read and not yet consumed */
-  cJSON *needs;     /* the last plan's {alias: tree}, or NULL */
 };
 
 static int spawn_child(struct sim_gqlhost *h, char *const argv[])
@@ -59,6 +60,8 @@ static int spawn_child(struct sim_gqlhost *h, char *const argv[])
     return -1;
   }
   h->fd = sv[0];
+  struct timeval tv = {.tv_sec = REPLY_TIMEOUT_MS / 1000};
+  setsockopt(h->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   return 0;
 }
 
@@ -138,23 +141,18 @@ static ssize_t read_line(struct sim_gqlhost *h, const char **why)
     if (nl != NULL)
       return nl - h->in.data;
     scanned = h->in.len;
-    struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
-    int pr = poll(&pfd, 1, REPLY_TIMEOUT_MS);
-    if (pr == -1 && errno == EINTR)
-      continue;
-    if (pr <= 0) {
-      *why = pr == 0 ? "no answer within 30 s" : strerror(errno);
-      return -1;
-    }
     if (cg_buf_reserve(&h->in, 65536) != 0) {
       *why = "out of memory";
       return -1;
     }
+    /* Blocking, with SO_RCVTIMEO as the deadline (no poll first). */
     ssize_t r = recv(h->fd, h->in.data + h->in.len, 65536, 0);
     if (r == -1 && errno == EINTR)
       continue;
     if (r <= 0) {
-      *why = r == 0 ? "it closed its end (exited?)" : strerror(errno);
+      *why = r == 0 ? "it closed its end (exited?)"
+             : errno == EAGAIN || errno == EWOULDBLOCK ? "no answer within 30 s"
+                                                       : strerror(errno);
       return -1;
     }
     h->in.len += (size_t)r;
@@ -177,24 +175,6 @@ static char *frame(const cJSON *msg, size_t *n)
   return framed;
 }
 
-/* A reference to v: printed as v, deleted without touching v. */
-static cJSON *ref_of(const cJSON *v)
-{
-  if (cJSON_IsObject(v))
-    return cJSON_CreateObjectReference(v->child);
-  if (cJSON_IsArray(v))
-    return cJSON_CreateArrayReference(v->child);
-  if (cJSON_IsString(v))
-    return cJSON_CreateStringReference(v->valuestring);
-  if (cJSON_IsNumber(v))
-    return cJSON_CreateNumber(v->valuedouble);
-  if (cJSON_IsBool(v))
-    return cJSON_CreateBool(cJSON_IsTrue(v));
-  if (cJSON_IsRaw(v))
-    return cJSON_CreateRaw(v->valuestring);
-  return cJSON_CreateNull();
-}
-
 static cJSON *pruned(const cJSON *v, const cJSON *tree);
 
 /* Adds each member of v the tree names (and __typename), cut further where
@@ -207,7 +187,7 @@ static bool prune_members(cJSON *out, const cJSON *v, const cJSON *tree)
     const cJSON *sub = cJSON_GetObjectItemCaseSensitive(tree, m->string);
     if (sub == NULL && strcmp(m->string, "__typename") != 0)
       continue;
-    cJSON *c = cJSON_IsObject(sub) ? pruned(m, sub) : ref_of(m);
+    cJSON *c = cJSON_IsObject(sub) ? pruned(m, sub) : sim_json_ref(m);
     if (c == NULL || !cJSON_AddItemToObjectCS(out, m->string, c)) {
       cJSON_Delete(c);
       return false;
@@ -221,7 +201,7 @@ static bool prune_members(cJSON *out, const cJSON *v, const cJSON *tree)
 static cJSON *pruned(const cJSON *v, const cJSON *tree)
 {
   if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
-    return ref_of(v);
+    return sim_json_ref(v);
   cJSON *out = cJSON_IsObject(v) ? cJSON_CreateObject() : cJSON_CreateArray();
   bool ok = out != NULL;
   if (ok && cJSON_IsObject(v))
@@ -240,48 +220,19 @@ static cJSON *pruned(const cJSON *v, const cJSON *tree)
   return out;
 }
 
-/* msg {"exec": {values, errors}} with each value cut to needs[alias] (all
- * of it when needs has no tree for it); NULL when msg is no exec message,
- * there are no needs, or out of memory: then msg goes as it is. */
-static cJSON *exec_pruned(const cJSON *msg, const cJSON *needs)
+cJSON *sim_gqlhost_cut(const cJSON *v, const cJSON *tree)
 {
-  const cJSON *exec = cJSON_GetObjectItemCaseSensitive(msg, "exec");
-  const cJSON *values = cJSON_GetObjectItemCaseSensitive(exec, "values");
-  const cJSON *errors = cJSON_GetObjectItemCaseSensitive(exec, "errors");
-  if (!cJSON_IsObject(needs) || !cJSON_IsObject(values))
-    return NULL;
-  cJSON *out = cJSON_CreateObject();
-  cJSON *x = cJSON_AddObjectToObject(out, "exec");
-  cJSON *vals = cJSON_AddObjectToObject(x, "values");
-  bool ok =
-      vals != NULL &&
-      (errors == NULL || cJSON_AddItemToObjectCS(x, "errors", ref_of(errors)));
-  const cJSON *v;
-  for (v = ok ? values->child : NULL; ok && v != NULL; v = v->next) {
-    const cJSON *tree = cJSON_GetObjectItemCaseSensitive(needs, v->string);
-    cJSON *c = cJSON_IsObject(tree) ? pruned(v, tree) : ref_of(v);
-    ok = c != NULL && cJSON_AddItemToObjectCS(vals, v->string, c);
-    if (!ok)
-      cJSON_Delete(c);
+  char *text;
+  if (cJSON_IsObject(tree)) {
+    cJSON *cut = pruned(v, tree);
+    text = cut != NULL ? cg_json_print(cut) : NULL;
+    cJSON_Delete(cut);
+  } else {
+    text = cg_json_print(v);
   }
-  if (!ok) {
-    cJSON_Delete(out);
-    return NULL;
-  }
-  return out;
-}
-
-/* The line to send for msg: an exec message cut to the last plan's needs,
- * which are used up either way. */
-static char *frame_call(struct sim_gqlhost *h, const cJSON *msg, size_t *n)
-{
-  cJSON *needs = h->needs;
-  h->needs = NULL;
-  cJSON *cut = exec_pruned(msg, needs);
-  char *line = frame(cut != NULL ? cut : msg, n);
-  cJSON_Delete(cut);
-  cJSON_Delete(needs);
-  return line;
+  cJSON *raw = text != NULL ? cJSON_CreateRaw(text) : NULL;
+  cg_free(text);
+  return raw;
 }
 
 #define ANSWER_HEAD "{\"answer\":"
@@ -312,7 +263,7 @@ int sim_gqlhost_call(struct sim_gqlhost *h, const cJSON *msg, cJSON **reply,
   *reply = NULL;
   *answer = NULL;
   size_t n;
-  char *line = h != NULL && !h->dead ? frame_call(h, msg, &n) : NULL;
+  char *line = h != NULL && !h->dead ? frame(msg, &n) : NULL;
   if (line == NULL)
     return -1;
   int rc = send_all(h->fd, line, n);
@@ -328,8 +279,6 @@ int sim_gqlhost_call(struct sim_gqlhost *h, const cJSON *msg, cJSON **reply,
   }
   rc = take_reply(h->in.data, (size_t)end, reply, answer);
   cg_buf_consume(&h->in, (size_t)end + 1);
-  if (*reply != NULL)
-    h->needs = cJSON_DetachItemFromObjectCaseSensitive(*reply, "needs");
   if (rc == CG_EINVAL)
     fail(h, "it answered something that is not a JSON object");
   return rc == 0 ? 0 : -1;
@@ -340,7 +289,6 @@ void sim_gqlhost_stop(struct sim_gqlhost *h)
   if (h == NULL)
     return;
   end_child(h);
-  cJSON_Delete(h->needs);
   cg_buf_free(&h->in);
   cg_free(h);
 }

@@ -22,15 +22,19 @@ struct sim_gqlhost;
  * NULL (logged) when the child cannot be started. */
 struct sim_gqlhost *sim_gqlhost_start(const char *node, const char *script,
                                       const char *schema);
-/* Sends msg as one line and reads the reply line. An "exec" message goes
- * cut to the "needs" of the plan reply before it (what graphql-js can read
- * of each root field's value); "needs" is taken out of that reply. A reply
- * {"answer": X} comes back as the text of X in *answer (cg_free), as the child
- * printed it: not parsed and printed again; any other reply is parsed into
- * *reply (cJSON_Delete). Returns 0, or -1 when the child is gone, times out, or
+/* Sends msg as one line and reads the reply line. A reply {"answer": X}
+ * comes back as the text of X in *answer (cg_free), as the child printed
+ * it: not parsed and printed again; any other reply is parsed into *reply
+ * (cJSON_Delete). Returns 0, or -1 when the child is gone, times out, or
  * answers junk. */
 int sim_gqlhost_call(struct sim_gqlhost *h, const cJSON *msg, cJSON **reply,
                      char **answer);
+/* A root field's value for an "exec" message: v cut to tree, the plan's
+ * "needs" for its alias (what graphql-js can read of it: {name: 1 |
+ * {...}}; anything but an object keeps all of v), printed now and held as
+ * raw JSON, so v may be deleted and the stored state change afterwards.
+ * NULL when out of memory. */
+cJSON *sim_gqlhost_cut(const cJSON *v, const cJSON *tree);
 /* Closes the socket, ends and reaps the child, frees h. NULL is a no-op. */
 void sim_gqlhost_stop(struct sim_gqlhost *h);
 

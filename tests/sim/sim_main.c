@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -338,11 +339,21 @@ static void drain(uv_loop_t *loop)
     uv_run(loop, UV_RUN_NOWAIT);
 }
 
+/* A page of orders is printed into buffers of hundreds of KiB several
+ * times per request: glibc would map each from the kernel and unmap it
+ * again (page faults every time); these stay in the heap instead. */
+static void keep_heap(void)
+{
+  mallopt(M_MMAP_THRESHOLD, 16 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+}
+
 int main(int argc, char **argv)
 {
   static struct sim_proc sp;
   struct sim_opts opts;
   cg_mem_init();
+  keep_heap();
   signal(SIGPIPE, SIG_IGN);
   sim_opts_defaults(&opts);
   if (parse_args(argc, argv, &opts) != 0)

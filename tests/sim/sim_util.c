@@ -161,3 +161,36 @@ void sim_json_copy(cJSON *dst, const cJSON *src, const char *key)
   if (dup != NULL)
     cJSON_AddItemToObject(dst, key, dup);
 }
+
+cJSON *sim_json_ref(const cJSON *v)
+{
+  if (cJSON_IsObject(v))
+    return cJSON_CreateObjectReference(v->child);
+  if (cJSON_IsArray(v))
+    return cJSON_CreateArrayReference(v->child);
+  if (cJSON_IsString(v))
+    return cJSON_CreateStringReference(v->valuestring);
+  if (cJSON_IsNumber(v))
+    return cJSON_CreateNumber(v->valuedouble);
+  if (cJSON_IsBool(v))
+    return cJSON_CreateBool(cJSON_IsTrue(v));
+  if (cJSON_IsRaw(v))
+    return cJSON_CreateRaw(v->valuestring);
+  return cJSON_CreateNull();
+}
+
+cJSON *sim_json_view(const cJSON *obj)
+{
+  cJSON *out = cJSON_CreateObject();
+  const cJSON *m;
+  for (m = out != NULL && obj != NULL ? obj->child : NULL; m != NULL;
+       m = m->next) {
+    cJSON *r = sim_json_ref(m);
+    if (r == NULL || !cJSON_AddItemToObjectCS(out, m->string, r)) {
+      cJSON_Delete(r);
+      cJSON_Delete(out);
+      return NULL;
+    }
+  }
+  return out;
+}

@@ -1,7 +1,8 @@
 /*
  * sim_util: small helpers every part of centra-gxo-sim uses: JSON request
  * bodies, JSON and RFC 9457 problem+json answers, a glob for fault rules,
- * a body hash for request identities, and growable pointer arrays.
+ * a body hash for request identities, growable pointer arrays, and
+ * references to stored JSON (answers printed without copying it first).
  * Everything runs on the loop thread.
  */
 #ifndef CG_SIM_UTIL_H
@@ -56,5 +57,17 @@ void sim_vec_free(struct sim_vec *vec);
 
 /* Adds a string member copied from src object (or null) to dst. */
 void sim_json_copy(cJSON *dst, const cJSON *src, const char *key);
+
+/* References instead of copies, for answers printed at once: they share
+ * the stored text and members, so they must be printed (and deleted)
+ * before the stored object changes, and nothing may be added inside a
+ * referenced object or array (it would join the stored one).
+ *
+ * sim_json_ref: v as a reference (numbers, booleans and null are copied);
+ * deleting it leaves v alone. sim_json_view: a new object whose members
+ * are references to obj's members under the same keys, so members can be
+ * replaced, added or dropped at its top level. NULL when out of memory. */
+cJSON *sim_json_ref(const cJSON *v);
+cJSON *sim_json_view(const cJSON *obj);
 
 #endif

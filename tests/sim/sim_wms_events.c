@@ -211,6 +211,22 @@ static bool type_listed(const char *types, const cJSON *env)
   return false;
 }
 
+/* Index of the first event after sequence seq (events are kept in
+ * sequence order): the feed, acks and the acknowledged position start
+ * there rather than at the first event ever published. */
+static size_t first_after(const struct sim_wms *w, int64_t seq)
+{
+  size_t lo = 0, hi = w->events.n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (((const struct wms_event *)w->events.v[mid])->seq <= seq)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
 static void on_events(struct cg_http_exchange *ex, void *arg)
 {
   struct sim_wms *w = arg;
@@ -228,12 +244,12 @@ static void on_events(struct cg_http_exchange *ex, void *arg)
   cJSON *doc = cJSON_CreateObject();
   cJSON *arr = cJSON_AddArrayToObject(doc, "events");
   int64_t last = after, taken = 0;
-  for (size_t i = 0; i < w->events.n && taken < limit; i++) {
+  for (size_t i = first_after(w, after); i < w->events.n && taken < limit;
+       i++) {
     struct wms_event *ev = w->events.v[i];
-    if (ev->seq <= after || ev->acked ||
-        (typed && !type_listed(types, ev->env)))
+    if (ev->acked || (typed && !type_listed(types, ev->env)))
       continue;
-    cJSON_AddItemToArray(arr, cJSON_Duplicate(ev->env, true));
+    cJSON_AddItemToArray(arr, sim_json_ref(ev->env)); /* printed at once */
     last = ev->seq;
     taken++;
   }
@@ -241,15 +257,26 @@ static void on_events(struct cg_http_exchange *ex, void *arg)
   sim_wms__reply_json(ex, 200, doc);
 }
 
+/* Moves acked_upto over the acknowledged events after it (every event up
+ * to it is acknowledged). */
 static void advance_acked(struct sim_wms *w)
 {
-  for (size_t i = 0; i < w->events.n; i++) {
+  for (size_t i = first_after(w, w->acked_upto); i < w->events.n; i++) {
     struct wms_event *ev = w->events.v[i];
-    if (ev->seq <= w->acked_upto)
-      continue;
     if (!ev->acked)
       return;
     w->acked_upto = ev->seq;
+  }
+}
+
+/* Acknowledges every event up to sequence upto. */
+static void ack_upto(struct sim_wms *w, int64_t upto)
+{
+  for (size_t i = first_after(w, w->acked_upto); i < w->events.n; i++) {
+    struct wms_event *ev = w->events.v[i];
+    if (ev->seq > upto)
+      return;
+    ev->acked = true;
   }
 }
 
@@ -265,7 +292,7 @@ static int ack_ids(struct sim_wms *w, const cJSON *ids)
   }
   cJSON_ArrayForEach(id, ids)
   {
-    for (size_t i = 0; i < w->events.n; i++) {
+    for (size_t i = first_after(w, w->acked_upto); i < w->events.n; i++) {
       struct wms_event *ev = w->events.v[i];
       if (strcmp(ev->id, id->valuestring) == 0)
         ev->acked = true;
@@ -293,10 +320,8 @@ static void on_ack(struct cg_http_exchange *ex, void *arg)
     rc = cg_json_get_int(doc, "upToSequence", &upto);
     if (rc == 0 && (upto < 0 || upto > w->last_seq))
       rc = CG_EINVAL;
-    for (size_t i = 0; rc == 0 && i < w->events.n; i++) {
-      struct wms_event *ev = w->events.v[i];
-      ev->acked = ev->acked || ev->seq <= upto;
-    }
+    if (rc == 0)
+      ack_upto(w, upto);
   } else {
     rc = ack_ids(w, cg_json_get(doc, "eventIds"));
   }
