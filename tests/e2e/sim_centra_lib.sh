@@ -11,9 +11,6 @@ OUT="$WORK/out"
 HDR="$WORK/headers"
 SIM_PID=""
 FAILS=0
-# The GraphQL child checks every answer it makes without graphql-js's
-# execute against graphql-js's (tests/sim/centra_gql_exec.js).
-export CG_SIM_GQL_VERIFY=1
 
 source "$(dirname "${BASH_SOURCE[0]}")/sim_boot.sh"
 

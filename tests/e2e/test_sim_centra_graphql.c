@@ -16,7 +16,6 @@
 #include "base/json.h"
 #include "base/mem.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 static const char *const TOKEN = "Bearer centra-dev-token";
@@ -211,65 +210,6 @@ static void test_serial_mutations(void **state)
   sim_centra_destroy(c);
 }
 
-/* Answers the child makes without graphql-js's execute (centra_gql_exec.js)
- * are graphql-js's own: with CG_SIM_GQL_VERIFY=1 (set in main) the child
- * runs both and fails the request (500) on any difference. These documents
- * go through what that execution does: aliases, fragments on interfaces
- * and unions, __typename at every depth, @skip/@include with variables,
- * lists, enums, nulls, resolvers with arguments, mutations; and what it
- * leaves to graphql-js: field errors. */
-static void test_execution_is_graphql_js(void **state)
-{
-  static const struct {
-    const char *query, *vars;
-  } docs[] = {
-      {"{ orders { __typename id n: number status isOnHold orderDate "
-       "grandTotal(includingTax: true) { value currency { code } } "
-       "shippingAddress { country { code } zipCode } store { type } "
-       "lines { __typename id quantity ... on ProductOrderLine { productSize "
-       "{ SKU EAN __typename } } } ... on DirectToConsumerOrder { customer "
-       "{ email } orderHoldReason } } }",
-       NULL},
-      {"query Q($all: Boolean!, $skip: Boolean!) { events(limit: 5) { id "
-       "changeType objectType object { __typename ... on Order { number "
-       "lines(includeFullyCancelled: $all) { id quantity } status @skip(if: "
-       "$skip) } } } }",
-       "{\"all\":true,\"skip\":true}"},
-      {"query Q($all: Boolean!, $skip: Boolean!) { events(limit: 5) { id "
-       "object { __typename ... on Order { number @include(if: $all) status "
-       "@skip(if: $skip) } } } }",
-       "{\"all\":false,\"skip\":false}"},
-      {"{ productSizes { SKU stockTotals(where: {warehouseId: [1]}) { "
-       "freeToAllocateQuantity physicalQuantity } stock { allocatedQuantity "
-       "freeToAllocateQuantity } } counters { products } warehouses { id "
-       "name status } }",
-       NULL},
-      {"{ a: orders(limit: 500) { id } b: orders(limit: 1) { number } }", NULL},
-      {"mutation M($n: Int!) { updateDirectToConsumerOrder(order: {number: "
-       "$n}, input: {isOnHold: true}) { order { number isOnHold status } "
-       "userErrors { message path } userWarnings { message path } } }",
-       "{\"n\":1000}"},
-      {"mutation { updateDirectToConsumerOrder(order: {number: 4242}, input: "
-       "{isOnHold: true}) { order { number } userErrors { message path } } }",
-       NULL},
-  };
-  struct sim_centra *c = seeded();
-  for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
-    cJSON *out;
-    int st = run(c, docs[i].query, docs[i].vars, &out, NULL);
-    if (st != 200)
-      fail_msg("%s: status %d", docs[i].query, st);
-    assert_non_null(cJSON_GetObjectItemCaseSensitive(out, "data"));
-    cJSON_Delete(out);
-  }
-  cJSON *out;
-  assert_int_equal(run(c, docs[4].query, NULL, &out, NULL), 200);
-  assert_non_null(first_error(out)); /* orders is [Order!]!: data is null */
-  assert_true(cJSON_IsNull(cg_json_get(out, "data")));
-  cJSON_Delete(out);
-  sim_centra_destroy(c);
-}
-
 /* The numbers of a page of orders not on hold, joined with ','. */
 static void page_numbers(struct sim_centra *c, int page, char *buf, size_t size)
 {
@@ -362,14 +302,12 @@ static void test_host_gone(void **state)
 int main(void)
 {
   cg_mem_init();
-  setenv("CG_SIM_GQL_VERIFY", "1", 1);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_only_selected_fields),
       cmocka_unit_test(test_union_and_introspection),
       cmocka_unit_test(test_field_errors_and_budget),
       cmocka_unit_test(test_serial_mutations),
-      cmocka_unit_test(test_execution_is_graphql_js),
       cmocka_unit_test(test_pages_see_changes),
       cmocka_unit_test(test_transport_answers),
       cmocka_unit_test(test_host_gone),

@@ -485,9 +485,6 @@ static void test_soak(void **state)
 int main(void)
 {
   cg_mem_init();
-  /* The simulator's GraphQL child checks its answers against graphql-js's
-   * execute (tests/sim/centra_gql_exec.js). */
-  setenv("CG_SIM_GQL_VERIFY", "1", 1);
   curl_global_init(CURL_GLOBAL_ALL);
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_soak)};
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

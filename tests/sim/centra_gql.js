@@ -14,15 +14,9 @@
 //         complexity, needs: {alias: tree}}   tree: what execution can read
 //   {"exec": {values: {alias: value}, errors: {alias: message}}}
 //     -> {"answer": {data, errors?, extensions: {complexity}}}   the planned
-//        request, executed over the handlers' values (only selected
-//        fields); the simulator cuts each value to its tree (rootNeeds)
-//        before sending it
-//
-// Execution: centra_gql_exec.js, graphql-js's execution steps without its
-// per-field bookkeeping, gives the answers that have no error; anything
-// else (an error, introspection) is graphql-js's execute. With
-// CG_SIM_GQL_VERIFY=1 (the simulator's tests) both run and a difference
-// fails the request.
+//        request, executed with graphql-js over the handlers' values (only
+//        selected fields); the simulator cuts each value to its tree
+//        (rootNeeds) before sending it
 //
 // Complexity (what Centra charges its QUERY_COMPLEXITY buckets and reports
 // in extensions.complexity) is computed from the document before it runs,
@@ -46,10 +40,6 @@ const fs = require('fs');
 const path = require('path');
 const check = require(path.join(__dirname, '../../tools/graphql/check.js'));
 const g = check.g;
-
-const exec = require(path.join(__dirname, 'centra_gql_exec.js'));
-const fast = exec.make(g);
-const VERIFY = process.env.CG_SIM_GQL_VERIFY === '1';
 
 const CACHE_MAX = 512;
 const cache = new Map(); // query text -> {document, errors}
@@ -296,20 +286,6 @@ function byVars(hit, what, operation, vars, compute) {
   return value;
 }
 
-// The execution memo (centra_gql_exec.js) of a cached document: kept with
-// it when the document has no @skip or @include, else a new one each time.
-function execMemo(hit) {
-  if (hit.execMemo !== undefined)
-    return hit.execMemo || fast.memo(hit.document);
-  let directives = false;
-  g.visit(hit.document, {Directive(node) {
-    if (node.name.value === 'skip' || node.name.value === 'include')
-      directives = true;
-  }});
-  hit.execMemo = directives ? null : fast.memo(hit.document);
-  return hit.execMemo || fast.memo(hit.document);
-}
-
 function cachedNeeds(hit, operation) {
   if (hit.needs === undefined)
     hit.needs = new Map();
@@ -346,21 +322,20 @@ function plan(schema, req) {
         {nodes: cr.operation});
     return {refuse: {errors: [shapeError(e)]}, operationName: name};
   }
-  const fields = [], args = new Map();
+  const fields = [];
   const root = byVars(pv, 'root', cr.operation, cr.coerced,
                       (vars) => collectRoot(schema, pv.document, cr.operation, vars));
   for (const [alias, node] of root) {
     if (node.name.value.startsWith('__'))
       continue;
     const def = type.getFields()[node.name.value];
-    args.set(node, g.getArgumentValues(def, node, cr.coerced));
-    fields.push({alias, name: node.name.value, args: args.get(node)});
+    fields.push({alias, name: node.name.value,
+                 args: g.getArgumentValues(def, node, cr.coerced)});
   }
   const cost = byVars(pv, 'cost', cr.operation, cr.coerced,
                       (vars) => complexity(schema, pv.document, cr.operation, vars));
   pending = {document: pv.document, variables: vars, operationName: opName,
-             operation: cr.operation, coerced: cr.coerced, complexity: cost,
-             memo: execMemo(pv), args};
+             complexity: cost};
   if (!fields.length)
     return {answer: run(schema, {}, {})};
   return {fields, mutation: cr.operation.operation === 'mutation', operationName: name,
@@ -381,31 +356,15 @@ function rootField(args, ctx, info) {
   return execValues[key];
 }
 
-function graphqlExecute(schema) {
-  return g.execute({schema, document: pending.document, rootValue,
-                    variableValues: pending.variables, operationName: pending.operationName});
-}
-
-// CG_SIM_GQL_VERIFY=1: every answer of the fast execution is compared with
-// graphql-js's; a difference is a fatal reply (the simulator answers 500).
-function verify(fast, reference) {
-  const a = JSON.stringify(fast), b = JSON.stringify(reference);
-  if (a !== b)
-    throw new Error('centra_gql_exec.js differs from graphql-js: ' + a.slice(0, 300) + ' vs ' +
-                    b.slice(0, 300));
-}
-
 function run(schema, values, errors) {
   execValues = values;
   execErrors = errors || {};
   const cost = pending.complexity;
   let res;
   try {
-    const data = fast.execute(schema, pending.document, pending.operation, pending.coerced,
-                              rootValue, pending.memo, pending.args);
-    res = data === exec.FALLBACK ? graphqlExecute(schema) : {data};
-    if (VERIFY && data !== exec.FALLBACK)
-      verify(res, graphqlExecute(schema));
+    res = g.execute({schema, document: pending.document, rootValue,
+                     variableValues: pending.variables,
+                     operationName: pending.operationName});
   } finally {
     pending = null;
     execValues = execErrors = {};
