@@ -23,7 +23,6 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/rand.h"
-#include "store/store.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -38,31 +37,6 @@
  * test a matter of minutes. */
 static const char *const sim_budget[] = {"--centra-mutation-budget", "100000",
                                          NULL};
-
-static void check_integrity(struct e2e *t)
-{
-  char path[600];
-  snprintf(path, sizeof(path), "%s/shop.db", t->dir);
-  struct cg_store_opts o = {.path = path, .name = "check"};
-  struct cg_store *st = NULL;
-  struct cg_err err = {0};
-  assert_int_equal(cg_store_open(&o, &st, &err), 0);
-  if (cg_store_integrity_check(st, &err) != 0)
-    fail_msg("integrity_check: %s", err.msg);
-  cg_store_close(st);
-}
-
-static void post_ok(struct e2e *t, char side, const char *path,
-                    const char *body)
-{
-  cJSON *r = e2e_post(t, side, path, body);
-  assert_non_null(r);
-  if (cg_json_str(r, "type") != NULL || cg_json_str(r, "code") != NULL) {
-    char *text = cg_json_print(r);
-    fail_msg("%s refused: %s", path, text);
-  }
-  cJSON_Delete(r);
-}
 
 /* Centra GraphQL as another client would send it (the simulator). */
 static cJSON *graphql(struct e2e *t, const char *query, cJSON *vars)
@@ -152,18 +126,10 @@ static void test_answers_lost(void **state)
   if (!dispatch_wait_accepted(&t, 6, 60))
     fail_msg("orders not accepted; see %s", t.dir);
   e2e_engine_kill(&t); /* the dispatches wait in the warehouse's feed */
+  dispatch_all(&t);
   cJSON *wms = dispatch_wms_orders(&t);
   const cJSON *ord;
   int i = 0;
-  cJSON_ArrayForEach(ord, dispatch_orders_of(wms))
-  {
-    char path[128];
-    snprintf(path, sizeof(path), "/_sim/wms/orders/%s/dispatch",
-             cg_json_str(ord, "orderRef"));
-    post_ok(&t, 'g', path, "{}");
-  }
-  cJSON_Delete(wms);
-  wms = dispatch_wms_orders(&t);
   cJSON_ArrayForEach(ord, dispatch_orders_of(wms))
   {
     const cJSON *c = cJSON_GetArrayItem(cg_json_get(ord, "shipments"), 0);
@@ -190,14 +156,16 @@ static void test_sigkill_dispatches(void **state)
                        .subscribe_webhooks = true};
   e2e_setup(&t, &o);
   cg_free(scenario);
-  post_ok(&t, 'g', "/_sim/wms/settings",
-          "{\"autoDispatchAfterMs\": 300, \"autoDispatchShipments\": 2}");
-  post_ok(&t, 'g', "/_sim/faults",
-          "{\"webhooks\": {\"duplicateShare\": 0.3, \"reorderShare\": 0.3,"
-          " \"reorderDelayMs\": 300}}");
-  post_ok(&t, 'c', "/_sim/faults",
-          "{\"rules\": [{\"path\": \"/graphql*\", \"latencyMs\": 10,"
-          " \"latencyJitterMs\": 40}]}");
+  dispatch_post_ok(
+      &t, 'g', "/_sim/wms/settings",
+      "{\"autoDispatchAfterMs\": 300, \"autoDispatchShipments\": 2}");
+  dispatch_post_ok(
+      &t, 'g', "/_sim/faults",
+      "{\"webhooks\": {\"duplicateShare\": 0.3, \"reorderShare\": 0.3,"
+      " \"reorderDelayMs\": 300}}");
+  dispatch_post_ok(&t, 'c', "/_sim/faults",
+                   "{\"rules\": [{\"path\": \"/graphql*\", \"latencyMs\": 10,"
+                   " \"latencyJitterMs\": 40}]}");
   struct cg_rand rng;
   cg_rand_seed(&rng, 4343);
   for (int i = 0; i < KILLS; i++) {
@@ -213,7 +181,7 @@ static void test_sigkill_dispatches(void **state)
           KILLS, n);
   assert_true(n >= ORDERS);
   e2e_engine_stop(&t);
-  check_integrity(&t);
+  e2e_check_integrity(&t);
   e2e_teardown(&t);
 }
 

@@ -15,14 +15,6 @@
 
 #define ORDERS 6
 
-static void post_ok(struct e2e *t, char side, const char *path,
-                    const char *body)
-{
-  cJSON *r = e2e_post(t, side, path, body);
-  assert_non_null(r);
-  cJSON_Delete(r);
-}
-
 static void test_centra_faults(void **state)
 {
   struct e2e t;
@@ -35,19 +27,10 @@ static void test_centra_faults(void **state)
   e2e_engine_start(&t);
   if (!dispatch_wait_accepted(&t, ORDERS, 60))
     fail_msg("orders not accepted; see %s", t.dir);
-  post_ok(&t, 'c', "/_sim/faults",
-          "{\"rules\": [{\"path\": \"/graphql*\", \"share429\": 0.1,"
-          " \"share500\": 0.1, \"retryAfter\": 1}]}");
-  cJSON *wms = dispatch_wms_orders(&t);
-  const cJSON *ord;
-  cJSON_ArrayForEach(ord, dispatch_orders_of(wms))
-  {
-    char path[128];
-    snprintf(path, sizeof(path), "/_sim/wms/orders/%s/dispatch",
-             cg_json_str(ord, "orderRef"));
-    post_ok(&t, 'g', path, "{}");
-  }
-  cJSON_Delete(wms);
+  dispatch_post_ok(&t, 'c', "/_sim/faults",
+                   "{\"rules\": [{\"path\": \"/graphql*\", \"share429\": 0.1,"
+                   " \"share500\": 0.1, \"retryAfter\": 1}]}");
+  dispatch_all(&t);
   /* A consignment is 4-5 calls, each of which may fail; the outbox's
    * backoff counts attempts per delivery, not per step, so one unlucky
    * consignment can wait a minute or more (docs/internals/dispatch.md

@@ -11,26 +11,12 @@
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/rand.h"
-#include "store/store.h"
 #include "testutil.h"
 
 #include <stdio.h>
 #include <unistd.h>
 
 #define KILLS 20
-
-static void check_integrity(struct e2e *t)
-{
-  char path[600];
-  snprintf(path, sizeof(path), "%s/shop.db", t->dir);
-  struct cg_store_opts o = {.path = path, .name = "check"};
-  struct cg_store *st = NULL;
-  struct cg_err err = {0};
-  assert_int_equal(cg_store_open(&o, &st, &err), 0);
-  if (cg_store_integrity_check(st, &err) != 0)
-    fail_msg("integrity_check: %s", err.msg);
-  cg_store_close(st);
-}
 
 static void test_sigkill_restarts(void **state)
 {
@@ -56,7 +42,7 @@ static void test_sigkill_restarts(void **state)
     fail_msg("orders did not settle after restarts; see %s", t.dir);
   orders_verify(&t, &x);
   e2e_engine_stop(&t);
-  check_integrity(&t);
+  e2e_check_integrity(&t);
   e2e_teardown(&t);
 }
 

@@ -4,8 +4,10 @@
 #include "e2e.h"
 
 #include "base/buf.h"
+#include "base/err.h"
 #include "base/json.h"
 #include "base/mem.h"
+#include "store/store.h"
 #include "testutil.h"
 
 #include <signal.h>
@@ -329,4 +331,17 @@ long e2e_healthz(struct e2e *t, cJSON **doc)
   long status = r.status;
   tu_http_response_free(&r);
   return status;
+}
+
+void e2e_check_integrity(struct e2e *t)
+{
+  char path[600];
+  snprintf(path, sizeof(path), "%s/shop.db", t->dir);
+  struct cg_store_opts o = {.path = path, .name = "check"};
+  struct cg_store *st = NULL;
+  struct cg_err err = {0};
+  assert_int_equal(cg_store_open(&o, &st, &err), 0);
+  if (cg_store_integrity_check(st, &err) != 0)
+    fail_msg("integrity_check: %s", err.msg);
+  cg_store_close(st);
 }

@@ -68,6 +68,9 @@ long e2e_healthz(struct e2e *t, cJSON **doc);
 bool e2e_log_has(struct e2e *t, const char *needle);
 /* Count of a Prometheus sample, e.g. "cg_webhooks_refused_total". */
 long e2e_metric(struct e2e *t, const char *name);
+/* Opens the merchant "shop"'s store of the test (the engine stopped or
+ * killed) and fails the test unless SQLite's integrity check passes. */
+void e2e_check_integrity(struct e2e *t);
 /* Open exceptions of a type at a merchant (admin API), or -1. */
 long e2e_open_exceptions(struct e2e *t, const char *merchant, const char *type);
 

@@ -252,3 +252,29 @@ void dispatch_order_state(struct e2e *t, const char *number, char *out,
   snprintf(out, size, "%s", st ? st : "");
   cJSON_Delete(doc);
 }
+
+void dispatch_post_ok(struct e2e *t, char side, const char *path,
+                      const char *body)
+{
+  cJSON *r = e2e_post(t, side, path, body);
+  assert_non_null(r);
+  if (cg_json_str(r, "type") != NULL || cg_json_str(r, "code") != NULL) {
+    char *text = cg_json_print(r);
+    fail_msg("%s refused: %s", path, text);
+  }
+  cJSON_Delete(r);
+}
+
+void dispatch_all(struct e2e *t)
+{
+  cJSON *wms = dispatch_wms_orders(t);
+  const cJSON *ord;
+  cJSON_ArrayForEach(ord, dispatch_orders_of(wms))
+  {
+    char path[128];
+    snprintf(path, sizeof(path), "/_sim/wms/orders/%s/dispatch",
+             cg_json_str(ord, "orderRef"));
+    dispatch_post_ok(t, 'g', path, "{}");
+  }
+  cJSON_Delete(wms);
+}

@@ -35,6 +35,12 @@ bool dispatch_wait_all_shipped(struct e2e *t, int timeout_s);
 /* The verdict above over every order; fails the test on the first
  * disagreement. Returns the number of shipments checked. */
 long dispatch_verify(struct e2e *t);
+/* POSTs body to a simulator control path; fails the test unless it is
+ * answered with JSON that is not a problem document. */
+void dispatch_post_ok(struct e2e *t, char side, const char *path,
+                      const char *body);
+/* Has the warehouse dispatch every order it holds, whole. */
+void dispatch_all(struct e2e *t);
 /* The engine's state of an order ("accepted", "shipped", ...), or "". */
 void dispatch_order_state(struct e2e *t, const char *number, char *out,
                           size_t size);
