@@ -38,6 +38,10 @@
 #define NAME_MAX_LEN 64    /* carrier and service names from the pack */
 #define RULES_WAIT_MS 1000 /* the rule host is busy or restarting */
 #define HOOK "dispatch.shipment"
+/* A create whose answer was lost may still be running at Centra: the
+ * next Find waits this long (twice the Centra client's default timeout),
+ * so that it sees the shipment instead of racing it into a second one. */
+#define CREATE_SETTLE_MS 40000
 
 struct ship {
   struct cg_flow *f;
@@ -173,6 +177,13 @@ static void on_created(struct cg_call_result *res, void *arg)
 {
   struct ship *sh = arg;
   int64_t id = 0;
+  bool unknown = res->http_status == 0 || res->http_status >= 500;
+  if (res->outcome == CG_OUTCOME_RETRY && cg_call_result_sent(res) &&
+      unknown) { /* a 429 made nothing; a timeout or a 5xx may have */
+    int64_t settle = cg_time_now_ms() + CREATE_SETTLE_MS;
+    if (res->retry_at_ms < settle)
+      res->retry_at_ms = settle;
+  }
   if (res->outcome != CG_OUTCOME_OK) {
     end(sh, res);
     return;
@@ -446,7 +457,10 @@ static void on_found(struct cg_call_result *res, void *arg)
   }
   const cJSON *s = ours(res->data, &sh->d);
   sh->checked = true;
-  if (s == NULL || cg_json_int(s, "id", 0) <= 0)
+  if (s != NULL && cg_json_int(s, "id", 0) <= 0) /* ours, but no id */
+    end_with(sh, CG_OUTCOME_FAIL, "unreadable", 0,
+             "our shipment came back without an id");
+  else if (s == NULL)
     not_found(sh, res->data);
   else if (cg_json_bool(s, "isShipped", false))
     seen_shipped(sh, res, s);
