@@ -192,6 +192,17 @@ static int queue(struct cg_flow *f, const struct cg_store_dispatch *d,
   return rc;
 }
 
+/* 1 with why when shippedAt is given but is not a non-empty string
+ * (Centra's completeShipment would refuse it on every retry). */
+static int check_shipped_at(const cJSON *data, char *why, size_t n)
+{
+  const cJSON *at = cJSON_GetObjectItemCaseSensitive(data, "shippedAt");
+  if (at == NULL || (cJSON_IsString(at) && at->valuestring[0] != '\0'))
+    return 0;
+  snprintf(why, n, "shippedAt is not a date and time");
+  return 1;
+}
+
 /* Checks d's payload and queues it, or holds it with why. *held tells
  * which. */
 static int check_and_queue(struct cg_flow *f, struct cg_store_dispatch *d,
@@ -199,7 +210,9 @@ static int check_and_queue(struct cg_flow *f, struct cg_store_dispatch *d,
 {
   char why[WHY_MAX] = "";
   struct cg_store_count_list lines = {0};
-  int rc = consignment_lines(data, &lines, why, sizeof(why));
+  int rc = check_shipped_at(data, why, sizeof(why));
+  if (rc == 0)
+    rc = consignment_lines(data, &lines, why, sizeof(why));
   if (rc == 0)
     rc = validate(f, d->order_number, d->shipment_id, &lines, why, sizeof(why),
                   err);

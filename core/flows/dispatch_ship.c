@@ -269,7 +269,7 @@ static void on_rules(int rc, cJSON *reply, const struct cg_err *err, void *arg)
   snprintf(sh->service, sizeof(sh->service), "%s", service ? service : "");
   cJSON_Delete(reply);
   snprintf(msg, sizeof(msg), HOOK ": %s", err ? err->msg : "");
-  if (rc == CG_ERULE)
+  if (rc == CG_ERULE || rc == CG_ELIMIT || rc == CG_EINVAL) /* not passing */
     end_with(sh, CG_OUTCOME_FAIL, "rule-error", 0, msg);
   else if (rc != 0)
     end_with(sh, CG_OUTCOME_RETRY, "local", cg_time_now_ms() + RULES_WAIT_MS,
@@ -508,6 +508,11 @@ static int start_ship(struct cg_flow *f, const struct cg_store_outbox_row *row,
     return CG_ENOMEM;
   *sh = (struct ship){.f = f, .done = done, .arg = arg, .notify = true};
   int rc = load(sh, row->entity_key, &err);
+  if (rc != 0 && rc != CG_ENOMEM && sh->d.shipment_id != NULL) {
+    /* the consignment's stored data cannot be used: held, not retried */
+    end_with(sh, CG_OUTCOME_FAIL, "unreadable", 0, err.msg);
+    return 0;
+  }
   sh->checked = rc == 0 &&
                 cg_map_get_str(&f->dispatch_checked, sh->d.shipment_id) != NULL;
   if (sh->checked)

@@ -11,9 +11,9 @@
  *   - a split over two consignments: the first leaves the order open
  *     (not shipped), the second closes it; two shipments;
  *   - the same consignment again under a new event id: nothing new;
- *   - bad data (unknown order, unknown line, more than is open, a
- *     carrier the pack cannot name): an exception each with the payload,
- *     and no Centra write;
+ *   - bad data (unknown order, unknown line, more than is open, no
+ *     shippedAt time, a carrier the pack cannot name): an exception each
+ *     with the payload, and no Centra write;
  *   - the operator's retry after the fix: a consignment for an order the
  *     engine does not know yet (on hold in Centra) is held; the hold is
  *     released, the order reaches the engine, the exception is retried
@@ -254,6 +254,16 @@ static void test_bad_data(void **state)
   long total = cJSON_GetArraySize(ships);
   cJSON_Delete(ships);
   assert_int_equal(total, before); /* nothing created either */
+  /* An empty shippedAt: Centra would refuse the completion on every
+   * retry, so it is held at intake. */
+  cJSON *no_time = consignment("BAD-TIME", d, first_line(p.d), 1, true);
+  cJSON_ReplaceItemInObjectCaseSensitive(no_time, "shippedAt",
+                                         cJSON_CreateString(""));
+  env = envelope("bad-event-time", no_time);
+  assert_int_equal(post_gxo_webhook(env), 200);
+  cJSON_Delete(env);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "DISPATCH_INVALID"), 4);
+  assert_int_equal(dispatch_centra_completed(&T), before);
   expect_state(d, "accepted");
   cJSON_Delete(p.wms);
 }
