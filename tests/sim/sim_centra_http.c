@@ -385,9 +385,13 @@ static cJSON *run_field(struct sim_centra *c, const cJSON *f, bool mutation,
              mutation ? "Mutation" : "Query", name ? name : "?");
     *err = msg;
   }
-  if (v == NULL && *err == NULL)
+  if (v != NULL) {
+    *err = NULL; /* a value is the answer, whatever the handler noted */
+    return v;
+  }
+  if (*err == NULL)
     *err = "Internal error";
-  return v != NULL ? v : cJSON_CreateNull();
+  return cJSON_CreateNull();
 }
 
 /* Runs each planned root field in order; {alias: value} and {alias:
