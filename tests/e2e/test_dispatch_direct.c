@@ -18,17 +18,6 @@
 
 static struct e2e T;
 
-static long units(const cJSON *order)
-{
-  const cJSON *l;
-  long n = 0;
-  cJSON_ArrayForEach(l, cg_json_get(order, "lines"))
-  {
-    n += (long)cg_json_int(l, "ordered", 0);
-  }
-  return n;
-}
-
 /* The order's Centra shipments: how many, and how many shipped. */
 static void centra_of(const char *ref, long *all, long *shipped)
 {
@@ -86,7 +75,7 @@ static void test_direct_to_shipment(void **state)
   const cJSON *ord, *whole = NULL, *part = NULL;
   cJSON_ArrayForEach(ord, dispatch_orders_of(wms))
   {
-    if (part == NULL && units(ord) >= 2)
+    if (part == NULL && dispatch_units(ord) >= 2)
       part = ord;
     else if (whole == NULL)
       whole = ord;

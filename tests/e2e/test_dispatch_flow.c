@@ -24,7 +24,6 @@
 
 #include "base/json.h"
 #include "base/mem.h"
-#include "net/hmac.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -36,17 +35,9 @@ static struct e2e T;
 
 static long post_gxo_webhook(const cJSON *envelope)
 {
-  char sig[160], hdr[200], url[128];
   char *body = cg_json_print(envelope);
-  cg_sig_make("gxo-webhook-secret", time(NULL), body, strlen(body), sig,
-              sizeof(sig));
-  snprintf(hdr, sizeof(hdr), "X-Wms-Signature: %s", sig);
-  const char *const headers[] = {hdr, "Content-Type: application/json", NULL};
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d/webhooks/gxo/shop",
-           T.port_hooks);
-  struct tu_http_response r;
-  long status = tu_http("POST", url, headers, body, &r) == 0 ? r.status : -1;
-  tu_http_response_free(&r);
+  long status =
+      e2e_post_webhook(&T, "gxo", "gxo-webhook-secret", time(NULL), body);
   cg_free(body);
   return status;
 }
@@ -83,17 +74,6 @@ static cJSON *consignment(const char *shipment_id, const char *order_ref,
   return cJSON_Parse(text);
 }
 
-static long units(const cJSON *order)
-{
-  const cJSON *l;
-  long n = 0;
-  cJSON_ArrayForEach(l, cg_json_get(order, "lines"))
-  {
-    n += (long)cg_json_int(l, "ordered", 0);
-  }
-  return n;
-}
-
 static const char *first_line(const cJSON *order)
 {
   return cg_json_str(cJSON_GetArrayItem(cg_json_get(order, "lines"), 0),
@@ -117,24 +97,6 @@ static void expect_state(const char *number, const char *want)
     fail_msg("order %s is %s, want %s", number, st, want);
 }
 
-static int timeline_count(const char *number, const char *action,
-                          const char *needle)
-{
-  char path[128];
-  snprintf(path, sizeof(path), "/api/v1/merchants/shop/orders/%s", number);
-  cJSON *doc = e2e_get(&T, 'a', path);
-  const cJSON *e;
-  int n = 0;
-  cJSON_ArrayForEach(e, cg_json_get(doc, "timeline"))
-  {
-    const char *a = cg_json_str(e, "action");
-    const char *d = cg_json_str(e, "detail");
-    n += a && strcmp(a, action) == 0 && (!needle || (d && strstr(d, needle)));
-  }
-  cJSON_Delete(doc);
-  return n;
-}
-
 /* Orders picked from the warehouse: a (any), b (2+ units), d (unused). */
 struct picks {
   cJSON *wms;
@@ -147,7 +109,7 @@ static void pick(struct picks *p)
   p->wms = dispatch_wms_orders(&T);
   cJSON_ArrayForEach(o, dispatch_orders_of(p->wms))
   {
-    if (p->b == NULL && units(o) >= 2)
+    if (p->b == NULL && dispatch_units(o) >= 2)
       p->b = o;
     else if (p->a == NULL)
       p->a = o;
@@ -163,7 +125,7 @@ static void test_single_split_duplicate(void **state)
   pick(&p);
   const char *a = cg_json_str(p.a, "orderRef");
   const char *b = cg_json_str(p.b, "orderRef");
-  dispatch(a, units(p.a) >= 2 ? "{\"parcelCount\": 2}" : "{}");
+  dispatch(a, dispatch_units(p.a) >= 2 ? "{\"parcelCount\": 2}" : "{}");
   char body[256];
   snprintf(body, sizeof(body),
            "{\"lines\": [{\"lineRef\": \"%s\", \"quantity\": 1}]}",
@@ -174,8 +136,9 @@ static void test_single_split_duplicate(void **state)
   assert_int_equal(dispatch_verify(&T), 2);
   expect_state(a, "shipped");
   expect_state(b, "accepted"); /* a partial never closes the order */
-  assert_int_equal(timeline_count(a, "parcel", "https://tracking.example/"),
-                   units(p.a) >= 2 ? 2 : 1);
+  assert_int_equal(
+      e2e_timeline_count(&T, a, "parcel", "https://tracking.example/"),
+      dispatch_units(p.a) >= 2 ? 2 : 1);
   dispatch(b, "{}"); /* the rest, days later */
   if (!dispatch_wait_settled(&T, 30))
     fail_msg("second consignment not in Centra; see %s", T.dir);
@@ -199,7 +162,7 @@ static void test_single_split_duplicate(void **state)
   cJSON_Delete(wms);
   assert_int_equal(dispatch_verify(&T), 3);
   assert_int_equal(dispatch_centra_completed(&T), before);
-  assert_int_equal(timeline_count(a, "consignment received", NULL), 1);
+  assert_int_equal(e2e_timeline_count(&T, a, "consignment received", NULL), 1);
   assert_int_equal(e2e_metric(&T, "cg_consignments_received_total"), 3);
   assert_int_equal(e2e_metric(&T, "cg_consignments_shipped_total"), 3);
   cJSON_Delete(p.wms);

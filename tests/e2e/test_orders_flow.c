@@ -15,7 +15,6 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/time.h"
-#include "net/hmac.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -23,28 +22,6 @@
 #include <string.h>
 
 static struct e2e T;
-
-static long post_webhook(const char *partner, const char *secret, int64_t t_s,
-                         const char *body)
-{
-  char sig[160], hdr[200];
-  bool gxo = strcmp(partner, "gxo") == 0;
-  cg_sig_make(secret, t_s, body, strlen(body), sig, sizeof(sig));
-  snprintf(hdr, sizeof(hdr), "%s: %s",
-           gxo ? "X-Wms-Signature" : "X-Centra-Signature", sig);
-  const char *const headers[] = {
-      hdr,
-      gxo ? "Content-Type: application/json"
-          : "Content-Type: application/x-www-form-urlencoded",
-      NULL};
-  char url[128];
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d/webhooks/%s/shop",
-           T.port_hooks, partner);
-  struct tu_http_response r;
-  long status = tu_http("POST", url, headers, body, &r) == 0 ? r.status : -1;
-  tu_http_response_free(&r);
-  return status;
-}
 
 static void test_500_orders(void **state)
 {
@@ -73,22 +50,6 @@ static int64_t first_order_number(void)
   {
     n = atoll(cg_json_str(o, "orderRef"));
     break;
-  }
-  cJSON_Delete(doc);
-  return n;
-}
-
-static int count_action(const char *number, const char *action)
-{
-  char path[128];
-  snprintf(path, sizeof(path), "/api/v1/merchants/shop/orders/%s", number);
-  cJSON *doc = e2e_get(&T, 'a', path);
-  const cJSON *e;
-  int n = 0;
-  cJSON_ArrayForEach(e, cg_json_get(doc, "timeline"))
-  {
-    const char *a = cg_json_str(e, "action");
-    n += a && strcmp(a, action) == 0;
   }
   cJSON_Delete(doc);
   return n;
@@ -135,26 +96,30 @@ static void test_webhooks(void **state)
            ref);
   int64_t now = cg_time_now_ms() / 1000;
   long refused_before = e2e_metric(&T, "cg_webhooks_refused_total");
-  assert_int_equal(post_webhook("gxo", "not-the-secret", now, body), 401);
-  assert_int_equal(post_webhook("gxo", "gxo-webhook-secret", now - 3600, body),
+  assert_int_equal(e2e_post_webhook(&T, "gxo", "not-the-secret", now, body),
                    401);
+  assert_int_equal(
+      e2e_post_webhook(&T, "gxo", "gxo-webhook-secret", now - 3600, body), 401);
   const char *hint = "payload=%7B%22events%22%3A%5B%7B%22type%22%3A%22order"
                      "%22%2C%22action%22%3A%22update%22%2C%22id%22%3A1001%7D"
                      "%5D%7D";
-  assert_int_equal(post_webhook("centra", "forged", now, hint), 401);
+  assert_int_equal(e2e_post_webhook(&T, "centra", "forged", now, hint), 401);
   assert_int_equal(
-      post_webhook("centra", "centra-webhook-secret", now - 900, hint), 401);
+      e2e_post_webhook(&T, "centra", "centra-webhook-secret", now - 900, hint),
+      401);
   assert_int_equal(e2e_metric(&T, "cg_webhooks_refused_total"),
                    refused_before + 4);
-  assert_int_equal(post_webhook("centra", "centra-webhook-secret", now, hint),
-                   204);
+  assert_int_equal(
+      e2e_post_webhook(&T, "centra", "centra-webhook-secret", now, hint), 204);
   /* The simulator's own signed hints were accepted during the run. */
   assert_true(e2e_metric(&T, "cg_webhooks_ok_total") > 1);
-  int accepted = count_action(ref, "accepted");
-  assert_int_equal(post_webhook("gxo", "gxo-webhook-secret", now, body), 200);
-  assert_int_equal(post_webhook("gxo", "gxo-webhook-secret", now, body), 200);
+  int accepted = e2e_timeline_count(&T, ref, "accepted", NULL);
+  assert_int_equal(e2e_post_webhook(&T, "gxo", "gxo-webhook-secret", now, body),
+                   200);
+  assert_int_equal(e2e_post_webhook(&T, "gxo", "gxo-webhook-secret", now, body),
+                   200);
   assert_true(accepted <= 1);
-  assert_int_equal(count_action(ref, "accepted"), 1);
+  assert_int_equal(e2e_timeline_count(&T, ref, "accepted", NULL), 1);
   e2e_engine_stop(&T);
   assert_no_secrets();
   e2e_teardown(&T);

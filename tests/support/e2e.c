@@ -7,6 +7,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/mem.h"
+#include "net/hmac.h"
 #include "store/store.h"
 #include "testutil.h"
 
@@ -344,4 +345,43 @@ void e2e_check_integrity(struct e2e *t)
   if (cg_store_integrity_check(st, &err) != 0)
     fail_msg("integrity_check: %s", err.msg);
   cg_store_close(st);
+}
+
+long e2e_post_webhook(struct e2e *t, const char *partner, const char *secret,
+                      int64_t t_s, const char *body)
+{
+  char sig[160], hdr[200], url[128];
+  bool gxo = strcmp(partner, "gxo") == 0;
+  cg_sig_make(secret, t_s, body, strlen(body), sig, sizeof(sig));
+  snprintf(hdr, sizeof(hdr), "%s: %s",
+           gxo ? "X-Wms-Signature" : "X-Centra-Signature", sig);
+  const char *const headers[] = {
+      hdr,
+      gxo ? "Content-Type: application/json"
+          : "Content-Type: application/x-www-form-urlencoded",
+      NULL};
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/webhooks/%s/shop",
+           t->port_hooks, partner);
+  struct tu_http_response r;
+  long status = tu_http("POST", url, headers, body, &r) == 0 ? r.status : -1;
+  tu_http_response_free(&r);
+  return status;
+}
+
+int e2e_timeline_count(struct e2e *t, const char *number, const char *action,
+                       const char *needle)
+{
+  char path[128];
+  snprintf(path, sizeof(path), "/api/v1/merchants/shop/orders/%s", number);
+  cJSON *doc = e2e_get(t, 'a', path);
+  const cJSON *e;
+  int n = 0;
+  cJSON_ArrayForEach(e, cg_json_get(doc, "timeline"))
+  {
+    const char *a = cg_json_str(e, "action");
+    const char *d = cg_json_str(e, "detail");
+    n += a && strcmp(a, action) == 0 && (!needle || (d && strstr(d, needle)));
+  }
+  cJSON_Delete(doc);
+  return n;
 }

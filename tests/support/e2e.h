@@ -66,6 +66,15 @@ long e2e_healthz(struct e2e *t, cJSON **doc);
 /* Whether the engine's log (engine.log in the test folder) contains
  * needle. */
 bool e2e_log_has(struct e2e *t, const char *needle);
+/* POSTs body to the engine's /webhooks/<partner>/shop signed with secret
+ * at t_s (X-Wms-Signature, JSON, for "gxo"; X-Centra-Signature, form
+ * encoded, for "centra"); the status, or -1 on a transport error. */
+long e2e_post_webhook(struct e2e *t, const char *partner, const char *secret,
+                      int64_t t_s, const char *body);
+/* Entries of an order's timeline (merchant "shop") with action, and whose
+ * detail contains needle unless needle is NULL. */
+int e2e_timeline_count(struct e2e *t, const char *number, const char *action,
+                       const char *needle);
 /* Count of a Prometheus sample, e.g. "cg_webhooks_refused_total". */
 long e2e_metric(struct e2e *t, const char *name);
 /* Opens the merchant "shop"'s store of the test (the engine stopped or

@@ -278,3 +278,14 @@ void dispatch_all(struct e2e *t)
   }
   cJSON_Delete(wms);
 }
+
+long dispatch_units(const cJSON *wms_order)
+{
+  const cJSON *l;
+  long n = 0;
+  cJSON_ArrayForEach(l, cg_json_get(wms_order, "lines"))
+  {
+    n += (long)cg_json_int(l, "ordered", 0);
+  }
+  return n;
+}

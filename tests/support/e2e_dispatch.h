@@ -39,6 +39,8 @@ long dispatch_verify(struct e2e *t);
  * answered with JSON that is not a problem document. */
 void dispatch_post_ok(struct e2e *t, char side, const char *path,
                       const char *body);
+/* Units ordered over a warehouse order's lines. */
+long dispatch_units(const cJSON *wms_order);
 /* Has the warehouse dispatch every order it holds, whole. */
 void dispatch_all(struct e2e *t);
 /* The engine's state of an order ("accepted", "shipped", ...), or "". */
