@@ -55,7 +55,8 @@ struct ship {
   char carrier[NAME_MAX_LEN + 1];
   char service[NAME_MAX_LEN + 1];
   bool notify;
-  bool checked; /* Find answered this attempt, or an earlier one did */
+  bool checked;    /* Find answered this attempt, or an earlier one did */
+  bool progressed; /* this attempt committed a step */
 };
 
 static void ship_free(struct ship *sh)
@@ -84,6 +85,7 @@ static void note_attempt(struct ship *sh, const struct cg_call_result *res)
 /* Ends the delivery with res (its data goes to the outbox). */
 static void end(struct ship *sh, struct cg_call_result *res)
 {
+  res->progressed = sh->progressed;
   note_attempt(sh, res);
   cg_call_done_fn done = sh->done;
   void *arg = sh->arg;
@@ -99,6 +101,7 @@ static void end_with(struct ship *sh, enum cg_outcome outcome, const char *code,
   cg_call_result_init(&res);
   cg_call_result_set(&res, outcome, code, "%s", msg);
   res.retry_at_ms = retry_at;
+  res.progressed = sh->progressed;
   note_attempt(sh, &res);
   cg_call_result_deliver(&res, sh->done, sh->arg);
   sh->done = NULL;
@@ -117,6 +120,7 @@ static int commit_step(struct ship *sh, enum cg_store_dispatch_step step)
     int end_rc = cg_store_savepoint_end(st, rc == 0, rc == 0 ? &err : NULL);
     rc = rc ? rc : end_rc;
   }
+  sh->progressed = sh->progressed || rc == 0;
   if (rc != 0)
     cg_log_error("dispatch",
                  "[merchant=%s] consignment %s: step %s not "

@@ -47,6 +47,11 @@ struct cg_call_result {
    * callback takes it by setting res->data = NULL (then it owns it and
    * frees it with cJSON_Delete). */
   cJSON *data;
+  /* Set by a delivery of several calls (e.g. a consignment's create, tag
+   * and complete) that committed a step before this result: the attempt
+   * moved the work on, so a RETRY starts the backoff again instead of
+   * growing it (core/flows/outbox.c). */
+  bool progressed;
 };
 
 /* Fires exactly once per started operation, on the loop thread, never

@@ -146,10 +146,13 @@ int cg_store_outbox_mark_inflight(struct cg_store *s, int64_t id,
 int cg_store_outbox_done(struct cg_store *s, int64_t id, int http_status,
                          struct cg_err *err);
 /* inflight -> pending; attempts+1, next_attempt_at, last_status (0 for a
- * transport error) and last_error recorded. */
+ * transport error) and last_error recorded. progressed: the attempt
+ * committed a step of a multi-call delivery before it failed, so the
+ * count starts again (attempts = 1) and the backoff with it. */
 int cg_store_outbox_retry(struct cg_store *s, int64_t id,
                           int64_t next_attempt_at, int http_status,
-                          const char *error, struct cg_err *err);
+                          const char *error, bool progressed,
+                          struct cg_err *err);
 /* inflight -> pending at next_attempt_at WITHOUT counting an attempt:
  * nothing was sent (the partner asked us to wait, or the budget is used
  * up), so the backoff must not grow. reason goes to last_error. */

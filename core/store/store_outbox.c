@@ -177,11 +177,12 @@ int cg_store_outbox_done(struct cg_store *s, int64_t id, int http_status,
 
 int cg_store_outbox_retry(struct cg_store *s, int64_t id,
                           int64_t next_attempt_at, int http_status,
-                          const char *error, struct cg_err *err)
+                          const char *error, bool progressed,
+                          struct cg_err *err)
 {
-  int ret =
-      cg__store_bind(s, s->st[CG__ST_OUTBOX_RETRY], err, "IIisI", id,
-                     next_attempt_at, http_status, error, cg_time_now_ms());
+  int ret = cg__store_bind(s, s->st[CG__ST_OUTBOX_RETRY], err, "IIisIi", id,
+                           next_attempt_at, http_status, error,
+                           cg_time_now_ms(), progressed ? 1 : 0);
   return ret ? ret
              : transition(s, CG__ST_OUTBOX_RETRY, id, "retry", "inflight", err);
 }

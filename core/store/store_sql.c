@@ -62,7 +62,8 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " last_status = ?2, updated_at = ?3"
     " WHERE id = ?1 AND state = 'inflight'",
   [CG__ST_OUTBOX_RETRY] =
-    "UPDATE outbox SET state = 'pending', attempts = attempts + 1,"
+    "UPDATE outbox SET state = 'pending',"
+    " attempts = CASE WHEN ?6 THEN 1 ELSE attempts + 1 END,"
     " next_attempt_at = ?2, last_status = ?3, last_error = ?4,"
     " updated_at = ?5 WHERE id = ?1 AND state = 'inflight'",
   [CG__ST_OUTBOX_DEFER] =

@@ -20,6 +20,7 @@
 struct fault_rule {
   char method[16];
   char path[256];
+  char operation[16]; /* "*", "query" or "mutation" (GraphQL requests) */
   double share429, share500, share503, reset_share, hang_share;
   char retry_after[64];
   int latency_ms;
@@ -134,14 +135,55 @@ static bool draw(struct sim_faults *f, double share)
   return share > 0 && cg_rand_unit(&f->ctx->rng) < share;
 }
 
-static bool rule_matches(const struct fault_rule *r, const char *method,
-                         const char *path)
+/* Skips GraphQL's ignored tokens: white space, commas, comments. */
+static const char *skip_ignored(const char *s)
+{
+  for (;;) {
+    if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == ',')
+      s++;
+    else if (*s == '#')
+      s += strcspn(s, "\n");
+    else
+      return s;
+  }
+}
+
+/* The operation type of a GraphQL request body's first definition:
+ * "query" (also for the shorthand "{ ... }"), "mutation", "subscription",
+ * or "" when the body is not a GraphQL request. Only the first keyword is
+ * read; the documents are validated later, by graphql-js. */
+static void graphql_operation(const struct cg_http_request *req, char *out,
+                              size_t size)
+{
+  out[0] = '\0';
+  cJSON *body = cJSON_ParseWithLength(req->body, req->body_len);
+  const char *doc = cg_json_str(body, "query");
+  if (doc != NULL) {
+    const char *s = skip_ignored(doc);
+    size_t n = *s == '{' ? 0 : strspn(s, "abcdefghijklmnopqrstuvwxyz");
+    if (*s == '{')
+      snprintf(out, size, "query");
+    else if (n > 0 && n < size)
+      snprintf(out, size, "%.*s", (int)n, s);
+  }
+  cJSON_Delete(body);
+}
+
+static bool rule_matches(const struct fault_rule *r,
+                         const struct cg_http_request *req, char *op,
+                         size_t op_size)
 {
   if (r->limit > 0 && r->fired >= r->limit)
     return false;
-  if (strcmp(r->method, "*") != 0 && strcmp(r->method, method) != 0)
+  if (strcmp(r->method, "*") != 0 && strcmp(r->method, req->method) != 0)
     return false;
-  return sim_glob(r->path, path);
+  if (!sim_glob(r->path, req->path))
+    return false;
+  if (strcmp(r->operation, "*") == 0)
+    return true;
+  if (op[0] == '\0')
+    graphql_operation(req, op, op_size);
+  return strcmp(r->operation, op) == 0;
 }
 
 static void decide_rule(struct sim_faults *f, struct fault_rule *r,
@@ -170,16 +212,17 @@ static void decide_rule(struct sim_faults *f, struct fault_rule *r,
 }
 
 void sim_faults_decide(struct sim_faults *f, enum sim_side side,
-                       const char *method, const char *path,
+                       const struct cg_http_request *req,
                        struct sim_fault_decision *out)
 {
+  char op[16] = ""; /* read from the body when a rule asks for it */
   memset(out, 0, sizeof(*out));
-  if (f == NULL || strncmp(path, "/_sim/", 6) == 0)
+  if (f == NULL || strncmp(req->path, "/_sim/", 6) == 0)
     return;
   struct sim_vec *rules = &f->rules[side];
   for (size_t i = 0; i < rules->n; i++) {
     struct fault_rule *r = rules->v[i];
-    if (rule_matches(r, method, path)) {
+    if (rule_matches(r, req, op, sizeof(op))) {
       decide_rule(f, r, out);
       return;
     }
@@ -218,13 +261,21 @@ static int parse_rule(const cJSON *o, struct fault_rule *r, char *errbuf,
 {
   const char *path = cg_json_str(o, "path");
   const char *method = cg_json_str(o, "method");
+  const char *op = cg_json_str(o, "operation");
   if (!cJSON_IsObject(o) || path == NULL || strlen(path) >= sizeof(r->path) ||
       (method != NULL && strlen(method) >= sizeof(r->method))) {
     snprintf(errbuf, errsize, "each rule needs a \"path\" glob");
     return CG_EINVAL;
   }
+  if (op != NULL && strcmp(op, "*") != 0 && strcmp(op, "query") != 0 &&
+      strcmp(op, "mutation") != 0) {
+    snprintf(errbuf, errsize, "\"operation\" is \"*\", \"query\" or "
+                              "\"mutation\"");
+    return CG_EINVAL;
+  }
   snprintf(r->path, sizeof(r->path), "%s", path);
   snprintf(r->method, sizeof(r->method), "%s", method ? method : "*");
+  snprintf(r->operation, sizeof(r->operation), "%s", op ? op : "*");
   r->share429 = share_of(o, "share429");
   r->share500 = share_of(o, "share500");
   r->share503 = share_of(o, "share503");
@@ -294,6 +345,7 @@ static cJSON *rule_json(const struct fault_rule *r)
   cJSON *o = cJSON_CreateObject();
   cg_json_add_str(o, "method", r->method);
   cg_json_add_str(o, "path", r->path);
+  cg_json_add_str(o, "operation", r->operation);
   cJSON_AddNumberToObject(o, "share429", r->share429);
   cJSON_AddNumberToObject(o, "share500", r->share500);
   cJSON_AddNumberToObject(o, "share503", r->share503);

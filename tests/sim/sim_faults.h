@@ -7,7 +7,9 @@
  *                                                         -> + latency
  *                                                         -> router
  *
- * A rule matches a method ("*" any) and a path glob ("/wms/v1/orders*").
+ * A rule matches a method ("*" any), a path glob ("/wms/v1/orders*") and,
+ * for GraphQL requests, an operation type ("operation": "mutation" or
+ * "query"; "*" any, the default).
  * For each matching request it draws, in order: reset, 429, 500, 503,
  * hang (shares in [0,1]), then latency. The first matching rule decides; a
  * rule with "limit" N disarms after N injected faults (a burst). /_sim/...
@@ -33,6 +35,7 @@
 #include <stdbool.h>
 
 struct cg_http_exchange;
+struct cg_http_request;
 struct cg_router;
 
 #define SIM_FAULTS_HELD_MAX 1000
@@ -57,7 +60,7 @@ void sim_faults_destroy(struct sim_faults *f);
 /* Decides what to do with one request on side. Consumes PRNG draws only
  * when a rule matches, so runs without faults stay reproducible. */
 void sim_faults_decide(struct sim_faults *f, enum sim_side side,
-                       const char *method, const char *path,
+                       const struct cg_http_request *req,
                        struct sim_fault_decision *out);
 /* Takes a request a hang fault decided on and never answers it, until the
  * side's rules are cleared or sim_faults_release runs; then its

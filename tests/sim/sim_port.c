@@ -196,7 +196,7 @@ static void on_request(struct cg_http_exchange *ex, void *arg)
     cg_router_dispatch(ex, p->router);
     return;
   }
-  sim_faults_decide(p->ctx->faults, p->side, req->method, req->path, &d);
+  sim_faults_decide(p->ctx->faults, p->side, req, &d);
   bool faulted = d.reset || d.status != 0 || d.hang;
   if (!faulted && p->pre != NULL && p->pre(ex, p->hook_arg))
     return;

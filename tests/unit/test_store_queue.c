@@ -109,7 +109,8 @@ static void test_outbox_lifecycle(void **state)
   int64_t depth = 0;
   assert_int_equal(cg_store_outbox_depth(f->s, &depth, &err), 0);
   assert_int_equal(depth, 1);
-  assert_int_equal(cg_store_outbox_retry(f->s, id, 5000, 503, "busy", &err), 0);
+  assert_int_equal(
+      cg_store_outbox_retry(f->s, id, 5000, 503, "busy", false, &err), 0);
   struct cg_store_outbox_row r;
   assert_int_equal(cg_store_outbox_get(f->s, id, &r, &err), 0);
   assert_int_equal(r.state, CG_STORE_OUTBOX_PENDING);
@@ -126,7 +127,7 @@ static void test_outbox_lifecycle(void **state)
   assert_int_equal(state_of(f, id), CG_STORE_OUTBOX_DONE);
   assert_int_equal(cg_store_outbox_depth(f->s, &depth, &err), 0);
   assert_int_equal(depth, 0);
-  assert_int_equal(cg_store_outbox_retry(f->s, id, 1, 500, "x", &err),
+  assert_int_equal(cg_store_outbox_retry(f->s, id, 1, 500, "x", false, &err),
                    CG_EINVAL);
   assert_int_equal(cg_store_outbox_mark_inflight(f->s, 4242, &err),
                    CG_ENOTFOUND);
@@ -150,6 +151,38 @@ static void test_outbox_defer(void **state)
   assert_int_equal(r.next_attempt_at, 9000);
   assert_string_equal(r.last_error, "paused");
   cg_store_outbox_row_clear(&r);
+}
+
+static int64_t attempts_of(struct fx *f, int64_t id)
+{
+  struct cg_err err = {0};
+  struct cg_store_outbox_row r;
+  assert_int_equal(cg_store_outbox_get(f->s, id, &r, &err), 0);
+  int64_t n = r.attempts;
+  cg_store_outbox_row_clear(&r);
+  return n;
+}
+
+/* A retry that made progress (a step of a multi-call delivery committed)
+ * starts the count again; one that did not adds to it. */
+static void test_outbox_retry_progress(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  int64_t id = put(f, "83653", 0);
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(cg_store_outbox_mark_inflight(f->s, id, &err), 0);
+    assert_int_equal(cg_store_outbox_retry(f->s, id, 1, 500, "x", false, &err),
+                     0);
+  }
+  assert_int_equal(attempts_of(f, id), 3);
+  assert_int_equal(cg_store_outbox_mark_inflight(f->s, id, &err), 0);
+  assert_int_equal(cg_store_outbox_retry(f->s, id, 1, 429, "y", true, &err), 0);
+  assert_int_equal(attempts_of(f, id), 1);
+  assert_int_equal(cg_store_outbox_mark_inflight(f->s, id, &err), 0);
+  assert_int_equal(cg_store_outbox_retry(f->s, id, 1, 500, "z", false, &err),
+                   0);
+  assert_int_equal(attempts_of(f, id), 2);
 }
 
 static void test_outbox_failed_and_requeue(void **state)
@@ -326,6 +359,7 @@ int main(void)
       T(test_inbox_pending_and_mark),
       T(test_outbox_lifecycle),
       T(test_outbox_defer),
+      T(test_outbox_retry_progress),
       T(test_outbox_failed_and_requeue),
       T(test_outbox_reset_inflight),
       T(test_outbox_due_order),
