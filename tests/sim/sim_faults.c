@@ -269,8 +269,9 @@ static int parse_rule(const cJSON *o, struct fault_rule *r, char *errbuf,
   }
   if (op != NULL && strcmp(op, "*") != 0 && strcmp(op, "query") != 0 &&
       strcmp(op, "mutation") != 0) {
-    snprintf(errbuf, errsize, "\"operation\" is \"*\", \"query\" or "
-                              "\"mutation\"");
+    snprintf(errbuf, errsize,
+             "\"operation\" is \"*\", \"query\" or "
+             "\"mutation\"");
     return CG_EINVAL;
   }
   snprintf(r->path, sizeof(r->path), "%s", path);
