@@ -120,3 +120,17 @@ check "control events with confirmed flag" "$(jqo '[.[] | select(.confirmed)] | 
 echo "# __typename"
 gql '{ __typename rateLimits { type } }'
 check "root __typename" "$(jqo '.data.__typename')" Query
+
+echo "# fault rules by GraphQL operation type"
+ctl POST /_sim/faults '{"rules": [{"path": "/graphql", "operation": "mutation", "share500": 1}]}'
+check "operation rule accepted" "$STATUS/$(jqo '.rules[0].operation')" "200/mutation"
+gql '{ __typename }'
+check "a query passes a mutation rule" "$STATUS" 200
+gql '# a comment first
+  , mutation { confirmEvents(input: {eventsIds: [3]}) { userErrors { message } } }'
+check "a mutation is faulted" "$STATUS" 500
+ctl POST /_sim/faults '{"replace": true, "rules": [{"path": "/graphql", "operation": "subscribe"}]}'
+check "an unknown operation type is refused" "$STATUS" 422
+ctl DELETE /_sim/faults
+gql 'mutation { confirmEvents(input: {eventsIds: [3]}) { userErrors { message } } }'
+check "no rule, no fault" "$STATUS" 200
