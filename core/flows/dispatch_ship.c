@@ -38,9 +38,10 @@
 #define NAME_MAX_LEN 64    /* carrier and service names from the pack */
 #define RULES_WAIT_MS 1000 /* the rule host is busy or restarting */
 #define HOOK "dispatch.shipment"
-/* A create whose answer was lost may still be running at Centra: the
- * next Find waits this long (twice the Centra client's default timeout),
- * so that it sees the shipment instead of racing it into a second one. */
+/* A create whose answer was lost (a crash, a timeout, a 5xx) may still be
+ * running at Centra: no Find before this long after it was sent (twice
+ * the Centra client's default timeout), so that the Find sees the
+ * shipment instead of racing it into a second one. */
 #define CREATE_SETTLE_MS 40000
 
 struct ship {
@@ -108,25 +109,33 @@ static void end_with(struct ship *sh, enum cg_outcome outcome, const char *code,
   ship_free(sh);
 }
 
-/* Commits the step reached (its own transaction, before the next call). */
-static int commit_step(struct ship *sh, enum cg_store_dispatch_step step)
+/* Commits the row as sh->d holds it (its own transaction, before the
+ * next call). */
+static int save(struct ship *sh)
 {
   struct cg_err err = {0};
   struct cg_store *st = sh->f->store;
-  sh->d.step = step;
   int rc = cg_store_savepoint(st, &err);
   if (rc == 0) {
     rc = cg_store_dispatch_update(st, &sh->d, &err);
     int end_rc = cg_store_savepoint_end(st, rc == 0, rc == 0 ? &err : NULL);
     rc = rc ? rc : end_rc;
   }
-  sh->progressed = sh->progressed || rc == 0;
   if (rc != 0)
-    cg_log_error("dispatch",
-                 "[merchant=%s] consignment %s: step %s not "
-                 "recorded: %s",
+    cg_log_error("dispatch", "[merchant=%s] consignment %s at step %s: %s",
                  sh->f->merchant, sh->d.shipment_id,
-                 cg_store_dispatch_step_name(step), err.msg);
+                 cg_store_dispatch_step_name(sh->d.step), err.msg);
+  return rc;
+}
+
+/* Commits the step reached: the attempt made progress, and a shipment id
+ * known ends any doubt about an earlier create. */
+static int commit_step(struct ship *sh, enum cg_store_dispatch_step step)
+{
+  sh->d.step = step;
+  sh->d.create_sent_at = 0;
+  int rc = save(sh);
+  sh->progressed = sh->progressed || rc == 0;
   return rc;
 }
 
@@ -177,19 +186,29 @@ static void tag(struct ship *sh)
     end_with(sh, CG_OUTCOME_RETRY, "local", 0, "tag not started");
 }
 
+/* A create that failed: a timeout or a 5xx may have made the shipment
+ * (the next Find waits for it to settle); an answer (a 429, a refusal)
+ * or a request never sent made nothing, and the doubt is cleared. */
+static void create_failed(struct ship *sh, struct cg_call_result *res)
+{
+  bool unknown = cg_call_result_sent(res) &&
+                 (res->http_status == 0 || res->http_status >= 500);
+  int64_t settle = sh->d.create_sent_at + CREATE_SETTLE_MS;
+  if (unknown && res->retry_at_ms < settle)
+    res->retry_at_ms = settle;
+  if (!unknown) {
+    sh->d.create_sent_at = 0;
+    save(sh); /* if it fails, the next attempt only waits longer */
+  }
+  end(sh, res);
+}
+
 static void on_created(struct cg_call_result *res, void *arg)
 {
   struct ship *sh = arg;
   int64_t id = 0;
-  bool unknown = res->http_status == 0 || res->http_status >= 500;
-  if (res->outcome == CG_OUTCOME_RETRY && cg_call_result_sent(res) &&
-      unknown) { /* a 429 made nothing; a timeout or a 5xx may have */
-    int64_t settle = cg_time_now_ms() + CREATE_SETTLE_MS;
-    if (res->retry_at_ms < settle)
-      res->retry_at_ms = settle;
-  }
   if (res->outcome != CG_OUTCOME_OK) {
-    end(sh, res);
+    create_failed(sh, res);
     return;
   }
   if (cg_json_get_int(res->data, "id", &id) != 0 || id <= 0) {
@@ -232,8 +251,15 @@ static cJSON *lines_input(const struct ship *sh)
   return arr;
 }
 
+/* The time of the create is committed before it is sent: after a crash
+ * the next attempt knows a create may be running (settling()). */
 static void create(struct ship *sh)
 {
+  sh->d.create_sent_at = cg_time_now_ms();
+  if (save(sh) != 0) {
+    end_with(sh, CG_OUTCOME_RETRY, "store", 0, "create not recorded");
+    return;
+  }
   cJSON *lines = lines_input(sh);
   int rc = lines ? cg_centra_create_shipment(
                        sh->f->centra, strtoll(sh->d.order_number, NULL, 10),
@@ -503,6 +529,20 @@ static int load(struct ship *sh, const char *id, struct cg_err *err)
   return rc;
 }
 
+/* A create whose outcome is unknown may still be running at Centra: no
+ * Find until it must have finished; the row waits without counting an
+ * attempt. */
+static bool settling(struct ship *sh)
+{
+  int64_t until = sh->d.create_sent_at + CREATE_SETTLE_MS;
+  if (sh->d.centra_id != 0 || sh->d.create_sent_at == 0 ||
+      cg_time_now_ms() >= until)
+    return false;
+  end_with(sh, CG_OUTCOME_RETRY, "local", until,
+           "a create whose answer was lost may still be running in Centra");
+  return true;
+}
+
 static int start_ship(struct cg_flow *f, const struct cg_store_outbox_row *row,
                       cg_call_done_fn done, void *arg)
 {
@@ -517,6 +557,8 @@ static int start_ship(struct cg_flow *f, const struct cg_store_outbox_row *row,
     end_with(sh, CG_OUTCOME_FAIL, "unreadable", 0, err.msg);
     return 0;
   }
+  if (rc == 0 && settling(sh))
+    return 0;
   sh->checked = rc == 0 &&
                 cg_map_get_str(&f->dispatch_checked, sh->d.shipment_id) != NULL;
   if (sh->checked)
@@ -591,6 +633,7 @@ static int shipped(struct cg_flow *f, struct cg_store_dispatch *d,
     d->centra_id = id;
   d->captured = cg_json_bool(res->data, "isCaptured", d->captured);
   d->step = CG_STORE_DISPATCH_COMPLETED;
+  d->create_sent_at = 0;
   cg_free(d->hold_reason);
   d->hold_reason = NULL;
   int rc = cg_store_dispatch_update(f->store, d, err);

@@ -57,6 +57,7 @@ static int read_dispatch(sqlite3_stmt *st, struct cg_store_dispatch *d)
   d->captured = sqlite3_column_int(st, 6) != 0;
   d->created_at = sqlite3_column_int64(st, 8);
   d->updated_at = sqlite3_column_int64(st, 9);
+  d->create_sent_at = sqlite3_column_int64(st, 10);
   if (cg__store_col_text(st, 0, &d->shipment_id) ||
       cg__store_col_text(st, 1, &d->order_number) ||
       cg__store_col_text(st, 2, &d->payload) ||
@@ -93,8 +94,8 @@ int cg_store_dispatch_update(struct cg_store *s,
     return cg_err_set(err, CG_EINVAL, "dispatches: bad update arguments");
   sqlite3_stmt *st = s->st[CG__ST_DISPATCH_UPDATE];
   int ret = cg__store_bind(
-      s, st, err, "ssIisI", d->shipment_id, step_names[d->step], d->centra_id,
-      d->captured ? 1 : 0, d->hold_reason, cg_time_now_ms());
+      s, st, err, "ssIisII", d->shipment_id, step_names[d->step], d->centra_id,
+      d->captured ? 1 : 0, d->hold_reason, cg_time_now_ms(), d->create_sent_at);
   if (ret == 0)
     ret = cg__store_exec(s, st, "dispatches: update", err);
   if (ret == 0 && sqlite3_changes(s->db) == 0)

@@ -34,6 +34,10 @@ struct cg_store_dispatch {
   bool captured;     /* Centra said isCaptured */
   char *hold_reason; /* why held (exception type), NULL otherwise */
   int64_t created_at, updated_at;
+  /* When a createShipment was sent whose outcome is not known (a crash,
+   * a timeout or a 5xx before its answer); 0 when none. The next Find
+   * waits until Centra must have finished it. */
+  int64_t create_sent_at;
 };
 
 struct cg_store_dispatch_parcel {
@@ -54,8 +58,9 @@ int cg_store_dispatch_insert(struct cg_store *s,
 /* CG_ENOTFOUND if no such shipment id. */
 int cg_store_dispatch_get(struct cg_store *s, const char *shipment_id,
                           struct cg_store_dispatch *out, struct cg_err *err);
-/* Writes step, centra_id (0 = NULL), captured and hold_reason of the row
- * d->shipment_id. CG_ENOTFOUND if none. */
+/* Writes step, centra_id (0 = NULL), captured, hold_reason and
+ * create_sent_at (0 = NULL) of the row d->shipment_id. CG_ENOTFOUND if
+ * none. */
 int cg_store_dispatch_update(struct cg_store *s,
                              const struct cg_store_dispatch *d,
                              struct cg_err *err);

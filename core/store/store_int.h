@@ -113,7 +113,7 @@ enum cg__st {
   "resolved_by, resolution_note, retry_requested_at"
 #define CG__DISPATCH_COLS                                                      \
   "shipment_id, order_number, payload, step, centra_id, stamp, captured, "     \
-  "hold_reason, created_at, updated_at"
+  "hold_reason, created_at, updated_at, create_sent_at"
 #define CG__AUDIT_COLS                                                         \
   "id, at, entity_kind, entity_key, action, detail, rule_generation"
 

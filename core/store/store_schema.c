@@ -198,7 +198,8 @@ static const char schema_v5[] =
     " captured INTEGER NOT NULL DEFAULT 0,"
     " hold_reason TEXT,"
     " created_at INTEGER NOT NULL,"
-    " updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+    " updated_at INTEGER NOT NULL,"
+    " create_sent_at INTEGER) WITHOUT ROWID;"
     "CREATE INDEX dispatches_order ON dispatches (order_number);"
 
     "CREATE TABLE dispatch_lines ("

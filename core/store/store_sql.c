@@ -240,8 +240,8 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "SELECT " CG__DISPATCH_COLS " FROM dispatches WHERE shipment_id = ?1",
   [CG__ST_DISPATCH_UPDATE] =
     "UPDATE dispatches SET step = ?2, centra_id = NULLIF(?3, 0),"
-    " captured = ?4, hold_reason = ?5, updated_at = ?6"
-    " WHERE shipment_id = ?1",
+    " captured = ?4, hold_reason = ?5, updated_at = ?6,"
+    " create_sent_at = NULLIF(?7, 0) WHERE shipment_id = ?1",
   [CG__ST_DISPATCH_LINES_DELETE] =
     "DELETE FROM dispatch_lines WHERE shipment_id = ?1",
   [CG__ST_DISPATCH_LINES_INSERT] =

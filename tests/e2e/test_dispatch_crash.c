@@ -10,7 +10,11 @@
  *   - SIGKILL at random points (30 kills) while the warehouse ships 40
  *     orders in two consignments each, every event sent twice (webhook
  *     and feed), some webhooks duplicated and some held back, Centra
- *     answers slowed so kills land between a write and its commit.
+ *     answers slowed so kills land between a write and its commit;
+ *   - a crash while a slow createShipment is still running at Centra,
+ *     and a restart at once: the engine waits for the create to settle
+ *     (its time was committed before it was sent) and adopts the
+ *     shipment instead of creating a second one.
  *
  * Afterwards: zero duplicate, zero missing Centra shipments, none
  * completed twice (one e-mail each), and the store passes
@@ -146,6 +150,58 @@ static void test_answers_lost(void **state)
   e2e_teardown(&t);
 }
 
+/* Whether the engine has nothing left to send (its outbox is empty). */
+static bool engine_idle(struct e2e *t, void *arg)
+{
+  (void)arg;
+  cJSON *doc = NULL;
+  e2e_healthz(t, &doc);
+  const cJSON *m = cJSON_GetArrayItem(cg_json_get(doc, "merchants"), 0);
+  bool idle = cg_json_int(m, "outbox_depth", -1) == 0;
+  cJSON_Delete(doc);
+  return idle;
+}
+
+/* Whether Centra holds a request it has not answered yet. */
+static bool centra_busy(struct e2e *t, void *arg)
+{
+  (void)arg;
+  cJSON *calls = e2e_get(t, 'c', "/_sim/calls?side=centra&limit=0");
+  bool busy = cg_json_int(calls, "inFlight", 0) > 0;
+  cJSON_Delete(calls);
+  return busy;
+}
+
+static void test_crash_during_slow_create(void **state)
+{
+  struct e2e t;
+  char *scenario = e2e_scenario(1, 0);
+  struct e2e_opts o = {
+      .scenario_json = scenario, .seed = 45, .sim_args = sim_budget};
+  e2e_setup(&t, &o);
+  cg_free(scenario);
+  e2e_engine_start(&t);
+  if (!dispatch_wait_accepted(&t, 1, 60))
+    fail_msg("order not accepted; see %s", t.dir);
+  if (!e2e_wait(&t, 60, engine_idle, NULL)) /* the order marked in Centra */
+    fail_msg("the engine never went idle; see %s", t.dir);
+  /* Centra takes 6 s over each create; every other call is answered
+   * at once. */
+  dispatch_post_ok(&t, 'c', "/_sim/faults",
+                   "{\"rules\": [{\"path\": \"/graphql\", \"operationName\":"
+                   " \"CgCreateShipment\", \"latencyMs\": 6000}]}");
+  dispatch_all(&t);
+  if (!e2e_wait(&t, 60, centra_busy, NULL)) /* the create is at Centra */
+    fail_msg("the create never reached Centra; see %s", t.dir);
+  e2e_engine_kill(&t); /* Centra is still making the shipment */
+  e2e_engine_start(&t);
+  if (!dispatch_wait_all_shipped(&t, 120))
+    fail_msg("the dispatch did not settle; see %s", t.dir);
+  assert_int_equal(dispatch_verify(&t), 1); /* one shipment, not two */
+  e2e_engine_stop(&t);
+  e2e_teardown(&t);
+}
+
 static void test_sigkill_dispatches(void **state)
 {
   struct e2e t;
@@ -190,6 +246,7 @@ int main(void)
   cg_mem_init();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_answers_lost),
+      cmocka_unit_test(test_crash_during_slow_create),
       cmocka_unit_test(test_sigkill_dispatches),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,3 +134,11 @@ check "an unknown operation type is refused" "$STATUS" 422
 ctl DELETE /_sim/faults
 gql 'mutation { confirmEvents(input: {eventsIds: [3]}) { userErrors { message } } }'
 check "no rule, no fault" "$STATUS" 200
+ctl POST /_sim/faults '{"rules": [{"path": "/graphql", "operationName": "Cg*", "share500": 1}]}'
+gql 'query CgOne { __typename }'
+check "a named operation is faulted" "$STATUS" 500
+gql 'query Other { __typename }'
+check "another name passes" "$STATUS" 200
+gql '{ __typename }'
+check "an anonymous one passes" "$STATUS" 200
+ctl DELETE /_sim/faults

@@ -53,6 +53,7 @@ struct sim_calllog {
   size_t count;      /* valid entries, <= CALLS_MAX */
   unsigned long total;
   unsigned long counts[2][600];
+  unsigned long open[2]; /* arrived, not answered yet (no /_sim/ paths) */
   struct deadline deadlines[DEADLINES_MAX];
   size_t ndeadlines;
   struct violation violations[VIOLATIONS_MAX];
@@ -105,10 +106,19 @@ static void add_violation(struct sim_calllog *log, enum sim_side side,
   log->side_violations[side]++;
 }
 
+static bool is_control(const struct cg_http_request *req)
+{
+  return req->path != NULL && strncmp(req->path, "/_sim/", 6) == 0;
+}
+
 void sim_calllog_arrive(struct sim_calllog *log, enum sim_side side,
                         const struct cg_http_exchange *ex)
 {
-  if (log == NULL || log->ndeadlines == 0)
+  if (log == NULL)
+    return;
+  if (!is_control(cg_http_exchange_request(ex)))
+    log->open[side]++;
+  if (log->ndeadlines == 0)
     return;
   uint64_t id = identity_of(ex);
   int64_t now = cg_time_now_ms();
@@ -166,6 +176,8 @@ void sim_calllog_record(struct sim_calllog *log, enum sim_side side,
     return;
   const struct cg_http_request *req = cg_http_exchange_request(ex);
   const char *key = cg_http_exchange_header(ex, "Idempotency-Key");
+  if (!is_control(req) && log->open[side] > 0)
+    log->open[side]--;
   struct call *c = &log->ring[log->head];
   c->t_ms = cg_time_now_ms();
   c->side = side;
@@ -283,6 +295,9 @@ static void on_calls_get(struct cg_http_exchange *ex, void *arg)
   cJSON *doc = cJSON_CreateObject();
   cg_json_add_int(doc, "total", (int64_t)log->total);
   cJSON_AddItemToObject(doc, "counts", counts_json(log, side));
+  cg_json_add_int(
+      doc, "inFlight",
+      (int64_t)(side < 0 ? log->open[0] + log->open[1] : log->open[side]));
   cg_json_add_int(
       doc, "retryAfterViolations",
       (int64_t)(side < 0 ? log->nviolations : log->side_violations[side]));

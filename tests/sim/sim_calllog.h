@@ -12,9 +12,10 @@
  * sim_calllog_retry_after (or sim_note_retry_after in sim_ctx.h).
  *
  * Control routes (on both ports, showing both sides):
- *   GET  /_sim/calls?side=centra|gxo&limit=N  log tail, counts, violations
- *                                             (of that side, or both), webhook
- *                                             stats
+ *   GET  /_sim/calls?side=centra|gxo&limit=N  log tail, counts, violations,
+ *                                             inFlight (arrived, not answered
+ *                                             yet: delayed or held) (of that
+ *                                             side, or both), webhook stats
  *   POST /_sim/reset-calls                    empties log, counts, deadlines
  */
 #ifndef CG_SIM_CALLLOG_H

@@ -20,7 +20,8 @@
 struct fault_rule {
   char method[16];
   char path[256];
-  char operation[16]; /* "*", "query" or "mutation" (GraphQL requests) */
+  char operation[16];       /* "*", "query" or "mutation" (GraphQL) */
+  char operation_name[128]; /* a glob on the GraphQL operation's name */
   double share429, share500, share503, reset_share, hang_share;
   char retry_after[64];
   int latency_ms;
@@ -148,30 +149,43 @@ static const char *skip_ignored(const char *s)
   }
 }
 
-/* The operation type of a GraphQL request body's first definition:
- * "query" (also for the shorthand "{ ... }"), "mutation", "subscription",
- * or "" when the body is not a GraphQL request. Only the first keyword is
- * read; the documents are validated later, by graphql-js. */
-static void graphql_operation(const struct cg_http_request *req, char *out,
-                              size_t size)
+/* A GraphQL request's operation, read only when a rule asks for it. */
+struct gql_op {
+  bool read;
+  char type[16];  /* "query", "mutation", "subscription" or "" */
+  char name[128]; /* its name, or "" */
+};
+
+#define NAME_CHARS                                                             \
+  "_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+/* The type and name of a GraphQL request body's first definition ("query"
+ * for the shorthand "{ ... }"); the body's operationName, when given,
+ * names it. Only the first tokens are read: the document is validated
+ * later, by graphql-js. */
+static void read_op(const struct cg_http_request *req, struct gql_op *op)
 {
-  out[0] = '\0';
+  op->read = true;
   cJSON *body = cJSON_ParseWithLength(req->body, req->body_len);
   const char *doc = cg_json_str(body, "query");
-  if (doc != NULL) {
-    const char *s = skip_ignored(doc);
-    size_t n = *s == '{' ? 0 : strspn(s, "abcdefghijklmnopqrstuvwxyz");
-    if (*s == '{')
-      snprintf(out, size, "query");
-    else if (n > 0 && n < size)
-      snprintf(out, size, "%.*s", (int)n, s);
-  }
+  const char *given = cg_json_str(body, "operationName");
+  const char *s = doc ? skip_ignored(doc) : "";
+  size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz");
+  if (*s == '{')
+    snprintf(op->type, sizeof(op->type), "query");
+  else if (n > 0 && n < sizeof(op->type))
+    snprintf(op->type, sizeof(op->type), "%.*s", (int)n, s);
+  s = skip_ignored(s + n);
+  size_t len = n > 0 ? strspn(s, NAME_CHARS) : 0;
+  if (given != NULL)
+    snprintf(op->name, sizeof(op->name), "%s", given);
+  else if (len < sizeof(op->name))
+    snprintf(op->name, sizeof(op->name), "%.*s", (int)len, s);
   cJSON_Delete(body);
 }
 
 static bool rule_matches(const struct fault_rule *r,
-                         const struct cg_http_request *req, char *op,
-                         size_t op_size)
+                         const struct cg_http_request *req, struct gql_op *op)
 {
   if (r->limit > 0 && r->fired >= r->limit)
     return false;
@@ -179,11 +193,13 @@ static bool rule_matches(const struct fault_rule *r,
     return false;
   if (!sim_glob(r->path, req->path))
     return false;
-  if (strcmp(r->operation, "*") == 0)
+  if (strcmp(r->operation, "*") == 0 && strcmp(r->operation_name, "*") == 0)
     return true;
-  if (op[0] == '\0')
-    graphql_operation(req, op, op_size);
-  return strcmp(r->operation, op) == 0;
+  if (!op->read)
+    read_op(req, op);
+  return (strcmp(r->operation, "*") == 0 ||
+          strcmp(r->operation, op->type) == 0) &&
+         sim_glob(r->operation_name, op->name);
 }
 
 static void decide_rule(struct sim_faults *f, struct fault_rule *r,
@@ -215,14 +231,14 @@ void sim_faults_decide(struct sim_faults *f, enum sim_side side,
                        const struct cg_http_request *req,
                        struct sim_fault_decision *out)
 {
-  char op[16] = ""; /* read from the body when a rule asks for it */
+  struct gql_op op = {0};
   memset(out, 0, sizeof(*out));
   if (f == NULL || strncmp(req->path, "/_sim/", 6) == 0)
     return;
   struct sim_vec *rules = &f->rules[side];
   for (size_t i = 0; i < rules->n; i++) {
     struct fault_rule *r = rules->v[i];
-    if (rule_matches(r, req, op, sizeof(op))) {
+    if (rule_matches(r, req, &op)) {
       decide_rule(f, r, out);
       return;
     }
@@ -256,27 +272,42 @@ static void retry_after_of(const cJSON *o, char *out, size_t size)
     snprintf(out, size, "1");
 }
 
+/* "operation" (type) and "operationName" (glob) of a rule. */
+static int parse_operation(const cJSON *o, struct fault_rule *r, char *errbuf,
+                           size_t errsize)
+{
+  const char *op = cg_json_str(o, "operation");
+  const char *name = cg_json_str(o, "operationName");
+  if (op != NULL && strcmp(op, "*") != 0 && strcmp(op, "query") != 0 &&
+      strcmp(op, "mutation") != 0) {
+    snprintf(errbuf, errsize,
+             "\"operation\" is \"*\", \"query\" or \"mutation\"");
+    return CG_EINVAL;
+  }
+  if (name != NULL && strlen(name) >= sizeof(r->operation_name)) {
+    snprintf(errbuf, errsize, "\"operationName\" is too long");
+    return CG_EINVAL;
+  }
+  snprintf(r->operation, sizeof(r->operation), "%s", op ? op : "*");
+  snprintf(r->operation_name, sizeof(r->operation_name), "%s",
+           name ? name : "*");
+  return 0;
+}
+
 static int parse_rule(const cJSON *o, struct fault_rule *r, char *errbuf,
                       size_t errsize)
 {
   const char *path = cg_json_str(o, "path");
   const char *method = cg_json_str(o, "method");
-  const char *op = cg_json_str(o, "operation");
   if (!cJSON_IsObject(o) || path == NULL || strlen(path) >= sizeof(r->path) ||
       (method != NULL && strlen(method) >= sizeof(r->method))) {
     snprintf(errbuf, errsize, "each rule needs a \"path\" glob");
     return CG_EINVAL;
   }
-  if (op != NULL && strcmp(op, "*") != 0 && strcmp(op, "query") != 0 &&
-      strcmp(op, "mutation") != 0) {
-    snprintf(errbuf, errsize,
-             "\"operation\" is \"*\", \"query\" or "
-             "\"mutation\"");
+  if (parse_operation(o, r, errbuf, errsize) != 0)
     return CG_EINVAL;
-  }
   snprintf(r->path, sizeof(r->path), "%s", path);
   snprintf(r->method, sizeof(r->method), "%s", method ? method : "*");
-  snprintf(r->operation, sizeof(r->operation), "%s", op ? op : "*");
   r->share429 = share_of(o, "share429");
   r->share500 = share_of(o, "share500");
   r->share503 = share_of(o, "share503");
@@ -347,6 +378,7 @@ static cJSON *rule_json(const struct fault_rule *r)
   cg_json_add_str(o, "method", r->method);
   cg_json_add_str(o, "path", r->path);
   cg_json_add_str(o, "operation", r->operation);
+  cg_json_add_str(o, "operationName", r->operation_name);
   cJSON_AddNumberToObject(o, "share429", r->share429);
   cJSON_AddNumberToObject(o, "share500", r->share500);
   cJSON_AddNumberToObject(o, "share503", r->share503);

@@ -9,7 +9,8 @@
  *
  * A rule matches a method ("*" any), a path glob ("/wms/v1/orders*") and,
  * for GraphQL requests, an operation type ("operation": "mutation" or
- * "query"; "*" any, the default).
+ * "query"; "*" any, the default) and an operation name glob
+ * ("operationName": "CgCreate*").
  * For each matching request it draws, in order: reset, 429, 500, 503,
  * hang (shares in [0,1]), then latency. The first matching rule decides; a
  * rule with "limit" N disarms after N injected faults (a burst). /_sim/...

@@ -54,6 +54,14 @@ static void test_once_and_steps(void **state)
   assert_string_equal(d.payload, "{}"); /* the first copy stays */
   assert_int_equal(d.step, CG_STORE_DISPATCH_RECEIVED);
   assert_int_equal(d.centra_id, 0);
+  assert_int_equal(d.create_sent_at, 0);
+  d.create_sent_at = 1234; /* a create sent, its answer not known */
+  assert_int_equal(cg_store_dispatch_update(f->s, &d, &err), 0);
+  cg_store_dispatch_clear(&d);
+  assert_int_equal(cg_store_dispatch_get(f->s, "S1", &d, &err), 0);
+  assert_int_equal(d.create_sent_at, 1234);
+  assert_int_equal(d.step, CG_STORE_DISPATCH_RECEIVED);
+  d.create_sent_at = 0;
   d.step = CG_STORE_DISPATCH_CREATED;
   d.centra_id = 77;
   d.captured = true;
@@ -62,6 +70,7 @@ static void test_once_and_steps(void **state)
   assert_int_equal(cg_store_dispatch_get(f->s, "S1", &d, &err), 0);
   assert_int_equal(d.step, CG_STORE_DISPATCH_CREATED);
   assert_int_equal(d.centra_id, 77);
+  assert_int_equal(d.create_sent_at, 0);
   assert_true(d.captured);
   assert_null(d.hold_reason);
   cg_store_dispatch_clear(&d);
