@@ -148,6 +148,16 @@ static void fail(struct cg_rulehost *h, struct cg__req *r, int code,
 
 /* ---- sending ----------------------------------------------------------- */
 
+/* How long the engine waits for the zygote's answer to r: its deadline
+ * (for calls, as long as a starved call child may run on), plus the
+ * slack. */
+static int64_t watchdog_ms(const struct cg__req *r)
+{
+  bool call = r->kind == CG__REQ_CALL || r->kind == CG__REQ_BATCH;
+  return r->deadline_ms * (call ? CG__HOST_STARVED_FACTOR : 1) +
+         CG__ENGINE_SLACK_MS;
+}
+
 static void on_watchdog(uv_timer_t *t)
 {
   struct cg_rulehost *h = container_of(t, struct cg_rulehost, watchdog);
@@ -155,7 +165,7 @@ static void on_watchdog(uv_timer_t *t)
   char why[160];
   snprintf(why, sizeof(why),
            "the rule host did not answer within %lld ms (killed, restarting)",
-           (long long)(r ? r->deadline_ms + CG__ENGINE_SLACK_MS : 0));
+           (long long)(r ? watchdog_ms(r) : 0));
   cg_log_error("rulehost", "[rulehost:merchant=%s] %s", h->merchant, why);
   cg__host_on_death(h, why);
 }
@@ -177,8 +187,7 @@ static void pump(struct cg_rulehost *h)
     cg__proc_kill(h->proc); /* the exit fails r, asynchronously */
     return;
   }
-  uv_timer_start(&h->watchdog, on_watchdog,
-                 (uint64_t)(r->deadline_ms + CG__ENGINE_SLACK_MS), 0);
+  uv_timer_start(&h->watchdog, on_watchdog, (uint64_t)watchdog_ms(r), 0);
 }
 
 /* ---- replies ----------------------------------------------------------- */
@@ -229,8 +238,7 @@ void cg__host_on_reply(struct cg_rulehost *h, const char *text, size_t len)
   }
   if (cJSON_HasObjectItem(reply, "progress")) { /* load: tests start */
     r->deadline_ms = cg__host_tests_deadline_ms(r->load_timeout_ms);
-    uv_timer_start(&h->watchdog, on_watchdog,
-                   (uint64_t)(r->deadline_ms + CG__ENGINE_SLACK_MS), 0);
+    uv_timer_start(&h->watchdog, on_watchdog, (uint64_t)watchdog_ms(r), 0);
     cJSON_Delete(reply);
     return;
   }

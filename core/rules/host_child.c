@@ -77,6 +77,7 @@ static const int zygote_allow[] = {
     SCMP_SYS(mremap),
     SCMP_SYS(madvise),
     SCMP_SYS(clock_gettime),
+    SCMP_SYS(clock_getres), /* clock_getcpuclockid: a starved child */
     SCMP_SYS(time),
     SCMP_SYS(getpid),
     SCMP_SYS(getppid),
@@ -339,22 +340,53 @@ static void child_main(struct cg__host *z, pid_t zygote, size_t as,
 /* A call child being reaped: when it must end. */
 struct reaping {
   const struct cg__host *z;
+  int64_t started;  /* the fork, monotonic ms */
   int64_t deadline; /* absolute, monotonic ms */
-  int64_t hook_ms;  /* per hook call; 0 = none */
+  int64_t hook_ms;  /* per hook call; 0 = none (not a call child) */
+  int64_t grace;    /* ms added to both for a starved child */
   bool killed, by_hook;
 };
 
 /* When the child is to be killed: its deadline, or earlier if the hook in
- * progress has run its hook_ms. */
+ * progress has run its hook_ms; both moved by the grace. */
 static int64_t kill_at(struct reaping *r)
 {
   int64_t at = hook_at(r->z);
   if (r->hook_ms > 0 && at != 0 && at + r->hook_ms < r->deadline) {
     r->by_hook = true;
-    return at + r->hook_ms;
+    return at + r->hook_ms + r->grace;
   }
   r->by_hook = false;
-  return r->deadline;
+  return r->deadline + r->grace;
+}
+
+/* CPU time pid has used (user + system), in ms; -1 if unknown. */
+static int64_t cpu_ms(pid_t pid)
+{
+  clockid_t clock;
+  struct timespec ts;
+  if (clock_getcpuclockid(pid, &clock) != 0 || clock_gettime(clock, &ts) != 0)
+    return -1;
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A call child whose time is up but that has used less CPU than its
+ * budget was starved, not running away: ms more it may run (enough to
+ * spend the rest of its budget), or 0 to kill it now. The whole child's
+ * CPU time bounds the current hook's. Never past CG__HOST_STARVED_FACTOR
+ * times the child's deadline. */
+static int64_t starved_grace(pid_t pid, const struct reaping *r)
+{
+  int64_t budget = r->by_hook ? r->hook_ms : r->deadline - r->started;
+  int64_t now = cg_time_mono_ms(), used = cpu_ms(pid);
+  int64_t cap =
+      r->started + (r->deadline - r->started) * CG__HOST_STARVED_FACTOR;
+  if (r->hook_ms == 0 || used < 0 || used >= budget || now >= cap)
+    return 0;
+  int64_t more = budget - used;
+  if (more < POLL_MS)
+    more = POLL_MS;
+  return now + more > cap ? cap - now : more;
 }
 
 /* Ms until the zygote must look again: until kill_at (<= 0: kill now),
@@ -382,6 +414,10 @@ static int reap(pid_t pid, struct reaping *r, int *status)
     if (w == -1 && errno != EINTR)
       return -1;
     int64_t left = r->killed ? 0 : wake_in(r);
+    if (!r->killed && left <= 0) { /* starved: it may spend its budget */
+      r->grace += starved_grace(pid, r);
+      left = wake_in(r);
+    }
     if (!r->killed && left <= 0) {
       if (kill(pid, SIGKILL) == -1 && errno != ESRCH)
         return -1;
@@ -426,8 +462,10 @@ int cg__host_fork(struct cg__host *z, const struct cg__fork_limits *lim,
   size_t image = image_bytes(z);
   size_t as = image ? image + lim->mem_limit + AS_SLACK : 0;
   memset(z->shm, 0, SHM_HEAD);
+  int64_t now = cg_time_mono_ms();
   struct reaping r = {.z = z,
-                      .deadline = cg_time_mono_ms() + lim->deadline_ms,
+                      .started = now,
+                      .deadline = now + lim->deadline_ms,
                       .hook_ms = lim->hook_ms};
   pid_t zygote = getpid();
   pid_t pid = fork();

@@ -28,6 +28,12 @@ struct cg_err;
 #define CG__HOST_SLACK_MS 100
 /* The engine kills a host this long after the zygote's own deadline. */
 #define CG__ENGINE_SLACK_MS 500
+/* A call child (hook calls, not loads) that has used less CPU than its
+ * budget when its time is up was starved (a loaded machine; the host runs
+ * niced), not running away: it may run on, as long as its CPU time stays
+ * under the budget, up to this many times its budget in wall-clock
+ * time. */
+#define CG__HOST_STARVED_FACTOR 4
 
 /* Writes len as 4 big-endian bytes. */
 void cg__frame_header(uint8_t out[4], uint32_t len);
@@ -161,7 +167,8 @@ struct cg__fork_limits {
 
 /* Forks a call child that tightens its limits (memory, CPU seconds, the
  * child filter) and runs fn(z, arg), then _exits. SIGKILLs it when it
- * overruns lim->deadline_ms, or when one hook call has run lim->hook_ms.
+ * overruns lim->deadline_ms, or when one hook call has run lim->hook_ms,
+ * unless it was starved (CG__HOST_STARVED_FACTOR).
  * Returns 0 when the child left a reply (cg__host_reply), else CG_ERULE
  * with why (killed, died, silent). */
 int cg__host_fork(struct cg__host *z, const struct cg__fork_limits *lim,

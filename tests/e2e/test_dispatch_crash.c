@@ -7,8 +7,8 @@
  *     completed (completed, the answer lost) when the engine takes the
  *     consignment; the engine adopts the first (no second create) and
  *     only records the second (no second complete, no second e-mail);
- *   - SIGKILL at random points (30 kills) while the warehouse ships 40
- *     orders in two consignments each, every event sent twice (webhook
+ *   - SIGKILL at random points (30 kills) while the warehouse ships 250
+ *     orders in two consignments each (500 consignments), every event sent twice (webhook
  *     and feed), some webhooks duplicated and some held back, Centra
  *     answers slowed so kills land between a write and its commit;
  *   - a crash while a slow createShipment is still running at Centra,
@@ -35,11 +35,13 @@
 #include <unistd.h>
 
 #define KILLS 30
-#define ORDERS 40
+#define ORDERS 250
 
-/* Three mutations a consignment: the default 20 per 10 s would make the
- * test a matter of minutes. */
+/* Three mutations and a read a consignment: the default 20 mutations
+ * and 500 requests per 10 s would make 500 consignments a matter of
+ * minutes. */
 static const char *const sim_budget[] = {"--centra-mutation-budget", "100000",
+                                         "--centra-request-budget", "100000",
                                          NULL};
 
 /* Centra GraphQL as another client would send it (the simulator). */

@@ -488,6 +488,66 @@ static void test_host_dies_mid_call(void **state)
   destroy(h);
 }
 
+/* The first child of the rule host (its call child), or 0. */
+static pid_t call_child(struct cg_rulehost *h)
+{
+  char path[64];
+  int pid = cg_rulehost_pid(h), child = 0;
+  snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+  FILE *f = fopen(path, "r");
+  if (f != NULL && fscanf(f, "%d", &child) != 1)
+    child = 0;
+  if (f != NULL)
+    fclose(f);
+  return (pid_t)child;
+}
+
+struct stopper {
+  struct cg_rulehost *h;
+  pid_t stopped;
+  int64_t stopped_at;
+};
+
+/* Every 2 ms: stops the call child once it shows, and lets it go 600 ms
+ * later (a machine so loaded that the child gets no CPU for that long). */
+static void on_stopper(uv_timer_t *t)
+{
+  struct stopper *s = t->data;
+  int64_t now = cg_time_mono_ms();
+  if (s->stopped == 0 && (s->stopped = call_child(s->h)) != 0) {
+    assert_int_equal(kill(s->stopped, SIGSTOP), 0);
+    s->stopped_at = now;
+  } else if (s->stopped > 0 && now - s->stopped_at >= 600) {
+    kill(s->stopped, SIGCONT);
+    s->stopped = -1;
+  }
+}
+
+/* A call child that gets no CPU past its wall-clock budget was starved,
+ * not running away: it is not killed, and its answer counts. */
+static void test_starved_call_is_not_killed(void **state)
+{
+  struct cg_rulehost *h = host_new(0);
+  load_ok(h, "examples/packs/c-loops");
+  struct stopper s = {.h = h};
+  uv_timer_t stopper;
+  uv_timer_init(&loop, &stopper);
+  stopper.data = &s;
+  uv_timer_start(&stopper, on_stopper, 2, 2);
+  struct result r;
+  call(h, "orders.rep_bounded", "[20000000]", &r);
+  uv_close((uv_handle_t *)&stopper, NULL);
+  printf("# a call child stopped 600 ms: answered in %lld ms: %s\n",
+         (long long)r.ms, r.rc ? r.msg : "ok");
+  assert_true(s.stopped != 0); /* the child was caught and stopped */
+  if (r.rc != 0)
+    fail_msg("a starved call was refused: %s", r.msg);
+  assert_true(r.ms >= 600);
+  cJSON_Delete(r.reply);
+  assert_next_call_works(h, false);
+  destroy(h);
+}
+
 /* The queue is bounded; destroy cancels what waits, once each. */
 static void test_queue_limit_and_cancel(void **state)
 {
@@ -592,6 +652,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_failing_pack_test_keeps_last_good,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_host_dies_mid_call, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_starved_call_is_not_killed, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_queue_limit_and_cancel, setup,
                                       teardown),
   };

@@ -44,4 +44,11 @@ function M.gmatch_anchor()
   return n
 end
 
+-- Not hostile: string.rep of the empty string n times, a C loop of n
+-- steps that ends well inside the budget. The rule host tests stop the
+-- call child while it runs (a starved child) and expect its answer.
+function M.rep_bounded(n)
+  return #string.rep("", n)
+end
+
 return M
