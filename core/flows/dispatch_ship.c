@@ -55,6 +55,7 @@ struct ship {
   char carrier[NAME_MAX_LEN + 1];
   char service[NAME_MAX_LEN + 1];
   bool notify;
+  bool capture; /* ask Centra to capture at create (dispatch.lua) */
   bool checked; /* Find answered this attempt, or an earlier one did */
 };
 
@@ -231,10 +232,13 @@ static cJSON *lines_input(const struct ship *sh)
 static void create(struct ship *sh)
 {
   cJSON *lines = lines_input(sh);
-  int rc = lines ? cg_centra_create_shipment(
-                       sh->f->centra, strtoll(sh->d.order_number, NULL, 10),
-                       lines, sh->d.stamp, on_created, sh)
-                 : CG_ENOMEM;
+  int rc =
+      lines ? cg__dispatch_capture_record(sh->f, sh->d.shipment_id, sh->capture)
+            : CG_ENOMEM;
+  if (rc == 0)
+    rc = cg_centra_create_shipment(sh->f->centra,
+                                   strtoll(sh->d.order_number, NULL, 10), lines,
+                                   sh->d.stamp, sh->capture, on_created, sh);
   cJSON_Delete(lines);
   if (rc != 0)
     end_with(sh, CG_OUTCOME_RETRY, "local", 0, "create not started");
@@ -265,6 +269,7 @@ static void on_rules(int rc, cJSON *reply, const struct cg_err *err, void *arg)
   const char *carrier = rc == 0 ? cg_json_str(reply, "carrier") : NULL;
   const char *service = rc == 0 ? cg_json_str(reply, "service") : NULL;
   sh->notify = rc == 0 && cg_json_bool(reply, "notify", true);
+  sh->capture = rc != 0 || cg_json_bool(reply, "capture", true);
   snprintf(sh->carrier, sizeof(sh->carrier), "%s", carrier ? carrier : "");
   snprintf(sh->service, sizeof(sh->service), "%s", service ? service : "");
   cJSON_Delete(reply);
@@ -557,26 +562,6 @@ static int audit_shipped(struct cg_flow *f, const struct cg_store_dispatch *d,
   return rc;
 }
 
-/* Every line shipped: the order is. */
-static int close_if_shipped(struct cg_flow *f, const char *number,
-                            struct cg_err *err)
-{
-  bool covered = false, none = false;
-  enum cg_store_order_state st = CG_STORE_ORDER_RECEIVED;
-  int rc =
-      cg__dispatch_order_covered(f, number, NULL, NULL, &covered, &none, err);
-  if (rc == 0 && covered)
-    rc = cg_store_order_state(f->store, number, &st, err);
-  if (rc != 0 || !covered || st == CG_STORE_ORDER_SHIPPED)
-    return rc;
-  rc = cg_store_order_advance(f->store, number, CG_STORE_ORDER_SHIPPED, NULL,
-                              err);
-  if (rc == 0)
-    rc = cg_store_audit_append(f->store, "order", number, "shipped",
-                               "every line shipped", NULL, err);
-  return rc;
-}
-
 static int shipped(struct cg_flow *f, struct cg_store_dispatch *d,
                    const struct cg_call_result *res, struct cg_err *err)
 {
@@ -595,8 +580,10 @@ static int shipped(struct cg_flow *f, struct cg_store_dispatch *d,
   if (rc == 0)
     rc = cg_flow_resolve(f, CG_DISPATCH_ENTITY, d->shipment_id, "shipped", err);
   if (rc == 0)
+    rc = cg__dispatch_capture_check(f, d, res, err);
+  if (rc == 0)
     f->metrics.consignments_shipped++;
-  return rc ? rc : close_if_shipped(f, d->order_number, err);
+  return rc ? rc : cg__dispatch_settle_order(f, d->order_number, err);
 }
 
 static const char *hold_type(const char *code)
@@ -670,7 +657,8 @@ int cg_dispatch_check_shipment(cJSON **out, char *why, size_t size)
     snprintf(why, size, "notify must be true or false");
     return -1;
   }
-  if (check_name(*out, "carrier", why, size) != 0)
+  if (check_name(*out, "carrier", why, size) != 0 ||
+      cg__dispatch_check_capture(*out, why, size) != 0)
     return -1;
   return check_name(*out, "service", why, size);
 }
