@@ -44,24 +44,41 @@ int cg__dispatch_check_capture(const cJSON *reply, char *why, size_t size)
   return -1;
 }
 
-int cg__dispatch_capture_record(struct cg_flow *f, const char *shipment_id,
-                                bool capture)
+/* Runs write in a savepoint of its own (a delivery's step, outside the
+ * outbox's transactions). */
+static int in_savepoint(struct cg_flow *f, const char *shipment_id,
+                        const char *what, const char *a, const char *b)
 {
   struct cg_err err = {0};
   int rc = cg_store_savepoint(f->store, &err);
   if (rc == 0) {
-    rc = cg_store_capture_put(f->store, shipment_id,
-                              capture ? ON_SHIPMENT : MANUAL, &err);
+    rc = a ? cg_store_capture_put(f->store, shipment_id, a, &err)
+           : cg_store_capture_note(f->store, shipment_id, b, &err);
     int end_rc =
         cg_store_savepoint_end(f->store, rc == 0, rc == 0 ? &err : NULL);
     rc = rc ? rc : end_rc;
   }
   if (rc != 0)
     cg_log_error("dispatch",
-                 "[merchant=%s] consignment %s: capture policy not "
+                 "[merchant=%s] consignment %s: %s not "
                  "recorded: %s",
-                 f->merchant, shipment_id, err.msg);
+                 f->merchant, shipment_id, what, err.msg);
   return rc;
+}
+
+int cg__dispatch_capture_record(struct cg_flow *f, const char *shipment_id,
+                                bool capture)
+{
+  return in_savepoint(f, shipment_id, "capture policy",
+                      capture ? ON_SHIPMENT : MANUAL, NULL);
+}
+
+void cg__dispatch_capture_note(struct cg_flow *f, const char *shipment_id,
+                               const char *warning)
+{
+  cg_log_warn("dispatch", "[merchant=%s] consignment %s: not captured: %s",
+              f->merchant, shipment_id, warning);
+  in_savepoint(f, shipment_id, "capture warning", NULL, warning);
 }
 
 /* The consignment's value from the order's unit prices ("450.50 EUR"),
@@ -127,18 +144,21 @@ int cg__dispatch_capture_check(struct cg_flow *f,
                                const struct cg_call_result *res,
                                struct cg_err *err)
 {
-  char *policy = NULL;
+  char *policy = NULL, *warning = NULL;
   char why[CG_CALL_MESSAGE_MAX + 64];
-  int rc = cg_store_capture_get(f->store, d->shipment_id, &policy, err);
+  int rc =
+      cg_store_capture_get(f->store, d->shipment_id, &policy, &warning, err);
   bool asked = rc == 0 && strcmp(policy, ON_SHIPMENT) == 0;
+  snprintf(why, sizeof(why), "%s",
+           warning           ? warning
+           : res->message[0] ? res->message
+                             : "Centra completed the shipment uncaptured");
   cg_free(policy);
+  cg_free(warning);
   if (rc == CG_ENOTFOUND) /* not created by us: Centra's own settings */
     return 0;
   if (rc != 0 || !asked || d->captured)
     return rc;
-  snprintf(why, sizeof(why), "%s",
-           res->message[0] ? res->message
-                           : "Centra completed the shipment uncaptured");
   return raise_failed(f, d, why, err);
 }
 

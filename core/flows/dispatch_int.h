@@ -62,6 +62,10 @@ int cg__dispatch_check_capture(const cJSON *reply, char *why, size_t size);
  * (its own transaction). */
 int cg__dispatch_capture_record(struct cg_flow *f, const char *shipment_id,
                                 bool capture);
+/* Keeps what Centra said when the create asked for a capture and the
+ * shipment came back uncaptured (its own transaction; logged). */
+void cg__dispatch_capture_note(struct cg_flow *f, const char *shipment_id,
+                               const char *warning);
 /* After the consignment's shipment completed (in the finish transaction):
  * asked to capture and Centra did not: CAPTURE_FAILED (owner finance)
  * with the order and the amount. */

@@ -196,6 +196,8 @@ static void on_created(struct cg_call_result *res, void *arg)
   }
   sh->d.centra_id = id;
   sh->d.captured = cg_json_bool(res->data, "isCaptured", false);
+  if (sh->capture && !sh->d.captured)
+    cg__dispatch_capture_note(sh->f, sh->d.shipment_id, res->message);
   if (commit_step(sh, CG_STORE_DISPATCH_CREATED) != 0)
     end_with(sh, CG_OUTCOME_RETRY, "store", 0, "create not recorded");
   else

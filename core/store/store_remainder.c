@@ -159,18 +159,35 @@ int cg_store_capture_put(struct cg_store *s, const char *shipment_id,
   return ret ? ret : cg__store_exec(s, st, "captures: put", err);
 }
 
-int cg_store_capture_get(struct cg_store *s, const char *shipment_id,
-                         char **policy, struct cg_err *err)
+int cg_store_capture_note(struct cg_store *s, const char *shipment_id,
+                          const char *warning, struct cg_err *err)
 {
-  *policy = NULL;
+  sqlite3_stmt *st = s->st[CG__ST_CAPTURE_NOTE];
+  int ret =
+      cg__store_bind(s, st, err, "ssI", shipment_id, warning, cg_time_now_ms());
+  if (ret == 0)
+    ret = cg__store_exec(s, st, "captures: note", err);
+  if (ret == 0 && sqlite3_changes(s->db) == 0)
+    ret = cg_err_set(err, CG_ENOTFOUND, "captures: no %s", shipment_id);
+  return ret;
+}
+
+int cg_store_capture_get(struct cg_store *s, const char *shipment_id,
+                         char **policy, char **warning, struct cg_err *err)
+{
+  *policy = *warning = NULL;
   sqlite3_stmt *st = s->st[CG__ST_CAPTURE_GET];
   int ret = cg__store_bind(s, st, err, "s", shipment_id);
   if (ret == 0)
     ret = cg__store_step_row(s, st, "captures: get", err);
   if (ret != 0)
     return ret;
-  if (cg__store_col_text(st, 0, policy) != 0)
+  if (cg__store_col_text(st, 0, policy) != 0 ||
+      cg__store_col_text(st, 1, warning) != 0) {
+    cg_free(*policy);
+    *policy = NULL;
     ret = cg_err_set(err, CG_ENOMEM, "captures: get: out of memory");
+  }
   cg__store_done(st);
   return ret;
 }

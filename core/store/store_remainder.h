@@ -70,9 +70,14 @@ int cg_store_remainder_order_shipped(struct cg_store *s,
 /* The capture policy of a consignment: "on_shipment" or "manual". */
 int cg_store_capture_put(struct cg_store *s, const char *shipment_id,
                          const char *policy, struct cg_err *err);
-/* *policy (caller frees) or CG_ENOTFOUND. */
+/* Keeps what Centra said when it did not capture (the create's
+ * userWarnings). CG_ENOTFOUND when no policy is recorded. */
+int cg_store_capture_note(struct cg_store *s, const char *shipment_id,
+                          const char *warning, struct cg_err *err);
+/* *policy and *warning (may be NULL; caller frees both) or
+ * CG_ENOTFOUND. */
 int cg_store_capture_get(struct cg_store *s, const char *shipment_id,
-                         char **policy, struct cg_err *err);
+                         char **policy, char **warning, struct cg_err *err);
 
 void cg_store_remainder_clear(struct cg_store_remainder *r);
 /* "received", "cancelled", "held"; "?" for out-of-range values. */

@@ -248,6 +248,7 @@ static const char schema_v6[] =
     "  REFERENCES dispatches (shipment_id) ON DELETE CASCADE,"
     " policy TEXT NOT NULL CHECK (policy = 'on_shipment'"
     "  OR policy = 'manual'),"
+    " warning TEXT,"
     " updated_at INTEGER NOT NULL) WITHOUT ROWID;";
 
 const struct cg__migration cg__store_migrations[] = {

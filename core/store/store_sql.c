@@ -297,7 +297,10 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "INSERT INTO captures (shipment_id, policy, updated_at)"
     " VALUES (?1, ?2, ?3) ON CONFLICT (shipment_id) DO UPDATE SET"
     " policy = excluded.policy, updated_at = excluded.updated_at",
+  [CG__ST_CAPTURE_NOTE] =
+    "UPDATE captures SET warning = ?2, updated_at = ?3"
+    " WHERE shipment_id = ?1",
   [CG__ST_CAPTURE_GET] =
-    "SELECT policy FROM captures WHERE shipment_id = ?1",
+    "SELECT policy, warning FROM captures WHERE shipment_id = ?1",
 };
 /* clang-format on */
