@@ -13,6 +13,9 @@
  *     order's lines first and cancels nothing twice;
  *   - the warehouse cancels a whole order (order.cancelled): every unit
  *     cancelled in Centra, no shipment; the order is final ("closed");
+ *   - the warehouse cancels a unit, then ships one and closes the rest,
+ *     back to back: the two remainders together cancel exactly what did
+ *     not ship;
  *   - a pack that leaves remainders to operations: SHORT_SHIPPED (owner
  *     ops) naming the line and the units, and nothing cancelled.
  */
@@ -34,7 +37,7 @@ static struct e2e T;
 static char *pack_dir;
 
 /* Orders already used by a test of this run. */
-static char taken[4][32];
+static char taken[6][32];
 
 static bool is_used(const char *ref)
 {
@@ -44,9 +47,16 @@ static bool is_used(const char *ref)
   return false;
 }
 
-/* A warehouse order not used yet, of at least min_units units, as a
- * copy (caller frees); marked used. */
-static cJSON *wms_order(long min_units)
+static long first_line_units(const cJSON *o)
+{
+  return (long)cg_json_int(cJSON_GetArrayItem(cg_json_get(o, "lines"), 0),
+                           "ordered", 0);
+}
+
+/* A warehouse order not used yet, of at least min_units units (at least
+ * first_min of them on its first line), as a copy (caller frees); marked
+ * used. */
+static cJSON *wms_order_of(long min_units, long first_min)
 {
   cJSON *doc = dispatch_wms_orders(&T);
   const cJSON *o;
@@ -54,6 +64,7 @@ static cJSON *wms_order(long min_units)
   cJSON_ArrayForEach(o, dispatch_orders_of(doc))
   {
     if (out == NULL && dispatch_units(o) >= min_units &&
+        first_line_units(o) >= first_min &&
         !is_used(cg_json_str(o, "orderRef")))
       out = cJSON_Duplicate(o, true);
   }
@@ -65,6 +76,11 @@ static cJSON *wms_order(long min_units)
       break;
     }
   return out;
+}
+
+static cJSON *wms_order(long min_units)
+{
+  return wms_order_of(min_units, 1);
 }
 
 static void act(const char *ref, const char *action, const char *body)
@@ -212,6 +228,31 @@ static void test_warehouse_cancel(void **state)
   cJSON_Delete(o);
 }
 
+/* The warehouse cancels one unit of the first line, then ships one and
+ * closes the rest, back to back: both remainders settle one at a time,
+ * and together they cancel exactly what did not ship. */
+static void test_cancel_then_close(void **state)
+{
+  cJSON *o = wms_order_of(2, 2);
+  const char *ref = cg_json_str(o, "orderRef");
+  const char *line =
+      cg_json_str(cJSON_GetArrayItem(cg_json_get(o, "lines"), 0), "lineRef");
+  char body[200];
+  snprintf(body, sizeof(body),
+           "{\"lines\": [{\"lineRef\": \"%s\", \"quantity\": 1}],"
+           " \"reason\": \"STOCK_DAMAGED\"}",
+           line);
+  act(ref, "cancel", body);
+  short_ship(o);
+  if (!settle_wait_state(&T, ref, "shipped", 60))
+    fail_msg("order %s not final; see %s", ref, T.dir);
+  expect_lines(o, 1);
+  expect_shipments(ref, 1);
+  assert_int_equal(e2e_timeline_count(&T, ref, "remainder settled", NULL), 2);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "SYNC_FAILURE"), 0);
+  cJSON_Delete(o);
+}
+
 static void test_left_to_operations(void **state)
 {
   cJSON *o = wms_order(2);
@@ -301,6 +342,7 @@ int main(void)
       cmocka_unit_test(test_short_shipment),
       cmocka_unit_test(test_cancel_answer_lost),
       cmocka_unit_test(test_warehouse_cancel),
+      cmocka_unit_test(test_cancel_then_close),
   };
   const struct CMUnitTest hold[] = {
       cmocka_unit_test(test_left_to_operations),
