@@ -430,6 +430,8 @@ static size_t fill_kinds(struct cg_merchant *m)
 {
   size_t n = 0;
   m->kinds[n++] = cg_dispatch_outbox_kind;
+  m->kinds[n++] = cg_dispatch_capture_kind;
+  m->kinds[n++] = cg_dispatch_remainder_kind;
   for (size_t i = 0; i < cg_orders_outbox_nkinds && n < KINDS_MAX; i++)
     m->kinds[n++] = cg_orders_outbox_kinds[i];
   return n;

@@ -147,15 +147,15 @@ int cg_centra_mark_exported(struct cg_centra *c, int64_t number,
 /* --- for the dispatch and stock flows --------------------------------- */
 
 /* (mutation) `createShipment(input: {order: {number}, lines, isGoodToGo:
- * true, capture: true, additionalMessage})`; lines is a
- * [ShipmentLineInput] array ([{orderLine: {id}, quantity}], borrowed);
- * message (may be NULL) is the additionalMessage, which the dispatch flow
- * uses as its stamp. A failed capture does not fail the mutation: check
- * the result's message (userWarnings) and the shipment's isCaptured. OK
- * data: the Shipment. */
+ * true, capture, additionalMessage})`; lines is a [ShipmentLineInput]
+ * array ([{orderLine: {id}, quantity}], borrowed); message (may be NULL)
+ * is the additionalMessage, which the dispatch flow uses as its stamp;
+ * capture asks Centra to capture the payment of what ships. A failed
+ * capture does not fail the mutation: check the result's message
+ * (userWarnings) and the shipment's isCaptured. OK data: the Shipment. */
 int cg_centra_create_shipment(struct cg_centra *c, int64_t order_number,
                               const cJSON *lines, const char *message,
-                              cg_call_done_fn done, void *arg);
+                              bool capture, cg_call_done_fn done, void *arg);
 /* (mutation) `updateShipment(id, input: {externalId})`: tags a shipment
  * with the warehouse's shipment id (the create takes none). OK data:
  * {id, number}. */
@@ -199,6 +199,20 @@ int cg_centra_find_order_shipments(struct cg_centra *c, const char *order_id,
 int cg_centra_set_stock(struct cg_centra *c, int64_t warehouse_id,
                         const char *description, const cJSON *sizes,
                         cg_call_done_fn done, void *arg);
+
+/* (mutation) `updateDirectToConsumerOrder(order: {number}, input:
+ * {cancelLines, cancellationComment})`; lines is an [OrderLineCancelInput]
+ * array ([{line: {id}, quantity, stockActionPolicy: {<one field>}}],
+ * borrowed). Centra refuses more than a line's open quantity. OK data:
+ * the order {number, status, lines [{id, quantity, cancelledQuantity}]}. */
+int cg_centra_cancel_lines(struct cg_centra *c, int64_t order_number,
+                           const cJSON *lines, const char *comment,
+                           cg_call_done_fn done, void *arg);
+/* (mutation) `captureShipment(id)`: a failed capture FAILS (userErrors),
+ * and so does a shipment already captured: read isCaptured first. OK
+ * data: {id, isCaptured}. */
+int cg_centra_capture_shipment(struct cg_centra *c, int64_t shipment_id,
+                               cg_call_done_fn done, void *arg);
 
 /* --- the documents ------------------------------------------------------ */
 

@@ -122,9 +122,10 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
     [CG__DOC_CREATE_SHIPMENT] =
         {"CgCreateShipment",
          "mutation CgCreateShipment($orderNumber: Int!,"
-         " $lines: [ShipmentLineInput!]!, $message: String) {\n"
+         " $lines: [ShipmentLineInput!]!, $message: String,"
+         " $capture: Boolean!) {\n"
          "  createShipment(input: { order: { number: $orderNumber },"
-         " lines: $lines, isGoodToGo: true, capture: true,"
+         " lines: $lines, isGoodToGo: true, capture: $capture,"
          " additionalMessage: $message }) {"
          " shipment { " SHIPMENT_FIELDS " } " PROBLEMS " }\n}\n",
          "createShipment", true, "shipment"},
@@ -166,6 +167,25 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
          " productSizes: $sizes }) {"
          " stockChanges { id } " PROBLEMS " }\n}\n",
          "setStock", true, "stockChanges"},
+    /* OrderLineCancelInput and StockPolicyActionInput are confirmed
+     * (GD); the policy is built by the caller, one field set. */
+    [CG__DOC_CANCEL_LINES] =
+        {"CgCancelLines",
+         "mutation CgCancelLines($orderNumber: Int!,"
+         " $lines: [OrderLineCancelInput!]!, $comment: String!) {\n"
+         "  updateDirectToConsumerOrder(order: { number: $orderNumber },"
+         " input: { cancelLines: $lines, cancellationComment: $comment }) {"
+         " order { number status"
+         " lines { id quantity cancelledQuantity } } " PROBLEMS " }\n}\n",
+         "updateDirectToConsumerOrder", true, "order"},
+    /* The payload's type name is UNCONFIRMED: never named, only the
+     * shipment and the problems are selected. */
+    [CG__DOC_CAPTURE_SHIPMENT] = {"CgCaptureShipment",
+                                  "mutation CgCaptureShipment($id: Int!) {\n"
+                                  "  captureShipment(id: $id) {"
+                                  " shipment { id isCaptured } " PROBLEMS
+                                  " }\n}\n",
+                                  "captureShipment", true, "shipment"},
 };
 
 const struct cg__centra_op *cg__centra_op(enum cg__centra_doc doc)

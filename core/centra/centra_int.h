@@ -5,6 +5,8 @@
  *   centra_docs.c    every GraphQL document the engine sends (one table)
  *   centra_ops.c     the order and event operations (variables, results)
  *   centra_write.c   the shipment and stock operations
+ *   centra_order_write.c  cancelLines and captureShipment (remainders,
+ *                    capture)
  * Not for use outside core/centra.
  */
 #ifndef CG_CENTRA_INT_H
@@ -47,6 +49,8 @@ enum cg__centra_doc {
   CG__DOC_SHIPMENTS_BY_EXTERNAL_ID,
   CG__DOC_ORDER_SHIPMENTS,
   CG__DOC_SET_STOCK,
+  CG__DOC_CANCEL_LINES,
+  CG__DOC_CAPTURE_SHIPMENT,
   CG__DOC_COUNT
 };
 

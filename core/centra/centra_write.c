@@ -27,7 +27,7 @@ static bool nonempty(const char *s)
 
 int cg_centra_create_shipment(struct cg_centra *c, int64_t order_number,
                               const cJSON *lines, const char *message,
-                              cg_call_done_fn done, void *arg)
+                              bool capture, cg_call_done_fn done, void *arg)
 {
   if (done == NULL || !valid_id(order_number) || !cJSON_IsArray(lines) ||
       cJSON_GetArraySize(lines) == 0)
@@ -38,6 +38,7 @@ int cg_centra_create_shipment(struct cg_centra *c, int64_t order_number,
   cg__centra_vars_copy(&v, "lines", lines);
   if (message != NULL)
     cg__centra_vars_str(&v, "message", message);
+  cg__centra_vars_bool(&v, "capture", capture);
   return cg__centra_vars_send(&v, c, CG__DOC_CREATE_SHIPMENT, done, arg);
 }
 

@@ -4,6 +4,7 @@
 #ifndef CG_FLOWS_DISPATCH_INT_H
 #define CG_FLOWS_DISPATCH_INT_H
 
+#include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -11,6 +12,8 @@ struct cg_err;
 struct cg_flow;
 struct cg_store_count_list;
 struct cg_store_dispatch;
+struct cg_store_exception;
+struct cg_call_result;
 
 /* Whether the order's completed consignments (but except, may be NULL)
  * plus extra (may be NULL) ship every unit of every line (*covered), and
@@ -31,5 +34,44 @@ int cg__dispatch_enqueue(struct cg_flow *f, const char *shipment_id,
  * warehouse payload. In the caller's transaction. */
 int cg__dispatch_hold(struct cg_flow *f, struct cg_store_dispatch *d,
                       const char *type, const char *why, struct cg_err *err);
+
+/* Puts the outbox row of kind for entity key (payload {<key_name>: key,
+ * orderRef}, idempotency key cg-<merchant>-<tag>-<key>), or makes it due
+ * again when it is there and failed. In the caller's transaction. */
+int cg__dispatch_queue(struct cg_flow *f, const char *kind, const char *tag,
+                       const char *key_name, const char *key,
+                       const char *order_number, struct cg_err *err);
+/* The order's final state once every line is shipped or cancelled:
+ * shipped (some unit shipped) or closed (none). In the caller's
+ * transaction. */
+int cg__dispatch_settle_order(struct cg_flow *f, const char *number,
+                              struct cg_err *err);
+/* Operator retries (in the caller's transaction): a held remainder asks
+ * the pack again; a capture is tried again (captureShipment). */
+int cg__dispatch_remainder_retry(struct cg_flow *f,
+                                 const struct cg_store_exception *x,
+                                 struct cg_err *err);
+int cg__dispatch_capture_retry(struct cg_flow *f,
+                               const struct cg_store_exception *x,
+                               struct cg_err *err);
+
+/* Capture (dispatch_capture.c). Checks the capture member of
+ * dispatch.shipment's result (true/false/nil); -1 with why. */
+int cg__dispatch_check_capture(const cJSON *reply, char *why, size_t size);
+/* Records the consignment's capture policy before its create is sent
+ * (its own transaction). */
+int cg__dispatch_capture_record(struct cg_flow *f, const char *shipment_id,
+                                bool capture);
+/* Keeps what Centra said when the create asked for a capture and the
+ * shipment came back uncaptured (its own transaction; logged). */
+void cg__dispatch_capture_note(struct cg_flow *f, const char *shipment_id,
+                               const char *warning);
+/* After the consignment's shipment completed (in the finish transaction):
+ * asked to capture and Centra did not: CAPTURE_FAILED (owner finance)
+ * with the order and the amount. */
+int cg__dispatch_capture_check(struct cg_flow *f,
+                               const struct cg_store_dispatch *d,
+                               const struct cg_call_result *res,
+                               struct cg_err *err);
 
 #endif

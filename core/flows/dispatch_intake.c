@@ -17,6 +17,7 @@
 #include "flows/flow.h"
 #include "store/store.h"
 #include "store/store_dispatch.h"
+#include "store/store_remainder.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -265,13 +266,14 @@ int cg_dispatch_apply_event(struct cg_flow *f, const cJSON *data,
 
 /* --- shared with dispatch_ship.c ----------------------------------------*/
 
-int cg__dispatch_enqueue(struct cg_flow *f, const char *shipment_id,
-                         const char *order_number, struct cg_err *err)
+int cg__dispatch_queue(struct cg_flow *f, const char *kind, const char *tag,
+                       const char *key_name, const char *key,
+                       const char *order_number, struct cg_err *err)
 {
-  char key[200];
-  snprintf(key, sizeof(key), "cg-%s-dispatch-%s", f->merchant, shipment_id);
+  char idem[240];
+  snprintf(idem, sizeof(idem), "cg-%s-%s-%s", f->merchant, tag, key);
   cJSON *p = cJSON_CreateObject();
-  char *payload = p && cg_json_add_str(p, "shipmentId", shipment_id) &&
+  char *payload = p && cg_json_add_str(p, key_name, key) &&
                           cg_json_add_str(p, "orderRef", order_number)
                       ? cg_json_print(p)
                       : NULL;
@@ -279,14 +281,21 @@ int cg__dispatch_enqueue(struct cg_flow *f, const char *shipment_id,
   if (payload == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
   int64_t row = 0;
-  int rc = cg_store_outbox_put(f->store, CG_DISPATCH_KIND, shipment_id, key,
-                               payload, 0, &row, err);
+  int rc =
+      cg_store_outbox_put(f->store, kind, key, idem, payload, 0, &row, err);
   cg_free(payload);
   if (rc == CG_EEXIST) { /* delivered before, then held: again */
     rc = cg_store_outbox_requeue(f->store, row, cg_time_now_ms(), err);
     rc = rc == CG_EINVAL ? 0 : rc; /* not failed: already on its way */
   }
   return rc;
+}
+
+int cg__dispatch_enqueue(struct cg_flow *f, const char *shipment_id,
+                         const char *order_number, struct cg_err *err)
+{
+  return cg__dispatch_queue(f, CG_DISPATCH_KIND, "dispatch", "shipmentId",
+                            shipment_id, order_number, err);
 }
 
 int cg__dispatch_hold(struct cg_flow *f, struct cg_store_dispatch *d,
@@ -319,20 +328,26 @@ int cg__dispatch_order_covered(struct cg_flow *f, const char *number,
 {
   struct cg_store_order_line_list ordered = {0};
   struct cg_store_count_list done = {0};
+  struct cg_store_count_list settled = {0}; /* remainders cancelled */
   int rc = cg_store_order_lines_list(f->store, number, &ordered, err);
   if (rc == 0)
     rc = cg_store_dispatch_order_lines(f->store, number, except,
                                        CG_STORE_DISPATCH_COMPLETED, &done, err);
+  if (rc == 0)
+    rc = cg_store_remainder_order_sum(
+        f->store, number, NULL, CG_STORE_REMAINDER_CANCELLED, &settled, err);
   *none_before = done.n == 0;
   *covered = rc == 0;
   for (size_t i = 0; rc == 0 && i < ordered.n; i++) {
     const char *ref = ordered.items[i].line_ref;
-    int64_t q = count_of(&done, ref) + (extra ? count_of(extra, ref) : 0);
+    int64_t q = count_of(&done, ref) + count_of(&settled, ref) +
+                (extra ? count_of(extra, ref) : 0);
     if (q < ordered.items[i].quantity)
       *covered = false;
   }
   cg_store_order_line_list_clear(&ordered);
   cg_store_count_list_clear(&done);
+  cg_store_count_list_clear(&settled);
   return rc;
 }
 
@@ -355,9 +370,20 @@ static int recheck(struct cg_flow *f, struct cg_store_dispatch *d,
   return rc;
 }
 
+bool cg_dispatch_owns(const char *entity_kind)
+{
+  return strcmp(entity_kind, CG_DISPATCH_ENTITY) == 0 ||
+         strcmp(entity_kind, CG_DISPATCH_REMAINDER_ENTITY) == 0 ||
+         strcmp(entity_kind, CG_DISPATCH_CAPTURE_ENTITY) == 0;
+}
+
 int cg_dispatch_retry(struct cg_flow *f, const struct cg_store_exception *x,
                       struct cg_err *err)
 {
+  if (strcmp(x->entity_kind, CG_DISPATCH_REMAINDER_ENTITY) == 0)
+    return cg__dispatch_remainder_retry(f, x, err);
+  if (strcmp(x->entity_kind, CG_DISPATCH_CAPTURE_ENTITY) == 0)
+    return cg__dispatch_capture_retry(f, x, err);
   struct cg_store_dispatch d = {0};
   int rc = cg_store_exception_resolve(f->store, x->id, "operator",
                                       "retry requested", err);

@@ -56,6 +56,7 @@ struct ship {
   char carrier[NAME_MAX_LEN + 1];
   char service[NAME_MAX_LEN + 1];
   bool notify;
+  bool capture;    /* ask Centra to capture at create (dispatch.lua) */
   bool checked;    /* Find answered this attempt, or an earlier one did */
   bool progressed; /* this attempt committed a step */
 };
@@ -110,14 +111,16 @@ static void end_with(struct ship *sh, enum cg_outcome outcome, const char *code,
 }
 
 /* Commits the row as sh->d holds it (its own transaction, before the
- * next call). */
-static int save(struct ship *sh)
+ * next call); before a create, with the capture it asks (one commit). */
+static int save(struct ship *sh, bool with_capture)
 {
   struct cg_err err = {0};
   struct cg_store *st = sh->f->store;
   int rc = cg_store_savepoint(st, &err);
   if (rc == 0) {
     rc = cg_store_dispatch_update(st, &sh->d, &err);
+    if (rc == 0 && with_capture)
+      rc = cg__dispatch_capture_record(sh->f, sh->d.shipment_id, sh->capture);
     int end_rc = cg_store_savepoint_end(st, rc == 0, rc == 0 ? &err : NULL);
     rc = rc ? rc : end_rc;
   }
@@ -134,7 +137,7 @@ static int commit_step(struct ship *sh, enum cg_store_dispatch_step step)
 {
   sh->d.step = step;
   sh->d.create_sent_at = 0;
-  int rc = save(sh);
+  int rc = save(sh, false);
   sh->progressed = sh->progressed || rc == 0;
   return rc;
 }
@@ -198,7 +201,7 @@ static void create_failed(struct ship *sh, struct cg_call_result *res)
     res->retry_at_ms = settle;
   if (!unknown) {
     sh->d.create_sent_at = 0;
-    save(sh); /* if it fails, the next attempt only waits longer */
+    save(sh, false); /* if it fails, the next attempt only waits longer */
   }
   end(sh, res);
 }
@@ -218,6 +221,8 @@ static void on_created(struct cg_call_result *res, void *arg)
   }
   sh->d.centra_id = id;
   sh->d.captured = cg_json_bool(res->data, "isCaptured", false);
+  if (sh->capture && !sh->d.captured)
+    cg__dispatch_capture_note(sh->f, sh->d.shipment_id, res->message);
   if (commit_step(sh, CG_STORE_DISPATCH_CREATED) != 0)
     end_with(sh, CG_OUTCOME_RETRY, "store", 0, "create not recorded");
   else
@@ -251,19 +256,20 @@ static cJSON *lines_input(const struct ship *sh)
   return arr;
 }
 
-/* The time of the create is committed before it is sent: after a crash
- * the next attempt knows a create may be running (settling()). */
+/* The time of the create and the capture it asks are committed before it
+ * is sent: after a crash the next attempt knows a create may be running
+ * (settling()). */
 static void create(struct ship *sh)
 {
   sh->d.create_sent_at = cg_time_now_ms();
-  if (save(sh) != 0) {
+  if (save(sh, true) != 0) {
     end_with(sh, CG_OUTCOME_RETRY, "store", 0, "create not recorded");
     return;
   }
   cJSON *lines = lines_input(sh);
   int rc = lines ? cg_centra_create_shipment(
                        sh->f->centra, strtoll(sh->d.order_number, NULL, 10),
-                       lines, sh->d.stamp, on_created, sh)
+                       lines, sh->d.stamp, sh->capture, on_created, sh)
                  : CG_ENOMEM;
   cJSON_Delete(lines);
   if (rc != 0)
@@ -295,6 +301,7 @@ static void on_rules(int rc, cJSON *reply, const struct cg_err *err, void *arg)
   const char *carrier = rc == 0 ? cg_json_str(reply, "carrier") : NULL;
   const char *service = rc == 0 ? cg_json_str(reply, "service") : NULL;
   sh->notify = rc == 0 && cg_json_bool(reply, "notify", true);
+  sh->capture = rc != 0 || cg_json_bool(reply, "capture", true);
   snprintf(sh->carrier, sizeof(sh->carrier), "%s", carrier ? carrier : "");
   snprintf(sh->service, sizeof(sh->service), "%s", service ? service : "");
   cJSON_Delete(reply);
@@ -603,26 +610,6 @@ static int audit_shipped(struct cg_flow *f, const struct cg_store_dispatch *d,
   return rc;
 }
 
-/* Every line shipped: the order is. */
-static int close_if_shipped(struct cg_flow *f, const char *number,
-                            struct cg_err *err)
-{
-  bool covered = false, none = false;
-  enum cg_store_order_state st = CG_STORE_ORDER_RECEIVED;
-  int rc =
-      cg__dispatch_order_covered(f, number, NULL, NULL, &covered, &none, err);
-  if (rc == 0 && covered)
-    rc = cg_store_order_state(f->store, number, &st, err);
-  if (rc != 0 || !covered || st == CG_STORE_ORDER_SHIPPED)
-    return rc;
-  rc = cg_store_order_advance(f->store, number, CG_STORE_ORDER_SHIPPED, NULL,
-                              err);
-  if (rc == 0)
-    rc = cg_store_audit_append(f->store, "order", number, "shipped",
-                               "every line shipped", NULL, err);
-  return rc;
-}
-
 static int shipped(struct cg_flow *f, struct cg_store_dispatch *d,
                    const struct cg_call_result *res, struct cg_err *err)
 {
@@ -642,8 +629,10 @@ static int shipped(struct cg_flow *f, struct cg_store_dispatch *d,
   if (rc == 0)
     rc = cg_flow_resolve(f, CG_DISPATCH_ENTITY, d->shipment_id, "shipped", err);
   if (rc == 0)
+    rc = cg__dispatch_capture_check(f, d, res, err);
+  if (rc == 0)
     f->metrics.consignments_shipped++;
-  return rc ? rc : close_if_shipped(f, d->order_number, err);
+  return rc ? rc : cg__dispatch_settle_order(f, d->order_number, err);
 }
 
 static const char *hold_type(const char *code)
@@ -717,7 +706,8 @@ int cg_dispatch_check_shipment(cJSON **out, char *why, size_t size)
     snprintf(why, size, "notify must be true or false");
     return -1;
   }
-  if (check_name(*out, "carrier", why, size) != 0)
+  if (check_name(*out, "carrier", why, size) != 0 ||
+      cg__dispatch_check_capture(*out, why, size) != 0)
     return -1;
   return check_name(*out, "service", why, size);
 }

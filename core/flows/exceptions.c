@@ -37,6 +37,13 @@ static const struct type_default defaults[] = {
     {"SPLIT_DIRECT_TO_SHIPMENT", "ops", "warning",
      "the warehouse shipped part of an order Centra made one shipment for: "
      "split or remove that shipment in Centra, then retry the exception"},
+    {"SHORT_SHIPPED", "ops", "warning",
+     "the warehouse closed or cancelled units it will not ship and the "
+     "pack leaves them to operations: cancel them in Centra (or have them "
+     "shipped), then resolve the exception; retry asks the pack again"},
+    {"CAPTURE_FAILED", "finance", "critical",
+     "Centra shipped without capturing the payment: fix the payment with "
+     "the provider, then retry the exception (captureShipment)"},
     {"SYNC_FAILURE", "ops", "critical",
      "check partner reachability and "
      "the log; retry the exception"},

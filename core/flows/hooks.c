@@ -126,7 +126,10 @@ static const struct cg_rules_hook catalogue[] = {
     {"orders.check_address", check_address, "nil, true or a list of problems"},
     {"orders.payload", check_payload, "the warehouse order table"},
     {"dispatch.shipment", cg_dispatch_check_shipment,
-     "{carrier=..., service=..., notify=true|false}"},
+     "{carrier=..., service=..., notify=true|false, capture=true|false}"},
+    {"dispatch.remainder", cg_dispatch_check_remainder,
+     "{action=\"cancel\", stockActionPolicy=..., comment=...} or "
+     "{action=\"hold\"}"},
     {"stock.sellable", NULL, "whether a stock status is sellable"},
     {"stock.buffer", NULL, "the safety buffer"},
     {"items.include", NULL, "whether a product size goes to the warehouse"},

@@ -251,6 +251,10 @@ int cg_orders_apply_gxo_event(struct cg_flow *f,
     rc = on_rejected(f, data, outcome, err);
   else if (strcmp(type, "shipment.confirmed") == 0)
     rc = cg_dispatch_apply_event(f, data, outcome, err);
+  else if (strcmp(type, "order.closed") == 0 ||
+           strcmp(type, "order.cancelled") == 0)
+    rc = cg_dispatch_apply_remainder(f, type, cg_json_str(env, "eventId"), data,
+                                     outcome, err);
   else
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s has no flow yet",
              type);
@@ -441,7 +445,7 @@ static int requeue_failed(struct cg_flow *f, const char *key,
 static int step_retry(struct cg_flow *f, const void *ctx, struct cg_err *err)
 {
   const struct cg_store_exception *x = ctx;
-  if (strcmp(x->entity_kind, CG_DISPATCH_ENTITY) == 0)
+  if (cg_dispatch_owns(x->entity_kind))
     return cg_dispatch_retry(f, x, err);
   if (strcmp(x->entity_kind, "order") != 0)
     return cg_store_exception_resolve(f->store, x->id, "operator",

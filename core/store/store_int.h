@@ -93,6 +93,17 @@ enum cg__st {
   CG__ST_DISPATCH_LINES_ORDER,
   CG__ST_DISPATCH_PARCEL_INSERT,
   CG__ST_DISPATCH_PARCELS_LIST,
+  /* store_remainder.c */
+  CG__ST_REMAINDER_INSERT,
+  CG__ST_REMAINDER_GET,
+  CG__ST_REMAINDER_UPDATE,
+  CG__ST_REMAINDER_LINE_INSERT,
+  CG__ST_REMAINDER_LINES_LIST,
+  CG__ST_REMAINDER_ORDER_SUM,
+  CG__ST_REMAINDER_ORDER_SHIPPED,
+  CG__ST_CAPTURE_PUT,
+  CG__ST_CAPTURE_NOTE,
+  CG__ST_CAPTURE_GET,
   CG__ST_COUNT
 };
 
@@ -114,6 +125,9 @@ enum cg__st {
 #define CG__DISPATCH_COLS                                                      \
   "shipment_id, order_number, payload, step, centra_id, stamp, captured, "     \
   "hold_reason, created_at, updated_at, create_sent_at"
+#define CG__REMAINDER_COLS                                                     \
+  "id, order_number, event, payload, step, hold_reason, created_at, "          \
+  "updated_at"
 #define CG__AUDIT_COLS                                                         \
   "id, at, entity_kind, entity_key, action, detail, rule_generation"
 

@@ -218,6 +218,40 @@ static const char schema_v5[] =
     " tracking_url TEXT,"
     " PRIMARY KEY (shipment_id, position)) WITHOUT ROWID;";
 
+/* Version 6: remainders and capture (docs/internals/dispatch.md
+ * "Remainders", "Capture"): what the warehouse closed or cancelled
+ * without shipping (order.closed, order.cancelled), per line, with how
+ * far its settling in Centra got; and the capture policy a consignment's
+ * shipment was created with. */
+static const char schema_v6[] =
+    "CREATE TABLE remainders ("
+    " id TEXT NOT NULL PRIMARY KEY,"
+    " order_number TEXT NOT NULL,"
+    " event TEXT NOT NULL CHECK (event = 'order.closed'"
+    "  OR event = 'order.cancelled'),"
+    " payload TEXT NOT NULL,"
+    " step TEXT NOT NULL CHECK (step = 'received' OR step = 'cancelled'"
+    "  OR step = 'held'),"
+    " hold_reason TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX remainders_order ON remainders (order_number);"
+
+    "CREATE TABLE remainder_lines ("
+    " id TEXT NOT NULL REFERENCES remainders (id) ON DELETE CASCADE,"
+    " line_ref TEXT NOT NULL,"
+    " quantity INTEGER NOT NULL CHECK (quantity > 0),"
+    " shipped INTEGER CHECK (shipped >= 0),"
+    " PRIMARY KEY (id, line_ref)) WITHOUT ROWID;"
+
+    "CREATE TABLE captures ("
+    " shipment_id TEXT NOT NULL PRIMARY KEY"
+    "  REFERENCES dispatches (shipment_id) ON DELETE CASCADE,"
+    " policy TEXT NOT NULL CHECK (policy = 'on_shipment'"
+    "  OR policy = 'manual'),"
+    " warning TEXT,"
+    " updated_at INTEGER NOT NULL) WITHOUT ROWID;";
+
 const struct cg__migration cg__store_migrations[] = {
     {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1,
      false},
@@ -230,6 +264,8 @@ const struct cg__migration cg__store_migrations[] = {
      schema_v4, true},
     {5, "dispatches: warehouse consignments and their Centra shipments",
      schema_v5, false},
+    {6, "remainders (order.closed, order.cancelled) and capture policies",
+     schema_v6, false},
 };
 
 const size_t cg__store_migrations_count =

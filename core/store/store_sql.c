@@ -266,5 +266,42 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_DISPATCH_PARCELS_LIST] =
     "SELECT parcel_id, tracking_number, tracking_url FROM dispatch_parcels"
     " WHERE shipment_id = ?1 ORDER BY position",
+
+  [CG__ST_REMAINDER_INSERT] =
+    "INSERT INTO remainders (id, order_number, event, payload, step,"
+    " hold_reason, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (id) DO NOTHING",
+  [CG__ST_REMAINDER_GET] =
+    "SELECT " CG__REMAINDER_COLS " FROM remainders WHERE id = ?1",
+  [CG__ST_REMAINDER_UPDATE] =
+    "UPDATE remainders SET step = ?2, hold_reason = ?3, updated_at = ?4"
+    " WHERE id = ?1",
+  [CG__ST_REMAINDER_LINE_INSERT] =
+    "INSERT INTO remainder_lines (id, line_ref, quantity, shipped)"
+    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id, line_ref) DO UPDATE SET"
+    " quantity = excluded.quantity, shipped = excluded.shipped",
+  [CG__ST_REMAINDER_LINES_LIST] =
+    "SELECT line_ref, quantity FROM remainder_lines WHERE id = ?1"
+    " ORDER BY line_ref",
+  [CG__ST_REMAINDER_ORDER_SUM] =
+    "SELECT l.line_ref, SUM(l.quantity)"
+    " FROM remainders r INDEXED BY remainders_order"
+    " JOIN remainder_lines l ON l.id = r.id WHERE r.order_number = ?1"
+    " AND (?2 IS NULL OR r.event = ?2) AND (?3 IS NULL OR r.step = ?3)"
+    " GROUP BY l.line_ref ORDER BY l.line_ref",
+  [CG__ST_REMAINDER_ORDER_SHIPPED] =
+    "SELECT l.line_ref, MIN(l.shipped)"
+    " FROM remainders r INDEXED BY remainders_order"
+    " JOIN remainder_lines l ON l.id = r.id WHERE r.order_number = ?1"
+    " AND l.shipped IS NOT NULL GROUP BY l.line_ref ORDER BY l.line_ref",
+  [CG__ST_CAPTURE_PUT] =
+    "INSERT INTO captures (shipment_id, policy, updated_at)"
+    " VALUES (?1, ?2, ?3) ON CONFLICT (shipment_id) DO UPDATE SET"
+    " policy = excluded.policy, updated_at = excluded.updated_at",
+  [CG__ST_CAPTURE_NOTE] =
+    "UPDATE captures SET warning = ?2, updated_at = ?3"
+    " WHERE shipment_id = ?1",
+  [CG__ST_CAPTURE_GET] =
+    "SELECT policy, warning FROM captures WHERE shipment_id = ?1",
 };
 /* clang-format on */

@@ -242,8 +242,8 @@ static void test_user_errors_fail(void **state)
            "[{\"orderLine\":{\"id\":%lld},\"quantity\":5}]",
            (long long)line_id);
   cJSON *lines = cJSON_Parse(input);
-  expect_async(&e, cg_centra_create_shipment(e.c, 7001, lines, NULL, pf_on_done,
-                                             &e.cap));
+  expect_async(&e, cg_centra_create_shipment(e.c, 7001, lines, NULL, true,
+                                             pf_on_done, &e.cap));
   cJSON_Delete(lines);
   assert_int_equal(e.cap.res.outcome, CG_OUTCOME_FAIL);
   assert_true(e.cap.res.code[0] != '\0');

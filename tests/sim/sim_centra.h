@@ -145,6 +145,9 @@ struct sim_centra {
   struct sc_order_hits orders_hits;
   bool index_lost;         /* an insert failed: look-ups scan */
   bool external_id_shared; /* seeded orders share an externalId: scan */
+  /* The payment provider declines every capture with this reason (set
+   * through POST /_sim/centra/captures); "" = captures succeed. */
+  char capture_decline[128];
 };
 
 /* --- sim_centra.c: ids, time, events, webhooks, payload helpers -------- */

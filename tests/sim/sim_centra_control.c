@@ -15,6 +15,7 @@
 #include "net/http_server.h"
 #include "net/router.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,6 +309,32 @@ static void on_markers(struct cg_http_exchange *ex, void *arg)
   send_copy(ex, ((struct sim_centra *)arg)->markers);
 }
 
+/* The payment provider declines captures from now on: {"decline":
+ * "reason"} (createShipment(capture: true) then completes uncaptured with
+ * a userWarning, captureShipment fails with a userError, as Centra
+ * reports it), or {"decline": null} to capture again. */
+static void on_captures(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  cJSON *doc = body_or_400(ex);
+  if (doc == NULL)
+    return;
+  const cJSON *d = cJSON_GetObjectItemCaseSensitive(doc, "decline");
+  if (d == NULL || (!cJSON_IsNull(d) && !cJSON_IsString(d))) {
+    bad_request(ex, "decline must be a string or null");
+  } else {
+    snprintf(c->capture_decline, sizeof(c->capture_decline), "%s",
+             cJSON_IsString(d) ? d->valuestring : "");
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "decline",
+                          c->capture_decline[0]
+                              ? cJSON_CreateString(c->capture_decline)
+                              : cJSON_CreateNull());
+    sim_send_json(ex, 200, out);
+  }
+  cJSON_Delete(doc);
+}
+
 int sim_centra__control_routes(struct sim_centra *c, struct cg_router *r)
 {
   static const struct {
@@ -326,6 +353,7 @@ int sim_centra__control_routes(struct sim_centra *c, struct cg_router *r)
       {"POST", BASE "/returns", on_returns_post},
       {"GET", BASE "/returns", on_returns_get},
       {"GET", BASE "/shipments", on_shipments},
+      {"POST", BASE "/captures", on_captures},
       {"GET", BASE "/refunds", on_refunds},
       {"GET", BASE "/emails", on_emails},
       {"GET", BASE "/events", on_events},

@@ -678,10 +678,35 @@ static void cancel_stock(struct sim_centra *c, cJSON *order, const cJSON *input)
   }
 }
 
+/* Centra: "Exactly one input field should be provided" in each
+ * cancelLines entry's stockActionPolicy. */
+static bool policies_valid(const cJSON *input)
+{
+  const cJSON *it;
+  cJSON_ArrayForEach(it, cg_json_get(input, "cancelLines"))
+  {
+    const cJSON *f;
+    int set = 0;
+    cJSON_ArrayForEach(f, cg_json_get(it, "stockActionPolicy"))
+    {
+      set += !cJSON_IsNull(f);
+    }
+    if (set != 1)
+      return false;
+  }
+  return true;
+}
+
 static void update_order(struct sim_centra *c, cJSON *o, const cJSON *input,
                          cJSON *p)
 {
   const char *msg = NULL;
+  if (!policies_valid(input)) {
+    sim_centra__user_error(p, "input.cancelLines",
+                           "stockActionPolicy: exactly one input field "
+                           "should be provided");
+    return;
+  }
   cJSON *patch = cJSON_CreateObject();
   copy_member(patch, input, "externalId");
   copy_member(patch, input, "isOnHold");

@@ -125,13 +125,26 @@ static void warn(cJSON *p, const char *path, const char *message)
   cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(p, "userWarnings"), w);
 }
 
+/* Why a capture of order's payment fails now, or NULL: the order waits
+ * for payment, or the payment provider declines (control switch). */
+static const char *capture_error(struct sim_centra *c, const cJSON *order)
+{
+  static char msg[sizeof(c->capture_decline) + 32];
+  if (cg_json_bool(order, "isWaitingForPayment", false))
+    return "Capture failed: the order is waiting for payment";
+  if (c->capture_decline[0] == '\0')
+    return NULL;
+  snprintf(msg, sizeof(msg), "Capture failed: %s", c->capture_decline);
+  return msg;
+}
+
 static cJSON *new_shipment(struct sim_centra *c, const cJSON *order,
                            const cJSON *input)
 {
   char num[48], now[40];
   int64_t onum = cg_json_int(order, "number", 0);
   bool capture = cg_json_bool(input, "capture", false);
-  bool captured = capture && !cg_json_bool(order, "isWaitingForPayment", false);
+  bool captured = capture && capture_error(c, order) == NULL;
   snprintf(num, sizeof(num), "%lld-%d", (long long)onum,
            count_shipments(c, cg_json_str(order, "id")) + 1);
   cJSON *s = cJSON_CreateObject();
@@ -248,9 +261,7 @@ cJSON *sim_centra__op_create_shipment(struct sim_centra *c, const cJSON *args,
   add_lines(c, s, order, lines);
   if (cg_json_bool(input, "capture", false) &&
       !cg_json_bool(s, "isCaptured", false))
-    warn(p, "input.capture",
-         "Capture failed: the order is waiting for "
-         "payment");
+    warn(p, "input.capture", capture_error(c, order));
   cJSON_AddItemToArray(c->shipments, s);
   sim_centra__event(c, "Shipment", "CREATED", cg_json_int(s, "id", 0));
   cJSON_AddItemToObject(p, "shipment", sim_centra__shipment_render(c, s));
@@ -491,10 +502,8 @@ cJSON *sim_centra__op_capture_shipment(struct sim_centra *c, const cJSON *args,
   cJSON *entry = NULL;
   if (s != NULL && cg_json_bool(s, "isCaptured", false)) {
     sim_centra__user_error(p, "id", "Shipment is already captured");
-  } else if (s != NULL && cg_json_bool(order, "isWaitingForPayment", false)) {
-    sim_centra__user_error(p, "id",
-                           "Capture failed: the order is waiting "
-                           "for payment");
+  } else if (s != NULL && capture_error(c, order) != NULL) {
+    sim_centra__user_error(p, "id", "%s", capture_error(c, order));
   } else if (s != NULL) {
     sim_centra__now(now, sizeof(now));
     sim_centra__set(s, "isCaptured", cJSON_CreateTrue());

@@ -231,6 +231,13 @@ int sim_wms__split(struct sim_wms *w, struct wms_order *o, const cJSON *body,
                    char *msg, size_t n);
 int sim_wms__close(struct sim_wms *w, struct wms_order *o,
                    const char *remainder, char *msg, size_t n);
+/* Cancels lines ([{lineRef, quantity?}], NULL = all that is left) and
+ * publishes order.cancelled {orderRef, lines[{lineRef, cancelled}],
+ * reason}; 0, or 422 with msg (unknown line, more than is left). The
+ * client's POST /orders/{ref}/cancel and the control's warehouse-made
+ * cancel (stock found damaged, lost) both come here. */
+int sim_wms__cancel(struct sim_wms *w, struct wms_order *o, const cJSON *lines,
+                    const char *reason, char *msg, size_t n);
 void sim_wms__jobs_schedule(struct sim_wms *w, const char *order_ref,
                             enum wms_job_kind kind, const char *code,
                             const char *message, int after_ms);

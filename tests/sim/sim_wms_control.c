@@ -8,7 +8,8 @@
  *   GET      /_sim/wms/stats         totals (orders, duplicates, replays..)
  *   GET      /_sim/wms/orders[/{ref}]  orders with their attempts
  *   POST     /_sim/wms/orders/{ref}/{accept|reject|status|dispatch|split|
- *                                    short-ship|close}
+ *                                    short-ship|close|
+ *                                    cancel}
  *   POST     /_sim/wms/items         seed items (no validation)
  *   POST     /_sim/wms/items/{sku}/reject   item.rejected event
  *   GET/POST /_sim/wms/stock         read / set absolute quantities
@@ -242,6 +243,23 @@ static int act_short(struct sim_wms *w, struct wms_order *o, const cJSON *body,
   return rc;
 }
 
+/* The warehouse cancels on its own (stock found damaged or lost):
+ * {lines?: [{lineRef, quantity?}], reason?} -> order.cancelled. */
+static int act_cancel(struct sim_wms *w, struct wms_order *o, const cJSON *body,
+                      char *msg, size_t n)
+{
+  static const char *const done[] = {"CLOSED", "CANCELLED", "REJECTED",
+                                     "SHIPPED", "RECEIVED"};
+  for (size_t i = 0; i < sizeof(done) / sizeof(*done); i++)
+    if (strcmp(o->status, done[i]) == 0) {
+      snprintf(msg, n, "order %s is %s", o->ref, o->status);
+      return 409;
+    }
+  const char *reason = cg_json_str(body, "reason");
+  return sim_wms__cancel(w, o, cg_json_get(body, "lines"),
+                         reason ? reason : "STOCK_UNAVAILABLE", msg, n);
+}
+
 static const struct {
   const char *name;
   order_action_fn fn;
@@ -249,7 +267,7 @@ static const struct {
     {"accept", act_accept},    {"reject", act_reject},
     {"status", act_status},    {"dispatch", sim_wms__dispatch},
     {"split", sim_wms__split}, {"short-ship", act_short},
-    {"close", act_close},
+    {"close", act_close},      {"cancel", act_cancel},
 };
 
 static void on_order_action(struct cg_http_exchange *ex, void *arg)

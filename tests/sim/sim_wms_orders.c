@@ -440,16 +440,14 @@ static bool all_cancelled(const struct wms_order *o)
   return true;
 }
 
-static void cancel(struct sim_wms *w, struct cg_http_exchange *ex,
-                   struct wms_order *o, const cJSON *doc)
+int sim_wms__cancel(struct sim_wms *w, struct wms_order *o, const cJSON *lines,
+                    const char *reason, char *msg, size_t n)
 {
-  const cJSON *lines = cg_json_get(doc, "lines");
   const char *why = check_cancel_lines(o, lines);
   if (why != NULL) {
-    sim_wms__fail(ex, 422, "unknown-order-line", why, "/lines");
-    return;
+    snprintf(msg, n, "%s", why);
+    return 422;
   }
-  const char *reason = cg_json_str(doc, "reason");
   cJSON *data = cJSON_CreateObject();
   cg_json_add_str(data, "orderRef", o->ref);
   cJSON_AddItemToObject(data, "lines", apply_cancel(w, o, lines));
@@ -458,6 +456,18 @@ static void cancel(struct sim_wms *w, struct cg_http_exchange *ex,
     snprintf(o->status, sizeof(o->status), "CANCELLED");
   w->stats.cancels++;
   sim_wms__publish(w, "order.cancelled", o->ref, NULL, data);
+  return 0;
+}
+
+static void cancel(struct sim_wms *w, struct cg_http_exchange *ex,
+                   struct wms_order *o, const cJSON *doc)
+{
+  char msg[128];
+  if (sim_wms__cancel(w, o, cg_json_get(doc, "lines"),
+                      cg_json_str(doc, "reason"), msg, sizeof(msg)) != 0) {
+    sim_wms__fail(ex, 422, "unknown-order-line", msg, "/lines");
+    return;
+  }
   cJSON *resp = cJSON_CreateObject();
   cg_json_add_str(resp, "orderRef", o->ref);
   cg_json_add_str(resp, "status", "CANCEL_ACCEPTED");

@@ -346,7 +346,8 @@ static int start_all(struct cg_gxo *g, struct cg_centra *c, struct fail_run *fr)
   n += cg_centra_confirm_events(c, ids, 2, on_counted, fr) == 0;
   n += cg_centra_mark_exported(c, 1, "x", on_counted, fr) == 0;
   n += cg_centra_refresh_limits(c, on_counted, fr) == 0;
-  n += input ? cg_centra_create_shipment(c, 1, input, NULL, on_counted, fr) == 0
+  n += input ? cg_centra_create_shipment(c, 1, input, NULL, true, on_counted,
+                                         fr) == 0
              : 0;
   n += cg_centra_tag_shipment(c, 1, "x", on_counted, fr) == 0;
   n += cg_centra_complete_shipment(c, 1, &how, on_counted, fr) == 0;

@@ -96,6 +96,17 @@ static const struct hot hot[] = {
   {CG__ST_DISPATCH_LINES_ORDER, "dispatches_order", SMALL_SORT},
   {CG__ST_DISPATCH_PARCEL_INSERT, NULL, 0},
   {CG__ST_DISPATCH_PARCELS_LIST, "PRIMARY KEY", 0},
+  /* remainders: once per order.closed / order.cancelled */
+  {CG__ST_REMAINDER_INSERT, NULL, 0},
+  {CG__ST_REMAINDER_GET, "PRIMARY KEY", 0},
+  {CG__ST_REMAINDER_UPDATE, "PRIMARY KEY", 0},
+  {CG__ST_REMAINDER_LINE_INSERT, NULL, 0},
+  {CG__ST_REMAINDER_LINES_LIST, "PRIMARY KEY", 0},
+  {CG__ST_REMAINDER_ORDER_SUM, "remainders_order", SMALL_SORT},
+  {CG__ST_REMAINDER_ORDER_SHIPPED, "remainders_order", SMALL_SORT},
+  {CG__ST_CAPTURE_PUT, NULL, 0},
+  {CG__ST_CAPTURE_NOTE, "PRIMARY KEY", 0},
+  {CG__ST_CAPTURE_GET, "PRIMARY KEY", 0},
 };
 
 /* Off the hot path: run by an operator, at boot or for metrics, never

@@ -1,0 +1,206 @@
+/*
+ * End to end (issue 9): the payment capture of dispatched consignments.
+ *
+ *   - the payment provider declines (simulator switch): Centra completes
+ *     the shipment uncaptured and says so only in userWarnings and
+ *     isCaptured; the shipment is still completed (one shipment, one
+ *     e-mail) and CAPTURE_FAILED (owner finance) names the order and the
+ *     amount;
+ *   - the operator retries while the provider still declines:
+ *     captureShipment fails, CAPTURE_FAILED again, nothing else changes;
+ *   - the provider accepts again and the operator retries: the shipment
+ *     is captured (captureShipment), the exception resolved, still one
+ *     shipment;
+ *   - a pack that captures manually: the shipment is created without
+ *     capture and no exception is raised.
+ */
+#include "e2e.h"
+#include "e2e_dispatch.h"
+#include "e2e_pack.h"
+#include "e2e_settle.h"
+
+#include "base/json.h"
+#include "base/mem.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct e2e T;
+static char *pack_dir;
+
+/* The first warehouse order (a copy, caller frees) and its one
+ * consignment's shipmentId once Centra completed it. */
+static cJSON *ship_first(char *shipment_id, size_t size)
+{
+  cJSON *doc = dispatch_wms_orders(&T);
+  cJSON *o =
+      cJSON_Duplicate(cJSON_GetArrayItem(dispatch_orders_of(doc), 0), true);
+  cJSON_Delete(doc);
+  assert_non_null(o);
+  char path[128];
+  snprintf(path, sizeof(path), "/_sim/wms/orders/%s/dispatch",
+           cg_json_str(o, "orderRef"));
+  dispatch_post_ok(&T, 'g', path, "{}");
+  if (!settle_wait_state(&T, cg_json_str(o, "orderRef"), "shipped", 60))
+    fail_msg("order %s not shipped; see %s", cg_json_str(o, "orderRef"), T.dir);
+  snprintf(path, sizeof(path), "/_sim/wms/orders/%s",
+           cg_json_str(o, "orderRef"));
+  cJSON *w = e2e_get(&T, 'g', path);
+  snprintf(shipment_id, size, "%s",
+           cg_json_str(cJSON_GetArrayItem(cg_json_get(w, "shipments"), 0),
+                       "shipmentId"));
+  cJSON_Delete(w);
+  return o;
+}
+
+static void decline(const char *why)
+{
+  char body[200];
+  snprintf(body, sizeof(body), "{\"decline\": %s}", why ? why : "null");
+  dispatch_post_ok(&T, 'c', "/_sim/centra/captures", body);
+}
+
+struct wait_x {
+  const char *type, *key;
+  const char *needle; /* in its message; NULL = none open */
+};
+
+static bool x_reached(struct e2e *t, void *arg)
+{
+  const struct wait_x *w = arg;
+  cJSON *x = settle_exception(t, w->type, w->key);
+  const char *msg = cg_json_str(x, "message");
+  bool ok = w->needle == NULL ? x == NULL
+                              : msg != NULL && strstr(msg, w->needle) != NULL;
+  cJSON_Delete(x);
+  return ok;
+}
+
+/* Waits until the open exception of type on key says needle (or, needle
+ * NULL, until none is open); returns it (caller frees) or NULL. */
+static cJSON *wait_exception(const char *type, const char *key,
+                             const char *needle)
+{
+  struct wait_x w = {type, key, needle};
+  if (!e2e_wait(&T, 60, x_reached, &w))
+    fail_msg("no %s on %s saying %s; see %s", type, key,
+             needle ? needle : "(none open)", T.dir);
+  return settle_exception(&T, type, key);
+}
+
+static void expect_centra(const char *ref, long captured)
+{
+  long all, shipped, cap;
+  settle_centra_shipments(&T, ref, &all, &shipped, &cap);
+  assert_int_equal(all, 1);
+  assert_int_equal(shipped, 1);
+  assert_int_equal(cap, captured);
+  cJSON *emails = e2e_get(&T, 'c', "/_sim/centra/emails");
+  assert_int_equal(cJSON_GetArraySize(emails), 1);
+  cJSON_Delete(emails);
+}
+
+static void test_declined_then_retried(void **state)
+{
+  char sid[64];
+  decline("\"card expired\"");
+  cJSON *o = ship_first(sid, sizeof(sid));
+  const char *ref = cg_json_str(o, "orderRef");
+  cJSON *x = wait_exception("CAPTURE_FAILED", sid, "card expired");
+  const char *msg = cg_json_str(x, "message");
+  assert_string_equal(cg_json_str(x, "owner"), "finance");
+  char path[128];
+  snprintf(path, sizeof(path), "/_sim/centra/orders/%s", ref);
+  cJSON *co = e2e_get(&T, 'c', path);
+  const char *cur = cg_json_str(co, "grandTotal.currency.code");
+  if (strstr(msg, ref) == NULL || cur == NULL || strstr(msg, cur) == NULL)
+    fail_msg("CAPTURE_FAILED message: %s", msg);
+  cJSON_Delete(co);
+  expect_centra(ref, 0);
+  assert_int_equal(dispatch_verify(&T), 1);
+
+  /* Retried while the provider still declines: failed again. */
+  settle_retry(&T, (long)cg_json_int(x, "id", 0));
+  cJSON_Delete(x);
+  x = wait_exception("CAPTURE_FAILED", sid, "captureShipment");
+  expect_centra(ref, 0);
+
+  /* The provider accepts: the retry captures. */
+  decline(NULL);
+  settle_retry(&T, (long)cg_json_int(x, "id", 0));
+  cJSON_Delete(x);
+  cJSON_Delete(wait_exception("CAPTURE_FAILED", sid, NULL));
+  expect_centra(ref, 1);
+  assert_int_equal(e2e_timeline_count(&T, ref, "captured", sid), 1);
+  assert_int_equal(dispatch_verify(&T), 1);
+  cJSON_Delete(o);
+}
+
+static void test_manual_capture(void **state)
+{
+  char sid[64];
+  cJSON *o = ship_first(sid, sizeof(sid));
+  const char *ref = cg_json_str(o, "orderRef");
+  expect_centra(ref, 0);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "CAPTURE_FAILED"), 0);
+  assert_int_equal(dispatch_verify(&T), 1);
+  cJSON_Delete(o);
+}
+
+static int start(const char *rules)
+{
+  char *scenario = e2e_scenario(3, 0);
+  static const char *const sim_args[] = {"--centra-mutation-budget", "1000",
+                                         NULL};
+  struct e2e_opts o = {.scenario_json = scenario,
+                       .rules = rules,
+                       .seed = 47,
+                       .sim_args = sim_args,
+                       .subscribe_webhooks = true};
+  e2e_setup(&T, &o);
+  cg_free(scenario);
+  e2e_engine_start(&T);
+  if (!dispatch_wait_accepted(&T, 3, 60))
+    fail_msg("orders not accepted; see %s", T.dir);
+  return 0;
+}
+
+static int setup(void **state)
+{
+  return start(NULL);
+}
+
+static int setup_manual(void **state)
+{
+  pack_dir = e2e_pack_with("dispatch.lua",
+                           "return { capture = { default = \"manual\" } }\n");
+  assert_non_null(pack_dir);
+  return start(pack_dir);
+}
+
+static int teardown(void **state)
+{
+  e2e_engine_stop(&T);
+  e2e_teardown(&T);
+  e2e_pack_remove(pack_dir);
+  cg_free(pack_dir);
+  pack_dir = NULL;
+  return 0;
+}
+
+int main(void)
+{
+  cg_mem_init();
+  const struct CMUnitTest declined[] = {
+      cmocka_unit_test(test_declined_then_retried),
+  };
+  const struct CMUnitTest manual[] = {
+      cmocka_unit_test(test_manual_capture),
+  };
+  int failed =
+      cmocka_run_group_tests_name("declined", declined, setup, teardown);
+  return failed +
+         cmocka_run_group_tests_name("manual", manual, setup_manual, teardown);
+}
