@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "flows/changes.h"
 #include "flows/decide.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
@@ -111,7 +112,9 @@ int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
     f->metrics.duplicates++;
     return 0;
   }
-  if (skip_settled(f, number))
+  /* A followed order's version is taken only when it changes what the
+   * warehouse must know (flows/changes.h). */
+  if (!cg_changes_follow(f, number, order) && skip_settled(f, number))
     return 0;
   char *payload = cg_json_print(order);
   if (payload == NULL)
@@ -335,6 +338,8 @@ static const char *settled(enum cg_store_order_state state)
     return "already with the warehouse";
   case CG_STORE_ORDER_REJECTED:
     return "rejected by the warehouse; retry its exception";
+  case CG_STORE_ORDER_CANCELLED:
+    return "cancelled in Centra and at the warehouse";
   default:
     return NULL;
   }
@@ -428,6 +433,8 @@ int cg_orders_apply_centra_order(struct cg_flow *f,
     rc = cg_flow_raise(f, "SYNC_FAILURE", "message", row->msg_id,
                        "Centra order payload is not a valid order", NULL, err);
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "invalid payload");
+  } else if (cg_changes_followed(f, number)) {
+    rc = cg_changes_apply(f, number, order, outcome, err);
   } else if ((why = not_eligible(f, order)) != NULL ||
              ((rc = check_known(f, number, &why, err)) == 0 && why)) {
     f->metrics.orders_ignored++;

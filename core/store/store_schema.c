@@ -217,6 +217,17 @@ static const char schema_v5[] =
     " tracking_url TEXT,"
     " PRIMARY KEY (shipment_id, position)) WITHOUT ROWID;";
 
+/* Version 6: reserved for the step another part of issue 9 adds (the
+ * lead merges it here; this placeholder only keeps the numbering). */
+static const char schema_v6[] = "";
+
+/* Version 7: orders follow Centra after export (docs/internals/
+ * changes.md). No table changes: an order whose every line was cancelled
+ * at the warehouse is now stored in the new state 'cancelled'; the step
+ * exists so that an older engine, which would misread that name, refuses
+ * the file (docs/internals/store.md §3). */
+static const char schema_v7[] = "";
+
 const struct cg__migration cg__store_migrations[] = {
     {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1,
      false},
@@ -229,6 +240,9 @@ const struct cg__migration cg__store_migrations[] = {
      schema_v4, true},
     {5, "dispatches: warehouse consignments and their Centra shipments",
      schema_v5, false},
+    {6, "reserved (another step of issue 9)", schema_v6, false},
+    {7, "order state 'cancelled': Centra cancels followed after export",
+     schema_v7, false},
 };
 
 const size_t cg__store_migrations_count =

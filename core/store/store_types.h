@@ -28,7 +28,7 @@
 struct cg_store;
 
 /* Bump together with a new migration step in store.c (and store.md). */
-#define CG_STORE_SCHEMA_VERSION 5
+#define CG_STORE_SCHEMA_VERSION 7
 
 struct cg_store_opts {
   const char *path;        /* SQLite file; required; created if missing */
@@ -111,6 +111,9 @@ enum cg_store_order_state {
   CG_STORE_ORDER_ACCEPTED,
   CG_STORE_ORDER_REJECTED,
   CG_STORE_ORDER_SHIPPED, /* every line shipped (dispatch flow) */
+  /* every unit cancelled at the warehouse after a cancel in Centra
+   * (flows/changes.h; schema step 7) */
+  CG_STORE_ORDER_CANCELLED,
   CG_STORE_ORDER_NSTATES
 };
 

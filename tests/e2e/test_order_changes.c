@@ -1,0 +1,301 @@
+/*
+ * End to end (issue 9 item 7): Centra stays the master after export.
+ * Twelve orders reach the warehouse simulator and are accepted; then the
+ * shop changes some of them in the simulated Centra (control API, which
+ * emits Order UPDATED events the engine pulls):
+ *
+ *   - a whole order cancelled: cancelled at the warehouse, the engine's
+ *     order is cancelled, nothing of it can ship;
+ *   - one line cancelled: that line's units cancelled at the warehouse;
+ *     the warehouse then dispatches the order and ships none of them,
+ *     and the order is shipped in the engine (every line it still has);
+ *   - put on hold: cancelled at the warehouse; released: sent again
+ *     under a new Idempotency-Key (a new revision) and accepted;
+ *   - a new shipping address: cancelled and sent again with it;
+ *   - a cancel after the warehouse packed the order: refused (409
+ *     order-not-cancellable), CHANGE_TOO_LATE names the order and the
+ *     change, and the warehouse keeps the order.
+ */
+#include "e2e.h"
+#include "e2e_dispatch.h"
+
+#include "base/json.h"
+#include "base/mem.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct e2e T;
+
+/* A warehouse order as GET /_sim/wms/orders/{ref} shows it; caller frees. */
+static cJSON *wms_order(const char *ref)
+{
+  char path[128];
+  snprintf(path, sizeof(path), "/_sim/wms/orders/%s", ref);
+  return e2e_get(&T, 'g', path);
+}
+
+struct want {
+  const char *ref;
+  const char *value;
+};
+
+static bool wms_status_is(struct e2e *t, void *arg)
+{
+  (void)t;
+  const struct want *w = arg;
+  cJSON *o = wms_order(w->ref);
+  bool ok = cg_json_str(o, "status") &&
+            strcmp(cg_json_str(o, "status"), w->value) == 0;
+  cJSON_Delete(o);
+  return ok;
+}
+
+static bool state_is(struct e2e *t, void *arg)
+{
+  const struct want *w = arg;
+  char st[32];
+  dispatch_order_state(t, w->ref, st, sizeof(st));
+  return strcmp(st, w->value) == 0;
+}
+
+static void wait_for(bool (*pred)(struct e2e *, void *), const char *ref,
+                     const char *value)
+{
+  struct want w = {ref, value};
+  if (!e2e_wait(&T, 60, pred, &w))
+    fail_msg("order %s never became %s (%s); see %s", ref, value,
+             pred == state_is ? "engine" : "warehouse", T.dir);
+}
+
+/* Creations of an order at the warehouse (a re-send is a second one). */
+static long creates(const char *ref)
+{
+  cJSON *o = wms_order(ref);
+  long n = (long)cg_json_int(o, "attempts.creates", -1);
+  cJSON_Delete(o);
+  return n;
+}
+
+static bool created_twice(struct e2e *t, void *arg)
+{
+  (void)t;
+  return creates(((const struct want *)arg)->ref) == 2;
+}
+
+static void centra_change(const char *ref, const char *what, const char *body)
+{
+  char path[160];
+  snprintf(path, sizeof(path), "/_sim/centra/orders/%s%s", ref, what);
+  dispatch_post_ok(&T, 'c', path, body);
+}
+
+/* Orders picked from the warehouse: one with two lines or more (lines),
+ * and four others. */
+struct picks {
+  cJSON *wms;
+  const cJSON *lines, *other[4];
+};
+
+static void pick(struct picks *p)
+{
+  const cJSON *o;
+  size_t n = 0;
+  p->wms = dispatch_wms_orders(&T);
+  cJSON_ArrayForEach(o, dispatch_orders_of(p->wms))
+  {
+    if (p->lines == NULL && cJSON_GetArraySize(cg_json_get(o, "lines")) >= 2)
+      p->lines = o;
+    else if (n < 4)
+      p->other[n++] = o;
+  }
+  if (p->lines == NULL || n < 4)
+    fail_msg("the scenario has no order with two lines, or too few orders");
+}
+
+static const char *ref_of(const cJSON *o)
+{
+  return cg_json_str(o, "orderRef");
+}
+
+static void test_cancel_whole(const char *ref)
+{
+  centra_change(ref, "", "{\"status\": \"CANCELLED\"}");
+  wait_for(wms_status_is, ref, "CANCELLED");
+  wait_for(state_is, ref, "cancelled");
+  assert_int_equal(e2e_timeline_count(&T, ref, "cancelled at the warehouse",
+                                      "cancelled in Centra"),
+                   1);
+  /* Nothing of it can ship: the warehouse refuses to dispatch it. */
+  char path[128];
+  snprintf(path, sizeof(path), "/_sim/wms/orders/%s/dispatch", ref);
+  cJSON *r = e2e_post(&T, 'g', path, "{}");
+  assert_non_null(cg_json_str(r, "code") ? r : cg_json_get(r, "type"));
+  cJSON_Delete(r);
+}
+
+static bool line_cancelled(struct e2e *t, void *arg)
+{
+  (void)t;
+  const struct want *w = arg;
+  cJSON *o = wms_order(w->ref);
+  const cJSON *l;
+  bool ok = false;
+  cJSON_ArrayForEach(l, cg_json_get(o, "lines"))
+  {
+    if (strcmp(cg_json_str(l, "lineRef"), w->value) == 0)
+      ok = cg_json_int(l, "cancelled", 0) == cg_json_int(l, "ordered", -1);
+  }
+  cJSON_Delete(o);
+  return ok;
+}
+
+/* One line cancelled in Centra; the warehouse then ships the order: the
+ * cancelled line's units never ship, the others all do. */
+static void test_cancel_line(const cJSON *order)
+{
+  const char *ref = ref_of(order);
+  const cJSON *first = cJSON_GetArrayItem(cg_json_get(order, "lines"), 0);
+  const char *line = cg_json_str(first, "lineRef");
+  char body[160];
+  snprintf(body, sizeof(body), "{\"cancelLines\": [{\"id\": %s}]}", line);
+  centra_change(ref, "", body);
+  struct want w = {ref, line};
+  if (!e2e_wait(&T, 60, line_cancelled, &w))
+    fail_msg("line %s of %s not cancelled at the warehouse; see %s", line, ref,
+             T.dir);
+  wait_for(state_is, ref, "accepted");
+  char path[128];
+  snprintf(path, sizeof(path), "/_sim/wms/orders/%s/dispatch", ref);
+  dispatch_post_ok(&T, 'g', path, "{}");
+  wait_for(state_is, ref, "shipped");
+  cJSON *o = wms_order(ref);
+  const cJSON *l;
+  cJSON_ArrayForEach(l, cg_json_get(o, "lines"))
+  {
+    bool gone = strcmp(cg_json_str(l, "lineRef"), line) == 0;
+    assert_int_equal(cg_json_int(l, "shipped", -1),
+                     gone ? 0 : cg_json_int(l, "ordered", -1));
+  }
+  cJSON_Delete(o);
+  assert_int_equal(creates(ref), 1);
+}
+
+/* A change that cancels at the warehouse and sends the order again: a
+ * second creation under a new key, accepted. */
+static void expect_resent(const char *ref)
+{
+  struct want w = {ref, NULL};
+  if (!e2e_wait(&T, 60, created_twice, &w))
+    fail_msg("order %s was not sent again; see %s", ref, T.dir);
+  wait_for(state_is, ref, "accepted");
+  wait_for(wms_status_is, ref, "ACCEPTED");
+  cJSON *o = wms_order(ref);
+  const cJSON *keys = cg_json_get(o, "attempts.idempotencyKeys");
+  cJSON *last = cJSON_GetArrayItem(keys, cJSON_GetArraySize(keys) - 1);
+  assert_non_null(strstr(cJSON_IsString(last) ? last->valuestring : "", "-r"));
+  cJSON_Delete(o);
+  assert_int_equal(e2e_timeline_count(
+                       &T, ref, "cancelled at the warehouse to re-send", NULL),
+                   1);
+}
+
+static void test_hold_then_release(const char *ref)
+{
+  centra_change(ref, "", "{\"isOnHold\": true}");
+  wait_for(wms_status_is, ref, "CANCELLED");
+  wait_for(state_is, ref, "held");
+  assert_int_equal(creates(ref), 1); /* not sent again while on hold */
+  centra_change(ref, "", "{\"isOnHold\": false}");
+  expect_resent(ref);
+}
+
+static void test_address_change(const char *ref)
+{
+  centra_change(ref, "/address",
+                "{\"shippingAddress\": {\"address1\": \"Nygatan 5\"}}");
+  expect_resent(ref);
+  cJSON *o = wms_order(ref);
+  const char *a1 = cg_json_str(o, "request.shipTo.address1");
+  assert_non_null(a1);
+  assert_string_equal(a1, "Nygatan 5");
+  cJSON_Delete(o);
+}
+
+static bool too_late_raised(struct e2e *t, void *arg)
+{
+  (void)arg;
+  return e2e_open_exceptions(t, "shop", "CHANGE_TOO_LATE") == 1;
+}
+
+static void test_too_late(const char *ref)
+{
+  char path[128];
+  snprintf(path, sizeof(path), "/_sim/wms/orders/%s/status", ref);
+  dispatch_post_ok(&T, 'g', path, "{\"status\": \"PACKED\"}");
+  centra_change(ref, "", "{\"status\": \"CANCELLED\"}");
+  if (!e2e_wait(&T, 60, too_late_raised, NULL))
+    fail_msg("no CHANGE_TOO_LATE for %s; see %s", ref, T.dir);
+  cJSON *x = e2e_get(&T, 'a',
+                     "/api/v1/merchants/shop/exceptions?type=CHANGE_TOO_LATE");
+  const cJSON *e = cJSON_GetArrayItem(x, 0);
+  assert_string_equal(cg_json_str(e, "key"), ref);
+  assert_non_null(strstr(cg_json_str(e, "message"), ref));
+  assert_non_null(strstr(cg_json_str(e, "message"), "cancelled in Centra"));
+  assert_string_equal(cg_json_str(e, "owner"), "customer-service");
+  cJSON_Delete(x);
+  cJSON *o = wms_order(ref);
+  assert_string_equal(cg_json_str(o, "status"), "PACKED");
+  cJSON_Delete(o);
+}
+
+static void test_changes(void **state)
+{
+  struct picks p = {0};
+  pick(&p);
+  test_cancel_whole(ref_of(p.other[0]));
+  test_cancel_line(p.lines);
+  test_hold_then_release(ref_of(p.other[1]));
+  test_address_change(ref_of(p.other[2]));
+  test_too_late(ref_of(p.other[3]));
+  /* The engine refused nothing it sent: every cancel it made was one the
+   * warehouse took or refused as too late. */
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "SYNC_FAILURE"), 0);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "RULE_ERROR"), 0);
+  cJSON_Delete(p.wms);
+}
+
+static int setup(void **state)
+{
+  char *scenario = e2e_scenario(12, 0);
+  static const char *const sim_args[] = {"--centra-mutation-budget", "1000",
+                                         NULL};
+  struct e2e_opts o = {.scenario_json = scenario,
+                       .seed = 47,
+                       .sim_args = sim_args,
+                       .subscribe_webhooks = true};
+  e2e_setup(&T, &o);
+  cg_free(scenario);
+  e2e_engine_start(&T);
+  if (!dispatch_wait_accepted(&T, 12, 60))
+    fail_msg("orders not accepted; see %s", T.dir);
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  e2e_engine_stop(&T);
+  e2e_teardown(&T);
+  return 0;
+}
+
+int main(void)
+{
+  cg_mem_init();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_changes),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
