@@ -14,7 +14,13 @@
  *   - a new shipping address: cancelled and sent again with it;
  *   - a cancel after the warehouse packed the order: refused (409
  *     order-not-cancellable), CHANGE_TOO_LATE names the order and the
- *     change, and the warehouse keeps the order.
+ *     change, and the warehouse keeps the order;
+ *   - a crash while the cancel is on its way (the warehouse answers it
+ *     3 s late, and the engine is SIGKILLed half a second after the
+ *     change is committed): after the restart the cancel is sent again
+ *     under the same Idempotency-Key, the warehouse replays its answer
+ *     (or says it is still in progress), and the order is cancelled
+ *     once, with no exception.
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
@@ -26,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct e2e T;
 
@@ -94,9 +101,11 @@ static void centra_change(const char *ref, const char *what, const char *body)
 
 /* Orders picked from the warehouse: one with two lines or more (lines),
  * and four others. */
+#define OTHERS 5
+
 struct picks {
   cJSON *wms;
-  const cJSON *lines, *other[4];
+  const cJSON *lines, *other[OTHERS];
 };
 
 static void pick(struct picks *p)
@@ -108,10 +117,10 @@ static void pick(struct picks *p)
   {
     if (p->lines == NULL && cJSON_GetArraySize(cg_json_get(o, "lines")) >= 2)
       p->lines = o;
-    else if (n < 4)
+    else if (n < OTHERS)
       p->other[n++] = o;
   }
-  if (p->lines == NULL || n < 4)
+  if (p->lines == NULL || n < OTHERS)
     fail_msg("the scenario has no order with two lines, or too few orders");
 }
 
@@ -251,6 +260,60 @@ static void test_too_late(const char *ref)
   cJSON_Delete(o);
 }
 
+/* The change is committed (its outbox row with it). */
+static bool change_recorded(struct e2e *t, void *arg)
+{
+  return e2e_timeline_count(t, arg, "changed in Centra", NULL) >= 1;
+}
+
+/* Every cancel call of ref in the warehouse's call log has one key; how
+ * many there were. */
+static long cancel_calls_one_key(const char *ref)
+{
+  char path[128], key[200] = "";
+  long n = 0;
+  snprintf(path, sizeof(path), "/wms/v1/orders/%s/cancel", ref);
+  cJSON *doc = e2e_get(&T, 'g', "/_sim/calls?side=gxo&limit=100000");
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cg_json_get(doc, "calls"))
+  {
+    const char *k = cg_json_str(c, "idempotencyKey");
+    if (strcmp(cg_json_str(c, "path"), path) != 0 || k == NULL)
+      continue;
+    if (key[0] == '\0')
+      snprintf(key, sizeof(key), "%s", k);
+    assert_string_equal(k, key);
+    n++;
+  }
+  cJSON_Delete(doc);
+  return n;
+}
+
+static void test_crash_during_cancel(const char *ref)
+{
+  cJSON *stats = e2e_get(&T, 'g', "/_sim/wms/stats");
+  long cancels = (long)cg_json_int(stats, "cancels", -1);
+  cJSON_Delete(stats);
+  dispatch_post_ok(&T, 'g', "/_sim/faults",
+                   "{\"rules\": [{\"method\": \"POST\", \"path\":"
+                   " \"/wms/v1/orders/*/cancel\", \"latencyMs\": 3000}]}");
+  centra_change(ref, "", "{\"status\": \"CANCELLED\"}");
+  if (!e2e_wait(&T, 60, change_recorded, (void *)ref))
+    fail_msg("the cancel of %s was never recorded; see %s", ref, T.dir);
+  usleep(500 * 1000); /* the kill's point, not an assertion */
+  e2e_engine_kill(&T);
+  e2e_engine_start(&T);
+  wait_for(state_is, ref, "cancelled");
+  assert_int_equal(
+      e2e_timeline_count(&T, ref, "cancelled at the warehouse", NULL), 1);
+  stats = e2e_get(&T, 'g', "/_sim/wms/stats");
+  assert_int_equal(cg_json_int(stats, "cancels", -1), cancels + 1);
+  cJSON_Delete(stats);
+  long calls = cancel_calls_one_key(ref);
+  assert_true(calls >= 1);
+  fprintf(stderr, "cancel of %s sent %ld time(s) under one key\n", ref, calls);
+}
+
 static void test_changes(void **state)
 {
   struct picks p = {0};
@@ -260,6 +323,7 @@ static void test_changes(void **state)
   test_hold_then_release(ref_of(p.other[1]));
   test_address_change(ref_of(p.other[2]));
   test_too_late(ref_of(p.other[3]));
+  test_crash_during_cancel(ref_of(p.other[4]));
   /* The engine refused nothing it sent: every cancel it made was one the
    * warehouse took or refused as too late. */
   assert_int_equal(e2e_open_exceptions(&T, "shop", "SYNC_FAILURE"), 0);
