@@ -46,6 +46,15 @@ bool cg_changes_follow(struct cg_flow *f, const char *number,
  * Fills outcome. */
 int cg_changes_apply(struct cg_flow *f, const char *number, const cJSON *order,
                      char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err);
+/* The poll for exported orders (changes_poll.c): each tick reads the
+ * next page of followed orders from Centra by number and takes them. */
+struct cg_changes_poll;
+struct cg_changes_poll *cg_changes_poll_create(struct cg_flow *f);
+/* After the Centra client is destroyed (as cg_intake_destroy). */
+void cg_changes_poll_destroy(struct cg_changes_poll *p);
+void cg_changes_poll_tick(struct cg_changes_poll *p);
+bool cg_changes_poll_busy(const struct cg_changes_poll *p);
+
 /* Result check of the hook orders.on_change (flows/hooks.c). */
 int cg_changes_check_action(cJSON **out, char *why, size_t size);
 

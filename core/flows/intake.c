@@ -9,6 +9,7 @@
 #include "base/mem.h"
 #include "base/time.h"
 #include "centra/centra.h"
+#include "flows/changes.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "flows/orders.h"
@@ -75,6 +76,7 @@ struct cg_intake {
   char poll_since[40];     /* updatedAt lower bound of the current pass */
   unsigned hints_inflight;
   struct hint_slot hints[HINTS_MAX];
+  struct cg_changes_poll *follow; /* exported orders (flows/changes.h) */
 };
 
 struct cg_intake *cg_intake_create(struct cg_flow *f)
@@ -83,21 +85,28 @@ struct cg_intake *cg_intake_create(struct cg_flow *f)
   if (in != NULL) {
     in->f = f;
     in->events_limit = EVENTS_MIN;
+    in->follow = cg_changes_poll_create(f);
+  }
+  if (in != NULL && in->follow == NULL) {
+    cg_free(in);
+    in = NULL;
   }
   return in;
 }
 
 void cg_intake_destroy(struct cg_intake *in)
 {
-  if (in != NULL)
+  if (in != NULL) {
     cg_free(in->unconfirmed);
+    cg_changes_poll_destroy(in->follow);
+  }
   cg_free(in);
 }
 
 bool cg_intake_busy(const struct cg_intake *in)
 {
   return in->events_busy || in->poll_busy || in->gxo_busy ||
-         in->hints_inflight > 0;
+         in->hints_inflight > 0 || cg_changes_poll_busy(in->follow);
 }
 
 /* Throttling and shutdown are expected: they are logged at debug level;
@@ -236,6 +245,8 @@ static int next_events_limit(int limit, bool full)
   return limit * 2 < EVENTS_MAX ? limit * 2 : EVENTS_MAX;
 }
 
+static void poll_run(struct cg_intake *in);
+
 /* After each events answer: a poll pass that waited for the backlog runs
  * once the queue is drained or failing (poll_waits). */
 static void events_answered(struct cg_intake *in, bool ok, bool drained)
@@ -243,7 +254,7 @@ static void events_answered(struct cg_intake *in, bool ok, bool drained)
   in->events_failing = !ok;
   in->events_drained = in->events_drained || drained;
   if (in->poll_due)
-    cg_intake_centra_poll(in);
+    poll_run(in);
 }
 
 static void cb_events(struct cg_call_result *res, void *arg)
@@ -447,7 +458,7 @@ static bool poll_waits(struct cg_intake *in)
   return now - in->poll_waiting_ms < POLL_WAIT_MAX_MS;
 }
 
-void cg_intake_centra_poll(struct cg_intake *in)
+static void poll_run(struct cg_intake *in)
 {
   if (in->poll_busy)
     return;
@@ -462,6 +473,12 @@ void cg_intake_centra_poll(struct cg_intake *in)
   }
   in->poll_busy = fetch_page(in) == 0;
   in->poll_resume = !in->poll_busy && in->poll_resume;
+}
+
+void cg_intake_centra_poll(struct cg_intake *in)
+{
+  cg_changes_poll_tick(in->follow); /* exported orders, on the schedule */
+  poll_run(in);
 }
 
 /* --- Centra webhook hint ------------------------------------------------*/

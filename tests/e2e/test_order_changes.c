@@ -20,7 +20,10 @@
  *     change is committed): after the restart the cancel is sent again
  *     under the same Idempotency-Key, the warehouse replays its answer
  *     (or says it is still in progress), and the order is cancelled
- *     once, with no exception.
+ *     once, with no exception;
+ *   - with the events queue off, the poll for exported orders (they are
+ *     read by number: the safety-net poll lists only confirmed orders not
+ *     on hold) finds a cancel and a hold; the release is sent again.
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
@@ -331,21 +334,47 @@ static void test_changes(void **state)
   cJSON_Delete(p.wms);
 }
 
-static int setup(void **state)
+static void start(long orders, unsigned seed, const char *extra_config)
 {
-  char *scenario = e2e_scenario(12, 0);
+  char *scenario = e2e_scenario(orders, 0);
   static const char *const sim_args[] = {"--centra-mutation-budget", "1000",
                                          NULL};
   struct e2e_opts o = {.scenario_json = scenario,
-                       .seed = 47,
+                       .seed = seed,
                        .sim_args = sim_args,
-                       .subscribe_webhooks = true};
+                       .subscribe_webhooks = true,
+                       .extra_config = extra_config};
   e2e_setup(&T, &o);
   cg_free(scenario);
   e2e_engine_start(&T);
-  if (!dispatch_wait_accepted(&T, 12, 60))
+  if (!dispatch_wait_accepted(&T, orders, 60))
     fail_msg("orders not accepted; see %s", T.dir);
+}
+
+static int setup_events(void **state)
+{
+  start(12, 47, NULL);
   return 0;
+}
+
+static int setup_poll_only(void **state)
+{
+  start(4, 59,
+        "merchants[1].centra.events = false\n"
+        "merchants[1].schedules.poll_orders = 1\n");
+  return 0;
+}
+
+static void test_follow_poll(void **state)
+{
+  struct picks p = {0};
+  p.wms = dispatch_wms_orders(&T);
+  const char *a = ref_of(cJSON_GetArrayItem(dispatch_orders_of(p.wms), 0));
+  const char *b = ref_of(cJSON_GetArrayItem(dispatch_orders_of(p.wms), 1));
+  test_cancel_whole(a);
+  test_hold_then_release(b);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "SYNC_FAILURE"), 0);
+  cJSON_Delete(p.wms);
 }
 
 static int teardown(void **state)
@@ -359,7 +388,9 @@ int main(void)
 {
   cg_mem_init();
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_changes),
+      cmocka_unit_test_setup_teardown(test_changes, setup_events, teardown),
+      cmocka_unit_test_setup_teardown(test_follow_poll, setup_poll_only,
+                                      teardown),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, NULL, NULL);
 }
