@@ -228,11 +228,26 @@ static cJSON *change_doc(const char *number, const struct diff *d,
   return c;
 }
 
-/* One outbox row per change, keyed cg-<merchant>-change-<number>-<n>. */
-static int queue_change(struct cg_flow *f, const char *number,
-                        const struct diff *d, const char *what,
-                        struct cg_err *err)
+/* The digits of the version's updatedAt ("20261129T222431Z" less the
+ * separators), so that a count lowered by pruning never repeats a key. */
+static void version_stamp(const cJSON *order, char *out, size_t size)
 {
+  const char *at = cg_json_str(order, "updatedAt");
+  size_t n = 0;
+  for (; at != NULL && *at != '\0' && n + 1 < size; at++)
+    if (*at >= '0' && *at <= '9')
+      out[n++] = *at;
+  out[n] = '\0';
+}
+
+/* One outbox row per change, keyed cg-<merchant>-change-<number>-<n>-<v>:
+ * n counts the order's change rows, v stamps the Centra version. */
+static int queue_change(struct cg_flow *f, const char *number,
+                        const cJSON *order, const struct diff *d,
+                        const char *what, struct cg_err *err)
+{
+  char stamp[32];
+  version_stamp(order, stamp, sizeof(stamp));
   int64_t n = 0;
   char key[200];
   int rc =
@@ -242,8 +257,8 @@ static int queue_change(struct cg_flow *f, const char *number,
   cJSON_Delete(doc);
   if (rc == 0 && text == NULL)
     rc = cg_err_set(err, CG_ENOMEM, "out of memory");
-  snprintf(key, sizeof(key), "cg-%s-change-%s-%lld", f->merchant, number,
-           (long long)n + 1);
+  snprintf(key, sizeof(key), "cg-%s-change-%s-%lld-%s", f->merchant, number,
+           (long long)n + 1, stamp);
   if (rc == 0)
     rc = cg_store_outbox_put(f->store, CG_CHANGES_KIND, number, key, text, 0,
                              NULL, err);
@@ -265,7 +280,7 @@ static int record(struct cg_flow *f, const char *number, const cJSON *order,
   if (rc == 0 && cJSON_GetArraySize(d->lines) > 0)
     rc = drop_units(f, number, lines, order, err);
   if (rc == 0 && tell)
-    rc = queue_change(f, number, d, what, err);
+    rc = queue_change(f, number, order, d, what, err);
   if (rc == 0)
     rc = cg_store_audit_append(f->store, "order", number, "changed in Centra",
                                what, NULL, err);

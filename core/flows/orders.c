@@ -77,14 +77,6 @@ static bool is_settled(struct cg_flow *f, const char *number)
          settled(st) != NULL;
 }
 
-static bool skip_settled(struct cg_flow *f, const char *number)
-{
-  if (!is_settled(f, number))
-    return false;
-  f->metrics.orders_ignored++;
-  return true;
-}
-
 /* The same version from the poll and the events queue: already recorded,
  * so it is skipped before its payload is built. */
 static bool recorded(struct cg_flow *f, const char *msg_id)
@@ -112,10 +104,12 @@ int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
     f->metrics.duplicates++;
     return 0;
   }
-  /* A followed order's version is taken only when it changes what the
+  /* A settled order's version is taken only when it changes what the
    * warehouse must know (flows/changes.h). */
-  if (!cg_changes_follow(f, number, order) && skip_settled(f, number))
+  if (is_settled(f, number) && !cg_changes_follow(f, number, order)) {
+    f->metrics.orders_ignored++;
     return 0;
+  }
   char *payload = cg_json_print(order);
   if (payload == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
