@@ -17,6 +17,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/map.h"
 #include "base/mem.h"
 #include "flows/flow.h"
 #include "store/store.h"
@@ -152,6 +153,36 @@ bool cg_changes_follow(struct cg_flow *f, const char *number,
   cg_store_order_clear(&o);
   cg_store_order_line_list_clear(&lines);
   return follow;
+}
+
+/* What the follower compares, as text: status, hold, address, and each
+ * line's id and units. */
+static char *facts_text(const cJSON *order)
+{
+  cJSON *t = cJSON_CreateArray();
+  const cJSON *l;
+  cJSON_AddItemToArray(t, cJSON_Duplicate(cg_json_get(order, "status"), 1));
+  cJSON_AddItemToArray(t, cJSON_Duplicate(cg_json_get(order, "isOnHold"), 1));
+  cJSON_AddItemToArray(
+      t, cJSON_Duplicate(cg_json_get(order, "shippingAddress"), 1));
+  cJSON_ArrayForEach(l, cg_json_get(order, "lines"))
+  {
+    cJSON_AddItemToArray(t, cJSON_Duplicate(cg_json_get(l, "id"), 1));
+    cJSON_AddItemToArray(t, cJSON_Duplicate(cg_json_get(l, "quantity"), 1));
+  }
+  char *text = t ? cg_json_print(t) : NULL;
+  cJSON_Delete(t);
+  return text;
+}
+
+void cg_changes_version_id(const cJSON *order, char *id, size_t size)
+{
+  char *text = facts_text(order);
+  size_t n = strlen(id);
+  if (text != NULL && n < size)
+    snprintf(id + n, size - n, ":%016llx",
+             (unsigned long long)cg_hash(text, strlen(text), 0));
+  cg_free(text);
 }
 
 /* "cancelled in Centra", "2 units cancelled in Centra (line 7: 2)", ... */

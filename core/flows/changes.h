@@ -38,6 +38,11 @@ bool cg_changes_followed(struct cg_flow *f, const char *number);
  * or released, a new shipping address. Reads the store only. */
 bool cg_changes_follow(struct cg_flow *f, const char *number,
                        const cJSON *order);
+/* Appends to id (a version id, orders.c) a digest of what the follower
+ * compares: Centra's updatedAt has whole seconds, and a change in the
+ * second of the version before (the externalId mark, say) must not be
+ * taken for that version. */
+void cg_changes_version_id(const cJSON *order, char *id, size_t size);
 /* Inbox apply of a followed order's version, inside the open
  * transaction: an older version than the followed one is ignored;
  * otherwise the version becomes the followed one (orders.payload), a

@@ -100,14 +100,17 @@ int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
   if (cg__order_number(order, number, sizeof(number)) != 0)
     return cg_err_set(err, CG_EINVAL, "order without a number (via %s)", via);
   order_version_id(order, number, msg_id, sizeof(msg_id));
+  /* A settled order's version is taken only when it changes what the
+   * warehouse must know; its id then names what changed (changes.h). */
+  if (is_settled(f, number)) {
+    if (!cg_changes_follow(f, number, order)) {
+      f->metrics.orders_ignored++;
+      return 0;
+    }
+    cg_changes_version_id(order, msg_id, sizeof(msg_id));
+  }
   if (recorded(f, msg_id)) {
     f->metrics.duplicates++;
-    return 0;
-  }
-  /* A settled order's version is taken only when it changes what the
-   * warehouse must know (flows/changes.h). */
-  if (is_settled(f, number) && !cg_changes_follow(f, number, order)) {
-    f->metrics.orders_ignored++;
     return 0;
   }
   char *payload = cg_json_print(order);

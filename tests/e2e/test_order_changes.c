@@ -23,7 +23,9 @@
  *     once, with no exception;
  *   - with the events queue off, the poll for exported orders (they are
  *     read by number: the safety-net poll lists only confirmed orders not
- *     on hold) finds a cancel and a hold; the release is sent again.
+ *     on hold) finds a cancel and a hold; the release is sent again;
+ *   - a pack whose orders.on_change answers "ask": a new address sends
+ *     nothing to the warehouse and opens CHANGE_REVIEW.
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
@@ -38,6 +40,7 @@
 #include <unistd.h>
 
 static struct e2e T;
+static char pack_dir[600]; /* the "ask" pack, removed at teardown */
 
 /* A warehouse order as GET /_sim/wms/orders/{ref} shows it; caller frees. */
 static cJSON *wms_order(const char *ref)
@@ -334,7 +337,8 @@ static void test_changes(void **state)
   cJSON_Delete(p.wms);
 }
 
-static void start(long orders, unsigned seed, const char *extra_config)
+static void start(long orders, unsigned seed, const char *extra_config,
+                  const char *rules)
 {
   char *scenario = e2e_scenario(orders, 0);
   static const char *const sim_args[] = {"--centra-mutation-budget", "1000",
@@ -343,7 +347,8 @@ static void start(long orders, unsigned seed, const char *extra_config)
                        .seed = seed,
                        .sim_args = sim_args,
                        .subscribe_webhooks = true,
-                       .extra_config = extra_config};
+                       .extra_config = extra_config,
+                       .rules = rules};
   e2e_setup(&T, &o);
   cg_free(scenario);
   e2e_engine_start(&T);
@@ -353,7 +358,7 @@ static void start(long orders, unsigned seed, const char *extra_config)
 
 static int setup_events(void **state)
 {
-  start(12, 47, NULL);
+  start(12, 47, NULL, NULL);
   return 0;
 }
 
@@ -361,7 +366,8 @@ static int setup_poll_only(void **state)
 {
   start(4, 59,
         "merchants[1].centra.events = false\n"
-        "merchants[1].schedules.poll_orders = 1\n");
+        "merchants[1].schedules.poll_orders = 1\n",
+        NULL);
   return 0;
 }
 
@@ -377,10 +383,67 @@ static void test_follow_poll(void **state)
   cJSON_Delete(p.wms);
 }
 
+/* The reference pack with an orders.lua of one hook: everything else
+ * falls back to scripts/cg (its own order tests expect the default). */
+static int setup_ask(void **state)
+{
+  char *dir = tu_tmpdir("pack");
+  char cmd[1400], path[700];
+  snprintf(pack_dir, sizeof(pack_dir), "%s", dir);
+  cg_free(dir);
+  snprintf(cmd, sizeof(cmd), "cp -r '%s/rules/default' '%s/p' && rm '%s/p/%s'",
+           tu_source_dir(), pack_dir, pack_dir, "tests/orders.lua");
+  assert_int_equal(system(cmd), 0);
+  snprintf(path, sizeof(path), "%s/p/orders.lua", pack_dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("return { on_change = function(order, change)\n"
+        "  return { action = \"ask\", message = \"fix it by hand\" }\n"
+        "end }\n",
+        f);
+  fclose(f);
+  snprintf(path, sizeof(path), "%s/p", pack_dir);
+  start(2, 61, NULL, path);
+  return 0;
+}
+
+static bool review_raised(struct e2e *t, void *arg)
+{
+  (void)arg;
+  return e2e_open_exceptions(t, "shop", "CHANGE_REVIEW") == 1;
+}
+
+static void test_ask(void **state)
+{
+  cJSON *wms = dispatch_wms_orders(&T);
+  const char *ref = ref_of(cJSON_GetArrayItem(dispatch_orders_of(wms), 0));
+  centra_change(ref, "/address",
+                "{\"shippingAddress\": {\"address1\": \"Nygatan 5\"}}");
+  if (!e2e_wait(&T, 60, review_raised, NULL))
+    fail_msg("no CHANGE_REVIEW for %s; see %s", ref, T.dir);
+  cJSON *x =
+      e2e_get(&T, 'a', "/api/v1/merchants/shop/exceptions?type=CHANGE_REVIEW");
+  const char *msg = cg_json_str(cJSON_GetArrayItem(x, 0), "message");
+  assert_non_null(strstr(msg, "shipping address changed"));
+  assert_non_null(strstr(msg, "fix it by hand"));
+  cJSON_Delete(x);
+  cJSON *o = wms_order(ref);
+  assert_string_equal(cg_json_str(o, "status"), "ACCEPTED");
+  assert_int_equal(cg_json_int(o, "attempts.creates", -1), 1);
+  cJSON_Delete(o);
+  cJSON *stats = e2e_get(&T, 'g', "/_sim/wms/stats");
+  assert_int_equal(cg_json_int(stats, "cancels", -1), 0);
+  cJSON_Delete(stats);
+  cJSON_Delete(wms);
+}
+
 static int teardown(void **state)
 {
   e2e_engine_stop(&T);
   e2e_teardown(&T);
+  if (pack_dir[0] != '\0')
+    tu_rmtree(pack_dir);
+  pack_dir[0] = '\0';
   return 0;
 }
 
@@ -391,6 +454,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_changes, setup_events, teardown),
       cmocka_unit_test_setup_teardown(test_follow_poll, setup_poll_only,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_ask, setup_ask, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
