@@ -104,6 +104,43 @@ static void wait_a_little(struct call *c, const char *why)
 
 /* --- the warehouse ---------------------------------------------------- */
 
+/* Units of line_ref the warehouse cancelled (its GET /orders answer). */
+static int64_t cancelled_there(const cJSON *wms, const char *line_ref)
+{
+  const cJSON *l;
+  cJSON_ArrayForEach(l, cg_json_get(wms, "lines"))
+  {
+    const char *ref = cg_json_str(l, "lineRef");
+    if (ref != NULL && line_ref != NULL && strcmp(ref, line_ref) == 0)
+      return cg_json_int(l, "cancelled", 0);
+  }
+  return 0;
+}
+
+/* Whether what the change asks is cancelled there already (by us before
+ * a lost answer, or by the warehouse itself, e.g. a short shipment whose
+ * remainder was then cancelled in Centra): whole, every unit of every
+ * line; else, at least the units asked of each line. */
+static bool done_there(const struct call *c, const cJSON *wms)
+{
+  const cJSON *l;
+  const char *status = cg_json_str(wms, "status");
+  bool whole = strcmp(c->action, "resend") == 0 ||
+               cg_json_bool(c->change, "whole", false);
+  if (status != NULL && strcmp(status, "CANCELLED") == 0)
+    return true;
+  const cJSON *lines =
+      whole ? cg_json_get(wms, "lines") : cg_json_get(c->change, "lines");
+  bool all = cJSON_GetArraySize(lines) > 0;
+  cJSON_ArrayForEach(l, lines)
+  {
+    const char *ref = cg_json_str(l, "lineRef");
+    int64_t want = cg_json_int(l, whole ? "ordered" : "quantity", 1);
+    all = all && cancelled_there(wms, ref) >= want;
+  }
+  return all;
+}
+
 static void on_verified(struct cg_call_result *res, void *arg)
 {
   struct call *c = arg;
@@ -111,9 +148,9 @@ static void on_verified(struct cg_call_result *res, void *arg)
       res->outcome == CG_OUTCOME_OK ? cg_json_str(res->data, "status") : NULL;
   char st[32];
   snprintf(st, sizeof(st), "%s", status ? status : "unknown");
-  if (status != NULL && strcmp(status, "CANCELLED") == 0) {
+  if (status != NULL && done_there(c, res->data)) {
     cg_call_result_set(res, CG_OUTCOME_OK, "already-cancelled",
-                       "the warehouse holds the order as CANCELLED");
+                       "the warehouse has cancelled it already (%s)", st);
   } else {
     cg_call_result_set(res, CG_OUTCOME_FAIL, "order-not-cancellable",
                        "the warehouse refused the cancel: the order is %s "

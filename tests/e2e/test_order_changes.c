@@ -15,6 +15,9 @@
  *   - a cancel after the warehouse packed the order: refused (409
  *     order-not-cancellable), CHANGE_TOO_LATE names the order and the
  *     change, and the warehouse keeps the order;
+ *   - a cancel of an order the warehouse closed with its remainder
+ *     cancelled (IC): refused as not cancellable, but what it asks is
+ *     cancelled there already, so the order is cancelled, not too late;
  *   - a crash while the cancel is on its way (the warehouse answers it
  *     3 s late, and the engine is SIGKILLed half a second after the
  *     change is committed): after the restart the cancel is sent again
@@ -107,7 +110,7 @@ static void centra_change(const char *ref, const char *what, const char *body)
 
 /* Orders picked from the warehouse: one with two lines or more (lines),
  * and four others. */
-#define OTHERS 5
+#define OTHERS 6
 
 struct picks {
   cJSON *wms;
@@ -320,6 +323,19 @@ static void test_crash_during_cancel(const char *ref)
   fprintf(stderr, "cancel of %s sent %ld time(s) under one key\n", ref, calls);
 }
 
+static void test_cancelled_there_already(const char *ref)
+{
+  char path[128];
+  snprintf(path, sizeof(path), "/_sim/wms/orders/%s/close", ref);
+  dispatch_post_ok(&T, 'g', path, "{\"remainder\": \"IC\"}");
+  centra_change(ref, "", "{\"status\": \"CANCELLED\"}");
+  wait_for(state_is, ref, "cancelled");
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "CHANGE_TOO_LATE"), 1);
+  cJSON *o = wms_order(ref);
+  assert_string_equal(cg_json_str(o, "status"), "CLOSED");
+  cJSON_Delete(o);
+}
+
 static void test_changes(void **state)
 {
   struct picks p = {0};
@@ -329,6 +345,7 @@ static void test_changes(void **state)
   test_hold_then_release(ref_of(p.other[1]));
   test_address_change(ref_of(p.other[2]));
   test_too_late(ref_of(p.other[3]));
+  test_cancelled_there_already(ref_of(p.other[5]));
   test_crash_during_cancel(ref_of(p.other[4]));
   /* The engine refused nothing it sent: every cancel it made was one the
    * warehouse took or refused as too late. */
