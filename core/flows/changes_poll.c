@@ -2,16 +2,18 @@
  * changes_poll: the poll for orders the engine exported (changes.h). The
  * safety-net poll lists only confirmed orders that are not on hold, so it
  * never sees an exported order cancelled or held in Centra; with the
- * events queue off (or an event lost) nothing else would. On each poll
- * tick this reads the next page of the orders the store holds as queued,
- * sent or accepted, by number (CgOrdersByNumbers, one request of up to
- * FOLLOW_PAGE orders), and takes each through cg_orders_take, which keeps
- * only the versions that change what the warehouse must know.
+ * events queue off (or an event lost) nothing else would. After each
+ * pass of the safety-net poll that brought no new order (intake.c: new
+ * orders come first under Centra's shared budget) this reads the next
+ * page of the orders the store holds as queued, sent or accepted, by
+ * number (CgOrdersByNumbers, one request of up to FOLLOW_PAGE orders),
+ * and takes each through cg_orders_take, which keeps only the versions
+ * that change what the warehouse must know.
  *
  *   tick: store page (state, offset) -> numbers -> Centra by number
  *         -> cg_orders_take each (one transaction) -> next page / state
  *
- * A full round over N exported orders takes N / FOLLOW_PAGE ticks.
+ * A full round over N exported orders takes N / FOLLOW_PAGE such passes.
  */
 #include "flows/changes.h"
 
@@ -99,7 +101,6 @@ static void cb_follow(struct cg_call_result *res, void *arg)
   }
   if (open)
     cg_inbox_batch_end(p->f, NULL);
-  p->f->metrics.orders_polled += (uint64_t)cJSON_GetArraySize(res->data);
   cg_outbox_kick(p->f->outbox);
 }
 

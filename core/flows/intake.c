@@ -77,6 +77,7 @@ struct cg_intake {
   unsigned hints_inflight;
   struct hint_slot hints[HINTS_MAX];
   struct cg_changes_poll *follow; /* exported orders (flows/changes.h) */
+  uint64_t poll_received;         /* orders_received when the pass began */
 };
 
 struct cg_intake *cg_intake_create(struct cg_flow *f)
@@ -245,8 +246,6 @@ static int next_events_limit(int limit, bool full)
   return limit * 2 < EVENTS_MAX ? limit * 2 : EVENTS_MAX;
 }
 
-static void poll_run(struct cg_intake *in);
-
 /* After each events answer: a poll pass that waited for the backlog runs
  * once the queue is drained or failing (poll_waits). */
 static void events_answered(struct cg_intake *in, bool ok, bool drained)
@@ -254,7 +253,7 @@ static void events_answered(struct cg_intake *in, bool ok, bool drained)
   in->events_failing = !ok;
   in->events_drained = in->events_drained || drained;
   if (in->poll_due)
-    poll_run(in);
+    cg_intake_centra_poll(in);
 }
 
 static void cb_events(struct cg_call_result *res, void *arg)
@@ -321,6 +320,10 @@ static void poll_pass_done(struct cg_intake *in)
                 "[merchant=%s] poll cursor not saved (%s); the next poll "
                 "starts from the previous one",
                 in->f->merchant, err.msg);
+  /* A pass that brought nothing new: the budget is not needed for new
+   * orders, so the next page of exported orders is read (changes.h). */
+  if (in->f->metrics.orders_received == in->poll_received)
+    cg_changes_poll_tick(in->follow);
 }
 
 static void poll_failed(struct cg_intake *in, struct cg_call_result *res)
@@ -458,7 +461,7 @@ static bool poll_waits(struct cg_intake *in)
   return now - in->poll_waiting_ms < POLL_WAIT_MAX_MS;
 }
 
-static void poll_run(struct cg_intake *in)
+void cg_intake_centra_poll(struct cg_intake *in)
 {
   if (in->poll_busy)
     return;
@@ -469,16 +472,11 @@ static void poll_run(struct cg_intake *in)
   if (!in->poll_resume) { /* else: the failed page of the same pass */
     in->poll_page = 1;
     in->poll_started_ms = cg_time_now_ms();
+    in->poll_received = in->f->metrics.orders_received;
     poll_load_since(in);
   }
   in->poll_busy = fetch_page(in) == 0;
   in->poll_resume = !in->poll_busy && in->poll_resume;
-}
-
-void cg_intake_centra_poll(struct cg_intake *in)
-{
-  cg_changes_poll_tick(in->follow); /* exported orders, on the schedule */
-  poll_run(in);
 }
 
 /* --- Centra webhook hint ------------------------------------------------*/
