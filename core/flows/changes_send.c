@@ -89,12 +89,8 @@ static void end_with(struct call *c, enum cg_outcome outcome, const char *code,
   cg_call_result_init(&res);
   cg_call_result_set(&res, outcome, code, "%s", msg);
   res.retry_at_ms = retry_at;
-  cJSON *v = verdict(c, NULL);
-  res.data = v;
-  cg_call_done_fn done = c->done;
-  void *arg = c->arg;
-  call_free(c);
-  cg_call_result_deliver(&res, done, arg);
+  end(c, &res, NULL);
+  cg_call_result_clear_data(&res); /* what the callback left */
 }
 
 static void wait_a_little(struct call *c, const char *why)
