@@ -346,3 +346,33 @@ int cg_changes_apply(struct cg_flow *f, const char *number, const cJSON *order,
   cg_store_order_line_list_clear(&lines);
   return rc;
 }
+
+/* --- an order held to be sent again, cancelled in Centra --------------*/
+
+bool cg_changes_cancels_resend(struct cg_flow *f, const char *number,
+                               const cJSON *order)
+{
+  struct cg_store_order o = {0};
+  const char *status = cg_json_str(order, "status");
+  bool yes = status != NULL && strcmp(status, "CANCELLED") == 0 &&
+             cg_store_order_get(f->store, number, &o, NULL) == 0 &&
+             o.state == CG_STORE_ORDER_HELD && o.hold_reason != NULL &&
+             strcmp(o.hold_reason, CG__CHANGE_RESEND) == 0;
+  cg_store_order_clear(&o);
+  return yes;
+}
+
+int cg_changes_cancel_resend(struct cg_flow *f, const char *number,
+                             char outcome[CG_INBOX_OUTCOME_MAX],
+                             struct cg_err *err)
+{
+  int rc = cg_store_order_advance(f->store, number, CG_STORE_ORDER_CANCELLED,
+                                  NULL, err);
+  if (rc == 0)
+    rc = cg_store_audit_append(f->store, "order", number, "changed in Centra",
+                               "cancelled in Centra while waiting to be sent "
+                               "again: nothing is at the warehouse",
+                               NULL, err);
+  snprintf(outcome, CG_INBOX_OUTCOME_MAX, "cancelled before the re-send");
+  return rc;
+}

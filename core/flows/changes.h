@@ -60,6 +60,15 @@ void cg_changes_poll_destroy(struct cg_changes_poll *p);
 void cg_changes_poll_tick(struct cg_changes_poll *p);
 bool cg_changes_poll_busy(const struct cg_changes_poll *p);
 
+/* An order held CENTRA_CHANGE (cancelled at the warehouse, waiting to be
+ * sent again) whose new version is cancelled in Centra: it is cancelled
+ * (cg_changes_cancel_resend, inside the open transaction), never sent. */
+bool cg_changes_cancels_resend(struct cg_flow *f, const char *number,
+                               const cJSON *order);
+int cg_changes_cancel_resend(struct cg_flow *f, const char *number,
+                             char outcome[CG_INBOX_OUTCOME_MAX],
+                             struct cg_err *err);
+
 /* Result check of the hook orders.on_change (flows/hooks.c). */
 int cg_changes_check_action(cJSON **out, char *why, size_t size);
 

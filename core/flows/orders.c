@@ -432,6 +432,8 @@ int cg_orders_apply_centra_order(struct cg_flow *f,
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "invalid payload");
   } else if (cg_changes_followed(f, number)) {
     rc = cg_changes_apply(f, number, order, outcome, err);
+  } else if (cg_changes_cancels_resend(f, number, order)) {
+    rc = cg_changes_cancel_resend(f, number, outcome, err);
   } else if ((why = not_eligible(f, order)) != NULL ||
              ((rc = check_known(f, number, &why, err)) == 0 && why)) {
     f->metrics.orders_ignored++;

@@ -11,6 +11,7 @@
  *     and the order is shipped in the engine (every line it still has);
  *   - put on hold: cancelled at the warehouse; released: sent again
  *     under a new Idempotency-Key (a new revision) and accepted;
+ *   - put on hold, then cancelled in Centra: cancelled, never sent again;
  *   - a new shipping address: cancelled and sent again with it;
  *   - a cancel after the warehouse packed the order: refused (409
  *     order-not-cancellable), CHANGE_TOO_LATE names the order and the
@@ -110,7 +111,7 @@ static void centra_change(const char *ref, const char *what, const char *body)
 
 /* Orders picked from the warehouse: one with two lines or more (lines),
  * and four others. */
-#define OTHERS 6
+#define OTHERS 7
 
 struct picks {
   cJSON *wms;
@@ -230,6 +231,18 @@ static void test_hold_then_release(const char *ref)
   expect_resent(ref);
 }
 
+static void test_hold_then_cancel(const char *ref)
+{
+  centra_change(ref, "", "{\"isOnHold\": true}");
+  wait_for(state_is, ref, "held");
+  centra_change(ref, "", "{\"status\": \"CANCELLED\"}");
+  wait_for(state_is, ref, "cancelled");
+  assert_int_equal(creates(ref), 1);
+  cJSON *o = wms_order(ref);
+  assert_string_equal(cg_json_str(o, "status"), "CANCELLED");
+  cJSON_Delete(o);
+}
+
 static void test_address_change(const char *ref)
 {
   centra_change(ref, "/address",
@@ -346,6 +359,7 @@ static void test_changes(void **state)
   test_address_change(ref_of(p.other[2]));
   test_too_late(ref_of(p.other[3]));
   test_cancelled_there_already(ref_of(p.other[5]));
+  test_hold_then_cancel(ref_of(p.other[6]));
   test_crash_during_cancel(ref_of(p.other[4]));
   /* The engine refused nothing it sent: every cancel it made was one the
    * warehouse took or refused as too late. */
