@@ -10,6 +10,7 @@
 #include "base/time.h"
 #include "centra/centra.h"
 #include "base/json.h"
+#include "flows/changes.h"
 #include "flows/decide.h"
 #include "flows/dispatch.h"
 #include "flows/exceptions.h"
@@ -432,6 +433,7 @@ static size_t fill_kinds(struct cg_merchant *m)
   m->kinds[n++] = cg_dispatch_outbox_kind;
   m->kinds[n++] = cg_dispatch_capture_kind;
   m->kinds[n++] = cg_dispatch_remainder_kind;
+  m->kinds[n++] = cg_changes_outbox_kind; /* a customer's cancel */
   for (size_t i = 0; i < cg_orders_outbox_nkinds && n < KINDS_MAX; i++)
     m->kinds[n++] = cg_orders_outbox_kinds[i];
   return n;

@@ -44,6 +44,13 @@ static const struct type_default defaults[] = {
     {"CAPTURE_FAILED", "finance", "critical",
      "Centra shipped without capturing the payment: fix the payment with "
      "the provider, then retry the exception (captureShipment)"},
+    {"CHANGE_TOO_LATE", "customer-service", "critical",
+     "the customer changed or cancelled the order in Centra after the "
+     "warehouse started picking it: call the carrier or the customer"},
+    {"CHANGE_REVIEW", "ops", "warning",
+     "the order changed in Centra after it went to the warehouse and the "
+     "pack leaves it to you: change or cancel it at the warehouse, then "
+     "resolve the exception"},
     {"SYNC_FAILURE", "ops", "critical",
      "check partner reachability and "
      "the log; retry the exception"},

@@ -12,6 +12,7 @@
 
 #include "base/err.h"
 #include "base/json.h"
+#include "flows/changes.h"
 #include "flows/dispatch.h"
 #include "flows/plan.h"
 #include "gxo/gxo_contract.h"
@@ -125,6 +126,8 @@ static const struct cg_rules_hook catalogue[] = {
      "{action=\"accept\"} or {action=\"hold\", reason=..., message=...}"},
     {"orders.check_address", check_address, "nil, true or a list of problems"},
     {"orders.payload", check_payload, "the warehouse order table"},
+    {"orders.on_change", cg_changes_check_action,
+     "{action=\"cancel\"|\"resend\"|\"ask\", message=...}"},
     {"dispatch.shipment", cg_dispatch_check_shipment,
      "{carrier=..., service=..., notify=true|false, capture=true|false}"},
     {"dispatch.remainder", cg_dispatch_check_remainder,

@@ -9,6 +9,7 @@
 #include "base/mem.h"
 #include "base/time.h"
 #include "centra/centra.h"
+#include "flows/changes.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "flows/orders.h"
@@ -75,6 +76,8 @@ struct cg_intake {
   char poll_since[40];     /* updatedAt lower bound of the current pass */
   unsigned hints_inflight;
   struct hint_slot hints[HINTS_MAX];
+  struct cg_changes_poll *follow; /* exported orders (flows/changes.h) */
+  uint64_t poll_received;         /* orders_received when the pass began */
 };
 
 struct cg_intake *cg_intake_create(struct cg_flow *f)
@@ -83,21 +86,28 @@ struct cg_intake *cg_intake_create(struct cg_flow *f)
   if (in != NULL) {
     in->f = f;
     in->events_limit = EVENTS_MIN;
+    in->follow = cg_changes_poll_create(f);
+  }
+  if (in != NULL && in->follow == NULL) {
+    cg_free(in);
+    in = NULL;
   }
   return in;
 }
 
 void cg_intake_destroy(struct cg_intake *in)
 {
-  if (in != NULL)
+  if (in != NULL) {
     cg_free(in->unconfirmed);
+    cg_changes_poll_destroy(in->follow);
+  }
   cg_free(in);
 }
 
 bool cg_intake_busy(const struct cg_intake *in)
 {
   return in->events_busy || in->poll_busy || in->gxo_busy ||
-         in->hints_inflight > 0;
+         in->hints_inflight > 0 || cg_changes_poll_busy(in->follow);
 }
 
 /* Throttling and shutdown are expected: they are logged at debug level;
@@ -310,6 +320,10 @@ static void poll_pass_done(struct cg_intake *in)
                 "[merchant=%s] poll cursor not saved (%s); the next poll "
                 "starts from the previous one",
                 in->f->merchant, err.msg);
+  /* A pass that brought nothing new: the budget is not needed for new
+   * orders, so the next page of exported orders is read (changes.h). */
+  if (in->f->metrics.orders_received == in->poll_received)
+    cg_changes_poll_tick(in->follow);
 }
 
 static void poll_failed(struct cg_intake *in, struct cg_call_result *res)
@@ -458,6 +472,7 @@ void cg_intake_centra_poll(struct cg_intake *in)
   if (!in->poll_resume) { /* else: the failed page of the same pass */
     in->poll_page = 1;
     in->poll_started_ms = cg_time_now_ms();
+    in->poll_received = in->f->metrics.orders_received;
     poll_load_since(in);
   }
   in->poll_busy = fetch_page(in) == 0;

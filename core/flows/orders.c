@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "flows/changes.h"
 #include "flows/decide.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
@@ -76,14 +77,6 @@ static bool is_settled(struct cg_flow *f, const char *number)
          settled(st) != NULL;
 }
 
-static bool skip_settled(struct cg_flow *f, const char *number)
-{
-  if (!is_settled(f, number))
-    return false;
-  f->metrics.orders_ignored++;
-  return true;
-}
-
 /* The same version from the poll and the events queue: already recorded,
  * so it is skipped before its payload is built. */
 static bool recorded(struct cg_flow *f, const char *msg_id)
@@ -107,12 +100,19 @@ int cg_orders_take(struct cg_flow *f, const cJSON *order, const char *via,
   if (cg__order_number(order, number, sizeof(number)) != 0)
     return cg_err_set(err, CG_EINVAL, "order without a number (via %s)", via);
   order_version_id(order, number, msg_id, sizeof(msg_id));
+  /* A settled order's version is taken only when it changes what the
+   * warehouse must know; its id then names what changed (changes.h). */
+  if (is_settled(f, number)) {
+    if (!cg_changes_follow(f, number, order)) {
+      f->metrics.orders_ignored++;
+      return 0;
+    }
+    cg_changes_version_id(order, msg_id, sizeof(msg_id));
+  }
   if (recorded(f, msg_id)) {
     f->metrics.duplicates++;
     return 0;
   }
-  if (skip_settled(f, number))
-    return 0;
   char *payload = cg_json_print(order);
   if (payload == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
@@ -335,6 +335,12 @@ static const char *settled(enum cg_store_order_state state)
     return "already with the warehouse";
   case CG_STORE_ORDER_REJECTED:
     return "rejected by the warehouse; retry its exception";
+  case CG_STORE_ORDER_CANCELLED:
+    return "cancelled in Centra and at the warehouse";
+  case CG_STORE_ORDER_SHIPPED:
+    return "shipped: every unit is in a completed Centra shipment";
+  case CG_STORE_ORDER_CLOSED:
+    return "closed by the warehouse, its remainder settled in Centra";
   default:
     return NULL;
   }
@@ -428,6 +434,10 @@ int cg_orders_apply_centra_order(struct cg_flow *f,
     rc = cg_flow_raise(f, "SYNC_FAILURE", "message", row->msg_id,
                        "Centra order payload is not a valid order", NULL, err);
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "invalid payload");
+  } else if (cg_changes_followed(f, number)) {
+    rc = cg_changes_apply(f, number, order, outcome, err);
+  } else if (cg_changes_cancels_resend(f, number, order)) {
+    rc = cg_changes_cancel_resend(f, number, outcome, err);
   } else if ((why = not_eligible(f, order)) != NULL ||
              ((rc = check_known(f, number, &why, err)) == 0 && why)) {
     f->metrics.orders_ignored++;

@@ -72,11 +72,14 @@ int cg_gxo_get_item(struct cg_gxo *g, const char *sku, cg_call_done_fn done,
 }
 
 int cg_gxo_cancel_order(struct cg_gxo *g, const char *order_ref,
-                        const char *body_json, cg_call_done_fn done, void *arg)
+                        const char *body_json, const char *idempotency_key,
+                        cg_call_done_fn done, void *arg)
 {
-  if (order_ref == NULL || order_ref[0] == '\0' || done == NULL)
+  if (order_ref == NULL || order_ref[0] == '\0' || done == NULL ||
+      (idempotency_key != NULL && idempotency_key[0] == '\0'))
     return CG_EINVAL;
-  return g->ops->cancel_order(g->state, order_ref, body_json, done, arg);
+  return g->ops->cancel_order(g->state, order_ref, body_json, idempotency_key,
+                              done, arg);
 }
 
 int cg_gxo_pull_events(struct cg_gxo *g, int64_t after_sequence, int limit,

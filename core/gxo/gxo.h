@@ -72,7 +72,8 @@ struct cg_gxo_transport_ops {
   int (*get_item)(void *state, const char *sku, cg_call_done_fn done,
                   void *arg);
   int (*cancel_order)(void *state, const char *order_ref, const char *body_json,
-                      cg_call_done_fn done, void *arg);
+                      const char *idempotency_key, cg_call_done_fn done,
+                      void *arg);
   int (*pull_events)(void *state, int64_t after_sequence, int limit,
                      cg_call_done_fn done, void *arg);
   int (*ack_events)(void *state, int64_t up_to_sequence, cg_call_done_fn done,
@@ -113,10 +114,16 @@ int cg_gxo_get_order(struct cg_gxo *g, const char *order_ref,
  * is FAIL with code "item-not-found" (the SKU is unknown there). */
 int cg_gxo_get_item(struct cg_gxo *g, const char *sku, cg_call_done_fn done,
                     void *arg);
-/* Cancels a whole order (body_json NULL) or lines ({"lines": [...]}). OK
- * data: the 202 body or NULL. */
+/* Cancels a whole order (body_json NULL or without "lines") or lines
+ * ({"lines": [{lineRef, quantity}]}) under idempotency_key; NULL derives
+ * the key from the path and body. A flow passes its outbox row's key: two
+ * equal cancels at different times (one more unit of a line) are two
+ * requests, and a resend of one row after a crash is replayed by the
+ * warehouse, never refused as not cancellable. OK data: the 202 body or
+ * NULL; 409 order-not-cancellable is FAIL with that code. */
 int cg_gxo_cancel_order(struct cg_gxo *g, const char *order_ref,
-                        const char *body_json, cg_call_done_fn done, void *arg);
+                        const char *body_json, const char *idempotency_key,
+                        cg_call_done_fn done, void *arg);
 /* Pulls events with sequence > after_sequence (limit 1..500, 0 = server
  * default). OK data: {"events": [...], "lastSequence": N}. */
 int cg_gxo_pull_events(struct cg_gxo *g, int64_t after_sequence, int limit,

@@ -615,8 +615,8 @@ static int rest_get_item(void *state, const char *sku, cg_call_done_fn done,
 }
 
 static int rest_cancel_order(void *state, const char *order_ref,
-                             const char *body_json, cg_call_done_fn done,
-                             void *arg)
+                             const char *body_json, const char *idempotency_key,
+                             cg_call_done_fn done, void *arg)
 {
   struct rest *r = state;
   if (r->closing)
@@ -627,7 +627,9 @@ static int rest_cancel_order(void *state, const char *order_ref,
   op->order_ref = cg_strdup(order_ref);
   op->url = order_url(r, order_ref, "/cancel");
   op->body = cg_strdup(body_json ? body_json : "{}");
-  if (op->url != NULL && op->body != NULL)
+  if (idempotency_key != NULL)
+    op->idem_header = header_line("Idempotency-Key: ", idempotency_key);
+  else if (op->url != NULL && op->body != NULL)
     op->idem_header = content_key(r, "cancel", op->url, op->body);
   if (op->order_ref == NULL) {
     op_free(op);

@@ -15,8 +15,8 @@
 #define DEFAULT_LIST_LIMIT 100
 
 static const char *const state_names[CG_STORE_ORDER_NSTATES] = {
-    "received", "held",     "queued",  "sent",
-    "accepted", "rejected", "shipped", "closed"};
+    "received", "held",    "queued", "sent",     "accepted",
+    "rejected", "shipped", "closed", "cancelled"};
 
 const char *cg_store_order_state_name(enum cg_store_order_state st)
 {

@@ -252,6 +252,13 @@ static const char schema_v6[] =
     " warning TEXT,"
     " updated_at INTEGER NOT NULL) WITHOUT ROWID;";
 
+/* Version 7: orders follow Centra after export (docs/internals/
+ * changes.md). No table changes: an order whose every line was cancelled
+ * at the warehouse is now stored in the new state 'cancelled'; the step
+ * exists so that an older engine, which would misread that name, refuses
+ * the file (docs/internals/store.md §3). */
+static const char schema_v7[] = "";
+
 const struct cg__migration cg__store_migrations[] = {
     {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1,
      false},
@@ -266,6 +273,8 @@ const struct cg__migration cg__store_migrations[] = {
      schema_v5, false},
     {6, "remainders (order.closed, order.cancelled) and capture policies",
      schema_v6, false},
+    {7, "order state 'cancelled': Centra cancels followed after export",
+     schema_v7, false},
 };
 
 const size_t cg__store_migrations_count =

@@ -28,7 +28,7 @@
 struct cg_store;
 
 /* Bump together with a new migration step in store.c (and store.md). */
-#define CG_STORE_SCHEMA_VERSION 6
+#define CG_STORE_SCHEMA_VERSION 7
 
 struct cg_store_opts {
   const char *path;        /* SQLite file; required; created if missing */
@@ -114,6 +114,9 @@ enum cg_store_order_state {
   /* every line shipped or cancelled, nothing shipped (dispatch flow:
    * the warehouse closed or cancelled it all, settled in Centra) */
   CG_STORE_ORDER_CLOSED,
+  /* every unit cancelled at the warehouse after a cancel in Centra
+   * (flows/changes.h; schema step 7) */
+  CG_STORE_ORDER_CANCELLED,
   CG_STORE_ORDER_NSTATES
 };
 

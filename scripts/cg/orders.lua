@@ -9,6 +9,10 @@
 --                  problems {field = "postalCode", code = "FORMAT",
 --                  message = "..."}: the order is held as INVALID_ADDRESS
 --   payload(order, carrier) -> the warehouse v1 order table
+--   on_change(order, change) -> {action = "cancel" | "resend" | "ask",
+--                  message = "text"?}: what to do with a change Centra
+--                  made after the order went to the warehouse
+--                  (docs/internals/changes.md)
 --
 -- Data (read through rules.orders so a pack can override them):
 --
@@ -132,6 +136,24 @@ function M.payload(order, carrier)
   return payload.build(order, carrier, {
     allow_partial_shipment = rules.orders.allow_partial_shipment,
   })
+end
+
+-- Centra changed an order the warehouse already has. change is
+-- {orderRef, whole, lines = {{lineRef, sku, quantity}}, hold, address,
+-- what}: whole = cancelled in Centra, lines = units cancelled there,
+-- hold = put on hold, address = shipping address changed; order is the
+-- Centra order as it is now. The default cancels at the warehouse what
+-- Centra cancelled, and for a hold or a new address cancels the order at
+-- the warehouse and sends it again (a new revision) once Centra has it
+-- free. "ask" sends nothing and asks operations (CHANGE_REVIEW).
+function M.on_change(order, change)
+  if change.whole then
+    return { action = "cancel" }
+  end
+  if change.hold or change.address then
+    return { action = "resend" }
+  end
+  return { action = "cancel" }
 end
 
 return M

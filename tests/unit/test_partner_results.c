@@ -334,7 +334,7 @@ static int start_all(struct cg_gxo *g, struct cg_centra *c, struct fail_run *fr)
   int n = 0;
   n += cg_gxo_create_order(g, "{\"orderRef\":\"1\"}", "k", on_counted, fr) == 0;
   n += cg_gxo_get_order(g, "1/2", on_counted, fr) == 0;
-  n += cg_gxo_cancel_order(g, "1", NULL, on_counted, fr) == 0;
+  n += cg_gxo_cancel_order(g, "1", NULL, NULL, on_counted, fr) == 0;
   n += cg_gxo_pull_events(g, 5, 10, on_counted, fr) == 0;
   n += cg_gxo_ack_events(g, 5, on_counted, fr) == 0;
   n += cg_gxo_subscribe_webhooks(g, "http://x", "s", types, 1, on_counted,

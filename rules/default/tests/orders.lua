@@ -40,4 +40,24 @@ return {
     input = fx.order { shippingAddress = {
       address1 = "Kungsträdgårdsgatan 123, lägenhet 1402 B" } },
     expect = { { field = "address1", code = "TOO_LONG" } } },
+
+  { name = "a cancel in Centra after export is cancelled at the warehouse",
+    hook = "orders.on_change",
+    args = { fx.order(), { orderRef = "1", whole = true, lines = {},
+                           hold = false, address = false } },
+    expect = { action = "cancel" } },
+
+  { name = "a line cancelled in Centra is cancelled at the warehouse",
+    hook = "orders.on_change",
+    args = { fx.order(), { orderRef = "1", whole = false,
+                           lines = { { lineRef = "7", sku = "S",
+                                       quantity = 1 } },
+                           hold = false, address = false } },
+    expect = { action = "cancel" } },
+
+  { name = "a hold or a new address re-sends the order",
+    hook = "orders.on_change",
+    args = { fx.order(), { orderRef = "1", whole = false, lines = {},
+                           hold = false, address = true } },
+    expect = { action = "resend" } },
 }
