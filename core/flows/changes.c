@@ -40,6 +40,12 @@ bool cg_changes_followed(struct cg_flow *f, const char *number)
          st == CG_STORE_ORDER_ACCEPTED;
 }
 
+bool cg_changes_own_cancel(const char *reason)
+{
+  return reason != NULL && (strcmp(reason, CG__CHANGE_REASON_CANCEL) == 0 ||
+                            strcmp(reason, CG__CHANGE_REASON_RESEND) == 0);
+}
+
 /* Units of line_ref in Centra's version (cancelled ones excluded); 0 for
  * a line Centra leaves out (a fully cancelled one, by its default). */
 static int64_t units_now(const cJSON *order, const char *line_ref)

@@ -33,6 +33,11 @@ extern const struct cg_outbox_kind cg_changes_outbox_kind;
 /* True when the store holds order number as queued, sent or accepted:
  * its new Centra versions are followed here, not decided again. */
 bool cg_changes_followed(struct cg_flow *f, const char *number);
+/* True when a warehouse order.cancelled with this reason answers a cancel
+ * the engine asked for (a change in Centra, or a re-send after a hold or
+ * an address change): Centra already holds the change, or must keep the
+ * order open, so the dispatch flow writes nothing to Centra for it. */
+bool cg_changes_own_cancel(const char *reason);
 /* True when order (a new Centra version) changes what the warehouse must
  * know of a followed order: cancelled (wholly or some units), put on hold
  * or released, a new shipping address. Reads the store only. */

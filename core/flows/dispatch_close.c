@@ -26,6 +26,7 @@
 #include "base/mem.h"
 #include "base/time.h"
 #include "centra/centra.h"
+#include "flows/changes.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "rules/host.h"
@@ -118,6 +119,12 @@ int cg_dispatch_apply_remainder(struct cg_flow *f, const char *event,
   const char *number = cg_json_str(data, "orderRef");
   bool closed = strcmp(event, "order.closed") == 0;
   enum cg_store_order_state st;
+  if (!closed && cg_changes_own_cancel(cg_json_str(data, "reason"))) {
+    snprintf(outcome, CG_INBOX_OUTCOME_MAX,
+             "ignored: %s: the engine's own cancel (a change in Centra)",
+             event);
+    return 0;
+  }
   int rc =
       number ? cg_store_order_state(f->store, number, &st, err) : CG_ENOTFOUND;
   if (rc != 0) {
