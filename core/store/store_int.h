@@ -93,6 +93,11 @@ enum cg__st {
   CG__ST_DISPATCH_LINES_ORDER,
   CG__ST_DISPATCH_PARCEL_INSERT,
   CG__ST_DISPATCH_PARCELS_LIST,
+  /* store_monitor.c */
+  CG__ST_SLA_DUE,
+  CG__ST_SLA_SET,
+  CG__ST_SLA_GET,
+  CG__ST_SLA_COUNTS,
   CG__ST_COUNT
 };
 
@@ -114,6 +119,9 @@ enum cg__st {
 #define CG__DISPATCH_COLS                                                      \
   "shipment_id, order_number, payload, step, centra_id, stamp, captured, "     \
   "hold_reason, created_at, updated_at"
+#define CG__SLA_COLS                                                           \
+  "order_number, accepted_at, state, warn_at, deadline, due_text, next_at, "   \
+  "breached_at, ended_at, end_reason"
 #define CG__AUDIT_COLS                                                         \
   "id, at, entity_kind, entity_key, action, detail, rule_generation"
 
