@@ -37,6 +37,12 @@ static const struct type_default defaults[] = {
     {"SPLIT_DIRECT_TO_SHIPMENT", "ops", "warning",
      "the warehouse shipped part of an order Centra made one shipment for: "
      "split or remove that shipment in Centra, then retry the exception"},
+    {"SLA_WARNING", "ops", "warning",
+     "the order is not dispatched yet and its deadline is near: ask the "
+     "warehouse; it closes itself when the order ships"},
+    {"SLA_BREACH", "ops", "critical",
+     "the order missed its dispatch deadline: chase the warehouse and tell "
+     "customer service; it closes itself when the order ships"},
     {"SYNC_FAILURE", "ops", "critical",
      "check partner reachability and "
      "the log; retry the exception"},

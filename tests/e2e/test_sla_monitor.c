@@ -1,0 +1,214 @@
+/*
+ * End to end (issue 9 item 8): the SLA monitor with the test clock
+ * (config test_clock, POST /api/v1/test/clock). The default pack's SLA:
+ * Europe/Stockholm, cut-off 14:00, one working day, dispatched by 18:00,
+ * warning at 75% of the time. The engine's clock is moved to a Friday
+ * 15:00:30 in Stockholm (after the cut-off), then three orders are
+ * accepted by the warehouse:
+ *
+ *   A  dispatched on Friday: its watch closes, nothing is ever raised;
+ *   B  and C late: Monday 12:00 nothing (the weekend does not count);
+ *      Monday 18:00 SLA_WARNING each (75% of Fri 15:00 -> Tue 18:00 is
+ *      Monday about 17:15); Tuesday 17:59 no breach; Tuesday 18:00:05
+ *      SLA_BREACH each (owner ops), the warnings superseded;
+ *   B  dispatched whole: its breach closes itself;
+ *   C  split: its first consignment closes it (dispatched = the
+ *      warehouse's first consignment).
+ */
+#include "e2e.h"
+#include "e2e_dispatch.h"
+
+#include "base/json.h"
+#include "base/mem.h"
+#include "base/time.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static struct e2e T;
+static char ref[3][32]; /* A, B, C */
+
+/* UTC ms of local Stockholm time: days after the Friday at least a day
+ * ahead of the test's start (fixed once, whatever the test's length). */
+static int64_t stockholm(int days_after_friday, int h, int m, int s)
+{
+  static time_t start;
+  if (start == 0)
+    start = time(NULL) + 86400;
+  setenv("TZ", "Europe/Stockholm", 1);
+  tzset();
+  struct tm tm;
+  localtime_r(&start, &tm);
+  int to_friday = (5 - tm.tm_wday + 7) % 7;
+  tm.tm_mday += to_friday + days_after_friday;
+  tm.tm_hour = h;
+  tm.tm_min = m;
+  tm.tm_sec = s;
+  tm.tm_isdst = -1;
+  time_t t = mktime(&tm);
+  unsetenv("TZ");
+  tzset();
+  return (int64_t)t * 1000;
+}
+
+static int64_t engine_now(void)
+{
+  cJSON *doc = e2e_get(&T, 'a', "/api/v1/test/clock");
+  int64_t ms = 0;
+  if (cg_time_parse_iso8601(cg_json_str(doc, "now"), &ms) != 0)
+    fail_msg("GET /api/v1/test/clock: no time");
+  cJSON_Delete(doc);
+  return ms;
+}
+
+/* Moves the engine's clock forward to target (UTC ms). */
+static void clock_to(int64_t target)
+{
+  int64_t by = target - engine_now();
+  assert_true(by >= 0);
+  char body[64];
+  snprintf(body, sizeof(body), "{\"advanceMs\": %lld}", (long long)by);
+  cJSON *r = e2e_post(&T, 'a', "/api/v1/test/clock", body);
+  assert_non_null(cg_json_str(r, "now"));
+  cJSON_Delete(r);
+}
+
+struct count {
+  const char *type;
+  long want;
+};
+
+static bool exceptions_are(struct e2e *t, void *arg)
+{
+  const struct count *c = arg;
+  return e2e_open_exceptions(t, "shop", c->type) == c->want;
+}
+
+static void expect_open(const char *type, long want)
+{
+  struct count c = {type, want};
+  if (!e2e_wait(&T, 30, exceptions_are, &c))
+    fail_msg("%s open: %ld, want %ld; see %s", type,
+             e2e_open_exceptions(&T, "shop", type), want, T.dir);
+}
+
+struct entry {
+  const char *number, *action;
+};
+
+static bool has_entry(struct e2e *t, void *arg)
+{
+  const struct entry *e = arg;
+  return e2e_timeline_count(t, e->number, e->action, NULL) > 0;
+}
+
+static void wait_entry(const char *number, const char *action)
+{
+  struct entry e = {number, action};
+  if (!e2e_wait(&T, 60, has_entry, &e))
+    fail_msg("order %s: no %s in its timeline; see %s", number, action, T.dir);
+}
+
+static void sim(const char *number, const char *what, const char *body)
+{
+  char path[128];
+  snprintf(path, sizeof(path), "/_sim/wms/orders/%s/%s", number, what);
+  dispatch_post_ok(&T, 'g', path, body);
+}
+
+static bool received(struct e2e *t, void *arg)
+{
+  return e2e_wms_orders(t) == *(long *)arg;
+}
+
+/* Three orders at the warehouse, accepted at Friday 15:00:30. */
+static void accept_on_friday(void)
+{
+  long three = 3;
+  if (!e2e_wait(&T, 60, received, &three))
+    fail_msg("orders did not reach the warehouse; see %s", T.dir);
+  clock_to(stockholm(0, 15, 0, 30));
+  cJSON *doc = dispatch_wms_orders(&T);
+  const cJSON *o;
+  int i = 0;
+  cJSON_ArrayForEach(o, dispatch_orders_of(doc))
+  {
+    if (i < 3)
+      snprintf(ref[i++], sizeof(ref[0]), "%s", cg_json_str(o, "orderRef"));
+  }
+  cJSON_Delete(doc);
+  assert_int_equal(i, 3);
+  for (i = 0; i < 3; i++)
+    sim(ref[i], "accept", "{}");
+  for (i = 0; i < 3; i++)
+    wait_entry(ref[i], "sla.due");
+}
+
+static void test_late_orders_warn_breach_and_close(void **state)
+{
+  accept_on_friday();
+  char detail_want[] = "due by Tue";
+  assert_true(e2e_timeline_count(&T, ref[1], "sla.due", detail_want) == 1);
+  sim(ref[0], "dispatch", "{}");
+  wait_entry(ref[0], "sla.closed");
+
+  clock_to(stockholm(3, 12, 0, 0)); /* Monday noon */
+  expect_open("SLA_WARNING", 0);
+  expect_open("SLA_BREACH", 0);
+  clock_to(stockholm(3, 18, 0, 0)); /* Monday 18:00 */
+  expect_open("SLA_WARNING", 2);
+  expect_open("SLA_BREACH", 0);
+  clock_to(stockholm(4, 17, 59, 0)); /* Tuesday, a minute before */
+  expect_open("SLA_BREACH", 0);
+  clock_to(stockholm(4, 18, 0, 5)); /* Tuesday, just past the deadline */
+  expect_open("SLA_BREACH", 2);
+  expect_open("SLA_WARNING", 0);
+  assert_int_equal(e2e_timeline_count(&T, ref[0], "sla.warning", NULL), 0);
+
+  cJSON *x =
+      e2e_get(&T, 'a', "/api/v1/merchants/shop/exceptions?type=SLA_BREACH");
+  assert_string_equal(cg_json_str(cJSON_GetArrayItem(x, 0), "owner"), "ops");
+  cJSON_Delete(x);
+
+  sim(ref[1], "dispatch", "{}");
+  wait_entry(ref[1], "sla.closed");
+  expect_open("SLA_BREACH", 1);
+  sim(ref[2], "split", "{\"shipments\": 2}");
+  wait_entry(ref[2], "sla.closed");
+  expect_open("SLA_BREACH", 0);
+  assert_int_equal(
+      e2e_timeline_count(&T, ref[1], "sla.closed", "after its deadline"), 1);
+}
+
+static int setup(void **state)
+{
+  char *scenario = e2e_scenario(3, 0);
+  struct e2e_opts o = {.scenario_json = scenario,
+                       .seed = 17,
+                       .extra_config = "test_clock = true"};
+  e2e_setup(&T, &o);
+  cg_free(scenario);
+  dispatch_post_ok(&T, 'g', "/_sim/wms/settings", "{\"autoAccept\": false}");
+  e2e_engine_start(&T);
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  e2e_engine_stop(&T);
+  e2e_check_integrity(&T);
+  e2e_teardown(&T);
+  return 0;
+}
+
+int main(void)
+{
+  cg_mem_init();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_late_orders_warn_breach_and_close),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
