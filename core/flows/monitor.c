@@ -1,9 +1,12 @@
 /*
  * monitor: see monitor.h. One tick reads at most BATCH rows due (partial
  * index sla_due), moves each one step in one transaction, then asks the
- * rule host for the deadlines of the new ones (at most INFLIGHT_MAX out).
- * A row being asked is leased (next_at moved LEASE_MS ahead), so a lost
- * answer (host restart, engine stop) is asked again, never twice at once.
+ * rule host for the deadlines of the new ones: one batch request of up to
+ * ASK_MAX orders (one call child), at most INFLIGHT_MAX requests out. A
+ * batch the host fails as a whole (a hook killed it) is asked again order
+ * by order, so a hostile order costs only itself. A row being asked is
+ * leased (next_at moved LEASE_MS ahead), so a lost answer (host restart,
+ * engine stop) is asked again, never twice at once.
  */
 #include "flows/monitor.h"
 
@@ -22,7 +25,8 @@
 #include <string.h>
 
 #define BATCH 100           /* rows read per tick */
-#define INFLIGHT_MAX 64     /* hook calls out at once */
+#define ASK_MAX 50          /* orders asked in one rule host request */
+#define INFLIGHT_MAX 4      /* rule host requests out at once */
 #define LEASE_MS 30000      /* a row asked waits this long for its answer */
 #define BUSY_MS 1000        /* a new row not asked this tick: next tick */
 #define RULE_RETRY_MS 60000 /* after a failed hook call */
@@ -34,10 +38,14 @@ struct cg_monitor {
   bool dead; /* destroyed while calls were out: the last one frees it */
 };
 
-/* One hook call out: the row it is for. */
+/* One rule host request out: the orders it asks for (a batch in one
+ * call child, or one order alone). */
 struct ask {
   struct cg_monitor *m;
-  char *number;
+  size_t n;
+  bool solo;
+  char *numbers[ASK_MAX];
+  int64_t accepted[ASK_MAX];
 };
 
 struct cg_monitor *cg_monitor_create(struct cg_flow *f)
@@ -198,26 +206,25 @@ static int watch(struct cg_monitor *m, const struct cg_store_sla *row,
                  err);
 }
 
-/* A new row: leased and asked after the commit, or put back a second
- * when the host is busy or no generation is loaded yet. */
+/* A new row: leased and added to the tick's request, or put back a
+ * second when there is none (host busy, no generation loaded yet). */
 static int lease(struct cg_monitor *m, const struct cg_store_sla *row,
-                 int64_t now, bool *ask, struct cg_err *err)
+                 int64_t now, struct ask *a, struct cg_err *err)
 {
-  *ask = m->f->rulehost != NULL && m->f->rules_label[0] != '\0' &&
-         m->inflight < INFLIGHT_MAX;
-  if (*ask)
-    m->inflight++; /* reserved; sent or given back after the commit */
-  return move_to(m, row, CG_STORE_SLA_NEW, now + (*ask ? LEASE_MS : BUSY_MS),
+  bool asked = a != NULL && a->n < ASK_MAX &&
+               (a->numbers[a->n] = cg_strdup(row->order_number)) != NULL;
+  if (asked)
+    a->accepted[a->n++] = row->accepted_at;
+  return move_to(m, row, CG_STORE_SLA_NEW, now + (asked ? LEASE_MS : BUSY_MS),
                  err);
 }
 
 static int step(struct cg_monitor *m, const struct cg_store_sla *row,
-                int64_t now, bool *ask, struct cg_err *err)
+                int64_t now, struct ask *a, struct cg_err *err)
 {
-  *ask = false;
   switch (row->state) {
   case CG_STORE_SLA_NEW:
-    return lease(m, row, now, ask, err);
+    return lease(m, row, now, a, err);
   case CG_STORE_SLA_WATCHING:
   case CG_STORE_SLA_WARNED:
     return watch(m, row, now, err);
@@ -283,57 +290,101 @@ static int rule_failed(struct cg_monitor *m, const struct cg_store_sla *row,
                       cg_time_now_ms() + RULE_RETRY_MS, err);
 }
 
-/* The answer, applied to the row if it is still new (a dispatch may have
- * closed it meanwhile: then nothing is written). */
-static void answered(struct cg_monitor *m, const char *number, int rc,
-                     const cJSON *reply, const char *why)
+/* One order's answer (result, or why it failed when result is NULL),
+ * applied if its row is still new: a dispatch may have closed it. */
+/* A hook that returned nil: its result may come back as JSON null or
+ * not at all. */
+static const cJSON json_null = {.type = cJSON_NULL};
+
+static int apply_one(struct cg_monitor *m, const char *number,
+                     const cJSON *result, const char *why, struct cg_err *err)
+{
+  struct cg_store_sla row = {0};
+  int rc = cg_store_sla_get(m->f->store, number, &row, err);
+  if (rc == 0 && row.state == CG_STORE_SLA_NEW)
+    rc = result ? apply_deadline(m, &row, result, err)
+                : rule_failed(m, &row, why ? why : "failed", err);
+  cg_store_sla_clear(&row);
+  return rc == CG_ENOTFOUND ? 0 : rc;
+}
+
+/* Every answer of a request, in one transaction. */
+static void apply_all(struct cg_monitor *m, const struct ask *a,
+                      const cJSON *reply, const char *why)
 {
   struct cg_flow *f = m->f;
   struct cg_err err = {0};
-  struct cg_store_sla row = {0};
-  int got = cg_store_begin(f->store, &err);
-  if (got == 0)
-    got = cg_store_sla_get(f->store, number, &row, &err);
-  if (got == 0 && row.state == CG_STORE_SLA_NEW)
-    got = rc == 0 ? apply_deadline(m, &row, reply, &err)
-                  : rule_failed(m, &row, why, &err);
-  if (got == CG_ENOTFOUND)
-    got = 0;
-  if (in_tx(f, got, &err) != 0)
+  int rc = cg_store_begin(f->store, &err);
+  for (size_t i = 0; rc == 0 && i < a->n; i++) {
+    const cJSON *it = a->solo ? NULL : cJSON_GetArrayItem(reply, (int)i);
+    bool ok = a->solo ? reply != NULL : cg_json_bool(it, "ok", false);
+    const cJSON *result =
+        a->solo ? reply : cJSON_GetObjectItemCaseSensitive(it, "result");
+    rc = apply_one(m, a->numbers[i], ok ? (result ? result : &json_null) : NULL,
+                   a->solo ? why : cg_json_str(it, "error"), &err);
+  }
+  if (in_tx(f, rc, &err) != 0)
     cg_log_error("monitor",
-                 "[merchant=%s] order %s: SLA deadline not "
-                 "recorded (%s); asked again later",
-                 f->merchant, number, err.msg);
-  cg_store_sla_clear(&row);
+                 "[merchant=%s] SLA deadlines not recorded (%s); "
+                 "asked again later",
+                 f->merchant, err.msg);
 }
 
-static void on_deadline(int rc, cJSON *reply, const struct cg_err *err,
-                        void *arg)
+static void ask_free(struct ask *a)
+{
+  for (size_t i = 0; a != NULL && i < a->n; i++)
+    cg_free(a->numbers[i]);
+  cg_free(a);
+}
+
+static void send_ask(struct cg_monitor *m, struct ask *a);
+
+/* A batch the host failed as a whole: each order again, alone. */
+static void ask_each_alone(struct cg_monitor *m, struct ask *a)
+{
+  for (size_t i = 0; i < a->n; i++) {
+    struct ask *one = cg_calloc(1, sizeof(*one));
+    if (one == NULL)
+      continue; /* its lease runs out: asked again later */
+    one->numbers[0] = a->numbers[i];
+    one->accepted[0] = a->accepted[i];
+    one->n = 1;
+    a->numbers[i] = NULL;
+    send_ask(m, one);
+  }
+}
+
+static void on_answer(int rc, cJSON *reply, const struct cg_err *err, void *arg)
 {
   struct ask *a = arg;
   struct cg_monitor *m = a->m;
   m->inflight--;
-  if (rc != CG_ECANCELED && !m->dead)
-    answered(m, a->number, rc, reply, err ? err->msg : "failed");
+  if (rc == CG_ECANCELED || m->dead)
+    ;
+  else if (rc == 0)
+    apply_all(m, a, reply, NULL);
+  else if (!a->solo)
+    ask_each_alone(m, a);
+  else
+    apply_all(m, a, NULL, err ? err->msg : "failed");
   cJSON_Delete(reply);
-  cg_free(a->number);
-  cg_free(a);
+  ask_free(a);
   if (m->dead && m->inflight == 0)
     cg_free(m);
 }
 
 /* [order, acceptedAt]: the canonical order as stored (null if none). */
-static cJSON *hook_args(struct cg_flow *f, const struct cg_store_sla *row)
+static cJSON *hook_args(struct cg_flow *f, const char *number,
+                        int64_t accepted_at)
 {
   struct cg_store_order o = {0};
   cJSON *order = NULL;
-  if (cg_store_order_get(f->store, row->order_number, &o, NULL) == 0 &&
-      o.payload != NULL)
+  if (cg_store_order_get(f->store, number, &o, NULL) == 0 && o.payload != NULL)
     order = cg_json_parse(o.payload, strlen(o.payload), NULL);
   cg_store_order_clear(&o);
   cJSON *args = cJSON_CreateArray();
   cJSON_AddItemToArray(args, order ? order : cJSON_CreateNull());
-  cJSON_AddItemToArray(args, cJSON_CreateNumber((double)row->accepted_at));
+  cJSON_AddItemToArray(args, cJSON_CreateNumber((double)accepted_at));
   if (cJSON_GetArraySize(args) != 2) {
     cJSON_Delete(args);
     return NULL;
@@ -341,25 +392,43 @@ static cJSON *hook_args(struct cg_flow *f, const struct cg_store_sla *row)
   return args;
 }
 
-static void send_ask(struct cg_monitor *m, const struct cg_store_sla *row)
+/* [{hook, args}, ...] for a batch. */
+static cJSON *batch_calls(struct cg_flow *f, const struct ask *a)
 {
-  struct ask *a = cg_calloc(1, sizeof(*a));
-  cJSON *args = a ? hook_args(m->f, row) : NULL;
-  if (a != NULL) {
-    a->m = m;
-    a->number = cg_strdup(row->order_number);
+  cJSON *calls = cJSON_CreateArray();
+  for (size_t i = 0; calls != NULL && i < a->n; i++) {
+    cJSON *c = cJSON_CreateObject();
+    cJSON *args = hook_args(f, a->numbers[i], a->accepted[i]);
+    if (c == NULL || args == NULL || !cJSON_AddItemToArray(calls, c)) {
+      cJSON_Delete(c);
+      cJSON_Delete(args);
+      cJSON_Delete(calls);
+      return NULL;
+    }
+    cg_json_add_str(c, "hook", CG_MONITOR_HOOK);
+    cJSON_AddItemToObject(c, "args", args);
   }
-  int rc = args && a->number && m->f->rulehost
-               ? cg_rulehost_call(m->f->rulehost, CG_MONITOR_HOOK, args,
-                                  on_deadline, a)
-               : CG_ENOMEM;
-  cJSON_Delete(args);
-  if (rc != 0) { /* the lease runs out and the row is asked again */
-    m->inflight--;
-    if (a != NULL)
-      cg_free(a->number);
-    cg_free(a);
-  }
+  return calls;
+}
+
+/* Sends a (owned): 1 order alone, more as one batch. On failure the
+ * leases run out and the rows are asked again. */
+static void send_ask(struct cg_monitor *m, struct ask *a)
+{
+  struct cg_flow *f = m->f;
+  a->m = m;
+  a->solo = a->n == 1;
+  cJSON *req =
+      a->solo ? hook_args(f, a->numbers[0], a->accepted[0]) : batch_calls(f, a);
+  int rc = req == NULL || f->rulehost == NULL ? CG_ENOMEM
+           : a->solo ? cg_rulehost_call(f->rulehost, CG_MONITOR_HOOK, req,
+                                        on_answer, a)
+                     : cg_rulehost_batch(f->rulehost, req, on_answer, a);
+  cJSON_Delete(req);
+  if (rc == 0)
+    m->inflight++;
+  else
+    ask_free(a);
 }
 
 /* --- the tick ------------------------------------------------------------*/
@@ -371,22 +440,24 @@ void cg_monitor_tick(struct cg_monitor *m)
     return;
   struct cg_err err = {0};
   struct cg_store_sla_list due = {0};
-  bool ask[BATCH] = {false};
+  struct ask *a = f->rulehost != NULL && f->rules_label[0] != '\0' &&
+                          m->inflight < INFLIGHT_MAX
+                      ? cg_calloc(1, sizeof(*a))
+                      : NULL;
   int64_t now = cg_time_now_ms();
-  int before = m->inflight;
   int rc = cg_store_begin(f->store, &err);
   if (rc == 0)
     rc = cg_store_sla_due(f->store, now, BATCH, &due, &err);
   for (size_t i = 0; rc == 0 && i < due.n; i++)
-    rc = step(m, &due.items[i], now, &ask[i], &err);
+    rc = step(m, &due.items[i], now, a, &err);
   if (in_tx(f, rc, &err) != 0) {
-    m->inflight = before;
     cg_log_error("monitor", "[merchant=%s] SLA pass not recorded: %s",
                  f->merchant, err.msg);
+    ask_free(a);
+  } else if (a != NULL && a->n > 0) {
+    send_ask(m, a);
   } else {
-    for (size_t i = 0; i < due.n; i++)
-      if (ask[i])
-        send_ask(m, &due.items[i]);
+    ask_free(a);
   }
   cg_store_sla_list_clear(&due);
 }
