@@ -14,6 +14,10 @@
  *   B  dispatched whole: its breach closes itself;
  *   C  split: its first consignment closes it (dispatched = the
  *      warehouse's first consignment).
+ *
+ * And a pack whose deadline hook loops in C for one order: the rule host
+ * kills the batch, the monitor asks each order alone, and only that order
+ * gets a RULE_ERROR (entity sla); the others get their deadlines.
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
@@ -183,7 +187,99 @@ static void test_late_orders_warn_breach_and_close(void **state)
       e2e_timeline_count(&T, ref[1], "sla.closed", "after its deadline"), 1);
 }
 
-static int setup(void **state)
+/* A deadline hook that loops in C for one order: the host kills the
+ * batch; each order is asked again alone; the victim alone gets a
+ * RULE_ERROR (entity sla), the others their deadlines. */
+static char pack[600];
+
+/* The default pack in a fresh folder (pack), with an alerts.lua whose
+ * deadline hook loops in C for order victim (0: none). */
+static void make_hostile_pack(void)
+{
+  char *dir = tu_tmpdir("pack");
+  snprintf(pack, sizeof(pack), "%s/sla-c-loop", dir);
+  cg_free(dir);
+  char cmd[1400];
+  snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp -r '%s/rules/default/.' '%s'",
+           pack, tu_source_dir(), pack);
+  assert_int_equal(system(cmd), 0);
+}
+
+static void write_hostile_alerts(long victim)
+{
+  char path[700], text[1024];
+  snprintf(text, sizeof(text),
+           "local default = require \"cg.alerts\"\n"
+           "local M = {}\n"
+           "function M.deadline(order, at)\n"
+           "  if order ~= nil and order.number == %ld then\n"
+           "    return string.rep(\"\", math.maxinteger) -- loops in C\n"
+           "  end\n"
+           "  return default.deadline(order, at)\n"
+           "end\n"
+           "return M\n",
+           victim);
+  snprintf(path, sizeof(path), "%s/alerts.lua", pack);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static long first_centra_order(void)
+{
+  cJSON *orders = e2e_get(&T, 'c', "/_sim/centra/orders");
+  const cJSON *list =
+      cJSON_IsArray(orders) ? orders : cg_json_get(orders, "orders");
+  long n = (long)cg_json_int(cJSON_GetArrayItem(list, 0), "number", 0);
+  cJSON_Delete(orders);
+  return n;
+}
+
+static void test_hostile_deadline_hook_costs_one_order(void **state)
+{
+  char *scenario = e2e_scenario(3, 0);
+  struct e2e_opts o = {.scenario_json = scenario, .seed = 23};
+  make_hostile_pack();
+  write_hostile_alerts(0);
+  o.rules = pack;
+  e2e_setup(&T, &o);
+  cg_free(scenario);
+  long victim = first_centra_order();
+  assert_true(victim > 0);
+  write_hostile_alerts(victim);
+  e2e_engine_start(&T);
+  cJSON *doc = NULL;
+  long three = 3;
+  if (!e2e_wait(&T, 60, received, &three))
+    fail_msg("orders did not reach the warehouse; see %s", T.dir);
+  doc = dispatch_wms_orders(&T);
+  const cJSON *w;
+  cJSON_ArrayForEach(w, dispatch_orders_of(doc))
+  {
+    const char *number = cg_json_str(w, "orderRef");
+    if (atol(number) != victim)
+      wait_entry(number, "sla.due");
+  }
+  cJSON_Delete(doc);
+  expect_open("RULE_ERROR", 1);
+  cJSON *x =
+      e2e_get(&T, 'a', "/api/v1/merchants/shop/exceptions?type=RULE_ERROR");
+  const cJSON *e = cJSON_GetArrayItem(x, 0);
+  assert_string_equal(cg_json_str(e, "entity"), "sla");
+  assert_int_equal(atol(cg_json_str(e, "key")), victim);
+  const char *msg = cg_json_str(e, "message");
+  if (strstr(msg, "alerts.deadline") == NULL || strstr(msg, "killed") == NULL)
+    fail_msg("RULE_ERROR '%s' should say the deadline call was killed", msg);
+  cJSON_Delete(x);
+  char number[32];
+  snprintf(number, sizeof(number), "%ld", victim);
+  assert_int_equal(e2e_timeline_count(&T, number, "sla.due", NULL), 0);
+  e2e_engine_stop(&T);
+  e2e_teardown(&T);
+}
+
+static void test_start(void)
 {
   char *scenario = e2e_scenario(3, 0);
   struct e2e_opts o = {.scenario_json = scenario,
@@ -193,22 +289,23 @@ static int setup(void **state)
   cg_free(scenario);
   dispatch_post_ok(&T, 'g', "/_sim/wms/settings", "{\"autoAccept\": false}");
   e2e_engine_start(&T);
-  return 0;
 }
 
-static int teardown(void **state)
+static void test_late_orders(void **state)
 {
+  test_start();
+  test_late_orders_warn_breach_and_close(state);
   e2e_engine_stop(&T);
   e2e_check_integrity(&T);
   e2e_teardown(&T);
-  return 0;
 }
 
 int main(void)
 {
   cg_mem_init();
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_late_orders_warn_breach_and_close),
+      cmocka_unit_test(test_late_orders),
+      cmocka_unit_test(test_hostile_deadline_hook_costs_one_order),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, NULL, NULL);
 }
