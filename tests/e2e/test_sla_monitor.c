@@ -236,6 +236,20 @@ static long first_centra_order(void)
   return n;
 }
 
+/* Every warehouse order but victim gets its deadline. */
+static void wait_deadlines_but(long victim)
+{
+  cJSON *doc = dispatch_wms_orders(&T);
+  const cJSON *w;
+  cJSON_ArrayForEach(w, dispatch_orders_of(doc))
+  {
+    const char *number = cg_json_str(w, "orderRef");
+    if (atol(number) != victim)
+      wait_entry(number, "sla.due");
+  }
+  cJSON_Delete(doc);
+}
+
 static void test_hostile_deadline_hook_costs_one_order(void **state)
 {
   char *scenario = e2e_scenario(3, 0);
@@ -249,19 +263,10 @@ static void test_hostile_deadline_hook_costs_one_order(void **state)
   assert_true(victim > 0);
   write_hostile_alerts(victim);
   e2e_engine_start(&T);
-  cJSON *doc = NULL;
   long three = 3;
   if (!e2e_wait(&T, 60, received, &three))
     fail_msg("orders did not reach the warehouse; see %s", T.dir);
-  doc = dispatch_wms_orders(&T);
-  const cJSON *w;
-  cJSON_ArrayForEach(w, dispatch_orders_of(doc))
-  {
-    const char *number = cg_json_str(w, "orderRef");
-    if (atol(number) != victim)
-      wait_entry(number, "sla.due");
-  }
-  cJSON_Delete(doc);
+  wait_deadlines_but(victim);
   expect_open("RULE_ERROR", 1);
   cJSON *x =
       e2e_get(&T, 'a', "/api/v1/merchants/shop/exceptions?type=RULE_ERROR");
