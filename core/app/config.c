@@ -62,6 +62,9 @@ static const struct opt global_opts[] = {
     {"drain_grace_s", OPT_INT, "10", false, G(drain_grace_s),
      "on SIGTERM, seconds the calls in flight may take to finish before "
      "they are cancelled (intake stops at once)"},
+    {"test_clock", OPT_BOOL, "false", false, G(test_clock),
+     "TESTS AND DEMOS ONLY: POST /api/v1/test/clock may move this engine's "
+     "wall clock forward (SLA deadlines, retries); never in production"},
 };
 
 static const struct opt merchant_opts[] = {

@@ -60,6 +60,7 @@ struct cg_config {
   char *webhooks_listen;
   char *log_level;
   int64_t drain_grace_s; /* SIGTERM: how long calls in flight may finish */
+  bool test_clock;       /* tests only: the admin API may move the clock */
   size_t nmerchants;
   struct cg_config_merchant *merchants;
 };

@@ -4,6 +4,14 @@
  *   files (scenario with N orders, config, secrets in env) -> spawn sim
  *   -> engine in-process -> 1 s ticks print progress -> stop (Ctrl-C or
  *   --for) -> summary from the store + sim's /_sim/wms/stats -> stop sim
+ *
+ * Dispatch (issue 9): the simulated warehouse ships every accepted order
+ * DISPATCH_AFTER_MS after accepting it, in its demo mix (docs/simulator.md
+ * autoDispatchMix): whole, split in two consignments, two parcels, one
+ * short-shipped, and one late (LATE_MS). Once every order accepted but
+ * the late one has shipped, the demo moves the engine's clock a week
+ * ahead (the test clock, base/time.h): the late order misses its SLA
+ * deadline, SLA_BREACH is raised, and closes when it ships after all.
  */
 #include "app/demo.h"
 
@@ -20,6 +28,7 @@
 #include "net/http_client.h"
 #include "net/port.h"
 #include "store/store.h"
+#include "store/store_monitor.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -33,6 +42,11 @@
 #include <unistd.h>
 
 extern char **environ;
+
+#define DISPATCH_AFTER_MS 1500
+#define LATE_MS 9000
+#define JUMP_MS (7LL * 24 * 3600 * 1000) /* past every default deadline */
+#define JUMP_LATEST_S 30 /* fast-forward by then whatever is open */
 
 struct demo {
   long orders, seed, for_s;
@@ -48,6 +62,7 @@ struct demo {
   struct cg_engine *engine;
   int64_t started_ms;
   bool stopping;
+  bool jumped; /* the engine's clock was moved ahead */
   cJSON *summary;
 };
 
@@ -111,6 +126,12 @@ static int write_scenario(struct demo *d)
   }
   cJSON_ReplaceItemInObjectCaseSensitive(orders, "generate",
                                          cJSON_CreateNumber((double)d->orders));
+  cJSON *wh = cJSON_GetObjectItemCaseSensitive(doc, "warehouse");
+  if (!cJSON_IsObject(wh))
+    wh = cJSON_AddObjectToObject(doc, "warehouse");
+  cg_json_add_int(wh, "autoDispatchAfterMs", DISPATCH_AFTER_MS);
+  cJSON_AddBoolToObject(wh, "autoDispatchMix", true);
+  cg_json_add_int(wh, "autoDispatchLateMs", LATE_MS);
   char *text = cg_json_print(doc);
   snprintf(path, sizeof(path), "%s/scenario.json", d->dir);
   int rc = text ? write_text(path, text) : CG_ENOMEM;
@@ -207,35 +228,60 @@ static struct cg_flow *demo_flow(struct demo *d)
   return cg_merchant_flow(cg_engine_merchant(d->engine, 0));
 }
 
-/* {"orders", "sent", "accepted", "held": {...}} from the store. */
+static bool is_sla(const char *type)
+{
+  return strncmp(type, "SLA_", 4) == 0;
+}
+
+/* {"orders", "sent", "accepted", "shipped", "consignments", "sla":
+ * {breaches, open, warnings}, "held": {...}} from the store and the
+ * flow's counters. "sent" counts orders that reached the warehouse,
+ * "accepted" those it accepted, shipped or not. */
 static cJSON *engine_summary(struct demo *d)
 {
   struct cg_flow *f = demo_flow(d);
   int64_t st[CG_STORE_ORDER_NSTATES] = {0};
   cg_store_order_counts(f->store, st, NULL);
+  int64_t shipped = st[CG_STORE_ORDER_SHIPPED];
   cJSON *s = cJSON_CreateObject();
   cg_json_add_int(s, "orders", d->orders);
   cg_json_add_int(s, "sent",
-                  st[CG_STORE_ORDER_SENT] + st[CG_STORE_ORDER_ACCEPTED]);
-  cg_json_add_int(s, "accepted", st[CG_STORE_ORDER_ACCEPTED]);
+                  st[CG_STORE_ORDER_SENT] + st[CG_STORE_ORDER_ACCEPTED] +
+                      shipped);
+  cg_json_add_int(s, "accepted", st[CG_STORE_ORDER_ACCEPTED] + shipped);
+  cg_json_add_int(s, "shipped", shipped);
+  cg_json_add_int(s, "consignments", (int64_t)f->metrics.consignments_shipped);
+  cJSON *sla = cJSON_AddObjectToObject(s, "sla");
+  cg_json_add_int(sla, "breaches", (int64_t)f->metrics.sla_breaches);
+  cg_json_add_int(sla, "warnings", (int64_t)f->metrics.sla_warnings);
+  cg_json_add_int(sla, "open", 0);
   cJSON *held = cJSON_AddObjectToObject(s, "held");
   struct cg_store_count_list open = {0};
   cg_store_exception_open_counts(f->store, &open, NULL);
   for (size_t i = 0; i < open.n; i++)
-    cg_json_add_int(held, open.items[i].name, open.items[i].count);
+    if (strcmp(open.items[i].name, "SLA_BREACH") == 0)
+      cJSON_ReplaceItemInObjectCaseSensitive(
+          sla, "open", cJSON_CreateNumber((double)open.items[i].count));
+    else if (!is_sla(open.items[i].name))
+      cg_json_add_int(held, open.items[i].name, open.items[i].count);
   cg_store_count_list_clear(&open);
   return s;
+}
+
+static long long num(const cJSON *s, const char *path)
+{
+  return (long long)cg_json_int(s, path, 0);
 }
 
 static void print_progress(struct demo *d, const cJSON *s)
 {
   int64_t secs = (cg_time_mono_ms() - d->started_ms) / 1000;
   fprintf(stderr,
-          "[demo %3llds] orders %lld  sent %lld  accepted %lld  "
-          "held:",
-          (long long)secs, (long long)cg_json_int(s, "orders", 0),
-          (long long)cg_json_int(s, "sent", 0),
-          (long long)cg_json_int(s, "accepted", 0));
+          "[demo %3llds] orders %lld  sent %lld  accepted %lld  shipped %lld "
+          "(%lld consignments)  SLA breaches %lld (open %lld)  held:",
+          (long long)secs, num(s, "orders"), num(s, "sent"), num(s, "accepted"),
+          num(s, "shipped"), num(s, "consignments"), num(s, "sla.breaches"),
+          num(s, "sla.open"));
   const cJSON *h;
   cJSON_ArrayForEach(h, cg_json_get(s, "held"))
       fprintf(stderr, " %s=%lld", h->string, (long long)h->valuedouble);
@@ -263,9 +309,76 @@ static void demo_stop(struct demo *d)
   cg_engine_stop(d->engine, on_engine_stopped, d);
 }
 
+static size_t cb_body(char *p, size_t size, size_t n, void *arg)
+{
+  return cg_buf_append(arg, p, size * n) == 0 ? size * n : 0;
+}
+
+/* One call to a simulator's control API, answered as JSON (NULL on any
+ * failure). Blocking, on loopback, and only at three moments (the
+ * fast-forward, the summary): never per order. */
+static cJSON *sim_request(int port, const char *path, const char *body)
+{
+  char url[160];
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+  struct cg_buf b = CG_BUF_INIT;
+  CURL *c = curl_easy_init();
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cb_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+  if (body != NULL)
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+  CURLcode rc = curl_easy_perform(c);
+  curl_easy_cleanup(c);
+  cJSON *doc =
+      rc == CURLE_OK && b.data ? cg_json_parse(b.data, b.len, NULL) : NULL;
+  cg_buf_free(&b);
+  return doc;
+}
+
+/* SLA watches still open (not dispatched) and closed (dispatched). */
+static void sla_watches(struct demo *d, int64_t *open, int64_t *closed)
+{
+  struct cg_store_count_list c = {0};
+  *open = *closed = 0;
+  cg_store_sla_counts(demo_flow(d)->store, &c, NULL);
+  for (size_t i = 0; i < c.n; i++)
+    if (strcmp(c.items[i].name, "closed") == 0 ||
+        strcmp(c.items[i].name, "closing") == 0)
+      *closed += c.items[i].count;
+    else if (strcmp(c.items[i].name, "breached") != 0)
+      *open += c.items[i].count;
+  cg_store_count_list_clear(&c);
+}
+
+/* Once only the late order is left undispatched (or at JUMP_LATEST_S),
+ * the engine's clock jumps a week: that order breaches its SLA. The
+ * simulator's signed Centra webhook hints are switched off first: signed
+ * by its clock, they would now look a week old and be refused. */
+static void maybe_fast_forward(struct demo *d)
+{
+  int64_t open = 0, closed = 0;
+  if (d->jumped || d->orders < 5)
+    return;
+  sla_watches(d, &open, &closed);
+  if (!(open == 1 && closed >= 4) &&
+      cg_time_mono_ms() - d->started_ms < JUMP_LATEST_S * 1000)
+    return;
+  d->jumped = true;
+  cJSON_Delete(
+      sim_request(d->port_centra, "/_sim/centra/webhook", "{\"url\": null}"));
+  cg_time_set_offset_ms(cg_time_offset_ms() + JUMP_MS);
+  fprintf(stderr,
+          "[demo] fast-forward: the engine's clock jumps a week ahead. The "
+          "order the warehouse has not dispatched yet misses its SLA "
+          "deadline (SLA_BREACH); it closes itself when the order ships.\n");
+}
+
 static void on_tick(uv_timer_t *t)
 {
   struct demo *d = t->data;
+  maybe_fast_forward(d);
   cJSON *s = engine_summary(d);
   print_progress(d, s);
   cJSON_Delete(s);
@@ -296,32 +409,17 @@ static void print_urls(struct demo *d)
           d->for_s ? " early" : "");
 }
 
-static size_t cb_body(char *p, size_t size, size_t n, void *arg)
-{
-  return cg_buf_append(arg, p, size * n) == 0 ? size * n : 0;
-}
-
 /* The warehouse's own count of orders created and duplicate refusals. */
 static void add_warehouse_stats(struct demo *d, cJSON *summary)
 {
-  char url[128];
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d/_sim/wms/stats", d->port_gxo);
-  struct cg_buf b = CG_BUF_INIT;
-  CURL *c = curl_easy_init();
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cb_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-  CURLcode rc = curl_easy_perform(c);
-  curl_easy_cleanup(c);
-  cJSON *stats =
-      rc == CURLE_OK && b.data ? cg_json_parse(b.data, b.len, NULL) : NULL;
+  cJSON *stats = sim_request(d->port_gxo, "/_sim/wms/stats", NULL);
   cg_json_add_int(summary, "warehouse_orders",
                   cg_json_int(stats, "orders", -1));
   cg_json_add_int(summary, "warehouse_duplicates",
                   cg_json_int(stats, "duplicates", -1));
+  cg_json_add_int(summary, "warehouse_shipments",
+                  cg_json_int(stats, "shipments", -1));
   cJSON_Delete(stats);
-  cg_buf_free(&b);
 }
 
 static int prepare(struct demo *d)

@@ -206,8 +206,13 @@ static int start_listeners(struct cg_engine *e, struct cg_err *err)
                                           .down = (const char *const *)e->down,
                                           .n_down = e->n_down,
                                           .token = e->cfg->admin_token,
+                                          .test_clock = e->cfg->test_clock,
                                           .reload = reload_one,
                                           .ctx = e};
+  if (e->cfg->test_clock)
+    cg_log_warn("engine", "test_clock is on: POST /api/v1/test/clock can move "
+                          "this engine's clock (tests and demos only; never "
+                          "in production)");
   e->admin_router = cg_router_create();
   e->hooks_router = cg_router_create();
   if (e->admin_router == NULL || e->hooks_router == NULL ||

@@ -16,6 +16,7 @@
 #include "flows/exceptions.h"
 #include "flows/inbox.h"
 #include "flows/intake.h"
+#include "flows/monitor.h"
 #include "flows/orders.h"
 #include "flows/outbox.h"
 #include "flows/skus.h"
@@ -33,6 +34,9 @@
   ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define SWEEP_MS 1000
+#define MONITOR_MS                                                             \
+  1000 /* SLA monitor pass: warnings and breaches are                          \
+        * raised within a second of their time */
 /* Retention (docs/internals/store.md §6): done outbox rows and processed
  * inbox messages older than this are deleted every PRUNE_EVERY_MS, well
  * past every source's redelivery window. Each run deletes about one
@@ -48,7 +52,16 @@ struct schedule {
   void (*fn)(struct cg_merchant *m);
 };
 
-enum { S_EVENTS, S_POLL, S_GXO, S_LIMITS, S_SWEEP, S_PRUNE, S_COUNT };
+enum {
+  S_EVENTS,
+  S_POLL,
+  S_GXO,
+  S_LIMITS,
+  S_SWEEP,
+  S_PRUNE,
+  S_MONITOR,
+  S_COUNT
+};
 
 #define KINDS_MAX 8 /* outbox kinds of every flow */
 
@@ -156,6 +169,12 @@ static void run_prune(struct cg_merchant *m)
                 (int)(RETENTION_MS / 86400000));
 }
 
+/* The SLA monitor's pass (flows/monitor.h). */
+static void run_monitor(struct cg_merchant *m)
+{
+  cg_monitor_tick(m->flow.monitor);
+}
+
 static void on_schedule(uv_timer_t *t)
 {
   struct schedule *s = container_of(t, struct schedule, timer);
@@ -212,6 +231,7 @@ static void start_schedules(struct cg_merchant *m, uv_loop_t *loop)
       [S_LIMITS] = {run_limits, c->limits_refresh_s * 1000},
       [S_SWEEP] = {run_sweep, SWEEP_MS},
       [S_PRUNE] = {run_prune, PRUNE_EVERY_MS},
+      [S_MONITOR] = {run_monitor, MONITOR_MS},
   };
   for (int i = 0; i < S_COUNT; i++) {
     struct schedule *s = &m->sched[i];
@@ -443,7 +463,8 @@ static int start_delivery(struct cg_merchant *m, struct cg_err *err)
 {
   m->intake = cg_intake_create(&m->flow);
   m->flow.outbox = cg_outbox_create(&m->flow, m->kinds, fill_kinds(m), NULL);
-  if (m->intake == NULL || m->flow.outbox == NULL)
+  m->flow.monitor = cg_monitor_create(&m->flow);
+  if (m->intake == NULL || m->flow.outbox == NULL || m->flow.monitor == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
   int rc = cg_outbox_start(m->flow.outbox);
   if (rc != 0)
@@ -464,6 +485,8 @@ static void release_parts(struct cg_merchant *m)
   m->flow.rulehost = NULL;
   cg_decide_destroy(m->flow.decide);
   m->flow.decide = NULL;
+  cg_monitor_destroy(m->flow.monitor); /* after the host: no call out */
+  m->flow.monitor = NULL;
   cg_free(m->boot_sources);
   m->boot_sources = NULL;
   cg_store_close(m->flow.store);

@@ -16,6 +16,11 @@ void cg_time_set_offset_ms(int64_t offset)
   wall_offset_ms = offset;
 }
 
+int64_t cg_time_offset_ms(void)
+{
+  return wall_offset_ms;
+}
+
 int64_t cg_time_now_ms(void)
 {
   struct timespec ts;

@@ -12,8 +12,11 @@
 int64_t cg_time_now_ms(void);
 /* Milliseconds from an arbitrary origin; never goes backwards. */
 int64_t cg_time_mono_ms(void);
-/* Test hook: a non-zero offset is added to cg_time_now_ms(). */
+/* Test clock: a non-zero offset is added to cg_time_now_ms(). Set only
+ * by tests, the demo, and the admin API's /api/v1/test/clock when the
+ * config says test_clock = true (docs/operations.md "Test clock"). */
 void cg_time_set_offset_ms(int64_t offset);
+int64_t cg_time_offset_ms(void);
 
 /* "2026-03-04T08:12:00.123Z" (with millis) into buf; returns buf. */
 char *cg_time_format_iso8601(int64_t ms, char *buf, size_t size);

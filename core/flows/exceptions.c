@@ -51,6 +51,12 @@ static const struct type_default defaults[] = {
      "the order changed in Centra after it went to the warehouse and the "
      "pack leaves it to you: change or cancel it at the warehouse, then "
      "resolve the exception"},
+    {"SLA_WARNING", "ops", "warning",
+     "the order is not dispatched yet and its deadline is near: ask the "
+     "warehouse; it closes itself when the order ships"},
+    {"SLA_BREACH", "ops", "critical",
+     "the order missed its dispatch deadline: chase the warehouse and tell "
+     "customer service; it closes itself when the order ships"},
     {"SYNC_FAILURE", "ops", "critical",
      "check partner reachability and "
      "the log; retry the exception"},

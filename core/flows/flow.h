@@ -22,6 +22,7 @@ struct cg_centra;
 struct cg_gxo;
 struct cg_outbox;
 struct cg_skuset;
+struct cg_monitor;
 
 /* Monotonic counters since start (the store holds the durable picture). */
 struct cg_flow_metrics {
@@ -47,6 +48,9 @@ struct cg_flow_metrics {
   uint64_t consignments_held;     /* held with an exception */
   uint64_t rule_errors;           /* hook calls that failed */
   uint64_t store_errors;          /* transactions that failed and rolled back */
+  uint64_t sla_warnings;          /* SLA_WARNING raised (flows/monitor.h) */
+  uint64_t sla_breaches;          /* SLA_BREACH raised */
+  uint64_t sla_closed;            /* SLA watches closed (dispatched, ended) */
 };
 
 /* Centra store settings that change the flows (docs/operations.md,
@@ -73,6 +77,7 @@ struct cg_flow {
   struct cg_skuset *known_skus;   /* SKUs seen at the warehouse (skus.h) */
   struct cg_map dispatch_checked; /* consignments whose row matches Centra
                                    * (flows/dispatch_ship.c) */
+  struct cg_monitor *monitor;     /* the SLA monitor (flows/monitor.h) */
   struct cg_rand rng;
   struct cg_flow_settings settings;
   struct cg_flow_metrics metrics;

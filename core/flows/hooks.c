@@ -14,6 +14,7 @@
 #include "base/json.h"
 #include "flows/changes.h"
 #include "flows/dispatch.h"
+#include "flows/monitor.h"
 #include "flows/plan.h"
 #include "gxo/gxo_contract.h"
 #include "rules/rules.h"
@@ -139,6 +140,8 @@ static const struct cg_rules_hook catalogue[] = {
     {"items.payload", NULL, "the warehouse item"},
     {"returns.disposition", NULL, "restock, refund or quarantine"},
     {"alerts.route", NULL, "owner, severity, channel"},
+    {CG_MONITOR_HOOK, cg_monitor_check_deadline,
+     "{deadline=ms, warnAt=ms|nil, due=text} or nil"},
     {NULL, NULL, NULL},
 };
 

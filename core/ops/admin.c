@@ -8,7 +8,10 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/mem.h"
+#include "base/log.h"
+#include "base/time.h"
 #include "flows/flow.h"
+#include "flows/monitor.h"
 #include "net/http_server.h"
 #include "net/router.h"
 #include "ops/metrics.h"
@@ -294,6 +297,49 @@ static void h_reload(struct cg_http_exchange *ex, void *arg)
   reply_error(ex, 200, "reload requested");
 }
 
+#define CLOCK_MAX_MS (400LL * 24 * 3600 * 1000) /* one move: 400 days */
+
+static void reply_clock(struct cg_http_exchange *ex)
+{
+  char now[40];
+  cJSON *doc = cJSON_CreateObject();
+  cg_json_add_int(doc, "offsetMs", cg_time_offset_ms());
+  cg_json_add_str(doc, "now",
+                  cg_time_format_iso8601(cg_time_now_ms(), now, sizeof(now)));
+  reply_json(ex, 200, doc);
+}
+
+/* Test clock (config test_clock; no route otherwise): moves the wall
+ * clock forward, then runs each merchant's SLA pass at once. */
+static void h_clock(struct cg_http_exchange *ex, void *arg)
+{
+  const struct cg_admin_source *src = arg;
+  if (!authorized(ex, src))
+    return;
+  const struct cg_http_request *req = cg_http_exchange_request(ex);
+  if (strcmp(req->method, "GET") == 0) {
+    reply_clock(ex);
+    return;
+  }
+  cJSON *body = cg_json_parse(req->body, req->body_len, NULL);
+  const cJSON *adv = cJSON_GetObjectItemCaseSensitive(body, "advanceMs");
+  bool ok = cJSON_IsNumber(adv) && adv->valuedouble >= 0 &&
+            adv->valuedouble <= (double)CLOCK_MAX_MS;
+  int64_t by = ok ? (int64_t)adv->valuedouble : 0;
+  cJSON_Delete(body);
+  if (!ok) {
+    reply_error(ex, 400, "expected {\"advanceMs\": 0..34560000000}");
+    return;
+  }
+  cg_time_set_offset_ms(cg_time_offset_ms() + by);
+  cg_log_warn("admin", "test clock moved %lld ms forward (offset now %lld ms)",
+              (long long)by, (long long)cg_time_offset_ms());
+  for (size_t i = 0; i < src->n; i++)
+    if (src->flows[i]->monitor != NULL)
+      cg_monitor_tick(src->flows[i]->monitor);
+  reply_clock(ex);
+}
+
 int cg_admin_routes(struct cg_router *r, const struct cg_admin_source *src)
 {
   void *a = (void *)src;
@@ -314,5 +360,9 @@ int cg_admin_routes(struct cg_router *r, const struct cg_admin_source *src)
     if (cg_router_add(r, routes[i].method, routes[i].pattern, routes[i].fn,
                       a) != 0)
       return CG_ENOMEM;
+  if (src->test_clock &&
+      (cg_router_add(r, "GET", "/api/v1/test/clock", h_clock, a) != 0 ||
+       cg_router_add(r, "POST", "/api/v1/test/clock", h_clock, a) != 0))
+    return CG_ENOMEM;
   return 0;
 }

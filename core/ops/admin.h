@@ -17,6 +17,7 @@
 #ifndef CG_OPS_ADMIN_H
 #define CG_OPS_ADMIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct cg_err;
@@ -35,6 +36,9 @@ struct cg_admin_source {
   const char *const *down;
   size_t n_down;
   const char *token; /* NULL: /api/v1 answers 403 (not configured) */
+  /* config test_clock: POST /api/v1/test/clock {"advanceMs": N} moves the
+   * wall clock N ms forward (never back); GET reads it. Off: no route. */
+  bool test_clock;
   /* Reloads a merchant's rules; 0 or a negative CG_E* with err. */
   int (*reload)(void *ctx, const char *merchant, struct cg_err *err);
   void *ctx;

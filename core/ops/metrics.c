@@ -46,6 +46,9 @@ static const struct counter counters[] = {
     C(consignments_received, "Warehouse consignments taken in"),
     C(consignments_shipped, "Consignments completed as Centra shipments"),
     C(consignments_held, "Consignments held with an exception"),
+    C(sla_warnings, "SLA_WARNING raised: an order near its dispatch deadline"),
+    C(sla_breaches, "SLA_BREACH raised: an order past its dispatch deadline"),
+    C(sla_closed, "SLA watches closed (the order dispatched or ended)"),
     C(rule_errors, "Rule hook calls that failed"),
     C(store_errors, "Store transactions that failed"),
 };

@@ -104,6 +104,11 @@ enum cg__st {
   CG__ST_CAPTURE_PUT,
   CG__ST_CAPTURE_NOTE,
   CG__ST_CAPTURE_GET,
+  /* store_monitor.c */
+  CG__ST_SLA_DUE,
+  CG__ST_SLA_SET,
+  CG__ST_SLA_GET,
+  CG__ST_SLA_COUNTS,
   CG__ST_COUNT
 };
 
@@ -128,6 +133,9 @@ enum cg__st {
 #define CG__REMAINDER_COLS                                                     \
   "id, order_number, event, payload, step, hold_reason, created_at, "          \
   "updated_at"
+#define CG__SLA_COLS                                                           \
+  "order_number, accepted_at, state, warn_at, deadline, due_text, next_at, "   \
+  "breached_at, ended_at, end_reason"
 #define CG__AUDIT_COLS                                                         \
   "id, at, entity_kind, entity_key, action, detail, rule_generation"
 

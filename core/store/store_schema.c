@@ -259,6 +259,71 @@ static const char schema_v6[] =
  * the file (docs/internals/store.md §3). */
 static const char schema_v7[] = "";
 
+/* Version 8: the SLA monitor (core/flows/monitor.c, docs/internals/
+ * store.md "sla_orders"): one row per order accepted by the warehouse
+ * with its dispatch deadline and warning time, and the monitor's next
+ * look (next_at) in a partial index, so a tick reads only the rows due.
+ * Triggers keep it in step with the flows that do not know it: the
+ * order's acceptance opens the row, the order's first consignment (a
+ * dispatches row) or its end (shipped, rejected, cancelled, closed) closes it,
+ * in the same transaction as that change. Orders accepted before this step get
+ * a row each (acceptance time: their last update). */
+static const char schema_v8[] =
+    "CREATE TABLE sla_orders ("
+    " order_number TEXT NOT NULL PRIMARY KEY,"
+    " accepted_at INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK (state = 'new' OR state = 'watching'"
+    "  OR state = 'warned' OR state = 'breached' OR state = 'closing'"
+    "  OR state = 'closed'),"
+    " warn_at INTEGER,"
+    " deadline INTEGER,"
+    " due_text TEXT,"
+    " next_at INTEGER,"
+    " breached_at INTEGER,"
+    " ended_at INTEGER,"
+    " end_reason TEXT,"
+    " rule_generation TEXT,"
+    " updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX sla_due ON sla_orders (next_at) WHERE next_at IS NOT NULL;"
+
+    "CREATE TRIGGER sla_accepted AFTER UPDATE OF state ON orders"
+    " WHEN new.state = 'accepted' AND old.state <> 'accepted'"
+    " BEGIN"
+    " INSERT OR IGNORE INTO sla_orders (order_number, accepted_at, state,"
+    "  next_at, updated_at)"
+    "  SELECT new.number, new.updated_at, 'new', new.updated_at,"
+    "  new.updated_at WHERE NOT EXISTS (SELECT 1 FROM dispatches"
+    "  WHERE order_number = new.number);"
+    " END;"
+
+    "CREATE TRIGGER sla_dispatched AFTER INSERT ON dispatches"
+    " BEGIN"
+    " UPDATE sla_orders SET state = 'closing', next_at = new.created_at,"
+    "  ended_at = new.created_at,"
+    "  end_reason = 'dispatched (' || new.shipment_id || ')',"
+    "  updated_at = new.created_at"
+    "  WHERE order_number = new.order_number AND state <> 'closing'"
+    "  AND state <> 'closed';"
+    " END;"
+
+    "CREATE TRIGGER sla_order_ended AFTER UPDATE OF state ON orders"
+    " WHEN new.state <> old.state AND (new.state = 'shipped'"
+    "  OR new.state = 'rejected' OR new.state = 'cancelled'"
+    "  OR new.state = 'closed')"
+    " BEGIN"
+    " UPDATE sla_orders SET state = 'closing', next_at = new.updated_at,"
+    "  ended_at = new.updated_at, end_reason = 'order ' || new.state,"
+    "  updated_at = new.updated_at"
+    "  WHERE order_number = new.number AND state <> 'closing'"
+    "  AND state <> 'closed';"
+    " END;"
+
+    "INSERT INTO sla_orders (order_number, accepted_at, state, next_at,"
+    " updated_at)"
+    " SELECT number, updated_at, 'new', updated_at, updated_at FROM orders"
+    " WHERE state = 'accepted' AND NOT EXISTS (SELECT 1 FROM dispatches"
+    " WHERE order_number = orders.number);";
+
 const struct cg__migration cg__store_migrations[] = {
     {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1,
      false},
@@ -275,6 +340,8 @@ const struct cg__migration cg__store_migrations[] = {
      schema_v6, false},
     {7, "order state 'cancelled': Centra cancels followed after export",
      schema_v7, false},
+    {8, "sla_orders: dispatch deadlines of accepted orders (SLA monitor)",
+     schema_v8, false},
 };
 
 const size_t cg__store_migrations_count =

@@ -303,5 +303,23 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " WHERE shipment_id = ?1",
   [CG__ST_CAPTURE_GET] =
     "SELECT policy, warning FROM captures WHERE shipment_id = ?1",
+  /* The monitor's tick: only the rows due, through the partial index. */
+  [CG__ST_SLA_DUE] =
+    "SELECT " CG__SLA_COLS " FROM sla_orders INDEXED BY sla_due"
+    " WHERE next_at IS NOT NULL AND next_at <= ?1 ORDER BY next_at LIMIT ?2",
+  /* A move of the monitor's step machine, only from the state it read:
+   * a trigger (a dispatch) may have moved the row since. */
+  [CG__ST_SLA_SET] =
+    "UPDATE sla_orders SET state = ?3,"
+    " warn_at = coalesce(NULLIF(?4, 0), warn_at),"
+    " deadline = coalesce(NULLIF(?5, 0), deadline),"
+    " due_text = coalesce(?6, due_text), next_at = NULLIF(?7, 0),"
+    " breached_at = coalesce(NULLIF(?8, 0), breached_at),"
+    " rule_generation = coalesce(?9, rule_generation), updated_at = ?10"
+    " WHERE order_number = ?1 AND state = ?2",
+  [CG__ST_SLA_GET] =
+    "SELECT " CG__SLA_COLS " FROM sla_orders WHERE order_number = ?1",
+  [CG__ST_SLA_COUNTS] =
+    "SELECT state, count(*) FROM sla_orders GROUP BY state ORDER BY state",
 };
 /* clang-format on */

@@ -139,6 +139,41 @@ echo "$items" | jq -e '[.[] | select(.sku == "M411740BLK40")][0].available == 5'
 [ "$(api GET "/stock?cursor=nope:1" x)" = 400 ] || fail "bad cursor"
 stop
 
+# --- the demo's dispatch mix (autoDispatchMix) ------------------------------
+# By acceptance order: whole (autoDispatchShipments: 2 here), split in two,
+# one consignment in two parcels, short-shipped (one unit, the rest closed
+# CP), late (autoDispatchLateMs: a minute, so not yet when the others are).
+start --seed 5 --scenario "$WORK/scen.json"
+token
+curl -sf -X POST "$G/_sim/wms/settings" \
+  -d '{"autoDispatchMix": true, "autoDispatchLateMs": 60000}' >"$WORK/set"
+jq -e '.autoDispatchMix == true and .autoDispatchLateMs == 60000' "$WORK/set" \
+  >/dev/null || fail "mix settings: $(cat "$WORK/set")"
+for i in 0 1 2 3 4; do
+  body=$(order "M-$i" M411740BLK38 POSTNORD PN-MYPACK-HOME | jq -c '.lines[0].quantity = 2')
+  [ "$(api POST /orders "m-$i" "$body")" = 202 ] || fail "order M-$i: $(cat "$WORK/out")"
+done
+ships() { # ref -> shipment.confirmed events of it in $WORK/out
+  jq --arg r "$1" '[.events[] | select(.eventType == "shipment.confirmed"
+                    and .data.orderRef == $r)]' "$WORK/out"
+}
+for i in $(seq 300); do
+  api GET "/events?after=0&limit=500" x >/dev/null
+  [ "$(ships M-3 | jq length)" = 1 ] && [ "$(ships M-2 | jq length)" = 1 ] &&
+    [ "$(ships M-1 | jq length)" = 2 ] && [ "$(ships M-0 | jq length)" = 2 ] &&
+    break
+  sleep 0.02
+done
+[ "$(ships M-1 | jq length)" = 2 ] || fail "mix: M-1 not split in two"
+ships M-2 | jq -e 'length == 1 and (.[0].data.parcels | length) == 2' >/dev/null ||
+  fail "mix: M-2 not one consignment in two parcels: $(ships M-2)"
+ships M-3 | jq -e 'length == 1 and .[0].data.lineTotals[0].shippedToDate == 1' \
+  >/dev/null || fail "mix: M-3 not short-shipped: $(ships M-3)"
+jq -e '[.events[] | select(.eventType == "order.closed" and .data.orderRef == "M-3")]
+       | length == 1' "$WORK/out" >/dev/null || fail "mix: M-3 not closed"
+[ "$(ships M-4 | jq length)" = 0 ] || fail "mix: the late order M-4 shipped at once"
+stop
+
 # --- determinism: same seed, same requests, same answers -----------------
 run() {
   start --seed 77

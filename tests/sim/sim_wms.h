@@ -160,9 +160,16 @@ struct sim_wms {
   int token_ttl_s;
   int auto_dispatch_ms;        /* 0: the warehouse waits for the control API */
   int auto_dispatch_shipments; /* consignments per auto-dispatched order */
-  cJSON *auto_reject;          /* [{orderRef, code, message}] */
-  cJSON *services;             /* [[carrierCode, serviceCode], ...] */
-  uv_timer_t *timer; /* the job scheduler; freed in its close callback */
+  /* autoDispatchMix (demo): auto-dispatched orders vary by acceptance
+   * order (sim_wms_ship.c mix_of): whole, split in two, two parcels, one
+   * short-shipped, and one late (autoDispatchLateMs after acceptance) */
+  bool auto_dispatch_mix;
+  int auto_dispatch_late_ms; /* 0: no late order */
+  long auto_accepted;        /* orders accepted so far (the mix's index) */
+  bool mix_short_done, mix_late_done;
+  cJSON *auto_reject; /* [{orderRef, code, message}] */
+  cJSON *services;    /* [[carrierCode, serviceCode], ...] */
+  uv_timer_t *timer;  /* the job scheduler; freed in its close callback */
   struct wms_job *jobs;
   struct wms_stats stats;
 };

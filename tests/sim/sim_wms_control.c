@@ -45,6 +45,8 @@ cJSON *sim_wms__settings_json(const struct sim_wms *w)
   cg_json_add_int(doc, "tokenTtlSeconds", w->token_ttl_s);
   cg_json_add_int(doc, "autoDispatchAfterMs", w->auto_dispatch_ms);
   cg_json_add_int(doc, "autoDispatchShipments", w->auto_dispatch_shipments);
+  cJSON_AddBoolToObject(doc, "autoDispatchMix", w->auto_dispatch_mix);
+  cg_json_add_int(doc, "autoDispatchLateMs", w->auto_dispatch_late_ms);
   cg_json_add_str(doc, "siteId", w->site_id);
   return doc;
 }
@@ -85,13 +87,16 @@ int sim_wms__settings_apply(struct sim_wms *w, const cJSON *doc, char *msg,
   int64_t disp = cg_json_int(doc, "autoDispatchAfterMs", w->auto_dispatch_ms);
   int64_t nship =
       cg_json_int(doc, "autoDispatchShipments", w->auto_dispatch_shipments);
+  int64_t late =
+      cg_json_int(doc, "autoDispatchLateMs", w->auto_dispatch_late_ms);
   if ((svc && !services_valid(svc)) || (rej && !cJSON_IsArray(rej)) ||
       after < 0 || after > 3600000 || ttl < 1 || ttl > 86400 || disp < 0 ||
-      disp > 3600000 || nship < 1 || nship > 50 ||
+      disp > 3600000 || nship < 1 || nship > 50 || late < 0 || late > 3600000 ||
       (site && strlen(site) >= sizeof(w->site_id))) {
     snprintf(msg, n,
              "services must be [[carrier, service], ...], autoReject "
-             "an array, acceptAfterMs and autoDispatchAfterMs 0..3600000, "
+             "an array, acceptAfterMs, autoDispatchAfterMs and "
+             "autoDispatchLateMs 0..3600000, "
              "autoDispatchShipments 1..50, tokenTtlSeconds 1..86400");
     return CG_EINVAL;
   }
@@ -103,6 +108,9 @@ int sim_wms__settings_apply(struct sim_wms *w, const cJSON *doc, char *msg,
   w->token_ttl_s = (int)ttl;
   w->auto_dispatch_ms = (int)disp;
   w->auto_dispatch_shipments = (int)nship;
+  w->auto_dispatch_mix =
+      cg_json_bool(doc, "autoDispatchMix", w->auto_dispatch_mix);
+  w->auto_dispatch_late_ms = (int)late;
   if (site != NULL)
     snprintf(w->site_id, sizeof(w->site_id), "%s", site);
   return 0;

@@ -64,6 +64,42 @@ static void allocate(struct sim_wms *w, struct wms_order *o)
   }
 }
 
+static int64_t units_open(const struct wms_order *o)
+{
+  int64_t u = 0;
+  for (size_t i = 0; i < o->nlines; i++)
+    u += o->lines[i].ordered - o->lines[i].shipped - o->lines[i].cancelled;
+  return u;
+}
+
+/* The demo's mix (autoDispatchMix), by acceptance index k: the first
+ * order from the 4th on with two units or more is short-shipped (one unit
+ * ships, the rest is closed CP); the next one from the 5th on is late
+ * (autoDispatchLateMs); of the others, k % 3 == 1 is split in two
+ * consignments, k % 3 == 2 one consignment in two parcels, else whole. */
+static const char *mix_of(struct sim_wms *w, const struct wms_order *o, long k)
+{
+  if (!w->auto_dispatch_mix)
+    return NULL;
+  if (!w->mix_short_done && k >= 3 && units_open(o) >= 2) {
+    w->mix_short_done = true;
+    return "short";
+  }
+  if (!w->mix_late_done && k >= 4 && w->auto_dispatch_late_ms > 0) {
+    w->mix_late_done = true;
+    return "late";
+  }
+  return k % 3 == 1 ? "split" : k % 3 == 2 ? "parcels" : NULL;
+}
+
+static void schedule_dispatch(struct sim_wms *w, const struct wms_order *o)
+{
+  const char *mix = mix_of(w, o, w->auto_accepted++);
+  bool late = mix != NULL && strcmp(mix, "late") == 0;
+  sim_wms__jobs_schedule(w, o->ref, WMS_JOB_DISPATCH, mix, NULL,
+                         late ? w->auto_dispatch_late_ms : w->auto_dispatch_ms);
+}
+
 int sim_wms__accept(struct sim_wms *w, struct wms_order *o, char *msg, size_t n)
 {
   if (!is(o, "RECEIVED"))
@@ -71,8 +107,7 @@ int sim_wms__accept(struct sim_wms *w, struct wms_order *o, char *msg, size_t n)
   set(o, "ACCEPTED");
   allocate(w, o);
   if (w->auto_dispatch_ms > 0)
-    sim_wms__jobs_schedule(w, o->ref, WMS_JOB_DISPATCH, NULL, NULL,
-                           w->auto_dispatch_ms);
+    schedule_dispatch(w, o);
   cJSON *data = cJSON_CreateObject();
   cg_json_add_str(data, "orderRef", o->ref);
   cg_json_add_str(data, "wmsOrderId", o->wms_id);
@@ -560,6 +595,35 @@ static void job_free(struct wms_job *j)
   cg_free(j);
 }
 
+/* An auto-dispatch: the mix's pattern, or autoDispatchShipments
+ * consignments (NULL, "late"). */
+static void auto_dispatch(struct sim_wms *w, struct wms_order *o,
+                          const char *mix)
+{
+  char msg[128];
+  cJSON *b = cJSON_CreateObject();
+  bool is_short = mix != NULL && strcmp(mix, "short") == 0;
+  if (is_short && o->nlines > 0) {
+    cJSON *l = cJSON_CreateObject();
+    cg_json_add_str(l, "lineRef", o->lines[0].line_ref);
+    cg_json_add_int(l, "quantity", 1);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(b, "lines"), l);
+    cg_json_add_str(b, "remainder", "CP");
+    sim_wms__dispatch(w, o, b, msg, sizeof(msg));
+  } else {
+    bool split = mix != NULL && strcmp(mix, "split") == 0;
+    bool parcels = mix != NULL && strcmp(mix, "parcels") == 0;
+    cg_json_add_int(b, "shipments",
+                    split     ? 2
+                    : parcels ? 1
+                              : w->auto_dispatch_shipments);
+    if (parcels)
+      cg_json_add_int(b, "parcelsPerShipment", 2);
+    sim_wms__split(w, o, b, msg, sizeof(msg));
+  }
+  cJSON_Delete(b);
+}
+
 static void job_run(struct sim_wms *w, struct wms_job *j)
 {
   char msg[128];
@@ -569,10 +633,7 @@ static void job_run(struct sim_wms *w, struct wms_job *j)
       (j->kind == WMS_JOB_DISPATCH && !dispatchable(o)))
     return;
   if (j->kind == WMS_JOB_DISPATCH) {
-    cJSON *b = cJSON_CreateObject();
-    cg_json_add_int(b, "shipments", w->auto_dispatch_shipments);
-    sim_wms__split(w, o, b, msg, sizeof(msg));
-    cJSON_Delete(b);
+    auto_dispatch(w, o, j->code);
   } else if (j->kind == WMS_JOB_REJECT) {
     sim_wms__reject(w, o, j->code, j->message, NULL, msg, sizeof(msg));
   } else {

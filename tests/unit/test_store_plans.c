@@ -107,6 +107,9 @@ static const struct hot hot[] = {
   {CG__ST_CAPTURE_PUT, NULL, 0},
   {CG__ST_CAPTURE_NOTE, "PRIMARY KEY", 0},
   {CG__ST_CAPTURE_GET, "PRIMARY KEY", 0},
+  {CG__ST_SLA_DUE, "sla_due", 0},
+  {CG__ST_SLA_SET, "PRIMARY KEY", 0},
+  {CG__ST_SLA_GET, "PRIMARY KEY", 0},
 };
 
 /* Off the hot path: run by an operator, at boot or for metrics, never
@@ -126,6 +129,7 @@ static const enum cg__st off_path[] = {
   CG__ST_RULESRC_SAVE,   /* a rule pack loaded (start, reload) */
   CG__ST_RULESRC_LATEST, /* start-up, when the pack does not load */
   CG__ST_RULESRC_TRIM,   /* a rule pack loaded */
+  CG__ST_SLA_COUNTS,     /* demo and status: rows per SLA state */
 };
 /* clang-format on */
 
