@@ -493,6 +493,7 @@ static void release_parts(struct cg_merchant *m)
   m->flow.store = NULL;
   cg_skuset_free(m->flow.known_skus);
   cg_map_free(&m->flow.dispatch_checked);
+  cg_map_free(&m->flow.orders_writing);
   m->flow.known_skus = NULL;
 }
 

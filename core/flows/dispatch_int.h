@@ -18,6 +18,13 @@ struct cg_call_result;
 /* Whether the order's completed consignments (but except, may be NULL)
  * plus extra (may be NULL) ship every unit of every line (*covered), and
  * whether there is no such completed consignment (*none_before). */
+/* One dispatch delivery at a time per order (a consignment, a
+ * remainder): each reads what the order's others did (the e-mail policy's
+ * first and last, the remainder's ceiling) and would read it stale if two
+ * ran at once. In memory: a restart starts with none taken. False when
+ * another delivery holds the order (or without memory): retry soon. */
+bool cg__dispatch_order_take(struct cg_flow *f, const char *number);
+void cg__dispatch_order_drop(struct cg_flow *f, const char *number);
 int cg__dispatch_order_covered(struct cg_flow *f, const char *number,
                                const char *except,
                                const struct cg_store_count_list *extra,

@@ -320,6 +320,18 @@ int cg__dispatch_hold(struct cg_flow *f, struct cg_store_dispatch *d,
   return rc;
 }
 
+bool cg__dispatch_order_take(struct cg_flow *f, const char *number)
+{
+  if (cg_map_get_str(&f->orders_writing, number) != NULL)
+    return false;
+  return cg_map_put_str(&f->orders_writing, number, f) == 0;
+}
+
+void cg__dispatch_order_drop(struct cg_flow *f, const char *number)
+{
+  cg_map_del_str(&f->orders_writing, number);
+}
+
 int cg__dispatch_order_covered(struct cg_flow *f, const char *number,
                                const char *except,
                                const struct cg_store_count_list *extra,

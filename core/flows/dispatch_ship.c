@@ -37,6 +37,7 @@
 
 #define NAME_MAX_LEN 64    /* carrier and service names from the pack */
 #define RULES_WAIT_MS 1000 /* the rule host is busy or restarting */
+#define ORDER_WAIT_MS 300  /* another delivery of the order is under way */
 #define HOOK "dispatch.shipment"
 /* A create whose answer was lost (a crash, a timeout, a 5xx) may still be
  * running at Centra: no Find before this long after it was sent (twice
@@ -56,13 +57,16 @@ struct ship {
   char carrier[NAME_MAX_LEN + 1];
   char service[NAME_MAX_LEN + 1];
   bool notify;
-  bool capture;    /* ask Centra to capture at create (dispatch.lua) */
-  bool checked;    /* Find answered this attempt, or an earlier one did */
-  bool progressed; /* this attempt committed a step */
+  bool capture;     /* ask Centra to capture at create (dispatch.lua) */
+  bool checked;     /* Find answered this attempt, or an earlier one did */
+  bool progressed;  /* this attempt committed a step */
+  bool holds_order; /* cg__dispatch_order_take succeeded */
 };
 
 static void ship_free(struct ship *sh)
 {
+  if (sh->holds_order)
+    cg__dispatch_order_drop(sh->f, sh->d.order_number);
   cg_store_dispatch_clear(&sh->d);
   cg_store_count_list_clear(&sh->lines);
   cJSON_Delete(sh->data);
@@ -550,6 +554,18 @@ static bool settling(struct ship *sh)
   return true;
 }
 
+/* Another consignment (or a remainder) of the order is being delivered:
+ * this one waits for it, without counting an attempt. */
+static bool order_busy(struct ship *sh)
+{
+  sh->holds_order = cg__dispatch_order_take(sh->f, sh->d.order_number);
+  if (sh->holds_order)
+    return false;
+  end_with(sh, CG_OUTCOME_RETRY, "local", cg_time_now_ms() + ORDER_WAIT_MS,
+           "another delivery of this order is under way");
+  return true;
+}
+
 static int start_ship(struct cg_flow *f, const struct cg_store_outbox_row *row,
                       cg_call_done_fn done, void *arg)
 {
@@ -564,7 +580,7 @@ static int start_ship(struct cg_flow *f, const struct cg_store_outbox_row *row,
     end_with(sh, CG_OUTCOME_FAIL, "unreadable", 0, err.msg);
     return 0;
   }
-  if (rc == 0 && settling(sh))
+  if (rc == 0 && (settling(sh) || order_busy(sh)))
     return 0;
   sh->checked = rc == 0 &&
                 cg_map_get_str(&f->dispatch_checked, sh->d.shipment_id) != NULL;

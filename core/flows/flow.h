@@ -77,6 +77,9 @@ struct cg_flow {
   struct cg_skuset *known_skus;   /* SKUs seen at the warehouse (skus.h) */
   struct cg_map dispatch_checked; /* consignments whose row matches Centra
                                    * (flows/dispatch_ship.c) */
+  struct cg_map orders_writing;   /* orders with a dispatch delivery in
+                                   * flight: one at a time per order
+                                   * (cg__dispatch_order_take) */
   struct cg_monitor *monitor;     /* the SLA monitor (flows/monitor.h) */
   struct cg_rand rng;
   struct cg_flow_settings settings;
