@@ -175,10 +175,29 @@ static void complete(struct ship *sh)
     end_with(sh, CG_OUTCOME_RETRY, "local", 0, "complete not started");
 }
 
+/* The tag (externalId) is for people and other integrations; Find goes
+ * by the stamp. A tag Centra refuses is noted in the timeline and the
+ * shipment completed without it, not held: the parcel has left and the
+ * customer's e-mail matters more. */
+static void note_tag_refused(struct ship *sh, const struct cg_call_result *res)
+{
+  char detail[CG_CALL_MESSAGE_MAX + 160];
+  snprintf(detail, sizeof(detail),
+           "%s: Centra refused externalId on shipment %lld (%s: %s); "
+           "completing it without",
+           sh->d.shipment_id, (long long)sh->d.centra_id, res->code,
+           res->message);
+  cg_log_warn("dispatch", "[merchant=%s] %s", sh->f->merchant, detail);
+  cg_store_audit_append(sh->f->store, "order", sh->d.order_number,
+                        "tag refused", detail, NULL, NULL);
+}
+
 static void on_tagged(struct cg_call_result *res, void *arg)
 {
   struct ship *sh = arg;
-  if (res->outcome != CG_OUTCOME_OK)
+  if (res->outcome == CG_OUTCOME_FAIL)
+    note_tag_refused(sh, res);
+  if (res->outcome == CG_OUTCOME_RETRY)
     end(sh, res);
   else if (commit_step(sh, CG_STORE_DISPATCH_TAGGED) != 0)
     end_with(sh, CG_OUTCOME_RETRY, "store", 0, "tag not recorded");
