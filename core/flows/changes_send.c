@@ -30,6 +30,7 @@
 #include "gxo/gxo.h"
 #include "rules/host.h"
 #include "store/store.h"
+#include "store/store_dispatch.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -137,6 +138,9 @@ static bool done_there(const struct call *c, const cJSON *wms)
   return all;
 }
 
+/* After a refused cancel: what the warehouse holds decides. A read that
+ * did not answer decides nothing: the delivery is retried (the cancel is
+ * sent again under its key), never called too late on a guess. */
 static void on_verified(struct cg_call_result *res, void *arg)
 {
   struct call *c = arg;
@@ -144,7 +148,15 @@ static void on_verified(struct cg_call_result *res, void *arg)
       res->outcome == CG_OUTCOME_OK ? cg_json_str(res->data, "status") : NULL;
   char st[32];
   snprintf(st, sizeof(st), "%s", status ? status : "unknown");
-  if (status != NULL && done_there(c, res->data)) {
+  if (status == NULL) {
+    char why[CG_CALL_MESSAGE_MAX];
+    snprintf(why, sizeof(why), "%s", res->message);
+    cg_call_result_set(res, CG_OUTCOME_RETRY,
+                       res->code[0] ? res->code : "unreadable",
+                       "the cancel was refused and the order's status could "
+                       "not be read: %s",
+                       why);
+  } else if (done_there(c, res->data)) {
     cg_call_result_set(res, CG_OUTCOME_OK, "already-cancelled",
                        "the warehouse has cancelled it already (%s)", st);
   } else {
@@ -163,6 +175,10 @@ static void on_cancelled(struct cg_call_result *res, void *arg)
                  strcmp(res->code, "order-not-cancellable") == 0;
   if (refused && cg_gxo_get_order(c->f->gxo, c->number, on_verified, c) == 0)
     return;
+  if (refused) /* the status read could not start: decide later */
+    cg_call_result_set(res, CG_OUTCOME_RETRY, "local",
+                       "the cancel was refused; the order's status is to be "
+                       "read");
   end(c, res, NULL);
 }
 
@@ -222,6 +238,28 @@ static bool cancels_something(const struct call *c)
          cJSON_GetArraySize(cg_json_get(c->change, "lines")) > 0;
 }
 
+/* A re-send of an order that has partly shipped would ship that part
+ * twice: operations decide instead (CHANGE_REVIEW). */
+static void ask_instead(struct call *c)
+{
+  snprintf(c->message, sizeof(c->message),
+           "part of the order has shipped already: sending it again would "
+           "ship that part twice");
+  end_with(c, CG_OUTCOME_OK, "ask", 0, c->message);
+}
+
+/* Whether the warehouse has sent a consignment of the order (or Centra
+ * holds one in doubt): a re-send is then not safe. */
+static bool partly_shipped(struct call *c)
+{
+  struct cg_store_count_list lines = {0};
+  int rc = cg_store_dispatch_order_lines(c->f->store, c->number, NULL, -1,
+                                         &lines, NULL);
+  bool some = rc != 0 || lines.n > 0;
+  cg_store_count_list_clear(&lines);
+  return some;
+}
+
 static void on_rules(int rc, cJSON *reply, const struct cg_err *err, void *arg)
 {
   struct call *c = arg;
@@ -240,6 +278,8 @@ static void on_rules(int rc, cJSON *reply, const struct cg_err *err, void *arg)
   else if (strcmp(c->action, "ask") == 0 ||
            (strcmp(c->action, "cancel") == 0 && !cancels_something(c)))
     end_with(c, CG_OUTCOME_OK, "ask", 0, "left to operations by the pack");
+  else if (strcmp(c->action, "resend") == 0 && partly_shipped(c))
+    ask_instead(c);
   else
     send_cancel(c);
 }
@@ -276,16 +316,22 @@ static bool other_inflight(struct call *c)
   return other;
 }
 
+/* Whether the order went on at the warehouse as sent: a change recorded
+ * before it shipped or closed is still sent, and the warehouse's answer
+ * (a 409 and its status) decides whether it came too late; the engine's
+ * own view of the order may have moved on while the change waited. */
+static bool with_warehouse(enum cg_store_order_state st)
+{
+  return st == CG_STORE_ORDER_SENT || st == CG_STORE_ORDER_ACCEPTED ||
+         st == CG_STORE_ORDER_SHIPPED || st == CG_STORE_ORDER_CLOSED;
+}
+
 /* Decides from the order's state whether the change goes on. */
 static void begin(struct call *c, const struct cg_store_order *o)
 {
   if (o->state == CG_STORE_ORDER_QUEUED)
     wait_a_little(c, "the order's create is not answered yet");
-  else if (o->state == CG_STORE_ORDER_SHIPPED)
-    end_with(c, CG_OUTCOME_FAIL, "order-not-cancellable", 0,
-             "the warehouse shipped the order already");
-  else if (o->state != CG_STORE_ORDER_SENT &&
-           o->state != CG_STORE_ORDER_ACCEPTED)
+  else if (!with_warehouse(o->state))
     end_with(c, CG_OUTCOME_OK, "superseded", 0,
              "the order is no longer with the warehouse as sent");
   else if (other_inflight(c))
@@ -412,8 +458,8 @@ static int finished(struct cg_flow *f, const struct cg_store_outbox_row *row,
   char why[MESSAGE_MAX + 100];
   if (strcmp(res->code, "ask") == 0) {
     snprintf(why, sizeof(why),
-             "the warehouse still has the order as sent; the pack asks "
-             "operations%s%s",
+             "the warehouse still has the order as sent; operations "
+             "decide%s%s",
              msg && *msg ? ": " : "", msg ? msg : "");
     return raise_change(f, "CHANGE_REVIEW", row->entity_key, what, why, err);
   }

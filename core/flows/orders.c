@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/time.h"
 #include "flows/changes.h"
 #include "flows/decide.h"
 #include "flows/exceptions.h"
@@ -225,8 +226,11 @@ int cg__order_hold(struct cg_flow *f, const char *number, const char *type,
 }
 
 /* Key of the rev-th send of an order: the first is cg_gxo_order_key, a
- * resend after a permanent failure gets "-r<rev>" because the warehouse
- * replays the stored 4xx for a key it has seen. */
+ * resend (after a permanent failure, or a re-send after a change in
+ * Centra) gets "-r<rev>-<ms>" because the warehouse replays the stored
+ * answer for a key it has seen. The count alone could repeat: done rows
+ * are pruned after days, so the time makes the key new; it is stored in
+ * the outbox row, so a retry of this send keeps it. */
 static int order_key(struct cg_flow *f, const char *number, char *out,
                      size_t size, struct cg_err *err)
 {
@@ -239,7 +243,8 @@ static int order_key(struct cg_flow *f, const char *number, char *out,
     return cg_err_set(err, CG_EINVAL, "order key too long");
   size_t len = strlen(out);
   if (n > 0)
-    snprintf(out + len, size - len, "-r%lld", (long long)n + 1);
+    snprintf(out + len, size - len, "-r%lld-%lld", (long long)n + 1,
+             (long long)cg_time_now_ms());
   return 0;
 }
 
