@@ -21,6 +21,7 @@
 #include "base/mem.h"
 #include "flows/flow.h"
 #include "store/store.h"
+#include "store/store_remainder.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@
 struct diff {
   bool whole, hold, release, address;
   cJSON *lines; /* [{lineRef, sku, quantity}]: units cancelled */
+  int64_t had;  /* units the baseline holds: 0 when the engine itself had
+                 * everything left cancelled in Centra */
 };
 
 bool cg_changes_followed(struct cg_flow *f, const char *number)
@@ -86,11 +89,12 @@ static int diff_lines(const struct cg_store_order_line_list *lines,
   for (size_t i = 0; i < lines->n; i++) {
     const struct cg_store_order_line *l = &lines->items[i];
     int64_t now = units_now(order, l->line_ref);
+    d->had += l->quantity;
     left += now < l->quantity ? now : l->quantity;
     if (now < l->quantity && !add_line(d->lines, l, l->quantity - now))
       return CG_ENOMEM;
   }
-  d->whole = lines->n > 0 && left == 0;
+  d->whole = d->had > 0 && left == 0;
   return 0;
 }
 
@@ -99,7 +103,9 @@ static void diff_flags(const cJSON *was, const cJSON *now, struct diff *d)
   const char *status = cg_json_str(now, "status");
   bool held = cg_json_bool(was, "isOnHold", false);
   bool holds = cg_json_bool(now, "isOnHold", false);
-  d->whole |= status != NULL && strcmp(status, "CANCELLED") == 0;
+  /* Centra's CANCELLED after the engine had everything left cancelled
+   * is its own doing, not the shop's. */
+  d->whole |= d->had > 0 && status != NULL && strcmp(status, "CANCELLED") == 0;
   d->hold = holds && !held;
   d->release = held && !holds;
   d->address = !cJSON_Compare(cg_json_get(was, "shippingAddress"),
@@ -121,8 +127,37 @@ static bool stale(const cJSON *was, const cJSON *now)
   return a != NULL && b != NULL && strcmp(b, a) < 0;
 }
 
+/* The units the engine itself asked Centra to cancel, per line (the
+ * dispatch flow settling a warehouse's remainder): not the shop's. */
+static int64_t own_units(const struct cg_store_count_list *own,
+                         const char *line_ref)
+{
+  for (size_t i = 0; i < own->n; i++)
+    if (strcmp(own->items[i].name, line_ref) == 0)
+      return own->items[i].count;
+  return 0;
+}
+
+/* sign -1: the stored quantities become what Centra should show (the
+ * baseline the shop's changes are measured from); +1: back. */
+static int apply_own(struct cg_flow *f, const char *number,
+                     struct cg_store_order_line_list *lines, int sign,
+                     struct cg_err *err)
+{
+  struct cg_store_count_list own = {0};
+  int rc = cg_store_remainder_order_own(f->store, number, &own, err);
+  for (size_t i = 0; rc == 0 && i < lines->n; i++) {
+    int64_t q = lines->items[i].quantity +
+                sign * own_units(&own, lines->items[i].line_ref);
+    lines->items[i].quantity = q > 0 ? q : 0;
+  }
+  cg_store_count_list_clear(&own);
+  return rc;
+}
+
 /* Compares order with the stored baseline of number (o and lines filled
- * for the caller). *is_stale: an older version, d left empty. */
+ * for the caller, lines as the baseline). *is_stale: an older version, d
+ * left empty. */
 static int diff_order(struct cg_flow *f, const char *number, const cJSON *order,
                       struct cg_store_order *o,
                       struct cg_store_order_line_list *lines, struct diff *d,
@@ -131,6 +166,8 @@ static int diff_order(struct cg_flow *f, const char *number, const cJSON *order,
   int rc = cg_store_order_get(f->store, number, o, err);
   if (rc == 0)
     rc = cg_store_order_lines_list(f->store, number, lines, err);
+  if (rc == 0)
+    rc = apply_own(f, number, lines, -1, err);
   cJSON *was = rc == 0 && o->payload
                    ? cg_json_parse(o->payload, strlen(o->payload), NULL)
                    : NULL;
@@ -243,8 +280,10 @@ static int drop_units(struct cg_flow *f, const char *number,
     if (now < lines->items[i].quantity)
       lines->items[i].quantity = now;
   }
-  return cg_store_order_lines_replace(f->store, number, lines->items, lines->n,
-                                      err);
+  int rc = apply_own(f, number, lines, +1, err); /* stored: as exported */
+  return rc ? rc
+            : cg_store_order_lines_replace(f->store, number, lines->items,
+                                           lines->n, err);
 }
 
 static cJSON *change_doc(const char *number, const struct diff *d,

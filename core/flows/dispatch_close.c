@@ -380,6 +380,31 @@ static cJSON *plan(struct rem *rm, const cJSON *o, struct cg_err *err)
   return arr;
 }
 
+/* Commits, line by line, what is about to be cancelled in Centra, before
+ * cancelLines is sent: the change follower (changes.c) then takes Centra's
+ * lower quantity for the engine's own doing, even after a crash that
+ * lost the answer, not for a cancel by the shop to pass on to the
+ * warehouse. A later attempt sets the figures again from its own plan. */
+static int record_intents(struct rem *rm, const cJSON *lines,
+                          struct cg_err *err)
+{
+  struct cg_store *st = rm->f->store;
+  const cJSON *c;
+  int rc = cg_store_savepoint(st, err);
+  if (rc != 0)
+    return rc;
+  cJSON_ArrayForEach(c, lines)
+  {
+    char ref[32];
+    snprintf(ref, sizeof(ref), "%lld", (long long)cg_json_int(c, "line.id", 0));
+    if (rc == 0)
+      rc = cg_store_remainder_intend(st, rm->r.id, ref,
+                                     cg_json_int(c, "quantity", 0), err);
+  }
+  int end_rc = cg_store_savepoint_end(st, rc == 0, rc == 0 ? err : NULL);
+  return rc ? rc : end_rc;
+}
+
 static void on_order(struct cg_call_result *res, void *arg)
 {
   struct rem *rm = arg;
@@ -398,7 +423,7 @@ static void on_order(struct cg_call_result *res, void *arg)
   if (rc == 0 && cJSON_GetArraySize(lines) == 0)
     end_with(rm, CG_OUTCOME_OK, "nothing-open", 0,
              "nothing left open in Centra to cancel");
-  else if (rc == 0)
+  else if (rc == 0 && (rc = record_intents(rm, lines, &err)) == 0)
     rc = cg_centra_cancel_lines(rm->f->centra, rm->number, lines, rm->comment,
                                 on_cancelled, rm);
   if (rc != 0)
@@ -565,6 +590,8 @@ static int held(struct cg_flow *f, struct cg_store_remainder *r,
   r->hold_reason = cg_strdup(type);
   r->step = CG_STORE_REMAINDER_HELD;
   int rc = cg_store_remainder_update(f->store, r, err);
+  if (rc == 0 && strcmp(type, "SYNC_FAILURE") == 0) /* Centra refused */
+    rc = cg_store_remainder_intents_clear(f->store, r->id, err);
   if (rc == 0)
     rc = cg_flow_raise(f, type, CG_DISPATCH_REMAINDER_ENTITY, r->id, msg,
                        f->rules_label[0] ? f->rules_label : NULL, err);

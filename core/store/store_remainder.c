@@ -150,6 +150,33 @@ int cg_store_remainder_order_shipped(struct cg_store *s,
              : cg__store_count_list(s, st, out, "remainders: shipped", err);
 }
 
+int cg_store_remainder_intend(struct cg_store *s, const char *id,
+                              const char *line_ref, int64_t units,
+                              struct cg_err *err)
+{
+  sqlite3_stmt *st = s->st[CG__ST_REMAINDER_INTEND];
+  int ret = cg__store_bind(s, st, err, "ssI", id, line_ref, units);
+  return ret ? ret : cg__store_exec(s, st, "remainders: intend", err);
+}
+
+int cg_store_remainder_intents_clear(struct cg_store *s, const char *id,
+                                     struct cg_err *err)
+{
+  sqlite3_stmt *st = s->st[CG__ST_REMAINDER_INTENTS_CLEAR];
+  int ret = cg__store_bind(s, st, err, "s", id);
+  return ret ? ret : cg__store_exec(s, st, "remainders: intents", err);
+}
+
+int cg_store_remainder_order_own(struct cg_store *s, const char *order_number,
+                                 struct cg_store_count_list *out,
+                                 struct cg_err *err)
+{
+  memset(out, 0, sizeof(*out));
+  sqlite3_stmt *st = s->st[CG__ST_REMAINDER_ORDER_OWN];
+  int ret = cg__store_bind(s, st, err, "s", order_number);
+  return ret ? ret : cg__store_count_list(s, st, out, "remainders: own", err);
+}
+
 int cg_store_capture_put(struct cg_store *s, const char *shipment_id,
                          const char *policy, struct cg_err *err)
 {

@@ -67,6 +67,20 @@ int cg_store_remainder_order_shipped(struct cg_store *s,
                                      struct cg_store_count_list *out,
                                      struct cg_err *err);
 
+/* Records that the engine asks Centra to cancel units of remainder id's
+ * line_ref (replacing an earlier figure), before it asks: Centra's lower
+ * quantity is then the engine's own doing, not the shop's (changes.c).
+ * Clearing sets every line of id back to 0 (the remainder was held). */
+int cg_store_remainder_intend(struct cg_store *s, const char *id,
+                              const char *line_ref, int64_t units,
+                              struct cg_err *err);
+int cg_store_remainder_intents_clear(struct cg_store *s, const char *id,
+                                     struct cg_err *err);
+/* Units per line_ref the engine asked Centra to cancel for the order's
+ * remainders (lines with none are left out). */
+int cg_store_remainder_order_own(struct cg_store *s, const char *order_number,
+                                 struct cg_store_count_list *out,
+                                 struct cg_err *err);
 /* The capture policy of a consignment: "on_shipment" or "manual". */
 int cg_store_capture_put(struct cg_store *s, const char *shipment_id,
                          const char *policy, struct cg_err *err);

@@ -242,6 +242,8 @@ static const char schema_v6[] =
     " line_ref TEXT NOT NULL,"
     " quantity INTEGER NOT NULL CHECK (quantity > 0),"
     " shipped INTEGER CHECK (shipped >= 0),"
+    " centra_cancelled INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (centra_cancelled >= 0),"
     " PRIMARY KEY (id, line_ref)) WITHOUT ROWID;"
 
     "CREATE TABLE captures ("

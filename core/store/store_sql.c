@@ -294,6 +294,19 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " FROM remainders r INDEXED BY remainders_order"
     " JOIN remainder_lines l ON l.id = r.id WHERE r.order_number = ?1"
     " AND l.shipped IS NOT NULL GROUP BY l.line_ref ORDER BY l.line_ref",
+  /* The units the engine asks Centra to cancel for a remainder line,
+   * committed before cancelLines is sent (the change follower's
+   * baseline, changes.c). */
+  [CG__ST_REMAINDER_INTEND] =
+    "UPDATE remainder_lines SET centra_cancelled = ?3"
+    " WHERE id = ?1 AND line_ref = ?2",
+  [CG__ST_REMAINDER_INTENTS_CLEAR] =
+    "UPDATE remainder_lines SET centra_cancelled = 0 WHERE id = ?1",
+  [CG__ST_REMAINDER_ORDER_OWN] =
+    "SELECT l.line_ref, SUM(l.centra_cancelled)"
+    " FROM remainders r INDEXED BY remainders_order"
+    " JOIN remainder_lines l ON l.id = r.id WHERE r.order_number = ?1"
+    " AND l.centra_cancelled > 0 GROUP BY l.line_ref ORDER BY l.line_ref",
   [CG__ST_CAPTURE_PUT] =
     "INSERT INTO captures (shipment_id, policy, updated_at)"
     " VALUES (?1, ?2, ?3) ON CONFLICT (shipment_id) DO UPDATE SET"
