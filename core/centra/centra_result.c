@@ -106,6 +106,8 @@ static void take_data(const struct cg__centra_op *op, cJSON *doc,
   if (!op->mutation) {
     if (!cJSON_IsNull(value))
       res->data = cJSON_DetachItemViaPointer(data, value);
+    if (res->data != NULL && op->canon != NULL)
+      op->canon(res->data);
     return;
   }
   if (!cJSON_IsObject(value)) {

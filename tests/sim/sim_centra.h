@@ -172,6 +172,9 @@ cJSON *sim_centra__store(void);
 /* MonetaryValue {value, conversionRate, formattedValue, currency{id code}}
  * (currency NULL: EUR). */
 cJSON *sim_centra__money(double value, const char *currency);
+/* The method of an order's payment (its first payment history entry, the
+ * checkout's authorisation; "sim" when none). */
+const char *sim_centra__payment_method(const cJSON *order);
 /* Warehouse {id, name, status}; warehouse 1 is "GXO". */
 cJSON *sim_centra__warehouse(int64_t id);
 /* Filter helpers: a DateRange {from, to} (absent: true), a StringMatch
