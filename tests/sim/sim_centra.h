@@ -148,6 +148,10 @@ struct sim_centra {
   /* The payment provider declines every capture with this reason (set
    * through POST /_sim/centra/captures); "" = captures succeed. */
   char capture_decline[128];
+  /* POST /_sim/centra/refuse: this root field (by name, "" = none)
+   * answers a GraphQL error with refuse_message instead of running. */
+  char refuse_field[64];
+  char refuse_message[160];
 };
 
 /* --- sim_centra.c: ids, time, events, webhooks, payload helpers -------- */
