@@ -11,6 +11,9 @@
  *   HTTP 408, 5xx, transport, unreadable 200 body      RETRY
  *   other statuses (400 malformed body, ...)           FAIL
  *
+ * A query's data is its root field's value; for the documents that hold
+ * orders, made canonical first (cg__centra_op.canon, centra_order_canon.c).
+ *
  * Any JSON answer may also report what the request cost in
  * `extensions.complexity` (the client settles its complexity budget with
  * it); -1 when the answer says nothing.
