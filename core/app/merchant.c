@@ -151,6 +151,7 @@ static void run_sweep(struct cg_merchant *m)
 {
   cg_inbox_drain(&m->flow);
   cg_orders_process_retry_requests(&m->flow);
+  cg_dispatch_settle_resolved(&m->flow);
 }
 
 static void run_prune(struct cg_merchant *m)

@@ -24,8 +24,10 @@
 
 #define PROBLEMS "userErrors { message path } userWarnings { message path }"
 
-/* The order as the engine stores it and the rules see it (the "order"
- * table of docs/rule-packs.md). */
+/* The order as the engine reads it; centra_order_canon.c makes it the
+ * canonical order that is stored and the rules see (the "order" table of
+ * docs/rule-packs.md): paymentHistory becomes paymentMethod. The history
+ * is read without its filter (`where`, whose type name is UNCONFIRMED). */
 #define WAREHOUSE_ORDER                                                        \
   "fragment WarehouseOrder on Order {\n"                                       \
   "  __typename id number status isOnHold isLocked orderDate updatedAt"        \
@@ -39,6 +41,7 @@
   "  lines { __typename id productNumber productName productVariantName size"  \
   " quantity cancelledQuantity productSize { id SKU EAN }"                     \
   " unitPrice(includingTax: true) { value } }\n"                               \
+  "  paymentHistory { paymentMethod }\n"                                       \
   "  ... on DirectToConsumerOrder { customer { email } orderHoldReason }\n"    \
   "}\n"
 
@@ -67,31 +70,31 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
                               "query CgReadyOrders(" READY_VARS ") {\n"
                               "  orders(" READY_ARGS
                               ") { ...WarehouseOrder }\n}\n" WAREHOUSE_ORDER,
-                              "orders", false, NULL},
+                              "orders", false, NULL, cg__centra_canon_orders},
     [CG__DOC_READY_VERSIONS] = {"CgReadyOrderVersions",
                                 "query CgReadyOrderVersions(" READY_VARS ") {\n"
                                 "  orders(" READY_ARGS ") { " ORDER_VERSION
                                 " }\n}\n",
-                                "orders", false, NULL},
+                                "orders", false, NULL, NULL},
     [CG__DOC_ORDER_BY_NUMBER] =
         {"CgOrderByNumber",
          "query CgOrderByNumber($number: Int!) {\n"
          "  orders(where: { number: [$number] }, limit: 1)"
          " { ...WarehouseOrder }\n}\n" WAREHOUSE_ORDER,
-         "orders", false, NULL},
+         "orders", false, NULL, cg__centra_canon_orders},
     [CG__DOC_ORDERS_BY_NUMBERS] =
         {"CgOrdersByNumbers",
          "query CgOrdersByNumbers($numbers: [Int!]!, $limit: Int!) {\n"
          "  orders(where: { number: $numbers }, limit: $limit)"
          " { ...WarehouseOrder }\n}\n" WAREHOUSE_ORDER,
-         "orders", false, NULL},
+         "orders", false, NULL, cg__centra_canon_orders},
     [CG__DOC_SET_LISTENERS] =
         {"CgSetEventListeners",
          "mutation CgSetEventListeners {\n"
          "  setEventListeners(input: [{ objectType: Order,"
          " changeTypes: [CREATED, UPDATED, COMPLETED] }]) {"
          " eventListeners { objectType changeTypes } " PROBLEMS " }\n}\n",
-         "setEventListeners", true, "eventListeners"},
+         "setEventListeners", true, "eventListeners", NULL},
     [CG__DOC_EVENTS] =
         {"CgEvents",
          "query CgEvents($limit: Int!) {\n"
@@ -99,12 +102,12 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
          " id objectType changeType objectReference createdAt"
          " object { __typename ... on Order { ...WarehouseOrder } } }\n"
          "}\n" WAREHOUSE_ORDER,
-         "events", false, NULL},
+         "events", false, NULL, cg__centra_canon_events},
     [CG__DOC_CONFIRM_EVENTS] = {"CgConfirmEvents",
                                 "mutation CgConfirmEvents($ids: [Int!]!) {\n"
                                 "  confirmEvents(input: { eventsIds: $ids }) {"
                                 " events { id } " PROBLEMS " }\n}\n",
-                                "confirmEvents", true, NULL},
+                                "confirmEvents", true, NULL, NULL},
     [CG__DOC_MARK_EXPORTED] =
         {"CgMarkExported",
          "mutation CgMarkExported($orderNumber: Int!,"
@@ -112,13 +115,13 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
          "  updateDirectToConsumerOrder(order: { number: $orderNumber },"
          " input: { externalId: $externalId }) {"
          " order { number status } " PROBLEMS " }\n}\n",
-         "updateDirectToConsumerOrder", true, "order"},
+         "updateDirectToConsumerOrder", true, "order", NULL},
     [CG__DOC_RATE_LIMITS] =
         {"CgRateLimits",
          "query CgRateLimits {\n"
          "  rateLimits { type intervalSeconds quota usedQuota"
          " remainingQuota }\n}\n",
-         "rateLimits", false, NULL},
+         "rateLimits", false, NULL, NULL},
     [CG__DOC_CREATE_SHIPMENT] =
         {"CgCreateShipment",
          "mutation CgCreateShipment($orderNumber: Int!,"
@@ -128,13 +131,13 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
          " lines: $lines, isGoodToGo: true, capture: $capture,"
          " additionalMessage: $message }) {"
          " shipment { " SHIPMENT_FIELDS " } " PROBLEMS " }\n}\n",
-         "createShipment", true, "shipment"},
+         "createShipment", true, "shipment", NULL},
     [CG__DOC_TAG_SHIPMENT] =
         {"CgTagShipment",
          "mutation CgTagShipment($id: Int!, $externalId: String!) {\n"
          "  updateShipment(id: $id, input: { externalId: $externalId }) {"
          " shipment { id number } " PROBLEMS " }\n}\n",
-         "updateShipment", true, "shipment"},
+         "updateShipment", true, "shipment", NULL},
     [CG__DOC_COMPLETE_SHIPMENT] =
         {"CgCompleteShipment",
          "mutation CgCompleteShipment($id: Int!, $shippedAt: DateTimeTz!,"
@@ -145,19 +148,19 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
          " service: $service, trackingNumber: $tracking,"
          " packagesNumber: $packages } }) {"
          " shipment { " SHIPMENT_FIELDS " } " PROBLEMS " }\n}\n",
-         "completeShipment", true, "shipment"},
+         "completeShipment", true, "shipment", NULL},
     [CG__DOC_SHIPMENTS_BY_EXTERNAL_ID] =
         {"CgShipmentsByExternalId",
          "query CgShipmentsByExternalId($externalId: String!) {\n"
          "  shipments(where: { externalId: [$externalId] })"
          " { " SHIPMENT_FIELDS " }\n}\n",
-         "shipments", false, NULL},
+         "shipments", false, NULL, NULL},
     [CG__DOC_ORDER_SHIPMENTS] =
         {"CgOrderShipments",
          "query CgOrderShipments($orderId: String!, $limit: Int!) {\n"
          "  shipments(where: { orderId: [$orderId] }, limit: $limit)"
          " { " SHIPMENT_FIELDS " }\n}\n",
-         "shipments", false, NULL},
+         "shipments", false, NULL, NULL},
     [CG__DOC_SET_STOCK] =
         {"CgSetStock",
          "mutation CgSetStock($warehouseId: Int!, $description: String!,"
@@ -166,7 +169,7 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
          " description: $description, stockQuantityType: PHYSICAL,"
          " productSizes: $sizes }) {"
          " stockChanges { id } " PROBLEMS " }\n}\n",
-         "setStock", true, "stockChanges"},
+         "setStock", true, "stockChanges", NULL},
     /* OrderLineCancelInput and StockPolicyActionInput are confirmed
      * (GD); the policy is built by the caller, one field set. */
     [CG__DOC_CANCEL_LINES] =
@@ -177,7 +180,7 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
          " input: { cancelLines: $lines, cancellationComment: $comment }) {"
          " order { number status"
          " lines { id quantity cancelledQuantity } } " PROBLEMS " }\n}\n",
-         "updateDirectToConsumerOrder", true, "order"},
+         "updateDirectToConsumerOrder", true, "order", NULL},
     /* The payload's type name is UNCONFIRMED: never named, only the
      * shipment and the problems are selected. */
     [CG__DOC_CAPTURE_SHIPMENT] = {"CgCaptureShipment",
@@ -185,7 +188,7 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
                                   "  captureShipment(id: $id) {"
                                   " shipment { id isCaptured } " PROBLEMS
                                   " }\n}\n",
-                                  "captureShipment", true, "shipment"},
+                                  "captureShipment", true, "shipment", NULL},
 };
 
 const struct cg__centra_op *cg__centra_op(enum cg__centra_doc doc)

@@ -30,7 +30,16 @@ struct cg__centra_op {
   /* Mutations: the payload field returned as data ("shipment"); NULL =
    * no data. Queries: ignored (data is the root field's value). */
   const char *pick;
+  /* Queries whose answer holds orders: makes each one the canonical
+   * order (centra_order_canon.c) before the caller sees it; NULL = as
+   * answered. */
+  void (*canon)(cJSON *data);
 };
+
+/* The canonical order of each WarehouseOrder in a list of orders, or in
+ * the objects of a list of events (centra_order_canon.c). */
+void cg__centra_canon_orders(cJSON *orders);
+void cg__centra_canon_events(cJSON *events);
 
 /* The documents of centra_docs.c, by purpose. */
 enum cg__centra_doc {

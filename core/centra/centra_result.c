@@ -11,6 +11,9 @@
  *   HTTP 408, 5xx, transport, unreadable 200 body      RETRY
  *   other statuses (400 malformed body, ...)           FAIL
  *
+ * A query's data is its root field's value; for the documents that hold
+ * orders, made canonical first (cg__centra_op.canon, centra_order_canon.c).
+ *
  * Any JSON answer may also report what the request cost in
  * `extensions.complexity` (the client settles its complexity budget with
  * it); -1 when the answer says nothing.
@@ -106,6 +109,8 @@ static void take_data(const struct cg__centra_op *op, cJSON *doc,
   if (!op->mutation) {
     if (!cJSON_IsNull(value))
       res->data = cJSON_DetachItemViaPointer(data, value);
+    if (res->data != NULL && op->canon != NULL)
+      op->canon(res->data);
     return;
   }
   if (!cJSON_IsObject(value)) {

@@ -177,6 +177,19 @@ int cg_store_remainder_order_own(struct cg_store *s, const char *order_number,
   return ret ? ret : cg__store_count_list(s, st, out, "remainders: own", err);
 }
 
+int cg_store_remainder_resolved_held(struct cg_store *s, const char *kind,
+                                     const char *entity_kind, int limit,
+                                     struct cg_store_count_list *out,
+                                     struct cg_err *err)
+{
+  memset(out, 0, sizeof(*out));
+  sqlite3_stmt *st = s->st[CG__ST_REMAINDER_RESOLVED_HELD];
+  int ret = cg__store_bind(s, st, err, "ssi", kind, entity_kind, limit);
+  return ret ? ret
+             : cg__store_count_list(s, st, out, "remainders: resolved held",
+                                    err);
+}
+
 int cg_store_capture_put(struct cg_store *s, const char *shipment_id,
                          const char *policy, struct cg_err *err)
 {

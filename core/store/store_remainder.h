@@ -93,6 +93,15 @@ int cg_store_capture_note(struct cg_store *s, const char *shipment_id,
 int cg_store_capture_get(struct cg_store *s, const char *shipment_id,
                          char **policy, char **warning, struct cg_err *err);
 
+/* Up to limit held remainders (ids in out's names) none of whose
+ * exceptions on entity_kind is open any more: an operator resolved them
+ * by hand. Found through the failed outbox rows of kind (the remainder
+ * delivery's), whose entity key is the remainder id. */
+int cg_store_remainder_resolved_held(struct cg_store *s, const char *kind,
+                                     const char *entity_kind, int limit,
+                                     struct cg_store_count_list *out,
+                                     struct cg_err *err);
+
 void cg_store_remainder_clear(struct cg_store_remainder *r);
 /* "received", "cancelled", "held"; "?" for out-of-range values. */
 const char *cg_store_remainder_step_name(enum cg_store_remainder_step st);

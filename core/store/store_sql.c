@@ -307,6 +307,16 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " FROM remainders r INDEXED BY remainders_order"
     " JOIN remainder_lines l ON l.id = r.id WHERE r.order_number = ?1"
     " AND l.centra_cancelled > 0 GROUP BY l.line_ref ORDER BY l.line_ref",
+  /* Held remainders whose exceptions an operator resolved by hand: from
+   * the failed rows of the remainder kind (a held remainder's row is
+   * failed), through the partial index of failed rows. */
+  [CG__ST_REMAINDER_RESOLVED_HELD] =
+    "SELECT r.id, 0 FROM outbox o INDEXED BY outbox_failed"
+    " JOIN remainders r ON r.id = o.entity_key"
+    " WHERE o.state = 'failed' AND o.kind = ?1 AND r.step = 'held'"
+    " AND NOT EXISTS (SELECT 1 FROM exceptions e INDEXED BY exceptions_entity"
+    "  WHERE e.entity_kind = ?2 AND e.entity_key = r.id"
+    "  AND e.state = 'open') LIMIT ?3",
   [CG__ST_CAPTURE_PUT] =
     "INSERT INTO captures (shipment_id, policy, updated_at)"
     " VALUES (?1, ?2, ?3) ON CONFLICT (shipment_id) DO UPDATE SET"

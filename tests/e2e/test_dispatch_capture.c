@@ -12,7 +12,10 @@
  *     is captured (captureShipment), the exception resolved, still one
  *     shipment;
  *   - a pack that captures manually: the shipment is created without
- *     capture and no exception is raised.
+ *     capture and no exception is raised;
+ *   - a pack that captures manually for one payment method only (the
+ *     canonical order's paymentMethod): that order's shipment is created
+ *     without capture, the other's with it, while the provider declines.
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
@@ -30,13 +33,13 @@
 static struct e2e T;
 static char *pack_dir;
 
-/* The first warehouse order (a copy, caller frees) and its one
- * consignment's shipmentId once Centra completed it. */
-static cJSON *ship_first(char *shipment_id, size_t size)
+/* Warehouse order i (a copy, caller frees) and its one consignment's
+ * shipmentId once Centra completed it. */
+static cJSON *ship_nth(int i, char *shipment_id, size_t size)
 {
   cJSON *doc = dispatch_wms_orders(&T);
   cJSON *o =
-      cJSON_Duplicate(cJSON_GetArrayItem(dispatch_orders_of(doc), 0), true);
+      cJSON_Duplicate(cJSON_GetArrayItem(dispatch_orders_of(doc), i), true);
   cJSON_Delete(doc);
   assert_non_null(o);
   char path[128];
@@ -53,6 +56,11 @@ static cJSON *ship_first(char *shipment_id, size_t size)
                        "shipmentId"));
   cJSON_Delete(w);
   return o;
+}
+
+static cJSON *ship_first(char *shipment_id, size_t size)
+{
+  return ship_nth(0, shipment_id, size);
 }
 
 static void decline(const char *why)
@@ -149,9 +157,62 @@ static void test_manual_capture(void **state)
   cJSON_Delete(o);
 }
 
-static int start(const char *rules)
+/* The payment method Centra holds for order ref (its authorisation). */
+static char *method_of(const char *ref)
+{
+  char path[128];
+  snprintf(path, sizeof(path), "/_sim/centra/orders/%s", ref);
+  cJSON *co = e2e_get(&T, 'c', path);
+  const char *m =
+      cg_json_str(cJSON_GetArrayItem(cg_json_get(co, "paymentHistory"), 0),
+                  "paymentMethod");
+  char *out = cg_strdup(m ? m : "");
+  cJSON_Delete(co);
+  return out;
+}
+
+/* Orders paid by klarna (manual in the pack) and by "sim" (the default,
+ * on_shipment) while the provider declines every capture: the klarna
+ * order's shipment is created without capture (no CAPTURE_FAILED), the
+ * other's with it (CAPTURE_FAILED). */
+static void test_capture_per_method(void **state)
+{
+  decline("\"card expired\"");
+  int klarna = 0, other = 0;
+  for (int i = 0; i < 2; i++) {
+    char sid[64];
+    cJSON *o = ship_nth(i, sid, sizeof(sid));
+    char *method = method_of(cg_json_str(o, "orderRef"));
+    cJSON *x = settle_exception(&T, "CAPTURE_FAILED", sid);
+    if (strcmp(method, "klarna") == 0) {
+      klarna++;
+      if (x != NULL)
+        fail_msg("klarna order %s: %s", cg_json_str(o, "orderRef"),
+                 cg_json_str(x, "message"));
+    } else {
+      other++;
+      assert_non_null(x);
+    }
+    cJSON_Delete(x);
+    cg_free(method);
+    cJSON_Delete(o);
+  }
+  assert_int_equal(klarna, 1);
+  assert_int_equal(other, 1);
+  assert_int_equal(dispatch_verify(&T), 2);
+}
+
+static int start_with(const char *rules, const char *methods)
 {
   char *scenario = e2e_scenario(3, 0);
+  if (methods != NULL) { /* orders.paymentMethods of the generator */
+    cJSON *doc = cJSON_Parse(scenario);
+    cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(doc, "orders"),
+                          "paymentMethods", cJSON_Parse(methods));
+    cg_free(scenario);
+    scenario = cg_json_print(doc);
+    cJSON_Delete(doc);
+  }
   static const char *const sim_args[] = {"--centra-mutation-budget", "1000",
                                          NULL};
   struct e2e_opts o = {.scenario_json = scenario,
@@ -167,6 +228,11 @@ static int start(const char *rules)
   return 0;
 }
 
+static int start(const char *rules)
+{
+  return start_with(rules, NULL);
+}
+
 static int setup(void **state)
 {
   return start(NULL);
@@ -178,6 +244,15 @@ static int setup_manual(void **state)
                            "return { capture = { default = \"manual\" } }\n");
   assert_non_null(pack_dir);
   return start(pack_dir);
+}
+
+static int setup_per_method(void **state)
+{
+  pack_dir = e2e_pack_with("dispatch.lua",
+                           "return { capture = { default = \"on_shipment\","
+                           " klarna = \"manual\" } }\n");
+  assert_non_null(pack_dir);
+  return start_with(pack_dir, "[\"klarna\", \"sim\"]");
 }
 
 static int teardown(void **state)
@@ -199,8 +274,13 @@ int main(void)
   const struct CMUnitTest manual[] = {
       cmocka_unit_test(test_manual_capture),
   };
+  const struct CMUnitTest per_method[] = {
+      cmocka_unit_test(test_capture_per_method),
+  };
   int failed =
       cmocka_run_group_tests_name("declined", declined, setup, teardown);
-  return failed +
-         cmocka_run_group_tests_name("manual", manual, setup_manual, teardown);
+  failed +=
+      cmocka_run_group_tests_name("manual", manual, setup_manual, teardown);
+  return failed + cmocka_run_group_tests_name("per method", per_method,
+                                              setup_per_method, teardown);
 }

@@ -17,7 +17,10 @@
  *     back to back: the two remainders together cancel exactly what did
  *     not ship;
  *   - a pack that leaves remainders to operations: SHORT_SHIPPED (owner
- *     ops) naming the line and the units, and nothing cancelled.
+ *     ops) naming the line and the units, and nothing cancelled; the
+ *     order stays open. Operations cancel the units in Centra by hand and
+ *     resolve the exception: the remainder counts as settled and the
+ *     order becomes final ("shipped") with nothing more sent to Centra.
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
@@ -253,6 +256,27 @@ static void test_cancel_then_close(void **state)
   cJSON_Delete(o);
 }
 
+/* Operations cancel in Centra what did not ship and resolve exception
+ * id: the order becomes final, and the engine cancels nothing itself. */
+static void resolved_by_hand(const cJSON *o, long id)
+{
+  const char *ref = cg_json_str(o, "orderRef");
+  char st[32], path[160];
+  dispatch_order_state(&T, ref, st, sizeof(st));
+  if (strcmp(st, "accepted") != 0)
+    fail_msg("order %s is %s while its remainder is held", ref, st);
+  cancel_in_centra(o);
+  snprintf(path, sizeof(path), "/api/v1/merchants/shop/exceptions/%ld/resolve",
+           id);
+  cJSON_Delete(e2e_post(&T, 'a', path, "{}"));
+  if (!settle_wait_state(&T, ref, "shipped", 30))
+    fail_msg("order %s not final after the resolve; see %s", ref, T.dir);
+  expect_lines(o, 1); /* the hand's cancels, nothing on top */
+  expect_shipments(ref, 1);
+  assert_int_equal(e2e_timeline_count(&T, ref, "remainder settled", NULL), 1);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "SHORT_SHIPPED"), 0);
+}
+
 static void test_left_to_operations(void **state)
 {
   cJSON *o = wms_order(2);
@@ -289,6 +313,7 @@ static void test_left_to_operations(void **state)
     assert_true(settle_centra_line(&T, ref, cg_json_str(l, "lineRef"), &q, &c));
     assert_int_equal(c, 0); /* nothing cancelled */
   }
+  resolved_by_hand(o, (long)cg_json_int(x, "id", 0));
   cJSON_Delete(x);
   cJSON_Delete(o);
 }

@@ -17,7 +17,11 @@
  *   - the operator's retry after the fix: a consignment for an order the
  *     engine does not know yet (on hold in Centra) is held; the hold is
  *     released, the order reaches the engine, the exception is retried
- *     and the consignment becomes its Centra shipment.
+ *     and the consignment becomes its Centra shipment;
+ *   - Centra refuses the shipments read (the simulator answers the root
+ *     field with a GraphQL error): the consignment is held (SYNC_FAILURE
+ *     with Centra's message) and nothing is created; once Centra answers
+ *     again, the operator's retry makes it the order's one shipment.
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
@@ -321,6 +325,82 @@ static void test_retry_after_fix(void **state)
                    invalid);
 }
 
+static bool sync_failures(struct e2e *t, void *arg)
+{
+  return e2e_open_exceptions(t, "shop", "SYNC_FAILURE") == *(long *)arg;
+}
+
+/* The open SYNC_FAILURE on dispatch whose message names ref: its id. */
+static long sync_failure_of(const char *ref)
+{
+  cJSON *x =
+      e2e_get(&T, 'a', "/api/v1/merchants/shop/exceptions?type=SYNC_FAILURE");
+  const cJSON *e;
+  long id = 0;
+  cJSON_ArrayForEach(e, x)
+  {
+    const char *msg = cg_json_str(e, "message");
+    if (strcmp(cg_json_str(e, "entity"), "dispatch") == 0 && msg &&
+        strstr(msg, ref) && strstr(msg, "not for this token"))
+      id = (long)cg_json_int(e, "id", 0);
+  }
+  cJSON_Delete(x);
+  return id;
+}
+
+/* How many shipments Centra holds for order ref. */
+static long centra_shipments_of(const char *ref)
+{
+  char path[128];
+  snprintf(path, sizeof(path), "/_sim/centra/orders/%s", ref);
+  cJSON *o = e2e_get(&T, 'c', path);
+  long n = cJSON_GetArraySize(cg_json_get(o, "shipments"));
+  cJSON_Delete(o);
+  return n;
+}
+
+/* An order of list the other tests left alone: accepted, and no
+ * shipment in Centra. */
+static const char *untouched(const cJSON *list)
+{
+  for (int i = cJSON_GetArraySize(list) - 1; i >= 0; i--) {
+    char st[32];
+    const char *ref = cg_json_str(cJSON_GetArrayItem(list, i), "orderRef");
+    dispatch_order_state(&T, ref, st, sizeof(st));
+    if (strcmp(st, "accepted") == 0 && centra_shipments_of(ref) == 0)
+      return ref;
+  }
+  return NULL;
+}
+
+static void test_shipments_refused(void **state)
+{
+  cJSON *wms = dispatch_wms_orders(&T);
+  const char *ref = untouched(dispatch_orders_of(wms));
+  assert_non_null(ref);
+  long want = e2e_open_exceptions(&T, "shop", "SYNC_FAILURE") + 1;
+  dispatch_post_ok(&T, 'c', "/_sim/centra/refuse",
+                   "{\"field\": \"shipments\","
+                   " \"message\": \"not for this token\"}");
+  dispatch(ref, "{}");
+  if (!e2e_wait(&T, 30, sync_failures, &want))
+    fail_msg("no SYNC_FAILURE for order %s; see %s", ref, T.dir);
+  long id = sync_failure_of(ref);
+  assert_true(id > 0);
+  assert_int_equal(centra_shipments_of(ref), 0);
+  expect_state(ref, "accepted");
+  /* Centra answers again; the operator retries. */
+  dispatch_post_ok(&T, 'c', "/_sim/centra/refuse", "{\"field\": null}");
+  char path[160];
+  snprintf(path, sizeof(path), "/api/v1/merchants/shop/exceptions/%ld/retry",
+           id);
+  cJSON_Delete(e2e_post(&T, 'a', path, "{}"));
+  if (!e2e_wait(&T, 30, retried_shipped, (void *)ref))
+    fail_msg("order %s not shipped after the retry; see %s", ref, T.dir);
+  assert_int_equal(centra_shipments_of(ref), 1);
+  cJSON_Delete(wms);
+}
+
 static int setup(void **state)
 {
   char *scenario = e2e_scenario(12, 0);
@@ -352,6 +432,7 @@ int main(void)
       cmocka_unit_test(test_single_split_duplicate),
       cmocka_unit_test(test_bad_data),
       cmocka_unit_test(test_retry_after_fix),
+      cmocka_unit_test(test_shipments_refused),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -3,7 +3,8 @@
 # createShipment(capture: true) answer isCaptured false with a userWarning
 # (the shipment still made) and captureShipment fail with a userError;
 # cancelLines with a stockActionPolicy that does not set exactly one
-# field is refused and cancels nothing.
+# field is refused and cancels nothing; a root field switched to refuse
+# (POST /_sim/centra/refuse) answers a GraphQL error and runs nothing.
 source "$(dirname "$0")/sim_centra_lib.sh"
 sim_start --seed 13
 seed_basic
@@ -49,5 +50,28 @@ gql "$CANCEL" "{\"n\": 3000, \"lines\": [{\"line\": {\"id\": $L1}, \"quantity\":
 check "more than open refused" "$(jqo '.data.updateDirectToConsumerOrder.userErrors | length')" 1
 gql "$CANCEL" "{\"n\": 3000, \"lines\": [{\"line\": {\"id\": $L1}, \"quantity\": 2, \"stockActionPolicy\": {\"releaseItemsBackToWarehouse\": true}}]}"
 check "open units cancelled" "$(jqo ".data.updateDirectToConsumerOrder.order.lines[] | select(.id == $L1) | \"\(.quantity)/\(.cancelledQuantity)\"")" "1/2"
+
+echo "# the payment history names the method"
+PAID='query($n: Int!) { orders(where: {number: [$n]}, limit: 1) { paymentHistory { entryType paymentMethod } } }'
+ctl POST /_sim/centra/orders '{"number": 3001, "paymentMethod": "klarna", "lines": [{"sku": "TEE-WHT-M", "quantity": 1, "unitPrice": 20}]}'
+gql "$PAID" '{"n": 3001}'
+check "authorised by klarna" "$(jqo '.data.orders[0].paymentHistory[0] | "\(.entryType)/\(.paymentMethod)"')" "AUTH/klarna"
+gql "$PAID" '{"n": 3000}'
+check "captures keep the method" "$(jqo '[.data.orders[0].paymentHistory[].paymentMethod] | unique | join(",")')" "sim"
+
+echo "# a root field refused"
+SHIPMENTS='query { shipments(limit: 5) { id } }'
+ctl POST /_sim/centra/refuse '{"field": "shipments", "message": "not for this token"}'
+check "refuse on" "$(jqo '.field')" "shipments"
+gql "$SHIPMENTS"
+check "field error" "$(jqo '.errors[0].message')" "not for this token"
+check "its path" "$(jqo '.errors[0].path[0]')" "shipments"
+check "no data" "$(jqo '.data')" null
+ctl POST /_sim/centra/refuse '{"field": null}'
+check "refuse off" "$(jqo '.field')" null
+gql "$SHIPMENTS"
+check "answered again" "$(jqo '.data.shipments | length')" 1
+ctl POST /_sim/centra/refuse '{"field": 5}'
+check "bad refuse" "$STATUS" 400
 
 finish

@@ -148,6 +148,10 @@ struct sim_centra {
   /* The payment provider declines every capture with this reason (set
    * through POST /_sim/centra/captures); "" = captures succeed. */
   char capture_decline[128];
+  /* POST /_sim/centra/refuse: this root field (by name, "" = none)
+   * answers a GraphQL error with refuse_message instead of running. */
+  char refuse_field[64];
+  char refuse_message[160];
 };
 
 /* --- sim_centra.c: ids, time, events, webhooks, payload helpers -------- */
@@ -172,6 +176,9 @@ cJSON *sim_centra__store(void);
 /* MonetaryValue {value, conversionRate, formattedValue, currency{id code}}
  * (currency NULL: EUR). */
 cJSON *sim_centra__money(double value, const char *currency);
+/* The method of an order's payment (its first payment history entry, the
+ * checkout's authorisation; "sim" when none). */
+const char *sim_centra__payment_method(const cJSON *order);
 /* Warehouse {id, name, status}; warehouse 1 is "GXO". */
 cJSON *sim_centra__warehouse(int64_t id);
 /* Filter helpers: a DateRange {from, to} (absent: true), a StringMatch

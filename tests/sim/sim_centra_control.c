@@ -335,6 +335,38 @@ static void on_captures(struct cg_http_exchange *ex, void *arg)
   cJSON_Delete(doc);
 }
 
+/* One root field answers a GraphQL error from now on: {"field":
+ * "shipments", "message"?: "..."} (data.<alias> null and an error with
+ * its path, nothing run), or {"field": null} to answer again; answers
+ * {"field", "message"}. */
+static void on_refuse(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  cJSON *doc = body_or_400(ex);
+  if (doc == NULL)
+    return;
+  const cJSON *fld = cJSON_GetObjectItemCaseSensitive(doc, "field");
+  const char *msg = cg_json_str(doc, "message");
+  if (fld == NULL || (!cJSON_IsNull(fld) && !cJSON_IsString(fld)) ||
+      (cJSON_IsString(fld) &&
+       strlen(fld->valuestring) >= sizeof(c->refuse_field))) {
+    bad_request(ex, "field must be a root field's name or null");
+  } else {
+    snprintf(c->refuse_field, sizeof(c->refuse_field), "%s",
+             cJSON_IsString(fld) ? fld->valuestring : "");
+    snprintf(c->refuse_message, sizeof(c->refuse_message), "%s",
+             msg ? msg : "You are not allowed to access this field");
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "field",
+                          c->refuse_field[0]
+                              ? cJSON_CreateString(c->refuse_field)
+                              : cJSON_CreateNull());
+    cg_json_add_str(out, "message", c->refuse_message);
+    sim_send_json(ex, 200, out);
+  }
+  cJSON_Delete(doc);
+}
+
 int sim_centra__control_routes(struct sim_centra *c, struct cg_router *r)
 {
   static const struct {
@@ -354,6 +386,7 @@ int sim_centra__control_routes(struct sim_centra *c, struct cg_router *r)
       {"GET", BASE "/returns", on_returns_get},
       {"GET", BASE "/shipments", on_shipments},
       {"POST", BASE "/captures", on_captures},
+      {"POST", BASE "/refuse", on_refuse},
       {"GET", BASE "/refunds", on_refunds},
       {"GET", BASE "/emails", on_emails},
       {"GET", BASE "/events", on_events},

@@ -378,6 +378,10 @@ static cJSON *run_field(struct sim_centra *c, const cJSON *f, bool mutation,
                         const char **err, char *msg, size_t size)
 {
   const char *name = cg_json_str(f, "name");
+  if (name != NULL && strcmp(name, c->refuse_field) == 0) {
+    *err = c->refuse_message; /* the control switch: refused, not run */
+    return cJSON_CreateNull();
+  }
   const struct op_entry *op = name ? op_find(name, mutation) : NULL;
   cJSON *v = op ? op->fn(c, cg_json_get(f, "args"), err) : NULL;
   if (op == NULL) {

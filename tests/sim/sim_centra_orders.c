@@ -229,7 +229,31 @@ static void seed_parties(cJSON *o, const cJSON *spec)
   cg_json_add_str(cu, "email", cg_json_str(a, "email"));
   cg_json_add_str(cu, "firstName", cg_json_str(a, "firstName"));
   cg_json_add_str(cu, "lastName", cg_json_str(a, "lastName"));
-  cJSON_AddArrayToObject(o, "paymentHistory");
+}
+
+/* The checkout's authorisation: the first entry of the order's payment
+ * history, with the spec's paymentMethod (default "sim"). */
+static void seed_payment(cJSON *o, const cJSON *spec)
+{
+  const char *method = cg_json_str(spec, "paymentMethod");
+  cJSON *e = cJSON_CreateObject();
+  cg_json_add_int(e, "id", cg_json_int(o, "number", 0));
+  cg_json_add_str(e, "createdAt", cg_json_str(o, "orderDate"));
+  cg_json_add_str(e, "status", "SUCCESS");
+  cg_json_add_str(e, "entryType", "AUTH");
+  cg_json_add_str(e, "externalReference", "sim-auth");
+  cJSON_AddItemToObject(e, "value",
+                        cJSON_Duplicate(cg_json_get(o, "grandTotal"), true));
+  cg_json_add_str(e, "paymentMethod", method ? method : "sim");
+  cg_json_add_str(e, "paramsJSON", "{}");
+  cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "paymentHistory"), e);
+}
+
+const char *sim_centra__payment_method(const cJSON *order)
+{
+  const cJSON *h = cJSON_GetObjectItemCaseSensitive(order, "paymentHistory");
+  const char *m = cg_json_str(cJSON_GetArrayItem(h, 0), "paymentMethod");
+  return m ? m : "sim";
 }
 
 cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
@@ -263,6 +287,7 @@ cJSON *sim_centra__order_seed(struct sim_centra *c, const cJSON *spec,
     cJSON_Delete(o);
     return NULL;
   }
+  seed_payment(o, spec);
   cJSON_AddItemToArray(c->orders, o);
   sim_centra__index_order(c, o);
   sim_centra__event(c, "Order", "CREATED", cg_json_int(o, "number", 0));

@@ -189,6 +189,17 @@ static void ensure_unknown_sku(struct sim_centra *c)
   cJSON_Delete(cat);
 }
 
+/* The payment method of generated order i: methods[i % n] of the
+ * scenario's list (no draw: the PRNG sequence does not change), else the
+ * order spec's default. */
+static void pay_with(cJSON *spec, const cJSON *methods, int64_t i)
+{
+  int n = cJSON_GetArraySize(methods);
+  const cJSON *m = n > 0 ? cJSON_GetArrayItem(methods, (int)(i % n)) : NULL;
+  if (cJSON_IsString(m))
+    cg_json_add_str(spec, "paymentMethod", m->valuestring);
+}
+
 static int generate(struct sim_centra *c, const cJSON *g, const char **msg)
 {
   struct cg_rand rng;
@@ -212,6 +223,7 @@ static int generate(struct sim_centra *c, const cJSON *g, const char **msg)
       ensure_unknown_sku(c);
     cJSON *spec = gen_order(c, &rng, cg_json_get(g, "shippingOptions"), nsizes,
                             kinds[i], 1 + (int)(i % 2));
+    pay_with(spec, cg_json_get(g, "paymentMethods"), i);
     rc = sim_centra__order_seed(c, spec, msg) ? 0 : -1;
     cJSON_Delete(spec);
   }

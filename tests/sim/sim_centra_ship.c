@@ -482,7 +482,7 @@ static cJSON *capture_entry(struct sim_centra *c, const cJSON *s)
   cg_json_add_str(e, "externalReference", ref);
   cJSON_AddItemToObject(e, "value",
                         cJSON_Duplicate(cg_json_get(s, "grandTotal"), true));
-  cg_json_add_str(e, "paymentMethod", "sim");
+  cg_json_add_str(e, "paymentMethod", sim_centra__payment_method(order));
   cg_json_add_str(e, "paramsJSON", "{}");
   cJSON *hist = cJSON_GetObjectItemCaseSensitive(order, "paymentHistory");
   if (hist != NULL)

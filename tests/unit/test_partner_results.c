@@ -160,10 +160,10 @@ static void test_gxo_retry(void **state)
 
 /* --- Centra ------------------------------------------------------------- */
 
-static const struct cg__centra_op Q = {"CgOrders", "query", "orders", false,
-                                       NULL};
-static const struct cg__centra_op M = {"CgCreateShipment", "mutation",
-                                       "createShipment", true, "shipment"};
+static const struct cg__centra_op Q = {"CgOrders", "query", "orders",
+                                       false,      NULL,    NULL};
+static const struct cg__centra_op M = {
+    "CgCreateShipment", "mutation", "createShipment", true, "shipment", NULL};
 
 static void test_centra_ok(void **state)
 {
@@ -183,6 +183,43 @@ static void test_centra_ok(void **state)
   assert_int_equal(res.outcome, CG_OUTCOME_OK);
   assert_int_equal(cg_json_int(res.data, "id", 0), 7);
   assert_non_null(strstr(res.message, "capture failed"));
+  cg_call_result_clear_data(&res);
+}
+
+/* Answers that hold orders reach the caller as canonical orders: the
+ * payment history becomes paymentMethod (centra_order_canon.c), also in
+ * an event's object; an order without a method has none. */
+static void test_centra_canonical_order(void **state)
+{
+  static const struct cg__centra_op OQ = {
+      "CgOrders", "query", "orders", false, NULL, cg__centra_canon_orders};
+  static const struct cg__centra_op EQ = {
+      "CgEvents", "query", "events", false, NULL, cg__centra_canon_events};
+  struct cg_call_result res;
+  struct cg_http_result hr =
+      answer(200,
+             "{\"data\":{\"orders\":[{\"number\":1,\"paymentHistory\":["
+             "{\"paymentMethod\":\"\"},{\"paymentMethod\":\"klarna\"},"
+             "{\"paymentMethod\":\"adyen\"}]},{\"number\":2,"
+             "\"paymentHistory\":[]}]}}",
+             NULL);
+  cg__centra_interpret(&OQ, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_OK);
+  const cJSON *o1 = cJSON_GetArrayItem(res.data, 0);
+  assert_string_equal(cg_json_str(o1, "paymentMethod"), "klarna");
+  assert_null(cg_json_get(o1, "paymentHistory"));
+  assert_null(cg_json_get(cJSON_GetArrayItem(res.data, 1), "paymentMethod"));
+  cg_call_result_clear_data(&res);
+  hr = answer(200,
+              "{\"data\":{\"events\":[{\"id\":1,\"object\":null},"
+              "{\"id\":2,\"object\":{\"number\":3,\"paymentHistory\":"
+              "[{\"paymentMethod\":\"sim\"}]}}]}}",
+              NULL);
+  cg__centra_interpret(&EQ, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_OK);
+  assert_string_equal(
+      cg_json_str(cJSON_GetArrayItem(res.data, 1), "object.paymentMethod"),
+      "sim");
   cg_call_result_clear_data(&res);
 }
 
@@ -477,6 +514,7 @@ int main(void)
       cmocka_unit_test(test_gxo_problem_fail),
       cmocka_unit_test(test_gxo_retry),
       cmocka_unit_test(test_centra_ok),
+      cmocka_unit_test(test_centra_canonical_order),
       cmocka_unit_test(test_centra_errors),
       cmocka_unit_test(test_centra_http),
       cmocka_unit_test(test_result_sent),

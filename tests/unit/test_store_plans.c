@@ -107,6 +107,8 @@ static const struct hot hot[] = {
   {CG__ST_REMAINDER_INTEND, "PRIMARY KEY", 0},
   {CG__ST_REMAINDER_INTENTS_CLEAR, "PRIMARY KEY", 0},
   {CG__ST_REMAINDER_ORDER_OWN, "remainders_order", SMALL_SORT},
+  /* the failed remainder rows: the held remainders, a handful */
+  {CG__ST_REMAINDER_RESOLVED_HELD, "outbox_failed", PARTIAL_SCAN},
   {CG__ST_CAPTURE_PUT, NULL, 0},
   {CG__ST_CAPTURE_NOTE, "PRIMARY KEY", 0},
   {CG__ST_CAPTURE_GET, "PRIMARY KEY", 0},
