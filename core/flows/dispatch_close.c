@@ -154,46 +154,6 @@ int cg_dispatch_apply_remainder(struct cg_flow *f, const char *event,
 
 /* --- the delivery ---------------------------------------------------------*/
 
-/* Orders with a remainder delivery in flight (per flow): one at a time
- * per order, because each reads Centra and cancels what is above the
- * ceiling; two at once would read the same quantity and both cancel it.
- * Loop thread only; a few entries at most. */
-struct busy {
-  struct cg_flow *f;
-  char *number;
-  struct busy *next;
-};
-static struct busy *busy_orders;
-
-/* Takes the order for f; false when another delivery holds it. */
-static bool busy_take(struct cg_flow *f, const char *number)
-{
-  for (struct busy *b = busy_orders; b != NULL; b = b->next)
-    if (b->f == f && strcmp(b->number, number) == 0)
-      return false;
-  struct busy *b = cg_calloc(1, sizeof(*b));
-  char *copy = b ? cg_strdup(number) : NULL;
-  if (copy == NULL) {
-    cg_free(b);
-    return false;
-  }
-  *b = (struct busy){.f = f, .number = copy, .next = busy_orders};
-  busy_orders = b;
-  return true;
-}
-
-static void busy_drop(struct cg_flow *f, const char *number)
-{
-  for (struct busy **p = &busy_orders; *p != NULL; p = &(*p)->next)
-    if ((*p)->f == f && strcmp((*p)->number, number) == 0) {
-      struct busy *b = *p;
-      *p = b->next;
-      cg_free(b->number);
-      cg_free(b);
-      return;
-    }
-}
-
 struct rem {
   struct cg_flow *f;
   cg_call_done_fn done;
@@ -206,13 +166,13 @@ struct rem {
   char policy[POLICY_MAX];
   char comment[COMMENT_MAX];
   char summary[SUMMARY_MAX]; /* what was cancelled, for the timeline */
-  bool holds_order;          /* busy_take succeeded */
+  bool holds_order;          /* cg__dispatch_order_take succeeded */
 };
 
 static void rem_free(struct rem *rm)
 {
   if (rm->holds_order)
-    busy_drop(rm->f, rm->r.order_number);
+    cg__dispatch_order_drop(rm->f, rm->r.order_number);
   cg_store_remainder_clear(&rm->r);
   cg_store_count_list_clear(&rm->lines);
   cJSON_Delete(rm->data);
@@ -535,9 +495,10 @@ static int start_remainder(struct cg_flow *f,
     end_with(rm, CG_OUTCOME_OK, "settled", 0, "already settled");
   } else if (rc != 0 && rc != CG_ENOMEM) { /* held, not retried */
     end_with(rm, CG_OUTCOME_FAIL, "unreadable", 0, err.msg);
-  } else if (rc == 0 && !(rm->holds_order = busy_take(f, rm->r.order_number))) {
+  } else if (rc == 0 && !(rm->holds_order =
+                              cg__dispatch_order_take(f, rm->r.order_number))) {
     end_with(rm, CG_OUTCOME_RETRY, "local", cg_time_now_ms() + RULES_WAIT_MS,
-             "another remainder of the order is being settled");
+             "another delivery of this order is under way");
   } else if (args == NULL || f->rulehost == NULL ||
              cg_rulehost_call(f->rulehost, HOOK, args, on_rules, rm) != 0) {
     end_with(rm, CG_OUTCOME_RETRY, "local", cg_time_now_ms() + RULES_WAIT_MS,
