@@ -34,13 +34,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 static struct e2e T;
 static char *pack_dir;
 
 /* Orders already used by a test of this run. */
-static char taken[6][32];
+static char taken[8][32];
 
 static bool is_used(const char *ref)
 {
@@ -231,6 +232,53 @@ static void test_warehouse_cancel(void **state)
   cJSON_Delete(o);
 }
 
+static bool settled_once(struct e2e *t, void *arg)
+{
+  return e2e_timeline_count(t, arg, "remainder settled", NULL) == 1;
+}
+
+/* Units of line ref the warehouse holds cancelled. */
+static long wms_cancelled(const char *ref, const char *line)
+{
+  char path[128];
+  snprintf(path, sizeof(path), "/_sim/wms/orders/%s", ref);
+  cJSON *o = e2e_get(&T, 'g', path);
+  const cJSON *l;
+  long n = -1;
+  cJSON_ArrayForEach(l, cg_json_get(o, "lines"))
+  {
+    if (strcmp(cg_json_str(l, "lineRef"), line) == 0)
+      n = (long)cg_json_int(l, "cancelled", -1);
+  }
+  cJSON_Delete(o);
+  return n;
+}
+
+/* The warehouse cancels one unit of an open order on its own: the engine
+ * cancels it in Centra, and Centra's next version of the order (one unit
+ * fewer) is its own doing, not the shop's: nothing more is cancelled at
+ * the warehouse. (The change follower took it for the shop's cancel and
+ * had a second unit cancelled there.) */
+static void test_own_cancel_not_followed(void **state)
+{
+  cJSON *o = wms_order_of(2, 2);
+  const char *ref = cg_json_str(o, "orderRef");
+  const char *line =
+      cg_json_str(cJSON_GetArrayItem(cg_json_get(o, "lines"), 0), "lineRef");
+  char body[200];
+  snprintf(body, sizeof(body),
+           "{\"lines\": [{\"lineRef\": \"%s\", \"quantity\": 1}],"
+           " \"reason\": \"STOCK_DAMAGED\"}",
+           line);
+  act(ref, "cancel", body);
+  if (!e2e_wait(&T, 60, settled_once, (void *)ref))
+    fail_msg("remainder of %s not settled; see %s", ref, T.dir);
+  usleep(2000 * 1000); /* time for Centra's update to be followed */
+  assert_int_equal(e2e_timeline_count(&T, ref, "changed in Centra", NULL), 0);
+  assert_int_equal(wms_cancelled(ref, line), 1);
+  cJSON_Delete(o);
+}
+
 /* The warehouse cancels one unit of the first line, then ships one and
  * closes the rest, back to back: both remainders settle one at a time,
  * and together they cancel exactly what did not ship. */
@@ -368,6 +416,7 @@ int main(void)
       cmocka_unit_test(test_cancel_answer_lost),
       cmocka_unit_test(test_warehouse_cancel),
       cmocka_unit_test(test_cancel_then_close),
+      cmocka_unit_test(test_own_cancel_not_followed),
   };
   const struct CMUnitTest hold[] = {
       cmocka_unit_test(test_left_to_operations),
