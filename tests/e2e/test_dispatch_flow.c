@@ -401,6 +401,28 @@ static void test_shipments_refused(void **state)
   cJSON_Delete(wms);
 }
 
+/* Centra refuses the externalId tag: the tag is only for people, so the
+ * shipment is completed all the same (one e-mail), the refusal is in the
+ * order's timeline, and nothing is held. */
+static void test_tag_refused(void **state)
+{
+  cJSON *wms = dispatch_wms_orders(&T);
+  const char *ref = untouched(dispatch_orders_of(wms));
+  assert_non_null(ref);
+  long failures = e2e_open_exceptions(&T, "shop", "SYNC_FAILURE");
+  dispatch_post_ok(&T, 'c', "/_sim/centra/refuse",
+                   "{\"field\": \"updateShipment\","
+                   " \"message\": \"externalId is taken\"}");
+  dispatch(ref, "{}");
+  if (!e2e_wait(&T, 30, retried_shipped, (void *)ref))
+    fail_msg("order %s not shipped with its tag refused; see %s", ref, T.dir);
+  dispatch_post_ok(&T, 'c', "/_sim/centra/refuse", "{\"field\": null}");
+  assert_int_equal(centra_shipments_of(ref), 1);
+  assert_int_equal(e2e_timeline_count(&T, ref, "tag refused", "taken"), 1);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "SYNC_FAILURE"), failures);
+  cJSON_Delete(wms);
+}
+
 static int setup(void **state)
 {
   char *scenario = e2e_scenario(12, 0);
@@ -433,6 +455,7 @@ int main(void)
       cmocka_unit_test(test_bad_data),
       cmocka_unit_test(test_retry_after_fix),
       cmocka_unit_test(test_shipments_refused),
+      cmocka_unit_test(test_tag_refused),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
