@@ -599,8 +599,11 @@ int cg__dispatch_settle_order(struct cg_flow *f, const char *number,
       cg__dispatch_order_covered(f, number, NULL, NULL, &covered, &none, err);
   if (rc == 0 && covered)
     rc = cg_store_order_state(f->store, number, &st, err);
+  /* Final states stay: a cancelled order (its lines at 0) is covered
+   * too, and must not turn closed when a late remainder settles. */
   if (rc != 0 || !covered || st == CG_STORE_ORDER_SHIPPED ||
-      st == CG_STORE_ORDER_CLOSED)
+      st == CG_STORE_ORDER_CLOSED || st == CG_STORE_ORDER_CANCELLED ||
+      st == CG_STORE_ORDER_REJECTED)
     return rc;
   enum cg_store_order_state to =
       none ? CG_STORE_ORDER_CLOSED : CG_STORE_ORDER_SHIPPED;
