@@ -38,8 +38,8 @@ static const enum cg_store_order_state FOLLOWED[] = {
 struct cg_changes_poll {
   struct cg_flow *f;
   bool busy;
-  size_t state; /* index into FOLLOWED */
-  int64_t offset;
+  size_t state;  /* index into FOLLOWED */
+  int64_t after; /* the store's cursor in that state's orders */
   int64_t numbers[FOLLOW_PAGE];
 };
 
@@ -61,23 +61,24 @@ bool cg_changes_poll_busy(const struct cg_changes_poll *p)
   return p != NULL && p->busy;
 }
 
-/* The next page's numbers; moves to the next state after a short page. */
+/* The next page's numbers (a keyed page: its cost, not the table's);
+ * moves to the next state after a short page. */
 static size_t next_page(struct cg_changes_poll *p)
 {
-  struct cg_store_order_list list = {0};
+  struct cg_store_count_list list = {0};
   size_t n = 0;
-  int rc = cg_store_order_list(p->f->store, (int)FOLLOWED[p->state], p->offset,
-                               FOLLOW_PAGE, &list, NULL);
+  int rc = cg_store_order_page_in_state(p->f->store, FOLLOWED[p->state],
+                                        p->after, FOLLOW_PAGE, &list, NULL);
   for (size_t i = 0; rc == 0 && i < list.n; i++) {
-    int64_t number = strtoll(list.items[i].number, NULL, 10);
+    int64_t number = strtoll(list.items[i].name, NULL, 10);
     if (number > 0)
       p->numbers[n++] = number;
   }
   bool full = rc == 0 && list.n >= FOLLOW_PAGE;
-  p->offset = full ? p->offset + (int64_t)list.n : 0;
+  p->after = full ? list.items[list.n - 1].count : 0;
   if (!full)
     p->state = (p->state + 1) % NFOLLOWED;
-  cg_store_order_list_clear(&list);
+  cg_store_count_list_clear(&list);
   return n;
 }
 

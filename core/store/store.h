@@ -235,6 +235,14 @@ int cg_store_order_advance(struct cg_store *s, const char *number,
 int cg_store_order_list(struct cg_store *s, int state, int64_t offset,
                         int64_t limit, struct cg_store_order_list *out,
                         struct cg_err *err);
+/* Up to limit order numbers in state after the cursor `after` (0 to
+ * start), in store order: out items are (number, cursor); the last
+ * item's count is the next page's `after`. Cost of the page, not of the
+ * table. */
+int cg_store_order_page_in_state(struct cg_store *s,
+                                 enum cg_store_order_state state, int64_t after,
+                                 int64_t limit, struct cg_store_count_list *out,
+                                 struct cg_err *err);
 /* Orders per state, indexed by enum cg_store_order_state. */
 int cg_store_order_counts(struct cg_store *s,
                           int64_t counts[CG_STORE_ORDER_NSTATES],

@@ -141,6 +141,19 @@ int cg_store_order_list(struct cg_store *s, int state, int64_t offset,
                         (void **)&out->items, &out->n, "orders: list", err);
 }
 
+int cg_store_order_page_in_state(struct cg_store *s,
+                                 enum cg_store_order_state state, int64_t after,
+                                 int64_t limit, struct cg_store_count_list *out,
+                                 struct cg_err *err)
+{
+  memset(out, 0, sizeof(*out));
+  if ((unsigned)state >= CG_STORE_ORDER_NSTATES || limit < 1)
+    return cg_err_set(err, CG_EINVAL, "orders: bad page arguments");
+  sqlite3_stmt *st = s->st[CG__ST_ORDER_PAGE_IN_STATE];
+  int ret = cg__store_bind(s, st, err, "sII", state_names[state], after, limit);
+  return ret ? ret : cg__store_count_list(s, st, out, "orders: page", err);
+}
+
 int cg_store_order_counts(struct cg_store *s,
                           int64_t counts[CG_STORE_ORDER_NSTATES],
                           struct cg_err *err)

@@ -139,6 +139,11 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_ORDER_LIST] =
     "SELECT " CG__ORDER_COLS " FROM orders WHERE (?1 IS NULL OR state = ?1)"
     " ORDER BY rowid LIMIT ?3 OFFSET ?2",
+  /* A keyed page of one state's orders (the follow poll): the index
+   * range, never the whole table or an OFFSET. */
+  [CG__ST_ORDER_PAGE_IN_STATE] =
+    "SELECT number, rowid FROM orders INDEXED BY orders_state"
+    " WHERE state = ?1 AND rowid > ?2 ORDER BY rowid LIMIT ?3",
   [CG__ST_ORDER_COUNTS] =
     "SELECT state, count(*) FROM orders GROUP BY state",
   [CG__ST_ORDER_STATE] =

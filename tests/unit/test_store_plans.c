@@ -112,6 +112,7 @@ static const struct hot hot[] = {
   {CG__ST_CAPTURE_PUT, NULL, 0},
   {CG__ST_CAPTURE_NOTE, "PRIMARY KEY", 0},
   {CG__ST_CAPTURE_GET, "PRIMARY KEY", 0},
+  {CG__ST_ORDER_PAGE_IN_STATE, "orders_state", 0},
   {CG__ST_SLA_DUE, "sla_due", 0},
   {CG__ST_SLA_SET, "PRIMARY KEY", 0},
   {CG__ST_SLA_GET, "PRIMARY KEY", 0},
