@@ -51,8 +51,8 @@ static void h_gxo(struct cg_http_exchange *ex, void *arg)
   int rc = secret
                ? cg_gxo_webhook_parse(
                      &secret, 1, cg_http_exchange_header(ex, "X-Wms-Signature"),
-                     req->body, req->body_len, cg_time_now_ms() / 1000, 0, &env,
-                     &err)
+                     req->body, req->body_len, cg_time_real_ms() / 1000, 0,
+                     &env, &err)
                : cg_err_set(&err, CG_ESIG, "no gxo.webhook_secret set");
   if (rc == CG_ESIG || rc == CG_ESTALE) {
     refuse(ex, m, "warehouse", &err);
@@ -132,7 +132,7 @@ static void h_centra(struct cg_http_exchange *ex, void *arg)
       secret ? cg_centra_webhook_parse(
                    &secret, 1,
                    cg_http_exchange_header(ex, "X-Centra-Signature"), req->body,
-                   req->body_len, cg_time_now_ms() / 1000, 0, &events, &err)
+                   req->body_len, cg_time_real_ms() / 1000, 0, &events, &err)
              : cg_err_set(&err, CG_ESIG, "no centra.webhook_secret set");
   if (rc == CG_ESIG || rc == CG_ESTALE) {
     refuse(ex, m, "Centra", &err);

@@ -21,11 +21,16 @@ int64_t cg_time_offset_ms(void)
   return wall_offset_ms;
 }
 
-int64_t cg_time_now_ms(void)
+int64_t cg_time_real_ms(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + wall_offset_ms;
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t cg_time_now_ms(void)
+{
+  return cg_time_real_ms() + wall_offset_ms;
 }
 
 int64_t cg_time_mono_ms(void)

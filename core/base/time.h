@@ -17,6 +17,9 @@ int64_t cg_time_mono_ms(void);
  * config says test_clock = true (docs/operations.md "Test clock"). */
 void cg_time_set_offset_ms(int64_t offset);
 int64_t cg_time_offset_ms(void);
+/* The wall clock without the test offset: for what a partner checks
+ * against its own clock (webhook signature times). */
+int64_t cg_time_real_ms(void);
 
 /* "2026-03-04T08:12:00.123Z" (with millis) into buf; returns buf. */
 char *cg_time_format_iso8601(int64_t ms, char *buf, size_t size);
