@@ -267,6 +267,14 @@ static void test_too_late(const char *ref)
   char path[128];
   snprintf(path, sizeof(path), "/_sim/wms/orders/%s/status", ref);
   dispatch_post_ok(&T, 'g', path, "{\"status\": \"PACKED\"}");
+  /* The first two reads of the order's status fail: the refusal is
+   * decided only once the warehouse says what it holds. */
+  char rule[300];
+  snprintf(rule, sizeof(rule),
+           "{\"rules\": [{\"method\": \"GET\", \"path\":"
+           " \"/wms/v1/orders/%s\", \"share500\": 1, \"limit\": 2}]}",
+           ref);
+  dispatch_post_ok(&T, 'g', "/_sim/faults", rule);
   centra_change(ref, "", "{\"status\": \"CANCELLED\"}");
   if (!e2e_wait(&T, 60, too_late_raised, NULL))
     fail_msg("no CHANGE_TOO_LATE for %s; see %s", ref, T.dir);
@@ -276,6 +284,7 @@ static void test_too_late(const char *ref)
   assert_string_equal(cg_json_str(e, "key"), ref);
   assert_non_null(strstr(cg_json_str(e, "message"), ref));
   assert_non_null(strstr(cg_json_str(e, "message"), "cancelled in Centra"));
+  assert_non_null(strstr(cg_json_str(e, "message"), "PACKED"));
   assert_string_equal(cg_json_str(e, "owner"), "customer-service");
   cJSON_Delete(x);
   cJSON *o = wms_order(ref);
