@@ -116,7 +116,7 @@ static void centra_change(const char *ref, const char *what, const char *body)
 
 struct picks {
   cJSON *wms;
-  const cJSON *lines, *other[OTHERS];
+  const cJSON *lines, *multi, *other[OTHERS];
 };
 
 static void pick(struct picks *p)
@@ -128,10 +128,12 @@ static void pick(struct picks *p)
   {
     if (p->lines == NULL && cJSON_GetArraySize(cg_json_get(o, "lines")) >= 2)
       p->lines = o;
+    else if (p->multi == NULL && dispatch_units(o) >= 2)
+      p->multi = o;
     else if (n < OTHERS)
       p->other[n++] = o;
   }
-  if (p->lines == NULL || n < OTHERS)
+  if (p->lines == NULL || p->multi == NULL || n < OTHERS)
     fail_msg("the scenario has no order with two lines, or too few orders");
 }
 
@@ -369,6 +371,38 @@ static void test_cancelled_there_already(const char *ref)
   cJSON_Delete(o);
 }
 
+static bool review_raised(struct e2e *t, void *arg)
+{
+  (void)arg;
+  return e2e_open_exceptions(t, "shop", "CHANGE_REVIEW") == 1;
+}
+
+/* An address change after the warehouse shipped part of the order: a
+ * re-send would ship that part twice, so operations decide
+ * (CHANGE_REVIEW) and nothing is cancelled or sent again. */
+static void test_resend_partly_shipped(const cJSON *order)
+{
+  const char *ref = ref_of(order);
+  const cJSON *l = cJSON_GetArrayItem(cg_json_get(order, "lines"), 0);
+  char path[128], body[200];
+  snprintf(path, sizeof(path), "/_sim/wms/orders/%s/dispatch", ref);
+  snprintf(body, sizeof(body),
+           "{\"lines\": [{\"lineRef\": \"%s\", \"quantity\": 1}]}",
+           cg_json_str(l, "lineRef"));
+  dispatch_post_ok(&T, 'g', path, body);
+  if (!dispatch_wait_settled(&T, 60))
+    fail_msg("the partial consignment of %s is not in Centra; see %s", ref,
+             T.dir);
+  centra_change(ref, "/address",
+                "{\"shippingAddress\": {\"address1\": \"Nygatan 7\"}}");
+  if (!e2e_wait(&T, 60, review_raised, NULL))
+    fail_msg("no CHANGE_REVIEW for %s; see %s", ref, T.dir);
+  assert_int_equal(creates(ref), 1);
+  cJSON *o = wms_order(ref);
+  assert_string_not_equal(cg_json_str(o, "status"), "CANCELLED");
+  cJSON_Delete(o);
+}
+
 static void test_changes(void **state)
 {
   struct picks p = {0};
@@ -381,6 +415,7 @@ static void test_changes(void **state)
   test_cancelled_there_already(ref_of(p.other[5]));
   test_hold_then_cancel(ref_of(p.other[6]));
   test_crash_during_cancel(ref_of(p.other[4]));
+  test_resend_partly_shipped(p.multi);
   /* The engine refused nothing it sent: every cancel it made was one the
    * warehouse took or refused as too late. */
   assert_int_equal(e2e_open_exceptions(&T, "shop", "SYNC_FAILURE"), 0);
@@ -456,12 +491,6 @@ static int setup_ask(void **state)
   snprintf(path, sizeof(path), "%s/p", pack_dir);
   start(2, 61, NULL, path);
   return 0;
-}
-
-static bool review_raised(struct e2e *t, void *arg)
-{
-  (void)arg;
-  return e2e_open_exceptions(t, "shop", "CHANGE_REVIEW") == 1;
 }
 
 static void test_ask(void **state)
