@@ -14,8 +14,11 @@
  *   - put on hold, then cancelled in Centra: cancelled, never sent again;
  *   - a new shipping address: cancelled and sent again with it;
  *   - a cancel after the warehouse packed the order: refused (409
- *     order-not-cancellable), CHANGE_TOO_LATE names the order and the
- *     change, and the warehouse keeps the order;
+ *     order-not-cancellable); the first two reads of its status fail and
+ *     are retried; CHANGE_TOO_LATE names the order, the change and PACKED,
+ *     and the warehouse keeps the order;
+ *   - a new address after the warehouse shipped part of the order: no
+ *     re-send (it would ship that part twice): CHANGE_REVIEW;
  *   - the warehouse closes an order with nothing shipped (IC): the
  *     dispatch flow cancels the remainder in Centra and the order is
  *     closed; the shop's cancel in Centra afterwards is only the echo of
