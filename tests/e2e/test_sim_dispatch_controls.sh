@@ -66,3 +66,13 @@ check "total (the bad token is not counted)" "$(jqo '.total')" 4
 ctl DELETE /_sim/centra/operations
 ctl GET /_sim/centra/operations
 check "emptied" "$(jqo '.operations | length')" 0
+
+echo "# the hourly request quota follows a raised request budget"
+HOUR='{ rateLimits { type intervalSeconds quota } }'
+hour_quota() { jqo '.data.rateLimits[] | select(.type == "REQUEST_COUNT" and .intervalSeconds == "ONE_HOUR") | .quota'; }
+gql "$HOUR"
+check "standard plan: 100,000 an hour" "$(hour_quota)" 100000
+sim_stop
+sim_start --seed 5 --centra-request-budget 1000
+gql "$HOUR"
+check "raised: 360 x the 10 s budget" "$(hour_quota)" 360000
