@@ -24,6 +24,7 @@
  *
  *   CG_BUILD_DIR=build/release bench_e2e [ORDERS ...]
  */
+#include "bench_proc.h"
 #include "e2e.h"
 
 #include "base/json.h"
@@ -31,7 +32,6 @@
 #include "base/time.h"
 #include "testutil.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,137 +50,6 @@ static long sizes[MAX_SIZES] = {2000};
 static int nsizes = 1;
 static struct figures results[MAX_SIZES];
 
-static long markers(struct e2e *t)
-{
-  cJSON *doc = e2e_get(t, 'c', "/_sim/centra/markers");
-  const cJSON *l = cJSON_IsArray(doc) ? doc : cg_json_get(doc, "markers");
-  long n = cJSON_GetArraySize(l);
-  cJSON_Delete(doc);
-  return n;
-}
-
-/* User + system CPU seconds of a live process. */
-/* User + system CPU seconds of a live process; with reaped, also of its
- * children that it has waited for (cutime + cstime). */
-static double cpu_seconds_of(pid_t pid, bool reaped)
-{
-  char path[64], buf[1024];
-  snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-  FILE *f = fopen(path, "r");
-  size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-  if (f)
-    fclose(f);
-  buf[n] = '\0';
-  const char *p = strrchr(buf, ')');
-  unsigned long ut = 0, st = 0;
-  long cut = 0, cst = 0;
-  if (p == NULL || sscanf(p + 2,
-                          "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-                          "%*u %lu %lu %ld %ld",
-                          &ut, &st, &cut, &cst) != 4)
-    return -1;
-  if (!reaped)
-    cut = cst = 0;
-  return (double)(ut + st + (unsigned long)(cut + cst)) /
-         (double)sysconf(_SC_CLK_TCK);
-}
-
-static double cpu_seconds(pid_t pid)
-{
-  return cpu_seconds_of(pid, false);
-}
-
-/* CPU seconds of pid (with pid) and of its direct children (the
- * simulator runs its GraphQL layer in a node child process; the engine's
- * children are its merchants' rule hosts, whose call children they reap:
- * reaped counts those). */
-static double tree_cpu_seconds(pid_t pid, bool with_pid, bool reaped)
-{
-  double total = with_pid ? cpu_seconds(pid) : 0;
-  DIR *d = opendir("/proc");
-  struct dirent *e;
-  while (d && (e = readdir(d)) != NULL) {
-    char path[300], buf[512];
-    long ppid = 0;
-    if (e->d_name[0] < '1' || e->d_name[0] > '9')
-      continue;
-    snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-    if (f)
-      fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');
-    if (p && sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == (long)pid)
-      total += cpu_seconds_of((pid_t)atol(e->d_name), reaped);
-  }
-  if (d)
-    closedir(d);
-  return total;
-}
-
-/* The number after key in a file (first match), or -1. */
-static long file_number(const char *path, const char *key)
-{
-  FILE *f = fopen(path, "r");
-  char line[1024];
-  long v = -1;
-  while (f && v < 0 && fgets(line, sizeof(line), f)) {
-    const char *k = strstr(line, key);
-    if (k != NULL)
-      v = atol(k + strlen(key));
-  }
-  if (f)
-    fclose(f);
-  return v;
-}
-
-/* The store logs "closing <path> after N commits" when the engine stops. */
-static long engine_commits(const char *dir)
-{
-  char path[600];
-  snprintf(path, sizeof(path), "%s/engine.log", dir);
-  FILE *f = fopen(path, "r");
-  char line[2048];
-  long v = -1;
-  while (f && fgets(line, sizeof(line), f)) {
-    const char *k = strstr(line, " commits");
-    const char *a = strstr(line, " after ");
-    if (k != NULL && a != NULL && a < k)
-      v = atol(a + 7);
-  }
-  if (f)
-    fclose(f);
-  return v;
-}
-
-/* Whether the simulator knows an option (its --help lists it). */
-static bool sim_has_option(const char *opt)
-{
-  char cmd[700], line[512];
-  snprintf(cmd, sizeof(cmd), "%s/centra-gxo-sim --help 2>&1", tu_build_dir());
-  FILE *p = popen(cmd, "r");
-  bool has = false;
-  while (p && fgets(line, sizeof(line), p))
-    has = has || strstr(line, opt) != NULL;
-  if (p)
-    pclose(p);
-  return has;
-}
-
-static void engine_start(struct e2e *t)
-{
-  const char *lib = getenv("CG_IOCOUNT_LIB");
-  char io[600];
-  snprintf(io, sizeof(io), "%s/iocount.txt", t->dir);
-  if (lib != NULL && access(lib, R_OK) == 0) {
-    setenv("LD_PRELOAD", lib, 1);
-    setenv("CG_IOCOUNT_FILE", io, 1);
-  }
-  e2e_engine_start(t);
-  unsetenv("LD_PRELOAD");
-}
-
 /* Waits until the warehouse holds every order and Centra has every
  * marker; fills the times (0 when not reached). */
 static void wait_done(struct e2e *t, struct figures *r, int64_t t0)
@@ -191,7 +60,7 @@ static void wait_done(struct e2e *t, struct figures *r, int64_t t0)
       r->wms_s = (double)(cg_time_mono_ms() - t0) / 1000.0;
     /* The marker list is big: asked for only once the warehouse is done,
      * and less often, to leave the simulator's CPU to the engine. */
-    if (r->wms_s > 0 && markers(t) >= r->orders) {
+    if (r->wms_s > 0 && bench_markers(t) >= r->orders) {
       r->mark_s = (double)(cg_time_mono_ms() - t0) / 1000.0;
       r->complete = true;
       return;
@@ -207,7 +76,7 @@ static void run_one(struct figures *r)
   /* A production Centra allows 20-500 mutations per 10 s by plan; the
    * simulator gets a large budget here so the figure is the engine's. */
   const char *sim_args[5] = {"--centra-mutation-budget", "100000", NULL};
-  if (sim_has_option("centra-request-budget")) {
+  if (bench_sim_has_option("centra-request-budget")) {
     sim_args[2] = "--centra-request-budget";
     sim_args[3] = "100000";
   }
@@ -223,20 +92,15 @@ static void run_one(struct figures *r)
   e2e_setup(&t, &o);
   cg_free(scenario);
   int64_t t0 = cg_time_mono_ms();
-  engine_start(&t);
+  bench_engine_start(&t);
   wait_done(&t, r, t0);
-  r->cpu_s = cpu_seconds(t.engine);
-  r->host_cpu_s = tree_cpu_seconds(t.engine, false, true);
-  r->sim_cpu_s = tree_cpu_seconds(t.sim, true, false);
-  r->sim_own_cpu_s = cpu_seconds(t.sim);
+  r->cpu_s = bench_cpu_seconds(t.engine);
+  r->host_cpu_s = bench_tree_cpu_seconds(t.engine, false, true);
+  r->sim_cpu_s = bench_tree_cpu_seconds(t.sim, true, false);
+  r->sim_own_cpu_s = bench_cpu_seconds(t.sim);
   e2e_engine_stop(&t);
-  char io[600];
-  snprintf(io, sizeof(io), "%s/iocount.txt", t.dir);
-  r->syncs = file_number(io, "fdatasync ");
-  if (r->syncs >= 0)
-    r->syncs += file_number(io, "fsync ");
-  r->pwrites = file_number(io, "pwrite ");
-  r->commits = engine_commits(t.dir);
+  bench_io_counts(t.dir, &r->syncs, &r->pwrites);
+  r->commits = bench_engine_commits(t.dir);
   e2e_teardown(&t);
 }
 

@@ -33,6 +33,9 @@ echo "floors: raw single-row durable commits ${CG_BENCH_COMMIT_RATE}/s," \
   "cJSON parse + print ${CG_BENCH_CJSON_NS} ns per order"
 # shellcheck disable=SC2086
 "$BUILD/bench_e2e" ${BENCH_ORDERS:-500 2000 10000} 2>/dev/null | grep -v '^\['
+echo; echo "== dispatch: consignments/s and Centra calls per consignment (bench_dispatch)"
+# shellcheck disable=SC2086
+"$BUILD/bench_dispatch" ${BENCH_DISPATCH_ORDERS:-2000} ${BENCH_DISPATCH_LIMITED:-40} 2>/dev/null | grep -v '^\['
 echo; echo "== rule step per order through the rule host (bench_rulehost)"; "$BUILD/bench_rulehost" 2>/dev/null
 echo; echo "== a merchant's rate beside a hostile neighbour (bench_neighbour)"
 "$BUILD/bench_neighbour" ${BENCH_NEIGHBOUR_ORDERS:-1500} 2>/dev/null | grep -v '^\['

@@ -38,6 +38,8 @@ struct sim_centra *sim_centra_create(struct sim_ctx *ctx)
     if (*arrays[i] == NULL)
       goto fail;
   }
+  if ((c->operations = cJSON_CreateObject()) == NULL)
+    goto fail;
   const char *secret = ctx ? ctx->opts.centra_webhook_secret : NULL;
   c->webhook_secret = cg_strdup(secret ? secret : DEFAULT_WEBHOOK_SECRET);
   if (c->webhook_secret == NULL)
@@ -65,6 +67,7 @@ void sim_centra_destroy(struct sim_centra *c)
   sim_centra__orders_hits_free(c);
   for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
     cJSON_Delete(arrays[i]);
+  cJSON_Delete(c->operations);
   cg_free(c->webhook_url);
   cg_free(c->webhook_secret);
   cg_free(c->mutations.times);

@@ -136,6 +136,9 @@ struct sim_centra {
   struct sim_gqlhost *gql; /* node child: validation and shaping */
   uint64_t refused;        /* requests refused by the GraphQL layer */
   cJSON *refusals;         /* the last few: [{operationName, message}] */
+  /* POST /graphql per operationName (sim_centra_http.c):
+   * {name: {calls, statuses: {"200": n, ...}}} */
+  cJSON *operations;
   uint64_t seq[SC_SEQ_COUNT];
   /* look-ups by key (sim_centra_index.c); the maps point into the arrays */
   struct cg_map orders_by_number, orders_by_id, orders_by_external_id;

@@ -167,8 +167,9 @@ static int64_t open_qty(const struct wms_line *ln)
 
 /* Units per line for one shipment, indexed like o->lines. */
 struct plan {
-  int64_t *qty;   /* this shipment */
-  cJSON *parcels; /* [{lines:[{lineRef, quantity}], trackingNumber?}] */
+  int64_t *qty;        /* this shipment */
+  cJSON *parcels;      /* [{lines:[{lineRef, quantity}], trackingNumber?}] */
+  char shipped_at[40]; /* the body's shippedAt, normalised; "" = now */
 };
 
 static int parcel_lines_add(struct wms_order *o, const cJSON *lines,
@@ -247,14 +248,34 @@ static cJSON *spread(const struct wms_order *o, const int64_t *qty, int n)
   return parcels;
 }
 
+/* The body's "shippedAt" (a test's simulated day) into pl, normalised
+ * to the contract's UTC form; absent: the consignment ships now. */
+static int shipped_at_read(const cJSON *body, struct plan *pl, char *msg,
+                           size_t n)
+{
+  const cJSON *at = cJSON_GetObjectItemCaseSensitive(body, "shippedAt");
+  int64_t ms;
+  if (at == NULL)
+    return 0;
+  if (!cJSON_IsString(at) || cg_time_parse_iso8601(at->valuestring, &ms) != 0) {
+    snprintf(msg, n, "shippedAt must be an ISO 8601 date and time");
+    return 422;
+  }
+  cg_time_format_iso8601_s(ms, pl->shipped_at, sizeof(pl->shipped_at));
+  return 0;
+}
+
 /* Reads a dispatch body into a plan: "parcels":[...] explicit, else
- * "lines":[...] (default: everything open) spread over "parcelCount". */
+ * "lines":[...] (default: everything open) spread over "parcelCount";
+ * "shippedAt" when given. */
 static int plan_read(struct wms_order *o, const cJSON *body, struct plan *pl,
                      char *msg, size_t n)
 {
   const cJSON *parcels = cg_json_get(body, "parcels"), *p;
   const cJSON *lines = cg_json_get(body, "lines");
-  int rc = 0;
+  int rc = shipped_at_read(body, pl, msg, n);
+  if (rc != 0)
+    return rc;
   if (cJSON_IsArray(parcels)) {
     if (cJSON_GetArraySize(parcels) == 0 ||
         cJSON_GetArraySize(parcels) > PARCELS_MAX) {
@@ -386,7 +407,9 @@ static cJSON *shipment_data(struct sim_wms *w, struct wms_order *o,
       d, "shipmentId",
       sim_wms__next_ref(w, "wms-shipment", "GXO-SHP-", id, sizeof(id)));
   cg_json_add_int(d, "shipmentSeq", ++o->shipment_seq);
-  cg_json_add_str(d, "shippedAt", sim_wms__now_iso(now, sizeof(now)));
+  cg_json_add_str(d, "shippedAt",
+                  pl->shipped_at[0] ? pl->shipped_at
+                                    : sim_wms__now_iso(now, sizeof(now)));
   cJSON *carrier = cJSON_AddObjectToObject(d, "carrier");
   cg_json_add_str(carrier, "carrierCode",
                   cg_json_str(o->request, "shipping.carrierCode"));
@@ -429,8 +452,8 @@ int sim_wms__dispatch(struct sim_wms *w, struct wms_order *o, const cJSON *body,
     snprintf(msg, n, "remainder must be CP, IC, BP or DS");
     return 422;
   }
-  struct plan pl = {cg_calloc(o->nlines ? o->nlines : 1, sizeof(int64_t)),
-                    NULL};
+  struct plan pl = {cg_calloc(o->nlines ? o->nlines : 1, sizeof(int64_t)), NULL,
+                    ""};
   int rc = pl.qty ? plan_read(o, body, &pl, msg, n) : 503;
   if (rc == 0)
     rc = plan_check(o, &pl, false, msg, n);
@@ -501,9 +524,10 @@ int sim_wms__close(struct sim_wms *w, struct wms_order *o,
 
 /* --- split ---------------------------------------------------------------- */
 
-/* Body for shipment k of n: a contiguous share of the open units. */
+/* Body for shipment k of n: a contiguous share of the open units, and
+ * the split's shippedAt (at) when it has one. */
 static cJSON *split_body(const struct wms_order *o, int k, int n, int64_t total,
-                         int parcels)
+                         int parcels, const cJSON *at)
 {
   cJSON *b = cJSON_CreateObject();
   cJSON *lines = cJSON_AddArrayToObject(b, "lines");
@@ -520,6 +544,8 @@ static cJSON *split_body(const struct wms_order *o, int k, int n, int64_t total,
     cJSON_AddItemToArray(lines, l);
   }
   cg_json_add_int(b, "parcelCount", parcels);
+  if (at != NULL)
+    cJSON_AddItemToObject(b, "shippedAt", cJSON_Duplicate(at, false));
   return b;
 }
 
@@ -565,7 +591,8 @@ int sim_wms__split(struct sim_wms *w, struct wms_order *o, const cJSON *body,
    * contiguous share of the units open now. */
   cJSON *bodies = cJSON_CreateArray();
   for (int k = 0; k < count; k++)
-    cJSON_AddItemToArray(bodies, split_body(o, k, count, total, parcels));
+    cJSON_AddItemToArray(bodies, split_body(o, k, count, total, parcels,
+                                            cg_json_get(body, "shippedAt")));
   int rc = split_explicit(w, o, bodies, msg, n);
   cJSON_Delete(bodies);
   return rc;

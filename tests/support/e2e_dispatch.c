@@ -82,15 +82,11 @@ static bool all_shipped(struct e2e *t, void *arg)
 {
   (void)arg;
   cJSON *wms = dispatch_wms_orders(t);
-  const cJSON *o, *l;
+  const cJSON *o;
   long open = 0;
   cJSON_ArrayForEach(o, dispatch_orders_of(wms))
   {
-    cJSON_ArrayForEach(l, cg_json_get(o, "lines"))
-    {
-      open += cg_json_int(l, "ordered", 0) - cg_json_int(l, "shipped", 0) -
-              cg_json_int(l, "cancelled", 0);
-    }
+    open += dispatch_units_open(o);
   }
   long want = dispatch_consignments(wms);
   cJSON_Delete(wms);
@@ -171,9 +167,51 @@ static long emails_for(const cJSON *emails, long shipment_id)
   return n;
 }
 
-/* One consignment against Centra. */
+static const char *const default_carriers[][2] = {
+    {"POSTNORD", "PostNord"}, {"DHL", "DHL"}, {"UPS", "UPS"}, {NULL, NULL}};
+static const char *const default_services[][2] = {
+    {"PN-MYPACK-HOME", "MyPack Home"},
+    {"PN-MYPACK-COLLECT", "MyPack Collect"},
+    {"DHL-EXPRESS", "Express Worldwide"},
+    {"UPS-STANDARD", "Standard"},
+    {NULL, NULL}};
+
+const struct dispatch_expect dispatch_default_pack = {
+    .carriers = default_carriers, .services = default_services};
+
+/* The name of code in table, or the code itself. */
+static const char *name_of(const char *const (*table)[2], const char *code)
+{
+  for (size_t i = 0; code != NULL && table[i][0] != NULL; i++)
+    if (strcmp(table[i][0], code) == 0)
+      return table[i][1];
+  return code;
+}
+
+static void expect_str(const char *what, const char *stamp, const char *got,
+                       const char *want)
+{
+  if (got == NULL || want == NULL || strcmp(got, want) != 0)
+    fail_msg("%s %s: Centra has \"%s\", expected \"%s\"", stamp, what,
+             got ? got : "(null)", want ? want : "(null)");
+}
+
+/* x's checks of Centra shipment s for consignment c. */
+static void verify_expect(const cJSON *c, const cJSON *s, const char *stamp,
+                          const struct dispatch_expect *x)
+{
+  expect_str("carrier", stamp, cg_json_str(s, "carrierInformation.carrierName"),
+             name_of(x->carriers, cg_json_str(c, "carrier.carrierCode")));
+  expect_str("service", stamp, cg_json_str(s, "carrierInformation.serviceName"),
+             name_of(x->services, cg_json_str(c, "carrier.serviceCode")));
+  expect_str("shippedAt", stamp, cg_json_str(s, "shippedAt"),
+             cg_json_str(c, "shippedAt"));
+}
+
+/* One consignment against Centra (and x when not NULL). */
 static void verify_one(const cJSON *order, const cJSON *c,
-                       const cJSON *shipments, const cJSON *emails)
+                       const cJSON *shipments, const cJSON *emails,
+                       const struct dispatch_expect *x)
 {
   char stamp[96];
   const char *ref = cg_json_str(order, "orderRef");
@@ -200,6 +238,8 @@ static void verify_one(const cJSON *order, const cJSON *c,
                    cJSON_GetArraySize(parcels));
   assert_string_equal(cg_json_str(s, "trackingNumber"), first);
   assert_int_equal(emails_for(emails, (long)cg_json_int(s, "id", 0)), 1);
+  if (x != NULL)
+    verify_expect(c, s, stamp, x);
 }
 
 /* Centra shipments of an order (by number). */
@@ -216,6 +256,11 @@ static long centra_of_order(const cJSON *shipments, const char *ref)
 
 long dispatch_verify(struct e2e *t)
 {
+  return dispatch_verify_expect(t, NULL);
+}
+
+long dispatch_verify_expect(struct e2e *t, const struct dispatch_expect *x)
+{
   cJSON *wms = dispatch_wms_orders(t);
   cJSON *ships = e2e_get(t, 'c', "/_sim/centra/shipments");
   cJSON *emails = e2e_get(t, 'c', "/_sim/centra/emails");
@@ -226,7 +271,7 @@ long dispatch_verify(struct e2e *t)
     const cJSON *cons = cg_json_get(o, "shipments");
     cJSON_ArrayForEach(c, cons)
     {
-      verify_one(o, c, ships, emails);
+      verify_one(o, c, ships, emails, x);
       n++;
     }
     if (centra_of_order(ships, cg_json_str(o, "orderRef")) !=
@@ -277,6 +322,35 @@ void dispatch_all(struct e2e *t)
     dispatch_post_ok(t, 'g', path, "{}");
   }
   cJSON_Delete(wms);
+}
+
+/* Whether the engine has nothing left to send (its outbox is empty). */
+static bool engine_idle(struct e2e *t, void *arg)
+{
+  (void)arg;
+  cJSON *doc = NULL;
+  e2e_healthz(t, &doc);
+  const cJSON *m = cJSON_GetArrayItem(cg_json_get(doc, "merchants"), 0);
+  bool idle = cg_json_int(m, "outbox_depth", -1) == 0;
+  cJSON_Delete(doc);
+  return idle;
+}
+
+bool dispatch_wait_idle(struct e2e *t, int timeout_s)
+{
+  return e2e_wait(t, timeout_s, engine_idle, NULL);
+}
+
+long dispatch_units_open(const cJSON *wms_order)
+{
+  const cJSON *l;
+  long n = 0;
+  cJSON_ArrayForEach(l, cg_json_get(wms_order, "lines"))
+  {
+    n += (long)(cg_json_int(l, "ordered", 0) - cg_json_int(l, "shipped", 0) -
+                cg_json_int(l, "cancelled", 0));
+  }
+  return n;
 }
 
 long dispatch_units(const cJSON *wms_order)

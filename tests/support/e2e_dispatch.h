@@ -6,7 +6,9 @@
  * engine's stamp gxo:<shipmentId> in additionalMessage) with exactly its
  * lines and quantities, its parcel count and first tracking number;
  * Centra holds no other shipment of the order; one shipping e-mail per
- * shipment (none completed twice).
+ * shipment (none completed twice). With expectations (dispatch_verify_
+ * expect), also Centra's carrier and service names against the pack's
+ * names for the warehouse's codes, and shippedAt as the warehouse sent it.
  */
 #ifndef CG_E2E_DISPATCH_H
 #define CG_E2E_DISPATCH_H
@@ -35,6 +37,25 @@ bool dispatch_wait_all_shipped(struct e2e *t, int timeout_s);
 /* The verdict above over every order; fails the test on the first
  * disagreement. Returns the number of shipments checked. */
 long dispatch_verify(struct e2e *t);
+/* Code -> name tables, each ended by {NULL, NULL}: a pack's
+ * carriers.lua names and services. */
+struct dispatch_expect {
+  const char *const (*carriers)[2]; /* carrierCode -> Centra carrierName */
+  const char *const (*services)[2]; /* serviceCode -> Centra serviceName */
+};
+
+/* The names of rules/default/carriers.lua. */
+extern const struct dispatch_expect dispatch_default_pack;
+
+/* dispatch_verify, and per shipment: Centra's carrierName and
+ * serviceName are x's names of the consignment's codes (a code missing
+ * from a table: the code itself, as scripts/cg/carriers.lua does), and
+ * its shippedAt is the consignment's. */
+long dispatch_verify_expect(struct e2e *t, const struct dispatch_expect *x);
+/* Waits until the engine has nothing left to send (outbox empty). */
+bool dispatch_wait_idle(struct e2e *t, int timeout_s);
+/* Units of a warehouse order not shipped nor cancelled yet. */
+long dispatch_units_open(const cJSON *wms_order);
 /* POSTs body to a simulator control path; fails the test unless it is
  * answered with JSON that is not a problem document. */
 void dispatch_post_ok(struct e2e *t, char side, const char *path,
