@@ -401,6 +401,10 @@ static int64_t apply_limit(struct cg_ratelimit *rl, const cJSON *entry,
 {
   int64_t quota = cg_json_int(entry, "quota", -1);
   int64_t spent = rl->capacity - cg_ratelimit_tokens(rl, now);
+  /* A quota beyond what a bucket holds is as good as none: the largest
+   * bucket, not the much lower default the refusal used to leave. */
+  if (quota > CG_RATELIMIT_MAX_TOKENS)
+    quota = CG_RATELIMIT_MAX_TOKENS;
   if (entry == NULL || quota <= 0 ||
       cg_ratelimit_set_quota(rl, quota, window_ms, now) != 0)
     return -1;
