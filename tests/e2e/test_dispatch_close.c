@@ -232,6 +232,21 @@ static void test_warehouse_cancel(void **state)
   cJSON_Delete(o);
 }
 
+/* The warehouse cancels one unit of o's first line on its own; returns
+ * that line's ref. */
+static const char *cancel_one_unit(const cJSON *o)
+{
+  const char *line =
+      cg_json_str(cJSON_GetArrayItem(cg_json_get(o, "lines"), 0), "lineRef");
+  char body[200];
+  snprintf(body, sizeof(body),
+           "{\"lines\": [{\"lineRef\": \"%s\", \"quantity\": 1}],"
+           " \"reason\": \"STOCK_DAMAGED\"}",
+           line);
+  act(cg_json_str(o, "orderRef"), "cancel", body);
+  return line;
+}
+
 static bool settled_once(struct e2e *t, void *arg)
 {
   return e2e_timeline_count(t, arg, "remainder settled", NULL) == 1;
@@ -263,14 +278,7 @@ static void test_own_cancel_not_followed(void **state)
 {
   cJSON *o = wms_order_of(2, 2);
   const char *ref = cg_json_str(o, "orderRef");
-  const char *line =
-      cg_json_str(cJSON_GetArrayItem(cg_json_get(o, "lines"), 0), "lineRef");
-  char body[200];
-  snprintf(body, sizeof(body),
-           "{\"lines\": [{\"lineRef\": \"%s\", \"quantity\": 1}],"
-           " \"reason\": \"STOCK_DAMAGED\"}",
-           line);
-  act(ref, "cancel", body);
+  const char *line = cancel_one_unit(o);
   if (!e2e_wait(&T, 60, settled_once, (void *)ref))
     fail_msg("remainder of %s not settled; see %s", ref, T.dir);
   usleep(2000 * 1000); /* time for Centra's update to be followed */
@@ -286,14 +294,7 @@ static void test_cancel_then_close(void **state)
 {
   cJSON *o = wms_order_of(2, 2);
   const char *ref = cg_json_str(o, "orderRef");
-  const char *line =
-      cg_json_str(cJSON_GetArrayItem(cg_json_get(o, "lines"), 0), "lineRef");
-  char body[200];
-  snprintf(body, sizeof(body),
-           "{\"lines\": [{\"lineRef\": \"%s\", \"quantity\": 1}],"
-           " \"reason\": \"STOCK_DAMAGED\"}",
-           line);
-  act(ref, "cancel", body);
+  cancel_one_unit(o);
   short_ship(o);
   if (!settle_wait_state(&T, ref, "shipped", 60))
     fail_msg("order %s not final; see %s", ref, T.dir);
