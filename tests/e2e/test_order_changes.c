@@ -249,6 +249,11 @@ static void test_hold_then_cancel(const char *ref)
   cJSON_Delete(o);
 }
 
+static bool sla_due_twice(struct e2e *t, void *arg)
+{
+  return e2e_timeline_count(t, arg, "sla.due", NULL) >= 2;
+}
+
 static void test_address_change(const char *ref)
 {
   centra_change(ref, "/address",
@@ -259,6 +264,11 @@ static void test_address_change(const char *ref)
   assert_non_null(a1);
   assert_string_equal(a1, "Nygatan 5");
   cJSON_Delete(o);
+  /* The SLA watch ended while the order was held for the re-send, and
+   * its new acceptance gets a deadline of its own. */
+  if (!e2e_wait(&T, 30, sla_due_twice, (void *)ref))
+    fail_msg("no new SLA deadline for re-sent order %s; see %s", ref, T.dir);
+  assert_true(e2e_timeline_count(&T, ref, "sla.closed", NULL) >= 1);
 }
 
 static bool too_late_raised(struct e2e *t, void *arg)
