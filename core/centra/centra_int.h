@@ -128,4 +128,11 @@ void cg__centra_interpret_cost(const struct cg__centra_op *op,
 /* How long every call waits after Centra refuses the token (403). */
 #define CG__CENTRA_AUTH_RETRY_MS 60000
 
+/* Whether id fits a GraphQL Int and names something (> 0): order
+ * numbers and shipment ids. */
+static inline bool cg__centra_valid_id(int64_t id)
+{
+  return id > 0 && id <= INT32_MAX;
+}
+
 #endif

@@ -145,7 +145,7 @@ int cg_centra_fetch_orders_by_number(struct cg_centra *c,
   if (done == NULL || numbers == NULL || n == 0 || n > 200)
     return CG_EINVAL;
   for (size_t i = 0; i < n; i++)
-    if (numbers[i] <= 0 || numbers[i] > INT32_MAX)
+    if (!cg__centra_valid_id(numbers[i]))
       return CG_EINVAL;
   struct cg__centra_vars v;
   cg__centra_vars_init(&v);
@@ -187,7 +187,7 @@ static void on_order_by_number(struct cg_call_result *res, void *arg)
 int cg_centra_fetch_order(struct cg_centra *c, int64_t number,
                           cg_call_done_fn done, void *arg)
 {
-  if (done == NULL || number <= 0 || number > INT32_MAX)
+  if (done == NULL || !cg__centra_valid_id(number))
     return CG_EINVAL;
   struct reshape *r = reshape_new(c, done, arg);
   if (r == NULL)
@@ -206,8 +206,8 @@ int cg_centra_mark_exported(struct cg_centra *c, int64_t number,
                             const char *external_id, cg_call_done_fn done,
                             void *arg)
 {
-  if (done == NULL || number <= 0 || number > INT32_MAX ||
-      external_id == NULL || external_id[0] == '\0')
+  if (done == NULL || !cg__centra_valid_id(number) || external_id == NULL ||
+      external_id[0] == '\0')
     return CG_EINVAL;
   struct cg__centra_vars v;
   cg__centra_vars_init(&v);

@@ -20,7 +20,7 @@ int cg_centra_cancel_lines(struct cg_centra *c, int64_t order_number,
                            const cJSON *lines, const char *comment,
                            cg_call_done_fn done, void *arg)
 {
-  if (done == NULL || order_number <= 0 || order_number > INT32_MAX ||
+  if (done == NULL || !cg__centra_valid_id(order_number) ||
       !cJSON_IsArray(lines) || cJSON_GetArraySize(lines) == 0 ||
       comment == NULL)
     return CG_EINVAL;
@@ -35,7 +35,7 @@ int cg_centra_cancel_lines(struct cg_centra *c, int64_t order_number,
 int cg_centra_capture_shipment(struct cg_centra *c, int64_t shipment_id,
                                cg_call_done_fn done, void *arg)
 {
-  if (done == NULL || shipment_id <= 0 || shipment_id > INT32_MAX)
+  if (done == NULL || !cg__centra_valid_id(shipment_id))
     return CG_EINVAL;
   struct cg__centra_vars v;
   cg__centra_vars_init(&v);

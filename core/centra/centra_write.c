@@ -15,11 +15,6 @@
 
 #include <stdbool.h>
 
-static bool valid_id(int64_t id)
-{
-  return id > 0 && id <= INT32_MAX;
-}
-
 static bool nonempty(const char *s)
 {
   return s != NULL && s[0] != '\0';
@@ -29,8 +24,8 @@ int cg_centra_create_shipment(struct cg_centra *c, int64_t order_number,
                               const cJSON *lines, const char *message,
                               bool capture, cg_call_done_fn done, void *arg)
 {
-  if (done == NULL || !valid_id(order_number) || !cJSON_IsArray(lines) ||
-      cJSON_GetArraySize(lines) == 0)
+  if (done == NULL || !cg__centra_valid_id(order_number) ||
+      !cJSON_IsArray(lines) || cJSON_GetArraySize(lines) == 0)
     return CG_EINVAL;
   struct cg__centra_vars v;
   cg__centra_vars_init(&v);
@@ -46,7 +41,8 @@ int cg_centra_tag_shipment(struct cg_centra *c, int64_t shipment_id,
                            const char *external_id, cg_call_done_fn done,
                            void *arg)
 {
-  if (done == NULL || !valid_id(shipment_id) || !nonempty(external_id))
+  if (done == NULL || !cg__centra_valid_id(shipment_id) ||
+      !nonempty(external_id))
     return CG_EINVAL;
   struct cg__centra_vars v;
   cg__centra_vars_init(&v);
@@ -59,7 +55,7 @@ int cg_centra_complete_shipment(struct cg_centra *c, int64_t shipment_id,
                                 const struct cg_centra_completion *how,
                                 cg_call_done_fn done, void *arg)
 {
-  if (done == NULL || !valid_id(shipment_id) || how == NULL ||
+  if (done == NULL || !cg__centra_valid_id(shipment_id) || how == NULL ||
       !nonempty(how->shipped_at) || how->carrier == NULL ||
       how->service == NULL || how->tracking == NULL || how->packages < 1)
     return CG_EINVAL;
@@ -104,8 +100,9 @@ int cg_centra_set_stock(struct cg_centra *c, int64_t warehouse_id,
                         const char *description, const cJSON *sizes,
                         cg_call_done_fn done, void *arg)
 {
-  if (done == NULL || !valid_id(warehouse_id) || !nonempty(description) ||
-      !cJSON_IsArray(sizes) || cJSON_GetArraySize(sizes) == 0)
+  if (done == NULL || !cg__centra_valid_id(warehouse_id) ||
+      !nonempty(description) || !cJSON_IsArray(sizes) ||
+      cJSON_GetArraySize(sizes) == 0)
     return CG_EINVAL;
   struct cg__centra_vars v;
   cg__centra_vars_init(&v);
