@@ -213,18 +213,7 @@ static int start_with(const char *rules, const char *methods)
     scenario = cg_json_print(doc);
     cJSON_Delete(doc);
   }
-  static const char *const sim_args[] = {"--centra-mutation-budget", "1000",
-                                         NULL};
-  struct e2e_opts o = {.scenario_json = scenario,
-                       .rules = rules,
-                       .seed = 47,
-                       .sim_args = sim_args,
-                       .subscribe_webhooks = true};
-  e2e_setup(&T, &o);
-  cg_free(scenario);
-  e2e_engine_start(&T);
-  if (!dispatch_wait_accepted(&T, 3, 60))
-    fail_msg("orders not accepted; see %s", T.dir);
+  dispatch_start(&T, scenario, 3, 47, rules, NULL);
   return 0;
 }
 

@@ -425,18 +425,7 @@ static void test_tag_refused(void **state)
 
 static int setup(void **state)
 {
-  char *scenario = e2e_scenario(12, 0);
-  static const char *const sim_args[] = {"--centra-mutation-budget", "1000",
-                                         NULL};
-  struct e2e_opts o = {.scenario_json = scenario,
-                       .seed = 31,
-                       .sim_args = sim_args,
-                       .subscribe_webhooks = true};
-  e2e_setup(&T, &o);
-  cg_free(scenario);
-  e2e_engine_start(&T);
-  if (!dispatch_wait_accepted(&T, 12, 60))
-    fail_msg("orders not accepted; see %s", T.dir);
+  dispatch_start(&T, e2e_scenario(12, 0), 12, 31, NULL, NULL);
   return 0;
 }
 

@@ -439,20 +439,8 @@ static void test_changes(void **state)
 static void start(long orders, unsigned seed, const char *extra_config,
                   const char *rules)
 {
-  char *scenario = e2e_scenario(orders, 0);
-  static const char *const sim_args[] = {"--centra-mutation-budget", "1000",
-                                         NULL};
-  struct e2e_opts o = {.scenario_json = scenario,
-                       .seed = seed,
-                       .sim_args = sim_args,
-                       .subscribe_webhooks = true,
-                       .extra_config = extra_config,
-                       .rules = rules};
-  e2e_setup(&T, &o);
-  cg_free(scenario);
-  e2e_engine_start(&T);
-  if (!dispatch_wait_accepted(&T, orders, 60))
-    fail_msg("orders not accepted; see %s", T.dir);
+  dispatch_start(&T, e2e_scenario(orders, 0), orders, seed, rules,
+                 extra_config);
 }
 
 static int setup_events(void **state)

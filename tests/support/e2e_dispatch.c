@@ -4,6 +4,7 @@
 #include "e2e_dispatch.h"
 
 #include "base/json.h"
+#include "base/mem.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -308,6 +309,24 @@ void dispatch_post_ok(struct e2e *t, char side, const char *path,
     fail_msg("%s refused: %s", path, text);
   }
   cJSON_Delete(r);
+}
+
+void dispatch_start(struct e2e *t, char *scenario, long orders, unsigned seed,
+                    const char *rules, const char *extra_config)
+{
+  static const char *const sim_args[] = {"--centra-mutation-budget", "1000",
+                                         NULL};
+  struct e2e_opts o = {.scenario_json = scenario,
+                       .rules = rules,
+                       .seed = seed,
+                       .sim_args = sim_args,
+                       .subscribe_webhooks = true,
+                       .extra_config = extra_config};
+  e2e_setup(t, &o);
+  cg_free(scenario);
+  e2e_engine_start(t);
+  if (!dispatch_wait_accepted(t, orders, 60))
+    fail_msg("orders not accepted; see %s", t->dir);
 }
 
 void dispatch_all(struct e2e *t)

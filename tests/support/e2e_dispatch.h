@@ -18,6 +18,13 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 
+/* The dispatch tests' start: the simulators with scenario (taken and
+ * freed; Centra's mutation budget raised to 1,000 per 10 s, warehouse
+ * webhooks subscribed), the engine with the pack at rules (NULL:
+ * rules/default) and extra_config (may be NULL), then a wait until the
+ * warehouse has accepted `orders` orders. Fails the test otherwise. */
+void dispatch_start(struct e2e *t, char *scenario, long orders, unsigned seed,
+                    const char *rules, const char *extra_config);
 /* Waits until the warehouse holds expected orders, each ACCEPTED (or
  * later). */
 bool dispatch_wait_accepted(struct e2e *t, long expected, int timeout_s);
