@@ -98,6 +98,26 @@ static cJSON *wait_exception(const char *type, const char *key,
   return settle_exception(&T, type, key);
 }
 
+struct wait_captured {
+  const char *ref, *sid;
+};
+
+static bool captured_in_timeline(struct e2e *t, void *arg)
+{
+  const struct wait_captured *w = arg;
+  return e2e_timeline_count(t, w->ref, "captured", w->sid) > 0;
+}
+
+/* The retry resolves the exception when it is requested, before the
+ * capture runs: wait for the capture itself (its timeline entry). */
+static void wait_captured(const char *ref, const char *sid)
+{
+  struct wait_captured w = {ref, sid};
+  if (!e2e_wait(&T, 60, captured_in_timeline, &w))
+    fail_msg("order %s: consignment %s never captured; see %s", ref, sid,
+             T.dir);
+}
+
 static void expect_centra(const char *ref, long captured)
 {
   long all, shipped, cap;
@@ -139,6 +159,7 @@ static void test_declined_then_retried(void **state)
   decline(NULL);
   settle_retry(&T, (long)cg_json_int(x, "id", 0));
   cJSON_Delete(x);
+  wait_captured(ref, sid);
   cJSON_Delete(wait_exception("CAPTURE_FAILED", sid, NULL));
   expect_centra(ref, 1);
   assert_int_equal(e2e_timeline_count(&T, ref, "captured", sid), 1);
