@@ -23,6 +23,7 @@ struct cg_gxo;
 struct cg_outbox;
 struct cg_skuset;
 struct cg_monitor;
+struct cg_stock;
 
 /* Monotonic counters since start (the store holds the durable picture). */
 struct cg_flow_metrics {
@@ -51,6 +52,12 @@ struct cg_flow_metrics {
   uint64_t sla_warnings;          /* SLA_WARNING raised (flows/monitor.h) */
   uint64_t sla_breaches;          /* SLA_BREACH raised */
   uint64_t sla_closed;            /* SLA watches closed (dispatched, ended) */
+  uint64_t stock_events;          /* stock effects applied (flows/stock.h) */
+  uint64_t stock_batches;         /* setStock batches that succeeded */
+  uint64_t stock_skus_pushed;     /* SKU figures Centra accepted */
+  uint64_t stock_snapshots;       /* snapshots applied */
+  uint64_t stock_gaps;            /* sequence gaps healed by a snapshot */
+  uint64_t stock_drifts;          /* STOCK_DRIFT raised */
 };
 
 /* Centra store settings that change the flows (docs/operations.md,
@@ -81,6 +88,7 @@ struct cg_flow {
                                    * flight: one at a time per order
                                    * (cg__dispatch_order_take) */
   struct cg_monitor *monitor;     /* the SLA monitor (flows/monitor.h) */
+  struct cg_stock *stock;         /* the stock flow (flows/stock.h) */
   struct cg_rand rng;
   struct cg_flow_settings settings;
   struct cg_flow_metrics metrics;

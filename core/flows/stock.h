@@ -1,0 +1,114 @@
+/*
+ * stock: the warehouse's physical stock kept right in Centra (issue 10,
+ * docs/internals/stock.md). Warehouse stock events and dispatches change
+ * the engine's picture per SKU (stock.c); changed SKUs are coalesced and
+ * pushed to Centra as absolute physical quantities in batches
+ * (stock_push.c, outbox kind "centra.stock.set"); snapshots, gaps in the
+ * event sequence and a schedule reconcile it with the warehouse and with
+ * Centra (stock_reconcile.c); the rule pack says what is sellable
+ * (stock_policy.c). Everything here runs on the loop thread; every
+ * cg_stock_apply_* runs inside the caller's open transaction.
+ */
+#ifndef CG_FLOWS_STOCK_H
+#define CG_FLOWS_STOCK_H
+
+#include "flows/inbox.h"
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cg_err;
+struct cg_flow;
+struct cg_outbox_kind;
+struct cg_stock;
+
+/* ---- the pack's stock policy (stock_policy.c) ----------------------------
+ * Read from the pack once per rule generation (stock.lua), applied in C.
+ * The default (no stock.lua): AVAILABLE and ALLOCATED are sellable, no
+ * buffer, no cap, nothing excluded, return route "warehouse", drift
+ * threshold 0. */
+
+enum cg_stock_return_route {
+  CG_STOCK_RETURNS_WAREHOUSE = 0, /* the feed restocks; Centra returns
+                                   * use removeItemsFromStock */
+  CG_STOCK_RETURNS_CENTRA         /* Centra's return policy restocks */
+};
+
+struct cg_stock_policy;
+
+/* The default policy (static; never freed). */
+const struct cg_stock_policy *cg_stock_policy_default(void);
+/* Whether status counts as sellable physical stock. */
+bool cg_stock_policy_sellable(const struct cg_stock_policy *p,
+                              const char *status);
+/* Whether sku is left out of the stock flow (never pushed). */
+bool cg_stock_policy_excluded(const struct cg_stock_policy *p, const char *sku);
+/* policy(W): the sellable sum less the buffer, capped, never below 0. */
+int64_t cg_stock_policy_figure(const struct cg_stock_policy *p, const char *sku,
+                               int64_t sellable);
+enum cg_stock_return_route
+cg_stock_policy_return_route(const struct cg_stock_policy *p);
+/* A Centra figure off by more than this raises STOCK_DRIFT. */
+int64_t cg_stock_policy_drift_threshold(const struct cg_stock_policy *p);
+
+/* ---- the flow ----------------------------------------------------------*/
+
+struct cg_stock_opts {
+  int64_t window_ms;     /* coalescing window; default 2000 */
+  int64_t batch_max;     /* SKUs per setStock; default 500 */
+  int64_t reconcile_s;   /* scheduled reconcile; default 21600; 0 = off */
+  int64_t gap_grace_ms;  /* a hole open this long is a gap; default 60000 */
+  int64_t snapshot_page; /* GET /stock limit; default 1000 */
+};
+
+/* Creates the merchant's stock flow (timers on f->loop). NULL on ENOMEM. */
+struct cg_stock *cg_stock_create(struct cg_flow *f,
+                                 const struct cg_stock_opts *opts);
+/* Starts the flusher and the schedule; takes the initial snapshot when the
+ * merchant has never had one. */
+int cg_stock_start(struct cg_stock *st);
+/* Replaces the policy (a new rule generation loaded). SKUs whose figure
+ * changes are marked dirty. p is owned by the stock flow from now on. */
+void cg_stock_set_policy(struct cg_stock *st, struct cg_stock_policy *p);
+const struct cg_stock_policy *cg_stock_policy(const struct cg_stock *st);
+/* Closes the timers; done (may be NULL) fires once they are closed. */
+void cg_stock_close(struct cg_stock *st, void (*done)(void *arg), void *arg);
+
+/* P for sku now: policy(W) + D + R (0 for an unknown SKU). */
+int cg_stock_target(struct cg_flow *f, const char *sku, int64_t *out,
+                    struct cg_err *err);
+
+/* Every warehouse event, any type, inside its inbox transaction: records
+ * its sequence for gap detection. */
+int cg_stock_seq_seen(struct cg_flow *f, int64_t seq, struct cg_err *err);
+
+/* stock.adjusted / stock.status_moved / stock.snapshot, inside the inbox
+ * transaction (env is the whole envelope: its sequence is needed). */
+int cg_stock_apply_event(struct cg_flow *f, const cJSON *env,
+                         char outcome[CG_INBOX_OUTCOME_MAX],
+                         struct cg_err *err);
+/* A new consignment (shipment.confirmed, env the envelope): its units
+ * leave W at the event's sequence and enter D until its Centra shipment
+ * is completed. Idempotent per shipmentId. */
+int cg_stock_apply_dispatch(struct cg_flow *f, const cJSON *env,
+                            struct cg_err *err);
+/* The consignment's Centra shipment is completed (dispatch flow, in the
+ * transaction that records it): its units leave D. */
+int cg_stock_dispatch_completed(struct cg_flow *f, const char *shipment_id,
+                                struct cg_err *err);
+
+/* The outbox kind of a push batch; listed after the dispatch kinds. */
+extern const struct cg_outbox_kind cg_stock_push_kind;
+
+/* Asks for a reconcile now (admin API, CLI, a stock.snapshot event after
+ * its commit, a gap). reason goes to the log and the audit. */
+void cg_stock_reconcile_soon(struct cg_stock *st, const char *reason);
+
+/* For `stock show` and the admin API: the SKU's row, levels, P, the
+ * batch in flight and the last reconcile, as JSON (caller deletes). NULL
+ * with CG_ENOTFOUND for an unknown SKU. */
+cJSON *cg_stock_describe(struct cg_flow *f, const char *sku,
+                         struct cg_err *err);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * stock_int: what the stock flow's modules share (flows/stock.h is the
+ * public side). stock.c owns struct cg_stock, its two timers and their
+ * closing; stock_push.c runs on the flush timer; stock_reconcile.c on the
+ * schedule timer; stock_policy.c holds the pack's policy. Loop thread
+ * only.
+ */
+#ifndef CG_FLOWS_STOCK_INT_H
+#define CG_FLOWS_STOCK_INT_H
+
+#include "flows/stock.h"
+
+#include <uv.h>
+
+struct cg_stock_rec; /* a reconcile in progress (stock_reconcile.c) */
+
+#define CG_STOCK_FLUSH_MS 250     /* flush timer period */
+#define CG_STOCK_TICK_MS 1000     /* schedule timer period */
+#define CG_STOCK_MAX_UNFINISHED 2 /* batches not finished at once */
+
+struct cg_stock {
+  struct cg_flow *f;
+  struct cg_stock_opts opts;      /* defaults filled in */
+  struct cg_stock_policy *policy; /* owned; NULL = the default */
+  uv_timer_t flush;               /* -> cg__stock_flush */
+  uv_timer_t tick;                /* -> cg__stock_tick */
+  int64_t unfinished;             /* push batches not finished */
+  struct cg_stock_rec *rec;       /* NULL when no reconcile runs */
+  bool reconcile_wanted;          /* cg_stock_reconcile_soon was called */
+  char reconcile_reason[128];
+  int64_t next_reconcile_ms; /* the schedule's next run (real ms) */
+  int open_handles;          /* closing: handles not closed yet */
+  bool closing;
+  void (*on_closed)(void *arg);
+  void *on_closed_arg;
+};
+
+/* stock_push.c: one flush (flush timer): starts the batches that are due
+ * (docs/internals/stock.md "Pushing"). Never fails the loop; errors are
+ * logged and retried at the next flush. */
+void cg__stock_flush(struct cg_stock *st);
+
+/* stock_reconcile.c: one tick (schedule timer): starts a reconcile when
+ * one is wanted, scheduled, or a gap has been open longer than the grace;
+ * advances a running one. */
+void cg__stock_tick(struct cg_stock *st);
+/* Stops a running reconcile at close: no callback touches st after
+ * done fires (at once when none runs). */
+void cg__stock_reconcile_stop(struct cg_stock *st, void (*done)(void *arg),
+                              void *arg);
+
+/* The policy in force (never NULL). */
+const struct cg_stock_policy *cg__stock_policy(const struct cg_stock *st);
+
+#endif

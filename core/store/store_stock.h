@@ -1,0 +1,164 @@
+/*
+ * store_stock: the stock flow's rows (schema step 9, docs/internals/
+ * stock.md, docs/internals/store.md "stock"): per SKU the warehouse's
+ * quantities per stock status as the engine knows them (the last snapshot
+ * plus the events after it), the applied-event log that makes every event
+ * count once, the dispatched units Centra has not taken out yet (D), the
+ * Centra-restocked return units the warehouse has not shown yet (R), and
+ * what was pushed to Centra. The flows (core/flows/stock*.c) own the
+ * arithmetic; this module only persists it. Same rules as store.h: 0 or a
+ * negative CG_E*, details in err, loop thread only, every statement
+ * prepared once.
+ */
+#ifndef CG_STORE_STORE_STOCK_H
+#define CG_STORE_STORE_STOCK_H
+
+#include "store/store_types.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cg_err;
+
+/* The warehouse's stock statuses (warehouse-api-v1.md). Stored as text;
+ * an unknown status is refused by the flow before it reaches the store. */
+#define CG_STOCK_STATUS_MAX 32
+
+/* One SKU's row in `stock`. */
+struct cg_store_stock {
+  char *sku;
+  int64_t base_seq;         /* asOfSequence of the snapshot applied; 0 = none */
+  int64_t version;          /* bumped by every change that can move P */
+  int64_t pending_dispatch; /* D: dispatched, not completed in Centra */
+  int64_t pending_return;   /* R: restocked by Centra, not yet in W */
+  bool pushed;              /* a push has succeeded */
+  int64_t pushed_qty;       /* the last P Centra accepted */
+  int64_t pushed_version;   /* the version that P was computed at */
+  int64_t pushed_at;        /* ms, 0 = never */
+  int64_t dirty_since;      /* ms; 0 = clean */
+  int64_t batch;            /* the unfinished batch it is in; 0 = none */
+  bool centra_known;        /* the last reconcile read Centra's figure */
+  int64_t centra_qty;       /* that figure */
+  int64_t reconciled_at;    /* ms, 0 = never */
+  int64_t updated_at;
+};
+
+/* One status's quantity of a SKU. */
+struct cg_store_stock_level {
+  char status[CG_STOCK_STATUS_MAX];
+  int64_t quantity;
+};
+
+struct cg_store_stock_levels {
+  struct cg_store_stock_level *items;
+  size_t n;
+};
+
+void cg_store_stock_clear(struct cg_store_stock *st);
+void cg_store_stock_levels_clear(struct cg_store_stock_levels *l);
+
+/* ---- the SKU row -------------------------------------------------------*/
+
+/* CG_ENOTFOUND if the SKU has no row. */
+int cg_store_stock_get(struct cg_store *s, const char *sku,
+                       struct cg_store_stock *out, struct cg_err *err);
+/* The SKU's quantities per status (only statuses ever seen). */
+int cg_store_stock_levels(struct cg_store *s, const char *sku,
+                          struct cg_store_stock_levels *out,
+                          struct cg_err *err);
+
+/* ---- applying events (inside the inbox transaction) -------------------*/
+
+/* Applies delta to (sku, status) as the effect of event seq, once: creates
+ * the SKU row if needed, logs (seq, sku, status), adds delta to the level,
+ * bumps the version and marks the SKU dirty at now_ms (dirty_since kept if
+ * already dirty). *applied (may be NULL) is false, and nothing changes,
+ * when (seq, sku, status) is already logged or seq <= the SKU's base. */
+int cg_store_stock_apply(struct cg_store *s, int64_t seq, const char *sku,
+                         const char *status, int64_t delta, int64_t now_ms,
+                         bool *applied, struct cg_err *err);
+/* Adds delta to D (pending_dispatch) of sku for consignment shipment_id
+ * (recorded in stock_dispatch, so completion takes back exactly what was
+ * added), bumps the version and marks dirty. CG_EEXIST, nothing changed,
+ * if (shipment_id, sku) is already recorded. */
+int cg_store_stock_dispatch_add(struct cg_store *s, const char *shipment_id,
+                                const char *sku, int64_t quantity,
+                                int64_t now_ms, struct cg_err *err);
+/* The consignment's Centra shipment is completed: takes its units out of
+ * D for each SKU, bumps their versions, marks them dirty, forgets the
+ * consignment. 0 (and nothing changed) if it recorded none. */
+int cg_store_stock_dispatch_done(struct cg_store *s, const char *shipment_id,
+                                 int64_t now_ms, struct cg_err *err);
+/* Adds delta (may be negative) to R of sku; bumps the version, marks
+ * dirty. For the returns flow (route "centra"). */
+int cg_store_stock_return_add(struct cg_store *s, const char *sku,
+                              int64_t delta, int64_t now_ms,
+                              struct cg_err *err);
+/* Marks sku dirty at now_ms and bumps its version (a reconcile found
+ * Centra off, the policy changed, a cancelLines removed stock). Creates
+ * no row: CG_ENOTFOUND if the SKU is unknown. */
+int cg_store_stock_touch(struct cg_store *s, const char *sku, int64_t now_ms,
+                         struct cg_err *err);
+
+/* ---- snapshots ---------------------------------------------------------*/
+
+/* Replaces sku's levels by the snapshot's (levels) plus every logged
+ * event with seq > as_of_seq, sets its base to as_of_seq, prunes its log
+ * at or below it, bumps the version and marks it dirty if any level
+ * changed. A SKU whose base is already >= as_of_seq is left alone
+ * (*stale true). Creates the row if needed. */
+int cg_store_stock_snapshot_sku(struct cg_store *s, const char *sku,
+                                const struct cg_store_stock_level *levels,
+                                size_t n, int64_t as_of_seq, int64_t now_ms,
+                                bool *stale, struct cg_err *err);
+/* SKUs with a row that the snapshot as_of_seq did not list (all their
+ * levels go to 0 as of it): up to limit SKUs with base < as_of_seq,
+ * after the SKU `after` ("" to start), in SKU order (name = SKU). */
+int cg_store_stock_unlisted(struct cg_store *s, int64_t as_of_seq,
+                            const char *after, size_t limit,
+                            struct cg_store_count_list *out,
+                            struct cg_err *err);
+
+/* ---- pushing -----------------------------------------------------------*/
+
+/* The dirty SKUs in no batch, oldest dirty first, up to limit (name =
+ * SKU, count = dirty_since). */
+int cg_store_stock_dirty(struct cg_store *s, size_t limit,
+                         struct cg_store_count_list *out, struct cg_err *err);
+/* How many dirty SKUs are in no batch. */
+int cg_store_stock_dirty_count(struct cg_store *s, int64_t *n,
+                               struct cg_err *err);
+/* Puts sku in batch (the outbox row id) and clears dirty_since. */
+int cg_store_stock_batch_take(struct cg_store *s, const char *sku,
+                              int64_t batch, struct cg_err *err);
+/* The batch finished: sku leaves it; ok records pushed_qty / version /
+ * at; the SKU stays clean only if its version is still pushed_version,
+ * otherwise it is dirty again at now_ms. !ok marks it dirty again. */
+int cg_store_stock_batch_done(struct cg_store *s, const char *sku, bool ok,
+                              int64_t qty, int64_t version, int64_t now_ms,
+                              struct cg_err *err);
+
+/* ---- reconcile ---------------------------------------------------------*/
+
+/* Records Centra's figure for sku read by a reconcile at now_ms. */
+int cg_store_stock_centra_seen(struct cg_store *s, const char *sku, int64_t qty,
+                               int64_t now_ms, struct cg_err *err);
+
+/* ---- sequences and gaps (every warehouse event, any type) ---------------*/
+
+/* Records that event seq was seen; advances the watermark over every
+ * contiguous sequence seen. Cheap and idempotent. */
+int cg_store_stock_seq_seen(struct cg_store *s, int64_t seq,
+                            struct cg_err *err);
+/* The watermark (all sequences <= it seen), the highest seen, and since
+ * when (ms) the lowest hole above the watermark has been open (0 if
+ * none). */
+int cg_store_stock_seq_state(struct cg_store *s, int64_t *watermark,
+                             int64_t *highest, int64_t *hole_since,
+                             struct cg_err *err);
+/* A snapshot as of seq covers everything up to it: the watermark moves
+ * to max(watermark, seq) and seen sequences at or below are forgotten. */
+int cg_store_stock_seq_cover(struct cg_store *s, int64_t seq,
+                             struct cg_err *err);
+
+#endif
