@@ -37,6 +37,8 @@ struct cg_store_stock {
   int64_t pushed_at;        /* ms, 0 = never */
   int64_t dirty_since;      /* ms; 0 = clean */
   int64_t batch;            /* the unfinished batch it is in; 0 = none */
+  bool held;                /* Centra refused it (STOCK_SYNC): not pushed
+                             * until an operator retries */
   bool centra_known;        /* the last reconcile read Centra's figure */
   int64_t centra_qty;       /* that figure */
   int64_t reconciled_at;    /* ms, 0 = never */
@@ -121,11 +123,11 @@ int cg_store_stock_unlisted(struct cg_store *s, int64_t as_of_seq,
 
 /* ---- pushing -----------------------------------------------------------*/
 
-/* The dirty SKUs in no batch, oldest dirty first, up to limit (name =
- * SKU, count = dirty_since). */
+/* The dirty SKUs in no batch and not held, oldest dirty first, up to limit
+ * (name = SKU, count = dirty_since). */
 int cg_store_stock_dirty(struct cg_store *s, size_t limit,
                          struct cg_store_count_list *out, struct cg_err *err);
-/* How many dirty SKUs are in no batch. */
+/* How many dirty SKUs are in no batch and not held. */
 int cg_store_stock_dirty_count(struct cg_store *s, int64_t *n,
                                struct cg_err *err);
 /* Puts sku in batch (the outbox row id) and clears dirty_since. */
@@ -137,6 +139,14 @@ int cg_store_stock_batch_take(struct cg_store *s, const char *sku,
 int cg_store_stock_batch_done(struct cg_store *s, const char *sku, bool ok,
                               int64_t qty, int64_t version, int64_t now_ms,
                               struct cg_err *err);
+
+/* Clears dirty_since without a push (an excluded SKU: nothing to send). */
+int cg_store_stock_clean(struct cg_store *s, const char *sku,
+                         struct cg_err *err);
+/* Holds sku out of batches (Centra refused it) or releases it (an
+ * operator's retry: it is marked dirty at now_ms). */
+int cg_store_stock_hold(struct cg_store *s, const char *sku, bool held,
+                        int64_t now_ms, struct cg_err *err);
 
 /* ---- reconcile ---------------------------------------------------------*/
 
