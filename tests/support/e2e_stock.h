@@ -44,15 +44,28 @@ cJSON *stock_centra_table(struct e2e *t);
 /* Physical stock of sku in Centra warehouse wh; STOCK_UNKNOWN if none. */
 long stock_centra_physical(const cJSON *table, const char *sku, long wh);
 
+/* Units per SKU ({"sku": n}) of the warehouse's consignments whose Centra
+ * shipment is not completed yet (D as the simulators show it; the stamp
+ * gxo:<shipmentId> finds the shipment). Caller frees. */
+cJSON *stock_pending_dispatch(struct e2e *t);
 /* SKUs of s whose Centra physical stock differs from the warehouse's
- * sellable stock; each one printed to stderr when verbose. */
-long stock_mismatches(struct e2e *t, const struct stock_skus *s, bool verbose);
+ * sellable stock plus pending's units (NULL: none); each one printed to
+ * stderr when verbose. */
+long stock_mismatches(struct e2e *t, const struct stock_skus *s,
+                      const cJSON *pending, bool verbose);
 /* Waits until the engine has drained (every warehouse event acknowledged,
  * every consignment a completed Centra shipment, the outbox empty, no SKU
  * dirty or in a batch) and every SKU of s agrees. */
 bool stock_wait_drained(struct e2e *t, const struct stock_skus *s,
                         int timeout_s);
-/* What of the above does not hold, to stderr (after a failed wait). */
+/* Waits until some dispatched units are not completed in Centra yet,
+ * every warehouse event is acknowledged, no SKU is dirty or in a batch,
+ * and for every SKU of s Centra = the warehouse's sellable stock + those
+ * units (the invariant's D, checked while it is not 0). */
+bool stock_wait_pending_agrees(struct e2e *t, const struct stock_skus *s,
+                               int timeout_s);
+/* What of stock_wait_drained does not hold, to stderr (after a failed
+ * wait). */
 void stock_print_drain(struct e2e *t, const struct stock_skus *s);
 
 /* POSTs a JSON body to a simulator control path; the HTTP status (-1 on a
