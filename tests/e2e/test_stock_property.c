@@ -38,7 +38,7 @@
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
-#include "e2e_stock.h"
+#include "e2e_stock_sides.h"
 #include "e2e_stock_db.h"
 
 #include "base/json.h"
@@ -72,7 +72,7 @@ struct prop {
   struct e2e t;
   struct cg_rand rng;
   uint64_t seed;
-  struct stock_skus skus;
+  struct sides_skus skus;
   long *extra_alloc; /* ALLOCATED units this test added, per SKU */
   bool snapshots;    /* snapshots allowed in this cycle */
   long keep;         /* shippable orders op_dispatch leaves alone */
@@ -108,7 +108,7 @@ static void control(struct prop *p, enum op op, const char *path, cJSON *doc)
 {
   char *body = cg_json_print(doc);
   cJSON_Delete(doc);
-  count(p, op, stock_control(&p->t, 'g', path, body));
+  count(p, op, sides_control(&p->t, 'g', path, body));
   cg_free(body);
 }
 
@@ -260,7 +260,7 @@ static void op_return(struct prop *p)
   snprintf(rma, sizeof(rma), "RMA-%llu-%ld", (unsigned long long)p->seed,
            ++p->rmas);
   count(p, OP_RETURN,
-        stock_wms_return(&p->t, rma, cg_json_str(o, "orderRef"),
+        sides_wms_return(&p->t, rma, cg_json_str(o, "orderRef"),
                          cg_json_str(l, "lineRef"), cg_json_str(l, "sku"),
                          1 + below(p, (long)cg_json_int(l, "shipped", 1)),
                          disp[below(p, 4)]));
@@ -271,7 +271,7 @@ static void op_return(struct prop *p)
  * (never before the first event: the seeded stock is as of it). */
 static void op_snapshot(struct prop *p)
 {
-  long last = stock_wms_last_seq(&p->t);
+  long last = sides_wms_last_seq(&p->t);
   cJSON *doc = cJSON_CreateObject();
   if (last > 2 && below(p, 5) < 2) {
     long back = 1 + below(p, last - 1 < 30 ? last - 1 : 30);
@@ -358,11 +358,11 @@ static void pending_checkpoint(struct prop *p)
       e2e_engine_start(&p->t);
     }
   }
-  if (!stock_wait_pending_agrees(&p->t, &p->skus, 120)) {
-    cJSON *pending = stock_pending_dispatch(&p->t);
+  if (!sides_wait_pending_agrees(&p->t, &p->skus, 120)) {
+    cJSON *pending = sides_pending_dispatch(&p->t);
     fprintf(stderr, "stock property: with completions held, %ld SKUs off:\n",
-            stock_mismatches(&p->t, &p->skus, pending, false));
-    stock_mismatches(&p->t, &p->skus, pending, true);
+            sides_mismatches(&p->t, &p->skus, pending, false));
+    sides_mismatches(&p->t, &p->skus, pending, true);
     cJSON_Delete(pending);
     fail_msg("Centra is not the warehouse's sellable stock plus the units "
              "dispatched and not completed (seed %llu); see %s",
@@ -389,7 +389,7 @@ static void centra_random_stock(struct prop *p)
   for (size_t i = 0; i < p->skus.n; i++) {
     cJSON *it = cJSON_CreateObject();
     cg_json_add_str(it, "sku", p->skus.v[i]);
-    cg_json_add_int(it, "warehouseId", STOCK_CENTRA_WAREHOUSE);
+    cg_json_add_int(it, "warehouseId", SIDES_CENTRA_WAREHOUSE);
     cg_json_add_int(it, "quantity", below(p, 60));
     cJSON_AddItemToArray(items, it);
   }
@@ -413,7 +413,7 @@ static void prop_setup(struct prop *p)
                        .subscribe_webhooks = true};
   e2e_setup(&p->t, &o);
   cg_free(scenario);
-  stock_skus_read(&p->t, &p->skus);
+  sides_skus_read(&p->t, &p->skus);
   assert_true(p->skus.n >= 20 && p->skus.n <= 40);
   p->extra_alloc = cg_calloc(p->skus.n, sizeof(long));
   assert_non_null(p->extra_alloc);
@@ -428,7 +428,7 @@ static void prop_setup(struct prop *p)
 
 static void prop_free(struct prop *p)
 {
-  stock_skus_free(&p->skus);
+  sides_skus_free(&p->skus);
   cg_free(p->extra_alloc);
 }
 
@@ -441,7 +441,7 @@ static void report(struct prop *p, int64_t started_ms)
           "stock property: seed %llu, %d kills, %zu SKUs, %ld consignments, "
           "%ld events, %.1f s\n",
           (unsigned long long)p->seed, p->kills, p->skus.n, cons,
-          stock_wms_last_seq(&p->t),
+          sides_wms_last_seq(&p->t),
           (double)(cg_time_now_ms() - started_ms) / 1000.0);
   for (int i = 0; i < OP_N; i++)
     fprintf(stderr, "  %-12s %4ld done, %3ld refused by the warehouse\n",
@@ -459,17 +459,17 @@ static void test_stock_property(void **state)
   e2e_engine_start(&p.t);
   pending_checkpoint(&p);
   run_ops(&p, 3);
-  bool drained = stock_wait_drained(&p.t, &p.skus, 180);
+  bool drained = sides_wait_drained(&p.t, &p.skus, 180);
   report(&p, started);
   if (!drained) {
     fprintf(stderr, "stock property: not drained:\n");
-    stock_print_drain(&p.t, &p.skus);
+    sides_print_drain(&p.t, &p.skus);
     fail_msg("Centra and the warehouse disagree after %d kills (seed %llu); "
              "see %s",
              p.kills, (unsigned long long)p.seed, p.t.dir);
   }
   e2e_engine_stop(&p.t);
-  long logged = stock_db_verify(&p.t, &p.skus);
+  long logged = stockdb_verify(&p.t, &p.skus);
   fprintf(stderr, "stock property: %ld logged stock effects checked\n", logged);
   e2e_check_integrity(&p.t);
   e2e_teardown(&p.t);

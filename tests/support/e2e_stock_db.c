@@ -32,7 +32,7 @@ static sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql)
   return st;
 }
 
-long stock_db_busy(struct e2e *t)
+long stockdb_busy(struct e2e *t)
 {
   sqlite3 *db = db_open(t);
   sqlite3_stmt *st = NULL;
@@ -252,13 +252,13 @@ static void verify_coverage(sqlite3 *db, const cJSON *events)
   }
 }
 
-long stock_db_verify(struct e2e *t, const struct stock_skus *s)
+long stockdb_verify(struct e2e *t, const struct sides_skus *s)
 {
   sqlite3 *db = db_open(t);
   assert_non_null(db);
-  cJSON *wms = stock_wms_table(t);
+  cJSON *wms = sides_wms_table(t);
   for (size_t i = 0; i < s->n; i++)
-    verify_row(db, s->v[i], stock_wms_sellable(wms, s->v[i]));
+    verify_row(db, s->v[i], sides_wms_sellable(wms, s->v[i]));
   cJSON_Delete(wms);
   cJSON *events = e2e_get(t, 'g', "/_sim/wms/events");
   assert_non_null(events);

@@ -1,5 +1,5 @@
 /*
- * e2e_stock_db: the stock e2e tests' read of the engine's own stock
+ * e2e_stock_db: the stock property test's read of the engine's own stock
  * tables (schema step 9, docs/internals/store.md "stock") in the test's
  * store, through a read-only SQLite connection (the engine may be
  * running: WAL lets a reader in). What the admin API does not show: which
@@ -11,11 +11,11 @@
 #define CG_E2E_STOCK_DB_H
 
 #include "e2e.h"
-#include "e2e_stock.h"
+#include "e2e_stock_sides.h"
 
 /* SKUs the engine still has to push (dirty) or is pushing (in a batch),
  * or -1 when the store cannot be read (no stock tables yet). */
-long stock_db_busy(struct e2e *t);
+long stockdb_busy(struct e2e *t);
 
 /* After a drained run: for every SKU of s, the engine has a row with no
  * dispatched units left (D = 0), no return units (R = 0), nothing dirty,
@@ -27,6 +27,6 @@ long stock_db_busy(struct e2e *t);
  * the warehouse published above the SKU's snapshot base is in the log
  * (none lost). Fails the test on the first disagreement. Returns the log
  * rows checked. */
-long stock_db_verify(struct e2e *t, const struct stock_skus *s);
+long stockdb_verify(struct e2e *t, const struct sides_skus *s);
 
 #endif

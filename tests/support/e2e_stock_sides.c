@@ -1,7 +1,7 @@
 /*
- * e2e_stock: see e2e_stock.h.
+ * e2e_stock_sides: see e2e_stock_sides.h.
  */
-#include "e2e_stock.h"
+#include "e2e_stock_sides.h"
 
 #include "e2e_dispatch.h"
 #include "e2e_stock_db.h"
@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
-void stock_skus_read(struct e2e *t, struct stock_skus *out)
+void sides_skus_read(struct e2e *t, struct sides_skus *out)
 {
-  cJSON *table = stock_wms_table(t);
+  cJSON *table = sides_wms_table(t);
   const cJSON *it;
   size_t n = 0;
   assert_non_null(table);
@@ -31,7 +31,7 @@ void stock_skus_read(struct e2e *t, struct stock_skus *out)
   cJSON_Delete(table);
 }
 
-void stock_skus_free(struct stock_skus *s)
+void sides_skus_free(struct sides_skus *s)
 {
   for (size_t i = 0; i < s->n; i++)
     cg_free(s->v[i]);
@@ -40,7 +40,7 @@ void stock_skus_free(struct stock_skus *s)
   s->n = 0;
 }
 
-cJSON *stock_wms_table(struct e2e *t)
+cJSON *sides_wms_table(struct e2e *t)
 {
   cJSON *doc = e2e_get(t, 'g', "/_sim/wms/stock");
   cJSON *items = cJSON_DetachItemFromObjectCaseSensitive(doc, "items");
@@ -60,26 +60,26 @@ static const cJSON *row_of(const cJSON *table, const char *key, const char *sku)
   return NULL;
 }
 
-long stock_wms_level(const cJSON *table, const char *sku, const char *status)
+long sides_wms_level(const cJSON *table, const char *sku, const char *status)
 {
   const cJSON *by = cg_json_get(row_of(table, "sku", sku), "byStatus");
   return (long)cg_json_int(by, status, 0);
 }
 
-long stock_wms_sellable(const cJSON *table, const char *sku)
+long sides_wms_sellable(const cJSON *table, const char *sku)
 {
   if (row_of(table, "sku", sku) == NULL)
-    return STOCK_UNKNOWN;
-  return stock_wms_level(table, sku, "AVAILABLE") +
-         stock_wms_level(table, sku, "ALLOCATED");
+    return SIDES_UNKNOWN;
+  return sides_wms_level(table, sku, "AVAILABLE") +
+         sides_wms_level(table, sku, "ALLOCATED");
 }
 
-cJSON *stock_centra_table(struct e2e *t)
+cJSON *sides_centra_table(struct e2e *t)
 {
   return e2e_get(t, 'c', "/_sim/centra/stock");
 }
 
-long stock_centra_physical(const cJSON *table, const char *sku, long wh)
+long sides_centra_physical(const cJSON *table, const char *sku, long wh)
 {
   const cJSON *w;
   cJSON_ArrayForEach(w, cg_json_get(row_of(table, "sku", sku), "warehouses"))
@@ -87,7 +87,7 @@ long stock_centra_physical(const cJSON *table, const char *sku, long wh)
     if (cg_json_int(w, "id", 0) == wh)
       return (long)cg_json_int(w, "physical", 0);
   }
-  return STOCK_UNKNOWN;
+  return SIDES_UNKNOWN;
 }
 
 static bool completed(const cJSON *centra_shipments, const char *stamp)
@@ -118,7 +118,7 @@ static void add_units(cJSON *pending, const cJSON *consignment)
   }
 }
 
-cJSON *stock_pending_dispatch(struct e2e *t)
+cJSON *sides_pending_dispatch(struct e2e *t)
 {
   cJSON *wms = dispatch_wms_orders(t);
   cJSON *ships = e2e_get(t, 'c', "/_sim/centra/shipments");
@@ -139,16 +139,16 @@ cJSON *stock_pending_dispatch(struct e2e *t)
   return pending;
 }
 
-long stock_mismatches(struct e2e *t, const struct stock_skus *s,
+long sides_mismatches(struct e2e *t, const struct sides_skus *s,
                       const cJSON *pending, bool verbose)
 {
-  cJSON *wms = stock_wms_table(t), *centra = stock_centra_table(t);
+  cJSON *wms = sides_wms_table(t), *centra = sides_centra_table(t);
   long bad = 0;
   for (size_t i = 0; i < s->n; i++) {
-    long sellable = stock_wms_sellable(wms, s->v[i]);
+    long sellable = sides_wms_sellable(wms, s->v[i]);
     long d = (long)cg_json_int(pending, s->v[i], 0);
-    long got = stock_centra_physical(centra, s->v[i], STOCK_CENTRA_WAREHOUSE);
-    if (sellable != STOCK_UNKNOWN && got == sellable + d)
+    long got = sides_centra_physical(centra, s->v[i], SIDES_CENTRA_WAREHOUSE);
+    if (sellable != SIDES_UNKNOWN && got == sellable + d)
       continue;
     bad++;
     if (verbose)
@@ -183,25 +183,25 @@ static bool consignments_done(struct e2e *t)
 
 static bool drained(struct e2e *t, void *arg)
 {
-  const struct stock_skus *s = arg;
+  const struct sides_skus *s = arg;
   return events_acked(t) && consignments_done(t) && dispatch_wait_idle(t, 0) &&
-         stock_db_busy(t) == 0 && stock_mismatches(t, s, NULL, false) == 0;
+         stockdb_busy(t) == 0 && sides_mismatches(t, s, NULL, false) == 0;
 }
 
-void stock_print_drain(struct e2e *t, const struct stock_skus *s)
+void sides_print_drain(struct e2e *t, const struct sides_skus *s)
 {
   fprintf(stderr,
           "  warehouse events acknowledged: %s; consignments completed in "
           "Centra: %s; outbox empty: %s; SKUs dirty or in a batch: %ld\n",
           events_acked(t) ? "all" : "not all",
           consignments_done(t) ? "all" : "not all",
-          dispatch_wait_idle(t, 0) ? "yes" : "no", stock_db_busy(t));
+          dispatch_wait_idle(t, 0) ? "yes" : "no", stockdb_busy(t));
   fprintf(stderr, "  %ld SKUs disagree:\n",
-          stock_mismatches(t, s, NULL, false));
-  stock_mismatches(t, s, NULL, true);
+          sides_mismatches(t, s, NULL, false));
+  sides_mismatches(t, s, NULL, true);
 }
 
-bool stock_wait_drained(struct e2e *t, const struct stock_skus *s,
+bool sides_wait_drained(struct e2e *t, const struct sides_skus *s,
                         int timeout_s)
 {
   return e2e_wait(t, timeout_s, drained, (void *)s);
@@ -211,28 +211,27 @@ bool stock_wait_drained(struct e2e *t, const struct stock_skus *s,
  * Centra = sellable + those units for every SKU. */
 static bool pending_agrees(struct e2e *t, void *arg)
 {
-  const struct stock_skus *s = arg;
-  cJSON *pending = stock_pending_dispatch(t);
+  const struct sides_skus *s = arg;
+  cJSON *pending = sides_pending_dispatch(t);
   bool ok = cJSON_GetArraySize(pending) > 0 && events_acked(t) &&
-            stock_db_busy(t) == 0 &&
-            stock_mismatches(t, s, pending, false) == 0;
+            stockdb_busy(t) == 0 && sides_mismatches(t, s, pending, false) == 0;
   cJSON_Delete(pending);
   return ok;
 }
 
-bool stock_wait_pending_agrees(struct e2e *t, const struct stock_skus *s,
+bool sides_wait_pending_agrees(struct e2e *t, const struct sides_skus *s,
                                int timeout_s)
 {
   return e2e_wait(t, timeout_s, pending_agrees, (void *)s);
 }
 
-long stock_control(struct e2e *t, char side, const char *path, const char *body)
+long sides_control(struct e2e *t, char side, const char *path, const char *body)
 {
   const char *const headers[] = {"Content-Type: application/json", NULL};
   return e2e_post_status(t, side, path, headers, body ? body : "{}");
 }
 
-long stock_wms_last_seq(struct e2e *t)
+long sides_wms_last_seq(struct e2e *t)
 {
   cJSON *doc = e2e_get(t, 'g', "/_sim/wms/events");
   long seq = (long)cg_json_int(doc, "lastSequence", -1);
@@ -262,7 +261,7 @@ static void wms_token(struct e2e *t, char *out, size_t size)
   cJSON_Delete(doc);
 }
 
-cJSON *stock_wms_api_get(struct e2e *t, const char *path)
+cJSON *sides_wms_api_get(struct e2e *t, const char *path)
 {
   char token[256], auth[300], url[512];
   wms_token(t, token, sizeof(token));
@@ -311,7 +310,7 @@ static long post_advice(struct e2e *t, const cJSON *advice)
   return status;
 }
 
-long stock_wms_return(struct e2e *t, const char *rma, const char *order_ref,
+long sides_wms_return(struct e2e *t, const char *rma, const char *order_ref,
                       const char *line_ref, const char *sku, long qty,
                       const char *disposition)
 {
@@ -329,7 +328,7 @@ long stock_wms_return(struct e2e *t, const char *rma, const char *order_ref,
   cJSON_AddItemToArray(cJSON_AddArrayToObject(rcv, "lines"), l);
   char path[160], *body = cg_json_print(rcv);
   snprintf(path, sizeof(path), "/_sim/wms/returns/%s/receive", rma);
-  status = stock_control(t, 'g', path, body);
+  status = sides_control(t, 'g', path, body);
   cg_free(body);
   cJSON_Delete(rcv);
   return status;
