@@ -20,6 +20,7 @@
 #include "flows/orders.h"
 #include "flows/outbox.h"
 #include "flows/skus.h"
+#include "flows/stock.h"
 #include "gxo/gxo.h"
 #include "rules/host.h"
 #include "rules/rules.h"
@@ -434,7 +435,8 @@ static int create_clients(struct cg_merchant *m, uv_loop_t *loop,
   struct cg_centra_opts co = {.loop = loop,
                               .merchant = m->mc->id,
                               .url = m->mc->centra_url,
-                              .token = m->mc->centra_token};
+                              .token = m->mc->centra_token,
+                              .warehouse = m->mc->centra_warehouse};
   struct cg_gxo_opts go = {.loop = loop,
                            .merchant = m->mc->id,
                            .base_url = m->mc->gxo_url,
@@ -454,6 +456,7 @@ static size_t fill_kinds(struct cg_merchant *m)
   m->kinds[n++] = cg_dispatch_outbox_kind;
   m->kinds[n++] = cg_dispatch_capture_kind;
   m->kinds[n++] = cg_dispatch_remainder_kind;
+  m->kinds[n++] = cg_stock_push_kind;     /* stock before bookkeeping */
   m->kinds[n++] = cg_changes_outbox_kind; /* a customer's cancel */
   for (size_t i = 0; i < cg_orders_outbox_nkinds && n < KINDS_MAX; i++)
     m->kinds[n++] = cg_orders_outbox_kinds[i];
