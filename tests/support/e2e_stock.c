@@ -42,6 +42,8 @@ char *stock_scenario(long n, long wms_qty, long centra_qty, long wh)
     char sku[32];
     stock_sku(i, sku, sizeof(sku));
     add_size(products, i, centra_qty, wh);
+    if (wms_qty == 0)
+      continue; /* not in the warehouse's table until an adjustment */
     cJSON *s = cJSON_CreateObject();
     cg_json_add_str(s, "sku", sku);
     cg_json_add_int(s, "quantity", wms_qty);

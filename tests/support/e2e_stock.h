@@ -16,9 +16,11 @@
 
 /* "STK-00001" ... : the i-th SKU of stock_scenario (1-based). */
 void stock_sku(long i, char *out, size_t size);
-/* A scenario of n SKUs (stock_sku) known to both sides: the warehouse
- * holds wms_qty AVAILABLE of each, Centra centra_qty in warehouse wh.
- * Caller frees (cg_free). */
+/* A scenario of n SKUs (stock_sku) known to both sides (Centra's
+ * catalogue, the warehouse's item master): the warehouse holds wms_qty
+ * AVAILABLE of each (0: none in its stock table, so no snapshot lists
+ * them until they change), Centra centra_qty in warehouse wh. Caller
+ * frees (cg_free). */
 char *stock_scenario(long n, long wms_qty, long centra_qty, long wh);
 /* Publishes one stock.adjusted per item of items ([{sku, delta}], taken)
  * in one control call; fails the test unless the simulator accepts all.
