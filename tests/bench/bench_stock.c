@@ -1,8 +1,8 @@
 /*
  * bench_stock: warehouse stock event to Centra write latency, and Centra
  * mutations per 1,000 changed SKUs (issue 10, docs/internals/stock.md
- * "Pushing"). SKUS SKUs are known to both simulators; once the engine's
- * first snapshot has reached Centra and the engine is idle, a burst of
+ * "Pushing"). SKUS SKUs are known to both simulators, with no stock yet;
+ * once the engine is idle, a burst of
  * ADJ stock.adjusted events (each SKU changed ADJ / SKUS times, every
  * delta positive, so each SKU's figure only grows) is published in
  * control calls of CHUNK, and the clock runs until Centra holds every
@@ -35,8 +35,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define START 1000 /* each SKU's warehouse stock at start */
-#define CHUNK 500  /* adjustments per control call */
+/* Each SKU's stock at start, on both sides: a first snapshot and
+ * reconcile then change nothing. */
+#define START 0
+#define CHUNK 500 /* adjustments per control call */
 
 static long skus_arg = 2000, adj_arg = 10000;
 
@@ -68,7 +70,7 @@ static void start(struct e2e *t, struct run *r)
 {
   static const char *const big[] = {"--centra-mutation-budget", "100000",
                                     "--centra-request-budget", "100000", NULL};
-  char *scenario = stock_scenario(skus_arg, START, 0, 1);
+  char *scenario = stock_scenario(skus_arg, START, START, 1);
   struct e2e_opts o = {.scenario_json = scenario,
                        .seed = 11,
                        .sim_args = r->raised ? big : NULL,
@@ -205,8 +207,8 @@ static void run_one(struct run *r)
   for (long i = 1; i <= skus_arg; i++)
     r->final[i] = START;
   start(&t, r);
-  if (!wait_all(&t, r->final, 300) || !dispatch_wait_idle(&t, 120))
-    fail_msg("the first snapshot did not reach Centra; see %s", t.dir);
+  if (!dispatch_wait_idle(&t, 120))
+    fail_msg("the engine did not go idle; see %s", t.dir);
   cJSON *before = stock_writes(&t);
   int from = cJSON_GetArraySize(before);
   cJSON_Delete(before);
