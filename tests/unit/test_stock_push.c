@@ -198,6 +198,21 @@ static void refuse(struct cg_call_result *res, const char *json)
   assert_non_null(res->data);
 }
 
+/* The operator's retry of sku's STOCK_SYNC (its message names the SKU
+ * and the warehouse). */
+static void retry_sku(struct env *e, const char *sku)
+{
+  struct cg_store_exception_filter flt = {.state = "open", .entity_key = sku};
+  struct cg_store_exception_list l = {0};
+  assert_int_equal(cg_store_exception_list(e->fx.s, &flt, &l, NULL), 0);
+  assert_int_equal(l.n, 1);
+  assert_non_null(strstr(l.items[0].message, sku));
+  assert_non_null(strstr(l.items[0].message, "warehouse 7"));
+  assert_true(cg_stock_owns(l.items[0].entity_kind));
+  assert_int_equal(cg_stock_retry(&e->f, &l.items[0], NULL), 0);
+  cg_store_exception_list_clear(&l);
+}
+
 /* FAIL: exactly the SKUs Centra names are held, each with STOCK_SYNC; the
  * others are dirty again; a retry releases one. */
 static void test_refused(void **state)
@@ -228,14 +243,7 @@ static void test_refused(void **state)
   int64_t n = 0;
   assert_int_equal(cg_store_stock_dirty_count(e->fx.s, &n, NULL), 0);
   assert_int_equal(n, 1); /* A1 alone goes again */
-  struct cg_store_exception_filter flt = {.state = "open", .entity_key = "A10"};
-  struct cg_store_exception_list l = {0};
-  assert_int_equal(cg_store_exception_list(e->fx.s, &flt, &l, NULL), 0);
-  assert_non_null(strstr(l.items[0].message, "A10"));
-  assert_non_null(strstr(l.items[0].message, "warehouse 7"));
-  assert_true(cg_stock_owns(l.items[0].entity_kind));
-  assert_int_equal(cg_stock_retry(&e->f, &l.items[0], NULL), 0);
-  cg_store_exception_list_clear(&l);
+  retry_sku(e, "A10");
   assert_int_equal(cg_store_stock_dirty_count(e->fx.s, &n, NULL), 0);
   assert_int_equal(n, 2);
   assert_int_equal(open_sync(e, CG_STOCK_SYNC_ENTITY, "A10"), 0);
