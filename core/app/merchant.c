@@ -435,7 +435,8 @@ static int create_clients(struct cg_merchant *m, uv_loop_t *loop,
   struct cg_centra_opts co = {.loop = loop,
                               .merchant = m->mc->id,
                               .url = m->mc->centra_url,
-                              .token = m->mc->centra_token};
+                              .token = m->mc->centra_token,
+                              .warehouse = m->mc->centra_warehouse};
   struct cg_gxo_opts go = {.loop = loop,
                            .merchant = m->mc->id,
                            .base_url = m->mc->gxo_url,

@@ -57,6 +57,10 @@ static const struct type_default defaults[] = {
     {"SLA_BREACH", "ops", "critical",
      "the order missed its dispatch deadline: chase the warehouse and tell "
      "customer service; it closes itself when the order ships"},
+    {"STOCK_SYNC", "ops", "critical",
+     "Centra refused a stock figure: fix what Centra says (e.g. create the "
+     "SKU in Centra), then retry the exception; the SKU is not updated "
+     "until then"},
     {"SYNC_FAILURE", "ops", "critical",
      "check partner reachability and "
      "the log; retry the exception"},

@@ -1,5 +1,5 @@
 /*
- * stock_stub_h11: stand-ins for the functions of stock_push.c (H12),
+ * stock_stub_h11: stand-ins for the functions of
  * stock_reconcile.c (H13) and stock_policy.c / stock_describe.c (H14)
  * while stock.c is built against the headers. Stubs only: the flusher
  * and the schedule do nothing, the default policy counts AVAILABLE and
@@ -8,7 +8,6 @@
 #include "flows/stock_int.h"
 
 #include "base/err.h"
-#include "flows/outbox.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,11 +17,6 @@ struct cg_stock_policy {
 };
 
 void cg_stock_policy_free(struct cg_stock_policy *p);
-
-void cg__stock_flush(struct cg_stock *st)
-{
-  (void)st;
-}
 
 void cg__stock_tick(struct cg_stock *st)
 {
@@ -44,9 +38,6 @@ void cg_stock_reconcile_soon(struct cg_stock *st, const char *reason)
   st->reconcile_wanted = true;
   snprintf(st->reconcile_reason, sizeof(st->reconcile_reason), "%s", reason);
 }
-
-const struct cg_outbox_kind cg_stock_push_kind = {"centra.stock.set", NULL,
-                                                  NULL};
 
 const struct cg_stock_policy *cg_stock_policy_default(void)
 {
