@@ -143,8 +143,9 @@ struct sim_centra {
   /* look-ups by key (sim_centra_index.c); the maps point into the arrays */
   struct cg_map orders_by_number, orders_by_id, orders_by_external_id;
   struct cg_map events_by_id;
-  const cJSON *events_done; /* last event of the confirmed prefix, or NULL */
-  uint64_t orders_gen;      /* moves with every Order event */
+  struct cg_map sizes_by_sku; /* catalogue sizes (SKUs are unique) */
+  const cJSON *events_done;   /* last event of the confirmed prefix, or NULL */
+  uint64_t orders_gen;        /* moves with every Order event */
   struct sc_order_hits orders_hits;
   bool index_lost;         /* an insert failed: look-ups scan */
   bool external_id_shared; /* seeded orders share an externalId: scan */
@@ -309,6 +310,8 @@ void sim_centra__orders_hits_free(struct sim_centra *c);
 
 /* Indexes a stored order (after it joined c->orders). */
 void sim_centra__index_order(struct sim_centra *c, cJSON *order);
+/* Indexes a new catalogue size by SKU. */
+void sim_centra__index_size(struct sim_centra *c, cJSON *size);
 /* Stored order by hash id / externalId (NULL when absent). */
 cJSON *sim_centra__order_by_id(struct sim_centra *c, const char *id);
 cJSON *sim_centra__order_by_external_id(struct sim_centra *c, const char *ext);

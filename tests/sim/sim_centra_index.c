@@ -1,7 +1,8 @@
 /*
  * sim_centra_index: the simulated Centra's look-ups by key, so a request
  * costs the same whatever number of orders and events the simulator holds.
- * Orders by number, hash id and externalId, events by id, and the end of
+ * Catalogue sizes by SKU, orders by number, hash id and externalId,
+ * events by id, and the end of
  * the confirmed prefix of the events queue. The arrays stay the store (in
  * their order, for lists); the maps only point into them. When the maps
  * cannot be trusted (an insert failed, or seeded orders share an
@@ -121,8 +122,14 @@ const cJSON *sim_centra__events_open(struct sim_centra *c)
   return ev;
 }
 
+void sim_centra__index_size(struct sim_centra *c, cJSON *size)
+{
+  put_first_str(c, &c->sizes_by_sku, cg_json_str(size, "SKU"), size);
+}
+
 void sim_centra__index_free(struct sim_centra *c)
 {
+  cg_map_free(&c->sizes_by_sku);
   cg_map_free(&c->orders_by_number);
   cg_map_free(&c->orders_by_id);
   cg_map_free(&c->orders_by_external_id);

@@ -20,7 +20,9 @@
 
 cJSON *sim_centra__size_by_sku(struct sim_centra *c, const char *sku)
 {
-  return sim_centra__find_str(c->sizes, "SKU", sku);
+  if (c->index_lost || sku == NULL)
+    return sim_centra__find_str(c->sizes, "SKU", sku);
+  return cg_map_get_str(&c->sizes_by_sku, sku);
 }
 
 cJSON *sim_centra__size_by_ean(struct sim_centra *c, const char *ean)
@@ -226,6 +228,7 @@ static int load_size(struct sim_centra *c, const cJSON *prod, const cJSON *var,
   if (size == NULL) {
     size = new_size(c, prod, var, spec);
     cJSON_AddItemToArray(c->sizes, size);
+    sim_centra__index_size(c, size);
   }
   seed_stock(c, size, cg_json_get(spec, "stock"));
   return 0;
@@ -636,25 +639,54 @@ static void product_add_size(struct sim_centra *c, cJSON *prod,
     sim_centra__set(prod, "updatedAt", cJSON_CreateString(at));
 }
 
-/* Every product, built from the stored sizes (sizes carry their product). */
-static cJSON *products_all(struct sim_centra *c)
+/* A product as the sizes know it: its scalar part (stored with each of
+ * its sizes) and the newest updatedAt among them. */
+struct prod_ref {
+  const cJSON *info;
+  const char *updated;
+  int64_t id;
+};
+
+/* Every product once, in the order its first size was loaded: one pass
+ * over the sizes, so a page costs the same whatever the page number.
+ * Returns the count (refs: cg_free), or -1 on ENOMEM. */
+static long product_refs(struct sim_centra *c, struct prod_ref **refs)
 {
-  cJSON *out = cJSON_CreateArray();
+  struct cg_map seen = CG_MAP_INIT;
+  long n = 0;
   const cJSON *size;
-  cJSON_ArrayForEach(size, c->sizes)
+  *refs = cg_calloc((size_t)cJSON_GetArraySize(c->sizes) + 1, sizeof(**refs));
+  const cJSON *sizes = *refs ? c->sizes : NULL;
+  cJSON_ArrayForEach(size, sizes)
   {
-    const cJSON *sp = cg_json_get(size, "productVariant.product");
-    cJSON *prod = sim_centra__find_int(out, "id", cg_json_int(sp, "id", 0));
-    if (prod == NULL) {
-      prod = cJSON_Duplicate(sp, true);
-      cJSON_AddItemToObject(prod, "weight",
-                            cJSON_Duplicate(cg_json_get(size, "weight"), 1));
-      cJSON_AddArrayToObject(prod, "variants");
-      cJSON_AddItemToArray(out, prod);
-    }
-    product_add_size(c, prod, size);
+    const cJSON *info = cg_json_get(size, "productVariant.product");
+    int64_t id = cg_json_int(info, "id", 0);
+    const char *at = cg_json_str(size, "updatedAt");
+    intptr_t k = (intptr_t)cg_map_get_int(&seen, id);
+    if (k == 0 && cg_map_put_int(&seen, id, (void *)(intptr_t)(n + 1)) != 0)
+      n = -1;
+    if (n < 0)
+      break;
+    struct prod_ref *r = k ? &(*refs)[k - 1] : &(*refs)[n++];
+    if (k == 0)
+      *r = (struct prod_ref){.info = info, .id = id};
+    if (at != NULL && (r->updated == NULL || strcmp(at, r->updated) > 0))
+      r->updated = at;
   }
-  return out;
+  cg_map_free(&seen);
+  return *refs ? n : -1;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+  const struct prod_ref *x = a, *y = b;
+  int r = strcmp(x->updated ? x->updated : "", y->updated ? y->updated : "");
+  return r != 0 ? r : (x->id < y->id ? -1 : (x->id > y->id ? 1 : 0));
+}
+
+static int cmp_ref_desc(const void *a, const void *b)
+{
+  return cmp_ref(b, a);
 }
 
 static bool product_matches(const cJSON *p, const cJSON *where)
@@ -665,29 +697,60 @@ static bool product_matches(const cJSON *p, const cJSON *where)
                                   cg_json_str(p, "name"));
 }
 
+/* The page's products in full: each with its variants and their sizes. */
+static cJSON *products_page(struct sim_centra *c, const struct prod_ref *refs,
+                            size_t n)
+{
+  struct cg_map page = CG_MAP_INIT;
+  cJSON *out = cJSON_CreateArray();
+  const cJSON *size;
+  for (size_t i = 0; i < n; i++) {
+    cJSON *prod = cJSON_Duplicate(refs[i].info, true);
+    cJSON_AddArrayToObject(prod, "variants");
+    cJSON_AddItemToArray(out, prod);
+    cg_map_put_int(&page, refs[i].id, prod);
+  }
+  const cJSON *sizes = n ? c->sizes : NULL;
+  cJSON_ArrayForEach(size, sizes)
+  {
+    cJSON *prod = cg_map_get_int(
+        &page, cg_json_int(size, "productVariant.product.id", 0));
+    if (prod == NULL)
+      continue;
+    if (cJSON_GetObjectItemCaseSensitive(prod, "weight") == NULL)
+      cJSON_AddItemToObject(prod, "weight",
+                            cJSON_Duplicate(cg_json_get(size, "weight"), 1));
+    product_add_size(c, prod, size);
+  }
+  cg_map_free(&page);
+  return out;
+}
+
 cJSON *sim_centra__op_products(struct sim_centra *c, const cJSON *args,
                                const char **err)
 {
   int limit, page;
+  struct prod_ref *refs;
   if (sim_centra__paging(args, 20, 200, &limit, &page, err) != 0)
     return NULL;
-  cJSON *all = products_all(c), *p;
-  size_t m = 0;
-  const cJSON **hits =
-      cg_calloc((size_t)cJSON_GetArraySize(all) + 1, sizeof(*hits));
-  cJSON *list = hits ? all : NULL;
-  cJSON_ArrayForEach(p, list)
-  {
-    if (product_matches(p, cg_json_get(args, "where")))
-      hits[m++] = p;
-  }
-  sort_updated(hits, m, cg_json_get(args, "sort"));
-  cJSON *out = cJSON_CreateArray();
-  size_t first = (size_t)(page - 1) * (size_t)limit;
-  for (size_t i = first; i < m && i < first + (size_t)limit; i++)
-    cJSON_AddItemToArray(out, cJSON_Duplicate(hits[i], true));
-  cg_free(hits);
-  cJSON_Delete(all);
+  long n = product_refs(c, &refs), m = 0;
+  for (long i = 0; i < n; i++)
+    if (product_matches(refs[i].info, cg_json_get(args, "where")))
+      refs[m++] = refs[i];
+  const char *s =
+      cJSON_GetStringValue(cJSON_GetArrayItem(cg_json_get(args, "sort"), 0));
+  if (s != NULL && strcmp(s, "updatedAt_ASC") == 0)
+    qsort(refs, (size_t)m, sizeof(*refs), cmp_ref);
+  else if (s != NULL && strcmp(s, "updatedAt_DESC") == 0)
+    qsort(refs, (size_t)m, sizeof(*refs), cmp_ref_desc);
+  long first = (long)(page - 1) * limit;
+  long count = first < m ? (m - first < limit ? m - first : limit) : 0;
+  cJSON *out =
+      n < 0 ? NULL
+            : products_page(c, refs + (count ? first : 0), (size_t)count);
+  cg_free(refs);
+  if (out == NULL)
+    *err = "out of memory";
   return out;
 }
 
@@ -696,11 +759,11 @@ cJSON *sim_centra__op_products(struct sim_centra *c, const cJSON *args,
 cJSON *sim_centra__op_counters(struct sim_centra *c, const cJSON *args,
                                const char **err)
 {
-  cJSON *all = products_all(c);
+  struct prod_ref *refs;
   cJSON *out = cJSON_CreateObject();
-  cg_json_add_int(out, "products", cJSON_GetArraySize(all));
+  cg_json_add_int(out, "products", product_refs(c, &refs));
   cg_json_add_int(out, "orders", cJSON_GetArraySize(c->orders));
-  cJSON_Delete(all);
+  cg_free(refs);
   return out;
 }
 

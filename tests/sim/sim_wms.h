@@ -93,6 +93,7 @@ struct wms_event {
   int64_t seq;
   char id[40];
   bool acked;
+  bool dropped; /* fault: lost, in neither the feed nor a webhook */
   cJSON *env;
 };
 
@@ -151,7 +152,9 @@ struct sim_wms {
   struct cg_map idem_by_key, orders_by_ref, items_by_sku, stock_by_sku;
   int64_t last_seq;
   int64_t acked_upto;
-  long refuse_acks; /* fault: answer the next N events:ack with 400 */
+  long refuse_acks;  /* fault: answer the next N events:ack with 400 */
+  long drop_events;  /* fault: lose the next N events of drop_types */
+  cJSON *drop_types; /* event types to lose ([] or NULL: any) */
   char site_id[32];
   char *rotated_secret; /* replaces every subscription's secret */
   /* settings */
