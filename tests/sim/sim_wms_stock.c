@@ -99,8 +99,9 @@ struct wms_stock *sim_wms__stock_get(struct sim_wms *w, const char *sku)
   return st;
 }
 
-void sim_wms__stock_add(struct sim_wms *w, struct wms_stock *st, int status,
-                        int64_t delta)
+/* Changes a SKU's stock as part of event seq (journaled). */
+static void stock_change(struct sim_wms *w, struct wms_stock *st, int status,
+                         int64_t delta, int64_t seq)
 {
   if (st == NULL || delta == 0 || status < 0 || status >= WMS_NSTATUS)
     return;
@@ -113,9 +114,16 @@ void sim_wms__stock_add(struct sim_wms *w, struct wms_stock *st, int status,
   j->st = st;
   j->status = status;
   j->delta = delta;
-  j->seq = w->last_seq + 1; /* the event this change belongs to */
+  j->seq = seq;
   if (sim_vec_push(&w->journal, j) != 0)
     cg_free(j);
+}
+
+void sim_wms__stock_add(struct sim_wms *w, struct wms_stock *st, int status,
+                        int64_t delta)
+{
+  /* the event this change belongs to is published next */
+  stock_change(w, st, status, delta, w->last_seq + 1);
 }
 
 /* --- items ---------------------------------------------------------------- */
@@ -334,7 +342,9 @@ int sim_wms__seed_stock(struct sim_wms *w, const cJSON *stock, char *msg,
     struct wms_stock *st = sim_wms__stock_get(w, sku);
     if (st == NULL)
       return CG_ENOMEM;
-    sim_wms__stock_add(w, st, idx, q - st->qty[idx]);
+    /* No event: the stock is so as of the last sequence published (a
+     * snapshot taken now lists it; the feed never will). */
+    stock_change(w, st, idx, q - st->qty[idx], w->last_seq);
   }
   return 0;
 }
