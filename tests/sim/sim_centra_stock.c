@@ -639,49 +639,18 @@ static void product_add_size(struct sim_centra *c, cJSON *prod,
     sim_centra__set(prod, "updatedAt", cJSON_CreateString(at));
 }
 
-/* A product as the sizes know it: its scalar part (stored with each of
- * its sizes) and the newest updatedAt among them. */
+/* A product of a page: its newest size's updatedAt decides its place in
+ * an updatedAt sort. */
 struct prod_ref {
-  const cJSON *info;
+  const struct sc_product *p;
   const char *updated;
-  int64_t id;
 };
-
-/* Every product once, in the order its first size was loaded: one pass
- * over the sizes, so a page costs the same whatever the page number.
- * Returns the count (refs: cg_free), or -1 on ENOMEM. */
-static long product_refs(struct sim_centra *c, struct prod_ref **refs)
-{
-  struct cg_map seen = CG_MAP_INIT;
-  long n = 0;
-  const cJSON *size;
-  *refs = cg_calloc((size_t)cJSON_GetArraySize(c->sizes) + 1, sizeof(**refs));
-  const cJSON *sizes = *refs ? c->sizes : NULL;
-  cJSON_ArrayForEach(size, sizes)
-  {
-    const cJSON *info = cg_json_get(size, "productVariant.product");
-    int64_t id = cg_json_int(info, "id", 0);
-    const char *at = cg_json_str(size, "updatedAt");
-    intptr_t k = (intptr_t)cg_map_get_int(&seen, id);
-    if (k == 0 && cg_map_put_int(&seen, id, (void *)(intptr_t)(n + 1)) != 0)
-      n = -1;
-    if (n < 0)
-      break;
-    struct prod_ref *r = k ? &(*refs)[k - 1] : &(*refs)[n++];
-    if (k == 0)
-      *r = (struct prod_ref){.info = info, .id = id};
-    if (at != NULL && (r->updated == NULL || strcmp(at, r->updated) > 0))
-      r->updated = at;
-  }
-  cg_map_free(&seen);
-  return *refs ? n : -1;
-}
 
 static int cmp_ref(const void *a, const void *b)
 {
   const struct prod_ref *x = a, *y = b;
   int r = strcmp(x->updated ? x->updated : "", y->updated ? y->updated : "");
-  return r != 0 ? r : (x->id < y->id ? -1 : (x->id > y->id ? 1 : 0));
+  return r != 0 ? r : (x->p->id < y->p->id ? -1 : (x->p->id > y->p->id));
 }
 
 static int cmp_ref_desc(const void *a, const void *b)
@@ -697,60 +666,65 @@ static bool product_matches(const cJSON *p, const cJSON *where)
                                   cg_json_str(p, "name"));
 }
 
-/* The page's products in full: each with its variants and their sizes. */
-static cJSON *products_page(struct sim_centra *c, const struct prod_ref *refs,
-                            size_t n)
+/* The products matching args' where, in load order or args' sort (the
+ * index: no pass over the sizes unless a sort asks for it). */
+static size_t product_hits(struct sim_centra *c, const cJSON *args,
+                           struct prod_ref *refs)
 {
-  struct cg_map page = CG_MAP_INIT;
-  cJSON *out = cJSON_CreateArray();
-  const cJSON *size;
-  for (size_t i = 0; i < n; i++) {
-    cJSON *prod = cJSON_Duplicate(refs[i].info, true);
-    cJSON_AddArrayToObject(prod, "variants");
-    cJSON_AddItemToArray(out, prod);
-    cg_map_put_int(&page, refs[i].id, prod);
-  }
-  const cJSON *sizes = n ? c->sizes : NULL;
-  cJSON_ArrayForEach(size, sizes)
-  {
-    cJSON *prod = cg_map_get_int(
-        &page, cg_json_int(size, "productVariant.product.id", 0));
-    if (prod == NULL)
+  const char *s =
+      cJSON_GetStringValue(cJSON_GetArrayItem(cg_json_get(args, "sort"), 0));
+  bool asc = s && strcmp(s, "updatedAt_ASC") == 0;
+  bool desc = s && strcmp(s, "updatedAt_DESC") == 0;
+  size_t m = 0;
+  for (size_t i = 0; i < c->products.n; i++) {
+    const struct sc_product *p = c->products.v[i];
+    if (!product_matches(p->info, cg_json_get(args, "where")))
       continue;
-    if (cJSON_GetObjectItemCaseSensitive(prod, "weight") == NULL)
+    refs[m] = (struct prod_ref){.p = p};
+    for (size_t k = 0; (asc || desc) && k < p->sizes.n; k++) {
+      const char *at = cg_json_str(p->sizes.v[k], "updatedAt");
+      if (at && (!refs[m].updated || strcmp(at, refs[m].updated) > 0))
+        refs[m].updated = at;
+    }
+    m++;
+  }
+  if (asc || desc)
+    qsort(refs, m, sizeof(*refs), asc ? cmp_ref : cmp_ref_desc);
+  return m;
+}
+
+/* One product in full: its variants and their sizes. */
+static cJSON *product_render(struct sim_centra *c, const struct sc_product *p)
+{
+  cJSON *prod = cJSON_Duplicate(p->info, true);
+  cJSON_AddArrayToObject(prod, "variants");
+  for (size_t k = 0; k < p->sizes.n; k++) {
+    const cJSON *size = p->sizes.v[k];
+    if (k == 0)
       cJSON_AddItemToObject(prod, "weight",
                             cJSON_Duplicate(cg_json_get(size, "weight"), 1));
     product_add_size(c, prod, size);
   }
-  cg_map_free(&page);
-  return out;
+  return prod;
 }
 
 cJSON *sim_centra__op_products(struct sim_centra *c, const cJSON *args,
                                const char **err)
 {
   int limit, page;
-  struct prod_ref *refs;
   if (sim_centra__paging(args, 20, 200, &limit, &page, err) != 0)
     return NULL;
-  long n = product_refs(c, &refs), m = 0;
-  for (long i = 0; i < n; i++)
-    if (product_matches(refs[i].info, cg_json_get(args, "where")))
-      refs[m++] = refs[i];
-  const char *s =
-      cJSON_GetStringValue(cJSON_GetArrayItem(cg_json_get(args, "sort"), 0));
-  if (s != NULL && strcmp(s, "updatedAt_ASC") == 0)
-    qsort(refs, (size_t)m, sizeof(*refs), cmp_ref);
-  else if (s != NULL && strcmp(s, "updatedAt_DESC") == 0)
-    qsort(refs, (size_t)m, sizeof(*refs), cmp_ref_desc);
-  long first = (long)(page - 1) * limit;
-  long count = first < m ? (m - first < limit ? m - first : limit) : 0;
-  cJSON *out =
-      n < 0 ? NULL
-            : products_page(c, refs + (count ? first : 0), (size_t)count);
-  cg_free(refs);
-  if (out == NULL)
+  struct prod_ref *refs = cg_calloc(c->products.n + 1, sizeof(*refs));
+  if (refs == NULL) {
     *err = "out of memory";
+    return NULL;
+  }
+  size_t m = product_hits(c, args, refs);
+  size_t first = (size_t)(page - 1) * (size_t)limit;
+  cJSON *out = cJSON_CreateArray();
+  for (size_t i = first; i < m && i < first + (size_t)limit; i++)
+    cJSON_AddItemToArray(out, product_render(c, refs[i].p));
+  cg_free(refs);
   return out;
 }
 
@@ -759,11 +733,9 @@ cJSON *sim_centra__op_products(struct sim_centra *c, const cJSON *args,
 cJSON *sim_centra__op_counters(struct sim_centra *c, const cJSON *args,
                                const char **err)
 {
-  struct prod_ref *refs;
   cJSON *out = cJSON_CreateObject();
-  cg_json_add_int(out, "products", product_refs(c, &refs));
+  cg_json_add_int(out, "products", (int64_t)c->products.n);
   cg_json_add_int(out, "orders", cJSON_GetArraySize(c->orders));
-  cg_free(refs);
   return out;
 }
 

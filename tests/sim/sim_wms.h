@@ -114,11 +114,20 @@ struct wms_journal {
   int64_t seq; /* the sequence the change is part of */
 };
 
+/* One SKU of a snapshot (sku points into the stock table, which lives
+ * as long as the simulator). */
+struct wms_snap_row {
+  const char *sku;
+  int64_t qty[WMS_NSTATUS];
+};
+
 struct wms_snapshot {
   char id[48];
   int64_t as_of_ms;
   int64_t as_of_seq;
-  cJSON *items;
+  struct wms_snap_row *rows; /* a page is built from these: its cost does
+                              * not grow with the snapshot */
+  size_t n;
 };
 
 struct wms_rma {
