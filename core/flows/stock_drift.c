@@ -127,6 +127,9 @@ static int raise_drift(struct cg_stock_rec *rec,
   if (rc == 0 && cg_map_get_str(&rec->drift_open, row->sku) == NULL) {
     rec->drifts++;
     f->metrics.stock_drifts++;
+    /* counted once, even if Centra lists the SKU twice (its id is not
+     * known here; resolving it waits for the next reconcile) */
+    rc = cg_map_put_str(&rec->drift_open, row->sku, (void *)(intptr_t)-1);
   }
   return rc;
 }
@@ -136,7 +139,7 @@ static int drift_gone(struct cg_stock_rec *rec, const char *sku, int64_t p,
                       struct cg_err *err)
 {
   intptr_t id = (intptr_t)cg_map_get_str(&rec->drift_open, sku);
-  if (id == 0)
+  if (id <= 0)
     return 0;
   char note[160];
   snprintf(note, sizeof(note), "a reconcile found Centra at %lld, as expected",

@@ -43,6 +43,7 @@
 #define CUR_LAST "stock.reconcile.last"
 #define CUR_GAP "stock.gap.last"
 #define UNLISTED_BATCH 500
+#define UNLISTED_PER_STEP 10 /* batches per step */
 #define COMP "stock"
 #define AUDIT_KEY "reconcile"
 
@@ -405,11 +406,13 @@ static void unlisted_step(struct cg_stock_rec *rec)
 {
   struct cg_err err = {0};
   size_t n = 0;
-  int rc;
+  int rc, batches = 0;
   do {
     rc = unlisted_batch(rec, &n, &err);
     rec->zeroed += (int64_t)n;
-  } while (rc == 0 && n == UNLISTED_BATCH);
+  } while (rc == 0 && n == UNLISTED_BATCH && ++batches < UNLISTED_PER_STEP);
+  if (rc == 0 && n == UNLISTED_BATCH)
+    return; /* more: the next tick goes on (the loop is not held longer) */
   if (rc == 0)
     rc = snapshot_done(rec, &err);
   if (rc != 0) {
@@ -490,6 +493,21 @@ void cg__stock_rec_centra_done(struct cg_stock_rec *rec,
 
 /* ---- driving it -----------------------------------------------------------*/
 
+static void step_centra(struct cg_stock_rec *rec)
+{
+  int rc = cg__stock_drift_next(rec);
+  if (rc == CG_EINVAL) {
+    cg_log_error(COMP,
+                 "[merchant=%s] reconcile (%s): centra.warehouse %lld is not "
+                 "a Centra warehouse id; Centra's figures not compared",
+                 flow_of(rec)->merchant, rec->reason,
+                 (long long)flow_of(rec)->settings.centra_warehouse);
+    finish(rec);
+  } else if (rc != 0) {
+    back_off(rec, 0);
+  }
+}
+
 static void step(struct cg_stock_rec *rec)
 {
   if (rec->busy || cg_time_now_ms() < rec->retry_at_ms ||
@@ -503,8 +521,7 @@ static void step(struct cg_stock_rec *rec)
     unlisted_step(rec);
     return;
   case CG__REC_CENTRA:
-    if (cg__stock_drift_next(rec) != 0)
-      back_off(rec, 0);
+    step_centra(rec);
     return;
   }
 }
