@@ -35,7 +35,7 @@
 #include <string.h>
 
 #define SIZES_PER_PRODUCT 10
-#define STOCK_CONFIG "stock = { reconcile = 0 },"
+#define STOCK_CONFIG "stock = { reconcile_s = 0 },"
 
 static long skus_arg = 100000;
 

@@ -33,7 +33,7 @@
 #include <cmocka.h>
 
 /* The stock options of the test: a short gap grace, no schedule. */
-#define STOCK_CONFIG "stock = { gap_grace = 2, reconcile = 0 },"
+#define STOCK_CONFIG "stock = { gap_grace_s = 2, reconcile_s = 0 },"
 
 static const char SCENARIO[] =
     "{\"catalogue\": ["
