@@ -15,9 +15,11 @@
  *   flight, not dirty, not held    real discrepancy is investigated, not
  *                                  only overwritten
  *
- * SKUs the engine holds no row for (never at the warehouse) and SKUs the
- * pack excludes are left alone. A SKU pushed after the page was asked
- * for is skipped: Centra's answer may predate the push.
+ * A SKU the warehouse never reported that Centra holds units of gets a
+ * row (its P is 0: it is corrected; STOCK_DRIFT too, except at the
+ * initial sync, where it is old data); one Centra shows 0 of is left
+ * alone, and so are the SKUs the pack excludes. A SKU pushed after the
+ * page was asked for is skipped: Centra's answer may predate the push.
  */
 #include "flows/stock_int.h"
 #include "flows/stock_rec.h"
@@ -155,15 +157,19 @@ static int drift_gone(struct cg_stock_rec *rec, const char *sku, int64_t p,
   return rc;
 }
 
-/* The SKU is off by centra - p. */
+/* The SKU is off by centra - p. fresh: its row was made just now (a SKU
+ * the warehouse never reported). */
 static int differs(struct cg_stock_rec *rec, const struct cg_store_stock *row,
-                   int64_t centra, int64_t p, int64_t now, struct cg_err *err)
+                   int64_t centra, int64_t p, bool fresh, int64_t now,
+                   struct cg_err *err)
 {
   struct cg_stock *st = rec->st;
   int64_t diff = llabs(centra - p);
   bool quiet = row->batch == 0 && row->dirty_since == 0 && !row->held;
   rec->differ++;
-  if (quiet && diff > cg_stock_policy_drift_threshold(cg__stock_policy(st))) {
+  /* At the initial sync a SKU only Centra holds is old data, not drift. */
+  if (quiet && (!fresh || rec->base >= 0) &&
+      diff > cg_stock_policy_drift_threshold(cg__stock_policy(st))) {
     int rc = raise_drift(rec, row, centra, p, err);
     if (rc != 0)
       return rc;
@@ -173,19 +179,36 @@ static int differs(struct cg_stock_rec *rec, const struct cg_store_stock *row,
   return cg_store_stock_touch(st->f->store, row->sku, now, err);
 }
 
+/* The SKU's row; one Centra holds units of and the warehouse never
+ * reported gets one (its P is 0, so it is corrected), *fresh. */
+static int row_of(struct cg_stock_rec *rec, const char *sku, int64_t centra,
+                  int64_t now, struct cg_store_stock *row, bool *fresh,
+                  struct cg_err *err)
+{
+  struct cg_store *s = rec->st->f->store;
+  int rc = cg_store_stock_get(s, sku, row, err);
+  *fresh = rc == CG_ENOTFOUND;
+  if (!*fresh)
+    return rc;
+  rec->unknown++;
+  if (centra == 0)
+    return CG_ENOTFOUND; /* nothing to correct: no row */
+  rc = cg_store_stock_centra_seen(s, sku, centra, now, err);
+  return rc ? rc : cg_store_stock_get(s, sku, row, err);
+}
+
 static int compare_sku(struct cg_stock_rec *rec, const char *sku,
                        int64_t centra, int64_t now, struct cg_err *err)
 {
   struct cg_stock *st = rec->st;
   struct cg_store_stock row = {0};
   int64_t p = 0;
+  bool fresh = false;
   if (cg_stock_policy_excluded(cg__stock_policy(st), sku))
     return 0;
-  int rc = cg_store_stock_get(st->f->store, sku, &row, err);
-  if (rc == CG_ENOTFOUND) {
-    rec->unknown++;
+  int rc = row_of(rec, sku, centra, now, &row, &fresh, err);
+  if (rc == CG_ENOTFOUND)
     return 0;
-  }
   if (rc == 0 && row.pushed_at >= rec->sent_ms) {
     cg_store_stock_clear(&row); /* pushed since the page was asked for */
     return 0;
@@ -197,7 +220,7 @@ static int compare_sku(struct cg_stock_rec *rec, const char *sku,
   rec->compared++;
   if (rc == 0)
     rc = centra == p ? drift_gone(rec, sku, p, err)
-                     : differs(rec, &row, centra, p, now, err);
+                     : differs(rec, &row, centra, p, fresh, now, err);
   cg_store_stock_clear(&row);
   return rc;
 }

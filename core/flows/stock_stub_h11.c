@@ -24,27 +24,6 @@ void cg__stock_flush(struct cg_stock *st)
   (void)st;
 }
 
-void cg__stock_tick(struct cg_stock *st)
-{
-  (void)st;
-}
-
-void cg__stock_reconcile_stop(struct cg_stock *st, void (*done)(void *arg),
-                              void *arg)
-{
-  (void)st;
-  if (done != NULL)
-    done(arg);
-}
-
-void cg_stock_reconcile_soon(struct cg_stock *st, const char *reason)
-{
-  if (st == NULL)
-    return;
-  st->reconcile_wanted = true;
-  snprintf(st->reconcile_reason, sizeof(st->reconcile_reason), "%s", reason);
-}
-
 const struct cg_outbox_kind cg_stock_push_kind = {"centra.stock.set", NULL,
                                                   NULL};
 
