@@ -97,7 +97,9 @@ static void levels_text(struct cg_flow *f, const char *sku, char *out, size_t n)
   out[0] = '\0';
   if (cg_store_stock_levels(f->store, sku, &lv, NULL) == 0)
     for (size_t i = 0; i < lv.n && at < n; i++) {
-      int w = snprintf(out + at, n - at, "%s%s %lld", i ? ", " : "",
+      if (lv.items[i].quantity == 0)
+        continue; /* only the statuses holding units */
+      int w = snprintf(out + at, n - at, "%s%s %lld", at ? ", " : "",
                        lv.items[i].status, (long long)lv.items[i].quantity);
       at += w > 0 ? (size_t)w : 0;
     }
