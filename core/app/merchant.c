@@ -567,6 +567,7 @@ struct cg_merchant *cg_merchant_start(uv_loop_t *loop,
       .centra_events = mc->centra_events,
       .direct_to_shipment = mc->centra_direct_to_shipment,
       .autoconfirm = mc->centra_autoconfirm,
+      .centra_warehouse = mc->centra_warehouse,
   };
   cg_rand_seed(&m->flow.rng, 0);
   int rc = open_store(m, err);

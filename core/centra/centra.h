@@ -209,6 +209,18 @@ int cg_centra_set_stock(struct cg_centra *c, int64_t warehouse_id,
                         const char *description, const cJSON *sizes,
                         cg_call_done_fn done, void *arg);
 
+/* At most this many products per page of cg_centra_fetch_stock. */
+#define CG_CENTRA_STOCK_PAGE_MAX 200
+/* One page of the catalogue with each size's physical stock in a
+ * warehouse: `products(limit, page) { variants { productSizes { SKU
+ * stockTotals(where: {warehouseId: [warehouse_id]}) { physicalQuantity }
+ * } } }` (page 1-based, limit 1..CG_CENTRA_STOCK_PAGE_MAX). OK data:
+ * {"products": n, "sizes": [{"sku", "physical"}]}: n is how many products
+ * the page held (fewer than limit: the last page); sizes without a SKU
+ * are left out. */
+int cg_centra_fetch_stock(struct cg_centra *c, int64_t warehouse_id, int page,
+                          int limit, cg_call_done_fn done, void *arg);
+
 /* (mutation) `updateDirectToConsumerOrder(order: {number}, input:
  * {cancelLines, cancellationComment})`; lines is an [OrderLineCancelInput]
  * array ([{line: {id}, quantity, stockActionPolicy: {<one field>}}],

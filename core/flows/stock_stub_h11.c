@@ -18,27 +18,6 @@ struct cg_stock_policy {
 
 void cg_stock_policy_free(struct cg_stock_policy *p);
 
-void cg__stock_tick(struct cg_stock *st)
-{
-  (void)st;
-}
-
-void cg__stock_reconcile_stop(struct cg_stock *st, void (*done)(void *arg),
-                              void *arg)
-{
-  (void)st;
-  if (done != NULL)
-    done(arg);
-}
-
-void cg_stock_reconcile_soon(struct cg_stock *st, const char *reason)
-{
-  if (st == NULL)
-    return;
-  st->reconcile_wanted = true;
-  snprintf(st->reconcile_reason, sizeof(st->reconcile_reason), "%s", reason);
-}
-
 const struct cg_stock_policy *cg_stock_policy_default(void)
 {
   static const struct cg_stock_policy def = {0};
