@@ -1,0 +1,42 @@
+/*
+ * stock_stub_h14: stand-ins for H11's stock.c and store_stock.c while
+ * H14 codes against the headers. Stubs only; deleted at merge.
+ */
+#include "flows/stock_int.h"
+
+#include "base/mem.h"
+
+struct cg_stock *cg_stock_create(struct cg_flow *f,
+                                 const struct cg_stock_opts *opts)
+{
+  struct cg_stock *st = cg_calloc(1, sizeof(*st));
+  if (st != NULL) {
+    st->f = f;
+    st->opts = *opts;
+  }
+  return st;
+}
+
+void cg_stock_close(struct cg_stock *st, void (*done)(void *arg), void *arg)
+{
+  cg_stock_policy_free(st->policy);
+  cg_free(st);
+  if (done != NULL)
+    done(arg);
+}
+
+void cg_stock_set_policy(struct cg_stock *st, struct cg_stock_policy *p)
+{
+  cg_stock_policy_free(st->policy);
+  st->policy = p;
+}
+
+const struct cg_stock_policy *cg_stock_policy(const struct cg_stock *st)
+{
+  return st->policy ? st->policy : cg_stock_policy_default();
+}
+
+const struct cg_stock_policy *cg__stock_policy(const struct cg_stock *st)
+{
+  return cg_stock_policy(st);
+}
