@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct cg_err;
@@ -54,6 +55,8 @@ int64_t cg_stock_policy_drift_threshold(const struct cg_stock_policy *p);
 /* Whether status is one of the warehouse's stock statuses (AVAILABLE,
  * ALLOCATED, QUARANTINE, DAMAGED, BLOCKED). */
 bool cg_stock_policy_status_known(const char *status);
+/* The i-th of those statuses (0..4), NULL past the last. */
+const char *cg_stock_policy_status(size_t i);
 /* Builds a policy from the table the pack's stock.policy() returned
  * (docs/rule-packs.md "stock.policy"). 0 and *out (free with
  * cg_stock_policy_free), CG_EINVAL with the first problem in why
@@ -145,5 +148,18 @@ void cg_stock_reconcile_soon(struct cg_stock *st, const char *reason);
  * with CG_ENOTFOUND for an unknown SKU. */
 cJSON *cg_stock_describe(struct cg_flow *f, const char *sku,
                          struct cg_err *err);
+/* The same from a store and a policy (NULL = the default): the CLI
+ * reads the store beside a running engine (stock_describe.c). */
+struct cg_store;
+cJSON *cg_stock_describe_with(struct cg_store *s,
+                              const struct cg_stock_policy *p, const char *sku,
+                              struct cg_err *err);
+/* The admin API's bounded list: state "dirty" (waiting for a push, oldest
+ * first), "held" (Centra refused them: held until an operator retries)
+ * or "drift" (an open STOCK_DRIFT), at most limit SKUs, each
+ * {sku, stock: describe or null[, exception: {id, message}]}. NULL with
+ * CG_EINVAL for another state. */
+cJSON *cg_stock_describe_list(struct cg_flow *f, const char *state,
+                              size_t limit, struct cg_err *err);
 
 #endif

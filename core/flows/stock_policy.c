@@ -83,6 +83,11 @@ bool cg_stock_policy_status_known(const char *status)
   return status_index(status) >= 0;
 }
 
+const char *cg_stock_policy_status(size_t i)
+{
+  return i < NSTATUSES ? statuses[i] : NULL;
+}
+
 static const struct cg_stock_policy *or_default(const struct cg_stock_policy *p)
 {
   return p != NULL ? p : &default_policy;

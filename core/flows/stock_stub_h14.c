@@ -40,3 +40,51 @@ const struct cg_stock_policy *cg__stock_policy(const struct cg_stock *st)
 {
   return cg_stock_policy(st);
 }
+
+/* store_stock.c (H11) */
+#include "base/err.h"
+#include "store/store_stock.h"
+
+void cg_store_stock_clear(struct cg_store_stock *st)
+{
+  cg_free(st->sku);
+  st->sku = NULL;
+}
+
+void cg_store_stock_levels_clear(struct cg_store_stock_levels *l)
+{
+  cg_free(l->items);
+  l->items = NULL;
+  l->n = 0;
+}
+
+int cg_store_stock_get(struct cg_store *s, const char *sku,
+                       struct cg_store_stock *out, struct cg_err *err)
+{
+  return cg_err_set(err, CG_ENOTFOUND, "stub");
+}
+
+int cg_store_stock_levels(struct cg_store *s, const char *sku,
+                          struct cg_store_stock_levels *out, struct cg_err *err)
+{
+  return cg_err_set(err, CG_ENOTFOUND, "stub");
+}
+
+int cg_store_stock_dirty(struct cg_store *s, size_t limit,
+                         struct cg_store_count_list *out, struct cg_err *err)
+{
+  return 0;
+}
+
+int cg_store_stock_held(struct cg_store *s, const char *after, size_t limit,
+                        struct cg_store_count_list *out, struct cg_err *err)
+{
+  return 0;
+}
+
+int cg_store_stock_dirty_count(struct cg_store *s, int64_t *n,
+                               struct cg_err *err)
+{
+  *n = 0;
+  return 0;
+}
