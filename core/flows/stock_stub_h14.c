@@ -88,3 +88,48 @@ int cg_store_stock_dirty_count(struct cg_store *s, int64_t *n,
   *n = 0;
   return 0;
 }
+
+int cg_store_stock_apply(struct cg_store *s, int64_t seq, const char *sku,
+                         const char *status, int64_t delta, int64_t now_ms,
+                         bool *applied, struct cg_err *err)
+{
+  return cg_err_set(err, CG_EINVAL, "stub");
+}
+
+int cg_store_stock_dispatch_add(struct cg_store *s, const char *shipment_id,
+                                const char *sku, int64_t quantity,
+                                int64_t now_ms, struct cg_err *err)
+{
+  return cg_err_set(err, CG_EINVAL, "stub");
+}
+
+int cg_store_stock_return_add(struct cg_store *s, const char *sku,
+                              int64_t delta, int64_t now_ms, struct cg_err *err)
+{
+  return cg_err_set(err, CG_EINVAL, "stub");
+}
+
+int cg_store_stock_batch_take(struct cg_store *s, const char *sku,
+                              int64_t batch, struct cg_err *err)
+{
+  return cg_err_set(err, CG_EINVAL, "stub");
+}
+
+int cg_store_stock_batch_done(struct cg_store *s, const char *sku, bool ok,
+                              int64_t qty, int64_t version, int64_t now_ms,
+                              struct cg_err *err)
+{
+  return cg_err_set(err, CG_EINVAL, "stub");
+}
+
+int cg_store_stock_centra_seen(struct cg_store *s, const char *sku, int64_t qty,
+                               int64_t now_ms, struct cg_err *err)
+{
+  return cg_err_set(err, CG_EINVAL, "stub");
+}
+
+int cg_store_stock_hold(struct cg_store *s, const char *sku, bool held,
+                        int64_t now_ms, struct cg_err *err)
+{
+  return cg_err_set(err, CG_EINVAL, "stub");
+}
