@@ -116,6 +116,18 @@ static const struct opt merchant_opts[] = {
      "memory ceiling of the merchant's rule state"},
     {"limits.lua_instructions", OPT_INT, "1000000", false, M(lua_instructions),
      "instruction budget per hook call"},
+    {"stock.window_ms", OPT_INT, "2000", false, M(stock_window_ms),
+     "ms a changed SKU waits for more changes before its push to Centra"},
+    {"stock.batch_max", OPT_INT, "500", false, M(stock_batch_max),
+     "SKUs per setStock call; a full batch goes without waiting"},
+    {"stock.reconcile_s", OPT_INT, "21600", false, M(stock_reconcile_s),
+     "seconds between scheduled stock reconciles (warehouse snapshot and "
+     "Centra's figures compared); 0 = only on snapshot events and gaps"},
+    {"stock.gap_grace_s", OPT_INT, "60", false, M(stock_gap_grace_s),
+     "seconds a hole in the warehouse event sequence may stay open before "
+     "a snapshot heals it"},
+    {"stock.snapshot_page", OPT_INT, "1000", false, M(stock_snapshot_page),
+     "SKU rows per GET /stock page (the warehouse allows 1000)"},
 };
 
 #define NOPTS(a) (sizeof(a) / sizeof((a)[0]))

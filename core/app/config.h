@@ -7,7 +7,7 @@
  *   log_level = "info"
  *   merchants = { { id = "acme", centra = {...}, gxo = {...},
  *                   rules = "rules/default", store = "var/acme.db",
- *                   schedules = {...} }, ... }
+ *                   schedules = {...}, stock = {...} }, ... }
  *
  * Secrets are never literals in a good config: `env "NAME"` reads an
  * environment variable and `file "PATH"` the first line of a file, both at
@@ -50,6 +50,12 @@ struct cg_config_merchant {
   int64_t limits_refresh_s; /* Centra rateLimits refresh */
   int64_t lua_memory_mb;
   int64_t lua_instructions; /* budget per hook call */
+  /* stock = {...}: the stock flow (flows/stock.h struct cg_stock_opts) */
+  int64_t stock_window_ms;     /* coalescing window */
+  int64_t stock_batch_max;     /* SKUs per setStock */
+  int64_t stock_reconcile_s;   /* scheduled reconcile; 0 = off */
+  int64_t stock_gap_grace_s;   /* a sequence hole open this long: gap */
+  int64_t stock_snapshot_page; /* GET /stock page size */
 };
 
 struct cg_config {

@@ -458,20 +458,35 @@ static size_t fill_kinds(struct cg_merchant *m)
   m->kinds[n++] = cg_dispatch_outbox_kind;
   m->kinds[n++] = cg_dispatch_capture_kind;
   m->kinds[n++] = cg_dispatch_remainder_kind;
+  m->kinds[n++] = cg_stock_push_kind;     /* stock before bookkeeping */
   m->kinds[n++] = cg_changes_outbox_kind; /* a customer's cancel */
   for (size_t i = 0; i < cg_orders_outbox_nkinds && n < KINDS_MAX; i++)
     m->kinds[n++] = cg_orders_outbox_kinds[i];
   return n;
 }
 
+static struct cg_stock_opts stock_opts(const struct cg_config_merchant *c)
+{
+  return (struct cg_stock_opts){.window_ms = c->stock_window_ms,
+                                .batch_max = c->stock_batch_max,
+                                .reconcile_s = c->stock_reconcile_s,
+                                .gap_grace_ms = c->stock_gap_grace_s * 1000,
+                                .snapshot_page = c->stock_snapshot_page};
+}
+
 static int start_delivery(struct cg_merchant *m, struct cg_err *err)
 {
+  struct cg_stock_opts so = stock_opts(m->mc);
   m->intake = cg_intake_create(&m->flow);
   m->flow.outbox = cg_outbox_create(&m->flow, m->kinds, fill_kinds(m), NULL);
   m->flow.monitor = cg_monitor_create(&m->flow);
-  if (m->intake == NULL || m->flow.outbox == NULL || m->flow.monitor == NULL)
+  m->flow.stock = m->flow.outbox ? cg_stock_create(&m->flow, &so) : NULL;
+  if (m->intake == NULL || m->flow.outbox == NULL || m->flow.monitor == NULL ||
+      m->flow.stock == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
   int rc = cg_outbox_start(m->flow.outbox);
+  if (rc == 0 && (rc = cg_stock_start(m->flow.stock)) != 0)
+    return cg_err_set(err, rc, "stock flow could not start");
   if (rc != 0)
     return cg_err_set(err, rc, "outbox could not start");
   cg_inbox_drain(&m->flow);
@@ -683,6 +698,25 @@ static void start_drain(struct cg_merchant *m)
   uv_timer_start(&m->drain_timer, on_drain_tick, 1, 50);
 }
 
+static void on_stock_closed(void *arg)
+{
+  struct cg_merchant *m = arg;
+  m->open_handles--;
+  finish_stop(m);
+}
+
+/* The stock flow's timers stop with the schedules; an outbox finish that
+ * comes later finds no stock flow (f->stock NULL). */
+static void close_stock(struct cg_merchant *m)
+{
+  struct cg_stock *st = m->flow.stock;
+  m->flow.stock = NULL;
+  if (st == NULL)
+    return;
+  m->open_handles++;
+  cg_stock_close(st, on_stock_closed, m);
+}
+
 void cg_merchant_stop(struct cg_merchant *m, void (*done)(void *arg), void *arg)
 {
   if (m == NULL)
@@ -694,6 +728,7 @@ void cg_merchant_stop(struct cg_merchant *m, void (*done)(void *arg), void *arg)
   for (int i = 0; i < S_COUNT; i++)
     if (m->sched[i].m != NULL)
       uv_close((uv_handle_t *)&m->sched[i].timer, on_handle_closed);
+  close_stock(m);
   if (m->watching) {
     m->pack_watch.data = m->reload_timer.data = m;
     uv_close((uv_handle_t *)&m->pack_watch, on_watch_closed);

@@ -27,6 +27,7 @@
 #include "centra/centra.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
+#include "flows/stock.h"
 #include "rules/host.h"
 #include "store/store.h"
 #include "store/store_dispatch.h"
@@ -659,6 +660,8 @@ static int shipped(struct cg_flow *f, struct cg_store_dispatch *d,
   cg_free(d->hold_reason);
   d->hold_reason = NULL;
   int rc = cg_store_dispatch_update(f->store, d, err);
+  if (rc == 0) /* Centra took the units out itself: they leave D */
+    rc = cg_stock_dispatch_completed(f, d->shipment_id, err);
   if (rc == 0)
     rc = audit_shipped(f, d, res, err);
   if (rc == 0)

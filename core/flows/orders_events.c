@@ -17,8 +17,10 @@
 #include "flows/orders.h"
 #include "flows/orders_internal.h"
 #include "flows/skus.h"
+#include "flows/stock.h"
 #include "gxo/gxo.h"
 #include "store/store.h"
+#include "store/store_dispatch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,6 +233,43 @@ static int on_rejected(struct cg_flow *f, const cJSON *data,
   return rc;
 }
 
+/* A consignment: the dispatch flow takes it; a consignment new to it
+ * also takes its units out of the warehouse's stock and into D (the
+ * dispatches table remembers every consignment, so this runs once). */
+static int on_shipment(struct cg_flow *f, const cJSON *env, const cJSON *data,
+                       char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
+{
+  const char *id = cg_json_str(data, "shipmentId");
+  struct cg_store_dispatch d = {0};
+  int rc = id ? cg_store_dispatch_get(f->store, id, &d, err) : CG_EINVAL;
+  cg_store_dispatch_clear(&d);
+  bool fresh = rc == CG_ENOTFOUND;
+  if (rc != 0 && rc != CG_ENOTFOUND && rc != CG_EINVAL)
+    return rc;
+  rc = cg_dispatch_apply_event(f, data, outcome, err);
+  return rc == 0 && fresh ? cg_stock_apply_dispatch(f, env, err) : rc;
+}
+
+/* The flow of one warehouse event type. */
+static int route(struct cg_flow *f, const char *type, const cJSON *env,
+                 char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
+{
+  const cJSON *data = cg_json_get(env, "data");
+  if (strcmp(type, "order.accepted") == 0)
+    return on_accepted(f, data, outcome, err);
+  if (strcmp(type, "order.rejected") == 0)
+    return on_rejected(f, data, outcome, err);
+  if (strcmp(type, "shipment.confirmed") == 0)
+    return on_shipment(f, env, data, outcome, err);
+  if (strcmp(type, "order.closed") == 0 || strcmp(type, "order.cancelled") == 0)
+    return cg_dispatch_apply_remainder(f, type, cg_json_str(env, "eventId"),
+                                       data, outcome, err);
+  if (strncmp(type, "stock.", 6) == 0)
+    return cg_stock_apply_event(f, env, outcome, err);
+  snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s has no flow yet", type);
+  return 0;
+}
+
 int cg_orders_apply_gxo_event(struct cg_flow *f,
                               const struct cg_store_inbox_row *row,
                               const cJSON *doc,
@@ -241,23 +280,14 @@ int cg_orders_apply_gxo_event(struct cg_flow *f,
       doc ? NULL : cg_json_parse(row->payload, strlen(row->payload), NULL);
   const cJSON *env = doc ? doc : parsed;
   const char *type = cg_json_str(env, "eventType");
-  const cJSON *data = cg_json_get(env, "data");
+  int64_t seq = 0;
   int rc = 0;
-  if (type == NULL)
+  if (type != NULL && cg_json_get_int(env, "sequence", &seq) == 0 && seq > 0)
+    rc = cg_stock_seq_seen(f, seq, err); /* every type: gap detection */
+  if (rc == 0 && type == NULL)
     snprintf(outcome, CG_INBOX_OUTCOME_MAX, "invalid: not an event");
-  else if (strcmp(type, "order.accepted") == 0)
-    rc = on_accepted(f, data, outcome, err);
-  else if (strcmp(type, "order.rejected") == 0)
-    rc = on_rejected(f, data, outcome, err);
-  else if (strcmp(type, "shipment.confirmed") == 0)
-    rc = cg_dispatch_apply_event(f, data, outcome, err);
-  else if (strcmp(type, "order.closed") == 0 ||
-           strcmp(type, "order.cancelled") == 0)
-    rc = cg_dispatch_apply_remainder(f, type, cg_json_str(env, "eventId"), data,
-                                     outcome, err);
-  else
-    snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s has no flow yet",
-             type);
+  else if (rc == 0)
+    rc = route(f, type, env, outcome, err);
   cJSON_Delete(parsed);
   return rc;
 }

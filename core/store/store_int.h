@@ -114,6 +114,34 @@ enum cg__st {
   CG__ST_SLA_SET,
   CG__ST_SLA_GET,
   CG__ST_SLA_COUNTS,
+  /* store_stock.c */
+  CG__ST_STOCK_ENSURE,
+  CG__ST_STOCK_GET,
+  CG__ST_STOCK_LEVELS,
+  CG__ST_STOCK_EVENT_LOG,
+  CG__ST_STOCK_LEVEL_ADD,
+  CG__ST_STOCK_MARK,
+  CG__ST_STOCK_DISPATCH_PUT,
+  CG__ST_STOCK_DISPATCH_LIST,
+  CG__ST_STOCK_DISPATCH_FORGET,
+  CG__ST_STOCK_LEVELS_CLEAR,
+  CG__ST_STOCK_EVENTS_AFTER,
+  CG__ST_STOCK_EVENTS_PRUNE,
+  CG__ST_STOCK_SET_BASE,
+  CG__ST_STOCK_UNLISTED,
+  CG__ST_STOCK_DIRTY,
+  CG__ST_STOCK_DIRTY_COUNT,
+  CG__ST_STOCK_BATCH_TAKE,
+  CG__ST_STOCK_BATCH_DONE,
+  CG__ST_STOCK_CLEAN,
+  CG__ST_STOCK_HOLD,
+  CG__ST_STOCK_CENTRA_SEEN,
+  CG__ST_STOCK_SEQ_STATE,
+  CG__ST_STOCK_SEQ_SET,
+  CG__ST_STOCK_SEQ_PUT,
+  CG__ST_STOCK_SEQ_TAKE,
+  CG__ST_STOCK_SEQ_HOLE,
+  CG__ST_STOCK_SEQ_COVER,
   CG__ST_COUNT
 };
 
@@ -141,6 +169,10 @@ enum cg__st {
 #define CG__SLA_COLS                                                           \
   "order_number, accepted_at, state, warn_at, deadline, due_text, next_at, "   \
   "breached_at, ended_at, end_reason"
+#define CG__STOCK_COLS                                                         \
+  "sku, base_seq, version, pending_dispatch, pending_return, pushed, "         \
+  "pushed_qty, pushed_version, pushed_at, dirty_since, batch, held, "          \
+  "centra_known, centra_qty, reconciled_at, updated_at"
 #define CG__AUDIT_COLS                                                         \
   "id, at, entity_kind, entity_key, action, detail, rule_generation"
 

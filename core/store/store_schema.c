@@ -331,6 +331,68 @@ static const char schema_v8[] =
     " WHERE state = 'accepted' AND NOT EXISTS (SELECT 1 FROM dispatches"
     " WHERE order_number = orders.number);";
 
+/* Version 9: the stock flow (docs/internals/stock.md, docs/internals/
+ * store.md "stock"): per SKU the warehouse's quantities per status as the
+ * engine knows them (stock_levels), the applied-event log that makes
+ * every stock effect count once (stock_events, PRIMARY KEY (seq, sku,
+ * status)), the dispatched units Centra has not taken out yet
+ * (stock_dispatch) and, in stock, the push state. The flusher reads the
+ * dirty SKUs in no batch and not held through the partial index
+ * stock_dirty, so its cost is the dirty set, not the catalogue. Every
+ * warehouse event sequence seen above the watermark is in stock_seq; the
+ * one-row stock_seqstate holds the watermark and the highest seen. */
+static const char schema_v9[] =
+    "CREATE TABLE stock ("
+    " sku TEXT NOT NULL PRIMARY KEY,"
+    " base_seq INTEGER NOT NULL DEFAULT 0,"
+    " version INTEGER NOT NULL DEFAULT 0,"
+    " pending_dispatch INTEGER NOT NULL DEFAULT 0,"
+    " pending_return INTEGER NOT NULL DEFAULT 0,"
+    " pushed INTEGER NOT NULL DEFAULT 0,"
+    " pushed_qty INTEGER NOT NULL DEFAULT 0,"
+    " pushed_version INTEGER NOT NULL DEFAULT 0,"
+    " pushed_at INTEGER NOT NULL DEFAULT 0,"
+    " dirty_since INTEGER NOT NULL DEFAULT 0,"
+    " batch INTEGER NOT NULL DEFAULT 0,"
+    " held INTEGER NOT NULL DEFAULT 0,"
+    " centra_known INTEGER NOT NULL DEFAULT 0,"
+    " centra_qty INTEGER NOT NULL DEFAULT 0,"
+    " reconciled_at INTEGER NOT NULL DEFAULT 0,"
+    " updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX stock_dirty ON stock (dirty_since, sku)"
+    " WHERE dirty_since > 0 AND batch = 0 AND held = 0;"
+
+    "CREATE TABLE stock_levels ("
+    " sku TEXT NOT NULL,"
+    " status TEXT NOT NULL,"
+    " quantity INTEGER NOT NULL,"
+    " PRIMARY KEY (sku, status)) WITHOUT ROWID;"
+
+    "CREATE TABLE stock_events ("
+    " seq INTEGER NOT NULL,"
+    " sku TEXT NOT NULL,"
+    " status TEXT NOT NULL,"
+    " delta INTEGER NOT NULL,"
+    " PRIMARY KEY (seq, sku, status)) WITHOUT ROWID;"
+    "CREATE INDEX stock_events_sku ON stock_events (sku, seq);"
+
+    "CREATE TABLE stock_dispatch ("
+    " shipment_id TEXT NOT NULL,"
+    " sku TEXT NOT NULL,"
+    " quantity INTEGER NOT NULL,"
+    " PRIMARY KEY (shipment_id, sku)) WITHOUT ROWID;"
+
+    "CREATE TABLE stock_seq ("
+    " seq INTEGER PRIMARY KEY,"
+    " seen_at INTEGER NOT NULL);"
+    "CREATE INDEX stock_seq_seen ON stock_seq (seen_at);"
+
+    "CREATE TABLE stock_seqstate ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " watermark INTEGER NOT NULL,"
+    " highest INTEGER NOT NULL);"
+    "INSERT INTO stock_seqstate (id, watermark, highest) VALUES (1, 0, 0);";
+
 const struct cg__migration cg__store_migrations[] = {
     {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1,
      false},
@@ -349,6 +411,8 @@ const struct cg__migration cg__store_migrations[] = {
      schema_v7, false},
     {8, "sla_orders: dispatch deadlines of accepted orders (SLA monitor)",
      schema_v8, false},
+    {9, "stock: levels, applied-event log, dispatched units, sequences",
+     schema_v9, false},
 };
 
 const size_t cg__store_migrations_count =

@@ -349,5 +349,95 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "SELECT " CG__SLA_COLS " FROM sla_orders WHERE order_number = ?1",
   [CG__ST_SLA_COUNTS] =
     "SELECT state, count(*) FROM sla_orders GROUP BY state ORDER BY state",
+  /* store_stock.c (schema step 9, docs/internals/stock.md). */
+  [CG__ST_STOCK_ENSURE] =
+    "INSERT INTO stock (sku, updated_at) VALUES (?1, ?2)"
+    " ON CONFLICT (sku) DO NOTHING",
+  [CG__ST_STOCK_GET] =
+    "SELECT " CG__STOCK_COLS " FROM stock WHERE sku = ?1",
+  [CG__ST_STOCK_LEVELS] =
+    "SELECT status, quantity FROM stock_levels WHERE sku = ?1"
+    " ORDER BY status",
+  /* The applied-event log: a row that exists is a duplicate effect. */
+  [CG__ST_STOCK_EVENT_LOG] =
+    "INSERT INTO stock_events (seq, sku, status, delta)"
+    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (seq, sku, status) DO NOTHING",
+  [CG__ST_STOCK_LEVEL_ADD] =
+    "INSERT INTO stock_levels (sku, status, quantity) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (sku, status) DO UPDATE"
+    " SET quantity = quantity + excluded.quantity",
+  /* Every change that can move P: the version, dirty (the first time
+   * kept), D and R by the given amounts. */
+  [CG__ST_STOCK_MARK] =
+    "UPDATE stock SET version = version + 1,"
+    " dirty_since = CASE WHEN dirty_since = 0 THEN ?2 ELSE dirty_since END,"
+    " pending_dispatch = pending_dispatch + ?3,"
+    " pending_return = pending_return + ?4, updated_at = ?2 WHERE sku = ?1",
+  [CG__ST_STOCK_DISPATCH_PUT] =
+    "INSERT INTO stock_dispatch (shipment_id, sku, quantity)"
+    " VALUES (?1, ?2, ?3) ON CONFLICT (shipment_id, sku) DO NOTHING",
+  [CG__ST_STOCK_DISPATCH_LIST] =
+    "SELECT sku, quantity FROM stock_dispatch WHERE shipment_id = ?1"
+    " ORDER BY sku",
+  [CG__ST_STOCK_DISPATCH_FORGET] =
+    "DELETE FROM stock_dispatch WHERE shipment_id = ?1",
+  [CG__ST_STOCK_LEVELS_CLEAR] =
+    "DELETE FROM stock_levels WHERE sku = ?1",
+  [CG__ST_STOCK_EVENTS_AFTER] =
+    "SELECT status, delta FROM stock_events INDEXED BY stock_events_sku"
+    " WHERE sku = ?1 AND seq > ?2",
+  [CG__ST_STOCK_EVENTS_PRUNE] =
+    "DELETE FROM stock_events INDEXED BY stock_events_sku"
+    " WHERE sku = ?1 AND seq <= ?2",
+  [CG__ST_STOCK_SET_BASE] =
+    "UPDATE stock SET base_seq = ?2, updated_at = ?3 WHERE sku = ?1",
+  [CG__ST_STOCK_UNLISTED] =
+    "SELECT sku, base_seq FROM stock WHERE sku > ?2 AND base_seq < ?1"
+    " ORDER BY sku LIMIT ?3",
+  /* The flusher: only the dirty SKUs in no batch and not held. */
+  [CG__ST_STOCK_DIRTY] =
+    "SELECT sku, dirty_since FROM stock INDEXED BY stock_dirty"
+    " WHERE dirty_since > 0 AND batch = 0 AND held = 0"
+    " ORDER BY dirty_since, sku LIMIT ?1",
+  [CG__ST_STOCK_DIRTY_COUNT] =
+    "SELECT count(*) FROM stock INDEXED BY stock_dirty"
+    " WHERE dirty_since > 0 AND batch = 0 AND held = 0",
+  [CG__ST_STOCK_BATCH_TAKE] =
+    "UPDATE stock SET batch = ?2, dirty_since = 0, updated_at = ?3"
+    " WHERE sku = ?1",
+  /* ?2 ok: the pushed figure recorded; clean only if no change since. */
+  [CG__ST_STOCK_BATCH_DONE] =
+    "UPDATE stock SET batch = 0,"
+    " pushed = CASE WHEN ?2 THEN 1 ELSE pushed END,"
+    " pushed_qty = CASE WHEN ?2 THEN ?3 ELSE pushed_qty END,"
+    " pushed_version = CASE WHEN ?2 THEN ?4 ELSE pushed_version END,"
+    " pushed_at = CASE WHEN ?2 THEN ?5 ELSE pushed_at END,"
+    " dirty_since = CASE WHEN ?2 AND version <= ?4 THEN 0"
+    "  WHEN dirty_since = 0 THEN ?5 ELSE dirty_since END,"
+    " updated_at = ?5 WHERE sku = ?1",
+  [CG__ST_STOCK_CLEAN] =
+    "UPDATE stock SET dirty_since = 0 WHERE sku = ?1",
+  [CG__ST_STOCK_HOLD] =
+    "UPDATE stock SET held = ?2, dirty_since = CASE"
+    " WHEN ?2 = 0 AND dirty_since = 0 THEN ?3 ELSE dirty_since END,"
+    " updated_at = ?3 WHERE sku = ?1",
+  [CG__ST_STOCK_CENTRA_SEEN] =
+    "UPDATE stock SET centra_known = 1, centra_qty = ?2, reconciled_at = ?3,"
+    " updated_at = ?3 WHERE sku = ?1",
+  [CG__ST_STOCK_SEQ_STATE] =
+    "SELECT watermark, highest FROM stock_seqstate WHERE id = 1",
+  [CG__ST_STOCK_SEQ_SET] =
+    "UPDATE stock_seqstate SET watermark = ?1, highest = ?2 WHERE id = 1",
+  [CG__ST_STOCK_SEQ_PUT] =
+    "INSERT INTO stock_seq (seq, seen_at) VALUES (?1, ?2)"
+    " ON CONFLICT (seq) DO NOTHING",
+  [CG__ST_STOCK_SEQ_TAKE] =
+    "DELETE FROM stock_seq WHERE seq = ?1",
+  /* The lowest hole opened when the earliest sequence above it was seen:
+   * every row is above the watermark and the watermark + 1 is unseen. */
+  [CG__ST_STOCK_SEQ_HOLE] =
+    "SELECT min(seen_at) FROM stock_seq",
+  [CG__ST_STOCK_SEQ_COVER] =
+    "DELETE FROM stock_seq WHERE seq <= ?1",
 };
 /* clang-format on */

@@ -51,6 +51,11 @@ static void test_good_config(void **state)
   assert_true(m->store_sync_full);
   assert_string_equal(cfg->log_level, "debug");
   assert_string_equal(cfg->admin_listen, "127.0.0.1:8090");
+  assert_int_equal(m->stock_window_ms, 2000);
+  assert_int_equal(m->stock_batch_max, 500);
+  assert_int_equal(m->stock_reconcile_s, 21600);
+  assert_int_equal(m->stock_gap_grace_s, 60);
+  assert_int_equal(m->stock_snapshot_page, 1000);
   char p[512];
   assert_non_null(
       strstr(cg_config_path(cfg, m->store, p, sizeof(p)), "/acme.db"));
@@ -67,6 +72,26 @@ static void expect_error(const char *text, const char *needle)
     fail_msg("message '%s' lacks '%s'", err.msg, needle);
 }
 
+/* The stock flow's keys (issue 10): a merchant's stock table. */
+static void test_stock_keys(void **state)
+{
+  struct cg_err err = {0};
+  setenv("T_CENTRA", "tok-1", 1);
+  write_file("gxo.secret", "s3cret\n");
+  struct cg_config *cfg =
+      load(MERCHANT(", stock = { window_ms = 500, batch_max = 100,"
+                    " reconcile_s = 0, gap_grace_s = 5, snapshot_page = 50 }"),
+           &err);
+  assert_non_null(cfg);
+  const struct cg_config_merchant *m = &cfg->merchants[0];
+  assert_int_equal(m->stock_window_ms, 500);
+  assert_int_equal(m->stock_batch_max, 100);
+  assert_int_equal(m->stock_reconcile_s, 0);
+  assert_int_equal(m->stock_gap_grace_s, 5);
+  assert_int_equal(m->stock_snapshot_page, 50);
+  cg_config_free(cfg);
+}
+
 static void test_errors_name_merchant_and_key(void **state)
 {
   setenv("T_CENTRA", "tok-1", 1);
@@ -74,6 +99,9 @@ static void test_errors_name_merchant_and_key(void **state)
   unsetenv("T_MISSING");
   expect_error(MERCHANT(", schedules = { poll_orders = 'often' }"),
                "merchant 'acme': schedules.poll_orders: must be a "
+               "non-negative integer");
+  expect_error(MERCHANT(", stock = { window_ms = -1 }"),
+               "merchant 'acme': stock.window_ms: must be a "
                "non-negative integer");
   expect_error("merchants = { { id = 'acme', store = 'a.db', centra = {"
                " url = 'u', token = env 'T_MISSING' } } }",
@@ -163,6 +191,7 @@ int main(void)
   dir = tu_tmpdir("config");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_good_config),
+      cmocka_unit_test(test_stock_keys),
       cmocka_unit_test(test_errors_name_merchant_and_key),
       cmocka_unit_test(test_hostile_metamethods),
       cmocka_unit_test(test_whole_file_is_read),

@@ -116,6 +116,37 @@ static const struct hot hot[] = {
   {CG__ST_SLA_DUE, "sla_due", 0},
   {CG__ST_SLA_SET, "PRIMARY KEY", 0},
   {CG__ST_SLA_GET, "PRIMARY KEY", 0},
+  /* stock (schema step 9): per event, per dispatch, per flush */
+  {CG__ST_STOCK_ENSURE, NULL, 0},
+  {CG__ST_STOCK_GET, "PRIMARY KEY", 0},
+  {CG__ST_STOCK_LEVELS, "PRIMARY KEY", 0},
+  {CG__ST_STOCK_EVENT_LOG, NULL, 0},
+  {CG__ST_STOCK_LEVEL_ADD, NULL, 0},
+  {CG__ST_STOCK_MARK, "PRIMARY KEY", 0},
+  {CG__ST_STOCK_DISPATCH_PUT, NULL, 0},
+  {CG__ST_STOCK_DISPATCH_LIST, "PRIMARY KEY", 0},
+  {CG__ST_STOCK_DISPATCH_FORGET, "PRIMARY KEY", 0},
+  {CG__ST_STOCK_LEVELS_CLEAR, "PRIMARY KEY", 0},
+  /* a snapshot: one SKU's events after its asOfSequence, then its log */
+  {CG__ST_STOCK_EVENTS_AFTER, "stock_events_sku", 0},
+  {CG__ST_STOCK_EVENTS_PRUNE, "stock_events_sku", 0},
+  {CG__ST_STOCK_SET_BASE, "PRIMARY KEY", 0},
+  /* walks the SKUs after the page's last one, by key */
+  {CG__ST_STOCK_UNLISTED, "PRIMARY KEY", 0},
+  /* the dirty SKUs in no batch and not held: the work itself */
+  {CG__ST_STOCK_DIRTY, "stock_dirty", PARTIAL_SCAN},
+  {CG__ST_STOCK_DIRTY_COUNT, "stock_dirty", PARTIAL_SCAN},
+  {CG__ST_STOCK_BATCH_TAKE, "PRIMARY KEY", 0},
+  {CG__ST_STOCK_BATCH_DONE, "PRIMARY KEY", 0},
+  {CG__ST_STOCK_CLEAN, "PRIMARY KEY", 0},
+  {CG__ST_STOCK_HOLD, "PRIMARY KEY", 0},
+  {CG__ST_STOCK_CENTRA_SEEN, "PRIMARY KEY", 0},
+  {CG__ST_STOCK_SEQ_STATE, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_STOCK_SEQ_SET, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_STOCK_SEQ_PUT, NULL, 0},
+  {CG__ST_STOCK_SEQ_TAKE, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_STOCK_SEQ_HOLE, "stock_seq_seen", 0},
+  {CG__ST_STOCK_SEQ_COVER, "INTEGER PRIMARY KEY", 0},
 };
 
 /* Off the hot path: run by an operator, at boot or for metrics, never

@@ -1,0 +1,314 @@
+/*
+ * Unit tests for the store's stock rows (schema step 9,
+ * docs/internals/stock.md): the invariant's arithmetic as the store keeps
+ * it. An effect applies once (a duplicate (seq, sku, status) or a seq at
+ * or below the SKU's snapshot base changes nothing), a status move is two
+ * effects, a snapshot plus the logged later events replaces the levels
+ * and a stale one changes nothing, unlisted SKUs are found, D is added
+ * and taken back exactly once, R moves, the push state (dirty, version,
+ * batch) keeps a change made during a batch, hold and clean, and the
+ * sequence watermark with its holes and a snapshot's cover.
+ */
+#include "store_fixture.h"
+
+#include "store/store_stock.h"
+
+#include <string.h>
+
+#define NOW 1000000
+
+static bool apply(struct fx *f, int64_t seq, const char *sku,
+                  const char *status, int64_t delta)
+{
+  struct cg_err err = {0};
+  bool applied = true;
+  assert_int_equal(
+      cg_store_stock_apply(f->s, seq, sku, status, delta, NOW, &applied, &err),
+      0);
+  return applied;
+}
+
+static int64_t level(struct fx *f, const char *sku, const char *status)
+{
+  struct cg_err err = {0};
+  struct cg_store_stock_levels l = {0};
+  int64_t q = 0;
+  assert_int_equal(cg_store_stock_levels(f->s, sku, &l, &err), 0);
+  for (size_t i = 0; i < l.n; i++)
+    if (strcmp(l.items[i].status, status) == 0)
+      q = l.items[i].quantity;
+  cg_store_stock_levels_clear(&l);
+  return q;
+}
+
+/* The SKU's row without its name (nothing to free). */
+static struct cg_store_stock row(struct fx *f, const char *sku)
+{
+  struct cg_err err = {0};
+  struct cg_store_stock r = {0};
+  assert_int_equal(cg_store_stock_get(f->s, sku, &r, &err), 0);
+  cg_free(r.sku);
+  r.sku = NULL;
+  return r;
+}
+
+static size_t dirty_n(struct fx *f)
+{
+  struct cg_err err = {0};
+  int64_t n = -1;
+  assert_int_equal(cg_store_stock_dirty_count(f->s, &n, &err), 0);
+  return (size_t)n;
+}
+
+static void test_apply_once(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  struct cg_store_stock r = {0};
+  assert_int_equal(cg_store_stock_get(f->s, "A", &r, &err), CG_ENOTFOUND);
+  assert_true(apply(f, 10, "A", "AVAILABLE", 5));
+  assert_false(apply(f, 10, "A", "AVAILABLE", 5)); /* duplicate */
+  assert_true(apply(f, 11, "A", "AVAILABLE", -2));
+  assert_true(apply(f, 9, "A", "AVAILABLE", 1)); /* late, not a duplicate */
+  assert_int_equal(level(f, "A", "AVAILABLE"), 4);
+  r = row(f, "A");
+  assert_int_equal(r.version, 3);
+  assert_int_equal(r.dirty_since, NOW);
+  /* a status move: two effects of one sequence, each once */
+  assert_true(apply(f, 12, "A", "AVAILABLE", -3));
+  assert_true(apply(f, 12, "A", "QUARANTINE", 3));
+  assert_false(apply(f, 12, "A", "AVAILABLE", -3));
+  assert_false(apply(f, 12, "A", "QUARANTINE", 3));
+  assert_int_equal(level(f, "A", "AVAILABLE"), 1);
+  assert_int_equal(level(f, "A", "QUARANTINE"), 3);
+  assert_int_equal(
+      cg_store_stock_apply(f->s, 0, "A", "AVAILABLE", 1, NOW, NULL, &err),
+      CG_EINVAL);
+  assert_int_equal(
+      cg_store_stock_apply(f->s, 13, "", "AVAILABLE", 1, NOW, NULL, &err),
+      CG_EINVAL);
+}
+
+static void snapshot(struct fx *f, const char *sku, int64_t avail,
+                     int64_t as_of, bool want_stale)
+{
+  struct cg_err err = {0};
+  struct cg_store_stock_level l = {.status = "AVAILABLE", .quantity = avail};
+  bool stale = !want_stale;
+  assert_int_equal(cg_store_stock_snapshot_sku(f->s, sku, &l, 1, as_of, NOW + 5,
+                                               &stale, &err),
+                   0);
+  assert_int_equal(stale, want_stale);
+}
+
+static void test_snapshot_and_later_events(void **state)
+{
+  struct fx *f = *state;
+  assert_true(apply(f, 5, "A", "AVAILABLE", 10));
+  assert_true(apply(f, 8, "A", "AVAILABLE", -1));
+  assert_true(apply(f, 12, "A", "AVAILABLE", -2)); /* after the snapshot */
+  assert_true(apply(f, 12, "A", "DAMAGED", 2));
+  /* the snapshot as of 10 holds 5 and 8 (and counted 7 available) */
+  snapshot(f, "A", 7, 10, false);
+  assert_int_equal(level(f, "A", "AVAILABLE"), 5);
+  assert_int_equal(level(f, "A", "DAMAGED"), 2);
+  struct cg_store_stock r = row(f, "A");
+  assert_int_equal(r.base_seq, 10);
+  /* at or below the base: in the snapshot already */
+  assert_false(apply(f, 9, "A", "AVAILABLE", 4));
+  assert_false(apply(f, 12, "A", "DAMAGED", 2)); /* still logged above */
+  assert_true(apply(f, 13, "A", "AVAILABLE", 1));
+  assert_int_equal(level(f, "A", "AVAILABLE"), 6);
+  /* stale: as of at or below the base, newer events never rolled back */
+  snapshot(f, "A", 100, 10, true);
+  snapshot(f, "A", 100, 7, true);
+  assert_int_equal(level(f, "A", "AVAILABLE"), 6);
+  /* a newer snapshot that matches changes no level: no new version */
+  int64_t v = row(f, "A").version;
+  snapshot(f, "A", 6, 20, false);
+  assert_int_equal(level(f, "A", "DAMAGED"), 0); /* not listed: 0 */
+  assert_int_equal(row(f, "A").version, v + 1);  /* DAMAGED moved */
+  snapshot(f, "A", 6, 21, false);
+  assert_int_equal(row(f, "A").version, v + 1);
+}
+
+static void test_unlisted(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  struct cg_store_count_list l = {0};
+  assert_true(apply(f, 1, "A", "AVAILABLE", 1));
+  assert_true(apply(f, 2, "B", "AVAILABLE", 2));
+  assert_true(apply(f, 3, "C", "AVAILABLE", 3));
+  snapshot(f, "B", 2, 5, false); /* B listed by the snapshot as of 5 */
+  assert_int_equal(cg_store_stock_unlisted(f->s, 5, "", 10, &l, &err), 0);
+  assert_int_equal(l.n, 2);
+  assert_string_equal(l.items[0].name, "A");
+  assert_string_equal(l.items[1].name, "C");
+  cg_store_count_list_clear(&l);
+  assert_int_equal(cg_store_stock_unlisted(f->s, 5, "A", 1, &l, &err), 0);
+  assert_int_equal(l.n, 1);
+  assert_string_equal(l.items[0].name, "C");
+  cg_store_count_list_clear(&l);
+  /* an unlisted SKU goes to 0 as of the snapshot, later events kept */
+  assert_true(apply(f, 7, "C", "AVAILABLE", 4));
+  assert_int_equal(
+      cg_store_stock_snapshot_sku(f->s, "C", NULL, 0, 5, NOW, NULL, &err), 0);
+  assert_int_equal(level(f, "C", "AVAILABLE"), 4);
+}
+
+static void test_dispatch_and_return(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  assert_int_equal(cg_store_stock_dispatch_add(f->s, "S1", "A", 2, NOW, &err),
+                   0);
+  assert_int_equal(cg_store_stock_dispatch_add(f->s, "S1", "B", 1, NOW, &err),
+                   0);
+  assert_int_equal(cg_store_stock_dispatch_add(f->s, "S2", "A", 3, NOW, &err),
+                   0);
+  assert_int_equal(cg_store_stock_dispatch_add(f->s, "S1", "A", 2, NOW, &err),
+                   CG_EEXIST);
+  assert_int_equal(row(f, "A").pending_dispatch, 5);
+  int64_t v = row(f, "A").version;
+  assert_int_equal(cg_store_stock_dispatch_done(f->s, "S1", NOW, &err), 0);
+  assert_int_equal(row(f, "A").pending_dispatch, 3);
+  assert_int_equal(row(f, "B").pending_dispatch, 0);
+  assert_int_equal(row(f, "A").version, v + 1);
+  assert_int_equal(cg_store_stock_dispatch_done(f->s, "S1", NOW, &err), 0);
+  assert_int_equal(cg_store_stock_dispatch_done(f->s, "S9", NOW, &err), 0);
+  assert_int_equal(row(f, "A").pending_dispatch, 3); /* exactly once */
+  assert_int_equal(row(f, "A").version, v + 1);
+  assert_int_equal(cg_store_stock_return_add(f->s, "A", 2, NOW, &err), 0);
+  assert_int_equal(cg_store_stock_return_add(f->s, "A", -1, NOW, &err), 0);
+  assert_int_equal(row(f, "A").pending_return, 1);
+  assert_int_equal(cg_store_stock_touch(f->s, "Z", NOW, &err), CG_ENOTFOUND);
+  assert_int_equal(cg_store_stock_touch(f->s, "A", NOW, &err), 0);
+  assert_int_equal(row(f, "A").version, v + 4);
+}
+
+static void test_batches(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  struct cg_store_count_list l = {0};
+  assert_true(apply(f, 1, "B", "AVAILABLE", 1));
+  struct cg_store_stock_level one = {.status = "AVAILABLE", .quantity = 1};
+  assert_int_equal(
+      cg_store_stock_snapshot_sku(f->s, "A", &one, 1, 1, NOW - 9, NULL, &err),
+      0); /* dirty earlier than B */
+  assert_int_equal(cg_store_stock_dirty(f->s, 10, &l, &err), 0);
+  assert_int_equal(l.n, 2);
+  assert_string_equal(l.items[0].name, "A"); /* oldest first */
+  assert_int_equal(l.items[0].count, NOW - 9);
+  cg_store_count_list_clear(&l);
+  int64_t va = row(f, "A").version, vb = row(f, "B").version;
+  assert_int_equal(cg_store_stock_batch_take(f->s, "A", 7, &err), 0);
+  assert_int_equal(cg_store_stock_batch_take(f->s, "B", 7, &err), 0);
+  assert_int_equal(dirty_n(f), 0);
+  assert_true(apply(f, 2, "B", "AVAILABLE", 1)); /* during the batch */
+  assert_int_equal(dirty_n(f), 0);               /* in a batch: not taken */
+  assert_int_equal(
+      cg_store_stock_batch_done(f->s, "A", true, 1, va, NOW + 1, &err), 0);
+  assert_int_equal(
+      cg_store_stock_batch_done(f->s, "B", true, 1, vb, NOW + 1, &err), 0);
+  struct cg_store_stock a = row(f, "A"), b = row(f, "B");
+  assert_true(a.pushed && a.pushed_qty == 1 && a.pushed_version == va);
+  assert_int_equal(a.dirty_since, 0);
+  assert_int_equal(a.batch, 0);
+  assert_int_equal(b.dirty_since, NOW); /* changed since: still dirty */
+  assert_int_equal(dirty_n(f), 1);
+  /* a failed batch marks its SKUs dirty again */
+  assert_int_equal(cg_store_stock_batch_take(f->s, "A", 8, &err), 0);
+  assert_int_equal(
+      cg_store_stock_batch_done(f->s, "A", false, 0, 0, NOW + 2, &err), 0);
+  assert_int_equal(row(f, "A").dirty_since, NOW + 2);
+  assert_int_equal(row(f, "A").pushed_version, va);
+  assert_int_equal(cg_store_stock_batch_take(f->s, "Z", 8, &err), CG_ENOTFOUND);
+}
+
+static void test_hold_clean_centra(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  assert_true(apply(f, 1, "A", "AVAILABLE", 1));
+  assert_int_equal(cg_store_stock_hold(f->s, "A", true, NOW, &err), 0);
+  assert_true(row(f, "A").held);
+  assert_int_equal(dirty_n(f), 0);
+  assert_int_equal(cg_store_stock_clean(f->s, "A", &err), 0);
+  assert_int_equal(cg_store_stock_hold(f->s, "A", false, NOW + 3, &err), 0);
+  assert_false(row(f, "A").held);
+  assert_int_equal(row(f, "A").dirty_since, NOW + 3); /* released: dirty */
+  assert_int_equal(cg_store_stock_clean(f->s, "A", &err), 0);
+  assert_int_equal(dirty_n(f), 0);
+  assert_int_equal(cg_store_stock_centra_seen(f->s, "Q", 4, NOW, &err), 0);
+  struct cg_store_stock q = row(f, "Q");
+  assert_true(q.centra_known);
+  assert_int_equal(q.centra_qty, 4);
+  assert_int_equal(q.reconciled_at, NOW);
+}
+
+static void seq_state(struct fx *f, int64_t w, int64_t h, bool hole)
+{
+  struct cg_err err = {0};
+  int64_t gw = -1, gh = -1, since = -1;
+  assert_int_equal(cg_store_stock_seq_state(f->s, &gw, &gh, &since, &err), 0);
+  assert_int_equal(gw, w);
+  assert_int_equal(gh, h);
+  assert_int_equal(since > 0, hole);
+}
+
+static void seen(struct fx *f, int64_t seq)
+{
+  struct cg_err err = {0};
+  assert_int_equal(cg_store_stock_seq_seen(f->s, seq, &err), 0);
+}
+
+static void test_sequences(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  seq_state(f, 0, 0, false);
+  seen(f, 1);
+  seen(f, 2);
+  seen(f, 2);
+  seq_state(f, 2, 2, false);
+  seen(f, 5);
+  seen(f, 4);
+  seq_state(f, 2, 5, true); /* 3 missing */
+  seen(f, 3);
+  seq_state(f, 5, 5, false); /* filled: over 4 and 5 */
+  seen(f, 9);
+  seen(f, 7);
+  seq_state(f, 5, 9, true);
+  seen(f, 6);
+  seq_state(f, 7, 9, true); /* 8 still missing */
+  /* a snapshot as of 8 covers the hole; 9 seen above it */
+  assert_int_equal(cg_store_stock_seq_cover(f->s, 8, &err), 0);
+  seq_state(f, 9, 9, false);
+  assert_int_equal(cg_store_stock_seq_cover(f->s, 4, &err), 0); /* older */
+  seq_state(f, 9, 9, false);
+  assert_int_equal(cg_store_stock_seq_cover(f->s, 20, &err), 0);
+  seq_state(f, 20, 20, false);
+  seen(f, 15);
+  seq_state(f, 20, 20, false);
+  assert_int_equal(cg_store_stock_seq_seen(f->s, 0, &err), CG_EINVAL);
+}
+
+int main(void)
+{
+  cg_mem_init();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_apply_once, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_snapshot_and_later_events, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_unlisted, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_dispatch_and_return, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_batches, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_hold_clean_centra, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_sequences, fx_setup, fx_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
