@@ -169,7 +169,7 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
          " description: $description, stockQuantityType: PHYSICAL,"
          " productSizes: $sizes }) {"
          " stockChanges { id } " PROBLEMS " }\n}\n",
-         "setStock", true, "stockChanges", NULL},
+         "setStock", true, "stockChanges", NULL, true},
     /* OrderLineCancelInput and StockPolicyActionInput are confirmed
      * (GD); the policy is built by the caller, one field set. */
     [CG__DOC_CANCEL_LINES] =
@@ -189,6 +189,20 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
                                   " shipment { id isCaptured } " PROBLEMS
                                   " }\n}\n",
                                   "captureShipment", true, "shipment", NULL},
+    /* The stock reconcile's read: every product, paged in Centra's
+     * default order (no sort: the confirmed ProductSort values are the
+     * changing updatedAt and the older id_DESC), each size's SKU and
+     * physical stock in the merchant's warehouse. Only confirmed fields
+     * (docs/internals/centra-api-subset.md). */
+    [CG__DOC_STOCK_PAGE] =
+        {"CgStockPage",
+         "query CgStockPage($warehouseId: Int!, $limit: Int!,"
+         " $page: Int!) {\n"
+         "  products(limit: $limit, page: $page) {"
+         " variants { productSizes { SKU"
+         " stockTotals(where: { warehouseId: [$warehouseId] })"
+         " { physicalQuantity } } } }\n}\n",
+         "products", false, NULL, NULL},
 };
 
 const struct cg__centra_op *cg__centra_op(enum cg__centra_doc doc)

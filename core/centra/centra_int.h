@@ -7,6 +7,8 @@
  *   centra_write.c   the shipment and stock operations
  *   centra_order_write.c  cancelLines and captureShipment (remainders,
  *                    capture)
+ *   centra_stock_read.c   the catalogue's physical stock in one warehouse
+ *                    (the stock reconcile)
  * Not for use outside core/centra.
  */
 #ifndef CG_CENTRA_INT_H
@@ -34,6 +36,10 @@ struct cg__centra_op {
    * order (centra_order_canon.c) before the caller sees it; NULL = as
    * answered. */
   void (*canon)(cJSON *data);
+  /* Mutations: a FAIL from userErrors carries the whole userErrors array
+   * ([{message, path}]) as data, so the caller can tell which items of
+   * a list Centra refused (setStock names each size by its path). */
+  bool errors_as_data;
 };
 
 /* The canonical order of each WarehouseOrder in a list of orders, or in
@@ -60,6 +66,7 @@ enum cg__centra_doc {
   CG__DOC_SET_STOCK,
   CG__DOC_CANCEL_LINES,
   CG__DOC_CAPTURE_SHIPMENT,
+  CG__DOC_STOCK_PAGE,
   CG__DOC_COUNT
 };
 

@@ -57,6 +57,16 @@ static const struct type_default defaults[] = {
     {"SLA_BREACH", "ops", "critical",
      "the order missed its dispatch deadline: chase the warehouse and tell "
      "customer service; it closes itself when the order ships"},
+    {"STOCK_SYNC", "ops", "critical",
+     "Centra refused a stock figure: fix what Centra says (e.g. create the "
+     "SKU in Centra), then retry the exception; the SKU is not updated "
+     "until then"},
+    {"STOCK_DRIFT", "ops", "warning",
+     "Centra's physical stock of the SKU differed from the warehouse's "
+     "figure with nothing in flight to explain it: the engine sets it "
+     "right at the next push; find out who changed it in Centra (another "
+     "integration, a manual edit); it closes itself when a reconcile finds "
+     "the SKU right"},
     {"SYNC_FAILURE", "ops", "critical",
      "check partner reachability and "
      "the log; retry the exception"},

@@ -66,6 +66,9 @@ struct cg_flow_settings {
   bool centra_events;      /* events queue on; else the poll alone */
   bool direct_to_shipment; /* orders arrive PROCESSING with a shipment */
   bool autoconfirm;        /* orders skip PENDING */
+
+  /* The Centra warehouse that is the GXO site (centra.warehouse). */
+  int64_t centra_warehouse;
 };
 
 struct cg_flow {

@@ -110,6 +110,15 @@ int cg_gxo_subscribe_webhooks(struct cg_gxo *g, const char *url,
                                     done, arg);
 }
 
+int cg_gxo_get_stock(struct cg_gxo *g, const char *snapshot_id,
+                     const char *cursor, int limit, cg_call_done_fn done,
+                     void *arg)
+{
+  if (limit < 0 || limit > 1000 || done == NULL)
+    return CG_EINVAL;
+  return g->ops->get_stock(g->state, snapshot_id, cursor, limit, done, arg);
+}
+
 int cg_gxo_order_key(const char *merchant, const char *order_ref, char *out,
                      size_t size)
 {

@@ -81,6 +81,8 @@ struct cg_gxo_transport_ops {
   int (*subscribe_webhooks)(void *state, const char *url, const char *secret,
                             const char *const *event_types, size_t n_types,
                             cg_call_done_fn done, void *arg);
+  int (*get_stock)(void *state, const char *snapshot_id, const char *cursor,
+                   int limit, cg_call_done_fn done, void *arg);
 };
 
 /* The REST transport of warehouse API v1 (gxo_rest.c). */
@@ -138,6 +140,18 @@ int cg_gxo_subscribe_webhooks(struct cg_gxo *g, const char *url,
                               const char *secret,
                               const char *const *event_types, size_t n_types,
                               cg_call_done_fn done, void *arg);
+
+/* Reads one page of a stock snapshot (GET /stock): the page after cursor
+ * when cursor is given (a cursor names its snapshot), else the first page
+ * of snapshot_id when given (the snapshot a stock.snapshot event
+ * announced), else the first page of a new snapshot taken now. limit
+ * 1..1000 (0 = the warehouse's default). OK data: {snapshotId, asOf,
+ * asOfSequence, items: [{sku, byStatus: {STATUS: n}, ...}], nextCursor}
+ * (nextCursor null on the last page); a 400 (cursor or snapshot unknown
+ * or expired) is FAIL with the problem code. */
+int cg_gxo_get_stock(struct cg_gxo *g, const char *snapshot_id,
+                     const char *cursor, int limit, cg_call_done_fn done,
+                     void *arg);
 
 /* "cg-<merchant>-order-<orderRef>" into out: the Idempotency-Key of an
  * order, stable across restarts so a replayed outbox row is recognised.

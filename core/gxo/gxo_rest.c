@@ -658,6 +658,42 @@ static int rest_pull_events(void *state, int64_t after_sequence, int limit,
   return op_launch(op, false, false);
 }
 
+/* "/stock?limit=&cursor=|snapshotId=" (the value escaped). */
+static char *stock_url(const struct rest *r, const char *key, const char *value,
+                       int limit)
+{
+  char *esc = curl_easy_escape(NULL, value ? value : "", 0);
+  size_t n = (esc ? strlen(esc) : 0) + 64;
+  char *path = esc ? cg_malloc(n) : NULL;
+  char *url = NULL;
+  if (path != NULL) {
+    int len = snprintf(path, n, "/stock?limit=%d", limit > 0 ? limit : 100);
+    if (key != NULL)
+      snprintf(path + len, n - (size_t)len, "&%s=%s", key, esc);
+    url = make_url(r, path);
+  }
+  cg_free(path);
+  curl_free(esc);
+  return url;
+}
+
+static int rest_get_stock(void *state, const char *snapshot_id,
+                          const char *cursor, int limit, cg_call_done_fn done,
+                          void *arg)
+{
+  struct rest *r = state;
+  if (r->closing)
+    return CG_ECANCELED;
+  struct op *op = op_new(r, CG__GXO_GET_STOCK, "GET", done, arg);
+  if (op == NULL)
+    return CG_ENOMEM;
+  bool by_cursor = cursor != NULL && cursor[0] != '\0';
+  bool by_id = !by_cursor && snapshot_id != NULL && snapshot_id[0] != '\0';
+  op->url = stock_url(r, by_cursor ? "cursor" : (by_id ? "snapshotId" : NULL),
+                      by_cursor ? cursor : snapshot_id, limit);
+  return op_launch(op, false, false);
+}
+
 /* A POST whose body is a small JSON object built by the caller. */
 static int post_json(struct rest *r, enum cg__gxo_op kind, const char *path,
                      const char *what, cJSON *body, cg_call_done_fn done,
@@ -836,4 +872,5 @@ const struct cg_gxo_transport_ops cg_gxo_rest_transport = {
     .pull_events = rest_pull_events,
     .ack_events = rest_ack_events,
     .subscribe_webhooks = rest_subscribe,
+    .get_stock = rest_get_stock,
 };

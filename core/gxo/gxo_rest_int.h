@@ -24,6 +24,7 @@ enum cg__gxo_op {
   /* GET /orders/{orderRef} after a 409 duplicate-order-ref on create: what
    * the warehouse holds decides the create's outcome. */
   CG__GXO_VERIFY_ORDER,
+  CG__GXO_GET_STOCK,
 };
 
 /* Name of an operation for logs ("create_order", ...). */

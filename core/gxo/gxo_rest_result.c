@@ -37,8 +37,8 @@
 const char *cg__gxo_op_name(enum cg__gxo_op op)
 {
   static const char *const names[] = {
-      "create_order", "get_order", "cancel_order", "pull_events", "ack_events",
-      "subscribe",    "token",     "get_item",     "verify_order"};
+      "create_order", "get_order", "cancel_order", "pull_events",  "ack_events",
+      "subscribe",    "token",     "get_item",     "verify_order", "get_stock"};
   return (unsigned)op < sizeof(names) / sizeof(names[0]) ? names[op] : "?";
 }
 
@@ -101,6 +101,8 @@ static const char *promised_member(enum cg__gxo_op op)
     return "access_token";
   case CG__GXO_GET_ITEM:
     return "sku";
+  case CG__GXO_GET_STOCK:
+    return "items";
   default:
     return NULL;
   }

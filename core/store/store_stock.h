@@ -108,7 +108,9 @@ int cg_store_stock_touch(struct cg_store *s, const char *sku, int64_t now_ms,
  * event with seq > as_of_seq, sets its base to as_of_seq, prunes its log
  * at or below it, bumps the version and marks it dirty if any level
  * changed. A SKU whose base is already >= as_of_seq is left alone
- * (*stale true). Creates the row if needed. */
+ * (*stale true), except that a SKU without a base (0) takes a snapshot
+ * as of 0 (the warehouse published nothing yet). Creates the row if
+ * needed. */
 int cg_store_stock_snapshot_sku(struct cg_store *s, const char *sku,
                                 const struct cg_store_stock_level *levels,
                                 size_t n, int64_t as_of_seq, int64_t now_ms,
@@ -147,6 +149,12 @@ int cg_store_stock_clean(struct cg_store *s, const char *sku,
  * operator's retry: it is marked dirty at now_ms). */
 int cg_store_stock_hold(struct cg_store *s, const char *sku, bool held,
                         int64_t now_ms, struct cg_err *err);
+/* The held SKUs after the SKU `after` ("" to start), in SKU order, up
+ * to limit (name = SKU, count = dirty_since). For operations (admin API
+ * `stock?state=held`, store_stock_ops.c): a scan of the stock table,
+ * never on a hot path. */
+int cg_store_stock_held(struct cg_store *s, const char *after, size_t limit,
+                        struct cg_store_count_list *out, struct cg_err *err);
 
 /* ---- reconcile ---------------------------------------------------------*/
 

@@ -25,6 +25,7 @@
 #define CG_SIM_CENTRA_H
 
 #include "base/map.h"
+#include "sim_util.h"
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
@@ -102,6 +103,14 @@ struct sc_throttled {
 /* The sorted matches of the last orders query (sim_centra_order_query.c),
  * valid while key (the where, printed), sorted and gen match. */
 struct sc_order_hit;
+/* A catalogue product as its sizes carry it: its scalar part (stored with
+ * each of its sizes) and its sizes in load order (sim_centra_index.c). */
+struct sc_product {
+  int64_t id;
+  const cJSON *info;
+  struct sim_vec sizes; /* cJSON * into sim_centra.sizes */
+};
+
 struct sc_order_hits {
   char *key;
   bool sorted;
@@ -143,6 +152,9 @@ struct sim_centra {
   /* look-ups by key (sim_centra_index.c); the maps point into the arrays */
   struct cg_map orders_by_number, orders_by_id, orders_by_external_id;
   struct cg_map events_by_id;
+  struct cg_map sizes_by_sku; /* catalogue sizes (SKUs are unique) */
+  struct sim_vec products;    /* struct sc_product *, in load order */
+  struct cg_map products_by_id;
   const cJSON *events_done; /* last event of the confirmed prefix, or NULL */
   uint64_t orders_gen;      /* moves with every Order event */
   struct sc_order_hits orders_hits;
@@ -309,6 +321,9 @@ void sim_centra__orders_hits_free(struct sim_centra *c);
 
 /* Indexes a stored order (after it joined c->orders). */
 void sim_centra__index_order(struct sim_centra *c, cJSON *order);
+/* Indexes a new catalogue size by SKU and under its product (a page of
+ * products costs the page, not the catalogue). */
+void sim_centra__index_size(struct sim_centra *c, cJSON *size);
 /* Stored order by hash id / externalId (NULL when absent). */
 cJSON *sim_centra__order_by_id(struct sim_centra *c, const char *id);
 cJSON *sim_centra__order_by_external_id(struct sim_centra *c, const char *ext);

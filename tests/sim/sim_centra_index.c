@@ -1,7 +1,8 @@
 /*
  * sim_centra_index: the simulated Centra's look-ups by key, so a request
  * costs the same whatever number of orders and events the simulator holds.
- * Orders by number, hash id and externalId, events by id, and the end of
+ * Catalogue sizes by SKU, orders by number, hash id and externalId,
+ * events by id, and the end of
  * the confirmed prefix of the events queue. The arrays stay the store (in
  * their order, for lists); the maps only point into them. When the maps
  * cannot be trusted (an insert failed, or seeded orders share an
@@ -12,6 +13,7 @@
 
 #include "base/json.h"
 #include "base/log.h"
+#include "base/mem.h"
 
 #include <string.h>
 
@@ -121,8 +123,46 @@ const cJSON *sim_centra__events_open(struct sim_centra *c)
   return ev;
 }
 
+/* The product of id, added (with info) when new; NULL on ENOMEM. */
+static struct sc_product *product_get(struct sim_centra *c, int64_t id,
+                                      const cJSON *info)
+{
+  struct sc_product *p = cg_map_get_int(&c->products_by_id, id);
+  if (p != NULL)
+    return p;
+  p = cg_calloc(1, sizeof(*p));
+  if (p == NULL || sim_vec_push(&c->products, p) != 0) {
+    cg_free(p);
+    return NULL;
+  }
+  *p = (struct sc_product){.id = id, .info = info};
+  if (cg_map_put_int(&c->products_by_id, id, p) != 0) {
+    c->products.n--;
+    cg_free(p);
+    return NULL;
+  }
+  return p;
+}
+
+void sim_centra__index_size(struct sim_centra *c, cJSON *size)
+{
+  const cJSON *info = cg_json_get(size, "productVariant.product");
+  put_first_str(c, &c->sizes_by_sku, cg_json_str(size, "SKU"), size);
+  struct sc_product *p = product_get(c, cg_json_int(info, "id", 0), info);
+  if (p == NULL || sim_vec_push(&p->sizes, size) != 0)
+    index_lost(c);
+}
+
 void sim_centra__index_free(struct sim_centra *c)
 {
+  for (size_t i = 0; i < c->products.n; i++) {
+    struct sc_product *p = c->products.v[i];
+    sim_vec_free(&p->sizes);
+    cg_free(p);
+  }
+  sim_vec_free(&c->products);
+  cg_map_free(&c->products_by_id);
+  cg_map_free(&c->sizes_by_sku);
   cg_map_free(&c->orders_by_number);
   cg_map_free(&c->orders_by_id);
   cg_map_free(&c->orders_by_external_id);

@@ -20,7 +20,9 @@
 
 cJSON *sim_centra__size_by_sku(struct sim_centra *c, const char *sku)
 {
-  return sim_centra__find_str(c->sizes, "SKU", sku);
+  if (c->index_lost || sku == NULL)
+    return sim_centra__find_str(c->sizes, "SKU", sku);
+  return cg_map_get_str(&c->sizes_by_sku, sku);
 }
 
 cJSON *sim_centra__size_by_ean(struct sim_centra *c, const char *ean)
@@ -226,6 +228,7 @@ static int load_size(struct sim_centra *c, const cJSON *prod, const cJSON *var,
   if (size == NULL) {
     size = new_size(c, prod, var, spec);
     cJSON_AddItemToArray(c->sizes, size);
+    sim_centra__index_size(c, size);
   }
   seed_stock(c, size, cg_json_get(spec, "stock"));
   return 0;
@@ -419,6 +422,7 @@ static cJSON *stock_write(struct sim_centra *c, const char *kind, int64_t wh,
   cg_json_add_int(w, "warehouseId", wh);
   cg_json_add_str(w, "description", cg_json_str(input, "description"));
   cg_json_add_str(w, "at", sim_centra__now(now, sizeof(now)));
+  cg_json_add_int(w, "atMs", cg_time_now_ms()); /* for latency figures */
   cJSON_AddArrayToObject(w, "items");
   cJSON_AddItemToArray(c->stock_writes, w);
   return w;
@@ -636,25 +640,23 @@ static void product_add_size(struct sim_centra *c, cJSON *prod,
     sim_centra__set(prod, "updatedAt", cJSON_CreateString(at));
 }
 
-/* Every product, built from the stored sizes (sizes carry their product). */
-static cJSON *products_all(struct sim_centra *c)
+/* A product of a page: its newest size's updatedAt decides its place in
+ * an updatedAt sort. */
+struct prod_ref {
+  const struct sc_product *p;
+  const char *updated;
+};
+
+static int cmp_ref(const void *a, const void *b)
 {
-  cJSON *out = cJSON_CreateArray();
-  const cJSON *size;
-  cJSON_ArrayForEach(size, c->sizes)
-  {
-    const cJSON *sp = cg_json_get(size, "productVariant.product");
-    cJSON *prod = sim_centra__find_int(out, "id", cg_json_int(sp, "id", 0));
-    if (prod == NULL) {
-      prod = cJSON_Duplicate(sp, true);
-      cJSON_AddItemToObject(prod, "weight",
-                            cJSON_Duplicate(cg_json_get(size, "weight"), 1));
-      cJSON_AddArrayToObject(prod, "variants");
-      cJSON_AddItemToArray(out, prod);
-    }
-    product_add_size(c, prod, size);
-  }
-  return out;
+  const struct prod_ref *x = a, *y = b;
+  int r = strcmp(x->updated ? x->updated : "", y->updated ? y->updated : "");
+  return r != 0 ? r : (x->p->id < y->p->id ? -1 : (x->p->id > y->p->id));
+}
+
+static int cmp_ref_desc(const void *a, const void *b)
+{
+  return cmp_ref(b, a);
 }
 
 static bool product_matches(const cJSON *p, const cJSON *where)
@@ -665,29 +667,65 @@ static bool product_matches(const cJSON *p, const cJSON *where)
                                   cg_json_str(p, "name"));
 }
 
+/* The products matching args' where, in load order or args' sort (the
+ * index: no pass over the sizes unless a sort asks for it). */
+static size_t product_hits(struct sim_centra *c, const cJSON *args,
+                           struct prod_ref *refs)
+{
+  const char *s =
+      cJSON_GetStringValue(cJSON_GetArrayItem(cg_json_get(args, "sort"), 0));
+  bool asc = s && strcmp(s, "updatedAt_ASC") == 0;
+  bool desc = s && strcmp(s, "updatedAt_DESC") == 0;
+  size_t m = 0;
+  for (size_t i = 0; i < c->products.n; i++) {
+    const struct sc_product *p = c->products.v[i];
+    if (!product_matches(p->info, cg_json_get(args, "where")))
+      continue;
+    refs[m] = (struct prod_ref){.p = p};
+    for (size_t k = 0; (asc || desc) && k < p->sizes.n; k++) {
+      const char *at = cg_json_str(p->sizes.v[k], "updatedAt");
+      if (at && (!refs[m].updated || strcmp(at, refs[m].updated) > 0))
+        refs[m].updated = at;
+    }
+    m++;
+  }
+  if (asc || desc)
+    qsort(refs, m, sizeof(*refs), asc ? cmp_ref : cmp_ref_desc);
+  return m;
+}
+
+/* One product in full: its variants and their sizes. */
+static cJSON *product_render(struct sim_centra *c, const struct sc_product *p)
+{
+  cJSON *prod = cJSON_Duplicate(p->info, true);
+  cJSON_AddArrayToObject(prod, "variants");
+  for (size_t k = 0; k < p->sizes.n; k++) {
+    const cJSON *size = p->sizes.v[k];
+    if (k == 0)
+      cJSON_AddItemToObject(prod, "weight",
+                            cJSON_Duplicate(cg_json_get(size, "weight"), 1));
+    product_add_size(c, prod, size);
+  }
+  return prod;
+}
+
 cJSON *sim_centra__op_products(struct sim_centra *c, const cJSON *args,
                                const char **err)
 {
   int limit, page;
   if (sim_centra__paging(args, 20, 200, &limit, &page, err) != 0)
     return NULL;
-  cJSON *all = products_all(c), *p;
-  size_t m = 0;
-  const cJSON **hits =
-      cg_calloc((size_t)cJSON_GetArraySize(all) + 1, sizeof(*hits));
-  cJSON *list = hits ? all : NULL;
-  cJSON_ArrayForEach(p, list)
-  {
-    if (product_matches(p, cg_json_get(args, "where")))
-      hits[m++] = p;
+  struct prod_ref *refs = cg_calloc(c->products.n + 1, sizeof(*refs));
+  if (refs == NULL) {
+    *err = "out of memory";
+    return NULL;
   }
-  sort_updated(hits, m, cg_json_get(args, "sort"));
-  cJSON *out = cJSON_CreateArray();
+  size_t m = product_hits(c, args, refs);
   size_t first = (size_t)(page - 1) * (size_t)limit;
+  cJSON *out = cJSON_CreateArray();
   for (size_t i = first; i < m && i < first + (size_t)limit; i++)
-    cJSON_AddItemToArray(out, cJSON_Duplicate(hits[i], true));
-  cg_free(hits);
-  cJSON_Delete(all);
+    cJSON_AddItemToArray(out, product_render(c, refs[i].p));
+  cg_free(refs);
   return out;
 }
 
@@ -696,11 +734,9 @@ cJSON *sim_centra__op_products(struct sim_centra *c, const cJSON *args,
 cJSON *sim_centra__op_counters(struct sim_centra *c, const cJSON *args,
                                const char **err)
 {
-  cJSON *all = products_all(c);
   cJSON *out = cJSON_CreateObject();
-  cg_json_add_int(out, "products", cJSON_GetArraySize(all));
+  cg_json_add_int(out, "products", (int64_t)c->products.n);
   cg_json_add_int(out, "orders", cJSON_GetArraySize(c->orders));
-  cJSON_Delete(all);
   return out;
 }
 

@@ -133,6 +133,7 @@ void sim_wms_destroy(struct sim_wms *w)
   cJSON_Delete(w->auto_reject);
   cJSON_Delete(w->services);
   cg_free(w->rotated_secret);
+  cJSON_Delete(w->drop_types);
   cg_free(w);
 }
 

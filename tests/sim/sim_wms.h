@@ -93,6 +93,7 @@ struct wms_event {
   int64_t seq;
   char id[40];
   bool acked;
+  bool dropped; /* fault: lost, in neither the feed nor a webhook */
   cJSON *env;
 };
 
@@ -113,11 +114,20 @@ struct wms_journal {
   int64_t seq; /* the sequence the change is part of */
 };
 
+/* One SKU of a snapshot (sku points into the stock table, which lives
+ * as long as the simulator). */
+struct wms_snap_row {
+  const char *sku;
+  int64_t qty[WMS_NSTATUS];
+};
+
 struct wms_snapshot {
   char id[48];
   int64_t as_of_ms;
   int64_t as_of_seq;
-  cJSON *items;
+  struct wms_snap_row *rows; /* a page is built from these: its cost does
+                              * not grow with the snapshot */
+  size_t n;
 };
 
 struct wms_rma {
@@ -151,7 +161,9 @@ struct sim_wms {
   struct cg_map idem_by_key, orders_by_ref, items_by_sku, stock_by_sku;
   int64_t last_seq;
   int64_t acked_upto;
-  long refuse_acks; /* fault: answer the next N events:ack with 400 */
+  long refuse_acks;  /* fault: answer the next N events:ack with 400 */
+  long drop_events;  /* fault: lose the next N events of drop_types */
+  cJSON *drop_types; /* event types to lose ([] or NULL: any) */
   char site_id[32];
   char *rotated_secret; /* replaces every subscription's secret */
   /* settings */

@@ -15,6 +15,9 @@
  *        sequence than its place in the feed
  *   POST /_sim/wms/events/refuse-acks {count}   fault: the next count
  *        events:ack are answered 400 invalid-ack
+ *   POST /_sim/wms/events/drop {count, types?}   fault: the next count
+ *        events of those types (any without types) take their sequence
+ *        but are lost: in neither the feed nor a webhook
  */
 #include "sim_wms.h"
 
@@ -116,6 +119,22 @@ static void push(struct sim_wms *w, const char *type, const cJSON *env)
   cg_free(body);
 }
 
+/* Whether the drop fault takes this event (and counts it). */
+static bool drop_this(struct sim_wms *w, const char *type)
+{
+  const cJSON *t;
+  bool listed = cJSON_GetArraySize(w->drop_types) == 0;
+  cJSON_ArrayForEach(t, w->drop_types)
+  {
+    if (cJSON_IsString(t) && strcmp(t->valuestring, type) == 0)
+      listed = true;
+  }
+  if (w->drop_events <= 0 || !listed)
+    return false;
+  w->drop_events--;
+  return true;
+}
+
 /* Publishes the next event; its envelope shows `shown` as its sequence
  * when not 0 (a fault), else its place in the feed. NULL on ENOMEM. */
 static struct wms_event *publish(struct sim_wms *w, const char *type,
@@ -139,7 +158,9 @@ static struct wms_event *publish(struct sim_wms *w, const char *type,
     cg_free(ev);
     return NULL;
   }
-  push(w, type, ev->env);
+  ev->dropped = drop_this(w, type);
+  if (!ev->dropped)
+    push(w, type, ev->env);
   return ev;
 }
 
@@ -247,7 +268,7 @@ static void on_events(struct cg_http_exchange *ex, void *arg)
   for (size_t i = first_after(w, after); i < w->events.n && taken < limit;
        i++) {
     struct wms_event *ev = w->events.v[i];
-    if (ev->acked || (typed && !type_listed(types, ev->env)))
+    if (ev->acked || ev->dropped || (typed && !type_listed(types, ev->env)))
       continue;
     cJSON_AddItemToArray(arr, sim_json_ref(ev->env)); /* printed at once */
     last = ev->seq;
@@ -469,6 +490,31 @@ static void on_refuse_acks(struct cg_http_exchange *ex, void *arg)
   sim_send_json(ex, 200, out);
 }
 
+static void on_drop(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_wms *w = arg;
+  cJSON *doc = NULL;
+  int64_t count = -1;
+  if (sim_body_json(ex, &doc) == 0)
+    count = cg_json_int(doc, "count", -1);
+  cJSON *types = cJSON_DetachItemFromObject(doc, "types");
+  cJSON_Delete(doc);
+  if (count < 0 || (types != NULL && !cJSON_IsArray(types))) {
+    cJSON_Delete(types);
+    sim_send_problem(ex, 400, "invalid-count",
+                     "give {\"count\": n >= 0, \"types\"?: [...]}", NULL);
+    return;
+  }
+  cJSON_Delete(w->drop_types);
+  w->drop_types = types;
+  w->drop_events = (long)count;
+  cJSON *out = cJSON_CreateObject();
+  cg_json_add_int(out, "drop", count);
+  cJSON_AddItemToObject(
+      out, "types", types ? cJSON_Duplicate(types, true) : cJSON_CreateArray());
+  sim_send_json(ex, 200, out);
+}
+
 int sim_wms__events_routes(struct sim_wms *w, struct cg_router *r)
 {
   int rc = cg_router_add(r, "GET", "/wms/v1/events", on_events, w);
@@ -485,5 +531,6 @@ int sim_wms__events_routes(struct sim_wms *w, struct cg_router *r)
   rc = rc ? rc
           : cg_router_add(r, "POST", "/_sim/wms/events/refuse-acks",
                           on_refuse_acks, w);
+  rc = rc ? rc : cg_router_add(r, "POST", "/_sim/wms/events/drop", on_drop, w);
   return rc;
 }

@@ -61,7 +61,7 @@ static bool w19_known(const char *code)
 
 static void free_snapshot(struct wms_snapshot *s)
 {
-  cJSON_Delete(s->items);
+  cg_free(s->rows);
   cg_free(s);
 }
 
@@ -99,8 +99,9 @@ struct wms_stock *sim_wms__stock_get(struct sim_wms *w, const char *sku)
   return st;
 }
 
-void sim_wms__stock_add(struct sim_wms *w, struct wms_stock *st, int status,
-                        int64_t delta)
+/* Changes a SKU's stock as part of event seq (journaled). */
+static void stock_change(struct sim_wms *w, struct wms_stock *st, int status,
+                         int64_t delta, int64_t seq)
 {
   if (st == NULL || delta == 0 || status < 0 || status >= WMS_NSTATUS)
     return;
@@ -113,9 +114,16 @@ void sim_wms__stock_add(struct sim_wms *w, struct wms_stock *st, int status,
   j->st = st;
   j->status = status;
   j->delta = delta;
-  j->seq = w->last_seq + 1; /* the event this change belongs to */
+  j->seq = seq;
   if (sim_vec_push(&w->journal, j) != 0)
     cg_free(j);
+}
+
+void sim_wms__stock_add(struct sim_wms *w, struct wms_stock *st, int status,
+                        int64_t delta)
+{
+  /* the event this change belongs to is published next */
+  stock_change(w, st, status, delta, w->last_seq + 1);
 }
 
 /* --- items ---------------------------------------------------------------- */
@@ -334,7 +342,9 @@ int sim_wms__seed_stock(struct sim_wms *w, const cJSON *stock, char *msg,
     struct wms_stock *st = sim_wms__stock_get(w, sku);
     if (st == NULL)
       return CG_ENOMEM;
-    sim_wms__stock_add(w, st, idx, q - st->qty[idx]);
+    /* No event: the stock is so as of the last sequence published (a
+     * snapshot taken now lists it; the feed never will). */
+    stock_change(w, st, idx, q - st->qty[idx], w->last_seq);
   }
   return 0;
 }
@@ -429,29 +439,35 @@ static cJSON *stock_item(const char *sku, const int64_t *qty)
   return o;
 }
 
-/* Items as they were once every event up to as_of_seq had happened. */
-static cJSON *items_as_of(const struct sim_wms *w, int64_t as_of_seq)
+/* The stock as it was once every event up to as_of_seq had happened
+ * (one row per SKU, cg_free); NULL on ENOMEM. */
+static struct wms_snap_row *rows_as_of(const struct sim_wms *w,
+                                       int64_t as_of_seq)
 {
-  cJSON *arr = cJSON_CreateArray();
-  for (size_t i = 0; i < w->stock.n; i++) {
+  struct wms_snap_row *rows = cg_calloc(w->stock.n + 1, sizeof(*rows));
+  for (size_t i = 0; rows != NULL && i < w->stock.n; i++) {
     const struct wms_stock *st = w->stock.v[i];
-    int64_t qty[WMS_NSTATUS];
-    memcpy(qty, st->qty, sizeof(qty));
+    rows[i].sku = st->sku;
+    memcpy(rows[i].qty, st->qty, sizeof(rows[i].qty));
     for (size_t k = w->journal.n; k-- > 0;) {
       const struct wms_journal *j = w->journal.v[k];
       if (j->seq <= as_of_seq)
         break;
       if (j->st == st)
-        qty[j->status] -= j->delta;
+        rows[i].qty[j->status] -= j->delta;
     }
-    cJSON_AddItemToArray(arr, stock_item(st->sku, qty));
   }
-  return arr;
+  return rows;
 }
 
 cJSON *sim_wms__stock_table(const struct sim_wms *w)
 {
-  return items_as_of(w, INT64_MAX);
+  struct wms_snap_row *rows = rows_as_of(w, INT64_MAX);
+  cJSON *arr = rows ? cJSON_CreateArray() : NULL;
+  for (size_t i = 0; arr != NULL && i < w->stock.n; i++)
+    cJSON_AddItemToArray(arr, stock_item(rows[i].sku, rows[i].qty));
+  cg_free(rows);
+  return arr;
 }
 
 static struct wms_snapshot *snapshot_take(struct sim_wms *w, int64_t seq,
@@ -464,14 +480,15 @@ static struct wms_snapshot *snapshot_take(struct sim_wms *w, int64_t seq,
            (unsigned long long)sim_ctx_next_id(w->ctx, "wms-snapshot"));
   s->as_of_seq = seq;
   s->as_of_ms = as_of_ms;
-  s->items = items_as_of(w, seq);
+  s->rows = rows_as_of(w, seq);
+  s->n = w->stock.n;
   if (w->snapshots.n == SNAPSHOTS_KEEP) {
     free_snapshot(w->snapshots.v[0]);
     memmove(w->snapshots.v, w->snapshots.v + 1,
             (SNAPSHOTS_KEEP - 1) * sizeof(void *));
     w->snapshots.n--;
   }
-  if (s->items == NULL || sim_vec_push(&w->snapshots, s) != 0) {
+  if (s->rows == NULL || sim_vec_push(&w->snapshots, s) != 0) {
     free_snapshot(s);
     return NULL;
   }
@@ -545,14 +562,9 @@ static void send_page(struct cg_http_exchange *ex, struct wms_snapshot *s,
 {
   cJSON *doc = snapshot_meta(s);
   cJSON *items = cJSON_AddArrayToObject(doc, "items");
-  long total = cJSON_GetArraySize(s->items), i = 0;
-  const cJSON *it;
-  cJSON_ArrayForEach(it, s->items)
-  {
-    if (i >= offset && i < offset + limit)
-      cJSON_AddItemToArray(items, cJSON_Duplicate(it, true));
-    i++;
-  }
+  long total = (long)s->n;
+  for (long i = offset; i < total && i < offset + limit; i++)
+    cJSON_AddItemToArray(items, stock_item(s->rows[i].sku, s->rows[i].qty));
   char next[80];
   snprintf(next, sizeof(next), "%s:%ld", s->id, offset + limit);
   cg_json_add_str(doc, "nextCursor", offset + limit < total ? next : NULL);

@@ -1,0 +1,252 @@
+/*
+ * stock_drift: the Centra half of a stock reconcile (stock_rec.h,
+ * docs/internals/stock.md "Reconcile and drift"). Centra's physical stock
+ * in the merchant's warehouse is read a page of products at a time
+ * (cg_centra_fetch_stock, under Centra's budget like every read) and
+ * each SKU the engine holds is compared with P (cg_stock_target), in one
+ * transaction per page:
+ *
+ *   equal                          record the figure; an open STOCK_DRIFT
+ *                                  of the SKU is resolved
+ *   different                      record it, mark the SKU dirty (the
+ *                                  next push corrects Centra)
+ *   different by more than the     and raise STOCK_DRIFT (owner ops) with
+ *   pack's threshold, no batch in  both figures and the warehouse's: a
+ *   flight, not dirty, not held    real discrepancy is investigated, not
+ *                                  only overwritten
+ *
+ * A SKU the warehouse never reported that Centra holds units of gets a
+ * row (its P is 0: it is corrected; STOCK_DRIFT too, except at the
+ * initial sync, where it is old data); one Centra shows 0 of is left
+ * alone, and so are the SKUs the pack excludes. A SKU pushed after the
+ * page was asked for is skipped: Centra's answer may predate the push.
+ */
+#include "flows/stock_int.h"
+#include "flows/stock_rec.h"
+
+#include "base/err.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/time.h"
+#include "centra/centra.h"
+#include "flows/exceptions.h"
+#include "flows/flow.h"
+#include "store/store.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE_PRODUCTS 200
+#define DRIFT "STOCK_DRIFT"
+#define KIND "stock"
+
+int cg__stock_drift_begin(struct cg_stock_rec *rec, struct cg_err *err)
+{
+  struct cg_store_exception_filter flt = {
+      .state = "open", .type = DRIFT, .entity_kind = KIND, .limit = 500};
+  struct cg_store_exception_list list = {0};
+  int rc;
+  do {
+    cg_store_exception_list_clear(&list);
+    rc = cg_store_exception_list(rec->st->f->store, &flt, &list, err);
+    for (size_t i = 0; rc == 0 && i < list.n; i++)
+      rc = cg_map_put_str(&rec->drift_open, list.items[i].entity_key,
+                          (void *)(intptr_t)list.items[i].id);
+    flt.offset += (int64_t)list.n;
+  } while (rc == 0 && list.n == (size_t)flt.limit);
+  cg_store_exception_list_clear(&list);
+  return rc;
+}
+
+void cg__stock_drift_end(struct cg_stock_rec *rec)
+{
+  cg_map_free(&rec->drift_open);
+  rec->drift_open = (struct cg_map)CG_MAP_INIT;
+}
+
+static void on_centra_page(struct cg_call_result *res, void *arg)
+{
+  cg__stock_rec_centra_done(arg, res);
+}
+
+int cg__stock_drift_next(struct cg_stock_rec *rec)
+{
+  struct cg_flow *f = rec->st->f;
+  rec->busy = true;
+  rec->sent_ms = cg_time_now_ms();
+  int rc = cg_centra_fetch_stock(f->centra, f->settings.centra_warehouse,
+                                 rec->centra_page, PAGE_PRODUCTS,
+                                 on_centra_page, rec);
+  if (rc != 0) {
+    rec->busy = false;
+    cg_log_warn("stock",
+                "[merchant=%s] reconcile: Centra stock page %d not asked "
+                "(%s)",
+                f->merchant, rec->centra_page, cg_strerror(rc));
+  }
+  return rc;
+}
+
+/* "AVAILABLE 5, ALLOCATED 1" (the statuses the engine holds). */
+static void levels_text(struct cg_flow *f, const char *sku, char *out, size_t n)
+{
+  struct cg_store_stock_levels lv = {0};
+  size_t at = 0;
+  out[0] = '\0';
+  if (cg_store_stock_levels(f->store, sku, &lv, NULL) == 0)
+    for (size_t i = 0; i < lv.n && at < n; i++) {
+      if (lv.items[i].quantity == 0)
+        continue; /* only the statuses holding units */
+      int w = snprintf(out + at, n - at, "%s%s %lld", at ? ", " : "",
+                       lv.items[i].status, (long long)lv.items[i].quantity);
+      at += w > 0 ? (size_t)w : 0;
+    }
+  cg_store_stock_levels_clear(&lv);
+  if (out[0] == '\0')
+    snprintf(out, n, "none");
+}
+
+static int raise_drift(struct cg_stock_rec *rec,
+                       const struct cg_store_stock *row, int64_t centra,
+                       int64_t p, struct cg_err *err)
+{
+  struct cg_flow *f = rec->st->f;
+  char levels[256], msg[640];
+  levels_text(f, row->sku, levels, sizeof(levels));
+  snprintf(msg, sizeof(msg),
+           "Centra shows %lld units of %s in warehouse %lld, the engine "
+           "expects %lld (warehouse: %s; dispatched, not completed in "
+           "Centra: %lld; restocked by Centra returns: %lld; last pushed: "
+           "%lld); the next push sets %lld",
+           (long long)centra, row->sku, (long long)f->settings.centra_warehouse,
+           (long long)p, levels, (long long)row->pending_dispatch,
+           (long long)row->pending_return, (long long)row->pushed_qty,
+           (long long)p);
+  int rc = cg_flow_raise(f, DRIFT, KIND, row->sku, msg, NULL, err);
+  if (rc == 0)
+    rc = cg_store_audit_append(f->store, KIND, row->sku, "drift", msg, NULL,
+                               err);
+  if (rc == 0 && cg_map_get_str(&rec->drift_open, row->sku) == NULL) {
+    rec->drifts++;
+    f->metrics.stock_drifts++;
+    /* counted once, even if Centra lists the SKU twice (its id is not
+     * known here; resolving it waits for the next reconcile) */
+    rc = cg_map_put_str(&rec->drift_open, row->sku, (void *)(intptr_t)-1);
+  }
+  return rc;
+}
+
+/* Centra shows P again: its open STOCK_DRIFT (if any) is resolved. */
+static int drift_gone(struct cg_stock_rec *rec, const char *sku, int64_t p,
+                      struct cg_err *err)
+{
+  intptr_t id = (intptr_t)cg_map_get_str(&rec->drift_open, sku);
+  if (id <= 0)
+    return 0;
+  char note[160];
+  snprintf(note, sizeof(note), "a reconcile found Centra at %lld, as expected",
+           (long long)p);
+  int rc = cg_store_exception_resolve(rec->st->f->store, (int64_t)id, "engine",
+                                      note, err);
+  if (rc == CG_EINVAL || rc == CG_ENOTFOUND)
+    rc = 0; /* resolved meanwhile */
+  if (rc == 0) {
+    cg_map_del_str(&rec->drift_open, sku);
+    rec->resolved++;
+  }
+  return rc;
+}
+
+/* The SKU is off by centra - p. fresh: its row was made just now (a SKU
+ * the warehouse never reported). */
+static int differs(struct cg_stock_rec *rec, const struct cg_store_stock *row,
+                   int64_t centra, int64_t p, bool fresh, int64_t now,
+                   struct cg_err *err)
+{
+  struct cg_stock *st = rec->st;
+  int64_t diff = llabs(centra - p);
+  bool quiet = row->batch == 0 && row->dirty_since == 0 && !row->held;
+  rec->differ++;
+  /* At the initial sync a SKU only Centra holds is old data, not drift. */
+  if (quiet && (!fresh || rec->base >= 0) &&
+      diff > cg_stock_policy_drift_threshold(cg__stock_policy(st))) {
+    int rc = raise_drift(rec, row, centra, p, err);
+    if (rc != 0)
+      return rc;
+  }
+  if (row->dirty_since != 0)
+    return 0; /* already on its way */
+  return cg_store_stock_touch(st->f->store, row->sku, now, err);
+}
+
+/* The SKU's row; one Centra holds units of and the warehouse never
+ * reported gets one (its P is 0, so it is corrected), *fresh. */
+static int row_of(struct cg_stock_rec *rec, const char *sku, int64_t centra,
+                  int64_t now, struct cg_store_stock *row, bool *fresh,
+                  struct cg_err *err)
+{
+  struct cg_store *s = rec->st->f->store;
+  int rc = cg_store_stock_get(s, sku, row, err);
+  *fresh = rc == CG_ENOTFOUND;
+  if (!*fresh)
+    return rc;
+  rec->unknown++;
+  if (centra == 0)
+    return CG_ENOTFOUND; /* nothing to correct: no row */
+  rc = cg_store_stock_centra_seen(s, sku, centra, now, err);
+  return rc ? rc : cg_store_stock_get(s, sku, row, err);
+}
+
+static int compare_sku(struct cg_stock_rec *rec, const char *sku,
+                       int64_t centra, int64_t now, struct cg_err *err)
+{
+  struct cg_stock *st = rec->st;
+  struct cg_store_stock row = {0};
+  int64_t p = 0;
+  bool fresh = false;
+  if (cg_stock_policy_excluded(cg__stock_policy(st), sku))
+    return 0;
+  int rc = row_of(rec, sku, centra, now, &row, &fresh, err);
+  if (rc == CG_ENOTFOUND)
+    return 0;
+  if (rc == 0 && row.pushed_at >= rec->sent_ms) {
+    cg_store_stock_clear(&row); /* pushed since the page was asked for */
+    return 0;
+  }
+  if (rc == 0)
+    rc = cg_stock_target(st->f, sku, &p, err);
+  if (rc == 0)
+    rc = cg_store_stock_centra_seen(st->f->store, sku, centra, now, err);
+  rec->compared++;
+  if (rc == 0)
+    rc = centra == p ? drift_gone(rec, sku, p, err)
+                     : differs(rec, &row, centra, p, fresh, now, err);
+  cg_store_stock_clear(&row);
+  return rc;
+}
+
+int cg__stock_drift_page(struct cg_stock_rec *rec, const cJSON *data,
+                         bool *last, struct cg_err *err)
+{
+  struct cg_flow *f = rec->st->f;
+  const cJSON *sizes = cg_json_get(data, "sizes"), *s;
+  int64_t now = cg_time_now_ms();
+  int rc = cg_store_begin(f->store, err);
+  if (rc != 0)
+    return rc;
+  cJSON_ArrayForEach(s, sizes)
+  {
+    const char *sku = cg_json_str(s, "sku");
+    if (rc == 0 && sku != NULL)
+      rc = compare_sku(rec, sku, cg_json_int(s, "physical", 0), now, err);
+  }
+  if (rc == 0 && cg_store_commit(f->store, err) == 0) {
+    *last = cg_json_int(data, "products", 0) < PAGE_PRODUCTS;
+    return 0;
+  }
+  cg_store_rollback(f->store, NULL);
+  f->metrics.store_errors++;
+  return rc ? rc : CG_EDB;
+}

@@ -1,0 +1,103 @@
+/*
+ * stock_rec: what the stock reconcile's modules share (stock_int.h is
+ * the flow's side): struct cg_stock_rec, one reconcile in progress, and
+ * its three parts:
+ *
+ *   stock_reconcile.c  triggers (tick), lifecycle, the warehouse
+ *                      snapshot paged and applied, unlisted SKUs to 0
+ *   stock_snapshot.c   one page of GET /stock as SKU groups (pure)
+ *   stock_drift.c      Centra's figures paged and compared with P,
+ *                      STOCK_DRIFT raised and resolved
+ *
+ * Loop thread only. docs/internals/stock.md "Snapshots, gaps and stale
+ * snapshots" and "Reconcile and drift".
+ */
+#ifndef CG_FLOWS_STOCK_REC_H
+#define CG_FLOWS_STOCK_REC_H
+
+#include "base/map.h"
+#include "store/store_stock.h"
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cg_call_result;
+struct cg_err;
+struct cg_stock;
+
+/* Statuses one SKU can list in a snapshot (the contract has five). */
+#define CG_STOCK_SNAP_LEVELS 16
+/* Longest SKU the reconcile handles (the contract's items.sku is 40). */
+#define CG_STOCK_SKU_MAX 128
+
+/* One SKU's levels as a snapshot lists them (possibly across pages). */
+struct cg_stock_snap_sku {
+  char sku[CG_STOCK_SKU_MAX]; /* "" = empty */
+  struct cg_store_stock_level levels[CG_STOCK_SNAP_LEVELS];
+  size_t n;
+};
+
+/* Called for each complete SKU of a snapshot; non-zero stops the page. */
+typedef int (*cg_stock_snap_fn)(const struct cg_stock_snap_sku *g, void *arg,
+                                struct cg_err *err);
+
+/* Feeds one page's items (GET /stock: [{sku, byStatus: {STATUS: n}}] or
+ * [{sku, stockStatus|status, quantity}]) through held, the SKU being
+ * gathered: a SKU is complete when the next item names another SKU, so
+ * a SKU whose statuses straddle pages is held back until the next page;
+ * last (the snapshot's last page) completes the held SKU too. Items
+ * without a usable sku or quantity are skipped and counted in *bad.
+ * Returns 0 or what fn returned. */
+int cg__stock_snap_page(const cJSON *items, bool last,
+                        struct cg_stock_snap_sku *held, cg_stock_snap_fn fn,
+                        void *arg, int64_t *bad, struct cg_err *err);
+
+enum cg__stock_rec_phase {
+  CG__REC_WMS,      /* paging GET /stock and applying it */
+  CG__REC_UNLISTED, /* SKUs the snapshot did not list go to 0 */
+  CG__REC_CENTRA,   /* reading Centra's figures and comparing */
+};
+
+struct cg_stock_rec {
+  struct cg_stock *st; /* NULL once stopped (detached) */
+  enum cg__stock_rec_phase phase;
+  bool busy;    /* a partner call in flight */
+  bool stopped; /* closed while busy: the callback only frees */
+  char reason[128];
+  int64_t started_ms;  /* monotonic */
+  int64_t wms_ms;      /* time the warehouse part took */
+  int attempts;        /* failed calls in a row */
+  int64_t retry_at_ms; /* wall ms; no call before it */
+  /* the warehouse snapshot */
+  char snapshot_id[64]; /* asked for (a pending one) or learned */
+  char *cursor;         /* the next page; NULL before the first */
+  int64_t as_of_seq;    /* -1 until the first page */
+  int64_t base;         /* the base when it started; -1 = none yet */
+  bool stale;
+  struct cg_stock_snap_sku held;
+  char unlisted_after[CG_STOCK_SKU_MAX];
+  int64_t pages, skus, zeroed, bad;
+  /* Centra */
+  int centra_page;
+  int64_t sent_ms;          /* wall ms the current Centra page was asked for */
+  struct cg_map drift_open; /* SKU -> open STOCK_DRIFT id (intptr_t) */
+  int64_t compared, differ, drifts, resolved, unknown;
+};
+
+/* stock_drift.c: prepares the Centra part (the open drifts). */
+int cg__stock_drift_begin(struct cg_stock_rec *rec, struct cg_err *err);
+/* Asks for the next Centra page; the answer comes back through
+ * cg__stock_rec_centra_done. Returns 0 or the client's error. */
+int cg__stock_drift_next(struct cg_stock_rec *rec);
+/* One Centra page (data of cg_centra_fetch_stock) compared, in one
+ * transaction. *last is true after the last page. */
+int cg__stock_drift_page(struct cg_stock_rec *rec, const cJSON *data,
+                         bool *last, struct cg_err *err);
+void cg__stock_drift_end(struct cg_stock_rec *rec);
+
+/* stock_reconcile.c: the answer to a Centra page (the call's callback). */
+void cg__stock_rec_centra_done(struct cg_stock_rec *rec,
+                               struct cg_call_result *res);
+
+#endif

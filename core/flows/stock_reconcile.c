@@ -1,0 +1,659 @@
+/*
+ * stock_reconcile: snapshots, gaps and the schedule of the stock flow
+ * (docs/internals/stock.md "Snapshots, gaps and stale snapshots",
+ * "Reconcile and drift"). The flow's schedule timer calls cg__stock_tick
+ * every second; a reconcile starts when none runs and one is due:
+ *
+ *   a stock.snapshot event (cursor stock.snapshot.pending, written with
+ *   the event) > cg_stock_reconcile_soon > a gap open longer than the
+ *   grace > no snapshot ever applied (initial sync) > the schedule
+ *
+ * and runs as a chain of single partner calls, each answer handled in
+ * one transaction:
+ *
+ *   GET /stock page --(group by SKU, hold the last)--> snapshot_sku
+ *     ... nextCursor null --> unlisted SKUs to 0 --> seq_cover, base
+ *   Centra products page --> compare with P (stock_drift.c) ... last
+ *     --> cursor stock.reconcile.last
+ *
+ * A snapshot at or below the base (cursor stock.base_seq) is stale and
+ * applies nothing. A failed call is asked again at a later tick with
+ * backoff (never before a partner's Retry-After); nothing here blocks
+ * pushes or events, and only one page is held in memory at a time.
+ */
+#include "flows/stock_int.h"
+#include "flows/stock_rec.h"
+
+#include "base/err.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/time.h"
+#include "flows/flow.h"
+#include "gxo/gxo.h"
+#include "net/retry.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CUR_PENDING "stock.snapshot.pending"
+#define CUR_BASE "stock.base_seq"
+#define CUR_LAST "stock.reconcile.last"
+#define CUR_GAP "stock.gap.last"
+#define UNLISTED_BATCH 500
+#define UNLISTED_PER_STEP 10 /* batches per step */
+#define COMP "stock"
+#define AUDIT_KEY "reconcile"
+
+static const struct cg_retry_policy BACKOFF = {.base_ms = 2000,
+                                               .cap_ms = 300000};
+
+/* ---- cursors -------------------------------------------------------------*/
+
+/* A cursor holding an integer; *set false when absent or empty. */
+static int cursor_int(struct cg_store *s, const char *name, int64_t *out,
+                      bool *set, struct cg_err *err)
+{
+  char *v = NULL;
+  int rc = cg_store_cursor_get(s, name, &v, err);
+  *set = false;
+  if (rc == CG_ENOTFOUND)
+    return 0;
+  if (rc == 0 && v[0] != '\0') {
+    *out = strtoll(v, NULL, 10);
+    *set = true;
+  }
+  cg_free(v);
+  return rc;
+}
+
+static int cursor_put_int(struct cg_store *s, const char *name, int64_t v,
+                          struct cg_err *err)
+{
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%lld", (long long)v);
+  return cg_store_cursor_set(s, name, buf, err);
+}
+
+struct pending {
+  bool set;
+  char id[64];
+  int64_t as_of; /* -1 if the event did not say */
+};
+
+/* The snapshot a stock.snapshot event announced and no reconcile has
+ * applied yet: {"snapshotId", "asOfSequence"} ("" = none). */
+static int pending_read(struct cg_store *s, struct pending *p,
+                        struct cg_err *err)
+{
+  char *v = NULL;
+  memset(p, 0, sizeof(*p));
+  int rc = cg_store_cursor_get(s, CUR_PENDING, &v, err);
+  if (rc != 0)
+    return rc == CG_ENOTFOUND ? 0 : rc;
+  cJSON *doc = v[0] ? cJSON_Parse(v) : NULL;
+  const char *id = cg_json_str(doc, "snapshotId");
+  if (id != NULL && id[0] != '\0' && strlen(id) < sizeof(p->id)) {
+    snprintf(p->id, sizeof(p->id), "%s", id);
+    p->as_of = cg_json_int(doc, "asOfSequence", -1);
+    p->set = true;
+  }
+  cJSON_Delete(doc);
+  cg_free(v);
+  return 0;
+}
+
+/* Clears the pending snapshot if it is the one applied (or older). */
+static int pending_clear(struct cg_store *s, const char *id, int64_t as_of,
+                         struct cg_err *err)
+{
+  struct pending p;
+  int rc = pending_read(s, &p, err);
+  if (rc != 0 || !p.set)
+    return rc;
+  if (strcmp(p.id, id) != 0 && (p.as_of < 0 || p.as_of > as_of))
+    return 0; /* a newer one arrived meanwhile: it runs next */
+  return cg_store_cursor_set(s, CUR_PENDING, "", err);
+}
+
+/* ---- the reconcile -------------------------------------------------------*/
+
+static struct cg_flow *flow_of(const struct cg_stock_rec *rec)
+{
+  return rec->st->f;
+}
+
+static void rec_free(struct cg_stock_rec *rec)
+{
+  if (rec == NULL)
+    return;
+  cg_free(rec->cursor);
+  cg__stock_drift_end(rec);
+  cg_free(rec);
+}
+
+static void audit(struct cg_flow *f, const char *key, const char *action,
+                  const char *detail)
+{
+  struct cg_err err = {0};
+  if (cg_store_audit_append(f->store, "stock", key, action, detail, NULL,
+                            &err) != 0)
+    cg_log_warn(COMP, "[merchant=%s] audit of %s %s not written: %s",
+                f->merchant, key, action, err.msg);
+}
+
+/* Commits when rc is 0, else rolls back; counts a failed transaction. */
+static int tx_end(struct cg_flow *f, int rc, struct cg_err *err)
+{
+  if (rc == 0 && cg_store_commit(f->store, err) == 0)
+    return 0;
+  cg_store_rollback(f->store, NULL);
+  f->metrics.store_errors++;
+  return rc ? rc : CG_EDB;
+}
+
+static void step(struct cg_stock_rec *rec);
+
+/* Waits before the next call: the partner's Retry-After, or a growing
+ * jittered delay (at least a second). */
+static void back_off(struct cg_stock_rec *rec, int64_t retry_at_ms)
+{
+  int64_t wait =
+      cg_retry_backoff_ms(&BACKOFF, ++rec->attempts, &flow_of(rec)->rng);
+  int64_t at = cg_time_now_ms() + (wait > 1000 ? wait : 1000);
+  rec->retry_at_ms = retry_at_ms > at ? retry_at_ms : at;
+}
+
+/* Throttling and shutdown are expected (debug); the rest is a warning. */
+static void log_call(const struct cg_stock_rec *rec, const char *what,
+                     const struct cg_call_result *res)
+{
+  static const char *const quiet[] = {"budget", "paused", "canceled"};
+  enum cg_log_level lvl = CG_LOG_WARN;
+  for (size_t i = 0; i < sizeof(quiet) / sizeof(*quiet); i++)
+    if (strcmp(res->code, quiet[i]) == 0)
+      lvl = CG_LOG_DEBUG;
+  if (lvl <= cg_log_get_level())
+    cg_log_write(lvl, COMP,
+                 "[merchant=%s] reconcile (%s): %s: %s (%ld %s %s); asked "
+                 "again in %lld s",
+                 flow_of(rec)->merchant, rec->reason, what,
+                 cg_call_outcome_name(res->outcome), res->http_status,
+                 res->code, res->message,
+                 (long long)(rec->retry_at_ms - cg_time_now_ms()) / 1000);
+}
+
+/* Pages the snapshot again from its start: a fresh one unless a pending
+ * one is still named. */
+static void wms_restart(struct cg_stock_rec *rec, bool fresh)
+{
+  cg_free(rec->cursor);
+  rec->cursor = NULL;
+  rec->as_of_seq = -1;
+  rec->held.sku[0] = '\0';
+  rec->held.n = 0;
+  if (fresh)
+    rec->snapshot_id[0] = '\0';
+}
+
+/* ---- the warehouse snapshot ---------------------------------------------*/
+
+static void enter_centra(struct cg_stock_rec *rec)
+{
+  struct cg_err err = {0};
+  rec->wms_ms = cg_time_mono_ms() - rec->started_ms;
+  rec->phase = CG__REC_CENTRA;
+  rec->centra_page = 1;
+  if (cg__stock_drift_begin(rec, &err) != 0)
+    cg_log_warn(COMP,
+                "[merchant=%s] open STOCK_DRIFT exceptions not read (%s): "
+                "the reconcile resolves none this time",
+                flow_of(rec)->merchant, err.msg);
+}
+
+/* The snapshot is at or below the base: nothing of it is applied. */
+static void stale(struct cg_stock_rec *rec, const char *id, int64_t as_of)
+{
+  struct cg_flow *f = flow_of(rec);
+  struct cg_err err = {0};
+  char msg[256];
+  snprintf(msg, sizeof(msg),
+           "snapshot %s as of sequence %lld is stale (the engine holds the "
+           "stock as of sequence %lld and the events after it): nothing "
+           "applied",
+           id, (long long)as_of, (long long)rec->base);
+  cg_log_warn(COMP, "[merchant=%s] %s", f->merchant, msg);
+  audit(f, AUDIT_KEY, "snapshot-stale", msg);
+  rec->stale = true;
+  if (pending_clear(f->store, id, as_of, &err) != 0)
+    cg_log_warn(COMP, "[merchant=%s] pending snapshot not cleared: %s",
+                f->merchant, err.msg);
+  enter_centra(rec);
+}
+
+static int apply_sku(const struct cg_stock_snap_sku *g, void *arg,
+                     struct cg_err *err)
+{
+  struct cg_stock_rec *rec = arg;
+  bool was_stale = false;
+  rec->skus++;
+  return cg_store_stock_snapshot_sku(flow_of(rec)->store, g->sku, g->levels,
+                                     g->n, rec->as_of_seq, cg_time_now_ms(),
+                                     &was_stale, err);
+}
+
+/* One page in one transaction; the last SKU waits for the next page. */
+static int apply_page(struct cg_stock_rec *rec, const cJSON *items, bool last,
+                      struct cg_err *err)
+{
+  struct cg_flow *f = flow_of(rec);
+  int rc = cg_store_begin(f->store, err);
+  if (rc != 0)
+    return rc;
+  rc = cg__stock_snap_page(items, last, &rec->held, apply_sku, rec, &rec->bad,
+                           err);
+  return tx_end(f, rc, err);
+}
+
+/* The page's snapshot: learned on the first page, the same after. */
+static int page_snapshot(struct cg_stock_rec *rec, const cJSON *data,
+                         struct cg_err *err)
+{
+  const char *id = cg_json_str(data, "snapshotId");
+  int64_t as_of;
+  if (id == NULL || strlen(id) >= sizeof(rec->snapshot_id) ||
+      cg_json_get_int(data, "asOfSequence", &as_of) != 0 || as_of < 0)
+    return cg_err_set(err, CG_EINVAL,
+                      "page without snapshotId or asOfSequence");
+  if (rec->as_of_seq < 0) {
+    snprintf(rec->snapshot_id, sizeof(rec->snapshot_id), "%s", id);
+    rec->as_of_seq = as_of;
+    return 0;
+  }
+  if (strcmp(id, rec->snapshot_id) != 0 || as_of != rec->as_of_seq)
+    return cg_err_set(err, CG_EINVAL, "page of snapshot %s, expected %s", id,
+                      rec->snapshot_id);
+  return 0;
+}
+
+static void wms_page(struct cg_stock_rec *rec, const cJSON *data)
+{
+  struct cg_err err = {0};
+  bool first = rec->as_of_seq < 0;
+  int rc = page_snapshot(rec, data, &err);
+  if (rc == 0 && first && rec->base >= 0 && rec->as_of_seq <= rec->base) {
+    stale(rec, rec->snapshot_id, rec->as_of_seq);
+    step(rec);
+    return;
+  }
+  const char *next = cg_json_str(data, "nextCursor");
+  if (rc == 0)
+    rc = apply_page(rec, cg_json_get(data, "items"), next == NULL, &err);
+  if (rc != 0) {
+    back_off(rec, 0);
+    cg_log_warn(COMP,
+                "[merchant=%s] reconcile (%s): snapshot page not applied "
+                "(%s); paging a fresh snapshot in %lld s",
+                flow_of(rec)->merchant, rec->reason, err.msg,
+                (long long)(rec->retry_at_ms - cg_time_now_ms()) / 1000);
+    wms_restart(rec, false);
+    return;
+  }
+  rec->pages++;
+  rec->attempts = 0;
+  cg_free(rec->cursor);
+  rec->cursor = next ? cg_strdup(next) : NULL;
+  if (next == NULL)
+    rec->phase = CG__REC_UNLISTED;
+  else if (rec->cursor == NULL)
+    wms_restart(rec, false); /* out of memory: start over later */
+  step(rec);
+}
+
+static void on_wms_page(struct cg_call_result *res, void *arg)
+{
+  struct cg_stock_rec *rec = arg;
+  rec->busy = false;
+  if (rec->stopped) {
+    rec_free(rec);
+    return;
+  }
+  if (res->outcome == CG_OUTCOME_OK && !cg_store_in_tx(flow_of(rec)->store)) {
+    wms_page(rec, res->data);
+    return;
+  }
+  back_off(rec, res->retry_at_ms);
+  log_call(rec, "reading the warehouse's stock snapshot", res);
+  if (res->outcome == CG_OUTCOME_FAIL)
+    wms_restart(rec, true); /* snapshot or cursor expired: a fresh one */
+}
+
+static void wms_next(struct cg_stock_rec *rec)
+{
+  struct cg_stock *st = rec->st;
+  rec->busy = true;
+  int rc = cg_gxo_get_stock(st->f->gxo, rec->snapshot_id, rec->cursor,
+                            (int)st->opts.snapshot_page, on_wms_page, rec);
+  if (rc != 0) {
+    rec->busy = false;
+    back_off(rec, 0);
+    cg_log_warn(COMP, "[merchant=%s] reconcile: GET /stock not started (%s)",
+                st->f->merchant, cg_strerror(rc));
+  }
+}
+
+/* ---- unlisted SKUs and the end of the snapshot --------------------------*/
+
+/* One batch of SKUs the snapshot did not list: their levels go to 0 (plus
+ * the events after it). *n gets how many. */
+static int unlisted_batch(struct cg_stock_rec *rec, size_t *n,
+                          struct cg_err *err)
+{
+  struct cg_flow *f = flow_of(rec);
+  struct cg_store_count_list list = {0};
+  int rc =
+      cg_store_stock_unlisted(f->store, rec->as_of_seq, rec->unlisted_after,
+                              UNLISTED_BATCH, &list, err);
+  *n = rc == 0 ? list.n : 0;
+  if (rc == 0 && list.n > 0 && (rc = cg_store_begin(f->store, err)) == 0) {
+    for (size_t i = 0; rc == 0 && i < list.n; i++) {
+      bool was_stale = false;
+      rc = cg_store_stock_snapshot_sku(f->store, list.items[i].name, NULL, 0,
+                                       rec->as_of_seq, cg_time_now_ms(),
+                                       &was_stale, err);
+    }
+    rc = tx_end(f, rc, err);
+    if (rc == 0)
+      snprintf(rec->unlisted_after, sizeof(rec->unlisted_after), "%s",
+               list.items[list.n - 1].name);
+  }
+  cg_store_count_list_clear(&list);
+  return rc;
+}
+
+/* The snapshot covers every sequence up to it: the watermark, the base
+ * and the pending cursor, in one transaction. */
+static int snapshot_done(struct cg_stock_rec *rec, struct cg_err *err)
+{
+  struct cg_flow *f = flow_of(rec);
+  char msg[320];
+  snprintf(msg, sizeof(msg),
+           "snapshot %s as of sequence %lld applied (%s): %lld SKUs listed, "
+           "%lld not listed set to 0, %lld items unreadable",
+           rec->snapshot_id, (long long)rec->as_of_seq, rec->reason,
+           (long long)rec->skus, (long long)rec->zeroed, (long long)rec->bad);
+  int rc = cg_store_begin(f->store, err);
+  if (rc != 0)
+    return rc;
+  rc = cg_store_stock_seq_cover(f->store, rec->as_of_seq, err);
+  if (rc == 0)
+    rc = cursor_put_int(f->store, CUR_BASE, rec->as_of_seq, err);
+  if (rc == 0)
+    rc = pending_clear(f->store, rec->snapshot_id, rec->as_of_seq, err);
+  if (rc == 0)
+    rc = cg_store_audit_append(f->store, "stock", AUDIT_KEY, "snapshot", msg,
+                               NULL, err);
+  if ((rc = tx_end(f, rc, err)) == 0) {
+    f->metrics.stock_snapshots++;
+    cg_log_info(COMP, "[merchant=%s] %s", f->merchant, msg);
+  }
+  return rc;
+}
+
+static void unlisted_step(struct cg_stock_rec *rec)
+{
+  struct cg_err err = {0};
+  size_t n = 0;
+  int rc, batches = 0;
+  do {
+    rc = unlisted_batch(rec, &n, &err);
+    rec->zeroed += (int64_t)n;
+  } while (rc == 0 && n == UNLISTED_BATCH && ++batches < UNLISTED_PER_STEP);
+  if (rc == 0 && n == UNLISTED_BATCH)
+    return; /* more: the next tick goes on (the loop is not held longer) */
+  if (rc == 0)
+    rc = snapshot_done(rec, &err);
+  if (rc != 0) {
+    back_off(rec, 0);
+    cg_log_warn(COMP,
+                "[merchant=%s] reconcile (%s): finishing snapshot %s failed "
+                "(%s); again in %lld s",
+                flow_of(rec)->merchant, rec->reason, rec->snapshot_id, err.msg,
+                (long long)(rec->retry_at_ms - cg_time_now_ms()) / 1000);
+    return;
+  }
+  rec->attempts = 0;
+  enter_centra(rec);
+  step(rec);
+}
+
+/* ---- Centra and the end -------------------------------------------------*/
+
+static void finish(struct cg_stock_rec *rec)
+{
+  struct cg_stock *st = rec->st;
+  struct cg_flow *f = st->f;
+  struct cg_err err = {0};
+  int64_t now = cg_time_now_ms();
+  int64_t took = cg_time_mono_ms() - rec->started_ms;
+  char msg[384];
+  snprintf(msg, sizeof(msg),
+           "reconcile (%s) done in %lld ms (warehouse %lld ms, Centra %lld "
+           "ms): %lld SKUs compared, %lld off and corrected, %lld new "
+           "STOCK_DRIFT, %lld resolved, %lld unknown to the engine",
+           rec->reason, (long long)took, (long long)rec->wms_ms,
+           (long long)(took - rec->wms_ms), (long long)rec->compared,
+           (long long)rec->differ, (long long)rec->drifts,
+           (long long)rec->resolved, (long long)rec->unknown);
+  cg_log_info(COMP, "[merchant=%s] %s", f->merchant, msg);
+  audit(f, AUDIT_KEY, "reconcile", msg);
+  if (cursor_put_int(f->store, CUR_LAST, now, &err) != 0)
+    cg_log_warn(COMP, "[merchant=%s] last reconcile time not saved: %s",
+                f->merchant, err.msg);
+  if (st->opts.reconcile_s > 0)
+    st->next_reconcile_ms = now + st->opts.reconcile_s * 1000;
+  st->rec = NULL;
+  rec_free(rec);
+}
+
+void cg__stock_rec_centra_done(struct cg_stock_rec *rec,
+                               struct cg_call_result *res)
+{
+  struct cg_err err = {0};
+  bool last = false;
+  rec->busy = false;
+  if (rec->stopped) {
+    rec_free(rec);
+    return;
+  }
+  if (res->outcome != CG_OUTCOME_OK || cg_store_in_tx(flow_of(rec)->store)) {
+    back_off(rec, res->retry_at_ms);
+    log_call(rec, "reading Centra's stock", res);
+    return;
+  }
+  if (cg__stock_drift_page(rec, res->data, &last, &err) != 0) {
+    back_off(rec, 0);
+    cg_log_warn(COMP,
+                "[merchant=%s] reconcile (%s): Centra page %d not compared "
+                "(%s); again in %lld s",
+                flow_of(rec)->merchant, rec->reason, rec->centra_page, err.msg,
+                (long long)(rec->retry_at_ms - cg_time_now_ms()) / 1000);
+    return;
+  }
+  rec->attempts = 0;
+  if (last) {
+    finish(rec);
+    return;
+  }
+  rec->centra_page++;
+  step(rec);
+}
+
+/* ---- driving it -----------------------------------------------------------*/
+
+static void step_centra(struct cg_stock_rec *rec)
+{
+  int rc = cg__stock_drift_next(rec);
+  if (rc == CG_EINVAL) {
+    cg_log_error(COMP,
+                 "[merchant=%s] reconcile (%s): centra.warehouse %lld is not "
+                 "a Centra warehouse id; Centra's figures not compared",
+                 flow_of(rec)->merchant, rec->reason,
+                 (long long)flow_of(rec)->settings.centra_warehouse);
+    finish(rec);
+  } else if (rc != 0) {
+    back_off(rec, 0);
+  }
+}
+
+static void step(struct cg_stock_rec *rec)
+{
+  if (rec->busy || cg_time_now_ms() < rec->retry_at_ms ||
+      cg_store_in_tx(flow_of(rec)->store))
+    return;
+  switch (rec->phase) {
+  case CG__REC_WMS:
+    wms_next(rec);
+    return;
+  case CG__REC_UNLISTED:
+    unlisted_step(rec);
+    return;
+  case CG__REC_CENTRA:
+    step_centra(rec);
+    return;
+  }
+}
+
+static void start(struct cg_stock *st, const char *why, const struct pending *p,
+                  int64_t base)
+{
+  struct cg_stock_rec *rec = cg_calloc(1, sizeof(*rec));
+  if (rec == NULL)
+    return; /* the next tick tries again */
+  rec->st = st;
+  rec->phase = CG__REC_WMS;
+  rec->started_ms = cg_time_mono_ms();
+  rec->as_of_seq = -1;
+  rec->base = base;
+  snprintf(rec->reason, sizeof(rec->reason), "%s", why);
+  st->rec = rec;
+  st->reconcile_wanted = false;
+  cg_log_info(COMP, "[merchant=%s] stock reconcile started (%s)",
+              st->f->merchant, why);
+  if (p != NULL) {
+    snprintf(rec->snapshot_id, sizeof(rec->snapshot_id), "%s", p->id);
+    if (p->as_of >= 0 && base >= 0 && p->as_of <= base)
+      stale(rec, p->id, p->as_of); /* known stale: not even read */
+  }
+  step(rec);
+}
+
+/* A hole in the event sequences open longer than the grace (at most one
+ * gap reconcile per grace period). */
+static bool gap_due(struct cg_stock *st, int64_t now, char *why, size_t n,
+                    struct cg_err *err)
+{
+  struct cg_flow *f = st->f;
+  int64_t wm = 0, hi = 0, since = 0, last = 0;
+  bool has_last = false;
+  if (cg_store_stock_seq_state(f->store, &wm, &hi, &since, err) != 0 ||
+      since == 0 || now - since < st->opts.gap_grace_ms ||
+      cursor_int(f->store, CUR_GAP, &last, &has_last, err) != 0 ||
+      (has_last && now - last < st->opts.gap_grace_ms))
+    return false;
+  char msg[256];
+  snprintf(msg, sizeof(msg),
+           "warehouse event after sequence %lld missing for %lld s (highest "
+           "seen %lld): a stock event may be lost; taking a fresh snapshot",
+           (long long)wm, (long long)(now - since) / 1000, (long long)hi);
+  cg_log_warn(COMP, "[merchant=%s] %s", f->merchant, msg);
+  audit(f, "feed", "gap", msg);
+  f->metrics.stock_gaps++;
+  if (cursor_put_int(f->store, CUR_GAP, now, err) != 0)
+    cg_log_warn(COMP, "[merchant=%s] gap time not saved: %s", f->merchant,
+                err->msg);
+  snprintf(why, n, "gap after sequence %lld", (long long)wm);
+  return true;
+}
+
+/* The schedule: the last run's time survives a restart. */
+static bool schedule_due(struct cg_stock *st, int64_t now, struct cg_err *err)
+{
+  if (st->opts.reconcile_s <= 0)
+    return false;
+  if (st->next_reconcile_ms == 0) {
+    int64_t last = 0;
+    bool set = false;
+    if (cursor_int(st->f->store, CUR_LAST, &last, &set, err) != 0)
+      return false;
+    st->next_reconcile_ms = (set ? last : now) + st->opts.reconcile_s * 1000;
+  }
+  return now >= st->next_reconcile_ms;
+}
+
+static void maybe_start(struct cg_stock *st)
+{
+  struct cg_flow *f = st->f;
+  struct cg_err err = {0};
+  struct pending p;
+  int64_t base = -1, now = cg_time_now_ms();
+  bool has_base = false;
+  char why[160];
+  if (pending_read(f->store, &p, &err) != 0 ||
+      cursor_int(f->store, CUR_BASE, &base, &has_base, &err) != 0) {
+    cg_log_warn(COMP, "[merchant=%s] reconcile state not read: %s", f->merchant,
+                err.msg);
+    return;
+  }
+  if (p.set)
+    snprintf(why, sizeof(why), "stock.snapshot %s", p.id);
+  else if (st->reconcile_wanted)
+    snprintf(why, sizeof(why), "%s", st->reconcile_reason);
+  else if (gap_due(st, now, why, sizeof(why), &err))
+    ;
+  else if (!has_base)
+    snprintf(why, sizeof(why), "initial sync");
+  else if (schedule_due(st, now, &err))
+    snprintf(why, sizeof(why), "schedule");
+  else
+    return;
+  start(st, why, p.set ? &p : NULL, has_base ? base : -1);
+}
+
+void cg__stock_tick(struct cg_stock *st)
+{
+  if (st == NULL || st->closing || cg_store_in_tx(st->f->store))
+    return;
+  if (st->rec != NULL)
+    step(st->rec);
+  else
+    maybe_start(st);
+}
+
+void cg__stock_reconcile_stop(struct cg_stock *st, void (*done)(void *arg),
+                              void *arg)
+{
+  struct cg_stock_rec *rec = st->rec;
+  st->rec = NULL;
+  if (rec != NULL && rec->busy) {
+    /* The call's callback frees it and touches nothing else. */
+    rec->stopped = true;
+    rec->st = NULL;
+    cg__stock_drift_end(rec);
+  } else {
+    rec_free(rec);
+  }
+  if (done != NULL)
+    done(arg);
+}
+
+void cg_stock_reconcile_soon(struct cg_stock *st, const char *reason)
+{
+  if (st == NULL)
+    return;
+  st->reconcile_wanted = true;
+  snprintf(st->reconcile_reason, sizeof(st->reconcile_reason), "%s",
+           reason && reason[0] ? reason : "asked for");
+}

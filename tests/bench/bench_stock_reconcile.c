@@ -1,0 +1,175 @@
+/*
+ * bench_stock_reconcile: the time and the engine's peak RSS of a stock
+ * reconcile of SKUS SKUs (issue 10; goals < 1 s, < 64 MB). Both
+ * simulators are seeded with the same catalogue (SKUS / 10 products of
+ * ten sizes each, the warehouse's stock equal to Centra's) and Centra's
+ * budgets are raised (the engine is measured, not the budget). Two
+ * reconciles are timed from the engine's own log line ("reconcile (...)
+ * done in N ms (warehouse W ms, Centra C ms)"):
+ *
+ *   initial sync  the engine's first start: every SKU new to it
+ *   steady state  after every push landed, a stock.snapshot event: the
+ *                 snapshot paged and applied (no SKU changes) and
+ *                 Centra's figures read and compared
+ *
+ * The times are wall times and include the simulators' answers (a page
+ * of Centra products costs the simulated Centra tens of ms); the
+ * engine's own CPU over the same span is printed beside them (for the
+ * initial sync it counts from the engine's start, pushes included). The
+ * peak RSS is the engine's VmHWM after each (the first includes pushing
+ * the initial figures). Prints figures; asserts nothing about speed.
+ *
+ *   CG_BUILD_DIR=build/release bench_stock_reconcile [SKUS]
+ */
+#include "bench_proc.h"
+#include "e2e.h"
+#include "e2e_dispatch.h"
+
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SIZES_PER_PRODUCT 10
+#define STOCK_CONFIG "stock = { reconcile_s = 0 },"
+
+static long skus_arg = 100000;
+
+struct figures {
+  long total_ms, wms_ms, centra_ms, compared;
+  long hwm_kb;
+  double cpu_s; /* the engine's CPU over the reconcile */
+};
+
+/* SKUS sizes in products of ten, each with stock (both sides). */
+static char *scenario(long skus)
+{
+  struct cg_buf b = CG_BUF_INIT;
+  cg_buf_printf(&b, "{\"catalogue\": [");
+  for (long p = 0; p * SIZES_PER_PRODUCT < skus; p++) {
+    cg_buf_printf(&b,
+                  "%s{\"productNumber\": \"P%06ld\", \"name\": \"P%ld\", "
+                  "\"variants\": [{\"name\": \"V\", \"sizes\": [",
+                  p ? "," : "", p, p);
+    for (long s = 0; s < SIZES_PER_PRODUCT; s++) {
+      long i = p * SIZES_PER_PRODUCT + s;
+      cg_buf_printf(&b,
+                    "%s{\"sku\": \"B%07ld\", \"size\": \"%ld\", "
+                    "\"stock\": %ld}",
+                    s ? "," : "", i, s, (i * 7) % 50);
+    }
+    cg_buf_printf(&b, "]}]}");
+  }
+  cg_buf_printf(&b, "]}");
+  return b.data;
+}
+
+/* The engine's peak resident set (VmHWM), kB. */
+static long engine_hwm_kb(const struct e2e *t)
+{
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%ld/status", (long)t->engine);
+  return bench_file_number(path, "VmHWM:");
+}
+
+/* The n-th (1-based) "reconcile (...) done in" line of the engine's log
+ * into f; false while there is none. */
+static bool read_done(struct e2e *t, int n, struct figures *f)
+{
+  char path[600], line[1024];
+  snprintf(path, sizeof(path), "%s/engine.log", t->dir);
+  FILE *fp = fopen(path, "r");
+  int seen = 0;
+  bool found = false;
+  while (fp && !found && fgets(line, sizeof(line), fp)) {
+    const char *p = strstr(line, ") done in ");
+    if (p == NULL || strstr(line, "reconcile (") == NULL || ++seen < n)
+      continue;
+    found = sscanf(p,
+                   ") done in %ld ms (warehouse %ld ms, Centra %ld ms): "
+                   "%ld SKUs compared",
+                   &f->total_ms, &f->wms_ms, &f->centra_ms, &f->compared) == 4;
+  }
+  if (fp)
+    fclose(fp);
+  return found;
+}
+
+struct nth {
+  int n;
+  struct figures *f;
+};
+
+static bool done_n(struct e2e *t, void *arg)
+{
+  struct nth *x = arg;
+  return read_done(t, x->n, x->f);
+}
+
+/* Waits for the n-th reconcile; cpu0 is the engine's CPU when it was
+ * asked for (its own CPU: the rule host is not part of it). */
+static void measure(struct e2e *t, int n, double cpu0, struct figures *f)
+{
+  struct nth x = {n, f};
+  if (!e2e_wait(t, 900, done_n, &x))
+    fail_msg("reconcile %d never finished; see %s", n, t->dir);
+  f->cpu_s = bench_cpu_seconds(t->engine) - cpu0;
+  f->hwm_kb = engine_hwm_kb(t);
+}
+
+static void print(const char *what, const struct figures *f)
+{
+  printf("  %-13s %6ld ms = warehouse snapshot paged + applied %ld ms + "
+         "Centra read + compared %ld ms (wall, simulators included); "
+         "engine CPU %.0f ms; %ld SKUs compared; engine peak RSS %.1f MB\n",
+         what, f->total_ms, f->wms_ms, f->centra_ms, f->cpu_s * 1000.0,
+         f->compared, (double)f->hwm_kb / 1024.0);
+}
+
+static void bench(void **state)
+{
+  (void)state;
+  static const char *const sim_args[] = {"--centra-mutation-budget",
+                                         "100000",
+                                         "--centra-request-budget",
+                                         "100000",
+                                         "--centra-complexity-budget",
+                                         "1000000000",
+                                         NULL};
+  char *sc = scenario(skus_arg);
+  struct e2e t;
+  struct e2e_opts o = {.scenario_json = sc,
+                       .seed = 11,
+                       .sim_args = sim_args,
+                       .extra_merchant = STOCK_CONFIG};
+  struct figures first = {0}, steady = {0};
+  e2e_setup(&t, &o);
+  cg_free(sc);
+  bench_engine_start(&t);
+  measure(&t, 1, 0, &first);
+  if (!dispatch_wait_idle(&t, 900))
+    fail_msg("the initial figures were not all pushed; see %s", t.dir);
+  double cpu0 = bench_cpu_seconds(t.engine);
+  dispatch_post_ok(&t, 'g', "/_sim/wms/stock/snapshot", "{}");
+  measure(&t, 2, cpu0, &steady);
+  printf("stock reconcile: %ld SKUs (%d sizes a product), goals < 1 s and "
+         "< 64 MB\n",
+         skus_arg, SIZES_PER_PRODUCT);
+  print("initial sync", &first);
+  print("steady state", &steady);
+  e2e_engine_stop(&t);
+  e2e_teardown(&t);
+}
+
+int main(int argc, char **argv)
+{
+  cg_mem_init();
+  if (argc > 1)
+    skus_arg = atol(argv[1]);
+  const struct CMUnitTest tests[] = {cmocka_unit_test(bench)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
