@@ -11,6 +11,9 @@
  *   - returns advised through the warehouse API and received with a
  *     RESTOCK, QUARANTINE or DISPOSE disposition,
  *   - snapshots, fresh and stale (asOfSequence behind the newest events),
+ *   - earlier stock events and consignments posted to the engine's webhook
+ *     again under a new event id (past the inbox: the applied-event log
+ *     must refuse them),
  *
  * with every warehouse event sent twice (webhook and feed), some webhooks
  * duplicated and some held back so later ones overtake them, Centra's
@@ -47,6 +50,7 @@
 #include "base/time.h"
 #include "testutil.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,11 +60,20 @@
 #define KILLS 30
 #define QUIET_CYCLES 8
 #define ORDERS 50
+#define REPLAY_RECENT 15
 #define RESERVE 6 /* orders kept for the dispatches of the checkpoint */
 
-enum op { OP_ADJUST, OP_MOVE, OP_DISPATCH, OP_RETURN, OP_SNAPSHOT, OP_N };
-static const char *const op_names[OP_N] = {"adjustments", "moves", "dispatches",
-                                           "returns", "snapshots"};
+enum op {
+  OP_ADJUST,
+  OP_MOVE,
+  OP_DISPATCH,
+  OP_RETURN,
+  OP_SNAPSHOT,
+  OP_REPLAY,
+  OP_N
+};
+static const char *const op_names[OP_N] = {
+    "adjustments", "moves", "dispatches", "returns", "snapshots", "replays"};
 
 /* Three Centra mutations a consignment and a setStock per batch: the
  * default budget of 20 mutations per 10 s would make this minutes. */
@@ -76,6 +89,7 @@ struct prop {
   long *extra_alloc; /* ALLOCATED units this test added, per SKU */
   bool snapshots;    /* snapshots allowed in this cycle */
   long keep;         /* shippable orders op_dispatch leaves alone */
+  bool whole;        /* op_dispatch never splits */
   int kills;
   long rmas;
   long done[OP_N];    /* accepted by the warehouse, per kind */
@@ -99,7 +113,7 @@ static void count(struct prop *p, enum op op, long status)
   else if (status == 409 || status == 422)
     p->refused[op]++;
   else
-    fail_msg("%s: the warehouse answered %ld (seed %llu)", op_names[op], status,
+    fail_msg("%s: answered %ld (seed %llu)", op_names[op], status,
              (unsigned long long)p->seed);
 }
 
@@ -167,21 +181,21 @@ static void op_move(struct prop *p)
   control(p, OP_MOVE, "/_sim/wms/stock/move", doc);
 }
 
-/* One of the warehouse orders that pred accepts, at random; NULL when
- * there are no more than keep of them. */
-static const cJSON *pick_order(struct prop *p, const cJSON *orders,
-                               bool (*pred)(const cJSON *o), long keep)
+/* One of the items of list that pred accepts, at random; NULL when there
+ * are no more than keep of them. */
+static const cJSON *pick_one(struct prop *p, const cJSON *list,
+                             bool (*pred)(const cJSON *o), long keep)
 {
   const cJSON *o;
   long n = 0, i = 0;
-  cJSON_ArrayForEach(o, orders)
+  cJSON_ArrayForEach(o, list)
   {
     n += pred(o);
   }
   if (n <= keep)
     return NULL;
   long want = below(p, n);
-  cJSON_ArrayForEach(o, orders)
+  cJSON_ArrayForEach(o, list)
   {
     if (pred(o) && i++ == want)
       return o;
@@ -203,13 +217,13 @@ static bool shippable(const cJSON *o)
 static void op_dispatch(struct prop *p)
 {
   cJSON *wms = dispatch_wms_orders(&p->t);
-  const cJSON *o = pick_order(p, dispatch_orders_of(wms), shippable, p->keep);
+  const cJSON *o = pick_one(p, dispatch_orders_of(wms), shippable, p->keep);
   if (o == NULL) {
     p->refused[OP_DISPATCH]++;
     cJSON_Delete(wms);
     return;
   }
-  bool split = dispatch_units_open(o) >= 2 && below(p, 3) == 0;
+  bool split = !p->whole && dispatch_units_open(o) >= 2 && below(p, 3) == 0;
   char path[160];
   snprintf(path, sizeof(path), "/_sim/wms/orders/%s/%s",
            cg_json_str(o, "orderRef"), split ? "split" : "dispatch");
@@ -249,7 +263,7 @@ static void op_return(struct prop *p)
   static const char *const disp[] = {"RESTOCK", "RESTOCK", "QUARANTINE",
                                      "DISPOSE"};
   cJSON *wms = dispatch_wms_orders(&p->t);
-  const cJSON *o = pick_order(p, dispatch_orders_of(wms), has_shipped, 0);
+  const cJSON *o = pick_one(p, dispatch_orders_of(wms), has_shipped, 0);
   const cJSON *l = o ? shipped_line(p, o) : NULL;
   if (l == NULL) {
     p->refused[OP_RETURN]++;
@@ -281,14 +295,70 @@ static void op_snapshot(struct prop *p)
   control(p, OP_SNAPSHOT, "/_sim/wms/stock/snapshot", doc);
 }
 
+static bool replayable(const cJSON *e)
+{
+  const char *type = cg_json_str(e, "eventType");
+  return type != NULL && (strcmp(type, "stock.adjusted") == 0 ||
+                          strcmp(type, "stock.status_moved") == 0 ||
+                          strcmp(type, "shipment.confirmed") == 0);
+}
+
+/* One of the last REPLAY_RECENT replayable events of list: most of them
+ * above the last snapshot's sequence, where only the applied-event log
+ * can tell them from new ones. */
+static const cJSON *pick_recent(struct prop *p, const cJSON *list)
+{
+  const cJSON *e;
+  long n = 0, i = 0;
+  cJSON_ArrayForEach(e, list)
+  {
+    n += replayable(e);
+  }
+  long want = n - 1 - below(p, n < REPLAY_RECENT ? n : REPLAY_RECENT);
+  cJSON_ArrayForEach(e, list)
+  {
+    if (replayable(e) && i++ == want)
+      return e;
+  }
+  return NULL;
+}
+
+/* A stock event or consignment the warehouse published before, posted to
+ * the engine's webhook again under a new event id (a redelivery after
+ * the inbox forgot the first): nothing may change. */
+static void op_replay(struct prop *p)
+{
+  cJSON *doc = e2e_get(&p->t, 'g', "/_sim/wms/events");
+  const cJSON *e = pick_recent(p, cg_json_get(doc, "events"));
+  if (e == NULL) {
+    p->refused[OP_REPLAY]++;
+    cJSON_Delete(doc);
+    return;
+  }
+  cJSON *copy = cJSON_Duplicate(e, true);
+  cJSON_Delete(doc);
+  char id[64];
+  snprintf(id, sizeof(id), "replay-%llu-%ld", (unsigned long long)p->seed,
+           p->done[OP_REPLAY] + p->refused[OP_REPLAY]);
+  cJSON_DeleteItemFromObjectCaseSensitive(copy, "_acked");
+  cJSON_ReplaceItemInObjectCaseSensitive(copy, "eventId",
+                                         cJSON_CreateString(id));
+  char *body = cg_json_print(copy);
+  cJSON_Delete(copy);
+  count(p, OP_REPLAY,
+        e2e_post_webhook(&p->t, "gxo", "gxo-webhook-secret", time(NULL), body));
+  cg_free(body);
+}
+
 static void run_op(struct prop *p)
 {
-  static const enum op mix[] = {OP_ADJUST,   OP_ADJUST,   OP_ADJUST,
-                                OP_ADJUST,   OP_MOVE,     OP_MOVE,
-                                OP_DISPATCH, OP_DISPATCH, OP_DISPATCH,
-                                OP_RETURN,   OP_SNAPSHOT, OP_SNAPSHOT};
+  static const enum op mix[] = {
+      OP_ADJUST,   OP_ADJUST,   OP_ADJUST,   OP_ADJUST,   OP_MOVE,
+      OP_MOVE,     OP_DISPATCH, OP_DISPATCH, OP_DISPATCH, OP_RETURN,
+      OP_SNAPSHOT, OP_SNAPSHOT, OP_REPLAY,   OP_REPLAY};
   enum op op = mix[below(p, sizeof(mix) / sizeof(*mix))];
-  if (op == OP_SNAPSHOT && !p->snapshots)
+  if ((op == OP_SNAPSHOT && !p->snapshots) ||
+      (op == OP_REPLAY && p->t.engine <= 0)) /* webhooks need the engine */
     op = OP_ADJUST;
   switch (op) {
   case OP_ADJUST:
@@ -302,6 +372,9 @@ static void run_op(struct prop *p)
     break;
   case OP_RETURN:
     op_return(p);
+    break;
+  case OP_REPLAY:
+    op_replay(p);
     break;
   default:
     op_snapshot(p);
@@ -328,46 +401,74 @@ static void kill_cycle(struct prop *p, int i)
     run_ops(p, 1 + below(p, 2));
 }
 
-static void centra_faults(struct prop *p, bool hang_completions)
+/* The latency of every Centra call; with held, every completion of a
+ * shipment held without an answer (never executed). The checkpoint holds
+ * two at a time: the engine keeps 4 connections to Centra, and a push
+ * needs a free one. */
+static void centra_faults(struct prop *p, bool held)
 {
   char body[400];
   snprintf(body, sizeof(body),
            "{\"replace\": true, \"rules\": [%s{\"path\": \"/graphql*\","
            " \"latencyMs\": 5, \"latencyJitterMs\": 30}]}",
-           hang_completions ? "{\"path\": \"/graphql*\", \"operationName\":"
-                              " \"CgCompleteShipment\", \"hangShare\": 1},"
-                            : "");
+           held ? "{\"path\": \"/graphql*\", \"operationName\":"
+                  " \"CgCompleteShipment\", \"hangShare\": 1},"
+                : "");
   dispatch_post_ok(&p->t, 'c', "/_sim/faults", body);
 }
 
-/* D while it is not 0: Centra holds every completion without executing
- * it while the kept orders ship (one more kill among them); once the
- * pushes are done Centra must show the warehouse's sellable stock plus
- * the units dispatched and not completed. Then Centra lets the
- * completions through (the held ones are reset, the engine retries). */
+/* Centra shipments the engine created and has not completed. */
+static bool completions_held(struct e2e *t, void *arg)
+{
+  cJSON *ships = e2e_get(t, 'c', "/_sim/centra/shipments");
+  const cJSON *s;
+  long n = 0;
+  cJSON_ArrayForEach(s, ships)
+  {
+    n += cg_json_str(s, "additionalMessage") != NULL &&
+         !cg_json_bool(s, "isShipped", false);
+  }
+  cJSON_Delete(ships);
+  return n >= *(const long *)arg;
+}
+
+static void checkpoint_fail(struct prop *p)
+{
+  cJSON *pending = sides_pending_dispatch(&p->t);
+  fprintf(stderr, "stock property: with completions held, %ld SKUs off:\n",
+          sides_mismatches(&p->t, &p->skus, pending, false));
+  sides_mismatches(&p->t, &p->skus, pending, true);
+  cJSON_Delete(pending);
+  fail_msg("Centra is not the warehouse's sellable stock plus the units "
+           "dispatched and not completed (seed %llu); see %s",
+           (unsigned long long)p->seed, p->t.dir);
+}
+
+/* D while it is not 0: once every earlier consignment is completed,
+ * Centra holds the completions of two more (the engine is killed
+ * meanwhile and resends them); once the pushes are done Centra must show
+ * the warehouse's sellable stock plus the units dispatched and not
+ * completed. Then Centra lets them through (the held ones are reset and
+ * the engine retries). */
 static void pending_checkpoint(struct prop *p)
 {
+  long two = 2;
+  if (!dispatch_wait_settled(&p->t, 120))
+    fail_msg("consignments not completed in Centra; see %s", p->t.dir);
   centra_faults(p, true);
   p->keep = 0;
-  for (int i = 0; i < RESERVE; i++) {
-    op_dispatch(p);
-    op_adjust(p);
-    if (i == RESERVE / 2) {
-      e2e_engine_kill(&p->t);
-      p->kills++;
-      e2e_engine_start(&p->t);
-    }
-  }
-  if (!sides_wait_pending_agrees(&p->t, &p->skus, 120)) {
-    cJSON *pending = sides_pending_dispatch(&p->t);
-    fprintf(stderr, "stock property: with completions held, %ld SKUs off:\n",
-            sides_mismatches(&p->t, &p->skus, pending, false));
-    sides_mismatches(&p->t, &p->skus, pending, true);
-    cJSON_Delete(pending);
-    fail_msg("Centra is not the warehouse's sellable stock plus the units "
-             "dispatched and not completed (seed %llu); see %s",
-             (unsigned long long)p->seed, p->t.dir);
-  }
+  p->whole = true;
+  op_dispatch(p);
+  op_dispatch(p);
+  if (p->done[OP_DISPATCH] < 2 || !e2e_wait(&p->t, 60, completions_held, &two))
+    fail_msg("two consignments never reached Centra; see %s", p->t.dir);
+  p->keep = LONG_MAX; /* no more consignments: at most two held */
+  e2e_engine_kill(&p->t);
+  p->kills++;
+  e2e_engine_start(&p->t);
+  run_ops(p, 3);
+  if (!sides_wait_pending_agrees(&p->t, &p->skus, 120))
+    checkpoint_fail(p);
   centra_faults(p, false);
 }
 
@@ -444,7 +545,7 @@ static void report(struct prop *p, int64_t started_ms)
           sides_wms_last_seq(&p->t),
           (double)(cg_time_now_ms() - started_ms) / 1000.0);
   for (int i = 0; i < OP_N; i++)
-    fprintf(stderr, "  %-12s %4ld done, %3ld refused by the warehouse\n",
+    fprintf(stderr, "  %-12s %4ld done, %3ld refused or nothing to do\n",
             op_names[i], p->done[i], p->refused[i]);
 }
 
