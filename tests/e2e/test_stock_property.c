@@ -18,14 +18,14 @@
  * with every warehouse event sent twice (webhook and feed), some webhooks
  * duplicated and some held back so later ones overtake them, Centra's
  * answers slowed a little, and the engine killed with SIGKILL at random
- * moments (KILLS times, one more below) and restarted on the same store.
+ * moments (KILLS times) and restarted on the same store.
  * The last QUIET_CYCLES cycles take no snapshot, so an event applied twice
  * or lost there cannot be healed by one.
  *
  * Checkpoint with D > 0: Centra holds every shipment completion without
- * executing it while the kept orders ship; once the pushes are done
+ * executing it while two kept orders ship; once the pushes are done
  * Centra must show the warehouse's sellable stock plus the units
- * dispatched and not completed (the engine killed once meanwhile).
+ * dispatched and not completed.
  *
  * Verdict once the flows drain (every warehouse event acknowledged,
  * every consignment completed in Centra, outbox empty, no SKU dirty or in
@@ -90,6 +90,7 @@ struct prop {
   bool snapshots;    /* snapshots allowed in this cycle */
   long keep;         /* shippable orders op_dispatch leaves alone */
   bool whole;        /* op_dispatch never splits */
+  int64_t at[4];     /* ms: start, kills done, checkpoint done, drained */
   int kills;
   long rmas;
   long done[OP_N];    /* accepted by the warehouse, per kind */
@@ -445,11 +446,12 @@ static void checkpoint_fail(struct prop *p)
 }
 
 /* D while it is not 0: once every earlier consignment is completed,
- * Centra holds the completions of two more (the engine is killed
- * meanwhile and resends them); once the pushes are done Centra must show
- * the warehouse's sellable stock plus the units dispatched and not
- * completed. Then Centra lets them through (the held ones are reset and
- * the engine retries). */
+ * Centra holds the completions of two more; once the pushes are done
+ * Centra must show the warehouse's sellable stock plus the units
+ * dispatched and not completed. Then Centra lets them through (the held
+ * ones are reset and the engine retries). No kill here: after a restart
+ * the engine opens its Centra window one call at a time, and a held call
+ * would stall every other one until its 20 s timeout. */
 static void pending_checkpoint(struct prop *p)
 {
   long two = 2;
@@ -463,9 +465,6 @@ static void pending_checkpoint(struct prop *p)
   if (p->done[OP_DISPATCH] < 2 || !e2e_wait(&p->t, 60, completions_held, &two))
     fail_msg("two consignments never reached Centra; see %s", p->t.dir);
   p->keep = LONG_MAX; /* no more consignments: at most two held */
-  e2e_engine_kill(&p->t);
-  p->kills++;
-  e2e_engine_start(&p->t);
   run_ops(p, 3);
   if (!sides_wait_pending_agrees(&p->t, &p->skus, 120))
     checkpoint_fail(p);
@@ -514,6 +513,7 @@ static void prop_setup(struct prop *p)
                        .subscribe_webhooks = true};
   e2e_setup(&p->t, &o);
   cg_free(scenario);
+  fprintf(stderr, "stock property: in %s\n", p->t.dir);
   sides_skus_read(&p->t, &p->skus);
   assert_true(p->skus.n >= 20 && p->skus.n <= 40);
   p->extra_alloc = cg_calloc(p->skus.n, sizeof(long));
@@ -533,17 +533,23 @@ static void prop_free(struct prop *p)
   cg_free(p->extra_alloc);
 }
 
-static void report(struct prop *p, int64_t started_ms)
+static double secs(int64_t from, int64_t to)
+{
+  return (double)(to - from) / 1000.0;
+}
+
+static void report(struct prop *p)
 {
   cJSON *wms = dispatch_wms_orders(&p->t);
   long cons = dispatch_consignments(wms);
   cJSON_Delete(wms);
   fprintf(stderr,
           "stock property: seed %llu, %d kills, %zu SKUs, %ld consignments, "
-          "%ld events, %.1f s\n",
+          "%ld events; %.1f s (kills %.1f, checkpoint %.1f, drain %.1f)\n",
           (unsigned long long)p->seed, p->kills, p->skus.n, cons,
-          sides_wms_last_seq(&p->t),
-          (double)(cg_time_now_ms() - started_ms) / 1000.0);
+          sides_wms_last_seq(&p->t), secs(p->at[0], p->at[3]),
+          secs(p->at[0], p->at[1]), secs(p->at[1], p->at[2]),
+          secs(p->at[2], p->at[3]));
   for (int i = 0; i < OP_N; i++)
     fprintf(stderr, "  %-12s %4ld done, %3ld refused or nothing to do\n",
             op_names[i], p->done[i], p->refused[i]);
@@ -554,14 +560,18 @@ static void test_stock_property(void **state)
   struct prop p;
   int64_t started = cg_time_now_ms();
   prop_setup(&p);
+  p.at[0] = started;
   for (int i = 0; i < KILLS; i++)
     kill_cycle(&p, i);
+  p.at[1] = cg_time_now_ms();
   p.snapshots = false;
   e2e_engine_start(&p.t);
   pending_checkpoint(&p);
+  p.at[2] = cg_time_now_ms();
   run_ops(&p, 3);
   bool drained = sides_wait_drained(&p.t, &p.skus, 180);
-  report(&p, started);
+  p.at[3] = cg_time_now_ms();
+  report(&p);
   if (!drained) {
     fprintf(stderr, "stock property: not drained:\n");
     sides_print_drain(&p.t, &p.skus);
