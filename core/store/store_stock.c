@@ -434,7 +434,9 @@ static int snapshot_sp(struct cg_store *s, const char *sku,
   int ret = ensure(s, sku, now_ms, err);
   if (ret == 0)
     ret = base_of(s, sku, &base, err);
-  if (ret != 0 || (*stale = base >= as_of_seq))
+  /* Base 0 is "none": a snapshot as of 0 (a warehouse that has published
+   * no event yet) is the first one, not a stale one. */
+  if (ret != 0 || (*stale = base > as_of_seq || (base == as_of_seq && base)))
     return ret;
   ret = lv_build(s, sku, levels, n, as_of_seq, &set, err);
   if (ret == 0)
@@ -454,10 +456,10 @@ int cg_store_stock_snapshot_sku(struct cg_store *s, const char *sku,
   bool old = false;
   if (stale != NULL)
     *stale = false;
-  if (as_of_seq < 1 || (n > 0 && levels == NULL))
+  if (as_of_seq < 0 || (n > 0 && levels == NULL))
     return cg_err_set(err, CG_EINVAL,
                       "stock: snapshot needs asOfSequence "
-                      ">= 1");
+                      ">= 0");
   int ret = cg__store_sp_begin(s, err);
   if (ret != 0)
     return ret;

@@ -108,7 +108,9 @@ int cg_store_stock_touch(struct cg_store *s, const char *sku, int64_t now_ms,
  * event with seq > as_of_seq, sets its base to as_of_seq, prunes its log
  * at or below it, bumps the version and marks it dirty if any level
  * changed. A SKU whose base is already >= as_of_seq is left alone
- * (*stale true). Creates the row if needed. */
+ * (*stale true), except that base 0 is "none": a snapshot as of 0 (a
+ * warehouse that has published no event yet) applies. Creates the row
+ * if needed. */
 int cg_store_stock_snapshot_sku(struct cg_store *s, const char *sku,
                                 const struct cg_store_stock_level *levels,
                                 size_t n, int64_t as_of_seq, int64_t now_ms,

@@ -132,6 +132,24 @@ static void test_snapshot_and_later_events(void **state)
   assert_int_equal(row(f, "A").version, v + 1);
 }
 
+/* A warehouse that has published no event yet snapshots as of 0: the
+ * first snapshot, never stale while the base is still none. */
+static void test_snapshot_as_of_zero(void **state)
+{
+  struct fx *f = *state;
+  snapshot(f, "A", 4, 0, false);
+  assert_int_equal(level(f, "A", "AVAILABLE"), 4);
+  assert_int_equal(row(f, "A").base_seq, 0);
+  snapshot(f, "A", 4, 0, false); /* the same again: same levels */
+  assert_int_equal(level(f, "A", "AVAILABLE"), 4);
+  assert_true(apply(f, 1, "A", "AVAILABLE", 1));
+  snapshot(f, "A", 4, 0, false); /* event 1 is kept above it */
+  assert_int_equal(level(f, "A", "AVAILABLE"), 5);
+  snapshot(f, "A", 5, 1, false);
+  snapshot(f, "A", 9, 0, true); /* older than the base now */
+  assert_int_equal(level(f, "A", "AVAILABLE"), 5);
+}
+
 static void test_unlisted(void **state)
 {
   struct fx *f = *state;
@@ -301,6 +319,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_apply_once, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_snapshot_and_later_events, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_snapshot_as_of_zero, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_unlisted, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_dispatch_and_return, fx_setup,
