@@ -56,14 +56,8 @@
  * finish rolled back, a restart: the store is the truth). */
 static int recount(struct cg_stock *st, struct cg_err *err)
 {
-  struct cg_store_count_list open = {0};
-  int rc = cg_store_outbox_open_kinds(st->f->store, &open, err);
-  st->unfinished = 0;
-  for (size_t i = 0; rc == 0 && i < open.n; i++)
-    if (strcmp(open.items[i].name, CG_STOCK_PUSH_KIND) == 0)
-      st->unfinished = open.items[i].count;
-  cg_store_count_list_clear(&open);
-  return rc;
+  return cg_store_outbox_open_of_kind(st->f->store, CG_STOCK_PUSH_KIND,
+                                      &st->unfinished, err);
 }
 
 /* Whether a batch is due: the oldest dirty SKU has waited the window, or
@@ -72,15 +66,13 @@ static int batch_due(struct cg_stock *st, int64_t now, bool *due,
                      struct cg_err *err)
 {
   struct cg_store_count_list oldest = {0};
-  int64_t n = 0;
   int rc = cg_store_stock_dirty(st->f->store, 1, &oldest, err);
   *due = false;
   if (rc == 0 && oldest.n == 1)
     *due = now - oldest.items[0].count >= st->opts.window_ms;
-  if (rc == 0 && oldest.n == 1 && !*due)
-    rc = cg_store_stock_dirty_count(st->f->store, &n, err);
-  if (rc == 0 && n >= st->opts.batch_max)
-    *due = true;
+  if (rc == 0 && oldest.n == 1 && !*due) /* a full batch is due at once */
+    rc = cg_store_stock_dirty_atleast(st->f->store, st->opts.batch_max, due,
+                                      err);
   cg_store_count_list_clear(&oldest);
   return rc;
 }

@@ -187,6 +187,10 @@ int cg_store_outbox_depth(struct cg_store *s, int64_t *depth,
 int cg_store_outbox_counts(struct cg_store *s,
                            int64_t counts[CG_STORE_OUTBOX_NSTATES],
                            struct cg_err *err);
+/* How many rows of kind are pending or inflight (through the kind's
+ * indexes: the cost is those rows, not the outbox). */
+int cg_store_outbox_open_of_kind(struct cg_store *s, const char *kind,
+                                 int64_t *n, struct cg_err *err);
 /* Pending and inflight rows per kind, by kind (a boot check: rows of a
  * kind this engine has no delivery for). Clear with
  * cg_store_count_list_clear. */

@@ -288,6 +288,21 @@ int cg_store_outbox_open_kinds(struct cg_store *s,
                               "outbox: open kinds", err);
 }
 
+int cg_store_outbox_open_of_kind(struct cg_store *s, const char *kind,
+                                 int64_t *n, struct cg_err *err)
+{
+  *n = 0;
+  sqlite3_stmt *st = s->st[CG__ST_OUTBOX_OPEN_OF_KIND];
+  int ret = cg__store_bind(s, st, err, "s", kind);
+  if (ret == 0)
+    ret = cg__store_step_row(s, st, "outbox: open of kind", err);
+  if (ret != 0)
+    return ret;
+  *n = sqlite3_column_int64(st, 0);
+  cg__store_done(st);
+  return 0;
+}
+
 int cg_store_outbox_get(struct cg_store *s, int64_t id,
                         struct cg_store_outbox_row *out, struct cg_err *err)
 {

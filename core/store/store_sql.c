@@ -107,6 +107,11 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " WHERE state = 'pending' UNION ALL"
     " SELECT kind FROM outbox INDEXED BY outbox_inflight"
     " WHERE state = 'inflight') GROUP BY kind ORDER BY kind",
+  [CG__ST_OUTBOX_OPEN_OF_KIND] =
+    "SELECT (SELECT count(*) FROM outbox INDEXED BY outbox_due_kind"
+    "  WHERE kind = ?1 AND state = 'pending')"
+    " + (SELECT count(*) FROM outbox INDEXED BY outbox_inflight"
+    "  WHERE kind = ?1 AND state = 'inflight')",
   [CG__ST_OUTBOX_GET] =
     "SELECT " CG__OUTBOX_COLS " FROM outbox WHERE id = ?1",
   [CG__ST_OUTBOX_LIST] =
@@ -414,6 +419,9 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_STOCK_DIRTY_COUNT] =
     "SELECT count(*) FROM stock INDEXED BY stock_dirty"
     " WHERE dirty_since > 0 AND batch = 0 AND held = 0",
+  [CG__ST_STOCK_DIRTY_ATLEAST] =
+    "SELECT 1 FROM stock INDEXED BY stock_dirty"
+    " WHERE dirty_since > 0 AND batch = 0 AND held = 0 LIMIT 1 OFFSET ?1",
   [CG__ST_STOCK_BATCH_TAKE] =
     "UPDATE stock SET batch = ?2, dirty_since = 0, updated_at = ?3"
     " WHERE sku = ?1",

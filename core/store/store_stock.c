@@ -305,6 +305,23 @@ int cg_store_stock_dirty_count(struct cg_store *s, int64_t *n,
   return 0;
 }
 
+int cg_store_stock_dirty_atleast(struct cg_store *s, int64_t n, bool *yes,
+                                 struct cg_err *err)
+{
+  *yes = false;
+  sqlite3_stmt *st = s->st[CG__ST_STOCK_DIRTY_ATLEAST];
+  int ret = cg__store_bind(s, st, err, "I", n > 0 ? n - 1 : 0);
+  if (ret == 0)
+    ret = cg__store_step_row(s, st, "stock: dirty count", err);
+  if (ret == CG_ENOTFOUND)
+    return 0;
+  if (ret != 0)
+    return ret;
+  *yes = true;
+  cg__store_done(st);
+  return 0;
+}
+
 int cg_store_stock_batch_take(struct cg_store *s, const char *sku,
                               int64_t batch, struct cg_err *err)
 {

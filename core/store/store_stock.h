@@ -142,7 +142,12 @@ int cg_store_stock_unlisted(struct cg_store *s, int64_t as_of_seq,
  * (name = SKU, count = dirty_since). */
 int cg_store_stock_dirty(struct cg_store *s, size_t limit,
                          struct cg_store_count_list *out, struct cg_err *err);
-/* How many dirty SKUs are in no batch and not held. */
+/* Whether at least n SKUs are dirty, in no batch and not held (the
+ * flusher asks whether a batch is full; it walks n index entries at
+ * most). */
+int cg_store_stock_dirty_atleast(struct cg_store *s, int64_t n, bool *yes,
+                                 struct cg_err *err);
+/* How many dirty SKUs are in no batch and not held (metrics). */
 int cg_store_stock_dirty_count(struct cg_store *s, int64_t *n,
                                struct cg_err *err);
 /* Puts sku in batch (the outbox row id) and clears dirty_since. */

@@ -149,6 +149,24 @@ static void test_no_policy_yet(void **state)
   cg_store_outbox_list_clear(&rows);
 }
 
+/* Within the window a batch waits, unless a full batch (batch_max, 3
+ * here) is dirty. */
+static void test_full_batch_at_once(void **state)
+{
+  struct env *e = *state;
+  struct cg_store_outbox_list rows = {0};
+  adjust(e, "A", 1, 0);
+  adjust(e, "B", 1, 0);
+  cg__stock_flush(&e->st);
+  open_rows(e, &rows);
+  assert_int_equal(rows.n, 0);
+  adjust(e, "C", 1, 0);
+  cg__stock_flush(&e->st);
+  open_rows(e, &rows);
+  assert_int_equal(rows.n, 1);
+  cg_store_outbox_list_clear(&rows);
+}
+
 /* Due batches: oldest first, batch_max each, two at most unfinished. */
 static void test_batches(void **state)
 {
@@ -358,6 +376,7 @@ int main(void)
   cg_mem_init();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_no_policy_yet, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_full_batch_at_once, setup, teardown),
       cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ok, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refused, setup, teardown),

@@ -138,6 +138,9 @@ static const struct hot hot[] = {
   /* the dirty SKUs in no batch and not held: the work itself */
   {CG__ST_STOCK_DIRTY, "stock_dirty", PARTIAL_SCAN},
   {CG__ST_STOCK_DIRTY_COUNT, "stock_dirty", PARTIAL_SCAN},
+  {CG__ST_STOCK_DIRTY_ATLEAST, "stock_dirty", PARTIAL_SCAN},
+  /* the stock push's unfinished batches: two rows at most */
+  {CG__ST_OUTBOX_OPEN_OF_KIND, "outbox_due_kind", 0},
   {CG__ST_STOCK_BATCH_TAKE, "PRIMARY KEY", 0},
   {CG__ST_STOCK_BATCH_DONE, "PRIMARY KEY", 0},
   {CG__ST_STOCK_CLEAN, "PRIMARY KEY", 0},
