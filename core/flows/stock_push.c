@@ -44,6 +44,7 @@
 #include <string.h>
 
 #define LOG_EVERY_MS 10000 /* a failing flush logs this often at most */
+#define FLUSH_TX_MAX 4     /* batch transactions per flush tick */
 #define SYNC_MSG_MAX 800
 /* Held SKUs whose STOCK_SYNC was resolved by hand are released this
  * often (a scan of the held SKUs: off the hot path). */
@@ -223,7 +224,11 @@ void cg__stock_flush(struct cg_stock *st)
   int rc = batch_due(st, now, &due, &err);
   if (rc == 0 && due)
     rc = recount(st, &err);
-  while (rc == 0 && due && st->unfinished < CG_STOCK_MAX_UNFINISHED) {
+  /* Bounded per tick: batches of excluded SKUs only write no row, so
+   * "unfinished" alone would not stop the loop. */
+  for (int n = 0; rc == 0 && due && st->unfinished < CG_STOCK_MAX_UNFINISHED &&
+                  n < FLUSH_TX_MAX;
+       n++) {
     int skus = 0;
     rc = one_batch(st, now, &skus, &err);
     made = made || (rc == 0 && skus > 0);
