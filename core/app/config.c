@@ -407,6 +407,18 @@ static int check_merchant_id(const char *id, struct cg_err *err)
   return 0;
 }
 
+/* A Centra warehouse id is a GraphQL Int above 0: 0 would make every
+ * stock write and read fail at Centra for ever. */
+static int check_warehouse(int64_t id, struct cg_err *err)
+{
+  if (id < 1 || id > INT32_MAX)
+    return cg_err_set(err, CG_ECONFIG,
+                      "centra.warehouse: must be a Centra warehouse id "
+                      "(1 to %d), got %lld",
+                      INT32_MAX, (long long)id);
+  return 0;
+}
+
 static int check_unique_ids(const struct cg_config *cfg, size_t upto,
                             struct cg_err *err)
 {
@@ -438,6 +450,8 @@ static int read_merchants(lua_State *L, struct cg_config *cfg,
     lua_pop(L, 1);
     if (rc == 0)
       rc = check_merchant_id(m->id, err);
+    if (rc == 0)
+      rc = check_warehouse(m->centra_warehouse, err);
     if (rc == 0)
       rc = check_unique_ids(cfg, i, err);
     if (rc != 0)

@@ -110,6 +110,9 @@ static void test_errors_name_merchant_and_key(void **state)
   expect_error("merchants = { { id = 'acme', store = 'a.db', centra = {"
                " url = 'u', token = 'literal' } } }",
                "merchant 'acme': centra.token: secrets must come from env");
+  expect_error(MERCHANT("") "merchants[1].centra.warehouse = 0",
+               "merchant 'acme': centra.warehouse: must be a Centra "
+               "warehouse id (1 to 2147483647), got 0");
   expect_error(MERCHANT("") "merchants[2] = merchants[1]",
                "merchant 'acme': id: duplicate merchant id");
   expect_error("merchants = {}", "merchants: must be a list");
