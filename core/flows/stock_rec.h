@@ -73,6 +73,8 @@ struct cg_stock_rec {
   char snapshot_id[64]; /* asked for (a pending one) or learned */
   char *cursor;         /* the next page; NULL before the first */
   int64_t as_of_seq;    /* -1 until the first page */
+  int64_t fresh_ms;     /* a fresh snapshot: when its first page was asked
+                         * for (cg_time_now_ms); 0 = an announced one */
   int64_t base;         /* the base when it started; -1 = none yet */
   bool stale;
   struct cg_stock_snap_sku held;

@@ -335,6 +335,8 @@ static void wms_next(struct cg_stock_rec *rec)
 {
   struct cg_stock *st = rec->st;
   rec->busy = true;
+  if (rec->cursor == NULL) /* the first page: fresh unless announced */
+    rec->fresh_ms = rec->snapshot_id[0] == '\0' ? cg_time_now_ms() : 0;
   int rc = cg_gxo_get_stock(st->f->gxo, rec->snapshot_id, rec->cursor,
                             (int)st->opts.snapshot_page, on_wms_page, rec);
   if (rc != 0) {
@@ -343,6 +345,25 @@ static void wms_next(struct cg_stock_rec *rec)
     cg_log_warn(COMP, "[merchant=%s] reconcile: GET /stock not started (%s)",
                 st->f->merchant, cg_strerror(rc));
   }
+}
+
+/* A fresh snapshot as of S, asked for at fresh_ms: sequences above S
+ * seen before then were never the warehouse's (a bogus far-ahead
+ * sequence would hold a hole open, and a gap reconcile run, for ever);
+ * they are forgotten, in the snapshot's transaction. */
+static int drop_ahead(struct cg_stock_rec *rec, struct cg_err *err)
+{
+  struct cg_flow *f = flow_of(rec);
+  int64_t n = 0;
+  int rc = cg_store_stock_seq_drop_ahead(f->store, rec->as_of_seq,
+                                         rec->fresh_ms, &n, err);
+  if (rc == 0 && n > 0)
+    cg_log_warn(COMP,
+                "[merchant=%s] %lld warehouse event sequence(s) above the "
+                "fresh snapshot's %lld were seen before it was taken: not "
+                "the warehouse's own numbering; no longer awaited",
+                f->merchant, (long long)n, (long long)rec->as_of_seq);
+  return rc;
 }
 
 /* ---- unlisted SKUs and the end of the snapshot --------------------------*/
@@ -389,6 +410,8 @@ static int snapshot_done(struct cg_stock_rec *rec, struct cg_err *err)
   if (rc != 0)
     return rc;
   rc = cg_store_stock_seq_cover(f->store, rec->as_of_seq, err);
+  if (rc == 0 && rec->fresh_ms > 0)
+    rc = drop_ahead(rec, err);
   if (rc == 0)
     rc = cursor_put_int(f->store, CUR_BASE, rec->as_of_seq, err);
   if (rc == 0)

@@ -459,6 +459,10 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "SELECT min(seen_at) FROM stock_seq",
   [CG__ST_STOCK_SEQ_COVER] =
     "DELETE FROM stock_seq WHERE seq <= ?1",
+  [CG__ST_STOCK_SEQ_DROP_AHEAD] =
+    "DELETE FROM stock_seq WHERE seq > ?1 AND seen_at < ?2",
+  [CG__ST_STOCK_SEQ_MAX] =
+    "SELECT max(seq) FROM stock_seq",
   /* operations only (admin API): walks the primary key from ?1 */
   [CG__ST_STOCK_HELD] =
     "SELECT sku, dirty_since FROM stock INDEXED BY stock_held"

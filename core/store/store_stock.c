@@ -624,6 +624,43 @@ int cg_store_stock_seq_cover(struct cg_store *s, int64_t seq,
   return ret ? ret : end;
 }
 
+static int drop_ahead_sp(struct cg_store *s, int64_t seq, int64_t asked_ms,
+                         int64_t *dropped, struct cg_err *err)
+{
+  int64_t w = 0, h = 0;
+  sqlite3_stmt *st = s->st[CG__ST_STOCK_SEQ_DROP_AHEAD];
+  int ret = seq_read(s, &w, &h, err);
+  if (ret == 0)
+    ret = cg__store_bind(s, st, err, "II", seq, asked_ms);
+  if (ret == 0)
+    ret = cg__store_exec(s, st, "stock: sequences ahead", err);
+  *dropped = ret == 0 ? sqlite3_changes(s->db) : 0;
+  if (ret != 0 || *dropped == 0)
+    return ret;
+  st = s->st[CG__ST_STOCK_SEQ_MAX];
+  ret = cg__store_step_row(s, st, "stock: highest sequence", err);
+  if (ret != 0)
+    return ret;
+  h = sqlite3_column_int64(st, 0); /* NULL (none left): 0 */
+  cg__store_done(st);
+  return seq_write(s, w, h > w ? h : w, err);
+}
+
+int cg_store_stock_seq_drop_ahead(struct cg_store *s, int64_t seq,
+                                  int64_t asked_ms, int64_t *dropped,
+                                  struct cg_err *err)
+{
+  int64_t n = 0;
+  int ret = cg__store_sp_begin(s, err);
+  if (ret != 0)
+    return ret;
+  ret = drop_ahead_sp(s, seq, asked_ms, &n, err);
+  int end = cg__store_sp_end(s, ret == 0, err);
+  if (dropped != NULL)
+    *dropped = ret == 0 && end == 0 ? n : 0;
+  return ret ? ret : end;
+}
+
 void cg_store_stock_clear(struct cg_store_stock *st)
 {
   if (st == NULL)

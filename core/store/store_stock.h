@@ -196,5 +196,15 @@ int cg_store_stock_seq_state(struct cg_store *s, int64_t *watermark,
  * to max(watermark, seq) and seen sequences at or below are forgotten. */
 int cg_store_stock_seq_cover(struct cg_store *s, int64_t seq,
                              struct cg_err *err);
+/* After a fresh snapshot as of seq that the engine asked for at
+ * asked_ms: a sequence above seq seen before asked_ms cannot be true (the
+ * warehouse took the snapshot after publishing it, so the snapshot's
+ * sequence would be at least as high); such sequences are forgotten and
+ * `highest` comes down to what remains, so a bogus far-ahead sequence
+ * does not hold a hole open for ever. *dropped (may be NULL) says how
+ * many. */
+int cg_store_stock_seq_drop_ahead(struct cg_store *s, int64_t seq,
+                                  int64_t asked_ms, int64_t *dropped,
+                                  struct cg_err *err);
 
 #endif

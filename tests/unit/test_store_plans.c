@@ -154,6 +154,8 @@ static const struct hot hot[] = {
   {CG__ST_STOCK_SEQ_TAKE, "INTEGER PRIMARY KEY", 0},
   {CG__ST_STOCK_SEQ_HOLE, "stock_seq_seen", 0},
   {CG__ST_STOCK_SEQ_COVER, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_STOCK_SEQ_DROP_AHEAD, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_STOCK_SEQ_MAX, NULL, 0},
 };
 
 /* Off the hot path: run by an operator, at boot or for metrics, never

@@ -357,6 +357,23 @@ static void test_sequences(void **state)
   seen(f, 15);
   seq_state(f, 20, 20, false);
   assert_int_equal(cg_store_stock_seq_seen(f->s, 0, &err), CG_EINVAL);
+  /* a bogus far-ahead sequence holds a hole open ... */
+  seen(f, 900001);
+  seq_state(f, 20, 900001, true);
+  /* ... until a fresh snapshot as of 21, asked for after it was seen:
+   * it was never the warehouse's; a later true one is kept */
+  int64_t dropped = -1;
+  assert_int_equal(cg_store_stock_seq_cover(f->s, 21, &err), 0);
+  assert_int_equal(
+      cg_store_stock_seq_drop_ahead(f->s, 21, INT64_MAX - 1, &dropped, &err),
+      0);
+  assert_int_equal(dropped, 1);
+  seq_state(f, 21, 21, false);
+  seen(f, 23);
+  assert_int_equal(cg_store_stock_seq_drop_ahead(f->s, 21, 1, &dropped, &err),
+                   0);
+  assert_int_equal(dropped, 0);
+  seq_state(f, 21, 23, true);
 }
 
 int main(void)
