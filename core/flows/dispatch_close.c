@@ -29,6 +29,7 @@
 #include "flows/changes.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
+#include "flows/stock.h"
 #include "rules/host.h"
 #include "store/store.h"
 #include "store/store_dispatch.h"
@@ -534,6 +535,8 @@ static int settled(struct cg_flow *f, struct cg_store_remainder *r,
   if (rc == 0)
     rc =
         cg_flow_resolve(f, CG_DISPATCH_REMAINDER_ENTITY, r->id, "settled", err);
+  if (rc == 0) /* removeItemsFromStock took units out of Centra's stock */
+    rc = cg_stock_touch_order(f, r->order_number, err);
   return rc ? rc : cg__dispatch_settle_order(f, r->order_number, err);
 }
 

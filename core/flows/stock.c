@@ -563,3 +563,18 @@ int cg_stock_dispatch_completed(struct cg_flow *f, const char *shipment_id,
   return cg_store_stock_dispatch_done(f->store, shipment_id, cg_time_now_ms(),
                                       err);
 }
+
+int cg_stock_touch_order(struct cg_flow *f, const char *order_number,
+                         struct cg_err *err)
+{
+  struct cg_store_order_line_list lines = {0};
+  int64_t now = cg_time_now_ms();
+  int rc = cg_store_order_lines_list(f->store, order_number, &lines, err);
+  for (size_t i = 0; rc == 0 && i < lines.n; i++) {
+    rc = cg_store_stock_touch(f->store, lines.items[i].sku, now, err);
+    if (rc == CG_ENOTFOUND) /* a SKU the stock flow has not met */
+      rc = 0;
+  }
+  cg_store_order_line_list_clear(&lines);
+  return rc;
+}

@@ -136,6 +136,12 @@ int cg_stock_apply_dispatch(struct cg_flow *f, const cJSON *env,
 int cg_stock_dispatch_completed(struct cg_flow *f, const char *shipment_id,
                                 struct cg_err *err);
 
+/* Centra changed its own stock for order_number's lines (a cancelLines
+ * with removeItemsFromStock took units out): its SKUs are marked for a
+ * push of P, inside the caller's transaction. */
+int cg_stock_touch_order(struct cg_flow *f, const char *order_number,
+                         struct cg_err *err);
+
 /* The outbox kind of a push batch; listed after the dispatch kinds. */
 extern const struct cg_outbox_kind cg_stock_push_kind;
 
