@@ -20,12 +20,6 @@
 #include <string.h>
 #include <uv.h>
 
-struct session {
-  struct cg_config *cfg;
-  const struct cg_config_merchant *mc;
-  struct cg_store *store;
-};
-
 int cg_cli_pick_merchant(const struct cg_cli *c, struct cg_config **cfg,
                          const struct cg_config_merchant **mc)
 {
@@ -54,7 +48,7 @@ int cg_cli_pick_merchant(const struct cg_cli *c, struct cg_config **cfg,
   return 0;
 }
 
-static int open_session(const struct cg_cli *c, struct session *s)
+int cg_cli_session_open(const struct cg_cli *c, struct cg_cli_session *s)
 {
   struct cg_err err = {0};
   memset(s, 0, sizeof(*s));
@@ -73,7 +67,7 @@ static int open_session(const struct cg_cli *c, struct session *s)
   return 0;
 }
 
-static void close_session(struct session *s)
+void cg_cli_session_close(struct cg_cli_session *s)
 {
   cg_store_close(s->store);
   cg_config_free(s->cfg);
@@ -85,7 +79,7 @@ static void print_time(int64_t ms)
   printf("%s", ms ? cg_time_format_iso8601_s(ms, buf, sizeof(buf)) : "-");
 }
 
-static int list_exceptions(const struct cg_cli *c, struct session *s)
+static int list_exceptions(const struct cg_cli *c, struct cg_cli_session *s)
 {
   struct cg_store_exception_filter f = {
       .state = c->all ? NULL : "open", .type = c->type, .limit = 1000};
@@ -109,7 +103,8 @@ static int list_exceptions(const struct cg_cli *c, struct session *s)
   return 0;
 }
 
-static int act_exception(const struct cg_cli *c, struct session *s, bool retry)
+static int act_exception(const struct cg_cli *c, struct cg_cli_session *s,
+                         bool retry)
 {
   struct cg_err err = {0};
   if (c->nargs < 2) {
@@ -135,25 +130,26 @@ static int act_exception(const struct cg_cli *c, struct session *s, bool retry)
 
 int cg_cli_exceptions(const struct cg_cli *c)
 {
-  struct session s;
+  struct cg_cli_session s;
   const char *verb = c->nargs > 0 ? c->args[0] : "list";
   if (strcmp(verb, "list") && strcmp(verb, "retry") &&
       strcmp(verb, "resolve")) {
     fprintf(stderr, "centra-gxo: exceptions list|retry ID|resolve ID\n");
     return 2;
   }
-  int rc = open_session(c, &s);
+  int rc = cg_cli_session_open(c, &s);
   if (rc != 0)
     return rc;
   if (strcmp(verb, "list") == 0)
     rc = list_exceptions(c, &s);
   else
     rc = act_exception(c, &s, strcmp(verb, "retry") == 0);
-  close_session(&s);
+  cg_cli_session_close(&s);
   return rc;
 }
 
-static void print_order(struct session *s, const struct cg_store_order *o)
+static void print_order(struct cg_cli_session *s,
+                        const struct cg_store_order *o)
 {
   printf("order %s  state %s", o->number, cg_store_order_state_name(o->state));
   if (o->hold_reason)
@@ -178,8 +174,8 @@ int cg_cli_orders(const struct cg_cli *c)
     fprintf(stderr, "centra-gxo: orders show NUMBER -c CONFIG\n");
     return 2;
   }
-  struct session s;
-  int rc = open_session(c, &s);
+  struct cg_cli_session s;
+  int rc = cg_cli_session_open(c, &s);
   if (rc != 0)
     return rc;
   struct cg_store_order o = {0};
@@ -191,14 +187,14 @@ int cg_cli_orders(const struct cg_cli *c)
     fprintf(stderr, "centra-gxo: order %s: %s\n", c->args[1],
             rc == CG_ENOTFOUND ? "not known to the engine" : err.msg);
   cg_store_order_clear(&o);
-  close_session(&s);
+  cg_cli_session_close(&s);
   return rc == 0 ? 0 : 1;
 }
 
 int cg_cli_status(const struct cg_cli *c)
 {
-  struct session s;
-  int rc = open_session(c, &s);
+  struct cg_cli_session s;
+  int rc = cg_cli_session_open(c, &s);
   if (rc != 0)
     return rc;
   int64_t orders[CG_STORE_ORDER_NSTATES] = {0};
@@ -218,7 +214,7 @@ int cg_cli_status(const struct cg_cli *c)
     printf(" %s=%lld", open.items[i].name, (long long)open.items[i].count);
   printf("%s\n", open.n ? "" : " none");
   cg_store_count_list_clear(&open);
-  close_session(&s);
+  cg_cli_session_close(&s);
   return 0;
 }
 
@@ -241,10 +237,30 @@ static void on_cli_loaded(int rc, cJSON *reply, const struct cg_err *err,
     l->err = *err;
 }
 
+/* After the load, hook() if one is asked for: its answer replaces the
+ * load's reply. */
+static int ask_after_load(struct cg_rulehost *h, uv_loop_t *loop,
+                          const char *hook, struct cli_load *l)
+{
+  if (l->rc != 0 || hook == NULL)
+    return 0;
+  cJSON_Delete(l->reply);
+  *l = (struct cli_load){0};
+  int rc = cg_rulehost_call(h, hook, NULL, on_cli_loaded, l);
+  if (rc != 0)
+    return cg_err_set(&l->err, rc, "%s not asked: %s", hook, cg_strerror(rc));
+  while (!l->done && uv_run(loop, UV_RUN_ONCE) != 0)
+    ;
+  if (!l->done)
+    return cg_err_set(&l->err, CG_EIO, "the rule host stopped answering");
+  return 0;
+}
+
 /* Loads o in a rule host, as a merchant's reload does (same sandbox,
  * limits and load budget: a top level that loops fails, it does not
- * hang the terminal), and waits for the answer. */
-static int load_in_host(const struct cg_rules_opts *o, struct cli_load *l)
+ * hang the terminal), waits for the answer, then asks hook (NULL: none). */
+static int load_in_host(const struct cg_rules_opts *o, const char *hook,
+                        struct cli_load *l)
 {
   uv_loop_t loop;
   struct cg_rulehost *h = NULL;
@@ -260,10 +276,26 @@ static int load_in_host(const struct cg_rules_opts *o, struct cli_load *l)
     ;
   if (rc == 0 && !l->done)
     rc = cg_err_set(&l->err, CG_EIO, "the rule host stopped answering");
+  if (rc == 0)
+    rc = ask_after_load(h, &loop, hook, l);
   cg_rulehost_destroy(h);
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
   return rc != 0 ? rc : l->rc;
+}
+
+int cg_cli_rules_ask(const struct cg_rules_opts *o, const char *hook,
+                     cJSON **reply, struct cg_err *err)
+{
+  struct cli_load l = {0};
+  int rc = load_in_host(o, hook, &l);
+  *reply = rc == 0 ? l.reply : NULL;
+  if (rc != 0) {
+    cJSON_Delete(l.reply);
+    if (err != NULL)
+      *err = l.err;
+  }
+  return rc;
 }
 
 /* `rules check DIR` loads a pack (skipping its tests); `rules test DIR`
@@ -280,7 +312,7 @@ int cg_cli_rules(const struct cg_cli *c)
                             .skip_pack_tests =
                                 strcmp(c->args[0], "check") == 0};
   struct cli_load l = {0};
-  if (load_in_host(&o, &l) != 0) {
+  if (load_in_host(&o, NULL, &l) != 0) {
     fprintf(stderr, "centra-gxo: rules %s: %s\n", c->args[1], l.err.msg);
     cJSON_Delete(l.reply);
     return 1;

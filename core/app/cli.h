@@ -7,6 +7,8 @@
 #ifndef CG_APP_CLI_H
 #define CG_APP_CLI_H
 
+#include <cjson/cJSON.h>
+
 /* Parsed common options. */
 struct cg_cli {
   const char *config;        /* -c FILE */
@@ -22,6 +24,26 @@ struct cg_cli {
 
 struct cg_config;
 struct cg_config_merchant;
+struct cg_err;
+struct cg_rules_opts;
+struct cg_store;
+
+/* A store command's merchant: its config and its store, open. */
+struct cg_cli_session {
+  struct cg_config *cfg;
+  const struct cg_config_merchant *mc;
+  struct cg_store *store;
+};
+
+/* Picks the merchant (cg_cli_pick_merchant) and opens its store; 0, or
+ * 1 / 2 after printing why. */
+int cg_cli_session_open(const struct cg_cli *c, struct cg_cli_session *s);
+void cg_cli_session_close(struct cg_cli_session *s);
+/* Loads the pack of o in a rule host (as a reload does), then asks it
+ * hook() (no arguments): 0 and *reply (caller deletes), or an error with
+ * err (the load's or the hook's). */
+int cg_cli_rules_ask(const struct cg_rules_opts *o, const char *hook,
+                     cJSON **reply, struct cg_err *err);
 
 /* Loads the config and picks the merchant (--merchant, or the only one).
  * Returns 0 with *cfg (caller frees with cg_config_free) and *mc, or 2
@@ -33,6 +55,8 @@ int cg_cli_exceptions(const struct cg_cli *c);
 int cg_cli_orders(const struct cg_cli *c);
 int cg_cli_status(const struct cg_cli *c);
 int cg_cli_rules(const struct cg_cli *c);
+/* `stock show SKU` (cli_stock.c). */
+int cg_cli_stock(const struct cg_cli *c);
 /* `centra documents|check` (centra_cli.c). */
 int cg_cli_centra(const struct cg_cli *c);
 

@@ -47,6 +47,9 @@ static const struct command commands[] = {
      "exceptions list|retry ID|resolve ID -c CONFIG [--merchant ID] [--all] "
      "[--type T] [--note TEXT]"},
     {"orders", cg_cli_orders, "orders show NUMBER -c CONFIG [--merchant ID]"},
+    {"stock", cg_cli_stock,
+     "stock show SKU -c CONFIG [--merchant ID] [--json]   the warehouse "
+     "figure, P, last push and reconcile"},
     {"status", cg_cli_status, "status -c CONFIG [--merchant ID]"},
     {"rules", cg_cli_rules, "rules check|test PACK_DIR"},
     {"centra", cg_cli_centra,

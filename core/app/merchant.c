@@ -286,6 +286,7 @@ static void remember_generation(struct cg_merchant *m, const struct gen_info *g,
   cg_flow_resolve(&m->flow, "rules", m->mc->rules, "a pack loaded", NULL);
   cg_log_info("merchant", "[merchant=%s] rules %s: %s (%u pack tests passed)",
               m->mc->id, what, g->label, g->tests_passed);
+  cg_stock_policy_ask(&m->flow); /* the new generation's stock policy */
 }
 
 static struct cg_rules_opts rules_opts(const struct cg_merchant *m, char *path,
@@ -335,6 +336,8 @@ static void on_boot_fallback(int rc, cJSON *reply, const struct cg_err *err,
   cg_log_error("merchant", "[merchant=%s] %s", m->mc->id, msg);
   cg_flow_raise(&m->flow, "RULE_ERROR", "rules", m->mc->rules, msg,
                 m->flow.rules_label, NULL);
+  if (rc == 0)
+    cg_stock_policy_ask(&m->flow); /* the saved generation's */
   cJSON_Delete(reply);
 }
 
@@ -435,7 +438,8 @@ static int create_clients(struct cg_merchant *m, uv_loop_t *loop,
   struct cg_centra_opts co = {.loop = loop,
                               .merchant = m->mc->id,
                               .url = m->mc->centra_url,
-                              .token = m->mc->centra_token};
+                              .token = m->mc->centra_token,
+                              .warehouse = m->mc->centra_warehouse};
   struct cg_gxo_opts go = {.loop = loop,
                            .merchant = m->mc->id,
                            .base_url = m->mc->gxo_url,

@@ -80,6 +80,7 @@ struct cg_centra {
   /* The largest complexity Centra reported for each document; -1 until
    * one answer reported it. */
   int64_t cost_seen[CG__DOC_COUNT];
+  int64_t warehouse;     /* the merchant's Centra warehouse (stock) */
   bool limits_known;     /* rateLimits answered once (whatever it said) */
   int64_t warm_until_ms; /* no other call before limits_known or this */
   bool closing;
@@ -462,6 +463,11 @@ int cg_centra_budget_available(struct cg_centra *c)
   return (int)cg_ratelimit_tokens(c->rl, cg_time_now_ms());
 }
 
+int64_t cg_centra_warehouse(const struct cg_centra *c)
+{
+  return c->warehouse;
+}
+
 /* --- create / destroy --------------------------------------------------- */
 
 static char *bearer(const char *token)
@@ -516,6 +522,7 @@ static int centra_init(struct cg_centra *c, const struct cg_centra_opts *o,
   c->url = cg_strdup(o->url);
   c->auth_header = bearer(o->token);
   c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
+  c->warehouse = o->warehouse > 0 ? o->warehouse : 1;
   if (init_budgets(c, o) != 0)
     return cg_err_set(err, CG_EINVAL, "centra: bad mutation budget");
   struct cg_http_client_opts hopts = {

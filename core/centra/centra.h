@@ -56,6 +56,10 @@ struct cg_centra_opts {
   long max_connections;    /* per host; default 4 */
   int mutation_quota;      /* until rateLimits answers; default 20 */
   int mutation_interval_s; /* default 10 */
+  /* The Centra warehouse that stands for the merchant's warehouse
+   * (config centra.warehouse): where the stock flow sets physical stock.
+   * Default 1. */
+  int64_t warehouse;
   /* Partner limiter shared with the caller (e.g. the outbox scheduler
    * reads its pause), or NULL for one of the client's own. Must outlive
    * the client. */
@@ -192,10 +196,15 @@ int cg_centra_find_shipments_by_external_id(struct cg_centra *c,
  * UNCONFIRMED in the schema. */
 int cg_centra_find_order_shipments(struct cg_centra *c, const char *order_id,
                                    cg_call_done_fn done, void *arg);
+/* The warehouse of cg_centra_opts (the merchant's Centra warehouse). */
+int64_t cg_centra_warehouse(const struct cg_centra *c);
 /* (mutation) `setStock(input: {warehouse: {id}, description,
  * stockQuantityType: PHYSICAL, productSizes})`; sizes is a
  * [StockSetProductSizeInput] array ([{productSize: {SKU}, quantity}],
- * borrowed). OK data: the stockChanges array. */
+ * borrowed; quantities >= 0). OK data: the stockChanges array. FAIL from
+ * userErrors: data is the whole userErrors array [{message, path}],
+ * where a path "input.productSizes.<i>..." names the i-th size (the
+ * stock flow holds exactly the sizes Centra refused). */
 int cg_centra_set_stock(struct cg_centra *c, int64_t warehouse_id,
                         const char *description, const cJSON *sizes,
                         cg_call_done_fn done, void *arg);

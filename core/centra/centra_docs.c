@@ -169,7 +169,7 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
          " description: $description, stockQuantityType: PHYSICAL,"
          " productSizes: $sizes }) {"
          " stockChanges { id } " PROBLEMS " }\n}\n",
-         "setStock", true, "stockChanges", NULL},
+         "setStock", true, "stockChanges", NULL, true},
     /* OrderLineCancelInput and StockPolicyActionInput are confirmed
      * (GD); the policy is built by the caller, one field set. */
     [CG__DOC_CANCEL_LINES] =

@@ -36,6 +36,10 @@ struct cg__centra_op {
    * order (centra_order_canon.c) before the caller sees it; NULL = as
    * answered. */
   void (*canon)(cJSON *data);
+  /* Mutations: a FAIL from userErrors carries the whole userErrors array
+   * ([{message, path}]) as data, so the caller can tell which items of
+   * a list Centra refused (setStock names each size by its path). */
+  bool errors_as_data;
 };
 
 /* The canonical order of each WarehouseOrder in a list of orders, or in

@@ -6,6 +6,8 @@
  *   HTTP 200, no top-level errors, empty userErrors   OK
  *   HTTP 200 with top-level errors[]                   FAIL, first message
  *   HTTP 200 with payload.userErrors[]                 FAIL, message, path
+ *                                                      (all of them as
+ *                                                      data: errors_as_data)
  *   HTTP 403                                           FAIL, token refused
  *   HTTP 429                                           RETRY at Retry-After
  *   HTTP 408, 5xx, transport, unreadable 200 body      RETRY
@@ -64,10 +66,13 @@ static bool take_errors(const cJSON *doc, struct cg_call_result *res)
   return true;
 }
 
-/* userErrors -> FAIL. True if there were any. */
-static bool take_user_errors(const cJSON *payload, struct cg_call_result *res)
+/* userErrors -> FAIL (with the whole list as data when the op asks for
+ * it). True if there were any. */
+static bool take_user_errors(const struct cg__centra_op *op, cJSON *payload,
+                             struct cg_call_result *res)
 {
-  const cJSON *e0 = cJSON_GetArrayItem(cg_json_get(payload, "userErrors"), 0);
+  cJSON *errs = cJSON_GetObjectItemCaseSensitive(payload, "userErrors");
+  const cJSON *e0 = cJSON_GetArrayItem(errs, 0);
   if (e0 == NULL)
     return false;
   char path[CG_CALL_CODE_MAX];
@@ -75,6 +80,8 @@ static bool take_user_errors(const cJSON *payload, struct cg_call_result *res)
   const char *msg = cg_json_str(e0, "message");
   cg_call_result_set(res, CG_OUTCOME_FAIL, path[0] ? path : "userError", "%s",
                      msg ? msg : "rejected by Centra");
+  if (op->errors_as_data)
+    res->data = cJSON_DetachItemViaPointer(payload, errs);
   return true;
 }
 
@@ -118,7 +125,7 @@ static void take_data(const struct cg__centra_op *op, cJSON *doc,
                        "%s: answer has no %s payload", op->name, op->root);
     return;
   }
-  if (take_user_errors(value, res))
+  if (take_user_errors(op, value, res))
     return;
   take_warnings(value, res);
   cJSON *picked =

@@ -57,6 +57,10 @@ static const struct type_default defaults[] = {
     {"SLA_BREACH", "ops", "critical",
      "the order missed its dispatch deadline: chase the warehouse and tell "
      "customer service; it closes itself when the order ships"},
+    {"STOCK_SYNC", "ops", "critical",
+     "Centra refused a stock figure: fix what Centra says (e.g. create the "
+     "SKU in Centra), then retry the exception; the SKU is not updated "
+     "until then"},
     {"STOCK_DRIFT", "ops", "warning",
      "Centra's physical stock of the SKU differed from the warehouse's "
      "figure with nothing in flight to explain it: the engine sets it "

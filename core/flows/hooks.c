@@ -16,6 +16,7 @@
 #include "flows/dispatch.h"
 #include "flows/monitor.h"
 #include "flows/plan.h"
+#include "flows/stock.h"
 #include "gxo/gxo_contract.h"
 #include "rules/rules.h"
 
@@ -118,6 +119,13 @@ static int check_display(cJSON **out, char *why, size_t size)
   return cg_gxo_contract_str(*out, "service", DISPLAY_MAX, true, why, size);
 }
 
+/* The stock policy table: validated as the engine will read it
+ * (stock_policy.c), so a bad table is the hook's RULE_ERROR. */
+static int check_stock_policy(cJSON **out, char *why, size_t size)
+{
+  return cg_stock_policy_check(*out, why, size) == 0 ? 0 : -1;
+}
+
 /* Grouped by module, in the sequence packs load them. */
 static const struct cg_rules_hook catalogue[] = {
     {"carriers.map", check_carrier,
@@ -134,8 +142,9 @@ static const struct cg_rules_hook catalogue[] = {
     {"dispatch.remainder", cg_dispatch_check_remainder,
      "{action=\"cancel\", stockActionPolicy=..., comment=...} or "
      "{action=\"hold\"}"},
-    {"stock.sellable", NULL, "whether a stock status is sellable"},
-    {"stock.buffer", NULL, "the safety buffer"},
+    {CG_STOCK_POLICY_HOOK, check_stock_policy,
+     "{sellable={...}, buffer=n, buffers={...}, caps={...}, exclude={...}, "
+     "returns=\"warehouse\"|\"centra\", drift_threshold=n} or nil"},
     {"items.include", NULL, "whether a product size goes to the warehouse"},
     {"items.payload", NULL, "the warehouse item"},
     {"returns.disposition", NULL, "restock, refund or quarantine"},

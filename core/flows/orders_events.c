@@ -18,6 +18,7 @@
 #include "flows/orders_internal.h"
 #include "flows/skus.h"
 #include "flows/stock.h"
+#include "flows/stock_push.h"
 #include "gxo/gxo.h"
 #include "store/store.h"
 #include "store/store_dispatch.h"
@@ -477,6 +478,8 @@ static int step_retry(struct cg_flow *f, const void *ctx, struct cg_err *err)
   const struct cg_store_exception *x = ctx;
   if (cg_dispatch_owns(x->entity_kind))
     return cg_dispatch_retry(f, x, err);
+  if (cg_stock_owns(x->entity_kind))
+    return cg_stock_retry(f, x, err);
   if (strcmp(x->entity_kind, "order") != 0)
     return cg_store_exception_resolve(f->store, x->id, "operator",
                                       "retry requested", err);

@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct cg_err;
@@ -51,6 +52,43 @@ enum cg_stock_return_route
 cg_stock_policy_return_route(const struct cg_stock_policy *p);
 /* A Centra figure off by more than this raises STOCK_DRIFT. */
 int64_t cg_stock_policy_drift_threshold(const struct cg_stock_policy *p);
+/* Whether status is one of the warehouse's stock statuses (AVAILABLE,
+ * ALLOCATED, QUARANTINE, DAMAGED, BLOCKED). */
+bool cg_stock_policy_status_known(const char *status);
+/* The i-th of those statuses (0..4), NULL past the last. */
+const char *cg_stock_policy_status(size_t i);
+/* Builds a policy from the table the pack's stock.policy() returned
+ * (docs/rule-packs.md "stock.policy"). 0 and *out (free with
+ * cg_stock_policy_free), CG_EINVAL with the first problem in why
+ * ("stock.buffers[\"X\"] must be a whole number >= 0, not -1"), or
+ * CG_ENOMEM. */
+int cg_stock_policy_from_json(const cJSON *t, struct cg_stock_policy **out,
+                              char *why, size_t size);
+/* The same check without building anything (no allocation, no hash
+ * map): what the rule host runs on the hook's result. 0 or CG_EINVAL
+ * with why. */
+int cg_stock_policy_check(const cJSON *t, char *why, size_t size);
+/* Frees p; NULL and the default policy are no-ops. */
+void cg_stock_policy_free(struct cg_stock_policy *p);
+/* What the policy says of one SKU (for `stock show`, the admin API). */
+struct cg_stock_policy_sku {
+  int64_t buffer; /* units held back */
+  int64_t cap;    /* at most this many; -1 = no cap */
+  bool excluded;
+};
+void cg_stock_policy_for_sku(const struct cg_stock_policy *p, const char *sku,
+                             struct cg_stock_policy_sku *out);
+
+/* The hook that returns the policy table (docs/rule-packs.md). */
+#define CG_STOCK_POLICY_HOOK "stock.policy"
+
+/* Asks the merchant's rule host for the policy of the generation it has
+ * just loaded (stock_policy_ask.c; core/app/merchant.c calls it for every
+ * generation that loads). The answer goes to cg_stock_set_policy; a hook
+ * that fails, or a table that does not validate, keeps the policy in
+ * force and raises RULE_ERROR on the entity rules/stock.policy (resolved
+ * by the next policy that applies). */
+void cg_stock_policy_ask(struct cg_flow *f);
 
 /* ---- the flow ----------------------------------------------------------*/
 
@@ -110,5 +148,18 @@ void cg_stock_reconcile_soon(struct cg_stock *st, const char *reason);
  * with CG_ENOTFOUND for an unknown SKU. */
 cJSON *cg_stock_describe(struct cg_flow *f, const char *sku,
                          struct cg_err *err);
+/* The same from a store and a policy (NULL = the default): the CLI
+ * reads the store beside a running engine (stock_describe.c). */
+struct cg_store;
+cJSON *cg_stock_describe_with(struct cg_store *s,
+                              const struct cg_stock_policy *p, const char *sku,
+                              struct cg_err *err);
+/* The admin API's bounded list: state "dirty" (waiting for a push, oldest
+ * first), "held" (Centra refused them: held until an operator retries)
+ * or "drift" (an open STOCK_DRIFT), at most limit SKUs, each
+ * {sku, stock: describe or null[, exception: {id, message}]}. NULL with
+ * CG_EINVAL for another state. */
+cJSON *cg_stock_describe_list(struct cg_flow *f, const char *state,
+                              size_t limit, struct cg_err *err);
 
 #endif

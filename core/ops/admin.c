@@ -3,6 +3,7 @@
  * short indexed query on the loop thread.
  */
 #include "ops/admin.h"
+#include "ops/admin_int.h"
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -22,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void reply_json(struct cg_http_exchange *ex, int status, cJSON *doc)
+void cg__admin_reply_json(struct cg_http_exchange *ex, int status, cJSON *doc)
 {
   char *text = doc ? cg_json_print(doc) : NULL;
   if (text == NULL)
@@ -33,33 +34,33 @@ static void reply_json(struct cg_http_exchange *ex, int status, cJSON *doc)
   cJSON_Delete(doc);
 }
 
-static void reply_error(struct cg_http_exchange *ex, int status,
-                        const char *msg)
+void cg__admin_reply_error(struct cg_http_exchange *ex, int status,
+                           const char *msg)
 {
   cJSON *doc = cJSON_CreateObject();
   cJSON_AddStringToObject(doc, "error", msg);
-  reply_json(ex, status, doc);
+  cg__admin_reply_json(ex, status, doc);
 }
 
-static bool authorized(struct cg_http_exchange *ex,
-                       const struct cg_admin_source *src)
+bool cg__admin_authorized(struct cg_http_exchange *ex,
+                          const struct cg_admin_source *src)
 {
   const char *h = cg_http_exchange_header(ex, "Authorization");
   if (src->token == NULL) {
-    reply_error(ex, 403, "admin.token is not configured");
+    cg__admin_reply_error(ex, 403, "admin.token is not configured");
     return false;
   }
   size_t n = strlen(src->token);
   if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) != n ||
       CRYPTO_memcmp(h + 7, src->token, n) != 0) {
-    reply_error(ex, 401, "missing or wrong bearer token");
+    cg__admin_reply_error(ex, 401, "missing or wrong bearer token");
     return false;
   }
   return true;
 }
 
-static struct cg_flow *find_flow(const struct cg_admin_source *src,
-                                 const char *id)
+struct cg_flow *cg__admin_find_flow(const struct cg_admin_source *src,
+                                    const char *id)
 {
   for (size_t i = 0; id && i < src->n; i++)
     if (strcmp(src->flows[i]->merchant, id) == 0)
@@ -134,7 +135,7 @@ static void h_healthz(struct cg_http_exchange *ex, void *arg)
   }
   if (!ok && status != NULL)
     cJSON_SetValuestring(status, "failing");
-  reply_json(ex, ok ? 200 : 503, doc);
+  cg__admin_reply_json(ex, ok ? 200 : 503, doc);
 }
 
 static void h_metrics(struct cg_http_exchange *ex, void *arg)
@@ -170,14 +171,15 @@ static cJSON *exception_json(const struct cg_store_exception *x)
 static void h_exceptions(struct cg_http_exchange *ex, void *arg)
 {
   const struct cg_admin_source *src = arg;
-  if (!authorized(ex, src))
+  if (!cg__admin_authorized(ex, src))
     return;
   char state[16] = "open", type[64] = "";
   cg_http_exchange_query(ex, "state", state, sizeof(state));
   cg_http_exchange_query(ex, "type", type, sizeof(type));
-  struct cg_flow *f = find_flow(src, cg_http_exchange_param(ex, "merchant"));
+  struct cg_flow *f =
+      cg__admin_find_flow(src, cg_http_exchange_param(ex, "merchant"));
   if (f == NULL) {
-    reply_error(ex, 404, "no such merchant");
+    cg__admin_reply_error(ex, 404, "no such merchant");
     return;
   }
   struct cg_store_exception_filter flt = {.state = strcmp(state, "all") ? state
@@ -186,26 +188,27 @@ static void h_exceptions(struct cg_http_exchange *ex, void *arg)
                                           .limit = 500};
   struct cg_store_exception_list list = {0};
   if (cg_store_exception_list(f->store, &flt, &list, NULL) != 0) {
-    reply_error(ex, 500, "store read failed");
+    cg__admin_reply_error(ex, 500, "store read failed");
     return;
   }
   cJSON *doc = cJSON_CreateArray();
   for (size_t i = 0; i < list.n; i++)
     cJSON_AddItemToArray(doc, exception_json(&list.items[i]));
   cg_store_exception_list_clear(&list);
-  reply_json(ex, 200, doc);
+  cg__admin_reply_json(ex, 200, doc);
 }
 
 /* POST .../exceptions/{id}/retry|resolve */
 static void exception_action(struct cg_http_exchange *ex,
                              const struct cg_admin_source *src, bool retry)
 {
-  if (!authorized(ex, src))
+  if (!cg__admin_authorized(ex, src))
     return;
-  struct cg_flow *f = find_flow(src, cg_http_exchange_param(ex, "merchant"));
+  struct cg_flow *f =
+      cg__admin_find_flow(src, cg_http_exchange_param(ex, "merchant"));
   const char *id_text = cg_http_exchange_param(ex, "id");
   if (f == NULL || id_text == NULL) {
-    reply_error(ex, 404, "no such merchant");
+    cg__admin_reply_error(ex, 404, "no such merchant");
     return;
   }
   struct cg_err err = {0};
@@ -214,18 +217,18 @@ static void exception_action(struct cg_http_exchange *ex,
                  : cg_store_exception_resolve(f->store, id, "admin-api",
                                               "resolved by hand", &err);
   if (rc == CG_ENOTFOUND) {
-    reply_error(ex, 404, "no such exception");
+    cg__admin_reply_error(ex, 404, "no such exception");
     return;
   }
   if (rc != 0) {
-    reply_error(ex, 409, err.msg);
+    cg__admin_reply_error(ex, 409, err.msg);
     return;
   }
   cJSON *doc = cJSON_CreateObject();
   cg_json_add_int(doc, "id", id);
   cJSON_AddStringToObject(doc, "status",
                           retry ? "retry requested" : "resolved");
-  reply_json(ex, 202, doc);
+  cg__admin_reply_json(ex, 202, doc);
 }
 
 static void h_retry(struct cg_http_exchange *ex, void *arg)
@@ -259,13 +262,14 @@ static cJSON *order_timeline(struct cg_flow *f, const char *number)
 static void h_order(struct cg_http_exchange *ex, void *arg)
 {
   const struct cg_admin_source *src = arg;
-  if (!authorized(ex, src))
+  if (!cg__admin_authorized(ex, src))
     return;
-  struct cg_flow *f = find_flow(src, cg_http_exchange_param(ex, "merchant"));
+  struct cg_flow *f =
+      cg__admin_find_flow(src, cg_http_exchange_param(ex, "merchant"));
   const char *number = cg_http_exchange_param(ex, "number");
   struct cg_store_order o = {0};
   if (f == NULL || cg_store_order_get(f->store, number, &o, NULL) != 0) {
-    reply_error(ex, 404, "no such order");
+    cg__admin_reply_error(ex, 404, "no such order");
     return;
   }
   cJSON *doc = cJSON_CreateObject();
@@ -276,25 +280,25 @@ static void h_order(struct cg_http_exchange *ex, void *arg)
   cg_json_add_str(doc, "rule_generation", o.rule_generation);
   cJSON_AddItemToObject(doc, "timeline", order_timeline(f, number));
   cg_store_order_clear(&o);
-  reply_json(ex, 200, doc);
+  cg__admin_reply_json(ex, 200, doc);
 }
 
 static void h_reload(struct cg_http_exchange *ex, void *arg)
 {
   const struct cg_admin_source *src = arg;
-  if (!authorized(ex, src))
+  if (!cg__admin_authorized(ex, src))
     return;
   struct cg_err err = {0};
   const char *id = cg_http_exchange_param(ex, "merchant");
-  if (find_flow(src, id) == NULL) {
-    reply_error(ex, 404, "no such merchant");
+  if (cg__admin_find_flow(src, id) == NULL) {
+    cg__admin_reply_error(ex, 404, "no such merchant");
     return;
   }
   if (src->reload(src->ctx, id, &err) != 0) {
-    reply_error(ex, 422, err.msg);
+    cg__admin_reply_error(ex, 422, err.msg);
     return;
   }
-  reply_error(ex, 200, "reload requested");
+  cg__admin_reply_error(ex, 200, "reload requested");
 }
 
 #define CLOCK_MAX_MS (400LL * 24 * 3600 * 1000) /* one move: 400 days */
@@ -306,7 +310,7 @@ static void reply_clock(struct cg_http_exchange *ex)
   cg_json_add_int(doc, "offsetMs", cg_time_offset_ms());
   cg_json_add_str(doc, "now",
                   cg_time_format_iso8601(cg_time_now_ms(), now, sizeof(now)));
-  reply_json(ex, 200, doc);
+  cg__admin_reply_json(ex, 200, doc);
 }
 
 /* Test clock (config test_clock; no route otherwise): moves the wall
@@ -314,7 +318,7 @@ static void reply_clock(struct cg_http_exchange *ex)
 static void h_clock(struct cg_http_exchange *ex, void *arg)
 {
   const struct cg_admin_source *src = arg;
-  if (!authorized(ex, src))
+  if (!cg__admin_authorized(ex, src))
     return;
   const struct cg_http_request *req = cg_http_exchange_request(ex);
   if (strcmp(req->method, "GET") == 0) {
@@ -328,7 +332,7 @@ static void h_clock(struct cg_http_exchange *ex, void *arg)
   int64_t by = ok ? (int64_t)adv->valuedouble : 0;
   cJSON_Delete(body);
   if (!ok) {
-    reply_error(ex, 400, "expected {\"advanceMs\": 0..34560000000}");
+    cg__admin_reply_error(ex, 400, "expected {\"advanceMs\": 0..34560000000}");
     return;
   }
   cg_time_set_offset_ms(cg_time_offset_ms() + by);
@@ -360,6 +364,8 @@ int cg_admin_routes(struct cg_router *r, const struct cg_admin_source *src)
     if (cg_router_add(r, routes[i].method, routes[i].pattern, routes[i].fn,
                       a) != 0)
       return CG_ENOMEM;
+  if (cg__admin_stock_routes(r, src) != 0)
+    return CG_ENOMEM;
   if (src->test_clock &&
       (cg_router_add(r, "GET", "/api/v1/test/clock", h_clock, a) != 0 ||
        cg_router_add(r, "POST", "/api/v1/test/clock", h_clock, a) != 0))

@@ -2,7 +2,8 @@
  * admin: the operations HTTP API on the admin listener (loopback by
  * default). Public: GET /healthz, GET /metrics. Behind the bearer token
  * (admin.token): /api/v1/... JSON to list exceptions, retry or resolve
- * one, show an order's timeline, and reload a merchant's rules.
+ * one, show an order's timeline, show a SKU's stock or list the SKUs
+ * that need a look (admin_stock.c), and reload a merchant's rules.
  *
  * GET /healthz answers 200 when every merchant's store is usable and 503
  * otherwise, with a JSON body whose "problems" name the merchant and the

@@ -9,6 +9,7 @@
 #include "flows/flow.h"
 #include "rules/host.h"
 #include "store/store.h"
+#include "store/store_stock.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -49,6 +50,14 @@ static const struct counter counters[] = {
     C(sla_warnings, "SLA_WARNING raised: an order near its dispatch deadline"),
     C(sla_breaches, "SLA_BREACH raised: an order past its dispatch deadline"),
     C(sla_closed, "SLA watches closed (the order dispatched or ended)"),
+    C(stock_events, "Warehouse stock effects applied (each event once)"),
+    C(stock_batches, "Centra setStock batches that succeeded"),
+    C(stock_skus_pushed, "SKU figures Centra accepted"),
+    C(stock_snapshots, "Warehouse stock snapshots applied"),
+    C(stock_gaps, "Gaps in the warehouse event sequence healed by a "
+                  "snapshot"),
+    C(stock_drifts, "STOCK_DRIFT raised: Centra's figure differed from "
+                    "the engine's by more than the pack's threshold"),
     C(rule_errors, "Rule hook calls that failed"),
     C(store_errors, "Store transactions that failed"),
 };
@@ -172,6 +181,23 @@ static int render_rulehost(struct cg_flow *const *flows, size_t n,
   return rc;
 }
 
+/* SKUs waiting for a push (dirty, in no batch, not held). */
+static int render_stock(struct cg_flow *const *flows, size_t n,
+                        struct cg_buf *out)
+{
+  int rc = header(out, "cg_stock_dirty_skus",
+                  "SKUs whose Centra figure waits for the next batch", "gauge");
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    int64_t dirty = 0;
+    if (flows[i]->stock == NULL ||
+        cg_store_stock_dirty_count(flows[i]->store, &dirty, NULL) != 0)
+      continue;
+    rc = cg_buf_printf(out, "cg_stock_dirty_skus{merchant=\"%s\"} %lld\n",
+                       flows[i]->merchant, (long long)dirty);
+  }
+  return rc;
+}
+
 int cg_metrics_render(struct cg_flow *const *flows, size_t n,
                       struct cg_buf *out)
 {
@@ -184,5 +210,7 @@ int cg_metrics_render(struct cg_flow *const *flows, size_t n,
     rc = render_outbox(flows, n, out);
   if (rc == 0)
     rc = render_rulehost(flows, n, out);
+  if (rc == 0)
+    rc = render_stock(flows, n, out);
   return rc == 0 ? 0 : CG_ENOMEM;
 }

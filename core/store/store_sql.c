@@ -439,5 +439,9 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "SELECT min(seen_at) FROM stock_seq",
   [CG__ST_STOCK_SEQ_COVER] =
     "DELETE FROM stock_seq WHERE seq <= ?1",
+  /* operations only (admin API): walks the primary key from ?1 */
+  [CG__ST_STOCK_HELD] =
+    "SELECT sku, dirty_since FROM stock WHERE sku > ?1 AND held = 1"
+    " ORDER BY sku LIMIT ?2",
 };
 /* clang-format on */

@@ -149,6 +149,12 @@ int cg_store_stock_clean(struct cg_store *s, const char *sku,
  * operator's retry: it is marked dirty at now_ms). */
 int cg_store_stock_hold(struct cg_store *s, const char *sku, bool held,
                         int64_t now_ms, struct cg_err *err);
+/* The held SKUs after the SKU `after` ("" to start), in SKU order, up
+ * to limit (name = SKU, count = dirty_since). For operations (admin API
+ * `stock?state=held`, store_stock_ops.c): a scan of the stock table,
+ * never on a hot path. */
+int cg_store_stock_held(struct cg_store *s, const char *after, size_t limit,
+                        struct cg_store_count_list *out, struct cg_err *err);
 
 /* ---- reconcile ---------------------------------------------------------*/
 

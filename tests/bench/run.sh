@@ -41,3 +41,6 @@ echo; echo "== a 100,000-SKU stock reconcile: time and peak RSS (bench_stock_rec
 echo; echo "== rule step per order through the rule host (bench_rulehost)"; "$BUILD/bench_rulehost" 2>/dev/null
 echo; echo "== a merchant's rate beside a hostile neighbour (bench_neighbour)"
 "$BUILD/bench_neighbour" ${BENCH_NEIGHBOUR_ORDERS:-1500} 2>/dev/null | grep -v '^\['
+echo; echo "== stock: warehouse event to Centra write latency, mutations per 1,000 changed SKUs (bench_stock)"
+# shellcheck disable=SC2086
+"$BUILD/bench_stock" ${BENCH_STOCK_SKUS:-2000} ${BENCH_STOCK_ADJ:-10000} 2>/dev/null | grep -v '^\['

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The centra-gxo command line as an operator meets it: a bad config stops
 # `run` with exit code 2 and one line naming the merchant, the key and the
-# problem; usage errors exit 2; config-help lists every key; status and
-# exceptions work on a fresh store.
+# problem; usage errors exit 2; config-help lists every key; status,
+# exceptions, orders show and stock show work on a fresh store.
 set -euo pipefail
 
 BIN="${CG_BUILD_DIR:?CG_BUILD_DIR must point at the build tree}/centra-gxo"
@@ -72,4 +72,11 @@ expect_exit 1 "$BIN" exceptions retry 4242 -c "$WORK/bad.lua"
 grep -q "no such exception" "$WORK/err" || fail "retry of an unknown id"
 expect_exit 1 "$BIN" orders show 83651 -c "$WORK/bad.lua"
 grep -q "not known to the engine" "$WORK/err" || fail "orders show message"
+# stock show reads the store; on a fresh one every SKU is unknown (the
+# pack rules/default is not beside this config: the default policy is used)
+expect_exit 1 "$BIN" stock show M411740BLK38 -c "$WORK/bad.lua"
+grep -q "stock M411740BLK38: not known to the engine" "$WORK/err" ||
+  { cat "$WORK/err"; fail "stock show message"; }
+expect_exit 2 "$BIN" stock list -c "$WORK/bad.lua"
+grep -q "stock show SKU -c CONFIG" "$WORK/err" || fail "stock usage"
 echo "ok"

@@ -49,5 +49,6 @@ check "writes logged" "$(jqo '[.[].kind] | join(",")')" "changeStock,changeStock
 check "transfer logged" "$(jqo '.[4] | "\(.fromWarehouseId)->\(.warehouseId) \(.items[0].delta)"')" "2->1 3"
 check "write items" "$(jqo '.[0].items | map("\(.sku):\(.delta)") | join(",")')" "COAT-BLK-38:5,TEE-WHT-M:2"
 check "out is negative" "$(jqo '.[1].items[0].delta')" -1
+check "write time in ms" "$(jqo '[.[] | .atMs > 1700000000000] | all')" true
 gql '{ events(where: {objectType: [ProductSize]}) { objectReference } }'
 check "ProductSize events" "$(jqo '.data.events | length')" 8

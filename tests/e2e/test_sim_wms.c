@@ -407,6 +407,47 @@ static void check_items(void)
                    404);
 }
 
+/* A burst of adjustments in one control call: one event each, in order,
+ * answered with each sequence and ms publish time; it stops at the first
+ * refused one. */
+static void test_stock_burst(void **state)
+{
+  struct fx_resp r;
+  long st;
+  fx_call(&F, F.g, "POST", "/_sim/wms/stock/adjust", NULL,
+          "{\"items\":[{\"sku\":\"SKU-B1\",\"delta\":2},"
+          "{\"sku\":\"SKU-B2\",\"delta\":3},{\"sku\":\"SKU-B1\","
+          "\"delta\":-1}]}",
+          &r);
+  assert_int_equal(r.status, 200);
+  const cJSON *ev = cg_json_get(r.json, "events");
+  assert_int_equal(cJSON_GetArraySize(ev), 3);
+  int64_t s0 = cg_json_int(cJSON_GetArrayItem(ev, 0), "sequence", 0);
+  assert_int_equal(cg_json_int(cJSON_GetArrayItem(ev, 2), "sequence", 0),
+                   s0 + 2);
+  assert_string_equal(cg_json_str(cJSON_GetArrayItem(ev, 1), "sku"), "SKU-B2");
+  assert_true(cg_json_int(cJSON_GetArrayItem(ev, 2), "publishedAtMs", 0) >=
+              cg_json_int(cJSON_GetArrayItem(ev, 0), "publishedAtMs", 0));
+  assert_true(cg_json_int(cJSON_GetArrayItem(ev, 0), "publishedAtMs", 0) >
+              1700000000000LL);
+  fx_resp_free(&r);
+  assert_int_equal(fx_status(&F, F.g, "POST", "/_sim/wms/stock/adjust", NULL,
+                             "{\"items\":[{\"sku\":\"SKU-B2\","
+                             "\"delta\":1},{\"sku\":\"SKU-B2\","
+                             "\"delta\":-99}]}"),
+                   409);
+  cJSON *j = feed("?after=0&limit=100", &st);
+  const cJSON *e;
+  int b2 = 0;
+  cJSON_ArrayForEach(e, cg_json_get(j, "events"))
+  {
+    const char *sku = cg_json_str(e, "data.sku");
+    b2 += sku && strcmp(sku, "SKU-B2") == 0;
+  }
+  assert_int_equal(b2, 2); /* +3, then +1 before the refused one */
+  cJSON_Delete(j);
+}
+
 static void test_validation(void **state)
 {
   struct fx_resp r;
@@ -626,6 +667,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_token_expiry, setup, teardown),
       cmocka_unit_test_setup_teardown(test_retry_after, setup, teardown),
       cmocka_unit_test_setup_teardown(test_event_feed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stock_burst, setup, teardown),
       cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
       cmocka_unit_test_setup_teardown(test_split_dispatch, setup, teardown),
       cmocka_unit_test_setup_teardown(test_short_ship_cancel_return, setup,

@@ -422,6 +422,7 @@ static cJSON *stock_write(struct sim_centra *c, const char *kind, int64_t wh,
   cg_json_add_int(w, "warehouseId", wh);
   cg_json_add_str(w, "description", cg_json_str(input, "description"));
   cg_json_add_str(w, "at", sim_centra__now(now, sizeof(now)));
+  cg_json_add_int(w, "atMs", cg_time_now_ms()); /* for latency figures */
   cJSON_AddArrayToObject(w, "items");
   cJSON_AddItemToArray(c->stock_writes, w);
   return w;

@@ -13,7 +13,8 @@
  *   POST     /_sim/wms/items         seed items (no validation)
  *   POST     /_sim/wms/items/{sku}/reject   item.rejected event
  *   GET/POST /_sim/wms/stock         read / set absolute quantities
- *   POST     /_sim/wms/stock/{adjust|move|snapshot}
+ *   POST     /_sim/wms/stock/{adjust|move|snapshot}  (adjust also takes
+ *                                    {"items": [...]}: a burst)
  *   POST     /_sim/wms/returns/{rmaRef}/receive
  *   POST     /_sim/wms/tokens/expire
  *   POST     /_sim/wms/webhook-secret  rotate the X-Wms-Signature secret
@@ -24,6 +25,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/mem.h"
+#include "base/time.h"
 #include "net/http_server.h"
 #include "net/router.h"
 
@@ -387,9 +389,55 @@ static void stock_action(struct cg_http_exchange *ex, struct sim_wms *w,
     on_stock_get(ex, w);
 }
 
+/* One adjustment's record in a batch answer: the event's sequence and
+ * its publish time in ms (the envelope's publishedAt has seconds only;
+ * benchmarks measure latency from it). */
+static void adjusted(cJSON *events, const struct sim_wms *w, const char *sku)
+{
+  cJSON *e = cJSON_CreateObject();
+  cg_json_add_int(e, "sequence", w->last_seq);
+  cg_json_add_str(e, "sku", sku);
+  cg_json_add_int(e, "publishedAtMs", cg_time_now_ms());
+  cJSON_AddItemToArray(events, e);
+}
+
+/* {"items": [adjustment, ...]}: each applied in order (each its own
+ * stock.adjusted); stops at the first refused one. Answers {"events":
+ * [{sequence, sku, publishedAtMs}]} instead of the whole table, so a
+ * burst of thousands costs what it publishes. */
+static void adjust_many(struct cg_http_exchange *ex, struct sim_wms *w,
+                        const cJSON *items)
+{
+  char msg[256];
+  cJSON *out = cJSON_CreateObject();
+  cJSON *events = cJSON_AddArrayToObject(out, "events");
+  const cJSON *it;
+  int rc = 0;
+  cJSON_ArrayForEach(it, items)
+  {
+    if (rc == 0 && (rc = sim_wms__adjust(w, it, msg, sizeof(msg))) == 0)
+      adjusted(events, w, cg_json_str(it, "sku"));
+  }
+  if (rc != 0) {
+    cJSON_Delete(out);
+    sim_send_problem(ex, rc,
+                     rc == 409 ? "insufficient-stock" : "invalid-stock-change",
+                     msg, NULL);
+  } else
+    sim_send_json(ex, 200, out);
+}
+
 static void on_stock_adjust(struct cg_http_exchange *ex, void *arg)
 {
-  stock_action(ex, arg, sim_wms__adjust);
+  cJSON *doc = NULL;
+  const cJSON *items = NULL;
+  if (sim_body_json(ex, &doc) == 0)
+    items = cJSON_GetObjectItemCaseSensitive(doc, "items");
+  if (cJSON_IsArray(items))
+    adjust_many(ex, arg, items);
+  else
+    stock_action(ex, arg, sim_wms__adjust);
+  cJSON_Delete(doc);
 }
 
 static void on_stock_move(struct cg_http_exchange *ex, void *arg)

@@ -160,10 +160,15 @@ static void test_gxo_retry(void **state)
 
 /* --- Centra ------------------------------------------------------------- */
 
-static const struct cg__centra_op Q = {"CgOrders", "query", "orders",
-                                       false,      NULL,    NULL};
-static const struct cg__centra_op M = {
-    "CgCreateShipment", "mutation", "createShipment", true, "shipment", NULL};
+static const struct cg__centra_op Q = {"CgOrders", "query", "orders", false,
+                                       NULL,       NULL,    false};
+static const struct cg__centra_op M = {"CgCreateShipment",
+                                       "mutation",
+                                       "createShipment",
+                                       true,
+                                       "shipment",
+                                       NULL,
+                                       false};
 
 static void test_centra_ok(void **state)
 {
@@ -192,9 +197,11 @@ static void test_centra_ok(void **state)
 static void test_centra_canonical_order(void **state)
 {
   static const struct cg__centra_op OQ = {
-      "CgOrders", "query", "orders", false, NULL, cg__centra_canon_orders};
+      "CgOrders", "query", "orders", false, NULL, cg__centra_canon_orders,
+      false};
   static const struct cg__centra_op EQ = {
-      "CgEvents", "query", "events", false, NULL, cg__centra_canon_events};
+      "CgEvents", "query", "events", false, NULL, cg__centra_canon_events,
+      false};
   struct cg_call_result res;
   struct cg_http_result hr =
       answer(200,
@@ -245,6 +252,44 @@ static void test_centra_errors(void **state)
   assert_string_equal(res.code, "input.lines.0.quantity");
   assert_string_equal(res.message, "Quantity too high");
   assert_null(res.data);
+}
+
+/* setStock's userErrors reach the stock flow whole (it holds exactly the
+ * sizes Centra names); the first one is still the result's code and
+ * message. Other mutations keep no data on FAIL. */
+static void test_centra_set_stock_errors(void **state)
+{
+  const struct cg__centra_op *op = cg__centra_op(CG__DOC_SET_STOCK);
+  struct cg_call_result res;
+  struct cg_http_result hr = answer(
+      200,
+      "{\"data\":{\"setStock\":{\"stockChanges\":[],\"userErrors\":["
+      "{\"message\":\"Product size not found (SKU X-1)\",\"path\":[\"input\","
+      "\"productSizes\",2,\"productSize\"]},{\"message\":\"Quantity must be"
+      " >= 0\",\"path\":[\"input\",\"productSizes\",4,\"quantity\"]}],"
+      "\"userWarnings\":[]}}}",
+      NULL);
+  assert_string_equal(op->name, "CgSetStock");
+  cg__centra_interpret(op, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
+  assert_string_equal(res.code, "input.productSizes.2.productSize");
+  assert_int_equal(cJSON_GetArraySize(res.data), 2);
+  const cJSON *p1 = cg_json_get(cJSON_GetArrayItem(res.data, 1), "path");
+  assert_int_equal(cJSON_GetArrayItem(p1, 2)->valueint, 4);
+  cg_call_result_clear_data(&res);
+  hr = answer(200,
+              "{\"data\":{\"setStock\":{\"stockChanges\":[{\"id\":9}],"
+              "\"userErrors\":[],\"userWarnings\":[]}}}",
+              NULL);
+  cg__centra_interpret(op, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(cJSON_GetArraySize(res.data), 1);
+  cg_call_result_clear_data(&res);
+  /* A 2xx without setStock is not what was asked. */
+  hr = answer(200, "{\"data\":{}}", NULL);
+  cg__centra_interpret(op, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  assert_string_equal(res.code, "bad-response");
 }
 
 static void test_centra_http(void **state)
@@ -516,6 +561,7 @@ int main(void)
       cmocka_unit_test(test_centra_ok),
       cmocka_unit_test(test_centra_canonical_order),
       cmocka_unit_test(test_centra_errors),
+      cmocka_unit_test(test_centra_set_stock_errors),
       cmocka_unit_test(test_centra_http),
       cmocka_unit_test(test_result_sent),
       cmocka_unit_test(test_call_queue),

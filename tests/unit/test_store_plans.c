@@ -167,6 +167,7 @@ static const enum cg__st off_path[] = {
   CG__ST_RULESRC_LATEST, /* start-up, when the pack does not load */
   CG__ST_RULESRC_TRIM,   /* a rule pack loaded */
   CG__ST_SLA_COUNTS,     /* demo and status: rows per SLA state */
+  CG__ST_STOCK_HELD,     /* admin API: the SKUs Centra refused */
 };
 /* clang-format on */
 

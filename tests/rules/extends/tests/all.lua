@@ -40,4 +40,10 @@ return {
     args = { fx.order(), { event = "order.closed", orderRef = "1",
                            lines = {}, remainder = {} } },
     expect = { action = "hold" } },
+  { name = "only AVAILABLE stock is sold, one unit held back",
+    hook = "stock.policy", args = {},
+    expect = { sellable = { "AVAILABLE" }, buffer = 1,
+               buffer_prefixes = { ["TS-"] = 2 },
+               caps = { ["LIMITED-1"] = 10 }, exclude_prefixes = { "B2B-" },
+               returns = "centra", drift_threshold = 0 } },
 }

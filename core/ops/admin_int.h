@@ -1,0 +1,31 @@
+/*
+ * admin_int: what the admin API's files share (admin.h is the public
+ * side): the JSON replies, the bearer check and the merchant look-up of
+ * admin.c, and the stock routes of admin_stock.c.
+ */
+#ifndef CG_OPS_ADMIN_INT_H
+#define CG_OPS_ADMIN_INT_H
+
+#include "ops/admin.h"
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+struct cg_http_exchange;
+
+/* Answers doc (deleted) with status; 500 when it cannot be printed. */
+void cg__admin_reply_json(struct cg_http_exchange *ex, int status, cJSON *doc);
+/* Answers {"error": msg} with status. */
+void cg__admin_reply_error(struct cg_http_exchange *ex, int status,
+                           const char *msg);
+/* Whether the request carries the bearer token; answers 401/403 if not. */
+bool cg__admin_authorized(struct cg_http_exchange *ex,
+                          const struct cg_admin_source *src);
+/* The merchant's flow, or NULL. */
+struct cg_flow *cg__admin_find_flow(const struct cg_admin_source *src,
+                                    const char *id);
+/* GET .../stock/{sku} and GET .../stock?state= (admin_stock.c). */
+int cg__admin_stock_routes(struct cg_router *r,
+                           const struct cg_admin_source *src);
+
+#endif
