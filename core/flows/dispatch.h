@@ -91,8 +91,9 @@ int cg_dispatch_check_remainder(cJSON **out, char *why, size_t size);
 
 /* Held remainders whose exception an operator resolved by hand (the
  * units settled in Centra by people): each is marked settled and its
- * order made final when nothing else is open (dispatch_resolved.c). Run
- * on the engine's sweep; returns how many were settled, or < 0. */
+ * order made final when nothing else is open; held consignments resolved
+ * by hand: their units leave the stock flow's D (dispatch_resolved.c).
+ * Run on the engine's sweep; returns how many were settled, or < 0. */
 int cg_dispatch_settle_resolved(struct cg_flow *f);
 
 #endif

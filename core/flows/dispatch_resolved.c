@@ -12,6 +12,11 @@
  * (cg__dispatch_settle_order): `shipped` or `closed` once every unit is
  * in a completed consignment or a settled remainder. Nothing is sent to
  * Centra. A retry is not a resolve: it leaves the remainder `received`.
+ *
+ * A held consignment resolved by hand is dealt with in Centra by people
+ * (or left alone on purpose): its units leave D (docs/internals/stock.md
+ * "The invariant"), since no completion by the engine will take them out
+ * of Centra's stock; the next push and reconcile set Centra right.
  */
 #include "flows/dispatch.h"
 #include "flows/dispatch_int.h"
@@ -20,8 +25,11 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "flows/flow.h"
+#include "flows/stock.h"
 #include "store/store.h"
+#include "store/store_dispatch.h"
 #include "store/store_remainder.h"
+#include "store/store_stock.h"
 
 #define BATCH 16 /* remainders per sweep; the rest on the next one */
 
@@ -48,11 +56,30 @@ static int settle_by_hand(struct cg_flow *f, const char *id, struct cg_err *err)
   return rc;
 }
 
-static int in_tx(struct cg_flow *f, const char *id, struct cg_err *err)
+/* The held consignment shipment_id was resolved by hand: its units leave
+ * D, noted in the order's timeline. */
+static int release_by_hand(struct cg_flow *f, const char *shipment_id,
+                           struct cg_err *err)
+{
+  struct cg_store_dispatch d = {0};
+  int rc = cg_store_dispatch_get(f->store, shipment_id, &d, err);
+  if (rc == 0)
+    rc = cg_stock_dispatch_completed(f, shipment_id, err);
+  if (rc == 0)
+    rc = cg_store_audit_append(f->store, "order", d.order_number,
+                               "stock released", shipment_id, NULL, err);
+  cg_store_dispatch_clear(&d);
+  return rc;
+}
+
+typedef int (*settle_fn)(struct cg_flow *f, const char *id, struct cg_err *err);
+
+static int in_tx(struct cg_flow *f, const char *id, settle_fn settle,
+                 struct cg_err *err)
 {
   int rc = cg_store_begin(f->store, err);
   if (rc == 0)
-    rc = settle_by_hand(f, id, err);
+    rc = settle(f, id, err);
   if (rc == 0)
     rc = cg_store_commit(f->store, err);
   if (rc != 0)
@@ -60,24 +87,41 @@ static int in_tx(struct cg_flow *f, const char *id, struct cg_err *err)
   return rc;
 }
 
+/* Settles each of ids in its own transaction; what ("remainder",
+ * "consignment") is for the log. Returns how many were settled. */
+static int settle_each(struct cg_flow *f, const struct cg_store_count_list *ids,
+                       settle_fn settle, const char *what)
+{
+  struct cg_err err = {0};
+  int done = 0;
+  for (size_t i = 0; i < ids->n; i++) {
+    if (in_tx(f, ids->items[i].name, settle, &err) == 0)
+      done++;
+    else
+      cg_log_error("dispatch", "[merchant=%s] %s %s: %s", f->merchant, what,
+                   ids->items[i].name, err.msg);
+  }
+  return done;
+}
+
 int cg_dispatch_settle_resolved(struct cg_flow *f)
 {
-  struct cg_store_count_list ids = {0};
+  struct cg_store_count_list rem = {0}, cons = {0};
   struct cg_err err = {0};
   int rc = cg_store_remainder_resolved_held(
       f->store, CG_DISPATCH_REMAINDER_KIND, CG_DISPATCH_REMAINDER_ENTITY, BATCH,
-      &ids, &err);
+      &rem, &err);
+  if (rc == 0)
+    rc = cg_store_stock_dispatch_resolved(f->store, CG_DISPATCH_ENTITY, BATCH,
+                                          &cons, &err);
   int done = 0;
-  for (size_t i = 0; rc == 0 && i < ids.n; i++) {
-    if (in_tx(f, ids.items[i].name, &err) == 0)
-      done++;
-    else
-      cg_log_error("dispatch", "[merchant=%s] remainder %s: %s", f->merchant,
-                   ids.items[i].name, err.msg);
-  }
-  if (rc != 0)
-    cg_log_error("dispatch", "[merchant=%s] resolved remainders: %s",
-                 f->merchant, err.msg);
-  cg_store_count_list_clear(&ids);
+  if (rc == 0)
+    done = settle_each(f, &rem, settle_by_hand, "remainder") +
+           settle_each(f, &cons, release_by_hand, "consignment");
+  else
+    cg_log_error("dispatch", "[merchant=%s] resolved by hand: %s", f->merchant,
+                 err.msg);
+  cg_store_count_list_clear(&rem);
+  cg_store_count_list_clear(&cons);
   return rc == 0 ? done : rc;
 }

@@ -220,7 +220,9 @@ void cg__stock_flush(struct cg_stock *st)
   struct cg_err err = {0};
   int64_t now = cg_time_now_ms();
   bool due = false, made = false;
-  if (st->closing || cg_store_in_tx(f->store))
+  /* No policy from the pack yet (no generation has answered
+   * stock.policy): the default could write SKUs the pack excludes. */
+  if (st->closing || st->policy == NULL || cg_store_in_tx(f->store))
     return;
   int rc = batch_due(st, now, &due, &err);
   if (rc == 0 && due)

@@ -381,6 +381,10 @@ static const char schema_v9[] =
     " sku TEXT NOT NULL,"
     " quantity INTEGER NOT NULL,"
     " PRIMARY KEY (shipment_id, sku)) WITHOUT ROWID;"
+    /* held consignments, a handful: the sweep for the ones resolved by
+     * hand (their units leave D) */
+    "CREATE INDEX dispatches_held ON dispatches (shipment_id)"
+    " WHERE step = 'held';"
 
     "CREATE TABLE stock_seq ("
     " seq INTEGER PRIMARY KEY,"

@@ -381,6 +381,13 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " ORDER BY sku",
   [CG__ST_STOCK_DISPATCH_FORGET] =
     "DELETE FROM stock_dispatch WHERE shipment_id = ?1",
+  [CG__ST_STOCK_DISPATCH_RESOLVED] =
+    "SELECT d.shipment_id, 0 FROM dispatches d INDEXED BY dispatches_held"
+    " WHERE d.step = 'held' AND EXISTS (SELECT 1 FROM stock_dispatch sd"
+    "  WHERE sd.shipment_id = d.shipment_id)"
+    " AND NOT EXISTS (SELECT 1 FROM exceptions e INDEXED BY exceptions_entity"
+    "  WHERE e.entity_kind = ?1 AND e.entity_key = d.shipment_id"
+    "  AND e.state = 'open') LIMIT ?2",
   [CG__ST_STOCK_LEVELS_CLEAR] =
     "DELETE FROM stock_levels WHERE sku = ?1",
   [CG__ST_STOCK_EVENTS_AFTER] =

@@ -255,6 +255,19 @@ int cg_store_stock_dispatch_done(struct cg_store *s, const char *shipment_id,
   return ret ? ret : end;
 }
 
+int cg_store_stock_dispatch_resolved(struct cg_store *s,
+                                     const char *entity_kind, int limit,
+                                     struct cg_store_count_list *out,
+                                     struct cg_err *err)
+{
+  memset(out, 0, sizeof(*out));
+  sqlite3_stmt *st = s->st[CG__ST_STOCK_DISPATCH_RESOLVED];
+  int ret = cg__store_bind(s, st, err, "si", entity_kind, limit);
+  return ret ? ret
+             : cg__store_count_list(s, st, out, "stock: resolved consignments",
+                                    err);
+}
+
 int cg_store_stock_return_add(struct cg_store *s, const char *sku,
                               int64_t delta, int64_t now_ms, struct cg_err *err)
 {

@@ -91,6 +91,13 @@ int cg_store_stock_dispatch_add(struct cg_store *s, const char *shipment_id,
  * consignment. 0 (and nothing changed) if it recorded none. */
 int cg_store_stock_dispatch_done(struct cg_store *s, const char *shipment_id,
                                  int64_t now_ms, struct cg_err *err);
+/* Up to limit held consignments (dispatches at step held) whose units
+ * are still in D and that have no open exception of entity_kind: an
+ * operator resolved them by hand (name = shipment id). */
+int cg_store_stock_dispatch_resolved(struct cg_store *s,
+                                     const char *entity_kind, int limit,
+                                     struct cg_store_count_list *out,
+                                     struct cg_err *err);
 /* Adds delta (may be negative) to R of sku; bumps the version, marks
  * dirty. For the returns flow (route "centra"). */
 int cg_store_stock_return_add(struct cg_store *s, const char *sku,

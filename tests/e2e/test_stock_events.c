@@ -13,12 +13,17 @@
  *     status) get an "invalid" outcome, change nothing, and stall
  *     nothing: a later adjustment is applied;
  *   - a consignment takes its units out of ALLOCATED and into D, and the
- *     completion of its Centra shipment takes them out of D, once.
+ *     completion of its Centra shipment takes them out of D, once;
+ *   - a consignment held (it ships what the order no longer holds open:
+ *     DISPATCH_INVALID) whose exception
+ *     an operator resolves by hand leaves D: no completion by the engine
+ *     will take its units out of Centra's stock.
  *
  * The engine's figures are read from its store beside it (store_stock.h).
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
+#include "e2e_settle.h"
 
 #include "base/err.h"
 #include "base/json.h"
@@ -256,6 +261,84 @@ static void test_dispatch_d(void **state)
   cJSON_Delete(wms);
 }
 
+/* The last shipment.confirmed the warehouse published, again as a new
+ * consignment shipment_id: the lines it ships are shipped already, so it
+ * is held at intake (caller deletes). */
+static cJSON *repeated_consignment(const char *shipment_id)
+{
+  cJSON *doc = e2e_get(&T, 'g', "/_sim/wms/events");
+  const cJSON *e, *last = NULL;
+  cJSON_ArrayForEach(e, cg_json_get(doc, "events"))
+  {
+    const char *type = cg_json_str(e, "eventType");
+    if (type != NULL && strcmp(type, "shipment.confirmed") == 0)
+      last = e;
+  }
+  assert_non_null(last);
+  cJSON *env = cJSON_Duplicate(last, true);
+  cJSON_Delete(doc);
+  cJSON_DeleteItemFromObject(env, "_acked");
+  cJSON_ReplaceItemInObject(env, "eventId", cJSON_CreateString(shipment_id));
+  cJSON *data = cJSON_GetObjectItem(env, "data");
+  cJSON_ReplaceItemInObject(data, "shipmentId",
+                            cJSON_CreateString(shipment_id));
+  return env;
+}
+
+static int64_t pending_dispatch(const char *sku)
+{
+  struct cg_store *s = open_store();
+  struct cg_store_stock r = {0};
+  int64_t d = -1;
+  if (cg_store_stock_get(s, sku, &r, NULL) == 0)
+    d = r.pending_dispatch;
+  cg_store_stock_clear(&r);
+  cg_store_close(s);
+  return d;
+}
+
+static bool d_is_zero(struct e2e *t, void *arg)
+{
+  (void)t;
+  return pending_dispatch(arg) == 0;
+}
+
+static bool held_raised(struct e2e *t, void *arg)
+{
+  cJSON *x = settle_exception(t, "DISPATCH_INVALID", arg);
+  cJSON_Delete(x);
+  return x != NULL;
+}
+
+static void test_held_resolved_by_hand(void **state)
+{
+  (void)state;
+  cJSON *env = repeated_consignment("HELD-BY-HAND-1");
+  const cJSON *line = cJSON_GetArrayItem(
+      cg_json_get(cJSON_GetArrayItem(cg_json_get(env, "data.parcels"), 0),
+                  "lines"),
+      0);
+  char sku[64], ref[64], path[160];
+  snprintf(sku, sizeof(sku), "%s", cg_json_str(line, "sku"));
+  snprintf(ref, sizeof(ref), "%s", cg_json_str(env, "data.orderRef"));
+  int64_t qty = cg_json_int(line, "quantity", 0);
+  assert_true(qty > 0);
+  post_expect(env, "");
+  if (!e2e_wait(&T, 60, held_raised, "HELD-BY-HAND-1"))
+    fail_msg("HELD-BY-HAND-1 not held; see %s", T.dir);
+  cJSON *x = settle_exception(&T, "DISPATCH_INVALID", "HELD-BY-HAND-1");
+  assert_int_equal(pending_dispatch(sku), qty);
+  snprintf(path, sizeof(path), "/api/v1/merchants/shop/exceptions/%lld/resolve",
+           (long long)cg_json_int(x, "id", 0));
+  cJSON_Delete(x);
+  cJSON_Delete(e2e_post(&T, 'a', path, "{}"));
+  if (!e2e_wait(&T, 60, d_is_zero, sku))
+    fail_msg("D of %s still %lld after the resolve; see %s", sku,
+             (long long)pending_dispatch(sku), T.dir);
+  assert_int_equal(
+      e2e_timeline_count(&T, ref, "stock released", "HELD-BY-HAND-1"), 1);
+}
+
 static int setup(void **state)
 {
   (void)state;
@@ -278,6 +361,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_adjust_move_duplicate_malformed),
       cmocka_unit_test(test_dispatch_d),
+      cmocka_unit_test(test_held_resolved_by_hand),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -57,6 +57,11 @@ static int setup(void **state)
                           .stock = &e->st};
   e->st = (struct cg_stock){.f = &e->f,
                             .opts = {.window_ms = 2000, .batch_max = 3}};
+  cJSON *none = cJSON_CreateObject(); /* the pack's policy: the defaults */
+  char why[256];
+  if (cg_stock_policy_from_json(none, &e->st.policy, why, sizeof(why)) != 0)
+    fail_msg("policy: %s", why);
+  cJSON_Delete(none);
   *state = e;
   return e->f.centra ? 0 : -1;
 }
@@ -65,6 +70,7 @@ static int teardown(void **state)
 {
   struct env *e = *state;
   cg_centra_destroy(e->f.centra);
+  cg_stock_policy_free(e->st.policy);
   uv_run(&e->loop, UV_RUN_DEFAULT);
   assert_int_equal(uv_loop_close(&e->loop), 0);
   struct fx *fx = cg_calloc(1, sizeof(*fx));
@@ -121,6 +127,26 @@ static long open_sync(struct env *e, const char *kind, const char *key)
   long n = (long)l.n;
   cg_store_exception_list_clear(&l);
   return n;
+}
+
+/* Before the pack's policy is known (no rule generation has answered
+ * stock.policy yet), nothing is pushed: the default would write SKUs the
+ * pack may exclude. */
+static void test_no_policy_yet(void **state)
+{
+  struct env *e = *state;
+  struct cg_stock_policy *p = e->st.policy;
+  e->st.policy = NULL;
+  adjust(e, "A", 5, 9000);
+  cg__stock_flush(&e->st);
+  struct cg_store_outbox_list rows = {0};
+  open_rows(e, &rows);
+  assert_int_equal(rows.n, 0);
+  e->st.policy = p;
+  cg__stock_flush(&e->st);
+  open_rows(e, &rows);
+  assert_int_equal(rows.n, 1);
+  cg_store_outbox_list_clear(&rows);
 }
 
 /* Due batches: oldest first, batch_max each, two at most unfinished. */
@@ -299,6 +325,7 @@ int main(void)
 {
   cg_mem_init();
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_no_policy_yet, setup, teardown),
       cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ok, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refused, setup, teardown),

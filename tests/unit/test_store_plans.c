@@ -126,6 +126,8 @@ static const struct hot hot[] = {
   {CG__ST_STOCK_DISPATCH_PUT, NULL, 0},
   {CG__ST_STOCK_DISPATCH_LIST, "PRIMARY KEY", 0},
   {CG__ST_STOCK_DISPATCH_FORGET, "PRIMARY KEY", 0},
+  /* the held consignments, a handful, every second */
+  {CG__ST_STOCK_DISPATCH_RESOLVED, "dispatches_held", PARTIAL_SCAN},
   {CG__ST_STOCK_LEVELS_CLEAR, "PRIMARY KEY", 0},
   /* a snapshot: one SKU's events after its asOfSequence, then its log */
   {CG__ST_STOCK_EVENTS_AFTER, "stock_events_sku", 0},

@@ -132,6 +132,56 @@ static void test_snapshot_and_later_events(void **state)
   assert_int_equal(row(f, "A").version, v + 1);
 }
 
+/* A warehouse that has published no event yet snapshots as of 0: the
+ * first snapshot, never stale while the base is still none. */
+static void test_snapshot_as_of_zero(void **state)
+{
+  struct fx *f = *state;
+  snapshot(f, "A", 4, 0, false);
+  assert_int_equal(level(f, "A", "AVAILABLE"), 4);
+  assert_int_equal(row(f, "A").base_seq, 0);
+  snapshot(f, "A", 4, 0, false); /* the same again: same levels */
+  assert_int_equal(level(f, "A", "AVAILABLE"), 4);
+  assert_true(apply(f, 1, "A", "AVAILABLE", 1));
+  snapshot(f, "A", 4, 0, false); /* event 1 is kept above it */
+  assert_int_equal(level(f, "A", "AVAILABLE"), 5);
+  snapshot(f, "A", 5, 1, false);
+  snapshot(f, "A", 9, 0, true); /* older than the base now */
+  assert_int_equal(level(f, "A", "AVAILABLE"), 5);
+}
+
+/* Every allocation of a snapshot and of a dispatch completion may fail:
+ * the write is then undone whole (its savepoint), never half applied. */
+static void test_nomem_atomic(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  struct cg_store_stock_level l = {.status = "AVAILABLE", .quantity = 7};
+  assert_true(apply(f, 1, "A", "AVAILABLE", 5));
+  assert_true(apply(f, 3, "A", "DAMAGED", 1));
+  assert_int_equal(cg_store_stock_dispatch_add(f->s, "S1", "A", 2, NOW, &err),
+                   0);
+  int failed = 0;
+  for (long n = 0;; n++) {
+    cg_mem_fail_after(n);
+    int a = cg_store_stock_snapshot_sku(f->s, "A", &l, 1, 2, NOW, NULL, &err);
+    int b = a == 0 ? cg_store_stock_dispatch_done(f->s, "S1", NOW, &err) : 0;
+    cg_mem_fail_after(-1);
+    struct cg_store_stock r = row(f, "A");
+    if (a != 0)
+      assert_true(r.base_seq == 0 && level(f, "A", "AVAILABLE") == 5);
+    if (b != 0)
+      assert_int_equal(r.pending_dispatch, 2);
+    failed += a != 0 || b != 0;
+    if (a == 0 && b == 0)
+      break;
+  }
+  assert_true(failed > 0);
+  assert_int_equal(level(f, "A", "AVAILABLE"), 7);
+  assert_int_equal(level(f, "A", "DAMAGED"), 1); /* event 3 kept */
+  assert_int_equal(row(f, "A").pending_dispatch, 0);
+}
+
 static void test_unlisted(void **state)
 {
   struct fx *f = *state;
@@ -302,6 +352,9 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_apply_once, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_snapshot_and_later_events, fx_setup,
                                       fx_teardown),
+      cmocka_unit_test_setup_teardown(test_snapshot_as_of_zero, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_nomem_atomic, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_unlisted, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_dispatch_and_return, fx_setup,
                                       fx_teardown),
