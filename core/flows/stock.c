@@ -79,11 +79,24 @@ static void on_flush_timer(uv_timer_t *t)
   cg__stock_flush(st);
 }
 
+/* No policy has ever come from the pack (pushes wait for one) and the
+ * last ask failed: ask again when due. */
+static void policy_retry(struct cg_stock *st)
+{
+  if (st->policy != NULL || st->policy_retry_ms == 0 ||
+      cg_time_mono_ms() < st->policy_retry_ms)
+    return;
+  st->policy_retry_ms = 0;
+  cg_stock_policy_ask(st->f);
+}
+
 static void on_tick_timer(uv_timer_t *t)
 {
   struct cg_stock *st = container_of(t, struct cg_stock, tick);
-  if (!st->closing)
-    cg__stock_tick(st);
+  if (st->closing)
+    return;
+  policy_retry(st);
+  cg__stock_tick(st);
 }
 
 int cg_stock_start(struct cg_stock *st)

@@ -14,9 +14,10 @@
 
 struct cg_stock_rec; /* a reconcile in progress (stock_reconcile.c) */
 
-#define CG_STOCK_FLUSH_MS 250     /* flush timer period */
-#define CG_STOCK_TICK_MS 1000     /* schedule timer period */
-#define CG_STOCK_MAX_UNFINISHED 2 /* batches not finished at once */
+#define CG_STOCK_FLUSH_MS 250          /* flush timer period */
+#define CG_STOCK_TICK_MS 1000          /* schedule timer period */
+#define CG_STOCK_MAX_UNFINISHED 2      /* batches not finished at once */
+#define CG_STOCK_POLICY_RETRY_MS 30000 /* a failed first policy ask */
 
 struct cg_stock {
   struct cg_flow *f;
@@ -29,6 +30,8 @@ struct cg_stock {
   bool reconcile_wanted;          /* cg_stock_reconcile_soon was called */
   char reconcile_reason[128];
   int64_t next_reconcile_ms; /* the schedule's next run (real ms) */
+  int64_t policy_retry_ms;   /* no policy yet and the ask failed: ask
+                              * again at this mono time (0 = not due) */
   int open_handles;          /* closing: handles not closed yet */
   bool closing;
   void (*on_closed)(void *arg);

@@ -8,15 +8,18 @@
  *         validates its table with hooks.c's check)
  *     ◀── the table ──▶ cg_stock_policy_from_json ──▶ cg_stock_set_policy
  *     ◀── an error   ──▶ RULE_ERROR on rules/stock.policy; the policy in
- *                        force stays (the default before any)
+ *                        force stays; before any, nothing is pushed and
+ *                        stock.c asks again every 30 s
  *
  * Answers come in the order asked (the host runs one request at a time),
  * so the last generation's policy is the one that stays. Loop thread.
  */
 #include "flows/stock.h"
+#include "flows/stock_int.h"
 
 #include "base/err.h"
 #include "base/log.h"
+#include "base/time.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "rules/host.h"
@@ -29,10 +32,14 @@
 static void refused(struct cg_flow *f, const char *why)
 {
   char msg[CG_ERR_MSG_MAX + 200];
+  bool none = f->stock != NULL && f->stock->policy == NULL;
   snprintf(msg, sizeof(msg),
-           "the pack's stock policy (stock.policy) failed: %s; the stock "
-           "flow keeps the policy it had",
-           why);
+           "the pack's stock policy (stock.policy) failed: %s; %s", why,
+           none ? "no stock is written to Centra until the pack gives one "
+                  "(asked again every 30 s)"
+                : "the stock flow keeps the policy it had");
+  if (none)
+    f->stock->policy_retry_ms = cg_time_mono_ms() + CG_STOCK_POLICY_RETRY_MS;
   f->metrics.rule_errors++;
   cg_log_error("stock", "[merchant=%s] %s", f->merchant, msg);
   cg_flow_raise(f, "RULE_ERROR", ENTITY_KIND, ENTITY_KEY, msg,

@@ -45,7 +45,10 @@
 
 #define LOG_EVERY_MS 10000 /* a failing flush logs this often at most */
 #define SYNC_MSG_MAX 800
-#define PATH_SIZES "input.productSizes."
+/* Held SKUs whose STOCK_SYNC was resolved by hand are released this
+ * often (a scan of the held SKUs: off the hot path). */
+#define RELEASE_EVERY_MS 60000
+#define RELEASE_CHUNK 100
 
 /* --- flush: starting batches --------------------------------------------*/
 
@@ -200,7 +203,8 @@ static int one_batch(struct cg_stock *st, int64_t now, int *skus,
   return rc;
 }
 
-static void log_failed(struct cg_flow *f, const struct cg_err *err)
+static void log_failed(struct cg_flow *f, const char *what,
+                       const struct cg_err *err)
 {
   static int64_t last;
   int64_t now = cg_time_mono_ms();
@@ -208,10 +212,8 @@ static void log_failed(struct cg_flow *f, const struct cg_err *err)
   if (last != 0 && now - last < LOG_EVERY_MS)
     return;
   last = now;
-  cg_log_error("stock",
-               "[merchant=%s] stock batch not written: %s; the SKUs stay "
-               "dirty, next try in %d ms",
-               f->merchant, err->msg, CG_STOCK_FLUSH_MS);
+  cg_log_error("stock", "[merchant=%s] %s: %s; tried again later", f->merchant,
+               what, err->msg);
 }
 
 void cg__stock_flush(struct cg_stock *st)
@@ -224,6 +226,8 @@ void cg__stock_flush(struct cg_stock *st)
    * stock.policy): the default could write SKUs the pack excludes. */
   if (st->closing || st->policy == NULL || cg_store_in_tx(f->store))
     return;
+  if (now % RELEASE_EVERY_MS < CG_STOCK_FLUSH_MS)
+    cg__stock_release_resolved(f); /* about once a minute, no state kept */
   int rc = batch_due(st, now, &due, &err);
   if (rc == 0 && due)
     rc = recount(st, &err);
@@ -235,7 +239,7 @@ void cg__stock_flush(struct cg_stock *st)
       rc = batch_due(st, now, &due, &err);
   }
   if (rc != 0)
-    log_failed(f, &err);
+    log_failed(f, "stock batch not written (the SKUs stay dirty)", &err);
   if (made && f->outbox != NULL)
     cg_outbox_kick(f->outbox);
 }
@@ -481,4 +485,65 @@ int cg_stock_retry(struct cg_flow *f, const struct cg_store_exception *x,
                 "[merchant=%s] %s %s retried: pushed in the next batch",
                 f->merchant, x->entity_kind, x->entity_key);
   return rc == CG_ENOTFOUND ? 0 : rc;
+}
+
+/* --- resolved by hand ----------------------------------------------------
+ * An operator who resolves a STOCK_SYNC instead of retrying it says the
+ * SKU is dealt with: it must not stay out of stock updates for ever. A
+ * held SKU without an open STOCK_SYNC is released like a retry. */
+
+static int open_sync(struct cg_flow *f, const char *sku, bool *open,
+                     struct cg_err *err)
+{
+  struct cg_store_exception_filter flt = {.state = "open",
+                                          .type = CG_STOCK_SYNC,
+                                          .entity_kind = CG_STOCK_SYNC_ENTITY,
+                                          .entity_key = sku,
+                                          .limit = 1};
+  struct cg_store_exception_list l = {0};
+  int rc = cg_store_exception_list(f->store, &flt, &l, err);
+  *open = l.n > 0;
+  cg_store_exception_list_clear(&l);
+  return rc;
+}
+
+/* One chunk of held SKUs after *after (moved on); *more when full. */
+static int release_chunk(struct cg_flow *f, char *after, size_t size,
+                         int64_t now, bool *more, struct cg_err *err)
+{
+  struct cg_store_count_list held = {0};
+  int rc = cg_store_stock_held(f->store, after, RELEASE_CHUNK, &held, err);
+  for (size_t i = 0; rc == 0 && i < held.n; i++) {
+    bool open = true;
+    rc = open_sync(f, held.items[i].name, &open, err);
+    if (rc == 0 && !open)
+      rc = cg_store_stock_hold(f->store, held.items[i].name, false, now, err);
+    if (rc == 0 && !open)
+      cg_log_info("stock",
+                  "[merchant=%s] SKU %s released: its STOCK_SYNC was "
+                  "resolved; pushed in the next batch",
+                  f->merchant, held.items[i].name);
+  }
+  *more = rc == 0 && held.n == RELEASE_CHUNK;
+  if (held.n > 0)
+    snprintf(after, size, "%s", held.items[held.n - 1].name);
+  cg_store_count_list_clear(&held);
+  return rc;
+}
+
+void cg__stock_release_resolved(struct cg_flow *f)
+{
+  struct cg_err err = {0};
+  int64_t now = cg_time_now_ms();
+  char after[512] = "";
+  bool more = true;
+  int rc = cg_store_begin(f->store, &err);
+  while (rc == 0 && more)
+    rc = release_chunk(f, after, sizeof(after), now, &more, &err);
+  if (rc == 0)
+    rc = cg_store_commit(f->store, &err);
+  if (rc != 0) {
+    cg_store_rollback(f->store, NULL);
+    log_failed(f, "held SKUs not checked", &err);
+  }
 }

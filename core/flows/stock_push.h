@@ -34,5 +34,10 @@ bool cg_stock_owns(const char *entity_kind);
  * takes it). 0 or a negative CG_E*. */
 int cg_stock_retry(struct cg_flow *f, const struct cg_store_exception *x,
                    struct cg_err *err);
+/* Releases every held SKU whose STOCK_SYNC is no longer open (an operator
+ * resolved it instead of retrying), in one transaction of its own (none
+ * may be open). The flusher runs it about once a minute; errors are
+ * logged. */
+void cg__stock_release_resolved(struct cg_flow *f);
 
 #endif

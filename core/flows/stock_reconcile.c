@@ -33,13 +33,14 @@
 #include "gxo/gxo.h"
 #include "net/retry.h"
 #include "store/store.h"
+#include "store/store_stock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CUR_PENDING "stock.snapshot.pending"
-#define CUR_BASE "stock.base_seq"
+#define CUR_BASE CG_STORE_STOCK_BASE_CURSOR
 #define CUR_LAST "stock.reconcile.last"
 #define CUR_GAP "stock.gap.last"
 #define UNLISTED_BATCH 500

@@ -12,6 +12,7 @@
  * tests/unit/test_store_plans.c checks every hot-path plan.
  */
 #include "store/store_int.h"
+#include "store/store_stock.h"
 
 /* clang-format off */
 const char *const cg__store_sql[CG__ST_COUNT] = {
@@ -350,8 +351,12 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_SLA_COUNTS] =
     "SELECT state, count(*) FROM sla_orders GROUP BY state ORDER BY state",
   /* store_stock.c (schema step 9, docs/internals/stock.md). */
+  /* a new SKU starts at the last snapshot's base: that snapshot did not
+   * list it, so it held none as of it, events up to it included */
   [CG__ST_STOCK_ENSURE] =
-    "INSERT INTO stock (sku, updated_at) VALUES (?1, ?2)"
+    "INSERT INTO stock (sku, base_seq, updated_at) VALUES (?1,"
+    " COALESCE((SELECT CAST(value AS INTEGER) FROM cursors"
+    "  WHERE name = '" CG_STORE_STOCK_BASE_CURSOR "'), 0), ?2)"
     " ON CONFLICT (sku) DO NOTHING",
   [CG__ST_STOCK_GET] =
     "SELECT " CG__STOCK_COLS " FROM stock WHERE sku = ?1",

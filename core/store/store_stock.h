@@ -24,6 +24,12 @@ struct cg_err;
  * an unknown status is refused by the flow before it reaches the store. */
 #define CG_STOCK_STATUS_MAX 32
 
+/* The cursor holding the asOfSequence of the last snapshot applied to
+ * every SKU (written by the reconcile, flows/stock_reconcile.c). A SKU
+ * first seen later starts with it as its base: that snapshot did not
+ * list the SKU, so it held none as of it. */
+#define CG_STORE_STOCK_BASE_CURSOR "stock.base_seq"
+
 /* One SKU's row in `stock`. */
 struct cg_store_stock {
   char *sku;

@@ -12,6 +12,7 @@
 #include "base/time.h"
 #include "flows/flow.h"
 #include "flows/stock.h"
+#include "flows/stock_int.h"
 #include "rules/host.h"
 #include "store/store.h"
 
@@ -163,12 +164,29 @@ static void test_pack_policy_then_failures(void **state)
   assert_string_equal(open_error(), "");
 }
 
+/* The first generation's policy fails: there is none to push with, so
+ * the stock flow writes nothing, says so, and asks again later. */
+static void test_first_policy_fails(void **state)
+{
+  (void)state;
+  load_and_ask("local M = {}\nfunction M.policy()\n"
+               "  error(\"no policy yet\")\nend\nreturn M\n");
+  assert_null(flow.stock->policy);
+  assert_true(flow.stock->policy_retry_ms > 0);
+  assert_non_null(strstr(open_error(), "no stock is written to Centra"));
+  /* a good answer clears the retry's reason: a policy is in force */
+  load_and_ask(NULL);
+  assert_non_null(flow.stock->policy);
+  assert_string_equal(open_error(), "");
+}
+
 int main(void)
 {
   cg_mem_init();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_pack_policy_then_failures, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_first_policy_fails, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -279,6 +279,38 @@ static void test_refused(void **state)
   cg_store_outbox_list_clear(&rows);
 }
 
+/* Resolved by hand instead of retried: the held SKU is released by the
+ * sweep; one whose STOCK_SYNC is still open stays held. */
+static void test_resolved_by_hand(void **state)
+{
+  struct env *e = *state;
+  adjust(e, "A", 1, 5000);
+  adjust(e, "B", 1, 5000);
+  cg__stock_flush(&e->st);
+  struct cg_store_outbox_list rows = {0};
+  open_rows(e, &rows);
+  struct cg_call_result res;
+  refuse(&res, "[{\"message\":\"Unknown size A\",\"path\":null},"
+               "{\"message\":\"Unknown size B\",\"path\":null}]");
+  finish(e, &rows.items[0], &res);
+  cg_store_outbox_list_clear(&rows);
+  struct cg_store_exception_filter flt = {.state = "open", .entity_key = "A"};
+  struct cg_store_exception_list l = {0};
+  assert_int_equal(cg_store_exception_list(e->fx.s, &flt, &l, NULL), 0);
+  assert_int_equal(l.n, 1);
+  assert_int_equal(cg_store_exception_resolve(e->fx.s, l.items[0].id,
+                                              "operator", "fixed", NULL),
+                   0);
+  cg_store_exception_list_clear(&l);
+  cg__stock_release_resolved(&e->f);
+  struct cg_store_stock a = row_of(e, "A"), b = row_of(e, "B");
+  assert_false(a.held);
+  assert_true(a.dirty_since > 0);
+  assert_true(b.held);
+  cg_store_stock_clear(&a);
+  cg_store_stock_clear(&b);
+}
+
 /* A failure that names no SKU: one STOCK_SYNC for the push, all dirty. */
 static void test_refused_whole(void **state)
 {
@@ -329,6 +361,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ok, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_resolved_by_hand, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refused_whole, setup, teardown),
       cmocka_unit_test_setup_teardown(test_negative, setup, teardown),
   };

@@ -182,6 +182,20 @@ static void test_nomem_atomic(void **state)
   assert_int_equal(row(f, "A").pending_dispatch, 0);
 }
 
+/* A SKU first seen after a snapshot as of 10 (which did not list it, so
+ * it held none as of 10): its late event at 6 is in that snapshot. */
+static void test_new_sku_after_snapshot(void **state)
+{
+  struct fx *f = *state;
+  assert_int_equal(
+      cg_store_cursor_set(f->s, CG_STORE_STOCK_BASE_CURSOR, "10", NULL), 0);
+  assert_false(apply(f, 6, "X", "AVAILABLE", -3));
+  assert_int_equal(level(f, "X", "AVAILABLE"), 0);
+  assert_true(apply(f, 11, "X", "AVAILABLE", 2));
+  assert_int_equal(level(f, "X", "AVAILABLE"), 2);
+  assert_int_equal(row(f, "X").base_seq, 10);
+}
+
 static void test_unlisted(void **state)
 {
   struct fx *f = *state;
@@ -356,6 +370,8 @@ int main(void)
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_nomem_atomic, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_unlisted, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_new_sku_after_snapshot, fx_setup,
+                                      fx_teardown),
       cmocka_unit_test_setup_teardown(test_dispatch_and_return, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_batches, fx_setup, fx_teardown),
