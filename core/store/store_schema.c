@@ -361,6 +361,8 @@ static const char schema_v9[] =
     " updated_at INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX stock_dirty ON stock (dirty_since, sku)"
     " WHERE dirty_since > 0 AND batch = 0 AND held = 0;"
+    /* the SKUs Centra refused, a handful: the release sweep, admin API */
+    "CREATE INDEX stock_held ON stock (sku) WHERE held = 1;"
 
     "CREATE TABLE stock_levels ("
     " sku TEXT NOT NULL,"

@@ -453,7 +453,7 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "DELETE FROM stock_seq WHERE seq <= ?1",
   /* operations only (admin API): walks the primary key from ?1 */
   [CG__ST_STOCK_HELD] =
-    "SELECT sku, dirty_since FROM stock WHERE sku > ?1 AND held = 1"
-    " ORDER BY sku LIMIT ?2",
+    "SELECT sku, dirty_since FROM stock INDEXED BY stock_held"
+    " WHERE sku > ?1 AND held = 1 ORDER BY sku LIMIT ?2",
 };
 /* clang-format on */

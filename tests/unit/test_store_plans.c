@@ -143,6 +143,8 @@ static const struct hot hot[] = {
   {CG__ST_STOCK_CLEAN, "PRIMARY KEY", 0},
   {CG__ST_STOCK_HOLD, "PRIMARY KEY", 0},
   {CG__ST_STOCK_CENTRA_SEEN, "PRIMARY KEY", 0},
+  /* the SKUs Centra refused, a handful: release sweep, admin API */
+  {CG__ST_STOCK_HELD, "stock_held", 0},
   {CG__ST_STOCK_SEQ_STATE, "INTEGER PRIMARY KEY", 0},
   {CG__ST_STOCK_SEQ_SET, "INTEGER PRIMARY KEY", 0},
   {CG__ST_STOCK_SEQ_PUT, NULL, 0},
@@ -169,7 +171,6 @@ static const enum cg__st off_path[] = {
   CG__ST_RULESRC_LATEST, /* start-up, when the pack does not load */
   CG__ST_RULESRC_TRIM,   /* a rule pack loaded */
   CG__ST_SLA_COUNTS,     /* demo and status: rows per SLA state */
-  CG__ST_STOCK_HELD,     /* admin API: the SKUs Centra refused */
 };
 /* clang-format on */
 
