@@ -421,11 +421,12 @@ static int on_snapshot(struct cg_flow *f, const cJSON *data,
 {
   const char *id = cg_json_str(data, "snapshotId");
   int64_t as_of = 0, waiting = -1;
+  /* asOfSequence 0: the warehouse had published nothing when it took it */
   if (id == NULL || *id == '\0' || strlen(id) >= 64 ||
-      cg_json_get_int(data, "asOfSequence", &as_of) != 0 || as_of < 1) {
+      cg_json_get_int(data, "asOfSequence", &as_of) != 0 || as_of < 0) {
     snprintf(outcome, CG_INBOX_OUTCOME_MAX,
              "invalid: stock.snapshot needs a snapshotId and an "
-             "asOfSequence >= 1");
+             "asOfSequence >= 0");
     return 0;
   }
   int rc = pending_as_of(f, &waiting, err);
