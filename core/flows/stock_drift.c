@@ -169,8 +169,14 @@ static int differs(struct cg_stock_rec *rec, const struct cg_store_stock *row,
   int64_t diff = llabs(centra - p);
   bool quiet = row->batch == 0 && row->dirty_since == 0 && !row->held;
   rec->differ++;
-  /* At the initial sync a SKU only Centra holds is old data, not drift. */
-  if (quiet && (!fresh || rec->base >= 0) &&
+  /* Centra low by no more than D: a completion of ours may have landed
+   * in Centra before its outcome reached the engine; that outcome marks
+   * the SKU itself (pushing P now would set Centra high meanwhile). */
+  if (centra < p && p - centra <= row->pending_dispatch)
+    return 0;
+  /* Drift is Centra moving after the engine set it: a SKU never pushed
+   * (the initial sync, one only Centra holds) shows old data. */
+  if (quiet && row->pushed && (!fresh || rec->base >= 0) &&
       diff > cg_stock_policy_drift_threshold(cg__stock_policy(st))) {
     int rc = raise_drift(rec, row, centra, p, err);
     if (rc != 0)

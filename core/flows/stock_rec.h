@@ -36,6 +36,7 @@ struct cg_stock_snap_sku {
   char sku[CG_STOCK_SKU_MAX]; /* "" = empty */
   struct cg_store_stock_level levels[CG_STOCK_SNAP_LEVELS];
   size_t n;
+  bool broken; /* an item of the SKU was unreadable: do not apply it */
 };
 
 /* Called for each complete SKU of a snapshot; non-zero stops the page. */
@@ -84,6 +85,8 @@ struct cg_stock_rec {
   int centra_page;
   int64_t sent_ms;          /* wall ms the current Centra page was asked for */
   struct cg_map drift_open; /* SKU -> open STOCK_DRIFT id (intptr_t) */
+  struct cg_map broken;     /* SKUs with an unreadable item: left alone,
+                             * not taken for unlisted */
   int64_t compared, differ, drifts, resolved, unknown;
 };
 

@@ -132,6 +132,7 @@ static void rec_free(struct cg_stock_rec *rec)
     return;
   cg_free(rec->cursor);
   cg__stock_drift_end(rec);
+  cg_map_free(&rec->broken);
   cg_free(rec);
 }
 
@@ -195,6 +196,9 @@ static void wms_restart(struct cg_stock_rec *rec, bool fresh)
   rec->as_of_seq = -1;
   rec->held.sku[0] = '\0';
   rec->held.n = 0;
+  rec->held.broken = false;
+  cg_map_free(&rec->broken);
+  rec->broken = (struct cg_map)CG_MAP_INIT;
   if (fresh)
     rec->snapshot_id[0] = '\0';
 }
@@ -234,12 +238,28 @@ static void stale(struct cg_stock_rec *rec, const char *id, int64_t as_of)
   enter_centra(rec);
 }
 
+/* A SKU of the snapshot with an unreadable item keeps what the engine
+ * knows (it is not set to 0 as unlisted either); logged. */
+static int skip_broken(struct cg_stock_rec *rec, const char *sku,
+                       struct cg_err *err)
+{
+  cg_log_warn(COMP,
+              "[merchant=%s] snapshot %s: SKU %s has an unreadable item; "
+              "its figure is left as it was",
+              flow_of(rec)->merchant, rec->snapshot_id, sku);
+  if (cg_map_put_str(&rec->broken, sku, (void *)1) != 0)
+    return cg_err_set(err, CG_ENOMEM, "out of memory");
+  return 0;
+}
+
 static int apply_sku(const struct cg_stock_snap_sku *g, void *arg,
                      struct cg_err *err)
 {
   struct cg_stock_rec *rec = arg;
   bool was_stale = false;
   rec->skus++;
+  if (g->broken) /* keeps its figure; the log and audit count it */
+    return skip_broken(rec, g->sku, err);
   return cg_store_stock_snapshot_sku(flow_of(rec)->store, g->sku, g->levels,
                                      g->n, rec->as_of_seq, cg_time_now_ms(),
                                      &was_stale, err);
@@ -382,6 +402,8 @@ static int unlisted_batch(struct cg_stock_rec *rec, size_t *n,
   if (rc == 0 && list.n > 0 && (rc = cg_store_begin(f->store, err)) == 0) {
     for (size_t i = 0; rc == 0 && i < list.n; i++) {
       bool was_stale = false;
+      if (cg_map_get_str(&rec->broken, list.items[i].name) != NULL)
+        continue; /* listed, but unreadable */
       rc = cg_store_stock_snapshot_sku(f->store, list.items[i].name, NULL, 0,
                                        rec->as_of_seq, cg_time_now_ms(),
                                        &was_stale, err);

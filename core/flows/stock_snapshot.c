@@ -13,12 +13,20 @@
 #include <stdio.h>
 #include <string.h>
 
+/* An unreadable item of g's SKU: the SKU is not applied at all (a
+ * missing status would read as 0 and be pushed). */
+static void broken(struct cg_stock_snap_sku *g, int64_t *bad)
+{
+  (*bad)++;
+  g->broken = true;
+}
+
 static void level_set(struct cg_stock_snap_sku *g, const char *status,
                       int64_t qty, int64_t *bad)
 {
   if (status == NULL || status[0] == '\0' ||
       strlen(status) >= CG_STOCK_STATUS_MAX) {
-    (*bad)++;
+    broken(g, bad);
     return;
   }
   for (size_t i = 0; i < g->n; i++)
@@ -27,7 +35,7 @@ static void level_set(struct cg_stock_snap_sku *g, const char *status,
       return;
     }
   if (g->n == CG_STOCK_SNAP_LEVELS) {
-    (*bad)++;
+    broken(g, bad);
     return;
   }
   snprintf(g->levels[g->n].status, CG_STOCK_STATUS_MAX, "%s", status);
@@ -46,7 +54,7 @@ static void item_levels(struct cg_stock_snap_sku *g, const cJSON *item,
       if (cJSON_IsNumber(lv))
         level_set(g, lv->string, (int64_t)lv->valuedouble, bad);
       else
-        (*bad)++;
+        broken(g, bad);
     }
     return;
   }
@@ -55,7 +63,7 @@ static void item_levels(struct cg_stock_snap_sku *g, const cJSON *item,
   if (status == NULL)
     status = cg_json_str(item, "status");
   if (cg_json_get_int(item, "quantity", &qty) != 0) {
-    (*bad)++;
+    broken(g, bad);
     return;
   }
   level_set(g, status, qty, bad);
@@ -67,6 +75,7 @@ static int complete(struct cg_stock_snap_sku *held, cg_stock_snap_fn fn,
   int rc = held->sku[0] != '\0' ? fn(held, arg, err) : 0;
   held->sku[0] = '\0';
   held->n = 0;
+  held->broken = false;
   return rc;
 }
 

@@ -17,7 +17,8 @@
 
 #include <cmocka.h>
 
-/* What the callback saw, as "SKU:STATUS=n,STATUS=n;..." */
+/* What the callback saw, as "SKU:STATUS=n,STATUS=n;..." ("SKU!:" when
+ * the SKU is broken: one of its items was unreadable) */
 struct seen {
   char text[1024];
   int calls;
@@ -29,7 +30,8 @@ static int on_sku(const struct cg_stock_snap_sku *g, void *arg,
 {
   struct seen *s = arg;
   size_t at = strlen(s->text);
-  at += (size_t)snprintf(s->text + at, sizeof(s->text) - at, "%s:", g->sku);
+  at += (size_t)snprintf(s->text + at, sizeof(s->text) - at, "%s%s:", g->sku,
+                         g->broken ? "!" : "");
   for (size_t i = 0; i < g->n; i++)
     at += (size_t)snprintf(s->text + at, sizeof(s->text) - at, "%s%s=%lld",
                            i ? "," : "", g->levels[i].status,
@@ -110,7 +112,7 @@ static void test_bad_items_and_stop(void **state)
            long_sku);
   assert_int_equal(feed(json, true, &held, &s, &bad), CG_EINVAL);
   assert_int_equal(bad, 4); /* no sku, long sku, bad number, no quantity */
-  assert_string_equal(s.text, "A:;");
+  assert_string_equal(s.text, "A!:;"); /* not applied: not read as 0 */
 }
 
 int main(void)
