@@ -119,6 +119,22 @@ static int pending_clear(struct cg_store *s, const char *id, int64_t as_of,
   return cg_store_cursor_set(s, CUR_PENDING, "", err);
 }
 
+/* The announced snapshot rec asked for was refused (unknown, expired):
+ * it is no longer pending, or a bogus asOfSequence kept it waiting and
+ * a reconcile started for it every tick. */
+static void pending_drop(struct cg_stock_rec *rec)
+{
+  struct cg_store *s = rec->st->f->store;
+  struct cg_err err = {0};
+  struct pending p;
+  if (rec->snapshot_id[0] == '\0' || pending_read(s, &p, &err) != 0 || !p.set ||
+      strcmp(p.id, rec->snapshot_id) != 0)
+    return;
+  if (cg_store_cursor_set(s, CUR_PENDING, "", &err) != 0)
+    cg_log_warn(COMP, "[merchant=%s] refused snapshot %s still pending: %s",
+                rec->st->f->merchant, rec->snapshot_id, err.msg);
+}
+
 /* ---- the reconcile -------------------------------------------------------*/
 
 static struct cg_flow *flow_of(const struct cg_stock_rec *rec)
@@ -347,8 +363,10 @@ static void on_wms_page(struct cg_call_result *res, void *arg)
   }
   back_off(rec, res->retry_at_ms);
   log_call(rec, "reading the warehouse's stock snapshot", res);
-  if (res->outcome == CG_OUTCOME_FAIL)
+  if (res->outcome == CG_OUTCOME_FAIL) {
+    pending_drop(rec);      /* an announced snapshot that cannot be read */
     wms_restart(rec, true); /* snapshot or cursor expired: a fresh one */
+  }
 }
 
 static void wms_next(struct cg_stock_rec *rec)
