@@ -15,14 +15,21 @@
  *       announced after a newer adjustment changes nothing;
  *   (d) Centra's stock changed behind the engine's back: the next
  *       reconcile raises STOCK_DRIFT with both figures and corrects it;
- *       a later reconcile that finds the SKU right resolves it.
+ *       a later reconcile that finds the SKU right resolves it;
+ *   (e) a snapshot announced with an id the warehouse refuses (and a
+ *       bogus asOfSequence) is replaced by a fresh one and is no longer
+ *       pending, or a reconcile would start for it every tick.
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
 
+#include "base/err.h"
 #include "base/json.h"
 #include "base/mem.h"
+#include "store/store.h"
 #include "testutil.h"
+
+#include <time.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -203,6 +210,51 @@ static void drift_raised_and_resolved(void)
   wait_drifts(0);
 }
 
+/* The engine's pending snapshot announcement ("" when none). */
+static bool pending_gone(struct e2e *t, void *arg)
+{
+  char path[512];
+  struct cg_store *s = NULL;
+  char *v = NULL;
+  snprintf(path, sizeof(path), "%s/shop.db", t->dir);
+  struct cg_store_opts so = {.path = path, .name = "test"};
+  if (cg_store_open(&so, &s, NULL) != 0)
+    return false;
+  int rc = cg_store_cursor_get(s, "stock.snapshot.pending", &v, NULL);
+  bool gone = rc == CG_ENOTFOUND || (rc == 0 && strstr(v, arg) == NULL);
+  cg_free(v);
+  cg_store_close(s);
+  return gone;
+}
+
+static void refused_snapshot_dropped(void)
+{
+  /* the last event the warehouse published, re-posted as an
+   * announcement of a snapshot it never took (its sequence is seen) */
+  cJSON *doc = e2e_get(&T, 'g', "/_sim/wms/events");
+  const cJSON *evs = cg_json_get(doc, "events");
+  cJSON *env =
+      cJSON_Duplicate(cJSON_GetArrayItem(evs, cJSON_GetArraySize(evs) - 1), 1);
+  cJSON_Delete(doc);
+  assert_non_null(env);
+  cJSON_DeleteItemFromObject(env, "_acked");
+  cJSON_ReplaceItemInObject(env, "eventId", cJSON_CreateString("snap-nope"));
+  cJSON_ReplaceItemInObject(env, "eventType",
+                            cJSON_CreateString("stock.snapshot"));
+  cJSON_ReplaceItemInObject(
+      env, "data",
+      cJSON_Parse("{\"snapshotId\": \"SNAP-NOPE\", \"asOf\": "
+                  "\"2026-03-04T15:01:50Z\", \"asOfSequence\": 999999999}"));
+  char *body = cg_json_print(env);
+  cJSON_Delete(env);
+  assert_int_equal(
+      e2e_post_webhook(&T, "gxo", "gxo-webhook-secret", time(NULL), body), 200);
+  cg_free(body);
+  wait_log("SNAP-NOPE");
+  if (!e2e_wait(&T, 60, pending_gone, "SNAP-NOPE"))
+    fail_msg("the refused snapshot is still pending; see %s", T.dir);
+}
+
 static void test_stock_reconcile(void **state)
 {
   (void)state;
@@ -219,6 +271,7 @@ static void test_stock_reconcile(void **state)
   gap_healed();
   stale_ignored();
   drift_raised_and_resolved();
+  refused_snapshot_dropped();
   e2e_engine_stop(&T);
   e2e_check_integrity(&T);
   e2e_teardown(&T);
