@@ -115,11 +115,7 @@ bool cg_intake_busy(const struct cg_intake *in)
 static void log_failure(struct cg_intake *in, const char *what,
                         const struct cg_call_result *res)
 {
-  static const char *const quiet[] = {"budget", "paused", "canceled"};
-  enum cg_log_level lvl = CG_LOG_WARN;
-  for (size_t i = 0; i < sizeof(quiet) / sizeof(*quiet); i++)
-    if (strcmp(res->code, quiet[i]) == 0)
-      lvl = CG_LOG_DEBUG;
+  enum cg_log_level lvl = cg_call_result_log_level(res);
   if (lvl <= cg_log_get_level())
     cg_log_write(lvl, "intake",
                  "[merchant=%s] %s: %s (%ld %s %s); next tick "

@@ -188,11 +188,7 @@ static void back_off(struct cg_stock_rec *rec, int64_t retry_at_ms)
 static void log_call(const struct cg_stock_rec *rec, const char *what,
                      const struct cg_call_result *res)
 {
-  static const char *const quiet[] = {"budget", "paused", "canceled"};
-  enum cg_log_level lvl = CG_LOG_WARN;
-  for (size_t i = 0; i < sizeof(quiet) / sizeof(*quiet); i++)
-    if (strcmp(res->code, quiet[i]) == 0)
-      lvl = CG_LOG_DEBUG;
+  enum cg_log_level lvl = cg_call_result_log_level(res);
   if (lvl <= cg_log_get_level())
     cg_log_write(lvl, COMP,
                  "[merchant=%s] reconcile (%s): %s: %s (%ld %s %s); asked "

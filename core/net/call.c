@@ -64,6 +64,15 @@ bool cg_call_result_sent(const struct cg_call_result *res)
          strcmp(res->code, "local") != 0;
 }
 
+enum cg_log_level cg_call_result_log_level(const struct cg_call_result *res)
+{
+  static const char *const quiet[] = {"budget", "paused", "canceled"};
+  for (size_t i = 0; i < sizeof(quiet) / sizeof(*quiet); i++)
+    if (strcmp(res->code, quiet[i]) == 0)
+      return CG_LOG_DEBUG;
+  return CG_LOG_WARN;
+}
+
 const char *cg_call_outcome_name(enum cg_outcome outcome)
 {
   switch (outcome) {

@@ -18,6 +18,7 @@
 #ifndef CG_NET_CALL_H
 #define CG_NET_CALL_H
 
+#include "base/log.h"
 #include "net/retry.h"
 
 #include <cjson/cJSON.h>
@@ -81,6 +82,10 @@ void cg_call_result_deliver(struct cg_call_result *res, cg_call_done_fn done,
 bool cg_call_result_sent(const struct cg_call_result *res);
 /* Short name of an outcome: "ok", "retry", "fail". */
 const char *cg_call_outcome_name(enum cg_outcome outcome);
+/* The log level for a call that did not succeed: throttling and shutdown
+ * (codes "budget", "paused", "canceled") are expected, so debug;
+ * anything else is a warning. */
+enum cg_log_level cg_call_result_log_level(const struct cg_call_result *res);
 
 /* --- deferred completions ---------------------------------------------
  * One queue per partner client. A result known at once (budget empty,

@@ -334,6 +334,16 @@ long e2e_healthz(struct e2e *t, cJSON **doc)
   return status;
 }
 
+void e2e_expect_centra_paced(struct e2e *t)
+{
+  cJSON *calls = e2e_get(t, 'c', "/_sim/calls?side=centra&limit=1");
+  assert_int_equal(cg_json_int(calls, "retryAfterViolations", -1), 0);
+  cJSON_Delete(calls);
+  cJSON *refusals = e2e_get(t, 'c', "/_sim/centra/refusals");
+  assert_int_equal(cg_json_int(refusals, "rateLimited.mutations", -1), 0);
+  cJSON_Delete(refusals);
+}
+
 void e2e_check_integrity(struct e2e *t)
 {
   char path[600];

@@ -80,6 +80,10 @@ long e2e_metric(struct e2e *t, const char *name);
 /* Opens the merchant "shop"'s store of the test (the engine stopped or
  * killed) and fails the test unless SQLite's integrity check passes. */
 void e2e_check_integrity(struct e2e *t);
+/* Fails the test unless the engine kept Centra's pacing: no call before
+ * a Retry-After, no mutation refused for the budget (the simulator's
+ * counts). */
+void e2e_expect_centra_paced(struct e2e *t);
 /* Open exceptions of a type at a merchant (admin API), or -1. */
 long e2e_open_exceptions(struct e2e *t, const char *merchant, const char *type);
 
