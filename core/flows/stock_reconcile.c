@@ -29,6 +29,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/time.h"
+#include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "gxo/gxo.h"
 #include "net/retry.h"
@@ -50,6 +51,10 @@
 
 static const struct cg_retry_policy BACKOFF = {.base_ms = 2000,
                                                .cap_ms = 300000};
+/* Failed calls or page writes in a row before operations hear of it
+ * (SYNC_FAILURE on stock-reconcile/reconcile), and every as many after. */
+#define STUCK_AFTER 5
+#define STUCK_ENTITY "stock-reconcile"
 
 /* ---- cursors -------------------------------------------------------------*/
 
@@ -174,12 +179,37 @@ static int tx_end(struct cg_flow *f, int rc, struct cg_err *err)
 
 static void step(struct cg_stock_rec *rec);
 
+/* The reconcile keeps failing: gaps and drift are not healed meanwhile
+ * (pushes from events go on), so operations are told. */
+static void stuck(struct cg_stock_rec *rec)
+{
+  struct cg_flow *f = flow_of(rec);
+  char msg[320];
+  snprintf(msg, sizeof(msg),
+           "the stock reconcile (%s) has failed %d times in a row (the log "
+           "says why); stock changes still reach Centra, but gaps and "
+           "drift are not corrected until it succeeds",
+           rec->reason, rec->attempts);
+  cg_flow_raise(f, "SYNC_FAILURE", STUCK_ENTITY, AUDIT_KEY, msg, NULL, NULL);
+}
+
+/* A call or a page write succeeded: the failures in a row end. */
+static void went_on(struct cg_stock_rec *rec)
+{
+  if (rec->attempts >= STUCK_AFTER)
+    cg_flow_resolve(flow_of(rec), STUCK_ENTITY, AUDIT_KEY,
+                    "the stock reconcile went on", NULL);
+  rec->attempts = 0;
+}
+
 /* Waits before the next call: the partner's Retry-After, or a growing
  * jittered delay (at least a second). */
 static void back_off(struct cg_stock_rec *rec, int64_t retry_at_ms)
 {
   int64_t wait =
       cg_retry_backoff_ms(&BACKOFF, ++rec->attempts, &flow_of(rec)->rng);
+  if (rec->attempts % STUCK_AFTER == 0)
+    stuck(rec);
   int64_t at = cg_time_now_ms() + (wait > 1000 ? wait : 1000);
   rec->retry_at_ms = retry_at_ms > at ? retry_at_ms : at;
 }
@@ -335,7 +365,7 @@ static void wms_page(struct cg_stock_rec *rec, const cJSON *data)
     return;
   }
   rec->pages++;
-  rec->attempts = 0;
+  went_on(rec);
   cg_free(rec->cursor);
   rec->cursor = next ? cg_strdup(next) : NULL;
   if (next == NULL)
@@ -484,7 +514,7 @@ static void unlisted_step(struct cg_stock_rec *rec)
                 (long long)(rec->retry_at_ms - cg_time_now_ms()) / 1000);
     return;
   }
-  rec->attempts = 0;
+  went_on(rec);
   enter_centra(rec);
   step(rec);
 }
@@ -542,7 +572,7 @@ void cg__stock_rec_centra_done(struct cg_stock_rec *rec,
                 (long long)(rec->retry_at_ms - cg_time_now_ms()) / 1000);
     return;
   }
-  rec->attempts = 0;
+  went_on(rec);
   if (last) {
     finish(rec);
     return;

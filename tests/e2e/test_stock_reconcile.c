@@ -18,7 +18,10 @@
  *       a later reconcile that finds the SKU right resolves it;
  *   (e) a snapshot announced with an id the warehouse refuses (and a
  *       bogus asOfSequence) is replaced by a fresh one and is no longer
- *       pending, or a reconcile would start for it every tick.
+ *       pending, or a reconcile would start for it every tick;
+ *   (f) GET /stock failing again and again: after five failures in a row
+ *       operations see a SYNC_FAILURE (stock-reconcile), which closes by
+ *       itself when the warehouse answers again.
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
@@ -255,6 +258,27 @@ static void refused_snapshot_dropped(void)
     fail_msg("the refused snapshot is still pending; see %s", T.dir);
 }
 
+static bool sync_failures_are(struct e2e *t, void *arg)
+{
+  return e2e_open_exceptions(t, "shop", "SYNC_FAILURE") == *(long *)arg;
+}
+
+static void stuck_reconcile_told(void)
+{
+  long one = 1, none = 0;
+  dispatch_post_ok(&T, 'g', "/_sim/faults",
+                   "{\"rules\": [{\"path\": \"/wms/v1/stock*\", "
+                   "\"method\": \"GET\", \"share500\": 1.0}]}");
+  dispatch_post_ok(&T, 'g', "/_sim/wms/stock/snapshot", "{}");
+  if (!e2e_wait(&T, 180, sync_failures_are, &one))
+    fail_msg("no SYNC_FAILURE for a failing reconcile; see %s", T.dir);
+  dispatch_post_ok(&T, 'g', "/_sim/faults",
+                   "{\"rules\": [], \"replace\": true}");
+  if (!e2e_wait(&T, 180, sync_failures_are, &none))
+    fail_msg("SYNC_FAILURE not closed after the reconcile went on; see %s",
+             T.dir);
+}
+
 static void test_stock_reconcile(void **state)
 {
   (void)state;
@@ -272,6 +296,7 @@ static void test_stock_reconcile(void **state)
   stale_ignored();
   drift_raised_and_resolved();
   refused_snapshot_dropped();
+  stuck_reconcile_told();
   e2e_engine_stop(&T);
   e2e_check_integrity(&T);
   e2e_teardown(&T);
