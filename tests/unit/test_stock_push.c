@@ -297,21 +297,28 @@ static void test_refused(void **state)
   cg_store_outbox_list_clear(&rows);
 }
 
-/* Resolved by hand instead of retried: the held SKU is released by the
- * sweep; one whose STOCK_SYNC is still open stays held. */
-static void test_resolved_by_hand(void **state)
+/* A and B changed and pushed in one batch, which Centra refuses with
+ * errors (a userErrors JSON list). */
+static void refuse_a_and_b(struct env *e, const char *errors)
 {
-  struct env *e = *state;
   adjust(e, "A", 1, 5000);
   adjust(e, "B", 1, 5000);
   cg__stock_flush(&e->st);
   struct cg_store_outbox_list rows = {0};
   open_rows(e, &rows);
   struct cg_call_result res;
-  refuse(&res, "[{\"message\":\"Unknown size A\",\"path\":null},"
-               "{\"message\":\"Unknown size B\",\"path\":null}]");
+  refuse(&res, errors);
   finish(e, &rows.items[0], &res);
   cg_store_outbox_list_clear(&rows);
+}
+
+/* Resolved by hand instead of retried: the held SKU is released by the
+ * sweep; one whose STOCK_SYNC is still open stays held. */
+static void test_resolved_by_hand(void **state)
+{
+  struct env *e = *state;
+  refuse_a_and_b(e, "[{\"message\":\"Unknown size A\",\"path\":null},"
+                    "{\"message\":\"Unknown size B\",\"path\":null}]");
   struct cg_store_exception_filter flt = {.state = "open", .entity_key = "A"};
   struct cg_store_exception_list l = {0};
   assert_int_equal(cg_store_exception_list(e->fx.s, &flt, &l, NULL), 0);
@@ -333,21 +340,13 @@ static void test_resolved_by_hand(void **state)
 static void test_refused_whole(void **state)
 {
   struct env *e = *state;
-  adjust(e, "A", 1, 5000);
-  adjust(e, "B", 1, 5000);
-  cg__stock_flush(&e->st);
-  struct cg_store_outbox_list rows = {0};
-  open_rows(e, &rows);
-  struct cg_call_result res;
-  refuse(&res, "[{\"message\":\"Warehouse not found\","
-               "\"path\":[\"input\",\"warehouse\"]}]");
-  finish(e, &rows.items[0], &res);
+  refuse_a_and_b(e, "[{\"message\":\"Warehouse not found\","
+                    "\"path\":[\"input\",\"warehouse\"]}]");
   assert_int_equal(
       open_sync(e, CG_STOCK_SYNC_BATCH_ENTITY, CG_STOCK_SYNC_BATCH_KEY), 1);
   int64_t n = 0;
   assert_int_equal(cg_store_stock_dirty_count(e->fx.s, &n, NULL), 0);
   assert_int_equal(n, 2);
-  cg_store_outbox_list_clear(&rows);
 }
 
 /* P below 0 (a restocked-return credit taken back twice) is sent as 0. */
