@@ -261,8 +261,12 @@ static void policy_sweep_step(struct cg_stock *st)
   struct cg_store *s = st->f->store;
   struct cg_err err = {0};
   char *cur = NULL;
-  if (cg_store_in_tx(s) || cg_store_cursor_get(s, SWEEP, &cur, &err) != 0 ||
-      cur[0] != '+') {
+  if (!st->sweeping || cg_store_in_tx(s))
+    return;
+  int got = cg_store_cursor_get(s, SWEEP, &cur, &err);
+  if (got != 0 || cur[0] != '+') {
+    /* done (or never asked); a failed read tries again next tick */
+    st->sweeping = got != 0 && got != CG_ENOTFOUND;
     cg_free(cur);
     return;
   }
@@ -288,6 +292,7 @@ void cg_stock_set_policy(struct cg_stock *st, struct cg_stock_policy *p)
   }
   cg_stock_policy_free(st->policy);
   st->policy = p;
+  st->sweeping = true;
   if (cg_store_cursor_set(st->f->store, SWEEP, "+", &err) != 0)
     cg_log_warn(COMP,
                 "[merchant=%s] new stock policy: SKUs not compared (%s); "

@@ -30,6 +30,8 @@ struct cg_stock {
   bool reconcile_wanted;          /* cg_stock_reconcile_soon was called */
   char reconcile_reason[128];
   int64_t next_reconcile_ms; /* the schedule's next run (real ms) */
+  bool sweeping;             /* a new policy's sweep is under way (the
+                              * cursor says where; not read otherwise) */
   int64_t policy_retry_ms;   /* no policy yet and the ask failed: ask
                               * again at this mono time (0 = not due) */
   int open_handles;          /* closing: handles not closed yet */
