@@ -24,6 +24,7 @@ struct cg_outbox;
 struct cg_skuset;
 struct cg_monitor;
 struct cg_stock;
+struct cg_items;
 
 /* Monotonic counters since start (the store holds the durable picture). */
 struct cg_flow_metrics {
@@ -58,6 +59,11 @@ struct cg_flow_metrics {
   uint64_t stock_snapshots;       /* snapshots applied */
   uint64_t stock_gaps;            /* sequence gaps healed by a snapshot */
   uint64_t stock_drifts;          /* STOCK_DRIFT raised */
+  uint64_t items_read;            /* sizes read from Centra (flows/items.h) */
+  uint64_t items_batches;         /* POST /items:batch answered */
+  uint64_t items_accepted;        /* item answers: accepted */
+  uint64_t items_rejected;        /* item answers: rejected */
+  uint64_t items_released;        /* orders released by an acceptance */
 };
 
 /* Centra store settings that change the flows (docs/operations.md,
@@ -92,6 +98,7 @@ struct cg_flow {
                                    * (cg__dispatch_order_take) */
   struct cg_monitor *monitor;     /* the SLA monitor (flows/monitor.h) */
   struct cg_stock *stock;         /* the stock flow (flows/stock.h) */
+  struct cg_items *items;         /* the items flow (flows/items.h) */
   struct cg_rand rng;
   struct cg_flow_settings settings;
   struct cg_flow_metrics metrics;
