@@ -30,7 +30,9 @@ struct cg_items {
   int64_t unfinished;         /* batches not finished (items_push.c) */
   bool hinted;                /* a delta read is wanted */
   char hint_why[128];
-  bool sweep_wanted;     /* cg_items_sweep_soon */
+  bool sweep_wanted;     /* a sweep to begin or to go on (its cursor) */
+  bool sweep_again;      /* cg_items_sweep_soon during a sweep: another */
+  int64_t next_sweep_ms; /* wall ms of the scheduled sweep; 0 = none */
   int64_t last_delta_ms; /* mono ms of the last delta read start */
   int64_t next_poll_ms;  /* mono ms of the next scheduled delta */
   int64_t read_failures; /* reads failed in a row */
