@@ -10,6 +10,8 @@
  *  - the plan "items.build" with the default pack (scripts/cg/items.lua)
  *    builds a realistic size into the item the warehouse contract names,
  *    and leaves out a size the pack excludes;
+ *  - a pack's items.lua data (hs_codes, hs_code_default,
+ *    exclude_prefixes) reaches the default hooks;
  *  - the hooks' result checks (hooks.c) refuse an item with a field the
  *    contract does not name.
  */
@@ -170,6 +172,42 @@ static void test_plan_refuses_unknown_field(void **state)
   kit_unpack(dir);
 }
 
+/* The data a pack sets in items.lua reaches the default hooks. */
+static void test_plan_pack_data(void **state)
+{
+  (void)state;
+  char *dir = kit_pack("items.lua",
+                       "return { hs_codes = { M4 = '6110', M41 = '61101100' },"
+                       " hs_code_default = '9999',"
+                       " exclude_prefixes = { 'GIFT-' } }",
+                       NULL);
+  struct cg_rules_gen *g = kit_load("acme", dir);
+  cJSON *size = kit_json(size_json);
+  cJSON *product = (cJSON *)cg_json_get(size, "productVariant.product");
+  cJSON_ReplaceItemInObject(product, "harmonizedCommodityCode",
+                            cJSON_CreateNull());
+  char *text = cJSON_PrintUnformatted(size);
+  cJSON *out = run_plan(g, text);
+  assert_string_equal(cg_json_str(out, "item.hsCode"), "61101100");
+  cJSON_Delete(out);
+  cJSON_free(text);
+  cJSON_ReplaceItemInObject(product, "productNumber", cJSON_CreateString("X1"));
+  text = cJSON_PrintUnformatted(size);
+  out = run_plan(g, text);
+  assert_string_equal(cg_json_str(out, "item.hsCode"), "9999");
+  cJSON_Delete(out);
+  cJSON_free(text);
+  cJSON_ReplaceItemInObject(size, "SKU", cJSON_CreateString("GIFT-50"));
+  text = cJSON_PrintUnformatted(size);
+  out = run_plan(g, text);
+  assert_false(cg_json_bool(out, "include", true));
+  cJSON_Delete(out);
+  cJSON_free(text);
+  cJSON_Delete(size);
+  cg_rules_gen_release(g);
+  kit_unpack(dir);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -177,6 +215,7 @@ int main(void)
       cmocka_unit_test(test_contract),
       cmocka_unit_test(test_plan_default_pack),
       cmocka_unit_test(test_plan_refuses_unknown_field),
+      cmocka_unit_test(test_plan_pack_data),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
