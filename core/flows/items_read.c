@@ -327,10 +327,11 @@ static void page_done(struct cg_items_read *r)
       it->sweep_wanted = it->sweep_again; /* cg_items_sweep_soon meanwhile */
       it->sweep_again = false;
     }
-    cg_log_info(COMP, "[merchant=%s] items %s done at page %lld",
-                it->f->merchant,
-                r->pg.kind == CG_ITEMS_READ_SWEEP ? "sweep" : "delta read",
-                (long long)r->pg.sweep.page);
+    cg_log_write(r->pg.kind == CG_ITEMS_READ_SWEEP ? CG_LOG_INFO : CG_LOG_DEBUG,
+                 COMP, "[merchant=%s] items %s done at page %lld",
+                 it->f->merchant,
+                 r->pg.kind == CG_ITEMS_READ_SWEEP ? "sweep" : "delta read",
+                 (long long)r->pg.sweep.page);
     read_end(r, true);
     return;
   }
@@ -392,9 +393,27 @@ static void on_plans(int rc, cJSON *reply, const struct cg_err *err, void *arg)
   cJSON_Delete(reply);
 }
 
+/* Centra's budget (or a 429 pause, or its rateLimits not read yet) kept
+ * the page from being sent: not a failure. The read ends and the tick
+ * starts it again when the budget allows (a sweep from its cursor, a
+ * delta hinted again). */
+static void deferred(struct cg_items_read *r, const struct cg_call_result *res)
+{
+  struct cg_items *it = r->it;
+  int64_t wait = res->retry_at_ms - cg_time_now_ms();
+  it->retry_at_ms = cg_time_mono_ms() + (wait > CG_ITEMS_TICK_MS ? wait : 0);
+  if (r->pg.kind == CG_ITEMS_READ_DELTA)
+    it->hinted = true;
+  read_end(r, true);
+}
+
 static void on_page(struct cg_call_result *res, void *arg)
 {
   struct cg_items_read *r = arg;
+  if (r->it != NULL && !cg_call_result_sent(res)) {
+    deferred(r, res);
+    return;
+  }
   if (r->it == NULL || res->outcome != CG_OUTCOME_OK) {
     if (r->it != NULL)
       read_fail(r, "not read from Centra", res->message);
