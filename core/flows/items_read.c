@@ -34,6 +34,7 @@
 #include <string.h>
 
 #define COMP "items"
+#define NO_PACK_RETRY_MS 1000 /* the rule host has no generation yet */
 
 struct cg_items_read {
   struct cg_items *it; /* NULL once stopped */
@@ -377,9 +378,27 @@ static void apply_plans(struct cg_items_read *r, const cJSON *plans)
   page_done(r);
 }
 
+/* Not a failure: Centra's budget (or a 429 pause, or its rateLimits not
+ * read yet) kept the page from being sent, or the rule host has no pack
+ * loaded yet. The read ends and the tick starts it again in wait_ms (a
+ * sweep from its cursor, a delta hinted again). */
+static void deferred(struct cg_items_read *r, int64_t wait_ms)
+{
+  struct cg_items *it = r->it;
+  it->retry_at_ms = cg_time_mono_ms() + (wait_ms > 0 ? wait_ms : 0);
+  if (r->pg.kind == CG_ITEMS_READ_DELTA)
+    it->hinted = true;
+  read_end(r, true);
+}
+
 static void on_plans(int rc, cJSON *reply, const struct cg_err *err, void *arg)
 {
   struct cg_items_read *r = arg;
+  if (r->it != NULL && rc == CG_ENOTFOUND) {
+    cJSON_Delete(reply);
+    deferred(r, NO_PACK_RETRY_MS); /* no generation loaded yet */
+    return;
+  }
   if (r->it == NULL || rc != 0 || !cJSON_IsArray(reply)) {
     cJSON_Delete(reply);
     if (r->it != NULL)
@@ -393,25 +412,11 @@ static void on_plans(int rc, cJSON *reply, const struct cg_err *err, void *arg)
   cJSON_Delete(reply);
 }
 
-/* Centra's budget (or a 429 pause, or its rateLimits not read yet) kept
- * the page from being sent: not a failure. The read ends and the tick
- * starts it again when the budget allows (a sweep from its cursor, a
- * delta hinted again). */
-static void deferred(struct cg_items_read *r, const struct cg_call_result *res)
-{
-  struct cg_items *it = r->it;
-  int64_t wait = res->retry_at_ms - cg_time_now_ms();
-  it->retry_at_ms = cg_time_mono_ms() + (wait > CG_ITEMS_TICK_MS ? wait : 0);
-  if (r->pg.kind == CG_ITEMS_READ_DELTA)
-    it->hinted = true;
-  read_end(r, true);
-}
-
 static void on_page(struct cg_call_result *res, void *arg)
 {
   struct cg_items_read *r = arg;
   if (r->it != NULL && !cg_call_result_sent(res)) {
-    deferred(r, res);
+    deferred(r, res->retry_at_ms - cg_time_now_ms());
     return;
   }
   if (r->it == NULL || res->outcome != CG_OUTCOME_OK) {
