@@ -340,6 +340,27 @@ static void test_waits(void **state)
                    CG_EINVAL);
 }
 
+/* wait_add is atomic: a failing wait leaves no placeholder behind. */
+static void test_wait_add_atomic(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  assert_int_equal(sqlite3_exec(f->s->db,
+                                "CREATE TEMP TRIGGER no_wait BEFORE INSERT"
+                                " ON item_waits BEGIN"
+                                " SELECT RAISE(ABORT, 'refused'); END",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  assert_int_equal(cg_store_item_wait_add(f->s, "P", "1001", NOW, &err),
+                   CG_EDB);
+  assert_int_equal(state_of(f, "P"), CG_STORE_ITEM_NONE);
+  assert_int_equal(
+      sqlite3_exec(f->s->db, "DROP TRIGGER no_wait", NULL, NULL, NULL),
+      SQLITE_OK);
+  assert_int_equal(cg_store_item_wait_add(f->s, "P", "1001", NOW, &err), 0);
+  check_waits_of(f, "1001", "P");
+}
+
 /* A SKU is in at most one batch; the due order; a freed batch stays
  * dirty. */
 static void test_batches(void **state)
@@ -557,6 +578,8 @@ int main(void)
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_placeholders, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_waits, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_wait_add_atomic, fx_setup,
+                                      fx_teardown),
       cmocka_unit_test_setup_teardown(test_batches, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_list_and_counts, fx_setup,
                                       fx_teardown),
