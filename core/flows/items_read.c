@@ -166,8 +166,7 @@ static int rule_failed(struct cg_items *it, const char *sku, const cJSON *plan,
            "the pack's items hooks failed for SKU %s: %s; its item in the "
            "warehouse stays as last built",
            sku, why ? why : "no result");
-  f->metrics.rule_errors++;
-  cg_log_error(COMP, "[merchant=%s] %s", f->merchant, msg);
+  f->metrics.rule_errors++; /* cg_flow_raise logs it */
   return cg_flow_raise(f, "RULE_ERROR", CG_ITEMS_ENTITY, sku, msg,
                        f->rules_label[0] ? f->rules_label : NULL, err);
 }
@@ -232,18 +231,19 @@ static int apply_size(struct cg_items *it, const struct cg_items_page *pg,
   const char *sku = cg_json_str(size, "SKU");
   if (sku == NULL)
     return 0;
-  if (!cg_json_bool(plan, "ok", false))
+  cJSON *item = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(plan, "result"), "item");
+  bool include = cg_json_bool(plan, "result.include", false);
+  if (!cg_json_bool(plan, "ok", false) || (include && !cJSON_IsObject(item)))
     return rule_failed(it, sku, plan, err);
   const cJSON *product = cg_json_get(size, "productVariant.product");
   struct cg_store_item_source src = {
       .sku = sku,
-      .excluded = !cg_json_bool(plan, "result.include", false),
+      .excluded = !include,
       .product_id = cg_json_int(product, "id", 0),
       .size_id = cg_json_int(size, "id", 0),
       .source_updated_at = cg_json_str(product, "updatedAt"),
       .sweep = pg->kind == CG_ITEMS_READ_SWEEP ? pg->sweep.n : 0};
-  cJSON *item = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(plan, "result"), "item");
   int rc = write_item(it, &src, item, err);
   const cJSON *x = cJSON_GetObjectItemCaseSensitive(open, sku);
   if (rc == 0 && x != NULL)
@@ -258,16 +258,17 @@ int cg__items_page_apply(struct cg_items *it, const struct cg_items_page *pg,
 {
   struct cg_store *s = it->f->store;
   const cJSON *sizes = cg_json_get(data, "sizes"), *size;
+  const cJSON *plan = cJSON_IsArray(plans) ? plans->child : NULL;
   cJSON *open = NULL;
   int64_t n = 0;
   int rc = cg_store_begin(s, err);
   rc = rc ? rc : open_rule_errors(s, &open, err);
-  int i = 0;
   cJSON_ArrayForEach(size, sizes)
   {
     if (rc == 0)
-      rc = apply_size(it, pg, size, cJSON_GetArrayItem(plans, i++), open, err);
+      rc = apply_size(it, pg, size, plan, open, err);
     n += rc == 0;
+    plan = plan ? plan->next : NULL; /* one plan per size, in order */
   }
   cJSON_Delete(open);
   rc = rc ? rc : move_cursor(it, pg, err);

@@ -81,7 +81,8 @@ static cJSON *page(const char *prefix, int n, const char *newest,
 }
 
 /* The rule host's reply for data: every size built into {sku} (or, for
- * the SKU `failing`, a rule error). */
+ * the SKU `failing`, a rule error; for `failing` with a leading '!', a
+ * result without its item). */
 static cJSON *plans(const cJSON *data, const char *failing)
 {
   cJSON *out = cJSON_CreateArray();
@@ -93,6 +94,9 @@ static cJSON *plans(const cJSON *data, const char *failing)
     if (failing && strcmp(sku, failing) == 0)
       snprintf(text, sizeof(text),
                "{\"ok\":false,\"code\":\"CG_ERULE\",\"error\":\"boom\"}");
+    else if (failing && failing[0] == '!' && strcmp(sku, failing + 1) == 0)
+      snprintf(text, sizeof(text),
+               "{\"ok\":true,\"result\":{\"include\":true}}");
     else
       snprintf(text, sizeof(text),
                "{\"ok\":true,\"result\":{\"include\":true,\"item\":"
@@ -246,6 +250,10 @@ static void test_rule_error_raised_and_resolved(void **state)
   assert_int_equal(apply(e, &pg, page("A", 2, at, at), NULL), 1);
   assert_int_equal(open_count(e, "RULE_ERROR", "A2"), 0);
   assert_int_equal(open_count(e, "ITEM_REJECTED", "A1"), 1);
+  /* included without an item: the pack's error too, not a failed page */
+  pg.sweep.page = 3;
+  assert_int_equal(apply(e, &pg, page("A", 2, at, at), "!A2"), 1);
+  assert_int_equal(open_count(e, "RULE_ERROR", "A2"), 1);
 }
 
 int main(void)
