@@ -44,9 +44,10 @@ struct cg_items {
 
 /* items_read.c: starts a read of kind (the sweep resumes from its
  * cursor); done(it, ok) fires once when it ends or fails. A page that
- * Centra's budget keeps back ends it early with ok, retry_at_ms set
- * (and a delta hinted again): the tick starts it again then. 0 or a
- * negative CG_E* (done does not fire). */
+ * Centra's budget keeps back (or a rule host without a pack yet) ends
+ * it early without done, neither a success nor a failure: retry_at_ms
+ * is set (and a delta hinted again) and the tick starts it again then.
+ * 0 or a negative CG_E* (done does not fire). */
 int cg__items_read_start(struct cg_items *it, enum cg_items_read_kind kind,
                          void (*done)(struct cg_items *it, bool ok));
 /* Stops a read at close: no callback touches it after this returns. */

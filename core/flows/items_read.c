@@ -303,7 +303,8 @@ static void read_end(struct cg_items_read *r, bool ok)
   if (it == NULL)
     return; /* stopped: nothing of the flow is touched */
   it->read = NULL;
-  done(it, ok);
+  if (done != NULL)
+    done(it, ok);
 }
 
 static void read_fail(struct cg_items_read *r, const char *what,
@@ -389,6 +390,7 @@ static void deferred(struct cg_items_read *r, int64_t wait_ms)
   it->retry_at_ms = cg_time_mono_ms() + (wait_ms > 0 ? wait_ms : 0);
   if (r->pg.kind == CG_ITEMS_READ_DELTA)
     it->hinted = true;
+  r->done = NULL; /* neither a success nor a failure */
   read_end(r, true);
 }
 
