@@ -12,6 +12,9 @@
  *  - the delta stops at a short page, without a watermark after one page,
  *    and at the first page whose oldest product is older than the
  *    watermark less 5 minutes;
+ *  - rows: an answered item read again with only sourceUpdatedAt moved
+ *    stays clean (the hash leaves it out), a changed one is dirty, one
+ *    over a contract limit is rejected by the engine, never sent;
  *  - a size the pack failed on raises RULE_ERROR on item/<SKU>, resolved
  *    when it builds again; other exceptions of the SKU stay.
  */
@@ -256,6 +259,80 @@ static void test_rule_error_raised_and_resolved(void **state)
   assert_int_equal(open_count(e, "RULE_ERROR", "A2"), 1);
 }
 
+/* The row of sku (fails the test without one); caller clears. */
+static struct cg_store_item row(struct env *e, const char *sku)
+{
+  struct cg_store_item r = {0};
+  assert_int_equal(cg_store_item_get(e->fx.s, sku, &r, NULL), 0);
+  return r;
+}
+
+/* A page of one size whose item the pack built as item_json. */
+static void apply_item(struct env *e, const struct cg_items_page *pg,
+                       const char *sku, const char *item_json)
+{
+  char text[512];
+  struct cg_err err = {0};
+  cJSON *data =
+      page("X", 1, "2026-03-01T10:00:00+00:00", "2026-03-01T10:00:00+00:00");
+  cJSON *size = cJSON_GetArrayItem(cg_json_get(data, "sizes"), 0);
+  cJSON_ReplaceItemInObject(size, "SKU", cJSON_CreateString(sku));
+  snprintf(text, sizeof(text),
+           "[{\"ok\":true,\"result\":{\"include\":true,\"item\":%s}}]",
+           item_json);
+  cJSON *plans = cJSON_Parse(text);
+  if (cg__items_page_apply(&e->it, pg, data, plans, NULL, &err) != 0)
+    fail_msg("page: %s", err.msg);
+  cJSON_Delete(plans);
+  cJSON_Delete(data);
+}
+
+/* Rows as the page left them: an answered item read again with the same
+ * content (only sourceUpdatedAt moved) stays clean; a change makes it
+ * dirty; an item over a contract limit is refused by the engine. */
+static void test_rows_and_hash(void **state)
+{
+  struct env *e = *state;
+  struct cg_items_page pg = {.kind = CG_ITEMS_READ_SWEEP,
+                             .sweep = {.n = 7, .page = 1, .started = 1}};
+  apply_item(e, &pg, "S1",
+             "{\"sku\":\"S1\",\"uom\":\"EA\",\"sourceUpdatedAt\":\"a\"}");
+  struct cg_store_item r = row(e, "S1");
+  assert_int_equal(r.state, CG_STORE_ITEM_PENDING);
+  assert_true(r.dirty_since > 0);
+  assert_int_equal(r.seen_sweep, 7);
+  assert_int_equal(r.product_id, 1);
+  assert_non_null(strstr(r.doc, "\"sourceUpdatedAt\":\"a\""));
+  char hash[CG_STORE_ITEM_HASH_MAX];
+  assert_int_equal(cg__items_hash("{\"sku\":\"S1\",\"uom\":\"EA\"}", hash), 0);
+  assert_string_equal(r.hash, hash); /* without sourceUpdatedAt */
+  assert_int_equal(cg_store_item_answer(e->fx.s, "S1", r.hash,
+                                        CG_STORE_ITEM_ACCEPTED, NULL, 1, NULL,
+                                        NULL),
+                   0);
+  cg_store_item_clear(&r);
+  apply_item(e, &pg, "S1",
+             "{\"sku\":\"S1\",\"uom\":\"EA\",\"sourceUpdatedAt\":\"b\"}");
+  r = row(e, "S1");
+  assert_int_equal(r.dirty_since, 0); /* nothing to send */
+  assert_non_null(strstr(r.doc, "\"sourceUpdatedAt\":\"b\""));
+  cg_store_item_clear(&r);
+  apply_item(e, &pg, "S1", "{\"sku\":\"S1\",\"uom\":\"PK\"}");
+  r = row(e, "S1");
+  assert_true(r.dirty_since > 0); /* changed: sent again */
+  assert_int_equal(r.state, CG_STORE_ITEM_ACCEPTED);
+  cg_store_item_clear(&r);
+  char big[256];
+  snprintf(big, sizeof(big), "{\"sku\":\"S2\",\"description\":\"%090d\"}", 0);
+  apply_item(e, &pg, "S2", big);
+  r = row(e, "S2");
+  assert_int_equal(r.state, CG_STORE_ITEM_REJECTED);
+  assert_int_equal(r.dirty_since, 0); /* never sent */
+  assert_non_null(strstr(r.reason, "\"pointer\":\"/description\""));
+  assert_non_null(strstr(r.reason, "\"source\":\"engine\""));
+  cg_store_item_clear(&r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -266,6 +343,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_delta_stop_rule, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rule_error_raised_and_resolved,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rows_and_hash, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
