@@ -8,13 +8,26 @@
  *    that time and nothing is sent before; a 2xx that is not one result
  *    per item, and a whole-batch 422, are FAIL (a loopback fake
  *    warehouse gives those answers).
+ *  flow: 1201 dirty rows of a real store reach the simulated item master
+ *    through the outbox kind gxo.items.batch (store, outbox, client and
+ *    flusher on one loop, as in the engine): every batch holds at most
+ *    500, every item is answered, the one with an invalid GTIN rejected
+ *    with the warehouse's reason; with 429s on /items:batch all land and
+ *    nothing is sent before a Retry-After.
  */
 #include "test_partners_fixture.h"
 
 #include "base/err.h"
+#include "base/rand.h"
+#include "flows/flow.h"
+#include "flows/items.h"
+#include "flows/items_int.h"
+#include "flows/outbox.h"
 #include "gxo/gxo.h"
 #include "http_fixture.h"
 #include "net/router.h"
+#include "store/store.h"
+#include "store/store_items.h"
 
 #include <stdlib.h>
 
@@ -219,12 +232,209 @@ static void test_client_bad_answers(void **state)
   cg_router_destroy(r);
 }
 
+/* --- the flow: store -> batches -> warehouse -> answers --------------------*/
+
+#define FLOW_N 1201
+#define BAD_INDEX 700 /* the item with an invalid GTIN */
+
+struct run {
+  char *dir;
+  struct cg_store *store;
+  uv_loop_t loop;
+  uv_timer_t tick;
+  struct cg_flow f;
+  struct cg_items it;
+  int64_t deadline_ms;
+  bool done;
+};
+
+static void sku_of(const char *prefix, int i, char *out, size_t size)
+{
+  snprintf(out, size, "%s-%04d", prefix, i);
+}
+
+/* FLOW_N dirty rows (one transaction), as the read writes them. */
+static void source_all(struct run *r, const char *prefix)
+{
+  char sku[32], hash[CG_STORE_ITEM_HASH_MAX];
+  assert_int_equal(cg_store_begin(r->store, NULL), 0);
+  for (int i = 0; i < FLOW_N; i++) {
+    sku_of(prefix, i, sku, sizeof(sku));
+    cJSON *doc = item(sku, i == BAD_INDEX ? "12345" : "5772428043000");
+    char *text = cg_json_print(doc);
+    snprintf(hash, sizeof(hash), "h-%s", sku);
+    struct cg_store_item_source src = {.sku = sku, .doc = text, .hash = hash};
+    assert_int_equal(
+        cg_store_item_source(r->store, &src, cg_time_now_ms(), NULL, NULL), 0);
+    cg_free(text);
+    cJSON_Delete(doc);
+  }
+  assert_int_equal(cg_store_commit(r->store, NULL), 0);
+}
+
+/* Rows the warehouse answered (accepted or rejected). */
+static long answered_rows(struct cg_store *s, const char *state)
+{
+  struct cg_store_count_list l = {0};
+  long n = 0;
+  assert_int_equal(cg_store_items_counts(s, &l, NULL), 0);
+  for (size_t i = 0; i < l.n; i++)
+    if (state ? strcmp(l.items[i].name, state) == 0
+              : strcmp(l.items[i].name, "pending") != 0)
+      n += (long)l.items[i].count;
+  cg_store_count_list_clear(&l);
+  return n;
+}
+
+static void on_outbox_closed(void *arg)
+{
+  (void)arg;
+}
+
+/* The items flow's tick (items.c in the engine): flush, until every row
+ * is answered or the deadline passes. */
+static void on_tick(uv_timer_t *t)
+{
+  struct run *r = t->data;
+  cg__items_flush(&r->it);
+  if (answered_rows(r->store, NULL) < FLOW_N &&
+      cg_time_mono_ms() < r->deadline_ms)
+    return;
+  r->done = answered_rows(r->store, NULL) == FLOW_N;
+  uv_timer_stop(t);
+  uv_close((uv_handle_t *)t, NULL);
+  cg_outbox_close(r->f.outbox, on_outbox_closed, NULL);
+}
+
+/* Runs the flow over a fresh store until every row is answered. */
+static void run_flow(struct run *r, const char *prefix)
+{
+  memset(r, 0, sizeof(*r));
+  struct cg_err err = {0};
+  r->dir = tu_tmpdir("items-push");
+  char path[512];
+  snprintf(path, sizeof(path), "%s/merchant.db", r->dir);
+  struct cg_store_opts so = {.path = path, .name = "acme"};
+  assert_int_equal(cg_store_open(&so, &r->store, &err), 0);
+  struct env e;
+  env_open(&e, sim.gxo);
+  r->f = (struct cg_flow){.merchant = "acme",
+                          .loop = &e.loop,
+                          .store = r->store,
+                          .gxo = e.g,
+                          .items = &r->it};
+  cg_rand_seed(&r->f.rng, 11);
+  r->it = (struct cg_items){
+      .f = &r->f,
+      .opts = {.batch_max = CG_GXO_ITEMS_BATCH_MAX, .window_ms = 1000}};
+  r->f.outbox = cg_outbox_create(&r->f, &cg_items_batch_kind, 1, NULL);
+  assert_non_null(r->f.outbox);
+  source_all(r, prefix);
+  assert_int_equal(cg_outbox_start(r->f.outbox), 0);
+  r->deadline_ms = cg_time_mono_ms() + 90000;
+  uv_timer_init(&e.loop, &r->tick);
+  r->tick.data = r;
+  uv_timer_start(&r->tick, on_tick, CG_ITEMS_TICK_MS, CG_ITEMS_TICK_MS);
+  uv_run(&e.loop, UV_RUN_DEFAULT);
+  env_close(&e);
+  if (!r->done)
+    fail_msg("%ld of %d items answered in time", answered_rows(r->store, NULL),
+             FLOW_N);
+}
+
+static void run_close(struct run *r)
+{
+  cg_store_close(r->store);
+  tu_rmtree(r->dir);
+  cg_free(r->dir);
+}
+
+/* Every batch row held 1..500 items; returns how many rows. */
+static int check_batches(struct run *r)
+{
+  struct cg_store_outbox_filter flt = {
+      .state = -1, .kind = CG_ITEMS_KIND_BATCH, .limit = 1000};
+  struct cg_store_outbox_list l = {0};
+  assert_int_equal(cg_store_outbox_list(r->store, &flt, &l, NULL), 0);
+  for (size_t i = 0; i < l.n; i++) {
+    cJSON *p =
+        cg_json_parse(l.items[i].payload, strlen(l.items[i].payload), NULL);
+    int n = cJSON_GetArraySize(cg_json_get(p, "items"));
+    assert_true(n >= 1 && n <= CG_GXO_ITEMS_BATCH_MAX);
+    assert_int_equal(l.items[i].state, CG_STORE_OUTBOX_DONE);
+    cJSON_Delete(p);
+  }
+  int n = (int)l.n;
+  cg_store_outbox_list_clear(&l);
+  return n;
+}
+
+/* The invalid GTIN is rejected with the warehouse's reason; the others
+ * are accepted and the warehouse holds them. */
+static void check_answers(struct run *r, const char *prefix)
+{
+  char sku[32];
+  assert_int_equal(answered_rows(r->store, "accepted"), FLOW_N - 1);
+  assert_int_equal(answered_rows(r->store, "rejected"), 1);
+  sku_of(prefix, BAD_INDEX, sku, sizeof(sku));
+  struct cg_store_item bad = {0};
+  assert_int_equal(cg_store_item_get(r->store, sku, &bad, NULL), 0);
+  assert_int_equal(bad.state, CG_STORE_ITEM_REJECTED);
+  cJSON *why = cg_json_parse(bad.reason, strlen(bad.reason), NULL);
+  assert_string_equal(cg_json_str(why, "code"), "invalid-gtin");
+  assert_string_equal(cg_json_str(why, "pointer"), "/gtin");
+  assert_string_equal(cg_json_str(why, "source"), "warehouse");
+  cJSON_Delete(why);
+  cg_store_item_clear(&bad);
+  struct env e;
+  env_open(&e, sim.gxo);
+  sku_of(prefix, FLOW_N - 1, sku, sizeof(sku));
+  assert_int_equal(cg_gxo_get_item(e.g, sku, pf_on_done, &e.cap), 0);
+  pf_wait(&e.loop, &e.cap, 10000);
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  env_close(&e);
+}
+
+static void test_flow_batches(void **state)
+{
+  struct run r;
+  run_flow(&r, "EB");
+  assert_true(check_batches(&r) >= 3); /* 1201 items: three at least */
+  check_answers(&r, "EB");
+  run_close(&r);
+}
+
+static void test_flow_throttled(void **state)
+{
+  struct run r;
+  cJSON_Delete(pf_control(
+      sim.gxo, "POST", "/_sim/faults",
+      "{\"rules\":[{\"method\":\"POST\",\"path\":\"/wms/v1/items:batch\","
+      "\"share429\":1,\"limit\":3,\"retryAfter\":2}]}"));
+  cJSON *before =
+      pf_control(sim.gxo, "GET", "/_sim/calls?side=gxo&limit=1", NULL);
+  run_flow(&r, "ET");
+  cJSON *after =
+      pf_control(sim.gxo, "GET", "/_sim/calls?side=gxo&limit=1", NULL);
+  assert_int_equal(cg_json_int(after, "counts.429", 0) -
+                       cg_json_int(before, "counts.429", 0),
+                   3);
+  assert_int_equal(cg_json_int(after, "retryAfterViolations", -1), 0);
+  check_batches(&r);
+  check_answers(&r, "ET");
+  cJSON_Delete(before);
+  cJSON_Delete(after);
+  run_close(&r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_client_per_item),
       cmocka_unit_test(test_client_429),
       cmocka_unit_test(test_client_bad_answers),
+      cmocka_unit_test(test_flow_batches),
+      cmocka_unit_test(test_flow_throttled),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
