@@ -23,7 +23,8 @@
  *                     RETRY nothing (the same row goes again)
  *                     FAIL  the rows leave the batch (dirty) and
  *                           SYNC_FAILURE item/"items/batch" is raised,
- *                           resolved by the next batch that goes through
+ *                           resolved by the next batch that goes through;
+ *                           no new batch for 30 s
  *
  * A SKU is in at most one unfinished batch; an answer about content that
  * changed meanwhile only frees the row. Loop thread only.
@@ -50,6 +51,9 @@
 #define FLUSH_TX_MAX 4     /* batch transactions per tick */
 #define BATCH_KEY "items/batch"
 #define MSG_MAX 800
+/* After a whole batch was refused (an engine defect): no new batch for
+ * this long, or the same refusal would go out every tick. */
+#define FAIL_PAUSE_MS 30000
 
 /* --- flush: making batches ------------------------------------------------*/
 
@@ -208,7 +212,8 @@ void cg__items_flush(struct cg_items *it)
   struct cg_flow *f = it->f;
   struct cg_err err = {0};
   bool any = false, urgent = false, made = false;
-  if (it->closing || cg_store_in_tx(f->store))
+  if (it->closing || cg_store_in_tx(f->store) ||
+      cg_time_mono_ms() < it->push_pause_until)
     return;
   int rc = cg_store_items_any_due(f->store, &any, &urgent, &err);
   if (rc == 0 && any)
@@ -376,6 +381,8 @@ static int refused(struct cg_flow *f, const struct cg_store_outbox_row *row,
   if (rc == 0)
     rc = cg_flow_raise(f, "SYNC_FAILURE", CG_ITEMS_ENTITY, BATCH_KEY, msg, NULL,
                        err);
+  if (rc == 0 && f->items != NULL) /* a rollback leaves no pause: fine */
+    f->items->push_pause_until = cg_time_mono_ms() + FAIL_PAUSE_MS;
   cg_log_warn("items", "[merchant=%s] %s", f->merchant, msg);
   return rc;
 }

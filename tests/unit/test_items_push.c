@@ -13,7 +13,7 @@
  *    meanwhile, or a missing result, only frees the row (still dirty);
  *  - FAIL (a whole-batch 422, or an answer that is not per item) frees
  *    the rows and raises SYNC_FAILURE item/items/batch, resolved by the
- *    next batch that goes through.
+ *    next batch that goes through; no new batch for a while after it.
  */
 #include "store_fixture.h"
 
@@ -375,6 +375,11 @@ static void test_fail_frees(void **state)
   assert_int_equal(a.state, CG_STORE_ITEM_PENDING);
   cg_store_item_clear(&a);
   assert_int_equal(open_failures(e), 1);
+  cg__items_flush(&e->it);
+  open_rows(e, &rows);
+  assert_int_equal(rows.n, 0); /* not at once: the same refusal again */
+  assert_true(e->it.push_pause_until > cg_time_mono_ms() + 20000);
+  e->it.push_pause_until = 0; /* 30 s later */
   cg__items_flush(&e->it);
   open_rows(e, &rows);
   assert_int_equal(rows.n, 1); /* sent again */
