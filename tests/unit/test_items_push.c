@@ -166,6 +166,39 @@ static long open_failures(struct env *e)
   return n;
 }
 
+/* sku's row is in state, out of any batch, dirty or clean. */
+static void expect_row(struct env *e, const char *sku,
+                       enum cg_store_item_state state, bool dirty)
+{
+  struct cg_store_item r = row_of(e, sku);
+  assert_int_equal(r.state, state);
+  assert_int_equal(r.batch, 0);
+  assert_int_equal(r.dirty_since > 0, dirty);
+  cg_store_item_clear(&r);
+}
+
+/* sku's rejection reason came from the warehouse with code and pointer. */
+static void expect_reason(struct env *e, const char *sku, const char *code,
+                          const char *pointer)
+{
+  struct cg_store_item r = row_of(e, sku);
+  cJSON *why = cg_json_parse(r.reason, strlen(r.reason), NULL);
+  assert_string_equal(cg_json_str(why, "code"), code);
+  assert_string_equal(cg_json_str(why, "pointer"), pointer);
+  assert_string_equal(cg_json_str(why, "source"), "warehouse");
+  assert_non_null(cg_json_str(why, "message"));
+  cJSON_Delete(why);
+  cg_store_item_clear(&r);
+}
+
+/* A flush makes exactly one batch row, into rows. */
+static void flush_one(struct env *e, struct cg_store_outbox_list *rows)
+{
+  cg__items_flush(&e->it);
+  open_rows(e, rows);
+  assert_int_equal(rows->n, 1);
+}
+
 /* A fresh row waits the window; an old one goes, with its doc and hash,
  * and is in the batch. */
 static void test_window(void **state)
@@ -275,10 +308,8 @@ static void test_answers(void **state)
   source(e, "B", 1, 4000);
   source(e, "C", 1, 3000);
   source(e, "D", 1, 2500);
-  cg__items_flush(&e->it);
   struct cg_store_outbox_list rows = {0};
-  open_rows(e, &rows);
-  assert_int_equal(rows.n, 1);
+  flush_one(e, &rows);
   struct cg_call_result res;
   answer(&res, "{\"results\":[{\"index\":0,\"sku\":\"A\",\"status\":201},"
                "{\"index\":1,\"sku\":\"B\",\"status\":422,\"code\":"
@@ -287,32 +318,17 @@ static void test_answers(void **state)
                "digits\"}]},{\"index\":2,\"sku\":\"X\",\"status\":200},"
                "{\"index\":3,\"sku\":\"D\",\"status\":503}]}");
   finish(e, &rows.items[0], &res);
-  struct cg_store_item a = row_of(e, "A"), b = row_of(e, "B"),
-                       c = row_of(e, "C"), d = row_of(e, "D");
-  assert_int_equal(a.state, CG_STORE_ITEM_ACCEPTED);
-  assert_int_equal(a.dirty_since, 0);
+  expect_row(e, "A", CG_STORE_ITEM_ACCEPTED, false);
+  struct cg_store_item a = row_of(e, "A");
   assert_string_equal(a.answered_hash, "h-A-1");
-  assert_int_equal(b.state, CG_STORE_ITEM_REJECTED);
-  assert_int_equal(b.dirty_since, 0);
-  cJSON *why = cg_json_parse(b.reason, strlen(b.reason), NULL);
-  assert_string_equal(cg_json_str(why, "code"), "invalid-gtin");
-  assert_string_equal(cg_json_str(why, "pointer"), "/gtin");
-  assert_string_equal(cg_json_str(why, "source"), "warehouse");
-  assert_non_null(strstr(cg_json_str(why, "message"), "gtin"));
-  cJSON_Delete(why);
-  for (int i = 0; i < 2; i++) { /* C (another SKU), D (503): no answer */
-    struct cg_store_item *r = i ? &d : &c;
-    assert_int_equal(r->state, CG_STORE_ITEM_PENDING);
-    assert_int_equal(r->batch, 0);
-    assert_true(r->dirty_since > 0);
-  }
+  cg_store_item_clear(&a);
+  expect_row(e, "B", CG_STORE_ITEM_REJECTED, false);
+  expect_reason(e, "B", "invalid-gtin", "/gtin");
+  expect_row(e, "C", CG_STORE_ITEM_PENDING, true); /* another SKU's */
+  expect_row(e, "D", CG_STORE_ITEM_PENDING, true); /* 503: no answer */
   assert_int_equal(e->f.metrics.items_batches, 1);
   assert_int_equal(e->f.metrics.items_accepted, 1);
   assert_int_equal(e->f.metrics.items_rejected, 1);
-  cg_store_item_clear(&a);
-  cg_store_item_clear(&b);
-  cg_store_item_clear(&c);
-  cg_store_item_clear(&d);
   cg_store_outbox_list_clear(&rows);
 }
 
@@ -354,10 +370,8 @@ static void test_fail_frees(void **state)
   struct env *e = *state;
   source(e, "A", 1, 5000);
   source(e, "B", 1, 5000);
-  cg__items_flush(&e->it);
   struct cg_store_outbox_list rows = {0};
-  open_rows(e, &rows);
-  assert_int_equal(rows.n, 1);
+  flush_one(e, &rows);
   struct cg_call_result res;
   cg_call_result_init(&res);
   cg_call_result_set(&res, CG_OUTCOME_RETRY, "http-429", "slow down");
@@ -369,11 +383,7 @@ static void test_fail_frees(void **state)
   cg_call_result_set(&res, CG_OUTCOME_FAIL, "bad-results",
                      "not one result per item");
   finish(e, &rows.items[0], &res);
-  a = row_of(e, "A");
-  assert_int_equal(a.batch, 0);
-  assert_true(a.dirty_since > 0);
-  assert_int_equal(a.state, CG_STORE_ITEM_PENDING);
-  cg_store_item_clear(&a);
+  expect_row(e, "A", CG_STORE_ITEM_PENDING, true);
   assert_int_equal(open_failures(e), 1);
   cg__items_flush(&e->it);
   open_rows(e, &rows);
