@@ -28,6 +28,7 @@ struct cg_items {
   uv_timer_t tick;            /* -> cg__items_tick */
   struct cg_items_read *read; /* NULL when no read runs */
   int64_t unfinished;         /* batches not finished (items_push.c) */
+  int64_t push_pause_until;   /* mono ms: no batch before (a FAIL) */
   bool hinted;                /* a delta read is wanted */
   char hint_why[128];
   bool sweep_wanted;     /* a sweep to begin or to go on (its cursor) */

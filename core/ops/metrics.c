@@ -58,6 +58,9 @@ static const struct counter counters[] = {
                   "snapshot"),
     C(stock_drifts, "STOCK_DRIFT raised: Centra's figure differed from "
                     "the engine's by more than the pack's threshold"),
+    C(items_batches, "Warehouse item batches (POST /items:batch) answered"),
+    C(items_accepted, "Item contents the warehouse accepted"),
+    C(items_rejected, "Item contents the warehouse rejected"),
     C(rule_errors, "Rule hook calls that failed"),
     C(store_errors, "Store transactions that failed"),
 };
