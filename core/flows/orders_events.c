@@ -14,6 +14,7 @@
 #include "flows/dispatch.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
+#include "flows/items.h"
 #include "flows/orders.h"
 #include "flows/orders_internal.h"
 #include "flows/skus.h"
@@ -53,16 +54,38 @@ static const struct problem_map *map_problem(const char *code)
   return &other;
 }
 
-/* Applies a warehouse refusal (422 or order.rejected) to an order. */
+/* An order held as UNKNOWN_SKU waits on the SKUs of the warehouse order
+ * (items_gate.c): the one sent (payload), or, after an order.rejected
+ * event, the one queued last. */
+static int wait_items(struct cg_flow *f, const char *number,
+                      const char *payload, struct cg_err *err)
+{
+  if (payload != NULL)
+    return cg_items_order_held(f, number, payload, err);
+  struct cg_store_outbox_filter flt = {
+      .state = -1, .kind = CG_ORDERS_KIND_CREATE, .entity_key = number};
+  struct cg_store_outbox_list l = {0};
+  int rc = cg_store_outbox_list(f->store, &flt, &l, err);
+  if (rc == 0 && l.n > 0)
+    rc = cg_items_order_held(f, number, l.items[l.n - 1].payload, err);
+  cg_store_outbox_list_clear(&l);
+  return rc;
+}
+
+/* Applies a warehouse refusal (422 or order.rejected) to an order;
+ * payload: the warehouse order refused, NULL for an event. */
 static int refuse(struct cg_flow *f, const char *number, const char *code,
-                  const char *message, struct cg_err *err)
+                  const char *message, const char *payload, struct cg_err *err)
 {
   const struct problem_map *m = map_problem(code);
-  char msg[600];
+  char msg[CG_CALL_MESSAGE_MAX + 40];
   snprintf(msg, sizeof(msg), "warehouse: %s%s%s", code && *code ? code : "",
            code && *code ? ": " : "", message);
-  if (m->state == CG_STORE_ORDER_HELD)
-    return cg__order_hold(f, number, m->type, msg, NULL, err);
+  if (m->state == CG_STORE_ORDER_HELD) {
+    int rc = cg__order_hold(f, number, m->type, msg, NULL, err);
+    bool items = strcmp(m->type, "UNKNOWN_SKU") == 0;
+    return rc == 0 && items ? wait_items(f, number, payload, err) : rc;
+  }
   f->metrics.orders_rejected++;
   int rc =
       cg_store_order_set_state(f->store, number, m->state, m->type, NULL, err);
@@ -122,7 +145,8 @@ static int finish_create(struct cg_flow *f,
   case CG_OUTCOME_OK:
     return sent_ok(f, row->entity_key, res, &err);
   case CG_OUTCOME_FAIL:
-    return refuse(f, row->entity_key, res->code, res->message, &err);
+    return refuse(f, row->entity_key, res->code, res->message, row->payload,
+                  &err);
   default:
     return 0;
   }
@@ -229,7 +253,7 @@ static int on_rejected(struct cg_flow *f, const cJSON *data,
     return 0;
   }
   if (rc == 0)
-    rc = refuse(f, number, code, msg ? msg : "rejected", err);
+    rc = refuse(f, number, code, msg ? msg : "rejected", NULL, err);
   snprintf(outcome, CG_INBOX_OUTCOME_MAX, "rejected %s", code ? code : "");
   return rc;
 }
@@ -267,6 +291,8 @@ static int route(struct cg_flow *f, const char *type, const cJSON *env,
                                        data, outcome, err);
   if (strncmp(type, "stock.", 6) == 0)
     return cg_stock_apply_event(f, env, outcome, err);
+  if (strcmp(type, "item.rejected") == 0)
+    return cg_items_apply_event(f, env, outcome, err);
   snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s has no flow yet", type);
   return 0;
 }
@@ -480,6 +506,8 @@ static int step_retry(struct cg_flow *f, const void *ctx, struct cg_err *err)
     return cg_dispatch_retry(f, x, err);
   if (cg_stock_owns(x->entity_kind))
     return cg_stock_retry(f, x, err);
+  if (cg_items_owns(x->entity_kind))
+    return cg_items_retry(f, x, err);
   if (strcmp(x->entity_kind, "order") != 0)
     return cg_store_exception_resolve(f->store, x->id, "operator",
                                       "retry requested", err);
