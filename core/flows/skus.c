@@ -42,10 +42,11 @@ struct check {
   bool must_retry;
 };
 
-/* One SKU look-up of a check. */
+/* One SKU look-up of a check: sku, then what the master says of it. */
 struct lookup {
   struct check *c;
-  char sku[];
+  const char *what; /* in text, after sku */
+  char text[];
 };
 
 static int cmp_sku(const void *a, const void *b)
@@ -174,21 +175,24 @@ static void conclude(struct check *c)
   check_free(c);
 }
 
-/* The warehouse has sku (made outside the engine): the master records it
- * accepted, and the orders waiting on it are released, in a transaction
- * of its own. The look-up's callback runs on a loop turn of its own, so
- * no transaction is open; if one were, the record is skipped (the send
- * goes on, and the next order looks the SKU up again). */
+/* The warehouse has sku: the master records it accepted (a row without
+ * content of its own takes it; a row with content keeps waiting for the
+ * answer about that content), and an acceptance releases the orders
+ * waiting on it, in a transaction of its own. The look-up's callback
+ * runs on a loop turn of its own, so no transaction is open; if one
+ * were, nothing is recorded (the send goes on all the same, and the next
+ * order looks the SKU up again). */
 static void record_found(struct cg_flow *f, const char *sku)
 {
   struct cg_err err = {0};
+  bool applied = false;
   if (cg_store_in_tx(f->store))
     return;
   int rc = cg_store_begin(f->store, &err);
   if (rc == 0)
     rc = cg_store_item_answer(f->store, sku, "", CG_STORE_ITEM_ACCEPTED, NULL,
-                              cg_time_now_ms(), NULL, &err);
-  if (rc == 0)
+                              cg_time_now_ms(), &applied, &err);
+  if (rc == 0 && applied)
     rc = cg_items_settled(f, sku, true, NULL, &err);
   if (rc == 0)
     rc = cg_store_commit(f->store, &err);
@@ -205,11 +209,13 @@ static void cb_item(struct cg_call_result *res, void *arg)
 {
   struct lookup *l = arg;
   struct check *c = l->c;
-  set_remove(c->f->known_skus, l->sku);
+  char what[700];
+  set_remove(c->f->known_skus, l->text);
+  snprintf(what, sizeof(what), "%s, missing at the warehouse", l->what);
   if (res->outcome == CG_OUTCOME_OK)
-    record_found(c->f, l->sku);
+    record_found(c->f, l->text);
   else if (res->outcome == CG_OUTCOME_FAIL)
-    add_missing(c, l->sku, "missing at the warehouse");
+    add_missing(c, l->text, what);
   else if (res->outcome == CG_OUTCOME_RETRY)
     must_retry(c, res);
   cg_free(l);
@@ -217,13 +223,16 @@ static void cb_item(struct cg_call_result *res, void *arg)
     conclude(c);
 }
 
-static int look_up(struct check *c, const char *sku)
+static int look_up(struct check *c, const char *sku, const char *what)
 {
-  struct lookup *l = cg_malloc(sizeof(*l) + strlen(sku) + 1);
+  size_t n = strlen(sku) + 1;
+  struct lookup *l = cg_malloc(sizeof(*l) + n + strlen(what) + 1);
   if (l == NULL)
     return CG_ENOMEM;
   l->c = c;
-  strcpy(l->sku, sku);
+  memcpy(l->text, sku, n);
+  strcpy(l->text + n, what);
+  l->what = l->text + n;
   c->pending++;
   if (cg_gxo_get_item(c->f->gxo, sku, cb_item, l) != 0) {
     c->pending--;
@@ -245,38 +254,51 @@ static void store_trouble(struct check *c, const struct cg_err *err)
   must_retry(c, &res);
 }
 
-/* What the master says of a SKU it has a row for that is not accepted:
- * *look when the engine has no content for it (a look-up may find it),
- * else the SKU stops the order, named with its state and reason. */
-static int judge_row(struct check *c, const char *sku, bool *look,
-                     struct cg_err *err)
+/* What the master says of a SKU it has a row for that is not accepted
+ * (what), and whether to look it up at the warehouse (*look): the
+ * engine has no content of its own for it (a placeholder, an excluded
+ * size), or the warehouse refused the content (it may hold the SKU made
+ * another way, or from before). A pending item with content waits for
+ * its answer. */
+static int judge_row(struct check *c, const char *sku, char *what, size_t size,
+                     bool *look, struct cg_err *err)
 {
   struct cg_store_item row = {0};
-  char what[600], why[480];
+  char why[480];
   int rc = cg_store_item_get(c->f->store, sku, &row, err);
-  *look = rc == CG_ENOTFOUND || (rc == 0 && row.doc == NULL);
-  if (rc == 0 && !*look && row.state == CG_STORE_ITEM_REJECTED)
-    snprintf(what, sizeof(what), "rejected: %s",
+  *look = rc == 0 && (row.doc == NULL || row.state == CG_STORE_ITEM_REJECTED);
+  if (rc == 0 && row.state == CG_STORE_ITEM_REJECTED)
+    snprintf(what, size, "rejected: %s",
              cg_skus_reason_text(row.reason, why, sizeof(why)));
-  else if (rc == 0 && !*look)
-    snprintf(what, sizeof(what), "%s%s", cg_store_item_state_name(row.state),
-             row.batch ? ": sent, no answer yet" : ": not sent yet");
-  if (rc == 0 && !*look)
-    add_missing(c, sku, what);
+  else if (rc == 0 && row.state == CG_STORE_ITEM_EXCLUDED)
+    snprintf(what, size, "excluded by the rule pack");
+  else if (rc == 0)
+    snprintf(what, size, "%s: %s", cg_store_item_state_name(row.state),
+             row.doc == NULL ? "not found in Centra yet"
+             : row.batch     ? "sent, no answer yet"
+                             : "not sent yet");
   cg_store_item_clear(&row);
-  return rc == CG_ENOTFOUND ? 0 : rc;
+  return rc;
 }
 
-/* Whether sku needs a look-up; a SKU that stops the order is listed. */
-static int judge(struct check *c, const char *sku, bool *look,
-                 struct cg_err *err)
+/* What the master says of sku when not accepted (what; "" when it is),
+ * and whether to look it up at the warehouse (a SKU the master never
+ * saw is). */
+static int judge(struct check *c, const char *sku, char *what, size_t size,
+                 bool *look, struct cg_err *err)
 {
   enum cg_store_item_state st = CG_STORE_ITEM_NONE;
   int rc = cg_store_item_state(c->f->store, sku, &st, err);
-  *look = rc == 0 && st == CG_STORE_ITEM_NONE;
-  if (rc != 0 || st == CG_STORE_ITEM_ACCEPTED || st == CG_STORE_ITEM_NONE)
+  what[0] = '\0';
+  *look = false;
+  if (rc != 0 || st == CG_STORE_ITEM_ACCEPTED)
     return rc;
-  return judge_row(c, sku, look, err);
+  if (st == CG_STORE_ITEM_NONE) {
+    snprintf(what, size, "never read from Centra");
+    *look = true;
+    return 0;
+  }
+  return judge_row(c, sku, what, size, look, err);
 }
 
 /* True when another order is looking up one of this order's SKUs: this
@@ -301,6 +323,21 @@ static bool waits_for_other(struct check *c, const cJSON *order)
   return false;
 }
 
+/* Whether a line of order before line has sku. */
+static bool seen_before(const cJSON *order, const cJSON *line, const char *sku)
+{
+  const cJSON *l;
+  cJSON_ArrayForEach(l, cg_json_get(order, "lines"))
+  {
+    if (l == line)
+      return false;
+    const char *other = cg_json_str(l, "sku");
+    if (other != NULL && strcmp(other, sku) == 0)
+      return true;
+  }
+  return false;
+}
+
 /* Judges each SKU and starts the look-ups; a negative CG_E* when a
  * look-up could not start and none did. */
 static int start_lookups(struct check *c, const cJSON *order)
@@ -313,15 +350,18 @@ static int start_lookups(struct check *c, const cJSON *order)
   {
     const char *sku = cg_json_str(line, "sku");
     struct cg_err err = {0};
+    char what[600];
     bool look = false;
-    if (sku == NULL || find(c->f->known_skus, sku) != NULL)
-      continue; /* a SKU repeated within the order */
-    if (judge(c, sku, &look, &err) != 0) {
+    if (sku == NULL || seen_before(order, line, sku))
+      continue;
+    if (judge(c, sku, what, sizeof(what), &look, &err) != 0) {
       store_trouble(c, &err);
       return started;
     }
-    if (look && look_up(c, sku) != 0)
+    if (look && look_up(c, sku, what) != 0)
       return started ? started : CG_ENOMEM;
+    if (!look && what[0] != '\0')
+      add_missing(c, sku, what);
     started += look;
   }
   return started;

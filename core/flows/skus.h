@@ -1,16 +1,17 @@
 /*
  * skus: the send-time gate of an order (docs/internals/items.md "Gating
  * orders"). Every SKU of a warehouse order must be `accepted` in the item
- * master (store_items.h) before the order is sent. A SKU the master has
- * no content for (no row, or a row without a built item: a placeholder,
- * an excluded size) is looked up once at the warehouse (GET /items/{sku})
- * as a fallback: an item made outside the engine that exists there is
- * recorded accepted, in a small transaction of its own, and releases the
- * orders waiting on it. Any other SKU (pending, rejected, or missing at
- * the warehouse) ends the delivery as FAIL "unknown-sku" without sending
- * the order, with a message listing each SKU, its state and the
- * rejection reason; the order is then held as UNKNOWN_SKU and waits on
- * those SKUs (cg_items_order_held).
+ * master (store_items.h) before the order is sent. A SKU is looked up at
+ * the warehouse (GET /items/{sku}) as a fallback when the master has no
+ * content of its own for it (no row; a placeholder; an excluded size) or
+ * the warehouse refused its content (it may hold the SKU from before, or
+ * made another way): found, the order goes, and a row without content is
+ * recorded accepted, in a small transaction of its own, which releases
+ * the orders waiting on it. Any other SKU (pending, or refused and
+ * missing at the warehouse) ends the delivery as FAIL "unknown-sku"
+ * without sending the order, with a message listing each SKU, its state
+ * and the rejection reason; the order is then held as UNKNOWN_SKU and
+ * waits on those SKUs (cg_items_order_held).
  *
  *   outbox start -> cg_skus_send_order -> master read -> look-ups (in
  *   parallel) -> all accepted -> cg_gxo_create_order -> done
