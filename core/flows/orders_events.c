@@ -461,6 +461,34 @@ int cg__order_redecided(struct cg_flow *f, const char *number,
   return apply_again(f, number, true, plan, rule_err, queued, err);
 }
 
+/* Who asked for x's retry, for its resolution: the items flow when the
+ * request is its release of the order (the order's "released" entry is
+ * written with the request: an operator's later request is newer); else
+ * an operator. by and note point into buf (size >= 2 * 256). */
+static void retry_by(struct cg_flow *f, const struct cg_store_exception *x,
+                     const char **by, const char **note, char *buf)
+{
+  struct cg_store_audit_list l = {0};
+  *by = "operator";
+  *note = "retry requested";
+  if (strcmp(x->type, "UNKNOWN_SKU") != 0 ||
+      cg_store_audit_list(f->store, "order", x->entity_key, 0, &l, NULL) != 0)
+    return;
+  for (size_t i = l.n; i-- > 0;) {
+    const struct cg_store_audit *a = &l.items[i];
+    if (strcmp(a->action, "released") != 0)
+      continue;
+    if (a->at >= x->retry_requested_at) {
+      snprintf(buf, 256, "items");
+      snprintf(buf + 256, 256, "%s", a->detail ? a->detail : "released");
+      *by = buf;
+      *note = buf + 256;
+    }
+    break;
+  }
+  cg_store_audit_list_clear(&l);
+}
+
 int cg__order_retried(struct cg_flow *f, int64_t xid, const char *number,
                       const struct cg_plan *plan, const char *rule_err,
                       bool *queued, struct cg_err *err)
@@ -468,12 +496,15 @@ int cg__order_retried(struct cg_flow *f, int64_t xid, const char *number,
   struct cg_store_exception x = {0};
   int rc = cg_store_exception_get(f->store, xid, &x, err);
   bool open = rc == 0 && x.state != NULL && strcmp(x.state, "open") == 0;
+  const char *by = NULL, *note = NULL;
+  char buf[512];
+  if (open)
+    retry_by(f, &x, &by, &note, buf);
   cg_store_exception_clear(&x);
   *queued = false;
   if (!open)
     return rc == CG_ENOTFOUND ? 0 : rc; /* handled meanwhile */
-  rc = cg_store_exception_resolve(f->store, xid, "operator", "retry requested",
-                                  err);
+  rc = cg_store_exception_resolve(f->store, xid, by, note, err);
   return rc ? rc : apply_again(f, number, false, plan, rule_err, queued, err);
 }
 
@@ -491,6 +522,23 @@ static int requeue_failed(struct cg_flow *f, const char *key,
       rc = cg_store_outbox_requeue(f->store, list.items[i].id, cg_time_now_ms(),
                                    err);
   cg_store_outbox_list_clear(&list);
+  return rc;
+}
+
+/* A retry that needs no rules, now: resolves x, then decides the order o
+ * again (again) or requeues its failed outbox rows (o not NULL). */
+static int retry_now(struct cg_flow *f, const struct cg_store_exception *x,
+                     const struct cg_store_order *o, bool again,
+                     struct cg_err *err)
+{
+  const char *by = NULL, *note = NULL;
+  char buf[512];
+  retry_by(f, x, &by, &note, buf);
+  int rc = cg_store_exception_resolve(f->store, x->id, by, note, err);
+  if (rc == 0 && again)
+    rc = redecide_in_tx(f, o, CG_DECIDE_RETRY, x->id, err);
+  else if (rc == 0 && o != NULL)
+    rc = requeue_failed(f, x->entity_key, err);
   return rc;
 }
 
@@ -526,12 +574,7 @@ static int step_retry(struct cg_flow *f, const void *ctx, struct cg_err *err)
     else if (rc != 0)
       cg_err_set(err, rc, "not asked again now (%s)", cg_strerror(rc));
   } else if (rc == 0 || rc == CG_ENOTFOUND) {
-    rc = cg_store_exception_resolve(f->store, x->id, "operator",
-                                    "retry requested", err);
-    if (rc == 0 && again)
-      rc = redecide_in_tx(f, &o, CG_DECIDE_RETRY, x->id, err);
-    else if (rc == 0 && found)
-      rc = requeue_failed(f, x->entity_key, err);
+    rc = retry_now(f, x, found ? &o : NULL, again, err);
   }
   cJSON_Delete(order);
   cg_store_order_clear(&o);

@@ -59,8 +59,11 @@ static void refused(struct cg_flow *flow, const char *number,
   char payload[256];
   snprintf(payload, sizeof(payload), "{\"orderRef\":\"%s\",\"lines\":%s}",
            number, skus_json);
+  /* a Centra order the retry decides again without rules (no SKU) */
   struct cg_store_order o = {.number = (char *)number,
-                             .state = CG_STORE_ORDER_QUEUED};
+                             .state = CG_STORE_ORDER_QUEUED,
+                             .payload =
+                                 "{\"lines\":[{\"id\":1,\"quantity\":1}]}"};
   assert_int_equal(cg_store_order_upsert(flow->store, &o, &err), 0);
   struct cg_store_outbox_row row = {.kind = CG_ORDERS_KIND_CREATE,
                                     .entity_key = (char *)number,
@@ -133,6 +136,18 @@ static void test_held_waits(void **state)
   assert_int_equal(st, CG_STORE_ORDER_HELD);
 }
 
+/* Exception id was resolved by the items flow with a note holding want. */
+static void resolved_by_items(struct cg_flow *flow, int64_t id,
+                              const char *want)
+{
+  struct cg_store_exception x = {0};
+  assert_int_equal(cg_store_exception_get(flow->store, id, &x, NULL), 0);
+  assert_string_equal(x.state, "resolved");
+  assert_string_equal(x.resolved_by, "items");
+  assert_non_null(strstr(x.resolution_note, want));
+  cg_store_exception_clear(&x);
+}
+
 static void test_release_on_last(void **state)
 {
   struct cg_flow flow = flow_of(*state);
@@ -147,6 +162,7 @@ static void test_release_on_last(void **state)
   assert_string_equal(waits(&flow, "1001"), "B");
   assert_string_equal(waits(&flow, "1002"), "");
   assert_int_equal(flow.metrics.items_released, 1);
+  int64_t id2 = x2.id;
   cg_store_exception_clear(&x1);
   cg_store_exception_clear(&x2);
   answer(&flow, "B", true);
@@ -154,6 +170,10 @@ static void test_release_on_last(void **state)
   assert_true(x1.retry_requested_at > 0);
   assert_int_equal(flow.metrics.items_released, 2);
   assert_string_equal(waits(&flow, "1001"), "");
+  /* the release goes the retry path; its resolution says who asked */
+  assert_int_equal(cg_orders_process_retry_requests(&flow), 2);
+  resolved_by_items(&flow, x1.id, "item B accepted");
+  resolved_by_items(&flow, id2, "item C accepted");
   cg_store_exception_clear(&x1);
 }
 
