@@ -34,20 +34,24 @@ static struct cg_flow flow_of(struct fx *f)
   return (struct cg_flow){.merchant = "t", .store = f->s};
 }
 
-/* The warehouse answers sku: recorded and settled in one transaction. */
+/* The warehouse answers about sku's current content: recorded and
+ * settled in one transaction. */
 static void answer(struct cg_flow *flow, const char *sku, bool accepted)
 {
   struct cg_err err = {0};
+  struct cg_store_item row = {0};
+  enum cg_store_item_state st =
+      accepted ? CG_STORE_ITEM_ACCEPTED : CG_STORE_ITEM_REJECTED;
+  const char *reason = accepted ? NULL : REASON;
+  if (cg_store_item_get(flow->store, sku, &row, NULL) != 0)
+    row.hash[0] = '\0';
   assert_int_equal(cg_store_begin(flow->store, &err), 0);
-  assert_int_equal(cg_store_item_answer(flow->store, sku, "",
-                                        accepted ? CG_STORE_ITEM_ACCEPTED
-                                                 : CG_STORE_ITEM_REJECTED,
-                                        accepted ? NULL : REASON, 1000, NULL,
-                                        &err),
+  assert_int_equal(cg_store_item_answer(flow->store, sku, row.hash, st, reason,
+                                        1000, NULL, &err),
                    0);
-  assert_int_equal(
-      cg_items_settled(flow, sku, accepted, accepted ? NULL : REASON, &err), 0);
+  assert_int_equal(cg_items_settled(flow, sku, accepted, reason, &err), 0);
   assert_int_equal(cg_store_commit(flow->store, &err), 0);
+  cg_store_item_clear(&row);
 }
 
 /* Order number is queued with skus (the warehouse order), then its send
