@@ -161,7 +161,7 @@ static int relink_one(struct cg_flow *f, const char *sku, const char *number,
   if (rc != 0 || !held)
     return rc ? rc : cg_store_item_wait_remove(f->store, sku, number, err);
   snprintf(msg, sizeof(msg),
-           "SKU %s was rejected by the warehouse's item master (%s): see "
+           "SKU %s is refused for the warehouse's item master (%s): see "
            "exception %lld (ITEM_REJECTED); the order is sent once the item "
            "is fixed and accepted",
            sku, why, (long long)xid);
@@ -180,12 +180,29 @@ static int close_rejected(struct cg_flow *f, const char *sku,
   return rc;
 }
 
+/* Whether the engine, not the warehouse, refused the item (reason
+ * source "engine": it breaks the warehouse's limits, never sent). */
+static bool by_engine(const char *reason_json)
+{
+  cJSON *r = reason_json ? cJSON_Parse(reason_json) : NULL;
+  const char *src = cg_json_str(r, "source");
+  bool engine = src != NULL && strcmp(src, "engine") == 0;
+  cJSON_Delete(r);
+  return engine;
+}
+
 static int raise_rejected(struct cg_flow *f, const char *sku, const char *why,
-                          int64_t *xid, struct cg_err *err)
+                          bool engine, int64_t *xid, struct cg_err *err)
 {
   char msg[700];
-  snprintf(msg, sizeof(msg), "the warehouse's item master refused SKU %s: %s",
-           sku, why);
+  if (engine)
+    snprintf(msg, sizeof(msg),
+             "the engine did not send SKU %s to the warehouse: the item "
+             "breaks its limits: %s",
+             sku, why);
+  else
+    snprintf(msg, sizeof(msg), "the warehouse's item master refused SKU %s: %s",
+             sku, why);
   int rc =
       cg_flow_raise(f, ITEM_REJECTED, CG_ITEMS_ENTITY, sku, msg, NULL, err);
   return rc ? rc
@@ -199,8 +216,9 @@ int cg_items_settled(struct cg_flow *f, const char *sku, bool accepted,
   char why[480];
   int64_t xid = 0;
   cg_skus_reason_text(reason_json, why, sizeof(why));
-  int rc = accepted ? close_rejected(f, sku, err)
-                    : raise_rejected(f, sku, why, &xid, err);
+  int rc = accepted
+               ? close_rejected(f, sku, err)
+               : raise_rejected(f, sku, why, by_engine(reason_json), &xid, err);
   if (rc == 0)
     rc = cg_store_item_waiters(f->store, sku, WAITERS_MAX, &w, err);
   for (size_t i = 0; rc == 0 && i < w.n; i++)

@@ -236,6 +236,28 @@ static void built(struct cg_flow *flow, const char *sku)
                    0);
 }
 
+/* An item the engine refused to send (it breaks the warehouse's limits)
+ * says so, and links the waiting order the same way. */
+static void test_engine_refusal(void **state)
+{
+  struct cg_flow flow = flow_of(*state);
+  struct cg_err err = {0};
+  const char *reason = "{\"code\":\"field-too-long\",\"pointer\":"
+                       "\"/description\",\"message\":\"more than 80\","
+                       "\"source\":\"engine\"}";
+  refused(&flow, "1005", "[{\"sku\":\"E\"}]");
+  assert_int_equal(cg_store_begin(flow.store, &err), 0);
+  assert_int_equal(cg_items_settled(&flow, "E", false, reason, &err), 0);
+  assert_int_equal(cg_store_commit(flow.store, &err), 0);
+  struct cg_store_exception x = open_x(&flow, "ITEM_REJECTED", "item", "E");
+  struct cg_store_exception o = open_x(&flow, "UNKNOWN_SKU", "order", "1005");
+  assert_non_null(strstr(x.message, "the engine did not send SKU E"));
+  assert_non_null(strstr(x.message, "field-too-long at /description"));
+  assert_non_null(strstr(o.message, "ITEM_REJECTED"));
+  cg_store_exception_clear(&x);
+  cg_store_exception_clear(&o);
+}
+
 static void test_event_rejected(void **state)
 {
   struct cg_flow flow = flow_of(*state);
@@ -334,6 +356,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_release_on_last, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_rejected_links, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_engine_refusal, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_event_rejected, fx_setup,
                                       fx_teardown),
