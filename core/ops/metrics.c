@@ -33,6 +33,8 @@ static const struct counter counters[] = {
     C(orders_sent, "Orders the warehouse took (2xx)"),
     C(orders_accepted, "Orders the warehouse accepted"),
     C(orders_rejected, "Orders the warehouse rejected"),
+    C(items_released, "Orders held for unknown SKUs released by the "
+                      "warehouse accepting their last item"),
     C(deliveries, "Outbox delivery attempts started"),
     C(retries, "Delivery attempts that will be retried"),
     C(dead_letters, "Outbox rows failed permanently"),
