@@ -7,7 +7,8 @@
  *    item is accepted: it is held as UNKNOWN_SKU, the item is sent, and
  *    the order goes to the warehouse by itself once the item is accepted
  *    (no operator retry), its UNKNOWN_SKU no longer open.
- *  - Rejections: a size with a bad EAN (invalid-gtin) and a product
+ *  - Rejections: a size with an 11-digit EAN (the order's pack takes it,
+ *    the warehouse refuses it: invalid-gtin) and a product
  *    without an HS code (missing-hs-code) are refused by the warehouse.
  *    Their orders stay held: ITEM_REJECTED (merchandising) on the SKU and
  *    the order's UNKNOWN_SKU naming it, both open. Fixing the product in
@@ -174,7 +175,7 @@ static void rejected_items_keep_orders_held(void)
   static const char *const bad_gtin[] = {"NEW-2-M"};
   static const char *const no_hs[] = {"NEW-3-M"};
   long n2 = 5002, n3 = 5003;
-  create_product("NEW-2", "NEW-2-M", "12AB", "610910");
+  create_product("NEW-2", "NEW-2-M", "57724280510", "610910");
   create_product("NEW-3", "NEW-3-M", "5772428051003", NULL);
   items_order(&T, n2, bad_gtin, 1);
   items_order(&T, n3, no_hs, 1);
