@@ -72,7 +72,8 @@ static void wait_exception(const char *type, const char *key, bool open)
 {
   struct want_x w = {type, key, open};
   if (!e2e_wait(&T, 60, has_exception, &w))
-    fail_msg("no %s%s exception on %s", open ? "open " : "", type, key);
+    fail_msg("no %s%s exception on %s; see %s", open ? "open " : "", type, key,
+             T.dir);
 }
 
 /* The one exception of type on key (caller deletes). */
@@ -142,7 +143,8 @@ static void launch_order_held_then_released(void)
   items_order(&T, number, skus, 2);
   wait_exception("UNKNOWN_SKU", "5001", false);
   if (!e2e_wait(&T, 60, has_order, &number))
-    fail_msg("order 5001 did not go out once NEW-1-M was accepted");
+    fail_msg("order 5001 did not go out once NEW-1-M was accepted; see %s",
+             T.dir);
   if (!e2e_wait(&T, 30, none_open, "UNKNOWN_SKU"))
     fail_msg("order 5001 is at the warehouse, its UNKNOWN_SKU still open");
 }
@@ -186,7 +188,8 @@ static void rejected_items_keep_orders_held(void)
   change_product("{\"productNumber\": \"NEW-3\","
                  " \"harmonizedCommodityCode\": \"610910\"}");
   if (!e2e_wait(&T, 60, has_order, &n2) || !e2e_wait(&T, 30, has_order, &n3))
-    fail_msg("the orders did not go out once their items were fixed");
+    fail_msg("the orders did not go out once their items were fixed; see %s",
+             T.dir);
   if (!e2e_wait(&T, 30, none_open, "UNKNOWN_SKU") ||
       !e2e_wait(&T, 30, none_open, "ITEM_REJECTED"))
     fail_msg("exceptions still open once the items were accepted");
@@ -205,8 +208,8 @@ static void test_items_gate(void **state)
   cg_free(scenario);
   e2e_engine_start(&T);
   long want = 10;
-  if (!e2e_wait(&T, 60, settled, &want))
-    fail_msg("the catalogue did not reach the warehouse");
+  if (!e2e_wait(&T, 90, settled, &want))
+    fail_msg("the catalogue did not reach the warehouse; see %s", T.dir);
   /* From now on the warehouse answers item batches after 5 s. */
   cJSON_Delete(e2e_post(&T, 'g', "/_sim/faults",
                         "{\"rules\": [{\"method\": \"POST\", \"path\":"
