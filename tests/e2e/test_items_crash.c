@@ -139,10 +139,11 @@ static void verdict(void)
   items_wms_read(&T, &w);
   fprintf(stderr,
           "killed %d times (%d in the sweep): %ld items created, %ld sent "
-          "again unchanged, "
-          "%ld batches; %ld orders out, %ld refused for an unknown SKU\n",
-          kills, kills_in_sweep, w.created, w.unchanged, w.batches, w.orders,
-          w.unknown_sku_orders);
+          "again unchanged, %ld batches, %ld requests replayed from the "
+          "idempotency store; %ld orders out, %ld refused for an unknown "
+          "SKU\n",
+          kills, kills_in_sweep, w.created, w.unchanged, w.batches, w.replays,
+          w.orders, w.unknown_sku_orders);
   assert_int_equal(w.created, SKUS);
   assert_int_equal(w.updated, 0);
   assert_int_equal(w.rejected, 0);

@@ -162,7 +162,8 @@ void items_wms_read(struct e2e *t, struct items_wms *w)
       .batches = (long)cg_json_int(s, "itemBatches", -1),
       .batch_items = (long)cg_json_int(s, "itemBatchItems", -1),
       .unknown_sku_orders = (long)cg_json_int(s, "unknownSkuOrders", -1),
-      .orders = (long)cg_json_int(s, "orders", -1)};
+      .orders = (long)cg_json_int(s, "orders", -1),
+      .replays = (long)cg_json_int(s, "replays", -1)};
   cJSON_Delete(s);
 }
 

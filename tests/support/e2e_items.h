@@ -42,6 +42,7 @@ cJSON *items_exceptions(struct e2e *t, const char *type, const char *key);
 struct items_wms {
   long created, updated, unchanged, stale, rejected;
   long puts, gets, batches, batch_items, unknown_sku_orders, orders;
+  long replays; /* requests answered again from the idempotency store */
 };
 void items_wms_read(struct e2e *t, struct items_wms *w);
 /* Calls of one Centra operation (GET /_sim/centra/operations), and all. */
