@@ -135,27 +135,6 @@ static int move_cursor(struct cg_items *it, const struct cg_items_page *pg,
 
 /* ---- one size -----------------------------------------------------------*/
 
-/* Open RULE_ERRORs of items: {sku: id}, resolved as their sizes build. */
-static int open_rule_errors(struct cg_store *s, cJSON **out, struct cg_err *err)
-{
-  struct cg_store_exception_filter flt = {.state = "open",
-                                          .type = "RULE_ERROR",
-                                          .entity_kind = CG_ITEMS_ENTITY,
-                                          .limit = 500};
-  struct cg_store_exception_list l = {0};
-  int rc = (*out = cJSON_CreateObject()) ? 0 : CG_ENOMEM;
-  do {
-    cg_store_exception_list_clear(&l);
-    rc = rc ? rc : cg_store_exception_list(s, &flt, &l, err);
-    for (size_t i = 0; rc == 0 && i < l.n; i++)
-      if (cg_json_add_int(*out, l.items[i].entity_key, l.items[i].id) == NULL)
-        rc = CG_ENOMEM;
-    flt.offset += (int64_t)l.n;
-  } while (rc == 0 && l.n == (size_t)flt.limit);
-  cg_store_exception_list_clear(&l);
-  return rc;
-}
-
 static int rule_failed(struct cg_items *it, const char *sku, const cJSON *plan,
                        struct cg_err *err)
 {
@@ -225,8 +204,7 @@ static int write_item(struct cg_items *it, struct cg_store_item_source *src,
 }
 
 static int apply_size(struct cg_items *it, const struct cg_items_page *pg,
-                      const cJSON *size, const cJSON *plan, cJSON *open,
-                      struct cg_err *err)
+                      const cJSON *size, const cJSON *plan, struct cg_err *err)
 {
   const char *sku = cg_json_str(size, "SKU");
   if (sku == NULL)
@@ -245,11 +223,11 @@ static int apply_size(struct cg_items *it, const struct cg_items_page *pg,
       .source_updated_at = cg_json_str(product, "updatedAt"),
       .sweep = pg->kind == CG_ITEMS_READ_SWEEP ? pg->sweep.n : 0};
   int rc = write_item(it, &src, item, err);
-  const cJSON *x = cJSON_GetObjectItemCaseSensitive(open, sku);
-  if (rc == 0 && x != NULL)
-    rc = cg_store_exception_resolve(it->f->store, (int64_t)x->valuedouble,
-                                    "engine", "the item builds again", err);
-  return rc;
+  /* its RULE_ERROR, if one is open: an index lookup per size */
+  return rc ? rc
+            : cg_store_exception_resolve_typed(
+                  it->f->store, "RULE_ERROR", CG_ITEMS_ENTITY, sku, "engine",
+                  "the item builds again", NULL, err);
 }
 
 int cg__items_page_apply(struct cg_items *it, const struct cg_items_page *pg,
@@ -259,18 +237,15 @@ int cg__items_page_apply(struct cg_items *it, const struct cg_items_page *pg,
   struct cg_store *s = it->f->store;
   const cJSON *sizes = cg_json_get(data, "sizes"), *size;
   const cJSON *plan = cJSON_IsArray(plans) ? plans->child : NULL;
-  cJSON *open = NULL;
   int64_t n = 0;
   int rc = cg_store_begin(s, err);
-  rc = rc ? rc : open_rule_errors(s, &open, err);
   cJSON_ArrayForEach(size, sizes)
   {
     if (rc == 0)
-      rc = apply_size(it, pg, size, plan, open, err);
+      rc = apply_size(it, pg, size, plan, err);
     n += rc == 0;
     plan = plan ? plan->next : NULL; /* one plan per size, in order */
   }
-  cJSON_Delete(open);
   rc = rc ? rc : move_cursor(it, pg, err);
   rc = rc ? rc : cg_store_commit(s, err);
   if (rc != 0) {

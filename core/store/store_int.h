@@ -73,6 +73,7 @@ enum cg__st {
   CG__ST_EXC_LIST_RETRY,
   CG__ST_EXC_RESOLVE,
   CG__ST_EXC_RESOLVE_ENTITY,
+  CG__ST_EXC_RESOLVE_TYPED,
   CG__ST_EXC_RETRY,
   CG__ST_EXC_OPEN_COUNTS,
   /* store_audit.c */
