@@ -135,12 +135,11 @@ static int move_cursor(struct cg_items *it, const struct cg_items_page *pg,
 
 /* ---- one size -----------------------------------------------------------*/
 
-static int rule_failed(struct cg_items *it, const char *sku, const cJSON *plan,
+static int rule_failed(struct cg_items *it, const char *sku, const char *why,
                        struct cg_err *err)
 {
   struct cg_flow *f = it->f;
   char msg[CG_ERR_MSG_MAX + 160];
-  const char *why = cg_json_str(plan, "error");
   snprintf(msg, sizeof(msg),
            "the pack's items hooks failed for SKU %s: %s; its item in the "
            "warehouse stays as last built",
@@ -203,17 +202,39 @@ static int write_item(struct cg_items *it, struct cg_store_item_source *src,
   return rc == CG_ENOMEM ? cg_err_set(err, rc, "no memory for an item") : rc;
 }
 
+/* The row is keyed by the size's SKU and the warehouse answers by the
+ * item's sku: an item of another sku would make a second row while the
+ * size's stays unsent, so it is the pack's error on the size's SKU. */
+static bool other_sku(const cJSON *item, const char *sku)
+{
+  const char *item_sku = cg_json_str(item, "sku");
+  return item_sku == NULL || strcmp(item_sku, sku) != 0;
+}
+
+static const char *why_other_sku(const cJSON *item, char *buf, size_t size)
+{
+  const char *item_sku = cg_json_str(item, "sku");
+  snprintf(buf, size,
+           "items.payload returned the item of sku %s, not of the "
+           "size's SKU",
+           item_sku ? item_sku : "(none)");
+  return buf;
+}
+
 static int apply_size(struct cg_items *it, const struct cg_items_page *pg,
                       const cJSON *size, const cJSON *plan, struct cg_err *err)
 {
   const char *sku = cg_json_str(size, "SKU");
+  char why[160];
   if (sku == NULL)
     return 0;
   cJSON *item = cJSON_GetObjectItemCaseSensitive(
       cJSON_GetObjectItemCaseSensitive(plan, "result"), "item");
   bool include = cg_json_bool(plan, "result.include", false);
   if (!cg_json_bool(plan, "ok", false) || (include && !cJSON_IsObject(item)))
-    return rule_failed(it, sku, plan, err);
+    return rule_failed(it, sku, cg_json_str(plan, "error"), err);
+  if (include && other_sku(item, sku))
+    return rule_failed(it, sku, why_other_sku(item, why, sizeof(why)), err);
   const cJSON *product = cg_json_get(size, "productVariant.product");
   struct cg_store_item_source src = {
       .sku = sku,

@@ -287,6 +287,28 @@ static void apply_item(struct env *e, const struct cg_items_page *pg,
   cJSON_Delete(data);
 }
 
+/* An item whose sku is not its size's SKU is the pack's error on the
+ * size's SKU: no row for the other sku (the warehouse's answer to it
+ * would never reach the size's row), the size's row kept as it was. */
+static void test_item_of_another_sku_is_a_rule_error(void **state)
+{
+  struct env *e = *state;
+  struct cg_items_page pg = {.kind = CG_ITEMS_READ_SWEEP,
+                             .sweep = {.n = 1, .page = 1, .started = 1}};
+  struct cg_store_item r = {0};
+  apply_item(e, &pg, "S1", "{\"sku\":\"S1\",\"uom\":\"EA\"}");
+  struct cg_store_item before = row(e, "S1");
+  apply_item(e, &pg, "S1", "{\"sku\":\"S9\",\"uom\":\"PK\"}");
+  assert_int_equal(open_count(e, "RULE_ERROR", "S1"), 1);
+  assert_int_equal(cg_store_item_get(e->fx.s, "S9", &r, NULL), CG_ENOTFOUND);
+  struct cg_store_item after = row(e, "S1");
+  assert_string_equal(after.hash, before.hash);
+  cg_store_item_clear(&before);
+  cg_store_item_clear(&after);
+  apply_item(e, &pg, "S1", "{\"sku\":\"S1\",\"uom\":\"PK\"}");
+  assert_int_equal(open_count(e, "RULE_ERROR", "S1"), 0);
+}
+
 /* Rows as the page left them: an answered item read again with the same
  * content (only sourceUpdatedAt moved) stays clean; a change makes it
  * dirty; an item over a contract limit is refused by the engine. */
@@ -344,6 +366,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_rule_error_raised_and_resolved,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_rows_and_hash, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_item_of_another_sku_is_a_rule_error,
+                                      setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
