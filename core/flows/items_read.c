@@ -63,6 +63,7 @@ int cg__items_sweep_get(struct cg_store *s, struct cg_items_sweep_pos *out,
     return cg_err_set(err, CG_EINVAL, "items.sweep cursor is not JSON");
   *out = (struct cg_items_sweep_pos){.n = cg_json_int(j, "n", 0),
                                      .page = cg_json_int(j, "page", 0),
+                                     .size = cg_json_int(j, "size", 0),
                                      .started = cg_json_int(j, "started", 0),
                                      .finished = cg_json_int(j, "finished", 0)};
   cJSON_Delete(j);
@@ -75,6 +76,7 @@ static int sweep_set(struct cg_store *s, const struct cg_items_sweep_pos *p,
   cJSON *j = cJSON_CreateObject();
   bool ok = j && cg_json_add_int(j, "n", p->n) &&
             cg_json_add_int(j, "page", p->page) &&
+            cg_json_add_int(j, "size", p->size) &&
             cg_json_add_int(j, "started", p->started) &&
             (p->finished == 0 || cg_json_add_int(j, "finished", p->finished));
   char *v = ok ? cJSON_PrintUnformatted(j) : NULL;
@@ -450,6 +452,16 @@ static int ask_page(struct cg_items_read *r)
       (int)r->pg.sweep.page, (int)it->opts.page, on_page, r);
 }
 
+bool cg__items_sweep_resume(struct cg_items_sweep_pos *p, int64_t page_size,
+                            int64_t now_ms)
+{
+  bool cut = p->page > 0 && p->size != page_size;
+  if (p->page <= 0 || cut)
+    *p = (struct cg_items_sweep_pos){
+        .n = p->n + 1, .page = 1, .size = page_size, .started = now_ms};
+  return cut;
+}
+
 /* Where the read begins: a sweep resumes its cursor's unfinished one or
  * begins the next; a delta starts at page 1 below its watermark. */
 static int read_begin(struct cg_items_read *r, struct cg_err *err)
@@ -465,9 +477,12 @@ static int read_begin(struct cg_items_read *r, struct cg_err *err)
     return rc == CG_ENOTFOUND ? 0 : rc;
   }
   int rc = cg__items_sweep_get(s, &r->pg.sweep, err);
-  if (rc == 0 && r->pg.sweep.page <= 0)
-    r->pg.sweep = (struct cg_items_sweep_pos){
-        .n = r->pg.sweep.n + 1, .page = 1, .started = cg_time_now_ms()};
+  if (rc == 0 &&
+      cg__items_sweep_resume(&r->pg.sweep, r->it->opts.page, cg_time_now_ms()))
+    cg_log_info(COMP,
+                "[merchant=%s] items sweep %lld read with another page "
+                "size: begun again",
+                r->it->f->merchant, (long long)r->pg.sweep.n - 1);
   return rc;
 }
 

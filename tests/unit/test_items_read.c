@@ -5,10 +5,11 @@
  * give (the shape of cg_centra_fetch_items) and the rule host's plans.
  *
  *  - each page is one transaction, and it moves the cursor with it: a
- *    sweep's {n, page} to the next page; its last page finishes it
- *    (page 0), schedules the next sweep and moves the delta watermark to
- *    the sweep's start; a delta's last page moves the watermark to the
- *    newest updatedAt seen, never back;
+ *    sweep's {n, page, size} to the next page (a sweep resumes only
+ *    with the page size it began with, else begins again); its last page
+ * finishes it (page 0), schedules the next sweep and moves the delta watermark
+ * to the sweep's start; a delta's last page moves the watermark to the newest
+ * updatedAt seen, never back;
  *  - the delta stops at a short page, without a watermark after one page,
  *    and at the first page whose oldest product is older than the
  *    watermark less 5 minutes;
@@ -141,7 +142,7 @@ static void test_sweep_pages_move_the_cursor(void **state)
   int64_t t0 = cg_time_now_ms();
   struct cg_items_page pg = {
       .kind = CG_ITEMS_READ_SWEEP,
-      .sweep = {.n = 1, .page = 1, .started = 1700000000000}};
+      .sweep = {.n = 1, .page = 1, .size = 2, .started = 1700000000000}};
   assert_int_equal(cg__items_sweep_get(e->fx.s, &pos, NULL), 0);
   assert_int_equal(pos.n, 0); /* never swept */
   assert_int_equal(apply(e, &pg,
@@ -152,6 +153,7 @@ static void test_sweep_pages_move_the_cursor(void **state)
   assert_int_equal(cg__items_sweep_get(e->fx.s, &pos, NULL), 0);
   assert_int_equal(pos.n, 1);
   assert_int_equal(pos.page, 2);
+  assert_int_equal(pos.size, 2); /* the page size it reads with */
   assert_int_equal(pos.started, 1700000000000);
   assert_null(cursor(e, CG_STORE_ITEMS_SINCE)); /* not before the end */
   pg.sweep.page = 2;
@@ -171,6 +173,34 @@ static void test_sweep_pages_move_the_cursor(void **state)
   assert_string_equal(since, "2023-11-14T22:13:20Z"); /* the sweep's start */
   cg_free(next);
   cg_free(since);
+}
+
+/* A sweep goes on from its cursor only with the page size it began with:
+ * with another, its page number is another offset, so it begins again. */
+static void test_sweep_resume(void **state)
+{
+  (void)state;
+  struct cg_items_sweep_pos p = {0};
+  assert_false(cg__items_sweep_resume(&p, 2, 100)); /* never swept */
+  assert_int_equal(p.n, 1);
+  assert_int_equal(p.page, 1);
+  assert_int_equal(p.size, 2);
+  assert_int_equal(p.started, 100);
+  p.page = 3;
+  assert_false(cg__items_sweep_resume(&p, 2, 200)); /* goes on */
+  assert_int_equal(p.n, 1);
+  assert_int_equal(p.page, 3);
+  assert_int_equal(p.started, 100);
+  assert_true(cg__items_sweep_resume(&p, 5, 300)); /* items.page changed */
+  assert_int_equal(p.n, 2);
+  assert_int_equal(p.page, 1);
+  assert_int_equal(p.size, 5);
+  assert_int_equal(p.started, 300);
+  p = (struct cg_items_sweep_pos){.n = 2, .page = 0, .size = 5, .finished = 1};
+  assert_false(cg__items_sweep_resume(&p, 5, 400)); /* finished: the next */
+  assert_int_equal(p.n, 3);
+  assert_int_equal(p.page, 1);
+  assert_int_equal(p.finished, 0);
 }
 
 static void test_delta_moves_watermark_forward_only(void **state)
@@ -360,6 +390,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_sweep_pages_move_the_cursor, setup,
                                       teardown),
+      cmocka_unit_test(test_sweep_resume),
       cmocka_unit_test_setup_teardown(test_delta_moves_watermark_forward_only,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_delta_stop_rule, setup, teardown),
