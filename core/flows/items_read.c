@@ -13,7 +13,9 @@
  * A sweep's cursor moves with each page, so a crash resumes it; it also
  * yields between pages to a hinted delta (items.c resumes it from the
  * cursor after). A delta reads from the newest product back to the
- * watermark less 5 minutes and moves it in its last page's transaction.
+ * watermark less 5 minutes and moves it in its last page's transaction
+ * (without a watermark it reads one page and sets none: the first
+ * finished sweep does).
  * One read at a time; loop thread only.
  */
 #include "flows/items_read.h"
@@ -87,8 +89,11 @@ static int sweep_set(struct cg_store *s, const struct cg_items_sweep_pos *p,
   return rc;
 }
 
-/* Moves the delta watermark to at, never back. */
-static int since_forward(struct cg_store *s, const char *at, struct cg_err *err)
+/* Moves the delta watermark to at, never back; sets a first one only if
+ * create (a finished sweep: a delta without a watermark read one page,
+ * not everything changed before at). */
+static int since_forward(struct cg_store *s, const char *at, bool create,
+                         struct cg_err *err)
 {
   char *cur = NULL;
   int64_t at_ms, cur_ms;
@@ -96,7 +101,7 @@ static int since_forward(struct cg_store *s, const char *at, struct cg_err *err)
     return 0;
   int rc = cg_store_cursor_get(s, CG_STORE_ITEMS_SINCE, &cur, err);
   bool newer =
-      rc == CG_ENOTFOUND ||
+      (rc == CG_ENOTFOUND && create) ||
       (rc == 0 && (cg_time_parse_iso8601(cur, &cur_ms) != 0 || at_ms > cur_ms));
   cg_free(cur);
   if (rc != 0 && rc != CG_ENOTFOUND)
@@ -120,14 +125,14 @@ static int sweep_finished(struct cg_items *it, struct cg_items_sweep_pos *p,
           : cg_store_cursor_set(it->f->store, CG_STORE_ITEMS_SWEEP_NEXT, next,
                                 err);
   cg_time_format_iso8601_s(p->started, began, sizeof(began));
-  return rc ? rc : since_forward(it->f->store, began, err);
+  return rc ? rc : since_forward(it->f->store, began, true, err);
 }
 
 static int move_cursor(struct cg_items *it, const struct cg_items_page *pg,
                        struct cg_err *err)
 {
   if (pg->kind == CG_ITEMS_READ_DELTA)
-    return pg->last ? since_forward(it->f->store, pg->since, err) : 0;
+    return pg->last ? since_forward(it->f->store, pg->since, false, err) : 0;
   struct cg_items_sweep_pos p = pg->sweep;
   if (pg->last)
     return sweep_finished(it, &p, err);

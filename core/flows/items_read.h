@@ -45,7 +45,8 @@ struct cg_items_page {
   struct cg_items_sweep_pos sweep; /* SWEEP: this page is sweep.page */
   bool last;                       /* the read ends with this page */
   const char *since; /* DELTA and last: the new watermark (moved only
-                      * forward); NULL = keep it */
+                      * forward, never set where there is none: a
+                      * finished sweep sets the first); NULL = keep it */
 };
 
 /* Writes one page in one transaction: each size of data.sizes (the

@@ -6,10 +6,11 @@
  *
  *  - each page is one transaction, and it moves the cursor with it: a
  *    sweep's {n, page, size} to the next page (a sweep resumes only
- *    with the page size it began with, else begins again); its last page
- * finishes it (page 0), schedules the next sweep and moves the delta watermark
- * to the sweep's start; a delta's last page moves the watermark to the newest
- * updatedAt seen, never back;
+ *    with the page size it began with, else begins again); its last
+ *    page finishes it (page 0), schedules the next sweep and moves the
+ *    delta watermark to the sweep's start; a delta's last page moves the
+ *    watermark to the newest updatedAt seen, never back, and sets none
+ *    where there is none (only a finished sweep sets the first);
  *  - the delta stops at a short page, without a watermark after one page,
  *    and at the first page whose oldest product is older than the
  *    watermark less 5 minutes;
@@ -208,13 +209,24 @@ static void test_delta_moves_watermark_forward_only(void **state)
   struct env *e = *state;
   struct cg_items_page pg = {.kind = CG_ITEMS_READ_DELTA,
                              .sweep = {.page = 1},
+                             .last = true,
                              .since = "2026-03-01T10:00:00+00:00"};
+  /* no watermark yet (no sweep finished): the delta read one page, not
+   * every change before its newest, so it sets none */
+  apply(e, &pg, page("Z", 1, pg.since, pg.since), NULL);
+  assert_null(cursor(e, CG_STORE_ITEMS_SINCE));
+  assert_int_equal(cg_store_cursor_set(e->fx.s, CG_STORE_ITEMS_SINCE,
+                                       "2026-02-01T10:00:00+00:00", NULL),
+                   0);
+  pg.last = false;
   assert_int_equal(apply(e, &pg,
                          page("A", 2, "2026-03-01T10:00:00+00:00",
                               "2026-02-27T10:00:00+00:00"),
                          NULL),
                    1);
-  assert_null(cursor(e, CG_STORE_ITEMS_SINCE)); /* not the last page */
+  char *was = cursor(e, CG_STORE_ITEMS_SINCE); /* not the last page */
+  assert_string_equal(was, "2026-02-01T10:00:00+00:00");
+  cg_free(was);
   pg.last = true;
   assert_int_equal(apply(e, &pg,
                          page("B", 1, "2026-02-01T10:00:00+00:00",
