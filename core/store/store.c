@@ -313,6 +313,7 @@ int cg_store_open(const struct cg_store_opts *opts, struct cg_store **out,
       (ret = cg__store_migrate(s->db, s->path, cg__store_migrations,
                                cg__store_migrations_count, &s->schema_version,
                                err)) != 0 ||
+      (ret = cg__store_stock_stage_init(s->db, err)) != 0 ||
       (ret = prepare_all(s, err)) != 0)
     goto fail;
   sqlite3_commit_hook(s->db, count_commit, s);
