@@ -96,12 +96,12 @@ static void seed_stock(struct sim_centra *c, cJSON *size, const cJSON *stock)
   }
 }
 
-cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size)
+/* The computed quantities of a size's stock entries (a copy) in place. */
+static void stock_render(struct sim_centra *c, const cJSON *size, cJSON *stock)
 {
-  cJSON *s = cJSON_Duplicate(size, true);
   int64_t alloc = sim_centra__allocated(c, cg_json_str(size, "SKU"));
   cJSON *e;
-  cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(s, "stock"))
+  cJSON_ArrayForEach(e, stock)
   {
     int64_t phys = cg_json_int(e, "physicalQuantity", 0);
     cg_json_add_int(e, "allocatedQuantity", alloc);
@@ -113,6 +113,30 @@ cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size)
     cg_json_add_int(e, "linkedIncomingQuantity", 0);
     alloc = 0; /* allocation sits on the first warehouse */
   }
+}
+
+cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size)
+{
+  cJSON *s = cJSON_Duplicate(size, true);
+  stock_render(c, size, cJSON_GetObjectItemCaseSensitive(s, "stock"));
+  return s;
+}
+
+/* The same answer sharing the stored members (sim_json_view): only the
+ * stock entries are copied. For a query's answer, printed at once; a
+ * products page of 2,000 sizes no longer copies each size's product. */
+static cJSON *size_view(struct sim_centra *c, const cJSON *size)
+{
+  cJSON *s = sim_json_view(size);
+  cJSON *stock = cJSON_Duplicate(cg_json_get(size, "stock"), true);
+  if (s == NULL || stock == NULL) {
+    cJSON_Delete(s);
+    cJSON_Delete(stock);
+    return NULL;
+  }
+  stock_render(c, size, stock);
+  if (!cJSON_ReplaceItemInObjectCaseSensitive(s, "stock", stock))
+    cJSON_Delete(stock);
   return s;
 }
 
@@ -376,7 +400,7 @@ cJSON *sim_centra__op_product_sizes(struct sim_centra *c, const cJSON *args,
   cJSON *out = cJSON_CreateArray();
   size_t first = (size_t)(page - 1) * (size_t)limit;
   for (size_t i = first; i < m && i < first + (size_t)limit; i++)
-    cJSON_AddItemToArray(out, sim_centra__size_render(c, hits[i]));
+    cJSON_AddItemToArray(out, size_view(c, hits[i]));
   cg_free(hits);
   return out;
 }
@@ -627,13 +651,13 @@ static void product_add_size(struct sim_centra *c, cJSON *prod,
   const cJSON *sv = cg_json_get(size, "productVariant");
   cJSON *v = sim_centra__find_int(vars, "id", cg_json_int(sv, "id", 0));
   if (v == NULL) {
-    v = cJSON_Duplicate(sv, true);
+    v = sim_json_view(sv);
     cJSON_DeleteItemFromObjectCaseSensitive(v, "product");
     cJSON_AddArrayToObject(v, "productSizes");
     cJSON_AddItemToArray(vars, v);
   }
   cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(v, "productSizes"),
-                       sim_centra__size_render(c, size));
+                       size_view(c, size));
   const char *at = cg_json_str(size, "updatedAt");
   const char *have = cg_json_str(prod, "updatedAt");
   if (at != NULL && (have == NULL || strcmp(at, have) > 0))
@@ -694,16 +718,17 @@ static size_t product_hits(struct sim_centra *c, const cJSON *args,
   return m;
 }
 
-/* One product in full: its variants and their sizes. */
+/* One product in full: its variants and their sizes (sharing the stored
+ * members: printed at once). */
 static cJSON *product_render(struct sim_centra *c, const struct sc_product *p)
 {
-  cJSON *prod = cJSON_Duplicate(p->info, true);
+  cJSON *prod = sim_json_view(p->info);
   cJSON_AddArrayToObject(prod, "variants");
   for (size_t k = 0; k < p->sizes.n; k++) {
     const cJSON *size = p->sizes.v[k];
     if (k == 0)
       cJSON_AddItemToObject(prod, "weight",
-                            cJSON_Duplicate(cg_json_get(size, "weight"), 1));
+                            sim_json_ref(cg_json_get(size, "weight")));
     product_add_size(c, prod, size);
   }
   return prod;
