@@ -268,11 +268,13 @@ bool cg__stock_drift_last(const cJSON *data)
   return cg_json_int(data, "products", 0) < PAGE_PRODUCTS;
 }
 
+/* A lazy commit (cg_store_begin_lazy): a compare lost to a power cut is
+ * made again by the next reconcile. */
 int cg__stock_drift_page(struct cg_stock_rec *rec, const cJSON *data,
                          struct cg_err *err)
 {
   struct cg_flow *f = rec->st->f;
-  int rc = cg_store_begin(f->store, err);
+  int rc = cg_store_begin_lazy(f->store, err);
   if (rc != 0)
     return rc;
   rc = compare_page(rec, cg_json_get(data, "sizes"), cg_time_now_ms(), err);

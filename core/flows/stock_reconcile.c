@@ -318,12 +318,14 @@ static int stage_sku(const struct cg_stock_snap_sku *g, void *arg,
 }
 
 /* One page in one transaction, its SKUs staged then applied together;
- * the last SKU waits for the next page. */
+ * the last SKU waits for the next page. The commit does not wait for the
+ * disk (cg_store_begin_lazy): a page lost to a power cut is paged again,
+ * as the snapshot is not done until snapshot_done's durable commit. */
 static int apply_page(struct cg_stock_rec *rec, const cJSON *items, bool last,
                       struct cg_err *err)
 {
   struct cg_flow *f = flow_of(rec);
-  int rc = cg_store_begin(f->store, err);
+  int rc = cg_store_begin_lazy(f->store, err);
   if (rc != 0)
     return rc;
   rc = cg__stock_snap_page(items, last, &rec->held, stage_sku, rec, &rec->bad,
@@ -474,7 +476,7 @@ static int unlisted_batch(struct cg_stock_rec *rec, size_t *n,
       cg_store_stock_unlisted(f->store, rec->as_of_seq, rec->unlisted_after,
                               UNLISTED_BATCH, &list, err);
   *n = rc == 0 ? list.n : 0;
-  if (rc == 0 && list.n > 0 && (rc = cg_store_begin(f->store, err)) == 0) {
+  if (rc == 0 && list.n > 0 && (rc = cg_store_begin_lazy(f->store, err)) == 0) {
     for (size_t i = 0; rc == 0 && i < list.n; i++)
       if (cg_map_get_str(&rec->broken, list.items[i].name) == NULL)
         rc = cg_store_stock_stage(f->store, list.items[i].name, NULL, 0, err);

@@ -210,6 +210,8 @@ struct cg_store {
   char comp[96]; /* log component: "store:merchant=<name>" */
   int schema_version;
   bool in_tx;
+  bool lazy;        /* in a cg_store_begin_lazy transaction */
+  const char *sync; /* the configured synchronous (FULL, NORMAL, ...) */
   int busy_ms;      /* the connection's busy timeout */
   uint64_t commits; /* transactions committed (sqlite3_commit_hook) */
   sqlite3_stmt *st[CG__ST_COUNT];
