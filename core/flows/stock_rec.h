@@ -73,6 +73,7 @@ struct cg_stock_rec {
   int64_t cpu_started_us; /* the loop thread's CPU time at the start */
   int64_t cpu_wms_us;     /* ... that the warehouse part took */
   int attempts;           /* failed calls in a row */
+  int64_t waits;          /* calls or writes failed and waited for */
   int64_t retry_at_ms;    /* wall ms; no call before it */
   /* the warehouse snapshot */
   char snapshot_id[64]; /* asked for (a pending one) or learned */

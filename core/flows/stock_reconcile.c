@@ -209,6 +209,7 @@ static void back_off(struct cg_stock_rec *rec, int64_t retry_at_ms)
 {
   int64_t wait =
       cg_retry_backoff_ms(&BACKOFF, ++rec->attempts, &flow_of(rec)->rng);
+  rec->waits++;
   if (rec->attempts % STUCK_AFTER == 0)
     stuck(rec);
   int64_t at = cg_time_now_ms() + (wait > 1000 ? wait : 1000);
@@ -565,13 +566,14 @@ static void finish(struct cg_stock_rec *rec)
            "reconcile (%s) done in %lld ms (warehouse %lld ms, Centra %lld "
            "ms): %lld SKUs compared, %lld off and corrected, %lld new "
            "STOCK_DRIFT, %lld resolved, %lld unknown to the engine; engine "
-           "loop CPU %lld ms (warehouse %lld ms, Centra %lld ms)",
+           "loop CPU %lld ms (warehouse %lld ms, Centra %lld ms); %lld "
+           "waits after a failed call or write",
            rec->reason, (long long)took, (long long)rec->wms_ms,
            (long long)(took - rec->wms_ms), (long long)rec->compared,
            (long long)rec->differ, (long long)rec->drifts,
            (long long)rec->resolved, (long long)rec->unknown, (long long)cpu,
            (long long)rec->cpu_wms_us / 1000,
-           (long long)(cpu - rec->cpu_wms_us / 1000));
+           (long long)(cpu - rec->cpu_wms_us / 1000), (long long)rec->waits);
   cg_log_info(COMP, "[merchant=%s] %s", f->merchant, msg);
   audit(f, AUDIT_KEY, "reconcile", msg);
   if (cursor_put_int(f->store, CUR_LAST, now, &err) != 0)
