@@ -23,8 +23,8 @@ static const char stage_tables[] =
     "CREATE TEMP TABLE stock_stage (sku TEXT NOT NULL, status TEXT NOT NULL,"
     " qty INTEGER NOT NULL, old INTEGER, PRIMARY KEY (sku, status))"
     " WITHOUT ROWID;"
-    "CREATE TEMP TABLE stock_stage_sku (sku TEXT NOT NULL PRIMARY KEY,"
-    " changed INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE TEMP TABLE stock_stage_sku (sku TEXT NOT NULL PRIMARY KEY)"
+    " WITHOUT ROWID;"
     "CREATE TEMP TABLE stock_cstage (sku TEXT NOT NULL PRIMARY KEY,"
     " qty INTEGER NOT NULL, skip INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
 
@@ -101,7 +101,7 @@ static int apply_staged(struct cg_store *s, int64_t as_of_seq, int64_t now_ms,
   if (ret == 0)
     ret = run(s, CG__ST_STOCK_STAGE_OLD, "", 0, 0, err);
   if (ret == 0)
-    ret = run(s, CG__ST_STOCK_STAGE_CHANGED, "", 0, 0, err);
+    ret = run(s, CG__ST_STOCK_STAGE_MARK, "I", now_ms, 0, err);
   if (ret == 0)
     ret = run(s, CG__ST_STOCK_STAGE_WRITE, "", 0, 0, err);
   if (ret == 0)
