@@ -16,6 +16,8 @@ struct cg_cli {
   const char *note;          /* --note TEXT */
   const char *type;          /* --type T */
   const char *introspection; /* --introspection FILE (centra check) */
+  const char *state;         /* --state S (items pending) */
+  const char *after;         /* --after KEY (items pending: next page) */
   int all;                   /* --all */
   int json;                  /* --json */
   const char *const *args;   /* positional arguments after the command */
@@ -57,6 +59,8 @@ int cg_cli_status(const struct cg_cli *c);
 int cg_cli_rules(const struct cg_cli *c);
 /* `stock show SKU` (cli_stock.c). */
 int cg_cli_stock(const struct cg_cli *c);
+/* `items pending|show`: the item master (cli_items.c). */
+int cg_cli_items(const struct cg_cli *c);
 /* `centra documents|check` (centra_cli.c). */
 int cg_cli_centra(const struct cg_cli *c);
 

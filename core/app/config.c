@@ -128,6 +128,19 @@ static const struct opt merchant_opts[] = {
      "a snapshot heals it"},
     {"stock.snapshot_page", OPT_INT, "1000", false, M(stock_snapshot_page),
      "SKU rows per GET /stock page (the warehouse allows 1000)"},
+    {"items.poll_s", OPT_INT, "300", false, M(items_poll_s),
+     "seconds between reads of the Centra products changed lately (events "
+     "and held orders read at once too); 0 = only on those"},
+    {"items.sweep_s", OPT_INT, "86400", false, M(items_sweep_s),
+     "seconds between full reads of Centra's catalogue (the safety net); "
+     "0 = only the first, at the merchant's first start"},
+    {"items.batch_max", OPT_INT, "500", false, M(items_batch_max),
+     "items per POST /items:batch (1 to 500, the warehouse's limit)"},
+    {"items.page", OPT_INT, "50", false, M(items_page),
+     "Centra products per page read (1 to 200)"},
+    {"items.window_ms", OPT_INT, "1000", false, M(items_window_ms),
+     "ms a changed item waits for company before it is sent (an item an "
+     "order waits on goes at once)"},
 };
 
 #define NOPTS(a) (sizeof(a) / sizeof((a)[0]))
@@ -419,6 +432,31 @@ static int check_warehouse(int64_t id, struct cg_err *err)
   return 0;
 }
 
+/* One items.<key> within lo..hi. */
+static int check_range(const char *key, int64_t v, int64_t lo, int64_t hi,
+                       struct cg_err *err)
+{
+  if (v < lo || v > hi)
+    return cg_err_set(err, CG_ECONFIG, "%s: must be %lld to %lld, got %lld",
+                      key, (long long)lo, (long long)hi, (long long)v);
+  return 0;
+}
+
+/* The items flow's periods are never negative; the batch and the page
+ * are the partners' limits (a larger one is refused by them for ever). */
+static int check_items(const struct cg_config_merchant *m, struct cg_err *err)
+{
+  int rc = check_range("items.poll_s", m->items_poll_s, 0, INT32_MAX, err);
+  rc = rc ? rc
+          : check_range("items.sweep_s", m->items_sweep_s, 0, INT32_MAX, err);
+  rc =
+      rc ? rc : check_range("items.batch_max", m->items_batch_max, 1, 500, err);
+  rc = rc ? rc : check_range("items.page", m->items_page, 1, 200, err);
+  return rc ? rc
+            : check_range("items.window_ms", m->items_window_ms, 0, 3600000,
+                          err);
+}
+
 static int check_unique_ids(const struct cg_config *cfg, size_t upto,
                             struct cg_err *err)
 {
@@ -452,6 +490,8 @@ static int read_merchants(lua_State *L, struct cg_config *cfg,
       rc = check_merchant_id(m->id, err);
     if (rc == 0)
       rc = check_warehouse(m->centra_warehouse, err);
+    if (rc == 0)
+      rc = check_items(m, err);
     if (rc == 0)
       rc = check_unique_ids(cfg, i, err);
     if (rc != 0)

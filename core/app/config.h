@@ -7,7 +7,8 @@
  *   log_level = "info"
  *   merchants = { { id = "acme", centra = {...}, gxo = {...},
  *                   rules = "rules/default", store = "var/acme.db",
- *                   schedules = {...}, stock = {...} }, ... }
+ *                   schedules = {...}, stock = {...},
+ *                   items = {...} }, ... }
  *
  * Secrets are never literals in a good config: `env "NAME"` reads an
  * environment variable and `file "PATH"` the first line of a file, both at
@@ -56,6 +57,12 @@ struct cg_config_merchant {
   int64_t stock_reconcile_s;   /* scheduled reconcile; 0 = off */
   int64_t stock_gap_grace_s;   /* a sequence hole open this long: gap */
   int64_t stock_snapshot_page; /* GET /stock page size */
+  /* items = {...}: the items flow (flows/items.h struct cg_items_opts) */
+  int64_t items_poll_s;    /* delta read period; 0 = hints only */
+  int64_t items_sweep_s;   /* full sweep period; 0 = the first only */
+  int64_t items_batch_max; /* items per POST /items:batch (1..500) */
+  int64_t items_page;      /* Centra products per page (1..200) */
+  int64_t items_window_ms; /* a dirty item waits this long for company */
 };
 
 struct cg_config {

@@ -50,6 +50,10 @@ static const struct command commands[] = {
     {"stock", cg_cli_stock,
      "stock show SKU -c CONFIG [--merchant ID] [--json]   the warehouse "
      "figure, P, last push and reconcile"},
+    {"items", cg_cli_items,
+     "items pending|show SKU -c CONFIG [--merchant ID] [--state "
+     "pending|rejected] [--after SKU] [--json]   the item master: launch "
+     "readiness, one SKU"},
     {"status", cg_cli_status, "status -c CONFIG [--merchant ID]"},
     {"rules", cg_cli_rules, "rules check|test PACK_DIR"},
     {"centra", cg_cli_centra,
@@ -87,6 +91,10 @@ static int parse(int argc, char **argv, struct cg_cli *c, const char **pos)
       slot = &c->type;
     else if (strcmp(a, "--introspection") == 0)
       slot = &c->introspection;
+    else if (strcmp(a, "--state") == 0)
+      slot = &c->state;
+    else if (strcmp(a, "--after") == 0)
+      slot = &c->after;
     else if (strcmp(a, "--all") == 0)
       c->all = 1;
     else if (strcmp(a, "--json") == 0)

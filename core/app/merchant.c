@@ -20,6 +20,7 @@
 #include "flows/orders.h"
 #include "flows/outbox.h"
 #include "flows/skus.h"
+#include "flows/items.h"
 #include "flows/stock.h"
 #include "gxo/gxo.h"
 #include "rules/host.h"
@@ -64,7 +65,7 @@ enum {
   S_COUNT
 };
 
-#define KINDS_MAX 8 /* outbox kinds of every flow */
+#define KINDS_MAX 12 /* outbox kinds of every flow */
 
 struct cg_merchant {
   const struct cg_config *cfg;
@@ -463,6 +464,8 @@ static size_t fill_kinds(struct cg_merchant *m)
   m->kinds[n++] = cg_changes_outbox_kind; /* a customer's cancel */
   for (size_t i = 0; i < cg_orders_outbox_nkinds && n < KINDS_MAX; i++)
     m->kinds[n++] = cg_orders_outbox_kinds[i];
+  if (n < KINDS_MAX)
+    m->kinds[n++] = cg_items_batch_kind; /* after the orders it gates */
   return n;
 }
 
@@ -475,21 +478,43 @@ static struct cg_stock_opts stock_opts(const struct cg_config_merchant *c)
                                 .snapshot_page = c->stock_snapshot_page};
 }
 
+static struct cg_items_opts items_opts(const struct cg_config_merchant *c)
+{
+  return (struct cg_items_opts){.poll_s = c->items_poll_s,
+                                .sweep_s = c->items_sweep_s,
+                                .batch_max = c->items_batch_max,
+                                .page = c->items_page,
+                                .window_ms = c->items_window_ms};
+}
+
+/* The stock and items flows, once the outbox exists. */
+static int start_flows(struct cg_merchant *m, struct cg_err *err)
+{
+  int rc = cg_stock_start(m->flow.stock);
+  if (rc != 0)
+    return cg_err_set(err, rc, "stock flow could not start");
+  if ((rc = cg_items_start(m->flow.items)) != 0)
+    return cg_err_set(err, rc, "items flow could not start");
+  return 0;
+}
+
 static int start_delivery(struct cg_merchant *m, struct cg_err *err)
 {
   struct cg_stock_opts so = stock_opts(m->mc);
+  struct cg_items_opts io = items_opts(m->mc);
   m->intake = cg_intake_create(&m->flow);
   m->flow.outbox = cg_outbox_create(&m->flow, m->kinds, fill_kinds(m), NULL);
   m->flow.monitor = cg_monitor_create(&m->flow);
   m->flow.stock = m->flow.outbox ? cg_stock_create(&m->flow, &so) : NULL;
+  m->flow.items = m->flow.outbox ? cg_items_create(&m->flow, &io) : NULL;
   if (m->intake == NULL || m->flow.outbox == NULL || m->flow.monitor == NULL ||
-      m->flow.stock == NULL)
+      m->flow.stock == NULL || m->flow.items == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
   int rc = cg_outbox_start(m->flow.outbox);
-  if (rc == 0 && (rc = cg_stock_start(m->flow.stock)) != 0)
-    return cg_err_set(err, rc, "stock flow could not start");
   if (rc != 0)
     return cg_err_set(err, rc, "outbox could not start");
+  if ((rc = start_flows(m, err)) != 0)
+    return rc;
   cg_inbox_drain(&m->flow);
   return 0;
 }
@@ -700,7 +725,7 @@ static void start_drain(struct cg_merchant *m)
   uv_timer_start(&m->drain_timer, on_drain_tick, 1, 50);
 }
 
-static void on_stock_closed(void *arg)
+static void on_flow_closed(void *arg)
 {
   struct cg_merchant *m = arg;
   m->open_handles--;
@@ -716,7 +741,19 @@ static void close_stock(struct cg_merchant *m)
   if (st == NULL)
     return;
   m->open_handles++;
-  cg_stock_close(st, on_stock_closed, m);
+  cg_stock_close(st, on_flow_closed, m);
+}
+
+/* The items flow's timer stops with the schedules and its read in
+ * progress is dropped (its cursor says where the sweep goes on). */
+static void close_items(struct cg_merchant *m)
+{
+  struct cg_items *it = m->flow.items;
+  m->flow.items = NULL;
+  if (it == NULL)
+    return;
+  m->open_handles++;
+  cg_items_close(it, on_flow_closed, m);
 }
 
 void cg_merchant_stop(struct cg_merchant *m, void (*done)(void *arg), void *arg)
@@ -731,6 +768,7 @@ void cg_merchant_stop(struct cg_merchant *m, void (*done)(void *arg), void *arg)
     if (m->sched[i].m != NULL)
       uv_close((uv_handle_t *)&m->sched[i].timer, on_handle_closed);
   close_stock(m);
+  close_items(m);
   if (m->watching) {
     m->pack_watch.data = m->reload_timer.data = m;
     uv_close((uv_handle_t *)&m->pack_watch, on_watch_closed);

@@ -124,21 +124,44 @@ int cg_centra_fetch_orders_by_number(struct cg_centra *c,
 int cg_centra_fetch_order(struct cg_centra *c, int64_t number,
                           cg_call_done_fn done, void *arg);
 /* (mutation) `setEventListeners` for Order events (CREATED, UPDATED,
- * COMPLETED); idempotent, only ever adds. OK data: the eventListeners
- * array. */
+ * COMPLETED), Product (CREATED, UPDATED) and ProductSize (CREATED: not
+ * UPDATED, which comes with every stock change); idempotent, only ever
+ * adds. OK data: the eventListeners array. */
 int cg_centra_set_event_listeners(struct cg_centra *c, cg_call_done_fn done,
                                   void *arg);
-/* `events(where: {objectType: [Order]}, limit)`: the oldest unconfirmed
- * Order events (limit 0 = 100, max 200), each {id, objectType, changeType,
- * objectReference, createdAt, object} where object is the order's current
- * state in the WarehouseOrder shape (null when deleted). OK data: the
- * array. */
+/* `events(where: {objectType: [Order, Product, ProductSize]}, limit)`:
+ * the oldest unconfirmed events of those types (limit 0 = 100, max 200),
+ * each {id, objectType, changeType, objectReference, createdAt, object}
+ * where an Order's object is the order's current state in the
+ * WarehouseOrder shape (null when deleted); a product's or a size's is
+ * only {__typename}: the items flow reads the catalogue itself. OK data:
+ * the array. */
 int cg_centra_fetch_events(struct cg_centra *c, int limit, cg_call_done_fn done,
                            void *arg);
 /* (mutation) `confirmEvents(input: {eventsIds})`, n_ids > 0. OK data:
  * NULL. */
 int cg_centra_confirm_events(struct cg_centra *c, const int64_t *ids,
                              size_t n_ids, cg_call_done_fn done, void *arg);
+/* At most this many products per page of cg_centra_fetch_items. */
+#define CG_CENTRA_ITEM_PAGE_MAX 200
+/* The orders of cg_centra_fetch_items. */
+enum cg_centra_item_sort {
+  CG_CENTRA_ITEMS_BY_ID = 1,  /* sort: [id_DESC]: stable while paging */
+  CG_CENTRA_ITEMS_BY_UPDATED, /* sort: [updatedAt_DESC]: newest first */
+};
+/* One page of the catalogue for the item master (CgItemPage: products
+ * with productNumber, name, status, updatedAt, harmonizedCommodityCode,
+ * countryOfOrigin, weight and their variants' sizes; page 1-based, limit
+ * 1..CG_CENTRA_ITEM_PAGE_MAX). OK data: {"products": n, "oldest":
+ * updatedAt of the page's last product or null, "newest": of its first,
+ * "sizes": [...]}: each size is the ProductSize as Centra gave it with
+ * productVariant (the variant's fields, without productSizes) and
+ * productVariant.product (the product's, without variants) filled in
+ * from the page, the shape the pack's items hooks read; n fewer than
+ * limit: the last page. */
+int cg_centra_fetch_items(struct cg_centra *c, enum cg_centra_item_sort sort,
+                          int page, int limit, cg_call_done_fn done, void *arg);
+
 /* (mutation) `updateDirectToConsumerOrder(order: {number}, input:
  * {externalId})`: tags the order with the warehouse's order id in the
  * integration's ID-conversion table. It is a marker for people and other

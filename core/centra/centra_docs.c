@@ -88,17 +88,23 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
          "  orders(where: { number: $numbers }, limit: $limit)"
          " { ...WarehouseOrder }\n}\n" WAREHOUSE_ORDER,
          "orders", false, NULL, cg__centra_canon_orders},
+    /* Orders; and for the item master, products created or changed and
+     * sizes created (never ProductSize UPDATED: Centra emits it on every
+     * stock change, a flood the items flow has no use for). */
     [CG__DOC_SET_LISTENERS] =
         {"CgSetEventListeners",
          "mutation CgSetEventListeners {\n"
          "  setEventListeners(input: [{ objectType: Order,"
-         " changeTypes: [CREATED, UPDATED, COMPLETED] }]) {"
+         " changeTypes: [CREATED, UPDATED, COMPLETED] },"
+         " { objectType: Product, changeTypes: [CREATED, UPDATED] },"
+         " { objectType: ProductSize, changeTypes: [CREATED] }]) {"
          " eventListeners { objectType changeTypes } " PROBLEMS " }\n}\n",
          "setEventListeners", true, "eventListeners", NULL},
     [CG__DOC_EVENTS] =
         {"CgEvents",
          "query CgEvents($limit: Int!) {\n"
-         "  events(where: { objectType: [Order] }, limit: $limit) {"
+         "  events(where: { objectType: [Order, Product, ProductSize] },"
+         " limit: $limit) {"
          " id objectType changeType objectReference createdAt"
          " object { __typename ... on Order { ...WarehouseOrder } } }\n"
          "}\n" WAREHOUSE_ORDER,
@@ -202,6 +208,22 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
          " variants { productSizes { SKU"
          " stockTotals(where: { warehouseId: [$warehouseId] })"
          " { physicalQuantity } } } }\n}\n",
+         "products", false, NULL, NULL},
+    /* The items flow's read (docs/internals/items.md "Reading Centra"):
+     * a page of the catalogue in the caller's order (id_DESC for a
+     * sweep, updatedAt_DESC for a delta), with what the warehouse item
+     * is built from. countryOfOrigin is named by Centra's permission
+     * rule only; Product.updatedAt's format argument is left at its
+     * default (docs/internals/centra-api-subset.md). */
+    [CG__DOC_ITEM_PAGE] =
+        {"CgItemPage",
+         "query CgItemPage($sort: [ProductSort!]!, $limit: Int!,"
+         " $page: Int!) {\n"
+         "  products(sort: $sort, limit: $limit, page: $page) {"
+         " id productNumber name status updatedAt harmonizedCommodityCode"
+         " countryOfOrigin { code } weight { value unit }"
+         " variants { id variantNumber name productSizes { id SKU EAN"
+         " sizeNumber description weight { value unit } } } }\n}\n",
          "products", false, NULL, NULL},
 };
 

@@ -67,6 +67,7 @@ enum cg__centra_doc {
   CG__DOC_CANCEL_LINES,
   CG__DOC_CAPTURE_SHIPMENT,
   CG__DOC_STOCK_PAGE,
+  CG__DOC_ITEM_PAGE,
   CG__DOC_COUNT
 };
 

@@ -23,7 +23,14 @@ static const struct type_default defaults[] = {
     {"INVALID_ADDRESS", "customer-service", "warning",
      "correct the address in Centra; the change is picked up"},
     {"UNKNOWN_SKU", "merchandising", "critical",
-     "create the item at the warehouse, then retry the exception"},
+     "the order waits for its items in the warehouse's item master and is "
+     "sent by itself once they are accepted; if an ITEM_REJECTED is named, "
+     "fix that product in Centra; an item made at the warehouse by hand: "
+     "retry the exception"},
+    {"ITEM_REJECTED", "merchandising", "critical",
+     "the warehouse refused the item (field and reason in the message): "
+     "fix the product or size in Centra (the change is sent by itself), or "
+     "retry the exception to send it again as it is"},
     {"PARTNER_REJECTED", "ops", "critical",
      "read the warehouse's reason, fix, then retry the exception"},
     {"RULE_ERROR", "integrator", "critical",

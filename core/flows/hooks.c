@@ -14,6 +14,7 @@
 #include "base/json.h"
 #include "flows/changes.h"
 #include "flows/dispatch.h"
+#include "flows/items.h"
 #include "flows/monitor.h"
 #include "flows/plan.h"
 #include "flows/stock.h"
@@ -126,6 +127,60 @@ static int check_stock_policy(cJSON **out, char *why, size_t size)
   return cg_stock_policy_check(*out, why, size) == 0 ? 0 : -1;
 }
 
+static int check_item_include(cJSON **out, char *why, size_t size)
+{
+  return cJSON_IsBool(*out) ? 0 : bad(why, size, "expected true or false");
+}
+
+/* The warehouse item's members (warehouse-api-v1.md "Item") and types;
+ * a member the contract does not name is a pack error, not something
+ * for the warehouse to refuse. The limits are the engine's check
+ * (items_build.c): an item over one is rejected, not a rule error. */
+static const struct {
+  const char *key;
+  cJSON_bool (*is_type)(const cJSON *);
+} item_members[] = {
+    {"sku", cJSON_IsString},
+    {"gtin", cJSON_IsString},
+    {"description", cJSON_IsString},
+    {"attributes", cJSON_IsObject},
+    {"uom", cJSON_IsString},
+    {"weightKg", cJSON_IsNumber},
+    {"dimensionsCm", cJSON_IsObject},
+    {"hsCode", cJSON_IsString},
+    {"countryOfOrigin", cJSON_IsString},
+    {"status", cJSON_IsString},
+    {"sourceUpdatedAt", cJSON_IsString},
+};
+
+static int item_member_index(const char *key)
+{
+  for (size_t i = 0; i < sizeof(item_members) / sizeof(item_members[0]); i++)
+    if (strcmp(item_members[i].key, key) == 0)
+      return (int)i;
+  return -1;
+}
+
+static int check_item_payload(cJSON **out, char *why, size_t size)
+{
+  if (!cJSON_IsObject(*out) || cg_json_str(*out, "sku") == NULL)
+    return bad(why, size, "expected the warehouse item table with a sku");
+  const cJSON *m;
+  cJSON_ArrayForEach(m, *out)
+  {
+    int i = item_member_index(m->string);
+    if (i < 0) {
+      snprintf(why, size, "%s is not a field of the warehouse item", m->string);
+      return -1;
+    }
+    if (!cJSON_IsNull(m) && !item_members[i].is_type(m)) {
+      snprintf(why, size, "item field %s has the wrong type", m->string);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 /* Grouped by module, in the sequence packs load them. */
 static const struct cg_rules_hook catalogue[] = {
     {"carriers.map", check_carrier,
@@ -145,8 +200,10 @@ static const struct cg_rules_hook catalogue[] = {
     {CG_STOCK_POLICY_HOOK, check_stock_policy,
      "{sellable={...}, buffer=n, buffers={...}, caps={...}, exclude={...}, "
      "returns=\"warehouse\"|\"centra\", drift_threshold=n} or nil"},
-    {"items.include", NULL, "whether a product size goes to the warehouse"},
-    {"items.payload", NULL, "the warehouse item"},
+    {"items.include", check_item_include,
+     "true or false: whether a product size goes to the warehouse"},
+    {"items.payload", check_item_payload,
+     "the warehouse item {sku=..., gtin=..., description=..., ...}"},
     {"returns.disposition", NULL, "restock, refund or quarantine"},
     {"alerts.route", NULL, "owner, severity, channel"},
     {CG_MONITOR_HOOK, cg_monitor_check_deadline,
@@ -178,5 +235,6 @@ static const struct cg_rules_plan_spec order_plan = {
 int cg_hooks_register(void)
 {
   int rc = cg_rules_register_hooks(catalogue);
-  return rc ? rc : cg_rules_register_plan(&order_plan);
+  rc = rc ? rc : cg_rules_register_plan(&order_plan);
+  return rc ? rc : cg_items_register_plan();
 }

@@ -8,7 +8,8 @@
  *   core/flows/decide.c (an engine embedded in a test binary)
  *   tests, benchmarks                ──▶ cg_hooks_register()
  *                                          ├─▶ cg_rules_register_hooks
- *                                          └─▶ cg_rules_register_plan
+ *                                          ├─▶ cg_rules_register_plan
+ *                                          └─▶ cg_items_register_plan
  *
  * core/rules knows no hook by name: a process that builds a generation
  * or runs a plan without registering first is refused ("no hooks
@@ -17,9 +18,9 @@
 #ifndef CG_FLOWS_HOOKS_H
 #define CG_FLOWS_HOOKS_H
 
-/* Registers every hook and the order plan with core/rules. Idempotent;
- * call at start-up, before the first generation is built. Returns 0 or
- * the registry's error (a bug: the tables are static). */
+/* Registers every hook, the order plan and the items plan with core/rules.
+ * Idempotent; call at start-up, before the first generation is built. Returns 0
+ * or the registry's error (a bug: the tables are static). */
 int cg_hooks_register(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include "flows/changes.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
+#include "flows/items.h"
 #include "flows/orders.h"
 #include "gxo/gxo.h"
 #include "net/retry.h"
@@ -212,9 +213,21 @@ static bool confirm(struct cg_intake *in, const int64_t *ids, size_t n)
                                   cb_confirm, in) == 0;
 }
 
+/* A Product (CREATED, UPDATED) or ProductSize (CREATED) event: the items
+ * flow reads the catalogue's latest changes soon (hints coalesce). */
+static void hint_items(struct cg_intake *in, const cJSON *ev, const char *type)
+{
+  char why[96];
+  snprintf(why, sizeof(why), "Centra event %s %s %lld", type,
+           cg_json_str(ev, "changeType") ? cg_json_str(ev, "changeType") : "",
+           (long long)cg_json_int(ev, "objectReference", 0));
+  cg_items_hint(in->f->items, why);
+}
+
 /* Takes every event's order (Event.object: the order's current state, in
  * the WarehouseOrder shape; null once deleted, which leaves nothing to
- * export); returns the ids safe to confirm. */
+ * export), hints the items flow of a product's; returns the ids safe to
+ * confirm. */
 static size_t take_events(struct cg_intake *in, const cJSON *events,
                           int64_t *ids)
 {
@@ -227,6 +240,9 @@ static size_t take_events(struct cg_intake *in, const cJSON *events,
     bool is_order = type && strcmp(type, "Order") == 0 && cJSON_IsObject(obj);
     if (is_order && take_order(in, obj, "event") != 0)
       break; /* not recorded: this and later events stay unconfirmed */
+    if (type &&
+        (strcmp(type, "Product") == 0 || strcmp(type, "ProductSize") == 0))
+      hint_items(in, ev, type);
     ids[n++] = cg_json_int(ev, "id", 0);
     in->f->metrics.events_centra++;
   }

@@ -28,9 +28,12 @@ struct cg_items {
   uv_timer_t tick;            /* -> cg__items_tick */
   struct cg_items_read *read; /* NULL when no read runs */
   int64_t unfinished;         /* batches not finished (items_push.c) */
+  int64_t push_pause_until;   /* mono ms: no batch before (a FAIL) */
   bool hinted;                /* a delta read is wanted */
   char hint_why[128];
-  bool sweep_wanted;     /* cg_items_sweep_soon */
+  bool sweep_wanted;     /* a sweep to begin or to go on (its cursor) */
+  bool sweep_again;      /* cg_items_sweep_soon during a sweep: another */
+  int64_t next_sweep_ms; /* wall ms of the scheduled sweep; 0 = none */
   int64_t last_delta_ms; /* mono ms of the last delta read start */
   int64_t next_poll_ms;  /* mono ms of the next scheduled delta */
   int64_t read_failures; /* reads failed in a row */
@@ -41,8 +44,11 @@ struct cg_items {
 };
 
 /* items_read.c: starts a read of kind (the sweep resumes from its
- * cursor); done(it, ok) fires once when it ends or fails. 0 or a
- * negative CG_E* (done does not fire). */
+ * cursor); done(it, ok) fires once when it ends or fails. A page that
+ * Centra's budget keeps back (or a rule host without a pack yet) ends
+ * it early without done, neither a success nor a failure: retry_at_ms
+ * is set (and a delta hinted again) and the tick starts it again then.
+ * 0 or a negative CG_E* (done does not fire). */
 int cg__items_read_start(struct cg_items *it, enum cg_items_read_kind kind,
                          void (*done)(struct cg_items *it, bool ok));
 /* Stops a read at close: no callback touches it after this returns. */

@@ -18,6 +18,7 @@
 #include "flows/plan.h"
 #include "gxo/gxo.h"
 #include "store/store.h"
+#include "store/store_items.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -261,6 +262,8 @@ static int queue_order(struct cg_flow *f, const char *number,
                              0, NULL, err);
   if (rc == 0)
     rc = cg_flow_resolve(f, "order", number, "order queued", err);
+  if (rc == 0) /* it leaves the hold: held again, it waits again */
+    rc = cg_store_item_waits_clear(f->store, number, err);
   if (rc == 0)
     rc = cg_store_audit_append(f->store, "order", number, "queued", key, label,
                                err);

@@ -14,6 +14,7 @@
 #include "flows/dispatch.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
+#include "flows/items.h"
 #include "flows/orders.h"
 #include "flows/orders_internal.h"
 #include "flows/skus.h"
@@ -53,16 +54,38 @@ static const struct problem_map *map_problem(const char *code)
   return &other;
 }
 
-/* Applies a warehouse refusal (422 or order.rejected) to an order. */
+/* An order held as UNKNOWN_SKU waits on the SKUs of the warehouse order
+ * (items_gate.c): the one sent (payload), or, after an order.rejected
+ * event, the one queued last. */
+static int wait_items(struct cg_flow *f, const char *number,
+                      const char *payload, struct cg_err *err)
+{
+  if (payload != NULL)
+    return cg_items_order_held(f, number, payload, err);
+  struct cg_store_outbox_filter flt = {
+      .state = -1, .kind = CG_ORDERS_KIND_CREATE, .entity_key = number};
+  struct cg_store_outbox_list l = {0};
+  int rc = cg_store_outbox_list(f->store, &flt, &l, err);
+  if (rc == 0 && l.n > 0)
+    rc = cg_items_order_held(f, number, l.items[l.n - 1].payload, err);
+  cg_store_outbox_list_clear(&l);
+  return rc;
+}
+
+/* Applies a warehouse refusal (422 or order.rejected) to an order;
+ * payload: the warehouse order refused, NULL for an event. */
 static int refuse(struct cg_flow *f, const char *number, const char *code,
-                  const char *message, struct cg_err *err)
+                  const char *message, const char *payload, struct cg_err *err)
 {
   const struct problem_map *m = map_problem(code);
-  char msg[600];
+  char msg[CG_CALL_MESSAGE_MAX + 40];
   snprintf(msg, sizeof(msg), "warehouse: %s%s%s", code && *code ? code : "",
            code && *code ? ": " : "", message);
-  if (m->state == CG_STORE_ORDER_HELD)
-    return cg__order_hold(f, number, m->type, msg, NULL, err);
+  if (m->state == CG_STORE_ORDER_HELD) {
+    int rc = cg__order_hold(f, number, m->type, msg, NULL, err);
+    bool items = strcmp(m->type, "UNKNOWN_SKU") == 0;
+    return rc == 0 && items ? wait_items(f, number, payload, err) : rc;
+  }
   f->metrics.orders_rejected++;
   int rc =
       cg_store_order_set_state(f->store, number, m->state, m->type, NULL, err);
@@ -122,7 +145,8 @@ static int finish_create(struct cg_flow *f,
   case CG_OUTCOME_OK:
     return sent_ok(f, row->entity_key, res, &err);
   case CG_OUTCOME_FAIL:
-    return refuse(f, row->entity_key, res->code, res->message, &err);
+    return refuse(f, row->entity_key, res->code, res->message, row->payload,
+                  &err);
   default:
     return 0;
   }
@@ -229,7 +253,7 @@ static int on_rejected(struct cg_flow *f, const cJSON *data,
     return 0;
   }
   if (rc == 0)
-    rc = refuse(f, number, code, msg ? msg : "rejected", err);
+    rc = refuse(f, number, code, msg ? msg : "rejected", NULL, err);
   snprintf(outcome, CG_INBOX_OUTCOME_MAX, "rejected %s", code ? code : "");
   return rc;
 }
@@ -267,6 +291,8 @@ static int route(struct cg_flow *f, const char *type, const cJSON *env,
                                        data, outcome, err);
   if (strncmp(type, "stock.", 6) == 0)
     return cg_stock_apply_event(f, env, outcome, err);
+  if (strcmp(type, "item.rejected") == 0)
+    return cg_items_apply_event(f, env, outcome, err);
   snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s has no flow yet", type);
   return 0;
 }
@@ -435,6 +461,34 @@ int cg__order_redecided(struct cg_flow *f, const char *number,
   return apply_again(f, number, true, plan, rule_err, queued, err);
 }
 
+/* Who asked for x's retry, for its resolution: the items flow when the
+ * request is its release of the order (the order's "released" entry is
+ * written with the request: an operator's later request is newer); else
+ * an operator. by and note point into buf (size >= 2 * 256). */
+static void retry_by(struct cg_flow *f, const struct cg_store_exception *x,
+                     const char **by, const char **note, char *buf)
+{
+  struct cg_store_audit_list l = {0};
+  *by = "operator";
+  *note = "retry requested";
+  if (strcmp(x->type, "UNKNOWN_SKU") != 0 ||
+      cg_store_audit_list(f->store, "order", x->entity_key, 0, &l, NULL) != 0)
+    return;
+  for (size_t i = l.n; i-- > 0;) {
+    const struct cg_store_audit *a = &l.items[i];
+    if (strcmp(a->action, "released") != 0)
+      continue;
+    if (a->at >= x->retry_requested_at) {
+      snprintf(buf, 256, "items");
+      snprintf(buf + 256, 256, "%s", a->detail ? a->detail : "released");
+      *by = buf;
+      *note = buf + 256;
+    }
+    break;
+  }
+  cg_store_audit_list_clear(&l);
+}
+
 int cg__order_retried(struct cg_flow *f, int64_t xid, const char *number,
                       const struct cg_plan *plan, const char *rule_err,
                       bool *queued, struct cg_err *err)
@@ -442,12 +496,15 @@ int cg__order_retried(struct cg_flow *f, int64_t xid, const char *number,
   struct cg_store_exception x = {0};
   int rc = cg_store_exception_get(f->store, xid, &x, err);
   bool open = rc == 0 && x.state != NULL && strcmp(x.state, "open") == 0;
+  const char *by = NULL, *note = NULL;
+  char buf[512];
+  if (open)
+    retry_by(f, &x, &by, &note, buf);
   cg_store_exception_clear(&x);
   *queued = false;
   if (!open)
     return rc == CG_ENOTFOUND ? 0 : rc; /* handled meanwhile */
-  rc = cg_store_exception_resolve(f->store, xid, "operator", "retry requested",
-                                  err);
+  rc = cg_store_exception_resolve(f->store, xid, by, note, err);
   return rc ? rc : apply_again(f, number, false, plan, rule_err, queued, err);
 }
 
@@ -468,6 +525,23 @@ static int requeue_failed(struct cg_flow *f, const char *key,
   return rc;
 }
 
+/* A retry that needs no rules, now: resolves x, then decides the order o
+ * again (again) or requeues its failed outbox rows (o not NULL). */
+static int retry_now(struct cg_flow *f, const struct cg_store_exception *x,
+                     const struct cg_store_order *o, bool again,
+                     struct cg_err *err)
+{
+  const char *by = NULL, *note = NULL;
+  char buf[512];
+  retry_by(f, x, &by, &note, buf);
+  int rc = cg_store_exception_resolve(f->store, x->id, by, note, err);
+  if (rc == 0 && again)
+    rc = redecide_in_tx(f, o, CG_DECIDE_RETRY, x->id, err);
+  else if (rc == 0 && o != NULL)
+    rc = requeue_failed(f, x->entity_key, err);
+  return rc;
+}
+
 /* Operator retry of one exception. An order that needs its rules again:
  * a job (step 2 resolves the exception and stores the decision in one
  * transaction). Anything else, all now in one transaction: resolve it,
@@ -480,6 +554,8 @@ static int step_retry(struct cg_flow *f, const void *ctx, struct cg_err *err)
     return cg_dispatch_retry(f, x, err);
   if (cg_stock_owns(x->entity_kind))
     return cg_stock_retry(f, x, err);
+  if (cg_items_owns(x->entity_kind))
+    return cg_items_retry(f, x, err);
   if (strcmp(x->entity_kind, "order") != 0)
     return cg_store_exception_resolve(f->store, x->id, "operator",
                                       "retry requested", err);
@@ -498,12 +574,7 @@ static int step_retry(struct cg_flow *f, const void *ctx, struct cg_err *err)
     else if (rc != 0)
       cg_err_set(err, rc, "not asked again now (%s)", cg_strerror(rc));
   } else if (rc == 0 || rc == CG_ENOTFOUND) {
-    rc = cg_store_exception_resolve(f->store, x->id, "operator",
-                                    "retry requested", err);
-    if (rc == 0 && again)
-      rc = redecide_in_tx(f, &o, CG_DECIDE_RETRY, x->id, err);
-    else if (rc == 0 && found)
-      rc = requeue_failed(f, x->entity_key, err);
+    rc = retry_now(f, x, found ? &o : NULL, again, err);
   }
   cJSON_Delete(order);
   cg_store_order_clear(&o);

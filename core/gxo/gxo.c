@@ -119,6 +119,17 @@ int cg_gxo_get_stock(struct cg_gxo *g, const char *snapshot_id,
   return g->ops->get_stock(g->state, snapshot_id, cursor, limit, done, arg);
 }
 
+int cg_gxo_put_items(struct cg_gxo *g, const cJSON *items,
+                     const char *idempotency_key, cg_call_done_fn done,
+                     void *arg)
+{
+  int n = cJSON_GetArraySize(items);
+  if (!cJSON_IsArray(items) || n < 1 || n > CG_GXO_ITEMS_BATCH_MAX ||
+      idempotency_key == NULL || idempotency_key[0] == '\0' || done == NULL)
+    return CG_EINVAL;
+  return g->ops->put_items(g->state, items, idempotency_key, done, arg);
+}
+
 int cg_gxo_order_key(const char *merchant, const char *order_ref, char *out,
                      size_t size)
 {

@@ -83,6 +83,8 @@ struct cg_gxo_transport_ops {
                             cg_call_done_fn done, void *arg);
   int (*get_stock)(void *state, const char *snapshot_id, const char *cursor,
                    int limit, cg_call_done_fn done, void *arg);
+  int (*put_items)(void *state, const cJSON *items, const char *idempotency_key,
+                   cg_call_done_fn done, void *arg);
 };
 
 /* The REST transport of warehouse API v1 (gxo_rest.c). */
@@ -151,6 +153,19 @@ int cg_gxo_subscribe_webhooks(struct cg_gxo *g, const char *url,
  * or expired) is FAIL with the problem code. */
 int cg_gxo_get_stock(struct cg_gxo *g, const char *snapshot_id,
                      const char *cursor, int limit, cg_call_done_fn done,
+                     void *arg);
+
+/* Upserts items (an array of 1..500 warehouse items, borrowed until
+ * this returns) into the item master with one POST /items:batch under
+ * idempotency_key (the caller's outbox row key: a resend of the same row
+ * is replayed, a new batch is judged afresh). OK data: {"results": [...]}
+ * with exactly one result per item, as the warehouse gave them ({index,
+ * sku, status, code?, errors?}); a 2xx without that is FAIL
+ * "bad-results". 400/422 for the whole batch is FAIL with the problem
+ * code; 429/503/5xx/transport are RETRY (Retry-After respected). */
+#define CG_GXO_ITEMS_BATCH_MAX 500
+int cg_gxo_put_items(struct cg_gxo *g, const cJSON *items,
+                     const char *idempotency_key, cg_call_done_fn done,
                      void *arg);
 
 /* "cg-<merchant>-order-<orderRef>" into out: the Idempotency-Key of an

@@ -713,6 +713,22 @@ static int post_json(struct rest *r, enum cg__gxo_op kind, const char *path,
   return op_launch(op, true, true);
 }
 
+int cg__gxo_rest_post(void *state, enum cg__gxo_op kind, const char *path,
+                      char *body, const char *idempotency_key,
+                      cg_call_done_fn done, void *arg)
+{
+  struct rest *r = state;
+  struct op *op = r->closing ? NULL : op_new(r, kind, "POST", done, arg);
+  if (op == NULL) {
+    cg_free(body);
+    return r->closing ? CG_ECANCELED : CG_ENOMEM;
+  }
+  op->url = make_url(r, path);
+  op->body = body;
+  op->idem_header = header_line("Idempotency-Key: ", idempotency_key);
+  return op_launch(op, true, true);
+}
+
 static int rest_ack_events(void *state, int64_t up_to_sequence,
                            cg_call_done_fn done, void *arg)
 {
@@ -873,4 +889,5 @@ const struct cg_gxo_transport_ops cg_gxo_rest_transport = {
     .ack_events = rest_ack_events,
     .subscribe_webhooks = rest_subscribe,
     .get_stock = rest_get_stock,
+    .put_items = cg__gxo_rest_put_items,
 };

@@ -1,7 +1,8 @@
 /*
  * gxo_rest_int: internals shared by the REST transport's files
  * (gxo_rest.c: token, sending, operations; gxo_rest_result.c: turning one
- * HTTP answer into a cg_call_result). Not for use outside core/gxo.
+ * HTTP answer into a cg_call_result; gxo_rest_items.c: the item master's
+ * batch upsert). Not for use outside core/gxo.
  */
 #ifndef CG_GXO_REST_INT_H
 #define CG_GXO_REST_INT_H
@@ -25,6 +26,7 @@ enum cg__gxo_op {
    * the warehouse holds decides the create's outcome. */
   CG__GXO_VERIFY_ORDER,
   CG__GXO_GET_STOCK,
+  CG__GXO_PUT_ITEMS,
 };
 
 /* Name of an operation for logs ("create_order", ...). */
@@ -47,5 +49,18 @@ const char *cg__gxo_op_name(enum cg__gxo_op op);
 void cg__gxo_interpret(enum cg__gxo_op op, const char *order_ref,
                        const struct cg_http_result *hr, int64_t now_ms,
                        struct cg_call_result *res);
+
+/* gxo_rest.c: starts a POST of body (taken: freed here in every case) to
+ * path (under the API base) with the header Idempotency-Key:
+ * idempotency_key, answered through cg__gxo_interpret(kind). 0 (done
+ * fires later, once), or CG_ECANCELED / CG_ENOMEM (done never fires). */
+int cg__gxo_rest_post(void *state, enum cg__gxo_op kind, const char *path,
+                      char *body, const char *idempotency_key,
+                      cg_call_done_fn done, void *arg);
+
+/* gxo_rest_items.c: the transport's put_items (gxo.h cg_gxo_put_items). */
+int cg__gxo_rest_put_items(void *state, const cJSON *items,
+                           const char *idempotency_key, cg_call_done_fn done,
+                           void *arg);
 
 #endif

@@ -37,8 +37,9 @@
 const char *cg__gxo_op_name(enum cg__gxo_op op)
 {
   static const char *const names[] = {
-      "create_order", "get_order", "cancel_order", "pull_events",  "ack_events",
-      "subscribe",    "token",     "get_item",     "verify_order", "get_stock"};
+      "create_order", "get_order", "cancel_order", "pull_events",
+      "ack_events",   "subscribe", "token",        "get_item",
+      "verify_order", "get_stock", "put_items"};
   return (unsigned)op < sizeof(names) / sizeof(names[0]) ? names[op] : "?";
 }
 

@@ -364,7 +364,8 @@ int cg_admin_routes(struct cg_router *r, const struct cg_admin_source *src)
     if (cg_router_add(r, routes[i].method, routes[i].pattern, routes[i].fn,
                       a) != 0)
       return CG_ENOMEM;
-  if (cg__admin_stock_routes(r, src) != 0)
+  if (cg__admin_stock_routes(r, src) != 0 ||
+      cg__admin_items_routes(r, src) != 0)
     return CG_ENOMEM;
   if (src->test_clock &&
       (cg_router_add(r, "GET", "/api/v1/test/clock", h_clock, a) != 0 ||

@@ -1,7 +1,8 @@
 /*
  * admin_int: what the admin API's files share (admin.h is the public
  * side): the JSON replies, the bearer check and the merchant look-up of
- * admin.c, and the stock routes of admin_stock.c.
+ * admin.c, the stock routes of admin_stock.c and
+ * the item master's of admin_items.c.
  */
 #ifndef CG_OPS_ADMIN_INT_H
 #define CG_OPS_ADMIN_INT_H
@@ -26,6 +27,9 @@ struct cg_flow *cg__admin_find_flow(const struct cg_admin_source *src,
                                     const char *id);
 /* GET .../stock/{sku} and GET .../stock?state= (admin_stock.c). */
 int cg__admin_stock_routes(struct cg_router *r,
+                           const struct cg_admin_source *src);
+/* The item master's routes (admin_items.c). */
+int cg__admin_items_routes(struct cg_router *r,
                            const struct cg_admin_source *src);
 
 #endif

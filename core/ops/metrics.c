@@ -33,6 +33,8 @@ static const struct counter counters[] = {
     C(orders_sent, "Orders the warehouse took (2xx)"),
     C(orders_accepted, "Orders the warehouse accepted"),
     C(orders_rejected, "Orders the warehouse rejected"),
+    C(items_released, "Orders held for unknown SKUs released by the "
+                      "warehouse accepting their last item"),
     C(deliveries, "Outbox delivery attempts started"),
     C(retries, "Delivery attempts that will be retried"),
     C(dead_letters, "Outbox rows failed permanently"),
@@ -58,6 +60,9 @@ static const struct counter counters[] = {
                   "snapshot"),
     C(stock_drifts, "STOCK_DRIFT raised: Centra's figure differed from "
                     "the engine's by more than the pack's threshold"),
+    C(items_batches, "Warehouse item batches (POST /items:batch) answered"),
+    C(items_accepted, "Item contents the warehouse accepted"),
+    C(items_rejected, "Item contents the warehouse rejected"),
     C(rule_errors, "Rule hook calls that failed"),
     C(store_errors, "Store transactions that failed"),
 };

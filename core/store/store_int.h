@@ -164,6 +164,27 @@ enum cg__st {
   CG__ST_STOCK_CSTAGE_READ,
   CG__ST_STOCK_CSTAGE_SEEN,
   CG__ST_STOCK_CSTAGE_CLEAR,
+  CG__ST_ITEM_GET,
+  CG__ST_ITEM_STATE,
+  CG__ST_ITEMS_LIST_STATE,
+  CG__ST_ITEMS_LIST_OPEN,
+  CG__ST_ITEMS_COUNTS,
+  CG__ST_ITEM_SOURCE,
+  CG__ST_ITEM_DIRTY,
+  CG__ST_ITEMS_DUE,
+  CG__ST_ITEMS_ANY_DUE,
+  CG__ST_ITEM_BATCH_SET,
+  CG__ST_ITEMS_BATCH_FREE,
+  CG__ST_ITEM_ANSWER,
+  CG__ST_ITEM_UNBATCH,
+  CG__ST_ITEM_ANSWER_NEW,
+  CG__ST_ITEM_RESEND,
+  CG__ST_ITEM_PLACEHOLDER,
+  CG__ST_ITEM_WAIT_PUT,
+  CG__ST_ITEM_WAITERS,
+  CG__ST_ITEM_WAITS_OF,
+  CG__ST_ITEM_WAIT_REMOVE,
+  CG__ST_ITEM_WAITS_CLEAR,
   CG__ST_COUNT
 };
 
@@ -191,6 +212,10 @@ enum cg__st {
 #define CG__SLA_COLS                                                           \
   "order_number, accepted_at, state, warn_at, deadline, due_text, next_at, "   \
   "breached_at, ended_at, end_reason"
+#define CG__ITEM_COLS                                                          \
+  "sku, state, doc, hash, answered_hash, reason, product_id, size_id, "        \
+  "source_updated_at, dirty_since, urgent, batch, seen_sweep, first_seen, "    \
+  "answered_at, updated_at"
 #define CG__STOCK_COLS                                                         \
   "sku, base_seq, version, pending_dispatch, pending_return, pushed, "         \
   "pushed_qty, pushed_version, pushed_at, dirty_since, batch, held, "          \

@@ -135,7 +135,8 @@ int cg_store_items_batch_free(struct cg_store *s, int64_t batch,
  * urgent 0 when accepted, and cleans the row. *applied (may be NULL) is
  * whether the state was set (false: the content changed meanwhile, the
  * row stays dirty). A row without doc (a placeholder or an item made
- * outside the engine) takes the answer whatever hash is. Creates a row
+ * outside the engine) takes the answer whatever hash is; an excluded row
+ * keeps its state (the answer only frees it). Creates a row
  * (doc NULL) when none exists: the fallback look-up found the item. */
 int cg_store_item_answer(struct cg_store *s, const char *sku, const char *hash,
                          enum cg_store_item_state state,

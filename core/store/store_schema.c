@@ -399,6 +399,50 @@ static const char schema_v9[] =
     " highest INTEGER NOT NULL);"
     "INSERT INTO stock_seqstate (id, watermark, highest) VALUES (1, 0, 0);";
 
+/* Version 10: the item master (docs/internals/items.md, docs/internals/
+ * store.md "items"): per SKU the warehouse item the pack built from
+ * Centra, its content hash, the hash the warehouse last answered about,
+ * and the push state; item_waits lists the orders held for a SKU. A row
+ * is dirty (dirty_since > 0) exactly when it is not excluded, has a doc
+ * and hash <> answered_hash. Every hot read goes through a partial index
+ * whose rows are the work itself: items_due (dirty, in no batch, urgent
+ * first), items_batch (the rows of unfinished batches), items_open (the
+ * pending and rejected rows, the launch-readiness list); items_state
+ * counts the rows per state for metrics. */
+static const char schema_v10[] =
+    "CREATE TABLE items ("
+    " sku TEXT NOT NULL PRIMARY KEY,"
+    /* ORs, not IN: an IN list builds a temporary table per write */
+    " state TEXT NOT NULL CHECK (state = 'pending' OR state = 'accepted'"
+    "  OR state = 'rejected' OR state = 'excluded'),"
+    " doc TEXT,"
+    " hash TEXT NOT NULL DEFAULT '',"
+    " answered_hash TEXT NOT NULL DEFAULT '',"
+    " reason TEXT,"
+    " product_id INTEGER NOT NULL DEFAULT 0,"
+    " size_id INTEGER NOT NULL DEFAULT 0,"
+    " source_updated_at TEXT,"
+    " dirty_since INTEGER NOT NULL DEFAULT 0,"
+    " urgent INTEGER NOT NULL DEFAULT 0,"
+    " batch INTEGER NOT NULL DEFAULT 0,"
+    " seen_sweep INTEGER NOT NULL DEFAULT 0,"
+    " first_seen INTEGER NOT NULL,"
+    " answered_at INTEGER NOT NULL DEFAULT 0,"
+    " updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX items_due ON items (urgent DESC, dirty_since, sku)"
+    " WHERE dirty_since > 0 AND batch = 0;"
+    "CREATE INDEX items_batch ON items (batch, sku) WHERE batch > 0;"
+    "CREATE INDEX items_open ON items (state, sku)"
+    " WHERE state IN ('pending', 'rejected');"
+    "CREATE INDEX items_state ON items (state);"
+
+    "CREATE TABLE item_waits ("
+    " sku TEXT NOT NULL,"
+    " order_number TEXT NOT NULL,"
+    " since INTEGER NOT NULL,"
+    " PRIMARY KEY (sku, order_number)) WITHOUT ROWID;"
+    "CREATE INDEX item_waits_order ON item_waits (order_number, sku);";
+
 const struct cg__migration cg__store_migrations[] = {
     {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1,
      false},
@@ -419,6 +463,8 @@ const struct cg__migration cg__store_migrations[] = {
      schema_v8, false},
     {9, "stock: levels, applied-event log, dispatched units, sequences",
      schema_v9, false},
+    {10, "items: the item master and the orders waiting on it", schema_v10,
+     false},
 };
 
 const size_t cg__store_migrations_count =

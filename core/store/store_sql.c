@@ -541,5 +541,104 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " WHERE sku IN (SELECT sku FROM temp.stock_cstage WHERE skip = 0)",
   [CG__ST_STOCK_CSTAGE_CLEAR] =
     "DELETE FROM temp.stock_cstage",
+  /* store_items.c (schema step 10, docs/internals/items.md). */
+  [CG__ST_ITEM_GET] =
+    "SELECT " CG__ITEM_COLS " FROM items WHERE sku = ?1",
+  [CG__ST_ITEM_STATE] =
+    "SELECT state FROM items WHERE sku = ?1",
+  /* the pending or the rejected rows, by SKU, through items_open */
+  [CG__ST_ITEMS_LIST_STATE] =
+    "SELECT " CG__ITEM_COLS " FROM items INDEXED BY items_open"
+    " WHERE state IN ('pending', 'rejected') AND state = ?1 AND sku > ?2"
+    " ORDER BY sku LIMIT ?3",
+  /* both: the two ranges of items_open merged in SKU order */
+  [CG__ST_ITEMS_LIST_OPEN] =
+    "SELECT * FROM (SELECT " CG__ITEM_COLS " FROM items"
+    " INDEXED BY items_open WHERE state IN ('pending', 'rejected')"
+    " AND state = 'pending' AND sku > ?1 UNION ALL SELECT " CG__ITEM_COLS
+    " FROM items INDEXED BY items_open WHERE state IN ('pending', 'rejected')"
+    " AND state = 'rejected' AND sku > ?1) ORDER BY sku LIMIT ?2",
+  [CG__ST_ITEMS_COUNTS] =
+    "SELECT state, count(*) FROM items INDEXED BY items_state"
+    " GROUP BY state ORDER BY state",
+  /* ?1 sku, ?2 excluded, ?3 doc, ?4 hash, ?5 product, ?6 size,
+   * ?7 updatedAt, ?8 sweep, ?9 now. In an UPDATE every SET reads the old
+   * row: an excluded row coming back is dirty whatever it was answered. */
+  [CG__ST_ITEM_SOURCE] =
+    "INSERT INTO items (sku, state, doc, hash, product_id, size_id,"
+    " source_updated_at, dirty_since, seen_sweep, first_seen, updated_at)"
+    " VALUES (?1, CASE WHEN ?2 THEN 'excluded' ELSE 'pending' END, ?3,"
+    " coalesce(?4, ''), ?5, ?6, ?7, CASE WHEN ?2 THEN 0 ELSE ?9 END, ?8,"
+    " ?9, ?9)"
+    " ON CONFLICT (sku) DO UPDATE SET"
+    " state = CASE WHEN ?2 THEN 'excluded' WHEN state = 'excluded'"
+    "  THEN 'pending' ELSE state END,"
+    " doc = CASE WHEN ?2 THEN doc ELSE ?3 END,"
+    " hash = CASE WHEN ?2 THEN hash ELSE coalesce(?4, '') END,"
+    " answered_hash = CASE WHEN NOT ?2 AND state = 'excluded' THEN ''"
+    "  ELSE answered_hash END,"
+    " dirty_since = CASE WHEN ?2 THEN 0 WHEN state = 'excluded' THEN ?9"
+    "  WHEN coalesce(?4, '') = answered_hash THEN 0"
+    "  WHEN dirty_since > 0 THEN dirty_since ELSE ?9 END,"
+    " product_id = CASE WHEN ?5 <> 0 THEN ?5 ELSE product_id END,"
+    " size_id = CASE WHEN ?6 <> 0 THEN ?6 ELSE size_id END,"
+    " source_updated_at = coalesce(?7, source_updated_at),"
+    " seen_sweep = CASE WHEN ?8 <> 0 THEN ?8 ELSE seen_sweep END,"
+    " updated_at = ?9",
+  [CG__ST_ITEM_DIRTY] =
+    "SELECT dirty_since FROM items WHERE sku = ?1",
+  /* the dirty rows in no batch, urgent first: the work itself */
+  [CG__ST_ITEMS_DUE] =
+    "SELECT " CG__ITEM_COLS " FROM items INDEXED BY items_due"
+    " WHERE dirty_since > 0 AND batch = 0"
+    " ORDER BY urgent DESC, dirty_since, sku LIMIT ?1",
+  [CG__ST_ITEMS_ANY_DUE] =
+    "SELECT urgent FROM items INDEXED BY items_due"
+    " WHERE dirty_since > 0 AND batch = 0"
+    " ORDER BY urgent DESC, dirty_since, sku LIMIT 1",
+  [CG__ST_ITEM_BATCH_SET] =
+    "UPDATE items SET batch = ?2 WHERE sku = ?1 AND batch IN (0, ?2)",
+  [CG__ST_ITEMS_BATCH_FREE] =
+    "UPDATE items INDEXED BY items_batch SET batch = 0"
+    " WHERE batch > 0 AND batch = ?1",
+  /* ?1 sku, ?2 hash, ?3 state, ?4 reason, ?5 now: only about the current
+   * content (or a row without one); an excluded row stays excluded */
+  [CG__ST_ITEM_ANSWER] =
+    "UPDATE items SET state = ?3, answered_hash = ?2, reason = ?4,"
+    " answered_at = ?5, urgent = CASE WHEN ?3 = 'accepted' THEN 0"
+    " ELSE urgent END, dirty_since = 0, batch = 0, updated_at = ?5"
+    " WHERE sku = ?1 AND state <> 'excluded'"
+    " AND (doc IS NULL OR hash = ?2)",
+  [CG__ST_ITEM_UNBATCH] =
+    "UPDATE items SET batch = 0 WHERE sku = ?1",
+  [CG__ST_ITEM_ANSWER_NEW] =
+    "INSERT INTO items (sku, state, answered_hash, reason, first_seen,"
+    " answered_at, updated_at) VALUES (?1, ?3, ?2, ?4, ?5, ?5, ?5)",
+  [CG__ST_ITEM_RESEND] =
+    "UPDATE items SET"
+    " answered_hash = CASE WHEN doc IS NULL THEN answered_hash ELSE '' END,"
+    " urgent = CASE WHEN doc IS NULL THEN 1 ELSE urgent END,"
+    " dirty_since = CASE WHEN doc IS NULL OR state = 'excluded'"
+    "  OR dirty_since > 0 THEN dirty_since ELSE ?2 END,"
+    " updated_at = ?2 WHERE sku = ?1",
+  [CG__ST_ITEM_PLACEHOLDER] =
+    "INSERT INTO items (sku, state, urgent, first_seen, updated_at)"
+    " VALUES (?1, 'pending', 1, ?2, ?2)"
+    " ON CONFLICT (sku) DO UPDATE SET urgent = 1, updated_at = ?2"
+    " WHERE urgent = 0",
+  [CG__ST_ITEM_WAIT_PUT] =
+    "INSERT INTO item_waits (sku, order_number, since) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (sku, order_number) DO NOTHING",
+  [CG__ST_ITEM_WAITERS] =
+    "SELECT order_number, since FROM item_waits WHERE sku = ?1"
+    " ORDER BY order_number LIMIT ?2",
+  [CG__ST_ITEM_WAITS_OF] =
+    "SELECT sku, since FROM item_waits INDEXED BY item_waits_order"
+    " WHERE order_number = ?1 ORDER BY sku",
+  [CG__ST_ITEM_WAIT_REMOVE] =
+    "DELETE FROM item_waits WHERE sku = ?1 AND order_number = ?2",
+  [CG__ST_ITEM_WAITS_CLEAR] =
+    "DELETE FROM item_waits INDEXED BY item_waits_order"
+    " WHERE order_number = ?1",
 };
 /* clang-format on */

@@ -44,3 +44,5 @@ echo; echo "== a merchant's rate beside a hostile neighbour (bench_neighbour)"
 echo; echo "== stock: warehouse event to Centra write latency, mutations per 1,000 changed SKUs (bench_stock)"
 # shellcheck disable=SC2086
 "$BUILD/bench_stock" ${BENCH_STOCK_SKUS:-2000} ${BENCH_STOCK_ADJ:-10000} 2>/dev/null | grep -v '^\['
+echo; echo "== items: a full sweep of Centra sizes into the warehouse item master, items/s and the calls it took (bench_items)"
+"$BUILD/bench_items" ${BENCH_ITEMS_SIZES:-10000} 2>/dev/null | grep -v '^\['

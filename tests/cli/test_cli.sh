@@ -2,7 +2,8 @@
 # The centra-gxo command line as an operator meets it: a bad config stops
 # `run` with exit code 2 and one line naming the merchant, the key and the
 # problem; usage errors exit 2; config-help lists every key; status,
-# exceptions, orders show and stock show work on a fresh store.
+# exceptions, orders show, stock show and items pending|show work on a
+# fresh store.
 set -euo pipefail
 
 BIN="${CG_BUILD_DIR:?CG_BUILD_DIR must point at the build tree}/centra-gxo"
@@ -79,4 +80,18 @@ grep -q "stock M411740BLK38: not known to the engine" "$WORK/err" ||
   { cat "$WORK/err"; fail "stock show message"; }
 expect_exit 2 "$BIN" stock list -c "$WORK/bad.lua"
 grep -q "stock show SKU -c CONFIG" "$WORK/err" || fail "stock usage"
+# items pending|show read the item master; a fresh one is empty
+expect_exit 0 "$BIN" items pending -c "$WORK/bad.lua"
+grep -q "items: pending 0 accepted 0 rejected 0 excluded 0" "$WORK/out" ||
+  { cat "$WORK/out"; fail "items pending counts"; }
+grep -q "sweep: never" "$WORK/out" || fail "items pending sweep"
+expect_exit 0 "$BIN" items pending --state rejected --json -c "$WORK/bad.lua"
+grep -q '"items":\[\]' "$WORK/out" || { cat "$WORK/out"; fail "items --json"; }
+expect_exit 2 "$BIN" items pending --state accepted -c "$WORK/bad.lua"
+grep -q "state must be pending or rejected" "$WORK/err" || fail "items state"
+expect_exit 1 "$BIN" items show M411740BLK38 -c "$WORK/bad.lua"
+grep -q "items M411740BLK38: not in the item master" "$WORK/err" ||
+  { cat "$WORK/err"; fail "items show message"; }
+expect_exit 2 "$BIN" items list -c "$WORK/bad.lua"
+grep -q "items pending -c CONFIG" "$WORK/err" || fail "items usage"
 echo "ok"

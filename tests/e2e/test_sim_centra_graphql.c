@@ -52,7 +52,7 @@ static struct sim_centra *seeded(void)
   cJSON *cat = cJSON_Parse("[{\"sku\":\"A-1\",\"ean\":\"1\",\"stock\":5}]");
   cJSON *ord = cJSON_Parse("{\"number\":1000,\"shippingAddress\":{\"country\":"
                            "\"SE\"},\"lines\":[{\"sku\":\"A-1\"}]}");
-  assert_int_equal(sim_centra__catalogue_load(c, cat, &msg), 0);
+  assert_int_equal(sim_centra__catalogue_load(c, cat, false, &msg), 0);
   assert_non_null(sim_centra__order_seed(c, ord, &msg));
   cJSON_Delete(cat);
   cJSON_Delete(ord);

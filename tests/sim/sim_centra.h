@@ -9,9 +9,11 @@
  *        order/updateDirectToConsumerOrder          sim_centra_orders.c
  *        createShipment/.../shipments               sim_centra_ship.c
  *        changeStock/setStock/productSizes          sim_centra_stock.c
+ *        products                                   sim_centra_products.c
  *        returns/completeReturn/refundReturn,
  *        events queue, rateLimits                   sim_centra_events.c
  *   /_sim/centra/... control routes                 sim_centra_control.c
+ *   catalogue: loading, merchandiser changes        sim_centra_catalogue.c
  *   scenario loader and order generator             sim_centra_scenario.c
  *
  * State is kept as cJSON documents in the shapes of
@@ -103,8 +105,9 @@ struct sc_throttled {
 /* The sorted matches of the last orders query (sim_centra_order_query.c),
  * valid while key (the where, printed), sorted and gen match. */
 struct sc_order_hit;
-/* A catalogue product as its sizes carry it: its scalar part (stored with
- * each of its sizes) and its sizes in load order (sim_centra_index.c). */
+/* A catalogue product as its sizes carry it: its scalar part (a copy is
+ * stored with each of its sizes; info is the first size's, and changes
+ * go to every copy) and its sizes in load order (sim_centra_index.c). */
 struct sc_product {
   int64_t id;
   const cJSON *info;
@@ -352,15 +355,45 @@ void sim_centra__shipment_good_to_go(struct sim_centra *c, const cJSON *order);
 enum sc_setting { SC_AUTOCONFIRM, SC_DIRECT_TO_SHIPMENT };
 bool sim_centra__setting(const struct sim_centra *c, enum sc_setting s);
 
+/* --- sim_centra_catalogue.c ------------------------------------------- */
+
+/* Adds products from a catalogue document (nested or flat form); with
+ * events, each new size emits ProductSize CREATED and its product Product
+ * CREATED (products created at run time; a seeded catalogue is quiet). */
+int sim_centra__catalogue_load(struct sim_centra *c, const cJSON *catalogue,
+                               bool events, const char **msg);
+/* A merchandiser's change {sku | productNumber, name?,
+ * harmonizedCommodityCode?, harmonizedCommodityCodeDescription?,
+ * countryOfOrigin?, ean?, weight?, size?, touch?}: product fields on the
+ * product, size fields on the size named by sku (else every size). Moves
+ * Product.updatedAt and the changed sizes' updatedAt and emits Product
+ * UPDATED / ProductSize UPDATED, unless touch is false. Returns the
+ * product as the API answers it, or NULL with msg set. */
+cJSON *sim_centra__product_change(struct sim_centra *c, const cJSON *spec,
+                                  const char **msg);
+
+/* --- sim_centra_products.c --------------------------------------------- */
+
+/* The indexed product of a stored size (NULL when the index is lost). */
+struct sc_product *sim_centra__product_of(struct sim_centra *c,
+                                          const cJSON *size);
+/* A product as the API answers it: variants, sizes, weight. */
+cJSON *sim_centra__product_render(struct sim_centra *c,
+                                  const struct sc_product *p);
+
 /* --- sim_centra_stock.c ------------------------------------------------ */
 
-/* Adds products from a catalogue document (nested or flat form). */
-int sim_centra__catalogue_load(struct sim_centra *c, const cJSON *catalogue,
-                               const char **msg);
+/* Seeds a new size's physical stock (no event): a number (warehouse 1),
+ * {"<wh>": n} or [{warehouse, quantity}]. */
+void sim_centra__stock_seed(struct sim_centra *c, cJSON *size,
+                            const cJSON *stock);
 cJSON *sim_centra__size_by_sku(struct sim_centra *c, const char *sku);
 cJSON *sim_centra__size_by_ean(struct sim_centra *c, const char *ean);
 /* The size with fresh allocated/free figures, as the API answers. */
 cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size);
+/* The same answer sharing the stored members (sim_json_view; only the
+ * stock entries copied): for a query's answer, printed at once. */
+cJSON *sim_centra__size_view(struct sim_centra *c, const cJSON *size);
 /* Adds delta to the physical stock of a size in a warehouse (created if
  * absent); emits ProductSize UPDATED when it changed. */
 void sim_centra__stock_add(struct sim_centra *c, cJSON *size, int64_t wh,

@@ -1,8 +1,9 @@
 /*
  * sim_centra_control: the /_sim/centra/... control API of the simulated
  * Centra (JSON in, JSON out; see docs/sim-centra.md). Tests and the demo
- * seed products, stock, orders and returns here, change orders the way a
- * merchant would in the Centra admin, point the webhook plugin somewhere,
+ * seed products, stock, orders and returns here, create and change
+ * products the way merchandising would and orders the way a merchant
+ * would in the Centra admin, point the webhook plugin somewhere,
  * and read back what a client did: shipments, stock writes, refunds,
  * completed returns, e-mails, events and externalId markers.
  */
@@ -54,18 +55,57 @@ static cJSON *spec_list(cJSON *doc, const char *key)
 /* --- seeding -----------------------------------------------------------------
  */
 
-static void on_products(struct cg_http_exchange *ex, void *arg)
+/* Loads {"products": [...]}: quietly (seeding, ".../products") or as
+ * products created at run time (".../products/create": events). */
+static void load_products(struct cg_http_exchange *ex, struct sim_centra *c,
+                          bool events)
 {
-  struct sim_centra *c = arg;
   const char *msg = NULL;
   cJSON *doc = body_or_400(ex);
   if (doc == NULL)
     return;
   cJSON *list = spec_list(doc, "products");
-  if (sim_centra__catalogue_load(c, list, &msg) != 0)
+  if (sim_centra__catalogue_load(c, list, events, &msg) != 0)
     bad_request(ex, msg);
   else
     sim_send_json(ex, 200, sim_centra__stock_report(c));
+  cJSON_Delete(list);
+  cJSON_Delete(doc);
+}
+
+static void on_products(struct cg_http_exchange *ex, void *arg)
+{
+  load_products(ex, arg, false);
+}
+
+static void on_products_create(struct cg_http_exchange *ex, void *arg)
+{
+  load_products(ex, arg, true);
+}
+
+/* A merchandiser's changes: one spec or {"changes": [...]}; answers the
+ * changed products. */
+static void on_products_update(struct cg_http_exchange *ex, void *arg)
+{
+  const char *msg = NULL;
+  cJSON *doc = body_or_400(ex);
+  if (doc == NULL)
+    return;
+  cJSON *list = spec_list(doc, "changes"), *out = cJSON_CreateArray();
+  const cJSON *it;
+  cJSON_ArrayForEach(it, list)
+  {
+    cJSON *p = sim_centra__product_change(arg, it, &msg);
+    if (p == NULL)
+      break;
+    cJSON_AddItemToArray(out, p);
+  }
+  if (msg != NULL) {
+    sim_send_problem(ex, 404, "not_found", msg, NULL);
+    cJSON_Delete(out);
+  } else {
+    sim_send_json(ex, 200, out);
+  }
   cJSON_Delete(list);
   cJSON_Delete(doc);
 }
@@ -374,6 +414,8 @@ int sim_centra__control_routes(struct sim_centra *c, struct cg_router *r)
     cg_http_handler_fn fn;
   } routes[] = {
       {"POST", BASE "/products", on_products},
+      {"POST", BASE "/products/create", on_products_create},
+      {"POST", BASE "/products/update", on_products_update},
       {"POST", BASE "/stock", on_stock_post},
       {"GET", BASE "/stock", on_stock_get},
       {"GET", BASE "/stock/writes", on_stock_writes},

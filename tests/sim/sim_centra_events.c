@@ -518,11 +518,15 @@ static cJSON *event_object(struct sim_centra *c, const cJSON *ev)
   const char *t = cg_json_str(ev, "objectType");
   int64_t ref = cg_json_int(ev, "objectReference", 0);
   const cJSON *o = NULL;
+  const struct sc_product *p;
   if (strcmp(t, "Order") == 0 && (o = sim_centra__order_by_number(c, ref)))
     return sim_centra__order_render(c, o);
   if (strcmp(t, "ProductSize") == 0 &&
       (o = sim_centra__find_int(c->sizes, "id", ref)))
     return sim_centra__size_render(c, o);
+  if (strcmp(t, "Product") == 0 &&
+      (p = cg_map_get_int(&c->products_by_id, ref)) != NULL)
+    return sim_centra__product_render(c, p);
   if (strcmp(t, "Return") == 0 &&
       (o = sim_centra__find_int(c->returns, "id", ref)))
     return return_render(c, o);

@@ -185,7 +185,7 @@ static void ensure_unknown_sku(struct sim_centra *c)
   cg_json_add_str(p, "productNumber", "NOPE");
   cg_json_add_str(p, "name", "Item unknown to the warehouse");
   cJSON_AddItemToArray(cat, p);
-  sim_centra__catalogue_load(c, cat, &msg);
+  sim_centra__catalogue_load(c, cat, false, &msg);
   cJSON_Delete(cat);
 }
 
@@ -240,7 +240,7 @@ int sim_centra__scenario(struct sim_centra *c, const cJSON *doc,
     *msg = "a scenario is a JSON object";
     return -1;
   }
-  if (cat != NULL && sim_centra__catalogue_load(c, cat, msg) != 0)
+  if (cat != NULL && sim_centra__catalogue_load(c, cat, false, msg) != 0)
     return -1;
   if (cJSON_IsObject(orders))
     return generate(c, orders, msg);

@@ -1,7 +1,7 @@
 /*
- * sim_centra_stock: the catalogue and stock of the simulated Centra.
- * Loading products (nested products/variants/sizes or a flat list of
- * sizes), the productSizes query, and the changeStock (delta) and setStock
+ * sim_centra_stock: the stock of the simulated Centra's catalogue
+ * (sim_centra_catalogue.c loads it, sim_centra_products.c answers
+ * products): the productSizes query, and the changeStock (delta) and setStock
  * (absolute) mutations, which resolve sizes by SKU or EAN, validate the
  * whole batch before touching anything, and are recorded as stock writes
  * for the control API. Allocated stock is derived from open orders.
@@ -76,7 +76,8 @@ void sim_centra__stock_add(struct sim_centra *c, cJSON *size, int64_t wh,
 }
 
 /* stock: a number (warehouse 1), {"<wh>": n}, or [{warehouse, quantity}] */
-static void seed_stock(struct sim_centra *c, cJSON *size, const cJSON *stock)
+void sim_centra__stock_seed(struct sim_centra *c, cJSON *size,
+                            const cJSON *stock)
 {
   const cJSON *it;
   if (cJSON_IsNumber(stock)) {
@@ -125,7 +126,7 @@ cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size)
 /* The same answer sharing the stored members (sim_json_view): only the
  * stock entries are copied. For a query's answer, printed at once; a
  * products page of 2,000 sizes no longer copies each size's product. */
-static cJSON *size_view(struct sim_centra *c, const cJSON *size)
+cJSON *sim_centra__size_view(struct sim_centra *c, const cJSON *size)
 {
   cJSON *s = sim_json_view(size);
   cJSON *stock = cJSON_Duplicate(cg_json_get(size, "stock"), true);
@@ -169,171 +170,6 @@ cJSON *sim_centra__stock_report(struct sim_centra *c)
     cJSON_Delete(r);
   }
   return out;
-}
-
-/* --- catalogue ---------------------------------------------------------------
- */
-
-/* The product part of a stored size (Product's scalar fields). */
-static void product_info(cJSON *p, const cJSON *prod, const char *sku,
-                         const char *now)
-{
-  const char *pn = cg_json_str(prod, "productNumber");
-  const char *name = cg_json_str(prod, "name");
-  const char *coo = cg_json_str(prod, "countryOfOrigin");
-  cg_json_add_int(p, "id", cg_json_int(prod, "id", 0));
-  cg_json_add_str(p, "name", name ? name : (pn ? pn : sku));
-  cg_json_add_str(p, "productNumber", pn ? pn : sku);
-  cg_json_add_str(p, "status", "ACTIVE");
-  cJSON_AddBoolToObject(p, "isBundle", false);
-  cg_json_add_str(p, "createdAt", now);
-  static const char *const keys[] = {"harmonizedCommodityCode",
-                                     "harmonizedCommodityCodeDescription"};
-  for (size_t i = 0; i < 2; i++)
-    cg_json_add_str(p, keys[i], cg_json_str(prod, keys[i]));
-  if (coo == NULL) {
-    cJSON_AddNullToObject(p, "countryOfOrigin");
-    return;
-  }
-  cJSON *co = cJSON_AddObjectToObject(p, "countryOfOrigin");
-  cg_json_add_int(co, "id", 1);
-  cg_json_add_str(co, "code", coo);
-  cg_json_add_str(co, "name", coo);
-}
-
-static cJSON *new_size(struct sim_centra *c, const cJSON *prod,
-                       const cJSON *var, const cJSON *spec)
-{
-  char now[40], vnum[64];
-  const char *label = cg_json_str(spec, "size");
-  cJSON *s = cJSON_CreateObject();
-  cg_json_add_str(s, "__typename", "ProductSize");
-  cg_json_add_int(s, "id", sim_centra__next(c, SC_SEQ_SIZE));
-  cg_json_add_str(s, "SKU", cg_json_str(spec, "sku"));
-  cg_json_add_str(s, "EAN", cg_json_str(spec, "ean"));
-  cg_json_add_str(s, "UPC", cg_json_str(spec, "upc"));
-  cg_json_add_str(s, "sizeNumber", label ? label : "1");
-  cg_json_add_str(s, "description", label ? label : "One size");
-  cJSON_AddBoolToObject(s, "isActive", true);
-  cg_json_add_str(s, "updatedAt", sim_centra__now(now, sizeof(now)));
-  cJSON *w = cJSON_AddObjectToObject(s, "weight");
-  cJSON_AddNumberToObject(w, "value",
-                          cJSON_IsNumber(cg_json_get(spec, "weight"))
-                              ? cg_json_get(spec, "weight")->valuedouble
-                              : 0.5);
-  cg_json_add_str(w, "unit", "KILOGRAMS");
-  char text[48];
-  snprintf(text, sizeof(text), "%.3f kg",
-           cJSON_GetNumberValue(cg_json_get(w, "value")));
-  cg_json_add_str(w, "formattedValue", text);
-  cJSON_AddArrayToObject(s, "stock");
-  cJSON *v = cJSON_AddObjectToObject(s, "productVariant");
-  cg_json_add_int(v, "id", cg_json_int(var, "id", 0));
-  cg_json_add_str(v, "name", cg_json_str(var, "name"));
-  snprintf(vnum, sizeof(vnum), "%s",
-           cg_json_str(var, "variantNumber") ? cg_json_str(var, "variantNumber")
-                                             : "1");
-  cg_json_add_str(v, "variantNumber", vnum);
-  cg_json_add_str(v, "status", "ACTIVE");
-  cJSON *p = cJSON_AddObjectToObject(v, "product");
-  product_info(p, prod, cg_json_str(spec, "sku"), now);
-  return s;
-}
-
-static int load_size(struct sim_centra *c, const cJSON *prod, const cJSON *var,
-                     const cJSON *spec, const char **msg)
-{
-  const char *sku = cg_json_str(spec, "sku");
-  if (sku == NULL) {
-    *msg = "every size needs a \"sku\"";
-    return -1;
-  }
-  cJSON *size = sim_centra__size_by_sku(c, sku);
-  if (size == NULL) {
-    size = new_size(c, prod, var, spec);
-    cJSON_AddItemToArray(c->sizes, size);
-    sim_centra__index_size(c, size);
-  }
-  seed_stock(c, size, cg_json_get(spec, "stock"));
-  return 0;
-}
-
-/* Product and variant descriptors with fresh ids (for new_size). */
-static cJSON *describe(struct sim_centra *c, const cJSON *src, enum sc_seq seq)
-{
-  cJSON *d = cJSON_Duplicate(src, false);
-  cJSON *child = src ? src->child : NULL;
-  for (; child != NULL; child = child->next) {
-    if (cJSON_IsString(child))
-      cJSON_AddItemToObject(d, child->string, cJSON_Duplicate(child, false));
-  }
-  sim_centra__set(d, "id",
-                  cJSON_CreateNumber((double)sim_centra__next(c, seq)));
-  return d;
-}
-
-static int load_product(struct sim_centra *c, const cJSON *spec,
-                        const char **msg)
-{
-  int rc = 0;
-  cJSON *prod = describe(c, spec, SC_SEQ_PRODUCT);
-  const cJSON *var, *size;
-  cJSON_ArrayForEach(var, cg_json_get(spec, "variants"))
-  {
-    cJSON *v = describe(c, var, SC_SEQ_VARIANT);
-    cJSON_ArrayForEach(size, cg_json_get(var, "sizes"))
-    {
-      if (rc == 0)
-        rc = load_size(c, prod, v, size, msg);
-    }
-    cJSON_Delete(v);
-  }
-  cJSON_Delete(prod);
-  return rc;
-}
-
-/* Flat form: {sku, ean, productNumber?, name?, variant?, size?, stock?} */
-static int load_flat(struct sim_centra *c, const cJSON *spec, const char **msg)
-{
-  cJSON *prod = cJSON_CreateObject(), *var = cJSON_CreateObject();
-  const char *pn = cg_json_str(spec, "productNumber");
-  const char *vn = cg_json_str(spec, "variant");
-  cg_json_add_int(prod, "id", sim_centra__next(c, SC_SEQ_PRODUCT));
-  cg_json_add_str(prod, "productNumber", pn ? pn : cg_json_str(spec, "sku"));
-  cg_json_add_str(prod, "name", cg_json_str(spec, "name"));
-  cg_json_add_str(prod, "countryOfOrigin",
-                  cg_json_str(spec, "countryOfOrigin"));
-  cg_json_add_str(prod, "harmonizedCommodityCode",
-                  cg_json_str(spec, "harmonizedCommodityCode"));
-  cg_json_add_str(prod, "harmonizedCommodityCodeDescription",
-                  cg_json_str(spec, "harmonizedCommodityCodeDescription"));
-  cg_json_add_int(var, "id", sim_centra__next(c, SC_SEQ_VARIANT));
-  cg_json_add_str(var, "name", vn ? vn : "Default");
-  cg_json_add_str(var, "variantNumber", vn ? vn : "1");
-  int rc = load_size(c, prod, var, spec, msg);
-  cJSON_Delete(prod);
-  cJSON_Delete(var);
-  return rc;
-}
-
-int sim_centra__catalogue_load(struct sim_centra *c, const cJSON *catalogue,
-                               const char **msg)
-{
-  const cJSON *list =
-      cJSON_IsArray(catalogue) ? catalogue : cg_json_get(catalogue, "products");
-  const cJSON *it;
-  if (!cJSON_IsArray(list)) {
-    *msg = "catalogue must be a list of products or {\"products\": [...]}";
-    return -1;
-  }
-  cJSON_ArrayForEach(it, list)
-  {
-    int rc = cg_json_get(it, "variants") ? load_product(c, it, msg)
-                                         : load_flat(c, it, msg);
-    if (rc != 0)
-      return rc;
-  }
-  return 0;
 }
 
 /* --- queries and mutations ----------------------------------------------- */
@@ -400,7 +236,7 @@ cJSON *sim_centra__op_product_sizes(struct sim_centra *c, const cJSON *args,
   cJSON *out = cJSON_CreateArray();
   size_t first = (size_t)(page - 1) * (size_t)limit;
   for (size_t i = first; i < m && i < first + (size_t)limit; i++)
-    cJSON_AddItemToArray(out, size_view(c, hits[i]));
+    cJSON_AddItemToArray(out, sim_centra__size_view(c, hits[i]));
   cg_free(hits);
   return out;
 }
@@ -639,120 +475,8 @@ cJSON *sim_centra__op_set_stock(struct sim_centra *c, const cJSON *args,
   cg_free(sizes);
   return p;
 }
-
-/* --- products, counters, warehouses ----------------------------------------
+/* --- counters, warehouses -----------------------------------------------
  */
-
-/* The product of a size with this size's variant added (or extended). */
-static void product_add_size(struct sim_centra *c, cJSON *prod,
-                             const cJSON *size)
-{
-  cJSON *vars = cJSON_GetObjectItemCaseSensitive(prod, "variants");
-  const cJSON *sv = cg_json_get(size, "productVariant");
-  cJSON *v = sim_centra__find_int(vars, "id", cg_json_int(sv, "id", 0));
-  if (v == NULL) {
-    v = sim_json_view(sv);
-    cJSON_DeleteItemFromObjectCaseSensitive(v, "product");
-    cJSON_AddArrayToObject(v, "productSizes");
-    cJSON_AddItemToArray(vars, v);
-  }
-  cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(v, "productSizes"),
-                       size_view(c, size));
-  const char *at = cg_json_str(size, "updatedAt");
-  const char *have = cg_json_str(prod, "updatedAt");
-  if (at != NULL && (have == NULL || strcmp(at, have) > 0))
-    sim_centra__set(prod, "updatedAt", cJSON_CreateString(at));
-}
-
-/* A product of a page: its newest size's updatedAt decides its place in
- * an updatedAt sort. */
-struct prod_ref {
-  const struct sc_product *p;
-  const char *updated;
-};
-
-static int cmp_ref(const void *a, const void *b)
-{
-  const struct prod_ref *x = a, *y = b;
-  int r = strcmp(x->updated ? x->updated : "", y->updated ? y->updated : "");
-  return r != 0 ? r : (x->p->id < y->p->id ? -1 : (x->p->id > y->p->id));
-}
-
-static int cmp_ref_desc(const void *a, const void *b)
-{
-  return cmp_ref(b, a);
-}
-
-static bool product_matches(const cJSON *p, const cJSON *where)
-{
-  return sim_centra__in_str_list(cg_json_get(where, "status"),
-                                 cg_json_str(p, "status")) &&
-         sim_centra__string_match(cg_json_get(where, "name"),
-                                  cg_json_str(p, "name"));
-}
-
-/* The products matching args' where, in load order or args' sort (the
- * index: no pass over the sizes unless a sort asks for it). */
-static size_t product_hits(struct sim_centra *c, const cJSON *args,
-                           struct prod_ref *refs)
-{
-  const char *s =
-      cJSON_GetStringValue(cJSON_GetArrayItem(cg_json_get(args, "sort"), 0));
-  bool asc = s && strcmp(s, "updatedAt_ASC") == 0;
-  bool desc = s && strcmp(s, "updatedAt_DESC") == 0;
-  size_t m = 0;
-  for (size_t i = 0; i < c->products.n; i++) {
-    const struct sc_product *p = c->products.v[i];
-    if (!product_matches(p->info, cg_json_get(args, "where")))
-      continue;
-    refs[m] = (struct prod_ref){.p = p};
-    for (size_t k = 0; (asc || desc) && k < p->sizes.n; k++) {
-      const char *at = cg_json_str(p->sizes.v[k], "updatedAt");
-      if (at && (!refs[m].updated || strcmp(at, refs[m].updated) > 0))
-        refs[m].updated = at;
-    }
-    m++;
-  }
-  if (asc || desc)
-    qsort(refs, m, sizeof(*refs), asc ? cmp_ref : cmp_ref_desc);
-  return m;
-}
-
-/* One product in full: its variants and their sizes (sharing the stored
- * members: printed at once). */
-static cJSON *product_render(struct sim_centra *c, const struct sc_product *p)
-{
-  cJSON *prod = sim_json_view(p->info);
-  cJSON_AddArrayToObject(prod, "variants");
-  for (size_t k = 0; k < p->sizes.n; k++) {
-    const cJSON *size = p->sizes.v[k];
-    if (k == 0)
-      cJSON_AddItemToObject(prod, "weight",
-                            sim_json_ref(cg_json_get(size, "weight")));
-    product_add_size(c, prod, size);
-  }
-  return prod;
-}
-
-cJSON *sim_centra__op_products(struct sim_centra *c, const cJSON *args,
-                               const char **err)
-{
-  int limit, page;
-  if (sim_centra__paging(args, 20, 200, &limit, &page, err) != 0)
-    return NULL;
-  struct prod_ref *refs = cg_calloc(c->products.n + 1, sizeof(*refs));
-  if (refs == NULL) {
-    *err = "out of memory";
-    return NULL;
-  }
-  size_t m = product_hits(c, args, refs);
-  size_t first = (size_t)(page - 1) * (size_t)limit;
-  cJSON *out = cJSON_CreateArray();
-  for (size_t i = first; i < m && i < first + (size_t)limit; i++)
-    cJSON_AddItemToArray(out, product_render(c, refs[i].p));
-  cg_free(refs);
-  return out;
-}
 
 /* counters {products orders}: totals (centra_gql.js applies the products
  * status filter; every simulated product is ACTIVE). */

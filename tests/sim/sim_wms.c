@@ -132,6 +132,7 @@ void sim_wms_destroy(struct sim_wms *w)
   sim_wms__stock_free(w);
   cJSON_Delete(w->auto_reject);
   cJSON_Delete(w->services);
+  cJSON_Delete(w->item_rules);
   cg_free(w->rotated_secret);
   cJSON_Delete(w->drop_types);
   cg_free(w);

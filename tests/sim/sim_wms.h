@@ -100,6 +100,10 @@ struct wms_event {
 struct wms_item {
   char *sku;
   cJSON *doc;
+  /* upserts by clients (seeds are not counted): created (0/1), updated
+   * with new content, upserted again with the same content */
+  int64_t creates, updates, unchanged;
+  int64_t created_ms, updated_ms; /* wall clock; updated 0: never */
 };
 
 struct wms_stock {
@@ -151,6 +155,11 @@ struct wms_stats {
   unsigned long orders, duplicates, replays, inflight409, key_reuse422,
       missing_key400, invalid_orders, unauthorized, tokens, cancels, shipments,
       parcels, returns_advised, returns_received, items_upserted;
+  /* item master (sim_wms_items.c): upserts with new content, with the
+   * same content, stale ones ignored, refused items (422/400 per item),
+   * calls, items in batches; orders refused for an unknown SKU */
+  unsigned long items_updated, items_unchanged, items_stale, items_rejected,
+      item_puts, item_gets, item_batches, item_batch_items, unknown_sku_orders;
 };
 
 struct sim_wms {
@@ -181,6 +190,7 @@ struct sim_wms {
   bool mix_short_done, mix_late_done;
   cJSON *auto_reject; /* [{orderRef, code, message}] */
   cJSON *services;    /* [[carrierCode, serviceCode], ...] */
+  cJSON *item_rules;  /* {sku: {code, message, pointer}}: refused upserts */
   uv_timer_t *timer;  /* the job scheduler; freed in its close callback */
   struct wms_job *jobs;
   struct wms_stats stats;
@@ -261,6 +271,10 @@ void sim_wms__jobs_schedule(struct sim_wms *w, const char *order_ref,
                             enum wms_job_kind kind, const char *code,
                             const char *message, int after_ms);
 void sim_wms__jobs_stop(struct sim_wms *w);
+
+/* --- sim_wms_items.c ------------------------------------------------------ */
+/* The item master's API routes and its control routes. */
+int sim_wms__items_routes(struct sim_wms *w, struct cg_router *r);
 
 /* --- sim_wms_stock.c ------------------------------------------------------ */
 int sim_wms__stock_routes(struct sim_wms *w, struct cg_router *r);

@@ -12,6 +12,7 @@
  *                                    cancel}
  *   POST     /_sim/wms/items         seed items (no validation)
  *   POST     /_sim/wms/items/{sku}/reject   item.rejected event
+ *   (GET /_sim/wms/items and POST /_sim/wms/items/rules: sim_wms_items.c)
  *   GET/POST /_sim/wms/stock         read / set absolute quantities
  *   POST     /_sim/wms/stock/{adjust|move|snapshot}  (adjust also takes
  *                                    {"items": [...]}: a burst)
@@ -172,6 +173,15 @@ static void on_stats(struct cg_http_exchange *ex, void *arg)
   cg_json_add_int(d, "returnsAdvised", (int64_t)s->returns_advised);
   cg_json_add_int(d, "returnsReceived", (int64_t)s->returns_received);
   cg_json_add_int(d, "itemsCreated", (int64_t)s->items_upserted);
+  cg_json_add_int(d, "itemsUpdated", (int64_t)s->items_updated);
+  cg_json_add_int(d, "itemsUnchanged", (int64_t)s->items_unchanged);
+  cg_json_add_int(d, "itemsStale", (int64_t)s->items_stale);
+  cg_json_add_int(d, "itemsRejected", (int64_t)s->items_rejected);
+  cg_json_add_int(d, "itemPuts", (int64_t)s->item_puts);
+  cg_json_add_int(d, "itemGets", (int64_t)s->item_gets);
+  cg_json_add_int(d, "itemBatches", (int64_t)s->item_batches);
+  cg_json_add_int(d, "itemBatchItems", (int64_t)s->item_batch_items);
+  cg_json_add_int(d, "unknownSkuOrders", (int64_t)s->unknown_sku_orders);
   cg_json_add_int(d, "events", w->last_seq);
   cg_json_add_int(d, "ackedUpTo", w->acked_upto);
   cg_json_add_int(d, "subscriptions", (int64_t)w->subs.n);

@@ -151,6 +151,7 @@ static void check_lines(struct sim_wms *w, const cJSON *doc, cJSON *problem)
   const cJSON *lines = cg_json_get(doc, "lines"), *l;
   char ptr[64];
   int i = 0;
+  bool unknown = false;
   cJSON_ArrayForEach(l, lines)
   {
     int64_t q;
@@ -162,6 +163,7 @@ static void check_lines(struct sim_wms *w, const cJSON *doc, cJSON *problem)
       snprintf(ptr, sizeof(ptr), "/lines/%d/sku", i);
       sim_problem_add(problem, ptr, "unknown-sku",
                       "sku is not in the item master");
+      unknown = true;
     }
     if (cg_json_get_int(l, "quantity", &q) != 0 || q < 1) {
       snprintf(ptr, sizeof(ptr), "/lines/%d/quantity", i);
@@ -170,6 +172,8 @@ static void check_lines(struct sim_wms *w, const cJSON *doc, cJSON *problem)
     }
     i++;
   }
+  if (unknown)
+    w->stats.unknown_sku_orders++;
 }
 
 /* Returns a 422 problem, or NULL when the order is valid. */

@@ -1,11 +1,7 @@
 /*
- * sim_wms_stock: the item master and stock per SKU and stock status.
+ * sim_wms_stock: stock per SKU and stock status (the item master is
+ * sim_wms_items.c).
  *
- *   PUT  /wms/v1/items/{sku}   201 created / 200 updated (stale
- *                              sourceUpdatedAt ignored); 422 invalid-gtin,
- *                              missing-hs-code
- *   POST /wms/v1/items:batch   up to 500, 200 {results[]}; 400 / 422
- *   GET  /wms/v1/items/{sku}   200 / 404
  *   GET  /wms/v1/stock?cursor=&limit=&snapshotId=   a snapshot, paged
  *
  * Every stock change is journaled with the event sequence it belongs to,
@@ -25,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH_MAX 500
 #define SNAPSHOTS_KEEP 16
 #define JOURNAL_MAX 200000
 #define PAGE_DEFAULT 100
@@ -126,197 +121,7 @@ void sim_wms__stock_add(struct sim_wms *w, struct wms_stock *st, int status,
   stock_change(w, st, status, delta, w->last_seq + 1);
 }
 
-/* --- items ---------------------------------------------------------------- */
-
-/* Length and digits only: the contract's own sample GTIN fails the check
- * digit, and a site that refused real shop data would be no help. */
-static bool gtin_valid(const char *g)
-{
-  size_t n = strlen(g);
-  if (n != 8 && n != 12 && n != 13 && n != 14)
-    return false;
-  for (size_t i = 0; i < n; i++)
-    if (g[i] < '0' || g[i] > '9')
-      return false;
-  return true;
-}
-
-/* Returns a 422 problem for a bad item, or NULL. */
-static cJSON *item_problem(const cJSON *doc, const char *sku)
-{
-  const char *body_sku = cg_json_str(doc, "sku");
-  const cJSON *gtin = cg_json_get(doc, "gtin");
-  if (!cJSON_IsObject(doc))
-    return sim_problem(400, "malformed-json", "item must be an object", NULL);
-  cJSON *too_long = sim_wms__limits_problem(WMS_BODY_ITEM, doc);
-  if (too_long == NULL && body_sku == NULL && sku != NULL) {
-    cJSON *url = cJSON_CreateObject(); /* the URL's sku is the item's */
-    cg_json_add_str(url, "sku", sku);
-    too_long = sim_wms__limits_problem(WMS_BODY_ITEM, url);
-    cJSON_Delete(url);
-  }
-  if (too_long != NULL)
-    return too_long;
-  if (sku == NULL || *sku == '\0' || (body_sku && strcmp(body_sku, sku) != 0))
-    return sim_problem(422, "invalid-item",
-                       "sku missing or not the one in the URL", "/sku");
-  if (gtin != NULL && !cJSON_IsNull(gtin) &&
-      (!cJSON_IsString(gtin) || !gtin_valid(gtin->valuestring)))
-    return sim_problem(422, "invalid-gtin",
-                       "gtin must be 8, 12, 13 or 14 digits", "/gtin");
-  const char *hs = cg_json_str(doc, "hsCode");
-  if (hs == NULL || *hs == '\0')
-    return sim_problem(422, "missing-hs-code", "hsCode is required", "/hsCode");
-  return NULL;
-}
-
-static bool stale_update(const struct wms_item *it, const cJSON *doc)
-{
-  int64_t old_ms, new_ms;
-  const char *old_s = cg_json_str(it->doc, "sourceUpdatedAt");
-  const char *new_s = cg_json_str(doc, "sourceUpdatedAt");
-  return old_s && new_s && cg_time_parse_iso8601(old_s, &old_ms) == 0 &&
-         cg_time_parse_iso8601(new_s, &new_ms) == 0 && new_ms < old_ms;
-}
-
-/* Stores doc for sku; returns 201, 200, or 503 on allocation failure. */
-static int item_store(struct sim_wms *w, const char *sku, const cJSON *doc)
-{
-  struct wms_item *it = sim_wms__item_find(w, sku);
-  cJSON *copy = cJSON_Duplicate(doc, true);
-  if (copy == NULL)
-    return 503;
-  if (cJSON_GetObjectItem(copy, "sku") == NULL)
-    cg_json_add_str(copy, "sku", sku);
-  if (it != NULL) {
-    if (stale_update(it, doc)) {
-      cJSON_Delete(copy);
-      return 200;
-    }
-    cJSON_Delete(it->doc);
-    it->doc = copy;
-    return 200;
-  }
-  it = cg_calloc(1, sizeof(*it));
-  if (it == NULL || (it->sku = cg_strdup(sku)) == NULL ||
-      sim_wms__keep(&w->items, &w->items_by_sku, it->sku, it) != 0) {
-    if (it)
-      cg_free(it->sku);
-    cg_free(it);
-    cJSON_Delete(copy);
-    return 503;
-  }
-  it->doc = copy;
-  w->stats.items_upserted++;
-  return 201;
-}
-
-static void on_item_put(struct cg_http_exchange *ex, void *arg)
-{
-  struct sim_wms *w = arg;
-  const char *sku = cg_http_exchange_param(ex, "sku");
-  cJSON *doc;
-  if (sim_body_json(ex, &doc) != 0 || doc == NULL) {
-    sim_wms__fail(ex, 400, "malformed-json", "body must be a JSON item", NULL);
-    return;
-  }
-  cJSON *problem = item_problem(doc, sku);
-  if (problem != NULL) {
-    cJSON_Delete(doc);
-    sim_wms__reply_problem(ex, problem);
-    return;
-  }
-  int status = item_store(w, sku, doc);
-  cJSON_Delete(doc);
-  if (status == 503) {
-    sim_wms__fail(ex, 503, "out-of-memory", "try again", NULL);
-    return;
-  }
-  sim_wms__reply_json(ex, status,
-                      cJSON_Duplicate(sim_wms__item_find(w, sku)->doc, true));
-}
-
-static void on_item_get(struct cg_http_exchange *ex, void *arg)
-{
-  struct wms_item *it =
-      sim_wms__item_find(arg, cg_http_exchange_param(ex, "sku"));
-  if (it == NULL) {
-    sim_wms__fail(ex, 404, "item-not-found", "no item with this sku", NULL);
-    return;
-  }
-  sim_wms__reply_json(ex, 200, cJSON_Duplicate(it->doc, true));
-}
-
-static cJSON *batch_result(struct sim_wms *w, const cJSON *item, int index)
-{
-  const char *sku = cg_json_str(item, "sku");
-  cJSON *r = cJSON_CreateObject();
-  cJSON *problem = item_problem(item, sku);
-  cg_json_add_int(r, "index", index);
-  cg_json_add_str(r, "sku", sku);
-  if (problem != NULL) {
-    cg_json_add_int(r, "status", cg_json_int(problem, "status", 422));
-    cg_json_add_str(r, "code", cg_json_str(problem, "code"));
-    cJSON_AddItemToObject(r, "errors",
-                          cJSON_DetachItemFromObject(problem, "errors"));
-    cJSON_Delete(problem);
-    return r;
-  }
-  cg_json_add_int(r, "status", item_store(w, sku, item));
-  return r;
-}
-
-static void on_items_batch(struct cg_http_exchange *ex, void *arg)
-{
-  struct sim_wms *w = arg;
-  cJSON *doc;
-  if (sim_body_json(ex, &doc) != 0 || doc == NULL) {
-    sim_wms__fail(ex, 400, "malformed-json", "body must be {\"items\":[...]}",
-                  NULL);
-    return;
-  }
-  const cJSON *items = cJSON_IsArray(doc) ? doc : cg_json_get(doc, "items");
-  int n = cJSON_GetArraySize(items);
-  if (!cJSON_IsArray(items) || n == 0 || n > BATCH_MAX) {
-    cJSON_Delete(doc);
-    sim_wms__fail(ex, 422, "invalid-batch", "items must hold 1..500 items",
-                  "/items");
-    return;
-  }
-  cJSON *resp = cJSON_CreateObject();
-  cJSON *results = cJSON_AddArrayToObject(resp, "results");
-  const cJSON *it;
-  int i = 0;
-  cJSON_ArrayForEach(it, items)
-  {
-    cJSON_AddItemToArray(results, batch_result(w, it, i++));
-  }
-  cJSON_Delete(doc);
-  sim_wms__reply_json(ex, 200, resp);
-}
-
 /* --- seeding -------------------------------------------------------------- */
-
-int sim_wms__seed_items(struct sim_wms *w, const cJSON *items, char *msg,
-                        size_t n)
-{
-  const cJSON *it;
-  if (items != NULL && !cJSON_IsArray(items)) {
-    snprintf(msg, n, "items must be an array");
-    return CG_EINVAL;
-  }
-  cJSON_ArrayForEach(it, items)
-  {
-    const char *sku = cg_json_str(it, "sku");
-    if (sku == NULL || *sku == '\0') {
-      snprintf(msg, n, "every item needs a sku");
-      return CG_EINVAL;
-    }
-    if (item_store(w, sku, it) == 503)
-      return CG_ENOMEM;
-  }
-  return 0;
-}
 
 int sim_wms__seed_stock(struct sim_wms *w, const cJSON *stock, char *msg,
                         size_t n)
@@ -607,9 +412,6 @@ static void on_stock(struct cg_http_exchange *ex, void *arg)
 
 int sim_wms__stock_routes(struct sim_wms *w, struct cg_router *r)
 {
-  int rc = cg_router_add(r, "POST", "/wms/v1/items:batch", on_items_batch, w);
-  rc = rc ? rc : cg_router_add(r, "PUT", "/wms/v1/items/{sku}", on_item_put, w);
-  rc = rc ? rc : cg_router_add(r, "GET", "/wms/v1/items/{sku}", on_item_get, w);
-  rc = rc ? rc : cg_router_add(r, "GET", "/wms/v1/stock", on_stock, w);
-  return rc;
+  int rc = sim_wms__items_routes(w, r);
+  return rc ? rc : cg_router_add(r, "GET", "/wms/v1/stock", on_stock, w);
 }

@@ -92,6 +92,40 @@ static void test_stock_keys(void **state)
   cg_config_free(cfg);
 }
 
+/* The items flow's keys (issue 11): defaults, a table, the limits. */
+static void test_items_keys(void **state)
+{
+  struct cg_err err = {0};
+  setenv("T_CENTRA", "tok-1", 1);
+  write_file("gxo.secret", "s3cret\n");
+  struct cg_config *cfg = load(MERCHANT(""), &err);
+  assert_non_null(cfg);
+  const struct cg_config_merchant *m = &cfg->merchants[0];
+  assert_int_equal(m->items_poll_s, 300);
+  assert_int_equal(m->items_sweep_s, 86400);
+  assert_int_equal(m->items_batch_max, 500);
+  assert_int_equal(m->items_page, 50);
+  assert_int_equal(m->items_window_ms, 1000);
+  cg_config_free(cfg);
+  cfg = load(MERCHANT(", items = { poll_s = 0, sweep_s = 60, batch_max = 7,"
+                      " page = 200, window_ms = 0 }"),
+             &err);
+  assert_non_null(cfg);
+  m = &cfg->merchants[0];
+  assert_int_equal(m->items_poll_s, 0);
+  assert_int_equal(m->items_sweep_s, 60);
+  assert_int_equal(m->items_batch_max, 7);
+  assert_int_equal(m->items_page, 200);
+  assert_int_equal(m->items_window_ms, 0);
+  cg_config_free(cfg);
+  expect_error(MERCHANT(", items = { batch_max = 501 }"),
+               "merchant 'acme': items.batch_max: must be 1 to 500, got 501");
+  expect_error(MERCHANT(", items = { page = 0 }"),
+               "merchant 'acme': items.page: must be 1 to 200, got 0");
+  expect_error(MERCHANT(", items = { poll_s = -1 }"),
+               "merchant 'acme': items.poll_s: must be a non-negative");
+}
+
 static void test_errors_name_merchant_and_key(void **state)
 {
   setenv("T_CENTRA", "tok-1", 1);
@@ -195,6 +229,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_good_config),
       cmocka_unit_test(test_stock_keys),
+      cmocka_unit_test(test_items_keys),
       cmocka_unit_test(test_errors_name_merchant_and_key),
       cmocka_unit_test(test_hostile_metamethods),
       cmocka_unit_test(test_whole_file_is_read),

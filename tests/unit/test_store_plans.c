@@ -175,6 +175,32 @@ static const struct hot hot[] = {
   {CG__ST_STOCK_CSTAGE_READ, "PRIMARY KEY", STAGED},
   {CG__ST_STOCK_CSTAGE_SEEN, "PRIMARY KEY", STAGED},
   {CG__ST_STOCK_CSTAGE_CLEAR, NULL, STAGED},
+  /* items (schema step 10): per size read, per batch, per answer, per
+   * held order */
+  {CG__ST_ITEM_GET, "PRIMARY KEY", 0},
+  {CG__ST_ITEM_STATE, "PRIMARY KEY", 0},
+  /* the launch-readiness list: the pending and rejected rows only */
+  {CG__ST_ITEMS_LIST_STATE, "items_open", 0},
+  {CG__ST_ITEMS_LIST_OPEN, "items_open", 0},
+  {CG__ST_ITEM_SOURCE, NULL, 0},
+  {CG__ST_ITEM_DIRTY, "PRIMARY KEY", 0},
+  /* the dirty rows in no batch, urgent first: the work itself */
+  {CG__ST_ITEMS_DUE, "items_due", PARTIAL_SCAN},
+  {CG__ST_ITEMS_ANY_DUE, "items_due", PARTIAL_SCAN},
+  {CG__ST_ITEM_BATCH_SET, "PRIMARY KEY", 0},
+  /* a batch given up (FAIL): the keys of its <= 500 rows are collected
+   * first, as the update moves them out of the index it walks */
+  {CG__ST_ITEMS_BATCH_FREE, "items_batch", RARE_TEMP},
+  {CG__ST_ITEM_ANSWER, "PRIMARY KEY", 0},
+  {CG__ST_ITEM_UNBATCH, "PRIMARY KEY", 0},
+  {CG__ST_ITEM_ANSWER_NEW, NULL, 0},
+  {CG__ST_ITEM_RESEND, "PRIMARY KEY", 0},
+  {CG__ST_ITEM_PLACEHOLDER, NULL, 0},
+  {CG__ST_ITEM_WAIT_PUT, NULL, 0},
+  {CG__ST_ITEM_WAITERS, "PRIMARY KEY", 0},
+  {CG__ST_ITEM_WAITS_OF, "item_waits_order", 0},
+  {CG__ST_ITEM_WAIT_REMOVE, "PRIMARY KEY", 0},
+  {CG__ST_ITEM_WAITS_CLEAR, "item_waits_order", 0},
 };
 
 /* Off the hot path: run by an operator, at boot or for metrics, never
@@ -195,6 +221,7 @@ static const enum cg__st off_path[] = {
   CG__ST_RULESRC_LATEST, /* start-up, when the pack does not load */
   CG__ST_RULESRC_TRIM,   /* a rule pack loaded */
   CG__ST_SLA_COUNTS,     /* demo and status: rows per SLA state */
+  CG__ST_ITEMS_COUNTS,   /* metrics scrape, CLI, API: one covering index */
 };
 /* clang-format on */
 

@@ -1,0 +1,86 @@
+/*
+ * admin_items: the item master in the admin API (docs/operations.md
+ * "Items and launches"), behind the bearer token:
+ *
+ *   GET /api/v1/merchants/{merchant}/items/{sku}
+ *       one SKU as `items show` prints it (flows/items.h
+ *       cg_items_describe); 404 if the master never saw it
+ *   GET /api/v1/merchants/{merchant}/items?state=pending|rejected
+ *       [&after=SKU][&limit=N]  launch readiness: counts per state, the
+ *       last sweep and at most N SKUs (default 100, at most 500) after
+ *       `after`, in SKU order; `next` is the `after` of the next page
+ */
+#include "ops/admin_int.h"
+
+#include "base/err.h"
+#include "flows/flow.h"
+#include "flows/items.h"
+#include "net/http_server.h"
+#include "net/router.h"
+
+#include <stdlib.h>
+
+#define LIST_DEFAULT 100
+#define LIST_MAX 500
+
+static void h_items_sku(struct cg_http_exchange *ex, void *arg)
+{
+  const struct cg_admin_source *src = arg;
+  if (!cg__admin_authorized(ex, src))
+    return;
+  struct cg_flow *f =
+      cg__admin_find_flow(src, cg_http_exchange_param(ex, "merchant"));
+  const char *sku = cg_http_exchange_param(ex, "sku");
+  struct cg_err err = {0};
+  cJSON *d = f && sku ? cg_items_describe(f->store, sku, &err) : NULL;
+  if (d != NULL)
+    cg__admin_reply_json(ex, 200, d);
+  else if (f == NULL)
+    cg__admin_reply_error(ex, 404, "no such merchant");
+  else if (err.code == CG_ENOTFOUND)
+    cg__admin_reply_error(ex, 404, "no such SKU in the item master");
+  else
+    cg__admin_reply_error(ex, 500, err.msg);
+}
+
+static size_t list_limit(struct cg_http_exchange *ex)
+{
+  char text[16] = "";
+  if (!cg_http_exchange_query(ex, "limit", text, sizeof(text)))
+    return LIST_DEFAULT;
+  long n = strtol(text, NULL, 10);
+  return n <= 0 ? LIST_DEFAULT : n > LIST_MAX ? LIST_MAX : (size_t)n;
+}
+
+static void h_items_list(struct cg_http_exchange *ex, void *arg)
+{
+  const struct cg_admin_source *src = arg;
+  if (!cg__admin_authorized(ex, src))
+    return;
+  struct cg_flow *f =
+      cg__admin_find_flow(src, cg_http_exchange_param(ex, "merchant"));
+  char state[16] = "", after[128] = "";
+  cg_http_exchange_query(ex, "state", state, sizeof(state));
+  cg_http_exchange_query(ex, "after", after, sizeof(after));
+  struct cg_err err = {0};
+  cJSON *doc =
+      f ? cg_items_pending(f->store, state, after, list_limit(ex), &err) : NULL;
+  if (doc != NULL)
+    cg__admin_reply_json(ex, 200, doc);
+  else if (f == NULL)
+    cg__admin_reply_error(ex, 404, "no such merchant");
+  else
+    cg__admin_reply_error(ex, err.code == CG_EINVAL ? 400 : 500, err.msg);
+}
+
+int cg__admin_items_routes(struct cg_router *r,
+                           const struct cg_admin_source *src)
+{
+  void *a = (void *)src;
+  if (cg_router_add(r, "GET", "/api/v1/merchants/{merchant}/items/{sku}",
+                    h_items_sku, a) != 0 ||
+      cg_router_add(r, "GET", "/api/v1/merchants/{merchant}/items",
+                    h_items_list, a) != 0)
+    return CG_ENOMEM;
+  return 0;
+}

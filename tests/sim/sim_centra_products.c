@@ -1,0 +1,135 @@
+/*
+ * sim_centra_products: the products query of the simulated Centra. A
+ * product is rendered from the index (sim_centra_index.c: its scalar part
+ * and its sizes), so a page costs the page: load order without a sort,
+ * the index backwards for id_DESC, one sort of the products by their
+ * stored Product.updatedAt (then id) for updatedAt_ASC/DESC. The
+ * catalogue's changes are in sim_centra_catalogue.c.
+ */
+#include "sim_centra.h"
+
+#include "base/json.h"
+#include "base/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct sc_product *sim_centra__product_of(struct sim_centra *c,
+                                          const cJSON *size)
+{
+  int64_t id = cg_json_int(size, "productVariant.product.id", 0);
+  return cg_map_get_int(&c->products_by_id, id);
+}
+
+/* The product of a size with this size's variant added (or extended);
+ * view: sharing the stored members (sim_json_view), for an answer
+ * printed at once, rather than copies. */
+static void product_add_size(struct sim_centra *c, cJSON *prod,
+                             const cJSON *size, bool view)
+{
+  cJSON *vars = cJSON_GetObjectItemCaseSensitive(prod, "variants");
+  const cJSON *sv = cg_json_get(size, "productVariant");
+  cJSON *v = sim_centra__find_int(vars, "id", cg_json_int(sv, "id", 0));
+  if (v == NULL) {
+    v = view ? sim_json_view(sv) : cJSON_Duplicate(sv, true);
+    cJSON_DeleteItemFromObjectCaseSensitive(v, "product");
+    cJSON_AddArrayToObject(v, "productSizes");
+    cJSON_AddItemToArray(vars, v);
+  }
+  cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(v, "productSizes"),
+                       view ? sim_centra__size_view(c, size)
+                            : sim_centra__size_render(c, size));
+}
+
+/* A products page uses the view: a page of 2,000 sizes no longer copies
+ * each size with its product. */
+static cJSON *product_build(struct sim_centra *c, const struct sc_product *p,
+                            bool view)
+{
+  cJSON *prod = view ? sim_json_view(p->info) : cJSON_Duplicate(p->info, true);
+  cJSON_AddArrayToObject(prod, "variants");
+  for (size_t k = 0; k < p->sizes.n; k++) {
+    const cJSON *size = p->sizes.v[k];
+    const cJSON *w = cg_json_get(size, "weight");
+    if (k == 0)
+      cJSON_AddItemToObject(prod, "weight",
+                            view ? sim_json_ref(w) : cJSON_Duplicate(w, 1));
+    product_add_size(c, prod, size, view);
+  }
+  return prod;
+}
+
+cJSON *sim_centra__product_render(struct sim_centra *c,
+                                  const struct sc_product *p)
+{
+  return product_build(c, p, false);
+}
+
+/* A product of a page with its Product.updatedAt. */
+struct prod_ref {
+  const struct sc_product *p;
+  const char *updated;
+};
+
+static int cmp_ref(const void *a, const void *b)
+{
+  const struct prod_ref *x = a, *y = b;
+  int r = strcmp(x->updated ? x->updated : "", y->updated ? y->updated : "");
+  return r != 0 ? r : (x->p->id < y->p->id ? -1 : (x->p->id > y->p->id));
+}
+
+static int cmp_ref_desc(const void *a, const void *b)
+{
+  return cmp_ref(b, a);
+}
+
+static bool product_matches(const cJSON *p, const cJSON *where)
+{
+  return sim_centra__in_str_list(cg_json_get(where, "status"),
+                                 cg_json_str(p, "status")) &&
+         sim_centra__string_match(cg_json_get(where, "name"),
+                                  cg_json_str(p, "name"));
+}
+
+/* The products matching args' where, in load order (ids ascending) or in
+ * args' sort. */
+static size_t product_hits(struct sim_centra *c, const cJSON *args,
+                           struct prod_ref *refs)
+{
+  const char *s =
+      cJSON_GetStringValue(cJSON_GetArrayItem(cg_json_get(args, "sort"), 0));
+  bool asc = s && strcmp(s, "updatedAt_ASC") == 0;
+  bool desc = s && strcmp(s, "updatedAt_DESC") == 0;
+  bool id_desc = s && strcmp(s, "id_DESC") == 0;
+  size_t m = 0, n = c->products.n;
+  for (size_t i = 0; i < n; i++) {
+    const struct sc_product *p = c->products.v[id_desc ? n - 1 - i : i];
+    if (!product_matches(p->info, cg_json_get(args, "where")))
+      continue;
+    refs[m++] =
+        (struct prod_ref){.p = p, .updated = cg_json_str(p->info, "updatedAt")};
+  }
+  if (asc || desc)
+    qsort(refs, m, sizeof(*refs), asc ? cmp_ref : cmp_ref_desc);
+  return m;
+}
+
+cJSON *sim_centra__op_products(struct sim_centra *c, const cJSON *args,
+                               const char **err)
+{
+  int limit, page;
+  if (sim_centra__paging(args, 20, 200, &limit, &page, err) != 0)
+    return NULL;
+  struct prod_ref *refs = cg_calloc(c->products.n + 1, sizeof(*refs));
+  if (refs == NULL) {
+    *err = "out of memory";
+    return NULL;
+  }
+  size_t m = product_hits(c, args, refs);
+  size_t first = (size_t)(page - 1) * (size_t)limit;
+  cJSON *out = cJSON_CreateArray();
+  for (size_t i = first; i < m && i < first + (size_t)limit; i++)
+    cJSON_AddItemToArray(out, product_build(c, refs[i].p, true));
+  cg_free(refs);
+  return out;
+}
