@@ -176,6 +176,21 @@ const struct cg_stock_policy *cg_stock_policy(const struct cg_stock *st)
 }
 
 /* P of a SKU whose row is r under policy p (0 when excluded). */
+int64_t cg__stock_target_of(const struct cg_stock_policy *p,
+                            const struct cg_store_stock *r,
+                            const struct cg_store_stock_level *levels, size_t n)
+{
+  int64_t sellable = 0;
+  if (cg_stock_policy_excluded(p, r->sku))
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (cg_stock_policy_sellable(p, levels[i].status))
+      sellable += levels[i].quantity;
+  int64_t total = cg_stock_policy_figure(p, r->sku, sellable) +
+                  r->pending_dispatch + r->pending_return;
+  return total > 0 ? total : 0; /* Centra holds no negative stock */
+}
+
 static int target_of(struct cg_flow *f, const struct cg_stock_policy *p,
                      const struct cg_store_stock *r, int64_t *out,
                      struct cg_err *err)
@@ -185,14 +200,9 @@ static int target_of(struct cg_flow *f, const struct cg_stock_policy *p,
   if (cg_stock_policy_excluded(p, r->sku))
     return 0;
   int rc = cg_store_stock_levels(f->store, r->sku, &l, err);
-  int64_t sellable = 0;
-  for (size_t i = 0; rc == 0 && i < l.n; i++)
-    if (cg_stock_policy_sellable(p, l.items[i].status))
-      sellable += l.items[i].quantity;
+  if (rc == 0)
+    *out = cg__stock_target_of(p, r, l.items, l.n);
   cg_store_stock_levels_clear(&l);
-  int64_t total = cg_stock_policy_figure(p, r->sku, sellable) +
-                  r->pending_dispatch + r->pending_return;
-  *out = total > 0 ? total : 0; /* Centra holds no negative stock */
   return rc;
 }
 

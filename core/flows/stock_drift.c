@@ -187,71 +187,99 @@ static int differs(struct cg_stock_rec *rec, const struct cg_store_stock *row,
   return cg_store_stock_touch(st->f->store, row->sku, now, err);
 }
 
-/* The SKU's row; one Centra holds units of and the warehouse never
- * reported gets one (its P is 0, so it is corrected), *fresh. */
-static int row_of(struct cg_stock_rec *rec, const char *sku, int64_t centra,
-                  int64_t now, struct cg_store_stock *row, bool *fresh,
-                  struct cg_err *err)
+/* A SKU Centra holds units of and the warehouse never reported gets a
+ * row (its P is 0, so it is corrected): read into *row. */
+static int row_new(struct cg_stock_rec *rec, const char *sku, int64_t centra,
+                   int64_t now, struct cg_store_stock *row, struct cg_err *err)
 {
   struct cg_store *s = rec->st->f->store;
-  int rc = cg_store_stock_get(s, sku, row, err);
-  *fresh = rc == CG_ENOTFOUND;
-  if (!*fresh)
-    return rc;
-  rec->unknown++;
-  if (centra == 0)
-    return CG_ENOTFOUND; /* nothing to correct: no row */
-  rc = cg_store_stock_centra_seen(s, sku, centra, now, err);
+  int rc = cg_store_stock_centra_seen(s, sku, centra, now, err);
   return rc ? rc : cg_store_stock_get(s, sku, row, err);
 }
 
-static int compare_sku(struct cg_stock_rec *rec, const char *sku,
-                       int64_t centra, int64_t now, struct cg_err *err)
+/* P of a staged SKU from the row and levels read with it. */
+static int target_seen(struct cg_stock_rec *rec,
+                       const struct cg_store_stock_seen *e,
+                       const struct cg_store_stock *row, int64_t *p,
+                       struct cg_err *err)
 {
   struct cg_stock *st = rec->st;
-  struct cg_store_stock row = {0};
+  if (e->more) /* more statuses than the walk holds: read them all */
+    return cg_stock_target(st->f, row->sku, p, err);
+  *p = cg__stock_target_of(cg__stock_policy(st), row, e->levels,
+                           e->known ? e->n : 0);
+  return 0;
+}
+
+/* One SKU of the page; its figure is recorded for the whole page
+ * afterwards (cg_store_stock_cstage_seen) unless skipped here. */
+static int compare_seen(struct cg_stock_rec *rec,
+                        const struct cg_store_stock_seen *e, int64_t now,
+                        struct cg_err *err)
+{
+  struct cg_store *s = rec->st->f->store;
+  struct cg_store_stock fresh_row = {0};
+  const struct cg_store_stock *row = &e->row;
   int64_t p = 0;
-  bool fresh = false;
-  if (cg_stock_policy_excluded(cg__stock_policy(st), sku))
-    return 0;
-  int rc = row_of(rec, sku, centra, now, &row, &fresh, err);
-  if (rc == CG_ENOTFOUND)
-    return 0;
-  if (rc == 0 && row.pushed_at >= rec->sent_ms) {
-    cg_store_stock_clear(&row); /* pushed since the page was asked for */
-    return 0;
+  if (cg_stock_policy_excluded(cg__stock_policy(rec->st), e->sku))
+    return cg_store_stock_cstage_skip(s, e->sku, err);
+  if (!e->known) {
+    rec->unknown++;
+    if (e->centra == 0)
+      return 0; /* nothing to correct: no row */
   }
-  if (rc == 0)
-    rc = cg_stock_target(st->f, sku, &p, err);
-  if (rc == 0)
-    rc = cg_store_stock_centra_seen(st->f->store, sku, centra, now, err);
-  rec->compared++;
-  if (rc == 0)
-    rc = centra == p ? drift_gone(rec, sku, p, err)
-                     : differs(rec, &row, centra, p, fresh, now, err);
-  cg_store_stock_clear(&row);
+  int rc = e->known ? 0 : row_new(rec, e->sku, e->centra, now, &fresh_row, err);
+  row = e->known ? row : &fresh_row;
+  if (rc == 0 && row->pushed_at >= rec->cmp_sent_ms) /* pushed since */
+    rc = cg_store_stock_cstage_skip(s, e->sku, err);
+  else if (rc == 0 && (rc = target_seen(rec, e, row, &p, err)) == 0) {
+    rec->compared++;
+    rc = e->centra == p ? drift_gone(rec, e->sku, p, err)
+                        : differs(rec, row, e->centra, p, !e->known, now, err);
+  }
+  cg_store_stock_clear(&fresh_row);
   return rc;
 }
 
+/* The page's figures staged, read back with the rows, compared. */
+static int compare_page(struct cg_stock_rec *rec, const cJSON *sizes,
+                        int64_t now, struct cg_err *err)
+{
+  struct cg_store *s = rec->st->f->store;
+  struct cg_store_stock_seen_list list = {0};
+  const cJSON *sz;
+  int rc = 0;
+  cJSON_ArrayForEach(sz, sizes)
+  {
+    const char *sku = cg_json_str(sz, "sku");
+    if (rc == 0 && sku != NULL && sku[0] != '\0')
+      rc = cg_store_stock_cstage(s, sku, cg_json_int(sz, "physical", 0), err);
+  }
+  if (rc == 0)
+    rc = cg_store_stock_cstage_read(s, &list, err);
+  for (size_t i = 0; rc == 0 && i < list.n; i++)
+    rc = compare_seen(rec, &list.items[i], now, err);
+  cg_store_stock_seen_list_clear(&list);
+  return rc ? rc : cg_store_stock_cstage_seen(s, now, err);
+}
+
+bool cg__stock_drift_last(const cJSON *data)
+{
+  return cg_json_int(data, "products", 0) < PAGE_PRODUCTS;
+}
+
+/* A lazy commit (cg_store_begin_lazy): a compare lost to a power cut is
+ * made again by the next reconcile. */
 int cg__stock_drift_page(struct cg_stock_rec *rec, const cJSON *data,
-                         bool *last, struct cg_err *err)
+                         struct cg_err *err)
 {
   struct cg_flow *f = rec->st->f;
-  const cJSON *sizes = cg_json_get(data, "sizes"), *s;
-  int64_t now = cg_time_now_ms();
-  int rc = cg_store_begin(f->store, err);
+  int rc = cg_store_begin_lazy(f->store, err);
   if (rc != 0)
     return rc;
-  cJSON_ArrayForEach(s, sizes)
-  {
-    const char *sku = cg_json_str(s, "sku");
-    if (rc == 0 && sku != NULL)
-      rc = compare_sku(rec, sku, cg_json_int(s, "physical", 0), now, err);
-  }
-  if (rc == 0 && cg_store_commit(f->store, err) == 0) {
-    *last = cg_json_int(data, "products", 0) < PAGE_PRODUCTS;
+  rc = compare_page(rec, cg_json_get(data, "sizes"), cg_time_now_ms(), err);
+  if (rc == 0 && cg_store_commit(f->store, err) == 0)
     return 0;
-  }
   cg_store_rollback(f->store, NULL);
   f->metrics.store_errors++;
   return rc ? rc : CG_EDB;

@@ -9,6 +9,7 @@
 #define CG_FLOWS_STOCK_INT_H
 
 #include "flows/stock.h"
+#include "store/store_stock.h"
 
 #include <uv.h>
 
@@ -56,5 +57,12 @@ void cg__stock_reconcile_stop(struct cg_stock *st, void (*done)(void *arg),
 
 /* The policy in force (never NULL). */
 const struct cg_stock_policy *cg__stock_policy(const struct cg_stock *st);
+/* P of row r whose levels are levels[0..n) (stock.c; what
+ * cg_stock_target computes once it has read them): the reconcile reads
+ * a page's rows and levels in one walk. */
+int64_t cg__stock_target_of(const struct cg_stock_policy *p,
+                            const struct cg_store_stock *r,
+                            const struct cg_store_stock_level *levels,
+                            size_t n);
 
 #endif

@@ -63,13 +63,18 @@ enum cg__stock_rec_phase {
 struct cg_stock_rec {
   struct cg_stock *st; /* NULL once stopped (detached) */
   enum cg__stock_rec_phase phase;
-  bool busy;    /* a partner call in flight */
+  bool busy;    /* a partner call in flight (never more than one) */
   bool stopped; /* closed while busy: the callback only frees */
+  bool discard; /* the call in flight asked for the page after one that
+                 * could not be applied: its answer is dropped */
   char reason[128];
-  int64_t started_ms;  /* monotonic */
-  int64_t wms_ms;      /* time the warehouse part took */
-  int attempts;        /* failed calls in a row */
-  int64_t retry_at_ms; /* wall ms; no call before it */
+  int64_t started_ms;     /* monotonic */
+  int64_t wms_ms;         /* time the warehouse part took */
+  int64_t cpu_started_us; /* the loop thread's CPU time at the start */
+  int64_t cpu_wms_us;     /* ... that the warehouse part took */
+  int attempts;           /* failed calls in a row */
+  int64_t waits;          /* calls or writes failed and waited for */
+  int64_t retry_at_ms;    /* wall ms; no call before it */
   /* the warehouse snapshot */
   char snapshot_id[64]; /* asked for (a pending one) or learned */
   char *cursor;         /* the next page; NULL before the first */
@@ -83,7 +88,8 @@ struct cg_stock_rec {
   int64_t pages, skus, zeroed, bad;
   /* Centra */
   int centra_page;
-  int64_t sent_ms;          /* wall ms the current Centra page was asked for */
+  int64_t sent_ms;          /* wall ms the last Centra page was asked for */
+  int64_t cmp_sent_ms;      /* ... the page being compared was asked for */
   struct cg_map drift_open; /* SKU -> open STOCK_DRIFT id (intptr_t) */
   struct cg_map broken;     /* SKUs with an unreadable item: left alone,
                              * not taken for unlisted */
@@ -95,10 +101,12 @@ int cg__stock_drift_begin(struct cg_stock_rec *rec, struct cg_err *err);
 /* Asks for the next Centra page; the answer comes back through
  * cg__stock_rec_centra_done. Returns 0 or the client's error. */
 int cg__stock_drift_next(struct cg_stock_rec *rec);
+/* Whether data (of cg_centra_fetch_stock) is the last page. */
+bool cg__stock_drift_last(const cJSON *data);
 /* One Centra page (data of cg_centra_fetch_stock) compared, in one
- * transaction. *last is true after the last page. */
+ * transaction; a SKU pushed at or after rec->cmp_sent_ms is skipped. */
 int cg__stock_drift_page(struct cg_stock_rec *rec, const cJSON *data,
-                         bool *last, struct cg_err *err);
+                         struct cg_err *err);
 void cg__stock_drift_end(struct cg_stock_rec *rec);
 
 /* stock_reconcile.c: the answer to a Centra page (the call's callback). */

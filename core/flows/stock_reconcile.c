@@ -11,7 +11,7 @@
  * and runs as a chain of single partner calls, each answer handled in
  * one transaction:
  *
- *   GET /stock page --(group by SKU, hold the last)--> snapshot_sku
+ *   GET /stock page --(group by SKU, hold the last)--> staged, applied
  *     ... nextCursor null --> unlisted SKUs to 0 --> seq_cover, base
  *   Centra products page --> compare with P (stock_drift.c) ... last
  *     --> cursor stock.reconcile.last
@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CUR_PENDING "stock.snapshot.pending"
 #define CUR_BASE CG_STORE_STOCK_BASE_CURSOR
@@ -208,6 +209,7 @@ static void back_off(struct cg_stock_rec *rec, int64_t retry_at_ms)
 {
   int64_t wait =
       cg_retry_backoff_ms(&BACKOFF, ++rec->attempts, &flow_of(rec)->rng);
+  rec->waits++;
   if (rec->attempts % STUCK_AFTER == 0)
     stuck(rec);
   int64_t at = cg_time_now_ms() + (wait > 1000 ? wait : 1000);
@@ -247,10 +249,21 @@ static void wms_restart(struct cg_stock_rec *rec, bool fresh)
 
 /* ---- the warehouse snapshot ---------------------------------------------*/
 
+/* The CPU time the loop thread has used (us): what the reconcile costs
+ * the engine, apart from waiting for the partners (the log's figures). */
+static int64_t loop_cpu_us(void)
+{
+  struct timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void enter_centra(struct cg_stock_rec *rec)
 {
   struct cg_err err = {0};
   rec->wms_ms = cg_time_mono_ms() - rec->started_ms;
+  rec->cpu_wms_us = loop_cpu_us() - rec->cpu_started_us;
   rec->phase = CG__REC_CENTRA;
   rec->centra_page = 1;
   if (cg__stock_drift_begin(rec, &err) != 0)
@@ -294,29 +307,33 @@ static int skip_broken(struct cg_stock_rec *rec, const char *sku,
   return 0;
 }
 
-static int apply_sku(const struct cg_stock_snap_sku *g, void *arg,
+static int stage_sku(const struct cg_stock_snap_sku *g, void *arg,
                      struct cg_err *err)
 {
   struct cg_stock_rec *rec = arg;
-  bool was_stale = false;
   rec->skus++;
   if (g->broken) /* keeps its figure; the log and audit count it */
     return skip_broken(rec, g->sku, err);
-  return cg_store_stock_snapshot_sku(flow_of(rec)->store, g->sku, g->levels,
-                                     g->n, rec->as_of_seq, cg_time_now_ms(),
-                                     &was_stale, err);
+  return cg_store_stock_stage(flow_of(rec)->store, g->sku, g->levels, g->n,
+                              err);
 }
 
-/* One page in one transaction; the last SKU waits for the next page. */
+/* One page in one transaction, its SKUs staged then applied together;
+ * the last SKU waits for the next page. The commit does not wait for the
+ * disk (cg_store_begin_lazy): a page lost to a power cut is paged again,
+ * as the snapshot is not done until snapshot_done's durable commit. */
 static int apply_page(struct cg_stock_rec *rec, const cJSON *items, bool last,
                       struct cg_err *err)
 {
   struct cg_flow *f = flow_of(rec);
-  int rc = cg_store_begin(f->store, err);
+  int rc = cg_store_begin_lazy(f->store, err);
   if (rc != 0)
     return rc;
-  rc = cg__stock_snap_page(items, last, &rec->held, apply_sku, rec, &rec->bad,
+  rc = cg__stock_snap_page(items, last, &rec->held, stage_sku, rec, &rec->bad,
                            err);
+  if (rc == 0)
+    rc = cg_store_stock_stage_apply(f->store, rec->as_of_seq, cg_time_now_ms(),
+                                    NULL, err);
   return tx_end(f, rc, err);
 }
 
@@ -341,6 +358,11 @@ static int page_snapshot(struct cg_stock_rec *rec, const cJSON *data,
   return 0;
 }
 
+static void wms_next(struct cg_stock_rec *rec);
+
+/* The next page is asked for before this one is applied: the warehouse
+ * builds it while the engine writes (one call in flight, two pages held
+ * at most). A page that cannot be applied drops the answer in flight. */
 static void wms_page(struct cg_stock_rec *rec, const cJSON *data)
 {
   struct cg_err err = {0};
@@ -352,27 +374,37 @@ static void wms_page(struct cg_stock_rec *rec, const cJSON *data)
     return;
   }
   const char *next = cg_json_str(data, "nextCursor");
+  cg_free(rec->cursor);
+  rec->cursor = next ? cg_strdup(next) : NULL;
+  if (rc == 0 && rec->cursor != NULL)
+    wms_next(rec);
   if (rc == 0)
     rc = apply_page(rec, cg_json_get(data, "items"), next == NULL, &err);
-  if (rc != 0) {
+  if (rc != 0 || (next != NULL && rec->cursor == NULL)) {
+    rec->discard = rec->busy;
     back_off(rec, 0);
     cg_log_warn(COMP,
                 "[merchant=%s] reconcile (%s): snapshot page not applied "
                 "(%s); paging a fresh snapshot in %lld s",
-                flow_of(rec)->merchant, rec->reason, err.msg,
+                flow_of(rec)->merchant, rec->reason,
+                rc ? err.msg : "out of memory",
                 (long long)(rec->retry_at_ms - cg_time_now_ms()) / 1000);
     wms_restart(rec, false);
     return;
   }
   rec->pages++;
   went_on(rec);
-  cg_free(rec->cursor);
-  rec->cursor = next ? cg_strdup(next) : NULL;
   if (next == NULL)
     rec->phase = CG__REC_UNLISTED;
-  else if (rec->cursor == NULL)
-    wms_restart(rec, false); /* out of memory: start over later */
   step(rec);
+}
+
+/* The answer in flight belongs to a page sequence given up: dropped. */
+static bool discarded(struct cg_stock_rec *rec)
+{
+  bool drop = rec->discard;
+  rec->discard = false;
+  return drop;
 }
 
 static void on_wms_page(struct cg_call_result *res, void *arg)
@@ -383,6 +415,8 @@ static void on_wms_page(struct cg_call_result *res, void *arg)
     rec_free(rec);
     return;
   }
+  if (discarded(rec))
+    return;
   if (res->outcome == CG_OUTCOME_OK && !cg_store_in_tx(flow_of(rec)->store)) {
     wms_page(rec, res->data);
     return;
@@ -443,15 +477,13 @@ static int unlisted_batch(struct cg_stock_rec *rec, size_t *n,
       cg_store_stock_unlisted(f->store, rec->as_of_seq, rec->unlisted_after,
                               UNLISTED_BATCH, &list, err);
   *n = rc == 0 ? list.n : 0;
-  if (rc == 0 && list.n > 0 && (rc = cg_store_begin(f->store, err)) == 0) {
-    for (size_t i = 0; rc == 0 && i < list.n; i++) {
-      bool was_stale = false;
-      if (cg_map_get_str(&rec->broken, list.items[i].name) != NULL)
-        continue; /* listed, but unreadable */
-      rc = cg_store_stock_snapshot_sku(f->store, list.items[i].name, NULL, 0,
-                                       rec->as_of_seq, cg_time_now_ms(),
-                                       &was_stale, err);
-    }
+  if (rc == 0 && list.n > 0 && (rc = cg_store_begin_lazy(f->store, err)) == 0) {
+    for (size_t i = 0; rc == 0 && i < list.n; i++)
+      if (cg_map_get_str(&rec->broken, list.items[i].name) == NULL)
+        rc = cg_store_stock_stage(f->store, list.items[i].name, NULL, 0, err);
+    if (rc == 0) /* a broken one was listed, but unreadable: left alone */
+      rc = cg_store_stock_stage_apply(f->store, rec->as_of_seq,
+                                      cg_time_now_ms(), NULL, err);
     rc = tx_end(f, rc, err);
     if (rc == 0)
       snprintf(rec->unlisted_after, sizeof(rec->unlisted_after), "%s",
@@ -528,15 +560,20 @@ static void finish(struct cg_stock_rec *rec)
   struct cg_err err = {0};
   int64_t now = cg_time_now_ms();
   int64_t took = cg_time_mono_ms() - rec->started_ms;
-  char msg[384];
+  int64_t cpu = (loop_cpu_us() - rec->cpu_started_us) / 1000;
+  char msg[480];
   snprintf(msg, sizeof(msg),
            "reconcile (%s) done in %lld ms (warehouse %lld ms, Centra %lld "
            "ms): %lld SKUs compared, %lld off and corrected, %lld new "
-           "STOCK_DRIFT, %lld resolved, %lld unknown to the engine",
+           "STOCK_DRIFT, %lld resolved, %lld unknown to the engine; engine "
+           "loop CPU %lld ms (warehouse %lld ms, Centra %lld ms); %lld "
+           "waits after a failed call or write",
            rec->reason, (long long)took, (long long)rec->wms_ms,
            (long long)(took - rec->wms_ms), (long long)rec->compared,
            (long long)rec->differ, (long long)rec->drifts,
-           (long long)rec->resolved, (long long)rec->unknown);
+           (long long)rec->resolved, (long long)rec->unknown, (long long)cpu,
+           (long long)rec->cpu_wms_us / 1000,
+           (long long)(cpu - rec->cpu_wms_us / 1000), (long long)rec->waits);
   cg_log_info(COMP, "[merchant=%s] %s", f->merchant, msg);
   audit(f, AUDIT_KEY, "reconcile", msg);
   if (cursor_put_int(f->store, CUR_LAST, now, &err) != 0)
@@ -548,22 +585,35 @@ static void finish(struct cg_stock_rec *rec)
   rec_free(rec);
 }
 
+/* As with the warehouse's pages, the next Centra page is asked for
+ * before this one is compared (the compare skips SKUs pushed since this
+ * page was asked for: cmp_sent_ms). */
 void cg__stock_rec_centra_done(struct cg_stock_rec *rec,
                                struct cg_call_result *res)
 {
   struct cg_err err = {0};
-  bool last = false;
   rec->busy = false;
   if (rec->stopped) {
     rec_free(rec);
     return;
   }
+  if (discarded(rec))
+    return;
   if (res->outcome != CG_OUTCOME_OK || cg_store_in_tx(flow_of(rec)->store)) {
     back_off(rec, res->retry_at_ms);
     log_call(rec, "reading Centra's stock", res);
     return;
   }
-  if (cg__stock_drift_page(rec, res->data, &last, &err) != 0) {
+  bool last = cg__stock_drift_last(res->data);
+  rec->cmp_sent_ms = rec->sent_ms;
+  if (!last) {
+    rec->centra_page++;
+    if (cg__stock_drift_next(rec) != 0)
+      rec->centra_page--; /* asked again after the compare */
+  }
+  if (cg__stock_drift_page(rec, res->data, &err) != 0) {
+    rec->discard = rec->busy;
+    rec->centra_page -= rec->busy ? 1 : 0; /* this page again */
     back_off(rec, 0);
     cg_log_warn(COMP,
                 "[merchant=%s] reconcile (%s): Centra page %d not compared "
@@ -573,12 +623,12 @@ void cg__stock_rec_centra_done(struct cg_stock_rec *rec,
     return;
   }
   went_on(rec);
-  if (last) {
+  if (last)
     finish(rec);
-    return;
+  else if (!rec->busy) {
+    rec->centra_page++;
+    step(rec);
   }
-  rec->centra_page++;
-  step(rec);
 }
 
 /* ---- driving it -----------------------------------------------------------*/
@@ -625,6 +675,7 @@ static void start(struct cg_stock *st, const char *why, const struct pending *p,
   rec->st = st;
   rec->phase = CG__REC_WMS;
   rec->started_ms = cg_time_mono_ms();
+  rec->cpu_started_us = loop_cpu_us();
   rec->as_of_seq = -1;
   rec->base = base;
   snprintf(rec->reason, sizeof(rec->reason), "%s", why);

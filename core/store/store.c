@@ -309,10 +309,12 @@ int cg_store_open(const struct cg_store_opts *opts, struct cg_store **out,
   int busy =
       opts->busy_timeout_ms ? opts->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
   s->busy_ms = busy;
+  s->sync = sync;
   if ((ret = open_db(s->path, sync, busy, &s->db, err)) != 0 ||
       (ret = cg__store_migrate(s->db, s->path, cg__store_migrations,
                                cg__store_migrations_count, &s->schema_version,
                                err)) != 0 ||
+      (ret = cg__store_stock_stage_init(s->db, err)) != 0 ||
       (ret = prepare_all(s, err)) != 0)
     goto fail;
   sqlite3_commit_hook(s->db, count_commit, s);
@@ -406,6 +408,40 @@ int cg_store_begin(struct cg_store *s, struct cg_err *err)
   return ret;
 }
 
+/* The safety level is connection configuration, set like the others at
+ * open (sqlite3_exec): a PRAGMA synchronous takes effect when it is
+ * prepared, so it cannot sit in the statement table. */
+static int set_sync(struct cg_store *s, const char *mode, struct cg_err *err)
+{
+  char sql[48];
+  snprintf(sql, sizeof(sql), "PRAGMA synchronous=%s", mode);
+  return exec_sql(s->db, sql, err);
+}
+
+/* Back to the configured safety level after a lazy transaction (the
+ * level cannot change inside one). */
+static void lazy_end(struct cg_store *s)
+{
+  struct cg_err scratch = {0};
+  if (!s->lazy)
+    return;
+  s->lazy = false;
+  if (set_sync(s, s->sync, &scratch) != 0)
+    cg_log_error(s->comp, "synchronous not restored: %s", scratch.msg);
+}
+
+int cg_store_begin_lazy(struct cg_store *s, struct cg_err *err)
+{
+  if (s->in_tx)
+    return cg_err_set(err, CG_EINVAL, "store: transaction already open");
+  bool syncs = strcmp(s->sync, "FULL") == 0 || strcmp(s->sync, "EXTRA") == 0;
+  int ret = syncs ? set_sync(s, "NORMAL", err) : 0;
+  s->lazy = syncs && ret == 0;
+  if (ret == 0 && (ret = cg_store_begin(s, err)) != 0)
+    lazy_end(s);
+  return ret;
+}
+
 int cg_store_commit(struct cg_store *s, struct cg_err *err)
 {
   if (!s->in_tx)
@@ -417,15 +453,19 @@ int cg_store_commit(struct cg_store *s, struct cg_err *err)
       cg_log_error(s->comp, "rollback after failed commit: %s", scratch.msg);
   }
   s->in_tx = false;
+  lazy_end(s);
   return ret;
 }
 
 int cg_store_rollback(struct cg_store *s, struct cg_err *err)
 {
   s->in_tx = false;
-  if (sqlite3_get_autocommit(s->db))
-    return 0;
-  return cg__store_exec(s, s->st[CG__ST_ROLLBACK], "store: rollback", err);
+  int ret =
+      sqlite3_get_autocommit(s->db)
+          ? 0
+          : cg__store_exec(s, s->st[CG__ST_ROLLBACK], "store: rollback", err);
+  lazy_end(s);
+  return ret;
 }
 
 int cg_store_savepoint(struct cg_store *s, struct cg_err *err)

@@ -77,6 +77,15 @@ int cg_store_begin(struct cg_store *s, struct cg_err *err);
  * transaction is rolled back and nothing of it is kept. CG_EINVAL if no
  * transaction is open. */
 int cg_store_commit(struct cg_store *s, struct cg_err *err);
+/* BEGIN IMMEDIATE of a transaction whose commit does not wait for the
+ * disk (synchronous=NORMAL for it alone: the WAL is not synced). It is
+ * atomic and survives the process's death like any other; only a power
+ * loss (or OS crash) before the next durable commit may lose it, and any
+ * later durable commit makes it durable too (the WAL is synced in
+ * order). For work that is simply redone when lost: the stock
+ * reconcile's pages, a fsync each otherwise. Ended by cg_store_commit or
+ * cg_store_rollback, which restore the configured level. */
+int cg_store_begin_lazy(struct cg_store *s, struct cg_err *err);
 /* ROLLBACK. A no-op returning 0 when no transaction is open, so it is safe
  * on every error path. */
 int cg_store_rollback(struct cg_store *s, struct cg_err *err);

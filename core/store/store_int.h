@@ -127,10 +127,6 @@ enum cg__st {
   CG__ST_STOCK_DISPATCH_LIST,
   CG__ST_STOCK_DISPATCH_FORGET,
   CG__ST_STOCK_DISPATCH_RESOLVED,
-  CG__ST_STOCK_LEVELS_CLEAR,
-  CG__ST_STOCK_EVENTS_AFTER,
-  CG__ST_STOCK_EVENTS_PRUNE,
-  CG__ST_STOCK_SET_BASE,
   CG__ST_STOCK_UNLISTED,
   CG__ST_STOCK_DIRTY,
   CG__ST_STOCK_DIRTY_COUNT,
@@ -149,6 +145,26 @@ enum cg__st {
   CG__ST_STOCK_SEQ_DROP_AHEAD,
   CG__ST_STOCK_SEQ_MAX,
   CG__ST_STOCK_HELD,
+  /* store_stock_stage.c: a snapshot page and a Centra page, set-based */
+  CG__ST_STOCK_STAGE_LEVEL,
+  CG__ST_STOCK_STAGE_SKU,
+  CG__ST_STOCK_STAGE_SKUS,
+  CG__ST_STOCK_STAGE_ENSURE,
+  CG__ST_STOCK_STAGE_STALE,
+  CG__ST_STOCK_STAGE_STALE_LEVELS,
+  CG__ST_STOCK_STAGE_EVENTS,
+  CG__ST_STOCK_STAGE_OLD,
+  CG__ST_STOCK_STAGE_MARK,
+  CG__ST_STOCK_STAGE_WRITE,
+  CG__ST_STOCK_STAGE_PRUNE,
+  CG__ST_STOCK_STAGE_BASE,
+  CG__ST_STOCK_STAGE_CLEAR,
+  CG__ST_STOCK_STAGE_CLEAR_SKUS,
+  CG__ST_STOCK_CSTAGE_PUT,
+  CG__ST_STOCK_CSTAGE_SKIP,
+  CG__ST_STOCK_CSTAGE_READ,
+  CG__ST_STOCK_CSTAGE_SEEN,
+  CG__ST_STOCK_CSTAGE_CLEAR,
   CG__ST_ITEM_GET,
   CG__ST_ITEM_STATE,
   CG__ST_ITEMS_LIST_STATE,
@@ -205,6 +221,12 @@ enum cg__st {
   "sku, base_seq, version, pending_dispatch, pending_return, pushed, "         \
   "pushed_qty, pushed_version, pushed_at, dirty_since, batch, held, "          \
   "centra_known, centra_qty, reconciled_at, updated_at"
+/* The same columns of `stock s` in a join (store_stock_stage.c). */
+#define CG__STOCK_COLS_S                                                       \
+  "s.sku, s.base_seq, s.version, s.pending_dispatch, s.pending_return, "       \
+  "s.pushed, s.pushed_qty, s.pushed_version, s.pushed_at, s.dirty_since, "     \
+  "s.batch, s.held, s.centra_known, s.centra_qty, s.reconciled_at, "           \
+  "s.updated_at"
 #define CG__AUDIT_COLS                                                         \
   "id, at, entity_kind, entity_key, action, detail, rule_generation"
 
@@ -214,6 +236,8 @@ struct cg_store {
   char comp[96]; /* log component: "store:merchant=<name>" */
   int schema_version;
   bool in_tx;
+  bool lazy;        /* in a cg_store_begin_lazy transaction */
+  const char *sync; /* the configured synchronous (FULL, NORMAL, ...) */
   int busy_ms;      /* the connection's busy timeout */
   uint64_t commits; /* transactions committed (sqlite3_commit_hook) */
   sqlite3_stmt *st[CG__ST_COUNT];
@@ -302,5 +326,14 @@ int cg__store_count_by_name(struct cg_store *s, sqlite3_stmt *st,
  * the savepoint. */
 int cg__store_sp_begin(struct cg_store *s, struct cg_err *err);
 int cg__store_sp_end(struct cg_store *s, bool ok, struct cg_err *err);
+
+struct cg_store_stock;
+/* Reads columns 0..15 (CG__STOCK_COLS order) of st into o (store_stock.c);
+ * CG_ENOMEM when the SKU could not be copied. */
+int cg__store_stock_read(sqlite3_stmt *st, struct cg_store_stock *o);
+/* Creates the connection's TEMP staging tables of the stock reconcile
+ * (store_stock_stage.c); at open, before the statements are prepared.
+ * Not a schema step: they live and die with the connection. */
+int cg__store_stock_stage_init(sqlite3 *db, struct cg_err *err);
 
 #endif

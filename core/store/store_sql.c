@@ -404,16 +404,6 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " AND NOT EXISTS (SELECT 1 FROM exceptions e INDEXED BY exceptions_entity"
     "  WHERE e.entity_kind = ?1 AND e.entity_key = d.shipment_id"
     "  AND e.state = 'open') LIMIT ?2",
-  [CG__ST_STOCK_LEVELS_CLEAR] =
-    "DELETE FROM stock_levels WHERE sku = ?1",
-  [CG__ST_STOCK_EVENTS_AFTER] =
-    "SELECT status, delta FROM stock_events INDEXED BY stock_events_sku"
-    " WHERE sku = ?1 AND seq > ?2",
-  [CG__ST_STOCK_EVENTS_PRUNE] =
-    "DELETE FROM stock_events INDEXED BY stock_events_sku"
-    " WHERE sku = ?1 AND seq <= ?2",
-  [CG__ST_STOCK_SET_BASE] =
-    "UPDATE stock SET base_seq = ?2, updated_at = ?3 WHERE sku = ?1",
   [CG__ST_STOCK_UNLISTED] =
     "SELECT sku, base_seq FROM stock WHERE sku > ?2 AND base_seq < ?1"
     " ORDER BY sku LIMIT ?3",
@@ -473,6 +463,90 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_STOCK_HELD] =
     "SELECT sku, dirty_since FROM stock INDEXED BY stock_held"
     " WHERE sku > ?1 AND held = 1 ORDER BY sku LIMIT ?2",
+  /* store_stock_stage.c: a page of a snapshot staged in the connection's
+   * TEMP tables (stock_stage: levels, stock_stage_sku: the SKUs), then
+   * applied with a few statements per page; each walks the staged rows
+   * and reaches the stored ones by their keys. */
+  [CG__ST_STOCK_STAGE_LEVEL] =
+    "INSERT INTO temp.stock_stage (sku, status, qty) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (sku, status) DO UPDATE SET qty = qty + excluded.qty",
+  [CG__ST_STOCK_STAGE_SKU] =
+    "INSERT INTO temp.stock_stage_sku (sku) VALUES (?1)"
+    " ON CONFLICT (sku) DO NOTHING",
+  [CG__ST_STOCK_STAGE_SKUS] =
+    "INSERT INTO temp.stock_stage_sku (sku) SELECT sku FROM temp.stock_stage"
+    " WHERE true ON CONFLICT (sku) DO NOTHING",
+  [CG__ST_STOCK_STAGE_ENSURE] =
+    "INSERT INTO stock (sku, base_seq, updated_at) SELECT sku,"
+    " COALESCE((SELECT CAST(value AS INTEGER) FROM cursors"
+    "  WHERE name = '" CG_STORE_STOCK_BASE_CURSOR "'), 0), ?1"
+    " FROM temp.stock_stage_sku WHERE true ON CONFLICT (sku) DO NOTHING",
+  /* at or below the SKU's base: stale for it (a base of 0 is none) */
+  [CG__ST_STOCK_STAGE_STALE] =
+    "DELETE FROM temp.stock_stage_sku AS stage_k WHERE EXISTS (SELECT 1"
+    " FROM stock s WHERE s.sku = stage_k.sku AND s.base_seq >= ?1"
+    " AND s.base_seq > 0)",
+  [CG__ST_STOCK_STAGE_STALE_LEVELS] =
+    "DELETE FROM temp.stock_stage AS stage_g WHERE NOT EXISTS (SELECT 1 FROM"
+    " temp.stock_stage_sku stage_k WHERE stage_k.sku = stage_g.sku)",
+  /* W = snapshot + the logged events after it (CROSS JOIN: the staged
+   * SKUs drive, the log is reached through its SKU index) */
+  [CG__ST_STOCK_STAGE_EVENTS] =
+    "INSERT INTO temp.stock_stage (sku, status, qty)"
+    " SELECT e.sku, e.status, e.delta FROM temp.stock_stage_sku stage_k"
+    " CROSS JOIN stock_events e INDEXED BY stock_events_sku"
+    " ON e.sku = stage_k.sku AND e.seq > ?1"
+    " WHERE true ON CONFLICT (sku, status)"
+    " DO UPDATE SET qty = qty + excluded.qty",
+  /* a status held before and in neither goes to 0; old = the level
+   * before (NULL: none) */
+  [CG__ST_STOCK_STAGE_OLD] =
+    "INSERT INTO temp.stock_stage (sku, status, qty, old)"
+    " SELECT l.sku, l.status, 0, l.quantity FROM temp.stock_stage_sku stage_k"
+    " CROSS JOIN stock_levels l ON l.sku = stage_k.sku"
+    " WHERE true ON CONFLICT (sku, status) DO UPDATE SET old = excluded.old",
+  /* a SKU whose figure moves: version, dirty (the first time kept) */
+  [CG__ST_STOCK_STAGE_MARK] =
+    "UPDATE stock SET version = version + 1,"
+    " dirty_since = CASE WHEN dirty_since = 0 THEN ?1 ELSE dirty_since END,"
+    " updated_at = ?1 WHERE sku IN (SELECT sku FROM temp.stock_stage"
+    "  WHERE qty <> COALESCE(old, 0))",
+  /* only the levels that move are written */
+  [CG__ST_STOCK_STAGE_WRITE] =
+    "INSERT INTO stock_levels (sku, status, quantity)"
+    " SELECT sku, status, qty FROM temp.stock_stage WHERE old IS NOT qty"
+    " ON CONFLICT (sku, status) DO UPDATE SET quantity = excluded.quantity",
+  [CG__ST_STOCK_STAGE_PRUNE] =
+    "DELETE FROM stock_events INDEXED BY stock_events_sku"
+    " WHERE sku IN (SELECT sku FROM temp.stock_stage_sku) AND seq <= ?1",
+  [CG__ST_STOCK_STAGE_BASE] =
+    "UPDATE stock SET base_seq = ?1, updated_at = ?2"
+    " WHERE sku IN (SELECT sku FROM temp.stock_stage_sku)",
+  [CG__ST_STOCK_STAGE_CLEAR] =
+    "DELETE FROM temp.stock_stage",
+  [CG__ST_STOCK_STAGE_CLEAR_SKUS] =
+    "DELETE FROM temp.stock_stage_sku",
+  /* A page of Centra's figures (temp.stock_cstage), read back with each
+   * SKU's row and levels in one walk, recorded with one statement. */
+  [CG__ST_STOCK_CSTAGE_PUT] =
+    "INSERT INTO temp.stock_cstage (sku, qty) VALUES (?1, ?2)"
+    " ON CONFLICT (sku) DO UPDATE SET qty = excluded.qty",
+  [CG__ST_STOCK_CSTAGE_SKIP] =
+    "UPDATE temp.stock_cstage SET skip = 1 WHERE sku = ?1",
+  [CG__ST_STOCK_CSTAGE_READ] =
+    "SELECT " CG__STOCK_COLS_S ", stage_c.sku, stage_c.qty, l.status,"
+    " l.quantity"
+    " FROM temp.stock_cstage stage_c LEFT JOIN stock s ON s.sku = stage_c.sku"
+    " LEFT JOIN stock_levels l ON l.sku = stage_c.sku ORDER BY stage_c.sku",
+  /* (not UPDATE ... FROM, which collects every row in a temporary table
+   * first: a third slower here) */
+  [CG__ST_STOCK_CSTAGE_SEEN] =
+    "UPDATE stock SET centra_known = 1, centra_qty = (SELECT stage_c.qty"
+    "  FROM temp.stock_cstage stage_c WHERE stage_c.sku = stock.sku),"
+    " reconciled_at = ?1, updated_at = ?1"
+    " WHERE sku IN (SELECT sku FROM temp.stock_cstage WHERE skip = 0)",
+  [CG__ST_STOCK_CSTAGE_CLEAR] =
+    "DELETE FROM temp.stock_cstage",
   /* store_items.c (schema step 10, docs/internals/items.md). */
   [CG__ST_ITEM_GET] =
     "SELECT " CG__ITEM_COLS " FROM items WHERE sku = ?1",

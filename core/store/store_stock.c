@@ -18,7 +18,7 @@
 
 /* ---- reads ---------------------------------------------------------------*/
 
-static int read_stock(sqlite3_stmt *st, struct cg_store_stock *o)
+int cg__store_stock_read(sqlite3_stmt *st, struct cg_store_stock *o)
 {
   o->base_seq = sqlite3_column_int64(st, 1);
   o->version = sqlite3_column_int64(st, 2);
@@ -48,7 +48,7 @@ int cg_store_stock_get(struct cg_store *s, const char *sku,
     ret = cg__store_step_row(s, st, "stock: get", err);
   if (ret != 0)
     return ret;
-  if (read_stock(st, out) != 0) {
+  if (cg__store_stock_read(st, out) != 0) {
     cg_store_stock_clear(out);
     ret = cg_err_set(err, CG_ENOMEM, "stock: get: out of memory");
   }
@@ -370,111 +370,17 @@ int cg_store_stock_centra_seen(struct cg_store *s, const char *sku, int64_t qty,
 
 /* ---- snapshots -----------------------------------------------------------*/
 
-#define MAX_STATUSES 16 /* statuses per SKU; the warehouse has five */
-
-struct lvset {
-  struct cg_store_stock_level items[MAX_STATUSES];
-  int64_t old[MAX_STATUSES];
-  size_t n;
-};
-
-/* Adds q to status in set (new entry if unseen); CG_EINVAL when full. */
-static int lv_add(struct lvset *set, const char *status, int64_t q, bool is_old,
-                  struct cg_err *err)
-{
-  size_t i = 0;
-  while (i < set->n && strcmp(set->items[i].status, status) != 0)
-    i++;
-  if (i == set->n) {
-    if (set->n == MAX_STATUSES || strlen(status) >= CG_STOCK_STATUS_MAX)
-      return cg_err_set(err, CG_EINVAL, "stock: too many statuses");
-    snprintf(set->items[i].status, CG_STOCK_STATUS_MAX, "%s", status);
-    set->n++;
-  }
-  if (is_old)
-    set->old[i] += q; /* the new figure starts at 0 for every old status */
-  else
-    set->items[i].quantity += q;
-  return 0;
-}
-
-/* The SKU's old levels, then the snapshot's and the logged events after
- * as_of_seq into set. */
-static int lv_build(struct cg_store *s, const char *sku,
-                    const struct cg_store_stock_level *levels, size_t n,
-                    int64_t as_of_seq, struct lvset *set, struct cg_err *err)
-{
-  struct cg_store_stock_levels old = {0};
-  struct cg_store_count_list ev = {0};
-  int ret = cg_store_stock_levels(s, sku, &old, err);
-  for (size_t i = 0; ret == 0 && i < old.n; i++)
-    ret = lv_add(set, old.items[i].status, old.items[i].quantity, true, err);
-  for (size_t i = 0; ret == 0 && i < n; i++)
-    ret = lv_add(set, levels[i].status, levels[i].quantity, false, err);
-  sqlite3_stmt *st = s->st[CG__ST_STOCK_EVENTS_AFTER];
-  if (ret == 0)
-    ret = cg__store_bind(s, st, err, "sI", sku, as_of_seq);
-  if (ret == 0)
-    ret = cg__store_count_list(s, st, &ev, "stock: events after", err);
-  for (size_t i = 0; ret == 0 && i < ev.n; i++)
-    ret = lv_add(set, ev.items[i].name, ev.items[i].count, false, err);
-  cg_store_stock_levels_clear(&old);
-  cg_store_count_list_clear(&ev);
-  return ret;
-}
-
-/* Writes set as the SKU's levels; *changed when any level moved. */
-static int lv_write(struct cg_store *s, const char *sku,
-                    const struct lvset *set, bool *changed, struct cg_err *err)
-{
-  sqlite3_stmt *st = s->st[CG__ST_STOCK_LEVELS_CLEAR];
-  int ret = cg__store_bind(s, st, err, "s", sku);
-  if (ret == 0)
-    ret = cg__store_exec(s, st, "stock: levels clear", err);
-  *changed = false;
-  for (size_t i = 0; ret == 0 && i < set->n; i++) {
-    *changed = *changed || set->items[i].quantity != set->old[i];
-    ret = level_add(s, sku, set->items[i].status, set->items[i].quantity, err);
-  }
-  return ret;
-}
-
-/* Prunes the log at or below as_of_seq and sets the base to it. */
-static int rebase(struct cg_store *s, const char *sku, int64_t as_of_seq,
-                  int64_t now_ms, struct cg_err *err)
-{
-  sqlite3_stmt *st = s->st[CG__ST_STOCK_EVENTS_PRUNE];
-  int ret = cg__store_bind(s, st, err, "sI", sku, as_of_seq);
-  if (ret == 0)
-    ret = cg__store_exec(s, st, "stock: prune", err);
-  st = s->st[CG__ST_STOCK_SET_BASE];
-  if (ret == 0)
-    ret = cg__store_bind(s, st, err, "sII", sku, as_of_seq, now_ms);
-  return ret ? ret : cg__store_exec(s, st, "stock: base", err);
-}
-
+/* One SKU is a page of one (store_stock_stage.c): one implementation. */
 static int snapshot_sp(struct cg_store *s, const char *sku,
                        const struct cg_store_stock_level *levels, size_t n,
                        int64_t as_of_seq, int64_t now_ms, bool *stale,
                        struct cg_err *err)
 {
-  int64_t base = 0;
-  struct lvset set = {0};
-  bool changed = false;
-  int ret = ensure(s, sku, now_ms, err);
+  int64_t dropped = 0;
+  int ret = cg_store_stock_stage(s, sku, levels, n, err);
   if (ret == 0)
-    ret = base_of(s, sku, &base, err);
-  /* A snapshot as of 0 (the warehouse published nothing yet) is not
-   * stale for a SKU without a base: it is the stock before every event. */
-  if (ret != 0 || (*stale = base >= as_of_seq && base > 0))
-    return ret;
-  ret = lv_build(s, sku, levels, n, as_of_seq, &set, err);
-  if (ret == 0)
-    ret = lv_write(s, sku, &set, &changed, err);
-  if (ret == 0)
-    ret = rebase(s, sku, as_of_seq, now_ms, err);
-  if (ret == 0 && changed)
-    ret = mark(s, sku, now_ms, 0, 0, err);
+    ret = cg_store_stock_stage_apply(s, as_of_seq, now_ms, &dropped, err);
+  *stale = dropped > 0;
   return ret;
 }
 

@@ -136,6 +136,68 @@ int cg_store_stock_unlisted(struct cg_store *s, int64_t as_of_seq,
                             struct cg_store_count_list *out,
                             struct cg_err *err);
 
+/* ---- a snapshot page, set-based (store_stock_stage.c) -----------------
+ * The reconcile stages a page's SKUs, then applies them with a few
+ * statements for the whole page: the same effect, SKU by SKU, as
+ * cg_store_stock_snapshot_sku (which is a stage of one and an apply). The
+ * stage lives in the connection's TEMP tables: the caller stages and
+ * applies inside one transaction (a rollback empties it), and nothing
+ * else may be staged in between. */
+
+/* Stages sku's levels as a snapshot lists them (n 0: it lists none, every
+ * level goes to 0). A status staged twice counts twice; a level of 0 is
+ * the same as one not listed (not staged). */
+int cg_store_stock_stage(struct cg_store *s, const char *sku,
+                         const struct cg_store_stock_level *levels, size_t n,
+                         struct cg_err *err);
+/* Applies every staged SKU as of as_of_seq and empties the stage: rows
+ * created as needed, a SKU whose base is at or above as_of_seq (and not
+ * 0) left alone (counted in *stale), W = the snapshot + the logged events
+ * after as_of_seq, a SKU whose levels moved marked (version, dirty), the
+ * log pruned at or below as_of_seq and the base set to it. */
+int cg_store_stock_stage_apply(struct cg_store *s, int64_t as_of_seq,
+                               int64_t now_ms, int64_t *stale,
+                               struct cg_err *err);
+
+/* ---- a Centra page, set-based (store_stock_stage.c) ----------------------*/
+
+/* Statuses a cg_store_stock_seen holds; a SKU with more is read with
+ * cg_store_stock_levels (more is set). */
+#define CG_STORE_STOCK_SEEN_LEVELS 8
+
+/* One SKU of a staged Centra page, with the engine's row and levels. */
+struct cg_store_stock_seen {
+  char *sku;      /* as Centra lists it */
+  int64_t centra; /* Centra's figure */
+  bool known;     /* the SKU has a row: row and levels are read */
+  struct cg_store_stock row;
+  struct cg_store_stock_level levels[CG_STORE_STOCK_SEEN_LEVELS];
+  size_t n;
+  bool more; /* more statuses than levels holds */
+};
+
+struct cg_store_stock_seen_list {
+  struct cg_store_stock_seen *items;
+  size_t n;
+};
+
+void cg_store_stock_seen_list_clear(struct cg_store_stock_seen_list *l);
+
+/* Stages Centra's figure of sku (listed twice: the last one counts). */
+int cg_store_stock_cstage(struct cg_store *s, const char *sku, int64_t qty,
+                          struct cg_err *err);
+/* Every staged SKU in SKU order with its row and levels (one walk). */
+int cg_store_stock_cstage_read(struct cg_store *s,
+                               struct cg_store_stock_seen_list *out,
+                               struct cg_err *err);
+/* The staged sku's figure is not to be recorded. */
+int cg_store_stock_cstage_skip(struct cg_store *s, const char *sku,
+                               struct cg_err *err);
+/* Records every staged figure not skipped (as cg_store_stock_centra_seen
+ * does, for SKUs with a row) and empties the stage. */
+int cg_store_stock_cstage_seen(struct cg_store *s, int64_t now_ms,
+                               struct cg_err *err);
+
 /* ---- pushing -----------------------------------------------------------*/
 
 /* The dirty SKUs in no batch and not held, oldest dirty first, up to limit

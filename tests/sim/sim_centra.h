@@ -391,6 +391,9 @@ cJSON *sim_centra__size_by_sku(struct sim_centra *c, const char *sku);
 cJSON *sim_centra__size_by_ean(struct sim_centra *c, const char *ean);
 /* The size with fresh allocated/free figures, as the API answers. */
 cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size);
+/* The same answer sharing the stored members (sim_json_view; only the
+ * stock entries copied): for a query's answer, printed at once. */
+cJSON *sim_centra__size_view(struct sim_centra *c, const cJSON *size);
 /* Adds delta to the physical stock of a size in a warehouse (created if
  * absent); emits ProductSize UPDATED when it changed. */
 void sim_centra__stock_add(struct sim_centra *c, cJSON *size, int64_t wh,

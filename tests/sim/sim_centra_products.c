@@ -21,36 +21,48 @@ struct sc_product *sim_centra__product_of(struct sim_centra *c,
   return cg_map_get_int(&c->products_by_id, id);
 }
 
-/* The product of a size with this size's variant added (or extended). */
+/* The product of a size with this size's variant added (or extended);
+ * view: sharing the stored members (sim_json_view), for an answer
+ * printed at once, rather than copies. */
 static void product_add_size(struct sim_centra *c, cJSON *prod,
-                             const cJSON *size)
+                             const cJSON *size, bool view)
 {
   cJSON *vars = cJSON_GetObjectItemCaseSensitive(prod, "variants");
   const cJSON *sv = cg_json_get(size, "productVariant");
   cJSON *v = sim_centra__find_int(vars, "id", cg_json_int(sv, "id", 0));
   if (v == NULL) {
-    v = cJSON_Duplicate(sv, true);
+    v = view ? sim_json_view(sv) : cJSON_Duplicate(sv, true);
     cJSON_DeleteItemFromObjectCaseSensitive(v, "product");
     cJSON_AddArrayToObject(v, "productSizes");
     cJSON_AddItemToArray(vars, v);
   }
   cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(v, "productSizes"),
-                       sim_centra__size_render(c, size));
+                       view ? sim_centra__size_view(c, size)
+                            : sim_centra__size_render(c, size));
+}
+
+/* A products page uses the view: a page of 2,000 sizes no longer copies
+ * each size with its product. */
+static cJSON *product_build(struct sim_centra *c, const struct sc_product *p,
+                            bool view)
+{
+  cJSON *prod = view ? sim_json_view(p->info) : cJSON_Duplicate(p->info, true);
+  cJSON_AddArrayToObject(prod, "variants");
+  for (size_t k = 0; k < p->sizes.n; k++) {
+    const cJSON *size = p->sizes.v[k];
+    const cJSON *w = cg_json_get(size, "weight");
+    if (k == 0)
+      cJSON_AddItemToObject(prod, "weight",
+                            view ? sim_json_ref(w) : cJSON_Duplicate(w, 1));
+    product_add_size(c, prod, size, view);
+  }
+  return prod;
 }
 
 cJSON *sim_centra__product_render(struct sim_centra *c,
                                   const struct sc_product *p)
 {
-  cJSON *prod = cJSON_Duplicate(p->info, true);
-  cJSON_AddArrayToObject(prod, "variants");
-  for (size_t k = 0; k < p->sizes.n; k++) {
-    const cJSON *size = p->sizes.v[k];
-    if (k == 0)
-      cJSON_AddItemToObject(prod, "weight",
-                            cJSON_Duplicate(cg_json_get(size, "weight"), 1));
-    product_add_size(c, prod, size);
-  }
-  return prod;
+  return product_build(c, p, false);
 }
 
 /* A product of a page with its Product.updatedAt. */
@@ -117,7 +129,7 @@ cJSON *sim_centra__op_products(struct sim_centra *c, const cJSON *args,
   size_t first = (size_t)(page - 1) * (size_t)limit;
   cJSON *out = cJSON_CreateArray();
   for (size_t i = first; i < m && i < first + (size_t)limit; i++)
-    cJSON_AddItemToArray(out, sim_centra__product_render(c, refs[i].p));
+    cJSON_AddItemToArray(out, product_build(c, refs[i].p, true));
   cg_free(refs);
   return out;
 }

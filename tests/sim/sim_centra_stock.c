@@ -97,12 +97,12 @@ void sim_centra__stock_seed(struct sim_centra *c, cJSON *size,
   }
 }
 
-cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size)
+/* The computed quantities of a size's stock entries (a copy) in place. */
+static void stock_render(struct sim_centra *c, const cJSON *size, cJSON *stock)
 {
-  cJSON *s = cJSON_Duplicate(size, true);
   int64_t alloc = sim_centra__allocated(c, cg_json_str(size, "SKU"));
   cJSON *e;
-  cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(s, "stock"))
+  cJSON_ArrayForEach(e, stock)
   {
     int64_t phys = cg_json_int(e, "physicalQuantity", 0);
     cg_json_add_int(e, "allocatedQuantity", alloc);
@@ -114,6 +114,30 @@ cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size)
     cg_json_add_int(e, "linkedIncomingQuantity", 0);
     alloc = 0; /* allocation sits on the first warehouse */
   }
+}
+
+cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size)
+{
+  cJSON *s = cJSON_Duplicate(size, true);
+  stock_render(c, size, cJSON_GetObjectItemCaseSensitive(s, "stock"));
+  return s;
+}
+
+/* The same answer sharing the stored members (sim_json_view): only the
+ * stock entries are copied. For a query's answer, printed at once; a
+ * products page of 2,000 sizes no longer copies each size's product. */
+cJSON *sim_centra__size_view(struct sim_centra *c, const cJSON *size)
+{
+  cJSON *s = sim_json_view(size);
+  cJSON *stock = cJSON_Duplicate(cg_json_get(size, "stock"), true);
+  if (s == NULL || stock == NULL) {
+    cJSON_Delete(s);
+    cJSON_Delete(stock);
+    return NULL;
+  }
+  stock_render(c, size, stock);
+  if (!cJSON_ReplaceItemInObjectCaseSensitive(s, "stock", stock))
+    cJSON_Delete(stock);
   return s;
 }
 
@@ -212,7 +236,7 @@ cJSON *sim_centra__op_product_sizes(struct sim_centra *c, const cJSON *args,
   cJSON *out = cJSON_CreateArray();
   size_t first = (size_t)(page - 1) * (size_t)limit;
   for (size_t i = first; i < m && i < first + (size_t)limit; i++)
-    cJSON_AddItemToArray(out, sim_centra__size_render(c, hits[i]));
+    cJSON_AddItemToArray(out, sim_centra__size_view(c, hits[i]));
   cg_free(hits);
   return out;
 }

@@ -187,7 +187,7 @@ static bool prune_members(cJSON *out, const cJSON *v, const cJSON *tree)
     const cJSON *sub = cJSON_GetObjectItemCaseSensitive(tree, m->string);
     if (sub == NULL && strcmp(m->string, "__typename") != 0)
       continue;
-    cJSON *c = cJSON_IsObject(sub) ? pruned(m, sub) : sim_json_ref(m);
+    cJSON *c = cJSON_IsObject(sub) ? pruned(m, sub) : sim_json_ref_print(m);
     if (c == NULL || !cJSON_AddItemToObjectCS(out, m->string, c)) {
       cJSON_Delete(c);
       return false;
@@ -201,7 +201,7 @@ static bool prune_members(cJSON *out, const cJSON *v, const cJSON *tree)
 static cJSON *pruned(const cJSON *v, const cJSON *tree)
 {
   if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
-    return sim_json_ref(v);
+    return sim_json_ref_print(v);
   cJSON *out = cJSON_IsObject(v) ? cJSON_CreateObject() : cJSON_CreateArray();
   bool ok = out != NULL;
   if (ok && cJSON_IsObject(v))

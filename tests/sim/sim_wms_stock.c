@@ -228,6 +228,13 @@ int sim_wms__move(struct sim_wms *w, const cJSON *body, char *msg, size_t n)
 
 /* --- snapshots ------------------------------------------------------------ */
 
+/* Quantities as their digits (sim_json_int_text): a stock item is only
+ * printed, and a page holds 9,000 of them. */
+static void add_qty(cJSON *o, const char *key, int64_t v)
+{
+  cJSON_AddItemToObjectCS(o, key, sim_json_int_text(v));
+}
+
 static cJSON *stock_item(const char *sku, const int64_t *qty)
 {
   int64_t on_hand = 0;
@@ -235,12 +242,12 @@ static cJSON *stock_item(const char *sku, const int64_t *qty)
   for (int s = 0; s < WMS_NSTATUS; s++)
     on_hand += qty[s];
   cg_json_add_str(o, "sku", sku);
-  cg_json_add_int(o, "onHand", on_hand);
-  cg_json_add_int(o, "allocated", qty[WMS_ALLOCATED]);
-  cg_json_add_int(o, "available", qty[WMS_AVAILABLE]);
+  add_qty(o, "onHand", on_hand);
+  add_qty(o, "allocated", qty[WMS_ALLOCATED]);
+  add_qty(o, "available", qty[WMS_AVAILABLE]);
   cJSON *by = cJSON_AddObjectToObject(o, "byStatus");
   for (int s = 0; s < WMS_NSTATUS; s++)
-    cg_json_add_int(by, status_names[s], qty[s]);
+    add_qty(by, status_names[s], qty[s]);
   return o;
 }
 

@@ -159,6 +159,32 @@ static void test_connection_settings(void **state)
   assert_int_equal(sqlite3_memory_used(), 0);
 }
 
+/* A lazy transaction commits (or rolls back) like any other, without a
+ * sync of its own: synchronous is NORMAL inside it only, the configured
+ * level after it (commit, rollback, a failed begin). */
+static void test_lazy_transaction(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  char *v = NULL;
+  assert_int_equal(cg_store_begin_lazy(f->s, &err), 0);
+  assert_int_equal(pragma_int(f->s, "PRAGMA synchronous"), 1); /* NORMAL */
+  assert_int_equal(cg_store_cursor_set(f->s, "lazy", "1", &err), 0);
+  assert_int_equal(cg_store_begin_lazy(f->s, &err), CG_EINVAL);
+  assert_int_equal(cg_store_commit(f->s, &err), 0);
+  assert_int_equal(pragma_int(f->s, "PRAGMA synchronous"), 2); /* FULL */
+  assert_int_equal(cg_store_cursor_get(f->s, "lazy", &v, &err), 0);
+  assert_string_equal(v, "1");
+  cg_free(v);
+  assert_int_equal(cg_store_begin_lazy(f->s, &err), 0);
+  assert_int_equal(cg_store_cursor_set(f->s, "lazy", "2", &err), 0);
+  assert_int_equal(cg_store_rollback(f->s, &err), 0);
+  assert_int_equal(pragma_int(f->s, "PRAGMA synchronous"), 2);
+  assert_int_equal(cg_store_cursor_get(f->s, "lazy", &v, &err), 0);
+  assert_string_equal(v, "1");
+  cg_free(v);
+}
+
 static void test_busy_is_reported(void **state)
 {
   struct fx *f = *state;
@@ -417,6 +443,8 @@ int main(void)
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_bad_opts, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_connection_settings, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_lazy_transaction, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_busy_is_reported, fx_setup,
                                       fx_teardown),

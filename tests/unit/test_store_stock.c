@@ -6,8 +6,9 @@
  * effects, a snapshot plus the logged later events replaces the levels
  * and a stale one changes nothing, unlisted SKUs are found, D is added
  * and taken back exactly once, R moves, the push state (dirty, version,
- * batch) keeps a change made during a batch, hold and clean, and the
- * sequence watermark with its holes and a snapshot's cover.
+ * batch) keeps a change made during a batch, hold and clean, the
+ * sequence watermark with its holes and a snapshot's cover, and the
+ * reconcile's pages staged and applied set-based.
  */
 #include "store_fixture.h"
 
@@ -312,6 +313,80 @@ static void test_hold_clean_centra(void **state)
   assert_int_equal(q.reconciled_at, NOW);
 }
 
+/* A page staged and applied at once: each SKU as if alone (a new one, a
+ * stale one, one with later events, one listed with nothing, one whose
+ * figure is unchanged), and the stage empty afterwards. */
+static void test_stage_page(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  struct cg_store_stock_level five[] = {{"AVAILABLE", 5}, {"DAMAGED", 0}};
+  struct cg_store_stock_level two = {"AVAILABLE", 2};
+  int64_t stale = -1;
+  assert_true(apply(f, 3, "E", "AVAILABLE", 9));
+  assert_true(apply(f, 12, "E", "QUARANTINE", 1)); /* above the page's 10 */
+  assert_true(apply(f, 4, "Z", "DAMAGED", 3));
+  snapshot(f, "S", 7, 20, false); /* S already at 20: stale for 10 */
+  snapshot(f, "U", 2, 8, false);  /* U unchanged at 10: not marked */
+  int64_t v = row(f, "U").version;
+  assert_int_equal(cg_store_stock_stage(f->s, "N", five, 2, &err), 0);
+  assert_int_equal(cg_store_stock_stage(f->s, "E", &two, 1, &err), 0);
+  assert_int_equal(cg_store_stock_stage(f->s, "S", &two, 1, &err), 0);
+  assert_int_equal(cg_store_stock_stage(f->s, "Z", NULL, 0, &err), 0);
+  assert_int_equal(cg_store_stock_stage(f->s, "U", &two, 1, &err), 0);
+  assert_int_equal(cg_store_stock_stage_apply(f->s, 10, NOW, &stale, &err), 0);
+  assert_int_equal(stale, 1);
+  assert_int_equal(level(f, "N", "AVAILABLE"), 5);
+  assert_int_equal(row(f, "N").base_seq, 10);
+  assert_int_equal(level(f, "E", "AVAILABLE"), 2);
+  assert_int_equal(level(f, "E", "QUARANTINE"), 1); /* the event above */
+  assert_int_equal(level(f, "S", "AVAILABLE"), 7);
+  assert_int_equal(row(f, "S").base_seq, 20);
+  assert_int_equal(level(f, "Z", "DAMAGED"), 0);
+  assert_int_equal(row(f, "Z").base_seq, 10);
+  assert_int_equal(row(f, "U").version, v);
+  assert_int_equal(row(f, "U").base_seq, 10);
+  /* nothing left staged: an empty apply changes nothing */
+  assert_int_equal(cg_store_stock_stage_apply(f->s, 30, NOW, &stale, &err), 0);
+  assert_int_equal(row(f, "N").base_seq, 10);
+}
+
+/* A Centra page staged: read back in SKU order with rows and levels,
+ * recorded for all but the skipped ones, the stage then empty. */
+static void test_centra_stage(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  struct cg_store_stock_seen_list l = {0};
+  assert_true(apply(f, 1, "B", "AVAILABLE", 4));
+  assert_true(apply(f, 2, "B", "DAMAGED", 1));
+  assert_true(apply(f, 3, "C", "AVAILABLE", 1));
+  assert_int_equal(cg_store_stock_cstage(f->s, "C", 6, &err), 0);
+  assert_int_equal(cg_store_stock_cstage(f->s, "X", 2, &err), 0);
+  assert_int_equal(cg_store_stock_cstage(f->s, "B", 3, &err), 0);
+  assert_int_equal(cg_store_stock_cstage(f->s, "B", 4, &err), 0); /* last */
+  assert_int_equal(cg_store_stock_cstage_read(f->s, &l, &err), 0);
+  assert_int_equal(l.n, 3);
+  assert_string_equal(l.items[0].sku, "B");
+  assert_true(l.items[0].known);
+  assert_int_equal(l.items[0].centra, 4);
+  assert_int_equal(l.items[0].n, 2);
+  assert_string_equal(l.items[0].levels[0].status, "AVAILABLE");
+  assert_int_equal(l.items[0].levels[0].quantity, 4);
+  assert_string_equal(l.items[1].sku, "C");
+  assert_false(l.items[2].known); /* X: no row */
+  assert_int_equal(l.items[2].n, 0);
+  cg_store_stock_seen_list_clear(&l);
+  assert_int_equal(cg_store_stock_cstage_skip(f->s, "C", &err), 0);
+  assert_int_equal(cg_store_stock_cstage_seen(f->s, NOW, &err), 0);
+  assert_int_equal(row(f, "B").centra_qty, 4);
+  assert_int_equal(row(f, "B").reconciled_at, NOW);
+  assert_false(row(f, "C").centra_known);
+  assert_int_equal(cg_store_stock_cstage_read(f->s, &l, &err), 0);
+  assert_int_equal(l.n, 0);
+  cg_store_stock_seen_list_clear(&l);
+}
+
 static void seq_state(struct fx *f, int64_t w, int64_t h, bool hole)
 {
   struct cg_err err = {0};
@@ -395,6 +470,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_hold_clean_centra, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_sequences, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_stage_page, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_centra_stage, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
