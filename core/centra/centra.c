@@ -47,8 +47,11 @@
 #define DEFAULT_COMPLEXITY_QUOTA 150000
 #define DEFAULT_COMPLEXITY_HOUR 20000000
 #define HOUR_MS 3600000
-/* Complexity charged for a document Centra has not priced yet. */
-#define COST_UNSEEN_QUERY 10000
+/* Complexity charged for a document Centra has not priced yet: above the
+ * dearest page the engine asks for (a page of 50 products with their
+ * variants and sizes, the item master's, about 12,600 as the simulator
+ * prices it), so a first page never overdraws the bucket beside others. */
+#define COST_UNSEEN_QUERY 20000
 #define COST_UNSEEN_MUTATION 1000
 #define PAUSE_FALLBACK_MS 10000
 /* Until rateLimits first answers, or this long after start, only
@@ -122,8 +125,8 @@ static size_t op_index(const struct cg__centra_op *op)
  * the document so far (its cost depends on the variables, mostly a list
  * limit the engine keeps constant, so the largest is a safe estimate), or
  * until one is seen COST_UNSEEN_QUERY for a query (above what the
- * engine's heaviest documents, a page of 100 orders with their lines, are
- * expected to cost) and COST_UNSEEN_MUTATION for a mutation (one payload
+ * engine's heaviest documents, a page of 100 orders with their lines or
+ * of 50 products with their sizes, are expected to cost) and COST_UNSEEN_MUTATION for a mutation (one payload
  * object, no lists of a limit); either way at most a full burst of the
  * 10 s bucket, so that a document dearer than the burst (a small quota)
  * still goes out when the bucket is full, its settle leaving a debt
