@@ -258,7 +258,7 @@ static int reject_current(struct cg_flow *f, const char *sku,
   struct cg_store_item row = {0};
   int rc = cg_store_item_get(f->store, sku, &row, err);
   if (rc == 0 || rc == CG_ENOTFOUND)
-    rc = cg_store_item_answer(f->store, sku, rc == 0 ? row.hash : "",
+    rc = cg_store_item_answer(f->store, sku, rc == 0 ? row.hash : "", 0,
                               CG_STORE_ITEM_REJECTED, reason, cg_time_now_ms(),
                               applied, err);
   cg_store_item_clear(&row);

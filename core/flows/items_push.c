@@ -311,7 +311,8 @@ static char *reason_of(const cJSON *r)
  * freed with the batch afterwards). 2xx accepted, 4xx but 408/429
  * rejected, anything else is no answer. */
 static int apply_result(struct cg_flow *f, const char *sku, const char *hash,
-                        const cJSON *r, int64_t now, struct cg_err *err)
+                        int64_t batch, const cJSON *r, int64_t now,
+                        struct cg_err *err)
 {
   int64_t status = cg_json_int(r, "status", 0);
   bool accepted = status >= 200 && status <= 299;
@@ -323,7 +324,7 @@ static int apply_result(struct cg_flow *f, const char *sku, const char *hash,
   bool applied = false;
   int rc = rejected && reason == NULL
                ? cg_err_set(err, CG_ENOMEM, "out of memory")
-               : cg_store_item_answer(f->store, sku, hash,
+               : cg_store_item_answer(f->store, sku, hash, batch,
                                       accepted ? CG_STORE_ITEM_ACCEPTED
                                                : CG_STORE_ITEM_REJECTED,
                                       reason, now, &applied, err);
@@ -352,7 +353,8 @@ static int answered(struct cg_flow *f, const struct cg_store_outbox_row *row,
     const char *sku = cg_json_str(doc, "sku");
     const char *hash = cJSON_GetStringValue(cJSON_GetArrayItem(hashes, i));
     if (rc == 0 && sku != NULL && hash != NULL)
-      rc = apply_result(f, sku, hash, result_for(results, i, sku), now, err);
+      rc = apply_result(f, sku, hash, row->id, result_for(results, i, sku), now,
+                        err);
     i++;
   }
   if (rc == 0)

@@ -46,8 +46,8 @@ static void answer(struct cg_flow *flow, const char *sku, bool accepted)
   if (cg_store_item_get(flow->store, sku, &row, NULL) != 0)
     row.hash[0] = '\0';
   assert_int_equal(cg_store_begin(flow->store, &err), 0);
-  assert_int_equal(cg_store_item_answer(flow->store, sku, row.hash, st, reason,
-                                        1000, NULL, &err),
+  assert_int_equal(cg_store_item_answer(flow->store, sku, row.hash, 0, st,
+                                        reason, 1000, NULL, &err),
                    0);
   assert_int_equal(cg_items_settled(flow, sku, accepted, reason, &err), 0);
   assert_int_equal(cg_store_commit(flow->store, &err), 0);
