@@ -250,17 +250,33 @@ static char *event_reason(const cJSON *data)
   return text;
 }
 
-/* Rejects sku's current content (the event is about what the warehouse
- * holds now: the row's hash; a row without content takes it anyway). */
+/* Whether the event, which carries no content version, can be about
+ * row: only the content the warehouse has seen (answered, in no batch),
+ * or a row without content of its own. */
+static bool seen_by_warehouse(const struct cg_store_item *row)
+{
+  return row->doc == NULL ||
+         (row->batch == 0 && strcmp(row->hash, row->answered_hash) == 0);
+}
+
+/* Rejects sku's content the warehouse has seen; newer content (dirty,
+ * or in a batch) is left alone, to be sent and answered (*applied
+ * false). A SKU the master never saw gets a row without content. */
 static int reject_current(struct cg_flow *f, const char *sku,
                           const char *reason, bool *applied, struct cg_err *err)
 {
   struct cg_store_item row = {0};
   int rc = cg_store_item_get(f->store, sku, &row, err);
-  if (rc == 0 || rc == CG_ENOTFOUND)
+  bool seen = rc == CG_ENOTFOUND || (rc == 0 && seen_by_warehouse(&row));
+  if (seen)
     rc = cg_store_item_answer(f->store, sku, rc == 0 ? row.hash : "", 0,
                               CG_STORE_ITEM_REJECTED, reason, cg_time_now_ms(),
                               applied, err);
+  else if (rc == 0)
+    cg_log_info("items",
+                "[merchant=%s] item.rejected for SKU %s ignored: its "
+                "content changed since the warehouse saw it (sent again)",
+                f->merchant, sku);
   cg_store_item_clear(&row);
   return rc;
 }
