@@ -159,7 +159,7 @@ static void conclude(struct check *c)
   struct cg_call_result res;
   cg_call_result_init(&res);
   if (c->missing.len > 0) {
-    cg_call_result_set(&res, CG_OUTCOME_FAIL, "unknown-sku",
+    cg_call_result_set(&res, CG_OUTCOME_FAIL, CG_SKUS_NOT_ACCEPTED,
                        "not accepted in the warehouse item master: %s; the "
                        "order was not sent",
                        c->missing.data);

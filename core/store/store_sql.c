@@ -208,6 +208,11 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_EXC_RETRY] =
     "UPDATE exceptions SET retry_requested_at = ?2"
     " WHERE id = ?1 AND state = 'open'",
+  /* the open one of a type on an entity: one probe of exceptions_open */
+  [CG__ST_EXC_OPEN_ID] =
+    "SELECT id FROM exceptions INDEXED BY exceptions_open"
+    " WHERE type = ?1 AND entity_kind = ?2 AND entity_key = ?3"
+    " AND state = 'open'",
   [CG__ST_EXC_OPEN_COUNTS] =
     "SELECT type, count(*) FROM exceptions WHERE state = 'open'"
     " GROUP BY type ORDER BY type",

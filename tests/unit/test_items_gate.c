@@ -55,9 +55,10 @@ static void answer(struct cg_flow *flow, const char *sku, bool accepted)
 }
 
 /* Order number is queued with skus (the warehouse order), then its send
- * ends FAIL unknown-sku, as the outbox's transaction applies it. */
-static void refused(struct cg_flow *flow, const char *number,
-                    const char *skus_json)
+ * ends FAIL code (the gate's "item-not-accepted" or the warehouse's
+ * "unknown-sku"), as the outbox's transaction applies it. */
+static void refused_with(struct cg_flow *flow, const char *number,
+                         const char *skus_json, const char *code)
 {
   struct cg_err err = {0};
   char payload[256];
@@ -74,10 +75,17 @@ static void refused(struct cg_flow *flow, const char *number,
                                     .payload = payload};
   struct cg_call_result res;
   cg_call_result_init(&res);
-  cg_call_result_set(&res, CG_OUTCOME_FAIL, "unknown-sku", "B (pending)");
+  cg_call_result_set(&res, CG_OUTCOME_FAIL, code, "B (pending)");
   assert_int_equal(cg_store_begin(flow->store, &err), 0);
   assert_int_equal(cg_orders_outbox_kinds[0].finish(flow, &row, &res), 0);
   assert_int_equal(cg_store_commit(flow->store, &err), 0);
+}
+
+/* The order gate (skus.c) refused to send order number. */
+static void refused(struct cg_flow *flow, const char *number,
+                    const char *skus_json)
+{
+  refused_with(flow, number, skus_json, "item-not-accepted");
 }
 
 /* The SKUs order waits on, "A,B" (sorted by the store). */
@@ -306,11 +314,68 @@ static void test_event_rejected(void **state)
   struct cg_store_exception x = open_x(&flow, "ITEM_REJECTED", "item", "B");
   struct cg_store_exception o = open_x(&flow, "UNKNOWN_SKU", "order", "1003");
   assert_non_null(strstr(x.message, "missing-hs-code at /hsCode: required"));
+  assert_non_null(strstr(o.message, "ITEM_REJECTED"));
   cg_store_exception_clear(&x);
   cg_store_exception_clear(&o);
   assert_true(strncmp(event(&flow, "{\"eventType\":\"item.rejected\","
                                    "\"eventId\":\"E2\",\"data\":{}}"),
                       "invalid", 7) == 0);
+}
+
+/* The gate's refusal raced the acceptance of its SKU (recorded between
+ * the gate's decision and the hold): the order is released at once, the
+ * item is not sent again; the warehouse's own unknown-sku for an
+ * accepted SKU sends it again and waits. */
+static void test_gate_race(void **state)
+{
+  struct cg_flow flow = flow_of(*state);
+  struct cg_store_item row = {0};
+  built(&flow, "B");
+  answer(&flow, "B", true);
+  refused(&flow, "1007", "[{\"sku\":\"B\"}]");
+  assert_string_equal(waits(&flow, "1007"), "");
+  struct cg_store_exception o = open_x(&flow, "UNKNOWN_SKU", "order", "1007");
+  assert_true(o.retry_requested_at > 0); /* released */
+  assert_true(strncmp(o.message, "item-not-accepted: ", 19) == 0);
+  cg_store_exception_clear(&o);
+  assert_int_equal(flow.metrics.items_released, 1);
+  assert_int_equal(cg_store_item_get(flow.store, "B", &row, NULL), 0);
+  assert_int_equal(row.dirty_since, 0); /* not sent again */
+  assert_string_equal(row.answered_hash, "h1");
+  cg_store_item_clear(&row);
+  assert_int_equal(cg_orders_process_retry_requests(&flow), 1);
+  /* the warehouse says it does not know it: sent again, waited on */
+  refused_with(&flow, "1008", "[{\"sku\":\"B\"}]", "unknown-sku");
+  assert_string_equal(waits(&flow, "1008"), "B");
+  o = open_x(&flow, "UNKNOWN_SKU", "order", "1008");
+  assert_int_equal(o.retry_requested_at, 0);
+  assert_true(strncmp(o.message, "warehouse: unknown-sku", 22) == 0);
+  cg_store_exception_clear(&o);
+  assert_int_equal(cg_store_item_get(flow.store, "B", &row, NULL), 0);
+  assert_true(row.dirty_since > 0);
+  cg_store_item_clear(&row);
+}
+
+/* An order placed after its SKU was rejected names the ITEM_REJECTED
+ * in its UNKNOWN_SKU at once (not only when a rejection comes later). */
+static void test_order_after_rejection(void **state)
+{
+  struct cg_flow flow = flow_of(*state);
+  char want[64];
+  built(&flow, "B");
+  answer(&flow, "B", false);
+  struct cg_store_exception item = open_x(&flow, "ITEM_REJECTED", "item", "B");
+  assert_true(item.id > 0);
+  refused(&flow, "1009", "[{\"sku\":\"A\"},{\"sku\":\"B\"}]");
+  assert_string_equal(waits(&flow, "1009"), "A,B");
+  struct cg_store_exception o = open_x(&flow, "UNKNOWN_SKU", "order", "1009");
+  snprintf(want, sizeof(want), "see exception %lld (ITEM_REJECTED)",
+           (long long)item.id);
+  assert_non_null(strstr(o.message, want));
+  assert_non_null(strstr(o.message, "invalid-gtin at /gtin"));
+  assert_null(strstr(o.message, "warehouse:"));
+  cg_store_exception_clear(&o);
+  cg_store_exception_clear(&item);
 }
 
 /* An operator's retry of the open exception of type on the entity,
@@ -388,6 +453,9 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_event_dirty_ignored, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_event_rejected, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_gate_race, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_order_after_rejection, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_retry_paths, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_queue_clears_waits, fx_setup,
