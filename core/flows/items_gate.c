@@ -8,6 +8,7 @@
  * cg_orders_process_retry_requests (the merchant's 1 s sweep).
  */
 #include "flows/items.h"
+#include "flows/items_int.h"
 
 #include "base/err.h"
 #include "base/json.h"
@@ -279,21 +280,39 @@ int cg_items_settled(struct cg_flow *f, const char *sku, bool accepted,
 
 /* ---- item.rejected -------------------------------------------------------*/
 
-/* {code, pointer, message, source: "warehouse"} of the event's first
- * problem, printed; NULL on ENOMEM. */
+/* ---- reasons
+ * ---------------------------------------------------------------*/
+
+cJSON *cg__items_reason(const char *code, const char *pointer,
+                        const char *message, const char *source)
+{
+  const char *keys[] = {"code", "pointer", "message", "source"};
+  const char *vals[] = {code, pointer, message, source};
+  cJSON *r = cJSON_CreateObject();
+  for (size_t i = 0; r != NULL && i < 4; i++)
+    if (vals[i] != NULL && cg_json_add_str(r, keys[i], vals[i]) == NULL) {
+      cJSON_Delete(r);
+      r = NULL;
+    }
+  return r;
+}
+
+char *cg__items_reason_text(const char *code, const char *pointer,
+                            const char *message, const char *source)
+{
+  cJSON *r = cg__items_reason(code, pointer, message, source);
+  char *text = r ? cg_json_print(r) : NULL;
+  cJSON_Delete(r);
+  return text;
+}
+
+/* The reason of the event's first problem, printed; NULL on ENOMEM. */
 static char *event_reason(const cJSON *data)
 {
   const cJSON *p = cJSON_GetArrayItem(cg_json_get(data, "problems"), 0);
-  cJSON *r = cJSON_CreateObject();
-  const char *keys[] = {"code", "pointer", "message"};
-  bool ok = r != NULL;
-  for (size_t i = 0; ok && i < 3; i++)
-    if (cg_json_str(p, keys[i]) != NULL)
-      ok = cg_json_add_str(r, keys[i], cg_json_str(p, keys[i])) != NULL;
-  ok = ok && cg_json_add_str(r, "source", "warehouse") != NULL;
-  char *text = ok ? cg_json_print(r) : NULL;
-  cJSON_Delete(r);
-  return text;
+  return cg__items_reason_text(cg_json_str(p, "code"),
+                               cg_json_str(p, "pointer"),
+                               cg_json_str(p, "message"), "warehouse");
 }
 
 /* Whether the event, which carries no content version, can be about
