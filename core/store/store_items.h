@@ -171,7 +171,9 @@ int cg_store_item_waits_of(struct cg_store *s, const char *order_number,
 /* Forgets that order waits on sku (no error when it did not). */
 int cg_store_item_wait_remove(struct cg_store *s, const char *sku,
                               const char *order_number, struct cg_err *err);
-/* Forgets every wait of order (it was sent, cancelled or rejected). */
+/* Forgets every wait of order (it is queued again: orders.c queue_order;
+ * the waits of an order cancelled or rejected while held go lazily, when
+ * cg_items_settled finds it no longer held). */
 int cg_store_item_waits_clear(struct cg_store *s, const char *order_number,
                               struct cg_err *err);
 
