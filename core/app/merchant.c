@@ -47,6 +47,11 @@
 #define PRUNE_EVERY_MS (60 * 60 * 1000)
 #define RETENTION_MS (14LL * 24 * 60 * 60 * 1000)
 #define RELOAD_DEBOUNCE_MS 300
+/* No generation ever loaded: the pack is tried again after this, doubled
+ * per failure up to the maximum (what failed may pass: a load past its
+ * budget on a busy machine, a host that died). */
+#define NO_RULES_RETRY_MIN_MS 2000
+#define NO_RULES_RETRY_MAX_MS 60000
 
 struct schedule {
   uv_timer_t timer;
@@ -83,6 +88,7 @@ struct cg_merchant {
   int64_t drain_until_ms;
   int64_t drain_logged_ms;
   int open_handles;
+  int64_t no_rules_retry_ms; /* the last wait before trying the pack again */
   bool stopping;
   char hash[72];      /* of the generation running, to tell a change */
   char *boot_sources; /* saved generation, while the boot load is out */
@@ -202,6 +208,22 @@ static void on_pack_changed(uv_fs_event_t *h, const char *name, int events,
     uv_timer_start(&m->reload_timer, on_reload_timer, RELOAD_DEBOUNCE_MS, 0);
 }
 
+/* While no generation has ever loaded, the pack is loaded again on a
+ * backoff: a file event is not the only cure (a load that timed out on a
+ * busy machine needs none), and orders wait until one loads. */
+static void retry_without_rules(struct cg_merchant *m)
+{
+  if (m->stopping || !m->watching || m->flow.rules_problem[0] == '\0')
+    return;
+  int64_t wait = m->no_rules_retry_ms * 2;
+  if (wait < NO_RULES_RETRY_MIN_MS)
+    wait = NO_RULES_RETRY_MIN_MS;
+  if (wait > NO_RULES_RETRY_MAX_MS)
+    wait = NO_RULES_RETRY_MAX_MS;
+  m->no_rules_retry_ms = wait;
+  uv_timer_start(&m->reload_timer, on_reload_timer, (uint64_t)wait, 0);
+}
+
 /* Watches the pack folder (not its tests/ subfolder: a reload runs the
  * tests anyway). A folder that cannot be watched only loses the automatic
  * reload; SIGHUP and the admin API still work. */
@@ -219,6 +241,7 @@ static void watch_pack(struct cg_merchant *m, uv_loop_t *loop)
                 "[merchant=%s] cannot watch %s (%s); reload "
                 "with SIGHUP or the admin API",
                 m->mc->id, path, uv_strerror(rc));
+  retry_without_rules(m); /* the boot load failed before this */
 }
 
 static void start_schedules(struct cg_merchant *m, uv_loop_t *loop)
@@ -371,6 +394,7 @@ static void no_rules(struct cg_merchant *m, const char *why)
   snprintf(m->flow.rules_problem, sizeof(m->flow.rules_problem), "%s", msg);
   cg_log_error("merchant", "[merchant=%s] %s", m->mc->id, msg);
   cg_flow_raise(&m->flow, "RULE_ERROR", "rules", m->mc->rules, msg, NULL, NULL);
+  retry_without_rules(m);
 }
 
 /* The pack did not load at boot: the saved generation, else no rules. */
@@ -823,6 +847,7 @@ static void reload_refused(struct cg_merchant *m, const char *why)
   cg_log_error("merchant", "[merchant=%s] %s", m->mc->id, msg);
   cg_flow_raise(&m->flow, "RULE_ERROR", "rules", m->mc->rules, msg,
                 m->flow.rules_label[0] ? m->flow.rules_label : NULL, NULL);
+  retry_without_rules(m);
 }
 
 /* A reload's answer from the rule host: the new generation decides

@@ -13,7 +13,9 @@
  * A sweep's cursor moves with each page, so a crash resumes it; it also
  * yields between pages to a hinted delta (items.c resumes it from the
  * cursor after). A delta reads from the newest product back to the
- * watermark less 5 minutes and moves it in its last page's transaction.
+ * watermark less 5 minutes and moves it in its last page's transaction
+ * (without a watermark it reads one page and sets none: the first
+ * finished sweep does).
  * One read at a time; loop thread only.
  */
 #include "flows/items_read.h"
@@ -63,6 +65,7 @@ int cg__items_sweep_get(struct cg_store *s, struct cg_items_sweep_pos *out,
     return cg_err_set(err, CG_EINVAL, "items.sweep cursor is not JSON");
   *out = (struct cg_items_sweep_pos){.n = cg_json_int(j, "n", 0),
                                      .page = cg_json_int(j, "page", 0),
+                                     .size = cg_json_int(j, "size", 0),
                                      .started = cg_json_int(j, "started", 0),
                                      .finished = cg_json_int(j, "finished", 0)};
   cJSON_Delete(j);
@@ -75,6 +78,7 @@ static int sweep_set(struct cg_store *s, const struct cg_items_sweep_pos *p,
   cJSON *j = cJSON_CreateObject();
   bool ok = j && cg_json_add_int(j, "n", p->n) &&
             cg_json_add_int(j, "page", p->page) &&
+            cg_json_add_int(j, "size", p->size) &&
             cg_json_add_int(j, "started", p->started) &&
             (p->finished == 0 || cg_json_add_int(j, "finished", p->finished));
   char *v = ok ? cJSON_PrintUnformatted(j) : NULL;
@@ -85,8 +89,11 @@ static int sweep_set(struct cg_store *s, const struct cg_items_sweep_pos *p,
   return rc;
 }
 
-/* Moves the delta watermark to at, never back. */
-static int since_forward(struct cg_store *s, const char *at, struct cg_err *err)
+/* Moves the delta watermark to at, never back; sets a first one only if
+ * create (a finished sweep: a delta without a watermark read one page,
+ * not everything changed before at). */
+static int since_forward(struct cg_store *s, const char *at, bool create,
+                         struct cg_err *err)
 {
   char *cur = NULL;
   int64_t at_ms, cur_ms;
@@ -94,7 +101,7 @@ static int since_forward(struct cg_store *s, const char *at, struct cg_err *err)
     return 0;
   int rc = cg_store_cursor_get(s, CG_STORE_ITEMS_SINCE, &cur, err);
   bool newer =
-      rc == CG_ENOTFOUND ||
+      (rc == CG_ENOTFOUND && create) ||
       (rc == 0 && (cg_time_parse_iso8601(cur, &cur_ms) != 0 || at_ms > cur_ms));
   cg_free(cur);
   if (rc != 0 && rc != CG_ENOTFOUND)
@@ -118,14 +125,14 @@ static int sweep_finished(struct cg_items *it, struct cg_items_sweep_pos *p,
           : cg_store_cursor_set(it->f->store, CG_STORE_ITEMS_SWEEP_NEXT, next,
                                 err);
   cg_time_format_iso8601_s(p->started, began, sizeof(began));
-  return rc ? rc : since_forward(it->f->store, began, err);
+  return rc ? rc : since_forward(it->f->store, began, true, err);
 }
 
 static int move_cursor(struct cg_items *it, const struct cg_items_page *pg,
                        struct cg_err *err)
 {
   if (pg->kind == CG_ITEMS_READ_DELTA)
-    return pg->last ? since_forward(it->f->store, pg->since, err) : 0;
+    return pg->last ? since_forward(it->f->store, pg->since, false, err) : 0;
   struct cg_items_sweep_pos p = pg->sweep;
   if (pg->last)
     return sweep_finished(it, &p, err);
@@ -135,33 +142,11 @@ static int move_cursor(struct cg_items *it, const struct cg_items_page *pg,
 
 /* ---- one size -----------------------------------------------------------*/
 
-/* Open RULE_ERRORs of items: {sku: id}, resolved as their sizes build. */
-static int open_rule_errors(struct cg_store *s, cJSON **out, struct cg_err *err)
-{
-  struct cg_store_exception_filter flt = {.state = "open",
-                                          .type = "RULE_ERROR",
-                                          .entity_kind = CG_ITEMS_ENTITY,
-                                          .limit = 500};
-  struct cg_store_exception_list l = {0};
-  int rc = (*out = cJSON_CreateObject()) ? 0 : CG_ENOMEM;
-  do {
-    cg_store_exception_list_clear(&l);
-    rc = rc ? rc : cg_store_exception_list(s, &flt, &l, err);
-    for (size_t i = 0; rc == 0 && i < l.n; i++)
-      if (cg_json_add_int(*out, l.items[i].entity_key, l.items[i].id) == NULL)
-        rc = CG_ENOMEM;
-    flt.offset += (int64_t)l.n;
-  } while (rc == 0 && l.n == (size_t)flt.limit);
-  cg_store_exception_list_clear(&l);
-  return rc;
-}
-
-static int rule_failed(struct cg_items *it, const char *sku, const cJSON *plan,
+static int rule_failed(struct cg_items *it, const char *sku, const char *why,
                        struct cg_err *err)
 {
   struct cg_flow *f = it->f;
   char msg[CG_ERR_MSG_MAX + 160];
-  const char *why = cg_json_str(plan, "error");
   snprintf(msg, sizeof(msg),
            "the pack's items hooks failed for SKU %s: %s; its item in the "
            "warehouse stays as last built",
@@ -224,18 +209,39 @@ static int write_item(struct cg_items *it, struct cg_store_item_source *src,
   return rc == CG_ENOMEM ? cg_err_set(err, rc, "no memory for an item") : rc;
 }
 
+/* The row is keyed by the size's SKU and the warehouse answers by the
+ * item's sku: an item of another sku would make a second row while the
+ * size's stays unsent, so it is the pack's error on the size's SKU. */
+static bool other_sku(const cJSON *item, const char *sku)
+{
+  const char *item_sku = cg_json_str(item, "sku");
+  return item_sku == NULL || strcmp(item_sku, sku) != 0;
+}
+
+static const char *why_other_sku(const cJSON *item, char *buf, size_t size)
+{
+  const char *item_sku = cg_json_str(item, "sku");
+  snprintf(buf, size,
+           "items.payload returned the item of sku %s, not of the "
+           "size's SKU",
+           item_sku ? item_sku : "(none)");
+  return buf;
+}
+
 static int apply_size(struct cg_items *it, const struct cg_items_page *pg,
-                      const cJSON *size, const cJSON *plan, cJSON *open,
-                      struct cg_err *err)
+                      const cJSON *size, const cJSON *plan, struct cg_err *err)
 {
   const char *sku = cg_json_str(size, "SKU");
+  char why[160];
   if (sku == NULL)
     return 0;
   cJSON *item = cJSON_GetObjectItemCaseSensitive(
       cJSON_GetObjectItemCaseSensitive(plan, "result"), "item");
   bool include = cg_json_bool(plan, "result.include", false);
   if (!cg_json_bool(plan, "ok", false) || (include && !cJSON_IsObject(item)))
-    return rule_failed(it, sku, plan, err);
+    return rule_failed(it, sku, cg_json_str(plan, "error"), err);
+  if (include && other_sku(item, sku))
+    return rule_failed(it, sku, why_other_sku(item, why, sizeof(why)), err);
   const cJSON *product = cg_json_get(size, "productVariant.product");
   struct cg_store_item_source src = {
       .sku = sku,
@@ -245,11 +251,11 @@ static int apply_size(struct cg_items *it, const struct cg_items_page *pg,
       .source_updated_at = cg_json_str(product, "updatedAt"),
       .sweep = pg->kind == CG_ITEMS_READ_SWEEP ? pg->sweep.n : 0};
   int rc = write_item(it, &src, item, err);
-  const cJSON *x = cJSON_GetObjectItemCaseSensitive(open, sku);
-  if (rc == 0 && x != NULL)
-    rc = cg_store_exception_resolve(it->f->store, (int64_t)x->valuedouble,
-                                    "engine", "the item builds again", err);
-  return rc;
+  /* its RULE_ERROR, if one is open: an index lookup per size */
+  return rc ? rc
+            : cg_store_exception_resolve_typed(
+                  it->f->store, "RULE_ERROR", CG_ITEMS_ENTITY, sku, "engine",
+                  "the item builds again", NULL, err);
 }
 
 int cg__items_page_apply(struct cg_items *it, const struct cg_items_page *pg,
@@ -259,18 +265,15 @@ int cg__items_page_apply(struct cg_items *it, const struct cg_items_page *pg,
   struct cg_store *s = it->f->store;
   const cJSON *sizes = cg_json_get(data, "sizes"), *size;
   const cJSON *plan = cJSON_IsArray(plans) ? plans->child : NULL;
-  cJSON *open = NULL;
   int64_t n = 0;
   int rc = cg_store_begin(s, err);
-  rc = rc ? rc : open_rule_errors(s, &open, err);
   cJSON_ArrayForEach(size, sizes)
   {
     if (rc == 0)
-      rc = apply_size(it, pg, size, plan, open, err);
+      rc = apply_size(it, pg, size, plan, err);
     n += rc == 0;
     plan = plan ? plan->next : NULL; /* one plan per size, in order */
   }
-  cJSON_Delete(open);
   rc = rc ? rc : move_cursor(it, pg, err);
   rc = rc ? rc : cg_store_commit(s, err);
   if (rc != 0) {
@@ -454,6 +457,16 @@ static int ask_page(struct cg_items_read *r)
       (int)r->pg.sweep.page, (int)it->opts.page, on_page, r);
 }
 
+bool cg__items_sweep_resume(struct cg_items_sweep_pos *p, int64_t page_size,
+                            int64_t now_ms)
+{
+  bool cut = p->page > 0 && p->size != page_size;
+  if (p->page <= 0 || cut)
+    *p = (struct cg_items_sweep_pos){
+        .n = p->n + 1, .page = 1, .size = page_size, .started = now_ms};
+  return cut;
+}
+
 /* Where the read begins: a sweep resumes its cursor's unfinished one or
  * begins the next; a delta starts at page 1 below its watermark. */
 static int read_begin(struct cg_items_read *r, struct cg_err *err)
@@ -469,9 +482,12 @@ static int read_begin(struct cg_items_read *r, struct cg_err *err)
     return rc == CG_ENOTFOUND ? 0 : rc;
   }
   int rc = cg__items_sweep_get(s, &r->pg.sweep, err);
-  if (rc == 0 && r->pg.sweep.page <= 0)
-    r->pg.sweep = (struct cg_items_sweep_pos){
-        .n = r->pg.sweep.n + 1, .page = 1, .started = cg_time_now_ms()};
+  if (rc == 0 &&
+      cg__items_sweep_resume(&r->pg.sweep, r->it->opts.page, cg_time_now_ms()))
+    cg_log_info(COMP,
+                "[merchant=%s] items sweep %lld read with another page "
+                "size: begun again",
+                r->it->f->merchant, (long long)r->pg.sweep.n - 1);
   return rc;
 }
 

@@ -18,16 +18,26 @@ struct cg_store;
 
 #define CG_ITEMS_ISO_MAX 40 /* an updatedAt as Centra prints it */
 
-/* The sweep cursor (CG_STORE_ITEMS_SWEEP), JSON {n, page, started,
- * finished}: sweep n began at wall ms started; page is the next page to
- * read, 0 once it finished (at wall ms finished). */
+/* The sweep cursor (CG_STORE_ITEMS_SWEEP), JSON {n, page, size, started,
+ * finished}: sweep n began at wall ms started, reading size products a
+ * page; page is the next page to read, 0 once it finished (at wall ms
+ * finished). */
 struct cg_items_sweep_pos {
-  int64_t n, page, started, finished;
+  int64_t n, page, size, started, finished;
 };
 
 /* Reads the sweep cursor; a store that has none gives {0}. */
 int cg__items_sweep_get(struct cg_store *s, struct cg_items_sweep_pos *out,
                         struct cg_err *err);
+
+/* Where a sweep read of page_size products a page begins from the cursor
+ * *p: its unfinished sweep's next page if that sweep reads page_size a
+ * page, else (finished, never begun, or begun with another page size,
+ * where its page number would be another offset) the next sweep from
+ * page 1, begun at now_ms. Returns whether an unfinished sweep was cut
+ * short for its page size. */
+bool cg__items_sweep_resume(struct cg_items_sweep_pos *p, int64_t page_size,
+                            int64_t now_ms);
 
 /* A page and what its transaction moves. */
 struct cg_items_page {
@@ -35,7 +45,8 @@ struct cg_items_page {
   struct cg_items_sweep_pos sweep; /* SWEEP: this page is sweep.page */
   bool last;                       /* the read ends with this page */
   const char *since; /* DELTA and last: the new watermark (moved only
-                      * forward); NULL = keep it */
+                      * forward, never set where there is none: a
+                      * finished sweep sets the first); NULL = keep it */
 };
 
 /* Writes one page in one transaction: each size of data.sizes (the

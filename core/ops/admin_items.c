@@ -9,6 +9,10 @@
  *       [&after=SKU][&limit=N]  launch readiness: counts per state, the
  *       last sweep and at most N SKUs (default 100, at most 500) after
  *       `after`, in SKU order; `next` is the `after` of the next page
+ *   POST /api/v1/merchants/{merchant}/items/sweep
+ *       asks the running flow for a full sweep of Centra's catalogue
+ *       (cg_items_sweep_soon): a change Centra made without moving the
+ *       product's updatedAt is read by it; 202
  */
 #include "ops/admin_int.h"
 
@@ -73,6 +77,27 @@ static void h_items_list(struct cg_http_exchange *ex, void *arg)
     cg__admin_reply_error(ex, err.code == CG_EINVAL ? 400 : 500, err.msg);
 }
 
+static void h_items_sweep(struct cg_http_exchange *ex, void *arg)
+{
+  const struct cg_admin_source *src = arg;
+  if (!cg__admin_authorized(ex, src))
+    return;
+  struct cg_flow *f =
+      cg__admin_find_flow(src, cg_http_exchange_param(ex, "merchant"));
+  if (f == NULL) {
+    cg__admin_reply_error(ex, 404, "no such merchant");
+    return;
+  }
+  if (f->items == NULL) {
+    cg__admin_reply_error(ex, 409, "the merchant's items flow is not running");
+    return;
+  }
+  cg_items_sweep_soon(f->items, "asked for on the admin API");
+  cJSON *doc = cJSON_CreateObject();
+  cJSON_AddStringToObject(doc, "status", "sweep requested");
+  cg__admin_reply_json(ex, 202, doc);
+}
+
 int cg__admin_items_routes(struct cg_router *r,
                            const struct cg_admin_source *src)
 {
@@ -80,7 +105,9 @@ int cg__admin_items_routes(struct cg_router *r,
   if (cg_router_add(r, "GET", "/api/v1/merchants/{merchant}/items/{sku}",
                     h_items_sku, a) != 0 ||
       cg_router_add(r, "GET", "/api/v1/merchants/{merchant}/items",
-                    h_items_list, a) != 0)
+                    h_items_list, a) != 0 ||
+      cg_router_add(r, "POST", "/api/v1/merchants/{merchant}/items/sweep",
+                    h_items_sweep, a) != 0)
     return CG_ENOMEM;
   return 0;
 }

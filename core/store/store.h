@@ -302,6 +302,14 @@ int cg_store_exception_resolve_entity(struct cg_store *s,
                                       const char *entity_key, const char *by,
                                       const char *note, int64_t *count,
                                       struct cg_err *err);
+/* Resolves the open exception of type on an entity, if there is one (an
+ * index lookup: cheap to call for every entity a page touches). *count
+ * (may be NULL) gets 0 or 1. */
+int cg_store_exception_resolve_typed(struct cg_store *s, const char *type,
+                                     const char *entity_kind,
+                                     const char *entity_key, const char *by,
+                                     const char *note, int64_t *count,
+                                     struct cg_err *err);
 /* Records that an operator asked for a retry (sets retry_requested_at).
  * CG_ENOTFOUND if no such id; CG_EINVAL if resolved. The flow picks these
  * up with a filter { .state = "open", .retry_requested = true }. */

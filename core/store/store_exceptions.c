@@ -178,6 +178,26 @@ int cg_store_exception_resolve_entity(struct cg_store *s,
   return ret;
 }
 
+int cg_store_exception_resolve_typed(struct cg_store *s, const char *type,
+                                     const char *entity_kind,
+                                     const char *entity_key, const char *by,
+                                     const char *note, int64_t *count,
+                                     struct cg_err *err)
+{
+  if (type == NULL || entity_kind == NULL || entity_key == NULL)
+    return cg_err_set(err, CG_EINVAL,
+                      "exceptions: resolve_typed needs type, "
+                      "entity_kind and entity_key");
+  sqlite3_stmt *st = s->st[CG__ST_EXC_RESOLVE_TYPED];
+  int ret = cg__store_bind(s, st, err, "sssIss", type, entity_kind, entity_key,
+                           cg_time_now_ms(), by ? by : "engine", note);
+  if (ret == 0)
+    ret = cg__store_exec(s, st, "exceptions: resolve_typed", err);
+  if (ret == 0 && count != NULL)
+    *count = sqlite3_changes64(s->db);
+  return ret;
+}
+
 int cg_store_exception_request_retry(struct cg_store *s, int64_t id,
                                      struct cg_err *err)
 {

@@ -205,6 +205,12 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " SET state = 'resolved', resolved_at = ?3,"
     " resolved_by = ?4, resolution_note = ?5"
     " WHERE entity_kind = ?1 AND entity_key = ?2 AND state = 'open'",
+  [CG__ST_EXC_RESOLVE_TYPED] =
+    "UPDATE exceptions INDEXED BY exceptions_open"
+    " SET state = 'resolved', resolved_at = ?4,"
+    " resolved_by = ?5, resolution_note = ?6"
+    " WHERE type = ?1 AND entity_kind = ?2 AND entity_key = ?3"
+    " AND state = 'open'",
   [CG__ST_EXC_RETRY] =
     "UPDATE exceptions SET retry_requested_at = ?2"
     " WHERE id = ?1 AND state = 'open'",

@@ -57,11 +57,20 @@ function M.hs_code(product)
   return data.hs_code_default
 end
 
+-- A Weight's value in kilograms: nil unless its unit is KILOGRAMS (the
+-- only WeightUnit the schema lists; another unit is not guessed at).
+local function kilograms(w)
+  if util.get(w, "unit") ~= "KILOGRAMS" then return nil end
+  local v = util.get(w, "value")
+  if type(v) ~= "number" then return nil end
+  return v
+end
+
 function M.payload(size)
   local variant = util.get(size, "productVariant") or {}
   local product = util.get(variant, "product") or {}
-  local weight = util.get(size, "weight", "value")
-    or util.get(product, "weight", "value")
+  local weight = kilograms(util.get(size, "weight"))
+    or kilograms(util.get(product, "weight"))
   return {
     sku = size.SKU,
     gtin = util.or_null(util.str(size.EAN)),

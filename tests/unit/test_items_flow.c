@@ -9,7 +9,8 @@
  *  - a merchant never swept starts a sweep (sort id_DESC, page 1); five
  *    failed reads in a row raise SYNC_FAILURE on item/items/read, and
  *    the next read that works resolves it; the sweep then finishes;
- *  - a sweep cut short resumes at its cursor's page;
+ *  - a sweep cut short resumes at its cursor's page, unless it was read
+ *    with another page size: then the next sweep begins at page 1;
  *  - a scheduled sweep whose time has come starts the next sweep;
  *  - a page Centra's budget holds back (its rateLimits not read yet) is
  *    neither a success nor a failure: the read starts again.
@@ -219,7 +220,8 @@ static void test_cut_sweep_resumes(void **state)
 {
   struct env *e = *state;
   assert_int_equal(cg_store_cursor_set(e->fx.s, CG_STORE_ITEMS_SWEEP,
-                                       "{\"n\":4,\"page\":3,\"started\":1}",
+                                       "{\"n\":4,\"page\":3,\"size\":50,"
+                                       "\"started\":1}",
                                        NULL),
                    0);
   assert_int_equal(cg_items_start(e->f.items), 0);
@@ -230,6 +232,25 @@ static void test_cut_sweep_resumes(void **state)
   assert_int_equal(p.n, 4);
   assert_int_equal(p.started, 1);
   assert_int_equal(atomic_load(&e->calls), 1);
+}
+
+/* Cut short with 20 products a page, now read with 50: page 3 would be
+ * another offset, so sweep 5 begins at page 1. */
+static void test_cut_sweep_other_size_begins_again(void **state)
+{
+  struct env *e = *state;
+  assert_int_equal(cg_store_cursor_set(e->fx.s, CG_STORE_ITEMS_SWEEP,
+                                       "{\"n\":4,\"page\":3,\"size\":20,"
+                                       "\"started\":1}",
+                                       NULL),
+                   0);
+  assert_int_equal(cg_items_start(e->f.items), 0);
+  run_until(e, swept);
+  assert_int_equal(atomic_load(&e->last_page), 1);
+  struct cg_items_sweep_pos p = sweep(e);
+  assert_int_equal(p.n, 5);
+  assert_int_equal(p.size, 50);
+  assert_true(p.started > 1);
 }
 
 static bool sweep_5_done(struct env *e)
@@ -262,6 +283,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_failures_raise_then_resolve, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_cut_sweep_resumes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cut_sweep_other_size_begins_again,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_scheduled_sweep, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,10 +5,12 @@
  * give (the shape of cg_centra_fetch_items) and the rule host's plans.
  *
  *  - each page is one transaction, and it moves the cursor with it: a
- *    sweep's {n, page} to the next page; its last page finishes it
- *    (page 0), schedules the next sweep and moves the delta watermark to
- *    the sweep's start; a delta's last page moves the watermark to the
- *    newest updatedAt seen, never back;
+ *    sweep's {n, page, size} to the next page (a sweep resumes only
+ *    with the page size it began with, else begins again); its last
+ *    page finishes it (page 0), schedules the next sweep and moves the
+ *    delta watermark to the sweep's start; a delta's last page moves the
+ *    watermark to the newest updatedAt seen, never back, and sets none
+ *    where there is none (only a finished sweep sets the first);
  *  - the delta stops at a short page, without a watermark after one page,
  *    and at the first page whose oldest product is older than the
  *    watermark less 5 minutes;
@@ -141,7 +143,7 @@ static void test_sweep_pages_move_the_cursor(void **state)
   int64_t t0 = cg_time_now_ms();
   struct cg_items_page pg = {
       .kind = CG_ITEMS_READ_SWEEP,
-      .sweep = {.n = 1, .page = 1, .started = 1700000000000}};
+      .sweep = {.n = 1, .page = 1, .size = 2, .started = 1700000000000}};
   assert_int_equal(cg__items_sweep_get(e->fx.s, &pos, NULL), 0);
   assert_int_equal(pos.n, 0); /* never swept */
   assert_int_equal(apply(e, &pg,
@@ -152,6 +154,7 @@ static void test_sweep_pages_move_the_cursor(void **state)
   assert_int_equal(cg__items_sweep_get(e->fx.s, &pos, NULL), 0);
   assert_int_equal(pos.n, 1);
   assert_int_equal(pos.page, 2);
+  assert_int_equal(pos.size, 2); /* the page size it reads with */
   assert_int_equal(pos.started, 1700000000000);
   assert_null(cursor(e, CG_STORE_ITEMS_SINCE)); /* not before the end */
   pg.sweep.page = 2;
@@ -173,18 +176,57 @@ static void test_sweep_pages_move_the_cursor(void **state)
   cg_free(since);
 }
 
+/* A sweep goes on from its cursor only with the page size it began with:
+ * with another, its page number is another offset, so it begins again. */
+static void test_sweep_resume(void **state)
+{
+  (void)state;
+  struct cg_items_sweep_pos p = {0};
+  assert_false(cg__items_sweep_resume(&p, 2, 100)); /* never swept */
+  assert_int_equal(p.n, 1);
+  assert_int_equal(p.page, 1);
+  assert_int_equal(p.size, 2);
+  assert_int_equal(p.started, 100);
+  p.page = 3;
+  assert_false(cg__items_sweep_resume(&p, 2, 200)); /* goes on */
+  assert_int_equal(p.n, 1);
+  assert_int_equal(p.page, 3);
+  assert_int_equal(p.started, 100);
+  assert_true(cg__items_sweep_resume(&p, 5, 300)); /* items.page changed */
+  assert_int_equal(p.n, 2);
+  assert_int_equal(p.page, 1);
+  assert_int_equal(p.size, 5);
+  assert_int_equal(p.started, 300);
+  p = (struct cg_items_sweep_pos){.n = 2, .page = 0, .size = 5, .finished = 1};
+  assert_false(cg__items_sweep_resume(&p, 5, 400)); /* finished: the next */
+  assert_int_equal(p.n, 3);
+  assert_int_equal(p.page, 1);
+  assert_int_equal(p.finished, 0);
+}
+
 static void test_delta_moves_watermark_forward_only(void **state)
 {
   struct env *e = *state;
   struct cg_items_page pg = {.kind = CG_ITEMS_READ_DELTA,
                              .sweep = {.page = 1},
+                             .last = true,
                              .since = "2026-03-01T10:00:00+00:00"};
+  /* no watermark yet (no sweep finished): the delta read one page, not
+   * every change before its newest, so it sets none */
+  apply(e, &pg, page("Z", 1, pg.since, pg.since), NULL);
+  assert_null(cursor(e, CG_STORE_ITEMS_SINCE));
+  assert_int_equal(cg_store_cursor_set(e->fx.s, CG_STORE_ITEMS_SINCE,
+                                       "2026-02-01T10:00:00+00:00", NULL),
+                   0);
+  pg.last = false;
   assert_int_equal(apply(e, &pg,
                          page("A", 2, "2026-03-01T10:00:00+00:00",
                               "2026-02-27T10:00:00+00:00"),
                          NULL),
                    1);
-  assert_null(cursor(e, CG_STORE_ITEMS_SINCE)); /* not the last page */
+  char *was = cursor(e, CG_STORE_ITEMS_SINCE); /* not the last page */
+  assert_string_equal(was, "2026-02-01T10:00:00+00:00");
+  cg_free(was);
   pg.last = true;
   assert_int_equal(apply(e, &pg,
                          page("B", 1, "2026-02-01T10:00:00+00:00",
@@ -287,6 +329,28 @@ static void apply_item(struct env *e, const struct cg_items_page *pg,
   cJSON_Delete(data);
 }
 
+/* An item whose sku is not its size's SKU is the pack's error on the
+ * size's SKU: no row for the other sku (the warehouse's answer to it
+ * would never reach the size's row), the size's row kept as it was. */
+static void test_item_of_another_sku_is_a_rule_error(void **state)
+{
+  struct env *e = *state;
+  struct cg_items_page pg = {.kind = CG_ITEMS_READ_SWEEP,
+                             .sweep = {.n = 1, .page = 1, .started = 1}};
+  struct cg_store_item r = {0};
+  apply_item(e, &pg, "S1", "{\"sku\":\"S1\",\"uom\":\"EA\"}");
+  struct cg_store_item before = row(e, "S1");
+  apply_item(e, &pg, "S1", "{\"sku\":\"S9\",\"uom\":\"PK\"}");
+  assert_int_equal(open_count(e, "RULE_ERROR", "S1"), 1);
+  assert_int_equal(cg_store_item_get(e->fx.s, "S9", &r, NULL), CG_ENOTFOUND);
+  struct cg_store_item after = row(e, "S1");
+  assert_string_equal(after.hash, before.hash);
+  cg_store_item_clear(&before);
+  cg_store_item_clear(&after);
+  apply_item(e, &pg, "S1", "{\"sku\":\"S1\",\"uom\":\"PK\"}");
+  assert_int_equal(open_count(e, "RULE_ERROR", "S1"), 0);
+}
+
 /* Rows as the page left them: an answered item read again with the same
  * content (only sourceUpdatedAt moved) stays clean; a change makes it
  * dirty; an item over a contract limit is refused by the engine. */
@@ -338,12 +402,15 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_sweep_pages_move_the_cursor, setup,
                                       teardown),
+      cmocka_unit_test(test_sweep_resume),
       cmocka_unit_test_setup_teardown(test_delta_moves_watermark_forward_only,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_delta_stop_rule, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rule_error_raised_and_resolved,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_rows_and_hash, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_item_of_another_sku_is_a_rule_error,
+                                      setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,4 +37,16 @@ return {
   { name = "a size without a weight takes its product's",
     hook = "items.payload", input = size { weight = cg.null },
     expect = { weightKg = 0.5 } },
+  { name = "a weight in another unit is not taken as kilograms",
+    hook = "items.payload",
+    input = size { weight = { value = 450, unit = "GRAMS" } },
+    expect = { weightKg = 0.5 } },
+  { name = "no weight in kilograms at all: none",
+    hook = "items.payload",
+    input = (function()
+      local s = size { weight = { value = 450, unit = "GRAMS" } }
+      s.productVariant.product.weight = { value = 1.1, unit = "POUNDS" }
+      return s
+    end)(),
+    expect = { weightKg = cg.null } },
 }
