@@ -109,6 +109,8 @@ static void print_pending(const cJSON *d)
   {
     printf("  %-24s ", cg_json_str(e, "sku"));
     print_state(e);
+    if (cJSON_IsTrue(cg_json_get(e, "goneFromCentra")))
+      printf("; not in Centra's last full sweep");
     printf("; orders waiting: ");
     print_waiting(e);
     printf("\n");

@@ -80,12 +80,17 @@ int cg_items_register_plan(void);
 
 /* ---- the order gate (items_gate.c) -------------------------------------*/
 
-/* A gxo.order.create delivery ended FAIL "unknown-sku" for order_number
- * (payload: the warehouse order it would have sent): inside the
- * transaction that holds the order, records a wait for each of its SKUs
- * not accepted, marks them urgent and hints a delta read after commit. */
+/* A gxo.order.create delivery ended FAIL for unknown SKUs for
+ * order_number (payload: the warehouse order it would have sent): inside
+ * the transaction that holds the order, records a wait for each of its
+ * SKUs not accepted, marks them urgent, names the open ITEM_REJECTED of a
+ * rejected one in the order's UNKNOWN_SKU, and hints a delta read after
+ * commit. by_gate: the engine's own gate refused it (skus.c
+ * CG_SKUS_NOT_ACCEPTED); with nothing left to wait on (accepted
+ * meanwhile) the order is released at once. Else the warehouse said
+ * "unknown-sku": SKUs the master says it accepted are sent again. */
 int cg_items_order_held(struct cg_flow *f, const char *order_number,
-                        const char *payload, struct cg_err *err);
+                        const char *payload, bool by_gate, struct cg_err *err);
 /* The warehouse answered about sku (items_push.c, item.rejected), inside
  * the transaction that records it: accepted -> each waiting order loses
  * the wait, and one with none left has its open UNKNOWN_SKU marked for a

@@ -75,16 +75,8 @@ int cg_items_register_plan(void)
 static int refuse(cJSON **reason, const char *code, const char *pointer,
                   const char *message)
 {
-  cJSON *r = cJSON_CreateObject();
-  if (r == NULL || cg_json_add_str(r, "code", code) == NULL ||
-      cg_json_add_str(r, "pointer", pointer) == NULL ||
-      cg_json_add_str(r, "message", message) == NULL ||
-      cg_json_add_str(r, "source", "engine") == NULL) {
-    cJSON_Delete(r);
-    return CG_ENOMEM;
-  }
-  *reason = r;
-  return CG_EINVAL;
+  *reason = cg__items_reason(code, pointer, message, "engine");
+  return *reason ? CG_EINVAL : CG_ENOMEM;
 }
 
 /* One string field: required (present, non-empty) or not, at most max

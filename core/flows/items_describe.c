@@ -7,7 +7,13 @@
  *   {sku, state, reason: {code, pointer, message, source} | null,
  *    item: {...} | null, dirty, dirtySince, urgent, batch,
  *    waitingOrders: [number...], productId, sizeId,
- *    sourceUpdatedAt | null, answeredAt}
+ *    sourceUpdatedAt | null, answeredAt, goneFromCentra}
+ *
+ * goneFromCentra: the last finished full sweep (cursor items.sweep with
+ * page 0) began after the row was first seen and did not list it: the
+ * size is gone from Centra (deleted, its SKU changed), a placeholder's
+ * SKU is not in Centra (mistyped), or its build failed (RULE_ERROR).
+ * False while no sweep has finished, or one is under way.
  */
 #include "flows/items.h"
 
@@ -51,9 +57,34 @@ static int add_waiting(struct cg_store *s, cJSON *o, const char *sku,
   return rc;
 }
 
+/* The last finished full sweep (n 0: none, or one under way). */
+struct last_sweep {
+  int64_t n, started;
+};
+
+static struct last_sweep last_sweep(struct cg_store *s)
+{
+  struct last_sweep l = {0};
+  char *v = NULL;
+  cg_store_cursor_get(s, CG_STORE_ITEMS_SWEEP, &v, NULL);
+  cJSON *j = v ? cJSON_Parse(v) : NULL;
+  if (cg_json_int(j, "page", -1) == 0 && cg_json_int(j, "finished", 0) > 0)
+    l = (struct last_sweep){cg_json_int(j, "n", 0),
+                            cg_json_int(j, "started", 0)};
+  cJSON_Delete(j);
+  cg_free(v);
+  return l;
+}
+
+/* Whether the last finished sweep should have listed r and did not. */
+static bool gone(const struct last_sweep *l, const struct cg_store_item *r)
+{
+  return l->n > 0 && r->seen_sweep < l->n && r->first_seen < l->started;
+}
+
 /* One row as JSON (waitingOrders read from the store); NULL on error. */
 static cJSON *row_json(struct cg_store *s, const struct cg_store_item *r,
-                       struct cg_err *err)
+                       const struct last_sweep *l, struct cg_err *err)
 {
   cJSON *o = cJSON_CreateObject();
   if (o == NULL) {
@@ -72,6 +103,7 @@ static cJSON *row_json(struct cg_store *s, const struct cg_store_item *r,
   cg_json_add_int(o, "sizeId", r->size_id);
   add_str_or_null(o, "sourceUpdatedAt", r->source_updated_at);
   cg_json_add_int(o, "answeredAt", r->answered_at);
+  cJSON_AddBoolToObject(o, "goneFromCentra", gone(l, r));
   if (add_waiting(s, o, r->sku, err) != 0) {
     cJSON_Delete(o);
     return NULL;
@@ -83,8 +115,9 @@ cJSON *cg_items_describe(struct cg_store *s, const char *sku,
                          struct cg_err *err)
 {
   struct cg_store_item r = {0};
+  struct last_sweep l = last_sweep(s);
   int rc = cg_store_item_get(s, sku, &r, err);
-  cJSON *o = rc == 0 ? row_json(s, &r, err) : NULL;
+  cJSON *o = rc == 0 ? row_json(s, &r, &l, err) : NULL;
   cg_store_item_clear(&r);
   return o;
 }
@@ -138,11 +171,12 @@ static int add_items(struct cg_store *s, cJSON *doc,
                      size_t limit, struct cg_err *err)
 {
   struct cg_store_item_list l = {0};
+  struct last_sweep sw = last_sweep(s);
   cJSON *a = cJSON_AddArrayToObject(doc, "items");
   int rc = a ? cg_store_items_list(s, st, after ? after : "", limit, &l, err)
              : cg_err_set(err, CG_ENOMEM, "out of memory");
   for (size_t i = 0; rc == 0 && i < l.n; i++) {
-    cJSON *o = row_json(s, &l.items[i], err);
+    cJSON *o = row_json(s, &l.items[i], &sw, err);
     rc = o ? 0 : err->code ? err->code : CG_ENOMEM;
     if (o != NULL)
       cJSON_AddItemToArray(a, o);

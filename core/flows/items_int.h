@@ -9,6 +9,8 @@
 
 #include "flows/items.h"
 
+#include <cjson/cJSON.h>
+#include <stdint.h>
 #include <uv.h>
 
 struct cg_items_read; /* a read in progress (items_read.c) */
@@ -29,6 +31,7 @@ struct cg_items {
   struct cg_items_read *read; /* NULL when no read runs */
   int64_t unfinished;         /* batches not finished (items_push.c) */
   int64_t push_pause_until;   /* mono ms: no batch before (a FAIL) */
+  int64_t push_logged_at;     /* mono ms: a failed flush last logged */
   bool hinted;                /* a delta read is wanted */
   char hint_why[128];
   bool sweep_wanted;     /* a sweep to begin or to go on (its cursor) */
@@ -68,5 +71,14 @@ void cg__items_flush(struct cg_items *it);
 int cg__items_check(const cJSON *doc, cJSON **reason);
 /* The content hash of doc as printed unformatted (hex SHA-256). */
 int cg__items_hash(const char *doc_json, char out[65]);
+
+/* items_gate.c: a rejection reason {code, pointer, message, source}
+ * ("engine" or "warehouse"), the one shape every refusal of an item is
+ * stored in; a NULL member is left out. NULL on ENOMEM. */
+cJSON *cg__items_reason(const char *code, const char *pointer,
+                        const char *message, const char *source);
+/* The same, printed (cg_free); NULL on ENOMEM. */
+char *cg__items_reason_text(const char *code, const char *pointer,
+                            const char *message, const char *source);
 
 #endif

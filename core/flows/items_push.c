@@ -81,16 +81,9 @@ static bool batch_due(const struct cg_items *it,
 static int refuse_unreadable(struct cg_flow *f, const char *sku, int64_t now,
                              struct cg_err *err)
 {
-  cJSON *reason = cJSON_CreateObject();
-  char *text = NULL;
-  if (reason && cg_json_add_str(reason, "code", "unreadable-item") &&
-      cg_json_add_str(reason, "pointer", "") &&
-      cg_json_add_str(reason, "message",
-                      "the stored item is not JSON; read it again from "
-                      "Centra") &&
-      cg_json_add_str(reason, "source", "engine"))
-    text = cg_json_print(reason);
-  cJSON_Delete(reason);
+  char *text = cg__items_reason_text(
+      "unreadable-item", "",
+      "the stored item is not JSON; read it again from Centra", "engine");
   int rc = text ? cg_store_item_refuse(f->store, sku, text, now, err)
                 : cg_err_set(err, CG_ENOMEM, "out of memory");
   cg_log_error("items",
@@ -194,15 +187,16 @@ static int one_batch(struct cg_items *it, bool urgent, int64_t now, int *n,
   return rc;
 }
 
-static void log_failed(struct cg_flow *f, const char *what,
+/* A failed flush of the merchant's items; logged every LOG_EVERY_MS. */
+static void log_failed(struct cg_items *it, const char *what,
                        const struct cg_err *err)
 {
-  static int64_t last;
+  struct cg_flow *f = it->f;
   int64_t now = cg_time_mono_ms();
   f->metrics.store_errors++;
-  if (last != 0 && now - last < LOG_EVERY_MS)
+  if (it->push_logged_at != 0 && now - it->push_logged_at < LOG_EVERY_MS)
     return;
-  last = now;
+  it->push_logged_at = now;
   cg_log_error("items", "[merchant=%s] %s: %s; tried again later", f->merchant,
                what, err->msg);
 }
@@ -230,7 +224,7 @@ void cg__items_flush(struct cg_items *it)
       rc = cg_store_items_any_due(f->store, &any, &urgent, &err);
   }
   if (rc != 0)
-    log_failed(f, "item batch not written (the items stay dirty)", &err);
+    log_failed(it, "item batch not written (the items stay dirty)", &err);
   if (made && f->outbox != NULL)
     cg_outbox_kick(f->outbox);
 }
@@ -295,23 +289,17 @@ static char *reason_of(const cJSON *r)
            (long long)cg_json_int(r, "status", 0));
   if (code == NULL)
     code = cg_json_str(e0, "code") ? cg_json_str(e0, "code") : fallback;
-  cJSON *reason = cJSON_CreateObject();
-  char *text = NULL;
-  if (reason && cg_json_add_str(reason, "code", code) &&
-      cg_json_add_str(reason, "pointer", cg_json_str(e0, "pointer")) &&
-      cg_json_add_str(reason, "message",
-                      msg ? msg : "refused by the warehouse") &&
-      cg_json_add_str(reason, "source", "warehouse"))
-    text = cg_json_print(reason);
-  cJSON_Delete(reason);
-  return text;
+  return cg__items_reason_text(code, cg_json_str(e0, "pointer"),
+                               msg ? msg : "refused by the warehouse",
+                               "warehouse");
 }
 
 /* Applies one item's result (r may be NULL: not answered, the row is
  * freed with the batch afterwards). 2xx accepted, 4xx but 408/429
  * rejected, anything else is no answer. */
 static int apply_result(struct cg_flow *f, const char *sku, const char *hash,
-                        const cJSON *r, int64_t now, struct cg_err *err)
+                        int64_t batch, const cJSON *r, int64_t now,
+                        struct cg_err *err)
 {
   int64_t status = cg_json_int(r, "status", 0);
   bool accepted = status >= 200 && status <= 299;
@@ -323,7 +311,7 @@ static int apply_result(struct cg_flow *f, const char *sku, const char *hash,
   bool applied = false;
   int rc = rejected && reason == NULL
                ? cg_err_set(err, CG_ENOMEM, "out of memory")
-               : cg_store_item_answer(f->store, sku, hash,
+               : cg_store_item_answer(f->store, sku, hash, batch,
                                       accepted ? CG_STORE_ITEM_ACCEPTED
                                                : CG_STORE_ITEM_REJECTED,
                                       reason, now, &applied, err);
@@ -352,7 +340,8 @@ static int answered(struct cg_flow *f, const struct cg_store_outbox_row *row,
     const char *sku = cg_json_str(doc, "sku");
     const char *hash = cJSON_GetStringValue(cJSON_GetArrayItem(hashes, i));
     if (rc == 0 && sku != NULL && hash != NULL)
-      rc = apply_result(f, sku, hash, result_for(results, i, sku), now, err);
+      rc = apply_result(f, sku, hash, row->id, result_for(results, i, sku), now,
+                        err);
     i++;
   }
   if (rc == 0)

@@ -39,6 +39,7 @@ struct problem_map {
 
 static const struct problem_map problems[] = {
     {"unknown-sku", "UNKNOWN_SKU", CG_STORE_ORDER_HELD},
+    {CG_SKUS_NOT_ACCEPTED, "UNKNOWN_SKU", CG_STORE_ORDER_HELD}, /* the gate */
     {"item-not-found", "UNKNOWN_SKU", CG_STORE_ORDER_HELD},
     {"invalid-address", "INVALID_ADDRESS", CG_STORE_ORDER_HELD},
     {"unsupported-service", "UNMAPPED_CARRIER", CG_STORE_ORDER_HELD},
@@ -58,33 +59,37 @@ static const struct problem_map *map_problem(const char *code)
  * (items_gate.c): the one sent (payload), or, after an order.rejected
  * event, the one queued last. */
 static int wait_items(struct cg_flow *f, const char *number,
-                      const char *payload, struct cg_err *err)
+                      const char *payload, bool by_gate, struct cg_err *err)
 {
   if (payload != NULL)
-    return cg_items_order_held(f, number, payload, err);
+    return cg_items_order_held(f, number, payload, by_gate, err);
   struct cg_store_outbox_filter flt = {
       .state = -1, .kind = CG_ORDERS_KIND_CREATE, .entity_key = number};
   struct cg_store_outbox_list l = {0};
   int rc = cg_store_outbox_list(f->store, &flt, &l, err);
   if (rc == 0 && l.n > 0)
-    rc = cg_items_order_held(f, number, l.items[l.n - 1].payload, err);
+    rc = cg_items_order_held(f, number, l.items[l.n - 1].payload, by_gate, err);
   cg_store_outbox_list_clear(&l);
   return rc;
 }
 
-/* Applies a warehouse refusal (422 or order.rejected) to an order;
- * payload: the warehouse order refused, NULL for an event. */
+/* Applies a warehouse refusal (422 or order.rejected), or the item
+ * gate's (skus.c: the order was not sent), to an order; payload: the
+ * warehouse order refused, NULL for an event. */
 static int refuse(struct cg_flow *f, const char *number, const char *code,
                   const char *message, const char *payload, struct cg_err *err)
 {
   const struct problem_map *m = map_problem(code);
+  bool gate = payload != NULL && code != NULL &&
+              strcmp(code, CG_SKUS_NOT_ACCEPTED) == 0;
   char msg[CG_CALL_MESSAGE_MAX + 40];
-  snprintf(msg, sizeof(msg), "warehouse: %s%s%s", code && *code ? code : "",
+  snprintf(msg, sizeof(msg), "%s%s%s%s",
+           gate ? "" : "warehouse: ", code && *code ? code : "",
            code && *code ? ": " : "", message);
   if (m->state == CG_STORE_ORDER_HELD) {
     int rc = cg__order_hold(f, number, m->type, msg, NULL, err);
     bool items = strcmp(m->type, "UNKNOWN_SKU") == 0;
-    return rc == 0 && items ? wait_items(f, number, payload, err) : rc;
+    return rc == 0 && items ? wait_items(f, number, payload, gate, err) : rc;
   }
   f->metrics.orders_rejected++;
   int rc =

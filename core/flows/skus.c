@@ -159,7 +159,7 @@ static void conclude(struct check *c)
   struct cg_call_result res;
   cg_call_result_init(&res);
   if (c->missing.len > 0) {
-    cg_call_result_set(&res, CG_OUTCOME_FAIL, "unknown-sku",
+    cg_call_result_set(&res, CG_OUTCOME_FAIL, CG_SKUS_NOT_ACCEPTED,
                        "not accepted in the warehouse item master: %s; the "
                        "order was not sent",
                        c->missing.data);
@@ -177,7 +177,8 @@ static void conclude(struct check *c)
 
 /* The warehouse has sku: the master records it accepted (a row without
  * content of its own takes it; a row with content keeps waiting for the
- * answer about that content), and an acceptance releases the orders
+ * answer about that content, and stays in its batch: the answer comes
+ * from no batch, batch 0), and an acceptance releases the orders
  * waiting on it, in a transaction of its own. The look-up's callback
  * runs on a loop turn of its own, so no transaction is open; if one
  * were, nothing is recorded (the send goes on all the same, and the next
@@ -190,8 +191,8 @@ static void record_found(struct cg_flow *f, const char *sku)
     return;
   int rc = cg_store_begin(f->store, &err);
   if (rc == 0)
-    rc = cg_store_item_answer(f->store, sku, "", CG_STORE_ITEM_ACCEPTED, NULL,
-                              cg_time_now_ms(), &applied, &err);
+    rc = cg_store_item_answer(f->store, sku, "", 0, CG_STORE_ITEM_ACCEPTED,
+                              NULL, cg_time_now_ms(), &applied, &err);
   if (rc == 0 && applied)
     rc = cg_items_settled(f, sku, true, NULL, &err);
   if (rc == 0)

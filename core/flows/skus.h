@@ -8,8 +8,9 @@
  * made another way): found, the order goes, and a row without content is
  * recorded accepted, in a small transaction of its own, which releases
  * the orders waiting on it. Any other SKU (pending, or refused and
- * missing at the warehouse) ends the delivery as FAIL "unknown-sku"
- * without sending the order, with a message listing each SKU, its state
+ * missing at the warehouse) ends the delivery as FAIL CG_SKUS_NOT_ACCEPTED
+ * (the engine's own code, not the warehouse's "unknown-sku": the order
+ * was not sent) with a message listing each SKU, its state
  * and the rejection reason; the order is then held as UNKNOWN_SKU and
  * waits on those SKUs (cg_items_order_held).
  *
@@ -27,6 +28,9 @@
 
 struct cg_flow;
 struct cg_skuset;
+
+/* The gate's refusal code (an UNKNOWN_SKU hold, orders_events.c). */
+#define CG_SKUS_NOT_ACCEPTED "item-not-accepted"
 
 /* Sends the warehouse order document after checking its SKUs; done fires
  * once, with the create call's result or the check's. When another order

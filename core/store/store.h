@@ -290,6 +290,11 @@ int cg_store_exception_raise(struct cg_store *s,
 /* CG_ENOTFOUND if none. */
 int cg_store_exception_get(struct cg_store *s, int64_t id,
                            struct cg_store_exception *out, struct cg_err *err);
+/* The id of the open exception of type on the entity (one indexed
+ * read); *id 0 and 0 when there is none. */
+int cg_store_exception_open_id(struct cg_store *s, const char *type,
+                               const char *entity_kind, const char *entity_key,
+                               int64_t *id, struct cg_err *err);
 /* Exceptions matching f (NULL = all), newest last_seen first, paged. */
 int cg_store_exception_list(struct cg_store *s,
                             const struct cg_store_exception_filter *f,

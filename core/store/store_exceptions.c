@@ -86,6 +86,24 @@ int cg_store_exception_get(struct cg_store *s, int64_t id,
   return ret;
 }
 
+int cg_store_exception_open_id(struct cg_store *s, const char *type,
+                               const char *entity_kind, const char *entity_key,
+                               int64_t *id, struct cg_err *err)
+{
+  *id = 0;
+  sqlite3_stmt *st = s->st[CG__ST_EXC_OPEN_ID];
+  int ret = cg__store_bind(s, st, err, "sss", type, entity_kind, entity_key);
+  if (ret == 0)
+    ret = cg__store_step_row(s, st, "exceptions: open id", err);
+  if (ret == CG_ENOTFOUND)
+    return 0;
+  if (ret != 0)
+    return ret;
+  *id = sqlite3_column_int64(st, 0);
+  cg__store_done(st);
+  return 0;
+}
+
 int cg_store_exception_list(struct cg_store *s,
                             const struct cg_store_exception_filter *f,
                             struct cg_store_exception_list *out,

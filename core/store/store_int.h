@@ -76,6 +76,7 @@ enum cg__st {
   CG__ST_EXC_RESOLVE_TYPED,
   CG__ST_EXC_RETRY,
   CG__ST_EXC_OPEN_COUNTS,
+  CG__ST_EXC_OPEN_ID,
   /* store_audit.c */
   CG__ST_AUDIT_APPEND,
   CG__ST_AUDIT_LIST,

@@ -248,7 +248,7 @@ int cg_store_item_refuse(struct cg_store *s, const char *sku,
   struct cg_store_item row = {0};
   int ret = cg_store_item_get(s, sku, &row, err);
   if (ret == 0)
-    ret = cg_store_item_answer(s, sku, row.hash, CG_STORE_ITEM_REJECTED,
+    ret = cg_store_item_answer(s, sku, row.hash, 0, CG_STORE_ITEM_REJECTED,
                                reason_json, now_ms, NULL, err);
   cg_store_item_clear(&row);
   return ret;
@@ -319,7 +319,7 @@ int cg_store_items_batch_free(struct cg_store *s, int64_t batch,
 
 struct answer {
   const char *sku, *hash, *state, *reason;
-  int64_t now_ms;
+  int64_t now_ms, batch;
 };
 
 /* Runs one answer statement; *changed whether it touched a row. */
@@ -328,31 +328,30 @@ static int answer_exec(struct cg_store *s, enum cg__st which,
                        struct cg_err *err)
 {
   sqlite3_stmt *st = s->st[which];
-  int ret = cg__store_bind(s, st, err, "ssssI", a->sku, a->hash, a->state,
-                           a->reason, a->now_ms);
+  const char *fmt = which == CG__ST_ITEM_ANSWER ? "ssssII" : "ssssI";
+  int ret = cg__store_bind(s, st, err, fmt, a->sku, a->hash, a->state,
+                           a->reason, a->now_ms, a->batch);
   if (ret == 0)
     ret = cg__store_exec(s, st, "items: answer", err);
   *changed = ret == 0 && sqlite3_changes(s->db) > 0;
   return ret;
 }
 
-/* Applies a to the row (or creates it); *applied whether the state was
- * set. */
+/* Applies a to the row (or creates it when there is none); *applied
+ * whether the state was set. An answer that does not apply frees the
+ * row only from the batch that answered. */
 static int answer_in_sp(struct cg_store *s, const struct answer *a,
                         bool *applied, struct cg_err *err)
 {
-  bool freed = false;
   int ret = answer_exec(s, CG__ST_ITEM_ANSWER, a, applied, err);
   if (ret != 0 || *applied)
     return ret;
   sqlite3_stmt *st = s->st[CG__ST_ITEM_UNBATCH];
-  ret = cg__store_bind(s, st, err, "s", a->sku);
-  if (ret == 0)
+  if (a->batch > 0)
+    ret = cg__store_bind(s, st, err, "sI", a->sku, a->batch);
+  if (ret == 0 && a->batch > 0)
     ret = cg__store_exec(s, st, "items: unbatch", err);
-  freed = ret == 0 && sqlite3_changes(s->db) > 0;
-  if (ret != 0 || freed)
-    return ret;
-  return answer_exec(s, CG__ST_ITEM_ANSWER_NEW, a, applied, err);
+  return ret ? ret : answer_exec(s, CG__ST_ITEM_ANSWER_NEW, a, applied, err);
 }
 
 static int check_answer(const char *sku, const char *hash,
@@ -370,7 +369,7 @@ static int check_answer(const char *sku, const char *hash,
 }
 
 int cg_store_item_answer(struct cg_store *s, const char *sku, const char *hash,
-                         enum cg_store_item_state state,
+                         int64_t batch, enum cg_store_item_state state,
                          const char *reason_json, int64_t now_ms, bool *applied,
                          struct cg_err *err)
 {
@@ -380,9 +379,12 @@ int cg_store_item_answer(struct cg_store *s, const char *sku, const char *hash,
   int ret = check_answer(sku, hash, state, err);
   if (ret != 0)
     return ret;
-  struct answer a = {sku, hash, cg_store_item_state_name(state),
+  struct answer a = {sku,
+                     hash,
+                     cg_store_item_state_name(state),
                      state == CG_STORE_ITEM_ACCEPTED ? NULL : reason_json,
-                     now_ms};
+                     now_ms,
+                     batch};
   ret = cg__store_sp_begin(s, err);
   if (ret != 0)
     return ret;

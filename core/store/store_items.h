@@ -129,17 +129,23 @@ int cg_store_item_batch_set(struct cg_store *s, const char *sku, int64_t batch,
 int cg_store_items_batch_free(struct cg_store *s, int64_t batch,
                               struct cg_err *err);
 
-/* The warehouse's answer about sku's content hash: frees the row from its
- * batch; if hash is the row's current hash, sets state (ACCEPTED or
- * REJECTED), answered_hash, reason (NULL when accepted), answered_at,
- * urgent 0 when accepted, and cleans the row. *applied (may be NULL) is
- * whether the state was set (false: the content changed meanwhile, the
- * row stays dirty). A row without doc (a placeholder or an item made
- * outside the engine) takes the answer whatever hash is; an excluded row
- * keeps its state (the answer only frees it). Creates a row
- * (doc NULL) when none exists: the fallback look-up found the item. */
+/* The warehouse's answer about sku's content hash. batch is the batch
+ * that carried that content (its outbox row id), 0 for an answer that
+ * comes from no batch (an item.rejected event, the engine's refusal, the
+ * order gate's look-up): only the answering batch frees the row from its
+ * batch, so an answer from elsewhere never lets the same content go out
+ * in a second batch while the first is unfinished. If hash is the row's
+ * current hash, sets state (ACCEPTED or REJECTED), answered_hash, reason
+ * (NULL when accepted), answered_at, urgent 0 when accepted, and cleans
+ * the row. *applied (may be NULL) is whether the state was set (false:
+ * the content changed meanwhile, the row stays dirty). A row without doc
+ * (a placeholder or an item made outside the engine) takes the answer
+ * whatever hash is; a row with a doc never takes hash "" (the look-up's
+ * answer is not about its content); an excluded row keeps its state (the
+ * answer only frees it). Creates a row (doc NULL) when none exists: the
+ * fallback look-up found the item. */
 int cg_store_item_answer(struct cg_store *s, const char *sku, const char *hash,
-                         enum cg_store_item_state state,
+                         int64_t batch, enum cg_store_item_state state,
                          const char *reason_json, int64_t now_ms, bool *applied,
                          struct cg_err *err);
 /* Marks the SKU to be sent again with its current content (an operator
@@ -165,7 +171,9 @@ int cg_store_item_waits_of(struct cg_store *s, const char *order_number,
 /* Forgets that order waits on sku (no error when it did not). */
 int cg_store_item_wait_remove(struct cg_store *s, const char *sku,
                               const char *order_number, struct cg_err *err);
-/* Forgets every wait of order (it was sent, cancelled or rejected). */
+/* Forgets every wait of order (it is queued again: orders.c queue_order;
+ * the waits of an order cancelled or rejected while held go lazily, when
+ * cg_items_settled finds it no longer held). */
 int cg_store_item_waits_clear(struct cg_store *s, const char *order_number,
                               struct cg_err *err);
 

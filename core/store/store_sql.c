@@ -214,6 +214,11 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_EXC_RETRY] =
     "UPDATE exceptions SET retry_requested_at = ?2"
     " WHERE id = ?1 AND state = 'open'",
+  /* the open one of a type on an entity: one probe of exceptions_open */
+  [CG__ST_EXC_OPEN_ID] =
+    "SELECT id FROM exceptions INDEXED BY exceptions_open"
+    " WHERE type = ?1 AND entity_kind = ?2 AND entity_key = ?3"
+    " AND state = 'open'",
   [CG__ST_EXC_OPEN_COUNTS] =
     "SELECT type, count(*) FROM exceptions WHERE state = 'open'"
     " GROUP BY type ORDER BY type",
@@ -607,19 +612,25 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_ITEMS_BATCH_FREE] =
     "UPDATE items INDEXED BY items_batch SET batch = 0"
     " WHERE batch > 0 AND batch = ?1",
-  /* ?1 sku, ?2 hash, ?3 state, ?4 reason, ?5 now: only about the current
-   * content (or a row without one); an excluded row stays excluded */
+  /* ?1 sku, ?2 hash, ?3 state, ?4 reason, ?5 now, ?6 the answering
+   * batch (0: not from a batch): only about the current content (or a
+   * row without one); an excluded row stays excluded; only the answering
+   * batch frees the row from its batch (a SKU in another batch stays) */
   [CG__ST_ITEM_ANSWER] =
     "UPDATE items SET state = ?3, answered_hash = ?2, reason = ?4,"
     " answered_at = ?5, urgent = CASE WHEN ?3 = 'accepted' THEN 0"
-    " ELSE urgent END, dirty_since = 0, batch = 0, updated_at = ?5"
+    " ELSE urgent END, dirty_since = 0,"
+    " batch = CASE WHEN ?6 > 0 AND batch = ?6 THEN 0 ELSE batch END,"
+    " updated_at = ?5"
     " WHERE sku = ?1 AND state <> 'excluded'"
     " AND (doc IS NULL OR hash = ?2)",
+  /* ?1 sku, ?2 the answering batch (> 0) */
   [CG__ST_ITEM_UNBATCH] =
-    "UPDATE items SET batch = 0 WHERE sku = ?1",
+    "UPDATE items SET batch = 0 WHERE sku = ?1 AND batch > 0 AND batch = ?2",
   [CG__ST_ITEM_ANSWER_NEW] =
     "INSERT INTO items (sku, state, answered_hash, reason, first_seen,"
-    " answered_at, updated_at) VALUES (?1, ?3, ?2, ?4, ?5, ?5, ?5)",
+    " answered_at, updated_at) VALUES (?1, ?3, ?2, ?4, ?5, ?5, ?5)"
+    " ON CONFLICT (sku) DO NOTHING",
   [CG__ST_ITEM_RESEND] =
     "UPDATE items SET"
     " answered_hash = CASE WHEN doc IS NULL THEN answered_hash ELSE '' END,"

@@ -14,6 +14,18 @@
  * itself, none before its SKUs were accepted: the warehouse refuses an
  * order with an unknown SKU (422 unknown-sku) and counted none.
  *
+ * No item is upserted again with the same content (the warehouse's
+ * itemsUnchanged is 0), kills or not. The bound, reasoned: a batch in
+ * flight at a kill is sent again from its outbox row with the row's own
+ * Idempotency-Key, which the warehouse answers from its idempotency store
+ * (counted in replays, or 409 while the first is in flight: RETRY)
+ * without touching its item master; a row leaves its batch only with the
+ * answer of that batch (cg_store_item_answer takes the batch id), so
+ * unchanged content never goes in a second batch with another key; a row
+ * answered is clean until its content changes, and nothing changes here;
+ * the gate's own refusal never sends an item again (only the warehouse's
+ * unknown-sku does, and it counted none).
+ *
  * The seed is printed; CG_ITEMS_SEED=<n> replays a run's choices (the
  * kill moments depend on timing too).
  */
@@ -146,6 +158,7 @@ static void verdict(void)
           w.orders, w.unknown_sku_orders);
   assert_int_equal(w.created, SKUS);
   assert_int_equal(w.updated, 0);
+  assert_int_equal(w.unchanged, 0); /* see the header: the bound is 0 */
   assert_int_equal(w.rejected, 0);
   assert_int_equal(w.unknown_sku_orders, 0);
   assert_int_equal(w.orders, orders_placed);

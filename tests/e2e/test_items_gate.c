@@ -13,6 +13,8 @@
  *    Their orders stay held: ITEM_REJECTED (merchandising) on the SKU and
  *    the order's UNKNOWN_SKU naming it, both open. Fixing the product in
  *    Centra sends the item again, and the orders go out by themselves.
+ *    An order placed after the rejection is held the same way, its
+ *    UNKNOWN_SKU naming the ITEM_REJECTED at once.
  *
  * Throughout, the warehouse never refuses an order for an unknown SKU:
  * the engine sends none before its items are accepted.
@@ -176,18 +178,21 @@ static void rejected_items_keep_orders_held(void)
 {
   static const char *const bad_gtin[] = {"NEW-2-M"};
   static const char *const no_hs[] = {"NEW-3-M"};
-  long n2 = 5002, n3 = 5003;
+  long n2 = 5002, n3 = 5003, n4 = 5004;
   create_product("NEW-2", "NEW-2-M", "57724280510", "610910");
   create_product("NEW-3", "NEW-3-M", "5772428051003", NULL);
   items_order(&T, n2, bad_gtin, 1);
   items_order(&T, n3, no_hs, 1);
   held_on_rejected(n2, "NEW-2-M", "invalid-gtin");
   held_on_rejected(n3, "NEW-3-M", "missing-hs-code");
+  items_order(&T, n4, bad_gtin, 1); /* ordered after the rejection */
+  held_on_rejected(n4, "NEW-2-M", "invalid-gtin");
   /* Merchandising fixes both products in Centra. */
   change_product("{\"sku\": \"NEW-2-M\", \"ean\": \"5772428051002\"}");
   change_product("{\"productNumber\": \"NEW-3\","
                  " \"harmonizedCommodityCode\": \"610910\"}");
-  if (!e2e_wait(&T, 60, has_order, &n2) || !e2e_wait(&T, 30, has_order, &n3))
+  if (!e2e_wait(&T, 60, has_order, &n2) || !e2e_wait(&T, 30, has_order, &n3) ||
+      !e2e_wait(&T, 30, has_order, &n4))
     fail_msg("the orders did not go out once their items were fixed; see %s",
              T.dir);
   if (!e2e_wait(&T, 30, none_open, "UNKNOWN_SKU") ||
@@ -219,7 +224,7 @@ static void test_items_gate(void **state)
   struct items_wms w;
   items_wms_read(&T, &w);
   assert_int_equal(w.unknown_sku_orders, 0);
-  assert_int_equal(w.orders, 3);
+  assert_int_equal(w.orders, 4);
   assert_int_equal(items_verify(&T), 13);
   e2e_engine_stop(&T);
   e2e_check_integrity(&T);

@@ -46,8 +46,8 @@ static void answer(struct cg_flow *flow, const char *sku, bool accepted)
   if (cg_store_item_get(flow->store, sku, &row, NULL) != 0)
     row.hash[0] = '\0';
   assert_int_equal(cg_store_begin(flow->store, &err), 0);
-  assert_int_equal(cg_store_item_answer(flow->store, sku, row.hash, st, reason,
-                                        1000, NULL, &err),
+  assert_int_equal(cg_store_item_answer(flow->store, sku, row.hash, 0, st,
+                                        reason, 1000, NULL, &err),
                    0);
   assert_int_equal(cg_items_settled(flow, sku, accepted, reason, &err), 0);
   assert_int_equal(cg_store_commit(flow->store, &err), 0);
@@ -55,9 +55,10 @@ static void answer(struct cg_flow *flow, const char *sku, bool accepted)
 }
 
 /* Order number is queued with skus (the warehouse order), then its send
- * ends FAIL unknown-sku, as the outbox's transaction applies it. */
-static void refused(struct cg_flow *flow, const char *number,
-                    const char *skus_json)
+ * ends FAIL code (the gate's "item-not-accepted" or the warehouse's
+ * "unknown-sku"), as the outbox's transaction applies it. */
+static void refused_with(struct cg_flow *flow, const char *number,
+                         const char *skus_json, const char *code)
 {
   struct cg_err err = {0};
   char payload[256];
@@ -74,10 +75,17 @@ static void refused(struct cg_flow *flow, const char *number,
                                     .payload = payload};
   struct cg_call_result res;
   cg_call_result_init(&res);
-  cg_call_result_set(&res, CG_OUTCOME_FAIL, "unknown-sku", "B (pending)");
+  cg_call_result_set(&res, CG_OUTCOME_FAIL, code, "B (pending)");
   assert_int_equal(cg_store_begin(flow->store, &err), 0);
   assert_int_equal(cg_orders_outbox_kinds[0].finish(flow, &row, &res), 0);
   assert_int_equal(cg_store_commit(flow->store, &err), 0);
+}
+
+/* The order gate (skus.c) refused to send order number. */
+static void refused(struct cg_flow *flow, const char *number,
+                    const char *skus_json)
+{
+  refused_with(flow, number, skus_json, "item-not-accepted");
 }
 
 /* The SKUs order waits on, "A,B" (sorted by the store). */
@@ -258,18 +266,45 @@ static void test_engine_refusal(void **state)
   cg_store_exception_clear(&o);
 }
 
+#define EVENT_B                                                                \
+  "{\"eventType\":\"item.rejected\",\"eventId\":\"E1\",\"data\":{\"sku\":"     \
+  "\"B\",\"problems\":[{\"code\":\"missing-hs-code\",\"pointer\":\"/hsCode\"," \
+  "\"message\":\"required\"}]}}"
+
+/* item.rejected carries no content version: on a row whose content the
+ * warehouse has not seen (dirty, or in a batch) it records nothing, and
+ * that content is still sent and answered. */
+static void test_event_dirty_ignored(void **state)
+{
+  struct cg_flow flow = flow_of(*state);
+  struct cg_err err = {0};
+  built(&flow, "B");
+  assert_string_equal(event(&flow, EVENT_B),
+                      "ignored: changed since, rejected item B");
+  struct cg_store_item row = {0};
+  assert_int_equal(cg_store_item_get(flow.store, "B", &row, NULL), 0);
+  assert_int_equal(row.state, CG_STORE_ITEM_PENDING);
+  assert_true(row.dirty_since > 0);
+  assert_null(row.reason);
+  cg_store_item_clear(&row);
+  struct cg_store_exception x = open_x(&flow, "ITEM_REJECTED", "item", "B");
+  assert_int_equal(x.id, 0);
+  /* in a batch: the same */
+  assert_int_equal(cg_store_item_batch_set(flow.store, "B", 3, &err), 0);
+  assert_string_equal(event(&flow, EVENT_B),
+                      "ignored: changed since, rejected item B");
+  assert_int_equal(state_of(&flow, "B"), CG_STORE_ITEM_PENDING);
+  assert_int_equal(flow.metrics.items_rejected, 0);
+}
+
 static void test_event_rejected(void **state)
 {
   struct cg_flow flow = flow_of(*state);
   struct cg_store_item row = {0};
   built(&flow, "B");
-  refused(&flow, "1003", "[{\"sku\":\"B\"}]");
-  assert_string_equal(
-      event(&flow, "{\"eventType\":\"item.rejected\",\"eventId\":\"E1\","
-                   "\"data\":{\"sku\":\"B\",\"problems\":[{\"code\":"
-                   "\"missing-hs-code\",\"pointer\":\"/hsCode\",\"message\":"
-                   "\"required\"}]}}"),
-      "rejected item B");
+  answer(&flow, "B", true); /* the warehouse saw it, then refuses it */
+  assert_string_equal(event(&flow, EVENT_B), "rejected item B");
+  refused(&flow, "1003", "[{\"sku\":\"B\"}]"); /* ordered after */
   assert_int_equal(cg_store_item_get(flow.store, "B", &row, NULL), 0);
   assert_int_equal(row.state, CG_STORE_ITEM_REJECTED);
   assert_non_null(strstr(row.reason, "missing-hs-code"));
@@ -285,6 +320,62 @@ static void test_event_rejected(void **state)
   assert_true(strncmp(event(&flow, "{\"eventType\":\"item.rejected\","
                                    "\"eventId\":\"E2\",\"data\":{}}"),
                       "invalid", 7) == 0);
+}
+
+/* The gate's refusal raced the acceptance of its SKU (recorded between
+ * the gate's decision and the hold): the order is released at once, the
+ * item is not sent again; the warehouse's own unknown-sku for an
+ * accepted SKU sends it again and waits. */
+static void test_gate_race(void **state)
+{
+  struct cg_flow flow = flow_of(*state);
+  struct cg_store_item row = {0};
+  built(&flow, "B");
+  answer(&flow, "B", true);
+  refused(&flow, "1007", "[{\"sku\":\"B\"}]");
+  assert_string_equal(waits(&flow, "1007"), "");
+  struct cg_store_exception o = open_x(&flow, "UNKNOWN_SKU", "order", "1007");
+  assert_true(o.retry_requested_at > 0); /* released */
+  assert_true(strncmp(o.message, "item-not-accepted: ", 19) == 0);
+  cg_store_exception_clear(&o);
+  assert_int_equal(flow.metrics.items_released, 1);
+  assert_int_equal(cg_store_item_get(flow.store, "B", &row, NULL), 0);
+  assert_int_equal(row.dirty_since, 0); /* not sent again */
+  assert_string_equal(row.answered_hash, "h1");
+  cg_store_item_clear(&row);
+  assert_int_equal(cg_orders_process_retry_requests(&flow), 1);
+  /* the warehouse says it does not know it: sent again, waited on */
+  refused_with(&flow, "1008", "[{\"sku\":\"B\"}]", "unknown-sku");
+  assert_string_equal(waits(&flow, "1008"), "B");
+  o = open_x(&flow, "UNKNOWN_SKU", "order", "1008");
+  assert_int_equal(o.retry_requested_at, 0);
+  assert_true(strncmp(o.message, "warehouse: unknown-sku", 22) == 0);
+  cg_store_exception_clear(&o);
+  assert_int_equal(cg_store_item_get(flow.store, "B", &row, NULL), 0);
+  assert_true(row.dirty_since > 0);
+  cg_store_item_clear(&row);
+}
+
+/* An order placed after its SKU was rejected names the ITEM_REJECTED
+ * in its UNKNOWN_SKU at once (not only when a rejection comes later). */
+static void test_order_after_rejection(void **state)
+{
+  struct cg_flow flow = flow_of(*state);
+  char want[64];
+  built(&flow, "B");
+  answer(&flow, "B", false);
+  struct cg_store_exception item = open_x(&flow, "ITEM_REJECTED", "item", "B");
+  assert_true(item.id > 0);
+  refused(&flow, "1009", "[{\"sku\":\"A\"},{\"sku\":\"B\"}]");
+  assert_string_equal(waits(&flow, "1009"), "A,B");
+  struct cg_store_exception o = open_x(&flow, "UNKNOWN_SKU", "order", "1009");
+  snprintf(want, sizeof(want), "see exception %lld (ITEM_REJECTED)",
+           (long long)item.id);
+  assert_non_null(strstr(o.message, want));
+  assert_non_null(strstr(o.message, "invalid-gtin at /gtin"));
+  assert_null(strstr(o.message, "warehouse:"));
+  cg_store_exception_clear(&o);
+  cg_store_exception_clear(&item);
 }
 
 /* An operator's retry of the open exception of type on the entity,
@@ -359,7 +450,12 @@ int main(void)
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_engine_refusal, fx_setup,
                                       fx_teardown),
+      cmocka_unit_test_setup_teardown(test_event_dirty_ignored, fx_setup,
+                                      fx_teardown),
       cmocka_unit_test_setup_teardown(test_event_rejected, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_gate_race, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_order_after_rejection, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_retry_paths, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_queue_clears_waits, fx_setup,

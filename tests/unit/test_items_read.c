@@ -370,7 +370,7 @@ static void test_rows_and_hash(void **state)
   char hash[CG_STORE_ITEM_HASH_MAX];
   assert_int_equal(cg__items_hash("{\"sku\":\"S1\",\"uom\":\"EA\"}", hash), 0);
   assert_string_equal(r.hash, hash); /* without sourceUpdatedAt */
-  assert_int_equal(cg_store_item_answer(e->fx.s, "S1", r.hash,
+  assert_int_equal(cg_store_item_answer(e->fx.s, "S1", r.hash, 0,
                                         CG_STORE_ITEM_ACCEPTED, NULL, 1, NULL,
                                         NULL),
                    0);

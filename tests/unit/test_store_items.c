@@ -45,16 +45,23 @@ static bool source(struct fx *f, const char *sku, const char *hash)
   return source_at(f, sku, hash, 0, NOW);
 }
 
-static bool answer(struct fx *f, const char *sku, const char *hash,
-                   enum cg_store_item_state st)
+/* The answer about hash from batch (0: from no batch). */
+static bool answer_from(struct fx *f, const char *sku, const char *hash,
+                        int64_t batch, enum cg_store_item_state st)
 {
   struct cg_err err = {0};
   bool applied = false;
   const char *reason = st == CG_STORE_ITEM_REJECTED ? "{\"code\":\"x\"}" : NULL;
-  assert_int_equal(cg_store_item_answer(f->s, sku, hash, st, reason, NOW + 5,
-                                        &applied, &err),
+  assert_int_equal(cg_store_item_answer(f->s, sku, hash, batch, st, reason,
+                                        NOW + 5, &applied, &err),
                    0);
   return applied;
+}
+
+static bool answer(struct fx *f, const char *sku, const char *hash,
+                   enum cg_store_item_state st)
+{
+  return answer_from(f, sku, hash, 0, st);
 }
 
 /* The SKU's row; the caller clears it. */
@@ -139,6 +146,35 @@ static void check_second_read(struct fx *f)
   assert_false(source(f, "A", H1));
 }
 
+/* An answer from no batch (the gate's look-up, hash "", an event, the
+ * engine's refusal) never frees a row from the batch in flight: its
+ * content is not sent twice, and a row with a doc never takes hash "". */
+static void test_answer_keeps_batch(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  char buf[64];
+  assert_true(source(f, "A", H1));
+  assert_true(answer(f, "A", H1, CG_STORE_ITEM_REJECTED));
+  assert_true(source(f, "A", H2)); /* fixed in Centra */
+  assert_int_equal(cg_store_item_batch_set(f->s, "A", 4, &err), 0);
+  /* the order gate found the SKU at the warehouse */
+  assert_false(answer(f, "A", "", CG_STORE_ITEM_ACCEPTED));
+  struct cg_store_item r = plain(f, "A");
+  assert_int_equal(r.batch, 4);
+  assert_int_equal(r.state, CG_STORE_ITEM_REJECTED);
+  assert_true(r.dirty_since > 0);
+  assert_string_equal(due(f, 10, buf, sizeof(buf)), ""); /* not again */
+  /* the engine refuses the current content: the batch keeps the row */
+  assert_int_equal(cg_store_item_refuse(f->s, "A", "{}", NOW, &err), 0);
+  assert_int_equal(plain(f, "A").batch, 4);
+  /* the batch's own answer (about H2) applies and frees it */
+  assert_true(answer_from(f, "A", H2, 4, CG_STORE_ITEM_ACCEPTED));
+  r = plain(f, "A");
+  assert_int_equal(r.batch, 0);
+  assert_int_equal(r.state, CG_STORE_ITEM_ACCEPTED);
+}
+
 /* dirty iff hash != answered_hash; the same content again is clean. */
 static void test_source_and_answer(void **state)
 {
@@ -178,7 +214,11 @@ static void test_stale_answer(void **state)
   assert_int_equal(cg_store_item_batch_set(f->s, "A", 9, &err), 0);
   assert_string_equal(due(f, 10, buf, sizeof(buf)), "");
   assert_true(source(f, "A", H2)); /* changed while in flight */
-  assert_false(answer(f, "A", H1, CG_STORE_ITEM_ACCEPTED));
+  assert_false(answer(f, "A", H1, CG_STORE_ITEM_ACCEPTED)); /* not batch 9 */
+  assert_int_equal(plain(f, "A").batch, 9);
+  assert_false(answer_from(f, "A", H1, 8, CG_STORE_ITEM_ACCEPTED));
+  assert_int_equal(plain(f, "A").batch, 9);
+  assert_false(answer_from(f, "A", H1, 9, CG_STORE_ITEM_ACCEPTED));
   struct cg_store_item r = row(f, "A");
   assert_int_equal(r.state, CG_STORE_ITEM_PENDING);
   assert_int_equal(r.batch, 0);
@@ -507,11 +547,12 @@ static void test_bad_input(void **state)
   src.sku = "";
   assert_int_equal(cg_store_item_source(f->s, &src, NOW, NULL, &err),
                    CG_EINVAL);
-  assert_int_equal(cg_store_item_answer(f->s, "A", H1, CG_STORE_ITEM_PENDING,
+  assert_int_equal(cg_store_item_answer(f->s, "A", H1, 0, CG_STORE_ITEM_PENDING,
                                         NULL, NOW, NULL, &err),
                    CG_EINVAL);
-  assert_int_equal(cg_store_item_answer(f->s, "A", NULL, CG_STORE_ITEM_ACCEPTED,
-                                        NULL, NOW, NULL, &err),
+  assert_int_equal(cg_store_item_answer(f->s, "A", NULL, 0,
+                                        CG_STORE_ITEM_ACCEPTED, NULL, NOW, NULL,
+                                        &err),
                    CG_EINVAL);
   assert_int_equal(fx_sql_exec(f->path, "INSERT INTO items (sku, state,"
                                         " first_seen, updated_at)"
@@ -574,6 +615,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_source_and_answer, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_stale_answer, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_answer_keeps_batch, fx_setup,
+                                      fx_teardown),
       cmocka_unit_test_setup_teardown(test_excluded_and_back, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_placeholders, fx_setup, fx_teardown),

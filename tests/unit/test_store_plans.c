@@ -83,6 +83,7 @@ static const struct hot hot[] = {
   {CG__ST_EXC_LIST_RETRY, "exceptions_retry", PARTIAL_SCAN},
   {CG__ST_EXC_RESOLVE, "INTEGER PRIMARY KEY", 0},
   {CG__ST_EXC_RESOLVE_ENTITY, "exceptions_entity", 0},
+  {CG__ST_EXC_OPEN_ID, "exceptions_open", 0},
   {CG__ST_EXC_RESOLVE_TYPED, "exceptions_open", 0},
   {CG__ST_EXC_RETRY, "INTEGER PRIMARY KEY", 0},
   {CG__ST_AUDIT_APPEND, NULL, 0},
