@@ -83,6 +83,8 @@ struct cg_centra {
   /* The largest complexity Centra reported for each document; -1 until
    * one answer reported it. */
   int64_t cost_seen[CG__DOC_COUNT];
+  /* The `limit` variable of the call that cost cost_seen (0: none). */
+  int64_t cost_limit[CG__DOC_COUNT];
   int64_t warehouse;     /* the merchant's Centra warehouse (stock) */
   bool limits_known;     /* rateLimits answered once (whatever it said) */
   int64_t warm_until_ms; /* no other call before limits_known or this */
@@ -96,6 +98,7 @@ struct call {
   cg_call_done_fn done;
   void *arg;
   int64_t estimate; /* complexity taken from both buckets before sending */
+  int64_t limit;    /* its `limit` variable (a page's size), 0 = none */
 };
 
 static void log_outcome(struct cg_centra *c, const struct cg__centra_op *op,
@@ -121,24 +124,37 @@ static size_t op_index(const struct cg__centra_op *op)
   return i;
 }
 
+/* The largest cost Centra reported for the call's document, scaled up
+ * when the call asks for a bigger page than the one that cost it (Centra
+ * prices a page by its limit: the events queue doubles its page while a
+ * backlog lasts); -1 when none was reported. */
+static int64_t seen_cost(const struct cg_centra *c, const struct call *call)
+{
+  size_t i = op_index(call->op);
+  int64_t seen = c->cost_seen[i], at = c->cost_limit[i];
+  if (seen < 0 || at <= 0 || call->limit <= at)
+    return seen;
+  return seen * call->limit / at;
+}
+
 /* The complexity charged before sending: the largest Centra reported for
  * the document so far (its cost depends on the variables, mostly a list
  * limit the engine keeps constant, so the largest is a safe estimate), or
  * until one is seen COST_UNSEEN_QUERY for a query (above what the
  * engine's heaviest documents, a page of 100 orders with their lines or
- * of 50 products with their sizes, are expected to cost) and COST_UNSEEN_MUTATION for a mutation (one payload
- * object, no lists of a limit); either way at most a full burst of the
- * 10 s bucket, so that a document dearer than the burst (a small quota)
- * still goes out when the bucket is full, its settle leaving a debt
- * that later calls wait for, instead of never going out.
- * A mutation must not wait for a whole burst: the events queue's confirm
- * follows a costly pull, and would otherwise never find the bucket full
- * before the next pull. A document that costs more than its estimate is
- * corrected by the settle, once. */
-static int64_t estimate(const struct cg_centra *c,
-                        const struct cg__centra_op *op)
+ * of 50 products with their sizes, are expected to cost) and
+ * COST_UNSEEN_MUTATION for a mutation (one payload object, no lists of a
+ * limit); either way at most a full burst of the 10 s bucket, so that a
+ * document dearer than the burst (a small quota) still goes out when the bucket
+ * is full, its settle leaving a debt that later calls wait for, instead of
+ * never going out. A mutation must not wait for a whole burst: the events
+ * queue's confirm follows a costly pull, and would otherwise never find the
+ * bucket full before the next pull. A document that costs more than its
+ * estimate is corrected by the settle, once. */
+static int64_t estimate(const struct cg_centra *c, const struct call *call)
 {
-  int64_t seen = c->cost_seen[op_index(op)];
+  const struct cg__centra_op *op = call->op;
+  int64_t seen = seen_cost(c, call);
   int64_t guess = seen >= 0      ? seen
                   : op->mutation ? COST_UNSEEN_MUTATION
                                  : COST_UNSEEN_QUERY;
@@ -154,8 +170,10 @@ static void settle_cost(struct cg_centra *c, const struct call *call,
   if (actual < 0)
     return; /* not reported: the estimate stands */
   size_t i = op_index(call->op);
-  if (actual > c->cost_seen[i])
+  if (actual > c->cost_seen[i]) {
     c->cost_seen[i] = actual;
+    c->cost_limit[i] = call->limit;
+  }
   cg_ratelimit_settle(&c->cx_10s, now, actual - call->estimate);
   cg_ratelimit_settle(&c->cx_hour, now, actual - call->estimate);
   if (actual > call->estimate)
@@ -272,7 +290,7 @@ static bool gate(struct cg_centra *c, struct call *call)
   int64_t now = cg_time_now_ms();
   bool paused = cg_ratelimit_is_paused(c->rl, now);
   bool warming = warming_up(c, op, now);
-  call->estimate = estimate(c, op);
+  call->estimate = estimate(c, call);
   if (!paused && !warming && take_budget(c, call, now))
     return false;
   struct cg_call_result res;
@@ -365,11 +383,13 @@ int cg__centra_call(struct cg_centra *c, const struct cg__centra_op *op,
     cJSON_Delete(variables);
     return c->closing ? CG_ECANCELED : CG_EINVAL;
   }
+  int64_t limit = cg_json_int(variables, "limit", 0);
   const char *body = request_body(c, op, variables);
   struct call *call = body ? cg_calloc(1, sizeof(*call)) : NULL;
   int rc = CG_ENOMEM;
   if (call != NULL) {
-    *call = (struct call){.c = c, .op = op, .done = done, .arg = arg};
+    *call = (struct call){
+        .c = c, .op = op, .done = done, .arg = arg, .limit = limit};
     if (gate(c, call))
       rc = 0; /* parked: freed after delivery */
     else if ((rc = send_call(c, call, body)) != 0)
