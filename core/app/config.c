@@ -128,6 +128,10 @@ static const struct opt merchant_opts[] = {
      "a snapshot heals it"},
     {"stock.snapshot_page", OPT_INT, "1000", false, M(stock_snapshot_page),
      "SKU rows per GET /stock page (the warehouse allows 1000)"},
+    {"items.enabled", OPT_BOOL, "true", false, M(items_enabled),
+     "whether the engine keeps GXO's item master from Centra's catalogue; "
+     "false = items are made outside the engine and each order's SKUs are "
+     "looked up at the warehouse"},
     {"items.poll_s", OPT_INT, "300", false, M(items_poll_s),
      "seconds between reads of the Centra products changed lately (events "
      "and held orders read at once too); 0 = only on those"},

@@ -58,6 +58,7 @@ struct cg_config_merchant {
   int64_t stock_gap_grace_s;   /* a sequence hole open this long: gap */
   int64_t stock_snapshot_page; /* GET /stock page size */
   /* items = {...}: the items flow (flows/items.h struct cg_items_opts) */
+  bool items_enabled;      /* false: no items flow (look-ups only) */
   int64_t items_poll_s;    /* delta read period; 0 = hints only */
   int64_t items_sweep_s;   /* full sweep period; 0 = the first only */
   int64_t items_batch_max; /* items per POST /items:batch (1..500) */

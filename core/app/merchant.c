@@ -517,7 +517,7 @@ static int start_flows(struct cg_merchant *m, struct cg_err *err)
   int rc = cg_stock_start(m->flow.stock);
   if (rc != 0)
     return cg_err_set(err, rc, "stock flow could not start");
-  if ((rc = cg_items_start(m->flow.items)) != 0)
+  if (m->flow.items != NULL && (rc = cg_items_start(m->flow.items)) != 0)
     return cg_err_set(err, rc, "items flow could not start");
   return 0;
 }
@@ -530,9 +530,11 @@ static int start_delivery(struct cg_merchant *m, struct cg_err *err)
   m->flow.outbox = cg_outbox_create(&m->flow, m->kinds, fill_kinds(m), NULL);
   m->flow.monitor = cg_monitor_create(&m->flow);
   m->flow.stock = m->flow.outbox ? cg_stock_create(&m->flow, &so) : NULL;
-  m->flow.items = m->flow.outbox ? cg_items_create(&m->flow, &io) : NULL;
+  bool items = m->mc->items_enabled;
+  m->flow.items =
+      m->flow.outbox && items ? cg_items_create(&m->flow, &io) : NULL;
   if (m->intake == NULL || m->flow.outbox == NULL || m->flow.monitor == NULL ||
-      m->flow.stock == NULL || m->flow.items == NULL)
+      m->flow.stock == NULL || (items && m->flow.items == NULL))
     return cg_err_set(err, CG_ENOMEM, "out of memory");
   int rc = cg_outbox_start(m->flow.outbox);
   if (rc != 0)

@@ -101,6 +101,7 @@ static void test_items_keys(void **state)
   struct cg_config *cfg = load(MERCHANT(""), &err);
   assert_non_null(cfg);
   const struct cg_config_merchant *m = &cfg->merchants[0];
+  assert_true(m->items_enabled);
   assert_int_equal(m->items_poll_s, 300);
   assert_int_equal(m->items_sweep_s, 86400);
   assert_int_equal(m->items_batch_max, 500);
@@ -108,10 +109,11 @@ static void test_items_keys(void **state)
   assert_int_equal(m->items_window_ms, 1000);
   cg_config_free(cfg);
   cfg = load(MERCHANT(", items = { poll_s = 0, sweep_s = 60, batch_max = 7,"
-                      " page = 200, window_ms = 0 }"),
+                      " page = 200, window_ms = 0, enabled = false }"),
              &err);
   assert_non_null(cfg);
   m = &cfg->merchants[0];
+  assert_false(m->items_enabled);
   assert_int_equal(m->items_poll_s, 0);
   assert_int_equal(m->items_sweep_s, 60);
   assert_int_equal(m->items_batch_max, 7);
