@@ -35,7 +35,9 @@
 #include <string.h>
 
 #define SIZES_PER_PRODUCT 10
-#define STOCK_CONFIG "stock = { reconcile_s = 0 },"
+/* The items flow is off: it would sweep the whole catalogue to the
+ * warehouse during the measured reconcile (bench_items measures it). */
+#define STOCK_CONFIG "stock = { reconcile_s = 0 }, items = { enabled = false },"
 
 static long skus_arg = 100000;
 
