@@ -42,6 +42,29 @@ void cg__admin_reply_error(struct cg_http_exchange *ex, int status,
   cg__admin_reply_json(ex, status, doc);
 }
 
+size_t cg__admin_list_limit(struct cg_http_exchange *ex, size_t def, size_t max)
+{
+  char text[16] = "";
+  if (!cg_http_exchange_query(ex, "limit", text, sizeof(text)))
+    return def;
+  long n = strtol(text, NULL, 10);
+  return n <= 0 ? def : (size_t)n > max ? max : (size_t)n;
+}
+
+void cg__admin_reply_described(struct cg_http_exchange *ex,
+                               const struct cg_flow *f, cJSON *doc,
+                               const struct cg_err *err, const char *not_found)
+{
+  if (doc != NULL)
+    cg__admin_reply_json(ex, 200, doc);
+  else if (f == NULL)
+    cg__admin_reply_error(ex, 404, "no such merchant");
+  else if (err->code == CG_ENOTFOUND)
+    cg__admin_reply_error(ex, 404, not_found);
+  else
+    cg__admin_reply_error(ex, 500, err->msg);
+}
+
 bool cg__admin_authorized(struct cg_http_exchange *ex,
                           const struct cg_admin_source *src)
 {

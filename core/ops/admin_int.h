@@ -11,7 +11,10 @@
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
+#include <stddef.h>
 
+struct cg_err;
+struct cg_flow;
 struct cg_http_exchange;
 
 /* Answers doc (deleted) with status; 500 when it cannot be printed. */
@@ -19,6 +22,15 @@ void cg__admin_reply_json(struct cg_http_exchange *ex, int status, cJSON *doc);
 /* Answers {"error": msg} with status. */
 void cg__admin_reply_error(struct cg_http_exchange *ex, int status,
                            const char *msg);
+/* The `limit` query parameter of a list: def when absent or not
+ * positive, at most max. */
+size_t cg__admin_list_limit(struct cg_http_exchange *ex, size_t def,
+                            size_t max);
+/* Answers a describe: doc (deleted) with 200; else 404 "no such merchant"
+ * (f NULL), 404 not_found (err CG_ENOTFOUND) or 500 with err's message. */
+void cg__admin_reply_described(struct cg_http_exchange *ex,
+                               const struct cg_flow *f, cJSON *doc,
+                               const struct cg_err *err, const char *not_found);
 /* Whether the request carries the bearer token; answers 401/403 if not. */
 bool cg__admin_authorized(struct cg_http_exchange *ex,
                           const struct cg_admin_source *src);

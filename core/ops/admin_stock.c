@@ -32,23 +32,7 @@ static void h_stock_sku(struct cg_http_exchange *ex, void *arg)
   const char *sku = cg_http_exchange_param(ex, "sku");
   struct cg_err err = {0};
   cJSON *d = f && sku ? cg_stock_describe(f, sku, &err) : NULL;
-  if (d != NULL)
-    cg__admin_reply_json(ex, 200, d);
-  else if (f == NULL)
-    cg__admin_reply_error(ex, 404, "no such merchant");
-  else if (err.code == CG_ENOTFOUND)
-    cg__admin_reply_error(ex, 404, "no such SKU");
-  else
-    cg__admin_reply_error(ex, 500, err.msg);
-}
-
-static size_t list_limit(struct cg_http_exchange *ex)
-{
-  char text[16] = "";
-  if (!cg_http_exchange_query(ex, "limit", text, sizeof(text)))
-    return LIST_DEFAULT;
-  long n = strtol(text, NULL, 10);
-  return n <= 0 ? LIST_DEFAULT : n > LIST_MAX ? LIST_MAX : (size_t)n;
+  cg__admin_reply_described(ex, f, d, &err, "no such SKU");
 }
 
 static void h_stock_list(struct cg_http_exchange *ex, void *arg)
@@ -62,7 +46,9 @@ static void h_stock_list(struct cg_http_exchange *ex, void *arg)
   cg_http_exchange_query(ex, "state", state, sizeof(state));
   struct cg_err err = {0};
   cJSON *doc =
-      f ? cg_stock_describe_list(f, state, list_limit(ex), &err) : NULL;
+      f ? cg_stock_describe_list(
+              f, state, cg__admin_list_limit(ex, LIST_DEFAULT, LIST_MAX), &err)
+        : NULL;
   if (doc != NULL)
     cg__admin_reply_json(ex, 200, doc);
   else if (f == NULL)
