@@ -109,6 +109,21 @@ int cg__centra_vars_send(struct cg__centra_vars *v, struct cg_centra *c,
                          enum cg__centra_doc doc, cg_call_done_fn done,
                          void *arg);
 
+/* A page of Centra products read for a flow (centra_products.c): the
+ * answer, a list of products, becomes {products: n, sizes: [...]}: each
+ * product is flattened into sizes by each(product, sizes), then more
+ * (may be NULL) adds to the page's object; a false from either is a
+ * RETRY "bad-response". */
+typedef bool (*cg__centra_product_fn)(const cJSON *product, cJSON *sizes);
+typedef bool (*cg__centra_page_fn)(const cJSON *products, cJSON *page);
+/* Sends doc with v (as cg__centra_vars_send) and delivers the page so
+ * flattened to done. 0 or a negative CG_E* (done does not fire). */
+int cg__centra_products_send(struct cg__centra_vars *v, struct cg_centra *c,
+                             enum cg__centra_doc doc,
+                             cg__centra_product_fn each,
+                             cg__centra_page_fn more, cg_call_done_fn done,
+                             void *arg);
+
 /* Sizes the six buckets from a rateLimits array (REQUEST_COUNT,
  * MUTATION_COUNT, QUERY_COMPLEXITY over TEN_SECONDS and ONE_HOUR; an
  * entry missing keeps its bucket). Returns 0, or CG_EINVAL when the

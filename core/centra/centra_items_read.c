@@ -17,11 +17,6 @@
 #include "base/json.h"
 #include "base/mem.h"
 
-struct items_read {
-  cg_call_done_fn done;
-  void *arg;
-};
-
 /* A copy of o without its member `drop` (NULL on ENOMEM). */
 static cJSON *copy_without(const cJSON *o, const char *drop)
 {
@@ -73,40 +68,25 @@ static cJSON *updated_at(const cJSON *products, int i)
   return at ? cJSON_CreateString(at) : cJSON_CreateNull();
 }
 
-static cJSON *flatten(const cJSON *products)
+/* The page's newest and oldest product (the delta read's stop rule). */
+static bool page_ends(const cJSON *products, cJSON *page)
 {
   int n = cJSON_GetArraySize(products);
-  cJSON *out = cJSON_CreateObject();
-  cJSON *sizes = out ? cJSON_AddArrayToObject(out, "sizes") : NULL;
-  bool ok = sizes != NULL && cg_json_add_int(out, "products", n) != NULL &&
-            cJSON_AddItemToObject(out, "newest", updated_at(products, 0)) &&
-            cJSON_AddItemToObject(out, "oldest", updated_at(products, n - 1));
-  const cJSON *p;
-  cJSON_ArrayForEach(p, products)
-  {
-    if (ok)
-      ok = flatten_product(p, sizes);
-  }
-  if (!ok) {
-    cJSON_Delete(out);
-    return NULL;
-  }
-  return out;
+  return cJSON_AddItemToObject(page, "newest", updated_at(products, 0)) &&
+         cJSON_AddItemToObject(page, "oldest", updated_at(products, n - 1));
 }
 
-static void on_item_page(struct cg_call_result *res, void *arg)
+/* [sort] as the document's ProductSort list; NULL on ENOMEM. */
+static cJSON *sort_list(enum cg_centra_item_sort sort)
 {
-  struct items_read *r = arg;
-  if (res->outcome == CG_OUTCOME_OK) {
-    cJSON *flat = cJSON_IsArray(res->data) ? flatten(res->data) : NULL;
-    cJSON_Delete(res->data);
-    res->data = flat;
-    if (flat == NULL)
-      cg_call_result_set(res, CG_OUTCOME_RETRY, "bad-response",
-                         "products answer is not a list (or out of memory)");
+  cJSON *order = cJSON_CreateArray();
+  const char *name =
+      sort == CG_CENTRA_ITEMS_BY_ID ? "id_DESC" : "updatedAt_DESC";
+  if (order != NULL && !cJSON_AddItemToArray(order, cJSON_CreateString(name))) {
+    cJSON_Delete(order);
+    return NULL;
   }
-  r->done(res, r->arg);
-  cg_free(r);
+  return order;
 }
 
 int cg_centra_fetch_items(struct cg_centra *c, enum cg_centra_item_sort sort,
@@ -116,25 +96,11 @@ int cg_centra_fetch_items(struct cg_centra *c, enum cg_centra_item_sort sort,
       limit > CG_CENTRA_ITEM_PAGE_MAX ||
       (sort != CG_CENTRA_ITEMS_BY_ID && sort != CG_CENTRA_ITEMS_BY_UPDATED))
     return CG_EINVAL;
-  struct items_read *r = cg_calloc(1, sizeof(*r));
-  cJSON *order = cJSON_CreateArray();
-  if (r == NULL || order == NULL ||
-      !cJSON_AddItemToArray(order,
-                            cJSON_CreateString(sort == CG_CENTRA_ITEMS_BY_ID
-                                                   ? "id_DESC"
-                                                   : "updatedAt_DESC"))) {
-    cg_free(r);
-    cJSON_Delete(order);
-    return CG_ENOMEM;
-  }
-  *r = (struct items_read){.done = done, .arg = arg};
   struct cg__centra_vars v;
   cg__centra_vars_init(&v);
-  cg__centra_vars_put(&v, "sort", order);
+  cg__centra_vars_put(&v, "sort", sort_list(sort));
   cg__centra_vars_int(&v, "limit", limit);
   cg__centra_vars_int(&v, "page", page);
-  int rc = cg__centra_vars_send(&v, c, CG__DOC_ITEM_PAGE, on_item_page, r);
-  if (rc != 0)
-    cg_free(r);
-  return rc;
+  return cg__centra_products_send(&v, c, CG__DOC_ITEM_PAGE, flatten_product,
+                                  page_ends, done, arg);
 }
