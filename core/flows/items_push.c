@@ -30,6 +30,7 @@
  * changed meanwhile only frees the row. Loop thread only.
  */
 #include "flows/items.h"
+#include "flows/batches.h"
 #include "flows/items_int.h"
 
 #include "base/err.h"
@@ -47,8 +48,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LOG_EVERY_MS 10000 /* a failing flush logs this often at most */
-#define FLUSH_TX_MAX 4     /* batch transactions per tick */
+#define FLUSH_TX_MAX 4 /* batch transactions per tick */
 #define BATCH_KEY "items/batch"
 #define MSG_MAX 800
 /* After a whole batch was refused (an engine defect): no new batch for
@@ -118,25 +118,6 @@ static int add_row(struct cg_flow *f, cJSON *docs, cJSON *hashes,
   return 0;
 }
 
-/* Inserts the batch's outbox row; *id is the batch number. The key only
- * has to be unique per row: the warehouse replays a resend of it. */
-static int put_row(struct cg_flow *f, const cJSON *payload, int64_t now,
-                   int64_t *id, struct cg_err *err)
-{
-  static unsigned seq; /* tells apart rows made in the same ms */
-  char *text = cg_json_print(payload);
-  char key[200];
-  int rc = text ? CG_EEXIST : cg_err_set(err, CG_ENOMEM, "out of memory");
-  for (int tries = 0; rc == CG_EEXIST && tries < 8; tries++) {
-    snprintf(key, sizeof(key), "cg-%s-items-%lld-%u", f->merchant,
-             (long long)now, ++seq);
-    rc = cg_store_outbox_put(f->store, CG_ITEMS_KIND_BATCH, "items", key, text,
-                             0, id, err);
-  }
-  cg_free(text);
-  return rc;
-}
-
 /* The payload of rows (docs parsed back, unreadable ones refused), the
  * row put, and each SKU in it; *n = items in the batch. */
 static int write_rows(struct cg_flow *f, const struct cg_store_item_list *rows,
@@ -152,7 +133,8 @@ static int write_rows(struct cg_flow *f, const struct cg_store_item_list *rows,
     rc = add_row(f, docs, hashes, &rows->items[i], now, &in[i], err);
   *n = rc == 0 ? cJSON_GetArraySize(docs) : 0;
   if (rc == 0 && *n > 0)
-    rc = put_row(f, payload, now, &id, err);
+    rc = cg_batch_put_row(f, CG_ITEMS_KIND_BATCH, "items", payload, now, &id,
+                          err);
   for (size_t i = 0; rc == 0 && *n > 0 && i < rows->n; i++)
     if (in[i])
       rc = cg_store_item_batch_set(f->store, rows->items[i].sku, id, err);
@@ -187,20 +169,6 @@ static int one_batch(struct cg_items *it, bool urgent, int64_t now, int *n,
   return rc;
 }
 
-/* A failed flush of the merchant's items; logged every LOG_EVERY_MS. */
-static void log_failed(struct cg_items *it, const char *what,
-                       const struct cg_err *err)
-{
-  struct cg_flow *f = it->f;
-  int64_t now = cg_time_mono_ms();
-  f->metrics.store_errors++;
-  if (it->push_logged_at != 0 && now - it->push_logged_at < LOG_EVERY_MS)
-    return;
-  it->push_logged_at = now;
-  cg_log_error("items", "[merchant=%s] %s: %s; tried again later", f->merchant,
-               what, err->msg);
-}
-
 void cg__items_flush(struct cg_items *it)
 {
   struct cg_flow *f = it->f;
@@ -224,7 +192,8 @@ void cg__items_flush(struct cg_items *it)
       rc = cg_store_items_any_due(f->store, &any, &urgent, &err);
   }
   if (rc != 0)
-    log_failed(it, "item batch not written (the items stay dirty)", &err);
+    cg_batch_log_failed(f, "items", &it->push_logged_at,
+                        "item batch not written (the items stay dirty)", &err);
   if (made && f->outbox != NULL)
     cg_outbox_kick(f->outbox);
 }

@@ -27,6 +27,7 @@ struct cg_stock {
   uv_timer_t flush;               /* -> cg__stock_flush */
   uv_timer_t tick;                /* -> cg__stock_tick */
   int64_t unfinished;             /* push batches not finished */
+  int64_t push_logged_at;         /* mono ms of the last failed-flush log */
   struct cg_stock_rec *rec;       /* NULL when no reconcile runs */
   bool reconcile_wanted;          /* cg_stock_reconcile_soon was called */
   char reconcile_reason[128];

@@ -30,6 +30,7 @@
 #include "base/mem.h"
 #include "base/time.h"
 #include "centra/centra.h"
+#include "flows/batches.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "flows/outbox.h"
@@ -43,8 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOG_EVERY_MS 10000 /* a failing flush logs this often at most */
-#define FLUSH_TX_MAX 4     /* batch transactions per flush tick */
+#define FLUSH_TX_MAX 4 /* batch transactions per flush tick */
 #define SYNC_MSG_MAX 800
 /* Held SKUs whose STOCK_SYNC was resolved by hand are released this
  * often (a scan of the held SKUs: off the hot path). */
@@ -117,25 +117,6 @@ static int add_item(struct cg_stock *st, cJSON *items, const char *sku,
   return rc;
 }
 
-/* Inserts the batch's outbox row; *id is the batch number. Centra has no
- * idempotency keys: the key only has to be unique per row. */
-static int put_row(struct cg_flow *f, const cJSON *payload, int64_t now,
-                   int64_t *id, struct cg_err *err)
-{
-  static unsigned seq; /* tells apart rows made in the same ms */
-  char *text = cg_json_print(payload);
-  char key[200];
-  int rc = text ? CG_EEXIST : cg_err_set(err, CG_ENOMEM, "out of memory");
-  for (int tries = 0; rc == CG_EEXIST && tries < 8; tries++) {
-    snprintf(key, sizeof(key), "cg-%s-stock-%lld-%u", f->merchant,
-             (long long)now, ++seq);
-    rc = cg_store_outbox_put(f->store, CG_STOCK_PUSH_KIND, "stock", key, text,
-                             0, id, err);
-  }
-  cg_free(text);
-  return rc;
-}
-
 /* The batch's SKUs enter batch id. */
 static int take_all(struct cg_flow *f, const cJSON *items, int64_t id,
                     struct cg_err *err)
@@ -167,7 +148,8 @@ static int write_batch(struct cg_stock *st, int64_t now, int *skus,
     rc = add_item(st, items, dirty.items[i].name, err);
   *skus = rc == 0 ? cJSON_GetArraySize(items) : 0;
   if (rc == 0 && *skus > 0)
-    rc = put_row(st->f, payload, now, &id, err);
+    rc = cg_batch_put_row(st->f, CG_STOCK_PUSH_KIND, "stock", payload, now, &id,
+                          err);
   if (rc == 0 && *skus > 0)
     rc = take_all(st->f, items, id, err);
   if (rc == 0 && *skus > 0)
@@ -194,19 +176,6 @@ static int one_batch(struct cg_stock *st, int64_t now, int *skus,
   if (rc == 0 && *skus > 0)
     st->unfinished++;
   return rc;
-}
-
-static void log_failed(struct cg_flow *f, const char *what,
-                       const struct cg_err *err)
-{
-  static int64_t last;
-  int64_t now = cg_time_mono_ms();
-  f->metrics.store_errors++;
-  if (last != 0 && now - last < LOG_EVERY_MS)
-    return;
-  last = now;
-  cg_log_error("stock", "[merchant=%s] %s: %s; tried again later", f->merchant,
-               what, err->msg);
 }
 
 void cg__stock_flush(struct cg_stock *st)
@@ -236,7 +205,8 @@ void cg__stock_flush(struct cg_stock *st)
       rc = batch_due(st, now, &due, &err);
   }
   if (rc != 0)
-    log_failed(f, "stock batch not written (the SKUs stay dirty)", &err);
+    cg_batch_log_failed(f, "stock", &st->push_logged_at,
+                        "stock batch not written (the SKUs stay dirty)", &err);
   if (made && f->outbox != NULL)
     cg_outbox_kick(f->outbox);
 }
@@ -541,6 +511,9 @@ void cg__stock_release_resolved(struct cg_flow *f)
     rc = cg_store_commit(f->store, &err);
   if (rc != 0) {
     cg_store_rollback(f->store, NULL);
-    log_failed(f, "held SKUs not checked", &err);
+    int64_t unowned = 0; /* a flow without its stock flow (tests) */
+    cg_batch_log_failed(f, "stock",
+                        f->stock ? &f->stock->push_logged_at : &unowned,
+                        "held SKUs not checked", &err);
   }
 }
