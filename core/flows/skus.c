@@ -256,18 +256,20 @@ static void store_trouble(struct check *c, const struct cg_err *err)
 }
 
 /* What the master says of a SKU it has a row for that is not accepted
- * (what), and whether to look it up at the warehouse (*look): the
- * engine has no content of its own for it (a placeholder, an excluded
- * size), or the warehouse refused the content (it may hold the SKU made
- * another way, or from before). A pending item with content waits for
- * its answer. */
+ * (what), and whether to look it up at the warehouse (*look): always but
+ * for a size the pack excludes. The warehouse may hold the SKU although
+ * the master has no answer yet: a batch whose answer a crash or a stop
+ * lost, an item made another way, or from before. Holding such an order
+ * would release it later under a new idempotency key, while a send of
+ * it from before the crash may have reached the warehouse: a second key
+ * for one orderRef. */
 static int judge_row(struct check *c, const char *sku, char *what, size_t size,
                      bool *look, struct cg_err *err)
 {
   struct cg_store_item row = {0};
   char why[480];
   int rc = cg_store_item_get(c->f->store, sku, &row, err);
-  *look = rc == 0 && (row.doc == NULL || row.state == CG_STORE_ITEM_REJECTED);
+  *look = rc == 0 && (row.doc == NULL || row.state != CG_STORE_ITEM_EXCLUDED);
   if (rc == 0 && row.state == CG_STORE_ITEM_REJECTED)
     snprintf(what, size, "rejected: %s",
              cg_skus_reason_text(row.reason, why, sizeof(why)));
