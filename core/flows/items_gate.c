@@ -30,13 +30,6 @@
 
 /* ---- shared --------------------------------------------------------------*/
 
-/* The id of the open exception of type on the entity; 0 when none. */
-static int open_exception(struct cg_flow *f, const char *type, const char *kind,
-                          const char *key, int64_t *id, struct cg_err *err)
-{
-  return cg_store_exception_open_id(f->store, type, kind, key, id, err);
-}
-
 /* Whether order number is (still) held as UNKNOWN_SKU. */
 static int held_for_items(struct cg_flow *f, const char *number, bool *held,
                           struct cg_err *err)
@@ -59,7 +52,8 @@ static int request_release(struct cg_flow *f, const char *number,
   int64_t xid = 0;
   int rc = held_for_items(f, number, &held, err);
   if (rc == 0 && held)
-    rc = open_exception(f, UNKNOWN_SKU, "order", number, &xid, err);
+    rc = cg_store_exception_open_id(f->store, UNKNOWN_SKU, "order", number,
+                                    &xid, err);
   if (rc == 0 && xid > 0)
     rc = cg_store_exception_request_retry(f->store, xid, err);
   if (rc == 0 && xid > 0)
@@ -94,7 +88,8 @@ static int link_rejected(struct cg_flow *f, const char *sku, const char *number,
   struct cg_store_item row = {0};
   char why[480];
   int64_t xid = 0;
-  int rc = open_exception(f, ITEM_REJECTED, CG_ITEMS_ENTITY, sku, &xid, err);
+  int rc = cg_store_exception_open_id(f->store, ITEM_REJECTED, CG_ITEMS_ENTITY,
+                                      sku, &xid, err);
   if (rc == 0 && xid > 0)
     rc = cg_store_item_get(f->store, sku, &row, err);
   if (rc == 0 && xid > 0)
@@ -220,7 +215,8 @@ static int close_rejected(struct cg_flow *f, const char *sku,
                           struct cg_err *err)
 {
   int64_t xid = 0;
-  int rc = open_exception(f, ITEM_REJECTED, CG_ITEMS_ENTITY, sku, &xid, err);
+  int rc = cg_store_exception_open_id(f->store, ITEM_REJECTED, CG_ITEMS_ENTITY,
+                                      sku, &xid, err);
   if (rc == 0 && xid > 0)
     rc = cg_store_exception_resolve(f->store, xid, "engine",
                                     "the warehouse accepted the item", err);
@@ -253,7 +249,8 @@ static int raise_rejected(struct cg_flow *f, const char *sku, const char *why,
   int rc =
       cg_flow_raise(f, ITEM_REJECTED, CG_ITEMS_ENTITY, sku, msg, NULL, err);
   return rc ? rc
-            : open_exception(f, ITEM_REJECTED, CG_ITEMS_ENTITY, sku, xid, err);
+            : cg_store_exception_open_id(f->store, ITEM_REJECTED,
+                                         CG_ITEMS_ENTITY, sku, xid, err);
 }
 
 int cg_items_settled(struct cg_flow *f, const char *sku, bool accepted,
@@ -278,10 +275,7 @@ int cg_items_settled(struct cg_flow *f, const char *sku, bool accepted,
   return rc;
 }
 
-/* ---- item.rejected -------------------------------------------------------*/
-
-/* ---- reasons
- * ---------------------------------------------------------------*/
+/* ---- reasons -------------------------------------------------------------*/
 
 cJSON *cg__items_reason(const char *code, const char *pointer,
                         const char *message, const char *source)
@@ -305,6 +299,8 @@ char *cg__items_reason_text(const char *code, const char *pointer,
   cJSON_Delete(r);
   return text;
 }
+
+/* ---- item.rejected -------------------------------------------------------*/
 
 /* The reason of the event's first problem, printed; NULL on ENOMEM. */
 static char *event_reason(const cJSON *data)
@@ -353,8 +349,7 @@ int cg_items_apply_event(struct cg_flow *f, const cJSON *env,
   const char *sku = cg_json_str(data, "sku");
   if (sku == NULL || *sku == '\0') {
     snprintf(outcome, CG_INBOX_OUTCOME_MAX,
-             "invalid: item.rejected without "
-             "sku");
+             "invalid: item.rejected without sku");
     return 0;
   }
   char *reason = event_reason(data);
