@@ -258,6 +258,46 @@ int cg_centra_cancel_lines(struct cg_centra *c, int64_t order_number,
 int cg_centra_capture_shipment(struct cg_centra *c, int64_t shipment_id,
                                cg_call_done_fn done, void *arg);
 
+/* --- for the returns flow (docs/internals/returns.md) ------------------ */
+
+/* A return as the flow reads it (every Centra answer below is put into
+ * this canonical form, so the flow never sees "... on
+ * DirectToConsumerReturn"):
+ *   {"id": 123, "status": text|null, "returnStatus": text,
+ *    "returnedToStock": bool, "createdAt": text, "comment": text|null,
+ *    "refunds": [{"id": n, "status": text|null, "value": "12.50",
+ *                 "currency": "EUR"|null}],
+ *    "lines": [{"id": n, "quantity": n, "orderLineId": "43243",
+ *               "shipmentLineId": n, "lineValue": "12.50",
+ *               "currency": "EUR"|null}]}
+ * orderLineId is a decimal string: the warehouse lineRef the orders flow
+ * sent (order_lines.line_ref). Money values are decimal strings. */
+#define CG_CENTRA_RETURNS_PAGE_MAX 100
+/* `returns(where: {id: ids}, limit: n)` (1 <= n <=
+ * CG_CENTRA_RETURNS_PAGE_MAX). OK data: array of canonical returns (the
+ * ones Centra has; an unknown id is left out). */
+int cg_centra_fetch_returns(struct cg_centra *c, const int64_t *ids, size_t n,
+                            cg_call_done_fn done, void *arg);
+/* `returns(where: {createdAt: {from: since}, storeType:
+ * DIRECT_TO_CONSUMER}, limit, page)` (page 1-based, limit 1..
+ * CG_CENTRA_RETURNS_PAGE_MAX; since ISO 8601). OK data: array of
+ * canonical returns (fewer than limit: the last page). */
+int cg_centra_fetch_returns_since(struct cg_centra *c, const char *since,
+                                  int page, int limit, cg_call_done_fn done,
+                                  void *arg);
+/* (mutation) `completeReturn(id, input: {sendEmail})`. Centra refuses a
+ * return already completed (userErrors): read first. OK data: the
+ * canonical return. */
+int cg_centra_complete_return(struct cg_centra *c, int64_t id, bool send_email,
+                              cg_call_done_fn done, void *arg);
+/* (mutation) `refundReturn(id, input: {sendEmail})`: refunds the whole
+ * return. Centra refuses a return already refunded: read first. OK data:
+ * {"return": canonical return, "entries": [{"id", "status", "value",
+ * "currency"}]} (the paymentHistoryEntries). The `id` argument is
+ * UNCONFIRMED in the schema. */
+int cg_centra_refund_return(struct cg_centra *c, int64_t id, bool send_email,
+                            cg_call_done_fn done, void *arg);
+
 /* --- the documents ------------------------------------------------------ */
 
 /* How many GraphQL documents the engine can send. */

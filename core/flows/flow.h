@@ -25,6 +25,7 @@ struct cg_skuset;
 struct cg_monitor;
 struct cg_stock;
 struct cg_items;
+struct cg_returns;
 
 /* Monotonic counters since start (the store holds the durable picture). */
 struct cg_flow_metrics {
@@ -64,6 +65,14 @@ struct cg_flow_metrics {
   uint64_t items_accepted;        /* item answers: accepted */
   uint64_t items_rejected;        /* item answers: rejected */
   uint64_t items_released;        /* orders released by an acceptance */
+  uint64_t returns_read;          /* new Centra returns stored (returns.h) */
+  uint64_t returns_advised;       /* advices the warehouse took */
+  uint64_t returns_rejected;      /* advices refused or not sendable */
+  uint64_t returns_received;      /* receipts recorded */
+  uint64_t returns_completed;     /* Centra returns completed */
+  uint64_t returns_refunded;      /* Centra returns refunded */
+  uint64_t returns_held;          /* returns held for customer service */
+  uint64_t returns_unadvised;     /* parcels without a known RMA */
 };
 
 /* Centra store settings that change the flows (docs/operations.md,
@@ -99,6 +108,7 @@ struct cg_flow {
   struct cg_monitor *monitor;     /* the SLA monitor (flows/monitor.h) */
   struct cg_stock *stock;         /* the stock flow (flows/stock.h) */
   struct cg_items *items;         /* the items flow (flows/items.h) */
+  struct cg_returns *returns;     /* the returns flow (flows/returns.h) */
   struct cg_rand rng;
   struct cg_flow_settings settings;
   struct cg_flow_metrics metrics;

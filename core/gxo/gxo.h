@@ -168,6 +168,18 @@ int cg_gxo_put_items(struct cg_gxo *g, const cJSON *items,
                      const char *idempotency_key, cg_call_done_fn done,
                      void *arg);
 
+/* Sends a return advice (advice: the checked advice document, borrowed
+ * until this returns; docs/internals/returns.md) with POST
+ * /return-advices under idempotency_key. OK data: {"rmaRef", "status"}
+ * from the 202 (or its replay); a 409 duplicate-rma-ref is also OK, data
+ * {"rmaRef", "status": "DUPLICATE"}: the warehouse already expects this
+ * return. 400/422 -> FAIL with the problem code ("unknown-order-line",
+ * "field-too-long", ...) and the problem's detail as message;
+ * 429/503/5xx/transport -> RETRY. */
+int cg_gxo_advise_return(struct cg_gxo *g, const cJSON *advice,
+                         const char *idempotency_key, cg_call_done_fn done,
+                         void *arg);
+
 /* "cg-<merchant>-order-<orderRef>" into out: the Idempotency-Key of an
  * order, stable across restarts so a replayed outbox row is recognised.
  * Returns 0, or CG_EINVAL when it does not fit or an input is empty. */

@@ -44,6 +44,14 @@
  * must be ISO 3166-1 alpha-2"). */
 int cg_gxo_contract_order(cJSON *order, char *why, size_t why_size);
 
+/* Checks a return advice (the returns.advice hook's result, POST
+ * /return-advices): rmaRef, originalOrderRef and every lineRef non-empty
+ * and <= 32 characters, lines[] non-empty with sku (<= 40), integer
+ * quantity >= 1, reasonCode / reasonText strings or absent, carrier
+ * {carrierCode, trackingNumber} strings or absent, expectedBy a string
+ * or absent, no other member. 0, or -1 with why. Nothing is truncated. */
+int cg_gxo_contract_return_advice(const cJSON *advice, char *why,
+                                  size_t why_size);
 /* Checks a shipping object {carrierCode, serviceCode, servicePointId?}
  * against the limits (carrierCode and serviceCode required). 0, or -1
  * with why. */

@@ -1,0 +1,105 @@
+/*
+ * returns_common: the helpers every file of the returns flow uses
+ * (returns_int.h): the rmaRef, the outbox row, the timeline entry and
+ * the hold.
+ */
+#include "flows/returns.h"
+#include "flows/returns_int.h"
+
+#include "base/err.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "base/time.h"
+#include "flows/exceptions.h"
+#include "flows/flow.h"
+#include "store/store.h"
+#include "store/store_returns.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MESSAGE_MAX 2048
+
+void cg__returns_rma(int64_t id, char out[CG_RETURNS_RMA_MAX])
+{
+  snprintf(out, CG_RETURNS_RMA_MAX, "%lld", (long long)id);
+}
+
+int64_t cg__returns_rma_id(const char *rma)
+{
+  char *end = NULL;
+  if (rma == NULL || *rma < '1' || *rma > '9')
+    return -1;
+  errno = 0;
+  long long v = strtoll(rma, &end, 10);
+  return errno == 0 && end != NULL && *end == '\0' && v > 0 ? (int64_t)v : -1;
+}
+
+/* {"returnId": id, "orderRef": number} as text; NULL on ENOMEM. */
+static char *row_payload(int64_t id, const char *order_number)
+{
+  cJSON *p = cJSON_CreateObject();
+  char *out = p && cg_json_add_int(p, "returnId", id) &&
+                      cg_json_add_str(p, "orderRef", order_number)
+                  ? cg_json_print(p)
+                  : NULL;
+  cJSON_Delete(p);
+  return out;
+}
+
+int cg__returns_queue(struct cg_flow *f, const char *kind, int64_t id,
+                      const char *order_number, int attempt, struct cg_err *err)
+{
+  char idem[240], key[CG_RETURNS_RMA_MAX];
+  const char *tag =
+      strcmp(kind, CG_RETURNS_KIND_ADVISE) == 0 ? "rma" : "return-settle";
+  cg__returns_rma(id, key);
+  if (attempt > 0)
+    snprintf(idem, sizeof(idem), "cg-%s-%s-%s-r%d", f->merchant, tag, key,
+             attempt);
+  else
+    snprintf(idem, sizeof(idem), "cg-%s-%s-%s", f->merchant, tag, key);
+  char *payload = row_payload(id, order_number);
+  if (payload == NULL)
+    return cg_err_set(err, CG_ENOMEM, "out of memory");
+  int64_t row = 0;
+  int rc =
+      cg_store_outbox_put(f->store, kind, key, idem, payload, 0, &row, err);
+  cg_free(payload);
+  if (rc == CG_EEXIST) { /* delivered before, then held: again */
+    rc = cg_store_outbox_requeue(f->store, row, cg_time_now_ms(), err);
+    rc = rc == CG_EINVAL ? 0 : rc; /* not failed: already on its way */
+  }
+  return rc;
+}
+
+int cg__returns_audit(struct cg_flow *f, const char *order_number,
+                      const char *action, const char *detail,
+                      struct cg_err *err)
+{
+  if (order_number == NULL || *order_number == '\0')
+    return 0; /* an unadvised parcel: its exception is the record */
+  return cg_store_audit_append(f->store, CG_RETURNS_ENTITY, order_number,
+                               action, detail,
+                               f->rules_label[0] ? f->rules_label : NULL, err);
+}
+
+int cg__returns_hold(struct cg_flow *f, int64_t id, const char *order_number,
+                     const char *type, const char *code, const char *message,
+                     struct cg_err *err)
+{
+  char msg[MESSAGE_MAX], key[CG_RETURNS_RMA_MAX];
+  snprintf(msg, sizeof(msg), "return %lld: %s: %s", (long long)id, code,
+           message ? message : "");
+  cg__returns_rma(id, key);
+  int rc = cg_store_return_set_step(f->store, id, CG_STORE_RETURN_HELD, type,
+                                    cg_time_now_ms(), err);
+  if (rc == 0)
+    rc = cg_flow_raise(f, type, CG_RETURNS_ENTITY, key, msg,
+                       f->rules_label[0] ? f->rules_label : NULL, err);
+  if (rc == 0)
+    rc = cg__returns_audit(f, order_number, "return held", msg, err);
+  return rc;
+}

@@ -1,0 +1,68 @@
+/*
+ * returns_int: what the returns flow's files share (returns.h lists
+ * them). The helpers here live in returns_common.c.
+ */
+#ifndef CG_FLOWS_RETURNS_INT_H
+#define CG_FLOWS_RETURNS_INT_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cg_err;
+struct cg_flow;
+struct cg_store_return;
+struct cg_store_return_lines;
+
+/* The rmaRef of a return: its Centra id in decimal. */
+#define CG_RETURNS_RMA_MAX 24
+void cg__returns_rma(int64_t id, char out[CG_RETURNS_RMA_MAX]);
+/* The return id an rmaRef names; -1 when it is not a positive decimal. */
+int64_t cg__returns_rma_id(const char *rma);
+
+/* Puts the outbox row of kind (CG_RETURNS_KIND_ADVISE or _SETTLE) for
+ * return id (payload {"returnId": id, "orderRef": order_number}), or
+ * makes it due again when it is there and failed. attempt 0 is the first
+ * send (idempotency key cg-<merchant>-<tag>-<id>); an operator's retry
+ * passes a higher attempt, which makes a new key (-r<attempt>) so the
+ * warehouse judges the advice afresh instead of replaying its refusal.
+ * In the caller's transaction. */
+int cg__returns_queue(struct cg_flow *f, const char *kind, int64_t id,
+                      const char *order_number, int attempt,
+                      struct cg_err *err);
+
+/* One timeline entry on the order (kind CG_RETURNS_ENTITY, key the order
+ * number; `orders show` lists it). detail may be NULL. In the caller's
+ * transaction. */
+int cg__returns_audit(struct cg_flow *f, const char *order_number,
+                      const char *action, const char *detail,
+                      struct cg_err *err);
+/* Moves return id to step held with hold reason type, raises the
+ * exception type on it ("<code>: <message>", code e.g. "mismatch") and
+ * adds "return held" to the order's timeline. In the caller's
+ * transaction. */
+int cg__returns_hold(struct cg_flow *f, int64_t id, const char *order_number,
+                     const char *type, const char *code, const char *message,
+                     struct cg_err *err);
+
+/* The engine's own mismatches between the advised lines and a
+ * return.received data (docs/internals/returns.md "Deciding a receipt"):
+ * a new array of {code, lineRef?, sku?, expected?, received?, detail},
+ * empty when the receipt is what was advised; NULL on ENOMEM. Pure
+ * (returns_receipt.c). */
+cJSON *cg__returns_mismatches(const cJSON *receipt,
+                              const struct cg_store_return_lines *advised);
+
+/* Inside the transaction that records a completion (returns_settle.c):
+ * the restock route's stock effect (returns_stock.c). returned_to_stock:
+ * Centra's returnedToStock after the completion. Route "warehouse":
+ * touches every SKU of the return so the next push sets Centra's figure
+ * back to P; route "centra" with returned_to_stock: R grows by the units
+ * the warehouse's feed has not shown yet. */
+int cg__returns_completed_stock(struct cg_flow *f,
+                                const struct cg_store_return *r,
+                                const struct cg_store_return_lines *lines,
+                                bool returned_to_stock, struct cg_err *err);
+
+#endif
