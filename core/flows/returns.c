@@ -8,8 +8,8 @@
  *                             CG_CENTRA_RETURNS_PAGE_MAX at a time)
  *         every poll_s    ──▶ the poll by createdAt from the watermark
  *
- * One read at a time. A failed read waits 30 s (its ids stay pending);
- * five in a row raise SYNC_FAILURE on return/returns/read, resolved by
+ * One read at a time. A failed read waits 5 s (its ids stay pending);
+ * ten in a row raise SYNC_FAILURE on return/returns/read, resolved by
  * the next read that works. The first start records the watermark: the
  * returns created before the engine first ran are not advised. Loop
  * thread only.
@@ -210,7 +210,7 @@ static void start_read(struct cg_returns *r)
   else if (r->opts.poll_s > 0 && now >= r->next_poll_ms) {
     r->next_poll_ms = now + r->opts.poll_s * 1000;
     rc = cg__returns_read_start(r, NULL, 0, on_read_done);
-    r->next_poll_ms = rc == 0 ? r->next_poll_ms : 0; /* again after 30 s */
+    r->next_poll_ms = rc == 0 ? r->next_poll_ms : 0; /* again after 5 s */
   }
   if (rc != 0)
     on_read_done(r, CG_RETURNS_READ_FAILED, 0);

@@ -18,10 +18,10 @@
 struct cg_err;
 struct cg_returns_read; /* a read in progress (returns_read.c) */
 
-#define CG_RETURNS_TICK_MS 250         /* timer period */
-#define CG_RETURNS_OVERLAP_MS 300000   /* the poll reads 5 minutes back */
-#define CG_RETURNS_READ_RETRY_MS 30000 /* a failed read, again after */
-#define CG_RETURNS_READ_FAILURES 5     /* in a row: SYNC_FAILURE */
+#define CG_RETURNS_TICK_MS 250        /* timer period */
+#define CG_RETURNS_OVERLAP_MS 300000  /* the poll reads 5 minutes back */
+#define CG_RETURNS_READ_RETRY_MS 5000 /* a failed read, again after */
+#define CG_RETURNS_READ_FAILURES 10   /* in a row: SYNC_FAILURE */
 #define CG_RETURNS_READ_KEY "returns/read"
 #define CG_RETURNS_ISO_MAX 40 /* a createdAt as Centra prints it */
 
