@@ -160,15 +160,13 @@ static void test_gxo_retry(void **state)
 
 /* --- Centra ------------------------------------------------------------- */
 
-static const struct cg__centra_op Q = {"CgOrders", "query", "orders", false,
-                                       NULL,       NULL,    false};
-static const struct cg__centra_op M = {"CgCreateShipment",
-                                       "mutation",
-                                       "createShipment",
-                                       true,
-                                       "shipment",
-                                       NULL,
-                                       false};
+static const struct cg__centra_op Q = {
+    .name = "CgOrders", .query = "query", .root = "orders"};
+static const struct cg__centra_op M = {.name = "CgCreateShipment",
+                                       .query = "mutation",
+                                       .root = "createShipment",
+                                       .mutation = true,
+                                       .pick = "shipment"};
 
 static void test_centra_ok(void **state)
 {
@@ -196,12 +194,14 @@ static void test_centra_ok(void **state)
  * an event's object; an order without a method has none. */
 static void test_centra_canonical_order(void **state)
 {
-  static const struct cg__centra_op OQ = {
-      "CgOrders", "query", "orders", false, NULL, cg__centra_canon_orders,
-      false};
-  static const struct cg__centra_op EQ = {
-      "CgEvents", "query", "events", false, NULL, cg__centra_canon_events,
-      false};
+  static const struct cg__centra_op OQ = {.name = "CgOrders",
+                                          .query = "query",
+                                          .root = "orders",
+                                          .canon = cg__centra_canon_orders};
+  static const struct cg__centra_op EQ = {.name = "CgEvents",
+                                          .query = "query",
+                                          .root = "events",
+                                          .canon = cg__centra_canon_events};
   struct cg_call_result res;
   struct cg_http_result hr =
       answer(200,
