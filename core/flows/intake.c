@@ -226,12 +226,16 @@ static void hint_items(struct cg_intake *in, const cJSON *ev, const char *type)
 }
 
 /* A Return CREATED event: the returns flow reads that return soon (a
- * no-op when the flow is off). */
+ * no-op when the flow is off). objectReference is an Int64, which a
+ * GraphQL server may print as a string. */
 static void hint_return(struct cg_intake *in, const cJSON *ev)
 {
   const char *change = cg_json_str(ev, "changeType");
+  const char *text = cg_json_str(ev, "objectReference");
+  int64_t id =
+      text ? strtoll(text, NULL, 10) : cg_json_int(ev, "objectReference", 0);
   if (change != NULL && strcmp(change, "CREATED") == 0)
-    cg_returns_hint(in->f->returns, cg_json_int(ev, "objectReference", 0));
+    cg_returns_hint(in->f->returns, id);
 }
 
 /* Takes every event's order (Event.object: the order's current state, in
