@@ -303,24 +303,29 @@ static int start_advise(struct cg_flow *f,
 
 /* ---- the outcome --------------------------------------------------------*/
 
+/* The warehouse expects the return: a return still new (or rejected:
+ * an operator's retry) moves to advised; one received meanwhile keeps
+ * its step, and the timeline shows the advice either way. */
 static int advised(struct cg_flow *f, const struct cg_store_return *r,
                    const struct cg_call_result *res, struct cg_err *err)
 {
   char key[CG_RETURNS_RMA_MAX], detail[CG_CALL_MESSAGE_MAX + 64];
   const char *status = cg_json_str(res->data, "status");
   bool dup = status != NULL && strcmp(status, "DUPLICATE") == 0;
+  int rc = 0;
   cg__returns_rma(r->id, key);
   snprintf(detail, sizeof(detail), "rmaRef %s%s%s", key,
            status ? ", warehouse status " : "", status ? status : "");
-  int rc = cg_store_return_set_step(f->store, r->id, CG_STORE_RETURN_ADVISED,
-                                    NULL, cg_time_now_ms(), err);
+  if (wanted(r))
+    rc = cg_store_return_set_step(f->store, r->id, CG_STORE_RETURN_ADVISED,
+                                  NULL, cg_time_now_ms(), err);
+  if (rc == 0 && wanted(r))
+    rc = cg_flow_resolve(f, CG_RETURNS_ENTITY, key,
+                         "the warehouse expects the return", err);
   rc = rc ? rc
           : cg__returns_audit(f, r->order_number,
                               dup ? "return already advised" : "return advised",
                               detail, err);
-  rc = rc ? rc
-          : cg_flow_resolve(f, CG_RETURNS_ENTITY, key,
-                            "the warehouse expects the return", err);
   f->metrics.returns_advised += rc == 0;
   return rc;
 }
@@ -364,11 +369,11 @@ static int finish_advise(struct cg_flow *f,
     return 0;
   int rc = cg_store_return_get(f->store, cg__returns_rma_id(row->entity_key),
                                &r, &err);
-  if (rc == CG_ENOTFOUND || (rc == 0 && !wanted(&r)))
-    rc = 0; /* received first, or resolved meanwhile: nothing to move */
+  if (rc == CG_ENOTFOUND)
+    rc = 0;
   else if (rc == 0 && res->outcome == CG_OUTCOME_OK)
     rc = advised(f, &r, res, &err);
-  else if (rc == 0)
+  else if (rc == 0 && wanted(&r)) /* not received or resolved meanwhile */
     rc = refused(f, &r, res, &err);
   if (rc != 0)
     cg_log_error(COMP, "[merchant=%s] return %s: %s", f->merchant,

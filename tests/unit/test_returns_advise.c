@@ -16,7 +16,8 @@
  *  - an order the warehouse does not know: 422 -> step rejected,
  *    RETURN_REJECTED with the warehouse's code, "return rejected";
  *  - a pack that changes a lineRef: RULE_ERROR, rejected, nothing sent;
- *  - a return no longer new: OK without a call.
+ *  - a return no longer new: OK without a call; one received while its
+ *    advice was on its way keeps its step, the timeline shows the 202.
  */
 #include "../e2e/test_partners_fixture.h"
 #include "test_rules_kit.h"
@@ -201,20 +202,33 @@ static void row_of(int64_t id, struct cg_store_outbox_list *l)
   assert_int_equal(l->n, 1);
 }
 
-/* Runs the kind on row as the outbox does: start, the call, then finish
- * in the outcome's transaction; the result stays in cap. */
-static void deliver(const struct cg_store_outbox_row *row,
-                    struct pf_capture *cap)
+/* The kind's start on row, until its call ends (the result in cap). */
+static void start_row(const struct cg_store_outbox_row *row,
+                      struct pf_capture *cap)
 {
   pf_capture_reset(cap);
   assert_int_equal(cg_returns_advise_kind.start(&flow, row, pf_on_done, cap),
                    0);
   pf_wait(&loop, cap, 30000);
+}
+
+/* The kind's finish with cap's result, in the outcome's transaction. */
+static void finish_row(const struct cg_store_outbox_row *row,
+                       struct pf_capture *cap)
+{
   struct cg_call_result res = cap->res;
   res.data = cap->data;
   assert_int_equal(cg_store_begin(flow.store, NULL), 0);
   assert_int_equal(cg_returns_advise_kind.finish(&flow, row, &res), 0);
   assert_int_equal(cg_store_commit(flow.store, NULL), 0);
+}
+
+/* Runs the kind on row as the outbox does. */
+static void deliver(const struct cg_store_outbox_row *row,
+                    struct pf_capture *cap)
+{
+  start_row(row, cap);
+  finish_row(row, cap);
 }
 
 static enum cg_store_return_step step_of(int64_t id)
@@ -417,6 +431,30 @@ static void test_not_new(void **state)
   cg_store_outbox_list_clear(&rows);
 }
 
+/* The warehouse's receipt came in (the inbox committed it) while the
+ * advice's 202 was on its way: the step stays received, the timeline
+ * shows the advice. */
+static void test_received_first(void **state)
+{
+  struct cg_store_outbox_list rows = {0};
+  struct pf_capture cap = {0};
+  read_return(26, "43243", "43244", "early");
+  row_of(26, &rows);
+  start_row(&rows.items[0], &cap);
+  assert_int_equal(cap.res.http_status, 202);
+  assert_int_equal(cg_store_return_set_step(
+                       flow.store, 26, CG_STORE_RETURN_RECEIVED, NULL, 0, NULL),
+                   0);
+  finish_row(&rows.items[0], &cap);
+  assert_int_equal(step_of(26), CG_STORE_RETURN_RECEIVED);
+  assert_int_equal(sql_int("SELECT count(*) FROM audit WHERE entity_key = "
+                           "'1001' AND action = 'return advised' AND detail "
+                           "LIKE '%%rmaRef 26%%'"),
+                   1);
+  pf_capture_reset(&cap);
+  cg_store_outbox_list_clear(&rows);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -425,6 +463,7 @@ int main(void)
       cmocka_unit_test(test_refused),
       cmocka_unit_test(test_pack_changes_a_line),
       cmocka_unit_test(test_not_new),
+      cmocka_unit_test(test_received_first),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
