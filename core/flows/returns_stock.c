@@ -111,14 +111,15 @@ int cg__returns_completed_stock(struct cg_flow *f,
 }
 
 /* The part of delta Centra's completion already counted leaves R (any
- * route: it is 0 unless Centra restocked this RMA's units). */
+ * route: it is 0 unless Centra restocked this RMA's units). CG_ENOTFOUND
+ * when the return has no line of sku: the reference is not this RMA's
+ * restock (a number that only looks like one). */
 static int give_back(struct cg_flow *f, int64_t id, const char *sku,
                      int64_t delta, struct cg_err *err)
 {
   int64_t take = 0;
-  int rc = unknown_ok(
-      cg_store_return_restock_warehouse(f->store, id, sku, delta, &take, err),
-      err);
+  int rc =
+      cg_store_return_restock_warehouse(f->store, id, sku, delta, &take, err);
   if (rc == 0 && take > 0)
     rc = unknown_ok(
         cg_store_stock_return_add(f->store, sku, -take, cg_time_now_ms(), err),
@@ -136,16 +137,15 @@ int cg_returns_stock_adjusted(struct cg_flow *f, const char *reference,
   if (id <= 0 || sku == NULL || delta <= 0)
     return 0;
   int rc = cg_store_return_get(f->store, id, &r, err);
-  if (rc == 0 && r.order_number != NULL) {
+  if (rc == 0 && r.order_number != NULL)
     rc = give_back(f, id, sku, delta, err);
+  if (rc == 0) {
     snprintf(detail, sizeof(detail),
              "return %lld: %lld x %s restocked by the warehouse (%s, route "
              "%s)",
              (long long)id, (long long)delta, sku, status ? status : "?",
              route_name(route(f)));
-    rc = rc ? rc
-            : cg__returns_audit(f, r.order_number, "return restocked", detail,
-                                err);
+    rc = cg__returns_audit(f, r.order_number, "return restocked", detail, err);
   }
   cg_store_return_clear(&r);
   return unknown_ok(rc, err);
