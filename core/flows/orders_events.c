@@ -15,9 +15,9 @@
 #include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "flows/items.h"
+#include "flows/returns.h"
 #include "flows/orders.h"
 #include "flows/orders_internal.h"
-#include "flows/returns.h"
 #include "flows/skus.h"
 #include "flows/stock.h"
 #include "flows/stock_push.h"
@@ -299,7 +299,7 @@ static int route(struct cg_flow *f, const char *type, const cJSON *env,
     return cg_stock_apply_event(f, env, outcome, err);
   if (strcmp(type, "item.rejected") == 0)
     return cg_items_apply_event(f, env, outcome, err);
-  if (strncmp(type, "return.", 7) == 0)
+  if (strncmp(type, "return.", 7) == 0) /* with the flow off too */
     return cg_returns_apply_event(f, env, outcome, err);
   snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s has no flow yet", type);
   return 0;
