@@ -207,8 +207,11 @@ static int unadvised(struct cg_flow *f, const cJSON *env, const char *type,
   snprintf(msg, sizeof(msg),
            "%s for %s %s, which the engine never advised (rmaRef %s, parcel "
            "tracking %s, order %s)",
-           type, rma && *rma ? "RMA" : "parcel", key, rma ? rma : "(none)",
-           tracking ? tracking : "(none)",
+           type,
+           rma && *rma             ? "RMA"
+           : tracking && *tracking ? "parcel"
+                                   : "event",
+           key, rma ? rma : "(none)", tracking ? tracking : "(none)",
            or_(cg_json_str(data, "originalOrderRef"), "(none)"));
   int rc = cg_flow_raise(f, CG_UNADVISED_RETURN, CG_RETURNS_ENTITY, key, msg,
                          f->rules_label[0] ? f->rules_label : NULL, err);

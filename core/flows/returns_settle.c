@@ -262,12 +262,14 @@ static void manual_message(const struct settle *s, const cJSON *ret, char *out,
     const struct cg_store_return_line *l = &s->lines.items[i];
     const cJSON *c = centra_line(ret, l);
     cJSON *d = l->decision ? cJSON_Parse(l->decision) : NULL;
+    const char *refund = cg_json_str(d, "refund");
     const char *value = cg_json_str(c, "lineValue");
     const char *cur = cg_json_str(c, "currency");
-    int n = snprintf(
-        out + len, size - len, " line %s (%s): refund %s, %s%s%s;", l->line_ref,
-        l->sku, cg_json_str(d, "refund") ? cg_json_str(d, "refund") : "?",
-        value ? value : "value unknown", cur ? " " : "", cur ? cur : "");
+    int n = snprintf(out + len, size - len, "%s line %s (%s): %s%s, %s%s%s",
+                     i ? ";" : "", l->line_ref, l->sku,
+                     refund ? "refund " : "not decided", refund ? refund : "",
+                     value ? value : "value unknown", cur ? " " : "",
+                     cur ? cur : "");
     cJSON_Delete(d);
     len += n > 0 ? (size_t)n : 0;
   }
@@ -417,7 +419,17 @@ static void hold_message(const cJSON *plan, const cJSON *mismatches, char *out,
                          size_t size)
 {
   const char *m = cg_json_str(plan, "message");
-  size_t len = (size_t)snprintf(out, size, "%s", m ? m : "held by the pack");
+  const char *a = cg_json_str(plan, "action");
+  bool settle = a != NULL && strcmp(a, "settle") == 0;
+  size_t len = (size_t)snprintf(
+      out, size, "%s%s%s",
+      settle ? "the pack settles without accept_mismatch, and mismatches "
+               "never refund by themselves"
+             : "",
+      settle && m ? ": " : "",
+      m        ? m
+      : settle ? ""
+               : "held by the pack");
   const cJSON *x;
   cJSON_ArrayForEach(x, mismatches)
   {
@@ -709,10 +721,7 @@ static int finish_settle(struct cg_flow *f,
   bool rule = strcmp(res->code, "rule-error") == 0;
   int64_t id = cg__returns_rma_id(row->entity_key);
   int rc = cg_store_return_get(f->store, id, &r, &err);
-  if (rule)
-    snprintf(msg, sizeof(msg), "%s", res->message);
-  else
-    snprintf(msg, sizeof(msg), "Centra: %s: %s", res->code, res->message);
+  snprintf(msg, sizeof(msg), "%s%s", rule ? "" : "Centra: ", res->message);
   if (rc == 0)
     rc = cg__returns_hold(f, id, r.order_number,
                           rule ? "RULE_ERROR" : "SYNC_FAILURE", res->code, msg,

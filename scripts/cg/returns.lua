@@ -4,8 +4,9 @@
 --   advice(advice, ret) -> the warehouse return advice
 --       advice is the advice the engine built {rmaRef, originalOrderRef,
 --       lines = {{lineRef, sku, quantity}}, ...}, ret the Centra return
---       {id, comment, lines, ...}. Default: reasonCode from the Centra
---       comment through reason_keywords, reasonText the comment.
+--       {id, comment, lines, ...}. Default: each line's reasonCode from
+--       the Centra comment through reason_keywords, its reasonText the
+--       comment.
 --   decide(receipt, advice) -> the plan {action = "settle"|"hold",
 --       refund = "full"|"none"|"manual", accept_mismatch, message, notify,
 --       lines = {{lineRef, refund = "full"|"none", restock, note}}}
@@ -68,11 +69,17 @@ function M.reason_code(comment)
   return nil
 end
 
+-- The reason goes on every line (the warehouse reads it per line); a
+-- line that already has one keeps it.
 function M.advice(advice, ret)
   local comment = util.str(util.get(ret, "comment"))
   local code = M.reason_code(comment)
-  if code then advice.reasonCode = code end
-  if comment then advice.reasonText = util.truncate(comment, REASON_TEXT_MAX) end
+  for _, line in ipairs(util.get(advice, "lines") or {}) do
+    if code and util.str(line.reasonCode) == nil then line.reasonCode = code end
+    if comment and util.str(line.reasonText) == nil then
+      line.reasonText = util.truncate(comment, REASON_TEXT_MAX)
+    end
+  end
   return advice
 end
 
