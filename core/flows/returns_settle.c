@@ -586,6 +586,7 @@ static cJSON *decide_args(const struct settle *s, cJSON *receipt,
   cJSON *advice = args ? advice_of(s) : NULL;
   *mismatches = advice ? cg__returns_mismatches(receipt, &s->lines) : NULL;
   cJSON *copy = cJSON_Duplicate(*mismatches, true);
+  cJSON_DeleteItemFromObjectCaseSensitive(receipt, "mismatches"); /* ours */
   if (copy != NULL && cJSON_AddItemToObject(receipt, "mismatches", copy)) {
     cJSON_AddItemToArray(args, receipt);
     cJSON_AddItemToArray(args, advice);
