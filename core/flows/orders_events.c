@@ -564,6 +564,8 @@ static int step_retry(struct cg_flow *f, const void *ctx, struct cg_err *err)
     return cg_stock_retry(f, x, err);
   if (cg_items_owns(x->entity_kind))
     return cg_items_retry(f, x, err);
+  if (cg_returns_owns(x->entity_kind))
+    return cg_returns_retry(f, x, err);
   if (strcmp(x->entity_kind, "order") != 0)
     return cg_store_exception_resolve(f->store, x->id, "operator",
                                       "retry requested", err);
