@@ -5,7 +5,8 @@
  *
  *   orders_events.c step_retry ─▶ cg_returns_retry (in its transaction)
  *     RETURN_REJECTED   the advice again under a new idempotency key
- *                       (the warehouse judges it afresh), step new
+ *                       (the warehouse judges it afresh), step new; so
+ *                       does a RULE_ERROR on a rejected advice
  *     RETURN_MISMATCH   held before the completion: the plan cleared,
  *                       step received, settled again (the pack is asked
  *                       again); after it (partial-refund) or not held:
@@ -111,7 +112,10 @@ static int act(struct cg_flow *f, const char *type,
 {
   bool held = r->step == CG_STORE_RETURN_HELD;
   bool before = held && !completed(r);
-  if (is(type, CG_RETURN_REJECTED) && r->step == CG_STORE_RETURN_REJECTED) {
+  /* Refused by the warehouse, or by the engine's check of the pack's
+   * advice (RULE_ERROR from returns_advise.c): advised again. */
+  if ((is(type, CG_RETURN_REJECTED) || is(type, "RULE_ERROR")) &&
+      r->step == CG_STORE_RETURN_REJECTED) {
     *note = "retry requested: the advice is sent again under a new key";
     return advise_again(f, r, err);
   }

@@ -180,9 +180,11 @@ static void test_partial_refund_resolves(void **state)
   cg_store_audit_list_clear(&l);
 }
 
-static void test_rejected_advised_again(void **state)
+/* A refused advice (type: the warehouse's RETURN_REJECTED, or the
+ * RULE_ERROR of a pack advice the engine would not send) is sent again
+ * under a new key. */
+static void rejected_advised_again(struct env *e, const char *type)
 {
-  struct env *e = *state;
   struct cg_err err = {0};
   put_return(e, CG_STORE_RETURN_REJECTED, NULL);
   /* the first advice: sent, refused (its row is done) */
@@ -200,7 +202,7 @@ static void test_rejected_advised_again(void **state)
   assert_int_equal(cg_store_outbox_done(e->f.store, l.items[0].id, 422, &err),
                    0);
   cg_store_outbox_list_clear(&l);
-  raise_and_retry(e, CG_RETURN_REJECTED, "6001", false);
+  raise_and_retry(e, type, "6001", false);
   struct cg_store_return r = get(e);
   assert_int_equal(r.step, CG_STORE_RETURN_NEW);
   cg_store_return_clear(&r);
@@ -209,6 +211,16 @@ static void test_rejected_advised_again(void **state)
   assert_int_equal(l.n, 1);
   assert_string_equal(l.items[0].idempotency_key, "cg-m1-rma-6001-r1");
   cg_store_outbox_list_clear(&l);
+}
+
+static void test_rejected_advised_again(void **state)
+{
+  rejected_advised_again(*state, CG_RETURN_REJECTED);
+}
+
+static void test_rule_error_advised_again(void **state)
+{
+  rejected_advised_again(*state, "RULE_ERROR");
 }
 
 static void test_unadvised_resolves(void **state)
@@ -325,6 +337,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_partial_refund_resolves, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_rejected_advised_again, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_rule_error_advised_again, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_unadvised_resolves, setup, teardown),
       cmocka_unit_test_setup_teardown(test_route_centra, setup, teardown),
