@@ -36,7 +36,7 @@
 #include <string.h>
 
 #define RETURNS 200
-#define ORDERS 100
+#define ORDERS 120
 
 static struct e2e T;
 static struct ret_case cases[RETURNS];

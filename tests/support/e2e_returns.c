@@ -298,6 +298,13 @@ long returns_redeliver(struct e2e *t, const char *const *rmas, size_t n)
   return ok;
 }
 
+long returns_redeliver_sim(struct e2e *t, const char *rma)
+{
+  char path[128];
+  snprintf(path, sizeof(path), "/_sim/wms/returns/%s/redeliver-receipt", rma);
+  return sides_control(t, 'g', path, "{}");
+}
+
 long returns_post_event(struct e2e *t, const char *event_id, const char *type,
                         cJSON *data)
 {

@@ -91,6 +91,10 @@ long returns_receive(struct e2e *t, struct ret_case *c,
  * under a new event id (same receiptId, same sequence), as a warehouse
  * redelivering it does; returns how many the engine accepted. */
 long returns_redeliver(struct e2e *t, const char *const *rmas, size_t n);
+/* Has the warehouse publish rma's last receipt again as a new event
+ * (new eventId and sequence, same receiptId: feed and webhook; POST
+ * /_sim/wms/returns/{rma}/redeliver-receipt); the HTTP status. */
+long returns_redeliver_sim(struct e2e *t, const char *rma);
 /* Posts a warehouse event of type with data (taken) to the engine's
  * webhook, signed, under event_id; the HTTP status. */
 long returns_post_event(struct e2e *t, const char *event_id, const char *type,
