@@ -119,14 +119,17 @@ void returns_centra_of(const struct ret_view *v, int64_t id,
 bool returns_wait_settled(struct e2e *t, const struct ret_case *v, size_t n,
                           int timeout_s);
 /* The verdict per case: completed and refunded once each when a refund
- * is expected, else neither and held (one open RETURN_MISMATCH);
+ * is expected, else neither and held (one open RETURN_MISMATCH, raised
+ * once);
  * never an e-mail twice; no SYNC_FAILURE on a return. Fails the test on
  * the first disagreement; returns the refunds counted. */
 long returns_verify(struct e2e *t, const struct ret_case *v, size_t n);
-/* The stock verdict: every warehouse stock.adjusted of a return is
- * "return restocked" once in its order's timeline, and once the flows
- * drain Centra's physical stock of every SKU equals the warehouse's
- * sellable stock. Fails the test otherwise. */
+/* The timeline and stock verdict: in each order's timeline every
+ * receipt line of its returns is "return received" once, every expected
+ * refund "return completed" and "return refunded" once, and every
+ * warehouse stock.adjusted of a return "return restocked" once; once the
+ * flows drain, Centra's physical stock of every SKU equals the
+ * warehouse's sellable stock. Fails the test otherwise. */
 void returns_verify_stock(struct e2e *t, const struct ret_case *v, size_t n,
                           int timeout_s);
 
