@@ -187,6 +187,23 @@ enum cg__st {
   CG__ST_ITEM_WAITS_OF,
   CG__ST_ITEM_WAIT_REMOVE,
   CG__ST_ITEM_WAITS_CLEAR,
+  /* store_returns.c */
+  CG__ST_RETURN_PUT,
+  CG__ST_RETURN_LINE_PUT,
+  CG__ST_RETURN_GET,
+  CG__ST_RETURN_LINES,
+  CG__ST_RETURN_BY_ORDER,
+  CG__ST_RETURN_SET_STEP,
+  CG__ST_RETURN_SET_RECEIPT,
+  CG__ST_RETURN_SET_PLAN,
+  CG__ST_RETURN_LINE_RECEIVED,
+  CG__ST_RETURN_LINE_DECISION,
+  CG__ST_RETURN_ORDER_LINE,
+  CG__ST_RETURN_SKU_SUMS,
+  CG__ST_RETURN_RESTOCK_CENTRA,
+  CG__ST_RETURN_RESTOCK_WAREHOUSE,
+  CG__ST_RETURN_HELD_RESOLVED,
+  CG__ST_RETURN_COUNTS,
   CG__ST_COUNT
 };
 
@@ -228,6 +245,12 @@ enum cg__st {
   "s.pushed, s.pushed_qty, s.pushed_version, s.pushed_at, s.dirty_since, "     \
   "s.batch, s.held, s.centra_known, s.centra_qty, s.reconciled_at, "           \
   "s.updated_at"
+#define CG__RETURN_COLS                                                        \
+  "id, order_number, step, initial_status, comment, receipt_id, receipt, "     \
+  "plan, hold_reason, created_at, updated_at"
+#define CG__RETURN_LINE_COLS                                                   \
+  "line_id, line_ref, sku, advised, received, condition, disposition, "        \
+  "decision, centra_restocked, warehouse_restocked"
 #define CG__AUDIT_COLS                                                         \
   "id, at, entity_kind, entity_key, action, detail, rule_generation"
 

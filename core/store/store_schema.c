@@ -443,6 +443,58 @@ static const char schema_v10[] =
     " PRIMARY KEY (sku, order_number)) WITHOUT ROWID;"
     "CREATE INDEX item_waits_order ON item_waits (order_number, sku);";
 
+/* Version 11: customer returns (docs/internals/returns.md "Store",
+ * docs/internals/store.md "returns"): per Centra return (id = Centra's
+ * return id, whose decimal form is the rmaRef) its step, the warehouse's
+ * receipt, the pack's plan and the hold reason; per return line the
+ * warehouse lineRef (= Centra order line id), SKU, the units advised and
+ * received, and for the restock route centra the units Centra restocked
+ * and those the warehouse's feed showed for this RMA and SKU. A return's
+ * lines are read and written through the primary key's return_id prefix
+ * (a handful of rows). order_lines_ref is the way from a Centra return
+ * line to the order the engine sent; returns_held holds the held
+ * returns only (the resolved-by-hand sweep); returns_step counts the rows
+ * per step for metrics. */
+static const char schema_v11[] =
+    "CREATE TABLE returns ("
+    " id INTEGER PRIMARY KEY,"
+    " order_number TEXT,"
+    /* ORs, not IN: an IN list builds a temporary table per write */
+    " step TEXT NOT NULL CHECK (step = 'new' OR step = 'advised'"
+    "  OR step = 'rejected' OR step = 'received' OR step = 'decided'"
+    "  OR step = 'completed' OR step = 'settled' OR step = 'held'"
+    "  OR step = 'ignored'),"
+    " initial_status TEXT,"
+    " comment TEXT,"
+    " receipt_id TEXT,"
+    " receipt TEXT,"
+    " plan TEXT,"
+    " hold_reason TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE INDEX returns_order ON returns (order_number);"
+    "CREATE INDEX returns_held ON returns (id) WHERE step = 'held';"
+    "CREATE INDEX returns_step ON returns (step);"
+
+    "CREATE TABLE return_lines ("
+    " return_id INTEGER NOT NULL"
+    "  REFERENCES returns (id) ON DELETE CASCADE,"
+    " line_id INTEGER NOT NULL,"
+    " line_ref TEXT NOT NULL,"
+    " sku TEXT NOT NULL,"
+    " advised INTEGER NOT NULL CHECK (advised > 0),"
+    " received INTEGER NOT NULL DEFAULT -1 CHECK (received >= -1),"
+    " condition TEXT,"
+    " disposition TEXT,"
+    " decision TEXT,"
+    " centra_restocked INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (centra_restocked >= 0),"
+    " warehouse_restocked INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (warehouse_restocked >= 0),"
+    " PRIMARY KEY (return_id, line_id)) WITHOUT ROWID;"
+
+    "CREATE INDEX order_lines_ref ON order_lines (line_ref);";
+
 const struct cg__migration cg__store_migrations[] = {
     {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1,
      false},
@@ -465,6 +517,8 @@ const struct cg__migration cg__store_migrations[] = {
      schema_v9, false},
     {10, "items: the item master and the orders waiting on it", schema_v10,
      false},
+    {11, "returns: customer returns, their lines and restocked units",
+     schema_v11, false},
 };
 
 const size_t cg__store_migrations_count =

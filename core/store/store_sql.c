@@ -657,5 +657,64 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_ITEM_WAITS_CLEAR] =
     "DELETE FROM item_waits INDEXED BY item_waits_order"
     " WHERE order_number = ?1",
+  /* returns (schema step 11, store_returns.c). A return's lines are
+   * reached through the primary key's return_id prefix: a handful. */
+  [CG__ST_RETURN_PUT] =
+    "INSERT INTO returns (" CG__RETURN_COLS ")"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"
+    " ON CONFLICT (id) DO NOTHING",
+  [CG__ST_RETURN_LINE_PUT] =
+    "INSERT INTO return_lines (return_id, " CG__RETURN_LINE_COLS ")"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+  [CG__ST_RETURN_GET] =
+    "SELECT " CG__RETURN_COLS " FROM returns WHERE id = ?1",
+  [CG__ST_RETURN_LINES] =
+    "SELECT " CG__RETURN_LINE_COLS " FROM return_lines"
+    " WHERE return_id = ?1 ORDER BY line_id",
+  /* one order's returns, a few: sorted by creation */
+  [CG__ST_RETURN_BY_ORDER] =
+    "SELECT " CG__RETURN_COLS " FROM returns INDEXED BY returns_order"
+    " WHERE order_number = ?1 ORDER BY created_at, id",
+  [CG__ST_RETURN_SET_STEP] =
+    "UPDATE returns SET step = ?2, hold_reason = ?3, updated_at = ?4"
+    " WHERE id = ?1",
+  [CG__ST_RETURN_SET_RECEIPT] =
+    "UPDATE returns SET receipt_id = ?2, receipt = ?3, updated_at = ?4"
+    " WHERE id = ?1",
+  [CG__ST_RETURN_SET_PLAN] =
+    "UPDATE returns SET plan = ?2, updated_at = ?3 WHERE id = ?1",
+  [CG__ST_RETURN_LINE_RECEIVED] =
+    "UPDATE return_lines SET received = ?3, condition = ?4,"
+    " disposition = ?5 WHERE return_id = ?1 AND line_ref = ?2",
+  [CG__ST_RETURN_LINE_DECISION] =
+    "UPDATE return_lines SET decision = ?3"
+    " WHERE return_id = ?1 AND line_ref = ?2",
+  [CG__ST_RETURN_ORDER_LINE] =
+    "SELECT order_number, sku FROM order_lines INDEXED BY order_lines_ref"
+    " WHERE line_ref = ?1 LIMIT 1",
+  /* per return and SKU: the line the restocked units are recorded on
+   * (the lowest line id with the SKU) and the sums over its lines */
+  [CG__ST_RETURN_SKU_SUMS] =
+    "SELECT min(line_id), coalesce(sum(centra_restocked), 0),"
+    " coalesce(sum(warehouse_restocked), 0) FROM return_lines"
+    " WHERE return_id = ?1 AND sku = ?2",
+  [CG__ST_RETURN_RESTOCK_CENTRA] =
+    "UPDATE return_lines SET centra_restocked = centra_restocked + ?3"
+    " WHERE return_id = ?1 AND line_id = ?2",
+  [CG__ST_RETURN_RESTOCK_WAREHOUSE] =
+    "UPDATE return_lines SET warehouse_restocked = warehouse_restocked + ?3"
+    " WHERE return_id = ?1 AND line_id = ?2",
+  /* the held returns, a handful: those whose exceptions of kind ?1 (key:
+   * the return id in decimal, hence the CAST to reach exceptions_entity)
+   * are all resolved */
+  [CG__ST_RETURN_HELD_RESOLVED] =
+    "SELECT " CG__RETURN_COLS " FROM returns r INDEXED BY returns_held"
+    " WHERE r.step = 'held'"
+    " AND NOT EXISTS (SELECT 1 FROM exceptions e INDEXED BY exceptions_entity"
+    "  WHERE e.entity_kind = ?1 AND e.entity_key = CAST(r.id AS TEXT)"
+    "  AND e.state = 'open') ORDER BY r.id LIMIT ?2",
+  [CG__ST_RETURN_COUNTS] =
+    "SELECT step, count(*) FROM returns INDEXED BY returns_step"
+    " GROUP BY step ORDER BY step",
 };
 /* clang-format on */

@@ -591,7 +591,7 @@ static void test_migrate_from_v9(void **state)
   struct cg_store *s = NULL;
   struct cg_err err = {0};
   assert_int_equal(cg_store_open(&o, &s, &err), 0);
-  assert_int_equal(cg_store_schema_version(s), 10);
+  assert_int_equal(cg_store_schema_version(s), CG_STORE_SCHEMA_VERSION);
   assert_int_equal(fx_sql_int(path, "SELECT count(*) FROM stock"), 1);
   assert_int_equal(fx_sql_int(path, "SELECT count(*) FROM orders"), 1);
   assert_int_equal(fx_sql_int(path, "SELECT count(*) FROM schema_migrations"

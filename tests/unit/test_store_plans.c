@@ -203,6 +203,25 @@ static const struct hot hot[] = {
   {CG__ST_ITEM_WAITS_OF, "item_waits_order", 0},
   {CG__ST_ITEM_WAIT_REMOVE, "PRIMARY KEY", 0},
   {CG__ST_ITEM_WAITS_CLEAR, "item_waits_order", 0},
+  /* returns (schema step 11): per return read, advice, receipt, decision,
+   * completion and per stock.adjusted with an rmaRef; a return's lines
+   * through the primary key's return_id prefix */
+  {CG__ST_RETURN_PUT, NULL, 0},
+  {CG__ST_RETURN_LINE_PUT, NULL, 0},
+  {CG__ST_RETURN_GET, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_RETURN_LINES, "PRIMARY KEY", 0},
+  {CG__ST_RETURN_BY_ORDER, "returns_order", SMALL_SORT},
+  {CG__ST_RETURN_SET_STEP, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_RETURN_SET_RECEIPT, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_RETURN_SET_PLAN, "INTEGER PRIMARY KEY", 0},
+  {CG__ST_RETURN_LINE_RECEIVED, "PRIMARY KEY", 0},
+  {CG__ST_RETURN_LINE_DECISION, "PRIMARY KEY", 0},
+  {CG__ST_RETURN_ORDER_LINE, "order_lines_ref", 0},
+  {CG__ST_RETURN_SKU_SUMS, "PRIMARY KEY", 0},
+  {CG__ST_RETURN_RESTOCK_CENTRA, "PRIMARY KEY", 0},
+  {CG__ST_RETURN_RESTOCK_WAREHOUSE, "PRIMARY KEY", 0},
+  /* the held returns, a handful: the resolved-by-hand sweep */
+  {CG__ST_RETURN_HELD_RESOLVED, "returns_held", PARTIAL_SCAN},
 };
 
 /* Off the hot path: run by an operator, at boot or for metrics, never
@@ -224,6 +243,7 @@ static const enum cg__st off_path[] = {
   CG__ST_RULESRC_TRIM,   /* a rule pack loaded */
   CG__ST_SLA_COUNTS,     /* demo and status: rows per SLA state */
   CG__ST_ITEMS_COUNTS,   /* metrics scrape, CLI, API: one covering index */
+  CG__ST_RETURN_COUNTS,  /* metrics scrape: one covering index (see below) */
 };
 /* clang-format on */
 
@@ -327,6 +347,23 @@ static void test_a_scan_fails_the_rule(void **state)
   assert_non_null(strstr(plan, "SCAN outbox"));
 }
 
+/* The returns' off-path count walks its covering index, never the table,
+ * and the held sweep reaches a return's open exceptions by both keys (the
+ * CAST of the id to text lets exceptions_entity serve entity_key). */
+static void test_returns_plans(void **state)
+{
+  struct fx *f = *state;
+  char plan[4096];
+  plan_of(f->s->db, CG__ST_RETURN_COUNTS, plan, sizeof(plan));
+  assert_non_null(strstr(plan, "USING COVERING INDEX returns_step"));
+  assert_null(strstr(plan, "TEMP B-TREE"));
+  assert_int_equal(temp_tables(f->s->db, cg__store_sql[CG__ST_RETURN_COUNTS]),
+                   0);
+  plan_of(f->s->db, CG__ST_RETURN_HELD_RESOLVED, plan, sizeof(plan));
+  assert_non_null(
+      strstr(plan, "exceptions_entity (entity_kind=? AND entity_key=?)"));
+}
+
 static void test_every_statement_classified(void **state)
 {
   (void)state;
@@ -351,6 +388,8 @@ int main(void)
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_a_temp_table_fails_the_rule,
                                       fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_returns_plans, fx_setup,
+                                      fx_teardown),
       cmocka_unit_test(test_every_statement_classified),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
