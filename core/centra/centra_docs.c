@@ -51,6 +51,18 @@
   " carrierInformation { carrierName serviceName }"                            \
   " order { id number } lines { id quantity orderLine { id } }"
 
+/* A return as centra_returns.c makes it canonical. On the Return
+ * interface only id, status and lines are confirmed; the rest is read
+ * through the DirectToConsumerReturn fragment. Return.order and
+ * Return.shipment are UNCONFIRMED and never selected: the order line id
+ * of each line leads to the order (docs/internals/returns.md). */
+#define MONEY "{ value currency { code } }"
+#define RETURN_FIELDS                                                          \
+  "id status lines { id quantity orderLine { id } shipmentLine { id }"         \
+  " lineValue " MONEY " }"                                                     \
+  " ... on DirectToConsumerReturn { returnStatus returnedToStock createdAt"    \
+  " comment refundPaymentHistory { id status value " MONEY " } }"
+
 /* The "ready for the warehouse" orders: the poll's filter, in full
  * (CgReadyOrders) or as versions only (CgReadyOrderVersions). */
 #define READY_VARS                                                             \
@@ -88,22 +100,25 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
          "  orders(where: { number: $numbers }, limit: $limit)"
          " { ...WarehouseOrder }\n}\n" WAREHOUSE_ORDER,
          "orders", false, NULL, cg__centra_canon_orders},
-    /* Orders; and for the item master, products created or changed and
+    /* Orders; for the item master, products created or changed and
      * sizes created (never ProductSize UPDATED: Centra emits it on every
-     * stock change, a flood the items flow has no use for). */
+     * stock change, a flood the items flow has no use for); returns
+     * created (a hint for the returns flow, which reads the return). */
     [CG__DOC_SET_LISTENERS] =
         {"CgSetEventListeners",
          "mutation CgSetEventListeners {\n"
          "  setEventListeners(input: [{ objectType: Order,"
          " changeTypes: [CREATED, UPDATED, COMPLETED] },"
          " { objectType: Product, changeTypes: [CREATED, UPDATED] },"
-         " { objectType: ProductSize, changeTypes: [CREATED] }]) {"
+         " { objectType: ProductSize, changeTypes: [CREATED] },"
+         " { objectType: Return, changeTypes: [CREATED] }]) {"
          " eventListeners { objectType changeTypes } " PROBLEMS " }\n}\n",
          "setEventListeners", true, "eventListeners", NULL},
     [CG__DOC_EVENTS] =
         {"CgEvents",
          "query CgEvents($limit: Int!) {\n"
-         "  events(where: { objectType: [Order, Product, ProductSize] },"
+         "  events(where: { objectType: [Order, Product, ProductSize,"
+         " Return] },"
          " limit: $limit) {"
          " id objectType changeType objectReference createdAt"
          " object { __typename ... on Order { ...WarehouseOrder } } }\n"
@@ -225,6 +240,39 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
          " variants { id variantNumber name productSizes { id SKU EAN"
          " sizeNumber description weight { value unit } } } }\n}\n",
          "products", false, NULL, NULL},
+    /* The returns flow (docs/internals/returns.md, centra_returns.c).
+     * ReturnSort has no known value: Centra's default order. */
+    [CG__DOC_RETURNS_BY_IDS] =
+        {"CgReturnsByIds",
+         "query CgReturnsByIds($ids: [Int!]!, $limit: Int!) {\n"
+         "  returns(where: { id: $ids }, limit: $limit) { " RETURN_FIELDS
+         " }\n}\n",
+         "returns", false, NULL, NULL},
+    [CG__DOC_RETURNS_SINCE] =
+        {"CgReturnsSince",
+         "query CgReturnsSince($since: DateTimeTz!, $limit: Int!,"
+         " $page: Int!) {\n"
+         "  returns(where: { createdAt: { from: $since },"
+         " storeType: DIRECT_TO_CONSUMER }, limit: $limit, page: $page)"
+         " { " RETURN_FIELDS " }\n}\n",
+         "returns", false, NULL, NULL},
+    /* The input type names are UNCONFIRMED: written inline. */
+    [CG__DOC_COMPLETE_RETURN] =
+        {"CgCompleteReturn",
+         "mutation CgCompleteReturn($id: Int!, $sendEmail: Boolean!) {\n"
+         "  completeReturn(id: $id, input: { sendEmail: $sendEmail }) {"
+         " return { " RETURN_FIELDS " } " PROBLEMS " }\n}\n",
+         "completeReturn", true, "return", NULL},
+    /* refundReturn's id argument is UNCONFIRMED (by analogy with
+     * completeReturn); the answer is the return and the entries. */
+    [CG__DOC_REFUND_RETURN] =
+        {"CgRefundReturn",
+         "mutation CgRefundReturn($id: Int!, $sendEmail: Boolean!) {\n"
+         "  refundReturn(id: $id, input: { sendEmail: $sendEmail }) {"
+         " return { " RETURN_FIELDS " }"
+         " paymentHistoryEntries { id status value " MONEY " } " PROBLEMS
+         " }\n}\n",
+         "refundReturn", true, NULL, NULL, false, true},
 };
 
 const struct cg__centra_op *cg__centra_op(enum cg__centra_doc doc)

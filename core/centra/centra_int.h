@@ -9,6 +9,8 @@
  *                    capture)
  *   centra_stock_read.c   the catalogue's physical stock in one warehouse
  *                    (the stock reconcile)
+ *   centra_returns.c the returns flow's reads and writes (canonical
+ *                    returns)
  * Not for use outside core/centra.
  */
 #ifndef CG_CENTRA_INT_H
@@ -40,6 +42,10 @@ struct cg__centra_op {
    * ([{message, path}]) as data, so the caller can tell which items of
    * a list Centra refused (setStock names each size by its path). */
   bool errors_as_data;
+  /* Mutations: the whole payload (less userErrors/userWarnings) is the
+   * data, for payloads whose answer is more than one field (refundReturn:
+   * the return and its paymentHistoryEntries). Overrides pick. */
+  bool payload_as_data;
 };
 
 /* The canonical order of each WarehouseOrder in a list of orders, or in
@@ -68,6 +74,10 @@ enum cg__centra_doc {
   CG__DOC_CAPTURE_SHIPMENT,
   CG__DOC_STOCK_PAGE,
   CG__DOC_ITEM_PAGE,
+  CG__DOC_RETURNS_BY_IDS,
+  CG__DOC_RETURNS_SINCE,
+  CG__DOC_COMPLETE_RETURN,
+  CG__DOC_REFUND_RETURN,
   CG__DOC_COUNT
 };
 
@@ -103,6 +113,9 @@ void cg__centra_vars_copy(struct cg__centra_vars *v, const char *key,
 /* Adds item (taken; freed on failure). */
 void cg__centra_vars_put(struct cg__centra_vars *v, const char *key,
                          cJSON *item);
+/* [items...] as a JSON array of numbers (for a [Int!]! variable); NULL
+ * on ENOMEM (cg__centra_vars_put then fails the send). */
+cJSON *cg__centra_int_array(const int64_t *items, size_t n);
 /* Sends doc with the variables (as cg__centra_call), or frees them and
  * returns CG_ENOMEM when a setter failed. */
 int cg__centra_vars_send(struct cg__centra_vars *v, struct cg_centra *c,

@@ -88,7 +88,7 @@ static cJSON *str_array(const char *const *items, size_t n)
 }
 
 /* A JSON array of integers; NULL on ENOMEM. */
-static cJSON *int_array(const int64_t *items, size_t n)
+cJSON *cg__centra_int_array(const int64_t *items, size_t n)
 {
   cJSON *arr = cJSON_CreateArray();
   for (size_t i = 0; arr != NULL && i < n; i++) {
@@ -149,7 +149,7 @@ int cg_centra_fetch_orders_by_number(struct cg_centra *c,
       return CG_EINVAL;
   struct cg__centra_vars v;
   cg__centra_vars_init(&v);
-  cg__centra_vars_put(&v, "numbers", int_array(numbers, n));
+  cg__centra_vars_put(&v, "numbers", cg__centra_int_array(numbers, n));
   cg__centra_vars_int(&v, "limit", (int64_t)n);
   return cg__centra_vars_send(&v, c, CG__DOC_ORDERS_BY_NUMBERS, done, arg);
 }
@@ -247,7 +247,7 @@ int cg_centra_confirm_events(struct cg_centra *c, const int64_t *ids,
     return CG_EINVAL;
   struct cg__centra_vars v;
   cg__centra_vars_init(&v);
-  cg__centra_vars_put(&v, "ids", int_array(ids, n_ids));
+  cg__centra_vars_put(&v, "ids", cg__centra_int_array(ids, n_ids));
   return cg__centra_vars_send(&v, c, CG__DOC_CONFIRM_EVENTS, done, arg);
 }
 

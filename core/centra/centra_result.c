@@ -128,6 +128,12 @@ static void take_data(const struct cg__centra_op *op, cJSON *doc,
   if (take_user_errors(op, value, res))
     return;
   take_warnings(value, res);
+  if (op->payload_as_data) {
+    cJSON_DeleteItemFromObjectCaseSensitive(value, "userErrors");
+    cJSON_DeleteItemFromObjectCaseSensitive(value, "userWarnings");
+    res->data = cJSON_DetachItemViaPointer(data, value);
+    return;
+  }
   cJSON *picked =
       op->pick ? cJSON_GetObjectItemCaseSensitive(value, op->pick) : NULL;
   if (picked != NULL && !cJSON_IsNull(picked))

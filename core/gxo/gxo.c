@@ -6,6 +6,7 @@
 #include "gxo/gxo.h"
 
 #include "base/err.h"
+#include "base/json.h"
 #include "base/mem.h"
 
 #include <stdio.h>
@@ -128,6 +129,17 @@ int cg_gxo_put_items(struct cg_gxo *g, const cJSON *items,
       idempotency_key == NULL || idempotency_key[0] == '\0' || done == NULL)
     return CG_EINVAL;
   return g->ops->put_items(g->state, items, idempotency_key, done, arg);
+}
+
+int cg_gxo_advise_return(struct cg_gxo *g, const cJSON *advice,
+                         const char *idempotency_key, cg_call_done_fn done,
+                         void *arg)
+{
+  const char *rma = cg_json_str(advice, "rmaRef");
+  if (!cJSON_IsObject(advice) || rma == NULL || rma[0] == '\0' ||
+      idempotency_key == NULL || idempotency_key[0] == '\0' || done == NULL)
+    return CG_EINVAL;
+  return g->ops->advise_return(g->state, advice, idempotency_key, done, arg);
 }
 
 int cg_gxo_order_key(const char *merchant, const char *order_ref, char *out,

@@ -85,6 +85,9 @@ struct cg_gxo_transport_ops {
                    int limit, cg_call_done_fn done, void *arg);
   int (*put_items)(void *state, const cJSON *items, const char *idempotency_key,
                    cg_call_done_fn done, void *arg);
+  int (*advise_return)(void *state, const cJSON *advice,
+                       const char *idempotency_key, cg_call_done_fn done,
+                       void *arg);
 };
 
 /* The REST transport of warehouse API v1 (gxo_rest.c). */

@@ -207,3 +207,83 @@ int cg_gxo_contract_order(cJSON *p, char *why, size_t size)
   reorder(p, order_keys);
   return 0;
 }
+
+/* --- the return advice (POST /return-advices) ------------------------- */
+
+/* The first member of obj whose key is not in keys (NULL: none). */
+static const char *stray_member(const cJSON *obj, const char *const *keys)
+{
+  const cJSON *m;
+  cJSON_ArrayForEach(m, obj)
+  {
+    size_t i = 0;
+    while (keys[i] != NULL && strcmp(keys[i], m->string) != 0)
+      i++;
+    if (keys[i] == NULL)
+      return m->string;
+  }
+  return NULL;
+}
+
+static int check_carrier(const cJSON *c, char *why, size_t size)
+{
+  static const char *const keys[] = {"carrierCode", "trackingNumber", NULL};
+  if (c == NULL || cJSON_IsNull(c))
+    return 0;
+  if (!cJSON_IsObject(c))
+    return fail(why, size, "carrier must be an object");
+  const char *stray = stray_member(c, keys);
+  if (stray != NULL)
+    return fail(why, size, "carrier.%s is not in the contract", stray);
+  for (size_t i = 0; keys[i] != NULL; i++)
+    if (cg_gxo_contract_str(c, keys[i], SIZE_MAX, true, why, size) != 0)
+      return fail(why + strlen(why), size - strlen(why), " (in carrier)");
+  return 0;
+}
+
+static int check_advice_line(const cJSON *line, int i, char *why, size_t size)
+{
+  static const char *const keys[] = {"lineRef",    "sku",        "quantity",
+                                     "reasonCode", "reasonText", NULL};
+  int64_t qty;
+  if (!cJSON_IsObject(line))
+    return fail(why, size, "lines[%d] must be an object", i + 1);
+  const char *stray = stray_member(line, keys);
+  if (stray != NULL)
+    return fail(why, size, "lines[%d].%s is not in the contract", i + 1, stray);
+  if (cg_gxo_contract_str(line, "lineRef", CG_GXO_LINE_REF_MAX, false, why,
+                          size) ||
+      cg_gxo_contract_str(line, "sku", CG_GXO_SKU_MAX, false, why, size) ||
+      cg_gxo_contract_str(line, "reasonCode", SIZE_MAX, true, why, size) ||
+      cg_gxo_contract_str(line, "reasonText", SIZE_MAX, true, why, size))
+    return fail(why + strlen(why), size - strlen(why), " (in lines[%d])",
+                i + 1);
+  if (cg_json_get_int(line, "quantity", &qty) != 0 || qty < 1)
+    return fail(why, size, "lines[%d].quantity must be a positive integer",
+                i + 1);
+  return 0;
+}
+
+int cg_gxo_contract_return_advice(const cJSON *a, char *why, size_t size)
+{
+  static const char *const keys[] = {
+      "rmaRef", "originalOrderRef", "expectedBy", "carrier", "lines", NULL};
+  if (!cJSON_IsObject(a))
+    return fail(why, size, "the return advice must be an object");
+  const char *stray = stray_member(a, keys);
+  if (stray != NULL)
+    return fail(why, size, "%s is not in the contract", stray);
+  if (cg_gxo_contract_str(a, "rmaRef", CG_GXO_RMA_REF_MAX, false, why, size) ||
+      cg_gxo_contract_str(a, "originalOrderRef", CG_GXO_ORDER_REF_MAX, false,
+                          why, size) ||
+      cg_gxo_contract_str(a, "expectedBy", SIZE_MAX, true, why, size) ||
+      check_carrier(cJSON_GetObjectItemCaseSensitive(a, "carrier"), why, size))
+    return -1;
+  const cJSON *lines = cJSON_GetObjectItemCaseSensitive(a, "lines");
+  if (!cJSON_IsArray(lines) || cJSON_GetArraySize(lines) == 0)
+    return fail(why, size, "lines must be a non-empty list");
+  for (int i = 0; i < cJSON_GetArraySize(lines); i++)
+    if (check_advice_line(cJSON_GetArrayItem(lines, i), i, why, size) != 0)
+      return -1;
+  return 0;
+}

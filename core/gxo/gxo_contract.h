@@ -24,6 +24,7 @@
 /* Field limits of the v1 order, in characters. */
 #define CG_GXO_ORDER_REF_MAX 32
 #define CG_GXO_LINE_REF_MAX 32
+#define CG_GXO_RMA_REF_MAX 32 /* the return advice's rmaRef */
 #define CG_GXO_SKU_MAX 40
 #define CG_GXO_ADDRESS_MAX 35 /* name company address1 address2 city region */
 #define CG_GXO_POSTAL_CODE_MAX 10

@@ -890,4 +890,5 @@ const struct cg_gxo_transport_ops cg_gxo_rest_transport = {
     .subscribe_webhooks = rest_subscribe,
     .get_stock = rest_get_stock,
     .put_items = cg__gxo_rest_put_items,
+    .advise_return = cg__gxo_rest_advise_return,
 };

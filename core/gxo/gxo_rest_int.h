@@ -2,7 +2,8 @@
  * gxo_rest_int: internals shared by the REST transport's files
  * (gxo_rest.c: token, sending, operations; gxo_rest_result.c: turning one
  * HTTP answer into a cg_call_result; gxo_rest_items.c: the item master's
- * batch upsert). Not for use outside core/gxo.
+ * batch upsert; gxo_rest_returns.c: the return advice). Not for use
+ * outside core/gxo.
  */
 #ifndef CG_GXO_REST_INT_H
 #define CG_GXO_REST_INT_H
@@ -27,6 +28,7 @@ enum cg__gxo_op {
   CG__GXO_VERIFY_ORDER,
   CG__GXO_GET_STOCK,
   CG__GXO_PUT_ITEMS,
+  CG__GXO_ADVISE_RETURN,
 };
 
 /* Name of an operation for logs ("create_order", ...). */
@@ -42,8 +44,10 @@ const char *cg__gxo_op_name(enum cg__gxo_op op);
  * "held-as-rejected"/"held-as-cancelled", a 404 -> RETRY); 409
  * idempotency conflict while the first request is in flight -> RETRY;
  * 408/429/5xx/transport -> RETRY, retry_at_ms from Retry-After (absolute,
- * wall ms, relative to now_ms); other 4xx -> FAIL with the RFC 9457
- * problem code and message. order_ref may be NULL. */
+ * wall ms, relative to now_ms); 409 duplicate-rma-ref on advise_return
+ * -> OK with data {"status": "DUPLICATE"} (the warehouse already expects
+ * the return); other 4xx -> FAIL with the RFC 9457 problem code and
+ * message. order_ref may be NULL. */
 #define CG__GXO_EXISTS "exists-verify"
 
 void cg__gxo_interpret(enum cg__gxo_op op, const char *order_ref,
@@ -62,5 +66,11 @@ int cg__gxo_rest_post(void *state, enum cg__gxo_op kind, const char *path,
 int cg__gxo_rest_put_items(void *state, const cJSON *items,
                            const char *idempotency_key, cg_call_done_fn done,
                            void *arg);
+
+/* gxo_rest_returns.c: the transport's advise_return (gxo.h
+ * cg_gxo_advise_return). */
+int cg__gxo_rest_advise_return(void *state, const cJSON *advice,
+                               const char *idempotency_key,
+                               cg_call_done_fn done, void *arg);
 
 #endif

@@ -17,6 +17,9 @@
  *                                raises it; a resend with a new key
  *                                replaces it (warehouse-api-v1.md)
  *                              404                   RETRY
+ *   409 duplicate-rma-ref  OK on advise_return, data {"status":
+ *                            "DUPLICATE"}: the warehouse already expects
+ *                            this return (an advice is never replaced)
  *   409 key in flight        RETRY: the first request with this key is
  *                            still being processed
  *   408/429/5xx              RETRY, retry_at_ms from Retry-After
@@ -39,7 +42,7 @@ const char *cg__gxo_op_name(enum cg__gxo_op op)
   static const char *const names[] = {
       "create_order", "get_order", "cancel_order", "pull_events",
       "ack_events",   "subscribe", "token",        "get_item",
-      "verify_order", "get_stock", "put_items"};
+      "verify_order", "get_stock", "put_items",    "advise_return"};
   return (unsigned)op < sizeof(names) / sizeof(names[0]) ? names[op] : "?";
 }
 
@@ -96,6 +99,8 @@ static const char *promised_member(enum cg__gxo_op op)
   case CG__GXO_GET_ORDER:
   case CG__GXO_VERIFY_ORDER:
     return "orderRef";
+  case CG__GXO_ADVISE_RETURN:
+    return "rmaRef";
   case CG__GXO_PULL_EVENTS:
     return "events";
   case CG__GXO_TOKEN:
@@ -151,6 +156,20 @@ static void retry_at(const struct cg_http_result *hr, int64_t now_ms,
     res->retry_at_ms = deadline;
 }
 
+/* 409 duplicate-rma-ref: the advice is already there, which is what the
+ * caller wanted. */
+static void on_duplicate_advice(struct cg_call_result *res)
+{
+  res->outcome = CG_OUTCOME_OK;
+  res->data = cJSON_CreateObject();
+  if (res->data == NULL ||
+      cg_json_add_str(res->data, "status", "DUPLICATE") == NULL) {
+    cg_call_result_clear_data(res);
+    cg_call_result_set(res, CG_OUTCOME_RETRY, "nomem",
+                       "out of memory reading a duplicate-rma-ref answer");
+  }
+}
+
 /* A 409 about the Idempotency-Key itself (same key still in flight). */
 static bool key_in_flight(const char *code)
 {
@@ -183,7 +202,10 @@ void cg__gxo_interpret(enum cg__gxo_op op, const char *order_ref,
       strcmp(res->code, "duplicate-order-ref") == 0) {
     res->outcome = CG_OUTCOME_RETRY;
     snprintf(res->code, sizeof(res->code), "%s", CG__GXO_EXISTS);
-  } else if (hr->status == 404 && op == CG__GXO_VERIFY_ORDER)
+  } else if (hr->status == 409 && op == CG__GXO_ADVISE_RETURN &&
+             strcmp(res->code, "duplicate-rma-ref") == 0)
+    on_duplicate_advice(res);
+  else if (hr->status == 404 && op == CG__GXO_VERIFY_ORDER)
     res->outcome = CG_OUTCOME_RETRY; /* said to exist: ask again later */
   else if (hr->status == 409 && key_in_flight(res->code))
     res->outcome = CG_OUTCOME_RETRY;

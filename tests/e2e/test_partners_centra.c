@@ -2,8 +2,10 @@
  * E2E: the Centra client (core/centra) against the simulated Centra of
  * centra-gxo-sim, on a real uv loop: order filters, one order, the events
  * queue, marking an order exported (read back through /_sim/centra),
- * userErrors, a refused token, the rateLimits budget, and budget
- * exhaustion that answers RETRY without sending anything.
+ * userErrors, a refused token, the rateLimits budget, budget
+ * exhaustion that answers RETRY without sending anything, and the
+ * returns flow's calls (canonical returns, a second completion or refund
+ * refused, Return CREATED events).
  */
 #include "test_partners_fixture.h"
 
@@ -382,6 +384,268 @@ static void test_webhook_interop(void **state)
   cg_free(raw);
 }
 
+/* --- returns ------------------------------------------------------------ */
+
+/* A GraphQL request straight to the simulator (what customer service or
+ * the warehouse's integration would do); returns data.<root>. */
+static cJSON *gql(const char *query, const char *root)
+{
+  char url[128], auth[] = "Authorization: Bearer centra-dev-token";
+  const char *headers[] = {"Content-Type: application/json", auth, NULL};
+  cJSON *req = cJSON_CreateObject();
+  cJSON_AddStringToObject(req, "query", query);
+  char *body = cg_json_print(req);
+  struct tu_http_response r = {0};
+  snprintf(url, sizeof(url), "%s/graphql", sim.centra);
+  assert_int_equal(tu_http("POST", url, headers, body, &r), 0);
+  assert_int_equal(r.status, 200);
+  cJSON *doc = cg_json_parse(r.body, r.body_len, NULL);
+  cJSON *out = cJSON_DetachItemFromObjectCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(doc, "data"), root);
+  assert_non_null(out);
+  cJSON_Delete(doc);
+  cJSON_Delete(req);
+  cg_free(body);
+  tu_http_response_free(&r);
+  return out;
+}
+
+/* Order 7101 (2 coats at 450.50), shipped in full, and a return of one
+ * coat with a comment. Sets the order line id and the currency; returns
+ * the return id. */
+static int64_t seed_return(int64_t *line_id, char *currency, size_t size)
+{
+  char q[512];
+  cJSON_Delete(pf_control(
+      sim.centra, "POST", "/_sim/centra/orders",
+      "{\"orders\":[{\"number\":7101,\"status\":\"CONFIRMED\",\"lines\":[{"
+      "\"sku\":\"CG-COAT-38\",\"quantity\":2,\"unitPrice\":450.5}]}]}"));
+  cJSON *o = pf_control(sim.centra, "GET", "/_sim/centra/orders/7101", NULL);
+  *line_id =
+      cg_json_int(cJSON_GetArrayItem(cg_json_get(o, "lines"), 0), "id", 0);
+  snprintf(currency, size, "%s", cg_json_str(o, "grandTotal.currency.code"));
+  cJSON_Delete(o);
+  snprintf(q, sizeof(q),
+           "mutation { createShipment(input: {order: {number: 7101}, lines:"
+           " [{orderLine: {id: %lld}, quantity: 2}], capture: true,"
+           " isGoodToGo: true}) { shipment { id } } }",
+           (long long)*line_id);
+  cJSON *p = gql(q, "createShipment");
+  int64_t sid = cg_json_int(p, "shipment.id", 0);
+  cJSON_Delete(p);
+  snprintf(q, sizeof(q),
+           "mutation { completeShipment(id: %lld, input: {sendEmail: false,"
+           " shipmentInfo: {carrier: \"PostNord\", service: \"Home\","
+           " trackingNumber: \"T-7101\", packagesNumber: 1}})"
+           " { shipment { isShipped } } }",
+           (long long)sid);
+  p = gql(q, "completeShipment");
+  assert_true(cg_json_bool(p, "shipment.isShipped", false));
+  cJSON_Delete(p);
+  cJSON *r = pf_control(sim.centra, "POST", "/_sim/centra/returns",
+                        "{\"orderNumber\":7101,\"comment\":\"too big\","
+                        "\"lines\":[{\"sku\":\"CG-COAT-38\",\"quantity\":1}]}");
+  int64_t id = cg_json_int(r, "id", 0);
+  cJSON_Delete(r);
+  assert_true(id > 0);
+  return id;
+}
+
+/* The simulator's record of return id (its counters). */
+static int64_t return_counter(int64_t id, const char *key)
+{
+  cJSON *list = pf_control(sim.centra, "GET", "/_sim/centra/returns", NULL);
+  const cJSON *r;
+  int64_t n = -1;
+  cJSON_ArrayForEach(r, list)
+  {
+    if (cg_json_int(r, "id", 0) == id)
+      n = cg_json_int(r, key, -1);
+  }
+  cJSON_Delete(list);
+  return n;
+}
+
+/* E-mails the simulator sent of type about return id. */
+static int emails(int64_t id, const char *type)
+{
+  cJSON *list = pf_control(sim.centra, "GET", "/_sim/centra/emails", NULL);
+  const cJSON *m;
+  int n = 0;
+  cJSON_ArrayForEach(m, list)
+  {
+    const char *t = cg_json_str(m, "type");
+    n += cg_json_int(m, "returnId", 0) == id && t && strcmp(t, type) == 0;
+  }
+  cJSON_Delete(list);
+  return n;
+}
+
+/* The canonical return of centra.h, nothing of Centra's shape left. */
+static void assert_canonical(const cJSON *r, int64_t id, int64_t line_id,
+                             const char *currency)
+{
+  char ref[24];
+  snprintf(ref, sizeof(ref), "%lld", (long long)line_id);
+  assert_int_equal(cg_json_int(r, "id", 0), id);
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(r, "status"));
+  assert_non_null(cg_json_str(r, "returnStatus"));
+  assert_non_null(cg_json_str(r, "createdAt"));
+  assert_string_equal(cg_json_str(r, "comment"), "too big");
+  assert_true(
+      cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(r, "returnedToStock")));
+  assert_true(cJSON_IsArray(cg_json_get(r, "refunds")));
+  assert_null(cJSON_GetObjectItemCaseSensitive(r, "__typename"));
+  assert_null(cJSON_GetObjectItemCaseSensitive(r, "refundPaymentHistory"));
+  assert_int_equal(cJSON_GetArraySize(cg_json_get(r, "lines")), 1);
+  const cJSON *l = cJSON_GetArrayItem(cg_json_get(r, "lines"), 0);
+  assert_true(cg_json_int(l, "id", 0) > 0);
+  assert_int_equal(cg_json_int(l, "quantity", 0), 1);
+  assert_string_equal(cg_json_str(l, "orderLineId"), ref);
+  assert_true(cg_json_int(l, "shipmentLineId", 0) > 0);
+  assert_string_equal(cg_json_str(l, "lineValue"), "450.50");
+  assert_string_equal(cg_json_str(l, "currency"), currency);
+  assert_null(cJSON_GetObjectItemCaseSensitive(l, "orderLine"));
+}
+
+/* The return test_returns_read seeds, for the tests after it. */
+static struct {
+  int64_t id, line_id;
+  char cur[8];
+  char first_status[64]; /* returnStatus when first read */
+} ret;
+
+/* Read by id (an unknown id is left out) and since a time. */
+static void test_returns_read(void **state)
+{
+  struct env e;
+  env_open(&e, "centra-dev-token", 0);
+  ret.id = seed_return(&ret.line_id, ret.cur, sizeof(ret.cur));
+  int64_t ids[] = {ret.id, 999999};
+  expect_async(&e, cg_centra_fetch_returns(e.c, ids, 2, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(cJSON_GetArraySize(e.cap.data), 1);
+  const cJSON *r = cJSON_GetArrayItem(e.cap.data, 0);
+  assert_canonical(r, ret.id, ret.line_id, ret.cur);
+  assert_int_equal(cJSON_GetArraySize(cg_json_get(r, "refunds")), 0);
+  snprintf(ret.first_status, sizeof(ret.first_status), "%s",
+           cg_json_str(r, "returnStatus"));
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_centra_fetch_returns_since(e.c, "2000-01-01T00:00:00Z", 1,
+                                                 100, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  bool seen = false;
+  cJSON_ArrayForEach(r, e.cap.data) seen =
+      seen || cg_json_int(r, "id", 0) == ret.id;
+  assert_true(seen);
+  pf_capture_reset(&e.cap);
+  expect_async(&e, cg_centra_fetch_returns_since(e.c, "2999-01-01T00:00:00Z", 1,
+                                                 100, pf_on_done, &e.cap));
+  assert_int_equal(cJSON_GetArraySize(e.cap.data), 0);
+  /* Arguments out of range never reach Centra. */
+  assert_int_equal(cg_centra_fetch_returns(e.c, ids, 0, pf_on_done, &e.cap),
+                   CG_EINVAL);
+  assert_int_equal(cg_centra_fetch_returns_since(e.c, "2000-01-01T00:00:00Z", 1,
+                                                 CG_CENTRA_RETURNS_PAGE_MAX + 1,
+                                                 pf_on_done, &e.cap),
+                   CG_EINVAL);
+  env_close(&e);
+}
+
+/* Completed once (status moves, one e-mail); a second completion is
+ * refused by Centra and changes nothing. */
+static void test_returns_complete(void **state)
+{
+  struct env e;
+  env_open(&e, "centra-dev-token", 0);
+  expect_async(
+      &e, cg_centra_complete_return(e.c, ret.id, true, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_canonical(e.cap.data, ret.id, ret.line_id, ret.cur);
+  assert_string_not_equal(cg_json_str(e.cap.data, "returnStatus"),
+                          ret.first_status);
+  pf_capture_reset(&e.cap);
+  expect_async(
+      &e, cg_centra_complete_return(e.c, ret.id, true, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_FAIL);
+  assert_int_equal(return_counter(ret.id, "completions"), 1);
+  assert_int_equal(emails(ret.id, "RETURN_COMPLETED"), 1);
+  assert_int_equal(cg_centra_complete_return(e.c, 0, true, pf_on_done, &e.cap),
+                   CG_EINVAL);
+  env_close(&e);
+}
+
+/* Refunded once (the entry and the return's history show it); a second
+ * refund is refused by Centra and pays nothing. */
+static void test_returns_refund(void **state)
+{
+  struct env e;
+  env_open(&e, "centra-dev-token", 0);
+  expect_async(&e,
+               cg_centra_refund_return(e.c, ret.id, false, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_canonical(cg_json_get(e.cap.data, "return"), ret.id, ret.line_id,
+                   ret.cur);
+  assert_int_equal(
+      cJSON_GetArraySize(cg_json_get(e.cap.data, "return.refunds")), 1);
+  const cJSON *entry =
+      cJSON_GetArrayItem(cg_json_get(e.cap.data, "entries"), 0);
+  assert_true(cg_json_int(entry, "id", 0) > 0);
+  assert_non_null(cg_json_str(entry, "status"));
+  assert_string_equal(cg_json_str(entry, "value"), "450.50");
+  assert_string_equal(cg_json_str(entry, "currency"), ret.cur);
+  pf_capture_reset(&e.cap);
+  expect_async(&e,
+               cg_centra_refund_return(e.c, ret.id, false, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_FAIL);
+  assert_int_equal(return_counter(ret.id, "refunds"), 1);
+  assert_int_equal(emails(ret.id, "RETURN_REFUNDED"), 0); /* sendEmail off */
+  env_close(&e);
+}
+
+/* The listener the engine sets asks for Return CREATED: the events queue
+ * delivers the new return's event, objectType "Return" and
+ * objectReference the return id, through the events canonicaliser. */
+static void test_return_events(void **state)
+{
+  struct env e;
+  env_open(&e, "centra-dev-token", 0);
+  expect_async(&e, cg_centra_set_event_listeners(e.c, pf_on_done, &e.cap));
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  pf_capture_reset(&e.cap);
+  cJSON *r = pf_control(sim.centra, "POST", "/_sim/centra/returns",
+                        "{\"orderNumber\":7101,\"lines\":[{\"sku\":"
+                        "\"CG-COAT-38\",\"quantity\":1}]}");
+  int64_t id = cg_json_int(r, "id", 0);
+  cJSON_Delete(r);
+  bool found = false;
+  for (int round = 0; round < 20 && !found; round++) {
+    expect_async(&e, cg_centra_fetch_events(e.c, 200, pf_on_done, &e.cap));
+    assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+    int n = cJSON_GetArraySize(e.cap.data);
+    int64_t ev_ids[200];
+    for (int i = 0; i < n && i < 200; i++) {
+      const cJSON *ev = cJSON_GetArrayItem(e.cap.data, i);
+      ev_ids[i] = cg_json_int(ev, "id", 0);
+      const char *type = cg_json_str(ev, "objectType");
+      if (type != NULL && strcmp(type, "Return") == 0 &&
+          cg_json_int(ev, "objectReference", 0) == id) {
+        assert_string_equal(cg_json_str(ev, "changeType"), "CREATED");
+        found = true;
+      }
+    }
+    pf_capture_reset(&e.cap);
+    if (n == 0)
+      break;
+    /* Confirm the page so the next one holds newer events. */
+    expect_async(&e, cg_centra_confirm_events(e.c, ev_ids, (size_t)n,
+                                              pf_on_done, &e.cap));
+    pf_capture_reset(&e.cap);
+  }
+  assert_true(found);
+  env_close(&e);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -397,6 +661,13 @@ int main(void)
       cmocka_unit_test(test_budget_exhausted),
       cmocka_unit_test(test_429_pauses_client),
       cmocka_unit_test(test_webhook_interop),
+      /* Last: they add Return events, and test_events_fetch_confirm
+       * expects only Order events. test_returns_read seeds the return
+       * the others use. */
+      cmocka_unit_test(test_returns_read),
+      cmocka_unit_test(test_returns_complete),
+      cmocka_unit_test(test_returns_refund),
+      cmocka_unit_test(test_return_events),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -5,8 +5,9 @@
  * and its idempotent replay, a duplicate orderRef treated as OK, 422
  * unknown-sku as FAIL with the problem code, an injected 429 answered
  * with RETRY at Retry-After and a partner pause that sends nothing early,
- * the event feed pulled and acknowledged, webhook subscription, and
- * destroying the client with a call in flight.
+ * the event feed pulled and acknowledged, webhook subscription,
+ * destroying the client with a call in flight, and return advices (202,
+ * a duplicate rmaRef as OK DUPLICATE, refusals as FAIL, 503 as RETRY).
  */
 #include "test_partners_fixture.h"
 
@@ -439,6 +440,105 @@ static void test_destroy_in_flight(void **state)
   pf_loop_close(&e.loop);
 }
 
+/* --- return advices ------------------------------------------------------ */
+
+/* A return advice for order ref with rmaRef rma (built with cJSON). */
+static cJSON *advice_doc(const char *rma, const char *ref)
+{
+  cJSON *a = cJSON_CreateObject();
+  cg_json_add_str(a, "rmaRef", rma);
+  cg_json_add_str(a, "originalOrderRef", ref);
+  cJSON *c = cJSON_AddObjectToObject(a, "carrier");
+  cg_json_add_str(c, "carrierCode", "POSTNORD");
+  cg_json_add_str(c, "trackingNumber", "RET-1");
+  cJSON *l = cJSON_CreateObject();
+  cg_json_add_str(l, "lineRef", "1");
+  cg_json_add_str(l, "sku", SKU);
+  cg_json_add_int(l, "quantity", 1);
+  cg_json_add_str(l, "reasonCode", "PF");
+  cJSON_AddItemToArray(cJSON_AddArrayToObject(a, "lines"), l);
+  return a;
+}
+
+static void advise(struct env *e, const char *rma, const char *ref,
+                   const char *key)
+{
+  cJSON *a = advice_doc(rma, ref);
+  pf_capture_reset(&e->cap);
+  expect_async(e, cg_gxo_advise_return(e->g, a, key, pf_on_done, &e->cap));
+  cJSON_Delete(a);
+}
+
+/* 202 EXPECTED; the same advice under a new key (a lost outbox outcome)
+ * is 409 duplicate-rma-ref, which is OK DUPLICATE: the warehouse already
+ * expects the return. */
+static void test_advise_return(void **state)
+{
+  struct env e;
+  env_open(&e, "gxo-dev-secret");
+  create(&e, "G-1011", SKU, "cg-acme-order-G-1011");
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  advise(&e, "R-1011", "G-1011", "cg-acme-return-R-1011");
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(e.cap.res.http_status, 202);
+  assert_string_equal(cg_json_str(e.cap.data, "rmaRef"), "R-1011");
+  assert_string_equal(cg_json_str(e.cap.data, "status"), "EXPECTED");
+  advise(&e, "R-1011", "G-1011", "cg-acme-return-R-1011-again");
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(e.cap.res.http_status, 409);
+  assert_string_equal(cg_json_str(e.cap.data, "rmaRef"), "R-1011");
+  assert_string_equal(cg_json_str(e.cap.data, "status"), "DUPLICATE");
+  cJSON *rma = pf_control(sim.gxo, "GET", "/_sim/wms/stats", NULL);
+  assert_int_equal(cg_json_int(rma, "returnsAdvised", -1), 1);
+  cJSON_Delete(rma);
+  env_close(&e);
+}
+
+/* Refused advices are FAIL with the warehouse's problem code: an order
+ * the warehouse does not know, and (the contract check bypassed) an
+ * rmaRef over the limit; nothing is truncated. */
+static void test_advise_return_refused(void **state)
+{
+  struct env e;
+  env_open(&e, "gxo-dev-secret");
+  advise(&e, "R-1012", "G-NOPE", "cg-acme-return-R-1012");
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_FAIL);
+  assert_int_equal(e.cap.res.http_status, 422);
+  assert_string_equal(e.cap.res.code, "unknown-order-line");
+  assert_true(e.cap.res.message[0] != '\0');
+  const char *long_ref = "R-123456789012345678901234567890123"; /* 35 */
+  advise(&e, long_ref, "G-1011", "cg-acme-return-long");
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_FAIL);
+  assert_string_equal(e.cap.res.code, "field-too-long");
+  /* What the engine checks before it sends. */
+  assert_int_equal(cg_gxo_advise_return(e.g, NULL, "k", pf_on_done, &e.cap),
+                   CG_EINVAL);
+  cJSON *a = advice_doc("R-1013", "G-1011");
+  assert_int_equal(cg_gxo_advise_return(e.g, a, "", pf_on_done, &e.cap),
+                   CG_EINVAL);
+  cJSON_Delete(a);
+  env_close(&e);
+}
+
+/* A 503 with Retry-After is RETRY at that time, never FAIL. */
+static void test_advise_return_retry(void **state)
+{
+  struct env e;
+  env_open(&e, "gxo-dev-secret");
+  expect_async(&e, cg_gxo_pull_events(e.g, 0, 1, pf_on_done, &e.cap));
+  cJSON_Delete(pf_control(sim.gxo, "POST", "/_sim/faults",
+                          "{\"rules\":[{\"method\":\"POST\",\"path\":"
+                          "\"/wms/v1/return-advices\",\"share503\":1,"
+                          "\"limit\":1,\"retryAfter\":2}]}"));
+  int64_t t0 = cg_time_now_ms();
+  advise(&e, "R-1014", "G-1011", "cg-acme-return-R-1014");
+  assert_int_equal(e.cap.res.outcome, CG_OUTCOME_RETRY);
+  assert_int_equal(e.cap.res.http_status, 503);
+  assert_true(e.cap.res.retry_at_ms >= t0 + 1000);
+  cJSON_Delete(pf_control(sim.gxo, "DELETE", "/_sim/faults", NULL));
+  env_close(&e);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -453,6 +553,9 @@ int main(void)
       cmocka_unit_test(test_subscribe_webhooks),
       cmocka_unit_test(test_transport_error_retries),
       cmocka_unit_test(test_destroy_in_flight),
+      cmocka_unit_test(test_advise_return),
+      cmocka_unit_test(test_advise_return_refused),
+      cmocka_unit_test(test_advise_return_retry),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

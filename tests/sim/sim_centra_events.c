@@ -75,6 +75,18 @@ static int64_t returned_units(struct sim_centra *c, int64_t ol)
   return sum;
 }
 
+/* unitPrice and lineValue of a return line of qty units of order line
+ * ol (as the order line's prices, tax included). */
+static void line_money(cJSON *l, const cJSON *ol, int64_t qty,
+                       const char *currency)
+{
+  double price = cJSON_GetNumberValue(cg_json_get(ol, "unitPrice.value"));
+  price = price == price ? price : 0;
+  cJSON_AddItemToObject(l, "unitPrice", sim_centra__money(price, currency));
+  cJSON_AddItemToObject(l, "lineValue",
+                        sim_centra__money(price * (double)qty, currency));
+}
+
 static int add_return_line(struct sim_centra *c, cJSON *ret, const cJSON *order,
                            const cJSON *spec, const char **msg)
 {
@@ -103,6 +115,7 @@ static int add_return_line(struct sim_centra *c, cJSON *ret, const cJSON *order,
                         cJSON_CreateNumber((double)cg_json_int(sl, "id", 0)));
   cJSON_AddItemToObject(cJSON_AddObjectToObject(l, "orderLine"), "id",
                         cJSON_CreateNumber((double)olid));
+  line_money(l, ol, qty, cg_json_str(order, "grandTotal.currency.code"));
   cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(ret, "lines"), l);
   return 0;
 }
@@ -139,6 +152,9 @@ static cJSON *new_return(const cJSON *order, const cJSON *spec)
   cg_json_add_str(r, "createdAt", sim_centra__now(now, sizeof(now)));
   cJSON_AddBoolToObject(r, "returnedToStock", false);
   cJSON_AddBoolToObject(r, "refunded", false);
+  /* Control API only: successful completeReturn / refundReturn calls. */
+  cg_json_add_int(r, "completions", 0);
+  cg_json_add_int(r, "refunds", 0);
   cJSON *o = cJSON_AddObjectToObject(r, "order");
   cg_json_add_str(o, "id", cg_json_str(order, "id"));
   cg_json_add_int(o, "number", cg_json_int(order, "number", 0));
@@ -332,6 +348,13 @@ static void apply_return(struct sim_centra *c, const cJSON *r, bool to_stock)
   }
 }
 
+/* Adds one to the counter key of r. */
+static void bump(cJSON *r, const char *key)
+{
+  sim_centra__set(r, key,
+                  cJSON_CreateNumber((double)(cg_json_int(r, key, 0) + 1)));
+}
+
 static void record(cJSON *list, const char *type, const cJSON *r)
 {
   char now[40];
@@ -359,6 +382,7 @@ cJSON *sim_centra__op_complete_return(struct sim_centra *c, const cJSON *args,
     sim_centra__set(r, "completedAt",
                     cJSON_CreateString(sim_centra__now(now, sizeof(now))));
     apply_return(c, r, to_stock);
+    bump(r, "completions");
     if (cg_json_bool(input, "sendEmail", false))
       record(c->emails, "RETURN_COMPLETED", r);
     sim_centra__event(c, "Return", "COMPLETED", cg_json_int(r, "id", 0));
@@ -418,6 +442,7 @@ cJSON *sim_centra__op_refund_return(struct sim_centra *c, const cJSON *args,
   } else if (r != NULL) {
     const char *currency = NULL;
     sim_centra__set(r, "refunded", cJSON_CreateTrue());
+    bump(r, "refunds");
     record(c->refunds, "REFUND", r);
     cJSON *rec =
         cJSON_GetArrayItem(c->refunds, cJSON_GetArraySize(c->refunds) - 1);

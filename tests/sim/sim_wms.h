@@ -235,8 +235,11 @@ void sim_wms__idem_free(struct wms_idem *e);
 /* --- sim_wms_events.c ----------------------------------------------------- */
 /* Publishes an event (data consumed): stores it for the feed and sends it
  * to every matching subscription. order_ref / rma_ref may be NULL. */
-void sim_wms__publish(struct sim_wms *w, const char *type,
-                      const char *order_ref, const char *rma_ref, cJSON *data);
+/* Publishes an event (data taken); its eventId (owned by the feed), or
+ * NULL on ENOMEM. */
+const char *sim_wms__publish(struct sim_wms *w, const char *type,
+                             const char *order_ref, const char *rma_ref,
+                             cJSON *data);
 int sim_wms__events_routes(struct sim_wms *w, struct cg_router *r);
 bool sim_wms__event_type_known(const char *type);
 
@@ -297,6 +300,19 @@ struct wms_rma *sim_wms__rma_find(struct sim_wms *w, const char *ref);
 int sim_wms__receive_return(struct sim_wms *w, struct wms_rma *rma,
                             const cJSON *body, cJSON **receipt, char *msg,
                             size_t n);
+/* Faults of the returns flow (control API): a return.arrived without an
+ * rmaRef (a parcel nobody advised; tracking may be NULL); a
+ * return.received for body.rmaRef, which the warehouse has no advice for
+ * (body.lines [{lineRef?, sku, quantityReceived?, condition?,
+ * disposition?}], no stock moves); the last receipt of rma published
+ * again as a new event (new eventId, same receiptId). Each answers the
+ * event's data (*out, caller frees) and 0, or an HTTP status with msg. */
+int sim_wms__unadvised_arrival(struct sim_wms *w, const char *tracking,
+                               cJSON **out, char *msg, size_t n);
+int sim_wms__unadvised_receipt(struct sim_wms *w, const cJSON *body,
+                               cJSON **out, char *msg, size_t n);
+int sim_wms__redeliver_receipt(struct sim_wms *w, struct wms_rma *rma,
+                               cJSON **out, char *msg, size_t n);
 
 /* --- sim_wms_limits.c ----------------------------------------------------- */
 /* Request bodies with field limits (warehouse-api-v1.md "Field limits"). */

@@ -17,6 +17,10 @@
  *   POST     /_sim/wms/stock/{adjust|move|snapshot}  (adjust also takes
  *                                    {"items": [...]}: a burst)
  *   POST     /_sim/wms/returns/{rmaRef}/receive
+ *   POST     /_sim/wms/returns/{rmaRef}/redeliver-receipt  the last
+ *                                    receipt again, as a new event
+ *   POST     /_sim/wms/returns/unadvised-arrival {parcelTracking}
+ *   POST     /_sim/wms/returns/unadvised-receipt {rmaRef, lines}
  *   POST     /_sim/wms/tokens/expire
  *   POST     /_sim/wms/webhook-secret  rotate the X-Wms-Signature secret
  *   (events and subscriptions: sim_wms_events.c)
@@ -490,6 +494,55 @@ static void on_return_receive(struct cg_http_exchange *ex, void *arg)
     sim_send_json(ex, 200, receipt);
 }
 
+/* Answers a returns fault's outcome (0: the event's data). */
+static void fault_reply(struct cg_http_exchange *ex, int rc, cJSON *out,
+                        const char *msg)
+{
+  if (rc != 0)
+    sim_send_problem(ex, rc, rc == 409 ? "conflict" : "invalid-request", msg,
+                     NULL);
+  else
+    sim_send_json(ex, 200, out);
+}
+
+static void on_unadvised_arrival(struct cg_http_exchange *ex, void *arg)
+{
+  char msg[160];
+  cJSON *out = NULL, *doc = body_or_fail(ex, false);
+  if (doc == NULL)
+    return;
+  int rc = sim_wms__unadvised_arrival(arg, cg_json_str(doc, "parcelTracking"),
+                                      &out, msg, sizeof(msg));
+  cJSON_Delete(doc);
+  fault_reply(ex, rc, out, msg);
+}
+
+static void on_unadvised_receipt(struct cg_http_exchange *ex, void *arg)
+{
+  char msg[160];
+  cJSON *out = NULL, *doc = body_or_fail(ex, false);
+  if (doc == NULL)
+    return;
+  int rc = sim_wms__unadvised_receipt(arg, doc, &out, msg, sizeof(msg));
+  cJSON_Delete(doc);
+  fault_reply(ex, rc, out, msg);
+}
+
+static void on_redeliver_receipt(struct cg_http_exchange *ex, void *arg)
+{
+  struct wms_rma *rma =
+      sim_wms__rma_find(arg, cg_http_exchange_param(ex, "ref"));
+  char msg[160];
+  cJSON *out = NULL;
+  if (rma == NULL) {
+    sim_send_problem(ex, 404, "return-not-found", "no advice for this rmaRef",
+                     NULL);
+    return;
+  }
+  int rc = sim_wms__redeliver_receipt(arg, rma, &out, msg, sizeof(msg));
+  fault_reply(ex, rc, out, msg);
+}
+
 static void on_tokens_expire(struct cg_http_exchange *ex, void *arg)
 {
   sim_wms__tokens_expire_all(arg);
@@ -541,6 +594,10 @@ int sim_wms__control_routes(struct sim_wms *w, struct cg_router *r)
       {"POST", "/_sim/wms/stock/move", on_stock_move},
       {"POST", "/_sim/wms/stock/snapshot", on_snapshot},
       {"POST", "/_sim/wms/returns/{ref}/receive", on_return_receive},
+      {"POST", "/_sim/wms/returns/unadvised-arrival", on_unadvised_arrival},
+      {"POST", "/_sim/wms/returns/unadvised-receipt", on_unadvised_receipt},
+      {"POST", "/_sim/wms/returns/{ref}/redeliver-receipt",
+       on_redeliver_receipt},
       {"POST", "/_sim/wms/tokens/expire", on_tokens_expire},
       {"POST", "/_sim/wms/webhook-secret", on_secret_rotate},
   };

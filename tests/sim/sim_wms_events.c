@@ -164,10 +164,12 @@ static struct wms_event *publish(struct sim_wms *w, const char *type,
   return ev;
 }
 
-void sim_wms__publish(struct sim_wms *w, const char *type,
-                      const char *order_ref, const char *rma_ref, cJSON *data)
+const char *sim_wms__publish(struct sim_wms *w, const char *type,
+                             const char *order_ref, const char *rma_ref,
+                             cJSON *data)
 {
-  publish(w, type, order_ref, rma_ref, data, 0);
+  struct wms_event *ev = publish(w, type, order_ref, rma_ref, data, 0);
+  return ev ? ev->id : NULL;
 }
 
 /* Fault: an order.status event (valid content) whose envelope shows

@@ -10,7 +10,10 @@
  * The control API receives a return (sim_wms__receive_return): return.arrived,
  * then return.received with per-line quantity, condition and disposition
  * plus unexpected items; restocked (RESTOCK) and quarantined units also
- * move stock and publish stock.adjusted.
+ * move stock and publish stock.adjusted. It also publishes what a real
+ * warehouse sends by mistake or twice: an arrival nobody advised, a
+ * receipt for an rmaRef it does not know, a receipt delivered again under
+ * a new eventId.
  */
 #include "sim_wms.h"
 
@@ -320,6 +323,113 @@ int sim_wms__receive_return(struct sim_wms *w, struct wms_rma *rma,
   sim_wms__publish(w, "return.received",
                    cg_json_str(rma->advice, "originalOrderRef"), rma->ref, d);
   return 0;
+}
+
+/* --- faults for the returns flow (control API) --------------------------- */
+
+/* Publishes data (taken) and answers a copy with the event's id in *out. */
+static int publish_fault(struct sim_wms *w, const char *type,
+                         const char *order_ref, const char *rma_ref,
+                         cJSON *data, cJSON **out, char *msg, size_t n)
+{
+  cJSON *copy = cJSON_Duplicate(data, true);
+  const char *id = sim_wms__publish(w, type, order_ref, rma_ref, data);
+  if (copy == NULL || id == NULL) {
+    cJSON_Delete(copy);
+    snprintf(msg, n, "out of memory");
+    return 500;
+  }
+  cg_json_add_str(copy, "eventId", id);
+  *out = copy;
+  return 0;
+}
+
+int sim_wms__unadvised_arrival(struct sim_wms *w, const char *tracking,
+                               cJSON **out, char *msg, size_t n)
+{
+  char now[40];
+  cJSON *d = cJSON_CreateObject();
+  cg_json_add_str(d, "parcelTracking", tracking);
+  cg_json_add_str(d, "receivedAt", sim_wms__now_iso(now, sizeof(now)));
+  return publish_fault(w, "return.arrived", NULL, NULL, d, out, msg, n);
+}
+
+/* The receipt lines of an unadvised receipt; NULL with msg when one is
+ * not {sku, quantityReceived >= 0, known condition/disposition}. */
+static cJSON *unadvised_lines(const cJSON *given, char *msg, size_t n)
+{
+  cJSON *lines = cJSON_CreateArray();
+  const cJSON *g;
+  cJSON_ArrayForEach(g, given)
+  {
+    const char *c = cg_json_str(g, "condition");
+    const char *d = cg_json_str(g, "disposition");
+    int64_t q = cg_json_int(g, "quantityReceived", 1);
+    if (cg_json_str(g, "sku") == NULL || q < 0 ||
+        (c && !listed(conditions, 7, c)) ||
+        (d && !listed(dispositions, 6, d))) {
+      snprintf(msg, n,
+               "lines[] need sku, quantityReceived >= 0 and known "
+               "condition/disposition");
+      cJSON_Delete(lines);
+      return NULL;
+    }
+    cJSON *l = cJSON_CreateObject();
+    cg_json_add_str(l, "lineRef", cg_json_str(g, "lineRef"));
+    cg_json_add_str(l, "sku", cg_json_str(g, "sku"));
+    cg_json_add_int(l, "quantityExpected", 0);
+    cg_json_add_int(l, "quantityReceived", q);
+    cg_json_add_str(l, "condition", c ? c : "SELLABLE");
+    cg_json_add_str(l, "disposition", d ? d : "RESTOCK");
+    cJSON_AddItemToArray(lines, l);
+  }
+  return lines;
+}
+
+int sim_wms__unadvised_receipt(struct sim_wms *w, const cJSON *body,
+                               cJSON **out, char *msg, size_t n)
+{
+  const char *ref = cg_json_str(body, "rmaRef");
+  char now[40], id[32];
+  if (ref == NULL || *ref == '\0') {
+    snprintf(msg, n, "rmaRef is required");
+    return 422;
+  }
+  if (sim_wms__rma_find(w, ref) != NULL) {
+    snprintf(msg, n, "rmaRef %s is advised: use .../receive", ref);
+    return 409;
+  }
+  cJSON *lines = unadvised_lines(cg_json_get(body, "lines"), msg, n);
+  if (lines == NULL)
+    return 422;
+  cJSON *d = cJSON_CreateObject();
+  cg_json_add_str(d, "rmaRef", ref);
+  cg_json_add_str(d, "originalOrderRef", cg_json_str(body, "originalOrderRef"));
+  cg_json_add_str(
+      d, "receiptId",
+      sim_wms__next_ref(w, "wms-receipt", "GXO-RCV-", id, sizeof(id)));
+  cg_json_add_str(d, "receivedAt", sim_wms__now_iso(now, sizeof(now)));
+  cJSON_AddItemToObject(d, "lines", lines);
+  cJSON_AddArrayToObject(d, "unexpectedItems");
+  cJSON_AddBoolToObject(d, "requiresAction", true);
+  return publish_fault(w, "return.received",
+                       cg_json_str(body, "originalOrderRef"), ref, d, out, msg,
+                       n);
+}
+
+int sim_wms__redeliver_receipt(struct sim_wms *w, struct wms_rma *rma,
+                               cJSON **out, char *msg, size_t n)
+{
+  int count = cJSON_GetArraySize(rma->receipts);
+  if (count == 0) {
+    snprintf(msg, n, "rmaRef %s has no receipt yet", rma->ref);
+    return 409;
+  }
+  cJSON *d =
+      cJSON_Duplicate(cJSON_GetArrayItem(rma->receipts, count - 1), true);
+  return publish_fault(w, "return.received",
+                       cg_json_str(rma->advice, "originalOrderRef"), rma->ref,
+                       d, out, msg, n);
 }
 
 int sim_wms__returns_routes(struct sim_wms *w, struct cg_router *r)

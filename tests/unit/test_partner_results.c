@@ -158,17 +158,56 @@ static void test_gxo_retry(void **state)
   assert_null(res.data);
 }
 
+/* A return advice: 409 duplicate-rma-ref means the warehouse already
+ * expects the return (OK DUPLICATE); the same code on another call is
+ * no success; 422 is FAIL with the problem code; 503 is RETRY at
+ * Retry-After. */
+static void test_gxo_return_advice(void **state)
+{
+  struct cg_call_result res;
+  struct cg_http_result hr =
+      answer(409,
+             "{\"status\":409,\"code\":\"duplicate-rma-ref\","
+             "\"detail\":\"exists\"}",
+             NULL);
+  cg__gxo_interpret(CG__GXO_ADVISE_RETURN, NULL, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_OK);
+  assert_string_equal(res.code, "duplicate-rma-ref");
+  assert_string_equal(cg_json_str(res.data, "status"), "DUPLICATE");
+  cg_call_result_clear_data(&res);
+  cg__gxo_interpret(CG__GXO_PUT_ITEMS, NULL, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
+  hr = answer(202, "{\"rmaRef\":\"4711\",\"status\":\"EXPECTED\"}", NULL);
+  cg__gxo_interpret(CG__GXO_ADVISE_RETURN, NULL, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_OK);
+  cg_call_result_clear_data(&res);
+  hr = answer(202, "<html>ok</html>", NULL); /* not what was promised */
+  cg__gxo_interpret(CG__GXO_ADVISE_RETURN, NULL, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  cg_call_result_clear_data(&res);
+  hr = answer(422,
+              "{\"code\":\"unknown-order-line\",\"detail\":\"lineRef not on "
+              "the order\"}",
+              NULL);
+  cg__gxo_interpret(CG__GXO_ADVISE_RETURN, NULL, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
+  assert_string_equal(res.code, "unknown-order-line");
+  assert_non_null(strstr(res.message, "lineRef not on the order"));
+  hr = answer(503, "", "7");
+  cg__gxo_interpret(CG__GXO_ADVISE_RETURN, NULL, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_RETRY);
+  assert_int_equal(res.retry_at_ms, NOW_MS + 7000);
+}
+
 /* --- Centra ------------------------------------------------------------- */
 
-static const struct cg__centra_op Q = {"CgOrders", "query", "orders", false,
-                                       NULL,       NULL,    false};
-static const struct cg__centra_op M = {"CgCreateShipment",
-                                       "mutation",
-                                       "createShipment",
-                                       true,
-                                       "shipment",
-                                       NULL,
-                                       false};
+static const struct cg__centra_op Q = {
+    .name = "CgOrders", .query = "query", .root = "orders"};
+static const struct cg__centra_op M = {.name = "CgCreateShipment",
+                                       .query = "mutation",
+                                       .root = "createShipment",
+                                       .mutation = true,
+                                       .pick = "shipment"};
 
 static void test_centra_ok(void **state)
 {
@@ -196,12 +235,14 @@ static void test_centra_ok(void **state)
  * an event's object; an order without a method has none. */
 static void test_centra_canonical_order(void **state)
 {
-  static const struct cg__centra_op OQ = {
-      "CgOrders", "query", "orders", false, NULL, cg__centra_canon_orders,
-      false};
-  static const struct cg__centra_op EQ = {
-      "CgEvents", "query", "events", false, NULL, cg__centra_canon_events,
-      false};
+  static const struct cg__centra_op OQ = {.name = "CgOrders",
+                                          .query = "query",
+                                          .root = "orders",
+                                          .canon = cg__centra_canon_orders};
+  static const struct cg__centra_op EQ = {.name = "CgEvents",
+                                          .query = "query",
+                                          .root = "events",
+                                          .canon = cg__centra_canon_events};
   struct cg_call_result res;
   struct cg_http_result hr =
       answer(200,
@@ -227,6 +268,52 @@ static void test_centra_canonical_order(void **state)
   assert_string_equal(
       cg_json_str(cJSON_GetArrayItem(res.data, 1), "object.paymentMethod"),
       "sim");
+  cg_call_result_clear_data(&res);
+  /* A Return event (the returns flow's hint) passes unchanged. */
+  hr = answer(200,
+              "{\"data\":{\"events\":[{\"id\":4,\"objectType\":\"Return\","
+              "\"changeType\":\"CREATED\",\"objectReference\":17,"
+              "\"object\":{\"__typename\":\"DirectToConsumerReturn\"}}]}}",
+              NULL);
+  cg__centra_interpret(&EQ, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_OK);
+  const cJSON *ev = cJSON_GetArrayItem(res.data, 0);
+  assert_string_equal(cg_json_str(ev, "objectType"), "Return");
+  assert_int_equal(cg_json_int(ev, "objectReference", 0), 17);
+  cg_call_result_clear_data(&res);
+}
+
+/* payload_as_data (refundReturn): the whole payload but its problems. */
+static void test_centra_payload_as_data(void **state)
+{
+  static const struct cg__centra_op R = {.name = "CgRefundReturn",
+                                         .query = "mutation",
+                                         .root = "refundReturn",
+                                         .mutation = true,
+                                         .payload_as_data = true};
+  struct cg_call_result res;
+  struct cg_http_result hr =
+      answer(200,
+             "{\"data\":{\"refundReturn\":{\"return\":{\"id\":5},"
+             "\"paymentHistoryEntries\":[{\"id\":9}],\"userErrors\":[],"
+             "\"userWarnings\":[]}}}",
+             NULL);
+  cg__centra_interpret(&R, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_OK);
+  assert_int_equal(cg_json_int(res.data, "return.id", 0), 5);
+  assert_int_equal(
+      cJSON_GetArraySize(cg_json_get(res.data, "paymentHistoryEntries")), 1);
+  assert_null(cg_json_get(res.data, "userErrors"));
+  cg_call_result_clear_data(&res);
+  hr = answer(200,
+              "{\"data\":{\"refundReturn\":{\"return\":null,"
+              "\"paymentHistoryEntries\":[],\"userErrors\":[{\"message\":"
+              "\"Return is already refunded\",\"path\":[\"id\"]}],"
+              "\"userWarnings\":[]}}}",
+              NULL);
+  cg__centra_interpret(&R, &hr, NOW_MS, &res);
+  assert_int_equal(res.outcome, CG_OUTCOME_FAIL);
+  assert_string_equal(res.code, "id");
   cg_call_result_clear_data(&res);
 }
 
@@ -558,8 +645,10 @@ int main(void)
       cmocka_unit_test(test_gxo_2xx_not_as_promised),
       cmocka_unit_test(test_gxo_problem_fail),
       cmocka_unit_test(test_gxo_retry),
+      cmocka_unit_test(test_gxo_return_advice),
       cmocka_unit_test(test_centra_ok),
       cmocka_unit_test(test_centra_canonical_order),
+      cmocka_unit_test(test_centra_payload_as_data),
       cmocka_unit_test(test_centra_errors),
       cmocka_unit_test(test_centra_set_stock_errors),
       cmocka_unit_test(test_centra_http),
