@@ -280,27 +280,28 @@ static void test_receipt_again(void **state)
 
 static void test_unadvised(void **state)
 {
-  cJSON *d = cJSON_CreateObject();
-  cg_json_add_str(d, "parcelTracking", "TRK-UNADVISED-1");
-  cg_json_add_str(d, "receivedAt", "2026-03-04T15:01:50Z");
-  assert_int_equal(
-      returns_post_event(&T, "unadvised-arrived-1", "return.arrived", d), 200);
+  /* A parcel nobody advised, and a receipt for an RMA the engine never
+   * made: the warehouse publishes them (feed and webhook). */
+  dispatch_post_ok(&T, 'g', "/_sim/wms/returns/unadvised-arrival",
+                   "{\"parcelTracking\": \"TRK-UNADVISED-1\"}");
   expect_exception("UNADVISED_RETURN", "TRK-UNADVISED-1", "TRK-UNADVISED-1");
-
-  struct ret_case ghost = pool[0]; /* lines of a real order */
-  snprintf(ghost.rma, sizeof(ghost.rma), "990001");
-  d = receipt_of(&ghost, "T-RCV-GHOST");
-  assert_int_equal(
-      returns_post_event(&T, "unknown-rma-1", "return.received", d), 200);
+  char body[256];
+  snprintf(body, sizeof(body),
+           "{\"rmaRef\": \"990001\", \"originalOrderRef\": \"%ld\","
+           " \"lines\": [{\"sku\": \"%s\"}]}",
+           pool[0].order, pool[0].lines[0].sku);
+  dispatch_post_ok(&T, 'g', "/_sim/wms/returns/unadvised-receipt", body);
   expect_exception("UNADVISED_RETURN", "990001", "990001");
-
-  d = receipt_of(&ghost, "T-RCV-NOREF");
+  /* A receipt without any rmaRef (the engine keys it by the event). */
+  struct ret_case ghost = pool[0];
+  cJSON *d = receipt_of(&ghost, "T-RCV-NOREF");
   cJSON_DeleteItemFromObjectCaseSensitive(d, "rmaRef");
   assert_int_equal(
       returns_post_event(&T, "unadvised-received-1", "return.received", d),
       200);
   expect_exception("UNADVISED_RETURN", "unadvised-received-1",
                    "unadvised-received-1");
+  expect_centra(&pool[0], 0, 0);
 }
 
 /* Customer service handles a held return by hand: the engine writes
