@@ -3,7 +3,9 @@
  * of test_returns_flow's mix are created in Centra at once; the engine
  * is then killed (SIGKILL, no drain) at random moments KILLS times and
  * restarted on the same store while the warehouse receives a share of
- * the advised returns in each round, so kills land inside the reads,
+ * the advised returns in each round (at least 20 kills fall between the
+ * first receipt and the last, or with a refund under way), so kills
+ * land inside the reads,
  * the advices, the receipts and the settling (Centra's answers are
  * slowed a little so kills fall between a write and its commit).
  * Receipts arrive more than once: the warehouse sends every event by
@@ -37,7 +39,7 @@
 
 #define RETURNS 200
 #define ORDERS 120
-#define KILLS 24
+#define KILLS 30
 #define REDELIVER 8 /* receipts delivered again per round */
 
 static struct e2e T;
@@ -97,21 +99,48 @@ static void nap_ms(long ms)
   usleep((useconds_t)ms * 1000);
 }
 
+/* Received returns to refund that Centra does not show refunded yet:
+ * their settling is under way. */
+static long refunds_in_flight(void)
+{
+  struct ret_view v;
+  struct ret_centra rc;
+  long k = 0;
+  returns_view_read(&T, &v);
+  for (size_t i = 0; i < n; i++) {
+    returns_centra_of(&v, cases[i].id, &rc);
+    k += cases[i].received && cases[i].refund && !rc.refunded;
+  }
+  returns_view_free(&v);
+  return k;
+}
+
+/* Each round receives a share of the returns, so receipts (and the
+ * settling behind them) go on across most rounds: a kill with returns
+ * not yet received, or received and not yet refunded, lands during the
+ * returns. */
 static void kill_loop(void)
 {
-  size_t share = n / KILLS + 2;
+  size_t share = n / (KILLS + 6) + 1; /* about 25 rounds of receipts */
+  int during = 0, settling = 0;
   for (int k = 0; k < KILLS; k++) {
     e2e_engine_start(&T);
     nap_ms(200 + below(700));
     receive_some(share);
     redeliver_some();
     nap_ms(below(400));
+    long flying = refunds_in_flight();
+    during += received < n || flying > 0;
+    settling += flying > 0;
     e2e_engine_kill(&T);
     if (below(3) == 0)
-      receive_some(share); /* while the engine is down: the feed */
+      receive_some(share / 2 + 1); /* while the engine is down: the feed */
   }
-  fprintf(stderr, "killed %d times; %zu of %zu returns received meanwhile\n",
-          KILLS, received, n);
+  fprintf(stderr,
+          "killed %d times, %d during the returns (%d with refunds under "
+          "way); %zu of %zu returns received meanwhile\n",
+          KILLS, during, settling, received, n);
+  assert_true(during >= 20);
 }
 
 static bool all_received(struct e2e *t, void *arg)
@@ -163,6 +192,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+  if (T.engine <= 0) /* a failed test may leave it killed */
+    e2e_engine_start(&T);
   e2e_engine_stop(&T);
   e2e_check_integrity(&T);
   e2e_teardown(&T);

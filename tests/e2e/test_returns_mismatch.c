@@ -379,6 +379,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+  if (T.engine <= 0) /* a failed test may leave it killed */
+    e2e_engine_start(&T);
   e2e_engine_stop(&T);
   e2e_teardown(&T);
   return 0;

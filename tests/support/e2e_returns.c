@@ -109,7 +109,7 @@ void returns_comment(struct ret_case *c, const char *keyword)
 {
   if (strcmp(keyword, "defect") == 0) {
     c->comment = "a defect in the seam after one wash";
-    c->reason = "DR";
+    c->reason = "DM";
   } else if (strcmp(keyword, "damage") == 0) {
     c->comment = "arrived with damage to the sleeve";
     c->reason = "DA";
