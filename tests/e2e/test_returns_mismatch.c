@@ -19,10 +19,19 @@
  *   - customer service resolves a held return: nothing is written;
  *   - Centra refuses the completion (a GraphQL error): SYNC_FAILURE and
  *     nothing written; once Centra answers, the operator's retry
- *     completes and refunds it once.
+ *     completes and refunds it once;
+ *   - the pack builds an advice the engine refuses to send (RULE_ERROR,
+ *     nothing at the warehouse); once the pack is fixed, the operator's
+ *     retry advises it and it settles once.
+ *
+ * RETURN_REJECTED (the warehouse refusing an advice, or a returned line
+ * the engine never sent) is not reached here: neither simulator can
+ * produce it yet (every line of a shipped order was sent, and the
+ * warehouse accepts every advice for an order it holds).
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
+#include "e2e_pack.h"
 #include "e2e_returns.h"
 #include "e2e_settle.h"
 
@@ -38,6 +47,24 @@
 #define POOL 40
 
 static struct e2e T;
+static char *pack_dir;
+
+/* The test's pack: the default returns.lua, except that an advice whose
+ * Centra comment has "#badadvice" gets lineRefs the engine did not
+ * build (it refuses to send it: RULE_ERROR). */
+static const char *const broken_returns =
+    "local default = require \"cg.returns\"\n"
+    "local M = {}\n"
+    "function M.advice(advice, ret)\n"
+    "  local a = default.advice(advice, ret)\n"
+    "  local c = ret and ret.comment\n"
+    "  if type(c) == \"string\" and c:find(\"#badadvice\", 1, true) then\n"
+    "    for _, l in ipairs(a.lines) do l.lineRef = \"X\" .. "
+    "tostring(l.lineRef) end\n"
+    "  end\n"
+    "  return a\n"
+    "end\n"
+    "return M\n";
 static struct ret_case pool[POOL];
 static size_t pool_n, pool_next;
 
@@ -369,9 +396,57 @@ static void test_completion_refused(void **state)
   expect_centra(c, 1, 1);
 }
 
+static bool no_advice(struct ret_case *c)
+{
+  cJSON *a = returns_advice(&T, c->rma);
+  cJSON_Delete(a);
+  return a == NULL;
+}
+
+static bool reloaded(struct e2e *t, void *arg)
+{
+  (void)arg;
+  return e2e_log_has(t, "rules reloaded");
+}
+
+/* The pack builds an advice the engine will not send: RULE_ERROR on the
+ * return, nothing at the warehouse, nothing in Centra. The integrator
+ * fixes the pack; the operator's retry advises it, and it settles once. */
+static void test_advice_rule_error_retry(void **state)
+{
+  struct ret_case *c = take();
+  c->comment = "the fit is too small #badadvice";
+  returns_seed(&T, c);
+  expect_exception("RULE_ERROR", c->rma, "advice");
+  assert_true(no_advice(c));
+  char path[1024];
+  snprintf(path, sizeof(path), "%s/returns.lua", pack_dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("return {}\n", f);
+  fclose(f);
+  cJSON_Delete(e2e_post(&T, 'a', "/api/v1/merchants/shop/rules/reload", "{}"));
+  if (!e2e_wait(&T, 30, reloaded, NULL))
+    fail_msg("the fixed pack never loaded; see %s", T.dir);
+  cJSON *x = returns_exception(&T, "RULE_ERROR", c->rma);
+  settle_retry(&T, (long)cg_json_int(x, "id", 0));
+  cJSON_Delete(x);
+  if (!e2e_wait(&T, 30, has_advice, c))
+    fail_msg("return %s not advised after the pack was fixed and its "
+             "RULE_ERROR retried; see %s",
+             c->rma, T.dir);
+  assert_int_equal(returns_receive(&T, c, NULL), 200);
+  if (!e2e_wait(&T, 30, refunded, c))
+    fail_msg("return %s not refunded; see %s", c->rma, T.dir);
+  assert_true(dispatch_wait_idle(&T, 30));
+  expect_centra(c, 1, 1);
+}
+
 static int setup(void **state)
 {
-  returns_start(&T, ORDERS, 81, NULL, NULL);
+  pack_dir = e2e_pack_with("returns.lua", broken_returns);
+  assert_non_null(pack_dir);
+  returns_start(&T, ORDERS, 81, NULL, pack_dir);
   pool_n = returns_cases(&T, NULL, pool, POOL);
   assert_true(pool_n >= 20);
   return 0;
@@ -383,6 +458,8 @@ static int teardown(void **state)
     e2e_engine_start(&T);
   e2e_engine_stop(&T);
   e2e_teardown(&T);
+  e2e_pack_remove(pack_dir);
+  cg_free(pack_dir);
   return 0;
 }
 
@@ -396,6 +473,7 @@ int main(void)
       cmocka_unit_test(test_unadvised),
       cmocka_unit_test(test_resolve_held),
       cmocka_unit_test(test_completion_refused),
+      cmocka_unit_test(test_advice_rule_error_retry),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
