@@ -145,6 +145,15 @@ static const struct opt merchant_opts[] = {
     {"items.window_ms", OPT_INT, "1000", false, M(items_window_ms),
      "ms a changed item waits for company before it is sent (an item an "
      "order waits on goes at once)"},
+    {"returns.enabled", OPT_BOOL, "true", false, M(returns_enabled),
+     "whether the engine advises Centra returns to the warehouse and "
+     "settles them in Centra from its receipts; false = returns are handled "
+     "outside the engine"},
+    {"returns.poll_s", OPT_INT, "300", false, M(returns_poll_s),
+     "seconds between reads of the Centra returns created lately (Return "
+     "events read one at once too); 0 = only on events"},
+    {"returns.page", OPT_INT, "50", false, M(returns_page),
+     "Centra returns per page read (1 to 100)"},
 };
 
 #define NOPTS(a) (sizeof(a) / sizeof((a)[0]))
@@ -436,7 +445,7 @@ static int check_warehouse(int64_t id, struct cg_err *err)
   return 0;
 }
 
-/* One items.<key> within lo..hi. */
+/* One <table>.<key> within lo..hi. */
 static int check_range(const char *key, int64_t v, int64_t lo, int64_t hi,
                        struct cg_err *err)
 {
@@ -459,6 +468,14 @@ static int check_items(const struct cg_config_merchant *m, struct cg_err *err)
   return rc ? rc
             : check_range("items.window_ms", m->items_window_ms, 0, 3600000,
                           err);
+}
+
+/* The returns poll's period is never negative; the page is Centra's
+ * limit (CG_CENTRA_RETURNS_PAGE_MAX). */
+static int check_returns(const struct cg_config_merchant *m, struct cg_err *err)
+{
+  int rc = check_range("returns.poll_s", m->returns_poll_s, 0, INT32_MAX, err);
+  return rc ? rc : check_range("returns.page", m->returns_page, 1, 100, err);
 }
 
 static int check_unique_ids(const struct cg_config *cfg, size_t upto,
@@ -496,6 +513,8 @@ static int read_merchants(lua_State *L, struct cg_config *cfg,
       rc = check_warehouse(m->centra_warehouse, err);
     if (rc == 0)
       rc = check_items(m, err);
+    if (rc == 0)
+      rc = check_returns(m, err);
     if (rc == 0)
       rc = check_unique_ids(cfg, i, err);
     if (rc != 0)

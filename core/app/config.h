@@ -8,7 +8,7 @@
  *   merchants = { { id = "acme", centra = {...}, gxo = {...},
  *                   rules = "rules/default", store = "var/acme.db",
  *                   schedules = {...}, stock = {...},
- *                   items = {...} }, ... }
+ *                   items = {...}, returns = {...} }, ... }
  *
  * Secrets are never literals in a good config: `env "NAME"` reads an
  * environment variable and `file "PATH"` the first line of a file, both at
@@ -64,6 +64,11 @@ struct cg_config_merchant {
   int64_t items_batch_max; /* items per POST /items:batch (1..500) */
   int64_t items_page;      /* Centra products per page (1..200) */
   int64_t items_window_ms; /* a dirty item waits this long for company */
+  /* returns = {...}: the returns flow (flows/returns.h struct
+   * cg_returns_opts) */
+  bool returns_enabled;   /* false: no returns flow (NULL) */
+  int64_t returns_poll_s; /* Centra returns poll period; 0 = events only */
+  int64_t returns_page;   /* Centra returns per page (1..100) */
 };
 
 struct cg_config {

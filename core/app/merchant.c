@@ -21,6 +21,7 @@
 #include "flows/outbox.h"
 #include "flows/skus.h"
 #include "flows/items.h"
+#include "flows/returns.h"
 #include "flows/stock.h"
 #include "gxo/gxo.h"
 #include "rules/host.h"
@@ -160,6 +161,7 @@ static void run_sweep(struct cg_merchant *m)
   cg_inbox_drain(&m->flow);
   cg_orders_process_retry_requests(&m->flow);
   cg_dispatch_settle_resolved(&m->flow);
+  cg_returns_settle_resolved(&m->flow);
 }
 
 static void run_prune(struct cg_merchant *m)
@@ -484,10 +486,13 @@ static size_t fill_kinds(struct cg_merchant *m)
   m->kinds[n++] = cg_dispatch_outbox_kind;
   m->kinds[n++] = cg_dispatch_capture_kind;
   m->kinds[n++] = cg_dispatch_remainder_kind;
+  m->kinds[n++] = cg_returns_settle_kind; /* Centra writes, after shipping */
   m->kinds[n++] = cg_stock_push_kind;     /* stock before bookkeeping */
   m->kinds[n++] = cg_changes_outbox_kind; /* a customer's cancel */
   for (size_t i = 0; i < cg_orders_outbox_nkinds && n < KINDS_MAX; i++)
     m->kinds[n++] = cg_orders_outbox_kinds[i];
+  if (n < KINDS_MAX)
+    m->kinds[n++] = cg_returns_advise_kind; /* after the warehouse orders */
   if (n < KINDS_MAX)
     m->kinds[n++] = cg_items_batch_kind; /* after the orders it gates */
   return n;
@@ -511,7 +516,13 @@ static struct cg_items_opts items_opts(const struct cg_config_merchant *c)
                                 .window_ms = c->items_window_ms};
 }
 
-/* The stock and items flows, once the outbox exists. */
+static struct cg_returns_opts returns_opts(const struct cg_config_merchant *c)
+{
+  return (struct cg_returns_opts){.poll_s = c->returns_poll_s,
+                                  .page = c->returns_page};
+}
+
+/* The stock, items and returns flows, once the outbox exists. */
 static int start_flows(struct cg_merchant *m, struct cg_err *err)
 {
   int rc = cg_stock_start(m->flow.stock);
@@ -519,6 +530,8 @@ static int start_flows(struct cg_merchant *m, struct cg_err *err)
     return cg_err_set(err, rc, "stock flow could not start");
   if (m->flow.items != NULL && (rc = cg_items_start(m->flow.items)) != 0)
     return cg_err_set(err, rc, "items flow could not start");
+  if (m->flow.returns != NULL && (rc = cg_returns_start(m->flow.returns)) != 0)
+    return cg_err_set(err, rc, "returns flow could not start");
   return 0;
 }
 
@@ -526,6 +539,7 @@ static int start_delivery(struct cg_merchant *m, struct cg_err *err)
 {
   struct cg_stock_opts so = stock_opts(m->mc);
   struct cg_items_opts io = items_opts(m->mc);
+  struct cg_returns_opts ro = returns_opts(m->mc);
   m->intake = cg_intake_create(&m->flow);
   m->flow.outbox = cg_outbox_create(&m->flow, m->kinds, fill_kinds(m), NULL);
   m->flow.monitor = cg_monitor_create(&m->flow);
@@ -533,8 +547,12 @@ static int start_delivery(struct cg_merchant *m, struct cg_err *err)
   bool items = m->mc->items_enabled;
   m->flow.items =
       m->flow.outbox && items ? cg_items_create(&m->flow, &io) : NULL;
+  bool returns = m->mc->returns_enabled;
+  m->flow.returns =
+      m->flow.outbox && returns ? cg_returns_create(&m->flow, &ro) : NULL;
   if (m->intake == NULL || m->flow.outbox == NULL || m->flow.monitor == NULL ||
-      m->flow.stock == NULL || (items && m->flow.items == NULL))
+      m->flow.stock == NULL || (items && m->flow.items == NULL) ||
+      (returns && m->flow.returns == NULL))
     return cg_err_set(err, CG_ENOMEM, "out of memory");
   int rc = cg_outbox_start(m->flow.outbox);
   if (rc != 0)
@@ -782,6 +800,18 @@ static void close_items(struct cg_merchant *m)
   cg_items_close(it, on_flow_closed, m);
 }
 
+/* The returns flow's timer stops with the schedules; a read in progress
+ * is dropped (the returns it did not store are read again). */
+static void close_returns(struct cg_merchant *m)
+{
+  struct cg_returns *r = m->flow.returns;
+  m->flow.returns = NULL;
+  if (r == NULL)
+    return;
+  m->open_handles++;
+  cg_returns_close(r, on_flow_closed, m);
+}
+
 void cg_merchant_stop(struct cg_merchant *m, void (*done)(void *arg), void *arg)
 {
   if (m == NULL)
@@ -795,6 +825,7 @@ void cg_merchant_stop(struct cg_merchant *m, void (*done)(void *arg), void *arg)
       uv_close((uv_handle_t *)&m->sched[i].timer, on_handle_closed);
   close_stock(m);
   close_items(m);
+  close_returns(m);
   if (m->watching) {
     m->pack_watch.data = m->reload_timer.data = m;
     uv_close((uv_handle_t *)&m->pack_watch, on_watch_closed);

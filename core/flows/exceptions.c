@@ -74,6 +74,22 @@ static const struct type_default defaults[] = {
      "right at the next push; find out who changed it in Centra (another "
      "integration, a manual edit); it closes itself when a reconcile finds "
      "the SKU right"},
+    {"RETURN_REJECTED", "customer-service", "warning",
+     "the warehouse was not told to expect this return (its reason, or the "
+     "return line that is not from an order the engine sent, is in the "
+     "message): correct the return in Centra, then retry the exception to "
+     "read it and tell the warehouse again"},
+    {"RETURN_MISMATCH", "customer-service", "warning",
+     "the parcel the warehouse received differs from the return, the rule "
+     "pack held it, a second receipt came, or a refund must be made by hand "
+     "(the message lists each line): check the parcel with the warehouse; "
+     "to have the engine decide again retry the exception; once you have "
+     "refunded or settled it yourself in Centra, resolve it"},
+    {"UNADVISED_RETURN", "customer-service", "warning",
+     "a parcel came back to the warehouse without a return the engine knows "
+     "(RMA, tracking and order in the message): find the customer's order, "
+     "create or settle the return in Centra by hand, then resolve the "
+     "exception"},
     {"SYNC_FAILURE", "ops", "critical",
      "check partner reachability and "
      "the log; retry the exception"},

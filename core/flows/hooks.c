@@ -17,6 +17,7 @@
 #include "flows/items.h"
 #include "flows/monitor.h"
 #include "flows/plan.h"
+#include "flows/returns.h"
 #include "flows/stock.h"
 #include "gxo/gxo_contract.h"
 #include "rules/rules.h"
@@ -204,7 +205,16 @@ static const struct cg_rules_hook catalogue[] = {
      "true or false: whether a product size goes to the warehouse"},
     {"items.payload", check_item_payload,
      "the warehouse item {sku=..., gtin=..., description=..., ...}"},
-    {"returns.disposition", NULL, "restock, refund or quarantine"},
+    {CG_RETURNS_HOOK_ADVICE, cg_returns_check_advice,
+     "the warehouse return advice {rmaRef=..., originalOrderRef=..., "
+     "reasonCode=..., reasonText=..., lines={...}}"},
+    {CG_RETURNS_HOOK_DECIDE, cg_returns_check_decide,
+     "{action=\"settle\"|\"hold\", refund=\"full\"|\"none\"|\"manual\", "
+     "accept_mismatch=..., message=..., notify=..., lines={...}}"},
+    {"returns.disposition", NULL,
+     "per received line, asked by the default returns.decide: "
+     "{action=\"refund\"|\"none\"|\"hold\", restock=..., note=...} "
+     "(API 1: \"restock\"|\"refund\"|\"quarantine\")"},
     {"alerts.route", NULL, "owner, severity, channel"},
     {CG_MONITOR_HOOK, cg_monitor_check_deadline,
      "{deadline=ms, warnAt=ms|nil, due=text} or nil"},

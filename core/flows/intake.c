@@ -14,6 +14,7 @@
 #include "flows/flow.h"
 #include "flows/items.h"
 #include "flows/orders.h"
+#include "flows/returns.h"
 #include "gxo/gxo.h"
 #include "net/retry.h"
 #include "store/store.h"
@@ -224,6 +225,19 @@ static void hint_items(struct cg_intake *in, const cJSON *ev, const char *type)
   cg_items_hint(in->f->items, why);
 }
 
+/* A Return CREATED event: the returns flow reads that return soon (a
+ * no-op when the flow is off). objectReference is an Int64, which a
+ * GraphQL server may print as a string. */
+static void hint_return(struct cg_intake *in, const cJSON *ev)
+{
+  const char *change = cg_json_str(ev, "changeType");
+  const char *text = cg_json_str(ev, "objectReference");
+  int64_t id =
+      text ? strtoll(text, NULL, 10) : cg_json_int(ev, "objectReference", 0);
+  if (change != NULL && strcmp(change, "CREATED") == 0)
+    cg_returns_hint(in->f->returns, id);
+}
+
 /* Takes every event's order (Event.object: the order's current state, in
  * the WarehouseOrder shape; null once deleted, which leaves nothing to
  * export), hints the items flow of a product's; returns the ids safe to
@@ -243,6 +257,8 @@ static size_t take_events(struct cg_intake *in, const cJSON *events,
     if (type &&
         (strcmp(type, "Product") == 0 || strcmp(type, "ProductSize") == 0))
       hint_items(in, ev, type);
+    if (type && strcmp(type, "Return") == 0)
+      hint_return(in, ev);
     ids[n++] = cg_json_int(ev, "id", 0);
     in->f->metrics.events_centra++;
   }

@@ -15,6 +15,7 @@
 #include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "flows/items.h"
+#include "flows/returns.h"
 #include "flows/orders.h"
 #include "flows/orders_internal.h"
 #include "flows/skus.h"
@@ -298,6 +299,8 @@ static int route(struct cg_flow *f, const char *type, const cJSON *env,
     return cg_stock_apply_event(f, env, outcome, err);
   if (strcmp(type, "item.rejected") == 0)
     return cg_items_apply_event(f, env, outcome, err);
+  if (strncmp(type, "return.", 7) == 0) /* with the flow off too */
+    return cg_returns_apply_event(f, env, outcome, err);
   snprintf(outcome, CG_INBOX_OUTCOME_MAX, "ignored: %s has no flow yet", type);
   return 0;
 }
@@ -561,6 +564,8 @@ static int step_retry(struct cg_flow *f, const void *ctx, struct cg_err *err)
     return cg_stock_retry(f, x, err);
   if (cg_items_owns(x->entity_kind))
     return cg_items_retry(f, x, err);
+  if (cg_returns_owns(x->entity_kind))
+    return cg_returns_retry(f, x, err);
   if (strcmp(x->entity_kind, "order") != 0)
     return cg_store_exception_resolve(f->store, x->id, "operator",
                                       "retry requested", err);

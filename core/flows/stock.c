@@ -17,6 +17,7 @@
 #include "base/mem.h"
 #include "base/time.h"
 #include "flows/flow.h"
+#include "flows/returns.h"
 #include "store/store.h"
 #include "store/store_stock.h"
 
@@ -368,6 +369,9 @@ static int on_adjusted(struct cg_flow *f, int64_t seq, const cJSON *data,
     return 0;
   }
   int rc = effect(f, seq, sku, status, delta, &n, err);
+  if (rc == 0 && n > 0 && delta > 0) /* a restock may name an RMA */
+    rc = cg_returns_stock_adjusted(f, cg_json_str(data, "reference"), sku,
+                                   delta, status, err);
   applied_outcome(outcome, n, "adjustment of", sku);
   return rc;
 }

@@ -63,6 +63,15 @@ static const struct counter counters[] = {
     C(items_batches, "Warehouse item batches (POST /items:batch) answered"),
     C(items_accepted, "Item contents the warehouse accepted"),
     C(items_rejected, "Item contents the warehouse rejected"),
+    C(returns_read, "New Centra returns stored with their advice queued"),
+    C(returns_advised, "Return advices the warehouse took"),
+    C(returns_rejected, "Return advices refused by the warehouse or not "
+                        "sendable"),
+    C(returns_received, "Warehouse return receipts recorded"),
+    C(returns_completed, "Centra returns completed"),
+    C(returns_refunded, "Centra returns refunded"),
+    C(returns_held, "Returns held for customer service"),
+    C(returns_unadvised, "Returned parcels without a known RMA"),
     C(rule_errors, "Rule hook calls that failed"),
     C(store_errors, "Store transactions that failed"),
 };
