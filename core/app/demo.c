@@ -14,6 +14,7 @@
  * deadline, SLA_BREACH is raised, and closes when it ships after all.
  */
 #include "app/demo.h"
+#include "app/demo_int.h"
 
 #include "app/config.h"
 #include "app/engine.h"
@@ -62,7 +63,8 @@ struct demo {
   struct cg_engine *engine;
   int64_t started_ms;
   bool stopping;
-  bool jumped; /* the engine's clock was moved ahead */
+  bool jumped;                    /* the engine's clock was moved ahead */
+  struct cg_demo_returns returns; /* the returns act (demo_returns.c) */
   cJSON *summary;
 };
 
@@ -234,9 +236,9 @@ static bool is_sla(const char *type)
 }
 
 /* {"orders", "sent", "accepted", "shipped", "consignments", "sla":
- * {breaches, open, warnings}, "held": {...}} from the store and the
- * flow's counters. "sent" counts orders that reached the warehouse,
- * "accepted" those it accepted, shipped or not. */
+ * {breaches, open, warnings}, "returns": {...}, "held": {...}} from the
+ * store and the flow's counters. "sent" counts orders that reached the
+ * warehouse, "accepted" those it accepted, shipped or not. */
 static cJSON *engine_summary(struct demo *d)
 {
   struct cg_flow *f = demo_flow(d);
@@ -255,6 +257,7 @@ static cJSON *engine_summary(struct demo *d)
   cg_json_add_int(sla, "breaches", (int64_t)f->metrics.sla_breaches);
   cg_json_add_int(sla, "warnings", (int64_t)f->metrics.sla_warnings);
   cg_json_add_int(sla, "open", 0);
+  cg__demo_returns_summary(f, s);
   cJSON *held = cJSON_AddObjectToObject(s, "held");
   struct cg_store_count_list open = {0};
   cg_store_exception_open_counts(f->store, &open, NULL);
@@ -278,10 +281,12 @@ static void print_progress(struct demo *d, const cJSON *s)
   int64_t secs = (cg_time_mono_ms() - d->started_ms) / 1000;
   fprintf(stderr,
           "[demo %3llds] orders %lld  sent %lld  accepted %lld  shipped %lld "
-          "(%lld consignments)  SLA breaches %lld (open %lld)  held:",
+          "(%lld consignments)  SLA breaches %lld (open %lld)  returns "
+          "%lld (refunded %lld, held %lld)  held:",
           (long long)secs, num(s, "orders"), num(s, "sent"), num(s, "accepted"),
           num(s, "shipped"), num(s, "consignments"), num(s, "sla.breaches"),
-          num(s, "sla.open"));
+          num(s, "sla.open"), num(s, "returns.advised"),
+          num(s, "returns.refunded"), num(s, "returns.held"));
   const cJSON *h;
   cJSON_ArrayForEach(h, cg_json_get(s, "held"))
       fprintf(stderr, " %s=%lld", h->string, (long long)h->valuedouble);
@@ -314,10 +319,7 @@ static size_t cb_body(char *p, size_t size, size_t n, void *arg)
   return cg_buf_append(arg, p, size * n) == 0 ? size * n : 0;
 }
 
-/* One call to a simulator's control API, answered as JSON (NULL on any
- * failure). Blocking, on loopback, and only at three moments (the
- * fast-forward, the summary): never per order. */
-static cJSON *sim_request(int port, const char *path, const char *body)
+cJSON *cg__demo_sim_request(int port, const char *path, const char *body)
 {
   char url[160];
   snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
@@ -366,8 +368,8 @@ static void maybe_fast_forward(struct demo *d)
       cg_time_mono_ms() - d->started_ms < JUMP_LATEST_S * 1000)
     return;
   d->jumped = true;
-  cJSON_Delete(
-      sim_request(d->port_centra, "/_sim/centra/webhook", "{\"url\": null}"));
+  cJSON_Delete(cg__demo_sim_request(d->port_centra, "/_sim/centra/webhook",
+                                    "{\"url\": null}"));
   cg_time_set_offset_ms(cg_time_offset_ms() + JUMP_MS);
   fprintf(stderr,
           "[demo] fast-forward: the engine's clock jumps a week ahead. The "
@@ -379,6 +381,7 @@ static void on_tick(uv_timer_t *t)
 {
   struct demo *d = t->data;
   maybe_fast_forward(d);
+  cg__demo_returns_tick(&d->returns, demo_flow(d), d->port_centra, d->port_gxo);
   cJSON *s = engine_summary(d);
   print_progress(d, s);
   cJSON_Delete(s);
@@ -412,7 +415,7 @@ static void print_urls(struct demo *d)
 /* The warehouse's own count of orders created and duplicate refusals. */
 static void add_warehouse_stats(struct demo *d, cJSON *summary)
 {
-  cJSON *stats = sim_request(d->port_gxo, "/_sim/wms/stats", NULL);
+  cJSON *stats = cg__demo_sim_request(d->port_gxo, "/_sim/wms/stats", NULL);
   cg_json_add_int(summary, "warehouse_orders",
                   cg_json_int(stats, "orders", -1));
   cg_json_add_int(summary, "warehouse_duplicates",

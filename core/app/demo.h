@@ -5,8 +5,9 @@
  * with the reference rule pack, prints a live summary and the URLs to
  * look at, and stops on Ctrl-C or after --for seconds. With --json it ends
  * by printing one JSON object:
- *   {"orders", "sent", "accepted", "held": {TYPE: n}, "warehouse_orders",
- *    "warehouse_duplicates"}
+ *   {"orders", "sent", "accepted", "shipped", "consignments", "sla",
+ *    "returns": {advised, received, completed, refunded, held},
+ *    "held": {TYPE: n}, "warehouse_orders", "warehouse_duplicates"}
  * where the last two come from the simulator's own records.
  */
 #ifndef CG_APP_DEMO_H
