@@ -78,8 +78,10 @@ struct cg_centra *cg_centra_create(const struct cg_centra_opts *opts,
 void cg_centra_destroy(struct cg_centra *c);
 
 /* Every operation below returns 0 (done fires later, exactly once) or
- * CG_EINVAL / CG_ENOMEM (done never fires). "(mutation)" marks those that
- * spend the mutation budget. */
+ * CG_EINVAL / CG_ENOMEM (done never fires). A NULL client (the engine
+ * stopping: merchant.c drops its clients while calls it started may
+ * still answer) returns CG_ECANCELED: callers end such a call RETRY
+ * "canceled". "(mutation)" marks those that spend the mutation budget. */
 
 /* Reads `rateLimits` and resizes the six buckets from its entries (FAIL
  * "no-mutation-limit" when MUTATION_COUNT / TEN_SECONDS is missing). OK
@@ -263,7 +265,7 @@ int cg_centra_capture_shipment(struct cg_centra *c, int64_t shipment_id,
 /* A return as the flow reads it (every Centra answer below is put into
  * this canonical form, so the flow never sees "... on
  * DirectToConsumerReturn"):
- *   {"id": 123, "status": text|null, "returnStatus": text,
+ *   {"id": 123, "returnStatus": text,
  *    "returnedToStock": bool, "createdAt": text, "comment": text|null,
  *    "refunds": [{"id": n, "status": text|null, "value": "12.50",
  *                 "currency": "EUR"|null}],
