@@ -492,7 +492,7 @@ int cg_centra_budget_available(struct cg_centra *c)
 
 int64_t cg_centra_warehouse(const struct cg_centra *c)
 {
-  return c->warehouse;
+  return c ? c->warehouse : 0;
 }
 
 /* --- create / destroy --------------------------------------------------- */

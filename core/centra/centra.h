@@ -221,7 +221,8 @@ int cg_centra_find_shipments_by_external_id(struct cg_centra *c,
  * UNCONFIRMED in the schema. */
 int cg_centra_find_order_shipments(struct cg_centra *c, const char *order_id,
                                    cg_call_done_fn done, void *arg);
-/* The warehouse of cg_centra_opts (the merchant's Centra warehouse). */
+/* The warehouse of cg_centra_opts (the merchant's Centra warehouse); 0
+ * for a NULL client (the engine stopping). */
 int64_t cg_centra_warehouse(const struct cg_centra *c);
 /* (mutation) `setStock(input: {warehouse: {id}, description,
  * stockQuantityType: PHYSICAL, productSizes})`; sizes is a
