@@ -379,6 +379,10 @@ static int send_call(struct cg_centra *c, struct call *call, const char *body)
 int cg__centra_call(struct cg_centra *c, const struct cg__centra_op *op,
                     cJSON *variables, cg_call_done_fn done, void *arg)
 {
+  if (c == NULL) { /* the engine is stopping: the client is gone */
+    cJSON_Delete(variables);
+    return CG_ECANCELED;
+  }
   if (c->closing || !cg__centra_op_known(op)) {
     cJSON_Delete(variables);
     return c->closing ? CG_ECANCELED : CG_EINVAL;
@@ -488,7 +492,7 @@ int cg_centra_budget_available(struct cg_centra *c)
 
 int64_t cg_centra_warehouse(const struct cg_centra *c)
 {
-  return c->warehouse;
+  return c ? c->warehouse : 0;
 }
 
 /* --- create / destroy --------------------------------------------------- */

@@ -78,8 +78,10 @@ struct cg_centra *cg_centra_create(const struct cg_centra_opts *opts,
 void cg_centra_destroy(struct cg_centra *c);
 
 /* Every operation below returns 0 (done fires later, exactly once) or
- * CG_EINVAL / CG_ENOMEM (done never fires). "(mutation)" marks those that
- * spend the mutation budget. */
+ * CG_EINVAL / CG_ENOMEM (done never fires). A NULL client (the engine
+ * stopping: merchant.c drops its clients while calls it started may
+ * still answer) returns CG_ECANCELED: callers end such a call RETRY
+ * "canceled". "(mutation)" marks those that spend the mutation budget. */
 
 /* Reads `rateLimits` and resizes the six buckets from its entries (FAIL
  * "no-mutation-limit" when MUTATION_COUNT / TEN_SECONDS is missing). OK
@@ -219,7 +221,8 @@ int cg_centra_find_shipments_by_external_id(struct cg_centra *c,
  * UNCONFIRMED in the schema. */
 int cg_centra_find_order_shipments(struct cg_centra *c, const char *order_id,
                                    cg_call_done_fn done, void *arg);
-/* The warehouse of cg_centra_opts (the merchant's Centra warehouse). */
+/* The warehouse of cg_centra_opts (the merchant's Centra warehouse); 0
+ * for a NULL client (the engine stopping). */
 int64_t cg_centra_warehouse(const struct cg_centra *c);
 /* (mutation) `setStock(input: {warehouse: {id}, description,
  * stockQuantityType: PHYSICAL, productSizes})`; sizes is a
@@ -263,7 +266,7 @@ int cg_centra_capture_shipment(struct cg_centra *c, int64_t shipment_id,
 /* A return as the flow reads it (every Centra answer below is put into
  * this canonical form, so the flow never sees "... on
  * DirectToConsumerReturn"):
- *   {"id": 123, "status": text|null, "returnStatus": text,
+ *   {"id": 123, "returnStatus": text,
  *    "returnedToStock": bool, "createdAt": text, "comment": text|null,
  *    "refunds": [{"id": n, "status": text|null, "value": "12.50",
  *                 "currency": "EUR"|null}],

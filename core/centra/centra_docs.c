@@ -52,13 +52,14 @@
   " order { id number } lines { id quantity orderLine { id } }"
 
 /* A return as centra_returns.c makes it canonical. On the Return
- * interface only id, status and lines are confirmed; the rest is read
- * through the DirectToConsumerReturn fragment. Return.order and
+ * interface only id and lines are read (its `status` is of a type marked
+ * UNCONFIRMED and nothing needs it); the rest is read through the
+ * DirectToConsumerReturn fragment. Return.order and
  * Return.shipment are UNCONFIRMED and never selected: the order line id
  * of each line leads to the order (docs/internals/returns.md). */
 #define MONEY "{ value currency { code } }"
 #define RETURN_FIELDS                                                          \
-  "id status lines { id quantity orderLine { id } shipmentLine { id }"         \
+  "id lines { id quantity orderLine { id } shipmentLine { id }"                \
   " lineValue " MONEY " }"                                                     \
   " ... on DirectToConsumerReturn { returnStatus returnedToStock createdAt"    \
   " comment refundPaymentHistory { id status value " MONEY " } }"

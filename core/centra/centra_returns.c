@@ -6,10 +6,10 @@
  * centra.h before the flow sees it, so the flow never sees Centra's
  * "... on DirectToConsumerReturn" shape:
  *
- *   {id, status, lines[{id quantity orderLine{id} shipmentLine{id}
+ *   {id, lines[{id quantity orderLine{id} shipmentLine{id}
  *    lineValue{value currency{code}}}], returnStatus, returnedToStock,
  *    createdAt, comment, refundPaymentHistory[...]}
- *     ──▶ {id, status, returnStatus, returnedToStock, createdAt, comment,
+ *     ──▶ {id, returnStatus, returnedToStock, createdAt, comment,
  *          refunds[{id status value currency}],
  *          lines[{id quantity orderLineId shipmentLineId lineValue
  *                 currency}]}
@@ -109,7 +109,6 @@ static cJSON *canon_return(const cJSON *r)
   const cJSON *l;
   bool ok =
       o != NULL && copy_int(o, "id", r, "id") &&
-      cg_json_add_str(o, "status", cg_json_str(r, "status")) != NULL &&
       cg_json_add_str(o, "returnStatus", cg_json_str(r, "returnStatus")) &&
       cJSON_AddBoolToObject(o, "returnedToStock",
                             cg_json_bool(r, "returnedToStock", false)) &&

@@ -227,8 +227,10 @@ static void on_rules(int rc, cJSON *reply, const struct cg_err *err, void *arg)
   } else if (same_core(a->advice, reply, why, sizeof(why)) != 0 ||
              cg_gxo_contract_return_advice(reply, why, sizeof(why)) != 0) {
     end_with(a, CG_OUTCOME_FAIL, CODE_RULE, 0, why);
-  } else if (cg_gxo_advise_return(a->f->gxo, reply, a->idem, end, a) != 0) {
-    end_with(a, CG_OUTCOME_RETRY, "local", 0, "the advice was not sent");
+  } else if ((rc = cg_gxo_advise_return(a->f->gxo, reply, a->idem, end, a)) !=
+             0) { /* CG_ECANCELED: the engine is stopping (gxo.h) */
+    end_with(a, CG_OUTCOME_RETRY, rc == CG_ECANCELED ? "canceled" : "local", 0,
+             "the advice was not sent");
   }
   cJSON_Delete(reply);
 }

@@ -8,7 +8,8 @@
  *     lines are the ones the engine built
  *   returns.decide(receipt, advice) -> the plan (docs/internals/
  *     returns.md "Deciding a receipt"), normalised: notify true and
- *     accept_mismatch false when left out, lines [] when absent
+ *     accept_mismatch false when left out, lines [] when absent; a key
+ *     the engine does not know (e.g. its own "completed") is refused
  */
 #include "flows/returns.h"
 
@@ -32,6 +33,26 @@ int cg_returns_check_advice(cJSON **out, char *why, size_t size)
   if (!cJSON_IsObject(*out))
     return bad(why, size, "expected the warehouse return advice table");
   return cg_gxo_contract_return_advice(*out, why, size);
+}
+
+/* Every key of obj is one of the n known: the plan is stored as the pack
+ * returned it, and the engine keeps its own marks in it (returns_settle.c
+ * "completed"), so a key the engine does not know is refused. */
+static int known_keys(const cJSON *obj, const char *const *keys, size_t n,
+                      char *why, size_t size)
+{
+  const cJSON *v;
+  cJSON_ArrayForEach(v, obj)
+  {
+    size_t i = 0;
+    while (i < n && strcmp(v->string, keys[i]) != 0)
+      i++;
+    if (i == n) {
+      snprintf(why, size, "unknown key \"%.64s\"", v->string);
+      return -1;
+    }
+  }
+  return 0;
 }
 
 /* key is absent, or one of the n words. */
@@ -74,10 +95,12 @@ static int boolean(cJSON *obj, const char *key, bool def, char *why,
 static int check_line(cJSON *l, int i, char *why, size_t size)
 {
   static const char *const refunds[] = {"full", "none"};
+  static const char *const keys[] = {"lineRef", "refund", "restock", "note"};
   char at[32];
   const cJSON *restock = cJSON_GetObjectItemCaseSensitive(l, "restock");
   snprintf(at, sizeof(at), "lines[%d]: ", i + 1);
   int rc = cJSON_IsObject(l) ? 0 : bad(why, size, "must be a table");
+  rc = rc ? rc : known_keys(l, keys, 4, why, size);
   rc = rc ? rc
           : cg_gxo_contract_str(l, "lineRef", LINE_REF_MAX, false, why, size);
   rc = rc ? rc : one_of(l, "refund", refunds, 2, false, why, size);
@@ -120,12 +143,15 @@ int cg_returns_check_decide(cJSON **out, char *why, size_t size)
 {
   static const char *const actions[] = {"settle", "hold"};
   static const char *const refunds[] = {"full", "none", "manual"};
+  static const char *const keys[] = {"action",  "refund", "accept_mismatch",
+                                     "message", "notify", "lines"};
   cJSON *p = *out;
   if (!cJSON_IsObject(p))
     return bad(why, size,
                "expected {action=\"settle\"|\"hold\", refund=..., "
                "message=..., notify=..., lines=...}");
-  if (one_of(p, "action", actions, 2, true, why, size) != 0)
+  if (known_keys(p, keys, 6, why, size) != 0 ||
+      one_of(p, "action", actions, 2, true, why, size) != 0)
     return -1;
   bool settle = strcmp(cg_json_str(p, "action"), "settle") == 0;
   if (one_of(p, "refund", refunds, 3, settle, why, size) != 0 ||

@@ -12,6 +12,7 @@
 
 struct cg_err;
 struct cg_flow;
+struct cg_store;
 struct cg_store_return;
 struct cg_store_return_lines;
 
@@ -31,6 +32,14 @@ int64_t cg__returns_rma_id(const char *rma);
 int cg__returns_queue(struct cg_flow *f, const char *kind, int64_t id,
                       const char *order_number, int attempt,
                       struct cg_err *err);
+
+/* The kind's row of return r again: a failed one is made due again; if
+ * none is pending or in flight, a new one under the next attempt's key
+ * (returns_retry.c; an operator's retry, and a settle row that ends OK
+ * while its return still has work left). In the caller's transaction. */
+int cg__returns_queue_again(struct cg_flow *f, const char *kind,
+                            const struct cg_store_return *r,
+                            struct cg_err *err);
 
 /* One timeline entry on the order (kind CG_RETURNS_ENTITY, key the order
  * number; `orders show` lists it). detail may be NULL. In the caller's
@@ -64,5 +73,26 @@ int cg__returns_completed_stock(struct cg_flow *f,
                                 const struct cg_store_return *r,
                                 const struct cg_store_return_lines *lines,
                                 bool returned_to_stock, struct cg_err *err);
+
+/* ---- returns_settle_text.c: the settle's pure pieces ------------------*/
+
+/* "12.50 EUR (status), ..." of canonical payment entries (centra.h). */
+void cg__returns_amounts(const cJSON *entries, char *out, size_t size);
+/* "refund by hand, line by line: ..." with each line's decision and
+ * Centra's lineValue (ret: the canonical return). */
+void cg__returns_manual_message(const struct cg_store_return_lines *lines,
+                                const cJSON *ret, char *out, size_t size);
+/* A hold's message: the pack's message, then every mismatch's detail. */
+void cg__returns_hold_message(const cJSON *plan, const cJSON *mismatches,
+                              char *out, size_t size);
+/* returns.decide's arguments [receipt + {mismatches}, advice] (receipt
+ * is taken); *mismatches gets the engine's own list. NULL on ENOMEM. */
+cJSON *cg__returns_decide_args(const struct cg_store_return *r,
+                               const struct cg_store_return_lines *lines,
+                               cJSON *receipt, cJSON **mismatches);
+/* *found: return id has an open RETURN_MISMATCH for a second receipt
+ * (returns_receipt.c's "second-receipt"). */
+int cg__returns_second_receipt(struct cg_store *st, int64_t id, bool *found,
+                               struct cg_err *err);
 
 #endif

@@ -44,10 +44,9 @@ static bool is(const char *a, const char *b)
   return a != NULL && strcmp(a, b) == 0;
 }
 
-/* The kind's row of the return again: a failed one is made due again; if
- * none is pending or in flight, a new one under the next attempt's key. */
-static int queue_again(struct cg_flow *f, const char *kind,
-                       const struct cg_store_return *r, struct cg_err *err)
+/* returns_int.h */
+int cg__returns_queue_again(struct cg_flow *f, const char *kind,
+                            const struct cg_store_return *r, struct cg_err *err)
 {
   char key[CG_RETURNS_RMA_MAX];
   struct cg_store_outbox_filter flt = {
@@ -94,7 +93,7 @@ static int settle_again(struct cg_flow *f, const struct cg_store_return *r,
   if (rc == 0)
     rc = cg_store_return_set_step(f->store, r->id, step, NULL, cg_time_now_ms(),
                                   err);
-  return rc ? rc : queue_again(f, CG_RETURNS_KIND_SETTLE, r, err);
+  return rc ? rc : cg__returns_queue_again(f, CG_RETURNS_KIND_SETTLE, r, err);
 }
 
 static int advise_again(struct cg_flow *f, const struct cg_store_return *r,
@@ -102,7 +101,7 @@ static int advise_again(struct cg_flow *f, const struct cg_store_return *r,
 {
   int rc = cg_store_return_set_step(f->store, r->id, CG_STORE_RETURN_NEW, NULL,
                                     cg_time_now_ms(), err);
-  return rc ? rc : queue_again(f, CG_RETURNS_KIND_ADVISE, r, err);
+  return rc ? rc : cg__returns_queue_again(f, CG_RETURNS_KIND_ADVISE, r, err);
 }
 
 /* What a retry does to r for exception type; *note says it. */

@@ -31,6 +31,7 @@
 #include "base/mem.h"
 #include "base/time.h"
 #include "centra/centra.h"
+#include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "rules/host.h"
 #include "store/store.h"
@@ -146,54 +147,51 @@ static const cJSON *read_answer(struct settle *s, struct cg_call_result *res)
   return ret;
 }
 
+/* A call that did not start: RETRY; "canceled" when the engine is
+ * stopping (the client is gone, centra.h: CG_ECANCELED). */
+static void not_started(struct settle *s, int rc, const char *what)
+{
+  end_with(s, CG_OUTCOME_RETRY, rc == CG_ECANCELED ? "canceled" : "local", 0,
+           what);
+}
+
 static void read_return(struct settle *s, cg_call_done_fn then)
 {
-  if (cg_centra_fetch_returns(s->f->centra, &s->r.id, 1, then, s) != 0)
-    end_with(s, CG_OUTCOME_RETRY, "local", 0, "read not started");
+  int rc = cg_centra_fetch_returns(s->f->centra, &s->r.id, 1, then, s);
+  if (rc != 0)
+    not_started(s, rc, "read not started");
 }
 
 /* ---- settled ------------------------------------------------------------*/
 
-/* "12.50 EUR (status)" of every entry, for the timeline. */
-static void amounts(const cJSON *entries, char *out, size_t size)
-{
-  const cJSON *e;
-  size_t len = 0;
-  out[0] = '\0';
-  cJSON_ArrayForEach(e, entries)
-  {
-    const char *cur = cg_json_str(e, "currency");
-    const char *status = cg_json_str(e, "status");
-    int n =
-        snprintf(out + len, size - len, "%s%s%s%s (%s)", len ? ", " : "",
-                 cg_json_str(e, "value") ? cg_json_str(e, "value") : "?",
-                 cur ? " " : "", cur ? cur : "", status ? status : "no status");
-    if (n < 0 || (size_t)n >= size - len)
-      break;
-    len += (size_t)n;
-  }
-}
-
 struct settled_ctx {
   const char *action; /* "return refunded" or "return not refunded" */
   const char *detail;
+  const char *check; /* a RETURN_MISMATCH (refund-check) to raise, or NULL */
 };
 
 static int do_settled(struct settle *s, const void *ctx, struct cg_err *err)
 {
   const struct settled_ctx *c = ctx;
+  char key[CG_RETURNS_RMA_MAX];
   int rc =
       cg_store_return_set_step(s->f->store, s->r.id, CG_STORE_RETURN_SETTLED,
                                NULL, cg_time_now_ms(), err);
-  return rc ? rc
-            : cg__returns_audit(s->f, s->r.order_number, c->action, c->detail,
-                                err);
+  rc = rc ? rc
+          : cg__returns_audit(s->f, s->r.order_number, c->action, c->detail,
+                              err);
+  if (rc != 0 || c->check == NULL)
+    return rc;
+  cg__returns_rma(s->r.id, key);
+  return cg_flow_raise(s->f, CG_RETURN_MISMATCH, CG_RETURNS_ENTITY, key,
+                       c->check,
+                       s->f->rules_label[0] ? s->f->rules_label : NULL, err);
 }
 
 static void settled(struct settle *s, const char *action, const char *detail,
-                    bool refunded)
+                    bool refunded, const char *check)
 {
-  struct settled_ctx c = {action, detail};
+  struct settled_ctx c = {action, detail, check};
   if (commit(s, do_settled, &c) != 0) {
     end_with(s, CG_OUTCOME_RETRY, "store", 0, "settling not recorded");
     return;
@@ -203,22 +201,71 @@ static void settled(struct settle *s, const char *action, const char *detail,
   end_with(s, CG_OUTCOME_OK, "settled", 0, detail);
 }
 
-static void refunded(struct settle *s, const cJSON *entries, const char *how)
+/* Settled as refunded. from_read: the entries come from a read, not from
+ * the engine's own refundReturn answer (refunded by hand, or an earlier
+ * attempt whose answer was lost): customer service checks them
+ * (RETURN_MISMATCH refund-check; PaymentHistoryEntryStatus is
+ * UNCONFIRMED, so the engine does not judge the statuses itself). */
+static void refunded(struct settle *s, const cJSON *entries, bool from_read)
 {
-  char list[TEXT_MAX / 2], detail[TEXT_MAX];
-  amounts(entries, list, sizeof(list));
+  char list[TEXT_MAX / 2], detail[TEXT_MAX], check[TEXT_MAX];
+  cg__returns_amounts(entries, list, sizeof(list));
   snprintf(detail, sizeof(detail), "return %lld: %s: %s", (long long)s->r.id,
-           how, list[0] ? list : "(no entry)");
-  settled(s, "return refunded", detail, true);
+           from_read ? "already refunded in Centra (found by a read, not by "
+                       "the engine's own refund call): recorded, not sent "
+                       "again"
+                     : "refunded in Centra",
+           list[0] ? list : "(no entry)");
+  snprintf(check, sizeof(check),
+           "return %lld: refund-check: the refund was recorded from Centra's "
+           "payment history, not from the engine's own refund call: %s; "
+           "check in Centra that the customer was paid, then resolve",
+           (long long)s->r.id, list);
+  settled(s, "return refunded", detail, true, from_read ? check : NULL);
 }
 
+/* Only an answer naming this return with a payment entry proves the
+ * refund; anything else is held (finish_settle: SYNC_FAILURE) and never
+ * sent again blindly: a retry reads first. */
 static void on_refunded(struct cg_call_result *res, void *arg)
 {
   struct settle *s = arg;
+  const cJSON *entries = cg_json_get(res->data, "entries");
   if (res->outcome != CG_OUTCOME_OK)
     end(s, res);
+  else if (cJSON_GetArraySize(entries) < 1 ||
+           cg_json_int(res->data, "return.id", 0) != s->r.id)
+    end_with(s, CG_OUTCOME_FAIL, "refund-unconfirmed", 0,
+             "refundReturn answered without a payment entry for this return: "
+             "not recorded as refunded and not sent again; a retry reads the "
+             "return and records what Centra shows");
   else
-    refunded(s, cg_json_get(res->data, "entries"), "refunded in Centra");
+    refunded(s, entries, false);
+}
+
+static void hold(struct settle *s, const char *code, const char *message);
+
+/* An open RETURN_MISMATCH second-receipt (returns_receipt.c) stops every
+ * write: held until customer service decides. Whether the delivery
+ * ended. */
+static bool second_receipt(struct settle *s, const char *when)
+{
+  char msg[TEXT_MAX];
+  struct cg_err err = {0};
+  bool found = false;
+  if (cg__returns_second_receipt(s->f->store, s->r.id, &found, &err) != 0) {
+    end_with(s, CG_OUTCOME_RETRY, "store", 0, "exceptions not read");
+    return true;
+  }
+  if (!found)
+    return false;
+  snprintf(msg, sizeof(msg),
+           "the warehouse sent a second receipt: held %s, nothing more is "
+           "written to Centra; retry to have the pack decide again (before "
+           "the completion), or settle it in Centra by hand and resolve",
+           when);
+  hold(s, "second-receipt", msg);
+  return true;
 }
 
 /* Any entry in refundPaymentHistory: a refund was made or tried. */
@@ -227,53 +274,18 @@ static void on_read_refund(struct cg_call_result *res, void *arg)
   struct settle *s = arg;
   const cJSON *ret = read_answer(s, res);
   const cJSON *refunds = cg_json_get(ret, "refunds");
+  int rc;
   if (ret == NULL)
     return;
   if (cJSON_GetArraySize(refunds) > 0)
-    refunded(s, refunds,
-             "already refunded in Centra: recorded, not sent again");
-  else if (cg_centra_refund_return(s->f->centra, s->r.id, notify(s),
-                                   on_refunded, s) != 0)
-    end_with(s, CG_OUTCOME_RETRY, "local", 0, "refund not started");
+    refunded(s, refunds, true);
+  else if (!second_receipt(s, "before the refund") &&
+           (rc = cg_centra_refund_return(s->f->centra, s->r.id, notify(s),
+                                         on_refunded, s)) != 0)
+    not_started(s, rc, "refund not started");
 }
 
 /* ---- refund "manual": held with the lines to refund by hand -------------*/
-
-/* Centra's lineValue of our line (matched on the order line id). */
-static const cJSON *centra_line(const cJSON *ret,
-                                const struct cg_store_return_line *l)
-{
-  const cJSON *c;
-  cJSON_ArrayForEach(c, cg_json_get(ret, "lines"))
-  {
-    const char *ref = cg_json_str(c, "orderLineId");
-    if (cg_json_int(c, "id", 0) == l->line_id ||
-        (ref != NULL && l->line_ref != NULL && strcmp(ref, l->line_ref) == 0))
-      return c;
-  }
-  return NULL;
-}
-
-static void manual_message(const struct settle *s, const cJSON *ret, char *out,
-                           size_t size)
-{
-  size_t len = (size_t)snprintf(out, size, "refund by hand, line by line:");
-  for (size_t i = 0; i < s->lines.n && len < size; i++) {
-    const struct cg_store_return_line *l = &s->lines.items[i];
-    const cJSON *c = centra_line(ret, l);
-    cJSON *d = l->decision ? cJSON_Parse(l->decision) : NULL;
-    const char *refund = cg_json_str(d, "refund");
-    const char *value = cg_json_str(c, "lineValue");
-    const char *cur = cg_json_str(c, "currency");
-    int n = snprintf(out + len, size - len, "%s line %s (%s): %s%s, %s%s%s",
-                     i ? ";" : "", l->line_ref, l->sku,
-                     refund ? "refund " : "not decided", refund ? refund : "",
-                     value ? value : "value unknown", cur ? " " : "",
-                     cur ? cur : "");
-    cJSON_Delete(d);
-    len += n > 0 ? (size_t)n : 0;
-  }
-}
 
 struct hold_ctx {
   const char *type, *code, *message;
@@ -305,7 +317,7 @@ static void on_read_manual(struct cg_call_result *res, void *arg)
   const cJSON *ret = read_answer(s, res);
   if (ret == NULL)
     return;
-  manual_message(s, ret, msg, sizeof(msg));
+  cg__returns_manual_message(&s->lines, ret, msg, sizeof(msg));
   hold(s, "partial-refund", msg);
 }
 
@@ -323,7 +335,7 @@ static void refund(struct settle *s)
              "return %lld: the pack decided no refund%s%s", (long long)s->r.id,
              plan_str(s, "message") ? ": " : "",
              plan_str(s, "message") ? plan_str(s, "message") : "");
-    settled(s, "return not refunded", detail, false);
+    settled(s, "return not refunded", detail, false, NULL);
   }
 }
 
@@ -384,13 +396,25 @@ static void completed(struct settle *s, const cJSON *ret, const char *how)
   refund(s);
 }
 
+/* A refusal says what to do: a return completed by hand in Centra (or
+ * already completed when first read) is refused for good. */
 static void on_completed(struct cg_call_result *res, void *arg)
 {
   struct settle *s = arg;
-  if (res->outcome != CG_OUTCOME_OK)
+  char msg[CG_CALL_MESSAGE_MAX];
+  if (res->outcome == CG_OUTCOME_FAIL) {
+    snprintf(msg, sizeof(msg),
+             "completeReturn refused: if the return was completed by hand in "
+             "Centra, resolve this exception (settled by hand: the refund is "
+             "then customer service's); else correct it in Centra and retry. "
+             "Centra said: %s",
+             res->message);
+    end_with(s, CG_OUTCOME_FAIL, res->code, 0, msg);
+  } else if (res->outcome != CG_OUTCOME_OK) {
     end(s, res);
-  else
+  } else {
     completed(s, res->data, "completed in Centra");
+  }
 }
 
 /* Completed already when Centra's returnStatus is no longer the one the
@@ -400,6 +424,7 @@ static void on_read_complete(struct cg_call_result *res, void *arg)
   struct settle *s = arg;
   const cJSON *ret = read_answer(s, res);
   const char *status = cg_json_str(ret, "returnStatus");
+  int rc;
   if (ret == NULL)
     return;
   if (status == NULL || s->r.initial_status == NULL)
@@ -407,40 +432,13 @@ static void on_read_complete(struct cg_call_result *res, void *arg)
              "no returnStatus to compare: not completing blind");
   else if (strcmp(status, s->r.initial_status) != 0)
     completed(s, ret, "already completed in Centra: recorded, not sent again");
-  else if (cg_centra_complete_return(s->f->centra, s->r.id, notify(s),
-                                     on_completed, s) != 0)
-    end_with(s, CG_OUTCOME_RETRY, "local", 0, "completion not started");
+  else if (!second_receipt(s, "before the completion") &&
+           (rc = cg_centra_complete_return(s->f->centra, s->r.id, notify(s),
+                                           on_completed, s)) != 0)
+    not_started(s, rc, "completion not started");
 }
 
 /* ---- returns.decide -----------------------------------------------------*/
-
-/* Every mismatch's detail, joined, after the pack's message. */
-static void hold_message(const cJSON *plan, const cJSON *mismatches, char *out,
-                         size_t size)
-{
-  const char *m = cg_json_str(plan, "message");
-  const char *a = cg_json_str(plan, "action");
-  bool settle = a != NULL && strcmp(a, "settle") == 0;
-  size_t len = (size_t)snprintf(
-      out, size, "%s%s%s",
-      settle ? "the pack settles without accept_mismatch, and mismatches "
-               "never refund by themselves"
-             : "",
-      settle && m ? ": " : "",
-      m        ? m
-      : settle ? ""
-               : "held by the pack");
-  const cJSON *x;
-  cJSON_ArrayForEach(x, mismatches)
-  {
-    int n = len < size
-                ? snprintf(out + len, size - len, "; %s",
-                           cg_json_str(x, "detail") ? cg_json_str(x, "detail")
-                                                    : cg_json_str(x, "code"))
-                : 0;
-    len += n > 0 ? (size_t)n : 0;
-  }
-}
 
 struct decided_ctx {
   const cJSON *mismatches;
@@ -491,7 +489,7 @@ static int do_decided(struct settle *s, const void *ctx, struct cg_err *err)
                               err);
   if (rc != 0 || c->hold_code == NULL)
     return rc;
-  hold_message(s->plan, c->mismatches, detail, sizeof(detail));
+  cg__returns_hold_message(s->plan, c->mismatches, detail, sizeof(detail));
   return cg__returns_hold(s->f, s->r.id, s->r.order_number, CG_RETURN_MISMATCH,
                           c->hold_code, detail, err);
 }
@@ -512,6 +510,8 @@ static void decided(struct settle *s, cJSON *plan, const cJSON *mismatches)
 {
   struct decided_ctx c = {mismatches, hold_code(plan, mismatches)};
   s->plan = plan;
+  /* the engine's own mark (mark_completed); the check refuses it too */
+  cJSON_DeleteItemFromObjectCaseSensitive(plan, "completed");
   if (commit(s, do_decided, &c) != 0) {
     end_with(s, CG_OUTCOME_RETRY, "store", 0, "plan not recorded");
   } else if (c.hold_code != NULL) {
@@ -550,57 +550,6 @@ static void on_rules(int rc, cJSON *reply, const struct cg_err *err, void *arg)
   cJSON_Delete(mismatches);
 }
 
-/* The advice as the engine stored it: {returnId, rmaRef, orderRef,
- * comment, lines: [{lineRef, sku, quantity}]}. */
-static cJSON *advice_of(const struct settle *s)
-{
-  char rma[CG_RETURNS_RMA_MAX];
-  cJSON *a = cJSON_CreateObject(), *lines = NULL;
-  cg__returns_rma(s->r.id, rma);
-  bool ok = a != NULL && cg_json_add_int(a, "returnId", s->r.id) &&
-            cg_json_add_str(a, "rmaRef", rma) &&
-            cg_json_add_str(a, "orderRef", s->r.order_number) &&
-            cg_json_add_str(a, "comment", s->r.comment) &&
-            (lines = cJSON_AddArrayToObject(a, "lines")) != NULL;
-  for (size_t i = 0; ok && i < s->lines.n; i++) {
-    const struct cg_store_return_line *l = &s->lines.items[i];
-    cJSON *o = cJSON_CreateObject();
-    ok = o != NULL && cJSON_AddItemToArray(lines, o) &&
-         cg_json_add_str(o, "lineRef", l->line_ref) &&
-         cg_json_add_str(o, "sku", l->sku) &&
-         cg_json_add_int(o, "quantity", l->advised);
-  }
-  if (!ok) {
-    cJSON_Delete(a);
-    return NULL;
-  }
-  return a;
-}
-
-/* [receipt + {mismatches}, advice] (receipt is taken); *mismatches keeps
- * a copy. NULL on ENOMEM. */
-static cJSON *decide_args(const struct settle *s, cJSON *receipt,
-                          cJSON **mismatches)
-{
-  cJSON *args = cJSON_CreateArray();
-  cJSON *advice = args ? advice_of(s) : NULL;
-  *mismatches = advice ? cg__returns_mismatches(receipt, &s->lines) : NULL;
-  cJSON *copy = cJSON_Duplicate(*mismatches, true);
-  cJSON_DeleteItemFromObjectCaseSensitive(receipt, "mismatches"); /* ours */
-  if (copy != NULL && cJSON_AddItemToObject(receipt, "mismatches", copy)) {
-    cJSON_AddItemToArray(args, receipt);
-    cJSON_AddItemToArray(args, advice);
-    return args;
-  }
-  cJSON_Delete(copy);
-  cJSON_Delete(receipt);
-  cJSON_Delete(advice);
-  cJSON_Delete(args);
-  cJSON_Delete(*mismatches);
-  *mismatches = NULL;
-  return NULL;
-}
-
 static void ask_rules(struct settle *s)
 {
   cJSON *receipt = s->r.receipt ? cJSON_Parse(s->r.receipt) : NULL;
@@ -611,7 +560,9 @@ static void ask_rules(struct settle *s)
     return;
   }
   struct asked *a = cg_calloc(1, sizeof(*a));
-  cJSON *args = a ? decide_args(s, receipt, &a->mismatches) : NULL;
+  cJSON *args =
+      a ? cg__returns_decide_args(&s->r, &s->lines, receipt, &a->mismatches)
+        : NULL;
   if (a == NULL)
     cJSON_Delete(receipt);
   else
@@ -710,25 +661,45 @@ static int start_settle(struct cg_flow *f,
 
 /* A FAIL: the pack failed (RULE_ERROR) or Centra refused or made no
  * sense (SYNC_FAILURE); the return is held at the step it reached. */
+static int finish_fail(struct cg_flow *f, const struct cg_store_return *r,
+                       const struct cg_call_result *res, struct cg_err *err)
+{
+  char msg[CG_CALL_MESSAGE_MAX + CG_CALL_CODE_MAX + 16];
+  bool rule = strcmp(res->code, "rule-error") == 0;
+  snprintf(msg, sizeof(msg), "%s%s", rule ? "" : "Centra: ", res->message);
+  int rc = cg__returns_hold(f, r->id, r->order_number,
+                            rule ? "RULE_ERROR" : "SYNC_FAILURE", res->code,
+                            msg, err);
+  if (rc == 0)
+    f->metrics.returns_held++;
+  return rc;
+}
+
+/* An OK while the return is at a step with work left: an operator's retry
+ * moved it back while this row was still inflight (so the retry queued
+ * nothing): the row again, under a new key. */
+static int finish_ok(struct cg_flow *f, const struct cg_store_return *r,
+                     struct cg_err *err)
+{
+  bool work = r->step == CG_STORE_RETURN_RECEIVED ||
+              r->step == CG_STORE_RETURN_DECIDED ||
+              r->step == CG_STORE_RETURN_COMPLETED;
+  return work ? cg__returns_queue_again(f, CG_RETURNS_KIND_SETTLE, r, err) : 0;
+}
+
 static int finish_settle(struct cg_flow *f,
                          const struct cg_store_outbox_row *row,
                          const struct cg_call_result *res)
 {
   struct cg_err err = {0};
   struct cg_store_return r = {0};
-  char msg[CG_CALL_MESSAGE_MAX + CG_CALL_CODE_MAX + 16];
-  if (res->outcome != CG_OUTCOME_FAIL)
+  if (res->outcome == CG_OUTCOME_RETRY)
     return 0;
-  bool rule = strcmp(res->code, "rule-error") == 0;
   int64_t id = cg__returns_rma_id(row->entity_key);
   int rc = cg_store_return_get(f->store, id, &r, &err);
-  snprintf(msg, sizeof(msg), "%s%s", rule ? "" : "Centra: ", res->message);
   if (rc == 0)
-    rc = cg__returns_hold(f, id, r.order_number,
-                          rule ? "RULE_ERROR" : "SYNC_FAILURE", res->code, msg,
-                          &err);
-  if (rc == 0)
-    f->metrics.returns_held++;
+    rc = res->outcome == CG_OUTCOME_FAIL ? finish_fail(f, &r, res, &err)
+                                         : finish_ok(f, &r, &err);
   if (rc == CG_ENOTFOUND)
     rc = 0;
   if (rc != 0)

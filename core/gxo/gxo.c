@@ -50,6 +50,8 @@ int cg_gxo_create_order(struct cg_gxo *g, const char *order_json,
                         const char *idempotency_key, cg_call_done_fn done,
                         void *arg)
 {
+  if (g == NULL) /* the engine is stopping: the client is gone */
+    return CG_ECANCELED;
   if (order_json == NULL || idempotency_key == NULL ||
       idempotency_key[0] == '\0' || done == NULL)
     return CG_EINVAL;
@@ -59,6 +61,8 @@ int cg_gxo_create_order(struct cg_gxo *g, const char *order_json,
 int cg_gxo_get_order(struct cg_gxo *g, const char *order_ref,
                      cg_call_done_fn done, void *arg)
 {
+  if (g == NULL) /* the engine is stopping: the client is gone */
+    return CG_ECANCELED;
   if (order_ref == NULL || order_ref[0] == '\0' || done == NULL)
     return CG_EINVAL;
   return g->ops->get_order(g->state, order_ref, done, arg);
@@ -67,6 +71,8 @@ int cg_gxo_get_order(struct cg_gxo *g, const char *order_ref,
 int cg_gxo_get_item(struct cg_gxo *g, const char *sku, cg_call_done_fn done,
                     void *arg)
 {
+  if (g == NULL) /* the engine is stopping: the client is gone */
+    return CG_ECANCELED;
   if (sku == NULL || sku[0] == '\0' || done == NULL)
     return CG_EINVAL;
   return g->ops->get_item(g->state, sku, done, arg);
@@ -76,6 +82,8 @@ int cg_gxo_cancel_order(struct cg_gxo *g, const char *order_ref,
                         const char *body_json, const char *idempotency_key,
                         cg_call_done_fn done, void *arg)
 {
+  if (g == NULL) /* the engine is stopping: the client is gone */
+    return CG_ECANCELED;
   if (order_ref == NULL || order_ref[0] == '\0' || done == NULL ||
       (idempotency_key != NULL && idempotency_key[0] == '\0'))
     return CG_EINVAL;
@@ -86,6 +94,8 @@ int cg_gxo_cancel_order(struct cg_gxo *g, const char *order_ref,
 int cg_gxo_pull_events(struct cg_gxo *g, int64_t after_sequence, int limit,
                        cg_call_done_fn done, void *arg)
 {
+  if (g == NULL) /* the engine is stopping: the client is gone */
+    return CG_ECANCELED;
   if (after_sequence < 0 || limit < 0 || limit > 500 || done == NULL)
     return CG_EINVAL;
   return g->ops->pull_events(g->state, after_sequence, limit, done, arg);
@@ -94,6 +104,8 @@ int cg_gxo_pull_events(struct cg_gxo *g, int64_t after_sequence, int limit,
 int cg_gxo_ack_events(struct cg_gxo *g, int64_t up_to_sequence,
                       cg_call_done_fn done, void *arg)
 {
+  if (g == NULL) /* the engine is stopping: the client is gone */
+    return CG_ECANCELED;
   if (up_to_sequence <= 0 || done == NULL)
     return CG_EINVAL;
   return g->ops->ack_events(g->state, up_to_sequence, done, arg);
@@ -104,6 +116,8 @@ int cg_gxo_subscribe_webhooks(struct cg_gxo *g, const char *url,
                               const char *const *event_types, size_t n_types,
                               cg_call_done_fn done, void *arg)
 {
+  if (g == NULL) /* the engine is stopping: the client is gone */
+    return CG_ECANCELED;
   if (url == NULL || secret == NULL || event_types == NULL || n_types == 0 ||
       done == NULL)
     return CG_EINVAL;
@@ -115,6 +129,8 @@ int cg_gxo_get_stock(struct cg_gxo *g, const char *snapshot_id,
                      const char *cursor, int limit, cg_call_done_fn done,
                      void *arg)
 {
+  if (g == NULL) /* the engine is stopping: the client is gone */
+    return CG_ECANCELED;
   if (limit < 0 || limit > 1000 || done == NULL)
     return CG_EINVAL;
   return g->ops->get_stock(g->state, snapshot_id, cursor, limit, done, arg);
@@ -124,6 +140,8 @@ int cg_gxo_put_items(struct cg_gxo *g, const cJSON *items,
                      const char *idempotency_key, cg_call_done_fn done,
                      void *arg)
 {
+  if (g == NULL) /* the engine is stopping: the client is gone */
+    return CG_ECANCELED;
   int n = cJSON_GetArraySize(items);
   if (!cJSON_IsArray(items) || n < 1 || n > CG_GXO_ITEMS_BATCH_MAX ||
       idempotency_key == NULL || idempotency_key[0] == '\0' || done == NULL)
@@ -135,6 +153,8 @@ int cg_gxo_advise_return(struct cg_gxo *g, const cJSON *advice,
                          const char *idempotency_key, cg_call_done_fn done,
                          void *arg)
 {
+  if (g == NULL) /* the engine is stopping: the client is gone */
+    return CG_ECANCELED;
   const char *rma = cg_json_str(advice, "rmaRef");
   if (!cJSON_IsObject(advice) || rma == NULL || rma[0] == '\0' ||
       idempotency_key == NULL || idempotency_key[0] == '\0' || done == NULL)

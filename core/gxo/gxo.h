@@ -16,6 +16,11 @@
  * pause the client) rather than FAIL: a rotated secret must not reject
  * every queued order.
  *
+ * A NULL client (the engine stopping: merchant.c drops its clients while
+ * calls it started may still answer) makes every operation return
+ * CG_ECANCELED at once (done never fires): callers end such a call RETRY
+ * "canceled".
+ *
  * Webhook verification (cg_gxo_webhook_parse) is a pure function and does
  * not need a client.
  */

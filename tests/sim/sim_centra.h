@@ -170,6 +170,10 @@ struct sim_centra {
    * answers a GraphQL error with refuse_message instead of running. */
   char refuse_field[64];
   char refuse_message[160];
+  /* POST /_sim/centra/refund-answer: refundReturn refunds as always but
+   * answers "no-entries" (no paymentHistoryEntries) or "other-return"
+   * (the payload's return is another id); "" = a true answer. */
+  char refund_answer[16];
 };
 
 /* --- sim_centra.c: ids, time, events, webhooks, payload helpers -------- */

@@ -407,6 +407,28 @@ static void on_refuse(struct cg_http_exchange *ex, void *arg)
   cJSON_Delete(doc);
 }
 
+/* {"mode": "no-entries" | "other-return" | null}: how refundReturn
+ * answers from now on (it refunds either way); answers {"mode"}. */
+static void on_refund_answer(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  cJSON *doc = body_or_400(ex);
+  if (doc == NULL)
+    return;
+  const char *mode = cg_json_str(doc, "mode");
+  if (mode != NULL && strcmp(mode, "no-entries") != 0 &&
+      strcmp(mode, "other-return") != 0) {
+    bad_request(ex, "mode must be \"no-entries\", \"other-return\" or null");
+  } else {
+    snprintf(c->refund_answer, sizeof(c->refund_answer), "%s",
+             mode ? mode : "");
+    cJSON *out = cJSON_CreateObject();
+    cg_json_add_str(out, "mode", mode);
+    sim_send_json(ex, 200, out);
+  }
+  cJSON_Delete(doc);
+}
+
 int sim_centra__control_routes(struct sim_centra *c, struct cg_router *r)
 {
   static const struct {
@@ -429,6 +451,7 @@ int sim_centra__control_routes(struct sim_centra *c, struct cg_router *r)
       {"GET", BASE "/shipments", on_shipments},
       {"POST", BASE "/captures", on_captures},
       {"POST", BASE "/refuse", on_refuse},
+      {"POST", BASE "/refund-answer", on_refund_answer},
       {"GET", BASE "/refunds", on_refunds},
       {"GET", BASE "/emails", on_emails},
       {"GET", BASE "/events", on_events},

@@ -453,13 +453,21 @@ cJSON *sim_centra__op_refund_return(struct sim_centra *c, const cJSON *args,
       record(c->emails, "RETURN_REFUNDED", r);
     entry = refund_entry(r, amount, currency);
   }
+  bool no_entries = strcmp(c->refund_answer, "no-entries") == 0;
+  if (no_entries) { /* refunded, and the answer does not say so */
+    cJSON_Delete(entry);
+    entry = NULL;
+  }
   cJSON *list = cJSON_AddArrayToObject(p, "paymentHistoryEntries");
   if (entry != NULL)
     cJSON_AddItemToArray(list, cJSON_Duplicate(entry, true));
   cJSON_AddItemToObject(p, "paymentHistoryEntry",
                         entry ? entry : cJSON_CreateNull());
-  cJSON_AddItemToObject(p, "return",
-                        r ? return_render(c, r) : cJSON_CreateNull());
+  cJSON *ret = r ? return_render(c, r) : cJSON_CreateNull();
+  if (r != NULL && strcmp(c->refund_answer, "other-return") == 0)
+    sim_centra__set(ret, "id",
+                    cJSON_CreateNumber((double)(cg_json_int(r, "id", 0) + 1)));
+  cJSON_AddItemToObject(p, "return", ret);
   return p;
 }
 

@@ -5,7 +5,7 @@
  *
  *  - returns.decide: the defaults are filled in (notify true,
  *    accept_mismatch false, lines []), and every wrong shape is refused
- *    with a reason that names the member;
+ *    with a reason that names the member (an unknown key too);
  *  - returns.advice: not a table is refused;
  *  - the default decide with refund_conditions changed: a line that
  *    refunds and one that does not make a manual refund; an API 1
@@ -84,6 +84,13 @@ static void test_decide_refused(void **state)
   refused("{\"action\":\"hold\",\"lines\":[{\"lineRef\":"
           "\"123456789012345678901234567890123\"}]}",
           "lineRef");
+  /* keys the engine does not know: the plan is stored as returned, and
+   * "completed" is the engine's own mark of its completion */
+  refused("{\"action\":\"settle\",\"refund\":\"full\",\"completed\":true}",
+          "unknown key \"completed\"");
+  refused("{\"action\":\"hold\",\"lines\":[{\"lineRef\":\"1\","
+          "\"amount\":5}]}",
+          "lines[1]: unknown key \"amount\"");
 }
 
 static void test_advice_not_a_table(void **state)

@@ -16,8 +16,13 @@
  *  - a resend after a crash between the completion and its commit finds
  *    the return completed and does not complete it again;
  *  - a refund already in Centra's history: no second refund;
- *  - Centra refusing the completion: SYNC_FAILURE, held; the operator's
- *    retry settles it.
+ *  - Centra refusing the completion: SYNC_FAILURE (saying to resolve it
+ *    if completed by hand: resolving settles by hand); a retry settles it;
+ *  - a refund answer with no entry for this return: SYNC_FAILURE; the
+ *    retry reads, records it and raises RETURN_MISMATCH refund-check;
+ *  - a pack's "completed": no refund before the completion; a retry while
+ *    the row is inflight is queued again; the engine stopping with rules
+ *    pending: RETRY canceled; a second receipt holds before each write.
  */
 #include "e2e.h"
 #include "test_rules_kit.h"
@@ -25,8 +30,10 @@
 #include "base/json.h"
 #include "base/time.h"
 #include "centra/centra.h"
+#include "flows/exceptions.h"
 #include "flows/flow.h"
 #include "flows/outbox.h"
+#include "gxo/gxo.h"
 #include "flows/returns.h"
 #include "rules/host.h"
 #include "store/store.h"
@@ -227,7 +234,9 @@ static void on_delivered(struct cg_call_result *res, void *arg)
   d->done = true;
 }
 
-/* One delivery of return id's settle row, and its finish committed. */
+/* One delivery of return id's settle row, and its finish committed. A
+ * delivery the client did not send (the Centra mutation budget is empty
+ * after many tests) starts again a little later. */
 static struct delivery deliver(int64_t id)
 {
   struct delivery d = {0};
@@ -235,9 +244,14 @@ static struct delivery deliver(int64_t id)
   snprintf(key, sizeof key, "%lld", (long long)id);
   struct cg_store_outbox_row row = {.kind = CG_RETURNS_KIND_SETTLE,
                                     .entity_key = key};
-  assert_int_equal(cg_returns_settle_kind.start(&flow, &row, on_delivered, &d),
-                   0);
-  run_until(&d.done);
+  do {
+    if (d.done)
+      uv_sleep(250);
+    d = (struct delivery){0};
+    assert_int_equal(
+        cg_returns_settle_kind.start(&flow, &row, on_delivered, &d), 0);
+    run_until(&d.done);
+  } while (d.outcome == CG_OUTCOME_RETRY && strcmp(d.code, "budget") == 0);
   struct cg_call_result res;
   cg_call_result_init(&res);
   cg_call_result_set(&res, d.outcome, d.code, "%s", d.message);
@@ -431,13 +445,42 @@ static void test_resend_after_crash(void **state)
   assert_null(open_exception(s.id, "SYNC_FAILURE"));
 }
 
+/* Retries (or resolves) the open exception of type (NULL: any) on return
+ * id as the operator would; false when none is open. */
+static bool handle_open(int64_t id, const char *type, bool resolve)
+{
+  char key[32];
+  snprintf(key, sizeof key, "%lld", (long long)id);
+  struct cg_store_exception_filter f = {
+      .state = "open", .type = type, .entity_key = key};
+  struct cg_store_exception_list l = {0};
+  assert_int_equal(cg_store_exception_list(flow.store, &f, &l, NULL), 0);
+  bool any = l.n > 0;
+  if (any) {
+    assert_int_equal(cg_store_begin(flow.store, NULL), 0);
+    assert_int_equal(resolve ? cg_store_exception_resolve(
+                                   flow.store, l.items[0].id, "cs", NULL, NULL)
+                             : cg_returns_retry(&flow, &l.items[0], NULL),
+                     0);
+    assert_int_equal(cg_store_commit(flow.store, NULL), 0);
+  }
+  cg_store_exception_list_clear(&l);
+  return any;
+}
+
+static void sim_ctl(const char *path, const char *body)
+{
+  cJSON_Delete(e2e_post(&sim, 'c', path, body));
+}
+
+#define PLAN_COMPLETED                                                         \
+  "{\"action\":\"settle\",\"refund\":\"full\",\"notify\":true,\"completed\":"  \
+  "true}"
+
 static void test_refund_already_there(void **state)
 {
   (void)state;
-  struct seeded s = seed(CG_STORE_RETURN_COMPLETED,
-                         "{\"action\":\"settle\",\"refund\":\"full\","
-                         "\"notify\":true,\"completed\":true}",
-                         1, 2);
+  struct seeded s = seed(CG_STORE_RETURN_COMPLETED, PLAN_COMPLETED, 1, 2);
   gql_ok("mutation { completeReturn(id: %lld, input: {sendEmail: false}) { "
          "userErrors { message } } }",
          s.id);
@@ -447,16 +490,212 @@ static void test_refund_already_there(void **state)
   assert_int_equal(step_of(s.id), CG_STORE_RETURN_SETTLED);
   assert_int_equal(sim_count("/_sim/centra/refunds", s.id, NULL), 1);
   assert_int_equal(timeline(s.number, "return refunded", "already"), 1);
+  /* recorded from a read: customer service checks it */
+  const char *msg = open_exception(s.id, CG_RETURN_MISMATCH);
+  assert_non_null(msg);
+  assert_non_null(strstr(msg, "refund-check"));
+  assert_non_null(strstr(msg, "(SUCCESS)"));
+}
+
+static void unconfirmed(const char *mode)
+{
+  char body[64];
+  struct seeded s = seed(CG_STORE_RETURN_COMPLETED, PLAN_COMPLETED, 1, 2);
+  gql_ok("mutation { completeReturn(id: %lld, input: {sendEmail: false}) { "
+         "userErrors { message } } }",
+         s.id);
+  snprintf(body, sizeof body, "{\"mode\":\"%s\"}", mode);
+  sim_ctl("/_sim/centra/refund-answer", body);
+  struct delivery d = deliver(s.id);
+  sim_ctl("/_sim/centra/refund-answer", "{\"mode\":null}");
+  assert_int_equal(d.outcome, CG_OUTCOME_FAIL);
+  assert_string_equal(d.code, "refund-unconfirmed");
+  assert_int_equal(step_of(s.id), CG_STORE_RETURN_HELD);
+  assert_non_null(
+      strstr(open_exception(s.id, "SYNC_FAILURE"), "refund-unconfirmed"));
+  assert_int_equal(timeline(s.number, "return refunded", NULL), 0);
+  /* the retry reads first: the refund Centra made is recorded, not sent
+   * again, and customer service is asked to check it */
+  assert_true(handle_open(s.id, "SYNC_FAILURE", false));
+  assert_int_equal(deliver(s.id).outcome, CG_OUTCOME_OK);
+  assert_int_equal(step_of(s.id), CG_STORE_RETURN_SETTLED);
+  assert_int_equal(sim_count("/_sim/centra/refunds", s.id, NULL), 1);
+  assert_int_equal(timeline(s.number, "return refunded", "found by a read"), 1);
+  assert_non_null(
+      strstr(open_exception(s.id, CG_RETURN_MISMATCH), "refund-check"));
+}
+
+static void test_refund_unconfirmed(void **state)
+{
+  (void)state;
+  unconfirmed("no-entries");
+  unconfirmed("other-return");
+}
+
+/* A pack's "completed" never stands for the engine's completion: with
+ * Centra refusing completeReturn and the operator retrying, no refund. */
+static void test_pack_cannot_mark_completed(void **state)
+{
+  (void)state;
+  load_pack("return { decide = function() return { action = 'settle', "
+            "refund = 'full', completed = true } end }\n");
+  struct seeded s = seed(CG_STORE_RETURN_RECEIVED, NULL, 1, 2);
+  sim_ctl("/_sim/centra/refuse", "{\"field\":\"completeReturn\"}");
+  struct delivery d = deliver(s.id);
+  assert_int_equal(d.outcome, CG_OUTCOME_FAIL);
+  assert_non_null(strstr(d.message, "completed"));
+  for (int i = 0; i < 2; i++) {
+    assert_true(handle_open(s.id, NULL, false));
+    deliver(s.id);
+  }
+  sim_ctl("/_sim/centra/refuse", "{\"field\":null}");
+  load_pack(NULL);
+  assert_int_equal(step_of(s.id), CG_STORE_RETURN_HELD);
+  assert_string_equal(status_of(s.id), "PENDING");
+  assert_int_equal(sim_count("/_sim/centra/refunds", s.id, NULL), 0);
+}
+
+/* The operator retries the hold while its row is still inflight (the
+ * retry sees it active and queues nothing): the row's OK finish queues
+ * it again. */
+static void test_retry_while_row_inflight(void **state)
+{
+  (void)state;
+  struct seeded s = seed(CG_STORE_RETURN_RECEIVED, NULL, 1, 1);
+  char key[32];
+  int64_t id = 0;
+  snprintf(key, sizeof key, "%lld", (long long)s.id);
+  assert_int_equal(cg_store_outbox_put(flow.store, CG_RETURNS_KIND_SETTLE, key,
+                                       "cg-m1-return-settle-inflight", "{}", 0,
+                                       &id, NULL),
+                   0);
+  assert_int_equal(cg_store_outbox_mark_inflight(flow.store, id, NULL), 0);
+  struct delivery d = {0};
+  struct cg_store_outbox_row row = {
+      .id = id, .kind = CG_RETURNS_KIND_SETTLE, .entity_key = key};
+  assert_int_equal(cg_returns_settle_kind.start(&flow, &row, on_delivered, &d),
+                   0);
+  run_until(&d.done);
+  assert_int_equal(step_of(s.id), CG_STORE_RETURN_HELD);
+  assert_true(handle_open(s.id, CG_RETURN_MISMATCH, false));
+  assert_int_equal(step_of(s.id), CG_STORE_RETURN_RECEIVED);
+  struct cg_call_result res;
+  cg_call_result_init(&res);
+  cg_call_result_set(&res, d.outcome, d.code, "%s", d.message);
+  assert_int_equal(cg_store_begin(flow.store, NULL), 0);
+  assert_int_equal(cg_store_outbox_done(flow.store, id, 200, NULL), 0);
+  assert_int_equal(cg_returns_settle_kind.finish(&flow, &row, &res), 0);
+  assert_int_equal(cg_store_commit(flow.store, NULL), 0);
+  struct cg_store_outbox_filter f = {.state = CG_STORE_OUTBOX_PENDING,
+                                     .kind = CG_RETURNS_KIND_SETTLE,
+                                     .entity_key = key};
+  struct cg_store_outbox_list l = {0};
+  assert_int_equal(cg_store_outbox_list(flow.store, &f, &l, NULL), 0);
+  assert_int_equal(l.n, 1);
+  cg_store_outbox_list_clear(&l);
+}
+
+static void on_stopped(struct cg_call_result *res, void *arg)
+{
+  struct delivery *d = arg;
+  assert_int_equal(res->outcome, CG_OUTCOME_RETRY);
+  snprintf(d->code, sizeof d->code, "%s", res->code);
+  d->done = true;
+}
+
+/* The engine stops (merchant.c drops its clients) while returns.decide is
+ * pending: its reply ends the delivery RETRY canceled; the GXO client's
+ * calls refuse the same way. */
+static void test_stop_with_rules_pending(void **state)
+{
+  (void)state;
+  struct seeded s = seed(CG_STORE_RETURN_RECEIVED, NULL, 1, 2);
+  char key[32];
+  snprintf(key, sizeof key, "%lld", (long long)s.id);
+  struct cg_store_outbox_row row = {.kind = CG_RETURNS_KIND_SETTLE,
+                                    .entity_key = key};
+  struct delivery d = {0};
+  struct cg_centra *centra = flow.centra;
+  assert_int_equal(cg_returns_settle_kind.start(&flow, &row, on_stopped, &d),
+                   0);
+  assert_false(d.done); /* returns.decide is pending */
+  flow.centra = NULL;
+  run_until(&d.done);
+  flow.centra = centra;
+  assert_string_equal(d.code, "canceled");
+  assert_int_equal(sim_count("/_sim/centra/refunds", s.id, NULL), 0);
+  cJSON *advice = cJSON_Parse("{\"rmaRef\":\"1\"}");
+  assert_int_equal(cg_gxo_advise_return(NULL, advice, "k", on_stopped, &d),
+                   CG_ECANCELED);
+  cJSON_Delete(advice);
+}
+
+/* A second receipt (returns_receipt.c raises it with this message)
+ * stops the writes: held before the completion and before the refund. */
+static void second_receipt(int64_t id)
+{
+  char key[32], msg[160];
+  snprintf(key, sizeof key, "%lld", (long long)id);
+  snprintf(msg, sizeof msg,
+           "return %lld: second-receipt: the warehouse sent receipt RCV-X "
+           "after receipt RCV-1",
+           (long long)id);
+  assert_int_equal(cg_store_begin(flow.store, NULL), 0);
+  assert_int_equal(cg_flow_raise(&flow, CG_RETURN_MISMATCH, CG_RETURNS_ENTITY,
+                                 key, msg, NULL, NULL),
+                   0);
+  assert_int_equal(cg_store_commit(flow.store, NULL), 0);
+}
+
+static void test_second_receipt_holds(void **state)
+{
+  (void)state;
+  struct seeded a = seed(CG_STORE_RETURN_DECIDED, PLAN("full", "true"), 1, 2);
+  second_receipt(a.id);
+  assert_int_equal(deliver(a.id).outcome, CG_OUTCOME_OK);
+  assert_int_equal(step_of(a.id), CG_STORE_RETURN_HELD);
+  assert_string_equal(status_of(a.id), "PENDING");
+  assert_non_null(strstr(open_exception(a.id, CG_RETURN_MISMATCH),
+                         "held before the completion"));
+  struct seeded b = seed(CG_STORE_RETURN_COMPLETED, PLAN_COMPLETED, 1, 2);
+  gql_ok("mutation { completeReturn(id: %lld, input: {sendEmail: false}) { "
+         "userErrors { message } } }",
+         b.id);
+  second_receipt(b.id);
+  assert_int_equal(deliver(b.id).outcome, CG_OUTCOME_OK);
+  assert_int_equal(step_of(b.id), CG_STORE_RETURN_HELD);
+  assert_int_equal(sim_count("/_sim/centra/refunds", b.id, NULL), 0);
+  assert_non_null(strstr(open_exception(b.id, CG_RETURN_MISMATCH),
+                         "held before the refund"));
+}
+
+/* Completed by hand in Centra before the engine: the refusal says to
+ * resolve, and resolving settles the return by hand. */
+static void test_refused_then_resolved(void **state)
+{
+  (void)state;
+  struct seeded s = seed(CG_STORE_RETURN_DECIDED, PLAN("full", "true"), 1, 2);
+  sim_ctl("/_sim/centra/refuse", "{\"field\":\"completeReturn\"}");
+  struct delivery d = deliver(s.id);
+  sim_ctl("/_sim/centra/refuse", "{\"field\":null}");
+  assert_int_equal(d.outcome, CG_OUTCOME_FAIL);
+  const char *msg = open_exception(s.id, "SYNC_FAILURE");
+  assert_non_null(msg);
+  assert_non_null(strstr(msg, "completed by hand in Centra, resolve"));
+  assert_true(handle_open(s.id, "SYNC_FAILURE", true));
+  assert_true(cg_returns_settle_resolved(&flow) >= 1);
+  assert_int_equal(step_of(s.id), CG_STORE_RETURN_SETTLED);
+  assert_int_equal(timeline(s.number, "return settled by hand", NULL), 1);
+  assert_int_equal(sim_count("/_sim/centra/refunds", s.id, NULL), 0);
 }
 
 static void test_refused_then_retried(void **state)
 {
   (void)state;
   struct seeded s = seed(CG_STORE_RETURN_DECIDED, PLAN("none", "false"), 1, 2);
-  cJSON_Delete(e2e_post(&sim, 'c', "/_sim/centra/refuse",
-                        "{\"field\":\"completeReturn\"}"));
+  sim_ctl("/_sim/centra/refuse", "{\"field\":\"completeReturn\"}");
   struct delivery d = deliver(s.id);
-  cJSON_Delete(e2e_post(&sim, 'c', "/_sim/centra/refuse", "{\"field\":null}"));
+  sim_ctl("/_sim/centra/refuse", "{\"field\":null}");
   assert_int_equal(d.outcome, CG_OUTCOME_FAIL);
   assert_int_equal(step_of(s.id), CG_STORE_RETURN_HELD);
   assert_string_equal(status_of(s.id), "PENDING");
@@ -464,15 +703,7 @@ static void test_refused_then_retried(void **state)
   /* the operator's retry: back to decided, a settle row queued */
   char key[32];
   snprintf(key, sizeof key, "%lld", (long long)s.id);
-  struct cg_store_exception_filter f = {
-      .state = "open", .type = "SYNC_FAILURE", .entity_key = key};
-  struct cg_store_exception_list l = {0};
-  assert_int_equal(cg_store_exception_list(flow.store, &f, &l, NULL), 0);
-  assert_int_equal(l.n, 1);
-  assert_int_equal(cg_store_begin(flow.store, NULL), 0);
-  assert_int_equal(cg_returns_retry(&flow, &l.items[0], NULL), 0);
-  assert_int_equal(cg_store_commit(flow.store, NULL), 0);
-  cg_store_exception_list_clear(&l);
+  assert_true(handle_open(s.id, "SYNC_FAILURE", false));
   assert_int_equal(step_of(s.id), CG_STORE_RETURN_DECIDED);
   int64_t rows = 0;
   assert_int_equal(cg_store_outbox_count_entity(
@@ -554,6 +785,12 @@ int main(void)
       cmocka_unit_test(test_resend_after_crash),
       cmocka_unit_test(test_refund_already_there),
       cmocka_unit_test(test_refused_then_retried),
+      cmocka_unit_test(test_refund_unconfirmed),
+      cmocka_unit_test(test_pack_cannot_mark_completed),
+      cmocka_unit_test(test_retry_while_row_inflight),
+      cmocka_unit_test(test_stop_with_rules_pending),
+      cmocka_unit_test(test_second_receipt_holds),
+      cmocka_unit_test(test_refused_then_resolved),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
