@@ -380,13 +380,18 @@ int cg_store_return_line_decision(struct cg_store *s, int64_t id,
  * the return's lowest line id with the SKU and moves R by the change of
  * net: a Centra restock adds net(C + units, W) - net(C, W), a feed event
  * takes net(C, W) - net(C, W + delta). So whatever the order of the
- * events, R ends at net(C, W) and every unit is counted once.
+ * events, R ends at net(C, W) and every unit is counted once. W never
+ * exceeds the units of the return's lines with the SKU (received, or
+ * advised when more): an event seen again after the snapshot pruned the
+ * stock log (its seq is then below the SKU's base, like an event the
+ * snapshot already counted) records nothing once the units are all shown.
  */
 
 struct sku_ledger {
   int64_t line_id;   /* where the units are recorded */
   int64_t centra;    /* C */
   int64_t warehouse; /* W */
+  int64_t units;     /* the most W can reach */
 };
 
 static int64_t net(int64_t centra, int64_t warehouse)
@@ -409,6 +414,7 @@ static int sku_ledger(struct cg_store *s, int64_t id, const char *sku,
   out->line_id = sqlite3_column_int64(st, 0);
   out->centra = sqlite3_column_int64(st, 1);
   out->warehouse = sqlite3_column_int64(st, 2);
+  out->units = sqlite3_column_int64(st, 3);
   cg__store_done(st);
   if (none)
     return cg_err_set(err, CG_ENOTFOUND, "%s: return %lld has no line with %s",
@@ -460,14 +466,18 @@ int cg_store_return_restock_warehouse(struct cg_store *s, int64_t id,
   static const char what[] = "returns: restock warehouse";
   *take = 0;
   struct sku_ledger l;
-  int ret = check_units(sku, delta, 1, what, err);
+  int ret = check_units(sku, delta, 0, what, err);
   if (ret == 0)
     ret = sku_ledger(s, id, sku, &l, what, err);
-  if (ret == 0)
-    ret = ledger_add(s, CG__ST_RETURN_RESTOCK_WAREHOUSE, id, l.line_id, delta,
+  if (ret != 0)
+    return ret;
+  int64_t room = l.units > l.warehouse ? l.units - l.warehouse : 0;
+  int64_t shown = delta < room ? delta : room;
+  if (shown > 0)
+    ret = ledger_add(s, CG__ST_RETURN_RESTOCK_WAREHOUSE, id, l.line_id, shown,
                      what, err);
   if (ret == 0)
-    *take = net(l.centra, l.warehouse) - net(l.centra, l.warehouse + delta);
+    *take = net(l.centra, l.warehouse) - net(l.centra, l.warehouse + shown);
   return ret;
 }
 

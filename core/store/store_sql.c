@@ -693,10 +693,12 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "SELECT order_number, sku FROM order_lines INDEXED BY order_lines_ref"
     " WHERE line_ref = ?1 LIMIT 1",
   /* per return and SKU: the line the restocked units are recorded on
-   * (the lowest line id with the SKU) and the sums over its lines */
+   * (the lowest line id with the SKU), the sums over its lines and the
+   * most units the warehouse's feed can show for them */
   [CG__ST_RETURN_SKU_SUMS] =
     "SELECT min(line_id), coalesce(sum(centra_restocked), 0),"
-    " coalesce(sum(warehouse_restocked), 0) FROM return_lines"
+    " coalesce(sum(warehouse_restocked), 0),"
+    " coalesce(sum(max(advised, received)), 0) FROM return_lines"
     " WHERE return_id = ?1 AND sku = ?2",
   [CG__ST_RETURN_RESTOCK_CENTRA] =
     "UPDATE return_lines SET centra_restocked = centra_restocked + ?3"

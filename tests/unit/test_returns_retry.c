@@ -54,7 +54,8 @@ static void put_return(struct env *e, enum cg_store_return_step step,
                                    .line_ref = "43243",
                                    .sku = "A",
                                    .advised = 2,
-                                   .received = 2};
+                                   .received = 2,
+                                   .disposition = "RESTOCK"};
   assert_int_equal(cg_store_return_put(e->f.store, &r, &l, 1, 1000, NULL), 0);
 }
 
