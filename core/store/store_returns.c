@@ -343,19 +343,22 @@ static int update_line(struct cg_store *s, sqlite3_stmt *st, int64_t id,
 }
 
 int cg_store_return_line_received(struct cg_store *s, int64_t id,
-                                  const char *line_ref, int64_t received,
+                                  int64_t line_id, int64_t received,
                                   const char *condition,
                                   const char *disposition, struct cg_err *err)
 {
-  if (line_ref == NULL || received < 0)
-    return cg_err_set(err, CG_EINVAL,
-                      "returns: line received needs a line ref and units "
-                      ">= 0");
+  static const char what[] = "returns: line received";
+  if (received < 0)
+    return cg_err_set(err, CG_EINVAL, "%s needs units >= 0", what);
   sqlite3_stmt *st = s->st[CG__ST_RETURN_LINE_RECEIVED];
-  int ret = cg__store_bind(s, st, err, "IsIss", id, line_ref, received,
+  int ret = cg__store_bind(s, st, err, "IIIss", id, line_id, received,
                            condition, disposition);
-  return ret ? ret
-             : update_line(s, st, id, line_ref, "returns: line received", err);
+  if (ret == 0)
+    ret = cg__store_exec(s, st, what, err);
+  if (ret == 0 && sqlite3_changes(s->db) == 0)
+    ret = cg_err_set(err, CG_ENOTFOUND, "%s: return %lld has no line %lld",
+                     what, (long long)id, (long long)line_id);
+  return ret;
 }
 
 int cg_store_return_line_decision(struct cg_store *s, int64_t id,

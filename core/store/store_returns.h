@@ -113,10 +113,11 @@ int cg_store_return_set_step(struct cg_store *s, int64_t id,
 int cg_store_return_set_receipt(struct cg_store *s, int64_t id,
                                 const char *receipt_id, const char *receipt,
                                 int64_t now_ms, struct cg_err *err);
-/* Records what the warehouse received for line_ref of return id.
+/* Records what the warehouse received for the line line_id of return id
+ * (the flow spreads a lineRef's received units over its lines).
  * CG_ENOTFOUND when the return has no such line. */
 int cg_store_return_line_received(struct cg_store *s, int64_t id,
-                                  const char *line_ref, int64_t received,
+                                  int64_t line_id, int64_t received,
                                   const char *condition,
                                   const char *disposition, struct cg_err *err);
 /* Records the plan (NULL clears it: an operator's retry asks again). */

@@ -685,7 +685,7 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "UPDATE returns SET plan = ?2, updated_at = ?3 WHERE id = ?1",
   [CG__ST_RETURN_LINE_RECEIVED] =
     "UPDATE return_lines SET received = ?3, condition = ?4,"
-    " disposition = ?5 WHERE return_id = ?1 AND line_ref = ?2",
+    " disposition = ?5 WHERE return_id = ?1 AND line_id = ?2",
   [CG__ST_RETURN_LINE_DECISION] =
     "UPDATE return_lines SET decision = ?3"
     " WHERE return_id = ?1 AND line_ref = ?2",

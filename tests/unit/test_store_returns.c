@@ -183,7 +183,7 @@ static void test_updates(void **state)
                                                "{\"lines\":[]}", NOW + 1, &err),
                    0);
   assert_int_equal(
-      cg_store_return_line_received(f->s, 501, "L2", 1, "ok", "restock", &err),
+      cg_store_return_line_received(f->s, 501, 12, 1, "ok", "restock", &err),
       0);
   assert_int_equal(
       cg_store_return_line_decision(f->s, 501, "L2", "{\"refund\":true}", &err),
@@ -248,7 +248,7 @@ static void test_updates_unknown(void **state)
   assert_int_equal(cg_store_return_set_plan(f->s, 9, "{}", NOW, &err),
                    CG_ENOTFOUND);
   assert_int_equal(
-      cg_store_return_line_received(f->s, 501, "L9", 1, NULL, NULL, &err),
+      cg_store_return_line_received(f->s, 501, 19, 1, NULL, NULL, &err),
       CG_ENOTFOUND);
   assert_int_equal(cg_store_return_line_decision(f->s, 501, "L9", "{}", &err),
                    CG_ENOTFOUND);
