@@ -286,6 +286,37 @@ int cg_store_return_put(struct cg_store *s, const struct cg_store_return *r,
   return ret ? ret : end;
 }
 
+static int lines_replace_sp(struct cg_store *s, int64_t id,
+                            const struct cg_store_return_line *lines, size_t n,
+                            struct cg_err *err)
+{
+  sqlite3_stmt *st = s->st[CG__ST_RETURN_LINES_DELETE];
+  int ret = cg__store_bind(s, st, err, "I", id);
+  if (ret == 0)
+    ret = cg__store_exec(s, st, "returns: lines replaced", err);
+  for (size_t i = 0; ret == 0 && i < n; i++)
+    ret = put_line(s, id, &lines[i], err);
+  return ret;
+}
+
+int cg_store_return_lines_replace(struct cg_store *s, int64_t id,
+                                  const struct cg_store_return_line *lines,
+                                  size_t n, struct cg_err *err)
+{
+  struct cg_store_return r = {0};
+  if (n > 0 && lines == NULL)
+    return cg_err_set(err, CG_EINVAL, "returns: lines replaced: no lines");
+  int ret = cg_store_return_get(s, id, &r, err);
+  cg_store_return_clear(&r);
+  if (ret == 0)
+    ret = cg__store_sp_begin(s, err);
+  if (ret != 0)
+    return ret;
+  ret = lines_replace_sp(s, id, lines, n, err);
+  int end = cg__store_sp_end(s, ret == 0, err);
+  return ret ? ret : end;
+}
+
 /* ---- updates -------------------------------------------------------------*/
 
 /* Runs the bound update st; CG_ENOTFOUND when it changed no row. */

@@ -92,6 +92,11 @@ void cg_store_return_list_clear(struct cg_store_return_list *l);
 int cg_store_return_put(struct cg_store *s, const struct cg_store_return *r,
                         const struct cg_store_return_line *lines, size_t n,
                         int64_t now_ms, struct cg_err *err);
+/* A rejected return read again: its lines become these n (as put stores
+ * them). CG_ENOTFOUND (nothing written) when id is unknown. */
+int cg_store_return_lines_replace(struct cg_store *s, int64_t id,
+                                  const struct cg_store_return_line *lines,
+                                  size_t n, struct cg_err *err);
 /* The row of id; CG_ENOTFOUND if none. */
 int cg_store_return_get(struct cg_store *s, int64_t id,
                         struct cg_store_return *out, struct cg_err *err);

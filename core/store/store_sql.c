@@ -666,6 +666,9 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_RETURN_LINE_PUT] =
     "INSERT INTO return_lines (return_id, " CG__RETURN_LINE_COLS ")"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+  /* a rejected return read again: its lines replaced (primary key) */
+  [CG__ST_RETURN_LINES_DELETE] =
+    "DELETE FROM return_lines WHERE return_id = ?1",
   [CG__ST_RETURN_GET] =
     "SELECT " CG__RETURN_COLS " FROM returns WHERE id = ?1",
   [CG__ST_RETURN_LINES] =
