@@ -8,6 +8,7 @@
  *   orders_events.c route() "return.*" ─▶ cg_returns_apply_event
  *     return.arrived   known rmaRef: timeline; else UNADVISED_RETURN
  *     return.received  unknown rmaRef: UNADVISED_RETURN
+ *                      no receiptId: RETURN_MISMATCH (no-receipt-id)
  *                      same receiptId: nothing
  *                      another receiptId: RETURN_MISMATCH (second-receipt)
  *                      else: receipt and lines stored, step received,
@@ -452,6 +453,28 @@ static int second_receipt(struct cg_flow *f, const struct cg_store_return *r,
             : cg__returns_audit(f, r->order_number, "return held", msg, err);
 }
 
+/* A receipt without its id cannot be told from a second one: not
+ * recorded, raised so that an operator sees it (retry: resolved). */
+static int no_receipt_id(struct cg_flow *f, const struct cg_store_return *r,
+                         const cJSON *env, char outcome[CG_INBOX_OUTCOME_MAX],
+                         struct cg_err *err)
+{
+  char msg[DETAIL_MAX], key[CG_RETURNS_RMA_MAX];
+  snprintf(msg, sizeof(msg),
+           "return %lld: no-receipt-id: the warehouse sent return.received "
+           "(event %s) without a receiptId; not recorded, nothing changed in "
+           "Centra: ask the warehouse to send it again with its receiptId",
+           (long long)r->id, or_(cg_json_str(env, "eventId"), "(none)"));
+  cg__returns_rma(r->id, key);
+  int rc = cg_flow_raise(f, CG_RETURN_MISMATCH, CG_RETURNS_ENTITY, key, msg,
+                         f->rules_label[0] ? f->rules_label : NULL, err);
+  snprintf(outcome, CG_INBOX_OUTCOME_MAX,
+           "held: return.received without receiptId for return %lld",
+           (long long)r->id);
+  return rc ? rc
+            : cg__returns_audit(f, r->order_number, "return held", msg, err);
+}
+
 static bool receivable(enum cg_store_return_step st)
 {
   return st == CG_STORE_RETURN_NEW || st == CG_STORE_RETURN_ADVISED ||
@@ -495,8 +518,7 @@ static int received(struct cg_flow *f, const cJSON *env,
     return unadvised(f, env, "return.received", outcome, err);
   }
   if (rc == 0 && (receipt_id == NULL || *receipt_id == '\0'))
-    snprintf(outcome, CG_INBOX_OUTCOME_MAX,
-             "invalid: return.received without receiptId");
+    rc = no_receipt_id(f, &r, env, outcome, err);
   else if (rc == 0 && same(r.receipt_id, receipt_id))
     snprintf(outcome, CG_INBOX_OUTCOME_MAX,
              "duplicate: receipt %.100s already recorded", receipt_id);

@@ -391,7 +391,8 @@ static int on_adjusted(struct cg_flow *f, int64_t seq, const cJSON *data,
                                    delta, status, err);
   if (old)
     snprintf(outcome, CG_INBOX_OUTCOME_MAX,
-             "older than the snapshot: adjustment of %.100s already in it",
+             "duplicate: adjustment of %.100s older than the snapshot, "
+             "counted in it",
              sku);
   else
     applied_outcome(outcome, n, "adjustment of", sku);

@@ -9,6 +9,8 @@
  *    settle row, one timeline entry per line; a receipt line that was
  *    not advised stays in the receipt only;
  *  - the same receiptId again (another eventId) changes nothing;
+ *  - no receiptId raises RETURN_MISMATCH (no-receipt-id), records
+ *    nothing;
  *  - another receiptId raises RETURN_MISMATCH (second-receipt), queues
  *    nothing and leaves the step;
  *  - an rmaRef the engine does not know, or none: UNADVISED_RETURN keyed
@@ -338,6 +340,24 @@ static void test_received_per_line_ref(void **state)
   cg_store_return_lines_clear(&l);
 }
 
+/* A receipt without its id: not recorded, but RETURN_MISMATCH raised on
+ * the return so that it is not lost silently. */
+static void test_no_receipt_id(void **state)
+{
+  struct env *e = *state;
+  const char *o = apply(e, "return.received", "ev9",
+                        "{\"rmaRef\":\"5001\",\"lines\":[" AS_ADVISED "]}");
+  assert_non_null(strstr(o, "held"));
+  assert_int_equal(
+      open_exceptions(e, CG_RETURN_MISMATCH, "5001", "without a receiptId"), 1);
+  struct cg_store_return r = {0};
+  assert_int_equal(cg_store_return_get(e->f.store, RETURN_ID, &r, NULL), 0);
+  assert_int_equal(r.step, CG_STORE_RETURN_ADVISED);
+  assert_null(r.receipt_id);
+  cg_store_return_clear(&r);
+  assert_int_equal(settle_rows(e), 0);
+}
+
 static void test_second_receipt(void **state)
 {
   struct env *e = *state;
@@ -385,6 +405,7 @@ int main(void)
       cmocka_unit_test(test_mismatch_per_line_ref),
       cmocka_unit_test_setup_teardown(test_received_per_line_ref, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_no_receipt_id, setup, teardown),
       cmocka_unit_test_setup_teardown(test_second_receipt, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unadvised, setup, teardown),
   };

@@ -168,6 +168,7 @@ static void test_adjusted_older_than_snapshot(void **state)
   snapshot(e, 12, 105); /* the warehouse's figure counts the +2 already */
   const char *o = adjusted(e, 100, 2, "AVAILABLE");
   assert_non_null(strstr(o, "older than the snapshot"));
+  assert_non_null(strstr(o, "duplicate"));
   assert_int_equal(r_of(e, NULL), 0); /* Centra = W, not W + 2 */
   int64_t p = -1;
   assert_int_equal(cg_stock_target(&e->f, "A", &p, NULL), 0);
