@@ -226,16 +226,23 @@ static void hint_items(struct cg_intake *in, const cJSON *ev, const char *type)
 }
 
 /* A Return CREATED event: the returns flow reads that return soon (a
- * no-op when the flow is off). objectReference is an Int64, which a
- * GraphQL server may print as a string. */
-static void hint_return(struct cg_intake *in, const cJSON *ev)
+ * no-op when the flow is off), its id written in this transaction so the
+ * event is not confirmed before it is durable. objectReference is an
+ * Int64, which a GraphQL server may print as a string. */
+static int hint_return(struct cg_intake *in, const cJSON *ev)
 {
+  struct cg_err err = {0};
   const char *change = cg_json_str(ev, "changeType");
   const char *text = cg_json_str(ev, "objectReference");
   int64_t id =
       text ? strtoll(text, NULL, 10) : cg_json_int(ev, "objectReference", 0);
-  if (change != NULL && strcmp(change, "CREATED") == 0)
-    cg_returns_hint(in->f->returns, id);
+  if (change == NULL || strcmp(change, "CREATED") != 0)
+    return 0;
+  int rc = cg_returns_note(in->f, id, &err); /* durable: confirmed after */
+  if (rc != 0)
+    cg_log_error("intake", "[merchant=%s] return %lld not noted: %s",
+                 in->f->merchant, (long long)id, err.msg);
+  return rc;
 }
 
 /* Takes every event's order (Event.object: the order's current state, in
@@ -257,8 +264,8 @@ static size_t take_events(struct cg_intake *in, const cJSON *events,
     if (type &&
         (strcmp(type, "Product") == 0 || strcmp(type, "ProductSize") == 0))
       hint_items(in, ev, type);
-    if (type && strcmp(type, "Return") == 0)
-      hint_return(in, ev);
+    if (type && strcmp(type, "Return") == 0 && hint_return(in, ev) != 0)
+      break; /* not recorded: this and later events stay unconfirmed */
     ids[n++] = cg_json_int(ev, "id", 0);
     in->f->metrics.events_centra++;
   }

@@ -49,6 +49,23 @@ struct cg_returns *cg_returns_create(struct cg_flow *f,
 
 static void on_tick(uv_timer_t *t);
 
+/* The ids hinted before a stop or a crash and not read yet
+ * (returns_hints.c): read first. */
+static void load_hints(struct cg_returns *r)
+{
+  struct cg_err err = {0};
+  int64_t *ids = NULL;
+  size_t n = 0;
+  if (cg__returns_hints_load(r->f, &ids, &n, &err) != 0)
+    cg_log_warn(COMP,
+                "[merchant=%s] hinted returns not loaded (%s); the "
+                "poll reads them",
+                r->f->merchant, err.msg);
+  for (size_t i = 0; i < n; i++)
+    cg_returns_hint(r, ids[i]);
+  cg_free(ids);
+}
+
 int cg_returns_start(struct cg_returns *r)
 {
   struct cg_err err = {0};
@@ -60,6 +77,7 @@ int cg_returns_start(struct cg_returns *r)
                  err.msg);
     return rc;
   }
+  load_hints(r);
   if (uv_timer_init(r->f->loop, &r->tick) != 0)
     return CG_EINVAL;
   r->tick.data = r;

@@ -78,6 +78,11 @@ void cg_returns_close(struct cg_returns *r, void (*done)(void *arg), void *arg);
 /* A Centra Return event: read return id soon (ids coalesce into one
  * read, at most CG_CENTRA_RETURNS_PAGE_MAX). NULL is a no-op. */
 void cg_returns_hint(struct cg_returns *r, int64_t return_id);
+/* The same, written durably in the caller's transaction (the intake's:
+ * the Centra event is confirmed when it commits) so that a crash before
+ * the read loses nothing (flows/returns_hints.c); 0 when the flow is off
+ * (f->returns NULL). */
+int cg_returns_note(struct cg_flow *f, int64_t return_id, struct cg_err *err);
 
 /* The outbox kinds. */
 extern const struct cg_outbox_kind cg_returns_advise_kind;

@@ -191,9 +191,10 @@ static int put(struct cg_flow *f, const cJSON *ret, const struct mapped *m,
 }
 
 /* Some lines are not ones the engine sent: the warehouse could not
- * match them, so nothing is advised and customer service decides. */
+ * match them, so nothing is advised and customer service decides. stored:
+ * the id of the return already stored (read again), else 0. */
 static int rejected(struct cg_flow *f, const cJSON *ret, const struct mapped *m,
-                    struct cg_err *err)
+                    int64_t stored, struct cg_err *err)
 {
   char msg[3 * DETAIL_MAX], key[CG_RETURNS_RMA_MAX];
   int64_t id = cg_json_int(ret, "id", 0);
@@ -208,7 +209,11 @@ static int rejected(struct cg_flow *f, const cJSON *ret, const struct mapped *m,
     size_t len = strlen(msg);
     snprintf(msg + len, sizeof(msg) - len, " (%s)", m->other);
   }
-  int rc = put(f, ret, m, CG_STORE_RETURN_REJECTED, CG_RETURN_REJECTED, err);
+  int rc =
+      stored
+          ? cg_store_return_set_step(f->store, stored, CG_STORE_RETURN_REJECTED,
+                                     CG_RETURN_REJECTED, cg_time_now_ms(), err)
+          : put(f, ret, m, CG_STORE_RETURN_REJECTED, CG_RETURN_REJECTED, err);
   if (rc == 0)
     rc = cg_flow_raise(f, CG_RETURN_REJECTED, CG_RETURNS_ENTITY, key, msg, NULL,
                        err);
@@ -236,7 +241,76 @@ static int created(struct cg_flow *f, const cJSON *ret, const struct mapped *m,
   return rc;
 }
 
-/* One canonical return; *added 1 when it was stored now. */
+/* ---- a rejected return read again ---------------------------------------*/
+
+int cg__returns_reread(struct cg_flow *f, const struct cg_store_return *r,
+                       struct cg_err *err)
+{
+  int rc = cg_store_return_set_step(f->store, r->id, CG_STORE_RETURN_REJECTED,
+                                    CG_RETURNS_REREAD, cg_time_now_ms(), err);
+  if (rc == 0)
+    rc = cg__returns_hints_add(f, r->id, err);
+  if (rc == 0 && f->returns != NULL)
+    cg_returns_hint(f->returns, r->id);
+  return rc;
+}
+
+/* Whether a stored return is one a retry asked to read again. */
+static bool reread_due(const struct cg_store_return *have)
+{
+  return have->step == CG_STORE_RETURN_REJECTED && have->hold_reason &&
+         strcmp(have->hold_reason, CG_RETURNS_REREAD) == 0;
+}
+
+/* All its lines are known now: the fresh lines, step new, the advice
+ * queued under the next attempt's key. */
+static int reread_known(struct cg_flow *f, const struct cg_store_return *have,
+                        const struct mapped *m, struct cg_err *err)
+{
+  char detail[DETAIL_MAX + 64], lines[DETAIL_MAX], key[CG_RETURNS_RMA_MAX];
+  int64_t attempt = 0;
+  cg__returns_rma(have->id, key);
+  lines_text(m, lines, sizeof(lines));
+  snprintf(detail, sizeof(detail), "Centra return %lld read again: %s",
+           (long long)have->id, lines);
+  int rc =
+      cg_store_return_lines_replace(f->store, have->id, m->lines, m->n, err);
+  if (rc == 0)
+    rc = cg_store_return_set_step(f->store, have->id, CG_STORE_RETURN_NEW, NULL,
+                                  cg_time_now_ms(), err);
+  if (rc == 0)
+    rc = cg_store_outbox_count_entity(f->store, CG_RETURNS_KIND_ADVISE, key,
+                                      &attempt, err);
+  if (rc == 0)
+    rc = cg__returns_queue(f, CG_RETURNS_KIND_ADVISE, have->id,
+                           have->order_number, (int)attempt, err);
+  return rc ? rc
+            : cg__returns_audit(f, have->order_number, "return read again",
+                                detail, err);
+}
+
+/* A return a retry asked to read again: mapped afresh. */
+static int reread_apply(struct cg_flow *f, const cJSON *ret,
+                        const struct cg_store_return *have, int64_t *added,
+                        struct cg_err *err)
+{
+  struct mapped m = {0};
+  int rc = map_lines(f, ret, &m, err);
+  if (rc == 0 && m.order_number == NULL && have->order_number != NULL &&
+      (m.order_number = cg_strdup(have->order_number)) == NULL)
+    rc = cg_err_set(err, CG_ENOMEM, "out of memory");
+  if (rc == 0 && (m.n == 0 || m.nunknown > 0 || m.other[0]))
+    rc = rejected(f, ret, &m, have->id, err);
+  else if (rc == 0)
+    rc = reread_known(f, have, &m, err);
+  *added += rc == 0;
+  mapped_clear(&m);
+  return rc;
+}
+
+/* ---- a page -------------------------------------------------------------*/
+
+/* One canonical return; *added 1 when it was stored (or read again) now. */
 static int apply_return(struct cg_flow *f, const cJSON *ret, int64_t *added,
                         struct cg_err *err)
 {
@@ -246,9 +320,11 @@ static int apply_return(struct cg_flow *f, const cJSON *ret, int64_t *added,
   if (id <= 0)
     return 0;
   int rc = cg_store_return_get(f->store, id, &have, err);
+  if (rc == 0 && reread_due(&have))
+    rc = reread_apply(f, ret, &have, added, err);
   cg_store_return_clear(&have);
   if (rc != CG_ENOTFOUND)
-    return rc; /* stored before (0): nothing changes */
+    return rc; /* stored before (0): nothing more changes */
   rc = map_lines(f, ret, &m, err);
   if (rc == 0 && m.n == 0) {
     cg_log_info(COMP,
@@ -257,7 +333,7 @@ static int apply_return(struct cg_flow *f, const cJSON *ret, int64_t *added,
                 f->merchant, (long long)id);
     rc = put(f, ret, &m, CG_STORE_RETURN_IGNORED, NULL, err);
   } else if (rc == 0 && (m.nunknown > 0 || m.other[0]))
-    rc = rejected(f, ret, &m, err);
+    rc = rejected(f, ret, &m, 0, err);
   else if (rc == 0)
     rc = created(f, ret, &m, err);
   *added += rc == 0;
@@ -269,6 +345,13 @@ int cg__returns_page_apply(struct cg_flow *f, const cJSON *returns,
                            const char *since, int64_t *added,
                            struct cg_err *err)
 {
+  return cg__returns_page_apply_ids(f, returns, since, NULL, 0, added, err);
+}
+
+int cg__returns_page_apply_ids(struct cg_flow *f, const cJSON *returns,
+                               const char *since, const int64_t *ids,
+                               size_t nids, int64_t *added, struct cg_err *err)
+{
   const cJSON *ret;
   int64_t n = 0;
   int rc = cg_store_begin(f->store, err);
@@ -279,6 +362,8 @@ int cg__returns_page_apply(struct cg_flow *f, const cJSON *returns,
   }
   if (rc == 0 && since != NULL)
     rc = since_forward(f->store, since, err);
+  if (rc == 0 && nids > 0)
+    rc = cg__returns_hints_remove(f, ids, nids, err);
   rc = rc ? rc : cg_store_commit(f->store, err);
   if (rc != 0) {
     cg_store_rollback(f->store, NULL);
@@ -354,41 +439,56 @@ static void note_newest(struct cg_returns_read *rd, const cJSON *page)
 
 static int ask_page(struct cg_returns_read *rd);
 
-static void on_page(struct cg_call_result *res, void *arg)
+/* Whether the answer is a page to apply; else the read has ended. */
+static bool page_usable(struct cg_returns_read *rd, struct cg_call_result *res)
 {
-  struct cg_returns_read *rd = arg;
-  struct cg_err err = {0};
-  int64_t added = 0;
   if (rd->r == NULL) {
     read_end(rd, CG_RETURNS_READ_FAILED, 0);
-    return;
+    return false;
   }
   if (!cg_call_result_sent(res)) { /* Centra's budget: not a failure */
     int64_t wait = res->retry_at_ms - cg_time_now_ms();
     read_end(rd, CG_RETURNS_READ_DEFERRED,
              cg_time_mono_ms() + (wait > 0 ? wait : 0));
-    return;
+    return false;
   }
   if (res->outcome != CG_OUTCOME_OK || !cJSON_IsArray(res->data)) {
     read_fail(rd, "not read from Centra",
               res->outcome != CG_OUTCOME_OK ? res->message
                                             : "the answer is not a list");
-    return;
+    return false;
   }
+  return true;
+}
+
+/* The read applied its last page. */
+static void read_done(struct cg_returns_read *rd)
+{
+  if (rd->added > 0)
+    cg_log_debug(COMP, "[merchant=%s] returns read: %lld new",
+                 rd->r->f->merchant, (long long)rd->added);
+  read_end(rd, CG_RETURNS_READ_OK, 0);
+}
+
+static void on_page(struct cg_call_result *res, void *arg)
+{
+  struct cg_returns_read *rd = arg;
+  struct cg_err err = {0};
+  int64_t added = 0;
+  if (!page_usable(rd, res))
+    return;
   bool last = rd->n > 0 || cJSON_GetArraySize(res->data) < rd->r->opts.page;
   if (rd->n == 0)
     note_newest(rd, res->data);
   const char *since = rd->n == 0 && last && rd->newest[0] ? rd->newest : NULL;
-  if (cg__returns_page_apply(rd->r->f, res->data, since, &added, &err) != 0) {
+  if (cg__returns_page_apply_ids(rd->r->f, res->data, since, rd->ids, rd->n,
+                                 &added, &err) != 0) {
     read_fail(rd, "not written", err.msg);
     return;
   }
   rd->added += added;
   if (last) {
-    if (rd->added > 0)
-      cg_log_debug(COMP, "[merchant=%s] returns read: %lld new",
-                   rd->r->f->merchant, (long long)rd->added);
-    read_end(rd, CG_RETURNS_READ_OK, 0);
+    read_done(rd);
     return;
   }
   rd->page++;

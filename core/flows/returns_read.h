@@ -17,6 +17,7 @@
 
 struct cg_err;
 struct cg_returns_read; /* a read in progress (returns_read.c) */
+struct cg_store_return;
 
 #define CG_RETURNS_TICK_MS 250        /* timer period */
 #define CG_RETURNS_OVERLAP_MS 300000  /* the poll reads 5 minutes back */
@@ -74,7 +75,43 @@ int cg__returns_page_apply(struct cg_flow *f, const cJSON *returns,
                            const char *since, int64_t *added,
                            struct cg_err *err);
 
+/* The same with the ids of the read by ids that fetched the page: they
+ * leave the durable hint list (returns_hints.c) in the page's
+ * transaction. */
+int cg__returns_page_apply_ids(struct cg_flow *f, const cJSON *returns,
+                               const char *since, const int64_t *ids,
+                               size_t nids, int64_t *added, struct cg_err *err);
+
 /* The poll's first watermark: now, unless there is one. */
 int cg__returns_since_init(struct cg_flow *f, struct cg_err *err);
+
+/* ---- reading a rejected return again (returns_read.c) -------------------*/
+
+/* The hold reason of a rejected return an operator's retry asked to read
+ * again (its step stays rejected until the read). */
+#define CG_RETURNS_REREAD "REREAD"
+
+/* An operator's retry of RETURN_REJECTED on r (step rejected), in the
+ * retry's transaction: marks r to be read again and hints its id
+ * durably. The read (by ids, soon) then maps its lines afresh: all known
+ * -> lines replaced, step new, the advice queued under a new key,
+ * "return read again" on the timeline; still not -> rejected again with
+ * RETURN_REJECTED raised anew. */
+int cg__returns_reread(struct cg_flow *f, const struct cg_store_return *r,
+                       struct cg_err *err);
+
+/* ---- the durable hints (returns_hints.c) ---------------------------------*/
+
+#define CG_RETURNS_HINTED "returns.hinted" /* store cursor: the ids */
+#define CG_RETURNS_HINTS_MAX 4096          /* more: left to the poll */
+
+/* Adds id to the durable list (once), in the caller's transaction. */
+int cg__returns_hints_add(struct cg_flow *f, int64_t id, struct cg_err *err);
+/* Takes the ndone ids out of the list, in the caller's transaction. */
+int cg__returns_hints_remove(struct cg_flow *f, const int64_t *done,
+                             size_t ndone, struct cg_err *err);
+/* The ids in the list (*ids owned by the caller, cg_free). */
+int cg__returns_hints_load(struct cg_flow *f, int64_t **ids, size_t *n,
+                           struct cg_err *err);
 
 #endif

@@ -8,6 +8,7 @@
  *   orders_events.c route() "return.*" ─▶ cg_returns_apply_event
  *     return.arrived   known rmaRef: timeline; else UNADVISED_RETURN
  *     return.received  unknown rmaRef: UNADVISED_RETURN
+ *                      no receiptId: RETURN_MISMATCH (no-receipt-id)
  *                      same receiptId: nothing
  *                      another receiptId: RETURN_MISMATCH (second-receipt)
  *                      else: receipt and lines stored, step received,
@@ -66,16 +67,20 @@ static bool add(cJSON *arr, const char *code, const char *line_ref,
   return ok;
 }
 
-/* The receipt line of line_ref, or NULL. */
-static const cJSON *receipt_line(const cJSON *receipt, const char *line_ref)
+/* The first receipt line of line_ref from l on (l included), or NULL. */
+static const cJSON *next_of_ref(const cJSON *l, const char *line_ref)
 {
-  const cJSON *l;
-  cJSON_ArrayForEach(l, cg_json_get(receipt, "lines"))
-  {
+  for (; l != NULL; l = l->next)
     if (same(cg_json_str(l, "lineRef"), line_ref))
       return l;
-  }
   return NULL;
+}
+
+/* The first receipt line of line_ref, or NULL. */
+static const cJSON *receipt_line(const cJSON *receipt, const char *line_ref)
+{
+  const cJSON *lines = cg_json_get(receipt, "lines");
+  return cJSON_IsArray(lines) ? next_of_ref(lines->child, line_ref) : NULL;
 }
 
 static const struct cg_store_return_line *
@@ -87,6 +92,24 @@ advised_line(const struct cg_store_return_lines *advised, const char *line_ref)
   return NULL;
 }
 
+/* Whether stored line i is the first with its lineRef (several Centra
+ * return lines may name one order line). */
+static bool first_of_ref(const struct cg_store_return_lines *l, size_t i)
+{
+  return advised_line(l, l->items[i].line_ref) == &l->items[i];
+}
+
+/* The units advised for line_ref: its stored lines summed. */
+static int64_t advised_of(const struct cg_store_return_lines *l,
+                          const char *line_ref)
+{
+  int64_t n = 0;
+  for (size_t i = 0; i < l->n; i++)
+    if (same(l->items[i].line_ref, line_ref))
+      n += l->items[i].advised;
+  return n;
+}
+
 /* The units a receipt line says were received (absent: 0). */
 static int64_t received_of(const cJSON *l)
 {
@@ -94,25 +117,30 @@ static int64_t received_of(const cJSON *l)
   return q > 0 ? q : 0;
 }
 
+/* The units received for line_ref: its receipt lines summed. */
+static int64_t receipt_units(const cJSON *receipt, const char *line_ref)
+{
+  int64_t n = 0;
+  for (const cJSON *l = receipt_line(receipt, line_ref); l != NULL;
+       l = next_of_ref(l->next, line_ref))
+    n += received_of(l);
+  return n;
+}
+
 static bool condition_bad(const char *c)
 {
   return same(c, "NOT_RECEIVED") || same(c, "UNIDENTIFIED");
 }
 
-/* The differences of one advised line (a). */
-static bool line_mismatches(cJSON *arr, const struct cg_store_return_line *a,
-                            const cJSON *l)
+/* The SKU and condition differences of receipt line l of a's lineRef. */
+static bool receipt_line_mismatches(cJSON *arr,
+                                    const struct cg_store_return_line *a,
+                                    const cJSON *l)
 {
   char d[DETAIL_MAX];
   const char *sku = cg_json_str(l, "sku"), *c = cg_json_str(l, "condition");
-  int64_t q = received_of(l);
   bool ok = true;
-  snprintf(d, sizeof(d), "line %s (%s): %lld received, %lld advised",
-           a->line_ref, a->sku, (long long)q, (long long)a->advised);
-  if (q != a->advised)
-    ok = add(arr, q < a->advised ? "fewer" : "more", a->line_ref, a->sku,
-             a->advised, q, d);
-  if (ok && sku != NULL && a->sku != NULL && strcmp(sku, a->sku) != 0) {
+  if (sku != NULL && a->sku != NULL && strcmp(sku, a->sku) != 0) {
     snprintf(d, sizeof(d), "line %s: SKU %s received, %s advised", a->line_ref,
              sku, a->sku);
     ok = add(arr, "different-sku", a->line_ref, sku, -1, -1, d);
@@ -125,6 +153,27 @@ static bool line_mismatches(cJSON *arr, const struct cg_store_return_line *a,
   return ok;
 }
 
+/* The differences of one advised lineRef (a: its first stored line),
+ * every stored line and every receipt line of it counted. */
+static bool line_mismatches(cJSON *arr, const struct cg_store_return_lines *ls,
+                            const struct cg_store_return_line *a,
+                            const cJSON *receipt)
+{
+  char d[DETAIL_MAX];
+  int64_t q = receipt_units(receipt, a->line_ref);
+  int64_t advised = advised_of(ls, a->line_ref);
+  bool ok = true;
+  snprintf(d, sizeof(d), "line %s (%s): %lld received, %lld advised",
+           a->line_ref, a->sku, (long long)q, (long long)advised);
+  if (q != advised)
+    ok = add(arr, q < advised ? "fewer" : "more", a->line_ref, a->sku, advised,
+             q, d);
+  for (const cJSON *l = receipt_line(receipt, a->line_ref); ok && l != NULL;
+       l = next_of_ref(l->next, a->line_ref))
+    ok = receipt_line_mismatches(arr, a, l);
+  return ok;
+}
+
 static bool advised_mismatches(cJSON *arr, const cJSON *receipt,
                                const struct cg_store_return_lines *advised)
 {
@@ -132,14 +181,16 @@ static bool advised_mismatches(cJSON *arr, const cJSON *receipt,
   bool ok = true;
   for (size_t i = 0; ok && advised != NULL && i < advised->n; i++) {
     const struct cg_store_return_line *a = &advised->items[i];
-    const cJSON *l = receipt_line(receipt, a->line_ref);
-    if (l != NULL) {
-      ok = line_mismatches(arr, a, l);
+    if (!first_of_ref(advised, i))
+      continue;
+    if (receipt_line(receipt, a->line_ref) != NULL) {
+      ok = line_mismatches(arr, advised, a, receipt);
       continue;
     }
+    int64_t n = advised_of(advised, a->line_ref);
     snprintf(d, sizeof(d), "line %s (%s): %lld advised, not in the receipt",
-             a->line_ref, a->sku, (long long)a->advised);
-    ok = add(arr, "missing-line", a->line_ref, a->sku, a->advised, 0, d);
+             a->line_ref, a->sku, (long long)n);
+    ok = add(arr, "missing-line", a->line_ref, a->sku, n, 0, d);
   }
   return ok;
 }
@@ -263,8 +314,30 @@ static int arrived(struct cg_flow *f, const cJSON *env,
 
 /* ---- return.received ----------------------------------------------------*/
 
-/* One timeline entry per line: advised lines (received or not) and
- * receipt lines never advised. */
+/* The timeline entry of receipt line l. */
+static int audit_receipt_line(struct cg_flow *f,
+                              const struct cg_store_return *r, const cJSON *l,
+                              const struct cg_store_return_lines *lines,
+                              struct cg_err *err)
+{
+  char d[DETAIL_MAX];
+  const char *ref = cg_json_str(l, "lineRef");
+  if (advised_line(lines, ref) != NULL)
+    snprintf(d, sizeof(d), "return %lld line %s: %s, %lld/%lld, %s, %s",
+             (long long)r->id, ref, or_(cg_json_str(l, "sku"), "?"),
+             (long long)received_of(l), (long long)advised_of(lines, ref),
+             or_(cg_json_str(l, "condition"), "?"),
+             or_(cg_json_str(l, "disposition"), "?"));
+  else
+    snprintf(d, sizeof(d),
+             "return %lld line %s: %s, %lld received, not advised",
+             (long long)r->id, or_(ref, "(none)"),
+             or_(cg_json_str(l, "sku"), "?"), (long long)received_of(l));
+  return cg__returns_audit(f, r->order_number, "return received", d, err);
+}
+
+/* One timeline entry per receipt line and per advised lineRef the
+ * receipt lacks. */
 static int audit_lines(struct cg_flow *f, const struct cg_store_return *r,
                        const cJSON *receipt,
                        const struct cg_store_return_lines *lines,
@@ -274,25 +347,74 @@ static int audit_lines(struct cg_flow *f, const struct cg_store_return *r,
   int rc = 0;
   for (size_t i = 0; rc == 0 && i < lines->n; i++) {
     const struct cg_store_return_line *a = &lines->items[i];
-    const cJSON *l = receipt_line(receipt, a->line_ref);
-    snprintf(d, sizeof(d), "return %lld line %s: %s, %lld/%lld, %s, %s",
-             (long long)r->id, a->line_ref, a->sku,
-             (long long)(l ? received_of(l) : 0), (long long)a->advised,
-             l ? or_(cg_json_str(l, "condition"), "?") : "not in the receipt",
-             l ? or_(cg_json_str(l, "disposition"), "?") : "-");
-    rc = cg__returns_audit(f, r->order_number, "return received", d, err);
-  }
-  const cJSON *l;
-  cJSON_ArrayForEach(l, cg_json_get(receipt, "lines"))
-  {
-    const char *ref = cg_json_str(l, "lineRef");
-    if (rc != 0 || advised_line(lines, ref) != NULL)
+    if (!first_of_ref(lines, i) || receipt_line(receipt, a->line_ref) != NULL)
       continue;
     snprintf(d, sizeof(d),
-             "return %lld line %s: %s, %lld received, not advised",
-             (long long)r->id, or_(ref, "(none)"),
-             or_(cg_json_str(l, "sku"), "?"), (long long)received_of(l));
+             "return %lld line %s: %s, 0/%lld, not in the receipt",
+             (long long)r->id, a->line_ref, a->sku,
+             (long long)advised_of(lines, a->line_ref));
     rc = cg__returns_audit(f, r->order_number, "return received", d, err);
+  }
+  const cJSON *l = cg_json_get(receipt, "lines");
+  for (l = cJSON_IsArray(l) ? l->child : NULL; rc == 0 && l != NULL;
+       l = l->next)
+    rc = audit_receipt_line(f, r, l, lines, err);
+  return rc;
+}
+
+/* A walk over the receipt lines of one lineRef, unit by unit. */
+struct feed {
+  const char *ref;
+  const cJSON *line; /* the receipt line units are taken from, or NULL */
+  int64_t left;      /* its units not given to a stored line yet */
+};
+
+/* The units of one stored line: up to want (all that is left when last)
+ * from the receipt lines in order; *from: the receipt line its first unit
+ * came from (the walk's current line when none). */
+static int64_t take_units(struct feed *c, int64_t want, bool last,
+                          const cJSON **from)
+{
+  int64_t got = 0;
+  *from = c->line;
+  while (c->line != NULL && (last || got < want)) {
+    if (c->left == 0) {
+      c->line = next_of_ref(c->line->next, c->ref);
+      c->left = c->line ? received_of(c->line) : 0;
+      continue;
+    }
+    int64_t n = last || c->left < want - got ? c->left : want - got;
+    if (got == 0)
+      *from = c->line;
+    got += n;
+    c->left -= n;
+  }
+  return got;
+}
+
+/* Records the received units of the lineRef of stored line i (its first)
+ * over its stored lines in line id order: each takes up to its advised
+ * units, the last one whatever remains. */
+static int record_ref(struct cg_flow *f, int64_t id, const cJSON *receipt,
+                      const struct cg_store_return_lines *lines, size_t i,
+                      struct cg_err *err)
+{
+  struct feed c = {lines->items[i].line_ref, NULL, 0};
+  c.line = receipt_line(receipt, c.ref);
+  c.left = c.line ? received_of(c.line) : 0;
+  int rc = 0;
+  for (size_t j = i; rc == 0 && j < lines->n; j++) {
+    const struct cg_store_return_line *a = &lines->items[j];
+    if (!same(a->line_ref, c.ref))
+      continue;
+    bool last = true;
+    for (size_t k = j + 1; last && k < lines->n; k++)
+      last = !same(lines->items[k].line_ref, c.ref);
+    const cJSON *from = NULL;
+    int64_t got = take_units(&c, a->advised, last, &from);
+    rc = cg_store_return_line_received(f->store, id, a->line_id, got,
+                                       cg_json_str(from, "condition"),
+                                       cg_json_str(from, "disposition"), err);
   }
   return rc;
 }
@@ -308,12 +430,9 @@ static int store_receipt(struct cg_flow *f, const struct cg_store_return *r,
                                               cg_time_now_ms(), err)
                 : cg_err_set(err, CG_ENOMEM, "out of memory");
   cg_free(text);
-  for (size_t i = 0; rc == 0 && i < lines->n; i++) {
-    const cJSON *l = receipt_line(data, lines->items[i].line_ref);
-    rc = cg_store_return_line_received(
-        f->store, r->id, lines->items[i].line_ref, l ? received_of(l) : 0,
-        cg_json_str(l, "condition"), cg_json_str(l, "disposition"), err);
-  }
+  for (size_t i = 0; rc == 0 && i < lines->n; i++)
+    if (first_of_ref(lines, i))
+      rc = record_ref(f, r->id, data, lines, i, err);
   return rc;
 }
 
@@ -330,6 +449,28 @@ static int second_receipt(struct cg_flow *f, const struct cg_store_return *r,
   cg__returns_rma(r->id, key);
   int rc = cg_flow_raise(f, CG_RETURN_MISMATCH, CG_RETURNS_ENTITY, key, msg,
                          f->rules_label[0] ? f->rules_label : NULL, err);
+  return rc ? rc
+            : cg__returns_audit(f, r->order_number, "return held", msg, err);
+}
+
+/* A receipt without its id cannot be told from a second one: not
+ * recorded, raised so that an operator sees it (retry: resolved). */
+static int no_receipt_id(struct cg_flow *f, const struct cg_store_return *r,
+                         const cJSON *env, char outcome[CG_INBOX_OUTCOME_MAX],
+                         struct cg_err *err)
+{
+  char msg[DETAIL_MAX], key[CG_RETURNS_RMA_MAX];
+  snprintf(msg, sizeof(msg),
+           "return %lld: no-receipt-id: the warehouse sent return.received "
+           "(event %s) without a receiptId; not recorded, nothing changed in "
+           "Centra: ask the warehouse to send it again with its receiptId",
+           (long long)r->id, or_(cg_json_str(env, "eventId"), "(none)"));
+  cg__returns_rma(r->id, key);
+  int rc = cg_flow_raise(f, CG_RETURN_MISMATCH, CG_RETURNS_ENTITY, key, msg,
+                         f->rules_label[0] ? f->rules_label : NULL, err);
+  snprintf(outcome, CG_INBOX_OUTCOME_MAX,
+           "held: return.received without receiptId for return %lld",
+           (long long)r->id);
   return rc ? rc
             : cg__returns_audit(f, r->order_number, "return held", msg, err);
 }
@@ -377,8 +518,7 @@ static int received(struct cg_flow *f, const cJSON *env,
     return unadvised(f, env, "return.received", outcome, err);
   }
   if (rc == 0 && (receipt_id == NULL || *receipt_id == '\0'))
-    snprintf(outcome, CG_INBOX_OUTCOME_MAX,
-             "invalid: return.received without receiptId");
+    rc = no_receipt_id(f, &r, env, outcome, err);
   else if (rc == 0 && same(r.receipt_id, receipt_id))
     snprintf(outcome, CG_INBOX_OUTCOME_MAX,
              "duplicate: receipt %.100s already recorded", receipt_id);

@@ -19,6 +19,7 @@
  */
 #include "flows/returns.h"
 #include "flows/returns_int.h"
+#include "flows/returns_read.h"
 
 #include "base/err.h"
 #include "base/json.h"
@@ -115,8 +116,12 @@ static int act(struct cg_flow *f, const char *type,
    * advice (RULE_ERROR from returns_advise.c): advised again. */
   if ((is(type, CG_RETURN_REJECTED) || is(type, "RULE_ERROR")) &&
       r->step == CG_STORE_RETURN_REJECTED) {
-    *note = "retry requested: the advice is sent again under a new key";
-    return advise_again(f, r, err);
+    *note = is(type, CG_RETURN_REJECTED)
+                ? "retry requested: the return is read again from Centra and "
+                  "advised if all its lines are known"
+                : "retry requested: the advice is sent again under a new key";
+    return is(type, CG_RETURN_REJECTED) ? cg__returns_reread(f, r, err)
+                                        : advise_again(f, r, err);
   }
   if ((is(type, CG_RETURN_MISMATCH) || is(type, "RULE_ERROR")) && before) {
     *note = "retry requested: the rule pack decides the receipt again";

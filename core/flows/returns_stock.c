@@ -7,12 +7,17 @@
  *     ─▶ cg__returns_completed_stock
  *          "warehouse": touch every SKU of the return (the next push
  *                       sets Centra's figure back to P)
- *          "centra" and returnedToStock: R += units Centra restocked
- *                       less those the feed already showed for this RMA
- *   stock.c, a new stock.adjusted (delta > 0) in its event transaction
+ *          "centra" and returnedToStock: R += the units the warehouse
+ *                       will show as sellable (received, RESTOCK) less
+ *                       those the feed already showed for this RMA; a SKU
+ *                       Centra restocked more of is touched (the next push
+ *                       takes the rest back)
+ *   stock.c, a stock.adjusted (delta > 0) in its event transaction, new
+ *   or older than the SKU's snapshot (its units are in W already)
  *     ─▶ cg_returns_stock_adjusted
  *          reference = a known rmaRef: "return restocked" on the order,
- *          and R gives back what Centra's completion already counted
+ *          and, for a sellable status, R gives back what Centra's
+ *          completion already counted
  */
 #include "flows/returns.h"
 #include "flows/returns_int.h"
@@ -29,6 +34,8 @@
 #include <string.h>
 
 #define DETAIL_MAX 400
+/* The disposition whose units the warehouse puts back on sale. */
+#define RESTOCK "RESTOCK"
 
 static enum cg_stock_return_route route(const struct cg_flow *f)
 {
@@ -59,32 +66,57 @@ static bool first_of_sku(const struct cg_store_return_lines *l, size_t i)
   return l->items[i].sku != NULL;
 }
 
-static int64_t units_of_sku(const struct cg_store_return_lines *l,
-                            const char *sku)
+/* Units of sku on the return's lines: what Centra restocked at the
+ * completion (the advised units, all lines) and what the warehouse will
+ * show as sellable (the units received with the disposition RESTOCK, at
+ * most the advised ones: more than advised is the warehouse's own, shown
+ * by its feed alone). */
+struct sku_units {
+  int64_t centra, shown;
+};
+
+static struct sku_units units_of_sku(const struct cg_store_return_lines *l,
+                                     const char *sku)
 {
-  int64_t units = 0;
-  for (size_t i = 0; i < l->n; i++)
-    if (l->items[i].sku && strcmp(l->items[i].sku, sku) == 0)
-      units += l->items[i].advised;
-  return units;
+  struct sku_units u = {0, 0};
+  for (size_t i = 0; i < l->n; i++) {
+    const struct cg_store_return_line *x = &l->items[i];
+    if (x->sku == NULL || strcmp(x->sku, sku) != 0)
+      continue;
+    u.centra += x->advised;
+    if (x->received > 0 && x->disposition != NULL &&
+        strcmp(x->disposition, RESTOCK) == 0)
+      u.shown += x->received;
+  }
+  if (u.shown > u.centra)
+    u.shown = u.centra;
+  return u;
 }
 
-/* Route centra: Centra restocked the return's units of sku at completion;
- * R grows by what the warehouse's feed has not shown yet. */
+/* Route centra: Centra restocked u.centra units of sku at completion. R
+ * grows by the part the warehouse will show as sellable and has not shown
+ * yet; the rest (not received, or not restocked by the warehouse) it will
+ * never show: the SKU is touched so the next push sets Centra back to P. */
 static int centra_restocked(struct cg_flow *f, const struct cg_store_return *r,
-                            const char *sku, int64_t units, struct cg_err *err)
+                            const char *sku, struct sku_units u,
+                            struct cg_err *err)
 {
   char detail[DETAIL_MAX];
   int64_t add = 0, now = cg_time_now_ms();
   int rc =
-      cg_store_return_restock_centra(f->store, r->id, sku, units, &add, err);
+      cg_store_return_restock_centra(f->store, r->id, sku, u.shown, &add, err);
   if (rc == 0 && add > 0)
     rc = unknown_ok(cg_store_stock_return_add(f->store, sku, add, now, err),
                     err);
+  if (rc == 0 && u.shown < u.centra)
+    rc = unknown_ok(cg_store_stock_touch(f->store, sku, now, err), err);
   snprintf(detail, sizeof(detail),
            "return %lld: %lld x %s restocked by Centra at completion (route "
-           "centra; %lld counted until the warehouse shows them)",
-           (long long)r->id, (long long)units, sku, (long long)add);
+           "centra; the warehouse restocks %lld, %lld counted until it shows "
+           "them%s)",
+           (long long)r->id, (long long)u.centra, sku, (long long)u.shown,
+           (long long)add,
+           u.shown < u.centra ? "; the next push takes the rest back" : "");
   return rc ? rc
             : cg__returns_audit(f, r->order_number, "return restocked", detail,
                                 err);
@@ -137,8 +169,11 @@ int cg_returns_stock_adjusted(struct cg_flow *f, const char *reference,
   if (id <= 0 || sku == NULL || delta <= 0)
     return 0;
   int rc = cg_store_return_get(f->store, id, &r, err);
+  /* only sellable units are what Centra's completion counted in R (an
+   * other status is recorded as 0: the line of sku must still exist) */
+  bool sellable = cg_stock_policy_sellable(cg_stock_policy(f->stock), status);
   if (rc == 0 && r.order_number != NULL)
-    rc = give_back(f, id, sku, delta, err);
+    rc = give_back(f, id, sku, sellable ? delta : 0, err);
   if (rc == 0) {
     snprintf(detail, sizeof(detail),
              "return %lld: %lld x %s restocked by the warehouse (%s, route "

@@ -354,6 +354,19 @@ static void applied_outcome(char outcome[CG_INBOX_OUTCOME_MAX], int n,
              "duplicate: %s %.100s already counted", what, sku);
 }
 
+/* Whether an event that applied nothing is older than the SKU's snapshot
+ * (seq <= its base: the snapshot counts its units) rather than a
+ * duplicate of an applied one (still in the log, above the base). */
+static int before_snapshot(struct cg_flow *f, int64_t seq, const char *sku,
+                           bool *old, struct cg_err *err)
+{
+  struct cg_store_stock row = {0};
+  int rc = cg_store_stock_get(f->store, sku, &row, err);
+  *old = rc == 0 && seq <= row.base_seq;
+  cg_store_stock_clear(&row);
+  return rc;
+}
+
 static int on_adjusted(struct cg_flow *f, int64_t seq, const cJSON *data,
                        char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
 {
@@ -368,11 +381,21 @@ static int on_adjusted(struct cg_flow *f, int64_t seq, const cJSON *data,
              "and a known stockStatus");
     return 0;
   }
+  bool old = false;
   int rc = effect(f, seq, sku, status, delta, &n, err);
-  if (rc == 0 && n > 0 && delta > 0) /* a restock may name an RMA */
+  if (rc == 0 && n == 0)
+    rc = before_snapshot(f, seq, sku, &old, err);
+  /* a restock may name an RMA: its units are shown, new or in the snapshot */
+  if (rc == 0 && (n > 0 || old) && delta > 0)
     rc = cg_returns_stock_adjusted(f, cg_json_str(data, "reference"), sku,
                                    delta, status, err);
-  applied_outcome(outcome, n, "adjustment of", sku);
+  if (old)
+    snprintf(outcome, CG_INBOX_OUTCOME_MAX,
+             "duplicate: adjustment of %.100s older than the snapshot, "
+             "counted in it",
+             sku);
+  else
+    applied_outcome(outcome, n, "adjustment of", sku);
   return rc;
 }
 

@@ -190,6 +190,7 @@ enum cg__st {
   /* store_returns.c */
   CG__ST_RETURN_PUT,
   CG__ST_RETURN_LINE_PUT,
+  CG__ST_RETURN_LINES_DELETE,
   CG__ST_RETURN_GET,
   CG__ST_RETURN_LINES,
   CG__ST_RETURN_BY_ORDER,

@@ -286,6 +286,37 @@ int cg_store_return_put(struct cg_store *s, const struct cg_store_return *r,
   return ret ? ret : end;
 }
 
+static int lines_replace_sp(struct cg_store *s, int64_t id,
+                            const struct cg_store_return_line *lines, size_t n,
+                            struct cg_err *err)
+{
+  sqlite3_stmt *st = s->st[CG__ST_RETURN_LINES_DELETE];
+  int ret = cg__store_bind(s, st, err, "I", id);
+  if (ret == 0)
+    ret = cg__store_exec(s, st, "returns: lines replaced", err);
+  for (size_t i = 0; ret == 0 && i < n; i++)
+    ret = put_line(s, id, &lines[i], err);
+  return ret;
+}
+
+int cg_store_return_lines_replace(struct cg_store *s, int64_t id,
+                                  const struct cg_store_return_line *lines,
+                                  size_t n, struct cg_err *err)
+{
+  struct cg_store_return r = {0};
+  if (n > 0 && lines == NULL)
+    return cg_err_set(err, CG_EINVAL, "returns: lines replaced: no lines");
+  int ret = cg_store_return_get(s, id, &r, err);
+  cg_store_return_clear(&r);
+  if (ret == 0)
+    ret = cg__store_sp_begin(s, err);
+  if (ret != 0)
+    return ret;
+  ret = lines_replace_sp(s, id, lines, n, err);
+  int end = cg__store_sp_end(s, ret == 0, err);
+  return ret ? ret : end;
+}
+
 /* ---- updates -------------------------------------------------------------*/
 
 /* Runs the bound update st; CG_ENOTFOUND when it changed no row. */
@@ -343,19 +374,22 @@ static int update_line(struct cg_store *s, sqlite3_stmt *st, int64_t id,
 }
 
 int cg_store_return_line_received(struct cg_store *s, int64_t id,
-                                  const char *line_ref, int64_t received,
+                                  int64_t line_id, int64_t received,
                                   const char *condition,
                                   const char *disposition, struct cg_err *err)
 {
-  if (line_ref == NULL || received < 0)
-    return cg_err_set(err, CG_EINVAL,
-                      "returns: line received needs a line ref and units "
-                      ">= 0");
+  static const char what[] = "returns: line received";
+  if (received < 0)
+    return cg_err_set(err, CG_EINVAL, "%s needs units >= 0", what);
   sqlite3_stmt *st = s->st[CG__ST_RETURN_LINE_RECEIVED];
-  int ret = cg__store_bind(s, st, err, "IsIss", id, line_ref, received,
+  int ret = cg__store_bind(s, st, err, "IIIss", id, line_id, received,
                            condition, disposition);
-  return ret ? ret
-             : update_line(s, st, id, line_ref, "returns: line received", err);
+  if (ret == 0)
+    ret = cg__store_exec(s, st, what, err);
+  if (ret == 0 && sqlite3_changes(s->db) == 0)
+    ret = cg_err_set(err, CG_ENOTFOUND, "%s: return %lld has no line %lld",
+                     what, (long long)id, (long long)line_id);
+  return ret;
 }
 
 int cg_store_return_line_decision(struct cg_store *s, int64_t id,
@@ -380,13 +414,18 @@ int cg_store_return_line_decision(struct cg_store *s, int64_t id,
  * the return's lowest line id with the SKU and moves R by the change of
  * net: a Centra restock adds net(C + units, W) - net(C, W), a feed event
  * takes net(C, W) - net(C, W + delta). So whatever the order of the
- * events, R ends at net(C, W) and every unit is counted once.
+ * events, R ends at net(C, W) and every unit is counted once. W never
+ * exceeds the units of the return's lines with the SKU (received, or
+ * advised when more): an event seen again after the snapshot pruned the
+ * stock log (its seq is then below the SKU's base, like an event the
+ * snapshot already counted) records nothing once the units are all shown.
  */
 
 struct sku_ledger {
   int64_t line_id;   /* where the units are recorded */
   int64_t centra;    /* C */
   int64_t warehouse; /* W */
+  int64_t units;     /* the most W can reach */
 };
 
 static int64_t net(int64_t centra, int64_t warehouse)
@@ -409,6 +448,7 @@ static int sku_ledger(struct cg_store *s, int64_t id, const char *sku,
   out->line_id = sqlite3_column_int64(st, 0);
   out->centra = sqlite3_column_int64(st, 1);
   out->warehouse = sqlite3_column_int64(st, 2);
+  out->units = sqlite3_column_int64(st, 3);
   cg__store_done(st);
   if (none)
     return cg_err_set(err, CG_ENOTFOUND, "%s: return %lld has no line with %s",
@@ -460,14 +500,18 @@ int cg_store_return_restock_warehouse(struct cg_store *s, int64_t id,
   static const char what[] = "returns: restock warehouse";
   *take = 0;
   struct sku_ledger l;
-  int ret = check_units(sku, delta, 1, what, err);
+  int ret = check_units(sku, delta, 0, what, err);
   if (ret == 0)
     ret = sku_ledger(s, id, sku, &l, what, err);
-  if (ret == 0)
-    ret = ledger_add(s, CG__ST_RETURN_RESTOCK_WAREHOUSE, id, l.line_id, delta,
+  if (ret != 0)
+    return ret;
+  int64_t room = l.units > l.warehouse ? l.units - l.warehouse : 0;
+  int64_t shown = delta < room ? delta : room;
+  if (shown > 0)
+    ret = ledger_add(s, CG__ST_RETURN_RESTOCK_WAREHOUSE, id, l.line_id, shown,
                      what, err);
   if (ret == 0)
-    *take = net(l.centra, l.warehouse) - net(l.centra, l.warehouse + delta);
+    *take = net(l.centra, l.warehouse) - net(l.centra, l.warehouse + shown);
   return ret;
 }
 

@@ -65,7 +65,8 @@ struct cg_store_return_line {
   char *condition;          /* NULL before the receipt */
   char *disposition;        /* NULL before the receipt */
   char *decision;           /* the line's decision (JSON), NULL */
-  int64_t centra_restocked; /* route centra: units Centra restocked */
+  int64_t centra_restocked; /* route centra: units of Centra's restock
+                             * the warehouse will show (counted in R) */
   int64_t warehouse_restocked; /* units the warehouse's feed showed for
                                 * this RMA and SKU (stock.adjusted) */
 };
@@ -91,6 +92,11 @@ void cg_store_return_list_clear(struct cg_store_return_list *l);
 int cg_store_return_put(struct cg_store *s, const struct cg_store_return *r,
                         const struct cg_store_return_line *lines, size_t n,
                         int64_t now_ms, struct cg_err *err);
+/* A rejected return read again: its lines become these n (as put stores
+ * them). CG_ENOTFOUND (nothing written) when id is unknown. */
+int cg_store_return_lines_replace(struct cg_store *s, int64_t id,
+                                  const struct cg_store_return_line *lines,
+                                  size_t n, struct cg_err *err);
 /* The row of id; CG_ENOTFOUND if none. */
 int cg_store_return_get(struct cg_store *s, int64_t id,
                         struct cg_store_return *out, struct cg_err *err);
@@ -112,10 +118,11 @@ int cg_store_return_set_step(struct cg_store *s, int64_t id,
 int cg_store_return_set_receipt(struct cg_store *s, int64_t id,
                                 const char *receipt_id, const char *receipt,
                                 int64_t now_ms, struct cg_err *err);
-/* Records what the warehouse received for line_ref of return id.
+/* Records what the warehouse received for the line line_id of return id
+ * (the flow spreads a lineRef's received units over its lines).
  * CG_ENOTFOUND when the return has no such line. */
 int cg_store_return_line_received(struct cg_store *s, int64_t id,
-                                  const char *line_ref, int64_t received,
+                                  int64_t line_id, int64_t received,
                                   const char *condition,
                                   const char *disposition, struct cg_err *err);
 /* Records the plan (NULL clears it: an operator's retry asks again). */
@@ -135,18 +142,21 @@ int cg_store_return_order_line(struct cg_store *s, const char *line_ref,
 
 /* ---- the restock routes (docs/internals/returns.md "Stock") ------------*/
 
-/* Route centra, at completion: records that Centra restocked units of
- * the return's lines with sku, and sets *add to what R must grow by:
+/* Route centra, at completion: records the units of Centra's restock of
+ * the return's lines with sku that the warehouse will show as sellable
+ * (flows/returns_stock.c), and sets *add to what R must grow by:
  * units less those the warehouse's feed already showed for this RMA and
  * SKU (never below 0). */
 int cg_store_return_restock_centra(struct cg_store *s, int64_t id,
                                    const char *sku, int64_t units, int64_t *add,
                                    struct cg_err *err);
-/* A stock.adjusted with reference = this return's rmaRef added delta (> 0)
- * units of sku: records them, and sets *take to what R must shrink by:
- * the part of delta that Centra's completion already counted and that
- * no earlier event took back. CG_ENOTFOUND (nothing written) when the
- * return has no line with sku. */
+/* A stock.adjusted with reference = this return's rmaRef showed delta
+ * (>= 0; 0 only checks the SKU) sellable units of sku: records them (the
+ * recorded total never exceeds the units of the return's lines with sku:
+ * an event seen again records nothing more), and sets *take to what R
+ * must shrink by: the part that Centra's completion already counted and
+ * that no earlier event took back. CG_ENOTFOUND (nothing written) when
+ * the return has no line with sku. */
 int cg_store_return_restock_warehouse(struct cg_store *s, int64_t id,
                                       const char *sku, int64_t delta,
                                       int64_t *take, struct cg_err *err);

@@ -666,6 +666,9 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_RETURN_LINE_PUT] =
     "INSERT INTO return_lines (return_id, " CG__RETURN_LINE_COLS ")"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+  /* a rejected return read again: its lines replaced (primary key) */
+  [CG__ST_RETURN_LINES_DELETE] =
+    "DELETE FROM return_lines WHERE return_id = ?1",
   [CG__ST_RETURN_GET] =
     "SELECT " CG__RETURN_COLS " FROM returns WHERE id = ?1",
   [CG__ST_RETURN_LINES] =
@@ -685,7 +688,7 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "UPDATE returns SET plan = ?2, updated_at = ?3 WHERE id = ?1",
   [CG__ST_RETURN_LINE_RECEIVED] =
     "UPDATE return_lines SET received = ?3, condition = ?4,"
-    " disposition = ?5 WHERE return_id = ?1 AND line_ref = ?2",
+    " disposition = ?5 WHERE return_id = ?1 AND line_id = ?2",
   [CG__ST_RETURN_LINE_DECISION] =
     "UPDATE return_lines SET decision = ?3"
     " WHERE return_id = ?1 AND line_ref = ?2",
@@ -693,10 +696,12 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "SELECT order_number, sku FROM order_lines INDEXED BY order_lines_ref"
     " WHERE line_ref = ?1 LIMIT 1",
   /* per return and SKU: the line the restocked units are recorded on
-   * (the lowest line id with the SKU) and the sums over its lines */
+   * (the lowest line id with the SKU), the sums over its lines and the
+   * most units the warehouse's feed can show for them */
   [CG__ST_RETURN_SKU_SUMS] =
     "SELECT min(line_id), coalesce(sum(centra_restocked), 0),"
-    " coalesce(sum(warehouse_restocked), 0) FROM return_lines"
+    " coalesce(sum(warehouse_restocked), 0),"
+    " coalesce(sum(max(advised, received)), 0) FROM return_lines"
     " WHERE return_id = ?1 AND sku = ?2",
   [CG__ST_RETURN_RESTOCK_CENTRA] =
     "UPDATE return_lines SET centra_restocked = centra_restocked + ?3"

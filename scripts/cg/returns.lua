@@ -12,9 +12,11 @@
 --       lines = {{lineRef, refund = "full"|"none", restock, note}}}
 --       receipt is the warehouse's return.received data with the engine's
 --       `mismatches`; advice {returnId, rmaRef, orderRef, comment, lines}.
---       Default: disposition() per advised line, combined: every line
---       refunds -> full, none -> none, some -> manual; any line hold, or
---       any mismatch (unless refund_on_mismatch) -> hold.
+--       Default: disposition() per receipt line of each advised lineRef
+--       (its advice lines summed), combined: every lineRef refunds with
+--       all its advised units received -> full, none -> none, else (some
+--       refund, or one received short) manual; any line hold, or any
+--       mismatch (unless refund_on_mismatch) -> hold.
 --   disposition(line, receipt) -> {action = "refund"|"none"|"hold",
 --       restock = true|false, note = "text"}
 --       line is the receipt line (lineRef, sku, quantityReceived,
@@ -122,43 +124,84 @@ local function read_disposition(d)
   error("returns.disposition: unknown action " .. tostring(action))
 end
 
-local function receipt_line(receipt, line_ref)
-  for _, l in ipairs(util.get(receipt, "lines") or {}) do
-    if l.lineRef == line_ref then return l end
+-- The advised lineRefs in order, with their units summed (several Centra
+-- return lines may name one order line).
+local function advised_refs(advice)
+  local refs, units = {}, {}
+  for _, a in ipairs(util.get(advice, "lines") or {}) do
+    if units[a.lineRef] == nil then
+      refs[#refs + 1] = a.lineRef
+      units[a.lineRef] = 0
+    end
+    units[a.lineRef] = units[a.lineRef] + (tonumber(a.quantity) or 0)
   end
-  return nil
+  return refs, units
 end
 
--- Every advised line through disposition(): the plan's lines, and how
--- many refund and hold.
+-- The receipt lines of a lineRef (the warehouse may split one).
+local function receipt_lines(receipt, line_ref)
+  local found = {}
+  for _, l in ipairs(util.get(receipt, "lines") or {}) do
+    if l.lineRef == line_ref then found[#found + 1] = l end
+  end
+  return found
+end
+
+-- One lineRef: disposition() per receipt line, combined (refund when
+-- every one refunds, held when any is), and the units received.
+local function judge_ref(receipt, line_ref, reason)
+  local got = receipt_lines(receipt, line_ref)
+  if #got == 0 then
+    return { refund = false, restock = false, hold = true,
+             note = "not in the receipt" }, 0
+  end
+  local d = { refund = true, restock = false }
+  local units = 0
+  for _, l in ipairs(got) do
+    local line = util.copy(l)
+    line.advisedReason = util.str(line.advisedReason) or reason
+    local one = read_disposition(rules.returns.disposition(line, receipt))
+    d.refund = d.refund and one.refund
+    d.restock = d.restock or one.restock
+    if one.hold and not d.hold then d.hold, d.note = true, one.note end
+    d.note = d.note or one.note
+    units = units + (tonumber(l.quantityReceived) or 0)
+  end
+  return d, units
+end
+
+-- Every advised lineRef judged: the plan's lines, how many refund, how
+-- many of those were received short (not a full refund: by hand), and
+-- how many hold.
 local function judge(receipt, advice)
   local reason = util.str(util.get(advice, "reasonCode"))
     or M.reason_code(util.get(advice, "comment"))
-  local lines, refunds, holds, notes = {}, 0, 0, {}
-  for _, a in ipairs(util.get(advice, "lines") or {}) do
-    local got = receipt_line(receipt, a.lineRef)
-    local d = { refund = false, restock = false, hold = true,
-                note = "not in the receipt" }
-    if got then
-      local line = util.copy(got)
-      line.advisedReason = util.str(line.advisedReason) or reason
-      d = read_disposition(rules.returns.disposition(line, receipt))
+  local refs, advised = advised_refs(advice)
+  local lines, refunds, short, holds, notes = {}, 0, 0, 0, {}
+  for _, ref in ipairs(refs) do
+    local d, units = judge_ref(receipt, ref, reason)
+    if d.refund then
+      refunds = refunds + 1
+      if units < advised[ref] then
+        short = short + 1
+        d.note = "received " .. units .. " of " .. advised[ref]
+          .. ": refund the units received by hand"
+      end
     end
-    if d.refund then refunds = refunds + 1 end
     if d.hold then
       holds = holds + 1
-      notes[#notes + 1] = "line " .. a.lineRef .. ": " .. (d.note or "held")
+      notes[#notes + 1] = "line " .. ref .. ": " .. (d.note or "held")
     end
-    lines[#lines + 1] = { lineRef = a.lineRef,
+    lines[#lines + 1] = { lineRef = ref,
                           refund = d.refund and "full" or "none",
                           restock = d.restock, note = d.note }
   end
-  return lines, refunds, holds, notes
+  return lines, refunds, short, holds, notes
 end
 
 function M.decide(receipt, advice)
   local mismatches = util.get(receipt, "mismatches") or {}
-  local lines, refunds, holds, notes = judge(receipt, advice)
+  local lines, refunds, short, holds, notes = judge(receipt, advice)
   local accept = rules.returns.refund_on_mismatch == true
   if holds > 0 then
     return { action = "hold", message = table.concat(notes, "; "),
@@ -169,7 +212,7 @@ function M.decide(receipt, advice)
              lines = lines }
   end
   local refund = "manual"
-  if refunds == #lines then refund = "full" end
+  if refunds == #lines and short == 0 then refund = "full" end
   if refunds == 0 then refund = "none" end
   return { action = "settle", refund = refund, notify = true,
            accept_mismatch = #mismatches > 0, lines = lines }

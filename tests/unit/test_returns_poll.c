@@ -9,7 +9,9 @@
  *  - a hinted id Centra does not have is read by id and ends OK;
  *  - closing the flow while a read is in flight fires done once the
  *    timer is closed, and the read's late answer touches nothing of the
- *    flow (ASan would report it).
+ *    flow (ASan would report it);
+ *  - poll_s 0: a hinted id noted durably survives a crash before its
+ *    read, is read at the next start and then leaves the durable list.
  */
 #include "../e2e/test_partners_fixture.h"
 
@@ -140,10 +142,53 @@ static void test_poll_hint_close(void **state)
   flow.returns = NULL;
 }
 
+static char *hinted(void)
+{
+  char *v = NULL;
+  assert_int_equal(cg_store_cursor_get(flow.store, CG_RETURNS_HINTED, &v, NULL),
+                   0);
+  return v;
+}
+
+/* poll_s 0: a Return event noted in the intake's transaction survives a
+ * crash before its read (the Centra event is confirmed already), is read
+ * at the next start, and leaves the durable list in the read's
+ * transaction. */
+static void test_noted_hint_survives(void **state)
+{
+  (void)state;
+  struct cg_err err = {0};
+  struct cg_returns_opts o = {.poll_s = 0, .page = 50};
+  flow.returns = cg_returns_create(&flow, &o);
+  assert_int_equal(cg_store_begin(flow.store, &err), 0);
+  assert_int_equal(cg_returns_note(&flow, 987700, &err), 0);
+  assert_int_equal(cg_returns_note(&flow, 987700, &err), 0); /* once */
+  assert_int_equal(cg_store_commit(flow.store, &err), 0);
+  closed = 0;
+  cg_returns_close(flow.returns, on_closed, NULL); /* "crash": memory lost */
+  run_while(is_closed, true);
+  char *v = hinted();
+  assert_string_equal(v, "987700");
+  cg_free(v);
+  flow.returns = cg_returns_create(&flow, &o);
+  assert_int_equal(cg_returns_start(flow.returns), 0);
+  assert_int_equal(flow.returns->npending, 1); /* loaded at start */
+  run_while(hints_left, false);
+  assert_int_equal(flow.returns->read_failures, 0);
+  v = hinted();
+  assert_string_equal(v, ""); /* read: out of the list */
+  cg_free(v);
+  closed = 0;
+  cg_returns_close(flow.returns, on_closed, NULL);
+  run_while(is_closed, true);
+  flow.returns = NULL;
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_poll_hint_close),
+      cmocka_unit_test(test_noted_hint_survives),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -12,6 +12,9 @@
  *  - some lines not ours: step rejected, RETURN_REJECTED
  *    (unknown-order-line, naming the line) and "return rejected";
  *  - a page read again changes nothing (no row, no advice, no entry);
+ *  - an operator's retry of RETURN_REJECTED reads the return again: all
+ *    its lines known now -> lines afresh, step new, advice queued; still
+ *    not -> rejected, RETURN_REJECTED raised again;
  *  - the watermark: set at the first start only, moved by a page's
  *    commit (never back), untouched by a page that rolled back (and
  *    then nothing of that page is kept);
@@ -23,6 +26,7 @@
 #include "base/json.h"
 #include "base/time.h"
 #include "flows/flow.h"
+#include "flows/returns.h"
 #include "flows/returns_read.h"
 #include "store/store_returns.h"
 
@@ -214,6 +218,76 @@ static void test_read_again(void **state)
   assert_int_equal(e->f.metrics.returns_read, 1);
 }
 
+/* The open RETURN_REJECTED of return key, retried as an operator does. */
+static void retry_rejected(struct env *e, const char *key)
+{
+  struct cg_err err = {0};
+  struct cg_store_exception_filter flt = {
+      .state = "open", .type = "RETURN_REJECTED", .entity_key = key};
+  struct cg_store_exception_list l = {0};
+  assert_int_equal(cg_store_exception_list(e->fx.s, &flt, &l, &err), 0);
+  assert_int_equal(l.n, 1);
+  assert_int_equal(cg_store_begin(e->fx.s, &err), 0);
+  if (cg_returns_retry(&e->f, &l.items[0], &err) != 0)
+    fail_msg("retry: %s", err.msg);
+  assert_int_equal(cg_store_commit(e->fx.s, &err), 0);
+  cg_store_exception_list_clear(&l);
+}
+
+/* Rejected for a line the engine did not know; the order line becomes
+ * known; the retry reads the return again: its lines afresh, step new,
+ * the advice queued with every line. One still unknown stays rejected
+ * with RETURN_REJECTED raised again. */
+static void test_rejected_read_again(void **state)
+{
+  struct env *e = *state;
+  struct cg_err err = {0};
+  struct cg_store_return r = {0};
+  struct cg_store_return_lines lines = {0};
+  cJSON *p = cJSON_CreateArray();
+  cJSON_AddItemToArray(p, ret(9, "2026-03-05T10:00:00Z", "91:1:43243,92:1:77"));
+  cJSON_AddItemToArray(p, ret(10, "2026-03-05T10:00:00Z", "101:1:88"));
+  cJSON_AddItemToArray(p,
+                       ret(11, "2026-03-05T10:00:00Z", "111:1:43243,112:1:88"));
+  cJSON *again = cJSON_Duplicate(p, true);
+  assert_int_equal(apply(e, p, NULL), 3);
+  order(e, "1001", "43243", "COAT-38", "77", "HAT-1"); /* 77 known now */
+  retry_rejected(e, "9");
+  retry_rejected(e, "11");
+  assert_int_equal(cg_store_return_get(e->fx.s, 9, &r, NULL), 0);
+  assert_int_equal(r.step, CG_STORE_RETURN_REJECTED);
+  assert_string_equal(r.hold_reason, CG_RETURNS_REREAD);
+  cg_store_return_clear(&r);
+  const int64_t ids[] = {9, 10, 11};
+  int64_t added = 0;
+  assert_int_equal(
+      cg__returns_page_apply_ids(&e->f, again, NULL, ids, 3, &added, &err), 0);
+  cJSON_Delete(again);
+  assert_int_equal(added, 2); /* 10 was not asked to be read again */
+  assert_int_equal(cg_store_return_get(e->fx.s, 9, &r, NULL), 0);
+  assert_int_equal(r.step, CG_STORE_RETURN_NEW);
+  assert_null(r.hold_reason);
+  cg_store_return_clear(&r);
+  assert_int_equal(cg_store_return_lines_get(e->fx.s, 9, &lines, NULL), 0);
+  assert_int_equal(lines.n, 2); /* the advice carries both lines */
+  assert_string_equal(lines.items[1].line_ref, "77");
+  assert_string_equal(lines.items[1].sku, "HAT-1");
+  cg_store_return_lines_clear(&lines);
+  assert_int_equal(count(e, "SELECT count(*) FROM outbox WHERE kind = "
+                            "'gxo.return.advise' AND entity_key = '9'"),
+                   1);
+  assert_int_equal(cg_store_return_get(e->fx.s, 11, &r, NULL), 0);
+  assert_int_equal(r.step, CG_STORE_RETURN_REJECTED);
+  assert_string_equal(r.hold_reason, "RETURN_REJECTED");
+  cg_store_return_clear(&r);
+  assert_int_equal(count(e, "SELECT count(*) FROM exceptions WHERE state = "
+                            "'open' AND entity_key = '11'"),
+                   1);
+  assert_int_equal(count(e, "SELECT count(*) FROM exceptions WHERE state = "
+                            "'open' AND entity_key = '9'"),
+                   0);
+}
+
 static char *since(struct env *e)
 {
   char *v = NULL;
@@ -302,6 +376,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_ignored_and_rejected, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_read_again, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rejected_read_again, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_watermark, setup, teardown),
       cmocka_unit_test_setup_teardown(test_hints, setup, teardown),
   };

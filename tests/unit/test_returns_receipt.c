@@ -9,6 +9,8 @@
  *    settle row, one timeline entry per line; a receipt line that was
  *    not advised stays in the receipt only;
  *  - the same receiptId again (another eventId) changes nothing;
+ *  - no receiptId raises RETURN_MISMATCH (no-receipt-id), records
+ *    nothing;
  *  - another receiptId raises RETURN_MISMATCH (second-receipt), queues
  *    nothing and leaves the step;
  *  - an rmaRef the engine does not know, or none: UNADVISED_RETURN keyed
@@ -157,6 +159,41 @@ static void test_mismatch_sides(void **state)
   cJSON_Delete(r);
 }
 
+/* Two Centra return lines on one order line (43243: 1 + 1) and a receipt
+ * that names it once, or splits it: compared per lineRef. */
+static void test_mismatch_per_line_ref(void **state)
+{
+  (void)state;
+  struct cg_store_return_line two[3] = {
+      {.line_id = 1, .line_ref = "43243", .sku = "A", .advised = 1},
+      {.line_id = 2, .line_ref = "43243", .sku = "A", .advised = 1},
+      {.line_id = 3, .line_ref = "43244", .sku = "B", .advised = 2}};
+  const struct cg_store_return_lines adv = {two, 3};
+  static const char *const receipts[] = {
+      "{\"lines\":[" LINE("43243", "A", 2, "SELLABLE") "," LINE(
+          "43244", "B", 2, "SELLABLE") "]}",
+      "{\"lines\":[" LINE("43243", "A", 1, "SELLABLE") "," LINE(
+          "43243", "A", 1,
+          "SELLABLE") "," LINE("43244", "B", 1,
+                               "SELLABLE") "," LINE("43244", "B", 1,
+                                                    "SELLABLE") "]}",
+      "{\"lines\":[" LINE("43243", "A", 1, "SELLABLE") "," LINE(
+          "43244", "B", 2, "SELLABLE") "]}"};
+  for (size_t i = 0; i < 3; i++) {
+    cJSON *r = cJSON_Parse(receipts[i]);
+    cJSON *m = cg__returns_mismatches(r, &adv);
+    assert_int_equal(cJSON_GetArraySize(m), i == 2 ? 1 : 0);
+    if (i == 2) { /* both sides per lineRef */
+      const cJSON *x = cJSON_GetArrayItem(m, 0);
+      assert_string_equal(cg_json_str(x, "code"), "fewer");
+      assert_int_equal(cg_json_int(x, "expected", -1), 2);
+      assert_int_equal(cg_json_int(x, "received", -1), 1);
+    }
+    cJSON_Delete(m);
+    cJSON_Delete(r);
+  }
+}
+
 /* ---- the events ---------------------------------------------------------*/
 
 /* Applies one warehouse event in its own transaction; the outcome. */
@@ -257,6 +294,70 @@ static void test_received_once(void **state)
   cg_store_return_lines_clear(&lines);
 }
 
+static struct cg_store_return_lines lines_of(struct env *e, int64_t id)
+{
+  struct cg_store_return_lines l = {0};
+  assert_int_equal(cg_store_return_lines_get(e->f.store, id, &l, NULL), 0);
+  return l;
+}
+
+/* A receipt split into two lines of one lineRef counts both; the received
+ * units of a lineRef advised on two stored lines are spread over them in
+ * line id order, each with the condition of the units it got. */
+static void test_received_per_line_ref(void **state)
+{
+  struct env *e = *state;
+  assert_non_null(strstr(
+      apply(e, "return.received", "ev1",
+            "{\"rmaRef\":\"5001\",\"receiptId\":\"R1\",\"lines\":[" LINE(
+                "43243", "A", 1,
+                "SELLABLE") "," LINE("43244", "B", 1,
+                                     "SELLABLE") "," LINE("43244", "B", 1,
+                                                          "SELLABLE") "]}"),
+      "applied"));
+  struct cg_store_return_lines l = lines_of(e, RETURN_ID);
+  assert_int_equal(l.items[1].received, 2); /* not only the first */
+  cg_store_return_lines_clear(&l);
+  struct cg_store_return r = {.id = 5002,
+                              .order_number = "1000",
+                              .step = CG_STORE_RETURN_ADVISED,
+                              .initial_status = "PENDING"};
+  struct cg_store_return_line two[2] = {
+      {.line_id = 7, .line_ref = "43245", .sku = "C", .advised = 1},
+      {.line_id = 8, .line_ref = "43245", .sku = "C", .advised = 2}};
+  assert_int_equal(cg_store_return_put(e->f.store, &r, two, 2, 1000, NULL), 0);
+  assert_non_null(
+      strstr(apply(e, "return.received", "ev2",
+                   "{\"rmaRef\":\"5002\",\"receiptId\":\"R2\",\"lines\":[" LINE(
+                       "43245", "C", 2, "SELLABLE") "," LINE("43245", "C", 1,
+                                                             "DAMAGED") "]}"),
+             "applied"));
+  l = lines_of(e, 5002);
+  assert_int_equal(l.items[0].received, 1); /* not 3 on each */
+  assert_string_equal(l.items[0].condition, "SELLABLE");
+  assert_int_equal(l.items[1].received, 2);
+  assert_string_equal(l.items[1].condition, "SELLABLE");
+  cg_store_return_lines_clear(&l);
+}
+
+/* A receipt without its id: not recorded, but RETURN_MISMATCH raised on
+ * the return so that it is not lost silently. */
+static void test_no_receipt_id(void **state)
+{
+  struct env *e = *state;
+  const char *o = apply(e, "return.received", "ev9",
+                        "{\"rmaRef\":\"5001\",\"lines\":[" AS_ADVISED "]}");
+  assert_non_null(strstr(o, "held"));
+  assert_int_equal(
+      open_exceptions(e, CG_RETURN_MISMATCH, "5001", "without a receiptId"), 1);
+  struct cg_store_return r = {0};
+  assert_int_equal(cg_store_return_get(e->f.store, RETURN_ID, &r, NULL), 0);
+  assert_int_equal(r.step, CG_STORE_RETURN_ADVISED);
+  assert_null(r.receipt_id);
+  cg_store_return_clear(&r);
+  assert_int_equal(settle_rows(e), 0);
+}
+
 static void test_second_receipt(void **state)
 {
   struct env *e = *state;
@@ -301,6 +402,10 @@ int main(void)
       cmocka_unit_test(test_mismatch_codes),
       cmocka_unit_test(test_mismatch_sides),
       cmocka_unit_test_setup_teardown(test_received_once, setup, teardown),
+      cmocka_unit_test(test_mismatch_per_line_ref),
+      cmocka_unit_test_setup_teardown(test_received_per_line_ref, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_no_receipt_id, setup, teardown),
       cmocka_unit_test_setup_teardown(test_second_receipt, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unadvised, setup, teardown),
   };

@@ -8,7 +8,9 @@
  *    asked again); after the completion (partial-refund) the retry only
  *    resolves, and the sweep then settles the return by hand with a
  *    timeline entry;
- *  - RETURN_REJECTED: step new, the advice queued again under a new
+ *  - RETURN_REJECTED: the return read again from Centra (marked, its id
+ *    hinted durably; test_returns_read follows the read); RULE_ERROR on
+ *    a rejected advice: step new, the advice queued again under a new
  *    idempotency key (the first row done stays as it was);
  *  - UNADVISED_RETURN: resolved, nothing else;
  *  - route "centra": R grows at the completion by the units the
@@ -25,6 +27,7 @@
 #include "flows/flow.h"
 #include "flows/returns.h"
 #include "flows/returns_int.h"
+#include "flows/returns_read.h"
 #include "flows/stock.h"
 #include "store/store_returns.h"
 #include "store/store_stock.h"
@@ -54,7 +57,8 @@ static void put_return(struct env *e, enum cg_store_return_step step,
                                    .line_ref = "43243",
                                    .sku = "A",
                                    .advised = 2,
-                                   .received = 2};
+                                   .received = 2,
+                                   .disposition = "RESTOCK"};
   assert_int_equal(cg_store_return_put(e->f.store, &r, &l, 1, 1000, NULL), 0);
 }
 
@@ -180,9 +184,9 @@ static void test_partial_refund_resolves(void **state)
   cg_store_audit_list_clear(&l);
 }
 
-/* A refused advice (type: the warehouse's RETURN_REJECTED, or the
- * RULE_ERROR of a pack advice the engine would not send) is sent again
- * under a new key. */
+/* A refused advice: the RULE_ERROR of a pack advice the engine would not
+ * send is sent again under a new key; the warehouse's RETURN_REJECTED
+ * reads the return again first (marked, its id hinted durably). */
 static void rejected_advised_again(struct env *e, const char *type)
 {
   struct cg_err err = {0};
@@ -204,6 +208,16 @@ static void rejected_advised_again(struct env *e, const char *type)
   cg_store_outbox_list_clear(&l);
   raise_and_retry(e, type, "6001", false);
   struct cg_store_return r = get(e);
+  if (strcmp(type, CG_RETURN_REJECTED) == 0) {
+    /* read again from Centra first (test_returns_read): marked, hinted */
+    assert_int_equal(r.step, CG_STORE_RETURN_REJECTED);
+    assert_string_equal(r.hold_reason, CG_RETURNS_REREAD);
+    assert_int_equal(fx_sql_int(e->fx.path, "SELECT count(*) FROM cursors "
+                                            "WHERE value = '6001'"),
+                     1);
+    cg_store_return_clear(&r);
+    return;
+  }
   assert_int_equal(r.step, CG_STORE_RETURN_NEW);
   cg_store_return_clear(&r);
   flt.state = CG_STORE_OUTBOX_PENDING;

@@ -208,6 +208,8 @@ static const struct hot hot[] = {
    * through the primary key's return_id prefix */
   {CG__ST_RETURN_PUT, NULL, 0},
   {CG__ST_RETURN_LINE_PUT, NULL, 0},
+  /* an operator's retry of a rejected return only */
+  {CG__ST_RETURN_LINES_DELETE, "PRIMARY KEY", RARE_TEMP},
   {CG__ST_RETURN_GET, "INTEGER PRIMARY KEY", 0},
   {CG__ST_RETURN_LINES, "PRIMARY KEY", 0},
   {CG__ST_RETURN_BY_ORDER, "returns_order", SMALL_SORT},

@@ -158,6 +158,42 @@ return {
     hook = "returns.decide",
     args = { receipt(nil, nil, { { code = "requires-action" } }), advice() },
     expect = { action = "hold" } },
+  { name = "a line received short refunds by hand, not in full "
+      .. "(the mismatch accepted, as refund_on_mismatch does)",
+    hook = "returns.decide",
+    args = { receipt(nil, { quantityReceived = 1 }), advice() },
+    expect = { action = "settle", refund = "manual",
+               lines = { { lineRef = "43243", refund = "full" },
+                         { lineRef = "43244", refund = "full",
+                           note = "received 1 of 2: refund the units "
+                             .. "received by hand" } } } },
+  { name = "two Centra lines on one order line, received as one: full",
+    hook = "returns.decide",
+    args = { (function()
+               local r = receipt()
+               r.lines[1] = line("43243", "M411740BLK38", 2)
+               return r
+             end)(),
+             (function()
+               local a = advice()
+               a.lines[3] = { lineRef = "43243", sku = "M411740BLK38",
+                              quantity = 1 }
+               return a
+             end)() },
+    expect = { action = "settle", refund = "full",
+               lines = { { lineRef = "43243", refund = "full" },
+                         { lineRef = "43244", refund = "full" } } } },
+  { name = "a receipt line split in two: both judged",
+    hook = "returns.decide",
+    args = { (function()
+               local r = receipt(nil, { quantityReceived = 1 })
+               r.lines[3] = line("43244", "M411740BLK40", 1,
+                                 { condition = "INCOMPLETE" })
+               return r
+             end)(), advice() },
+    expect = { action = "hold",
+               lines = { { lineRef = "43243", refund = "full" },
+                         { lineRef = "43244", refund = "none" } } } },
   { name = "an unidentified condition: held",
     hook = "returns.decide",
     args = { receipt({ condition = "UNIDENTIFIED" }, nil,
