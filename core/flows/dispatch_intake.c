@@ -280,14 +280,8 @@ int cg__dispatch_queue(struct cg_flow *f, const char *kind, const char *tag,
   cJSON_Delete(p);
   if (payload == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
-  int64_t row = 0;
-  int rc =
-      cg_store_outbox_put(f->store, kind, key, idem, payload, 0, &row, err);
+  int rc = cg_outbox_put_again(f->store, kind, key, idem, payload, err);
   cg_free(payload);
-  if (rc == CG_EEXIST) { /* delivered before, then held: again */
-    rc = cg_store_outbox_requeue(f->store, row, cg_time_now_ms(), err);
-    rc = rc == CG_EINVAL ? 0 : rc; /* not failed: already on its way */
-  }
   return rc;
 }
 

@@ -574,6 +574,20 @@ static struct partner *partner_for(struct cg_outbox *ob, const char *kind)
   return &ob->partners[0]; /* unreachable: nkinds slots suffice */
 }
 
+int cg_outbox_put_again(struct cg_store *store, const char *kind,
+                        const char *entity_key, const char *idempotency_key,
+                        const char *payload, struct cg_err *err)
+{
+  int64_t row = 0;
+  int rc = cg_store_outbox_put(store, kind, entity_key, idempotency_key,
+                               payload, 0, &row, err);
+  if (rc == CG_EEXIST) { /* delivered before, then held: again */
+    rc = cg_store_outbox_requeue(store, row, cg_time_now_ms(), err);
+    rc = rc == CG_EINVAL ? 0 : rc; /* not failed: already on its way */
+  }
+  return rc;
+}
+
 struct cg_outbox *cg_outbox_create(struct cg_flow *f,
                                    const struct cg_outbox_kind *kinds,
                                    size_t nkinds,

@@ -36,7 +36,9 @@
 
 #include <stddef.h>
 
+struct cg_err;
 struct cg_flow;
+struct cg_store;
 struct cg_store_outbox_row;
 struct cg_outbox;
 
@@ -57,6 +59,15 @@ struct cg_outbox_opts {
   size_t max_inflight;           /* per partner; default 32 */
   struct cg_retry_policy policy; /* zero = retry.h defaults */
 };
+
+/* Puts a row of kind for entity_key under idempotency_key (payload:
+ * text), due now; when that key is already there (a flow step replayed,
+ * or a delivery that failed and was held), makes a failed row due again
+ * and leaves a pending or inflight one alone (already on its way). In
+ * the caller's transaction; 0 or a negative CG_E*. */
+int cg_outbox_put_again(struct cg_store *store, const char *kind,
+                        const char *entity_key, const char *idempotency_key,
+                        const char *payload, struct cg_err *err);
 
 /* kinds must outlive the outbox (static tables) and are listed most
  * urgent first: due rows are taken kind by kind in that order, and a call

@@ -12,6 +12,7 @@
 #include "base/time.h"
 #include "flows/exceptions.h"
 #include "flows/flow.h"
+#include "flows/outbox.h"
 #include "store/store.h"
 #include "store/store_returns.h"
 
@@ -64,14 +65,8 @@ int cg__returns_queue(struct cg_flow *f, const char *kind, int64_t id,
   char *payload = row_payload(id, order_number);
   if (payload == NULL)
     return cg_err_set(err, CG_ENOMEM, "out of memory");
-  int64_t row = 0;
-  int rc =
-      cg_store_outbox_put(f->store, kind, key, idem, payload, 0, &row, err);
+  int rc = cg_outbox_put_again(f->store, kind, key, idem, payload, err);
   cg_free(payload);
-  if (rc == CG_EEXIST) { /* delivered before, then held: again */
-    rc = cg_store_outbox_requeue(f->store, row, cg_time_now_ms(), err);
-    rc = rc == CG_EINVAL ? 0 : rc; /* not failed: already on its way */
-  }
   return rc;
 }
 
