@@ -481,6 +481,18 @@ static bool receivable(enum cg_store_return_step st)
          st == CG_STORE_RETURN_REJECTED;
 }
 
+/* The first receipt closes what was open on the return before it (a
+ * receipt without its id, a refused advice: the parcel is here): any
+ * RETURN_MISMATCH open from now on stops the settling
+ * (cg__returns_mismatch_open). */
+static int resolve_before(struct cg_flow *f, int64_t id, struct cg_err *err)
+{
+  char key[CG_RETURNS_RMA_MAX];
+  cg__returns_rma(id, key);
+  return cg_flow_resolve(f, CG_RETURNS_ENTITY, key,
+                         "the warehouse's receipt was recorded", err);
+}
+
 static int record(struct cg_flow *f, const struct cg_store_return *r,
                   const cJSON *data, const char *receipt_id,
                   char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
@@ -494,6 +506,8 @@ static int record(struct cg_flow *f, const struct cg_store_return *r,
   if (rc == 0)
     rc = cg_store_return_set_step(f->store, r->id, CG_STORE_RETURN_RECEIVED,
                                   NULL, cg_time_now_ms(), err);
+  if (rc == 0) /* e.g. a no-receipt-id: the receipt is here now */
+    rc = resolve_before(f, r->id, err);
   if (rc == 0)
     rc = cg__returns_queue(f, CG_RETURNS_KIND_SETTLE, r->id, r->order_number, 0,
                            err);

@@ -245,26 +245,27 @@ static void on_refunded(struct cg_call_result *res, void *arg)
 
 static void hold(struct settle *s, const char *code, const char *message);
 
-/* An open RETURN_MISMATCH second-receipt (returns_receipt.c) stops every
- * write: held until customer service decides. Whether the delivery
+/* An open RETURN_MISMATCH (a second receipt, returns_receipt.c) stops
+ * every write: held until customer service decides. Whether the delivery
  * ended. */
-static bool second_receipt(struct settle *s, const char *when)
+static bool mismatch_open(struct settle *s, const char *when)
 {
   char msg[TEXT_MAX];
   struct cg_err err = {0};
   bool found = false;
-  if (cg__returns_second_receipt(s->f->store, s->r.id, &found, &err) != 0) {
+  if (cg__returns_mismatch_open(s->f->store, s->r.id, &found, &err) != 0) {
     end_with(s, CG_OUTCOME_RETRY, "store", 0, "exceptions not read");
     return true;
   }
   if (!found)
     return false;
   snprintf(msg, sizeof(msg),
-           "the warehouse sent a second receipt: held %s, nothing more is "
-           "written to Centra; retry to have the pack decide again (before "
-           "the completion), or settle it in Centra by hand and resolve",
+           "an open RETURN_MISMATCH on the return (e.g. the warehouse sent a "
+           "second receipt): held %s, nothing more is written to Centra; "
+           "retry to have the pack decide again (before the completion), or "
+           "settle it in Centra by hand and resolve",
            when);
-  hold(s, "second-receipt", msg);
+  hold(s, "open-mismatch", msg);
   return true;
 }
 
@@ -279,7 +280,7 @@ static void on_read_refund(struct cg_call_result *res, void *arg)
     return;
   if (cJSON_GetArraySize(refunds) > 0)
     refunded(s, refunds, true);
-  else if (!second_receipt(s, "before the refund") &&
+  else if (!mismatch_open(s, "before the refund") &&
            (rc = cg_centra_refund_return(s->f->centra, s->r.id, notify(s),
                                          on_refunded, s)) != 0)
     not_started(s, rc, "refund not started");
@@ -432,7 +433,7 @@ static void on_read_complete(struct cg_call_result *res, void *arg)
              "no returnStatus to compare: not completing blind");
   else if (strcmp(status, s->r.initial_status) != 0)
     completed(s, ret, "already completed in Centra: recorded, not sent again");
-  else if (!second_receipt(s, "before the completion") &&
+  else if (!mismatch_open(s, "before the completion") &&
            (rc = cg_centra_complete_return(s->f->centra, s->r.id, notify(s),
                                            on_completed, s)) != 0)
     not_started(s, rc, "completion not started");

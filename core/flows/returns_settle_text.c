@@ -152,8 +152,8 @@ cJSON *cg__returns_decide_args(const struct cg_store_return *r,
   return NULL;
 }
 
-int cg__returns_second_receipt(struct cg_store *st, int64_t id, bool *found,
-                               struct cg_err *err)
+int cg__returns_mismatch_open(struct cg_store *st, int64_t id, bool *found,
+                              struct cg_err *err)
 {
   char key[CG_RETURNS_RMA_MAX];
   struct cg_store_exception_filter flt = {.state = "open",
@@ -162,11 +162,8 @@ int cg__returns_second_receipt(struct cg_store *st, int64_t id, bool *found,
                                           .entity_key = key};
   struct cg_store_exception_list l = {0};
   cg__returns_rma(id, key);
-  *found = false;
   int rc = cg_store_exception_list(st, &flt, &l, err);
-  for (size_t i = 0; rc == 0 && i < l.n; i++)
-    *found = *found || (l.items[i].message &&
-                        strstr(l.items[i].message, ": second-receipt: "));
+  *found = rc == 0 && l.n > 0;
   cg_store_exception_list_clear(&l);
   return rc;
 }

@@ -356,6 +356,13 @@ static void test_no_receipt_id(void **state)
   assert_null(r.receipt_id);
   cg_store_return_clear(&r);
   assert_int_equal(settle_rows(e), 0);
+  /* the warehouse sends it again with its id: recorded, and the
+   * no-receipt-id closes (an open RETURN_MISMATCH would stop the
+   * settling) */
+  receive(e, "ev10", "RCV-1", "");
+  assert_int_equal(
+      open_exceptions(e, CG_RETURN_MISMATCH, "5001", "without a receiptId"), 0);
+  assert_int_equal(settle_rows(e), 1);
 }
 
 static void test_second_receipt(void **state)
