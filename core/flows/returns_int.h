@@ -78,10 +78,12 @@ int cg__returns_completed_stock(struct cg_flow *f,
 
 /* "12.50 EUR (status), ..." of canonical payment entries (centra.h). */
 void cg__returns_amounts(const cJSON *entries, char *out, size_t size);
-/* "refund by hand, line by line: ..." with each line's decision and
- * Centra's lineValue (ret: the canonical return). */
+/* "refund by hand, line by line: ..." with each line's decision in plan
+ * (its "lines", by lineRef) and Centra's lineValue (ret: the canonical
+ * return). */
 void cg__returns_manual_message(const struct cg_store_return_lines *lines,
-                                const cJSON *ret, char *out, size_t size);
+                                const cJSON *plan, const cJSON *ret, char *out,
+                                size_t size);
 /* A hold's message: the pack's message, then every mismatch's detail. */
 void cg__returns_hold_message(const cJSON *plan, const cJSON *mismatches,
                               char *out, size_t size);

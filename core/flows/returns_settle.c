@@ -318,7 +318,7 @@ static void on_read_manual(struct cg_call_result *res, void *arg)
   const cJSON *ret = read_answer(s, res);
   if (ret == NULL)
     return;
-  cg__returns_manual_message(&s->lines, ret, msg, sizeof(msg));
+  cg__returns_manual_message(&s->lines, s->plan, ret, msg, sizeof(msg));
   hold(s, "partial-refund", msg);
 }
 

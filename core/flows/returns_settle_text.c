@@ -50,15 +50,31 @@ static const cJSON *centra_line(const cJSON *ret,
   return NULL;
 }
 
+/* The plan's decision of lineRef ref (the plan's "lines"), or NULL. */
+static const cJSON *plan_line(const cJSON *plan, const char *ref)
+{
+  const cJSON *d;
+  cJSON_ArrayForEach(d, cg_json_get(plan, "lines"))
+  {
+    const char *r = cg_json_str(d, "lineRef");
+    if (r != NULL && ref != NULL && strcmp(r, ref) == 0)
+      return d;
+  }
+  return NULL;
+}
+
 void cg__returns_manual_message(const struct cg_store_return_lines *lines,
-                                const cJSON *ret, char *out, size_t size)
+                                const cJSON *plan, const cJSON *ret, char *out,
+                                size_t size)
 {
   size_t len = (size_t)snprintf(out, size, "refund by hand, line by line:");
   for (size_t i = 0; i < lines->n && len < size; i++) {
     const struct cg_store_return_line *l = &lines->items[i];
     const cJSON *c = centra_line(ret, l);
+    /* the plan in hand; the stored decision was read before it */
     cJSON *d = l->decision ? cJSON_Parse(l->decision) : NULL;
-    const char *refund = cg_json_str(d, "refund");
+    const char *refund = cg_json_str(plan_line(plan, l->line_ref), "refund");
+    refund = refund ? refund : cg_json_str(d, "refund");
     const char *value = cg_json_str(c, "lineValue");
     const char *cur = cg_json_str(c, "currency");
     int n = snprintf(out + len, size - len, "%s line %s (%s): %s%s, %s%s%s",

@@ -376,6 +376,28 @@ static void test_manual_refund(void **state)
   assert_non_null(strstr(msg, "(M411740BLK40): refund none, 60.00"));
 }
 
+/* The same, with the decisions only in the plan: the first pass, where
+ * the lines were read before the plan's decisions were stored. */
+static void test_manual_refund_from_plan(void **state)
+{
+  (void)state;
+  char plan[512];
+  struct seeded s = seed(CG_STORE_RETURN_DECIDED, PLAN("manual", "true"), 1, 2);
+  snprintf(plan, sizeof(plan),
+           "{\"action\":\"settle\",\"refund\":\"manual\",\"notify\":true,"
+           "\"accept_mismatch\":false,\"lines\":[{\"lineRef\":\"%s\","
+           "\"refund\":\"full\"},{\"lineRef\":\"%s\",\"refund\":\"none\"}]}",
+           s.ref[0], s.ref[1]);
+  assert_int_equal(cg_store_return_set_plan(flow.store, s.id, plan, 1, NULL),
+                   0);
+  assert_int_equal(deliver(s.id).outcome, CG_OUTCOME_OK);
+  const char *msg = open_exception(s.id, CG_RETURN_MISMATCH);
+  assert_non_null(msg);
+  assert_null(strstr(msg, "not decided"));
+  assert_non_null(strstr(msg, "(M411740BLK38): refund full, 20.00"));
+  assert_non_null(strstr(msg, "(M411740BLK40): refund none, 60.00"));
+}
+
 static void test_mismatch_held(void **state)
 {
   (void)state;
@@ -780,6 +802,7 @@ int main(void)
       cmocka_unit_test(test_full_refund),
       cmocka_unit_test(test_no_refund),
       cmocka_unit_test(test_manual_refund),
+      cmocka_unit_test(test_manual_refund_from_plan),
       cmocka_unit_test(test_mismatch_held),
       cmocka_unit_test(test_settle_despite_mismatch_held),
       cmocka_unit_test(test_resend_after_crash),
