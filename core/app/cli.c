@@ -73,6 +73,13 @@ void cg_cli_session_close(struct cg_cli_session *s)
   cg_config_free(s->cfg);
 }
 
+void cg_cli_print_at(const char *label, int64_t ms)
+{
+  char buf[40];
+  printf("%s%s", label,
+         ms ? cg_time_format_iso8601_s(ms, buf, sizeof(buf)) : "never");
+}
+
 static void print_time(int64_t ms)
 {
   char buf[40];

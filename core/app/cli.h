@@ -8,6 +8,7 @@
 #define CG_APP_CLI_H
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 
 /* Parsed common options. */
 struct cg_cli {
@@ -41,6 +42,9 @@ struct cg_cli_session {
  * 1 / 2 after printing why. */
 int cg_cli_session_open(const struct cg_cli *c, struct cg_cli_session *s);
 void cg_cli_session_close(struct cg_cli_session *s);
+/* Prints label, then ms as ISO 8601 UTC to the second, or "never" for 0
+ * (the `show` views of stock and items). */
+void cg_cli_print_at(const char *label, int64_t ms);
 /* Loads the pack of o in a rule host (as a reload does), then asks it
  * hook() (no arguments): 0 and *reply (caller deletes), or an error with
  * err (the load's or the hook's). */

@@ -21,13 +21,6 @@
 
 #define PENDING_LIMIT 100
 
-static void print_at(const char *label, int64_t ms)
-{
-  char buf[40];
-  printf("%s%s", label,
-         ms ? cg_time_format_iso8601_s(ms, buf, sizeof(buf)) : "never");
-}
-
 /* "state" or "rejected: reason (source)". */
 static void print_state(const cJSON *d)
 {
@@ -60,12 +53,13 @@ static void print_item(const cJSON *d)
 {
   printf("item %s\n  state       ", cg_json_str(d, "sku"));
   print_state(d);
-  print_at("\n  answered    ", cg_json_int(d, "answeredAt", 0));
+  cg_cli_print_at("\n  answered    ", cg_json_int(d, "answeredAt", 0));
   if (cg_json_int(d, "batch", 0) != 0)
     printf("\n  next send   in flight (batch %lld)",
            (long long)cg_json_int(d, "batch", 0));
   else if (cJSON_IsTrue(cg_json_get(d, "dirty")))
-    print_at("\n  next send   waiting since ", cg_json_int(d, "dirtySince", 0));
+    cg_cli_print_at("\n  next send   waiting since ",
+                    cg_json_int(d, "dirtySince", 0));
   else
     printf("\n  next send   none due");
   printf("%s\n  waiting     ",

@@ -52,13 +52,6 @@ static int64_t num(const cJSON *d, const char *path)
   return cg_json_int(d, path, 0);
 }
 
-static void print_at(const char *label, int64_t ms)
-{
-  char buf[40];
-  printf("%s%s", label,
-         ms ? cg_time_format_iso8601_s(ms, buf, sizeof(buf)) : "never");
-}
-
 /* W per status and the sellable figure. */
 static void print_warehouse(const cJSON *d)
 {
@@ -105,7 +98,7 @@ static void print_push(const cJSON *d)
 {
   if (cJSON_IsObject(cg_json_get(d, "pushed"))) {
     printf("  pushed      %lld", (long long)num(d, "pushed.quantity"));
-    print_at(" at ", num(d, "pushed.at"));
+    cg_cli_print_at(" at ", num(d, "pushed.at"));
     printf(" (%s)\n", cJSON_IsTrue(cg_json_get(d, "up_to_date"))
                           ? "up to date"
                           : "changed since");
@@ -119,8 +112,8 @@ static void print_push(const cJSON *d)
     printf("  next push   in flight (batch %lld)\n",
            (long long)num(d, "batch"));
   else if (num(d, "dirty_since") != 0) {
-    print_at("  next push   waiting for the next batch since ",
-             num(d, "dirty_since"));
+    cg_cli_print_at("  next push   waiting for the next batch since ",
+                    num(d, "dirty_since"));
     printf("\n");
   } else {
     printf("  next push   none due\n");
@@ -134,7 +127,7 @@ static void print_stock(const cJSON *d, const char *note)
   print_target(d);
   print_push(d);
   if (cJSON_IsObject(cg_json_get(d, "reconcile"))) {
-    print_at("  reconcile   ", num(d, "reconcile.at"));
+    cg_cli_print_at("  reconcile   ", num(d, "reconcile.at"));
     printf(": Centra had %lld\n", (long long)num(d, "reconcile.centra"));
   } else {
     printf("  reconcile   never\n");

@@ -37,9 +37,10 @@ void cg_batch_log_failed(struct cg_flow *f, const char *comp, int64_t *last,
 {
   int64_t now = cg_time_mono_ms();
   f->metrics.store_errors++;
-  if (*last != 0 && now - *last < LOG_EVERY_MS)
+  if (last != NULL && *last != 0 && now - *last < LOG_EVERY_MS)
     return;
-  *last = now;
+  if (last != NULL)
+    *last = now;
   cg_log_error(comp, "[merchant=%s] %s: %s; tried again later", f->merchant,
                what, err->msg);
 }

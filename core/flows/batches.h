@@ -23,7 +23,8 @@ int cg_batch_put_row(struct cg_flow *f, const char *kind, const char *tag,
                      struct cg_err *err);
 
 /* Counts a failed flush of comp (a store error) and logs it, at most
- * once every 10 s per *last (the owner's mono ms of its last line). */
+ * once every 10 s per *last (the owner's mono ms of its last line;
+ * NULL: no owner, every failure is logged). */
 void cg_batch_log_failed(struct cg_flow *f, const char *comp, int64_t *last,
                          const char *what, const struct cg_err *err);
 

@@ -16,6 +16,7 @@
  * False while no sweep has finished, or one is under way.
  */
 #include "flows/items.h"
+#include "flows/items_read.h"
 
 #include "base/err.h"
 #include "base/json.h"
@@ -65,14 +66,11 @@ struct last_sweep {
 static struct last_sweep last_sweep(struct cg_store *s)
 {
   struct last_sweep l = {0};
-  char *v = NULL;
-  cg_store_cursor_get(s, CG_STORE_ITEMS_SWEEP, &v, NULL);
-  cJSON *j = v ? cJSON_Parse(v) : NULL;
-  if (cg_json_int(j, "page", -1) == 0 && cg_json_int(j, "finished", 0) > 0)
-    l = (struct last_sweep){cg_json_int(j, "n", 0),
-                            cg_json_int(j, "started", 0)};
-  cJSON_Delete(j);
-  cg_free(v);
+  struct cg_items_sweep_pos pos;
+  struct cg_err err = {0};
+  if (cg__items_sweep_get(s, &pos, &err) == 0 && pos.page == 0 &&
+      pos.finished > 0)
+    l = (struct last_sweep){pos.n, pos.started};
   return l;
 }
 

@@ -98,3 +98,15 @@ int cg__returns_hold(struct cg_flow *f, int64_t id, const char *order_number,
     rc = cg__returns_audit(f, order_number, "return held", msg, err);
   return rc;
 }
+
+int cg__returns_mismatch_open(struct cg_store *st, int64_t id, bool *found,
+                              struct cg_err *err)
+{
+  char key[CG_RETURNS_RMA_MAX];
+  int64_t xid = 0;
+  cg__returns_rma(id, key);
+  int rc = cg_store_exception_open_id(st, CG_RETURN_MISMATCH, CG_RETURNS_ENTITY,
+                                      key, &xid, err);
+  *found = rc == 0 && xid != 0;
+  return rc;
+}

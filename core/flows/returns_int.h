@@ -92,10 +92,11 @@ void cg__returns_hold_message(const cJSON *plan, const cJSON *mismatches,
 cJSON *cg__returns_decide_args(const struct cg_store_return *r,
                                const struct cg_store_return_lines *lines,
                                cJSON *receipt, cJSON **mismatches);
-/* *found: return id has an open RETURN_MISMATCH (a second receipt,
- * returns_receipt.c; the receipt's own ones close when it is recorded):
- * customer service looks at the return, so the settling writes nothing
- * more to Centra until the exception is retried or resolved. */
+/* (returns_common.c) *found: return id has an open RETURN_MISMATCH (a
+ * second receipt, returns_receipt.c; the receipt's own ones close when
+ * it is recorded): customer service looks at the return, so the
+ * settling writes nothing more to Centra until the exception is retried
+ * or resolved. */
 int cg__returns_mismatch_open(struct cg_store *st, int64_t id, bool *found,
                               struct cg_err *err);
 

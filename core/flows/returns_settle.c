@@ -83,11 +83,8 @@ static void end_with(struct settle *s, enum cg_outcome outcome,
   cg_call_result_init(&res);
   cg_call_result_set(&res, outcome, code, "%s", msg);
   res.retry_at_ms = retry_at;
-  res.progressed = s->progressed;
-  cg_call_done_fn done = s->done;
-  void *arg = s->arg;
-  settle_free(s);
-  cg_call_result_deliver(&res, done, arg);
+  end(s, &res);
+  cg_call_result_clear_data(&res);
 }
 
 typedef int (*step_fn)(struct settle *s, const void *ctx, struct cg_err *err);

@@ -167,19 +167,3 @@ cJSON *cg__returns_decide_args(const struct cg_store_return *r,
   *mismatches = NULL;
   return NULL;
 }
-
-int cg__returns_mismatch_open(struct cg_store *st, int64_t id, bool *found,
-                              struct cg_err *err)
-{
-  char key[CG_RETURNS_RMA_MAX];
-  struct cg_store_exception_filter flt = {.state = "open",
-                                          .type = CG_RETURN_MISMATCH,
-                                          .entity_kind = CG_RETURNS_ENTITY,
-                                          .entity_key = key};
-  struct cg_store_exception_list l = {0};
-  cg__returns_rma(id, key);
-  int rc = cg_store_exception_list(st, &flt, &l, err);
-  *found = rc == 0 && l.n > 0;
-  cg_store_exception_list_clear(&l);
-  return rc;
-}

@@ -511,9 +511,7 @@ void cg__stock_release_resolved(struct cg_flow *f)
     rc = cg_store_commit(f->store, &err);
   if (rc != 0) {
     cg_store_rollback(f->store, NULL);
-    int64_t unowned = 0; /* a flow without its stock flow (tests) */
-    cg_batch_log_failed(f, "stock",
-                        f->stock ? &f->stock->push_logged_at : &unowned,
+    cg_batch_log_failed(f, "stock", f->stock ? &f->stock->push_logged_at : NULL,
                         "held SKUs not checked", &err);
   }
 }

@@ -65,6 +65,18 @@ void cg__admin_reply_described(struct cg_http_exchange *ex,
     cg__admin_reply_error(ex, 500, err->msg);
 }
 
+void cg__admin_reply_listed(struct cg_http_exchange *ex,
+                            const struct cg_flow *f, cJSON *doc,
+                            const struct cg_err *err)
+{
+  if (doc != NULL)
+    cg__admin_reply_json(ex, 200, doc);
+  else if (f == NULL)
+    cg__admin_reply_error(ex, 404, "no such merchant");
+  else
+    cg__admin_reply_error(ex, err->code == CG_EINVAL ? 400 : 500, err->msg);
+}
+
 bool cg__admin_authorized(struct cg_http_exchange *ex,
                           const struct cg_admin_source *src)
 {

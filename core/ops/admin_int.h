@@ -22,6 +22,9 @@ void cg__admin_reply_json(struct cg_http_exchange *ex, int status, cJSON *doc);
 /* Answers {"error": msg} with status. */
 void cg__admin_reply_error(struct cg_http_exchange *ex, int status,
                            const char *msg);
+/* The default and the most rows of a list answer (?limit=). */
+#define CG__ADMIN_LIST_DEFAULT 100
+#define CG__ADMIN_LIST_MAX 500
 /* The `limit` query parameter of a list: def when absent or not
  * positive, at most max. */
 size_t cg__admin_list_limit(struct cg_http_exchange *ex, size_t def,
@@ -31,6 +34,11 @@ size_t cg__admin_list_limit(struct cg_http_exchange *ex, size_t def,
 void cg__admin_reply_described(struct cg_http_exchange *ex,
                                const struct cg_flow *f, cJSON *doc,
                                const struct cg_err *err, const char *not_found);
+/* Answers a list: doc (deleted) with 200; else 404 "no such merchant"
+ * (f NULL), 400 (err CG_EINVAL: a bad query) or 500 with err's message. */
+void cg__admin_reply_listed(struct cg_http_exchange *ex,
+                            const struct cg_flow *f, cJSON *doc,
+                            const struct cg_err *err);
 /* Whether the request carries the bearer token; answers 401/403 if not. */
 bool cg__admin_authorized(struct cg_http_exchange *ex,
                           const struct cg_admin_source *src);

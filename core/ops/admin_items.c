@@ -24,9 +24,6 @@
 
 #include <stdlib.h>
 
-#define LIST_DEFAULT 100
-#define LIST_MAX 500
-
 static void h_items_sku(struct cg_http_exchange *ex, void *arg)
 {
   const struct cg_admin_source *src = arg;
@@ -51,16 +48,13 @@ static void h_items_list(struct cg_http_exchange *ex, void *arg)
   cg_http_exchange_query(ex, "state", state, sizeof(state));
   cg_http_exchange_query(ex, "after", after, sizeof(after));
   struct cg_err err = {0};
-  cJSON *doc = f ? cg_items_pending(
-                       f->store, state, after,
-                       cg__admin_list_limit(ex, LIST_DEFAULT, LIST_MAX), &err)
-                 : NULL;
-  if (doc != NULL)
-    cg__admin_reply_json(ex, 200, doc);
-  else if (f == NULL)
-    cg__admin_reply_error(ex, 404, "no such merchant");
-  else
-    cg__admin_reply_error(ex, err.code == CG_EINVAL ? 400 : 500, err.msg);
+  cJSON *doc =
+      f ? cg_items_pending(f->store, state, after,
+                           cg__admin_list_limit(ex, CG__ADMIN_LIST_DEFAULT,
+                                                CG__ADMIN_LIST_MAX),
+                           &err)
+        : NULL;
+  cg__admin_reply_listed(ex, f, doc, &err);
 }
 
 static void h_items_sweep(struct cg_http_exchange *ex, void *arg)
