@@ -352,10 +352,8 @@ static int refused(struct cg_flow *f, const struct cg_store_return *r,
   int rc = cg_store_return_set_step(f->store, r->id, CG_STORE_RETURN_REJECTED,
                                     type, cg_time_now_ms(), err);
   rc = rc ? rc
-          : cg_flow_raise(f, type, CG_RETURNS_ENTITY, key, msg,
-                          f->rules_label[0] ? f->rules_label : NULL, err);
-  rc = rc ? rc
-          : cg__returns_audit(f, r->order_number, "return rejected", msg, err);
+          : cg__returns_raise(f, r->id, r->order_number, type, msg,
+                              "return rejected", err);
   f->metrics.returns_rejected += rc == 0;
   f->metrics.rule_errors += rc == 0 && rule;
   return rc;

@@ -81,22 +81,31 @@ int cg__returns_audit(struct cg_flow *f, const char *order_number,
                                f->rules_label[0] ? f->rules_label : NULL, err);
 }
 
+int cg__returns_raise(struct cg_flow *f, int64_t id, const char *order_number,
+                      const char *type, const char *message, const char *action,
+                      struct cg_err *err)
+{
+  char key[CG_RETURNS_RMA_MAX];
+  cg__returns_rma(id, key);
+  int rc = cg_flow_raise(f, type, CG_RETURNS_ENTITY, key, message,
+                         f->rules_label[0] ? f->rules_label : NULL, err);
+  if (rc == 0 && action != NULL)
+    rc = cg__returns_audit(f, order_number, action, message, err);
+  return rc;
+}
+
 int cg__returns_hold(struct cg_flow *f, int64_t id, const char *order_number,
                      const char *type, const char *code, const char *message,
                      struct cg_err *err)
 {
-  char msg[MESSAGE_MAX], key[CG_RETURNS_RMA_MAX];
+  char msg[MESSAGE_MAX];
   snprintf(msg, sizeof(msg), "return %lld: %s: %s", (long long)id, code,
            message ? message : "");
-  cg__returns_rma(id, key);
   int rc = cg_store_return_set_step(f->store, id, CG_STORE_RETURN_HELD, type,
                                     cg_time_now_ms(), err);
-  if (rc == 0)
-    rc = cg_flow_raise(f, type, CG_RETURNS_ENTITY, key, msg,
-                       f->rules_label[0] ? f->rules_label : NULL, err);
-  if (rc == 0)
-    rc = cg__returns_audit(f, order_number, "return held", msg, err);
-  return rc;
+  return rc ? rc
+            : cg__returns_raise(f, id, order_number, type, msg, "return held",
+                                err);
 }
 
 int cg__returns_mismatch_open(struct cg_store *st, int64_t id, bool *found,

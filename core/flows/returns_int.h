@@ -47,6 +47,13 @@ int cg__returns_queue_again(struct cg_flow *f, const char *kind,
 int cg__returns_audit(struct cg_flow *f, const char *order_number,
                       const char *action, const char *detail,
                       struct cg_err *err);
+/* Raises (or bumps) the exception type on return id with message (the
+ * rule generation in force recorded) and, when action is not NULL, adds
+ * it to the order's timeline with the same message. In the caller's
+ * transaction. */
+int cg__returns_raise(struct cg_flow *f, int64_t id, const char *order_number,
+                      const char *type, const char *message, const char *action,
+                      struct cg_err *err);
 /* Moves return id to step held with hold reason type, raises the
  * exception type on it ("<code>: <message>", code e.g. "mismatch") and
  * adds "return held" to the order's timeline. In the caller's

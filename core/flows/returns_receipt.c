@@ -441,16 +441,13 @@ static int store_receipt(struct cg_flow *f, const struct cg_store_return *r,
 static int second_receipt(struct cg_flow *f, const struct cg_store_return *r,
                           const char *receipt_id, struct cg_err *err)
 {
-  char msg[DETAIL_MAX], key[CG_RETURNS_RMA_MAX];
+  char msg[DETAIL_MAX];
   snprintf(msg, sizeof(msg),
            "return %lld: second-receipt: the warehouse sent receipt %s after "
            "receipt %s; only the first counts, nothing changed in Centra",
            (long long)r->id, receipt_id, r->receipt_id);
-  cg__returns_rma(r->id, key);
-  int rc = cg_flow_raise(f, CG_RETURN_MISMATCH, CG_RETURNS_ENTITY, key, msg,
-                         f->rules_label[0] ? f->rules_label : NULL, err);
-  return rc ? rc
-            : cg__returns_audit(f, r->order_number, "return held", msg, err);
+  return cg__returns_raise(f, r->id, r->order_number, CG_RETURN_MISMATCH, msg,
+                           "return held", err);
 }
 
 /* A receipt without its id cannot be told from a second one: not
@@ -459,20 +456,17 @@ static int no_receipt_id(struct cg_flow *f, const struct cg_store_return *r,
                          const cJSON *env, char outcome[CG_INBOX_OUTCOME_MAX],
                          struct cg_err *err)
 {
-  char msg[DETAIL_MAX], key[CG_RETURNS_RMA_MAX];
+  char msg[DETAIL_MAX];
   snprintf(msg, sizeof(msg),
            "return %lld: no-receipt-id: the warehouse sent return.received "
            "(event %s) without a receiptId; not recorded, nothing changed in "
            "Centra: ask the warehouse to send it again with its receiptId",
            (long long)r->id, or_(cg_json_str(env, "eventId"), "(none)"));
-  cg__returns_rma(r->id, key);
-  int rc = cg_flow_raise(f, CG_RETURN_MISMATCH, CG_RETURNS_ENTITY, key, msg,
-                         f->rules_label[0] ? f->rules_label : NULL, err);
   snprintf(outcome, CG_INBOX_OUTCOME_MAX,
            "held: return.received without receiptId for return %lld",
            (long long)r->id);
-  return rc ? rc
-            : cg__returns_audit(f, r->order_number, "return held", msg, err);
+  return cg__returns_raise(f, r->id, r->order_number, CG_RETURN_MISMATCH, msg,
+                           "return held", err);
 }
 
 static bool receivable(enum cg_store_return_step st)

@@ -170,7 +170,6 @@ struct settled_ctx {
 static int do_settled(struct settle *s, const void *ctx, struct cg_err *err)
 {
   const struct settled_ctx *c = ctx;
-  char key[CG_RETURNS_RMA_MAX];
   int rc =
       cg_store_return_set_step(s->f->store, s->r.id, CG_STORE_RETURN_SETTLED,
                                NULL, cg_time_now_ms(), err);
@@ -179,10 +178,8 @@ static int do_settled(struct settle *s, const void *ctx, struct cg_err *err)
                               err);
   if (rc != 0 || c->check == NULL)
     return rc;
-  cg__returns_rma(s->r.id, key);
-  return cg_flow_raise(s->f, CG_RETURN_MISMATCH, CG_RETURNS_ENTITY, key,
-                       c->check,
-                       s->f->rules_label[0] ? s->f->rules_label : NULL, err);
+  return cg__returns_raise(s->f, s->r.id, s->r.order_number, CG_RETURN_MISMATCH,
+                           c->check, NULL, err);
 }
 
 static void settled(struct settle *s, const char *action, const char *detail,
