@@ -195,6 +195,21 @@ static int render_rulehost(struct cg_flow *const *flows, size_t n,
   return rc;
 }
 
+/* Durable commits of each merchant's store since the engine started:
+ * the rate shows how the group commit amortises the disk's flushes. */
+static int render_store(struct cg_flow *const *flows, size_t n,
+                        struct cg_buf *out)
+{
+  int rc = header(out, "cg_store_commits_total",
+                  "Store transactions committed since the engine started",
+                  "counter");
+  for (size_t i = 0; rc == 0 && i < n; i++)
+    rc = cg_buf_printf(out, "cg_store_commits_total{merchant=\"%s\"} %llu\n",
+                       flows[i]->merchant,
+                       (unsigned long long)cg_store_commits(flows[i]->store));
+  return rc;
+}
+
 /* SKUs waiting for a push (dirty, in no batch, not held). */
 static int render_stock(struct cg_flow *const *flows, size_t n,
                         struct cg_buf *out)
@@ -226,5 +241,7 @@ int cg_metrics_render(struct cg_flow *const *flows, size_t n,
     rc = render_rulehost(flows, n, out);
   if (rc == 0)
     rc = render_stock(flows, n, out);
+  if (rc == 0)
+    rc = render_store(flows, n, out);
   return rc == 0 ? 0 : CG_ENOMEM;
 }

@@ -2,7 +2,7 @@
  * bench_proc: what the end-to-end benchmarks share (header-only; each
  * bench includes it once): CPU seconds of the engine, the simulator and
  * their children from /proc, the store's commit count from the engine's
- * log, the iocount shim's fsync and pwrite counts, starting the engine
+ * log, the iocount shim's live fsync and pwrite counts, starting the engine
  * under that shim (LD_PRELOAD, CG_IOCOUNT_LIB) when it was built, and the
  * simulated Centra's count of orders marked exported.
  */
@@ -138,7 +138,7 @@ BENCH_FN void bench_engine_start(struct e2e *t)
 {
   const char *lib = getenv("CG_IOCOUNT_LIB");
   char io[600];
-  snprintf(io, sizeof(io), "%s/iocount.txt", t->dir);
+  snprintf(io, sizeof(io), "%s/iocount.bin", t->dir);
   if (lib != NULL && access(lib, R_OK) == 0) {
     setenv("LD_PRELOAD", lib, 1);
     setenv("CG_IOCOUNT_FILE", io, 1);
@@ -147,16 +147,20 @@ BENCH_FN void bench_engine_start(struct e2e *t)
   unsetenv("LD_PRELOAD");
 }
 
-/* fdatasync + fsync (*syncs) and pwrite (*pwrites) counts the iocount
- * shim wrote for the test in dir; -1 when it did not run. */
+/* fdatasync + fsync (*syncs) and pwrite (*pwrites) the engine made so
+ * far, as the iocount shim counts them (iocount.c: three int64 in its
+ * file, current while the engine runs); -1 when it did not run. */
 BENCH_FN void bench_io_counts(const char *dir, long *syncs, long *pwrites)
 {
   char io[600];
-  snprintf(io, sizeof(io), "%s/iocount.txt", dir);
-  *syncs = bench_file_number(io, "fdatasync ");
-  if (*syncs >= 0)
-    *syncs += bench_file_number(io, "fsync ");
-  *pwrites = bench_file_number(io, "pwrite ");
+  long long v[3];
+  snprintf(io, sizeof(io), "%s/iocount.bin", dir);
+  FILE *f = fopen(io, "rb");
+  bool ok = f != NULL && fread(v, sizeof(v), 1, f) == 1;
+  if (f)
+    fclose(f);
+  *syncs = ok ? (long)(v[0] + v[1]) : -1;
+  *pwrites = ok ? (long)v[2] : -1;
 }
 
 /* Orders the engine marked exported in the simulated Centra. */
