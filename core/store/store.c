@@ -327,12 +327,48 @@ fail:
   return ret;
 }
 
+/* A developer's view of where the store's time goes (CG_STORE_STATS=1 in
+ * the engine's environment, docs/internals/store.md): at close, each
+ * prepared statement that ran, with its runs and virtual machine steps
+ * (sqlite3_stmt_status), the dearest first. */
+struct st_stat {
+  int index, runs, steps;
+};
+
+static int by_steps(const void *a, const void *b)
+{
+  const struct st_stat *x = a, *y = b;
+  return (y->steps > x->steps) - (y->steps < x->steps);
+}
+
+static void log_statement_stats(const struct cg_store *s)
+{
+  const char *on = getenv("CG_STORE_STATS");
+  struct st_stat stats[CG__ST_COUNT];
+  int n = 0;
+  if (on == NULL || strcmp(on, "1") != 0)
+    return;
+  for (int i = 0; i < CG__ST_COUNT; i++) {
+    int runs = sqlite3_stmt_status(s->st[i], SQLITE_STMTSTATUS_RUN, 0);
+    if (runs > 0)
+      stats[n++] = (struct st_stat){
+          i, runs, sqlite3_stmt_status(s->st[i], SQLITE_STMTSTATUS_VM_STEP, 0)};
+  }
+  qsort(stats, (size_t)n, sizeof(*stats), by_steps);
+  for (int k = 0; k < n; k++)
+    cg_log_info(s->comp, "statement %d: %d runs, %d VM steps: %.100s",
+                stats[k].index, stats[k].runs, stats[k].steps,
+                cg__store_sql[stats[k].index]);
+}
+
 void cg_store_close(struct cg_store *s)
 {
   if (s == NULL)
     return;
   if (s->db != NULL && !sqlite3_get_autocommit(s->db))
     (void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL); /* best effort */
+  if (s->st[0] != NULL)
+    log_statement_stats(s);
   for (int i = 0; i < CG__ST_COUNT; i++) {
     sqlite3_finalize(s->st[i]); /* NULL-safe; reports past errors only */
     s->st[i] = NULL;
