@@ -209,12 +209,14 @@ static size_t fill_kinds(struct cg_merchant *m)
   m->kinds[n++] = cg_returns_settle_kind; /* Centra writes, after shipping */
   m->kinds[n++] = cg_stock_push_kind;     /* stock before bookkeeping */
   m->kinds[n++] = cg_changes_outbox_kind; /* a customer's cancel */
+  /* Before the orders it gates: an order waits for its SKUs' acceptance,
+   * so a batch behind their retries would hold back the very orders that
+   * fill the window (a priority inversion). Batches are few. */
+  m->kinds[n++] = cg_items_batch_kind;
   for (size_t i = 0; i < cg_orders_outbox_nkinds && n < KINDS_MAX; i++)
     m->kinds[n++] = cg_orders_outbox_kinds[i];
   if (n < KINDS_MAX)
     m->kinds[n++] = cg_returns_advise_kind; /* after the warehouse orders */
-  if (n < KINDS_MAX)
-    m->kinds[n++] = cg_items_batch_kind; /* after the orders it gates */
   return n;
 }
 

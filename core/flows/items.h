@@ -70,8 +70,8 @@ void cg_items_hint(struct cg_items *it, const char *why);
  * progress. NULL is a no-op. */
 void cg_items_sweep_soon(struct cg_items *it, const char *why);
 
-/* The outbox kind "gxo.items.batch"; merchant.c lists it after the order
- * kinds of the warehouse. */
+/* The outbox kind "gxo.items.batch"; merchant.c lists it before the order
+ * kinds of the warehouse (the orders wait for their SKUs). */
 extern const struct cg_outbox_kind cg_items_batch_kind;
 
 /* Registers the plan "items.build" (core/flows/hooks.c calls it in every
