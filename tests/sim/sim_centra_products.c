@@ -83,12 +83,26 @@ static int cmp_ref_desc(const void *a, const void *b)
   return cmp_ref(b, a);
 }
 
-static bool product_matches(const cJSON *p, const cJSON *where)
+/* The where of a products query, read once per request: a page of a
+ * large catalogue tests every product. */
+struct product_where {
+  const cJSON *status, *name;
+  bool any; /* false: every product matches, nothing to read */
+};
+
+static void product_where_read(struct product_where *w, const cJSON *where)
 {
-  return sim_centra__in_str_list(cg_json_get(where, "status"),
-                                 cg_json_str(p, "status")) &&
-         sim_centra__string_match(cg_json_get(where, "name"),
-                                  cg_json_str(p, "name"));
+  w->status = cg_json_get(where, "status");
+  w->name = cg_json_get(where, "name");
+  w->any = (w->status != NULL && !cJSON_IsNull(w->status)) ||
+           cJSON_IsObject(w->name);
+}
+
+static bool product_matches(const cJSON *p, const struct product_where *w)
+{
+  return !w->any ||
+         (sim_centra__in_str_list(w->status, cg_json_str(p, "status")) &&
+          sim_centra__string_match(w->name, cg_json_str(p, "name")));
 }
 
 /* The products matching args' where, in load order (ids ascending) or in
@@ -101,13 +115,16 @@ static size_t product_hits(struct sim_centra *c, const cJSON *args,
   bool asc = s && strcmp(s, "updatedAt_ASC") == 0;
   bool desc = s && strcmp(s, "updatedAt_DESC") == 0;
   bool id_desc = s && strcmp(s, "id_DESC") == 0;
+  struct product_where w;
+  product_where_read(&w, cg_json_get(args, "where"));
   size_t m = 0, n = c->products.n;
   for (size_t i = 0; i < n; i++) {
     const struct sc_product *p = c->products.v[id_desc ? n - 1 - i : i];
-    if (!product_matches(p->info, cg_json_get(args, "where")))
+    if (!product_matches(p->info, &w))
       continue;
-    refs[m++] =
-        (struct prod_ref){.p = p, .updated = cg_json_str(p->info, "updatedAt")};
+    refs[m++] = (struct prod_ref){
+        .p = p,
+        .updated = asc || desc ? cg_json_str(p->info, "updatedAt") : NULL};
   }
   if (asc || desc)
     qsort(refs, m, sizeof(*refs), asc ? cmp_ref : cmp_ref_desc);
