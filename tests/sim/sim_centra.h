@@ -114,6 +114,17 @@ struct sc_product {
   struct sim_vec sizes; /* cJSON * into sim_centra.sizes */
 };
 
+/* The stored order lines of one SKU, each with its order: what allocated
+ * stock is summed over (sim_centra_index.c). */
+struct sc_line_ref {
+  const cJSON *order;
+  const cJSON *line;
+};
+struct sc_sku_lines {
+  struct sc_line_ref *v;
+  size_t n, cap;
+};
+
 struct sc_order_hits {
   char *key;
   bool sorted;
@@ -156,6 +167,8 @@ struct sim_centra {
   struct cg_map orders_by_number, orders_by_id, orders_by_external_id;
   struct cg_map events_by_id;
   struct cg_map sizes_by_sku; /* catalogue sizes (SKUs are unique) */
+  struct cg_map lines_by_sku; /* SKU -> struct sc_sku_lines: order lines */
+  struct sim_vec sku_lines;   /* every struct sc_sku_lines, to free */
   struct sim_vec products;    /* struct sc_product *, in load order */
   struct cg_map products_by_id;
   const cJSON *events_done; /* last event of the confirmed prefix, or NULL */
@@ -317,8 +330,6 @@ int sim_centra__order_change(struct sim_centra *c, cJSON *order,
                              const cJSON *patch, const char **msg);
 /* Recomputes CONFIRMED/PROCESSING/SHIPPED from line quantities. */
 void sim_centra__order_recompute(struct sim_centra *c, cJSON *order);
-/* Units of sku still to ship on open orders (allocated stock). */
-int64_t sim_centra__allocated(struct sim_centra *c, const char *sku);
 
 /* --- sim_centra_order_query.c ------------------------------------------ */
 
@@ -326,11 +337,15 @@ void sim_centra__orders_hits_free(struct sim_centra *c);
 
 /* --- sim_centra_index.c ------------------------------------------------ */
 
-/* Indexes a stored order (after it joined c->orders). */
+/* Indexes a stored order (after it joined c->orders): by number, hash id
+ * and externalId, and each of its lines under the line's SKU. */
 void sim_centra__index_order(struct sim_centra *c, cJSON *order);
 /* Indexes a new catalogue size by SKU and under its product (a page of
  * products costs the page, not the catalogue). */
 void sim_centra__index_size(struct sim_centra *c, cJSON *size);
+/* Units of sku still to ship on open orders (allocated stock): its
+ * indexed lines, read as they are now. */
+int64_t sim_centra__allocated(struct sim_centra *c, const char *sku);
 /* Stored order by hash id / externalId (NULL when absent). */
 cJSON *sim_centra__order_by_id(struct sim_centra *c, const char *id);
 cJSON *sim_centra__order_by_external_id(struct sim_centra *c, const char *ext);

@@ -363,35 +363,6 @@ cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order)
   return o;
 }
 
-static bool is_open(const char *status)
-{
-  return status != NULL &&
-         (strcmp(status, "PENDING") == 0 || strcmp(status, "CONFIRMED") == 0 ||
-          strcmp(status, "PROCESSING") == 0);
-}
-
-int64_t sim_centra__allocated(struct sim_centra *c, const char *sku)
-{
-  int64_t sum = 0;
-  const cJSON *o, *l;
-  cJSON_ArrayForEach(o, c->orders)
-  {
-    if (!is_open(cg_json_str(o, "status")))
-      continue;
-    cJSON_ArrayForEach(l, cg_json_get(o, "lines"))
-    {
-      const char *lsku = cg_json_str(l, "productSize.SKU");
-      if (lsku == NULL || strcmp(lsku, sku) != 0)
-        continue;
-      int64_t open = cg_json_int(l, "quantity", 0) -
-                     cg_json_int(l, "cancelledQuantity", 0) -
-                     cg_json_int(l, "shippedQuantity", 0);
-      sum += open > 0 ? open : 0;
-    }
-  }
-  return sum;
-}
-
 /* --- changes and life cycle ------------------------------------------------
  */
 
