@@ -2,6 +2,7 @@
  * sim_util: see sim_util.h.
  */
 #include "sim_util.h"
+#include "sim_json_print.h"
 
 #include "base/err.h"
 #include "base/json.h"
@@ -23,7 +24,7 @@ int sim_body_json(const struct cg_http_exchange *ex, cJSON **out)
 
 void sim_send_json(struct cg_http_exchange *ex, int status, cJSON *doc)
 {
-  char *text = cg_json_print(doc);
+  char *text = sim_json_print(doc);
   cJSON_Delete(doc);
   if (text == NULL) {
     cg_http_respond_json(ex, 500, "{\"error\":\"out of memory\"}");
@@ -101,7 +102,7 @@ void sim_send_problem(struct cg_http_exchange *ex, int status, const char *code,
                       const char *detail, const char *pointer)
 {
   cJSON *p = sim_problem(status, code, detail, pointer);
-  char *text = cg_json_print(p);
+  char *text = sim_json_print(p);
   cJSON_Delete(p);
   if (text == NULL) {
     cg_http_respond_json(ex, 500, "{\"error\":\"out of memory\"}");
