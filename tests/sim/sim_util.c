@@ -187,14 +187,6 @@ cJSON *sim_json_int_text(int64_t v)
   return cJSON_CreateRaw(digits);
 }
 
-cJSON *sim_json_ref_print(const cJSON *v)
-{
-  double d = cJSON_IsNumber(v) ? v->valuedouble : 0.5;
-  if (d >= -9e15 && d <= 9e15 && d == (double)(int64_t)d)
-    return sim_json_int_text((int64_t)d);
-  return sim_json_ref(v);
-}
-
 cJSON *sim_json_view(const cJSON *obj)
 {
   cJSON *out = cJSON_CreateObject();
