@@ -157,8 +157,12 @@ struct sim_centra {
   int64_t cx_largest;  /* the costliest admitted request */
   struct sc_bucket rl[SC_RL_COUNT];
   struct sim_gqlhost *gql; /* node child: validation and shaping */
-  uint64_t refused;        /* requests refused by the GraphQL layer */
-  cJSON *refusals;         /* the last few: [{operationName, message}] */
+  /* The tree the running root field's value is cut to before printing
+   * (sim_json_print_cut; NULL: whole): a handler may leave out of its
+   * value what the tree does not name (sim_centra_http.c sets it). */
+  const cJSON *needs;
+  uint64_t refused; /* requests refused by the GraphQL layer */
+  cJSON *refusals;  /* the last few: [{operationName, message}] */
   /* POST /graphql per operationName (sim_centra_http.c):
    * {name: {calls, statuses: {"200": n, ...}}} */
   cJSON *operations;
@@ -410,9 +414,11 @@ cJSON *sim_centra__size_by_sku(struct sim_centra *c, const char *sku);
 cJSON *sim_centra__size_by_ean(struct sim_centra *c, const char *ean);
 /* The size with fresh allocated/free figures, as the API answers. */
 cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size);
-/* The same answer sharing the stored members (sim_json_view; only the
- * stock entries copied): for a query's answer, printed at once. */
-cJSON *sim_centra__size_view(struct sim_centra *c, const cJSON *size);
+/* The same answer sharing the stored members (sim_json_view_cut; only
+ * the stock entries copied), as far as tree reads it (NULL: all): for a
+ * query's answer, printed at once. */
+cJSON *sim_centra__size_view(struct sim_centra *c, const cJSON *size,
+                             const cJSON *tree);
 /* Adds delta to the physical stock of a size in a warehouse (created if
  * absent); emits ProductSize UPDATED when it changed. */
 void sim_centra__stock_add(struct sim_centra *c, cJSON *size, int64_t wh,

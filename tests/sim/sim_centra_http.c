@@ -472,9 +472,12 @@ static bool run_fields(struct sim_centra *c, const cJSON *plan, cJSON *values,
   cJSON_ArrayForEach(f, cg_json_get(plan, "fields"))
   {
     const char *alias = cg_json_str(f, "alias"), *err = NULL;
+    const cJSON *tree =
+        alias ? cJSON_GetObjectItemCaseSensitive(needs, alias) : NULL;
+    c->needs = cJSON_IsObject(tree) ? tree : NULL;
     cJSON *v = run_field(c, f, mutation, &err, msg, sizeof(msg));
-    cJSON *text = sim_gqlhost_cut(
-        v, alias ? cJSON_GetObjectItemCaseSensitive(needs, alias) : NULL);
+    c->needs = NULL;
+    cJSON *text = sim_gqlhost_cut(v, tree);
     cJSON_Delete(v);
     if (text == NULL || alias == NULL ||
         !cJSON_AddItemToObject(values, alias, text)) {

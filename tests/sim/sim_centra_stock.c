@@ -97,6 +97,15 @@ void sim_centra__stock_seed(struct sim_centra *c, cJSON *size,
   }
 }
 
+/* A number under a constant key (not copied: a page adds seven to each
+ * of thousands of entries). */
+static void add_figure(cJSON *e, const char *key, int64_t v)
+{
+  cJSON *n = cJSON_CreateNumber((double)v);
+  if (n != NULL && !cJSON_AddItemToObjectCS(e, key, n))
+    cJSON_Delete(n);
+}
+
 /* The computed quantities of a size's stock entries (a copy) in place. */
 static void stock_render(struct sim_centra *c, const cJSON *size, cJSON *stock)
 {
@@ -105,13 +114,13 @@ static void stock_render(struct sim_centra *c, const cJSON *size, cJSON *stock)
   cJSON_ArrayForEach(e, stock)
   {
     int64_t phys = cg_json_int(e, "physicalQuantity", 0);
-    cg_json_add_int(e, "allocatedQuantity", alloc);
-    cg_json_add_int(e, "freeToAllocateQuantity", phys - alloc);
-    cg_json_add_int(e, "availableNowQuantity", phys - alloc);
-    cg_json_add_int(e, "availableQuantity", phys - alloc);
-    cg_json_add_int(e, "demandQuantity", 0);
-    cg_json_add_int(e, "incomingQuantity", 0);
-    cg_json_add_int(e, "linkedIncomingQuantity", 0);
+    add_figure(e, "allocatedQuantity", alloc);
+    add_figure(e, "freeToAllocateQuantity", phys - alloc);
+    add_figure(e, "availableNowQuantity", phys - alloc);
+    add_figure(e, "availableQuantity", phys - alloc);
+    add_figure(e, "demandQuantity", 0);
+    add_figure(e, "incomingQuantity", 0);
+    add_figure(e, "linkedIncomingQuantity", 0);
     alloc = 0; /* allocation sits on the first warehouse */
   }
 }
@@ -126,9 +135,12 @@ cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size)
 /* The same answer sharing the stored members (sim_json_view): only the
  * stock entries are copied. For a query's answer, printed at once; a
  * products page of 2,000 sizes no longer copies each size's product. */
-cJSON *sim_centra__size_view(struct sim_centra *c, const cJSON *size)
+cJSON *sim_centra__size_view(struct sim_centra *c, const cJSON *size,
+                             const cJSON *tree)
 {
-  cJSON *s = sim_json_view(size);
+  cJSON *s = sim_json_view_cut(size, tree);
+  if (s == NULL || !sim_tree_keeps(tree, "stock"))
+    return s;
   cJSON *stock = cJSON_Duplicate(cg_json_get(size, "stock"), true);
   if (s == NULL || stock == NULL) {
     cJSON_Delete(s);
@@ -236,7 +248,7 @@ cJSON *sim_centra__op_product_sizes(struct sim_centra *c, const cJSON *args,
   cJSON *out = cJSON_CreateArray();
   size_t first = (size_t)(page - 1) * (size_t)limit;
   for (size_t i = first; i < m && i < first + (size_t)limit; i++)
-    cJSON_AddItemToArray(out, sim_centra__size_view(c, hits[i]));
+    cJSON_AddItemToArray(out, sim_centra__size_view(c, hits[i], c->needs));
   cg_free(hits);
   return out;
 }

@@ -187,12 +187,33 @@ cJSON *sim_json_int_text(int64_t v)
   return cJSON_CreateRaw(digits);
 }
 
+bool sim_tree_keeps(const cJSON *tree, const char *key)
+{
+  return !cJSON_IsObject(tree) || key == NULL ||
+         cJSON_GetObjectItemCaseSensitive(tree, key) != NULL ||
+         strcmp(key, "__typename") == 0;
+}
+
+const cJSON *sim_tree_sub(const cJSON *tree, const char *key)
+{
+  const cJSON *t =
+      cJSON_IsObject(tree) ? cJSON_GetObjectItemCaseSensitive(tree, key) : NULL;
+  return cJSON_IsObject(t) ? t : NULL;
+}
+
 cJSON *sim_json_view(const cJSON *obj)
+{
+  return sim_json_view_cut(obj, NULL);
+}
+
+cJSON *sim_json_view_cut(const cJSON *obj, const cJSON *tree)
 {
   cJSON *out = cJSON_CreateObject();
   const cJSON *m;
   for (m = out != NULL && obj != NULL ? obj->child : NULL; m != NULL;
        m = m->next) {
+    if (!sim_tree_keeps(tree, m->string))
+      continue;
     cJSON *r = sim_json_ref(m);
     if (r == NULL || !cJSON_AddItemToObjectCS(out, m->string, r)) {
       cJSON_Delete(r);
