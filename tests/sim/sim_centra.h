@@ -328,6 +328,10 @@ cJSON *sim_centra__order_by_number(struct sim_centra *c, int64_t number);
 /* The order with its shipments, as the API answers: a view sharing the
  * stored members (sim_json_view), to print before the order changes. */
 cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order);
+/* The same as far as tree reads it (sim_json_view_cut; NULL: all): the
+ * lines and shipments only when read. For a field's value (c->needs). */
+cJSON *sim_centra__order_view(struct sim_centra *c, const cJSON *order,
+                              const cJSON *tree);
 /* Applies {status, isOnHold, isWaitingForPayment, externalId} from patch;
  * emits one Order UPDATED when anything changed. Returns 0 or -1 with msg. */
 int sim_centra__order_change(struct sim_centra *c, cJSON *order,
