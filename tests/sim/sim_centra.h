@@ -114,6 +114,17 @@ struct sc_product {
   struct sim_vec sizes; /* cJSON * into sim_centra.sizes */
 };
 
+/* The stored order lines of one SKU, each with its order: what allocated
+ * stock is summed over (sim_centra_index.c). */
+struct sc_line_ref {
+  const cJSON *order;
+  const cJSON *line;
+};
+struct sc_sku_lines {
+  struct sc_line_ref *v;
+  size_t n, cap;
+};
+
 struct sc_order_hits {
   char *key;
   bool sorted;
@@ -146,8 +157,12 @@ struct sim_centra {
   int64_t cx_largest;  /* the costliest admitted request */
   struct sc_bucket rl[SC_RL_COUNT];
   struct sim_gqlhost *gql; /* node child: validation and shaping */
-  uint64_t refused;        /* requests refused by the GraphQL layer */
-  cJSON *refusals;         /* the last few: [{operationName, message}] */
+  /* The tree the running root field's value is cut to before printing
+   * (sim_json_print_cut; NULL: whole): a handler may leave out of its
+   * value what the tree does not name (sim_centra_http.c sets it). */
+  const cJSON *needs;
+  uint64_t refused; /* requests refused by the GraphQL layer */
+  cJSON *refusals;  /* the last few: [{operationName, message}] */
   /* POST /graphql per operationName (sim_centra_http.c):
    * {name: {calls, statuses: {"200": n, ...}}} */
   cJSON *operations;
@@ -156,6 +171,8 @@ struct sim_centra {
   struct cg_map orders_by_number, orders_by_id, orders_by_external_id;
   struct cg_map events_by_id;
   struct cg_map sizes_by_sku; /* catalogue sizes (SKUs are unique) */
+  struct cg_map lines_by_sku; /* SKU -> struct sc_sku_lines: order lines */
+  struct sim_vec sku_lines;   /* every struct sc_sku_lines, to free */
   struct sim_vec products;    /* struct sc_product *, in load order */
   struct cg_map products_by_id;
   const cJSON *events_done; /* last event of the confirmed prefix, or NULL */
@@ -311,14 +328,16 @@ cJSON *sim_centra__order_by_number(struct sim_centra *c, int64_t number);
 /* The order with its shipments, as the API answers: a view sharing the
  * stored members (sim_json_view), to print before the order changes. */
 cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order);
+/* The same as far as tree reads it (sim_json_view_cut; NULL: all): the
+ * lines and shipments only when read. For a field's value (c->needs). */
+cJSON *sim_centra__order_view(struct sim_centra *c, const cJSON *order,
+                              const cJSON *tree);
 /* Applies {status, isOnHold, isWaitingForPayment, externalId} from patch;
  * emits one Order UPDATED when anything changed. Returns 0 or -1 with msg. */
 int sim_centra__order_change(struct sim_centra *c, cJSON *order,
                              const cJSON *patch, const char **msg);
 /* Recomputes CONFIRMED/PROCESSING/SHIPPED from line quantities. */
 void sim_centra__order_recompute(struct sim_centra *c, cJSON *order);
-/* Units of sku still to ship on open orders (allocated stock). */
-int64_t sim_centra__allocated(struct sim_centra *c, const char *sku);
 
 /* --- sim_centra_order_query.c ------------------------------------------ */
 
@@ -326,11 +345,15 @@ void sim_centra__orders_hits_free(struct sim_centra *c);
 
 /* --- sim_centra_index.c ------------------------------------------------ */
 
-/* Indexes a stored order (after it joined c->orders). */
+/* Indexes a stored order (after it joined c->orders): by number, hash id
+ * and externalId, and each of its lines under the line's SKU. */
 void sim_centra__index_order(struct sim_centra *c, cJSON *order);
 /* Indexes a new catalogue size by SKU and under its product (a page of
  * products costs the page, not the catalogue). */
 void sim_centra__index_size(struct sim_centra *c, cJSON *size);
+/* Units of sku still to ship on open orders (allocated stock): its
+ * indexed lines, read as they are now. */
+int64_t sim_centra__allocated(struct sim_centra *c, const char *sku);
 /* Stored order by hash id / externalId (NULL when absent). */
 cJSON *sim_centra__order_by_id(struct sim_centra *c, const char *id);
 cJSON *sim_centra__order_by_external_id(struct sim_centra *c, const char *ext);
@@ -395,9 +418,11 @@ cJSON *sim_centra__size_by_sku(struct sim_centra *c, const char *sku);
 cJSON *sim_centra__size_by_ean(struct sim_centra *c, const char *ean);
 /* The size with fresh allocated/free figures, as the API answers. */
 cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size);
-/* The same answer sharing the stored members (sim_json_view; only the
- * stock entries copied): for a query's answer, printed at once. */
-cJSON *sim_centra__size_view(struct sim_centra *c, const cJSON *size);
+/* The same answer sharing the stored members (sim_json_view_cut; only
+ * the stock entries copied), as far as tree reads it (NULL: all): for a
+ * query's answer, printed at once. */
+cJSON *sim_centra__size_view(struct sim_centra *c, const cJSON *size,
+                             const cJSON *tree);
 /* Adds delta to the physical stock of a size in a warehouse (created if
  * absent); emits ProductSize UPDATED when it changed. */
 void sim_centra__stock_add(struct sim_centra *c, cJSON *size, int64_t wh,

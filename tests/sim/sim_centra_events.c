@@ -546,6 +546,7 @@ static bool listened(struct sim_centra *c, const cJSON *ev)
                                               cg_json_str(ev, "changeType"));
 }
 
+/* The event's object; an order as far as the event's tree reads it. */
 static cJSON *event_object(struct sim_centra *c, const cJSON *ev)
 {
   const char *t = cg_json_str(ev, "objectType");
@@ -553,7 +554,7 @@ static cJSON *event_object(struct sim_centra *c, const cJSON *ev)
   const cJSON *o = NULL;
   const struct sc_product *p;
   if (strcmp(t, "Order") == 0 && (o = sim_centra__order_by_number(c, ref)))
-    return sim_centra__order_render(c, o);
+    return sim_centra__order_view(c, o, sim_tree_sub(c->needs, "object"));
   if (strcmp(t, "ProductSize") == 0 &&
       (o = sim_centra__find_int(c->sizes, "id", ref)))
     return sim_centra__size_render(c, o);

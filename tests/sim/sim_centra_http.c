@@ -30,6 +30,7 @@
 
 #include "sim_ctx.h"
 #include "sim_gqlhost.h"
+#include "sim_json_print.h"
 #include "sim_util.h"
 
 #include "base/err.h"
@@ -110,7 +111,7 @@ static int error_doc(char **out, int status, const char *message,
   cJSON *doc = cJSON_CreateObject();
   cJSON *errors = cJSON_AddArrayToObject(doc, "errors");
   cJSON_AddItemToArray(errors, error_item(message, category));
-  *out = cg_json_print(doc);
+  *out = sim_json_print(doc);
   cJSON_Delete(doc);
   return status;
 }
@@ -471,9 +472,12 @@ static bool run_fields(struct sim_centra *c, const cJSON *plan, cJSON *values,
   cJSON_ArrayForEach(f, cg_json_get(plan, "fields"))
   {
     const char *alias = cg_json_str(f, "alias"), *err = NULL;
+    const cJSON *tree =
+        alias ? cJSON_GetObjectItemCaseSensitive(needs, alias) : NULL;
+    c->needs = cJSON_IsObject(tree) ? tree : NULL;
     cJSON *v = run_field(c, f, mutation, &err, msg, sizeof(msg));
-    cJSON *text = sim_gqlhost_cut(
-        v, alias ? cJSON_GetObjectItemCaseSensitive(needs, alias) : NULL);
+    c->needs = NULL;
+    cJSON *text = sim_gqlhost_cut(v, tree);
     cJSON_Delete(v);
     if (text == NULL || alias == NULL ||
         !cJSON_AddItemToObject(values, alias, text)) {
@@ -495,12 +499,12 @@ static int host_answer(struct sim_centra *c, cJSON *reply, const char *op,
     return error_doc(out, 500, "The simulator's GraphQL layer is unavailable",
                      "internal");
   if ((body = cg_json_get(reply, "answer")) != NULL) {
-    *out = cg_json_print(body);
+    *out = sim_json_print(body);
     return 200;
   }
   if ((body = cg_json_get(reply, "refuse")) != NULL) {
     note_refusal(c, op ? op : cg_json_str(reply, "operationName"), body);
-    *out = cg_json_print(body);
+    *out = sim_json_print(body);
     return 400;
   }
   cg_log_error("sim:centra", "GraphQL host failed: %s",

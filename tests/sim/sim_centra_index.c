@@ -2,8 +2,9 @@
  * sim_centra_index: the simulated Centra's look-ups by key, so a request
  * costs the same whatever number of orders and events the simulator holds.
  * Catalogue sizes by SKU, orders by number, hash id and externalId,
- * events by id, and the end of
- * the confirmed prefix of the events queue. The arrays stay the store (in
+ * order lines by SKU (allocated stock: a products page rendered every
+ * size's allocation by scanning every order), events by id, and the end
+ * of the confirmed prefix of the events queue. The arrays stay the store (in
  * their order, for lists); the maps only point into them. When the maps
  * cannot be trusted (an insert failed, or seeded orders share an
  * externalId, which set_external_id then has to clear everywhere) the
@@ -11,6 +12,7 @@
  */
 #include "sim_centra.h"
 
+#include "base/err.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -33,9 +35,55 @@ static void put_first_str(struct sim_centra *c, struct cg_map *m,
     index_lost(c);
 }
 
+/* The lines of sku, added (empty) when new; NULL on ENOMEM. */
+static struct sc_sku_lines *sku_lines_get(struct sim_centra *c, const char *sku)
+{
+  struct sc_sku_lines *s = cg_map_get_str(&c->lines_by_sku, sku);
+  if (s != NULL)
+    return s;
+  s = cg_calloc(1, sizeof(*s));
+  if (s == NULL || sim_vec_push(&c->sku_lines, s) != 0) {
+    cg_free(s);
+    return NULL;
+  }
+  if (cg_map_put_str(&c->lines_by_sku, sku, s) != 0)
+    return NULL; /* freed with c->sku_lines */
+  return s;
+}
+
+static int sku_lines_add(struct sc_sku_lines *s, const cJSON *order,
+                         const cJSON *line)
+{
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 8;
+    struct sc_line_ref *grown = cg_realloc(s->v, cap * sizeof(*grown));
+    if (grown == NULL)
+      return CG_ENOMEM;
+    s->v = grown;
+    s->cap = cap;
+  }
+  s->v[s->n++] = (struct sc_line_ref){order, line};
+  return 0;
+}
+
+/* Each line of a stored order under its SKU (lines are made with the
+ * order and keep their SKU). */
+static void index_lines(struct sim_centra *c, const cJSON *order)
+{
+  const cJSON *l;
+  cJSON_ArrayForEach(l, cg_json_get(order, "lines"))
+  {
+    const char *sku = cg_json_str(l, "productSize.SKU");
+    struct sc_sku_lines *s = sku ? sku_lines_get(c, sku) : NULL;
+    if (sku != NULL && (s == NULL || sku_lines_add(s, order, l) != 0))
+      index_lost(c);
+  }
+}
+
 void sim_centra__index_order(struct sim_centra *c, cJSON *order)
 {
   const char *ext = cg_json_str(order, "externalId");
+  index_lines(c, order);
   if (cg_map_put_int(&c->orders_by_number, cg_json_int(order, "number", 0),
                      order) != 0)
     index_lost(c);
@@ -43,6 +91,47 @@ void sim_centra__index_order(struct sim_centra *c, cJSON *order)
   if (ext != NULL && cg_map_get_str(&c->orders_by_external_id, ext) != NULL)
     c->external_id_shared = true;
   put_first_str(c, &c->orders_by_external_id, ext, order);
+}
+
+static bool is_open(const char *status)
+{
+  return status != NULL &&
+         (strcmp(status, "PENDING") == 0 || strcmp(status, "CONFIRMED") == 0 ||
+          strcmp(status, "PROCESSING") == 0);
+}
+
+/* A line's units still to ship (0 unless its order is open). */
+static int64_t line_open(const cJSON *order, const cJSON *l)
+{
+  if (!is_open(cg_json_str(order, "status")))
+    return 0;
+  int64_t open = cg_json_int(l, "quantity", 0) -
+                 cg_json_int(l, "cancelledQuantity", 0) -
+                 cg_json_int(l, "shippedQuantity", 0);
+  return open > 0 ? open : 0;
+}
+
+int64_t sim_centra__allocated(struct sim_centra *c, const char *sku)
+{
+  int64_t sum = 0;
+  const cJSON *o, *l;
+  if (!c->index_lost) {
+    const struct sc_sku_lines *s =
+        sku ? cg_map_get_str(&c->lines_by_sku, sku) : NULL;
+    for (size_t i = 0; s != NULL && i < s->n; i++)
+      sum += line_open(s->v[i].order, s->v[i].line);
+    return sum;
+  }
+  cJSON_ArrayForEach(o, c->orders)
+  {
+    cJSON_ArrayForEach(l, cg_json_get(o, "lines"))
+    {
+      const char *lsku = cg_json_str(l, "productSize.SKU");
+      if (lsku != NULL && sku != NULL && strcmp(lsku, sku) == 0)
+        sum += line_open(o, l);
+    }
+  }
+  return sum;
 }
 
 cJSON *sim_centra__order_by_number(struct sim_centra *c, int64_t number)
@@ -161,6 +250,13 @@ void sim_centra__index_free(struct sim_centra *c)
     cg_free(p);
   }
   sim_vec_free(&c->products);
+  for (size_t i = 0; i < c->sku_lines.n; i++) {
+    struct sc_sku_lines *s = c->sku_lines.v[i];
+    cg_free(s->v);
+    cg_free(s);
+  }
+  sim_vec_free(&c->sku_lines);
+  cg_map_free(&c->lines_by_sku);
   cg_map_free(&c->products_by_id);
   cg_map_free(&c->sizes_by_sku);
   cg_map_free(&c->orders_by_number);

@@ -218,7 +218,7 @@ static cJSON *page_of(struct sim_centra *c, const struct sc_order_hit *v,
   cJSON *out = cJSON_CreateArray();
   size_t first = (size_t)(page - 1) * (size_t)limit;
   for (size_t i = first; i < n && i < first + (size_t)limit; i++)
-    cJSON_AddItemToArray(out, sim_centra__order_render(c, v[i].o));
+    cJSON_AddItemToArray(out, sim_centra__order_view(c, v[i].o, c->needs));
   return out;
 }
 

@@ -330,28 +330,23 @@ void sim_centra__render_lines(cJSON *o)
   }
 }
 
-/* A view of a stored line as Centra answers it (sim_centra__render_line). */
-static cJSON *line_view(const cJSON *l)
+/* A view of a stored line as Centra answers it (sim_centra__render_line,
+ * from the stored figures), cut to tree (NULL: whole). */
+static cJSON *line_view(const cJSON *l, const cJSON *tree)
 {
-  cJSON *v = sim_json_view(l);
-  if (v != NULL)
-    sim_centra__render_line(v);
+  cJSON *v = sim_json_view_cut(l, tree);
+  if (v != NULL && sim_tree_keeps(tree, "quantity")) {
+    int64_t left =
+        cg_json_int(l, "quantity", 0) - cg_json_int(l, "cancelledQuantity", 0);
+    sim_centra__set(v, "quantity", cJSON_CreateNumber(left > 0 ? left : 0));
+  }
   return v;
 }
 
-cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order)
+/* The order's shipments as the API answers them (copies). */
+static cJSON *order_shipments(struct sim_centra *c, const cJSON *order)
 {
-  cJSON *o = sim_json_view(order);
-  if (o == NULL)
-    return NULL;
-  cJSON *lines = cJSON_CreateArray();
-  const cJSON *l;
-  cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(order, "lines"))
-  {
-    cJSON_AddItemToArray(lines, line_view(l));
-  }
-  sim_centra__set(o, "lines", lines);
-  cJSON *list = cJSON_AddArrayToObject(o, "shipments");
+  cJSON *list = cJSON_CreateArray();
   const char *id = cg_json_str(order, "id");
   const cJSON *s;
   cJSON_ArrayForEach(s, c->shipments)
@@ -360,36 +355,32 @@ cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order)
     if (sid != NULL && id != NULL && strcmp(sid, id) == 0)
       cJSON_AddItemToArray(list, sim_centra__shipment_render(c, s));
   }
+  return list;
+}
+
+cJSON *sim_centra__order_view(struct sim_centra *c, const cJSON *order,
+                              const cJSON *tree)
+{
+  cJSON *o = sim_json_view_cut(order, tree);
+  if (o == NULL)
+    return NULL;
+  if (sim_tree_keeps(tree, "lines")) {
+    const cJSON *ltree = sim_tree_sub(tree, "lines"), *l;
+    cJSON *lines = cJSON_CreateArray();
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(order, "lines"))
+    {
+      cJSON_AddItemToArray(lines, line_view(l, ltree));
+    }
+    sim_centra__set(o, "lines", lines);
+  }
+  if (sim_tree_keeps(tree, "shipments"))
+    cJSON_AddItemToObject(o, "shipments", order_shipments(c, order));
   return o;
 }
 
-static bool is_open(const char *status)
+cJSON *sim_centra__order_render(struct sim_centra *c, const cJSON *order)
 {
-  return status != NULL &&
-         (strcmp(status, "PENDING") == 0 || strcmp(status, "CONFIRMED") == 0 ||
-          strcmp(status, "PROCESSING") == 0);
-}
-
-int64_t sim_centra__allocated(struct sim_centra *c, const char *sku)
-{
-  int64_t sum = 0;
-  const cJSON *o, *l;
-  cJSON_ArrayForEach(o, c->orders)
-  {
-    if (!is_open(cg_json_str(o, "status")))
-      continue;
-    cJSON_ArrayForEach(l, cg_json_get(o, "lines"))
-    {
-      const char *lsku = cg_json_str(l, "productSize.SKU");
-      if (lsku == NULL || strcmp(lsku, sku) != 0)
-        continue;
-      int64_t open = cg_json_int(l, "quantity", 0) -
-                     cg_json_int(l, "cancelledQuantity", 0) -
-                     cg_json_int(l, "shippedQuantity", 0);
-      sum += open > 0 ? open : 0;
-    }
-  }
-  return sum;
+  return sim_centra__order_view(c, order, NULL);
 }
 
 /* --- changes and life cycle ------------------------------------------------
@@ -643,7 +634,7 @@ cJSON *sim_centra__op_order(struct sim_centra *c, const cJSON *args,
                             const char **err)
 {
   const cJSON *o = sim_centra__order_find(c, args);
-  return o ? sim_centra__order_render(c, o) : cJSON_CreateNull();
+  return o ? sim_centra__order_view(c, o, c->needs) : cJSON_CreateNull();
 }
 
 /* idConversions: orders tagged through updateDirectToConsumerOrder's
@@ -758,6 +749,8 @@ cJSON *sim_centra__op_update_order(struct sim_centra *c, const cJSON *args,
   else
     update_order(c, o, cg_json_get(args, "input"), p);
   cJSON_AddItemToObject(
-      p, "order", o ? sim_centra__order_render(c, o) : cJSON_CreateNull());
+      p, "order",
+      o ? sim_centra__order_view(c, o, sim_tree_sub(c->needs, "order"))
+        : cJSON_CreateNull());
   return p;
 }

@@ -97,21 +97,33 @@ void sim_centra__stock_seed(struct sim_centra *c, cJSON *size,
   }
 }
 
-/* The computed quantities of a size's stock entries (a copy) in place. */
-static void stock_render(struct sim_centra *c, const cJSON *size, cJSON *stock)
+/* A number under a constant key (not copied: a page adds seven to each
+ * of thousands of entries). */
+static void add_figure(cJSON *e, const char *key, int64_t v)
 {
+  cJSON *n = cJSON_CreateNumber((double)v);
+  if (n != NULL && !cJSON_AddItemToObjectCS(e, key, n))
+    cJSON_Delete(n);
+}
+
+/* The computed quantities of a size's stock entries (copies or views) in
+ * place, those a cut to tree keeps (NULL: all). */
+static void stock_render(struct sim_centra *c, const cJSON *size, cJSON *stock,
+                         const cJSON *tree)
+{
+  static const char *const keys[] = {
+      "allocatedQuantity",     "freeToAllocateQuantity", "availableNowQuantity",
+      "availableQuantity",     "demandQuantity",         "incomingQuantity",
+      "linkedIncomingQuantity"};
   int64_t alloc = sim_centra__allocated(c, cg_json_str(size, "SKU"));
   cJSON *e;
   cJSON_ArrayForEach(e, stock)
   {
-    int64_t phys = cg_json_int(e, "physicalQuantity", 0);
-    cg_json_add_int(e, "allocatedQuantity", alloc);
-    cg_json_add_int(e, "freeToAllocateQuantity", phys - alloc);
-    cg_json_add_int(e, "availableNowQuantity", phys - alloc);
-    cg_json_add_int(e, "availableQuantity", phys - alloc);
-    cg_json_add_int(e, "demandQuantity", 0);
-    cg_json_add_int(e, "incomingQuantity", 0);
-    cg_json_add_int(e, "linkedIncomingQuantity", 0);
+    int64_t avail = cg_json_int(e, "physicalQuantity", 0) - alloc;
+    const int64_t v[] = {alloc, avail, avail, avail, 0, 0, 0};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+      if (sim_tree_keeps(tree, keys[i]))
+        add_figure(e, keys[i], v[i]);
     alloc = 0; /* allocation sits on the first warehouse */
   }
 }
@@ -119,23 +131,44 @@ static void stock_render(struct sim_centra *c, const cJSON *size, cJSON *stock)
 cJSON *sim_centra__size_render(struct sim_centra *c, const cJSON *size)
 {
   cJSON *s = cJSON_Duplicate(size, true);
-  stock_render(c, size, cJSON_GetObjectItemCaseSensitive(s, "stock"));
+  stock_render(c, size, cJSON_GetObjectItemCaseSensitive(s, "stock"), NULL);
   return s;
 }
 
-/* The same answer sharing the stored members (sim_json_view): only the
- * stock entries are copied. For a query's answer, printed at once; a
- * products page of 2,000 sizes no longer copies each size's product. */
-cJSON *sim_centra__size_view(struct sim_centra *c, const cJSON *size)
+/* Views of a size's stock entries (cut to tree), for the computed
+ * quantities to be added to; NULL when out of memory. */
+static cJSON *stock_view(const cJSON *size, const cJSON *tree)
 {
-  cJSON *s = sim_json_view(size);
-  cJSON *stock = cJSON_Duplicate(cg_json_get(size, "stock"), true);
-  if (s == NULL || stock == NULL) {
+  cJSON *stock = cJSON_CreateArray();
+  const cJSON *e;
+  cJSON_ArrayForEach(e, cg_json_get(size, "stock"))
+  {
+    cJSON *v = sim_json_view_cut(e, tree);
+    if (v == NULL || stock == NULL || !cJSON_AddItemToArray(stock, v)) {
+      cJSON_Delete(v);
+      cJSON_Delete(stock);
+      return NULL;
+    }
+  }
+  return stock;
+}
+
+/* The same answer sharing the stored members (sim_json_view_cut, the
+ * stock entries too). For a query's answer, printed at once; a products
+ * page of 2,000 sizes no longer copies each size's product. */
+cJSON *sim_centra__size_view(struct sim_centra *c, const cJSON *size,
+                             const cJSON *tree)
+{
+  cJSON *s = sim_json_view_cut(size, tree);
+  if (s == NULL || !sim_tree_keeps(tree, "stock"))
+    return s;
+  const cJSON *stree = sim_tree_sub(tree, "stock");
+  cJSON *stock = stock_view(size, stree);
+  if (stock == NULL) {
     cJSON_Delete(s);
-    cJSON_Delete(stock);
     return NULL;
   }
-  stock_render(c, size, stock);
+  stock_render(c, size, stock, stree);
   if (!cJSON_ReplaceItemInObjectCaseSensitive(s, "stock", stock))
     cJSON_Delete(stock);
   return s;
@@ -236,7 +269,7 @@ cJSON *sim_centra__op_product_sizes(struct sim_centra *c, const cJSON *args,
   cJSON *out = cJSON_CreateArray();
   size_t first = (size_t)(page - 1) * (size_t)limit;
   for (size_t i = first; i < m && i < first + (size_t)limit; i++)
-    cJSON_AddItemToArray(out, sim_centra__size_view(c, hits[i]));
+    cJSON_AddItemToArray(out, sim_centra__size_view(c, hits[i], c->needs));
   cg_free(hits);
   return out;
 }

@@ -2,6 +2,7 @@
  * sim_util: see sim_util.h.
  */
 #include "sim_util.h"
+#include "sim_json_print.h"
 
 #include "base/err.h"
 #include "base/json.h"
@@ -23,7 +24,7 @@ int sim_body_json(const struct cg_http_exchange *ex, cJSON **out)
 
 void sim_send_json(struct cg_http_exchange *ex, int status, cJSON *doc)
 {
-  char *text = cg_json_print(doc);
+  char *text = sim_json_print(doc);
   cJSON_Delete(doc);
   if (text == NULL) {
     cg_http_respond_json(ex, 500, "{\"error\":\"out of memory\"}");
@@ -101,7 +102,7 @@ void sim_send_problem(struct cg_http_exchange *ex, int status, const char *code,
                       const char *detail, const char *pointer)
 {
   cJSON *p = sim_problem(status, code, detail, pointer);
-  char *text = cg_json_print(p);
+  char *text = sim_json_print(p);
   cJSON_Delete(p);
   if (text == NULL) {
     cg_http_respond_json(ex, 500, "{\"error\":\"out of memory\"}");
@@ -186,20 +187,33 @@ cJSON *sim_json_int_text(int64_t v)
   return cJSON_CreateRaw(digits);
 }
 
-cJSON *sim_json_ref_print(const cJSON *v)
+bool sim_tree_keeps(const cJSON *tree, const char *key)
 {
-  double d = cJSON_IsNumber(v) ? v->valuedouble : 0.5;
-  if (d >= -9e15 && d <= 9e15 && d == (double)(int64_t)d)
-    return sim_json_int_text((int64_t)d);
-  return sim_json_ref(v);
+  return !cJSON_IsObject(tree) || key == NULL ||
+         cJSON_GetObjectItemCaseSensitive(tree, key) != NULL ||
+         strcmp(key, "__typename") == 0;
+}
+
+const cJSON *sim_tree_sub(const cJSON *tree, const char *key)
+{
+  const cJSON *t =
+      cJSON_IsObject(tree) ? cJSON_GetObjectItemCaseSensitive(tree, key) : NULL;
+  return cJSON_IsObject(t) ? t : NULL;
 }
 
 cJSON *sim_json_view(const cJSON *obj)
+{
+  return sim_json_view_cut(obj, NULL);
+}
+
+cJSON *sim_json_view_cut(const cJSON *obj, const cJSON *tree)
 {
   cJSON *out = cJSON_CreateObject();
   const cJSON *m;
   for (m = out != NULL && obj != NULL ? obj->child : NULL; m != NULL;
        m = m->next) {
+    if (!sim_tree_keeps(tree, m->string))
+      continue;
     cJSON *r = sim_json_ref(m);
     if (r == NULL || !cJSON_AddItemToObjectCS(out, m->string, r)) {
       cJSON_Delete(r);
