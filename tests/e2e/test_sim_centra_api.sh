@@ -90,6 +90,8 @@ gql 'mutation { updateDirectToConsumerOrder(order: {number: 4242}, input: {isOnH
 check "unknown order userError" "$(jqo '.data.updateDirectToConsumerOrder.userErrors[0].path[0]')" order
 ctl GET /_sim/centra/markers
 check "marker recorded" "$(jqo '.[0].orderNumber,.[0].externalId' | paste -sd,)" "1000,GXO-1000"
+ctl GET /_sim/centra/markers/count
+check "markers counted" "$(jqo '.count')" 1
 
 echo "# events"
 gql 'mutation { setEventListeners(input: [{objectType: Order}, {objectType: Return, changeTypes: [CREATED, COMPLETED]}]) { eventListeners { objectType } userErrors { message } } }'
