@@ -39,6 +39,8 @@ struct partner {
   size_t parked;        /* of those, waiting in memory to start again */
   size_t window;        /* calls allowed in flight now (<= max_inflight) */
   int64_t paused_until; /* the partner said wait (budget, 429/503) */
+  size_t urgent;        /* yield_parked: its most urgent due kind */
+  bool urgent_known;    /* ... asked in this call */
 };
 
 struct delivery {
@@ -336,24 +338,39 @@ static void parked_to_finished(struct cg_outbox *ob, struct delivery **at)
   ob->nfinished++;
 }
 
+/* The most urgent kind of partner p with a row due now; nkinds if none.
+ * Kinds of other partners do not count: their budgets are their own. */
+static size_t most_urgent_due(struct cg_outbox *ob, const struct partner *p,
+                              int64_t now)
+{
+  int64_t due;
+  for (size_t k = 0; k < ob->nkinds; k++)
+    if (ob->of_kind[k] == p &&
+        cg_store_outbox_next_due_kind(ob->flow->store, ob->kinds[k].kind, &due,
+                                      NULL) == 0 &&
+        due <= now)
+      return k;
+  return ob->nkinds;
+}
+
 /* One budget per partner, with priorities: kinds are listed most urgent
  * first. A call of a less urgent kind waiting in memory for the partner's
  * budget gives its window slot up when a more urgent kind of the same
  * partner has a row due, so 10,000 waiting bookkeeping writes cannot hold
- * back a customer-visible one. */
+ * back a customer-visible one. Each partner with parked calls is asked
+ * once. */
 static void yield_parked(struct cg_outbox *ob, int64_t now)
 {
-  size_t urgent = ob->nkinds; /* most urgent kind index with a due row */
-  int64_t due;
-  for (size_t k = 0; k < ob->nkinds && urgent == ob->nkinds; k++)
-    if (cg_store_outbox_next_due_kind(ob->flow->store, ob->kinds[k].kind, &due,
-                                      NULL) == 0 &&
-        due <= now)
-      urgent = k;
+  for (size_t k = 0; k < ob->nkinds; k++)
+    ob->of_kind[k]->urgent_known = false;
   struct delivery **at = &ob->parked;
   while (*at != NULL) {
-    size_t k = (size_t)((*at)->kind - ob->kinds);
-    if (k > urgent && ob->of_kind[urgent] == (*at)->partner)
+    struct partner *p = (*at)->partner;
+    if (!p->urgent_known) {
+      p->urgent = most_urgent_due(ob, p, now);
+      p->urgent_known = true;
+    }
+    if ((size_t)((*at)->kind - ob->kinds) > p->urgent)
       parked_to_finished(ob, at);
     else
       at = &(*at)->next;

@@ -6,7 +6,9 @@
  * (bookkeeping). 10,000 low rows are queued and the partner starts
  * throttling; then one high row is queued. It must be sent before more
  * than one budget window's worth of low calls (20) go out after it was
- * queued, although 10,000 low rows are due before it.
+ * queued, although 10,000 low rows are due before it. The same holds
+ * when another partner ("gxo.first", listed before both) has rows due all
+ * along that its budget never lets out: priorities are per partner.
  */
 #include "store_fixture.h"
 
@@ -69,8 +71,27 @@ static int start_low(struct cg_flow *f, const struct cg_store_outbox_row *row,
   return start(false, done, arg);
 }
 
+/* Another partner that never has a token: its calls wait in memory, its
+ * window fills, and the rest of its rows stay due. */
+static int start_blocked(struct cg_flow *f,
+                         const struct cg_store_outbox_row *row,
+                         cg_call_done_fn done, void *arg)
+{
+  struct cg_call_result res;
+  cg_call_result_init(&res);
+  res.retry_at_ms = cg_time_now_ms() + 50;
+  cg_call_result_set(&res, CG_OUTCOME_RETRY, "budget", "no token; not sent");
+  return cg_call_defer(S.q, &res, done, arg);
+}
+
 static const struct cg_outbox_kind kinds[] = {
     {"centra.high", start_high, NULL}, /* most urgent first */
+    {"centra.low", start_low, NULL},
+};
+
+static const struct cg_outbox_kind kinds_with_gxo[] = {
+    {"gxo.first", start_blocked, NULL},
+    {"centra.high", start_high, NULL},
     {"centra.low", start_low, NULL},
 };
 
@@ -112,9 +133,9 @@ static void on_tick(uv_timer_t *t)
   }
 }
 
-static void test_high_priority_jumps_the_backlog(void **state)
+static void run_backlog(struct fx *f, const struct cg_outbox_kind *k, size_t nk,
+                        long blocked_rows)
 {
-  struct fx *f = *state;
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
   memset(&S, 0, sizeof(S));
@@ -124,9 +145,11 @@ static void test_high_priority_jumps_the_backlog(void **state)
   assert_int_equal(
       cg_ratelimit_set_quota(&S.rl, WINDOW_QUOTA, 10000, cg_time_now_ms()), 0);
   struct cg_flow flow = {.merchant = "t", .loop = &loop, .store = f->s};
-  S.ob = cg_outbox_create(&flow, kinds, 2, NULL);
+  S.ob = cg_outbox_create(&flow, k, nk, NULL);
   assert_non_null(S.ob);
   put_low_rows();
+  for (long i = 0; i < blocked_rows; i++)
+    put("gxo.first", i);
   S.deadline_ms = cg_time_now_ms() + 60000;
   uv_timer_init(&loop, &S.tick);
   uv_timer_start(&S.tick, on_tick, 20, 20);
@@ -142,6 +165,18 @@ static void test_high_priority_jumps_the_backlog(void **state)
     fail_msg("%ld low-priority calls went out after the high one was "
              "queued (more than one budget window of %d)",
              low_after, WINDOW_QUOTA);
+}
+
+static void test_high_priority_jumps_the_backlog(void **state)
+{
+  run_backlog(*state, kinds, 2, 0);
+}
+
+/* 100 rows of the other partner: more than its window (32), so some stay
+ * due while the Centra rows wait for their budget. */
+static void test_priority_is_per_partner(void **state)
+{
+  run_backlog(*state, kinds_with_gxo, 3, 100);
 }
 
 /* A row of a kind no flow delivers (a newer version wrote it) does not
@@ -181,6 +216,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_high_priority_jumps_the_backlog,
                                       fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_priority_is_per_partner, fx_setup,
+                                      fx_teardown),
       cmocka_unit_test_setup_teardown(test_unknown_kind_is_raised, fx_setup,
                                       fx_teardown),
   };
