@@ -8,7 +8,6 @@
 
 #include "sim_ctx.h"
 #include "sim_gqlhost.h"
-#include "sim_json_print.h"
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -179,7 +178,7 @@ static char *webhook_json(const char *action, int64_t number)
   cg_json_add_str(ev, "action", action);
   cg_json_add_str(ev, "date", date);
   cg_json_add_int(ev, "id", number);
-  char *text = sim_json_print(doc);
+  char *text = cg_json_print(doc);
   cJSON_Delete(doc);
   return text;
 }

@@ -158,7 +158,7 @@ struct sim_centra {
   struct sc_bucket rl[SC_RL_COUNT];
   struct sim_gqlhost *gql; /* node child: validation and shaping */
   /* The tree the running root field's value is cut to before printing
-   * (sim_json_print_cut; NULL: whole): a handler may leave out of its
+   * (sim_gqlhost_cut; NULL: whole): a handler may leave out of its
    * value what the tree does not name (sim_centra_http.c sets it). */
   const cJSON *needs;
   uint64_t refused; /* requests refused by the GraphQL layer */

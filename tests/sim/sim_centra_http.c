@@ -30,7 +30,6 @@
 
 #include "sim_ctx.h"
 #include "sim_gqlhost.h"
-#include "sim_json_print.h"
 #include "sim_util.h"
 
 #include "base/err.h"
@@ -111,7 +110,7 @@ static int error_doc(char **out, int status, const char *message,
   cJSON *doc = cJSON_CreateObject();
   cJSON *errors = cJSON_AddArrayToObject(doc, "errors");
   cJSON_AddItemToArray(errors, error_item(message, category));
-  *out = sim_json_print(doc);
+  *out = cg_json_print(doc);
   cJSON_Delete(doc);
   return status;
 }
@@ -499,12 +498,12 @@ static int host_answer(struct sim_centra *c, cJSON *reply, const char *op,
     return error_doc(out, 500, "The simulator's GraphQL layer is unavailable",
                      "internal");
   if ((body = cg_json_get(reply, "answer")) != NULL) {
-    *out = sim_json_print(body);
+    *out = cg_json_print(body);
     return 200;
   }
   if ((body = cg_json_get(reply, "refuse")) != NULL) {
     note_refusal(c, op ? op : cg_json_str(reply, "operationName"), body);
-    *out = sim_json_print(body);
+    *out = cg_json_print(body);
     return 400;
   }
   cg_log_error("sim:centra", "GraphQL host failed: %s",

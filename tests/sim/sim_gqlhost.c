@@ -7,12 +7,13 @@
  * and ends the child.
  *
  * sim_gqlhost_cut prints a root field's value cut to the plan's tree for
- * it (sim_json_print_cut: nothing copied before printing); __typename is
- * always kept: graphql-js resolves abstract types by it.
+ * it, through references to the value's members (nothing copied before
+ * printing); __typename is always kept: graphql-js resolves abstract types
+ * by it.
  */
 #include "sim_gqlhost.h"
 
-#include "sim_json_print.h"
+#include "sim_util.h"
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -162,7 +163,7 @@ static ssize_t read_line(struct sim_gqlhost *h, const char **why)
  * when out of memory. */
 static char *frame(const cJSON *msg, size_t *n)
 {
-  char *line = sim_json_print(msg);
+  char *line = cg_json_print(msg);
   *n = line ? strlen(line) : 0;
   char *framed = line ? cg_realloc(line, *n + 2) : NULL;
   if (framed == NULL) {
@@ -174,9 +175,61 @@ static char *frame(const cJSON *msg, size_t *n)
   return framed;
 }
 
+static cJSON *pruned(const cJSON *v, const cJSON *tree);
+
+/* Adds each member of v the tree names (and __typename), cut further where
+ * the tree has a subtree; false when out of memory. */
+static bool prune_members(cJSON *out, const cJSON *v, const cJSON *tree)
+{
+  const cJSON *m;
+  cJSON_ArrayForEach(m, v)
+  {
+    const cJSON *sub = cJSON_GetObjectItemCaseSensitive(tree, m->string);
+    if (sub == NULL && strcmp(m->string, "__typename") != 0)
+      continue;
+    cJSON *c = cJSON_IsObject(sub) ? pruned(m, sub) : sim_json_ref_print(m);
+    if (c == NULL || !cJSON_AddItemToObjectCS(out, m->string, c)) {
+      cJSON_Delete(c);
+      return false;
+    }
+  }
+  return true;
+}
+
+/* v cut to tree (objects keep the members named, lists are cut element by
+ * element, the rest is referenced); NULL when out of memory. */
+static cJSON *pruned(const cJSON *v, const cJSON *tree)
+{
+  if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+    return sim_json_ref_print(v);
+  cJSON *out = cJSON_IsObject(v) ? cJSON_CreateObject() : cJSON_CreateArray();
+  bool ok = out != NULL;
+  if (ok && cJSON_IsObject(v))
+    ok = prune_members(out, v, tree);
+  const cJSON *e;
+  for (e = cJSON_IsArray(v) ? v->child : NULL; ok && e != NULL; e = e->next) {
+    cJSON *c = pruned(e, tree);
+    ok = c != NULL && cJSON_AddItemToArray(out, c);
+    if (!ok)
+      cJSON_Delete(c);
+  }
+  if (!ok) {
+    cJSON_Delete(out);
+    return NULL;
+  }
+  return out;
+}
+
 cJSON *sim_gqlhost_cut(const cJSON *v, const cJSON *tree)
 {
-  char *text = sim_json_print_cut(v, tree);
+  char *text;
+  if (cJSON_IsObject(tree)) {
+    cJSON *cut = pruned(v, tree);
+    text = cut != NULL ? cg_json_print(cut) : NULL;
+    cJSON_Delete(cut);
+  } else {
+    text = cg_json_print(v);
+  }
   cJSON *raw = text != NULL ? cJSON_CreateRaw(text) : NULL;
   cg_free(text);
   return raw;

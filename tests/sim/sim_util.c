@@ -2,7 +2,6 @@
  * sim_util: see sim_util.h.
  */
 #include "sim_util.h"
-#include "sim_json_print.h"
 
 #include "base/err.h"
 #include "base/json.h"
@@ -24,7 +23,7 @@ int sim_body_json(const struct cg_http_exchange *ex, cJSON **out)
 
 void sim_send_json(struct cg_http_exchange *ex, int status, cJSON *doc)
 {
-  char *text = sim_json_print(doc);
+  char *text = cg_json_print(doc);
   cJSON_Delete(doc);
   if (text == NULL) {
     cg_http_respond_json(ex, 500, "{\"error\":\"out of memory\"}");
@@ -102,7 +101,7 @@ void sim_send_problem(struct cg_http_exchange *ex, int status, const char *code,
                       const char *detail, const char *pointer)
 {
   cJSON *p = sim_problem(status, code, detail, pointer);
-  char *text = sim_json_print(p);
+  char *text = cg_json_print(p);
   cJSON_Delete(p);
   if (text == NULL) {
     cg_http_respond_json(ex, 500, "{\"error\":\"out of memory\"}");
@@ -199,6 +198,14 @@ const cJSON *sim_tree_sub(const cJSON *tree, const char *key)
   const cJSON *t =
       cJSON_IsObject(tree) ? cJSON_GetObjectItemCaseSensitive(tree, key) : NULL;
   return cJSON_IsObject(t) ? t : NULL;
+}
+
+cJSON *sim_json_ref_print(const cJSON *v)
+{
+  double d = cJSON_IsNumber(v) ? v->valuedouble : 0.5;
+  if (d >= -9e15 && d <= 9e15 && d == (double)(int64_t)d)
+    return sim_json_int_text((int64_t)d);
+  return sim_json_ref(v);
 }
 
 cJSON *sim_json_view(const cJSON *obj)

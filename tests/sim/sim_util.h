@@ -71,7 +71,7 @@ cJSON *sim_json_ref(const cJSON *v);
 cJSON *sim_json_view(const cJSON *obj);
 
 /* Trees of what an answer is cut to before printing ({name: 1 | subtree},
- * sim_json_print_cut; NULL or not an object: everything). Whether a cut
+ * sim_gqlhost_cut; NULL or not an object: everything). Whether a cut
  * to tree keeps member key (named, or __typename), and the tree that
  * member is cut to (NULL: whole). */
 bool sim_tree_keeps(const cJSON *tree, const char *key);
@@ -80,10 +80,15 @@ const cJSON *sim_tree_sub(const cJSON *tree, const char *key);
  * need not reference what its printing drops. */
 cJSON *sim_json_view_cut(const cJSON *obj, const cJSON *tree);
 
-/* An integer for a document printed at once: a raw item holding all its
- * digits (a number item of 1e15 or more prints in exponent form). Not a
- * number to cJSON (cJSON_IsNumber is false): never for a value read
- * back. NULL when out of memory. */
+/* An integer for a document printed at once: a raw item holding its
+ * digits. Debian's cJSON prints every number through "%1.15g" and reads
+ * it back with sscanf to check it, about a fifth of a page's CPU in the
+ * stock reconcile bench; the text is the same. Not a number to cJSON
+ * (cJSON_IsNumber is false): never for a value read back. NULL when out
+ * of memory. */
 cJSON *sim_json_int_text(int64_t v);
+/* v itself, or its digits (sim_json_int_text) when v is an integral
+ * number: for copies of values printed at once. */
+cJSON *sim_json_ref_print(const cJSON *v);
 
 #endif

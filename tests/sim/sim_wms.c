@@ -4,7 +4,6 @@
  * sim_wms.h for the module map.
  */
 #include "sim_wms.h"
-#include "sim_json_print.h"
 
 #include "sim_port.h"
 
@@ -174,7 +173,7 @@ void sim_wms__reply(struct cg_http_exchange *ex, int status, const char *ctype,
 
 void sim_wms__reply_json(struct cg_http_exchange *ex, int status, cJSON *doc)
 {
-  char *text = sim_json_print(doc);
+  char *text = cg_json_print(doc);
   cJSON_Delete(doc);
   if (text == NULL) {
     cg_http_respond_json(ex, 500, "{\"error\":\"out of memory\"}");
@@ -187,7 +186,7 @@ void sim_wms__reply_json(struct cg_http_exchange *ex, int status, cJSON *doc)
 void sim_wms__reply_problem(struct cg_http_exchange *ex, cJSON *problem)
 {
   int status = (int)cg_json_int(problem, "status", 500);
-  char *text = sim_json_print(problem);
+  char *text = cg_json_print(problem);
   cJSON_Delete(problem);
   if (text == NULL) {
     cg_http_respond_json(ex, 500, "{\"error\":\"out of memory\"}");

@@ -20,7 +20,6 @@
  *        but are lost: in neither the feed nor a webhook
  */
 #include "sim_wms.h"
-#include "sim_json_print.h"
 
 #include "base/err.h"
 #include "base/json.h"
@@ -104,7 +103,7 @@ static void push(struct sim_wms *w, const char *type, const cJSON *env)
     struct wms_sub *s = w->subs.v[i];
     if (!sub_wants(s, type))
       continue;
-    if (body == NULL && (body = sim_json_print(env)) == NULL)
+    if (body == NULL && (body = cg_json_print(env)) == NULL)
       return;
     struct sim_webhook wh = {
         .url = s->url,

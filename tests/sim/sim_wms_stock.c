@@ -228,16 +228,11 @@ int sim_wms__move(struct sim_wms *w, const cJSON *body, char *msg, size_t n)
 
 /* --- snapshots ------------------------------------------------------------ */
 
-/* Quantities as numbers (sim_json_print writes those below 1e15 as their
- * digits) or, beyond, as their digits in text: a page holds 9,000 stock
- * items, only ever printed. */
+/* Quantities as their digits (sim_json_int_text): a stock item is only
+ * printed, and a page holds 9,000 of them. */
 static void add_qty(cJSON *o, const char *key, int64_t v)
 {
-  cJSON *n = v > -1000000000000000 && v < 1000000000000000
-                 ? cJSON_CreateNumber((double)v)
-                 : sim_json_int_text(v);
-  if (n != NULL && !cJSON_AddItemToObjectCS(o, key, n))
-    cJSON_Delete(n);
+  cJSON_AddItemToObjectCS(o, key, sim_json_int_text(v));
 }
 
 static cJSON *stock_item(const char *sku, const int64_t *qty)
