@@ -195,8 +195,9 @@ static int render_rulehost(struct cg_flow *const *flows, size_t n,
   return rc;
 }
 
-/* Durable commits of each merchant's store since the engine started:
- * the rate shows how the group commit amortises the disk's flushes. */
+/* Commits of each merchant's store since the engine started (every
+ * transaction; one that wrote nothing costs no flush): the rate shows
+ * how the group commit amortises the disk's flushes. */
 static int render_store(struct cg_flow *const *flows, size_t n,
                         struct cg_buf *out)
 {

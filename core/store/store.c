@@ -349,7 +349,9 @@ static void log_statement_stats(const struct cg_store *s)
   if (on == NULL || strcmp(on, "1") != 0)
     return;
   for (int i = 0; i < CG__ST_COUNT; i++) {
-    int runs = sqlite3_stmt_status(s->st[i], SQLITE_STMTSTATUS_RUN, 0);
+    int runs = s->st[i]
+                   ? sqlite3_stmt_status(s->st[i], SQLITE_STMTSTATUS_RUN, 0)
+                   : 0; /* a store whose preparing failed part way */
     if (runs > 0)
       stats[n++] = (struct st_stat){
           i, runs, sqlite3_stmt_status(s->st[i], SQLITE_STMTSTATUS_VM_STEP, 0)};
@@ -367,8 +369,7 @@ void cg_store_close(struct cg_store *s)
     return;
   if (s->db != NULL && !sqlite3_get_autocommit(s->db))
     (void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL); /* best effort */
-  if (s->st[0] != NULL)
-    log_statement_stats(s);
+  log_statement_stats(s);
   for (int i = 0; i < CG__ST_COUNT; i++) {
     sqlite3_finalize(s->st[i]); /* NULL-safe; reports past errors only */
     s->st[i] = NULL;

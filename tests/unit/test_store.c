@@ -10,6 +10,7 @@
 #include "base/time.h"
 #include "store/store_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void test_fresh_and_reopen(void **state)
@@ -207,6 +208,49 @@ static void test_busy_is_reported(void **state)
                    SQLITE_OK);
   sqlite3_close(other);
   assert_int_equal(cg_store_cursor_set(f->s, "c", "1", &err), 0);
+}
+
+/* The commit counter (cg_store_commits_total) counts each commit once,
+ * and CG_STORE_STATS=1 logs at close the statements that ran, with the
+ * outbox put among them. */
+struct stats_seen {
+  int statements;
+  bool outbox_put;
+};
+
+static void stats_sink(enum cg_log_level level, const char *line, void *arg)
+{
+  struct stats_seen *seen = arg;
+  if (strstr(line, "] statement ") == NULL)
+    return;
+  seen->statements++;
+  seen->outbox_put = seen->outbox_put || strstr(line, "INSERT INTO outbox");
+}
+
+static void test_commits_and_statement_stats(void **state)
+{
+  struct fx *f = *state;
+  uint64_t before = cg_store_commits(f->s);
+  assert_int_equal(cg_store_begin(f->s, NULL), 0);
+  assert_int_equal(
+      cg_store_outbox_put(f->s, "k", "e", "1", "{}", 0, NULL, NULL), 0);
+  assert_int_equal(
+      cg_store_outbox_put(f->s, "k", "e", "2", "{}", 0, NULL, NULL), 0);
+  assert_int_equal(cg_store_commit(f->s, NULL), 0);
+  assert_int_equal(cg_store_commits(f->s) - before, 1);
+  struct stats_seen seen = {0};
+  enum cg_log_level level = cg_log_get_level();
+  setenv("CG_STORE_STATS", "1", 1);
+  cg_log_set_level(CG_LOG_INFO);
+  cg_log_set_sink(stats_sink, &seen);
+  cg_store_close(f->s);
+  f->s = NULL;
+  cg_log_set_sink(NULL, NULL);
+  cg_log_set_level(level);
+  unsetenv("CG_STORE_STATS");
+  assert_true(seen.statements >= 3); /* begin, the put, commit at least */
+  assert_true(seen.outbox_put);
+  assert_int_equal(fx_open(f), 0); /* for the teardown */
 }
 
 static void test_prune(void **state)
@@ -449,6 +493,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_busy_is_reported, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_prune, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_commits_and_statement_stats,
+                                      fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_tx_atomicity, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_batch_savepoints, fx_setup,
                                       fx_teardown),
