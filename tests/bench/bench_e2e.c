@@ -181,11 +181,11 @@ static void run_one(struct figures *r)
   e2e_teardown(&t);
 }
 
+static void print_cpu(const struct figures *r, double n);
+
 static void print_one(const struct figures *r)
 {
   double n = (double)r->orders;
-  double cjson_ns =
-      getenv("CG_BENCH_CJSON_NS") ? atof(getenv("CG_BENCH_CJSON_NS")) : 0;
   printf("e2e %ld orders %s (events queue every 1 s, poll every 60 s): %s\n",
          r->orders,
          r->cold ? "from a cold start (waiting in Centra before the engine "
@@ -209,6 +209,15 @@ static void print_one(const struct figures *r)
          r->commits >= 0 ? r->commits / n : -1.0,
          r->syncs >= 0 ? r->syncs / n : -1.0,
          r->pwrites >= 0 ? r->pwrites / n : -1.0);
+  print_cpu(r, n);
+}
+
+/* CPU per order of the engine, the rule host and the simulator, and the
+ * rate they allow together on this machine's cores. */
+static void print_cpu(const struct figures *r, double n)
+{
+  double cjson_ns =
+      getenv("CG_BENCH_CJSON_NS") ? atof(getenv("CG_BENCH_CJSON_NS")) : 0;
   printf("  CPU per order         %7.3f ms", r->cpu_s * 1000.0 / n);
   if (cjson_ns > 0)
     printf(" = %.0fx the cJSON floor (%.1f us)", r->cpu_s * 1e9 / n / cjson_ns,
