@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <string.h>
 
 struct fx {
   char *dir;
@@ -51,6 +52,24 @@ static inline int fx_teardown(void **state)
   cg_free(f->dir);
   cg_free(f);
   return 0;
+}
+
+/* The fixture inside a test's own environment of size bytes, whose first
+ * member is a struct fx: *state is the environment, and fx_teardown (or a
+ * teardown ending in it) frees it whole. NULL on failure. */
+static inline void *fx_env_setup(void **state, size_t size)
+{
+  if (size < sizeof(struct fx) || fx_setup(state) != 0)
+    return NULL;
+  void *env = cg_calloc(1, size);
+  if (env == NULL) {
+    fx_teardown(state);
+    return NULL;
+  }
+  memcpy(env, *state, sizeof(struct fx));
+  cg_free(*state);
+  *state = env;
+  return env;
 }
 
 /* A single integer from raw SQL on a separate connection (independent of

@@ -93,12 +93,9 @@ static void on_limits(struct cg_call_result *res, void *arg)
 
 static int setup(void **state)
 {
-  if (fx_setup(state) != 0)
+  struct env *e = fx_env_setup(state, sizeof(*e));
+  if (e == NULL)
     return -1;
-  struct env *e = cg_calloc(1, sizeof(*e));
-  struct fx *fx = *state;
-  e->fx = *fx;
-  cg_free(fx);
   assert_int_equal(hf_start(&e->hf, NULL, on_request, e), 0);
   uv_loop_init(&e->loop);
   char url[64];
@@ -112,7 +109,6 @@ static int setup(void **state)
   assert_int_equal(cg_centra_refresh_limits(e->f.centra, on_limits, NULL), 0);
   struct cg_items_opts o = {.poll_s = 0, .sweep_s = 0, .page = 50};
   e->f.items = cg_items_create(&e->f, &o);
-  *state = e;
   return e->f.items ? 0 : -1;
 }
 
@@ -130,11 +126,7 @@ static int teardown(void **state)
   assert_true(e->closed);
   assert_int_equal(uv_loop_close(&e->loop), 0);
   assert_int_equal(hf_stop(&e->hf), 0);
-  struct fx *fx = cg_calloc(1, sizeof(*fx));
-  *fx = e->fx;
-  cg_free(e);
-  *state = fx;
-  return fx_teardown(state);
+  return fx_teardown(state); /* e whole: its first member is the fixture */
 }
 
 /* Every 10 ms: stops the loop once e->until holds; skips the back-off. */

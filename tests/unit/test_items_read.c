@@ -40,28 +40,20 @@ struct env {
 
 static int setup(void **state)
 {
-  if (fx_setup(state) != 0)
+  struct env *e = fx_env_setup(state, sizeof(*e));
+  if (e == NULL)
     return -1;
-  struct env *e = cg_calloc(1, sizeof(*e));
-  struct fx *fx = *state;
-  e->fx = *fx;
-  cg_free(fx);
   e->f = (struct cg_flow){.merchant = "shop", .store = e->fx.s};
   e->it = (struct cg_items){
       .f = &e->f, .opts = {.poll_s = 300, .sweep_s = 86400, .page = 2}};
   e->f.items = &e->it;
-  *state = e;
   return 0;
 }
 
 static int teardown(void **state)
 {
-  struct env *e = *state;
-  struct fx *fx = cg_calloc(1, sizeof(*fx));
-  *fx = e->fx;
-  cg_free(e);
-  *state = fx;
-  return fx_teardown(state);
+  return fx_teardown(
+      state); /* the env whole: the fixture is its first member */
 }
 
 /* A page of n products (the flattened shape) with one size each: SKUs

@@ -53,26 +53,18 @@ static void order(struct env *e, const char *number, const char *ref1,
 
 static int setup(void **state)
 {
-  if (fx_setup(state) != 0)
+  struct env *e = fx_env_setup(state, sizeof(*e));
+  if (e == NULL)
     return -1;
-  struct env *e = cg_calloc(1, sizeof(*e));
-  struct fx *fx = *state;
-  e->fx = *fx;
-  cg_free(fx);
   e->f = (struct cg_flow){.merchant = "shop", .store = e->fx.s};
   order(e, "1001", "43243", "COAT-38", "43244", "SCARF-1");
-  *state = e;
   return 0;
 }
 
 static int teardown(void **state)
 {
-  struct env *e = *state;
-  struct fx *fx = cg_calloc(1, sizeof(*fx));
-  *fx = e->fx;
-  cg_free(e);
-  *state = fx;
-  return fx_teardown(state);
+  return fx_teardown(
+      state); /* the env whole: the fixture is its first member */
 }
 
 /* A canonical return: lines "lineId:quantity:orderLineId,..." */

@@ -36,12 +36,9 @@ struct env {
 
 static int setup(void **state)
 {
-  if (fx_setup(state) != 0)
+  struct env *e = fx_env_setup(state, sizeof(*e));
+  if (e == NULL)
     return -1;
-  struct env *e = cg_calloc(1, sizeof(*e));
-  struct fx *fx = *state;
-  e->fx = *fx;
-  cg_free(fx);
   e->f = (struct cg_flow){.merchant = "m1", .store = e->fx.s};
   struct cg_store_return r = {.id = RETURN_ID,
                               .order_number = "1000",
@@ -59,18 +56,13 @@ static int setup(void **state)
                                            .advised = 2,
                                            .received = -1}};
   assert_int_equal(cg_store_return_put(e->fx.s, &r, lines, 2, 1000, NULL), 0);
-  *state = e;
   return 0;
 }
 
 static int teardown(void **state)
 {
-  struct env *e = *state;
-  struct fx *fx = cg_calloc(1, sizeof(*fx));
-  *fx = e->fx;
-  cg_free(e);
-  *state = fx;
-  return fx_teardown(state);
+  return fx_teardown(
+      state); /* the env whole: the fixture is its first member */
 }
 
 /* ---- the mismatches -----------------------------------------------------*/

@@ -64,15 +64,11 @@ static void put_return(struct env *e, enum cg_store_return_step step,
 
 static int setup(void **state)
 {
-  if (fx_setup(state) != 0)
+  struct env *e = fx_env_setup(state, sizeof(*e));
+  if (e == NULL)
     return -1;
-  struct env *e = cg_calloc(1, sizeof(*e));
-  struct fx *fx = *state;
-  e->fx = *fx;
-  cg_free(fx);
   assert_int_equal(uv_loop_init(&e->loop), 0);
   e->f = (struct cg_flow){.merchant = "m1", .store = e->fx.s, .loop = &e->loop};
-  *state = e;
   return 0;
 }
 
@@ -92,11 +88,7 @@ static int teardown(void **state)
   }
   while (uv_loop_close(&e->loop) == UV_EBUSY)
     uv_run(&e->loop, UV_RUN_ONCE);
-  struct fx *fx = cg_calloc(1, sizeof(*fx));
-  *fx = e->fx;
-  cg_free(e);
-  *state = fx;
-  return fx_teardown(state);
+  return fx_teardown(state); /* e whole: its first member is the fixture */
 }
 
 /* Raises type on the return as the flow does, then retries it. */

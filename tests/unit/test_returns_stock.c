@@ -36,12 +36,9 @@ struct env {
 
 static int setup(void **state)
 {
-  if (fx_setup(state) != 0)
+  struct env *e = fx_env_setup(state, sizeof(*e));
+  if (e == NULL)
     return -1;
-  struct env *e = cg_calloc(1, sizeof(*e));
-  struct fx *fx = *state;
-  e->fx = *fx;
-  cg_free(fx);
   assert_int_equal(uv_loop_init(&e->loop), 0);
   e->f = (struct cg_flow){.merchant = "m1", .store = e->fx.s, .loop = &e->loop};
   struct cg_stock_opts o = {0};
@@ -53,7 +50,6 @@ static int setup(void **state)
   assert_int_equal(cg_stock_policy_from_json(t, &p, why, sizeof why), 0);
   cJSON_Delete(t);
   cg_stock_set_policy(e->f.stock, p);
-  *state = e;
   return 0;
 }
 
@@ -71,11 +67,7 @@ static int teardown(void **state)
     uv_run(&e->loop, UV_RUN_ONCE);
   while (uv_loop_close(&e->loop) == UV_EBUSY)
     uv_run(&e->loop, UV_RUN_ONCE);
-  struct fx *fx = cg_calloc(1, sizeof(*fx));
-  *fx = e->fx;
-  cg_free(e);
-  *state = fx;
-  return fx_teardown(state);
+  return fx_teardown(state); /* e whole: its first member is the fixture */
 }
 
 /* The return: lines of SKU A, each {advised, received, disposition}. */

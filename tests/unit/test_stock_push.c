@@ -38,12 +38,9 @@ struct env {
 
 static int setup(void **state)
 {
-  if (fx_setup(state) != 0)
+  struct env *e = fx_env_setup(state, sizeof(*e));
+  if (e == NULL)
     return -1;
-  struct env *e = cg_calloc(1, sizeof(*e));
-  struct fx *fx = *state;
-  e->fx = *fx;
-  cg_free(fx);
   uv_loop_init(&e->loop);
   struct cg_centra_opts co = {.loop = &e->loop,
                               .merchant = "shop",
@@ -62,7 +59,6 @@ static int setup(void **state)
   if (cg_stock_policy_from_json(none, &e->st.policy, why, sizeof(why)) != 0)
     fail_msg("policy: %s", why);
   cJSON_Delete(none);
-  *state = e;
   return e->f.centra ? 0 : -1;
 }
 
@@ -73,11 +69,7 @@ static int teardown(void **state)
   cg_stock_policy_free(e->st.policy);
   uv_run(&e->loop, UV_RUN_DEFAULT);
   assert_int_equal(uv_loop_close(&e->loop), 0);
-  struct fx *fx = cg_calloc(1, sizeof(*fx));
-  *fx = e->fx;
-  cg_free(e);
-  *state = fx;
-  return fx_teardown(state);
+  return fx_teardown(state); /* e whole: its first member is the fixture */
 }
 
 /* A warehouse adjustment of sku (AVAILABLE) applied ago_ms ago. */
