@@ -151,3 +151,37 @@ int cg_flow_resolve(struct cg_flow *f, const char *entity_kind,
   return cg_store_exception_resolve_entity(f->store, entity_kind, entity_key,
                                            "engine", note, NULL, err);
 }
+
+/* raise (type given) or resolve in a savepoint of its own. */
+static void alone(struct cg_flow *f, const char *type, const char *entity_kind,
+                  const char *entity_key, const char *text)
+{
+  struct cg_err err = {0};
+  int rc = cg_store_savepoint(f->store, &err);
+  if (rc == 0) {
+    rc = type
+             ? cg_flow_raise(f, type, entity_kind, entity_key, text, NULL, &err)
+             : cg_flow_resolve(f, entity_kind, entity_key, text, &err);
+    int end = cg_store_savepoint_end(f->store, rc == 0, rc ? NULL : &err);
+    rc = rc ? rc : end;
+  }
+  if (rc != 0) {
+    f->metrics.store_errors++;
+    cg_log_error("exceptions", "[merchant=%s] %s %s: %s not recorded: %s",
+                 f->merchant, entity_kind, entity_key,
+                 type ? type : "the resolution", err.msg);
+  }
+}
+
+void cg_flow_raise_alone(struct cg_flow *f, const char *type,
+                         const char *entity_kind, const char *entity_key,
+                         const char *message)
+{
+  alone(f, type, entity_kind, entity_key, message);
+}
+
+void cg_flow_resolve_alone(struct cg_flow *f, const char *entity_kind,
+                           const char *entity_key, const char *note)
+{
+  alone(f, NULL, entity_kind, entity_key, note);
+}

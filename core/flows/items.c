@@ -165,8 +165,8 @@ static void on_read_done(struct cg_items *it, bool ok)
   struct cg_flow *f = it->f;
   if (ok) {
     if (it->read_failures >= CG_ITEMS_READ_FAILURES)
-      cg_flow_resolve(f, CG_ITEMS_ENTITY, READ_KEY,
-                      "reading Centra's catalogue works again", NULL);
+      cg_flow_resolve_alone(f, CG_ITEMS_ENTITY, READ_KEY,
+                            "reading Centra's catalogue works again");
     it->read_failures = 0;
     return;
   }
@@ -180,7 +180,7 @@ static void on_read_done(struct cg_items *it, bool ok)
            "failed %lld times in a row (the log says why); new and changed "
            "products do not reach the warehouse until it works",
            (long long)it->read_failures);
-  cg_flow_raise(f, "SYNC_FAILURE", CG_ITEMS_ENTITY, READ_KEY, msg, NULL, NULL);
+  cg_flow_raise_alone(f, "SYNC_FAILURE", CG_ITEMS_ENTITY, READ_KEY, msg);
 }
 
 /* The read due now, or 0. */

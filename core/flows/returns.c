@@ -156,31 +156,21 @@ void cg_returns_hint(struct cg_returns *r, int64_t return_id)
 
 /* ---- reads --------------------------------------------------------------*/
 
-/* The SYNC_FAILURE of the read, raised or resolved in its own
- * transaction. */
+/* The SYNC_FAILURE of the read, raised or resolved. */
 static void read_exception(struct cg_returns *r, bool raise)
 {
-  struct cg_flow *f = r->f;
-  struct cg_err err = {0};
   char msg[256];
   snprintf(msg, sizeof(msg),
            "reading Centra's returns has failed %lld times in a row (the log "
            "says why); new returns are not advised to the warehouse until it "
            "works",
            (long long)r->read_failures);
-  int rc = cg_store_begin(f->store, &err);
-  if (rc == 0)
-    rc = raise ? cg_flow_raise(f, "SYNC_FAILURE", CG_RETURNS_ENTITY,
-                               CG_RETURNS_READ_KEY, msg, NULL, &err)
-               : cg_flow_resolve(f, CG_RETURNS_ENTITY, CG_RETURNS_READ_KEY,
-                                 "reading Centra's returns works again", &err);
-  rc = rc ? rc : cg_store_commit(f->store, &err);
-  if (rc != 0) {
-    cg_store_rollback(f->store, NULL);
-    f->metrics.store_errors++;
-    cg_log_error(COMP, "[merchant=%s] returns read exception: %s", f->merchant,
-                 err.msg);
-  }
+  if (raise)
+    cg_flow_raise_alone(r->f, "SYNC_FAILURE", CG_RETURNS_ENTITY,
+                        CG_RETURNS_READ_KEY, msg);
+  else
+    cg_flow_resolve_alone(r->f, CG_RETURNS_ENTITY, CG_RETURNS_READ_KEY,
+                          "reading Centra's returns works again");
 }
 
 static void on_read_done(struct cg_returns *r, enum cg_returns_read_end how,

@@ -191,15 +191,15 @@ static void stuck(struct cg_stock_rec *rec)
            "says why); stock changes still reach Centra, but gaps and "
            "drift are not corrected until it succeeds",
            rec->reason, rec->attempts);
-  cg_flow_raise(f, "SYNC_FAILURE", STUCK_ENTITY, AUDIT_KEY, msg, NULL, NULL);
+  cg_flow_raise_alone(f, "SYNC_FAILURE", STUCK_ENTITY, AUDIT_KEY, msg);
 }
 
 /* A call or a page write succeeded: the failures in a row end. */
 static void went_on(struct cg_stock_rec *rec)
 {
   if (rec->attempts >= STUCK_AFTER)
-    cg_flow_resolve(flow_of(rec), STUCK_ENTITY, AUDIT_KEY,
-                    "the stock reconcile went on", NULL);
+    cg_flow_resolve_alone(flow_of(rec), STUCK_ENTITY, AUDIT_KEY,
+                          "the stock reconcile went on");
   rec->attempts = 0;
 }
 
