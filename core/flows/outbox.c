@@ -31,6 +31,9 @@
  * second) then costs a commit per several outcomes, not one each. */
 #define GATHER_MS 10
 #define GATHER_MAX_MS 100
+/* A kind passed over for this many calls of more urgent kinds of its
+ * partner takes the next slot (take_shares). */
+#define SHARE_AFTER 4
 
 /* The calls to one partner (kinds sharing the prefix before '.'). */
 struct partner {
@@ -41,6 +44,7 @@ struct partner {
   int64_t paused_until; /* the partner said wait (budget, 429/503) */
   size_t urgent;        /* yield_parked: its most urgent due kind */
   bool urgent_known;    /* ... asked in this call */
+  bool shared;          /* take_shares: took a share in this pass */
 };
 
 struct delivery {
@@ -51,6 +55,7 @@ struct delivery {
   struct cg_store_outbox_row row;
   struct cg_call_result res; /* once done fired; owns res.data */
   int64_t started_ms;        /* when its call started */
+  bool share;                /* taken by take_shares: never yields */
 };
 
 struct cg_outbox {
@@ -60,6 +65,8 @@ struct cg_outbox {
   struct cg_outbox_opts opts;
   struct partner *partners; /* one per kind at most */
   struct partner **of_kind; /* kinds[i]'s partner */
+  size_t *passed; /* kinds[i]: calls of more urgent kinds of its partner
+                     sent since its own last (take_shares) */
   uv_timer_t timer;
   size_t inflight;            /* calls whose done has not fired */
   size_t nfinished;           /* deliveries on the finished queue */
@@ -94,6 +101,7 @@ static void maybe_free(struct cg_outbox *ob)
   void *arg = ob->on_closed_arg;
   cg_free(ob->partners);
   cg_free(ob->of_kind);
+  cg_free(ob->passed);
   cg_free(ob);
   if (done != NULL)
     done(arg);
@@ -256,19 +264,18 @@ static void record_one(struct cg_outbox *ob, struct delivery *d)
   }
 }
 
-/* Marks up to the partner's free slots of kind's due rows inflight (in
- * the pass's transaction) and appends their deliveries to *starts. */
-static void take_due(struct cg_outbox *ob, size_t k, int64_t now,
+/* Marks up to max of kind's due rows inflight (in the pass's
+ * transaction) and appends their deliveries to *starts. Returns how many
+ * rows were due, or -1 when max was 0 or the store could not say. */
+static long take_due(struct cg_outbox *ob, size_t k, int64_t now, size_t max,
                      struct delivery ***starts)
 {
   struct partner *p = ob->of_kind[k];
-  size_t free_slots = room(ob, p, now);
   struct cg_store_outbox_list due = {0};
   struct cg_err err = {0};
-  if (free_slots == 0 ||
-      cg_store_outbox_due_kind(ob->flow->store, ob->kinds[k].kind, now,
-                               free_slots, &due, &err) != 0)
-    return;
+  if (max == 0 || cg_store_outbox_due_kind(ob->flow->store, ob->kinds[k].kind,
+                                           now, max, &due, &err) != 0)
+    return -1;
   for (size_t i = 0; i < due.n; i++) {
     struct delivery *d = cg_calloc(1, sizeof(*d));
     if (d == NULL || cg_store_outbox_mark_inflight(
@@ -283,7 +290,55 @@ static void take_due(struct cg_outbox *ob, size_t k, int64_t now,
     **starts = d;
     *starts = &d->next;
   }
+  long n = (long)due.n;
   cg_store_outbox_list_clear(&due);
+  return n;
+}
+
+/* No flow starves behind another's backlog. Kinds are served most urgent
+ * first, but a kind passed over for SHARE_AFTER calls of more urgent
+ * kinds of its partner takes one due row ahead of them (a share), and
+ * that call keeps its slot while it waits for the budget. Under a backlog
+ * of customer-visible writes each less urgent kind with rows due still
+ * gets about one call in SHARE_AFTER + 1: stock and refunds keep moving,
+ * and an urgent row waits for a few shares at most, never for a backlog
+ * (tests/unit/test_outbox_priority.c). Calls waiting in memory for the
+ * budget (all urgent ones, under a backlog) do not hold a share back: it
+ * needs a slot free of calls actually out, where one finishing in this
+ * pass counts as free (its slot is released only at the commit), so a
+ * share may go one over the window; one share per partner and pass. It
+ * meets the budget before the waiting calls (unpark). */
+static void take_shares(struct cg_outbox *ob, int64_t now,
+                        struct delivery ***starts)
+{
+  for (size_t k = 0; k < ob->nkinds; k++)
+    ob->of_kind[k]->shared = false;
+  for (size_t k = 0; k < ob->nkinds; k++) {
+    struct partner *p = ob->of_kind[k];
+    if (ob->passed[k] < SHARE_AFTER || p->shared || p->paused_until > now ||
+        p->inflight - p->parked > p->window)
+      continue;
+    struct delivery **first = *starts;
+    long n = take_due(ob, k, now, 1, starts);
+    if (n == 0)
+      ob->passed[k] = 0; /* nothing waits: nothing owed */
+    if (n > 0 && *first != NULL) {
+      (*first)->share = true;
+      ob->passed[k] = 0;
+      p->shared = true;
+    }
+  }
+}
+
+/* A call of kind k went out: k is served, and every less urgent kind of
+ * its partner is passed over once more. */
+static void note_sent(struct cg_outbox *ob, const struct delivery *d)
+{
+  size_t k = (size_t)(d->kind - ob->kinds);
+  ob->passed[k] = 0;
+  for (size_t j = k + 1; j < ob->nkinds; j++)
+    if (ob->of_kind[j] == d->partner)
+      ob->passed[j]++;
 }
 
 /* Schedules the pass that records the queued outcomes: at once when half
@@ -370,24 +425,25 @@ static void yield_parked(struct cg_outbox *ob, int64_t now)
       p->urgent = most_urgent_due(ob, p, now);
       p->urgent_known = true;
     }
-    if ((size_t)((*at)->kind - ob->kinds) > p->urgent)
+    if (!(*at)->share && (size_t)((*at)->kind - ob->kinds) > p->urgent)
       parked_to_finished(ob, at);
     else
       at = &(*at)->next;
   }
 }
 
-/* Starts again the parked deliveries whose time has come, within each
- * partner's window. */
-static void unpark(struct cg_outbox *ob, int64_t now)
+/* Moves the parked deliveries whose time has come, within each partner's
+ * window, onto *tail: the shares only, or every one. */
+static void unpark_some(struct cg_outbox *ob, int64_t now, bool shares_only,
+                        struct delivery ***tail)
 {
-  struct delivery **at = &ob->parked, *go = NULL, **tail = &go;
+  struct delivery **at = &ob->parked;
   while (*at != NULL) {
     struct delivery *d = *at;
     struct partner *p = d->partner;
     size_t active = p->inflight - p->parked;
-    if (d->res.retry_at_ms > now || p->paused_until > now ||
-        active >= p->window) {
+    if ((shares_only && !d->share) || d->res.retry_at_ms > now ||
+        p->paused_until > now || active >= p->window) {
       at = &d->next;
       continue;
     }
@@ -395,9 +451,18 @@ static void unpark(struct cg_outbox *ob, int64_t now)
     p->parked--;
     cg_call_result_clear_data(&d->res);
     d->next = NULL;
-    *tail = d;
-    tail = &d->next;
+    **tail = d;
+    *tail = &d->next;
   }
+}
+
+/* Starts again the parked deliveries whose time has come, within each
+ * partner's window; shares first, so that they meet the budget first. */
+static void unpark(struct cg_outbox *ob, int64_t now)
+{
+  struct delivery *go = NULL, **tail = &go;
+  unpark_some(ob, now, true, &tail);
+  unpark_some(ob, now, false, &tail);
   start_all(ob, go);
 }
 
@@ -414,8 +479,10 @@ static void cb_done(struct cg_call_result *res, void *arg)
                 cg_call_outcome_name(res->outcome), res->http_status, res->code,
                 res->message);
   adapt_window(ob, d->partner, res);
-  if (cg_call_result_sent(res))
+  if (cg_call_result_sent(res)) {
     note_call_time(ob, d);
+    note_sent(ob, d);
+  }
   ob->inflight--;
   if (nothing_sent(res) && !ob->closing) {
     park(ob, d);
@@ -519,8 +586,10 @@ static int pass_tx(struct cg_outbox *ob, struct delivery **recorded,
     record_one(ob, d);
   struct delivery **tail = starts;
   int64_t now = cg_time_now_ms();
+  if (!ob->closing && !ob->quiescing)
+    take_shares(ob, now, &tail);
   for (size_t k = 0; k < ob->nkinds && !ob->closing && !ob->quiescing; k++)
-    take_due(ob, k, now, &tail);
+    take_due(ob, k, now, room(ob, ob->of_kind[k], now), &tail);
   rc = cg_store_commit(st, err);
   if (rc != 0)
     cg_store_rollback(st, NULL);
@@ -614,9 +683,12 @@ struct cg_outbox *cg_outbox_create(struct cg_flow *f,
   size_t n = nkinds ? nkinds : 1;
   if (ob == NULL ||
       (ob->partners = cg_calloc(n, sizeof(*ob->partners))) == NULL ||
-      (ob->of_kind = cg_calloc(n, sizeof(*ob->of_kind))) == NULL) {
-    if (ob != NULL)
+      (ob->of_kind = cg_calloc(n, sizeof(*ob->of_kind))) == NULL ||
+      (ob->passed = cg_calloc(n, sizeof(*ob->passed))) == NULL) {
+    if (ob != NULL) {
       cg_free(ob->partners);
+      cg_free(ob->of_kind);
+    }
     cg_free(ob);
     return NULL;
   }

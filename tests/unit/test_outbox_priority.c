@@ -9,6 +9,9 @@
  * queued, although 10,000 low rows are due before it. The same holds
  * when another partner ("gxo.first", listed before both) has rows due all
  * along that its budget never lets out: priorities are per partner.
+ * And the other way round, no flow starves: one low row queued behind
+ * 10,000 high ones goes out within a budget window too (the outbox's
+ * shares).
  */
 #include "store_fixture.h"
 
@@ -21,7 +24,7 @@
 #include <string.h>
 #include <uv.h>
 
-#define LOW_ROWS 10000
+#define BACKLOG_ROWS 10000
 #define WINDOW_QUOTA 20
 
 static struct {
@@ -30,10 +33,11 @@ static struct {
   struct cg_ratelimit rl;
   struct cg_outbox *ob;
   uv_timer_t tick;
-  long low_sent;
-  long low_at_queue; /* low calls sent when the high row was queued */
-  long low_at_high;  /* ... when the high row's call was sent */
-  bool queued, high_done, timed_out;
+  bool backlog_high;     /* the 10,000 rows are high, the probe row low */
+  long backlog_sent;     /* calls of the backlog's kind sent */
+  long backlog_at_queue; /* ... when the probe row was queued */
+  long backlog_at_probe; /* ... when the probe row's call was sent */
+  bool queued, probe_done, timed_out;
   int64_t deadline_ms;
 } S;
 
@@ -49,11 +53,11 @@ static int start(bool high, cg_call_done_fn done, void *arg)
     cg_call_result_set(&res, CG_OUTCOME_RETRY, "budget", "no token; not sent");
   } else {
     res.http_status = 200;
-    if (high && !S.high_done) {
-      S.high_done = true;
-      S.low_at_high = S.low_sent;
-    } else if (!high) {
-      S.low_sent++;
+    if (high == S.backlog_high) {
+      S.backlog_sent++;
+    } else if (!S.probe_done) {
+      S.probe_done = true;
+      S.backlog_at_probe = S.backlog_sent;
     }
   }
   return cg_call_defer(S.q, &res, done, arg);
@@ -103,11 +107,16 @@ static void put(const char *kind, long i)
       cg_store_outbox_put(S.store, kind, key, key, "{}", 0, NULL, NULL), 0);
 }
 
-static void put_low_rows(void)
+static const char *kind_of(bool high)
+{
+  return high ? "centra.high" : "centra.low";
+}
+
+static void put_backlog(void)
 {
   assert_int_equal(cg_store_begin(S.store, NULL), 0);
-  for (long i = 0; i < LOW_ROWS; i++)
-    put("centra.low", i);
+  for (long i = 0; i < BACKLOG_ROWS; i++)
+    put(kind_of(S.backlog_high), i);
   assert_int_equal(cg_store_commit(S.store, NULL), 0);
 }
 
@@ -116,17 +125,17 @@ static void on_closed(void *arg)
   S.ob = NULL;
 }
 
-/* Queues the high row once the burst is spent; stops when it went out. */
+/* Queues the probe row once the burst is spent; stops when it went out. */
 static void on_tick(uv_timer_t *t)
 {
-  if (!S.queued && S.low_sent >= WINDOW_QUOTA / 4 + 1) {
+  if (!S.queued && S.backlog_sent >= WINDOW_QUOTA / 4 + 1) {
     S.queued = true;
-    S.low_at_queue = S.low_sent;
-    put("centra.high", 0);
+    S.backlog_at_queue = S.backlog_sent;
+    put(kind_of(!S.backlog_high), 0);
     cg_outbox_kick(S.ob);
   }
   S.timed_out = cg_time_now_ms() > S.deadline_ms;
-  if (S.high_done || S.timed_out) {
+  if (S.probe_done || S.timed_out) {
     uv_timer_stop(t);
     uv_close((uv_handle_t *)t, NULL);
     cg_outbox_close(S.ob, on_closed, NULL);
@@ -134,12 +143,13 @@ static void on_tick(uv_timer_t *t)
 }
 
 static void run_backlog(struct fx *f, const struct cg_outbox_kind *k, size_t nk,
-                        long blocked_rows)
+                        long blocked_rows, bool backlog_high)
 {
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
   memset(&S, 0, sizeof(S));
   S.store = f->s;
+  S.backlog_high = backlog_high;
   S.q = cg_call_queue_create(&loop);
   cg_ratelimit_init(&S.rl, "test");
   assert_int_equal(
@@ -147,7 +157,7 @@ static void run_backlog(struct fx *f, const struct cg_outbox_kind *k, size_t nk,
   struct cg_flow flow = {.merchant = "t", .loop = &loop, .store = f->s};
   S.ob = cg_outbox_create(&flow, k, nk, NULL);
   assert_non_null(S.ob);
-  put_low_rows();
+  put_backlog();
   for (long i = 0; i < blocked_rows; i++)
     put("gxo.first", i);
   S.deadline_ms = cg_time_now_ms() + 60000;
@@ -159,24 +169,34 @@ static void run_backlog(struct fx *f, const struct cg_outbox_kind *k, size_t nk,
   uv_run(&loop, UV_RUN_DEFAULT);
   assert_int_equal(uv_loop_close(&loop), 0);
   assert_false(S.timed_out);
-  assert_true(S.high_done);
-  long low_after = S.low_at_high - S.low_at_queue;
-  if (low_after > WINDOW_QUOTA)
-    fail_msg("%ld low-priority calls went out after the high one was "
-             "queued (more than one budget window of %d)",
-             low_after, WINDOW_QUOTA);
+  assert_true(S.probe_done);
+  long after = S.backlog_at_probe - S.backlog_at_queue;
+  print_message("the %s row went out after %ld %s calls\n",
+                kind_of(!backlog_high), after, kind_of(backlog_high));
+  if (after > WINDOW_QUOTA)
+    fail_msg("%ld %s calls went out after the %s row was queued (more "
+             "than one budget window of %d)",
+             after, kind_of(backlog_high), kind_of(!backlog_high),
+             WINDOW_QUOTA);
 }
 
 static void test_high_priority_jumps_the_backlog(void **state)
 {
-  run_backlog(*state, kinds, 2, 0);
+  run_backlog(*state, kinds, 2, 0, false);
+}
+
+/* The low row is not starved: it gets its share within a budget window
+ * although high rows are due all along. */
+static void test_low_priority_gets_its_share(void **state)
+{
+  run_backlog(*state, kinds, 2, 0, true);
 }
 
 /* 100 rows of the other partner: more than its window (32), so some stay
  * due while the Centra rows wait for their budget. */
 static void test_priority_is_per_partner(void **state)
 {
-  run_backlog(*state, kinds_with_gxo, 3, 100);
+  run_backlog(*state, kinds_with_gxo, 3, 100, false);
 }
 
 /* A row of a kind no flow delivers (a newer version wrote it) does not
@@ -218,6 +238,8 @@ int main(void)
                                       fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_priority_is_per_partner, fx_setup,
                                       fx_teardown),
+      cmocka_unit_test_setup_teardown(test_low_priority_gets_its_share,
+                                      fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_unknown_kind_is_raised, fx_setup,
                                       fx_teardown),
   };
