@@ -119,9 +119,10 @@ static int supersede_others(struct cg_flow *f, const char *type,
   return rc;
 }
 
-int cg_flow_raise(struct cg_flow *f, const char *type, const char *entity_kind,
-                  const char *entity_key, const char *message,
-                  const char *generation, struct cg_err *err)
+static int raise_in_tx(struct cg_flow *f, const char *type,
+                       const char *entity_kind, const char *entity_key,
+                       const char *message, const char *generation,
+                       struct cg_err *err)
 {
   const struct type_default *d = find_default(type);
   struct cg_store_exception_new x = {
@@ -142,6 +143,22 @@ int cg_flow_raise(struct cg_flow *f, const char *type, const char *entity_kind,
                 f->merchant, entity_kind, entity_key, type, message,
                 d ? d->next_step : "investigate");
   return rc;
+}
+
+int cg_flow_raise(struct cg_flow *f, const char *type, const char *entity_kind,
+                  const char *entity_key, const char *message,
+                  const char *generation, struct cg_err *err)
+{
+  if (cg_store_in_any_tx(f->store))
+    return raise_in_tx(f, type, entity_kind, entity_key, message, generation,
+                       err);
+  /* outside any: one of its own, so the supersede and the raise are one */
+  int rc = cg_store_savepoint(f->store, err);
+  if (rc != 0)
+    return rc;
+  rc = raise_in_tx(f, type, entity_kind, entity_key, message, generation, err);
+  int end = cg_store_savepoint_end(f->store, rc == 0, rc ? NULL : err);
+  return rc ? rc : end;
 }
 
 int cg_flow_resolve(struct cg_flow *f, const char *entity_kind,

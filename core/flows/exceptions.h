@@ -11,7 +11,9 @@ struct cg_flow;
 
 /* Raises (or bumps) an open exception of type for the entity, and
  * resolves the entity's other open exceptions as superseded: one entity
- * has one current problem. Call inside the flow's transaction. */
+ * has one current problem. Inside a transaction it is part of it (rolled
+ * back with it); outside any it takes one of its own, so the supersede
+ * and the raise are never half done. */
 int cg_flow_raise(struct cg_flow *f, const char *type, const char *entity_kind,
                   const char *entity_key, const char *message,
                   const char *generation, struct cg_err *err);

@@ -519,3 +519,8 @@ bool cg_store_in_tx(const struct cg_store *s)
 {
   return s->in_tx;
 }
+
+bool cg_store_in_any_tx(const struct cg_store *s)
+{
+  return s->in_tx || !sqlite3_get_autocommit(s->db);
+}

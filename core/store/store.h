@@ -99,6 +99,8 @@ int cg_store_savepoint(struct cg_store *s, struct cg_err *err);
 int cg_store_savepoint_end(struct cg_store *s, bool keep, struct cg_err *err);
 /* True between begin and commit/rollback. */
 bool cg_store_in_tx(const struct cg_store *s);
+/* True inside any transaction: begin's, or a savepoint's of its own. */
+bool cg_store_in_any_tx(const struct cg_store *s);
 
 /* ---- inbox (store_inbox.c) ----------------------------------------------*/
 

@@ -95,7 +95,7 @@ static int check_identity(struct cg_store *s, const struct cg_store_health *h,
 
 static int write_probe(struct cg_store *s, struct cg_err *err)
 {
-  if (s->in_tx || !sqlite3_get_autocommit(s->db))
+  if (cg_store_in_any_tx(s))
     return 0; /* never touch a transaction someone else has open */
   char *msg = NULL;
   /* On the loop thread: never wait for a lock another process holds (the
