@@ -1,10 +1,11 @@
 /*
- * outbox: see outbox.h. One uv_timer_t drives passes. A finished call
+ * outbox: see outbox.h (outbox_partner.c decides which partner call may
+ * go next). One uv_timer_t drives passes. A finished call
  * queues its delivery on ob->finished and arms the timer; the next pass
  * records every queued outcome and marks the next due rows inflight in
  * one transaction, then starts those calls.
  */
-#include "flows/outbox.h"
+#include "flows/outbox_int.h"
 
 #include "base/err.h"
 #include "base/log.h"
@@ -31,56 +32,6 @@
  * second) then costs a commit per several outcomes, not one each. */
 #define GATHER_MS 10
 #define GATHER_MAX_MS 100
-/* A kind passed over for this many calls of more urgent kinds of its
- * partner takes the next slot (take_shares). */
-#define SHARE_AFTER 4
-
-/* The calls to one partner (kinds sharing the prefix before '.'). */
-struct partner {
-  char name[32];
-  size_t inflight;      /* started, outcome not yet committed */
-  size_t parked;        /* of those, waiting in memory to start again */
-  size_t window;        /* calls allowed in flight now (<= max_inflight) */
-  int64_t paused_until; /* the partner said wait (budget, 429/503) */
-  size_t urgent;        /* yield_parked: its most urgent due kind */
-  bool urgent_known;    /* ... asked in this call */
-  bool shared;          /* take_shares: took a share in this pass */
-};
-
-struct delivery {
-  struct delivery *next;
-  struct cg_outbox *ob;
-  const struct cg_outbox_kind *kind;
-  struct partner *partner;
-  struct cg_store_outbox_row row;
-  struct cg_call_result res; /* once done fired; owns res.data */
-  int64_t started_ms;        /* when its call started */
-  bool share;                /* taken by take_shares: never yields */
-};
-
-struct cg_outbox {
-  struct cg_flow *flow;
-  const struct cg_outbox_kind *kinds;
-  size_t nkinds;
-  struct cg_outbox_opts opts;
-  struct partner *partners; /* one per kind at most */
-  struct partner **of_kind; /* kinds[i]'s partner */
-  size_t *passed; /* kinds[i]: calls of more urgent kinds of its partner
-                     sent since its own last (take_shares) */
-  uv_timer_t timer;
-  size_t inflight;            /* calls whose done has not fired */
-  size_t nfinished;           /* deliveries on the finished queue */
-  int64_t call_ms;            /* recent call duration (moving average) */
-  struct delivery *finished;  /* done fired, outcome not committed */
-  struct delivery *parked;    /* nothing sent: start again at retry_at */
-  struct delivery **fin_tail; /* where the next finished one goes */
-  bool closing;
-  bool store_failing; /* the last pass was not recorded (logged once) */
-  bool quiescing;     /* draining: start nothing new */
-  bool timer_closed;
-  void (*on_closed)(void *arg);
-  void *on_closed_arg;
-};
 
 static void run_pass(struct cg_outbox *ob);
 static void record_now(struct cg_outbox *ob);
@@ -130,15 +81,6 @@ static void arm(struct cg_outbox *ob, int64_t delay_ms)
   uv_timer_start(&ob->timer, on_timer, (uint64_t)delay_ms, 0);
 }
 
-/* Free slots of a partner now (0 while it asked us to wait). */
-static size_t room(const struct cg_outbox *ob, const struct partner *p,
-                   int64_t now)
-{
-  if (p->paused_until > now || p->inflight >= p->window)
-    return 0;
-  return p->window - p->inflight;
-}
-
 /* Arms the timer for the next thing to do: queued outcomes at once, else
  * the earliest due row of a partner with room, else a partner's pause
  * end. A partner without room is woken by its next finished call. */
@@ -182,39 +124,6 @@ static int64_t next_attempt(struct cg_outbox *ob, const struct delivery *d)
   return d->res.retry_at_ms > at ? d->res.retry_at_ms : at;
 }
 
-/* A RETRY for which no request left the engine (the partner asked us to
- * wait, or the mutation budget is used up): it waits for the partner's
- * deadline and does not count as an attempt, so backoff does not grow
- * while a partner throttles everyone. */
-static bool nothing_sent(const struct cg_call_result *res)
-{
-  return res->outcome == CG_OUTCOME_RETRY && !cg_call_result_sent(res) &&
-         res->retry_at_ms > 0;
-}
-
-/* "budget" and "paused" hold every call to the partner; "local" (e.g. an
- * SKU being looked up for another order) holds only its own row. */
-static bool partner_waits(const struct cg_call_result *res)
-{
-  return nothing_sent(res) &&
-         (strcmp(res->code, "budget") == 0 || strcmp(res->code, "paused") == 0);
-}
-
-/* A partner that says wait gets one call at a time after the pause, one
- * more per call it takes, up to max_inflight: a throttled partner is not
- * sent a burst it will refuse (each refusal is a wasted deferral). */
-static void adapt_window(struct cg_outbox *ob, struct partner *p,
-                         const struct cg_call_result *res)
-{
-  if (partner_waits(res)) {
-    p->window = 1;
-    if (res->retry_at_ms > p->paused_until)
-      p->paused_until = res->retry_at_ms;
-  } else if (cg_call_result_sent(res) && p->window < ob->opts.max_inflight) {
-    p->window++;
-  }
-}
-
 static int record_outcome(struct cg_outbox *ob, struct delivery *d,
                           struct cg_err *err)
 {
@@ -222,7 +131,7 @@ static int record_outcome(struct cg_outbox *ob, struct delivery *d,
   const struct cg_call_result *res = &d->res;
   int64_t id = d->row.id;
   int status = (int)res->http_status;
-  if (nothing_sent(res))
+  if (cg__outbox_nothing_sent(res))
     return cg_store_outbox_defer(st, id, res->retry_at_ms, res->message, err);
   switch (res->outcome) {
   case CG_OUTCOME_OK:
@@ -267,8 +176,8 @@ static void record_one(struct cg_outbox *ob, struct delivery *d)
 /* Marks up to max of kind's due rows inflight (in the pass's
  * transaction) and appends their deliveries to *starts. Returns how many
  * rows were due, or -1 when max was 0 or the store could not say. */
-static long take_due(struct cg_outbox *ob, size_t k, int64_t now, size_t max,
-                     struct delivery ***starts)
+long cg__outbox_take_due(struct cg_outbox *ob, size_t k, int64_t now,
+                         size_t max, struct delivery ***starts)
 {
   struct partner *p = ob->of_kind[k];
   struct cg_store_outbox_list due = {0};
@@ -293,52 +202,6 @@ static long take_due(struct cg_outbox *ob, size_t k, int64_t now, size_t max,
   long n = (long)due.n;
   cg_store_outbox_list_clear(&due);
   return n;
-}
-
-/* No flow starves behind another's backlog. Kinds are served most urgent
- * first, but a kind passed over for SHARE_AFTER calls of more urgent
- * kinds of its partner takes one due row ahead of them (a share), and
- * that call keeps its slot while it waits for the budget. Under a backlog
- * of customer-visible writes each less urgent kind with rows due still
- * gets about one call in SHARE_AFTER + 1: stock and refunds keep moving,
- * and an urgent row waits for a few shares at most, never for a backlog
- * (tests/unit/test_outbox_priority.c). Calls waiting in memory for the
- * budget (all urgent ones, under a backlog) do not hold a share back: it
- * needs a slot free of calls actually out, where one finishing in this
- * pass counts as free (its slot is released only at the commit), so a
- * share may go one over the window; one share per partner and pass. It
- * meets the budget before the waiting calls (unpark). */
-static void take_shares(struct cg_outbox *ob, int64_t now,
-                        struct delivery ***starts)
-{
-  for (size_t k = 0; k < ob->nkinds; k++)
-    ob->of_kind[k]->shared = false;
-  for (size_t k = 0; k < ob->nkinds; k++) {
-    struct partner *p = ob->of_kind[k];
-    if (ob->passed[k] < SHARE_AFTER || p->shared || p->paused_until > now ||
-        p->inflight - p->parked > p->window)
-      continue;
-    struct delivery **first = *starts;
-    long n = take_due(ob, k, now, 1, starts);
-    if (n == 0)
-      ob->passed[k] = 0; /* nothing waits: nothing owed */
-    if (n > 0 && *first != NULL) {
-      (*first)->share = true;
-      ob->passed[k] = 0;
-      p->shared = true;
-    }
-  }
-}
-
-/* A call of kind k went out: k is served, and every less urgent kind of
- * its partner is passed over once more. */
-static void note_sent(struct cg_outbox *ob, const struct delivery *d)
-{
-  size_t k = (size_t)(d->kind - ob->kinds);
-  ob->passed[k] = 0;
-  for (size_t j = k + 1; j < ob->nkinds; j++)
-    if (ob->of_kind[j] == d->partner)
-      ob->passed[j]++;
 }
 
 /* Schedules the pass that records the queued outcomes: at once when half
@@ -382,7 +245,7 @@ static void start_all(struct cg_outbox *ob, struct delivery *d);
  * outcome (the "nothing sent, come back at retry_at" it got) to be
  * recorded: the row goes back to pending, and its window slot frees once
  * that is committed. */
-static void parked_to_finished(struct cg_outbox *ob, struct delivery **at)
+void cg__outbox_parked_to_finished(struct cg_outbox *ob, struct delivery **at)
 {
   struct delivery *d = *at;
   *at = d->next;
@@ -391,45 +254,6 @@ static void parked_to_finished(struct cg_outbox *ob, struct delivery **at)
   *ob->fin_tail = d;
   ob->fin_tail = &d->next;
   ob->nfinished++;
-}
-
-/* The most urgent kind of partner p with a row due now; nkinds if none.
- * Kinds of other partners do not count: their budgets are their own. */
-static size_t most_urgent_due(struct cg_outbox *ob, const struct partner *p,
-                              int64_t now)
-{
-  int64_t due;
-  for (size_t k = 0; k < ob->nkinds; k++)
-    if (ob->of_kind[k] == p &&
-        cg_store_outbox_next_due_kind(ob->flow->store, ob->kinds[k].kind, &due,
-                                      NULL) == 0 &&
-        due <= now)
-      return k;
-  return ob->nkinds;
-}
-
-/* One budget per partner, with priorities: kinds are listed most urgent
- * first. A call of a less urgent kind waiting in memory for the partner's
- * budget gives its window slot up when a more urgent kind of the same
- * partner has a row due, so 10,000 waiting bookkeeping writes cannot hold
- * back a customer-visible one. Each partner with parked calls is asked
- * once. */
-static void yield_parked(struct cg_outbox *ob, int64_t now)
-{
-  for (size_t k = 0; k < ob->nkinds; k++)
-    ob->of_kind[k]->urgent_known = false;
-  struct delivery **at = &ob->parked;
-  while (*at != NULL) {
-    struct partner *p = (*at)->partner;
-    if (!p->urgent_known) {
-      p->urgent = most_urgent_due(ob, p, now);
-      p->urgent_known = true;
-    }
-    if (!(*at)->share && (size_t)((*at)->kind - ob->kinds) > p->urgent)
-      parked_to_finished(ob, at);
-    else
-      at = &(*at)->next;
-  }
 }
 
 /* Moves the parked deliveries whose time has come, within each partner's
@@ -472,19 +296,19 @@ static void cb_done(struct cg_call_result *res, void *arg)
   struct cg_outbox *ob = d->ob;
   d->res = *res;
   res->data = NULL; /* the delivery owns it until recorded */
-  if (res->outcome != CG_OUTCOME_OK && !nothing_sent(res))
+  if (res->outcome != CG_OUTCOME_OK && !cg__outbox_nothing_sent(res))
     cg_log_info("outbox", "[merchant=%s] %s %s attempt %lld: %s (%ld %s) %s",
                 ob->flow->merchant, d->row.kind, d->row.entity_key,
                 (long long)d->row.attempts + 1,
                 cg_call_outcome_name(res->outcome), res->http_status, res->code,
                 res->message);
-  adapt_window(ob, d->partner, res);
+  cg__outbox_adapt_window(ob, d->partner, res);
   if (cg_call_result_sent(res)) {
     note_call_time(ob, d);
-    note_sent(ob, d);
+    cg__outbox_note_sent(ob, d);
   }
   ob->inflight--;
-  if (nothing_sent(res) && !ob->closing) {
+  if (cg__outbox_nothing_sent(res) && !ob->closing) {
     park(ob, d);
     return;
   }
@@ -561,7 +385,7 @@ static bool work_to_do(struct cg_outbox *ob, int64_t now)
   if (ob->finished != NULL)
     return true;
   for (size_t k = 0; k < ob->nkinds && !ob->closing && !ob->quiescing; k++)
-    if (room(ob, ob->of_kind[k], now) > 0 &&
+    if (cg__outbox_room(ob, ob->of_kind[k], now) > 0 &&
         cg_store_outbox_next_due_kind(ob->flow->store, ob->kinds[k].kind, &due,
                                       NULL) == 0 &&
         due <= now)
@@ -587,9 +411,10 @@ static int pass_tx(struct cg_outbox *ob, struct delivery **recorded,
   struct delivery **tail = starts;
   int64_t now = cg_time_now_ms();
   if (!ob->closing && !ob->quiescing)
-    take_shares(ob, now, &tail);
+    cg__outbox_take_shares(ob, now, &tail);
   for (size_t k = 0; k < ob->nkinds && !ob->closing && !ob->quiescing; k++)
-    take_due(ob, k, now, room(ob, ob->of_kind[k], now), &tail);
+    cg__outbox_take_due(ob, k, now, cg__outbox_room(ob, ob->of_kind[k], now),
+                        &tail);
   rc = cg_store_commit(st, err);
   if (rc != 0)
     cg_store_rollback(st, NULL);
@@ -630,7 +455,7 @@ static void run_pass(struct cg_outbox *ob)
   if (ob->closing)
     return;
   if (!ob->quiescing && ob->parked != NULL) {
-    yield_parked(ob, cg_time_now_ms());
+    cg__outbox_yield_parked(ob, cg_time_now_ms());
     unpark(ob, cg_time_now_ms());
   }
   pass(ob);
@@ -644,20 +469,6 @@ static void record_now(struct cg_outbox *ob)
   if (ob->finished != NULL)
     pass(ob);
   maybe_free(ob);
-}
-
-/* One partner per kind prefix ("gxo", "centra"). */
-static struct partner *partner_for(struct cg_outbox *ob, const char *kind)
-{
-  size_t len = strcspn(kind, ".");
-  for (size_t i = 0; i < ob->nkinds; i++) {
-    struct partner *p = &ob->partners[i];
-    if (p->name[0] == '\0')
-      snprintf(p->name, sizeof(p->name), "%.*s", (int)len, kind);
-    if (strlen(p->name) == len && strncmp(p->name, kind, len) == 0)
-      return p;
-  }
-  return &ob->partners[0]; /* unreachable: nkinds slots suffice */
 }
 
 int cg_outbox_put_again(struct cg_store *store, const char *kind,
@@ -701,7 +512,7 @@ struct cg_outbox *cg_outbox_create(struct cg_flow *f,
   if (ob->opts.max_inflight == 0)
     ob->opts.max_inflight = DEFAULT_MAX_INFLIGHT;
   for (size_t i = 0; i < nkinds; i++) {
-    ob->of_kind[i] = partner_for(ob, kinds[i].kind);
+    ob->of_kind[i] = cg__outbox_partner_for(ob, kinds[i].kind);
     ob->of_kind[i]->window = ob->opts.max_inflight;
   }
   uv_timer_init(f->loop, &ob->timer);
@@ -789,7 +600,7 @@ void cg_outbox_close(struct cg_outbox *ob, void (*done)(void *arg), void *arg)
   uv_timer_stop(&ob->timer);
   uv_close((uv_handle_t *)&ob->timer, on_timer_closed);
   while (ob->parked != NULL) /* recorded as deferred, as they are */
-    parked_to_finished(ob, &ob->parked);
+    cg__outbox_parked_to_finished(ob, &ob->parked);
   if (ob->finished != NULL)
     pass(ob); /* outcomes already in: record them now */
 }
