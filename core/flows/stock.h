@@ -145,8 +145,9 @@ int cg_stock_touch_order(struct cg_flow *f, const char *order_number,
 /* The outbox kind of a push batch; listed after the dispatch kinds. */
 extern const struct cg_outbox_kind cg_stock_push_kind;
 
-/* Asks for a reconcile now (admin API, CLI, a stock.snapshot event after
- * its commit, a gap). reason goes to the log and the audit. */
+/* Asks for a reconcile now (POST .../stock/reconcile on the admin API, a
+ * stock.snapshot event after its commit). reason goes to the log and the
+ * audit. */
 void cg_stock_reconcile_soon(struct cg_stock *st, const char *reason);
 
 /* For `stock show` and the admin API: the SKU's row, levels, P, the

@@ -103,6 +103,25 @@ struct cg_flow *cg__admin_find_flow(const struct cg_admin_source *src,
   return NULL;
 }
 
+struct cg_flow *cg__admin_request_flow(struct cg_http_exchange *ex,
+                                       const struct cg_admin_source *src)
+{
+  if (!cg__admin_authorized(ex, src))
+    return NULL;
+  struct cg_flow *f =
+      cg__admin_find_flow(src, cg_http_exchange_param(ex, "merchant"));
+  if (f == NULL)
+    cg__admin_reply_error(ex, 404, "no such merchant");
+  return f;
+}
+
+void cg__admin_reply_accepted(struct cg_http_exchange *ex, const char *status)
+{
+  cJSON *doc = cJSON_CreateObject();
+  cJSON_AddStringToObject(doc, "status", status);
+  cg__admin_reply_json(ex, 202, doc);
+}
+
 static cJSON *merchant_health(struct cg_flow *f)
 {
   cJSON *m = cJSON_CreateObject();

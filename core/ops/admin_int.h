@@ -45,7 +45,15 @@ bool cg__admin_authorized(struct cg_http_exchange *ex,
 /* The merchant's flow, or NULL. */
 struct cg_flow *cg__admin_find_flow(const struct cg_admin_source *src,
                                     const char *id);
-/* GET .../stock/{sku} and GET .../stock?state= (admin_stock.c). */
+/* For a request that acts on the merchant in its path: the merchant's
+ * flow, once the token is checked; NULL when the answer is already sent
+ * (401/403, or 404 "no such merchant"). */
+struct cg_flow *cg__admin_request_flow(struct cg_http_exchange *ex,
+                                       const struct cg_admin_source *src);
+/* Answers 202 {"status": status}: a request the engine carries out soon. */
+void cg__admin_reply_accepted(struct cg_http_exchange *ex, const char *status);
+/* GET .../stock/{sku}, GET .../stock?state= and POST .../stock/reconcile
+ * (admin_stock.c). */
 int cg__admin_stock_routes(struct cg_router *r,
                            const struct cg_admin_source *src);
 /* The item master's routes (admin_items.c). */

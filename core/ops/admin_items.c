@@ -59,23 +59,15 @@ static void h_items_list(struct cg_http_exchange *ex, void *arg)
 
 static void h_items_sweep(struct cg_http_exchange *ex, void *arg)
 {
-  const struct cg_admin_source *src = arg;
-  if (!cg__admin_authorized(ex, src))
+  struct cg_flow *f = cg__admin_request_flow(ex, arg);
+  if (f == NULL)
     return;
-  struct cg_flow *f =
-      cg__admin_find_flow(src, cg_http_exchange_param(ex, "merchant"));
-  if (f == NULL) {
-    cg__admin_reply_error(ex, 404, "no such merchant");
-    return;
-  }
   if (f->items == NULL) {
     cg__admin_reply_error(ex, 409, "the merchant's items flow is not running");
     return;
   }
   cg_items_sweep_soon(f->items, "asked for on the admin API");
-  cJSON *doc = cJSON_CreateObject();
-  cJSON_AddStringToObject(doc, "status", "sweep requested");
-  cg__admin_reply_json(ex, 202, doc);
+  cg__admin_reply_accepted(ex, "sweep requested");
 }
 
 int cg__admin_items_routes(struct cg_router *r,

@@ -8,6 +8,9 @@
  *   GET /api/v1/merchants/{merchant}/stock?state=drift|held|dirty
  *       [&limit=N]  the SKUs that need a look, at most N (default 100,
  *       at most 500): each {sku, stock[, exception]}
+ *   POST /api/v1/merchants/{merchant}/stock/reconcile
+ *       a stock check now (cg_stock_reconcile_soon): 202; it starts
+ *       within a second, or after the one running
  */
 #include "ops/admin_int.h"
 
@@ -51,6 +54,19 @@ static void h_stock_list(struct cg_http_exchange *ex, void *arg)
   cg__admin_reply_listed(ex, f, doc, &err);
 }
 
+static void h_stock_reconcile(struct cg_http_exchange *ex, void *arg)
+{
+  struct cg_flow *f = cg__admin_request_flow(ex, arg);
+  if (f == NULL)
+    return;
+  if (f->stock == NULL) {
+    cg__admin_reply_error(ex, 409, "the merchant's stock flow is not running");
+    return;
+  }
+  cg_stock_reconcile_soon(f->stock, "asked for on the admin API");
+  cg__admin_reply_accepted(ex, "stock check requested");
+}
+
 int cg__admin_stock_routes(struct cg_router *r,
                            const struct cg_admin_source *src)
 {
@@ -58,7 +74,9 @@ int cg__admin_stock_routes(struct cg_router *r,
   if (cg_router_add(r, "GET", "/api/v1/merchants/{merchant}/stock/{sku}",
                     h_stock_sku, a) != 0 ||
       cg_router_add(r, "GET", "/api/v1/merchants/{merchant}/stock",
-                    h_stock_list, a) != 0)
+                    h_stock_list, a) != 0 ||
+      cg_router_add(r, "POST", "/api/v1/merchants/{merchant}/stock/reconcile",
+                    h_stock_reconcile, a) != 0)
     return CG_ENOMEM;
   return 0;
 }

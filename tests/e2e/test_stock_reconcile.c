@@ -15,7 +15,8 @@
  *       announced after a newer adjustment changes nothing;
  *   (d) Centra's stock changed behind the engine's back: the next
  *       reconcile raises STOCK_DRIFT with both figures and corrects it;
- *       a later reconcile that finds the SKU right resolves it;
+ *       a later reconcile, asked for by an operator on the admin API,
+ *       finds the SKU right and resolves it;
  *   (e) a snapshot announced with an id the warehouse refuses (and a
  *       bogus asOfSequence) is replaced by a fresh one and is no longer
  *       pending, or a reconcile would start for it every tick;
@@ -209,7 +210,17 @@ static void drift_raised_and_resolved(void)
   cg_free(msg);
   wait_centra(w, "drift corrected");
   assert_true(metric_at_least("cg_stock_drifts_total", 1));
-  dispatch_post_ok(&T, 'g', "/_sim/wms/stock/snapshot", "{}");
+  /* an operator's stock check, asked for on the admin API, finds the SKU
+   * right and resolves the drift */
+  const char *const auth[] = {"Authorization: Bearer e2e-admin-token", NULL};
+  const char *path = "/api/v1/merchants/shop/stock/reconcile";
+  assert_int_equal(e2e_post_status(&T, 'a', path, NULL, "{}"), 401);
+  assert_int_equal(e2e_post_status(&T, 'a',
+                                   "/api/v1/merchants/nobody/stock/reconcile",
+                                   auth, "{}"),
+                   404);
+  assert_int_equal(e2e_post_status(&T, 'a', path, auth, "{}"), 202);
+  wait_log("asked for on the admin API");
   wait_drifts(0);
 }
 
