@@ -8,8 +8,7 @@
  *   the event) > cg_stock_reconcile_soon > a gap open longer than the
  *   grace > no snapshot ever applied (initial sync) > the schedule
  *
- * and runs as a chain of single partner calls, each answer handled in
- * one transaction:
+ * and runs as a chain of single partner calls, one transaction each:
  *
  *   GET /stock page --(group by SKU, hold the last)--> staged, applied
  *     ... nextCursor null --> unlisted SKUs to 0 --> seq_cover, base
@@ -19,7 +18,7 @@
  * A snapshot at or below the base (cursor stock.base_seq) is stale and
  * applies nothing. A failed call is asked again at a later tick with
  * backoff (never before a partner's Retry-After); nothing here blocks
- * pushes or events, and only one page is held in memory at a time.
+ * pushes or events, and two pages are held in memory at most.
  */
 #include "flows/stock_int.h"
 #include "flows/stock_rec.h"
@@ -318,19 +317,41 @@ static int stage_sku(const struct cg_stock_snap_sku *g, void *arg,
                               err);
 }
 
+/* A fresh snapshot as of S, asked for at fresh_ms: sequences above S
+ * seen before then were never the warehouse's; they are forgotten with
+ * their logged stock changes (the snapshot holds them) before its first
+ * page is applied (cg_store_stock_seq_drop_ahead). */
+static int drop_ahead(struct cg_stock_rec *rec, struct cg_err *err)
+{
+  struct cg_flow *f = flow_of(rec);
+  int64_t n = 0;
+  int rc = cg_store_stock_seq_drop_ahead(f->store, rec->as_of_seq,
+                                         rec->fresh_ms, &n, err);
+  if (rc == 0 && n > 0)
+    cg_log_warn(COMP,
+                "[merchant=%s] %lld warehouse event sequence(s) above the "
+                "fresh snapshot's %lld were seen before it was taken: not "
+                "the warehouse's numbering; the snapshot holds their changes",
+                f->merchant, (long long)n, (long long)rec->as_of_seq);
+  return rc;
+}
+
 /* One page in one transaction, its SKUs staged then applied together;
  * the last SKU waits for the next page. The commit does not wait for the
  * disk (cg_store_begin_lazy): a page lost to a power cut is paged again,
  * as the snapshot is not done until snapshot_done's durable commit. */
-static int apply_page(struct cg_stock_rec *rec, const cJSON *items, bool last,
-                      struct cg_err *err)
+static int apply_page(struct cg_stock_rec *rec, const cJSON *items, bool first,
+                      bool last, struct cg_err *err)
 {
   struct cg_flow *f = flow_of(rec);
   int rc = cg_store_begin_lazy(f->store, err);
   if (rc != 0)
     return rc;
-  rc = cg__stock_snap_page(items, last, &rec->held, stage_sku, rec, &rec->bad,
-                           err);
+  if (first && rec->fresh_ms > 0)
+    rc = drop_ahead(rec, err); /* before any SKU counts their changes */
+  if (rc == 0)
+    rc = cg__stock_snap_page(items, last, &rec->held, stage_sku, rec, &rec->bad,
+                             err);
   if (rc == 0)
     rc = cg_store_stock_stage_apply(f->store, rec->as_of_seq, cg_time_now_ms(),
                                     NULL, err);
@@ -379,7 +400,7 @@ static void wms_page(struct cg_stock_rec *rec, const cJSON *data)
   if (rc == 0 && rec->cursor != NULL)
     wms_next(rec);
   if (rc == 0)
-    rc = apply_page(rec, cg_json_get(data, "items"), next == NULL, &err);
+    rc = apply_page(rec, cg_json_get(data, "items"), first, next == NULL, &err);
   if (rc != 0 || (next != NULL && rec->cursor == NULL)) {
     rec->discard = rec->busy;
     back_off(rec, 0);
@@ -445,25 +466,6 @@ static void wms_next(struct cg_stock_rec *rec)
   }
 }
 
-/* A fresh snapshot as of S, asked for at fresh_ms: sequences above S
- * seen before then were never the warehouse's (a bogus far-ahead
- * sequence would hold a hole open, and a gap reconcile run, for ever);
- * they are forgotten, in the snapshot's transaction. */
-static int drop_ahead(struct cg_stock_rec *rec, struct cg_err *err)
-{
-  struct cg_flow *f = flow_of(rec);
-  int64_t n = 0;
-  int rc = cg_store_stock_seq_drop_ahead(f->store, rec->as_of_seq,
-                                         rec->fresh_ms, &n, err);
-  if (rc == 0 && n > 0)
-    cg_log_warn(COMP,
-                "[merchant=%s] %lld warehouse event sequence(s) above the "
-                "fresh snapshot's %lld were seen before it was taken: not "
-                "the warehouse's own numbering; no longer awaited",
-                f->merchant, (long long)n, (long long)rec->as_of_seq);
-  return rc;
-}
-
 /* ---- unlisted SKUs and the end of the snapshot --------------------------*/
 
 /* One batch of SKUs the snapshot did not list: their levels go to 0 (plus
@@ -508,8 +510,6 @@ static int snapshot_done(struct cg_stock_rec *rec, struct cg_err *err)
   if (rc != 0)
     return rc;
   rc = cg_store_stock_seq_cover(f->store, rec->as_of_seq, err);
-  if (rc == 0 && rec->fresh_ms > 0)
-    rc = drop_ahead(rec, err);
   if (rc == 0)
     rc = cursor_put_int(f->store, CUR_BASE, rec->as_of_seq, err);
   if (rc == 0)

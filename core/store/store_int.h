@@ -144,6 +144,7 @@ enum cg__st {
   CG__ST_STOCK_SEQ_HOLE,
   CG__ST_STOCK_SEQ_COVER,
   CG__ST_STOCK_SEQ_DROP_AHEAD,
+  CG__ST_STOCK_EVENTS_DROP_AHEAD,
   CG__ST_STOCK_SEQ_MAX,
   CG__ST_STOCK_HELD,
   /* store_stock_stage.c: a snapshot page and a Centra page, set-based */

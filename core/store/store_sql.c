@@ -462,6 +462,10 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "DELETE FROM stock_seq WHERE seq <= ?1",
   [CG__ST_STOCK_SEQ_DROP_AHEAD] =
     "DELETE FROM stock_seq WHERE seq > ?1 AND seen_at < ?2",
+  /* their logged stock changes: the snapshot holds their effect */
+  [CG__ST_STOCK_EVENTS_DROP_AHEAD] =
+    "DELETE FROM stock_events AS e WHERE seq > ?1 AND EXISTS (SELECT 1"
+    " FROM stock_seq q WHERE q.seq = e.seq AND q.seen_at < ?2)",
   [CG__ST_STOCK_SEQ_MAX] =
     "SELECT max(seq) FROM stock_seq",
   /* operations only (admin API): walks the primary key from ?1 */

@@ -534,8 +534,13 @@ static int drop_ahead_sp(struct cg_store *s, int64_t seq, int64_t asked_ms,
                          int64_t *dropped, struct cg_err *err)
 {
   int64_t w = 0, h = 0;
-  sqlite3_stmt *st = s->st[CG__ST_STOCK_SEQ_DROP_AHEAD];
+  sqlite3_stmt *st = s->st[CG__ST_STOCK_EVENTS_DROP_AHEAD];
   int ret = seq_read(s, &w, &h, err);
+  if (ret == 0)
+    ret = cg__store_bind(s, st, err, "II", seq, asked_ms);
+  if (ret == 0)
+    ret = cg__store_exec(s, st, "stock: changes ahead", err);
+  st = s->st[CG__ST_STOCK_SEQ_DROP_AHEAD];
   if (ret == 0)
     ret = cg__store_bind(s, st, err, "II", seq, asked_ms);
   if (ret == 0)

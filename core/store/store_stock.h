@@ -263,8 +263,11 @@ int cg_store_stock_seq_cover(struct cg_store *s, int64_t seq,
  * warehouse took the snapshot after publishing it, so the snapshot's
  * sequence would be at least as high); such sequences are forgotten and
  * `highest` comes down to what remains, so a bogus far-ahead sequence
- * does not hold a hole open for ever. *dropped (may be NULL) says how
- * many. */
+ * does not hold a hole open for ever. Their logged stock changes go too:
+ * the snapshot holds their effect, and a change logged above every
+ * snapshot would be added to each (counted twice for good). Call it
+ * before the snapshot's SKUs are applied. *dropped (may be NULL) says
+ * how many sequences. */
 int cg_store_stock_seq_drop_ahead(struct cg_store *s, int64_t seq,
                                   int64_t asked_ms, int64_t *dropped,
                                   struct cg_err *err);

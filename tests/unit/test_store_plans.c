@@ -155,6 +155,8 @@ static const struct hot hot[] = {
   {CG__ST_STOCK_SEQ_HOLE, "stock_seq_seen", 0},
   {CG__ST_STOCK_SEQ_COVER, "INTEGER PRIMARY KEY", 0},
   {CG__ST_STOCK_SEQ_DROP_AHEAD, "INTEGER PRIMARY KEY", 0},
+  /* once per fresh snapshot */
+  {CG__ST_STOCK_EVENTS_DROP_AHEAD, "PRIMARY KEY", RARE_TEMP},
   {CG__ST_STOCK_SEQ_MAX, NULL, 0},
   /* the reconcile's pages (store_stock_stage.c): each walks the page
    * staged in a TEMP table and reaches the stored rows by their keys */
