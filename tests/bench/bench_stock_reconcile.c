@@ -173,6 +173,44 @@ static void print(const char *what, const struct figures *f)
          f->node_cpu_s * 1000.0, f->compared, (double)f->hwm_kb / 1024.0);
 }
 
+/* What a reconcile costs Centra's budgets: its requests (all of them
+ * CgStockPage here) and their complexity, from the simulator's counts
+ * before and after (/_sim/centra/operations, /refusals). */
+struct centra_cost {
+  long calls, pages, complexity, largest;
+};
+
+static struct centra_cost centra_cost(struct e2e *t)
+{
+  struct centra_cost c = {0};
+  cJSON *ops = e2e_get(t, 'c', "/_sim/centra/operations");
+  cJSON *ref = e2e_get(t, 'c', "/_sim/centra/refusals");
+  const cJSON *op;
+  cJSON_ArrayForEach(op, cg_json_get(ops, "operations")) c.calls +=
+      (long)cg_json_int(op, "calls", 0);
+  c.pages = (long)cg_json_int(ops, "operations.CgStockPage.calls", 0);
+  c.complexity = (long)cg_json_int(ref, "complexity.admitted", 0);
+  c.largest = (long)cg_json_int(ref, "complexity.largest", 0);
+  cJSON_Delete(ops);
+  cJSON_Delete(ref);
+  return c;
+}
+
+/* The Centra budget the steady reconcile used, and the least time it
+ * takes at Centra's default plan (Growth: 60 requests and 250,000
+ * complexity per 10 s; docs/internals/partners.md), all to itself. */
+static void print_cost(struct centra_cost a, struct centra_cost b)
+{
+  long calls = b.calls - a.calls, cx = b.complexity - a.complexity;
+  double by_req = calls / 6.0, by_cx = cx / 25000.0;
+  printf("  Centra budget of the steady state: %ld requests (%ld CgStockPage"
+         "), complexity %ld (largest request %ld); at the Growth plan's 60 "
+         "requests and 250,000 complexity per 10 s that is at least %.0f s "
+         "of the whole budget\n",
+         calls, b.pages - a.pages, cx, b.largest,
+         by_req > by_cx ? by_req : by_cx);
+}
+
 static void bench(void **state)
 {
   (void)state;
@@ -203,15 +241,18 @@ static void bench(void **state)
   /* One event first: a snapshot as of the base itself would be stale. */
   dispatch_post_ok(&t, 'g', "/_sim/wms/stock/adjust",
                    "{\"sku\": \"B0000001\", \"delta\": 1}");
+  struct centra_cost cost0 = centra_cost(&t);
   double cpu0 = bench_cpu_seconds(t.engine);
   sim0[0] = sim_cpu_seconds(&t, &sim0[1]);
   dispatch_post_ok(&t, 'g', "/_sim/wms/stock/snapshot", "{}");
   measure(&t, 2, cpu0, sim0, &steady);
+  struct centra_cost cost1 = centra_cost(&t);
   printf("stock reconcile: %ld SKUs (%d sizes a product), goals < 1 s and "
          "< 64 MB\n",
          skus_arg, SIZES_PER_PRODUCT);
   print("initial sync", &first);
   print("steady state", &steady);
+  print_cost(cost0, cost1);
   e2e_engine_stop(&t);
   e2e_teardown(&t);
 }
