@@ -32,8 +32,7 @@
 /* A new policy is compared with what Centra holds this many SKUs per
  * flush tick, each chunk in its own transaction (cursor SWEEP). */
 #define SWEEP_CHUNK 500
-#define SWEEP "stock.policy.sweep"       /* "" = none; "+<sku>" = after sku */
-#define PENDING "stock.snapshot.pending" /* read by stock_reconcile.c */
+#define SWEEP "stock.policy.sweep" /* "" = none; "+<sku>" = after sku */
 
 /* Declared in stock.h by the policy module (H14); here until the merge. */
 void cg_stock_policy_free(struct cg_stock_policy *p);
@@ -428,7 +427,7 @@ static int pending_as_of(struct cg_flow *f, int64_t *as_of, struct cg_err *err)
 {
   char *v = NULL;
   *as_of = -1;
-  int rc = cg_store_cursor_get(f->store, PENDING, &v, err);
+  int rc = cg_store_cursor_get(f->store, CG_STOCK_CUR_PENDING, &v, err);
   if (rc == CG_ENOTFOUND) {
     memset(err, 0, sizeof(*err));
     return 0;
@@ -450,7 +449,7 @@ static int write_pending(struct cg_flow *f, const char *id, int64_t as_of,
                    ? cg_json_print(doc)
                    : NULL;
   cJSON_Delete(doc);
-  int rc = text ? cg_store_cursor_set(f->store, PENDING, text, err)
+  int rc = text ? cg_store_cursor_set(f->store, CG_STOCK_CUR_PENDING, text, err)
                 : cg_err_set(err, CG_ENOMEM, "out of memory");
   cg_free(text);
   return rc;

@@ -19,6 +19,9 @@ struct cg_stock_rec; /* a reconcile in progress (stock_reconcile.c) */
 #define CG_STOCK_TICK_MS 1000          /* schedule timer period */
 #define CG_STOCK_MAX_UNFINISHED 2      /* batches not finished at once */
 #define CG_STOCK_POLICY_RETRY_MS 30000 /* a failed first policy ask */
+/* The snapshot a stock.snapshot event announced, written with the event
+ * (stock.c), read and cleared by the reconcile (stock_cursors.c). */
+#define CG_STOCK_CUR_PENDING "stock.snapshot.pending"
 
 struct cg_stock {
   struct cg_flow *f;

@@ -1,13 +1,15 @@
 /*
  * stock_rec: what the stock reconcile's modules share (stock_int.h is
  * the flow's side): struct cg_stock_rec, one reconcile in progress, and
- * its three parts:
+ * its four parts:
  *
  *   stock_reconcile.c  triggers (tick), lifecycle, the warehouse
  *                      snapshot paged and applied, unlisted SKUs to 0
  *   stock_snapshot.c   one page of GET /stock as SKU groups (pure)
  *   stock_drift.c      Centra's figures paged and compared with P,
  *                      STOCK_DRIFT raised and resolved
+ *   stock_cursors.c    its durable cursors: the base, the last run and
+ *                      gap reconcile, the announced snapshot
  *
  * Loop thread only. docs/internals/stock.md "Snapshots, gaps and stale
  * snapshots" and "Reconcile and drift".
@@ -25,6 +27,7 @@
 struct cg_call_result;
 struct cg_err;
 struct cg_stock;
+struct cg_store;
 
 /* Statuses one SKU can list in a snapshot (the contract has five). */
 #define CG_STOCK_SNAP_LEVELS 16
@@ -108,6 +111,27 @@ bool cg__stock_drift_last(const cJSON *data);
 int cg__stock_drift_page(struct cg_stock_rec *rec, const cJSON *data,
                          struct cg_err *err);
 void cg__stock_drift_end(struct cg_stock_rec *rec);
+
+/* stock_cursors.c: a cursor holding an integer (*set false when absent
+ * or empty), and writing one. */
+int cg__stock_cursor_int(struct cg_store *s, const char *name, int64_t *out,
+                         bool *set, struct cg_err *err);
+int cg__stock_cursor_put_int(struct cg_store *s, const char *name, int64_t v,
+                             struct cg_err *err);
+
+/* The snapshot a stock.snapshot event announced (CG_STOCK_CUR_PENDING). */
+struct cg__stock_pending {
+  bool set;
+  char id[64];
+  int64_t as_of; /* -1 if the event did not say */
+};
+int cg__stock_pending_read(struct cg_store *s, struct cg__stock_pending *p,
+                           struct cg_err *err);
+/* Clears the pending snapshot if it is the one applied (or older). */
+int cg__stock_pending_clear(struct cg_store *s, const char *id, int64_t as_of,
+                            struct cg_err *err);
+/* The announced snapshot rec asked for was refused: no longer pending. */
+void cg__stock_pending_drop(struct cg_stock_rec *rec);
 
 /* stock_reconcile.c: the answer to a Centra page (the call's callback). */
 void cg__stock_rec_centra_done(struct cg_stock_rec *rec,

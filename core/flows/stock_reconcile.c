@@ -40,7 +40,6 @@
 #include <string.h>
 #include <time.h>
 
-#define CUR_PENDING "stock.snapshot.pending"
 #define CUR_BASE CG_STORE_STOCK_BASE_CURSOR
 #define CUR_LAST "stock.reconcile.last"
 #define CUR_GAP "stock.gap.last"
@@ -55,90 +54,6 @@ static const struct cg_retry_policy BACKOFF = {.base_ms = 2000,
  * (SYNC_FAILURE on stock-reconcile/reconcile), and every as many after. */
 #define STUCK_AFTER 5
 #define STUCK_ENTITY "stock-reconcile"
-
-/* ---- cursors -------------------------------------------------------------*/
-
-/* A cursor holding an integer; *set false when absent or empty. */
-static int cursor_int(struct cg_store *s, const char *name, int64_t *out,
-                      bool *set, struct cg_err *err)
-{
-  char *v = NULL;
-  int rc = cg_store_cursor_get(s, name, &v, err);
-  *set = false;
-  if (rc == CG_ENOTFOUND)
-    return 0;
-  if (rc == 0 && v[0] != '\0') {
-    *out = strtoll(v, NULL, 10);
-    *set = true;
-  }
-  cg_free(v);
-  return rc;
-}
-
-static int cursor_put_int(struct cg_store *s, const char *name, int64_t v,
-                          struct cg_err *err)
-{
-  char buf[32];
-  snprintf(buf, sizeof(buf), "%lld", (long long)v);
-  return cg_store_cursor_set(s, name, buf, err);
-}
-
-struct pending {
-  bool set;
-  char id[64];
-  int64_t as_of; /* -1 if the event did not say */
-};
-
-/* The snapshot a stock.snapshot event announced and no reconcile has
- * applied yet: {"snapshotId", "asOfSequence"} ("" = none). */
-static int pending_read(struct cg_store *s, struct pending *p,
-                        struct cg_err *err)
-{
-  char *v = NULL;
-  memset(p, 0, sizeof(*p));
-  int rc = cg_store_cursor_get(s, CUR_PENDING, &v, err);
-  if (rc != 0)
-    return rc == CG_ENOTFOUND ? 0 : rc;
-  cJSON *doc = v[0] ? cJSON_Parse(v) : NULL;
-  const char *id = cg_json_str(doc, "snapshotId");
-  if (id != NULL && id[0] != '\0' && strlen(id) < sizeof(p->id)) {
-    snprintf(p->id, sizeof(p->id), "%s", id);
-    p->as_of = cg_json_int(doc, "asOfSequence", -1);
-    p->set = true;
-  }
-  cJSON_Delete(doc);
-  cg_free(v);
-  return 0;
-}
-
-/* Clears the pending snapshot if it is the one applied (or older). */
-static int pending_clear(struct cg_store *s, const char *id, int64_t as_of,
-                         struct cg_err *err)
-{
-  struct pending p;
-  int rc = pending_read(s, &p, err);
-  if (rc != 0 || !p.set)
-    return rc;
-  if (strcmp(p.id, id) != 0 && (p.as_of < 0 || p.as_of > as_of))
-    return 0; /* a newer one arrived meanwhile: it runs next */
-  return cg_store_cursor_set(s, CUR_PENDING, "", err);
-}
-
-/* The announced snapshot rec asked for was refused (unknown, expired):
- * it is no longer pending, or a bogus asOfSequence kept it waiting and
- * a reconcile started for it every tick. */
-static void pending_drop(struct cg_stock_rec *rec)
-{
-  struct cg_store *s = rec->st->f->store;
-  struct cg_err err = {0};
-  struct pending p;
-  if (rec->snapshot_id[0] == '\0' || pending_read(s, &p, &err) != 0 || !p.set ||
-      strcmp(p.id, rec->snapshot_id) != 0)
-    return;
-  if (cg_store_cursor_set(s, CUR_PENDING, "", &err) != 0)
-    cg_log_warn(COMP, "[merchant=%s] refused snapshot %s still pending: %s",
-                rec->st->f->merchant, rec->snapshot_id, err.msg);
-}
 
 /* ---- the reconcile -------------------------------------------------------*/
 
@@ -286,7 +201,7 @@ static void stale(struct cg_stock_rec *rec, const char *id, int64_t as_of)
   cg_log_warn(COMP, "[merchant=%s] %s", f->merchant, msg);
   audit(f, AUDIT_KEY, "snapshot-stale", msg);
   rec->stale = true;
-  if (pending_clear(f->store, id, as_of, &err) != 0)
+  if (cg__stock_pending_clear(f->store, id, as_of, &err) != 0)
     cg_log_warn(COMP, "[merchant=%s] pending snapshot not cleared: %s",
                 f->merchant, err.msg);
   enter_centra(rec);
@@ -445,8 +360,8 @@ static void on_wms_page(struct cg_call_result *res, void *arg)
   back_off(rec, res->retry_at_ms);
   log_call(rec, "reading the warehouse's stock snapshot", res);
   if (res->outcome == CG_OUTCOME_FAIL) {
-    pending_drop(rec);      /* an announced snapshot that cannot be read */
-    wms_restart(rec, true); /* snapshot or cursor expired: a fresh one */
+    cg__stock_pending_drop(rec); /* an announced snapshot that cannot be read */
+    wms_restart(rec, true);      /* snapshot or cursor expired: a fresh one */
   }
 }
 
@@ -511,9 +426,10 @@ static int snapshot_done(struct cg_stock_rec *rec, struct cg_err *err)
     return rc;
   rc = cg_store_stock_seq_cover(f->store, rec->as_of_seq, err);
   if (rc == 0)
-    rc = cursor_put_int(f->store, CUR_BASE, rec->as_of_seq, err);
+    rc = cg__stock_cursor_put_int(f->store, CUR_BASE, rec->as_of_seq, err);
   if (rc == 0)
-    rc = pending_clear(f->store, rec->snapshot_id, rec->as_of_seq, err);
+    rc = cg__stock_pending_clear(f->store, rec->snapshot_id, rec->as_of_seq,
+                                 err);
   if (rc == 0)
     rc = cg_store_audit_append(f->store, "stock", AUDIT_KEY, "snapshot", msg,
                                NULL, err);
@@ -576,7 +492,7 @@ static void finish(struct cg_stock_rec *rec)
            (long long)(cpu - rec->cpu_wms_us / 1000), (long long)rec->waits);
   cg_log_info(COMP, "[merchant=%s] %s", f->merchant, msg);
   audit(f, AUDIT_KEY, "reconcile", msg);
-  if (cursor_put_int(f->store, CUR_LAST, now, &err) != 0)
+  if (cg__stock_cursor_put_int(f->store, CUR_LAST, now, &err) != 0)
     cg_log_warn(COMP, "[merchant=%s] last reconcile time not saved: %s",
                 f->merchant, err.msg);
   if (st->opts.reconcile_s > 0)
@@ -666,8 +582,8 @@ static void step(struct cg_stock_rec *rec)
   }
 }
 
-static void start(struct cg_stock *st, const char *why, const struct pending *p,
-                  int64_t base)
+static void start(struct cg_stock *st, const char *why,
+                  const struct cg__stock_pending *p, int64_t base)
 {
   struct cg_stock_rec *rec = cg_calloc(1, sizeof(*rec));
   if (rec == NULL)
@@ -701,7 +617,7 @@ static bool gap_due(struct cg_stock *st, int64_t now, char *why, size_t n,
   bool has_last = false;
   if (cg_store_stock_seq_state(f->store, &wm, &hi, &since, err) != 0 ||
       since == 0 || now - since < st->opts.gap_grace_ms ||
-      cursor_int(f->store, CUR_GAP, &last, &has_last, err) != 0 ||
+      cg__stock_cursor_int(f->store, CUR_GAP, &last, &has_last, err) != 0 ||
       (has_last && now - last < st->opts.gap_grace_ms))
     return false;
   char msg[256];
@@ -712,7 +628,7 @@ static bool gap_due(struct cg_stock *st, int64_t now, char *why, size_t n,
   cg_log_warn(COMP, "[merchant=%s] %s", f->merchant, msg);
   audit(f, "feed", "gap", msg);
   f->metrics.stock_gaps++;
-  if (cursor_put_int(f->store, CUR_GAP, now, err) != 0)
+  if (cg__stock_cursor_put_int(f->store, CUR_GAP, now, err) != 0)
     cg_log_warn(COMP, "[merchant=%s] gap time not saved: %s", f->merchant,
                 err->msg);
   snprintf(why, n, "gap after sequence %lld", (long long)wm);
@@ -727,7 +643,7 @@ static bool schedule_due(struct cg_stock *st, int64_t now, struct cg_err *err)
   if (st->next_reconcile_ms == 0) {
     int64_t last = 0;
     bool set = false;
-    if (cursor_int(st->f->store, CUR_LAST, &last, &set, err) != 0)
+    if (cg__stock_cursor_int(st->f->store, CUR_LAST, &last, &set, err) != 0)
       return false;
     st->next_reconcile_ms = (set ? last : now) + st->opts.reconcile_s * 1000;
   }
@@ -738,12 +654,12 @@ static void maybe_start(struct cg_stock *st)
 {
   struct cg_flow *f = st->f;
   struct cg_err err = {0};
-  struct pending p;
+  struct cg__stock_pending p;
   int64_t base = -1, now = cg_time_now_ms();
   bool has_base = false;
   char why[160];
-  if (pending_read(f->store, &p, &err) != 0 ||
-      cursor_int(f->store, CUR_BASE, &base, &has_base, &err) != 0) {
+  if (cg__stock_pending_read(f->store, &p, &err) != 0 ||
+      cg__stock_cursor_int(f->store, CUR_BASE, &base, &has_base, &err) != 0) {
     cg_log_warn(COMP, "[merchant=%s] reconcile state not read: %s", f->merchant,
                 err.msg);
     return;
