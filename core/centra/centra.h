@@ -206,12 +206,6 @@ struct cg_centra_completion {
 int cg_centra_complete_shipment(struct cg_centra *c, int64_t shipment_id,
                                 const struct cg_centra_completion *how,
                                 cg_call_done_fn done, void *arg);
-/* `shipments(where: {externalId: [external_id]})`. OK data: array of
- * Shipment objects (empty when none). The root field `shipments` is
- * UNCONFIRMED in the schema. */
-int cg_centra_find_shipments_by_external_id(struct cg_centra *c,
-                                            const char *external_id,
-                                            cg_call_done_fn done, void *arg);
 /* At most this many shipments of one order are read back. */
 #define CG_CENTRA_ORDER_SHIPMENTS_MAX 100
 /* `shipments(where: {orderId: [order_id]}, limit)`: every shipment of the

@@ -171,12 +171,6 @@ static const struct cg__centra_op OPS[CG__DOC_COUNT] = {
          " packagesNumber: $packages } }) {"
          " shipment { " SHIPMENT_FIELDS " } " PROBLEMS " }\n}\n",
          "completeShipment", true, "shipment", NULL},
-    [CG__DOC_SHIPMENTS_BY_EXTERNAL_ID] =
-        {"CgShipmentsByExternalId",
-         "query CgShipmentsByExternalId($externalId: String!) {\n"
-         "  shipments(where: { externalId: [$externalId] })"
-         " { " SHIPMENT_FIELDS " }\n}\n",
-         "shipments", false, NULL, NULL},
     [CG__DOC_ORDER_SHIPMENTS] =
         {"CgOrderShipments",
          "query CgOrderShipments($orderId: String!, $limit: Int!) {\n"

@@ -71,19 +71,6 @@ int cg_centra_complete_shipment(struct cg_centra *c, int64_t shipment_id,
   return cg__centra_vars_send(&v, c, CG__DOC_COMPLETE_SHIPMENT, done, arg);
 }
 
-int cg_centra_find_shipments_by_external_id(struct cg_centra *c,
-                                            const char *external_id,
-                                            cg_call_done_fn done, void *arg)
-{
-  if (done == NULL || !nonempty(external_id))
-    return CG_EINVAL;
-  struct cg__centra_vars v;
-  cg__centra_vars_init(&v);
-  cg__centra_vars_str(&v, "externalId", external_id);
-  return cg__centra_vars_send(&v, c, CG__DOC_SHIPMENTS_BY_EXTERNAL_ID, done,
-                              arg);
-}
-
 int cg_centra_find_order_shipments(struct cg_centra *c, const char *order_id,
                                    cg_call_done_fn done, void *arg)
 {

@@ -520,7 +520,6 @@ static int start_all(struct cg_gxo *g, struct cg_centra *c, struct fail_run *fr)
              : 0;
   n += cg_centra_tag_shipment(c, 1, "x", on_counted, fr) == 0;
   n += cg_centra_complete_shipment(c, 1, &how, on_counted, fr) == 0;
-  n += cg_centra_find_shipments_by_external_id(c, "x", on_counted, fr) == 0;
   n += cg_centra_find_order_shipments(c, "hash", on_counted, fr) == 0;
   n += input ? cg_centra_set_stock(c, 1, "d", input, on_counted, fr) == 0 : 0;
   cJSON_Delete(input);
