@@ -149,6 +149,11 @@ extern const struct cg_outbox_kind cg_stock_push_kind;
  * stock.snapshot event after its commit). reason goes to the log and the
  * audit. */
 void cg_stock_reconcile_soon(struct cg_stock *st, const char *reason);
+/* An operator's stock check (POST .../stock/reconcile): recorded in the
+ * store (cursor stock.reconcile.asked, the time asked) until a reconcile
+ * that started after it has finished, so a restart does not lose it;
+ * then asked for now. 0 or a negative CG_E* (nothing recorded). */
+int cg_stock_reconcile_asked(struct cg_stock *st, struct cg_err *err);
 
 /* For `stock show` and the admin API: the SKU's row, levels, P, the
  * batch in flight and the last reconcile, as JSON (caller deletes). NULL

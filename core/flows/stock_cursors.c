@@ -1,9 +1,9 @@
 /*
  * stock_cursors: the stock reconcile's durable cursors (store cursors,
  * see stock_rec.h): integer cursors (stock.base_seq, stock.reconcile.last,
- * stock.gap.last) and the snapshot a stock.snapshot event announced
- * (stock.snapshot.pending, written by stock.c with the event). Loop
- * thread only.
+ * stock.gap.last, stock.reconcile.asked) and the snapshot a stock.snapshot
+ * event announced (stock.snapshot.pending, written by stock.c with the
+ * event). Loop thread only.
  */
 #include "flows/stock_int.h"
 #include "flows/stock_rec.h"

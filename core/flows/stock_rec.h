@@ -72,6 +72,7 @@ struct cg_stock_rec {
                  * could not be applied: its answer is dropped */
   char reason[128];
   int64_t started_ms;     /* monotonic */
+  int64_t started_at_ms;  /* wall clock */
   int64_t wms_ms;         /* time the warehouse part took */
   int64_t cpu_started_us; /* the loop thread's CPU time at the start */
   int64_t cpu_wms_us;     /* ... that the warehouse part took */

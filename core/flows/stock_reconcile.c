@@ -43,6 +43,8 @@
 #define CUR_BASE CG_STORE_STOCK_BASE_CURSOR
 #define CUR_LAST "stock.reconcile.last"
 #define CUR_GAP "stock.gap.last"
+#define CUR_ASKED "stock.reconcile.asked"
+#define ASKED_REASON "asked for on the admin API"
 #define UNLISTED_BATCH 500
 #define UNLISTED_PER_STEP 10 /* batches per step */
 #define COMP "stock"
@@ -469,6 +471,18 @@ static void unlisted_step(struct cg_stock_rec *rec)
 
 /* ---- Centra and the end -------------------------------------------------*/
 
+/* An operator's check asked for before this reconcile started is done. */
+static int asked_done(struct cg_store *s, int64_t started_at_ms,
+                      struct cg_err *err)
+{
+  int64_t asked = 0;
+  bool set = false;
+  int rc = cg__stock_cursor_int(s, CUR_ASKED, &asked, &set, err);
+  if (rc != 0 || !set || asked > started_at_ms)
+    return rc;
+  return cg_store_cursor_set(s, CUR_ASKED, "", err);
+}
+
 static void finish(struct cg_stock_rec *rec)
 {
   struct cg_stock *st = rec->st;
@@ -492,7 +506,8 @@ static void finish(struct cg_stock_rec *rec)
            (long long)(cpu - rec->cpu_wms_us / 1000), (long long)rec->waits);
   cg_log_info(COMP, "[merchant=%s] %s", f->merchant, msg);
   audit(f, AUDIT_KEY, "reconcile", msg);
-  if (cg__stock_cursor_put_int(f->store, CUR_LAST, now, &err) != 0)
+  if (cg__stock_cursor_put_int(f->store, CUR_LAST, now, &err) != 0 ||
+      asked_done(f->store, rec->started_at_ms, &err) != 0)
     cg_log_warn(COMP, "[merchant=%s] last reconcile time not saved: %s",
                 f->merchant, err.msg);
   if (st->opts.reconcile_s > 0)
@@ -591,6 +606,7 @@ static void start(struct cg_stock *st, const char *why,
   rec->st = st;
   rec->phase = CG__REC_WMS;
   rec->started_ms = cg_time_mono_ms();
+  rec->started_at_ms = cg_time_now_ms();
   rec->cpu_started_us = loop_cpu_us();
   rec->as_of_seq = -1;
   rec->base = base;
@@ -655,11 +671,13 @@ static void maybe_start(struct cg_stock *st)
   struct cg_flow *f = st->f;
   struct cg_err err = {0};
   struct cg__stock_pending p;
-  int64_t base = -1, now = cg_time_now_ms();
-  bool has_base = false;
+  int64_t base = -1, asked = 0, now = cg_time_now_ms();
+  bool has_base = false, has_asked = false;
   char why[160];
   if (cg__stock_pending_read(f->store, &p, &err) != 0 ||
-      cg__stock_cursor_int(f->store, CUR_BASE, &base, &has_base, &err) != 0) {
+      cg__stock_cursor_int(f->store, CUR_BASE, &base, &has_base, &err) != 0 ||
+      cg__stock_cursor_int(f->store, CUR_ASKED, &asked, &has_asked, &err) !=
+          0) {
     cg_log_warn(COMP, "[merchant=%s] reconcile state not read: %s", f->merchant,
                 err.msg);
     return;
@@ -668,6 +686,8 @@ static void maybe_start(struct cg_stock *st)
     snprintf(why, sizeof(why), "stock.snapshot %s", p.id);
   else if (st->reconcile_wanted)
     snprintf(why, sizeof(why), "%s", st->reconcile_reason);
+  else if (has_asked) /* asked before a restart */
+    snprintf(why, sizeof(why), "%s", ASKED_REASON);
   else if (gap_due(st, now, why, sizeof(why), &err))
     ;
   else if (!has_base)
@@ -713,4 +733,15 @@ void cg_stock_reconcile_soon(struct cg_stock *st, const char *reason)
   st->reconcile_wanted = true;
   snprintf(st->reconcile_reason, sizeof(st->reconcile_reason), "%s",
            reason && reason[0] ? reason : "asked for");
+}
+
+int cg_stock_reconcile_asked(struct cg_stock *st, struct cg_err *err)
+{
+  if (st == NULL)
+    return cg_err_set(err, CG_EINVAL, "no stock flow");
+  int rc =
+      cg__stock_cursor_put_int(st->f->store, CUR_ASKED, cg_time_now_ms(), err);
+  if (rc == 0)
+    cg_stock_reconcile_soon(st, ASKED_REASON);
+  return rc;
 }

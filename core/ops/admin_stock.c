@@ -9,8 +9,9 @@
  *       [&limit=N]  the SKUs that need a look, at most N (default 100,
  *       at most 500): each {sku, stock[, exception]}
  *   POST /api/v1/merchants/{merchant}/stock/reconcile
- *       a stock check now (cg_stock_reconcile_soon): 202; it starts
- *       within a second, or after the one running
+ *       a stock check now (cg_stock_reconcile_asked): 202; it starts
+ *       within a second, or after the one running, and a restart
+ *       before it has run does not lose it
  */
 #include "ops/admin_int.h"
 
@@ -63,7 +64,11 @@ static void h_stock_reconcile(struct cg_http_exchange *ex, void *arg)
     cg__admin_reply_error(ex, 409, "the merchant's stock flow is not running");
     return;
   }
-  cg_stock_reconcile_soon(f->stock, "asked for on the admin API");
+  struct cg_err err = {0};
+  if (cg_stock_reconcile_asked(f->stock, &err) != 0) {
+    cg__admin_reply_error(ex, 500, err.msg);
+    return;
+  }
   cg__admin_reply_accepted(ex, "stock check requested");
 }
 

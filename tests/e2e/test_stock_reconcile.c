@@ -22,7 +22,9 @@
  *       pending, or a reconcile would start for it every tick;
  *   (f) GET /stock failing again and again: after five failures in a row
  *       operations see a SYNC_FAILURE (stock-reconcile), which closes by
- *       itself when the warehouse answers again.
+ *       itself when the warehouse answers again;
+ *   (g) an operator's stock check asked for just before a stop is carried
+ *       out by the next start.
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
@@ -290,6 +292,47 @@ static void stuck_reconcile_told(void)
              T.dir);
 }
 
+/* The engine's cursor stock.reconcile.asked ("" when none). */
+static bool asked_is(struct e2e *t, void *arg)
+{
+  char path[512];
+  struct cg_store *s = NULL;
+  char *v = NULL;
+  snprintf(path, sizeof(path), "%s/shop.db", t->dir);
+  struct cg_store_opts so = {.path = path, .name = "test"};
+  if (cg_store_open(&so, &s, NULL) != 0)
+    return false;
+  int rc = cg_store_cursor_get(s, "stock.reconcile.asked", &v, NULL);
+  bool set = rc == 0 && v[0] != '\0';
+  cg_free(v);
+  cg_store_close(s);
+  return set == (arg != NULL);
+}
+
+/* An operator's stock check survives a restart: asked for while the
+ * warehouse's stock list fails, so that it cannot run before the engine
+ * stops; the next start carries it out, and only then is it done. */
+static void asked_check_survives_restart(void)
+{
+  const char *const auth[] = {"Authorization: Bearer e2e-admin-token", NULL};
+  dispatch_post_ok(&T, 'g', "/_sim/faults",
+                   "{\"rules\": [{\"path\": \"/wms/v1/stock*\", "
+                   "\"method\": \"GET\", \"share500\": 1.0}]}");
+  assert_int_equal(e2e_post_status(&T, 'a',
+                                   "/api/v1/merchants/shop/stock/reconcile",
+                                   auth, "{}"),
+                   202);
+  e2e_engine_stop(&T);
+  assert_true(asked_is(&T, (void *)1));
+  dispatch_post_ok(&T, 'g', "/_sim/faults",
+                   "{\"rules\": [], \"replace\": true}");
+  e2e_engine_start(&T);
+  if (!e2e_wait(&T, 120, asked_is, NULL))
+    fail_msg("the stock check asked for before the restart never ran; "
+             "see %s",
+             T.dir);
+}
+
 static void test_stock_reconcile(void **state)
 {
   (void)state;
@@ -308,6 +351,7 @@ static void test_stock_reconcile(void **state)
   drift_raised_and_resolved();
   refused_snapshot_dropped();
   stuck_reconcile_told();
+  asked_check_survives_restart();
   e2e_engine_stop(&T);
   e2e_check_integrity(&T);
   e2e_teardown(&T);
