@@ -226,20 +226,31 @@ static void drift_raised_and_resolved(void)
   wait_drifts(0);
 }
 
-/* The engine's pending snapshot announcement ("" when none). */
-static bool pending_gone(struct e2e *t, void *arg)
+/* The engine's cursor name as it is in the store ("" when absent); false
+ * when the store cannot be read now. *v is the caller's (cg_free). */
+static bool cursor_of(struct e2e *t, const char *name, char **v)
 {
   char path[512];
   struct cg_store *s = NULL;
-  char *v = NULL;
   snprintf(path, sizeof(path), "%s/shop.db", t->dir);
   struct cg_store_opts so = {.path = path, .name = "test"};
+  *v = NULL;
   if (cg_store_open(&so, &s, NULL) != 0)
     return false;
-  int rc = cg_store_cursor_get(s, "stock.snapshot.pending", &v, NULL);
-  bool gone = rc == CG_ENOTFOUND || (rc == 0 && strstr(v, arg) == NULL);
-  cg_free(v);
+  int rc = cg_store_cursor_get(s, name, v, NULL);
   cg_store_close(s);
+  if (rc == CG_ENOTFOUND)
+    *v = cg_strdup("");
+  return *v != NULL;
+}
+
+/* The engine's pending snapshot announcement no longer names arg. */
+static bool pending_gone(struct e2e *t, void *arg)
+{
+  char *v = NULL;
+  bool gone =
+      cursor_of(t, "stock.snapshot.pending", &v) && strstr(v, arg) == NULL;
+  cg_free(v);
   return gone;
 }
 
@@ -292,21 +303,14 @@ static void stuck_reconcile_told(void)
              T.dir);
 }
 
-/* The engine's cursor stock.reconcile.asked ("" when none). */
+/* Whether an operator's stock check waits (arg not NULL) or not (NULL). */
 static bool asked_is(struct e2e *t, void *arg)
 {
-  char path[512];
-  struct cg_store *s = NULL;
   char *v = NULL;
-  snprintf(path, sizeof(path), "%s/shop.db", t->dir);
-  struct cg_store_opts so = {.path = path, .name = "test"};
-  if (cg_store_open(&so, &s, NULL) != 0)
-    return false;
-  int rc = cg_store_cursor_get(s, "stock.reconcile.asked", &v, NULL);
-  bool set = rc == 0 && v[0] != '\0';
+  bool known = cursor_of(t, "stock.reconcile.asked", &v);
+  bool set = known && v[0] != '\0';
   cg_free(v);
-  cg_store_close(s);
-  return set == (arg != NULL);
+  return known && set == (arg != NULL);
 }
 
 /* An operator's stock check survives a restart: asked for while the
