@@ -169,19 +169,16 @@ int cg_flow_resolve(struct cg_flow *f, const char *entity_kind,
                                            "engine", note, NULL, err);
 }
 
-/* raise (type given) or resolve in a savepoint of its own. */
+/* raise (type given) or resolve, logged and counted when the store cannot
+ * take it: cg_flow_raise takes a savepoint of its own outside a
+ * transaction, and a resolve is one statement. */
 static void alone(struct cg_flow *f, const char *type, const char *entity_kind,
                   const char *entity_key, const char *text)
 {
   struct cg_err err = {0};
-  int rc = cg_store_savepoint(f->store, &err);
-  if (rc == 0) {
-    rc = type
-             ? cg_flow_raise(f, type, entity_kind, entity_key, text, NULL, &err)
-             : cg_flow_resolve(f, entity_kind, entity_key, text, &err);
-    int end = cg_store_savepoint_end(f->store, rc == 0, rc ? NULL : &err);
-    rc = rc ? rc : end;
-  }
+  int rc =
+      type ? cg_flow_raise(f, type, entity_kind, entity_key, text, NULL, &err)
+           : cg_flow_resolve(f, entity_kind, entity_key, text, &err);
   if (rc != 0) {
     f->metrics.store_errors++;
     cg_log_error("exceptions", "[merchant=%s] %s %s: %s not recorded: %s",

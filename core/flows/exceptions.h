@@ -22,9 +22,9 @@ int cg_flow_resolve(struct cg_flow *f, const char *entity_kind,
                     const char *entity_key, const char *note,
                     struct cg_err *err);
 /* The same two for a problem found outside any transaction (a read that
- * keeps failing, a reconcile that cannot go on): each in a savepoint of
- * its own (a transaction of its own outside one); a store that cannot take
- * it is logged and counted in store_errors. */
+ * keeps failing, a reconcile that cannot go on), where no caller has a
+ * transaction to roll back: a store that cannot take it is logged and
+ * counted in store_errors. */
 void cg_flow_raise_alone(struct cg_flow *f, const char *type,
                          const char *entity_kind, const char *entity_key,
                          const char *message);

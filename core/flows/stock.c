@@ -111,6 +111,7 @@ int cg_stock_start(struct cg_stock *st)
   if (rc != 0)
     return CG_EINVAL;
   st->open_handles++;
+  cg__stock_reconcile_resume(st);
   uv_timer_start(&st->flush, on_flush_timer, CG_STOCK_FLUSH_MS,
                  CG_STOCK_FLUSH_MS);
   uv_timer_start(&st->tick, on_tick_timer, CG_STOCK_TICK_MS, CG_STOCK_TICK_MS);

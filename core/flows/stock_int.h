@@ -54,6 +54,9 @@ void cg__stock_flush(struct cg_stock *st);
  * one is wanted, scheduled, or a gap has been open longer than the grace;
  * advances a running one. */
 void cg__stock_tick(struct cg_stock *st);
+/* At start: an operator's check asked for before the last stop and not
+ * yet done (cursor stock.reconcile.asked) is asked for again. */
+void cg__stock_reconcile_resume(struct cg_stock *st);
 /* Stops a running reconcile at close: no callback touches st after
  * done fires (at once when none runs). */
 void cg__stock_reconcile_stop(struct cg_stock *st, void (*done)(void *arg),

@@ -508,7 +508,9 @@ static void finish(struct cg_stock_rec *rec)
   audit(f, AUDIT_KEY, "reconcile", msg);
   if (cg__stock_cursor_put_int(f->store, CUR_LAST, now, &err) != 0 ||
       asked_done(f->store, rec->started_at_ms, &err) != 0)
-    cg_log_warn(COMP, "[merchant=%s] last reconcile time not saved: %s",
+    cg_log_warn(COMP,
+                "[merchant=%s] last reconcile time or operator's check not "
+                "saved: %s",
                 f->merchant, err.msg);
   if (st->opts.reconcile_s > 0)
     st->next_reconcile_ms = now + st->opts.reconcile_s * 1000;
@@ -671,13 +673,11 @@ static void maybe_start(struct cg_stock *st)
   struct cg_flow *f = st->f;
   struct cg_err err = {0};
   struct cg__stock_pending p;
-  int64_t base = -1, asked = 0, now = cg_time_now_ms();
-  bool has_base = false, has_asked = false;
+  int64_t base = -1, now = cg_time_now_ms();
+  bool has_base = false;
   char why[160];
   if (cg__stock_pending_read(f->store, &p, &err) != 0 ||
-      cg__stock_cursor_int(f->store, CUR_BASE, &base, &has_base, &err) != 0 ||
-      cg__stock_cursor_int(f->store, CUR_ASKED, &asked, &has_asked, &err) !=
-          0) {
+      cg__stock_cursor_int(f->store, CUR_BASE, &base, &has_base, &err) != 0) {
     cg_log_warn(COMP, "[merchant=%s] reconcile state not read: %s", f->merchant,
                 err.msg);
     return;
@@ -686,8 +686,6 @@ static void maybe_start(struct cg_stock *st)
     snprintf(why, sizeof(why), "stock.snapshot %s", p.id);
   else if (st->reconcile_wanted)
     snprintf(why, sizeof(why), "%s", st->reconcile_reason);
-  else if (has_asked) /* asked before a restart */
-    snprintf(why, sizeof(why), "%s", ASKED_REASON);
   else if (gap_due(st, now, why, sizeof(why), &err))
     ;
   else if (!has_base)
@@ -744,4 +742,16 @@ int cg_stock_reconcile_asked(struct cg_stock *st, struct cg_err *err)
   if (rc == 0)
     cg_stock_reconcile_soon(st, ASKED_REASON);
   return rc;
+}
+
+void cg__stock_reconcile_resume(struct cg_stock *st)
+{
+  struct cg_err err = {0};
+  int64_t asked = 0;
+  bool set = false;
+  if (cg__stock_cursor_int(st->f->store, CUR_ASKED, &asked, &set, &err) != 0)
+    cg_log_warn(COMP, "[merchant=%s] operator's stock check not read: %s",
+                st->f->merchant, err.msg);
+  else if (set) /* asked before the last stop */
+    cg_stock_reconcile_soon(st, ASKED_REASON);
 }

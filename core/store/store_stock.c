@@ -530,21 +530,26 @@ int cg_store_stock_seq_cover(struct cg_store *s, int64_t seq,
   return ret ? ret : end;
 }
 
+/* Statement i (a delete of what lies above seq, seen before asked_ms). */
+static int delete_ahead(struct cg_store *s, enum cg__st i, int64_t seq,
+                        int64_t asked_ms, const char *what, struct cg_err *err)
+{
+  int ret = cg__store_bind(s, s->st[i], err, "II", seq, asked_ms);
+  return ret ? ret : cg__store_exec(s, s->st[i], what, err);
+}
+
 static int drop_ahead_sp(struct cg_store *s, int64_t seq, int64_t asked_ms,
                          int64_t *dropped, struct cg_err *err)
 {
   int64_t w = 0, h = 0;
-  sqlite3_stmt *st = s->st[CG__ST_STOCK_EVENTS_DROP_AHEAD];
+  sqlite3_stmt *st;
   int ret = seq_read(s, &w, &h, err);
+  if (ret == 0) /* the changes first: they are found through stock_seq */
+    ret = delete_ahead(s, CG__ST_STOCK_EVENTS_DROP_AHEAD, seq, asked_ms,
+                       "stock: changes ahead", err);
   if (ret == 0)
-    ret = cg__store_bind(s, st, err, "II", seq, asked_ms);
-  if (ret == 0)
-    ret = cg__store_exec(s, st, "stock: changes ahead", err);
-  st = s->st[CG__ST_STOCK_SEQ_DROP_AHEAD];
-  if (ret == 0)
-    ret = cg__store_bind(s, st, err, "II", seq, asked_ms);
-  if (ret == 0)
-    ret = cg__store_exec(s, st, "stock: sequences ahead", err);
+    ret = delete_ahead(s, CG__ST_STOCK_SEQ_DROP_AHEAD, seq, asked_ms,
+                       "stock: sequences ahead", err);
   *dropped = ret == 0 ? sqlite3_changes(s->db) : 0;
   if (ret != 0 || *dropped == 0)
     return ret;

@@ -186,8 +186,10 @@ static struct centra_cost centra_cost(struct e2e *t)
   cJSON *ops = e2e_get(t, 'c', "/_sim/centra/operations");
   cJSON *ref = e2e_get(t, 'c', "/_sim/centra/refusals");
   const cJSON *op;
-  cJSON_ArrayForEach(op, cg_json_get(ops, "operations")) c.calls +=
-      (long)cg_json_int(op, "calls", 0);
+  cJSON_ArrayForEach(op, cg_json_get(ops, "operations"))
+  {
+    c.calls += (long)cg_json_int(op, "calls", 0);
+  }
   c.pages = (long)cg_json_int(ops, "operations.CgStockPage.calls", 0);
   c.complexity = (long)cg_json_int(ref, "complexity.admitted", 0);
   c.largest = (long)cg_json_int(ref, "complexity.largest", 0);
@@ -198,7 +200,7 @@ static struct centra_cost centra_cost(struct e2e *t)
 
 /* The Centra budget the steady reconcile used, and the least time it
  * takes at Centra's default plan (Growth: 60 requests and 250,000
- * complexity per 10 s; docs/internals/partners.md), all to itself. */
+ * complexity per 10 s; the Centra notes' plan table), all to itself. */
 static void print_cost(struct centra_cost a, struct centra_cost b)
 {
   long calls = b.calls - a.calls, cx = b.complexity - a.complexity;

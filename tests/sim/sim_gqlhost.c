@@ -184,10 +184,10 @@ static bool prune_members(cJSON *out, const cJSON *v, const cJSON *tree)
   const cJSON *m;
   cJSON_ArrayForEach(m, v)
   {
-    const cJSON *sub = cJSON_GetObjectItemCaseSensitive(tree, m->string);
-    if (sub == NULL && strcmp(m->string, "__typename") != 0)
+    if (!sim_tree_keeps(tree, m->string))
       continue;
-    cJSON *c = cJSON_IsObject(sub) ? pruned(m, sub) : sim_json_ref_print(m);
+    const cJSON *sub = sim_tree_sub(tree, m->string);
+    cJSON *c = sub != NULL ? pruned(m, sub) : sim_json_ref_print(m);
     if (c == NULL || !cJSON_AddItemToObjectCS(out, m->string, c)) {
       cJSON_Delete(c);
       return false;
