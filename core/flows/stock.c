@@ -118,6 +118,12 @@ int cg_stock_start(struct cg_stock *st)
   return 0;
 }
 
+void cg__stock_tick_soon(struct cg_stock *st)
+{
+  if (!st->closing)
+    uv_timer_start(&st->tick, on_tick_timer, 0, CG_STOCK_TICK_MS);
+}
+
 /* The last handle closed (or none was open): st goes, then done. */
 static void finish_close(struct cg_stock *st)
 {

@@ -2,9 +2,10 @@
  * stock_drift: the Centra half of a stock reconcile (stock_rec.h,
  * docs/internals/stock.md "Reconcile and drift"). Centra's physical stock
  * in the merchant's warehouse is read a page of products at a time
- * (cg_centra_fetch_stock, under Centra's budget like every read) and
- * each SKU the engine holds is compared with P (cg_stock_target), in one
- * transaction per page:
+ * (cg_centra_fetch_stock, under Centra's budget like every read), while
+ * the warehouse's snapshot is paged; each page's figures are held until
+ * the snapshot is applied, then each SKU the engine holds is compared
+ * with P (cg_stock_target), in one transaction per page:
  *
  *   equal                          record the figure; an open STOCK_DRIFT
  *                                  of the SKU is resolved
@@ -27,6 +28,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "base/time.h"
 #include "centra/centra.h"
 #include "flows/exceptions.h"
@@ -60,10 +62,25 @@ int cg__stock_drift_begin(struct cg_stock_rec *rec, struct cg_err *err)
   return rc;
 }
 
+static void cpage_free(struct cg__stock_cpage *pg)
+{
+  for (size_t i = 0; i < pg->n; i++)
+    cg_free(pg->figs[i].sku);
+  cg_free(pg->figs);
+  cg_free(pg);
+}
+
 void cg__stock_drift_end(struct cg_stock_rec *rec)
 {
   cg_map_free(&rec->drift_open);
   rec->drift_open = (struct cg_map)CG_MAP_INIT;
+  while (rec->head != NULL) {
+    struct cg__stock_cpage *pg = rec->head;
+    rec->head = pg->next;
+    cpage_free(pg);
+  }
+  rec->tail = NULL;
+  rec->held_figs = 0;
 }
 
 static void on_centra_page(struct cg_call_result *res, void *arg)
@@ -74,13 +91,13 @@ static void on_centra_page(struct cg_call_result *res, void *arg)
 int cg__stock_drift_next(struct cg_stock_rec *rec)
 {
   struct cg_flow *f = rec->st->f;
-  rec->busy = true;
+  rec->centra.busy = true;
   rec->sent_ms = cg_time_now_ms();
   int rc = cg_centra_fetch_stock(f->centra, f->settings.centra_warehouse,
                                  rec->centra_page, PAGE_PRODUCTS,
                                  on_centra_page, rec);
   if (rc != 0) {
-    rec->busy = false;
+    rec->centra.busy = false;
     cg_log_warn("stock",
                 "[merchant=%s] reconcile: Centra stock page %d not asked "
                 "(%s)",
@@ -242,21 +259,18 @@ static int compare_seen(struct cg_stock_rec *rec,
 }
 
 /* The page's figures staged, read back with the rows, compared. */
-static int compare_page(struct cg_stock_rec *rec, const cJSON *sizes,
-                        int64_t now, struct cg_err *err)
+static int compare_page(struct cg_stock_rec *rec,
+                        const struct cg__stock_cpage *pg, int64_t now,
+                        struct cg_err *err)
 {
   struct cg_store *s = rec->st->f->store;
   struct cg_store_stock_seen_list list = {0};
-  const cJSON *sz;
   int rc = 0;
-  cJSON_ArrayForEach(sz, sizes)
-  {
-    const char *sku = cg_json_str(sz, "sku");
-    if (rc == 0 && sku != NULL && sku[0] != '\0')
-      rc = cg_store_stock_cstage(s, sku, cg_json_int(sz, "physical", 0), err);
-  }
+  for (size_t i = 0; rc == 0 && i < pg->n; i++)
+    rc = cg_store_stock_cstage(s, pg->figs[i].sku, pg->figs[i].qty, err);
   if (rc == 0)
     rc = cg_store_stock_cstage_read(s, &list, err);
+  rec->cmp_sent_ms = pg->asked_ms;
   for (size_t i = 0; rc == 0 && i < list.n; i++)
     rc = compare_seen(rec, &list.items[i], now, err);
   cg_store_stock_seen_list_clear(&list);
@@ -268,19 +282,69 @@ bool cg__stock_drift_last(const cJSON *data)
   return cg_json_int(data, "products", 0) < PAGE_PRODUCTS;
 }
 
+/* The SKUs of a page's sizes with their physical figures. */
+static int figures_of(const cJSON *sizes, struct cg__stock_cpage *pg)
+{
+  const cJSON *sz;
+  int cap = cJSON_GetArraySize(sizes);
+  pg->figs = cap > 0 ? cg_calloc((size_t)cap, sizeof(*pg->figs)) : NULL;
+  if (cap > 0 && pg->figs == NULL)
+    return CG_ENOMEM;
+  cJSON_ArrayForEach(sz, sizes)
+  {
+    const char *sku = cg_json_str(sz, "sku");
+    if (sku == NULL || sku[0] == '\0' || pg->n == (size_t)cap)
+      continue;
+    struct cg__stock_cfig *fig = &pg->figs[pg->n];
+    if ((fig->sku = cg_strdup(sku)) == NULL)
+      return CG_ENOMEM;
+    fig->qty = cg_json_int(sz, "physical", 0);
+    pg->n++;
+  }
+  return 0;
+}
+
+int cg__stock_drift_hold(struct cg_stock_rec *rec, const cJSON *data,
+                         int64_t asked_ms, struct cg_err *err)
+{
+  struct cg__stock_cpage *pg = cg_calloc(1, sizeof(*pg));
+  int rc = pg ? figures_of(cg_json_get(data, "sizes"), pg) : CG_ENOMEM;
+  if (rc != 0) {
+    if (pg != NULL)
+      cpage_free(pg);
+    return cg_err_set(err, rc, "out of memory holding a Centra page");
+  }
+  pg->asked_ms = asked_ms;
+  if (rec->tail != NULL)
+    rec->tail->next = pg;
+  else
+    rec->head = pg;
+  rec->tail = pg;
+  rec->held_figs += pg->n;
+  return 0;
+}
+
 /* A lazy commit (cg_store_begin_lazy): a compare lost to a power cut is
  * made again by the next reconcile. */
-int cg__stock_drift_page(struct cg_stock_rec *rec, const cJSON *data,
-                         struct cg_err *err)
+int cg__stock_drift_compare(struct cg_stock_rec *rec, struct cg_err *err)
 {
   struct cg_flow *f = rec->st->f;
+  struct cg__stock_cpage *pg = rec->head;
+  if (pg == NULL)
+    return 0;
   int rc = cg_store_begin_lazy(f->store, err);
   if (rc != 0)
     return rc;
-  rc = compare_page(rec, cg_json_get(data, "sizes"), cg_time_now_ms(), err);
-  if (rc == 0 && cg_store_commit(f->store, err) == 0)
-    return 0;
-  cg_store_rollback(f->store, NULL);
-  f->metrics.store_errors++;
-  return rc ? rc : CG_EDB;
+  rc = compare_page(rec, pg, cg_time_now_ms(), err);
+  if (rc != 0 || cg_store_commit(f->store, err) != 0) {
+    cg_store_rollback(f->store, NULL);
+    f->metrics.store_errors++;
+    return rc ? rc : CG_EDB;
+  }
+  rec->head = pg->next;
+  if (rec->head == NULL)
+    rec->tail = NULL;
+  rec->held_figs -= pg->n;
+  cpage_free(pg);
+  return 0;
 }

@@ -54,6 +54,9 @@ void cg__stock_flush(struct cg_stock *st);
  * one is wanted, scheduled, or a gap has been open longer than the grace;
  * advances a running one. */
 void cg__stock_tick(struct cg_stock *st);
+/* Runs the next tick at the loop's next turn instead of within a second
+ * (the tick's schedule then goes on from it). */
+void cg__stock_tick_soon(struct cg_stock *st);
 /* At start: an operator's check asked for before the last stop and not
  * yet done (cursor stock.reconcile.asked) is asked for again. */
 void cg__stock_reconcile_resume(struct cg_stock *st);

@@ -6,8 +6,9 @@
  *   stock_reconcile.c  triggers (tick), lifecycle, the warehouse
  *                      snapshot paged and applied, unlisted SKUs to 0
  *   stock_snapshot.c   one page of GET /stock as SKU groups (pure)
- *   stock_drift.c      Centra's figures paged and compared with P,
- *                      STOCK_DRIFT raised and resolved
+ *   stock_drift.c      Centra's figures paged (beside the snapshot),
+ *                      held, compared with P once the snapshot is
+ *                      applied, STOCK_DRIFT raised and resolved
  *   stock_cursors.c    its durable cursors: the base, the last run and
  *                      gap reconcile, the announced snapshot
  *
@@ -60,26 +61,44 @@ int cg__stock_snap_page(const cJSON *items, bool last,
 enum cg__stock_rec_phase {
   CG__REC_WMS,      /* paging GET /stock and applying it */
   CG__REC_UNLISTED, /* SKUs the snapshot did not list go to 0 */
-  CG__REC_CENTRA,   /* reading Centra's figures and comparing */
+  CG__REC_APPLIED,  /* the snapshot is applied (or was stale) */
+};
+
+/* One of the reconcile's two chains of partner calls, the warehouse's
+ * snapshot and Centra's figures, which run side by side. */
+struct cg__stock_chain {
+  bool busy;           /* its call in flight (one per chain) */
+  bool discard;        /* that call's answer is dropped */
+  int attempts;        /* failed calls or writes in a row */
+  int64_t retry_at_ms; /* wall ms; no call or write before it */
+  int64_t done_ms;     /* ms from the start to its end; 0 = running */
+  int64_t cpu_us;      /* the loop thread's CPU spent on its answers */
+};
+
+/* One of Centra's figures, and a page of them held until compared. */
+struct cg__stock_cfig {
+  char *sku;
+  int64_t qty;
+};
+struct cg__stock_cpage {
+  struct cg__stock_cpage *next;
+  int64_t asked_ms; /* wall ms the page was asked for */
+  size_t n;
+  struct cg__stock_cfig *figs;
 };
 
 struct cg_stock_rec {
   struct cg_stock *st; /* NULL once stopped (detached) */
   enum cg__stock_rec_phase phase;
-  bool busy;    /* a partner call in flight (never more than one) */
-  bool stopped; /* closed while busy: the callback only frees */
-  bool discard; /* the call in flight asked for the page after one that
-                 * could not be applied: its answer is dropped */
+  bool stopped; /* closed while a call was in flight: the last callback
+                 * only frees */
   char reason[128];
   int64_t started_ms;     /* monotonic */
   int64_t started_at_ms;  /* wall clock */
-  int64_t wms_ms;         /* time the warehouse part took */
   int64_t cpu_started_us; /* the loop thread's CPU time at the start */
-  int64_t cpu_wms_us;     /* ... that the warehouse part took */
-  int attempts;           /* failed calls in a row */
   int64_t waits;          /* calls or writes failed and waited for */
-  int64_t retry_at_ms;    /* wall ms; no call before it */
   /* the warehouse snapshot */
+  struct cg__stock_chain wms;
   char snapshot_id[64]; /* asked for (a pending one) or learned */
   char *cursor;         /* the next page; NULL before the first */
   int64_t as_of_seq;    /* -1 until the first page */
@@ -90,27 +109,44 @@ struct cg_stock_rec {
   struct cg_stock_snap_sku held;
   char unlisted_after[CG_STOCK_SKU_MAX];
   int64_t pages, skus, zeroed, bad;
-  /* Centra */
-  int centra_page;
-  int64_t sent_ms;          /* wall ms the last Centra page was asked for */
-  int64_t cmp_sent_ms;      /* ... the page being compared was asked for */
+  /* Centra: pages read while the snapshot is paged are held (at most
+   * CG__STOCK_HELD_MAX figures) and compared once it is applied */
+  struct cg__stock_chain centra;
+  int centra_page;              /* the next one to ask for */
+  bool centra_read;             /* the last page has been read */
+  int64_t sent_ms;              /* wall ms the page in flight was asked for */
+  int64_t cmp_sent_ms;          /* ... the page being compared was */
+  struct cg__stock_cpage *head; /* held pages, oldest first */
+  struct cg__stock_cpage *tail;
+  size_t held_figs;
   struct cg_map drift_open; /* SKU -> open STOCK_DRIFT id (intptr_t) */
   struct cg_map broken;     /* SKUs with an unreadable item: left alone,
                              * not taken for unlisted */
   int64_t compared, differ, drifts, resolved, unknown;
 };
 
+/* Centra figures held at most: the next page is asked for only below it
+ * (about 50 bytes each, 10 MB; a page of 200 products of ten sizes holds
+ * 2,000). It covers a 100,000-SKU catalogue whole: with a quarter of it,
+ * Centra's half stood still for the snapshot's last second. */
+#define CG__STOCK_HELD_MAX 200000
+
 /* stock_drift.c: prepares the Centra part (the open drifts). */
 int cg__stock_drift_begin(struct cg_stock_rec *rec, struct cg_err *err);
-/* Asks for the next Centra page; the answer comes back through
+/* Asks for rec->centra_page; the answer comes back through
  * cg__stock_rec_centra_done. Returns 0 or the client's error. */
 int cg__stock_drift_next(struct cg_stock_rec *rec);
 /* Whether data (of cg_centra_fetch_stock) is the last page. */
 bool cg__stock_drift_last(const cJSON *data);
-/* One Centra page (data of cg_centra_fetch_stock) compared, in one
- * transaction; a SKU pushed at or after rec->cmp_sent_ms is skipped. */
-int cg__stock_drift_page(struct cg_stock_rec *rec, const cJSON *data,
-                         struct cg_err *err);
+/* Holds the figures of one Centra page (data of cg_centra_fetch_stock,
+ * asked for at asked_ms) at the end of rec's queue. */
+int cg__stock_drift_hold(struct cg_stock_rec *rec, const cJSON *data,
+                         int64_t asked_ms, struct cg_err *err);
+/* Compares the oldest held page with P in one transaction and drops it;
+ * a SKU pushed at or after the page was asked for is skipped. On failure
+ * the page stays held. */
+int cg__stock_drift_compare(struct cg_stock_rec *rec, struct cg_err *err);
+/* Frees the held pages and the open drifts. */
 void cg__stock_drift_end(struct cg_stock_rec *rec);
 
 /* stock_cursors.c: a cursor holding an integer (*set false when absent

@@ -8,17 +8,23 @@
  *   the event) > cg_stock_reconcile_soon > a gap open longer than the
  *   grace > no snapshot ever applied (initial sync) > the schedule
  *
- * and runs as a chain of single partner calls, one transaction each:
+ * and runs as two chains of single partner calls side by side, each
+ * answer handled in one transaction:
  *
  *   GET /stock page --(group by SKU, hold the last)--> staged, applied
  *     ... nextCursor null --> unlisted SKUs to 0 --> seq_cover, base
- *   Centra products page --> compare with P (stock_drift.c) ... last
+ *   Centra products page --> held (stock_drift.c) ... last page
+ *   both --> each held page compared with P, one per loop turn
  *     --> cursor stock.reconcile.last
  *
- * A snapshot at or below the base (cursor stock.base_seq) is stale and
- * applies nothing. A failed call is asked again at a later tick with
- * backoff (never before a partner's Retry-After); nothing here blocks
- * pushes or events, and two pages are held in memory at most.
+ * Centra's figures wait for the snapshot to be applied, so they are
+ * compared with the same P as when the two ran one after the other; the
+ * partners only answer at the same time. A snapshot at or below the base
+ * (cursor stock.base_seq) is stale and applies nothing. A failed call is
+ * asked again at a later tick with backoff (never before a partner's
+ * Retry-After), each chain on its own; nothing here blocks pushes or
+ * events. Held in memory: two snapshot pages and at most
+ * CG__STOCK_HELD_MAX of Centra's figures.
  */
 #include "flows/stock_int.h"
 #include "flows/stock_rec.h"
@@ -98,7 +104,7 @@ static void step(struct cg_stock_rec *rec);
 
 /* The reconcile keeps failing: gaps and drift are not healed meanwhile
  * (pushes from events go on), so operations are told. */
-static void stuck(struct cg_stock_rec *rec)
+static void stuck(struct cg_stock_rec *rec, const struct cg__stock_chain *c)
 {
   struct cg_flow *f = flow_of(rec);
   char msg[320];
@@ -106,34 +112,42 @@ static void stuck(struct cg_stock_rec *rec)
            "the stock reconcile (%s) has failed %d times in a row (the log "
            "says why); stock changes still reach Centra, but gaps and "
            "drift are not corrected until it succeeds",
-           rec->reason, rec->attempts);
+           rec->reason, c->attempts);
   cg_flow_raise_alone(f, "SYNC_FAILURE", STUCK_ENTITY, AUDIT_KEY, msg);
 }
 
-/* A call or a page write succeeded: the failures in a row end. */
-static void went_on(struct cg_stock_rec *rec)
+/* A call or a write of chain c succeeded: its failures in a row end. */
+static void went_on(struct cg_stock_rec *rec, struct cg__stock_chain *c)
 {
-  if (rec->attempts >= STUCK_AFTER)
+  if (c->attempts >= STUCK_AFTER)
     cg_flow_resolve_alone(flow_of(rec), STUCK_ENTITY, AUDIT_KEY,
                           "the stock reconcile went on");
-  rec->attempts = 0;
+  c->attempts = 0;
 }
 
-/* Waits before the next call: the partner's Retry-After, or a growing
- * jittered delay (at least a second). */
-static void back_off(struct cg_stock_rec *rec, int64_t retry_at_ms)
+/* Chain c waits before its next call or write: the partner's
+ * Retry-After, or a growing jittered delay (at least a second). */
+static void back_off(struct cg_stock_rec *rec, struct cg__stock_chain *c,
+                     int64_t retry_at_ms)
 {
   int64_t wait =
-      cg_retry_backoff_ms(&BACKOFF, ++rec->attempts, &flow_of(rec)->rng);
+      cg_retry_backoff_ms(&BACKOFF, ++c->attempts, &flow_of(rec)->rng);
   rec->waits++;
-  if (rec->attempts % STUCK_AFTER == 0)
-    stuck(rec);
+  if (c->attempts % STUCK_AFTER == 0)
+    stuck(rec, c);
   int64_t at = cg_time_now_ms() + (wait > 1000 ? wait : 1000);
-  rec->retry_at_ms = retry_at_ms > at ? retry_at_ms : at;
+  c->retry_at_ms = retry_at_ms > at ? retry_at_ms : at;
+}
+
+/* The seconds until chain c may go on (the logs' "again in"). */
+static long long wait_s(const struct cg__stock_chain *c)
+{
+  return (long long)(c->retry_at_ms - cg_time_now_ms()) / 1000;
 }
 
 /* Throttling and shutdown are expected (debug); the rest is a warning. */
-static void log_call(const struct cg_stock_rec *rec, const char *what,
+static void log_call(const struct cg_stock_rec *rec,
+                     const struct cg__stock_chain *c, const char *what,
                      const struct cg_call_result *res)
 {
   enum cg_log_level lvl = cg_call_result_log_level(res);
@@ -143,8 +157,7 @@ static void log_call(const struct cg_stock_rec *rec, const char *what,
                  "again in %lld s",
                  flow_of(rec)->merchant, rec->reason, what,
                  cg_call_outcome_name(res->outcome), res->http_status,
-                 res->code, res->message,
-                 (long long)(rec->retry_at_ms - cg_time_now_ms()) / 1000);
+                 res->code, res->message, wait_s(c));
 }
 
 /* Pages the snapshot again from its start: a fresh one unless a pending
@@ -175,18 +188,12 @@ static int64_t loop_cpu_us(void)
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void enter_centra(struct cg_stock_rec *rec)
+/* The snapshot is applied (or stale): Centra's held figures may be
+ * compared. */
+static void applied(struct cg_stock_rec *rec)
 {
-  struct cg_err err = {0};
-  rec->wms_ms = cg_time_mono_ms() - rec->started_ms;
-  rec->cpu_wms_us = loop_cpu_us() - rec->cpu_started_us;
-  rec->phase = CG__REC_CENTRA;
-  rec->centra_page = 1;
-  if (cg__stock_drift_begin(rec, &err) != 0)
-    cg_log_warn(COMP,
-                "[merchant=%s] open STOCK_DRIFT exceptions not read (%s): "
-                "the reconcile resolves none this time",
-                flow_of(rec)->merchant, err.msg);
+  rec->phase = CG__REC_APPLIED;
+  rec->wms.done_ms = cg_time_mono_ms() - rec->started_ms;
 }
 
 /* The snapshot is at or below the base: nothing of it is applied. */
@@ -206,7 +213,7 @@ static void stale(struct cg_stock_rec *rec, const char *id, int64_t as_of)
   if (cg__stock_pending_clear(f->store, id, as_of, &err) != 0)
     cg_log_warn(COMP, "[merchant=%s] pending snapshot not cleared: %s",
                 f->merchant, err.msg);
-  enter_centra(rec);
+  applied(rec);
 }
 
 /* A SKU of the snapshot with an unreadable item keeps what the engine
@@ -308,7 +315,6 @@ static void wms_page(struct cg_stock_rec *rec, const cJSON *data)
   int rc = page_snapshot(rec, data, &err);
   if (rc == 0 && first && rec->base >= 0 && rec->as_of_seq <= rec->base) {
     stale(rec, rec->snapshot_id, rec->as_of_seq);
-    step(rec);
     return;
   }
   const char *next = cg_json_str(data, "nextCursor");
@@ -319,48 +325,52 @@ static void wms_page(struct cg_stock_rec *rec, const cJSON *data)
   if (rc == 0)
     rc = apply_page(rec, cg_json_get(data, "items"), first, next == NULL, &err);
   if (rc != 0 || (next != NULL && rec->cursor == NULL)) {
-    rec->discard = rec->busy;
-    back_off(rec, 0);
+    rec->wms.discard = rec->wms.busy;
+    back_off(rec, &rec->wms, 0);
     cg_log_warn(COMP,
                 "[merchant=%s] reconcile (%s): snapshot page not applied "
                 "(%s); paging a fresh snapshot in %lld s",
                 flow_of(rec)->merchant, rec->reason,
-                rc ? err.msg : "out of memory",
-                (long long)(rec->retry_at_ms - cg_time_now_ms()) / 1000);
+                rc ? err.msg : "out of memory", wait_s(&rec->wms));
     wms_restart(rec, false);
     return;
   }
   rec->pages++;
-  went_on(rec);
+  went_on(rec, &rec->wms);
   if (next == NULL)
     rec->phase = CG__REC_UNLISTED;
-  step(rec);
 }
 
-/* The answer in flight belongs to a page sequence given up: dropped. */
-static bool discarded(struct cg_stock_rec *rec)
+/* A chain's call has answered: false when rec is stopped (freed once
+ * the other chain's call is back too) or the answer belongs to a page
+ * sequence given up (dropped). */
+static bool answered(struct cg_stock_rec *rec, struct cg__stock_chain *c)
 {
-  bool drop = rec->discard;
-  rec->discard = false;
-  return drop;
+  c->busy = false;
+  if (rec->stopped) {
+    if (!rec->wms.busy && !rec->centra.busy)
+      rec_free(rec);
+    return false;
+  }
+  bool drop = c->discard;
+  c->discard = false;
+  return !drop;
 }
 
 static void on_wms_page(struct cg_call_result *res, void *arg)
 {
   struct cg_stock_rec *rec = arg;
-  rec->busy = false;
-  if (rec->stopped) {
-    rec_free(rec);
-    return;
-  }
-  if (discarded(rec))
+  if (!answered(rec, &rec->wms))
     return;
   if (res->outcome == CG_OUTCOME_OK && !cg_store_in_tx(flow_of(rec)->store)) {
+    int64_t cpu = loop_cpu_us();
     wms_page(rec, res->data);
+    rec->wms.cpu_us += loop_cpu_us() - cpu;
+    step(rec);
     return;
   }
-  back_off(rec, res->retry_at_ms);
-  log_call(rec, "reading the warehouse's stock snapshot", res);
+  back_off(rec, &rec->wms, res->retry_at_ms);
+  log_call(rec, &rec->wms, "reading the warehouse's stock snapshot", res);
   if (res->outcome == CG_OUTCOME_FAIL) {
     cg__stock_pending_drop(rec); /* an announced snapshot that cannot be read */
     wms_restart(rec, true);      /* snapshot or cursor expired: a fresh one */
@@ -370,14 +380,14 @@ static void on_wms_page(struct cg_call_result *res, void *arg)
 static void wms_next(struct cg_stock_rec *rec)
 {
   struct cg_stock *st = rec->st;
-  rec->busy = true;
+  rec->wms.busy = true;
   if (rec->cursor == NULL) /* the first page: fresh unless announced */
     rec->fresh_ms = rec->snapshot_id[0] == '\0' ? cg_time_now_ms() : 0;
   int rc = cg_gxo_get_stock(st->f->gxo, rec->snapshot_id, rec->cursor,
                             (int)st->opts.snapshot_page, on_wms_page, rec);
   if (rc != 0) {
-    rec->busy = false;
-    back_off(rec, 0);
+    rec->wms.busy = false;
+    back_off(rec, &rec->wms, 0);
     cg_log_warn(COMP, "[merchant=%s] reconcile: GET /stock not started (%s)",
                 st->f->merchant, cg_strerror(rc));
   }
@@ -456,17 +466,16 @@ static void unlisted_step(struct cg_stock_rec *rec)
   if (rc == 0)
     rc = snapshot_done(rec, &err);
   if (rc != 0) {
-    back_off(rec, 0);
+    back_off(rec, &rec->wms, 0);
     cg_log_warn(COMP,
                 "[merchant=%s] reconcile (%s): finishing snapshot %s failed "
                 "(%s); again in %lld s",
                 flow_of(rec)->merchant, rec->reason, rec->snapshot_id, err.msg,
-                (long long)(rec->retry_at_ms - cg_time_now_ms()) / 1000);
+                wait_s(&rec->wms));
     return;
   }
-  went_on(rec);
-  enter_centra(rec);
-  step(rec);
+  went_on(rec, &rec->wms);
+  applied(rec);
 }
 
 /* ---- Centra and the end -------------------------------------------------*/
@@ -491,19 +500,20 @@ static void finish(struct cg_stock_rec *rec)
   int64_t now = cg_time_now_ms();
   int64_t took = cg_time_mono_ms() - rec->started_ms;
   int64_t cpu = (loop_cpu_us() - rec->cpu_started_us) / 1000;
-  char msg[480];
+  char msg[560];
   snprintf(msg, sizeof(msg),
-           "reconcile (%s) done in %lld ms (warehouse %lld ms, Centra %lld "
-           "ms): %lld SKUs compared, %lld off and corrected, %lld new "
-           "STOCK_DRIFT, %lld resolved, %lld unknown to the engine; engine "
-           "loop CPU %lld ms (warehouse %lld ms, Centra %lld ms); %lld "
-           "waits after a failed call or write",
-           rec->reason, (long long)took, (long long)rec->wms_ms,
-           (long long)(took - rec->wms_ms), (long long)rec->compared,
+           "reconcile (%s) done in %lld ms (side by side: warehouse "
+           "applied at %lld ms, Centra read at %lld ms): %lld SKUs "
+           "compared, %lld off and corrected, %lld new STOCK_DRIFT, %lld "
+           "resolved, %lld unknown to the engine; engine loop CPU %lld ms "
+           "(warehouse %lld ms, Centra %lld ms); %lld waits after a failed "
+           "call or write",
+           rec->reason, (long long)took, (long long)rec->wms.done_ms,
+           (long long)rec->centra.done_ms, (long long)rec->compared,
            (long long)rec->differ, (long long)rec->drifts,
            (long long)rec->resolved, (long long)rec->unknown, (long long)cpu,
-           (long long)rec->cpu_wms_us / 1000,
-           (long long)(cpu - rec->cpu_wms_us / 1000), (long long)rec->waits);
+           (long long)rec->wms.cpu_us / 1000,
+           (long long)rec->centra.cpu_us / 1000, (long long)rec->waits);
   cg_log_info(COMP, "[merchant=%s] %s", f->merchant, msg);
   audit(f, AUDIT_KEY, "reconcile", msg);
   if (cg__stock_cursor_put_int(f->store, CUR_LAST, now, &err) != 0 ||
@@ -518,56 +528,48 @@ static void finish(struct cg_stock_rec *rec)
   rec_free(rec);
 }
 
-/* As with the warehouse's pages, the next Centra page is asked for
- * before this one is compared (the compare skips SKUs pushed since this
- * page was asked for: cmp_sent_ms). */
+/* A Centra page is held as it arrives (the next one is asked for by the
+ * step that follows); it is compared once the snapshot is applied. */
 void cg__stock_rec_centra_done(struct cg_stock_rec *rec,
                                struct cg_call_result *res)
 {
   struct cg_err err = {0};
-  rec->busy = false;
-  if (rec->stopped) {
-    rec_free(rec);
-    return;
-  }
-  if (discarded(rec))
+  if (!answered(rec, &rec->centra))
     return;
   if (res->outcome != CG_OUTCOME_OK || cg_store_in_tx(flow_of(rec)->store)) {
-    back_off(rec, res->retry_at_ms);
-    log_call(rec, "reading Centra's stock", res);
+    back_off(rec, &rec->centra, res->retry_at_ms);
+    log_call(rec, &rec->centra, "reading Centra's stock", res);
     return;
   }
-  bool last = cg__stock_drift_last(res->data);
-  rec->cmp_sent_ms = rec->sent_ms;
-  if (!last) {
-    rec->centra_page++;
-    if (cg__stock_drift_next(rec) != 0)
-      rec->centra_page--; /* asked again after the compare */
-  }
-  if (cg__stock_drift_page(rec, res->data, &err) != 0) {
-    rec->discard = rec->busy;
-    rec->centra_page -= rec->busy ? 1 : 0; /* this page again */
-    back_off(rec, 0);
+  int64_t cpu = loop_cpu_us();
+  if (cg__stock_drift_hold(rec, res->data, rec->sent_ms, &err) != 0) {
+    back_off(rec, &rec->centra, 0); /* the same page again */
     cg_log_warn(COMP,
-                "[merchant=%s] reconcile (%s): Centra page %d not compared "
-                "(%s); again in %lld s",
+                "[merchant=%s] reconcile (%s): Centra page %d not held (%s); "
+                "asked again in %lld s",
                 flow_of(rec)->merchant, rec->reason, rec->centra_page, err.msg,
-                (long long)(rec->retry_at_ms - cg_time_now_ms()) / 1000);
-    return;
-  }
-  went_on(rec);
-  if (last)
-    finish(rec);
-  else if (!rec->busy) {
+                wait_s(&rec->centra));
+  } else {
+    went_on(rec, &rec->centra);
+    rec->centra_read = cg__stock_drift_last(res->data);
     rec->centra_page++;
-    step(rec);
   }
+  rec->centra.cpu_us += loop_cpu_us() - cpu;
+  step(rec);
 }
 
 /* ---- driving it -----------------------------------------------------------*/
 
+static bool may_go(const struct cg__stock_chain *c, int64_t now)
+{
+  return !c->busy && now >= c->retry_at_ms;
+}
+
+/* The next Centra page, unless all are read or enough are held. */
 static void step_centra(struct cg_stock_rec *rec)
 {
+  if (rec->centra_read || rec->held_figs >= CG__STOCK_HELD_MAX)
+    return;
   int rc = cg__stock_drift_next(rec);
   if (rc == CG_EINVAL) {
     cg_log_error(COMP,
@@ -575,33 +577,61 @@ static void step_centra(struct cg_stock_rec *rec)
                  "a Centra warehouse id; Centra's figures not compared",
                  flow_of(rec)->merchant, rec->reason,
                  (long long)flow_of(rec)->settings.centra_warehouse);
-    finish(rec);
+    cg__stock_drift_end(rec); /* the snapshot goes on alone */
+    rec->centra_read = true;
   } else if (rc != 0) {
-    back_off(rec, 0);
+    back_off(rec, &rec->centra, 0);
   }
+}
+
+/* Compares the oldest held page (the snapshot is applied); the loop runs
+ * before the next step (cg__stock_tick_soon), which compares the next
+ * one, asks for more (the held figures went down) or ends. */
+static void compare_held(struct cg_stock_rec *rec)
+{
+  struct cg_err err = {0};
+  int64_t cpu = loop_cpu_us();
+  int rc = cg__stock_drift_compare(rec, &err);
+  rec->centra.cpu_us += loop_cpu_us() - cpu;
+  if (rc != 0) {
+    back_off(rec, &rec->centra, 0);
+    cg_log_warn(COMP,
+                "[merchant=%s] reconcile (%s): a Centra page not compared "
+                "(%s); again in %lld s",
+                flow_of(rec)->merchant, rec->reason, err.msg,
+                wait_s(&rec->centra));
+    return;
+  }
+  went_on(rec, &rec->centra);
+  cg__stock_tick_soon(rec->st); /* the next page, or the end */
 }
 
 static void step(struct cg_stock_rec *rec)
 {
-  if (rec->busy || cg_time_now_ms() < rec->retry_at_ms ||
-      cg_store_in_tx(flow_of(rec)->store))
+  int64_t now = cg_time_now_ms();
+  if (cg_store_in_tx(flow_of(rec)->store))
     return;
-  switch (rec->phase) {
-  case CG__REC_WMS:
+  if (rec->phase == CG__REC_WMS && may_go(&rec->wms, now))
     wms_next(rec);
-    return;
-  case CG__REC_UNLISTED:
+  else if (rec->phase == CG__REC_UNLISTED && may_go(&rec->wms, now))
     unlisted_step(rec);
-    return;
-  case CG__REC_CENTRA:
+  if (may_go(&rec->centra, now))
     step_centra(rec);
+  if (rec->phase != CG__REC_APPLIED)
     return;
+  if (rec->head != NULL) {
+    if (now >= rec->centra.retry_at_ms)
+      compare_held(rec);
+  } else if (rec->centra_read && !rec->centra.busy) {
+    rec->centra.done_ms = cg_time_mono_ms() - rec->started_ms;
+    finish(rec);
   }
 }
 
 static void start(struct cg_stock *st, const char *why,
                   const struct cg__stock_pending *p, int64_t base)
 {
+  struct cg_err err = {0};
   struct cg_stock_rec *rec = cg_calloc(1, sizeof(*rec));
   if (rec == NULL)
     return; /* the next tick tries again */
@@ -612,11 +642,17 @@ static void start(struct cg_stock *st, const char *why,
   rec->cpu_started_us = loop_cpu_us();
   rec->as_of_seq = -1;
   rec->base = base;
+  rec->centra_page = 1;
   snprintf(rec->reason, sizeof(rec->reason), "%s", why);
   st->rec = rec;
   st->reconcile_wanted = false;
   cg_log_info(COMP, "[merchant=%s] stock reconcile started (%s)",
               st->f->merchant, why);
+  if (cg__stock_drift_begin(rec, &err) != 0)
+    cg_log_warn(COMP,
+                "[merchant=%s] open STOCK_DRIFT exceptions not read (%s): "
+                "the reconcile resolves none this time",
+                st->f->merchant, err.msg);
   if (p != NULL) {
     snprintf(rec->snapshot_id, sizeof(rec->snapshot_id), "%s", p->id);
     if (p->as_of >= 0 && base >= 0 && p->as_of <= base)
@@ -712,8 +748,8 @@ void cg__stock_reconcile_stop(struct cg_stock *st, void (*done)(void *arg),
 {
   struct cg_stock_rec *rec = st->rec;
   st->rec = NULL;
-  if (rec != NULL && rec->busy) {
-    /* The call's callback frees it and touches nothing else. */
+  if (rec != NULL && (rec->wms.busy || rec->centra.busy)) {
+    /* The calls' callbacks free it and touch nothing else. */
     rec->stopped = true;
     rec->st = NULL;
     cg__stock_drift_end(rec);

@@ -5,7 +5,8 @@
  * ten sizes each, the warehouse's stock equal to Centra's) and Centra's
  * budgets are raised (the engine is measured, not the budget). Two
  * reconciles are timed from the engine's own log line ("reconcile (...)
- * done in N ms (warehouse W ms, Centra C ms)"):
+ * done in N ms (side by side: warehouse applied at W ms, Centra read at
+ * C ms)"):
  *
  *   initial sync  the engine's first start: every SKU new to it
  *   steady state  after every push landed, a stock.snapshot event: the
@@ -95,8 +96,8 @@ static bool read_done(struct e2e *t, int n, struct figures *f)
     if (p == NULL || strstr(line, "reconcile (") == NULL || ++seen < n)
       continue;
     found = sscanf(p,
-                   ") done in %ld ms (warehouse %ld ms, Centra %ld ms): "
-                   "%ld SKUs compared",
+                   ") done in %ld ms (side by side: warehouse applied at "
+                   "%ld ms, Centra read at %ld ms): %ld SKUs compared",
                    &f->total_ms, &f->wms_ms, &f->centra_ms, &f->compared) == 4;
     const char *cpu = found ? strstr(p, "engine loop CPU ") : NULL;
     if (cpu != NULL)
@@ -164,7 +165,8 @@ static bool all_pushed(struct e2e *t, void *arg)
 
 static void print(const char *what, const struct figures *f)
 {
-  printf("  %-13s %6ld ms wall = warehouse part %ld ms + Centra part %ld ms; "
+  printf("  %-13s %6ld ms wall (side by side: warehouse applied at %ld ms, "
+         "Centra's figures read at %ld ms); "
          "engine loop CPU %ld ms (warehouse %ld ms, Centra %ld ms); engine "
          "process CPU %.0f ms; simulators' CPU %.0f ms (of which graphql-js "
          "%.0f ms); %ld SKUs compared; engine peak RSS %.1f MB\n",

@@ -23,7 +23,10 @@
  *   (f) GET /stock failing again and again: after five failures in a row
  *       operations see a SYNC_FAILURE (stock-reconcile), which closes by
  *       itself when the warehouse answers again;
- *   (g) an operator's stock check asked for just before a stop is carried
+ *   (g) an operator's stock check asked for while the warehouse's stock
+ *       list fails reads Centra's figures meanwhile (the two halves run
+ *       side by side) but compares nothing and does not end before the
+ *       snapshot is applied; asked for just before a stop, it is carried
  *       out by the next start.
  */
 #include "e2e.h"
@@ -313,12 +316,29 @@ static bool asked_is(struct e2e *t, void *arg)
   return known && set == (arg != NULL);
 }
 
+/* How many pages of Centra's stock the simulator has answered. */
+static long centra_stock_pages(struct e2e *t)
+{
+  cJSON *ops = e2e_get(t, 'c', "/_sim/centra/operations");
+  long n = (long)cg_json_int(ops, "operations.CgStockPage.calls", 0);
+  cJSON_Delete(ops);
+  return n;
+}
+
+static bool centra_read_past(struct e2e *t, void *arg)
+{
+  return centra_stock_pages(t) > *(long *)arg;
+}
+
 /* An operator's stock check survives a restart: asked for while the
- * warehouse's stock list fails, so that it cannot run before the engine
- * stops; the next start carries it out, and only then is it done. */
+ * warehouse's stock list fails, so that it cannot end before the engine
+ * stops. Centra's figures are read meanwhile, side by side, and held:
+ * the check is not done. The next start carries it out, and only then
+ * is it done. */
 static void asked_check_survives_restart(void)
 {
   const char *const auth[] = {"Authorization: Bearer e2e-admin-token", NULL};
+  long pages = centra_stock_pages(&T);
   dispatch_post_ok(&T, 'g', "/_sim/faults",
                    "{\"rules\": [{\"path\": \"/wms/v1/stock*\", "
                    "\"method\": \"GET\", \"share500\": 1.0}]}");
@@ -326,6 +346,11 @@ static void asked_check_survives_restart(void)
                                    "/api/v1/merchants/shop/stock/reconcile",
                                    auth, "{}"),
                    202);
+  if (!e2e_wait(&T, 60, centra_read_past, &pages))
+    fail_msg("Centra's stock was not read while the warehouse's failed (the "
+             "halves ran one after the other); see %s",
+             T.dir);
+  assert_true(asked_is(&T, (void *)1)); /* nothing ended without a snapshot */
   e2e_engine_stop(&T);
   assert_true(asked_is(&T, (void *)1));
   dispatch_post_ok(&T, 'g', "/_sim/faults",
