@@ -60,6 +60,7 @@ void sim_centra_destroy(struct sim_centra *c)
 {
   if (c == NULL)
     return;
+  sim_centra__release_running(c);
   cJSON *arrays[] = {c->sizes,  c->orders,    c->shipments,    c->returns,
                      c->events, c->listeners, c->stock_writes, c->refunds,
                      c->emails, c->markers,   c->refusals};

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 struct sim_ctx;
+struct sim_gql_run;
 struct cg_router;
 
 enum sc_seq {
@@ -157,6 +158,10 @@ struct sim_centra {
   int64_t cx_largest;  /* the costliest admitted request */
   struct sc_bucket rl[SC_RL_COUNT];
   struct sim_gqlhost *gql; /* node child: validation and shaping */
+  /* /graphql requests (sim_centra_http.c): the one in the host, and
+   * those that wait for it, in order of arrival */
+  struct sim_gql_run *gql_running;
+  struct sim_gql_run *gql_queue;
   /* The tree the running root field's value is cut to before printing
    * (sim_gqlhost_cut; NULL: whole): a handler may leave out of its
    * value what the tree does not name (sim_centra_http.c sets it). */
@@ -313,6 +318,8 @@ int sim_centra__execute(struct sim_centra *c, const char *auth,
                         int *retry_after);
 /* Mutations used and left in the current window. */
 void sim_centra__budget(struct sim_centra *c, int *used, int *quota);
+/* At destroy, before the host stops: frees the request it held. */
+void sim_centra__release_running(struct sim_centra *c);
 
 /* --- sim_centra_orders.c ----------------------------------------------- */
 

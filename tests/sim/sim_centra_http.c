@@ -10,6 +10,11 @@
  *     -> the host executes the document over them: only what was selected,
  *        aliases, fragments, __typename; handler errors become field errors
  *
+ * The endpoint waits for the host on the loop (the warehouse side goes
+ * on meanwhile); the host takes one request at a time, so later ones
+ * wait in order of arrival (struct sim_gql_run). sim_centra__execute
+ * takes the same steps, waiting for the host in place.
+ *
  * Three budgets are enforced, each a sliding window holding what it
  * admitted: requests (--centra-request-budget, default 500 per 10 s;
  * every request after the token and body checks), query complexity
@@ -558,27 +563,53 @@ static int admit_plan(struct sim_centra *c, const cJSON *plan, char **out,
   return 0;
 }
 
-/* Budgets, handlers, then the host shapes the answer. */
-static int execute_plan(struct sim_centra *c, const cJSON *plan, char **out,
-                        int *retry_after)
+/* One /graphql request on its way through the host: plan, then (for a
+ * plan with fields) execute. The host takes one request at a time (it
+ * keeps the planned one for its "exec"), so requests that arrive
+ * meanwhile wait in order (struct sim_centra's queue). */
+struct sim_gql_run {
+  struct sim_centra *c;
+  struct cg_http_exchange *ex; /* NULL: a direct call, or let go at close */
+  struct sim_gql_run *next;    /* the queue */
+  cJSON *req;                  /* the body, parsed */
+  cJSON *msg;                  /* for the host next; NULL once answered */
+  bool planned;                /* msg is an "exec" (the plan came back) */
+  bool unauthorized;           /* refused for its token: not counted */
+  int status;
+  char *out;
+  int retry_after;
+};
+
+/* Sets the answer: nothing more goes to the host. */
+static void run_answer(struct sim_gql_run *r, int status)
 {
-  int refused = admit_plan(c, plan, out, retry_after);
-  if (refused != 0)
-    return refused;
+  r->status = status;
+  cJSON_Delete(r->msg);
+  r->msg = NULL;
+}
+
+/* Budgets, then the handlers; the host is then asked to shape the
+ * answer (r->msg), unless a budget refused the plan. */
+static void run_plan(struct sim_gql_run *r, const cJSON *plan)
+{
+  struct sim_centra *c = r->c;
+  int refused = admit_plan(c, plan, &r->out, &r->retry_after);
+  if (refused != 0) {
+    run_answer(r, refused);
+    return;
+  }
   cJSON *msg = cJSON_CreateObject();
   cJSON *exec = cJSON_AddObjectToObject(msg, "exec");
   cJSON *values = cJSON_AddObjectToObject(exec, "values");
   cJSON *errors = cJSON_AddObjectToObject(exec, "errors");
-  cJSON *reply = NULL;
-  char *answer = NULL;
-  int rc = run_fields(c, plan, values, errors)
-               ? sim_gqlhost_call(c->gql, msg, &reply, &answer)
-               : -1;
-  cJSON_Delete(msg);
-  int status = rc == 0 && answer != NULL ? take_answer(answer, out)
-                                         : host_answer(c, reply, NULL, out);
-  cJSON_Delete(reply);
-  return status;
+  if (!run_fields(c, plan, values, errors)) {
+    cJSON_Delete(msg);
+    run_answer(r, host_answer(c, NULL, NULL, &r->out));
+    return;
+  }
+  cJSON_Delete(r->msg);
+  r->msg = msg;
+  r->planned = true;
 }
 
 /* Adds member key of src (null when absent) to dst by reference: dst is
@@ -591,77 +622,98 @@ static void add_ref(cJSON *dst, const cJSON *src, const char *key)
     cJSON_Delete(ref);
 }
 
-static int run_request(struct sim_centra *c, const cJSON *req, char **out,
-                       int *retry_after)
+/* Token, body and request budget; then the host is asked for the plan
+ * (r->msg), unless the request was answered already. */
+static void run_start(struct sim_gql_run *r, const char *auth, const char *body,
+                      size_t len)
 {
+  struct sim_centra *c = r->c;
+  if (!token_ok(c, auth)) {
+    r->unauthorized = true;
+    run_answer(r, error_doc(&r->out, 403, "Forbidden", "authorization"));
+    return;
+  }
+  const cJSON *req = r->req = cg_json_parse(body, len, NULL);
+  const cJSON *vars = cJSON_GetObjectItemCaseSensitive(req, "variables");
+  const cJSON *opn = cJSON_GetObjectItemCaseSensitive(req, "operationName");
+  if (!cJSON_IsObject(req) || cg_json_str(req, "query") == NULL ||
+      (vars != NULL && !cJSON_IsNull(vars) && !cJSON_IsObject(vars)) ||
+      (opn != NULL && !cJSON_IsNull(opn) && !cJSON_IsString(opn))) {
+    run_answer(r, error_doc(&r->out, 400,
+                            "Bad request: expected a JSON object with a "
+                            "\"query\" string, optional \"variables\" object "
+                            "and \"operationName\" string",
+                            "request"));
+    return;
+  }
+  int wait = window_take(&c->requests, (size_t)request_quota(c), 1);
+  if (wait > 0) {
+    c->throttled.requests++;
+    r->retry_after = wait;
+    run_answer(r, error_doc(&r->out, 429,
+                            "Too Many Requests: request budget exceeded",
+                            "rate_limit"));
+    return;
+  }
+  bucket_add(c, SC_RL_REQUESTS_1H, 1);
   cJSON *msg = cJSON_CreateObject();
   cJSON *plan = cJSON_AddObjectToObject(msg, "plan");
   add_ref(plan, req, "query");
   add_ref(plan, req, "variables");
   add_ref(plan, req, "operationName");
-  int wait = window_take(&c->requests, (size_t)request_quota(c), 1);
-  if (wait > 0) {
-    cJSON_Delete(msg);
-    c->throttled.requests++;
-    *retry_after = wait;
-    return error_doc(out, 429, "Too Many Requests: request budget exceeded",
-                     "rate_limit");
-  }
-  bucket_add(c, SC_RL_REQUESTS_1H, 1);
-  cJSON *reply;
-  char *answer;
-  int rc = sim_gqlhost_call(c->gql, msg, &reply, &answer);
-  cJSON_Delete(msg);
-  int status;
+  r->msg = msg;
+}
+
+/* The host's reply to r->msg (rc -1: it is gone): the answer, or the
+ * next message (a plan to execute). Frees reply; answer becomes the
+ * body. */
+static void run_reply(struct sim_gql_run *r, int rc, cJSON *reply, char *answer)
+{
+  struct sim_centra *c = r->c;
+  const char *op = r->planned ? NULL : cg_json_str(r->req, "operationName");
   if (rc == 0 && answer != NULL)
-    status = take_answer(answer, out);
-  else if (cJSON_IsArray(cg_json_get(reply, "fields")))
-    status = execute_plan(c, reply, out, retry_after);
+    run_answer(r, take_answer(answer, &r->out));
+  else if (!r->planned && cJSON_IsArray(cg_json_get(reply, "fields")))
+    run_plan(r, reply);
   else
-    status = host_answer(c, reply, cg_json_str(req, "operationName"), out);
+    run_answer(r, host_answer(c, reply, op, &r->out));
   cJSON_Delete(reply);
-  return status;
+}
+
+/* Counted per operation (not without a valid token); the request is
+ * freed. Returns the status. */
+static int run_end(struct sim_gql_run *r)
+{
+  if (!r->unauthorized)
+    count_operation(r->c, cg_json_str(r->req, "operationName"), r->status);
+  cJSON_Delete(r->req);
+  cJSON_Delete(r->msg);
+  return r->status;
 }
 
 int sim_centra__execute(struct sim_centra *c, const char *auth,
                         const char *body, size_t len, char **out,
                         int *retry_after)
 {
-  *out = NULL;
-  *retry_after = 0;
-  if (!token_ok(c, auth))
-    return error_doc(out, 403, "Forbidden", "authorization");
-  cJSON *req = cg_json_parse(body, len, NULL);
-  const cJSON *vars = cJSON_GetObjectItemCaseSensitive(req, "variables");
-  const cJSON *opn = cJSON_GetObjectItemCaseSensitive(req, "operationName");
-  int status;
-  if (!cJSON_IsObject(req) || cg_json_str(req, "query") == NULL ||
-      (vars != NULL && !cJSON_IsNull(vars) && !cJSON_IsObject(vars)) ||
-      (opn != NULL && !cJSON_IsNull(opn) && !cJSON_IsString(opn)))
-    status = error_doc(out, 400,
-                       "Bad request: expected a JSON object with a \"query\" "
-                       "string, optional \"variables\" object and "
-                       "\"operationName\" string",
-                       "request");
-  else
-    status = run_request(c, req, out, retry_after);
-  count_operation(c, cg_json_str(req, "operationName"), status);
-  cJSON_Delete(req);
-  return status;
+  struct sim_gql_run r = {.c = c};
+  run_start(&r, auth, body, len);
+  while (r.msg != NULL) {
+    cJSON *reply = NULL;
+    char *answer = NULL;
+    int rc = sim_gqlhost_call(c->gql, r.msg, &reply, &answer);
+    run_reply(&r, rc, reply, answer);
+  }
+  *out = r.out;
+  *retry_after = r.retry_after;
+  return run_end(&r);
 }
 
 /* --- HTTP glue --------------------------------------------------------------
  */
 
-static void on_graphql(struct cg_http_exchange *ex, void *arg)
+static void respond(struct cg_http_exchange *ex, struct sim_centra *c,
+                    int status, char *out, int retry_after)
 {
-  struct sim_centra *c = arg;
-  const struct cg_http_request *req = cg_http_exchange_request(ex);
-  char *out = NULL;
-  int retry_after = 0;
-  int status =
-      sim_centra__execute(c, cg_http_exchange_header(ex, "Authorization"),
-                          req->body, req->body_len, &out, &retry_after);
   if (out == NULL) {
     cg_http_respond_json(ex, 500, "{\"errors\":[{\"message\":\"oom\"}]}");
     return;
@@ -673,7 +725,103 @@ static void on_graphql(struct cg_http_exchange *ex, void *arg)
     sim_note_retry_after(c->ctx, ex, v); /* early repeats count */
   }
   cg_http_respond_json(ex, status, out);
-  cg_free(out);
+}
+
+/* The request in the host is answered (unless let go at close) and
+ * freed. */
+static void run_done(struct sim_gql_run *r)
+{
+  struct sim_centra *c = r->c;
+  int status = run_end(r);
+  if (r->ex != NULL)
+    respond(r->ex, c, status, r->out, r->retry_after);
+  cg_free(r->out);
+  if (c->gql_running == r)
+    c->gql_running = NULL;
+  cg_free(r);
+}
+
+static void next_run(struct sim_centra *c);
+
+/* Sends r->msg to the host and waits on the loop; true once r is done
+ * (answered and freed). */
+static bool pump(struct sim_gql_run *r);
+
+static void on_host(int rc, cJSON *reply, char *answer, void *arg)
+{
+  struct sim_gql_run *r = arg;
+  struct sim_centra *c = r->c;
+  run_reply(r, rc, reply, answer);
+  if (pump(r))
+    next_run(c);
+}
+
+static bool pump(struct sim_gql_run *r)
+{
+  struct sim_centra *c = r->c;
+  while (r->msg != NULL) {
+    if (sim_gqlhost_call_async(c->gql, c->ctx->loop, r->msg, on_host, r) == 0)
+      return false;
+    run_reply(r, -1, NULL, NULL); /* the host is gone: 500 */
+  }
+  run_done(r);
+  return true;
+}
+
+/* Starts the waiting requests in order while the host is free. */
+static void next_run(struct sim_centra *c)
+{
+  while (c->gql_running == NULL && c->gql_queue != NULL) {
+    struct sim_gql_run *r = c->gql_queue;
+    c->gql_queue = r->next;
+    r->next = NULL;
+    c->gql_running = r;
+    const struct cg_http_request *req = cg_http_exchange_request(r->ex);
+    run_start(r, cg_http_exchange_header(r->ex, "Authorization"), req->body,
+              req->body_len);
+    pump(r);
+  }
+}
+
+static void on_graphql(struct cg_http_exchange *ex, void *arg)
+{
+  struct sim_centra *c = arg;
+  struct sim_gql_run *r = cg_calloc(1, sizeof(*r));
+  if (r == NULL) {
+    cg_http_respond_json(ex, 500, "{\"errors\":[{\"message\":\"oom\"}]}");
+    return;
+  }
+  r->c = c;
+  r->ex = ex;
+  struct sim_gql_run **tail = &c->gql_queue;
+  while (*tail != NULL)
+    tail = &(*tail)->next;
+  *tail = r;
+  next_run(c);
+}
+
+void sim_centra_release(struct sim_centra *c)
+{
+  while (c->gql_queue != NULL) {
+    struct sim_gql_run *r = c->gql_queue;
+    c->gql_queue = r->next;
+    cg_http_respond_json(r->ex, 503, "{\"title\":\"simulator shutting down\"}");
+    cg_free(r);
+  }
+  if (c->gql_running != NULL && c->gql_running->ex != NULL) {
+    cg_http_respond_json(c->gql_running->ex, 503,
+                         "{\"title\":\"simulator shutting down\"}");
+    c->gql_running->ex = NULL; /* its host reply only frees it */
+  }
+}
+
+void sim_centra__release_running(struct sim_centra *c)
+{
+  struct sim_gql_run *r = c->gql_running;
+  if (r == NULL)
+    return;
+  r->ex = NULL;
+  run_done(r); /* the host was stopped: no reply comes */
 }
 
 int sim_centra_routes(struct sim_centra *c, struct cg_router *r)

@@ -127,6 +127,10 @@ int sim_centra_routes(struct sim_centra *c, struct cg_router *r);
 /* Seeds from a scenario document (see docs/simulator.md). 0 or CG_EINVAL
  * with a message on stderr. */
 int sim_centra_load_scenario(struct sim_centra *c, const cJSON *scenario);
+/* At close, before the Centra port's server goes: every /graphql request
+ * not answered yet is answered 503 (one waiting for the GraphQL host is
+ * let go: its reply only frees it). */
+void sim_centra_release(struct sim_centra *c);
 void sim_centra_destroy(struct sim_centra *c);
 
 struct sim_wms *sim_wms_create(struct sim_ctx *ctx);

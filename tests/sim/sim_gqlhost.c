@@ -3,8 +3,10 @@
  * sim_gqlhost.h). One AF_UNIX socket pair: the child's end becomes its
  * stdin and stdout, ours stays blocking and close-on-exec. A reply is read
  * with a receive timeout (SO_RCVTIMEO) as the deadline, so a wedged child
- * cannot hang the simulator for ever; a failed call marks the host dead
- * and ends the child.
+ * cannot hang the simulator for ever; an asynchronous call waits for it
+ * on the loop instead (a uv_poll on our end, reading without blocking,
+ * and a uv_timer as the deadline). A failed call marks the host dead and
+ * ends the child.
  *
  * sim_gqlhost_cut prints a root field's value cut to the plan's tree for
  * it, through references to the value's members (nothing copied before
@@ -22,6 +24,7 @@
 #include "base/mem.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -40,6 +43,13 @@ struct sim_gqlhost {
   int fd;           /* our end of the socket pair, or -1 */
   bool dead;        /* a call failed: refuse the rest */
   struct cg_buf in; /* bytes read and not yet consumed */
+  /* asynchronous calls (made on the first) */
+  bool handles;             /* poll and deadline initialised */
+  int open_handles;         /* not closed yet, at stop */
+  uv_poll_t poll;           /* our end readable */
+  uv_timer_t timer;         /* the reply's deadline */
+  sim_gqlhost_done_fn done; /* the call waiting, or NULL */
+  void *arg;
 };
 
 static int spawn_child(struct sim_gqlhost *h, char *const argv[])
@@ -90,10 +100,12 @@ struct sim_gqlhost *sim_gqlhost_start(const char *node, const char *script,
   return h;
 }
 
-/* Ends the child (EOF first, then SIGTERM) and reaps it. */
+/* Ends the child (EOF first, then SIGTERM) and reaps it. Our end stays
+ * open while a poll handle may watch it (closed at stop, after the
+ * handle): libuv must never see its number reused. */
 static void end_child(struct sim_gqlhost *h)
 {
-  if (h->fd != -1) {
+  if (h->fd != -1 && !h->handles) {
     close(h->fd);
     h->fd = -1;
   }
@@ -108,6 +120,10 @@ static void end_child(struct sim_gqlhost *h)
 
 static void fail(struct sim_gqlhost *h, const char *why)
 {
+  if (h->handles) {
+    uv_poll_stop(&h->poll);
+    uv_timer_stop(&h->timer);
+  }
   cg_log_error("sim:centra",
                "GraphQL host (node, pid %d) is gone: %s; /graphql answers 500 "
                "from now on",
@@ -116,11 +132,29 @@ static void fail(struct sim_gqlhost *h, const char *why)
   end_child(h);
 }
 
+/* Waits until fd is ready for events (POLLIN, POLLOUT): 0, or -1 after
+ * the reply deadline. Our end is non-blocking once a poll handle watches
+ * it (libuv sets O_NONBLOCK), so a long line waits here for the child to
+ * read it. */
+static int wait_fd(int fd, short events)
+{
+  struct pollfd p = {.fd = fd, .events = events};
+  int n;
+  while ((n = poll(&p, 1, REPLY_TIMEOUT_MS)) == -1 && errno == EINTR)
+    ;
+  if (n == 0)
+    errno = EAGAIN;
+  return n > 0 ? 0 : -1;
+}
+
 static int send_all(int fd, const char *p, size_t n)
 {
   while (n > 0) {
     ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
     if (w == -1 && errno == EINTR)
+      continue;
+    if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+        wait_fd(fd, POLLOUT) == 0)
       continue;
     if (w == -1)
       return -1;
@@ -145,9 +179,13 @@ static ssize_t read_line(struct sim_gqlhost *h, const char **why)
       *why = "out of memory";
       return -1;
     }
-    /* Blocking, with SO_RCVTIMEO as the deadline (no poll first). */
+    /* Blocking, with SO_RCVTIMEO as the deadline (no poll first); once
+     * non-blocking, the wait is poll's. */
     ssize_t r = recv(h->fd, h->in.data + h->in.len, 65536, 0);
     if (r == -1 && errno == EINTR)
+      continue;
+    if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) && h->handles &&
+        wait_fd(h->fd, POLLIN) == 0)
       continue;
     if (r <= 0) {
       *why = r == 0 ? "it closed its end (exited?)"
@@ -284,11 +322,142 @@ int sim_gqlhost_call(struct sim_gqlhost *h, const cJSON *msg, cJSON **reply,
   return rc == 0 ? 0 : -1;
 }
 
+/* --- asynchronous calls ------------------------------------------------- */
+
+/* The waiting call ends with rc (its reply, if any, is done's). */
+static void deliver(struct sim_gqlhost *h, int rc, cJSON *reply, char *answer)
+{
+  sim_gqlhost_done_fn done = h->done;
+  void *arg = h->arg;
+  h->done = NULL;
+  h->arg = NULL;
+  if (h->handles) {
+    uv_poll_stop(&h->poll);
+    uv_timer_stop(&h->timer);
+  }
+  done(rc, reply, answer, arg);
+}
+
+/* Reads what the child has written without blocking: 0, or -1 with *why
+ * (it closed its end, or an error). */
+static int fill(struct sim_gqlhost *h, const char **why)
+{
+  for (;;) {
+    if (cg_buf_reserve(&h->in, 65536) != 0) {
+      *why = "out of memory";
+      return -1;
+    }
+    ssize_t r = recv(h->fd, h->in.data + h->in.len, 65536, MSG_DONTWAIT);
+    if (r > 0) {
+      h->in.len += (size_t)r;
+      continue;
+    }
+    if (r == -1 && errno == EINTR)
+      continue;
+    if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return 0;
+    *why = r == 0 ? "it closed its end (exited?)" : strerror(errno);
+    return -1;
+  }
+}
+
+static void on_readable(uv_poll_t *p, int status, int events)
+{
+  struct sim_gqlhost *h = p->data;
+  const char *why = "the socket failed";
+  (void)events;
+  if (h->done == NULL)
+    return;
+  if (status < 0 || fill(h, &why) != 0) {
+    fail(h, why);
+    deliver(h, -1, NULL, NULL);
+    return;
+  }
+  const char *nl = h->in.len ? memchr(h->in.data, '\n', h->in.len) : NULL;
+  if (nl == NULL)
+    return; /* the rest of the line is still coming */
+  size_t end = (size_t)(nl - h->in.data);
+  cJSON *reply = NULL;
+  char *answer = NULL;
+  int rc = take_reply(h->in.data, end, &reply, &answer);
+  cg_buf_consume(&h->in, end + 1);
+  if (rc == CG_EINVAL)
+    fail(h, "it answered something that is not a JSON object");
+  deliver(h, rc == 0 ? 0 : -1, reply, answer);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+  struct sim_gqlhost *h = t->data;
+  if (h->done == NULL)
+    return;
+  fail(h, "no answer within 30 s");
+  deliver(h, -1, NULL, NULL);
+}
+
+static int init_handles(struct sim_gqlhost *h, uv_loop_t *loop)
+{
+  if (uv_poll_init_socket(loop, &h->poll, h->fd) != 0)
+    return -1;
+  if (uv_timer_init(loop, &h->timer) != 0) {
+    uv_close((uv_handle_t *)&h->poll, NULL);
+    return -1;
+  }
+  h->poll.data = h->timer.data = h;
+  h->handles = true;
+  return 0;
+}
+
+int sim_gqlhost_call_async(struct sim_gqlhost *h, uv_loop_t *loop,
+                           const cJSON *msg, sim_gqlhost_done_fn done,
+                           void *arg)
+{
+  size_t n;
+  if (h == NULL || h->dead || h->done != NULL ||
+      (!h->handles && init_handles(h, loop) != 0))
+    return -1;
+  char *line = frame(msg, &n);
+  if (line == NULL)
+    return -1;
+  int rc = send_all(h->fd, line, n);
+  cg_free(line);
+  if (rc != 0) {
+    fail(h, strerror(errno));
+    return -1;
+  }
+  h->done = done;
+  h->arg = arg;
+  uv_poll_start(&h->poll, UV_READABLE, on_readable);
+  uv_timer_start(&h->timer, on_deadline, REPLY_TIMEOUT_MS, 0);
+  return 0;
+}
+
+static void host_free(struct sim_gqlhost *h)
+{
+  cg_buf_free(&h->in);
+  cg_free(h);
+}
+
+static void on_handle_closed(uv_handle_t *handle)
+{
+  struct sim_gqlhost *h = handle->data;
+  if (--h->open_handles == 0)
+    host_free(h);
+}
+
 void sim_gqlhost_stop(struct sim_gqlhost *h)
 {
   if (h == NULL)
     return;
+  h->done = NULL; /* a call waiting is dropped */
+  if (!h->handles) {
+    end_child(h);
+    host_free(h);
+    return;
+  }
+  h->open_handles = 2;
+  uv_close((uv_handle_t *)&h->poll, on_handle_closed);
+  uv_close((uv_handle_t *)&h->timer, on_handle_closed);
+  h->handles = false; /* the poll let go of our end: it may close now */
   end_child(h);
-  cg_buf_free(&h->in);
-  cg_free(h);
 }

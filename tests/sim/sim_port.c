@@ -245,6 +245,8 @@ void sim_port_close(struct sim_port *p, void (*done)(void *arg), void *arg)
   }
   /* Requests a hang fault holds end (reset) before their server goes. */
   sim_faults_release(p->ctx->faults, p->side);
+  if (p->side == SIM_CENTRA && p->ctx->centra != NULL)
+    sim_centra_release(p->ctx->centra); /* and those that wait for node */
   cg_http_server_close(p->server, on_server_closed, p);
 }
 
