@@ -294,28 +294,35 @@ static int take_reply(const char *line, size_t len, cJSON **reply,
   return CG_EINVAL;
 }
 
+/* msg as one line to the child: 0, or -1 (out of memory, or the child
+ * is gone: the host fails). */
+static int send_msg(struct sim_gqlhost *h, const cJSON *msg)
+{
+  size_t n;
+  char *line = frame(msg, &n);
+  if (line == NULL)
+    return -1;
+  int rc = send_all(h->fd, line, n);
+  cg_free(line);
+  if (rc != 0)
+    fail(h, strerror(errno));
+  return rc;
+}
+
 int sim_gqlhost_call(struct sim_gqlhost *h, const cJSON *msg, cJSON **reply,
                      char **answer)
 {
   const char *why = "out of memory";
   *reply = NULL;
   *answer = NULL;
-  size_t n;
-  char *line = h != NULL && !h->dead ? frame(msg, &n) : NULL;
-  if (line == NULL)
+  if (h == NULL || h->dead || send_msg(h, msg) != 0)
     return -1;
-  int rc = send_all(h->fd, line, n);
-  cg_free(line);
-  if (rc != 0) {
-    fail(h, strerror(errno));
-    return -1;
-  }
   ssize_t end = read_line(h, &why);
   if (end < 0) {
     fail(h, why);
     return -1;
   }
-  rc = take_reply(h->in.data, (size_t)end, reply, answer);
+  int rc = take_reply(h->in.data, (size_t)end, reply, answer);
   cg_buf_consume(&h->in, (size_t)end + 1);
   if (rc == CG_EINVAL)
     fail(h, "it answered something that is not a JSON object");
@@ -412,19 +419,9 @@ int sim_gqlhost_call_async(struct sim_gqlhost *h, uv_loop_t *loop,
                            const cJSON *msg, sim_gqlhost_done_fn done,
                            void *arg)
 {
-  size_t n;
   if (h == NULL || h->dead || h->done != NULL ||
-      (!h->handles && init_handles(h, loop) != 0))
+      (!h->handles && init_handles(h, loop) != 0) || send_msg(h, msg) != 0)
     return -1;
-  char *line = frame(msg, &n);
-  if (line == NULL)
-    return -1;
-  int rc = send_all(h->fd, line, n);
-  cg_free(line);
-  if (rc != 0) {
-    fail(h, strerror(errno));
-    return -1;
-  }
   h->done = done;
   h->arg = arg;
   uv_poll_start(&h->poll, UV_READABLE, on_readable);
