@@ -428,47 +428,14 @@ static int on_moved(struct cg_flow *f, int64_t seq, const cJSON *data,
   return rc;
 }
 
-/* The asOfSequence of the snapshot announced and not applied yet, or -1
- * (stock_reconcile.c clears the cursor when it applies it). */
-static int pending_as_of(struct cg_flow *f, int64_t *as_of, struct cg_err *err)
-{
-  char *v = NULL;
-  *as_of = -1;
-  int rc = cg_store_cursor_get(f->store, CG_STOCK_CUR_PENDING, &v, err);
-  if (rc == CG_ENOTFOUND) {
-    memset(err, 0, sizeof(*err));
-    return 0;
-  }
-  cJSON *doc = rc == 0 && v[0] != '\0' ? cJSON_Parse(v) : NULL;
-  if (cg_json_str(doc, "snapshotId") != NULL)
-    *as_of = cg_json_int(doc, "asOfSequence", -1);
-  cJSON_Delete(doc);
-  cg_free(v);
-  return rc;
-}
-
-static int write_pending(struct cg_flow *f, const char *id, int64_t as_of,
-                         struct cg_err *err)
-{
-  cJSON *doc = cJSON_CreateObject();
-  char *text = doc && cg_json_add_str(doc, "snapshotId", id) &&
-                       cg_json_add_int(doc, "asOfSequence", as_of)
-                   ? cg_json_print(doc)
-                   : NULL;
-  cJSON_Delete(doc);
-  int rc = text ? cg_store_cursor_set(f->store, CG_STOCK_CUR_PENDING, text, err)
-                : cg_err_set(err, CG_ENOMEM, "out of memory");
-  cg_free(text);
-  return rc;
-}
-
 /* A snapshot is announced: stock_reconcile.c pages and applies it after
  * this transaction commits. An older one than the one waiting is not. */
 static int on_snapshot(struct cg_flow *f, const cJSON *data,
                        char outcome[CG_INBOX_OUTCOME_MAX], struct cg_err *err)
 {
   const char *id = cg_json_str(data, "snapshotId");
-  int64_t as_of = 0, waiting = -1;
+  int64_t as_of = 0;
+  struct cg__stock_pending waiting;
   /* asOfSequence 0: the warehouse had published nothing when it took it */
   if (id == NULL || *id == '\0' || strlen(id) >= 64 ||
       cg_json_get_int(data, "asOfSequence", &as_of) != 0 || as_of < 0) {
@@ -477,14 +444,15 @@ static int on_snapshot(struct cg_flow *f, const cJSON *data,
              "asOfSequence >= 0");
     return 0;
   }
-  int rc = pending_as_of(f, &waiting, err);
-  if (rc == 0 && waiting > as_of) {
+  /* the reconcile clears the cursor when it applies the snapshot */
+  int rc = cg__stock_pending_read(f->store, &waiting, err);
+  if (rc == 0 && waiting.set && waiting.as_of > as_of) {
     snprintf(outcome, CG_INBOX_OUTCOME_MAX,
              "ignored: snapshot %.60s older than the one waiting", id);
     return 0;
   }
   if (rc == 0)
-    rc = write_pending(f, id, as_of, err);
+    rc = cg__stock_pending_write(f->store, id, as_of, err);
   if (rc == 0)
     cg_stock_reconcile_soon(f->stock, "snapshot event");
   snprintf(outcome, CG_INBOX_OUTCOME_MAX, "snapshot %.60s as of %lld pending",

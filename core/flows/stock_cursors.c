@@ -2,8 +2,8 @@
  * stock_cursors: the stock reconcile's durable cursors (store cursors,
  * see stock_rec.h): integer cursors (stock.base_seq, stock.reconcile.last,
  * stock.gap.last, stock.reconcile.asked) and the snapshot a stock.snapshot
- * event announced (stock.snapshot.pending, written by stock.c with the
- * event). Loop thread only.
+ * event announced (stock.snapshot.pending, written in the event's
+ * transaction for stock.c). Loop thread only.
  */
 #include "flows/stock_int.h"
 #include "flows/stock_rec.h"
@@ -64,6 +64,21 @@ int cg__stock_pending_read(struct cg_store *s, struct cg__stock_pending *p,
   cJSON_Delete(doc);
   cg_free(v);
   return 0;
+}
+
+int cg__stock_pending_write(struct cg_store *s, const char *id, int64_t as_of,
+                            struct cg_err *err)
+{
+  cJSON *doc = cJSON_CreateObject();
+  char *text = doc && cg_json_add_str(doc, "snapshotId", id) &&
+                       cg_json_add_int(doc, "asOfSequence", as_of)
+                   ? cg_json_print(doc)
+                   : NULL;
+  cJSON_Delete(doc);
+  int rc = text ? cg_store_cursor_set(s, CG_STOCK_CUR_PENDING, text, err)
+                : cg_err_set(err, CG_ENOMEM, "out of memory");
+  cg_free(text);
+  return rc;
 }
 
 /* Clears the pending snapshot if it is the one applied (or older). */

@@ -228,11 +228,12 @@ static int target_seen(struct cg_stock_rec *rec,
   return 0;
 }
 
-/* One SKU of the page; its figure is recorded for the whole page
- * afterwards (cg_store_stock_cstage_seen) unless skipped here. */
+/* One SKU of a page asked for at asked_ms; its figure is recorded for
+ * the whole page afterwards (cg_store_stock_cstage_seen) unless skipped
+ * here. */
 static int compare_seen(struct cg_stock_rec *rec,
-                        const struct cg_store_stock_seen *e, int64_t now,
-                        struct cg_err *err)
+                        const struct cg_store_stock_seen *e, int64_t asked_ms,
+                        int64_t now, struct cg_err *err)
 {
   struct cg_store *s = rec->st->f->store;
   struct cg_store_stock fresh_row = {0};
@@ -247,7 +248,7 @@ static int compare_seen(struct cg_stock_rec *rec,
   }
   int rc = e->known ? 0 : row_new(rec, e->sku, e->centra, now, &fresh_row, err);
   row = e->known ? row : &fresh_row;
-  if (rc == 0 && row->pushed_at >= rec->cmp_sent_ms) /* pushed since */
+  if (rc == 0 && row->pushed_at >= asked_ms) /* pushed since */
     rc = cg_store_stock_cstage_skip(s, e->sku, err);
   else if (rc == 0 && (rc = target_seen(rec, e, row, &p, err)) == 0) {
     rec->compared++;
@@ -270,9 +271,8 @@ static int compare_page(struct cg_stock_rec *rec,
     rc = cg_store_stock_cstage(s, pg->figs[i].sku, pg->figs[i].qty, err);
   if (rc == 0)
     rc = cg_store_stock_cstage_read(s, &list, err);
-  rec->cmp_sent_ms = pg->asked_ms;
   for (size_t i = 0; rc == 0 && i < list.n; i++)
-    rc = compare_seen(rec, &list.items[i], now, err);
+    rc = compare_seen(rec, &list.items[i], pg->asked_ms, now, err);
   cg_store_stock_seen_list_clear(&list);
   return rc ? rc : cg_store_stock_cstage_seen(s, now, err);
 }
@@ -336,11 +336,8 @@ int cg__stock_drift_compare(struct cg_stock_rec *rec, struct cg_err *err)
   if (rc != 0)
     return rc;
   rc = compare_page(rec, pg, cg_time_now_ms(), err);
-  if (rc != 0 || cg_store_commit(f->store, err) != 0) {
-    cg_store_rollback(f->store, NULL);
-    f->metrics.store_errors++;
-    return rc ? rc : CG_EDB;
-  }
+  if ((rc = cg__stock_tx_end(f, rc, err)) != 0)
+    return rc;
   rec->head = pg->next;
   if (rec->head == NULL)
     rec->tail = NULL;

@@ -23,6 +23,21 @@ struct cg_stock_rec; /* a reconcile in progress (stock_reconcile.c) */
  * (stock.c), read and cleared by the reconcile (stock_cursors.c). */
 #define CG_STOCK_CUR_PENDING "stock.snapshot.pending"
 
+/* stock_cursors.c: that cursor, {"snapshotId", "asOfSequence"}. */
+struct cg__stock_pending {
+  bool set;
+  char id[64];
+  int64_t as_of; /* -1 if the event did not say */
+};
+int cg__stock_pending_read(struct cg_store *s, struct cg__stock_pending *p,
+                           struct cg_err *err);
+/* Announces a snapshot (in the event's transaction). */
+int cg__stock_pending_write(struct cg_store *s, const char *id, int64_t as_of,
+                            struct cg_err *err);
+/* Clears the pending snapshot if it is the one applied (or older). */
+int cg__stock_pending_clear(struct cg_store *s, const char *id, int64_t as_of,
+                            struct cg_err *err);
+
 struct cg_stock {
   struct cg_flow *f;
   struct cg_stock_opts opts;      /* defaults filled in */

@@ -27,6 +27,7 @@
 
 struct cg_call_result;
 struct cg_err;
+struct cg_flow;
 struct cg_stock;
 struct cg_store;
 
@@ -115,7 +116,6 @@ struct cg_stock_rec {
   int centra_page;              /* the next one to ask for */
   bool centra_read;             /* the last page has been read */
   int64_t sent_ms;              /* wall ms the page in flight was asked for */
-  int64_t cmp_sent_ms;          /* ... the page being compared was */
   struct cg__stock_cpage *head; /* held pages, oldest first */
   struct cg__stock_cpage *tail;
   size_t held_figs;
@@ -156,21 +156,15 @@ int cg__stock_cursor_int(struct cg_store *s, const char *name, int64_t *out,
 int cg__stock_cursor_put_int(struct cg_store *s, const char *name, int64_t v,
                              struct cg_err *err);
 
-/* The snapshot a stock.snapshot event announced (CG_STOCK_CUR_PENDING). */
-struct cg__stock_pending {
-  bool set;
-  char id[64];
-  int64_t as_of; /* -1 if the event did not say */
-};
-int cg__stock_pending_read(struct cg_store *s, struct cg__stock_pending *p,
-                           struct cg_err *err);
-/* Clears the pending snapshot if it is the one applied (or older). */
-int cg__stock_pending_clear(struct cg_store *s, const char *id, int64_t as_of,
-                            struct cg_err *err);
-/* The announced snapshot rec asked for was refused: no longer pending. */
+/* The announced snapshot rec asked for was refused: no longer pending
+ * (the cursor's other functions are in stock_int.h). */
 void cg__stock_pending_drop(struct cg_stock_rec *rec);
 
-/* stock_reconcile.c: the answer to a Centra page (the call's callback). */
+/* stock_reconcile.c: ends the reconcile's transaction: commits when rc
+ * is 0, else rolls back and counts a failed transaction (store_errors).
+ * Returns rc, or CG_EDB when the commit failed. */
+int cg__stock_tx_end(struct cg_flow *f, int rc, struct cg_err *err);
+/* The answer to a Centra page (the call's callback). */
 void cg__stock_rec_centra_done(struct cg_stock_rec *rec,
                                struct cg_call_result *res);
 

@@ -90,8 +90,7 @@ static void audit(struct cg_flow *f, const char *key, const char *action,
                 f->merchant, key, action, err.msg);
 }
 
-/* Commits when rc is 0, else rolls back; counts a failed transaction. */
-static int tx_end(struct cg_flow *f, int rc, struct cg_err *err)
+int cg__stock_tx_end(struct cg_flow *f, int rc, struct cg_err *err)
 {
   if (rc == 0 && cg_store_commit(f->store, err) == 0)
     return 0;
@@ -279,7 +278,7 @@ static int apply_page(struct cg_stock_rec *rec, const cJSON *items, bool first,
   if (rc == 0)
     rc = cg_store_stock_stage_apply(f->store, rec->as_of_seq, cg_time_now_ms(),
                                     NULL, err);
-  return tx_end(f, rc, err);
+  return cg__stock_tx_end(f, rc, err);
 }
 
 /* The page's snapshot: learned on the first page, the same after. */
@@ -413,7 +412,7 @@ static int unlisted_batch(struct cg_stock_rec *rec, size_t *n,
     if (rc == 0) /* a broken one was listed, but unreadable: left alone */
       rc = cg_store_stock_stage_apply(f->store, rec->as_of_seq,
                                       cg_time_now_ms(), NULL, err);
-    rc = tx_end(f, rc, err);
+    rc = cg__stock_tx_end(f, rc, err);
     if (rc == 0)
       snprintf(rec->unlisted_after, sizeof(rec->unlisted_after), "%s",
                list.items[list.n - 1].name);
@@ -445,7 +444,7 @@ static int snapshot_done(struct cg_stock_rec *rec, struct cg_err *err)
   if (rc == 0)
     rc = cg_store_audit_append(f->store, "stock", AUDIT_KEY, "snapshot", msg,
                                NULL, err);
-  if ((rc = tx_end(f, rc, err)) == 0) {
+  if ((rc = cg__stock_tx_end(f, rc, err)) == 0) {
     f->metrics.stock_snapshots++;
     cg_log_info(COMP, "[merchant=%s] %s", f->merchant, msg);
   }
