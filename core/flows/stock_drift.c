@@ -83,27 +83,39 @@ void cg__stock_drift_end(struct cg_stock_rec *rec)
   rec->held_figs = 0;
 }
 
+/* One Centra page asked for: the call's argument. */
+struct ask {
+  struct cg_stock_rec *rec;
+  int page;
+  int64_t sent_ms; /* wall ms */
+};
+
 static void on_centra_page(struct cg_call_result *res, void *arg)
 {
-  cg__stock_rec_centra_done(arg, res);
+  struct ask a = *(struct ask *)arg;
+  cg_free(arg);
+  cg__stock_rec_centra_done(a.rec, a.page, a.sent_ms, res);
 }
 
-int cg__stock_drift_next(struct cg_stock_rec *rec)
+int cg__stock_drift_next(struct cg_stock_rec *rec, int page)
 {
   struct cg_flow *f = rec->st->f;
-  rec->centra.busy = true;
-  rec->sent_ms = cg_time_now_ms();
-  int rc = cg_centra_fetch_stock(f->centra, f->settings.centra_warehouse,
-                                 rec->centra_page, PAGE_PRODUCTS,
-                                 on_centra_page, rec);
+  struct ask *a = cg_malloc(sizeof(*a));
+  if (a == NULL)
+    return CG_ENOMEM;
+  *a = (struct ask){rec, page, cg_time_now_ms()};
+  int rc = cg_centra_fetch_stock(f->centra, f->settings.centra_warehouse, page,
+                                 PAGE_PRODUCTS, on_centra_page, a);
   if (rc != 0) {
-    rec->centra.busy = false;
+    cg_free(a);
     cg_log_warn("stock",
                 "[merchant=%s] reconcile: Centra stock page %d not asked "
                 "(%s)",
-                f->merchant, rec->centra_page, cg_strerror(rc));
+                f->merchant, page, cg_strerror(rc));
+    return rc;
   }
-  return rc;
+  rec->centra.calls++;
+  return 0;
 }
 
 /* "AVAILABLE 5, ALLOCATED 1" (the statuses the engine holds). */

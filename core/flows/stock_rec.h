@@ -65,11 +65,18 @@ enum cg__stock_rec_phase {
   CG__REC_APPLIED,  /* the snapshot is applied (or was stale) */
 };
 
+/* Centra pages asked for at once: while the engine takes one answer in,
+ * Centra prepares the next. The warehouse's snapshot is paged by cursor,
+ * so its chain asks for one page at a time (the next one before the
+ * current one is applied). */
+#define CG__STOCK_CENTRA_WINDOW 2
+
 /* One of the reconcile's two chains of partner calls, the warehouse's
  * snapshot and Centra's figures, which run side by side. */
 struct cg__stock_chain {
-  bool busy;           /* its call in flight (one per chain) */
-  bool discard;        /* that call's answer is dropped */
+  int calls;           /* in flight: at most 1 (warehouse) or
+                        * CG__STOCK_CENTRA_WINDOW (Centra) */
+  bool discard;        /* the warehouse's call in flight is dropped */
   int attempts;        /* failed calls or writes in a row */
   int64_t retry_at_ms; /* wall ms; no call or write before it */
   int64_t done_ms;     /* ms from the start to its end; 0 = running */
@@ -113,9 +120,11 @@ struct cg_stock_rec {
   /* Centra: pages read while the snapshot is paged are held (at most
    * CG__STOCK_HELD_MAX figures) and compared once it is applied */
   struct cg__stock_chain centra;
-  int centra_page;              /* the next one to ask for */
-  bool centra_read;             /* the last page has been read */
-  int64_t sent_ms;              /* wall ms the page in flight was asked for */
+  int centra_page; /* the next page never asked for */
+  int centra_last; /* the first page that came back short; 0 = none yet */
+  int redo[CG__STOCK_CENTRA_WINDOW]; /* pages whose call failed */
+  int nredo;
+  bool centra_read;             /* every page up to the last is held */
   struct cg__stock_cpage *head; /* held pages, oldest first */
   struct cg__stock_cpage *tail;
   size_t held_figs;
@@ -133,9 +142,10 @@ struct cg_stock_rec {
 
 /* stock_drift.c: prepares the Centra part (the open drifts). */
 int cg__stock_drift_begin(struct cg_stock_rec *rec, struct cg_err *err);
-/* Asks for rec->centra_page; the answer comes back through
- * cg__stock_rec_centra_done. Returns 0 or the client's error. */
-int cg__stock_drift_next(struct cg_stock_rec *rec);
+/* Asks for Centra's page `page` (a call of rec->centra); the answer
+ * comes back through cg__stock_rec_centra_done. Returns 0 or the
+ * client's error. */
+int cg__stock_drift_next(struct cg_stock_rec *rec, int page);
 /* Whether data (of cg_centra_fetch_stock) is the last page. */
 bool cg__stock_drift_last(const cJSON *data);
 /* Holds the figures of one Centra page (data of cg_centra_fetch_stock,
@@ -164,8 +174,9 @@ void cg__stock_pending_drop(struct cg_stock_rec *rec);
  * is 0, else rolls back and counts a failed transaction (store_errors).
  * Returns rc, or CG_EDB when the commit failed. */
 int cg__stock_tx_end(struct cg_flow *f, int rc, struct cg_err *err);
-/* The answer to a Centra page (the call's callback). */
-void cg__stock_rec_centra_done(struct cg_stock_rec *rec,
-                               struct cg_call_result *res);
+/* The answer to Centra's page `page`, asked for at sent_ms (wall; the
+ * call's callback). */
+void cg__stock_rec_centra_done(struct cg_stock_rec *rec, int page,
+                               int64_t sent_ms, struct cg_call_result *res);
 
 #endif

@@ -8,12 +8,14 @@
  *   the event) > cg_stock_reconcile_soon > a gap open longer than the
  *   grace > no snapshot ever applied (initial sync) > the schedule
  *
- * and runs as two chains of single partner calls side by side, each
- * answer handled in one transaction:
+ * and runs as two chains of partner calls side by side (the warehouse's
+ * one call at a time, Centra's CG__STOCK_CENTRA_WINDOW pages at a time),
+ * each answer handled in one transaction:
  *
  *   GET /stock page --(group by SKU, hold the last)--> staged, applied
  *     ... nextCursor null --> unlisted SKUs to 0 --> seq_cover, base
- *   Centra products page --> held (stock_drift.c) ... last page
+ *   Centra products page --> held (stock_drift.c) ... every page up to
+ *     the first short one
  *   both --> each held page compared with P, one per loop turn
  *     --> cursor stock.reconcile.last
  *
@@ -324,7 +326,7 @@ static void wms_page(struct cg_stock_rec *rec, const cJSON *data)
   if (rc == 0)
     rc = apply_page(rec, cg_json_get(data, "items"), first, next == NULL, &err);
   if (rc != 0 || (next != NULL && rec->cursor == NULL)) {
-    rec->wms.discard = rec->wms.busy;
+    rec->wms.discard = rec->wms.calls > 0;
     back_off(rec, &rec->wms, 0);
     cg_log_warn(COMP,
                 "[merchant=%s] reconcile (%s): snapshot page not applied "
@@ -345,9 +347,9 @@ static void wms_page(struct cg_stock_rec *rec, const cJSON *data)
  * sequence given up (dropped). */
 static bool answered(struct cg_stock_rec *rec, struct cg__stock_chain *c)
 {
-  c->busy = false;
+  c->calls--;
   if (rec->stopped) {
-    if (!rec->wms.busy && !rec->centra.busy)
+    if (rec->wms.calls == 0 && rec->centra.calls == 0)
       rec_free(rec);
     return false;
   }
@@ -379,13 +381,13 @@ static void on_wms_page(struct cg_call_result *res, void *arg)
 static void wms_next(struct cg_stock_rec *rec)
 {
   struct cg_stock *st = rec->st;
-  rec->wms.busy = true;
+  rec->wms.calls++;
   if (rec->cursor == NULL) /* the first page: fresh unless announced */
     rec->fresh_ms = rec->snapshot_id[0] == '\0' ? cg_time_now_ms() : 0;
   int rc = cg_gxo_get_stock(st->f->gxo, rec->snapshot_id, rec->cursor,
                             (int)st->opts.snapshot_page, on_wms_page, rec);
   if (rc != 0) {
-    rec->wms.busy = false;
+    rec->wms.calls--;
     back_off(rec, &rec->wms, 0);
     cg_log_warn(COMP, "[merchant=%s] reconcile: GET /stock not started (%s)",
                 st->f->merchant, cg_strerror(rc));
@@ -527,49 +529,91 @@ static void finish(struct cg_stock_rec *rec)
   rec_free(rec);
 }
 
-/* A Centra page is held as it arrives (the next one is asked for by the
- * step that follows); it is compared once the snapshot is applied. */
-void cg__stock_rec_centra_done(struct cg_stock_rec *rec,
-                               struct cg_call_result *res)
+/* Page `page` is to be asked for again (its call or its holding
+ * failed). */
+static void centra_redo(struct cg_stock_rec *rec, int page)
+{
+  if (rec->nredo < CG__STOCK_CENTRA_WINDOW)
+    rec->redo[rec->nredo++] = page; /* never full: calls + redo <= window */
+}
+
+/* Every page up to the first short one is held: the pages asked for
+ * after it (in flight when it came back) hold nothing more and are not
+ * asked for again. */
+static bool centra_all_held(struct cg_stock_rec *rec)
+{
+  int kept = 0;
+  for (int i = 0; rec->centra_last > 0 && i < rec->nredo; i++)
+    if (rec->redo[i] < rec->centra_last)
+      rec->redo[kept++] = rec->redo[i];
+  if (rec->centra_last > 0)
+    rec->nredo = kept;
+  return rec->centra_last > 0 && rec->nredo == 0 && rec->centra.calls == 0;
+}
+
+/* A Centra page is held as it arrives, in whatever order the pages come
+ * back (the next one is asked for by the step that follows); it is
+ * compared once the snapshot is applied. */
+void cg__stock_rec_centra_done(struct cg_stock_rec *rec, int page,
+                               int64_t sent_ms, struct cg_call_result *res)
 {
   struct cg_err err = {0};
   if (!answered(rec, &rec->centra))
     return;
   if (res->outcome != CG_OUTCOME_OK || cg_store_in_tx(flow_of(rec)->store)) {
+    centra_redo(rec, page);
+    rec->centra_read = centra_all_held(rec); /* a page after the last */
     back_off(rec, &rec->centra, res->retry_at_ms);
     log_call(rec, &rec->centra, "reading Centra's stock", res);
     return;
   }
   int64_t cpu = loop_cpu_us();
-  if (cg__stock_drift_hold(rec, res->data, rec->sent_ms, &err) != 0) {
-    back_off(rec, &rec->centra, 0); /* the same page again */
+  if (cg__stock_drift_hold(rec, res->data, sent_ms, &err) != 0) {
+    centra_redo(rec, page);
+    back_off(rec, &rec->centra, 0);
     cg_log_warn(COMP,
                 "[merchant=%s] reconcile (%s): Centra page %d not held (%s); "
                 "asked again in %lld s",
-                flow_of(rec)->merchant, rec->reason, rec->centra_page, err.msg,
+                flow_of(rec)->merchant, rec->reason, page, err.msg,
                 wait_s(&rec->centra));
   } else {
     went_on(rec, &rec->centra);
-    rec->centra_read = cg__stock_drift_last(res->data);
-    rec->centra_page++;
+    if (cg__stock_drift_last(res->data) &&
+        (rec->centra_last == 0 || page < rec->centra_last))
+      rec->centra_last = page;
   }
+  rec->centra_read = centra_all_held(rec);
   rec->centra.cpu_us += loop_cpu_us() - cpu;
   step(rec);
 }
 
 /* ---- driving it -----------------------------------------------------------*/
 
-static bool may_go(const struct cg__stock_chain *c, int64_t now)
+/* Whether chain c may start a call (window: its calls in flight at
+ * most) or, for the warehouse's, write. */
+static bool may_go(const struct cg__stock_chain *c, int window, int64_t now)
 {
-  return !c->busy && now >= c->retry_at_ms;
+  return c->calls < window && now >= c->retry_at_ms;
 }
 
-/* The next Centra page, unless all are read or enough are held. */
-static void step_centra(struct cg_stock_rec *rec)
+/* The Centra page to ask for next: a failed one first, then a new one
+ * until a page came back short; 0 = none. */
+static int centra_next_page(struct cg_stock_rec *rec)
 {
-  if (rec->centra_read || rec->held_figs >= CG__STOCK_HELD_MAX)
-    return;
-  int rc = cg__stock_drift_next(rec);
+  if (rec->nredo > 0)
+    return rec->redo[--rec->nredo];
+  return rec->centra_last == 0 ? rec->centra_page++ : 0;
+}
+
+/* Asks for the next Centra page, unless all are read or enough are
+ * held: false when none was asked for. */
+static bool step_centra(struct cg_stock_rec *rec)
+{
+  int page;
+  if (rec->centra_read || rec->held_figs >= CG__STOCK_HELD_MAX ||
+      (page = centra_next_page(rec)) == 0)
+    return false;
+  int rc = cg__stock_drift_next(rec, page);
   if (rc == CG_EINVAL) {
     cg_log_error(COMP,
                  "[merchant=%s] reconcile (%s): centra.warehouse %lld is not "
@@ -579,8 +623,10 @@ static void step_centra(struct cg_stock_rec *rec)
     cg__stock_drift_end(rec); /* the snapshot goes on alone */
     rec->centra_read = true;
   } else if (rc != 0) {
+    centra_redo(rec, page);
     back_off(rec, &rec->centra, 0);
   }
+  return rc == 0;
 }
 
 /* Compares the oldest held page (the snapshot is applied); the loop runs
@@ -610,18 +656,19 @@ static void step(struct cg_stock_rec *rec)
   int64_t now = cg_time_now_ms();
   if (cg_store_in_tx(flow_of(rec)->store))
     return;
-  if (rec->phase == CG__REC_WMS && may_go(&rec->wms, now))
+  if (rec->phase == CG__REC_WMS && may_go(&rec->wms, 1, now))
     wms_next(rec);
-  else if (rec->phase == CG__REC_UNLISTED && may_go(&rec->wms, now))
+  else if (rec->phase == CG__REC_UNLISTED && may_go(&rec->wms, 1, now))
     unlisted_step(rec);
-  if (may_go(&rec->centra, now))
-    step_centra(rec);
+  /* as many Centra pages as the window and the backoff let in */
+  while (may_go(&rec->centra, CG__STOCK_CENTRA_WINDOW, now) && step_centra(rec))
+    ;
   if (rec->phase != CG__REC_APPLIED)
     return;
   if (rec->head != NULL) {
     if (now >= rec->centra.retry_at_ms)
       compare_held(rec);
-  } else if (rec->centra_read && !rec->centra.busy) {
+  } else if (rec->centra_read && rec->centra.calls == 0) {
     rec->centra.done_ms = cg_time_mono_ms() - rec->started_ms;
     finish(rec);
   }
@@ -747,7 +794,7 @@ void cg__stock_reconcile_stop(struct cg_stock *st, void (*done)(void *arg),
 {
   struct cg_stock_rec *rec = st->rec;
   st->rec = NULL;
-  if (rec != NULL && (rec->wms.busy || rec->centra.busy)) {
+  if (rec != NULL && (rec->wms.calls > 0 || rec->centra.calls > 0)) {
     /* The calls' callbacks free it and touch nothing else. */
     rec->stopped = true;
     rec->st = NULL;

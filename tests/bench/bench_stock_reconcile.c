@@ -12,6 +12,9 @@
  *   steady state  after every push landed, a stock.snapshot event: the
  *                 snapshot paged and applied (no SKU changes) and
  *                 Centra's figures read and compared
+ *   steady state  the same with Centra taking CENTRA_PAGE_MS over each
+ *   (remote)      page, as a partner across a network does: what asking
+ *                 for two pages at once buys
  *
  * The times are wall times and include the simulators' answers (a page
  * of Centra products costs the simulated Centra tens of ms); the
@@ -215,6 +218,33 @@ static void print_cost(struct centra_cost a, struct centra_cost b)
          by_req > by_cx ? by_req : by_cx);
 }
 
+/* Centra answering a stock page in CENTRA_PAGE_MS, as a remote partner
+ * does (the simulator's latency fault); the engine asks for
+ * CENTRA_WINDOW pages at once (CG__STOCK_CENTRA_WINDOW). */
+#define CENTRA_PAGE_MS 150
+#define CENTRA_WINDOW 2
+
+/* The n-th reconcile, Centra taking page_ms over each stock page (0: no
+ * fault): a steady one (nothing changed since the last) for a snapshot
+ * event. One stock event first: a snapshot as of the base itself would
+ * be stale. */
+static void reconcile_again(struct e2e *t, int page_ms, int n,
+                            struct figures *f)
+{
+  char faults[256];
+  snprintf(faults, sizeof(faults),
+           "{\"rules\": [{\"path\": \"/graphql\", \"operationName\": "
+           "\"CgStockPage\", \"latencyMs\": %d}], \"replace\": true}",
+           page_ms);
+  dispatch_post_ok(t, 'c', "/_sim/faults", faults);
+  dispatch_post_ok(t, 'g', "/_sim/wms/stock/adjust",
+                   "{\"sku\": \"B0000001\", \"delta\": 1}");
+  double cpu0 = bench_cpu_seconds(t->engine), sim0[2];
+  sim0[0] = sim_cpu_seconds(t, &sim0[1]);
+  dispatch_post_ok(t, 'g', "/_sim/wms/stock/snapshot", "{}");
+  measure(t, n, cpu0, sim0, f);
+}
+
 static void bench(void **state)
 {
   (void)state;
@@ -242,21 +272,21 @@ static void bench(void **state)
   measure(&t, 1, 0, sim0, &first);
   if (!e2e_wait(&t, 900, all_pushed, NULL))
     fail_msg("the initial figures were not all pushed; see %s", t.dir);
-  /* One event first: a snapshot as of the base itself would be stale. */
-  dispatch_post_ok(&t, 'g', "/_sim/wms/stock/adjust",
-                   "{\"sku\": \"B0000001\", \"delta\": 1}");
   struct centra_cost cost0 = centra_cost(&t);
-  double cpu0 = bench_cpu_seconds(t.engine);
-  sim0[0] = sim_cpu_seconds(&t, &sim0[1]);
-  dispatch_post_ok(&t, 'g', "/_sim/wms/stock/snapshot", "{}");
-  measure(&t, 2, cpu0, sim0, &steady);
+  reconcile_again(&t, 0, 2, &steady);
   struct centra_cost cost1 = centra_cost(&t);
+  struct figures slow = {0};
+  reconcile_again(&t, CENTRA_PAGE_MS, 3, &slow);
   printf("stock reconcile: %ld SKUs (%d sizes a product), goals < 1 s and "
          "< 64 MB\n",
          skus_arg, SIZES_PER_PRODUCT);
   print("initial sync", &first);
   print("steady state", &steady);
   print_cost(cost0, cost1);
+  printf("  with Centra taking %d ms over each page of its stock (a remote "
+         "partner; %d pages asked for at once):\n",
+         CENTRA_PAGE_MS, CENTRA_WINDOW);
+  print("steady state", &slow);
   e2e_engine_stop(&t);
   e2e_teardown(&t);
 }
