@@ -57,9 +57,10 @@ int cg__returns_queue(struct cg_flow *f, const char *kind, int64_t id,
   const char *tag =
       strcmp(kind, CG_RETURNS_KIND_ADVISE) == 0 ? "rma" : "return-settle";
   cg__returns_rma(id, key);
-  if (attempt > 0)
-    snprintf(idem, sizeof(idem), "cg-%s-%s-%s-r%d", f->merchant, tag, key,
-             attempt);
+  if (attempt > 0) /* as orders.c's order_key: done rows are pruned, so
+                    * the count alone could give a key the warehouse saw */
+    snprintf(idem, sizeof(idem), "cg-%s-%s-%s-r%d-%lld", f->merchant, tag, key,
+             attempt, (long long)cg_time_now_ms());
   else
     snprintf(idem, sizeof(idem), "cg-%s-%s-%s", f->merchant, tag, key);
   char *payload = row_payload(id, order_number);

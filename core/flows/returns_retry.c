@@ -45,31 +45,53 @@ static bool is(const char *a, const char *b)
   return a != NULL && strcmp(a, b) == 0;
 }
 
-/* returns_int.h */
+/* What the outbox holds of kind for key, every row (a return retried
+ * many times has more than a page of them): whether one is pending or in
+ * flight, and the newest failed one (0 = none). */
+static int rows_of(struct cg_flow *f, const char *kind, const char *key,
+                   bool *active, int64_t *failed, struct cg_err *err)
+{
+  struct cg_store_outbox_filter flt = {
+      .state = -1, .kind = kind, .entity_key = key, .limit = 100};
+  struct cg_store_outbox_list rows = {0};
+  size_t got = 0;
+  int rc;
+  *active = false;
+  *failed = 0;
+  do {
+    rc = cg_store_outbox_list(f->store, &flt, &rows, err);
+    for (size_t i = 0; rc == 0 && i < rows.n; i++) {
+      enum cg_store_outbox_state st = rows.items[i].state;
+      *active = *active || st == CG_STORE_OUTBOX_PENDING ||
+                st == CG_STORE_OUTBOX_INFLIGHT;
+      *failed = st == CG_STORE_OUTBOX_FAILED ? rows.items[i].id : *failed;
+    }
+    got = rows.n;
+    flt.offset += (int64_t)got;
+    cg_store_outbox_list_clear(&rows);
+  } while (rc == 0 && got == (size_t)flt.limit);
+  return rc;
+}
+
+/* returns_int.h. A new row's attempt is the number of rows so far, as in
+ * returns_read.c: each advice under a key the warehouse has not seen. */
 int cg__returns_queue_again(struct cg_flow *f, const char *kind,
                             const struct cg_store_return *r, struct cg_err *err)
 {
   char key[CG_RETURNS_RMA_MAX];
-  struct cg_store_outbox_filter flt = {
-      .state = -1, .kind = kind, .entity_key = key, .limit = 100};
-  struct cg_store_outbox_list rows = {0};
-  cg__returns_rma(r->id, key);
-  int rc = cg_store_outbox_list(f->store, &flt, &rows, err);
-  int64_t failed = 0;
   bool active = false;
-  for (size_t i = 0; rc == 0 && i < rows.n; i++) {
-    enum cg_store_outbox_state st = rows.items[i].state;
-    active = active || st == CG_STORE_OUTBOX_PENDING ||
-             st == CG_STORE_OUTBOX_INFLIGHT;
-    failed = st == CG_STORE_OUTBOX_FAILED ? rows.items[i].id : failed;
-  }
+  int64_t failed = 0, attempt = 0;
+  cg__returns_rma(r->id, key);
+  int rc = rows_of(f, kind, key, &active, &failed, err);
   bool advice = is(kind, CG_RETURNS_KIND_ADVISE); /* always a new key */
-  if (rc == 0 && !active && failed != 0 && !advice)
-    rc = cg_store_outbox_requeue(f->store, failed, cg_time_now_ms(), err);
-  else if (rc == 0 && !active)
-    rc = cg__returns_queue(f, kind, r->id, r->order_number, (int)rows.n, err);
-  cg_store_outbox_list_clear(&rows);
-  return rc;
+  if (rc != 0 || active)
+    return rc;
+  if (failed != 0 && !advice)
+    return cg_store_outbox_requeue(f->store, failed, cg_time_now_ms(), err);
+  rc = cg_store_outbox_count_entity(f->store, kind, key, &attempt, err);
+  return rc ? rc
+            : cg__returns_queue(f, kind, r->id, r->order_number, (int)attempt,
+                                err);
 }
 
 /* Whether the plan records the completion (returns_settle.c). */

@@ -176,28 +176,54 @@ static void test_partial_refund_resolves(void **state)
   cg_store_audit_list_clear(&l);
 }
 
-/* A refused advice: the RULE_ERROR of a pack advice the engine would not
- * send is sent again under a new key; the warehouse's RETURN_REJECTED
- * reads the return again first (marked, its id hinted durably). */
-static void rejected_advised_again(struct env *e, const char *type)
+/* The pending advice (queued with attempt if attempt >= 0) sent and
+ * refused: its row is done. */
+static void advice_refused(struct env *e, int attempt)
 {
   struct cg_err err = {0};
-  put_return(e, CG_STORE_RETURN_REJECTED, NULL);
-  /* the first advice: sent, refused (its row is done) */
-  assert_int_equal(cg_store_begin(e->f.store, &err), 0);
-  assert_int_equal(cg__returns_queue(&e->f, CG_RETURNS_KIND_ADVISE, RETURN_ID,
-                                     "1000", 0, &err),
-                   0);
-  assert_int_equal(cg_store_commit(e->f.store, &err), 0);
-  struct cg_store_outbox_filter flt = {
-      .state = -1, .kind = CG_RETURNS_KIND_ADVISE, .entity_key = "6001"};
+  if (attempt >= 0) {
+    assert_int_equal(cg_store_begin(e->f.store, &err), 0);
+    assert_int_equal(cg__returns_queue(&e->f, CG_RETURNS_KIND_ADVISE, RETURN_ID,
+                                       "1000", attempt, &err),
+                     0);
+    assert_int_equal(cg_store_commit(e->f.store, &err), 0);
+  }
+  struct cg_store_outbox_filter flt = {.state = CG_STORE_OUTBOX_PENDING,
+                                       .kind = CG_RETURNS_KIND_ADVISE,
+                                       .entity_key = "6001"};
   struct cg_store_outbox_list l = {0};
   assert_int_equal(cg_store_outbox_list(e->f.store, &flt, &l, &err), 0);
+  assert_int_equal(l.n, 1);
   assert_int_equal(
       cg_store_outbox_mark_inflight(e->f.store, l.items[0].id, &err), 0);
   assert_int_equal(cg_store_outbox_done(e->f.store, l.items[0].id, 422, &err),
                    0);
   cg_store_outbox_list_clear(&l);
+}
+
+/* The one pending advice's idempotency key starts with want and a '-'
+ * (then the time: returns_common.c). */
+static void pending_advice_is(struct env *e, const char *want)
+{
+  struct cg_store_outbox_filter flt = {.state = CG_STORE_OUTBOX_PENDING,
+                                       .kind = CG_RETURNS_KIND_ADVISE,
+                                       .entity_key = "6001"};
+  struct cg_store_outbox_list l = {0};
+  assert_int_equal(cg_store_outbox_list(e->f.store, &flt, &l, NULL), 0);
+  assert_int_equal(l.n, 1);
+  const char *got = l.items[0].idempotency_key;
+  if (strncmp(got, want, strlen(want)) != 0 || got[strlen(want)] != '-')
+    fail_msg("pending advice under %s, not %s-<ms>", got, want);
+  cg_store_outbox_list_clear(&l);
+}
+
+/* A refused advice: the RULE_ERROR of a pack advice the engine would not
+ * send is sent again under a new key; the warehouse's RETURN_REJECTED
+ * reads the return again first (marked, its id hinted durably). */
+static void rejected_advised_again(struct env *e, const char *type)
+{
+  put_return(e, CG_STORE_RETURN_REJECTED, NULL);
+  advice_refused(e, 0); /* the first advice */
   raise_and_retry(e, type, "6001", false);
   struct cg_store_return r = get(e);
   if (strcmp(type, CG_RETURN_REJECTED) == 0) {
@@ -212,11 +238,7 @@ static void rejected_advised_again(struct env *e, const char *type)
   }
   assert_int_equal(r.step, CG_STORE_RETURN_NEW);
   cg_store_return_clear(&r);
-  flt.state = CG_STORE_OUTBOX_PENDING;
-  assert_int_equal(cg_store_outbox_list(e->f.store, &flt, &l, &err), 0);
-  assert_int_equal(l.n, 1);
-  assert_string_equal(l.items[0].idempotency_key, "cg-m1-rma-6001-r1");
-  cg_store_outbox_list_clear(&l);
+  pending_advice_is(e, "cg-m1-rma-6001-r1");
 }
 
 static void test_rejected_advised_again(void **state)
@@ -227,6 +249,30 @@ static void test_rejected_advised_again(void **state)
 static void test_rule_error_advised_again(void **state)
 {
   rejected_advised_again(*state, "RULE_ERROR");
+}
+
+/* More advice rows than one page of the outbox's list (100): each retry
+ * still gets a key of its own (it once stayed at -r100, and the warehouse
+ * would have answered the second -r100 with the first one's refusal). */
+static void test_advised_again_after_many(void **state)
+{
+  struct env *e = *state;
+  put_return(e, CG_STORE_RETURN_REJECTED, NULL);
+  for (int i = 0; i < 100; i++)
+    advice_refused(e, i);
+  raise_and_retry(e, "RULE_ERROR", "6001", false);
+  pending_advice_is(e, "cg-m1-rma-6001-r100");
+  advice_refused(e, -1);
+  assert_int_equal(cg_store_begin(e->f.store, NULL), 0); /* as the flow does */
+  assert_int_equal(cg_store_return_set_step(e->f.store, RETURN_ID,
+                                            CG_STORE_RETURN_REJECTED, NULL, 1,
+                                            NULL),
+                   0);
+  assert_int_equal(cg_store_commit(e->f.store, NULL), 0);
+  raise_and_retry(e, "RULE_ERROR", "6001", false);
+  pending_advice_is(e, "cg-m1-rma-6001-r101");
+  raise_and_retry(e, "RULE_ERROR", "6001", false); /* one on its way */
+  assert_int_equal(rows(e, CG_RETURNS_KIND_ADVISE), 102);
 }
 
 static void test_unadvised_resolves(void **state)
@@ -345,6 +391,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_rejected_advised_again, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_rule_error_advised_again, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_advised_again_after_many, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_unadvised_resolves, setup, teardown),
       cmocka_unit_test_setup_teardown(test_route_centra, setup, teardown),
