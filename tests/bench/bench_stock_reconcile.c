@@ -32,6 +32,7 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/mem.h"
+#include "flows/stock_rec.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -227,10 +228,8 @@ static void print_cost(struct centra_cost a, struct centra_cost b)
 }
 
 /* Centra answering a stock page in CENTRA_PAGE_MS, as a remote partner
- * does (the simulator's latency fault); the engine asks for
- * CENTRA_WINDOW pages at once (CG__STOCK_CENTRA_WINDOW). */
+ * does (the simulator's latency fault). */
 #define CENTRA_PAGE_MS 150
-#define CENTRA_WINDOW 2
 
 /* The n-th reconcile, Centra taking page_ms over each stock page (0: no
  * fault): a steady one (nothing changed since the last) for a snapshot
@@ -293,7 +292,7 @@ static void bench(void **state)
   print_cost(cost0, cost1);
   printf("  with Centra taking %d ms over each page of its stock (a remote "
          "partner; %d pages asked for at once):\n",
-         CENTRA_PAGE_MS, CENTRA_WINDOW);
+         CENTRA_PAGE_MS, CG__STOCK_CENTRA_WINDOW);
   print("steady state", &slow);
   e2e_engine_stop(&t);
   e2e_teardown(&t);
