@@ -303,22 +303,31 @@ long e2e_metric(struct e2e *t, const char *name)
   return v;
 }
 
-bool e2e_log_has(struct e2e *t, const char *needle)
+long e2e_log_count(struct e2e *t, const char *needle)
 {
   char path[600];
   snprintf(path, sizeof(path), "%s/engine.log", t->dir);
   FILE *f = fopen(path, "rb");
   if (f == NULL)
-    return false;
+    return 0;
   struct cg_buf b = CG_BUF_INIT;
   char chunk[8192];
   size_t n;
   while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
     cg_buf_append(&b, chunk, n);
   fclose(f);
-  bool found = b.data != NULL && strstr(b.data, needle) != NULL;
+  long count = 0;
+  size_t len = strlen(needle);
+  for (const char *p = b.data; p != NULL && (p = strstr(p, needle)) != NULL;
+       p += len ? len : 1)
+    count++;
   cg_buf_free(&b);
-  return found;
+  return count;
+}
+
+bool e2e_log_has(struct e2e *t, const char *needle)
+{
+  return e2e_log_count(t, needle) > 0;
 }
 
 long e2e_healthz(struct e2e *t, cJSON **doc)

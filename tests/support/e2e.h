@@ -63,9 +63,10 @@ char *e2e_scenario(long orders, long bad_each);
 /* GET /healthz of the engine: the status code, and the parsed body in
  * *doc (caller frees; the test fails if the body is not JSON). */
 long e2e_healthz(struct e2e *t, cJSON **doc);
-/* Whether the engine's log (engine.log in the test folder) contains
- * needle. */
+/* Whether the engine's log (engine.log in the test folder, every start
+ * of the test) contains needle, and how many times. */
 bool e2e_log_has(struct e2e *t, const char *needle);
+long e2e_log_count(struct e2e *t, const char *needle);
 /* POSTs body to the engine's /webhooks/<partner>/shop signed with secret
  * at t_s (X-Wms-Signature, JSON, for "gxo"; X-Centra-Signature, form
  * encoded, for "centra"); the status, or -1 on a transport error. */
