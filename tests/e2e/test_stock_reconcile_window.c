@@ -40,6 +40,7 @@
   " \"latencyMs\": 3000}], \"replace\": true}"
 
 #define ASKED_DONE "reconcile (asked for on the admin API) done"
+#define ALL_RIGHT "401 SKUs compared, 0 off"
 
 static struct e2e T;
 
@@ -58,11 +59,12 @@ static char *scenario(void)
   return b.data;
 }
 
-/* Centra calls that arrived and are not answered yet. */
-static long centra_in_flight(void)
+/* A figure of the simulator's Centra call log (/_sim/calls): "inFlight"
+ * (arrived, not answered yet), "counts.503" (answered 503), ... */
+static long centra_calls(const char *path)
 {
   cJSON *calls = e2e_get(&T, 'c', "/_sim/calls?side=centra&limit=1");
-  long n = (long)cg_json_int(calls, "inFlight", -1);
+  long n = (long)cg_json_int(calls, path, 0);
   cJSON_Delete(calls);
   return n;
 }
@@ -76,7 +78,7 @@ static bool two_pages_at_centra(struct e2e *t, void *arg)
   for (int i = 0; i < 3; i++) {
     if (i > 0)
       usleep(200 * 1000);
-    if (centra_in_flight() < 2)
+    if (centra_calls("inFlight") < 2)
       return false;
   }
   return true;
@@ -122,7 +124,8 @@ static void two_at_once(void)
 static void failed_page_again(void)
 {
   const char *const auth[] = {"Authorization: Bearer e2e-admin-token", NULL};
-  long before = stock_pages();
+  long before = stock_pages(), refused = centra_calls("counts.503");
+  long all_right = e2e_log_count(&T, ALL_RIGHT);
   dispatch_post_ok(&T, 'c', "/_sim/faults",
                    "{\"rules\": [{\"path\": \"/graphql\", \"operationName\":"
                    " \"CgStockPage\", \"share503\": 1.0, \"limit\": 1}],"
@@ -133,7 +136,8 @@ static void failed_page_again(void)
                    202);
   if (!e2e_wait(&T, 120, reconciled, ASKED_DONE))
     fail_msg("the second reconcile never ended; see %s", T.dir);
-  assert_true(e2e_log_has(&T, "401 SKUs compared, 0 off"));
+  assert_int_equal(centra_calls("counts.503"), refused + 1);
+  assert_int_equal(e2e_log_count(&T, ALL_RIGHT), all_right + 1);
   long pages = stock_pages() - before;
   if (pages < 4 || pages > 5) /* three, the failed one again, one past */
     fail_msg("%ld Centra stock pages with one failure; see %s", pages, T.dir);
