@@ -68,6 +68,19 @@ static bool has_units(struct e2e *t, void *arg)
   return ok;
 }
 
+/* The pack's policy is in force: the engine asks the rule host for it
+ * once the generation is loaded, and a slow host (a loaded machine)
+ * answers after the first stock events are in. */
+static bool policy_in_force(struct e2e *t, void *arg)
+{
+  (void)t;
+  (void)arg;
+  cJSON *d = describe(SKU);
+  bool ok = cg_json_int(d, "policy.buffer", -1) == 2;
+  cJSON_Delete(d);
+  return ok;
+}
+
 static int setup(void **state)
 {
   char *scenario = e2e_scenario(0, 0);
@@ -83,6 +96,7 @@ static int setup(void **state)
   adjust(EXCLUDED, "AVAILABLE", 4);
   assert_true(e2e_wait(&T, 60, has_units, SKU));
   assert_true(e2e_wait(&T, 60, has_units, EXCLUDED));
+  assert_true(e2e_wait(&T, 60, policy_in_force, NULL));
   return 0;
 }
 
