@@ -120,20 +120,26 @@ static void two_at_once(void)
     fail_msg("%ld Centra stock pages for three; see %s", pages, T.dir);
 }
 
-/* One call of the next reconcile's pages fails: asked for again. */
-static void failed_page_again(void)
+/* Centra's faults set to faults, a reconcile asked for on the admin API
+ * (an operator's check). */
+static void ask_reconcile(const char *faults)
 {
   const char *const auth[] = {"Authorization: Bearer e2e-admin-token", NULL};
-  long before = stock_pages(), refused = centra_calls("counts.503");
-  long all_right = e2e_log_count(&T, ALL_RIGHT);
-  dispatch_post_ok(&T, 'c', "/_sim/faults",
-                   "{\"rules\": [{\"path\": \"/graphql\", \"operationName\":"
-                   " \"CgStockPage\", \"share503\": 1.0, \"limit\": 1}],"
-                   " \"replace\": true}");
+  dispatch_post_ok(&T, 'c', "/_sim/faults", faults);
   assert_int_equal(e2e_post_status(&T, 'a',
                                    "/api/v1/merchants/shop/stock/reconcile",
                                    auth, "{}"),
                    202);
+}
+
+/* One call of the next reconcile's pages fails: asked for again. */
+static void failed_page_again(void)
+{
+  long before = stock_pages(), refused = centra_calls("counts.503");
+  long all_right = e2e_log_count(&T, ALL_RIGHT);
+  ask_reconcile("{\"rules\": [{\"path\": \"/graphql\", \"operationName\":"
+                " \"CgStockPage\", \"share503\": 1.0, \"limit\": 1}],"
+                " \"replace\": true}");
   if (!e2e_wait(&T, 120, reconciled, ASKED_DONE))
     fail_msg("the second reconcile never ended; see %s", T.dir);
   assert_int_equal(centra_calls("counts.503"), refused + 1);
@@ -146,13 +152,8 @@ static void failed_page_again(void)
 /* (d) */
 static void stopped_with_two_out(void)
 {
-  const char *const auth[] = {"Authorization: Bearer e2e-admin-token", NULL};
   long done = e2e_log_count(&T, ASKED_DONE);
-  dispatch_post_ok(&T, 'c', "/_sim/faults", PAGE_LATENCY);
-  assert_int_equal(e2e_post_status(&T, 'a',
-                                   "/api/v1/merchants/shop/stock/reconcile",
-                                   auth, "{}"),
-                   202);
+  ask_reconcile(PAGE_LATENCY);
   if (!e2e_wait(&T, 60, two_pages_at_centra, NULL))
     fail_msg("never two stock pages at Centra at once; see %s", T.dir);
   e2e_engine_stop(&T); /* fails unless it exits 0 */
