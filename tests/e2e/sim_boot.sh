@@ -1,11 +1,34 @@
 # sim_boot.sh: starts centra-gxo-sim on free loopback ports for the shell
 # tests (sourced; needs SIM, the binary's path).
 #
+#   sim_test_init NAME
+#
+# The preamble of a test that drives the simulator itself: WORK (a fresh
+# folder /tmp/cg-sim-NAME.*), SIM_PID and BG (pids of background
+# requests), all killed or removed at exit; fail MSG (the simulator log's
+# tail, exit 1) and ok MSG.
+#
 #   sim_boot LOG [sim options...]
 #
 # Sets SIM_PID, CPORT, GPORT, C and G (the two base URLs) once the
 # simulator has printed its ready line, trying five random port pairs;
 # returns 1 if none worked.
+sim_test_init() {
+  WORK=$(mktemp -d "/tmp/cg-sim-$1.XXXXXX")
+  SIM_PID=""
+  BG=()
+  trap sim_test_cleanup EXIT
+  fail() { echo "FAIL: $*"; tail -40 "$WORK/sim.log" 2>/dev/null; exit 1; }
+  ok() { echo "  ok  $*"; }
+}
+
+sim_test_cleanup() {
+  local p
+  for p in "${BG[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "$SIM_PID" ]; then kill -KILL "$SIM_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+
 sim_boot() {
   local log=$1 try i
   shift

@@ -12,17 +12,8 @@
 set -euo pipefail
 
 SIM="${CG_BUILD_DIR:?CG_BUILD_DIR must point at the build tree}/centra-gxo-sim"
-WORK=$(mktemp -d /tmp/cg-sim-async.XXXXXX)
-SIM_PID=""
-BG=()
-cleanup() {
-  for p in "${BG[@]}"; do kill "$p" 2>/dev/null || true; done
-  if [ -n "$SIM_PID" ]; then kill -KILL "$SIM_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -40 "$WORK/sim.log" 2>/dev/null; exit 1; }
-ok() { echo "  ok  $*"; }
+source "$(dirname "$0")/sim_boot.sh"
+sim_test_init async
 
 # The stand-in host: one reply line per request line, each held until the
 # gate file exists; it leaves a file asked.N for the N-th line it reads.
@@ -50,7 +41,6 @@ process.stdin.on('data', (d) => {
 EOF
 
 export CG_TEST_DIR="$WORK"
-source "$(dirname "$0")/sim_boot.sh"
 sim_boot "$WORK/sim.log" --seed 3 --centra-gql-script "$WORK/held.js" ||
   fail "centra-gxo-sim did not start"
 

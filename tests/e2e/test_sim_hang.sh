@@ -9,19 +9,9 @@
 set -euo pipefail
 
 SIM="${CG_BUILD_DIR:?CG_BUILD_DIR must point at the build tree}/centra-gxo-sim"
-WORK=$(mktemp -d /tmp/cg-sim-hang.XXXXXX)
-SIM_PID=""
-BG=()
-cleanup() {
-  for p in "${BG[@]}"; do kill "$p" 2>/dev/null || true; done
-  if [ -n "$SIM_PID" ]; then kill -KILL "$SIM_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -40 "$WORK/sim.log" 2>/dev/null; exit 1; }
-ok() { echo "  ok  $*"; }
-
 source "$(dirname "$0")/sim_boot.sh"
+sim_test_init hang
+
 sim_boot "$WORK/sim.log" --seed 12 || fail "centra-gxo-sim did not start"
 
 TOKEN=$(wms_token)
