@@ -21,6 +21,16 @@
  * initial sync, where it is old data); one Centra shows 0 of is left
  * alone, and so are the SKUs the pack excludes. A SKU pushed after the
  * page was asked for is skipped: Centra's answer may predate the push.
+ *
+ * Comparing while the snapshot is paged: a SKU's P is final for this
+ * snapshot once the snapshot's page listing it is applied (its levels
+ * are the snapshot's plus the events after it, as they are at the end).
+ * So whichever of its two figures comes second, Centra's or the applied
+ * page, puts its Centra figure in a ready batch, compared at once;
+ * two maps pair them (waiting: Centra's figures, applied: SKUs without
+ * one yet). The figures of SKUs the snapshot does not list, or lists
+ * unreadably, wait in their held pages for the end, as every figure did
+ * before; a map that cannot grow leaves a figure to the end too.
  */
 #include "flows/stock_int.h"
 #include "flows/stock_rec.h"
@@ -70,17 +80,137 @@ static void cpage_free(struct cg__stock_cpage *pg)
   cg_free(pg);
 }
 
+static void queue_put(struct cg__stock_cqueue *q, struct cg__stock_cpage *pg)
+{
+  if (q->tail != NULL)
+    q->tail->next = pg;
+  else
+    q->head = pg;
+  q->tail = pg;
+}
+
+static struct cg__stock_cpage *queue_pop(struct cg__stock_cqueue *q)
+{
+  struct cg__stock_cpage *pg = q->head;
+  q->head = pg->next;
+  if (q->head == NULL)
+    q->tail = NULL;
+  return pg;
+}
+
+static void queue_free(struct cg__stock_cqueue *q)
+{
+  while (q->head != NULL)
+    cpage_free(queue_pop(q));
+}
+
+static void page_skus_free(struct cg_stock_rec *rec)
+{
+  for (size_t i = 0; i < rec->page_n; i++)
+    cg_free(rec->page_skus[i]);
+  rec->page_n = 0;
+}
+
+void cg__stock_drift_unpaged(struct cg_stock_rec *rec)
+{
+  cg_map_free(&rec->waiting);
+  rec->waiting = (struct cg_map)CG_MAP_INIT;
+  cg_map_free(&rec->applied);
+  rec->applied = (struct cg_map)CG_MAP_INIT;
+  page_skus_free(rec);
+}
+
 void cg__stock_drift_end(struct cg_stock_rec *rec)
 {
   cg_map_free(&rec->drift_open);
   rec->drift_open = (struct cg_map)CG_MAP_INIT;
-  while (rec->head != NULL) {
-    struct cg__stock_cpage *pg = rec->head;
-    rec->head = pg->next;
-    cpage_free(pg);
-  }
-  rec->tail = NULL;
+  cg__stock_drift_unpaged(rec);
+  cg_free(rec->page_skus);
+  rec->page_skus = NULL;
+  rec->page_cap = 0;
+  queue_free(&rec->centra_held);
+  queue_free(&rec->centra_ready);
   rec->held_figs = 0;
+}
+
+/* ---- pairing while the snapshot is paged ---------------------------------*/
+
+/* An empty batch for at most cap figures; NULL when out of memory (the
+ * figures then wait for the end). */
+static struct cg__stock_cpage *batch_new(size_t cap)
+{
+  struct cg__stock_cpage *b = cg_calloc(1, sizeof(*b));
+  if (b != NULL && cap > 0 &&
+      (b->figs = cg_calloc(cap, sizeof(*b->figs))) == NULL) {
+    cg_free(b);
+    return NULL;
+  }
+  return b;
+}
+
+/* A copy of the held figure into batch b: it is compared there. */
+static void take(struct cg__stock_cpage *b, struct cg__stock_cfig *fig)
+{
+  char *sku = b != NULL ? cg_strdup(fig->sku) : NULL;
+  if (sku == NULL)
+    return; /* not taken: compared with its held page */
+  b->figs[b->n++] =
+      (struct cg__stock_cfig){sku, fig->qty, fig->asked_ms, false};
+  fig->taken = true;
+}
+
+static void batch_queue(struct cg_stock_rec *rec, struct cg__stock_cpage *b)
+{
+  if (b != NULL && b->n > 0)
+    queue_put(&rec->centra_ready, b);
+  else if (b != NULL)
+    cpage_free(b);
+}
+
+/* Centra's held page pg, while the snapshot is paged. */
+static void pair_centra(struct cg_stock_rec *rec, struct cg__stock_cpage *pg)
+{
+  struct cg__stock_cpage *b = batch_new(pg->n);
+  for (size_t i = 0; i < pg->n; i++) {
+    struct cg__stock_cfig *fig = &pg->figs[i];
+    if (cg_map_del_str(&rec->applied, fig->sku) != NULL)
+      take(b, fig);
+    else /* a failure leaves it to the end */
+      (void)cg_map_put_str(&rec->waiting, fig->sku, fig);
+  }
+  batch_queue(rec, b);
+}
+
+int cg__stock_drift_page_sku(struct cg_stock_rec *rec, const char *sku)
+{
+  if (rec->page_n == rec->page_cap) {
+    size_t cap = rec->page_cap ? rec->page_cap * 2 : 256;
+    char **p = cg_realloc(rec->page_skus, cap * sizeof(*p));
+    if (p == NULL)
+      return CG_ENOMEM;
+    rec->page_skus = p;
+    rec->page_cap = cap;
+  }
+  char *copy = cg_strdup(sku);
+  if (copy == NULL)
+    return CG_ENOMEM;
+  rec->page_skus[rec->page_n++] = copy;
+  return 0;
+}
+
+void cg__stock_drift_page_done(struct cg_stock_rec *rec, bool ok)
+{
+  struct cg__stock_cpage *b = ok ? batch_new(rec->page_n) : NULL;
+  for (size_t i = 0; ok && i < rec->page_n; i++) {
+    const char *sku = rec->page_skus[i];
+    struct cg__stock_cfig *fig = cg_map_del_str(&rec->waiting, sku);
+    if (fig != NULL)
+      take(b, fig);
+    else if (rec->applied.n < CG__STOCK_HELD_MAX) /* as many as figures */
+      (void)cg_map_put_str(&rec->applied, sku, (void *)1);
+  }
+  batch_queue(rec, b);
+  page_skus_free(rec);
 }
 
 /* One Centra page asked for: the call's argument. */
@@ -240,12 +370,11 @@ static int target_seen(struct cg_stock_rec *rec,
   return 0;
 }
 
-/* One SKU of a page asked for at asked_ms; its figure is recorded for
- * the whole page afterwards (cg_store_stock_cstage_seen) unless skipped
- * here. */
+/* One SKU of a list; its figure is recorded for the whole list
+ * afterwards (cg_store_stock_cstage_seen) unless skipped here. */
 static int compare_seen(struct cg_stock_rec *rec,
-                        const struct cg_store_stock_seen *e, int64_t asked_ms,
-                        int64_t now, struct cg_err *err)
+                        const struct cg_store_stock_seen *e, int64_t now,
+                        struct cg_err *err)
 {
   struct cg_store *s = rec->st->f->store;
   struct cg_store_stock fresh_row = {0};
@@ -255,12 +384,12 @@ static int compare_seen(struct cg_stock_rec *rec,
     return cg_store_stock_cstage_skip(s, e->sku, err);
   if (!e->known) {
     rec->unknown++;
-    if (e->centra == 0)
-      return 0; /* nothing to correct: no row */
+    if (e->centra == 0) /* nothing to correct: no row */
+      return cg_store_stock_cstage_skip(s, e->sku, err);
   }
   int rc = e->known ? 0 : row_new(rec, e->sku, e->centra, now, &fresh_row, err);
   row = e->known ? row : &fresh_row;
-  if (rc == 0 && row->pushed_at >= asked_ms) /* pushed since */
+  if (rc == 0 && row->pushed_at >= e->asked_ms) /* pushed since */
     rc = cg_store_stock_cstage_skip(s, e->sku, err);
   else if (rc == 0 && (rc = target_seen(rec, e, row, &p, err)) == 0) {
     rec->compared++;
@@ -271,7 +400,8 @@ static int compare_seen(struct cg_stock_rec *rec,
   return rc;
 }
 
-/* The page's figures staged, read back with the rows, compared. */
+/* The list's figures (but those taken) staged, read back with the rows,
+ * compared. */
 static int compare_page(struct cg_stock_rec *rec,
                         const struct cg__stock_cpage *pg, int64_t now,
                         struct cg_err *err)
@@ -279,12 +409,15 @@ static int compare_page(struct cg_stock_rec *rec,
   struct cg_store *s = rec->st->f->store;
   struct cg_store_stock_seen_list list = {0};
   int rc = 0;
-  for (size_t i = 0; rc == 0 && i < pg->n; i++)
-    rc = cg_store_stock_cstage(s, pg->figs[i].sku, pg->figs[i].qty, err);
+  for (size_t i = 0; rc == 0 && i < pg->n; i++) {
+    const struct cg__stock_cfig *fig = &pg->figs[i];
+    if (!fig->taken)
+      rc = cg_store_stock_cstage(s, fig->sku, fig->qty, fig->asked_ms, err);
+  }
   if (rc == 0)
     rc = cg_store_stock_cstage_read(s, &list, err);
   for (size_t i = 0; rc == 0 && i < list.n; i++)
-    rc = compare_seen(rec, &list.items[i], pg->asked_ms, now, err);
+    rc = compare_seen(rec, &list.items[i], now, err);
   cg_store_stock_seen_list_clear(&list);
   return rc ? rc : cg_store_stock_cstage_seen(s, now, err);
 }
@@ -295,7 +428,8 @@ bool cg__stock_drift_last(const cJSON *data)
 }
 
 /* The SKUs of a page's sizes with their physical figures. */
-static int figures_of(const cJSON *sizes, struct cg__stock_cpage *pg)
+static int figures_of(const cJSON *sizes, int64_t asked_ms,
+                      struct cg__stock_cpage *pg)
 {
   const cJSON *sz;
   int cap = cJSON_GetArraySize(sizes);
@@ -311,6 +445,7 @@ static int figures_of(const cJSON *sizes, struct cg__stock_cpage *pg)
     if ((fig->sku = cg_strdup(sku)) == NULL)
       return CG_ENOMEM;
     fig->qty = cg_json_int(sz, "physical", 0);
+    fig->asked_ms = asked_ms;
     pg->n++;
   }
   return 0;
@@ -320,20 +455,24 @@ int cg__stock_drift_hold(struct cg_stock_rec *rec, const cJSON *data,
                          int64_t asked_ms, struct cg_err *err)
 {
   struct cg__stock_cpage *pg = cg_calloc(1, sizeof(*pg));
-  int rc = pg ? figures_of(cg_json_get(data, "sizes"), pg) : CG_ENOMEM;
+  int rc =
+      pg ? figures_of(cg_json_get(data, "sizes"), asked_ms, pg) : CG_ENOMEM;
   if (rc != 0) {
     if (pg != NULL)
       cpage_free(pg);
     return cg_err_set(err, rc, "out of memory holding a Centra page");
   }
-  pg->asked_ms = asked_ms;
-  if (rec->tail != NULL)
-    rec->tail->next = pg;
-  else
-    rec->head = pg;
-  rec->tail = pg;
+  queue_put(&rec->centra_held, pg);
   rec->held_figs += pg->n;
+  if (rec->phase != CG__REC_APPLIED)
+    pair_centra(rec, pg);
   return 0;
+}
+
+bool cg__stock_drift_due(const struct cg_stock_rec *rec)
+{
+  return rec->centra_ready.head != NULL ||
+         (rec->phase == CG__REC_APPLIED && rec->centra_held.head != NULL);
 }
 
 /* A lazy commit (cg_store_begin_lazy): a compare lost to a power cut is
@@ -341,19 +480,22 @@ int cg__stock_drift_hold(struct cg_stock_rec *rec, const cJSON *data,
 int cg__stock_drift_compare(struct cg_stock_rec *rec, struct cg_err *err)
 {
   struct cg_flow *f = rec->st->f;
-  struct cg__stock_cpage *pg = rec->head;
-  if (pg == NULL)
+  bool ready = rec->centra_ready.head != NULL;
+  struct cg__stock_cqueue *q = ready ? &rec->centra_ready : &rec->centra_held;
+  if (!cg__stock_drift_due(rec))
     return 0;
+  int64_t before = rec->compared;
   int rc = cg_store_begin_lazy(f->store, err);
   if (rc != 0)
     return rc;
-  rc = compare_page(rec, pg, cg_time_now_ms(), err);
+  rc = compare_page(rec, q->head, cg_time_now_ms(), err);
   if ((rc = cg__stock_tx_end(f, rc, err)) != 0)
     return rc;
-  rec->head = pg->next;
-  if (rec->head == NULL)
-    rec->tail = NULL;
-  rec->held_figs -= pg->n;
+  struct cg__stock_cpage *pg = queue_pop(q);
+  if (ready)
+    rec->early += rec->compared - before;
+  else
+    rec->held_figs -= pg->n;
   cpage_free(pg);
   return 0;
 }

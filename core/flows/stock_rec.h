@@ -83,16 +83,22 @@ struct cg__stock_chain {
   int64_t cpu_us;      /* the loop thread's CPU spent on its answers */
 };
 
-/* One of Centra's figures, and a page of them held until compared. */
+/* One of Centra's figures, and a list of them: a page held until the
+ * snapshot is applied, or a batch of SKUs ready to be compared now. */
 struct cg__stock_cfig {
   char *sku;
   int64_t qty;
+  int64_t asked_ms; /* wall ms its page was asked for */
+  bool taken;       /* a held figure compared in a ready batch */
 };
 struct cg__stock_cpage {
   struct cg__stock_cpage *next;
-  int64_t asked_ms; /* wall ms the page was asked for */
   size_t n;
   struct cg__stock_cfig *figs;
+};
+struct cg__stock_cqueue {
+  struct cg__stock_cpage *head; /* oldest first */
+  struct cg__stock_cpage *tail;
 };
 
 struct cg_stock_rec {
@@ -118,26 +124,37 @@ struct cg_stock_rec {
   char unlisted_after[CG_STOCK_SKU_MAX];
   int64_t pages, skus, zeroed, bad;
   /* Centra: pages read while the snapshot is paged are held (at most
-   * CG__STOCK_HELD_MAX figures) and compared once it is applied */
+   * CG__STOCK_HELD_MAX figures) and compared once it is applied, but for
+   * the SKUs the snapshot has applied already, which are compared at
+   * once (stock_drift.c "Comparing while the snapshot is paged") */
   struct cg__stock_chain centra;
   int centra_page; /* the next page never asked for */
   int centra_last; /* the first page that came back short; 0 = none yet */
   int redo[CG__STOCK_CENTRA_WINDOW]; /* pages whose call failed */
   int nredo;
-  bool centra_read;             /* every page up to the last is held */
-  struct cg__stock_cpage *head; /* held pages, oldest first */
-  struct cg__stock_cpage *tail;
+  bool centra_read;                     /* every page up to the last is held */
+  struct cg__stock_cqueue centra_held;  /* pages (figures not taken) */
+  struct cg__stock_cqueue centra_ready; /* batches to compare now */
   size_t held_figs;
+  struct cg_map waiting; /* SKU -> its held figure, not taken, while the
+                          * snapshot is paged */
+  struct cg_map applied; /* SKUs the snapshot has applied whose figure
+                          * has not come (value 1) */
+  char **page_skus;      /* the SKUs of the snapshot page being applied */
+  size_t page_n, page_cap;
   struct cg_map drift_open; /* SKU -> open STOCK_DRIFT id (intptr_t) */
   struct cg_map broken;     /* SKUs with an unreadable item: left alone,
                              * not taken for unlisted */
   int64_t compared, differ, drifts, resolved, unknown;
+  int64_t early; /* compared while the snapshot was paged */
 };
 
 /* Centra figures held at most: the next page is asked for only below it
  * (about 50 bytes each, 10 MB; a page of 200 products of ten sizes holds
  * 2,000). It covers a 100,000-SKU catalogue whole: with a quarter of it,
- * Centra's half stood still for the snapshot's last second. */
+ * Centra's half stood still for the snapshot's last second. It bounds
+ * the SKUs noted as applied (applied) too: beyond it, a SKU's figure
+ * waits for the end. */
 #define CG__STOCK_HELD_MAX 200000
 
 /* stock_drift.c: prepares the Centra part (the open drifts). */
@@ -149,14 +166,29 @@ int cg__stock_drift_next(struct cg_stock_rec *rec, int page);
 /* Whether data (of cg_centra_fetch_stock) is the last page. */
 bool cg__stock_drift_last(const cJSON *data);
 /* Holds the figures of one Centra page (data of cg_centra_fetch_stock,
- * asked for at asked_ms) at the end of rec's queue. */
+ * asked for at asked_ms) at the end of rec's held pages; while the
+ * snapshot is paged, the figures of SKUs it has applied go to a ready
+ * batch. */
 int cg__stock_drift_hold(struct cg_stock_rec *rec, const cJSON *data,
                          int64_t asked_ms, struct cg_err *err);
-/* Compares the oldest held page with P in one transaction and drops it;
- * a SKU pushed at or after the page was asked for is skipped. On failure
- * the page stays held. */
+/* Notes a SKU of the snapshot page being applied (a copy is kept);
+ * CG_ENOMEM leaves the SKU to be compared at the end. */
+int cg__stock_drift_page_sku(struct cg_stock_rec *rec, const char *sku);
+/* The page of the noted SKUs is applied (committed: ok) or not: the
+ * held figures of its SKUs go to a ready batch. */
+void cg__stock_drift_page_done(struct cg_stock_rec *rec, bool ok);
+/* The snapshot is applied, or is paged again from its start (fresh:
+ * another snapshot): what is applied is no longer known. */
+void cg__stock_drift_unpaged(struct cg_stock_rec *rec);
+/* Whether a list is due for comparing: a ready batch, or a held page
+ * once the snapshot is applied. */
+bool cg__stock_drift_due(const struct cg_stock_rec *rec);
+/* Compares the first due list with P in one transaction and drops it; a
+ * SKU pushed at or after its page was asked for is skipped. On failure
+ * the list stays queued. */
 int cg__stock_drift_compare(struct cg_stock_rec *rec, struct cg_err *err);
-/* Frees the held pages and the open drifts. */
+/* Frees the held pages, the ready batches, the open drifts and what the
+ * pairing holds. */
 void cg__stock_drift_end(struct cg_stock_rec *rec);
 
 /* stock_cursors.c: a cursor holding an integer (*set false when absent

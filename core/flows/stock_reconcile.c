@@ -16,10 +16,12 @@
  *     ... nextCursor null --> unlisted SKUs to 0 --> seq_cover, base
  *   Centra products page --> held (stock_drift.c) ... every page up to
  *     the first short one
- *   both --> each held page compared with P, one per loop turn
- *     --> cursor stock.reconcile.last
+ *   both for a SKU --> its figure compared with P in a ready batch
+ *   both done --> each held page's figures left compared, one page per
+ *     loop turn --> cursor stock.reconcile.last
  *
- * Centra's figures wait for the snapshot to be applied, so they are
+ * A SKU's Centra figure waits until the snapshot's page listing it is
+ * applied (or the snapshot is, for a SKU it does not list), so it is
  * compared with the same P as when the two ran one after the other; the
  * partners only answer at the same time. A snapshot at or below the base
  * (cursor stock.base_seq) is stale and applies nothing. A failed call is
@@ -173,6 +175,7 @@ static void wms_restart(struct cg_stock_rec *rec, bool fresh)
   rec->held.broken = false;
   cg_map_free(&rec->broken);
   rec->broken = (struct cg_map)CG_MAP_INIT;
+  cg__stock_drift_unpaged(rec); /* its figures wait for the end */
   if (fresh)
     rec->snapshot_id[0] = '\0';
 }
@@ -193,6 +196,7 @@ static int64_t loop_cpu_us(void)
  * compared. */
 static void applied(struct cg_stock_rec *rec)
 {
+  cg__stock_drift_unpaged(rec);
   rec->phase = CG__REC_APPLIED;
   rec->wms.done_ms = cg_time_mono_ms() - rec->started_ms;
 }
@@ -238,6 +242,7 @@ static int stage_sku(const struct cg_stock_snap_sku *g, void *arg,
   rec->skus++;
   if (g->broken) /* keeps its figure; the log and audit count it */
     return skip_broken(rec, g->sku, err);
+  (void)cg__stock_drift_page_sku(rec, g->sku); /* else compared at the end */
   return cg_store_stock_stage(flow_of(rec)->store, g->sku, g->levels, g->n,
                               err);
 }
@@ -280,7 +285,9 @@ static int apply_page(struct cg_stock_rec *rec, const cJSON *items, bool first,
   if (rc == 0)
     rc = cg_store_stock_stage_apply(f->store, rec->as_of_seq, cg_time_now_ms(),
                                     NULL, err);
-  return cg__stock_tx_end(f, rc, err);
+  rc = cg__stock_tx_end(f, rc, err);
+  cg__stock_drift_page_done(rec, rc == 0);
+  return rc;
 }
 
 /* The page's snapshot: learned on the first page, the same after. */
@@ -506,13 +513,14 @@ static void finish(struct cg_stock_rec *rec)
            "reconcile (%s) done in %lld ms (side by side: warehouse "
            "applied at %lld ms, Centra read at %lld ms): %lld SKUs "
            "compared, %lld off and corrected, %lld new STOCK_DRIFT, %lld "
-           "resolved, %lld unknown to the engine; engine loop CPU %lld ms "
-           "(warehouse %lld ms, Centra %lld ms); %lld waits after a failed "
-           "call or write",
+           "resolved, %lld unknown to the engine, %lld compared while the "
+           "snapshot was paged; engine loop CPU %lld ms (warehouse %lld "
+           "ms, Centra %lld ms); %lld waits after a failed call or write",
            rec->reason, (long long)took, (long long)rec->wms.done_ms,
            (long long)rec->centra.done_ms, (long long)rec->compared,
            (long long)rec->differ, (long long)rec->drifts,
-           (long long)rec->resolved, (long long)rec->unknown, (long long)cpu,
+           (long long)rec->resolved, (long long)rec->unknown,
+           (long long)rec->early, (long long)cpu,
            (long long)rec->wms.cpu_us / 1000,
            (long long)rec->centra.cpu_us / 1000, (long long)rec->waits);
   cg_log_info(COMP, "[merchant=%s] %s", f->merchant, msg);
@@ -629,9 +637,10 @@ static bool step_centra(struct cg_stock_rec *rec)
   return rc == 0;
 }
 
-/* Compares the oldest held page (the snapshot is applied); the loop runs
- * before the next step (cg__stock_tick_soon), which compares the next
- * one, asks for more (the held figures went down) or ends. */
+/* Compares a ready batch, or the oldest held page once the snapshot is
+ * applied; the loop runs before the next step (cg__stock_tick_soon),
+ * which compares the next one, asks for more (the held figures went
+ * down) or ends. */
 static void compare_held(struct cg_stock_rec *rec)
 {
   struct cg_err err = {0};
@@ -663,12 +672,11 @@ static void step(struct cg_stock_rec *rec)
   /* as many Centra pages as the window and the backoff let in */
   while (may_go(&rec->centra, CG__STOCK_CENTRA_WINDOW, now) && step_centra(rec))
     ;
-  if (rec->phase != CG__REC_APPLIED)
-    return;
-  if (rec->head != NULL) {
+  if (cg__stock_drift_due(rec)) {
     if (now >= rec->centra.retry_at_ms)
       compare_held(rec);
-  } else if (rec->centra_read && rec->centra.calls == 0) {
+  } else if (rec->phase == CG__REC_APPLIED && rec->centra_read &&
+             rec->centra.calls == 0) {
     rec->centra.done_ms = cg_time_mono_ms() - rec->started_ms;
     finish(rec);
   }

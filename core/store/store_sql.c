@@ -485,16 +485,13 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_STOCK_STAGE_SKUS] =
     "INSERT INTO temp.stock_stage_sku (sku) SELECT sku FROM temp.stock_stage"
     " WHERE true ON CONFLICT (sku) DO NOTHING",
-  [CG__ST_STOCK_STAGE_ENSURE] =
-    "INSERT INTO stock (sku, base_seq, updated_at) SELECT sku,"
-    " COALESCE((SELECT CAST(value AS INTEGER) FROM cursors"
-    "  WHERE name = '" CG_STORE_STOCK_BASE_CURSOR "'), 0), ?1"
-    " FROM temp.stock_stage_sku WHERE true ON CONFLICT (sku) DO NOTHING",
-  /* at or below the SKU's base: stale for it (a base of 0 is none) */
+  /* at or below the SKU's base: stale for it (a base of 0 is none); a
+   * SKU without a row has the last snapshot's (see CG__ST_STOCK_ENSURE) */
   [CG__ST_STOCK_STAGE_STALE] =
-    "DELETE FROM temp.stock_stage_sku AS stage_k WHERE EXISTS (SELECT 1"
-    " FROM stock s WHERE s.sku = stage_k.sku AND s.base_seq >= ?1"
-    " AND s.base_seq > 0)",
+    "DELETE FROM temp.stock_stage_sku AS stage_k WHERE COALESCE((SELECT"
+    " s.base_seq FROM stock s WHERE s.sku = stage_k.sku), (SELECT"
+    " CAST(value AS INTEGER) FROM cursors WHERE name = '"
+    CG_STORE_STOCK_BASE_CURSOR "'), 0) >= max(?1, 1)",
   [CG__ST_STOCK_STAGE_STALE_LEVELS] =
     "DELETE FROM temp.stock_stage AS stage_g WHERE NOT EXISTS (SELECT 1 FROM"
     " temp.stock_stage_sku stage_k WHERE stage_k.sku = stage_g.sku)",
@@ -528,9 +525,13 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_STOCK_STAGE_PRUNE] =
     "DELETE FROM stock_events INDEXED BY stock_events_sku"
     " WHERE sku IN (SELECT sku FROM temp.stock_stage_sku) AND seq <= ?1",
+  /* rows made as needed and the base set, in one seek per SKU (after the
+   * stale ones left the stage) */
   [CG__ST_STOCK_STAGE_BASE] =
-    "UPDATE stock SET base_seq = ?1, updated_at = ?2"
-    " WHERE sku IN (SELECT sku FROM temp.stock_stage_sku)",
+    "INSERT INTO stock (sku, base_seq, updated_at)"
+    " SELECT sku, ?1, ?2 FROM temp.stock_stage_sku WHERE true"
+    " ON CONFLICT (sku) DO UPDATE SET base_seq = excluded.base_seq,"
+    " updated_at = excluded.updated_at",
   [CG__ST_STOCK_STAGE_CLEAR] =
     "DELETE FROM temp.stock_stage",
   [CG__ST_STOCK_STAGE_CLEAR_SKUS] =
@@ -538,22 +539,25 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   /* A page of Centra's figures (temp.stock_cstage), read back with each
    * SKU's row and levels in one walk, recorded with one statement. */
   [CG__ST_STOCK_CSTAGE_PUT] =
-    "INSERT INTO temp.stock_cstage (sku, qty) VALUES (?1, ?2)"
-    " ON CONFLICT (sku) DO UPDATE SET qty = excluded.qty",
+    "INSERT INTO temp.stock_cstage (sku, qty, asked) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (sku) DO UPDATE SET qty = excluded.qty,"
+    " asked = excluded.asked",
   [CG__ST_STOCK_CSTAGE_SKIP] =
     "UPDATE temp.stock_cstage SET skip = 1 WHERE sku = ?1",
   [CG__ST_STOCK_CSTAGE_READ] =
-    "SELECT " CG__STOCK_COLS_S ", stage_c.sku, stage_c.qty, l.status,"
-    " l.quantity"
+    "SELECT " CG__STOCK_COLS_S ", stage_c.sku, stage_c.qty, stage_c.asked,"
+    " l.status, l.quantity"
     " FROM temp.stock_cstage stage_c LEFT JOIN stock s ON s.sku = stage_c.sku"
     " LEFT JOIN stock_levels l ON l.sku = stage_c.sku ORDER BY stage_c.sku",
-  /* (not UPDATE ... FROM, which collects every row in a temporary table
-   * first: a third slower here) */
+  /* an upsert: one seek per staged SKU (an UPDATE with the figure in a
+   * subquery seeks twice; UPDATE ... FROM collects every row in a
+   * temporary table first). Every SKU not skipped has a row: the
+   * comparison skips those without (cg_store_stock_cstage_skip). */
   [CG__ST_STOCK_CSTAGE_SEEN] =
-    "UPDATE stock SET centra_known = 1, centra_qty = (SELECT stage_c.qty"
-    "  FROM temp.stock_cstage stage_c WHERE stage_c.sku = stock.sku),"
-    " reconciled_at = ?1, updated_at = ?1"
-    " WHERE sku IN (SELECT sku FROM temp.stock_cstage WHERE skip = 0)",
+    "INSERT INTO stock (sku, centra_known, centra_qty, reconciled_at,"
+    " updated_at) SELECT sku, 1, qty, ?1, ?1 FROM temp.stock_cstage"
+    " WHERE skip = 0 ON CONFLICT (sku) DO UPDATE SET centra_known = 1,"
+    " centra_qty = excluded.centra_qty, reconciled_at = ?1, updated_at = ?1",
   [CG__ST_STOCK_CSTAGE_CLEAR] =
     "DELETE FROM temp.stock_cstage",
   /* store_items.c (schema step 10, docs/internals/items.md). */

@@ -150,11 +150,12 @@ int cg_store_stock_unlisted(struct cg_store *s, int64_t as_of_seq,
 int cg_store_stock_stage(struct cg_store *s, const char *sku,
                          const struct cg_store_stock_level *levels, size_t n,
                          struct cg_err *err);
-/* Applies every staged SKU as of as_of_seq and empties the stage: rows
- * created as needed, a SKU whose base is at or above as_of_seq (and not
- * 0) left alone (counted in *stale), W = the snapshot + the logged events
- * after as_of_seq, a SKU whose levels moved marked (version, dirty), the
- * log pruned at or below as_of_seq and the base set to it. */
+/* Applies every staged SKU as of as_of_seq and empties the stage: a SKU
+ * whose base is at or above as_of_seq (and not 0) left alone (counted in
+ * *stale; a SKU without a row has the last snapshot's base, and is given
+ * no row then), rows created as needed, W = the snapshot + the logged
+ * events after as_of_seq, a SKU whose levels moved marked (version,
+ * dirty), the log pruned at or below as_of_seq and the base set to it. */
 int cg_store_stock_stage_apply(struct cg_store *s, int64_t as_of_seq,
                                int64_t now_ms, int64_t *stale,
                                struct cg_err *err);
@@ -167,9 +168,10 @@ int cg_store_stock_stage_apply(struct cg_store *s, int64_t as_of_seq,
 
 /* One SKU of a staged Centra page, with the engine's row and levels. */
 struct cg_store_stock_seen {
-  char *sku;      /* as Centra lists it */
-  int64_t centra; /* Centra's figure */
-  bool known;     /* the SKU has a row: row and levels are read */
+  char *sku;        /* as Centra lists it */
+  int64_t centra;   /* Centra's figure */
+  int64_t asked_ms; /* when it was asked for (as staged) */
+  bool known;       /* the SKU has a row: row and levels are read */
   struct cg_store_stock row;
   struct cg_store_stock_level levels[CG_STORE_STOCK_SEEN_LEVELS];
   size_t n;
@@ -183,9 +185,10 @@ struct cg_store_stock_seen_list {
 
 void cg_store_stock_seen_list_clear(struct cg_store_stock_seen_list *l);
 
-/* Stages Centra's figure of sku (listed twice: the last one counts). */
+/* Stages Centra's figure of sku, asked for at asked_ms (listed twice:
+ * the last one counts). */
 int cg_store_stock_cstage(struct cg_store *s, const char *sku, int64_t qty,
-                          struct cg_err *err);
+                          int64_t asked_ms, struct cg_err *err);
 /* Every staged SKU in SKU order with its row and levels (one walk). */
 int cg_store_stock_cstage_read(struct cg_store *s,
                                struct cg_store_stock_seen_list *out,
@@ -194,7 +197,8 @@ int cg_store_stock_cstage_read(struct cg_store *s,
 int cg_store_stock_cstage_skip(struct cg_store *s, const char *sku,
                                struct cg_err *err);
 /* Records every staged figure not skipped (as cg_store_stock_centra_seen
- * does, for SKUs with a row) and empties the stage. */
+ * does) and empties the stage. A SKU without a row must be skipped: it
+ * would be given one. */
 int cg_store_stock_cstage_seen(struct cg_store *s, int64_t now_ms,
                                struct cg_err *err);
 

@@ -26,7 +26,8 @@ static const char stage_tables[] =
     "CREATE TEMP TABLE stock_stage_sku (sku TEXT NOT NULL PRIMARY KEY)"
     " WITHOUT ROWID;"
     "CREATE TEMP TABLE stock_cstage (sku TEXT NOT NULL PRIMARY KEY,"
-    " qty INTEGER NOT NULL, skip INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
+    " qty INTEGER NOT NULL, asked INTEGER NOT NULL,"
+    " skip INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
 
 int cg__store_stock_stage_init(sqlite3 *db, struct cg_err *err)
 {
@@ -93,9 +94,9 @@ static int apply_staged(struct cg_store *s, int64_t as_of_seq, int64_t now_ms,
 {
   int ret = run(s, CG__ST_STOCK_STAGE_SKUS, "", 0, 0, err);
   if (ret == 0)
-    ret = run(s, CG__ST_STOCK_STAGE_ENSURE, "I", now_ms, 0, err);
-  if (ret == 0)
     ret = drop_stale(s, as_of_seq, stale, err);
+  if (ret == 0)
+    ret = run(s, CG__ST_STOCK_STAGE_BASE, "II", as_of_seq, now_ms, err);
   if (ret == 0)
     ret = run(s, CG__ST_STOCK_STAGE_EVENTS, "I", as_of_seq, 0, err);
   if (ret == 0)
@@ -106,8 +107,6 @@ static int apply_staged(struct cg_store *s, int64_t as_of_seq, int64_t now_ms,
     ret = run(s, CG__ST_STOCK_STAGE_WRITE, "", 0, 0, err);
   if (ret == 0)
     ret = run(s, CG__ST_STOCK_STAGE_PRUNE, "I", as_of_seq, 0, err);
-  if (ret == 0)
-    ret = run(s, CG__ST_STOCK_STAGE_BASE, "II", as_of_seq, now_ms, err);
   return ret;
 }
 
@@ -134,10 +133,10 @@ int cg_store_stock_stage_apply(struct cg_store *s, int64_t as_of_seq,
 /* ---- a Centra page -------------------------------------------------------*/
 
 int cg_store_stock_cstage(struct cg_store *s, const char *sku, int64_t qty,
-                          struct cg_err *err)
+                          int64_t asked_ms, struct cg_err *err)
 {
   sqlite3_stmt *st = s->st[CG__ST_STOCK_CSTAGE_PUT];
-  int ret = cg__store_bind(s, st, err, "sI", sku, qty);
+  int ret = cg__store_bind(s, st, err, "sII", sku, qty, asked_ms);
   return ret ? ret : cg__store_exec(s, st, "stock: centra stage", err);
 }
 
@@ -169,7 +168,7 @@ void cg_store_stock_seen_list_clear(struct cg_store_stock_seen_list *l)
 }
 
 /* Columns of CG__ST_STOCK_CSTAGE_READ after the row's 16. */
-enum { C_SKU = 16, C_QTY, C_STATUS, C_LEVEL };
+enum { C_SKU = 16, C_QTY, C_ASKED, C_STATUS, C_LEVEL };
 
 /* A new entry for the current row's SKU at the end of out. */
 static int seen_new(sqlite3_stmt *st, struct cg_store_stock_seen_list *out,
@@ -186,6 +185,7 @@ static int seen_new(sqlite3_stmt *st, struct cg_store_stock_seen_list *out,
   struct cg_store_stock_seen *e = &out->items[out->n++];
   memset(e, 0, sizeof(*e));
   e->centra = sqlite3_column_int64(st, C_QTY);
+  e->asked_ms = sqlite3_column_int64(st, C_ASKED);
   e->known = sqlite3_column_type(st, 0) != SQLITE_NULL;
   if (cg__store_col_text(st, C_SKU, &e->sku) != 0 || e->sku == NULL)
     return CG_ENOMEM;

@@ -361,15 +361,16 @@ static void test_centra_stage(void **state)
   assert_true(apply(f, 1, "B", "AVAILABLE", 4));
   assert_true(apply(f, 2, "B", "DAMAGED", 1));
   assert_true(apply(f, 3, "C", "AVAILABLE", 1));
-  assert_int_equal(cg_store_stock_cstage(f->s, "C", 6, &err), 0);
-  assert_int_equal(cg_store_stock_cstage(f->s, "X", 2, &err), 0);
-  assert_int_equal(cg_store_stock_cstage(f->s, "B", 3, &err), 0);
-  assert_int_equal(cg_store_stock_cstage(f->s, "B", 4, &err), 0); /* last */
+  assert_int_equal(cg_store_stock_cstage(f->s, "C", 6, 10, &err), 0);
+  assert_int_equal(cg_store_stock_cstage(f->s, "X", 2, 10, &err), 0);
+  assert_int_equal(cg_store_stock_cstage(f->s, "B", 3, 10, &err), 0);
+  assert_int_equal(cg_store_stock_cstage(f->s, "B", 4, 20, &err), 0); /* last */
   assert_int_equal(cg_store_stock_cstage_read(f->s, &l, &err), 0);
   assert_int_equal(l.n, 3);
   assert_string_equal(l.items[0].sku, "B");
   assert_true(l.items[0].known);
   assert_int_equal(l.items[0].centra, 4);
+  assert_int_equal(l.items[0].asked_ms, 20);
   assert_int_equal(l.items[0].n, 2);
   assert_string_equal(l.items[0].levels[0].status, "AVAILABLE");
   assert_int_equal(l.items[0].levels[0].quantity, 4);
@@ -378,10 +379,14 @@ static void test_centra_stage(void **state)
   assert_int_equal(l.items[2].n, 0);
   cg_store_stock_seen_list_clear(&l);
   assert_int_equal(cg_store_stock_cstage_skip(f->s, "C", &err), 0);
+  assert_int_equal(cg_store_stock_cstage_skip(f->s, "X", &err), 0);
   assert_int_equal(cg_store_stock_cstage_seen(f->s, NOW, &err), 0);
   assert_int_equal(row(f, "B").centra_qty, 4);
   assert_int_equal(row(f, "B").reconciled_at, NOW);
   assert_false(row(f, "C").centra_known);
+  struct cg_store_stock x = {0};
+  assert_int_equal(cg_store_stock_get(f->s, "X", &x, &err), CG_ENOTFOUND);
+  cg_store_stock_clear(&x);
   assert_int_equal(cg_store_stock_cstage_read(f->s, &l, &err), 0);
   assert_int_equal(l.n, 0);
   cg_store_stock_seen_list_clear(&l);

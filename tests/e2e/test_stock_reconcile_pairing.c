@@ -1,0 +1,242 @@
+/*
+ * End to end (issue 10): a stock reconcile compares a SKU's Centra
+ * figure as soon as the snapshot's page listing it is applied, instead
+ * of waiting for the whole snapshot (docs/internals/stock.md "Comparing
+ * while the snapshot is paged"). The warehouse takes 300 ms over each
+ * page of its stock list, 50 SKUs a page (nine pages for 401 SKUs):
+ *
+ *   (a) Centra's figures come first: every SKU is compared while the
+ *       snapshot is paged, each once, none off;
+ *   (b) a SKU whose Centra figure was changed behind the engine's back
+ *       is found that way too: STOCK_DRIFT with both figures, and the
+ *       engine's figure written again;
+ *   (c) Centra slower than the warehouse's first pages (1 s a page):
+ *       figures meet SKUs applied before them, and the rest the other
+ *       way; every SKU is still compared once, and a SKU off is
+ *       corrected.
+ */
+#include "e2e.h"
+#include "e2e_dispatch.h"
+
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "testutil.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define PRODUCTS 401
+#define STOCK_CONFIG "stock = { reconcile_s = 0, snapshot_page = 50 },"
+#define WMS_SLOW                                                               \
+  "{\"rules\": [{\"path\": \"/wms/v1/stock*\", \"method\": \"GET\","           \
+  " \"latencyMs\": 300}], \"replace\": true}"
+#define CENTRA_SLOW                                                            \
+  "{\"rules\": [{\"path\": \"/graphql\", \"operationName\": \"CgStockPage\","  \
+  " \"latencyMs\": 1000}], \"replace\": true}"
+#define PAIRED "compared while the snapshot was paged"
+
+static struct e2e T;
+
+/* PRODUCTS products of one size each, each with stock on both sides. */
+static char *scenario(void)
+{
+  struct cg_buf b = CG_BUF_INIT;
+  cg_buf_printf(&b, "{\"catalogue\": [");
+  for (long p = 0; p < PRODUCTS; p++)
+    cg_buf_printf(&b,
+                  "%s{\"productNumber\": \"P%04ld\", \"name\": \"P%ld\", "
+                  "\"variants\": [{\"name\": \"V\", \"sizes\": [{\"sku\": "
+                  "\"P%04ld\", \"size\": \"1\", \"stock\": %ld}]}]}",
+                  p ? "," : "", p, p, p, p % 7 + 1);
+  cg_buf_printf(&b, "]}");
+  return b.data;
+}
+
+static bool log_has(struct e2e *t, void *arg)
+{
+  return e2e_log_has(t, arg);
+}
+
+static bool log_more(struct e2e *t, void *arg)
+{
+  const char **a = arg;
+  return e2e_log_count(t, a[0]) > atol(a[1]);
+}
+
+/* Waits for one more line holding needle than there are now. */
+static void wait_one_more(const char *needle, long now)
+{
+  char n[32];
+  snprintf(n, sizeof(n), "%ld", now);
+  const char *arg[2] = {needle, n};
+  if (!e2e_wait(&T, 120, log_more, arg))
+    fail_msg("no new \"%s\" in the engine's log; see %s", needle, T.dir);
+}
+
+/* The figures of the last reconcile line of the engine's log: SKUs
+ * compared, and compared while the snapshot was paged. */
+static void last_reconcile(long *compared, long *paired)
+{
+  char path[512];
+  snprintf(path, sizeof(path), "%s/engine.log", T.dir);
+  FILE *f = fopen(path, "r");
+  char line[2048], last[2048] = "";
+  while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+    if (strstr(line, PAIRED) != NULL)
+      snprintf(last, sizeof(last), "%s", line);
+  if (f != NULL)
+    fclose(f);
+  const char *c = strstr(last, "): ");
+  const char *p = strstr(last, "engine, ");
+  if (c == NULL || p == NULL ||
+      sscanf(c, "): %ld SKUs compared", compared) != 1 ||
+      sscanf(p, "engine, %ld " PAIRED, paired) != 1)
+    fail_msg("no reconcile line with its figures; see %s", T.dir);
+}
+
+/* Centra's physical stock of sku in warehouse 1, or -1. */
+static long centra_physical(const char *sku)
+{
+  cJSON *doc = e2e_get(&T, 'c', "/_sim/centra/stock");
+  const cJSON *row, *w;
+  long q = -1;
+  cJSON_ArrayForEach(row, doc)
+  {
+    const char *s = cg_json_str(row, "sku");
+    if (s == NULL || strcmp(s, sku) != 0)
+      continue;
+    q = 0;
+    cJSON_ArrayForEach(w, cg_json_get(row, "warehouses"))
+    {
+      if (cg_json_int(w, "id", 0) == 1)
+        q = (long)cg_json_int(w, "physical", 0);
+    }
+  }
+  cJSON_Delete(doc);
+  return q;
+}
+
+struct want {
+  const char *sku;
+  long qty;
+};
+
+static bool centra_shows(struct e2e *t, void *arg)
+{
+  (void)t;
+  const struct want *w = arg;
+  return centra_physical(w->sku) == w->qty;
+}
+
+static void wait_centra(const char *sku, long qty)
+{
+  struct want w = {sku, qty};
+  if (!e2e_wait(&T, 60, centra_shows, &w))
+    fail_msg("Centra shows %ld of %s, not %ld; see %s", centra_physical(sku),
+             sku, qty, T.dir);
+}
+
+/* Centra's figure of sku set behind the engine's back. */
+static void centra_set(const char *sku, long qty)
+{
+  char body[160];
+  snprintf(body, sizeof(body),
+           "{\"items\": [{\"sku\": \"%s\", \"quantity\":"
+           " %ld}]}",
+           sku, qty);
+  dispatch_post_ok(&T, 'c', "/_sim/centra/stock", body);
+  assert_int_equal(centra_physical(sku), qty);
+}
+
+/* (a) */
+static void centra_first(void)
+{
+  long compared = 0, paired = 0;
+  if (!e2e_wait(&T, 120, log_has, "reconcile (initial sync) done"))
+    fail_msg("the initial sync never ended; see %s", T.dir);
+  assert_true(e2e_log_has(&T, "401 SKUs compared, 0 off"));
+  last_reconcile(&compared, &paired);
+  assert_int_equal(compared, PRODUCTS);
+  assert_int_equal(paired, PRODUCTS);
+}
+
+/* (b) P0007 pushed once (so a difference is drift, not old data), then
+ * changed in Centra. */
+static void drift_while_paged(void)
+{
+  long compared = 0, paired = 0;
+  dispatch_post_ok(
+      &T, 'g', "/_sim/wms/stock/adjust",
+      "{\"sku\": \"P0007\", \"delta\": 2, \"reasonCode\": \"AA\"}");
+  wait_centra("P0007", 3);
+  centra_set("P0007", 40);
+  long done = e2e_log_count(&T, PAIRED);
+  dispatch_post_ok(&T, 'g', "/_sim/wms/stock/snapshot", "{}");
+  wait_one_more(PAIRED, done);
+  assert_int_equal(e2e_open_exceptions(&T, "shop", "STOCK_DRIFT"), 1);
+  assert_true(e2e_log_has(&T, "401 SKUs compared, 1 off and corrected, 1 new "
+                              "STOCK_DRIFT"));
+  assert_true(e2e_log_has(&T, "Centra shows 40 units of P0007"));
+  last_reconcile(&compared, &paired);
+  assert_int_equal(paired, PRODUCTS);
+  wait_centra("P0007", 3);
+}
+
+/* (c) */
+static void centra_second(void)
+{
+  const char *const auth[] = {"Authorization: Bearer e2e-admin-token", NULL};
+  long compared = 0, paired = 0;
+  dispatch_post_ok(&T, 'c', "/_sim/faults", CENTRA_SLOW);
+  centra_set("P0011", 0); /* P0011 holds 5 */
+  long done = e2e_log_count(&T, PAIRED);
+  assert_int_equal(e2e_post_status(&T, 'a',
+                                   "/api/v1/merchants/shop/stock/reconcile",
+                                   auth, "{}"),
+                   202);
+  wait_one_more(PAIRED, done);
+  last_reconcile(&compared, &paired);
+  assert_int_equal(compared, PRODUCTS);
+  if (paired < 1 || paired > PRODUCTS)
+    fail_msg("%ld of %d SKUs compared while the snapshot was paged; see %s",
+             paired, PRODUCTS, T.dir);
+  wait_centra("P0011", 5);
+}
+
+static void test_stock_reconcile_pairing(void **state)
+{
+  (void)state;
+  static const char *const sim_args[] = {"--centra-mutation-budget", "1000",
+                                         NULL};
+  char *json = scenario();
+  struct e2e_opts o = {.scenario_json = json,
+                       .seed = 11,
+                       .sim_args = sim_args,
+                       .extra_merchant = STOCK_CONFIG};
+  e2e_setup(&T, &o);
+  cg_free(json);
+  dispatch_post_ok(&T, 'g', "/_sim/faults", WMS_SLOW);
+  e2e_engine_start(&T);
+  centra_first();
+  drift_while_paged();
+  centra_second();
+  e2e_engine_stop(&T);
+  e2e_check_integrity(&T);
+  e2e_teardown(&T);
+}
+
+int main(void)
+{
+  cg_mem_init();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_stock_reconcile_pairing),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
