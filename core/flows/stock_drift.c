@@ -3,9 +3,9 @@
  * docs/internals/stock.md "Reconcile and drift"). Centra's physical stock
  * in the merchant's warehouse is read a page of products at a time
  * (cg_centra_fetch_stock, under Centra's budget like every read), while
- * the warehouse's snapshot is paged; each page's figures are held until
- * the snapshot is applied, then each SKU the engine holds is compared
- * with P (cg_stock_target), in one transaction per page:
+ * the warehouse's snapshot is paged; each figure is held until the
+ * snapshot has applied its SKU (below), then each SKU the engine holds
+ * is compared with P (cg_stock_target), in one transaction per list:
  *
  *   equal                          record the figure; an open STOCK_DRIFT
  *                                  of the SKU is resolved

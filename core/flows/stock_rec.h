@@ -7,8 +7,10 @@
  *                      snapshot paged and applied, unlisted SKUs to 0
  *   stock_snapshot.c   one page of GET /stock as SKU groups (pure)
  *   stock_drift.c      Centra's figures paged (beside the snapshot),
- *                      held, compared with P once the snapshot is
- *                      applied, STOCK_DRIFT raised and resolved
+ *                      held, compared with P once the snapshot's page
+ *                      of their SKU is applied (or the snapshot, for
+ *                      the SKUs it does not list), STOCK_DRIFT raised
+ *                      and resolved
  *   stock_cursors.c    its durable cursors: the base, the last run and
  *                      gap reconcile, the announced snapshot
  *
