@@ -13,13 +13,13 @@
  *   (c) Centra slower than the warehouse's first pages (1 s a page):
  *       figures meet SKUs applied before them, and the rest the other
  *       way; every SKU is still compared once, and a SKU off is
- *       corrected.
+ *       corrected (with a STOCK_DRIFT: the initial sync pushed every
+ *       SKU).
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
+#include "e2e_stock.h"
 
-#include "base/buf.h"
-#include "base/json.h"
 #include "base/mem.h"
 #include "testutil.h"
 
@@ -27,12 +27,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
-#define PRODUCTS 401
+#define PRODUCTS 401 /* one size each: three Centra pages */
+#define QTY 4        /* of each, on both sides */
+#define WH 1
+#define DRIFTED "STK-00007" /* stock_sku(7) */
+#define OFF "STK-00011"
 #define STOCK_CONFIG "stock = { reconcile_s = 0, snapshot_page = 50 },"
 #define WMS_SLOW                                                               \
   "{\"rules\": [{\"path\": \"/wms/v1/stock*\", \"method\": \"GET\","           \
@@ -44,39 +47,27 @@
 
 static struct e2e T;
 
-/* PRODUCTS products of one size each, each with stock on both sides. */
-static char *scenario(void)
-{
-  struct cg_buf b = CG_BUF_INIT;
-  cg_buf_printf(&b, "{\"catalogue\": [");
-  for (long p = 0; p < PRODUCTS; p++)
-    cg_buf_printf(&b,
-                  "%s{\"productNumber\": \"P%04ld\", \"name\": \"P%ld\", "
-                  "\"variants\": [{\"name\": \"V\", \"sizes\": [{\"sku\": "
-                  "\"P%04ld\", \"size\": \"1\", \"stock\": %ld}]}]}",
-                  p ? "," : "", p, p, p, p % 7 + 1);
-  cg_buf_printf(&b, "]}");
-  return b.data;
-}
-
 static bool log_has(struct e2e *t, void *arg)
 {
   return e2e_log_has(t, arg);
 }
 
+struct more {
+  const char *needle;
+  long now; /* lines holding it before */
+};
+
 static bool log_more(struct e2e *t, void *arg)
 {
-  const char **a = arg;
-  return e2e_log_count(t, a[0]) > atol(a[1]);
+  const struct more *m = arg;
+  return e2e_log_count(t, m->needle) > m->now;
 }
 
 /* Waits for one more line holding needle than there are now. */
 static void wait_one_more(const char *needle, long now)
 {
-  char n[32];
-  snprintf(n, sizeof(n), "%ld", now);
-  const char *arg[2] = {needle, n};
-  if (!e2e_wait(&T, 120, log_more, arg))
+  struct more m = {needle, now};
+  if (!e2e_wait(&T, 120, log_more, &m))
     fail_msg("no new \"%s\" in the engine's log; see %s", needle, T.dir);
 }
 
@@ -101,28 +92,6 @@ static void last_reconcile(long *compared, long *paired)
     fail_msg("no reconcile line with its figures; see %s", T.dir);
 }
 
-/* Centra's physical stock of sku in warehouse 1, or -1. */
-static long centra_physical(const char *sku)
-{
-  cJSON *doc = e2e_get(&T, 'c', "/_sim/centra/stock");
-  const cJSON *row, *w;
-  long q = -1;
-  cJSON_ArrayForEach(row, doc)
-  {
-    const char *s = cg_json_str(row, "sku");
-    if (s == NULL || strcmp(s, sku) != 0)
-      continue;
-    q = 0;
-    cJSON_ArrayForEach(w, cg_json_get(row, "warehouses"))
-    {
-      if (cg_json_int(w, "id", 0) == 1)
-        q = (long)cg_json_int(w, "physical", 0);
-    }
-  }
-  cJSON_Delete(doc);
-  return q;
-}
-
 struct want {
   const char *sku;
   long qty;
@@ -130,17 +99,16 @@ struct want {
 
 static bool centra_shows(struct e2e *t, void *arg)
 {
-  (void)t;
   const struct want *w = arg;
-  return centra_physical(w->sku) == w->qty;
+  return stock_centra_physical(t, w->sku, WH) == w->qty;
 }
 
 static void wait_centra(const char *sku, long qty)
 {
   struct want w = {sku, qty};
   if (!e2e_wait(&T, 60, centra_shows, &w))
-    fail_msg("Centra shows %ld of %s, not %ld; see %s", centra_physical(sku),
-             sku, qty, T.dir);
+    fail_msg("Centra shows %ld of %s, not %ld; see %s",
+             stock_centra_physical(&T, sku, WH), sku, qty, T.dir);
 }
 
 /* Centra's figure of sku set behind the engine's back. */
@@ -152,7 +120,7 @@ static void centra_set(const char *sku, long qty)
            " %ld}]}",
            sku, qty);
   dispatch_post_ok(&T, 'c', "/_sim/centra/stock", body);
-  assert_int_equal(centra_physical(sku), qty);
+  assert_int_equal(stock_centra_physical(&T, sku, WH), qty);
 }
 
 /* (a) */
@@ -167,26 +135,26 @@ static void centra_first(void)
   assert_int_equal(paired, PRODUCTS);
 }
 
-/* (b) P0007 pushed once (so a difference is drift, not old data), then
+/* (b) DRIFTED pushed once (so a difference is drift, not old data), then
  * changed in Centra. */
 static void drift_while_paged(void)
 {
   long compared = 0, paired = 0;
-  dispatch_post_ok(
-      &T, 'g', "/_sim/wms/stock/adjust",
-      "{\"sku\": \"P0007\", \"delta\": 2, \"reasonCode\": \"AA\"}");
-  wait_centra("P0007", 3);
-  centra_set("P0007", 40);
+  dispatch_post_ok(&T, 'g', "/_sim/wms/stock/adjust",
+                   "{\"sku\": \"" DRIFTED
+                   "\", \"delta\": 2, \"reasonCode\": \"AA\"}");
+  wait_centra(DRIFTED, QTY + 2);
+  centra_set(DRIFTED, 40);
   long done = e2e_log_count(&T, PAIRED);
   dispatch_post_ok(&T, 'g', "/_sim/wms/stock/snapshot", "{}");
   wait_one_more(PAIRED, done);
   assert_int_equal(e2e_open_exceptions(&T, "shop", "STOCK_DRIFT"), 1);
   assert_true(e2e_log_has(&T, "401 SKUs compared, 1 off and corrected, 1 new "
                               "STOCK_DRIFT"));
-  assert_true(e2e_log_has(&T, "Centra shows 40 units of P0007"));
+  assert_true(e2e_log_has(&T, "Centra shows 40 units of " DRIFTED));
   last_reconcile(&compared, &paired);
   assert_int_equal(paired, PRODUCTS);
-  wait_centra("P0007", 3);
+  wait_centra(DRIFTED, QTY + 2);
 }
 
 /* (c) */
@@ -195,7 +163,7 @@ static void centra_second(void)
   const char *const auth[] = {"Authorization: Bearer e2e-admin-token", NULL};
   long compared = 0, paired = 0;
   dispatch_post_ok(&T, 'c', "/_sim/faults", CENTRA_SLOW);
-  centra_set("P0011", 0); /* P0011 holds 5 */
+  centra_set(OFF, 0);
   long done = e2e_log_count(&T, PAIRED);
   assert_int_equal(e2e_post_status(&T, 'a',
                                    "/api/v1/merchants/shop/stock/reconcile",
@@ -207,7 +175,7 @@ static void centra_second(void)
   if (paired < 1 || paired > PRODUCTS)
     fail_msg("%ld of %d SKUs compared while the snapshot was paged; see %s",
              paired, PRODUCTS, T.dir);
-  wait_centra("P0011", 5);
+  wait_centra(OFF, QTY);
 }
 
 static void test_stock_reconcile_pairing(void **state)
@@ -215,7 +183,7 @@ static void test_stock_reconcile_pairing(void **state)
   (void)state;
   static const char *const sim_args[] = {"--centra-mutation-budget", "1000",
                                          NULL};
-  char *json = scenario();
+  char *json = stock_scenario(PRODUCTS, QTY, QTY, WH);
   struct e2e_opts o = {.scenario_json = json,
                        .seed = 11,
                        .sim_args = sim_args,
