@@ -98,6 +98,19 @@ static struct cg__stock_cpage *queue_pop(struct cg__stock_cqueue *q)
   return pg;
 }
 
+/* Unlinks pg, which follows prev (NULL: pg is the head). */
+static void queue_unlink(struct cg__stock_cqueue *q,
+                         struct cg__stock_cpage *prev,
+                         struct cg__stock_cpage *pg)
+{
+  if (prev != NULL)
+    prev->next = pg->next;
+  else
+    q->head = pg->next;
+  if (q->tail == pg)
+    q->tail = prev;
+}
+
 static void queue_free(struct cg__stock_cqueue *q)
 {
   while (q->head != NULL)
@@ -155,16 +168,40 @@ static void take(struct cg__stock_cpage *b, struct cg__stock_cfig *fig)
   if (sku == NULL)
     return; /* not taken: compared with its held page */
   b->figs[b->n++] =
-      (struct cg__stock_cfig){sku, fig->qty, fig->asked_ms, false};
+      (struct cg__stock_cfig){sku, fig->qty, fig->asked_ms, false, NULL};
   fig->taken = true;
+  fig->held_in->taken++;
 }
 
+/* Held pages whose figures were all taken are dropped: they hold
+ * nothing more to compare, and Centra's chain may ask for more pages
+ * (CG__STOCK_HELD_MAX). None of their figures is in waiting. */
+static void drop_taken(struct cg_stock_rec *rec)
+{
+  struct cg__stock_cpage *prev = NULL, *pg = rec->centra_held.head;
+  while (pg != NULL) {
+    struct cg__stock_cpage *next = pg->next;
+    if (pg->taken == pg->n) {
+      queue_unlink(&rec->centra_held, prev, pg);
+      rec->held_figs -= pg->n;
+      cpage_free(pg);
+    } else {
+      prev = pg;
+    }
+    pg = next;
+  }
+}
+
+/* Queues batch b (when it holds any figure) and drops the held pages it
+ * emptied. */
 static void batch_queue(struct cg_stock_rec *rec, struct cg__stock_cpage *b)
 {
-  if (b != NULL && b->n > 0)
+  if (b != NULL && b->n > 0) {
     queue_put(&rec->centra_ready, b);
-  else if (b != NULL)
+    drop_taken(rec);
+  } else if (b != NULL) {
     cpage_free(b);
+  }
 }
 
 /* Centra's held page pg, while the snapshot is paged. */
@@ -446,6 +483,7 @@ static int figures_of(const cJSON *sizes, int64_t asked_ms,
       return CG_ENOMEM;
     fig->qty = cg_json_int(sz, "physical", 0);
     fig->asked_ms = asked_ms;
+    fig->held_in = pg;
     pg->n++;
   }
   return 0;

@@ -87,15 +87,18 @@ struct cg__stock_chain {
 
 /* One of Centra's figures, and a list of them: a page held until the
  * snapshot is applied, or a batch of SKUs ready to be compared now. */
+struct cg__stock_cpage;
 struct cg__stock_cfig {
   char *sku;
   int64_t qty;
-  int64_t asked_ms; /* wall ms its page was asked for */
-  bool taken;       /* a held figure compared in a ready batch */
+  int64_t asked_ms;                /* wall ms its page was asked for */
+  bool taken;                      /* a held figure compared in a batch */
+  struct cg__stock_cpage *held_in; /* its held page; NULL in a batch */
 };
 struct cg__stock_cpage {
   struct cg__stock_cpage *next;
   size_t n;
+  size_t taken; /* of its figures (a held page) */
   struct cg__stock_cfig *figs;
 };
 struct cg__stock_cqueue {
@@ -154,7 +157,8 @@ struct cg_stock_rec {
 /* Centra figures held at most: the next page is asked for only below it
  * (about 50 bytes each, 10 MB; a page of 200 products of ten sizes holds
  * 2,000). It covers a 100,000-SKU catalogue whole: with a quarter of it,
- * Centra's half stood still for the snapshot's last second. It bounds
+ * Centra's half stood still for the snapshot's last second. A held page
+ * whose figures were all compared early is dropped at once. It bounds
  * the SKUs noted as applied (applied) too: beyond it, a SKU's figure
  * waits for the end. */
 #define CG__STOCK_HELD_MAX 200000
