@@ -46,16 +46,18 @@ static bool is(const char *a, const char *b)
 }
 
 /* What the outbox holds of kind for key, every row (a return retried
- * many times has more than a page of them): whether one is pending or in
- * flight, and the newest failed one (0 = none). */
+ * many times has more than a page of them): how many, whether one is
+ * pending or in flight, and the newest failed one (0 = none). */
 static int rows_of(struct cg_flow *f, const char *kind, const char *key,
-                   bool *active, int64_t *failed, struct cg_err *err)
+                   int64_t *n, bool *active, int64_t *failed,
+                   struct cg_err *err)
 {
   struct cg_store_outbox_filter flt = {
       .state = -1, .kind = kind, .entity_key = key, .limit = 100};
   struct cg_store_outbox_list rows = {0};
   size_t got = 0;
   int rc;
+  *n = 0;
   *active = false;
   *failed = 0;
   do {
@@ -67,6 +69,7 @@ static int rows_of(struct cg_flow *f, const char *kind, const char *key,
       *failed = st == CG_STORE_OUTBOX_FAILED ? rows.items[i].id : *failed;
     }
     got = rows.n;
+    *n += (int64_t)got;
     flt.offset += (int64_t)got;
     cg_store_outbox_list_clear(&rows);
   } while (rc == 0 && got == (size_t)flt.limit);
@@ -82,16 +85,13 @@ int cg__returns_queue_again(struct cg_flow *f, const char *kind,
   bool active = false;
   int64_t failed = 0, attempt = 0;
   cg__returns_rma(r->id, key);
-  int rc = rows_of(f, kind, key, &active, &failed, err);
+  int rc = rows_of(f, kind, key, &attempt, &active, &failed, err);
   bool advice = is(kind, CG_RETURNS_KIND_ADVISE); /* always a new key */
   if (rc != 0 || active)
     return rc;
   if (failed != 0 && !advice)
     return cg_store_outbox_requeue(f->store, failed, cg_time_now_ms(), err);
-  rc = cg_store_outbox_count_entity(f->store, kind, key, &attempt, err);
-  return rc ? rc
-            : cg__returns_queue(f, kind, r->id, r->order_number, (int)attempt,
-                                err);
+  return cg__returns_queue(f, kind, r->id, r->order_number, (int)attempt, err);
 }
 
 /* Whether the plan records the completion (returns_settle.c). */

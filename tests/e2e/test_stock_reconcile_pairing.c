@@ -75,38 +75,20 @@ static void wait_one_more(const char *needle, long now)
  * compared, and compared while the snapshot was paged. */
 static void last_reconcile(long *compared, long *paired)
 {
-  char path[512];
-  snprintf(path, sizeof(path), "%s/engine.log", T.dir);
-  FILE *f = fopen(path, "r");
-  char line[2048], last[2048] = "";
-  while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-    if (strstr(line, PAIRED) != NULL)
-      snprintf(last, sizeof(last), "%s", line);
-  if (f != NULL)
-    fclose(f);
-  const char *c = strstr(last, "): ");
-  const char *p = strstr(last, "engine, ");
-  if (c == NULL || p == NULL ||
-      sscanf(c, "): %ld SKUs compared", compared) != 1 ||
-      sscanf(p, "engine, %ld " PAIRED, paired) != 1)
+  char *last = e2e_log_last(&T, PAIRED);
+  const char *c = last ? strstr(last, "): ") : NULL;
+  const char *p = last ? strstr(last, "engine, ") : NULL;
+  bool ok = c != NULL && p != NULL &&
+            sscanf(c, "): %ld SKUs compared", compared) == 1 &&
+            sscanf(p, "engine, %ld " PAIRED, paired) == 1;
+  cg_free(last);
+  if (!ok)
     fail_msg("no reconcile line with its figures; see %s", T.dir);
-}
-
-struct want {
-  const char *sku;
-  long qty;
-};
-
-static bool centra_shows(struct e2e *t, void *arg)
-{
-  const struct want *w = arg;
-  return stock_centra_physical(t, w->sku, WH) == w->qty;
 }
 
 static void wait_centra(const char *sku, long qty)
 {
-  struct want w = {sku, qty};
-  if (!e2e_wait(&T, 60, centra_shows, &w))
+  if (!stock_wait_centra(&T, &sku, &qty, 1, WH, 60))
     fail_msg("Centra shows %ld of %s, not %ld; see %s",
              stock_centra_physical(&T, sku, WH), sku, qty, T.dir);
 }

@@ -303,19 +303,25 @@ long e2e_metric(struct e2e *t, const char *name)
   return v;
 }
 
-long e2e_log_count(struct e2e *t, const char *needle)
+/* The engine's log as text (b->data NULL when there is none). */
+static void log_read(struct e2e *t, struct cg_buf *b)
 {
   char path[600];
   snprintf(path, sizeof(path), "%s/engine.log", t->dir);
   FILE *f = fopen(path, "rb");
   if (f == NULL)
-    return 0;
-  struct cg_buf b = CG_BUF_INIT;
+    return;
   char chunk[8192];
   size_t n;
   while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-    cg_buf_append(&b, chunk, n);
+    cg_buf_append(b, chunk, n);
   fclose(f);
+}
+
+long e2e_log_count(struct e2e *t, const char *needle)
+{
+  struct cg_buf b = CG_BUF_INIT;
+  log_read(t, &b);
   long count = 0;
   size_t len = strlen(needle);
   for (const char *p = b.data; p != NULL && (p = strstr(p, needle)) != NULL;
@@ -328,6 +334,25 @@ long e2e_log_count(struct e2e *t, const char *needle)
 bool e2e_log_has(struct e2e *t, const char *needle)
 {
   return e2e_log_count(t, needle) > 0;
+}
+
+char *e2e_log_last(struct e2e *t, const char *needle)
+{
+  struct cg_buf b = CG_BUF_INIT;
+  log_read(t, &b);
+  const char *hit = NULL;
+  for (const char *p = b.data; p != NULL && (p = strstr(p, needle)) != NULL;
+       p++)
+    hit = p;
+  char *line = NULL;
+  if (hit != NULL) {
+    const char *start = hit, *end = strchr(hit, '\n');
+    while (start > b.data && start[-1] != '\n')
+      start--;
+    line = cg_strndup(start, end ? (size_t)(end - start) : strlen(start));
+  }
+  cg_buf_free(&b);
+  return line;
 }
 
 long e2e_healthz(struct e2e *t, cJSON **doc)
