@@ -33,7 +33,10 @@ sim_boot() {
   local log=$1 try i
   shift
   for try in 1 2 3 4 5; do
-    CPORT=$((20000 + RANDOM % 20000))
+    # Above the kernel's ephemeral range (32768-60999), below which the C
+    # tests take theirs (tu_free_port): a port one of those found free is
+    # never taken here before its server binds it.
+    CPORT=$((61000 + RANDOM % 2200 * 2))
     GPORT=$((CPORT + 1))
     "$SIM" --centra-listen "127.0.0.1:$CPORT" --gxo-listen "127.0.0.1:$GPORT" \
       "$@" >"$log" 2>&1 &

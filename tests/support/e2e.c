@@ -96,8 +96,8 @@ static void start_sim(struct e2e *t, const struct e2e_opts *o)
   argv[n] = NULL;
   t->sim = tu_spawn(argv, log);
   assert_true(t->sim > 0);
-  assert_int_equal(tu_wait_port(t->port_centra, 15000), 0);
-  assert_int_equal(tu_wait_port(t->port_gxo, 15000), 0);
+  assert_int_equal(tu_wait_child(t->sim, t->port_centra, 15000, log), 0);
+  assert_int_equal(tu_wait_child(t->sim, t->port_gxo, 15000, log), 0);
 }
 
 void e2e_setup(struct e2e *t, const struct e2e_opts *o)
@@ -123,8 +123,8 @@ void e2e_engine_start(struct e2e *t)
   t->engine = tu_spawn(argv, log);
   t->engine_starts++;
   assert_true(t->engine > 0);
-  assert_int_equal(tu_wait_port(t->port_admin, 15000), 0);
-  assert_int_equal(tu_wait_port(t->port_hooks, 15000), 0);
+  assert_int_equal(tu_wait_child(t->engine, t->port_admin, 15000, log), 0);
+  assert_int_equal(tu_wait_child(t->engine, t->port_hooks, 15000, log), 0);
 }
 
 void e2e_engine_kill(struct e2e *t)

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -17,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,14 +58,79 @@ void tu_rmtree(const char *dir)
     waitpid(pid, NULL, 0);
 }
 
+/* Tests run side by side (ctest -j). A port one test found free can be
+ * found free by another before the first test's server binds it, and one
+ * of the two servers then fails to start. So every port handed out is
+ * reserved for the life of the process: an exclusive lock on a file named
+ * after it in PORTS_DIR, which the kernel drops when the process ends,
+ * however it ends. A port another live test holds is skipped. */
+#define PORTS_DIR "/tmp/cg-test-ports"
+
+static bool reserve(int port)
+{
+  char path[64];
+  snprintf(path, sizeof(path), PORTS_DIR "/%d", port);
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd == -1)
+    return errno != EEXIST && errno != EACCES; /* no folder: no sharing */
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+    return true; /* fd stays open: the lock lasts until exit */
+  close(fd);
+  return false;
+}
+
 int tu_free_port(void)
 {
+  if (mkdir(PORTS_DIR, 01777) == 0)
+    chmod(PORTS_DIR, 01777); /* shared by every user's tests */
+  for (int i = 0; i < 64; i++) {
+    int port = cg_port_free();
+    if (port > 0 && reserve(port))
+      return port;
+  }
   return cg_port_free();
 }
 
 int tu_wait_port(int port, int timeout_ms)
 {
   return cg_port_wait(port, timeout_ms) == 0 ? 0 : -1;
+}
+
+static void print_tail(const char *log_path)
+{
+  FILE *f = log_path ? fopen(log_path, "r") : NULL;
+  if (f == NULL)
+    return;
+  char tail[4096];
+  fseek(f, 0, SEEK_END);
+  long from = ftell(f) - (long)sizeof(tail) + 1;
+  fseek(f, from > 0 ? from : 0, SEEK_SET);
+  size_t n = fread(tail, 1, sizeof(tail) - 1, f);
+  fclose(f);
+  tail[n] = '\0';
+  print_error("--- last lines of %s ---\n%s\n---\n", log_path, tail);
+}
+
+int tu_wait_child(pid_t pid, int port, int timeout_ms, const char *log_path)
+{
+  int64_t deadline = cg_time_mono_ms() + timeout_ms;
+  int status = 0;
+  while (cg_time_mono_ms() < deadline) {
+    if (cg_port_wait(port, 100) == 0)
+      return 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      tu_forget(pid);
+      print_error("pid %d exited (status 0x%x) before it listened on port "
+                  "%d\n",
+                  (int)pid, status, port);
+      print_tail(log_path);
+      return -1;
+    }
+  }
+  print_error("pid %d did not listen on port %d within %d ms\n", (int)pid, port,
+              timeout_ms);
+  print_tail(log_path);
+  return -1;
 }
 
 /* Children still running; a failed assertion skips a test's teardown, so

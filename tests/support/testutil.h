@@ -21,10 +21,15 @@ const char *tu_source_dir(void);
 char *tu_tmpdir(const char *tag);
 /* rm -rf of a directory made by tu_tmpdir. */
 void tu_rmtree(const char *dir);
-/* A loopback TCP port that was free a moment ago. */
+/* A loopback TCP port that was free a moment ago, reserved for this
+ * process until it exits: no other test running beside it is given it. */
 int tu_free_port(void);
 /* Waits until 127.0.0.1:port accepts a connection; 0 or -1 on timeout. */
 int tu_wait_port(int port, int timeout_ms);
+/* Waits until child pid (spawned with its output to log_path) accepts on
+ * port. If it exits first or the time runs out, prints why and the log's
+ * tail (the test's output is all CI keeps) and returns -1. */
+int tu_wait_child(pid_t pid, int port, int timeout_ms, const char *log_path);
 
 /* Spawns argv (argv[0] is a path) with stdout/stderr to log_path (may be
  * NULL to inherit). Returns the pid or -1. The child is killed at exit if
