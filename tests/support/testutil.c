@@ -9,11 +9,11 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
-#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +71,8 @@ static bool reserve(int port)
   char path[64];
   snprintf(path, sizeof(path), PORTS_DIR "/%d", port);
   int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd == -1)
-    return errno != EEXIST && errno != EACCES; /* no folder: no sharing */
+  if (fd == -1) /* no folder: nothing to share; else another user's */
+    return errno == ENOENT;
   if (flock(fd, LOCK_EX | LOCK_NB) == 0)
     return true; /* fd stays open: the lock lasts until exit */
   close(fd);
