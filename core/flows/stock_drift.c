@@ -161,14 +161,16 @@ static struct cg__stock_cpage *batch_new(size_t cap)
   return b;
 }
 
-/* A copy of the held figure into batch b: it is compared there. */
+/* Moves the held figure into batch b, where it is compared; its held
+ * page keeps only the mark. No batch (out of memory): it stays held and
+ * is compared with its page. */
 static void take(struct cg__stock_cpage *b, struct cg__stock_cfig *fig)
 {
-  char *sku = b != NULL ? cg_strdup(fig->sku) : NULL;
-  if (sku == NULL)
-    return; /* not taken: compared with its held page */
+  if (b == NULL)
+    return;
   b->figs[b->n++] =
-      (struct cg__stock_cfig){sku, fig->qty, fig->asked_ms, false, NULL};
+      (struct cg__stock_cfig){fig->sku, fig->qty, fig->asked_ms, false, NULL};
+  fig->sku = NULL;
   fig->taken = true;
   fig->held_in->taken++;
 }

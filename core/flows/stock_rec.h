@@ -89,7 +89,7 @@ struct cg__stock_chain {
  * snapshot is applied, or a batch of SKUs ready to be compared now. */
 struct cg__stock_cpage;
 struct cg__stock_cfig {
-  char *sku;
+  char *sku; /* NULL once taken (moved to a batch) */
   int64_t qty;
   int64_t asked_ms;                /* wall ms its page was asked for */
   bool taken;                      /* a held figure compared in a batch */

@@ -560,8 +560,9 @@ static bool centra_all_held(struct cg_stock_rec *rec)
 }
 
 /* A Centra page is held as it arrives, in whatever order the pages come
- * back (the next one is asked for by the step that follows); it is
- * compared once the snapshot is applied. */
+ * back (the next one is asked for by the step that follows); each of its
+ * figures is compared once its SKU's snapshot page is applied, or the
+ * snapshot (stock_drift.c). */
 void cg__stock_rec_centra_done(struct cg_stock_rec *rec, int page,
                                int64_t sent_ms, struct cg_call_result *res)
 {

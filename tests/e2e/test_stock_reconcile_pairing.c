@@ -163,15 +163,7 @@ static void centra_second(void)
 static void test_stock_reconcile_pairing(void **state)
 {
   (void)state;
-  static const char *const sim_args[] = {"--centra-mutation-budget", "1000",
-                                         NULL};
-  char *json = stock_scenario(PRODUCTS, QTY, QTY, WH);
-  struct e2e_opts o = {.scenario_json = json,
-                       .seed = 11,
-                       .sim_args = sim_args,
-                       .extra_merchant = STOCK_CONFIG};
-  e2e_setup(&T, &o);
-  cg_free(json);
+  stock_setup(&T, stock_scenario(PRODUCTS, QTY, QTY, WH), 11, STOCK_CONFIG);
   dispatch_post_ok(&T, 'g', "/_sim/faults", WMS_SLOW);
   e2e_engine_start(&T);
   centra_first();

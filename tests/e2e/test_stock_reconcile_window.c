@@ -18,6 +18,7 @@
  */
 #include "e2e.h"
 #include "e2e_dispatch.h"
+#include "e2e_stock.h"
 
 #include "base/buf.h"
 #include "base/json.h"
@@ -167,15 +168,7 @@ static void stopped_with_two_out(void)
 static void test_stock_reconcile_window(void **state)
 {
   (void)state;
-  static const char *const sim_args[] = {"--centra-mutation-budget", "1000",
-                                         NULL};
-  char *json = scenario();
-  struct e2e_opts o = {.scenario_json = json,
-                       .seed = 7,
-                       .sim_args = sim_args,
-                       .extra_merchant = STOCK_CONFIG};
-  e2e_setup(&T, &o);
-  cg_free(json);
+  stock_setup(&T, scenario(), 7, STOCK_CONFIG);
   dispatch_post_ok(&T, 'c', "/_sim/faults", PAGE_LATENCY);
   e2e_engine_start(&T);
   two_at_once();

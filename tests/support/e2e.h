@@ -66,10 +66,10 @@ long e2e_healthz(struct e2e *t, cJSON **doc);
 /* Whether the engine's log (engine.log in the test folder, every start
  * of the test) contains needle, and how many times. */
 bool e2e_log_has(struct e2e *t, const char *needle);
+long e2e_log_count(struct e2e *t, const char *needle);
 /* The last line of the engine's log holding needle, or NULL (caller
  * frees, cg_free). */
 char *e2e_log_last(struct e2e *t, const char *needle);
-long e2e_log_count(struct e2e *t, const char *needle);
 /* POSTs body to the engine's /webhooks/<partner>/shop signed with secret
  * at t_s (X-Wms-Signature, JSON, for "gxo"; X-Centra-Signature, form
  * encoded, for "centra"); the status, or -1 on a transport error. */

@@ -55,6 +55,19 @@ char *stock_scenario(long n, long wms_qty, long centra_qty, long wh)
   return text;
 }
 
+void stock_setup(struct e2e *t, char *scenario, unsigned seed,
+                 const char *merchant)
+{
+  static const char *const sim_args[] = {"--centra-mutation-budget", "1000",
+                                         NULL};
+  struct e2e_opts o = {.scenario_json = scenario,
+                       .seed = seed,
+                       .sim_args = sim_args,
+                       .extra_merchant = merchant};
+  e2e_setup(t, &o);
+  cg_free(scenario);
+}
+
 void stock_item(cJSON *items, const char *sku, long delta)
 {
   cJSON *it = cJSON_CreateObject();

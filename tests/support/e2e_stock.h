@@ -22,6 +22,11 @@ void stock_sku(long i, char *out, size_t size);
  * them until they change), Centra centra_qty in warehouse wh. Caller
  * frees (cg_free). */
 char *stock_scenario(long n, long wms_qty, long centra_qty, long wh);
+/* e2e_setup of a stock reconcile test: scenario (freed here), seed, the
+ * merchant's settings (extra_merchant) and Centra's mutation budget raised
+ * to 1,000, as the other stock tests run it. */
+void stock_setup(struct e2e *t, char *scenario, unsigned seed,
+                 const char *merchant);
 /* Publishes one stock.adjusted per item of items ([{sku, delta}], taken)
  * in one control call; fails the test unless the simulator accepts all.
  * Returns its answer {"events": [{sequence, sku, publishedAtMs}]} (caller
