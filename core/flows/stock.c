@@ -361,14 +361,18 @@ static void applied_outcome(char outcome[CG_INBOX_OUTCOME_MAX], int n,
 }
 
 /* Whether an event that applied nothing is older than the SKU's snapshot
- * (seq <= its base: the snapshot counts its units) rather than a
- * duplicate of an applied one (still in the log, above the base). */
+ * (seq at or below its base, or the snapshot being applied: the snapshot
+ * counts its units) rather than a duplicate of an applied one (still in
+ * the log, above both). */
 static int before_snapshot(struct cg_flow *f, int64_t seq, const char *sku,
                            bool *old, struct cg_err *err)
 {
   struct cg_store_stock row = {0};
+  int64_t done = 0, applying = 0;
   int rc = cg_store_stock_get(f->store, sku, &row, err);
-  *old = rc == 0 && seq <= row.base_seq;
+  if (rc == 0)
+    rc = cg_store_stock_bases(f->store, &done, &applying, err);
+  *old = rc == 0 && (seq <= row.base_seq || seq <= done || seq <= applying);
   cg_store_stock_clear(&row);
   return rc;
 }

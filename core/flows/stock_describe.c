@@ -6,7 +6,8 @@
  * the sellable sum and the policy's figure, D, R, P, what was last
  * pushed and when, the batch in flight, the hold and the last
  * reconcile. P is computed here as docs/internals/stock.md defines it:
- * policy(W) + D + R.
+ * policy(W) + D + R. base_seq is the SKU's effective base (its row's own
+ * or the last completed snapshot's, the larger).
  *
  *   {sku, levels: {STATUS: n}, warehouse, sellable,
  *    policy: {buffer, cap, excluded, sellable_statuses}, figure, dispatched,
@@ -111,15 +112,18 @@ cJSON *cg_stock_describe_with(struct cg_store *s,
 {
   struct cg_store_stock r = {0};
   struct cg_store_stock_levels l = {0};
+  int64_t done = 0, applying = 0;
   int rc = cg_store_stock_get(s, sku, &r, err);
   if (rc == 0)
     rc = cg_store_stock_levels(s, sku, &l, err);
+  if (rc == 0)
+    rc = cg_store_stock_bases(s, &done, &applying, err);
   cJSON *o = rc == 0 ? cJSON_CreateObject() : NULL;
   if (o != NULL) {
     cg_json_add_str(o, "sku", r.sku);
     figures_json(o, &r, &l, p);
     cg_json_add_int(o, "version", r.version);
-    cg_json_add_int(o, "base_seq", r.base_seq);
+    cg_json_add_int(o, "base_seq", r.base_seq > done ? r.base_seq : done);
     push_json(o, &r);
     cg_json_add_int(o, "updated_at", r.updated_at);
   } else if (rc == 0) {

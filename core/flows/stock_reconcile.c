@@ -279,6 +279,8 @@ static int apply_page(struct cg_stock_rec *rec, const cJSON *items, bool first,
     return rc;
   if (first && rec->fresh_ms > 0)
     rc = drop_ahead(rec, err); /* before any SKU counts their changes */
+  if (rc == 0 && first)        /* paged from its start: no SKU listed yet */
+    rc = cg_store_stock_listed_clear(f->store, err);
   if (rc == 0)
     rc = cg__stock_snap_page(items, last, &rec->held, stage_sku, rec, &rec->bad,
                              err);
@@ -445,6 +447,8 @@ static int snapshot_done(struct cg_stock_rec *rec, struct cg_err *err)
   if (rc != 0)
     return rc;
   rc = cg_store_stock_seq_cover(f->store, rec->as_of_seq, err);
+  if (rc == 0)
+    rc = cg_store_stock_snapshot_applied(f->store, rec->as_of_seq, err);
   if (rc == 0)
     rc = cg__stock_cursor_put_int(f->store, CUR_BASE, rec->as_of_seq, err);
   if (rc == 0)

@@ -159,6 +159,13 @@ enum cg__st {
   CG__ST_STOCK_STAGE_WRITE,
   CG__ST_STOCK_STAGE_PRUNE,
   CG__ST_STOCK_STAGE_BASE,
+  CG__ST_STOCK_STAGE_ROWS,
+  CG__ST_STOCK_STAGE_LISTED,
+  CG__ST_STOCK_APPLYING_SET,
+  CG__ST_STOCK_BASES,
+  CG__ST_STOCK_LISTED_CLEAR,
+  CG__ST_STOCK_APPLIED_PRUNE,
+  CG__ST_STOCK_APPLYING_CLEAR,
   CG__ST_STOCK_STAGE_CLEAR,
   CG__ST_STOCK_STAGE_CLEAR_SKUS,
   CG__ST_STOCK_CSTAGE_PUT,
@@ -360,5 +367,10 @@ int cg__store_stock_read(sqlite3_stmt *st, struct cg_store_stock *o);
  * (store_stock_stage.c); at open, before the statements are prepared.
  * Not a schema step: they live and die with the connection. */
 int cg__store_stock_stage_init(sqlite3 *db, struct cg_err *err);
+/* cg_store_stock_stage_apply for one SKU's own snapshot: its row's base
+ * is set and its log pruned (cg_store_stock_snapshot_sku). */
+int cg__store_stock_stage_apply_sku(struct cg_store *s, int64_t as_of_seq,
+                                    int64_t now_ms, int64_t *stale,
+                                    struct cg_err *err);
 
 #endif

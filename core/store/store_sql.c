@@ -409,9 +409,12 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " AND NOT EXISTS (SELECT 1 FROM exceptions e INDEXED BY exceptions_entity"
     "  WHERE e.entity_kind = ?1 AND e.entity_key = d.shipment_id"
     "  AND e.state = 'open') LIMIT ?2",
+  /* ?4: only those not in temp.stock_listed (the reconcile's unlisted
+   * SKUs); without it every row below ?1 (the policy sweep) */
   [CG__ST_STOCK_UNLISTED] =
     "SELECT sku, base_seq FROM stock WHERE sku > ?2 AND base_seq < ?1"
-    " ORDER BY sku LIMIT ?3",
+    " AND (NOT ?4 OR NOT EXISTS (SELECT 1 FROM temp.stock_listed k"
+    "  WHERE k.sku = stock.sku)) ORDER BY sku LIMIT ?3",
   /* The flusher: only the dirty SKUs in no batch and not held. */
   [CG__ST_STOCK_DIRTY] =
     "SELECT sku, dirty_since FROM stock INDEXED BY stock_dirty"
@@ -525,13 +528,46 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_STOCK_STAGE_PRUNE] =
     "DELETE FROM stock_events INDEXED BY stock_events_sku"
     " WHERE sku IN (SELECT sku FROM temp.stock_stage_sku) AND seq <= ?1",
-  /* rows made as needed and the base set, in one seek per SKU (after the
+  /* a single SKU's snapshot (cg_store_stock_snapshot_sku): rows made as
+   * needed and the row's own base set, in one seek per SKU (after the
    * stale ones left the stage) */
   [CG__ST_STOCK_STAGE_BASE] =
     "INSERT INTO stock (sku, base_seq, updated_at)"
     " SELECT sku, ?1, ?2 FROM temp.stock_stage_sku WHERE true"
     " ON CONFLICT (sku) DO UPDATE SET base_seq = excluded.base_seq,"
     " updated_at = excluded.updated_at",
+  /* a page: rows made as needed, at the last completed snapshot's base
+   * (as CG__ST_STOCK_ENSURE); a row's base is not rewritten, the
+   * snapshot's is kept in the cursors (docs/internals/stock.md "Never
+   * applied twice") */
+  [CG__ST_STOCK_STAGE_ROWS] =
+    "INSERT INTO stock (sku, base_seq, updated_at)"
+    " SELECT sku, COALESCE((SELECT CAST(value AS INTEGER) FROM cursors"
+    "  WHERE name = '" CG_STORE_STOCK_BASE_CURSOR "'), 0), ?1"
+    " FROM temp.stock_stage_sku WHERE true ON CONFLICT (sku) DO NOTHING",
+  /* the SKUs the snapshot being applied has listed so far */
+  [CG__ST_STOCK_STAGE_LISTED] =
+    "INSERT INTO temp.stock_listed (sku) SELECT sku"
+    " FROM temp.stock_stage_sku WHERE true ON CONFLICT (sku) DO NOTHING",
+  /* never lowered until the snapshot is done */
+  [CG__ST_STOCK_APPLYING_SET] =
+    "INSERT INTO cursors (name, value, updated_at) VALUES ('"
+    CG_STORE_STOCK_APPLYING_CURSOR "', ?1, ?2) ON CONFLICT (name) DO UPDATE"
+    " SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS"
+    " INTEGER)), updated_at = excluded.updated_at",
+  [CG__ST_STOCK_BASES] =
+    "SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM cursors"
+    "  WHERE name = '" CG_STORE_STOCK_BASE_CURSOR "'), 0),"
+    " COALESCE((SELECT CAST(value AS INTEGER) FROM cursors"
+    "  WHERE name = '" CG_STORE_STOCK_APPLYING_CURSOR "'), 0)",
+  [CG__ST_STOCK_LISTED_CLEAR] =
+    "DELETE FROM temp.stock_listed",
+  /* every row now holds the snapshot (listed or not): the log at or
+   * below it is spent (a range of the primary key) */
+  [CG__ST_STOCK_APPLIED_PRUNE] =
+    "DELETE FROM stock_events WHERE seq <= ?1",
+  [CG__ST_STOCK_APPLYING_CLEAR] =
+    "DELETE FROM cursors WHERE name = '" CG_STORE_STOCK_APPLYING_CURSOR "'",
   [CG__ST_STOCK_STAGE_CLEAR] =
     "DELETE FROM temp.stock_stage",
   [CG__ST_STOCK_STAGE_CLEAR_SKUS] =

@@ -130,12 +130,28 @@ static int exec_sku(struct cg_store *s, sqlite3_stmt *st, const char *sku,
 
 /* ---- applying events -----------------------------------------------------*/
 
+int cg_store_stock_bases(struct cg_store *s, int64_t *done, int64_t *applying,
+                         struct cg_err *err)
+{
+  sqlite3_stmt *st = s->st[CG__ST_STOCK_BASES];
+  int rc = sqlite3_step(st);
+  *done = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  *applying = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+  cg__store_done(st);
+  return rc == SQLITE_ROW ? 0 : cg__store_dberr(s->db, rc, "stock: bases", err);
+}
+
+/* sku's effective base (its own or the last snapshot's, the larger) and
+ * the snapshot being applied. */
 static int base_of(struct cg_store *s, const char *sku, int64_t *base,
-                   struct cg_err *err)
+                   int64_t *applying, struct cg_err *err)
 {
   struct cg_store_stock row = {0};
+  int64_t done = 0;
   int ret = cg_store_stock_get(s, sku, &row, err);
-  *base = row.base_seq;
+  if (ret == 0)
+    ret = cg_store_stock_bases(s, &done, applying, err);
+  *base = row.base_seq > done ? row.base_seq : done;
   cg_store_stock_clear(&row);
   return ret;
 }
@@ -153,17 +169,23 @@ static int log_event(struct cg_store *s, int64_t seq, const char *sku,
   return ret;
 }
 
+/* An event at or below the snapshot being applied is logged, not applied
+ * (*applied false): the snapshot holds it, and the page listing the SKU
+ * (or the unlisted pass) sets W from the snapshot and the log above it.
+ * Applied now, it would count twice in a SKU whose page came first. */
 static int apply_in_sp(struct cg_store *s, int64_t seq, const char *sku,
                        const char *status, int64_t delta, int64_t now_ms,
                        bool *applied, struct cg_err *err)
 {
-  int64_t base = 0;
+  int64_t base = 0, applying = 0;
   int ret = ensure(s, sku, now_ms, err);
   if (ret == 0)
-    ret = base_of(s, sku, &base, err);
+    ret = base_of(s, sku, &base, &applying, err);
   if (ret != 0 || seq <= base)
     return ret;
   ret = log_event(s, seq, sku, status, delta, applied, err);
+  if (ret == 0 && seq <= applying)
+    *applied = false; /* held: counted by the snapshot */
   if (ret == 0 && *applied)
     ret = level_add(s, sku, status, delta, err);
   if (ret == 0 && *applied)
@@ -379,7 +401,7 @@ static int snapshot_sp(struct cg_store *s, const char *sku,
   int64_t dropped = 0;
   int ret = cg_store_stock_stage(s, sku, levels, n, err);
   if (ret == 0)
-    ret = cg_store_stock_stage_apply(s, as_of_seq, now_ms, &dropped, err);
+    ret = cg__store_stock_stage_apply_sku(s, as_of_seq, now_ms, &dropped, err);
   *stale = dropped > 0;
   return ret;
 }
@@ -412,8 +434,8 @@ int cg_store_stock_unlisted(struct cg_store *s, int64_t as_of_seq,
 {
   memset(out, 0, sizeof(*out));
   sqlite3_stmt *st = s->st[CG__ST_STOCK_UNLISTED];
-  int ret = cg__store_bind(s, st, err, "IsI", as_of_seq, after ? after : "",
-                           (int64_t)limit);
+  int ret = cg__store_bind(s, st, err, "IsII", as_of_seq, after ? after : "",
+                           (int64_t)limit, (int64_t)(as_of_seq != INT64_MAX));
   return ret ? ret : cg__store_count_list(s, st, out, "stock: unlisted", err);
 }
 

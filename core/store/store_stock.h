@@ -30,10 +30,21 @@ struct cg_err;
  * list the SKU, so it held none as of it. */
 #define CG_STORE_STOCK_BASE_CURSOR "stock.base_seq"
 
+/* The cursor holding the highest asOfSequence of a snapshot whose pages
+ * are being applied (cg_store_stock_stage_apply sets it, never lower;
+ * cg_store_stock_snapshot_applied removes it). An event at or below it
+ * is logged but not applied: the snapshot holds it, and the page that
+ * lists its SKU (or the unlisted pass) recomputes the SKU from the
+ * snapshot and the log. docs/internals/stock.md "Never applied twice". */
+#define CG_STORE_STOCK_APPLYING_CURSOR "stock.applying"
+
 /* One SKU's row in `stock`. */
 struct cg_store_stock {
   char *sku;
-  int64_t base_seq;         /* asOfSequence of the snapshot applied; 0 = none */
+  /* the row's own base, set when it is made and by
+   * cg_store_stock_snapshot_sku; 0 = none. The SKU's effective base is the
+   * larger of it and CG_STORE_STOCK_BASE_CURSOR (cg_store_stock_bases). */
+  int64_t base_seq;
   int64_t version;          /* bumped by every change that can move P */
   int64_t pending_dispatch; /* D: dispatched, not completed in Centra */
   int64_t pending_return;   /* R: restocked by Centra, not yet in W */
@@ -129,12 +140,18 @@ int cg_store_stock_snapshot_sku(struct cg_store *s, const char *sku,
                                 size_t n, int64_t as_of_seq, int64_t now_ms,
                                 bool *stale, struct cg_err *err);
 /* SKUs with a row that the snapshot as_of_seq did not list (all their
- * levels go to 0 as of it): up to limit SKUs with base < as_of_seq,
- * after the SKU `after` ("" to start), in SKU order (name = SKU). */
+ * levels go to 0 as of it): up to limit SKUs with base < as_of_seq that
+ * no page applied since the last cg_store_stock_listed_clear listed,
+ * after the SKU `after` ("" to start), in SKU order (name = SKU). With
+ * as_of_seq INT64_MAX: every SKU (the list is not consulted). */
 int cg_store_stock_unlisted(struct cg_store *s, int64_t as_of_seq,
                             const char *after, size_t limit,
                             struct cg_store_count_list *out,
                             struct cg_err *err);
+/* The last completed snapshot's asOfSequence (CG_STORE_STOCK_BASE_CURSOR)
+ * and the one being applied (CG_STORE_STOCK_APPLYING_CURSOR); 0 = none. */
+int cg_store_stock_bases(struct cg_store *s, int64_t *done, int64_t *applying,
+                         struct cg_err *err);
 
 /* ---- a snapshot page, set-based (store_stock_stage.c) -----------------
  * The reconcile stages a page's SKUs, then applies them with a few
@@ -150,15 +167,25 @@ int cg_store_stock_unlisted(struct cg_store *s, int64_t as_of_seq,
 int cg_store_stock_stage(struct cg_store *s, const char *sku,
                          const struct cg_store_stock_level *levels, size_t n,
                          struct cg_err *err);
-/* Applies every staged SKU as of as_of_seq and empties the stage: a SKU
- * whose base is at or above as_of_seq (and not 0) left alone (counted in
- * *stale; a SKU without a row has the last snapshot's base, and is given
- * no row then), rows created as needed, W = the snapshot + the logged
- * events after as_of_seq, a SKU whose levels moved marked (version,
- * dirty), the log pruned at or below as_of_seq and the base set to it. */
+/* Applies every staged SKU as a page of the snapshot as_of_seq and
+ * empties the stage: a SKU whose own base is at or above as_of_seq (and
+ * not 0) left alone (counted in *stale; a SKU without a row has the last
+ * snapshot's base, and is given no row then), rows created as needed,
+ * W = the snapshot + the logged events after as_of_seq, a SKU whose
+ * levels moved marked (version, dirty), the SKUs noted as listed, and
+ * CG_STORE_STOCK_APPLYING_CURSOR raised to as_of_seq. Rows' bases and
+ * the log are left as they are until cg_store_stock_snapshot_applied. */
 int cg_store_stock_stage_apply(struct cg_store *s, int64_t as_of_seq,
                                int64_t now_ms, int64_t *stale,
                                struct cg_err *err);
+/* Paging a snapshot (again) from its first page: no SKU is listed yet. */
+int cg_store_stock_listed_clear(struct cg_store *s, struct cg_err *err);
+/* Every SKU now holds the snapshot as_of_seq (listed, or unlisted and
+ * set to 0): the log at or below it is pruned, the applying cursor and
+ * the listed SKUs cleared. The caller sets CG_STORE_STOCK_BASE_CURSOR in
+ * the same transaction. */
+int cg_store_stock_snapshot_applied(struct cg_store *s, int64_t as_of_seq,
+                                    struct cg_err *err);
 
 /* ---- a Centra page, set-based (store_stock_stage.c) ----------------------*/
 

@@ -6,8 +6,11 @@
  * the whole page instead of a dozen per SKU; a page of Centra's figures is
  * staged, read back with every SKU's row and levels in one walk, and
  * recorded with one statement. The TEMP tables are created at open (not a
- * schema step: they are the connection's own and hold nothing between
- * calls); they are transactional, so a rollback empties them too.
+ * schema step: they are the connection's own); they are transactional,
+ * so a rollback empties them too. The stages hold nothing between calls;
+ * stock_listed holds the SKUs the snapshot being applied has listed so
+ * far (the unlisted pass reads it), and a restart, which pages the
+ * snapshot again from its start, loses nothing by emptying it.
  */
 #include "store/store_stock.h"
 
@@ -24,6 +27,8 @@ static const char stage_tables[] =
     " qty INTEGER NOT NULL, old INTEGER, PRIMARY KEY (sku, status))"
     " WITHOUT ROWID;"
     "CREATE TEMP TABLE stock_stage_sku (sku TEXT NOT NULL PRIMARY KEY)"
+    " WITHOUT ROWID;"
+    "CREATE TEMP TABLE stock_listed (sku TEXT NOT NULL PRIMARY KEY)"
     " WITHOUT ROWID;"
     "CREATE TEMP TABLE stock_cstage (sku TEXT NOT NULL PRIMARY KEY,"
     " qty INTEGER NOT NULL, asked INTEGER NOT NULL,"
@@ -89,14 +94,18 @@ static int drop_stale(struct cg_store *s, int64_t as_of_seq, int64_t *stale,
   return ret;
 }
 
+/* page: a page of a snapshot (the base stays in the cursors, the SKUs
+ * are noted as listed); else one SKU's own snapshot (its row's base set
+ * and its log pruned, as before the cursors held the base). */
 static int apply_staged(struct cg_store *s, int64_t as_of_seq, int64_t now_ms,
-                        int64_t *stale, struct cg_err *err)
+                        bool page, int64_t *stale, struct cg_err *err)
 {
   int ret = run(s, CG__ST_STOCK_STAGE_SKUS, "", 0, 0, err);
   if (ret == 0)
     ret = drop_stale(s, as_of_seq, stale, err);
   if (ret == 0)
-    ret = run(s, CG__ST_STOCK_STAGE_BASE, "II", as_of_seq, now_ms, err);
+    ret = page ? run(s, CG__ST_STOCK_STAGE_ROWS, "I", now_ms, 0, err)
+               : run(s, CG__ST_STOCK_STAGE_BASE, "II", as_of_seq, now_ms, err);
   if (ret == 0)
     ret = run(s, CG__ST_STOCK_STAGE_EVENTS, "I", as_of_seq, 0, err);
   if (ret == 0)
@@ -105,21 +114,24 @@ static int apply_staged(struct cg_store *s, int64_t as_of_seq, int64_t now_ms,
     ret = run(s, CG__ST_STOCK_STAGE_MARK, "I", now_ms, 0, err);
   if (ret == 0)
     ret = run(s, CG__ST_STOCK_STAGE_WRITE, "", 0, 0, err);
-  if (ret == 0)
+  if (ret == 0 && page)
+    ret = run(s, CG__ST_STOCK_STAGE_LISTED, "", 0, 0, err);
+  if (ret == 0 && page)
+    ret = run(s, CG__ST_STOCK_APPLYING_SET, "II", as_of_seq, now_ms, err);
+  if (ret == 0 && !page)
     ret = run(s, CG__ST_STOCK_STAGE_PRUNE, "I", as_of_seq, 0, err);
   return ret;
 }
 
-int cg_store_stock_stage_apply(struct cg_store *s, int64_t as_of_seq,
-                               int64_t now_ms, int64_t *stale,
-                               struct cg_err *err)
+static int stage_apply(struct cg_store *s, int64_t as_of_seq, int64_t now_ms,
+                       bool page, int64_t *stale, struct cg_err *err)
 {
   if (stale != NULL)
     *stale = 0;
   if (as_of_seq < 0)
     return cg_err_set(err, CG_EINVAL,
                       "stock: snapshot needs asOfSequence >= 0");
-  int ret = apply_staged(s, as_of_seq, now_ms, stale, err);
+  int ret = apply_staged(s, as_of_seq, now_ms, page, stale, err);
   /* emptied on failure too: the caller's rollback may not reach back
    * before the staging (a savepoint inside a longer transaction) */
   struct cg_err scratch = {0};
@@ -128,6 +140,34 @@ int cg_store_stock_stage_apply(struct cg_store *s, int64_t as_of_seq,
     clear =
         run(s, CG__ST_STOCK_STAGE_CLEAR_SKUS, "", 0, 0, ret ? &scratch : err);
   return ret ? ret : clear;
+}
+
+int cg_store_stock_stage_apply(struct cg_store *s, int64_t as_of_seq,
+                               int64_t now_ms, int64_t *stale,
+                               struct cg_err *err)
+{
+  return stage_apply(s, as_of_seq, now_ms, true, stale, err);
+}
+
+int cg__store_stock_stage_apply_sku(struct cg_store *s, int64_t as_of_seq,
+                                    int64_t now_ms, int64_t *stale,
+                                    struct cg_err *err)
+{
+  return stage_apply(s, as_of_seq, now_ms, false, stale, err);
+}
+
+int cg_store_stock_listed_clear(struct cg_store *s, struct cg_err *err)
+{
+  return run(s, CG__ST_STOCK_LISTED_CLEAR, "", 0, 0, err);
+}
+
+int cg_store_stock_snapshot_applied(struct cg_store *s, int64_t as_of_seq,
+                                    struct cg_err *err)
+{
+  int ret = run(s, CG__ST_STOCK_APPLIED_PRUNE, "I", as_of_seq, 0, err);
+  if (ret == 0)
+    ret = run(s, CG__ST_STOCK_APPLYING_CLEAR, "", 0, 0, err);
+  return ret ? ret : cg_store_stock_listed_clear(s, err);
 }
 
 /* ---- a Centra page -------------------------------------------------------*/

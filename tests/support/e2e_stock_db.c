@@ -4,6 +4,7 @@
 #include "e2e_stock_db.h"
 
 #include "base/json.h"
+#include "store/store_stock.h"
 #include "testutil.h"
 
 #include <sqlite3.h>
@@ -184,10 +185,14 @@ static long verify_log(sqlite3 *db, const cJSON *events)
   return n;
 }
 
+/* sku's effective base: its row's own or the last completed snapshot's,
+ * the larger (docs/internals/stock.md "Never applied twice"). */
 static long base_of(sqlite3 *db, const char *sku)
 {
-  sqlite3_stmt *st =
-      db_prepare(db, "SELECT base_seq FROM stock WHERE sku = ?1");
+  sqlite3_stmt *st = db_prepare(
+      db, "SELECT max(base_seq, COALESCE((SELECT CAST(value AS INTEGER)"
+          " FROM cursors WHERE name = '" CG_STORE_STOCK_BASE_CURSOR "'), 0))"
+          " FROM stock WHERE sku = ?1");
   sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
   long base = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
   sqlite3_finalize(st);

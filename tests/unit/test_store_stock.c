@@ -8,12 +8,15 @@
  * and taken back exactly once, R moves, the push state (dirty, version,
  * batch) keeps a change made during a batch, hold and clean, the
  * sequence watermark with its holes and a snapshot's cover, and the
- * reconcile's pages staged and applied set-based.
+ * reconcile's pages staged and applied set-based, with the snapshot's
+ * base kept in the cursors: an event at or below the snapshot being
+ * applied is held (logged, not applied), before or after its SKU's page.
  */
 #include "store_fixture.h"
 
 #include "store/store_stock.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define NOW 1000000
@@ -337,18 +340,134 @@ static void test_stage_page(void **state)
   assert_int_equal(cg_store_stock_stage_apply(f->s, 10, NOW, &stale, &err), 0);
   assert_int_equal(stale, 1);
   assert_int_equal(level(f, "N", "AVAILABLE"), 5);
-  assert_int_equal(row(f, "N").base_seq, 10);
   assert_int_equal(level(f, "E", "AVAILABLE"), 2);
   assert_int_equal(level(f, "E", "QUARANTINE"), 1); /* the event above */
   assert_int_equal(level(f, "S", "AVAILABLE"), 7);
-  assert_int_equal(row(f, "S").base_seq, 20);
   assert_int_equal(level(f, "Z", "DAMAGED"), 0);
-  assert_int_equal(row(f, "Z").base_seq, 10);
   assert_int_equal(row(f, "U").version, v);
-  assert_int_equal(row(f, "U").base_seq, 10);
-  /* nothing left staged: an empty apply changes nothing */
+  /* a page writes no row's base: the snapshot's is the applying cursor */
+  assert_int_equal(row(f, "N").base_seq, 0);
+  assert_int_equal(row(f, "S").base_seq, 20);
+  assert_int_equal(row(f, "Z").base_seq, 0);
+  assert_int_equal(row(f, "U").base_seq, 8);
+  int64_t done = -1, applying = -1;
+  assert_int_equal(cg_store_stock_bases(f->s, &done, &applying, &err), 0);
+  assert_int_equal(done, 0);
+  assert_int_equal(applying, 10);
+  /* nothing left staged: an empty apply changes no SKU */
   assert_int_equal(cg_store_stock_stage_apply(f->s, 30, NOW, &stale, &err), 0);
-  assert_int_equal(row(f, "N").base_seq, 10);
+  assert_int_equal(level(f, "N", "AVAILABLE"), 5);
+  assert_int_equal(row(f, "U").version, v);
+}
+
+/* One SKU as a page of the snapshot as_of (avail units, or none listed
+ * when avail < 0). */
+static void page(struct fx *f, int64_t as_of, const char *sku, int64_t avail)
+{
+  struct cg_err err = {0};
+  struct cg_store_stock_level l = {.status = "AVAILABLE", .quantity = avail};
+  assert_int_equal(cg_store_stock_stage(f->s, sku, &l, avail < 0 ? 0 : 1, &err),
+                   0);
+  assert_int_equal(cg_store_stock_stage_apply(f->s, as_of, NOW, NULL, &err), 0);
+}
+
+static void snapshot_done(struct fx *f, int64_t as_of)
+{
+  struct cg_err err = {0};
+  char v[32];
+  snprintf(v, sizeof(v), "%lld", (long long)as_of);
+  assert_int_equal(cg_store_stock_snapshot_applied(f->s, as_of, &err), 0);
+  assert_int_equal(
+      cg_store_cursor_set(f->s, CG_STORE_STOCK_BASE_CURSOR, v, &err), 0);
+}
+
+static void unlisted_are(struct fx *f, int64_t as_of, const char *want)
+{
+  struct cg_err err = {0};
+  struct cg_store_count_list l = {0};
+  char got[64] = "";
+  assert_int_equal(cg_store_stock_unlisted(f->s, as_of, "", 10, &l, &err), 0);
+  for (size_t i = 0; i < l.n; i++)
+    strncat(got, l.items[i].name, sizeof(got) - strlen(got) - 1);
+  cg_store_count_list_clear(&l);
+  assert_string_equal(got, want);
+}
+
+/* docs/internals/stock.md "Never applied twice": while the snapshot as
+ * of 10 is applied, an event at or below 10 that comes late is held
+ * (logged, not applied), whether its SKU's page came before it (the
+ * snapshot holds it: applied, it would count twice), comes after it (the
+ * page recomputes the SKU from the snapshot) or never comes (unlisted:
+ * 0); once the snapshot is done its base covers them. */
+static void test_page_holds_late_events(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  int64_t done = -1, applying = -1;
+  assert_true(apply(f, 1, "A", "AVAILABLE", 10));
+  assert_true(apply(f, 2, "B", "AVAILABLE", 4));
+  assert_true(apply(f, 3, "C", "AVAILABLE", 1));
+  /* the warehouse as of 10 also counted 5 (A +2), 6 (B +3), 4 (C -1) */
+  page(f, 10, "A", 12);
+  assert_int_equal(level(f, "A", "AVAILABLE"), 12);
+  assert_false(apply(f, 5, "A", "AVAILABLE", 2)); /* after its page */
+  assert_int_equal(level(f, "A", "AVAILABLE"), 12);
+  assert_false(apply(f, 6, "B", "AVAILABLE", 3));  /* before its page */
+  assert_int_equal(level(f, "B", "AVAILABLE"), 4); /* behind, not over */
+  assert_true(apply(f, 11, "A", "AVAILABLE", -1)); /* above: applied */
+  assert_int_equal(level(f, "A", "AVAILABLE"), 11);
+  int64_t v = row(f, "B").version;
+  page(f, 10, "B", 7);
+  assert_int_equal(level(f, "B", "AVAILABLE"), 7);
+  assert_int_equal(row(f, "B").version, v + 1); /* moved: pushed */
+  unlisted_are(f, 10, "C");
+  page(f, 10, "C", -1); /* the unlisted pass */
+  assert_false(apply(f, 4, "C", "AVAILABLE", -1));
+  assert_int_equal(level(f, "C", "AVAILABLE"), 0);
+  unlisted_are(f, 10, "");
+  /* a page paged again from its start changes nothing */
+  assert_int_equal(cg_store_stock_listed_clear(f->s, &err), 0);
+  unlisted_are(f, 10, "ABC");
+  v = row(f, "A").version;
+  page(f, 10, "A", 12);
+  assert_int_equal(level(f, "A", "AVAILABLE"), 11);
+  assert_int_equal(row(f, "A").version, v);
+  snapshot_done(f, 10);
+  assert_int_equal(cg_store_stock_bases(f->s, &done, &applying, &err), 0);
+  assert_int_equal(done, 10);
+  assert_int_equal(applying, 0);
+  unlisted_are(f, 20, "ABC"); /* the listed SKUs are forgotten */
+  /* at or below the base now, held or not; above it, applied once */
+  assert_false(apply(f, 5, "A", "AVAILABLE", 2));
+  assert_false(apply(f, 9, "B", "AVAILABLE", 1));
+  assert_false(apply(f, 11, "A", "AVAILABLE", -1));
+  assert_true(apply(f, 12, "B", "AVAILABLE", 1));
+  assert_int_equal(level(f, "A", "AVAILABLE"), 11);
+  assert_int_equal(level(f, "B", "AVAILABLE"), 8);
+  assert_int_equal(level(f, "C", "AVAILABLE"), 0);
+}
+
+/* A newer snapshot's pages came first, then an older one was applied
+ * whole: the older one recomputes every SKU from the log above it, so the
+ * events held for the newer one count once. */
+static void test_older_snapshot_after_newer(void **state)
+{
+  struct fx *f = *state;
+  int64_t done = -1, applying = -1;
+  struct cg_err err = {0};
+  assert_true(apply(f, 1, "A", "AVAILABLE", 10));
+  page(f, 20, "A", 10); /* as of 20: nothing more yet */
+  assert_false(apply(f, 15, "A", "AVAILABLE", 5)); /* held for 20 */
+  assert_int_equal(level(f, "A", "AVAILABLE"), 10);
+  assert_int_equal(cg_store_stock_listed_clear(f->s, &err), 0);
+  page(f, 12, "A", 10); /* as of 12: 15 is after it, from the log */
+  assert_int_equal(level(f, "A", "AVAILABLE"), 15);
+  snapshot_done(f, 12);
+  assert_int_equal(cg_store_stock_bases(f->s, &done, &applying, &err), 0);
+  assert_int_equal(done, 12);
+  assert_int_equal(applying, 0);
+  assert_false(apply(f, 15, "A", "AVAILABLE", 5)); /* logged: once */
+  assert_int_equal(level(f, "A", "AVAILABLE"), 15);
 }
 
 /* A Centra page staged: read back in SKU order with rows and levels,
@@ -504,6 +623,10 @@ int main(void)
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_sequences, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_stage_page, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_page_holds_late_events, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_older_snapshot_after_newer, fx_setup,
+                                      fx_teardown),
       cmocka_unit_test_setup_teardown(test_centra_stage, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
