@@ -128,6 +128,7 @@ struct cg_stock_rec {
   struct cg_stock_snap_sku held;
   char unlisted_after[CG_STOCK_SKU_MAX];
   int64_t pages, skus, zeroed, bad;
+  int64_t unchanged; /* listed SKUs the image showed unchanged: not written */
   /* Centra: pages read while the snapshot is paged are held (at most
    * CG__STOCK_HELD_MAX figures) and compared once it is applied, but for
    * the SKUs the snapshot has applied already, which are compared at

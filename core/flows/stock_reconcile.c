@@ -84,6 +84,13 @@ static void rec_free(struct cg_stock_rec *rec)
   cg_free(rec);
 }
 
+/* The snapshot's image is no longer needed (applied, or paged again from
+ * its start, which loads a new one). */
+static void image_drop(struct cg_stock_rec *rec)
+{
+  cg_store_stock_image_drop(flow_of(rec)->store);
+}
+
 static void audit(struct cg_flow *f, const char *key, const char *action,
                   const char *detail)
 {
@@ -176,6 +183,7 @@ static void wms_restart(struct cg_stock_rec *rec, bool fresh)
   cg_map_free(&rec->broken);
   rec->broken = (struct cg_map)CG_MAP_INIT;
   cg__stock_drift_unpaged(rec); /* its figures wait for the end */
+  image_drop(rec);
   if (fresh)
     rec->snapshot_id[0] = '\0';
 }
@@ -240,11 +248,28 @@ static int stage_sku(const struct cg_stock_snap_sku *g, void *arg,
 {
   struct cg_stock_rec *rec = arg;
   rec->skus++;
+  struct cg_store *s = flow_of(rec)->store;
   if (g->broken) /* keeps its figure; the log and audit count it */
     return skip_broken(rec, g->sku, err);
   (void)cg__stock_drift_page_sku(rec, g->sku); /* else compared at the end */
-  return cg_store_stock_stage(flow_of(rec)->store, g->sku, g->levels, g->n,
-                              err);
+  if (cg_store_stock_image_same(s, g->sku, g->levels, g->n)) {
+    rec->unchanged++;
+    return cg_store_stock_listed(s, g->sku, err); /* nothing to write */
+  }
+  return cg_store_stock_stage(s, g->sku, g->levels, g->n, err);
+}
+
+/* The image of the store as of the snapshot (store_stock.h): unchanged
+ * SKUs are then not staged. Without one (out of memory), every SKU takes
+ * the full path, which is as right, only slower. */
+static void image_load(struct cg_stock_rec *rec)
+{
+  struct cg_err err = {0};
+  if (cg_store_stock_image_load(flow_of(rec)->store, rec->as_of_seq, &err) != 0)
+    cg_log_warn(COMP,
+                "[merchant=%s] snapshot %s: no image of the store (%s); "
+                "every SKU is written",
+                flow_of(rec)->merchant, rec->snapshot_id, err.msg);
 }
 
 /* A fresh snapshot as of S, asked for at fresh_ms: sequences above S
@@ -281,6 +306,8 @@ static int apply_page(struct cg_stock_rec *rec, const cJSON *items, bool first,
     rc = drop_ahead(rec, err); /* before any SKU counts their changes */
   if (rc == 0 && first)        /* paged from its start: no SKU listed yet */
     rc = cg_store_stock_listed_clear(f->store, err);
+  if (rc == 0 && first)
+    image_load(rec);
   if (rc == 0)
     rc = cg__stock_snap_page(items, last, &rec->held, stage_sku, rec, &rec->bad,
                              err);
@@ -439,10 +466,12 @@ static int snapshot_done(struct cg_stock_rec *rec, struct cg_err *err)
   struct cg_flow *f = flow_of(rec);
   char msg[320];
   snprintf(msg, sizeof(msg),
-           "snapshot %s as of sequence %lld applied (%s): %lld SKUs listed, "
-           "%lld not listed set to 0, %lld items unreadable",
+           "snapshot %s as of sequence %lld applied (%s): %lld SKUs listed "
+           "(%lld of them unchanged, not written), %lld not listed set to "
+           "0, %lld items unreadable",
            rec->snapshot_id, (long long)rec->as_of_seq, rec->reason,
-           (long long)rec->skus, (long long)rec->zeroed, (long long)rec->bad);
+           (long long)rec->skus, (long long)rec->unchanged,
+           (long long)rec->zeroed, (long long)rec->bad);
   int rc = cg_store_begin(f->store, err);
   if (rc != 0)
     return rc;
@@ -458,6 +487,7 @@ static int snapshot_done(struct cg_stock_rec *rec, struct cg_err *err)
     rc = cg_store_audit_append(f->store, "stock", AUDIT_KEY, "snapshot", msg,
                                NULL, err);
   if ((rc = cg__stock_tx_end(f, rc, err)) == 0) {
+    image_drop(rec);
     f->metrics.stock_snapshots++;
     cg_log_info(COMP, "[merchant=%s] %s", f->merchant, msg);
   }
@@ -538,6 +568,7 @@ static void finish(struct cg_stock_rec *rec)
   if (st->opts.reconcile_s > 0)
     st->next_reconcile_ms = now + st->opts.reconcile_s * 1000;
   st->rec = NULL;
+  image_drop(rec); /* dropped when applied; a reconcile cut short too */
   rec_free(rec);
 }
 
@@ -807,6 +838,8 @@ void cg__stock_reconcile_stop(struct cg_stock *st, void (*done)(void *arg),
 {
   struct cg_stock_rec *rec = st->rec;
   st->rec = NULL;
+  if (rec != NULL)
+    image_drop(rec);
   if (rec != NULL && (rec->wms.calls > 0 || rec->centra.calls > 0)) {
     /* The calls' callbacks free it and touch nothing else. */
     rec->stopped = true;

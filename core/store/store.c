@@ -370,6 +370,7 @@ void cg_store_close(struct cg_store *s)
   if (s->db != NULL && !sqlite3_get_autocommit(s->db))
     (void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL); /* best effort */
   log_statement_stats(s);
+  cg__store_stock_image_free(s);
   for (int i = 0; i < CG__ST_COUNT; i++) {
     sqlite3_finalize(s->st[i]); /* NULL-safe; reports past errors only */
     s->st[i] = NULL;

@@ -166,6 +166,10 @@ enum cg__st {
   CG__ST_STOCK_LISTED_CLEAR,
   CG__ST_STOCK_APPLIED_PRUNE,
   CG__ST_STOCK_APPLYING_CLEAR,
+  CG__ST_STOCK_LISTED_PUT,
+  CG__ST_STOCK_IMAGE_ROWS,
+  CG__ST_STOCK_IMAGE_LEVELS,
+  CG__ST_STOCK_IMAGE_EVENTS,
   CG__ST_STOCK_STAGE_CLEAR,
   CG__ST_STOCK_STAGE_CLEAR_SKUS,
   CG__ST_STOCK_CSTAGE_PUT,
@@ -273,6 +277,7 @@ struct cg_store {
   int busy_ms;      /* the connection's busy timeout */
   uint64_t commits; /* transactions committed (sqlite3_commit_hook) */
   sqlite3_stmt *st[CG__ST_COUNT];
+  struct cg__stock_image *stock_image; /* a reconcile's, or NULL */
 };
 
 /* One numbered migration step: SQL run inside one transaction. */
@@ -372,5 +377,11 @@ int cg__store_stock_stage_init(sqlite3 *db, struct cg_err *err);
 int cg__store_stock_stage_apply_sku(struct cg_store *s, int64_t as_of_seq,
                                     int64_t now_ms, int64_t *stale,
                                     struct cg_err *err);
+/* Every write of a SKU's stock row or levels notes the SKU in the
+ * reconcile's image, if one is held (store_stock_image.c): the image no
+ * longer speaks for it. Cheap when none is held. */
+void cg__store_stock_image_touch(struct cg_store *s, const char *sku);
+/* Frees the image, if any (at close). */
+void cg__store_stock_image_free(struct cg_store *s);
 
 #endif

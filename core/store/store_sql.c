@@ -560,6 +560,9 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "  WHERE name = '" CG_STORE_STOCK_BASE_CURSOR "'), 0),"
     " COALESCE((SELECT CAST(value AS INTEGER) FROM cursors"
     "  WHERE name = '" CG_STORE_STOCK_APPLYING_CURSOR "'), 0)",
+  [CG__ST_STOCK_LISTED_PUT] =
+    "INSERT INTO temp.stock_listed (sku) VALUES (?1)"
+    " ON CONFLICT (sku) DO NOTHING",
   [CG__ST_STOCK_LISTED_CLEAR] =
     "DELETE FROM temp.stock_listed",
   /* every row now holds the snapshot (listed or not): the log at or
@@ -568,6 +571,14 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     "DELETE FROM stock_events WHERE seq <= ?1",
   [CG__ST_STOCK_APPLYING_CLEAR] =
     "DELETE FROM cursors WHERE name = '" CG_STORE_STOCK_APPLYING_CURSOR "'",
+  /* store_stock_image.c: two walks in key order, merged in C (a join
+   * would seek the levels once per SKU), and the log above the snapshot */
+  [CG__ST_STOCK_IMAGE_ROWS] =
+    "SELECT sku, base_seq FROM stock ORDER BY sku",
+  [CG__ST_STOCK_IMAGE_LEVELS] =
+    "SELECT sku, status, quantity FROM stock_levels ORDER BY sku, status",
+  [CG__ST_STOCK_IMAGE_EVENTS] =
+    "SELECT sku, status, delta FROM stock_events WHERE seq > ?1",
   [CG__ST_STOCK_STAGE_CLEAR] =
     "DELETE FROM temp.stock_stage",
   [CG__ST_STOCK_STAGE_CLEAR_SKUS] =

@@ -90,6 +90,7 @@ static int ensure(struct cg_store *s, const char *sku, int64_t now_ms,
 {
   if (sku == NULL || *sku == '\0')
     return cg_err_set(err, CG_EINVAL, "stock: a SKU is required");
+  cg__store_stock_image_touch(s, sku);
   sqlite3_stmt *st = s->st[CG__ST_STOCK_ENSURE];
   int ret = cg__store_bind(s, st, err, "sI", sku, now_ms);
   return ret ? ret : cg__store_exec(s, st, "stock: ensure", err);
@@ -101,6 +102,7 @@ static int mark(struct cg_store *s, const char *sku, int64_t now_ms, int64_t d,
                 int64_t r, struct cg_err *err)
 {
   sqlite3_stmt *st = s->st[CG__ST_STOCK_MARK];
+  cg__store_stock_image_touch(s, sku);
   int ret = cg__store_bind(s, st, err, "sIII", sku, now_ms, d, r);
   if (ret == 0)
     ret = cg__store_exec(s, st, "stock: mark", err);
@@ -113,6 +115,7 @@ static int level_add(struct cg_store *s, const char *sku, const char *status,
                      int64_t delta, struct cg_err *err)
 {
   sqlite3_stmt *st = s->st[CG__ST_STOCK_LEVEL_ADD];
+  cg__store_stock_image_touch(s, sku);
   int ret = cg__store_bind(s, st, err, "ssI", sku, status, delta);
   return ret ? ret : cg__store_exec(s, st, "stock: level", err);
 }
@@ -122,6 +125,7 @@ static int level_add(struct cg_store *s, const char *sku, const char *status,
 static int exec_sku(struct cg_store *s, sqlite3_stmt *st, const char *sku,
                     const char *what, struct cg_err *err)
 {
+  cg__store_stock_image_touch(s, sku);
   int ret = cg__store_exec(s, st, what, err);
   if (ret == 0 && sqlite3_changes(s->db) == 0)
     ret = cg_err_set(err, CG_ENOTFOUND, "%s: no SKU %s", what, sku);

@@ -279,6 +279,35 @@ int cg_store_stock_centra_seen(struct cg_store *s, const char *sku, int64_t qty,
  * contiguous sequence seen. Cheap and idempotent. */
 int cg_store_stock_seq_seen(struct cg_store *s, int64_t seq,
                             struct cg_err *err);
+/* ---- the reconcile's image (store_stock_image.c) ------------------------
+ * docs/internals/stock-reconcile-plan.md, steps 2 and 3. At a snapshot's
+ * first page the reconcile loads an image of every SKU's levels, less
+ * the logged events above the snapshot: a page SKU whose snapshot levels
+ * equal that is unchanged by the snapshot, and nothing needs writing for
+ * it. From the load until the image is dropped, every store write of a
+ * SKU's row or levels marks it touched, and a touched SKU is never taken
+ * as unchanged: the image errs toward the full path, never toward a
+ * missed write. One image per store, in memory only. */
+
+/* Loads the image as of the snapshot as_of_seq, replacing any. A store
+ * holding more than CG_STORE_STOCK_IMAGE_MAX SKUs gets none (0 returned,
+ * every SKU then takes the full path). */
+#define CG_STORE_STOCK_IMAGE_MAX 1000000
+int cg_store_stock_image_load(struct cg_store *s, int64_t as_of_seq,
+                              struct cg_err *err);
+void cg_store_stock_image_drop(struct cg_store *s);
+/* Whether the image holds sku, untouched, with exactly these levels (0
+ * the same as not listed). False when there is no image. */
+bool cg_store_stock_image_same(struct cg_store *s, const char *sku,
+                               const struct cg_store_stock_level *levels,
+                               size_t n);
+/* Notes sku as listed by the snapshot being applied, without staging it
+ * (a SKU the image shows unchanged): the unlisted pass leaves it alone. */
+int cg_store_stock_listed(struct cg_store *s, const char *sku,
+                          struct cg_err *err);
+/* How many SKUs the image holds (0: none loaded). */
+size_t cg_store_stock_image_size(const struct cg_store *s);
+
 /* The watermark (all sequences <= it seen), the highest seen, and since
  * when (ms) the lowest hole above the watermark has been open (0 if
  * none). */

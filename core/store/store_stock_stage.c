@@ -49,6 +49,7 @@ int cg_store_stock_stage(struct cg_store *s, const char *sku,
 {
   if (sku == NULL || *sku == '\0' || (n > 0 && levels == NULL))
     return cg_err_set(err, CG_EINVAL, "stock: stage needs a SKU");
+  cg__store_stock_image_touch(s, sku); /* the apply may write it */
   sqlite3_stmt *st = s->st[CG__ST_STOCK_STAGE_LEVEL];
   int ret = 0;
   size_t staged = 0;
@@ -156,6 +157,14 @@ int cg__store_stock_stage_apply_sku(struct cg_store *s, int64_t as_of_seq,
   return stage_apply(s, as_of_seq, now_ms, false, stale, err);
 }
 
+int cg_store_stock_listed(struct cg_store *s, const char *sku,
+                          struct cg_err *err)
+{
+  sqlite3_stmt *st = s->st[CG__ST_STOCK_LISTED_PUT];
+  int ret = cg__store_bind(s, st, err, "s", sku);
+  return ret ? ret : cg__store_exec(s, st, "stock: listed", err);
+}
+
 int cg_store_stock_listed_clear(struct cg_store *s, struct cg_err *err)
 {
   return run(s, CG__ST_STOCK_LISTED_CLEAR, "", 0, 0, err);
@@ -176,6 +185,7 @@ int cg_store_stock_cstage(struct cg_store *s, const char *sku, int64_t qty,
                           int64_t asked_ms, struct cg_err *err)
 {
   sqlite3_stmt *st = s->st[CG__ST_STOCK_CSTAGE_PUT];
+  cg__store_stock_image_touch(s, sku); /* its figure is recorded */
   int ret = cg__store_bind(s, st, err, "sII", sku, qty, asked_ms);
   return ret ? ret : cg__store_exec(s, st, "stock: centra stage", err);
 }

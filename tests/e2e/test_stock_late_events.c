@@ -10,7 +10,8 @@
  * webhook (their own envelopes) once EARLY's page is applied:
  *
  *   (a) EARLY shows the snapshot's figure at once and keeps it: applying
- *       its late event would count it twice;
+ *       its late event would count it twice; the 198 other SKUs are
+ *       unchanged, and nothing is written for them;
  *   (b) LATE comes out at the snapshot's figure, whichever of its page
  *       and its late event came first;
  *   (c) the same again, the engine killed just after the deliveries and
@@ -46,6 +47,7 @@
 #define DROP_TWO "{\"count\": 2, \"types\": [\"stock.adjusted\"]}"
 #define SECRET "gxo-webhook-secret"
 #define DONE ") done in " /* the end of any reconcile */
+#define UNCHANGED "200 SKUs listed (198 of them unchanged, not written)"
 
 static struct e2e T;
 
@@ -151,6 +153,9 @@ static void late_while_applied(long *early, long *late)
   assert_int_equal(engine_available(EARLY), *early); /* not counted again */
   wait_engine(LATE, *late, 60);
   assert_int_equal(engine_available(EARLY), *early);
+  /* the other 198 SKUs were left as they were: nothing written for them */
+  if (!e2e_wait(&T, 60, log_has, UNCHANGED))
+    fail_msg("no \"%s\" in the engine's log; see %s", UNCHANGED, T.dir);
 }
 
 /* (c) */

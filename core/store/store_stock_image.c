@@ -1,0 +1,288 @@
+/*
+ * store_stock_image: the stock reconcile's image of the store (see
+ * store_stock.h, docs/internals/stock-reconcile-plan.md). Loaded at a
+ * snapshot's first page from two walks in key order (rows, then levels,
+ * merged here) and the event log above the snapshot; held until the
+ * reconcile drops it. Per SKU it keeps the levels a page of the snapshot
+ * would have to list for nothing to change: the stored levels less the
+ * logged events above the snapshot (a page sets W = the snapshot + those
+ * events). SKUs are kept sorted in one array over one string arena (the
+ * walks come in key order) and found by binary search: 100,000 SKUs take
+ * about 5 MB (36 bytes each and the SKU), no allocation per SKU.
+ *
+ * Touched: every write of a SKU's row or levels in store_stock.c and
+ * store_stock_stage.c calls cg__store_stock_image_touch, so a SKU written
+ * after the load (an event, a push, a staged page) is never taken as
+ * unchanged. A write rolled back leaves its SKU touched for nothing,
+ * which only costs that SKU the full path.
+ */
+#include "store/store_stock.h"
+
+#include "base/err.h"
+#include "base/mem.h"
+#include "store/store_int.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEVELS 6   /* statuses per SKU; more: the full path */
+#define STATUSES 8 /* distinct statuses in the store; more: full path */
+
+enum { TOUCHED = 1, UNSURE = 2 };
+
+struct entry {  /* 36 bytes */
+  uint32_t sku; /* offset in the arena */
+  uint8_t n;    /* levels */
+  uint8_t flags;
+  uint8_t status[LEVELS]; /* index in the image's statuses */
+  int32_t qty[LEVELS];    /* a figure out of range: UNSURE */
+};
+
+struct cg__stock_image {
+  char *arena;
+  size_t used, cap;
+  struct entry *v;
+  size_t n, vcap;
+  char statuses[STATUSES][CG_STOCK_STATUS_MAX];
+  int nstatus;
+};
+
+static void image_free(struct cg__stock_image *im)
+{
+  if (im == NULL)
+    return;
+  cg_free(im->arena);
+  cg_free(im->v);
+  cg_free(im);
+}
+
+void cg__store_stock_image_free(struct cg_store *s)
+{
+  image_free(s->stock_image);
+  s->stock_image = NULL;
+}
+
+void cg_store_stock_image_drop(struct cg_store *s)
+{
+  cg__store_stock_image_free(s);
+}
+
+size_t cg_store_stock_image_size(const struct cg_store *s)
+{
+  return s->stock_image ? s->stock_image->n : 0;
+}
+
+/* ---- building -------------------------------------------------------------*/
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+  if (need <= *cap)
+    return 0;
+  size_t ncap = *cap ? *cap : 1024;
+  while (ncap < need)
+    ncap *= 2;
+  void *q = cg_realloc(*p, ncap * size);
+  if (q == NULL)
+    return CG_ENOMEM;
+  *p = q;
+  *cap = ncap;
+  return 0;
+}
+
+static const char *sku_of(const struct cg__stock_image *im,
+                          const struct entry *e)
+{
+  return im->arena + e->sku;
+}
+
+static int add_sku(struct cg__stock_image *im, const char *sku)
+{
+  size_t len = strlen(sku) + 1;
+  if (im->used + len > UINT32_MAX ||
+      grow((void **)&im->arena, &im->cap, im->used + len, 1) != 0 ||
+      grow((void **)&im->v, &im->vcap, im->n + 1, sizeof(*im->v)) != 0)
+    return CG_ENOMEM;
+  struct entry *e = &im->v[im->n++];
+  memset(e, 0, sizeof(*e));
+  e->sku = (uint32_t)im->used;
+  memcpy(im->arena + im->used, sku, len);
+  im->used += len;
+  return 0;
+}
+
+/* The index of status in the image's table (added when new); -1: full. */
+static int status_index(struct cg__stock_image *im, const char *status)
+{
+  for (int i = 0; i < im->nstatus; i++)
+    if (strcmp(im->statuses[i], status) == 0)
+      return i;
+  if (im->nstatus == STATUSES || strlen(status) >= CG_STOCK_STATUS_MAX)
+    return -1;
+  strcpy(im->statuses[im->nstatus], status);
+  return im->nstatus++;
+}
+
+/* Adds qty to e's status (a new level when the SKU has none of it). */
+static void level_add(struct cg__stock_image *im, struct entry *e,
+                      const char *status, int64_t qty)
+{
+  int st = status_index(im, status);
+  int i = 0;
+  while (st >= 0 && i < e->n && e->status[i] != st)
+    i++;
+  int64_t sum = (st >= 0 && i < e->n ? e->qty[i] : 0) + qty;
+  if (st < 0 || i == LEVELS || qty < INT32_MIN || qty > INT32_MAX ||
+      sum < INT32_MIN || sum > INT32_MAX) {
+    e->flags |= UNSURE;
+    return;
+  }
+  if (i == e->n) {
+    e->status[e->n++] = (uint8_t)st;
+  }
+  e->qty[i] = (int32_t)sum;
+}
+
+static struct entry *find(const struct cg__stock_image *im, const char *sku)
+{
+  size_t lo = 0, hi = im->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(sku_of(im, &im->v[mid]), sku);
+    if (c == 0)
+      return &im->v[mid];
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return NULL;
+}
+
+/* The end of a walk of st: 0, or the store's error in err. */
+static int walked(struct cg_store *s, sqlite3_stmt *st, int rc,
+                  struct cg_err *err)
+{
+  cg__store_done(st);
+  return rc == SQLITE_DONE ? 0
+                           : cg__store_dberr(s->db, rc, "stock: image", err);
+}
+
+/* CG_ELIMIT: too many SKUs for an image (none is loaded). */
+static int load_rows(struct cg_store *s, struct cg__stock_image *im,
+                     struct cg_err *err)
+{
+  sqlite3_stmt *st = s->st[CG__ST_STOCK_IMAGE_ROWS];
+  int rc, ret = 0;
+  while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *sku = (const char *)sqlite3_column_text(st, 0);
+    if (sku == NULL || im->n == CG_STORE_STOCK_IMAGE_MAX)
+      ret = CG_ELIMIT;
+    else if (add_sku(im, sku) != 0)
+      ret = cg_err_set(err, CG_ENOMEM, "stock: image: out of memory");
+  }
+  if (ret != 0) {
+    cg__store_done(st);
+    return ret;
+  }
+  return walked(s, st, rc, err);
+}
+
+/* The levels, in key order like the rows: one pass over both. */
+static int load_levels(struct cg_store *s, struct cg__stock_image *im,
+                       struct cg_err *err)
+{
+  sqlite3_stmt *st = s->st[CG__ST_STOCK_IMAGE_LEVELS];
+  size_t at = 0;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *sku = (const char *)sqlite3_column_text(st, 0);
+    const char *status = (const char *)sqlite3_column_text(st, 1);
+    if (sku == NULL || status == NULL)
+      continue;
+    while (at < im->n && strcmp(sku_of(im, &im->v[at]), sku) < 0)
+      at++;
+    if (at < im->n && strcmp(sku_of(im, &im->v[at]), sku) == 0)
+      level_add(im, &im->v[at], status, sqlite3_column_int64(st, 2));
+  }
+  return walked(s, st, rc, err);
+}
+
+/* A page sets W = the snapshot + the logged events above it: those events
+ * come off the levels the snapshot must list for nothing to move. */
+static int load_events(struct cg_store *s, struct cg__stock_image *im,
+                       int64_t as_of_seq, struct cg_err *err)
+{
+  sqlite3_stmt *st = s->st[CG__ST_STOCK_IMAGE_EVENTS];
+  int rc = cg__store_bind(s, st, err, "I", as_of_seq);
+  if (rc != 0)
+    return rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *sku = (const char *)sqlite3_column_text(st, 0);
+    const char *status = (const char *)sqlite3_column_text(st, 1);
+    struct entry *e = sku ? find(im, sku) : NULL;
+    if (e != NULL && status != NULL)
+      level_add(im, e, status, -sqlite3_column_int64(st, 2));
+  }
+  return walked(s, st, rc, err);
+}
+
+int cg_store_stock_image_load(struct cg_store *s, int64_t as_of_seq,
+                              struct cg_err *err)
+{
+  cg__store_stock_image_free(s);
+  struct cg__stock_image *im = cg_calloc(1, sizeof(*im));
+  if (im == NULL)
+    return cg_err_set(err, CG_ENOMEM, "stock: image: out of memory");
+  int rc = load_rows(s, im, err);
+  if (rc == 0)
+    rc = load_levels(s, im, err);
+  if (rc == 0)
+    rc = load_events(s, im, as_of_seq, err);
+  if (rc != 0) {
+    image_free(im);
+    return rc == CG_ELIMIT ? 0 : rc; /* too many SKUs: the full path */
+  }
+  s->stock_image = im;
+  return 0;
+}
+
+/* ---- using it -------------------------------------------------------------*/
+
+void cg__store_stock_image_touch(struct cg_store *s, const char *sku)
+{
+  struct entry *e = s->stock_image && sku ? find(s->stock_image, sku) : NULL;
+  if (e != NULL)
+    e->flags |= TOUCHED;
+}
+
+/* Whether e holds qty (not 0) of status. */
+static bool holds(const struct cg__stock_image *im, const struct entry *e,
+                  const char *status, int64_t qty)
+{
+  for (int i = 0; i < e->n; i++)
+    if (strcmp(im->statuses[e->status[i]], status) == 0)
+      return e->qty[i] == qty;
+  return false;
+}
+
+bool cg_store_stock_image_same(struct cg_store *s, const char *sku,
+                               const struct cg_store_stock_level *levels,
+                               size_t n)
+{
+  const struct cg__stock_image *im = s->stock_image;
+  const struct entry *e = im && sku ? find(im, sku) : NULL;
+  if (e == NULL || (e->flags & (TOUCHED | UNSURE)) != 0)
+    return false;
+  size_t listed = 0, held = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (levels[i].quantity == 0)
+      continue;
+    if (!holds(im, e, levels[i].status, levels[i].quantity))
+      return false;
+    listed++;
+  }
+  for (int i = 0; i < e->n; i++)
+    held += e->qty[i] != 0;
+  return listed == held;
+}
