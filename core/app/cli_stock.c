@@ -128,7 +128,10 @@ static void print_stock(const cJSON *d, const char *note)
   print_push(d);
   if (cJSON_IsObject(cg_json_get(d, "reconcile"))) {
     cg_cli_print_at("  reconcile   ", num(d, "reconcile.at"));
-    printf(": Centra had %lld\n", (long long)num(d, "reconcile.centra"));
+    printf(": Centra had %lld%s\n", (long long)num(d, "reconcile.centra"),
+           cJSON_IsFalse(cg_json_get(d, "reconcile.listed"))
+               ? " (the last check did not see it: not listed or not compared)"
+               : "");
   } else {
     printf("  reconcile   never\n");
   }

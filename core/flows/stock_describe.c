@@ -13,17 +13,19 @@
  *    policy: {buffer, cap, excluded, sellable_statuses}, figure, dispatched,
  * returned, target, version, base_seq, pushed: {quantity, version, at} | null,
  *    up_to_date, dirty_since, batch, held,
- *    reconcile: {at, centra} | null, updated_at}
+ *    reconcile: {at, centra, listed} | null, updated_at}
  */
 #include "flows/stock.h"
 
 #include "base/err.h"
 #include "base/json.h"
+#include "base/mem.h"
 #include "flows/flow.h"
 #include "flows/stock_int.h"
 #include "store/store.h"
 #include "store/store_stock.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* levels: {STATUS: n}; *total and *sellable summed over them. */
@@ -62,8 +64,11 @@ static cJSON *policy_json(const struct cg_stock_policy *p, const char *sku)
   return o;
 }
 
-/* What was pushed, or null; the last reconcile, or null. */
-static void push_json(cJSON *o, const struct cg_store_stock *r)
+/* What was pushed, or null; the last reconcile, or null: a figure the
+ * last reconcile that read all of Centra confirmed (centra_known 1)
+ * without writing it was compared then (confirmed_ms). */
+static void push_json(cJSON *o, const struct cg_store_stock *r,
+                      int64_t confirmed_ms)
 {
   cJSON *pushed = r->pushed ? cJSON_AddObjectToObject(o, "pushed")
                             : cJSON_AddNullToObject(o, "pushed");
@@ -80,8 +85,10 @@ static void push_json(cJSON *o, const struct cg_store_stock *r)
   cJSON *rec = r->centra_known ? cJSON_AddObjectToObject(o, "reconcile")
                                : cJSON_AddNullToObject(o, "reconcile");
   if (r->centra_known) {
-    cg_json_add_int(rec, "at", r->reconciled_at);
+    bool later = r->centra_known == 1 && confirmed_ms > r->reconciled_at;
+    cg_json_add_int(rec, "at", later ? confirmed_ms : r->reconciled_at);
     cg_json_add_int(rec, "centra", r->centra_qty);
+    cJSON_AddBoolToObject(rec, "listed", r->centra_known == 1);
   }
 }
 
@@ -106,6 +113,20 @@ static void figures_json(cJSON *o, const struct cg_store_stock *r,
                     figure + r->pending_dispatch + r->pending_return);
 }
 
+/* CG_STORE_STOCK_CONFIRMED_CURSOR, 0 when never written. */
+static int confirmed_at(struct cg_store *s, int64_t *out, struct cg_err *err)
+{
+  char *v = NULL;
+  struct cg_err scratch = {0};
+  int rc =
+      cg_store_cursor_get(s, CG_STORE_STOCK_CONFIRMED_CURSOR, &v, &scratch);
+  *out = rc == 0 && v != NULL ? strtoll(v, NULL, 10) : 0;
+  cg_free(v);
+  if (rc == CG_ENOTFOUND)
+    return 0;
+  return rc ? cg_err_set(err, rc, "%s", scratch.msg) : 0;
+}
+
 cJSON *cg_stock_describe_with(struct cg_store *s,
                               const struct cg_stock_policy *p, const char *sku,
                               struct cg_err *err)
@@ -118,13 +139,16 @@ cJSON *cg_stock_describe_with(struct cg_store *s,
     rc = cg_store_stock_levels(s, sku, &l, err);
   if (rc == 0)
     rc = cg_store_stock_bases(s, &done, &applying, err);
+  int64_t confirmed = 0;
+  if (rc == 0)
+    rc = confirmed_at(s, &confirmed, err);
   cJSON *o = rc == 0 ? cJSON_CreateObject() : NULL;
   if (o != NULL) {
     cg_json_add_str(o, "sku", r.sku);
     figures_json(o, &r, &l, p);
     cg_json_add_int(o, "version", r.version);
     cg_json_add_int(o, "base_seq", r.base_seq > done ? r.base_seq : done);
-    push_json(o, &r);
+    push_json(o, &r, confirmed);
     cg_json_add_int(o, "updated_at", r.updated_at);
   } else if (rc == 0) {
     cg_err_set(err, CG_ENOMEM, "out of memory");

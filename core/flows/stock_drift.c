@@ -432,6 +432,7 @@ static int compare_seen(struct cg_stock_rec *rec,
     rc = cg_store_stock_cstage_skip(s, e->sku, err);
   else if (rc == 0 && (rc = target_seen(rec, e, row, &p, err)) == 0) {
     rec->compared++;
+    cg_store_stock_image_confirm(s, e->sku); /* recorded below */
     rc = e->centra == p ? drift_gone(rec, e->sku, p, err)
                         : differs(rec, row, e->centra, p, !e->known, now, err);
   }
@@ -439,8 +440,34 @@ static int compare_seen(struct cg_stock_rec *rec,
   return rc;
 }
 
-/* The list's figures (but those taken) staged, read back with the rows,
- * compared. */
+/* A figure the image settles (store_stock.h, step 4 of
+ * docs/internals/stock-reconcile-plan.md): the SKU untouched since the
+ * image was loaded, Centra showing the figure recorded and confirmed last
+ * time, and that figure P, with no open STOCK_DRIFT. Compared without the
+ * store, and nothing to write. Anything else takes the full path. */
+static bool settled(struct cg_stock_rec *rec, const struct cg__stock_cfig *fig)
+{
+  struct cg_store *s = rec->st->f->store;
+  struct cg_store_stock_image_sku im;
+  if (cg_stock_policy_excluded(cg__stock_policy(rec->st), fig->sku) ||
+      !cg_store_stock_image_settled(s, fig->sku, &im) ||
+      im.centra_qty != fig->qty || im.pushed_at >= fig->asked_ms ||
+      cg_map_get_str(&rec->drift_open, fig->sku) != NULL)
+    return false;
+  struct cg_store_stock row = {.sku = fig->sku,
+                               .pending_dispatch = im.pending_dispatch,
+                               .pending_return = im.pending_return};
+  if (cg__stock_target_of(cg__stock_policy(rec->st), &row, im.levels, im.n) !=
+      fig->qty)
+    return false;
+  cg_store_stock_image_confirm(s, fig->sku);
+  rec->compared++;
+  rec->settled++;
+  return true;
+}
+
+/* The list's figures (but those taken, and those the image settles)
+ * staged, read back with the rows, compared. */
 static int compare_page(struct cg_stock_rec *rec,
                         const struct cg__stock_cpage *pg, int64_t now,
                         struct cg_err *err)
@@ -448,11 +475,16 @@ static int compare_page(struct cg_stock_rec *rec,
   struct cg_store *s = rec->st->f->store;
   struct cg_store_stock_seen_list list = {0};
   int rc = 0;
+  size_t staged = 0;
   for (size_t i = 0; rc == 0 && i < pg->n; i++) {
     const struct cg__stock_cfig *fig = &pg->figs[i];
-    if (!fig->taken)
-      rc = cg_store_stock_cstage(s, fig->sku, fig->qty, fig->asked_ms, err);
+    if (fig->taken || settled(rec, fig))
+      continue;
+    rc = cg_store_stock_cstage(s, fig->sku, fig->qty, fig->asked_ms, err);
+    staged++;
   }
+  if (rc == 0 && staged == 0)
+    return 0;
   if (rc == 0)
     rc = cg_store_stock_cstage_read(s, &list, err);
   for (size_t i = 0; rc == 0 && i < list.n; i++)

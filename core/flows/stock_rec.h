@@ -129,6 +129,7 @@ struct cg_stock_rec {
   char unlisted_after[CG_STOCK_SKU_MAX];
   int64_t pages, skus, zeroed, bad;
   int64_t unchanged; /* listed SKUs the image showed unchanged: not written */
+  int64_t settled;   /* Centra's figures the image settled: not written */
   /* Centra: pages read while the snapshot is paged are held (at most
    * CG__STOCK_HELD_MAX figures) and compared once it is applied, but for
    * the SKUs the snapshot has applied already, which are compared at
@@ -138,7 +139,10 @@ struct cg_stock_rec {
   int centra_last; /* the first page that came back short; 0 = none yet */
   int redo[CG__STOCK_CENTRA_WINDOW]; /* pages whose call failed */
   int nredo;
-  bool centra_read;                     /* every page up to the last is held */
+  bool centra_read;     /* every page up to the last is held */
+  bool centra_given_up; /* not a Centra warehouse: not read */
+  int image_loads;      /* images loaded (one per paging of a snapshot) */
+  bool image_whole;     /* the one image held since before any comparison */
   struct cg__stock_cqueue centra_held;  /* pages (figures not taken) */
   struct cg__stock_cqueue centra_ready; /* batches to compare now */
   size_t held_figs;

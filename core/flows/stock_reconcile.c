@@ -51,6 +51,7 @@
 #include <time.h>
 
 #define CUR_BASE CG_STORE_STOCK_BASE_CURSOR
+#define CUR_CONFIRMED CG_STORE_STOCK_CONFIRMED_CURSOR
 #define CUR_LAST "stock.reconcile.last"
 #define CUR_GAP "stock.gap.last"
 #define CUR_ASKED "stock.reconcile.asked"
@@ -265,6 +266,9 @@ static int stage_sku(const struct cg_stock_snap_sku *g, void *arg,
 static void image_load(struct cg_stock_rec *rec)
 {
   struct cg_err err = {0};
+  /* Centra's half can tell which figures it did not confirm only from
+   * an image held before its first comparison and never replaced */
+  rec->image_whole = ++rec->image_loads == 1 && rec->compared == 0;
   if (cg_store_stock_image_load(flow_of(rec)->store, rec->as_of_seq, &err) != 0)
     cg_log_warn(COMP,
                 "[merchant=%s] snapshot %s: no image of the store (%s); "
@@ -487,7 +491,6 @@ static int snapshot_done(struct cg_stock_rec *rec, struct cg_err *err)
     rc = cg_store_audit_append(f->store, "stock", AUDIT_KEY, "snapshot", msg,
                                NULL, err);
   if ((rc = cg__stock_tx_end(f, rc, err)) == 0) {
-    image_drop(rec);
     f->metrics.stock_snapshots++;
     cg_log_info(COMP, "[merchant=%s] %s", f->merchant, msg);
   }
@@ -534,6 +537,32 @@ static int asked_done(struct cg_store *s, int64_t started_at_ms,
   return cg_store_cursor_set(s, CUR_ASKED, "", err);
 }
 
+/* A reconcile that read all of Centra with one image held throughout:
+ * the SKUs it did not compare lose their confirmation (store_stock.h
+ * CG_STORE_STOCK_CONFIRMED_CURSOR), and the cursor moves to now. Without
+ * such an image nothing moves: a SKU the image settled then shows the
+ * previous reconcile's time, earlier than the truth, never later. */
+static int confirm(struct cg_stock_rec *rec, int64_t now, int64_t *lost,
+                   struct cg_err *err)
+{
+  struct cg_store *s = flow_of(rec)->store;
+  int64_t prev = 0;
+  bool set = false;
+  *lost = 0;
+  if (!rec->image_whole || rec->centra_given_up ||
+      cg_store_stock_image_size(s) == 0)
+    return 0;
+  int rc = cg__stock_cursor_int(s, CUR_CONFIRMED, &prev, &set, err);
+  if (rc == 0)
+    rc = cg_store_begin(s, err);
+  if (rc != 0)
+    return rc;
+  rc = cg_store_stock_image_unconfirmed(s, prev, lost, err);
+  if (rc == 0)
+    rc = cg__stock_cursor_put_int(s, CUR_CONFIRMED, now, err);
+  return cg__stock_tx_end(flow_of(rec), rc, err);
+}
+
 static void finish(struct cg_stock_rec *rec)
 {
   struct cg_stock *st = rec->st;
@@ -542,20 +571,28 @@ static void finish(struct cg_stock_rec *rec)
   int64_t now = cg_time_now_ms();
   int64_t took = cg_time_mono_ms() - rec->started_ms;
   int64_t cpu = (loop_cpu_us() - rec->cpu_started_us) / 1000;
-  char msg[560];
+  int64_t lost = 0;
+  char msg[720];
+  if (confirm(rec, now, &lost, &err) != 0)
+    cg_log_warn(COMP,
+                "[merchant=%s] which SKUs this reconcile confirmed is not "
+                "saved (%s): stock show gives the one before",
+                f->merchant, err.msg);
   snprintf(msg, sizeof(msg),
            "reconcile (%s) done in %lld ms (side by side: warehouse "
            "applied at %lld ms, Centra read at %lld ms): %lld SKUs "
            "compared, %lld off and corrected, %lld new STOCK_DRIFT, %lld "
            "resolved, %lld unknown to the engine, %lld compared while the "
-           "snapshot was paged; engine loop CPU %lld ms (warehouse %lld "
-           "ms, Centra %lld ms); %lld waits after a failed call or write",
+           "snapshot was paged, %lld confirmed from the image without a "
+           "write, %lld no longer listed or not compared; engine loop CPU "
+           "%lld ms (warehouse %lld ms, Centra %lld ms); %lld waits after "
+           "a failed call or write",
            rec->reason, (long long)took, (long long)rec->wms.done_ms,
            (long long)rec->centra.done_ms, (long long)rec->compared,
            (long long)rec->differ, (long long)rec->drifts,
            (long long)rec->resolved, (long long)rec->unknown,
-           (long long)rec->early, (long long)cpu,
-           (long long)rec->wms.cpu_us / 1000,
+           (long long)rec->early, (long long)rec->settled, (long long)lost,
+           (long long)cpu, (long long)rec->wms.cpu_us / 1000,
            (long long)rec->centra.cpu_us / 1000, (long long)rec->waits);
   cg_log_info(COMP, "[merchant=%s] %s", f->merchant, msg);
   audit(f, AUDIT_KEY, "reconcile", msg);
@@ -666,6 +703,7 @@ static bool step_centra(struct cg_stock_rec *rec)
                  (long long)flow_of(rec)->settings.centra_warehouse);
     cg__stock_drift_end(rec); /* the snapshot goes on alone */
     rec->centra_read = true;
+    rec->centra_given_up = true;
   } else if (rc != 0) {
     centra_redo(rec, page);
     back_off(rec, &rec->centra, 0);

@@ -574,7 +574,13 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   /* store_stock_image.c: two walks in key order, merged in C (a join
    * would seek the levels once per SKU), and the log above the snapshot */
   [CG__ST_STOCK_IMAGE_ROWS] =
-    "SELECT sku, base_seq FROM stock ORDER BY sku",
+    "SELECT sku, pending_dispatch, pending_return, pushed_at, centra_known,"
+    " centra_qty FROM stock ORDER BY sku",
+  /* a SKU the last reconcile read all of Centra without confirming:
+   * reconciled_at becomes the last time a reconcile did (?2, when later) */
+  [CG__ST_STOCK_UNCONFIRMED] =
+    "UPDATE stock SET centra_known = 2, reconciled_at = max(reconciled_at,"
+    " ?2) WHERE sku = ?1 AND centra_known = 1",
   [CG__ST_STOCK_IMAGE_LEVELS] =
     "SELECT sku, status, quantity FROM stock_levels ORDER BY sku, status",
   [CG__ST_STOCK_IMAGE_EVENTS] =

@@ -31,7 +31,7 @@ int cg__store_stock_read(sqlite3_stmt *st, struct cg_store_stock *o)
   o->dirty_since = sqlite3_column_int64(st, 9);
   o->batch = sqlite3_column_int64(st, 10);
   o->held = sqlite3_column_int(st, 11) != 0;
-  o->centra_known = sqlite3_column_int(st, 12) != 0;
+  o->centra_known = sqlite3_column_int(st, 12);
   o->centra_qty = sqlite3_column_int64(st, 13);
   o->reconciled_at = sqlite3_column_int64(st, 14);
   o->updated_at = sqlite3_column_int64(st, 15);

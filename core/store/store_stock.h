@@ -56,9 +56,13 @@ struct cg_store_stock {
   int64_t batch;            /* the unfinished batch it is in; 0 = none */
   bool held;                /* Centra refused it (STOCK_SYNC): not pushed
                              * until an operator retries */
-  bool centra_known;        /* the last reconcile read Centra's figure */
-  int64_t centra_qty;       /* that figure */
-  int64_t reconciled_at;    /* ms, 0 = never */
+  /* 0: Centra's figure never read; 1: recorded, and confirmed by every
+   * reconcile that read all of Centra since (the last one finished at
+   * CG_STORE_STOCK_CONFIRMED_CURSOR); 2: recorded, not seen by the last
+   * such reconcile */
+  int centra_known;
+  int64_t centra_qty;    /* that figure */
+  int64_t reconciled_at; /* ms, 0 = never */
   int64_t updated_at;
 };
 
@@ -280,7 +284,7 @@ int cg_store_stock_centra_seen(struct cg_store *s, const char *sku, int64_t qty,
 int cg_store_stock_seq_seen(struct cg_store *s, int64_t seq,
                             struct cg_err *err);
 /* ---- the reconcile's image (store_stock_image.c) ------------------------
- * docs/internals/stock-reconcile-plan.md, steps 2 and 3. At a snapshot's
+ * docs/internals/stock-reconcile-plan.md, steps 2 to 4. At a snapshot's
  * first page the reconcile loads an image of every SKU's levels, less
  * the logged events above the snapshot: a page SKU whose snapshot levels
  * equal that is unchanged by the snapshot, and nothing needs writing for
@@ -307,6 +311,37 @@ int cg_store_stock_listed(struct cg_store *s, const char *sku,
                           struct cg_err *err);
 /* How many SKUs the image holds (0: none loaded). */
 size_t cg_store_stock_image_size(const struct cg_store *s);
+
+/* Step 4: Centra's half. What the image holds of a SKU that no write has
+ * touched since the load, whose row Centra's figure was recorded in and
+ * confirmed by the last reconcile (centra_known 1) and which has no
+ * logged event above the snapshot: its levels are W, so P can be
+ * computed without the store. */
+struct cg_store_stock_image_sku {
+  int64_t pending_dispatch, pending_return, pushed_at, centra_qty;
+  size_t n;
+  struct cg_store_stock_level levels[6]; /* the image keeps at most 6 */
+};
+/* True and *out filled for such a SKU; false otherwise (the full path). */
+bool cg_store_stock_image_settled(struct cg_store *s, const char *sku,
+                                  struct cg_store_stock_image_sku *out);
+/* sku's Centra figure was compared by this reconcile (from the image or
+ * recorded by the full path). */
+void cg_store_stock_image_confirm(struct cg_store *s, const char *sku);
+/* At the end of a reconcile that read all of Centra with this image held
+ * from before its first comparison: every SKU whose figure the last
+ * reconcile confirmed (centra_known 1) and this one did not compare
+ * (Centra no longer lists it, it was pushed after its page was read, the
+ * pack excludes it) gets centra_known 2 and, as reconciled_at, the last
+ * time a reconcile confirmed it (prev_ms, the cursor
+ * CG_STORE_STOCK_CONFIRMED_CURSOR before this one). *n: how many. */
+int cg_store_stock_image_unconfirmed(struct cg_store *s, int64_t prev_ms,
+                                     int64_t *n, struct cg_err *err);
+
+/* When the last reconcile that read all of Centra finished (ms): a row
+ * with centra_known 1 was confirmed by it, whatever its reconciled_at
+ * (written only when Centra's figure changed). */
+#define CG_STORE_STOCK_CONFIRMED_CURSOR "stock.reconcile.confirmed"
 
 /* The watermark (all sequences <= it seen), the highest seen, and since
  * when (ms) the lowest hole above the watermark has been open (0 if

@@ -8,7 +8,9 @@
  * logged events above the snapshot (a page sets W = the snapshot + those
  * events). SKUs are kept sorted in one array over one string arena (the
  * walks come in key order) and found by binary search: 100,000 SKUs take
- * about 5 MB (36 bytes each and the SKU), no allocation per SKU.
+ * about 7 MB (56 bytes each and the SKU), no allocation per SKU. For
+ * Centra's half it also keeps each SKU's D, R, last push time and
+ * recorded Centra figure: an untouched SKU's P needs no read.
  *
  * Touched: every write of a SKU's row or levels in store_stock.c and
  * store_stock_stage.c calls cg__store_stock_image_touch, so a SKU written
@@ -29,15 +31,28 @@
 #define LEVELS 6   /* statuses per SKU; more: the full path */
 #define STATUSES 8 /* distinct statuses in the store; more: full path */
 
-enum { TOUCHED = 1, UNSURE = 2 };
+enum {
+  TOUCHED = 1,   /* written since the load */
+  UNSURE = 2,    /* more than the image keeps, or out of range */
+  EVENTS = 4,    /* logged events above the snapshot: qty is not W */
+  KNOWN = 8,     /* centra_known 1 at the load */
+  CONFIRMED = 16 /* Centra's figure compared by this reconcile */
+};
 
-struct entry {  /* 36 bytes */
+struct entry {  /* 56 bytes */
   uint32_t sku; /* offset in the arena */
   uint8_t n;    /* levels */
   uint8_t flags;
-  uint8_t status[LEVELS]; /* index in the image's statuses */
-  int32_t qty[LEVELS];    /* a figure out of range: UNSURE */
+  uint8_t status[LEVELS];             /* index in the image's statuses */
+  int32_t qty[LEVELS];                /* W less the events above the snapshot */
+  int32_t dispatch, returned, centra; /* D, R, Centra's recorded figure */
+  int64_t pushed_at;
 };
+
+_Static_assert(LEVELS <=
+                   sizeof(((struct cg_store_stock_image_sku *)0)->levels) /
+                       sizeof(struct cg_store_stock_level),
+               "an image SKU's levels fit cg_store_stock_image_sku");
 
 struct cg__stock_image {
   char *arena;
@@ -169,6 +184,27 @@ static int walked(struct cg_store *s, sqlite3_stmt *st, int rc,
 }
 
 /* CG_ELIMIT: too many SKUs for an image (none is loaded). */
+/* Column col of st into *out; false when out of range. */
+static bool int32_col(sqlite3_stmt *st, int col, int32_t *out)
+{
+  int64_t v = sqlite3_column_int64(st, col);
+  *out = (int32_t)v;
+  return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+/* The row's figures for Centra's half into the last entry. */
+static void row_figures(struct cg__stock_image *im, sqlite3_stmt *st)
+{
+  struct entry *e = &im->v[im->n - 1];
+  bool fits = int32_col(st, 1, &e->dispatch) &&
+              int32_col(st, 2, &e->returned) && int32_col(st, 5, &e->centra);
+  e->pushed_at = sqlite3_column_int64(st, 3);
+  if (!fits)
+    e->flags |= UNSURE;
+  if (sqlite3_column_int(st, 4) == 1)
+    e->flags |= KNOWN;
+}
+
 static int load_rows(struct cg_store *s, struct cg__stock_image *im,
                      struct cg_err *err)
 {
@@ -180,6 +216,8 @@ static int load_rows(struct cg_store *s, struct cg__stock_image *im,
       ret = CG_ELIMIT;
     else if (add_sku(im, sku) != 0)
       ret = cg_err_set(err, CG_ENOMEM, "stock: image: out of memory");
+    else
+      row_figures(im, st);
   }
   if (ret != 0) {
     cg__store_done(st);
@@ -221,8 +259,10 @@ static int load_events(struct cg_store *s, struct cg__stock_image *im,
     const char *sku = (const char *)sqlite3_column_text(st, 0);
     const char *status = (const char *)sqlite3_column_text(st, 1);
     struct entry *e = sku ? find(im, sku) : NULL;
-    if (e != NULL && status != NULL)
+    if (e != NULL && status != NULL) {
       level_add(im, e, status, -sqlite3_column_int64(st, 2));
+      e->flags |= EVENTS;
+    }
   }
   return walked(s, st, rc, err);
 }
@@ -285,4 +325,53 @@ bool cg_store_stock_image_same(struct cg_store *s, const char *sku,
   for (int i = 0; i < e->n; i++)
     held += e->qty[i] != 0;
   return listed == held;
+}
+
+/* ---- Centra's half ----------------------------------------------------*/
+
+bool cg_store_stock_image_settled(struct cg_store *s, const char *sku,
+                                  struct cg_store_stock_image_sku *out)
+{
+  const struct cg__stock_image *im = s->stock_image;
+  const struct entry *e = im && sku ? find(im, sku) : NULL;
+  if (e == NULL || (e->flags & (TOUCHED | UNSURE | EVENTS)) != 0 ||
+      (e->flags & KNOWN) == 0)
+    return false;
+  out->pending_dispatch = e->dispatch;
+  out->pending_return = e->returned;
+  out->pushed_at = e->pushed_at;
+  out->centra_qty = e->centra;
+  out->n = e->n;
+  for (int i = 0; i < e->n; i++) {
+    memcpy(out->levels[i].status, im->statuses[e->status[i]],
+           CG_STOCK_STATUS_MAX);
+    out->levels[i].quantity = e->qty[i];
+  }
+  return true;
+}
+
+void cg_store_stock_image_confirm(struct cg_store *s, const char *sku)
+{
+  struct entry *e = s->stock_image && sku ? find(s->stock_image, sku) : NULL;
+  if (e != NULL)
+    e->flags |= CONFIRMED;
+}
+
+int cg_store_stock_image_unconfirmed(struct cg_store *s, int64_t prev_ms,
+                                     int64_t *n, struct cg_err *err)
+{
+  const struct cg__stock_image *im = s->stock_image;
+  sqlite3_stmt *st = s->st[CG__ST_STOCK_UNCONFIRMED];
+  int rc = 0;
+  *n = 0;
+  for (size_t i = 0; rc == 0 && im != NULL && i < im->n; i++) {
+    const struct entry *e = &im->v[i];
+    if ((e->flags & (KNOWN | CONFIRMED)) != KNOWN)
+      continue;
+    rc = cg__store_bind(s, st, err, "sI", sku_of(im, e), prev_ms);
+    if (rc == 0)
+      rc = cg__store_exec(s, st, "stock: unconfirmed", err);
+    *n += rc == 0 ? sqlite3_changes(s->db) : 0;
+  }
+  return rc;
 }

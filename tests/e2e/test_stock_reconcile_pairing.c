@@ -9,7 +9,9 @@
  *       snapshot is paged, each once, none off;
  *   (b) a SKU whose Centra figure was changed behind the engine's back
  *       is found that way too: STOCK_DRIFT with both figures, and the
- *       engine's figure written again;
+ *       engine's figure written again; the 400 others are confirmed from
+ *       the reconcile's image without a write, and stock show gives the
+ *       reconcile's time for them;
  *   (c) Centra slower than the warehouse's first pages (1 s a page):
  *       figures meet SKUs applied before them, and the rest the other
  *       way; every SKU is still compared once, and a SKU off is
@@ -20,7 +22,9 @@
 #include "e2e_dispatch.h"
 #include "e2e_stock.h"
 
+#include "base/json.h"
 #include "base/mem.h"
+#include "base/time.h"
 #include "testutil.h"
 
 #include <setjmp.h>
@@ -119,9 +123,24 @@ static void centra_first(void)
 
 /* (b) DRIFTED pushed once (so a difference is drift, not old data), then
  * changed in Centra. */
+/* stock show's reconcile time of sku (ms), -1 when there is none, and
+ * whether the last check saw it. */
+static long long reconcile_at(const char *sku, bool *listed)
+{
+  char path[128];
+  snprintf(path, sizeof(path), "/api/v1/merchants/shop/stock/%s", sku);
+  cJSON *d = e2e_get(&T, 'a', path);
+  long long at = (long long)cg_json_int(d, "reconcile.at", -1);
+  *listed = cJSON_IsTrue(cg_json_get(d, "reconcile.listed"));
+  cJSON_Delete(d);
+  return at;
+}
+
 static void drift_while_paged(void)
 {
   long compared = 0, paired = 0;
+  bool listed = false;
+  long long before = (long long)cg_time_now_ms();
   dispatch_post_ok(&T, 'g', "/_sim/wms/stock/adjust",
                    "{\"sku\": \"" DRIFTED
                    "\", \"delta\": 2, \"reasonCode\": \"AA\"}");
@@ -136,6 +155,12 @@ static void drift_while_paged(void)
   assert_true(e2e_log_has(&T, "Centra shows 40 units of " DRIFTED));
   last_reconcile(&compared, &paired);
   assert_int_equal(paired, PRODUCTS);
+  assert_true(e2e_log_has(&T, "400 confirmed from the image without a "
+                              "write, 0 no longer listed or not compared"));
+  if (reconcile_at("STK-00002", &listed) < before || !listed)
+    fail_msg("stock show gives STK-00002's last reconcile at %lld (listed "
+             "%d), before this one (%lld); see %s",
+             reconcile_at("STK-00002", &listed), listed, before, T.dir);
   wait_centra(DRIFTED, QTY + 2);
 }
 

@@ -5,6 +5,8 @@
  * exactly its stored levels less the logged events above the snapshot,
  * and only while no store write has touched it since the image was
  * loaded. Every writer of a SKU's row or levels is tried in turn.
+ * Centra's half (step 4): which SKUs the image settles, and which lose
+ * their confirmation at the end of a reconcile.
  */
 #include "store_fixture.h"
 
@@ -203,6 +205,74 @@ static void test_image_unsure(void **state)
   assert_false(cg_store_stock_image_same(f->s, "A", l, 7));
 }
 
+/* Centra's half: a SKU whose figure was recorded and confirmed, with no
+ * event above the snapshot and no write since the load, is settled from
+ * the image (its W, D, R, push time and Centra's figure). */
+static void test_image_settled(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  struct cg_store_stock_image_sku im;
+  apply(f, 1, "A", "AVAILABLE", 5);
+  apply(f, 2, "A", "ALLOCATED", 1);
+  assert_int_equal(
+      cg_store_stock_dispatch_add(f->s, "SHP-1", "A", 2, NOW, &err), 0);
+  assert_int_equal(cg_store_stock_centra_seen(f->s, "A", 8, NOW, &err), 0);
+  apply(f, 3, "B", "AVAILABLE", 3); /* Centra's figure never read */
+  assert_int_equal(cg_store_stock_centra_seen(f->s, "C", 0, NOW, &err), 0);
+  apply(f, 12, "C", "AVAILABLE", 1); /* above the snapshot's 10 */
+  load(f, 10);
+  assert_true(cg_store_stock_image_settled(f->s, "A", &im));
+  assert_int_equal(im.pending_dispatch, 2);
+  assert_int_equal(im.centra_qty, 8);
+  assert_int_equal(im.n, 2);
+  long total = 0;
+  for (size_t i = 0; i < im.n; i++)
+    total += im.levels[i].quantity;
+  assert_int_equal(total, 6);
+  assert_false(cg_store_stock_image_settled(f->s, "B", &im));
+  assert_false(cg_store_stock_image_settled(f->s, "C", &im)); /* events */
+  assert_false(cg_store_stock_image_settled(f->s, "Z", &im));
+  assert_int_equal(cg_store_stock_touch(f->s, "A", NOW, &err), 0);
+  assert_false(cg_store_stock_image_settled(f->s, "A", &im));
+}
+
+/* The end of a reconcile that read all of Centra: a SKU it confirmed
+ * keeps centra_known 1; one it did not (not listed, skipped) gets 2 and
+ * the previous confirmation's time; one never read is left alone. */
+static void test_image_unconfirmed(void **state)
+{
+  struct fx *f = *state;
+  struct cg_err err = {0};
+  int64_t n = -1;
+  assert_int_equal(cg_store_stock_centra_seen(f->s, "A", 1, NOW, &err), 0);
+  assert_int_equal(cg_store_stock_centra_seen(f->s, "B", 2, NOW, &err), 0);
+  apply(f, 1, "C", "AVAILABLE", 3);
+  load(f, 10);
+  cg_store_stock_image_confirm(f->s, "A");
+  cg_store_stock_image_confirm(f->s, "Q"); /* not in the image: nothing */
+  assert_int_equal(cg_store_stock_image_unconfirmed(f->s, NOW + 50, &n, &err),
+                   0);
+  assert_int_equal(n, 1);
+  struct cg_store_stock a = {0}, b = {0}, c = {0};
+  assert_int_equal(cg_store_stock_get(f->s, "A", &a, &err), 0);
+  assert_int_equal(cg_store_stock_get(f->s, "B", &b, &err), 0);
+  assert_int_equal(cg_store_stock_get(f->s, "C", &c, &err), 0);
+  assert_int_equal(a.centra_known, 1);
+  assert_int_equal(a.reconciled_at, NOW);
+  assert_int_equal(b.centra_known, 2);
+  assert_int_equal(b.reconciled_at, NOW + 50);
+  assert_int_equal(c.centra_known, 0);
+  cg_store_stock_clear(&a);
+  cg_store_stock_clear(&b);
+  cg_store_stock_clear(&c);
+  /* a later full-path record makes B known and confirmed again */
+  assert_int_equal(cg_store_stock_centra_seen(f->s, "B", 2, NOW + 90, &err), 0);
+  assert_int_equal(cg_store_stock_get(f->s, "B", &b, &err), 0);
+  assert_int_equal(b.centra_known, 1);
+  cg_store_stock_clear(&b);
+}
+
 int main(void)
 {
   cg_mem_init();
@@ -213,6 +283,10 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_image_touched_on_rollback, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_image_unsure, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_image_settled, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_image_unconfirmed, fx_setup,
+                                      fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
