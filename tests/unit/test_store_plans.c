@@ -173,6 +173,20 @@ static const struct hot hot[] = {
   /* upserts: the row is reached through the conflict target, which the
    * plan does not show */
   {CG__ST_STOCK_STAGE_BASE, NULL, STAGED},
+  /* a page's rows made at the last snapshot's base (a cursor by key) */
+  {CG__ST_STOCK_STAGE_ROWS, "PRIMARY KEY", STAGED},
+  {CG__ST_STOCK_STAGE_LISTED, NULL, STAGED},
+  {CG__ST_STOCK_LISTED_PUT, NULL, 0},
+  {CG__ST_STOCK_LISTED_CLEAR, NULL, STAGED},
+  /* the snapshot's base in the cursors: per page, per event, at its end */
+  {CG__ST_STOCK_APPLYING_SET, NULL, 0},
+  {CG__ST_STOCK_BASES, "PRIMARY KEY", 0},
+  {CG__ST_STOCK_APPLIED_PRUNE, "PRIMARY KEY", 0},
+  {CG__ST_STOCK_APPLYING_CLEAR, "PRIMARY KEY", 0},
+  /* the reconcile's image: the log above the snapshot by key; at the
+   * end, each SKU it did not confirm */
+  {CG__ST_STOCK_IMAGE_EVENTS, "PRIMARY KEY", 0},
+  {CG__ST_STOCK_UNCONFIRMED, "PRIMARY KEY", 0},
   {CG__ST_STOCK_STAGE_CLEAR, NULL, STAGED},
   {CG__ST_STOCK_STAGE_CLEAR_SKUS, NULL, STAGED},
   {CG__ST_STOCK_CSTAGE_PUT, NULL, 0},
@@ -249,6 +263,8 @@ static const enum cg__st off_path[] = {
   CG__ST_SLA_COUNTS,     /* demo and status: rows per SLA state */
   CG__ST_ITEMS_COUNTS,   /* metrics scrape, CLI, API: one covering index */
   CG__ST_RETURN_COUNTS,  /* metrics scrape: one covering index (see below) */
+  CG__ST_STOCK_IMAGE_ROWS,   /* once per reconcile: the image reads every */
+  CG__ST_STOCK_IMAGE_LEVELS, /* row and level, in key order (its purpose) */
 };
 /* clang-format on */
 
