@@ -85,8 +85,9 @@ static void rec_free(struct cg_stock_rec *rec)
   cg_free(rec);
 }
 
-/* The snapshot's image is no longer needed (applied, or paged again from
- * its start, which loads a new one). */
+/* The reconcile's image is no longer needed: the reconcile ended or
+ * stopped, or the snapshot is paged again from its start (its first page
+ * loads a new one). */
 static void image_drop(struct cg_stock_rec *rec)
 {
   cg_store_stock_image_drop(flow_of(rec)->store);
@@ -605,7 +606,7 @@ static void finish(struct cg_stock_rec *rec)
   if (st->opts.reconcile_s > 0)
     st->next_reconcile_ms = now + st->opts.reconcile_s * 1000;
   st->rec = NULL;
-  image_drop(rec); /* dropped when applied; a reconcile cut short too */
+  image_drop(rec); /* held until now: Centra's half used it */
   rec_free(rec);
 }
 

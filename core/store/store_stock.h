@@ -283,6 +283,30 @@ int cg_store_stock_centra_seen(struct cg_store *s, const char *sku, int64_t qty,
  * contiguous sequence seen. Cheap and idempotent. */
 int cg_store_stock_seq_seen(struct cg_store *s, int64_t seq,
                             struct cg_err *err);
+/* The watermark (all sequences <= it seen), the highest seen, and since
+ * when (ms) the lowest hole above the watermark has been open (0 if
+ * none). */
+int cg_store_stock_seq_state(struct cg_store *s, int64_t *watermark,
+                             int64_t *highest, int64_t *hole_since,
+                             struct cg_err *err);
+/* A snapshot as of seq covers everything up to it: the watermark moves
+ * to max(watermark, seq) and seen sequences at or below are forgotten. */
+int cg_store_stock_seq_cover(struct cg_store *s, int64_t seq,
+                             struct cg_err *err);
+/* After a fresh snapshot as of seq that the engine asked for at
+ * asked_ms: a sequence above seq seen before asked_ms cannot be true (the
+ * warehouse took the snapshot after publishing it, so the snapshot's
+ * sequence would be at least as high); such sequences are forgotten and
+ * `highest` comes down to what remains, so a bogus far-ahead sequence
+ * does not hold a hole open for ever. Their logged stock changes go too:
+ * the snapshot holds their effect, and a change logged above every
+ * snapshot would be added to each (counted twice for good). Call it
+ * before the snapshot's SKUs are applied. *dropped (may be NULL) says
+ * how many sequences. */
+int cg_store_stock_seq_drop_ahead(struct cg_store *s, int64_t seq,
+                                  int64_t asked_ms, int64_t *dropped,
+                                  struct cg_err *err);
+
 /* ---- the reconcile's image (store_stock_image.c) ------------------------
  * docs/internals/stock-reconcile-plan.md, steps 2 to 4. At a snapshot's
  * first page the reconcile loads an image of every SKU's levels, less
@@ -340,31 +364,8 @@ int cg_store_stock_image_unconfirmed(struct cg_store *s, int64_t prev_ms,
 
 /* When the last reconcile that read all of Centra finished (ms): a row
  * with centra_known 1 was confirmed by it, whatever its reconciled_at
- * (written only when Centra's figure changed). */
+ * (written only when a reconcile records the figure: it changed, or the
+ * image could not settle it). */
 #define CG_STORE_STOCK_CONFIRMED_CURSOR "stock.reconcile.confirmed"
-
-/* The watermark (all sequences <= it seen), the highest seen, and since
- * when (ms) the lowest hole above the watermark has been open (0 if
- * none). */
-int cg_store_stock_seq_state(struct cg_store *s, int64_t *watermark,
-                             int64_t *highest, int64_t *hole_since,
-                             struct cg_err *err);
-/* A snapshot as of seq covers everything up to it: the watermark moves
- * to max(watermark, seq) and seen sequences at or below are forgotten. */
-int cg_store_stock_seq_cover(struct cg_store *s, int64_t seq,
-                             struct cg_err *err);
-/* After a fresh snapshot as of seq that the engine asked for at
- * asked_ms: a sequence above seq seen before asked_ms cannot be true (the
- * warehouse took the snapshot after publishing it, so the snapshot's
- * sequence would be at least as high); such sequences are forgotten and
- * `highest` comes down to what remains, so a bogus far-ahead sequence
- * does not hold a hole open for ever. Their logged stock changes go too:
- * the snapshot holds their effect, and a change logged above every
- * snapshot would be added to each (counted twice for good). Call it
- * before the snapshot's SKUs are applied. *dropped (may be NULL) says
- * how many sequences. */
-int cg_store_stock_seq_drop_ahead(struct cg_store *s, int64_t seq,
-                                  int64_t asked_ms, int64_t *dropped,
-                                  struct cg_err *err);
 
 #endif

@@ -152,9 +152,8 @@ static void level_add(struct cg__stock_image *im, struct entry *e,
     e->flags |= UNSURE;
     return;
   }
-  if (i == e->n) {
+  if (i == e->n)
     e->status[e->n++] = (uint8_t)st;
-  }
   e->qty[i] = (int32_t)sum;
 }
 
@@ -183,7 +182,6 @@ static int walked(struct cg_store *s, sqlite3_stmt *st, int rc,
                            : cg__store_dberr(s->db, rc, "stock: image", err);
 }
 
-/* CG_ELIMIT: too many SKUs for an image (none is loaded). */
 /* Column col of st into *out; false when out of range. */
 static bool int32_col(sqlite3_stmt *st, int col, int32_t *out)
 {
@@ -205,6 +203,7 @@ static void row_figures(struct cg__stock_image *im, sqlite3_stmt *st)
     e->flags |= KNOWN;
 }
 
+/* CG_ELIMIT: too many SKUs for an image (none is loaded). */
 static int load_rows(struct cg_store *s, struct cg__stock_image *im,
                      struct cg_err *err)
 {

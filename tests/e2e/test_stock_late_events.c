@@ -64,9 +64,7 @@ static bool log_more(struct e2e *t, void *arg)
 /* The engine's AVAILABLE of sku (admin API), -1 when it cannot say. */
 static long engine_available(const char *sku)
 {
-  char path[128];
-  snprintf(path, sizeof(path), "/api/v1/merchants/shop/stock/%s", sku);
-  cJSON *d = e2e_get(&T, 'a', path);
+  cJSON *d = stock_show(&T, sku);
   long n = cg_json_int(d, "levels.AVAILABLE", -1);
   cJSON_Delete(d);
   return n;

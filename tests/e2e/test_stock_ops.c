@@ -19,6 +19,7 @@
  */
 #include "e2e.h"
 #include "e2e_pack.h"
+#include "e2e_stock.h"
 
 #include "base/json.h"
 #include "base/mem.h"
@@ -51,18 +52,11 @@ static void adjust(const char *sku, const char *status, int delta)
   cJSON_Delete(r);
 }
 
-static cJSON *describe(const char *sku)
-{
-  char path[256];
-  snprintf(path, sizeof(path), "/api/v1/merchants/shop/stock/%s", sku);
-  return e2e_get(&T, 'a', path);
-}
-
 /* The engine shows the SKU with at least `warehouse` units. */
 static bool has_units(struct e2e *t, void *arg)
 {
   const char *sku = arg;
-  cJSON *d = describe(sku);
+  cJSON *d = stock_show(&T, sku);
   bool ok = cg_json_int(d, "warehouse", -1) >= (strcmp(sku, SKU) == 0 ? 15 : 4);
   cJSON_Delete(d);
   return ok;
@@ -75,7 +69,7 @@ static bool policy_in_force(struct e2e *t, void *arg)
 {
   (void)t;
   (void)arg;
-  cJSON *d = describe(SKU);
+  cJSON *d = stock_show(&T, SKU);
   bool ok = cg_json_int(d, "policy.buffer", -1) == 2;
   cJSON_Delete(d);
   return ok;
@@ -127,19 +121,19 @@ static void assert_figures(const cJSON *d)
 
 static void test_admin_api(void **state)
 {
-  cJSON *d = describe(SKU);
+  cJSON *d = stock_show(&T, SKU);
   assert_string_equal(cg_json_str(d, "sku"), SKU);
   assert_figures(d);
   if (cJSON_IsObject(cg_json_get(d, "pushed"))) /* when the push has run */
     assert_int_equal(cg_json_int(d, "pushed.quantity", -1), 9);
   cJSON_Delete(d);
 
-  d = describe(EXCLUDED);
+  d = stock_show(&T, EXCLUDED);
   assert_true(cJSON_IsTrue(cg_json_get(d, "policy.excluded")));
   assert_true(cJSON_IsNull(cg_json_get(d, "target")));
   cJSON_Delete(d);
 
-  d = describe("NO-SUCH-SKU");
+  d = stock_show(&T, "NO-SUCH-SKU");
   assert_string_equal(cg_json_str(d, "error"), "no such SKU");
   cJSON_Delete(d);
 
@@ -189,7 +183,7 @@ static void test_bad_policy_keeps_the_last(void **state)
   assert_non_null(strstr(cg_json_str(cJSON_GetArrayItem(x, 0), "message"),
                          "stock.buffer must be a whole number >= 0"));
   cJSON_Delete(x);
-  cJSON *d = describe(SKU);
+  cJSON *d = stock_show(&T, SKU);
   assert_figures(d); /* still the pack's buffer and cap */
   cJSON_Delete(d);
 }

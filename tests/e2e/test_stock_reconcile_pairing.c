@@ -127,9 +127,7 @@ static void centra_first(void)
  * whether the last check saw it. */
 static long long reconcile_at(const char *sku, bool *listed)
 {
-  char path[128];
-  snprintf(path, sizeof(path), "/api/v1/merchants/shop/stock/%s", sku);
-  cJSON *d = e2e_get(&T, 'a', path);
+  cJSON *d = stock_show(&T, sku);
   long long at = (long long)cg_json_int(d, "reconcile.at", -1);
   *listed = cJSON_IsTrue(cg_json_get(d, "reconcile.listed"));
   cJSON_Delete(d);

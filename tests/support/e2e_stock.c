@@ -172,3 +172,10 @@ long stock_write_qty(const cJSON *write, const char *sku)
   }
   return -1;
 }
+
+cJSON *stock_show(struct e2e *t, const char *sku)
+{
+  char path[256];
+  snprintf(path, sizeof(path), "/api/v1/merchants/shop/stock/%s", sku);
+  return e2e_get(t, 'a', path);
+}

@@ -34,6 +34,10 @@ void stock_setup(struct e2e *t, char *scenario, unsigned seed,
 cJSON *stock_adjust(struct e2e *t, cJSON *items);
 /* Appends {sku, delta} to items. */
 void stock_item(cJSON *items, const char *sku, long delta);
+/* The engine's stock show of sku (merchant "shop", GET
+ * /api/v1/merchants/shop/stock/{sku}; caller deletes), NULL when it does
+ * not answer. */
+cJSON *stock_show(struct e2e *t, const char *sku);
 /* Centra's physical stock of sku in warehouse wh, or -1 when Centra has
  * no such size or no stock entry there. */
 long stock_centra_physical(struct e2e *t, const char *sku, long wh);
