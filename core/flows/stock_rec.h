@@ -20,6 +20,7 @@
 #ifndef CG_FLOWS_STOCK_REC_H
 #define CG_FLOWS_STOCK_REC_H
 
+#include "base/buf.h"
 #include "base/map.h"
 #include "store/store_stock.h"
 
@@ -129,7 +130,9 @@ struct cg_stock_rec {
   char unlisted_after[CG_STOCK_SKU_MAX];
   int64_t pages, skus, zeroed, bad;
   int64_t unchanged; /* listed SKUs the image showed unchanged: not written */
-  int64_t settled;   /* Centra's figures the image settled: not written */
+  struct cg_buf
+      paged; /* the SKUs the page in hand applies (cg_store_stock_paged) */
+  int64_t settled; /* Centra's figures the image settled: not written */
   /* Centra: pages read while the snapshot is paged are held (at most
    * CG__STOCK_HELD_MAX figures) and compared once it is applied, but for
    * the SKUs the snapshot has applied already, which are compared at

@@ -82,6 +82,7 @@ static void rec_free(struct cg_stock_rec *rec)
   cg_free(rec->cursor);
   cg__stock_drift_end(rec);
   cg_map_free(&rec->broken);
+  cg_buf_free(&rec->paged);
   cg_free(rec);
 }
 
@@ -245,6 +246,30 @@ static int skip_broken(struct cg_stock_rec *rec, const char *sku,
   return 0;
 }
 
+/* sku is applied by the page in hand (its text: each SKU after a
+ * separator, one more at the end when written). */
+static int paged_add(struct cg_stock_rec *rec, const char *sku)
+{
+  char sep = CG_STORE_STOCK_PAGED_SEP;
+  int rc = cg_buf_append(&rec->paged, &sep, 1);
+  return rc ? rc : cg_buf_puts(&rec->paged, sku);
+}
+
+/* Records which SKUs the page in hand applied, in its transaction, and
+ * starts the next page's list. */
+static int paged_write(struct cg_stock_rec *rec, struct cg_err *err)
+{
+  char sep = CG_STORE_STOCK_PAGED_SEP;
+  int rc = 0;
+  if (rec->paged.len > 0 && (rc = cg_buf_append(&rec->paged, &sep, 1)) != 0)
+    rc = cg_err_set(err, CG_ENOMEM, "out of memory");
+  if (rc == 0 && rec->paged.len > 0)
+    rc = cg_store_stock_paged(flow_of(rec)->store, rec->as_of_seq,
+                              rec->paged.data, err);
+  cg_buf_reset(&rec->paged);
+  return rc;
+}
+
 static int stage_sku(const struct cg_stock_snap_sku *g, void *arg,
                      struct cg_err *err)
 {
@@ -254,6 +279,8 @@ static int stage_sku(const struct cg_stock_snap_sku *g, void *arg,
   if (g->broken) /* keeps its figure; the log and audit count it */
     return skip_broken(rec, g->sku, err);
   (void)cg__stock_drift_page_sku(rec, g->sku); /* else compared at the end */
+  if (paged_add(rec, g->sku) != 0)
+    return cg_err_set(err, CG_ENOMEM, "out of memory");
   if (cg_store_stock_image_same(s, g->sku, g->levels, g->n)) {
     rec->unchanged++;
     return cg_store_stock_listed(s, g->sku, err); /* nothing to write */
@@ -319,6 +346,9 @@ static int apply_page(struct cg_stock_rec *rec, const cJSON *items, bool first,
   if (rc == 0)
     rc = cg_store_stock_stage_apply(f->store, rec->as_of_seq, cg_time_now_ms(),
                                     NULL, err);
+  if (rc == 0)
+    rc = paged_write(rec, err);
+  cg_buf_reset(&rec->paged); /* a page that failed: its list goes too */
   rc = cg__stock_tx_end(f, rc, err);
   cg__stock_drift_page_done(rec, rc == 0);
   return rc;
@@ -449,12 +479,20 @@ static int unlisted_batch(struct cg_stock_rec *rec, size_t *n,
                               UNLISTED_BATCH, &list, err);
   *n = rc == 0 ? list.n : 0;
   if (rc == 0 && list.n > 0 && (rc = cg_store_begin_lazy(f->store, err)) == 0) {
-    for (size_t i = 0; rc == 0 && i < list.n; i++)
-      if (cg_map_get_str(&rec->broken, list.items[i].name) == NULL)
-        rc = cg_store_stock_stage(f->store, list.items[i].name, NULL, 0, err);
-    if (rc == 0) /* a broken one was listed, but unreadable: left alone */
+    for (size_t i = 0; rc == 0 && i < list.n; i++) {
+      const char *sku = list.items[i].name;
+      if (cg_map_get_str(&rec->broken, sku) != NULL)
+        continue; /* listed, but unreadable: left alone */
+      rc = cg_store_stock_stage(f->store, sku, NULL, 0, err);
+      if (rc == 0 && paged_add(rec, sku) != 0)
+        rc = cg_err_set(err, CG_ENOMEM, "out of memory");
+    }
+    if (rc == 0)
       rc = cg_store_stock_stage_apply(f->store, rec->as_of_seq,
                                       cg_time_now_ms(), NULL, err);
+    if (rc == 0)
+      rc = paged_write(rec, err);
+    cg_buf_reset(&rec->paged);
     rc = cg__stock_tx_end(f, rc, err);
     if (rc == 0)
       snprintf(rec->unlisted_after, sizeof(rec->unlisted_after), "%s",

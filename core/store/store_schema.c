@@ -495,6 +495,19 @@ static const char schema_v11[] =
 
     "CREATE INDEX order_lines_ref ON order_lines (line_ref);";
 
+/* Version 12: the SKUs each page of a stock snapshot applied (docs/
+ * internals/stock.md "Never applied twice"), one row per page: the
+ * snapshot's asOfSequence and the page's SKUs, each between two 0x1f
+ * bytes. A late warehouse event at or below a snapshot being applied is
+ * held when the latest page that applied its SKU is as of its sequence
+ * or later (that page counted it); the rows go when the snapshot is done.
+ * Before, every page rewrote its SKUs' rows with the snapshot's sequence
+ * (stock.base_seq), one seek and write per SKU. */
+static const char schema_v12[] = "CREATE TABLE stock_paged ("
+                                 " id INTEGER PRIMARY KEY,"
+                                 " as_of INTEGER NOT NULL,"
+                                 " skus TEXT NOT NULL);";
+
 const struct cg__migration cg__store_migrations[] = {
     {1, "order flow: inbox, outbox, orders, exceptions, audit", schema_v1,
      false},
@@ -519,6 +532,8 @@ const struct cg__migration cg__store_migrations[] = {
      false},
     {11, "returns: customer returns, their lines and restocked units",
      schema_v11, false},
+    {12, "stock_paged: the SKUs each page of a stock snapshot applied",
+     schema_v12, false},
 };
 
 const size_t cg__store_migrations_count =

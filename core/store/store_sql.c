@@ -578,6 +578,15 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " centra_qty FROM stock ORDER BY sku",
   /* a SKU the last reconcile read all of Centra without confirming:
    * reconciled_at becomes the last time a reconcile did (?2, when later) */
+  /* schema step 12: the SKUs each page of the snapshot applied; the
+   * latest page that applied a SKU (a late event only) */
+  [CG__ST_STOCK_PAGED_PUT] =
+    "INSERT INTO stock_paged (as_of, skus) VALUES (?1, ?2)",
+  [CG__ST_STOCK_PAGED_OF] =
+    "SELECT as_of FROM stock_paged WHERE instr(skus, ?1) > 0"
+    " ORDER BY id DESC LIMIT 1",
+  [CG__ST_STOCK_PAGED_CLEAR] =
+    "DELETE FROM stock_paged",
   [CG__ST_STOCK_UNCONFIRMED] =
     "UPDATE stock SET centra_known = 2, reconciled_at = max(reconciled_at,"
     " ?2) WHERE sku = ?1 AND centra_known = 1",

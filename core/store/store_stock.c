@@ -173,23 +173,51 @@ static int log_event(struct cg_store *s, int64_t seq, const char *sku,
   return ret;
 }
 
-/* An event at or below the snapshot being applied is logged, not applied
- * (*applied false): the snapshot holds it, and the page listing the SKU
- * (or the unlisted pass) sets W from the snapshot and the log above it.
- * Applied now, it would count twice in a SKU whose page came first. */
+/* Whether a page of a snapshot as of seq or later was the last to apply
+ * sku (cg_store_stock_paged): that page counted the event of seq. */
+static int paged_since(struct cg_store *s, const char *sku, int64_t seq,
+                       bool *yes, struct cg_err *err)
+{
+  size_t n = strlen(sku);
+  char *needle = cg_malloc(n + 3);
+  if (needle == NULL)
+    return cg_err_set(err, CG_ENOMEM, "stock: out of memory");
+  needle[0] = CG_STORE_STOCK_PAGED_SEP;
+  memcpy(needle + 1, sku, n);
+  needle[n + 1] = CG_STORE_STOCK_PAGED_SEP;
+  needle[n + 2] = '\0';
+  sqlite3_stmt *st = s->st[CG__ST_STOCK_PAGED_OF];
+  int ret = cg__store_bind(s, st, err, "s", needle);
+  int rc = ret == 0 ? sqlite3_step(st) : SQLITE_DONE;
+  *yes = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) >= seq;
+  if (ret == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+    ret = cg__store_dberr(s->db, rc, "stock: paged", err);
+  cg__store_done(st);
+  cg_free(needle);
+  return ret;
+}
+
+/* An event at or below the snapshot being applied whose SKU a page of it
+ * (or of a later one) already applied is logged, not applied (*applied
+ * false): that page counted it, and applied now it would count twice. One
+ * whose SKU no page applied yet is applied: the page will set W from the
+ * snapshot and the log above it, which leaves it out. */
 static int apply_in_sp(struct cg_store *s, int64_t seq, const char *sku,
                        const char *status, int64_t delta, int64_t now_ms,
                        bool *applied, struct cg_err *err)
 {
   int64_t base = 0, applying = 0;
+  bool held = false;
   int ret = ensure(s, sku, now_ms, err);
   if (ret == 0)
     ret = base_of(s, sku, &base, &applying, err);
   if (ret != 0 || seq <= base)
     return ret;
   ret = log_event(s, seq, sku, status, delta, applied, err);
-  if (ret == 0 && seq <= applying)
-    *applied = false; /* held: counted by the snapshot */
+  if (ret == 0 && *applied && seq <= applying)
+    ret = paged_since(s, sku, seq, &held, err);
+  if (ret == 0 && held)
+    *applied = false; /* held: counted by the page */
   if (ret == 0 && *applied)
     ret = level_add(s, sku, status, delta, err);
   if (ret == 0 && *applied)

@@ -32,10 +32,10 @@ struct cg_err;
 
 /* The cursor holding the highest asOfSequence of a snapshot whose pages
  * are being applied (cg_store_stock_stage_apply sets it, never lower;
- * cg_store_stock_snapshot_applied removes it). An event at or below it
- * is logged but not applied: the snapshot holds it, and the page that
- * lists its SKU (or the unlisted pass) recomputes the SKU from the
- * snapshot and the log. docs/internals/stock.md "Never applied twice". */
+ * cg_store_stock_snapshot_applied removes it). An event above it is
+ * applied at once; one at or below it is held if a page applied its SKU
+ * as of its sequence or later (cg_store_stock_paged).
+ * docs/internals/stock.md "Never applied twice". */
 #define CG_STORE_STOCK_APPLYING_CURSOR "stock.applying"
 
 /* One SKU's row in `stock`. */
@@ -182,12 +182,22 @@ int cg_store_stock_stage(struct cg_store *s, const char *sku,
 int cg_store_stock_stage_apply(struct cg_store *s, int64_t as_of_seq,
                                int64_t now_ms, int64_t *stale,
                                struct cg_err *err);
+/* The separator of a page's SKUs in cg_store_stock_paged's text. */
+#define CG_STORE_STOCK_PAGED_SEP '\x1f'
+/* The SKUs a page of the snapshot as_of_seq applied (listed, staged or
+ * unchanged, and the unlisted ones set to 0), as text: each SKU between
+ * two CG_STORE_STOCK_PAGED_SEP. Written in the page's transaction: a late
+ * event at or below the snapshot whose SKU the latest such page applied
+ * is held (cg_store_stock_apply), as that page counted it; one whose SKU
+ * no page applied yet is applied, as the page will recompute it. */
+int cg_store_stock_paged(struct cg_store *s, int64_t as_of_seq,
+                         const char *skus, struct cg_err *err);
 /* Paging a snapshot (again) from its first page: no SKU is listed yet. */
 int cg_store_stock_listed_clear(struct cg_store *s, struct cg_err *err);
 /* Every SKU now holds the snapshot as_of_seq (listed, or unlisted and
- * set to 0): the log at or below it is pruned, the applying cursor and
- * the listed SKUs cleared. The caller sets CG_STORE_STOCK_BASE_CURSOR in
- * the same transaction. */
+ * set to 0): the log at or below it is pruned, the applying cursor, the
+ * listed SKUs and the pages' SKUs (cg_store_stock_paged) cleared. The
+ * caller sets CG_STORE_STOCK_BASE_CURSOR in the same transaction. */
 int cg_store_stock_snapshot_applied(struct cg_store *s, int64_t as_of_seq,
                                     struct cg_err *err);
 

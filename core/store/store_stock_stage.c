@@ -165,6 +165,14 @@ int cg_store_stock_listed(struct cg_store *s, const char *sku,
   return ret ? ret : cg__store_exec(s, st, "stock: listed", err);
 }
 
+int cg_store_stock_paged(struct cg_store *s, int64_t as_of_seq,
+                         const char *skus, struct cg_err *err)
+{
+  sqlite3_stmt *st = s->st[CG__ST_STOCK_PAGED_PUT];
+  int ret = cg__store_bind(s, st, err, "Is", as_of_seq, skus);
+  return ret ? ret : cg__store_exec(s, st, "stock: paged", err);
+}
+
 int cg_store_stock_listed_clear(struct cg_store *s, struct cg_err *err)
 {
   return run(s, CG__ST_STOCK_LISTED_CLEAR, "", 0, 0, err);
@@ -176,6 +184,8 @@ int cg_store_stock_snapshot_applied(struct cg_store *s, int64_t as_of_seq,
   int ret = run(s, CG__ST_STOCK_APPLIED_PRUNE, "I", as_of_seq, 0, err);
   if (ret == 0)
     ret = run(s, CG__ST_STOCK_APPLYING_CLEAR, "", 0, 0, err);
+  if (ret == 0)
+    ret = run(s, CG__ST_STOCK_PAGED_CLEAR, "", 0, 0, err);
   return ret ? ret : cg_store_stock_listed_clear(s, err);
 }
 

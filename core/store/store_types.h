@@ -28,7 +28,7 @@
 struct cg_store;
 
 /* Bump together with a new migration step in store.c (and store.md). */
-#define CG_STORE_SCHEMA_VERSION 11
+#define CG_STORE_SCHEMA_VERSION 12
 
 struct cg_store_opts {
   const char *path;        /* SQLite file; required; created if missing */

@@ -187,6 +187,9 @@ static const struct hot hot[] = {
    * end, each SKU it did not confirm */
   {CG__ST_STOCK_IMAGE_EVENTS, "PRIMARY KEY", 0},
   {CG__ST_STOCK_UNCONFIRMED, "PRIMARY KEY", 0},
+  /* one row per snapshot page, written with it; all gone when it is done */
+  {CG__ST_STOCK_PAGED_PUT, NULL, 0},
+  {CG__ST_STOCK_PAGED_CLEAR, NULL, 0},
   {CG__ST_STOCK_STAGE_CLEAR, NULL, STAGED},
   {CG__ST_STOCK_STAGE_CLEAR_SKUS, NULL, STAGED},
   {CG__ST_STOCK_CSTAGE_PUT, NULL, 0},
@@ -265,6 +268,8 @@ static const enum cg__st off_path[] = {
   CG__ST_RETURN_COUNTS,  /* metrics scrape: one covering index (see below) */
   CG__ST_STOCK_IMAGE_ROWS,   /* once per reconcile: the image reads every */
   CG__ST_STOCK_IMAGE_LEVELS, /* row and level, in key order (its purpose) */
+  CG__ST_STOCK_PAGED_OF, /* a late event while a snapshot is applied only:
+                            that snapshot's page rows, one per page */
 };
 /* clang-format on */
 

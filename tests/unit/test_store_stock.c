@@ -361,14 +361,19 @@ static void test_stage_page(void **state)
 }
 
 /* One SKU as a page of the snapshot as_of (avail units, or none listed
- * when avail < 0). */
+ * when avail < 0), with the record of the SKUs it applied, as the
+ * reconcile writes it. */
 static void page(struct fx *f, int64_t as_of, const char *sku, int64_t avail)
 {
   struct cg_err err = {0};
   struct cg_store_stock_level l = {.status = "AVAILABLE", .quantity = avail};
+  char skus[64];
+  snprintf(skus, sizeof(skus), "%c%s%c", CG_STORE_STOCK_PAGED_SEP, sku,
+           CG_STORE_STOCK_PAGED_SEP);
   assert_int_equal(cg_store_stock_stage(f->s, sku, &l, avail < 0 ? 0 : 1, &err),
                    0);
   assert_int_equal(cg_store_stock_stage_apply(f->s, as_of, NOW, NULL, &err), 0);
+  assert_int_equal(cg_store_stock_paged(f->s, as_of, skus, &err), 0);
 }
 
 static void snapshot_done(struct fx *f, int64_t as_of)
@@ -395,10 +400,12 @@ static void unlisted_are(struct fx *f, int64_t as_of, const char *want)
 
 /* docs/internals/stock.md "Never applied twice": while the snapshot as
  * of 10 is applied, an event at or below 10 that comes late is held
- * (logged, not applied), whether its SKU's page came before it (the
- * snapshot holds it: applied, it would count twice), comes after it (the
- * page recomputes the SKU from the snapshot) or never comes (unlisted:
- * 0); once the snapshot is done its base covers them. */
+ * (logged, not applied) when its SKU's page came before it (that page
+ * counted it: applied, it would count twice, also after the store is
+ * opened again), and applied when the page comes after it (the page
+ * recomputes the SKU from the snapshot and the log above it, which leaves
+ * it out) or never comes (unlisted: 0); once the snapshot is done its
+ * base covers them. */
 static void test_page_holds_late_events(void **state)
 {
   struct fx *f = *state;
@@ -412,17 +419,30 @@ static void test_page_holds_late_events(void **state)
   assert_int_equal(level(f, "A", "AVAILABLE"), 12);
   assert_false(apply(f, 5, "A", "AVAILABLE", 2)); /* after its page */
   assert_int_equal(level(f, "A", "AVAILABLE"), 12);
-  assert_false(apply(f, 6, "B", "AVAILABLE", 3));  /* before its page */
-  assert_int_equal(level(f, "B", "AVAILABLE"), 4); /* behind, not over */
+  /* the record of A's page survives a restart (the engine then pages the
+   * snapshot again from its start) */
+  cg_store_close(f->s);
+  assert_int_equal(fx_open(f), 0);
+  assert_false(apply(f, 5, "A", "AVAILABLE", 2));  /* a duplicate */
+  assert_false(apply(f, 7, "A", "AVAILABLE", -3)); /* another, held */
+  assert_int_equal(level(f, "A", "AVAILABLE"), 12);
+  assert_int_equal(cg_store_stock_listed_clear(f->s, &err), 0);
+  page(f, 10, "A", 12);
+  assert_int_equal(level(f, "A", "AVAILABLE"), 12);
+  assert_true(apply(f, 6, "B", "AVAILABLE", 3)); /* before its page */
+  assert_int_equal(level(f, "B", "AVAILABLE"), 7);
   assert_true(apply(f, 11, "A", "AVAILABLE", -1)); /* above: applied */
   assert_int_equal(level(f, "A", "AVAILABLE"), 11);
   int64_t v = row(f, "B").version;
   page(f, 10, "B", 7);
   assert_int_equal(level(f, "B", "AVAILABLE"), 7);
-  assert_int_equal(row(f, "B").version, v + 1); /* moved: pushed */
+  assert_int_equal(row(f, "B").version, v);       /* the event had it right */
+  assert_false(apply(f, 8, "B", "AVAILABLE", 1)); /* after its page */
+  assert_int_equal(level(f, "B", "AVAILABLE"), 7);
   unlisted_are(f, 10, "C");
+  assert_true(apply(f, 4, "C", "AVAILABLE", -1)); /* before the pass */
+  assert_int_equal(level(f, "C", "AVAILABLE"), 0);
   page(f, 10, "C", -1); /* the unlisted pass */
-  assert_false(apply(f, 4, "C", "AVAILABLE", -1));
   assert_int_equal(level(f, "C", "AVAILABLE"), 0);
   unlisted_are(f, 10, "");
   /* a page paged again from its start changes nothing */
@@ -444,12 +464,15 @@ static void test_page_holds_late_events(void **state)
   assert_true(apply(f, 12, "B", "AVAILABLE", 1));
   assert_int_equal(level(f, "A", "AVAILABLE"), 11);
   assert_int_equal(level(f, "B", "AVAILABLE"), 8);
+  /* the pages' records went with the snapshot */
+  assert_int_equal(fx_sql_int(f->path, "SELECT count(*) FROM stock_paged"), 0);
   assert_int_equal(level(f, "C", "AVAILABLE"), 0);
 }
 
 /* A newer snapshot's pages came first, then an older one was applied
  * whole: the older one recomputes every SKU from the log above it, so the
- * events held for the newer one count once. */
+ * events held for the newer one count once, and a late event between the
+ * two is applied (the SKU's latest page is the older one's). */
 static void test_older_snapshot_after_newer(void **state)
 {
   struct fx *f = *state;
@@ -462,12 +485,15 @@ static void test_older_snapshot_after_newer(void **state)
   assert_int_equal(cg_store_stock_listed_clear(f->s, &err), 0);
   page(f, 12, "A", 10); /* as of 12: 15 is after it, from the log */
   assert_int_equal(level(f, "A", "AVAILABLE"), 15);
+  /* A's latest page is as of 12: a late 14 is not in it */
+  assert_true(apply(f, 14, "A", "AVAILABLE", 1));
+  assert_int_equal(level(f, "A", "AVAILABLE"), 16);
   snapshot_done(f, 12);
   assert_int_equal(cg_store_stock_bases(f->s, &done, &applying, &err), 0);
   assert_int_equal(done, 12);
   assert_int_equal(applying, 0);
   assert_false(apply(f, 15, "A", "AVAILABLE", 5)); /* logged: once */
-  assert_int_equal(level(f, "A", "AVAILABLE"), 15);
+  assert_int_equal(level(f, "A", "AVAILABLE"), 16);
 }
 
 /* A Centra page staged: read back in SKU order with rows and levels,
