@@ -130,9 +130,9 @@ struct cg_stock_rec {
   char unlisted_after[CG_STOCK_SKU_MAX];
   int64_t pages, skus, zeroed, bad;
   int64_t unchanged; /* listed SKUs the image showed unchanged: not written */
-  struct cg_buf
-      paged; /* the SKUs the page in hand applies (cg_store_stock_paged) */
-  int64_t settled; /* Centra's figures the image settled: not written */
+  int64_t settled;   /* Centra's figures the image settled: not written */
+  /* the SKUs the page in hand applies (cg_store_stock_paged) */
+  struct cg_buf paged;
   /* Centra: pages read while the snapshot is paged are held (at most
    * CG__STOCK_HELD_MAX figures) and compared once it is applied, but for
    * the SKUs the snapshot has applied already, which are compared at

@@ -255,17 +255,20 @@ static int paged_add(struct cg_stock_rec *rec, const char *sku)
   return rc ? rc : cg_buf_puts(&rec->paged, sku);
 }
 
-/* Records which SKUs the page in hand applied, in its transaction, and
- * starts the next page's list. */
-static int paged_write(struct cg_stock_rec *rec, struct cg_err *err)
+/* Applies what the page in hand staged and records which SKUs it applied
+ * (cg_store_stock_paged), in its transaction; the next page's list starts
+ * empty either way. */
+static int page_apply(struct cg_stock_rec *rec, struct cg_err *err)
 {
+  struct cg_store *s = flow_of(rec)->store;
   char sep = CG_STORE_STOCK_PAGED_SEP;
-  int rc = 0;
-  if (rec->paged.len > 0 && (rc = cg_buf_append(&rec->paged, &sep, 1)) != 0)
-    rc = cg_err_set(err, CG_ENOMEM, "out of memory");
-  if (rc == 0 && rec->paged.len > 0)
-    rc = cg_store_stock_paged(flow_of(rec)->store, rec->as_of_seq,
-                              rec->paged.data, err);
+  int rc = cg_store_stock_stage_apply(s, rec->as_of_seq, cg_time_now_ms(), NULL,
+                                      err);
+  if (rc == 0 && rec->paged.len > 0) {
+    rc = cg_buf_append(&rec->paged, &sep, 1) == 0
+             ? cg_store_stock_paged(s, rec->as_of_seq, rec->paged.data, err)
+             : cg_err_set(err, CG_ENOMEM, "out of memory");
+  }
   cg_buf_reset(&rec->paged);
   return rc;
 }
@@ -344,10 +347,7 @@ static int apply_page(struct cg_stock_rec *rec, const cJSON *items, bool first,
     rc = cg__stock_snap_page(items, last, &rec->held, stage_sku, rec, &rec->bad,
                              err);
   if (rc == 0)
-    rc = cg_store_stock_stage_apply(f->store, rec->as_of_seq, cg_time_now_ms(),
-                                    NULL, err);
-  if (rc == 0)
-    rc = paged_write(rec, err);
+    rc = page_apply(rec, err);
   cg_buf_reset(&rec->paged); /* a page that failed: its list goes too */
   rc = cg__stock_tx_end(f, rc, err);
   cg__stock_drift_page_done(rec, rc == 0);
@@ -488,11 +488,8 @@ static int unlisted_batch(struct cg_stock_rec *rec, size_t *n,
         rc = cg_err_set(err, CG_ENOMEM, "out of memory");
     }
     if (rc == 0)
-      rc = cg_store_stock_stage_apply(f->store, rec->as_of_seq,
-                                      cg_time_now_ms(), NULL, err);
-    if (rc == 0)
-      rc = paged_write(rec, err);
-    cg_buf_reset(&rec->paged);
+      rc = page_apply(rec, err);
+    cg_buf_reset(&rec->paged); /* a batch that failed: its list goes too */
     rc = cg__stock_tx_end(f, rc, err);
     if (rc == 0)
       snprintf(rec->unlisted_after, sizeof(rec->unlisted_after), "%s",

@@ -381,6 +381,9 @@ int cg__store_stock_stage_init(sqlite3 *db, struct cg_err *err);
 int cg__store_stock_stage_apply_sku(struct cg_store *s, int64_t as_of_seq,
                                     int64_t now_ms, int64_t *stale,
                                     struct cg_err *err);
+/* Makes room for item n (0-based) in *items of *cap items of elem bytes,
+ * doubling (store_util.c). CG_ENOMEM leaves *items as it was. */
+int cg__store_grow(void **items, size_t *cap, size_t n, size_t elem);
 /* Every write of a SKU's stock row or levels notes the SKU in the
  * reconcile's image, if one is held (store_stock_image.c): the image no
  * longer speaks for it. Cheap when none is held. */

@@ -576,8 +576,15 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
   [CG__ST_STOCK_IMAGE_ROWS] =
     "SELECT sku, pending_dispatch, pending_return, pushed_at, centra_known,"
     " centra_qty FROM stock ORDER BY sku",
+  [CG__ST_STOCK_IMAGE_LEVELS] =
+    "SELECT sku, status, quantity FROM stock_levels ORDER BY sku, status",
+  [CG__ST_STOCK_IMAGE_EVENTS] =
+    "SELECT sku, status, delta FROM stock_events WHERE seq > ?1",
   /* a SKU the last reconcile read all of Centra without confirming:
    * reconciled_at becomes the last time a reconcile did (?2, when later) */
+  [CG__ST_STOCK_UNCONFIRMED] =
+    "UPDATE stock SET centra_known = 2, reconciled_at = max(reconciled_at,"
+    " ?2) WHERE sku = ?1 AND centra_known = 1",
   /* schema step 12: the SKUs each page of the snapshot applied; the
    * latest page that applied a SKU (a late event only) */
   [CG__ST_STOCK_PAGED_PUT] =
@@ -587,13 +594,6 @@ const char *const cg__store_sql[CG__ST_COUNT] = {
     " ORDER BY id DESC LIMIT 1",
   [CG__ST_STOCK_PAGED_CLEAR] =
     "DELETE FROM stock_paged",
-  [CG__ST_STOCK_UNCONFIRMED] =
-    "UPDATE stock SET centra_known = 2, reconciled_at = max(reconciled_at,"
-    " ?2) WHERE sku = ?1 AND centra_known = 1",
-  [CG__ST_STOCK_IMAGE_LEVELS] =
-    "SELECT sku, status, quantity FROM stock_levels ORDER BY sku, status",
-  [CG__ST_STOCK_IMAGE_EVENTS] =
-    "SELECT sku, status, delta FROM stock_events WHERE seq > ?1",
   [CG__ST_STOCK_STAGE_CLEAR] =
     "DELETE FROM temp.stock_stage",
   [CG__ST_STOCK_STAGE_CLEAR_SKUS] =

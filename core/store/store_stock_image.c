@@ -20,6 +20,7 @@
  */
 #include "store/store_stock.h"
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/mem.h"
 #include "store/store_int.h"
@@ -55,8 +56,7 @@ _Static_assert(LEVELS <=
                "an image SKU's levels fit cg_store_stock_image_sku");
 
 struct cg__stock_image {
-  char *arena;
-  size_t used, cap;
+  struct cg_buf arena; /* the SKUs, each with its NUL */
   struct entry *v;
   size_t n, vcap;
   char statuses[STATUSES][CG_STOCK_STATUS_MAX];
@@ -67,7 +67,7 @@ static void image_free(struct cg__stock_image *im)
 {
   if (im == NULL)
     return;
-  cg_free(im->arena);
+  cg_buf_free(&im->arena);
   cg_free(im->v);
   cg_free(im);
 }
@@ -90,39 +90,22 @@ size_t cg_store_stock_image_size(const struct cg_store *s)
 
 /* ---- building -------------------------------------------------------------*/
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-  if (need <= *cap)
-    return 0;
-  size_t ncap = *cap ? *cap : 1024;
-  while (ncap < need)
-    ncap *= 2;
-  void *q = cg_realloc(*p, ncap * size);
-  if (q == NULL)
-    return CG_ENOMEM;
-  *p = q;
-  *cap = ncap;
-  return 0;
-}
-
 static const char *sku_of(const struct cg__stock_image *im,
                           const struct entry *e)
 {
-  return im->arena + e->sku;
+  return im->arena.data + e->sku;
 }
 
 static int add_sku(struct cg__stock_image *im, const char *sku)
 {
-  size_t len = strlen(sku) + 1;
-  if (im->used + len > UINT32_MAX ||
-      grow((void **)&im->arena, &im->cap, im->used + len, 1) != 0 ||
-      grow((void **)&im->v, &im->vcap, im->n + 1, sizeof(*im->v)) != 0)
+  size_t at = im->arena.len, len = strlen(sku) + 1;
+  if (at + len > UINT32_MAX ||
+      cg__store_grow((void **)&im->v, &im->vcap, im->n, sizeof(*im->v)) != 0 ||
+      cg_buf_append(&im->arena, sku, len) != 0)
     return CG_ENOMEM;
   struct entry *e = &im->v[im->n++];
   memset(e, 0, sizeof(*e));
-  e->sku = (uint32_t)im->used;
-  memcpy(im->arena + im->used, sku, len);
-  im->used += len;
+  e->sku = (uint32_t)at;
   return 0;
 }
 
@@ -139,7 +122,7 @@ static int status_index(struct cg__stock_image *im, const char *status)
 }
 
 /* Adds qty to e's status (a new level when the SKU has none of it). */
-static void level_add(struct cg__stock_image *im, struct entry *e,
+static void entry_add(struct cg__stock_image *im, struct entry *e,
                       const char *status, int64_t qty)
 {
   int st = status_index(im, status);
@@ -240,7 +223,7 @@ static int load_levels(struct cg_store *s, struct cg__stock_image *im,
     while (at < im->n && strcmp(sku_of(im, &im->v[at]), sku) < 0)
       at++;
     if (at < im->n && strcmp(sku_of(im, &im->v[at]), sku) == 0)
-      level_add(im, &im->v[at], status, sqlite3_column_int64(st, 2));
+      entry_add(im, &im->v[at], status, sqlite3_column_int64(st, 2));
   }
   return walked(s, st, rc, err);
 }
@@ -259,7 +242,7 @@ static int load_events(struct cg_store *s, struct cg__stock_image *im,
     const char *status = (const char *)sqlite3_column_text(st, 1);
     struct entry *e = sku ? find(im, sku) : NULL;
     if (e != NULL && status != NULL) {
-      level_add(im, e, status, -sqlite3_column_int64(st, 2));
+      entry_add(im, e, status, -sqlite3_column_int64(st, 2));
       e->flags |= EVENTS;
     }
   }

@@ -100,7 +100,7 @@ int cg__store_col_text(sqlite3_stmt *st, int col, char **out)
   return *out ? 0 : CG_ENOMEM;
 }
 
-static int grow(void **items, size_t *cap, size_t n, size_t elem)
+int cg__store_grow(void **items, size_t *cap, size_t n, size_t elem)
 {
   if (n < *cap)
     return 0;
@@ -130,7 +130,7 @@ int cg__store_rows(struct cg_store *s, sqlite3_stmt *st, size_t elem_size,
   size_t cap = 0, count = 0;
   int ret = 0, rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    if (grow(&buf, &cap, count, elem_size) != 0)
+    if (cg__store_grow(&buf, &cap, count, elem_size) != 0)
       goto nomem;
     void *row = (char *)buf + count * elem_size;
     memset(row, 0, elem_size);
